@@ -1,0 +1,81 @@
+//! Where every rule and job reads the time from.
+
+use chrono::{DateTime, Duration, Utc};
+use std::sync::{Arc, Mutex};
+
+/// The one trait that exists for testing: rules and jobs ask it for "now",
+/// so tests and the demo can move time forward by weeks in a second.
+pub trait Clock: Send + Sync + 'static {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The machine's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still until it is told to move. Clones share one time.
+#[derive(Debug, Clone)]
+pub struct SettableClock {
+    // A std Mutex: it is held for a copy, never across an await.
+    now: Arc<Mutex<DateTime<Utc>>>,
+}
+
+impl SettableClock {
+    /// A clock showing `start`.
+    pub fn new(start: DateTime<Utc>) -> Self {
+        Self {
+            now: Arc::new(Mutex::new(start)),
+        }
+    }
+
+    /// Sets the time.
+    pub fn set(&self, to: DateTime<Utc>) {
+        *self
+            .now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = to;
+    }
+
+    /// Moves the time forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let mut now = self
+            .now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *now += by;
+    }
+}
+
+impl Clock for SettableClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self
+            .now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_settable_clock_moves_only_when_told_and_clones_share_it() {
+        let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let clock = SettableClock::new(start);
+        let other = clock.clone();
+        assert_eq!(clock.now(), start);
+        other.advance(Duration::hours(2));
+        assert_eq!(clock.now(), start + Duration::hours(2));
+        clock.set(start);
+        assert_eq!(other.now(), start);
+    }
+}

@@ -1,0 +1,21 @@
+//! Plain types shared by every module: who people are, what they did together,
+//! and what the bot decided to say about it.
+//!
+//! Nothing here does I/O. Identifiers are checked once, at the edge, by their
+//! `parse` functions; past that, code trusts them.
+
+mod clock;
+mod digest;
+mod ids;
+mod interaction;
+mod nudge;
+mod person;
+mod tie;
+
+pub use clock::{Clock, SettableClock, SystemClock};
+pub use digest::{Bridge, Digest, NewAlliance};
+pub use ids::{ChannelId, IdError, TeamId, UserId};
+pub use interaction::{Interaction, InteractionKind};
+pub use nudge::{Nudge, NudgeReason, SentNudge};
+pub use person::Person;
+pub use tie::{PairKey, Tie};

@@ -1,0 +1,44 @@
+//! alliances: a Slack bot that keeps a company's cross-team ties alive.
+//!
+//! It reminds people to reach a peer in another team they have neglected,
+//! lets them log meetings, and posts channel digests of the new alliances
+//! that form. Its shape is the product's: **a scheduler triggers a rules
+//! engine that inspects the interaction history in sled and posts prompts
+//! through a Slack client adapter.**
+//!
+//! Reading order:
+//!
+//! - [`domain`]: the plain types — people, interactions, ties, nudges,
+//!   digests — and the [`domain::Clock`] every decision reads time from.
+//! - [`config`]: settings from TOML and `ALLIANCES_*` variables; secrets from
+//!   the environment only.
+//! - [`store`]: everything on disk (sled): people, interactions, the tie
+//!   index, nudges sent, job runs, schema version. The only module that
+//!   names sled.
+//! - [`rules`]: pure functions from a history snapshot, a time and the policy
+//!   to a plan: whom to nudge about whom, what goes in the digest.
+//! - [`slack`]: the concrete Slack client (slack-morphism over HTTP) and the
+//!   Block Kit rendering of what people read.
+//! - [`scheduler`]: cron jobs from config; runs rules → Slack → store, and
+//!   remembers each job's last run.
+//! - [`fake_slack`]: a local Slack workspace on 127.0.0.1 for the demo, the
+//!   tests and the benchmarks.
+//! - [`synthetic`]: a seeded synthetic company (people, teams, history).
+//! - [`app`]: wiring of the above from the settings; [`demo`] runs it all
+//!   against the fake Slack; [`cli`] is the command line.
+//!
+//! Arrows point one way: `rules` never calls `store`; the scheduler hands it
+//! a snapshot. Nothing but `store` knows sled; nothing but `slack` and
+//! `fake_slack` speak Slack's wire format.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod fake_slack;
+pub mod rules;
+pub mod scheduler;
+pub mod slack;
+pub mod store;
+pub mod synthetic;
