@@ -1,1 +1,458 @@
-//! (being written)
+//! The settings: loaded once at start-up from a TOML file (every setting has
+//! a default, so the file is optional) and `ALLIANCES_*` environment
+//! variables. Secrets come from the environment only and are never
+//! formatted.
+//!
+//! Every problem is reported as a sentence that names the setting, so a
+//! typo in a config file stops start-up with a message, not a backtrace.
+
+use crate::domain::{TeamId, UserId};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Slack's Web API, where the bot talks by default.
+pub const SLACK_API_URL: &str = "https://slack.com/api";
+
+/// Why the settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML or has an unknown or mistyped setting.
+    #[error("the config file {path} is not valid: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What the TOML parser said, with the setting and the line.
+        message: String,
+    },
+    /// A setting has a value that cannot work.
+    #[error("setting `{setting}`: {problem}")]
+    Invalid {
+        /// The setting, as a dotted path (`schedule.nudges`).
+        setting: String,
+        /// What is wrong and what is expected.
+        problem: String,
+    },
+}
+
+/// Every setting of the bot. `Default` is the built-in configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// How to reach Slack.
+    pub slack: SlackSettings,
+    /// The sled store.
+    pub store: StoreSettings,
+    /// What the rules decide.
+    pub rules: RuleSettings,
+    /// When the jobs run.
+    pub schedule: ScheduleSettings,
+    /// The channel digest.
+    pub digest: DigestSettings,
+    /// Where teams come from.
+    pub teams: TeamSettings,
+}
+
+/// How to reach Slack. The bot token is not here: see [`Secrets`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlackSettings {
+    /// The Web API base URL; `ALLIANCES_SLACK_API_URL` overrides it.
+    pub api_url: String,
+}
+
+impl Default for SlackSettings {
+    fn default() -> Self {
+        Self {
+            api_url: SLACK_API_URL.to_owned(),
+        }
+    }
+}
+
+/// The sled store.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSettings {
+    /// sled's page cache, in MiB. sled's own default is 1 GiB, far more than
+    /// the tie index of a large workspace needs.
+    pub cache_capacity_mb: u64,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            cache_capacity_mb: 64,
+        }
+    }
+}
+
+/// What the rules decide.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuleSettings {
+    /// An alliance is neglected once its last interaction is older than this.
+    pub cadence_days: u32,
+    /// At most this many nudges reach one person in any seven days.
+    pub nudges_per_person_per_week: u32,
+    /// After a nudge about a tie, neither side is nudged about it again for this long.
+    pub tie_cooldown_days: u32,
+}
+
+impl Default for RuleSettings {
+    fn default() -> Self {
+        Self {
+            cadence_days: 60,
+            nudges_per_person_per_week: 1,
+            tie_cooldown_days: 28,
+        }
+    }
+}
+
+/// When the jobs run: cron expressions in UTC whose first field is seconds
+/// (`sec min hour day-of-month month day-of-week`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleSettings {
+    /// The nudge job.
+    pub nudges: CronSchedule,
+    /// The digest job.
+    pub digest: CronSchedule,
+    /// Refreshing people and teams from Slack.
+    pub people: CronSchedule,
+}
+
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        let parse = |expr: &str| CronSchedule::parse(expr).expect("the built-in schedules are valid");
+        Self {
+            nudges: parse("0 0 10 * * Mon-Fri"),
+            digest: parse("0 0 9 * * Mon"),
+            people: parse("0 0 6 * * *"),
+        }
+    }
+}
+
+/// A cron schedule, checked when the settings load.
+#[derive(Debug, Clone)]
+pub struct CronSchedule {
+    expression: String,
+    schedule: cron::Schedule,
+}
+
+impl CronSchedule {
+    /// Parses a cron expression of six or seven fields, seconds first.
+    pub fn parse(expression: &str) -> Result<Self, String> {
+        let fields = expression.split_whitespace().count();
+        if !(6..=7).contains(&fields) {
+            return Err(format!(
+                "`{expression}` has {fields} fields; a schedule has 6 (seconds first): \
+                 sec min hour day-of-month month day-of-week, e.g. \"0 0 10 * * Mon-Fri\""
+            ));
+        }
+        cron::Schedule::from_str(expression)
+            .map(|schedule| Self {
+                expression: expression.to_owned(),
+                schedule,
+            })
+            .map_err(|err| {
+                format!(
+                    "`{expression}` is not a valid cron expression ({err}); expected \
+                     sec min hour day-of-month month day-of-week, e.g. \"0 0 10 * * Mon-Fri\""
+                )
+            })
+    }
+
+    /// The expression as written.
+    pub fn expression(&self) -> &str {
+        &self.expression
+    }
+
+    /// The parsed schedule.
+    pub fn schedule(&self) -> &cron::Schedule {
+        &self.schedule
+    }
+}
+
+impl<'de> Deserialize<'de> for CronSchedule {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let expression = String::deserialize(deserializer)?;
+        Self::parse(&expression).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The channel digest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DigestSettings {
+    /// The channel it is posted in: a name (`alliances`) or an id (`C0123…`).
+    pub channel: String,
+}
+
+impl Default for DigestSettings {
+    fn default() -> Self {
+        Self {
+            channel: "alliances".to_owned(),
+        }
+    }
+}
+
+/// Where teams come from.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TeamSettings {
+    /// A teams file (see `config/teams.example.toml`), resolved against the
+    /// config file's folder when relative.
+    pub file: Option<PathBuf>,
+}
+
+/// The secrets, from the environment only. Their `Debug` shows no value.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    /// `ALLIANCES_SLACK_BOT_TOKEN`: the bot token (`xoxb-…`).
+    pub bot_token: Option<SecretString>,
+}
+
+/// The environment variable holding the bot token.
+pub const BOT_TOKEN_VAR: &str = "ALLIANCES_SLACK_BOT_TOKEN";
+
+impl Secrets {
+    /// Reads the secrets from the environment through `env`.
+    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            bot_token: env(BOT_TOKEN_VAR)
+                .filter(|token| !token.trim().is_empty())
+                .map(SecretString::from),
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the settings from `file` (when given) and then the environment
+    /// through `env`, and checks them.
+    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut settings = match file {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        if let Some(url) = env("ALLIANCES_SLACK_API_URL") {
+            settings.slack.api_url = url;
+        }
+        if let Some(channel) = env("ALLIANCES_DIGEST_CHANNEL") {
+            settings.digest.channel = channel;
+        }
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut settings: Self = toml::from_str(&text).map_err(|err| ConfigError::Parse {
+            path: path.to_owned(),
+            message: one_line(&err.to_string()),
+        })?;
+        if let (Some(teams), Some(folder)) = (&settings.teams.file, path.parent()) {
+            settings.teams.file = Some(folder.join(teams));
+        }
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |setting: &str, problem: &str| {
+            Err(ConfigError::Invalid {
+                setting: setting.to_owned(),
+                problem: problem.to_owned(),
+            })
+        };
+        let url = &self.slack.api_url;
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return invalid("slack.api_url", "must be an http:// or https:// URL, e.g. \"https://slack.com/api\"");
+        }
+        if self.rules.cadence_days == 0 {
+            return invalid("rules.cadence_days", "must be at least 1 day, e.g. 60");
+        }
+        if self.store.cache_capacity_mb == 0 {
+            return invalid("store.cache_capacity_mb", "must be at least 1 (MiB), e.g. 64");
+        }
+        if self.digest.channel.trim_start_matches('#').trim().is_empty() {
+            return invalid("digest.channel", "must name a channel, e.g. \"alliances\"");
+        }
+        Ok(())
+    }
+}
+
+/// toml's messages span several lines with a source excerpt; people read one.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Who belongs to which team, from a teams file: for workspaces whose Slack
+/// profiles do not say, for Slack's Free plan, and for the demo.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TeamDirectory {
+    // Keyed by Slack user id or handle, as the file lists them.
+    members: HashMap<String, TeamId>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamsFile {
+    #[serde(default)]
+    team: Vec<TeamEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamEntry {
+    name: String,
+    members: Vec<String>,
+}
+
+impl TeamDirectory {
+    /// Reads a teams file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    /// Parses the text of a teams file.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let file: TeamsFile = toml::from_str(text).map_err(|err| one_line(&err.to_string()))?;
+        let mut members = HashMap::new();
+        for entry in file.team {
+            let team = TeamId::parse(&entry.name).map_err(|err| format!("team `{}`: {err}", entry.name))?;
+            for member in entry.members {
+                let member = member.trim().trim_start_matches('@').to_owned();
+                if let Some(other) = members.insert(member.clone(), team.clone()) {
+                    if other != team {
+                        return Err(format!("`{member}` is listed in both `{other}` and `{team}`"));
+                    }
+                }
+            }
+        }
+        Ok(Self { members })
+    }
+
+    /// The team of the person with this id or handle, if the file lists them.
+    pub fn team_of(&self, id: &UserId, handle: &str) -> Option<&TeamId> {
+        self.members.get(id.as_str()).or_else(|| self.members.get(handle))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn write(text: &str) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        file
+    }
+
+    #[test]
+    fn the_built_in_defaults_load_without_a_file() {
+        let settings = Settings::load(None, no_env).unwrap();
+        assert_eq!(settings.rules.cadence_days, 60);
+        assert_eq!(settings.schedule.nudges.expression(), "0 0 10 * * Mon-Fri");
+        assert_eq!(settings.slack.api_url, SLACK_API_URL);
+    }
+
+    #[test]
+    fn the_example_config_is_valid_and_matches_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/alliances.example.toml");
+        let settings = Settings::load(Some(&path), no_env).unwrap();
+        let defaults = Settings::default();
+        assert_eq!(settings.rules.cadence_days, defaults.rules.cadence_days);
+        assert_eq!(settings.schedule.digest.expression(), defaults.schedule.digest.expression());
+        assert_eq!(settings.digest.channel, defaults.digest.channel);
+    }
+
+    #[test]
+    fn an_invalid_cron_expression_names_the_setting() {
+        let file = write("[schedule]\nnudges = \"0 10 * * Mon\"\n");
+        let err = Settings::load(Some(file.path()), no_env).unwrap_err().to_string();
+        assert!(err.contains("schedule.nudges") || err.contains("nudges"), "{err}");
+        assert!(err.contains("seconds first"), "{err}");
+        assert!(!err.contains('\n'), "one line: {err}");
+    }
+
+    #[test]
+    fn an_unknown_setting_is_refused_by_name() {
+        let file = write("[rules]\ncadense_days = 30\n");
+        let err = Settings::load(Some(file.path()), no_env).unwrap_err().to_string();
+        assert!(err.contains("cadense_days"), "{err}");
+    }
+
+    #[test]
+    fn a_zero_cadence_is_refused() {
+        let file = write("[rules]\ncadence_days = 0\n");
+        let err = Settings::load(Some(file.path()), no_env).unwrap_err().to_string();
+        assert_eq!(err, "setting `rules.cadence_days`: must be at least 1 day, e.g. 60");
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_and_holds_the_token() {
+        let env = |name: &str| match name {
+            "ALLIANCES_SLACK_API_URL" => Some("http://127.0.0.1:9/api".to_owned()),
+            BOT_TOKEN_VAR => Some("xoxb-secret".to_owned()),
+            _ => None,
+        };
+        let settings = Settings::load(None, env).unwrap();
+        assert_eq!(settings.slack.api_url, "http://127.0.0.1:9/api");
+        let secrets = Secrets::from_env(env);
+        assert!(secrets.bot_token.is_some());
+        assert!(!format!("{secrets:?}").contains("xoxb-secret"));
+    }
+
+    #[test]
+    fn a_teams_file_maps_ids_and_handles_to_teams() {
+        let teams = TeamDirectory::parse(
+            "[[team]]\nname = \"Payments\"\nmembers = [\"U1\", \"@alice\"]\n\
+             [[team]]\nname = \"Platform\"\nmembers = [\"U2\"]\n",
+        )
+        .unwrap();
+        let u1 = UserId::parse("U1").unwrap();
+        let u9 = UserId::parse("U9").unwrap();
+        assert_eq!(teams.team_of(&u1, "x").unwrap().as_str(), "Payments");
+        assert_eq!(teams.team_of(&u9, "alice").unwrap().as_str(), "Payments");
+        assert_eq!(teams.team_of(&u9, "bob"), None);
+    }
+
+    #[test]
+    fn a_person_in_two_teams_is_refused() {
+        let err = TeamDirectory::parse(
+            "[[team]]\nname = \"A\"\nmembers = [\"U1\"]\n[[team]]\nname = \"B\"\nmembers = [\"U1\"]\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("U1"), "{err}");
+    }
+
+    #[test]
+    fn the_example_teams_file_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/teams.example.toml");
+        TeamDirectory::load(&path).unwrap();
+    }
+}

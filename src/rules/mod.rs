@@ -1,1 +1,133 @@
-//! (being written)
+//! The rules engine: pure functions from a history snapshot, a time and the
+//! policy to a plan — whom to nudge about whom, what goes in the digest.
+//!
+//! No I/O here: no sled, no Slack, no system clock. The scheduler reads a
+//! [`Snapshot`] from the store and hands it in, with `now` from the `Clock`.
+//! A new rule is a new file.
+
+mod neglected_peers;
+mod new_alliances;
+
+pub use neglected_peers::plan_nudges;
+pub use new_alliances::plan_digest;
+
+use crate::domain::{Person, SentNudge, TeamId, Tie, UserId};
+use std::collections::HashMap;
+
+/// What the rules read: the people, the tie index and the recent nudges.
+/// Aggregated ties, not raw interactions, keep the working set compact.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Everyone the bot knows, by id.
+    pub people: HashMap<UserId, Person>,
+    /// Every tie.
+    pub ties: Vec<Tie>,
+    /// Nudges sent recently (at least as far back as the longest window the
+    /// policy looks at).
+    pub recent_nudges: Vec<SentNudge>,
+}
+
+impl Snapshot {
+    /// A snapshot of these people, ties and nudges.
+    pub fn new(people: impl IntoIterator<Item = Person>, ties: Vec<Tie>, recent_nudges: Vec<SentNudge>) -> Self {
+        Self {
+            people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
+            ties,
+            recent_nudges,
+        }
+    }
+
+    /// The team of `user`, if the bot knows the person and their team.
+    pub fn team_of(&self, user: &UserId) -> Option<&TeamId> {
+        self.people.get(user).and_then(|p| p.team.as_ref())
+    }
+
+    /// Whether `user` may be nudged or named: known, not opted out, not deactivated.
+    pub fn reachable(&self, user: &UserId) -> bool {
+        self.people.get(user).is_some_and(Person::reachable)
+    }
+
+    /// Whether `user` may be named in public: known and not opted out.
+    pub fn nameable(&self, user: &UserId) -> bool {
+        self.people.get(user).is_some_and(|p| !p.opted_out)
+    }
+
+    /// The two teams of a tie, when they differ: the tie is an alliance.
+    pub fn alliance_teams(&self, tie: &Tie) -> Option<(&TeamId, &TeamId)> {
+        let low = self.team_of(tie.pair.low())?;
+        let high = self.team_of(tie.pair.high())?;
+        (low != high).then_some((low, high))
+    }
+}
+
+/// The policy the rules apply, from the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// An alliance is neglected once its last interaction is older than this.
+    pub cadence_days: u32,
+    /// At most this many nudges reach one person in any seven days.
+    pub nudges_per_person_per_week: u32,
+    /// After a nudge about a tie, neither side is nudged about it again for this long.
+    pub tie_cooldown_days: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            cadence_days: 60,
+            nudges_per_person_per_week: 1,
+            tie_cooldown_days: 28,
+        }
+    }
+}
+
+impl Policy {
+    /// How far back the rules look at sent nudges: the scheduler must put at
+    /// least this much history in the snapshot.
+    pub fn nudge_memory(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.tie_cooldown_days.max(7)))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! A small company for the rules' tests.
+
+    use super::*;
+    use crate::domain::{Interaction, InteractionKind, PairKey};
+    use chrono::{DateTime, TimeZone, Utc};
+
+    pub fn user(id: &str) -> UserId {
+        UserId::parse(id).unwrap()
+    }
+
+    pub fn person(id: &str, team: &str) -> Person {
+        Person {
+            id: user(id),
+            name: id.to_lowercase(),
+            team: Some(TeamId::parse(team).unwrap()),
+            tz: None,
+            opted_out: false,
+            deactivated: false,
+        }
+    }
+
+    pub fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
+    }
+
+    /// A tie of `count` meetings, the first on `first`, the last on `last`.
+    pub fn tie(a: &str, b: &str, first: DateTime<Utc>, last: DateTime<Utc>, count: u32) -> Tie {
+        let meeting = |when| {
+            Interaction::new(when, InteractionKind::Meeting, [user(a), user(b)], None, Some("coffee".into())).unwrap()
+        };
+        let mut tie = Tie::first(PairKey::new(&user(a), &user(b)).unwrap(), &meeting(first));
+        for _ in 1..count.max(2) - 1 {
+            tie.record(&meeting(first));
+        }
+        if count > 1 {
+            tie.record(&meeting(last));
+        }
+        tie
+    }
+}

@@ -1,0 +1,155 @@
+//! *New alliances*: what the digest celebrates.
+//!
+//! A new alliance is the first interaction ever between two people of
+//! different teams; a bridge is the first ever between two teams. People who
+//! opted out are counted, never named.
+
+use super::Snapshot;
+use crate::domain::{Bridge, Digest, NewAlliance, TeamId, Tie};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Plans the digest of the period `(since, until]`.
+pub fn plan_digest(snapshot: &Snapshot, since: DateTime<Utc>, until: DateTime<Utc>) -> Digest {
+    let in_period = |at: DateTime<Utc>| since < at && at <= until;
+    let mut new_alliances = Vec::new();
+    let mut unnamed_new_alliances = 0;
+    // The earliest tie between each pair of teams, as of `until`.
+    let mut first_between: BTreeMap<(TeamId, TeamId), &Tie> = BTreeMap::new();
+
+    for tie in snapshot.ties.iter().filter(|t| t.first_at <= until) {
+        let Some((low_team, high_team)) = snapshot.alliance_teams(tie) else {
+            continue;
+        };
+        let teams = ordered(low_team, high_team);
+        first_between
+            .entry(teams)
+            .and_modify(|earliest| {
+                if (tie.first_at, &tie.pair) < (earliest.first_at, &earliest.pair) {
+                    *earliest = tie;
+                }
+            })
+            .or_insert(tie);
+        if !in_period(tie.first_at) {
+            continue;
+        }
+        if named_pair(snapshot, tie) {
+            new_alliances.push(NewAlliance {
+                a: (tie.pair.low().clone(), low_team.clone()),
+                b: (tie.pair.high().clone(), high_team.clone()),
+                at: tie.first_at,
+            });
+        } else {
+            unnamed_new_alliances += 1;
+        }
+    }
+    new_alliances.sort_by(|x, y| (x.at, &x.a.0, &x.b.0).cmp(&(y.at, &y.a.0, &y.b.0)));
+
+    let bridges = first_between
+        .iter()
+        .filter(|(_, tie)| in_period(tie.first_at))
+        .map(|(teams, tie)| Bridge {
+            teams: teams.clone(),
+            builders: named_pair(snapshot, tie).then(|| (tie.pair.low().clone(), tie.pair.high().clone())),
+            at: tie.first_at,
+        })
+        .collect();
+
+    let teams: BTreeSet<&TeamId> = snapshot
+        .people
+        .values()
+        .filter(|p| !p.deactivated)
+        .filter_map(|p| p.team.as_ref())
+        .collect();
+    let teams: Vec<&TeamId> = teams.into_iter().collect();
+    let unconnected_team_pairs = teams
+        .iter()
+        .enumerate()
+        .flat_map(|(i, a)| teams[i + 1..].iter().map(move |b| ((*a).clone(), (*b).clone())))
+        .filter(|pair| !first_between.contains_key(pair))
+        .collect();
+
+    Digest {
+        since,
+        until,
+        new_alliances,
+        unnamed_new_alliances,
+        bridges,
+        unconnected_team_pairs,
+    }
+}
+
+fn ordered(a: &TeamId, b: &TeamId) -> (TeamId, TeamId) {
+    if a <= b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) }
+}
+
+fn named_pair(snapshot: &Snapshot, tie: &Tie) -> bool {
+    snapshot.nameable(tie.pair.low()) && snapshot.nameable(tie.pair.high())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::fixtures::*;
+    use chrono::Duration;
+
+    fn team(name: &str) -> TeamId {
+        TeamId::parse(name).unwrap()
+    }
+
+    fn company() -> Vec<crate::domain::Person> {
+        vec![
+            person("U1", "Payments"),
+            person("U2", "Platform"),
+            person("U3", "Platform"),
+            person("U4", "Design"),
+            person("U5", "Payments"),
+            person("U6", "Legal"),
+        ]
+    }
+
+    #[test]
+    fn first_meetings_across_teams_in_the_period_are_new_alliances() {
+        let since = at(2026, 6, 1);
+        let until = since + Duration::days(7);
+        let ties = vec![
+            tie("U1", "U2", at(2026, 1, 1), at(2026, 6, 3), 5), // old alliance, met again
+            tie("U1", "U3", at(2026, 6, 2), at(2026, 6, 2), 1), // new, but Payments-Platform is not new
+            tie("U2", "U3", at(2026, 6, 2), at(2026, 6, 2), 1), // same team
+            tie("U4", "U5", at(2026, 6, 4), at(2026, 6, 4), 1), // new, and the first Design-Payments tie
+            tie("U4", "U6", at(2026, 6, 9), at(2026, 6, 9), 1), // after the period
+        ];
+        let digest = plan_digest(&Snapshot::new(company(), ties, vec![]), since, until);
+        let pairs: Vec<_> = digest.new_alliances.iter().map(|n| format!("{}-{}", n.a.0, n.b.0)).collect();
+        assert_eq!(pairs, ["U1-U3", "U4-U5"]);
+        assert_eq!(digest.unnamed_new_alliances, 0);
+        assert_eq!(digest.bridges.len(), 1);
+        assert_eq!(digest.bridges[0].teams, (team("Design"), team("Payments")));
+        assert_eq!(digest.bridges[0].builders, Some((user("U4"), user("U5"))));
+        // Design-Platform, Legal with everyone: still unconnected as of `until`.
+        let unconnected: Vec<_> =
+            digest.unconnected_team_pairs.iter().map(|(a, b)| format!("{a}-{b}")).collect();
+        assert_eq!(unconnected, ["Design-Legal", "Design-Platform", "Legal-Payments", "Legal-Platform"]);
+    }
+
+    #[test]
+    fn people_who_opted_out_are_counted_but_never_named() {
+        let since = at(2026, 6, 1);
+        let mut people = company();
+        people[3].opted_out = true; // U4
+        let ties = vec![tie("U4", "U5", at(2026, 6, 4), at(2026, 6, 4), 1)];
+        let digest = plan_digest(&Snapshot::new(people, ties, vec![]), since, since + Duration::days(7));
+        assert!(digest.new_alliances.is_empty());
+        assert_eq!(digest.unnamed_new_alliances, 1);
+        assert_eq!(digest.bridges[0].builders, None);
+        assert!(!digest.is_quiet());
+    }
+
+    #[test]
+    fn a_period_without_first_meetings_is_quiet() {
+        let since = at(2026, 6, 1);
+        let ties = vec![tie("U1", "U2", at(2026, 1, 1), at(2026, 6, 3), 5)];
+        let digest = plan_digest(&Snapshot::new(company(), ties, vec![]), since, since + Duration::days(7));
+        assert!(digest.is_quiet());
+    }
+}
