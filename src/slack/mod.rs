@@ -1,1 +1,12 @@
-//! (being written)
+//! The Slack client adapter: one concrete client for what the bot does to
+//! Slack (open a DM, post a message, post the digest, list people), over
+//! slack-morphism, and the Block Kit rendering of what people read.
+//!
+//! The API URL comes from config, so the fake Slack stands in for Slack
+//! without a trait. Tokens never leave this module in a log line or error.
+
+mod client;
+mod render;
+
+pub use client::{SlackClient, SlackError, SlackPerson};
+pub use render::{Message, NudgeAction, readable_text, render_digest, render_nudge};

@@ -1,0 +1,237 @@
+//! The concrete Slack client: slack-morphism over hyper with rustls, its
+//! base URL from config so the same code reaches Slack and the fake Slack.
+
+use super::render::{Message, render_nudge};
+use crate::domain::{ChannelId, Nudge, UserId};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a call to Slack failed. The caller branches on the kind: a rate
+/// limit waits, an API error is about the request, a transport error may
+/// pass. No variant carries a token.
+#[derive(Debug, thiserror::Error)]
+pub enum SlackError {
+    /// Slack answered `ok: false` with this error code.
+    #[error("Slack refused {method}: {code}")]
+    Api {
+        /// The Web API method.
+        method: &'static str,
+        /// Slack's error code (`channel_not_found`, `invalid_auth`, …).
+        code: String,
+    },
+    /// Slack answered 429: wait `retry_after` before the next call.
+    #[error("Slack rate-limited {method} (retry after {retry_after:?})")]
+    RateLimited {
+        /// The Web API method.
+        method: &'static str,
+        /// Slack's `Retry-After`, when it gave one.
+        retry_after: Option<Duration>,
+    },
+    /// Slack could not be reached or answered something unreadable.
+    #[error("cannot reach Slack for {method}: {detail}")]
+    Transport {
+        /// The Web API method.
+        method: &'static str,
+        /// What went wrong.
+        detail: String,
+    },
+    /// Slack answered with data the bot cannot use (an invalid id).
+    #[error("Slack answered {method} with unusable data: {detail}")]
+    Unexpected {
+        /// The Web API method.
+        method: &'static str,
+        /// What was wrong with it.
+        detail: String,
+    },
+    /// The client could not be built (TLS set-up).
+    #[error("cannot set up the Slack client: {0}")]
+    Setup(String),
+}
+
+impl SlackError {
+    fn from_client(method: &'static str, err: SlackClientError) -> Self {
+        match err {
+            SlackClientError::ApiError(api) => Self::Api { method, code: api.code },
+            SlackClientError::RateLimitError(limit) => Self::RateLimited {
+                method,
+                retry_after: limit.retry_after,
+            },
+            other => Self::Transport {
+                method,
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+/// A person as Slack lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlackPerson {
+    /// Their id.
+    pub id: UserId,
+    /// Their handle (`alice.moreau`).
+    pub handle: String,
+    /// The name to show: display name, else real name, else handle.
+    pub name: String,
+    /// Their IANA time zone.
+    pub tz: Option<String>,
+    /// A bot or app user.
+    pub is_bot: bool,
+    /// Deactivated.
+    pub deleted: bool,
+}
+
+type Connector = SlackClientHyperHttpsConnector;
+
+/// The bot's Slack client. Cheap to clone; its `Debug` shows no token.
+#[derive(Clone)]
+pub struct SlackClient {
+    client: Arc<slack_morphism::SlackClient<Connector>>,
+    token: SlackApiToken,
+    api_url: String,
+}
+
+impl std::fmt::Debug for SlackClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlackClient").field("api_url", &self.api_url).finish_non_exhaustive()
+    }
+}
+
+/// `users.list` pages: Slack recommends no more than 200 per page.
+const USERS_PAGE_SIZE: u16 = 200;
+
+impl SlackClient {
+    /// A client for the Web API at `api_url` (`https://slack.com/api`, or the
+    /// fake Slack's `http://127.0.0.1:PORT/api`) with the bot token.
+    pub fn new(api_url: &str, bot_token: &SecretString) -> Result<Self, SlackError> {
+        let tls = hyper_rustls::HttpsConnectorBuilder::new();
+        let tls = match tls.with_native_roots() {
+            Ok(builder) => builder,
+            // Plain HTTP (the fake Slack on 127.0.0.1) needs no roots; a machine
+            // without CA certificates can still run the demo and the tests.
+            Err(_) if api_url.starts_with("http://") => {
+                hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(empty_roots_tls_config()?)
+            }
+            Err(err) => {
+                return Err(SlackError::Setup(format!(
+                    "no CA certificates found ({err}); install your system's CA certificates"
+                )));
+            }
+        };
+        let https = tls.https_or_http().enable_http1().enable_http2().build();
+        let connector = SlackClientHyperConnector::with_connector(https).with_slack_api_url(api_url.trim_end_matches('/'));
+        Ok(Self {
+            client: Arc::new(slack_morphism::SlackClient::new(connector)),
+            token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose_secret().to_owned())),
+            api_url: api_url.to_owned(),
+        })
+    }
+
+    /// Opens (or finds) the DM channel with `user`.
+    pub async fn open_dm(&self, user: &UserId) -> Result<ChannelId, SlackError> {
+        const METHOD: &str = "conversations.open";
+        let request = SlackApiConversationsOpenRequest::new().with_users(vec![SlackUserId(user.to_string())]);
+        let response = self
+            .client
+            .open_session(&self.token)
+            .conversations_open(&request)
+            .await
+            .map_err(|err| SlackError::from_client(METHOD, err))?;
+        ChannelId::parse(&response.channel.id.0).map_err(|err| SlackError::Unexpected {
+            method: METHOD,
+            detail: err.to_string(),
+        })
+    }
+
+    /// Posts `message` to `channel` (an id, or a channel name) and returns the
+    /// message's `ts`.
+    pub async fn post(&self, channel: &str, message: &Message) -> Result<String, SlackError> {
+        const METHOD: &str = "chat.postMessage";
+        let blocks: Vec<SlackBlock> = serde_json::from_value(Value::Array(message.blocks.clone())).map_err(|err| {
+            SlackError::Unexpected {
+                method: METHOD,
+                detail: format!("the message's blocks are not valid Block Kit: {err}"),
+            }
+        })?;
+        let content = SlackMessageContent::new().with_text(message.text.clone()).with_blocks(blocks);
+        let request = SlackApiChatPostMessageRequest::new(SlackChannelId(channel.to_owned()), content);
+        let response = self
+            .client
+            .open_session(&self.token)
+            .chat_post_message(&request)
+            .await
+            .map_err(|err| SlackError::from_client(METHOD, err))?;
+        Ok(response.ts.0)
+    }
+
+    /// Sends a nudge: opens the DM with its recipient and posts it there.
+    pub async fn send_nudge(&self, nudge: &Nudge) -> Result<String, SlackError> {
+        let channel = self.open_dm(&nudge.to).await?;
+        self.post(channel.as_str(), &render_nudge(nudge)).await
+    }
+
+    /// Everyone in the workspace, following `next_cursor` to the last page.
+    pub async fn list_people(&self) -> Result<Vec<SlackPerson>, SlackError> {
+        const METHOD: &str = "users.list";
+        let session = self.client.open_session(&self.token);
+        let mut people = Vec::new();
+        let mut cursor: Option<SlackCursorId> = None;
+        loop {
+            let mut request = SlackApiUsersListRequest::new().with_limit(USERS_PAGE_SIZE);
+            request.cursor = cursor.take();
+            let page = session
+                .users_list(&request)
+                .await
+                .map_err(|err| SlackError::from_client(METHOD, err))?;
+            for member in page.members {
+                people.push(person_from(member).map_err(|detail| SlackError::Unexpected { method: METHOD, detail })?);
+            }
+            cursor = page
+                .response_metadata
+                .and_then(|meta| meta.next_cursor)
+                .filter(|next| !next.0.is_empty());
+            if cursor.is_none() {
+                return Ok(people);
+            }
+        }
+    }
+}
+
+fn person_from(member: SlackUser) -> Result<SlackPerson, String> {
+    let id = UserId::parse(&member.id.0).map_err(|err| err.to_string())?;
+    let handle = member.name.clone().unwrap_or_else(|| id.to_string());
+    let profile = member.profile.as_ref();
+    let name = [
+        profile.and_then(|p| p.display_name.clone()),
+        profile.and_then(|p| p.real_name.clone()),
+        member.real_name.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|name| !name.trim().is_empty())
+    .unwrap_or_else(|| handle.clone());
+    Ok(SlackPerson {
+        id,
+        handle,
+        name,
+        tz: member.tz.filter(|tz| !tz.is_empty()),
+        is_bot: member.flags.is_bot.unwrap_or(false) || member.flags.is_app_user.unwrap_or(false),
+        deleted: member.deleted.unwrap_or(false),
+    })
+}
+
+fn empty_roots_tls_config() -> Result<rustls::ClientConfig, SlackError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map(|builder| {
+            builder
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth()
+        })
+        .map_err(|err| SlackError::Setup(err.to_string()))
+}

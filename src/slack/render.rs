@@ -1,0 +1,365 @@
+//! Block Kit rendering of nudges and digests, from the rules' decisions.
+//!
+//! The voice is a thoughtful colleague's: warm, brief, specific (names,
+//! teams, how long, what you last talked about), never guilt-tripping.
+//! Mentions are `<@U…>`, so Slack shows each reader the names they know.
+
+use crate::domain::{Digest, Nudge, UserId};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::fmt::Write as _;
+
+/// A message ready to post: the notification text and its Block Kit blocks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Message {
+    /// Shown in notifications and by clients without Block Kit.
+    pub text: String,
+    /// The Block Kit blocks, as Slack's JSON.
+    pub blocks: Vec<Value>,
+}
+
+/// The buttons on a nudge; their `action_id`s are what the interactivity
+/// handler branches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NudgeAction {
+    /// *We met*: log an interaction dated today.
+    WeMet,
+    /// *Snooze 2 weeks*.
+    Snooze,
+    /// *Not relevant*: never nudge about this peer again.
+    NotRelevant,
+    /// *Why this?*: show the decision's reason.
+    Why,
+}
+
+impl NudgeAction {
+    /// Every button, in the order shown.
+    pub const ALL: [NudgeAction; 4] = [Self::WeMet, Self::Snooze, Self::NotRelevant, Self::Why];
+
+    /// The `action_id` Slack sends back when the button is pressed.
+    pub fn action_id(self) -> &'static str {
+        match self {
+            Self::WeMet => "nudge_we_met",
+            Self::Snooze => "nudge_snooze",
+            Self::NotRelevant => "nudge_not_relevant",
+            Self::Why => "nudge_why",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::WeMet => "We met",
+            Self::Snooze => "Snooze 2 weeks",
+            Self::NotRelevant => "Not relevant",
+            Self::Why => "Why this?",
+        }
+    }
+}
+
+fn mention(user: &UserId) -> String {
+    format!("<@{user}>")
+}
+
+fn mrkdwn(text: impl Into<String>) -> Value {
+    json!({ "type": "mrkdwn", "text": text.into() })
+}
+
+/// The DM that reminds `nudge.to` of a fading alliance.
+pub fn render_nudge(nudge: &Nudge) -> Message {
+    let reason = &nudge.reason;
+    let headline = format!(
+        "It's been {} since you and {} ({}) last met",
+        days(reason.days_since),
+        mention(&nudge.about),
+        nudge.about_team
+    );
+    let body = match &reason.last_note {
+        Some(note) => format!("{headline} — last time: {note}."),
+        None => format!("{headline}."),
+    };
+    let context = format!(
+        "You've met {}. A short hello is often all it takes.",
+        times(reason.times_met)
+    );
+    let value = format!("{}:{}", nudge.to, nudge.about);
+    let buttons: Vec<Value> = NudgeAction::ALL
+        .iter()
+        .map(|action| {
+            let mut button = json!({
+                "type": "button",
+                "action_id": action.action_id(),
+                "text": { "type": "plain_text", "text": action.label() },
+                "value": value,
+            });
+            if *action == NudgeAction::WeMet {
+                button["style"] = json!("primary");
+            }
+            button
+        })
+        .collect();
+    Message {
+        text: format!("{headline}."),
+        blocks: vec![
+            json!({ "type": "section", "text": mrkdwn(body) }),
+            json!({ "type": "context", "elements": [mrkdwn(context)] }),
+            json!({ "type": "actions", "block_id": "nudge", "elements": buttons }),
+        ],
+    }
+}
+
+/// At most this many alliances are listed by name; a longer list is a wall
+/// of text nobody reads in a channel.
+const MAX_LISTED: usize = 12;
+
+/// The channel digest of new alliances, or `None` when there is nothing to
+/// celebrate: a quiet week posts nothing rather than noise.
+pub fn render_digest(digest: &Digest) -> Option<Message> {
+    if digest.is_quiet() {
+        return None;
+    }
+    let period = if (digest.until - digest.since).num_days() == 7 {
+        "this week".to_owned()
+    } else {
+        format!("since {}", digest.since.format("%a %-d %b"))
+    };
+    let total = digest.new_alliances.len() + digest.unnamed_new_alliances;
+    let mut blocks = vec![json!({
+        "type": "header",
+        "text": { "type": "plain_text", "text": format!("New alliances {period}") },
+    })];
+
+    if total > 0 {
+        let mut list = String::new();
+        for alliance in digest.new_alliances.iter().take(MAX_LISTED) {
+            let _ = writeln!(
+                list,
+                "• {} ({}) and {} ({})",
+                mention(&alliance.a.0),
+                alliance.a.1,
+                mention(&alliance.b.0),
+                alliance.b.1
+            );
+        }
+        let unlisted = total - digest.new_alliances.len().min(MAX_LISTED);
+        if unlisted > 0 {
+            let _ = writeln!(list, "• and {unlisted} more");
+        }
+        let intro = format!(
+            "{} across teams {period}. Thank you for reaching out.",
+            capitalised(&plural(total, "new alliance", "new alliances"))
+        );
+        blocks.push(json!({ "type": "section", "text": mrkdwn(format!("{intro}\n{}", list.trim_end())) }));
+    }
+
+    for bridge in &digest.bridges {
+        let (a, b) = &bridge.teams;
+        let text = match &bridge.builders {
+            Some((x, y)) => format!(
+                ":bridge_at_night: *A first bridge between {a} and {b}*, built by {} and {}.",
+                mention(x),
+                mention(y)
+            ),
+            None => format!(":bridge_at_night: *A first bridge between {a} and {b}.*"),
+        };
+        blocks.push(json!({ "type": "section", "text": mrkdwn(text) }));
+    }
+
+    if !digest.unconnected_team_pairs.is_empty() {
+        let shown: Vec<String> = digest
+            .unconnected_team_pairs
+            .iter()
+            .take(5)
+            .map(|(a, b)| format!("{a} ↔ {b}"))
+            .collect();
+        let more = digest.unconnected_team_pairs.len() - shown.len();
+        let mut text = format!("Still without a tie: {}", shown.join(", "));
+        if more > 0 {
+            let _ = write!(text, " and {}", plural(more, "more pair", "more pairs"));
+        }
+        text.push_str(". Who will be first?");
+        blocks.push(json!({ "type": "context", "elements": [mrkdwn(text)] }));
+    }
+
+    let mut text = format!("{} {period}", capitalised(&plural(total, "new alliance", "new alliances")));
+    if !digest.bridges.is_empty() {
+        let _ = write!(text, " and {}", plural(digest.bridges.len(), "first bridge", "first bridges"));
+    }
+    text.push('.');
+    Some(Message { text, blocks })
+}
+
+fn days(n: i64) -> String {
+    if n == 1 { "1 day".to_owned() } else { format!("{n} days") }
+}
+
+fn times(n: u32) -> String {
+    match n {
+        1 => "once".to_owned(),
+        2 => "twice".to_owned(),
+        n => format!("{n} times"),
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// What a person reads in a message, as plain lines: the text of its blocks
+/// with mentions shown as `@Name` by `name_of`, and buttons as `[Label]`.
+/// The demo prints this, and the snapshot tests check it.
+pub fn readable_text(text: &str, blocks: &Value, name_of: impl Fn(&str) -> Option<String>) -> String {
+    let mut lines = Vec::new();
+    let blocks = blocks.as_array().map(Vec::as_slice).unwrap_or_default();
+    for block in blocks {
+        match block["type"].as_str() {
+            Some("header") | Some("section") => lines.push(block["text"]["text"].as_str().unwrap_or_default().to_owned()),
+            Some("context") => lines.extend(
+                block["elements"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| e["text"].as_str().map(str::to_owned)),
+            ),
+            Some("actions") => lines.push(
+                block["elements"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|e| e["text"]["text"].as_str().map(|label| format!("[{label}]")))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            _ => {}
+        }
+    }
+    if lines.is_empty() {
+        lines.push(text.to_owned());
+    }
+    resolve_mentions(&lines.join("\n"), name_of)
+}
+
+/// Replaces `<@U123>` and `<@U123|name>` with `@Name`.
+fn resolve_mentions(text: &str, name_of: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("<@") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('>') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let inner = &after[..end];
+        let id = inner.split('|').next().unwrap_or(inner);
+        let label = name_of(id).or_else(|| inner.split('|').nth(1).map(str::to_owned));
+        out.push('@');
+        out.push_str(label.as_deref().unwrap_or(id));
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Bridge, NewAlliance, NudgeReason, TeamId};
+    use chrono::{Duration, TimeZone, Utc};
+
+    fn user(id: &str) -> UserId {
+        UserId::parse(id).unwrap()
+    }
+
+    fn team(name: &str) -> TeamId {
+        TeamId::parse(name).unwrap()
+    }
+
+    fn name_of(id: &str) -> Option<String> {
+        match id {
+            "U1" => Some("Dana Ito".into()),
+            "U2" => Some("Alice Moreau".into()),
+            "U3" => Some("Sam Okafor".into()),
+            "U4" => Some("Lee Park".into()),
+            _ => None,
+        }
+    }
+
+    fn nudge(note: Option<&str>, times_met: u32) -> Nudge {
+        Nudge {
+            to: user("U1"),
+            about: user("U2"),
+            about_team: team("Payments"),
+            reason: NudgeReason {
+                last_met: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap(),
+                days_since: 94,
+                cadence_days: 60,
+                times_met,
+                last_note: note.map(str::to_owned),
+            },
+        }
+    }
+
+    fn snapshot_of(message: &Message) -> String {
+        format!(
+            "{}\n---\n{}\n---\n{}",
+            message.text,
+            readable_text(&message.text, &Value::Array(message.blocks.clone()), name_of),
+            serde_json::to_string_pretty(&message.blocks).unwrap()
+        )
+    }
+
+    #[test]
+    fn a_nudge_names_the_peer_their_team_how_long_and_what_was_last_discussed() {
+        insta::assert_snapshot!(snapshot_of(&render_nudge(&nudge(Some("coffee about the roadmap"), 4))));
+    }
+
+    #[test]
+    fn a_nudge_without_a_note_after_one_meeting() {
+        insta::assert_snapshot!(snapshot_of(&render_nudge(&nudge(None, 1))));
+    }
+
+    #[test]
+    fn a_weekly_digest_celebrates_alliances_and_bridges() {
+        let since = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let digest = Digest {
+            since,
+            until: since + Duration::days(7),
+            new_alliances: vec![
+                NewAlliance { a: (user("U1"), team("Platform")), b: (user("U2"), team("Payments")), at: since },
+                NewAlliance { a: (user("U3"), team("Design")), b: (user("U4"), team("Legal")), at: since },
+            ],
+            unnamed_new_alliances: 1,
+            bridges: vec![Bridge { teams: (team("Design"), team("Legal")), builders: Some((user("U3"), user("U4"))), at: since }],
+            unconnected_team_pairs: vec![(team("Data"), team("Sales")), (team("Legal"), team("Sales"))],
+        };
+        insta::assert_snapshot!(snapshot_of(&render_digest(&digest).unwrap()));
+    }
+
+    #[test]
+    fn a_quiet_period_posts_nothing() {
+        let since = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let digest = Digest {
+            since,
+            until: since + Duration::days(7),
+            new_alliances: vec![],
+            unnamed_new_alliances: 0,
+            bridges: vec![],
+            unconnected_team_pairs: vec![(team("Data"), team("Sales"))],
+        };
+        assert_eq!(render_digest(&digest), None);
+    }
+
+    #[test]
+    fn mentions_read_as_names() {
+        assert_eq!(resolve_mentions("hi <@U1> and <@U9|zed> and <@U8>", name_of), "hi @Dana Ito and @zed and @U8");
+        assert_eq!(resolve_mentions("broken <@U1", name_of), "broken <@U1");
+    }
+}
