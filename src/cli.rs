@@ -1,5 +1,113 @@
-//! (being written)
-/// Runs the command line.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! The command line: a few lines per subcommand, each calling into the
+//! library. Every failure ends as one line on standard error and a non-zero
+//! exit status; clap answers unknown flags with its usage.
+
+use crate::app::App;
+use crate::config::{Secrets, Settings};
+use crate::demo::{self, DemoOptions};
+use crate::domain::SystemClock;
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Where the config file is looked for when `--config` is not given.
+const DEFAULT_CONFIG: &str = "config/alliances.toml";
+
+/// alliances keeps a company's cross-team ties alive: it reminds people of
+/// peers in other teams they have not met for a while, and celebrates the
+/// new alliances that form.
+#[derive(Debug, Parser)]
+#[command(name = "alliances", version, propagate_version = true)]
+pub struct Cli {
+    /// The config file [default: config/alliances.toml when it exists, else
+    /// the built-in settings].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The folder that holds the store; one process owns it.
+    #[arg(long, global = true, value_name = "DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the bot against a built-in fake Slack with a synthetic company for
+    /// a few simulated weeks, and print what people would have seen. Needs no
+    /// Slack account and no network; uses a temporary store.
+    Demo {
+        /// The seed of the synthetic company: the same seed prints the same demo.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// How many weeks to simulate.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=52))]
+        weeks: u32,
+    },
+    /// Run the jobs that are due now (people sync, nudges, digest) once each,
+    /// then exit. Needs ALLIANCES_SLACK_BOT_TOKEN.
+    Tick,
+}
+
+/// Parses the command line, runs it, and reports a failure in one line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(&cli.command);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::debug!(error = ?err, "failed");
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    match cli.command {
+        Command::Demo { seed, weeks } => {
+            let mut stdout = std::io::stdout().lock();
+            runtime.block_on(demo::run(DemoOptions { seed, weeks }, &mut stdout))?;
+        }
+        Command::Tick => {
+            let settings = load_settings(cli.config.as_deref())?;
+            let secrets = Secrets::from_env(|name| std::env::var(name).ok());
+            let app = App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock))?;
+            let reports = runtime.block_on(app.tick())?;
+            if reports.is_empty() {
+                println!("nothing due");
+            }
+            for report in reports {
+                println!("{}: {}", report.job, report.summary);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The settings from `--config`, else the default file when present, else
+/// the built-in defaults; then the environment.
+fn load_settings(config: Option<&Path>) -> anyhow::Result<Settings> {
+    let default = Path::new(DEFAULT_CONFIG);
+    let file = config.or_else(|| default.exists().then_some(default));
+    Ok(Settings::load(file, |name| std::env::var(name).ok())?)
+}
+
+/// Logs go to standard error, so that the demo's standard output stays what
+/// people would have seen. `RUST_LOG` overrides the level.
+fn init_logs(command: &Command) {
+    let default_level = match command {
+        Command::Demo { .. } => "warn",
+        Command::Tick => "info",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }

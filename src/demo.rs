@@ -1,1 +1,304 @@
-//! (being written)
+//! `alliances demo`: the real bot against the built-in fake Slack.
+//!
+//! It generates a synthetic company, serves it from the fake Slack on
+//! 127.0.0.1, opens sled in a temporary folder, and runs the real scheduler
+//! jobs through the real Slack client over HTTP across a few simulated
+//! weeks, while the company goes on meeting (and some people act on their
+//! nudges). It prints what people would have seen. No account, no network.
+
+use crate::app::App;
+use crate::config::{Secrets, Settings};
+use crate::domain::{ChannelId, Clock, SettableClock, UserId};
+use crate::scheduler::JobKind;
+use crate::fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
+use crate::slack::readable_text;
+use crate::synthetic::{Company, CompanySize};
+use anyhow::Context as _;
+use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use secrecy::SecretString;
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+
+/// What to simulate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoOptions {
+    /// The seed of the company and its life: the same seed, the same output.
+    pub seed: u64,
+    /// How many weeks to simulate.
+    pub weeks: u32,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        Self { seed: 7, weeks: 4 }
+    }
+}
+
+/// What the demo did, in figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoSummary {
+    /// People in the company.
+    pub people: usize,
+    /// Teams in the company.
+    pub teams: usize,
+    /// Interactions in the store at the end.
+    pub interactions: usize,
+    /// Nudges Slack accepted.
+    pub nudges_sent: usize,
+    /// Digests posted.
+    pub digests_posted: usize,
+    /// Alliances that formed during the simulated weeks.
+    pub new_alliances: usize,
+}
+
+/// The bot's token in the demo's workspace; not a secret, there is no Slack.
+const DEMO_BOT_TOKEN: &str = "xoxb-demo-token";
+/// The digest's channel in the demo's workspace.
+const DEMO_CHANNEL: &str = "alliances";
+/// How much history the company has before the simulation starts.
+const HISTORY_DAYS: i64 = 270;
+/// The chance that a nudged person reaches out within a few days.
+const FOLLOW_UP_CHANCE: f64 = 0.6;
+
+/// The demo's world: the fake Slack, the bot, the clock and the company.
+pub struct Demo {
+    /// The fake Slack serving the company.
+    pub fake: FakeSlack,
+    /// The real bot, wired to the fake Slack and a temporary store.
+    pub app: App,
+    /// The clock the bot reads.
+    pub clock: SettableClock,
+    /// The company.
+    pub company: Company,
+    /// When the simulation starts.
+    pub start: DateTime<Utc>,
+    options: DemoOptions,
+    rng: StdRng,
+    // Deleted (with the store) when the demo is dropped.
+    _data: tempfile::TempDir,
+}
+
+impl Demo {
+    /// Sets up the company, the fake Slack and the bot, with the company's
+    /// history in the store and the bot's jobs anchored at the start.
+    pub async fn start(options: DemoOptions) -> anyhow::Result<Self> {
+        // A fixed Monday, so that the same seed prints the same days.
+        let start = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).single().context("the demo's start date")?;
+        let mut rng = StdRng::seed_from_u64(options.seed);
+        let size = CompanySize {
+            people: rng.random_range(40..=80),
+            teams: rng.random_range(6..=8),
+            days: HISTORY_DAYS,
+        };
+        let company = Company::generate(options.seed, size, start);
+        let fake = FakeSlack::start(workspace(&company)?).await.context("starting the fake Slack")?;
+
+        let data = tempfile::tempdir().context("creating a temporary folder for the store")?;
+        let teams_file = data.path().join("teams.toml");
+        std::fs::write(&teams_file, company.teams_file()).context("writing the demo's teams file")?;
+        let mut settings = Settings::default();
+        settings.slack.api_url = fake.api_url();
+        settings.teams.file = Some(teams_file);
+        settings.digest.channel = DEMO_CHANNEL.to_owned();
+        let secrets = Secrets {
+            bot_token: Some(SecretString::from(fake.bot_token().to_owned())),
+        };
+        let clock = SettableClock::new(start);
+        let app = App::build(&settings, &secrets, &data.path().join("store"), Arc::new(clock.clone()))?;
+
+        app.store().log_interactions(&company.history)?;
+        app.scheduler().run(JobKind::People, start).await?;
+        for person in company.people.iter().filter(|p| p.opted_out) {
+            if let Some(mut known) = app.store().person(&person.id)? {
+                known.opted_out = true;
+                app.store().put_person(&known)?;
+            }
+        }
+        app.scheduler().anchor(start)?;
+        Ok(Self {
+            fake,
+            app,
+            clock,
+            company,
+            start,
+            options,
+            rng,
+            _data: data,
+        })
+    }
+
+    /// When the simulation ends.
+    pub fn end(&self) -> DateTime<Utc> {
+        self.start + Duration::weeks(i64::from(self.options.weeks))
+    }
+
+    /// Runs the simulated weeks hour by hour, printing what people see to `out`.
+    pub async fn run(&mut self, out: &mut dyn Write) -> anyhow::Result<DemoSummary> {
+        let names: HashMap<String, String> =
+            self.company.people.iter().map(|p| (p.id.to_string(), p.real_name.clone())).collect();
+        let teams: HashMap<String, String> =
+            self.company.people.iter().map(|p| (p.id.to_string(), p.team.to_string())).collect();
+        writeln!(
+            out,
+            "{}: {} people in {} teams, {} meetings logged over the last {} months.",
+            self.company.name,
+            self.company.people.len(),
+            self.company.teams.len(),
+            self.company.history.len(),
+            HISTORY_DAYS / 30
+        )?;
+        writeln!(
+            out,
+            "Simulating {} weeks from {} with the real scheduler and Slack client, against the built-in fake Slack.",
+            self.options.weeks,
+            self.start.format("%a %-d %b %Y")
+        )?;
+
+        let mut printed = 0;
+        let mut day_shown = None;
+        let mut follow_ups: Vec<(DateTime<Utc>, UserId, UserId)> = Vec::new();
+        let mut now = self.start;
+        while now < self.end() {
+            self.clock.set(now);
+            self.app.tick().await?;
+            let messages = self.fake.messages();
+            if messages.len() > printed && day_shown != Some(now.date_naive()) {
+                writeln!(out, "\n── {} ──", now.format("%a %-d %b"))?;
+                day_shown = Some(now.date_naive());
+            }
+            for message in &messages[printed..] {
+                let heading = match &message.dm_user {
+                    Some(user) => format!(
+                        "DM to {} ({})",
+                        names.get(user.as_str()).map_or(user.as_str(), String::as_str),
+                        teams.get(user.as_str()).map_or("no team", String::as_str)
+                    ),
+                    None => format!("#{}", self.channel_name(&message.channel)),
+                };
+                writeln!(out, "{}  {heading}", now.format("%H:%M"))?;
+                let body = readable_text(&message.text, &message.blocks, |id| names.get(id).cloned());
+                for line in body.lines() {
+                    writeln!(out, "       {line}")?;
+                }
+            }
+            printed = messages.len();
+
+            if now.hour() == 18 {
+                self.live_a_day(now, &mut follow_ups)?;
+            }
+            now += Duration::hours(1);
+        }
+        self.clock.set(now);
+
+        let summary = self.summary()?;
+        writeln!(
+            out,
+            "\nSummary: {} people in {} teams · {} interactions · {} nudges sent · {} new alliances · {} digests posted",
+            summary.people,
+            summary.teams,
+            summary.interactions,
+            summary.nudges_sent,
+            summary.new_alliances,
+            summary.digests_posted
+        )?;
+        Ok(summary)
+    }
+
+    /// The company's day: its usual meetings, and the follow-ups of people
+    /// who were nudged, a day or three later — logged as `/met` would.
+    fn live_a_day(&mut self, now: DateTime<Utc>, follow_ups: &mut Vec<(DateTime<Utc>, UserId, UserId)>) -> anyhow::Result<()> {
+        let store = self.app.store();
+        for sent in store.nudges_sent_since(now - Duration::days(1))? {
+            if self.rng.random_bool(FOLLOW_UP_CHANCE) {
+                let when = now + Duration::days(self.rng.random_range(1..=3));
+                follow_ups.push((when, sent.to, sent.about));
+            }
+        }
+        let mut meetings = self.company.meetings_on(&mut self.rng, now);
+        let (today, later): (Vec<_>, Vec<_>) = follow_ups.drain(..).partition(|(when, _, _)| *when <= now);
+        *follow_ups = later;
+        for (_, a, b) in today {
+            meetings.push(Company::follow_up(&mut self.rng, &a, &b, now));
+        }
+        for meeting in &meetings {
+            store.log_interaction(meeting)?;
+        }
+        store.flush()?;
+        Ok(())
+    }
+
+    fn channel_name(&self, id: &ChannelId) -> String {
+        if self.fake.channel_named(DEMO_CHANNEL).as_ref() == Some(id) {
+            DEMO_CHANNEL.to_owned()
+        } else {
+            id.to_string()
+        }
+    }
+
+    /// The demo's figures so far.
+    pub fn summary(&self) -> anyhow::Result<DemoSummary> {
+        let store = self.app.store();
+        let team_of: HashMap<&UserId, _> = self.company.people.iter().map(|p| (&p.id, &p.team)).collect();
+        let new_alliances = store
+            .ties()?
+            .iter()
+            .filter(|t| t.first_at >= self.start)
+            .filter(|t| team_of.get(t.pair.low()) != team_of.get(t.pair.high()))
+            .count();
+        let messages = self.fake.messages();
+        Ok(DemoSummary {
+            people: self.company.people.len(),
+            teams: self.company.teams.len(),
+            interactions: store.interaction_count(),
+            nudges_sent: messages.iter().filter(|m| m.dm_user.is_some()).count(),
+            digests_posted: messages.iter().filter(|m| m.dm_user.is_none()).count(),
+            new_alliances,
+        })
+    }
+}
+
+/// Runs the whole demo, printing to `out`.
+pub async fn run(options: DemoOptions, out: &mut dyn Write) -> anyhow::Result<DemoSummary> {
+    let mut demo = Demo::start(options).await?;
+    let summary = demo.run(out).await;
+    demo.fake.stop().await;
+    summary
+}
+
+/// The company as a Slack workspace: its people, a bot user, a deactivated
+/// former colleague, and the digest channel.
+fn workspace(company: &Company) -> anyhow::Result<Workspace> {
+    let mut users: Vec<FakeUser> = company
+        .people
+        .iter()
+        .map(|p| FakeUser {
+            id: p.id.clone(),
+            name: p.handle.clone(),
+            real_name: p.real_name.clone(),
+            tz: p.tz.clone(),
+            team: Some(p.team.to_string()),
+            is_bot: false,
+            deleted: false,
+        })
+        .collect();
+    users.push(FakeUser {
+        id: UserId::parse("UBOT00001")?,
+        name: "alliances".into(),
+        real_name: "alliances".into(),
+        tz: "UTC".into(),
+        team: None,
+        is_bot: true,
+        deleted: false,
+    });
+    Ok(Workspace {
+        bot_token: DEMO_BOT_TOKEN.to_owned(),
+        users,
+        channels: vec![FakeChannel {
+            id: ChannelId::parse("C0ALLIANCE")?,
+            name: DEMO_CHANNEL.to_owned(),
+        }],
+    })
+}

@@ -1,1 +1,293 @@
-//! (being written)
+//! A synthetic company, generated from a seed: people in teams with time
+//! zones, and months of meetings between them — some alliances strong, some
+//! fading, a few people opted out. The demo, the tests and the benchmarks
+//! use it; the same seed always gives the same company.
+
+use crate::domain::{Interaction, InteractionKind, TeamId, UserId};
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc, Weekday};
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{RngExt, SeedableRng};
+use std::collections::BTreeSet;
+
+/// How big a company to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompanySize {
+    /// How many people.
+    pub people: usize,
+    /// How many teams.
+    pub teams: usize,
+    /// How many days of history before `until`.
+    pub days: i64,
+}
+
+/// One person of the synthetic company.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntheticPerson {
+    /// Their Slack id.
+    pub id: UserId,
+    /// Their Slack handle.
+    pub handle: String,
+    /// Their full name.
+    pub real_name: String,
+    /// Their team.
+    pub team: TeamId,
+    /// Their IANA time zone.
+    pub tz: String,
+    /// Whether they have opted out of the bot.
+    pub opted_out: bool,
+}
+
+/// A relationship the generator drives: how often the two meet, and from
+/// when they stop (a fading tie).
+#[derive(Debug, Clone, PartialEq)]
+struct Relationship {
+    a: usize,
+    b: usize,
+    mean_gap_days: f64,
+    starts: DateTime<Utc>,
+    fades: Option<DateTime<Utc>>,
+}
+
+/// The synthetic company: people, teams and history.
+#[derive(Debug, Clone)]
+pub struct Company {
+    /// The company's name.
+    pub name: String,
+    /// Its teams.
+    pub teams: Vec<TeamId>,
+    /// Its people, by id.
+    pub people: Vec<SyntheticPerson>,
+    /// Its history, oldest first.
+    pub history: Vec<Interaction>,
+    relationships: Vec<Relationship>,
+}
+
+const COMPANY_NAMES: &[&str] = &["Fernhill Labs", "Northwind Works", "Bluebird Systems", "Calder & Finch", "Tidewater Co"];
+const TEAM_NAMES: &[&str] = &[
+    "Payments", "Platform", "Design", "Data", "Sales", "Legal", "Support", "Security", "Growth", "Mobile",
+];
+const FIRST_NAMES: &[&str] = &[
+    "Alice", "Bilal", "Chen", "Dana", "Elif", "Femi", "Grace", "Hugo", "Ines", "Jonas", "Kira", "Luca", "Maya",
+    "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tomas", "Uma", "Victor", "Wen", "Yara", "Zoe",
+];
+const LAST_NAMES: &[&str] = &[
+    "Moreau", "Ito", "Okafor", "Park", "Schmidt", "Novak", "Haddad", "Silva", "Larsen", "Nakamura", "Reyes",
+    "Kowalski", "Mensah", "Dubois", "Fischer", "Rossi",
+];
+const TIME_ZONES: &[&str] = &["Europe/Paris", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Singapore"];
+const NOTES: &[&str] = &[
+    "coffee about the roadmap",
+    "lunch",
+    "pairing on the release",
+    "1:1 on hiring",
+    "incident review",
+    "walk and talk about onboarding",
+    "planning the offsite",
+    "demo of the new dashboard",
+    "chat about career growth",
+    "design critique",
+];
+
+impl Company {
+    /// Generates a company of `size` whose history ends just before `until`.
+    pub fn generate(seed: u64, size: CompanySize, until: DateTime<Utc>) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let name = COMPANY_NAMES[(seed as usize) % COMPANY_NAMES.len()].to_owned();
+        let team_count = size.teams.clamp(1, TEAM_NAMES.len());
+        let teams: Vec<TeamId> = TEAM_NAMES[..team_count]
+            .iter()
+            .map(|name| TeamId::parse(name).expect("team names are valid"))
+            .collect();
+        let team_tz: Vec<&str> = (0..team_count).map(|i| TIME_ZONES[(i + seed as usize) % TIME_ZONES.len()]).collect();
+
+        let mut people = Vec::with_capacity(size.people);
+        let mut names_used = BTreeSet::new();
+        for i in 0..size.people {
+            let team = i % team_count;
+            let mut real_name;
+            loop {
+                real_name = format!(
+                    "{} {}",
+                    FIRST_NAMES.choose(&mut rng).unwrap_or(&"Alex"),
+                    LAST_NAMES.choose(&mut rng).unwrap_or(&"Smith")
+                );
+                if names_used.insert(real_name.clone()) || names_used.len() >= FIRST_NAMES.len() * LAST_NAMES.len() {
+                    break;
+                }
+            }
+            let handle = real_name.to_lowercase().replace(' ', ".");
+            people.push(SyntheticPerson {
+                id: UserId::parse(&format!("U{:08}", 1001 + i)).expect("generated ids are valid"),
+                handle,
+                real_name,
+                team: teams[team].clone(),
+                tz: team_tz[team].to_owned(),
+                // About one in fifteen people keep to themselves.
+                opted_out: rng.random_ratio(1, 15),
+            });
+        }
+
+        let start = until - Duration::days(size.days);
+        let relationships = relationships(&mut rng, &people, start, until);
+        let mut company = Self {
+            name,
+            teams,
+            people,
+            history: Vec::new(),
+            relationships,
+        };
+        let mut day = start;
+        while day < until {
+            let meetings = company.meetings_on(&mut rng, day);
+            company.history.extend(meetings);
+            day += Duration::days(1);
+        }
+        company
+    }
+
+    /// The teams file of this company (see `config/teams.example.toml`).
+    pub fn teams_file(&self) -> String {
+        let mut text = format!("# Teams of {}, generated.\n", self.name);
+        for team in &self.teams {
+            let members: Vec<String> = self
+                .people
+                .iter()
+                .filter(|p| &p.team == team)
+                .map(|p| format!("\"{}\"", p.id))
+                .collect();
+            text.push_str(&format!("\n[[team]]\nname = \"{team}\"\nmembers = [{}]\n", members.join(", ")));
+        }
+        text
+    }
+
+    /// A day of the company's life: the meetings its relationships produce
+    /// on `day`, and now and then a first meeting across teams. Weekends are
+    /// quiet. `rng` drives the chance; the same sequence gives the same days.
+    pub fn meetings_on(&mut self, rng: &mut StdRng, day: DateTime<Utc>) -> Vec<Interaction> {
+        if matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            return Vec::new();
+        }
+        let mut meetings = Vec::new();
+        for rel in &self.relationships {
+            let active = rel.starts <= day && rel.fades.is_none_or(|fades| day < fades);
+            if active && rng.random_bool((1.0 / rel.mean_gap_days).min(1.0)) {
+                meetings.push(meeting(rng, &self.people[rel.a].id, &self.people[rel.b].id, day));
+            }
+        }
+        // A new alliance forms somewhere about twice a week.
+        if self.people.len() >= 2 && rng.random_ratio(2, 5) {
+            let a = rng.random_range(0..self.people.len());
+            let b = rng.random_range(0..self.people.len());
+            let known = self.relationships.iter().any(|r| (r.a, r.b) == (a, b) || (r.a, r.b) == (b, a));
+            if self.people[a].team != self.people[b].team && !known {
+                meetings.push(meeting(rng, &self.people[a].id, &self.people[b].id, day));
+                self.relationships.push(Relationship {
+                    a,
+                    b,
+                    mean_gap_days: rng.random_range(20.0..45.0),
+                    starts: day + Duration::days(1),
+                    fades: None,
+                });
+            }
+        }
+        meetings.sort_by(|x, y| x.at.cmp(&y.at));
+        meetings
+    }
+
+    /// A meeting between two people on `day` that the demo's people log when
+    /// a nudge moves them to reach out.
+    pub fn follow_up(rng: &mut StdRng, a: &UserId, b: &UserId, day: DateTime<Utc>) -> Interaction {
+        meeting(rng, a, b, day)
+    }
+}
+
+/// Every relationship of the company: colleagues in a team meet often;
+/// each person has a few allies in other teams, and about a third of those
+/// alliances faded some months ago.
+fn relationships(rng: &mut StdRng, people: &[SyntheticPerson], start: DateTime<Utc>, until: DateTime<Utc>) -> Vec<Relationship> {
+    let span_days = (until - start).num_days().max(1);
+    let mut relationships = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut add = |rels: &mut Vec<Relationship>, a: usize, b: usize, rel: Relationship| {
+        if a != b && seen.insert((a.min(b), a.max(b))) {
+            rels.push(rel);
+        }
+    };
+    for (a, person) in people.iter().enumerate() {
+        let colleagues: Vec<usize> = (0..people.len()).filter(|&b| b != a && people[b].team == person.team).collect();
+        let others: Vec<usize> = (0..people.len()).filter(|&b| people[b].team != person.team).collect();
+        for &b in colleagues.sample(rng, 3) {
+            let rel = Relationship { a, b, mean_gap_days: rng.random_range(7.0..15.0), starts: start, fades: None };
+            add(&mut relationships, a, b, rel);
+        }
+        let allies = rng.random_range(1..=3);
+        for &b in others.sample(rng, allies) {
+            let starts = start + Duration::days(rng.random_range(0..span_days / 3));
+            // A fading alliance stops between 70 and 200 days before `until`,
+            // so it is overdue against the default 60-day cadence.
+            let fades = rng
+                .random_ratio(2, 5)
+                .then(|| until - Duration::days(rng.random_range(70..200.min(span_days).max(71))));
+            let rel = Relationship { a, b, mean_gap_days: rng.random_range(14.0..35.0), starts, fades };
+            add(&mut relationships, a, b, rel);
+        }
+    }
+    relationships
+}
+
+fn meeting(rng: &mut StdRng, a: &UserId, b: &UserId, day: DateTime<Utc>) -> Interaction {
+    let at = Utc
+        .with_ymd_and_hms(day.year(), day.month(), day.day(), rng.random_range(8..17), rng.random_range(0..4) * 15, 0)
+        .single()
+        .unwrap_or(day);
+    let note = rng.random_bool(0.6).then(|| NOTES.choose(rng).unwrap_or(&"coffee").to_string());
+    let logged_by = if rng.random_bool(0.5) { a.clone() } else { b.clone() };
+    Interaction::new(at, InteractionKind::Meeting, [a.clone(), b.clone()], Some(logged_by), note)
+        .expect("two different people")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn until() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap()
+    }
+
+    fn size() -> CompanySize {
+        CompanySize { people: 60, teams: 7, days: 270 }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_company() {
+        let a = Company::generate(7, size(), until());
+        let b = Company::generate(7, size(), until());
+        assert_eq!(a.people, b.people);
+        assert_eq!(a.history, b.history);
+        let c = Company::generate(8, size(), until());
+        assert_ne!(a.history, c.history);
+    }
+
+    #[test]
+    fn a_company_has_teams_history_fading_ties_and_some_opted_out_people() {
+        let company = Company::generate(7, size(), until());
+        assert_eq!(company.teams.len(), 7);
+        assert_eq!(company.people.len(), 60);
+        assert!(company.history.len() > 1000, "{} interactions", company.history.len());
+        assert!(company.history.iter().all(|i| i.at < until()));
+        assert!(company.people.iter().any(|p| p.opted_out));
+        assert!(company.relationships.iter().any(|r| r.fades.is_some()));
+        let ids: BTreeSet<_> = company.people.iter().map(|p| &p.id).collect();
+        assert_eq!(ids.len(), 60);
+    }
+
+    #[test]
+    fn the_teams_file_lists_everyone_once() {
+        let company = Company::generate(7, size(), until());
+        let directory = crate::config::TeamDirectory::parse(&company.teams_file()).unwrap();
+        for person in &company.people {
+            assert_eq!(directory.team_of(&person.id, "nobody"), Some(&person.team));
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! The scheduler: cron jobs from config, each run recorded in the store.
+//!
+//! A job is due when a time in its schedule has passed since the time it
+//! last ran for. A job that missed several times while the bot was down runs
+//! once, for the latest missed time, not once per miss. Each job reads a
+//! snapshot from the store, asks the rules for a plan, sends it through the
+//! Slack client and records what it did: decide, then do.
+
+mod digest;
+mod nudges;
+mod people;
+
+use crate::config::{CronSchedule, Settings, TeamDirectory};
+use crate::domain::Clock;
+use crate::rules::Policy;
+use crate::slack::SlackClient;
+use crate::store::{JobRun, Store, StoreError};
+use chrono::{DateTime, Duration, Utc};
+use std::fmt;
+use std::sync::Arc;
+
+
+/// The jobs the scheduler runs, in the order it runs them when several are
+/// due: people first, so that nudges and the digest see today's workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum JobKind {
+    /// Refresh people and teams from Slack.
+    People,
+    /// Nudge people about neglected alliances.
+    Nudges,
+    /// Post the digest of new alliances.
+    Digest,
+}
+
+impl JobKind {
+    /// Every job, in run order.
+    pub const ALL: [JobKind; 3] = [Self::People, Self::Nudges, Self::Digest];
+
+    /// The job's name in the store and in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::People => "people",
+            Self::Nudges => "nudges",
+            Self::Digest => "digest",
+        }
+    }
+}
+
+impl fmt::Display for JobKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How far back a job that never ran looks for a missed time, so that a
+/// fresh install's first `tick` runs each job once (the longest default
+/// schedule is weekly).
+const FIRST_RUN_LOOKBACK_DAYS: i64 = 8;
+
+/// What one run of a job did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobReport {
+    /// The job.
+    pub job: JobKind,
+    /// The schedule time it ran for.
+    pub scheduled_for: DateTime<Utc>,
+    /// A line saying what it did.
+    pub summary: String,
+}
+
+/// Runs the jobs of the settings against a store and a Slack client.
+#[derive(Clone)]
+pub struct Scheduler {
+    store: Store,
+    slack: SlackClient,
+    clock: Arc<dyn Clock>,
+    schedules: Vec<(JobKind, CronSchedule)>,
+    policy: Policy,
+    digest_channel: String,
+    teams: TeamDirectory,
+}
+
+impl Scheduler {
+    /// A scheduler for the jobs in `settings`.
+    pub fn new(settings: &Settings, store: Store, slack: SlackClient, clock: Arc<dyn Clock>, teams: TeamDirectory) -> Self {
+        let schedule = &settings.schedule;
+        Self {
+            store,
+            slack,
+            clock,
+            schedules: vec![
+                (JobKind::People, schedule.people.clone()),
+                (JobKind::Nudges, schedule.nudges.clone()),
+                (JobKind::Digest, schedule.digest.clone()),
+            ],
+            policy: Policy {
+                cadence_days: settings.rules.cadence_days,
+                nudges_per_person_per_week: settings.rules.nudges_per_person_per_week,
+                tie_cooldown_days: settings.rules.tie_cooldown_days,
+            },
+            digest_channel: settings.digest.channel.trim_start_matches('#').to_owned(),
+            teams,
+        }
+    }
+
+    /// The jobs due at `now`, each with the latest schedule time it missed.
+    pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<(JobKind, DateTime<Utc>)>, StoreError> {
+        let mut due = Vec::new();
+        for (job, schedule) in &self.schedules {
+            let last = match self.store.last_run(job.name())? {
+                Some(run) => run.scheduled_for,
+                None => now - Duration::days(FIRST_RUN_LOOKBACK_DAYS),
+            };
+            if let Some(missed) = latest_between(schedule, last, now) {
+                due.push((*job, missed));
+            }
+        }
+        Ok(due)
+    }
+
+    /// Records every job as having run at its latest schedule time up to
+    /// `at`, without running it: a fresh install starts from here.
+    pub fn anchor(&self, at: DateTime<Utc>) -> Result<(), StoreError> {
+        for (job, schedule) in &self.schedules {
+            let since = at - Duration::days(FIRST_RUN_LOOKBACK_DAYS);
+            let scheduled_for = latest_between(schedule, since, at).unwrap_or(at);
+            let run = JobRun {
+                scheduled_for,
+                started_at: at,
+                summary: "anchored: history starts here".to_owned(),
+            };
+            self.store.record_run(job.name(), &run)?;
+        }
+        self.store.flush()
+    }
+
+    /// Runs every due job once, in order, and returns what each did. A job
+    /// that fails is not recorded as run, so the next tick tries it again.
+    pub async fn run_due(&self) -> anyhow::Result<Vec<JobReport>> {
+        let now = self.clock.now();
+        let mut reports = Vec::new();
+        for (job, scheduled_for) in self.due(now)? {
+            reports.push(self.run(job, scheduled_for).await?);
+        }
+        Ok(reports)
+    }
+
+    /// Runs one job for `scheduled_for` and records the run.
+    #[tracing::instrument(skip_all, fields(job = %job, scheduled_for = %scheduled_for))]
+    pub async fn run(&self, job: JobKind, scheduled_for: DateTime<Utc>) -> anyhow::Result<JobReport> {
+        let started_at = self.clock.now();
+        let summary = match job {
+            JobKind::People => people::sync_people(&self.store, &self.slack, &self.teams).await?,
+            JobKind::Nudges => nudges::run(&self.store, &self.slack, started_at, &self.policy).await?,
+            JobKind::Digest => {
+                let since = self.previous_run(job)?.unwrap_or(started_at - Duration::days(7));
+                digest::run(&self.store, &self.slack, since, started_at, &self.digest_channel).await?
+            }
+        };
+        let run = JobRun {
+            scheduled_for,
+            started_at,
+            summary: summary.clone(),
+        };
+        self.store.record_run(job.name(), &run)?;
+        self.store.flush()?;
+        tracing::info!(%summary, "job done");
+        Ok(JobReport {
+            job,
+            scheduled_for,
+            summary,
+        })
+    }
+
+    fn previous_run(&self, job: JobKind) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self.store.last_run(job.name())?.map(|run| run.scheduled_for))
+    }
+}
+
+/// The latest time of `schedule` in `(after, until]`.
+fn latest_between(schedule: &CronSchedule, after: DateTime<Utc>, until: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    schedule.schedule().after(&after).take_while(|t| *t <= until).last()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(d: u32, h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn the_latest_missed_time_is_found_once() {
+        let weekdays_at_ten = CronSchedule::parse("0 0 10 * * Mon-Fri").unwrap();
+        // Monday 2 March, 09:00 → Thursday 5 March, 12:00: four times missed, one run.
+        assert_eq!(latest_between(&weekdays_at_ten, at(2, 9), at(5, 12)), Some(at(5, 10)));
+        assert_eq!(latest_between(&weekdays_at_ten, at(5, 10), at(5, 12)), None);
+        // Saturday and Sunday have no time.
+        assert_eq!(latest_between(&weekdays_at_ten, at(7, 0), at(8, 23)), None);
+    }
+}

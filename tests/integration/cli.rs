@@ -1,0 +1,84 @@
+//! The command line as a person meets it: the demo, and what bad input gets.
+
+use crate::helpers::{alliances, output_of, texts};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_prints_what_people_saw_and_the_same_seed_prints_the_same() {
+    let run = || {
+        let mut command = alliances();
+        command.args(["demo", "--seed", "3", "--weeks", "2"]);
+        output_of(command)
+    };
+    let (first, second) = (run().await, run().await);
+    assert!(first.status.success(), "{}", texts(&first).1);
+    let (stdout, _) = texts(&first);
+    assert_eq!(first.stdout, second.stdout, "the same seed gives the same demo");
+    assert!(stdout.contains("DM to "), "{stdout}");
+    assert!(stdout.contains("It's been "), "{stdout}");
+    assert!(stdout.contains("[We met] [Snooze 2 weeks] [Not relevant] [Why this?]"), "{stdout}");
+    assert!(stdout.contains("#alliances"), "{stdout}");
+    let summary = stdout.lines().last().unwrap();
+    assert!(summary.starts_with("Summary: "), "{summary}");
+    assert!(summary.contains("nudges sent") && summary.contains("new alliances"), "{summary}");
+    assert!(!stdout.contains("/tmp"), "no temporary path in what people read");
+}
+
+#[tokio::test]
+async fn an_unknown_flag_gets_the_usage_and_a_non_zero_exit() {
+    let mut command = alliances();
+    command.args(["demo", "--sed", "3"]);
+    let output = output_of(command).await;
+    assert_eq!(output.status.code(), Some(2));
+    let (_, stderr) = texts(&output);
+    assert!(stderr.contains("Usage:"), "{stderr}");
+}
+
+#[tokio::test]
+async fn every_subcommand_has_help() {
+    for args in [&["--help"][..], &["demo", "--help"], &["tick", "--help"]] {
+        let mut command = alliances();
+        command.args(args);
+        let output = output_of(command).await;
+        assert!(output.status.success(), "{args:?}");
+        assert!(texts(&output).0.contains("Usage:"), "{args:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_config_file_stops_start_up_with_one_line_naming_it() {
+    let data = tempfile::tempdir().unwrap();
+    let mut command = alliances();
+    command.args(["--config", "no-such-file.toml", "--data-dir"]).arg(data.path()).arg("tick");
+    let output = output_of(command).await;
+    assert_eq!(output.status.code(), Some(1));
+    let (_, stderr) = texts(&output);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("no-such-file.toml"), "{stderr}");
+}
+
+#[tokio::test]
+async fn an_invalid_cron_expression_names_the_setting_without_a_backtrace() {
+    let folder = tempfile::tempdir().unwrap();
+    let config = folder.path().join("alliances.toml");
+    std::fs::write(&config, "[schedule]\ndigest = \"0 9 * * Mon\"\n").unwrap();
+    let mut command = alliances();
+    command.arg("--config").arg(&config).arg("--data-dir").arg(folder.path().join("data")).arg("tick");
+    command.env("ALLIANCES_SLACK_BOT_TOKEN", "xoxb-test");
+    let output = output_of(command).await;
+    assert_eq!(output.status.code(), Some(1));
+    let (_, stderr) = texts(&output);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("digest") && stderr.contains("seconds first"), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+}
+
+#[tokio::test]
+async fn tick_without_a_bot_token_names_the_variable() {
+    let data = tempfile::tempdir().unwrap();
+    let mut command = alliances();
+    command.arg("--data-dir").arg(data.path()).arg("tick");
+    let output = output_of(command).await;
+    assert_eq!(output.status.code(), Some(1));
+    let (_, stderr) = texts(&output);
+    assert!(stderr.contains("ALLIANCES_SLACK_BOT_TOKEN"), "{stderr}");
+}

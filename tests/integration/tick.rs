@@ -1,0 +1,77 @@
+//! `alliances tick` against the fake Slack: the due jobs run once, and a
+//! neglected alliance in the store becomes a DM.
+
+use crate::helpers::{TOKEN, alliances, fake_user, output_of, texts, user, workspace};
+use alliances::domain::{Interaction, InteractionKind};
+use alliances::fake_slack::FakeSlack;
+use alliances::store::{Store, StoreOptions};
+use chrono::{Duration, Utc};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
+    let fake = FakeSlack::start(workspace(vec![
+        fake_user("U0000001", "Alice Moreau"),
+        fake_user("U0000002", "Bilal Haddad"),
+        fake_user("U0000003", "Chen Park"),
+    ]))
+    .await
+    .unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let data = folder.path().join("data");
+    std::fs::write(
+        folder.path().join("teams.toml"),
+        "[[team]]\nname = \"Payments\"\nmembers = [\"alice moreau\", \"U0000003\"]\n\
+         [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n",
+    )
+    .unwrap();
+    let config = folder.path().join("alliances.toml");
+    std::fs::write(&config, "[teams]\nfile = \"teams.toml\"\n").unwrap();
+
+    // Alice and Bilal (Platform) last met 100 days ago; Alice and Chen share a team.
+    {
+        let store = Store::open(&data, &StoreOptions::default()).unwrap();
+        let long_ago = Utc::now() - Duration::days(100);
+        for (other, note) in [("U0000002", "coffee about the roadmap"), ("U0000003", "lunch")] {
+            let meeting = Interaction::new(
+                long_ago,
+                InteractionKind::Meeting,
+                [user("U0000001"), user(other)],
+                Some(user("U0000001")),
+                Some(note.to_owned()),
+            )
+            .unwrap();
+            store.log_interaction(&meeting).unwrap();
+        }
+        store.flush().unwrap();
+    }
+
+    let tick = || {
+        let mut command = alliances();
+        command.arg("--config").arg(&config).arg("--data-dir").arg(&data).arg("tick");
+        command.env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN).env("ALLIANCES_SLACK_API_URL", fake.api_url());
+        output_of(command)
+    };
+
+    let first = tick().await;
+    let (stdout, stderr) = texts(&first);
+    assert!(first.status.success(), "{stderr}");
+    assert!(stdout.contains("people: synced 3 people"), "{stdout}");
+    assert!(stdout.contains("nudges: planned 1, sent 1, failed 0"), "{stdout}");
+    assert!(stdout.contains("digest: quiet period"), "{stdout}");
+    assert!(!stderr.contains(TOKEN), "the token never appears in logs");
+
+    let dms: Vec<_> = fake.messages().into_iter().filter(|m| m.dm_user.is_some()).collect();
+    assert_eq!(dms.len(), 1);
+    assert_eq!(dms[0].dm_user, Some(user("U0000001")));
+    assert_eq!(
+        dms[0].text,
+        "It's been 100 days since you and <@U0000002> (Platform) last met."
+    );
+    assert!(dms[0].blocks.to_string().contains("last time: coffee about the roadmap"));
+
+    let second = tick().await;
+    assert!(second.status.success());
+    assert_eq!(texts(&second).0.trim(), "nothing due", "each due job runs once");
+    assert_eq!(fake.messages().len(), 1);
+    fake.stop().await;
+}
