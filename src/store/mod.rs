@@ -1,1 +1,316 @@
-//! (being written)
+//! Everything on disk: the sled database, its trees, key and value encoding,
+//! the schema version. This is the only module that names sled; the rest of
+//! the crate sees [`Store`] and domain types.
+//!
+//! The trees, one file each for their reads and writes:
+//!
+//! - `people` ([`people`](Store::people)): who is in the workspace, by id;
+//! - `interactions` and `ties` ([`log_interaction`](Store::log_interaction)):
+//!   the interaction log, and the aggregated tie of each pair that the rules
+//!   read instead of it, kept consistent in one transaction;
+//! - `nudges` ([`nudges_sent_since`](Store::nudges_sent_since)): what was
+//!   sent, by time;
+//! - `jobs` ([`last_run`](Store::last_run)): each scheduler job's last run;
+//! - `meta`: the schema version and the interaction count.
+//!
+//! sled is beta and has lost data after unclean shutdowns, so writes the user
+//! is told about are followed by [`Store::flush`], every value carries a
+//! version byte ([`codec`]), and a folder that will not open gets an error
+//! that says how to restore it. One process owns the folder (sled locks it).
+
+mod codec;
+#[cfg(test)]
+mod fixtures;
+mod interactions;
+mod jobs;
+mod keys;
+mod nudges;
+mod people;
+
+pub use interactions::Logged;
+pub use jobs::JobRun;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The schema this build reads and writes. Values carry it as their version
+/// byte; the `meta` tree records it for the whole folder.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The names of the sled trees, in one place so that error messages and key
+/// descriptions use the same words as the folder.
+mod trees {
+    pub(super) const PEOPLE: &str = "people";
+    pub(super) const INTERACTIONS: &str = "interactions";
+    pub(super) const TIES: &str = "ties";
+    pub(super) const NUDGES: &str = "nudges";
+    pub(super) const JOBS: &str = "jobs";
+    pub(super) const META: &str = "meta";
+}
+
+/// Keys of the `meta` tree. Their values are plain big-endian integers, not
+/// versioned JSON: the schema version is what says how to read everything
+/// else, so it must be readable by every build.
+mod meta {
+    pub(super) const SCHEMA_VERSION: &[u8] = b"schema_version";
+    pub(super) const INTERACTION_COUNT: &[u8] = b"interaction_count";
+}
+
+/// How the store uses memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// The size of sled's page cache, in bytes. sled's own default is 1 GiB,
+    /// far more than the compact working set the rules need.
+    pub cache_capacity_bytes: u64,
+}
+
+impl Default for StoreOptions {
+    /// 64 MiB: the whole tie index of a large workspace fits, and the
+    /// process stays small next to sled's 1 GiB default.
+    fn default() -> Self {
+        Self {
+            cache_capacity_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why the store could not do what was asked. Callers branch on these: a
+/// store that will not open or is newer stops the process with the message;
+/// a corrupt value is logged and reported.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The folder cannot be opened: another process holds it, it is damaged,
+    /// or it cannot be read.
+    #[error(
+        "cannot open the store in {path}: only one alliances process may use a data folder \
+         at a time, so stop any other one using it; if none is, check the folder's \
+         permissions, or restore it from a backup (`alliances import`)"
+    )]
+    Open {
+        /// The data folder.
+        path: PathBuf,
+        /// What sled reported.
+        #[source]
+        source: sled::Error,
+    },
+    /// The data was written by a build with a newer schema than this one.
+    #[error(
+        "the data in {path} was written by a newer alliances (schema {found}); this build \
+         understands up to schema {supported}: upgrade alliances, or restore a backup"
+    )]
+    NewerSchema {
+        /// The data folder.
+        path: PathBuf,
+        /// The schema the data was written with.
+        found: u32,
+        /// The newest schema this build reads ([`SCHEMA_VERSION`]).
+        supported: u32,
+    },
+    /// A stored value does not decode.
+    #[error(
+        "the store's {tree} tree holds an unreadable value at `{key}`: {detail}; \
+         restore a backup (`alliances import`)"
+    )]
+    Corrupt {
+        /// The tree that holds it.
+        tree: &'static str,
+        /// Its key, readably.
+        key: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// sled failed to read or write.
+    #[error("the store failed to read or write its folder")]
+    Io(#[from] sled::Error),
+}
+
+/// The data folder: a sled database and its trees. Clones share it; sled
+/// handles are reference-counted.
+#[derive(Clone)]
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    people: sled::Tree,
+    interactions: sled::Tree,
+    ties: sled::Tree,
+    nudges: sled::Tree,
+    jobs: sled::Tree,
+    meta: sled::Tree,
+    /// Serialises writers of the interaction log. A transaction alone would
+    /// keep the trees consistent, but the lock also makes log order (the id)
+    /// the order ties were updated in, which decides which of two notes from
+    /// one instant a tie keeps, and keeps a bulk load's batches from
+    /// interleaving with single logs. A std Mutex: it is never held across
+    /// an await.
+    log_writer: Arc<Mutex<()>>,
+    /// The number of interactions, mirrored from `meta` so that reading it
+    /// is not a scan (sled's `len` walks the whole tree).
+    interaction_count: Arc<AtomicUsize>,
+}
+
+impl fmt::Debug for Store {
+    // sled's handles print their contents; the folder is what identifies a store.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens the store in `dir`, creating the folder and a fresh store if
+    /// there is none. Refuses a store written by a newer schema.
+    pub fn open(dir: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
+        let path = dir.to_path_buf();
+        let open_error = |source| StoreError::Open {
+            path: path.clone(),
+            source,
+        };
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(options.cache_capacity_bytes)
+            .open()
+            .map_err(open_error)?;
+        let tree = |name: &str| db.open_tree(name).map_err(open_error);
+        let store = Store {
+            people: tree(trees::PEOPLE)?,
+            interactions: tree(trees::INTERACTIONS)?,
+            ties: tree(trees::TIES)?,
+            nudges: tree(trees::NUDGES)?,
+            jobs: tree(trees::JOBS)?,
+            meta: tree(trees::META)?,
+            db,
+            path: path.clone(),
+            log_writer: Arc::new(Mutex::new(())),
+            interaction_count: Arc::new(AtomicUsize::new(0)),
+        };
+        store.check_schema()?;
+        store.load_interaction_count()?;
+        Ok(store)
+    }
+
+    /// The data folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes everything to disk (fsync). Call it before telling the user a
+    /// write happened: sled otherwise flushes on its own schedule.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// The schema version recorded in the folder.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        match self.meta.get(meta::SCHEMA_VERSION)? {
+            Some(bytes) => <[u8; 4]>::try_from(bytes.as_ref())
+                .map(u32::from_be_bytes)
+                .map_err(|_| self.corrupt_meta(meta::SCHEMA_VERSION, "not a 4-byte number")),
+            None => Err(self.corrupt_meta(meta::SCHEMA_VERSION, "missing")),
+        }
+    }
+
+    /// Records the schema on first open; refuses a newer one.
+    fn check_schema(&self) -> Result<(), StoreError> {
+        if self.meta.get(meta::SCHEMA_VERSION)?.is_none() {
+            self.meta
+                .insert(meta::SCHEMA_VERSION, &SCHEMA_VERSION.to_be_bytes())?;
+            self.flush()?;
+            tracing::info!(path = %self.path.display(), schema = SCHEMA_VERSION, "created a new store");
+        }
+        let found = self.schema_version()?;
+        if found > SCHEMA_VERSION {
+            return Err(self.newer_schema(found));
+        }
+        // Schema 1 is the first: there is nothing older to migrate from yet.
+        Ok(())
+    }
+
+    /// Loads the interaction count from `meta`, counting once if it is absent.
+    fn load_interaction_count(&self) -> Result<(), StoreError> {
+        let count = match self.meta.get(meta::INTERACTION_COUNT)? {
+            Some(bytes) => self.decode_count(&bytes)?,
+            None => {
+                let count = self.interactions.len();
+                self.meta
+                    .insert(meta::INTERACTION_COUNT, &(count as u64).to_be_bytes())?;
+                count
+            }
+        };
+        self.interaction_count.store(count, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// The interaction count from its `meta` bytes.
+    fn decode_count(&self, bytes: &[u8]) -> Result<usize, StoreError> {
+        <[u8; 8]>::try_from(bytes)
+            .ok()
+            .and_then(|b| usize::try_from(u64::from_be_bytes(b)).ok())
+            .ok_or_else(|| self.corrupt_meta(meta::INTERACTION_COUNT, "not an 8-byte count"))
+    }
+
+    /// Takes the interaction-log writer lock. Poisoning is ignored: the lock
+    /// guards no data, only the order of writers, and sled kept each write
+    /// atomic whatever the panicking writer was doing.
+    fn lock_log_writer(&self) -> MutexGuard<'_, ()> {
+        self.log_writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// `value` as stored in `tree` at `key`.
+    fn encode<T: Serialize>(
+        &self,
+        tree: &'static str,
+        key: &[u8],
+        value: &T,
+    ) -> Result<Vec<u8>, StoreError> {
+        // Our types are structs with string keys, which JSON always encodes;
+        // should one ever fail, the value is unstorable, reported like an
+        // unreadable one rather than as a panic.
+        codec::encode(value).map_err(|e| StoreError::Corrupt {
+            tree,
+            key: keys::describe(tree, key),
+            detail: format!("the value cannot be encoded: {e}"),
+        })
+    }
+
+    /// The value stored in `tree` at `key`.
+    fn decode<T: DeserializeOwned>(
+        &self,
+        tree: &'static str,
+        key: &[u8],
+        bytes: &[u8],
+    ) -> Result<T, StoreError> {
+        codec::decode(bytes).map_err(|e| match e {
+            codec::DecodeError::Newer(found) => self.newer_schema(found),
+            codec::DecodeError::Malformed(detail) => StoreError::Corrupt {
+                tree,
+                key: keys::describe(tree, key),
+                detail,
+            },
+        })
+    }
+
+    fn newer_schema(&self, found: u32) -> StoreError {
+        StoreError::NewerSchema {
+            path: self.path.clone(),
+            found,
+            supported: SCHEMA_VERSION,
+        }
+    }
+
+    fn corrupt_meta(&self, key: &[u8], detail: &str) -> StoreError {
+        StoreError::Corrupt {
+            tree: trees::META,
+            key: keys::describe(trees::META, key),
+            detail: detail.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

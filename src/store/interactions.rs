@@ -1,0 +1,396 @@
+//! The `interactions` and `ties` trees: the interaction log and the tie
+//! index aggregated from it.
+//!
+//! Every write goes through here, under the log-writer lock, and updates
+//! both trees (and the count in `meta`) in one sled transaction, so the tie
+//! of a pair is always the fold of [`Tie::first`] and [`Tie::record`] over
+//! that pair's interactions in log order. The rules read ties, never the log.
+
+use super::{Store, StoreError, keys, meta, trees};
+use crate::domain::{Interaction, PairKey, Tie};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use std::collections::{BTreeMap, BTreeSet, btree_map::Entry};
+use std::sync::atomic::Ordering;
+
+/// How many interactions a bulk load writes per transaction. sled holds a
+/// transaction's writes in memory and is memory-hungry on large writes (3.3
+/// GB for a million small entries in one go), so a seed of a company's
+/// history lands in slices this size: a few MB each.
+const BULK_CHUNK: usize = 10_000;
+
+/// What logging one interaction did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    /// Its id in the log; ids grow in log order.
+    pub id: u64,
+    /// The pairs who met for the first time, in pair order: the new
+    /// alliances the digest celebrates.
+    pub new_ties: Vec<PairKey>,
+}
+
+impl Store {
+    /// Appends `interaction` to the log and updates the tie of each pair in
+    /// it, atomically. Does not flush: call [`Store::flush`] before telling
+    /// anyone it was logged.
+    pub fn log_interaction(&self, interaction: &Interaction) -> Result<Logged, StoreError> {
+        let _writer = self.lock_log_writer();
+        // Taken outside the transaction, which sled may retry: a retry must
+        // not draw a second id.
+        let id = self.db.generate_id()?;
+        let key = keys::interaction(id);
+        let value = self.encode(trees::INTERACTIONS, &key, interaction)?;
+        let pairs = pairs_of(interaction);
+        let count = self.interaction_count.load(Ordering::SeqCst) + 1;
+        let new_ties = (&self.interactions, &self.ties, &self.meta)
+            .transaction(|(log_tx, ties_tx, meta_tx)| {
+                log_tx.insert(&key, value.as_slice())?;
+                let mut new_ties = Vec::new();
+                for pair in &pairs {
+                    let tie_key = keys::tie(pair);
+                    let known = match ties_tx.get(&tie_key)? {
+                        Some(bytes) => Some(
+                            self.decode(trees::TIES, &tie_key, &bytes)
+                                .map_err(ConflictableTransactionError::Abort)?,
+                        ),
+                        None => {
+                            new_ties.push(pair.clone());
+                            None
+                        }
+                    };
+                    let tie = next_tie(known, pair, interaction);
+                    let encoded = self
+                        .encode(trees::TIES, &tie_key, &tie)
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    ties_tx.insert(tie_key, encoded)?;
+                }
+                meta_tx.insert(meta::INTERACTION_COUNT, &(count as u64).to_be_bytes())?;
+                Ok(new_ties)
+            })
+            .map_err(from_transaction)?;
+        self.interaction_count.store(count, Ordering::SeqCst);
+        Ok(Logged { id, new_ties })
+    }
+
+    /// Logs `batch` in order, as a seed of history: the same result as
+    /// logging each one by one, written in transactions of [`BULK_CHUNK`]
+    /// interactions. Returns how many were logged. Does not flush.
+    pub fn log_interactions(&self, batch: &[Interaction]) -> Result<usize, StoreError> {
+        self.log_interactions_in_chunks(batch, BULK_CHUNK)
+    }
+
+    /// [`Store::log_interactions`] with a chunk length of the caller's
+    /// choosing, so that tests cross chunk boundaries with a few interactions.
+    fn log_interactions_in_chunks(
+        &self,
+        batch: &[Interaction],
+        chunk_len: usize,
+    ) -> Result<usize, StoreError> {
+        let _writer = self.lock_log_writer();
+        let mut logged = 0;
+        for chunk in batch.chunks(chunk_len.max(1)) {
+            self.log_chunk(chunk)?;
+            logged += chunk.len();
+        }
+        Ok(logged)
+    }
+
+    /// Logs one chunk in one transaction. The caller holds the writer lock.
+    fn log_chunk(&self, chunk: &[Interaction]) -> Result<(), StoreError> {
+        let mut log = sled::Batch::default();
+        // The ties this chunk touches, as they will be after it. Each is read
+        // once from the tree, which already holds every earlier chunk, then
+        // updated in memory in log order.
+        let mut touched: BTreeMap<Vec<u8>, Tie> = BTreeMap::new();
+        for interaction in chunk {
+            let key = keys::interaction(self.db.generate_id()?);
+            log.insert(&key, self.encode(trees::INTERACTIONS, &key, interaction)?);
+            for pair in pairs_of(interaction) {
+                match touched.entry(keys::tie(&pair)) {
+                    Entry::Occupied(mut tie) => tie.get_mut().record(interaction),
+                    Entry::Vacant(slot) => {
+                        let known = match self.ties.get(slot.key())? {
+                            Some(bytes) => Some(self.decode(trees::TIES, slot.key(), &bytes)?),
+                            None => None,
+                        };
+                        slot.insert(next_tie(known, &pair, interaction));
+                    }
+                }
+            }
+        }
+        let mut ties = sled::Batch::default();
+        for (key, tie) in &touched {
+            ties.insert(key.as_slice(), self.encode(trees::TIES, key, tie)?);
+        }
+        let count = self.interaction_count.load(Ordering::SeqCst) + chunk.len();
+        (&self.interactions, &self.ties, &self.meta)
+            .transaction(|(log_tx, ties_tx, meta_tx)| {
+                log_tx.apply_batch(&log)?;
+                ties_tx.apply_batch(&ties)?;
+                meta_tx.insert(meta::INTERACTION_COUNT, &(count as u64).to_be_bytes())?;
+                Ok(())
+            })
+            .map_err(from_transaction)?;
+        self.interaction_count.store(count, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// The whole log with ids, in log order. A full scan: the rules read
+    /// [`Store::ties`] instead; this is for export and checks.
+    pub fn interactions(&self) -> Result<Vec<(u64, Interaction)>, StoreError> {
+        self.interactions
+            .iter()
+            .map(|entry| {
+                let (key, bytes) = entry?;
+                let id = keys::interaction_id(&key).ok_or_else(|| StoreError::Corrupt {
+                    tree: trees::INTERACTIONS,
+                    key: keys::describe(trees::INTERACTIONS, &key),
+                    detail: "the key is not an 8-byte id".into(),
+                })?;
+                Ok((id, self.decode(trees::INTERACTIONS, &key, &bytes)?))
+            })
+            .collect()
+    }
+
+    /// How many interactions are logged, without a scan.
+    pub fn interaction_count(&self) -> usize {
+        self.interaction_count.load(Ordering::SeqCst)
+    }
+
+    /// Every tie, sorted by pair (the key order equals the pair order).
+    pub fn ties(&self) -> Result<Vec<Tie>, StoreError> {
+        self.ties
+            .iter()
+            .map(|entry| {
+                let (key, bytes) = entry?;
+                self.decode(trees::TIES, &key, &bytes)
+            })
+            .collect()
+    }
+
+    /// The tie of `pair`, if the two ever met.
+    pub fn tie(&self, pair: &PairKey) -> Result<Option<Tie>, StoreError> {
+        let key = keys::tie(pair);
+        self.ties
+            .get(&key)?
+            .map(|bytes| self.decode(trees::TIES, &key, &bytes))
+            .transpose()
+    }
+}
+
+/// The pairs of an interaction, each once. `Interaction::new` already drops
+/// repeated participants, but its fields are public: a set keeps a
+/// hand-built interaction from counting one meeting twice.
+fn pairs_of(interaction: &Interaction) -> BTreeSet<PairKey> {
+    interaction
+        .pairs()
+        .filter_map(|(a, b)| PairKey::new(a, b))
+        .collect()
+}
+
+/// The tie of `pair` after `interaction`, from what was known before it.
+fn next_tie(known: Option<Tie>, pair: &PairKey, interaction: &Interaction) -> Tie {
+    match known {
+        Some(mut tie) => {
+            tie.record(interaction);
+            tie
+        }
+        None => Tie::first(pair.clone(), interaction),
+    }
+}
+
+fn from_transaction(error: TransactionError<StoreError>) -> StoreError {
+    match error {
+        TransactionError::Abort(error) => error,
+        TransactionError::Storage(error) => StoreError::Io(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::InteractionKind;
+    use crate::store::fixtures::{at_minute, meeting, open_temp, user};
+    use proptest::prelude::*;
+
+    fn pair(a: &str, b: &str) -> PairKey {
+        PairKey::new(&user(a), &user(b)).unwrap()
+    }
+
+    /// The tie index as it should be: a fold over the log, in log order.
+    fn ties_folded_from(log: &[(u64, Interaction)]) -> Vec<Tie> {
+        let mut ties: BTreeMap<PairKey, Tie> = BTreeMap::new();
+        for (_, interaction) in log {
+            for (a, b) in interaction.pairs() {
+                let pair = PairKey::new(a, b).unwrap();
+                match ties.get_mut(&pair) {
+                    Some(tie) => tie.record(interaction),
+                    None => {
+                        ties.insert(pair.clone(), Tie::first(pair, interaction));
+                    }
+                }
+            }
+        }
+        ties.into_values().collect()
+    }
+
+    #[test]
+    fn interactions_and_their_ties_round_trip() {
+        let (_dir, store) = open_temp();
+        let coffee = meeting(at_minute(10), &["U2", "U1"], Some("coffee"));
+        let lunch = meeting(at_minute(0), &["U1", "U2", "U3"], None);
+        let first = store.log_interaction(&coffee).unwrap();
+        let second = store.log_interaction(&lunch).unwrap();
+        assert!(first.id < second.id);
+
+        assert_eq!(
+            store.interactions().unwrap(),
+            vec![(first.id, coffee), (second.id, lunch)]
+        );
+        assert_eq!(store.interaction_count(), 2);
+        let tie = store.tie(&pair("U1", "U2")).unwrap().unwrap();
+        // The lunch was logged late: it moves the first meeting back, not the last.
+        assert_eq!(
+            (tie.first_at, tie.last_at, tie.count),
+            (at_minute(0), at_minute(10), 2)
+        );
+        assert_eq!(tie.last_note.as_deref(), Some("coffee"));
+        let pairs: Vec<PairKey> = store.ties().unwrap().into_iter().map(|t| t.pair).collect();
+        assert_eq!(
+            pairs,
+            [pair("U1", "U2"), pair("U1", "U3"), pair("U2", "U3")]
+        );
+        assert_eq!(store.tie(&pair("U1", "U4")).unwrap(), None);
+    }
+
+    #[test]
+    fn a_new_tie_is_reported_only_the_first_time_a_pair_meets() {
+        let (_dir, store) = open_temp();
+        let once = store
+            .log_interaction(&meeting(at_minute(0), &["U1", "U2"], None))
+            .unwrap();
+        assert_eq!(once.new_ties, [pair("U1", "U2")]);
+        let again = store
+            .log_interaction(&meeting(at_minute(5), &["U2", "U1"], None))
+            .unwrap();
+        assert!(again.new_ties.is_empty());
+        let group = store
+            .log_interaction(&meeting(at_minute(9), &["U3", "U1", "U2"], None))
+            .unwrap();
+        assert_eq!(group.new_ties, [pair("U1", "U3"), pair("U2", "U3")]);
+    }
+
+    #[test]
+    fn a_bulk_load_equals_logging_one_by_one() {
+        let batch: Vec<Interaction> = (0..9)
+            .map(|i| {
+                let people = [["U1", "U2"], ["U2", "U3"], ["U3", "U1"]][i % 3];
+                let note = (i % 2 == 0).then_some("sync");
+                meeting(at_minute(100 - 7 * i as i64), &people, note)
+            })
+            .collect();
+        let (_one_dir, one_by_one) = open_temp();
+        for interaction in &batch {
+            one_by_one.log_interaction(interaction).unwrap();
+        }
+        let (_bulk_dir, bulk) = open_temp();
+        assert_eq!(bulk.log_interactions_in_chunks(&batch[..4], 2).unwrap(), 4);
+        assert_eq!(bulk.log_interactions(&batch[4..]).unwrap(), 5);
+
+        let logged = |store: &Store| -> Vec<Interaction> {
+            store
+                .interactions()
+                .unwrap()
+                .into_iter()
+                .map(|(_, i)| i)
+                .collect()
+        };
+        assert_eq!(logged(&bulk), logged(&one_by_one));
+        assert_eq!(bulk.ties().unwrap(), one_by_one.ties().unwrap());
+        assert_eq!(bulk.interaction_count(), 9);
+    }
+
+    const POOL: [&str; 6] = ["U1", "U2", "U3", "U4", "U5", "W6"];
+
+    fn any_interaction() -> impl Strategy<Value = Interaction> {
+        (
+            proptest::sample::subsequence(POOL.to_vec(), 2..=4).prop_shuffle(),
+            // Two days in hours: instants repeat and arrive out of order.
+            0_i64..48,
+            prop_oneof![
+                Just(InteractionKind::Meeting),
+                Just(InteractionKind::WeMet),
+                Just(InteractionKind::Passive),
+            ],
+            proptest::option::of(proptest::sample::select(vec![
+                "coffee", "roadmap", "incident", " ",
+            ])),
+        )
+            .prop_map(|(people, hour, kind, note)| {
+                Interaction::new(
+                    at_minute(hour * 60),
+                    kind,
+                    people.iter().map(|id| user(id)),
+                    None,
+                    note.map(String::from),
+                )
+                .unwrap()
+            })
+    }
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        One(Interaction),
+        Bulk {
+            batch: Vec<Interaction>,
+            chunk_len: usize,
+        },
+    }
+
+    fn any_step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            any_interaction().prop_map(Step::One),
+            (
+                proptest::collection::vec(any_interaction(), 0..12),
+                prop_oneof![Just(1), Just(3), Just(BULK_CHUNK)],
+            )
+                .prop_map(|(batch, chunk_len)| Step::Bulk { batch, chunk_len }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn the_tie_index_is_always_the_fold_of_the_log(steps in proptest::collection::vec(any_step(), 1..8)) {
+            let (_dir, store) = open_temp();
+            let mut expected_log = Vec::new();
+            for step in steps {
+                match step {
+                    Step::One(interaction) => {
+                        let unmet: Vec<PairKey> = pairs_of(&interaction)
+                            .into_iter()
+                            .filter(|pair| store.tie(pair).unwrap().is_none())
+                            .collect();
+                        let logged = store.log_interaction(&interaction).unwrap();
+                        prop_assert_eq!(logged.new_ties, unmet);
+                        expected_log.push(interaction);
+                    }
+                    Step::Bulk { batch, chunk_len } => {
+                        prop_assert_eq!(
+                            store.log_interactions_in_chunks(&batch, chunk_len).unwrap(),
+                            batch.len()
+                        );
+                        expected_log.extend(batch);
+                    }
+                }
+            }
+            let log = store.interactions().unwrap();
+            prop_assert!(log.windows(2).all(|w| w[0].0 < w[1].0), "ids grow in log order");
+            let logged: Vec<Interaction> = log.iter().map(|(_, i)| i.clone()).collect();
+            prop_assert_eq!(&logged, &expected_log);
+            prop_assert_eq!(store.interaction_count(), log.len());
+            prop_assert_eq!(store.ties().unwrap(), ties_folded_from(&log));
+        }
+    }
+}
