@@ -8,7 +8,7 @@
 
 use crate::app::App;
 use crate::config::{Secrets, Settings};
-use crate::domain::{ChannelId, Clock, SettableClock, UserId};
+use crate::domain::{ChannelId, SettableClock, UserId};
 use crate::scheduler::JobKind;
 use crate::fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
 use crate::slack::readable_text;
