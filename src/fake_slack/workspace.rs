@@ -1,0 +1,346 @@
+//! The fake workspace's data: the people and channels it is started with,
+//! and the conversations (DMs) that calls open while it runs.
+//!
+//! [`Directory`] checks a [`Workspace`] once, when the fake starts, and builds
+//! the look-ups the method handlers need. It knows nothing of HTTP and
+//! nothing of what was recorded.
+
+use crate::domain::{ChannelId, UserId};
+use std::collections::{HashMap, HashSet};
+use std::io;
+
+/// The user id `auth.test` gives for the bot itself, in Slack's shape.
+pub const BOT_USER_ID: &str = "UBOT00001";
+/// The bot id `auth.test` gives (Slack's `B…` ids name the app's bot).
+pub const BOT_ID: &str = "BFAKE0001";
+/// The workspace's team id, as Slack writes it.
+pub const TEAM_ID: &str = "TFAKE0001";
+/// The workspace's name.
+pub const TEAM_NAME: &str = "Fake Workspace";
+
+/// What a fake workspace holds when it starts.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// The only token the fake accepts, as `Authorization: Bearer <token>`.
+    pub bot_token: String,
+    /// Everyone in the workspace, bots and deactivated users included, in the
+    /// order `users.list` gives them.
+    pub users: Vec<FakeUser>,
+    /// The public channels, reachable by id or by name.
+    pub channels: Vec<FakeChannel>,
+}
+
+/// A member of the fake workspace.
+#[derive(Debug, Clone)]
+pub struct FakeUser {
+    /// Their Slack id.
+    pub id: UserId,
+    /// Their handle, such as `alice.ito`; `users.list` also gives it as the
+    /// profile's display name.
+    pub name: String,
+    /// Their full name, such as `Alice Ito`.
+    pub real_name: String,
+    /// Their IANA time zone, such as `Europe/Paris`.
+    pub tz: String,
+    /// Their team. Slack shows it as a custom profile field ("Team"), which
+    /// `users.list` does not carry; the fake keeps it for a later
+    /// `users.profile.get` and does not serve it yet.
+    pub team: Option<String>,
+    /// A bot user: listed, but never a person to nudge.
+    pub is_bot: bool,
+    /// Deactivated: listed, but a DM to them is refused.
+    pub deleted: bool,
+}
+
+/// A public channel of the fake workspace.
+#[derive(Debug, Clone)]
+pub struct FakeChannel {
+    /// Its Slack id.
+    pub id: ChannelId,
+    /// Its name, without the leading `#`.
+    pub name: String,
+}
+
+/// Where a message addressed to a channel goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Destination {
+    /// The conversation's id.
+    pub channel: ChannelId,
+    /// What kind of conversation it is.
+    pub kind: ConversationKind,
+}
+
+/// The kinds of conversation a message can go to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum ConversationKind {
+    /// A public channel of the workspace.
+    Channel,
+    /// The bot's DM with this person.
+    Dm(UserId),
+    /// A multi-person DM.
+    GroupDm,
+}
+
+/// The checked workspace and its look-ups, plus the DMs opened so far.
+#[derive(Debug)]
+pub(super) struct Directory {
+    workspace: Workspace,
+    user_index: HashMap<UserId, usize>,
+    channel_by_id: HashSet<ChannelId>,
+    channel_by_name: HashMap<String, ChannelId>,
+    /// Every user's DM id is fixed at start, so that reopening a DM (or
+    /// restarting the fake with the same workspace) gives the same id.
+    dm_for_user: HashMap<UserId, ChannelId>,
+    open_dms: HashMap<ChannelId, UserId>,
+    /// Multi-person DMs, keyed by their sorted members.
+    group_dms: HashMap<Vec<UserId>, ChannelId>,
+    group_dm_ids: HashSet<ChannelId>,
+}
+
+impl Directory {
+    /// Checks `workspace` (a token, unique ids and names, names without `#`) and
+    /// builds the look-ups.
+    pub fn new(workspace: Workspace) -> io::Result<Self> {
+        if workspace.bot_token.trim().is_empty() {
+            return Err(invalid("the bot token is empty".to_owned()));
+        }
+        let mut user_index = HashMap::new();
+        for (index, user) in workspace.users.iter().enumerate() {
+            if user_index.insert(user.id.clone(), index).is_some() {
+                return Err(invalid(format!("user {} is listed twice", user.id)));
+            }
+        }
+        let mut channel_by_id = HashSet::new();
+        let mut channel_by_name = HashMap::new();
+        for channel in &workspace.channels {
+            if channel.name.is_empty() || channel.name.starts_with('#') {
+                return Err(invalid(format!(
+                    "channel name `{}` must be non-empty and given without '#'",
+                    channel.name
+                )));
+            }
+            if !channel_by_id.insert(channel.id.clone())
+                || channel_by_name
+                    .insert(channel.name.clone(), channel.id.clone())
+                    .is_some()
+            {
+                return Err(invalid(format!(
+                    "channel {} (#{}) is listed twice",
+                    channel.id, channel.name
+                )));
+            }
+        }
+        let mut taken = channel_by_id.clone();
+        let mut dm_for_user = HashMap::new();
+        for user in &workspace.users {
+            let dm = dm_id_for(&user.id, &taken)
+                .ok_or_else(|| invalid(format!("no DM id is free for user {}", user.id)))?;
+            taken.insert(dm.clone());
+            dm_for_user.insert(user.id.clone(), dm);
+        }
+        Ok(Self {
+            workspace,
+            user_index,
+            channel_by_id,
+            channel_by_name,
+            dm_for_user,
+            open_dms: HashMap::new(),
+            group_dms: HashMap::new(),
+            group_dm_ids: HashSet::new(),
+        })
+    }
+
+    /// The token the fake accepts.
+    pub fn bot_token(&self) -> &str {
+        &self.workspace.bot_token
+    }
+
+    /// Everyone, in `users.list` order.
+    pub fn users(&self) -> &[FakeUser] {
+        &self.workspace.users
+    }
+
+    /// The member with this id.
+    pub fn user(&self, id: &UserId) -> Option<&FakeUser> {
+        self.user_index
+            .get(id)
+            .and_then(|&index| self.workspace.users.get(index))
+    }
+
+    /// The public channel with this name (a leading `#` is ignored).
+    pub fn channel_named(&self, name: &str) -> Option<ChannelId> {
+        let name = name.strip_prefix('#').unwrap_or(name);
+        self.channel_by_name.get(name).cloned()
+    }
+
+    /// The person at the other end of an opened one-to-one DM.
+    pub fn user_for_dm(&self, channel: &ChannelId) -> Option<UserId> {
+        self.open_dms.get(channel).cloned()
+    }
+
+    /// Opens (or reopens) the DM with `user`: its id, and whether it was
+    /// already open.
+    pub fn open_dm(&mut self, user: &UserId) -> Option<(ChannelId, bool)> {
+        let dm = self.dm_for_user.get(user)?.clone();
+        let already_open = self.open_dms.insert(dm.clone(), user.clone()).is_some();
+        Some((dm, already_open))
+    }
+
+    /// Opens (or reopens) the multi-person DM between `users`: its id, and
+    /// whether it was already open.
+    pub fn open_group_dm(&mut self, users: &[UserId]) -> Option<(ChannelId, bool)> {
+        let mut members = users.to_vec();
+        members.sort();
+        members.dedup();
+        if let Some(existing) = self.group_dms.get(&members) {
+            return Some((existing.clone(), true));
+        }
+        // Slack's multi-person DMs have opaque ids; a sequence keeps ours stable
+        // for a given order of calls.
+        let id = (self.group_dms.len() + 1..)
+            .filter_map(|n| ChannelId::parse(&format!("GMPDM{n:05}")).ok())
+            .find(|id| !self.channel_by_id.contains(id))?;
+        self.group_dm_ids.insert(id.clone());
+        self.group_dms.insert(members, id.clone());
+        Some((id, false))
+    }
+
+    /// Where a message addressed to `channel` goes: a channel id, an opened
+    /// DM or multi-person DM id, or a channel name with or without `#`.
+    pub fn resolve(&self, channel: &str) -> Option<Destination> {
+        if let Some(name) = channel.strip_prefix('#') {
+            return self.channel_named(name).map(Destination::public);
+        }
+        if let Ok(id) = ChannelId::parse(channel) {
+            let kind = if let Some(user) = self.open_dms.get(&id) {
+                Some(ConversationKind::Dm(user.clone()))
+            } else if self.group_dm_ids.contains(&id) {
+                Some(ConversationKind::GroupDm)
+            } else if self.channel_by_id.contains(&id) {
+                Some(ConversationKind::Channel)
+            } else {
+                None
+            };
+            if let Some(kind) = kind {
+                return Some(Destination { channel: id, kind });
+            }
+        }
+        self.channel_named(channel).map(Destination::public)
+    }
+}
+
+impl Destination {
+    fn public(channel: ChannelId) -> Self {
+        Self {
+            channel,
+            kind: ConversationKind::Channel,
+        }
+    }
+
+    /// The person at the other end, when this is a one-to-one DM.
+    pub fn dm_user(&self) -> Option<&UserId> {
+        match &self.kind {
+            ConversationKind::Dm(user) => Some(user),
+            ConversationKind::Channel | ConversationKind::GroupDm => None,
+        }
+    }
+}
+
+/// Slack's DM ids look like `D…`; we derive one from the user id so that a
+/// reader of a failing test can tell whose DM it is.
+fn dm_id_for(user: &UserId, taken: &HashSet<ChannelId>) -> Option<ChannelId> {
+    let suffix = user.as_str().get(1..).unwrap_or_default();
+    // Two users can share a suffix (`U123` and `W123`): number the later one.
+    std::iter::once(format!("D{suffix}"))
+        .chain((2..100).map(|n| format!("D{suffix}{n}")))
+        .filter_map(|candidate| ChannelId::parse(&candidate).ok())
+        .find(|candidate| !taken.contains(candidate))
+}
+
+fn invalid(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str) -> FakeUser {
+        FakeUser {
+            id: UserId::parse(id).unwrap(),
+            name: id.to_lowercase(),
+            real_name: id.into(),
+            tz: "UTC".into(),
+            team: None,
+            is_bot: false,
+            deleted: false,
+        }
+    }
+
+    fn channel(id: &str, name: &str) -> FakeChannel {
+        FakeChannel {
+            id: ChannelId::parse(id).unwrap(),
+            name: name.into(),
+        }
+    }
+
+    fn directory(users: Vec<FakeUser>, channels: Vec<FakeChannel>) -> io::Result<Directory> {
+        Directory::new(Workspace {
+            bot_token: "xoxb-test".into(),
+            users,
+            channels,
+        })
+    }
+
+    #[test]
+    fn dm_ids_follow_the_user_id_and_never_collide() {
+        let mut dir = directory(vec![user("U123"), user("W123")], vec![]).unwrap();
+        let (first, _) = dir.open_dm(&UserId::parse("U123").unwrap()).unwrap();
+        let (second, _) = dir.open_dm(&UserId::parse("W123").unwrap()).unwrap();
+        assert_eq!(first.as_str(), "D123");
+        assert_eq!(second.as_str(), "D1232");
+    }
+
+    #[test]
+    fn a_dm_is_reachable_only_once_opened() {
+        let mut dir = directory(vec![user("U1")], vec![]).unwrap();
+        assert_eq!(dir.resolve("D1"), None);
+        let (dm, already_open) = dir.open_dm(&UserId::parse("U1").unwrap()).unwrap();
+        assert!(!already_open);
+        let to = dir.resolve(dm.as_str()).unwrap();
+        assert_eq!(to.dm_user(), Some(&UserId::parse("U1").unwrap()));
+        assert!(dir.open_dm(&UserId::parse("U1").unwrap()).unwrap().1);
+    }
+
+    #[test]
+    fn channels_resolve_by_id_and_by_name_with_or_without_hash() {
+        let dir = directory(vec![], vec![channel("C1", "alliances")]).unwrap();
+        for address in ["C1", "alliances", "#alliances"] {
+            assert_eq!(dir.resolve(address).unwrap().channel.as_str(), "C1");
+        }
+        assert_eq!(dir.resolve("#general"), None);
+        assert_eq!(dir.resolve("C2"), None);
+    }
+
+    #[test]
+    fn group_dms_are_stable_whatever_the_order_of_members() {
+        let mut dir = directory(vec![user("U1"), user("U2")], vec![]).unwrap();
+        let a = UserId::parse("U1").unwrap();
+        let b = UserId::parse("U2").unwrap();
+        let (first, _) = dir.open_group_dm(&[a.clone(), b.clone()]).unwrap();
+        let (again, already_open) = dir.open_group_dm(&[b, a]).unwrap();
+        assert_eq!(first, again);
+        assert!(already_open);
+        assert_eq!(
+            dir.resolve(first.as_str()).unwrap().kind,
+            ConversationKind::GroupDm
+        );
+    }
+
+    #[test]
+    fn a_workspace_with_duplicates_or_hashed_names_is_refused() {
+        assert!(directory(vec![user("U1"), user("U1")], vec![]).is_err());
+        assert!(directory(vec![], vec![channel("C1", "a"), channel("C2", "a")]).is_err());
+        assert!(directory(vec![], vec![channel("C1", "#a")]).is_err());
+    }
+}
