@@ -21,7 +21,12 @@ pub struct App {
 
 impl App {
     /// Builds the bot from its settings, with its data in `data_dir`.
-    pub fn build(settings: &Settings, secrets: &Secrets, data_dir: &Path, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+    pub fn build(
+        settings: &Settings,
+        secrets: &Secrets,
+        data_dir: &Path,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
         let token = secrets.bot_token.as_ref().with_context(|| {
             format!("the Slack bot token is missing: set {BOT_TOKEN_VAR} to the bot token (xoxb-…)")
         })?;
@@ -35,7 +40,11 @@ impl App {
         let store = Store::open(data_dir, &options)?;
         let slack = SlackClient::new(&settings.slack.api_url, token)?;
         let scheduler = Scheduler::new(settings, store.clone(), slack.clone(), clock, teams);
-        Ok(Self { store, slack, scheduler })
+        Ok(Self {
+            store,
+            slack,
+            scheduler,
+        })
     }
 
     /// Runs the jobs that are due now, once each.

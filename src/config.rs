@@ -134,7 +134,8 @@ pub struct ScheduleSettings {
 
 impl Default for ScheduleSettings {
     fn default() -> Self {
-        let parse = |expr: &str| CronSchedule::parse(expr).expect("the built-in schedules are valid");
+        let parse =
+            |expr: &str| CronSchedule::parse(expr).expect("the built-in schedules are valid");
         Self {
             nudges: parse("0 0 10 * * Mon-Fri"),
             digest: parse("0 0 9 * * Mon"),
@@ -240,7 +241,10 @@ impl Secrets {
 impl Settings {
     /// Loads the settings from `file` (when given) and then the environment
     /// through `env`, and checks them.
-    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let mut settings = match file {
             Some(path) => Self::from_file(path)?,
             None => Self::default(),
@@ -279,15 +283,27 @@ impl Settings {
         };
         let url = &self.slack.api_url;
         if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return invalid("slack.api_url", "must be an http:// or https:// URL, e.g. \"https://slack.com/api\"");
+            return invalid(
+                "slack.api_url",
+                "must be an http:// or https:// URL, e.g. \"https://slack.com/api\"",
+            );
         }
         if self.rules.cadence_days == 0 {
             return invalid("rules.cadence_days", "must be at least 1 day, e.g. 60");
         }
         if self.store.cache_capacity_mb == 0 {
-            return invalid("store.cache_capacity_mb", "must be at least 1 (MiB), e.g. 64");
+            return invalid(
+                "store.cache_capacity_mb",
+                "must be at least 1 (MiB), e.g. 64",
+            );
         }
-        if self.digest.channel.trim_start_matches('#').trim().is_empty() {
+        if self
+            .digest
+            .channel
+            .trim_start_matches('#')
+            .trim()
+            .is_empty()
+        {
             return invalid("digest.channel", "must name a channel, e.g. \"alliances\"");
         }
         Ok(())
@@ -339,13 +355,16 @@ impl TeamDirectory {
         let file: TeamsFile = toml::from_str(text).map_err(|err| one_line(&err.to_string()))?;
         let mut members = HashMap::new();
         for entry in file.team {
-            let team = TeamId::parse(&entry.name).map_err(|err| format!("team `{}`: {err}", entry.name))?;
+            let team = TeamId::parse(&entry.name)
+                .map_err(|err| format!("team `{}`: {err}", entry.name))?;
             for member in entry.members {
                 let member = member.trim().trim_start_matches('@').to_owned();
-                if let Some(other) = members.insert(member.clone(), team.clone()) {
-                    if other != team {
-                        return Err(format!("`{member}` is listed in both `{other}` and `{team}`"));
-                    }
+                if let Some(other) = members.insert(member.clone(), team.clone())
+                    && other != team
+                {
+                    return Err(format!(
+                        "`{member}` is listed in both `{other}` and `{team}`"
+                    ));
                 }
             }
         }
@@ -354,7 +373,9 @@ impl TeamDirectory {
 
     /// The team of the person with this id or handle, if the file lists them.
     pub fn team_of(&self, id: &UserId, handle: &str) -> Option<&TeamId> {
-        self.members.get(id.as_str()).or_else(|| self.members.get(handle))
+        self.members
+            .get(id.as_str())
+            .or_else(|| self.members.get(handle))
     }
 }
 
@@ -386,15 +407,23 @@ mod tests {
         let settings = Settings::load(Some(&path), no_env).unwrap();
         let defaults = Settings::default();
         assert_eq!(settings.rules.cadence_days, defaults.rules.cadence_days);
-        assert_eq!(settings.schedule.digest.expression(), defaults.schedule.digest.expression());
+        assert_eq!(
+            settings.schedule.digest.expression(),
+            defaults.schedule.digest.expression()
+        );
         assert_eq!(settings.digest.channel, defaults.digest.channel);
     }
 
     #[test]
     fn an_invalid_cron_expression_names_the_setting() {
         let file = write("[schedule]\nnudges = \"0 10 * * Mon\"\n");
-        let err = Settings::load(Some(file.path()), no_env).unwrap_err().to_string();
-        assert!(err.contains("schedule.nudges") || err.contains("nudges"), "{err}");
+        let err = Settings::load(Some(file.path()), no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("schedule.nudges") || err.contains("nudges"),
+            "{err}"
+        );
         assert!(err.contains("seconds first"), "{err}");
         assert!(!err.contains('\n'), "one line: {err}");
     }
@@ -402,15 +431,22 @@ mod tests {
     #[test]
     fn an_unknown_setting_is_refused_by_name() {
         let file = write("[rules]\ncadense_days = 30\n");
-        let err = Settings::load(Some(file.path()), no_env).unwrap_err().to_string();
+        let err = Settings::load(Some(file.path()), no_env)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("cadense_days"), "{err}");
     }
 
     #[test]
     fn a_zero_cadence_is_refused() {
         let file = write("[rules]\ncadence_days = 0\n");
-        let err = Settings::load(Some(file.path()), no_env).unwrap_err().to_string();
-        assert_eq!(err, "setting `rules.cadence_days`: must be at least 1 day, e.g. 60");
+        let err = Settings::load(Some(file.path()), no_env)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "setting `rules.cadence_days`: must be at least 1 day, e.g. 60"
+        );
     }
 
     #[test]

@@ -9,8 +9,8 @@
 use crate::app::App;
 use crate::config::{Secrets, Settings};
 use crate::domain::{ChannelId, SettableClock, UserId};
-use crate::scheduler::JobKind;
 use crate::fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
+use crate::scheduler::JobKind;
 use crate::slack::readable_text;
 use crate::synthetic::{Company, CompanySize};
 use anyhow::Context as _;
@@ -86,7 +86,10 @@ impl Demo {
     /// history in the store and the bot's jobs anchored at the start.
     pub async fn start(options: DemoOptions) -> anyhow::Result<Self> {
         // A fixed Monday, so that the same seed prints the same days.
-        let start = Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).single().context("the demo's start date")?;
+        let start = Utc
+            .with_ymd_and_hms(2026, 3, 2, 0, 0, 0)
+            .single()
+            .context("the demo's start date")?;
         let mut rng = StdRng::seed_from_u64(options.seed);
         let size = CompanySize {
             people: rng.random_range(40..=80),
@@ -94,11 +97,14 @@ impl Demo {
             days: HISTORY_DAYS,
         };
         let company = Company::generate(options.seed, size, start);
-        let fake = FakeSlack::start(workspace(&company)?).await.context("starting the fake Slack")?;
+        let fake = FakeSlack::start(workspace(&company)?)
+            .await
+            .context("starting the fake Slack")?;
 
         let data = tempfile::tempdir().context("creating a temporary folder for the store")?;
         let teams_file = data.path().join("teams.toml");
-        std::fs::write(&teams_file, company.teams_file()).context("writing the demo's teams file")?;
+        std::fs::write(&teams_file, company.teams_file())
+            .context("writing the demo's teams file")?;
         let mut settings = Settings::default();
         settings.slack.api_url = fake.api_url();
         settings.teams.file = Some(teams_file);
@@ -107,7 +113,12 @@ impl Demo {
             bot_token: Some(SecretString::from(fake.bot_token().to_owned())),
         };
         let clock = SettableClock::new(start);
-        let app = App::build(&settings, &secrets, &data.path().join("store"), Arc::new(clock.clone()))?;
+        let app = App::build(
+            &settings,
+            &secrets,
+            &data.path().join("store"),
+            Arc::new(clock.clone()),
+        )?;
 
         app.store().log_interactions(&company.history)?;
         app.scheduler().run(JobKind::People, start).await?;
@@ -137,10 +148,18 @@ impl Demo {
 
     /// Runs the simulated weeks hour by hour, printing what people see to `out`.
     pub async fn run(&mut self, out: &mut dyn Write) -> anyhow::Result<DemoSummary> {
-        let names: HashMap<String, String> =
-            self.company.people.iter().map(|p| (p.id.to_string(), p.real_name.clone())).collect();
-        let teams: HashMap<String, String> =
-            self.company.people.iter().map(|p| (p.id.to_string(), p.team.to_string())).collect();
+        let names: HashMap<String, String> = self
+            .company
+            .people
+            .iter()
+            .map(|p| (p.id.to_string(), p.real_name.clone()))
+            .collect();
+        let teams: HashMap<String, String> = self
+            .company
+            .people
+            .iter()
+            .map(|p| (p.id.to_string(), p.team.to_string()))
+            .collect();
         writeln!(
             out,
             "{}: {} people in {} teams, {} meetings logged over the last {} months.",
@@ -173,13 +192,16 @@ impl Demo {
                 let heading = match &message.dm_user {
                     Some(user) => format!(
                         "DM to {} ({})",
-                        names.get(user.as_str()).map_or(user.as_str(), String::as_str),
+                        names
+                            .get(user.as_str())
+                            .map_or(user.as_str(), String::as_str),
                         teams.get(user.as_str()).map_or("no team", String::as_str)
                     ),
                     None => format!("#{}", self.channel_name(&message.channel)),
                 };
                 writeln!(out, "{}  {heading}", now.format("%H:%M"))?;
-                let body = readable_text(&message.text, &message.blocks, |id| names.get(id).cloned());
+                let body =
+                    readable_text(&message.text, &message.blocks, |id| names.get(id).cloned());
                 for line in body.lines() {
                     writeln!(out, "       {line}")?;
                 }
@@ -209,7 +231,11 @@ impl Demo {
 
     /// The company's day: its usual meetings, and the follow-ups of people
     /// who were nudged, a day or three later — logged as `/met` would.
-    fn live_a_day(&mut self, now: DateTime<Utc>, follow_ups: &mut Vec<(DateTime<Utc>, UserId, UserId)>) -> anyhow::Result<()> {
+    fn live_a_day(
+        &mut self,
+        now: DateTime<Utc>,
+        follow_ups: &mut Vec<(DateTime<Utc>, UserId, UserId)>,
+    ) -> anyhow::Result<()> {
         let store = self.app.store();
         for sent in store.nudges_sent_since(now - Duration::days(1))? {
             if self.rng.random_bool(FOLLOW_UP_CHANCE) {
@@ -218,7 +244,8 @@ impl Demo {
             }
         }
         let mut meetings = self.company.meetings_on(&mut self.rng, now);
-        let (today, later): (Vec<_>, Vec<_>) = follow_ups.drain(..).partition(|(when, _, _)| *when <= now);
+        let (today, later): (Vec<_>, Vec<_>) =
+            follow_ups.drain(..).partition(|(when, _, _)| *when <= now);
         *follow_ups = later;
         for (_, a, b) in today {
             meetings.push(Company::follow_up(&mut self.rng, &a, &b, now));
@@ -241,7 +268,12 @@ impl Demo {
     /// The demo's figures so far.
     pub fn summary(&self) -> anyhow::Result<DemoSummary> {
         let store = self.app.store();
-        let team_of: HashMap<&UserId, _> = self.company.people.iter().map(|p| (&p.id, &p.team)).collect();
+        let team_of: HashMap<&UserId, _> = self
+            .company
+            .people
+            .iter()
+            .map(|p| (&p.id, &p.team))
+            .collect();
         let new_alliances = store
             .ties()?
             .iter()

@@ -63,19 +63,33 @@ pub struct Company {
     relationships: Vec<Relationship>,
 }
 
-const COMPANY_NAMES: &[&str] = &["Fernhill Labs", "Northwind Works", "Bluebird Systems", "Calder & Finch", "Tidewater Co"];
+const COMPANY_NAMES: &[&str] = &[
+    "Fernhill Labs",
+    "Northwind Works",
+    "Bluebird Systems",
+    "Calder & Finch",
+    "Tidewater Co",
+];
 const TEAM_NAMES: &[&str] = &[
-    "Payments", "Platform", "Design", "Data", "Sales", "Legal", "Support", "Security", "Growth", "Mobile",
+    "Payments", "Platform", "Design", "Data", "Sales", "Legal", "Support", "Security", "Growth",
+    "Mobile",
 ];
 const FIRST_NAMES: &[&str] = &[
-    "Alice", "Bilal", "Chen", "Dana", "Elif", "Femi", "Grace", "Hugo", "Ines", "Jonas", "Kira", "Luca", "Maya",
-    "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tomas", "Uma", "Victor", "Wen", "Yara", "Zoe",
+    "Alice", "Bilal", "Chen", "Dana", "Elif", "Femi", "Grace", "Hugo", "Ines", "Jonas", "Kira",
+    "Luca", "Maya", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tomas", "Uma", "Victor",
+    "Wen", "Yara", "Zoe",
 ];
 const LAST_NAMES: &[&str] = &[
-    "Moreau", "Ito", "Okafor", "Park", "Schmidt", "Novak", "Haddad", "Silva", "Larsen", "Nakamura", "Reyes",
-    "Kowalski", "Mensah", "Dubois", "Fischer", "Rossi",
+    "Moreau", "Ito", "Okafor", "Park", "Schmidt", "Novak", "Haddad", "Silva", "Larsen", "Nakamura",
+    "Reyes", "Kowalski", "Mensah", "Dubois", "Fischer", "Rossi",
 ];
-const TIME_ZONES: &[&str] = &["Europe/Paris", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Singapore"];
+const TIME_ZONES: &[&str] = &[
+    "Europe/Paris",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Singapore",
+];
 const NOTES: &[&str] = &[
     "coffee about the roadmap",
     "lunch",
@@ -99,7 +113,9 @@ impl Company {
             .iter()
             .map(|name| TeamId::parse(name).expect("team names are valid"))
             .collect();
-        let team_tz: Vec<&str> = (0..team_count).map(|i| TIME_ZONES[(i + seed as usize) % TIME_ZONES.len()]).collect();
+        let team_tz: Vec<&str> = (0..team_count)
+            .map(|i| TIME_ZONES[(i + seed as usize) % TIME_ZONES.len()])
+            .collect();
 
         let mut people = Vec::with_capacity(size.people);
         let mut names_used = BTreeSet::new();
@@ -112,7 +128,9 @@ impl Company {
                     FIRST_NAMES.choose(&mut rng).unwrap_or(&"Alex"),
                     LAST_NAMES.choose(&mut rng).unwrap_or(&"Smith")
                 );
-                if names_used.insert(real_name.clone()) || names_used.len() >= FIRST_NAMES.len() * LAST_NAMES.len() {
+                if names_used.insert(real_name.clone())
+                    || names_used.len() >= FIRST_NAMES.len() * LAST_NAMES.len()
+                {
                     break;
                 }
             }
@@ -156,7 +174,10 @@ impl Company {
                 .filter(|p| &p.team == team)
                 .map(|p| format!("\"{}\"", p.id))
                 .collect();
-            text.push_str(&format!("\n[[team]]\nname = \"{team}\"\nmembers = [{}]\n", members.join(", ")));
+            text.push_str(&format!(
+                "\n[[team]]\nname = \"{team}\"\nmembers = [{}]\n",
+                members.join(", ")
+            ));
         }
         text
     }
@@ -172,14 +193,22 @@ impl Company {
         for rel in &self.relationships {
             let active = rel.starts <= day && rel.fades.is_none_or(|fades| day < fades);
             if active && rng.random_bool((1.0 / rel.mean_gap_days).min(1.0)) {
-                meetings.push(meeting(rng, &self.people[rel.a].id, &self.people[rel.b].id, day));
+                meetings.push(meeting(
+                    rng,
+                    &self.people[rel.a].id,
+                    &self.people[rel.b].id,
+                    day,
+                ));
             }
         }
         // A new alliance forms somewhere about twice a week.
         if self.people.len() >= 2 && rng.random_ratio(2, 5) {
             let a = rng.random_range(0..self.people.len());
             let b = rng.random_range(0..self.people.len());
-            let known = self.relationships.iter().any(|r| (r.a, r.b) == (a, b) || (r.a, r.b) == (b, a));
+            let known = self
+                .relationships
+                .iter()
+                .any(|r| (r.a, r.b) == (a, b) || (r.a, r.b) == (b, a));
             if self.people[a].team != self.people[b].team && !known {
                 meetings.push(meeting(rng, &self.people[a].id, &self.people[b].id, day));
                 self.relationships.push(Relationship {
@@ -191,7 +220,7 @@ impl Company {
                 });
             }
         }
-        meetings.sort_by(|x, y| x.at.cmp(&y.at));
+        meetings.sort_by_key(|m| m.at);
         meetings
     }
 
@@ -205,7 +234,12 @@ impl Company {
 /// Every relationship of the company: colleagues in a team meet often;
 /// each person has a few allies in other teams, and about a third of those
 /// alliances faded some months ago.
-fn relationships(rng: &mut StdRng, people: &[SyntheticPerson], start: DateTime<Utc>, until: DateTime<Utc>) -> Vec<Relationship> {
+fn relationships(
+    rng: &mut StdRng,
+    people: &[SyntheticPerson],
+    start: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<Relationship> {
     let span_days = (until - start).num_days().max(1);
     let mut relationships = Vec::new();
     let mut seen = BTreeSet::new();
@@ -215,10 +249,20 @@ fn relationships(rng: &mut StdRng, people: &[SyntheticPerson], start: DateTime<U
         }
     };
     for (a, person) in people.iter().enumerate() {
-        let colleagues: Vec<usize> = (0..people.len()).filter(|&b| b != a && people[b].team == person.team).collect();
-        let others: Vec<usize> = (0..people.len()).filter(|&b| people[b].team != person.team).collect();
+        let colleagues: Vec<usize> = (0..people.len())
+            .filter(|&b| b != a && people[b].team == person.team)
+            .collect();
+        let others: Vec<usize> = (0..people.len())
+            .filter(|&b| people[b].team != person.team)
+            .collect();
         for &b in colleagues.sample(rng, 3) {
-            let rel = Relationship { a, b, mean_gap_days: rng.random_range(7.0..15.0), starts: start, fades: None };
+            let rel = Relationship {
+                a,
+                b,
+                mean_gap_days: rng.random_range(7.0..15.0),
+                starts: start,
+                fades: None,
+            };
             add(&mut relationships, a, b, rel);
         }
         let allies = rng.random_range(1..=3);
@@ -229,7 +273,13 @@ fn relationships(rng: &mut StdRng, people: &[SyntheticPerson], start: DateTime<U
             let fades = rng
                 .random_ratio(2, 5)
                 .then(|| until - Duration::days(rng.random_range(70..200.min(span_days).max(71))));
-            let rel = Relationship { a, b, mean_gap_days: rng.random_range(14.0..35.0), starts, fades };
+            let rel = Relationship {
+                a,
+                b,
+                mean_gap_days: rng.random_range(14.0..35.0),
+                starts,
+                fades,
+            };
             add(&mut relationships, a, b, rel);
         }
     }
@@ -238,13 +288,32 @@ fn relationships(rng: &mut StdRng, people: &[SyntheticPerson], start: DateTime<U
 
 fn meeting(rng: &mut StdRng, a: &UserId, b: &UserId, day: DateTime<Utc>) -> Interaction {
     let at = Utc
-        .with_ymd_and_hms(day.year(), day.month(), day.day(), rng.random_range(8..17), rng.random_range(0..4) * 15, 0)
+        .with_ymd_and_hms(
+            day.year(),
+            day.month(),
+            day.day(),
+            rng.random_range(8..17),
+            rng.random_range(0..4) * 15,
+            0,
+        )
         .single()
         .unwrap_or(day);
-    let note = rng.random_bool(0.6).then(|| NOTES.choose(rng).unwrap_or(&"coffee").to_string());
-    let logged_by = if rng.random_bool(0.5) { a.clone() } else { b.clone() };
-    Interaction::new(at, InteractionKind::Meeting, [a.clone(), b.clone()], Some(logged_by), note)
-        .expect("two different people")
+    let note = rng
+        .random_bool(0.6)
+        .then(|| NOTES.choose(rng).unwrap_or(&"coffee").to_string());
+    let logged_by = if rng.random_bool(0.5) {
+        a.clone()
+    } else {
+        b.clone()
+    };
+    Interaction::new(
+        at,
+        InteractionKind::Meeting,
+        [a.clone(), b.clone()],
+        Some(logged_by),
+        note,
+    )
+    .expect("two different people")
 }
 
 #[cfg(test)]
@@ -256,7 +325,11 @@ mod tests {
     }
 
     fn size() -> CompanySize {
-        CompanySize { people: 60, teams: 7, days: 270 }
+        CompanySize {
+            people: 60,
+            teams: 7,
+            days: 270,
+        }
     }
 
     #[test]
@@ -274,7 +347,11 @@ mod tests {
         let company = Company::generate(7, size(), until());
         assert_eq!(company.teams.len(), 7);
         assert_eq!(company.people.len(), 60);
-        assert!(company.history.len() > 1000, "{} interactions", company.history.len());
+        assert!(
+            company.history.len() > 1000,
+            "{} interactions",
+            company.history.len()
+        );
         assert!(company.history.iter().all(|i| i.at < until()));
         assert!(company.people.iter().any(|p| p.opted_out));
         assert!(company.relationships.iter().any(|r| r.fades.is_some()));

@@ -29,7 +29,11 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// A snapshot of these people, ties and nudges.
-    pub fn new(people: impl IntoIterator<Item = Person>, ties: Vec<Tie>, recent_nudges: Vec<SentNudge>) -> Self {
+    pub fn new(
+        people: impl IntoIterator<Item = Person>,
+        ties: Vec<Tie>,
+        recent_nudges: Vec<SentNudge>,
+    ) -> Self {
         Self {
             people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
             ties,
@@ -119,7 +123,14 @@ pub(crate) mod fixtures {
     /// A tie of `count` meetings, the first on `first`, the last on `last`.
     pub fn tie(a: &str, b: &str, first: DateTime<Utc>, last: DateTime<Utc>, count: u32) -> Tie {
         let meeting = |when| {
-            Interaction::new(when, InteractionKind::Meeting, [user(a), user(b)], None, Some("coffee".into())).unwrap()
+            Interaction::new(
+                when,
+                InteractionKind::Meeting,
+                [user(a), user(b)],
+                None,
+                Some("coffee".into()),
+            )
+            .unwrap()
         };
         let mut tie = Tie::first(PairKey::new(&user(a), &user(b)).unwrap(), &meeting(first));
         for _ in 1..count.max(2) - 1 {

@@ -35,7 +35,10 @@ pub fn plan_nudges(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy) -> 
         }
         for (to, about) in [candidate_pair, (candidate_pair.1, candidate_pair.0)] {
             if snapshot.reachable(to) && snapshot.reachable(about) {
-                candidates.entry(to).or_default().push(Candidate { about, tie });
+                candidates
+                    .entry(to)
+                    .or_default()
+                    .push(Candidate { about, tie });
             }
         }
     }
@@ -45,7 +48,11 @@ pub fn plan_nudges(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy) -> 
         if sent_this_week.get(to).copied().unwrap_or(0) >= policy.nudges_per_person_per_week {
             continue;
         }
-        options.sort_by(|x, y| y.priority(now).cmp(&x.priority(now)).then_with(|| x.about.cmp(y.about)));
+        options.sort_by(|x, y| {
+            y.priority(now)
+                .cmp(&x.priority(now))
+                .then_with(|| x.about.cmp(y.about))
+        });
         // Once a pair is in the plan, the other side waits: one reminder per tie.
         let Some(chosen) = options.into_iter().find(|c| !resting.contains(&c.tie.pair)) else {
             continue;
@@ -71,7 +78,12 @@ pub fn plan_nudges(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy) -> 
 }
 
 /// The two people of `tie` if it is an alliance that is overdue at `now`.
-fn neglected<'a>(snapshot: &Snapshot, tie: &'a Tie, now: DateTime<Utc>, policy: &Policy) -> Option<(&'a UserId, &'a UserId)> {
+fn neglected<'a>(
+    snapshot: &Snapshot,
+    tie: &'a Tie,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Option<(&'a UserId, &'a UserId)> {
     snapshot.alliance_teams(tie)?;
     let overdue = now - tie.last_at > Duration::days(i64::from(policy.cadence_days));
     overdue.then(|| (tie.pair.low(), tie.pair.high()))
@@ -107,7 +119,9 @@ mod tests {
     }
 
     fn names(plan: &[Nudge]) -> Vec<String> {
-        plan.iter().map(|n| format!("{}->{}", n.to, n.about)).collect()
+        plan.iter()
+            .map(|n| format!("{}->{}", n.to, n.about))
+            .collect()
     }
 
     #[test]
@@ -117,7 +131,11 @@ mod tests {
             tie("U1", "U2", at(2025, 9, 1), at(2026, 3, 1), 4), // 92 days: overdue
             tie("U3", "U4", at(2025, 9, 1), at(2026, 5, 1), 4), // 31 days: fresh
         ];
-        let plan = plan_nudges(&Snapshot::new(company(), ties, vec![]), now, &Policy::default());
+        let plan = plan_nudges(
+            &Snapshot::new(company(), ties, vec![]),
+            now,
+            &Policy::default(),
+        );
         assert_eq!(names(&plan), ["U1->U2"]);
         let reason = &plan[0].reason;
         assert_eq!(reason.days_since, 92);
@@ -130,7 +148,14 @@ mod tests {
     fn ties_inside_one_team_are_not_alliances() {
         let now = at(2026, 6, 1);
         let ties = vec![tie("U1", "U5", at(2025, 1, 1), at(2025, 2, 1), 9)];
-        assert!(plan_nudges(&Snapshot::new(company(), ties, vec![]), now, &Policy::default()).is_empty());
+        assert!(
+            plan_nudges(
+                &Snapshot::new(company(), ties, vec![]),
+                now,
+                &Policy::default()
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -139,7 +164,10 @@ mod tests {
         let ties = vec![tie("U1", "U2", at(2026, 1, 1), at(2026, 3, 1), 2)];
         let snapshot = Snapshot::new(company(), ties, vec![]);
         assert!(plan_nudges(&snapshot, at(2026, 3, 1) + Duration::days(60), &policy).is_empty());
-        assert_eq!(plan_nudges(&snapshot, at(2026, 3, 1) + Duration::days(61), &policy).len(), 1);
+        assert_eq!(
+            plan_nudges(&snapshot, at(2026, 3, 1) + Duration::days(61), &policy).len(),
+            1
+        );
     }
 
     #[test]
@@ -153,7 +181,11 @@ mod tests {
             tie("U3", "U4", at(2025, 9, 1), at(2026, 1, 1), 3),
             tie("U5", "U3", at(2025, 9, 1), at(2026, 1, 1), 3),
         ];
-        let plan = plan_nudges(&Snapshot::new(people, ties, vec![]), now, &Policy::default());
+        let plan = plan_nudges(
+            &Snapshot::new(people, ties, vec![]),
+            now,
+            &Policy::default(),
+        );
         assert_eq!(names(&plan), ["U3->U5"]);
     }
 
@@ -168,9 +200,21 @@ mod tests {
         let plan = plan_nudges(&snapshot, now, &Policy::default());
         assert_eq!(names(&plan), ["U1->U4", "U2->U1"]);
 
-        let sent = vec![SentNudge { to: user("U1"), about: user("U4"), at: now - Duration::days(6) }];
-        let plan = plan_nudges(&Snapshot::new(company(), ties, sent), now, &Policy::default());
-        assert_eq!(names(&plan), ["U2->U1"], "U1 had a nudge this week; U4's tie rests");
+        let sent = vec![SentNudge {
+            to: user("U1"),
+            about: user("U4"),
+            at: now - Duration::days(6),
+        }];
+        let plan = plan_nudges(
+            &Snapshot::new(company(), ties, sent),
+            now,
+            &Policy::default(),
+        );
+        assert_eq!(
+            names(&plan),
+            ["U2->U1"],
+            "U1 had a nudge this week; U4's tie rests"
+        );
     }
 
     #[test]
@@ -178,10 +222,17 @@ mod tests {
         let policy = Policy::default();
         let ties = vec![tie("U1", "U2", at(2025, 9, 1), at(2026, 1, 1), 3)];
         let sent_at = at(2026, 6, 1);
-        let sent = vec![SentNudge { to: user("U1"), about: user("U2"), at: sent_at }];
+        let sent = vec![SentNudge {
+            to: user("U1"),
+            about: user("U2"),
+            at: sent_at,
+        }];
         let snapshot = Snapshot::new(company(), ties, sent);
         assert!(plan_nudges(&snapshot, sent_at + Duration::days(27), &policy).is_empty());
-        assert_eq!(plan_nudges(&snapshot, sent_at + Duration::days(29), &policy).len(), 1);
+        assert_eq!(
+            plan_nudges(&snapshot, sent_at + Duration::days(29), &policy).len(),
+            1
+        );
     }
 
     #[test]
@@ -194,8 +245,16 @@ mod tests {
         ];
         let mut reversed = ties.clone();
         reversed.reverse();
-        let a = plan_nudges(&Snapshot::new(company(), ties, vec![]), now, &Policy::default());
-        let b = plan_nudges(&Snapshot::new(company(), reversed, vec![]), now, &Policy::default());
+        let a = plan_nudges(
+            &Snapshot::new(company(), ties, vec![]),
+            now,
+            &Policy::default(),
+        );
+        let b = plan_nudges(
+            &Snapshot::new(company(), reversed, vec![]),
+            now,
+            &Policy::default(),
+        );
         assert_eq!(a, b);
     }
 }

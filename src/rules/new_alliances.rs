@@ -50,7 +50,8 @@ pub fn plan_digest(snapshot: &Snapshot, since: DateTime<Utc>, until: DateTime<Ut
         .filter(|(_, tie)| in_period(tie.first_at))
         .map(|(teams, tie)| Bridge {
             teams: teams.clone(),
-            builders: named_pair(snapshot, tie).then(|| (tie.pair.low().clone(), tie.pair.high().clone())),
+            builders: named_pair(snapshot, tie)
+                .then(|| (tie.pair.low().clone(), tie.pair.high().clone())),
             at: tie.first_at,
         })
         .collect();
@@ -65,7 +66,11 @@ pub fn plan_digest(snapshot: &Snapshot, since: DateTime<Utc>, until: DateTime<Ut
     let unconnected_team_pairs = teams
         .iter()
         .enumerate()
-        .flat_map(|(i, a)| teams[i + 1..].iter().map(move |b| ((*a).clone(), (*b).clone())))
+        .flat_map(|(i, a)| {
+            teams[i + 1..]
+                .iter()
+                .map(move |b| ((*a).clone(), (*b).clone()))
+        })
         .filter(|pair| !first_between.contains_key(pair))
         .collect();
 
@@ -80,7 +85,11 @@ pub fn plan_digest(snapshot: &Snapshot, since: DateTime<Utc>, until: DateTime<Ut
 }
 
 fn ordered(a: &TeamId, b: &TeamId) -> (TeamId, TeamId) {
-    if a <= b { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) }
+    if a <= b {
+        (a.clone(), b.clone())
+    } else {
+        (b.clone(), a.clone())
+    }
 }
 
 fn named_pair(snapshot: &Snapshot, tie: &Tie) -> bool {
@@ -120,16 +129,31 @@ mod tests {
             tie("U4", "U6", at(2026, 6, 9), at(2026, 6, 9), 1), // after the period
         ];
         let digest = plan_digest(&Snapshot::new(company(), ties, vec![]), since, until);
-        let pairs: Vec<_> = digest.new_alliances.iter().map(|n| format!("{}-{}", n.a.0, n.b.0)).collect();
+        let pairs: Vec<_> = digest
+            .new_alliances
+            .iter()
+            .map(|n| format!("{}-{}", n.a.0, n.b.0))
+            .collect();
         assert_eq!(pairs, ["U1-U3", "U4-U5"]);
         assert_eq!(digest.unnamed_new_alliances, 0);
         assert_eq!(digest.bridges.len(), 1);
         assert_eq!(digest.bridges[0].teams, (team("Design"), team("Payments")));
         assert_eq!(digest.bridges[0].builders, Some((user("U4"), user("U5"))));
         // Design-Platform, Legal with everyone: still unconnected as of `until`.
-        let unconnected: Vec<_> =
-            digest.unconnected_team_pairs.iter().map(|(a, b)| format!("{a}-{b}")).collect();
-        assert_eq!(unconnected, ["Design-Legal", "Design-Platform", "Legal-Payments", "Legal-Platform"]);
+        let unconnected: Vec<_> = digest
+            .unconnected_team_pairs
+            .iter()
+            .map(|(a, b)| format!("{a}-{b}"))
+            .collect();
+        assert_eq!(
+            unconnected,
+            [
+                "Design-Legal",
+                "Design-Platform",
+                "Legal-Payments",
+                "Legal-Platform"
+            ]
+        );
     }
 
     #[test]
@@ -138,7 +162,11 @@ mod tests {
         let mut people = company();
         people[3].opted_out = true; // U4
         let ties = vec![tie("U4", "U5", at(2026, 6, 4), at(2026, 6, 4), 1)];
-        let digest = plan_digest(&Snapshot::new(people, ties, vec![]), since, since + Duration::days(7));
+        let digest = plan_digest(
+            &Snapshot::new(people, ties, vec![]),
+            since,
+            since + Duration::days(7),
+        );
         assert!(digest.new_alliances.is_empty());
         assert_eq!(digest.unnamed_new_alliances, 1);
         assert_eq!(digest.bridges[0].builders, None);
@@ -149,7 +177,11 @@ mod tests {
     fn a_period_without_first_meetings_is_quiet() {
         let since = at(2026, 6, 1);
         let ties = vec![tie("U1", "U2", at(2026, 1, 1), at(2026, 6, 3), 5)];
-        let digest = plan_digest(&Snapshot::new(company(), ties, vec![]), since, since + Duration::days(7));
+        let digest = plan_digest(
+            &Snapshot::new(company(), ties, vec![]),
+            since,
+            since + Duration::days(7),
+        );
         assert!(digest.is_quiet());
     }
 }

@@ -19,7 +19,6 @@ use chrono::{DateTime, Duration, Utc};
 use std::fmt;
 use std::sync::Arc;
 
-
 /// The jobs the scheduler runs, in the order it runs them when several are
 /// due: people first, so that nudges and the digest see today's workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -82,7 +81,13 @@ pub struct Scheduler {
 
 impl Scheduler {
     /// A scheduler for the jobs in `settings`.
-    pub fn new(settings: &Settings, store: Store, slack: SlackClient, clock: Arc<dyn Clock>, teams: TeamDirectory) -> Self {
+    pub fn new(
+        settings: &Settings,
+        store: Store,
+        slack: SlackClient,
+        clock: Arc<dyn Clock>,
+        teams: TeamDirectory,
+    ) -> Self {
         let schedule = &settings.schedule;
         Self {
             store,
@@ -147,14 +152,29 @@ impl Scheduler {
 
     /// Runs one job for `scheduled_for` and records the run.
     #[tracing::instrument(skip_all, fields(job = %job, scheduled_for = %scheduled_for))]
-    pub async fn run(&self, job: JobKind, scheduled_for: DateTime<Utc>) -> anyhow::Result<JobReport> {
+    pub async fn run(
+        &self,
+        job: JobKind,
+        scheduled_for: DateTime<Utc>,
+    ) -> anyhow::Result<JobReport> {
         let started_at = self.clock.now();
         let summary = match job {
             JobKind::People => people::sync_people(&self.store, &self.slack, &self.teams).await?,
-            JobKind::Nudges => nudges::run(&self.store, &self.slack, started_at, &self.policy).await?,
+            JobKind::Nudges => {
+                nudges::run(&self.store, &self.slack, started_at, &self.policy).await?
+            }
             JobKind::Digest => {
-                let since = self.previous_run(job)?.unwrap_or(started_at - Duration::days(7));
-                digest::run(&self.store, &self.slack, since, started_at, &self.digest_channel).await?
+                let since = self
+                    .previous_run(job)?
+                    .unwrap_or(started_at - Duration::days(7));
+                digest::run(
+                    &self.store,
+                    &self.slack,
+                    since,
+                    started_at,
+                    &self.digest_channel,
+                )
+                .await?
             }
         };
         let run = JobRun {
@@ -173,13 +193,24 @@ impl Scheduler {
     }
 
     fn previous_run(&self, job: JobKind) -> Result<Option<DateTime<Utc>>, StoreError> {
-        Ok(self.store.last_run(job.name())?.map(|run| run.scheduled_for))
+        Ok(self
+            .store
+            .last_run(job.name())?
+            .map(|run| run.scheduled_for))
     }
 }
 
 /// The latest time of `schedule` in `(after, until]`.
-fn latest_between(schedule: &CronSchedule, after: DateTime<Utc>, until: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    schedule.schedule().after(&after).take_while(|t| *t <= until).last()
+fn latest_between(
+    schedule: &CronSchedule,
+    after: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    schedule
+        .schedule()
+        .after(&after)
+        .take_while(|t| *t <= until)
+        .last()
 }
 
 #[cfg(test)]
@@ -195,7 +226,10 @@ mod tests {
     fn the_latest_missed_time_is_found_once() {
         let weekdays_at_ten = CronSchedule::parse("0 0 10 * * Mon-Fri").unwrap();
         // Monday 2 March, 09:00 → Thursday 5 March, 12:00: four times missed, one run.
-        assert_eq!(latest_between(&weekdays_at_ten, at(2, 9), at(5, 12)), Some(at(5, 10)));
+        assert_eq!(
+            latest_between(&weekdays_at_ten, at(2, 9), at(5, 12)),
+            Some(at(5, 10))
+        );
         assert_eq!(latest_between(&weekdays_at_ten, at(5, 10), at(5, 12)), None);
         // Saturday and Sunday have no time.
         assert_eq!(latest_between(&weekdays_at_ten, at(7, 0), at(8, 23)), None);

@@ -9,8 +9,17 @@ use chrono::{DateTime, Utc};
 /// Plans this run's nudges from the store and sends each through Slack.
 /// A nudge Slack refused is logged and not recorded, so the rules may plan
 /// it again next time.
-pub async fn run(store: &Store, slack: &SlackClient, now: DateTime<Utc>, policy: &Policy) -> anyhow::Result<String> {
-    let snapshot = Snapshot::new(store.people()?, store.ties()?, store.nudges_sent_since(now - policy.nudge_memory())?);
+pub async fn run(
+    store: &Store,
+    slack: &SlackClient,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> anyhow::Result<String> {
+    let snapshot = Snapshot::new(
+        store.people()?,
+        store.ties()?,
+        store.nudges_sent_since(now - policy.nudge_memory())?,
+    );
     let plan = plan_nudges(&snapshot, now, policy);
     let (mut sent, mut failed) = (0, 0);
     for nudge in &plan {
@@ -29,5 +38,8 @@ pub async fn run(store: &Store, slack: &SlackClient, now: DateTime<Utc>, policy:
             }
         }
     }
-    Ok(format!("planned {}, sent {sent}, failed {failed}", plan.len()))
+    Ok(format!(
+        "planned {}, sent {sent}, failed {failed}",
+        plan.len()
+    ))
 }

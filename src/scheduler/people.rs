@@ -8,7 +8,11 @@ use crate::store::Store;
 /// Refreshes people from Slack's `users.list`: bots are left out; people
 /// deactivated in Slack are kept as deactivated (never nudged, never named
 /// in a nudge); what people chose in the bot (opting out) is kept.
-pub(super) async fn sync_people(store: &Store, slack: &SlackClient, teams: &TeamDirectory) -> anyhow::Result<String> {
+pub(super) async fn sync_people(
+    store: &Store,
+    slack: &SlackClient,
+    teams: &TeamDirectory,
+) -> anyhow::Result<String> {
     let listed = slack.list_people().await?;
     let mut people = Vec::with_capacity(listed.len());
     let mut without_team = 0;
@@ -34,7 +38,9 @@ pub(super) async fn sync_people(store: &Store, slack: &SlackClient, teams: &Team
     store.put_people(&people)?;
     let mut summary = format!("synced {} people", people.len());
     if without_team > 0 {
-        summary.push_str(&format!(" ({without_team} without a team: add them to the teams file)"));
+        summary.push_str(&format!(
+            " ({without_team} without a team: add them to the teams file)"
+        ));
     }
     Ok(summary)
 }

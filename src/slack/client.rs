@@ -55,7 +55,10 @@ pub enum SlackError {
 impl SlackError {
     fn from_client(method: &'static str, err: SlackClientError) -> Self {
         match err {
-            SlackClientError::ApiError(api) => Self::Api { method, code: api.code },
+            SlackClientError::ApiError(api) => Self::Api {
+                method,
+                code: api.code,
+            },
             SlackClientError::RateLimitError(limit) => Self::RateLimited {
                 method,
                 retry_after: limit.retry_after,
@@ -97,7 +100,9 @@ pub struct SlackClient {
 
 impl std::fmt::Debug for SlackClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SlackClient").field("api_url", &self.api_url).finish_non_exhaustive()
+        f.debug_struct("SlackClient")
+            .field("api_url", &self.api_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -113,9 +118,8 @@ impl SlackClient {
             Ok(builder) => builder,
             // Plain HTTP (the fake Slack on 127.0.0.1) needs no roots; a machine
             // without CA certificates can still run the demo and the tests.
-            Err(_) if api_url.starts_with("http://") => {
-                hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(empty_roots_tls_config()?)
-            }
+            Err(_) if api_url.starts_with("http://") => hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(empty_roots_tls_config()?),
             Err(err) => {
                 return Err(SlackError::Setup(format!(
                     "no CA certificates found ({err}); install your system's CA certificates"
@@ -123,7 +127,8 @@ impl SlackClient {
             }
         };
         let https = tls.https_or_http().enable_http1().enable_http2().build();
-        let connector = SlackClientHyperConnector::with_connector(https).with_slack_api_url(api_url.trim_end_matches('/'));
+        let connector = SlackClientHyperConnector::with_connector(https)
+            .with_slack_api_url(api_url.trim_end_matches('/'));
         Ok(Self {
             client: Arc::new(slack_morphism::SlackClient::new(connector)),
             token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose_secret().to_owned())),
@@ -134,7 +139,8 @@ impl SlackClient {
     /// Opens (or finds) the DM channel with `user`.
     pub async fn open_dm(&self, user: &UserId) -> Result<ChannelId, SlackError> {
         const METHOD: &str = "conversations.open";
-        let request = SlackApiConversationsOpenRequest::new().with_users(vec![SlackUserId(user.to_string())]);
+        let request =
+            SlackApiConversationsOpenRequest::new().with_users(vec![SlackUserId(user.to_string())]);
         let response = self
             .client
             .open_session(&self.token)
@@ -151,14 +157,16 @@ impl SlackClient {
     /// message's `ts`.
     pub async fn post(&self, channel: &str, message: &Message) -> Result<String, SlackError> {
         const METHOD: &str = "chat.postMessage";
-        let blocks: Vec<SlackBlock> = serde_json::from_value(Value::Array(message.blocks.clone())).map_err(|err| {
-            SlackError::Unexpected {
+        let blocks: Vec<SlackBlock> = serde_json::from_value(Value::Array(message.blocks.clone()))
+            .map_err(|err| SlackError::Unexpected {
                 method: METHOD,
                 detail: format!("the message's blocks are not valid Block Kit: {err}"),
-            }
-        })?;
-        let content = SlackMessageContent::new().with_text(message.text.clone()).with_blocks(blocks);
-        let request = SlackApiChatPostMessageRequest::new(SlackChannelId(channel.to_owned()), content);
+            })?;
+        let content = SlackMessageContent::new()
+            .with_text(message.text.clone())
+            .with_blocks(blocks);
+        let request =
+            SlackApiChatPostMessageRequest::new(SlackChannelId(channel.to_owned()), content);
         let response = self
             .client
             .open_session(&self.token)
@@ -188,7 +196,12 @@ impl SlackClient {
                 .await
                 .map_err(|err| SlackError::from_client(METHOD, err))?;
             for member in page.members {
-                people.push(person_from(member).map_err(|detail| SlackError::Unexpected { method: METHOD, detail })?);
+                people.push(
+                    person_from(member).map_err(|detail| SlackError::Unexpected {
+                        method: METHOD,
+                        detail,
+                    })?,
+                );
             }
             cursor = page
                 .response_metadata

@@ -148,7 +148,9 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
             "{} across teams {period}. Thank you for reaching out.",
             capitalised(&plural(total, "new alliance", "new alliances"))
         );
-        blocks.push(json!({ "type": "section", "text": mrkdwn(format!("{intro}\n{}", list.trim_end())) }));
+        blocks.push(
+            json!({ "type": "section", "text": mrkdwn(format!("{intro}\n{}", list.trim_end())) }),
+        );
     }
 
     for bridge in &digest.bridges {
@@ -180,16 +182,27 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
         blocks.push(json!({ "type": "context", "elements": [mrkdwn(text)] }));
     }
 
-    let mut text = format!("{} {period}", capitalised(&plural(total, "new alliance", "new alliances")));
+    let mut text = format!(
+        "{} {period}",
+        capitalised(&plural(total, "new alliance", "new alliances"))
+    );
     if !digest.bridges.is_empty() {
-        let _ = write!(text, " and {}", plural(digest.bridges.len(), "first bridge", "first bridges"));
+        let _ = write!(
+            text,
+            " and {}",
+            plural(digest.bridges.len(), "first bridge", "first bridges")
+        );
     }
     text.push('.');
     Some(Message { text, blocks })
 }
 
 fn days(n: i64) -> String {
-    if n == 1 { "1 day".to_owned() } else { format!("{n} days") }
+    if n == 1 {
+        "1 day".to_owned()
+    } else {
+        format!("{n} days")
+    }
 }
 
 fn times(n: u32) -> String {
@@ -201,7 +214,11 @@ fn times(n: u32) -> String {
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }
 
 fn capitalised(text: &str) -> String {
@@ -215,12 +232,21 @@ fn capitalised(text: &str) -> String {
 /// What a person reads in a message, as plain lines: the text of its blocks
 /// with mentions shown as `@Name` by `name_of`, and buttons as `[Label]`.
 /// The demo prints this, and the snapshot tests check it.
-pub fn readable_text(text: &str, blocks: &Value, name_of: impl Fn(&str) -> Option<String>) -> String {
+pub fn readable_text(
+    text: &str,
+    blocks: &Value,
+    name_of: impl Fn(&str) -> Option<String>,
+) -> String {
     let mut lines = Vec::new();
     let blocks = blocks.as_array().map(Vec::as_slice).unwrap_or_default();
     for block in blocks {
         match block["type"].as_str() {
-            Some("header") | Some("section") => lines.push(block["text"]["text"].as_str().unwrap_or_default().to_owned()),
+            Some("header") | Some("section") => lines.push(
+                block["text"]["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
             Some("context") => lines.extend(
                 block["elements"]
                     .as_array()
@@ -311,14 +337,21 @@ mod tests {
         format!(
             "{}\n---\n{}\n---\n{}",
             message.text,
-            readable_text(&message.text, &Value::Array(message.blocks.clone()), name_of),
+            readable_text(
+                &message.text,
+                &Value::Array(message.blocks.clone()),
+                name_of
+            ),
             serde_json::to_string_pretty(&message.blocks).unwrap()
         )
     }
 
     #[test]
     fn a_nudge_names_the_peer_their_team_how_long_and_what_was_last_discussed() {
-        insta::assert_snapshot!(snapshot_of(&render_nudge(&nudge(Some("coffee about the roadmap"), 4))));
+        insta::assert_snapshot!(snapshot_of(&render_nudge(&nudge(
+            Some("coffee about the roadmap"),
+            4
+        ))));
     }
 
     #[test]
@@ -333,12 +366,27 @@ mod tests {
             since,
             until: since + Duration::days(7),
             new_alliances: vec![
-                NewAlliance { a: (user("U1"), team("Platform")), b: (user("U2"), team("Payments")), at: since },
-                NewAlliance { a: (user("U3"), team("Design")), b: (user("U4"), team("Legal")), at: since },
+                NewAlliance {
+                    a: (user("U1"), team("Platform")),
+                    b: (user("U2"), team("Payments")),
+                    at: since,
+                },
+                NewAlliance {
+                    a: (user("U3"), team("Design")),
+                    b: (user("U4"), team("Legal")),
+                    at: since,
+                },
             ],
             unnamed_new_alliances: 1,
-            bridges: vec![Bridge { teams: (team("Design"), team("Legal")), builders: Some((user("U3"), user("U4"))), at: since }],
-            unconnected_team_pairs: vec![(team("Data"), team("Sales")), (team("Legal"), team("Sales"))],
+            bridges: vec![Bridge {
+                teams: (team("Design"), team("Legal")),
+                builders: Some((user("U3"), user("U4"))),
+                at: since,
+            }],
+            unconnected_team_pairs: vec![
+                (team("Data"), team("Sales")),
+                (team("Legal"), team("Sales")),
+            ],
         };
         insta::assert_snapshot!(snapshot_of(&render_digest(&digest).unwrap()));
     }
@@ -359,7 +407,10 @@ mod tests {
 
     #[test]
     fn mentions_read_as_names() {
-        assert_eq!(resolve_mentions("hi <@U1> and <@U9|zed> and <@U8>", name_of), "hi @Dana Ito and @zed and @U8");
+        assert_eq!(
+            resolve_mentions("hi <@U1> and <@U9|zed> and <@U8>", name_of),
+            "hi @Dana Ito and @zed and @U8"
+        );
         assert_eq!(resolve_mentions("broken <@U1", name_of), "broken <@U1");
     }
 }

@@ -12,15 +12,27 @@ async fn the_demo_prints_what_people_saw_and_the_same_seed_prints_the_same() {
     let (first, second) = (run().await, run().await);
     assert!(first.status.success(), "{}", texts(&first).1);
     let (stdout, _) = texts(&first);
-    assert_eq!(first.stdout, second.stdout, "the same seed gives the same demo");
+    assert_eq!(
+        first.stdout, second.stdout,
+        "the same seed gives the same demo"
+    );
     assert!(stdout.contains("DM to "), "{stdout}");
     assert!(stdout.contains("It's been "), "{stdout}");
-    assert!(stdout.contains("[We met] [Snooze 2 weeks] [Not relevant] [Why this?]"), "{stdout}");
+    assert!(
+        stdout.contains("[We met] [Snooze 2 weeks] [Not relevant] [Why this?]"),
+        "{stdout}"
+    );
     assert!(stdout.contains("#alliances"), "{stdout}");
     let summary = stdout.lines().last().unwrap();
     assert!(summary.starts_with("Summary: "), "{summary}");
-    assert!(summary.contains("nudges sent") && summary.contains("new alliances"), "{summary}");
-    assert!(!stdout.contains("/tmp"), "no temporary path in what people read");
+    assert!(
+        summary.contains("nudges sent") && summary.contains("new alliances"),
+        "{summary}"
+    );
+    assert!(
+        !stdout.contains("/tmp"),
+        "no temporary path in what people read"
+    );
 }
 
 #[tokio::test]
@@ -48,7 +60,10 @@ async fn every_subcommand_has_help() {
 async fn a_missing_config_file_stops_start_up_with_one_line_naming_it() {
     let data = tempfile::tempdir().unwrap();
     let mut command = alliances();
-    command.args(["--config", "no-such-file.toml", "--data-dir"]).arg(data.path()).arg("tick");
+    command
+        .args(["--config", "no-such-file.toml", "--data-dir"])
+        .arg(data.path())
+        .arg("tick");
     let output = output_of(command).await;
     assert_eq!(output.status.code(), Some(1));
     let (_, stderr) = texts(&output);
@@ -62,14 +77,25 @@ async fn an_invalid_cron_expression_names_the_setting_without_a_backtrace() {
     let config = folder.path().join("alliances.toml");
     std::fs::write(&config, "[schedule]\ndigest = \"0 9 * * Mon\"\n").unwrap();
     let mut command = alliances();
-    command.arg("--config").arg(&config).arg("--data-dir").arg(folder.path().join("data")).arg("tick");
+    command
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(folder.path().join("data"))
+        .arg("tick");
     command.env("ALLIANCES_SLACK_BOT_TOKEN", "xoxb-test");
     let output = output_of(command).await;
     assert_eq!(output.status.code(), Some(1));
     let (_, stderr) = texts(&output);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("digest") && stderr.contains("seconds first"), "{stderr}");
-    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+    assert!(
+        stderr.contains("digest") && stderr.contains("seconds first"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]

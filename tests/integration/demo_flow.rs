@@ -11,19 +11,35 @@ const CADENCE_DAYS: i64 = 60;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_out_are_left_alone() {
-    let mut demo = Demo::start(DemoOptions { seed: 11, weeks: 3 }).await.unwrap();
+    let mut demo = Demo::start(DemoOptions { seed: 11, weeks: 3 })
+        .await
+        .unwrap();
     let summary = demo.run(&mut std::io::sink()).await.unwrap();
 
     let store = demo.app.store();
-    let people: HashMap<UserId, Person> =
-        store.people().unwrap().into_iter().map(|p| (p.id.clone(), p)).collect();
+    let people: HashMap<UserId, Person> = store
+        .people()
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
     let interactions = store.interactions().unwrap();
-    let sent = store.nudges_sent_since(demo.start - Duration::days(1)).unwrap();
+    let sent = store
+        .nudges_sent_since(demo.start - Duration::days(1))
+        .unwrap();
     let messages = demo.fake.messages();
     let dms: Vec<_> = messages.iter().filter(|m| m.dm_user.is_some()).collect();
 
-    assert!(dms.len() >= 5, "a company with fading ties gets nudges; got {}", dms.len());
-    assert_eq!(dms.len(), sent.len(), "every DM Slack accepted is recorded, and only those");
+    assert!(
+        dms.len() >= 5,
+        "a company with fading ties gets nudges; got {}",
+        dms.len()
+    );
+    assert_eq!(
+        dms.len(),
+        sent.len(),
+        "every DM Slack accepted is recorded, and only those"
+    );
     assert_eq!(summary.nudges_sent, dms.len());
 
     for dm in &dms {
@@ -34,13 +50,21 @@ async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_ou
             .find(|s| s.to == to && value.contains(&format!("{}:{}", s.to, s.about)))
             .unwrap_or_else(|| panic!("the DM to {to} matches a recorded nudge"));
         let about = &record.about;
-        assert!(dm.text.contains(&format!("<@{about}>")), "the DM names the peer: {}", dm.text);
+        assert!(
+            dm.text.contains(&format!("<@{about}>")),
+            "the DM names the peer: {}",
+            dm.text
+        );
 
         let (to_team, about_team) = (&people[&to].team, &people[about].team);
         assert!(to_team.is_some() && about_team.is_some());
-        assert_ne!(to_team, about_team, "{to} and {about} are in different teams");
+        assert_ne!(
+            to_team, about_team,
+            "{to} and {about} are in different teams"
+        );
         assert!(
-            dm.text.contains(&format!("({})", about_team.as_ref().unwrap())),
+            dm.text
+                .contains(&format!("({})", about_team.as_ref().unwrap())),
             "the DM says the peer's team: {}",
             dm.text
         );
@@ -48,7 +72,9 @@ async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_ou
         let last_met = interactions
             .iter()
             .map(|(_, i)| i)
-            .filter(|i| i.at <= record.at && i.participants.contains(&to) && i.participants.contains(about))
+            .filter(|i| {
+                i.at <= record.at && i.participants.contains(&to) && i.participants.contains(about)
+            })
             .map(|i| i.at)
             .max()
             .expect("they met before");
@@ -60,23 +86,44 @@ async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_ou
     }
 
     for (i, a) in sent.iter().enumerate() {
-        let same_week = sent[i + 1..].iter().filter(|b| b.to == a.to && b.at - a.at < Duration::days(7)).count();
+        let same_week = sent[i + 1..]
+            .iter()
+            .filter(|b| b.to == a.to && b.at - a.at < Duration::days(7))
+            .count();
         assert_eq!(same_week, 0, "{} got two nudges within a week", a.to);
     }
 
-    let opted_out: Vec<&UserId> = people.values().filter(|p| p.opted_out).map(|p| &p.id).collect();
-    assert!(!opted_out.is_empty(), "the demo company has people who opted out");
+    let opted_out: Vec<&UserId> = people
+        .values()
+        .filter(|p| p.opted_out)
+        .map(|p| &p.id)
+        .collect();
+    assert!(
+        !opted_out.is_empty(),
+        "the demo company has people who opted out"
+    );
     for id in opted_out {
         for message in &messages {
-            assert_ne!(message.dm_user.as_ref(), Some(id), "{id} opted out but received a DM");
+            assert_ne!(
+                message.dm_user.as_ref(),
+                Some(id),
+                "{id} opted out but received a DM"
+            );
             let everything = format!("{} {}", message.text, message.blocks);
-            assert!(!everything.contains(id.as_str()), "{id} opted out but is named: {everything}");
+            assert!(
+                !everything.contains(id.as_str()),
+                "{id} opted out but is named: {everything}"
+            );
         }
     }
 
     let digests: Vec<_> = messages.iter().filter(|m| m.dm_user.is_none()).collect();
     assert!(!digests.is_empty(), "three weeks bring at least one digest");
-    assert!(digests.iter().all(|d| demo.fake.channel_named("alliances") == Some(d.channel.clone())));
+    assert!(
+        digests
+            .iter()
+            .all(|d| demo.fake.channel_named("alliances") == Some(d.channel.clone()))
+    );
     assert!(summary.new_alliances > 0);
     demo.fake.stop().await;
 }

@@ -31,7 +31,10 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
     {
         let store = Store::open(&data, &StoreOptions::default()).unwrap();
         let long_ago = Utc::now() - Duration::days(100);
-        for (other, note) in [("U0000002", "coffee about the roadmap"), ("U0000003", "lunch")] {
+        for (other, note) in [
+            ("U0000002", "coffee about the roadmap"),
+            ("U0000003", "lunch"),
+        ] {
             let meeting = Interaction::new(
                 long_ago,
                 InteractionKind::Meeting,
@@ -47,8 +50,15 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
 
     let tick = || {
         let mut command = alliances();
-        command.arg("--config").arg(&config).arg("--data-dir").arg(&data).arg("tick");
-        command.env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN).env("ALLIANCES_SLACK_API_URL", fake.api_url());
+        command
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("tick");
+        command
+            .env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN)
+            .env("ALLIANCES_SLACK_API_URL", fake.api_url());
         output_of(command)
     };
 
@@ -56,22 +66,38 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
     let (stdout, stderr) = texts(&first);
     assert!(first.status.success(), "{stderr}");
     assert!(stdout.contains("people: synced 3 people"), "{stdout}");
-    assert!(stdout.contains("nudges: planned 1, sent 1, failed 0"), "{stdout}");
+    assert!(
+        stdout.contains("nudges: planned 1, sent 1, failed 0"),
+        "{stdout}"
+    );
     assert!(stdout.contains("digest: quiet period"), "{stdout}");
     assert!(!stderr.contains(TOKEN), "the token never appears in logs");
 
-    let dms: Vec<_> = fake.messages().into_iter().filter(|m| m.dm_user.is_some()).collect();
+    let dms: Vec<_> = fake
+        .messages()
+        .into_iter()
+        .filter(|m| m.dm_user.is_some())
+        .collect();
     assert_eq!(dms.len(), 1);
     assert_eq!(dms[0].dm_user, Some(user("U0000001")));
     assert_eq!(
         dms[0].text,
         "It's been 100 days since you and <@U0000002> (Platform) last met."
     );
-    assert!(dms[0].blocks.to_string().contains("last time: coffee about the roadmap"));
+    assert!(
+        dms[0]
+            .blocks
+            .to_string()
+            .contains("last time: coffee about the roadmap")
+    );
 
     let second = tick().await;
     assert!(second.status.success());
-    assert_eq!(texts(&second).0.trim(), "nothing due", "each due job runs once");
+    assert_eq!(
+        texts(&second).0.trim(),
+        "nothing due",
+        "each due job runs once"
+    );
     assert_eq!(fake.messages().len(), 1);
     fake.stop().await;
 }
