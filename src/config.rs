@@ -20,7 +20,7 @@ pub const SLACK_API_URL: &str = "https://slack.com/api";
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The config file could not be read.
-    #[error("cannot read the config file {path}: {source}")]
+    #[error("cannot read the config file {path}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -264,9 +264,9 @@ impl Settings {
             path: path.to_owned(),
             source,
         })?;
-        let mut settings: Self = toml::from_str(&text).map_err(|err| ConfigError::Parse {
+        let mut settings: Self = parse_toml(&text).map_err(|message| ConfigError::Parse {
             path: path.to_owned(),
-            message: one_line(&err.to_string()),
+            message,
         })?;
         if let (Some(teams), Some(folder)) = (&settings.teams.file, path.parent()) {
             settings.teams.file = Some(folder.join(teams));
@@ -310,9 +310,29 @@ impl Settings {
     }
 }
 
-/// toml's messages span several lines with a source excerpt; people read one.
-fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Parses TOML into `T`, with a one-line message that names the setting at
+/// fault (`setting `schedule.digest`: …`) or, for broken TOML, the line.
+fn parse_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    let at_line = |err: &toml::de::Error| {
+        let line = err
+            .span()
+            .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+        let message = err.message().trim_end_matches('\n').replace('\n', " ");
+        match line {
+            Some(line) => format!("line {line}: {message}"),
+            None => message,
+        }
+    };
+    let deserializer = toml::Deserializer::parse(text).map_err(|err| at_line(&err))?;
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if path.is_empty() || path == "." {
+            at_line(&inner)
+        } else {
+            format!("setting `{path}`: {}", inner.message().replace('\n', " "))
+        }
+    })
 }
 
 /// Who belongs to which team, from a teams file: for workspaces whose Slack
@@ -352,7 +372,7 @@ impl TeamDirectory {
 
     /// Parses the text of a teams file.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let file: TeamsFile = toml::from_str(text).map_err(|err| one_line(&err.to_string()))?;
+        let file: TeamsFile = parse_toml(text)?;
         let mut members = HashMap::new();
         for entry in file.team {
             let team = TeamId::parse(&entry.name)
@@ -434,7 +454,21 @@ mod tests {
         let err = Settings::load(Some(file.path()), no_env)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("cadense_days"), "{err}");
+        assert!(
+            err.contains("setting `rules.cadense_days`: unknown field"),
+            "{err}"
+        );
+        assert!(err.contains("expected one of `cadence_days`"), "{err}");
+    }
+
+    #[test]
+    fn broken_toml_names_the_line() {
+        let file = write("[rules]\ncadence_days = 30\n[schedule\n");
+        let err = Settings::load(Some(file.path()), no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(!err.contains('\n'), "one line: {err}");
     }
 
     #[test]

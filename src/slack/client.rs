@@ -16,7 +16,7 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum SlackError {
     /// Slack answered `ok: false` with this error code.
-    #[error("Slack refused {method}: {code}")]
+    #[error("Slack refused {method}: {code}{}", hint_for(code))]
     Api {
         /// The Web API method.
         method: &'static str,
@@ -63,12 +63,42 @@ impl SlackError {
                 method,
                 retry_after: limit.retry_after,
             },
+            SlackClientError::HttpProtocolError(protocol) => Self::Transport {
+                method,
+                detail: protocol
+                    .cause
+                    .as_deref()
+                    .map(|cause| root_cause(cause))
+                    .unwrap_or_else(|| "the connection failed".to_owned()),
+            },
             other => Self::Transport {
                 method,
                 detail: other.to_string(),
             },
         }
     }
+}
+
+/// What to do about the API errors an operator can fix.
+fn hint_for(code: &str) -> &'static str {
+    match code {
+        "invalid_auth" | "not_authed" | "token_revoked" | "account_inactive" => {
+            " (check the bot token in ALLIANCES_SLACK_BOT_TOKEN)"
+        }
+        "missing_scope" => " (add the scope to the Slack app and reinstall it)",
+        "channel_not_found" | "not_in_channel" => " (check the channel, and invite the bot to it)",
+        _ => "",
+    }
+}
+
+/// The innermost cause of a transport error ("Connection refused (os error
+/// 111)"): hyper's outer layers only say that a request failed.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }
 
 /// A person as Slack lists them.
