@@ -116,6 +116,18 @@ pub(crate) mod fixtures {
         }
     }
 
+    /// Six people in four teams; U6 (Legal) has met nobody.
+    pub fn company() -> Vec<Person> {
+        vec![
+            person("U1", "Payments"),
+            person("U2", "Platform"),
+            person("U3", "Platform"),
+            person("U4", "Design"),
+            person("U5", "Payments"),
+            person("U6", "Legal"),
+        ]
+    }
+
     pub fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
     }

@@ -108,16 +108,6 @@ mod tests {
     use crate::domain::SentNudge;
     use crate::rules::fixtures::*;
 
-    fn company() -> Vec<crate::domain::Person> {
-        vec![
-            person("U1", "Payments"),
-            person("U2", "Platform"),
-            person("U3", "Platform"),
-            person("U4", "Design"),
-            person("U5", "Payments"),
-        ]
-    }
-
     fn names(plan: &[Nudge]) -> Vec<String> {
         plan.iter()
             .map(|n| format!("{}->{}", n.to, n.about))

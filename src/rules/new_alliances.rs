@@ -106,17 +106,6 @@ mod tests {
         TeamId::parse(name).unwrap()
     }
 
-    fn company() -> Vec<crate::domain::Person> {
-        vec![
-            person("U1", "Payments"),
-            person("U2", "Platform"),
-            person("U3", "Platform"),
-            person("U4", "Design"),
-            person("U5", "Payments"),
-            person("U6", "Legal"),
-        ]
-    }
-
     #[test]
     fn first_meetings_across_teams_in_the_period_are_new_alliances() {
         let since = at(2026, 6, 1);

@@ -51,6 +51,17 @@ pub(super) fn dispatch(state: &mut State, method: &str, params: &Params) -> Meth
 pub(super) struct Params(pub Map<String, Value>);
 
 impl Params {
+    /// Parameters from `(name, value)` pairs, for the methods' tests.
+    #[cfg(test)]
+    pub fn from_pairs(pairs: &[(&str, Value)]) -> Self {
+        Self(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        )
+    }
+
     /// A scalar parameter as text; `None` when absent, null or not a scalar.
     pub fn text(&self, name: &str) -> Option<String> {
         match self.0.get(name)? {

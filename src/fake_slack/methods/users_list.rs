@@ -141,15 +141,9 @@ fn zone(tz: &str) -> (String, i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Map;
 
     fn params(pairs: &[(&str, Value)]) -> Params {
-        Params(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect::<Map<_, _>>(),
-        )
+        Params::from_pairs(pairs)
     }
 
     #[test]
