@@ -4,4 +4,5 @@
 mod cli;
 mod demo_flow;
 mod helpers;
+mod slack_client;
 mod tick;
