@@ -8,6 +8,7 @@ use crate::demo::{self, DemoOptions};
 use crate::domain::SystemClock;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -108,6 +109,7 @@ fn init_logs(command: &Command) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
 }
