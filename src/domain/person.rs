@@ -1,7 +1,9 @@
 //! A person: a member of the workspace the bot may speak to or about.
 
 use super::{TeamId, UserId};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// A Slack user of the workspace, as the bot knows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,11 +20,37 @@ pub struct Person {
     pub opted_out: bool,
     /// Deactivated in Slack: never nudged, never nudged about.
     pub deactivated: bool,
+    /// Snoozed (`/alliances snooze 2w`): not nudged, nor nudged about, until then.
+    #[serde(default)]
+    pub snoozed_until: Option<DateTime<Utc>>,
+    /// Peers they never want to be nudged about (`/alliances pause @bob`,
+    /// *Not relevant*).
+    #[serde(default)]
+    pub paused: BTreeSet<UserId>,
 }
 
 impl Person {
+    /// A person the bot has just met: no team, no time zone, no choices made.
+    pub fn new(id: UserId, name: impl Into<String>) -> Self {
+        Self {
+            id,
+            name: name.into(),
+            team: None,
+            tz: None,
+            opted_out: false,
+            deactivated: false,
+            snoozed_until: None,
+            paused: BTreeSet::new(),
+        }
+    }
+
     /// Whether the bot may nudge them or name them to others.
     pub fn reachable(&self) -> bool {
         !self.opted_out && !self.deactivated
+    }
+
+    /// Whether the bot may nudge them, or nudge others about them, at `now`.
+    pub fn nudgeable_at(&self, now: DateTime<Utc>) -> bool {
+        self.reachable() && self.snoozed_until.is_none_or(|until| until <= now)
     }
 }

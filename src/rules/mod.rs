@@ -51,6 +51,19 @@ impl Snapshot {
         self.people.get(user).is_some_and(Person::reachable)
     }
 
+    /// Whether `user` may be nudged, or nudged about, at `now`: reachable and
+    /// not snoozed.
+    pub fn nudgeable_at(&self, user: &UserId, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.people.get(user).is_some_and(|p| p.nudgeable_at(now))
+    }
+
+    /// Whether `user` asked never to be nudged about `peer`.
+    pub fn paused(&self, user: &UserId, peer: &UserId) -> bool {
+        self.people
+            .get(user)
+            .is_some_and(|p| p.paused.contains(peer))
+    }
+
     /// Whether `user` may be named in public: known and not opted out.
     pub fn nameable(&self, user: &UserId) -> bool {
         self.people.get(user).is_some_and(|p| !p.opted_out)
@@ -107,12 +120,8 @@ pub(crate) mod fixtures {
 
     pub fn person(id: &str, team: &str) -> Person {
         Person {
-            id: user(id),
-            name: id.to_lowercase(),
             team: Some(TeamId::parse(team).unwrap()),
-            tz: None,
-            opted_out: false,
-            deactivated: false,
+            ..Person::new(user(id), id.to_lowercase())
         }
     }
 

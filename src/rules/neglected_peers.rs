@@ -2,8 +2,8 @@
 //!
 //! An alliance is neglected once its last interaction is older than the
 //! cadence. Each person gets at most one nudge per run and no more than the
-//! weekly cap; nobody opted out or deactivated is nudged or named; after a
-//! nudge, the tie rests for the cooldown.
+//! weekly cap; nobody opted out, deactivated or snoozed is nudged or named,
+//! nor anyone a person paused; after a nudge, the tie rests for the cooldown.
 
 use super::{Policy, Snapshot};
 use crate::domain::{Nudge, NudgeReason, PairKey, Tie, UserId};
@@ -34,7 +34,10 @@ pub fn plan_nudges(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy) -> 
             continue;
         }
         for (to, about) in [candidate_pair, (candidate_pair.1, candidate_pair.0)] {
-            if snapshot.reachable(to) && snapshot.reachable(about) {
+            if snapshot.nudgeable_at(to, now)
+                && snapshot.nudgeable_at(about, now)
+                && !snapshot.paused(to, about)
+            {
                 candidates
                     .entry(to)
                     .or_default()
@@ -177,6 +180,36 @@ mod tests {
             &Policy::default(),
         );
         assert_eq!(names(&plan), ["U3->U5"]);
+    }
+
+    #[test]
+    fn snoozed_people_and_paused_peers_are_left_alone() {
+        let now = at(2026, 6, 1);
+        let ties = vec![
+            tie("U1", "U2", at(2025, 9, 1), at(2026, 1, 1), 3),
+            tie("U3", "U4", at(2025, 9, 1), at(2026, 1, 1), 3),
+        ];
+        let mut people = company();
+        people[0].snoozed_until = Some(now + Duration::days(14)); // U1
+        people[2].paused.insert(user("U4")); // U3 paused U4
+        let plan = plan_nudges(
+            &Snapshot::new(people.clone(), ties.clone(), vec![]),
+            now,
+            &Policy::default(),
+        );
+        assert_eq!(
+            names(&plan),
+            ["U4->U3"],
+            "U1 is snoozed; U3 paused U4, but U4 may still reach U3"
+        );
+
+        let later = now + Duration::days(15);
+        let plan = plan_nudges(
+            &Snapshot::new(people, ties, vec![]),
+            later,
+            &Policy::default(),
+        );
+        assert_eq!(names(&plan), ["U1->U2", "U4->U3"], "a snooze ends");
     }
 
     #[test]

@@ -26,14 +26,14 @@ pub(super) async fn sync_people(
             .cloned()
             .or_else(|| known.as_ref().and_then(|k| k.team.clone()));
         without_team += usize::from(team.is_none() && !member.deleted);
-        people.push(Person {
-            id: member.id,
-            name: member.name,
-            team,
-            tz: member.tz,
-            opted_out: known.is_some_and(|k| k.opted_out),
-            deactivated: member.deleted,
-        });
+        // What Slack says replaces what it said before; what the person chose
+        // in the bot (opt-out, snooze, paused peers) stays.
+        let mut person = known.unwrap_or_else(|| Person::new(member.id.clone(), &member.name));
+        person.name = member.name;
+        person.team = team;
+        person.tz = member.tz;
+        person.deactivated = member.deleted;
+        people.push(person);
     }
     store.put_people(&people)?;
     let mut summary = format!("synced {} people", people.len());

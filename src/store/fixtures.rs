@@ -14,12 +14,8 @@ pub(super) fn user(id: &str) -> UserId {
 /// A person with the given name and team, reachable.
 pub(super) fn person(id: &str, name: &str, team: Option<&str>) -> Person {
     Person {
-        id: user(id),
-        name: name.into(),
         team: team.map(|t| TeamId::parse(t).unwrap()),
-        tz: None,
-        opted_out: false,
-        deactivated: false,
+        ..Person::new(user(id), name)
     }
 }
 
