@@ -62,6 +62,28 @@ pub struct Settings {
     pub digest: DigestSettings,
     /// Where teams come from.
     pub teams: TeamSettings,
+    /// The slash commands.
+    pub commands: CommandSettings,
+}
+
+/// The slash commands.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommandSettings {
+    /// `/met` accepts meetings up to this many days back.
+    pub history_window_days: u32,
+    /// Slack user ids of the people who may use the admin subcommands
+    /// (`digest now`, `tick dry-run`).
+    pub admins: Vec<UserId>,
+}
+
+impl Default for CommandSettings {
+    fn default() -> Self {
+        Self {
+            history_window_days: 365,
+            admins: Vec::new(),
+        }
+    }
 }
 
 /// How to reach Slack. The bot token is not here: see [`Secrets`].
@@ -222,18 +244,27 @@ pub struct TeamSettings {
 pub struct Secrets {
     /// `ALLIANCES_SLACK_BOT_TOKEN`: the bot token (`xoxb-…`).
     pub bot_token: Option<SecretString>,
+    /// `ALLIANCES_SLACK_APP_TOKEN`: the app-level token (`xapp-…`) Socket Mode needs.
+    pub app_token: Option<SecretString>,
+    /// `ALLIANCES_SLACK_SIGNING_SECRET`: checks that HTTP requests come from Slack.
+    pub signing_secret: Option<SecretString>,
 }
 
 /// The environment variable holding the bot token.
 pub const BOT_TOKEN_VAR: &str = "ALLIANCES_SLACK_BOT_TOKEN";
+/// The environment variable holding the app-level token.
+pub const APP_TOKEN_VAR: &str = "ALLIANCES_SLACK_APP_TOKEN";
+/// The environment variable holding the signing secret.
+pub const SIGNING_SECRET_VAR: &str = "ALLIANCES_SLACK_SIGNING_SECRET";
 
 impl Secrets {
     /// Reads the secrets from the environment through `env`.
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Self {
+        let secret = |name| env(name).filter(|value| !value.trim().is_empty()).map(SecretString::from);
         Self {
-            bot_token: env(BOT_TOKEN_VAR)
-                .filter(|token| !token.trim().is_empty())
-                .map(SecretString::from),
+            bot_token: secret(BOT_TOKEN_VAR),
+            app_token: secret(APP_TOKEN_VAR),
+            signing_secret: secret(SIGNING_SECRET_VAR),
         }
     }
 }
@@ -290,6 +321,9 @@ impl Settings {
         }
         if self.rules.cadence_days == 0 {
             return invalid("rules.cadence_days", "must be at least 1 day, e.g. 60");
+        }
+        if self.commands.history_window_days == 0 {
+            return invalid("commands.history_window_days", "must be at least 1 day, e.g. 365");
         }
         if self.store.cache_capacity_mb == 0 {
             return invalid(

@@ -111,6 +111,7 @@ impl Demo {
         settings.digest.channel = DEMO_CHANNEL.to_owned();
         let secrets = Secrets {
             bot_token: Some(SecretString::from(fake.bot_token().to_owned())),
+            ..Secrets::default()
         };
         let clock = SettableClock::new(start);
         let app = App::build(
