@@ -6,7 +6,7 @@
 //! Every problem is reported as a sentence that names the setting, so a
 //! typo in a config file stops start-up with a message, not a backtrace.
 
-use crate::domain::{TeamId, UserId};
+use crate::domain::{Policy, TeamId, UserId};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -55,7 +55,7 @@ pub struct Settings {
     /// The sled store.
     pub store: StoreSettings,
     /// What the rules decide.
-    pub rules: RuleSettings,
+    pub rules: Policy,
     /// When the jobs run.
     pub schedule: ScheduleSettings,
     /// The channel digest.
@@ -75,6 +75,8 @@ pub struct CommandSettings {
     /// Slack user ids of the people who may use the admin subcommands
     /// (`digest now`, `tick dry-run`).
     pub admins: Vec<UserId>,
+    /// Team figures (`/alliances stats`) only for teams of at least this many people.
+    pub k_anonymity_floor: u32,
 }
 
 impl Default for CommandSettings {
@@ -82,6 +84,7 @@ impl Default for CommandSettings {
         Self {
             history_window_days: 365,
             admins: Vec::new(),
+            k_anonymity_floor: 5,
         }
     }
 }
@@ -115,28 +118,6 @@ impl Default for StoreSettings {
     fn default() -> Self {
         Self {
             cache_capacity_mb: 64,
-        }
-    }
-}
-
-/// What the rules decide.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RuleSettings {
-    /// An alliance is neglected once its last interaction is older than this.
-    pub cadence_days: u32,
-    /// At most this many nudges reach one person in any seven days.
-    pub nudges_per_person_per_week: u32,
-    /// After a nudge about a tie, neither side is nudged about it again for this long.
-    pub tie_cooldown_days: u32,
-}
-
-impl Default for RuleSettings {
-    fn default() -> Self {
-        Self {
-            cadence_days: 60,
-            nudges_per_person_per_week: 1,
-            tie_cooldown_days: 28,
         }
     }
 }
@@ -260,7 +241,11 @@ pub const SIGNING_SECRET_VAR: &str = "ALLIANCES_SLACK_SIGNING_SECRET";
 impl Secrets {
     /// Reads the secrets from the environment through `env`.
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Self {
-        let secret = |name| env(name).filter(|value| !value.trim().is_empty()).map(SecretString::from);
+        let secret = |name| {
+            env(name)
+                .filter(|value| !value.trim().is_empty())
+                .map(SecretString::from)
+        };
         Self {
             bot_token: secret(BOT_TOKEN_VAR),
             app_token: secret(APP_TOKEN_VAR),
@@ -323,7 +308,10 @@ impl Settings {
             return invalid("rules.cadence_days", "must be at least 1 day, e.g. 60");
         }
         if self.commands.history_window_days == 0 {
-            return invalid("commands.history_window_days", "must be at least 1 day, e.g. 365");
+            return invalid(
+                "commands.history_window_days",
+                "must be at least 1 day, e.g. 365",
+            );
         }
         if self.store.cache_capacity_mb == 0 {
             return invalid(

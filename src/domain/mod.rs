@@ -10,6 +10,7 @@ mod ids;
 mod interaction;
 mod nudge;
 mod person;
+mod policy;
 mod tie;
 
 pub use clock::{Clock, SettableClock, SystemClock};
@@ -18,4 +19,5 @@ pub use ids::{ChannelId, IdError, TeamId, UserId};
 pub use interaction::{Interaction, InteractionKind};
 pub use nudge::{Nudge, NudgeReason, SentNudge};
 pub use person::Person;
+pub use policy::Policy;
 pub use tie::{PairKey, Tie};

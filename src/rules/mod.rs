@@ -11,6 +11,8 @@ mod new_alliances;
 pub use neglected_peers::plan_nudges;
 pub use new_alliances::plan_digest;
 
+pub use crate::domain::Policy;
+
 use crate::domain::{Person, SentNudge, TeamId, Tie, UserId};
 use std::collections::HashMap;
 
@@ -74,35 +76,6 @@ impl Snapshot {
         let low = self.team_of(tie.pair.low())?;
         let high = self.team_of(tie.pair.high())?;
         (low != high).then_some((low, high))
-    }
-}
-
-/// The policy the rules apply, from the settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Policy {
-    /// An alliance is neglected once its last interaction is older than this.
-    pub cadence_days: u32,
-    /// At most this many nudges reach one person in any seven days.
-    pub nudges_per_person_per_week: u32,
-    /// After a nudge about a tie, neither side is nudged about it again for this long.
-    pub tie_cooldown_days: u32,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Self {
-            cadence_days: 60,
-            nudges_per_person_per_week: 1,
-            tie_cooldown_days: 28,
-        }
-    }
-}
-
-impl Policy {
-    /// How far back the rules look at sent nudges: the scheduler must put at
-    /// least this much history in the snapshot.
-    pub fn nudge_memory(&self) -> chrono::Duration {
-        chrono::Duration::days(i64::from(self.tie_cooldown_days.max(7)))
     }
 }
 

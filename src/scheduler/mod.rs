@@ -98,11 +98,7 @@ impl Scheduler {
                 (JobKind::Nudges, schedule.nudges.clone()),
                 (JobKind::Digest, schedule.digest.clone()),
             ],
-            policy: Policy {
-                cadence_days: settings.rules.cadence_days,
-                nudges_per_person_per_week: settings.rules.nudges_per_person_per_week,
-                tie_cooldown_days: settings.rules.tie_cooldown_days,
-            },
+            policy: settings.rules,
             digest_channel: settings.digest.channel.trim_start_matches('#').to_owned(),
             teams,
         }
