@@ -4,6 +4,7 @@
 //! Nothing here does I/O. Identifiers are checked once, at the edge, by their
 //! `parse` functions; past that, code trusts them.
 
+mod actions;
 mod clock;
 mod digest;
 mod ids;
@@ -13,6 +14,7 @@ mod person;
 mod policy;
 mod tie;
 
+pub use actions::{FORGET_ME_CONFIRM, HomeAction, NudgeAction};
 pub use clock::{Clock, SettableClock, SystemClock};
 pub use digest::{Bridge, Digest, NewAlliance};
 pub use ids::{ChannelId, IdError, TeamId, UserId};

@@ -126,6 +126,8 @@ pub struct SlackClient {
     client: Arc<slack_morphism::SlackClient<Connector>>,
     token: SlackApiToken,
     api_url: String,
+    // For `response_url`s: plain HTTPS POSTs to a URL Slack gave us, no token.
+    http: reqwest::Client,
 }
 
 impl std::fmt::Debug for SlackClient {
@@ -135,6 +137,10 @@ impl std::fmt::Debug for SlackClient {
             .finish_non_exhaustive()
     }
 }
+
+/// Slack expects an answer to a `response_url` within its 30-minute life;
+/// a few seconds is plenty, and keeps a stuck request from piling up.
+const RESPONSE_URL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `users.list` pages: Slack recommends no more than 200 per page.
 const USERS_PAGE_SIZE: u16 = 200;
@@ -163,6 +169,10 @@ impl SlackClient {
             client: Arc::new(slack_morphism::SlackClient::new(connector)),
             token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose_secret().to_owned())),
             api_url: api_url.to_owned(),
+            http: reqwest::Client::builder()
+                .timeout(RESPONSE_URL_TIMEOUT)
+                .build()
+                .map_err(|err| SlackError::Setup(err.to_string()))?,
         })
     }
 
@@ -204,6 +214,60 @@ impl SlackClient {
             .await
             .map_err(|err| SlackError::from_client(METHOD, err))?;
         Ok(response.ts.0)
+    }
+
+    /// Opens a group DM of `users` (an introduction).
+    pub async fn open_group_dm(&self, users: &[UserId]) -> Result<ChannelId, SlackError> {
+        const METHOD: &str = "conversations.open";
+        let ids = users.iter().map(|u| SlackUserId(u.to_string())).collect();
+        let request = SlackApiConversationsOpenRequest::new().with_users(ids);
+        let response = self
+            .client
+            .open_session(&self.token)
+            .conversations_open(&request)
+            .await
+            .map_err(|err| SlackError::from_client(METHOD, err))?;
+        ChannelId::parse(&response.channel.id.0).map_err(|err| SlackError::Unexpected {
+            method: METHOD,
+            detail: err.to_string(),
+        })
+    }
+
+    /// Publishes `user`'s App Home: a `home` view of these blocks.
+    pub async fn publish_home(&self, user: &UserId, blocks: Vec<Value>) -> Result<(), SlackError> {
+        const METHOD: &str = "views.publish";
+        let blocks: Vec<SlackBlock> = serde_json::from_value(Value::Array(blocks)).map_err(|err| SlackError::Unexpected {
+            method: METHOD,
+            detail: format!("the App Home blocks are not valid Block Kit: {err}"),
+        })?;
+        let request = SlackApiViewsPublishRequest::new(SlackUserId(user.to_string()), SlackView::Home(SlackHomeView::new(blocks)));
+        self.client
+            .open_session(&self.token)
+            .views_publish(&request)
+            .await
+            .map_err(|err| SlackError::from_client(METHOD, err))?;
+        Ok(())
+    }
+
+    /// Answers through a `response_url` (a button press's or a command's):
+    /// `body` is Slack's message JSON (`text`, `blocks`, `response_type`,
+    /// `replace_original`).
+    pub async fn respond(&self, response_url: &str, body: &Value) -> Result<(), SlackError> {
+        const METHOD: &str = "response_url";
+        let transport = |err: reqwest::Error| SlackError::Transport {
+            method: METHOD,
+            // Without the URL: it is a short-lived credential.
+            detail: err.without_url().to_string(),
+        };
+        let response = self.http.post(response_url).json(body).send().await.map_err(transport)?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(SlackError::Api {
+                method: METHOD,
+                code: format!("HTTP {}", response.status().as_u16()),
+            })
+        }
     }
 
     /// Sends a nudge: opens the DM with its recipient and posts it there.

@@ -6,7 +6,9 @@
 //! without a trait. Tokens never leave this module in a log line or error.
 
 mod client;
+mod home;
 mod render;
 
 pub use client::{SlackClient, SlackError, SlackPerson};
-pub use render::{Message, NudgeAction, readable_text, render_digest, render_nudge};
+pub use home::{HomeAlliance, HomeContent, render_home};
+pub use render::{Message, readable_text, render_digest, render_nudge};

@@ -4,7 +4,7 @@
 //! teams, how long, what you last talked about), never guilt-tripping.
 //! Mentions are `<@U…>`, so Slack shows each reader the names they know.
 
-use crate::domain::{Digest, Nudge, UserId};
+use crate::domain::{Digest, Nudge, NudgeAction, UserId};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
@@ -16,44 +16,6 @@ pub struct Message {
     pub text: String,
     /// The Block Kit blocks, as Slack's JSON.
     pub blocks: Vec<Value>,
-}
-
-/// The buttons on a nudge; their `action_id`s are what the interactivity
-/// handler branches on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NudgeAction {
-    /// *We met*: log an interaction dated today.
-    WeMet,
-    /// *Snooze 2 weeks*.
-    Snooze,
-    /// *Not relevant*: never nudge about this peer again.
-    NotRelevant,
-    /// *Why this?*: show the decision's reason.
-    Why,
-}
-
-impl NudgeAction {
-    /// Every button, in the order shown.
-    pub const ALL: [NudgeAction; 4] = [Self::WeMet, Self::Snooze, Self::NotRelevant, Self::Why];
-
-    /// The `action_id` Slack sends back when the button is pressed.
-    pub fn action_id(self) -> &'static str {
-        match self {
-            Self::WeMet => "nudge_we_met",
-            Self::Snooze => "nudge_snooze",
-            Self::NotRelevant => "nudge_not_relevant",
-            Self::Why => "nudge_why",
-        }
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::WeMet => "We met",
-            Self::Snooze => "Snooze 2 weeks",
-            Self::NotRelevant => "Not relevant",
-            Self::Why => "Why this?",
-        }
-    }
 }
 
 fn mention(user: &UserId) -> String {

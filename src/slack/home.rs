@@ -1,0 +1,116 @@
+//! The App Home: each person's own view of their alliances, and their
+//! settings. Private to them, like everything about their ties.
+
+use crate::domain::{HomeAction, TeamId, UserId};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+/// One alliance as the App Home shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HomeAlliance {
+    /// The peer.
+    pub peer: UserId,
+    /// Their team.
+    pub team: TeamId,
+    /// Days since the two last met.
+    pub days_since: i64,
+    /// How often they have met.
+    pub times_met: u32,
+}
+
+/// What a person's App Home shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HomeContent {
+    /// Alliances past their cadence, the longest-quiet first.
+    pub overdue: Vec<HomeAlliance>,
+    /// Alliances met within the cadence, the freshest first.
+    pub recent: Vec<HomeAlliance>,
+    /// Snoozed until then.
+    pub snoozed_until: Option<DateTime<Utc>>,
+    /// Opted out.
+    pub opted_out: bool,
+}
+
+/// How many alliances each section lists.
+const SECTION_LIMIT: usize = 8;
+
+/// The App Home's blocks.
+pub fn render_home(content: &HomeContent) -> Vec<Value> {
+    let mut blocks = vec![
+        json!({ "type": "header", "text": { "type": "plain_text", "text": "Your alliances" } }),
+        json!({ "type": "context", "elements": [{ "type": "mrkdwn",
+            "text": "Your ties with people in other teams. Only you see this page." }] }),
+    ];
+    let line = |a: &HomeAlliance| {
+        format!(
+            "• <@{}> ({}): last met {} days ago, {}",
+            a.peer,
+            a.team,
+            a.days_since,
+            match a.times_met {
+                1 => "once".to_owned(),
+                2 => "twice".to_owned(),
+                n => format!("{n} times"),
+            }
+        )
+    };
+    let mut section = |title: &str, alliances: &[HomeAlliance], empty: &str| {
+        let body = if alliances.is_empty() {
+            empty.to_owned()
+        } else {
+            alliances.iter().take(SECTION_LIMIT).map(line).collect::<Vec<_>>().join("\n")
+        };
+        blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("*{title}*\n{body}") } }));
+    };
+    section(
+        "Time to catch up",
+        &content.overdue,
+        "Nobody is overdue. :sparkles:",
+    );
+    section(
+        "Recently met",
+        &content.recent,
+        "No recent meetings logged. `/met @alice coffee` logs one.",
+    );
+    blocks.push(json!({ "type": "divider" }));
+    let state = match (content.opted_out, content.snoozed_until) {
+        (true, _) => "You're opted out: no nudges, and nobody sees your name.".to_owned(),
+        (false, Some(until)) => format!(":zzz: Nudges are snoozed until {}.", until.format("%a %-d %b")),
+        (false, None) => "Nudges are on: at most one a week, on weekdays.".to_owned(),
+    };
+    blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": state } }));
+    let button = |action: HomeAction| {
+        json!({ "type": "button", "action_id": action.action_id(),
+            "text": { "type": "plain_text", "text": action.label() } })
+    };
+    let snooze = if content.snoozed_until.is_some() { HomeAction::Wake } else { HomeAction::Snooze };
+    let opt = if content.opted_out { HomeAction::OptIn } else { HomeAction::OptOut };
+    let buttons = vec![button(snooze), button(opt)];
+    blocks.push(json!({ "type": "actions", "block_id": "home_settings", "elements": buttons }));
+    blocks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::slack::readable_text;
+
+    #[test]
+    fn the_app_home_lists_overdue_and_recent_alliances_and_the_settings() {
+        let alliance = |peer: &str, team: &str, days_since, times_met| HomeAlliance {
+            peer: UserId::parse(peer).unwrap(),
+            team: TeamId::parse(team).unwrap(),
+            days_since,
+            times_met,
+        };
+        let content = HomeContent {
+            overdue: vec![alliance("U2", "Payments", 94, 4)],
+            recent: vec![alliance("U3", "Design", 3, 1), alliance("U4", "Legal", 12, 2)],
+            snoozed_until: None,
+            opted_out: false,
+        };
+        let blocks = Value::Array(render_home(&content));
+        let names = |id: &str| Some(format!("name-of-{id}"));
+        insta::assert_snapshot!(readable_text("", &blocks, names));
+    }
+}
