@@ -4,5 +4,6 @@
 mod cli;
 mod demo_flow;
 mod helpers;
+mod manifest;
 mod slack_client;
 mod tick;

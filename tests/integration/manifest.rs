@@ -1,0 +1,203 @@
+//! The Slack app manifest in `deploy/`: it validates against Slack's
+//! published schema, and it declares exactly the scopes, events and slash
+//! commands the bot uses, so that widening them is a deliberate change to
+//! this file as well as to the manifest.
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// Every bot scope, least privilege; the manifest says which feature needs each.
+const BOT_SCOPES: [&str; 10] = [
+    "chat:write",
+    "im:write",
+    "mpim:write",
+    "commands",
+    "users:read",
+    "users.profile:read",
+    "usergroups:read",
+    "app_mentions:read",
+    "channels:history",
+    "groups:history",
+];
+
+/// Every bot event; each needs one of the scopes above, or none.
+const BOT_EVENTS: [&str; 8] = [
+    "app_home_opened",
+    "app_mention",
+    "message.channels",
+    "message.groups",
+    "team_join",
+    "user_change",
+    "app_uninstalled",
+    "tokens_revoked",
+];
+
+/// A path from the repository's root (or beside it, with `../`).
+fn from_repository(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// The manifest, parsed from YAML into the JSON data model the schema speaks.
+fn manifest() -> Value {
+    let path = from_repository("deploy/slack-app-manifest.yml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    serde_norway::from_str(&text)
+        .unwrap_or_else(|error| panic!("{} is not valid YAML: {error}", path.display()))
+}
+
+/// Slack's manifest schema, from the shared folder beside the repository.
+fn slack_schema() -> Value {
+    let path = from_repository("../shared/slack/manifest.schema.1.0.0.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+        panic!(
+            "Slack's manifest schema is missing: looked for {} ({error}); \
+             it sits in the shared folder beside the repository",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text)
+        .unwrap_or_else(|error| panic!("{} is not valid JSON: {error}", path.display()))
+}
+
+/// Every way `manifest` breaks `schema`, one line each, led by its JSON path.
+fn schema_errors(schema: &Value, manifest: &Value) -> Vec<String> {
+    let validator = jsonschema::validator_for(schema)
+        .unwrap_or_else(|error| panic!("Slack's manifest schema does not compile: {error}"));
+    validator
+        .iter_errors(manifest)
+        .map(|error| {
+            let path = error.instance_path().to_string();
+            let at = if path.is_empty() {
+                "(top level)"
+            } else {
+                &path
+            };
+            format!("  at {at}: {error}")
+        })
+        .collect()
+}
+
+/// The strings of the array at `pointer`, sorted, so that a comparison
+/// shows what is missing and what is extra.
+fn sorted_strings_at(manifest: &Value, pointer: &str) -> Vec<String> {
+    let Some(Value::Array(items)) = manifest.pointer(pointer) else {
+        panic!("the manifest has no list at {pointer}");
+    };
+    let mut strings: Vec<String> = items
+        .iter()
+        .map(|item| match item {
+            Value::String(text) => text.clone(),
+            other => panic!("{pointer} holds {other}, not a string"),
+        })
+        .collect();
+    strings.sort();
+    strings
+}
+
+fn sorted(names: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_manifest_is_valid_against_slacks_published_schema() {
+    let errors = schema_errors(&slack_schema(), &manifest());
+    assert!(
+        errors.is_empty(),
+        "deploy/slack-app-manifest.yml breaks Slack's manifest schema ({} error(s)):\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn a_broken_manifest_fails_with_each_schema_error_at_its_path() {
+    let broken = json!({
+        "display_information": { "name": "alliances" },
+        "features": { "bot_user": { "display_name": "alliances", "always_online": "no" } },
+        "colour": "#8c3b2b",
+    });
+
+    let errors = schema_errors(&slack_schema(), &broken);
+
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors
+            .iter()
+            .any(|line| line.starts_with("  at /features/bot_user/always_online: ")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|line| line.starts_with("  at (top level): ") && line.contains("colour")),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn the_manifest_asks_for_exactly_the_bot_scopes_the_features_need() {
+    let manifest = manifest();
+    assert_eq!(
+        sorted_strings_at(&manifest, "/oauth_config/scopes/bot"),
+        sorted(&BOT_SCOPES),
+        "a scope was added or removed: change BOT_SCOPES too, on purpose"
+    );
+    let kinds: Vec<&String> = manifest["oauth_config"]["scopes"]
+        .as_object()
+        .expect("oauth_config.scopes is a map")
+        .keys()
+        .collect();
+    assert_eq!(kinds, ["bot"], "no user-token or optional scopes");
+}
+
+#[test]
+fn the_manifest_subscribes_to_exactly_the_bot_events_the_bot_handles() {
+    let manifest = manifest();
+    assert_eq!(
+        sorted_strings_at(&manifest, "/settings/event_subscriptions/bot_events"),
+        sorted(&BOT_EVENTS),
+        "an event was added or removed: change BOT_EVENTS too, on purpose"
+    );
+    assert_eq!(
+        manifest.pointer("/settings/event_subscriptions/user_events"),
+        None,
+        "no events on a person's behalf"
+    );
+}
+
+#[test]
+fn both_slash_commands_are_declared_with_mentions_escaped_and_no_url() {
+    let manifest = manifest();
+    let commands = manifest["features"]["slash_commands"]
+        .as_array()
+        .expect("features.slash_commands is a list");
+    let names: Vec<&str> = commands
+        .iter()
+        .map(|command| command["command"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(names, ["/met", "/alliances"]);
+    for command in commands {
+        assert_eq!(command["should_escape"], json!(true), "{command}");
+        // Socket Mode delivers commands over the socket: a URL would be unused.
+        assert_eq!(command.get("url"), None, "{command}");
+    }
+    assert_eq!(manifest["settings"]["socket_mode_enabled"], json!(true));
+}
+
+#[test]
+fn the_background_colour_is_a_hex_colour_as_slack_requires() {
+    // The schema states this with a nonstandard `regex` keyword, which no
+    // validator applies, so it is checked here.
+    let manifest = manifest();
+    let colour = manifest["display_information"]["background_color"]
+        .as_str()
+        .expect("display_information.background_color is a string");
+    let digits = colour.strip_prefix('#').unwrap_or_default();
+    assert!(
+        matches!(digits.len(), 3 | 6) && digits.chars().all(|c| c.is_ascii_hexdigit()),
+        "{colour:?} is not #rgb or #rrggbb"
+    );
+}
