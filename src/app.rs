@@ -1,19 +1,39 @@
-//! Wiring: builds the store, the Slack client and the scheduler from the
-//! settings. The command line and the demo call into this; nothing here
-//! decides anything.
+//! Wiring: builds the store, the Slack client, the scheduler and the front
+//! door from the settings, and runs them until stopped. The command line
+//! and the demo call into this; nothing here decides anything.
 
-use crate::config::{BOT_TOKEN_VAR, Secrets, Settings, TeamDirectory};
-use crate::domain::Clock;
-use crate::scheduler::{JobReport, Scheduler};
+use crate::config::{APP_TOKEN_VAR, BOT_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets, Settings, TeamDirectory};
+use crate::domain::{Clock, SystemClock};
+use crate::inbound::{FrontDoor, http, socket};
+use crate::scheduler::{JobKind, JobReport, Scheduler};
 use crate::slack::SlackClient;
 use crate::store::{Store, StoreOptions};
 use anyhow::Context as _;
+use std::future::Future;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How often `serve` looks for due jobs. The shortest schedule people set is
+/// a few minutes; a job runs at most this late.
+const SCHEDULER_PERIOD: Duration = Duration::from_secs(30);
+
+/// How Slack's requests reach the bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// A WebSocket the bot opens to Slack: no public URL needed.
+    SocketMode,
+    /// Slack posts to the bot's HTTP endpoints at this address.
+    Http(SocketAddr),
+}
 
 /// The bot, wired.
 #[derive(Clone)]
 pub struct App {
+    settings: Arc<Settings>,
+    clock: Arc<dyn Clock>,
     store: Store,
     slack: SlackClient,
     scheduler: Scheduler,
@@ -21,12 +41,7 @@ pub struct App {
 
 impl App {
     /// Builds the bot from its settings, with its data in `data_dir`.
-    pub fn build(
-        settings: &Settings,
-        secrets: &Secrets,
-        data_dir: &Path,
-        clock: Arc<dyn Clock>,
-    ) -> anyhow::Result<Self> {
+    pub fn build(settings: &Settings, secrets: &Secrets, data_dir: &Path, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let token = secrets.bot_token.as_ref().with_context(|| {
             format!("the Slack bot token is missing: set {BOT_TOKEN_VAR} to the bot token (xoxb-…)")
         })?;
@@ -39,8 +54,10 @@ impl App {
         };
         let store = Store::open(data_dir, &options)?;
         let slack = SlackClient::new(&settings.slack.api_url, token)?;
-        let scheduler = Scheduler::new(settings, store.clone(), slack.clone(), clock, teams);
+        let scheduler = Scheduler::new(settings, store.clone(), slack.clone(), clock.clone(), teams);
         Ok(Self {
+            settings: Arc::new(settings.clone()),
+            clock,
             store,
             slack,
             scheduler,
@@ -50,6 +67,72 @@ impl App {
     /// Runs the jobs that are due now, once each.
     pub async fn tick(&self) -> anyhow::Result<Vec<JobReport>> {
         self.scheduler.run_due().await
+    }
+
+    /// The front door both transports call.
+    pub fn front_door(&self) -> FrontDoor {
+        FrontDoor::new(
+            self.store.clone(),
+            self.slack.clone(),
+            self.settings.clone(),
+            self.clock.clone(),
+            self.scheduler.clone(),
+        )
+    }
+
+    /// Serves Slack over `transport` and runs the scheduler until `shutdown`
+    /// completes; then stops taking requests, lets in-flight ones finish,
+    /// and flushes the store.
+    pub async fn serve(
+        &self,
+        transport: Transport,
+        secrets: &Secrets,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stop, stopped) = watch::channel(false);
+        let until_stopped = move |mut stopped: watch::Receiver<bool>| async move {
+            // Either a send or the sender going away means: stop.
+            let _ = stopped.wait_for(|stop| *stop).await;
+        };
+        tokio::spawn(async move {
+            shutdown.await;
+            tracing::info!("stopping: finishing in-flight work");
+            let _ = stop.send(true);
+        });
+
+        if let Err(err) = self.scheduler.run(JobKind::People, self.clock.now()).await {
+            tracing::warn!(error = format!("{err:#}"), "could not refresh people at start; the daily job will retry");
+        }
+        let scheduler = tokio::spawn(run_scheduler(self.clone(), until_stopped(stopped.clone())));
+
+        let served = match transport {
+            Transport::Http(addr) => {
+                let secret = secrets.signing_secret.clone().with_context(|| {
+                    format!("the Slack signing secret is missing: set {SIGNING_SECRET_VAR} (the app's Basic Information page shows it)")
+                })?;
+                let listener = tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr}"))?;
+                tracing::info!(address = %listener.local_addr().unwrap_or(addr), "serving Slack over HTTP");
+                let router = http::router(self.front_door(), secret, Arc::new(SystemClock));
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(until_stopped(stopped.clone()))
+                    .await
+                    .context("the HTTP server failed")
+            }
+            Transport::SocketMode => {
+                let token = secrets.app_token.as_ref().with_context(|| {
+                    format!("the Slack app-level token is missing: set {APP_TOKEN_VAR} (xapp-…), or serve over HTTP with --http ADDR")
+                })?;
+                socket::run(self.front_door(), self.slack.morphism(), token, until_stopped(stopped.clone())).await
+            }
+        };
+        // Whatever stopped the transport stops the scheduler too.
+        drop(stopped);
+        let _ = scheduler.await;
+        self.store.flush()?;
+        tracing::info!("stopped; the store is flushed");
+        served
     }
 
     /// The store.
@@ -65,5 +148,25 @@ impl App {
     /// The scheduler.
     pub fn scheduler(&self) -> &Scheduler {
         &self.scheduler
+    }
+}
+
+/// Runs due jobs every [`SCHEDULER_PERIOD`] until `stopped`, and forgets
+/// event ids older than the dedupe window.
+async fn run_scheduler(app: App, stopped: impl Future<Output = ()>) {
+    let mut period = tokio::time::interval(SCHEDULER_PERIOD);
+    tokio::pin!(stopped);
+    loop {
+        tokio::select! {
+            () = &mut stopped => return,
+            _ = period.tick() => {}
+        }
+        if let Err(err) = app.tick().await {
+            tracing::error!(error = format!("{err:#}"), "a scheduled job failed; it will be retried");
+        }
+        let window = chrono::Duration::minutes(crate::inbound::DEDUPE_WINDOW_MINUTES);
+        if let Err(err) = app.store.prune_deliveries(app.clock.now() - window) {
+            tracing::warn!(error = %err, "could not forget old event ids");
+        }
     }
 }

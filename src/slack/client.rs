@@ -176,6 +176,11 @@ impl SlackClient {
         })
     }
 
+    /// The slack-morphism client underneath, for the Socket Mode listener.
+    pub(crate) fn morphism(&self) -> Arc<slack_morphism::SlackClient<Connector>> {
+        self.client.clone()
+    }
+
     /// Opens (or finds) the DM channel with `user`.
     pub async fn open_dm(&self, user: &UserId) -> Result<ChannelId, SlackError> {
         const METHOD: &str = "conversations.open";
@@ -305,6 +310,14 @@ impl SlackClient {
                 return Ok(people);
             }
         }
+    }
+}
+
+impl SlackPerson {
+    /// The person in a `team_join` or `user_change` event's `user` field.
+    pub fn from_event_user(user: &Value) -> Option<Self> {
+        let member: SlackUser = serde_json::from_value(user.clone()).ok()?;
+        person_from(member).ok()
     }
 }
 

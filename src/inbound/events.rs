@@ -1,0 +1,129 @@
+//! Events API callbacks: the App Home, and people joining or changing.
+//!
+//! Slack retries an event up to 3 times, the last about 5 minutes after the
+//! first, and does not promise to deliver each once: every event is handled
+//! once per `event_id` (the store remembers ids; the scheduler's loop prunes
+//! those older than [`DEDUPE_WINDOW_MINUTES`]).
+
+use super::FrontDoor;
+use crate::domain::{Person, UserId};
+use crate::slack::{HomeAlliance, HomeContent, SlackPerson, render_home};
+use chrono::Duration;
+use serde_json::Value;
+
+/// How long event ids are remembered: twice Slack's last retry (about 5
+/// minutes after the first delivery).
+pub const DEDUPE_WINDOW_MINUTES: i64 = 10;
+
+pub(super) async fn handle(front: &FrontDoor, envelope: Value) {
+    let event = &envelope["event"];
+    let kind = event["type"].as_str().unwrap_or_default().to_owned();
+    if let Some(event_id) = envelope["event_id"].as_str() {
+        match front.store.first_delivery(&format!("event:{event_id}"), front.clock.now()) {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::debug!(event_id, kind, "a retried event, already handled");
+                return;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot check an event id; handling it anyway");
+            }
+        }
+    }
+    match kind.as_str() {
+        "app_home_opened" if event["tab"].as_str() != Some("messages") => {
+            if let Some(user) = event["user"].as_str().and_then(|id| UserId::parse(id).ok()) {
+                front.publish_home(&user).await;
+            }
+        }
+        "team_join" | "user_change" => match SlackPerson::from_event_user(&event["user"]) {
+            Some(member) => person_changed(front, member),
+            None => tracing::warn!(kind, "an event about a person without a readable user"),
+        },
+        other => tracing::debug!(kind = other, "an event the bot does not act on"),
+    }
+}
+
+/// Keeps a person current as Slack tells of them: their name, time zone and
+/// whether they are active change; their choices in the bot stay.
+fn person_changed(front: &FrontDoor, member: SlackPerson) {
+    if member.is_bot {
+        return;
+    }
+    let team = front.scheduler.teams().team_of(&member.id, &member.handle).cloned();
+    let result = front.store.update_person(&member.id, |person| {
+        person.name = member.name.clone();
+        person.tz = member.tz.clone();
+        person.deactivated = member.deleted;
+        if team.is_some() {
+            person.team = team.clone();
+        }
+    });
+    let result = match result {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) if !member.deleted => {
+            let mut person = Person::new(member.id.clone(), member.name.clone());
+            person.tz = member.tz.clone();
+            person.team = team;
+            front.store.put_person(&person)
+        }
+        Ok(None) => Ok(()),
+        Err(err) => Err(err),
+    };
+    if let Err(err) = result {
+        tracing::error!(error = %err, user = %member.id, "could not record a change to a person");
+    }
+}
+
+impl FrontDoor {
+    /// Publishes `user`'s App Home: their alliances, overdue first.
+    pub(super) async fn publish_home(&self, user: &UserId) {
+        let content = match self.home_content(user) {
+            Ok(content) => content,
+            Err(err) => {
+                tracing::error!(error = %err, %user, "cannot read the App Home's content");
+                return;
+            }
+        };
+        if let Err(err) = self.slack.publish_home(user, render_home(&content)).await {
+            tracing::warn!(error = %err, %user, "cannot publish the App Home");
+        }
+    }
+
+    fn home_content(&self, user: &UserId) -> Result<HomeContent, crate::store::StoreError> {
+        let now = self.clock.now();
+        let cadence = Duration::days(i64::from(self.settings.rules.cadence_days));
+        let me = self.store.person(user)?;
+        let my_team = me.as_ref().and_then(|m| m.team.clone());
+        let mut content = HomeContent {
+            snoozed_until: me.as_ref().and_then(|m| m.snoozed_until).filter(|until| *until > now),
+            opted_out: me.as_ref().is_some_and(|m| m.opted_out),
+            ..HomeContent::default()
+        };
+        for tie in self.store.ties_of(user)? {
+            let Some(peer) = tie.pair.other(user).map(|id| self.store.person(id)).transpose()?.flatten() else {
+                continue;
+            };
+            let Some(team) = peer.team.clone().filter(|t| Some(t) != my_team.as_ref()) else {
+                continue;
+            };
+            if !peer.reachable() {
+                continue;
+            }
+            let alliance = HomeAlliance {
+                peer: peer.id,
+                team,
+                days_since: (now - tie.last_at).num_days(),
+                times_met: tie.count,
+            };
+            if now - tie.last_at > cadence {
+                content.overdue.push(alliance);
+            } else {
+                content.recent.push(alliance);
+            }
+        }
+        content.overdue.sort_by_key(|a| std::cmp::Reverse(a.days_since));
+        content.recent.sort_by_key(|a| a.days_since);
+        Ok(content)
+    }
+}

@@ -1,0 +1,171 @@
+//! The front door: the transports that bring Slack's requests in — Socket
+//! Mode and HTTP — and the one [`FrontDoor`] both call.
+//!
+//! A slash command is answered within Slack's 3 seconds: the handler writes
+//! to the store and answers; anything slower (opening a group DM, posting
+//! the digest) runs after the answer. Events are deduplicated by
+//! `event_id`. Nothing here decides: `commands` does.
+
+mod events;
+pub mod http;
+pub mod signature;
+pub mod socket;
+
+pub use events::DEDUPE_WINDOW_MINUTES;
+
+use crate::commands::handlers::{Context, handle_alliances, handle_button, handle_met};
+use crate::commands::{Effect, Reply};
+use crate::config::Settings;
+use crate::domain::{Clock, UserId};
+use crate::scheduler::Scheduler;
+use crate::slack::{Message, SlackClient};
+use crate::store::Store;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// A slash command as Slack delivers it, over either transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlashCommand {
+    /// `/met` or `/alliances`.
+    pub command: String,
+    /// What follows the command.
+    pub text: String,
+    /// Who typed it.
+    pub user: UserId,
+    /// Where.
+    pub channel: Option<String>,
+    /// Unique to this invocation: the key that makes a redelivery harmless.
+    pub trigger_id: String,
+    /// Where later answers go.
+    pub response_url: Option<String>,
+}
+
+/// What both transports call.
+#[derive(Clone)]
+pub struct FrontDoor {
+    store: Store,
+    slack: SlackClient,
+    settings: Arc<Settings>,
+    clock: Arc<dyn Clock>,
+    scheduler: Scheduler,
+}
+
+impl FrontDoor {
+    /// The front door of a wired bot.
+    pub fn new(store: Store, slack: SlackClient, settings: Arc<Settings>, clock: Arc<dyn Clock>, scheduler: Scheduler) -> Self {
+        Self {
+            store,
+            slack,
+            settings,
+            clock,
+            scheduler,
+        }
+    }
+
+    fn context<'a>(&'a self, user: &'a UserId) -> Context<'a> {
+        Context {
+            store: &self.store,
+            settings: &self.settings,
+            now: self.clock.now(),
+            user,
+        }
+    }
+
+    /// Answers a slash command.
+    #[tracing::instrument(skip_all, fields(user = %command.user, command = %command.command))]
+    pub async fn slash_command(&self, command: SlashCommand) -> Reply {
+        let context = self.context(&command.user);
+        match command.command.as_str() {
+            "/met" => handle_met(&context, &command.text, &command.trigger_id),
+            "/alliances" => {
+                let outcome = handle_alliances(&context, &command.text);
+                if let Some(effect) = outcome.effect {
+                    // After the answer: Slack wants one within 3 seconds.
+                    let front = self.clone();
+                    let response_url = command.response_url.clone();
+                    tokio::spawn(async move { front.carry_out(effect, response_url).await });
+                }
+                outcome.reply
+            }
+            other => Reply::text(format!("I don't know the command `{other}`. Try `/alliances help`.")),
+        }
+    }
+
+    /// Carries out what a command asked of Slack, and tells the person if it
+    /// failed.
+    async fn carry_out(&self, effect: Effect, response_url: Option<String>) {
+        let result = match &effect {
+            Effect::Introduce { by, a, b, note } => self.introduce(by, a, b, note.as_deref()).await,
+            Effect::DigestNow { channel } => match self.scheduler.post_digest_now(channel.as_deref()).await {
+                Ok(summary) => {
+                    if let Some(url) = &response_url {
+                        let done = Reply::text(format!("Digest: {summary}."));
+                        if let Err(err) = self.slack.respond(url, &done.to_ephemeral_json()).await {
+                            tracing::warn!(error = %err, "could not report the digest");
+                        }
+                    }
+                    Ok(())
+                }
+                Err(err) => Err(err),
+            },
+        };
+        if let Err(err) = result {
+            tracing::error!(error = format!("{err:#}"), "a command's follow-up failed");
+            if let Some(url) = response_url {
+                let sorry = Reply::text("Sorry, I couldn't finish that: Slack said no. It has been logged.");
+                if let Err(err) = self.slack.respond(&url, &sorry.to_ephemeral_json()).await {
+                    tracing::warn!(error = %err, "could not tell the person either");
+                }
+            }
+        }
+    }
+
+    async fn introduce(&self, by: &UserId, a: &UserId, b: &UserId, note: Option<&str>) -> anyhow::Result<()> {
+        let channel = self.slack.open_group_dm(&[by.clone(), a.clone(), b.clone()]).await?;
+        let mut text = format!(":wave: <@{a}>, meet <@{b}> — <@{by}> thinks you two should talk.");
+        if let Some(note) = note {
+            text.push_str(&format!(" “{note}”"));
+        }
+        let message = Message {
+            text: text.clone(),
+            blocks: vec![json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } })],
+        };
+        self.slack.post(channel.as_str(), &message).await?;
+        Ok(())
+    }
+
+    /// Handles a button press (a `block_actions` payload). Its answer goes
+    /// through the payload's `response_url`, so the HTTP answer is empty.
+    #[tracing::instrument(skip_all, fields(user = tracing::field::Empty))]
+    pub async fn interaction(&self, payload: Value) -> Option<Reply> {
+        let Some(user) = payload["user"]["id"].as_str().and_then(|id| UserId::parse(id).ok()) else {
+            tracing::warn!("an interaction without a user");
+            return None;
+        };
+        tracing::Span::current().record("user", tracing::field::display(&user));
+        if payload["type"].as_str() != Some("block_actions") {
+            return None;
+        }
+        let response_url = payload["response_url"].as_str();
+        for action in payload["actions"].as_array().into_iter().flatten() {
+            let action_id = action["action_id"].as_str().unwrap_or_default();
+            let value = action["value"].as_str().unwrap_or_default();
+            let press_id = action["action_ts"].as_str().unwrap_or_default();
+            let pressed = handle_button(&self.context(&user), action_id, value, press_id);
+            if let (Some(body), Some(url)) = (pressed.response, response_url) {
+                if let Err(err) = self.slack.respond(url, &body).await {
+                    tracing::warn!(error = %err, "could not answer a button press");
+                }
+            }
+            if pressed.refresh_home {
+                self.publish_home(&user).await;
+            }
+        }
+        None
+    }
+
+    /// Handles an `event_callback` envelope, once per `event_id`.
+    pub async fn event(&self, envelope: Value) {
+        events::handle(self, envelope).await;
+    }
+}
