@@ -1,9 +1,12 @@
 //! Test fixtures for the store's tests: users, instants, interactions and a
-//! store in a temporary folder. Compiled for tests only.
+//! store in a temporary folder; the tie index recomputed from a log; a
+//! search of every tree for a person's id. Compiled for tests only.
 
-use super::{Store, StoreOptions};
-use crate::domain::{Interaction, InteractionKind, Person, TeamId, UserId};
+use super::{Store, StoreOptions, keys};
+use crate::domain::{Interaction, InteractionKind, PairKey, Person, TeamId, Tie, UserId};
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use proptest::prelude::*;
+use std::collections::BTreeMap;
 use tempfile::TempDir;
 
 /// A user id known to be valid.
@@ -41,4 +44,70 @@ pub(super) fn open_temp() -> (TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
     (dir, store)
+}
+
+/// The tie index as it should be: a fold over the log, in log order.
+pub(super) fn ties_folded_from(log: &[(u64, Interaction)]) -> Vec<Tie> {
+    let mut ties: BTreeMap<PairKey, Tie> = BTreeMap::new();
+    for (_, interaction) in log {
+        for (a, b) in interaction.pairs() {
+            let pair = PairKey::new(a, b).unwrap();
+            match ties.get_mut(&pair) {
+                Some(tie) => tie.record(interaction),
+                None => {
+                    ties.insert(pair.clone(), Tie::first(pair, interaction));
+                }
+            }
+        }
+    }
+    ties.into_values().collect()
+}
+
+/// An interaction of two to four people of `pool`, over two days in whole
+/// hours (so instants repeat and arrive out of order), of any kind, with
+/// or without a note.
+pub(super) fn any_interaction(pool: &[&'static str]) -> impl Strategy<Value = Interaction> {
+    (
+        proptest::sample::subsequence(pool.to_vec(), 2..=4).prop_shuffle(),
+        0_i64..48,
+        prop_oneof![
+            Just(InteractionKind::Meeting),
+            Just(InteractionKind::WeMet),
+            Just(InteractionKind::Passive),
+        ],
+        proptest::option::of(proptest::sample::select(vec![
+            "coffee", "roadmap", "incident", " ",
+        ])),
+    )
+        .prop_map(|(people, hour, kind, note)| {
+            Interaction::new(
+                at_minute(hour * 60),
+                kind,
+                people.iter().map(|id| user(id)),
+                None,
+                note.map(String::from),
+            )
+            .unwrap()
+        })
+}
+
+/// Every place in the store whose raw bytes contain `id`: each tree's keys
+/// and values, sled's default tree included, as `tree: key` lines. A plain
+/// byte search, so pick ids that are not part of one another (`U1` is part
+/// of `U12`) or of the binary keys (`UADA`, not `U1`).
+pub(super) fn places_mentioning(store: &Store, id: &UserId) -> Vec<String> {
+    let needle = id.as_str().as_bytes();
+    let contains = |bytes: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    let mut places = Vec::new();
+    for name in store.db.tree_names() {
+        let tree = store.db.open_tree(&name).unwrap();
+        let name = String::from_utf8_lossy(&name).into_owned();
+        for entry in tree.iter() {
+            let (key, value) = entry.unwrap();
+            if contains(&key) || contains(&value) {
+                places.push(format!("{name}: {}", keys::describe(&name, &key)));
+            }
+        }
+    }
+    places
 }

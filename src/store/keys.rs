@@ -82,6 +82,33 @@ pub(super) fn job(name: &str) -> &[u8] {
     name.as_bytes()
 }
 
+/// A delivery's key: the caller's dedupe key (an `event_id`, a slash
+/// command's trigger id), as given.
+pub(super) fn delivery(key: &str) -> &[u8] {
+    key.as_bytes()
+}
+
+/// A logged key's key: the caller's idempotency key, as given.
+pub(super) fn logged_key(key: &str) -> &[u8] {
+    key.as_bytes()
+}
+
+/// Whether the tie key `key` (see [`tie`]) is of a pair that includes
+/// `user`, read from the key alone so that a scan need not decode values.
+pub(super) fn tie_includes(key: &[u8], user: &UserId) -> bool {
+    let user = user.as_str().as_bytes();
+    let mut ids = key.splitn(2, |&byte| byte == SEPARATOR);
+    ids.next() == Some(user) || ids.next() == Some(user)
+}
+
+/// Whether the nudge key `key` (see [`nudge`]) is of a nudge to `user` or
+/// about them, read from the key alone.
+pub(super) fn nudge_includes(key: &[u8], user: &UserId) -> bool {
+    // After the instant come two ids around a separator, as in a tie key.
+    key.get(INSTANT_LEN..)
+        .is_some_and(|ids| tie_includes(ids, user))
+}
+
 /// A key of `tree` as a person would read it in an error message.
 pub(super) fn describe(tree: &str, key: &[u8]) -> String {
     let readable = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace('\0', " & ");
@@ -156,5 +183,25 @@ mod tests {
             "2026-03-02T09:00:00+00:00 U1 & U2"
         );
         assert_eq!(describe(trees::INTERACTIONS, b"abc"), "[61, 62, 63]");
+    }
+
+    #[test]
+    fn tie_and_nudge_keys_include_exactly_their_two_people() {
+        let key = tie(&PairKey::new(&user("U12"), &user("U3")).unwrap());
+        assert!(tie_includes(&key, &user("U12")));
+        assert!(tie_includes(&key, &user("U3")));
+        // Prefixes and suffixes of an id are other people.
+        assert!(!tie_includes(&key, &user("U1")));
+        assert!(!tie_includes(&key, &user("U2")));
+        assert!(!tie_includes(&key, &user("U33")));
+
+        let sent = SentNudge {
+            to: user("U12"),
+            about: user("U3"),
+            at: at_minute(0),
+        };
+        let key = nudge(&sent);
+        assert!(nudge_includes(&key, &user("U12")) && nudge_includes(&key, &user("U3")));
+        assert!(!nudge_includes(&key, &user("U1")) && !nudge_includes(b"short", &user("U1")));
     }
 }

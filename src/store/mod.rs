@@ -10,8 +10,18 @@
 //!   read instead of it, kept consistent in one transaction;
 //! - `nudges` ([`nudges_sent_since`](Store::nudges_sent_since)): what was
 //!   sent, by time;
+//! - `logged_keys` ([`log_interaction_once`](Store::log_interaction_once)):
+//!   the idempotency keys of logged interactions, written in the same
+//!   transaction as the interaction;
+//! - `deliveries` ([`first_delivery`](Store::first_delivery)): the Slack
+//!   deliveries seen lately, so that a retried event is handled once;
 //! - `jobs` ([`last_run`](Store::last_run)): each scheduler job's last run;
 //! - `meta`: the schema version and the interaction count.
+//!
+//! Privacy: [`forget_person`](Store::forget_person) removes a person from
+//! every tree that names people, and
+//! [`export_person`](Store::export_person) gathers what those trees hold
+//! about them. `logged_keys`, `deliveries`, `jobs` and `meta` name nobody.
 //!
 //! sled is beta and has lost data after unclean shutdowns, so writes the user
 //! is told about are followed by [`Store::flush`], every value carries a
@@ -19,14 +29,21 @@
 //! that says how to restore it. One process owns the folder (sled locks it).
 
 mod codec;
+mod deliveries;
+mod export;
 #[cfg(test)]
 mod fixtures;
+mod forget;
 mod interactions;
 mod jobs;
 mod keys;
+mod logged_keys;
 mod nudges;
 mod people;
 
+pub use deliveries::KEEP_DELIVERIES_FOR;
+pub use export::PersonExport;
+pub use forget::Forgotten;
 pub use interactions::Logged;
 pub use jobs::JobRun;
 
@@ -49,6 +66,8 @@ mod trees {
     pub(super) const TIES: &str = "ties";
     pub(super) const NUDGES: &str = "nudges";
     pub(super) const JOBS: &str = "jobs";
+    pub(super) const LOGGED_KEYS: &str = "logged_keys";
+    pub(super) const DELIVERIES: &str = "deliveries";
     pub(super) const META: &str = "meta";
 }
 
@@ -139,13 +158,17 @@ pub struct Store {
     ties: sled::Tree,
     nudges: sled::Tree,
     jobs: sled::Tree,
+    logged_keys: sled::Tree,
+    deliveries: sled::Tree,
     meta: sled::Tree,
     /// Serialises writers of the interaction log. A transaction alone would
     /// keep the trees consistent, but the lock also makes log order (the id)
     /// the order ties were updated in, which decides which of two notes from
     /// one instant a tie keeps, and keeps a bulk load's batches from
-    /// interleaving with single logs. A std Mutex: it is never held across
-    /// an await.
+    /// interleaving with single logs. Every writer of `logged_keys` and
+    /// [`Store::forget_person`] hold it too, so a forget's scans of the log
+    /// and ties stay true until its transaction commits. A std Mutex: it is
+    /// never held across an await.
     log_writer: Arc<Mutex<()>>,
     /// The number of interactions, mirrored from `meta` so that reading it
     /// is not a scan (sled's `len` walks the whole tree).
@@ -180,6 +203,8 @@ impl Store {
             ties: tree(trees::TIES)?,
             nudges: tree(trees::NUDGES)?,
             jobs: tree(trees::JOBS)?,
+            logged_keys: tree(trees::LOGGED_KEYS)?,
+            deliveries: tree(trees::DELIVERIES)?,
             meta: tree(trees::META)?,
             db,
             path: path.clone(),

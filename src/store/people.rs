@@ -36,6 +36,43 @@ impl Store {
             .transpose()
     }
 
+    /// Changes the person with `id` by `change` and saves them, atomically:
+    /// a compare-and-swap loop, so that two changes at once (a snooze and a
+    /// directory sync) both land. `change` runs again on a fresh read when
+    /// another write came between, so it must only change the person it is
+    /// given. Their id stays theirs whatever `change` does to it. Returns the
+    /// person as saved, or `None` (and writes nothing) if no one has that id.
+    /// Does not flush.
+    pub fn update_person(
+        &self,
+        id: &UserId,
+        mut change: impl FnMut(&mut Person),
+    ) -> Result<Option<Person>, StoreError> {
+        // sled's `update_and_fetch` cannot carry a decode error out of its
+        // closure, so this is its loop written out.
+        let key = keys::person(id);
+        loop {
+            let Some(current) = self.people.get(key)? else {
+                return Ok(None);
+            };
+            let before: Person = self.decode(trees::PEOPLE, key, &current)?;
+            let mut person = before.clone();
+            change(&mut person);
+            person.id = id.clone();
+            if person == before {
+                return Ok(Some(person));
+            }
+            let updated = self.encode(trees::PEOPLE, key, &person)?;
+            if self
+                .people
+                .compare_and_swap(key, Some(&current), Some(updated))?
+                .is_ok()
+            {
+                return Ok(Some(person));
+            }
+        }
+    }
+
     /// Everyone known, sorted by id (the key order).
     pub fn people(&self) -> Result<Vec<Person>, StoreError> {
         self.people
@@ -50,7 +87,8 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::store::fixtures::{open_temp, person};
+    use crate::store::fixtures::{at_minute, open_temp, person, user};
+    use crate::store::{Store, StoreOptions};
 
     #[test]
     fn people_round_trip_one_at_a_time_and_in_a_batch() {
@@ -75,8 +113,72 @@ mod tests {
     #[test]
     fn an_unknown_person_is_none() {
         let (_dir, store) = open_temp();
-        let nobody = crate::store::fixtures::user("U404");
+        let nobody = user("U404");
         assert_eq!(store.person(&nobody).unwrap(), None);
         assert!(store.people().unwrap().is_empty());
+    }
+
+    #[test]
+    fn updating_a_person_changes_them_and_persists() {
+        let (dir, store) = open_temp();
+        store
+            .put_person(&person("U1", "Ada", Some("Payments")))
+            .unwrap();
+        let updated = store
+            .update_person(&user("U1"), |ada| {
+                ada.snoozed_until = Some(at_minute(14 * 24 * 60));
+                ada.paused.insert(user("U2"));
+            })
+            .unwrap()
+            .expect("Ada is known");
+        assert_eq!(updated.snoozed_until, Some(at_minute(14 * 24 * 60)));
+        assert_eq!(updated.name, "Ada");
+        assert_eq!(store.person(&user("U1")).unwrap(), Some(updated.clone()));
+
+        // The id is the key: a change cannot move a person to another one.
+        let kept = store
+            .update_person(&user("U1"), |ada| ada.id = user("U9"))
+            .unwrap();
+        assert_eq!(kept, Some(updated.clone()));
+        assert_eq!(store.person(&user("U9")).unwrap(), None);
+
+        store.flush().unwrap();
+        drop(store);
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        assert_eq!(store.person(&user("U1")).unwrap(), Some(updated));
+    }
+
+    #[test]
+    fn updating_an_unknown_person_is_none_and_writes_nothing() {
+        let (_dir, store) = open_temp();
+        let mut called = false;
+        let updated = store
+            .update_person(&user("U404"), |_| called = true)
+            .unwrap();
+        assert_eq!(updated, None);
+        assert!(!called);
+        assert!(store.people().unwrap().is_empty());
+    }
+
+    #[test]
+    fn changes_to_one_person_from_many_threads_all_land() {
+        let (_dir, store) = open_temp();
+        store.put_person(&person("U1", "Ada", None)).unwrap();
+        std::thread::scope(|scope| {
+            for thread in 0..8 {
+                let store = &store;
+                scope.spawn(move || {
+                    for peer in 0..10 {
+                        let peer = user(&format!("U{}", 100 + thread * 10 + peer));
+                        let changed = store.update_person(&user("U1"), |ada| {
+                            ada.paused.insert(peer.clone());
+                        });
+                        assert!(changed.unwrap().is_some());
+                    }
+                });
+            }
+        });
+        let ada = store.person(&user("U1")).unwrap().unwrap();
+        assert_eq!(ada.paused.len(), 80);
     }
 }

@@ -1,0 +1,231 @@
+//! `forget-me`: removing a person from every tree that names people.
+//!
+//! Those trees are `people` (their record, and their id in others' paused
+//! sets), `interactions` (as a participant or a logger), `ties` (every pair
+//! they are in) and `nudges` (sent to them or about them). The others name
+//! nobody: `logged_keys` and `deliveries` hold opaque ids chosen by Slack
+//! and the bot, `jobs` a summary line per job, `meta` two numbers.
+//!
+//! Everything is written in one sled transaction over the five trees, so a
+//! crash leaves the person either wholly there or wholly gone, and the tie
+//! index and the count stay consistent with the log. The scans before it
+//! run under the log-writer lock, which keeps the log and the ties still.
+
+use super::export::involves;
+use super::interactions::{from_transaction, next_tie, pairs_of};
+use super::{Store, StoreError, keys, meta, trees};
+use crate::domain::{Interaction, PairKey, Person, Tie, UserId};
+use sled::transaction::ConflictableTransactionError;
+use sled::{IVec, Transactional};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::Ordering;
+
+/// What forgetting a person removed or changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    /// Interactions deleted: fewer than two people remained without them.
+    pub interactions_removed: usize,
+    /// Interactions kept for the others, without them and without a note.
+    pub interactions_rewritten: usize,
+    /// Ties of a pair they were in.
+    pub ties_removed: usize,
+    /// Nudges sent to them or about them.
+    pub nudges_removed: usize,
+}
+
+/// What becomes of one interaction when a person is forgotten.
+enum Fate {
+    /// Fewer than two people remain without them: it goes.
+    Removed,
+    /// The others keep it, without them. `note_cleared` says whether it
+    /// had a note, which the ties of its pairs may hold.
+    Rewritten {
+        interaction: Interaction,
+        note_cleared: bool,
+    },
+}
+
+impl Store {
+    /// Removes every trace of `id` (see the module doc): their record; each
+    /// interaction they took part in, deleted if fewer than two people
+    /// remain and otherwise rewritten without them; each interaction they
+    /// logged for others, kept without its logger; the ties of every pair
+    /// they are in; every nudge to them or about them; their id in anyone's
+    /// paused set. Forgetting someone unknown, or twice, does nothing.
+    ///
+    /// A rewritten interaction loses its note as well: they may have written
+    /// it, or it may be about them. The ties among the people who remain
+    /// keep their count and dates, which did not change; a note they held
+    /// from a cleared interaction is recomputed from the log, so the tie
+    /// index stays the fold of the log.
+    ///
+    /// Nudges and people are written without the log-writer lock, so a nudge
+    /// to them or a pause of them recorded while this runs may survive it;
+    /// forgetting again removes it. A directory sync adds them back as a new
+    /// person while they are still in Slack. Does not flush: flush before
+    /// telling them they are forgotten.
+    pub fn forget_person(&self, id: &UserId) -> Result<Forgotten, StoreError> {
+        let _writer = self.lock_log_writer();
+        let fates = self.fates_in_log(id)?;
+        let mut forgotten = Forgotten::default();
+        let mut log = sled::Batch::default();
+        // The pairs whose tie may hold a note that is now cleared.
+        let mut renoted = BTreeSet::new();
+        for (key, fate) in &fates {
+            match fate {
+                Fate::Removed => {
+                    log.remove(key);
+                    forgotten.interactions_removed += 1;
+                }
+                Fate::Rewritten {
+                    interaction,
+                    note_cleared,
+                } => {
+                    log.insert(key, self.encode(trees::INTERACTIONS, key, interaction)?);
+                    forgotten.interactions_rewritten += 1;
+                    if *note_cleared {
+                        renoted.extend(pairs_of(interaction));
+                    }
+                }
+            }
+        }
+
+        let mut ties = sled::Batch::default();
+        for entry in self.ties.iter() {
+            let (key, _) = entry?;
+            if keys::tie_includes(&key, id) {
+                ties.remove(key);
+                forgotten.ties_removed += 1;
+            }
+        }
+        for (pair, tie) in self.refold(&renoted, &fates)? {
+            let key = keys::tie(&pair);
+            ties.insert(key.as_slice(), self.encode(trees::TIES, &key, &tie)?);
+        }
+
+        let mut nudges = sled::Batch::default();
+        for entry in self.nudges.iter() {
+            let (key, _) = entry?;
+            if keys::nudge_includes(&key, id) {
+                nudges.remove(key);
+                forgotten.nudges_removed += 1;
+            }
+        }
+
+        let pausers = self.keys_of_people_pausing(id)?;
+        let count = self
+            .interaction_count
+            .load(Ordering::SeqCst)
+            .saturating_sub(forgotten.interactions_removed);
+        (
+            &self.people,
+            &self.interactions,
+            &self.ties,
+            &self.meta,
+            &self.nudges,
+        )
+            .transaction(|(people_tx, log_tx, ties_tx, meta_tx, nudges_tx)| {
+                people_tx.remove(keys::person(id))?;
+                // Read again inside: a pause changed since the scan is kept.
+                for key in &pausers {
+                    let Some(bytes) = people_tx.get(key)? else {
+                        continue;
+                    };
+                    let mut person: Person = self
+                        .decode(trees::PEOPLE, key, &bytes)
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    if person.paused.remove(id) {
+                        let value = self
+                            .encode(trees::PEOPLE, key, &person)
+                            .map_err(ConflictableTransactionError::Abort)?;
+                        people_tx.insert(key, value)?;
+                    }
+                }
+                log_tx.apply_batch(&log)?;
+                ties_tx.apply_batch(&ties)?;
+                nudges_tx.apply_batch(&nudges)?;
+                meta_tx.insert(meta::INTERACTION_COUNT, &(count as u64).to_be_bytes())?;
+                Ok(())
+            })
+            .map_err(from_transaction)?;
+        self.interaction_count.store(count, Ordering::SeqCst);
+        Ok(forgotten)
+    }
+
+    /// The fate of every interaction that involves `id`, by key. A scan of
+    /// the log; the caller holds the writer lock.
+    fn fates_in_log(&self, id: &UserId) -> Result<BTreeMap<IVec, Fate>, StoreError> {
+        let mut fates = BTreeMap::new();
+        for entry in self.interactions.iter() {
+            let (key, bytes) = entry?;
+            let interaction: Interaction = self.decode(trees::INTERACTIONS, &key, &bytes)?;
+            if !involves(&interaction, id) {
+                continue;
+            }
+            let remaining: Vec<UserId> = interaction
+                .participants
+                .iter()
+                .filter(|&p| p != id)
+                .cloned()
+                .collect();
+            let fate = if remaining.len() < 2 {
+                Fate::Removed
+            } else {
+                Fate::Rewritten {
+                    note_cleared: interaction.note.is_some(),
+                    interaction: Interaction {
+                        participants: remaining,
+                        logged_by: interaction.logged_by.filter(|logger| logger != id),
+                        note: None,
+                        ..interaction
+                    },
+                }
+            };
+            fates.insert(key, fate);
+        }
+        Ok(fates)
+    }
+
+    /// The ties of `pairs` folded afresh from the log as `fates` leave it, in
+    /// log order. A second scan of the log, only when some tie of the people
+    /// who remain may hold a cleared note.
+    fn refold(
+        &self,
+        pairs: &BTreeSet<PairKey>,
+        fates: &BTreeMap<IVec, Fate>,
+    ) -> Result<BTreeMap<PairKey, Tie>, StoreError> {
+        let mut ties: BTreeMap<PairKey, Tie> = BTreeMap::new();
+        if pairs.is_empty() {
+            return Ok(ties);
+        }
+        for entry in self.interactions.iter() {
+            let (key, bytes) = entry?;
+            let interaction = match fates.get(&key) {
+                Some(Fate::Removed) => continue,
+                Some(Fate::Rewritten { interaction, .. }) => interaction.clone(),
+                None => self.decode(trees::INTERACTIONS, &key, &bytes)?,
+            };
+            for pair in pairs_of(&interaction).intersection(pairs) {
+                let known = ties.remove(pair);
+                ties.insert(pair.clone(), next_tie(known, pair, &interaction));
+            }
+        }
+        Ok(ties)
+    }
+
+    /// The keys of the people whose paused set holds `id`. A scan of people.
+    fn keys_of_people_pausing(&self, id: &UserId) -> Result<Vec<IVec>, StoreError> {
+        let mut pausers = Vec::new();
+        for entry in self.people.iter() {
+            let (key, bytes) = entry?;
+            let person: Person = self.decode(trees::PEOPLE, &key, &bytes)?;
+            if person.paused.contains(id) {
+                pausers.push(key);
+            }
+        }
+        Ok(pausers)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,294 @@
+//! Tests of forgetting a person: nothing of them is left in any tree, and
+//! what is left of everyone else is consistent.
+//!
+//! The ids are words (`UADA`, `UBOB`), not `U1`: the check for traces is a
+//! byte search, and `U1` is part of `U12` and of binary keys.
+
+use super::Forgotten;
+use crate::domain::{Interaction, InteractionKind, PairKey, Person, SentNudge, Tie, UserId};
+use crate::store::Store;
+use crate::store::fixtures::{
+    any_interaction, at_minute, meeting, open_temp, person, places_mentioning, ties_folded_from,
+    user,
+};
+use proptest::prelude::*;
+use std::collections::BTreeSet;
+
+fn sent(to: &str, about: &str, minute: i64) -> SentNudge {
+    SentNudge {
+        to: user(to),
+        about: user(about),
+        at: at_minute(minute),
+    }
+}
+
+fn logged_by(mut interaction: Interaction, logger: &str) -> Interaction {
+    interaction.logged_by = Some(user(logger));
+    interaction
+}
+
+fn pair(a: &str, b: &str) -> PairKey {
+    PairKey::new(&user(a), &user(b)).unwrap()
+}
+
+/// The log without its ids.
+fn log_of(store: &Store) -> Vec<Interaction> {
+    let log = store.interactions().unwrap();
+    log.into_iter()
+        .map(|(_, interaction)| interaction)
+        .collect()
+}
+
+/// Everything a forget may touch, to compare before and after.
+type Contents = (
+    Vec<Person>,
+    Vec<(u64, Interaction)>,
+    Vec<Tie>,
+    Vec<SentNudge>,
+    usize,
+);
+
+fn contents(store: &Store) -> Contents {
+    (
+        store.people().unwrap(),
+        store.interactions().unwrap(),
+        store.ties().unwrap(),
+        store.nudges_sent_since(at_minute(-100_000)).unwrap(),
+        store.interaction_count(),
+    )
+}
+
+#[test]
+fn forgetting_a_person_leaves_no_trace_and_the_rest_consistent() {
+    let (_dir, store) = open_temp();
+    let ada = person("UADA", "Ada", Some("Payments"));
+    let mut bob = person("UBOB", "Bob", Some("Search"));
+    bob.paused = BTreeSet::from([user("UADA"), user("UCY")]);
+    let mut cy = person("UCY", "Cy", Some("Search"));
+    cy.paused.insert(user("UADA"));
+    let dee = person("UDEE", "Dee", None);
+    store
+        .put_people(&[ada, bob, cy, dee.clone(), person("WEVE", "Eve", None)])
+        .unwrap();
+
+    // `meeting` is logged by its first participant: Ada logged these two.
+    let with_bob = meeting(at_minute(0), &["UADA", "UBOB"], Some("coffee"));
+    let her_note = meeting(at_minute(20), &["UADA", "UBOB", "UCY"], Some("roadmap"));
+    let without_her = logged_by(
+        meeting(at_minute(5), &["UBOB", "UCY", "UDEE"], None),
+        "UBOB",
+    );
+    let cy_note = logged_by(
+        meeting(at_minute(30), &["UADA", "UCY", "UDEE"], Some("incident")),
+        "UCY",
+    );
+    let we_met = Interaction::new(
+        at_minute(40),
+        InteractionKind::WeMet,
+        [user("UDEE"), user("UADA")],
+        None,
+        None,
+    )
+    .unwrap();
+    let sync = meeting(at_minute(10), &["UBOB", "UCY"], Some("sync"));
+    let for_others = logged_by(
+        meeting(at_minute(50), &["UBOB", "WEVE"], Some("intro")),
+        "UADA",
+    );
+    for interaction in [&with_bob, &her_note, &without_her, &cy_note, &we_met, &sync] {
+        store.log_interaction(interaction).unwrap();
+    }
+    store.log_interaction_once("A1", &for_others).unwrap();
+    let retried = meeting(at_minute(60), &["UBOB", "UADA"], None);
+    store.log_interaction_once("A2", &retried).unwrap();
+    for nudge in [
+        sent("UADA", "UBOB", 100),
+        sent("UBOB", "UADA", 100),
+        sent("UCY", "UDEE", 100),
+    ] {
+        store.record_nudge_sent(&nudge).unwrap();
+    }
+    assert!(store.first_delivery("Ev0001", at_minute(100)).unwrap());
+    // The search finds her everywhere she is, before.
+    let before = places_mentioning(&store, &user("UADA"));
+    for tree in ["people:", "interactions:", "ties:", "nudges:"] {
+        assert!(before.iter().any(|p| p.starts_with(tree)), "{before:?}");
+    }
+
+    let forgotten = store.forget_person(&user("UADA")).unwrap();
+    assert_eq!(
+        forgotten,
+        Forgotten {
+            interactions_removed: 3,
+            interactions_rewritten: 3,
+            ties_removed: 3,
+            nudges_removed: 2,
+        }
+    );
+    assert_eq!(
+        places_mentioning(&store, &user("UADA")),
+        Vec::<String>::new()
+    );
+
+    // The others keep their meetings, without her, her name and any note.
+    let rest = |people: &[&str], logger: Option<&str>, minute| Interaction {
+        participants: people.iter().map(|id| user(id)).collect(),
+        logged_by: logger.map(user),
+        note: None,
+        at: at_minute(minute),
+        kind: InteractionKind::Meeting,
+    };
+    assert_eq!(
+        log_of(&store),
+        [
+            rest(&["UBOB", "UCY"], None, 20),
+            without_her,
+            rest(&["UCY", "UDEE"], Some("UCY"), 30),
+            sync,
+            rest(&["UBOB", "WEVE"], None, 50),
+        ]
+    );
+    assert_eq!(store.interaction_count(), 5);
+    let log = store.interactions().unwrap();
+    assert_eq!(store.ties().unwrap(), ties_folded_from(&log));
+    // Her note no longer speaks for the pairs she shared it with.
+    let note = |a, b| store.tie(&pair(a, b)).unwrap().unwrap().last_note;
+    assert_eq!(note("UBOB", "UCY").as_deref(), Some("sync"));
+    assert_eq!(note("UCY", "UDEE"), None);
+    assert_eq!(store.tie(&pair("UBOB", "UCY")).unwrap().unwrap().count, 3);
+
+    let people = store.people().unwrap();
+    let ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["UBOB", "UCY", "UDEE", "WEVE"]);
+    assert_eq!(people[0].paused, BTreeSet::from([user("UCY")]));
+    assert!(people[1].paused.is_empty());
+    assert_eq!(people[2], dee);
+    assert_eq!(
+        store.nudges_sent_since(at_minute(0)).unwrap(),
+        [sent("UCY", "UDEE", 100)]
+    );
+    // Keys stay: a retry of a forgotten meeting does not bring it back.
+    assert_eq!(store.log_interaction_once("A2", &retried).unwrap(), None);
+    assert!(!store.first_delivery("Ev0001", at_minute(101)).unwrap());
+
+    let after_once = contents(&store);
+    assert_eq!(
+        store.forget_person(&user("UADA")).unwrap(),
+        Forgotten::default()
+    );
+    assert_eq!(contents(&store), after_once);
+}
+
+#[test]
+fn forgetting_someone_the_store_never_knew_changes_nothing() {
+    let (_dir, store) = open_temp();
+    store.put_person(&person("UBOB", "Bob", None)).unwrap();
+    store
+        .log_interaction(&meeting(at_minute(0), &["UBOB", "UCY"], Some("coffee")))
+        .unwrap();
+    let before = contents(&store);
+    assert_eq!(
+        store.forget_person(&user("UZED")).unwrap(),
+        Forgotten::default()
+    );
+    assert_eq!(contents(&store), before);
+}
+
+const POOL: [&str; 5] = ["UADA", "UBOB", "UCY", "UDEE", "WEVE"];
+
+/// The log as forgetting `id` should leave it.
+fn without(log: Vec<Interaction>, id: &UserId) -> Vec<Interaction> {
+    log.into_iter()
+        .filter_map(|interaction| {
+            let logged = interaction.logged_by.as_ref() == Some(id);
+            if !interaction.participants.contains(id) && !logged {
+                return Some(interaction);
+            }
+            // `new` keeps the order and needs two: what forgetting keeps.
+            Interaction::new(
+                interaction.at,
+                interaction.kind,
+                interaction.participants.into_iter().filter(|p| p != id),
+                interaction.logged_by.filter(|logger| logger != id),
+                None,
+            )
+        })
+        .collect()
+}
+
+fn any_logged() -> impl Strategy<Value = (Interaction, Option<&'static str>)> {
+    (
+        any_interaction(&POOL),
+        proptest::option::of(proptest::sample::select(POOL.to_vec())),
+        // A few keys, so that some logs repeat one.
+        proptest::option::of(proptest::sample::select(vec!["A1", "A2", "A3"])),
+    )
+        .prop_map(|(mut interaction, logger, key)| {
+            interaction.logged_by = logger.map(user);
+            (interaction, key)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn after_any_history_and_a_forget_the_ties_are_the_fold_and_the_person_is_nowhere(
+        logs in proptest::collection::vec(any_logged(), 0..12),
+        paused in proptest::collection::vec(proptest::sample::subsequence(POOL.to_vec(), 0..3), 5),
+        nudges in proptest::collection::vec(
+            (proptest::sample::select(POOL.to_vec()), proptest::sample::select(POOL.to_vec()), 0_i64..3),
+            0..6,
+        ),
+        forgotten in proptest::sample::select(POOL.to_vec()),
+    ) {
+        let (_dir, store) = open_temp();
+        let people: Vec<Person> = POOL
+            .iter()
+            .zip(&paused)
+            .map(|(id, paused)| Person {
+                paused: paused.iter().map(|p| user(p)).collect(),
+                ..person(id, id, None)
+            })
+            .collect();
+        store.put_people(&people).unwrap();
+        let mut expected = Vec::new();
+        for (interaction, key) in logs {
+            let logged = match key {
+                Some(key) => store.log_interaction_once(key, &interaction).unwrap().is_some(),
+                None => store.log_interaction(&interaction).map(|_| true).unwrap(),
+            };
+            if logged {
+                expected.push(interaction);
+            }
+        }
+        for (to, about, minute) in nudges {
+            store.record_nudge_sent(&sent(to, about, minute)).unwrap();
+        }
+        let id = user(forgotten);
+        let theirs = store.export_person(&id).unwrap();
+
+        let first = store.forget_person(&id).unwrap();
+        let remaining = without(expected.clone(), &id);
+        let removed = expected.len() - remaining.len();
+        prop_assert_eq!(
+            first,
+            Forgotten {
+                interactions_removed: removed,
+                interactions_rewritten: theirs.interactions.len() - removed,
+                ties_removed: theirs.ties.len(),
+                nudges_removed: theirs.nudges_received.len() + theirs.nudges_about.len(),
+            }
+        );
+        prop_assert_eq!(log_of(&store), remaining);
+        let log = store.interactions().unwrap();
+        prop_assert_eq!(store.interaction_count(), log.len());
+        prop_assert_eq!(store.ties().unwrap(), ties_folded_from(&log));
+        prop_assert_eq!(places_mentioning(&store, &id), Vec::<String>::new());
+        prop_assert_eq!(store.ties_of(&id).unwrap(), vec![]);
+
+        let after_once = contents(&store);
+        prop_assert_eq!(store.forget_person(&id).unwrap(), Forgotten::default());
+        prop_assert_eq!(contents(&store), after_once);
+    }
+}
