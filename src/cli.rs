@@ -2,7 +2,7 @@
 //! library. Every failure ends as one line on standard error and a non-zero
 //! exit status; clap answers unknown flags with its usage.
 
-use crate::app::App;
+use crate::app::{App, Transport};
 use crate::config::{Secrets, Settings};
 use crate::demo::{self, DemoOptions};
 use crate::domain::SystemClock;
@@ -51,6 +51,17 @@ pub enum Command {
     /// Run the jobs that are due now (people sync, nudges, digest) once each,
     /// then exit. Needs ALLIANCES_SLACK_BOT_TOKEN.
     Tick,
+    /// Run the bot: answer slash commands, buttons and events, and run the
+    /// scheduled jobs, until SIGTERM or ctrl-c. Connects over Socket Mode
+    /// (ALLIANCES_SLACK_BOT_TOKEN and ALLIANCES_SLACK_APP_TOKEN) unless
+    /// --http is given (ALLIANCES_SLACK_BOT_TOKEN and
+    /// ALLIANCES_SLACK_SIGNING_SECRET).
+    Serve {
+        /// Serve Slack's Events API, slash commands and interactivity over
+        /// HTTP at this address (e.g. 0.0.0.0:3000) instead of Socket Mode.
+        #[arg(long, value_name = "ADDR")]
+        http: Option<std::net::SocketAddr>,
+    },
 }
 
 /// Parses the command line, runs it, and reports a failure in one line.
@@ -74,6 +85,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut stdout = std::io::stdout().lock();
             runtime.block_on(demo::run(DemoOptions { seed, weeks }, &mut stdout))?;
         }
+        Command::Serve { http } => {
+            let settings = load_settings(cli.config.as_deref())?;
+            let secrets = Secrets::from_env(|name| std::env::var(name).ok());
+            let transport = http.map_or(Transport::SocketMode, Transport::Http);
+            runtime.block_on(async {
+                let app = App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock))?;
+                app.serve(transport, &secrets, stop_signal()).await
+            })?;
+        }
         Command::Tick => {
             let settings = load_settings(cli.config.as_deref())?;
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
@@ -90,6 +110,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Completes on ctrl-c or SIGTERM (how systemd, Docker and Kubernetes stop
+/// a service).
+async fn stop_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
 /// The settings from `--config`, else the default file when present, else
 /// the built-in defaults; then the environment.
 fn load_settings(config: Option<&Path>) -> anyhow::Result<Settings> {
@@ -103,7 +152,7 @@ fn load_settings(config: Option<&Path>) -> anyhow::Result<Settings> {
 fn init_logs(command: &Command) {
     let default_level = match command {
         Command::Demo { .. } => "warn",
-        Command::Tick => "info",
+        Command::Tick | Command::Serve { .. } => "info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));

@@ -6,7 +6,7 @@
 //! those older than [`DEDUPE_WINDOW_MINUTES`]).
 
 use super::FrontDoor;
-use crate::domain::{Person, UserId};
+use crate::domain::UserId;
 use crate::slack::{HomeAlliance, HomeContent, SlackPerson, render_home};
 use chrono::Duration;
 use serde_json::Value;
@@ -37,41 +37,15 @@ pub(super) async fn handle(front: &FrontDoor, envelope: Value) {
             }
         }
         "team_join" | "user_change" => match SlackPerson::from_event_user(&event["user"]) {
-            Some(member) => person_changed(front, member),
+            Some(member) => {
+                let user = member.id.clone();
+                if let Err(err) = front.scheduler.record_member(member) {
+                    tracing::error!(error = %err, %user, "could not record a change to a person");
+                }
+            }
             None => tracing::warn!(kind, "an event about a person without a readable user"),
         },
         other => tracing::debug!(kind = other, "an event the bot does not act on"),
-    }
-}
-
-/// Keeps a person current as Slack tells of them: their name, time zone and
-/// whether they are active change; their choices in the bot stay.
-fn person_changed(front: &FrontDoor, member: SlackPerson) {
-    if member.is_bot {
-        return;
-    }
-    let team = front.scheduler.teams().team_of(&member.id, &member.handle).cloned();
-    let result = front.store.update_person(&member.id, |person| {
-        person.name = member.name.clone();
-        person.tz = member.tz.clone();
-        person.deactivated = member.deleted;
-        if team.is_some() {
-            person.team = team.clone();
-        }
-    });
-    let result = match result {
-        Ok(Some(_)) => Ok(()),
-        Ok(None) if !member.deleted => {
-            let mut person = Person::new(member.id.clone(), member.name.clone());
-            person.tz = member.tz.clone();
-            person.team = team;
-            front.store.put_person(&person)
-        }
-        Ok(None) => Ok(()),
-        Err(err) => Err(err),
-    };
-    if let Err(err) = result {
-        tracing::error!(error = %err, user = %member.id, "could not record a change to a person");
     }
 }
 

@@ -188,6 +188,30 @@ impl Scheduler {
         })
     }
 
+    /// Records a change Slack reported about one person (`team_join`,
+    /// `user_change`), as the daily people job would.
+    pub fn record_member(&self, member: crate::slack::SlackPerson) -> Result<(), StoreError> {
+        people::record_member(&self.store, &self.teams, member).map(|_| ())
+    }
+
+    /// Posts the digest of everything since the last digest now, to
+    /// `channel` or the configured one (`/alliances digest now`). It counts
+    /// as the digest's run, so the next scheduled digest starts from here.
+    pub async fn post_digest_now(&self, channel: Option<&str>) -> anyhow::Result<String> {
+        let now = self.clock.now();
+        let since = self.previous_run(JobKind::Digest)?.unwrap_or(now - Duration::days(7));
+        let channel = channel.map_or(self.digest_channel.as_str(), |c| c.trim_start_matches('#'));
+        let summary = digest::run(&self.store, &self.slack, since, now, channel).await?;
+        let run = JobRun {
+            scheduled_for: now,
+            started_at: now,
+            summary: summary.clone(),
+        };
+        self.store.record_run(JobKind::Digest.name(), &run)?;
+        self.store.flush()?;
+        Ok(summary)
+    }
+
     fn previous_run(&self, job: JobKind) -> Result<Option<DateTime<Utc>>, StoreError> {
         Ok(self
             .store

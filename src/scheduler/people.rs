@@ -2,45 +2,54 @@
 
 use crate::config::TeamDirectory;
 use crate::domain::Person;
-use crate::slack::SlackClient;
-use crate::store::Store;
+use crate::slack::{SlackClient, SlackPerson};
+use crate::store::{Store, StoreError};
 
-/// Refreshes people from Slack's `users.list`: bots are left out; people
-/// deactivated in Slack are kept as deactivated (never nudged, never named
-/// in a nudge); what people chose in the bot (opting out) is kept.
-pub(super) async fn sync_people(
-    store: &Store,
-    slack: &SlackClient,
-    teams: &TeamDirectory,
-) -> anyhow::Result<String> {
+/// Refreshes people from Slack's `users.list` (see [`record_member`]).
+pub(super) async fn sync_people(store: &Store, slack: &SlackClient, teams: &TeamDirectory) -> anyhow::Result<String> {
     let listed = slack.list_people().await?;
-    let mut people = Vec::with_capacity(listed.len());
-    let mut without_team = 0;
-    for member in listed.into_iter().filter(|m| !m.is_bot) {
-        let known = store.person(&member.id)?;
-        if member.deleted && known.is_none() {
-            continue;
+    let (mut synced, mut without_team) = (0, 0);
+    for member in listed {
+        if let Some(person) = record_member(store, teams, member)? {
+            synced += 1;
+            without_team += usize::from(person.team.is_none() && !person.deactivated);
         }
-        let team = teams
-            .team_of(&member.id, &member.handle)
-            .cloned()
-            .or_else(|| known.as_ref().and_then(|k| k.team.clone()));
-        without_team += usize::from(team.is_none() && !member.deleted);
-        // What Slack says replaces what it said before; what the person chose
-        // in the bot (opt-out, snooze, paused peers) stays.
-        let mut person = known.unwrap_or_else(|| Person::new(member.id.clone(), &member.name));
-        person.name = member.name;
-        person.team = team;
-        person.tz = member.tz;
-        person.deactivated = member.deleted;
-        people.push(person);
     }
-    store.put_people(&people)?;
-    let mut summary = format!("synced {} people", people.len());
+    let mut summary = format!("synced {synced} people");
     if without_team > 0 {
-        summary.push_str(&format!(
-            " ({without_team} without a team: add them to the teams file)"
-        ));
+        summary.push_str(&format!(" ({without_team} without a team: add them to the teams file)"));
     }
     Ok(summary)
+}
+
+/// Records what Slack says of a member: bots are left out; people
+/// deactivated in Slack are kept as deactivated (never nudged, never named
+/// in a nudge). A known person is updated in place, so what they chose in
+/// the bot meanwhile (opting out, a snooze, a paused peer) is never
+/// overwritten. Returns the person as stored, or `None` when left out.
+pub(super) fn record_member(store: &Store, teams: &TeamDirectory, member: SlackPerson) -> Result<Option<Person>, StoreError> {
+    if member.is_bot {
+        return Ok(None);
+    }
+    let listed_team = teams.team_of(&member.id, &member.handle).cloned();
+    let updated = store.update_person(&member.id, |person| {
+        person.name = member.name.clone();
+        person.tz = member.tz.clone();
+        person.deactivated = member.deleted;
+        if listed_team.is_some() {
+            person.team = listed_team.clone();
+        }
+    })?;
+    match updated {
+        Some(person) => Ok(Some(person)),
+        // Deactivated before the bot ever saw them: nothing to keep.
+        None if member.deleted => Ok(None),
+        None => {
+            let mut person = Person::new(member.id, member.name);
+            person.tz = member.tz;
+            person.team = listed_team;
+            store.put_person(&person)?;
+            Ok(Some(person))
+        }
+    }
 }
