@@ -2,7 +2,9 @@
 //! door from the settings, and runs them until stopped. The command line
 //! and the demo call into this; nothing here decides anything.
 
-use crate::config::{APP_TOKEN_VAR, BOT_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets, Settings, TeamDirectory};
+use crate::config::{
+    APP_TOKEN_VAR, BOT_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets, Settings, TeamDirectory,
+};
 use crate::domain::{Clock, SystemClock};
 use crate::inbound::{FrontDoor, http, socket};
 use crate::scheduler::{JobKind, JobReport, Scheduler};
@@ -41,7 +43,12 @@ pub struct App {
 
 impl App {
     /// Builds the bot from its settings, with its data in `data_dir`.
-    pub fn build(settings: &Settings, secrets: &Secrets, data_dir: &Path, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+    pub fn build(
+        settings: &Settings,
+        secrets: &Secrets,
+        data_dir: &Path,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
         let token = secrets.bot_token.as_ref().with_context(|| {
             format!("the Slack bot token is missing: set {BOT_TOKEN_VAR} to the bot token (xoxb-…)")
         })?;
@@ -54,7 +61,8 @@ impl App {
         };
         let store = Store::open(data_dir, &options)?;
         let slack = SlackClient::new(&settings.slack.api_url, token)?;
-        let scheduler = Scheduler::new(settings, store.clone(), slack.clone(), clock.clone(), teams);
+        let scheduler =
+            Scheduler::new(settings, store.clone(), slack.clone(), clock.clone(), teams);
         Ok(Self {
             settings: Arc::new(settings.clone()),
             clock,
@@ -101,7 +109,10 @@ impl App {
         });
 
         if let Err(err) = self.scheduler.run(JobKind::People, self.clock.now()).await {
-            tracing::warn!(error = format!("{err:#}"), "could not refresh people at start; the daily job will retry");
+            tracing::warn!(
+                error = format!("{err:#}"),
+                "could not refresh people at start; the daily job will retry"
+            );
         }
         let scheduler = tokio::spawn(run_scheduler(self.clone(), until_stopped(stopped.clone())));
 
@@ -124,7 +135,13 @@ impl App {
                 let token = secrets.app_token.as_ref().with_context(|| {
                     format!("the Slack app-level token is missing: set {APP_TOKEN_VAR} (xapp-…), or serve over HTTP with --http ADDR")
                 })?;
-                socket::run(self.front_door(), self.slack.morphism(), token, until_stopped(stopped.clone())).await
+                socket::run(
+                    self.front_door(),
+                    self.slack.morphism(),
+                    token,
+                    until_stopped(stopped.clone()),
+                )
+                .await
             }
         };
         // Whatever stopped the transport stops the scheduler too.
@@ -162,7 +179,10 @@ async fn run_scheduler(app: App, stopped: impl Future<Output = ()>) {
             _ = period.tick() => {}
         }
         if let Err(err) = app.tick().await {
-            tracing::error!(error = format!("{err:#}"), "a scheduled job failed; it will be retried");
+            tracing::error!(
+                error = format!("{err:#}"),
+                "a scheduled job failed; it will be retried"
+            );
         }
         let window = chrono::Duration::minutes(crate::inbound::DEDUPE_WINDOW_MINUTES);
         if let Err(err) = app.store.prune_deliveries(app.clock.now() - window) {

@@ -38,6 +38,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod fake_slack;
+pub mod inbound;
 pub mod rules;
 pub mod scheduler;
 pub mod slack;

@@ -1,16 +1,20 @@
 //! Slash commands: `/met` and `/alliances`.
 //!
-//! This folder holds the grammar now — pure functions from the text a person
-//! typed to a request ([`grammar`]) — and will hold the handlers that act on
-//! those requests later. The grammar never touches the store, Slack or the
-//! clock: today's date is passed in where a date must be resolved, so every
-//! rule of the grammar is tested without a runtime.
+//! Two layers: the grammar ([`grammar`]) — pure functions from the text a
+//! person typed to a request, which never touch the store, Slack or the
+//! clock (today's date is passed in), so every rule is tested without a
+//! runtime — and the handlers ([`handlers`]), which act on a request: store
+//! writes and an answer, plus at most one [`Effect`] on Slack that the
+//! transport carries out. Button presses are handled here too.
 
 pub mod grammar;
+pub mod handlers;
+mod reply;
 mod user_error;
 
 pub use grammar::{
     AlliancesRequest, ChannelRef, Mention, MetRequest, SlashText, SnoozeSpan, When, help_text,
     parse_alliances, parse_met,
 };
+pub use reply::{Effect, Outcome, Reply};
 pub use user_error::UserError;

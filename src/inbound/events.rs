@@ -19,7 +19,10 @@ pub(super) async fn handle(front: &FrontDoor, envelope: Value) {
     let event = &envelope["event"];
     let kind = event["type"].as_str().unwrap_or_default().to_owned();
     if let Some(event_id) = envelope["event_id"].as_str() {
-        match front.store.first_delivery(&format!("event:{event_id}"), front.clock.now()) {
+        match front
+            .store
+            .first_delivery(&format!("event:{event_id}"), front.clock.now())
+        {
             Ok(true) => {}
             Ok(false) => {
                 tracing::debug!(event_id, kind, "a retried event, already handled");
@@ -70,12 +73,21 @@ impl FrontDoor {
         let me = self.store.person(user)?;
         let my_team = me.as_ref().and_then(|m| m.team.clone());
         let mut content = HomeContent {
-            snoozed_until: me.as_ref().and_then(|m| m.snoozed_until).filter(|until| *until > now),
+            snoozed_until: me
+                .as_ref()
+                .and_then(|m| m.snoozed_until)
+                .filter(|until| *until > now),
             opted_out: me.as_ref().is_some_and(|m| m.opted_out),
             ..HomeContent::default()
         };
         for tie in self.store.ties_of(user)? {
-            let Some(peer) = tie.pair.other(user).map(|id| self.store.person(id)).transpose()?.flatten() else {
+            let Some(peer) = tie
+                .pair
+                .other(user)
+                .map(|id| self.store.person(id))
+                .transpose()?
+                .flatten()
+            else {
                 continue;
             };
             let Some(team) = peer.team.clone().filter(|t| Some(t) != my_team.as_ref()) else {
@@ -96,7 +108,9 @@ impl FrontDoor {
                 content.recent.push(alliance);
             }
         }
-        content.overdue.sort_by_key(|a| std::cmp::Reverse(a.days_since));
+        content
+            .overdue
+            .sort_by_key(|a| std::cmp::Reverse(a.days_since));
         content.recent.sort_by_key(|a| a.days_since);
         Ok(content)
     }

@@ -35,7 +35,11 @@ pub struct HttpState {
 
 /// The routes: `POST /slack/commands`, `POST /slack/events`,
 /// `POST /slack/interactivity` and `GET /healthz`.
-pub fn router(front: FrontDoor, signing_secret: SecretString, wall_clock: Arc<dyn Clock>) -> Router {
+pub fn router(
+    front: FrontDoor,
+    signing_secret: SecretString,
+    wall_clock: Arc<dyn Clock>,
+) -> Router {
     let state = HttpState {
         front,
         signing_secret: Arc::new(signing_secret),
@@ -58,7 +62,9 @@ impl FromRequest<HttpState> for Signed {
 
     async fn from_request(request: Request, state: &HttpState) -> Result<Self, Self::Rejection> {
         let headers = request.headers().clone();
-        let body = Bytes::from_request(request, state).await.map_err(IntoResponse::into_response)?;
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         signature::verify(
             &state.signing_secret,
@@ -126,7 +132,9 @@ async fn event(State(state): State<HttpState>, Signed(body): Signed) -> Response
         return bad_request("the event is not JSON");
     };
     match envelope["type"].as_str() {
-        Some("url_verification") => Json(json!({ "challenge": envelope["challenge"] })).into_response(),
+        Some("url_verification") => {
+            Json(json!({ "challenge": envelope["challenge"] })).into_response()
+        }
         Some("event_callback") => {
             state.front.event(envelope).await;
             StatusCode::OK.into_response()

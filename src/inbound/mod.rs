@@ -52,7 +52,13 @@ pub struct FrontDoor {
 
 impl FrontDoor {
     /// The front door of a wired bot.
-    pub fn new(store: Store, slack: SlackClient, settings: Arc<Settings>, clock: Arc<dyn Clock>, scheduler: Scheduler) -> Self {
+    pub fn new(
+        store: Store,
+        slack: SlackClient,
+        settings: Arc<Settings>,
+        clock: Arc<dyn Clock>,
+        scheduler: Scheduler,
+    ) -> Self {
         Self {
             store,
             slack,
@@ -87,7 +93,9 @@ impl FrontDoor {
                 }
                 outcome.reply
             }
-            other => Reply::text(format!("I don't know the command `{other}`. Try `/alliances help`.")),
+            other => Reply::text(format!(
+                "I don't know the command `{other}`. Try `/alliances help`."
+            )),
         }
     }
 
@@ -96,23 +104,29 @@ impl FrontDoor {
     async fn carry_out(&self, effect: Effect, response_url: Option<String>) {
         let result = match &effect {
             Effect::Introduce { by, a, b, note } => self.introduce(by, a, b, note.as_deref()).await,
-            Effect::DigestNow { channel } => match self.scheduler.post_digest_now(channel.as_deref()).await {
-                Ok(summary) => {
-                    if let Some(url) = &response_url {
-                        let done = Reply::text(format!("Digest: {summary}."));
-                        if let Err(err) = self.slack.respond(url, &done.to_ephemeral_json()).await {
-                            tracing::warn!(error = %err, "could not report the digest");
+            Effect::DigestNow { channel } => {
+                match self.scheduler.post_digest_now(channel.as_deref()).await {
+                    Ok(summary) => {
+                        if let Some(url) = &response_url {
+                            let done = Reply::text(format!("Digest: {summary}."));
+                            if let Err(err) =
+                                self.slack.respond(url, &done.to_ephemeral_json()).await
+                            {
+                                tracing::warn!(error = %err, "could not report the digest");
+                            }
                         }
+                        Ok(())
                     }
-                    Ok(())
+                    Err(err) => Err(err),
                 }
-                Err(err) => Err(err),
-            },
+            }
         };
         if let Err(err) = result {
             tracing::error!(error = format!("{err:#}"), "a command's follow-up failed");
             if let Some(url) = response_url {
-                let sorry = Reply::text("Sorry, I couldn't finish that: Slack said no. It has been logged.");
+                let sorry = Reply::text(
+                    "Sorry, I couldn't finish that: Slack said no. It has been logged.",
+                );
                 if let Err(err) = self.slack.respond(&url, &sorry.to_ephemeral_json()).await {
                     tracing::warn!(error = %err, "could not tell the person either");
                 }
@@ -120,8 +134,17 @@ impl FrontDoor {
         }
     }
 
-    async fn introduce(&self, by: &UserId, a: &UserId, b: &UserId, note: Option<&str>) -> anyhow::Result<()> {
-        let channel = self.slack.open_group_dm(&[by.clone(), a.clone(), b.clone()]).await?;
+    async fn introduce(
+        &self,
+        by: &UserId,
+        a: &UserId,
+        b: &UserId,
+        note: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let channel = self
+            .slack
+            .open_group_dm(&[by.clone(), a.clone(), b.clone()])
+            .await?;
         let mut text = format!(":wave: <@{a}>, meet <@{b}> — <@{by}> thinks you two should talk.");
         if let Some(note) = note {
             text.push_str(&format!(" “{note}”"));
@@ -138,7 +161,10 @@ impl FrontDoor {
     /// through the payload's `response_url`, so the HTTP answer is empty.
     #[tracing::instrument(skip_all, fields(user = tracing::field::Empty))]
     pub async fn interaction(&self, payload: Value) -> Option<Reply> {
-        let Some(user) = payload["user"]["id"].as_str().and_then(|id| UserId::parse(id).ok()) else {
+        let Some(user) = payload["user"]["id"]
+            .as_str()
+            .and_then(|id| UserId::parse(id).ok())
+        else {
             tracing::warn!("an interaction without a user");
             return None;
         };
@@ -152,10 +178,10 @@ impl FrontDoor {
             let value = action["value"].as_str().unwrap_or_default();
             let press_id = action["action_ts"].as_str().unwrap_or_default();
             let pressed = handle_button(&self.context(&user), action_id, value, press_id);
-            if let (Some(body), Some(url)) = (pressed.response, response_url) {
-                if let Err(err) = self.slack.respond(url, &body).await {
-                    tracing::warn!(error = %err, "could not answer a button press");
-                }
+            if let (Some(body), Some(url)) = (pressed.response, response_url)
+                && let Err(err) = self.slack.respond(url, &body).await
+            {
+                tracing::warn!(error = %err, "could not answer a button press");
             }
             if pressed.refresh_home {
                 self.publish_home(&user).await;

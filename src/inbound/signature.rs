@@ -42,7 +42,10 @@ pub fn verify(
 ) -> Result<(), SignatureError> {
     let timestamp = timestamp.ok_or(SignatureError::Missing("X-Slack-Request-Timestamp"))?;
     let signature = signature.ok_or(SignatureError::Missing("X-Slack-Signature"))?;
-    let seconds: i64 = timestamp.trim().parse().map_err(|_| SignatureError::BadTimestamp)?;
+    let seconds: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| SignatureError::BadTimestamp)?;
     let skew = now.timestamp().saturating_sub(seconds);
     if skew.abs() > MAX_SKEW_SECONDS {
         return Err(SignatureError::Stale(skew));
@@ -60,14 +63,16 @@ pub fn verify(
 
 /// The signature Slack would send for `body` at `timestamp`.
 pub fn sign(secret: &SecretString, timestamp: &str, body: &[u8]) -> String {
-    let digest = mac_for(secret, timestamp, body).map(|mac| hex::encode(mac.finalize().into_bytes()));
+    let digest =
+        mac_for(secret, timestamp, body).map(|mac| hex::encode(mac.finalize().into_bytes()));
     format!("v0={}", digest.unwrap_or_default())
 }
 
 /// The MAC of a request. HMAC takes keys of any length, so `None` never
 /// happens in practice; it is handled as a mismatch rather than a panic.
 fn mac_for(secret: &SecretString, timestamp: &str, body: &[u8]) -> Option<HmacSha256> {
-    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(secret.expose_secret().as_bytes()).ok()?;
+    let mut mac =
+        <HmacSha256 as KeyInit>::new_from_slice(secret.expose_secret().as_bytes()).ok()?;
     mac.update(b"v0:");
     mac.update(timestamp.as_bytes());
     mac.update(b":");
@@ -95,7 +100,16 @@ mod tests {
     fn slacks_documented_example_is_genuine() {
         let signature = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
         assert_eq!(sign(&secret(), "1531420618", BODY.as_bytes()), signature);
-        assert_eq!(verify(&secret(), Some("1531420618"), Some(signature), BODY.as_bytes(), now()), Ok(()));
+        assert_eq!(
+            verify(
+                &secret(),
+                Some("1531420618"),
+                Some(signature),
+                BODY.as_bytes(),
+                now()
+            ),
+            Ok(())
+        );
     }
 
     #[test]
@@ -103,16 +117,34 @@ mod tests {
         let signature = sign(&secret(), "1531420618", BODY.as_bytes());
         let tampered = BODY.replace("roadrunner", "coyote");
         assert_eq!(
-            verify(&secret(), Some("1531420618"), Some(&signature), tampered.as_bytes(), now()),
+            verify(
+                &secret(),
+                Some("1531420618"),
+                Some(&signature),
+                tampered.as_bytes(),
+                now()
+            ),
             Err(SignatureError::Mismatch)
         );
         let other = SecretString::from("another".to_owned());
         assert_eq!(
-            verify(&other, Some("1531420618"), Some(&signature), BODY.as_bytes(), now()),
+            verify(
+                &other,
+                Some("1531420618"),
+                Some(&signature),
+                BODY.as_bytes(),
+                now()
+            ),
             Err(SignatureError::Mismatch)
         );
         assert_eq!(
-            verify(&secret(), Some("1531420618"), Some("v0=zz"), BODY.as_bytes(), now()),
+            verify(
+                &secret(),
+                Some("1531420618"),
+                Some("v0=zz"),
+                BODY.as_bytes(),
+                now()
+            ),
             Err(SignatureError::Mismatch)
         );
     }
@@ -122,10 +154,16 @@ mod tests {
         let body = b"x";
         let old = (now().timestamp() - 301).to_string();
         let signature = sign(&secret(), &old, body);
-        assert_eq!(verify(&secret(), Some(&old), Some(&signature), body, now()), Err(SignatureError::Stale(301)));
+        assert_eq!(
+            verify(&secret(), Some(&old), Some(&signature), body, now()),
+            Err(SignatureError::Stale(301))
+        );
         let edge = (now().timestamp() - 300).to_string();
         let signature = sign(&secret(), &edge, body);
-        assert_eq!(verify(&secret(), Some(&edge), Some(&signature), body, now()), Ok(()));
+        assert_eq!(
+            verify(&secret(), Some(&edge), Some(&signature), body, now()),
+            Ok(())
+        );
         let future = (now().timestamp() + 301).to_string();
         let signature = sign(&secret(), &future, body);
         assert!(verify(&secret(), Some(&future), Some(&signature), body, now()).is_err());
@@ -141,6 +179,9 @@ mod tests {
             verify(&secret(), Some("1531420618"), None, b"", now()),
             Err(SignatureError::Missing("X-Slack-Signature"))
         );
-        assert_eq!(verify(&secret(), Some("soon"), Some("v0=00"), b"", now()), Err(SignatureError::BadTimestamp));
+        assert_eq!(
+            verify(&secret(), Some("soon"), Some("v0=00"), b"", now()),
+            Err(SignatureError::BadTimestamp)
+        );
     }
 }

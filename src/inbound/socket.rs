@@ -34,7 +34,11 @@ pub async fn run(
             .with_error_handler(on_error)
             .with_user_state(front),
     );
-    let listener = SlackClientSocketModeListener::new(&SlackClientSocketModeConfig::new(), environment, callbacks);
+    let listener = SlackClientSocketModeListener::new(
+        &SlackClientSocketModeConfig::new(),
+        environment,
+        callbacks,
+    );
     let token = SlackApiToken::new(SlackApiTokenValue(app_token.expose_secret().to_owned()));
     listener
         .listen_for(&token)
@@ -77,7 +81,8 @@ async fn on_command(
     if !reply.blocks.is_empty() {
         content = content.with_blocks(serde_json::from_value(Value::Array(reply.blocks))?);
     }
-    Ok(SlackCommandEventResponse::new(content).with_response_type(SlackMessageResponseType::Ephemeral))
+    Ok(SlackCommandEventResponse::new(content)
+        .with_response_type(SlackMessageResponseType::Ephemeral))
 }
 
 async fn on_interaction(
@@ -91,7 +96,11 @@ async fn on_interaction(
     Ok(())
 }
 
-async fn on_event(event: SlackPushEventCallback, _client: Arc<Client>, states: SlackClientEventsUserState) -> CallbackResult<()> {
+async fn on_event(
+    event: SlackPushEventCallback,
+    _client: Arc<Client>,
+    states: SlackClientEventsUserState,
+) -> CallbackResult<()> {
     let front = front_door(&states).await?;
     front.event(serde_json::to_value(&event)?).await;
     Ok(())

@@ -199,7 +199,9 @@ impl Scheduler {
     /// as the digest's run, so the next scheduled digest starts from here.
     pub async fn post_digest_now(&self, channel: Option<&str>) -> anyhow::Result<String> {
         let now = self.clock.now();
-        let since = self.previous_run(JobKind::Digest)?.unwrap_or(now - Duration::days(7));
+        let since = self
+            .previous_run(JobKind::Digest)?
+            .unwrap_or(now - Duration::days(7));
         let channel = channel.map_or(self.digest_channel.as_str(), |c| c.trim_start_matches('#'));
         let summary = digest::run(&self.store, &self.slack, since, now, channel).await?;
         let run = JobRun {

@@ -6,7 +6,11 @@ use crate::slack::{SlackClient, SlackPerson};
 use crate::store::{Store, StoreError};
 
 /// Refreshes people from Slack's `users.list` (see [`record_member`]).
-pub(super) async fn sync_people(store: &Store, slack: &SlackClient, teams: &TeamDirectory) -> anyhow::Result<String> {
+pub(super) async fn sync_people(
+    store: &Store,
+    slack: &SlackClient,
+    teams: &TeamDirectory,
+) -> anyhow::Result<String> {
     let listed = slack.list_people().await?;
     let (mut synced, mut without_team) = (0, 0);
     for member in listed {
@@ -17,7 +21,9 @@ pub(super) async fn sync_people(store: &Store, slack: &SlackClient, teams: &Team
     }
     let mut summary = format!("synced {synced} people");
     if without_team > 0 {
-        summary.push_str(&format!(" ({without_team} without a team: add them to the teams file)"));
+        summary.push_str(&format!(
+            " ({without_team} without a team: add them to the teams file)"
+        ));
     }
     Ok(summary)
 }
@@ -27,7 +33,11 @@ pub(super) async fn sync_people(store: &Store, slack: &SlackClient, teams: &Team
 /// in a nudge). A known person is updated in place, so what they chose in
 /// the bot meanwhile (opting out, a snooze, a paused peer) is never
 /// overwritten. Returns the person as stored, or `None` when left out.
-pub(super) fn record_member(store: &Store, teams: &TeamDirectory, member: SlackPerson) -> Result<Option<Person>, StoreError> {
+pub(super) fn record_member(
+    store: &Store,
+    teams: &TeamDirectory,
+    member: SlackPerson,
+) -> Result<Option<Person>, StoreError> {
     if member.is_bot {
         return Ok(None);
     }

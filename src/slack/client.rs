@@ -241,11 +241,15 @@ impl SlackClient {
     /// Publishes `user`'s App Home: a `home` view of these blocks.
     pub async fn publish_home(&self, user: &UserId, blocks: Vec<Value>) -> Result<(), SlackError> {
         const METHOD: &str = "views.publish";
-        let blocks: Vec<SlackBlock> = serde_json::from_value(Value::Array(blocks)).map_err(|err| SlackError::Unexpected {
-            method: METHOD,
-            detail: format!("the App Home blocks are not valid Block Kit: {err}"),
-        })?;
-        let request = SlackApiViewsPublishRequest::new(SlackUserId(user.to_string()), SlackView::Home(SlackHomeView::new(blocks)));
+        let blocks: Vec<SlackBlock> =
+            serde_json::from_value(Value::Array(blocks)).map_err(|err| SlackError::Unexpected {
+                method: METHOD,
+                detail: format!("the App Home blocks are not valid Block Kit: {err}"),
+            })?;
+        let request = SlackApiViewsPublishRequest::new(
+            SlackUserId(user.to_string()),
+            SlackView::Home(SlackHomeView::new(blocks)),
+        );
         self.client
             .open_session(&self.token)
             .views_publish(&request)
@@ -264,7 +268,13 @@ impl SlackClient {
             // Without the URL: it is a short-lived credential.
             detail: err.without_url().to_string(),
         };
-        let response = self.http.post(response_url).json(body).send().await.map_err(transport)?;
+        let response = self
+            .http
+            .post(response_url)
+            .json(body)
+            .send()
+            .await
+            .map_err(transport)?;
         if response.status().is_success() {
             Ok(())
         } else {

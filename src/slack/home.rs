@@ -58,7 +58,12 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
         let body = if alliances.is_empty() {
             empty.to_owned()
         } else {
-            alliances.iter().take(SECTION_LIMIT).map(line).collect::<Vec<_>>().join("\n")
+            alliances
+                .iter()
+                .take(SECTION_LIMIT)
+                .map(line)
+                .collect::<Vec<_>>()
+                .join("\n")
         };
         blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("*{title}*\n{body}") } }));
     };
@@ -75,7 +80,10 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
     blocks.push(json!({ "type": "divider" }));
     let state = match (content.opted_out, content.snoozed_until) {
         (true, _) => "You're opted out: no nudges, and nobody sees your name.".to_owned(),
-        (false, Some(until)) => format!(":zzz: Nudges are snoozed until {}.", until.format("%a %-d %b")),
+        (false, Some(until)) => format!(
+            ":zzz: Nudges are snoozed until {}.",
+            until.format("%a %-d %b")
+        ),
         (false, None) => "Nudges are on: at most one a week, on weekdays.".to_owned(),
     };
     blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": state } }));
@@ -83,8 +91,16 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
         json!({ "type": "button", "action_id": action.action_id(),
             "text": { "type": "plain_text", "text": action.label() } })
     };
-    let snooze = if content.snoozed_until.is_some() { HomeAction::Wake } else { HomeAction::Snooze };
-    let opt = if content.opted_out { HomeAction::OptIn } else { HomeAction::OptOut };
+    let snooze = if content.snoozed_until.is_some() {
+        HomeAction::Wake
+    } else {
+        HomeAction::Snooze
+    };
+    let opt = if content.opted_out {
+        HomeAction::OptIn
+    } else {
+        HomeAction::OptOut
+    };
     let buttons = vec![button(snooze), button(opt)];
     blocks.push(json!({ "type": "actions", "block_id": "home_settings", "elements": buttons }));
     blocks
@@ -105,7 +121,10 @@ mod tests {
         };
         let content = HomeContent {
             overdue: vec![alliance("U2", "Payments", 94, 4)],
-            recent: vec![alliance("U3", "Design", 3, 1), alliance("U4", "Legal", 12, 2)],
+            recent: vec![
+                alliance("U3", "Design", 3, 1),
+                alliance("U4", "Legal", 12, 2),
+            ],
             snoozed_until: None,
             opted_out: false,
         };

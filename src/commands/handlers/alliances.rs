@@ -1,0 +1,372 @@
+//! `/alliances <sub>`: help, status, snooze, pause, opt-out, export,
+//! forget-me, intro, stats, and the admins' `digest now` and `tick dry-run`.
+
+use super::people::resolve;
+use super::{Context, HandlerError, change_own_person, user_error};
+use crate::commands::{
+    AlliancesRequest, ChannelRef, Effect, Outcome, Reply, SlashText, help_text, parse_alliances,
+};
+use crate::domain::{FORGET_ME_CONFIRM, Person, Tie, UserId};
+use crate::rules::{Snapshot, plan_nudges};
+use chrono::Duration;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// How many alliances `status` lists; the rest are counted.
+const STATUS_LIMIT: usize = 10;
+/// Slack cuts message text at 40,000 characters; leave room for the framing.
+const MAX_EXPORT_CHARS: usize = 35_000;
+
+/// Answers `/alliances` for the person in `context`.
+pub fn handle_alliances(context: &Context<'_>, text: &str) -> Outcome {
+    alliances(context, text).unwrap_or_else(|err| err.into_reply().into())
+}
+
+fn alliances(context: &Context<'_>, text: &str) -> Result<Outcome, HandlerError> {
+    let request = parse_alliances(&SlashText::parse(text)?)?;
+    let reply = match request {
+        AlliancesRequest::Help {
+            unknown,
+            suggestion,
+        } => help(unknown, suggestion),
+        AlliancesRequest::Status => status(context)?,
+        AlliancesRequest::Snooze(span) => {
+            let until = context.now + Duration::days(i64::from(span.days));
+            change_own_person(context, |p| p.snoozed_until = Some(until))?;
+            Reply::text(format!(
+                ":zzz: Snoozed until {}: I won't nudge you, or anyone about you, until then. `/alliances snooze off` wakes me up.",
+                until.format("%a %-d %b")
+            ))
+        }
+        AlliancesRequest::SnoozeOff => {
+            change_own_person(context, |p| p.snoozed_until = None)?;
+            Reply::text(":wave: Snooze is off: your nudges are back, at most one a week.")
+        }
+        AlliancesRequest::Pause(mention) => {
+            let peer = resolve(context.store, &mention, "/alliances pause @bob")?;
+            change_own_person(context, |p| {
+                p.paused.insert(peer.id.clone());
+            })?;
+            Reply::text(format!(
+                "Done: I won't nudge you about <@{}> again. `/alliances unpause <@{}>` undoes it.",
+                peer.id, peer.id
+            ))
+        }
+        AlliancesRequest::Unpause(mention) => {
+            let peer = resolve(context.store, &mention, "/alliances unpause @bob")?;
+            change_own_person(context, |p| {
+                p.paused.remove(&peer.id);
+            })?;
+            Reply::text(format!(
+                "Done: <@{}> can come up in your nudges again.",
+                peer.id
+            ))
+        }
+        AlliancesRequest::OptOut => {
+            change_own_person(context, |p| p.opted_out = true)?;
+            Reply::text(
+                "You're opted out: I won't nudge you, and I won't name you to anyone. Your history stays \
+                 until you ask `/alliances forget-me`. `/alliances optin` brings you back.",
+            )
+        }
+        AlliancesRequest::OptIn => {
+            change_own_person(context, |p| p.opted_out = false)?;
+            Reply::text(
+                ":tada: Welcome back! I'll remind you now and then of the people you'd like to keep in touch with.",
+            )
+        }
+        AlliancesRequest::Export => export(context)?,
+        AlliancesRequest::ForgetMe => forget_me_confirmation(),
+        AlliancesRequest::Intro { a, b, note } => return intro(context, &a, &b, note),
+        AlliancesRequest::Stats => stats(context)?,
+        AlliancesRequest::DigestNow { channel } => {
+            require_admin(context, "/alliances digest now #alliances")?;
+            let channel = channel.map(|c| match c {
+                ChannelRef::Id(id) => id.to_string(),
+                ChannelRef::Name(name) => name,
+            });
+            return Ok(Outcome {
+                reply: Reply::text("Posting the digest now."),
+                effect: Some(Effect::DigestNow { channel }),
+            });
+        }
+        AlliancesRequest::TickDryRun => {
+            require_admin(context, "/alliances tick dry-run")?;
+            dry_run(context)?
+        }
+    };
+    Ok(reply.into())
+}
+
+fn help(unknown: Option<String>, suggestion: Option<&'static str>) -> Reply {
+    let opening = match (unknown, suggestion) {
+        (Some(word), Some(close)) => {
+            format!("I don't know `{word}`. Did you mean `/alliances {close}`?\n\n")
+        }
+        (Some(word), None) => format!("I don't know `{word}`. Here is what I can do:\n\n"),
+        _ => String::new(),
+    };
+    Reply::text(format!("{opening}{}", help_text()))
+}
+
+fn require_admin(context: &Context<'_>, example: &str) -> Result<(), HandlerError> {
+    if context.is_admin() {
+        Ok(())
+    } else {
+        Err(user_error(
+            "Only the admins listed in the bot's settings (`commands.admins`) can do that.",
+            example,
+        ))
+    }
+}
+
+fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
+    let me = context.me()?;
+    let people: BTreeMap<UserId, Person> = context
+        .store
+        .people()?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    let my_team = me.as_ref().and_then(|m| m.team.clone());
+    let cadence = Duration::days(i64::from(context.settings.rules.cadence_days));
+    let mut alliances: Vec<(&Person, Tie)> = context
+        .store
+        .ties_of(context.user)?
+        .into_iter()
+        .filter_map(|tie| {
+            let peer = people.get(tie.pair.other(context.user)?)?;
+            let other_team = peer.team.is_some() && peer.team != my_team;
+            (other_team && !peer.opted_out && !peer.deactivated).then_some((peer, tie))
+        })
+        .collect();
+    if alliances.is_empty() {
+        return Ok(Reply::text(
+            "You have no alliances yet — ties with people in other teams. Met someone? `/met @alice coffee` logs it.",
+        ));
+    }
+    // Overdue first, the longest-quiet at the top; then the freshest.
+    alliances.sort_by_key(|(peer, tie)| {
+        let overdue = context.now - tie.last_at > cadence;
+        (
+            !overdue,
+            if overdue {
+                tie.last_at.timestamp()
+            } else {
+                -tie.last_at.timestamp()
+            },
+            peer.id.clone(),
+        )
+    });
+    let mut lines = vec![format!("*Your alliances* ({}):", alliances.len())];
+    for (peer, tie) in alliances.iter().take(STATUS_LIMIT) {
+        let days = (context.now - tie.last_at).num_days();
+        let team = peer.team.as_ref().map(|t| t.as_str()).unwrap_or_default();
+        let mark = if context.now - tie.last_at > cadence {
+            " — time to catch up?"
+        } else {
+            ""
+        };
+        lines.push(format!(
+            "• <@{}> ({team}): last met {days} days ago, {} in all{mark}",
+            peer.id,
+            times(tie.count)
+        ));
+    }
+    if alliances.len() > STATUS_LIMIT {
+        lines.push(format!("…and {} more.", alliances.len() - STATUS_LIMIT));
+    }
+    if let Some(me) = &me {
+        if let Some(until) = me.snoozed_until.filter(|until| *until > context.now) {
+            lines.push(format!(
+                ":zzz: Snoozed until {}.",
+                until.format("%a %-d %b")
+            ));
+        }
+        if me.opted_out {
+            lines.push("You're opted out: no nudges, and nobody sees your name.".to_owned());
+        }
+        if !me.paused.is_empty() {
+            let paused: Vec<String> = me.paused.iter().map(|id| format!("<@{id}>")).collect();
+            lines.push(format!("Never nudged about: {}.", paused.join(", ")));
+        }
+    }
+    Ok(Reply::text(lines.join("\n")))
+}
+
+fn times(count: u32) -> String {
+    match count {
+        1 => "once".to_owned(),
+        2 => "twice".to_owned(),
+        n => format!("{n} times"),
+    }
+}
+
+fn export(context: &Context<'_>) -> Result<Reply, HandlerError> {
+    let export = context.store.export_person(context.user)?;
+    let body = serde_json::to_string_pretty(&export).unwrap_or_else(|_| "{}".to_owned());
+    if body.chars().count() > MAX_EXPORT_CHARS {
+        return Ok(Reply::text(format!(
+            "Your data is {} characters of JSON, too long for a Slack message. An admin can export it with `alliances export`.",
+            body.len()
+        )));
+    }
+    Ok(Reply::text(format!(
+        "Here is everything I hold about you:\n```{body}```"
+    )))
+}
+
+fn forget_me_confirmation() -> Reply {
+    let text = "This deletes everything I hold about you — your meetings, your ties, your nudges — for good. \
+                Other people's records of meeting you lose your name too. Sure?";
+    Reply {
+        text: text.to_owned(),
+        blocks: vec![
+            json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } }),
+            json!({ "type": "actions", "block_id": "forget_me", "elements": [{
+                "type": "button",
+                "action_id": FORGET_ME_CONFIRM,
+                "style": "danger",
+                "text": { "type": "plain_text", "text": "Forget me" },
+                "confirm": {
+                    "title": { "type": "plain_text", "text": "Forget everything?" },
+                    "text": { "type": "plain_text", "text": "This cannot be undone." },
+                    "confirm": { "type": "plain_text", "text": "Forget me" },
+                    "deny": { "type": "plain_text", "text": "Keep my data" }
+                }
+            }]}),
+        ],
+    }
+}
+
+/// Carries out `forget-me` once its button was pressed.
+pub fn confirm_forget_me(context: &Context<'_>) -> Reply {
+    let forget = || -> Result<Reply, HandlerError> {
+        let forgotten = context.store.forget_person(context.user)?;
+        context.store.flush()?;
+        tracing::info!(
+            interactions = forgotten.interactions_removed + forgotten.interactions_rewritten,
+            "forgot a person"
+        );
+        Ok(Reply::text(
+            "Done: I've forgotten you — every meeting, tie and nudge. If you use me again, I'll start from scratch.",
+        ))
+    };
+    forget().unwrap_or_else(HandlerError::into_reply)
+}
+
+fn intro(
+    context: &Context<'_>,
+    a: &crate::commands::Mention,
+    b: &crate::commands::Mention,
+    note: Option<String>,
+) -> Result<Outcome, HandlerError> {
+    const EXAMPLE: &str = "/alliances intro @alice @bob you both work on onboarding";
+    let (a, b) = (
+        resolve(context.store, a, EXAMPLE)?,
+        resolve(context.store, b, EXAMPLE)?,
+    );
+    if a.id == b.id {
+        return Err(user_error("Introduce two different people.", EXAMPLE));
+    }
+    for person in [&a, &b] {
+        if !person.reachable() {
+            return Err(user_error(
+                format!(
+                    "<@{}> has asked not to hear from me, so I can't introduce them. A message from you will do better.",
+                    person.id
+                ),
+                EXAMPLE,
+            ));
+        }
+    }
+    Ok(Outcome {
+        reply: Reply::text(format!(
+            "I'm opening a group DM with you, <@{}> and <@{}>.",
+            a.id, b.id
+        )),
+        effect: Some(Effect::Introduce {
+            by: context.user.clone(),
+            a: a.id,
+            b: b.id,
+            note,
+        }),
+    })
+}
+
+fn stats(context: &Context<'_>) -> Result<Reply, HandlerError> {
+    let floor = context.settings.commands.k_anonymity_floor as usize;
+    let people = context.store.people()?;
+    let mut members: BTreeMap<&str, usize> = BTreeMap::new();
+    for person in people.iter().filter(|p| !p.deactivated) {
+        if let Some(team) = &person.team {
+            *members.entry(team.as_str()).or_default() += 1;
+        }
+    }
+    let team_of: BTreeMap<&UserId, &str> = people
+        .iter()
+        .filter_map(|p| Some((&p.id, p.team.as_ref()?.as_str())))
+        .collect();
+    let mut alliances: BTreeMap<&str, usize> = BTreeMap::new();
+    for tie in context.store.ties()? {
+        let (Some(a), Some(b)) = (team_of.get(tie.pair.low()), team_of.get(tie.pair.high())) else {
+            continue;
+        };
+        if a != b {
+            *alliances.entry(a).or_default() += 1;
+            *alliances.entry(b).or_default() += 1;
+        }
+    }
+    let mut lines = vec![format!(
+        "*Alliances by team* (teams of at least {floor} people):"
+    )];
+    let mut hidden = 0;
+    for (team, count) in &members {
+        if *count < floor {
+            hidden += 1;
+            continue;
+        }
+        let ties = alliances.get(team).copied().unwrap_or(0);
+        lines.push(format!(
+            "• {team}: {count} people, {ties} alliances, {:.1} per person",
+            ties as f64 / *count as f64
+        ));
+    }
+    if hidden > 0 {
+        lines.push(format!(
+            "({hidden} smaller teams are left out, so nobody can be singled out.)"
+        ));
+    }
+    Ok(Reply::text(lines.join("\n")))
+}
+
+fn dry_run(context: &Context<'_>) -> Result<Reply, HandlerError> {
+    let policy = context.settings.rules;
+    let snapshot = Snapshot::new(
+        context.store.people()?,
+        context.store.ties()?,
+        context
+            .store
+            .nudges_sent_since(context.now - policy.nudge_memory())?,
+    );
+    let plan = plan_nudges(&snapshot, context.now, &policy);
+    let mut lines = vec![format!(
+        "*Dry run*: the nudge job would send {} nudges now (nothing is sent).",
+        plan.len()
+    )];
+    for nudge in plan.iter().take(20) {
+        lines.push(format!(
+            "• to <@{}> about <@{}> ({}): last met {} days ago, {} in all, cadence {} days",
+            nudge.to,
+            nudge.about,
+            nudge.about_team,
+            nudge.reason.days_since,
+            times(nudge.reason.times_met),
+            nudge.reason.cadence_days
+        ));
+    }
+    if plan.len() > 20 {
+        lines.push(format!("…and {} more.", plan.len() - 20));
+    }
+    Ok(Reply::text(lines.join("\n")))
+}

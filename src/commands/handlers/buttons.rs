@@ -1,0 +1,200 @@
+//! Button presses: the four buttons on a nudge, the *Forget me* confirm, and
+//! the App Home's settings buttons.
+//!
+//! Like the commands, each press decides, writes to the store, and returns
+//! what Slack should show; the transport sends it.
+
+use super::alliances::confirm_forget_me;
+use super::{Context, HandlerError, change_own_person};
+use crate::commands::Reply;
+use crate::domain::{
+    FORGET_ME_CONFIRM, HomeAction, Interaction, InteractionKind, NudgeAction, PairKey, Person,
+    UserId,
+};
+use chrono::Duration;
+use serde_json::{Value, json};
+
+/// The snooze a nudge's *Snooze 2 weeks* button sets.
+const SNOOZE_DAYS: i64 = 14;
+
+/// What a button press changes on screen.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Pressed {
+    /// A message for the press's `response_url`: Slack's message JSON.
+    pub response: Option<Value>,
+    /// The App Home shows something that changed: publish it again.
+    pub refresh_home: bool,
+}
+
+/// Handles the press of `action_id` (with the button's `value`) by the
+/// person in `context`. `press_id` identifies the press (Slack's
+/// `action_ts`), so a retried delivery logs nothing twice.
+pub fn handle_button(
+    context: &Context<'_>,
+    action_id: &str,
+    value: &str,
+    press_id: &str,
+) -> Pressed {
+    press(context, action_id, value, press_id).unwrap_or_else(|err| Pressed {
+        response: Some(ephemeral(&err.into_reply())),
+        refresh_home: false,
+    })
+}
+
+fn press(
+    context: &Context<'_>,
+    action_id: &str,
+    value: &str,
+    press_id: &str,
+) -> Result<Pressed, HandlerError> {
+    if action_id == FORGET_ME_CONFIRM {
+        return Ok(Pressed {
+            response: Some(replacing(&confirm_forget_me(context))),
+            refresh_home: true,
+        });
+    }
+    if let Some(action) = NudgeAction::ALL
+        .into_iter()
+        .find(|a| a.action_id() == action_id)
+    {
+        return nudge_button(context, action, value, press_id);
+    }
+    let Some(action) = HomeAction::ALL
+        .into_iter()
+        .find(|a| a.action_id() == action_id)
+    else {
+        tracing::warn!(action_id, "a button the bot does not know");
+        return Ok(Pressed::default());
+    };
+    let change: fn(&mut Person, &Context<'_>) = match action {
+        HomeAction::Snooze => |p, c| p.snoozed_until = Some(c.now + Duration::days(SNOOZE_DAYS)),
+        HomeAction::Wake => |p, _| p.snoozed_until = None,
+        HomeAction::OptOut => |p, _| p.opted_out = true,
+        HomeAction::OptIn => |p, _| p.opted_out = false,
+    };
+    change_own_person(context, |p| change(p, context))?;
+    Ok(Pressed {
+        response: None,
+        refresh_home: true,
+    })
+}
+
+fn nudge_button(
+    context: &Context<'_>,
+    action: NudgeAction,
+    value: &str,
+    press_id: &str,
+) -> Result<Pressed, HandlerError> {
+    // The value is "to:about". Only the person nudged may act on it.
+    let peer = value
+        .split_once(':')
+        .filter(|(to, _)| *to == context.user.as_str())
+        .and_then(|(_, about)| UserId::parse(about).ok());
+    let Some(peer) = peer else {
+        tracing::warn!(value, "a nudge button with a value not for this person");
+        return Ok(Pressed::default());
+    };
+    let reply = match action {
+        NudgeAction::WeMet => {
+            let meeting = Interaction::new(
+                context.now,
+                InteractionKind::WeMet,
+                [context.user.clone(), peer.clone()],
+                Some(context.user.clone()),
+                None,
+            );
+            if let Some(meeting) = meeting {
+                context
+                    .store
+                    .log_interaction_once(&format!("wemet:{press_id}"), &meeting)?;
+                context.store.flush()?;
+            }
+            return Ok(Pressed {
+                response: Some(replacing(&Reply::text(format!(
+                    ":white_check_mark: Logged: you and <@{peer}> met today. Thank you for keeping in touch!"
+                )))),
+                refresh_home: true,
+            });
+        }
+        NudgeAction::Snooze => {
+            let until = context.now + Duration::days(SNOOZE_DAYS);
+            change_own_person(context, |p| p.snoozed_until = Some(until))?;
+            Reply::text(format!(
+                ":zzz: Snoozed until {}. `/alliances snooze off` wakes me up sooner.",
+                until.format("%a %-d %b")
+            ))
+        }
+        NudgeAction::NotRelevant => {
+            change_own_person(context, |p| {
+                p.paused.insert(peer.clone());
+            })?;
+            Reply::text(format!(
+                "Got it: I won't nudge you about <@{peer}> again. `/alliances unpause <@{peer}>` undoes it."
+            ))
+        }
+        NudgeAction::Why => why(context, &peer)?,
+    };
+    Ok(Pressed {
+        response: Some(ephemeral(&reply)),
+        refresh_home: false,
+    })
+}
+
+/// *Why this?*: the facts the nudge rests on, as they stand now.
+fn why(context: &Context<'_>, peer: &UserId) -> Result<Reply, HandlerError> {
+    let cadence = context.settings.rules.cadence_days;
+    let tie = PairKey::new(context.user, peer)
+        .map(|pair| context.store.tie(&pair))
+        .transpose()?
+        .flatten();
+    let Some(tie) = tie else {
+        return Ok(Reply::text(
+            "I have no meetings of you two on record any more.",
+        ));
+    };
+    let team = context
+        .store
+        .person(peer)?
+        .and_then(|p| p.team)
+        .map(|t| format!(" ({t})"))
+        .unwrap_or_default();
+    let days = (context.now - tie.last_at).num_days();
+    let mut text = format!(
+        "*Why this?* You and <@{peer}>{team} last met on {}, {days} days ago — longer than the {cadence} days \
+         I suggest between catch-ups across teams. You've met {} in all",
+        tie.last_at.format("%a %-d %b %Y"),
+        match tie.count {
+            1 => "once".to_owned(),
+            2 => "twice".to_owned(),
+            n => format!("{n} times"),
+        }
+    );
+    match &tie.last_note {
+        Some(note) => text.push_str(&format!("; last time: {note}.")),
+        None => text.push('.'),
+    }
+    text.push_str(&format!(
+        " I pick the tie that mattered most and has been quiet longest, and send at most {} a week.",
+        match context.settings.rules.nudges_per_person_per_week {
+            1 => "one nudge".to_owned(),
+            n => format!("{n} nudges"),
+        }
+    ));
+    Ok(Reply::text(text))
+}
+
+/// An answer only the presser sees, below the message.
+fn ephemeral(reply: &Reply) -> Value {
+    let mut body = reply.to_ephemeral_json();
+    body["replace_original"] = json!(false);
+    body
+}
+
+/// An answer that replaces the message whose button was pressed.
+fn replacing(reply: &Reply) -> Value {
+    let mut body = json!({ "replace_original": true, "text": reply.text });
+    if !reply.blocks.is_empty() {
+        body["blocks"] = Value::Array(reply.blocks.clone());
+    }
+    body
+}

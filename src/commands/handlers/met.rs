@@ -1,0 +1,237 @@
+//! `/met @a [@b …] [when] [note]`: log a meeting, and say what it changed.
+
+use super::people::resolve;
+use super::{Context, HandlerError, user_error};
+use crate::commands::{MetRequest, Reply, SlashText, parse_met};
+use crate::domain::{Interaction, InteractionKind, PairKey, Person, TeamId, UserId};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use std::collections::{BTreeSet, HashMap};
+
+const EXAMPLE: &str = "/met @alice yesterday coffee about the roadmap";
+
+/// Logs the meeting in `text` for the person in `context`, once per
+/// `delivery_key` (Slack's `trigger_id`), and answers what it changed.
+pub fn handle_met(context: &Context<'_>, text: &str, delivery_key: &str) -> Reply {
+    met(context, text, delivery_key).unwrap_or_else(HandlerError::into_reply)
+}
+
+/// What a meeting changes, decided before it is logged.
+#[derive(Debug, Default)]
+struct Changes {
+    /// People of other teams met for the first time, with their team.
+    new_alliances: Vec<(Person, TeamId)>,
+    /// Teams tied for the first time, with the logger's team.
+    bridges: BTreeSet<(TeamId, TeamId)>,
+}
+
+fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Reply, HandlerError> {
+    // Decide.
+    let request: MetRequest = parse_met(&SlashText::parse(text)?)?;
+    let me = context.me()?;
+    let mut others = Vec::new();
+    for mention in &request.people {
+        let person = resolve(context.store, mention, EXAMPLE)?;
+        if &person.id != context.user && !others.iter().any(|o: &Person| o.id == person.id) {
+            others.push(person);
+        }
+    }
+    if others.is_empty() {
+        return Err(user_error(
+            "Meeting yourself counts as a good think, not a meeting. Name the people you met.",
+            EXAMPLE,
+        ));
+    }
+    let today = context.today(me.as_ref());
+    let date = request.when.resolve(today);
+    if date > today {
+        return Err(user_error(
+            format!(
+                "{} is still to come: log a meeting once it has happened.",
+                date.format("%a %-d %b")
+            ),
+            EXAMPLE,
+        ));
+    }
+    let window = context.settings.commands.history_window_days;
+    if today - date > Duration::days(i64::from(window)) {
+        return Err(user_error(
+            format!(
+                "{} is more than {window} days ago, further back than I keep history.",
+                date.format("%-d %b %Y")
+            ),
+            EXAMPLE,
+        ));
+    }
+    let at = instant_of(context, me.as_ref(), date, today);
+    let participants = others
+        .iter()
+        .map(|p| p.id.clone())
+        .chain([context.user.clone()]);
+    let interaction = Interaction::new(
+        at,
+        InteractionKind::Meeting,
+        participants,
+        Some(context.user.clone()),
+        request.note.clone(),
+    )
+    .ok_or_else(|| user_error("Name at least one other person.", EXAMPLE))?;
+    let changes = changes_of(context, me.as_ref(), &others)?;
+
+    // Do.
+    let logged = context
+        .store
+        .log_interaction_once(&format!("met:{delivery_key}"), &interaction)?;
+    if logged.is_none() {
+        return Ok(Reply::text(
+            "That meeting is already logged: nothing changed.",
+        ));
+    }
+    // The person is told it is logged: it must survive a crash first.
+    context.store.flush()?;
+
+    Ok(Reply::text(answer(
+        &others,
+        date,
+        today,
+        request.note.as_deref(),
+        &changes,
+    )))
+}
+
+/// When the meeting happened: now for today; midday, local time, otherwise.
+fn instant_of(
+    context: &Context<'_>,
+    me: Option<&Person>,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> DateTime<Utc> {
+    if date == today {
+        return context.now;
+    }
+    let tz = Context::tz_of(me);
+    date.and_hms_opt(12, 0, 0)
+        .and_then(|noon| tz.from_local_datetime(&noon).earliest())
+        .map(|local| local.with_timezone(&Utc))
+        .unwrap_or(context.now)
+}
+
+fn changes_of(
+    context: &Context<'_>,
+    me: Option<&Person>,
+    others: &[Person],
+) -> Result<Changes, HandlerError> {
+    let mut changes = Changes::default();
+    let Some(my_team) = me.and_then(|m| m.team.clone()) else {
+        return Ok(changes);
+    };
+    let mut tied_teams: Option<BTreeSet<TeamId>> = None;
+    for other in others {
+        let Some(their_team) = other.team.clone().filter(|t| *t != my_team) else {
+            continue;
+        };
+        let Some(pair) = PairKey::new(context.user, &other.id) else {
+            continue;
+        };
+        if context.store.tie(&pair)?.is_some() {
+            continue;
+        }
+        // Which teams mine already has a tie with: read once, only when needed.
+        if tied_teams.is_none() {
+            tied_teams = Some(teams_tied_to(context, &my_team)?);
+        }
+        if tied_teams
+            .as_ref()
+            .is_some_and(|tied| !tied.contains(&their_team))
+        {
+            changes
+                .bridges
+                .insert((my_team.clone(), their_team.clone()));
+        }
+        changes.new_alliances.push((other.clone(), their_team));
+    }
+    Ok(changes)
+}
+
+/// The teams that people of `team` have a tie with.
+fn teams_tied_to(context: &Context<'_>, team: &TeamId) -> Result<BTreeSet<TeamId>, HandlerError> {
+    let team_of: HashMap<UserId, TeamId> = context
+        .store
+        .people()?
+        .into_iter()
+        .filter_map(|p| Some((p.id, p.team?)))
+        .collect();
+    let mut tied = BTreeSet::new();
+    for tie in context.store.ties()? {
+        let (low, high) = (
+            team_of.get(tie.pair.low()).cloned(),
+            team_of.get(tie.pair.high()).cloned(),
+        );
+        match (low, high) {
+            (Some(a), Some(b)) if &a == team => {
+                tied.insert(b);
+            }
+            (Some(a), Some(b)) if &b == team => {
+                tied.insert(a);
+            }
+            _ => {}
+        }
+    }
+    Ok(tied)
+}
+
+fn answer(
+    others: &[Person],
+    date: NaiveDate,
+    today: NaiveDate,
+    note: Option<&str>,
+    changes: &Changes,
+) -> String {
+    let names: Vec<String> = others
+        .iter()
+        .map(|p| match &p.team {
+            Some(team) => format!("<@{}> ({team})", p.id),
+            None => format!("<@{}>", p.id),
+        })
+        .collect();
+    let day = match (today - date).num_days() {
+        0 => "today".to_owned(),
+        1 => "yesterday".to_owned(),
+        _ => format!("on {}", date.format("%a %-d %b")),
+    };
+    let mut text = format!(":white_check_mark: Logged: you met {} {day}", join(&names));
+    if let Some(note) = note {
+        text.push_str(&format!(" — {note}"));
+    }
+    text.push('.');
+    if !changes.new_alliances.is_empty() {
+        let teams: BTreeSet<&str> = changes
+            .new_alliances
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect();
+        let teams: Vec<String> = teams.into_iter().map(str::to_owned).collect();
+        let alliances = if changes.new_alliances.len() == 1 {
+            "a new alliance"
+        } else {
+            "new alliances"
+        };
+        text.push_str(&format!(
+            " That's {alliances} with {}! :handshake:",
+            join(&teams)
+        ));
+    }
+    for (mine, theirs) in &changes.bridges {
+        text.push_str(&format!(
+            " And the first bridge ever between {mine} and {theirs}. :bridge_at_night:"
+        ));
+    }
+    text
+}
+
+fn join(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}

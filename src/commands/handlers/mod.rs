@@ -1,0 +1,115 @@
+//! The handlers: a parsed command becomes store writes and an answer.
+//!
+//! Each handler first decides (parse, resolve people, check dates), then
+//! acts in one visible place (the store writes), then answers. Every
+//! failure a person can fix is a [`UserError`] sentence with an example;
+//! anything else is logged with its cause and answered with an apology.
+
+mod alliances;
+mod buttons;
+mod met;
+mod people;
+
+pub use alliances::handle_alliances;
+pub use buttons::{Pressed, handle_button};
+pub use met::handle_met;
+
+use super::{Reply, UserError};
+use crate::config::Settings;
+use crate::domain::{Person, UserId};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+/// Who is asking, when, and what they may touch.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// The store.
+    pub store: &'a Store,
+    /// The settings.
+    pub settings: &'a Settings,
+    /// Now, from the bot's clock.
+    pub now: DateTime<Utc>,
+    /// The person who typed the command.
+    pub user: &'a UserId,
+}
+
+impl Context<'_> {
+    /// The person who typed the command, if the bot knows them.
+    pub fn me(&self) -> Result<Option<Person>, StoreError> {
+        self.store.person(self.user)
+    }
+
+    /// The time zone of `person` (UTC when Slack gave none or an unknown one).
+    pub fn tz_of(person: Option<&Person>) -> Tz {
+        person
+            .and_then(|p| p.tz.as_deref())
+            .and_then(|tz| tz.parse().ok())
+            .unwrap_or(Tz::UTC)
+    }
+
+    /// Today, where the person who typed the command lives.
+    pub fn today(&self, me: Option<&Person>) -> NaiveDate {
+        self.now.with_timezone(&Self::tz_of(me)).date_naive()
+    }
+
+    /// Whether the person who typed the command is an admin.
+    pub fn is_admin(&self) -> bool {
+        self.settings.commands.admins.contains(self.user)
+    }
+}
+
+/// A handler's failure: the person's mistake, or ours.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Something the person can fix: answered as a sentence with an example.
+    #[error(transparent)]
+    User(#[from] UserError),
+    /// Something that went wrong on our side: logged, answered with an apology.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl HandlerError {
+    /// The answer a person sees for this failure.
+    pub fn into_reply(self) -> Reply {
+        match self {
+            Self::User(err) => Reply::text(format!(":thinking_face: {err}")),
+            Self::Store(err) => {
+                tracing::error!(error = %err, cause = ?std::error::Error::source(&err), "a command failed");
+                Reply::text(
+                    "Sorry, something went wrong on my side and nothing was changed. It has been logged; please try again in a moment.",
+                )
+            }
+        }
+    }
+}
+
+/// A `UserError` from a problem and an example.
+pub(crate) fn user_error(problem: impl Into<String>, example: &str) -> HandlerError {
+    HandlerError::User(UserError {
+        problem: problem.into(),
+        example: example.to_owned(),
+    })
+}
+
+/// Changes the person who typed the command or pressed the button, and
+/// flushes: they are told it changed, so it must survive a crash. Someone
+/// the bot has not met yet (they joined since the last sync) is remembered
+/// from now on.
+pub(crate) fn change_own_person(
+    context: &Context<'_>,
+    mut change: impl FnMut(&mut Person),
+) -> Result<(), HandlerError> {
+    if context
+        .store
+        .update_person(context.user, &mut change)?
+        .is_none()
+    {
+        let mut person = Person::new(context.user.clone(), context.user.to_string());
+        change(&mut person);
+        context.store.put_person(&person)?;
+    }
+    context.store.flush()?;
+    Ok(())
+}
