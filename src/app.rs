@@ -11,6 +11,7 @@ use crate::scheduler::{JobKind, JobReport, Scheduler};
 use crate::slack::SlackClient;
 use crate::store::{Store, StoreOptions};
 use anyhow::Context as _;
+use secrecy::SecretString;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -23,12 +24,28 @@ use tokio::sync::watch;
 const SCHEDULER_PERIOD: Duration = Duration::from_secs(30);
 
 /// How Slack's requests reach the bot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Transport {
     /// A WebSocket the bot opens to Slack: no public URL needed.
     SocketMode,
-    /// Slack posts to the bot's HTTP endpoints at this address.
-    Http(SocketAddr),
+    /// Slack posts to the bot's HTTP endpoints on this listener.
+    Http(tokio::net::TcpListener),
+}
+
+impl Transport {
+    /// HTTP on `addr`, bound now so that a taken port is reported at start.
+    pub async fn http(addr: SocketAddr) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        Ok(Self::Http(listener))
+    }
+}
+
+/// A transport with the secret it needs.
+enum Ready {
+    Http(tokio::net::TcpListener, SecretString),
+    SocketMode(SecretString),
 }
 
 /// The bot, wired.
@@ -97,6 +114,18 @@ impl App {
         secrets: &Secrets,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        // Every secret the transport needs is checked before anything starts.
+        let transport = match transport {
+            Transport::Http(listener) => Ready::Http(
+                listener,
+                secrets.signing_secret.clone().with_context(|| {
+                    format!("the Slack signing secret is missing: set {SIGNING_SECRET_VAR} (the app's Basic Information page shows it)")
+                })?,
+            ),
+            Transport::SocketMode => Ready::SocketMode(secrets.app_token.clone().with_context(|| {
+                format!("the Slack app-level token is missing: set {APP_TOKEN_VAR} (xapp-…), or serve over HTTP with --http ADDR")
+            })?),
+        };
         let (stop, stopped) = watch::channel(false);
         let until_stopped = move |mut stopped: watch::Receiver<bool>| async move {
             // Either a send or the sender going away means: stop.
@@ -117,28 +146,21 @@ impl App {
         let scheduler = tokio::spawn(run_scheduler(self.clone(), until_stopped(stopped.clone())));
 
         let served = match transport {
-            Transport::Http(addr) => {
-                let secret = secrets.signing_secret.clone().with_context(|| {
-                    format!("the Slack signing secret is missing: set {SIGNING_SECRET_VAR} (the app's Basic Information page shows it)")
-                })?;
-                let listener = tokio::net::TcpListener::bind(addr)
-                    .await
-                    .with_context(|| format!("cannot listen on {addr}"))?;
-                tracing::info!(address = %listener.local_addr().unwrap_or(addr), "serving Slack over HTTP");
+            Ready::Http(listener, secret) => {
+                if let Ok(address) = listener.local_addr() {
+                    tracing::info!(%address, "serving Slack over HTTP");
+                }
                 let router = http::router(self.front_door(), secret, Arc::new(SystemClock));
                 axum::serve(listener, router)
                     .with_graceful_shutdown(until_stopped(stopped.clone()))
                     .await
                     .context("the HTTP server failed")
             }
-            Transport::SocketMode => {
-                let token = secrets.app_token.as_ref().with_context(|| {
-                    format!("the Slack app-level token is missing: set {APP_TOKEN_VAR} (xapp-…), or serve over HTTP with --http ADDR")
-                })?;
+            Ready::SocketMode(token) => {
                 socket::run(
                     self.front_door(),
                     self.slack.morphism(),
-                    token,
+                    &token,
                     until_stopped(stopped.clone()),
                 )
                 .await

@@ -88,9 +88,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { http } => {
             let settings = load_settings(cli.config.as_deref())?;
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
-            let transport = http.map_or(Transport::SocketMode, Transport::Http);
             runtime.block_on(async {
                 let app = App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock))?;
+                let transport = match http {
+                    Some(addr) => Transport::http(addr).await?,
+                    None => Transport::SocketMode,
+                };
                 app.serve(transport, &secrets, stop_signal()).await
             })?;
         }

@@ -65,3 +65,160 @@ pub fn workspace(users: Vec<FakeUser>) -> Workspace {
         }],
     }
 }
+
+/// The signing secret of the test bots.
+pub const SIGNING_SECRET: &str = "test-signing-secret";
+
+/// The bot, serving HTTP on 127.0.0.1 against a fake Slack, with its store
+/// in a temporary folder.
+pub struct TestBot {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The bot's wiring: its store, scheduler and Slack client.
+    pub app: alliances::app::App,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    served: tokio::task::JoinHandle<anyhow::Result<()>>,
+    http: reqwest::Client,
+    _data: tempfile::TempDir,
+}
+
+/// Starts the bot over HTTP against `fake`, with `teams` as its teams file
+/// (TOML), and waits until it answers.
+pub async fn spawn_bot(fake: &alliances::fake_slack::FakeSlack, teams: &str) -> TestBot {
+    use alliances::app::{App, Transport};
+    use alliances::config::{Secrets, Settings};
+    use secrecy::SecretString;
+
+    let data = tempfile::tempdir().expect("a temporary folder");
+    let teams_file = data.path().join("teams.toml");
+    std::fs::write(&teams_file, teams).expect("the teams file is written");
+    let mut settings = Settings::default();
+    settings.slack.api_url = fake.api_url();
+    settings.teams.file = Some(teams_file);
+    settings.commands.admins = vec![user("U0000009")];
+    let secrets = Secrets {
+        bot_token: Some(SecretString::from(fake.bot_token().to_owned())),
+        signing_secret: Some(SecretString::from(SIGNING_SECRET.to_owned())),
+        ..Secrets::default()
+    };
+    let clock = std::sync::Arc::new(alliances::domain::SystemClock);
+    let app =
+        App::build(&settings, &secrets, &data.path().join("store"), clock).expect("the bot builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = app.clone();
+    let served = tokio::spawn(async move {
+        let stopped = async move {
+            let _ = stopped.await;
+        };
+        serving
+            .serve(Transport::Http(listener), &secrets, stopped)
+            .await
+    });
+    let http = reqwest::Client::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let ready = http
+            .get(format!("{url}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success());
+        // Serving starts after the first people sync: wait for both.
+        let synced = app.store().people().is_ok_and(|p| !p.is_empty());
+        if ready && synced {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bot did not start within 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    TestBot {
+        url,
+        app,
+        stop: Some(stop),
+        served,
+        http,
+        _data: data,
+    }
+}
+
+impl TestBot {
+    /// Posts `body` to `path` signed as Slack would sign it at `timestamp`
+    /// (seconds), or unsigned when `timestamp` is `None`.
+    pub async fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: &str,
+        timestamp: Option<i64>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header("content-type", content_type)
+            .body(body.to_owned());
+        if let Some(timestamp) = timestamp {
+            let secret = secrecy::SecretString::from(SIGNING_SECRET.to_owned());
+            let signature = alliances::inbound::signature::sign(
+                &secret,
+                &timestamp.to_string(),
+                body.as_bytes(),
+            );
+            request = request
+                .header("x-slack-request-timestamp", timestamp.to_string())
+                .header("x-slack-signature", signature);
+        }
+        request.send().await.expect("the bot answers")
+    }
+
+    /// Sends a signed slash command and returns the status and the JSON answer.
+    pub async fn slash(
+        &self,
+        command: &str,
+        text: &str,
+        from: &str,
+        trigger_id: &str,
+    ) -> (u16, serde_json::Value) {
+        let body = serde_urlencoded::to_string([
+            ("command", command),
+            ("text", text),
+            ("user_id", from),
+            ("channel_id", "C0ALLIANCE"),
+            ("trigger_id", trigger_id),
+            ("team_id", "T0FAKE"),
+        ])
+        .expect("a form");
+        let response = self
+            .post(
+                "/slack/commands",
+                "application/x-www-form-urlencoded",
+                &body,
+                Some(now()),
+            )
+            .await;
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// Stops the bot the way SIGTERM does, and waits until it has.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let served = (&mut self.served).await.expect("the bot's task ends");
+        served.expect("the bot stops cleanly");
+    }
+}
+
+/// Now, in seconds, as Slack stamps requests.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}

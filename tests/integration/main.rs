@@ -3,6 +3,7 @@
 
 mod cli;
 mod demo_flow;
+mod front_door_http;
 mod helpers;
 mod manifest;
 mod slack_client;
