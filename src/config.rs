@@ -64,6 +64,29 @@ pub struct Settings {
     pub teams: TeamSettings,
     /// The slash commands.
     pub commands: CommandSettings,
+    /// What the bot does with Slack's events.
+    pub events: EventSettings,
+}
+
+/// What the bot does with Slack's events.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventSettings {
+    /// Count an @mention or a thread reply between people of different
+    /// teams, in channels the bot is in, as a weak interaction (metadata
+    /// only: never the message text). Off unless the workspace opts in.
+    pub passive_signals: bool,
+    /// Delete everything when the app is uninstalled or its tokens revoked.
+    pub purge_on_uninstall: bool,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        Self {
+            passive_signals: false,
+            purge_on_uninstall: true,
+        }
+    }
 }
 
 /// The slash commands.

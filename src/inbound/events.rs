@@ -6,6 +6,7 @@
 //! those older than [`DEDUPE_WINDOW_MINUTES`]).
 
 use super::FrontDoor;
+use super::passive::signal_of;
 use crate::domain::UserId;
 use crate::slack::{HomeAlliance, HomeContent, SlackPerson, render_home};
 use chrono::Duration;
@@ -48,7 +49,63 @@ pub(super) async fn handle(front: &FrontDoor, envelope: Value) {
             }
             None => tracing::warn!(kind, "an event about a person without a readable user"),
         },
+        "message" | "app_mention" if front.settings.events.passive_signals => {
+            passive_signal(front, event)
+        }
+        "app_uninstalled" => uninstalled(front, &kind),
+        // Only the bot's own tokens matter: this app holds no user tokens.
+        "tokens_revoked"
+            if event["tokens"]["bot"]
+                .as_array()
+                .is_some_and(|bots| !bots.is_empty()) =>
+        {
+            uninstalled(front, &kind)
+        }
         other => tracing::debug!(kind = other, "an event the bot does not act on"),
+    }
+}
+
+/// Logs a passive signal between people of different teams. Within a team
+/// it would only add noise to ties the bot never nudges about.
+fn passive_signal(front: &FrontDoor, event: &Value) {
+    let Some(signal) = signal_of(event) else {
+        return;
+    };
+    let result = (|| {
+        let teams: Vec<_> = signal
+            .participants
+            .iter()
+            .map(|id| Ok(front.store.person(id)?.and_then(|p| p.team)))
+            .collect::<Result<_, crate::store::StoreError>>()?;
+        let known: Vec<_> = teams.iter().flatten().collect();
+        let across_teams =
+            known.len() == teams.len() && known.windows(2).any(|pair| pair[0] != pair[1]);
+        if across_teams {
+            front.store.log_interaction(&signal)?;
+        }
+        Ok::<_, crate::store::StoreError>(across_teams)
+    })();
+    match result {
+        Ok(true) => tracing::debug!(people = signal.participants.len(), "a passive signal"),
+        Ok(false) => {}
+        Err(err) => tracing::error!(error = %err, "could not log a passive signal"),
+    }
+}
+
+/// The app left the workspace: purge everything, if the settings say so.
+fn uninstalled(front: &FrontDoor, kind: &str) {
+    if !front.settings.events.purge_on_uninstall {
+        tracing::warn!(
+            kind,
+            "the app was uninstalled; keeping the data (events.purge_on_uninstall = false)"
+        );
+        return;
+    }
+    match front.store.purge_everything() {
+        Ok(()) => tracing::warn!(kind, "the app was uninstalled: every record is deleted"),
+        Err(err) => {
+            tracing::error!(error = %err, kind, "the app was uninstalled but the purge failed")
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod events;
 pub mod http;
+mod passive;
 pub mod signature;
 pub mod socket;
 

@@ -40,6 +40,7 @@ mod keys;
 mod logged_keys;
 mod nudges;
 mod people;
+mod purge;
 
 pub use deliveries::KEEP_DELIVERIES_FOR;
 pub use export::PersonExport;

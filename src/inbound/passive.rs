@@ -1,0 +1,100 @@
+//! Passive signals: an @mention or a thread reply between people, seen in a
+//! channel the bot is in, becomes a weak interaction — when the workspace
+//! opted in. Only who and when are kept; the message text is read for
+//! mentions and dropped.
+
+use crate::domain::{Interaction, InteractionKind, UserId};
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::Value;
+
+/// The interaction a `message` or `app_mention` event shows, if any: its
+/// author with everyone they mentioned and, in a thread, the thread's
+/// author. Bots, edits, deletions and other subtypes show none.
+pub fn signal_of(event: &Value) -> Option<Interaction> {
+    if event["bot_id"].is_string() || event["subtype"].is_string() {
+        return None;
+    }
+    let author = UserId::parse(event["user"].as_str()?).ok()?;
+    let mut others: Vec<UserId> = mentions(event["text"].as_str().unwrap_or_default());
+    let in_thread = event["thread_ts"].is_string() && event["thread_ts"] != event["ts"];
+    if in_thread
+        && let Some(parent) = event["parent_user_id"]
+            .as_str()
+            .and_then(|id| UserId::parse(id).ok())
+    {
+        others.push(parent);
+    }
+    others.retain(|other| *other != author);
+    if others.is_empty() {
+        return None;
+    }
+    let at = event["ts"]
+        .as_str()
+        .and_then(|ts| ts.split('.').next()?.parse::<i64>().ok())
+        .and_then(|seconds| Utc.timestamp_opt(seconds, 0).single())
+        .unwrap_or_else(|| DateTime::<Utc>::UNIX_EPOCH);
+    Interaction::new(
+        at,
+        InteractionKind::Passive,
+        others.into_iter().chain([author]),
+        None,
+        None,
+    )
+}
+
+/// The user ids mentioned as `<@U…>` or `<@U…|name>`.
+fn mentions(text: &str) -> Vec<UserId> {
+    text.split("<@")
+        .skip(1)
+        .filter_map(|rest| {
+            let inner = rest.split('>').next()?;
+            UserId::parse(inner.split('|').next()?).ok()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ids(interaction: &Interaction) -> Vec<&str> {
+        interaction
+            .participants
+            .iter()
+            .map(UserId::as_str)
+            .collect()
+    }
+
+    #[test]
+    fn a_mention_is_a_signal_between_author_and_mentioned_without_the_text() {
+        let event = json!({ "type": "message", "user": "U1", "text": "thanks <@U2> and <@U3|sam> for the review",
+            "ts": "1772445600.000100", "channel": "C1" });
+        let signal = signal_of(&event).unwrap();
+        assert_eq!(ids(&signal), ["U1", "U2", "U3"]);
+        assert_eq!(signal.kind, InteractionKind::Passive);
+        assert_eq!(signal.note, None, "the text is never kept");
+        assert_eq!(signal.at.timestamp(), 1_772_445_600);
+    }
+
+    #[test]
+    fn a_thread_reply_is_a_signal_with_the_threads_author() {
+        let event = json!({ "type": "message", "user": "U1", "text": "agreed", "ts": "1772445700.000200",
+            "thread_ts": "1772445600.000100", "parent_user_id": "U4" });
+        assert_eq!(ids(&signal_of(&event).unwrap()), ["U1", "U4"]);
+    }
+
+    #[test]
+    fn bots_edits_self_mentions_and_plain_messages_are_no_signal() {
+        for event in [
+            json!({ "user": "U1", "text": "hello all", "ts": "1.0" }),
+            json!({ "user": "U1", "text": "note to <@U1>", "ts": "1.0" }),
+            json!({ "user": "U1", "bot_id": "B1", "text": "<@U2>", "ts": "1.0" }),
+            json!({ "subtype": "message_changed", "user": "U1", "text": "<@U2>", "ts": "1.0" }),
+            json!({ "text": "<@U2>", "ts": "1.0" }),
+            json!({ "user": "U1", "text": "<@not-an-id>", "ts": "1.0" }),
+        ] {
+            assert_eq!(signal_of(&event), None, "{event}");
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Purging the whole workspace: when the app is uninstalled or its tokens
+//! are revoked, and the settings say so, nothing of anyone stays.
+
+use super::{Store, StoreError, meta};
+use std::sync::atomic::Ordering;
+
+impl Store {
+    /// Deletes every record — people, interactions, ties, nudges, job runs,
+    /// delivery and logging keys — and keeps only the schema version, then
+    /// flushes. Under the interaction-log lock, so no log lands half-purged.
+    pub fn purge_everything(&self) -> Result<(), StoreError> {
+        let _writer = self.lock_log_writer();
+        for tree in [
+            &self.people,
+            &self.interactions,
+            &self.ties,
+            &self.nudges,
+            &self.jobs,
+            &self.logged_keys,
+            &self.deliveries,
+        ] {
+            tree.clear()?;
+        }
+        self.meta
+            .insert(meta::INTERACTION_COUNT, &0u64.to_be_bytes())?;
+        self.interaction_count.store(0, Ordering::SeqCst);
+        self.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::SentNudge;
+    use crate::store::fixtures::{at_minute, meeting, open_temp, person, user};
+    use crate::store::{JobRun, SCHEMA_VERSION, Store, StoreOptions};
+
+    #[test]
+    fn a_purged_store_holds_nobody_and_stays_usable_after_reopening() {
+        let (dir, store) = open_temp();
+        store
+            .put_person(&person("U1", "Alice", Some("Payments")))
+            .unwrap();
+        store
+            .log_interaction(&meeting(at_minute(0), &["U1", "U2"], Some("lunch")))
+            .unwrap();
+        store
+            .log_interaction_once("k", &meeting(at_minute(1), &["U1", "U3"], None))
+            .unwrap();
+        store
+            .record_nudge_sent(&SentNudge {
+                to: user("U1"),
+                about: user("U2"),
+                at: at_minute(2),
+            })
+            .unwrap();
+        store
+            .record_run(
+                "digest",
+                &JobRun {
+                    scheduled_for: at_minute(3),
+                    started_at: at_minute(3),
+                    summary: "x".into(),
+                },
+            )
+            .unwrap();
+        store.first_delivery("event:Ev1", at_minute(4)).unwrap();
+
+        store.purge_everything().unwrap();
+        drop(store);
+
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert!(store.people().unwrap().is_empty());
+        assert!(store.interactions().unwrap().is_empty());
+        assert!(store.ties().unwrap().is_empty());
+        assert_eq!(store.interaction_count(), 0);
+        assert!(store.nudges_sent_since(at_minute(-10)).unwrap().is_empty());
+        assert!(store.last_run("digest").unwrap().is_none());
+        assert!(store.first_delivery("event:Ev1", at_minute(5)).unwrap());
+        store
+            .log_interaction(&meeting(at_minute(6), &["U1", "U2"], None))
+            .unwrap();
+        assert_eq!(store.interaction_count(), 1);
+    }
+}
