@@ -4,12 +4,13 @@
 //! mentions and dropped.
 
 use crate::domain::{Interaction, InteractionKind, UserId};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use serde_json::Value;
 
 /// The interaction a `message` or `app_mention` event shows, if any: its
 /// author with everyone they mentioned and, in a thread, the thread's
-/// author. Bots, edits, deletions and other subtypes show none.
+/// author. Bots, edits, deletions, other subtypes and messages without a
+/// readable `ts` show none.
 pub fn signal_of(event: &Value) -> Option<Interaction> {
     if event["bot_id"].is_string() || event["subtype"].is_string() {
         return None;
@@ -31,8 +32,7 @@ pub fn signal_of(event: &Value) -> Option<Interaction> {
     let at = event["ts"]
         .as_str()
         .and_then(|ts| ts.split('.').next()?.parse::<i64>().ok())
-        .and_then(|seconds| Utc.timestamp_opt(seconds, 0).single())
-        .unwrap_or_else(|| DateTime::<Utc>::UNIX_EPOCH);
+        .and_then(|seconds| Utc.timestamp_opt(seconds, 0).single())?;
     Interaction::new(
         at,
         InteractionKind::Passive,
