@@ -2,12 +2,10 @@
 //! door from the settings, and runs them until stopped. The command line
 //! and the demo call into this; nothing here decides anything.
 
-use crate::config::{
-    APP_TOKEN_VAR, BOT_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets, Settings, TeamDirectory,
-};
+use crate::config::{APP_TOKEN_VAR, BOT_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets, Settings};
 use crate::domain::{Clock, SystemClock};
 use crate::inbound::{FrontDoor, http, socket};
-use crate::scheduler::{JobKind, JobReport, Scheduler};
+use crate::scheduler::{JobKind, JobReport, Scheduler, TeamOrigin};
 use crate::slack::SlackClient;
 use crate::store::{Store, StoreOptions};
 use anyhow::Context as _;
@@ -69,10 +67,7 @@ impl App {
         let token = secrets.bot_token.as_ref().with_context(|| {
             format!("the Slack bot token is missing: set {BOT_TOKEN_VAR} to the bot token (xoxb-…)")
         })?;
-        let teams = match &settings.teams.file {
-            Some(path) => TeamDirectory::load(path).context("setting `teams.file`")?,
-            None => TeamDirectory::default(),
-        };
+        let teams = TeamOrigin::from_settings(&settings.teams).context("setting `teams.file`")?;
         let options = StoreOptions {
             cache_capacity_bytes: settings.store.cache_capacity_mb.saturating_mul(1024 * 1024),
         };

@@ -235,12 +235,53 @@ impl Default for DigestSettings {
 }
 
 /// Where teams come from.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TeamSettings {
+    /// `file`, `profile_field` or `usergroups`; when not set, the teams file
+    /// if one is given, else the profile field.
+    pub source: Option<TeamSource>,
     /// A teams file (see `config/teams.example.toml`), resolved against the
     /// config file's folder when relative.
     pub file: Option<PathBuf>,
+    /// The label of the custom profile field that names a person's team.
+    pub profile_field_label: String,
+    /// Only user groups whose handle starts with this are teams (`team-`).
+    pub usergroup_prefix: String,
+}
+
+impl Default for TeamSettings {
+    fn default() -> Self {
+        Self {
+            source: None,
+            file: None,
+            profile_field_label: "Team".to_owned(),
+            usergroup_prefix: String::new(),
+        }
+    }
+}
+
+/// Where teams come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamSource {
+    /// The teams file (Free plans, the demo).
+    File,
+    /// A custom profile field, one `users.profile.get` per person per day.
+    ProfileField,
+    /// User groups: each group (with the prefix) is a team.
+    Usergroups,
+}
+
+impl TeamSettings {
+    /// The source in force.
+    pub fn source(&self) -> TeamSource {
+        self.source.unwrap_or(if self.file.is_some() {
+            TeamSource::File
+        } else {
+            TeamSource::ProfileField
+        })
+    }
 }
 
 /// The secrets, from the environment only. Their `Debug` shows no value.
@@ -329,6 +370,12 @@ impl Settings {
         }
         if self.rules.cadence_days == 0 {
             return invalid("rules.cadence_days", "must be at least 1 day, e.g. 60");
+        }
+        if self.teams.source() == TeamSource::File && self.teams.file.is_none() {
+            return invalid(
+                "teams.file",
+                "must name a teams file when `teams.source` is \"file\", e.g. \"teams.toml\"",
+            );
         }
         if self.commands.history_window_days == 0 {
             return invalid(
@@ -434,6 +481,13 @@ impl TeamDirectory {
             }
         }
         Ok(Self { members })
+    }
+
+    /// A directory of these members (Slack ids or handles) and their teams.
+    pub fn from_members(members: impl IntoIterator<Item = (String, TeamId)>) -> Self {
+        Self {
+            members: members.into_iter().collect(),
+        }
     }
 
     /// The team of the person with this id or handle, if the file lists them.

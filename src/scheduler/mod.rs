@@ -10,6 +10,8 @@ mod digest;
 mod nudges;
 mod people;
 
+pub use people::TeamOrigin;
+
 use crate::config::{CronSchedule, Settings, TeamDirectory};
 use crate::domain::Clock;
 use crate::rules::Policy;
@@ -18,6 +20,7 @@ use crate::store::{JobRun, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use std::fmt;
 use std::sync::Arc;
+use std::sync::RwLock;
 
 /// The jobs the scheduler runs, in the order it runs them when several are
 /// due: people first, so that nudges and the digest see today's workspace.
@@ -76,7 +79,10 @@ pub struct Scheduler {
     schedules: Vec<(JobKind, CronSchedule)>,
     policy: Policy,
     digest_channel: String,
-    teams: TeamDirectory,
+    team_origin: TeamOrigin,
+    /// The directory of the last people sync, for the people events bring
+    /// between syncs. A std lock: held for a lookup, never across an await.
+    teams: Arc<RwLock<TeamDirectory>>,
 }
 
 impl Scheduler {
@@ -86,7 +92,7 @@ impl Scheduler {
         store: Store,
         slack: SlackClient,
         clock: Arc<dyn Clock>,
-        teams: TeamDirectory,
+        team_origin: TeamOrigin,
     ) -> Self {
         let schedule = &settings.schedule;
         Self {
@@ -100,7 +106,11 @@ impl Scheduler {
             ],
             policy: settings.rules,
             digest_channel: settings.digest.channel.trim_start_matches('#').to_owned(),
-            teams,
+            teams: Arc::new(RwLock::new(match &team_origin {
+                TeamOrigin::File(directory) => directory.clone(),
+                _ => TeamDirectory::default(),
+            })),
+            team_origin,
         }
     }
 
@@ -155,7 +165,15 @@ impl Scheduler {
     ) -> anyhow::Result<JobReport> {
         let started_at = self.clock.now();
         let summary = match job {
-            JobKind::People => people::sync_people(&self.store, &self.slack, &self.teams).await?,
+            JobKind::People => {
+                let (directory, summary) =
+                    people::sync_people(&self.store, &self.slack, &self.team_origin).await?;
+                *self
+                    .teams
+                    .write()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = directory;
+                summary
+            }
             JobKind::Nudges => {
                 nudges::run(&self.store, &self.slack, started_at, &self.policy).await?
             }
@@ -191,7 +209,11 @@ impl Scheduler {
     /// Records a change Slack reported about one person (`team_join`,
     /// `user_change`), as the daily people job would.
     pub fn record_member(&self, member: crate::slack::SlackPerson) -> Result<(), StoreError> {
-        people::record_member(&self.store, &self.teams, member).map(|_| ())
+        let teams = self
+            .teams
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        people::record_member(&self.store, &teams, member).map(|_| ())
     }
 
     /// Posts the digest of everything since the last digest now, to

@@ -1,31 +1,108 @@
 //! The people job: who is in the workspace, their team and time zone.
 
-use crate::config::TeamDirectory;
-use crate::domain::Person;
+use crate::config::{TeamDirectory, TeamSettings, TeamSource};
+use crate::domain::{Person, TeamId};
 use crate::slack::{SlackClient, SlackPerson};
 use crate::store::{Store, StoreError};
+use std::collections::BTreeMap;
 
-/// Refreshes people from Slack's `users.list` (see [`record_member`]).
+/// Where the people job reads teams from, as configured.
+#[derive(Debug, Clone)]
+pub enum TeamOrigin {
+    /// The teams file, read at start-up.
+    File(TeamDirectory),
+    /// The custom profile field with this label.
+    ProfileField(String),
+    /// User groups whose handle starts with this prefix.
+    UserGroups(String),
+}
+
+impl TeamOrigin {
+    /// The origin the settings name; the teams file is read now, so that a
+    /// broken one stops start-up.
+    pub fn from_settings(teams: &TeamSettings) -> Result<Self, crate::config::ConfigError> {
+        Ok(match teams.source() {
+            TeamSource::File => match &teams.file {
+                Some(path) => Self::File(TeamDirectory::load(path)?),
+                None => Self::File(TeamDirectory::default()),
+            },
+            TeamSource::ProfileField => Self::ProfileField(teams.profile_field_label.clone()),
+            TeamSource::Usergroups => Self::UserGroups(teams.usergroup_prefix.clone()),
+        })
+    }
+
+    /// Who is in which team now, asking Slack where the teams live there.
+    async fn directory(
+        &self,
+        slack: &SlackClient,
+        members: &[SlackPerson],
+    ) -> anyhow::Result<TeamDirectory> {
+        match self {
+            Self::File(directory) => Ok(directory.clone()),
+            Self::ProfileField(label) => {
+                let Some(field) = slack.profile_field_id(label).await? else {
+                    tracing::warn!(
+                        label,
+                        "the workspace has no profile field with this label: nobody has a team"
+                    );
+                    return Ok(TeamDirectory::default());
+                };
+                let mut teams = Vec::new();
+                for member in members.iter().filter(|m| !m.is_bot && !m.deleted) {
+                    if let Some(team) = slack.profile_field(&member.id, &field).await? {
+                        match TeamId::parse(&team) {
+                            Ok(team) => teams.push((member.id.to_string(), team)),
+                            Err(err) => {
+                                tracing::warn!(user = %member.id, error = %err, "an unusable team name")
+                            }
+                        }
+                    }
+                }
+                Ok(TeamDirectory::from_members(teams))
+            }
+            Self::UserGroups(prefix) => {
+                // A person in several team groups belongs to the first by name.
+                let mut teams: BTreeMap<String, TeamId> = BTreeMap::new();
+                let mut groups = slack.user_groups().await?;
+                groups.retain(|g| g.handle.starts_with(prefix.as_str()));
+                groups.sort_by(|a, b| a.name.cmp(&b.name));
+                for group in groups {
+                    let Ok(team) = TeamId::parse(&group.name) else {
+                        continue;
+                    };
+                    for member in group.members {
+                        teams
+                            .entry(member.to_string())
+                            .or_insert_with(|| team.clone());
+                    }
+                }
+                Ok(TeamDirectory::from_members(teams))
+            }
+        }
+    }
+}
+
+/// Refreshes people and their teams from Slack (see [`record_member`]) and
+/// returns the directory it used, with a line saying what it did.
 pub(super) async fn sync_people(
     store: &Store,
     slack: &SlackClient,
-    teams: &TeamDirectory,
-) -> anyhow::Result<String> {
+    origin: &TeamOrigin,
+) -> anyhow::Result<(TeamDirectory, String)> {
     let listed = slack.list_people().await?;
+    let directory = origin.directory(slack, &listed).await?;
     let (mut synced, mut without_team) = (0, 0);
     for member in listed {
-        if let Some(person) = record_member(store, teams, member)? {
+        if let Some(person) = record_member(store, &directory, member)? {
             synced += 1;
             without_team += usize::from(person.team.is_none() && !person.deactivated);
         }
     }
     let mut summary = format!("synced {synced} people");
     if without_team > 0 {
-        summary.push_str(&format!(
-            " ({without_team} without a team: add them to the teams file)"
-        ));
+        summary.push_str(&format!(" ({without_team} without a team)"));
     }
-    Ok(summary)
+    Ok((directory, summary))
 }
 
 /// Records what Slack says of a member: bots are left out; people

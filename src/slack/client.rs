@@ -53,7 +53,7 @@ pub enum SlackError {
 }
 
 impl SlackError {
-    fn from_client(method: &'static str, err: SlackClientError) -> Self {
+    pub(super) fn from_client(method: &'static str, err: SlackClientError) -> Self {
         match err {
             SlackClientError::ApiError(api) => Self::Api {
                 method,
@@ -174,6 +174,11 @@ impl SlackClient {
                 .build()
                 .map_err(|err| SlackError::Setup(err.to_string()))?,
         })
+    }
+
+    /// The bot token, for the Web API calls of this module's other files.
+    pub(super) fn token(&self) -> &SlackApiToken {
+        &self.token
     }
 
     /// The slack-morphism client underneath, for the Socket Mode listener.

@@ -6,9 +6,11 @@
 //! without a trait. Tokens never leave this module in a log line or error.
 
 mod client;
+mod directory;
 mod home;
 mod render;
 
 pub use client::{SlackClient, SlackError, SlackPerson};
+pub use directory::UserGroup;
 pub use home::{HomeAlliance, HomeContent, render_home};
 pub use render::{Message, readable_text, render_digest, render_nudge};
