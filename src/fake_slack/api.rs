@@ -1,13 +1,16 @@
 //! The HTTP edge: `GET|POST /api/{method}`, as Slack's Web API answers it.
 //!
 //! It reads the parameters from wherever the client put them (query string,
-//! form body or JSON body), checks the bearer token, hands the call to
-//! [`super::methods`], records it, and answers JSON with HTTP 200 — Slack
-//! reports its errors (`not_authed`, `invalid_auth`, …) in the body, not in
-//! the status.
+//! form body or JSON body), checks the bearer token (and that it is the kind
+//! of token the method takes: the app token opens Socket Mode, the bot token
+//! does everything else), hands the call to [`super::methods`], records it,
+//! and answers JSON with HTTP 200 — Slack reports its errors (`not_authed`,
+//! `invalid_auth`, `not_allowed_token_type`, …) in the body, not in the
+//! status.
 
-use super::methods::{self, Params, SlackError};
+use super::methods::{self, Params, SlackError, TokenKind};
 use super::recorder::RecordedCall;
+use super::workspace::Directory;
 use super::{SharedState, lock};
 use axum::body::{Body, Bytes};
 use axum::extract::{self, FromRequest, Path, Query, Request};
@@ -38,16 +41,21 @@ async fn call(
     // Decide and record under one short lock: it is never held across an
     // await, which is why a std Mutex is enough.
     let mut state = lock(&state);
-    let outcome = if !methods::is_known(&method) {
-        Err(SlackError("unknown_method"))
-    } else if token.is_none() {
-        Err(SlackError("not_authed"))
-    } else if token.as_deref() != Some(state.directory.bot_token()) {
-        Err(SlackError("invalid_auth"))
-    } else if let Some(error) = unreadable {
-        Err(error)
-    } else {
-        methods::dispatch(&mut state, &method, &params)
+    let wanted = methods::token_kind_for(&method);
+    let given = token
+        .as_deref()
+        .map(|token| token_kind(&state.directory, token));
+    let outcome = match (wanted, given) {
+        (None, _) => Err(SlackError("unknown_method")),
+        (Some(_), None) => Err(SlackError("not_authed")),
+        (Some(_), Some(None)) => Err(SlackError("invalid_auth")),
+        (Some(wanted), Some(Some(given))) if wanted != given => {
+            Err(SlackError("not_allowed_token_type"))
+        }
+        (Some(_), Some(Some(_))) => match unreadable {
+            Some(error) => Err(error),
+            None => methods::dispatch(&mut state, &method, &params),
+        },
     };
     let error = outcome
         .as_ref()
@@ -69,6 +77,17 @@ async fn call(
         }
         Err(SlackError(code)) => json!({ "ok": false, "error": code }),
     })
+}
+
+/// Which of the workspace's tokens `token` is, if any.
+fn token_kind(directory: &Directory, token: &str) -> Option<TokenKind> {
+    if token == directory.bot_token() {
+        Some(TokenKind::Bot)
+    } else if token == directory.app_token() {
+        Some(TokenKind::App)
+    } else {
+        None
+    }
 }
 
 /// The token of an `Authorization: Bearer <token>` header; `None` when the

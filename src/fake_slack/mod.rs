@@ -1,42 +1,79 @@
-//! A local Slack workspace: Slack's Web API on 127.0.0.1, for the demo, the
-//! tests and the benchmarks.
+//! A local Slack workspace: Slack's Web API and Socket Mode on 127.0.0.1,
+//! for the demo, the tests and the benchmarks.
 //!
-//! [`FakeSlack::start`] serves a [`Workspace`] (people, channels, the bot's
-//! token) on a free port; point the real Slack client at
-//! [`FakeSlack::api_url`] and it cannot tell the difference for the methods
-//! the bot uses: `auth.test`, `users.list`, `conversations.open` and
-//! `chat.postMessage`. Every call is recorded ([`FakeSlack::calls`]) and
-//! every accepted message too ([`FakeSlack::messages`]), so a test can check
-//! what people would have read.
+//! [`FakeSlack::start`] serves a [`Workspace`] (people, channels, user
+//! groups, the bot's and the app's tokens) on a free port; point the real
+//! Slack client at [`FakeSlack::api_url`] and it cannot tell the difference
+//! for the methods the bot uses: `auth.test`, `users.list`,
+//! `users.profile.get`, `team.profile.get`, `usergroups.list`,
+//! `usergroups.users.list`, `conversations.open`, `chat.postMessage`,
+//! `chat.postEphemeral`, `chat.update`, `views.publish` and
+//! `apps.connections.open`. Every call is recorded ([`FakeSlack::calls`]),
+//! and so is what people would have seen ([`FakeSlack::messages`],
+//! [`FakeSlack::ephemerals`], [`FakeSlack::home_view`],
+//! [`FakeSlack::responses`]).
+//!
+//! It also plays Slack toward the bot's front door: it sends slash
+//! commands, interactions and events ([`Delivery`]) over Socket Mode
+//! ([`FakeSlack::deliver_over_socket`]) or as signed HTTP requests
+//! ([`FakeSlack::deliver_over_http`]), and serves the `response_url`s they
+//! carry.
 //!
 //! It speaks plain JSON, as Slack does; it must not use slack-morphism's
 //! types, so that it checks the client rather than agreeing with it. Its
 //! tests drive it with the real slack-morphism client.
 //!
 //! Layout: `workspace` holds the data, `methods` one file per Web API
-//! method, `api` the HTTP edge, `recorder` what was seen.
+//! method, `api` the HTTP edge, `recorder` what was seen, `response_url`
+//! the answers posted later; `socket_hub` and `socket_mode` are Socket
+//! Mode's bookkeeping and its WebSocket server; `delivery` is what Slack
+//! sends the bot, `http_delivery` and `signing` how it sends it over HTTP;
+//! `standalone` runs the fake by hand.
 
 mod api;
+mod delivery;
+mod http_delivery;
 mod methods;
 mod recorder;
+mod response_url;
+mod signing;
+mod socket_hub;
+mod socket_mode;
+mod standalone;
 mod workspace;
 
+#[cfg(test)]
+mod delivery_tests;
+#[cfg(test)]
+mod front_tests;
+#[cfg(test)]
+mod socket_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod wire_tests;
 
-pub use recorder::{PostedMessage, RecordedCall};
-pub use workspace::{BOT_ID, BOT_USER_ID, FakeChannel, FakeUser, TEAM_ID, TEAM_NAME, Workspace};
+pub use delivery::{Delivery, DeliveryAnswer, DeliveryError, VERIFICATION_TOKEN};
+pub use recorder::{MessageUpdate, PostedEphemeral, PostedMessage, RecordedCall, RecordedResponse};
+pub use signing::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
+pub use standalone::run_standalone;
+pub use workspace::{
+    APP_ID, BOT_ID, BOT_USER_ID, DEFAULT_APP_TOKEN, DEFAULT_SIGNING_SECRET,
+    DEFAULT_TEAM_FIELD_LABEL, FakeChannel, FakeUser, FakeUserGroup, TEAM_DOMAIN, TEAM_FIELD_ID,
+    TEAM_ID, TEAM_NAME, Workspace,
+};
 
 use crate::domain::{ChannelId, UserId};
+use rand::RngExt;
 use recorder::Recorder;
+use response_url::ResponseUrls;
+use socket_hub::SocketHub;
 use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use workspace::Directory;
 
@@ -47,6 +84,10 @@ struct State {
     recorder: Recorder,
     /// The workspace URL `auth.test` gives; it points back at the fake.
     team_url: String,
+    /// Socket Mode's tickets, connections and pending acks.
+    socket: SocketHub,
+    /// The `response_url`s minted so far.
+    response_urls: ResponseUrls,
 }
 
 /// A std Mutex, not tokio's: every handler holds it for a few look-ups and
@@ -62,48 +103,108 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// A running fake Slack. Dropping it stops the server too; [`FakeSlack::stop`]
-/// also waits until the server has finished.
+/// A fresh opaque id in the shape of Slack's envelope ids (a UUID), for
+/// tickets, envelopes and `response_url`s: random, so that one fake never
+/// accepts another's.
+fn opaque_id() -> String {
+    let n: u128 = rand::rng().random();
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        n >> 96,
+        (n >> 80) & 0xffff,
+        (n >> 64) & 0xffff,
+        (n >> 48) & 0xffff,
+        n & 0xffff_ffff_ffff
+    )
+}
+
+/// The address a client on this machine reaches a listener bound to
+/// `bound` at: an unspecified address (`0.0.0.0`, `::`) is served on every
+/// interface, and the URLs the fake hands out name the loopback one.
+fn reachable(bound: SocketAddr) -> SocketAddr {
+    match bound.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, bound.port()).into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, bound.port()).into(),
+        _ => bound,
+    }
+}
+
+/// A running fake Slack. Dropping it stops the servers too;
+/// [`FakeSlack::stop`] also waits until they have finished.
 pub struct FakeSlack {
     address: SocketAddr,
     bot_token: String,
+    app_token: String,
+    signing_secret: String,
     state: SharedState,
-    shutdown: oneshot::Sender<()>,
+    /// Set to `true` to stop; dropping it stops the servers as well.
+    stop: watch::Sender<bool>,
     server: JoinHandle<io::Result<()>>,
+    socket_server: JoinHandle<io::Result<()>>,
+    /// The client for HTTP deliveries to the bot.
+    http: reqwest::Client,
 }
 
 impl FakeSlack {
-    /// Checks `workspace` and serves it on `127.0.0.1` at a free port, in a
-    /// spawned task. Fails if the workspace is inconsistent (duplicate ids or
-    /// names, an empty token) or if no port can be bound.
+    /// Checks `workspace` and serves it on `127.0.0.1` at a free port, in
+    /// spawned tasks. Fails if the workspace is inconsistent (duplicate ids
+    /// or names, an empty token) or if no port can be bound.
     pub async fn start(workspace: Workspace) -> io::Result<FakeSlack> {
+        Self::start_on((Ipv4Addr::LOCALHOST, 0).into(), workspace).await
+    }
+
+    /// Checks `workspace` and serves its Web API on `addr` and Socket Mode
+    /// on a free port of the same interface, in spawned tasks.
+    pub async fn start_on(addr: SocketAddr, workspace: Workspace) -> io::Result<FakeSlack> {
         let bot_token = workspace.bot_token.clone();
+        let app_token = workspace.app_token.clone();
+        let signing_secret = workspace.signing_secret.clone();
         let directory = Directory::new(workspace)?;
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
-        let address = listener.local_addr()?;
+        let listener = TcpListener::bind(addr).await?;
+        let address = reachable(listener.local_addr()?);
+        let socket_listener = TcpListener::bind((addr.ip(), 0)).await?;
+        let socket_address = reachable(socket_listener.local_addr()?);
+        // Deliveries go to a bot on this machine: no proxy may stand between.
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .map_err(io::Error::other)?;
         let state = Arc::new(Mutex::new(State {
             directory,
             recorder: Recorder::default(),
             team_url: format!("http://{address}/"),
+            socket: SocketHub::new(format!("ws://{socket_address}/link")),
+            response_urls: ResponseUrls::new(address),
         }));
-        let router = api::router(Arc::clone(&state));
-        let (shutdown, stop_requested) = oneshot::channel::<()>();
+        let router =
+            api::router(Arc::clone(&state)).merge(response_url::router(Arc::clone(&state)));
+        let (stop, stop_requested) = watch::channel(false);
+        let mut api_stop = stop_requested.clone();
         let server = tokio::spawn(async move {
             axum::serve(listener, router)
                 // Either `stop` sent the signal or the FakeSlack was dropped
                 // (the sender with it): both mean "finish and stop".
-                .with_graceful_shutdown(async {
-                    let _ = stop_requested.await;
+                .with_graceful_shutdown(async move {
+                    let _ = api_stop.wait_for(|stopped| *stopped).await;
                 })
                 .await
         });
-        tracing::debug!(%address, "fake Slack started");
+        let socket_server = tokio::spawn(socket_mode::serve(
+            socket_listener,
+            Arc::clone(&state),
+            stop_requested,
+        ));
+        tracing::debug!(%address, %socket_address, "fake Slack started");
         Ok(FakeSlack {
             address,
             bot_token,
+            app_token,
+            signing_secret,
             state,
-            shutdown,
+            stop,
             server,
+            socket_server,
+            http,
         })
     }
 
@@ -113,9 +214,19 @@ impl FakeSlack {
         format!("http://{}/api", self.address)
     }
 
-    /// The token the fake accepts.
+    /// The bot token the fake accepts.
     pub fn bot_token(&self) -> &str {
         &self.bot_token
+    }
+
+    /// The app-level token `apps.connections.open` accepts.
+    pub fn app_token(&self) -> &str {
+        &self.app_token
+    }
+
+    /// The secret the fake signs its HTTP deliveries with.
+    pub fn signing_secret(&self) -> &str {
+        &self.signing_secret
     }
 
     /// Every call so far, in the order they were answered.
@@ -123,9 +234,25 @@ impl FakeSlack {
         lock(&self.state).recorder.calls().to_vec()
     }
 
-    /// Every message accepted by `chat.postMessage` so far, in order.
+    /// Every message accepted by `chat.postMessage` so far, in order, as
+    /// `chat.update` last left it.
     pub fn messages(&self) -> Vec<PostedMessage> {
         lock(&self.state).recorder.messages().to_vec()
+    }
+
+    /// Every message accepted by `chat.postEphemeral` so far, in order.
+    pub fn ephemerals(&self) -> Vec<PostedEphemeral> {
+        lock(&self.state).recorder.ephemerals().to_vec()
+    }
+
+    /// Every accepted `chat.update` so far, in order.
+    pub fn updates(&self) -> Vec<MessageUpdate> {
+        lock(&self.state).recorder.updates().to_vec()
+    }
+
+    /// The view last published to `user`'s App Home, as the bot sent it.
+    pub fn home_view(&self, user: &UserId) -> Option<serde_json::Value> {
+        lock(&self.state).recorder.home_view(user).cloned()
     }
 
     /// The person at the other end of a DM the fake has opened.
@@ -138,15 +265,21 @@ impl FakeSlack {
         lock(&self.state).directory.channel_named(name)
     }
 
-    /// Stops accepting calls, lets the calls in flight finish, and waits for
-    /// the server task to end.
+    /// Stops accepting calls and connections, lets the calls in flight
+    /// finish, closes the Socket Mode connections, and waits for the server
+    /// tasks to end.
     pub async fn stop(self) {
-        // The server may already have stopped on its own; nothing to signal then.
-        let _ = self.shutdown.send(());
-        match self.server.await {
-            Ok(Ok(())) => tracing::debug!(address = %self.address, "fake Slack stopped"),
-            Ok(Err(error)) => tracing::warn!(%error, "fake Slack stopped with an error"),
-            Err(error) => tracing::warn!(%error, "fake Slack's server task failed"),
+        // `send_replace` reaches the servers even if one has already stopped.
+        self.stop.send_replace(true);
+        for (name, task) in [
+            ("Web API", self.server),
+            ("Socket Mode", self.socket_server),
+        ] {
+            match task.await {
+                Ok(Ok(())) => tracing::debug!(address = %self.address, name, "fake Slack stopped"),
+                Ok(Err(error)) => tracing::warn!(%error, name, "fake Slack stopped with an error"),
+                Err(error) => tracing::warn!(%error, name, "fake Slack's server task failed"),
+            }
         }
     }
 }

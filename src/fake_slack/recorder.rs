@@ -1,8 +1,11 @@
-//! What the fake saw: every Web API call, and every message it accepted.
+//! What the fake saw: every Web API call, every message it accepted (and
+//! each later edit of one), every ephemeral message, every App Home view and
+//! every post to a `response_url`.
 //!
 //! Tests, the demo and the benchmarks read these back through
-//! [`super::FakeSlack::calls`] and [`super::FakeSlack::messages`]; the
-//! method handlers only append.
+//! [`super::FakeSlack::calls`], [`super::FakeSlack::messages`] and their
+//! siblings; the handlers only append, except that `chat.update` edits the
+//! message it names (its history stays in the updates).
 
 use crate::domain::{ChannelId, UserId};
 use serde_json::Value;
@@ -36,6 +39,43 @@ pub struct PostedMessage {
     pub ts: String,
 }
 
+/// An ephemeral message the fake accepted through `chat.postEphemeral`:
+/// only `user` would have seen it, in `channel`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostedEphemeral {
+    /// The channel it was shown in.
+    pub channel: ChannelId,
+    /// The one person who saw it.
+    pub user: UserId,
+    /// Its `text` (empty when only blocks were given).
+    pub text: String,
+    /// Its Block Kit blocks as a JSON array, or `Value::Null` if none.
+    pub blocks: Value,
+}
+
+/// One accepted `chat.update`: the new content of the message at `ts`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageUpdate {
+    /// The message's channel.
+    pub channel: ChannelId,
+    /// The timestamp of the message that was edited.
+    pub ts: String,
+    /// Its new `text`.
+    pub text: String,
+    /// Its new blocks as a JSON array, or `Value::Null` if none.
+    pub blocks: Value,
+}
+
+/// One post to a `response_url` the fake minted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedResponse {
+    /// The URL it was posted to.
+    pub url: String,
+    /// The JSON body: `text`, `blocks`, `response_type`, `replace_original`,
+    /// `delete_original`, as the bot sent them.
+    pub body: Value,
+}
+
 /// The first message timestamp: a fixed instant (November 2023) rather than
 /// the wall clock, so that recorded runs compare equal from one run to the next.
 const FIRST_TS_SECONDS: u64 = 1_700_000_000;
@@ -47,6 +87,12 @@ const FIRST_TS_MICROS: u64 = 100;
 pub(super) struct Recorder {
     calls: Vec<RecordedCall>,
     messages: Vec<PostedMessage>,
+    ephemerals: Vec<PostedEphemeral>,
+    updates: Vec<MessageUpdate>,
+    /// Every published App Home view, oldest first; the last per user is
+    /// what they would see.
+    home_views: Vec<(UserId, Value)>,
+    responses: Vec<RecordedResponse>,
     /// Microseconds since `FIRST_TS_SECONDS`; one step per message keeps
     /// timestamps strictly increasing, as Slack's are within a channel.
     next_ts_micros: u64,
@@ -57,6 +103,10 @@ impl Default for Recorder {
         Self {
             calls: Vec::new(),
             messages: Vec::new(),
+            ephemerals: Vec::new(),
+            updates: Vec::new(),
+            home_views: Vec::new(),
+            responses: Vec::new(),
             next_ts_micros: FIRST_TS_MICROS,
         }
     }
@@ -71,6 +121,38 @@ impl Recorder {
     /// Appends a message.
     pub fn record_message(&mut self, message: PostedMessage) {
         self.messages.push(message);
+    }
+
+    /// Appends an ephemeral message.
+    pub fn record_ephemeral(&mut self, ephemeral: PostedEphemeral) {
+        self.ephemerals.push(ephemeral);
+    }
+
+    /// Replaces the content of the message at `update.ts` in
+    /// `update.channel` and keeps the update; `false` (and nothing kept)
+    /// when there is no such message.
+    pub fn update_message(&mut self, update: MessageUpdate) -> bool {
+        let Some(message) = self
+            .messages
+            .iter_mut()
+            .find(|m| m.channel == update.channel && m.ts == update.ts)
+        else {
+            return false;
+        };
+        message.text.clone_from(&update.text);
+        message.blocks.clone_from(&update.blocks);
+        self.updates.push(update);
+        true
+    }
+
+    /// Appends a published App Home view.
+    pub fn record_home_view(&mut self, user: UserId, view: Value) {
+        self.home_views.push((user, view));
+    }
+
+    /// Appends a post to a `response_url`.
+    pub fn record_response(&mut self, response: RecordedResponse) {
+        self.responses.push(response);
     }
 
     /// A fresh timestamp, later than every one given before.
@@ -89,9 +171,32 @@ impl Recorder {
         &self.calls
     }
 
-    /// Every accepted message so far, in order.
+    /// Every accepted message so far, in order, as last updated.
     pub fn messages(&self) -> &[PostedMessage] {
         &self.messages
+    }
+
+    /// Every accepted ephemeral message so far, in order.
+    pub fn ephemerals(&self) -> &[PostedEphemeral] {
+        &self.ephemerals
+    }
+
+    /// Every accepted update so far, in order.
+    pub fn updates(&self) -> &[MessageUpdate] {
+        &self.updates
+    }
+
+    /// The view most recently published to `user`'s App Home.
+    pub fn home_view(&self, user: &UserId) -> Option<&Value> {
+        self.home_views
+            .iter()
+            .rev()
+            .find_map(|(to, view)| (to == user).then_some(view))
+    }
+
+    /// Every post to a `response_url` so far, in order.
+    pub fn responses(&self) -> &[RecordedResponse] {
+        &self.responses
     }
 }
 
@@ -107,5 +212,41 @@ mod tests {
         recorder.next_ts_micros = 999_999;
         assert_eq!(recorder.next_ts(), "1700000000.999999");
         assert_eq!(recorder.next_ts(), "1700000001.000000");
+    }
+
+    #[test]
+    fn an_update_edits_the_message_and_keeps_its_history() {
+        let mut recorder = Recorder::default();
+        let channel = ChannelId::parse("C1").unwrap();
+        let ts = recorder.next_ts();
+        recorder.record_message(PostedMessage {
+            channel: channel.clone(),
+            dm_user: None,
+            text: "before".into(),
+            blocks: Value::Null,
+            ts: ts.clone(),
+        });
+        let update = |ts: &str| MessageUpdate {
+            channel: channel.clone(),
+            ts: ts.into(),
+            text: "after".into(),
+            blocks: Value::Null,
+        };
+        assert!(recorder.update_message(update(&ts)));
+        assert!(!recorder.update_message(update("1.000000")));
+        assert_eq!(recorder.messages()[0].text, "after");
+        assert_eq!(recorder.updates().len(), 1);
+    }
+
+    #[test]
+    fn the_home_view_is_the_last_one_published_to_that_person() {
+        let mut recorder = Recorder::default();
+        let (ada, bo) = (UserId::parse("U1").unwrap(), UserId::parse("U2").unwrap());
+        recorder.record_home_view(ada.clone(), Value::from(1));
+        recorder.record_home_view(bo.clone(), Value::from(2));
+        recorder.record_home_view(ada.clone(), Value::from(3));
+        assert_eq!(recorder.home_view(&ada), Some(&Value::from(3)));
+        assert_eq!(recorder.home_view(&bo), Some(&Value::from(2)));
+        assert_eq!(recorder.home_view(&UserId::parse("U3").unwrap()), None);
     }
 }

@@ -1,13 +1,15 @@
 //! The fake driven by the real slack-morphism client, built the way the bot
 //! builds it: if these pass, the bot's Slack adapter can talk to the fake.
+//! Its fixtures (`workspace`, `client_for`, …) serve the front door's tests
+//! too.
 
 use super::*;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
-const TOKEN: &str = "xoxb-fake-token";
+pub(super) const TOKEN: &str = "xoxb-fake-token";
 
-fn user(n: usize) -> FakeUser {
+pub(super) fn user(n: usize) -> FakeUser {
     FakeUser {
         id: UserId::parse(&format!("U{n:07}")).expect("a valid user id"),
         name: format!("person.{n}"),
@@ -20,16 +22,16 @@ fn user(n: usize) -> FakeUser {
 }
 
 /// `people` users (the last two a bot and a deactivated user) and two channels.
-fn workspace(people: usize) -> Workspace {
+pub(super) fn workspace(people: usize) -> Workspace {
     let mut users: Vec<FakeUser> = (1..=people).map(user).collect();
     if let [.., bot, gone] = users.as_mut_slice() {
         bot.is_bot = true;
         gone.deleted = true;
     }
-    Workspace {
-        bot_token: TOKEN.into(),
+    Workspace::new(
+        TOKEN,
         users,
-        channels: vec![
+        vec![
             FakeChannel {
                 id: ChannelId::parse("C0ALLIANCE").expect("a valid channel id"),
                 name: "alliances".into(),
@@ -39,10 +41,10 @@ fn workspace(people: usize) -> Workspace {
                 name: "general".into(),
             },
         ],
-    }
+    )
 }
 
-fn client_for(fake: &FakeSlack) -> SlackClient<SlackClientHyperHttpsConnector> {
+pub(super) fn client_for(fake: &FakeSlack) -> SlackClient<SlackClientHyperHttpsConnector> {
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()
         .expect("roots")
@@ -54,14 +56,14 @@ fn client_for(fake: &FakeSlack) -> SlackClient<SlackClientHyperHttpsConnector> {
     SlackClient::new(connector)
 }
 
-fn api_error_code(result: Result<impl std::fmt::Debug, SlackClientError>) -> String {
+pub(super) fn api_error_code(result: Result<impl std::fmt::Debug, SlackClientError>) -> String {
     match result {
         Err(SlackClientError::ApiError(error)) => error.code,
         other => panic!("expected a Slack API error, got {other:?}"),
     }
 }
 
-fn uid(id: &str) -> SlackUserId {
+pub(super) fn uid(id: &str) -> SlackUserId {
     SlackUserId(id.into())
 }
 

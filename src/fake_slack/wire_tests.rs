@@ -17,14 +17,14 @@ fn workspace() -> Workspace {
         is_bot: false,
         deleted: false,
     };
-    Workspace {
-        bot_token: TOKEN.into(),
-        users: vec![person("U1", "ada"), person("U2", "bo"), person("U3", "cy")],
-        channels: vec![FakeChannel {
+    Workspace::new(
+        TOKEN,
+        vec![person("U1", "ada"), person("U2", "bo"), person("U3", "cy")],
+        vec![FakeChannel {
             id: ChannelId::parse("C1").expect("a valid channel id"),
             name: "alliances".into(),
         }],
-    }
+    )
 }
 
 /// What came back: the status code, the content type and the JSON body.

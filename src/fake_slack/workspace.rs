@@ -1,5 +1,6 @@
-//! The fake workspace's data: the people and channels it is started with,
-//! and the conversations (DMs) that calls open while it runs.
+//! The fake workspace's data: the people, channels, user groups and secrets
+//! it is started with, and the conversations (DMs) that calls open while it
+//! runs.
 //!
 //! [`Directory`] checks a [`Workspace`] once, when the fake starts, and builds
 //! the look-ups the method handlers need. It knows nothing of HTTP and
@@ -17,17 +18,74 @@ pub const BOT_ID: &str = "BFAKE0001";
 pub const TEAM_ID: &str = "TFAKE0001";
 /// The workspace's name.
 pub const TEAM_NAME: &str = "Fake Workspace";
+/// The workspace's subdomain, as slash commands carry it (`team_domain`).
+pub const TEAM_DOMAIN: &str = "fake-workspace";
+/// The app's id: Socket Mode's `hello` and every delivery name it.
+pub const APP_ID: &str = "A0FAKE";
+/// The id of the custom profile field that holds a person's team. Slack's
+/// custom field ids look like `Xf0…`.
+pub const TEAM_FIELD_ID: &str = "Xf0TEAM";
+/// The app-level token [`Workspace::new`] gives (Slack's are `xapp-…`).
+pub const DEFAULT_APP_TOKEN: &str = "xapp-fake-app-token";
+/// The signing secret [`Workspace::new`] gives.
+pub const DEFAULT_SIGNING_SECRET: &str = "fake-signing-secret";
+/// The label of the team field [`Workspace::new`] gives.
+pub const DEFAULT_TEAM_FIELD_LABEL: &str = "Team";
 
 /// What a fake workspace holds when it starts.
 #[derive(Debug, Clone)]
 pub struct Workspace {
-    /// The only token the fake accepts, as `Authorization: Bearer <token>`.
+    /// The bot token (`xoxb-…`): every Web API method but
+    /// `apps.connections.open` takes it, as `Authorization: Bearer <token>`.
     pub bot_token: String,
+    /// The app-level token (`xapp-…`): only `apps.connections.open` takes
+    /// it, to open a Socket Mode connection.
+    pub app_token: String,
+    /// The secret the fake signs its HTTP deliveries to the bot with.
+    pub signing_secret: String,
     /// Everyone in the workspace, bots and deactivated users included, in the
     /// order `users.list` gives them.
     pub users: Vec<FakeUser>,
     /// The public channels, reachable by id or by name.
     pub channels: Vec<FakeChannel>,
+    /// The label of the custom profile field that holds a person's team, as
+    /// `team.profile.get` gives it (an admin names it; "Team" is common).
+    pub team_field_label: String,
+    /// The user groups (`@handle`s), in the order `usergroups.list` gives them.
+    pub usergroups: Vec<FakeUserGroup>,
+}
+
+impl Workspace {
+    /// A workspace of these people and channels with the default app token,
+    /// signing secret and team field label, and no user groups.
+    pub fn new(
+        bot_token: impl Into<String>,
+        users: Vec<FakeUser>,
+        channels: Vec<FakeChannel>,
+    ) -> Self {
+        Self {
+            bot_token: bot_token.into(),
+            app_token: DEFAULT_APP_TOKEN.to_owned(),
+            signing_secret: DEFAULT_SIGNING_SECRET.to_owned(),
+            users,
+            channels,
+            team_field_label: DEFAULT_TEAM_FIELD_LABEL.to_owned(),
+            usergroups: Vec::new(),
+        }
+    }
+}
+
+/// A user group of the fake workspace, such as `@payments-team`.
+#[derive(Debug, Clone)]
+pub struct FakeUserGroup {
+    /// Its Slack id; Slack's user group ids start with `S`.
+    pub id: String,
+    /// Its handle, without the leading `@`.
+    pub handle: String,
+    /// Its display name, such as `Payments team`.
+    pub name: String,
+    /// Its members, in the order `usergroups.users.list` gives them.
+    pub members: Vec<UserId>,
 }
 
 /// A member of the fake workspace.
@@ -42,9 +100,9 @@ pub struct FakeUser {
     pub real_name: String,
     /// Their IANA time zone, such as `Europe/Paris`.
     pub tz: String,
-    /// Their team. Slack shows it as a custom profile field ("Team"), which
-    /// `users.list` does not carry; the fake keeps it for a later
-    /// `users.profile.get` and does not serve it yet.
+    /// Their team. Slack shows it as a custom profile field (see
+    /// [`Workspace::team_field_label`]), which `users.list` does not carry:
+    /// `users.profile.get` gives it.
     pub team: Option<String>,
     /// A bot user: listed, but never a person to nudge.
     pub is_bot: bool,
@@ -98,12 +156,10 @@ pub(super) struct Directory {
 }
 
 impl Directory {
-    /// Checks `workspace` (a token, unique ids and names, names without `#`) and
-    /// builds the look-ups.
+    /// Checks `workspace` (tokens and secret, unique ids and names, names
+    /// without `#`, groups of known people) and builds the look-ups.
     pub fn new(workspace: Workspace) -> io::Result<Self> {
-        if workspace.bot_token.trim().is_empty() {
-            return Err(invalid("the bot token is empty".to_owned()));
-        }
+        check_secrets(&workspace)?;
         let mut user_index = HashMap::new();
         for (index, user) in workspace.users.iter().enumerate() {
             if user_index.insert(user.id.clone(), index).is_some() {
@@ -130,6 +186,7 @@ impl Directory {
                 )));
             }
         }
+        check_usergroups(&workspace.usergroups, &user_index)?;
         let mut taken = channel_by_id.clone();
         let mut dm_for_user = HashMap::new();
         for user in &workspace.users {
@@ -153,6 +210,48 @@ impl Directory {
     /// The token the fake accepts.
     pub fn bot_token(&self) -> &str {
         &self.workspace.bot_token
+    }
+
+    /// The app-level token, for `apps.connections.open`.
+    pub fn app_token(&self) -> &str {
+        &self.workspace.app_token
+    }
+
+    /// The secret HTTP deliveries are signed with.
+    pub fn signing_secret(&self) -> &str {
+        &self.workspace.signing_secret
+    }
+
+    /// The label of the team profile field.
+    pub fn team_field_label(&self) -> &str {
+        &self.workspace.team_field_label
+    }
+
+    /// The user groups, in `usergroups.list` order.
+    pub fn usergroups(&self) -> &[FakeUserGroup] {
+        &self.workspace.usergroups
+    }
+
+    /// The user group with this id.
+    pub fn usergroup(&self, id: &str) -> Option<&FakeUserGroup> {
+        self.workspace
+            .usergroups
+            .iter()
+            .find(|group| group.id == id)
+    }
+
+    /// The name a slash command gives for the channel it was typed in:
+    /// a public channel's name, `directmessage` in a DM and `privategroup`
+    /// elsewhere, as Slack does.
+    pub fn channel_name_for(&self, id: &ChannelId) -> String {
+        if let Some(channel) = self.workspace.channels.iter().find(|c| &c.id == id) {
+            return channel.name.clone();
+        }
+        if id.as_str().starts_with('D') {
+            "directmessage".to_owned()
+        } else {
+            "privategroup".to_owned()
+        }
     }
 
     /// Everyone, in `users.list` order.
@@ -257,6 +356,57 @@ fn dm_id_for(user: &UserId, taken: &HashSet<ChannelId>) -> Option<ChannelId> {
         .find(|candidate| !taken.contains(candidate))
 }
 
+/// Tokens and the secret must be set, and the two tokens must differ: the
+/// edge tells a bot call from an app call by its token alone.
+fn check_secrets(workspace: &Workspace) -> io::Result<()> {
+    if workspace.bot_token.trim().is_empty() {
+        return Err(invalid("the bot token is empty".to_owned()));
+    }
+    if workspace.app_token.trim().is_empty() {
+        return Err(invalid("the app token is empty".to_owned()));
+    }
+    if workspace.app_token == workspace.bot_token {
+        return Err(invalid(
+            "the app token must differ from the bot token".to_owned(),
+        ));
+    }
+    if workspace.signing_secret.is_empty() {
+        return Err(invalid("the signing secret is empty".to_owned()));
+    }
+    Ok(())
+}
+
+/// Groups have unique `S…` ids and unique handles, and hold known people.
+fn check_usergroups(groups: &[FakeUserGroup], users: &HashMap<UserId, usize>) -> io::Result<()> {
+    let mut ids = HashSet::new();
+    let mut handles = HashSet::new();
+    for group in groups {
+        if !group.id.starts_with('S') || group.handle.is_empty() || group.handle.starts_with('@') {
+            return Err(invalid(format!(
+                "user group `{}` (@{}) needs an S… id and a handle without '@'",
+                group.id, group.handle
+            )));
+        }
+        if !ids.insert(group.id.as_str()) || !handles.insert(group.handle.as_str()) {
+            return Err(invalid(format!(
+                "user group {} (@{}) is listed twice",
+                group.id, group.handle
+            )));
+        }
+        if let Some(stranger) = group
+            .members
+            .iter()
+            .find(|member| !users.contains_key(*member))
+        {
+            return Err(invalid(format!(
+                "user group {} holds unknown user {stranger}",
+                group.id
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn invalid(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, message)
 }
@@ -285,11 +435,16 @@ mod tests {
     }
 
     fn directory(users: Vec<FakeUser>, channels: Vec<FakeChannel>) -> io::Result<Directory> {
-        Directory::new(Workspace {
-            bot_token: "xoxb-test".into(),
-            users,
-            channels,
-        })
+        Directory::new(Workspace::new("xoxb-test", users, channels))
+    }
+
+    fn group(id: &str, handle: &str, members: &[&str]) -> FakeUserGroup {
+        FakeUserGroup {
+            id: id.into(),
+            handle: handle.into(),
+            name: handle.into(),
+            members: members.iter().map(|m| UserId::parse(m).unwrap()).collect(),
+        }
     }
 
     #[test]
@@ -342,5 +497,47 @@ mod tests {
         assert!(directory(vec![user("U1"), user("U1")], vec![]).is_err());
         assert!(directory(vec![], vec![channel("C1", "a"), channel("C2", "a")]).is_err());
         assert!(directory(vec![], vec![channel("C1", "#a")]).is_err());
+    }
+
+    #[test]
+    fn a_new_workspace_has_the_documented_defaults() {
+        let workspace = Workspace::new("xoxb-1", vec![], vec![]);
+        assert_eq!(workspace.app_token, "xapp-fake-app-token");
+        assert_eq!(workspace.signing_secret, "fake-signing-secret");
+        assert_eq!(workspace.team_field_label, "Team");
+        assert!(workspace.usergroups.is_empty());
+    }
+
+    #[test]
+    fn the_app_token_must_be_set_and_differ_from_the_bot_token() {
+        let mut same = Workspace::new("xoxb-1", vec![], vec![]);
+        same.app_token = "xoxb-1".into();
+        assert!(Directory::new(same).is_err());
+        let mut empty = Workspace::new("xoxb-1", vec![], vec![]);
+        empty.app_token = " ".into();
+        assert!(Directory::new(empty).is_err());
+    }
+
+    #[test]
+    fn user_groups_need_s_ids_unique_handles_and_known_members() {
+        let with = |groups: Vec<FakeUserGroup>| {
+            let mut workspace = Workspace::new("xoxb-1", vec![user("U1")], vec![]);
+            workspace.usergroups = groups;
+            Directory::new(workspace)
+        };
+        assert!(with(vec![group("S1", "payments", &["U1"])]).is_ok());
+        assert!(with(vec![group("G1", "payments", &["U1"])]).is_err());
+        assert!(with(vec![group("S1", "@payments", &[])]).is_err());
+        assert!(with(vec![group("S1", "a", &[]), group("S2", "a", &[])]).is_err());
+        assert!(with(vec![group("S1", "payments", &["U9"])]).is_err());
+    }
+
+    #[test]
+    fn a_slash_command_names_channels_dms_and_private_groups_as_slack_does() {
+        let dir = directory(vec![], vec![channel("C1", "alliances")]).unwrap();
+        let name = |id: &str| dir.channel_name_for(&ChannelId::parse(id).unwrap());
+        assert_eq!(name("C1"), "alliances");
+        assert_eq!(name("D1"), "directmessage");
+        assert_eq!(name("G1"), "privategroup");
     }
 }

@@ -4,7 +4,7 @@
 use super::super::State;
 use super::super::recorder::PostedMessage;
 use super::super::workspace::{BOT_ID, BOT_USER_ID, TEAM_ID};
-use super::{MethodResult, Params, SlackError, fields};
+use super::{MethodResult, Params, SlackError, fields, read_content};
 use serde_json::{Value, json};
 
 /// A message as the call gives it, its channel not yet looked up.
@@ -50,30 +50,15 @@ pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
 }
 
 fn read_post(params: &Params) -> Result<Post, SlackError> {
-    let blocks = match params.value("blocks") {
-        None => Value::Null,
-        Some(Value::Array(blocks)) => Value::Array(blocks.clone()),
-        // Form posts carry the blocks as a JSON string.
-        Some(Value::String(encoded)) if encoded.trim().is_empty() => Value::Null,
-        Some(Value::String(encoded)) => match serde_json::from_str::<Value>(encoded) {
-            Ok(Value::Array(blocks)) => Value::Array(blocks),
-            Ok(_) | Err(_) => return Err(SlackError("invalid_blocks")),
-        },
-        Some(_) => return Err(SlackError("invalid_blocks")),
-    };
-    let text = params.text("text").unwrap_or_default();
-    let has_blocks = blocks.as_array().is_some_and(|blocks| !blocks.is_empty());
-    if text.trim().is_empty() && !has_blocks {
-        return Err(SlackError("no_text"));
-    }
+    let content = read_content(params)?;
     let channel = params
         .text("channel")
         .filter(|channel| !channel.is_empty())
         .ok_or(SlackError("channel_not_found"))?;
     Ok(Post {
         channel,
-        text,
-        blocks,
+        text: content.text,
+        blocks: content.blocks,
     })
 }
 

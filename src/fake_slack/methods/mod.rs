@@ -5,10 +5,16 @@
 //! the recorder. Nothing here knows HTTP: the edge in [`super::api`] checks
 //! the token, merges the parameters and turns the outcome into JSON.
 
+mod apps_connections_open;
 mod auth_test;
+mod chat_post_ephemeral;
 mod chat_post_message;
+mod chat_update;
 mod conversations_open;
+mod profiles;
+mod usergroups;
 mod users_list;
+mod views_publish;
 
 use super::State;
 use serde_json::{Map, Value};
@@ -20,18 +26,38 @@ pub(super) struct SlackError(pub &'static str);
 /// The fields of a successful answer, without `"ok": true`.
 pub(super) type MethodResult = Result<Map<String, Value>, SlackError>;
 
-/// The methods the fake knows, so that the edge can answer `unknown_method`
-/// before it looks at the token, as Slack does.
-const METHODS: [&str; 4] = [
-    "auth.test",
-    "users.list",
-    "conversations.open",
-    "chat.postMessage",
+/// The kinds of token Slack tells apart; each method takes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TokenKind {
+    /// The bot token (`xoxb-…`), for everything the bot does in the workspace.
+    Bot,
+    /// The app-level token (`xapp-…`), only for opening Socket Mode.
+    App,
+}
+
+/// The methods the fake knows and the token each takes, so that the edge can
+/// answer `unknown_method` before it looks at the token, as Slack does, and
+/// `not_allowed_token_type` for the wrong kind of token.
+const METHODS: [(&str, TokenKind); 12] = [
+    ("auth.test", TokenKind::Bot),
+    ("users.list", TokenKind::Bot),
+    ("conversations.open", TokenKind::Bot),
+    ("chat.postMessage", TokenKind::Bot),
+    ("chat.postEphemeral", TokenKind::Bot),
+    ("chat.update", TokenKind::Bot),
+    ("views.publish", TokenKind::Bot),
+    ("usergroups.list", TokenKind::Bot),
+    ("usergroups.users.list", TokenKind::Bot),
+    ("users.profile.get", TokenKind::Bot),
+    ("team.profile.get", TokenKind::Bot),
+    ("apps.connections.open", TokenKind::App),
 ];
 
-/// Whether the fake answers `method`.
-pub(super) fn is_known(method: &str) -> bool {
-    METHODS.contains(&method)
+/// The token `method` takes, or `None` when the fake does not know it.
+pub(super) fn token_kind_for(method: &str) -> Option<TokenKind> {
+    METHODS
+        .iter()
+        .find_map(|(name, kind)| (*name == method).then_some(*kind))
 }
 
 /// Answers one call whose token has been checked.
@@ -41,8 +67,46 @@ pub(super) fn dispatch(state: &mut State, method: &str, params: &Params) -> Meth
         "users.list" => users_list::answer(state, params),
         "conversations.open" => conversations_open::answer(state, params),
         "chat.postMessage" => chat_post_message::answer(state, params),
+        "chat.postEphemeral" => chat_post_ephemeral::answer(state, params),
+        "chat.update" => chat_update::answer(state, params),
+        "views.publish" => views_publish::answer(state, params),
+        "usergroups.list" => usergroups::list(state, params),
+        "usergroups.users.list" => usergroups::users(state, params),
+        "users.profile.get" => profiles::user_profile(state, params),
+        "team.profile.get" => Ok(profiles::team_profile(state)),
+        "apps.connections.open" => Ok(apps_connections_open::answer(state)),
         _ => Err(SlackError("unknown_method")),
     }
+}
+
+/// A message's text and blocks, as `chat.postMessage`, `chat.postEphemeral`
+/// and `chat.update` take them.
+#[derive(Debug, Clone, PartialEq)]
+struct MessageContent {
+    text: String,
+    /// A JSON array, or `Value::Null` when the call gave no blocks.
+    blocks: Value,
+}
+
+/// Reads `text` and `blocks`: blocks come as a JSON array (JSON posts) or a
+/// string holding one (form posts); a message needs text or blocks.
+fn read_content(params: &Params) -> Result<MessageContent, SlackError> {
+    let blocks = match params.value("blocks") {
+        None => Value::Null,
+        Some(Value::Array(blocks)) => Value::Array(blocks.clone()),
+        Some(Value::String(encoded)) if encoded.trim().is_empty() => Value::Null,
+        Some(Value::String(encoded)) => match serde_json::from_str::<Value>(encoded) {
+            Ok(Value::Array(blocks)) => Value::Array(blocks),
+            Ok(_) | Err(_) => return Err(SlackError("invalid_blocks")),
+        },
+        Some(_) => return Err(SlackError("invalid_blocks")),
+    };
+    let text = params.text("text").unwrap_or_default();
+    let has_blocks = blocks.as_array().is_some_and(|blocks| !blocks.is_empty());
+    if text.trim().is_empty() && !has_blocks {
+        return Err(SlackError("no_text"));
+    }
+    Ok(MessageContent { text, blocks })
 }
 
 /// A call's parameters, merged from the query string and the body. Query and

@@ -1,0 +1,109 @@
+//! `views.publish`: sets what one person sees on the app's Home tab.
+//!
+//! The view comes as a JSON object (JSON posts) or as a string holding one
+//! (form posts, where Slack documents it as "a JSON-encoded string"). The
+//! fake keeps every publish; [`super::super::FakeSlack::home_view`] gives
+//! the latest per person.
+
+use super::super::State;
+use super::super::workspace::{APP_ID, BOT_ID, TEAM_ID};
+use super::{MethodResult, Params, SlackError, fields};
+use crate::domain::UserId;
+use serde_json::{Map, Value, json};
+
+/// Slack refuses views over 250 kB (`view_too_large`).
+const MAX_VIEW_BYTES: usize = 250_000;
+
+/// Records the view and answers it with the state Slack adds.
+pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
+    // Slack answers a missing or unknown `user_id` with `invalid_arguments`.
+    let user = params
+        .text("user_id")
+        .and_then(|user| UserId::parse(&user).ok())
+        .filter(|user| state.directory.user(user).is_some())
+        .ok_or(SlackError("invalid_arguments"))?;
+    let view = read_view(params)?;
+    state
+        .recorder
+        .record_home_view(user.clone(), Value::Object(view.clone()));
+    Ok(fields(json!({ "view": published(&user, view) })))
+}
+
+/// The view as an object of type `home` with an array of blocks.
+fn read_view(params: &Params) -> Result<Map<String, Value>, SlackError> {
+    let view = match params.value("view") {
+        Some(Value::Object(view)) => view.clone(),
+        Some(Value::String(encoded)) => match serde_json::from_str::<Value>(encoded) {
+            Ok(Value::Object(view)) => view,
+            Ok(_) | Err(_) => return Err(SlackError("invalid_arguments")),
+        },
+        Some(_) | None => return Err(SlackError("invalid_arguments")),
+    };
+    if view.get("type").and_then(Value::as_str) != Some("home")
+        || !view.get("blocks").is_some_and(Value::is_array)
+    {
+        return Err(SlackError("invalid_arguments"));
+    }
+    if Value::Object(view.clone()).to_string().len() > MAX_VIEW_BYTES {
+        return Err(SlackError("view_too_large"));
+    }
+    Ok(view)
+}
+
+/// The published view: what was sent, plus the fields Slack fills in. Its id
+/// follows the person, since each person has one Home tab.
+fn published(user: &UserId, mut view: Map<String, Value>) -> Value {
+    let id = format!("VHOME{}", user.as_str().get(1..).unwrap_or_default());
+    let extra = json!({
+        "id": id,
+        "team_id": TEAM_ID,
+        "state": { "values": {} },
+        "hash": format!("1700000000.{id}"),
+        "clear_on_close": false,
+        "notify_on_close": false,
+        "close": null,
+        "submit": null,
+        "previous_view_id": null,
+        "root_view_id": id,
+        "app_id": APP_ID,
+        "app_installed_team_id": TEAM_ID,
+        "bot_id": BOT_ID,
+    });
+    for key in ["private_metadata", "callback_id", "external_id"] {
+        view.entry(key)
+            .or_insert_with(|| Value::String(String::new()));
+    }
+    if let Value::Object(extra) = extra {
+        view.extend(extra);
+    }
+    Value::Object(view)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_view_may_come_as_an_object_or_as_a_json_string_of_one() {
+        let view = json!({ "type": "home", "blocks": [] });
+        let as_object = Params::from_pairs(&[("view", view.clone())]);
+        let as_string = Params::from_pairs(&[("view", json!(view.to_string()))]);
+        assert_eq!(read_view(&as_object).map(Value::Object), Ok(view.clone()));
+        assert_eq!(read_view(&as_string).map(Value::Object), Ok(view));
+    }
+
+    #[test]
+    fn only_a_home_view_with_blocks_is_published() {
+        for bad in [
+            json!({ "type": "modal", "blocks": [] }),
+            json!({ "type": "home" }),
+            json!("not json"),
+            json!(3),
+        ] {
+            assert_eq!(
+                read_view(&Params::from_pairs(&[("view", bad)])),
+                Err(SlackError("invalid_arguments"))
+            );
+        }
+    }
+}
