@@ -51,6 +51,16 @@ pub enum Command {
     /// Run the jobs that are due now (people sync, nudges, digest) once each,
     /// then exit. Needs ALLIANCES_SLACK_BOT_TOKEN.
     Tick,
+    /// Serve a fake Slack workspace (the demo's synthetic company) on this
+    /// machine, and print the variables that point `serve` or `tick` at it.
+    FakeSlack {
+        /// Where to listen.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3001")]
+        addr: std::net::SocketAddr,
+        /// The seed of the synthetic company.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
     /// Run the bot: answer slash commands, buttons and events, and run the
     /// scheduled jobs, until SIGTERM or ctrl-c. Connects over Socket Mode
     /// (ALLIANCES_SLACK_BOT_TOKEN and ALLIANCES_SLACK_APP_TOKEN) unless
@@ -84,6 +94,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo { seed, weeks } => {
             let mut stdout = std::io::stdout().lock();
             runtime.block_on(demo::run(DemoOptions { seed, weeks }, &mut stdout))?;
+        }
+        Command::FakeSlack { addr, seed } => {
+            let mut stdout = std::io::stdout();
+            runtime.block_on(demo::serve_fake_slack(addr, seed, &mut stdout))?;
         }
         Command::Serve { http } => {
             let settings = load_settings(cli.config.as_deref())?;
@@ -155,7 +169,7 @@ fn load_settings(config: Option<&Path>) -> anyhow::Result<Settings> {
 fn init_logs(command: &Command) {
     let default_level = match command {
         Command::Demo { .. } => "warn",
-        Command::Tick | Command::Serve { .. } => "info",
+        Command::Tick | Command::Serve { .. } | Command::FakeSlack { .. } => "info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));

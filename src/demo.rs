@@ -91,12 +91,7 @@ impl Demo {
             .single()
             .context("the demo's start date")?;
         let mut rng = StdRng::seed_from_u64(options.seed);
-        let size = CompanySize {
-            people: rng.random_range(40..=80),
-            teams: rng.random_range(6..=8),
-            days: HISTORY_DAYS,
-        };
-        let company = Company::generate(options.seed, size, start);
+        let company = demo_company(&mut rng, options.seed, start);
         let fake = FakeSlack::start(workspace(&company)?)
             .await
             .context("starting the fake Slack")?;
@@ -301,8 +296,31 @@ pub async fn run(options: DemoOptions, out: &mut dyn Write) -> anyhow::Result<De
     summary
 }
 
-/// The company as a Slack workspace: its people, a bot user, a deactivated
-/// former colleague, and the digest channel.
+/// The demo's company for `seed`: 40–80 people in 6–8 teams, with nine
+/// months of history up to `until`.
+fn demo_company(rng: &mut StdRng, seed: u64, until: DateTime<Utc>) -> Company {
+    let size = CompanySize {
+        people: rng.random_range(40..=80),
+        teams: rng.random_range(6..=8),
+        days: HISTORY_DAYS,
+    };
+    Company::generate(seed, size, until)
+}
+
+/// Serves the demo's company for `seed` from a fake Slack at `addr` until
+/// ctrl-c, printing what to export so that `alliances serve` talks to it.
+/// Teams are in everyone's "Team" profile field, as on a paid plan.
+pub async fn serve_fake_slack(addr: std::net::SocketAddr, seed: u64, out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let company = demo_company(&mut rng, seed, Utc::now());
+    writeln!(out, "{}: {} people in {} teams.", company.name, company.people.len(), company.teams.len())?;
+    crate::fake_slack::run_standalone(addr, workspace(&company)?, out)
+        .await
+        .with_context(|| format!("serving the fake Slack on {addr}"))
+}
+
+/// The company as a Slack workspace: its people (their team in the "Team"
+/// profile field), a bot user, and the digest channel.
 fn workspace(company: &Company) -> anyhow::Result<Workspace> {
     let mut users: Vec<FakeUser> = company
         .people
@@ -326,12 +344,12 @@ fn workspace(company: &Company) -> anyhow::Result<Workspace> {
         is_bot: true,
         deleted: false,
     });
-    Ok(Workspace {
-        bot_token: DEMO_BOT_TOKEN.to_owned(),
+    Ok(Workspace::new(
+        DEMO_BOT_TOKEN,
         users,
-        channels: vec![FakeChannel {
+        vec![FakeChannel {
             id: ChannelId::parse("C0ALLIANCE")?,
             name: DEMO_CHANNEL.to_owned(),
         }],
-    })
+    ))
 }

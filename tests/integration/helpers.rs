@@ -56,14 +56,14 @@ pub fn fake_user(id: &str, name: &str) -> FakeUser {
 
 /// A workspace of these people and an `#alliances` channel.
 pub fn workspace(users: Vec<FakeUser>) -> Workspace {
-    Workspace {
-        bot_token: TOKEN.to_owned(),
+    Workspace::new(
+        TOKEN,
         users,
-        channels: vec![FakeChannel {
+        vec![FakeChannel {
             id: ChannelId::parse("C0ALLIANCE").expect("a valid channel id"),
             name: "alliances".to_owned(),
         }],
-    }
+    )
 }
 
 /// The signing secret of the test bots.
