@@ -310,10 +310,20 @@ fn demo_company(rng: &mut StdRng, seed: u64, until: DateTime<Utc>) -> Company {
 /// Serves the demo's company for `seed` from a fake Slack at `addr` until
 /// ctrl-c, printing what to export so that `alliances serve` talks to it.
 /// Teams are in everyone's "Team" profile field, as on a paid plan.
-pub async fn serve_fake_slack(addr: std::net::SocketAddr, seed: u64, out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
+pub async fn serve_fake_slack(
+    addr: std::net::SocketAddr,
+    seed: u64,
+    out: &mut (dyn Write + Send),
+) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(seed);
     let company = demo_company(&mut rng, seed, Utc::now());
-    writeln!(out, "{}: {} people in {} teams.", company.name, company.people.len(), company.teams.len())?;
+    writeln!(
+        out,
+        "{}: {} people in {} teams.",
+        company.name,
+        company.people.len(),
+        company.teams.len()
+    )?;
     crate::fake_slack::run_standalone(addr, workspace(&company)?, out)
         .await
         .with_context(|| format!("serving the fake Slack on {addr}"))

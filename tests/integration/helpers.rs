@@ -85,6 +85,19 @@ pub struct TestBot {
 /// Starts the bot over HTTP against `fake`, with `teams` as its teams file
 /// (TOML), and waits until it answers.
 pub async fn spawn_bot(fake: &alliances::fake_slack::FakeSlack, teams: &str) -> TestBot {
+    spawn(fake, teams, false).await
+}
+
+/// Starts the bot over Socket Mode against `fake`, with `teams` as its teams
+/// file (TOML), and waits until its socket is connected.
+pub async fn spawn_bot_over_socket(
+    fake: &alliances::fake_slack::FakeSlack,
+    teams: &str,
+) -> TestBot {
+    spawn(fake, teams, true).await
+}
+
+async fn spawn(fake: &alliances::fake_slack::FakeSlack, teams: &str, over_socket: bool) -> TestBot {
     use alliances::app::{App, Transport};
     use alliances::config::{Secrets, Settings};
     use secrecy::SecretString;
@@ -99,7 +112,7 @@ pub async fn spawn_bot(fake: &alliances::fake_slack::FakeSlack, teams: &str) -> 
     let secrets = Secrets {
         bot_token: Some(SecretString::from(fake.bot_token().to_owned())),
         signing_secret: Some(SecretString::from(SIGNING_SECRET.to_owned())),
-        ..Secrets::default()
+        app_token: Some(SecretString::from(fake.app_token().to_owned())),
     };
     let clock = std::sync::Arc::new(alliances::domain::SystemClock);
     let app =
@@ -114,18 +127,24 @@ pub async fn spawn_bot(fake: &alliances::fake_slack::FakeSlack, teams: &str) -> 
         let stopped = async move {
             let _ = stopped.await;
         };
-        serving
-            .serve(Transport::Http(listener), &secrets, stopped)
-            .await
+        let transport = if over_socket {
+            Transport::SocketMode
+        } else {
+            Transport::Http(listener)
+        };
+        serving.serve(transport, &secrets, stopped).await
     });
     let http = reqwest::Client::new();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let ready = http
-            .get(format!("{url}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success());
+        let ready = if over_socket {
+            fake.socket_connected()
+        } else {
+            http.get(format!("{url}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+        };
         // Serving starts after the first people sync: wait for both.
         let synced = app.store().people().is_ok_and(|p| !p.is_empty());
         if ready && synced {
@@ -221,4 +240,33 @@ impl TestBot {
 /// Now, in seconds, as Slack stamps requests.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+/// A `block_actions` payload, as Slack sends it when `user` presses the
+/// button `action_id` (with `value`) on a message in a DM.
+pub fn button_press(
+    user: &str,
+    action_id: &str,
+    value: &str,
+    response_url: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "type": "block_actions",
+        "team": { "id": "T0FAKE", "domain": "fake" },
+        "user": { "id": user, "team_id": "T0FAKE" },
+        "api_app_id": "A0FAKE",
+        "token": "fake-verification-token",
+        "container": { "type": "message", "message_ts": "1700000000.000100", "channel_id": "D0000001", "is_ephemeral": false },
+        "trigger_id": "1.2.abc",
+        "channel": { "id": "D0000001", "name": "directmessage" },
+        "response_url": response_url,
+        "actions": [{
+            "type": "button",
+            "action_id": action_id,
+            "block_id": "nudge",
+            "text": { "type": "plain_text", "text": "press" },
+            "value": value,
+            "action_ts": format!("{}.000200", now()),
+        }],
+    })
 }

@@ -5,6 +5,7 @@ mod bad_input;
 mod cli;
 mod demo_flow;
 mod front_door_http;
+mod front_door_socket;
 mod helpers;
 mod manifest;
 mod slack_client;
