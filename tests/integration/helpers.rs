@@ -85,7 +85,7 @@ pub struct TestBot {
 /// Starts the bot over HTTP against `fake`, with `teams` as its teams file
 /// (TOML), and waits until it answers.
 pub async fn spawn_bot(fake: &alliances::fake_slack::FakeSlack, teams: &str) -> TestBot {
-    spawn(fake, teams, false).await
+    spawn(fake, teams, false, |_| {}).await
 }
 
 /// Starts the bot over Socket Mode against `fake`, with `teams` as its teams
@@ -94,10 +94,24 @@ pub async fn spawn_bot_over_socket(
     fake: &alliances::fake_slack::FakeSlack,
     teams: &str,
 ) -> TestBot {
-    spawn(fake, teams, true).await
+    spawn(fake, teams, true, |_| {}).await
 }
 
-async fn spawn(fake: &alliances::fake_slack::FakeSlack, teams: &str, over_socket: bool) -> TestBot {
+/// Starts the bot over Socket Mode with settings changed by `configure`.
+pub async fn spawn_bot_configured(
+    fake: &alliances::fake_slack::FakeSlack,
+    teams: &str,
+    configure: impl FnOnce(&mut alliances::config::Settings),
+) -> TestBot {
+    spawn(fake, teams, true, configure).await
+}
+
+async fn spawn(
+    fake: &alliances::fake_slack::FakeSlack,
+    teams: &str,
+    over_socket: bool,
+    configure: impl FnOnce(&mut alliances::config::Settings),
+) -> TestBot {
     use alliances::app::{App, Transport};
     use alliances::config::{Secrets, Settings};
     use secrecy::SecretString;
@@ -109,6 +123,7 @@ async fn spawn(fake: &alliances::fake_slack::FakeSlack, teams: &str, over_socket
     settings.slack.api_url = fake.api_url();
     settings.teams.file = Some(teams_file);
     settings.commands.admins = vec![user("U0000009")];
+    configure(&mut settings);
     let secrets = Secrets {
         bot_token: Some(SecretString::from(fake.bot_token().to_owned())),
         signing_secret: Some(SecretString::from(SIGNING_SECRET.to_owned())),
@@ -269,4 +284,16 @@ pub fn button_press(
             "action_ts": format!("{}.000200", now()),
         }],
     })
+}
+
+/// Waits until `condition` holds, for at most five seconds.
+pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: not within 5 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

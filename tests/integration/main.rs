@@ -10,3 +10,4 @@ mod helpers;
 mod manifest;
 mod slack_client;
 mod tick;
+mod workspace_life;

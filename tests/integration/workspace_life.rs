@@ -1,0 +1,380 @@
+//! The workspace around the bot: where teams come from, people joining and
+//! leaving, introductions, the digest on demand, forgetting, uninstalling.
+
+use crate::helpers::{
+    TOKEN, button_press, eventually, fake_user, spawn_bot_configured, spawn_bot_over_socket, user,
+    workspace,
+};
+use alliances::app::App;
+use alliances::config::{Secrets, Settings, TeamSource};
+use alliances::domain::{ChannelId, SystemClock};
+use alliances::fake_slack::{Delivery, FakeSlack, FakeUser, FakeUserGroup};
+use alliances::scheduler::JobKind;
+use secrecy::SecretString;
+use serde_json::json;
+use std::sync::Arc;
+
+const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\", \"U0000009\"]\n\
+                     [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n\
+                     [[team]]\nname = \"Design\"\nmembers = [\"U0000003\"]\n";
+
+fn people() -> Vec<FakeUser> {
+    vec![
+        fake_user("U0000001", "Alice Moreau"),
+        fake_user("U0000002", "Bilal Haddad"),
+        fake_user("U0000003", "Chen Park"),
+        fake_user("U0000009", "Ines Admin"),
+    ]
+}
+
+fn channel() -> ChannelId {
+    ChannelId::parse("C0ALLIANCE").unwrap()
+}
+
+fn event(id: &str, event: serde_json::Value) -> Delivery {
+    Delivery::Event {
+        event_id: id.to_owned(),
+        event,
+        event_time: 1_700_000_000,
+    }
+}
+
+/// Runs the people job of a bot configured by `configure` against `fake`.
+async fn synced_teams(
+    fake: &FakeSlack,
+    configure: impl FnOnce(&mut Settings),
+) -> Vec<(String, Option<String>)> {
+    let data = tempfile::tempdir().unwrap();
+    let mut settings = Settings::default();
+    settings.slack.api_url = fake.api_url();
+    configure(&mut settings);
+    let secrets = Secrets {
+        bot_token: Some(SecretString::from(TOKEN.to_owned())),
+        ..Secrets::default()
+    };
+    let app = App::build(&settings, &secrets, data.path(), Arc::new(SystemClock)).unwrap();
+    app.scheduler()
+        .run(JobKind::People, chrono::Utc::now())
+        .await
+        .unwrap();
+    app.store()
+        .people()
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.id.to_string(), p.team.map(|t| t.to_string())))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teams_come_from_the_profile_field_or_from_user_groups() {
+    let mut users = people();
+    users[0].team = Some("Payments".to_owned());
+    users[1].team = Some("Platform".to_owned());
+    let mut space = workspace(users);
+    space.usergroups = vec![
+        FakeUserGroup {
+            id: "S01".into(),
+            handle: "team-design".into(),
+            name: "Design".into(),
+            members: vec![user("U0000001")],
+        },
+        FakeUserGroup {
+            id: "S02".into(),
+            handle: "oncall".into(),
+            name: "On call".into(),
+            members: vec![user("U0000002")],
+        },
+        FakeUserGroup {
+            id: "S03".into(),
+            handle: "team-legal".into(),
+            name: "Legal".into(),
+            members: vec![user("U0000003")],
+        },
+    ];
+    let fake = FakeSlack::start(space).await.unwrap();
+
+    let by_field = synced_teams(&fake, |_| {}).await;
+    assert!(
+        by_field.contains(&("U0000001".into(), Some("Payments".into()))),
+        "{by_field:?}"
+    );
+    assert!(
+        by_field.contains(&("U0000002".into(), Some("Platform".into()))),
+        "{by_field:?}"
+    );
+    assert!(
+        by_field.contains(&("U0000003".into(), None)),
+        "{by_field:?}"
+    );
+
+    let by_group = synced_teams(&fake, |s| {
+        s.teams.source = Some(TeamSource::Usergroups);
+        s.teams.usergroup_prefix = "team-".into();
+    })
+    .await;
+    assert!(
+        by_group.contains(&("U0000001".into(), Some("Design".into()))),
+        "{by_group:?}"
+    );
+    assert!(
+        by_group.contains(&("U0000002".into(), None)),
+        "on-call is not a team: {by_group:?}"
+    );
+    assert!(
+        by_group.contains(&("U0000003".into(), Some("Legal".into()))),
+        "{by_group:?}"
+    );
+    fake.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_introduction_opens_a_group_dm_with_both_people() {
+    let fake = FakeSlack::start(workspace(people())).await.unwrap();
+    let bot = spawn_bot_over_socket(&fake, TEAMS).await;
+
+    let intro = fake.slash_command(
+        "/alliances",
+        "intro <@U0000002> <@U0000003> you both work on onboarding",
+        &user("U0000001"),
+        &channel(),
+    );
+    let answer = fake.deliver_over_socket(&intro).await.unwrap();
+    assert!(
+        answer.body["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("group DM"),
+        "{}",
+        answer.body
+    );
+
+    eventually("the introduction is posted", || {
+        fake.messages()
+            .iter()
+            .any(|m| m.text.contains("meet <@U0000003>"))
+    })
+    .await;
+    let posted = fake
+        .messages()
+        .into_iter()
+        .find(|m| m.text.contains("meet <@U0000003>"))
+        .unwrap();
+    assert!(
+        posted
+            .text
+            .contains("<@U0000001> thinks you two should talk"),
+        "{}",
+        posted.text
+    );
+    assert!(
+        posted.text.contains("you both work on onboarding"),
+        "{}",
+        posted.text
+    );
+    assert!(
+        posted.channel.as_str().starts_with('G') || posted.channel.as_str().starts_with('C'),
+        "a group DM"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_posts_the_digest_now_and_others_may_not() {
+    let fake = FakeSlack::start(workspace(people())).await.unwrap();
+    let bot = spawn_bot_over_socket(&fake, TEAMS).await;
+    let met = fake.slash_command(
+        "/met",
+        "<@U0000002> today lunch",
+        &user("U0000001"),
+        &channel(),
+    );
+    fake.deliver_over_socket(&met).await.unwrap();
+
+    let refused = fake.slash_command("/alliances", "digest now", &user("U0000001"), &channel());
+    let answer = fake.deliver_over_socket(&refused).await.unwrap();
+    assert!(
+        answer.body["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Only the admins"),
+        "{}",
+        answer.body
+    );
+
+    let now = fake.slash_command(
+        "/alliances",
+        "digest now #alliances",
+        &user("U0000009"),
+        &channel(),
+    );
+    fake.deliver_over_socket(&now).await.unwrap();
+    eventually("the digest is posted", || {
+        fake.messages().iter().any(|m| m.dm_user.is_none())
+    })
+    .await;
+    let digest = fake
+        .messages()
+        .into_iter()
+        .find(|m| m.dm_user.is_none())
+        .unwrap();
+    assert_eq!(
+        Some(digest.channel.clone()),
+        fake.channel_named("alliances")
+    );
+    assert!(
+        digest
+            .blocks
+            .to_string()
+            .contains("<@U0000001> (Payments) and <@U0000002> (Platform)"),
+        "{}",
+        digest.blocks
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forget_me_after_the_confirm_leaves_no_trace() {
+    let fake = FakeSlack::start(workspace(people())).await.unwrap();
+    let bot = spawn_bot_over_socket(&fake, TEAMS).await;
+    for (from, to) in [("U0000001", "U0000002"), ("U0000002", "U0000003")] {
+        let met = fake.slash_command(
+            "/met",
+            &format!("<@{to}> yesterday lunch"),
+            &user(from),
+            &channel(),
+        );
+        fake.deliver_over_socket(&met).await.unwrap();
+    }
+    let url = fake.response_url();
+    let confirm = Delivery::Interaction {
+        payload: button_press("U0000001", "forget_me_confirm", "", &url),
+    };
+    fake.deliver_over_socket(&confirm).await.unwrap();
+
+    eventually("the confirm is answered", || {
+        fake.responses().iter().any(|r| r.url == url)
+    })
+    .await;
+    let store = bot.app.store();
+    assert_eq!(
+        store.interaction_count(),
+        1,
+        "only Bilal and Chen's meeting stays"
+    );
+    let export = serde_json::to_string(&store.export_person(&user("U0000001")).unwrap()).unwrap();
+    assert!(!export.contains("lunch"), "{export}");
+    assert!(
+        store
+            .ties()
+            .unwrap()
+            .iter()
+            .all(|t| !t.pair.contains(&user("U0000001")))
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_joining_changing_and_the_app_leaving_are_kept_current() {
+    let fake = FakeSlack::start(workspace(people())).await.unwrap();
+    let bot = spawn_bot_over_socket(&fake, TEAMS).await;
+
+    let newcomer = json!({ "id": "U0000042", "name": "dana", "real_name": "Dana Ito", "tz": "Asia/Tokyo",
+                           "deleted": false, "is_bot": false, "profile": { "real_name": "Dana Ito", "display_name": "Dana" } });
+    fake.deliver_over_socket(&event(
+        "Ev1",
+        json!({ "type": "team_join", "user": newcomer }),
+    ))
+    .await
+    .unwrap();
+    eventually("the newcomer is known", || {
+        bot.app.store().person(&user("U0000042")).unwrap().is_some()
+    })
+    .await;
+    let dana = bot.app.store().person(&user("U0000042")).unwrap().unwrap();
+    assert_eq!(
+        (dana.name.as_str(), dana.tz.as_deref()),
+        ("Dana", Some("Asia/Tokyo"))
+    );
+
+    let left = json!({ "id": "U0000002", "name": "bilal", "deleted": true, "is_bot": false, "profile": { "real_name": "Bilal Haddad" } });
+    fake.deliver_over_socket(&event(
+        "Ev2",
+        json!({ "type": "user_change", "user": left }),
+    ))
+    .await
+    .unwrap();
+    eventually("Bilal is deactivated", || {
+        bot.app
+            .store()
+            .person(&user("U0000002"))
+            .unwrap()
+            .is_some_and(|p| p.deactivated)
+    })
+    .await;
+    let bilal = bot.app.store().person(&user("U0000002")).unwrap().unwrap();
+    assert_eq!(
+        bilal.team.map(|t| t.to_string()).as_deref(),
+        Some("Platform"),
+        "the team stays"
+    );
+
+    let met = fake.slash_command(
+        "/met",
+        "<@U0000003> today lunch",
+        &user("U0000001"),
+        &channel(),
+    );
+    fake.deliver_over_socket(&met).await.unwrap();
+    fake.deliver_over_socket(&event("Ev3", json!({ "type": "app_uninstalled" })))
+        .await
+        .unwrap();
+    eventually("everything is purged", || {
+        bot.app.store().people().unwrap().is_empty()
+    })
+    .await;
+    assert_eq!(bot.app.store().interaction_count(), 0);
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passive_signals_count_only_when_the_workspace_opts_in_and_keep_no_text() {
+    let fake = FakeSlack::start(workspace(people())).await.unwrap();
+    let bot = spawn_bot_configured(&fake, TEAMS, |s| s.events.passive_signals = true).await;
+
+    let mention = json!({ "type": "message", "channel": "C0ALLIANCE", "user": "U0000001",
+                          "text": "thanks <@U0000002> for the secret plan", "ts": "1700000000.000100" });
+    fake.deliver_over_socket(&event("Ev1", mention))
+        .await
+        .unwrap();
+    let within_team = json!({ "type": "message", "channel": "C0ALLIANCE", "user": "U0000001",
+                              "text": "hi <@U0000009>", "ts": "1700000001.000100" });
+    fake.deliver_over_socket(&event("Ev2", within_team))
+        .await
+        .unwrap();
+
+    eventually("the signal is logged", || {
+        bot.app.store().interaction_count() == 1
+    })
+    .await;
+    let logged = bot.app.store().interactions().unwrap();
+    let everything = format!("{logged:?}");
+    assert!(
+        !everything.contains("secret plan"),
+        "no message text is stored: {everything}"
+    );
+    assert_eq!(
+        logged[0].1.kind,
+        alliances::domain::InteractionKind::Passive
+    );
+    bot.stop().await;
+
+    let quiet = FakeSlack::start(workspace(people())).await.unwrap();
+    let bot = spawn_bot_over_socket(&quiet, TEAMS).await;
+    let mention = json!({ "type": "message", "user": "U0000001", "text": "<@U0000002>", "ts": "1700000000.000100" });
+    quiet
+        .deliver_over_socket(&event("Ev1", mention))
+        .await
+        .unwrap();
+    assert_eq!(bot.app.store().interaction_count(), 0, "off by default");
+    bot.stop().await;
+}
