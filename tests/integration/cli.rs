@@ -47,7 +47,13 @@ async fn an_unknown_flag_gets_the_usage_and_a_non_zero_exit() {
 
 #[tokio::test]
 async fn every_subcommand_has_help() {
-    for args in [&["--help"][..], &["demo", "--help"], &["tick", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["demo", "--help"],
+        &["tick", "--help"],
+        &["serve", "--help"],
+        &["fake-slack", "--help"],
+    ] {
         let mut command = alliances();
         command.args(args);
         let output = output_of(command).await;
@@ -107,4 +113,79 @@ async fn tick_without_a_bot_token_names_the_variable() {
     assert_eq!(output.status.code(), Some(1));
     let (_, stderr) = texts(&output);
     assert!(stderr.contains("ALLIANCES_SLACK_BOT_TOKEN"), "{stderr}");
+}
+
+#[tokio::test]
+async fn serve_without_the_tokens_its_transport_needs_names_the_variable() {
+    let data = tempfile::tempdir().unwrap();
+    let mut socket = alliances();
+    socket.arg("--data-dir").arg(data.path()).arg("serve");
+    socket.env("ALLIANCES_SLACK_BOT_TOKEN", "xoxb-test");
+    let output = output_of(socket).await;
+    assert_eq!(output.status.code(), Some(1));
+    let (_, stderr) = texts(&output);
+    assert!(stderr.contains("ALLIANCES_SLACK_APP_TOKEN"), "{stderr}");
+    assert!(!stderr.contains("xoxb-test"), "{stderr}");
+
+    let mut http = alliances();
+    http.arg("--data-dir")
+        .arg(data.path())
+        .args(["serve", "--http", "127.0.0.1:0"]);
+    http.env("ALLIANCES_SLACK_BOT_TOKEN", "xoxb-test");
+    let output = output_of(http).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(texts(&output).1.contains("ALLIANCES_SLACK_SIGNING_SECRET"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_stops_cleanly_on_sigterm_and_flushes_the_store() {
+    use crate::helpers::{TOKEN, fake_user, workspace};
+    let fake =
+        alliances::fake_slack::FakeSlack::start(workspace(vec![fake_user("U0000001", "Alice")]))
+            .await
+            .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = alliances()
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["serve", "--http", &format!("127.0.0.1:{port}")])
+        .env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN)
+        .env("ALLIANCES_SLACK_SIGNING_SECRET", "secret")
+        .env("ALLIANCES_SLACK_API_URL", fake.api_url())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !reqwest::get(&health)
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "serve did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("stopped; the store is flushed"), "{stderr}");
+    assert!(
+        !stderr.contains(TOKEN) && !stderr.contains("secret\""),
+        "{stderr}"
+    );
+    fake.stop().await;
 }
