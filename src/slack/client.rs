@@ -188,19 +188,7 @@ impl SlackClient {
 
     /// Opens (or finds) the DM channel with `user`.
     pub async fn open_dm(&self, user: &UserId) -> Result<ChannelId, SlackError> {
-        const METHOD: &str = "conversations.open";
-        let request =
-            SlackApiConversationsOpenRequest::new().with_users(vec![SlackUserId(user.to_string())]);
-        let response = self
-            .client
-            .open_session(&self.token)
-            .conversations_open(&request)
-            .await
-            .map_err(|err| SlackError::from_client(METHOD, err))?;
-        ChannelId::parse(&response.channel.id.0).map_err(|err| SlackError::Unexpected {
-            method: METHOD,
-            detail: err.to_string(),
-        })
+        self.open_group_dm(std::slice::from_ref(user)).await
     }
 
     /// Posts `message` to `channel` (an id, or a channel name) and returns the
@@ -226,7 +214,8 @@ impl SlackClient {
         Ok(response.ts.0)
     }
 
-    /// Opens a group DM of `users` (an introduction).
+    /// Opens (or finds) the conversation of the bot with `users`: a DM for
+    /// one person, a group DM for several (an introduction).
     pub async fn open_group_dm(&self, users: &[UserId]) -> Result<ChannelId, SlackError> {
         const METHOD: &str = "conversations.open";
         let ids = users.iter().map(|u| SlackUserId(u.to_string())).collect();

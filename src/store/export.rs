@@ -66,16 +66,8 @@ pub(super) fn involves(interaction: &Interaction, id: &UserId) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::domain::{Interaction, InteractionKind, SentNudge};
-    use crate::store::fixtures::{at_minute, meeting, open_temp, person, user};
-
-    fn sent(to: &str, about: &str, minute: i64) -> SentNudge {
-        SentNudge {
-            to: user(to),
-            about: user(about),
-            at: at_minute(minute),
-        }
-    }
+    use crate::domain::{Interaction, InteractionKind};
+    use crate::store::fixtures::{at_minute, meeting, open_temp, person, sent, user};
 
     #[test]
     fn an_export_holds_exactly_the_records_of_its_person() {

@@ -3,7 +3,9 @@
 //! search of every tree for a person's id. Compiled for tests only.
 
 use super::{Store, StoreOptions, keys};
-use crate::domain::{Interaction, InteractionKind, PairKey, Person, TeamId, Tie, UserId};
+use crate::domain::{
+    Interaction, InteractionKind, PairKey, Person, SentNudge, TeamId, Tie, UserId,
+};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -110,4 +112,13 @@ pub(super) fn places_mentioning(store: &Store, id: &UserId) -> Vec<String> {
         }
     }
     places
+}
+
+/// A nudge to `to` about `about`, sent `minute` minutes after the fixtures' start.
+pub(super) fn sent(to: &str, about: &str, minute: i64) -> SentNudge {
+    SentNudge {
+        to: user(to),
+        about: user(about),
+        at: at_minute(minute),
+    }
 }

@@ -31,17 +31,8 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::domain::SentNudge;
-    use crate::store::fixtures::{at_minute, open_temp, user};
+    use crate::store::fixtures::{at_minute, open_temp, sent};
     use chrono::Duration;
-
-    fn sent(to: &str, about: &str, minute: i64) -> SentNudge {
-        SentNudge {
-            to: user(to),
-            about: user(about),
-            at: at_minute(minute),
-        }
-    }
 
     #[test]
     fn nudges_sent_since_an_instant_come_back_oldest_first() {

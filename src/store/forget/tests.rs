@@ -8,19 +8,11 @@ use super::Forgotten;
 use crate::domain::{Interaction, InteractionKind, PairKey, Person, SentNudge, Tie, UserId};
 use crate::store::Store;
 use crate::store::fixtures::{
-    any_interaction, at_minute, meeting, open_temp, person, places_mentioning, ties_folded_from,
-    user,
+    any_interaction, at_minute, meeting, open_temp, person, places_mentioning, sent,
+    ties_folded_from, user,
 };
 use proptest::prelude::*;
 use std::collections::BTreeSet;
-
-fn sent(to: &str, about: &str, minute: i64) -> SentNudge {
-    SentNudge {
-        to: user(to),
-        about: user(about),
-        at: at_minute(minute),
-    }
-}
 
 fn logged_by(mut interaction: Interaction, logger: &str) -> Interaction {
     interaction.logged_by = Some(user(logger));
