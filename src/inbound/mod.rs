@@ -191,8 +191,12 @@ impl FrontDoor {
         None
     }
 
-    /// Handles an `event_callback` envelope, once per `event_id`.
+    /// Handles an `event_callback` envelope, once per `event_id`. Slack
+    /// wants its acknowledgement within 3 seconds and some events mean Slack
+    /// calls of our own (publishing an App Home), so the handling runs after
+    /// the acknowledgement.
     pub async fn event(&self, envelope: Value) {
-        events::handle(self, envelope).await;
+        let front = self.clone();
+        tokio::spawn(async move { events::handle(&front, envelope).await });
     }
 }
