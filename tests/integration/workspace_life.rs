@@ -375,6 +375,16 @@ async fn passive_signals_count_only_when_the_workspace_opts_in_and_keep_no_text(
         .deliver_over_socket(&event("Ev1", mention))
         .await
         .unwrap();
+    // A later event that leaves a trace shows the earlier one was handled.
+    let opened = json!({ "type": "app_home_opened", "user": "U0000001", "tab": "home" });
+    quiet
+        .deliver_over_socket(&event("Ev2", opened))
+        .await
+        .unwrap();
+    eventually("the App Home is published", || {
+        quiet.home_view(&user("U0000001")).is_some()
+    })
+    .await;
     assert_eq!(bot.app.store().interaction_count(), 0, "off by default");
     bot.stop().await;
 }
