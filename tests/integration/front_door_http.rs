@@ -77,6 +77,27 @@ async fn met_logs_a_meeting_once_and_says_it_is_a_new_alliance_and_a_first_bridg
         "{text}"
     );
     assert!(!text.contains("new alliance"), "{text}");
+
+    // Several people at once: one meeting, a tie for every pair.
+    let (_, group) = bot
+        .slash(
+            "/met",
+            "<@U0000002> <@U0000003|chen> 2d ago design review",
+            "U0000001",
+            "trigger-3",
+        )
+        .await;
+    let text = group["text"].as_str().unwrap();
+    assert!(
+        text.contains("you met <@U0000002> (Platform) and <@U0000003> (Payments)"),
+        "{text}"
+    );
+    assert_eq!(bot.app.store().interaction_count(), 3);
+    assert_eq!(
+        bot.app.store().ties().unwrap().len(),
+        3,
+        "Alice–Bilal, Alice–Chen, Bilal–Chen"
+    );
     bot.stop().await;
 }
 
