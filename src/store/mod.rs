@@ -24,11 +24,14 @@
 //! about them. `logged_keys`, `deliveries`, `jobs` and `meta` name nobody.
 //!
 //! sled is beta and has lost data after unclean shutdowns, so writes the user
-//! is told about are followed by [`Store::flush`], every value carries a
-//! version byte ([`codec`]), and a folder that will not open gets an error
-//! that says how to restore it. One process owns the folder (sled locks it).
+//! is told about are made durable first (by [`Store::commit`], a group
+//! commit, on request paths; by [`Store::flush`] elsewhere), every value
+//! carries a version byte ([`codec`]), and a folder that will not open gets
+//! an error that says how to restore it. One process owns the folder (sled
+//! locks it).
 
 mod codec;
+mod commit;
 mod deliveries;
 mod export;
 #[cfg(test)]
@@ -145,6 +148,10 @@ pub enum StoreError {
     /// sled failed to read or write.
     #[error("the store failed to read or write its folder")]
     Io(#[from] sled::Error),
+    /// A flush panicked, so writes are not known to be on disk (see
+    /// [`Store::commit`]).
+    #[error("the store's flush failed unexpectedly; the cause is in the log")]
+    FlusherStopped,
 }
 
 /// The data folder: a sled database and its trees. Clones share it; sled
@@ -173,6 +180,9 @@ pub struct Store {
     /// The number of interactions, mirrored from `meta` so that reading it
     /// is not a scan (sled's `len` walks the whole tree).
     interaction_count: Arc<AtomicUsize>,
+    /// The flusher that [`Store::commit`] waits on, shared by all clones;
+    /// its thread ends when the last clone is dropped.
+    group_commit: Arc<commit::GroupCommit>,
 }
 
 impl fmt::Debug for Store {
@@ -197,6 +207,7 @@ impl Store {
             .open()
             .map_err(open_error)?;
         let tree = |name: &str| db.open_tree(name).map_err(open_error);
+        let flushed = db.clone();
         let store = Store {
             people: tree(trees::PEOPLE)?,
             interactions: tree(trees::INTERACTIONS)?,
@@ -210,6 +221,7 @@ impl Store {
             path: path.clone(),
             log_writer: Arc::new(Mutex::new(())),
             interaction_count: Arc::new(AtomicUsize::new(0)),
+            group_commit: Arc::new(commit::GroupCommit::new(move || flushed.flush().map(drop))),
         };
         store.check_schema()?;
         store.load_interaction_count()?;
@@ -221,8 +233,11 @@ impl Store {
         &self.path
     }
 
-    /// Writes everything to disk (fsync). Call it before telling the user a
-    /// write happened: sled otherwise flushes on its own schedule.
+    /// Writes everything to disk (fsync), blocking the thread. Call it
+    /// before telling the user a write happened, off the request paths (at
+    /// start-up, in jobs, at shutdown): sled otherwise flushes on its own
+    /// schedule. Request paths await [`Store::commit`] instead, which shares
+    /// one flush among the requests waiting.
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         Ok(())

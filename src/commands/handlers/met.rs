@@ -81,13 +81,15 @@ fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Reply, H
     let logged = context
         .store
         .log_interaction_once(&format!("met:{delivery_key}"), &interaction)?;
+    // The person is told it is logged, either way: it must survive a crash
+    // first. That holds for a repeat too, which may arrive while the first
+    // delivery still waits for its commit.
+    context.commit_before_answering();
     if logged.is_none() {
         return Ok(Reply::text(
             "That meeting is already logged: nothing changed.",
         ));
     }
-    // The person is told it is logged: it must survive a crash first.
-    context.store.flush()?;
 
     Ok(Reply::text(answer(
         &others,
