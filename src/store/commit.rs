@@ -160,7 +160,6 @@ fn serve(queue: &mpsc::Receiver<Waiter>, flush: &Flush) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::StoreOptions;
     use crate::store::fixtures::{at_minute, meeting, open_temp, person, user};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::{Duration, Instant};
@@ -281,7 +280,7 @@ mod tests {
 
         // The flusher thread ended with the last clone, so sled's lock on
         // the folder is free again.
-        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let store = crate::store::fixtures::reopen(dir.path()).unwrap();
         assert_eq!(store.interaction_count(), 1);
         assert!(
             store

@@ -109,8 +109,10 @@ impl Store {
     }
 
     /// What logging did, once the transaction that wrote `append` committed.
+    /// The caller still holds the writer lock.
     pub(super) fn appended(&self, append: Append<'_>, new_ties: Vec<PairKey>) -> Logged {
         self.interaction_count.store(append.count, Ordering::SeqCst);
+        self.team_pairs.ties_added(&new_ties);
         Logged {
             id: append.id,
             new_ties,
@@ -177,6 +179,7 @@ impl Store {
             })
             .map_err(from_transaction)?;
         self.interaction_count.store(count, Ordering::SeqCst);
+        self.team_pairs.ties_rewritten();
         Ok(())
     }
 

@@ -18,6 +18,10 @@
 //! - `jobs` ([`last_run`](Store::last_run)): each scheduler job's last run;
 //! - `meta`: the schema version and the interaction count.
 //!
+//! Beside the trees, in memory: which teams are tied to which
+//! ([`teams_tied_to`](Store::teams_tied_to)), derived from `people` and
+//! `ties` and kept current by their writers.
+//!
 //! Privacy: [`forget_person`](Store::forget_person) removes a person from
 //! every tree that names people, and
 //! [`export_person`](Store::export_person) gathers what those trees hold
@@ -43,6 +47,7 @@ mod keys;
 mod logged_keys;
 mod nudges;
 mod people;
+mod team_pairs;
 
 pub use deliveries::KEEP_DELIVERIES_FOR;
 pub use export::PersonExport;
@@ -183,6 +188,8 @@ pub struct Store {
     /// The flusher that [`Store::commit`] waits on, shared by all clones;
     /// its thread ends when the last clone is dropped.
     group_commit: Arc<commit::GroupCommit>,
+    /// Which teams are tied to which, in memory (see `team_pairs`).
+    team_pairs: Arc<team_pairs::TeamPairs>,
 }
 
 impl fmt::Debug for Store {
@@ -222,6 +229,7 @@ impl Store {
             log_writer: Arc::new(Mutex::new(())),
             interaction_count: Arc::new(AtomicUsize::new(0)),
             group_commit: Arc::new(commit::GroupCommit::new(move || flushed.flush().map(drop))),
+            team_pairs: Arc::default(),
         };
         store.check_schema()?;
         store.load_interaction_count()?;

@@ -3,9 +3,9 @@
 use super::people::resolve;
 use super::{Context, HandlerError, user_error};
 use crate::commands::{MetRequest, Reply, SlashText, parse_met};
-use crate::domain::{Interaction, InteractionKind, PairKey, Person, TeamId, UserId};
+use crate::domain::{Interaction, InteractionKind, PairKey, Person, TeamId};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 const EXAMPLE: &str = "/met @alice yesterday coffee about the roadmap";
 
@@ -137,9 +137,11 @@ fn changes_of(
         if context.store.tie(&pair)?.is_some() {
             continue;
         }
-        // Which teams mine already has a tie with: read once, only when needed.
+        // Which teams mine already has a tie with: read once, only when
+        // needed, from the store's team-pair index rather than a scan of
+        // every person and tie.
         if tied_teams.is_none() {
-            tied_teams = Some(teams_tied_to(context, &my_team)?);
+            tied_teams = Some(context.store.teams_tied_to(&my_team)?);
         }
         if tied_teams
             .as_ref()
@@ -152,33 +154,6 @@ fn changes_of(
         changes.new_alliances.push((other.clone(), their_team));
     }
     Ok(changes)
-}
-
-/// The teams that people of `team` have a tie with.
-fn teams_tied_to(context: &Context<'_>, team: &TeamId) -> Result<BTreeSet<TeamId>, HandlerError> {
-    let team_of: HashMap<UserId, TeamId> = context
-        .store
-        .people()?
-        .into_iter()
-        .filter_map(|p| Some((p.id, p.team?)))
-        .collect();
-    let mut tied = BTreeSet::new();
-    for tie in context.store.ties()? {
-        let (low, high) = (
-            team_of.get(tie.pair.low()).cloned(),
-            team_of.get(tie.pair.high()).cloned(),
-        );
-        match (low, high) {
-            (Some(a), Some(b)) if &a == team => {
-                tied.insert(b);
-            }
-            (Some(a), Some(b)) if &b == team => {
-                tied.insert(a);
-            }
-            _ => {}
-        }
-    }
-    Ok(tied)
 }
 
 fn answer(
