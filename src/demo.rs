@@ -302,8 +302,8 @@ pub async fn run(options: DemoOptions, out: &mut dyn Write) -> anyhow::Result<De
 }
 
 /// The company as a Slack workspace: its people, a bot user, a deactivated
-/// former colleague, and the digest channel.
-fn workspace(company: &Company) -> anyhow::Result<Workspace> {
+/// former colleague, and the digest channel. The benchmarks serve it too.
+pub fn workspace(company: &Company) -> anyhow::Result<Workspace> {
     let mut users: Vec<FakeUser> = company
         .people
         .iter()
