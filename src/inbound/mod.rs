@@ -103,7 +103,10 @@ impl FrontDoor {
         let commit = PendingCommit::default();
         let context = self.context(&command.user, &commit);
         let outcome = match command.command.as_str() {
-            "/met" => handle_met(&context, &command.text, &command.trigger_id).into(),
+            // It waits for its own write and flush (see `handle_met`).
+            "/met" => handle_met(&context, &command.text, &command.trigger_id)
+                .await
+                .into(),
             "/alliances" => handle_alliances(&context, &command.text),
             other => Reply::text(format!(
                 "I don't know the command `{other}`. Try `/alliances help`."

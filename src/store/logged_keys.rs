@@ -37,7 +37,7 @@ impl Store {
         if self.logged_keys.contains_key(once_key)? {
             return Ok(None);
         }
-        let append = self.prepare_append(interaction)?;
+        let append = self.prepare_append(interaction, self.interaction_count() + 1)?;
         let id = self.encode(trees::LOGGED_KEYS, once_key, &append.id())?;
         let new_ties = (
             &self.interactions,

@@ -37,6 +37,7 @@
 mod codec;
 mod commit;
 mod deliveries;
+mod durable_log;
 mod export;
 #[cfg(test)]
 mod fixtures;
@@ -214,8 +215,8 @@ impl Store {
             .open()
             .map_err(open_error)?;
         let tree = |name: &str| db.open_tree(name).map_err(open_error);
-        let flushed = db.clone();
-        let store = Store {
+        let (flushed, writer_flushed) = (db.clone(), db.clone());
+        let mut store = Store {
             people: tree(trees::PEOPLE)?,
             interactions: tree(trees::INTERACTIONS)?,
             ties: tree(trees::TIES)?,
@@ -228,9 +229,20 @@ impl Store {
             path: path.clone(),
             log_writer: Arc::new(Mutex::new(())),
             interaction_count: Arc::new(AtomicUsize::new(0)),
-            group_commit: Arc::new(commit::GroupCommit::new(move || flushed.flush().map(drop))),
+            // The writer's own, which nothing starts: see below.
+            group_commit: Arc::new(commit::GroupCommit::new(
+                move || writer_flushed.flush().map(drop),
+                None,
+            )),
             team_pairs: Arc::default(),
         };
+        // The flusher thread logs through a clone of the store (see
+        // `commit`), made before the group commit the clones share is set.
+        let writer = store.clone();
+        store.group_commit = Arc::new(commit::GroupCommit::new(
+            move || flushed.flush().map(drop),
+            Some(writer),
+        ));
         store.check_schema()?;
         store.load_interaction_count()?;
         Ok(store)

@@ -10,9 +10,18 @@ use std::collections::BTreeSet;
 const EXAMPLE: &str = "/met @alice yesterday coffee about the roadmap";
 
 /// Logs the meeting in `text` for the person in `context`, once per
-/// `delivery_key` (Slack's `trigger_id`), and answers what it changed.
-pub fn handle_met(context: &Context<'_>, text: &str, delivery_key: &str) -> Reply {
-    met(context, text, delivery_key).unwrap_or_else(HandlerError::into_reply)
+/// `delivery_key` (Slack's `trigger_id`), and answers what it changed once
+/// the meeting is on disk.
+///
+/// The one async handler: `/met` is the write people make most, so it
+/// awaits the store's shared write and flush ([`Store::log_once_and_commit`])
+/// rather than writing and asking for a commit as the others do.
+///
+/// [`Store::log_once_and_commit`]: crate::store::Store::log_once_and_commit
+pub async fn handle_met(context: &Context<'_>, text: &str, delivery_key: &str) -> Reply {
+    met(context, text, delivery_key)
+        .await
+        .unwrap_or_else(HandlerError::into_reply)
 }
 
 /// What a meeting changes, decided before it is logged.
@@ -24,7 +33,7 @@ struct Changes {
     bridges: BTreeSet<(TeamId, TeamId)>,
 }
 
-fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Reply, HandlerError> {
+async fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Reply, HandlerError> {
     // Decide.
     let request: MetRequest = parse_met(&SlashText::parse(text)?)?;
     let me = context.me()?;
@@ -77,14 +86,14 @@ fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Reply, H
     .ok_or_else(|| user_error("Name at least one other person.", EXAMPLE))?;
     let changes = changes_of(context, me.as_ref(), &others)?;
 
-    // Do.
+    // Do. The person is told it is logged, either way, so it must survive
+    // a crash first: this returns once the meeting is on disk (for a
+    // repeat, once the first delivery's is), sharing the transaction and
+    // the flush with the other requests waiting at the same moment.
     let logged = context
         .store
-        .log_interaction_once(&format!("met:{delivery_key}"), &interaction)?;
-    // The person is told it is logged, either way: it must survive a crash
-    // first. That holds for a repeat too, which may arrive while the first
-    // delivery still waits for its commit.
-    context.commit_before_answering();
+        .log_once_and_commit(&format!("met:{delivery_key}"), &interaction)
+        .await?;
     if logged.is_none() {
         return Ok(Reply::text(
             "That meeting is already logged: nothing changed.",

@@ -5,11 +5,12 @@
 //! failure a person can fix is a [`UserError`] sentence with an example;
 //! anything else is logged with its cause and answered with an apology.
 //!
-//! Handlers are synchronous and never flush: a handler whose answer tells
-//! of a write says so with [`Context::commit_before_answering`], and the
-//! transport awaits the store's group commit ([`Store::commit`]) before it
-//! sends the answer, so that a blocking fsync per request never holds up
-//! the async workers.
+//! No handler flushes, so that a blocking fsync per request never holds up
+//! the async workers. A handler whose answer tells of a write says so with
+//! [`Context::commit_before_answering`], and the transport awaits the
+//! store's group commit ([`Store::commit`]) before it sends the answer.
+//! `/met`, the busiest, is async instead: it awaits its write and flush
+//! together, shared with the other `/met`s waiting at the same moment.
 
 mod alliances;
 mod buttons;
