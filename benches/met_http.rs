@@ -7,7 +7,8 @@
 //! teams file, and the built-in fake Slack (served by this process) for
 //! its people sync: a synthetic company of [`PEOPLE`] people in [`TEAMS`]
 //! teams. This process is the load generator: [`CONNECTIONS`] concurrent
-//! keep-alive connections, each sending one signed `/met` at a time, all
+//! keep-alive connections (a small HTTP/1.1 client of its own, see
+//! [`Sender`]), each sending one signed `/met` at a time, all
 //! distinct (their own trigger id, a random pair of people, a valid text),
 //! for a warm-up and then a measured stretch. Every answer must say
 //! "Logged". Then the bot is stopped with SIGTERM, and the store, opened
@@ -28,10 +29,13 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use secrecy::SecretString;
 use std::fmt::Write as _;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 /// The company: large enough that a scan of everyone per request shows.
 const PEOPLE: usize = 1_000;
@@ -177,14 +181,11 @@ async fn serve_and_load(folder: &Path, load: Load) -> anyhow::Result<(Tally, u64
     let started = Instant::now();
     let measuring_from = started + load.warmup;
     let until = measuring_from + load.measured;
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(load.connections)
-        .build()?;
     let mut connections = Vec::with_capacity(load.connections);
     for connection in 0..load.connections {
         let sender = Sender {
-            client: client.clone(),
-            url: format!("{}/slack/commands", bot.url),
+            address: bot.address,
+            stream: None,
             people: Arc::clone(&people),
             connection,
             secret: SecretString::from(SIGNING_SECRET.to_owned()),
@@ -201,10 +202,18 @@ async fn serve_and_load(folder: &Path, load: Load) -> anyhow::Result<(Tally, u64
     Ok((tally, acknowledged))
 }
 
-/// One connection of the load generator.
+/// One connection of the load generator: a keep-alive HTTP/1.1 connection
+/// with one request in flight at a time.
+///
+/// It writes requests and reads answers itself rather than through
+/// reqwest: the load generator shares the two cores with the bot, and a
+/// general-purpose client (pool, tower stack, header maps) cost a third of
+/// a core at this rate, time the bot then did not have.
 struct Sender {
-    client: reqwest::Client,
-    url: String,
+    address: SocketAddr,
+    /// The open connection and what was read from it; `None` before the
+    /// first request and after a failure.
+    stream: Option<(TcpStream, Vec<u8>)>,
     people: Arc<Vec<String>>,
     connection: usize,
     secret: SecretString,
@@ -213,7 +222,7 @@ struct Sender {
 impl Sender {
     /// Sends one `/met` after another until `until`, timing those sent from
     /// `measuring_from` on.
-    async fn run(self, measuring_from: Instant, until: Instant) -> Tally {
+    async fn run(mut self, measuring_from: Instant, until: Instant) -> Tally {
         let mut rng = StdRng::seed_from_u64(SEED + self.connection as u64);
         let mut tally = Tally::default();
         let mut sent = 0_u64;
@@ -264,34 +273,82 @@ impl Sender {
         .unwrap_or_default()
     }
 
-    /// Signs and sends `body`; the answer's text.
-    async fn send(&self, body: String) -> anyhow::Result<String> {
+    /// Signs and sends `body`; the answer's text. A failed connection is
+    /// dropped, and the next request opens another.
+    async fn send(&mut self, body: String) -> anyhow::Result<String> {
         let timestamp = chrono::Utc::now().timestamp().to_string();
         let signature =
             alliances::inbound::signature::sign(&self.secret, &timestamp, body.as_bytes());
-        let response = self
-            .client
-            .post(&self.url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-slack-request-timestamp", timestamp)
-            .header("x-slack-signature", signature)
-            .body(body)
-            .send()
-            .await?;
-        let status = response.status();
-        let bytes = response.bytes().await?;
-        if !status.is_success() {
-            bail!("status {status}: {}", String::from_utf8_lossy(&bytes));
+        let request = format!(
+            "POST /slack/commands HTTP/1.1\r\nhost: {}\r\n\
+             content-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\
+             x-slack-request-timestamp: {timestamp}\r\nx-slack-signature: {signature}\r\n\r\n{body}",
+            self.address,
+            body.len()
+        );
+        let (mut stream, mut read) = match self.stream.take() {
+            Some(open) => open,
+            None => (TcpStream::connect(self.address).await?, Vec::new()),
+        };
+        stream.write_all(request.as_bytes()).await?;
+        let (status, answer) = read_response(&mut stream, &mut read).await?;
+        self.stream = Some((stream, read));
+        if status != 200 {
+            bail!("status {status}: {}", String::from_utf8_lossy(&answer));
         }
-        let answer: serde_json::Value = serde_json::from_slice(&bytes)?;
+        let answer: serde_json::Value = serde_json::from_slice(&answer)?;
         Ok(answer["text"].as_str().unwrap_or_default().to_owned())
     }
+}
+
+/// Reads one HTTP/1.1 response with a `content-length` (axum sends one for
+/// these answers): its status and body. `read` keeps bytes read past it.
+async fn read_response(
+    stream: &mut TcpStream,
+    read: &mut Vec<u8>,
+) -> anyhow::Result<(u16, Vec<u8>)> {
+    let head_end = loop {
+        if let Some(at) = read.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        fill(stream, read).await?;
+    };
+    let head =
+        std::str::from_utf8(&read[..head_end]).context("a response head that is not text")?;
+    let status: u16 = head
+        .get(9..12)
+        .and_then(|code| code.parse().ok())
+        .with_context(|| format!("no status in {head:?}"))?;
+    let length: usize = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .with_context(|| format!("no content-length in {head:?}"))?;
+    while read.len() < head_end + length {
+        fill(stream, read).await?;
+    }
+    let body = read[head_end..head_end + length].to_vec();
+    read.drain(..head_end + length);
+    Ok((status, body))
+}
+
+/// Reads what the connection has into `read`; an error at its end.
+async fn fill(stream: &mut TcpStream, read: &mut Vec<u8>) -> anyhow::Result<()> {
+    let mut chunk = [0_u8; 4096];
+    let got = stream.read(&mut chunk).await?;
+    ensure!(got > 0, "the bot closed the connection");
+    read.extend_from_slice(&chunk[..got]);
+    Ok(())
 }
 
 /// The bot's process. Dropping it kills the process if it still runs (a
 /// failed run); [`Bot::stop`] stops it the way systemd does.
 struct Bot {
     child: Child,
+    address: SocketAddr,
     url: String,
     log: std::path::PathBuf,
 }
@@ -331,6 +388,7 @@ impl Bot {
             .context("starting the alliances binary")?;
         Ok(Self {
             child,
+            address,
             url: format!("http://{address}"),
             log,
         })
