@@ -229,3 +229,6 @@ impl FrontDoor {
         events::handle(self, envelope).await;
     }
 }
+
+#[cfg(test)]
+mod tests;

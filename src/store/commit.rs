@@ -230,6 +230,25 @@ fn log_all(writer: Option<&Store>, logs: &[LogOnce]) -> Vec<Result<Option<Logged
 }
 
 #[cfg(test)]
+impl Store {
+    /// This store with every later flush of its commits failing, as on a
+    /// full disk: for tests of what people are told then. Its writes still
+    /// land in memory, as sled's would.
+    pub(crate) fn with_failing_commits(mut self) -> Self {
+        let writer = self.clone();
+        self.group_commit = Arc::new(GroupCommit::new(
+            || {
+                Err(sled::Error::Io(std::io::Error::other(
+                    "no space left on device",
+                )))
+            },
+            Some(writer),
+        ));
+        self
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::fixtures::{at_minute, meeting, open_temp, person, user};
