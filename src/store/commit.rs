@@ -117,8 +117,8 @@ impl GroupCommit {
                 self.writer.clone(),
             )?),
         };
-        // The thread runs until `self` is dropped and survives a panicking
-        // flush, so its queue is open here.
+        // The thread runs until `self` is dropped and survives panics in
+        // what it runs, so its queue is open here.
         running
             .jobs
             .send(job)
@@ -173,9 +173,8 @@ fn serve(queue: &mpsc::Receiver<Job>, flush: &Flush, writer: Option<&Store>) {
                 Job::LogOnce(log) => logs.push(log),
             }
         }
-        // Panics are caught so that the thread keeps serving: the jobs of
-        // the batch are told it failed, and nothing of ours was left
-        // half-changed (sled's writes are atomic, and the jobs only read).
+        // Panics in logging or flushing are caught so that the thread keeps
+        // serving; the jobs of the batch are told it failed.
         let logged = log_all(writer, &logs);
         // Every job in the batch was received, and its interaction logged,
         // before this line: this flush covers all of their writes.
