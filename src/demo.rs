@@ -330,8 +330,9 @@ pub async fn serve_fake_slack(
 }
 
 /// The company as a Slack workspace: its people (their team in the "Team"
-/// profile field), a bot user, and the digest channel.
-fn workspace(company: &Company) -> anyhow::Result<Workspace> {
+/// profile field), a bot user, and the digest channel. The benchmarks
+/// serve it too.
+pub fn workspace(company: &Company) -> anyhow::Result<Workspace> {
     let mut users: Vec<FakeUser> = company
         .people
         .iter()

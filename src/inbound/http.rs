@@ -23,10 +23,11 @@ use std::sync::Arc;
 /// it is read into memory.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// What the routes share.
+/// What the routes share. axum clones it for every request, so the front
+/// door is behind an `Arc`: a count bump, not a copy of its handles.
 #[derive(Clone)]
 pub struct HttpState {
-    front: FrontDoor,
+    front: Arc<FrontDoor>,
     signing_secret: Arc<SecretString>,
     /// The wall clock: Slack signs with real time, whatever the bot's
     /// calendar clock says.
@@ -41,7 +42,7 @@ pub fn router(
     wall_clock: Arc<dyn Clock>,
 ) -> Router {
     let state = HttpState {
-        front,
+        front: Arc::new(front),
         signing_secret: Arc::new(signing_secret),
         wall_clock,
     };

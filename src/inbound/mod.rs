@@ -3,8 +3,9 @@
 //!
 //! A slash command is answered within Slack's 3 seconds: the handler writes
 //! to the store and answers; anything slower (opening a group DM, posting
-//! the digest) runs after the answer. Events are deduplicated by
-//! `event_id`. Nothing here decides: `commands` does.
+//! the digest) runs after the answer. An answer that tells of a write waits
+//! for the store's group commit ([`Store::commit`]) first. Events are
+//! deduplicated by `event_id`. Nothing here decides: `commands` does.
 
 mod events;
 pub mod http;
@@ -14,7 +15,9 @@ pub mod socket;
 
 pub use events::DEDUPE_WINDOW_MINUTES;
 
-use crate::commands::handlers::{Context, handle_alliances, handle_button, handle_met};
+use crate::commands::handlers::{
+    Context, HandlerError, PendingCommit, Pressed, handle_alliances, handle_button, handle_met,
+};
 use crate::commands::{Effect, Reply};
 use crate::config::Settings;
 use crate::domain::{Clock, UserId};
@@ -69,35 +72,60 @@ impl FrontDoor {
         }
     }
 
-    fn context<'a>(&'a self, user: &'a UserId) -> Context<'a> {
+    fn context<'a>(&'a self, user: &'a UserId, commit: &'a PendingCommit) -> Context<'a> {
         Context {
             store: &self.store,
             settings: &self.settings,
             now: self.clock.now(),
             user,
+            commit,
         }
+    }
+
+    /// Whether the writes a handler asked to commit are on disk: at once if
+    /// it asked for none.
+    ///
+    /// This is where "flush before telling the person" happens on the
+    /// request paths. The handler wrote and said its answer tells of it;
+    /// the answer goes out only after this await, once a flush that started
+    /// after the write has finished. The store's group commit shares that
+    /// flush among every request waiting, and awaiting it leaves the worker
+    /// free for other requests meanwhile.
+    async fn committed(&self, commit: &PendingCommit) -> Result<(), HandlerError> {
+        if commit.is_needed() {
+            self.store.commit().await?;
+        }
+        Ok(())
     }
 
     /// Answers a slash command.
     #[tracing::instrument(skip_all, fields(user = %command.user, command = %command.command))]
     pub async fn slash_command(&self, command: SlashCommand) -> Reply {
-        let context = self.context(&command.user);
-        match command.command.as_str() {
-            "/met" => handle_met(&context, &command.text, &command.trigger_id),
-            "/alliances" => {
-                let outcome = handle_alliances(&context, &command.text);
-                if let Some(effect) = outcome.effect {
-                    // After the answer: Slack wants one within 3 seconds.
-                    let front = self.clone();
-                    let response_url = command.response_url.clone();
-                    tokio::spawn(async move { front.carry_out(effect, response_url).await });
-                }
-                outcome.reply
-            }
+        let commit = PendingCommit::default();
+        let context = self.context(&command.user, &commit);
+        let outcome = match command.command.as_str() {
+            // It waits for its own write and flush (see `handle_met`).
+            "/met" => handle_met(&context, &command.text, &command.trigger_id)
+                .await
+                .into(),
+            "/alliances" => handle_alliances(&context, &command.text),
             other => Reply::text(format!(
                 "I don't know the command `{other}`. Try `/alliances help`."
-            )),
+            ))
+            .into(),
+        };
+        // Never "Logged" for a write that is not on disk: a failed commit
+        // answers the apology instead, and carries out nothing.
+        if let Err(err) = self.committed(&commit).await {
+            return err.into_reply();
         }
+        if let Some(effect) = outcome.effect {
+            // After the answer: Slack wants one within 3 seconds.
+            let front = self.clone();
+            let response_url = command.response_url.clone();
+            tokio::spawn(async move { front.carry_out(effect, response_url).await });
+        }
+        outcome.reply
     }
 
     /// Carries out what a command asked of Slack, and tells the person if it
@@ -178,7 +206,13 @@ impl FrontDoor {
             let action_id = action["action_id"].as_str().unwrap_or_default();
             let value = action["value"].as_str().unwrap_or_default();
             let press_id = action["action_ts"].as_str().unwrap_or_default();
-            let pressed = handle_button(&self.context(&user), action_id, value, press_id);
+            let commit = PendingCommit::default();
+            let mut pressed =
+                handle_button(&self.context(&user, &commit), action_id, value, press_id);
+            // The press's answer tells of its write only once it is on disk.
+            if let Err(err) = self.committed(&commit).await {
+                pressed = Pressed::failed(err);
+            }
             if let (Some(body), Some(url)) = (pressed.response, response_url)
                 && let Err(err) = self.slack.respond(url, &body).await
             {
@@ -200,3 +234,6 @@ impl FrontDoor {
         tokio::spawn(async move { events::handle(&front, envelope).await });
     }
 }
+
+#[cfg(test)]
+mod tests;

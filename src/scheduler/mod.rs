@@ -71,15 +71,21 @@ pub struct JobReport {
 }
 
 /// Runs the jobs of the settings against a store and a Slack client.
+///
+/// Cheap to clone: the front door holds one, and is cloned per request and
+/// per Socket Mode event, so the schedules and the teams file (a map entry
+/// per person) are shared rather than copied.
 #[derive(Clone)]
 pub struct Scheduler {
     store: Store,
     slack: SlackClient,
     clock: Arc<dyn Clock>,
-    schedules: Vec<(JobKind, CronSchedule)>,
+    schedules: Arc<[(JobKind, CronSchedule)]>,
     policy: Policy,
-    digest_channel: String,
-    team_origin: TeamOrigin,
+    // Shared, not copied: the scheduler is cloned into every request's
+    // front door.
+    digest_channel: Arc<str>,
+    team_origin: Arc<TeamOrigin>,
     /// The directory of the last people sync, for the people events bring
     /// between syncs. A std lock: held for a lookup, never across an await.
     teams: Arc<RwLock<TeamDirectory>>,
@@ -99,25 +105,25 @@ impl Scheduler {
             store,
             slack,
             clock,
-            schedules: vec![
+            schedules: Arc::new([
                 (JobKind::People, schedule.people.clone()),
                 (JobKind::Nudges, schedule.nudges.clone()),
                 (JobKind::Digest, schedule.digest.clone()),
-            ],
+            ]),
             policy: settings.rules,
-            digest_channel: settings.digest.channel.trim_start_matches('#').to_owned(),
+            digest_channel: settings.digest.channel.trim_start_matches('#').into(),
             teams: Arc::new(RwLock::new(match &team_origin {
                 TeamOrigin::File(directory) => directory.clone(),
                 _ => TeamDirectory::default(),
             })),
-            team_origin,
+            team_origin: Arc::new(team_origin),
         }
     }
 
     /// The jobs due at `now`, each with the latest schedule time it missed.
     pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<(JobKind, DateTime<Utc>)>, StoreError> {
         let mut due = Vec::new();
-        for (job, schedule) in &self.schedules {
+        for (job, schedule) in self.schedules.iter() {
             let last = match self.store.last_run(job.name())? {
                 Some(run) => run.scheduled_for,
                 None => now - Duration::days(FIRST_RUN_LOOKBACK_DAYS),
@@ -132,7 +138,7 @@ impl Scheduler {
     /// Records every job as having run at its latest schedule time up to
     /// `at`, without running it: a fresh install starts from here.
     pub fn anchor(&self, at: DateTime<Utc>) -> Result<(), StoreError> {
-        for (job, schedule) in &self.schedules {
+        for (job, schedule) in self.schedules.iter() {
             let since = at - Duration::days(FIRST_RUN_LOOKBACK_DAYS);
             let scheduled_for = latest_between(schedule, since, at).unwrap_or(at);
             let run = JobRun {
@@ -224,7 +230,7 @@ impl Scheduler {
         let since = self
             .previous_run(JobKind::Digest)?
             .unwrap_or(now - Duration::days(7));
-        let channel = channel.map_or(self.digest_channel.as_str(), |c| c.trim_start_matches('#'));
+        let channel = channel.map_or(&*self.digest_channel, |c| c.trim_start_matches('#'));
         let summary = digest::run(&self.store, &self.slack, since, now, channel).await?;
         let run = JobRun {
             scheduled_for: now,

@@ -2,7 +2,7 @@
 //! store in a temporary folder; the tie index recomputed from a log; a
 //! search of every tree for a person's id. Compiled for tests only.
 
-use super::{Store, StoreOptions, keys};
+use super::{Store, StoreError, StoreOptions, keys};
 use crate::domain::{
     Interaction, InteractionKind, PairKey, Person, SentNudge, TeamId, Tie, UserId,
 };
@@ -46,6 +46,28 @@ pub(super) fn open_temp() -> (TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
     (dir, store)
+}
+
+/// Opens the store in `dir` again, once the store that had it open was
+/// dropped.
+///
+/// sled's own background threads (it writes its log buffers out on a
+/// thread pool) can keep the folder's lock for a moment after the last
+/// handle is dropped, so a reopen in the same process retries for a second
+/// while sled says the lock is held. Any other answer is returned as is.
+pub(super) fn reopen(dir: &std::path::Path) -> Result<Store, StoreError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        match Store::open(dir, &StoreOptions::default()) {
+            Err(StoreError::Open { source, .. })
+                if source.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            opened => return opened,
+        }
+    }
 }
 
 /// The tie index as it should be: a fold over the log, in log order.

@@ -149,6 +149,8 @@ impl Store {
             })
             .map_err(from_transaction)?;
         self.interaction_count.store(count, Ordering::SeqCst);
+        // Their ties and their record are gone: teams may be tied no more.
+        self.team_pairs.people_changed();
         Ok(forgotten)
     }
 

@@ -41,7 +41,7 @@ impl Store {
     /// anyone it was logged.
     pub fn log_interaction(&self, interaction: &Interaction) -> Result<Logged, StoreError> {
         let _writer = self.lock_log_writer();
-        let append = self.prepare_append(interaction)?;
+        let append = self.prepare_append(interaction, self.interaction_count() + 1)?;
         let new_ties = (&self.interactions, &self.ties, &self.meta)
             .transaction(|(log_tx, ties_tx, meta_tx)| {
                 self.append_in(&append, log_tx, ties_tx, meta_tx)
@@ -51,10 +51,12 @@ impl Store {
     }
 
     /// Draws the id of `interaction` and encodes it, ready for
-    /// [`Store::append_in`]. The caller holds the writer lock.
+    /// [`Store::append_in`], to bring the interaction count to `count`. The
+    /// caller holds the writer lock.
     pub(super) fn prepare_append<'a>(
         &self,
         interaction: &'a Interaction,
+        count: usize,
     ) -> Result<Append<'a>, StoreError> {
         // Taken outside the transaction, which sled may retry: a retry must
         // not draw a second id.
@@ -67,7 +69,7 @@ impl Store {
             key,
             value,
             pairs: pairs_of(interaction),
-            count: self.interaction_count.load(Ordering::SeqCst) + 1,
+            count,
         })
     }
 
@@ -109,8 +111,10 @@ impl Store {
     }
 
     /// What logging did, once the transaction that wrote `append` committed.
+    /// The caller still holds the writer lock.
     pub(super) fn appended(&self, append: Append<'_>, new_ties: Vec<PairKey>) -> Logged {
         self.interaction_count.store(append.count, Ordering::SeqCst);
+        self.team_pairs.ties_added(&new_ties);
         Logged {
             id: append.id,
             new_ties,
@@ -177,6 +181,7 @@ impl Store {
             })
             .map_err(from_transaction)?;
         self.interaction_count.store(count, Ordering::SeqCst);
+        self.team_pairs.ties_rewritten();
         Ok(())
     }
 

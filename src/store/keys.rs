@@ -93,6 +93,15 @@ pub(super) fn logged_key(key: &str) -> &[u8] {
     key.as_bytes()
 }
 
+/// The two ids of the tie key `key` (see [`tie`]), read from the key alone
+/// so that a scan need not decode values; `None` if it is not a tie key.
+pub(super) fn tie_ids(key: &[u8]) -> Option<(&str, &str)> {
+    let separator = key.iter().position(|&byte| byte == SEPARATOR)?;
+    let low = std::str::from_utf8(&key[..separator]).ok()?;
+    let high = std::str::from_utf8(&key[separator + 1..]).ok()?;
+    (!low.is_empty() && !high.is_empty()).then_some((low, high))
+}
+
 /// Whether the tie key `key` (see [`tie`]) is of a pair that includes
 /// `user`, read from the key alone so that a scan need not decode values.
 pub(super) fn tie_includes(key: &[u8], user: &UserId) -> bool {
@@ -194,6 +203,8 @@ mod tests {
         assert!(!tie_includes(&key, &user("U1")));
         assert!(!tie_includes(&key, &user("U2")));
         assert!(!tie_includes(&key, &user("U33")));
+        assert_eq!(tie_ids(&key), Some(("U12", "U3")));
+        assert_eq!(tie_ids(b"U12"), None);
 
         let sent = SentNudge {
             to: user("U12"),

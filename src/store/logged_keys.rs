@@ -37,7 +37,7 @@ impl Store {
         if self.logged_keys.contains_key(once_key)? {
             return Ok(None);
         }
-        let append = self.prepare_append(interaction)?;
+        let append = self.prepare_append(interaction, self.interaction_count() + 1)?;
         let id = self.encode(trees::LOGGED_KEYS, once_key, &append.id())?;
         let new_ties = (
             &self.interactions,
@@ -61,7 +61,7 @@ impl Store {
 mod tests {
     use crate::domain::PairKey;
     use crate::store::fixtures::{at_minute, meeting, open_temp, ties_folded_from, user};
-    use crate::store::{Store, StoreError, StoreOptions, keys};
+    use crate::store::{StoreError, keys};
 
     #[test]
     fn an_interaction_under_a_repeated_key_is_logged_once() {
@@ -116,7 +116,7 @@ mod tests {
         store.flush().unwrap();
         drop(store);
 
-        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let store = crate::store::fixtures::reopen(dir.path()).unwrap();
         assert_eq!(store.log_interaction_once("T9", &lunch).unwrap(), None);
         assert_eq!(store.interaction_count(), 2);
         assert_eq!(store.interactions().unwrap().len(), 2);

@@ -18,18 +18,26 @@
 //! - `jobs` ([`last_run`](Store::last_run)): each scheduler job's last run;
 //! - `meta`: the schema version and the interaction count.
 //!
+//! Beside the trees, in memory: which teams are tied to which
+//! ([`teams_tied_to`](Store::teams_tied_to)), derived from `people` and
+//! `ties` and kept current by their writers.
+//!
 //! Privacy: [`forget_person`](Store::forget_person) removes a person from
 //! every tree that names people, and
 //! [`export_person`](Store::export_person) gathers what those trees hold
 //! about them. `logged_keys`, `deliveries`, `jobs` and `meta` name nobody.
 //!
 //! sled is beta and has lost data after unclean shutdowns, so writes the user
-//! is told about are followed by [`Store::flush`], every value carries a
-//! version byte ([`codec`]), and a folder that will not open gets an error
-//! that says how to restore it. One process owns the folder (sled locks it).
+//! is told about are made durable first (by [`Store::commit`], a group
+//! commit, on request paths; by [`Store::flush`] elsewhere), every value
+//! carries a version byte ([`codec`]), and a folder that will not open gets
+//! an error that says how to restore it. One process owns the folder (sled
+//! locks it).
 
 mod codec;
+mod commit;
 mod deliveries;
+mod durable_log;
 mod export;
 #[cfg(test)]
 mod fixtures;
@@ -41,6 +49,7 @@ mod logged_keys;
 mod nudges;
 mod people;
 mod purge;
+mod team_pairs;
 
 pub use deliveries::KEEP_DELIVERIES_FOR;
 pub use export::PersonExport;
@@ -146,6 +155,10 @@ pub enum StoreError {
     /// sled failed to read or write.
     #[error("the store failed to read or write its folder")]
     Io(#[from] sled::Error),
+    /// A flush panicked, so writes are not known to be on disk (see
+    /// [`Store::commit`]).
+    #[error("the store's flush failed unexpectedly; the cause is in the log")]
+    FlusherStopped,
 }
 
 /// The data folder: a sled database and its trees. Clones share it; sled
@@ -174,6 +187,11 @@ pub struct Store {
     /// The number of interactions, mirrored from `meta` so that reading it
     /// is not a scan (sled's `len` walks the whole tree).
     interaction_count: Arc<AtomicUsize>,
+    /// The flusher that [`Store::commit`] waits on, shared by all clones;
+    /// its thread ends when the last clone is dropped.
+    group_commit: Arc<commit::GroupCommit>,
+    /// Which teams are tied to which, in memory (see `team_pairs`).
+    team_pairs: Arc<team_pairs::TeamPairs>,
 }
 
 impl fmt::Debug for Store {
@@ -198,7 +216,8 @@ impl Store {
             .open()
             .map_err(open_error)?;
         let tree = |name: &str| db.open_tree(name).map_err(open_error);
-        let store = Store {
+        let (flushed, writer_flushed) = (db.clone(), db.clone());
+        let mut store = Store {
             people: tree(trees::PEOPLE)?,
             interactions: tree(trees::INTERACTIONS)?,
             ties: tree(trees::TIES)?,
@@ -211,7 +230,20 @@ impl Store {
             path: path.clone(),
             log_writer: Arc::new(Mutex::new(())),
             interaction_count: Arc::new(AtomicUsize::new(0)),
+            // The writer's own, which nothing starts: see below.
+            group_commit: Arc::new(commit::GroupCommit::new(
+                move || writer_flushed.flush().map(drop),
+                None,
+            )),
+            team_pairs: Arc::default(),
         };
+        // The flusher thread logs through a clone of the store (see
+        // `commit`), made before the group commit the clones share is set.
+        let writer = store.clone();
+        store.group_commit = Arc::new(commit::GroupCommit::new(
+            move || flushed.flush().map(drop),
+            Some(writer),
+        ));
         store.check_schema()?;
         store.load_interaction_count()?;
         Ok(store)
@@ -222,8 +254,11 @@ impl Store {
         &self.path
     }
 
-    /// Writes everything to disk (fsync). Call it before telling the user a
-    /// write happened: sled otherwise flushes on its own schedule.
+    /// Writes everything to disk (fsync), blocking the thread. Call it
+    /// before telling the user a write happened, off the request paths (at
+    /// start-up, in jobs, at shutdown): sled otherwise flushes on its own
+    /// schedule. Request paths await [`Store::commit`] instead, which shares
+    /// one flush among the requests waiting.
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         Ok(())

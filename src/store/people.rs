@@ -12,6 +12,7 @@ impl Store {
         let key = keys::person(&person.id);
         let value = self.encode(trees::PEOPLE, key, person)?;
         self.people.insert(key, value)?;
+        self.team_pairs.people_changed();
         Ok(())
     }
 
@@ -24,6 +25,7 @@ impl Store {
             batch.insert(key, self.encode(trees::PEOPLE, key, person)?);
         }
         self.people.apply_batch(batch)?;
+        self.team_pairs.people_changed();
         Ok(())
     }
 
@@ -68,6 +70,9 @@ impl Store {
                 .compare_and_swap(key, Some(&current), Some(updated))?
                 .is_ok()
             {
+                if person.team != before.team {
+                    self.team_pairs.people_changed();
+                }
                 return Ok(Some(person));
             }
         }
@@ -88,7 +93,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use crate::store::fixtures::{at_minute, open_temp, person, user};
-    use crate::store::{Store, StoreOptions};
 
     #[test]
     fn people_round_trip_one_at_a_time_and_in_a_batch() {
@@ -144,7 +148,7 @@ mod tests {
 
         store.flush().unwrap();
         drop(store);
-        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let store = crate::store::fixtures::reopen(dir.path()).unwrap();
         assert_eq!(store.person(&user("U1")).unwrap(), Some(updated));
     }
 

@@ -7,7 +7,7 @@ use crate::store::fixtures::{at_minute, meeting, open_temp, person, user};
 use std::io;
 
 fn reopen(dir: &Path) -> Result<Store, StoreError> {
-    Store::open(dir, &StoreOptions::default())
+    crate::store::fixtures::reopen(dir)
 }
 
 /// Writes one record of every kind.
@@ -160,7 +160,7 @@ fn an_unreadable_value_is_reported_with_its_tree_and_key() {
 #[test]
 fn a_folder_already_in_use_is_refused_with_its_path() {
     let (dir, _store) = open_temp();
-    let error = reopen(dir.path()).unwrap_err();
+    let error = Store::open(dir.path(), &StoreOptions::default()).unwrap_err();
     assert!(matches!(error, StoreError::Open { .. }), "{error:?}");
     assert!(
         error

@@ -243,7 +243,8 @@ fn forget_me_confirmation() -> Reply {
 pub fn confirm_forget_me(context: &Context<'_>) -> Reply {
     let forget = || -> Result<Reply, HandlerError> {
         let forgotten = context.store.forget_person(context.user)?;
-        context.store.flush()?;
+        // They are told they are forgotten: on disk first.
+        context.commit_before_answering();
         tracing::info!(
             interactions = forgotten.interactions_removed + forgotten.interactions_rewritten,
             "forgot a person"

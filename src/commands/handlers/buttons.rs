@@ -35,10 +35,18 @@ pub fn handle_button(
     value: &str,
     press_id: &str,
 ) -> Pressed {
-    press(context, action_id, value, press_id).unwrap_or_else(|err| Pressed {
-        response: Some(ephemeral(&err.into_reply())),
-        refresh_home: false,
-    })
+    press(context, action_id, value, press_id).unwrap_or_else(Pressed::failed)
+}
+
+impl Pressed {
+    /// What a press that failed shows: the failure's sentence, to the
+    /// presser only, and nothing refreshed.
+    pub fn failed(error: HandlerError) -> Self {
+        Self {
+            response: Some(ephemeral(&error.into_reply())),
+            refresh_home: false,
+        }
+    }
 }
 
 fn press(
@@ -107,7 +115,8 @@ fn nudge_button(
                 context
                     .store
                     .log_interaction_once(&format!("wemet:{press_id}"), &meeting)?;
-                context.store.flush()?;
+                // The answer says it is logged: on disk first.
+                context.commit_before_answering();
             }
             return Ok(Pressed {
                 response: Some(replacing(&Reply::text(format!(

@@ -3,16 +3,25 @@
 use super::people::resolve;
 use super::{Context, HandlerError, user_error};
 use crate::commands::{MetRequest, Reply, SlashText, parse_met};
-use crate::domain::{Interaction, InteractionKind, PairKey, Person, TeamId, UserId};
+use crate::domain::{Interaction, InteractionKind, PairKey, Person, TeamId};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 const EXAMPLE: &str = "/met @alice yesterday coffee about the roadmap";
 
 /// Logs the meeting in `text` for the person in `context`, once per
-/// `delivery_key` (Slack's `trigger_id`), and answers what it changed.
-pub fn handle_met(context: &Context<'_>, text: &str, delivery_key: &str) -> Reply {
-    met(context, text, delivery_key).unwrap_or_else(HandlerError::into_reply)
+/// `delivery_key` (Slack's `trigger_id`), and answers what it changed once
+/// the meeting is on disk.
+///
+/// The one async handler: `/met` is the write people make most, so it
+/// awaits the store's shared write and flush ([`Store::log_once_and_commit`])
+/// rather than writing and asking for a commit as the others do.
+///
+/// [`Store::log_once_and_commit`]: crate::store::Store::log_once_and_commit
+pub async fn handle_met(context: &Context<'_>, text: &str, delivery_key: &str) -> Reply {
+    met(context, text, delivery_key)
+        .await
+        .unwrap_or_else(HandlerError::into_reply)
 }
 
 /// What a meeting changes, decided before it is logged.
@@ -24,7 +33,7 @@ struct Changes {
     bridges: BTreeSet<(TeamId, TeamId)>,
 }
 
-fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Reply, HandlerError> {
+async fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Reply, HandlerError> {
     // Decide.
     let request: MetRequest = parse_met(&SlashText::parse(text)?)?;
     let me = context.me()?;
@@ -77,17 +86,19 @@ fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Reply, H
     .ok_or_else(|| user_error("Name at least one other person.", EXAMPLE))?;
     let changes = changes_of(context, me.as_ref(), &others)?;
 
-    // Do.
+    // Do. The person is told it is logged, either way, so it must survive
+    // a crash first: this returns once the meeting is on disk (for a
+    // repeat, once the first delivery's is), sharing the transaction and
+    // the flush with the other requests waiting at the same moment.
     let logged = context
         .store
-        .log_interaction_once(&format!("met:{delivery_key}"), &interaction)?;
+        .log_once_and_commit(&format!("met:{delivery_key}"), &interaction)
+        .await?;
     if logged.is_none() {
         return Ok(Reply::text(
             "That meeting is already logged: nothing changed.",
         ));
     }
-    // The person is told it is logged: it must survive a crash first.
-    context.store.flush()?;
 
     Ok(Reply::text(answer(
         &others,
@@ -135,9 +146,11 @@ fn changes_of(
         if context.store.tie(&pair)?.is_some() {
             continue;
         }
-        // Which teams mine already has a tie with: read once, only when needed.
+        // Which teams mine already has a tie with: read once, only when
+        // needed, from the store's team-pair index rather than a scan of
+        // every person and tie.
         if tied_teams.is_none() {
-            tied_teams = Some(teams_tied_to(context, &my_team)?);
+            tied_teams = Some(context.store.teams_tied_to(&my_team)?);
         }
         if tied_teams
             .as_ref()
@@ -150,33 +163,6 @@ fn changes_of(
         changes.new_alliances.push((other.clone(), their_team));
     }
     Ok(changes)
-}
-
-/// The teams that people of `team` have a tie with.
-fn teams_tied_to(context: &Context<'_>, team: &TeamId) -> Result<BTreeSet<TeamId>, HandlerError> {
-    let team_of: HashMap<UserId, TeamId> = context
-        .store
-        .people()?
-        .into_iter()
-        .filter_map(|p| Some((p.id, p.team?)))
-        .collect();
-    let mut tied = BTreeSet::new();
-    for tie in context.store.ties()? {
-        let (low, high) = (
-            team_of.get(tie.pair.low()).cloned(),
-            team_of.get(tie.pair.high()).cloned(),
-        );
-        match (low, high) {
-            (Some(a), Some(b)) if &a == team => {
-                tied.insert(b);
-            }
-            (Some(a), Some(b)) if &b == team => {
-                tied.insert(a);
-            }
-            _ => {}
-        }
-    }
-    Ok(tied)
 }
 
 fn answer(

@@ -4,6 +4,13 @@
 //! acts in one visible place (the store writes), then answers. Every
 //! failure a person can fix is a [`UserError`] sentence with an example;
 //! anything else is logged with its cause and answered with an apology.
+//!
+//! No handler flushes, so that a blocking fsync per request never holds up
+//! the async workers. A handler whose answer tells of a write says so with
+//! [`Context::commit_before_answering`], and the transport awaits the
+//! store's group commit ([`Store::commit`]) before it sends the answer.
+//! `/met`, the busiest, is async instead: it awaits its write and flush
+//! together, shared with the other `/met`s waiting at the same moment.
 
 mod alliances;
 mod buttons;
@@ -20,6 +27,7 @@ use crate::domain::{Person, UserId};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Who is asking, when, and what they may touch.
 #[derive(Clone, Copy)]
@@ -32,9 +40,33 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
     /// The person who typed the command.
     pub user: &'a UserId,
+    /// Whether the answer tells of a write, which must be on disk before
+    /// the person reads it.
+    pub commit: &'a PendingCommit,
+}
+
+/// Whether a handler's answer tells of a write: set by the handler, read by
+/// the transport, which then awaits [`Store::commit`] before answering.
+/// Atomic rather than a `Cell` so that a context can be held across an
+/// await by a `Send` future.
+#[derive(Debug, Default)]
+pub struct PendingCommit(AtomicBool);
+
+impl PendingCommit {
+    /// Whether the answer may only be sent once the store has committed.
+    pub fn is_needed(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 impl Context<'_> {
+    /// Says that the answer being built tells the person of a write: it may
+    /// only reach them once the write is on disk, so the transport awaits
+    /// the store's commit first. Call it right after the write.
+    pub fn commit_before_answering(&self) {
+        self.commit.0.store(true, Ordering::Relaxed);
+    }
+
     /// The person who typed the command, if the bot knows them.
     pub fn me(&self) -> Result<Option<Person>, StoreError> {
         self.store.person(self.user)
@@ -93,8 +125,9 @@ pub(crate) fn user_error(problem: impl Into<String>, example: &str) -> HandlerEr
     })
 }
 
-/// Changes the person who typed the command or pressed the button, and
-/// flushes: they are told it changed, so it must survive a crash. Someone
+/// Changes the person who typed the command or pressed the button, and asks
+/// for a commit before the answer: they are told it changed, so it must
+/// survive a crash. Someone
 /// the bot has not met yet (they joined since the last sync) is remembered
 /// from now on.
 pub(crate) fn change_own_person(
@@ -110,6 +143,6 @@ pub(crate) fn change_own_person(
         change(&mut person);
         context.store.put_person(&person)?;
     }
-    context.store.flush()?;
+    context.commit_before_answering();
     Ok(())
 }

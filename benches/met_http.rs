@@ -1,0 +1,519 @@
+//! `cargo bench --bench met_http`: how many signed `/met` requests a second
+//! the bot answers over HTTP when each meeting is on disk before its answer,
+//! and how long the answers take.
+//!
+//! The bot is the release binary in its own process (`alliances serve
+//! --http 127.0.0.1:PORT`), with a fresh store in a temporary folder, a
+//! teams file, and the built-in fake Slack (served by this process) for
+//! its people sync: a synthetic company of [`PEOPLE`] people in [`TEAMS`]
+//! teams. This process is the load generator: [`CONNECTIONS`] concurrent
+//! keep-alive connections (a small HTTP/1.1 client of its own, see
+//! [`Sender`]), each sending one signed `/met` at a time, all
+//! distinct (their own trigger id, a random pair of people, a valid text),
+//! for a warm-up and then a measured stretch. Every answer must say
+//! "Logged". Then the bot is stopped with SIGTERM, and the store, opened
+//! again, must hold exactly as many interactions as were acknowledged.
+//!
+//! It prints the requests, requests/s, latency percentiles (by sorting the
+//! measured latencies), the errors and the machine; it exits non-zero only
+//! if an answer was wrong or the store disagrees, never for being slow.
+//! Traffic stays on 127.0.0.1. `MET_HTTP_SECONDS`, `MET_HTTP_WARMUP` and
+//! `MET_HTTP_CONNECTIONS` change the defaults. Run without `--bench` (as
+//! `cargo test --benches` does), it is a one-second smoke run.
+
+use alliances::fake_slack::FakeSlack;
+use alliances::store::{Store, StoreOptions};
+use alliances::synthetic::{Company, CompanySize};
+use anyhow::{Context as _, bail, ensure};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use secrecy::SecretString;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// The company: large enough that a scan of everyone per request shows.
+const PEOPLE: usize = 1_000;
+const TEAMS: usize = 10;
+const SEED: u64 = 42;
+/// Concurrent connections, each with one request in flight.
+const CONNECTIONS: usize = 64;
+/// Measured seconds, after the warm-up.
+const SECONDS: f64 = 10.0;
+const WARMUP_SECONDS: f64 = 2.0;
+/// The bot's signing secret, given to it in its environment.
+const SIGNING_SECRET: &str = "bench-signing-secret";
+/// How long the bot may take to start (a people sync of the company first).
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the bot may take to stop after SIGTERM.
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// The targets the figures are judged against (the project's issue).
+const TARGET_RPS: f64 = 10_000.0;
+const TARGET_P99_MS: f64 = 10.0;
+
+/// How long to run and with how many connections.
+#[derive(Debug, Clone, Copy)]
+struct Load {
+    connections: usize,
+    warmup: Duration,
+    measured: Duration,
+}
+
+impl Load {
+    /// The defaults, or a short smoke run when not run by `cargo bench`;
+    /// then the environment's overrides.
+    fn from_env() -> anyhow::Result<Self> {
+        let benching = std::env::args().any(|arg| arg == "--bench");
+        let (warmup, measured) = if benching {
+            (WARMUP_SECONDS, SECONDS)
+        } else {
+            (0.2, 1.0)
+        };
+        let number = |name: &str, default: f64| -> anyhow::Result<f64> {
+            match std::env::var(name) {
+                Ok(value) => value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|n| n.is_finite() && *n >= 0.0)
+                    .with_context(|| format!("{name} must be a number, not `{value}`")),
+                Err(_) => Ok(default),
+            }
+        };
+        Ok(Self {
+            connections: (number("MET_HTTP_CONNECTIONS", CONNECTIONS as f64)? as usize).max(1),
+            warmup: Duration::from_secs_f64(number("MET_HTTP_WARMUP", warmup)?),
+            measured: Duration::from_secs_f64(number("MET_HTTP_SECONDS", measured)?.max(0.1)),
+        })
+    }
+}
+
+/// What one connection saw.
+#[derive(Debug, Default)]
+struct Tally {
+    /// Latencies of the requests sent in the measured stretch, in µs.
+    latencies: Vec<u32>,
+    /// Answers that said "Logged", over the whole run.
+    logged: u64,
+    /// Failures: a transport error, a status other than 200, another answer.
+    errors: u64,
+    /// The first failure, to show.
+    first_error: Option<String>,
+}
+
+impl Tally {
+    fn failed(&mut self, what: String) {
+        self.errors += 1;
+        self.first_error.get_or_insert(what);
+    }
+
+    fn add(&mut self, other: Tally) {
+        self.latencies.extend(other.latencies);
+        self.logged += other.logged;
+        self.errors += other.errors;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("met_http failed: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let load = Load::from_env()?;
+    let folder = tempfile::tempdir().context("a temporary folder")?;
+    let runtime = tokio::runtime::Runtime::new().context("the load generator's runtime")?;
+    let (tally, acknowledged) = runtime.block_on(serve_and_load(folder.path(), load))?;
+
+    // The bot has stopped: its store must hold every acknowledged meeting
+    // and nothing else (the store was empty, and each request is distinct).
+    let store = Store::open(&folder.path().join("store"), &StoreOptions::default())?;
+    let stored = store.interactions()?.len();
+    let counted = store.interaction_count();
+    drop(store);
+
+    print!("{}", report(&tally, load, stored));
+    ensure!(
+        tally.errors == 0,
+        "{} requests failed; the first: {}",
+        tally.errors,
+        tally.first_error.as_deref().unwrap_or("?")
+    );
+    ensure!(
+        stored as u64 == acknowledged && counted == stored,
+        "the store holds {stored} interactions (count {counted}), but {acknowledged} were acknowledged"
+    );
+    Ok(())
+}
+
+/// Starts the fake Slack and the bot, runs the load, stops the bot, and
+/// returns what the connections saw and how many meetings were logged.
+async fn serve_and_load(folder: &Path, load: Load) -> anyhow::Result<(Tally, u64)> {
+    // The people and teams only: the store starts empty, so that it must
+    // end with exactly the acknowledged meetings. (The generator needs a
+    // few days of span to draw its relationships from.)
+    let size = CompanySize {
+        people: PEOPLE,
+        teams: TEAMS,
+        days: 3,
+    };
+    let company = Company::generate(SEED, size, chrono::Utc::now());
+    let fake = FakeSlack::start(alliances::demo::workspace(&company)?)
+        .await
+        .context("starting the fake Slack")?;
+    let mut bot = Bot::start(folder, &company, &fake)?;
+    bot.wait_until_ready(&fake).await?;
+
+    let people: Arc<Vec<String>> =
+        Arc::new(company.people.iter().map(|p| p.id.to_string()).collect());
+    let started = Instant::now();
+    let measuring_from = started + load.warmup;
+    let until = measuring_from + load.measured;
+    let mut connections = Vec::with_capacity(load.connections);
+    for connection in 0..load.connections {
+        let sender = Sender {
+            address: bot.address,
+            stream: None,
+            people: Arc::clone(&people),
+            connection,
+            secret: SecretString::from(SIGNING_SECRET.to_owned()),
+        };
+        connections.push(tokio::spawn(sender.run(measuring_from, until)));
+    }
+    let mut tally = Tally::default();
+    for connection in connections {
+        tally.add(connection.await?);
+    }
+    let acknowledged = tally.logged;
+    bot.stop()?;
+    fake.stop().await;
+    Ok((tally, acknowledged))
+}
+
+/// One connection of the load generator: a keep-alive HTTP/1.1 connection
+/// with one request in flight at a time.
+///
+/// It writes requests and reads answers itself rather than through
+/// reqwest: the load generator shares the two cores with the bot, and a
+/// general-purpose client (pool, tower stack, header maps) cost a third of
+/// a core at this rate, time the bot then did not have.
+struct Sender {
+    address: SocketAddr,
+    /// The open connection and what was read from it; `None` before the
+    /// first request and after a failure.
+    stream: Option<(TcpStream, Vec<u8>)>,
+    people: Arc<Vec<String>>,
+    connection: usize,
+    secret: SecretString,
+}
+
+impl Sender {
+    /// Sends one `/met` after another until `until`, timing those sent from
+    /// `measuring_from` on.
+    async fn run(mut self, measuring_from: Instant, until: Instant) -> Tally {
+        let mut rng = StdRng::seed_from_u64(SEED + self.connection as u64);
+        let mut tally = Tally::default();
+        let mut sent = 0_u64;
+        loop {
+            let start = Instant::now();
+            if start >= until {
+                return tally;
+            }
+            sent += 1;
+            let body = self.body(&mut rng, sent);
+            let outcome = self.send(body).await;
+            let latency = start.elapsed();
+            match outcome {
+                Ok(text) if text.contains("Logged") => tally.logged += 1,
+                Ok(text) => tally.failed(format!("an answer without \"Logged\": {text}")),
+                Err(err) => tally.failed(format!("{err:#}")),
+            }
+            if start >= measuring_from {
+                tally
+                    .latencies
+                    .push(latency.as_micros().min(u32::MAX as u128) as u32);
+            }
+        }
+    }
+
+    /// A `/met` form from a random person about another, with a trigger id
+    /// no other request has.
+    fn body(&self, rng: &mut StdRng, sent: u64) -> String {
+        let from = rng.random_range(0..self.people.len());
+        let mut met = rng.random_range(0..self.people.len() - 1);
+        if met >= from {
+            met += 1;
+        }
+        let text = match sent % 3 {
+            0 => format!("<@{}> yesterday coffee", self.people[met]),
+            1 => format!("<@{}> today pairing on the release", self.people[met]),
+            _ => format!("<@{}> lunch", self.people[met]),
+        };
+        let trigger_id = format!("bench.{}.{sent}", self.connection);
+        serde_urlencoded::to_string([
+            ("command", "/met"),
+            ("text", text.as_str()),
+            ("user_id", self.people[from].as_str()),
+            ("channel_id", "C0ALLIANCE"),
+            ("trigger_id", trigger_id.as_str()),
+            ("team_id", alliances::fake_slack::TEAM_ID),
+        ])
+        .unwrap_or_default()
+    }
+
+    /// Signs and sends `body`; the answer's text. A failed connection is
+    /// dropped, and the next request opens another.
+    async fn send(&mut self, body: String) -> anyhow::Result<String> {
+        let timestamp = chrono::Utc::now().timestamp().to_string();
+        let signature =
+            alliances::inbound::signature::sign(&self.secret, &timestamp, body.as_bytes());
+        let request = format!(
+            "POST /slack/commands HTTP/1.1\r\nhost: {}\r\n\
+             content-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\
+             x-slack-request-timestamp: {timestamp}\r\nx-slack-signature: {signature}\r\n\r\n{body}",
+            self.address,
+            body.len()
+        );
+        let (mut stream, mut read) = match self.stream.take() {
+            Some(open) => open,
+            None => (TcpStream::connect(self.address).await?, Vec::new()),
+        };
+        stream.write_all(request.as_bytes()).await?;
+        let (status, answer) = read_response(&mut stream, &mut read).await?;
+        self.stream = Some((stream, read));
+        if status != 200 {
+            bail!("status {status}: {}", String::from_utf8_lossy(&answer));
+        }
+        let answer: serde_json::Value = serde_json::from_slice(&answer)?;
+        Ok(answer["text"].as_str().unwrap_or_default().to_owned())
+    }
+}
+
+/// Reads one HTTP/1.1 response with a `content-length` (axum sends one for
+/// these answers): its status and body. `read` keeps bytes read past it.
+async fn read_response(
+    stream: &mut TcpStream,
+    read: &mut Vec<u8>,
+) -> anyhow::Result<(u16, Vec<u8>)> {
+    let head_end = loop {
+        if let Some(at) = read.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        fill(stream, read).await?;
+    };
+    let head =
+        std::str::from_utf8(&read[..head_end]).context("a response head that is not text")?;
+    let status: u16 = head
+        .get(9..12)
+        .and_then(|code| code.parse().ok())
+        .with_context(|| format!("no status in {head:?}"))?;
+    let length: usize = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .with_context(|| format!("no content-length in {head:?}"))?;
+    while read.len() < head_end + length {
+        fill(stream, read).await?;
+    }
+    let body = read[head_end..head_end + length].to_vec();
+    read.drain(..head_end + length);
+    Ok((status, body))
+}
+
+/// Reads what the connection has into `read`; an error at its end.
+async fn fill(stream: &mut TcpStream, read: &mut Vec<u8>) -> anyhow::Result<()> {
+    let mut chunk = [0_u8; 4096];
+    let got = stream.read(&mut chunk).await?;
+    ensure!(got > 0, "the bot closed the connection");
+    read.extend_from_slice(&chunk[..got]);
+    Ok(())
+}
+
+/// The bot's process. Dropping it kills the process if it still runs (a
+/// failed run); [`Bot::stop`] stops it the way systemd does.
+struct Bot {
+    child: Child,
+    address: SocketAddr,
+    url: String,
+    log: std::path::PathBuf,
+}
+
+impl Bot {
+    /// Starts `alliances serve --http` on a free port of 127.0.0.1 against
+    /// `fake`, with its store, config and teams file in `folder`.
+    fn start(folder: &Path, company: &Company, fake: &FakeSlack) -> anyhow::Result<Self> {
+        let teams = folder.join("teams.toml");
+        std::fs::write(&teams, company.teams_file())?;
+        let config = folder.join("alliances.toml");
+        let teams_path = teams.to_str().context("a temporary path that is UTF-8")?;
+        std::fs::write(&config, format!("[teams]\nfile = {teams_path:?}\n"))?;
+        // A free port: the kernel picks one, and the bot binds it at once.
+        let address = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let log = folder.join("bot.log");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_alliances"));
+        for (name, _) in std::env::vars() {
+            if name.starts_with("ALLIANCES_") {
+                command.env_remove(name);
+            }
+        }
+        let child = command
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(folder.join("store"))
+            .args(["serve", "--http", &address.to_string()])
+            .env("ALLIANCES_SLACK_BOT_TOKEN", fake.bot_token())
+            .env("ALLIANCES_SLACK_SIGNING_SECRET", SIGNING_SECRET)
+            .env("ALLIANCES_SLACK_API_URL", fake.api_url())
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log)?)
+            .spawn()
+            .context("starting the alliances binary")?;
+        Ok(Self {
+            child,
+            address,
+            url: format!("http://{address}"),
+            log,
+        })
+    }
+
+    /// Waits until the bot answers `/healthz`, which it does once its first
+    /// people sync is done.
+    async fn wait_until_ready(&mut self, fake: &FakeSlack) -> anyhow::Result<()> {
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("the bot exited at start ({status}): {}", self.log_text());
+            }
+            let healthy = client
+                .get(format!("{}/healthz", self.url))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            let synced = fake.calls().iter().any(|c| c.method == "users.list");
+            if healthy && synced {
+                return Ok(());
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "the bot did not start within {START_TIMEOUT:?}: {}",
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Sends SIGTERM and waits for a clean exit: in-flight requests done,
+    /// the store flushed and closed.
+    fn stop(mut self) -> anyhow::Result<()> {
+        let pid = self.child.id().to_string();
+        let signalled = Command::new("kill").args(["-TERM", &pid]).status()?;
+        ensure!(signalled.success(), "could not signal the bot ({pid})");
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                ensure!(
+                    status.success(),
+                    "the bot stopped with {status}: {}",
+                    self.log_text()
+                );
+                return Ok(());
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "the bot did not stop within {STOP_TIMEOUT:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The figures, the machine and the verdict, as printed.
+fn report(tally: &Tally, load: Load, stored: usize) -> String {
+    let mut latencies = tally.latencies.clone();
+    latencies.sort_unstable();
+    let at = |quantile: f64| -> f64 {
+        if latencies.is_empty() {
+            return 0.0;
+        }
+        let rank = ((quantile * latencies.len() as f64).ceil() as usize).clamp(1, latencies.len());
+        f64::from(latencies[rank - 1]) / 1000.0
+    };
+    let seconds = load.measured.as_secs_f64();
+    let per_second = latencies.len() as f64 / seconds;
+    let (p50, p90, p99, max) = (at(0.50), at(0.90), at(0.99), at(1.0));
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "met_http: signed /met over HTTP to `alliances serve --http` (release), \
+         {PEOPLE} people in {TEAMS} teams, {} connections, {:.1} s warm-up, {seconds:.1} s measured",
+        load.connections,
+        load.warmup.as_secs_f64()
+    );
+    let _ = writeln!(out, "machine:   {}", machine());
+    let _ = writeln!(
+        out,
+        "requests:  {} in {seconds:.1} s = {per_second:.0} requests/s",
+        latencies.len()
+    );
+    let _ = writeln!(
+        out,
+        "latency:   p50 {p50:.2} ms, p90 {p90:.2} ms, p99 {p99:.2} ms, max {max:.2} ms"
+    );
+    let _ = writeln!(out, "errors:    {}", tally.errors);
+    let _ = writeln!(
+        out,
+        "store:     {stored} interactions after the bot stopped, {} acknowledged",
+        tally.logged
+    );
+    let met = per_second >= TARGET_RPS && p99 < TARGET_P99_MS;
+    let _ = writeln!(
+        out,
+        "target:    >= {TARGET_RPS:.0} requests/s with p99 < {TARGET_P99_MS:.0} ms: {}",
+        if met { "met" } else { "NOT met" }
+    );
+    out
+}
+
+/// The processor count and model, from the OS.
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("model name"))
+        .and_then(|rest| rest.split_once(':'))
+        .map_or("unknown CPU", |(_, model)| model.trim());
+    format!("{cpus} CPUs (nproc), {model}")
+}

@@ -1,0 +1,82 @@
+//! What the front door answers when the store cannot make a write durable:
+//! never the "Logged" or "Done" of a write that may not survive a crash.
+
+use super::*;
+use crate::config::TeamDirectory;
+use crate::domain::{Person, SystemClock};
+use crate::scheduler::TeamOrigin;
+use crate::store::StoreOptions;
+use secrecy::SecretString;
+
+const APOLOGY: &str = "Sorry, something went wrong on my side";
+
+fn user(id: &str) -> UserId {
+    UserId::parse(id).unwrap()
+}
+
+/// A front door over `store`, with a Slack client that is never called.
+fn front_door(store: Store) -> FrontDoor {
+    let settings = Settings::default();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let token = SecretString::from("xoxb-unused".to_owned());
+    let slack = SlackClient::new("http://127.0.0.1:9/api", &token).unwrap();
+    let scheduler = Scheduler::new(
+        &settings,
+        store.clone(),
+        slack.clone(),
+        clock.clone(),
+        TeamOrigin::File(TeamDirectory::default()),
+    );
+    FrontDoor::new(store, slack, Arc::new(settings), clock, scheduler)
+}
+
+fn command(command: &str, text: &str) -> SlashCommand {
+    SlashCommand {
+        command: command.to_owned(),
+        text: text.to_owned(),
+        user: user("U1"),
+        channel: None,
+        trigger_id: "trigger-1".to_owned(),
+        response_url: None,
+    }
+}
+
+#[tokio::test]
+async fn a_write_that_cannot_be_made_durable_is_answered_with_an_apology() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+    for (id, name) in [("U1", "Ada"), ("U2", "Bob")] {
+        store.put_person(&Person::new(user(id), name)).unwrap();
+    }
+    let front = front_door(store.with_failing_commits());
+
+    for (name, text) in [("/met", "<@U2> coffee"), ("/alliances", "snooze 1w")] {
+        let reply = front.slash_command(command(name, text)).await;
+        assert!(
+            reply.text.starts_with(APOLOGY),
+            "{name} {text} → {}",
+            reply.text
+        );
+    }
+
+    // An answer that tells of no write needs no commit.
+    let help = front.slash_command(command("/alliances", "help")).await;
+    assert!(!help.text.contains(APOLOGY), "{}", help.text);
+}
+
+#[tokio::test]
+async fn a_durable_write_is_answered_as_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+    for (id, name) in [("U1", "Ada"), ("U2", "Bob")] {
+        store.put_person(&Person::new(user(id), name)).unwrap();
+    }
+    let front = front_door(store.clone());
+    let met = front.slash_command(command("/met", "<@U2> coffee")).await;
+    assert!(met.text.contains("Logged"), "{}", met.text);
+    let snooze = front
+        .slash_command(command("/alliances", "snooze 1w"))
+        .await;
+    assert!(snooze.text.contains("Snoozed until"), "{}", snooze.text);
+    assert_eq!(store.interaction_count(), 1);
+}
