@@ -49,8 +49,30 @@ pub enum Command {
         weeks: u32,
     },
     /// Run the jobs that are due now (people sync, nudges, digest) once each,
-    /// then exit. Needs ALLIANCES_SLACK_BOT_TOKEN.
-    Tick,
+    /// then exit. Needs ALLIANCES_SLACK_BOT_TOKEN, except with --dry-run.
+    Tick {
+        /// Print the whole plan — who would be nudged about whom, why, and
+        /// what the digest would say — from the store, and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Fill the store in --data-dir with a synthetic company and its history
+    /// (the generator the demo uses), to try `tick --dry-run` on a realistic
+    /// company. The data folder must hold no history yet.
+    Seed {
+        /// How many people.
+        #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
+        people: u64,
+        /// How many days of history, up to now.
+        #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u64).range(3..=3_650))]
+        days: u64,
+        /// How many teams.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=10))]
+        teams: u64,
+        /// The seed of the company: the same seed, the same company.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
     /// Serve a fake Slack workspace (the demo's synthetic company) on this
     /// machine, and print the variables that point `serve` or `tick` at it.
     FakeSlack {
@@ -80,6 +102,8 @@ pub fn main() -> ExitCode {
     init_logs(&cli.command);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // Output piped into `head` and closed early: nothing went wrong.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::debug!(error = ?err, "failed");
             eprintln!("error: {err:#}");
@@ -88,12 +112,27 @@ pub fn main() -> ExitCode {
     }
 }
 
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     match cli.command {
         Command::Demo { seed, weeks } => {
             let mut stdout = std::io::stdout().lock();
             runtime.block_on(demo::run(DemoOptions { seed, weeks }, &mut stdout))?;
+        }
+        Command::Seed {
+            people,
+            days,
+            teams,
+            seed,
+        } => {
+            let settings = load_settings(cli.config.as_deref())?;
+            seed_store(&settings, &cli.data_dir, people, days, teams, seed)?;
         }
         Command::FakeSlack { addr, seed } => {
             let mut stdout = std::io::stdout();
@@ -111,7 +150,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 app.serve(transport, &secrets, stop_signal()).await
             })?;
         }
-        Command::Tick => {
+        Command::Tick { dry_run: true } => {
+            let settings = load_settings(cli.config.as_deref())?;
+            let options = crate::store::StoreOptions {
+                cache_capacity_bytes: settings.store.cache_capacity_mb.saturating_mul(1024 * 1024),
+            };
+            let store = crate::store::Store::open(&cli.data_dir, &options)?;
+            print!(
+                "{}",
+                crate::scheduler::dry_run(&store, &settings, chrono::Utc::now())?
+            );
+        }
+        Command::Tick { dry_run: false } => {
             let settings = load_settings(cli.config.as_deref())?;
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
             let app = App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock))?;
@@ -124,6 +174,49 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// `alliances seed`: generates the company, then writes it with a progress
+/// bar (shown only when standard error is a terminal).
+fn seed_store(
+    settings: &Settings,
+    data_dir: &Path,
+    people: u64,
+    days: u64,
+    teams: u64,
+    seed: u64,
+) -> anyhow::Result<()> {
+    use crate::synthetic::{Company, CompanySize};
+    let options = crate::store::StoreOptions {
+        cache_capacity_bytes: settings.store.cache_capacity_mb.saturating_mul(1024 * 1024),
+    };
+    let store = crate::store::Store::open(data_dir, &options)?;
+    let size = CompanySize {
+        people: usize::try_from(people)?,
+        teams: usize::try_from(teams)?,
+        days: i64::try_from(days)?,
+    };
+    let spinner = indicatif::ProgressBar::new_spinner().with_message("generating the company…");
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let company = Company::generate(seed, size, chrono::Utc::now());
+    spinner.finish_and_clear();
+    let bar = indicatif::ProgressBar::new(company.history.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template(
+            "writing {bar:40} {pos}/{len} interactions ({eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let seeded = crate::seed::seed(&store, &company, |done, _| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
+    println!(
+        "seeded {}: {} people in {} teams, {} interactions over {days} days, into {}",
+        company.name,
+        seeded.people,
+        company.teams.len(),
+        seeded.interactions,
+        data_dir.display()
+    );
     Ok(())
 }
 
@@ -169,7 +262,10 @@ fn load_settings(config: Option<&Path>) -> anyhow::Result<Settings> {
 fn init_logs(command: &Command) {
     let default_level = match command {
         Command::Demo { .. } => "warn",
-        Command::Tick | Command::Serve { .. } | Command::FakeSlack { .. } => "info",
+        Command::Tick { .. }
+        | Command::Serve { .. }
+        | Command::FakeSlack { .. }
+        | Command::Seed { .. } => "info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));

@@ -8,7 +8,7 @@
 
 use crate::app::App;
 use crate::config::{Secrets, Settings};
-use crate::domain::{ChannelId, SettableClock, UserId};
+use crate::domain::{ChannelId, Interaction, SettableClock, UserId};
 use crate::fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
 use crate::scheduler::JobKind;
 use crate::slack::readable_text;
@@ -175,9 +175,15 @@ impl Demo {
         let mut printed = 0;
         let mut day_shown = None;
         let mut follow_ups: Vec<(DateTime<Utc>, UserId, UserId)> = Vec::new();
+        let mut pending: Vec<Interaction> = Vec::new();
         let mut now = self.start;
         while now < self.end() {
             self.clock.set(now);
+            if now.hour() == 0 {
+                self.plan_day(now, &mut follow_ups, &mut pending)?;
+            }
+            // Meetings are logged as they happen, before the jobs look.
+            self.log_happened(now, &mut pending)?;
             self.app.tick().await?;
             let messages = self.fake.messages();
             if messages.len() > printed && day_shown != Some(now.date_naive()) {
@@ -203,10 +209,6 @@ impl Demo {
                 }
             }
             printed = messages.len();
-
-            if now.hour() == 18 {
-                self.live_a_day(now, &mut follow_ups)?;
-            }
             now += Duration::hours(1);
         }
         self.clock.set(now);
@@ -225,29 +227,53 @@ impl Demo {
         Ok(summary)
     }
 
-    /// The company's day: its usual meetings, and the follow-ups of people
-    /// who were nudged, a day or three later — logged as `/met` would.
-    fn live_a_day(
+    /// The company's day, planned at midnight: its usual meetings, and the
+    /// follow-ups of people nudged the day before, a day or three later.
+    fn plan_day(
         &mut self,
-        now: DateTime<Utc>,
+        day: DateTime<Utc>,
         follow_ups: &mut Vec<(DateTime<Utc>, UserId, UserId)>,
+        pending: &mut Vec<Interaction>,
     ) -> anyhow::Result<()> {
-        let store = self.app.store();
-        for sent in store.nudges_sent_since(now - Duration::days(1))? {
+        // Some of yesterday's nudged people meet their peer in a day or three.
+        for sent in self
+            .app
+            .store()
+            .nudges_sent_since(day - Duration::days(1))?
+        {
             if self.rng.random_bool(FOLLOW_UP_CHANCE) {
-                let when = now + Duration::days(self.rng.random_range(1..=3));
+                let when = day + Duration::days(self.rng.random_range(0..=2));
                 follow_ups.push((when, sent.to, sent.about));
             }
         }
-        let mut meetings = self.company.meetings_on(&mut self.rng, now);
+        pending.extend(self.company.meetings_on(&mut self.rng, day));
         let (today, later): (Vec<_>, Vec<_>) =
-            follow_ups.drain(..).partition(|(when, _, _)| *when <= now);
+            follow_ups.drain(..).partition(|(when, _, _)| *when <= day);
         *follow_ups = later;
         for (_, a, b) in today {
-            meetings.push(Company::follow_up(&mut self.rng, &a, &b, now));
+            pending.push(Company::follow_up(&mut self.rng, &a, &b, day));
         }
-        for meeting in &meetings {
-            store.log_interaction(meeting)?;
+        pending.sort_by_key(|meeting| meeting.at);
+        Ok(())
+    }
+
+    /// Logs the planned meetings that have happened by `now`, as `/met`
+    /// would right after each.
+    fn log_happened(
+        &mut self,
+        now: DateTime<Utc>,
+        pending: &mut Vec<Interaction>,
+    ) -> anyhow::Result<()> {
+        let due = pending
+            .iter()
+            .take_while(|meeting| meeting.at <= now)
+            .count();
+        if due == 0 {
+            return Ok(());
+        }
+        let store = self.app.store();
+        for meeting in pending.drain(..due) {
+            store.log_interaction(&meeting)?;
         }
         store.flush()?;
         Ok(())

@@ -25,7 +25,8 @@
 //!   tests and the benchmarks.
 //! - [`synthetic`]: a seeded synthetic company (people, teams, history).
 //! - [`app`]: wiring of the above from the settings; [`demo`] runs it all
-//!   against the fake Slack; [`cli`] is the command line.
+//!   against the fake Slack; [`seed`] fills a store with a synthetic
+//!   company; [`cli`] is the command line.
 //!
 //! Arrows point one way: `rules` never calls `store`; the scheduler hands it
 //! a snapshot. Nothing but `store` knows sled; nothing but `slack` and
@@ -41,6 +42,7 @@ pub mod fake_slack;
 pub mod inbound;
 pub mod rules;
 pub mod scheduler;
+pub mod seed;
 pub mod slack;
 pub mod store;
 pub mod synthetic;

@@ -248,13 +248,18 @@ fn relationships(
             rels.push(rel);
         }
     };
+    // People by team, once: a scan of everyone per person is quadratic.
+    let mut by_team: std::collections::HashMap<&TeamId, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (index, person) in people.iter().enumerate() {
+        by_team.entry(&person.team).or_default().push(index);
+    }
     for (a, person) in people.iter().enumerate() {
-        let colleagues: Vec<usize> = (0..people.len())
-            .filter(|&b| b != a && people[b].team == person.team)
-            .collect();
-        let others: Vec<usize> = (0..people.len())
-            .filter(|&b| people[b].team != person.team)
-            .collect();
+        let colleagues: Vec<usize> = by_team
+            .get(&person.team)
+            .map(|team| team.iter().copied().filter(|&b| b != a).collect())
+            .unwrap_or_default();
+        let others = others_for(rng, people, a, 3);
         for &b in colleagues.sample(rng, 3) {
             let rel = Relationship {
                 a,
@@ -266,8 +271,8 @@ fn relationships(
             add(&mut relationships, a, b, rel);
         }
         let allies = rng.random_range(1..=3);
-        for &b in others.sample(rng, allies) {
-            let starts = start + Duration::days(rng.random_range(0..span_days / 3));
+        for &b in others.iter().take(allies) {
+            let starts = start + Duration::days(rng.random_range(0..(span_days / 3).max(1)));
             // A fading alliance stops between 70 and 200 days before `until`,
             // so it is overdue against the default 60-day cadence.
             let fades = rng
@@ -284,6 +289,23 @@ fn relationships(
         }
     }
     relationships
+}
+
+/// Up to `count` different people outside `a`'s team, drawn at random: a
+/// draw that lands in the team is drawn again, a bounded number of times
+/// (a company of one team has nobody outside it).
+fn others_for(rng: &mut StdRng, people: &[SyntheticPerson], a: usize, count: usize) -> Vec<usize> {
+    let mut others: Vec<usize> = Vec::with_capacity(count);
+    for _ in 0..count * 20 {
+        if others.len() == count {
+            break;
+        }
+        let b = rng.random_range(0..people.len());
+        if people[b].team != people[a].team && !others.contains(&b) {
+            others.push(b);
+        }
+    }
+    others
 }
 
 fn meeting(rng: &mut StdRng, a: &UserId, b: &UserId, day: DateTime<Utc>) -> Interaction {

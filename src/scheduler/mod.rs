@@ -7,9 +7,11 @@
 //! Slack client and records what it did: decide, then do.
 
 mod digest;
+mod dry_run;
 mod nudges;
 mod people;
 
+pub use dry_run::dry_run;
 pub use people::TeamOrigin;
 
 use crate::config::{CronSchedule, Settings, TeamDirectory};

@@ -189,3 +189,44 @@ async fn serve_stops_cleanly_on_sigterm_and_flushes_the_store() {
     );
     fake.stop().await;
 }
+
+#[tokio::test]
+async fn seed_fills_an_empty_store_and_tick_dry_run_prints_the_plan_without_slack() {
+    let data = tempfile::tempdir().unwrap();
+    let seed = || {
+        let mut command = alliances();
+        command
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(["seed", "--people", "60", "--days", "200"]);
+        command
+    };
+    let seeded = output_of(seed()).await;
+    let (stdout, stderr) = texts(&seeded);
+    assert!(seeded.status.success(), "{stderr}");
+    assert!(stdout.contains("60 people in 10 teams"), "{stdout}");
+
+    let again = output_of(seed()).await;
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        texts(&again).1.contains("already holds"),
+        "{}",
+        texts(&again).1
+    );
+
+    let mut dry_run = alliances();
+    dry_run
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["tick", "--dry-run"]);
+    let planned = output_of(dry_run).await;
+    let (stdout, stderr) = texts(&planned);
+    assert!(planned.status.success(), "{stderr}");
+    assert!(stdout.contains("nothing is sent"), "{stdout}");
+    assert!(stdout.contains("Nudges ("), "{stdout}");
+    assert!(
+        stdout.contains(" about ") && stdout.contains("cadence"),
+        "a company with fading ties: {stdout}"
+    );
+    assert!(stdout.contains("Digest since"), "{stdout}");
+}

@@ -1,0 +1,138 @@
+//! `alliances tick --dry-run`: the whole plan the jobs would carry out now —
+//! who would be nudged about whom, and why, and what the digest would say —
+//! without sending anything.
+
+use crate::config::Settings;
+use crate::domain::{Person, UserId};
+use crate::rules::{Snapshot, plan_digest, plan_nudges};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// The plan at `now` from what `store` holds, as lines for a person to read.
+pub fn dry_run(
+    store: &Store,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    let policy = settings.rules;
+    let people = store.people()?;
+    let names: HashMap<UserId, Person> = people.iter().map(|p| (p.id.clone(), p.clone())).collect();
+    let name = |id: &UserId| match names.get(id) {
+        Some(Person {
+            name,
+            team: Some(team),
+            ..
+        }) => format!("{name} ({team})"),
+        Some(person) => person.name.clone(),
+        None => id.to_string(),
+    };
+    let snapshot = Snapshot::new(
+        people,
+        store.ties()?,
+        store.nudges_sent_since(now - policy.nudge_memory())?,
+    );
+    let plan = plan_nudges(&snapshot, now, &policy);
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Dry run at {} — nothing is sent.",
+        now.format("%a %-d %b %Y %H:%M UTC")
+    );
+    let _ = writeln!(out, "\nNudges ({}):", plan.len());
+    for nudge in &plan {
+        let reason = &nudge.reason;
+        let _ = write!(
+            out,
+            "  to {} about {}: last met {} ({} days ago, more than the {}-day cadence), {} in all",
+            name(&nudge.to),
+            name(&nudge.about),
+            reason.last_met.format("%-d %b %Y"),
+            reason.days_since,
+            reason.cadence_days,
+            match reason.times_met {
+                1 => "once".to_owned(),
+                2 => "twice".to_owned(),
+                n => format!("{n} times"),
+            }
+        );
+        match &reason.last_note {
+            Some(note) => {
+                let _ = writeln!(out, "; last time: {note}");
+            }
+            None => out.push('\n'),
+        }
+    }
+
+    let since = store
+        .last_run("digest")?
+        .map(|run| run.scheduled_for)
+        .unwrap_or(now - Duration::days(7));
+    let digest = plan_digest(&snapshot, since, now);
+    let _ = writeln!(
+        out,
+        "\nDigest since {}: {} new alliances ({} of them between people who may not be named), {} first bridges, {} team pairs still without a tie.",
+        since.format("%a %-d %b"),
+        digest.new_alliances.len() + digest.unnamed_new_alliances,
+        digest.unnamed_new_alliances,
+        digest.bridges.len(),
+        digest.unconnected_team_pairs.len()
+    );
+    for alliance in &digest.new_alliances {
+        let _ = writeln!(out, "  {} and {}", name(&alliance.a.0), name(&alliance.b.0));
+    }
+    for bridge in &digest.bridges {
+        let _ = writeln!(
+            out,
+            "  first bridge: {} ↔ {}",
+            bridge.teams.0, bridge.teams.1
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Interaction, InteractionKind, TeamId};
+    use crate::store::StoreOptions;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_dry_run_names_who_would_be_nudged_about_whom_and_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let person = |id: &str, name: &str, team: &str| Person {
+            team: Some(TeamId::parse(team).unwrap()),
+            ..Person::new(UserId::parse(id).unwrap(), name)
+        };
+        store
+            .put_people(&[
+                person("U1", "Dana Ito", "Platform"),
+                person("U2", "Alice Moreau", "Payments"),
+            ])
+            .unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+        let met = Interaction::new(
+            now - Duration::days(94),
+            InteractionKind::Meeting,
+            [UserId::parse("U1").unwrap(), UserId::parse("U2").unwrap()],
+            None,
+            Some("coffee about the roadmap".into()),
+        )
+        .unwrap();
+        store.log_interaction(&met).unwrap();
+
+        let report = dry_run(&store, &Settings::default(), now).unwrap();
+        insta::assert_snapshot!(report);
+        assert!(
+            store
+                .nudges_sent_since(now - Duration::days(365))
+                .unwrap()
+                .is_empty(),
+            "nothing recorded"
+        );
+    }
+}
