@@ -163,7 +163,9 @@ impl Default for ScheduleSettings {
         let parse =
             |expr: &str| CronSchedule::parse(expr).expect("the built-in schedules are valid");
         Self {
-            nudges: parse("0 0 10 * * Mon-Fri"),
+            // Every 15 minutes: each person is nudged inside their own local
+            // window (rules.window_*), whatever their time zone.
+            nudges: parse("0 */15 * * * *"),
             digest: parse("0 0 9 * * Mon"),
             people: parse("0 0 6 * * *"),
         }
@@ -368,6 +370,19 @@ impl Settings {
                 "must be an http:// or https:// URL, e.g. \"https://slack.com/api\"",
             );
         }
+        let rules = &self.rules;
+        if rules.window_end_hour > 24 || rules.window_start_hour >= rules.window_end_hour {
+            return invalid(
+                "rules.window_start_hour",
+                "the delivery window must start before it ends, within 0–24, e.g. 10 and 11",
+            );
+        }
+        if rules.working_days.is_empty() {
+            return invalid(
+                "rules.working_days",
+                "must name at least one day, e.g. [\"Mon\", \"Tue\", \"Wed\", \"Thu\", \"Fri\"]",
+            );
+        }
         if self.rules.cadence_days == 0 {
             return invalid("rules.cadence_days", "must be at least 1 day, e.g. 60");
         }
@@ -516,7 +531,7 @@ mod tests {
     fn the_built_in_defaults_load_without_a_file() {
         let settings = Settings::load(None, no_env).unwrap();
         assert_eq!(settings.rules.cadence_days, 60);
-        assert_eq!(settings.schedule.nudges.expression(), "0 0 10 * * Mon-Fri");
+        assert_eq!(settings.schedule.nudges.expression(), "0 */15 * * * *");
         assert_eq!(settings.slack.api_url, SLACK_API_URL);
     }
 
@@ -568,6 +583,20 @@ mod tests {
             .to_string();
         assert!(err.contains("line 3"), "{err}");
         assert!(!err.contains('\n'), "one line: {err}");
+    }
+
+    #[test]
+    fn a_delivery_window_that_never_opens_is_refused() {
+        let file = write("[rules]\nwindow_start_hour = 11\nwindow_end_hour = 10\n");
+        let err = Settings::load(Some(file.path()), no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("rules.window_start_hour"), "{err}");
+        let file = write("[rules]\nworking_days = []\n");
+        let err = Settings::load(Some(file.path()), no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("rules.working_days"), "{err}");
     }
 
     #[test]

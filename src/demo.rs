@@ -150,6 +150,12 @@ impl Demo {
             .iter()
             .map(|p| (p.id.to_string(), p.real_name.clone()))
             .collect();
+        let zones: HashMap<String, String> = self
+            .company
+            .people
+            .iter()
+            .map(|p| (p.id.to_string(), p.tz.clone()))
+            .collect();
         let teams: HashMap<String, String> = self
             .company
             .people
@@ -193,15 +199,17 @@ impl Demo {
             for message in &messages[printed..] {
                 let heading = match &message.dm_user {
                     Some(user) => format!(
-                        "DM to {} ({})",
+                        "DM to {} ({}), {} in {}",
                         names
                             .get(user.as_str())
                             .map_or(user.as_str(), String::as_str),
-                        teams.get(user.as_str()).map_or("no team", String::as_str)
+                        teams.get(user.as_str()).map_or("no team", String::as_str),
+                        local_time(zones.get(user.as_str()), now),
+                        zones.get(user.as_str()).map_or("UTC", String::as_str),
                     ),
                     None => format!("#{}", self.channel_name(&message.channel)),
                 };
-                writeln!(out, "{}  {heading}", now.format("%H:%M"))?;
+                writeln!(out, "{} UTC  {heading}", now.format("%H:%M"))?;
                 let body =
                     readable_text(&message.text, &message.blocks, |id| names.get(id).cloned());
                 for line in body.lines() {
@@ -312,6 +320,14 @@ impl Demo {
             new_alliances,
         })
     }
+}
+
+/// `now` on the wall clock of time zone `tz` (UTC when unknown).
+fn local_time(tz: Option<&String>, now: DateTime<Utc>) -> String {
+    let tz: chrono_tz::Tz = tz
+        .and_then(|name| name.parse().ok())
+        .unwrap_or(chrono_tz::Tz::UTC);
+    now.with_timezone(&tz).format("%H:%M").to_string()
 }
 
 /// Runs the whole demo, printing to `out`.

@@ -1,6 +1,8 @@
 //! The policy the rules apply: the `[rules]` section of the settings.
 
-use serde::Deserialize;
+use chrono::{DateTime, Datelike, DurationRound, Timelike, Utc, Weekday};
+use chrono_tz::Tz;
+use serde::{Deserialize, Deserializer};
 
 /// What the rules decide by, from the settings' `[rules]` section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -12,6 +14,12 @@ pub struct Policy {
     pub nudges_per_person_per_week: u32,
     /// After a nudge about a tie, neither side is nudged about it again for this long.
     pub tie_cooldown_days: u32,
+    /// Nudges reach people from this hour of their local day…
+    pub window_start_hour: u32,
+    /// …until this hour (exclusive): 10 and 11 make 10:00–11:00.
+    pub window_end_hour: u32,
+    /// The local weekdays nudges go out on.
+    pub working_days: WorkingDays,
 }
 
 impl Default for Policy {
@@ -20,6 +28,9 @@ impl Default for Policy {
             cadence_days: 60,
             nudges_per_person_per_week: 1,
             tie_cooldown_days: 28,
+            window_start_hour: 10,
+            window_end_hour: 11,
+            working_days: WorkingDays::MONDAY_TO_FRIDAY,
         }
     }
 }
@@ -29,5 +40,171 @@ impl Policy {
     /// least this much history in the snapshot.
     pub fn nudge_memory(&self) -> chrono::Duration {
         chrono::Duration::days(i64::from(self.tie_cooldown_days.max(7)))
+    }
+
+    /// Whether it is a working day inside the delivery window at `now` where
+    /// the person lives (`tz`, Slack's IANA name; UTC when unknown). Local
+    /// wall-clock time, so a daylight-saving change moves the window with
+    /// the person's day.
+    pub fn window_open(&self, tz: Option<&str>, now: DateTime<Utc>) -> bool {
+        let tz: Tz = tz.and_then(|name| name.parse().ok()).unwrap_or(Tz::UTC);
+        let local = now.with_timezone(&tz);
+        self.working_days.contains(local.weekday())
+            && (self.window_start_hour..self.window_end_hour).contains(&local.hour())
+    }
+}
+
+impl Policy {
+    /// The same policy with a window that never closes: for plans that say
+    /// what would go out, whenever it would (dry runs).
+    pub fn any_time(self) -> Self {
+        Self {
+            window_start_hour: 0,
+            window_end_hour: 24,
+            working_days: WorkingDays::EVERY_DAY,
+            ..self
+        }
+    }
+
+    /// When the person's delivery window is next open, from `now` (`now`
+    /// itself when it is open), within the next eight days.
+    pub fn next_window(&self, tz: Option<&str>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.window_open(tz, now) {
+            return Some(now);
+        }
+        // Windows start on the hour in every zone with whole-hour offsets;
+        // the quarter-hour steps also catch zones like Asia/Kolkata.
+        let quarter = chrono::Duration::minutes(15);
+        let start = now.duration_trunc(quarter).unwrap_or(now) + quarter;
+        (0..8 * 24 * 4)
+            .map(|step| start + quarter * step)
+            .find(|at| self.window_open(tz, *at))
+    }
+}
+
+/// A set of weekdays, written in the settings as `["Mon", "Tue", …]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkingDays(u8);
+
+impl WorkingDays {
+    /// Monday to Friday.
+    pub const MONDAY_TO_FRIDAY: Self = Self(0b001_1111);
+    /// Every day of the week.
+    pub const EVERY_DAY: Self = Self(0b111_1111);
+
+    /// Whether `day` is one of them.
+    pub fn contains(self, day: Weekday) -> bool {
+        self.0 & (1 << day.num_days_from_monday()) != 0
+    }
+
+    /// Whether there is no day at all.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl FromIterator<Weekday> for WorkingDays {
+    fn from_iter<I: IntoIterator<Item = Weekday>>(days: I) -> Self {
+        Self(
+            days.into_iter()
+                .fold(0, |set, day| set | (1 << day.num_days_from_monday())),
+        )
+    }
+}
+
+impl<'de> Deserialize<'de> for WorkingDays {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let names = Vec::<String>::deserialize(deserializer)?;
+        names
+            .iter()
+            .map(|name| {
+                name.parse::<Weekday>().map_err(|_| {
+                    serde::de::Error::custom(format!(
+                        "`{name}` is not a weekday; write them like [\"Mon\", \"Tue\"]"
+                    ))
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+    }
+
+    #[test]
+    fn the_window_is_local_time_on_working_days() {
+        let policy = Policy::default();
+        let paris = Some("Europe/Paris");
+        // Tuesday 3 March 2026: Paris is UTC+1.
+        assert!(policy.window_open(paris, utc(2026, 3, 3, 9, 0)));
+        assert!(policy.window_open(paris, utc(2026, 3, 3, 9, 59)));
+        assert!(!policy.window_open(paris, utc(2026, 3, 3, 10, 0)));
+        assert!(!policy.window_open(paris, utc(2026, 3, 3, 8, 59)));
+        // Saturday 7 March.
+        assert!(!policy.window_open(paris, utc(2026, 3, 7, 9, 30)));
+        // New York, UTC-5: its 10:00 is 15:00 UTC.
+        assert!(policy.window_open(Some("America/New_York"), utc(2026, 3, 3, 15, 30)));
+        // Unknown or missing zones count as UTC.
+        assert!(policy.window_open(Some("Mars/Olympus"), utc(2026, 3, 3, 10, 30)));
+        assert!(policy.window_open(None, utc(2026, 3, 3, 10, 30)));
+    }
+
+    #[test]
+    fn the_window_follows_daylight_saving_changes() {
+        let policy = Policy::default();
+        let paris = Some("Europe/Paris");
+        // Friday 27 March 2026, winter time (UTC+1): 10:00 local is 09:00 UTC.
+        assert!(policy.window_open(paris, utc(2026, 3, 27, 9, 30)));
+        // Monday 30 March, summer time (UTC+2) since Sunday: 10:00 local is 08:00 UTC.
+        assert!(policy.window_open(paris, utc(2026, 3, 30, 8, 30)));
+        assert!(!policy.window_open(paris, utc(2026, 3, 30, 9, 30)));
+        // New York moved on 8 March: Monday 9 March, 10:00 EDT is 14:00 UTC.
+        assert!(policy.window_open(Some("America/New_York"), utc(2026, 3, 9, 14, 15)));
+        assert!(!policy.window_open(Some("America/New_York"), utc(2026, 3, 9, 15, 15)));
+        // The person's own weekday counts: Sunday 10:30 in Tokyo is no
+        // working day; Monday 10:30 there is Monday 01:30 UTC.
+        assert!(!policy.window_open(Some("Asia/Tokyo"), utc(2026, 3, 8, 1, 30)));
+        assert!(policy.window_open(Some("Asia/Tokyo"), utc(2026, 3, 9, 1, 30)));
+    }
+
+    #[test]
+    fn the_next_window_is_found_in_the_persons_zone() {
+        let policy = Policy::default();
+        // Friday 27 March 2026 16:07 UTC: Paris has closed; its next window
+        // is Monday 30 March, 10:00 summer time, 08:00 UTC.
+        assert_eq!(
+            policy.next_window(Some("Europe/Paris"), utc(2026, 3, 27, 16, 7)),
+            Some(utc(2026, 3, 30, 8, 0))
+        );
+        assert_eq!(
+            policy.next_window(None, utc(2026, 3, 27, 10, 7)),
+            Some(utc(2026, 3, 27, 10, 7))
+        );
+        let never = Policy {
+            working_days: [].into_iter().collect(),
+            ..policy
+        };
+        assert_eq!(never.next_window(None, utc(2026, 3, 27, 10, 7)), None);
+    }
+
+    #[test]
+    fn working_days_read_as_weekday_names() {
+        let days: WorkingDays = serde_json::from_str(r#"["Mon", "Wednesday", "fri"]"#).unwrap();
+        assert!(
+            days.contains(Weekday::Mon)
+                && days.contains(Weekday::Wed)
+                && days.contains(Weekday::Fri)
+        );
+        assert!(!days.contains(Weekday::Tue));
+        let err = serde_json::from_str::<WorkingDays>(r#"["Mon", "Funday"]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Funday"), "{err}");
     }
 }

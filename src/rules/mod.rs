@@ -98,6 +98,17 @@ pub(crate) mod fixtures {
         }
     }
 
+    /// The default policy with a delivery window that never closes, for the
+    /// tests that are not about the window.
+    pub fn always_open() -> Policy {
+        Policy {
+            window_start_hour: 0,
+            window_end_hour: 24,
+            working_days: crate::domain::WorkingDays::EVERY_DAY,
+            ..Policy::default()
+        }
+    }
+
     /// Six people in four teams; U6 (Legal) has met nobody.
     pub fn company() -> Vec<Person> {
         vec![

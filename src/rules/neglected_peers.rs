@@ -2,8 +2,10 @@
 //!
 //! An alliance is neglected once its last interaction is older than the
 //! cadence. Each person gets at most one nudge per run and no more than the
-//! weekly cap; nobody opted out, deactivated or snoozed is nudged or named,
-//! nor anyone a person paused; after a nudge, the tie rests for the cooldown.
+//! weekly cap, and only inside their local delivery window on a working day
+//! (one nudge a day at most, however often the job runs); nobody opted out,
+//! deactivated or snoozed is nudged or named, nor anyone a person paused;
+//! after a nudge, the tie rests for the cooldown.
 
 use super::{Policy, Snapshot};
 use crate::domain::{Nudge, NudgeReason, PairKey, Tie, UserId};
@@ -13,12 +15,18 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// Plans this run's nudges: at most one per person, in recipient order.
 pub fn plan_nudges(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy) -> Vec<Nudge> {
     let week_ago = now - Duration::days(7);
+    // One nudge a day at most, however often the job runs in a window.
+    let today_start = now - Duration::hours(20);
+    let mut sent_today: HashSet<&UserId> = HashSet::new();
     let cooldown_start = now - Duration::days(i64::from(policy.tie_cooldown_days));
     let mut sent_this_week: HashMap<&UserId, u32> = HashMap::new();
     let mut resting: HashSet<PairKey> = HashSet::new();
     for sent in &snapshot.recent_nudges {
         if sent.at > week_ago {
             *sent_this_week.entry(&sent.to).or_default() += 1;
+        }
+        if sent.at > today_start {
+            sent_today.insert(&sent.to);
         }
         if sent.at > cooldown_start {
             resting.extend(PairKey::new(&sent.to, &sent.about));
@@ -48,7 +56,13 @@ pub fn plan_nudges(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy) -> 
 
     let mut plan = Vec::new();
     for (to, mut options) in candidates {
-        if sent_this_week.get(to).copied().unwrap_or(0) >= policy.nudges_per_person_per_week {
+        if sent_this_week.get(to).copied().unwrap_or(0) >= policy.nudges_per_person_per_week
+            || sent_today.contains(to)
+        {
+            continue;
+        }
+        let tz = snapshot.people.get(to).and_then(|p| p.tz.as_deref());
+        if !policy.window_open(tz, now) {
             continue;
         }
         options.sort_by(|x, y| {
@@ -124,11 +138,7 @@ mod tests {
             tie("U1", "U2", at(2025, 9, 1), at(2026, 3, 1), 4), // 92 days: overdue
             tie("U3", "U4", at(2025, 9, 1), at(2026, 5, 1), 4), // 31 days: fresh
         ];
-        let plan = plan_nudges(
-            &Snapshot::new(company(), ties, vec![]),
-            now,
-            &Policy::default(),
-        );
+        let plan = plan_nudges(&Snapshot::new(company(), ties, vec![]), now, &always_open());
         assert_eq!(names(&plan), ["U1->U2"]);
         let reason = &plan[0].reason;
         assert_eq!(reason.days_since, 92);
@@ -142,18 +152,13 @@ mod tests {
         let now = at(2026, 6, 1);
         let ties = vec![tie("U1", "U5", at(2025, 1, 1), at(2025, 2, 1), 9)];
         assert!(
-            plan_nudges(
-                &Snapshot::new(company(), ties, vec![]),
-                now,
-                &Policy::default()
-            )
-            .is_empty()
+            plan_nudges(&Snapshot::new(company(), ties, vec![]), now, &always_open()).is_empty()
         );
     }
 
     #[test]
     fn the_cadence_is_a_strict_boundary() {
-        let policy = Policy::default();
+        let policy = always_open();
         let ties = vec![tie("U1", "U2", at(2026, 1, 1), at(2026, 3, 1), 2)];
         let snapshot = Snapshot::new(company(), ties, vec![]);
         assert!(plan_nudges(&snapshot, at(2026, 3, 1) + Duration::days(60), &policy).is_empty());
@@ -174,11 +179,7 @@ mod tests {
             tie("U3", "U4", at(2025, 9, 1), at(2026, 1, 1), 3),
             tie("U5", "U3", at(2025, 9, 1), at(2026, 1, 1), 3),
         ];
-        let plan = plan_nudges(
-            &Snapshot::new(people, ties, vec![]),
-            now,
-            &Policy::default(),
-        );
+        let plan = plan_nudges(&Snapshot::new(people, ties, vec![]), now, &always_open());
         assert_eq!(names(&plan), ["U3->U5"]);
     }
 
@@ -195,7 +196,7 @@ mod tests {
         let plan = plan_nudges(
             &Snapshot::new(people.clone(), ties.clone(), vec![]),
             now,
-            &Policy::default(),
+            &always_open(),
         );
         assert_eq!(
             names(&plan),
@@ -204,11 +205,7 @@ mod tests {
         );
 
         let later = now + Duration::days(15);
-        let plan = plan_nudges(
-            &Snapshot::new(people, ties, vec![]),
-            later,
-            &Policy::default(),
-        );
+        let plan = plan_nudges(&Snapshot::new(people, ties, vec![]), later, &always_open());
         assert_eq!(names(&plan), ["U1->U2", "U4->U3"], "a snooze ends");
     }
 
@@ -220,7 +217,7 @@ mod tests {
             tie("U1", "U4", at(2025, 9, 1), at(2026, 3, 1), 10),
         ];
         let snapshot = Snapshot::new(company(), ties.clone(), vec![]);
-        let plan = plan_nudges(&snapshot, now, &Policy::default());
+        let plan = plan_nudges(&snapshot, now, &always_open());
         assert_eq!(names(&plan), ["U1->U4", "U2->U1"]);
 
         let sent = vec![SentNudge {
@@ -228,11 +225,7 @@ mod tests {
             about: user("U4"),
             at: now - Duration::days(6),
         }];
-        let plan = plan_nudges(
-            &Snapshot::new(company(), ties, sent),
-            now,
-            &Policy::default(),
-        );
+        let plan = plan_nudges(&Snapshot::new(company(), ties, sent), now, &always_open());
         assert_eq!(
             names(&plan),
             ["U2->U1"],
@@ -242,7 +235,7 @@ mod tests {
 
     #[test]
     fn a_nudged_tie_rests_for_the_cooldown_on_both_sides() {
-        let policy = Policy::default();
+        let policy = always_open();
         let ties = vec![tie("U1", "U2", at(2025, 9, 1), at(2026, 1, 1), 3)];
         let sent_at = at(2026, 6, 1);
         let sent = vec![SentNudge {
@@ -259,6 +252,49 @@ mod tests {
     }
 
     #[test]
+    fn nudges_go_out_only_inside_the_local_window_on_working_days_and_once_a_day() {
+        let policy = Policy {
+            nudges_per_person_per_week: 3,
+            ..Policy::default()
+        };
+        let mut people = company();
+        for person in &mut people {
+            person.tz = Some("America/New_York".to_owned());
+        }
+        let ties = vec![
+            tie("U1", "U2", at(2025, 9, 1), at(2026, 1, 1), 3),
+            tie("U1", "U4", at(2025, 9, 1), at(2026, 1, 1), 2),
+        ];
+        let snapshot = Snapshot::new(people.clone(), ties.clone(), vec![]);
+        let monday =
+            |h, m| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 1, h, m, 0).unwrap();
+        // 10:00–11:00 in New York (UTC-4 in June) is 14:00–15:00 UTC.
+        assert!(plan_nudges(&snapshot, monday(13, 59), &policy).is_empty());
+        let planned = plan_nudges(&snapshot, monday(14, 0), &policy);
+        assert_eq!(names(&planned), ["U1->U2", "U4->U1"]);
+        assert!(plan_nudges(&snapshot, monday(15, 0), &policy).is_empty());
+        let saturday =
+            chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 6, 14, 30, 0).unwrap();
+        assert!(plan_nudges(&snapshot, saturday, &policy).is_empty());
+
+        // The job runs again at 14:15, after the first nudges went out.
+        let sent: Vec<SentNudge> = planned
+            .iter()
+            .map(|n| SentNudge {
+                to: n.to.clone(),
+                about: n.about.clone(),
+                at: monday(14, 0),
+            })
+            .collect();
+        let again = plan_nudges(&Snapshot::new(people, ties, sent), monday(14, 15), &policy);
+        assert!(
+            again.is_empty(),
+            "no second nudge in the same window: {:?}",
+            names(&again)
+        );
+    }
+
+    #[test]
     fn the_plan_is_the_same_for_the_same_history_and_time() {
         let now = at(2026, 6, 1);
         let ties = vec![
@@ -268,15 +304,11 @@ mod tests {
         ];
         let mut reversed = ties.clone();
         reversed.reverse();
-        let a = plan_nudges(
-            &Snapshot::new(company(), ties, vec![]),
-            now,
-            &Policy::default(),
-        );
+        let a = plan_nudges(&Snapshot::new(company(), ties, vec![]), now, &always_open());
         let b = plan_nudges(
             &Snapshot::new(company(), reversed, vec![]),
             now,
-            &Policy::default(),
+            &always_open(),
         );
         assert_eq!(a, b);
     }

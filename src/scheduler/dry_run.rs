@@ -1,6 +1,6 @@
-//! `alliances tick --dry-run`: the whole plan the jobs would carry out now —
-//! who would be nudged about whom, and why, and what the digest would say —
-//! without sending anything.
+//! `alliances tick --dry-run`: the whole plan — who would be nudged about
+//! whom, when (at their next local delivery window) and why, and what the
+//! digest would say — without sending anything.
 
 use crate::config::Settings;
 use crate::domain::{Person, UserId};
@@ -33,7 +33,8 @@ pub fn dry_run(
         store.ties()?,
         store.nudges_sent_since(now - policy.nudge_memory())?,
     );
-    let plan = plan_nudges(&snapshot, now, &policy);
+    // Everyone who is due, whenever their window opens.
+    let plan = plan_nudges(&snapshot, now, &policy.any_time());
 
     let mut out = String::new();
     let _ = writeln!(
@@ -44,9 +45,15 @@ pub fn dry_run(
     let _ = writeln!(out, "\nNudges ({}):", plan.len());
     for nudge in &plan {
         let reason = &nudge.reason;
+        let tz = names.get(&nudge.to).and_then(|p| p.tz.as_deref());
+        let when = match policy.next_window(tz, now) {
+            Some(at) if at == now => "now".to_owned(),
+            Some(at) => at.format("%a %-d %b %H:%M UTC").to_string(),
+            None => "never (no working day)".to_owned(),
+        };
         let _ = write!(
             out,
-            "  to {} about {}: last met {} ({} days ago, more than the {}-day cadence), {} in all",
+            "  {when}: to {} about {}: last met {} ({} days ago, more than the {}-day cadence), {} in all",
             name(&nudge.to),
             name(&nudge.about),
             reason.last_met.format("%-d %b %Y"),

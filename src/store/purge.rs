@@ -11,7 +11,6 @@ impl Store {
     pub fn purge_everything(&self) -> Result<(), StoreError> {
         let _writer = self.lock_log_writer();
         for tree in [
-            &self.people,
             &self.interactions,
             &self.ties,
             &self.nudges,
@@ -24,6 +23,9 @@ impl Store {
         self.meta
             .insert(meta::INTERACTION_COUNT, &0u64.to_be_bytes())?;
         self.interaction_count.store(0, Ordering::SeqCst);
+        // People last: whoever sees nobody left sees no history either.
+        self.people.clear()?;
+        self.team_pairs.people_changed();
         self.flush()
     }
 }
@@ -81,5 +83,27 @@ mod tests {
             .log_interaction(&meeting(at_minute(6), &["U1", "U2"], None))
             .unwrap();
         assert_eq!(store.interaction_count(), 1);
+    }
+}
+
+#[cfg(test)]
+mod race {
+    use crate::store::fixtures::{at_minute, meeting, open_temp};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_purge_after_a_committed_log_leaves_a_zero_count() {
+        for round in 0..200 {
+            let (_dir, store) = open_temp();
+            let logged = store
+                .log_once_and_commit(
+                    &format!("k{round}"),
+                    &meeting(at_minute(0), &["U1", "U2"], None),
+                )
+                .await
+                .unwrap();
+            assert!(logged.is_some());
+            store.purge_everything().unwrap();
+            assert_eq!(store.interaction_count(), 0, "round {round}");
+        }
     }
 }

@@ -25,7 +25,13 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
     )
     .unwrap();
     let config = folder.path().join("alliances.toml");
-    std::fs::write(&config, "[teams]\nfile = \"teams.toml\"\n").unwrap();
+    // Whatever the time of day the test runs: a window that never closes.
+    std::fs::write(
+        &config,
+        "[teams]\nfile = \"teams.toml\"\n[rules]\nwindow_start_hour = 0\nwindow_end_hour = 24\n\
+         working_days = [\"Mon\", \"Tue\", \"Wed\", \"Thu\", \"Fri\", \"Sat\", \"Sun\"]\n",
+    )
+    .unwrap();
 
     // Alice and Bilal (Platform) last met 100 days ago; Alice and Chen share a team.
     {

@@ -350,9 +350,10 @@ fn dry_run(context: &Context<'_>) -> Result<Reply, HandlerError> {
             .store
             .nudges_sent_since(context.now - policy.nudge_memory())?,
     );
-    let plan = plan_nudges(&snapshot, context.now, &policy);
+    // Everyone who is due, whenever their local window opens.
+    let plan = plan_nudges(&snapshot, context.now, &policy.any_time());
     let mut lines = vec![format!(
-        "*Dry run*: the nudge job would send {} nudges now (nothing is sent).",
+        "*Dry run*: {} nudges are due, each sent in its person's next local window (nothing is sent now).",
         plan.len()
     )];
     for nudge in plan.iter().take(20) {
