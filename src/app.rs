@@ -68,10 +68,7 @@ impl App {
             format!("the Slack bot token is missing: set {BOT_TOKEN_VAR} to the bot token (xoxb-…)")
         })?;
         let teams = TeamOrigin::from_settings(&settings.teams).context("setting `teams.file`")?;
-        let options = StoreOptions {
-            cache_capacity_bytes: settings.store.cache_capacity_mb.saturating_mul(1024 * 1024),
-        };
-        let store = Store::open(data_dir, &options)?;
+        let store = open_store(settings, data_dir)?;
         let slack = SlackClient::new(&settings.slack.api_url, token)?;
         let scheduler =
             Scheduler::new(settings, store.clone(), slack.clone(), clock.clone(), teams);
@@ -183,6 +180,14 @@ impl App {
     pub fn scheduler(&self) -> &Scheduler {
         &self.scheduler
     }
+}
+
+/// Opens the store in `data_dir` with the settings' cache size.
+pub fn open_store(settings: &Settings, data_dir: &Path) -> Result<Store, crate::store::StoreError> {
+    let options = StoreOptions {
+        cache_capacity_bytes: settings.store.cache_capacity_mb.saturating_mul(1024 * 1024),
+    };
+    Store::open(data_dir, &options)
 }
 
 /// Runs due jobs every [`SCHEDULER_PERIOD`] until `stopped`, and forgets

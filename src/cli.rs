@@ -152,10 +152,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Tick { dry_run: true } => {
             let settings = load_settings(cli.config.as_deref())?;
-            let options = crate::store::StoreOptions {
-                cache_capacity_bytes: settings.store.cache_capacity_mb.saturating_mul(1024 * 1024),
-            };
-            let store = crate::store::Store::open(&cli.data_dir, &options)?;
+            let store = crate::app::open_store(&settings, &cli.data_dir)?;
             print!(
                 "{}",
                 crate::scheduler::dry_run(&store, &settings, chrono::Utc::now())?
@@ -188,10 +185,7 @@ fn seed_store(
     seed: u64,
 ) -> anyhow::Result<()> {
     use crate::synthetic::{Company, CompanySize};
-    let options = crate::store::StoreOptions {
-        cache_capacity_bytes: settings.store.cache_capacity_mb.saturating_mul(1024 * 1024),
-    };
-    let store = crate::store::Store::open(data_dir, &options)?;
+    let store = crate::app::open_store(settings, data_dir)?;
     let size = CompanySize {
         people: usize::try_from(people)?,
         teams: usize::try_from(teams)?,
