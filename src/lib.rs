@@ -21,6 +21,11 @@
 //!   Block Kit rendering of what people read.
 //! - [`scheduler`]: cron jobs from config; runs rules → Slack → store, and
 //!   remembers each job's last run.
+//! - [`commands`]: the slash-command grammar (pure) and the handlers of
+//!   commands and buttons: store writes and an answer.
+//! - [`inbound`]: the transports that bring Slack's requests in — Socket
+//!   Mode and HTTP (signature check, body limit) — and the events; both call
+//!   the same front door.
 //! - [`fake_slack`]: a local Slack workspace on 127.0.0.1 for the demo, the
 //!   tests and the benchmarks.
 //! - [`synthetic`]: a seeded synthetic company (people, teams, history).
@@ -29,8 +34,8 @@
 //!   company; [`cli`] is the command line.
 //!
 //! Arrows point one way: `rules` never calls `store`; the scheduler hands it
-//! a snapshot. Nothing but `store` knows sled; nothing but `slack` and
-//! `fake_slack` speak Slack's wire format.
+//! a snapshot. Nothing but `store` knows sled; nothing but `slack`,
+//! `inbound` and `fake_slack` speak Slack's wire format.
 
 pub mod app;
 pub mod cli;
