@@ -122,7 +122,7 @@ impl Store {
     }
 
     /// Logs `batch` in order, as a seed of history: the same result as
-    /// logging each one by one, written in transactions of [`BULK_CHUNK`]
+    /// logging each one by one, written in transactions of `BULK_CHUNK`
     /// interactions. Returns how many were logged. Does not flush.
     pub fn log_interactions(&self, batch: &[Interaction]) -> Result<usize, StoreError> {
         self.log_interactions_in_chunks(batch, BULK_CHUNK)

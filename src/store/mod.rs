@@ -30,7 +30,7 @@
 //! sled is beta and has lost data after unclean shutdowns, so writes the user
 //! is told about are made durable first (by [`Store::commit`], a group
 //! commit, on request paths; by [`Store::flush`] elsewhere), every value
-//! carries a version byte ([`codec`]), and a folder that will not open gets
+//! carries a version byte (`codec`), and a folder that will not open gets
 //! an error that says how to restore it. One process owns the folder (sled
 //! locks it).
 
