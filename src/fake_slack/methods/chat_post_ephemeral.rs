@@ -11,10 +11,7 @@ use serde_json::json;
 /// Records the message and answers its `message_ts`.
 pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
     let content = read_content(params)?;
-    let channel = params
-        .text("channel")
-        .filter(|channel| !channel.is_empty())
-        .ok_or(SlackError("channel_not_found"))?;
+    let channel = params.required("channel", "channel_not_found")?;
     let user = params
         .text("user")
         .and_then(|user| UserId::parse(&user).ok())

@@ -51,10 +51,7 @@ pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
 
 fn read_post(params: &Params) -> Result<Post, SlackError> {
     let content = read_content(params)?;
-    let channel = params
-        .text("channel")
-        .filter(|channel| !channel.is_empty())
-        .ok_or(SlackError("channel_not_found"))?;
+    let channel = params.required("channel", "channel_not_found")?;
     Ok(Post {
         channel,
         text: content.text,

@@ -11,14 +11,8 @@ use serde_json::{Value, json};
 /// Edits the message and answers it as it now reads.
 pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
     let content = read_content(params)?;
-    let channel = params
-        .text("channel")
-        .filter(|channel| !channel.is_empty())
-        .ok_or(SlackError("channel_not_found"))?;
-    let ts = params
-        .text("ts")
-        .filter(|ts| !ts.is_empty())
-        .ok_or(SlackError("message_not_found"))?;
+    let channel = params.required("channel", "channel_not_found")?;
+    let ts = params.required("ts", "message_not_found")?;
     let destination = state
         .directory
         .resolve(&channel)

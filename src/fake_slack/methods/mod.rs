@@ -115,6 +115,14 @@ fn read_content(params: &Params) -> Result<MessageContent, SlackError> {
 pub(super) struct Params(pub Map<String, Value>);
 
 impl Params {
+    /// A parameter that must be there and not be empty; Slack's `error`
+    /// otherwise.
+    pub fn required(&self, name: &str, error: &'static str) -> Result<String, SlackError> {
+        self.text(name)
+            .filter(|value| !value.is_empty())
+            .ok_or(SlackError(error))
+    }
+
     /// Parameters from `(name, value)` pairs, for the methods' tests.
     #[cfg(test)]
     pub fn from_pairs(pairs: &[(&str, Value)]) -> Self {

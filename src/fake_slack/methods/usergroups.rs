@@ -20,10 +20,7 @@ pub(super) fn list(state: &State, params: &Params) -> MethodResult {
 
 /// The members of one group.
 pub(super) fn users(state: &State, params: &Params) -> MethodResult {
-    let id = params
-        .text("usergroup")
-        .filter(|id| !id.is_empty())
-        .ok_or(SlackError("invalid_arguments"))?;
+    let id = params.required("usergroup", "invalid_arguments")?;
     let group = state
         .directory
         .usergroup(&id)
