@@ -22,4 +22,4 @@ pub use interaction::{Interaction, InteractionKind};
 pub use nudge::{Nudge, NudgeReason, SentNudge};
 pub use person::Person;
 pub use policy::{Policy, WorkingDays};
-pub use tie::{PairKey, Tie};
+pub use tie::{PairKey, Tie, times};

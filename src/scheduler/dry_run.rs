@@ -3,7 +3,7 @@
 //! digest would say — without sending anything.
 
 use crate::config::Settings;
-use crate::domain::{Person, UserId};
+use crate::domain::{Person, UserId, times};
 use crate::rules::{Snapshot, plan_digest, plan_nudges};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -59,11 +59,7 @@ pub fn dry_run(
             reason.last_met.format("%-d %b %Y"),
             reason.days_since,
             reason.cadence_days,
-            match reason.times_met {
-                1 => "once".to_owned(),
-                2 => "twice".to_owned(),
-                n => format!("{n} times"),
-            }
+            times(reason.times_met)
         );
         match &reason.last_note {
             Some(note) => {

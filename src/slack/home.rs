@@ -1,7 +1,7 @@
 //! The App Home: each person's own view of their alliances, and their
 //! settings. Private to them, like everything about their ties.
 
-use crate::domain::{HomeAction, TeamId, UserId};
+use crate::domain::{HomeAction, TeamId, UserId, times};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -47,11 +47,7 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
             a.peer,
             a.team,
             a.days_since,
-            match a.times_met {
-                1 => "once".to_owned(),
-                2 => "twice".to_owned(),
-                n => format!("{n} times"),
-            }
+            times(a.times_met)
         )
     };
     let mut section = |title: &str, alliances: &[HomeAlliance], empty: &str| {

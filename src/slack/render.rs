@@ -4,7 +4,7 @@
 //! teams, how long, what you last talked about), never guilt-tripping.
 //! Mentions are `<@U…>`, so Slack shows each reader the names they know.
 
-use crate::domain::{Digest, Nudge, NudgeAction, UserId};
+use crate::domain::{Digest, Nudge, NudgeAction, UserId, times};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
@@ -164,14 +164,6 @@ fn days(n: i64) -> String {
         "1 day".to_owned()
     } else {
         format!("{n} days")
-    }
-}
-
-fn times(n: u32) -> String {
-    match n {
-        1 => "once".to_owned(),
-        2 => "twice".to_owned(),
-        n => format!("{n} times"),
     }
 }
 

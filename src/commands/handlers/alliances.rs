@@ -6,7 +6,7 @@ use super::{Context, HandlerError, change_own_person, user_error};
 use crate::commands::{
     AlliancesRequest, ChannelRef, Effect, Outcome, Reply, SlashText, help_text, parse_alliances,
 };
-use crate::domain::{FORGET_ME_CONFIRM, Person, Tie, UserId};
+use crate::domain::{FORGET_ME_CONFIRM, Person, Tie, UserId, times};
 use crate::rules::{Snapshot, plan_nudges};
 use chrono::Duration;
 use serde_json::json;
@@ -192,14 +192,6 @@ fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
         }
     }
     Ok(Reply::text(lines.join("\n")))
-}
-
-fn times(count: u32) -> String {
-    match count {
-        1 => "once".to_owned(),
-        2 => "twice".to_owned(),
-        n => format!("{n} times"),
-    }
 }
 
 fn export(context: &Context<'_>) -> Result<Reply, HandlerError> {

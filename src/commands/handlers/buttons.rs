@@ -9,7 +9,7 @@ use super::{Context, HandlerError, change_own_person};
 use crate::commands::Reply;
 use crate::domain::{
     FORGET_ME_CONFIRM, HomeAction, Interaction, InteractionKind, NudgeAction, PairKey, Person,
-    UserId,
+    UserId, times,
 };
 use chrono::Duration;
 use serde_json::{Value, json};
@@ -172,11 +172,7 @@ fn why(context: &Context<'_>, peer: &UserId) -> Result<Reply, HandlerError> {
         "*Why this?* You and <@{peer}>{team} last met on {}, {days} days ago — longer than the {cadence} days \
          I suggest between catch-ups across teams. You've met {} in all",
         tie.last_at.format("%a %-d %b %Y"),
-        match tie.count {
-            1 => "once".to_owned(),
-            2 => "twice".to_owned(),
-            n => format!("{n} times"),
-        }
+        times(tie.count)
     );
     match &tie.last_note {
         Some(note) => text.push_str(&format!("; last time: {note}.")),
