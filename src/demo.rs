@@ -324,9 +324,7 @@ impl Demo {
 
 /// `now` on the wall clock of time zone `tz` (UTC when unknown).
 fn local_time(tz: Option<&String>, now: DateTime<Utc>) -> String {
-    let tz: chrono_tz::Tz = tz
-        .and_then(|name| name.parse().ok())
-        .unwrap_or(chrono_tz::Tz::UTC);
+    let tz = crate::domain::zone(tz.map(String::as_str));
     now.with_timezone(&tz).format("%H:%M").to_string()
 }
 

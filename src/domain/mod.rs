@@ -21,5 +21,5 @@ pub use ids::{ChannelId, IdError, TeamId, UserId};
 pub use interaction::{Interaction, InteractionKind};
 pub use nudge::{Nudge, NudgeReason, SentNudge};
 pub use person::Person;
-pub use policy::{Policy, WorkingDays};
+pub use policy::{Policy, WorkingDays, zone};
 pub use tie::{PairKey, Tie, times};

@@ -47,8 +47,7 @@ impl Policy {
     /// wall-clock time, so a daylight-saving change moves the window with
     /// the person's day.
     pub fn window_open(&self, tz: Option<&str>, now: DateTime<Utc>) -> bool {
-        let tz: Tz = tz.and_then(|name| name.parse().ok()).unwrap_or(Tz::UTC);
-        let local = now.with_timezone(&tz);
+        let local = now.with_timezone(&zone(tz));
         self.working_days.contains(local.weekday())
             && (self.window_start_hour..self.window_end_hour).contains(&local.hour())
     }
@@ -80,6 +79,12 @@ impl Policy {
             .map(|step| start + quarter * step)
             .find(|at| self.window_open(tz, *at))
     }
+}
+
+/// The time zone Slack names (`Europe/Paris`), or UTC when it names none
+/// or one this build does not know.
+pub fn zone(tz: Option<&str>) -> Tz {
+    tz.and_then(|name| name.parse().ok()).unwrap_or(Tz::UTC)
 }
 
 /// A set of weekdays, written in the settings as `["Mon", "Tue", …]`.

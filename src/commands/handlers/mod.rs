@@ -74,10 +74,7 @@ impl Context<'_> {
 
     /// The time zone of `person` (UTC when Slack gave none or an unknown one).
     pub fn tz_of(person: Option<&Person>) -> Tz {
-        person
-            .and_then(|p| p.tz.as_deref())
-            .and_then(|tz| tz.parse().ok())
-            .unwrap_or(Tz::UTC)
+        crate::domain::zone(person.and_then(|p| p.tz.as_deref()))
     }
 
     /// Today, where the person who typed the command lives.
