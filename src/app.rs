@@ -186,6 +186,7 @@ impl App {
 pub fn open_store(settings: &Settings, data_dir: &Path) -> Result<Store, crate::store::StoreError> {
     let options = StoreOptions {
         cache_capacity_bytes: settings.store.cache_capacity_mb.saturating_mul(1024 * 1024),
+        half_life: settings.rules.half_life(),
     };
     Store::open(data_dir, &options)
 }

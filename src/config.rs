@@ -383,8 +383,40 @@ impl Settings {
                 "must name at least one day, e.g. [\"Mon\", \"Tue\", \"Wed\", \"Thu\", \"Fri\"]",
             );
         }
-        if self.rules.cadence_days == 0 {
-            return invalid("rules.cadence_days", "must be at least 1 day, e.g. 60");
+        if rules.cadence_strong_days == 0 || rules.cadence_strong_days > rules.cadence_weak_days {
+            return invalid(
+                "rules.cadence_strong_days",
+                "must be at least 1 day and at most `cadence_weak_days`, e.g. 30 and 90",
+            );
+        }
+        if crate::domain::HalfLife::days(rules.half_life_days).is_none() {
+            return invalid(
+                "rules.half_life_days",
+                "must be a positive number of days, e.g. 90",
+            );
+        }
+        if !(rules.strong_tie.is_finite() && rules.strong_tie > 1.0) {
+            return invalid(
+                "rules.strong_tie",
+                "must be more than one meeting's weight (1.0), e.g. 4.0",
+            );
+        }
+        let weights = [
+            rules.weights.meeting,
+            rules.weights.we_met,
+            rules.weights.passive,
+        ];
+        if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
+            return invalid(
+                "rules.weights",
+                "each weight must be a number of at least 0, e.g. meeting = 1.0, passive = 0.25",
+            );
+        }
+        if !(rules.gap_boost.is_finite() && rules.gap_boost >= 0.0) {
+            return invalid(
+                "rules.gap_boost",
+                "must be a number of at least 0, e.g. 1.0",
+            );
         }
         if self.teams.source() == TeamSource::File && self.teams.file.is_none() {
             return invalid(
@@ -530,7 +562,7 @@ mod tests {
     #[test]
     fn the_built_in_defaults_load_without_a_file() {
         let settings = Settings::load(None, no_env).unwrap();
-        assert_eq!(settings.rules.cadence_days, 60);
+        assert_eq!(settings.rules.cadence_weak_days, 90);
         assert_eq!(settings.schedule.nudges.expression(), "0 */15 * * * *");
         assert_eq!(settings.slack.api_url, SLACK_API_URL);
     }
@@ -540,7 +572,7 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/alliances.example.toml");
         let settings = Settings::load(Some(&path), no_env).unwrap();
         let defaults = Settings::default();
-        assert_eq!(settings.rules.cadence_days, defaults.rules.cadence_days);
+        assert_eq!(settings.rules, defaults.rules);
         assert_eq!(
             settings.schedule.digest.expression(),
             defaults.schedule.digest.expression()
@@ -572,12 +604,12 @@ mod tests {
             err.contains("setting `rules.cadense_days`: unknown field"),
             "{err}"
         );
-        assert!(err.contains("expected one of `cadence_days`"), "{err}");
+        assert!(err.contains("expected one of `half_life_days`"), "{err}");
     }
 
     #[test]
     fn broken_toml_names_the_line() {
-        let file = write("[rules]\ncadence_days = 30\n[schedule\n");
+        let file = write("[rules]\ncadence_weak_days = 30\n[schedule\n");
         let err = Settings::load(Some(file.path()), no_env)
             .unwrap_err()
             .to_string();
@@ -600,15 +632,24 @@ mod tests {
     }
 
     #[test]
-    fn a_zero_cadence_is_refused() {
-        let file = write("[rules]\ncadence_days = 0\n");
-        let err = Settings::load(Some(file.path()), no_env)
-            .unwrap_err()
-            .to_string();
+    fn cadences_half_lives_and_weights_that_make_no_sense_are_refused() {
+        let refused = |toml: &str| {
+            Settings::load(Some(write(toml).path()), no_env)
+                .unwrap_err()
+                .to_string()
+        };
         assert_eq!(
-            err,
-            "setting `rules.cadence_days`: must be at least 1 day, e.g. 60"
+            refused("[rules]\ncadence_strong_days = 0\n"),
+            "setting `rules.cadence_strong_days`: must be at least 1 day and at most \
+             `cadence_weak_days`, e.g. 30 and 90"
         );
+        assert!(refused("[rules]\ncadence_strong_days = 100\n").contains("cadence_strong_days"));
+        assert!(refused("[rules]\nhalf_life_days = 0.0\n").contains("rules.half_life_days"));
+        assert!(refused("[rules]\nstrong_tie = 1.0\n").contains("rules.strong_tie"));
+        assert!(refused("[rules.weights]\npassive = -1.0\n").contains("rules.weights"));
+        assert!(refused("[rules]\ngap_boost = -0.5\n").contains("rules.gap_boost"));
+        let err = refused("[rules.weights]\nlike = 1.0\n");
+        assert!(err.contains("rules.weights.like"), "{err}");
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub struct SyntheticPerson {
     pub tz: String,
     /// Whether they have opted out of the bot.
     pub opted_out: bool,
+    /// Whether they keep to their own team (a newcomer, or a specialist
+    /// heads-down): nobody outside it meets them until a nudge does.
+    pub keeps_to_team: bool,
 }
 
 /// A relationship the generator drives: how often the two meet, and from
@@ -143,6 +146,8 @@ impl Company {
                 tz: team_tz[team].to_owned(),
                 // About one in fifteen people keep to themselves.
                 opted_out: rng.random_ratio(1, 15),
+                // About one in twelve: someone for the rules to introduce.
+                keeps_to_team: rng.random_ratio(1, 12),
             });
         }
 
@@ -209,7 +214,8 @@ impl Company {
                 .relationships
                 .iter()
                 .any(|r| (r.a, r.b) == (a, b) || (r.a, r.b) == (b, a));
-            if self.people[a].team != self.people[b].team && !known {
+            let outgoing = !self.people[a].keeps_to_team && !self.people[b].keeps_to_team;
+            if self.people[a].team != self.people[b].team && outgoing && !known {
                 meetings.push(meeting(rng, &self.people[a].id, &self.people[b].id, day));
                 self.relationships.push(Relationship {
                     a,
@@ -233,7 +239,8 @@ impl Company {
 
 /// Every relationship of the company: colleagues in a team meet often;
 /// each person has a few allies in other teams, and about a third of those
-/// alliances faded some months ago.
+/// alliances faded some months ago. People who keep to their team have no
+/// allies of their own and are nobody else's.
 fn relationships(
     rng: &mut StdRng,
     people: &[SyntheticPerson],
@@ -259,7 +266,11 @@ fn relationships(
             .get(&person.team)
             .map(|team| team.iter().copied().filter(|&b| b != a).collect())
             .unwrap_or_default();
-        let others = others_for(rng, people, a, 3);
+        let others = if person.keeps_to_team {
+            Vec::new()
+        } else {
+            others_for(rng, people, a, 3)
+        };
         for &b in colleagues.sample(rng, 3) {
             let rel = Relationship {
                 a,
@@ -301,7 +312,7 @@ fn others_for(rng: &mut StdRng, people: &[SyntheticPerson], a: usize, count: usi
             break;
         }
         let b = rng.random_range(0..people.len());
-        if people[b].team != people[a].team && !others.contains(&b) {
+        if people[b].team != people[a].team && !people[b].keeps_to_team && !others.contains(&b) {
             others.push(b);
         }
     }

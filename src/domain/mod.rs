@@ -12,6 +12,7 @@ mod interaction;
 mod nudge;
 mod person;
 mod policy;
+mod strength;
 mod tie;
 
 pub use actions::{FORGET_ME_CONFIRM, HomeAction, NudgeAction};
@@ -19,7 +20,8 @@ pub use clock::{Clock, SettableClock, SystemClock};
 pub use digest::{Bridge, Digest, NewAlliance};
 pub use ids::{ChannelId, IdError, TeamId, UserId};
 pub use interaction::{Interaction, InteractionKind};
-pub use nudge::{Nudge, NudgeReason, SentNudge};
+pub use nudge::{Intro, Neglected, Nudge, NudgeReason, SentNudge, SharedContact, TeamGap};
 pub use person::Person;
 pub use policy::{Policy, WorkingDays, zone};
+pub use strength::{HalfLife, KindSums, Weights};
 pub use tie::{PairKey, Tie, times};

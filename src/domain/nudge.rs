@@ -1,40 +1,245 @@
 //! What the rules decide to tell one person, and why.
 
-use super::{TeamId, UserId};
+use super::{Policy, TeamId, Tie, UserId, times};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
 
-/// A planned reminder to `to` to reach `about`, a peer in another team.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A planned DM to `to`: a reminder of a fading alliance with `about`, or
+/// an introduction to `about`, someone in an under-connected team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Nudge {
     /// Who receives the DM.
     pub to: UserId,
-    /// The peer they are reminded of.
+    /// The peer they are reminded of, or introduced to.
     pub about: UserId,
     /// The peer's team.
     pub about_team: TeamId,
-    /// Why this peer, now: shown by *Why this?*.
+    /// When the rules planned it: if the two interact after this, it is
+    /// dropped unsent.
+    pub planned_at: DateTime<Utc>,
+    /// Why this peer, now: shown by *Why this?* and the dry run.
     pub reason: NudgeReason,
 }
 
-/// The facts a nudge rests on, so that every nudge can explain itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NudgeReason {
+/// Why a nudge was planned: the facts it rests on, so that every nudge can
+/// explain itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NudgeReason {
+    /// An alliance quiet for longer than its cadence.
+    Neglected(Neglected),
+    /// An introduction for someone with no active alliance.
+    Intro(Intro),
+}
+
+/// The facts behind a reminder of a neglected alliance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Neglected {
     /// When the two last met.
     pub last_met: DateTime<Utc>,
     /// Whole days since then, at planning time.
     pub days_since: i64,
-    /// The cadence the tie is held to, in days.
+    /// The cadence the tie is held to, in days, from its strength.
     pub cadence_days: u32,
     /// How many times the two have met.
     pub times_met: u32,
     /// What they last talked about, if it was noted.
     pub last_note: Option<String>,
+    /// The tie's strength right after their last interaction (it sets the
+    /// cadence)…
+    pub strength_then: f64,
+    /// …and at planning time (it weighs in the ranking).
+    pub strength_now: f64,
+    /// How few alliances the two teams have.
+    pub gap: TeamGap,
 }
 
-/// A nudge that Slack accepted: the record behind the weekly cap and the
-/// per-tie cooldown.
+/// The facts behind an introduction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Intro {
+    /// When the person last interacted with someone in another team, if ever.
+    pub last_alliance_at: Option<DateTime<Utc>>,
+    /// The days without an active alliance that make someone a candidate.
+    pub quiet_days: u32,
+    /// How few alliances the two teams have.
+    pub gap: TeamGap,
+    /// Someone who could make the introduction warmer.
+    pub shared_contact: Option<SharedContact>,
+}
+
+/// How connected the recipient's team is with the peer's team: gap
+/// targeting prefers peers in teams with few active alliances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamGap {
+    /// The recipient's team.
+    pub own_team: TeamId,
+    /// Active alliances between the two teams.
+    pub alliances: u32,
+    /// The most active alliances the recipient's team has with any one team.
+    pub most: u32,
+    /// What the ranking multiplied by: 1 + gap_boost × (1 − alliances / most).
+    pub boost: f64,
+}
+
+/// A person who links the two sides of an introduction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "user", rename_all = "snake_case")]
+pub enum SharedContact {
+    /// Someone both of them have met.
+    Mutual(UserId),
+    /// Someone the recipient has met who has alliances in the peer's team.
+    KnowsTeam(UserId),
+}
+
+impl SharedContact {
+    /// The contact.
+    pub fn user(&self) -> &UserId {
+        match self {
+            Self::Mutual(user) | Self::KnowsTeam(user) => user,
+        }
+    }
+}
+
+impl Neglected {
+    /// The facts of `tie` at `now` under `policy`, with the team gap the
+    /// ranking weighed.
+    pub fn of(tie: &Tie, policy: &Policy, now: DateTime<Utc>, gap: TeamGap) -> Self {
+        Self {
+            last_met: tie.last_at,
+            days_since: (now - tie.last_at).num_days(),
+            cadence_days: policy.cadence_days(tie),
+            times_met: tie.count,
+            last_note: tie.last_note.clone(),
+            strength_then: tie.strength_at_last(&policy.weights),
+            strength_now: tie.strength_at(&policy.weights, policy.half_life(), now),
+            gap,
+        }
+    }
+
+    /// The tie's facts in sentences, for the person nudged: when they last
+    /// met, how often, and the cadence its strength sets.
+    pub fn explain(&self, about: &str, about_team: &TeamId) -> String {
+        let mut text = format!(
+            "You and {about} ({about_team}) last met on {}, {} days ago; you've met {}",
+            self.last_met.format("%a %-d %b %Y"),
+            self.days_since,
+            times(self.times_met)
+        );
+        match &self.last_note {
+            Some(note) => {
+                let _ = write!(text, ", last time: {note}.");
+            }
+            None => text.push('.'),
+        }
+        let _ = write!(
+            text,
+            " For a tie of its strength ({:.1} after your last meeting, {:.1} now) I suggest a catch-up every {} days.",
+            self.strength_then, self.strength_now, self.cadence_days
+        );
+        text
+    }
+}
+
+impl NudgeReason {
+    /// Whether this is an introduction rather than a reminder.
+    pub fn is_intro(&self) -> bool {
+        matches!(self, Self::Intro(_))
+    }
+
+    /// The reason in sentences, for the person nudged ("you"), with people
+    /// shown by `name` (a Slack mention, or a name and team in a report).
+    pub fn explain(
+        &self,
+        about: &str,
+        about_team: &TeamId,
+        name: impl Fn(&UserId) -> String,
+    ) -> String {
+        let mut text = String::new();
+        match self {
+            Self::Neglected(n) => text = n.explain(about, about_team),
+            Self::Intro(i) => {
+                let own = &i.gap.own_team;
+                match i.last_alliance_at {
+                    Some(at) => {
+                        let _ = write!(
+                            text,
+                            "Your last meeting with someone outside {own} was on {}, more than {} days ago.",
+                            at.format("%a %-d %b %Y"),
+                            i.quiet_days
+                        );
+                    }
+                    None => {
+                        let _ = write!(
+                            text,
+                            "I have no meeting of yours with anyone outside {own} on record yet."
+                        );
+                    }
+                }
+                let _ = write!(
+                    text,
+                    " {about} is in {about_team}, and you two have not met."
+                );
+                match &i.shared_contact {
+                    Some(SharedContact::Mutual(contact)) => {
+                        let _ = write!(text, " You both know {}.", name(contact));
+                    }
+                    Some(SharedContact::KnowsTeam(contact)) => {
+                        let _ = write!(
+                            text,
+                            " {} works with people in {about_team}.",
+                            name(contact)
+                        );
+                    }
+                    None => {}
+                }
+            }
+        }
+        let gap = self.gap();
+        let own = &gap.own_team;
+        if gap.most == 0 {
+            let _ = write!(
+                text,
+                " {own} has no active alliance with any team yet, so every team is a gap worth closing."
+            );
+        } else if gap.alliances >= gap.most {
+            let _ = write!(
+                text,
+                " {own} and {about_team} have {}, as many as {own} has with any team.",
+                alliances(gap.alliances)
+            );
+        } else {
+            let _ = write!(
+                text,
+                " {own} and {about_team} have {}, against {} with the team {own} knows best, so I gave this one a lift (×{:.1}).",
+                alliances(gap.alliances),
+                gap.most,
+                gap.boost
+            );
+        }
+        text
+    }
+
+    /// The team gap the decision weighed.
+    pub fn gap(&self) -> &TeamGap {
+        match self {
+            Self::Neglected(n) => &n.gap,
+            Self::Intro(i) => &i.gap,
+        }
+    }
+}
+
+fn alliances(n: u32) -> String {
+    match n {
+        0 => "no active alliance".to_owned(),
+        1 => "1 active alliance".to_owned(),
+        n => format!("{n} active alliances"),
+    }
+}
+
+/// A nudge that Slack accepted: the record behind the weekly cap, the
+/// per-tie cooldown, the spacing of introductions and *Why this?*.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SentNudge {
     /// Who received it.
     pub to: UserId,
@@ -42,4 +247,24 @@ pub struct SentNudge {
     pub about: UserId,
     /// When Slack accepted it.
     pub at: DateTime<Utc>,
+    /// Why it was sent. Absent in records from before reasons were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<NudgeReason>,
+}
+
+impl SentNudge {
+    /// The record of `nudge`, accepted by Slack at `at`.
+    pub fn of(nudge: &Nudge, at: DateTime<Utc>) -> Self {
+        Self {
+            to: nudge.to.clone(),
+            about: nudge.about.clone(),
+            at,
+            reason: Some(nudge.reason.clone()),
+        }
+    }
+
+    /// Whether it was an introduction.
+    pub fn is_intro(&self) -> bool {
+        self.reason.as_ref().is_some_and(NudgeReason::is_intro)
+    }
 }

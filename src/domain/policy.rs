@@ -1,18 +1,38 @@
 //! The policy the rules apply: the `[rules]` section of the settings.
 
+use super::{HalfLife, Tie, Weights};
 use chrono::{DateTime, Datelike, DurationRound, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer};
 
 /// What the rules decide by, from the settings' `[rules]` section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Policy {
-    /// An alliance is neglected once its last interaction is older than this.
-    pub cadence_days: u32,
+    /// An interaction counts half as much after this many days.
+    pub half_life_days: f64,
+    /// What each kind of interaction weighs (`[rules.weights]`).
+    pub weights: Weights,
+    /// A tie at least this strong (about a meeting a month, kept up) is
+    /// held to the strong cadence.
+    pub strong_tie: f64,
+    /// A strong tie is neglected once its last interaction is older than this…
+    pub cadence_strong_days: u32,
+    /// …and a weak one (one meeting's worth or less) after this; ties in
+    /// between get a cadence in between, in proportion to their strength.
+    pub cadence_weak_days: u32,
+    /// How much a peer in a team the person's team has few active alliances
+    /// with is preferred: up to 1 + this, for a pair of teams with none.
+    pub gap_boost: f64,
+    /// An alliance is active while its last interaction is at most this
+    /// old. A person with no active alliance gets introductions.
+    pub active_days: u32,
+    /// The same introduction is not suggested again for this long.
+    pub intro_repeat_days: u32,
     /// At most this many nudges reach one person in any seven days.
     pub nudges_per_person_per_week: u32,
-    /// After a nudge about a tie, neither side is nudged about it again for this long.
+    /// After a nudge about a tie, neither side is nudged about it again for
+    /// this long; nor does one person get introductions more often.
     pub tie_cooldown_days: u32,
     /// Nudges reach people from this hour of their local day…
     pub window_start_hour: u32,
@@ -25,7 +45,14 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Self {
         Self {
-            cadence_days: 60,
+            half_life_days: HalfLife::DEFAULT.in_days(),
+            weights: Weights::default(),
+            strong_tie: 4.0,
+            cadence_strong_days: 30,
+            cadence_weak_days: 90,
+            gap_boost: 1.0,
+            active_days: 90,
+            intro_repeat_days: 182,
             nudges_per_person_per_week: 1,
             tie_cooldown_days: 28,
             window_start_hour: 10,
@@ -36,10 +63,43 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// The half-life of the settings (the default where the number is not
+    /// one; the settings refuse such numbers at load).
+    pub fn half_life(&self) -> HalfLife {
+        HalfLife::days(self.half_life_days).unwrap_or_default()
+    }
+
+    /// The days `tie` may stay quiet before it is neglected: the weak
+    /// cadence for a tie of one meeting's strength or less, the strong one
+    /// from `strong_tie` up, in proportion between. Its strength right after
+    /// the last interaction decides, so the cadence of a quiet tie does not
+    /// drift while it waits.
+    pub fn cadence_days(&self, tie: &Tie) -> u32 {
+        let strength = tie.strength_at_last(&self.weights);
+        let (strong, weak) = (
+            f64::from(self.cadence_strong_days),
+            f64::from(self.cadence_weak_days),
+        );
+        let share = ((strength - 1.0) / (self.strong_tie - 1.0)).clamp(0.0, 1.0);
+        let share = if share.is_nan() { 0.0 } else { share };
+        (weak - (weak - strong) * share).round() as u32
+    }
+
+    /// Whether `tie` has been quiet longer than its cadence at `now`.
+    pub fn overdue(&self, tie: &Tie, now: DateTime<Utc>) -> bool {
+        now - tie.last_at > chrono::Duration::days(i64::from(self.cadence_days(tie)))
+    }
+
+    /// Whether `tie` was active (an interaction within `active_days`) at `now`.
+    pub fn active(&self, tie: &Tie, now: DateTime<Utc>) -> bool {
+        now - tie.last_at <= chrono::Duration::days(i64::from(self.active_days))
+    }
+
     /// How far back the rules look at sent nudges: the scheduler must put at
     /// least this much history in the snapshot.
     pub fn nudge_memory(&self) -> chrono::Duration {
-        chrono::Duration::days(i64::from(self.tie_cooldown_days.max(7)))
+        let days = self.tie_cooldown_days.max(7).max(self.intro_repeat_days);
+        chrono::Duration::days(i64::from(days))
     }
 
     /// Whether it is a working day inside the delivery window at `now` where
@@ -196,6 +256,52 @@ mod tests {
             ..policy
         };
         assert_eq!(never.next_window(None, utc(2026, 3, 27, 10, 7)), None);
+    }
+
+    #[test]
+    fn a_tie_s_cadence_follows_its_strength_within_the_bounds() {
+        use crate::domain::{Interaction, InteractionKind, PairKey, UserId};
+        let policy = Policy::default();
+        let (a, b) = (UserId::parse("U1").unwrap(), UserId::parse("U2").unwrap());
+        let meeting =
+            |at, kind| Interaction::new(at, kind, [a.clone(), b.clone()], None, None).unwrap();
+        let start = utc(2026, 1, 1, 12, 0);
+        let mut tie = Tie::first(
+            PairKey::new(&a, &b).unwrap(),
+            &meeting(start, InteractionKind::Passive),
+        );
+        assert_eq!(
+            policy.cadence_days(&tie),
+            90,
+            "a passing signal: the weak cadence"
+        );
+        tie.record(
+            &meeting(start, InteractionKind::Meeting),
+            policy.half_life(),
+        );
+        assert_eq!(
+            policy.cadence_days(&tie),
+            85,
+            "1.25: a little more than one meeting"
+        );
+        for _ in 0..2 {
+            tie.record(
+                &meeting(start, InteractionKind::Meeting),
+                policy.half_life(),
+            );
+        }
+        // 3.25 of the strong 4.0: 90 − 60 × 2.25 / 3 = 45 days.
+        assert_eq!(policy.cadence_days(&tie), 45);
+        for _ in 0..5 {
+            tie.record(&meeting(start, InteractionKind::WeMet), policy.half_life());
+        }
+        assert_eq!(
+            policy.cadence_days(&tie),
+            30,
+            "strong ties are never held to less"
+        );
+        assert!(!policy.overdue(&tie, start + chrono::Duration::days(30)));
+        assert!(policy.overdue(&tie, start + chrono::Duration::days(31)));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The relationship of two people, aggregated from their interactions.
 
-use super::{Interaction, UserId};
+use super::{HalfLife, Interaction, KindSums, UserId, Weights};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -57,7 +57,7 @@ impl PairKey {
 
 /// What the bot knows of two people's history together: the compact working
 /// set the rules read instead of raw interactions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tie {
     /// The two people.
     pub pair: PairKey,
@@ -71,11 +71,17 @@ pub struct Tie {
     pub last_note: Option<String>,
     /// When that noted interaction happened.
     pub last_note_at: Option<DateTime<Utc>>,
+    /// Their interactions by kind, decayed to `last_at`: the strength
+    /// before the weights (see [`super::strength`]).
+    #[serde(default)]
+    pub sums: KindSums,
 }
 
 impl Tie {
     /// A tie born of one interaction.
     pub fn first(pair: PairKey, interaction: &Interaction) -> Self {
+        let mut sums = KindSums::default();
+        sums.add(interaction.kind, 1.0);
         Self {
             pair,
             first_at: interaction.at,
@@ -83,13 +89,23 @@ impl Tie {
             count: 1,
             last_note: interaction.note.clone(),
             last_note_at: interaction.note.as_ref().map(|_| interaction.at),
+            sums,
         }
     }
 
     /// Adds one more interaction, in whatever order they are logged: a
-    /// meeting logged late ("3d ago") must not move `last_at` backwards.
-    pub fn record(&mut self, interaction: &Interaction) {
+    /// meeting logged late ("3d ago") must not move `last_at` backwards,
+    /// and weighs what it would have had it been logged on time.
+    pub fn record(&mut self, interaction: &Interaction, half_life: HalfLife) {
         self.count = self.count.saturating_add(1);
+        if interaction.at > self.last_at {
+            self.sums
+                .scale(half_life.decay(interaction.at - self.last_at));
+            self.sums.add(interaction.kind, 1.0);
+        } else {
+            let worth = half_life.decay(self.last_at - interaction.at);
+            self.sums.add(interaction.kind, worth);
+        }
         self.first_at = self.first_at.min(interaction.at);
         self.last_at = self.last_at.max(interaction.at);
         if let Some(note) = &interaction.note {
@@ -105,6 +121,19 @@ impl Tie {
     }
 }
 
+impl Tie {
+    /// Its strength right after the last interaction.
+    pub fn strength_at_last(&self, weights: &Weights) -> f64 {
+        self.sums.weighed(weights)
+    }
+
+    /// Its strength at `now`: the strength at the last interaction, decayed
+    /// since.
+    pub fn strength_at(&self, weights: &Weights, half_life: HalfLife, now: DateTime<Utc>) -> f64 {
+        self.strength_at_last(weights) * half_life.decay(now - self.last_at)
+    }
+}
+
 /// How often two people met, in words: "once", "twice", "5 times". Every
 /// message, page and report says it the same way.
 pub fn times(count: u32) -> String {
@@ -112,5 +141,69 @@ pub fn times(count: u32) -> String {
         1 => "once".to_owned(),
         2 => "twice".to_owned(),
         n => format!("{n} times"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::InteractionKind;
+    use chrono::{Duration, TimeZone};
+
+    fn user(id: &str) -> UserId {
+        UserId::parse(id).unwrap()
+    }
+
+    fn met(days: i64, kind: InteractionKind) -> Interaction {
+        let day_one = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        Interaction::new(
+            day_one + Duration::days(days),
+            kind,
+            [user("U1"), user("U2")],
+            None,
+            None,
+        )
+        .unwrap()
+    }
+
+    fn fold(interactions: &[Interaction]) -> Tie {
+        let pair = PairKey::new(&user("U1"), &user("U2")).unwrap();
+        let mut tie = Tie::first(pair, &interactions[0]);
+        for interaction in &interactions[1..] {
+            tie.record(interaction, HalfLife::DEFAULT);
+        }
+        tie
+    }
+
+    #[test]
+    fn strength_adds_weight_by_kind_and_halves_each_half_life() {
+        let weights = Weights::default();
+        let tie = fold(&[
+            met(0, InteractionKind::Meeting),
+            met(90, InteractionKind::Passive),
+        ]);
+        // The meeting has halved by the signal; the signal weighs a quarter.
+        assert!((tie.strength_at_last(&weights) - 0.75).abs() < 1e-9);
+        let later = tie.last_at + Duration::days(90);
+        assert!((tie.strength_at(&weights, HalfLife::DEFAULT, later) - 0.375).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_meeting_logged_late_weighs_what_it_would_have_on_time() {
+        let weights = Weights::default();
+        let on_time = fold(&[
+            met(0, InteractionKind::Meeting),
+            met(30, InteractionKind::WeMet),
+            met(100, InteractionKind::Meeting),
+        ]);
+        let late = fold(&[
+            met(0, InteractionKind::Meeting),
+            met(100, InteractionKind::Meeting),
+            met(30, InteractionKind::WeMet),
+        ]);
+        assert_eq!(late.last_at, on_time.last_at);
+        assert!(
+            (late.strength_at_last(&weights) - on_time.strength_at_last(&weights)).abs() < 1e-9
+        );
     }
 }

@@ -9,7 +9,6 @@ use super::FrontDoor;
 use super::passive::signal_of;
 use crate::domain::UserId;
 use crate::slack::{HomeAlliance, HomeContent, SlackPerson, render_home};
-use chrono::Duration;
 use serde_json::Value;
 
 /// How long event ids are remembered: twice Slack's last retry (about 5
@@ -126,7 +125,6 @@ impl FrontDoor {
 
     fn home_content(&self, user: &UserId) -> Result<HomeContent, crate::store::StoreError> {
         let now = self.clock.now();
-        let cadence = Duration::days(i64::from(self.settings.rules.cadence_days));
         let me = self.store.person(user)?;
         let my_team = me.as_ref().and_then(|m| m.team.clone());
         let mut content = HomeContent {
@@ -159,7 +157,7 @@ impl FrontDoor {
                 days_since: (now - tie.last_at).num_days(),
                 times_met: tie.count,
             };
-            if now - tie.last_at > cadence {
+            if self.settings.rules.overdue(&tie, now) {
                 content.overdue.push(alliance);
             } else {
                 content.recent.push(alliance);

@@ -1,20 +1,39 @@
 //! The rules engine: pure functions from a history snapshot, a time and the
-//! policy to a plan — whom to nudge about whom, what goes in the digest.
+//! policy to a plan — whom to remind of whom, whom to introduce to whom,
+//! what goes in the digest.
 //!
 //! No I/O here: no sled, no Slack, no system clock. The scheduler reads a
 //! [`Snapshot`] from the store and hands it in, with `now` from the `Clock`.
 //! A new rule is a new file.
 
+mod intros;
 mod neglected_peers;
 mod new_alliances;
+mod recent_nudges;
+mod team_gaps;
 
-pub use neglected_peers::plan_nudges;
+pub use neglected_peers::still_due;
 pub use new_alliances::plan_digest;
 
 pub use crate::domain::Policy;
 
-use crate::domain::{Person, SentNudge, TeamId, Tie, UserId};
-use std::collections::HashMap;
+use crate::domain::{Nudge, Person, SentNudge, TeamId, Tie, UserId};
+use chrono::{DateTime, Utc};
+use std::collections::{HashMap, HashSet};
+
+/// Plans this run's nudges: for each person whose window is open, at most
+/// one — a reminder of their most pressing neglected alliance, or else,
+/// when they have no active alliance, an introduction — in recipient order.
+pub fn plan_nudges(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy) -> Vec<Nudge> {
+    let mut recent = recent_nudges::RecentNudges::at(snapshot, now, policy);
+    let gaps = team_gaps::TeamGaps::at(snapshot, now, policy);
+    let mut plan = neglected_peers::plan_reminders(snapshot, now, policy, &mut recent, &gaps);
+    let reminded: HashSet<&UserId> = plan.iter().map(|n| &n.to).collect();
+    let intros = intros::plan_intros(snapshot, now, policy, &recent, &gaps, &reminded);
+    plan.extend(intros);
+    plan.sort_by(|x, y| x.to.cmp(&y.to));
+    plan
+}
 
 /// What the rules read: the people, the tie index and the recent nudges.
 /// Aggregated ties, not raw interactions, keep the working set compact.
@@ -137,12 +156,13 @@ pub(crate) mod fixtures {
             )
             .unwrap()
         };
+        let half_life = Policy::default().half_life();
         let mut tie = Tie::first(PairKey::new(&user(a), &user(b)).unwrap(), &meeting(first));
         for _ in 1..count.max(2) - 1 {
-            tie.record(&meeting(first));
+            tie.record(&meeting(first), half_life);
         }
         if count > 1 {
-            tie.record(&meeting(last));
+            tie.record(&meeting(last), half_life);
         }
         tie
     }

@@ -1,121 +1,129 @@
 //! *Neglected peers*: whom to remind of which fading alliance.
 //!
-//! An alliance is neglected once its last interaction is older than the
-//! cadence. Each person gets at most one nudge per run and no more than the
-//! weekly cap, and only inside their local delivery window on a working day
-//! (one nudge a day at most, however often the job runs); nobody opted out,
+//! An alliance is neglected once its last interaction is older than its
+//! cadence, which follows the tie's strength. Each person's neglected
+//! alliances are ranked by strength now × how overdue (days quiet ÷
+//! cadence) × the gap boost of the peer's team, and the first is the
+//! reminder. The limits of [`RecentNudges`] apply; nobody opted out,
 //! deactivated or snoozed is nudged or named, nor anyone a person paused;
-//! after a nudge, the tie rests for the cooldown.
+//! after a reminder, the tie rests for the cooldown on both sides.
 
+use super::recent_nudges::RecentNudges;
+use super::team_gaps::TeamGaps;
 use super::{Policy, Snapshot};
-use crate::domain::{Nudge, NudgeReason, PairKey, Tie, UserId};
-use chrono::{DateTime, Duration, Utc};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use crate::domain::{Neglected, Nudge, NudgeReason, TeamId, Tie, UserId};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
 
-/// Plans this run's nudges: at most one per person, in recipient order.
-pub fn plan_nudges(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy) -> Vec<Nudge> {
-    let week_ago = now - Duration::days(7);
-    // One nudge a day at most, however often the job runs in a window.
-    let today_start = now - Duration::hours(20);
-    let mut sent_today: HashSet<&UserId> = HashSet::new();
-    let cooldown_start = now - Duration::days(i64::from(policy.tie_cooldown_days));
-    let mut sent_this_week: HashMap<&UserId, u32> = HashMap::new();
-    let mut resting: HashSet<PairKey> = HashSet::new();
-    for sent in &snapshot.recent_nudges {
-        if sent.at > week_ago {
-            *sent_this_week.entry(&sent.to).or_default() += 1;
-        }
-        if sent.at > today_start {
-            sent_today.insert(&sent.to);
-        }
-        if sent.at > cooldown_start {
-            resting.extend(PairKey::new(&sent.to, &sent.about));
-        }
-    }
-
+/// Plans this run's reminders: at most one per person, in recipient order.
+/// Each planned tie joins `recent.resting`, so its other side waits.
+pub(super) fn plan_reminders(
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+    policy: &Policy,
+    recent: &mut RecentNudges<'_>,
+    gaps: &TeamGaps<'_>,
+) -> Vec<Nudge> {
+    let half_life = policy.half_life();
+    // Whether each person may get a nudge now, worked out once per person
+    // (reading a time zone is not free).
+    let mut may_receive: HashMap<&UserId, bool> = HashMap::new();
     let mut candidates: BTreeMap<&UserId, Vec<Candidate>> = BTreeMap::new();
     for tie in &snapshot.ties {
-        let Some(candidate_pair) = neglected(snapshot, tie, now, policy) else {
-            continue;
-        };
-        if resting.contains(&tie.pair) {
+        if !policy.overdue(tie, now) || recent.resting.contains(&tie.pair) {
             continue;
         }
-        for (to, about) in [candidate_pair, (candidate_pair.1, candidate_pair.0)] {
-            if snapshot.nudgeable_at(to, now)
-                && snapshot.nudgeable_at(about, now)
-                && !snapshot.paused(to, about)
-            {
-                candidates
-                    .entry(to)
-                    .or_default()
-                    .push(Candidate { about, tie });
+        let Some((low_team, high_team)) = snapshot.alliance_teams(tie) else {
+            continue;
+        };
+        let sides = [
+            (tie.pair.low(), tie.pair.high(), low_team, high_team),
+            (tie.pair.high(), tie.pair.low(), high_team, low_team),
+        ];
+        for (to, about, own_team, about_team) in sides {
+            if !snapshot.nudgeable_at(about, now) || snapshot.paused(to, about) {
+                continue;
             }
+            let allowed = *may_receive
+                .entry(to)
+                .or_insert_with(|| recent.may_receive(snapshot, to, now, policy));
+            if !allowed {
+                continue;
+            }
+            let strength_now = tie.strength_at(&policy.weights, half_life, now);
+            let overdue =
+                (now - tie.last_at).num_days() as f64 / f64::from(policy.cadence_days(tie).max(1));
+            let boost = gaps.gap(own_team, about_team, policy).boost;
+            candidates.entry(to).or_default().push(Candidate {
+                score: strength_now * overdue * boost,
+                about,
+                own_team,
+                about_team,
+                tie,
+            });
         }
     }
 
     let mut plan = Vec::new();
     for (to, mut options) in candidates {
-        if sent_this_week.get(to).copied().unwrap_or(0) >= policy.nudges_per_person_per_week
-            || sent_today.contains(to)
-        {
-            continue;
-        }
-        let tz = snapshot.people.get(to).and_then(|p| p.tz.as_deref());
-        if !policy.window_open(tz, now) {
-            continue;
-        }
         options.sort_by(|x, y| {
-            y.priority(now)
-                .cmp(&x.priority(now))
+            y.score
+                .total_cmp(&x.score)
                 .then_with(|| x.about.cmp(y.about))
         });
         // Once a pair is in the plan, the other side waits: one reminder per tie.
-        let Some(chosen) = options.into_iter().find(|c| !resting.contains(&c.tie.pair)) else {
-            continue;
-        };
-        resting.insert(chosen.tie.pair.clone());
-        let Some(about_team) = snapshot.team_of(chosen.about).cloned() else {
-            continue;
-        };
-        plan.push(Nudge {
-            to: to.clone(),
-            about: chosen.about.clone(),
-            about_team,
-            reason: NudgeReason {
-                last_met: chosen.tie.last_at,
-                days_since: (now - chosen.tie.last_at).num_days(),
-                cadence_days: policy.cadence_days,
-                times_met: chosen.tie.count,
-                last_note: chosen.tie.last_note.clone(),
-            },
-        });
+        if let Some(chosen) = options
+            .into_iter()
+            .find(|c| recent.resting.insert(c.tie.pair.clone()))
+        {
+            plan.push(chosen.into_nudge(to, now, policy, gaps));
+        }
     }
     plan
 }
 
-/// The two people of `tie` if it is an alliance that is overdue at `now`.
-fn neglected<'a>(
-    snapshot: &Snapshot,
-    tie: &'a Tie,
-    now: DateTime<Utc>,
-    policy: &Policy,
-) -> Option<(&'a UserId, &'a UserId)> {
-    snapshot.alliance_teams(tie)?;
-    let overdue = now - tie.last_at > Duration::days(i64::from(policy.cadence_days));
-    overdue.then(|| (tie.pair.low(), tie.pair.high()))
-}
-
+/// One neglected alliance a person might be reminded of.
 struct Candidate<'a> {
+    /// Strength now × how overdue × the gap boost: the highest is chosen.
+    score: f64,
     about: &'a UserId,
+    own_team: &'a TeamId,
+    about_team: &'a TeamId,
     tie: &'a Tie,
 }
 
 impl Candidate<'_> {
-    /// Ties that mattered (met often) and have been quiet longest come first:
-    /// times met × days since they last met.
-    fn priority(&self, now: DateTime<Utc>) -> i64 {
-        i64::from(self.tie.count) * (now - self.tie.last_at).num_days()
+    fn into_nudge(
+        self,
+        to: &UserId,
+        now: DateTime<Utc>,
+        policy: &Policy,
+        gaps: &TeamGaps<'_>,
+    ) -> Nudge {
+        Nudge {
+            to: to.clone(),
+            about: self.about.clone(),
+            about_team: self.about_team.clone(),
+            planned_at: now,
+            reason: NudgeReason::Neglected(Neglected::of(
+                self.tie,
+                policy,
+                now,
+                gaps.gap(self.own_team, self.about_team, policy),
+            )),
+        }
+    }
+}
+
+/// Whether a planned reminder should still go out, given the tie as it
+/// stands now: not if the two have interacted since it was planned (or the
+/// tie is gone, forgotten). An introduction is dropped once the two have
+/// any tie at all.
+pub fn still_due(nudge: &Nudge, tie_now: Option<&Tie>) -> bool {
+    match (&nudge.reason, tie_now) {
+        (NudgeReason::Neglected(reason), Some(tie)) => tie.last_at <= reason.last_met,
+        (NudgeReason::Neglected(_), None) => false,
+        (NudgeReason::Intro(_), tie) => tie.is_none(),
     }
 }
 
@@ -124,6 +132,14 @@ mod tests {
     use super::*;
     use crate::domain::SentNudge;
     use crate::rules::fixtures::*;
+    use chrono::Duration;
+
+    /// The reminders alone, without the introductions the rules add.
+    fn reminders(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy) -> Vec<Nudge> {
+        let mut recent = RecentNudges::at(snapshot, now, policy);
+        let gaps = TeamGaps::at(snapshot, now, policy);
+        plan_reminders(snapshot, now, policy, &mut recent, &gaps)
+    }
 
     fn names(plan: &[Nudge]) -> Vec<String> {
         plan.iter()
@@ -138,9 +154,11 @@ mod tests {
             tie("U1", "U2", at(2025, 9, 1), at(2026, 3, 1), 4), // 92 days: overdue
             tie("U3", "U4", at(2025, 9, 1), at(2026, 5, 1), 4), // 31 days: fresh
         ];
-        let plan = plan_nudges(&Snapshot::new(company(), ties, vec![]), now, &always_open());
+        let plan = reminders(&Snapshot::new(company(), ties, vec![]), now, &always_open());
         assert_eq!(names(&plan), ["U1->U2"]);
-        let reason = &plan[0].reason;
+        let NudgeReason::Neglected(reason) = &plan[0].reason else {
+            panic!("a reminder: {:?}", plan[0].reason);
+        };
         assert_eq!(reason.days_since, 92);
         assert_eq!(reason.times_met, 4);
         assert_eq!(reason.last_note.as_deref(), Some("coffee"));
@@ -151,21 +169,29 @@ mod tests {
     fn ties_inside_one_team_are_not_alliances() {
         let now = at(2026, 6, 1);
         let ties = vec![tie("U1", "U5", at(2025, 1, 1), at(2025, 2, 1), 9)];
-        assert!(
-            plan_nudges(&Snapshot::new(company(), ties, vec![]), now, &always_open()).is_empty()
-        );
+        assert!(reminders(&Snapshot::new(company(), ties, vec![]), now, &always_open()).is_empty());
     }
 
     #[test]
-    fn the_cadence_is_a_strict_boundary() {
+    fn the_cadence_follows_strength_and_is_a_strict_boundary() {
         let policy = always_open();
-        let ties = vec![tie("U1", "U2", at(2026, 1, 1), at(2026, 3, 1), 2)];
-        let snapshot = Snapshot::new(company(), ties, vec![]);
-        assert!(plan_nudges(&snapshot, at(2026, 3, 1) + Duration::days(60), &policy).is_empty());
+        // One meeting: the weak cadence, 90 days.
+        let once = vec![tie("U1", "U2", at(2026, 3, 1), at(2026, 3, 1), 1)];
+        let snapshot = Snapshot::new(company(), once, vec![]);
+        assert!(reminders(&snapshot, at(2026, 3, 1) + Duration::days(90), &policy).is_empty());
         assert_eq!(
-            plan_nudges(&snapshot, at(2026, 3, 1) + Duration::days(61), &policy).len(),
+            reminders(&snapshot, at(2026, 3, 1) + Duration::days(91), &policy).len(),
             1
         );
+        // Six meetings on one day: strong, held to 30 days.
+        let strong = vec![tie("U1", "U2", at(2026, 3, 1), at(2026, 3, 1), 6)];
+        let snapshot = Snapshot::new(company(), strong, vec![]);
+        assert!(reminders(&snapshot, at(2026, 3, 1) + Duration::days(30), &policy).is_empty());
+        let plan = reminders(&snapshot, at(2026, 3, 1) + Duration::days(31), &policy);
+        let NudgeReason::Neglected(reason) = &plan[0].reason else {
+            panic!("a reminder");
+        };
+        assert_eq!((reason.cadence_days, reason.strength_then), (30, 6.0));
     }
 
     #[test]
@@ -179,7 +205,7 @@ mod tests {
             tie("U3", "U4", at(2025, 9, 1), at(2026, 1, 1), 3),
             tie("U5", "U3", at(2025, 9, 1), at(2026, 1, 1), 3),
         ];
-        let plan = plan_nudges(&Snapshot::new(people, ties, vec![]), now, &always_open());
+        let plan = reminders(&Snapshot::new(people, ties, vec![]), now, &always_open());
         assert_eq!(names(&plan), ["U3->U5"]);
     }
 
@@ -193,7 +219,7 @@ mod tests {
         let mut people = company();
         people[0].snoozed_until = Some(now + Duration::days(14)); // U1
         people[2].paused.insert(user("U4")); // U3 paused U4
-        let plan = plan_nudges(
+        let plan = reminders(
             &Snapshot::new(people.clone(), ties.clone(), vec![]),
             now,
             &always_open(),
@@ -205,7 +231,7 @@ mod tests {
         );
 
         let later = now + Duration::days(15);
-        let plan = plan_nudges(&Snapshot::new(people, ties, vec![]), later, &always_open());
+        let plan = reminders(&Snapshot::new(people, ties, vec![]), later, &always_open());
         assert_eq!(names(&plan), ["U1->U2", "U4->U3"], "a snooze ends");
     }
 
@@ -217,15 +243,16 @@ mod tests {
             tie("U1", "U4", at(2025, 9, 1), at(2026, 3, 1), 10),
         ];
         let snapshot = Snapshot::new(company(), ties.clone(), vec![]);
-        let plan = plan_nudges(&snapshot, now, &always_open());
+        let plan = reminders(&snapshot, now, &always_open());
         assert_eq!(names(&plan), ["U1->U4", "U2->U1"]);
 
         let sent = vec![SentNudge {
             to: user("U1"),
             about: user("U4"),
             at: now - Duration::days(6),
+            reason: None,
         }];
-        let plan = plan_nudges(&Snapshot::new(company(), ties, sent), now, &always_open());
+        let plan = reminders(&Snapshot::new(company(), ties, sent), now, &always_open());
         assert_eq!(
             names(&plan),
             ["U2->U1"],
@@ -242,11 +269,12 @@ mod tests {
             to: user("U1"),
             about: user("U2"),
             at: sent_at,
+            reason: None,
         }];
         let snapshot = Snapshot::new(company(), ties, sent);
-        assert!(plan_nudges(&snapshot, sent_at + Duration::days(27), &policy).is_empty());
+        assert!(reminders(&snapshot, sent_at + Duration::days(27), &policy).is_empty());
         assert_eq!(
-            plan_nudges(&snapshot, sent_at + Duration::days(29), &policy).len(),
+            reminders(&snapshot, sent_at + Duration::days(29), &policy).len(),
             1
         );
     }
@@ -269,13 +297,13 @@ mod tests {
         let monday =
             |h, m| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 1, h, m, 0).unwrap();
         // 10:00–11:00 in New York (UTC-4 in June) is 14:00–15:00 UTC.
-        assert!(plan_nudges(&snapshot, monday(13, 59), &policy).is_empty());
-        let planned = plan_nudges(&snapshot, monday(14, 0), &policy);
+        assert!(reminders(&snapshot, monday(13, 59), &policy).is_empty());
+        let planned = reminders(&snapshot, monday(14, 0), &policy);
         assert_eq!(names(&planned), ["U1->U2", "U4->U1"]);
-        assert!(plan_nudges(&snapshot, monday(15, 0), &policy).is_empty());
+        assert!(reminders(&snapshot, monday(15, 0), &policy).is_empty());
         let saturday =
             chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 6, 6, 14, 30, 0).unwrap();
-        assert!(plan_nudges(&snapshot, saturday, &policy).is_empty());
+        assert!(reminders(&snapshot, saturday, &policy).is_empty());
 
         // The job runs again at 14:15, after the first nudges went out.
         let sent: Vec<SentNudge> = planned
@@ -284,9 +312,10 @@ mod tests {
                 to: n.to.clone(),
                 about: n.about.clone(),
                 at: monday(14, 0),
+                reason: None,
             })
             .collect();
-        let again = plan_nudges(&Snapshot::new(people, ties, sent), monday(14, 15), &policy);
+        let again = reminders(&Snapshot::new(people, ties, sent), monday(14, 15), &policy);
         assert!(
             again.is_empty(),
             "no second nudge in the same window: {:?}",
@@ -304,8 +333,8 @@ mod tests {
         ];
         let mut reversed = ties.clone();
         reversed.reverse();
-        let a = plan_nudges(&Snapshot::new(company(), ties, vec![]), now, &always_open());
-        let b = plan_nudges(
+        let a = reminders(&Snapshot::new(company(), ties, vec![]), now, &always_open());
+        let b = reminders(
             &Snapshot::new(company(), reversed, vec![]),
             now,
             &always_open(),

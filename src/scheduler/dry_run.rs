@@ -3,11 +3,10 @@
 //! digest would say — without sending anything.
 
 use crate::config::Settings;
-use crate::domain::{Person, UserId, times};
-use crate::rules::{Snapshot, plan_digest, plan_nudges};
+use crate::domain::{Person, UserId};
+use crate::rules::{plan_digest, plan_nudges};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// The plan at `now` from what `store` holds, as lines for a person to read.
@@ -17,8 +16,8 @@ pub fn dry_run(
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
     let policy = settings.rules;
-    let people = store.people()?;
-    let names: HashMap<UserId, Person> = people.iter().map(|p| (p.id.clone(), p.clone())).collect();
+    let snapshot = super::nudge_snapshot(store, now, &policy)?;
+    let names = &snapshot.people;
     let name = |id: &UserId| match names.get(id) {
         Some(Person {
             name,
@@ -28,11 +27,6 @@ pub fn dry_run(
         Some(person) => person.name.clone(),
         None => id.to_string(),
     };
-    let snapshot = Snapshot::new(
-        people,
-        store.ties()?,
-        store.nudges_sent_since(now - policy.nudge_memory())?,
-    );
     // Everyone who is due, whenever their window opens.
     let plan = plan_nudges(&snapshot, now, &policy.any_time());
 
@@ -44,29 +38,27 @@ pub fn dry_run(
     );
     let _ = writeln!(out, "\nNudges ({}):", plan.len());
     for nudge in &plan {
-        let reason = &nudge.reason;
         let tz = names.get(&nudge.to).and_then(|p| p.tz.as_deref());
         let when = match policy.next_window(tz, now) {
             Some(at) if at == now => "now".to_owned(),
             Some(at) => at.format("%a %-d %b %H:%M UTC").to_string(),
             None => "never (no working day)".to_owned(),
         };
-        let _ = write!(
+        let kind = if nudge.reason.is_intro() {
+            "introduction"
+        } else {
+            "reminder"
+        };
+        let about = names
+            .get(&nudge.about)
+            .map_or_else(|| nudge.about.to_string(), |p| p.name.clone());
+        let _ = writeln!(
             out,
-            "  {when}: to {} about {}: last met {} ({} days ago, more than the {}-day cadence), {} in all",
+            "  {when} · {kind} to {} about {}\n      why: {}",
             name(&nudge.to),
             name(&nudge.about),
-            reason.last_met.format("%-d %b %Y"),
-            reason.days_since,
-            reason.cadence_days,
-            times(reason.times_met)
+            nudge.reason.explain(&about, &nudge.about_team, name)
         );
-        match &reason.last_note {
-            Some(note) => {
-                let _ = writeln!(out, "; last time: {note}");
-            }
-            None => out.push('\n'),
-        }
     }
 
     let since = store

@@ -12,6 +12,7 @@ mod nudges;
 mod people;
 
 pub use dry_run::dry_run;
+pub use nudges::nudge_snapshot;
 pub use people::TeamOrigin;
 
 use crate::config::{CronSchedule, Settings, TeamDirectory};

@@ -4,7 +4,9 @@
 //! teams, how long, what you last talked about), never guilt-tripping.
 //! Mentions are `<@U…>`, so Slack shows each reader the names they know.
 
-use crate::domain::{Digest, Nudge, NudgeAction, UserId, times};
+use crate::domain::{
+    Digest, Intro, Neglected, Nudge, NudgeAction, NudgeReason, SharedContact, UserId, times,
+};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
@@ -26,23 +28,13 @@ fn mrkdwn(text: impl Into<String>) -> Value {
     json!({ "type": "mrkdwn", "text": text.into() })
 }
 
-/// The DM that reminds `nudge.to` of a fading alliance.
+/// The DM to `nudge.to`: a reminder of a fading alliance, or an
+/// introduction to someone in an under-connected team.
 pub fn render_nudge(nudge: &Nudge) -> Message {
-    let reason = &nudge.reason;
-    let headline = format!(
-        "It's been {} since you and {} ({}) last met",
-        days(reason.days_since),
-        mention(&nudge.about),
-        nudge.about_team
-    );
-    let body = match &reason.last_note {
-        Some(note) => format!("{headline} — last time: {note}."),
-        None => format!("{headline}."),
+    let (headline, body, context) = match &nudge.reason {
+        NudgeReason::Neglected(reason) => reminder_text(nudge, reason),
+        NudgeReason::Intro(intro) => intro_text(nudge, intro),
     };
-    let context = format!(
-        "You've met {}. A short hello is often all it takes.",
-        times(reason.times_met)
-    );
     let value = format!("{}:{}", nudge.to, nudge.about);
     let buttons: Vec<Value> = NudgeAction::ALL
         .iter()
@@ -60,13 +52,77 @@ pub fn render_nudge(nudge: &Nudge) -> Message {
         })
         .collect();
     Message {
-        text: format!("{headline}."),
+        text: headline,
         blocks: vec![
             json!({ "type": "section", "text": mrkdwn(body) }),
             json!({ "type": "context", "elements": [mrkdwn(context)] }),
             json!({ "type": "actions", "block_id": "nudge", "elements": buttons }),
         ],
     }
+}
+
+/// The headline, body and context line of a reminder.
+fn reminder_text(nudge: &Nudge, reason: &Neglected) -> (String, String, String) {
+    let headline = format!(
+        "It's been {} since you and {} ({}) last met",
+        days(reason.days_since),
+        mention(&nudge.about),
+        nudge.about_team
+    );
+    let body = match &reason.last_note {
+        Some(note) => format!("{headline} — last time: {note}."),
+        None => format!("{headline}."),
+    };
+    let context = format!(
+        "You've met {}. A short hello is often all it takes.",
+        times(reason.times_met)
+    );
+    (format!("{headline}."), body, context)
+}
+
+/// The headline, body and context line of an introduction.
+fn intro_text(nudge: &Nudge, intro: &Intro) -> (String, String, String) {
+    let (about, team, own) = (
+        mention(&nudge.about),
+        &nudge.about_team,
+        &intro.gap.own_team,
+    );
+    let headline = format!("Someone worth knowing outside {own}: {about} in {team}");
+    let mut body = format!("{headline}. ");
+    match intro.gap.alliances {
+        0 => {
+            let _ = write!(
+                body,
+                "{own} and {team} have no active alliance yet — you could be the first."
+            );
+        }
+        n => {
+            let _ = write!(
+                body,
+                "{own} and {team} have only {} between them.",
+                plural(n as usize, "active alliance", "active alliances")
+            );
+        }
+    }
+    match &intro.shared_contact {
+        Some(SharedContact::Mutual(contact)) => {
+            let _ = write!(
+                body,
+                " You both know {}, who could introduce you.",
+                mention(contact)
+            );
+        }
+        Some(SharedContact::KnowsTeam(contact)) => {
+            let _ = write!(
+                body,
+                " {} works with people in {team}, if you'd like a warm introduction.",
+                mention(contact)
+            );
+        }
+        None => {}
+    }
+    let context = "A short hello or a 20-minute coffee is plenty.".to_owned();
+    (format!("{headline}."), body, context)
 }
 
 /// At most this many alliances are listed by name; a longer list is a wall
@@ -251,7 +307,7 @@ fn resolve_mentions(text: &str, name_of: impl Fn(&str) -> Option<String>) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Bridge, NewAlliance, NudgeReason, TeamId};
+    use crate::domain::{Bridge, NewAlliance, TeamGap, TeamId};
     use chrono::{Duration, TimeZone, Utc};
 
     fn user(id: &str) -> UserId {
@@ -272,18 +328,46 @@ mod tests {
         }
     }
 
+    fn gap(alliances: u32) -> TeamGap {
+        TeamGap {
+            own_team: team("Platform"),
+            alliances,
+            most: 6,
+            boost: 1.0 + 1.0 - f64::from(alliances) / 6.0,
+        }
+    }
+
     fn nudge(note: Option<&str>, times_met: u32) -> Nudge {
         Nudge {
             to: user("U1"),
             about: user("U2"),
             about_team: team("Payments"),
-            reason: NudgeReason {
+            planned_at: Utc.with_ymd_and_hms(2026, 6, 3, 9, 0, 0).unwrap(),
+            reason: NudgeReason::Neglected(Neglected {
                 last_met: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap(),
                 days_since: 94,
                 cadence_days: 60,
                 times_met,
                 last_note: note.map(str::to_owned),
-            },
+                strength_then: 2.5,
+                strength_now: 1.2,
+                gap: gap(2),
+            }),
+        }
+    }
+
+    fn intro(alliances: u32, shared_contact: Option<SharedContact>) -> Nudge {
+        Nudge {
+            to: user("U1"),
+            about: user("U4"),
+            about_team: team("Legal"),
+            planned_at: Utc.with_ymd_and_hms(2026, 6, 3, 9, 0, 0).unwrap(),
+            reason: NudgeReason::Intro(Intro {
+                last_alliance_at: None,
+                quiet_days: 90,
+                gap: gap(alliances),
+                shared_contact,
+            }),
         }
     }
 
@@ -311,6 +395,23 @@ mod tests {
     #[test]
     fn a_nudge_without_a_note_after_one_meeting() {
         insta::assert_snapshot!(snapshot_of(&render_nudge(&nudge(None, 1))));
+    }
+
+    #[test]
+    fn an_intro_names_the_peer_and_a_contact_who_works_with_their_team() {
+        let contact = SharedContact::KnowsTeam(user("U3"));
+        insta::assert_snapshot!(snapshot_of(&render_nudge(&intro(0, Some(contact)))));
+    }
+
+    #[test]
+    fn an_intro_to_a_team_with_few_alliances_and_a_mutual_contact() {
+        let contact = SharedContact::Mutual(user("U3"));
+        insta::assert_snapshot!(snapshot_of(&render_nudge(&intro(1, Some(contact)))));
+    }
+
+    #[test]
+    fn an_intro_without_a_shared_contact() {
+        insta::assert_snapshot!(snapshot_of(&render_nudge(&intro(3, None))));
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub(super) fn ties_folded_from(log: &[(u64, Interaction)]) -> Vec<Tie> {
         for (a, b) in interaction.pairs() {
             let pair = PairKey::new(a, b).unwrap();
             match ties.get_mut(&pair) {
-                Some(tie) => tie.record(interaction),
+                Some(tie) => tie.record(interaction, crate::domain::HalfLife::DEFAULT),
                 None => {
                     ties.insert(pair.clone(), Tie::first(pair, interaction));
                 }
@@ -142,5 +142,6 @@ pub(super) fn sent(to: &str, about: &str, minute: i64) -> SentNudge {
         to: user(to),
         about: user(about),
         at: at_minute(minute),
+        reason: None,
     }
 }

@@ -209,7 +209,10 @@ impl Store {
             };
             for pair in pairs_of(&interaction).intersection(pairs) {
                 let known = ties.remove(pair);
-                ties.insert(pair.clone(), next_tie(known, pair, &interaction));
+                ties.insert(
+                    pair.clone(),
+                    next_tie(known, pair, &interaction, self.half_life),
+                );
             }
         }
         Ok(ties)

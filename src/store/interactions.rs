@@ -10,7 +10,7 @@
 //! The rules read ties, never the log.
 
 use super::{Store, StoreError, keys, meta, trees};
-use crate::domain::{Interaction, PairKey, Tie, UserId};
+use crate::domain::{HalfLife, Interaction, PairKey, Tie, UserId};
 use sled::Transactional;
 use sled::transaction::{
     ConflictableTransactionError, ConflictableTransactionResult, TransactionError,
@@ -97,7 +97,7 @@ impl Store {
                     None
                 }
             };
-            let tie = next_tie(known, pair, append.interaction);
+            let tie = next_tie(known, pair, append.interaction, self.half_life);
             let encoded = self
                 .encode(trees::TIES, &tie_key, &tie)
                 .map_err(ConflictableTransactionError::Abort)?;
@@ -156,13 +156,13 @@ impl Store {
             log.insert(&key, self.encode(trees::INTERACTIONS, &key, interaction)?);
             for pair in pairs_of(interaction) {
                 match touched.entry(keys::tie(&pair)) {
-                    Entry::Occupied(mut tie) => tie.get_mut().record(interaction),
+                    Entry::Occupied(mut tie) => tie.get_mut().record(interaction, self.half_life),
                     Entry::Vacant(slot) => {
                         let known = match self.ties.get(slot.key())? {
                             Some(bytes) => Some(self.decode(trees::TIES, slot.key(), &bytes)?),
                             None => None,
                         };
-                        slot.insert(next_tie(known, &pair, interaction));
+                        slot.insert(next_tie(known, &pair, interaction, self.half_life));
                     }
                 }
             }
@@ -274,10 +274,15 @@ pub(super) fn pairs_of(interaction: &Interaction) -> BTreeSet<PairKey> {
 }
 
 /// The tie of `pair` after `interaction`, from what was known before it.
-pub(super) fn next_tie(known: Option<Tie>, pair: &PairKey, interaction: &Interaction) -> Tie {
+pub(super) fn next_tie(
+    known: Option<Tie>,
+    pair: &PairKey,
+    interaction: &Interaction,
+    half_life: HalfLife,
+) -> Tie {
     match known {
         Some(mut tie) => {
-            tie.record(interaction);
+            tie.record(interaction, half_life);
             tie
         }
         None => Tie::first(pair.clone(), interaction),

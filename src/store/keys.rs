@@ -186,6 +186,7 @@ mod tests {
             to: user("U1"),
             about: user("U2"),
             at: at_minute(0),
+            reason: None,
         };
         assert_eq!(
             describe(trees::NUDGES, &nudge(&sent)),
@@ -210,6 +211,7 @@ mod tests {
             to: user("U12"),
             about: user("U3"),
             at: at_minute(0),
+            reason: None,
         };
         let key = nudge(&sent);
         assert!(nudge_includes(&key, &user("U12")) && nudge_includes(&key, &user("U3")));

@@ -49,6 +49,7 @@ mod logged_keys;
 mod nudges;
 mod people;
 mod purge;
+mod strength;
 mod team_pairs;
 
 pub use deliveries::KEEP_DELIVERIES_FOR;
@@ -57,6 +58,7 @@ pub use forget::Forgotten;
 pub use interactions::Logged;
 pub use jobs::JobRun;
 
+use crate::domain::HalfLife;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -87,14 +89,20 @@ mod trees {
 mod meta {
     pub(super) const SCHEMA_VERSION: &[u8] = b"schema_version";
     pub(super) const INTERACTION_COUNT: &[u8] = b"interaction_count";
+    /// The half-life (days, a big-endian `f64`) the tie index decays with.
+    pub(super) const TIE_HALF_LIFE: &[u8] = b"tie_half_life_days";
 }
 
 /// How the store uses memory.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoreOptions {
     /// The size of sled's page cache, in bytes. sled's own default is 1 GiB,
     /// far more than the compact working set the rules need.
     pub cache_capacity_bytes: u64,
+    /// The half-life the tie index decays interactions with (the rules'
+    /// `half_life_days`). When it differs from the one the index was built
+    /// with, opening the store rebuilds the index from the log.
+    pub half_life: HalfLife,
 }
 
 impl Default for StoreOptions {
@@ -103,6 +111,7 @@ impl Default for StoreOptions {
     fn default() -> Self {
         Self {
             cache_capacity_bytes: 64 * 1024 * 1024,
+            half_life: HalfLife::DEFAULT,
         }
     }
 }
@@ -192,6 +201,8 @@ pub struct Store {
     group_commit: Arc<commit::GroupCommit>,
     /// Which teams are tied to which, in memory (see `team_pairs`).
     team_pairs: Arc<team_pairs::TeamPairs>,
+    /// The half-life the tie index decays interactions with.
+    half_life: HalfLife,
 }
 
 impl fmt::Debug for Store {
@@ -236,6 +247,7 @@ impl Store {
                 None,
             )),
             team_pairs: Arc::default(),
+            half_life: options.half_life,
         };
         // The flusher thread logs through a clone of the store (see
         // `commit`), made before the group commit the clones share is set.
@@ -246,6 +258,7 @@ impl Store {
         ));
         store.check_schema()?;
         store.load_interaction_count()?;
+        store.match_tie_half_life()?;
         Ok(store)
     }
 

@@ -53,6 +53,7 @@ mod tests {
                 to: user("U1"),
                 about: user("U2"),
                 at: at_minute(2),
+                reason: None,
             })
             .unwrap();
         store

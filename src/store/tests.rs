@@ -23,6 +23,7 @@ fn write_one_of_everything(store: &Store) {
             to: user("U1"),
             about: user("U2"),
             at: at_minute(1),
+            reason: None,
         })
         .unwrap();
     let run = JobRun {

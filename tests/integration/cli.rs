@@ -225,7 +225,7 @@ async fn seed_fills_an_empty_store_and_tick_dry_run_prints_the_plan_without_slac
     assert!(stdout.contains("nothing is sent"), "{stdout}");
     assert!(stdout.contains("Nudges ("), "{stdout}");
     assert!(
-        stdout.contains(" about ") && stdout.contains("cadence"),
+        stdout.contains(" about ") && stdout.contains("catch-up every"),
         "a company with fading ties: {stdout}"
     );
     assert!(stdout.contains("Digest since"), "{stdout}");

@@ -2,16 +2,16 @@
 //! the real Slack client over HTTP → the fake Slack.
 
 use alliances::demo::{Demo, DemoOptions};
-use alliances::domain::{Person, UserId};
+use alliances::domain::{NudgeReason, Person, UserId};
 use chrono::Duration;
 use std::collections::HashMap;
 
-/// The default cadence: an alliance is neglected after 60 days.
-const CADENCE_DAYS: i64 = 60;
+/// The default cadences: a strong tie is neglected after 30 days, a weak one after 90.
+const CADENCES: std::ops::RangeInclusive<u32> = 30..=90;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_out_are_left_alone() {
-    let mut demo = Demo::start(DemoOptions { seed: 11, weeks: 3 })
+    let mut demo = Demo::start(DemoOptions { seed: 13, weeks: 3 })
         .await
         .unwrap();
     let summary = demo.run(&mut std::io::sink()).await.unwrap();
@@ -42,6 +42,7 @@ async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_ou
     );
     assert_eq!(summary.nudges_sent, dms.len());
 
+    let (mut reminders, mut intros) = (0, 0);
     for dm in &dms {
         let to = dm.dm_user.clone().unwrap();
         let value = dm.blocks.to_string();
@@ -63,8 +64,7 @@ async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_ou
             "{to} and {about} are in different teams"
         );
         assert!(
-            dm.text
-                .contains(&format!("({})", about_team.as_ref().unwrap())),
+            dm.text.contains(about_team.as_ref().unwrap().as_str()),
             "the DM says the peer's team: {}",
             dm.text
         );
@@ -76,14 +76,44 @@ async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_ou
                 i.at <= record.at && i.participants.contains(&to) && i.participants.contains(about)
             })
             .map(|i| i.at)
-            .max()
-            .expect("they met before");
-        assert!(
-            record.at - last_met > Duration::days(CADENCE_DAYS),
-            "{to} and {about} last met {last_met}, more than {CADENCE_DAYS} days before the nudge at {}",
-            record.at
-        );
+            .max();
+        match record
+            .reason
+            .as_ref()
+            .expect("every nudge keeps its reason")
+        {
+            NudgeReason::Neglected(reason) => {
+                let last_met = last_met.expect("they met before");
+                assert_eq!(reason.last_met, last_met);
+                assert!(CADENCES.contains(&reason.cadence_days), "{reason:?}");
+                assert!(
+                    record.at - last_met > Duration::days(i64::from(reason.cadence_days)),
+                    "{to} and {about} last met {last_met}, more than {} days before the nudge at {}",
+                    reason.cadence_days,
+                    record.at
+                );
+                reminders += 1;
+            }
+            NudgeReason::Intro(intro) => {
+                assert_eq!(
+                    last_met, None,
+                    "{to} is introduced to {about}, whom they never met"
+                );
+                assert!(
+                    intro
+                        .last_alliance_at
+                        .is_none_or(|at| record.at - at > Duration::days(90)),
+                    "{to} had no active alliance: {intro:?}"
+                );
+                assert!(dm.text.starts_with("Someone worth knowing"), "{}", dm.text);
+                intros += 1;
+            }
+        }
     }
+    assert!(
+        reminders > 0 && intros > 0,
+        "{reminders} reminders, {intros} introductions"
+    );
 
     for (i, a) in sent.iter().enumerate() {
         let same_week = sent[i + 1..]

@@ -1,7 +1,7 @@
 //! The bot's Slack client against the fake Slack, over real HTTP.
 
 use crate::helpers::{TOKEN, fake_user, user, workspace};
-use alliances::domain::{Nudge, NudgeReason, TeamId};
+use alliances::domain::{Neglected, Nudge, NudgeReason, TeamGap, TeamId};
 use alliances::fake_slack::FakeSlack;
 use alliances::slack::{SlackClient, SlackError};
 use chrono::Utc;
@@ -49,13 +49,22 @@ async fn a_nudge_opens_the_dm_and_posts_block_kit_into_it() {
         to: user("U0000001"),
         about: user("U0000002"),
         about_team: TeamId::parse("Platform").unwrap(),
-        reason: NudgeReason {
+        planned_at: Utc::now(),
+        reason: NudgeReason::Neglected(Neglected {
             last_met: Utc::now(),
             days_since: 94,
             cadence_days: 60,
             times_met: 3,
             last_note: Some("lunch".to_owned()),
-        },
+            strength_then: 2.0,
+            strength_now: 1.0,
+            gap: TeamGap {
+                own_team: TeamId::parse("Payments").unwrap(),
+                alliances: 1,
+                most: 3,
+                boost: 1.67,
+            },
+        }),
     };
 
     client(&fake, TOKEN).send_nudge(&nudge).await.unwrap();

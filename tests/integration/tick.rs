@@ -1,5 +1,6 @@
-//! `alliances tick` against the fake Slack: the due jobs run once, and a
-//! neglected alliance in the store becomes a DM.
+//! `alliances tick` against the fake Slack: the due jobs run once, a
+//! neglected alliance in the store becomes a DM, and someone with no active
+//! alliance is introduced to someone.
 
 use crate::helpers::{TOKEN, alliances, fake_user, output_of, texts, user, workspace};
 use alliances::domain::{Interaction, InteractionKind};
@@ -73,7 +74,7 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
     assert!(first.status.success(), "{stderr}");
     assert!(stdout.contains("people: synced 3 people"), "{stdout}");
     assert!(
-        stdout.contains("nudges: planned 1, sent 1, failed 0"),
+        stdout.contains("nudges: planned 2 (1 introduction), sent 2, failed 0"),
         "{stdout}"
     );
     assert!(stdout.contains("digest: quiet period"), "{stdout}");
@@ -84,7 +85,7 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
         .into_iter()
         .filter(|m| m.dm_user.is_some())
         .collect();
-    assert_eq!(dms.len(), 1);
+    assert_eq!(dms.len(), 2);
     assert_eq!(dms[0].dm_user, Some(user("U0000001")));
     assert_eq!(
         dms[0].text,
@@ -96,6 +97,21 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
             .to_string()
             .contains("last time: coffee about the roadmap")
     );
+    // Bilal's one alliance has been quiet past 90 days: he is introduced to
+    // Chen, whom Alice knows as well as him.
+    assert_eq!(dms[1].dm_user, Some(user("U0000002")));
+    assert_eq!(
+        dms[1].text,
+        "Someone worth knowing outside Platform: <@U0000003> in Payments."
+    );
+    assert!(
+        dms[1]
+            .blocks
+            .to_string()
+            .contains("You both know <@U0000001>, who could introduce you."),
+        "{}",
+        dms[1].blocks
+    );
 
     let second = tick().await;
     assert!(second.status.success());
@@ -104,6 +120,6 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
         "nothing due",
         "each due job runs once"
     );
-    assert_eq!(fake.messages().len(), 1);
+    assert_eq!(fake.messages().len(), 2);
     fake.stop().await;
 }

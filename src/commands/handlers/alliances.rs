@@ -7,7 +7,8 @@ use crate::commands::{
     AlliancesRequest, ChannelRef, Effect, Outcome, Reply, SlashText, help_text, parse_alliances,
 };
 use crate::domain::{FORGET_ME_CONFIRM, Person, Tie, UserId, times};
-use crate::rules::{Snapshot, plan_nudges};
+use crate::rules::plan_nudges;
+use crate::scheduler::nudge_snapshot;
 use chrono::Duration;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -129,7 +130,7 @@ fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
         .map(|p| (p.id.clone(), p))
         .collect();
     let my_team = me.as_ref().and_then(|m| m.team.clone());
-    let cadence = Duration::days(i64::from(context.settings.rules.cadence_days));
+    let policy = &context.settings.rules;
     let mut alliances: Vec<(&Person, Tie)> = context
         .store
         .ties_of(context.user)?
@@ -147,7 +148,7 @@ fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
     }
     // Overdue first, the longest-quiet at the top; then the freshest.
     alliances.sort_by_key(|(peer, tie)| {
-        let overdue = context.now - tie.last_at > cadence;
+        let overdue = policy.overdue(tie, context.now);
         (
             !overdue,
             if overdue {
@@ -162,7 +163,7 @@ fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
     for (peer, tie) in alliances.iter().take(STATUS_LIMIT) {
         let days = (context.now - tie.last_at).num_days();
         let team = peer.team.as_ref().map(|t| t.as_str()).unwrap_or_default();
-        let mark = if context.now - tie.last_at > cadence {
+        let mark = if policy.overdue(tie, context.now) {
             " — time to catch up?"
         } else {
             ""
@@ -335,13 +336,7 @@ fn stats(context: &Context<'_>) -> Result<Reply, HandlerError> {
 
 fn dry_run(context: &Context<'_>) -> Result<Reply, HandlerError> {
     let policy = context.settings.rules;
-    let snapshot = Snapshot::new(
-        context.store.people()?,
-        context.store.ties()?,
-        context
-            .store
-            .nudges_sent_since(context.now - policy.nudge_memory())?,
-    );
+    let snapshot = nudge_snapshot(context.store, context.now, &policy)?;
     // Everyone who is due, whenever their local window opens.
     let plan = plan_nudges(&snapshot, context.now, &policy.any_time());
     let mut lines = vec![format!(
@@ -349,14 +344,18 @@ fn dry_run(context: &Context<'_>) -> Result<Reply, HandlerError> {
         plan.len()
     )];
     for nudge in plan.iter().take(20) {
+        let kind = if nudge.reason.is_intro() {
+            "an introduction"
+        } else {
+            "a reminder"
+        };
+        let about = format!("<@{}>", nudge.about);
         lines.push(format!(
-            "• to <@{}> about <@{}> ({}): last met {} days ago, {} in all, cadence {} days",
+            "• <@{}>, {kind}: {}",
             nudge.to,
-            nudge.about,
-            nudge.about_team,
-            nudge.reason.days_since,
-            times(nudge.reason.times_met),
-            nudge.reason.cadence_days
+            nudge
+                .reason
+                .explain(&about, &nudge.about_team, |u| format!("<@{u}>"))
         ));
     }
     if plan.len() > 20 {

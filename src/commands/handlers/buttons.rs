@@ -8,8 +8,8 @@ use super::alliances::confirm_forget_me;
 use super::{Context, HandlerError, change_own_person};
 use crate::commands::Reply;
 use crate::domain::{
-    FORGET_ME_CONFIRM, HomeAction, Interaction, InteractionKind, NudgeAction, PairKey, Person,
-    UserId, times,
+    FORGET_ME_CONFIRM, HomeAction, Interaction, InteractionKind, Neglected, NudgeAction, PairKey,
+    Person, TeamGap, UserId,
 };
 use chrono::Duration;
 use serde_json::{Value, json};
@@ -149,43 +149,51 @@ fn nudge_button(
     })
 }
 
-/// *Why this?*: the facts the nudge rests on, as they stand now.
+/// *Why this?*: the reason the rules gave when they sent the nudge, or,
+/// for a nudge from before reasons were kept, the tie's facts as they
+/// stand now.
 fn why(context: &Context<'_>, peer: &UserId) -> Result<Reply, HandlerError> {
-    let cadence = context.settings.rules.cadence_days;
-    let tie = PairKey::new(context.user, peer)
-        .map(|pair| context.store.tie(&pair))
-        .transpose()?
-        .flatten();
-    let Some(tie) = tie else {
+    let policy = &context.settings.rules;
+    let Some(team) = context.store.person(peer)?.and_then(|p| p.team) else {
         return Ok(Reply::text(
-            "I have no meetings of you two on record any more.",
+            "I no longer know which team they are in, so I won't nudge you about them.",
         ));
     };
-    let team = context
+    let about = format!("<@{peer}>");
+    let sent = context
         .store
-        .person(peer)?
-        .and_then(|p| p.team)
-        .map(|t| format!(" ({t})"))
-        .unwrap_or_default();
-    let days = (context.now - tie.last_at).num_days();
-    let mut text = format!(
-        "*Why this?* You and <@{peer}>{team} last met on {}, {days} days ago — longer than the {cadence} days \
-         I suggest between catch-ups across teams. You've met {} in all",
-        tie.last_at.format("%a %-d %b %Y"),
-        times(tie.count)
-    );
-    match &tie.last_note {
-        Some(note) => text.push_str(&format!("; last time: {note}.")),
-        None => text.push('.'),
-    }
-    text.push_str(&format!(
-        " I pick the tie that mattered most and has been quiet longest, and send at most {} a week.",
-        match context.settings.rules.nudges_per_person_per_week {
+        .nudges_sent_since(context.now - policy.nudge_memory())?
+        .into_iter()
+        .rev()
+        .find(|n| &n.to == context.user && &n.about == peer);
+    let explained = match sent.and_then(|n| n.reason) {
+        Some(reason) => reason.explain(&about, &team, |u| format!("<@{u}>")),
+        None => {
+            let tie = PairKey::new(context.user, peer)
+                .map(|pair| context.store.tie(&pair))
+                .transpose()?
+                .flatten();
+            let Some(tie) = tie else {
+                return Ok(Reply::text(
+                    "I have no meetings of you two on record any more.",
+                ));
+            };
+            let gap = TeamGap {
+                own_team: team.clone(),
+                alliances: 0,
+                most: 0,
+                boost: 1.0,
+            };
+            Neglected::of(&tie, policy, context.now, gap).explain(&about, &team)
+        }
+    };
+    Ok(Reply::text(format!(
+        "*Why this?* {explained} I send at most {} a week, and never about someone who opted out, is snoozed or you paused.",
+        match policy.nudges_per_person_per_week {
             1 => "one nudge".to_owned(),
             n => format!("{n} nudges"),
         }
-    ));
-    Ok(Reply::text(text))
+    )))
 }
 
 /// An answer only the presser sees, below the message.

@@ -1,0 +1,148 @@
+//! Tie strength: how much two people's interactions weigh, fading with time.
+//!
+//! Each interaction adds its kind's weight, and every weight halves each
+//! half-life after it happened:
+//!
+//! ```text
+//! strength(t) = Σ weight(kind_i) × 0.5 ^ ((t − t_i) / half_life)
+//! ```
+//!
+//! A tie keeps one decayed sum per kind (see [`KindSums`]) as of its last
+//! interaction, so the weights can change in the settings without a
+//! rebuild, and the strength at any later time is that sum times one more
+//! decay factor. The half-life is baked into the sums: the store rebuilds
+//! them from the interaction log when it changes.
+
+use super::InteractionKind;
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+
+/// How long an interaction takes to count half as much.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HalfLife {
+    days: f64,
+}
+
+impl HalfLife {
+    /// The default: 90 days, a season. A quarterly catch-up keeps a tie
+    /// at about half the weight of one fresh meeting.
+    pub const DEFAULT: HalfLife = HalfLife { days: 90.0 };
+
+    /// A half-life of `days`, or `None` unless it is a positive, finite number.
+    pub fn days(days: f64) -> Option<Self> {
+        (days.is_finite() && days > 0.0).then_some(Self { days })
+    }
+
+    /// Its length in days.
+    pub fn in_days(self) -> f64 {
+        self.days
+    }
+
+    /// What one unit of weight is worth after `elapsed`: 1 now, ½ after one
+    /// half-life. Time before the interaction (a negative `elapsed`) does
+    /// not make it heavier.
+    pub fn decay(self, elapsed: Duration) -> f64 {
+        let days = elapsed.num_seconds().max(0) as f64 / 86_400.0;
+        0.5_f64.powf(days / self.days)
+    }
+}
+
+impl Default for HalfLife {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// What each kind of interaction weighs: the `[rules.weights]` settings.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Weights {
+    /// A meeting logged with `/met`.
+    pub meeting: f64,
+    /// A *We met* press on a nudge.
+    pub we_met: f64,
+    /// An opt-in passive signal (a mention or thread reply): a quarter of
+    /// a meeting, since a reply in a thread is a lighter touch than coffee.
+    pub passive: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Self {
+            meeting: 1.0,
+            we_met: 1.0,
+            passive: 0.25,
+        }
+    }
+}
+
+/// A tie's interactions of each kind, each counted as 1 and decayed to the
+/// tie's last interaction: the part of the strength that does not depend on
+/// the weights.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct KindSums {
+    /// Meetings logged with `/met`.
+    pub meeting: f64,
+    /// *We met* presses.
+    pub we_met: f64,
+    /// Passive signals.
+    pub passive: f64,
+}
+
+impl KindSums {
+    /// One interaction of `kind`, worth `worth` (its decay to the sums' time).
+    pub(super) fn add(&mut self, kind: InteractionKind, worth: f64) {
+        match kind {
+            InteractionKind::Meeting => self.meeting += worth,
+            InteractionKind::WeMet => self.we_met += worth,
+            InteractionKind::Passive => self.passive += worth,
+        }
+    }
+
+    /// Every sum times `factor`: the sums moved later in time.
+    pub(super) fn scale(&mut self, factor: f64) {
+        self.meeting *= factor;
+        self.we_met *= factor;
+        self.passive *= factor;
+    }
+
+    /// The weighted total.
+    pub fn weighed(&self, weights: &Weights) -> f64 {
+        self.meeting * weights.meeting
+            + self.we_met * weights.we_met
+            + self.passive * weights.passive
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_weight_halves_each_half_life() {
+        let half_life = HalfLife::DEFAULT;
+        assert_eq!(half_life.decay(Duration::zero()), 1.0);
+        assert!((half_life.decay(Duration::days(90)) - 0.5).abs() < 1e-12);
+        assert!((half_life.decay(Duration::days(180)) - 0.25).abs() < 1e-12);
+        assert_eq!(half_life.decay(Duration::days(-3)), 1.0);
+    }
+
+    #[test]
+    fn only_a_positive_finite_half_life_is_one() {
+        assert!(HalfLife::days(0.0).is_none());
+        assert!(HalfLife::days(-1.0).is_none());
+        assert!(HalfLife::days(f64::NAN).is_none());
+        assert_eq!(HalfLife::days(30.0).map(HalfLife::in_days), Some(30.0));
+    }
+
+    #[test]
+    fn sums_are_weighed_by_kind() {
+        let mut sums = KindSums::default();
+        sums.add(InteractionKind::Meeting, 1.0);
+        sums.add(InteractionKind::Passive, 1.0);
+        sums.add(InteractionKind::Passive, 1.0);
+        assert_eq!(sums.weighed(&Weights::default()), 1.5);
+        sums.scale(0.5);
+        assert_eq!(sums.weighed(&Weights::default()), 0.75);
+    }
+}

@@ -1,0 +1,77 @@
+//! What the nudges already sent allow: the weekly cap, one nudge a day, the
+//! cooldown of a tie after a reminder, and the spacing of introductions.
+
+use super::{Policy, Snapshot};
+use crate::domain::{PairKey, UserId};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::{HashMap, HashSet};
+
+/// The limits the recently sent nudges set, at one planning time.
+pub(super) struct RecentNudges<'a> {
+    this_week: HashMap<&'a UserId, u32>,
+    today: HashSet<&'a UserId>,
+    /// Ties reminded of within the cooldown, and pairs already planned in
+    /// this run: one reminder per tie.
+    pub resting: HashSet<PairKey>,
+    /// Pairs introduced within `intro_repeat_days`.
+    pub introduced: HashSet<PairKey>,
+    /// People who got an introduction within the cooldown.
+    pub introduced_lately: HashSet<&'a UserId>,
+}
+
+impl<'a> RecentNudges<'a> {
+    /// The limits at `now` from the snapshot's sent nudges.
+    pub fn at(snapshot: &'a Snapshot, now: DateTime<Utc>, policy: &Policy) -> Self {
+        let week_ago = now - Duration::days(7);
+        // One nudge a day at most, however often the job runs in a window.
+        let today_start = now - Duration::hours(20);
+        let cooldown_start = now - Duration::days(i64::from(policy.tie_cooldown_days));
+        let repeat_start = now - Duration::days(i64::from(policy.intro_repeat_days));
+        let mut recent = Self {
+            this_week: HashMap::new(),
+            today: HashSet::new(),
+            resting: HashSet::new(),
+            introduced: HashSet::new(),
+            introduced_lately: HashSet::new(),
+        };
+        for sent in &snapshot.recent_nudges {
+            if sent.at > week_ago {
+                *recent.this_week.entry(&sent.to).or_default() += 1;
+            }
+            if sent.at > today_start {
+                recent.today.insert(&sent.to);
+            }
+            if sent.is_intro() {
+                if sent.at > repeat_start {
+                    recent
+                        .introduced
+                        .extend(PairKey::new(&sent.to, &sent.about));
+                }
+                if sent.at > cooldown_start {
+                    recent.introduced_lately.insert(&sent.to);
+                }
+            } else if sent.at > cooldown_start {
+                recent.resting.extend(PairKey::new(&sent.to, &sent.about));
+            }
+        }
+        recent
+    }
+
+    /// Whether `to` may get a nudge at `now`: nudgeable, under the weekly
+    /// cap, none yet today, and inside their local window on a working day.
+    pub fn may_receive(
+        &self,
+        snapshot: &Snapshot,
+        to: &UserId,
+        now: DateTime<Utc>,
+        policy: &Policy,
+    ) -> bool {
+        let Some(person) = snapshot.people.get(to) else {
+            return false;
+        };
+        person.nudgeable_at(now)
+            && self.this_week.get(to).copied().unwrap_or(0) < policy.nudges_per_person_per_week
+            && !self.today.contains(to)
+            && policy.window_open(person.tz.as_deref(), now)
+    }
+}

@@ -1,0 +1,93 @@
+//! *Gap targeting*: how connected each pair of teams is, so that the rules
+//! prefer peers in teams a person's team has few active alliances with.
+
+use super::{Policy, Snapshot};
+use crate::domain::{TeamGap, TeamId};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// Active alliances between teams, at one planning time.
+pub(super) struct TeamGaps<'a> {
+    between: HashMap<(&'a TeamId, &'a TeamId), u32>,
+    most: HashMap<&'a TeamId, u32>,
+}
+
+impl<'a> TeamGaps<'a> {
+    /// Counts the snapshot's alliances active at `now`.
+    pub fn at(snapshot: &'a Snapshot, now: DateTime<Utc>, policy: &Policy) -> Self {
+        let mut between: HashMap<(&TeamId, &TeamId), u32> = HashMap::new();
+        for tie in snapshot.ties.iter().filter(|t| policy.active(t, now)) {
+            if let Some((a, b)) = snapshot.alliance_teams(tie) {
+                *between.entry(ordered(a, b)).or_default() += 1;
+            }
+        }
+        let mut most: HashMap<&TeamId, u32> = HashMap::new();
+        for (&(a, b), &count) in &between {
+            for team in [a, b] {
+                let best = most.entry(team).or_default();
+                *best = (*best).max(count);
+            }
+        }
+        Self { between, most }
+    }
+
+    /// Active alliances between `a` and `b`.
+    pub fn alliances(&self, a: &TeamId, b: &TeamId) -> u32 {
+        self.between.get(&ordered(a, b)).copied().unwrap_or(0)
+    }
+
+    /// The gap from `own` team to `other`: the fewer alliances the two
+    /// have, next to `own`'s best-connected pair, the bigger the boost.
+    pub fn gap(&self, own: &TeamId, other: &TeamId, policy: &Policy) -> TeamGap {
+        let alliances = self.alliances(own, other);
+        let most = self.most.get(own).copied().unwrap_or(0);
+        let missing = if most == 0 {
+            1.0
+        } else {
+            1.0 - f64::from(alliances) / f64::from(most)
+        };
+        TeamGap {
+            own_team: own.clone(),
+            alliances,
+            most,
+            boost: 1.0 + policy.gap_boost * missing,
+        }
+    }
+}
+
+fn ordered<'t>(a: &'t TeamId, b: &'t TeamId) -> (&'t TeamId, &'t TeamId) {
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::fixtures::*;
+
+    #[test]
+    fn teams_with_fewer_active_alliances_get_a_bigger_boost() {
+        let now = at(2026, 6, 1);
+        let ties = vec![
+            tie("U1", "U2", at(2026, 1, 1), at(2026, 5, 1), 3), // Payments–Platform
+            tie("U5", "U3", at(2026, 1, 1), at(2026, 5, 1), 3), // Payments–Platform
+            tie("U1", "U4", at(2026, 1, 1), at(2026, 5, 1), 3), // Payments–Design
+            tie("U5", "U4", at(2025, 1, 1), at(2025, 2, 1), 3), // long quiet: not active
+        ];
+        let snapshot = Snapshot::new(company(), ties, vec![]);
+        let policy = Policy::default();
+        let gaps = TeamGaps::at(&snapshot, now, &policy);
+        let team = |name| TeamId::parse(name).unwrap();
+        let platform = gaps.gap(&team("Payments"), &team("Platform"), &policy);
+        assert_eq!(
+            (platform.alliances, platform.most, platform.boost),
+            (2, 2, 1.0)
+        );
+        let design = gaps.gap(&team("Payments"), &team("Design"), &policy);
+        assert_eq!((design.alliances, design.boost), (1, 1.5));
+        let legal = gaps.gap(&team("Payments"), &team("Legal"), &policy);
+        assert_eq!((legal.alliances, legal.boost), (0, 2.0));
+        // Legal has no alliance at all: every team is equally far.
+        let from_legal = gaps.gap(&team("Legal"), &team("Design"), &policy);
+        assert_eq!((from_legal.most, from_legal.boost), (0, 2.0));
+    }
+}
