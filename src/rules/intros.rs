@@ -186,3 +186,177 @@ impl<'a> Network<'a> {
             .map(|(contact, _)| SharedContact::KnowsTeam((*contact).clone()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::SentNudge;
+    use crate::rules::fixtures::*;
+    use crate::rules::plan_nudges;
+    use chrono::Duration;
+
+    fn names(plan: &[Nudge]) -> Vec<String> {
+        plan.iter()
+            .filter(|n| n.reason.is_intro())
+            .map(|n| format!("{}->{}", n.to, n.about))
+            .collect()
+    }
+
+    fn intro(nudge: &Nudge) -> &Intro {
+        match &nudge.reason {
+            NudgeReason::Intro(intro) => intro,
+            other => panic!("an introduction: {other:?}"),
+        }
+    }
+
+    /// Payments–Platform twice, Payments–Design once, all active; Legal (U6)
+    /// has met nobody.
+    fn connected() -> Vec<Tie> {
+        let (first, last) = (at(2026, 1, 1), at(2026, 5, 1));
+        vec![
+            tie("U1", "U2", first, last, 3),
+            tie("U5", "U3", first, last, 3),
+            tie("U1", "U4", first, last, 3),
+        ]
+    }
+
+    #[test]
+    fn someone_without_an_active_alliance_meets_someone_in_the_least_connected_team() {
+        let now = at(2026, 6, 1);
+        let plan = plan_nudges(
+            &Snapshot::new(company(), connected(), vec![]),
+            now,
+            &always_open(),
+        );
+        // Legal has no alliance with anyone: Design comes first by name.
+        assert_eq!(names(&plan), ["U6->U4"]);
+        let reason = intro(&plan[0]);
+        assert_eq!(reason.last_alliance_at, None);
+        assert_eq!(reason.gap.alliances, 0);
+        assert_eq!(reason.shared_contact, None);
+    }
+
+    #[test]
+    fn the_same_introduction_is_not_repeated_within_six_months() {
+        let now = at(2026, 6, 1);
+        let earlier = |days| SentNudge {
+            reason: plan_nudges(
+                &Snapshot::new(company(), connected(), vec![]),
+                now,
+                &always_open(),
+            )
+            .pop()
+            .map(|n| n.reason),
+            ..sent_nudge("U6", "U4", now - Duration::days(days))
+        };
+        // 100 days ago: U4 is not suggested again; Payments' least busy member is.
+        let plan = plan_nudges(
+            &Snapshot::new(company(), connected(), vec![earlier(100)]),
+            now,
+            &always_open(),
+        );
+        assert_eq!(names(&plan), ["U6->U5"]);
+        // 183 days ago: the suggestion may come back.
+        let plan = plan_nudges(
+            &Snapshot::new(company(), connected(), vec![earlier(183)]),
+            now,
+            &always_open(),
+        );
+        assert_eq!(names(&plan), ["U6->U4"]);
+        // 20 days ago: no introduction at all yet, within the cooldown.
+        let plan = plan_nudges(
+            &Snapshot::new(company(), connected(), vec![earlier(20)]),
+            now,
+            &always_open(),
+        );
+        assert_eq!(names(&plan), Vec::<String>::new());
+    }
+
+    #[test]
+    fn nobody_opted_out_is_introduced_or_introduced_to() {
+        let now = at(2026, 6, 1);
+        let mut people = company();
+        people[3].opted_out = true; // U4, Design
+        let plan = plan_nudges(
+            &Snapshot::new(people.clone(), connected(), vec![]),
+            now,
+            &always_open(),
+        );
+        assert_eq!(names(&plan), ["U6->U5"]);
+        people[5].opted_out = true; // U6 himself
+        let plan = plan_nudges(
+            &Snapshot::new(people, connected(), vec![]),
+            now,
+            &always_open(),
+        );
+        assert_eq!(names(&plan), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_contact_who_knows_both_or_works_with_the_team_is_named() {
+        let now = at(2026, 6, 1);
+        let (first, last) = (at(2026, 1, 1), at(2026, 5, 1));
+        let mut people = company();
+        people.push(person("U7", "Legal"));
+        people.push(person("U8", "Design"));
+        // U7, U6's teammate, has one alliance with each other team.
+        let mut ties = connected();
+        ties.extend([
+            tie("U6", "U7", first, last, 5),
+            tie("U7", "U1", first, last, 2),
+            tie("U7", "U2", first, last, 2),
+            tie("U7", "U8", first, last, 2),
+        ]);
+        let plan = plan_nudges(
+            &Snapshot::new(people.clone(), ties.clone(), vec![]),
+            now,
+            &always_open(),
+        );
+        assert_eq!(names(&plan), ["U6->U4"]);
+        assert_eq!(
+            intro(&plan[0]).shared_contact,
+            Some(SharedContact::KnowsTeam(user("U7"))),
+            "U7 works with U8, in Design"
+        );
+
+        ties.push(tie("U7", "U4", first, last, 1));
+        let plan = plan_nudges(
+            &Snapshot::new(people.clone(), ties.clone(), vec![]),
+            now,
+            &always_open(),
+        );
+        let to_u6: Vec<_> = plan.iter().filter(|n| n.to == user("U6")).collect();
+        assert_eq!(
+            intro(to_u6[0]).shared_contact,
+            Some(SharedContact::Mutual(user("U7")))
+        );
+
+        // A contact who opted out is never named.
+        people[6].opted_out = true;
+        let plan = plan_nudges(&Snapshot::new(people, ties, vec![]), now, &always_open());
+        let to_u6: Vec<_> = plan.iter().filter(|n| n.to == user("U6")).collect();
+        assert_eq!(intro(to_u6[0]).shared_contact, None);
+    }
+
+    #[test]
+    fn two_lonely_people_are_not_introduced_to_each_other_twice_and_nobody_is_suggested_twice() {
+        let now = at(2026, 6, 1);
+        let plan = plan_nudges(
+            &Snapshot::new(company(), vec![], vec![]),
+            now,
+            &always_open(),
+        );
+        let pairs: HashSet<PairKey> = plan
+            .iter()
+            .filter_map(|n| PairKey::new(&n.to, &n.about))
+            .collect();
+        assert_eq!(pairs.len(), plan.len(), "no pair twice: {:?}", names(&plan));
+        let suggested: HashSet<&UserId> = plan.iter().map(|n| &n.about).collect();
+        assert_eq!(suggested.len(), plan.len(), "{:?}", names(&plan));
+        assert_eq!(
+            names(&plan)[0],
+            "U1->U4",
+            "Payments meets Design first, by name"
+        );
+    }
+}

@@ -9,6 +9,8 @@
 mod intros;
 mod neglected_peers;
 mod new_alliances;
+#[cfg(test)]
+mod properties;
 mod recent_nudges;
 mod team_gaps;
 
@@ -138,6 +140,16 @@ pub(crate) mod fixtures {
             person("U5", "Payments"),
             person("U6", "Legal"),
         ]
+    }
+
+    /// A nudge sent to `to` about `about` at `at`, with no reason kept.
+    pub fn sent_nudge(to: &str, about: &str, at: DateTime<Utc>) -> SentNudge {
+        SentNudge {
+            to: user(to),
+            about: user(about),
+            at,
+            reason: None,
+        }
     }
 
     pub fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {

@@ -324,6 +324,25 @@ mod tests {
     }
 
     #[test]
+    fn the_window_moves_with_daylight_saving_time_where_the_person_lives() {
+        let policy = Policy::default();
+        let mut people = company();
+        people[0].tz = Some("America/New_York".to_owned()); // U1
+        let ties = vec![tie("U1", "U2", at(2025, 9, 1), at(2025, 12, 1), 1)];
+        let snapshot = Snapshot::new(people, ties, vec![]);
+        let utc = |d, h, m| chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 3, d, h, m, 0).unwrap();
+        let to_u1 = |plan: Vec<Nudge>| plan.iter().filter(|n| n.to == user("U1")).count();
+        // Friday 6 March, standard time (UTC-5): 10:00 local is 15:00 UTC.
+        assert_eq!(to_u1(reminders(&snapshot, utc(6, 14, 30), &policy)), 0);
+        assert_eq!(to_u1(reminders(&snapshot, utc(6, 15, 30), &policy)), 1);
+        // Monday 9 March, daylight time since Sunday (UTC-4): 14:00 UTC.
+        assert_eq!(to_u1(reminders(&snapshot, utc(9, 14, 30), &policy)), 1);
+        assert_eq!(to_u1(reminders(&snapshot, utc(9, 15, 30), &policy)), 0);
+        // Sunday 8 March, the day of the change, is no working day.
+        assert_eq!(to_u1(reminders(&snapshot, utc(8, 14, 30), &policy)), 0);
+    }
+
+    #[test]
     fn the_plan_is_the_same_for_the_same_history_and_time() {
         let now = at(2026, 6, 1);
         let ties = vec![

@@ -14,7 +14,7 @@
 use super::export::involves;
 use super::interactions::{from_transaction, next_tie, pairs_of};
 use super::{Store, StoreError, keys, meta, trees};
-use crate::domain::{Interaction, PairKey, Person, Tie, UserId};
+use crate::domain::{Interaction, NudgeReason, PairKey, Person, SentNudge, Tie, UserId};
 use sled::transaction::ConflictableTransactionError;
 use sled::{IVec, Transactional};
 use std::collections::{BTreeMap, BTreeSet};
@@ -105,10 +105,22 @@ impl Store {
 
         let mut nudges = sled::Batch::default();
         for entry in self.nudges.iter() {
-            let (key, _) = entry?;
+            let (key, bytes) = entry?;
             if keys::nudge_includes(&key, id) {
                 nudges.remove(key);
                 forgotten.nudges_removed += 1;
+                continue;
+            }
+            // An introduction to others may name them as the shared contact.
+            let mut sent: SentNudge = self.decode(trees::NUDGES, &key, &bytes)?;
+            if let Some(NudgeReason::Intro(intro)) = &mut sent.reason
+                && intro
+                    .shared_contact
+                    .as_ref()
+                    .is_some_and(|c| c.user() == id)
+            {
+                intro.shared_contact = None;
+                nudges.insert(&key, self.encode(trees::NUDGES, &key, &sent)?);
             }
         }
 

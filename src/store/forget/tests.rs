@@ -5,7 +5,10 @@
 //! byte search, and `U1` is part of `U12` and of binary keys.
 
 use super::Forgotten;
-use crate::domain::{Interaction, InteractionKind, PairKey, Person, SentNudge, Tie, UserId};
+use crate::domain::{
+    Interaction, InteractionKind, Intro, NudgeReason, PairKey, Person, SentNudge, SharedContact,
+    TeamGap, TeamId, Tie, UserId,
+};
 use crate::store::Store;
 use crate::store::fixtures::{
     any_interaction, at_minute, meeting, open_temp, person, places_mentioning, sent,
@@ -93,10 +96,26 @@ fn forgetting_a_person_leaves_no_trace_and_the_rest_consistent() {
     store.log_interaction_once("A1", &for_others).unwrap();
     let retried = meeting(at_minute(60), &["UBOB", "UADA"], None);
     store.log_interaction_once("A2", &retried).unwrap();
+    // Dee was introduced to Cy, with Ada named as someone both know.
+    let intro = SentNudge {
+        reason: Some(NudgeReason::Intro(Intro {
+            last_alliance_at: None,
+            quiet_days: 90,
+            gap: TeamGap {
+                own_team: TeamId::parse("Search").unwrap(),
+                alliances: 0,
+                most: 0,
+                boost: 2.0,
+            },
+            shared_contact: Some(SharedContact::Mutual(user("UADA"))),
+        })),
+        ..sent("UDEE", "UCY", 101)
+    };
     for nudge in [
         sent("UADA", "UBOB", 100),
         sent("UBOB", "UADA", 100),
         sent("UCY", "UDEE", 100),
+        intro.clone(),
     ] {
         store.record_nudge_sent(&nudge).unwrap();
     }
@@ -155,9 +174,14 @@ fn forgetting_a_person_leaves_no_trace_and_the_rest_consistent() {
     assert_eq!(people[0].paused, BTreeSet::from([user("UCY")]));
     assert!(people[1].paused.is_empty());
     assert_eq!(people[2], dee);
+    // The introduction stays, without her as its contact.
+    let mut intro_without_her = intro;
+    if let Some(NudgeReason::Intro(intro)) = &mut intro_without_her.reason {
+        intro.shared_contact = None;
+    }
     assert_eq!(
         store.nudges_sent_since(at_minute(0)).unwrap(),
-        [sent("UCY", "UDEE", 100)]
+        [sent("UCY", "UDEE", 100), intro_without_her]
     );
     // Keys stay: a retry of a forgotten meeting does not bring it back.
     assert_eq!(store.log_interaction_once("A2", &retried).unwrap(), None);

@@ -1,0 +1,197 @@
+//! Property tests of the nudge plan over random companies, histories and
+//! times: the invariants the product promises, whatever the data.
+
+use super::fixtures::{at, person, user};
+use super::*;
+use crate::domain::{Interaction, InteractionKind, NudgeReason, PairKey, SentNudge};
+use chrono::Duration;
+use proptest::prelude::*;
+
+const TEAMS: [&str; 4] = ["Payments", "Platform", "Design", "Legal"];
+const ZONES: [&str; 4] = ["Europe/Paris", "America/New_York", "Asia/Tokyo", "UTC"];
+
+/// One random person: team, zone, and the choices that must keep them out
+/// of plans.
+fn any_person(index: usize) -> impl Strategy<Value = Person> {
+    (
+        0..TEAMS.len(),
+        0..ZONES.len(),
+        prop::bool::weighted(0.15),
+        prop::bool::weighted(0.1),
+        prop::option::weighted(0.15, 1_i64..30),
+        prop::collection::btree_set(0..10_usize, 0..2),
+    )
+        .prop_map(
+            move |(team, zone, opted_out, deactivated, snoozed_days, paused)| Person {
+                tz: Some(ZONES[zone].to_owned()),
+                opted_out,
+                deactivated,
+                snoozed_until: snoozed_days.map(|d| start() + Duration::days(d)),
+                paused: paused.into_iter().map(|p| user(&format!("U{p}"))).collect(),
+                ..person(&format!("U{index}"), TEAMS[team])
+            },
+        )
+}
+
+fn start() -> DateTime<Utc> {
+    at(2026, 3, 2)
+}
+
+/// A random company of up to ten people and its ties: each a few meetings
+/// between two days of the year before `start`.
+fn any_company() -> impl Strategy<Value = (Vec<Person>, Vec<Tie>)> {
+    let people = (2..=10_usize).prop_flat_map(|n| (0..n).map(any_person).collect::<Vec<_>>());
+    people.prop_flat_map(|people| {
+        let n = people.len();
+        let tie = (
+            0..n,
+            0..n,
+            1_i64..365,
+            0_i64..365,
+            1_u32..8,
+            prop::bool::ANY,
+        );
+        (Just(people), prop::collection::vec(tie, 0..30)).prop_map(|(people, raw)| {
+            let mut ties: BTreeMap<PairKey, Tie> = BTreeMap::new();
+            for (a, b, first, gap, count, passive) in raw {
+                let (a, b) = (user(&format!("U{a}")), user(&format!("U{b}")));
+                let Some(pair) = PairKey::new(&a, &b) else {
+                    continue;
+                };
+                let kind = if passive {
+                    InteractionKind::Passive
+                } else {
+                    InteractionKind::Meeting
+                };
+                let first = start() - Duration::days(first);
+                let last = (first + Duration::days(gap)).min(start());
+                let met =
+                    |at| Interaction::new(at, kind, [a.clone(), b.clone()], None, None).unwrap();
+                let mut tie = Tie::first(pair.clone(), &met(first));
+                for i in 1..count {
+                    let at = first
+                        + (last - first) * i32::try_from(i).unwrap()
+                            / i32::try_from(count).unwrap();
+                    tie.record(&met(at.max(first)), Policy::default().half_life());
+                }
+                tie.record(&met(last), Policy::default().half_life());
+                ties.insert(pair, tie);
+            }
+            (people, ties.into_values().collect())
+        })
+    })
+}
+
+use std::collections::BTreeMap;
+
+/// Plans every 15 minutes for `days` days, records each planned nudge as
+/// sent, and returns everything sent.
+fn simulate(people: &[Person], ties: &[Tie], policy: &Policy, days: i64) -> Vec<SentNudge> {
+    let mut sent: Vec<SentNudge> = Vec::new();
+    let mut now = start();
+    while now < start() + Duration::days(days) {
+        let snapshot = Snapshot::new(people.to_vec(), ties.to_vec(), sent.clone());
+        for nudge in plan_nudges(&snapshot, now, policy) {
+            sent.push(SentNudge::of(&nudge, now));
+        }
+        now += Duration::minutes(15);
+    }
+    sent
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn nobody_opted_out_deactivated_snoozed_or_paused_is_ever_nudged_or_named(
+        (people, ties) in any_company(),
+        hours in 0_i64..(24 * 40),
+    ) {
+        let now = start() + Duration::hours(hours);
+        let snapshot = Snapshot::new(people, ties, vec![]);
+        for nudge in plan_nudges(&snapshot, now, &Policy::default().any_time()) {
+            prop_assert!(snapshot.nudgeable_at(&nudge.to, now), "to {}", nudge.to);
+            prop_assert!(snapshot.nudgeable_at(&nudge.about, now), "about {}", nudge.about);
+            prop_assert!(!snapshot.paused(&nudge.to, &nudge.about), "{} paused {}", nudge.to, nudge.about);
+            if let NudgeReason::Intro(intro) = &nudge.reason
+                && let Some(contact) = &intro.shared_contact
+            {
+                prop_assert!(snapshot.nudgeable_at(contact.user(), now), "contact {}", contact.user());
+            }
+        }
+    }
+
+    #[test]
+    fn the_weekly_cap_holds_and_nobody_gets_two_nudges_a_day(
+        (people, ties) in any_company(),
+        cap in 1_u32..3,
+    ) {
+        let policy = Policy { nudges_per_person_per_week: cap, ..Policy::default() };
+        let sent = simulate(&people, &ties, &policy, 15);
+        for first in &sent {
+            let in_week = sent
+                .iter()
+                .filter(|s| s.to == first.to && s.at >= first.at && s.at - first.at < Duration::days(7))
+                .count();
+            prop_assert!(in_week <= cap as usize, "{} got {in_week} nudges in a week", first.to);
+            let in_day = sent
+                .iter()
+                .filter(|s| s.to == first.to && s.at > first.at && s.at - first.at < Duration::hours(20))
+                .count();
+            prop_assert_eq!(in_day, 0, "{} got two nudges in a day", &first.to);
+        }
+    }
+
+    #[test]
+    fn the_plan_is_the_same_for_the_same_history_and_time_in_any_order(
+        (people, ties) in any_company(),
+        hours in 0_i64..(24 * 14),
+        rotate in 0_usize..30,
+    ) {
+        let now = start() + Duration::hours(hours);
+        let policy = Policy::default().any_time();
+        let plan = plan_nudges(&Snapshot::new(people.clone(), ties.clone(), vec![]), now, &policy);
+        let mut shuffled_ties = ties;
+        shuffled_ties.reverse();
+        if !shuffled_ties.is_empty() {
+            let by = rotate % shuffled_ties.len();
+            shuffled_ties.rotate_left(by);
+        }
+        let mut shuffled_people = people;
+        shuffled_people.reverse();
+        let again = plan_nudges(&Snapshot::new(shuffled_people, shuffled_ties, vec![]), now, &policy);
+        prop_assert_eq!(plan, again);
+    }
+
+    #[test]
+    fn an_interaction_logged_after_planning_cancels_the_nudge(
+        (people, ties) in any_company(),
+        hours in 0_i64..(24 * 14),
+        after_minutes in 1_i64..(60 * 24 * 3),
+    ) {
+        let now = start() + Duration::hours(hours);
+        let policy = Policy::default().any_time();
+        let snapshot = Snapshot::new(people, ties, vec![]);
+        for nudge in plan_nudges(&snapshot, now, &policy) {
+            let pair = PairKey::new(&nudge.to, &nudge.about).unwrap();
+            let tie_now = snapshot.ties.iter().find(|t| t.pair == pair);
+            prop_assert!(still_due(&nudge, tie_now), "nothing happened: still due");
+            let met = Interaction::new(
+                now + Duration::minutes(after_minutes),
+                InteractionKind::WeMet,
+                [nudge.to.clone(), nudge.about.clone()],
+                None,
+                None,
+            )
+            .unwrap();
+            let after = match tie_now.cloned() {
+                Some(mut tie) => {
+                    tie.record(&met, policy.half_life());
+                    tie
+                }
+                None => Tie::first(pair, &met),
+            };
+            prop_assert!(!still_due(&nudge, Some(&after)), "they met: {:?}", nudge.reason);
+        }
+    }
+}
