@@ -73,7 +73,7 @@ pub fn dry_run(
         .last_run("digest")?
         .map(|run| run.scheduled_for)
         .unwrap_or(now - Duration::days(7));
-    let digest = plan_digest(&snapshot, since, now);
+    let digest = plan_digest(&snapshot, since, now, &settings.digest_policy());
     let _ = writeln!(
         out,
         "\nDigest since {}: {} new alliances ({} of them between people who may not be named), {} first bridges, {} team pairs still without a tie.",

@@ -15,7 +15,7 @@ pub use dry_run::dry_run;
 pub use people::TeamOrigin;
 
 use crate::config::{CronSchedule, Settings, TeamDirectory};
-use crate::domain::Clock;
+use crate::domain::{Clock, DigestPolicy};
 use crate::rules::Policy;
 use crate::slack::SlackClient;
 use crate::store::{JobRun, Store, StoreError};
@@ -84,6 +84,7 @@ pub struct Scheduler {
     clock: Arc<dyn Clock>,
     schedules: Arc<[(JobKind, CronSchedule)]>,
     policy: Policy,
+    digest_policy: DigestPolicy,
     // Shared, not copied: the scheduler is cloned into every request's
     // front door.
     digest_channel: Arc<str>,
@@ -113,6 +114,7 @@ impl Scheduler {
                 (JobKind::Digest, schedule.digest.clone()),
             ]),
             policy: settings.rules,
+            digest_policy: settings.digest_policy(),
             digest_channel: settings.digest.channel.trim_start_matches('#').into(),
             teams: Arc::new(RwLock::new(match &team_origin {
                 TeamOrigin::File(directory) => directory.clone(),
@@ -195,6 +197,7 @@ impl Scheduler {
                     since,
                     started_at,
                     &self.digest_channel,
+                    &self.digest_policy,
                 )
                 .await?
             }
@@ -233,7 +236,15 @@ impl Scheduler {
             .previous_run(JobKind::Digest)?
             .unwrap_or(now - Duration::days(7));
         let channel = channel.map_or(&*self.digest_channel, |c| c.trim_start_matches('#'));
-        let summary = digest::run(&self.store, &self.slack, since, now, channel).await?;
+        let summary = digest::run(
+            &self.store,
+            &self.slack,
+            since,
+            now,
+            channel,
+            &self.digest_policy,
+        )
+        .await?;
         let run = JobRun {
             scheduled_for: now,
             started_at: now,

@@ -341,6 +341,9 @@ mod tests {
                 (team("Data"), team("Sales")),
                 (team("Legal"), team("Sales")),
             ],
+            bridge_builders: vec![],
+            team_figures: vec![],
+            small_teams_held_back: 0,
         };
         insta::assert_snapshot!(snapshot_of(&render_digest(&digest).unwrap()));
     }
@@ -355,6 +358,9 @@ mod tests {
             unnamed_new_alliances: 0,
             bridges: vec![],
             unconnected_team_pairs: vec![(team("Data"), team("Sales"))],
+            bridge_builders: vec![],
+            team_figures: vec![],
+            small_teams_held_back: 0,
         };
         assert_eq!(render_digest(&digest), None);
     }
