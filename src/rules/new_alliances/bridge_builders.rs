@@ -16,10 +16,16 @@ use std::collections::BTreeMap;
 /// celebrates rather than ranks.
 pub(super) const MAX_BRIDGE_BUILDERS: usize = 3;
 
+/// Thanked by name only from this many new alliances in the period. One new
+/// alliance is already in the digest's list, with both names: thanking its
+/// two people again says nothing new. Building several is what stands out.
+pub(super) const MIN_NEW_ALLIANCES: usize = 2;
+
 /// The people who formed the most of the period's new alliances, most
 /// first, among those who welcome shout-outs; at most
-/// [`MAX_BRIDGE_BUILDERS`]. Each new alliance counts once for each of its
-/// two people. An equal count goes to the lower Slack id, so the same
+/// [`MAX_BRIDGE_BUILDERS`], each with at least [`MIN_NEW_ALLIANCES`]. Each
+/// new alliance counts once for each of its two people, whether or not the
+/// other may be named. An equal count goes to the lower Slack id, so the same
 /// history always thanks the same people.
 pub(super) fn most_new_alliances(snapshot: &Snapshot, formed: &[Formed<'_>]) -> Vec<BridgeBuilder> {
     let mut counts: BTreeMap<&UserId, usize> = BTreeMap::new();
@@ -30,6 +36,7 @@ pub(super) fn most_new_alliances(snapshot: &Snapshot, formed: &[Formed<'_>]) -> 
     }
     let mut builders: Vec<BridgeBuilder> = counts
         .into_iter()
+        .filter(|(_, new_alliances)| *new_alliances >= MIN_NEW_ALLIANCES)
         .filter_map(|(id, new_alliances)| {
             let person = snapshot.people.get(id).filter(|p| p.welcomes_shoutouts())?;
             Some(BridgeBuilder {
@@ -101,9 +108,20 @@ mod tests {
 
     #[test]
     fn someone_opted_out_is_never_thanked_even_with_shout_outs_on() {
-        let mut people = vec![welcoming("U1", "Payments"), welcoming("U2", "Platform")];
+        let mut people = vec![
+            welcoming("U1", "Payments"),
+            welcoming("U2", "Platform"),
+            person("U3", "Design"),
+        ];
         people[0].opted_out = true;
-        assert_eq!(thanked(people, &[("U1", "U2")]), ["U2:1"]);
+        let meetings = [("U1", "U2"), ("U1", "U3"), ("U2", "U3")];
+        assert_eq!(thanked(people, &meetings), ["U2:2"]);
+    }
+
+    #[test]
+    fn one_new_alliance_is_listed_already_so_it_earns_no_second_mention() {
+        let people = vec![welcoming("U1", "Payments"), welcoming("U2", "Platform")];
+        assert!(thanked(people, &[("U1", "U2")]).is_empty());
     }
 
     #[test]
@@ -114,10 +132,17 @@ mod tests {
             welcoming("U3", "Design"),
             welcoming("U4", "Legal"),
             welcoming("U5", "Data"),
+            welcoming("U6", "Sales"),
         ];
-        // U5: 3; U4: 2; U1, U2, U3: 1 each (U1 wins the tie on id).
-        let meetings = [("U5", "U1"), ("U5", "U4"), ("U5", "U2"), ("U4", "U3")];
-        assert_eq!(thanked(people, &meetings), ["U5:3", "U4:2", "U1:1"]);
+        // U6: 3; U2, U3, U4: 2 each (U4 loses the tie on id); U5: 1.
+        let meetings = [
+            ("U6", "U2"),
+            ("U6", "U3"),
+            ("U6", "U4"),
+            ("U2", "U3"),
+            ("U4", "U5"),
+        ];
+        assert_eq!(thanked(people, &meetings), ["U6:3", "U2:2", "U3:2"]);
     }
 
     #[test]
@@ -126,11 +151,14 @@ mod tests {
         let people = vec![
             welcoming("U1", "Payments"),
             welcoming("U2", "Platform"),
+            welcoming("U3", "Design"),
             welcoming("U5", "Payments"),
         ];
+        // U1's only new alliance is with U3: one, not three.
         let ties = vec![
             tie("U1", "U2", at(2026, 1, 1), at(2026, 6, 3), 4),
             tie("U1", "U5", at(2026, 6, 3), at(2026, 6, 3), 1),
+            tie("U1", "U3", at(2026, 6, 3), at(2026, 6, 3), 1),
         ];
         let digest = plan_digest(
             &Snapshot::new(people, ties, vec![]),
