@@ -555,6 +555,10 @@ mod tests {
             defaults.schedule.digest.expression()
         );
         assert_eq!(settings.digest.channel, defaults.digest.channel);
+        assert_eq!(
+            settings.commands.k_anonymity_floor,
+            defaults.commands.k_anonymity_floor
+        );
     }
 
     #[test]
