@@ -102,17 +102,19 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
                 alliance.b.1
             );
         }
+        // "and 2 more" only below names: alone, it would read as a list of nobody.
         let unlisted = total - digest.new_alliances.len().min(MAX_LISTED);
-        if unlisted > 0 {
+        if unlisted > 0 && !list.is_empty() {
             let _ = writeln!(list, "• and {unlisted} more");
         }
-        let intro = format!(
+        let mut text = format!(
             "{} across teams {period}. Thank you for reaching out.",
             capitalised(&plural(total, "new alliance", "new alliances"))
         );
-        blocks.push(
-            json!({ "type": "section", "text": mrkdwn(format!("{intro}\n{}", list.trim_end())) }),
-        );
+        if !list.is_empty() {
+            let _ = write!(text, "\n{}", list.trim_end());
+        }
+        blocks.push(json!({ "type": "section", "text": mrkdwn(text) }));
     }
 
     for bridge in &digest.bridges {
@@ -511,6 +513,20 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("• F formed"), "{text}");
+    }
+
+    #[test]
+    fn new_alliances_that_nobody_may_be_named_in_are_counted_without_a_list() {
+        let digest = Digest {
+            new_alliances: vec![],
+            unnamed_new_alliances: 2,
+            ..week_of_four()
+        };
+        let message = render_digest(&digest).unwrap();
+        assert_eq!(
+            message.blocks[1]["text"]["text"],
+            "2 new alliances across teams this week. Thank you for reaching out."
+        );
     }
 
     #[test]
