@@ -6,7 +6,7 @@
 //! Every problem is reported as a sentence that names the setting, so a
 //! typo in a config file stops start-up with a message, not a backtrace.
 
-use crate::domain::{Policy, TeamId, UserId};
+use crate::domain::{DigestPolicy, Policy, TeamId, UserId};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -98,7 +98,9 @@ pub struct CommandSettings {
     /// Slack user ids of the people who may use the admin subcommands
     /// (`digest now`, `tick dry-run`).
     pub admins: Vec<UserId>,
-    /// Team figures (`/alliances stats`) only for teams of at least this many people.
+    /// Team figures (`/alliances stats`, the digest's team lines and its
+    /// team pairs still without a tie) only for teams of at least this many
+    /// active people.
     pub k_anonymity_floor: u32,
 }
 
@@ -341,6 +343,13 @@ impl Settings {
         Ok(settings)
     }
 
+    /// What the digest's rules take from these settings.
+    pub fn digest_policy(&self) -> DigestPolicy {
+        DigestPolicy {
+            k_anonymity_floor: self.commands.k_anonymity_floor,
+        }
+    }
+
     fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
@@ -578,6 +587,10 @@ mod tests {
             defaults.schedule.digest.expression()
         );
         assert_eq!(settings.digest.channel, defaults.digest.channel);
+        assert_eq!(
+            settings.commands.k_anonymity_floor,
+            defaults.commands.k_anonymity_floor
+        );
     }
 
     #[test]

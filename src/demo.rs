@@ -118,9 +118,12 @@ impl Demo {
 
         app.store().log_interactions(&company.history)?;
         app.scheduler().run(JobKind::People, start).await?;
-        for person in company.people.iter().filter(|p| p.opted_out) {
+        // Some keep to themselves; every other person said yes to being
+        // thanked by name in the digest (`/alliances shoutouts on`).
+        for (i, person) in company.people.iter().enumerate() {
             if let Some(mut known) = app.store().person(&person.id)? {
-                known.opted_out = true;
+                known.opted_out = person.opted_out;
+                known.shoutouts = i % 2 == 0;
                 app.store().put_person(&known)?;
             }
         }

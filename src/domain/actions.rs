@@ -51,11 +51,22 @@ pub enum HomeAction {
     OptOut,
     /// Opt back in.
     OptIn,
+    /// Let the digest thank me by name (shout-outs on).
+    ShoutoutsOn,
+    /// Leave me out of the digest's shout-outs.
+    ShoutoutsOff,
 }
 
 impl HomeAction {
     /// Every App Home button.
-    pub const ALL: [HomeAction; 4] = [Self::Snooze, Self::Wake, Self::OptOut, Self::OptIn];
+    pub const ALL: [HomeAction; 6] = [
+        Self::Snooze,
+        Self::Wake,
+        Self::OptOut,
+        Self::OptIn,
+        Self::ShoutoutsOn,
+        Self::ShoutoutsOff,
+    ];
 
     /// The `action_id` Slack sends back when the button is pressed.
     pub fn action_id(self) -> &'static str {
@@ -64,6 +75,8 @@ impl HomeAction {
             Self::Wake => "home_wake",
             Self::OptOut => "home_optout",
             Self::OptIn => "home_optin",
+            Self::ShoutoutsOn => "home_shoutouts_on",
+            Self::ShoutoutsOff => "home_shoutouts_off",
         }
     }
 
@@ -74,6 +87,8 @@ impl HomeAction {
             Self::Wake => "End the snooze",
             Self::OptOut => "Opt out",
             Self::OptIn => "Opt back in",
+            Self::ShoutoutsOn => "Allow shout-outs",
+            Self::ShoutoutsOff => "Stop shout-outs",
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The channel digest of new alliances.
+//! The channel digest of new alliances, and the policy it is planned by.
 
 use super::{TeamId, UserId};
 use chrono::{DateTime, Utc};
@@ -17,8 +17,21 @@ pub struct Digest {
     pub unnamed_new_alliances: usize,
     /// The first-ever ties between two teams.
     pub bridges: Vec<Bridge>,
-    /// Team pairs that still have no tie at all.
+    /// Team pairs that still have no tie at all, both teams at or above the
+    /// k-anonymity floor.
     pub unconnected_team_pairs: Vec<(TeamId, TeamId)>,
+    /// The people who formed the most new alliances, most first, among
+    /// those who agreed to shout-outs and did not opt out.
+    #[serde(default)]
+    pub bridge_builders: Vec<BridgeBuilder>,
+    /// New alliances per team, most first, for teams at or above the
+    /// k-anonymity floor only.
+    #[serde(default)]
+    pub team_figures: Vec<TeamFigures>,
+    /// Teams below the floor that formed new alliances too: counted, their
+    /// figures held back.
+    #[serde(default)]
+    pub small_teams_held_back: usize,
 }
 
 impl Digest {
@@ -48,4 +61,34 @@ pub struct Bridge {
     pub builders: Option<(UserId, UserId)>,
     /// When.
     pub at: DateTime<Utc>,
+}
+
+/// Someone thanked by name for the new alliances they formed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgeBuilder {
+    /// Who.
+    pub person: UserId,
+    /// Their team.
+    pub team: TeamId,
+    /// How many new alliances they formed in the period.
+    pub new_alliances: usize,
+}
+
+/// One team's new alliances in the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamFigures {
+    /// The team.
+    pub team: TeamId,
+    /// New alliances its people formed.
+    pub new_alliances: usize,
+    /// With how many other teams.
+    pub with_teams: usize,
+}
+
+/// What the digest's rules take from the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DigestPolicy {
+    /// Team figures, and team pairs still without a tie, only for teams of
+    /// at least this many active people (`commands.k_anonymity_floor`).
+    pub k_anonymity_floor: u32,
 }

@@ -17,7 +17,7 @@ mod tie;
 
 pub use actions::{FORGET_ME_CONFIRM, HomeAction, NudgeAction};
 pub use clock::{Clock, SettableClock, SystemClock};
-pub use digest::{Bridge, Digest, NewAlliance};
+pub use digest::{Bridge, BridgeBuilder, Digest, DigestPolicy, NewAlliance, TeamFigures};
 pub use ids::{ChannelId, IdError, TeamId, UserId};
 pub use interaction::{Interaction, InteractionKind};
 pub use nudge::{Intro, Neglected, Nudge, NudgeReason, SentNudge, SharedContact, TeamGap};

@@ -27,6 +27,11 @@ pub struct Person {
     /// *Not relevant*).
     #[serde(default)]
     pub paused: BTreeSet<UserId>,
+    /// They agreed to be thanked by name in the digest as one of the people
+    /// who built the most new alliances (`/alliances shoutouts on`). Off
+    /// until they say so; opting out overrides it.
+    #[serde(default)]
+    pub shoutouts: bool,
 }
 
 impl Person {
@@ -41,6 +46,7 @@ impl Person {
             deactivated: false,
             snoozed_until: None,
             paused: BTreeSet::new(),
+            shoutouts: false,
         }
     }
 
@@ -49,8 +55,37 @@ impl Person {
         !self.opted_out && !self.deactivated
     }
 
+    /// Whether the digest may thank them by name for the alliances they
+    /// built: they said yes to shout-outs and did not opt out, which wins.
+    pub fn welcomes_shoutouts(&self) -> bool {
+        self.shoutouts && !self.opted_out
+    }
+
     /// Whether the bot may nudge them, or nudge others about them, at `now`.
     pub fn nudgeable_at(&self, now: DateTime<Utc>) -> bool {
         self.reachable() && self.snoozed_until.is_none_or(|until| until <= now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_stored_before_shout_outs_existed_loads_with_them_off() {
+        let stored = r#"{"id":"U1","name":"Ada","team":"Payments","tz":null,"opted_out":false,"deactivated":false}"#;
+        let ada: Person = serde_json::from_str(stored).unwrap();
+        assert!(!ada.shoutouts);
+        assert!(ada.paused.is_empty());
+    }
+
+    #[test]
+    fn opting_out_wins_over_shout_outs() {
+        let mut ada = Person::new(UserId::parse("U1").unwrap(), "Ada");
+        assert!(!ada.welcomes_shoutouts(), "off until they say yes");
+        ada.shoutouts = true;
+        assert!(ada.welcomes_shoutouts());
+        ada.opted_out = true;
+        assert!(!ada.welcomes_shoutouts());
     }
 }

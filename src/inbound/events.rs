@@ -133,6 +133,7 @@ impl FrontDoor {
                 .and_then(|m| m.snoozed_until)
                 .filter(|until| *until > now),
             opted_out: me.as_ref().is_some_and(|m| m.opted_out),
+            shoutouts: me.as_ref().is_some_and(|m| m.shoutouts),
             ..HomeContent::default()
         };
         for tie in self.store.ties_of(user)? {

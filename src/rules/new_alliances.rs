@@ -2,18 +2,37 @@
 //!
 //! A new alliance is the first interaction ever between two people of
 //! different teams; a bridge is the first ever between two teams. People who
-//! opted out are counted, never named.
+//! opted out are counted, never named. Two parts have their own files: who
+//! is thanked by name ([`bridge_builders`]) and which teams' figures may be
+//! shown ([`team_figures`]).
+
+mod bridge_builders;
+mod team_figures;
 
 use super::Snapshot;
-use crate::domain::{Bridge, Digest, NewAlliance, TeamId, Tie};
+use crate::domain::{Bridge, Digest, DigestPolicy, NewAlliance, TeamId, Tie};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use team_figures::TeamSizes;
+
+/// A new alliance of the period, whether or not its two people may be named.
+struct Formed<'a> {
+    tie: &'a Tie,
+    /// The team of `tie.pair.low()`.
+    low_team: &'a TeamId,
+    /// The team of `tie.pair.high()`.
+    high_team: &'a TeamId,
+}
 
 /// Plans the digest of the period `(since, until]`.
-pub fn plan_digest(snapshot: &Snapshot, since: DateTime<Utc>, until: DateTime<Utc>) -> Digest {
+pub fn plan_digest(
+    snapshot: &Snapshot,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    policy: &DigestPolicy,
+) -> Digest {
     let in_period = |at: DateTime<Utc>| since < at && at <= until;
-    let mut new_alliances = Vec::new();
-    let mut unnamed_new_alliances = 0;
+    let mut formed = Vec::new();
     // The earliest tie between each pair of teams, as of `until`.
     let mut first_between: BTreeMap<(TeamId, TeamId), &Tie> = BTreeMap::new();
 
@@ -21,28 +40,32 @@ pub fn plan_digest(snapshot: &Snapshot, since: DateTime<Utc>, until: DateTime<Ut
         let Some((low_team, high_team)) = snapshot.alliance_teams(tie) else {
             continue;
         };
-        let teams = ordered(low_team, high_team);
         first_between
-            .entry(teams)
+            .entry(ordered(low_team, high_team))
             .and_modify(|earliest| {
                 if (tie.first_at, &tie.pair) < (earliest.first_at, &earliest.pair) {
                     *earliest = tie;
                 }
             })
             .or_insert(tie);
-        if !in_period(tie.first_at) {
-            continue;
-        }
-        if named_pair(snapshot, tie) {
-            new_alliances.push(NewAlliance {
-                a: (tie.pair.low().clone(), low_team.clone()),
-                b: (tie.pair.high().clone(), high_team.clone()),
-                at: tie.first_at,
+        if in_period(tie.first_at) {
+            formed.push(Formed {
+                tie,
+                low_team,
+                high_team,
             });
-        } else {
-            unnamed_new_alliances += 1;
         }
     }
+
+    let mut new_alliances: Vec<NewAlliance> = formed
+        .iter()
+        .filter(|f| named_pair(snapshot, f.tie))
+        .map(|f| NewAlliance {
+            a: (f.tie.pair.low().clone(), f.low_team.clone()),
+            b: (f.tie.pair.high().clone(), f.high_team.clone()),
+            at: f.tie.first_at,
+        })
+        .collect();
     new_alliances.sort_by(|x, y| (x.at, &x.a.0, &x.b.0).cmp(&(y.at, &y.a.0, &y.b.0)));
 
     let bridges = first_between
@@ -56,31 +79,24 @@ pub fn plan_digest(snapshot: &Snapshot, since: DateTime<Utc>, until: DateTime<Ut
         })
         .collect();
 
-    let teams: BTreeSet<&TeamId> = snapshot
-        .people
-        .values()
-        .filter(|p| !p.deactivated)
-        .filter_map(|p| p.team.as_ref())
-        .collect();
-    let teams: Vec<&TeamId> = teams.into_iter().collect();
-    let unconnected_team_pairs = teams
-        .iter()
-        .enumerate()
-        .flat_map(|(i, a)| {
-            teams[i + 1..]
-                .iter()
-                .map(move |b| ((*a).clone(), (*b).clone()))
-        })
+    let sizes = TeamSizes::of(snapshot, policy.k_anonymity_floor);
+    let (team_figures, small_teams_held_back) = team_figures::per_team(&formed, &sizes);
+    let unconnected_team_pairs = sizes
+        .pairs_above_floor()
+        .into_iter()
         .filter(|pair| !first_between.contains_key(pair))
         .collect();
 
     Digest {
         since,
         until,
+        unnamed_new_alliances: formed.len() - new_alliances.len(),
         new_alliances,
-        unnamed_new_alliances,
         bridges,
         unconnected_team_pairs,
+        bridge_builders: bridge_builders::most_new_alliances(snapshot, &formed),
+        team_figures,
+        small_teams_held_back,
     }
 }
 
@@ -106,6 +122,12 @@ mod tests {
         TeamId::parse(name).unwrap()
     }
 
+    /// Every team's figures shown, however small: for the tests that are
+    /// not about the floor.
+    const NO_FLOOR: DigestPolicy = DigestPolicy {
+        k_anonymity_floor: 1,
+    };
+
     #[test]
     fn first_meetings_across_teams_in_the_period_are_new_alliances() {
         let since = at(2026, 6, 1);
@@ -117,7 +139,12 @@ mod tests {
             tie("U4", "U5", at(2026, 6, 4), at(2026, 6, 4), 1), // new, and the first Design-Payments tie
             tie("U4", "U6", at(2026, 6, 9), at(2026, 6, 9), 1), // after the period
         ];
-        let digest = plan_digest(&Snapshot::new(company(), ties, vec![]), since, until);
+        let digest = plan_digest(
+            &Snapshot::new(company(), ties, vec![]),
+            since,
+            until,
+            &NO_FLOOR,
+        );
         let pairs: Vec<_> = digest
             .new_alliances
             .iter()
@@ -155,6 +182,7 @@ mod tests {
             &Snapshot::new(people, ties, vec![]),
             since,
             since + Duration::days(7),
+            &NO_FLOOR,
         );
         assert!(digest.new_alliances.is_empty());
         assert_eq!(digest.unnamed_new_alliances, 1);
@@ -170,6 +198,7 @@ mod tests {
             &Snapshot::new(company(), ties, vec![]),
             since,
             since + Duration::days(7),
+            &NO_FLOOR,
         );
         assert!(digest.is_quiet());
     }

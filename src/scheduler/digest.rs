@@ -1,5 +1,6 @@
 //! The digest job: plan the digest of new alliances and post it.
 
+use crate::domain::DigestPolicy;
 use crate::rules::{Snapshot, plan_digest};
 use crate::slack::{SlackClient, render_digest};
 use crate::store::Store;
@@ -12,9 +13,10 @@ pub async fn run(
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     channel: &str,
+    policy: &DigestPolicy,
 ) -> anyhow::Result<String> {
     let snapshot = Snapshot::new(store.people()?, store.ties()?, Vec::new());
-    let digest = plan_digest(&snapshot, since, until);
+    let digest = plan_digest(&snapshot, since, until, policy);
     let Some(message) = render_digest(&digest) else {
         return Ok("quiet period: nothing posted".to_owned());
     };

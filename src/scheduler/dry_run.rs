@@ -65,7 +65,7 @@ pub fn dry_run(
         .last_run("digest")?
         .map(|run| run.scheduled_for)
         .unwrap_or(now - Duration::days(7));
-    let digest = plan_digest(&snapshot, since, now);
+    let digest = plan_digest(&snapshot, since, now, &settings.digest_policy());
     let _ = writeln!(
         out,
         "\nDigest since {}: {} new alliances ({} of them between people who may not be named), {} first bridges, {} team pairs still without a tie.",
@@ -85,7 +85,45 @@ pub fn dry_run(
             bridge.teams.0, bridge.teams.1
         );
     }
+    for builder in &digest.bridge_builders {
+        let _ = writeln!(
+            out,
+            "  bridge-builder (shout-outs on): {}, {}",
+            name(&builder.person),
+            count(builder.new_alliances, "new alliance", "new alliances")
+        );
+    }
+    for figures in &digest.team_figures {
+        let _ = writeln!(
+            out,
+            "  team {}: {} with {}",
+            figures.team,
+            count(figures.new_alliances, "new alliance", "new alliances"),
+            count(figures.with_teams, "team", "teams")
+        );
+    }
+    if !digest.is_quiet() {
+        let _ = writeln!(
+            out,
+            "  team figures and pairs without a tie only for teams of at least {} active people; held back: {}",
+            settings.commands.k_anonymity_floor,
+            count(
+                digest.small_teams_held_back,
+                "smaller team with new alliances",
+                "smaller teams with new alliances"
+            )
+        );
+    }
     Ok(out)
+}
+
+/// "1 team", "2 teams".
+fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }
 
 #[cfg(test)]
@@ -129,5 +167,46 @@ mod tests {
                 .is_empty(),
             "nothing recorded"
         );
+    }
+
+    #[test]
+    fn a_dry_run_says_whom_the_digest_would_thank_and_which_teams_it_would_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let mut people = Vec::new();
+        for (team, prefix, size) in [
+            ("Platform", "UPLA", 5),
+            ("Payments", "UPAY", 5),
+            ("Legal", "ULEG", 1),
+        ] {
+            for i in 1..=size {
+                let id = UserId::parse(&format!("{prefix}{i}")).unwrap();
+                people.push(Person {
+                    team: Some(TeamId::parse(team).unwrap()),
+                    shoutouts: id.as_str() == "UPLA1",
+                    ..Person::new(id, format!("{team} {i}"))
+                });
+            }
+        }
+        store.put_people(&people).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+        for peer in ["UPAY1", "ULEG1"] {
+            let met = Interaction::new(
+                now - Duration::days(2),
+                InteractionKind::Meeting,
+                [
+                    UserId::parse("UPLA1").unwrap(),
+                    UserId::parse(peer).unwrap(),
+                ],
+                None,
+                None,
+            )
+            .unwrap();
+            store.log_interaction(&met).unwrap();
+        }
+
+        let report = dry_run(&store, &Settings::default(), now).unwrap();
+        let digest = &report[report.find("Digest since").unwrap()..];
+        insta::assert_snapshot!(digest);
     }
 }

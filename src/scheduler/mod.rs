@@ -16,7 +16,7 @@ pub use nudges::nudge_snapshot;
 pub use people::TeamOrigin;
 
 use crate::config::{CronSchedule, Settings, TeamDirectory};
-use crate::domain::Clock;
+use crate::domain::{Clock, DigestPolicy};
 use crate::rules::Policy;
 use crate::slack::SlackClient;
 use crate::store::{JobRun, Store, StoreError};
@@ -85,6 +85,7 @@ pub struct Scheduler {
     clock: Arc<dyn Clock>,
     schedules: Arc<[(JobKind, CronSchedule)]>,
     policy: Policy,
+    digest_policy: DigestPolicy,
     // Shared, not copied: the scheduler is cloned into every request's
     // front door.
     digest_channel: Arc<str>,
@@ -114,6 +115,7 @@ impl Scheduler {
                 (JobKind::Digest, schedule.digest.clone()),
             ]),
             policy: settings.rules,
+            digest_policy: settings.digest_policy(),
             digest_channel: settings.digest.channel.trim_start_matches('#').into(),
             teams: Arc::new(RwLock::new(match &team_origin {
                 TeamOrigin::File(directory) => directory.clone(),
@@ -196,6 +198,7 @@ impl Scheduler {
                     since,
                     started_at,
                     &self.digest_channel,
+                    &self.digest_policy,
                 )
                 .await?
             }
@@ -234,7 +237,15 @@ impl Scheduler {
             .previous_run(JobKind::Digest)?
             .unwrap_or(now - Duration::days(7));
         let channel = channel.map_or(&*self.digest_channel, |c| c.trim_start_matches('#'));
-        let summary = digest::run(&self.store, &self.slack, since, now, channel).await?;
+        let summary = digest::run(
+            &self.store,
+            &self.slack,
+            since,
+            now,
+            channel,
+            &self.digest_policy,
+        )
+        .await?;
         let run = JobRun {
             scheduled_for: now,
             started_at: now,

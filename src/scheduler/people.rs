@@ -140,3 +140,40 @@ pub(super) fn record_member(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::UserId;
+    use crate::store::StoreOptions;
+
+    #[test]
+    fn a_sync_updates_what_slack_knows_and_keeps_what_the_person_chose() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let id = UserId::parse("U1").unwrap();
+        let mut ada = Person::new(id.clone(), "Ada");
+        ada.opted_out = true;
+        ada.shoutouts = true;
+        ada.paused.insert(UserId::parse("U2").unwrap());
+        store.put_person(&ada).unwrap();
+
+        let member = SlackPerson {
+            id: id.clone(),
+            handle: "ada.l".to_owned(),
+            name: "Ada Lovelace".to_owned(),
+            tz: Some("Europe/London".to_owned()),
+            is_bot: false,
+            deleted: false,
+        };
+        let teams =
+            TeamDirectory::from_members([("U1".to_owned(), TeamId::parse("Payments").unwrap())]);
+        let synced = record_member(&store, &teams, member).unwrap().unwrap();
+
+        assert_eq!(synced.name, "Ada Lovelace");
+        assert_eq!(synced.team, Some(TeamId::parse("Payments").unwrap()));
+        assert!(synced.opted_out && synced.shoutouts);
+        assert_eq!(synced.paused, ada.paused);
+        assert_eq!(store.person(&id).unwrap(), Some(synced));
+    }
+}

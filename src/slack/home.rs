@@ -29,6 +29,8 @@ pub struct HomeContent {
     pub snoozed_until: Option<DateTime<Utc>>,
     /// Opted out.
     pub opted_out: bool,
+    /// Agreed to be thanked by name in the digest.
+    pub shoutouts: bool,
 }
 
 /// How many alliances each section lists.
@@ -74,7 +76,7 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
         "No recent meetings logged. `/met @alice coffee` logs one.",
     );
     blocks.push(json!({ "type": "divider" }));
-    let state = match (content.opted_out, content.snoozed_until) {
+    let mut state = match (content.opted_out, content.snoozed_until) {
         (true, _) => "You're opted out: no nudges, and nobody sees your name.".to_owned(),
         (false, Some(until)) => format!(
             ":zzz: Nudges are snoozed until {}.",
@@ -82,6 +84,15 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
         ),
         (false, None) => "Nudges are on: at most one a week, on weekdays.".to_owned(),
     };
+    // Opting out wins over shout-outs, so an opted-out person is not offered them.
+    if !content.opted_out {
+        state.push('\n');
+        state.push_str(if content.shoutouts {
+            ":raised_hands: Shout-outs are on: the digest may thank you by name for the alliances you build."
+        } else {
+            "Shout-outs are off: the digest won't thank you by name."
+        });
+    }
     blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": state } }));
     let button = |action: HomeAction| {
         json!({ "type": "button", "action_id": action.action_id(),
@@ -97,7 +108,15 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
     } else {
         HomeAction::OptOut
     };
-    let buttons = vec![button(snooze), button(opt)];
+    let mut buttons = vec![button(snooze)];
+    if !content.opted_out {
+        buttons.push(button(if content.shoutouts {
+            HomeAction::ShoutoutsOff
+        } else {
+            HomeAction::ShoutoutsOn
+        }));
+    }
+    buttons.push(button(opt));
     blocks.push(json!({ "type": "actions", "block_id": "home_settings", "elements": buttons }));
     blocks
 }
@@ -123,9 +142,35 @@ mod tests {
             ],
             snoozed_until: None,
             opted_out: false,
+            shoutouts: false,
         };
         let blocks = Value::Array(render_home(&content));
         let names = |id: &str| Some(format!("name-of-{id}"));
         insta::assert_snapshot!(readable_text("", &blocks, names));
+    }
+
+    #[test]
+    fn the_shout_outs_button_says_what_a_press_would_do_and_is_not_offered_when_opted_out() {
+        let labels = |content: &HomeContent| {
+            let blocks = Value::Array(render_home(content));
+            let text = readable_text("", &blocks, |_| None);
+            text.lines().last().unwrap_or_default().to_owned()
+        };
+        let off = HomeContent::default();
+        assert_eq!(
+            labels(&off),
+            "[Snooze 2 weeks] [Allow shout-outs] [Opt out]"
+        );
+        let on = HomeContent {
+            shoutouts: true,
+            ..HomeContent::default()
+        };
+        assert_eq!(labels(&on), "[Snooze 2 weeks] [Stop shout-outs] [Opt out]");
+        let opted_out = HomeContent {
+            shoutouts: true,
+            opted_out: true,
+            ..HomeContent::default()
+        };
+        assert_eq!(labels(&opted_out), "[Snooze 2 weeks] [Opt back in]");
     }
 }

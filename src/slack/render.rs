@@ -158,17 +158,19 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
                 alliance.b.1
             );
         }
+        // "and 2 more" only below names: alone, it would read as a list of nobody.
         let unlisted = total - digest.new_alliances.len().min(MAX_LISTED);
-        if unlisted > 0 {
+        if unlisted > 0 && !list.is_empty() {
             let _ = writeln!(list, "• and {unlisted} more");
         }
-        let intro = format!(
+        let mut text = format!(
             "{} across teams {period}. Thank you for reaching out.",
             capitalised(&plural(total, "new alliance", "new alliances"))
         );
-        blocks.push(
-            json!({ "type": "section", "text": mrkdwn(format!("{intro}\n{}", list.trim_end())) }),
-        );
+        if !list.is_empty() {
+            let _ = write!(text, "\n{}", list.trim_end());
+        }
+        blocks.push(json!({ "type": "section", "text": mrkdwn(text) }));
     }
 
     for bridge in &digest.bridges {
@@ -182,6 +184,18 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
             None => format!(":bridge_at_night: *A first bridge between {a} and {b}.*"),
         };
         blocks.push(json!({ "type": "section", "text": mrkdwn(text) }));
+    }
+
+    if let Some(thanks) = bridge_builders_text(digest, &period) {
+        blocks.push(json!({ "type": "section", "text": mrkdwn(thanks) }));
+    }
+
+    if !digest.team_figures.is_empty() {
+        blocks.push(json!({ "type": "section", "text": mrkdwn(team_figures_text(digest)) }));
+        if digest.small_teams_held_back > 0 {
+            let text = "Smaller teams formed new alliances too; their figures stay private, so nobody is singled out.";
+            blocks.push(json!({ "type": "context", "elements": [mrkdwn(text)] }));
+        }
     }
 
     if !digest.unconnected_team_pairs.is_empty() {
@@ -213,6 +227,58 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
     }
     text.push('.');
     Some(Message { text, blocks })
+}
+
+/// At most this many teams get a line of figures; the rest are counted.
+/// Five lines fit a phone's screen beside the rest of the digest.
+const MAX_TEAMS_LISTED: usize = 5;
+
+/// "Bridge-builders this week: <@U1> with 3 new alliances, <@U3> with 2 and
+/// <@U4> with 1.", or `None` when nobody who welcomes shout-outs formed a
+/// new alliance.
+fn bridge_builders_text(digest: &Digest, period: &str) -> Option<String> {
+    let (first, rest) = digest.bridge_builders.split_first()?;
+    let mut names = vec![format!(
+        "{} with {}",
+        mention(&first.person),
+        plural(first.new_alliances, "new alliance", "new alliances")
+    )];
+    names.extend(
+        rest.iter()
+            .map(|b| format!("{} with {}", mention(&b.person), b.new_alliances)),
+    );
+    Some(format!(
+        ":raised_hands: *Bridge-builders {period}*: {}.",
+        in_words(&names)
+    ))
+}
+
+/// "a", "a and b", "a, b and c".
+fn in_words(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, others)) => format!("{} and {last}", others.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// "Team by team", one line per team at or above the k-anonymity floor.
+fn team_figures_text(digest: &Digest) -> String {
+    let mut text = "*Team by team*".to_owned();
+    for figures in digest.team_figures.iter().take(MAX_TEAMS_LISTED) {
+        let _ = write!(
+            text,
+            "\n• {} formed {} with {}",
+            figures.team,
+            plural(figures.new_alliances, "new alliance", "new alliances"),
+            plural(figures.with_teams, "team", "teams")
+        );
+    }
+    let more = digest.team_figures.len().saturating_sub(MAX_TEAMS_LISTED);
+    if more > 0 {
+        let _ = write!(text, "\n• and {}", plural(more, "more team", "more teams"));
+    }
+    text
 }
 
 fn days(n: i64) -> String {
@@ -307,7 +373,7 @@ fn resolve_mentions(text: &str, name_of: impl Fn(&str) -> Option<String>) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Bridge, NewAlliance, TeamGap, TeamId};
+    use crate::domain::{Bridge, BridgeBuilder, NewAlliance, TeamFigures, TeamGap, TeamId};
     use chrono::{Duration, TimeZone, Utc};
 
     fn user(id: &str) -> UserId {
@@ -442,8 +508,126 @@ mod tests {
                 (team("Data"), team("Sales")),
                 (team("Legal"), team("Sales")),
             ],
+            bridge_builders: vec![],
+            team_figures: vec![],
+            small_teams_held_back: 0,
         };
         insta::assert_snapshot!(snapshot_of(&render_digest(&digest).unwrap()));
+    }
+
+    fn builder(id: &str, team_name: &str, new_alliances: usize) -> BridgeBuilder {
+        BridgeBuilder {
+            person: user(id),
+            team: team(team_name),
+            new_alliances,
+        }
+    }
+
+    fn figures(team_name: &str, new_alliances: usize, with_teams: usize) -> TeamFigures {
+        TeamFigures {
+            team: team(team_name),
+            new_alliances,
+            with_teams,
+        }
+    }
+
+    /// A week of four new alliances (one with someone who opted out), no
+    /// first bridge, and every team pair tied.
+    fn week_of_four() -> Digest {
+        let since = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        Digest {
+            since,
+            until: since + Duration::days(7),
+            new_alliances: vec![
+                NewAlliance {
+                    a: (user("U1"), team("Platform")),
+                    b: (user("U2"), team("Payments")),
+                    at: since,
+                },
+                NewAlliance {
+                    a: (user("U1"), team("Platform")),
+                    b: (user("U3"), team("Design")),
+                    at: since,
+                },
+                NewAlliance {
+                    a: (user("U3"), team("Design")),
+                    b: (user("U4"), team("Legal")),
+                    at: since,
+                },
+            ],
+            unnamed_new_alliances: 1,
+            bridges: vec![],
+            unconnected_team_pairs: vec![],
+            bridge_builders: vec![],
+            team_figures: vec![],
+            small_teams_held_back: 0,
+        }
+    }
+
+    #[test]
+    fn a_digest_thanks_the_bridge_builders_and_gives_figures_for_larger_teams() {
+        let digest = Digest {
+            bridge_builders: vec![builder("U1", "Platform", 3), builder("U3", "Design", 2)],
+            // The unnamed alliance is Platform's with Sales; Legal is small.
+            team_figures: vec![
+                figures("Platform", 3, 3),
+                figures("Design", 2, 2),
+                figures("Payments", 1, 1),
+                figures("Sales", 1, 1),
+            ],
+            small_teams_held_back: 1,
+            ..week_of_four()
+        };
+        insta::assert_snapshot!(snapshot_of(&render_digest(&digest).unwrap()));
+    }
+
+    #[test]
+    fn one_bridge_builder_is_thanked_alone_and_no_team_figures_means_no_team_lines() {
+        let digest = Digest {
+            bridge_builders: vec![builder("U1", "Platform", 2)],
+            small_teams_held_back: 3,
+            ..week_of_four()
+        };
+        let message = render_digest(&digest).unwrap();
+        let text = readable_text(&message.text, &Value::Array(message.blocks), name_of);
+        assert!(
+            text.contains("*Bridge-builders this week*: @Dana Ito with 2 new alliances."),
+            "{text}"
+        );
+        assert!(!text.contains("Team by team"), "{text}");
+        assert!(!text.contains("Smaller teams"), "{text}");
+    }
+
+    #[test]
+    fn five_teams_get_a_line_and_the_rest_are_counted() {
+        let digest = Digest {
+            team_figures: ["A", "B", "C", "D", "E", "F", "G"]
+                .iter()
+                .map(|name| figures(name, 1, 1))
+                .collect(),
+            ..week_of_four()
+        };
+        let message = render_digest(&digest).unwrap();
+        let text = readable_text(&message.text, &Value::Array(message.blocks), name_of);
+        assert!(
+            text.contains("• E formed 1 new alliance with 1 team\n• and 2 more teams"),
+            "{text}"
+        );
+        assert!(!text.contains("• F formed"), "{text}");
+    }
+
+    #[test]
+    fn new_alliances_that_nobody_may_be_named_in_are_counted_without_a_list() {
+        let digest = Digest {
+            new_alliances: vec![],
+            unnamed_new_alliances: 2,
+            ..week_of_four()
+        };
+        let message = render_digest(&digest).unwrap();
+        assert_eq!(
+            message.blocks[1]["text"]["text"],
+            "2 new alliances across teams this week. Thank you for reaching out."
+        );
     }
 
     #[test]
@@ -456,6 +640,9 @@ mod tests {
             unnamed_new_alliances: 0,
             bridges: vec![],
             unconnected_team_pairs: vec![(team("Data"), team("Sales"))],
+            bridge_builders: vec![],
+            team_figures: vec![],
+            small_teams_held_back: 0,
         };
         assert_eq!(render_digest(&digest), None);
     }

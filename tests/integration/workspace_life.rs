@@ -233,6 +233,72 @@ async fn an_admin_posts_the_digest_now_and_others_may_not() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_who_turns_shout_outs_on_is_thanked_by_name_in_the_digest() {
+    let fake = FakeSlack::start(workspace(people())).await.unwrap();
+    let bot = spawn_bot_over_socket(&fake, TEAMS).await;
+    // A fresh bot's first scheduler tick runs the weekly digest too (quiet,
+    // then): let it pass, so that the one digest posted is the one asked for.
+    eventually("the first scheduled digest has run", || {
+        bot.app
+            .store()
+            .last_run("digest")
+            .is_ok_and(|run| run.is_some())
+    })
+    .await;
+    let say = |from: &str, command: &str, text: &str| {
+        fake.slash_command(command, text, &user(from), &channel())
+    };
+
+    let on = say("U0000001", "/alliances", "shoutouts on");
+    let answer = fake.deliver_over_socket(&on).await.unwrap();
+    assert!(
+        answer.body["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Shout-outs are on"),
+        "{}",
+        answer.body
+    );
+    // Alice and Bilal form two new alliances each; only Alice said yes.
+    for (from, to) in [
+        ("U0000001", "U0000002"),
+        ("U0000001", "U0000003"),
+        ("U0000002", "U0000003"),
+    ] {
+        let met = say(from, "/met", &format!("<@{to}> today lunch"));
+        fake.deliver_over_socket(&met).await.unwrap();
+    }
+    let now = say("U0000009", "/alliances", "digest now");
+    fake.deliver_over_socket(&now).await.unwrap();
+    eventually("the digest is posted", || {
+        fake.messages().iter().any(|m| m.dm_user.is_none())
+    })
+    .await;
+
+    let digest = fake
+        .messages()
+        .into_iter()
+        .find(|m| m.dm_user.is_none())
+        .unwrap();
+    let thanks: Vec<String> = digest
+        .blocks
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|block| block["text"]["text"].as_str())
+        .filter(|text| text.contains("Bridge-builders"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(thanks.len(), 1, "{}", digest.blocks);
+    assert!(
+        thanks[0].ends_with(": <@U0000001> with 2 new alliances."),
+        "only Alice, who said yes: {}",
+        thanks[0]
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forget_me_after_the_confirm_leaves_no_trace() {
     let fake = FakeSlack::start(workspace(people())).await.unwrap();
     let bot = spawn_bot_over_socket(&fake, TEAMS).await;

@@ -14,7 +14,7 @@ use crate::commands::UserError;
 
 /// Every subcommand's first word, in the order help lists them; suggestions
 /// for a mistyped word are taken from here.
-pub(super) const SUBCOMMANDS: [&str; 13] = [
+pub(super) const SUBCOMMANDS: [&str; 14] = [
     "help",
     "status",
     "snooze",
@@ -22,6 +22,7 @@ pub(super) const SUBCOMMANDS: [&str; 13] = [
     "unpause",
     "optout",
     "optin",
+    "shoutouts",
     "export",
     "forget-me",
     "intro",
@@ -55,6 +56,12 @@ pub enum AlliancesRequest {
     OptOut,
     /// `optin`: back in.
     OptIn,
+    /// `shoutouts on` / `shoutouts off`: whether the digest may thank you by
+    /// name as one of the people who built the most new alliances.
+    Shoutouts {
+        /// `on`: yes, name me; `off`: leave me out of the shout-outs.
+        on: bool,
+    },
     /// `export`: your data as JSON.
     Export,
     /// `forget-me`: delete everything about you, after a confirm button.
@@ -102,6 +109,7 @@ pub fn parse_alliances(text: &SlashText) -> Result<AlliancesRequest, UserError> 
         "unpause" => Request::Unpause(one_person("unpause", rest)?),
         "optout" => nothing_after("optout", rest, Request::OptOut)?,
         "optin" => nothing_after("optin", rest, Request::OptIn)?,
+        "shoutouts" => parse_shoutouts(rest)?,
         "export" => nothing_after("export", rest, Request::Export)?,
         "forget-me" => nothing_after("forget-me", rest, Request::ForgetMe)?,
         "intro" => parse_intro(rest)?,
@@ -124,6 +132,7 @@ pub fn help_text() -> &'static str {
      • `/alliances snooze 2w`: no nudges for a while, from 1 day to 26 weeks; `/alliances snooze off` ends it.\n\
      • `/alliances pause @bob`: never nudge you about Bob; `/alliances unpause @bob` undoes it.\n\
      • `/alliances optout`: no nudges, and your name stays out of digests; `/alliances optin` brings you back.\n\
+     • `/alliances shoutouts on`: the digest may thank you by name when you build the most new alliances; `/alliances shoutouts off` stops it.\n\
      • `/alliances export`: everything the bot keeps about you, as JSON.\n\
      • `/alliances forget-me`: delete everything about you, after you confirm.\n\
      • `/alliances intro @alice @bob you both work on onboarding`: open a group DM introducing two people.\n\
@@ -203,6 +212,29 @@ fn first_person<'a>(
         .map_err(|problem| UserError::new(problem, example))?
         .ok_or_else(|| UserError::new(question, example))?;
     Ok((person, after))
+}
+
+/// `on` or `off`, and nothing else: a consent is said plainly, never guessed.
+fn parse_shoutouts(rest: &str) -> Result<AlliancesRequest, UserError> {
+    const EXAMPLE: &str = "/alliances shoutouts on";
+    let Some((word, after)) = split_first_word(rest) else {
+        return Err(UserError::new(
+            "Say `on` to let the digest thank you by name for the alliances you build, or `off` to stay out of it.",
+            EXAMPLE,
+        ));
+    };
+    let on = match word.to_lowercase().as_str() {
+        "on" => true,
+        "off" => false,
+        _ => {
+            return Err(UserError::new(
+                format!("`shoutouts` takes `on` or `off`, not `{word}`."),
+                EXAMPLE,
+            ));
+        }
+    };
+    let subcommand = if on { "shoutouts on" } else { "shoutouts off" };
+    nothing_after(subcommand, after, AlliancesRequest::Shoutouts { on })
 }
 
 fn parse_digest(rest: &str) -> Result<AlliancesRequest, UserError> {
@@ -385,6 +417,43 @@ mod tests {
     }
 
     #[test]
+    fn shoutouts_are_turned_on_or_off_in_any_case() {
+        assert_eq!(
+            alliances("shoutouts on"),
+            Ok(AlliancesRequest::Shoutouts { on: true })
+        );
+        assert_eq!(
+            alliances("Shoutouts OFF"),
+            Ok(AlliancesRequest::Shoutouts { on: false })
+        );
+    }
+
+    #[test]
+    fn shoutouts_without_on_or_off_are_refused_and_change_nothing() {
+        let error = alliances("shoutouts").unwrap_err();
+        insta::assert_snapshot!(error.to_string(), @"Say `on` to let the digest thank you by name for the alliances you build, or `off` to stay out of it. Try: `/alliances shoutouts on`");
+        let error = alliances("shoutouts yes").unwrap_err();
+        insta::assert_snapshot!(error.to_string(), @"`shoutouts` takes `on` or `off`, not `yes`. Try: `/alliances shoutouts on`");
+        assert!(alliances("shoutouts on please").is_err());
+    }
+
+    #[test]
+    fn a_misspelt_shoutouts_suggests_it() {
+        assert_eq!(
+            alliances("shoutout on"),
+            Ok(help(Some("shoutout"), Some("shoutouts")))
+        );
+        assert_eq!(
+            alliances("shout-outs on"),
+            Ok(help(Some("shout-outs"), Some("shoutouts")))
+        );
+        assert_eq!(
+            alliances("shout outs"),
+            Ok(help(Some("shout"), Some("shoutouts")))
+        );
+    }
+
+    #[test]
     fn digest_now_posts_to_an_optional_channel() {
         let general = ChannelId::parse("C123").unwrap();
         assert_eq!(
@@ -428,6 +497,7 @@ mod tests {
         • `/alliances snooze 2w`: no nudges for a while, from 1 day to 26 weeks; `/alliances snooze off` ends it.
         • `/alliances pause @bob`: never nudge you about Bob; `/alliances unpause @bob` undoes it.
         • `/alliances optout`: no nudges, and your name stays out of digests; `/alliances optin` brings you back.
+        • `/alliances shoutouts on`: the digest may thank you by name when you build the most new alliances; `/alliances shoutouts off` stops it.
         • `/alliances export`: everything the bot keeps about you, as JSON.
         • `/alliances forget-me`: delete everything about you, after you confirm.
         • `/alliances intro @alice @bob you both work on onboarding`: open a group DM introducing two people.

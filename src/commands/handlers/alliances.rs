@@ -1,5 +1,6 @@
-//! `/alliances <sub>`: help, status, snooze, pause, opt-out, export,
-//! forget-me, intro, stats, and the admins' `digest now` and `tick dry-run`.
+//! `/alliances <sub>`: help, status, snooze, pause, opt-out, shout-outs,
+//! export, forget-me, intro, stats, and the admins' `digest now` and
+//! `tick dry-run`.
 
 use super::people::resolve;
 use super::{Context, HandlerError, change_own_person, user_error};
@@ -76,6 +77,7 @@ fn alliances(context: &Context<'_>, text: &str) -> Result<Outcome, HandlerError>
                 ":tada: Welcome back! I'll remind you now and then of the people you'd like to keep in touch with.",
             )
         }
+        AlliancesRequest::Shoutouts { on } => shoutouts(context, on)?,
         AlliancesRequest::Export => export(context)?,
         AlliancesRequest::ForgetMe => forget_me_confirmation(),
         AlliancesRequest::Intro { a, b, note } => return intro(context, &a, &b, note),
@@ -186,6 +188,10 @@ fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
         }
         if me.opted_out {
             lines.push("You're opted out: no nudges, and nobody sees your name.".to_owned());
+        } else if me.shoutouts {
+            lines.push(
+                ":raised_hands: Shout-outs are on: the digest may thank you by name.".to_owned(),
+            );
         }
         if !me.paused.is_empty() {
             let paused: Vec<String> = me.paused.iter().map(|id| format!("<@{id}>")).collect();
@@ -193,6 +199,31 @@ fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
         }
     }
     Ok(Reply::text(lines.join("\n")))
+}
+
+/// `shoutouts on|off`: records the choice and says what it means, including
+/// that opting out still wins.
+fn shoutouts(context: &Context<'_>, on: bool) -> Result<Reply, HandlerError> {
+    let mut opted_out = false;
+    change_own_person(context, |p| {
+        p.shoutouts = on;
+        opted_out = p.opted_out;
+    })?;
+    let text = match (on, opted_out) {
+        (true, false) => {
+            ":raised_hands: Shout-outs are on: when you're among the people who built the most new \
+             alliances, the digest may thank you by name. `/alliances shoutouts off` turns them off."
+        }
+        (true, true) => {
+            "Noted: shout-outs are on, but you're opted out, so I won't name you anywhere. \
+             `/alliances optin` brings you back."
+        }
+        (false, _) => {
+            "Shout-outs are off: the digest won't thank you by name as a bridge-builder. \
+             `/alliances shoutouts on` turns them back on."
+        }
+    };
+    Ok(Reply::text(text))
 }
 
 fn export(context: &Context<'_>) -> Result<Reply, HandlerError> {
@@ -363,3 +394,6 @@ fn dry_run(context: &Context<'_>) -> Result<Reply, HandlerError> {
     }
     Ok(Reply::text(lines.join("\n")))
 }
+
+#[cfg(test)]
+mod tests;

@@ -79,6 +79,8 @@ fn press(
         HomeAction::Wake => |p, _| p.snoozed_until = None,
         HomeAction::OptOut => |p, _| p.opted_out = true,
         HomeAction::OptIn => |p, _| p.opted_out = false,
+        HomeAction::ShoutoutsOn => |p, _| p.shoutouts = true,
+        HomeAction::ShoutoutsOff => |p, _| p.shoutouts = false,
     };
     change_own_person(context, |p| change(p, context))?;
     Ok(Pressed {
@@ -210,4 +212,44 @@ fn replacing(reply: &Reply) -> Value {
         body["blocks"] = Value::Array(reply.blocks.clone());
     }
     body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::handlers::PendingCommit;
+    use crate::config::Settings;
+    use crate::store::{Store, StoreOptions};
+    use chrono::Utc;
+
+    #[test]
+    fn the_app_home_shout_outs_buttons_turn_them_on_and_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let ada = UserId::parse("U1").unwrap();
+        store.put_person(&Person::new(ada.clone(), "Ada")).unwrap();
+        let settings = Settings::default();
+        let press = |action: HomeAction| {
+            let commit = PendingCommit::default();
+            let context = Context {
+                store: &store,
+                settings: &settings,
+                now: Utc::now(),
+                user: &ada,
+                commit: &commit,
+            };
+            let pressed = handle_button(&context, action.action_id(), "", "1.2");
+            assert!(
+                commit.is_needed(),
+                "the new setting is on disk before the home shows it"
+            );
+            pressed
+        };
+        let shoutouts = || store.person(&ada).unwrap().unwrap().shoutouts;
+
+        assert!(press(HomeAction::ShoutoutsOn).refresh_home);
+        assert!(shoutouts());
+        assert!(press(HomeAction::ShoutoutsOff).refresh_home);
+        assert!(!shoutouts());
+    }
 }

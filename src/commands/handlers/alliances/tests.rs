@@ -1,0 +1,84 @@
+//! `/alliances` against a real store in a temporary folder: what each
+//! choice writes, and what the person is told.
+
+use super::handle_alliances;
+use crate::commands::handlers::{Context, PendingCommit};
+use crate::config::Settings;
+use crate::domain::{Person, UserId};
+use crate::store::{Store, StoreOptions};
+use chrono::{TimeZone, Utc};
+
+fn user(id: &str) -> UserId {
+    UserId::parse(id).unwrap()
+}
+
+/// Runs `/alliances text` as U1 and returns the answer's text and whether
+/// it waited for a commit.
+fn run(store: &Store, text: &str) -> (String, bool) {
+    let settings = Settings::default();
+    let commit = PendingCommit::default();
+    let context = Context {
+        store,
+        settings: &settings,
+        now: Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap(),
+        user: &user("U1"),
+        commit: &commit,
+    };
+    let outcome = handle_alliances(&context, text);
+    (outcome.reply.text, commit.is_needed())
+}
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+    store.put_person(&Person::new(user("U1"), "Ada")).unwrap();
+    (dir, store)
+}
+
+fn ada(store: &Store) -> Person {
+    store.person(&user("U1")).unwrap().unwrap()
+}
+
+#[test]
+fn shoutouts_on_and_off_are_remembered_and_confirmed() {
+    let (_dir, store) = open();
+
+    let (text, committed) = run(&store, "shoutouts on");
+    assert!(ada(&store).shoutouts);
+    assert!(committed, "the answer tells of a write");
+    insta::assert_snapshot!(text, @":raised_hands: Shout-outs are on: when you're among the people who built the most new alliances, the digest may thank you by name. `/alliances shoutouts off` turns them off.");
+
+    let (text, committed) = run(&store, "shoutouts off");
+    assert!(!ada(&store).shoutouts);
+    assert!(committed);
+    insta::assert_snapshot!(text, @"Shout-outs are off: the digest won't thank you by name as a bridge-builder. `/alliances shoutouts on` turns them back on.");
+}
+
+#[test]
+fn shoutouts_on_while_opted_out_says_that_opting_out_still_wins() {
+    let (_dir, store) = open();
+    run(&store, "optout");
+
+    let (text, _) = run(&store, "shoutouts on");
+    let ada = ada(&store);
+    assert!(ada.shoutouts && ada.opted_out);
+    assert!(!ada.welcomes_shoutouts());
+    assert!(text.contains("you're opted out"), "{text}");
+}
+
+#[test]
+fn a_mistyped_shoutouts_changes_nothing() {
+    let (_dir, store) = open();
+    let (text, committed) = run(&store, "shoutouts maybe");
+    assert!(text.contains("`on` or `off`"), "{text}");
+    assert!(!committed);
+    assert!(!ada(&store).shoutouts);
+}
+
+#[test]
+fn the_export_holds_the_shout_outs_choice() {
+    let (_dir, store) = open();
+    run(&store, "shoutouts on");
+    let (export, _) = run(&store, "export");
+    assert!(export.contains("\"shoutouts\": true"), "{export}");
+}
