@@ -2,9 +2,13 @@
 //! to the fake Slack, which sends slash commands, button presses and events
 //! down it and reads the acknowledgements.
 
-use crate::helpers::{button_press, fake_user, spawn_bot_over_socket, user, workspace};
+use crate::helpers::{
+    button_press, fake_user, spawn_bot_configured, spawn_bot_over_socket, user, workspace,
+};
 use alliances::domain::ChannelId;
 use alliances::fake_slack::{Delivery, FakeSlack};
+use alliances::scheduler::JobKind;
+use chrono::Utc;
 use serde_json::json;
 use std::time::Duration;
 
@@ -200,5 +204,67 @@ async fn opening_the_app_home_publishes_it_once_per_event_id() {
         .filter(|c| c.method == "views.publish")
         .count();
     assert_eq!(publishes, 1, "a retried event is handled once");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_introduction_explains_itself_and_is_not_repeated_once_they_met() {
+    let fake = company().await;
+    let bot = spawn_bot_configured(&fake, TEAMS, |settings| {
+        settings.rules = settings.rules.any_time();
+    })
+    .await;
+    let scheduler = bot.app.scheduler();
+
+    // Nobody has met anyone: Alice, first by id, is introduced to Bilal.
+    let report = scheduler.run(JobKind::Nudges, Utc::now()).await.unwrap();
+    assert_eq!(
+        report.summary,
+        "planned 1 (1 introduction), sent 1, failed 0"
+    );
+    let dm = &fake.messages()[0];
+    assert_eq!(dm.dm_user, Some(user("U0000001")));
+    assert_eq!(
+        dm.text,
+        "Someone worth knowing outside Payments: <@U0000002> in Platform."
+    );
+
+    let url = fake.response_url();
+    let why = Delivery::Interaction {
+        payload: button_press("U0000001", "nudge_why", "U0000001:U0000002", &url),
+    };
+    fake.deliver_over_socket(&why).await.unwrap();
+    let explained = fake
+        .responses()
+        .into_iter()
+        .find(|r| r.url == url)
+        .expect("Why this? is answered")
+        .body;
+    let text = explained["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("I have no meeting of yours with anyone outside Payments on record yet. <@U0000002> is in Platform, and you two have not met."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Payments has no active alliance with any team yet"),
+        "{text}"
+    );
+
+    // They meet: Alice presses *We met*. No introduction comes again.
+    let url = fake.response_url();
+    let we_met = Delivery::Interaction {
+        payload: button_press("U0000001", "nudge_we_met", "U0000001:U0000002", &url),
+    };
+    fake.deliver_over_socket(&we_met).await.unwrap();
+    assert_eq!(bot.app.store().interaction_count(), 1);
+    let report = scheduler.run(JobKind::Nudges, Utc::now()).await.unwrap();
+    assert_eq!(report.summary, "planned 0, sent 0, failed 0");
+    assert_eq!(
+        fake.messages()
+            .iter()
+            .filter(|m| m.dm_user.is_some())
+            .count(),
+        1
+    );
     bot.stop().await;
 }

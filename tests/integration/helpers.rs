@@ -123,6 +123,11 @@ async fn spawn(
     settings.slack.api_url = fake.api_url();
     settings.teams.file = Some(teams_file);
     settings.commands.admins = vec![user("U0000009")];
+    // The nudge job runs on its cron and the real clock: left to itself it
+    // would send whatever the time of day allows. Tests run it by hand
+    // (or configure it), so it waits for a year that will not come.
+    settings.schedule.nudges =
+        alliances::config::CronSchedule::parse("0 0 0 1 1 * 2099").expect("a valid schedule");
     configure(&mut settings);
     let secrets = Secrets {
         bot_token: Some(SecretString::from(fake.bot_token().to_owned())),
