@@ -14,6 +14,7 @@ mod person;
 mod policy;
 mod strength;
 mod tie;
+mod wording;
 
 pub use actions::{FORGET_ME_CONFIRM, HomeAction, NudgeAction};
 pub use clock::{Clock, SettableClock, SystemClock};
@@ -24,4 +25,5 @@ pub use nudge::{Intro, Neglected, Nudge, NudgeReason, SentNudge, SharedContact, 
 pub use person::Person;
 pub use policy::{Policy, WorkingDays, zone};
 pub use strength::{HalfLife, KindSums, Weights};
-pub use tie::{PairKey, Tie, times};
+pub use tie::{PairKey, Tie};
+pub use wording::{plural, times};

@@ -1,6 +1,6 @@
 //! What the rules decide to tell one person, and why.
 
-use super::{Policy, TeamId, Tie, UserId, times};
+use super::{Policy, TeamId, Tie, UserId, plural, times};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -232,8 +232,7 @@ impl NudgeReason {
 fn alliances(n: u32) -> String {
     match n {
         0 => "no active alliance".to_owned(),
-        1 => "1 active alliance".to_owned(),
-        n => format!("{n} active alliances"),
+        n => plural(n as usize, "active alliance", "active alliances"),
     }
 }
 

@@ -134,16 +134,6 @@ impl Tie {
     }
 }
 
-/// How often two people met, in words: "once", "twice", "5 times". Every
-/// message, page and report says it the same way.
-pub fn times(count: u32) -> String {
-    match count {
-        1 => "once".to_owned(),
-        2 => "twice".to_owned(),
-        n => format!("{n} times"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

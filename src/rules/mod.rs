@@ -142,6 +142,28 @@ pub(crate) mod fixtures {
         ]
     }
 
+    /// The digest of the week of 1 June 2026, in which each pair of
+    /// `meetings` first met (on 3 June), with the k-anonymity `floor`.
+    pub fn digest_of_week(
+        people: Vec<Person>,
+        meetings: &[(&str, &str)],
+        floor: u32,
+    ) -> crate::domain::Digest {
+        let since = at(2026, 6, 1);
+        let ties = meetings
+            .iter()
+            .map(|(a, b)| tie(a, b, at(2026, 6, 3), at(2026, 6, 3), 1))
+            .collect();
+        super::plan_digest(
+            &Snapshot::new(people, ties, vec![]),
+            since,
+            since + chrono::Duration::days(7),
+            &crate::domain::DigestPolicy {
+                k_anonymity_floor: floor,
+            },
+        )
+    }
+
     /// A nudge sent to `to` about `about` at `at`, with no reason kept.
     pub fn sent_nudge(to: &str, about: &str, at: DateTime<Utc>) -> SentNudge {
         SentNudge {

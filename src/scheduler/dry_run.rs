@@ -3,7 +3,7 @@
 //! digest would say — without sending anything.
 
 use crate::config::Settings;
-use crate::domain::{Person, UserId};
+use crate::domain::{Person, UserId, plural};
 use crate::rules::{plan_digest, plan_nudges};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -90,7 +90,7 @@ pub fn dry_run(
             out,
             "  bridge-builder (shout-outs on): {}, {}",
             name(&builder.person),
-            count(builder.new_alliances, "new alliance", "new alliances")
+            plural(builder.new_alliances, "new alliance", "new alliances")
         );
     }
     for figures in &digest.team_figures {
@@ -98,8 +98,8 @@ pub fn dry_run(
             out,
             "  team {}: {} with {}",
             figures.team,
-            count(figures.new_alliances, "new alliance", "new alliances"),
-            count(figures.with_teams, "team", "teams")
+            plural(figures.new_alliances, "new alliance", "new alliances"),
+            plural(figures.with_teams, "team", "teams")
         );
     }
     if !digest.is_quiet() {
@@ -107,7 +107,7 @@ pub fn dry_run(
             out,
             "  team figures and pairs without a tie only for teams of at least {} active people; held back: {}",
             settings.commands.k_anonymity_floor,
-            count(
+            plural(
                 digest.small_teams_held_back,
                 "smaller team with new alliances",
                 "smaller teams with new alliances"
@@ -118,14 +118,6 @@ pub fn dry_run(
 }
 
 /// "1 team", "2 teams".
-fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

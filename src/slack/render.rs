@@ -5,7 +5,7 @@
 //! Mentions are `<@U…>`, so Slack shows each reader the names they know.
 
 use crate::domain::{
-    Digest, Intro, Neglected, Nudge, NudgeAction, NudgeReason, SharedContact, UserId, times,
+    Digest, Intro, Neglected, Nudge, NudgeAction, NudgeReason, SharedContact, UserId, plural, times,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -286,14 +286,6 @@ fn days(n: i64) -> String {
         "1 day".to_owned()
     } else {
         format!("{n} days")
-    }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
     }
 }
 

@@ -94,11 +94,8 @@ pub(super) fn per_team(formed: &[Formed<'_>], sizes: &TeamSizes<'_>) -> (Vec<Tea
 
 #[cfg(test)]
 mod tests {
-    use super::super::plan_digest;
-    use super::*;
-    use crate::domain::{Digest, DigestPolicy, Person};
+    use crate::domain::{Digest, Person};
     use crate::rules::fixtures::*;
-    use chrono::Duration;
 
     /// `n` people of `team`, with ids `{prefix}1`…`{prefix}n`.
     fn members(prefix: &str, team: &str, n: usize) -> Vec<Person> {
@@ -123,19 +120,7 @@ mod tests {
     }
 
     fn digest_of(people: Vec<Person>, meetings: &[(&str, &str)], floor: u32) -> Digest {
-        let since = at(2026, 6, 1);
-        let ties = meetings
-            .iter()
-            .map(|(a, b)| tie(a, b, at(2026, 6, 3), at(2026, 6, 3), 1))
-            .collect();
-        plan_digest(
-            &Snapshot::new(people, ties, vec![]),
-            since,
-            since + Duration::days(7),
-            &DigestPolicy {
-                k_anonymity_floor: floor,
-            },
-        )
+        digest_of_week(people, meetings, floor)
     }
 
     fn figures(digest: &Digest) -> Vec<String> {
