@@ -302,3 +302,17 @@ pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// The first message `fake` received in a channel (not a DM), once there is one.
+pub async fn first_channel_post(
+    fake: &alliances::fake_slack::FakeSlack,
+) -> alliances::fake_slack::PostedMessage {
+    eventually("a message is posted in a channel", || {
+        fake.messages().iter().any(|m| m.dm_user.is_none())
+    })
+    .await;
+    fake.messages()
+        .into_iter()
+        .find(|m| m.dm_user.is_none())
+        .expect("a channel message, just seen")
+}

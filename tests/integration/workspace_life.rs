@@ -2,8 +2,8 @@
 //! leaving, introductions, the digest on demand, forgetting, uninstalling.
 
 use crate::helpers::{
-    TOKEN, button_press, eventually, fake_user, spawn_bot_configured, spawn_bot_over_socket, user,
-    workspace,
+    TOKEN, button_press, eventually, fake_user, first_channel_post, spawn_bot_configured,
+    spawn_bot_over_socket, user, workspace,
 };
 use alliances::app::App;
 use alliances::config::{Secrets, Settings, TeamSource};
@@ -208,15 +208,7 @@ async fn an_admin_posts_the_digest_now_and_others_may_not() {
         &channel(),
     );
     fake.deliver_over_socket(&now).await.unwrap();
-    eventually("the digest is posted", || {
-        fake.messages().iter().any(|m| m.dm_user.is_none())
-    })
-    .await;
-    let digest = fake
-        .messages()
-        .into_iter()
-        .find(|m| m.dm_user.is_none())
-        .unwrap();
+    let digest = first_channel_post(&fake).await;
     assert_eq!(
         Some(digest.channel.clone()),
         fake.channel_named("alliances")
@@ -270,16 +262,7 @@ async fn a_person_who_turns_shout_outs_on_is_thanked_by_name_in_the_digest() {
     }
     let now = say("U0000009", "/alliances", "digest now");
     fake.deliver_over_socket(&now).await.unwrap();
-    eventually("the digest is posted", || {
-        fake.messages().iter().any(|m| m.dm_user.is_none())
-    })
-    .await;
-
-    let digest = fake
-        .messages()
-        .into_iter()
-        .find(|m| m.dm_user.is_none())
-        .unwrap();
+    let digest = first_channel_post(&fake).await;
     let thanks: Vec<String> = digest
         .blocks
         .as_array()
