@@ -35,6 +35,19 @@ pub struct Digest {
 }
 
 impl Digest {
+    /// Whether it names `user` anywhere.
+    pub fn names(&self, user: &UserId) -> bool {
+        self.new_alliances
+            .iter()
+            .any(|a| &a.a.0 == user || &a.b.0 == user)
+            || self
+                .bridges
+                .iter()
+                .filter_map(|b| b.builders.as_ref())
+                .any(|(x, y)| x == user || y == user)
+            || self.bridge_builders.iter().any(|b| &b.person == user)
+    }
+
     /// Whether there is nothing new to celebrate.
     pub fn is_quiet(&self) -> bool {
         self.new_alliances.is_empty() && self.unnamed_new_alliances == 0 && self.bridges.is_empty()

@@ -10,6 +10,7 @@ mod digest;
 mod ids;
 mod interaction;
 mod nudge;
+mod outbox;
 mod person;
 mod policy;
 mod strength;
@@ -22,6 +23,7 @@ pub use digest::{Bridge, BridgeBuilder, Digest, DigestPolicy, NewAlliance, TeamF
 pub use ids::{ChannelId, IdError, TeamId, UserId};
 pub use interaction::{Interaction, InteractionKind};
 pub use nudge::{Intro, Neglected, Nudge, NudgeReason, SentNudge, SharedContact, TeamGap};
+pub use outbox::{OutboxItem, OutboxState, Outgoing};
 pub use person::Person;
 pub use policy::{Policy, WorkingDays, zone};
 pub use strength::{HalfLife, KindSums, Weights};

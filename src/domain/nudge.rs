@@ -142,6 +142,14 @@ impl Neglected {
 }
 
 impl NudgeReason {
+    /// The person an introduction names as a shared contact, if any.
+    pub fn shared_contact(&self) -> Option<&UserId> {
+        match self {
+            Self::Intro(intro) => intro.shared_contact.as_ref().map(SharedContact::user),
+            Self::Neglected(_) => None,
+        }
+    }
+
     /// Whether this is an introduction rather than a reminder.
     pub fn is_intro(&self) -> bool {
         matches!(self, Self::Intro(_))

@@ -2,11 +2,13 @@
 //!
 //! Those trees are `people` (their record, and their id in others' paused
 //! sets), `interactions` (as a participant or a logger), `ties` (every pair
-//! they are in) and `nudges` (sent to them or about them). The others name
-//! nobody: `logged_keys` and `deliveries` hold opaque ids chosen by Slack
-//! and the bot, `jobs` a summary line per job, `meta` two numbers.
+//! they are in), `nudges` (sent to them or about them, or naming them as an
+//! introduction's contact), `outbox` (queued messages naming them) and
+//! `dm_channels` (their DM channel). The others name nobody: `logged_keys`
+//! and `deliveries` hold opaque ids chosen by Slack and the bot, `jobs` a
+//! summary line per job, `meta` two numbers.
 //!
-//! Everything is written in one sled transaction over the five trees, so a
+//! Everything is written in one sled transaction over those trees, so a
 //! crash leaves the person either wholly there or wholly gone, and the tie
 //! index and the count stay consistent with the log. The scans before it
 //! run under the log-writer lock, which keeps the log and the ties still.
@@ -14,7 +16,9 @@
 use super::export::involves;
 use super::interactions::{from_transaction, next_tie, pairs_of};
 use super::{Store, StoreError, keys, meta, trees};
-use crate::domain::{Interaction, NudgeReason, PairKey, Person, SentNudge, Tie, UserId};
+use crate::domain::{
+    Interaction, NudgeReason, OutboxItem, PairKey, Person, SentNudge, Tie, UserId,
+};
 use sled::transaction::ConflictableTransactionError;
 use sled::{IVec, Transactional};
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,6 +35,8 @@ pub struct Forgotten {
     pub ties_removed: usize,
     /// Nudges sent to them or about them.
     pub nudges_removed: usize,
+    /// Queued messages that named them, removed unsent.
+    pub queued_removed: usize,
 }
 
 /// What becomes of one interaction when a person is forgotten.
@@ -124,6 +130,19 @@ impl Store {
             }
         }
 
+        // Queued messages that name them go: a pending nudge to them, about
+        // them or naming them as a contact, and a pending digest naming them
+        // (that week's digest is lost rather than naming someone forgotten).
+        let mut outbox = sled::Batch::default();
+        for entry in self.outbox.iter() {
+            let (key, bytes) = entry?;
+            let item: OutboxItem = self.decode(trees::OUTBOX, &key, &bytes)?;
+            if item.outgoing.names(id) {
+                outbox.remove(key);
+                forgotten.queued_removed += 1;
+            }
+        }
+
         let pausers = self.keys_of_people_pausing(id)?;
         let count = self
             .interaction_count
@@ -135,30 +154,36 @@ impl Store {
             &self.ties,
             &self.meta,
             &self.nudges,
+            &self.outbox,
+            &self.dm_channels,
         )
-            .transaction(|(people_tx, log_tx, ties_tx, meta_tx, nudges_tx)| {
-                people_tx.remove(keys::person(id))?;
-                // Read again inside: a pause changed since the scan is kept.
-                for key in &pausers {
-                    let Some(bytes) = people_tx.get(key)? else {
-                        continue;
-                    };
-                    let mut person: Person = self
-                        .decode(trees::PEOPLE, key, &bytes)
-                        .map_err(ConflictableTransactionError::Abort)?;
-                    if person.paused.remove(id) {
-                        let value = self
-                            .encode(trees::PEOPLE, key, &person)
+            .transaction(
+                |(people_tx, log_tx, ties_tx, meta_tx, nudges_tx, outbox_tx, dm_tx)| {
+                    people_tx.remove(keys::person(id))?;
+                    // Read again inside: a pause changed since the scan is kept.
+                    for key in &pausers {
+                        let Some(bytes) = people_tx.get(key)? else {
+                            continue;
+                        };
+                        let mut person: Person = self
+                            .decode(trees::PEOPLE, key, &bytes)
                             .map_err(ConflictableTransactionError::Abort)?;
-                        people_tx.insert(key, value)?;
+                        if person.paused.remove(id) {
+                            let value = self
+                                .encode(trees::PEOPLE, key, &person)
+                                .map_err(ConflictableTransactionError::Abort)?;
+                            people_tx.insert(key, value)?;
+                        }
                     }
-                }
-                log_tx.apply_batch(&log)?;
-                ties_tx.apply_batch(&ties)?;
-                nudges_tx.apply_batch(&nudges)?;
-                meta_tx.insert(meta::INTERACTION_COUNT, &(count as u64).to_be_bytes())?;
-                Ok(())
-            })
+                    log_tx.apply_batch(&log)?;
+                    ties_tx.apply_batch(&ties)?;
+                    nudges_tx.apply_batch(&nudges)?;
+                    outbox_tx.apply_batch(&outbox)?;
+                    dm_tx.remove(keys::person(id))?;
+                    meta_tx.insert(meta::INTERACTION_COUNT, &(count as u64).to_be_bytes())?;
+                    Ok(())
+                },
+            )
             .map_err(from_transaction)?;
         self.interaction_count.store(count, Ordering::SeqCst);
         // Their ties and their record are gone: teams may be tied no more.

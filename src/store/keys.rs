@@ -77,6 +77,12 @@ pub(super) fn nudge(nudge: &SentNudge) -> Vec<u8> {
     key
 }
 
+/// An outbox item's key: its id, big-endian, so that byte order is the
+/// order items were queued in.
+pub(super) fn outbox(id: u64) -> [u8; 8] {
+    id.to_be_bytes()
+}
+
 /// A job's key: its name.
 pub(super) fn job(name: &str) -> &[u8] {
     name.as_bytes()
@@ -124,6 +130,10 @@ pub(super) fn describe(tree: &str, key: &[u8]) -> String {
     match tree {
         trees::INTERACTIONS => match interaction_id(key) {
             Some(id) => format!("interaction {id}"),
+            None => format!("{key:02x?}"),
+        },
+        trees::OUTBOX => match interaction_id(key) {
+            Some(id) => format!("item {id}"),
             None => format!("{key:02x?}"),
         },
         trees::NUDGES => match (instant_from(key), key.get(INSTANT_LEN..)) {

@@ -16,6 +16,10 @@
 //! - `deliveries` ([`first_delivery`](Store::first_delivery)): the Slack
 //!   deliveries seen lately, so that a retried event is handled once;
 //! - `jobs` ([`last_run`](Store::last_run)): each scheduler job's last run;
+//! - `outbox` ([`enqueue`](Store::enqueue)): what the bot promised to send
+//!   and has not yet, or gave up on;
+//! - `dm_channels` ([`dm_channel`](Store::dm_channel)): each person's DM
+//!   channel with the bot, so a repeat nudge skips `conversations.open`;
 //! - `meta`: the schema version and the interaction count.
 //!
 //! Beside the trees, in memory: which teams are tied to which
@@ -47,6 +51,7 @@ mod jobs;
 mod keys;
 mod logged_keys;
 mod nudges;
+mod outbox;
 mod people;
 mod purge;
 mod strength;
@@ -80,6 +85,8 @@ mod trees {
     pub(super) const JOBS: &str = "jobs";
     pub(super) const LOGGED_KEYS: &str = "logged_keys";
     pub(super) const DELIVERIES: &str = "deliveries";
+    pub(super) const OUTBOX: &str = "outbox";
+    pub(super) const DM_CHANNELS: &str = "dm_channels";
     pub(super) const META: &str = "meta";
 }
 
@@ -183,6 +190,8 @@ pub struct Store {
     jobs: sled::Tree,
     logged_keys: sled::Tree,
     deliveries: sled::Tree,
+    outbox: sled::Tree,
+    dm_channels: sled::Tree,
     meta: sled::Tree,
     /// Serialises writers of the interaction log. A transaction alone would
     /// keep the trees consistent, but the lock also makes log order (the id)
@@ -236,6 +245,8 @@ impl Store {
             jobs: tree(trees::JOBS)?,
             logged_keys: tree(trees::LOGGED_KEYS)?,
             deliveries: tree(trees::DELIVERIES)?,
+            outbox: tree(trees::OUTBOX)?,
+            dm_channels: tree(trees::DM_CHANNELS)?,
             meta: tree(trees::META)?,
             db,
             path: path.clone(),

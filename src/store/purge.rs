@@ -5,8 +5,8 @@ use super::{Store, StoreError, meta};
 use std::sync::atomic::Ordering;
 
 impl Store {
-    /// Deletes every record — people, interactions, ties, nudges, job runs,
-    /// delivery and logging keys — and keeps only the schema version, then
+    /// Deletes every record — people, interactions, ties, nudges, queued
+    /// messages, DM channels, job runs, delivery and logging keys — and keeps only the schema version, then
     /// flushes. Under the interaction-log lock, so no log lands half-purged.
     pub fn purge_everything(&self) -> Result<(), StoreError> {
         let _writer = self.lock_log_writer();
@@ -17,6 +17,8 @@ impl Store {
             &self.jobs,
             &self.logged_keys,
             &self.deliveries,
+            &self.outbox,
+            &self.dm_channels,
         ] {
             tree.clear()?;
         }

@@ -6,8 +6,8 @@
 
 use super::Forgotten;
 use crate::domain::{
-    Interaction, InteractionKind, Intro, NudgeReason, PairKey, Person, SentNudge, SharedContact,
-    TeamGap, TeamId, Tie, UserId,
+    ChannelId, Interaction, InteractionKind, Intro, Nudge, NudgeReason, Outgoing, PairKey, Person,
+    SentNudge, SharedContact, TeamGap, TeamId, Tie, UserId,
 };
 use crate::store::Store;
 use crate::store::fixtures::{
@@ -119,6 +119,33 @@ fn forgetting_a_person_leaves_no_trace_and_the_rest_consistent() {
     ] {
         store.record_nudge_sent(&nudge).unwrap();
     }
+    // Queued: an introduction naming her as the contact, and one that does not.
+    let queued = |shared_contact: Option<SharedContact>| {
+        let mut reason = intro.reason.clone().unwrap();
+        if let NudgeReason::Intro(intro) = &mut reason {
+            intro.shared_contact = shared_contact;
+        }
+        Outgoing::Nudge(Nudge {
+            to: user("UCY"),
+            about: user("UDEE"),
+            about_team: TeamId::parse("Search").unwrap(),
+            planned_at: at_minute(102),
+            reason,
+        })
+    };
+    let kept = store
+        .enqueue(
+            vec![
+                queued(Some(SharedContact::Mutual(user("UADA")))),
+                queued(None),
+            ],
+            at_minute(102),
+        )
+        .unwrap()
+        .remove(1);
+    store
+        .remember_dm_channel(&user("UADA"), &ChannelId::parse("DADA").unwrap())
+        .unwrap();
     assert!(store.first_delivery("Ev0001", at_minute(100)).unwrap());
     // The search finds her everywhere she is, before.
     let before = places_mentioning(&store, &user("UADA"));
@@ -134,6 +161,7 @@ fn forgetting_a_person_leaves_no_trace_and_the_rest_consistent() {
             interactions_rewritten: 3,
             ties_removed: 3,
             nudges_removed: 2,
+            queued_removed: 1,
         }
     );
     assert_eq!(
@@ -183,6 +211,8 @@ fn forgetting_a_person_leaves_no_trace_and_the_rest_consistent() {
         store.nudges_sent_since(at_minute(0)).unwrap(),
         [sent("UCY", "UDEE", 100), intro_without_her]
     );
+    assert_eq!(store.outbox().unwrap(), [kept]);
+    assert_eq!(store.dm_channel(&user("UADA")).unwrap(), None);
     // Keys stay: a retry of a forgotten meeting does not bring it back.
     assert_eq!(store.log_interaction_once("A2", &retried).unwrap(), None);
     assert!(!store.first_delivery("Ev0001", at_minute(101)).unwrap());
@@ -294,6 +324,7 @@ proptest! {
                 interactions_rewritten: theirs.interactions.len() - removed,
                 ties_removed: theirs.ties.len(),
                 nudges_removed: theirs.nudges_received.len() + theirs.nudges_about.len(),
+                queued_removed: 0,
             }
         );
         prop_assert_eq!(log_of(&store), remaining);

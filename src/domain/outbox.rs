@@ -1,0 +1,106 @@
+//! What the bot has promised to send: the outbox's items.
+//!
+//! A planned nudge or digest becomes an [`OutboxItem`] in the store before
+//! anything reaches Slack, and leaves the outbox once Slack has accepted
+//! it. What Slack keeps refusing past the deadline is kept as failed, for
+//! the logs and for admins, never dropped in silence.
+
+use super::{Digest, Nudge, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Something to send.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outgoing {
+    /// A nudge, as a DM to its recipient.
+    Nudge(Nudge),
+    /// The digest, to a channel (an id or a name).
+    Digest {
+        /// Where it goes.
+        channel: String,
+        /// What it says.
+        digest: Digest,
+    },
+}
+
+impl Outgoing {
+    /// The nudge, if this is one.
+    pub fn nudge(&self) -> Option<&Nudge> {
+        match self {
+            Self::Nudge(nudge) => Some(nudge),
+            Self::Digest { .. } => None,
+        }
+    }
+
+    /// Whether it speaks to or of `user` (a nudge to them, about them, or
+    /// naming them as an introduction's contact; a digest naming them).
+    pub fn names(&self, user: &UserId) -> bool {
+        match self {
+            Self::Nudge(nudge) => {
+                &nudge.to == user
+                    || &nudge.about == user
+                    || nudge.reason.shared_contact().is_some_and(|c| c == user)
+            }
+            Self::Digest { digest, .. } => digest.names(user),
+        }
+    }
+
+    /// A few words on what it is, for logs and admins ("a nudge to U123").
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Nudge(nudge) if nudge.reason.is_intro() => {
+                format!("an introduction to {} for {}", nudge.about, nudge.to)
+            }
+            Self::Nudge(nudge) => format!("a nudge to {} about {}", nudge.to, nudge.about),
+            Self::Digest { channel, .. } => format!("the digest for #{channel}"),
+        }
+    }
+}
+
+/// One item of the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    /// Its id in the store: the order items were queued in.
+    pub id: u64,
+    /// When it was queued.
+    pub queued_at: DateTime<Utc>,
+    /// What to send.
+    pub outgoing: Outgoing,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// Where it stands.
+    pub state: OutboxState,
+}
+
+/// Where an outbox item stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum OutboxState {
+    /// To be sent at or after `not_before`.
+    Pending {
+        /// The earliest time to try (again).
+        not_before: DateTime<Utc>,
+        /// Why the last attempt failed, if one did.
+        last_error: Option<String>,
+    },
+    /// Given up on: Slack kept refusing it, or the deadline passed.
+    Failed {
+        /// When it was given up on.
+        at: DateTime<Utc>,
+        /// The last reason.
+        error: String,
+    },
+}
+
+impl OutboxItem {
+    /// Whether it waits to be sent.
+    pub fn is_pending(&self) -> bool {
+        matches!(self.state, OutboxState::Pending { .. })
+    }
+
+    /// Whether it is due at `now`.
+    pub fn is_due(&self, now: DateTime<Utc>) -> bool {
+        matches!(self.state, OutboxState::Pending { not_before, .. } if not_before <= now)
+    }
+}
