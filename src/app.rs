@@ -5,7 +5,7 @@
 use crate::config::{APP_TOKEN_VAR, BOT_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets, Settings};
 use crate::domain::{Clock, SystemClock};
 use crate::inbound::{FrontDoor, http, socket};
-use crate::scheduler::{JobKind, JobReport, Scheduler, TeamOrigin};
+use crate::scheduler::{Dispatched, JobKind, JobReport, Scheduler, TeamOrigin};
 use crate::slack::SlackClient;
 use crate::store::{Store, StoreOptions};
 use anyhow::Context as _;
@@ -46,6 +46,15 @@ enum Ready {
     SocketMode(SecretString),
 }
 
+/// What one [`App::tick`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tick {
+    /// The jobs that ran.
+    pub jobs: Vec<JobReport>,
+    /// What the outbox sent.
+    pub delivered: Dispatched,
+}
+
 /// The bot, wired.
 #[derive(Clone)]
 pub struct App {
@@ -69,7 +78,8 @@ impl App {
         })?;
         let teams = TeamOrigin::from_settings(&settings.teams).context("setting `teams.file`")?;
         let store = open_store(settings, data_dir)?;
-        let slack = SlackClient::new(&settings.slack.api_url, token)?;
+        let slack = SlackClient::new(&settings.slack.api_url, token)?
+            .with_speedup(settings.delivery.speedup);
         let scheduler =
             Scheduler::new(settings, store.clone(), slack.clone(), clock.clone(), teams);
         Ok(Self {
@@ -81,9 +91,14 @@ impl App {
         })
     }
 
-    /// Runs the jobs that are due now, once each.
-    pub async fn tick(&self) -> anyhow::Result<Vec<JobReport>> {
-        self.scheduler.run_due().await
+    /// Runs the jobs that are due now, once each, then sends what they
+    /// queued (and anything queued before), trying again for at most
+    /// `retry_for`: `alliances tick` runs once and exits, the demo runs
+    /// it hour by hour.
+    pub async fn tick(&self, retry_for: Duration) -> anyhow::Result<Tick> {
+        let jobs = self.scheduler.run_due().await?;
+        let delivered = self.scheduler.dispatcher().drain(retry_for).await?;
+        Ok(Tick { jobs, delivered })
     }
 
     /// The front door both transports call.
@@ -119,14 +134,16 @@ impl App {
             })?),
         };
         let (stop, stopped) = watch::channel(false);
+        let stop = Arc::new(stop);
         let until_stopped = move |mut stopped: watch::Receiver<bool>| async move {
             // Either a send or the sender going away means: stop.
             let _ = stopped.wait_for(|stop| *stop).await;
         };
+        let signalled = Arc::clone(&stop);
         tokio::spawn(async move {
             shutdown.await;
             tracing::info!("stopping: finishing in-flight work");
-            let _ = stop.send(true);
+            let _ = signalled.send(true);
         });
 
         if let Err(err) = self.scheduler.run(JobKind::People, self.clock.now()).await {
@@ -136,6 +153,11 @@ impl App {
             );
         }
         let scheduler = tokio::spawn(run_scheduler(self.clone(), until_stopped(stopped.clone())));
+        let dispatcher = self.scheduler.dispatcher().clone();
+        let dispatching = {
+            let stopped = stopped.clone();
+            tokio::spawn(async move { dispatcher.run(stopped).await })
+        };
 
         let served = match transport {
             Ready::Http(listener, secret) => {
@@ -158,9 +180,18 @@ impl App {
                 .await
             }
         };
-        // Whatever stopped the transport stops the scheduler too.
+        // Whatever stopped the transport stops the scheduler and the
+        // dispatcher too; a send in flight gets the grace period to finish.
+        let _ = stop.send(true);
         drop(stopped);
         let _ = scheduler.await;
+        let grace = Duration::from_secs(u64::from(self.settings.delivery.shutdown_grace_seconds));
+        if tokio::time::timeout(grace, dispatching).await.is_err() {
+            tracing::warn!(
+                ?grace,
+                "a send did not finish in time; it stays queued for the next start"
+            );
+        }
         self.store.flush()?;
         tracing::info!("stopped; the store is flushed");
         served
@@ -201,7 +232,7 @@ async fn run_scheduler(app: App, stopped: impl Future<Output = ()>) {
             () = &mut stopped => return,
             _ = period.tick() => {}
         }
-        if let Err(err) = app.tick().await {
+        if let Err(err) = app.scheduler.run_due().await {
             tracing::error!(
                 error = format!("{err:#}"),
                 "a scheduled job failed; it will be retried"

@@ -6,6 +6,7 @@ use crate::app::{App, Transport};
 use crate::config::{Secrets, Settings};
 use crate::demo::{self, DemoOptions};
 use crate::domain::SystemClock;
+use crate::scheduler::Dispatched;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal as _;
@@ -15,6 +16,11 @@ use std::sync::Arc;
 
 /// Where the config file is looked for when `--config` is not given.
 const DEFAULT_CONFIG: &str = "config/alliances.toml";
+
+/// How long `alliances tick` keeps trying to send what Slack turned away
+/// for now (a 429, a 5xx) before it exits; what is left stays queued for
+/// the next tick or `serve`.
+const TICK_RETRY_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// alliances keeps a company's cross-team ties alive: it reminds people of
 /// peers in other teams they have not met for a while, and celebrates the
@@ -162,12 +168,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = load_settings(cli.config.as_deref())?;
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
             let app = App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock))?;
-            let reports = runtime.block_on(app.tick())?;
-            if reports.is_empty() {
+            let tick = runtime.block_on(app.tick(TICK_RETRY_FOR))?;
+            let delivered = tick.delivered;
+            if tick.jobs.is_empty() && delivered == Dispatched::default() {
                 println!("nothing due");
             }
-            for report in reports {
+            for report in tick.jobs {
                 println!("{}: {}", report.job, report.summary);
+            }
+            if delivered != Dispatched::default() {
+                println!("outbox: {delivered}");
             }
         }
     }

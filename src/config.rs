@@ -66,6 +66,35 @@ pub struct Settings {
     pub commands: CommandSettings,
     /// What the bot does with Slack's events.
     pub events: EventSettings,
+    /// How promised messages reach Slack.
+    pub delivery: DeliverySettings,
+}
+
+/// How promised messages (nudges, the digest) reach Slack.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    /// A message Slack keeps refusing, or cannot be reached for, is given up
+    /// on after this many minutes from when it was planned, and reported
+    /// (in the logs, and to admins in `/alliances status`). A nudge later
+    /// than its recipient's window would land at an odd hour anyway.
+    pub give_up_after_minutes: u32,
+    /// On shutdown, a send in flight gets this many seconds to finish.
+    pub shutdown_grace_seconds: u32,
+    /// Slack's rate limits, the retry back-off and the call time-outs, this
+    /// many times faster. Only for the built-in fake Slack, whose limits
+    /// can be scaled alike; leave it at 1 for Slack.
+    pub speedup: f64,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            give_up_after_minutes: 60,
+            shutdown_grace_seconds: 10,
+            speedup: 1.0,
+        }
+    }
 }
 
 /// What the bot does with Slack's events.
@@ -396,6 +425,18 @@ impl Settings {
             return invalid(
                 "rules.cadence_strong_days",
                 "must be at least 1 day and at most `cadence_weak_days`, e.g. 30 and 90",
+            );
+        }
+        if !(self.delivery.speedup.is_finite() && self.delivery.speedup >= 1.0) {
+            return invalid(
+                "delivery.speedup",
+                "must be a number of at least 1 (1 for Slack; more only for the built-in fake Slack)",
+            );
+        }
+        if self.delivery.give_up_after_minutes == 0 {
+            return invalid(
+                "delivery.give_up_after_minutes",
+                "must be at least 1 minute, e.g. 60",
             );
         }
         if crate::domain::HalfLife::days(rules.half_life_days).is_none() {

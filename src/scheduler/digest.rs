@@ -1,29 +1,36 @@
-//! The digest job: plan the digest of new alliances and post it.
+//! The digest job: plan the digest of new alliances and queue it in the
+//! outbox for the dispatcher.
 
-use crate::domain::DigestPolicy;
+use crate::domain::{DigestPolicy, Outgoing};
 use crate::rules::{Snapshot, plan_digest};
-use crate::slack::{SlackClient, render_digest};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 
-/// Posts the digest of `(since, until]` to `channel`, unless it is quiet.
-pub async fn run(
+/// Queues the digest of `(since, until]` for `channel`, unless it is quiet.
+pub fn run(
     store: &Store,
-    slack: &SlackClient,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     channel: &str,
     policy: &DigestPolicy,
-) -> anyhow::Result<String> {
+) -> Result<String, StoreError> {
     let snapshot = Snapshot::new(store.people()?, store.ties()?, Vec::new());
     let digest = plan_digest(&snapshot, since, until, policy);
-    let Some(message) = render_digest(&digest) else {
+    if digest.is_quiet() {
         return Ok("quiet period: nothing posted".to_owned());
-    };
-    slack.post(channel, &message).await?;
-    Ok(format!(
-        "posted to #{channel}: {} new alliances, {} bridges",
+    }
+    let summary = format!(
+        "queued for #{channel}: {} new alliances, {} bridges",
         digest.new_alliances.len() + digest.unnamed_new_alliances,
         digest.bridges.len()
-    ))
+    );
+    store.enqueue(
+        vec![Outgoing::Digest {
+            channel: channel.to_owned(),
+            digest,
+        }],
+        until,
+    )?;
+    store.flush()?;
+    Ok(summary)
 }

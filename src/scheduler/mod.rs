@@ -7,10 +7,12 @@
 //! Slack client and records what it did: decide, then do.
 
 mod digest;
+mod dispatch;
 mod dry_run;
 mod nudges;
 mod people;
 
+pub use dispatch::{Dispatched, Dispatcher};
 pub use dry_run::dry_run;
 pub use nudges::nudge_snapshot;
 pub use people::TeamOrigin;
@@ -86,6 +88,8 @@ pub struct Scheduler {
     schedules: Arc<[(JobKind, CronSchedule)]>,
     policy: Policy,
     digest_policy: DigestPolicy,
+    /// Sends what the jobs queue.
+    dispatcher: dispatch::Dispatcher,
     // Shared, not copied: the scheduler is cloned into every request's
     // front door.
     digest_channel: Arc<str>,
@@ -105,6 +109,12 @@ impl Scheduler {
         team_origin: TeamOrigin,
     ) -> Self {
         let schedule = &settings.schedule;
+        let dispatcher = dispatch::Dispatcher::new(
+            store.clone(),
+            slack.clone(),
+            clock.clone(),
+            settings.delivery.clone(),
+        );
         Self {
             store,
             slack,
@@ -116,6 +126,7 @@ impl Scheduler {
             ]),
             policy: settings.rules,
             digest_policy: settings.digest_policy(),
+            dispatcher,
             digest_channel: settings.digest.channel.trim_start_matches('#').into(),
             teams: Arc::new(RwLock::new(match &team_origin {
                 TeamOrigin::File(directory) => directory.clone(),
@@ -185,22 +196,18 @@ impl Scheduler {
                     .unwrap_or_else(|poisoned| poisoned.into_inner()) = directory;
                 summary
             }
-            JobKind::Nudges => {
-                nudges::run(&self.store, &self.slack, started_at, &self.policy).await?
-            }
+            JobKind::Nudges => nudges::run(&self.store, started_at, &self.policy)?,
             JobKind::Digest => {
                 let since = self
                     .previous_run(job)?
                     .unwrap_or(started_at - Duration::days(7));
                 digest::run(
                     &self.store,
-                    &self.slack,
                     since,
                     started_at,
                     &self.digest_channel,
                     &self.digest_policy,
-                )
-                .await?
+                )?
             }
         };
         let run = JobRun {
@@ -210,6 +217,7 @@ impl Scheduler {
         };
         self.store.record_run(job.name(), &run)?;
         self.store.flush()?;
+        self.dispatcher.wake();
         tracing::info!(%summary, "job done");
         Ok(JobReport {
             job,
@@ -229,31 +237,34 @@ impl Scheduler {
     }
 
     /// Posts the digest of everything since the last digest now, to
-    /// `channel` or the configured one (`/alliances digest now`). It counts
-    /// as the digest's run, so the next scheduled digest starts from here.
+    /// `channel` or the configured one (`/alliances digest now`): queues it
+    /// and sends what is due at once. It counts as the digest's run, so the
+    /// next scheduled digest starts from here.
     pub async fn post_digest_now(&self, channel: Option<&str>) -> anyhow::Result<String> {
         let now = self.clock.now();
         let since = self
             .previous_run(JobKind::Digest)?
             .unwrap_or(now - Duration::days(7));
         let channel = channel.map_or(&*self.digest_channel, |c| c.trim_start_matches('#'));
-        let summary = digest::run(
-            &self.store,
-            &self.slack,
-            since,
-            now,
-            channel,
-            &self.digest_policy,
-        )
-        .await?;
+        let queued = digest::run(&self.store, since, now, channel, &self.digest_policy)?;
         let run = JobRun {
             scheduled_for: now,
             started_at: now,
-            summary: summary.clone(),
+            summary: queued.clone(),
         };
         self.store.record_run(JobKind::Digest.name(), &run)?;
         self.store.flush()?;
-        Ok(summary)
+        let sent = self.dispatcher.send_due(None).await?;
+        Ok(if sent.sent > 0 || queued.starts_with("quiet") {
+            queued.replacen("queued for", "posted to", 1)
+        } else {
+            format!("{queued}; Slack did not take it yet, so it will be tried again")
+        })
+    }
+
+    /// The dispatcher of the outbox the jobs fill.
+    pub fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
     }
 
     fn previous_run(&self, job: JobKind) -> Result<Option<DateTime<Utc>>, StoreError> {

@@ -1,6 +1,7 @@
 //! The concrete Slack client: slack-morphism over hyper with rustls, its
 //! base URL from config so the same code reaches Slack and the fake Slack.
 
+use super::rate_control::RateControl;
 use super::render::{Message, render_nudge};
 use crate::domain::{ChannelId, Nudge, UserId};
 use secrecy::{ExposeSecret, SecretString};
@@ -53,6 +54,38 @@ pub enum SlackError {
 }
 
 impl SlackError {
+    /// Whether the same call may succeed later: a rate limit, a failed or
+    /// timed-out connection, a 5xx, or one of Slack's own passing errors.
+    /// Everything else is about the request and fails the same way again.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::RateLimited { .. } | Self::Transport { .. } => true,
+            Self::Api { code, .. } => matches!(
+                code.as_str(),
+                "internal_error"
+                    | "fatal_error"
+                    | "service_unavailable"
+                    | "request_timeout"
+                    | "ratelimited"
+            ),
+            Self::Unexpected { .. } | Self::Setup(_) => false,
+        }
+    }
+
+    /// Whether Slack said the channel does not exist: a remembered DM
+    /// channel that is gone.
+    pub fn is_channel_not_found(&self) -> bool {
+        matches!(self, Self::Api { code, .. } if code == "channel_not_found")
+    }
+
+    /// How long Slack asked to wait, for a rate limit that said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
     pub(super) fn from_client(method: &'static str, err: SlackClientError) -> Self {
         match err {
             SlackClientError::ApiError(api) => Self::Api {
@@ -128,6 +161,8 @@ pub struct SlackClient {
     api_url: String,
     // For `response_url`s: plain HTTPS POSTs to a URL Slack gave us, no token.
     http: reqwest::Client,
+    rate: RateControl,
+    call_timeout: Duration,
 }
 
 impl std::fmt::Debug for SlackClient {
@@ -141,6 +176,14 @@ impl std::fmt::Debug for SlackClient {
 /// Slack expects an answer to a `response_url` within its 30-minute life;
 /// a few seconds is plenty, and keeps a stuck request from piling up.
 const RESPONSE_URL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a Web API call may take before it counts as failed (and is
+/// retried by its caller): Slack answers in well under a second.
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How many times one call is tried again after a 429, each after the
+/// `Retry-After`, before the caller sees the rate limit.
+const RATE_LIMIT_RETRIES: u32 = 3;
 
 /// `users.list` pages: Slack recommends no more than 200 per page.
 const USERS_PAGE_SIZE: u16 = 200;
@@ -173,7 +216,63 @@ impl SlackClient {
                 .timeout(RESPONSE_URL_TIMEOUT)
                 .build()
                 .map_err(|err| SlackError::Setup(err.to_string()))?,
+            rate: RateControl::new(1.0),
+            call_timeout: CALL_TIMEOUT,
         })
+    }
+
+    /// The same client, paced `speedup` times faster than Slack's limits
+    /// allow and with time-outs as much shorter: for the built-in fake
+    /// Slack only, whose limits can be scaled alike. 1 for Slack.
+    pub fn with_speedup(mut self, speedup: f64) -> Self {
+        let speedup = if speedup.is_finite() && speedup > 0.0 {
+            speedup
+        } else {
+            1.0
+        };
+        self.rate = RateControl::new(speedup);
+        self.call_timeout = CALL_TIMEOUT
+            .div_f64(speedup)
+            .max(Duration::from_millis(200));
+        self
+    }
+
+    /// Calls `method` (`call` makes the request) under rate control and a
+    /// time-out. A 429 pauses the method for its `Retry-After` and the call
+    /// is made again, up to [`RATE_LIMIT_RETRIES`] times; other failures go
+    /// to the caller, who knows whether to retry.
+    pub(super) async fn call<T, F, Fut>(
+        &self,
+        method: &'static str,
+        channel: Option<&str>,
+        mut call: F,
+    ) -> Result<T, SlackError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SlackClientError>>,
+    {
+        let mut retries = 0;
+        loop {
+            self.rate.acquire(method, channel).await;
+            let result = match tokio::time::timeout(self.call_timeout, call()).await {
+                Ok(result) => result.map_err(|err| SlackError::from_client(method, err)),
+                Err(_) => Err(SlackError::Transport {
+                    method,
+                    detail: format!("no answer within {:?}", self.call_timeout),
+                }),
+            };
+            match result {
+                Err(SlackError::RateLimited { retry_after, .. }) => {
+                    self.rate.pause(method, retry_after);
+                    tracing::debug!(method, ?retry_after, "Slack rate-limited a call");
+                    if retries == RATE_LIMIT_RETRIES {
+                        return result;
+                    }
+                    retries += 1;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// The bot token, for the Web API calls of this module's other files.
@@ -206,11 +305,13 @@ impl SlackClient {
         let request =
             SlackApiChatPostMessageRequest::new(SlackChannelId(channel.to_owned()), content);
         let response = self
-            .client
-            .open_session(&self.token)
-            .chat_post_message(&request)
-            .await
-            .map_err(|err| SlackError::from_client(METHOD, err))?;
+            .call(METHOD, Some(channel), || async {
+                self.client
+                    .open_session(&self.token)
+                    .chat_post_message(&request)
+                    .await
+            })
+            .await?;
         Ok(response.ts.0)
     }
 
@@ -221,11 +322,13 @@ impl SlackClient {
         let ids = users.iter().map(|u| SlackUserId(u.to_string())).collect();
         let request = SlackApiConversationsOpenRequest::new().with_users(ids);
         let response = self
-            .client
-            .open_session(&self.token)
-            .conversations_open(&request)
-            .await
-            .map_err(|err| SlackError::from_client(METHOD, err))?;
+            .call(METHOD, None, || async {
+                self.client
+                    .open_session(&self.token)
+                    .conversations_open(&request)
+                    .await
+            })
+            .await?;
         ChannelId::parse(&response.channel.id.0).map_err(|err| SlackError::Unexpected {
             method: METHOD,
             detail: err.to_string(),
@@ -244,11 +347,13 @@ impl SlackClient {
             SlackUserId(user.to_string()),
             SlackView::Home(SlackHomeView::new(blocks)),
         );
-        self.client
-            .open_session(&self.token)
-            .views_publish(&request)
-            .await
-            .map_err(|err| SlackError::from_client(METHOD, err))?;
+        self.call(METHOD, None, || async {
+            self.client
+                .open_session(&self.token)
+                .views_publish(&request)
+                .await
+        })
+        .await?;
         Ok(())
     }
 
@@ -288,16 +393,19 @@ impl SlackClient {
     /// Everyone in the workspace, following `next_cursor` to the last page.
     pub async fn list_people(&self) -> Result<Vec<SlackPerson>, SlackError> {
         const METHOD: &str = "users.list";
-        let session = self.client.open_session(&self.token);
         let mut people = Vec::new();
         let mut cursor: Option<SlackCursorId> = None;
         loop {
             let mut request = SlackApiUsersListRequest::new().with_limit(USERS_PAGE_SIZE);
             request.cursor = cursor.take();
-            let page = session
-                .users_list(&request)
-                .await
-                .map_err(|err| SlackError::from_client(METHOD, err))?;
+            let page = self
+                .call(METHOD, None, || async {
+                    self.client
+                        .open_session(&self.token)
+                        .users_list(&request)
+                        .await
+                })
+                .await?;
             for member in page.members {
                 people.push(
                     person_from(member).map_err(|detail| SlackError::Unexpected {

@@ -22,12 +22,15 @@ impl SlackClient {
     /// (compared without case), if there is one.
     pub async fn profile_field_id(&self, label: &str) -> Result<Option<String>, SlackError> {
         const METHOD: &str = "team.profile.get";
+        let client = self.morphism();
         let response = self
-            .morphism()
-            .open_session(self.token())
-            .team_profile_get(&SlackApiTeamProfileGetRequest::new())
-            .await
-            .map_err(|err| SlackError::from_client(METHOD, err))?;
+            .call(METHOD, None, || async {
+                client
+                    .open_session(self.token())
+                    .team_profile_get(&SlackApiTeamProfileGetRequest::new())
+                    .await
+            })
+            .await?;
         // slack-morphism keeps the field's id and label private: read them
         // from Slack's JSON instead.
         let profile = serde_json::to_value(&response.profile).unwrap_or(Value::Null);
@@ -52,12 +55,15 @@ impl SlackClient {
         const METHOD: &str = "users.profile.get";
         let request =
             SlackApiUsersProfileGetRequest::new().with_user(SlackUserId(user.to_string()));
+        let client = self.morphism();
         let response = self
-            .morphism()
-            .open_session(self.token())
-            .users_profile_get(&request)
-            .await
-            .map_err(|err| SlackError::from_client(METHOD, err))?;
+            .call(METHOD, None, || async {
+                client
+                    .open_session(self.token())
+                    .users_profile_get(&request)
+                    .await
+            })
+            .await?;
         Ok(response
             .profile
             .fields
@@ -72,18 +78,26 @@ impl SlackClient {
 
     /// The workspace's enabled user groups with their members.
     pub async fn user_groups(&self) -> Result<Vec<UserGroup>, SlackError> {
-        let session = self.morphism();
-        let session = session.open_session(self.token());
-        let listed = session
-            .usergroups_list(&SlackApiUserGroupsListRequest::new())
-            .await
-            .map_err(|err| SlackError::from_client("usergroups.list", err))?;
+        let client = self.morphism();
+        let listed = self
+            .call("usergroups.list", None, || async {
+                client
+                    .open_session(self.token())
+                    .usergroups_list(&SlackApiUserGroupsListRequest::new())
+                    .await
+            })
+            .await?;
         let mut groups = Vec::with_capacity(listed.usergroups.len());
         for group in listed.usergroups {
-            let members = session
-                .usergroups_users_list(&SlackApiUserGroupsUsersListRequest::new(group.id.clone()))
-                .await
-                .map_err(|err| SlackError::from_client("usergroups.users.list", err))?;
+            let request = SlackApiUserGroupsUsersListRequest::new(group.id.clone());
+            let members = self
+                .call("usergroups.users.list", None, || async {
+                    client
+                        .open_session(self.token())
+                        .usergroups_users_list(&request)
+                        .await
+                })
+                .await?;
             groups.push(UserGroup {
                 name: group.name,
                 handle: group.handle,

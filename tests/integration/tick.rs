@@ -74,7 +74,8 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
     assert!(first.status.success(), "{stderr}");
     assert!(stdout.contains("people: synced 3 people"), "{stdout}");
     assert!(
-        stdout.contains("nudges: planned 2 (1 introduction), sent 2, failed 0"),
+        stdout.contains("nudges: queued 2 (1 introduction)")
+            && stdout.contains("outbox: sent 2, failed 0"),
         "{stdout}"
     );
     assert!(stdout.contains("digest: quiet period"), "{stdout}");

@@ -1,0 +1,547 @@
+//! The dispatcher: sends what the outbox holds, under Slack's limits, and
+//! records what Slack accepted.
+//!
+//! Each due item is tried once per round. A nudge whose two people met
+//! since it was planned is dropped unsent. What Slack accepted leaves the
+//! outbox in the same transaction that records the nudge as sent, and the
+//! store commits before the next send, so a crash can repeat at most the
+//! one item in flight. A transient failure (a 429, a 5xx, a time-out, a
+//! dropped connection) is tried again after a capped exponential back-off
+//! with jitter; a permanent one, or any past the deadline, is kept as
+//! failed and logged — never dropped in silence. A DM channel is taken from
+//! the store when known, so a repeat nudge skips `conversations.open`; one
+//! Slack no longer knows is forgotten and opened afresh.
+
+use crate::config::DeliverySettings;
+use crate::domain::{
+    ChannelId, Clock, Nudge, OutboxItem, OutboxState, Outgoing, PairKey, SentNudge, UserId,
+};
+use crate::rules::still_due;
+use crate::slack::{SlackClient, SlackError, render_digest, render_nudge};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use rand::RngExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, Notify, watch};
+
+/// The first retry waits about this long; each next one twice as long.
+const BACKOFF_BASE: Duration = Duration::from_secs(2);
+
+/// No retry waits longer than this.
+const BACKOFF_CAP: Duration = Duration::from_secs(300);
+
+/// The longest the loop sleeps before looking at the outbox again, in case
+/// an item was queued without a wake-up (by another process's `tick`).
+const IDLE_LOOK: Duration = Duration::from_secs(30);
+
+/// What a round of sending did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Dispatched {
+    /// Accepted by Slack, and recorded.
+    pub sent: usize,
+    /// Not sent: the two people met since it was planned.
+    pub dropped: usize,
+    /// Failed for now; tried again later.
+    pub retrying: usize,
+    /// Given up on: kept as failed.
+    pub failed: usize,
+}
+
+impl Dispatched {
+    fn add(&mut self, other: Dispatched) {
+        self.sent += other.sent;
+        self.dropped += other.dropped;
+        self.retrying += other.retrying;
+        self.failed += other.failed;
+    }
+}
+
+impl std::fmt::Display for Dispatched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sent {}, failed {}", self.sent, self.failed)?;
+        if self.retrying > 0 {
+            write!(f, ", {} to retry", self.retrying)?;
+        }
+        if self.dropped > 0 {
+            write!(f, ", dropped {} (they met since)", self.dropped)?;
+        }
+        Ok(())
+    }
+}
+
+/// How one attempt at one item ended.
+enum Outcome {
+    Sent,
+    Dropped,
+    Retrying,
+    Failed,
+}
+
+/// Sends the outbox. Cheap to clone; clones share one turn to send, so that
+/// the loop, `tick` and `digest now` never send one item twice at once.
+#[derive(Clone)]
+pub struct Dispatcher {
+    store: Store,
+    slack: SlackClient,
+    clock: Arc<dyn Clock>,
+    settings: DeliverySettings,
+    turn: Arc<Mutex<()>>,
+    wake: Arc<Notify>,
+}
+
+impl Dispatcher {
+    /// A dispatcher of `store`'s outbox through `slack`.
+    pub fn new(
+        store: Store,
+        slack: SlackClient,
+        clock: Arc<dyn Clock>,
+        settings: DeliverySettings,
+    ) -> Self {
+        Self {
+            store,
+            slack,
+            clock,
+            settings,
+            turn: Arc::default(),
+            wake: Arc::default(),
+        }
+    }
+
+    /// Something was queued: the loop looks now rather than later.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Tries every item due now once, in queue order, until `stop` says so.
+    pub async fn send_due(
+        &self,
+        stop: Option<&watch::Receiver<bool>>,
+    ) -> Result<Dispatched, StoreError> {
+        let _turn = self.turn.lock().await;
+        let now = self.clock.now();
+        let mut done = Dispatched::default();
+        for item in self.store.pending_outbox()? {
+            if stop.is_some_and(|stop| *stop.borrow()) {
+                break;
+            }
+            if !item.is_due(now) {
+                continue;
+            }
+            match self.attempt(item).await? {
+                Outcome::Sent => done.sent += 1,
+                Outcome::Dropped => done.dropped += 1,
+                Outcome::Retrying => done.retrying += 1,
+                Outcome::Failed => done.failed += 1,
+            }
+        }
+        Ok(done)
+    }
+
+    /// Sends until nothing is pending or `bound` has passed: for `tick`,
+    /// which runs once and exits. What is left stays queued for the next.
+    pub async fn drain(&self, bound: Duration) -> Result<Dispatched, StoreError> {
+        let until = tokio::time::Instant::now() + bound;
+        let mut total = Dispatched::default();
+        loop {
+            let round = self.send_due(None).await?;
+            total.add(round);
+            total.retrying = round.retrying;
+            let Some(wait) = self.next_wait()? else {
+                return Ok(total);
+            };
+            if tokio::time::Instant::now() + wait > until {
+                return Ok(total);
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Sends as items fall due until `stop` turns true; a send in flight
+    /// then finishes (the caller bounds how long it may take).
+    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            if let Err(err) = self.send_due(Some(&stop)).await {
+                tracing::error!(error = %err, "the outbox could not be read or written");
+            }
+            let wait = match self.next_wait() {
+                Ok(Some(wait)) => wait.min(IDLE_LOOK),
+                Ok(None) => IDLE_LOOK,
+                Err(err) => {
+                    tracing::error!(error = %err, "the outbox could not be read");
+                    IDLE_LOOK
+                }
+            };
+            tokio::select! {
+                _ = stop.wait_for(|stop| *stop) => return,
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// How long until the next pending item is due, if there is one.
+    fn next_wait(&self) -> Result<Option<Duration>, StoreError> {
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .pending_outbox()?
+            .iter()
+            .filter_map(|item| match item.state {
+                OutboxState::Pending { not_before, .. } => Some(not_before),
+                OutboxState::Failed { .. } => None,
+            })
+            .min()
+            .map(|at| (at - now).to_std().unwrap_or(Duration::ZERO)))
+    }
+
+    /// One attempt at `item`.
+    #[tracing::instrument(skip_all, fields(item = item.id))]
+    async fn attempt(&self, mut item: OutboxItem) -> Result<Outcome, StoreError> {
+        let now = self.clock.now();
+        let deadline = item.queued_at
+            + chrono::Duration::minutes(i64::from(self.settings.give_up_after_minutes));
+        if now > deadline {
+            let error = format!(
+                "not sent within {} minutes; last error: {}",
+                self.settings.give_up_after_minutes,
+                last_error(&item).unwrap_or("none (the bot was not running)")
+            );
+            return self.give_up(item, now, error);
+        }
+        let result = match &item.outgoing {
+            Outgoing::Nudge(nudge) => {
+                let tie_now = match PairKey::new(&nudge.to, &nudge.about) {
+                    Some(pair) => self.store.tie(&pair)?,
+                    None => None,
+                };
+                if !still_due(nudge, tie_now.as_ref()) {
+                    tracing::info!(to = %nudge.to, about = %nudge.about, "they met since it was planned: not sent");
+                    self.store.mark_sent(&item, None)?;
+                    return Ok(Outcome::Dropped);
+                }
+                self.send_nudge(nudge).await
+            }
+            Outgoing::Digest { channel, digest } => match render_digest(digest) {
+                Some(message) => self.slack.post(channel, &message).await.map_err(Into::into),
+                None => Ok(String::new()),
+            },
+        };
+        item.attempts += 1;
+        match result {
+            Ok(_) => {
+                let sent = item
+                    .outgoing
+                    .nudge()
+                    .map(|nudge| SentNudge::of(nudge, self.clock.now()));
+                self.store.mark_sent(&item, sent.as_ref())?;
+                // On disk before the next send: a crash repeats one item at most.
+                self.store.commit().await?;
+                Ok(Outcome::Sent)
+            }
+            Err(Failure::Store(err)) => Err(err),
+            Err(Failure::Slack(err)) if err.is_transient() => {
+                let wait = err
+                    .retry_after()
+                    .unwrap_or_else(|| self.backoff(item.attempts));
+                let not_before = now + chrono::Duration::from_std(wait).unwrap_or_default();
+                if not_before > deadline {
+                    return self.give_up(item, now, err.to_string());
+                }
+                tracing::info!(error = %err, attempts = item.attempts, ?wait, "will try again");
+                item.state = OutboxState::Pending {
+                    not_before,
+                    last_error: Some(err.to_string()),
+                };
+                self.store.update_outbox_item(&item)?;
+                Ok(Outcome::Retrying)
+            }
+            Err(Failure::Slack(err)) => self.give_up(item, now, err.to_string()),
+        }
+    }
+
+    /// Opens (or recalls) the recipient's DM channel and posts the nudge.
+    async fn send_nudge(&self, nudge: &Nudge) -> Result<String, Failure> {
+        let message = render_nudge(nudge);
+        if let Some(channel) = self.store.dm_channel(&nudge.to)? {
+            match self.slack.post(channel.as_str(), &message).await {
+                Err(err) if err.is_channel_not_found() => {
+                    tracing::info!(to = %nudge.to, "the remembered DM channel is gone: opening it again");
+                    self.store.forget_dm_channel(&nudge.to)?;
+                }
+                result => return result.map_err(Into::into),
+            }
+        }
+        let channel = self.open_dm(&nudge.to).await?;
+        Ok(self.slack.post(channel.as_str(), &message).await?)
+    }
+
+    async fn open_dm(&self, user: &UserId) -> Result<ChannelId, Failure> {
+        let channel = self.slack.open_dm(user).await?;
+        self.store.remember_dm_channel(user, &channel)?;
+        Ok(channel)
+    }
+
+    /// Keeps `item` as failed, and says so in the log.
+    fn give_up(
+        &self,
+        mut item: OutboxItem,
+        now: DateTime<Utc>,
+        error: String,
+    ) -> Result<Outcome, StoreError> {
+        tracing::warn!(what = %item.outgoing.describe(), attempts = item.attempts, %error, "gave up on a message");
+        item.state = OutboxState::Failed { at: now, error };
+        self.store.update_outbox_item(&item)?;
+        self.store.flush()?;
+        Ok(Outcome::Failed)
+    }
+
+    /// The wait before attempt `attempts + 1`: the base doubled per attempt,
+    /// capped, then jittered to between half and all of it, so that many
+    /// failed items do not all come back at once.
+    fn backoff(&self, attempts: u32) -> Duration {
+        let doubled = BACKOFF_BASE.saturating_mul(1 << attempts.saturating_sub(1).min(16));
+        let capped = doubled
+            .min(BACKOFF_CAP)
+            .div_f64(self.settings.speedup.max(1.0));
+        capped.mul_f64(rand::rng().random_range(0.5..=1.0))
+    }
+}
+
+fn last_error(item: &OutboxItem) -> Option<&str> {
+    match &item.state {
+        OutboxState::Pending { last_error, .. } => last_error.as_deref(),
+        OutboxState::Failed { error, .. } => Some(error),
+    }
+}
+
+/// Why an attempt did not go through.
+enum Failure {
+    Slack(SlackError),
+    Store(StoreError),
+}
+
+impl From<SlackError> for Failure {
+    fn from(err: SlackError) -> Self {
+        Self::Slack(err)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(err: StoreError) -> Self {
+        Self::Store(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Interaction, InteractionKind, Person, SettableClock, TeamId};
+    use crate::fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
+    use crate::rules::Policy;
+    use crate::store::StoreOptions;
+    use chrono::TimeZone;
+    use secrecy::SecretString;
+
+    const TOKEN: &str = "xoxb-dispatch-test";
+
+    fn id(n: u32) -> UserId {
+        UserId::parse(&format!("U000000{n}")).unwrap()
+    }
+
+    fn met(at: DateTime<Utc>, a: u32, b: u32) -> Interaction {
+        Interaction::new(at, InteractionKind::Meeting, [id(a), id(b)], None, None).unwrap()
+    }
+
+    fn planning_time() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 6, 1, 10, 30, 0).unwrap()
+    }
+
+    /// Four people, odd ones in Payments and even ones in Platform, in a
+    /// store and a fake Slack; 1–2 and 3–4 last met 120 days before
+    /// [`planning_time`].
+    async fn company() -> (FakeSlack, SlackClient, Store, tempfile::TempDir) {
+        let users = (1..=4)
+            .map(|n| FakeUser {
+                id: id(n),
+                name: format!("person.{n}"),
+                real_name: format!("Person {n}"),
+                tz: "UTC".into(),
+                team: None,
+                is_bot: false,
+                deleted: false,
+            })
+            .collect();
+        let channel = FakeChannel {
+            id: ChannelId::parse("C0ALLIANCE").unwrap(),
+            name: "alliances".into(),
+        };
+        let fake = FakeSlack::start(Workspace::new(TOKEN, users, vec![channel]))
+            .await
+            .unwrap();
+        let slack =
+            SlackClient::new(&fake.api_url(), &SecretString::from(TOKEN.to_owned())).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let team =
+            |n: u32| TeamId::parse(if n % 2 == 1 { "Payments" } else { "Platform" }).unwrap();
+        let people: Vec<Person> = (1..=4)
+            .map(|n| Person {
+                team: Some(team(n)),
+                ..Person::new(id(n), format!("Person {n}"))
+            })
+            .collect();
+        store.put_people(&people).unwrap();
+        let long_ago = planning_time() - chrono::Duration::days(120);
+        store.log_interaction(&met(long_ago, 1, 2)).unwrap();
+        store.log_interaction(&met(long_ago, 3, 4)).unwrap();
+        (fake, slack, store, dir)
+    }
+
+    fn dispatcher(store: &Store, slack: &SlackClient, at: DateTime<Utc>) -> Dispatcher {
+        Dispatcher::new(
+            store.clone(),
+            slack.clone(),
+            Arc::new(SettableClock::new(at)),
+            DeliverySettings::default(),
+        )
+    }
+
+    fn queued(store: &Store) -> Vec<(UserId, UserId, bool)> {
+        store
+            .pending_outbox()
+            .unwrap()
+            .iter()
+            .filter_map(|item| item.outgoing.nudge())
+            .map(|n| (n.to.clone(), n.about.clone(), n.reason.is_intro()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_nudge_whose_two_people_met_after_planning_is_dropped_and_the_rest_go_out() {
+        let (fake, slack, store, _dir) = company().await;
+        let now = planning_time();
+        crate::scheduler::nudges::run(&store, now, &Policy::default()).unwrap();
+        assert_eq!(
+            queued(&store),
+            [
+                (id(1), id(2), false),
+                (id(2), id(3), true),
+                (id(3), id(4), false),
+                (id(4), id(1), true),
+            ],
+            "two reminders, and the other sides, quiet for 120 days, are introduced"
+        );
+
+        // While the plan waits, 1 and 2 meet again, and 4 meets 1.
+        store
+            .log_interaction(&met(now + chrono::Duration::minutes(5), 1, 2))
+            .unwrap();
+        store
+            .log_interaction(&met(now + chrono::Duration::minutes(6), 4, 1))
+            .unwrap();
+        let later = now + chrono::Duration::minutes(10);
+        let done = dispatcher(&store, &slack, later)
+            .send_due(None)
+            .await
+            .unwrap();
+
+        assert_eq!(
+            done,
+            Dispatched {
+                sent: 2,
+                dropped: 2,
+                retrying: 0,
+                failed: 0
+            }
+        );
+        let dms: Vec<_> = fake
+            .messages()
+            .into_iter()
+            .filter_map(|m| m.dm_user)
+            .collect();
+        assert_eq!(dms, [id(2), id(3)]);
+        let sent = store
+            .nudges_sent_since(now - chrono::Duration::days(1))
+            .unwrap();
+        let sent: Vec<_> = sent
+            .iter()
+            .map(|s| (&s.to, &s.about, s.is_intro()))
+            .collect();
+        assert_eq!(sent, [(&id(2), &id(3), true), (&id(3), &id(4), false)]);
+        assert!(
+            store.pending_outbox().unwrap().is_empty(),
+            "the outbox is empty"
+        );
+        fake.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_remembered_dm_channel_skips_conversations_open_and_a_stale_one_is_opened_afresh() {
+        let (fake, slack, store, _dir) = company().await;
+        let now = planning_time();
+        crate::scheduler::nudges::run(&store, now, &Policy::default()).unwrap();
+        // Person 3's DM channel is known; person 1's is one Slack no longer knows.
+        let dm3 = slack.open_dm(&id(3)).await.unwrap();
+        store.remember_dm_channel(&id(3), &dm3).unwrap();
+        store
+            .remember_dm_channel(&id(1), &ChannelId::parse("DGONE00001").unwrap())
+            .unwrap();
+        let opens_before = fake
+            .calls()
+            .iter()
+            .filter(|c| c.method == "conversations.open")
+            .count();
+
+        let done = dispatcher(&store, &slack, now)
+            .send_due(None)
+            .await
+            .unwrap();
+
+        assert_eq!(done.sent, 4, "{done:?}");
+        let opened: Vec<_> = fake
+            .calls()
+            .into_iter()
+            .filter(|c| c.method == "conversations.open")
+            .skip(opens_before)
+            .collect();
+        assert_eq!(opened.len(), 3, "1 (afresh), 2 and 4; never 3");
+        assert_eq!(store.dm_channel(&id(3)).unwrap(), Some(dm3));
+        assert_ne!(
+            store.dm_channel(&id(1)).unwrap(),
+            Some(ChannelId::parse("DGONE00001").unwrap())
+        );
+        fake.stop().await;
+    }
+
+    #[tokio::test]
+    async fn an_item_past_its_deadline_is_kept_as_failed_not_sent() {
+        let (fake, slack, store, _dir) = company().await;
+        let now = planning_time();
+        crate::scheduler::nudges::run(&store, now, &Policy::default()).unwrap();
+        let two_hours_later = now + chrono::Duration::hours(2);
+        let done = dispatcher(&store, &slack, two_hours_later)
+            .send_due(None)
+            .await
+            .unwrap();
+        assert_eq!((done.sent, done.failed), (0, 4));
+        assert!(fake.messages().is_empty());
+        let failed: Vec<_> = store
+            .outbox()
+            .unwrap()
+            .into_iter()
+            .map(|item| item.state)
+            .collect();
+        assert!(
+            failed
+                .iter()
+                .all(|state| matches!(state, OutboxState::Failed { error, .. }
+                if error.starts_with("not sent within 60 minutes"))),
+            "{failed:?}"
+        );
+        fake.stop().await;
+    }
+}

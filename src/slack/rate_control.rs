@@ -1,0 +1,266 @@
+//! Rate control: every Web API call waits for its turn under Slack's
+//! published limits, and a 429 pauses its method for the `Retry-After`.
+//!
+//! Slack limits each Web API method "per app per workspace" by tier (Tier 1:
+//! 1+ per minute, Tier 2: 20+, Tier 3: 50+, Tier 4: 100+, with bursts
+//! tolerated), and `chat.postMessage` specially: about one message per
+//! second per channel, within a workspace-wide limit of a few hundred a
+//! minute (see <https://api.slack.com/docs/rate-limits> and each method's
+//! page). Each limit here is a token bucket holding one minute's budget,
+//! refilled evenly, so a quiet bot may burst and a busy one settles at the
+//! published rate.
+//!
+//! slack-morphism has a rate controller of its own, but it holds every
+//! `chat.postMessage` of a workspace to one per second, which would send a
+//! thousand DMs in a quarter of an hour instead of a few minutes.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// The Web API methods the bot calls, by Slack's published tier: calls per
+/// minute.
+fn per_minute(method: &str) -> f64 {
+    match method {
+        // Tier 1.
+        "apps.connections.open" => 1.0,
+        // Tier 2.
+        "users.list" | "usergroups.list" | "usergroups.users.list" => 20.0,
+        // Tier 3.
+        "conversations.open" | "chat.update" | "team.profile.get" => 50.0,
+        // Tier 4.
+        "users.profile.get" | "views.publish" | "chat.postEphemeral" | "auth.test" => 100.0,
+        // Special: the workspace-wide part of chat.postMessage's limit.
+        "chat.postMessage" => POST_MESSAGE_PER_MINUTE,
+        // Anything else: Tier 2, which "most methods" have.
+        _ => 20.0,
+    }
+}
+
+/// `chat.postMessage` across the workspace: Slack says "several hundred
+/// per minute"; 300 keeps well inside it.
+const POST_MESSAGE_PER_MINUTE: f64 = 300.0;
+
+/// `chat.postMessage` in one channel: one per second.
+const POST_MESSAGE_PER_CHANNEL_PER_MINUTE: f64 = 60.0;
+
+/// How long a 429 without a `Retry-After` pauses its method: Slack's
+/// answers name one, so this is only a fallback.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// The shared rate control of one Slack client. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct RateControl {
+    state: Arc<Mutex<State>>,
+    speedup: f64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    methods: HashMap<&'static str, Bucket>,
+    channels: HashMap<String, Bucket>,
+    paused_until: HashMap<&'static str, Instant>,
+}
+
+/// A token bucket: up to a minute's budget, refilled evenly.
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    capacity: f64,
+    per_second: f64,
+    updated: Instant,
+}
+
+impl Bucket {
+    fn full(per_minute: f64, channel_burst: bool, now: Instant) -> Self {
+        // One channel holds one message at a time: "1 per second".
+        let capacity = if channel_burst {
+            1.0
+        } else {
+            per_minute.max(1.0)
+        };
+        Self {
+            tokens: capacity,
+            capacity,
+            per_second: per_minute / 60.0,
+            updated: now,
+        }
+    }
+
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
+        self.updated = now;
+    }
+
+    /// How long until one token is there (zero if it is).
+    fn wait(&self) -> Duration {
+        if self.tokens >= 1.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64((1.0 - self.tokens) / self.per_second)
+        }
+    }
+}
+
+impl RateControl {
+    /// Rate control at Slack's published limits, or `speedup` times faster
+    /// (for the built-in fake Slack, whose limits can be scaled alike).
+    pub fn new(speedup: f64) -> Self {
+        Self {
+            state: Arc::default(),
+            speedup: if speedup.is_finite() && speedup > 0.0 {
+                speedup
+            } else {
+                1.0
+            },
+        }
+    }
+
+    /// Waits until a call of `method` (to `channel`, for `chat.postMessage`)
+    /// may go out, and takes its turn.
+    pub async fn acquire(&self, method: &'static str, channel: Option<&str>) {
+        loop {
+            match self.try_take(method, channel, Instant::now()) {
+                Duration::ZERO => return,
+                wait => tokio::time::sleep(wait).await,
+            }
+        }
+    }
+
+    /// Slack answered 429: no call of `method` before `retry_after` (or a
+    /// default) has passed.
+    pub fn pause(&self, method: &'static str, retry_after: Option<Duration>) {
+        let until = Instant::now() + retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
+        let mut state = self.lock();
+        let paused = state.paused_until.entry(method).or_insert(until);
+        *paused = (*paused).max(until);
+    }
+
+    /// Takes a turn if one is free at `now`, or says how long to wait.
+    fn try_take(&self, method: &'static str, channel: Option<&str>, now: Instant) -> Duration {
+        let speedup = self.speedup;
+        let mut state = self.lock();
+        if let Some(until) = state.paused_until.get(method).copied() {
+            if until > now {
+                return until - now;
+            }
+            state.paused_until.remove(method);
+        }
+        let method_bucket = state
+            .methods
+            .entry(method)
+            .or_insert_with(|| Bucket::full(per_minute(method) * speedup, false, now));
+        method_bucket.refill(now);
+        let mut wait = method_bucket.wait();
+        let channel = channel.filter(|_| method == "chat.postMessage");
+        if let Some(channel) = channel {
+            let bucket = state.channels.entry(channel.to_owned()).or_insert_with(|| {
+                Bucket::full(POST_MESSAGE_PER_CHANNEL_PER_MINUTE * speedup, true, now)
+            });
+            bucket.refill(now);
+            wait = wait.max(bucket.wait());
+        }
+        if !wait.is_zero() {
+            return wait;
+        }
+        if let Some(bucket) = state.methods.get_mut(method) {
+            bucket.tokens -= 1.0;
+        }
+        if let Some(bucket) = channel.and_then(|c| state.channels.get_mut(c)) {
+            bucket.tokens -= 1.0;
+        }
+        // Channels idle for a minute are full again: forget them, so that
+        // a long-running bot does not keep one entry per DM it ever sent.
+        if state.channels.len() > 10_000 {
+            state
+                .channels
+                .retain(|_, b| b.updated + Duration::from_secs(60) > now);
+        }
+        Duration::ZERO
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // The state is counters only; a panic elsewhere leaves them usable.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_method_bursts_up_to_a_minute_s_budget_then_settles_at_its_tier() {
+        let control = RateControl::new(1.0);
+        let start = Instant::now();
+        for _ in 0..50 {
+            assert_eq!(
+                control.try_take("conversations.open", None, start),
+                Duration::ZERO
+            );
+        }
+        // Tier 3: 50 a minute, so the next turn is 1.2 s away.
+        let wait = control.try_take("conversations.open", None, start);
+        assert!((wait.as_secs_f64() - 1.2).abs() < 1e-6, "{wait:?}");
+        let later = start + Duration::from_millis(1200);
+        assert_eq!(
+            control.try_take("conversations.open", None, later),
+            Duration::ZERO
+        );
+        // Another method has its own budget.
+        assert_eq!(
+            control.try_take("views.publish", None, start),
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn one_message_a_second_per_channel_and_channels_are_independent() {
+        let control = RateControl::new(1.0);
+        let start = Instant::now();
+        assert_eq!(
+            control.try_take("chat.postMessage", Some("D1"), start),
+            Duration::ZERO
+        );
+        assert_eq!(
+            control.try_take("chat.postMessage", Some("D2"), start),
+            Duration::ZERO
+        );
+        let wait = control.try_take("chat.postMessage", Some("D1"), start);
+        assert!((wait.as_secs_f64() - 1.0).abs() < 1e-6, "{wait:?}");
+        let later = start + Duration::from_secs(1);
+        assert_eq!(
+            control.try_take("chat.postMessage", Some("D1"), later),
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn a_speedup_scales_every_limit() {
+        let control = RateControl::new(60.0);
+        let start = Instant::now();
+        assert_eq!(
+            control.try_take("chat.postMessage", Some("D1"), start),
+            Duration::ZERO
+        );
+        let wait = control.try_take("chat.postMessage", Some("D1"), start);
+        assert!((wait.as_secs_f64() - 1.0 / 60.0).abs() < 1e-6, "{wait:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_pauses_its_method_for_the_retry_after() {
+        let control = RateControl::new(1.0);
+        control.pause("chat.postMessage", Some(Duration::from_secs(7)));
+        let before = Instant::now();
+        control.acquire("chat.postMessage", Some("D1")).await;
+        assert_eq!(Instant::now() - before, Duration::from_secs(7));
+        // Other methods go on.
+        let before = Instant::now();
+        control.acquire("conversations.open", None).await;
+        assert_eq!(Instant::now() - before, Duration::ZERO);
+    }
+}
