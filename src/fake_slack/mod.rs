@@ -19,19 +19,29 @@
 //! ([`FakeSlack::deliver_over_http`]), and serves the `response_url`s they
 //! carry.
 //!
+//! It can misbehave as Slack does, on request and at any time while it
+//! runs, so that the bot's retries meet the real thing:
+//! [`FakeSlack::set_faults`] injects [`Faults`] (a 429 with `Retry-After`,
+//! a 5xx, a slow answer, a dropped connection before or after the call
+//! took effect), per method or for all, for the next N calls or at a
+//! seeded rate. None by default. Each recorded call says what became of
+//! it ([`CallOutcome`]).
+//!
 //! It speaks plain JSON, as Slack does; it must not use slack-morphism's
 //! types, so that it checks the client rather than agreeing with it. Its
 //! tests drive it with the real slack-morphism client.
 //!
 //! Layout: `workspace` holds the data, `methods` one file per Web API
 //! method, `api` the HTTP edge, `recorder` what was seen, `response_url`
-//! the answers posted later; `socket_hub` and `socket_mode` are Socket
-//! Mode's bookkeeping and its WebSocket server; `delivery` is what Slack
-//! sends the bot, `http_delivery` and `signing` how it sends it over HTTP;
+//! the answers posted later; `faults` decides which call meets which
+//! fault, asked by `api`; `socket_hub` and `socket_mode` are Socket Mode's
+//! bookkeeping and its WebSocket server; `delivery` is what Slack sends
+//! the bot, `http_delivery` and `signing` how it sends it over HTTP;
 //! `standalone` runs the fake by hand.
 
 mod api;
 mod delivery;
+mod faults;
 mod http_delivery;
 mod methods;
 mod recorder;
@@ -45,6 +55,8 @@ mod workspace;
 #[cfg(test)]
 mod delivery_tests;
 #[cfg(test)]
+mod fault_tests;
+#[cfg(test)]
 mod front_tests;
 #[cfg(test)]
 mod socket_tests;
@@ -54,7 +66,10 @@ mod tests;
 mod wire_tests;
 
 pub use delivery::{Delivery, DeliveryAnswer, DeliveryError, VERIFICATION_TOKEN};
-pub use recorder::{MessageUpdate, PostedEphemeral, PostedMessage, RecordedCall, RecordedResponse};
+pub use faults::{Fault, Faults, Methods};
+pub use recorder::{
+    CallOutcome, MessageUpdate, PostedEphemeral, PostedMessage, RecordedCall, RecordedResponse,
+};
 pub use signing::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 pub use standalone::run_standalone;
 pub use workspace::{
@@ -88,6 +103,8 @@ struct State {
     socket: SocketHub,
     /// The `response_url`s minted so far.
     response_urls: ResponseUrls,
+    /// The fault rules; none by default.
+    faults: Faults,
 }
 
 /// A std Mutex, not tokio's: every handler holds it for a few look-ups and
@@ -175,6 +192,7 @@ impl FakeSlack {
             team_url: format!("http://{address}/"),
             socket: SocketHub::new(format!("ws://{socket_address}/link")),
             response_urls: ResponseUrls::new(address),
+            faults: Faults::default(),
         }));
         let router =
             api::router(Arc::clone(&state)).merge(response_url::router(Arc::clone(&state)));

@@ -1,12 +1,13 @@
-//! What the fake saw: every Web API call, every message it accepted (and
-//! each later edit of one), every ephemeral message, every App Home view and
-//! every post to a `response_url`.
+//! What the fake saw: every Web API call (and what became of it), every
+//! message it accepted (and each later edit of one), every ephemeral
+//! message, every App Home view and every post to a `response_url`.
 //!
 //! Tests, the demo and the benchmarks read these back through
 //! [`super::FakeSlack::calls`], [`super::FakeSlack::messages`] and their
 //! siblings; the handlers only append, except that `chat.update` edits the
 //! message it names (its history stays in the updates).
 
+use super::faults::Fault;
 use crate::domain::{ChannelId, UserId};
 use serde_json::Value;
 
@@ -20,8 +21,22 @@ pub struct RecordedCall {
     pub params: Value,
     /// Whether the fake answered `"ok": true`.
     pub ok: bool,
-    /// The error the fake answered with, such as `channel_not_found`.
+    /// The error the fake answered with, such as `channel_not_found`, or
+    /// `ratelimited` with a 429.
     pub error: Option<String>,
+    /// What became of the call: answered, or hit by a fault.
+    pub outcome: CallOutcome,
+}
+
+/// What became of a Web API call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallOutcome {
+    /// Answered as Slack would: HTTP 200 and JSON, `ok` or an error.
+    Answered,
+    /// Hit by an injected fault. Only [`Fault::Slow`] and
+    /// [`Fault::DroppedAfterEffect`] took effect; `ok` and `error` say how
+    /// the call went in the workspace, whatever the client saw.
+    Faulted(Fault),
 }
 
 /// A message the fake accepted through `chat.postMessage`.
