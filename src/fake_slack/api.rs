@@ -8,9 +8,11 @@
 //! `invalid_auth`, `not_allowed_token_type`, …) in the body, not in the
 //! status.
 //!
-//! A fault drawn from [`super::faults`] comes first: it answers instead (a
-//! 429, a 5xx, no answer at all) or besides (late, or lost after the call
-//! took effect).
+//! Two things may come first. A fault drawn from [`super::faults`] answers
+//! instead (a 429, a 5xx, no answer at all) or besides (late, or lost after
+//! the call took effect). When limits are enforced, a call over one of
+//! Slack's rate limits ([`super::limits`]) gets Slack's 429 with
+//! `Retry-After` and has no effect.
 
 use super::faults::Fault;
 use super::methods::{self, Params, SlackError, TokenKind};
@@ -27,6 +29,7 @@ use axum::routing::get;
 use axum::{Form, Json, Router};
 use serde_json::{Map, Value, json};
 use std::io;
+use tokio::time::Instant;
 
 /// The routes, over the shared state.
 pub(super) fn router(state: SharedState) -> Router {
@@ -86,8 +89,8 @@ async fn call(
     answer
 }
 
-/// Checks the call as Slack does, applies it, records it with `outcome`,
-/// and answers.
+/// Checks the call as Slack does, holds it to the rate limits when they
+/// are enforced, applies it, records it with `outcome`, and answers.
 fn answer_call(state: &mut State, call: Call, outcome: CallOutcome) -> Response {
     let Call {
         method,
@@ -97,6 +100,25 @@ fn answer_call(state: &mut State, call: Call, outcome: CallOutcome) -> Response 
     } = call;
     let checked = check_token(&state.directory, &method, token.as_deref())
         .and_then(|()| unreadable.map_or(Ok(()), Err));
+    if checked.is_ok()
+        && let Some(limiter) = &mut state.limiter
+    {
+        let channel = channel_key(&state.directory, &params);
+        if let Err(violation) = limiter.admit(&method, channel.as_deref(), Instant::now()) {
+            let retry_after_secs = violation.retry_after_secs();
+            let retry_after = violation.retry_after;
+            tracing::debug!(%method, ?retry_after, "fake Slack refused a call over a rate limit");
+            state.recorder.record_violation(violation);
+            state.recorder.record_call(RecordedCall {
+                method,
+                params: Value::Object(params.0),
+                ok: false,
+                error: Some(RATE_LIMITED.to_owned()),
+                outcome: CallOutcome::OverLimit { retry_after },
+            });
+            return rate_limited(retry_after_secs);
+        }
+    }
     let answered = checked.and_then(|()| methods::dispatch(state, &method, &params));
     let error = answered
         .as_ref()
@@ -143,7 +165,7 @@ fn refuse_call(state: &mut State, call: Call, fault: Fault) -> Response {
     answer
 }
 
-/// Slack's error code for a call over a rate limit (its 429's body).
+/// Slack's error code for a call over a rate limit.
 const RATE_LIMITED: &str = "ratelimited";
 
 /// Slack's answer to a call over a rate limit: HTTP 429, the wait in
@@ -196,6 +218,16 @@ fn check_token(directory: &Directory, method: &str, token: Option<&str>) -> Resu
         }
         (Some(_), Some(Some(_))) => Ok(()),
     }
+}
+
+/// The channel a call names, for a per-channel rate limit: its id when the
+/// workspace knows it (by id or by name), else the text as given.
+fn channel_key(directory: &Directory, params: &Params) -> Option<String> {
+    let channel = params.text("channel")?;
+    Some(match directory.resolve(&channel) {
+        Some(destination) => destination.channel.as_str().to_owned(),
+        None => channel,
+    })
 }
 
 /// Which of the workspace's tokens `token` is, if any.
