@@ -79,7 +79,7 @@ pub use recorder::{
     CallOutcome, MessageUpdate, PostedEphemeral, PostedMessage, RecordedCall, RecordedResponse,
 };
 pub use signing::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
-pub use standalone::run_standalone;
+pub use standalone::{Flakiness, run_standalone};
 pub use workspace::{
     APP_ID, BOT_ID, BOT_USER_ID, DEFAULT_APP_TOKEN, DEFAULT_SIGNING_SECRET,
     DEFAULT_TEAM_FIELD_LABEL, FakeChannel, FakeUser, FakeUserGroup, TEAM_DOMAIN, TEAM_FIELD_ID,
