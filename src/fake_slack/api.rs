@@ -151,6 +151,8 @@ fn refuse_call(state: &mut State, call: Call, fault: Fault) -> Response {
             (rate_limited(*retry_after_secs), Some(RATE_LIMITED))
         }
         Fault::ServerError { status } => (server_error(*status), None),
+        // The last two take effect and are answered by `call`; were one to
+        // come here, no answer is the honest one for a call not applied.
         Fault::DroppedConnection | Fault::DroppedAfterEffect | Fault::Slow { .. } => {
             (dropped_connection(), None)
         }
