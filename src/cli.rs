@@ -6,6 +6,7 @@ use crate::app::{App, Transport};
 use crate::config::{Secrets, Settings};
 use crate::demo::{self, DemoOptions};
 use crate::domain::SystemClock;
+use crate::fake_slack::Flakiness;
 use crate::scheduler::Dispatched;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -81,13 +82,30 @@ pub enum Command {
     },
     /// Serve a fake Slack workspace (the demo's synthetic company) on this
     /// machine, and print the variables that point `serve` or `tick` at it.
+    /// It can be flaky and enforce Slack's rate limits, to try the bot
+    /// against a Slack that misbehaves.
     FakeSlack {
         /// Where to listen.
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3001")]
         addr: std::net::SocketAddr,
-        /// The seed of the synthetic company.
+        /// The seed of the synthetic company, and of the faults.
         #[arg(long, default_value_t = 7)]
         seed: u64,
+        /// Fail this share of Web API calls, from 0 to 1 (e.g. 0.2): evenly a
+        /// 429 with Retry-After, a 503, an answer 3 s late, a dropped
+        /// connection, and a connection dropped after the call took effect.
+        /// The same seed fails the same calls.
+        #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_fault_rate)]
+        fault_rate: f64,
+        /// Enforce Slack's rate limits: each method's tier (e.g. 50 a minute
+        /// for conversations.open) and chat.postMessage at 1 a second per
+        /// channel. A call over a limit gets 429 with Retry-After.
+        #[arg(long)]
+        enforce_limits: bool,
+        /// With --enforce-limits: run the limits' clock this many times
+        /// faster than Slack's (60 refills a minute's budget in a second).
+        #[arg(long, value_name = "FACTOR", requires = "enforce_limits", value_parser = parse_limits_scale)]
+        limits_scale: Option<f64>,
     },
     /// Run the bot: answer slash commands, buttons and events, and run the
     /// scheduled jobs, until SIGTERM or ctrl-c. Connects over Socket Mode
@@ -140,9 +158,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = load_settings(cli.config.as_deref())?;
             seed_store(&settings, &cli.data_dir, people, days, teams, seed)?;
         }
-        Command::FakeSlack { addr, seed } => {
+        Command::FakeSlack {
+            addr,
+            seed,
+            fault_rate,
+            enforce_limits,
+            limits_scale,
+        } => {
+            let flakiness = Flakiness {
+                fault_rate,
+                seed,
+                limits_scale: enforce_limits.then_some(limits_scale.unwrap_or(1.0)),
+            };
             let mut stdout = std::io::stdout();
-            runtime.block_on(demo::serve_fake_slack(addr, seed, &mut stdout))?;
+            runtime.block_on(demo::serve_fake_slack(addr, seed, flakiness, &mut stdout))?;
         }
         Command::Serve { http } => {
             let settings = load_settings(cli.config.as_deref())?;
@@ -222,6 +251,26 @@ fn seed_store(
         data_dir.display()
     );
     Ok(())
+}
+
+/// A share of calls, for `--fault-rate`: a number from 0 to 1.
+fn parse_fault_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        _ => Err(format!(
+            "expected a number from 0 to 1, such as 0.2, not {text:?}"
+        )),
+    }
+}
+
+/// A speed-up, for `--limits-scale`: a positive number.
+fn parse_limits_scale(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(scale) if scale.is_finite() && scale > 0.0 => Ok(scale),
+        _ => Err(format!(
+            "expected a positive number, such as 60, not {text:?}"
+        )),
+    }
 }
 
 /// Completes on ctrl-c or SIGTERM (how systemd, Docker and Kubernetes stop

@@ -357,11 +357,13 @@ fn demo_company(rng: &mut StdRng, seed: u64, until: DateTime<Utc>) -> Company {
 }
 
 /// Serves the demo's company for `seed` from a fake Slack at `addr` until
-/// ctrl-c, printing what to export so that `alliances serve` talks to it.
-/// Teams are in everyone's "Team" profile field, as on a paid plan.
+/// ctrl-c, as flaky as `flakiness` says, printing what to export so that
+/// `alliances serve` talks to it. Teams are in everyone's "Team" profile
+/// field, as on a paid plan.
 pub async fn serve_fake_slack(
     addr: std::net::SocketAddr,
     seed: u64,
+    flakiness: crate::fake_slack::Flakiness,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -373,7 +375,7 @@ pub async fn serve_fake_slack(
         company.people.len(),
         company.teams.len()
     )?;
-    crate::fake_slack::run_standalone(addr, workspace(&company)?, out)
+    crate::fake_slack::run_standalone(addr, workspace(&company)?, flakiness, out)
         .await
         .with_context(|| format!("serving the fake Slack on {addr}"))
 }

@@ -7,19 +7,29 @@
 //! and answers JSON with HTTP 200 — Slack reports its errors (`not_authed`,
 //! `invalid_auth`, `not_allowed_token_type`, …) in the body, not in the
 //! status.
+//!
+//! Two things may come first. A fault drawn from [`super::faults`] answers
+//! instead (a 429, a 5xx, no answer at all) or besides (late, or lost after
+//! the call took effect). When limits are enforced, a call over one of
+//! Slack's rate limits ([`super::limits`]) gets Slack's 429 with
+//! `Retry-After` and has no effect.
 
+use super::faults::Fault;
 use super::methods::{self, Params, SlackError, TokenKind};
-use super::recorder::RecordedCall;
+use super::recorder::{CallOutcome, RecordedCall};
 use super::workspace::Directory;
-use super::{SharedState, lock};
+use super::{SharedState, State, lock};
 use axum::body::{Body, Bytes};
 use axum::extract::{self, FromRequest, Path, Query, Request};
-use axum::http::HeaderMap;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Json, Router};
 use serde_json::{Map, Value, json};
+use std::io;
+use tokio::time::Instant;
 
 /// The routes, over the shared state.
 pub(super) fn router(state: SharedState) -> Router {
@@ -28,54 +38,197 @@ pub(super) fn router(state: SharedState) -> Router {
         .with_state(state)
 }
 
+/// One call as it arrived, its parameters read.
+struct Call {
+    method: String,
+    token: Option<String>,
+    params: Params,
+    /// The error to answer when part of the parameters could not be read.
+    unreadable: Option<SlackError>,
+}
+
 /// Answers one Web API call and records it.
 async fn call(
     extract::State(state): extract::State<SharedState>,
     Path(method): Path<String>,
     request: Request,
-) -> Json<Value> {
+) -> Response {
     let (parts, body) = request.into_parts();
     let token = bearer_token(&parts.headers);
     let (params, unreadable) = read_params(parts, body).await;
+    let call = Call {
+        method,
+        token,
+        params,
+        unreadable,
+    };
 
     // Decide and record under one short lock: it is never held across an
-    // await, which is why a std Mutex is enough.
-    let mut state = lock(&state);
-    let wanted = methods::token_kind_for(&method);
-    let given = token
-        .as_deref()
-        .map(|token| token_kind(&state.directory, token));
-    let outcome = match (wanted, given) {
+    // await, which is why a std Mutex is enough; a slow answer waits after.
+    let (answer, delay) = {
+        let mut guard = lock(&state);
+        let state = &mut *guard;
+        match state.faults.draw(&call.method) {
+            None => (answer_call(state, call, CallOutcome::Answered), None),
+            Some(fault @ Fault::Slow { delay }) => {
+                let answer = answer_call(state, call, CallOutcome::Faulted(fault));
+                (answer, Some(delay))
+            }
+            Some(Fault::DroppedAfterEffect) => {
+                let outcome = CallOutcome::Faulted(Fault::DroppedAfterEffect);
+                // The call takes effect; its answer is lost.
+                drop(answer_call(state, call, outcome));
+                (dropped_connection(), None)
+            }
+            Some(fault) => (refuse_call(state, call, fault), None),
+        }
+    };
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    answer
+}
+
+/// Checks the call as Slack does, holds it to the rate limits when they
+/// are enforced, applies it, records it with `outcome`, and answers.
+fn answer_call(state: &mut State, call: Call, outcome: CallOutcome) -> Response {
+    let Call {
+        method,
+        token,
+        params,
+        unreadable,
+    } = call;
+    let checked = check_token(&state.directory, &method, token.as_deref())
+        .and_then(|()| unreadable.map_or(Ok(()), Err));
+    if checked.is_ok()
+        && let Some(limiter) = &mut state.limiter
+    {
+        let channel = channel_key(&state.directory, &params);
+        if let Err(violation) = limiter.admit(&method, channel.as_deref(), Instant::now()) {
+            let retry_after_secs = violation.retry_after_secs();
+            let retry_after = violation.retry_after;
+            tracing::debug!(%method, ?retry_after, "fake Slack refused a call over a rate limit");
+            state.recorder.record_violation(violation);
+            state.recorder.record_call(RecordedCall {
+                method,
+                params: Value::Object(params.0),
+                ok: false,
+                error: Some(RATE_LIMITED.to_owned()),
+                outcome: CallOutcome::OverLimit { retry_after },
+            });
+            return rate_limited(retry_after_secs);
+        }
+    }
+    let answered = checked.and_then(|()| methods::dispatch(state, &method, &params));
+    let error = answered
+        .as_ref()
+        .err()
+        .map(|SlackError(code)| (*code).to_owned());
+    tracing::debug!(%method, ok = answered.is_ok(), error = ?error, "fake Slack answered a call");
+    state.recorder.record_call(RecordedCall {
+        method,
+        params: Value::Object(params.0),
+        ok: answered.is_ok(),
+        error,
+        outcome,
+    });
+    Json(match answered {
+        Ok(mut fields) => {
+            fields.insert("ok".to_owned(), Value::Bool(true));
+            Value::Object(fields)
+        }
+        Err(SlackError(code)) => json!({ "ok": false, "error": code }),
+    })
+    .into_response()
+}
+
+/// Records a call a fault stopped before it took effect, and answers the
+/// fault.
+fn refuse_call(state: &mut State, call: Call, fault: Fault) -> Response {
+    tracing::debug!(method = %call.method, ?fault, "fake Slack faulted a call");
+    let (answer, error) = match &fault {
+        Fault::RateLimited { retry_after_secs } => {
+            (rate_limited(*retry_after_secs), Some(RATE_LIMITED))
+        }
+        Fault::ServerError { status } => (server_error(*status), None),
+        // The last two take effect and are answered by `call`; were one to
+        // come here, no answer is the honest one for a call not applied.
+        Fault::DroppedConnection | Fault::DroppedAfterEffect | Fault::Slow { .. } => {
+            (dropped_connection(), None)
+        }
+    };
+    state.recorder.record_call(RecordedCall {
+        method: call.method,
+        params: Value::Object(call.params.0),
+        ok: false,
+        error: error.map(str::to_owned),
+        outcome: CallOutcome::Faulted(fault),
+    });
+    answer
+}
+
+/// Slack's error code for a call over a rate limit.
+const RATE_LIMITED: &str = "ratelimited";
+
+/// Slack's answer to a call over a rate limit: HTTP 429, the wait in
+/// `Retry-After`, and the error in JSON.
+fn rate_limited(retry_after_secs: u64) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(RETRY_AFTER, retry_after_secs.to_string())],
+        Json(json!({ "ok": false, "error": RATE_LIMITED })),
+    )
+        .into_response()
+}
+
+/// What a proxy in front of a Slack that is down answers: a 5xx and an
+/// HTML page, not JSON.
+fn server_error(status: u16) -> Response {
+    let status = StatusCode::from_u16(status)
+        .ok()
+        .filter(StatusCode::is_server_error)
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let page = format!(
+        "<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>\n"
+    );
+    (status, Html(page)).into_response()
+}
+
+/// No answer at all. A body that fails before its first byte makes hyper
+/// give up on the connection before it writes the status line it holds, so
+/// the client sees the connection close without a response — a transport
+/// error, as when a load balancer drops a connection.
+fn dropped_connection() -> Response {
+    let failing = futures_util::stream::once(std::future::ready(Err::<Bytes, _>(io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        "the fake Slack dropped the connection",
+    ))));
+    Body::from_stream(failing).into_response()
+}
+
+/// Slack's token checks, in its order: an unknown method before the
+/// token, then a missing, unknown or wrong kind of token.
+fn check_token(directory: &Directory, method: &str, token: Option<&str>) -> Result<(), SlackError> {
+    let wanted = methods::token_kind_for(method);
+    let given = token.map(|token| token_kind(directory, token));
+    match (wanted, given) {
         (None, _) => Err(SlackError("unknown_method")),
         (Some(_), None) => Err(SlackError("not_authed")),
         (Some(_), Some(None)) => Err(SlackError("invalid_auth")),
         (Some(wanted), Some(Some(given))) if wanted != given => {
             Err(SlackError("not_allowed_token_type"))
         }
-        (Some(_), Some(Some(_))) => match unreadable {
-            Some(error) => Err(error),
-            None => methods::dispatch(&mut state, &method, &params),
-        },
-    };
-    let error = outcome
-        .as_ref()
-        .err()
-        .map(|SlackError(code)| (*code).to_owned());
-    tracing::debug!(%method, ok = outcome.is_ok(), error = ?error, "fake Slack answered a call");
-    state.recorder.record_call(RecordedCall {
-        method,
-        params: Value::Object(params.0),
-        ok: outcome.is_ok(),
-        error,
-    });
-    drop(state);
+        (Some(_), Some(Some(_))) => Ok(()),
+    }
+}
 
-    Json(match outcome {
-        Ok(mut fields) => {
-            fields.insert("ok".to_owned(), Value::Bool(true));
-            Value::Object(fields)
-        }
-        Err(SlackError(code)) => json!({ "ok": false, "error": code }),
+/// The channel a call names, for a per-channel rate limit: its id when the
+/// workspace knows it (by id or by name), else the text as given.
+fn channel_key(directory: &Directory, params: &Params) -> Option<String> {
+    let channel = params.text("channel")?;
+    Some(match directory.resolve(&channel) {
+        Some(destination) => destination.channel.as_str().to_owned(),
+        None => channel,
     })
 }
 

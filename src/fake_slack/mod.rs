@@ -19,20 +19,35 @@
 //! ([`FakeSlack::deliver_over_http`]), and serves the `response_url`s they
 //! carry.
 //!
+//! It can misbehave as Slack does, on request and at any time while it
+//! runs, so that the bot's retries and rate control meet the real thing:
+//! [`FakeSlack::set_faults`] injects [`Faults`] (a 429 with `Retry-After`,
+//! a 5xx, a slow answer, a dropped connection before or after the call
+//! took effect), per method or for all, for the next N calls or at a
+//! seeded rate; [`FakeSlack::enforce_limits`] holds calls to Slack's
+//! documented rate limits ([`Limits`]: each method's tier, and
+//! `chat.postMessage` per channel), answers a call over one with Slack's
+//! 429 and reports it ([`FakeSlack::violations`]). Both are off by default.
+//! Each recorded call says what became of it ([`CallOutcome`]).
+//!
 //! It speaks plain JSON, as Slack does; it must not use slack-morphism's
 //! types, so that it checks the client rather than agreeing with it. Its
 //! tests drive it with the real slack-morphism client.
 //!
 //! Layout: `workspace` holds the data, `methods` one file per Web API
 //! method, `api` the HTTP edge, `recorder` what was seen, `response_url`
-//! the answers posted later; `socket_hub` and `socket_mode` are Socket
-//! Mode's bookkeeping and its WebSocket server; `delivery` is what Slack
-//! sends the bot, `http_delivery` and `signing` how it sends it over HTTP;
-//! `standalone` runs the fake by hand.
+//! the answers posted later; `faults` decides which call meets which
+//! fault and `limits` keeps Slack's rate limits, both asked by `api`;
+//! `socket_hub` and `socket_mode` are Socket Mode's bookkeeping and its
+//! WebSocket server; `delivery` is what Slack sends the bot,
+//! `http_delivery` and `signing` how it sends it over HTTP; `standalone`
+//! runs the fake by hand.
 
 mod api;
 mod delivery;
+mod faults;
 mod http_delivery;
+mod limits;
 mod methods;
 mod recorder;
 mod response_url;
@@ -45,7 +60,11 @@ mod workspace;
 #[cfg(test)]
 mod delivery_tests;
 #[cfg(test)]
+mod fault_tests;
+#[cfg(test)]
 mod front_tests;
+#[cfg(test)]
+mod limit_tests;
 #[cfg(test)]
 mod socket_tests;
 #[cfg(test)]
@@ -54,9 +73,13 @@ mod tests;
 mod wire_tests;
 
 pub use delivery::{Delivery, DeliveryAnswer, DeliveryError, VERIFICATION_TOKEN};
-pub use recorder::{MessageUpdate, PostedEphemeral, PostedMessage, RecordedCall, RecordedResponse};
+pub use faults::{Fault, Faults, Methods};
+pub use limits::{LimitViolation, Limits};
+pub use recorder::{
+    CallOutcome, MessageUpdate, PostedEphemeral, PostedMessage, RecordedCall, RecordedResponse,
+};
 pub use signing::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
-pub use standalone::run_standalone;
+pub use standalone::{Flakiness, run_standalone};
 pub use workspace::{
     APP_ID, BOT_ID, BOT_USER_ID, DEFAULT_APP_TOKEN, DEFAULT_SIGNING_SECRET,
     DEFAULT_TEAM_FIELD_LABEL, FakeChannel, FakeUser, FakeUserGroup, TEAM_DOMAIN, TEAM_FIELD_ID,
@@ -64,6 +87,7 @@ pub use workspace::{
 };
 
 use crate::domain::{ChannelId, UserId};
+use limits::Limiter;
 use rand::RngExt;
 use recorder::Recorder;
 use response_url::ResponseUrls;
@@ -88,6 +112,10 @@ struct State {
     socket: SocketHub,
     /// The `response_url`s minted so far.
     response_urls: ResponseUrls,
+    /// The fault rules; none by default.
+    faults: Faults,
+    /// Slack's rate limits and their budgets, when enforced (not by default).
+    limiter: Option<Limiter>,
 }
 
 /// A std Mutex, not tokio's: every handler holds it for a few look-ups and
@@ -175,6 +203,8 @@ impl FakeSlack {
             team_url: format!("http://{address}/"),
             socket: SocketHub::new(format!("ws://{socket_address}/link")),
             response_urls: ResponseUrls::new(address),
+            faults: Faults::default(),
+            limiter: None,
         }));
         let router =
             api::router(Arc::clone(&state)).merge(response_url::router(Arc::clone(&state)));

@@ -1,14 +1,18 @@
-//! What the fake saw: every Web API call, every message it accepted (and
-//! each later edit of one), every ephemeral message, every App Home view and
-//! every post to a `response_url`.
+//! What the fake saw: every Web API call (and what became of it), every
+//! message it accepted (and each later edit of one), every ephemeral
+//! message, every App Home view, every post to a `response_url` and every
+//! call refused for being over a rate limit.
 //!
 //! Tests, the demo and the benchmarks read these back through
 //! [`super::FakeSlack::calls`], [`super::FakeSlack::messages`] and their
 //! siblings; the handlers only append, except that `chat.update` edits the
 //! message it names (its history stays in the updates).
 
+use super::faults::Fault;
+use super::limits::LimitViolation;
 use crate::domain::{ChannelId, UserId};
 use serde_json::Value;
+use std::time::Duration;
 
 /// One Web API call, as the fake received and answered it.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,8 +24,29 @@ pub struct RecordedCall {
     pub params: Value,
     /// Whether the fake answered `"ok": true`.
     pub ok: bool,
-    /// The error the fake answered with, such as `channel_not_found`.
+    /// The error the fake answered with, such as `channel_not_found`, or
+    /// `ratelimited` with a 429.
     pub error: Option<String>,
+    /// What became of the call: answered, hit by a fault, or refused for
+    /// being over a rate limit.
+    pub outcome: CallOutcome,
+}
+
+/// What became of a Web API call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallOutcome {
+    /// Answered as Slack would: HTTP 200 and JSON, `ok` or an error.
+    Answered,
+    /// Hit by an injected fault. Only [`Fault::Slow`] and
+    /// [`Fault::DroppedAfterEffect`] took effect; `ok` and `error` say how
+    /// the call went in the workspace, whatever the client saw.
+    Faulted(Fault),
+    /// Refused for being over one of Slack's rate limits (HTTP 429,
+    /// `Retry-After`); no effect.
+    OverLimit {
+        /// How long until the call would have been allowed.
+        retry_after: Duration,
+    },
 }
 
 /// A message the fake accepted through `chat.postMessage`.
@@ -93,6 +118,7 @@ pub(super) struct Recorder {
     /// what they would see.
     home_views: Vec<(UserId, Value)>,
     responses: Vec<RecordedResponse>,
+    violations: Vec<LimitViolation>,
     /// Microseconds since `FIRST_TS_SECONDS`; one step per message keeps
     /// timestamps strictly increasing, as Slack's are within a channel.
     next_ts_micros: u64,
@@ -107,6 +133,7 @@ impl Default for Recorder {
             updates: Vec::new(),
             home_views: Vec::new(),
             responses: Vec::new(),
+            violations: Vec::new(),
             next_ts_micros: FIRST_TS_MICROS,
         }
     }
@@ -155,6 +182,11 @@ impl Recorder {
         self.responses.push(response);
     }
 
+    /// Appends a call refused for being over a rate limit.
+    pub fn record_violation(&mut self, violation: LimitViolation) {
+        self.violations.push(violation);
+    }
+
     /// A fresh timestamp, later than every one given before.
     pub fn next_ts(&mut self) -> String {
         let micros = self.next_ts_micros;
@@ -197,6 +229,11 @@ impl Recorder {
     /// Every post to a `response_url` so far, in order.
     pub fn responses(&self) -> &[RecordedResponse] {
         &self.responses
+    }
+
+    /// Every call refused for being over a rate limit so far, in order.
+    pub fn violations(&self) -> &[LimitViolation] {
+        &self.violations
     }
 }
 

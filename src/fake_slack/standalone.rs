@@ -1,21 +1,45 @@
 //! The fake on its own, for a person trying the bot by hand: serve a
-//! workspace on a fixed address, say what to export, run until ctrl-c.
+//! workspace on a fixed address, flaky and rate-limited if asked, say what
+//! to export, run until ctrl-c.
 
-use super::{FakeSlack, Workspace};
+use super::{FakeSlack, Faults, Limits, Workspace};
 use std::io::{self, Write};
 use std::net::SocketAddr;
 
+/// How unreliable the standalone fake is; by default, not at all.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Flakiness {
+    /// The share of Web API calls that fail, 0 to 1, in the kinds
+    /// [`Faults::flaky`] serves.
+    pub fault_rate: f64,
+    /// The seed the faults are drawn from: the same seed and the same calls
+    /// meet the same faults.
+    pub seed: u64,
+    /// Enforce Slack's rate limits with their clock running this many times
+    /// faster ([`Limits::scaled`]); `None` enforces none.
+    pub limits_scale: Option<f64>,
+}
+
 /// Serves `workspace` on `addr` (Socket Mode on another port of the same
-/// host), writes to `out` the environment a person exports to point the
-/// bot at it, and serves until ctrl-c. The tokens and secret printed are
-/// the fake's own test values, never real ones.
+/// host) as flaky as `flakiness` says, writes to `out` the environment a
+/// person exports to point the bot at it, and serves until ctrl-c. The
+/// tokens and secret printed are the fake's own test values, never real
+/// ones.
 pub async fn run_standalone(
     addr: SocketAddr,
     workspace: Workspace,
+    flakiness: Flakiness,
     out: &mut (dyn Write + Send),
 ) -> io::Result<()> {
     let fake = FakeSlack::start_on(addr, workspace).await?;
+    if flakiness.fault_rate > 0.0 {
+        fake.set_faults(Faults::flaky(flakiness.seed, flakiness.fault_rate));
+    }
+    if let Some(scale) = flakiness.limits_scale {
+        fake.enforce_limits(Limits::scaled(scale));
+    }
     write_instructions(&fake, out)?;
+    write_flakiness(flakiness, out)?;
     let stopped = tokio::signal::ctrl_c().await;
     fake.stop().await;
     stopped
@@ -45,6 +69,33 @@ fn write_instructions(fake: &FakeSlack, out: &mut (dyn Write + Send)) -> io::Res
         "  export ALLIANCES_SLACK_SIGNING_SECRET={}",
         fake.signing_secret()
     )?;
+    out.flush()
+}
+
+/// What the fake will do wrong, if anything, then how to stop it.
+fn write_flakiness(flakiness: Flakiness, out: &mut (dyn Write + Send)) -> io::Result<()> {
+    if flakiness.fault_rate > 0.0 {
+        let percent = (flakiness.fault_rate * 1_000.0).round() / 10.0;
+        writeln!(
+            out,
+            "It fails {percent}% of Web API calls (seed {}): a 429 with Retry-After, \
+             a 503, an answer 3 s late, a dropped connection, or a connection \
+             dropped after the call took effect.",
+            flakiness.seed
+        )?;
+    }
+    match flakiness.limits_scale {
+        Some(1.0) => writeln!(
+            out,
+            "It enforces Slack's rate limits: a call over one gets 429 with Retry-After."
+        )?,
+        Some(scale) => writeln!(
+            out,
+            "It enforces Slack's rate limits {scale} times faster: a call over one \
+             gets 429 with Retry-After."
+        )?,
+        None => {}
+    }
     writeln!(out, "Press ctrl-c to stop.")?;
     out.flush()
 }
@@ -72,6 +123,43 @@ mod tests {
             assert!(text.contains(&line), "{line} missing from:\n{text}");
         }
         fake.stop().await;
+    }
+
+    fn flakiness_text(flakiness: Flakiness) -> String {
+        let mut out = Vec::new();
+        write_flakiness(flakiness, &mut out).expect("written");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn a_reliable_fake_only_says_how_to_stop_it() {
+        assert_eq!(
+            flakiness_text(Flakiness::default()),
+            "Press ctrl-c to stop.\n"
+        );
+    }
+
+    #[test]
+    fn a_flaky_fake_says_how_flaky_and_how_limited() {
+        let text = flakiness_text(Flakiness {
+            fault_rate: 0.125,
+            seed: 9,
+            limits_scale: Some(60.0),
+        });
+        assert!(
+            text.contains("fails 12.5% of Web API calls (seed 9)"),
+            "{text}"
+        );
+        assert!(text.contains("rate limits 60 times faster"), "{text}");
+        let slack_speed = flakiness_text(Flakiness {
+            limits_scale: Some(1.0),
+            ..Flakiness::default()
+        });
+        assert!(
+            slack_speed.contains("enforces Slack's rate limits:"),
+            "{slack_speed}"
+        );
+        assert!(!slack_speed.contains("fails"), "{slack_speed}");
     }
 
     #[tokio::test]
