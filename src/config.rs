@@ -187,6 +187,10 @@ pub struct ScheduleSettings {
     pub digest: CronSchedule,
     /// Refreshing people and teams from Slack.
     pub people: CronSchedule,
+    /// After downtime, a job runs once at start for a time it missed at
+    /// most this many hours ago; one missed longer ago waits for its next
+    /// time. A day keeps a Monday digest from arriving on a Wednesday.
+    pub catch_up_hours: u32,
 }
 
 impl Default for ScheduleSettings {
@@ -199,6 +203,7 @@ impl Default for ScheduleSettings {
             nudges: parse("0 */15 * * * *"),
             digest: parse("0 0 9 * * Mon"),
             people: parse("0 0 6 * * *"),
+            catch_up_hours: 24,
         }
     }
 }
@@ -628,6 +633,11 @@ mod tests {
             defaults.schedule.digest.expression()
         );
         assert_eq!(settings.digest.channel, defaults.digest.channel);
+        assert_eq!(
+            settings.schedule.catch_up_hours,
+            defaults.schedule.catch_up_hours
+        );
+        assert_eq!(settings.delivery, defaults.delivery);
         assert_eq!(
             settings.commands.k_anonymity_floor,
             defaults.commands.k_anonymity_floor

@@ -46,13 +46,14 @@ impl Outgoing {
         }
     }
 
-    /// A few words on what it is, for logs and admins ("a nudge to U123").
+    /// A few words on what it is, for logs and admins, people as Slack
+    /// mentions ("a nudge to <@U123> about <@U456>").
     pub fn describe(&self) -> String {
         match self {
             Self::Nudge(nudge) if nudge.reason.is_intro() => {
-                format!("an introduction to {} for {}", nudge.about, nudge.to)
+                format!("an introduction to <@{}> for <@{}>", nudge.about, nudge.to)
             }
-            Self::Nudge(nudge) => format!("a nudge to {} about {}", nudge.to, nudge.about),
+            Self::Nudge(nudge) => format!("a nudge to <@{}> about <@{}>", nudge.to, nudge.about),
             Self::Digest { channel, .. } => format!("the digest for #{channel}"),
         }
     }

@@ -88,6 +88,8 @@ pub struct Scheduler {
     schedules: Arc<[(JobKind, CronSchedule)]>,
     policy: Policy,
     digest_policy: DigestPolicy,
+    /// How late a missed time may still be run after downtime.
+    catch_up_grace: Duration,
     /// Sends what the jobs queue.
     dispatcher: dispatch::Dispatcher,
     // Shared, not copied: the scheduler is cloned into every request's
@@ -126,6 +128,7 @@ impl Scheduler {
             ]),
             policy: settings.rules,
             digest_policy: settings.digest_policy(),
+            catch_up_grace: Duration::hours(i64::from(schedule.catch_up_hours)),
             dispatcher,
             digest_channel: settings.digest.channel.trim_start_matches('#').into(),
             teams: Arc::new(RwLock::new(match &team_origin {
@@ -137,15 +140,28 @@ impl Scheduler {
     }
 
     /// The jobs due at `now`, each with the latest schedule time it missed.
+    ///
+    /// After downtime, a job that ran before catches up only on a time
+    /// missed within the catch-up grace: a digest missed by days waits for
+    /// its next time (and then covers the whole stretch since the last
+    /// one) rather than arriving mid-week. A job that never ran looks back
+    /// [`FIRST_RUN_LOOKBACK_DAYS`], so that a fresh install runs each once.
     pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<(JobKind, DateTime<Utc>)>, StoreError> {
         let mut due = Vec::new();
         for (job, schedule) in self.schedules.iter() {
-            let last = match self.store.last_run(job.name())? {
-                Some(run) => run.scheduled_for,
-                None => now - Duration::days(FIRST_RUN_LOOKBACK_DAYS),
+            let (last, grace) = match self.store.last_run(job.name())? {
+                Some(run) => (run.scheduled_for, self.catch_up_grace),
+                None => {
+                    let lookback = Duration::days(FIRST_RUN_LOOKBACK_DAYS);
+                    (now - lookback, lookback)
+                }
             };
-            if let Some(missed) = latest_between(schedule, last, now) {
-                due.push((*job, missed));
+            match latest_between(schedule, last, now) {
+                Some(missed) if now - missed <= grace => due.push((*job, missed)),
+                Some(missed) => {
+                    tracing::info!(job = %job, %missed, "missed longer ago than the catch-up grace: waiting for the next time");
+                }
+                None => {}
             }
         }
         Ok(due)
@@ -295,6 +311,50 @@ mod tests {
 
     fn at(d: u32, h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn after_downtime_a_missed_job_catches_up_only_within_the_grace() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &crate::store::StoreOptions::default()).unwrap();
+        let slack = SlackClient::new(
+            "http://127.0.0.1:9/api",
+            &secrecy::SecretString::from("xoxb-unused".to_owned()),
+        )
+        .unwrap();
+        let clock = Arc::new(crate::domain::SettableClock::new(at(2, 9)));
+        let scheduler = Scheduler::new(
+            &Settings::default(),
+            store.clone(),
+            slack,
+            clock,
+            TeamOrigin::File(TeamDirectory::default()),
+        );
+        let ran = |at| JobRun {
+            scheduled_for: at,
+            started_at: at,
+            summary: "ran".into(),
+        };
+        for job in JobKind::ALL {
+            store.record_run(job.name(), &ran(at(9, 8))).unwrap();
+        }
+        store.record_run("digest", &ran(at(2, 9))).unwrap();
+        let digest_due = |now| {
+            scheduler
+                .due(now)
+                .unwrap()
+                .into_iter()
+                .find(|(job, _)| *job == JobKind::Digest)
+                .map(|(_, slot)| slot)
+        };
+        // Monday 9 March, 09:00 was missed; at 20:00 it is 11 hours late: run it.
+        assert_eq!(digest_due(at(9, 20)), Some(at(9, 9)));
+        // By Wednesday it is 49 hours late: wait for the next Monday.
+        assert_eq!(digest_due(at(11, 10)), None);
+        assert_eq!(
+            digest_due(at(16, 9) + Duration::minutes(30)),
+            Some(at(16, 9))
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::{Context, HandlerError, change_own_person, user_error};
 use crate::commands::{
     AlliancesRequest, ChannelRef, Effect, Outcome, Reply, SlashText, help_text, parse_alliances,
 };
-use crate::domain::{FORGET_ME_CONFIRM, Person, Tie, UserId, times};
+use crate::domain::{FORGET_ME_CONFIRM, UserId};
 use crate::rules::plan_nudges;
 use crate::scheduler::nudge_snapshot;
 use chrono::Duration;
@@ -15,7 +15,6 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 /// How many alliances `status` lists; the rest are counted.
-const STATUS_LIMIT: usize = 10;
 /// Slack cuts message text at 40,000 characters; leave room for the framing.
 const MAX_EXPORT_CHARS: usize = 35_000;
 
@@ -31,7 +30,7 @@ fn alliances(context: &Context<'_>, text: &str) -> Result<Outcome, HandlerError>
             unknown,
             suggestion,
         } => help(unknown, suggestion),
-        AlliancesRequest::Status => status(context)?,
+        AlliancesRequest::Status => super::status::status(context)?,
         AlliancesRequest::Snooze(span) => {
             let until = context.now + Duration::days(i64::from(span.days));
             change_own_person(context, |p| p.snoozed_until = Some(until))?;
@@ -121,84 +120,6 @@ fn require_admin(context: &Context<'_>, example: &str) -> Result<(), HandlerErro
             example,
         ))
     }
-}
-
-fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
-    let me = context.me()?;
-    let people: BTreeMap<UserId, Person> = context
-        .store
-        .people()?
-        .into_iter()
-        .map(|p| (p.id.clone(), p))
-        .collect();
-    let my_team = me.as_ref().and_then(|m| m.team.clone());
-    let policy = &context.settings.rules;
-    let mut alliances: Vec<(&Person, Tie)> = context
-        .store
-        .ties_of(context.user)?
-        .into_iter()
-        .filter_map(|tie| {
-            let peer = people.get(tie.pair.other(context.user)?)?;
-            let other_team = peer.team.is_some() && peer.team != my_team;
-            (other_team && !peer.opted_out && !peer.deactivated).then_some((peer, tie))
-        })
-        .collect();
-    if alliances.is_empty() {
-        return Ok(Reply::text(
-            "You have no alliances yet — ties with people in other teams. Met someone? `/met @alice coffee` logs it.",
-        ));
-    }
-    // Overdue first, the longest-quiet at the top; then the freshest.
-    alliances.sort_by_key(|(peer, tie)| {
-        let overdue = policy.overdue(tie, context.now);
-        (
-            !overdue,
-            if overdue {
-                tie.last_at.timestamp()
-            } else {
-                -tie.last_at.timestamp()
-            },
-            peer.id.clone(),
-        )
-    });
-    let mut lines = vec![format!("*Your alliances* ({}):", alliances.len())];
-    for (peer, tie) in alliances.iter().take(STATUS_LIMIT) {
-        let days = (context.now - tie.last_at).num_days();
-        let team = peer.team.as_ref().map(|t| t.as_str()).unwrap_or_default();
-        let mark = if policy.overdue(tie, context.now) {
-            " — time to catch up?"
-        } else {
-            ""
-        };
-        lines.push(format!(
-            "• <@{}> ({team}): last met {days} days ago, {} in all{mark}",
-            peer.id,
-            times(tie.count)
-        ));
-    }
-    if alliances.len() > STATUS_LIMIT {
-        lines.push(format!("…and {} more.", alliances.len() - STATUS_LIMIT));
-    }
-    if let Some(me) = &me {
-        if let Some(until) = me.snoozed_until.filter(|until| *until > context.now) {
-            lines.push(format!(
-                ":zzz: Snoozed until {}.",
-                until.format("%a %-d %b")
-            ));
-        }
-        if me.opted_out {
-            lines.push("You're opted out: no nudges, and nobody sees your name.".to_owned());
-        } else if me.shoutouts {
-            lines.push(
-                ":raised_hands: Shout-outs are on: the digest may thank you by name.".to_owned(),
-            );
-        }
-        if !me.paused.is_empty() {
-            let paused: Vec<String> = me.paused.iter().map(|id| format!("<@{id}>")).collect();
-            lines.push(format!("Never nudged about: {}.", paused.join(", ")));
-        }
-    }
-    Ok(Reply::text(lines.join("\n")))
 }
 
 /// `shoutouts on|off`: records the choice and says what it means, including

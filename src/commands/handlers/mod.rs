@@ -16,6 +16,7 @@ mod alliances;
 mod buttons;
 mod met;
 mod people;
+mod status;
 
 pub use alliances::handle_alliances;
 pub use buttons::{Pressed, handle_button};

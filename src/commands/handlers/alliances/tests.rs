@@ -82,3 +82,58 @@ fn the_export_holds_the_shout_outs_choice() {
     let (export, _) = run(&store, "export");
     assert!(export.contains("\"shoutouts\": true"), "{export}");
 }
+
+#[test]
+fn admins_see_how_delivery_stands_in_their_status_and_others_do_not() {
+    use crate::domain::{Digest, OutboxState, Outgoing};
+    let (_dir, store) = open();
+    let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+    let digest = Outgoing::Digest {
+        channel: "alliances".into(),
+        digest: Digest {
+            since: now,
+            until: now,
+            new_alliances: vec![],
+            unnamed_new_alliances: 0,
+            bridges: vec![],
+            unconnected_team_pairs: vec![],
+            bridge_builders: vec![],
+            team_figures: vec![],
+            small_teams_held_back: 0,
+        },
+    };
+    let mut queued = store.enqueue(vec![digest.clone(), digest], now).unwrap();
+    let mut failed = queued.remove(0);
+    failed.attempts = 4;
+    failed.state = OutboxState::Failed {
+        at: now,
+        error: "Slack refused chat.postMessage: not_in_channel".into(),
+    };
+    store.update_outbox_item(&failed).unwrap();
+
+    let (text, _) = run(&store, "status");
+    assert!(!text.contains("Delivery"), "not an admin: {text}");
+
+    let mut settings = Settings::default();
+    settings.commands.admins = vec![user("U1")];
+    let commit = PendingCommit::default();
+    let context = Context {
+        store: &store,
+        settings: &settings,
+        now,
+        user: &user("U1"),
+        commit: &commit,
+    };
+    let text = handle_alliances(&context, "status").reply.text;
+    assert!(
+        text.contains("*Delivery* (admins only): 1 queued, 1 failed in the last 7 days."),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "• the digest for #alliances, given up on Mon 1 Jun 09:00 UTC after 4 attempts: \
+             Slack refused chat.postMessage: not_in_channel"
+        ),
+        "{text}"
+    );
+}

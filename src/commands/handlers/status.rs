@@ -1,0 +1,131 @@
+//! `/alliances status`: your alliances, overdue first, and your settings;
+//! for admins, how delivery stands (queued and failed messages).
+
+use super::{Context, HandlerError};
+use crate::commands::Reply;
+use crate::domain::{OutboxState, Person, Tie, UserId, times};
+use chrono::Duration;
+use std::collections::BTreeMap;
+
+const STATUS_LIMIT: usize = 10;
+
+/// Failed messages older than this are not listed: admins look at the
+/// last week, and older ones are pruned.
+const FAILED_SHOWN_DAYS: i64 = 7;
+
+/// At most this many failed messages are described one by one.
+const FAILED_LISTED: usize = 3;
+
+pub(super) fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
+    let me = context.me()?;
+    let people: BTreeMap<UserId, Person> = context
+        .store
+        .people()?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    let my_team = me.as_ref().and_then(|m| m.team.clone());
+    let policy = &context.settings.rules;
+    let mut alliances: Vec<(&Person, Tie)> = context
+        .store
+        .ties_of(context.user)?
+        .into_iter()
+        .filter_map(|tie| {
+            let peer = people.get(tie.pair.other(context.user)?)?;
+            let other_team = peer.team.is_some() && peer.team != my_team;
+            (other_team && !peer.opted_out && !peer.deactivated).then_some((peer, tie))
+        })
+        .collect();
+    if alliances.is_empty() {
+        let mut lines = vec![
+            "You have no alliances yet — ties with people in other teams. Met someone? `/met @alice coffee` logs it."
+                .to_owned(),
+        ];
+        if context.is_admin() {
+            lines.extend(delivery(context)?);
+        }
+        return Ok(Reply::text(lines.join("\n")));
+    }
+    // Overdue first, the longest-quiet at the top; then the freshest.
+    alliances.sort_by_key(|(peer, tie)| {
+        let overdue = policy.overdue(tie, context.now);
+        (
+            !overdue,
+            if overdue {
+                tie.last_at.timestamp()
+            } else {
+                -tie.last_at.timestamp()
+            },
+            peer.id.clone(),
+        )
+    });
+    let mut lines = vec![format!("*Your alliances* ({}):", alliances.len())];
+    for (peer, tie) in alliances.iter().take(STATUS_LIMIT) {
+        let days = (context.now - tie.last_at).num_days();
+        let team = peer.team.as_ref().map(|t| t.as_str()).unwrap_or_default();
+        let mark = if policy.overdue(tie, context.now) {
+            " — time to catch up?"
+        } else {
+            ""
+        };
+        lines.push(format!(
+            "• <@{}> ({team}): last met {days} days ago, {} in all{mark}",
+            peer.id,
+            times(tie.count)
+        ));
+    }
+    if alliances.len() > STATUS_LIMIT {
+        lines.push(format!("…and {} more.", alliances.len() - STATUS_LIMIT));
+    }
+    if let Some(me) = &me {
+        if let Some(until) = me.snoozed_until.filter(|until| *until > context.now) {
+            lines.push(format!(
+                ":zzz: Snoozed until {}.",
+                until.format("%a %-d %b")
+            ));
+        }
+        if me.opted_out {
+            lines.push("You're opted out: no nudges, and nobody sees your name.".to_owned());
+        } else if me.shoutouts {
+            lines.push(
+                ":raised_hands: Shout-outs are on: the digest may thank you by name.".to_owned(),
+            );
+        }
+        if !me.paused.is_empty() {
+            let paused: Vec<String> = me.paused.iter().map(|id| format!("<@{id}>")).collect();
+            lines.push(format!("Never nudged about: {}.", paused.join(", ")));
+        }
+    }
+    if context.is_admin() {
+        lines.extend(delivery(context)?);
+    }
+    Ok(Reply::text(lines.join("\n")))
+}
+
+/// How delivery stands, for admins: what waits in the outbox, and what was
+/// given up on lately, with why.
+fn delivery(context: &Context<'_>) -> Result<Vec<String>, HandlerError> {
+    let outbox = context.store.outbox()?;
+    let queued = outbox.iter().filter(|item| item.is_pending()).count();
+    let since = context.now - Duration::days(FAILED_SHOWN_DAYS);
+    let failed: Vec<_> = outbox
+        .iter()
+        .filter_map(|item| match &item.state {
+            OutboxState::Failed { at, error } if *at >= since => Some((item, at, error)),
+            _ => None,
+        })
+        .collect();
+    let mut lines = vec![format!(
+        "*Delivery* (admins only): {queued} queued, {} failed in the last {FAILED_SHOWN_DAYS} days.",
+        failed.len()
+    )];
+    for (item, at, error) in failed.iter().rev().take(FAILED_LISTED) {
+        lines.push(format!(
+            "• {}, given up on {} after {}: {error}",
+            item.outgoing.describe(),
+            at.format("%a %-d %b %H:%M UTC"),
+            crate::domain::plural(item.attempts as usize, "attempt", "attempts")
+        ));
+    }
+    Ok(lines)
+}
