@@ -45,6 +45,12 @@ const POST_MESSAGE_PER_MINUTE: f64 = 300.0;
 /// `chat.postMessage` in one channel: one per second.
 const POST_MESSAGE_PER_CHANNEL_PER_MINUTE: f64 = 60.0;
 
+/// The share of each published rate the bot uses. Pacing at exactly the
+/// limit leaves Slack's own bucket empty, and then any delay of one call on
+/// the wire (which makes the next arrive early by comparison) is a 429; a
+/// little headroom lets Slack's bucket refill and absorb that jitter.
+const HEADROOM: f64 = 0.98;
+
 /// How long a 429 without a `Retry-After` pauses its method: Slack's
 /// answers name one, so this is only a fallback.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -73,17 +79,24 @@ struct Bucket {
 }
 
 impl Bucket {
-    fn full(per_minute: f64, channel_burst: bool, now: Instant) -> Self {
-        // One channel holds one message at a time: "1 per second".
-        let capacity = if channel_burst {
-            1.0
-        } else {
-            per_minute.max(1.0)
-        };
+    /// A full bucket of a minute's budget at Slack's rate, refilled
+    /// `speedup` times faster: a faster clock, the same bursts.
+    fn full(per_minute: f64, speedup: f64, now: Instant) -> Self {
+        let capacity = per_minute.max(1.0);
         Self {
             tokens: capacity,
             capacity,
-            per_second: per_minute / 60.0,
+            per_second: per_minute * speedup * HEADROOM / 60.0,
+            updated: now,
+        }
+    }
+
+    /// One channel holds one message at a time: "1 per second".
+    fn channel(speedup: f64, now: Instant) -> Self {
+        Self {
+            tokens: 1.0,
+            capacity: 1.0,
+            per_second: POST_MESSAGE_PER_CHANNEL_PER_MINUTE * speedup * HEADROOM / 60.0,
             updated: now,
         }
     }
@@ -130,12 +143,22 @@ impl RateControl {
     }
 
     /// Slack answered 429: no call of `method` before `retry_after` (or a
-    /// default) has passed.
+    /// default) has passed, and its budget starts empty then. Slack counted
+    /// more calls than this process did (another process, or one before a
+    /// restart, spent some), so the bucket's count was too generous.
     pub fn pause(&self, method: &'static str, retry_after: Option<Duration>) {
         let until = Instant::now() + retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
         let mut state = self.lock();
         let paused = state.paused_until.entry(method).or_insert(until);
         *paused = (*paused).max(until);
+        let until = *paused;
+        let speedup = self.speedup;
+        let bucket = state
+            .methods
+            .entry(method)
+            .or_insert_with(|| Bucket::full(per_minute(method), speedup, until));
+        bucket.tokens = 0.0;
+        bucket.updated = bucket.updated.max(until);
     }
 
     /// Takes a turn if one is free at `now`, or says how long to wait.
@@ -151,14 +174,15 @@ impl RateControl {
         let method_bucket = state
             .methods
             .entry(method)
-            .or_insert_with(|| Bucket::full(per_minute(method) * speedup, false, now));
+            .or_insert_with(|| Bucket::full(per_minute(method), speedup, now));
         method_bucket.refill(now);
         let mut wait = method_bucket.wait();
         let channel = channel.filter(|_| method == "chat.postMessage");
         if let Some(channel) = channel {
-            let bucket = state.channels.entry(channel.to_owned()).or_insert_with(|| {
-                Bucket::full(POST_MESSAGE_PER_CHANNEL_PER_MINUTE * speedup, true, now)
-            });
+            let bucket = state
+                .channels
+                .entry(channel.to_owned())
+                .or_insert_with(|| Bucket::channel(speedup, now));
             bucket.refill(now);
             wait = wait.max(bucket.wait());
         }
@@ -203,10 +227,14 @@ mod tests {
                 Duration::ZERO
             );
         }
-        // Tier 3: 50 a minute, so the next turn is 1.2 s away.
+        // Tier 3: 50 a minute (less the headroom), so the next turn is
+        // about 1.2 s away.
         let wait = control.try_take("conversations.open", None, start);
-        assert!((wait.as_secs_f64() - 1.2).abs() < 1e-6, "{wait:?}");
-        let later = start + Duration::from_millis(1200);
+        assert!(
+            (wait.as_secs_f64() - 1.2 / HEADROOM).abs() < 1e-6,
+            "{wait:?}"
+        );
+        let later = start + Duration::from_millis(1225);
         assert_eq!(
             control.try_take("conversations.open", None, later),
             Duration::ZERO
@@ -231,8 +259,11 @@ mod tests {
             Duration::ZERO
         );
         let wait = control.try_take("chat.postMessage", Some("D1"), start);
-        assert!((wait.as_secs_f64() - 1.0).abs() < 1e-6, "{wait:?}");
-        let later = start + Duration::from_secs(1);
+        assert!(
+            (wait.as_secs_f64() - 1.0 / HEADROOM).abs() < 1e-6,
+            "{wait:?}"
+        );
+        let later = start + Duration::from_millis(1021);
         assert_eq!(
             control.try_take("chat.postMessage", Some("D1"), later),
             Duration::ZERO
@@ -248,16 +279,27 @@ mod tests {
             Duration::ZERO
         );
         let wait = control.try_take("chat.postMessage", Some("D1"), start);
-        assert!((wait.as_secs_f64() - 1.0 / 60.0).abs() < 1e-6, "{wait:?}");
+        assert!(
+            (wait.as_secs_f64() - 1.0 / 60.0 / HEADROOM).abs() < 1e-6,
+            "{wait:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_429_pauses_its_method_for_the_retry_after() {
+    async fn a_429_pauses_its_method_for_the_retry_after_and_empties_its_budget() {
         let control = RateControl::new(1.0);
         control.pause("chat.postMessage", Some(Duration::from_secs(7)));
         let before = Instant::now();
         control.acquire("chat.postMessage", Some("D1")).await;
-        assert_eq!(Instant::now() - before, Duration::from_secs(7));
+        // The Retry-After, then one turn of the workspace-wide budget
+        // (300 a minute, less the headroom): about 0.2 s.
+        let waited = Instant::now() - before;
+        let turn = Duration::from_secs_f64(60.0 / POST_MESSAGE_PER_MINUTE / HEADROOM);
+        assert!(
+            waited >= Duration::from_secs(7) + turn - Duration::from_millis(1)
+                && waited <= Duration::from_secs(7) + turn + Duration::from_millis(1),
+            "{waited:?}"
+        );
         // Other methods go on.
         let before = Instant::now();
         control.acquire("conversations.open", None).await;

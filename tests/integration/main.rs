@@ -3,11 +3,13 @@
 
 mod bad_input;
 mod cli;
+mod delivery;
 mod demo_flow;
 mod front_door_http;
 mod front_door_socket;
 mod helpers;
 mod manifest;
+mod served;
 mod slack_client;
 mod tick;
 mod workspace_life;

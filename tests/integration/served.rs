@@ -1,0 +1,119 @@
+//! The real binary serving over HTTP in a child process, for the stories
+//! where the process dies: started, awaited, killed with SIGKILL or stopped
+//! with SIGTERM.
+
+use crate::helpers::alliances;
+use alliances::fake_slack::FakeSlack;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+/// `alliances serve --http` in a child process.
+pub struct Served {
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl Served {
+    /// Starts `serve` on a free port with `config` and `data`, against
+    /// `fake`, and waits until it answers `/healthz`.
+    pub async fn start(fake: &FakeSlack, config: &Path, data: &Path) -> Served {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let child = alliances()
+            .arg("--config")
+            .arg(config)
+            .arg("--data-dir")
+            .arg(data)
+            .args(["serve", "--http", &format!("127.0.0.1:{port}")])
+            .env("ALLIANCES_SLACK_BOT_TOKEN", fake.bot_token())
+            .env("ALLIANCES_SLACK_SIGNING_SECRET", fake.signing_secret())
+            .env("ALLIANCES_SLACK_API_URL", fake.api_url())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let served = Served {
+            child: Some(child),
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let health = format!("{}/healthz", served.url);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !reqwest::get(&health)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "serve did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        served
+    }
+
+    /// Kills it with SIGKILL: no shutdown, no flush.
+    pub async fn kill_9(mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().expect("SIGKILL is sent");
+            tokio::task::spawn_blocking(move || child.wait())
+                .await
+                .expect("the waiting thread ends")
+                .expect("the child is reaped");
+        }
+    }
+
+    /// Stops it with SIGTERM and waits until it has exited cleanly.
+    pub async fn stop(mut self) {
+        if let Some(child) = self.child.take() {
+            let status = std::process::Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .expect("kill runs");
+            assert!(status.success());
+            let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+                .await
+                .expect("the waiting thread ends")
+                .expect("the child is reaped");
+            assert!(output.status.success(), "serve stopped cleanly");
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A folder for a served bot: its config file (TOML, written now) and its
+/// data folder.
+pub struct Folder {
+    _dir: tempfile::TempDir,
+    /// The config file.
+    pub config: PathBuf,
+    /// The data folder.
+    pub data: PathBuf,
+}
+
+impl Folder {
+    /// A folder whose config is `config`, and whose teams file is `teams`
+    /// (named `teams.toml`, for `[teams] file = "teams.toml"`).
+    pub fn new(config: &str, teams: &str) -> Folder {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let config_path = dir.path().join("alliances.toml");
+        std::fs::write(&config_path, config).expect("the config is written");
+        std::fs::write(dir.path().join("teams.toml"), teams).expect("the teams file is written");
+        Folder {
+            data: dir.path().join("data"),
+            config: config_path,
+            _dir: dir,
+        }
+    }
+}
