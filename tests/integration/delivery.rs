@@ -181,7 +181,7 @@ async fn through_twenty_percent_faults_every_planned_nudge_arrives_exactly_once(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_with_sigkill_mid_dispatch_the_bot_loses_no_nudge_after_a_restart() {
+async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_loses_no_nudge() {
     const PAIRS: usize = 500;
     const SPEEDUP: f64 = 50.0;
     let (users, teams) = company_of_pairs(PAIRS);
@@ -211,6 +211,25 @@ async fn killed_with_sigkill_mid_dispatch_the_bot_loses_no_nudge_after_a_restart
         "within Slack's limits: {:?}",
         fake.violations()
     );
+
+    // Restarted, then stopped with SIGTERM while sending: it takes no new
+    // item, lets the one in flight finish, flushes and exits well within
+    // the shutdown grace.
+    let bot = Served::start(&fake, &folder.config, &folder.data).await;
+    wait_for(
+        "two hundred and fifty DMs",
+        std::time::Duration::from_secs(60),
+        || dms_by_person(&fake).len() >= 250,
+    )
+    .await;
+    let stopping = std::time::Instant::now();
+    bot.stop().await;
+    assert!(
+        stopping.elapsed() < std::time::Duration::from_secs(10),
+        "stopped in {:?}",
+        stopping.elapsed()
+    );
+    assert!(dms_by_person(&fake).len() < PAIRS, "stopped mid-dispatch");
 
     let bot = Served::start(&fake, &folder.config, &folder.data).await;
     wait_for("every DM", std::time::Duration::from_secs(120), || {
@@ -259,4 +278,174 @@ async fn wait_for(what: &str, limit: std::time::Duration, mut condition: impl Fn
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_with_sigkill_during_a_burst_of_met_every_acknowledged_meeting_is_kept() {
+    let (users, teams) = company_of_pairs(10);
+    let fake = std::sync::Arc::new(fake_of(users).await);
+    let folder = Folder::new(&config(1.0), &teams);
+    let bot = Served::start(&fake, &folder.config, &folder.data).await;
+
+    // Eight people log meetings as fast as the bot answers; each note is
+    // unique, so each acknowledged meeting can be found afterwards.
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut loggers = Vec::new();
+    for logger in 0..8_usize {
+        let (fake, acknowledged, url) = (fake.clone(), acknowledged.clone(), bot.url.clone());
+        loggers.push(tokio::spawn(async move {
+            let from = user(&format!("U{:07}", 2 * logger + 1));
+            let channel = alliances::domain::ChannelId::parse("C0ALLIANCE").unwrap();
+            for n in 0.. {
+                let note = format!("sync {logger}-{n}");
+                let command =
+                    fake.slash_command("/met", &format!("<@U0000020> {note}"), &from, &channel);
+                match fake.deliver_over_http(&url, &command).await {
+                    Ok(answer) if answer.body.to_string().contains("Logged") => {
+                        acknowledged.lock().unwrap().push(note);
+                    }
+                    // Killed: no answer, or a refused connection.
+                    _ => return,
+                }
+            }
+        }));
+    }
+    wait_for(
+        "200 meetings acknowledged",
+        std::time::Duration::from_secs(60),
+        || acknowledged.lock().unwrap().len() >= 200,
+    )
+    .await;
+    bot.kill_9().await;
+    for logger in loggers {
+        logger.await.unwrap();
+    }
+
+    // The restart: every meeting the bot said it logged is there.
+    let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
+    let notes: std::collections::HashSet<String> = store
+        .interactions()
+        .unwrap()
+        .into_iter()
+        .filter_map(|(_, interaction)| interaction.note)
+        .collect();
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    let lost: Vec<&String> = acknowledged
+        .iter()
+        .filter(|n| !notes.contains(*n))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged meetings lost: {lost:?}",
+        lost.len(),
+        acknowledged.len()
+    );
+    assert!(notes.len() >= acknowledged.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_digest_missed_while_the_bot_was_down_is_posted_once_after_the_restart() {
+    use alliances::store::JobRun;
+    let (users, teams) = company_of_pairs(1);
+    let fake = fake_of(users).await;
+    // An hourly digest, so that the test has a missed time within the hour.
+    let config = "[teams]\nfile = \"teams.toml\"\n[schedule]\ndigest = \"0 0 * * * *\"\n";
+    let folder = Folder::new(config, &teams);
+    {
+        let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
+        let now = Utc::now();
+        // The bot last ran five hours ago: five digests missed since.
+        let ran = |at| JobRun {
+            scheduled_for: at,
+            started_at: at,
+            summary: "ran".to_owned(),
+        };
+        for job in ["people", "nudges", "digest"] {
+            store
+                .record_run(job, &ran(now - Duration::hours(5)))
+                .unwrap();
+        }
+        // Meanwhile, a new alliance formed.
+        let met = Interaction::new(
+            now - Duration::hours(2),
+            InteractionKind::Meeting,
+            [user("U0000001"), user("U0000002")],
+            None,
+            None,
+        )
+        .unwrap();
+        store.log_interaction(&met).unwrap();
+        store.flush().unwrap();
+    }
+    let channel_posts = || {
+        fake.messages()
+            .iter()
+            .filter(|m| m.dm_user.is_none())
+            .count()
+    };
+
+    let bot = Served::start(&fake, &folder.config, &folder.data).await;
+    wait_for(
+        "the missed digest",
+        std::time::Duration::from_secs(20),
+        || channel_posts() >= 1,
+    )
+    .await;
+    bot.stop().await;
+    // Started again, the bot has no digest to catch up on (should the hour
+    // turn meanwhile, that digest finds nothing new, and posts nothing).
+    let mut tick = alliances();
+    tick.arg("--config")
+        .arg(&folder.config)
+        .arg("--data-dir")
+        .arg(&folder.data)
+        .arg("tick")
+        .env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN)
+        .env("ALLIANCES_SLACK_API_URL", fake.api_url());
+    let output = output_of(tick).await;
+    let (stdout, stderr) = texts(&output);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stdout.contains("digest: queued"), "{stdout}");
+
+    assert_eq!(
+        channel_posts(),
+        1,
+        "one digest for five missed times, and not again"
+    );
+    let digest = &fake.messages()[0];
+    assert!(digest.text.contains("1 new alliance"), "{}", digest.text);
+    fake.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_serve_on_the_same_data_folder_is_refused_with_a_clear_message() {
+    let (users, teams) = company_of_pairs(1);
+    let fake = fake_of(users).await;
+    let folder = Folder::new(&config(1.0), &teams);
+    let bot = Served::start(&fake, &folder.config, &folder.data).await;
+
+    let mut second = alliances();
+    second
+        .arg("--config")
+        .arg(&folder.config)
+        .arg("--data-dir")
+        .arg(&folder.data)
+        .args(["serve", "--http", "127.0.0.1:0"])
+        .env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN)
+        .env("ALLIANCES_SLACK_SIGNING_SECRET", fake.signing_secret())
+        .env("ALLIANCES_SLACK_API_URL", fake.api_url());
+    let output = output_of(second).await;
+    let (_, stderr) = texts(&output);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("only one alliances process may use a data folder at a time"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.trim().lines().count(),
+        1,
+        "one line, no backtrace: {stderr}"
+    );
+    bot.stop().await;
+    fake.stop().await;
 }
