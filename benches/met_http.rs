@@ -21,6 +21,8 @@
 //! `MET_HTTP_CONNECTIONS` change the defaults. Run without `--bench` (as
 //! `cargo test --benches` does), it is a one-second smoke run.
 
+#[path = "support/machine.rs"]
+mod support;
 use alliances::fake_slack::FakeSlack;
 use alliances::store::{Store, StoreOptions};
 use alliances::synthetic::{Company, CompanySize};
@@ -34,6 +36,7 @@ use std::path::Path;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::machine;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -504,16 +507,4 @@ fn report(tally: &Tally, load: Load, stored: usize) -> String {
         if met { "met" } else { "NOT met" }
     );
     out
-}
-
-/// The processor count and model, from the OS.
-fn machine() -> String {
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|line| line.strip_prefix("model name"))
-        .and_then(|rest| rest.split_once(':'))
-        .map_or("unknown CPU", |(_, model)| model.trim());
-    format!("{cpus} CPUs (nproc), {model}")
 }

@@ -7,7 +7,6 @@ use crate::config::{Secrets, Settings};
 use crate::demo::{self, DemoOptions};
 use crate::domain::SystemClock;
 use crate::fake_slack::Flakiness;
-use crate::scheduler::Dispatched;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal as _;
@@ -199,13 +198,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let app = App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock))?;
             let tick = runtime.block_on(app.tick(TICK_RETRY_FOR))?;
             let delivered = tick.delivered;
-            if tick.jobs.is_empty() && delivered == Dispatched::default() {
+            if tick.jobs.is_empty() && delivered.is_empty() {
                 println!("nothing due");
             }
             for report in tick.jobs {
                 println!("{}: {}", report.job, report.summary);
             }
-            if delivered != Dispatched::default() {
+            if !delivered.is_empty() {
                 println!("outbox: {delivered}");
             }
         }

@@ -46,14 +46,23 @@ pub struct Dispatched {
     pub retrying: usize,
     /// Given up on: kept as failed.
     pub failed: usize,
+    /// The longest time between Slack's ok and the record of it on disk:
+    /// the window in which a crash sends an item twice.
+    pub longest_window: Duration,
 }
 
 impl Dispatched {
+    /// Whether nothing was tried.
+    pub fn is_empty(&self) -> bool {
+        self.sent + self.dropped + self.retrying + self.failed == 0
+    }
+
     fn add(&mut self, other: Dispatched) {
         self.sent += other.sent;
         self.dropped += other.dropped;
         self.retrying += other.retrying;
         self.failed += other.failed;
+        self.longest_window = self.longest_window.max(other.longest_window);
     }
 }
 
@@ -72,7 +81,8 @@ impl std::fmt::Display for Dispatched {
 
 /// How one attempt at one item ended.
 enum Outcome {
-    Sent,
+    /// Sent; recorded on disk this long after Slack's ok.
+    Sent(Duration),
     Dropped,
     Retrying,
     Failed,
@@ -129,7 +139,10 @@ impl Dispatcher {
                 continue;
             }
             match self.attempt(item).await? {
-                Outcome::Sent => done.sent += 1,
+                Outcome::Sent(window) => {
+                    done.sent += 1;
+                    done.longest_window = done.longest_window.max(window);
+                }
                 Outcome::Dropped => done.dropped += 1,
                 Outcome::Retrying => done.retrying += 1,
                 Outcome::Failed => done.failed += 1,
@@ -233,6 +246,7 @@ impl Dispatcher {
         item.attempts += 1;
         match result {
             Ok(_) => {
+                let accepted = std::time::Instant::now();
                 let sent = item
                     .outgoing
                     .nudge()
@@ -240,7 +254,7 @@ impl Dispatcher {
                 self.store.mark_sent(&item, sent.as_ref())?;
                 // On disk before the next send: a crash repeats one item at most.
                 self.store.commit().await?;
-                Ok(Outcome::Sent)
+                Ok(Outcome::Sent(accepted.elapsed()))
             }
             Err(Failure::Store(err)) => Err(err),
             Err(Failure::Slack(err)) if err.is_transient() => {
@@ -450,13 +464,8 @@ mod tests {
             .unwrap();
 
         assert_eq!(
-            done,
-            Dispatched {
-                sent: 2,
-                dropped: 2,
-                retrying: 0,
-                failed: 0
-            }
+            (done.sent, done.dropped, done.retrying, done.failed),
+            (2, 2, 0, 0)
         );
         let dms: Vec<_> = fake
             .messages()
