@@ -16,6 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio_util::task::TaskTracker;
 
 /// How often `serve` looks for due jobs. The shortest schedule people set is
 /// a few minutes; a job runs at most this late.
@@ -63,6 +64,8 @@ pub struct App {
     store: Store,
     slack: SlackClient,
     scheduler: Scheduler,
+    /// What the front door spawned after acknowledging: awaited on shutdown.
+    follow_ups: TaskTracker,
 }
 
 impl App {
@@ -88,6 +91,7 @@ impl App {
             store,
             slack,
             scheduler,
+            follow_ups: TaskTracker::new(),
         })
     }
 
@@ -109,6 +113,7 @@ impl App {
             self.settings.clone(),
             self.clock.clone(),
             self.scheduler.clone(),
+            self.follow_ups.clone(),
         )
     }
 
@@ -186,10 +191,26 @@ impl App {
         drop(stopped);
         let _ = scheduler.await;
         let grace = Duration::from_secs(u64::from(self.settings.delivery.shutdown_grace_seconds));
-        if tokio::time::timeout(grace, dispatching).await.is_err() {
+        let deadline = tokio::time::Instant::now() + grace;
+        if tokio::time::timeout_at(deadline, dispatching)
+            .await
+            .is_err()
+        {
             tracing::warn!(
                 ?grace,
                 "a send did not finish in time; it stays queued for the next start"
+            );
+        }
+        // And what requests set off after their answer (an introduction,
+        // `digest now`, an event's handling) gets the rest of it.
+        self.follow_ups.close();
+        if tokio::time::timeout_at(deadline, self.follow_ups.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                unfinished = self.follow_ups.len(),
+                "follow-ups of acknowledged requests did not finish in time"
             );
         }
         self.store.flush()?;

@@ -26,6 +26,7 @@ use crate::slack::{Message, SlackClient};
 use crate::store::Store;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use tokio_util::task::TaskTracker;
 
 /// A slash command as Slack delivers it, over either transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +53,9 @@ pub struct FrontDoor {
     settings: Arc<Settings>,
     clock: Arc<dyn Clock>,
     scheduler: Scheduler,
+    /// The work spawned after an acknowledgement (an introduction, `digest
+    /// now`, an event's handling), so that shutdown can wait for it.
+    follow_ups: TaskTracker,
 }
 
 impl FrontDoor {
@@ -62,8 +66,10 @@ impl FrontDoor {
         settings: Arc<Settings>,
         clock: Arc<dyn Clock>,
         scheduler: Scheduler,
+        follow_ups: TaskTracker,
     ) -> Self {
         Self {
+            follow_ups,
             store,
             slack,
             settings,
@@ -123,7 +129,8 @@ impl FrontDoor {
             // After the answer: Slack wants one within 3 seconds.
             let front = self.clone();
             let response_url = command.response_url.clone();
-            tokio::spawn(async move { front.carry_out(effect, response_url).await });
+            self.follow_ups
+                .spawn(async move { front.carry_out(effect, response_url).await });
         }
         outcome.reply
     }
@@ -231,7 +238,8 @@ impl FrontDoor {
     /// the acknowledgement.
     pub async fn event(&self, envelope: Value) {
         let front = self.clone();
-        tokio::spawn(async move { events::handle(&front, envelope).await });
+        self.follow_ups
+            .spawn(async move { events::handle(&front, envelope).await });
     }
 }
 

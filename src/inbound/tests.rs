@@ -27,7 +27,14 @@ fn front_door(store: Store) -> FrontDoor {
         clock.clone(),
         TeamOrigin::File(TeamDirectory::default()),
     );
-    FrontDoor::new(store, slack, Arc::new(settings), clock, scheduler)
+    FrontDoor::new(
+        store,
+        slack,
+        Arc::new(settings),
+        clock,
+        scheduler,
+        tokio_util::task::TaskTracker::new(),
+    )
 }
 
 fn command(command: &str, text: &str) -> SlashCommand {

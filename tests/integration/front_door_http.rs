@@ -272,3 +272,40 @@ async fn alliances_subcommands_answer_and_remember_each_choice() {
     );
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_introduction_asked_for_just_before_shutdown_is_still_made() {
+    use alliances::fake_slack::{Fault, Faults};
+    let fake = company().await;
+    let bot = spawn_bot(&fake, TEAMS).await;
+    // Slack is slow to open the group DM: the introduction is still on its
+    // way when the bot is told to stop.
+    fake.set_faults(Faults::seeded(1).next_calls(
+        "conversations.open",
+        1,
+        Fault::Slow {
+            delay: std::time::Duration::from_millis(500),
+        },
+    ));
+
+    let (status, answer) = bot
+        .slash(
+            "/alliances",
+            "intro <@U0000002> <@U0000003> you both work on onboarding",
+            "U0000001",
+            "trigger-intro",
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    bot.stop().await;
+
+    let introduced = fake
+        .messages()
+        .into_iter()
+        .any(|m| m.text.contains("onboarding") || m.blocks.to_string().contains("onboarding"));
+    assert!(
+        introduced,
+        "the introduction was made before the bot stopped"
+    );
+    fake.stop().await;
+}
