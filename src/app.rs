@@ -10,7 +10,7 @@ use crate::slack::SlackClient;
 use crate::store::{Store, StoreOptions};
 use anyhow::Context as _;
 use secrecy::SecretString;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -138,6 +138,11 @@ impl App {
                 format!("the Slack app-level token is missing: set {APP_TOKEN_VAR} (xapp-…), or serve over HTTP with --http ADDR")
             })?),
         };
+        // The health address is bound first: a taken port stops start-up.
+        let health_address = self.settings.health.address;
+        let health_listener = tokio::net::TcpListener::bind(health_address)
+            .await
+            .with_context(|| format!("cannot listen on {health_address} for health and metrics (setting `health.address`)"))?;
         let (stop, stopped) = watch::channel(false);
         let stop = Arc::new(stop);
         let until_stopped = move |mut stopped: watch::Receiver<bool>| async move {
@@ -158,6 +163,17 @@ impl App {
             );
         }
         let scheduler = tokio::spawn(run_scheduler(self.clone(), until_stopped(stopped.clone())));
+        if let Ok(address) = health_listener.local_addr() {
+            tracing::info!(%address, "health and metrics: /healthz, /readyz, /metrics");
+        }
+        let health = tokio::spawn(
+            axum::serve(
+                health_listener,
+                crate::inbound::health::router(self.store.clone(), self.slack.clone()),
+            )
+            .with_graceful_shutdown(until_stopped(stopped.clone()))
+            .into_future(),
+        );
         let dispatcher = self.scheduler.dispatcher().clone();
         let dispatching = {
             let stopped = stopped.clone();
@@ -190,6 +206,7 @@ impl App {
         let _ = stop.send(true);
         drop(stopped);
         let _ = scheduler.await;
+        let _ = health.await;
         let grace = Duration::from_secs(u64::from(self.settings.delivery.shutdown_grace_seconds));
         let deadline = tokio::time::Instant::now() + grace;
         if tokio::time::timeout_at(deadline, dispatching)
@@ -216,6 +233,11 @@ impl App {
         self.store.flush()?;
         tracing::info!("stopped; the store is flushed");
         served
+    }
+
+    /// The bot's metrics (what `/metrics` renders).
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        self.slack.metrics()
     }
 
     /// The store.

@@ -68,6 +68,26 @@ pub struct Settings {
     pub events: EventSettings,
     /// How promised messages reach Slack.
     pub delivery: DeliverySettings,
+    /// Where `serve` answers health checks and Prometheus.
+    pub health: HealthSettings,
+}
+
+/// Where `serve` answers `/healthz`, `/readyz` and `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HealthSettings {
+    /// The address to listen on; `ALLIANCES_HEALTH_ADDRESS` overrides it.
+    /// Loopback by default: the metrics are for the operator, not the
+    /// world. In a container, `0.0.0.0:9100`.
+    pub address: std::net::SocketAddr,
+}
+
+impl Default for HealthSettings {
+    fn default() -> Self {
+        Self {
+            address: std::net::SocketAddr::from(([127, 0, 0, 1], 9100)),
+        }
+    }
 }
 
 /// How promised messages (nudges, the digest) reach Slack.
@@ -373,6 +393,12 @@ impl Settings {
         if let Some(channel) = env("ALLIANCES_DIGEST_CHANNEL") {
             settings.digest.channel = channel;
         }
+        if let Some(address) = env("ALLIANCES_HEALTH_ADDRESS") {
+            settings.health.address = address.parse().map_err(|_| ConfigError::Invalid {
+                setting: "ALLIANCES_HEALTH_ADDRESS".to_owned(),
+                problem: format!("`{address}` is not an address to listen on, e.g. 0.0.0.0:9100"),
+            })?;
+        }
         settings.validate()?;
         Ok(settings)
     }
@@ -638,6 +664,7 @@ mod tests {
             defaults.schedule.catch_up_hours
         );
         assert_eq!(settings.delivery, defaults.delivery);
+        assert_eq!(settings.health, defaults.health);
         assert_eq!(
             settings.commands.k_anonymity_floor,
             defaults.commands.k_anonymity_floor

@@ -19,8 +19,9 @@
 //!   to a plan: whom to nudge about whom, what goes in the digest.
 //! - [`slack`]: the concrete Slack client (slack-morphism over HTTP) and the
 //!   Block Kit rendering of what people read.
-//! - [`scheduler`]: cron jobs from config; runs rules → Slack → store, and
-//!   remembers each job's last run.
+//! - [`scheduler`]: cron jobs from config; runs rules → outbox, and the
+//!   dispatcher that sends the outbox through Slack; remembers each job's
+//!   last run.
 //! - [`commands`]: the slash-command grammar (pure) and the handlers of
 //!   commands and buttons: store writes and an answer.
 //! - [`inbound`]: the transports that bring Slack's requests in — Socket
@@ -28,6 +29,8 @@
 //!   the same front door.
 //! - [`fake_slack`]: a local Slack workspace on 127.0.0.1 for the demo, the
 //!   tests and the benchmarks.
+//! - [`metrics`]: the counters the Slack client, the scheduler and the front
+//!   door keep, rendered for Prometheus.
 //! - [`synthetic`]: a seeded synthetic company (people, teams, history).
 //! - [`app`]: wiring of the above from the settings; [`demo`] runs it all
 //!   against the fake Slack; [`seed`] fills a store with a synthetic
@@ -45,6 +48,7 @@ pub mod demo;
 pub mod domain;
 pub mod fake_slack;
 pub mod inbound;
+pub mod metrics;
 pub mod rules;
 pub mod scheduler;
 pub mod seed;

@@ -25,6 +25,7 @@ pub(super) async fn handle(front: &FrontDoor, envelope: Value) {
         {
             Ok(true) => {}
             Ok(false) => {
+                front.slack.metrics().event_deduplicated();
                 tracing::debug!(event_id, kind, "a retried event, already handled");
                 return;
             }

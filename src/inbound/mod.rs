@@ -8,6 +8,7 @@
 //! deduplicated by `event_id`. Nothing here decides: `commands` does.
 
 mod events;
+pub mod health;
 pub mod http;
 mod passive;
 pub mod signature;
@@ -15,6 +16,7 @@ pub mod socket;
 
 pub use events::DEDUPE_WINDOW_MINUTES;
 
+use crate::commands::grammar::command_kind;
 use crate::commands::handlers::{
     Context, HandlerError, PendingCommit, Pressed, handle_alliances, handle_button, handle_met,
 };
@@ -107,6 +109,9 @@ impl FrontDoor {
     /// Answers a slash command.
     #[tracing::instrument(skip_all, fields(user = %command.user, command = %command.command))]
     pub async fn slash_command(&self, command: SlashCommand) -> Reply {
+        self.slack
+            .metrics()
+            .command(&command_kind(&command.command, &command.text));
         let commit = PendingCommit::default();
         let context = self.context(&command.user, &commit);
         let outcome = match command.command.as_str() {
@@ -213,6 +218,7 @@ impl FrontDoor {
             let action_id = action["action_id"].as_str().unwrap_or_default();
             let value = action["value"].as_str().unwrap_or_default();
             let press_id = action["action_ts"].as_str().unwrap_or_default();
+            self.slack.metrics().command("button");
             let commit = PendingCommit::default();
             let mut pressed =
                 handle_button(&self.context(&user, &commit), action_id, value, press_id);

@@ -138,16 +138,27 @@ impl Dispatcher {
             if !item.is_due(now) {
                 continue;
             }
+            let is_nudge = item.outgoing.nudge().is_some();
             match self.attempt(item).await? {
                 Outcome::Sent(window) => {
                     done.sent += 1;
                     done.longest_window = done.longest_window.max(window);
+                    if is_nudge {
+                        self.slack.metrics().nudge_sent();
+                    }
                 }
                 Outcome::Dropped => done.dropped += 1,
                 Outcome::Retrying => done.retrying += 1,
-                Outcome::Failed => done.failed += 1,
+                Outcome::Failed => {
+                    done.failed += 1;
+                    if is_nudge {
+                        self.slack.metrics().nudge_failed();
+                    }
+                }
             }
         }
+        let queued = self.store.pending_outbox()?.len();
+        self.slack.metrics().outbox_queued(queued);
         Ok(done)
     }
 
@@ -438,7 +449,7 @@ mod tests {
     async fn a_nudge_whose_two_people_met_after_planning_is_dropped_and_the_rest_go_out() {
         let (fake, slack, store, _dir) = company().await;
         let now = planning_time();
-        crate::scheduler::nudges::run(&store, now, &Policy::default()).unwrap();
+        crate::scheduler::nudges::run(&store, now, &Policy::default(), slack.metrics()).unwrap();
         assert_eq!(
             queued(&store),
             [
@@ -492,7 +503,7 @@ mod tests {
     async fn a_remembered_dm_channel_skips_conversations_open_and_a_stale_one_is_opened_afresh() {
         let (fake, slack, store, _dir) = company().await;
         let now = planning_time();
-        crate::scheduler::nudges::run(&store, now, &Policy::default()).unwrap();
+        crate::scheduler::nudges::run(&store, now, &Policy::default(), slack.metrics()).unwrap();
         // Person 3's DM channel is known; person 1's is one Slack no longer knows.
         let dm3 = slack.open_dm(&id(3)).await.unwrap();
         store.remember_dm_channel(&id(3), &dm3).unwrap();
@@ -530,7 +541,7 @@ mod tests {
     async fn an_item_past_its_deadline_is_kept_as_failed_not_sent() {
         let (fake, slack, store, _dir) = company().await;
         let now = planning_time();
-        crate::scheduler::nudges::run(&store, now, &Policy::default()).unwrap();
+        crate::scheduler::nudges::run(&store, now, &Policy::default(), slack.metrics()).unwrap();
         let two_hours_later = now + chrono::Duration::hours(2);
         let done = dispatcher(&store, &slack, two_hours_later)
             .send_due(None)

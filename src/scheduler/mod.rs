@@ -194,9 +194,27 @@ impl Scheduler {
         Ok(reports)
     }
 
-    /// Runs one job for `scheduled_for` and records the run.
+    /// Runs one job for `scheduled_for` and records the run, and how long
+    /// it took, in the metrics.
     #[tracing::instrument(skip_all, fields(job = %job, scheduled_for = %scheduled_for))]
     pub async fn run(
+        &self,
+        job: JobKind,
+        scheduled_for: DateTime<Utc>,
+    ) -> anyhow::Result<JobReport> {
+        let timer = std::time::Instant::now();
+        let result = self.run_job(job, scheduled_for).await;
+        self.metrics()
+            .job_ran(job.name(), timer.elapsed().as_secs_f64(), result.is_err());
+        result
+    }
+
+    /// The metrics the bot counts into.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        self.slack.metrics()
+    }
+
+    async fn run_job(
         &self,
         job: JobKind,
         scheduled_for: DateTime<Utc>,
@@ -212,7 +230,7 @@ impl Scheduler {
                     .unwrap_or_else(|poisoned| poisoned.into_inner()) = directory;
                 summary
             }
-            JobKind::Nudges => nudges::run(&self.store, started_at, &self.policy)?,
+            JobKind::Nudges => nudges::run(&self.store, started_at, &self.policy, self.metrics())?,
             JobKind::Digest => {
                 let since = self
                     .previous_run(job)?

@@ -2,6 +2,7 @@
 //! the outbox for the dispatcher.
 
 use crate::domain::{Outgoing, SentNudge};
+use crate::metrics::Metrics;
 use crate::rules::{Policy, Snapshot, plan_nudges};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -27,9 +28,15 @@ pub fn nudge_snapshot(
 /// Plans this run's nudges and queues them (on disk before the job is
 /// recorded as run, so a crash in between plans them again rather than
 /// losing them).
-pub fn run(store: &Store, now: DateTime<Utc>, policy: &Policy) -> Result<String, StoreError> {
+pub fn run(
+    store: &Store,
+    now: DateTime<Utc>,
+    policy: &Policy,
+    metrics: &Metrics,
+) -> Result<String, StoreError> {
     let snapshot = nudge_snapshot(store, now, policy)?;
     let plan = plan_nudges(&snapshot, now, policy);
+    metrics.nudges_planned(plan.len());
     drop(snapshot);
     let intros = plan.iter().filter(|n| n.reason.is_intro()).count();
     let queued = plan.len();

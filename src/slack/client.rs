@@ -4,6 +4,7 @@
 use super::rate_control::RateControl;
 use super::render::{Message, render_nudge};
 use crate::domain::{ChannelId, Nudge, UserId};
+use crate::metrics::{CallStatus, Metrics};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use slack_morphism::errors::SlackClientError;
@@ -163,6 +164,7 @@ pub struct SlackClient {
     http: reqwest::Client,
     rate: RateControl,
     call_timeout: Duration,
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for SlackClient {
@@ -218,7 +220,36 @@ impl SlackClient {
                 .map_err(|err| SlackError::Setup(err.to_string()))?,
             rate: RateControl::new(1.0),
             call_timeout: CALL_TIMEOUT,
+            metrics: Metrics::new(),
         })
+    }
+
+    /// The same client, counting its calls into `metrics` (the bot's).
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The metrics this client counts into, which the rest of the bot
+    /// shares (see [`crate::metrics`]).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Who the token belongs to (`auth.test`): the workspace's name and the
+    /// bot's user id. A cheap call, for readiness and `doctor`.
+    pub async fn auth_test(&self) -> Result<(String, UserId), SlackError> {
+        const METHOD: &str = "auth.test";
+        let response = self
+            .call(METHOD, None, || async {
+                self.client.open_session(&self.token).auth_test().await
+            })
+            .await?;
+        let user = UserId::parse(&response.user_id.0).map_err(|err| SlackError::Unexpected {
+            method: METHOD,
+            detail: err.to_string(),
+        })?;
+        Ok((response.team, user))
     }
 
     /// The same client, paced `speedup` times faster than Slack's limits
@@ -261,6 +292,19 @@ impl SlackClient {
                     detail: format!("no answer within {:?}", self.call_timeout),
                 }),
             };
+            self.metrics.slack_call(
+                method,
+                match &result {
+                    Ok(_) => CallStatus::Ok,
+                    Err(SlackError::RateLimited { .. }) => CallStatus::RateLimited,
+                    Err(SlackError::Api { .. } | SlackError::Unexpected { .. }) => {
+                        CallStatus::ApiError
+                    }
+                    Err(SlackError::Transport { .. } | SlackError::Setup(_)) => {
+                        CallStatus::TransportError
+                    }
+                },
+            );
             match result {
                 Err(SlackError::RateLimited { retry_after, .. }) => {
                     self.rate.pause(method, retry_after);

@@ -17,6 +17,9 @@ pub fn alliances() -> Command {
             command.env_remove(name);
         }
     }
+    // Tests run side by side: each `serve` takes a free port for its health
+    // and metrics, unless a test names one.
+    command.env("ALLIANCES_HEALTH_ADDRESS", "127.0.0.1:0");
     command
 }
 
@@ -123,6 +126,7 @@ async fn spawn(
     settings.slack.api_url = fake.api_url();
     settings.teams.file = Some(teams_file);
     settings.commands.admins = vec![user("U0000009")];
+    settings.health.address = "127.0.0.1:0".parse().expect("an address");
     // The nudge job runs on its cron and the real clock: left to itself it
     // would send whatever the time of day allows. Tests run it by hand
     // (or configure it), so it waits for a year that will not come.

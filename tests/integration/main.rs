@@ -9,6 +9,7 @@ mod front_door_http;
 mod front_door_socket;
 mod helpers;
 mod manifest;
+mod operations;
 mod served;
 mod slack_client;
 mod tick;

@@ -31,6 +31,25 @@ pub(super) const SUBCOMMANDS: [&str; 14] = [
     "tick",
 ];
 
+/// What a slash command is, in a word or two, for counting: "met",
+/// "alliances status", "alliances help" (for no or an unknown word), or
+/// "other". Bounded, whatever people type.
+pub fn command_kind(command: &str, text: &str) -> String {
+    match command {
+        "/met" => "met".to_owned(),
+        "/alliances" => {
+            let word = text
+                .split_whitespace()
+                .next()
+                .unwrap_or("help")
+                .to_lowercase();
+            let known = SUBCOMMANDS.iter().find(|s| **s == word).unwrap_or(&"help");
+            format!("alliances {known}")
+        }
+        _ => "other".to_owned(),
+    }
+}
+
 /// `/alliances <sub>`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlliancesRequest {

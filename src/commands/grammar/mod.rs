@@ -19,7 +19,7 @@ mod when;
 #[cfg(test)]
 mod properties;
 
-pub use alliances::{AlliancesRequest, help_text, parse_alliances};
+pub use alliances::{AlliancesRequest, command_kind, help_text, parse_alliances};
 pub use mention::{ChannelRef, Mention};
 pub use met::{MetRequest, parse_met};
 pub use snooze::SnoozeSpan;

@@ -1,0 +1,107 @@
+//! Health and metrics for the operator, on their own address (see
+//! `health.address`): `/healthz` says the process answers, `/readyz` that it
+//! can do its work (the store reads, Slack answers `auth.test`), `/metrics`
+//! is Prometheus' text.
+//!
+//! Slack is asked at most every [`SLACK_CHECK_EVERY`]: probes come every
+//! few seconds, and `auth.test` is a call like any other under the rate
+//! limits.
+
+use crate::metrics::Metrics;
+use crate::slack::SlackClient;
+use crate::store::Store;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a Slack check's answer stands.
+const SLACK_CHECK_EVERY: Duration = Duration::from_secs(30);
+
+/// The last Slack check: when, and the problem if there was one.
+type SlackCheck = Option<(Instant, Option<String>)>;
+
+/// What the health routes look at.
+#[derive(Clone)]
+struct Health {
+    store: Store,
+    slack: SlackClient,
+    metrics: Metrics,
+    slack_checked: Arc<Mutex<SlackCheck>>,
+}
+
+/// The routes: `GET /healthz`, `GET /readyz`, `GET /metrics`.
+pub fn router(store: Store, slack: SlackClient) -> Router {
+    let metrics = slack.metrics().clone();
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics_text))
+        .with_state(Health {
+            store,
+            slack,
+            metrics,
+            slack_checked: Arc::default(),
+        })
+}
+
+/// 200 when the store reads and Slack answers; 503 with the reason when not.
+async fn ready(State(health): State<Health>) -> Response {
+    let mut problems = Vec::new();
+    if let Err(err) = health.store.schema_version() {
+        problems.push(format!("the store cannot be read: {err}"));
+    }
+    if let Some(problem) = health.slack_problem().await {
+        problems.push(format!("Slack: {problem}"));
+    }
+    if problems.is_empty() {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        let text = format!("not ready: {}\n", problems.join("; "));
+        (StatusCode::SERVICE_UNAVAILABLE, text).into_response()
+    }
+}
+
+async fn metrics_text(State(health): State<Health>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        health.metrics.render(),
+    )
+        .into_response()
+}
+
+impl Health {
+    /// What is wrong with reaching Slack, as of the last check (made now
+    /// if it is older than [`SLACK_CHECK_EVERY`]).
+    async fn slack_problem(&self) -> Option<String> {
+        let fresh = self
+            .lock()
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < SLACK_CHECK_EVERY)
+            .map(|(_, problem)| problem.clone());
+        if let Some(problem) = fresh {
+            return problem;
+        }
+        let problem = self
+            .slack
+            .auth_test()
+            .await
+            .err()
+            .map(|err| err.to_string());
+        *self.lock() = Some((Instant::now(), problem.clone()));
+        problem
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SlackCheck> {
+        // One value, replaced whole: a panic elsewhere leaves it usable.
+        self.slack_checked
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

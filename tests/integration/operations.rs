@@ -1,0 +1,146 @@
+//! What an operator sees of a running bot: health, readiness and metrics
+//! on their own address.
+
+use crate::helpers::{TOKEN, alliances, fake_user, user, workspace};
+use alliances::fake_slack::{FakeSlack, Fault, Faults};
+use std::process::Stdio;
+use std::time::Duration;
+
+const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\"]\n\
+                     [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// `serve --http` with its health and metrics on `health_port`; killed
+/// when dropped.
+struct Bot {
+    child: std::process::Child,
+    http: String,
+    health: String,
+    _folder: tempfile::TempDir,
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve(fake: &FakeSlack) -> Bot {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("teams.toml"), TEAMS).unwrap();
+    let config = folder.path().join("alliances.toml");
+    std::fs::write(&config, "[teams]\nfile = \"teams.toml\"\n").unwrap();
+    let (http_port, health_port) = (free_port(), free_port());
+    let child = alliances()
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(folder.path().join("data"))
+        .args(["serve", "--http", &format!("127.0.0.1:{http_port}")])
+        .env(
+            "ALLIANCES_HEALTH_ADDRESS",
+            format!("127.0.0.1:{health_port}"),
+        )
+        .env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN)
+        .env("ALLIANCES_SLACK_SIGNING_SECRET", fake.signing_secret())
+        .env("ALLIANCES_SLACK_API_URL", fake.api_url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let bot = Bot {
+        child,
+        http: format!("http://127.0.0.1:{http_port}"),
+        health: format!("http://127.0.0.1:{health_port}"),
+        _folder: folder,
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !reqwest::get(format!("{}/healthz", bot.health))
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "serve did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    bot
+}
+
+async fn get(url: &str) -> (u16, String) {
+    let response = reqwest::get(url).await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_sees_health_readiness_and_what_the_bot_did_in_its_metrics() {
+    let fake = FakeSlack::start(workspace(vec![
+        fake_user("U0000001", "Alice Moreau"),
+        fake_user("U0000002", "Bilal Haddad"),
+    ]))
+    .await
+    .unwrap();
+    let bot = serve(&fake).await;
+
+    assert_eq!(
+        get(&format!("{}/healthz", bot.health)).await,
+        (200, "ok\n".to_owned())
+    );
+    assert_eq!(
+        get(&format!("{}/readyz", bot.health)).await,
+        (200, "ready\n".to_owned())
+    );
+
+    let channel = alliances::domain::ChannelId::parse("C0ALLIANCE").unwrap();
+    let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel);
+    let answer = fake.deliver_over_http(&bot.http, &met).await.unwrap();
+    assert!(
+        answer.body.to_string().contains("Logged"),
+        "{}",
+        answer.body
+    );
+
+    let (status, metrics) = get(&format!("{}/metrics", bot.health)).await;
+    assert_eq!(status, 200);
+    for line in [
+        "alliances_commands_total{kind=\"met\"} 1",
+        "alliances_slack_calls_total{method=\"auth.test\",status=\"ok\"} 1",
+        "alliances_slack_calls_total{method=\"users.list\",status=\"ok\"}",
+        "alliances_job_duration_seconds_count{job=\"people\"}",
+        "# TYPE alliances_nudges_sent counter",
+        "# TYPE alliances_outbox_queued gauge",
+    ] {
+        assert!(metrics.contains(line), "{line} in:\n{metrics}");
+    }
+    fake.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_that_cannot_reach_slack_is_alive_but_not_ready_and_says_why() {
+    let fake = FakeSlack::start(workspace(vec![fake_user("U0000001", "Alice Moreau")]))
+        .await
+        .unwrap();
+    let bot = serve(&fake).await;
+    fake.set_faults(Faults::seeded(1).next_calls(
+        "auth.test",
+        10,
+        Fault::ServerError { status: 503 },
+    ));
+
+    assert_eq!(get(&format!("{}/healthz", bot.health)).await.0, 200);
+    let (status, text) = get(&format!("{}/readyz", bot.health)).await;
+    assert_eq!(status, 503);
+    assert!(
+        text.starts_with("not ready: Slack: cannot reach Slack for auth.test"),
+        "{text}"
+    );
+    fake.stop().await;
+}
