@@ -35,9 +35,22 @@ pub struct Cli {
     /// The folder that holds the store; one process owns it.
     #[arg(long, global = true, value_name = "DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+    /// How logs are written to standard error: for a person to read, or as
+    /// one JSON object per line for a log collector.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Lines for a person (colours on a terminal).
+    Pretty,
+    /// One JSON object per line.
+    Json,
 }
 
 /// The subcommands.
@@ -122,7 +135,7 @@ pub enum Command {
 /// Parses the command line, runs it, and reports a failure in one line.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logs(&cli.command);
+    init_logs(&cli.command, cli.log_format);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         // Output piped into `head` and closed early: nothing went wrong.
@@ -311,7 +324,7 @@ fn load_settings(config: Option<&Path>) -> anyhow::Result<Settings> {
 
 /// Logs go to standard error, so that the demo's standard output stays what
 /// people would have seen. `RUST_LOG` overrides the level.
-fn init_logs(command: &Command) {
+fn init_logs(command: &Command, format: LogFormat) {
     let default_level = match command {
         Command::Demo { .. } => "warn",
         Command::Tick { .. }
@@ -321,9 +334,11 @@ fn init_logs(command: &Command) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Pretty => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
 }

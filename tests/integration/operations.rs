@@ -144,3 +144,113 @@ async fn a_bot_that_cannot_reach_slack_is_alive_but_not_ready_and_says_why() {
     );
     fake.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_included() {
+    const APP_TOKEN: &str = "xapp-1-never-in-a-log-line";
+    const WRONG_TOKEN: &str = "xoxb-wrong-and-still-secret";
+    let fake = FakeSlack::start(workspace(vec![
+        fake_user("U0000001", "Alice Moreau"),
+        fake_user("U0000002", "Bilal Haddad"),
+    ]))
+    .await
+    .unwrap();
+    let secrets = [TOKEN, APP_TOKEN, WRONG_TOKEN, fake.signing_secret()];
+    let mut logs = String::new();
+
+    for format in ["pretty", "json"] {
+        // A tick with a token Slack refuses: errors, logged.
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join("teams.toml"), TEAMS).unwrap();
+        let config = folder.path().join("alliances.toml");
+        std::fs::write(&config, "[teams]\nfile = \"teams.toml\"\n").unwrap();
+        let mut tick = alliances();
+        tick.args(["--log-format", format])
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(folder.path().join("refused"))
+            .arg("tick")
+            .env("RUST_LOG", "debug")
+            .env("ALLIANCES_SLACK_BOT_TOKEN", WRONG_TOKEN)
+            .env("ALLIANCES_SLACK_APP_TOKEN", APP_TOKEN)
+            .env("ALLIANCES_SLACK_API_URL", fake.api_url());
+        let refused = crate::helpers::output_of(tick).await;
+        assert!(!refused.status.success());
+        logs.push_str(&String::from_utf8_lossy(&refused.stderr));
+
+        // A served bot, at debug level: a meeting, a forged request, an
+        // event, a button, then SIGTERM.
+        let http_port = free_port();
+        let child = alliances()
+            .args(["--log-format", format])
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(folder.path().join("served"))
+            .args(["serve", "--http", &format!("127.0.0.1:{http_port}")])
+            .env("RUST_LOG", "debug")
+            .env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN)
+            .env("ALLIANCES_SLACK_APP_TOKEN", APP_TOKEN)
+            .env("ALLIANCES_SLACK_SIGNING_SECRET", fake.signing_secret())
+            .env("ALLIANCES_SLACK_API_URL", fake.api_url())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{http_port}");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !reqwest::get(format!("{url}/healthz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "serve did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let channel = alliances::domain::ChannelId::parse("C0ALLIANCE").unwrap();
+        let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel);
+        fake.deliver_over_http(&url, &met).await.unwrap();
+        let forged = reqwest::Client::new()
+            .post(format!("{url}/slack/commands"))
+            .header("x-slack-request-timestamp", "1")
+            .header("x-slack-signature", "v0=forged")
+            .body("command=%2Fmet&text=x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status().as_u16(), 401);
+        let home = alliances::fake_slack::Delivery::Event {
+            event_id: format!("Ev{format}"),
+            event: serde_json::json!({"type": "app_home_opened", "user": "U0000001", "tab": "home"}),
+            event_time: chrono::Utc::now().timestamp(),
+        };
+        fake.deliver_over_http(&url, &home).await.unwrap();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+            .await
+            .unwrap();
+        assert!(output.status.success());
+        logs.push_str(&String::from_utf8_lossy(&output.stderr));
+    }
+
+    assert!(
+        logs.contains("invalid_auth"),
+        "the refused token's error is logged"
+    );
+    assert!(
+        logs.contains("\"level\":\"DEBUG\""),
+        "the JSON run logged at debug level"
+    );
+    assert!(logs.contains("stopped; the store is flushed"));
+    for secret in secrets {
+        assert!(!logs.contains(secret), "`{secret}` appears in the logs");
+    }
+    fake.stop().await;
+}
