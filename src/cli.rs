@@ -130,6 +130,11 @@ pub enum Command {
         #[arg(long, value_name = "ADDR")]
         http: Option<std::net::SocketAddr>,
     },
+    /// Check an installation: the settings, the tokens (auth.test), the
+    /// scopes the bot token was granted against those the bot needs, and
+    /// the store; print each problem with its fix. Exits non-zero when
+    /// there is one.
+    Doctor,
 }
 
 /// Parses the command line, runs it, and reports a failure in one line.
@@ -204,6 +209,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 "{}",
                 crate::scheduler::dry_run(&store, &settings, chrono::Utc::now())?
             );
+        }
+        Command::Doctor => {
+            let settings = load_settings(cli.config.as_deref()).map_err(|err| format!("{err:#}"));
+            let secrets = Secrets::from_env(|name| std::env::var(name).ok());
+            let findings =
+                runtime.block_on(crate::doctor::doctor(settings, &secrets, &cli.data_dir));
+            for finding in &findings {
+                println!("{finding}");
+            }
+            let problems = findings.iter().filter(|f| f.problem).count();
+            if problems > 0 {
+                anyhow::bail!(
+                    "{}",
+                    match problems {
+                        1 => "1 problem found".to_owned(),
+                        n => format!("{n} problems found"),
+                    }
+                );
+            }
         }
         Command::Tick { dry_run: false } => {
             let settings = load_settings(cli.config.as_deref())?;
@@ -327,6 +351,7 @@ fn load_settings(config: Option<&Path>) -> anyhow::Result<Settings> {
 fn init_logs(command: &Command, format: LogFormat) {
     let default_level = match command {
         Command::Demo { .. } => "warn",
+        Command::Doctor => "warn",
         Command::Tick { .. }
         | Command::Serve { .. }
         | Command::FakeSlack { .. }

@@ -33,7 +33,7 @@
 //!   door keep, rendered for Prometheus.
 //! - [`synthetic`]: a seeded synthetic company (people, teams, history).
 //! - [`app`]: wiring of the above from the settings; [`demo`] runs it all
-//!   against the fake Slack; [`seed`] fills a store with a synthetic
+//!   against the fake Slack; [`doctor`] checks an installation; [`seed`] fills a store with a synthetic
 //!   company; [`cli`] is the command line.
 //!
 //! Arrows point one way: `rules` never calls `store`; the scheduler hands it
@@ -45,6 +45,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod doctor;
 pub mod domain;
 pub mod fake_slack;
 pub mod inbound;

@@ -132,14 +132,20 @@ fn answer_call(state: &mut State, call: Call, outcome: CallOutcome) -> Response 
         error,
         outcome,
     });
-    Json(match answered {
+    let mut response = Json(match answered {
         Ok(mut fields) => {
             fields.insert("ok".to_owned(), Value::Bool(true));
             Value::Object(fields)
         }
         Err(SlackError(code)) => json!({ "ok": false, "error": code }),
     })
-    .into_response()
+    .into_response();
+    if let Some(scopes) = state.directory.granted_scopes()
+        && let Ok(value) = axum::http::HeaderValue::from_str(&scopes)
+    {
+        response.headers_mut().insert("x-oauth-scopes", value);
+    }
+    response
 }
 
 /// Records a call a fault stopped before it took effect, and answers the

@@ -53,6 +53,9 @@ pub struct Workspace {
     pub team_field_label: String,
     /// The user groups (`@handle`s), in the order `usergroups.list` gives them.
     pub usergroups: Vec<FakeUserGroup>,
+    /// The bot token's scopes, which Slack names in the `x-oauth-scopes`
+    /// header of every Web API answer; `None` sends no such header.
+    pub granted_scopes: Option<Vec<String>>,
 }
 
 impl Workspace {
@@ -71,6 +74,7 @@ impl Workspace {
             channels,
             team_field_label: DEFAULT_TEAM_FIELD_LABEL.to_owned(),
             usergroups: Vec::new(),
+            granted_scopes: None,
         }
     }
 }
@@ -220,6 +224,11 @@ impl Directory {
     /// The secret HTTP deliveries are signed with.
     pub fn signing_secret(&self) -> &str {
         &self.workspace.signing_secret
+    }
+
+    /// The `x-oauth-scopes` header's value, if the workspace names scopes.
+    pub fn granted_scopes(&self) -> Option<String> {
+        self.workspace.granted_scopes.as_ref().map(|s| s.join(","))
     }
 
     /// The label of the team profile field.

@@ -236,6 +236,44 @@ impl SlackClient {
         &self.metrics
     }
 
+    /// The scopes the bot token was granted, as Slack names them in the
+    /// `x-oauth-scopes` header of an `auth.test` answer, or `None` if it
+    /// names none.
+    pub async fn granted_scopes(&self) -> Result<Option<Vec<String>>, SlackError> {
+        const METHOD: &str = "auth.test";
+        self.rate.acquire(METHOD, None).await;
+        let transport = |err: reqwest::Error| SlackError::Transport {
+            method: METHOD,
+            detail: err.without_url().to_string(),
+        };
+        let response = self
+            .http
+            .post(format!("{}/auth.test", self.api_url.trim_end_matches('/')))
+            .bearer_auth(self.token.token_value.0.as_str())
+            .send()
+            .await
+            .map_err(transport)?;
+        let scopes = response
+            .headers()
+            .get("x-oauth-scopes")
+            .and_then(|value| value.to_str().ok())
+            .map(|value| {
+                value
+                    .split(',')
+                    .map(|scope| scope.trim().to_owned())
+                    .filter(|scope| !scope.is_empty())
+                    .collect()
+            });
+        let body: Value = response.json().await.map_err(transport)?;
+        if body["ok"].as_bool() != Some(true) {
+            return Err(SlackError::Api {
+                method: METHOD,
+                code: body["error"].as_str().unwrap_or("unknown_error").to_owned(),
+            });
+        }
+        Ok(scopes)
+    }
+
     /// Who the token belongs to (`auth.test`): the workspace's name and the
     /// bot's user id. A cheap call, for readiness and `doctor`.
     pub async fn auth_test(&self) -> Result<(String, UserId), SlackError> {

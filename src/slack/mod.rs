@@ -10,9 +10,11 @@ mod directory;
 mod home;
 mod rate_control;
 mod render;
+mod scopes;
 
 pub use client::{SlackClient, SlackError, SlackPerson};
 pub use directory::UserGroup;
 pub use home::{HomeAlliance, HomeContent, render_home};
 pub use rate_control::RateControl;
 pub use render::{Message, readable_text, render_digest, render_nudge};
+pub use scopes::BOT_SCOPES;

@@ -53,6 +53,8 @@ async fn every_subcommand_has_help() {
         &["tick", "--help"],
         &["serve", "--help"],
         &["fake-slack", "--help"],
+        &["seed", "--help"],
+        &["doctor", "--help"],
     ] {
         let mut command = alliances();
         command.args(args);

@@ -6,19 +6,8 @@
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
-/// Every bot scope, least privilege; the manifest says which feature needs each.
-const BOT_SCOPES: [&str; 10] = [
-    "chat:write",
-    "im:write",
-    "mpim:write",
-    "commands",
-    "users:read",
-    "users.profile:read",
-    "usergroups:read",
-    "app_mentions:read",
-    "channels:history",
-    "groups:history",
-];
+/// Every bot scope, least privilege: the bot's own list.
+const BOT_SCOPES: [&str; 10] = alliances::slack::BOT_SCOPES;
 
 /// Every bot event; each needs one of the scopes above, or none.
 const BOT_EVENTS: [&str; 8] = [

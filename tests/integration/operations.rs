@@ -254,3 +254,62 @@ async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_inc
     }
     fake.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_names_each_problem_with_its_fix_and_passes_a_sound_installation() {
+    let mut workspace = workspace(vec![fake_user("U0000001", "Alice Moreau")]);
+    let mut granted: Vec<String> = alliances::slack::BOT_SCOPES
+        .iter()
+        .filter(|s| **s != "im:write")
+        .map(|s| s.to_string())
+        .collect();
+    granted.push("admin".to_owned());
+    workspace.granted_scopes = Some(granted);
+    let fake = FakeSlack::start(workspace).await.unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let doctor = |token: &str| {
+        let mut command = alliances();
+        command
+            .arg("--data-dir")
+            .arg(folder.path().join("data"))
+            .arg("doctor")
+            .env("ALLIANCES_SLACK_BOT_TOKEN", token)
+            .env("ALLIANCES_SLACK_APP_TOKEN", "xapp-1-doctor")
+            .env("ALLIANCES_SLACK_API_URL", fake.api_url());
+        crate::helpers::output_of(command)
+    };
+
+    let output = doctor(TOKEN).await;
+    let (stdout, stderr) = crate::helpers::texts(&output);
+    assert!(!output.status.success());
+    assert!(
+        stdout.contains("✓ the settings load and make sense"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("✓ `serve` can use Socket Mode"), "{stdout}");
+    assert!(
+        stdout.contains("✓ the bot token works: workspace"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("✗ the token lacks these scopes: im:write\n    fix: add them to the app"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("scopes the bot does not use: admin"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("✓ no store yet in"), "{stdout}");
+    assert_eq!(stderr.trim(), "error: 1 problem found");
+
+    let output = doctor("xoxb-revoked").await;
+    let (stdout, _) = crate::helpers::texts(&output);
+    assert!(!output.status.success());
+    assert!(stdout.contains("✗ Slack at"), "{stdout}");
+    assert!(stdout.contains("invalid_auth"), "{stdout}");
+    assert!(
+        !stdout.contains("xoxb-revoked"),
+        "the token is never printed: {stdout}"
+    );
+    fake.stop().await;
+}
