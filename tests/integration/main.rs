@@ -5,6 +5,7 @@ mod bad_input;
 mod cli;
 mod delivery;
 mod demo_flow;
+mod deploy;
 mod front_door_http;
 mod front_door_socket;
 mod helpers;
