@@ -348,6 +348,12 @@ fn the_probes_and_the_scrape_ask_the_health_server_on_its_port() {
         settings["health"]["address"].as_str(),
         Some(format!("0.0.0.0:{HEALTH_PORT}").as_str())
     );
+    // And the bot itself accepts every setting in it.
+    let file = tempfile::NamedTempFile::new().expect("a temporary file");
+    std::fs::write(file.path(), &toml_text).expect("the settings are written");
+    let loaded = alliances::config::Settings::load(Some(file.path()), |_| None)
+        .unwrap_or_else(|err| panic!("the ConfigMap's settings load: {err}"));
+    assert_eq!(loaded.health.address.port(), HEALTH_PORT as u16);
 
     // The image says the same, for Docker.
     let stage = runtime_stage();
