@@ -35,6 +35,21 @@ pub struct Digest {
 }
 
 impl Digest {
+    /// A digest of `(since, until]` with nothing in it.
+    pub fn empty(since: DateTime<Utc>, until: DateTime<Utc>) -> Self {
+        Self {
+            since,
+            until,
+            new_alliances: Vec::new(),
+            unnamed_new_alliances: 0,
+            bridges: Vec::new(),
+            unconnected_team_pairs: Vec::new(),
+            bridge_builders: Vec::new(),
+            team_figures: Vec::new(),
+            small_teams_held_back: 0,
+        }
+    }
+
     /// Whether it names `user` anywhere.
     pub fn names(&self, user: &UserId) -> bool {
         self.new_alliances

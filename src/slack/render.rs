@@ -500,9 +500,7 @@ mod tests {
                 (team("Data"), team("Sales")),
                 (team("Legal"), team("Sales")),
             ],
-            bridge_builders: vec![],
-            team_figures: vec![],
-            small_teams_held_back: 0,
+            ..Digest::empty(since, since + Duration::days(7))
         };
         insta::assert_snapshot!(snapshot_of(&render_digest(&digest).unwrap()));
     }
@@ -548,11 +546,7 @@ mod tests {
                 },
             ],
             unnamed_new_alliances: 1,
-            bridges: vec![],
-            unconnected_team_pairs: vec![],
-            bridge_builders: vec![],
-            team_figures: vec![],
-            small_teams_held_back: 0,
+            ..Digest::empty(since, since + Duration::days(7))
         }
     }
 
@@ -626,15 +620,8 @@ mod tests {
     fn a_quiet_period_posts_nothing() {
         let since = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
         let digest = Digest {
-            since,
-            until: since + Duration::days(7),
-            new_alliances: vec![],
-            unnamed_new_alliances: 0,
-            bridges: vec![],
             unconnected_team_pairs: vec![(team("Data"), team("Sales"))],
-            bridge_builders: vec![],
-            team_figures: vec![],
-            small_teams_held_back: 0,
+            ..Digest::empty(since, since + Duration::days(7))
         };
         assert_eq!(render_digest(&digest), None);
     }

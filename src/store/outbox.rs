@@ -147,17 +147,7 @@ mod tests {
     fn digest() -> Outgoing {
         Outgoing::Digest {
             channel: "alliances".into(),
-            digest: Digest {
-                since: at_minute(0),
-                until: at_minute(10),
-                new_alliances: vec![],
-                unnamed_new_alliances: 0,
-                bridges: vec![],
-                unconnected_team_pairs: vec![],
-                bridge_builders: vec![],
-                team_figures: vec![],
-                small_teams_held_back: 0,
-            },
+            digest: Digest::empty(at_minute(0), at_minute(10)),
         }
     }
 

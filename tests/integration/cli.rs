@@ -162,18 +162,7 @@ async fn serve_stops_cleanly_on_sigterm_and_flushes_the_store() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let health = format!("http://127.0.0.1:{port}/healthz");
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !reqwest::get(&health)
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "serve did not start"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    crate::helpers::wait_until_answers(&format!("http://127.0.0.1:{port}/healthz")).await;
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -136,17 +136,8 @@ async fn through_twenty_percent_faults_every_planned_nudge_arrives_exactly_once(
     );
     fake.set_faults(faults);
 
-    let mut tick = alliances();
-    tick.arg("--config")
-        .arg(&folder.config)
-        .arg("--data-dir")
-        .arg(&folder.data)
-        .arg("tick")
-        .env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN)
-        .env("ALLIANCES_SLACK_API_URL", fake.api_url());
-    let output = output_of(tick).await;
-    let (stdout, stderr) = texts(&output);
-    assert!(output.status.success(), "{stderr}");
+    let (stdout, stderr, succeeded) = folder.tick(&fake).await;
+    assert!(succeeded, "{stderr}");
     assert!(
         stdout.contains(&format!("nudges: queued {PAIRS}")),
         "{stdout}"
@@ -394,17 +385,8 @@ async fn a_digest_missed_while_the_bot_was_down_is_posted_once_after_the_restart
     bot.stop().await;
     // Started again, the bot has no digest to catch up on (should the hour
     // turn meanwhile, that digest finds nothing new, and posts nothing).
-    let mut tick = alliances();
-    tick.arg("--config")
-        .arg(&folder.config)
-        .arg("--data-dir")
-        .arg(&folder.data)
-        .arg("tick")
-        .env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN)
-        .env("ALLIANCES_SLACK_API_URL", fake.api_url());
-    let output = output_of(tick).await;
-    let (stdout, stderr) = texts(&output);
-    assert!(output.status.success(), "{stderr}");
+    let (stdout, stderr, succeeded) = folder.tick(&fake).await;
+    assert!(succeeded, "{stderr}");
     assert!(!stdout.contains("digest: queued"), "{stdout}");
 
     assert_eq!(

@@ -320,3 +320,19 @@ pub async fn first_channel_post(
         .find(|m| m.dm_user.is_none())
         .expect("a channel message, just seen")
 }
+
+/// Waits until `url` answers 200, for at most twenty seconds: a child
+/// `serve` starting up.
+pub async fn wait_until_answers(url: &str) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !reqwest::get(url)
+        .await
+        .is_ok_and(|response| response.status().is_success())
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{url} did not answer within 20 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

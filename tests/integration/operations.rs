@@ -1,10 +1,9 @@
 //! What an operator sees of a running bot: health, readiness and metrics
 //! on their own address.
 
-use crate::helpers::{TOKEN, alliances, fake_user, user, workspace};
+use crate::helpers::{TOKEN, alliances, fake_user, user, wait_until_answers, workspace};
 use alliances::fake_slack::{FakeSlack, Fault, Faults};
 use std::process::Stdio;
-use std::time::Duration;
 
 const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\"]\n\
                      [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n";
@@ -61,17 +60,7 @@ async fn serve(fake: &FakeSlack) -> Bot {
         health: format!("http://127.0.0.1:{health_port}"),
         _folder: folder,
     };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !reqwest::get(format!("{}/healthz", bot.health))
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "serve did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until_answers(&format!("{}/healthz", bot.health)).await;
     bot
 }
 
@@ -199,17 +188,7 @@ async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_inc
             .spawn()
             .unwrap();
         let url = format!("http://127.0.0.1:{http_port}");
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while !reqwest::get(format!("{url}/healthz"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "serve did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_until_answers(&format!("{url}/healthz")).await;
         let channel = alliances::domain::ChannelId::parse("C0ALLIANCE").unwrap();
         let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel);
         fake.deliver_over_http(&url, &met).await.unwrap();

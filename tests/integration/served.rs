@@ -2,11 +2,10 @@
 //! where the process dies: started, awaited, killed with SIGKILL or stopped
 //! with SIGTERM.
 
-use crate::helpers::alliances;
+use crate::helpers::{alliances, output_of, texts, wait_until_answers};
 use alliances::fake_slack::FakeSlack;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
-use std::time::Duration;
 
 /// `alliances serve --http` in a child process.
 pub struct Served {
@@ -40,18 +39,7 @@ impl Served {
             child: Some(child),
             url: format!("http://127.0.0.1:{port}"),
         };
-        let health = format!("{}/healthz", served.url);
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while !reqwest::get(&health)
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "serve did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_until_answers(&format!("{}/healthz", served.url)).await;
         served
     }
 
@@ -103,6 +91,22 @@ pub struct Folder {
 }
 
 impl Folder {
+    /// Runs `alliances tick` on this folder against `fake`: its standard
+    /// output, its standard error, and whether it succeeded.
+    pub async fn tick(&self, fake: &FakeSlack) -> (String, String, bool) {
+        let mut tick = alliances();
+        tick.arg("--config")
+            .arg(&self.config)
+            .arg("--data-dir")
+            .arg(&self.data)
+            .arg("tick")
+            .env("ALLIANCES_SLACK_BOT_TOKEN", fake.bot_token())
+            .env("ALLIANCES_SLACK_API_URL", fake.api_url());
+        let output = output_of(tick).await;
+        let (stdout, stderr) = texts(&output);
+        (stdout, stderr, output.status.success())
+    }
+
     /// A folder whose config is `config`, and whose teams file is `teams`
     /// (named `teams.toml`, for `[teams] file = "teams.toml"`).
     pub fn new(config: &str, teams: &str) -> Folder {

@@ -90,17 +90,7 @@ fn admins_see_how_delivery_stands_in_their_status_and_others_do_not() {
     let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
     let digest = Outgoing::Digest {
         channel: "alliances".into(),
-        digest: Digest {
-            since: now,
-            until: now,
-            new_alliances: vec![],
-            unnamed_new_alliances: 0,
-            bridges: vec![],
-            unconnected_team_pairs: vec![],
-            bridge_builders: vec![],
-            team_figures: vec![],
-            small_teams_held_back: 0,
-        },
+        digest: Digest::empty(now, now),
     };
     let mut queued = store.enqueue(vec![digest.clone(), digest], now).unwrap();
     let mut failed = queued.remove(0);
