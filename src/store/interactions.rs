@@ -218,6 +218,17 @@ impl Store {
             .collect()
     }
 
+    /// Calls `visit` with the key and the stored bytes of every tie, in key
+    /// order, decoding nothing: what reading the tie index costs by itself,
+    /// the floor `benches/plan_tick.rs` holds planning against.
+    pub fn visit_tie_bytes(&self, mut visit: impl FnMut(&[u8], &[u8])) -> Result<(), StoreError> {
+        for entry in self.ties.iter() {
+            let (key, bytes) = entry?;
+            visit(&key, &bytes);
+        }
+        Ok(())
+    }
+
     /// The ties of `user`, sorted by pair: their status. A scan of the tie
     /// keys, decoding only theirs. A large workspace has some hundred
     /// thousand ties, and a cold scan of a million entries took 0.8 s (see
