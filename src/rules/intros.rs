@@ -16,7 +16,8 @@ use super::team_gaps::TeamGaps;
 use super::{Policy, Snapshot};
 use crate::domain::{Intro, Nudge, NudgeReason, PairKey, SharedContact, TeamId, Tie, UserId};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
 
 /// Plans this run's introductions, for people not in `planned` (those who
 /// already have a reminder), in recipient order.
@@ -26,7 +27,7 @@ pub(super) fn plan_intros(
     policy: &Policy,
     recent: &RecentNudges<'_>,
     gaps: &TeamGaps<'_>,
-    planned: &HashSet<&UserId>,
+    planned: &FxHashSet<&UserId>,
 ) -> Vec<Nudge> {
     let network = Network::of(snapshot, now, policy);
     let lonely: Vec<(&UserId, &TeamId)> = snapshot
@@ -53,12 +54,13 @@ pub(super) fn plan_intros(
         }
     }
     for members in by_team.values_mut() {
-        members.sort_by_key(|id| (network.active_alliances(id), *id));
+        // Each person's count looked up once, not once per comparison.
+        members.sort_by_cached_key(|id| (network.active_alliances(id), *id));
     }
 
-    let mut suggested: HashSet<&UserId> = HashSet::new();
+    let mut suggested: FxHashSet<&UserId> = FxHashSet::default();
     // Two lonely people may each be the other's best match: one DM is enough.
-    let mut planned_pairs: HashSet<PairKey> = HashSet::new();
+    let mut planned_pairs: FxHashSet<PairKey> = FxHashSet::default();
     let mut plan = Vec::new();
     for (to, own_team) in lonely {
         let mut teams: Vec<&TeamId> = by_team.keys().copied().filter(|t| *t != own_team).collect();
@@ -101,22 +103,22 @@ pub(super) fn plan_intros(
 /// Who has met whom, as the introductions need it.
 struct Network<'a> {
     /// Everyone's ties, with the other person.
-    ties_of: HashMap<&'a UserId, Vec<(&'a UserId, &'a Tie)>>,
+    ties_of: FxHashMap<&'a UserId, Vec<(&'a UserId, &'a Tie)>>,
     /// Every pair that has a tie.
-    pairs: HashSet<&'a PairKey>,
+    pairs: FxHashSet<&'a PairKey>,
     /// Each person's latest interaction across teams.
-    last_alliance: HashMap<&'a UserId, DateTime<Utc>>,
+    last_alliance: FxHashMap<&'a UserId, DateTime<Utc>>,
     /// Each person's active alliances.
-    active: HashMap<&'a UserId, u32>,
+    active: FxHashMap<&'a UserId, u32>,
 }
 
 impl<'a> Network<'a> {
     fn of(snapshot: &'a Snapshot, now: DateTime<Utc>, policy: &Policy) -> Self {
         let mut network = Network {
-            ties_of: HashMap::new(),
-            pairs: HashSet::with_capacity(snapshot.ties.len()),
-            last_alliance: HashMap::new(),
-            active: HashMap::new(),
+            ties_of: FxHashMap::default(),
+            pairs: FxHashSet::with_capacity_and_hasher(snapshot.ties.len(), Default::default()),
+            last_alliance: FxHashMap::default(),
+            active: FxHashMap::default(),
         };
         for tie in &snapshot.ties {
             let (low, high) = (tie.pair.low(), tie.pair.high());

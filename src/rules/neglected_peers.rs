@@ -13,7 +13,8 @@ use super::team_gaps::TeamGaps;
 use super::{Policy, Snapshot};
 use crate::domain::{Neglected, Nudge, NudgeReason, TeamId, Tie, UserId};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 /// Plans this run's reminders: at most one per person, in recipient order.
 /// Each planned tie joins `recent.resting`, so its other side waits.
@@ -27,7 +28,7 @@ pub(super) fn plan_reminders(
     let half_life = policy.half_life();
     // Whether each person may get a nudge now, worked out once per person
     // (reading a time zone is not free).
-    let mut may_receive: HashMap<&UserId, bool> = HashMap::new();
+    let mut may_receive: FxHashMap<&UserId, bool> = FxHashMap::default();
     let mut candidates: BTreeMap<&UserId, Vec<Candidate>> = BTreeMap::new();
     for tie in &snapshot.ties {
         if !policy.overdue(tie, now) || recent.resting.contains(&tie.pair) {

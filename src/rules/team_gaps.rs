@@ -4,24 +4,24 @@
 use super::{Policy, Snapshot};
 use crate::domain::{TeamGap, TeamId};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Active alliances between teams, at one planning time.
 pub(super) struct TeamGaps<'a> {
-    between: HashMap<(&'a TeamId, &'a TeamId), u32>,
-    most: HashMap<&'a TeamId, u32>,
+    between: FxHashMap<(&'a TeamId, &'a TeamId), u32>,
+    most: FxHashMap<&'a TeamId, u32>,
 }
 
 impl<'a> TeamGaps<'a> {
     /// Counts the snapshot's alliances active at `now`.
     pub fn at(snapshot: &'a Snapshot, now: DateTime<Utc>, policy: &Policy) -> Self {
-        let mut between: HashMap<(&TeamId, &TeamId), u32> = HashMap::new();
+        let mut between: FxHashMap<(&TeamId, &TeamId), u32> = FxHashMap::default();
         for tie in snapshot.ties.iter().filter(|t| policy.active(t, now)) {
             if let Some((a, b)) = snapshot.alliance_teams(tie) {
                 *between.entry(ordered(a, b)).or_default() += 1;
             }
         }
-        let mut most: HashMap<&TeamId, u32> = HashMap::new();
+        let mut most: FxHashMap<&TeamId, u32> = FxHashMap::default();
         for (&(a, b), &count) in &between {
             for team in [a, b] {
                 let best = most.entry(team).or_default();
