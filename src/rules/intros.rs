@@ -29,7 +29,7 @@ pub(super) fn plan_intros(
     gaps: &TeamGaps<'_>,
     planned: &FxHashSet<&UserId>,
 ) -> Vec<Nudge> {
-    let network = Network::of(snapshot, now, policy);
+    let network = Network::of(snapshot, now, policy, gaps);
     let lonely: Vec<(&UserId, &TeamId)> = snapshot
         .people
         .values()
@@ -64,17 +64,16 @@ pub(super) fn plan_intros(
     let mut plan = Vec::new();
     for (to, own_team) in lonely {
         let mut teams: Vec<&TeamId> = by_team.keys().copied().filter(|t| *t != own_team).collect();
-        teams.sort_by_key(|team| (gaps.alliances(own_team, team), *team));
+        teams.sort_by_cached_key(|team| (gaps.alliances(own_team, team), *team));
         let peer = teams.iter().find_map(|team| {
             by_team[team]
                 .iter()
                 .find(|peer| {
                     !suggested.contains(*peer)
                         && !snapshot.paused(to, peer)
+                        && !network.tied(to, peer)
                         && PairKey::new(to, peer).is_some_and(|pair| {
-                            !network.tied(&pair)
-                                && !recent.introduced.contains(&pair)
-                                && !planned_pairs.contains(&pair)
+                            !recent.introduced.contains(&pair) && !planned_pairs.contains(&pair)
                         })
                 })
                 .map(|peer| (*peer, *team))
@@ -90,7 +89,7 @@ pub(super) fn plan_intros(
             about_team: about_team.clone(),
             planned_at: now,
             reason: NudgeReason::Intro(Intro {
-                last_alliance_at: network.last_alliance.get(to).copied(),
+                last_alliance_at: network.last_alliance(to),
                 quiet_days: policy.active_days,
                 gap: gaps.gap(own_team, about_team, policy),
                 shared_contact: network.shared_contact(snapshot, to, about, about_team, now),
@@ -104,51 +103,68 @@ pub(super) fn plan_intros(
 struct Network<'a> {
     /// Everyone's ties, with the other person.
     ties_of: FxHashMap<&'a UserId, Vec<(&'a UserId, &'a Tie)>>,
-    /// Every pair that has a tie.
-    pairs: FxHashSet<&'a PairKey>,
-    /// Each person's latest interaction across teams.
-    last_alliance: FxHashMap<&'a UserId, DateTime<Utc>>,
-    /// Each person's active alliances.
-    active: FxHashMap<&'a UserId, u32>,
+    /// Each person's alliances: their latest interaction across teams and
+    /// how many are active.
+    alliances: FxHashMap<&'a UserId, Alliances>,
+}
+
+/// What the introductions need of one person's alliances.
+#[derive(Debug, Clone, Copy)]
+struct Alliances {
+    last_at: DateTime<Utc>,
+    active: u32,
 }
 
 impl<'a> Network<'a> {
-    fn of(snapshot: &'a Snapshot, now: DateTime<Utc>, policy: &Policy) -> Self {
+    fn of(
+        snapshot: &'a Snapshot,
+        now: DateTime<Utc>,
+        policy: &Policy,
+        gaps: &TeamGaps<'a>,
+    ) -> Self {
         let mut network = Network {
             ties_of: FxHashMap::default(),
-            pairs: FxHashSet::with_capacity_and_hasher(snapshot.ties.len(), Default::default()),
-            last_alliance: FxHashMap::default(),
-            active: FxHashMap::default(),
+            alliances: FxHashMap::default(),
         };
         for tie in &snapshot.ties {
             let (low, high) = (tie.pair.low(), tie.pair.high());
-            network.pairs.insert(&tie.pair);
             network.ties_of.entry(low).or_default().push((high, tie));
             network.ties_of.entry(high).or_default().push((low, tie));
-            if snapshot.alliance_teams(tie).is_none() {
-                continue;
-            }
-            for person in [low, high] {
-                let last = network.last_alliance.entry(person).or_insert(tie.last_at);
-                *last = (*last).max(tie.last_at);
-                if policy.active(tie, now) {
-                    *network.active.entry(person).or_default() += 1;
-                }
+        }
+        for alliance in gaps.every_alliance() {
+            let tie = alliance.tie;
+            let active = u32::from(policy.active(tie, now));
+            for person in [tie.pair.low(), tie.pair.high()] {
+                let known = network.alliances.entry(person).or_insert(Alliances {
+                    last_at: tie.last_at,
+                    active: 0,
+                });
+                known.last_at = known.last_at.max(tie.last_at);
+                known.active += active;
             }
         }
         network
     }
 
     fn has_active_alliance(&self, user: &UserId) -> bool {
-        self.active.contains_key(user)
+        self.active_alliances(user) > 0
     }
 
     fn active_alliances(&self, user: &UserId) -> u32 {
-        self.active.get(user).copied().unwrap_or(0)
+        self.alliances.get(user).map_or(0, |a| a.active)
     }
 
-    fn tied(&self, pair: &PairKey) -> bool {
-        self.pairs.contains(pair)
+    /// When `user` last met someone of another team.
+    fn last_alliance(&self, user: &UserId) -> Option<DateTime<Utc>> {
+        self.alliances.get(user).map(|a| a.last_at)
+    }
+
+    /// Whether the two have a tie: a look through `to`'s ties, who, about
+    /// to be introduced, has few.
+    fn tied(&self, to: &UserId, peer: &UserId) -> bool {
+        self.ties_of
+            .get(to)
+            .is_some_and(|ties| ties.iter().any(|(other, _)| *other == peer))
     }
 
     /// Someone `to` has met who may be named: one both have met, else one
