@@ -7,7 +7,8 @@
 //! interactions in log order. The writes are here, in
 //! [`log_interaction_once`](Store::log_interaction_once) (which shares
 //! [`Store::append_in`]) and in [`forget_person`](Store::forget_person).
-//! The rules read ties, never the log.
+//! The rules read ties, never the log; reading all of them is in
+//! `tie_scan`.
 
 use super::{Store, StoreError, codec, keys, meta, trees};
 use crate::domain::{HalfLife, Interaction, PairKey, Tie, UserId};
@@ -207,28 +208,6 @@ impl Store {
         self.interaction_count.load(Ordering::SeqCst)
     }
 
-    /// Every tie, sorted by pair (the key order equals the pair order).
-    pub fn ties(&self) -> Result<Vec<Tie>, StoreError> {
-        self.ties
-            .iter()
-            .map(|entry| {
-                let (key, bytes) = entry?;
-                self.decode_tie(&key, &bytes)
-            })
-            .collect()
-    }
-
-    /// Calls `visit` with the key and the stored bytes of every tie, in key
-    /// order, decoding nothing: what reading the tie index costs by itself,
-    /// the floor `benches/plan_tick.rs` holds planning against.
-    pub fn visit_tie_bytes(&self, mut visit: impl FnMut(&[u8], &[u8])) -> Result<(), StoreError> {
-        for entry in self.ties.iter() {
-            let (key, bytes) = entry?;
-            visit(&key, &bytes);
-        }
-        Ok(())
-    }
-
     /// The ties of `user`, sorted by pair: their status. A scan of the tie
     /// keys, decoding only theirs. A large workspace has some hundred
     /// thousand ties, and a cold scan of a million entries took 0.8 s (see
@@ -255,7 +234,7 @@ impl Store {
     }
 
     /// The tie stored at `key`, read by the ties' own faster reader.
-    fn decode_tie(&self, key: &[u8], bytes: &[u8]) -> Result<Tie, StoreError> {
+    pub(super) fn decode_tie(&self, key: &[u8], bytes: &[u8]) -> Result<Tie, StoreError> {
         self.decoded(trees::TIES, key, codec::decode_tie(bytes))
     }
 }

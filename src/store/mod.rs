@@ -51,6 +51,7 @@ mod people;
 mod purge;
 mod strength;
 mod team_pairs;
+mod tie_scan;
 
 pub use deliveries::KEEP_DELIVERIES_FOR;
 pub use export::PersonExport;
