@@ -44,16 +44,17 @@ pub(super) fn plan_intros(
         return Vec::new();
     }
 
-    // Who may be suggested, by team, the least connected first.
-    let mut by_team: BTreeMap<&TeamId, Vec<&UserId>> = BTreeMap::new();
+    // Who may be suggested, by team, the least connected first; with each
+    // list, how many at its front were suggested already (see below).
+    let mut by_team: BTreeMap<&TeamId, (Vec<&UserId>, usize)> = BTreeMap::new();
     for person in snapshot.people.values() {
         if let Some(team) = &person.team
             && person.nudgeable_at(now)
         {
-            by_team.entry(team).or_default().push(&person.id);
+            by_team.entry(team).or_default().0.push(&person.id);
         }
     }
-    for members in by_team.values_mut() {
+    for (members, _) in by_team.values_mut() {
         // Each person's count looked up once, not once per comparison.
         members.sort_by_cached_key(|id| (network.active_alliances(id), *id));
     }
@@ -66,7 +67,8 @@ pub(super) fn plan_intros(
         let mut teams: Vec<&TeamId> = by_team.keys().copied().filter(|t| *t != own_team).collect();
         teams.sort_by_cached_key(|team| (gaps.alliances(own_team, team), *team));
         let peer = teams.iter().find_map(|team| {
-            by_team[team]
+            let (members, suggested_first) = &by_team[team];
+            members[*suggested_first..]
                 .iter()
                 .find(|peer| {
                     !suggested.contains(*peer)
@@ -82,6 +84,18 @@ pub(super) fn plan_intros(
             continue;
         };
         suggested.insert(about);
+        // Nobody suggested is suggested again, so the searches after this
+        // one start past the suggested people at the front of the team: the
+        // least connected go first, and without this every search would
+        // step over all of them (quadratic at 100,000 people).
+        if let Some((members, suggested_first)) = by_team.get_mut(about_team) {
+            while members
+                .get(*suggested_first)
+                .is_some_and(|m| suggested.contains(m))
+            {
+                *suggested_first += 1;
+            }
+        }
         planned_pairs.extend(PairKey::new(to, about));
         plan.push(Nudge {
             to: to.clone(),
