@@ -125,6 +125,7 @@ fn run() -> anyhow::Result<()> {
     };
     let seeded = Seeded::ensure(&folder, size)?;
     let store = folder.join("store");
+    let load_before = load_average();
 
     let mut cold = Vec::new();
     for role in ["scan", "tick"] {
@@ -137,9 +138,10 @@ fn run() -> anyhow::Result<()> {
         ticks.push(measure("tick", &store, seeded.at)?);
     }
     let disk = folder_bytes(&store)?;
+    let load = [load_before, load_average()];
     print!(
         "{}",
-        report(&seeded, disk, &cold[0], &cold[1], &scans, &ticks)
+        report(&seeded, disk, load, &cold[0], &cold[1], &scans, &ticks)
     );
     Ok(())
 }
@@ -475,6 +477,7 @@ fn median_and_min(mut values: Vec<f64>) -> (f64, f64) {
 fn report(
     seeded: &Seeded,
     disk: u64,
+    load: [String; 2],
     cold_scan: &Measured,
     cold_tick: &Measured,
     scans: &[Measured],
@@ -492,6 +495,12 @@ fn report(
          window open) next to a plain scan of the ties tree, each in a fresh process"
     );
     let _ = writeln!(out, "machine:   {}", machine());
+    let _ = writeln!(
+        out,
+        "load:      {} before the runs, {} after (1-minute load average: other \
+         work on the machine slows every figure)",
+        load[0], load[1]
+    );
     let _ = writeln!(
         out,
         "company:   {} people in {TEAMS} teams, {} interactions over {} days, {} ties \
@@ -586,6 +595,14 @@ fn timing(name: &str, cold: &Measured, runs: &[Measured]) -> String {
         cold.number("total") * 1e3,
         process * 1e3,
     )
+}
+
+/// The machine's 1-minute load average, from the OS.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
 }
 
 /// The processor count and model, and the memory, from the OS.
