@@ -53,7 +53,7 @@ impl Store {
 
     /// Calls `visit` with the key and the stored bytes of every tie, in key
     /// order, decoding nothing: what reading the tie index costs by itself,
-    /// the floor `benches/plan_tick.rs` holds planning against.
+    /// the floor `benches/plan_tick` holds planning against.
     pub fn visit_tie_bytes(&self, mut visit: impl FnMut(&[u8], &[u8])) -> Result<(), StoreError> {
         self.visit_tie_entries(|key, bytes| {
             visit(&key, &bytes);
