@@ -59,8 +59,8 @@ pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError
 /// A tie back from its stored bytes: what [`decode`] gives, faster.
 ///
 /// Planning decodes every tie (some 50,000 for 10,000 people), and with
-/// the derived decoder a third of that went to chrono's date parser, which
-/// accepts every form RFC 3339 allows. The instants of a tie are written
+/// the derived decoder a quarter to a third of that went to chrono's date
+/// parser, which accepts every form RFC 3339 allows. The instants of a tie are written
 /// the one way chrono writes a UTC instant (`2026-03-01T09:30:00Z`,
 /// fractions of a second when there are any), and [`Instant`] reads that
 /// form directly; any other goes to chrono's parser. A value this reader
