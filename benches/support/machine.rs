@@ -17,7 +17,7 @@ pub fn machine() -> String {
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0.0);
     format!(
-        "{cpus} CPUs (nproc), {model}, {:.0} GiB RAM",
+        "{cpus} CPUs (nproc), {model}, {:.1} GiB RAM",
         memory_kb / 1024.0 / 1024.0
     )
 }

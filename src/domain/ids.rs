@@ -29,16 +29,22 @@ pub enum IdError {
 const MAX_SLACK_ID_LEN: usize = 32;
 
 fn parse_slack_id(kind: &'static str, value: &str, prefixes: &[char]) -> Result<String, IdError> {
+    check_slack_id(kind, value, prefixes).map(|()| value.to_owned())
+}
+
+/// Whether `value` is a Slack id of `kind`, without copying it: every tie
+/// the store reads holds two ids, each already in a `String` of its own.
+fn check_slack_id(kind: &'static str, value: &str, prefixes: &[char]) -> Result<(), IdError> {
     if value.is_empty() {
         return Err(IdError::Empty { kind });
     }
     let well_formed = value.len() <= MAX_SLACK_ID_LEN
         && value.starts_with(prefixes)
         && value
-            .chars()
+            .bytes()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
     if well_formed {
-        Ok(value.to_owned())
+        Ok(())
     } else {
         Err(IdError::Invalid {
             kind,
@@ -53,10 +59,13 @@ fn parse_slack_id(kind: &'static str, value: &str, prefixes: &[char]) -> Result<
 #[serde(try_from = "String", into = "String")]
 pub struct UserId(String);
 
+/// What a user id starts with: `U`, or `W` on Enterprise Grid.
+const USER_ID_PREFIXES: &[char] = &['U', 'W'];
+
 impl UserId {
     /// Checks that `value` looks like a Slack user id.
     pub fn parse(value: &str) -> Result<Self, IdError> {
-        parse_slack_id("user id", value, &['U', 'W']).map(Self)
+        parse_slack_id("user id", value, USER_ID_PREFIXES).map(Self)
     }
 
     /// The id as Slack writes it.
@@ -137,7 +146,27 @@ macro_rules! string_newtype_impls {
     )*};
 }
 
-string_newtype_impls!(UserId, ChannelId, TeamId);
+string_newtype_impls!(ChannelId, TeamId);
+
+impl TryFrom<String> for UserId {
+    type Error = IdError;
+    /// As [`UserId::parse`], keeping `value` rather than copying it.
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        check_slack_id("user id", &value, USER_ID_PREFIXES).map(|()| Self(value))
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<UserId> for String {
+    fn from(value: UserId) -> Self {
+        value.0
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -166,5 +195,8 @@ mod tests {
     fn ids_refuse_bad_values_when_deserialised() {
         assert!(serde_json::from_str::<UserId>("\"U1\"").is_ok());
         assert!(serde_json::from_str::<UserId>("\"nope\"").is_err());
+        for value in ["U024BE7LH", "W1", "", "u1", "U-1", "UÉ1", &"U".repeat(33)] {
+            assert_eq!(UserId::try_from(value.to_owned()), UserId::parse(value));
+        }
     }
 }

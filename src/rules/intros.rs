@@ -16,7 +16,8 @@ use super::team_gaps::TeamGaps;
 use super::{Policy, Snapshot};
 use crate::domain::{Intro, Nudge, NudgeReason, PairKey, SharedContact, TeamId, Tie, UserId};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
 
 /// Plans this run's introductions, for people not in `planned` (those who
 /// already have a reminder), in recipient order.
@@ -26,9 +27,9 @@ pub(super) fn plan_intros(
     policy: &Policy,
     recent: &RecentNudges<'_>,
     gaps: &TeamGaps<'_>,
-    planned: &HashSet<&UserId>,
+    planned: &FxHashSet<&UserId>,
 ) -> Vec<Nudge> {
-    let network = Network::of(snapshot, now, policy);
+    let network = Network::of(snapshot, now, policy, gaps);
     let lonely: Vec<(&UserId, &TeamId)> = snapshot
         .people
         .values()
@@ -43,36 +44,38 @@ pub(super) fn plan_intros(
         return Vec::new();
     }
 
-    // Who may be suggested, by team, the least connected first.
-    let mut by_team: BTreeMap<&TeamId, Vec<&UserId>> = BTreeMap::new();
+    // Who may be suggested, by team, the least connected first; with each
+    // list, how many at its front were suggested already (see below).
+    let mut by_team: BTreeMap<&TeamId, (Vec<&UserId>, usize)> = BTreeMap::new();
     for person in snapshot.people.values() {
         if let Some(team) = &person.team
             && person.nudgeable_at(now)
         {
-            by_team.entry(team).or_default().push(&person.id);
+            by_team.entry(team).or_default().0.push(&person.id);
         }
     }
-    for members in by_team.values_mut() {
-        members.sort_by_key(|id| (network.active_alliances(id), *id));
+    for (members, _) in by_team.values_mut() {
+        // Each person's count looked up once, not once per comparison.
+        members.sort_by_cached_key(|id| (network.active_alliances(id), *id));
     }
 
-    let mut suggested: HashSet<&UserId> = HashSet::new();
+    let mut suggested: FxHashSet<&UserId> = FxHashSet::default();
     // Two lonely people may each be the other's best match: one DM is enough.
-    let mut planned_pairs: HashSet<PairKey> = HashSet::new();
+    let mut planned_pairs: FxHashSet<PairKey> = FxHashSet::default();
     let mut plan = Vec::new();
     for (to, own_team) in lonely {
         let mut teams: Vec<&TeamId> = by_team.keys().copied().filter(|t| *t != own_team).collect();
-        teams.sort_by_key(|team| (gaps.alliances(own_team, team), *team));
+        teams.sort_by_cached_key(|team| (gaps.alliances(own_team, team), *team));
         let peer = teams.iter().find_map(|team| {
-            by_team[team]
+            let (members, suggested_first) = &by_team[team];
+            members[*suggested_first..]
                 .iter()
                 .find(|peer| {
                     !suggested.contains(*peer)
                         && !snapshot.paused(to, peer)
+                        && !network.tied(to, peer)
                         && PairKey::new(to, peer).is_some_and(|pair| {
-                            !network.tied(&pair)
-                                && !recent.introduced.contains(&pair)
-                                && !planned_pairs.contains(&pair)
+                            !recent.introduced.contains(&pair) && !planned_pairs.contains(&pair)
                         })
                 })
                 .map(|peer| (*peer, *team))
@@ -81,6 +84,18 @@ pub(super) fn plan_intros(
             continue;
         };
         suggested.insert(about);
+        // Nobody suggested is suggested again, so the searches after this
+        // one start past the suggested people at the front of the team: the
+        // least connected go first, and without this every search would
+        // step over all of them (quadratic at 100,000 people).
+        if let Some((members, suggested_first)) = by_team.get_mut(about_team) {
+            while members
+                .get(*suggested_first)
+                .is_some_and(|m| suggested.contains(m))
+            {
+                *suggested_first += 1;
+            }
+        }
         planned_pairs.extend(PairKey::new(to, about));
         plan.push(Nudge {
             to: to.clone(),
@@ -88,7 +103,7 @@ pub(super) fn plan_intros(
             about_team: about_team.clone(),
             planned_at: now,
             reason: NudgeReason::Intro(Intro {
-                last_alliance_at: network.last_alliance.get(to).copied(),
+                last_alliance_at: network.last_alliance(to),
                 quiet_days: policy.active_days,
                 gap: gaps.gap(own_team, about_team, policy),
                 shared_contact: network.shared_contact(snapshot, to, about, about_team, now),
@@ -101,52 +116,69 @@ pub(super) fn plan_intros(
 /// Who has met whom, as the introductions need it.
 struct Network<'a> {
     /// Everyone's ties, with the other person.
-    ties_of: HashMap<&'a UserId, Vec<(&'a UserId, &'a Tie)>>,
-    /// Every pair that has a tie.
-    pairs: HashSet<&'a PairKey>,
-    /// Each person's latest interaction across teams.
-    last_alliance: HashMap<&'a UserId, DateTime<Utc>>,
-    /// Each person's active alliances.
-    active: HashMap<&'a UserId, u32>,
+    ties_of: FxHashMap<&'a UserId, Vec<(&'a UserId, &'a Tie)>>,
+    /// Each person's alliances: their latest interaction across teams and
+    /// how many are active.
+    alliances: FxHashMap<&'a UserId, Alliances>,
+}
+
+/// What the introductions need of one person's alliances.
+#[derive(Debug, Clone, Copy)]
+struct Alliances {
+    last_at: DateTime<Utc>,
+    active: u32,
 }
 
 impl<'a> Network<'a> {
-    fn of(snapshot: &'a Snapshot, now: DateTime<Utc>, policy: &Policy) -> Self {
+    fn of(
+        snapshot: &'a Snapshot,
+        now: DateTime<Utc>,
+        policy: &Policy,
+        gaps: &TeamGaps<'a>,
+    ) -> Self {
         let mut network = Network {
-            ties_of: HashMap::new(),
-            pairs: HashSet::with_capacity(snapshot.ties.len()),
-            last_alliance: HashMap::new(),
-            active: HashMap::new(),
+            ties_of: FxHashMap::default(),
+            alliances: FxHashMap::default(),
         };
         for tie in &snapshot.ties {
             let (low, high) = (tie.pair.low(), tie.pair.high());
-            network.pairs.insert(&tie.pair);
             network.ties_of.entry(low).or_default().push((high, tie));
             network.ties_of.entry(high).or_default().push((low, tie));
-            if snapshot.alliance_teams(tie).is_none() {
-                continue;
-            }
-            for person in [low, high] {
-                let last = network.last_alliance.entry(person).or_insert(tie.last_at);
-                *last = (*last).max(tie.last_at);
-                if policy.active(tie, now) {
-                    *network.active.entry(person).or_default() += 1;
-                }
+        }
+        for alliance in gaps.every_alliance() {
+            let tie = alliance.tie;
+            let active = u32::from(policy.active(tie, now));
+            for person in [tie.pair.low(), tie.pair.high()] {
+                let known = network.alliances.entry(person).or_insert(Alliances {
+                    last_at: tie.last_at,
+                    active: 0,
+                });
+                known.last_at = known.last_at.max(tie.last_at);
+                known.active += active;
             }
         }
         network
     }
 
     fn has_active_alliance(&self, user: &UserId) -> bool {
-        self.active.contains_key(user)
+        self.active_alliances(user) > 0
     }
 
     fn active_alliances(&self, user: &UserId) -> u32 {
-        self.active.get(user).copied().unwrap_or(0)
+        self.alliances.get(user).map_or(0, |a| a.active)
     }
 
-    fn tied(&self, pair: &PairKey) -> bool {
-        self.pairs.contains(pair)
+    /// When `user` last met someone of another team.
+    fn last_alliance(&self, user: &UserId) -> Option<DateTime<Utc>> {
+        self.alliances.get(user).map(|a| a.last_at)
+    }
+
+    /// Whether the two have a tie: a look through `to`'s ties, who, about
+    /// to be introduced, has few.
+    fn tied(&self, to: &UserId, peer: &UserId) -> bool {
+        self.ties_of
+            .get(to)
+            .is_some_and(|ties| ties.iter().any(|(other, _)| *other == peer))
     }
 
     /// Someone `to` has met who may be named: one both have met, else one
@@ -346,12 +378,12 @@ mod tests {
             now,
             &always_open(),
         );
-        let pairs: HashSet<PairKey> = plan
+        let pairs: std::collections::HashSet<PairKey> = plan
             .iter()
             .filter_map(|n| PairKey::new(&n.to, &n.about))
             .collect();
         assert_eq!(pairs.len(), plan.len(), "no pair twice: {:?}", names(&plan));
-        let suggested: HashSet<&UserId> = plan.iter().map(|n| &n.about).collect();
+        let suggested: std::collections::HashSet<&UserId> = plan.iter().map(|n| &n.about).collect();
         assert_eq!(suggested.len(), plan.len(), "{:?}", names(&plan));
         assert_eq!(
             names(&plan)[0],

@@ -21,7 +21,7 @@ pub use crate::domain::Policy;
 
 use crate::domain::{Nudge, Person, SentNudge, TeamId, Tie, UserId};
 use chrono::{DateTime, Utc};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Plans this run's nudges: for each person whose window is open, at most
 /// one — a reminder of their most pressing neglected alliance, or else,
@@ -30,7 +30,7 @@ pub fn plan_nudges(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy) -> 
     let mut recent = recent_nudges::RecentNudges::at(snapshot, now, policy);
     let gaps = team_gaps::TeamGaps::at(snapshot, now, policy);
     let mut plan = neglected_peers::plan_reminders(snapshot, now, policy, &mut recent, &gaps);
-    let reminded: HashSet<&UserId> = plan.iter().map(|n| &n.to).collect();
+    let reminded: FxHashSet<&UserId> = plan.iter().map(|n| &n.to).collect();
     let intros = intros::plan_intros(snapshot, now, policy, &recent, &gaps, &reminded);
     plan.extend(intros);
     plan.sort_by(|x, y| x.to.cmp(&y.to));
@@ -41,8 +41,10 @@ pub fn plan_nudges(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy) -> 
 /// Aggregated ties, not raw interactions, keep the working set compact.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
-    /// Everyone the bot knows, by id.
-    pub people: HashMap<UserId, Person>,
+    /// Everyone the bot knows, by id. Hashed with FxHash, as every map of
+    /// the rules: planning looks people up a few times per tie, and SipHash
+    /// was half of its instructions.
+    pub people: FxHashMap<UserId, Person>,
     /// Every tie.
     pub ties: Vec<Tie>,
     /// Nudges sent recently (at least as far back as the longest window the

@@ -9,11 +9,11 @@
 //! after a reminder, the tie rests for the cooldown on both sides.
 
 use super::recent_nudges::RecentNudges;
-use super::team_gaps::TeamGaps;
+use super::team_gaps::{Alliance, TeamGaps};
 use super::{Policy, Snapshot};
 use crate::domain::{Neglected, Nudge, NudgeReason, TeamId, Tie, UserId};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
 
 /// Plans this run's reminders: at most one per person, in recipient order.
 /// Each planned tie joins `recent.resting`, so its other side waits.
@@ -27,15 +27,17 @@ pub(super) fn plan_reminders(
     let half_life = policy.half_life();
     // Whether each person may get a nudge now, worked out once per person
     // (reading a time zone is not free).
-    let mut may_receive: HashMap<&UserId, bool> = HashMap::new();
-    let mut candidates: BTreeMap<&UserId, Vec<Candidate>> = BTreeMap::new();
-    for tie in &snapshot.ties {
+    let mut may_receive: FxHashMap<&UserId, bool> = FxHashMap::default();
+    let mut candidates: FxHashMap<&UserId, Vec<Candidate>> = FxHashMap::default();
+    for &Alliance {
+        tie,
+        low_team,
+        high_team,
+    } in gaps.every_alliance()
+    {
         if !policy.overdue(tie, now) || recent.resting.contains(&tie.pair) {
             continue;
         }
-        let Some((low_team, high_team)) = snapshot.alliance_teams(tie) else {
-            continue;
-        };
         let sides = [
             (tie.pair.low(), tie.pair.high(), low_team, high_team),
             (tie.pair.high(), tie.pair.low(), high_team, low_team),
@@ -53,7 +55,7 @@ pub(super) fn plan_reminders(
             let strength_now = tie.strength_at(&policy.weights, half_life, now);
             let overdue =
                 (now - tie.last_at).num_days() as f64 / f64::from(policy.cadence_days(tie).max(1));
-            let boost = gaps.gap(own_team, about_team, policy).boost;
+            let boost = gaps.boost(own_team, about_team, policy);
             candidates.entry(to).or_default().push(Candidate {
                 score: strength_now * overdue * boost,
                 about,
@@ -64,6 +66,10 @@ pub(super) fn plan_reminders(
         }
     }
 
+    // In recipient order: of two people reminded of the same tie, the first
+    // has it.
+    let mut candidates: Vec<_> = candidates.into_iter().collect();
+    candidates.sort_unstable_by_key(|(to, _)| *to);
     let mut plan = Vec::new();
     for (to, mut options) in candidates {
         options.sort_by(|x, y| {
@@ -74,8 +80,9 @@ pub(super) fn plan_reminders(
         // Once a pair is in the plan, the other side waits: one reminder per tie.
         if let Some(chosen) = options
             .into_iter()
-            .find(|c| recent.resting.insert(c.tie.pair.clone()))
+            .find(|c| !recent.resting.contains(&c.tie.pair))
         {
+            recent.resting.insert(chosen.tie.pair.clone());
             plan.push(chosen.into_nudge(to, now, policy, gaps));
         }
     }

@@ -4,19 +4,19 @@
 use super::{Policy, Snapshot};
 use crate::domain::{PairKey, UserId};
 use chrono::{DateTime, Duration, Utc};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The limits the recently sent nudges set, at one planning time.
 pub(super) struct RecentNudges<'a> {
-    this_week: HashMap<&'a UserId, u32>,
-    today: HashSet<&'a UserId>,
+    this_week: FxHashMap<&'a UserId, u32>,
+    today: FxHashSet<&'a UserId>,
     /// Ties reminded of within the cooldown, and pairs already planned in
     /// this run: one reminder per tie.
-    pub resting: HashSet<PairKey>,
+    pub resting: FxHashSet<PairKey>,
     /// Pairs introduced within `intro_repeat_days`.
-    pub introduced: HashSet<PairKey>,
+    pub introduced: FxHashSet<PairKey>,
     /// People who got an introduction within the cooldown.
-    pub introduced_lately: HashSet<&'a UserId>,
+    pub introduced_lately: FxHashSet<&'a UserId>,
 }
 
 impl<'a> RecentNudges<'a> {
@@ -28,11 +28,11 @@ impl<'a> RecentNudges<'a> {
         let cooldown_start = now - Duration::days(i64::from(policy.tie_cooldown_days));
         let repeat_start = now - Duration::days(i64::from(policy.intro_repeat_days));
         let mut recent = Self {
-            this_week: HashMap::new(),
-            today: HashSet::new(),
-            resting: HashSet::new(),
-            introduced: HashSet::new(),
-            introduced_lately: HashSet::new(),
+            this_week: FxHashMap::default(),
+            today: FxHashSet::default(),
+            resting: FxHashSet::default(),
+            introduced: FxHashSet::default(),
+            introduced_lately: FxHashSet::default(),
         };
         for sent in &snapshot.recent_nudges {
             if sent.at > week_ago {

@@ -2,33 +2,70 @@
 //! prefer peers in teams a person's team has few active alliances with.
 
 use super::{Policy, Snapshot};
-use crate::domain::{TeamGap, TeamId};
+use crate::domain::{TeamGap, TeamId, Tie};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Active alliances between teams, at one planning time.
 pub(super) struct TeamGaps<'a> {
-    between: HashMap<(&'a TeamId, &'a TeamId), u32>,
-    most: HashMap<&'a TeamId, u32>,
+    between: FxHashMap<(&'a TeamId, &'a TeamId), u32>,
+    most: FxHashMap<&'a TeamId, u32>,
+    /// Every alliance of the snapshot with its two teams, in tie order.
+    /// Counting them needs every tie's teams, and the other rules walk the
+    /// alliances too: kept, each tie's teams are looked up once a plan,
+    /// not once a rule (two lookups of people, a few times per tie, were
+    /// much of planning's time).
+    every_alliance: Vec<Alliance<'a>>,
+}
+
+/// A tie between people of different teams, with their teams.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Alliance<'a> {
+    pub tie: &'a Tie,
+    /// The team of the pair's lower id…
+    pub low_team: &'a TeamId,
+    /// …and of its higher one.
+    pub high_team: &'a TeamId,
 }
 
 impl<'a> TeamGaps<'a> {
     /// Counts the snapshot's alliances active at `now`.
     pub fn at(snapshot: &'a Snapshot, now: DateTime<Utc>, policy: &Policy) -> Self {
-        let mut between: HashMap<(&TeamId, &TeamId), u32> = HashMap::new();
-        for tie in snapshot.ties.iter().filter(|t| policy.active(t, now)) {
-            if let Some((a, b)) = snapshot.alliance_teams(tie) {
-                *between.entry(ordered(a, b)).or_default() += 1;
-            }
+        let every_alliance: Vec<Alliance<'a>> = snapshot
+            .ties
+            .iter()
+            .filter_map(|tie| {
+                let (low_team, high_team) = snapshot.alliance_teams(tie)?;
+                Some(Alliance {
+                    tie,
+                    low_team,
+                    high_team,
+                })
+            })
+            .collect();
+        let mut between: FxHashMap<(&TeamId, &TeamId), u32> = FxHashMap::default();
+        for alliance in every_alliance.iter().filter(|a| policy.active(a.tie, now)) {
+            *between
+                .entry(ordered(alliance.low_team, alliance.high_team))
+                .or_default() += 1;
         }
-        let mut most: HashMap<&TeamId, u32> = HashMap::new();
+        let mut most: FxHashMap<&TeamId, u32> = FxHashMap::default();
         for (&(a, b), &count) in &between {
             for team in [a, b] {
                 let best = most.entry(team).or_default();
                 *best = (*best).max(count);
             }
         }
-        Self { between, most }
+        Self {
+            between,
+            most,
+            every_alliance,
+        }
+    }
+
+    /// Every alliance of the snapshot, active or not, in tie order.
+    pub fn every_alliance(&self) -> &[Alliance<'a>] {
+        &self.every_alliance
     }
 
     /// Active alliances between `a` and `b`.
@@ -39,6 +76,24 @@ impl<'a> TeamGaps<'a> {
     /// The gap from `own` team to `other`: the fewer alliances the two
     /// have, next to `own`'s best-connected pair, the bigger the boost.
     pub fn gap(&self, own: &TeamId, other: &TeamId, policy: &Policy) -> TeamGap {
+        let (alliances, most, boost) = self.measure(own, other, policy);
+        TeamGap {
+            own_team: own.clone(),
+            alliances,
+            most,
+            boost,
+        }
+    }
+
+    /// The boost of [`TeamGaps::gap`] alone: ranking needs it for every
+    /// candidate, the reason only for the chosen.
+    pub fn boost(&self, own: &TeamId, other: &TeamId, policy: &Policy) -> f64 {
+        self.measure(own, other, policy).2
+    }
+
+    /// The alliances from `own` to `other`, `own`'s most with any team, and
+    /// the boost they make.
+    fn measure(&self, own: &TeamId, other: &TeamId, policy: &Policy) -> (u32, u32, f64) {
         let alliances = self.alliances(own, other);
         let most = self.most.get(own).copied().unwrap_or(0);
         let missing = if most == 0 {
@@ -46,12 +101,7 @@ impl<'a> TeamGaps<'a> {
         } else {
             1.0 - f64::from(alliances) / f64::from(most)
         };
-        TeamGap {
-            own_team: own.clone(),
-            alliances,
-            most,
-            boost: 1.0 + policy.gap_boost * missing,
-        }
+        (alliances, most, 1.0 + policy.gap_boost * missing)
     }
 }
 

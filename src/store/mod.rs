@@ -56,6 +56,7 @@ mod people;
 mod purge;
 mod strength;
 mod team_pairs;
+mod tie_scan;
 
 pub use deliveries::KEEP_DELIVERIES_FOR;
 pub use export::PersonExport;
@@ -370,7 +371,17 @@ impl Store {
         key: &[u8],
         bytes: &[u8],
     ) -> Result<T, StoreError> {
-        codec::decode(bytes).map_err(|e| match e {
+        self.decoded(tree, key, codec::decode(bytes))
+    }
+
+    /// What a decoder of `codec` made of the value in `tree` at `key`.
+    fn decoded<T>(
+        &self,
+        tree: &'static str,
+        key: &[u8],
+        result: Result<T, codec::DecodeError>,
+    ) -> Result<T, StoreError> {
+        result.map_err(|e| match e {
             codec::DecodeError::Newer(found) => self.newer_schema(found),
             codec::DecodeError::Malformed(detail) => StoreError::Corrupt {
                 tree,
