@@ -46,7 +46,7 @@ impl Store {
     /// Folds every tie afresh from the log, in log order, and replaces the
     /// index with the result. Holds the log writer lock throughout; the
     /// folded ties are held in memory (about 200 bytes each).
-    fn rebuild_ties(&self) -> Result<usize, StoreError> {
+    pub(super) fn rebuild_ties(&self) -> Result<usize, StoreError> {
         let _writer = self.lock_log_writer();
         let mut ties: BTreeMap<Vec<u8>, Tie> = BTreeMap::new();
         for entry in self.interactions.iter() {
