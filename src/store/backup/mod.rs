@@ -66,6 +66,7 @@ mod write;
 mod tests;
 
 pub use folder::{BackupFolder, RestoreHint, TakenBackup};
+pub(super) use read::BATCH as WRITE_BATCH;
 pub(super) use replace::{ASIDE_PREFIX, unfinished_restore};
 pub use replace::{Imported, Replacing, import_backup};
 pub use write::Exported;

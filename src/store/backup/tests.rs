@@ -473,6 +473,8 @@ fn a_backup_cut_short_or_miscounted_or_followed_by_more_is_refused() {
             n - 1
         )
     );
+    let torn = &text[..text.len() - lines[n - 1].len() - 20];
+    assert!(refusal(torn).starts_with(&format!("the backup ends after line {} without", n - 1)));
     let miscounted = with_line(n, &lines[n - 1].replace(r#""jobs":1"#, r#""jobs":2"#));
     assert_eq!(
         refusal(&miscounted),
