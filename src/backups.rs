@@ -60,6 +60,29 @@ pub fn take_if_due(
         .map(Some)
 }
 
+/// `alliances tick` takes the periodic backup too, when one is due, so that
+/// a bot run from cron keeps backups without `serve`. What to print, if
+/// anything: a failed backup is logged and told, but fails no tick.
+pub fn backup_after_tick(
+    store: &Store,
+    settings: &BackupSettings,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    match take_if_due(store, settings, now, &AtomicBool::new(false)) {
+        Ok(Some(taken)) => Some(format!(
+            "backup: {} ({} records, {:.1} MB)",
+            taken.path.display(),
+            taken.counts.total(),
+            taken.bytes as f64 / 1e6
+        )),
+        Ok(None) => None,
+        Err(error) => {
+            tracing::error!(error = %chain(&error), "a backup failed");
+            Some(format!("backup failed: {}", chain(&error)))
+        }
+    }
+}
+
 /// The time between two backups, if they are on.
 fn period(settings: &BackupSettings) -> Option<chrono::Duration> {
     (settings.every_hours > 0).then(|| chrono::Duration::hours(settings.every_hours.into()))

@@ -248,6 +248,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if !delivered.is_empty() {
                 println!("outbox: {delivered}");
             }
+            let now = chrono::Utc::now();
+            if let Some(line) =
+                crate::backups::backup_after_tick(app.store(), &settings.backup, now)
+            {
+                println!("{line}");
+            }
         }
     }
     Ok(())
