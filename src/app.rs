@@ -174,6 +174,12 @@ impl App {
             .with_graceful_shutdown(until_stopped(stopped.clone()))
             .into_future(),
         );
+        let backups = tokio::spawn(crate::backups::keep_backups(
+            self.store.clone(),
+            self.settings.backup.clone(),
+            self.clock.clone(),
+            until_stopped(stopped.clone()),
+        ));
         let dispatcher = self.scheduler.dispatcher().clone();
         let dispatching = {
             let stopped = stopped.clone();
@@ -207,6 +213,8 @@ impl App {
         drop(stopped);
         let _ = scheduler.await;
         let _ = health.await;
+        // A backup in progress stops within seconds (see `backups`).
+        let _ = backups.await;
         let grace = Duration::from_secs(u64::from(self.settings.delivery.shutdown_grace_seconds));
         let deadline = tokio::time::Instant::now() + grace;
         if tokio::time::timeout_at(deadline, dispatching)
@@ -258,11 +266,15 @@ impl App {
 
 /// Opens the store in `data_dir` with the settings' cache size.
 pub fn open_store(settings: &Settings, data_dir: &Path) -> Result<Store, crate::store::StoreError> {
-    let options = StoreOptions {
+    Store::open(data_dir, &store_options(settings))
+}
+
+/// How the settings open a store: its cache size and the tie half-life.
+pub fn store_options(settings: &Settings) -> StoreOptions {
+    StoreOptions {
         cache_capacity_bytes: settings.store.cache_capacity_mb.saturating_mul(1024 * 1024),
         half_life: settings.rules.half_life(),
-    };
-    Store::open(data_dir, &options)
+    }
 }
 
 /// Runs due jobs every [`SCHEDULER_PERIOD`] until `stopped`, and forgets

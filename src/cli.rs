@@ -119,6 +119,35 @@ pub enum Command {
         #[arg(long, value_name = "FACTOR", requires = "enforce_limits", value_parser = parse_limits_scale)]
         limits_scale: Option<f64>,
     },
+    /// Write a backup of the whole store to FILE, or to standard output: JSON
+    /// lines, one record a line. The bot must be stopped (one process owns
+    /// the data folder); while it runs, it keeps periodic backups in
+    /// DIR/backups.
+    Export {
+        /// Where to write it, whole or not at all [default: standard output].
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Load a backup into the store in --data-dir, which must be empty unless
+    /// --replace is given. A backup that does not load changes nothing. The
+    /// bot must be stopped.
+    Import {
+        /// The backup (from `export`, or DIR/backups).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Replace a store that holds data or will not open; it is kept in
+        /// DIR/replaced-<time>, not deleted.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Bring back a periodic backup in place of the store in --data-dir,
+    /// whatever it holds (it is kept in DIR/replaced-<time>). The bot must be
+    /// stopped.
+    Restore {
+        /// The backup [default: the latest in DIR/backups].
+        #[arg(value_name = "BACKUP")]
+        backup: Option<PathBuf>,
+    },
     /// Run the bot: answer slash commands, buttons and events, and run the
     /// scheduled jobs, until SIGTERM or ctrl-c. Connects over Socket Mode
     /// (ALLIANCES_SLACK_BOT_TOKEN and ALLIANCES_SLACK_APP_TOKEN) unless
@@ -202,6 +231,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 app.serve(transport, &secrets, stop_signal()).await
             })?;
         }
+        Command::Export { file } => {
+            let settings = load_settings(cli.config.as_deref())?;
+            crate::backups::export(&settings, &cli.data_dir, file.as_deref())?;
+        }
+        Command::Import { file, replace } => {
+            let settings = load_settings(cli.config.as_deref())?;
+            crate::backups::import(&settings, &cli.data_dir, &file, replace)?;
+        }
+        Command::Restore { backup } => {
+            let settings = load_settings(cli.config.as_deref())?;
+            crate::backups::restore(&settings, &cli.data_dir, backup.as_deref())?;
+        }
         Command::Tick { dry_run: true } => {
             let settings = load_settings(cli.config.as_deref())?;
             let store = crate::app::open_store(&settings, &cli.data_dir)?;
@@ -243,6 +284,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if !delivered.is_empty() {
                 println!("outbox: {delivered}");
+            }
+            let now = chrono::Utc::now();
+            if let Some(line) =
+                crate::backups::backup_after_tick(app.store(), &settings.backup, now)
+            {
+                println!("{line}");
             }
         }
     }
@@ -350,8 +397,11 @@ fn load_settings(config: Option<&Path>) -> anyhow::Result<Settings> {
 /// people would have seen. `RUST_LOG` overrides the level.
 fn init_logs(command: &Command, format: LogFormat) {
     let default_level = match command {
-        Command::Demo { .. } => "warn",
-        Command::Doctor => "warn",
+        Command::Demo { .. }
+        | Command::Doctor
+        | Command::Export { .. }
+        | Command::Import { .. }
+        | Command::Restore { .. } => "warn",
         Command::Tick { .. }
         | Command::Serve { .. }
         | Command::FakeSlack { .. }

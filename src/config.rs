@@ -70,6 +70,8 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     /// Where `serve` answers health checks and Prometheus.
     pub health: HealthSettings,
+    /// The periodic backups `serve` keeps.
+    pub backup: BackupSettings,
 }
 
 /// Where `serve` answers `/healthz`, `/readyz` and `/metrics`.
@@ -86,6 +88,28 @@ impl Default for HealthSettings {
     fn default() -> Self {
         Self {
             address: std::net::SocketAddr::from(([127, 0, 0, 1], 9100)),
+        }
+    }
+}
+
+/// The periodic backups `serve` keeps, in `backups/` inside the data folder.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupSettings {
+    /// A backup is taken when the newest is this many hours old (at start,
+    /// when there is none); 0 turns periodic backups off.
+    pub every_hours: u32,
+    /// The newest this many are kept; older ones are removed.
+    pub keep: u32,
+}
+
+impl Default for BackupSettings {
+    /// A day's backups for a week: a store found damaged on a Monday can
+    /// go back to any day of the week before.
+    fn default() -> Self {
+        Self {
+            every_hours: 24,
+            keep: 7,
         }
     }
 }
@@ -511,6 +535,12 @@ impl Settings {
                 "must be at least 1 day, e.g. 365",
             );
         }
+        if self.backup.every_hours > 0 && self.backup.keep == 0 {
+            return invalid(
+                "backup.keep",
+                "must keep at least 1 backup, e.g. 7 (to turn backups off, set `backup.every_hours` to 0)",
+            );
+        }
         if self.store.cache_capacity_mb == 0 {
             return invalid(
                 "store.cache_capacity_mb",
@@ -665,6 +695,7 @@ mod tests {
         );
         assert_eq!(settings.delivery, defaults.delivery);
         assert_eq!(settings.health, defaults.health);
+        assert_eq!(settings.backup, defaults.backup);
         assert_eq!(
             settings.commands.k_anonymity_floor,
             defaults.commands.k_anonymity_floor
@@ -739,6 +770,15 @@ mod tests {
         assert!(refused("[rules]\nstrong_tie = 1.0\n").contains("rules.strong_tie"));
         assert!(refused("[rules.weights]\npassive = -1.0\n").contains("rules.weights"));
         assert!(refused("[rules]\ngap_boost = -0.5\n").contains("rules.gap_boost"));
+        assert!(refused("[backup]\nkeep = 0\n").starts_with("setting `backup.keep`"));
+        let off = write("[backup]\nevery_hours = 0\nkeep = 0\n");
+        assert_eq!(
+            Settings::load(Some(off.path()), no_env)
+                .unwrap()
+                .backup
+                .every_hours,
+            0
+        );
         let err = refused("[rules.weights]\nlike = 1.0\n");
         assert!(err.contains("rules.weights.like"), "{err}");
     }

@@ -214,20 +214,17 @@ fn store(settings: &Settings, data_dir: &Path) -> Finding {
                 }
             }
         }
-        Err(StoreError::Open { source, .. })
-            if source.to_string().contains("could not acquire lock") =>
-        {
-            Finding::fine(format!(
-                "the store in {} is in use by a running bot; not checked",
-                data_dir.display()
-            ))
-        }
+        Err(StoreError::InUse { .. }) => Finding::fine(format!(
+            "the store in {} is in use by a running bot; not checked",
+            data_dir.display()
+        )),
         Err(err) => Finding::problem(format!("the store does not open: {err}"), restore_fix()),
     }
 }
 
 fn restore_fix() -> &'static str {
-    "restore the latest backup (see the README, Operating it)"
+    "the message above names the backup to restore and the command; the README's \
+     Operating it explains backups"
 }
 
 #[cfg(test)]

@@ -33,14 +33,17 @@
 //!   door keep, rendered for Prometheus.
 //! - [`synthetic`]: a seeded synthetic company (people, teams, history).
 //! - [`app`]: wiring of the above from the settings; [`demo`] runs it all
-//!   against the fake Slack; [`doctor`] checks an installation; [`seed`] fills a store with a synthetic
-//!   company; [`cli`] is the command line.
+//!   against the fake Slack; [`doctor`] checks an installation; [`seed`]
+//!   fills a store with a synthetic company; [`backups`] keeps periodic
+//!   backups and runs `export`, `import` and `restore`; [`cli`] is the
+//!   command line.
 //!
 //! Arrows point one way: `rules` never calls `store`; the scheduler hands it
 //! a snapshot. Nothing but `store` knows sled; nothing but `slack`,
 //! `inbound` and `fake_slack` speak Slack's wire format.
 
 pub mod app;
+pub mod backups;
 pub mod cli;
 pub mod commands;
 pub mod config;

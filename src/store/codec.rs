@@ -42,12 +42,19 @@ pub(super) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, serde_json::Err
 
 /// A value back from its stored bytes.
 pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    serde_json::from_slice(json_of(bytes)?)
+        .map_err(|e| DecodeError::Malformed(format!("the JSON does not decode: {e}")))
+}
+
+/// The JSON of a stored value, behind a version byte this build reads. A
+/// backup carries this text as it is, so that a value comes back from one
+/// byte for byte.
+pub(super) fn json_of(bytes: &[u8]) -> Result<&[u8], DecodeError> {
     let Some((&version, json)) = bytes.split_first() else {
         return Err(DecodeError::Malformed("the value is empty".into()));
     };
     match version {
-        VALUE_VERSION => serde_json::from_slice(json)
-            .map_err(|e| DecodeError::Malformed(format!("the JSON does not decode: {e}"))),
+        VALUE_VERSION => Ok(json),
         newer if newer > VALUE_VERSION => Err(DecodeError::Newer(u32::from(newer))),
         // Schema 1 is the first: no build ever wrote an older version byte.
         older => Err(DecodeError::Malformed(format!(
@@ -158,6 +165,14 @@ fn utc_instant(text: &str) -> Option<DateTime<Utc>> {
     )?;
     let time = date.and_hms_nano_opt(number(11, 13)?, number(14, 16)?, number(17, 19)?, nanos)?;
     Some(time.and_utc())
+}
+
+/// A value as stored, from JSON of this schema that the caller checked.
+pub(super) fn from_json(json: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(1 + json.len());
+    bytes.push(VALUE_VERSION);
+    bytes.extend_from_slice(json);
+    bytes
 }
 
 #[cfg(test)]
@@ -286,6 +301,13 @@ mod tests {
             decode_tie(b"\x01{\"pair\":1}"),
             Err(DecodeError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn stored_json_comes_back_as_it_was_and_goes_in_behind_the_version_byte() {
+        let bytes = encode(&vec![1.5, 0.1]).unwrap();
+        assert_eq!(json_of(&bytes), Ok(&b"[1.5,0.1]"[..]));
+        assert_eq!(from_json(b"[1.5,0.1]"), bytes);
     }
 
     #[test]

@@ -59,10 +59,7 @@ pub(super) fn reopen(dir: &std::path::Path) -> Result<Store, StoreError> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
     loop {
         match Store::open(dir, &StoreOptions::default()) {
-            Err(StoreError::Open { source, .. })
-                if source.to_string().contains("could not acquire lock")
-                    && std::time::Instant::now() < deadline =>
-            {
+            Err(StoreError::InUse { .. }) if std::time::Instant::now() < deadline => {
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
             opened => return opened,

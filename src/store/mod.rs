@@ -34,10 +34,14 @@
 //! sled is beta and has lost data after unclean shutdowns, so writes the user
 //! is told about are made durable first (by [`Store::commit`], a group
 //! commit, on request paths; by [`Store::flush`] elsewhere), every value
-//! carries a version byte (`codec`), and a folder that will not open gets
-//! an error that says how to restore it. One process owns the folder (sled
-//! locks it).
+//! carries a version byte (`codec`), the whole store can be written out as
+//! JSON lines and loaded back (`backup`: [`Store::export_backup`],
+//! [`import_backup`], and the periodic backups of [`BackupFolder`] in
+//! `backups/` inside the data folder), and a folder that will not open
+//! gets an error that names the latest backup and the command that
+//! restores it. One process owns the folder (sled locks it).
 
+mod backup;
 mod codec;
 mod commit;
 mod deliveries;
@@ -58,6 +62,10 @@ mod strength;
 mod team_pairs;
 mod tie_scan;
 
+pub use backup::{
+    BackupError, BackupFolder, Counts, Exported, Imported, Replacing, RestoreHint, TakenBackup,
+    import_backup,
+};
 pub use deliveries::KEEP_DELIVERIES_FOR;
 pub use export::PersonExport;
 pub use forget::Forgotten;
@@ -69,7 +77,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The schema this build reads and writes. Values carry it as their version
@@ -129,24 +137,59 @@ impl Default for StoreOptions {
 /// a corrupt value is logged and reported.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The folder cannot be opened: another process holds it, it is damaged,
-    /// or it cannot be read.
+    /// Another process holds the folder: sled locks it for the one that
+    /// opened it.
     #[error(
         "cannot open the store in {path}: only one alliances process may use a data folder \
-         at a time, so stop any other one using it; if none is, check the folder's \
-         permissions, or restore it from a backup (`alliances import`)"
+         at a time, and another one is using it; stop it first"
     )]
-    Open {
+    InUse {
         /// The data folder.
         path: PathBuf,
-        /// What sled reported.
-        #[source]
-        source: sled::Error,
     },
-    /// The data was written by a build with a newer schema than this one.
+    /// The folder cannot be read or written by this user.
+    #[error(
+        "cannot open the store in {path}: {cause}; check that the user running alliances \
+         may read and write the folder"
+    )]
+    Inaccessible {
+        /// The data folder.
+        path: PathBuf,
+        /// What the system said. Not a `#[source]`: the message says it,
+        /// and ends with what to do.
+        cause: std::io::Error,
+    },
+    /// The store will not open: sled cannot read the folder, a value read
+    /// at start does not decode, or the data is of a newer schema. The
+    /// message names the backup to restore and the command that does it.
+    #[error("cannot open the store in {path}: {problem}; {restore}")]
+    WillNotOpen {
+        /// The data folder.
+        path: PathBuf,
+        /// What is wrong, in words.
+        problem: String,
+        /// How to bring the data back (boxed: it is rare, and would make
+        /// every store result larger).
+        restore: Box<RestoreHint>,
+    },
+    /// A restore into the folder stopped half-way (see
+    /// [`import_backup`]); the folder is not opened until it is run again.
+    #[error(
+        "a restore into {path} did not finish: run it again with \
+         `alliances restore --data-dir {data_dir} {backup}`",
+        data_dir = backup::shell_word(path),
+        backup = backup::shell_word(backup)
+    )]
+    RestoreUnfinished {
+        /// The data folder.
+        path: PathBuf,
+        /// The backup it was restoring.
+        backup: PathBuf,
+    },
+    /// A value was written by a build with a newer schema than this one.
     #[error(
         "the data in {path} was written by a newer alliances (schema {found}); this build \
-         understands up to schema {supported}: upgrade alliances, or restore a backup"
+         understands up to schema {supported}: upgrade alliances"
     )]
     NewerSchema {
         /// The data folder.
@@ -158,8 +201,8 @@ pub enum StoreError {
     },
     /// A stored value does not decode.
     #[error(
-        "the store's {tree} tree holds an unreadable value at `{key}`: {detail}; \
-         restore a backup (`alliances import`)"
+        "the store's {tree} tree holds an unreadable value at `{key}`: {detail}; stop \
+         alliances and restore the latest backup (`alliances restore --help`)"
     )]
     Corrupt {
         /// The tree that holds it.
@@ -176,6 +219,59 @@ pub enum StoreError {
     /// [`Store::commit`]).
     #[error("the store's flush failed unexpectedly; the cause is in the log")]
     FlusherStopped,
+}
+
+impl StoreError {
+    /// This error, met while opening the store in `dir`, as the person
+    /// starting alliances should read it: what is wrong, and for a store
+    /// that will not open, the backup to restore and the command for it.
+    fn at_open(self, dir: &Path) -> StoreError {
+        let will_not_open = |problem: String, newer: bool| StoreError::WillNotOpen {
+            path: dir.to_path_buf(),
+            problem,
+            restore: Box::new(RestoreHint::find(dir, newer)),
+        };
+        match self {
+            // sled says so only in words: "could not acquire lock on …".
+            StoreError::Io(sled::Error::Io(io)) if io.to_string().contains("acquire lock") => {
+                StoreError::InUse {
+                    path: dir.to_path_buf(),
+                }
+            }
+            StoreError::Io(sled::Error::Io(io))
+                if io.kind() == std::io::ErrorKind::PermissionDenied =>
+            {
+                StoreError::Inaccessible {
+                    path: dir.to_path_buf(),
+                    cause: io,
+                }
+            }
+            StoreError::Io(sled::Error::Corruption { .. }) => {
+                will_not_open("sled found damaged data in it".into(), false)
+            }
+            StoreError::Io(error) => will_not_open(format!("sled cannot read it ({error})"), false),
+            StoreError::Corrupt { tree, key, detail } => will_not_open(
+                format!("its {tree} tree holds an unreadable value at `{key}` ({detail})"),
+                false,
+            ),
+            StoreError::NewerSchema {
+                found, supported, ..
+            } => will_not_open(
+                format!(
+                    "it was written by a newer alliances (schema {found}; this build reads \
+                     up to schema {supported})"
+                ),
+                true,
+            ),
+            StoreError::FlusherStopped => {
+                will_not_open("its first write to disk failed".into(), false)
+            }
+            opened_or_not @ (StoreError::InUse { .. }
+            | StoreError::Inaccessible { .. }
+            | StoreError::WillNotOpen { .. }
+            | StoreError::RestoreUnfinished { .. }) => opened_or_not,
+        }
+    }
 }
 
 /// The data folder: a sled database and its trees. Clones share it; sled
@@ -213,6 +309,9 @@ pub struct Store {
     team_pairs: Arc<team_pairs::TeamPairs>,
     /// The half-life the tie index decays interactions with.
     half_life: HalfLife,
+    /// How many times the store was purged: a backup taken while a purge
+    /// ran is thrown away (see `backup::folder`).
+    purges: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for Store {
@@ -224,19 +323,28 @@ impl fmt::Debug for Store {
 
 impl Store {
     /// Opens the store in `dir`, creating the folder and a fresh store if
-    /// there is none. Refuses a store written by a newer schema.
+    /// there is none. Refuses a folder another process holds, a store
+    /// written by a newer schema, and one a restore left half-done; a store
+    /// that will not open gets an error naming the backup to restore.
     pub fn open(dir: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
+        if let Some(backup) = backup::unfinished_restore(dir) {
+            return Err(StoreError::RestoreUnfinished {
+                path: dir.to_path_buf(),
+                backup,
+            });
+        }
+        Self::open_unchecked(dir, options).map_err(|error| error.at_open(dir))
+    }
+
+    /// [`Store::open`], without the check for a restore left half-done and
+    /// with the errors as they come.
+    fn open_unchecked(dir: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
         let path = dir.to_path_buf();
-        let open_error = |source| StoreError::Open {
-            path: path.clone(),
-            source,
-        };
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(options.cache_capacity_bytes)
-            .open()
-            .map_err(open_error)?;
-        let tree = |name: &str| db.open_tree(name).map_err(open_error);
+            .open()?;
+        let tree = |name: &str| db.open_tree(name);
         let (flushed, writer_flushed) = (db.clone(), db.clone());
         let mut store = Store {
             people: tree(trees::PEOPLE)?,
@@ -260,6 +368,7 @@ impl Store {
             )),
             team_pairs: Arc::default(),
             half_life: options.half_life,
+            purges: Arc::default(),
         };
         // The flusher thread logs through a clone of the store (see
         // `commit`), made before the group commit the clones share is set.

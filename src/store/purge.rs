@@ -1,14 +1,48 @@
 //! Purging the whole workspace: when the app is uninstalled or its tokens
 //! are revoked, and the settings say so, nothing of anyone stays.
 
-use super::{Store, StoreError, meta};
+use super::{BackupFolder, Store, StoreError, backup, meta};
 use std::sync::atomic::Ordering;
 
 impl Store {
     /// Deletes every record — people, interactions, ties, nudges, queued
     /// messages, DM channels, job runs, delivery and logging keys — and keeps only the schema version, then
     /// flushes. Under the interaction-log lock, so no log lands half-purged.
+    /// Then deletes the backups in the data folder, and the stores an
+    /// import kept aside there: no copy of what was purged stays.
     pub fn purge_everything(&self) -> Result<(), StoreError> {
+        // A backup compares this before and after it is written, and is
+        // thrown away if a purge began or ended meanwhile.
+        self.purges.fetch_add(1, Ordering::SeqCst);
+        self.clear_every_tree()?;
+        self.purges.fetch_add(1, Ordering::SeqCst);
+        self.remove_copies();
+        Ok(())
+    }
+
+    /// Removes the backups and the stores kept aside by imports. A file
+    /// that cannot be removed is logged, not fatal: the purge of the
+    /// store itself is done.
+    fn remove_copies(&self) {
+        if let Err(error) = BackupFolder::of(&self.path).remove_all() {
+            tracing::error!(error = %error, "could not delete the backups after a purge");
+        }
+        let Ok(entries) = std::fs::read_dir(&self.path) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(backup::ASIDE_PREFIX)
+                && let Err(error) = std::fs::remove_dir_all(entry.path())
+            {
+                tracing::error!(error = %error, path = %entry.path().display(), "could not delete a replaced store after a purge");
+            }
+        }
+    }
+
+    fn clear_every_tree(&self) -> Result<(), StoreError> {
         let _writer = self.lock_log_writer();
         for tree in [
             &self.interactions,

@@ -6,6 +6,7 @@
 //! with another one (a changed `rules.half_life_days`), or a store from
 //! before tie strength, folds the index afresh from the interaction log.
 
+use super::backup::WRITE_BATCH;
 use super::interactions::{next_tie, pairs_of};
 use super::{Store, StoreError, keys, meta, trees};
 use crate::domain::Tie;
@@ -44,29 +45,54 @@ impl Store {
     }
 
     /// Folds every tie afresh from the log, in log order, and replaces the
-    /// index with the result. Holds the log writer lock throughout; the
-    /// folded ties are held in memory (about 200 bytes each).
-    fn rebuild_ties(&self) -> Result<usize, StoreError> {
+    /// index with the result; returns how many ties there are. Holds the log
+    /// writer lock throughout.
+    ///
+    /// The fold goes a slice of the log at a time: the ties a slice touches
+    /// are read from the tree, updated in memory and written in one batch,
+    /// so memory stays that of a slice whatever the size of the log (sled
+    /// is memory-hungry on large batches; see `WRITE_BATCH`). Should the
+    /// process stop half-way, the half-life is not yet recorded (see
+    /// [`Store::match_tie_half_life`]), so the next open folds again.
+    pub(super) fn rebuild_ties(&self) -> Result<usize, StoreError> {
         let _writer = self.lock_log_writer();
-        let mut ties: BTreeMap<Vec<u8>, Tie> = BTreeMap::new();
+        // Every pair in the log has a tie, and every tie has a pair in the
+        // log (forgetting removes both): the fold rebuilds every entry.
+        self.ties.clear()?;
+        let mut touched: BTreeMap<Vec<u8>, Tie> = BTreeMap::new();
+        let mut in_slice = 0;
         for entry in self.interactions.iter() {
             let (key, bytes) = entry?;
             let interaction = self.decode(trees::INTERACTIONS, &key, &bytes)?;
             for pair in pairs_of(&interaction) {
                 let key = keys::tie(&pair);
-                let known = ties.remove(&key);
-                ties.insert(key, next_tie(known, &pair, &interaction, self.half_life));
+                let known = match touched.remove(&key) {
+                    Some(tie) => Some(tie),
+                    None => match self.ties.get(&key)? {
+                        Some(bytes) => Some(self.decode(trees::TIES, &key, &bytes)?),
+                        None => None,
+                    },
+                };
+                touched.insert(key, next_tie(known, &pair, &interaction, self.half_life));
+            }
+            in_slice += 1;
+            if in_slice == WRITE_BATCH {
+                self.write_ties(std::mem::take(&mut touched))?;
+                in_slice = 0;
             }
         }
+        self.write_ties(touched)?;
+        Ok(self.ties.len())
+    }
+
+    /// Writes `ties` into the tie index in one batch.
+    fn write_ties(&self, ties: BTreeMap<Vec<u8>, Tie>) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         for (key, tie) in &ties {
             batch.insert(key.as_slice(), self.encode(trees::TIES, key, tie)?);
         }
-        // Every pair in the log has a tie, and every tie has a pair in the
-        // log (forgetting removes both), so the rebuilt index replaces each
-        // entry of the old one.
         self.ties.apply_batch(batch)?;
-        Ok(ties.len())
+        Ok(())
     }
 }
 
@@ -100,5 +126,20 @@ mod tests {
         let tie = &store.ties().unwrap()[0];
         assert!((tie.strength_at_last(&Weights::default()) - 1.25).abs() < 1e-9);
         assert_eq!(tie.count, 2);
+    }
+
+    #[test]
+    fn a_fold_across_many_slices_equals_the_fold_of_the_whole_log() {
+        let (_dir, store) = crate::store::fixtures::open_temp();
+        let pairs = [["U1", "U2"], ["U2", "U3"], ["U3", "U1"], ["U4", "U1"]];
+        let log: Vec<_> = (0..2_500)
+            .map(|i| meeting(at_minute(1_000 - i as i64 % 700), &pairs[i % 4], None))
+            .collect();
+        store.log_interactions(&log).unwrap();
+        let before = store.ties().unwrap();
+        assert_eq!(store.rebuild_ties().unwrap(), 4);
+        assert_eq!(store.ties().unwrap(), before);
+        let logged = store.interactions().unwrap();
+        assert_eq!(before, crate::store::fixtures::ties_folded_from(&logged));
     }
 }

@@ -100,14 +100,7 @@ fn a_store_written_by_a_newer_version_is_refused() {
 
     let error = reopen(dir.path()).unwrap_err();
     assert!(
-        matches!(
-            error,
-            StoreError::NewerSchema {
-                found: 2,
-                supported: 1,
-                ..
-            }
-        ),
+        matches!(error, StoreError::WillNotOpen { ref problem, .. } if problem.contains("schema 2")),
         "{error:?}"
     );
     let message = error.to_string();
@@ -116,6 +109,35 @@ fn a_store_written_by_a_newer_version_is_refused() {
         "{message}"
     );
     assert!(message.contains("upgrade alliances"), "{message}");
+}
+
+#[test]
+fn a_store_that_will_not_open_names_the_latest_backup_and_the_command_that_restores_it() {
+    let (dir, store) = open_temp();
+    write_one_of_everything(&store);
+    let folder = BackupFolder::of(dir.path());
+    let go_on = |_: &Counts| std::ops::ControlFlow::Continue(());
+    folder.take(&store, at_minute(0), 7, go_on).unwrap();
+    let latest = folder.take(&store, at_minute(60), 7, go_on).unwrap().path;
+    store
+        .meta
+        .insert(meta::INTERACTION_COUNT, &b"\x07"[..])
+        .unwrap();
+    store.flush().unwrap();
+    drop(store);
+
+    let error = reopen(dir.path()).unwrap_err();
+    let data_dir = dir.path().display();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "cannot open the store in {data_dir}: its meta tree holds an unreadable value at \
+             `interaction_count` (not an 8-byte count); restore the latest backup with \
+             `alliances restore --data-dir {data_dir} {}` (the damaged store is kept aside, \
+             not deleted)",
+            latest.display()
+        )
+    );
 }
 
 #[test]
@@ -162,7 +184,7 @@ fn an_unreadable_value_is_reported_with_its_tree_and_key() {
 fn a_folder_already_in_use_is_refused_with_its_path() {
     let (dir, _store) = open_temp();
     let error = Store::open(dir.path(), &StoreOptions::default()).unwrap_err();
-    assert!(matches!(error, StoreError::Open { .. }), "{error:?}");
+    assert!(matches!(error, StoreError::InUse { .. }), "{error:?}");
     assert!(
         error
             .to_string()
@@ -173,23 +195,33 @@ fn a_folder_already_in_use_is_refused_with_its_path() {
 #[test]
 fn errors_tell_the_reader_what_to_do() {
     let path = PathBuf::from("/var/lib/alliances");
-    let open = StoreError::Open {
+    let in_use = StoreError::InUse { path: path.clone() };
+    insta::assert_snapshot!(in_use, @"cannot open the store in /var/lib/alliances: only one alliances process may use a data folder at a time, and another one is using it; stop it first");
+    let inaccessible = StoreError::Inaccessible {
         path: path.clone(),
-        source: sled::Error::Io(io::Error::other("could not acquire lock")),
+        cause: io::Error::from(io::ErrorKind::PermissionDenied),
     };
-    insta::assert_snapshot!(open, @"cannot open the store in /var/lib/alliances: only one alliances process may use a data folder at a time, so stop any other one using it; if none is, check the folder's permissions, or restore it from a backup (`alliances import`)");
+    insta::assert_snapshot!(inaccessible, @"cannot open the store in /var/lib/alliances: permission denied; check that the user running alliances may read and write the folder");
+    let damaged = StoreError::Io(sled::Error::Corruption { at: None, bt: () }).at_open(&path);
+    insta::assert_snapshot!(damaged, @"cannot open the store in /var/lib/alliances: sled found damaged data in it; there is no backup in /var/lib/alliances/backups to restore: import one kept elsewhere with `alliances import --data-dir /var/lib/alliances --replace FILE`");
     let newer = StoreError::NewerSchema {
-        path,
+        path: path.clone(),
         found: 3,
         supported: 1,
     };
-    insta::assert_snapshot!(newer, @"the data in /var/lib/alliances was written by a newer alliances (schema 3); this build understands up to schema 1: upgrade alliances, or restore a backup");
+    insta::assert_snapshot!(newer, @"the data in /var/lib/alliances was written by a newer alliances (schema 3); this build understands up to schema 1: upgrade alliances");
+    insta::assert_snapshot!(newer.at_open(&path), @"cannot open the store in /var/lib/alliances: it was written by a newer alliances (schema 3; this build reads up to schema 1); upgrade alliances (no backup in /var/lib/alliances/backups is one this build reads)");
     let corrupt = StoreError::Corrupt {
         tree: "ties",
         key: "U1 & U2".into(),
         detail: "the value is empty".into(),
     };
-    insta::assert_snapshot!(corrupt, @"the store's ties tree holds an unreadable value at `U1 & U2`: the value is empty; restore a backup (`alliances import`)");
+    insta::assert_snapshot!(corrupt, @"the store's ties tree holds an unreadable value at `U1 & U2`: the value is empty; stop alliances and restore the latest backup (`alliances restore --help`)");
+    let unfinished = StoreError::RestoreUnfinished {
+        path: PathBuf::from("/srv/my data"),
+        backup: PathBuf::from("/srv/my data/backups/alliances-2026-11-25T0600Z.jsonl"),
+    };
+    insta::assert_snapshot!(unfinished, @"a restore into /srv/my data did not finish: run it again with `alliances restore --data-dir '/srv/my data' '/srv/my data/backups/alliances-2026-11-25T0600Z.jsonl'`");
 }
 
 #[test]

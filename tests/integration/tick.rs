@@ -79,6 +79,10 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
         "{stdout}"
     );
     assert!(stdout.contains("digest: quiet period"), "{stdout}");
+    assert!(
+        stdout.contains("backup: "),
+        "the first tick takes a backup: {stdout}"
+    );
     assert!(!stderr.contains(TOKEN), "the token never appears in logs");
 
     let dms: Vec<_> = fake

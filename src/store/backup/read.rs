@@ -1,0 +1,418 @@
+//! Reading a backup into a fresh store, line by line: the header is
+//! checked first, each record is decoded as its type and written as it
+//! came, in batches, and the closing line's counts must match. Any line
+//! that is not what a backup holds there is refused by its number.
+//!
+//! The records of a tree must come in key order, each key once: that is
+//! how [`Store::export_backup`] writes them, and it turns a repeated or
+//! shuffled record, which would otherwise overwrite another or throw off
+//! the counts, into an error that names its line.
+
+use super::{BackupError, Counts, FORMAT_NAME, FORMAT_VERSION, Header, Line, TREES};
+use crate::domain::{ChannelId, Interaction, OutboxItem, Person, SentNudge, UserId, plural};
+use crate::store::{JobRun, SCHEMA_VERSION, Store, StoreError, codec, keys, meta, trees};
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use std::io::{BufRead, Read as _};
+use std::sync::atomic::Ordering;
+
+/// Records written per sled batch. sled's memory grows much faster than
+/// a batch: importing 180,000 interactions peaked at 551 MB in batches of
+/// 10,000, 92 MB in batches of 1,000 and 71 MB in batches of 100, in the
+/// same time. A thousand keeps memory flat and the batches few.
+pub(in crate::store) const BATCH: usize = 1_000;
+
+/// The longest line read. The largest record, an outbox digest of a large
+/// company, is tens of KB; this keeps a file that is not a backup (one
+/// without line breaks) from being read whole into memory.
+const MAX_LINE: u64 = 64 << 20;
+
+/// What a backup loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Loaded {
+    /// The records of each tree.
+    pub(super) counts: Counts,
+    /// When the backup was written.
+    pub(super) written_at: DateTime<Utc>,
+    /// The highest id of an interaction or an outbox item: sled must draw
+    /// new ids above it (see `replace`).
+    pub(super) highest_id: Option<u64>,
+}
+
+impl Store {
+    /// What the store holds, in words, or `None` when it holds nothing a
+    /// backup would (deliveries and the tie index aside).
+    pub(super) fn contents(&self) -> Result<Option<String>, StoreError> {
+        let (people, interactions) = (self.people.len(), self.interaction_count());
+        let others = [
+            &self.logged_keys,
+            &self.outbox,
+            &self.nudges,
+            &self.jobs,
+            &self.dm_channels,
+        ]
+        .iter()
+        .map(|tree| tree.len())
+        .sum::<usize>();
+        Ok((people + interactions + others > 0).then(|| {
+            format!(
+                "{}, {} and {}",
+                plural(people, "person", "people"),
+                plural(interactions, "interaction", "interactions"),
+                plural(others, "other record", "other records")
+            )
+        }))
+    }
+
+    /// Loads the backup `input` into this store, which must be empty, then
+    /// folds the tie index from the log and flushes. Calls `progress` with
+    /// the bytes read so far, every thousand records.
+    pub(super) fn load_backup(
+        &self,
+        input: impl BufRead,
+        mut progress: impl FnMut(u64),
+    ) -> Result<Loaded, BackupError> {
+        if let Some(what) = self.contents()? {
+            return Err(BackupError::NotEmpty {
+                path: self.path.clone(),
+                what,
+            });
+        }
+        let mut lines = Lines {
+            input,
+            text: String::new(),
+            number: 0,
+            read: 0,
+        };
+        let header = match lines.next()? {
+            Some(_) => check_header(&lines.text)?,
+            None => return Err(BackupError::NotABackup("the file is empty".into())),
+        };
+        let mut loader = Loader::new(self);
+        let (closing_line, claimed) = loop {
+            let Some(line) = lines.next()? else {
+                return Err(BackupError::Incomplete {
+                    lines: lines.number - 1,
+                });
+            };
+            if lines.text.trim().is_empty() {
+                continue;
+            }
+            let malformed = |problem: String| BackupError::Malformed { line, problem };
+            let parsed: Line<'_> = match serde_json::from_str(&lines.text) {
+                Ok(parsed) => parsed,
+                // The last line, cut off in the middle.
+                Err(_) if !lines.text.ends_with('\n') => {
+                    return Err(BackupError::Incomplete { lines: line });
+                }
+                Err(e) => return Err(malformed(format!("it is not a line of a backup ({e})"))),
+            };
+            if parsed.end.is_some() {
+                break (line, closing(&parsed).map_err(malformed)?);
+            }
+            loader.record(&parsed).map_err(|e| e.at(line))?;
+            if loader.counts.total().is_multiple_of(BATCH as u64) {
+                progress(lines.read);
+            }
+        };
+        loader.write_batch()?;
+        let counts = loader.counts;
+        if let Some((tree, said, held)) = claimed.first_difference(&counts) {
+            return Err(BackupError::Malformed {
+                line: closing_line,
+                problem: format!(
+                    "the closing line counts {said} {tree} records, but the backup holds {held}"
+                ),
+            });
+        }
+        while let Some(line) = lines.next()? {
+            if !lines.text.trim().is_empty() {
+                return Err(BackupError::Malformed {
+                    line,
+                    problem: "it follows the closing line".into(),
+                });
+            }
+        }
+        progress(lines.read);
+
+        self.interaction_count
+            .store(counts.interactions as usize, Ordering::SeqCst);
+        self.meta
+            .insert(meta::INTERACTION_COUNT, &counts.interactions.to_be_bytes())
+            .map_err(StoreError::from)?;
+        self.rebuild_ties()?;
+        self.team_pairs.people_changed();
+        self.flush()?;
+        Ok(Loaded {
+            counts,
+            written_at: header.written_at,
+            highest_id: loader.highest_id,
+        })
+    }
+}
+
+/// The lines of a backup, numbered from 1, one at a time.
+struct Lines<R> {
+    input: R,
+    /// The line read last, with its line break.
+    text: String,
+    /// Its number.
+    number: u64,
+    /// The bytes read so far.
+    read: u64,
+}
+
+impl<R: BufRead> Lines<R> {
+    /// Reads the next line into `text`; its number, or `None` at the end.
+    fn next(&mut self) -> Result<Option<u64>, BackupError> {
+        self.text.clear();
+        self.number += 1;
+        let number = self.number;
+        let got = (&mut self.input)
+            .take(MAX_LINE)
+            .read_line(&mut self.text)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::InvalidData => BackupError::Malformed {
+                    line: number,
+                    problem: "it is not UTF-8 text".into(),
+                },
+                _ => BackupError::Read(e),
+            })? as u64;
+        self.read += got;
+        if got == MAX_LINE && !self.text.ends_with('\n') {
+            return Err(BackupError::Malformed {
+                line: number,
+                problem: format!("it is longer than {} MiB", MAX_LINE >> 20),
+            });
+        }
+        Ok((got > 0).then_some(number))
+    }
+}
+
+/// The header from the first line, if this build reads the backup.
+pub(super) fn check_header(text: &str) -> Result<Header, BackupError> {
+    let header: Header =
+        serde_json::from_str(text).map_err(|e| BackupError::NotABackup(e.to_string()))?;
+    if header.format != FORMAT_NAME {
+        return Err(BackupError::NotABackup(format!(
+            "its format is {:?}",
+            header.format
+        )));
+    }
+    if header.format_version > FORMAT_VERSION {
+        return Err(BackupError::NewerFormat {
+            found: header.format_version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    if header.schema_version > SCHEMA_VERSION {
+        return Err(BackupError::NewerSchema {
+            found: header.schema_version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    // Format 1 and schema 1 are the first: nothing older was ever written.
+    if header.format_version == 0 || header.schema_version == 0 {
+        return Err(BackupError::Malformed {
+            line: 1,
+            problem: "format 0 and schema 0 were never written by any alliances".into(),
+        });
+    }
+    Ok(header)
+}
+
+/// The counts of the closing line `line`.
+fn closing(line: &Line<'_>) -> Result<Counts, String> {
+    if line.end.as_deref() != Some(FORMAT_NAME) {
+        return Err(format!("a closing line says `\"end\":\"{FORMAT_NAME}\"`"));
+    }
+    if line.tree.is_some() || line.id.is_some() || line.key.is_some() || line.value.is_some() {
+        return Err("a closing line holds only `end` and `counts`".into());
+    }
+    line.counts
+        .ok_or_else(|| "the closing line has no `counts`".to_owned())
+}
+
+/// What is wrong with one record; [`Problem::at`] gives it its line.
+struct Problem(String);
+
+impl Problem {
+    fn at(self, line: u64) -> BackupError {
+        BackupError::Malformed {
+            line,
+            problem: self.0,
+        }
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(error: StoreError) -> Self {
+        Self(format!("the store failed to write it: {error}"))
+    }
+}
+
+/// The records on their way into the store, tree by tree.
+struct Loader<'s> {
+    store: &'s Store,
+    /// The position in [`TREES`] of the tree being loaded.
+    tree: usize,
+    /// The key of the last record of that tree.
+    last_key: Option<Vec<u8>>,
+    batch: sled::Batch,
+    batched: usize,
+    counts: Counts,
+    highest_id: Option<u64>,
+}
+
+impl<'s> Loader<'s> {
+    fn new(store: &'s Store) -> Self {
+        Self {
+            store,
+            tree: 0,
+            last_key: None,
+            batch: sled::Batch::default(),
+            batched: 0,
+            counts: Counts::default(),
+            highest_id: None,
+        }
+    }
+
+    /// Checks one record and queues it for its tree.
+    fn record(&mut self, line: &Line<'_>) -> Result<(), Problem> {
+        let tree = line.tree.as_deref().ok_or_else(|| {
+            Problem("it has no `tree` (a record is {\"tree\":…,\"value\":…})".into())
+        })?;
+        let position = TREES
+            .iter()
+            .position(|known| *known == tree)
+            .ok_or_else(|| {
+                Problem(format!(
+                    "there is no tree {tree:?} in a backup; the trees are {}",
+                    TREES.join(", ")
+                ))
+            })?;
+        if position < self.tree {
+            return Err(Problem(format!(
+                "a {tree} record after the {} records; a backup lists its trees in this order: {}",
+                TREES[self.tree],
+                TREES.join(", ")
+            )));
+        }
+        if position > self.tree {
+            self.write_batch()?;
+            self.tree = position;
+            self.last_key = None;
+        }
+        let value = line
+            .value
+            .ok_or_else(|| Problem(format!("the {tree} record has no `value`")))?;
+        let json = value.get();
+        let key = self.key_of(tree, line, json)?;
+        if self.last_key.as_ref().is_some_and(|last| *last >= key) {
+            return Err(Problem(format!(
+                "the {tree} record at `{}` does not come after the one before it; a backup \
+                 lists each tree in key order, each key once",
+                keys::describe(tree, &key)
+            )));
+        }
+        self.batch
+            .insert(key.as_slice(), codec::from_json(json.as_bytes()));
+        self.last_key = Some(key);
+        self.batched += 1;
+        *self.counts.of(tree) += 1;
+        if self.batched == BATCH {
+            self.write_batch()?;
+        }
+        Ok(())
+    }
+
+    /// The key of a record of `tree`, once its value decodes and the key
+    /// fields it needs, and only those, are there.
+    fn key_of(&mut self, tree: &str, line: &Line<'_>, json: &str) -> Result<Vec<u8>, Problem> {
+        let (id, key) = (line.id, line.key.as_deref());
+        let fields = |wants_id: bool, wants_key: bool| match (id.is_some(), key.is_some()) {
+            (has_id, has_key) if has_id == wants_id && has_key == wants_key => Ok(()),
+            _ => Err(Problem(format!(
+                "a {tree} record has {}",
+                match (wants_id, wants_key) {
+                    (true, _) => "an `id` and no `key`",
+                    (_, true) => "a `key` and no `id`",
+                    _ => "neither `id` nor `key`: its value says where it goes",
+                }
+            ))),
+        };
+        match tree {
+            trees::PEOPLE => {
+                fields(false, false)?;
+                let person: Person = value_of(tree, json)?;
+                Ok(keys::person(&person.id).to_vec())
+            }
+            trees::INTERACTIONS => {
+                fields(true, false)?;
+                value_of::<Interaction>(tree, json)?;
+                let id = id.unwrap_or_default();
+                self.highest_id = self.highest_id.max(Some(id));
+                Ok(keys::interaction(id).to_vec())
+            }
+            trees::LOGGED_KEYS => {
+                fields(false, true)?;
+                value_of::<u64>(tree, json)?;
+                Ok(keys::logged_key(key.unwrap_or_default()).to_vec())
+            }
+            trees::OUTBOX => {
+                fields(false, false)?;
+                let item: OutboxItem = value_of(tree, json)?;
+                self.highest_id = self.highest_id.max(Some(item.id));
+                Ok(keys::outbox(item.id).to_vec())
+            }
+            trees::NUDGES => {
+                fields(false, false)?;
+                let nudge: SentNudge = value_of(tree, json)?;
+                Ok(keys::nudge(&nudge))
+            }
+            trees::JOBS => {
+                fields(false, true)?;
+                value_of::<JobRun>(tree, json)?;
+                Ok(keys::job(key.unwrap_or_default()).to_vec())
+            }
+            _ => {
+                fields(false, true)?;
+                let user = UserId::parse(key.unwrap_or_default())
+                    .map_err(|e| Problem(format!("the {tree} record's key: {e}")))?;
+                value_of::<ChannelId>(tree, json)?;
+                Ok(keys::person(&user).to_vec())
+            }
+        }
+    }
+
+    /// Writes the queued records into their tree.
+    fn write_batch(&mut self) -> Result<(), StoreError> {
+        if self.batched > 0 {
+            let batch = std::mem::take(&mut self.batch);
+            self.store.tree_named(TREES[self.tree]).apply_batch(batch)?;
+            self.batched = 0;
+        }
+        Ok(())
+    }
+}
+
+/// The value of a record of `tree`, decoded as its type.
+fn value_of<T: DeserializeOwned>(tree: &str, json: &str) -> Result<T, Problem> {
+    serde_json::from_str(json)
+        .map_err(|e| Problem(format!("the {tree} record's value does not decode: {e}")))
+}
+
+impl Store {
+    /// The tree of a backup called `name`, one of [`TREES`].
+    fn tree_named(&self, name: &str) -> &sled::Tree {
+        match name {
+            trees::PEOPLE => &self.people,
+            trees::INTERACTIONS => &self.interactions,
+            trees::LOGGED_KEYS => &self.logged_keys,
+            trees::OUTBOX => &self.outbox,
+            trees::NUDGES => &self.nudges,
+            trees::JOBS => &self.jobs,
+            _ => &self.dm_channels,
+        }
+    }
+}

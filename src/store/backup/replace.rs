@@ -1,0 +1,556 @@
+//! Putting a backup in place of a data folder's store: `alliances import`
+//! and `alliances restore`.
+//!
+//! The backup is loaded into a fresh store in `restoring/` inside the data
+//! folder. Only once that store is whole, on disk and closed are sled's
+//! files swapped: the old ones into `replaced-<time>/` (kept, unless the
+//! store held nothing), the new ones into the data folder. So an import
+//! that fails — a malformed line, a full disk — leaves the folder as it
+//! was, and the store is never half-filled.
+//!
+//! Why inside the data folder: it may be a mount point (a container's
+//! volume), which cannot be renamed, and a rename to another file system
+//! is a copy; inside, every move is a rename on one file system. sled
+//! leaves folders beside its files alone (see `folder`).
+//!
+//! The swap is a few renames. Should the process die among them,
+//! `restoring/` is still there: it is removed last, and names the backup
+//! it holds. [`Store::open`] refuses a folder that has it, with the command
+//! that runs the restore again.
+//!
+//! The bot must not run meanwhile. sled locks `db` in the data folder for
+//! the process that opened it; the import takes the same lock for as long
+//! as it runs, so it is refused while the bot runs, and a `serve` started
+//! meanwhile is refused.
+
+use super::folder::sync_folder;
+use super::{BackupError, Counts};
+use crate::store::{Store, StoreError, StoreOptions};
+use chrono::{DateTime, Utc};
+use std::fs;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Where the new store is built, inside the data folder.
+const RESTORING: &str = "restoring";
+
+/// How the folders of replaced stores start, inside the data folder.
+pub(in crate::store) const ASIDE_PREFIX: &str = "replaced-";
+
+/// The file in `restoring/` that names the backup being restored.
+const NOTE: &str = "restoring-from";
+
+/// How long to wait for sled's lock. sled's own threads keep it for a
+/// moment after the last handle on a store is dropped (the store tests see
+/// up to a few milliseconds); a running bot keeps it for good.
+const LOCK_WAIT: Duration = Duration::from_secs(2);
+
+/// Whether an import may replace a store that holds data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replacing {
+    /// Only into an empty store (or a folder without one).
+    EmptyOnly,
+    /// Whatever is there, even a store that will not open: it is kept
+    /// aside.
+    Anything,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    /// The records loaded, of each tree.
+    pub counts: Counts,
+    /// When the backup was written.
+    pub written_at: DateTime<Utc>,
+    /// Where the store it replaced was put, when it held data.
+    pub kept_aside: Option<PathBuf>,
+}
+
+/// What the data folder holds before an import.
+enum Current {
+    /// No store, or an empty one: nothing to keep.
+    Nothing,
+    /// A store with data, in words.
+    Data(String),
+    /// A store that will not open, and why.
+    Unopenable(String),
+}
+
+/// Loads the backup file `backup` into a fresh store and puts it in place
+/// of the store in `data_dir` (see the module doc). Calls `progress` with
+/// the bytes of the backup read so far and its size.
+pub fn import_backup(
+    data_dir: &Path,
+    backup: &Path,
+    options: &StoreOptions,
+    replacing: Replacing,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<Imported, BackupError> {
+    let file = fs::File::open(backup).map_err(BackupError::file("cannot read", backup))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let keep_aside = match replacing {
+        Replacing::EmptyOnly => match inspect(data_dir, options)? {
+            Current::Data(what) => {
+                return Err(BackupError::NotEmpty {
+                    path: data_dir.to_path_buf(),
+                    what,
+                });
+            }
+            Current::Unopenable(problem) => {
+                return Err(BackupError::Unopenable {
+                    path: data_dir.to_path_buf(),
+                    problem,
+                });
+            }
+            Current::Nothing => false,
+        },
+        // Whatever is there is kept aside, unread: a damaged store is
+        // left as it was found, for whoever looks into it.
+        Replacing::Anything => data_dir.join("db").exists(),
+    };
+    fs::create_dir_all(data_dir).map_err(BackupError::file("cannot create", data_dir))?;
+    let _lock = FolderLock::take(data_dir)?;
+
+    let restoring = data_dir.join(RESTORING);
+    let loaded = build(&restoring, backup, file, options, |read| {
+        progress(read, size)
+    });
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            let _ = fs::remove_dir_all(&restoring);
+            return Err(error);
+        }
+    };
+
+    let kept_aside = if keep_aside {
+        let aside = aside_folder(data_dir);
+        fs::create_dir(&aside).map_err(BackupError::file("cannot create", &aside))?;
+        move_sled_entries(data_dir, &aside)?;
+        Some(aside)
+    } else {
+        for entry in sled_entries(data_dir)? {
+            remove(&entry)?;
+        }
+        None
+    };
+    move_sled_entries(&restoring, data_dir)?;
+    let note = restoring.join(NOTE);
+    fs::remove_file(&note).map_err(BackupError::file("cannot remove", &note))?;
+    fs::remove_dir(&restoring).map_err(BackupError::file("cannot remove", &restoring))?;
+    sync_folder(data_dir)?;
+    Ok(Imported {
+        counts: loaded.counts,
+        written_at: loaded.written_at,
+        kept_aside,
+    })
+}
+
+/// The backup a restore into `data_dir` was restoring when it stopped
+/// half-way, if one did (see the module doc).
+pub(in crate::store) fn unfinished_restore(data_dir: &Path) -> Option<PathBuf> {
+    let restoring = data_dir.join(RESTORING);
+    restoring.is_dir().then(|| {
+        fs::read_to_string(restoring.join(NOTE))
+            .map(|note| PathBuf::from(note.trim_end()))
+            .unwrap_or_else(|_| PathBuf::from("FILE"))
+    })
+}
+
+/// What `data_dir` holds now. Refuses a folder the bot holds.
+fn inspect(data_dir: &Path, options: &StoreOptions) -> Result<Current, BackupError> {
+    if !data_dir.join("db").exists() {
+        return Ok(Current::Nothing);
+    }
+    // Without the check for an unfinished restore: this import finishes it.
+    let current = match Store::open_unchecked(data_dir, options).map_err(|e| e.at_open(data_dir)) {
+        Ok(store) => match store.contents()? {
+            Some(what) => Current::Data(what),
+            None => Current::Nothing,
+        },
+        Err(in_use @ StoreError::InUse { .. }) => return Err(in_use.into()),
+        Err(StoreError::WillNotOpen { problem, .. }) => Current::Unopenable(problem),
+        Err(other) => Current::Unopenable(other.to_string()),
+    };
+    Ok(current)
+}
+
+/// Loads `backup` into a fresh store in `restoring` and closes it, ready
+/// to be moved in.
+fn build(
+    restoring: &Path,
+    backup: &Path,
+    file: fs::File,
+    options: &StoreOptions,
+    progress: impl FnMut(u64),
+) -> Result<super::read::Loaded, BackupError> {
+    if restoring.exists() {
+        // Left by an import that stopped half-way: this one starts over.
+        fs::remove_dir_all(restoring).map_err(BackupError::file("cannot remove", restoring))?;
+    }
+    fs::create_dir(restoring).map_err(BackupError::file("cannot create", restoring))?;
+    let note = restoring.join(NOTE);
+    let named = std::path::absolute(backup).unwrap_or_else(|_| backup.to_path_buf());
+    fs::write(&note, named.display().to_string())
+        .map_err(BackupError::file("cannot write", &note))?;
+    let store = Store::open_unchecked(restoring, options)?;
+    let loaded = store.load_backup(BufReader::with_capacity(1 << 20, file), progress)?;
+    drop(store);
+    wait_until_closed(restoring)?;
+    if let Some(highest) = loaded.highest_id {
+        draw_ids_above(restoring, highest)?;
+    }
+    Ok(loaded)
+}
+
+/// sled's `idgen_persist_interval`, which the store leaves at sled's
+/// default: sled persists its id counter every this many ids.
+const SLED_ID_INTERVAL: u64 = 1_000_000;
+
+/// Makes sled draw every later id of the store in `dir` above `highest`,
+/// so that an interaction or an outbox item logged after the import never
+/// takes the key of one it loaded.
+///
+/// sled has no call that sets its id counter. Its `generate_id` documents
+/// what it does instead: it persists the counter every
+/// `idgen_persist_interval` ids, and on opening a store it goes on from
+/// the last persisted value plus twice the interval. So the store is opened
+/// once with an interval, a whole number of sled's default one, whose
+/// double is above `highest`: the next id is that double, and drawing it
+/// persists it, which every later open goes on from. (sled expects the
+/// persisted value to be a whole number of the interval it opens with,
+/// and the store opens with the default: hence the whole number.)
+fn draw_ids_above(dir: &Path, highest: u64) -> Result<(), BackupError> {
+    let interval = SLED_ID_INTERVAL * (highest / (2 * SLED_ID_INTERVAL) + 1);
+    let db = sled::Config::new()
+        .path(dir)
+        .cache_capacity(1 << 20)
+        .idgen_persist_interval(interval)
+        .open()
+        .map_err(StoreError::from)?;
+    let drawn = db.generate_id().map_err(StoreError::from)?;
+    db.flush().map_err(StoreError::from)?;
+    drop(db);
+    wait_until_closed(dir)?;
+    if drawn <= highest {
+        return Err(StoreError::Io(sled::Error::ReportableBug(format!(
+            "sled drew id {drawn}, not one above {highest}"
+        )))
+        .into());
+    }
+    Ok(())
+}
+
+/// sled's lock on the store in a data folder, held by this process until
+/// it is dropped (closing the file lets go of the lock).
+struct FolderLock {
+    _held: Option<fs::File>,
+}
+
+impl FolderLock {
+    /// Takes the lock sled takes on `data_dir/db`, if there is a store, so
+    /// that no alliances opens it until this is dropped. Waits
+    /// [`LOCK_WAIT`] at most; then the bot is running.
+    fn take(data_dir: &Path) -> Result<Self, BackupError> {
+        let db = data_dir.join("db");
+        let file = match fs::OpenOptions::new().read(true).write(true).open(&db) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self { _held: None }),
+            Err(e) => return Err(BackupError::file("cannot open", &db)(e)),
+        };
+        let deadline = Instant::now() + LOCK_WAIT;
+        // The lock sled 0.34.7 takes (fs2's, an flock on Unix): one
+        // process holds it at a time.
+        while fs2::FileExt::try_lock_exclusive(&file).is_err() {
+            if Instant::now() >= deadline {
+                return Err(StoreError::InUse {
+                    path: data_dir.to_path_buf(),
+                }
+                .into());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Ok(Self { _held: Some(file) })
+    }
+}
+
+/// Waits until sled's threads have let go of the store in `dir`, so that
+/// its files are whole and may be moved.
+fn wait_until_closed(dir: &Path) -> Result<(), BackupError> {
+    FolderLock::take(dir).map(drop)
+}
+
+/// sled's entries in `dir`: `conf`, `db`, `blobs/` and `snap.*` (see
+/// `folder` for where that list comes from).
+fn sled_entries(dir: &Path) -> Result<Vec<PathBuf>, BackupError> {
+    let entries = fs::read_dir(dir).map_err(BackupError::file("cannot read", dir))?;
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(BackupError::file("cannot read", dir))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if matches!(name.as_ref(), "conf" | "db" | "blobs") || name.starts_with("snap.") {
+            found.push(entry.path());
+        }
+    }
+    Ok(found)
+}
+
+/// Moves sled's entries from `from` into `to`; `db` last, as sled reads
+/// the rest through it.
+fn move_sled_entries(from: &Path, to: &Path) -> Result<(), BackupError> {
+    let mut entries = sled_entries(from)?;
+    entries.sort_by_key(|entry| entry.ends_with("db"));
+    for entry in entries {
+        let name = entry.file_name().unwrap_or_default();
+        fs::rename(&entry, to.join(name)).map_err(BackupError::file("cannot move", &entry))?;
+    }
+    Ok(())
+}
+
+fn remove(entry: &Path) -> Result<(), BackupError> {
+    if entry.is_dir() {
+        fs::remove_dir_all(entry)
+    } else {
+        fs::remove_file(entry)
+    }
+    .map_err(BackupError::file("cannot remove", entry))
+}
+
+/// A new folder for the store being replaced: `replaced-<time>`, and a
+/// number after it should two replaces fall in one minute.
+fn aside_folder(data_dir: &Path) -> PathBuf {
+    let stamp = Utc::now().format("%Y-%m-%dT%H%MZ").to_string();
+    let first = data_dir.join(format!("{ASIDE_PREFIX}{stamp}"));
+    std::iter::once(first.clone())
+        .chain((2..).map(|n| data_dir.join(format!("{ASIDE_PREFIX}{stamp}-{n}"))))
+        .find(|candidate| !candidate.exists())
+        .unwrap_or(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::fixtures::{at_minute, meeting, person, reopen};
+    use std::ops::ControlFlow;
+
+    /// A data folder in a temporary folder, and a backup file beside it
+    /// holding two people and a meeting.
+    struct Folders {
+        _root: tempfile::TempDir,
+        data: PathBuf,
+        backup: PathBuf,
+    }
+
+    fn folders() -> Folders {
+        let root = tempfile::tempdir().unwrap();
+        let (data, backup) = (root.path().join("data"), root.path().join("backup.jsonl"));
+        let source = root.path().join("source");
+        let store = Store::open(&source, &StoreOptions::default()).unwrap();
+        store
+            .put_people(&[
+                person("U1", "Ada", Some("A")),
+                person("U2", "Bob", Some("B")),
+            ])
+            .unwrap();
+        store
+            .log_interaction(&meeting(at_minute(0), &["U1", "U2"], Some("coffee")))
+            .unwrap();
+        let mut out = Vec::new();
+        store
+            .export_backup(&mut out, at_minute(1), |_| ControlFlow::Continue(()))
+            .unwrap();
+        fs::write(&backup, out).unwrap();
+        Folders {
+            _root: root,
+            data,
+            backup,
+        }
+    }
+
+    fn import(folders: &Folders, replacing: Replacing) -> Result<Imported, BackupError> {
+        import_backup(
+            &folders.data,
+            &folders.backup,
+            &StoreOptions::default(),
+            replacing,
+            |_, _| {},
+        )
+    }
+
+    /// The names in `dir`, sorted.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn an_import_fills_a_new_folder_or_an_empty_store() {
+        let folders = folders();
+        let imported = import(&folders, Replacing::EmptyOnly).unwrap();
+        assert_eq!(
+            (imported.counts.people, imported.counts.interactions),
+            (2, 1)
+        );
+        assert_eq!(imported.kept_aside, None);
+        let store = reopen(&folders.data).unwrap();
+        assert_eq!(store.people().unwrap().len(), 2);
+        assert_eq!(store.interaction_count(), 1);
+        assert_eq!(store.ties().unwrap().len(), 1);
+        store.purge_everything().unwrap();
+        drop(store);
+        // Purged, the store is empty: an import may fill it, and keeps
+        // nothing aside.
+        assert_eq!(
+            import(&folders, Replacing::EmptyOnly).unwrap().kept_aside,
+            None
+        );
+        assert!(
+            !names(&folders.data)
+                .iter()
+                .any(|n| n.starts_with(ASIDE_PREFIX))
+        );
+        assert_eq!(reopen(&folders.data).unwrap().interaction_count(), 1);
+    }
+
+    #[test]
+    fn an_import_refuses_a_store_with_data_unless_told_to_replace_it_and_then_keeps_it_aside() {
+        let folders = folders();
+        let store = Store::open(&folders.data, &StoreOptions::default()).unwrap();
+        store.put_person(&person("U9", "Zed", None)).unwrap();
+        store
+            .log_interaction(&meeting(at_minute(5), &["U9", "U8"], None))
+            .unwrap();
+        store.flush().unwrap();
+        drop(store);
+
+        let refused = import(&folders, Replacing::EmptyOnly).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            format!(
+                "the store in {} already holds data (1 person, 1 interaction and 0 other \
+                 records): import loads into an empty store; to replace this data with the \
+                 backup, add --replace (the store is kept aside, not deleted)",
+                folders.data.display()
+            )
+        );
+        assert_eq!(
+            reopen(&folders.data).unwrap().people().unwrap()[0].name,
+            "Zed"
+        );
+
+        let imported = import(&folders, Replacing::Anything).unwrap();
+        let aside = imported.kept_aside.expect("the replaced store is kept");
+        assert!(aside.starts_with(&folders.data));
+        assert_eq!(
+            reopen(&folders.data).unwrap().people().unwrap()[0].name,
+            "Ada"
+        );
+        assert_eq!(reopen(&aside).unwrap().people().unwrap()[0].name, "Zed");
+        assert!(!folders.data.join(RESTORING).exists());
+    }
+
+    #[test]
+    fn a_failed_import_leaves_the_folder_as_it_was() {
+        let folders = folders();
+        let text = fs::read_to_string(&folders.backup).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines[2] = "{\"tree\":\"people\",\"value\":{}}";
+        fs::write(&folders.backup, lines.join("\n")).unwrap();
+
+        // Into a folder with no store, and into one with data.
+        let error = import(&folders, Replacing::EmptyOnly).unwrap_err();
+        assert!(error.to_string().starts_with("line 3: "), "{error}");
+        assert_eq!(
+            names(&folders.data),
+            Vec::<String>::new(),
+            "nothing is left but the folder"
+        );
+        let store = Store::open(&folders.data, &StoreOptions::default()).unwrap();
+        store.put_person(&person("U9", "Zed", None)).unwrap();
+        store.flush().unwrap();
+        drop(store);
+        import(&folders, Replacing::Anything).unwrap_err();
+        let left = names(&folders.data);
+        assert!(
+            !left
+                .iter()
+                .any(|name| name == RESTORING || name.starts_with(ASIDE_PREFIX)),
+            "{left:?}"
+        );
+        assert_eq!(
+            reopen(&folders.data).unwrap().people().unwrap()[0].name,
+            "Zed"
+        );
+    }
+
+    #[test]
+    fn an_import_is_refused_while_the_store_is_open() {
+        let folders = folders();
+        let store = Store::open(&folders.data, &StoreOptions::default()).unwrap();
+        let error = import(&folders, Replacing::Anything).unwrap_err();
+        assert!(
+            matches!(error, BackupError::Store(StoreError::InUse { .. })),
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("only one alliances process may use a data folder at a time")
+        );
+        drop(store);
+    }
+
+    #[test]
+    fn a_store_that_will_not_open_is_replaced_only_when_told_and_kept_aside() {
+        let folders = folders();
+        drop(Store::open(&folders.data, &StoreOptions::default()).unwrap());
+        let store = reopen(&folders.data).unwrap();
+        store
+            .meta
+            .insert(crate::store::meta::SCHEMA_VERSION, &b"\x01"[..])
+            .unwrap();
+        store.flush().unwrap();
+        drop(store);
+
+        let refused = import(&folders, Replacing::EmptyOnly).unwrap_err();
+        assert!(
+            refused.to_string().contains(
+                "does not open (its meta tree holds an unreadable value at `schema_version`"
+            ),
+            "{refused}"
+        );
+        let imported = import(&folders, Replacing::Anything).unwrap();
+        assert!(imported.kept_aside.is_some());
+        assert_eq!(reopen(&folders.data).unwrap().people().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_restore_stopped_half_way_is_refused_at_open_and_finished_by_running_it_again() {
+        let folders = folders();
+        import(&folders, Replacing::EmptyOnly).unwrap();
+        // As if the process died among the renames.
+        let restoring = folders.data.join(RESTORING);
+        fs::create_dir(&restoring).unwrap();
+        fs::write(restoring.join(NOTE), folders.backup.display().to_string()).unwrap();
+
+        let error = reopen(&folders.data).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "a restore into {} did not finish: run it again with `alliances restore \
+                 --data-dir {} {}`",
+                folders.data.display(),
+                folders.data.display(),
+                folders.backup.display()
+            )
+        );
+        import(&folders, Replacing::Anything).unwrap();
+        assert_eq!(reopen(&folders.data).unwrap().interaction_count(), 1);
+    }
+}
