@@ -391,14 +391,7 @@ mod tests {
     use crate::domain::{Person, SettableClock, UserId};
     use chrono::TimeZone;
 
-    fn names(folder: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(folder)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
+    use crate::store::fixtures::file_names as names;
 
     #[test]
     fn a_backup_appears_when_due_and_the_oldest_go_beyond_keep() {

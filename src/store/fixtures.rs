@@ -142,3 +142,13 @@ pub(super) fn sent(to: &str, about: &str, minute: i64) -> SentNudge {
         reason: None,
     }
 }
+
+/// The names of the entries of the folder `dir`, sorted.
+pub(crate) fn file_names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}

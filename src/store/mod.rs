@@ -48,7 +48,7 @@ mod deliveries;
 mod durable_log;
 mod export;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 mod forget;
 mod interactions;
 mod jobs;

@@ -302,12 +302,7 @@ mod tests {
     }
 
     fn names(folder: &BackupFolder) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(folder.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
+        crate::store::fixtures::file_names(folder.path())
     }
 
     #[test]

@@ -379,15 +379,7 @@ mod tests {
         )
     }
 
-    /// The names in `dir`, sorted.
-    fn names(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
+    use crate::store::fixtures::file_names as names;
 
     #[test]
     fn an_import_fills_a_new_folder_or_an_empty_store() {
