@@ -224,11 +224,7 @@ async fn serve_takes_a_backup_at_start_and_logs_it() {
             .await
             .unwrap();
     let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::helpers::free_port();
     let mut child = alliances()
         .arg("--data-dir")
         .arg(data.path())
@@ -265,14 +261,7 @@ async fn serve_takes_a_backup_at_start_and_logs_it() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
-        .await
-        .unwrap();
+    let status = crate::helpers::stop_with_sigterm(child).await.status;
     reader.join().unwrap();
     let log = logged();
     assert!(status.success(), "{log}");

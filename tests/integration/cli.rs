@@ -147,11 +147,7 @@ async fn serve_stops_cleanly_on_sigterm_and_flushes_the_store() {
             .await
             .unwrap();
     let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::helpers::free_port();
     let child = alliances()
         .arg("--data-dir")
         .arg(data.path())
@@ -163,14 +159,7 @@ async fn serve_stops_cleanly_on_sigterm_and_flushes_the_store() {
         .spawn()
         .unwrap();
     crate::helpers::wait_until_answers(&format!("http://127.0.0.1:{port}/healthz")).await;
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let output = crate::helpers::stop_with_sigterm(child).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("stopped; the store is flushed"), "{stderr}");

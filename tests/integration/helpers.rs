@@ -336,3 +336,25 @@ pub async fn wait_until_answers(url: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+/// A port on 127.0.0.1 that was free a moment ago, for a child `serve`.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Sends SIGTERM to `child` (a `serve`) and waits for it to exit, off the
+/// async runtime's threads: its status and whatever it piped.
+pub async fn stop_with_sigterm(child: std::process::Child) -> Output {
+    let signalled = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(signalled.success(), "SIGTERM is sent");
+    tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("the waiting thread ends")
+        .expect("the child is reaped")
+}

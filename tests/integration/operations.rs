@@ -1,19 +1,12 @@
 //! What an operator sees of a running bot: health, readiness and metrics
 //! on their own address.
 
-use crate::helpers::{TOKEN, alliances, fake_user, user, wait_until_answers, workspace};
+use crate::helpers::{TOKEN, alliances, fake_user, free_port, user, wait_until_answers, workspace};
 use alliances::fake_slack::{FakeSlack, Fault, Faults};
 use std::process::Stdio;
 
 const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\"]\n\
                      [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 /// `serve --http` with its health and metrics on `health_port`; killed
 /// when dropped.
@@ -207,14 +200,7 @@ async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_inc
             event_time: chrono::Utc::now().timestamp(),
         };
         fake.deliver_over_http(&url, &home).await.unwrap();
-        let killed = std::process::Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
-        let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-            .await
-            .unwrap();
+        let output = crate::helpers::stop_with_sigterm(child).await;
         assert!(output.status.success());
         logs.push_str(&String::from_utf8_lossy(&output.stderr));
     }

@@ -18,10 +18,7 @@ impl Served {
     /// Starts `serve` on a free port with `config` and `data`, against
     /// `fake`, and waits until it answers `/healthz`.
     pub async fn start(fake: &FakeSlack, config: &Path, data: &Path) -> Served {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
+        let port = crate::helpers::free_port();
         let child = alliances()
             .arg("--config")
             .arg(config)
@@ -57,15 +54,7 @@ impl Served {
     /// Stops it with SIGTERM and waits until it has exited cleanly.
     pub async fn stop(mut self) {
         if let Some(child) = self.child.take() {
-            let status = std::process::Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status()
-                .expect("kill runs");
-            assert!(status.success());
-            let output = tokio::task::spawn_blocking(move || child.wait_with_output())
-                .await
-                .expect("the waiting thread ends")
-                .expect("the child is reaped");
+            let output = crate::helpers::stop_with_sigterm(child).await;
             assert!(output.status.success(), "serve stopped cleanly");
         }
     }
