@@ -218,20 +218,14 @@ async fn the_backup_commands_have_help() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_takes_a_backup_at_start_and_logs_it() {
-    use crate::helpers::{TOKEN, fake_user, workspace};
+    use crate::helpers::{fake_user, workspace};
     let fake =
         alliances::fake_slack::FakeSlack::start(workspace(vec![fake_user("U0000001", "Alice")]))
             .await
             .unwrap();
     let data = tempfile::tempdir().unwrap();
     let port = crate::helpers::free_port();
-    let mut child = alliances()
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["serve", "--http", &format!("127.0.0.1:{port}")])
-        .env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN)
-        .env("ALLIANCES_SLACK_SIGNING_SECRET", "secret")
-        .env("ALLIANCES_SLACK_API_URL", fake.api_url())
+    let mut child = crate::helpers::serve_command(&fake, data.path(), port)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();

@@ -148,13 +148,7 @@ async fn serve_stops_cleanly_on_sigterm_and_flushes_the_store() {
             .unwrap();
     let data = tempfile::tempdir().unwrap();
     let port = crate::helpers::free_port();
-    let child = alliances()
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["serve", "--http", &format!("127.0.0.1:{port}")])
-        .env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN)
-        .env("ALLIANCES_SLACK_SIGNING_SECRET", "secret")
-        .env("ALLIANCES_SLACK_API_URL", fake.api_url())
+    let child = crate::helpers::serve_command(&fake, data.path(), port)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -164,7 +158,7 @@ async fn serve_stops_cleanly_on_sigterm_and_flushes_the_store() {
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.contains("stopped; the store is flushed"), "{stderr}");
     assert!(
-        !stderr.contains(TOKEN) && !stderr.contains("secret\""),
+        !stderr.contains(TOKEN) && !stderr.contains(fake.signing_secret()),
         "{stderr}"
     );
     fake.stop().await;

@@ -358,3 +358,22 @@ pub async fn stop_with_sigterm(child: std::process::Child) -> Output {
         .expect("the waiting thread ends")
         .expect("the child is reaped")
 }
+
+/// `alliances serve --http 127.0.0.1:PORT` on the store in `data`, against
+/// `fake` (its bot token, signing secret and Web API). Callers add a config
+/// file, more variables, and where its output goes.
+pub fn serve_command(
+    fake: &alliances::fake_slack::FakeSlack,
+    data: &std::path::Path,
+    port: u16,
+) -> Command {
+    let mut command = alliances();
+    command
+        .arg("--data-dir")
+        .arg(data)
+        .args(["serve", "--http", &format!("127.0.0.1:{port}")])
+        .env("ALLIANCES_SLACK_BOT_TOKEN", fake.bot_token())
+        .env("ALLIANCES_SLACK_SIGNING_SECRET", fake.signing_secret())
+        .env("ALLIANCES_SLACK_API_URL", fake.api_url());
+    command
+}

@@ -1,7 +1,9 @@
 //! What an operator sees of a running bot: health, readiness and metrics
 //! on their own address.
 
-use crate::helpers::{TOKEN, alliances, fake_user, free_port, user, wait_until_answers, workspace};
+use crate::helpers::{
+    TOKEN, alliances, fake_user, free_port, serve_command, user, wait_until_answers, workspace,
+};
 use alliances::fake_slack::{FakeSlack, Fault, Faults};
 use std::process::Stdio;
 
@@ -30,19 +32,13 @@ async fn serve(fake: &FakeSlack) -> Bot {
     let config = folder.path().join("alliances.toml");
     std::fs::write(&config, "[teams]\nfile = \"teams.toml\"\n").unwrap();
     let (http_port, health_port) = (free_port(), free_port());
-    let child = alliances()
+    let child = serve_command(fake, &folder.path().join("data"), http_port)
         .arg("--config")
         .arg(&config)
-        .arg("--data-dir")
-        .arg(folder.path().join("data"))
-        .args(["serve", "--http", &format!("127.0.0.1:{http_port}")])
         .env(
             "ALLIANCES_HEALTH_ADDRESS",
             format!("127.0.0.1:{health_port}"),
         )
-        .env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN)
-        .env("ALLIANCES_SLACK_SIGNING_SECRET", fake.signing_secret())
-        .env("ALLIANCES_SLACK_API_URL", fake.api_url())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -164,18 +160,12 @@ async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_inc
         // A served bot, at debug level: a meeting, a forged request, an
         // event, a button, then SIGTERM.
         let http_port = free_port();
-        let child = alliances()
+        let child = serve_command(&fake, &folder.path().join("served"), http_port)
             .args(["--log-format", format])
             .arg("--config")
             .arg(&config)
-            .arg("--data-dir")
-            .arg(folder.path().join("served"))
-            .args(["serve", "--http", &format!("127.0.0.1:{http_port}")])
             .env("RUST_LOG", "debug")
-            .env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN)
             .env("ALLIANCES_SLACK_APP_TOKEN", APP_TOKEN)
-            .env("ALLIANCES_SLACK_SIGNING_SECRET", fake.signing_secret())
-            .env("ALLIANCES_SLACK_API_URL", fake.api_url())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -19,15 +19,9 @@ impl Served {
     /// `fake`, and waits until it answers `/healthz`.
     pub async fn start(fake: &FakeSlack, config: &Path, data: &Path) -> Served {
         let port = crate::helpers::free_port();
-        let child = alliances()
+        let child = crate::helpers::serve_command(fake, data, port)
             .arg("--config")
             .arg(config)
-            .arg("--data-dir")
-            .arg(data)
-            .args(["serve", "--http", &format!("127.0.0.1:{port}")])
-            .env("ALLIANCES_SLACK_BOT_TOKEN", fake.bot_token())
-            .env("ALLIANCES_SLACK_SIGNING_SECRET", fake.signing_secret())
-            .env("ALLIANCES_SLACK_API_URL", fake.api_url())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
