@@ -8,13 +8,16 @@
 
 mod intros;
 mod neglected_peers;
+mod network;
 mod new_alliances;
 #[cfg(test)]
 mod properties;
 mod recent_nudges;
 mod team_gaps;
+mod team_sizes;
 
 pub use neglected_peers::still_due;
+pub use network::{insights, team_map};
 pub use new_alliances::plan_digest;
 
 pub use crate::domain::Policy;

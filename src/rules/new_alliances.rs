@@ -10,10 +10,10 @@ mod bridge_builders;
 mod team_figures;
 
 use super::Snapshot;
+use super::team_sizes::TeamSizes;
 use crate::domain::{Bridge, Digest, DigestPolicy, NewAlliance, TeamId, Tie};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
-use team_figures::TeamSizes;
 
 /// A new alliance of the period, whether or not its two people may be named.
 struct Formed<'a> {

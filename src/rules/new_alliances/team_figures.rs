@@ -1,61 +1,10 @@
-//! Team figures under the k-anonymity floor: which teams the digest may
-//! give figures for, and what those figures are.
-//!
-//! A figure about a small team is a figure about the few people in it. The
-//! digest is posted in a channel, so it speaks of a team only when the team
-//! has at least `k_anonymity_floor` active people (not deactivated): the
-//! same floor `/alliances stats` keeps.
+//! Team figures under the k-anonymity floor: what the digest says of each
+//! team that reaches it (see [`TeamSizes`]).
 
-use super::{Formed, Snapshot};
+use super::Formed;
 use crate::domain::{TeamFigures, TeamId};
+use crate::rules::team_sizes::TeamSizes;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Each team's active people, and the floor a team must reach to be spoken of.
-pub(super) struct TeamSizes<'a> {
-    active: BTreeMap<&'a TeamId, usize>,
-    floor: usize,
-}
-
-impl<'a> TeamSizes<'a> {
-    /// The active people per team in `snapshot`, against `floor`.
-    pub(super) fn of(snapshot: &'a Snapshot, floor: u32) -> Self {
-        let mut active = BTreeMap::new();
-        for person in snapshot.people.values().filter(|p| !p.deactivated) {
-            if let Some(team) = &person.team {
-                *active.entry(team).or_default() += 1;
-            }
-        }
-        Self {
-            active,
-            floor: usize::try_from(floor).unwrap_or(usize::MAX),
-        }
-    }
-
-    /// Whether the digest may give figures about `team`.
-    fn at_or_above_floor(&self, team: &TeamId) -> bool {
-        self.active.get(team).is_some_and(|n| *n >= self.floor)
-    }
-
-    /// Every pair of teams, in name order, whose two teams are both at or
-    /// above the floor: the only pairs the digest may call "still without a
-    /// tie". That a pair has no tie says something of every person in both
-    /// teams; for a team of two it says, in a public channel, that these two
-    /// have never met anyone in the other team. That singles people out, and
-    /// the digest celebrates, it never shames.
-    pub(super) fn pairs_above_floor(&self) -> Vec<(TeamId, TeamId)> {
-        let teams: Vec<&TeamId> = self
-            .active
-            .keys()
-            .copied()
-            .filter(|team| self.at_or_above_floor(team))
-            .collect();
-        teams
-            .iter()
-            .enumerate()
-            .flat_map(|(i, a)| teams[i + 1..].iter().map(|b| ((*a).clone(), (*b).clone())))
-            .collect()
-    }
-}
 
 /// The new alliances of each team at or above the floor, most first (then
 /// by name), and how many teams below the floor formed some too: those are

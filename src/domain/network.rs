@@ -1,0 +1,154 @@
+//! The network of teams as a whole: which teams have alliances with which,
+//! how strong, and how that grew week by week. What the digest's team map
+//! and the admins' insights page draw.
+//!
+//! Team-level only: nothing here names a person, and a team below the
+//! k-anonymity floor is counted, never shown.
+
+use super::TeamId;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Which teams have alliances with which, as of a moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamMap {
+    /// When the figures hold.
+    pub as_of: DateTime<Utc>,
+    /// An alliance counts as active when its two people met within this many
+    /// days (`rules.active_days`).
+    pub active_days: u32,
+    /// The teams shown, at or above the k-anonymity floor, in name order.
+    pub teams: Vec<TeamId>,
+    /// Every pair of shown teams, in name order (the upper triangle, row by
+    /// row): `pairs` has `n × (n − 1) / 2` entries for `n` teams.
+    pub pairs: Vec<TeamPair>,
+    /// Teams below the floor: counted, not shown.
+    pub small_teams_held_back: usize,
+}
+
+impl TeamMap {
+    /// The pair of `teams[i]` and `teams[j]`, in either order; `None` for a
+    /// team with itself or an index out of range.
+    pub fn pair(&self, i: usize, j: usize) -> Option<&TeamPair> {
+        let n = self.teams.len();
+        let (low, high) = if i < j { (i, j) } else { (j, i) };
+        if low == high || high >= n {
+            return None;
+        }
+        // Rows 0..low hold (n-1) + (n-2) + … + (n-low) pairs.
+        let before = low * (2 * n - low - 1) / 2;
+        self.pairs.get(before + (high - low - 1))
+    }
+
+    /// The strongest pair's strength: what the map's shades are scaled to.
+    pub fn strongest(&self) -> f64 {
+        self.pairs.iter().map(|p| p.strength).fold(0.0, f64::max)
+    }
+
+    /// Whether there is anything to draw: at least two teams.
+    pub fn is_drawable(&self) -> bool {
+        self.teams.len() >= 2
+    }
+}
+
+/// Two teams' alliances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamPair {
+    /// The two teams, in name order.
+    pub teams: (TeamId, TeamId),
+    /// Alliances between them whose people met within the active window.
+    pub active_alliances: u32,
+    /// Alliances between them ever: zero means the teams never had a tie.
+    pub alliances_ever: u32,
+    /// The summed strength of their alliances now.
+    pub strength: f64,
+}
+
+impl TeamPair {
+    /// Whether the two teams never had a tie at all.
+    pub fn never_connected(&self) -> bool {
+        self.alliances_ever == 0
+    }
+}
+
+/// What the admins' insights page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Insights {
+    /// The team map now.
+    pub map: TeamMap,
+    /// New alliances and bridges per week, the oldest first, ending with
+    /// the current week.
+    pub weeks: Vec<WeekOfAlliances>,
+    /// The first tie between two shown teams, the newest first.
+    pub bridges: Vec<BridgeFormed>,
+    /// Shown team pairs that still have no tie, in name order.
+    pub unconnected: Vec<(TeamId, TeamId)>,
+    /// People the bot knows, active (not deactivated), across all teams.
+    pub people: usize,
+}
+
+/// One week's growth.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeekOfAlliances {
+    /// The week's Monday (UTC).
+    pub monday: NaiveDate,
+    /// Alliances formed that week: first meetings across teams, company-wide.
+    pub new_alliances: u32,
+    /// Of those, first-ever ties between two teams.
+    pub bridges: u32,
+}
+
+/// The first tie between two teams: when, not who.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BridgeFormed {
+    /// The two teams, in name order.
+    pub teams: (TeamId, TeamId),
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(n: usize) -> TeamMap {
+        let teams: Vec<TeamId> = (0..n)
+            .map(|i| TeamId::parse(&format!("T{i}")).unwrap())
+            .collect();
+        let mut pairs = Vec::new();
+        for i in 0..n {
+            for j in i + 1..n {
+                pairs.push(TeamPair {
+                    teams: (teams[i].clone(), teams[j].clone()),
+                    active_alliances: u32::try_from(10 * i + j).unwrap(),
+                    alliances_ever: 1,
+                    strength: 1.0,
+                });
+            }
+        }
+        TeamMap {
+            as_of: DateTime::UNIX_EPOCH,
+            active_days: 90,
+            teams,
+            pairs,
+            small_teams_held_back: 0,
+        }
+    }
+
+    #[test]
+    fn a_pair_is_found_by_its_two_indices_in_either_order() {
+        let map = map(5);
+        for i in 0..5 {
+            for j in 0..5 {
+                let pair = map.pair(i, j);
+                if i == j {
+                    assert!(pair.is_none());
+                } else {
+                    let (low, high) = (i.min(j), i.max(j));
+                    assert_eq!(pair.unwrap().active_alliances as usize, 10 * low + high);
+                }
+            }
+        }
+        assert!(map.pair(0, 5).is_none());
+    }
+}
