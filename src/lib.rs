@@ -44,6 +44,7 @@
 
 pub mod app;
 pub mod backups;
+pub mod charts;
 pub mod cli;
 pub mod commands;
 pub mod config;
