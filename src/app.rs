@@ -2,7 +2,9 @@
 //! door from the settings, and runs them until stopped. The command line
 //! and the demo call into this; nothing here decides anything.
 
-use crate::config::{APP_TOKEN_VAR, BOT_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets, Settings};
+use crate::config::{
+    APP_TOKEN_VAR, BOT_TOKEN_VAR, INSIGHTS_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets, Settings,
+};
 use crate::domain::{Clock, SystemClock};
 use crate::inbound::{FrontDoor, http, socket};
 use crate::scheduler::{Dispatched, JobKind, JobReport, Scheduler, TeamOrigin};
@@ -165,14 +167,23 @@ impl App {
         let scheduler = tokio::spawn(run_scheduler(self.clone(), until_stopped(stopped.clone())));
         if let Ok(address) = health_listener.local_addr() {
             tracing::info!(%address, "health and metrics: /healthz, /readyz, /metrics");
+            if secrets.insights_token.is_some() {
+                tracing::info!(%address, "insights for admins: /insights");
+            } else {
+                tracing::info!("insights page off: set {INSIGHTS_TOKEN_VAR} to turn it on");
+            }
         }
+        let operator = crate::inbound::health::router(self.store.clone(), self.slack.clone())
+            .merge(crate::inbound::insights::router(
+                self.store.clone(),
+                Arc::clone(&self.settings),
+                self.clock.clone(),
+                secrets.insights_token.clone(),
+            ));
         let health = tokio::spawn(
-            axum::serve(
-                health_listener,
-                crate::inbound::health::router(self.store.clone(), self.slack.clone()),
-            )
-            .with_graceful_shutdown(until_stopped(stopped.clone()))
-            .into_future(),
+            axum::serve(health_listener, operator)
+                .with_graceful_shutdown(until_stopped(stopped.clone()))
+                .into_future(),
         );
         let backups = tokio::spawn(crate::backups::keep_backups(
             self.store.clone(),

@@ -375,6 +375,8 @@ pub struct Secrets {
     pub app_token: Option<SecretString>,
     /// `ALLIANCES_SLACK_SIGNING_SECRET`: checks that HTTP requests come from Slack.
     pub signing_secret: Option<SecretString>,
+    /// `ALLIANCES_INSIGHTS_TOKEN`: opens the admins' insights page.
+    pub insights_token: Option<SecretString>,
 }
 
 /// The environment variable holding the bot token.
@@ -383,6 +385,8 @@ pub const BOT_TOKEN_VAR: &str = "ALLIANCES_SLACK_BOT_TOKEN";
 pub const APP_TOKEN_VAR: &str = "ALLIANCES_SLACK_APP_TOKEN";
 /// The environment variable holding the signing secret.
 pub const SIGNING_SECRET_VAR: &str = "ALLIANCES_SLACK_SIGNING_SECRET";
+/// The environment variable holding the insights page's access token.
+pub const INSIGHTS_TOKEN_VAR: &str = "ALLIANCES_INSIGHTS_TOKEN";
 
 impl Secrets {
     /// Reads the secrets from the environment through `env`.
@@ -396,6 +400,7 @@ impl Secrets {
             bot_token: secret(BOT_TOKEN_VAR),
             app_token: secret(APP_TOKEN_VAR),
             signing_secret: secret(SIGNING_SECRET_VAR),
+            insights_token: secret(INSIGHTS_TOKEN_VAR),
         }
     }
 }

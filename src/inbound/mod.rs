@@ -10,6 +10,7 @@
 mod events;
 pub mod health;
 pub mod http;
+pub mod insights;
 mod passive;
 pub mod signature;
 pub mod socket;

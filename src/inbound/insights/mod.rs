@@ -1,0 +1,187 @@
+//! The admins' insights page, `GET /insights`, on the health listener
+//! (`health.address`): the team map, new alliances per week, the bridges
+//! formed and the team pairs still without a tie, as server-rendered HTML
+//! with inline SVG and no script.
+//!
+//! Admins only: the request must carry the access token from
+//! `ALLIANCES_INSIGHTS_TOKEN`, as the password of HTTP Basic authentication
+//! (any user name: the browser asks for it) or as a bearer token. Without
+//! that variable the page is off. Team-level figures only, under the same
+//! k-anonymity floor as the digest: no person is named here.
+
+mod page;
+
+pub use crate::config::INSIGHTS_TOKEN_VAR;
+
+use crate::config::Settings;
+use crate::domain::Clock;
+use crate::rules::Snapshot;
+use crate::store::Store;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use secrecy::{ExposeSecret, SecretString};
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+
+/// How many weeks the growth chart shows: half a year, long enough to see
+/// a trend, short enough for a bar a week to stay readable.
+pub const WEEKS_SHOWN: usize = 26;
+
+/// What the page reads.
+#[derive(Clone)]
+struct InsightsPage {
+    store: Store,
+    settings: Arc<Settings>,
+    clock: Arc<dyn Clock>,
+    token: Option<Arc<SecretString>>,
+}
+
+/// The route `GET /insights`, answered only with `token` (none: the page is
+/// off and every request gets 401).
+pub fn router(
+    store: Store,
+    settings: Arc<Settings>,
+    clock: Arc<dyn Clock>,
+    token: Option<SecretString>,
+) -> Router {
+    Router::new()
+        .route("/insights", get(show))
+        .with_state(InsightsPage {
+            store,
+            settings,
+            clock,
+            token: token.map(Arc::new),
+        })
+}
+
+async fn show(State(page_state): State<InsightsPage>, headers: HeaderMap) -> Response {
+    let Some(token) = &page_state.token else {
+        return refused(&format!(
+            "The insights page is off: set {INSIGHTS_TOKEN_VAR} for `alliances serve` to turn it on."
+        ));
+    };
+    if !authorized(&headers, token) {
+        return refused(
+            "This page is for admins: sign in with the insights access token as the password (any user name).",
+        );
+    }
+    let now = page_state.clock.now();
+    let settings = Arc::clone(&page_state.settings);
+    let store = page_state.store.clone();
+    // Reading every tie is blocking work: off the async threads.
+    let figures = tokio::task::spawn_blocking(move || {
+        let snapshot = Snapshot::new(store.people()?, store.ties()?, Vec::new());
+        Ok::<_, crate::store::StoreError>(crate::rules::insights(
+            &snapshot,
+            now,
+            &settings.rules,
+            settings.commands.k_anonymity_floor,
+            WEEKS_SHOWN,
+        ))
+    })
+    .await;
+    match figures {
+        Ok(Ok(figures)) => {
+            let floor = page_state.settings.commands.k_anonymity_floor;
+            let html = page::render(&figures, floor);
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+        }
+        Ok(Err(err)) => {
+            tracing::error!(
+                error = format!("{err:#}"),
+                "the insights page could not read the store"
+            );
+            failed()
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "the insights page's reading task failed");
+            failed()
+        }
+    }
+    .with_headers()
+}
+
+/// Whether `headers` carry `token`: `Authorization: Basic` with the token
+/// as the password, or `Authorization: Bearer <token>`. Compared in
+/// constant time, so that timing tells nothing of the token.
+fn authorized(headers: &HeaderMap, token: &SecretString) -> bool {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let offered: Option<Vec<u8>> = if let Some(encoded) = strip_scheme(value, "Basic") {
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .ok()
+            .and_then(|pair| {
+                let colon = pair.iter().position(|b| *b == b':')?;
+                Some(pair[colon + 1..].to_vec())
+            })
+    } else {
+        strip_scheme(value, "Bearer").map(|t| t.trim().as_bytes().to_vec())
+    };
+    offered.is_some_and(|offered| {
+        bool::from(offered.as_slice().ct_eq(token.expose_secret().as_bytes()))
+    })
+}
+
+/// The credentials after `scheme` (matched without regard to case).
+fn strip_scheme<'v>(value: &'v str, scheme: &str) -> Option<&'v str> {
+    let (given, rest) = value.split_once(' ')?;
+    given.eq_ignore_ascii_case(scheme).then_some(rest)
+}
+
+/// 401, asking the browser for the token.
+fn refused(why: &str) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        [(
+            header::WWW_AUTHENTICATE,
+            r#"Basic realm="alliances insights", charset="UTF-8""#,
+        )],
+        format!("{why}\n"),
+    )
+        .into_response()
+        .with_headers()
+}
+
+fn failed() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong reading the figures; it has been logged.\n",
+    )
+        .into_response()
+}
+
+/// The headers every answer carries: never cached (the figures are for
+/// admins), never framed, no script, nothing fetched from elsewhere.
+trait WithHeaders {
+    fn with_headers(self) -> Self;
+}
+
+impl WithHeaders for Response {
+    fn with_headers(mut self) -> Self {
+        let headers = self.headers_mut();
+        for (name, value) in [
+            (header::CACHE_CONTROL, "no-store"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ] {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests;
