@@ -174,11 +174,11 @@ fn refuse_call(state: &mut State, call: Call, fault: Fault) -> Response {
 }
 
 /// Slack's error code for a call over a rate limit.
-const RATE_LIMITED: &str = "ratelimited";
+pub(super) const RATE_LIMITED: &str = "ratelimited";
 
 /// Slack's answer to a call over a rate limit: HTTP 429, the wait in
 /// `Retry-After`, and the error in JSON.
-fn rate_limited(retry_after_secs: u64) -> Response {
+pub(super) fn rate_limited(retry_after_secs: u64) -> Response {
     (
         StatusCode::TOO_MANY_REQUESTS,
         [(RETRY_AFTER, retry_after_secs.to_string())],
@@ -189,7 +189,7 @@ fn rate_limited(retry_after_secs: u64) -> Response {
 
 /// What a proxy in front of a Slack that is down answers: a 5xx and an
 /// HTML page, not JSON.
-fn server_error(status: u16) -> Response {
+pub(super) fn server_error(status: u16) -> Response {
     let status = StatusCode::from_u16(status)
         .ok()
         .filter(StatusCode::is_server_error)
@@ -204,7 +204,7 @@ fn server_error(status: u16) -> Response {
 /// give up on the connection before it writes the status line it holds, so
 /// the client sees the connection close without a response — a transport
 /// error, as when a load balancer drops a connection.
-fn dropped_connection() -> Response {
+pub(super) fn dropped_connection() -> Response {
     let failing = futures_util::stream::once(std::future::ready(Err::<Bytes, _>(io::Error::new(
         io::ErrorKind::ConnectionAborted,
         "the fake Slack dropped the connection",

@@ -11,13 +11,16 @@
 //! | 1 | 1+ | `apps.connections.open` |
 //! | 2 | 20+ | `users.list`, `usergroups.list`, `usergroups.users.list` |
 //! | 3 | 50+ | `conversations.open`, `chat.update`, `team.profile.get` |
-//! | 4 | 100+ | `chat.postEphemeral`, `views.publish`, `users.profile.get` |
+//! | 4 | 100+ | `chat.postEphemeral`, `views.publish`, `users.profile.get`, `files.getUploadURLExternal`, `files.completeUploadExternal` |
 //! | special | hundreds | `auth.test` |
 //! | special | 1 per second per channel, several hundred per workspace | `chat.postMessage` |
 //!
 //! Each method's tier is the one on its page of Slack's reference
 //! (<https://docs.slack.dev/reference/methods/conversations.open> and so
 //! on), as Slack's own Java SDK lists them (`MethodsRateLimits.java`).
+//!
+//! The upload URL between the two `files.*` methods is no Web API method
+//! and has no published limit: the fake does not limit it.
 //!
 //! Each budget is a token bucket: it holds up to `burst` calls and refills
 //! at `per_minute`. For the tiers the burst is a whole minute's budget —
@@ -103,6 +106,8 @@ impl Limits {
             ("chat.postEphemeral", TIER_4),
             ("views.publish", TIER_4),
             ("users.profile.get", TIER_4),
+            ("files.getUploadURLExternal", TIER_4),
+            ("files.completeUploadExternal", TIER_4),
             ("auth.test", AUTH_TEST),
             (PER_CHANNEL_METHOD, POST_MESSAGE_PER_WORKSPACE),
         ];

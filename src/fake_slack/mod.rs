@@ -7,9 +7,11 @@
 //! for the methods the bot uses: `auth.test`, `users.list`,
 //! `users.profile.get`, `team.profile.get`, `usergroups.list`,
 //! `usergroups.users.list`, `conversations.open`, `chat.postMessage`,
-//! `chat.postEphemeral`, `chat.update`, `views.publish` and
-//! `apps.connections.open`. Every call is recorded ([`FakeSlack::calls`]),
-//! and so is what people would have seen ([`FakeSlack::messages`],
+//! `chat.postEphemeral`, `chat.update`, `views.publish`,
+//! `files.getUploadURLExternal` and `files.completeUploadExternal` (with
+//! the upload URL between them) and `apps.connections.open`. Every call is
+//! recorded ([`FakeSlack::calls`]), and so is what people would have seen
+//! ([`FakeSlack::messages`], [`FakeSlack::files_in`],
 //! [`FakeSlack::ephemerals`], [`FakeSlack::home_view`],
 //! [`FakeSlack::responses`]).
 //!
@@ -36,7 +38,8 @@
 //!
 //! Layout: `workspace` holds the data, `methods` one file per Web API
 //! method, `api` the HTTP edge, `recorder` what was seen, `response_url`
-//! the answers posted later; `faults` decides which call meets which
+//! the answers posted later, `uploads` the files on their way and the
+//! upload URL that takes their bytes; `faults` decides which call meets which
 //! fault and `limits` keeps Slack's rate limits, both asked by `api`;
 //! `socket_hub` and `socket_mode` are Socket Mode's bookkeeping and its
 //! WebSocket server; `delivery` is what Slack sends the bot,
@@ -55,6 +58,7 @@ mod signing;
 mod socket_hub;
 mod socket_mode;
 mod standalone;
+mod uploads;
 mod workspace;
 
 #[cfg(test)]
@@ -70,16 +74,20 @@ mod socket_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod upload_tests;
+#[cfg(test)]
 mod wire_tests;
 
 pub use delivery::{Delivery, DeliveryAnswer, DeliveryError, VERIFICATION_TOKEN};
 pub use faults::{Fault, Faults, Methods};
 pub use limits::{LimitViolation, Limits};
 pub use recorder::{
-    CallOutcome, MessageUpdate, PostedEphemeral, PostedMessage, RecordedCall, RecordedResponse,
+    CallOutcome, FakeFile, MessageUpdate, PostedEphemeral, PostedMessage, RecordedCall,
+    RecordedResponse,
 };
 pub use signing::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 pub use standalone::{Flakiness, run_standalone};
+pub use uploads::UPLOAD;
 pub use workspace::{
     APP_ID, BOT_ID, BOT_USER_ID, DEFAULT_APP_TOKEN, DEFAULT_SIGNING_SECRET,
     DEFAULT_TEAM_FIELD_LABEL, FakeChannel, FakeUser, FakeUserGroup, TEAM_DOMAIN, TEAM_FIELD_ID,
@@ -99,6 +107,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use uploads::Uploads;
 use workspace::Directory;
 
 /// Everything a call may read or change.
@@ -112,6 +121,8 @@ struct State {
     socket: SocketHub,
     /// The `response_url`s minted so far.
     response_urls: ResponseUrls,
+    /// The files announced for upload, until they are shared.
+    uploads: Uploads,
     /// The fault rules; none by default.
     faults: Faults,
     /// Slack's rate limits and their budgets, when enforced (not by default).
@@ -203,11 +214,13 @@ impl FakeSlack {
             team_url: format!("http://{address}/"),
             socket: SocketHub::new(format!("ws://{socket_address}/link")),
             response_urls: ResponseUrls::new(address),
+            uploads: Uploads::new(address),
             faults: Faults::default(),
             limiter: None,
         }));
-        let router =
-            api::router(Arc::clone(&state)).merge(response_url::router(Arc::clone(&state)));
+        let router = api::router(Arc::clone(&state))
+            .merge(response_url::router(Arc::clone(&state)))
+            .merge(uploads::router(Arc::clone(&state)));
         let (stop, stop_requested) = watch::channel(false);
         let mut api_stop = stop_requested.clone();
         let server = tokio::spawn(async move {
@@ -264,8 +277,9 @@ impl FakeSlack {
         lock(&self.state).recorder.calls().to_vec()
     }
 
-    /// Every message accepted by `chat.postMessage` so far, in order, as
-    /// `chat.update` last left it.
+    /// Every message accepted by `chat.postMessage` (or sharing files, by
+    /// `files.completeUploadExternal`) so far, in order, as `chat.update`
+    /// last left it.
     pub fn messages(&self) -> Vec<PostedMessage> {
         lock(&self.state).recorder.messages().to_vec()
     }

@@ -1,5 +1,6 @@
 //! What the fake saw: every Web API call (and what became of it), every
-//! message it accepted (and each later edit of one), every ephemeral
+//! message it accepted (and each later edit of one, and the files shared
+//! with it), every ephemeral
 //! message, every App Home view, every post to a `response_url` and every
 //! call refused for being over a rate limit.
 //!
@@ -49,7 +50,8 @@ pub enum CallOutcome {
     },
 }
 
-/// A message the fake accepted through `chat.postMessage`.
+/// A message the fake accepted through `chat.postMessage`, or the message
+/// `files.completeUploadExternal` shared files with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostedMessage {
     /// The channel it went to (a channel, DM or multi-person DM id).
@@ -62,6 +64,27 @@ pub struct PostedMessage {
     pub blocks: Value,
     /// The timestamp Slack would identify it by, such as `1700000000.000100`.
     pub ts: String,
+    /// The files shared with it, in the order the call listed them; empty
+    /// for a message posted by `chat.postMessage`.
+    pub files: Vec<FakeFile>,
+}
+
+/// A file uploaded through `files.getUploadURLExternal`, its upload URL
+/// and `files.completeUploadExternal`, as people would see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeFile {
+    /// Its id, such as `F0000000001`.
+    pub id: String,
+    /// Its file name, as `files.getUploadURLExternal` gave it.
+    pub name: String,
+    /// Its title, as `files.completeUploadExternal` gave it (the file name
+    /// when it gave none).
+    pub title: String,
+    /// The description screen readers read, if the upload gave one
+    /// (`alt_txt`).
+    pub alt_text: Option<String>,
+    /// The bytes uploaded, exactly.
+    pub bytes: Vec<u8>,
 }
 
 /// An ephemeral message the fake accepted through `chat.postEphemeral`:
@@ -262,6 +285,7 @@ mod tests {
             text: "before".into(),
             blocks: Value::Null,
             ts: ts.clone(),
+            files: Vec::new(),
         });
         let update = |ts: &str| MessageUpdate {
             channel: channel.clone(),

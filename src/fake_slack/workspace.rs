@@ -54,8 +54,14 @@ pub struct Workspace {
     /// The user groups (`@handle`s), in the order `usergroups.list` gives them.
     pub usergroups: Vec<FakeUserGroup>,
     /// The bot token's scopes, which Slack names in the `x-oauth-scopes`
-    /// header of every Web API answer; `None` sends no such header.
+    /// header of every Web API answer; `None` sends no such header (and
+    /// lets every method through, as if every scope were granted).
     pub granted_scopes: Option<Vec<String>>,
+    /// The public channels the bot has not been invited to: a post or a
+    /// file shared there is answered `not_in_channel`, as Slack answers a
+    /// bot without `chat:write.public`. Empty by default: the bot is in
+    /// every channel.
+    pub channels_without_bot: Vec<ChannelId>,
 }
 
 impl Workspace {
@@ -75,6 +81,7 @@ impl Workspace {
             team_field_label: DEFAULT_TEAM_FIELD_LABEL.to_owned(),
             usergroups: Vec::new(),
             granted_scopes: None,
+            channels_without_bot: Vec::new(),
         }
     }
 }
@@ -191,6 +198,15 @@ impl Directory {
             }
         }
         check_usergroups(&workspace.usergroups, &user_index)?;
+        if let Some(stranger) = workspace
+            .channels_without_bot
+            .iter()
+            .find(|channel| !channel_by_id.contains(*channel))
+        {
+            return Err(invalid(format!(
+                "the bot is said to be absent from {stranger}, which is not a listed channel"
+            )));
+        }
         let mut taken = channel_by_id.clone();
         let mut dm_for_user = HashMap::new();
         for user in &workspace.users {
@@ -229,6 +245,24 @@ impl Directory {
     /// The `x-oauth-scopes` header's value, if the workspace names scopes.
     pub fn granted_scopes(&self) -> Option<String> {
         self.workspace.granted_scopes.as_ref().map(|s| s.join(","))
+    }
+
+    /// Whether the token was granted `scope`. A workspace that names no
+    /// scopes grants them all.
+    pub fn grants(&self, scope: &str) -> bool {
+        self.workspace
+            .granted_scopes
+            .as_ref()
+            .is_none_or(|scopes| scopes.iter().any(|granted| granted == scope))
+    }
+
+    /// Whether the bot may post into `destination`: it is in every DM it
+    /// opened, and in every public channel but those it was not invited to.
+    pub fn bot_is_in(&self, destination: &Destination) -> bool {
+        !self
+            .workspace
+            .channels_without_bot
+            .contains(&destination.channel)
     }
 
     /// The label of the team profile field.
@@ -539,6 +573,37 @@ mod tests {
         assert!(with(vec![group("S1", "@payments", &[])]).is_err());
         assert!(with(vec![group("S1", "a", &[]), group("S2", "a", &[])]).is_err());
         assert!(with(vec![group("S1", "payments", &["U9"])]).is_err());
+    }
+
+    #[test]
+    fn the_bot_is_in_every_channel_but_those_it_was_left_out_of() {
+        let mut workspace = Workspace::new(
+            "xoxb-1",
+            vec![],
+            vec![channel("C1", "alliances"), channel("C2", "random")],
+        );
+        workspace.channels_without_bot = vec![ChannelId::parse("C2").unwrap()];
+        let dir = Directory::new(workspace).unwrap();
+        assert!(dir.bot_is_in(&dir.resolve("C1").unwrap()));
+        assert!(!dir.bot_is_in(&dir.resolve("#random").unwrap()));
+
+        let mut unknown = Workspace::new("xoxb-1", vec![], vec![]);
+        unknown.channels_without_bot = vec![ChannelId::parse("C9").unwrap()];
+        assert!(Directory::new(unknown).is_err());
+    }
+
+    #[test]
+    fn a_workspace_without_named_scopes_grants_every_scope() {
+        let mut workspace = Workspace::new("xoxb-1", vec![], vec![]);
+        assert!(
+            Directory::new(workspace.clone())
+                .unwrap()
+                .grants("files:write")
+        );
+        workspace.granted_scopes = Some(vec!["chat:write".into()]);
+        let dir = Directory::new(workspace).unwrap();
+        assert!(dir.grants("chat:write"));
+        assert!(!dir.grants("files:write"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The Slack client adapter: one concrete client for what the bot does to
-//! Slack (open a DM, post a message, post the digest, list people), over
+//! Slack (open a DM, post a message, post the digest, with a picture if
+//! need be, list people), over
 //! slack-morphism, and the Block Kit rendering of what people read.
 //!
 //! The API URL comes from config, so the fake Slack stands in for Slack
@@ -11,6 +12,7 @@ mod home;
 mod rate_control;
 mod render;
 mod scopes;
+mod upload;
 
 pub use client::{SlackClient, SlackError, SlackPerson};
 pub use directory::UserGroup;
@@ -18,3 +20,4 @@ pub use home::{HomeAlliance, HomeContent, render_home};
 pub use rate_control::RateControl;
 pub use render::{Message, readable_text, render_digest, render_nudge};
 pub use scopes::BOT_SCOPES;
+pub use upload::Picture;

@@ -30,7 +30,16 @@ fn per_minute(method: &str) -> f64 {
         // Tier 3.
         "conversations.open" | "chat.update" | "team.profile.get" => 50.0,
         // Tier 4.
-        "users.profile.get" | "views.publish" | "chat.postEphemeral" | "auth.test" => 100.0,
+        "users.profile.get"
+        | "views.publish"
+        | "chat.postEphemeral"
+        | "auth.test"
+        | "files.getUploadURLExternal"
+        | "files.completeUploadExternal" => 100.0,
+        // Not a Web API method and no published limit: the POST of a file's
+        // bytes to its upload URL, one per `files.getUploadURLExternal`, so
+        // paced as that method is.
+        super::upload::UPLOAD => 100.0,
         // Special: the workspace-wide part of chat.postMessage's limit.
         "chat.postMessage" => POST_MESSAGE_PER_MINUTE,
         // Anything else: Tier 2, which "most methods" have.

@@ -3,7 +3,7 @@
 //! and `alliances doctor` compares them with what the token was granted.
 
 /// Every bot scope, with the feature that needs it.
-pub const BOT_SCOPES: [&str; 10] = [
+pub const BOT_SCOPES: [&str; 11] = [
     // Nudges and introductions by DM, the digest in a channel the bot is in.
     "chat:write",
     // conversations.open for the 1:1 DM a nudge goes to.
@@ -25,4 +25,7 @@ pub const BOT_SCOPES: [&str; 10] = [
     "channels:history",
     // message.groups events: the same in private channels the bot is in.
     "groups:history",
+    // files.getUploadURLExternal and files.completeUploadExternal: the
+    // picture in the weekly digest.
+    "files:write",
 ];

@@ -23,6 +23,9 @@ pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
         .directory
         .resolve(&post.channel)
         .ok_or(SlackError("channel_not_found"))?;
+    if !state.directory.bot_is_in(&destination) {
+        return Err(SlackError("not_in_channel"));
+    }
     let ts = state.recorder.next_ts();
     let mut message = json!({
         "type": "message",
@@ -41,6 +44,7 @@ pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
         text: post.text,
         blocks: post.blocks,
         ts: ts.clone(),
+        files: Vec::new(),
     });
     Ok(fields(json!({
         "channel": destination.channel.as_str(),

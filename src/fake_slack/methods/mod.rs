@@ -11,6 +11,7 @@ mod chat_post_ephemeral;
 mod chat_post_message;
 mod chat_update;
 mod conversations_open;
+mod files;
 mod profiles;
 mod usergroups;
 mod users_list;
@@ -38,7 +39,7 @@ pub(super) enum TokenKind {
 /// The methods the fake knows and the token each takes, so that the edge can
 /// answer `unknown_method` before it looks at the token, as Slack does, and
 /// `not_allowed_token_type` for the wrong kind of token.
-const METHODS: [(&str, TokenKind); 12] = [
+const METHODS: [(&str, TokenKind); 14] = [
     ("auth.test", TokenKind::Bot),
     ("users.list", TokenKind::Bot),
     ("conversations.open", TokenKind::Bot),
@@ -50,6 +51,8 @@ const METHODS: [(&str, TokenKind); 12] = [
     ("usergroups.users.list", TokenKind::Bot),
     ("users.profile.get", TokenKind::Bot),
     ("team.profile.get", TokenKind::Bot),
+    ("files.getUploadURLExternal", TokenKind::Bot),
+    ("files.completeUploadExternal", TokenKind::Bot),
     ("apps.connections.open", TokenKind::App),
 ];
 
@@ -74,6 +77,8 @@ pub(super) fn dispatch(state: &mut State, method: &str, params: &Params) -> Meth
         "usergroups.users.list" => usergroups::users(state, params),
         "users.profile.get" => profiles::user_profile(state, params),
         "team.profile.get" => Ok(profiles::team_profile(state)),
+        "files.getUploadURLExternal" => files::get_upload_url(state, params),
+        "files.completeUploadExternal" => files::complete_upload(state, params),
         "apps.connections.open" => Ok(apps_connections_open::answer(state)),
         _ => Err(SlackError("unknown_method")),
     }
@@ -88,25 +93,31 @@ struct MessageContent {
     blocks: Value,
 }
 
-/// Reads `text` and `blocks`: blocks come as a JSON array (JSON posts) or a
-/// string holding one (form posts); a message needs text or blocks.
+/// Reads `text` and `blocks` (see [`read_blocks`]); a message needs text
+/// or blocks.
 fn read_content(params: &Params) -> Result<MessageContent, SlackError> {
-    let blocks = match params.value("blocks") {
-        None => Value::Null,
-        Some(Value::Array(blocks)) => Value::Array(blocks.clone()),
-        Some(Value::String(encoded)) if encoded.trim().is_empty() => Value::Null,
-        Some(Value::String(encoded)) => match serde_json::from_str::<Value>(encoded) {
-            Ok(Value::Array(blocks)) => Value::Array(blocks),
-            Ok(_) | Err(_) => return Err(SlackError("invalid_blocks")),
-        },
-        Some(_) => return Err(SlackError("invalid_blocks")),
-    };
+    let blocks = read_blocks(params)?;
     let text = params.text("text").unwrap_or_default();
     let has_blocks = blocks.as_array().is_some_and(|blocks| !blocks.is_empty());
     if text.trim().is_empty() && !has_blocks {
         return Err(SlackError("no_text"));
     }
     Ok(MessageContent { text, blocks })
+}
+
+/// Reads `blocks`: a JSON array (JSON posts) or a string holding one (form
+/// posts); `Value::Null` when the call gave none.
+fn read_blocks(params: &Params) -> Result<Value, SlackError> {
+    match params.value("blocks") {
+        None => Ok(Value::Null),
+        Some(Value::Array(blocks)) => Ok(Value::Array(blocks.clone())),
+        Some(Value::String(encoded)) if encoded.trim().is_empty() => Ok(Value::Null),
+        Some(Value::String(encoded)) => match serde_json::from_str::<Value>(encoded) {
+            Ok(Value::Array(blocks)) => Ok(Value::Array(blocks)),
+            Ok(_) | Err(_) => Err(SlackError("invalid_blocks")),
+        },
+        Some(_) => Err(SlackError("invalid_blocks")),
+    }
 }
 
 /// A call's parameters, merged from the query string and the body. Query and
