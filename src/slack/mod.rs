@@ -9,6 +9,7 @@ mod client;
 mod directory;
 mod home;
 mod rate_control;
+mod reach;
 mod render;
 mod scopes;
 
