@@ -174,12 +174,7 @@ impl App {
             }
         }
         let operator = crate::inbound::health::router(self.store.clone(), self.slack.clone())
-            .merge(crate::inbound::insights::router(
-                self.store.clone(),
-                Arc::clone(&self.settings),
-                self.clock.clone(),
-                secrets.insights_token.clone(),
-            ));
+            .merge(self.insights_router(secrets.insights_token.clone()));
         let health = tokio::spawn(
             axum::serve(health_listener, operator)
                 .with_graceful_shutdown(until_stopped(stopped.clone()))
@@ -257,6 +252,16 @@ impl App {
     /// The bot's metrics (what `/metrics` renders).
     pub fn metrics(&self) -> &crate::metrics::Metrics {
         self.slack.metrics()
+    }
+
+    /// The admins' insights page, open to `token` (none: the page is off).
+    pub fn insights_router(&self, token: Option<SecretString>) -> axum::Router {
+        crate::inbound::insights::router(
+            self.store.clone(),
+            Arc::clone(&self.settings),
+            self.clock.clone(),
+            token,
+        )
     }
 
     /// The store.

@@ -66,6 +66,10 @@ pub enum Command {
         /// How many weeks to simulate.
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=52))]
         weeks: u32,
+        /// Save the last digest's team map (team-map.png) and the insights
+        /// page (insights.html) in this folder.
+        #[arg(long, value_name = "DIR")]
+        pictures: Option<PathBuf>,
     },
     /// Run the jobs that are due now (people sync, nudges, digest) once each,
     /// then exit. Needs ALLIANCES_SLACK_BOT_TOKEN, except with --dry-run.
@@ -191,9 +195,18 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     match cli.command {
-        Command::Demo { seed, weeks } => {
+        Command::Demo {
+            seed,
+            weeks,
+            pictures,
+        } => {
             let mut stdout = std::io::stdout().lock();
-            runtime.block_on(demo::run(DemoOptions { seed, weeks }, &mut stdout))?;
+            let options = DemoOptions {
+                seed,
+                weeks,
+                pictures,
+            };
+            runtime.block_on(demo::run(options, &mut stdout))?;
         }
         Command::Seed {
             people,

@@ -20,23 +20,31 @@ use rand::{RngExt, SeedableRng};
 use secrecy::SecretString;
 use std::collections::HashMap;
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 
 /// How much faster than Slack's limits the demo's bot may call the fake.
 const DEMO_SPEEDUP: f64 = 10_000.0;
 
 /// What to simulate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoOptions {
     /// The seed of the company and its life: the same seed, the same output.
     pub seed: u64,
     /// How many weeks to simulate.
     pub weeks: u32,
+    /// Where to save the pictures people would see, when given: the last
+    /// digest's team map and the insights page (see [`Demo::save_pictures`]).
+    pub pictures: Option<std::path::PathBuf>,
 }
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        Self { seed: 7, weeks: 4 }
+        Self {
+            seed: 7,
+            weeks: 4,
+            pictures: None,
+        }
     }
 }
 
@@ -146,6 +154,56 @@ impl Demo {
         })
     }
 
+    /// Saves in `folder` what the demo's people and admins would see:
+    /// `team-map.png`, the picture the last digest carried (the bytes the
+    /// fake Slack received), and `insights.html`, the insights page as the
+    /// bot serves it (fetched over HTTP from its real route).
+    pub async fn save_pictures(&self, folder: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("creating {}", folder.display()))?;
+        let messages = self.fake.messages();
+        let map = messages
+            .iter()
+            .rev()
+            .flat_map(|m| m.files.iter())
+            .next()
+            .context("no digest carried a team map: simulate more weeks")?;
+        let map_path = folder.join("team-map.png");
+        std::fs::write(&map_path, &map.bytes)
+            .with_context(|| format!("writing {}", map_path.display()))?;
+
+        // The page is served on 127.0.0.1 for this one request, behind a
+        // token made up for it.
+        let token = format!("demo-{}", self.options.seed);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?;
+        let router = self
+            .app
+            .insights_router(Some(SecretString::from(token.clone())));
+        let server = tokio::spawn(axum::serve(listener, router).into_future());
+        let response = reqwest::Client::new()
+            .get(format!("http://{address}/insights"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .context("fetching the insights page")?;
+        let status = response.status();
+        let page = response.text().await?;
+        server.abort();
+        anyhow::ensure!(status.is_success(), "the insights page answered {status}");
+        let page_path = folder.join("insights.html");
+        std::fs::write(&page_path, page)
+            .with_context(|| format!("writing {}", page_path.display()))?;
+        writeln!(
+            out,
+            "\nPictures saved: {} ({}), {}",
+            map_path.display(),
+            describe_png(&map.bytes),
+            page_path.display()
+        )?;
+        Ok(())
+    }
+
     /// When the simulation ends.
     pub fn end(&self) -> DateTime<Utc> {
         self.start + Duration::weeks(i64::from(self.options.weeks))
@@ -223,6 +281,14 @@ impl Demo {
                     readable_text(&message.text, &message.blocks, |id| names.get(id).cloned());
                 for line in body.lines() {
                     writeln!(out, "       {line}")?;
+                }
+                for file in &message.files {
+                    writeln!(
+                        out,
+                        "       [picture: {}, {}]",
+                        file.title,
+                        describe_png(&file.bytes)
+                    )?;
                 }
             }
             printed = messages.len();
@@ -337,12 +403,38 @@ fn local_time(tz: Option<&String>, now: DateTime<Utc>) -> String {
     now.with_timezone(&tz).format("%H:%M").to_string()
 }
 
-/// Runs the whole demo, printing to `out`.
+/// Runs the whole demo, printing to `out`, and saves its pictures when
+/// asked to.
 pub async fn run(options: DemoOptions, out: &mut dyn Write) -> anyhow::Result<DemoSummary> {
+    let pictures = options.pictures.clone();
     let mut demo = Demo::start(options).await?;
-    let summary = demo.run(out).await;
+    let mut summary = demo.run(out).await;
+    if let (Ok(_), Some(folder)) = (&summary, pictures) {
+        if let Err(err) = demo.save_pictures(&folder, out).await {
+            summary = Err(err);
+        }
+    }
     demo.fake.stop().await;
     summary
+}
+
+/// "1138×1370 PNG, 92 KB" for a PNG's bytes.
+fn describe_png(png: &[u8]) -> String {
+    let side = |at: usize| {
+        png.get(at..at + 4)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u32::from_be_bytes)
+    };
+    if png.starts_with(b"\x89PNG\r\n\x1a\n") {
+        format!(
+            "{}×{} PNG, {} KB",
+            side(16),
+            side(20),
+            png.len().div_ceil(1024)
+        )
+    } else {
+        format!("{} bytes, not a PNG", png.len())
+    }
 }
 
 /// The demo's company for `seed`: 40–80 people in 6–8 teams, with nine

@@ -83,7 +83,7 @@ pub fn weekly_svg(weeks: &[WeekOfAlliances]) -> String {
             ));
         }
         if week.bridges > 0 {
-            let y = y_of(week.bridges.min(week.new_alliances.max(week.bridges)));
+            let y = y_of(week.bridges);
             svg.raw(&format!(
                 r#"<rect class="bridges" x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{:.1}" fill="{BRIDGES}"/>"#,
                 base - y

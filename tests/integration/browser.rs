@@ -221,17 +221,18 @@ impl Browser {
         self.find_all(selector).await.len()
     }
 
-    /// The attribute `name` of the first element that matches `selector`.
-    pub async fn attribute(&self, selector: &str, name: &str) -> Option<String> {
-        let element = self
-            .client
-            .find(Locator::Css(selector))
-            .await
-            .unwrap_or_else(|e| panic!("no element matches {selector:?}: {e}"));
-        element
-            .attr(name)
-            .await
-            .unwrap_or_else(|e| panic!("attribute {name} of {selector:?}: {e}"))
+    /// The attribute `name` of every element that matches `selector`, in
+    /// document order ("" where an element has none).
+    pub async fn attributes(&self, selector: &str, name: &str) -> Vec<String> {
+        let mut values = Vec::new();
+        for element in self.find_all(selector).await {
+            let value = element
+                .attr(name)
+                .await
+                .unwrap_or_else(|e| panic!("attribute {name} of {selector:?}: {e}"));
+            values.push(value.unwrap_or_default());
+        }
+        values
     }
 
     async fn find_all(&self, selector: &str) -> Vec<fantoccini::elements::Element> {

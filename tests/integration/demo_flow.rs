@@ -11,9 +11,13 @@ const CADENCES: std::ops::RangeInclusive<u32> = 30..=90;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_out_are_left_alone() {
-    let mut demo = Demo::start(DemoOptions { seed: 13, weeks: 3 })
-        .await
-        .unwrap();
+    let mut demo = Demo::start(DemoOptions {
+        seed: 13,
+        weeks: 3,
+        pictures: None,
+    })
+    .await
+    .unwrap();
     let summary = demo.run(&mut std::io::sink()).await.unwrap();
 
     let store = demo.app.store();

@@ -11,7 +11,7 @@ mod deploy;
 mod front_door_http;
 mod front_door_socket;
 mod helpers;
-mod in_the_browser;
+mod insights;
 mod manifest;
 mod operations;
 mod served;
