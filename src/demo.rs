@@ -409,10 +409,10 @@ pub async fn run(options: DemoOptions, out: &mut dyn Write) -> anyhow::Result<De
     let pictures = options.pictures.clone();
     let mut demo = Demo::start(options).await?;
     let mut summary = demo.run(out).await;
-    if let (Ok(_), Some(folder)) = (&summary, pictures) {
-        if let Err(err) = demo.save_pictures(&folder, out).await {
-            summary = Err(err);
-        }
+    if let (Ok(_), Some(folder)) = (&summary, pictures)
+        && let Err(err) = demo.save_pictures(&folder, out).await
+    {
+        summary = Err(err);
     }
     demo.fake.stop().await;
     summary
