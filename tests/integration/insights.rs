@@ -167,6 +167,16 @@ async fn an_admin_sees_which_teams_have_alliances_on_the_insights_page_in_a_real
         "a drawn page, not a blank one: {} bytes",
         shot.bytes
     );
+    assert!(
+        shot.height > 1000,
+        "the whole page: {} px high",
+        shot.height
+    );
+    assert!(shot.path.exists());
+
+    // A bearer token opens it too (for scripts and dashboards).
+    browser.goto_with_bearer(&page, INSIGHTS_TOKEN).await;
+    browser.wait_for("svg#weekly-chart g.week").await;
     browser.close().await;
     let _ = child.kill();
     let _ = child.wait();
