@@ -5,7 +5,9 @@
 //! shutdown grace. A change to one file that breaks another fails here.
 //! Plain text and YAML only: no Docker, no cluster, no systemd.
 
-use alliances::config::{APP_TOKEN_VAR, BOT_TOKEN_VAR, SIGNING_SECRET_VAR, Settings};
+use alliances::config::{
+    APP_TOKEN_VAR, BOT_TOKEN_VAR, INSIGHTS_TOKEN_VAR, SIGNING_SECRET_VAR, Settings,
+};
 use serde::Deserialize as _;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -400,8 +402,14 @@ fn the_pod_runs_as_the_images_user_without_privileges_or_a_writable_root() {
 }
 
 #[test]
-fn the_tokens_come_from_a_secret_holding_exactly_the_three_slack_variables() {
-    let names: BTreeSet<&str> = [BOT_TOKEN_VAR, APP_TOKEN_VAR, SIGNING_SECRET_VAR].into();
+fn the_tokens_come_from_a_secret_holding_exactly_the_bots_secret_variables() {
+    let names: BTreeSet<&str> = [
+        BOT_TOKEN_VAR,
+        APP_TOKEN_VAR,
+        SIGNING_SECRET_VAR,
+        INSIGHTS_TOKEN_VAR,
+    ]
+    .into();
 
     let secret = object("Secret", "alliances-slack");
     let data = secret["stringData"]
