@@ -127,13 +127,22 @@ async fn a_bot_that_cannot_reach_slack_is_alive_but_not_ready_and_says_why() {
 async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_included() {
     const APP_TOKEN: &str = "xapp-1-never-in-a-log-line";
     const WRONG_TOKEN: &str = "xoxb-wrong-and-still-secret";
+    const INSIGHTS_TOKEN: &str = "insights-token-never-logged";
+    const WRONG_INSIGHTS_TOKEN: &str = "insights-guess-never-logged";
     let fake = FakeSlack::start(workspace(vec![
         fake_user("U0000001", "Alice Moreau"),
         fake_user("U0000002", "Bilal Haddad"),
     ]))
     .await
     .unwrap();
-    let secrets = [TOKEN, APP_TOKEN, WRONG_TOKEN, fake.signing_secret()];
+    let secrets = [
+        TOKEN,
+        APP_TOKEN,
+        WRONG_TOKEN,
+        INSIGHTS_TOKEN,
+        WRONG_INSIGHTS_TOKEN,
+        fake.signing_secret(),
+    ];
     let mut logs = String::new();
 
     for format in ["pretty", "json"] {
@@ -158,14 +167,20 @@ async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_inc
         logs.push_str(&String::from_utf8_lossy(&refused.stderr));
 
         // A served bot, at debug level: a meeting, a forged request, an
-        // event, a button, then SIGTERM.
-        let http_port = free_port();
+        // event, the insights page with a wrong token and the right one,
+        // then SIGTERM.
+        let (http_port, health_port) = (free_port(), free_port());
         let child = serve_command(&fake, &folder.path().join("served"), http_port)
             .args(["--log-format", format])
             .arg("--config")
             .arg(&config)
             .env("RUST_LOG", "debug")
             .env("ALLIANCES_SLACK_APP_TOKEN", APP_TOKEN)
+            .env("ALLIANCES_INSIGHTS_TOKEN", INSIGHTS_TOKEN)
+            .env(
+                "ALLIANCES_HEALTH_ADDRESS",
+                format!("127.0.0.1:{health_port}"),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -190,6 +205,16 @@ async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_inc
             event_time: chrono::Utc::now().timestamp(),
         };
         fake.deliver_over_http(&url, &home).await.unwrap();
+        let insights = format!("http://127.0.0.1:{health_port}/insights");
+        for (token, status) in [(WRONG_INSIGHTS_TOKEN, 401), (INSIGHTS_TOKEN, 200)] {
+            let answer = reqwest::Client::new()
+                .get(&insights)
+                .basic_auth("admin", Some(token))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status().as_u16(), status);
+        }
         let output = crate::helpers::stop_with_sigterm(child).await;
         assert!(output.status.success());
         logs.push_str(&String::from_utf8_lossy(&output.stderr));
