@@ -15,7 +15,7 @@ mod team_map;
 mod weekly;
 
 pub use png::{ChartError, to_png};
-pub use team_map::team_map_svg;
+pub use team_map::{team_map_alt_text, team_map_svg};
 pub use weekly::weekly_svg;
 
 use crate::domain::TeamMap;

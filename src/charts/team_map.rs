@@ -123,6 +123,46 @@ pub fn team_map_svg(map: &TeamMap) -> String {
     svg.finish()
 }
 
+/// Slack reads at most this many characters of a picture's alt text.
+const ALT_TEXT_MAX: usize = 1000;
+
+/// The team map in words, for screen readers: the pairs with active
+/// alliances, most first, then the pairs that never had a tie.
+pub fn team_map_alt_text(map: &TeamMap) -> String {
+    let mut active: Vec<&TeamPair> = map
+        .pairs
+        .iter()
+        .filter(|p| p.active_alliances > 0)
+        .collect();
+    active.sort_by(|x, y| {
+        y.active_alliances
+            .cmp(&x.active_alliances)
+            .then_with(|| x.teams.cmp(&y.teams))
+    });
+    let mut parts = vec![format!(
+        "Alliances between {} as of {}.",
+        plural(map.teams.len(), "team", "teams"),
+        map.as_of.format("%-d %B %Y")
+    )];
+    if !active.is_empty() {
+        let pairs: Vec<String> = active
+            .iter()
+            .map(|p| format!("{} and {}: {}", p.teams.0, p.teams.1, p.active_alliances))
+            .collect();
+        parts.push(format!("Active alliances: {}.", pairs.join("; ")));
+    }
+    let never: Vec<String> = map
+        .pairs
+        .iter()
+        .filter(|p| p.never_connected())
+        .map(|p| format!("{} and {}", p.teams.0, p.teams.1))
+        .collect();
+    if !never.is_empty() {
+        parts.push(format!("Never a tie: {}.", never.join("; ")));
+    }
+    shorten(&parts.join(" "), ALT_TEXT_MAX).into_owned()
+}
+
 /// Patterns: the hatching of pairs that never had a tie.
 const DEFS: &str = r##"<defs><pattern id="never" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="#fbeae5"/><line x1="0" y1="0" x2="0" y2="8" stroke="#e8a598" stroke-width="3"/></pattern></defs>"##;
 
@@ -306,6 +346,16 @@ mod tests {
         assert_eq!(svg.matches(">none</text>").count(), 2);
         assert!(svg.contains("2 teams under the privacy floor not shown."));
         assert!(svg.contains("23 November 2026"));
+    }
+
+    #[test]
+    fn the_alt_text_reads_the_map_strongest_first_then_the_gaps() {
+        assert_eq!(
+            team_map_alt_text(&sample()),
+            "Alliances between 3 teams as of 23 November 2026. \
+             Active alliances: Design and Payments: 3. \
+             Never a tie: Design and R&D <Labs>."
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod nudge;
 mod outbox;
 mod person;
 mod policy;
+mod reach;
 mod strength;
 mod tie;
 mod wording;
@@ -28,6 +29,7 @@ pub use nudge::{Intro, Neglected, Nudge, NudgeReason, SentNudge, SharedContact, 
 pub use outbox::{OutboxItem, OutboxState, Outgoing};
 pub use person::Person;
 pub use policy::{Policy, WorkingDays, zone};
+pub use reach::{Freshness, Reach, TeamReach};
 pub use strength::{HalfLife, KindSums, Weights};
 pub use tie::{PairKey, Tie};
-pub use wording::{plural, times};
+pub use wording::{ago, plural, times};

@@ -5,7 +5,7 @@
 //! it. What Slack keeps refusing past the deadline is kept as failed, for
 //! the logs and for admins, never dropped in silence.
 
-use super::{Digest, Nudge, UserId};
+use super::{Digest, Nudge, TeamMap, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +21,9 @@ pub enum Outgoing {
         channel: String,
         /// What it says.
         digest: Digest,
+        /// The team map to show with it, when the digest carries one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team_map: Option<TeamMap>,
     },
 }
 

@@ -18,3 +18,47 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
         format!("{n} {many}")
     }
 }
+
+/// How long ago, in words a person would say: "today", "yesterday",
+/// "4 days ago", "7 weeks ago", "5 months ago", "2 years ago". Days up to
+/// two weeks, weeks up to two months, months up to two years: past each
+/// step the smaller unit is more precise than anyone needs.
+pub fn ago(days: i64) -> String {
+    match days {
+        ..=0 => "today".to_owned(),
+        1 => "yesterday".to_owned(),
+        2..14 => format!("{days} days ago"),
+        14..60 => format!("{} weeks ago", days / 7),
+        60..730 => format!("{} months ago", days / 30),
+        _ => format!("{} years ago", days / 365),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn how_long_ago_is_said_in_the_unit_a_person_would_use() {
+        let said: Vec<String> = [0, 1, 4, 13, 14, 49, 59, 60, 100, 729, 800]
+            .into_iter()
+            .map(ago)
+            .collect();
+        assert_eq!(
+            said,
+            [
+                "today",
+                "yesterday",
+                "4 days ago",
+                "13 days ago",
+                "2 weeks ago",
+                "7 weeks ago",
+                "8 weeks ago",
+                "2 months ago",
+                "3 months ago",
+                "24 months ago",
+                "2 years ago"
+            ]
+        );
+    }
+}

@@ -7,9 +7,10 @@
 
 use super::FrontDoor;
 use super::passive::signal_of;
-use crate::domain::UserId;
+use crate::domain::{Person, Reach, UserId};
 use crate::slack::{HomeAlliance, HomeContent, SlackPerson, render_home};
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// How long event ids are remembered: twice Slack's last retry (about 5
 /// minutes after the first delivery).
@@ -110,7 +111,8 @@ fn uninstalled(front: &FrontDoor, kind: &str) {
 }
 
 impl FrontDoor {
-    /// Publishes `user`'s App Home: their alliances, overdue first.
+    /// Publishes `user`'s App Home: their reach, then their alliances,
+    /// overdue first.
     pub(super) async fn publish_home(&self, user: &UserId) {
         let content = match self.home_content(user) {
             Ok(content) => content,
@@ -126,40 +128,38 @@ impl FrontDoor {
 
     fn home_content(&self, user: &UserId) -> Result<HomeContent, crate::store::StoreError> {
         let now = self.clock.now();
-        let me = self.store.person(user)?;
-        let my_team = me.as_ref().and_then(|m| m.team.clone());
+        let policy = &self.settings.rules;
+        let people = self.store.people()?;
+        let ties = self.store.ties_of(user)?;
+        let by_id: HashMap<&UserId, &Person> = people.iter().map(|p| (&p.id, p)).collect();
+        let me = by_id.get(user).copied();
+        let my_team = me.and_then(|m| m.team.as_ref());
         let mut content = HomeContent {
+            reach: Reach::of(user, &people, &ties, now, policy),
             snoozed_until: me
-                .as_ref()
                 .and_then(|m| m.snoozed_until)
                 .filter(|until| *until > now),
-            opted_out: me.as_ref().is_some_and(|m| m.opted_out),
-            shoutouts: me.as_ref().is_some_and(|m| m.shoutouts),
+            opted_out: me.is_some_and(|m| m.opted_out),
+            shoutouts: me.is_some_and(|m| m.shoutouts),
             ..HomeContent::default()
         };
-        for tie in self.store.ties_of(user)? {
-            let Some(peer) = tie
-                .pair
-                .other(user)
-                .map(|id| self.store.person(id))
-                .transpose()?
-                .flatten()
-            else {
+        for tie in &ties {
+            let Some(peer) = tie.pair.other(user).and_then(|id| by_id.get(id)) else {
                 continue;
             };
-            let Some(team) = peer.team.clone().filter(|t| Some(t) != my_team.as_ref()) else {
+            let Some(team) = peer.team.clone().filter(|t| Some(t) != my_team) else {
                 continue;
             };
             if !peer.reachable() {
                 continue;
             }
             let alliance = HomeAlliance {
-                peer: peer.id,
+                peer: peer.id.clone(),
                 team,
                 days_since: (now - tie.last_at).num_days(),
                 times_met: tie.count,
             };
-            if self.settings.rules.overdue(&tie, now) {
+            if policy.overdue(tie, now) {
                 content.overdue.push(alliance);
             } else {
                 content.recent.push(alliance);

@@ -12,12 +12,13 @@
 //! the store when known, so a repeat nudge skips `conversations.open`; one
 //! Slack no longer knows is forgotten and opened afresh.
 
+use crate::charts::{self, ChartError};
 use crate::config::DeliverySettings;
 use crate::domain::{
-    ChannelId, Clock, Nudge, OutboxItem, OutboxState, Outgoing, PairKey, SentNudge, UserId,
+    ChannelId, Clock, Nudge, OutboxItem, OutboxState, Outgoing, PairKey, SentNudge, TeamMap, UserId,
 };
 use crate::rules::still_due;
-use crate::slack::{SlackClient, SlackError, render_digest, render_nudge};
+use crate::slack::{Message, Picture, SlackClient, SlackError, render_digest, render_nudge};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use rand::RngExt;
@@ -249,8 +250,12 @@ impl Dispatcher {
                 }
                 self.send_nudge(nudge).await
             }
-            Outgoing::Digest { channel, digest } => match render_digest(digest) {
-                Some(message) => self.slack.post(channel, &message).await.map_err(Into::into),
+            Outgoing::Digest {
+                channel,
+                digest,
+                team_map,
+            } => match render_digest(digest) {
+                Some(message) => self.post_digest(channel, &message, team_map.as_ref()).await,
                 None => Ok(String::new()),
             },
         };
@@ -286,6 +291,38 @@ impl Dispatcher {
             }
             Err(Failure::Slack(err)) => self.give_up(item, now, err.to_string()),
         }
+    }
+
+    /// Posts the digest, with the team map as its picture when it has one.
+    /// The picture is a bonus: when Slack refuses it for good (the
+    /// `files:write` scope not granted, say), the digest goes out without it
+    /// rather than not at all.
+    async fn post_digest(
+        &self,
+        channel: &str,
+        message: &Message,
+        team_map: Option<&TeamMap>,
+    ) -> Result<String, Failure> {
+        let picture = team_map.and_then(|map| match team_map_picture(map) {
+            Ok(picture) => Some(picture),
+            Err(err) => {
+                tracing::error!(error = %err, "the team map could not be drawn; the digest goes without it");
+                None
+            }
+        });
+        if let (Some(picture), Ok(channel_id)) = (picture, ChannelId::parse(channel)) {
+            match self
+                .slack
+                .post_with_picture(&channel_id, message, &picture)
+                .await
+            {
+                Err(err) if !err.is_transient() => {
+                    tracing::warn!(error = %err, "Slack refused the digest's team map; posting the digest without it");
+                }
+                result => return result.map_err(Into::into),
+            }
+        }
+        self.slack.post(channel, message).await.map_err(Into::into)
     }
 
     /// Opens (or recalls) the recipient's DM channel and posts the nudge.
@@ -334,6 +371,16 @@ impl Dispatcher {
             .div_f64(self.settings.speedup.max(1.0));
         capped.mul_f64(rand::rng().random_range(0.5..=1.0))
     }
+}
+
+/// The team map as the digest's picture.
+fn team_map_picture(map: &TeamMap) -> Result<Picture, ChartError> {
+    Ok(Picture {
+        png: charts::team_map_png(map)?,
+        filename: format!("team-map-{}.png", map.as_of.date_naive()),
+        title: format!("Alliances between teams, {}", map.as_of.format("%-d %B %Y")),
+        alt_text: charts::team_map_alt_text(map),
+    })
 }
 
 fn last_error(item: &OutboxItem) -> Option<&str> {

@@ -88,6 +88,8 @@ pub struct Scheduler {
     schedules: Arc<[(JobKind, CronSchedule)]>,
     policy: Policy,
     digest_policy: DigestPolicy,
+    /// Whether the digest carries the team map.
+    digest_team_map: bool,
     /// How late a missed time may still be run after downtime.
     catch_up_grace: Duration,
     /// Sends what the jobs queue.
@@ -128,6 +130,7 @@ impl Scheduler {
             ]),
             policy: settings.rules,
             digest_policy: settings.digest_policy(),
+            digest_team_map: settings.digest.team_map,
             catch_up_grace: Duration::hours(i64::from(schedule.catch_up_hours)),
             dispatcher,
             digest_channel: settings.digest.channel.trim_start_matches('#').into(),
@@ -241,6 +244,7 @@ impl Scheduler {
                     started_at,
                     &self.digest_channel,
                     &self.digest_policy,
+                    self.digest_team_map.then_some(&self.policy),
                 )?
             }
         };
@@ -280,7 +284,14 @@ impl Scheduler {
             .previous_run(JobKind::Digest)?
             .unwrap_or(now - Duration::days(7));
         let channel = channel.map_or(&*self.digest_channel, |c| c.trim_start_matches('#'));
-        let queued = digest::run(&self.store, since, now, channel, &self.digest_policy)?;
+        let queued = digest::run(
+            &self.store,
+            since,
+            now,
+            channel,
+            &self.digest_policy,
+            self.digest_team_map.then_some(&self.policy),
+        )?;
         let run = JobRun {
             scheduled_for: now,
             started_at: now,

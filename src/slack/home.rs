@@ -1,7 +1,8 @@
 //! The App Home: each person's own view of their alliances, and their
 //! settings. Private to them, like everything about their ties.
 
-use crate::domain::{HomeAction, TeamId, UserId, times};
+use super::reach::render_reach;
+use crate::domain::{HomeAction, Reach, TeamId, UserId, times};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -21,6 +22,8 @@ pub struct HomeAlliance {
 /// What a person's App Home shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HomeContent {
+    /// The other teams as this person sees them.
+    pub reach: Reach,
     /// Alliances past their cadence, the longest-quiet first.
     pub overdue: Vec<HomeAlliance>,
     /// Alliances met within the cadence, the freshest first.
@@ -43,6 +46,11 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
         json!({ "type": "context", "elements": [{ "type": "mrkdwn",
             "text": "Your ties with people in other teams. Only you see this page." }] }),
     ];
+    let reach = render_reach(&content.reach);
+    if !reach.is_empty() {
+        blocks.extend(reach);
+        blocks.push(json!({ "type": "divider" }));
+    }
     let line = |a: &HomeAlliance| {
         format!(
             "• <@{}> ({}): last met {} days ago, {}",
@@ -124,25 +132,40 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{Freshness, TeamReach};
     use crate::slack::readable_text;
 
     #[test]
-    fn the_app_home_lists_overdue_and_recent_alliances_and_the_settings() {
+    fn the_app_home_shows_the_reach_then_overdue_and_recent_alliances_and_the_settings() {
         let alliance = |peer: &str, team: &str, days_since, times_met| HomeAlliance {
             peer: UserId::parse(peer).unwrap(),
             team: TeamId::parse(team).unwrap(),
             days_since,
             times_met,
         };
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 6, 1, 12, 0, 0).unwrap();
+        let reached = |team: &str, ally: &str, days_since, freshness| TeamReach {
+            team: TeamId::parse(team).unwrap(),
+            allies: vec![UserId::parse(ally).unwrap()],
+            last_met: now - chrono::Duration::days(days_since),
+            days_since,
+            freshness,
+        };
         let content = HomeContent {
+            reach: Reach {
+                teams: vec![
+                    reached("Design", "U3", 3, Freshness::Fresh),
+                    reached("Legal", "U4", 12, Freshness::Fresh),
+                    reached("Payments", "U2", 94, Freshness::Overdue),
+                ],
+                without: vec![TeamId::parse("Data").unwrap()],
+            },
             overdue: vec![alliance("U2", "Payments", 94, 4)],
             recent: vec![
                 alliance("U3", "Design", 3, 1),
                 alliance("U4", "Legal", 12, 2),
             ],
-            snoozed_until: None,
-            opted_out: false,
-            shoutouts: false,
+            ..HomeContent::default()
         };
         let blocks = Value::Array(render_home(&content));
         let names = |id: &str| Some(format!("name-of-{id}"));

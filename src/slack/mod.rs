@@ -11,6 +11,7 @@ mod client;
 mod directory;
 mod home;
 mod rate_control;
+mod reach;
 mod render;
 mod scopes;
 mod upload;

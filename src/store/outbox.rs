@@ -148,6 +148,7 @@ mod tests {
         Outgoing::Digest {
             channel: "alliances".into(),
             digest: Digest::empty(at_minute(0), at_minute(10)),
+            team_map: None,
         }
     }
 

@@ -199,6 +199,11 @@ async fn opening_the_app_home_publishes_it_once_per_event_id() {
         home.contains("<@U0000002> (Platform): last met 3 days ago, once"),
         "{home}"
     );
+    assert!(
+        home.contains("*Your reach*\\n🟩")
+            && home.contains("🟩 *Platform* · <@U0000002> · last met 3 days ago · fresh"),
+        "the reach comes first: {home}"
+    );
     let publishes = fake
         .calls()
         .iter()

@@ -137,6 +137,7 @@ async fn spawn(
         bot_token: Some(SecretString::from(fake.bot_token().to_owned())),
         signing_secret: Some(SecretString::from(SIGNING_SECRET.to_owned())),
         app_token: Some(SecretString::from(fake.app_token().to_owned())),
+        insights_token: None,
     };
     let clock = std::sync::Arc::new(alliances::domain::SystemClock);
     let app =

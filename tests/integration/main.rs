@@ -3,6 +3,7 @@
 
 mod backups;
 mod bad_input;
+mod browser;
 mod cli;
 mod delivery;
 mod demo_flow;
@@ -10,6 +11,7 @@ mod deploy;
 mod front_door_http;
 mod front_door_socket;
 mod helpers;
+mod in_the_browser;
 mod manifest;
 mod operations;
 mod served;

@@ -386,6 +386,67 @@ async fn people_joining_changing_and_the_app_leaving_are_kept_current() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_home_draws_the_reach_and_a_colleague_who_left_no_longer_counts() {
+    let fake = FakeSlack::start(workspace(people())).await.unwrap();
+    let bot = spawn_bot_over_socket(&fake, TEAMS).await;
+    let met = fake.slash_command(
+        "/met",
+        "<@U0000002> <@U0000009> 3d ago lunch",
+        &user("U0000001"),
+        &channel(),
+    );
+    fake.deliver_over_socket(&met).await.unwrap();
+    eventually("the lunch is logged", || {
+        bot.app.store().interaction_count() == 1
+    })
+    .await;
+    let alice = user("U0000001");
+    let opened = |id: &str| {
+        event(
+            id,
+            json!({ "type": "app_home_opened", "user": "U0000001", "tab": "home" }),
+        )
+    };
+    fake.deliver_over_socket(&opened("Ev1")).await.unwrap();
+    eventually("the App Home is published", || {
+        fake.home_view(&alice).is_some()
+    })
+    .await;
+    let home = fake.home_view(&alice).unwrap().to_string();
+    assert!(
+        home.contains("🟩 *Platform* · <@U0000002> · last met 3 days ago · fresh"),
+        "{home}"
+    );
+    assert!(
+        home.contains("No alliance yet with Design —") && !home.contains("*Payments*"),
+        "her own team is no part of her reach: {home}"
+    );
+
+    let left = json!({ "id": "U0000002", "name": "bilal", "deleted": true, "is_bot": false, "profile": { "real_name": "Bilal Haddad" } });
+    fake.deliver_over_socket(&event(
+        "Ev2",
+        json!({ "type": "user_change", "user": left }),
+    ))
+    .await
+    .unwrap();
+    eventually("Bilal is deactivated", || {
+        bot.app
+            .store()
+            .person(&user("U0000002"))
+            .unwrap()
+            .is_some_and(|p| p.deactivated)
+    })
+    .await;
+    fake.deliver_over_socket(&opened("Ev3")).await.unwrap();
+    eventually("the App Home is published again", || {
+        fake.home_view(&alice)
+            .is_some_and(|home| home.to_string().contains("still open to you: Design."))
+    })
+    .await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passive_signals_count_only_when_the_workspace_opts_in_and_keep_no_text() {
     let fake = FakeSlack::start(workspace(people())).await.unwrap();
     let bot = spawn_bot_configured(&fake, TEAMS, |s| s.events.passive_signals = true).await;

@@ -132,6 +132,24 @@ fn fill_every_tree(store: &Store) {
                 Outgoing::Digest {
                     channel: "alliances".into(),
                     digest: quiet_digest(),
+                    team_map: Some(crate::domain::TeamMap {
+                        as_of: at_minute(60),
+                        active_days: 90,
+                        teams: vec![
+                            TeamId::parse("Design").unwrap(),
+                            TeamId::parse("Payments").unwrap(),
+                        ],
+                        pairs: vec![crate::domain::TeamPair {
+                            teams: (
+                                TeamId::parse("Design").unwrap(),
+                                TeamId::parse("Payments").unwrap(),
+                            ),
+                            active_alliances: 2,
+                            alliances_ever: 3,
+                            strength: 1.75,
+                        }],
+                        small_teams_held_back: 1,
+                    }),
                 },
             ],
             at_minute(60),

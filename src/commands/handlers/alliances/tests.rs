@@ -91,6 +91,7 @@ fn admins_see_how_delivery_stands_in_their_status_and_others_do_not() {
     let digest = Outgoing::Digest {
         channel: "alliances".into(),
         digest: Digest::empty(now, now),
+        team_map: None,
     };
     let mut queued = store.enqueue(vec![digest.clone(), digest], now).unwrap();
     let mut failed = queued.remove(0);
