@@ -47,7 +47,8 @@ impl SlackClient {
     /// shared file's id.
     ///
     /// `channel` is a name (`alliances`, `#alliances`) or an id
-    /// (`C0123ABCD`), as the settings give it. A name is looked up once
+    /// (`C0123ABCD`), as the settings give it (a `&str`, or a checked
+    /// [`ChannelId`]). A name is looked up once
     /// with `conversations.list` and its id remembered; a name no channel
     /// the bot can see has is [`SlackError::ChannelNotFound`], before
     /// anything is uploaded. If Slack no longer knows a remembered id, it
@@ -68,10 +69,11 @@ impl SlackClient {
     /// `chat.postMessage`.
     pub async fn post_with_picture(
         &self,
-        channel: &str,
+        channel: &(impl AsRef<str> + ?Sized),
         message: &Message,
         picture: &Picture,
     ) -> Result<String, SlackError> {
+        let channel = channel.as_ref();
         let blocks: Vec<SlackBlock> = serde_json::from_value(Value::Array(message.blocks.clone()))
             .map_err(|err| SlackError::Unexpected {
                 method: COMPLETE,
@@ -491,16 +493,20 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_id_is_used_as_it_is_without_listing_channels() {
+    async fn an_id_as_text_or_checked_is_used_as_it_is_without_listing_channels() {
         let (fake, client) = start(workspace()).await;
 
         client
             .post_with_picture("C0DIGEST", &digest(), &picture())
             .await
             .unwrap();
+        client
+            .post_with_picture(&channel(), &digest(), &picture())
+            .await
+            .unwrap();
 
         assert!(channel_lists(&fake).is_empty());
-        assert_eq!(fake.files_in(&channel()).len(), 1);
+        assert_eq!(fake.files_in(&channel()).len(), 2);
         fake.stop().await;
     }
 
