@@ -148,6 +148,13 @@ macro_rules! string_newtype_impls {
 
 string_newtype_impls!(ChannelId, TeamId);
 
+impl AsRef<str> for ChannelId {
+    /// The id as Slack writes it, for what takes a channel's name or id.
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl TryFrom<String> for UserId {
     type Error = IdError;
     /// As [`UserId::parse`], keeping `value` rather than copying it.

@@ -9,7 +9,7 @@
 //! | tier | per minute | methods the fake answers |
 //! | --- | --- | --- |
 //! | 1 | 1+ | `apps.connections.open` |
-//! | 2 | 20+ | `users.list`, `usergroups.list`, `usergroups.users.list` |
+//! | 2 | 20+ | `users.list`, `usergroups.list`, `usergroups.users.list`, `conversations.list` |
 //! | 3 | 50+ | `conversations.open`, `chat.update`, `team.profile.get` |
 //! | 4 | 100+ | `chat.postEphemeral`, `views.publish`, `users.profile.get`, `files.getUploadURLExternal`, `files.completeUploadExternal` |
 //! | special | hundreds | `auth.test` |
@@ -100,6 +100,7 @@ impl Limits {
             ("users.list", TIER_2),
             ("usergroups.list", TIER_2),
             ("usergroups.users.list", TIER_2),
+            ("conversations.list", TIER_2),
             ("conversations.open", TIER_3),
             ("chat.update", TIER_3),
             ("team.profile.get", TIER_3),
@@ -343,6 +344,7 @@ mod tests {
             ("apps.connections.open", 1.0),
             ("users.list", 20.0),
             ("usergroups.users.list", 20.0),
+            ("conversations.list", 20.0),
             ("conversations.open", 50.0),
             ("chat.update", 50.0),
             ("views.publish", 100.0),

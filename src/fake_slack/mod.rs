@@ -6,8 +6,8 @@
 //! Slack client at [`FakeSlack::api_url`] and it cannot tell the difference
 //! for the methods the bot uses: `auth.test`, `users.list`,
 //! `users.profile.get`, `team.profile.get`, `usergroups.list`,
-//! `usergroups.users.list`, `conversations.open`, `chat.postMessage`,
-//! `chat.postEphemeral`, `chat.update`, `views.publish`,
+//! `usergroups.users.list`, `conversations.list`, `conversations.open`,
+//! `chat.postMessage`, `chat.postEphemeral`, `chat.update`, `views.publish`,
 //! `files.getUploadURLExternal` and `files.completeUploadExternal` (with
 //! the upload URL between them) and `apps.connections.open`. Every call is
 //! recorded ([`FakeSlack::calls`]), and so is what people would have seen
@@ -61,6 +61,8 @@ mod standalone;
 mod uploads;
 mod workspace;
 
+#[cfg(test)]
+mod channel_list_tests;
 #[cfg(test)]
 mod delivery_tests;
 #[cfg(test)]

@@ -46,7 +46,9 @@ pub struct Workspace {
     /// Everyone in the workspace, bots and deactivated users included, in the
     /// order `users.list` gives them.
     pub users: Vec<FakeUser>,
-    /// The public channels, reachable by id or by name.
+    /// The channels, reachable by id or by name, in the order
+    /// `conversations.list` gives them; public but for
+    /// [`Workspace::private_channels`].
     pub channels: Vec<FakeChannel>,
     /// The label of the custom profile field that holds a person's team, as
     /// `team.profile.get` gives it (an admin names it; "Team" is common).
@@ -57,11 +59,19 @@ pub struct Workspace {
     /// header of every Web API answer; `None` sends no such header (and
     /// lets every method through, as if every scope were granted).
     pub granted_scopes: Option<Vec<String>>,
-    /// The public channels the bot has not been invited to: a post or a
-    /// file shared there is answered `not_in_channel`, as Slack answers a
-    /// bot without `chat:write.public`. Empty by default: the bot is in
-    /// every channel.
+    /// The channels the bot has not been invited to: a post or a file
+    /// shared there is answered `not_in_channel`, as Slack answers a bot
+    /// without `chat:write.public`, and `conversations.list` leaves out
+    /// the private ones among them, as Slack does. Empty by default: the
+    /// bot is in every channel.
     pub channels_without_bot: Vec<ChannelId>,
+    /// The private channels among [`Workspace::channels`]: listed only
+    /// with `groups:read`, and only if the bot is in them. Empty by default.
+    pub private_channels: Vec<ChannelId>,
+    /// The archived channels among [`Workspace::channels`]:
+    /// `conversations.list` leaves them out when asked to
+    /// (`exclude_archived`). Empty by default.
+    pub archived_channels: Vec<ChannelId>,
 }
 
 impl Workspace {
@@ -82,6 +92,8 @@ impl Workspace {
             usergroups: Vec::new(),
             granted_scopes: None,
             channels_without_bot: Vec::new(),
+            private_channels: Vec::new(),
+            archived_channels: Vec::new(),
         }
     }
 }
@@ -121,7 +133,8 @@ pub struct FakeUser {
     pub deleted: bool,
 }
 
-/// A public channel of the fake workspace.
+/// A channel of the fake workspace (public unless it is among
+/// [`Workspace::private_channels`]).
 #[derive(Debug, Clone)]
 pub struct FakeChannel {
     /// Its Slack id.
@@ -198,14 +211,19 @@ impl Directory {
             }
         }
         check_usergroups(&workspace.usergroups, &user_index)?;
-        if let Some(stranger) = workspace
-            .channels_without_bot
-            .iter()
-            .find(|channel| !channel_by_id.contains(*channel))
-        {
-            return Err(invalid(format!(
-                "the bot is said to be absent from {stranger}, which is not a listed channel"
-            )));
+        for (said, channels) in [
+            (
+                "the bot is said to be absent from",
+                &workspace.channels_without_bot,
+            ),
+            ("private is said to be", &workspace.private_channels),
+            ("archived is said to be", &workspace.archived_channels),
+        ] {
+            if let Some(stranger) = channels.iter().find(|c| !channel_by_id.contains(*c)) {
+                return Err(invalid(format!(
+                    "{said} {stranger}, which is not a listed channel"
+                )));
+            }
         }
         let mut taken = channel_by_id.clone();
         let mut dm_for_user = HashMap::new();
@@ -259,10 +277,28 @@ impl Directory {
     /// Whether the bot may post into `destination`: it is in every DM it
     /// opened, and in every public channel but those it was not invited to.
     pub fn bot_is_in(&self, destination: &Destination) -> bool {
-        !self
-            .workspace
-            .channels_without_bot
-            .contains(&destination.channel)
+        self.bot_is_member(&destination.channel)
+    }
+
+    /// Whether the bot was invited to `channel`, as `conversations.list`
+    /// says in `is_member`.
+    pub fn bot_is_member(&self, channel: &ChannelId) -> bool {
+        !self.workspace.channels_without_bot.contains(channel)
+    }
+
+    /// The channels, in `conversations.list` order.
+    pub fn channels(&self) -> &[FakeChannel] {
+        &self.workspace.channels
+    }
+
+    /// Whether `channel` is private.
+    pub fn is_private(&self, channel: &ChannelId) -> bool {
+        self.workspace.private_channels.contains(channel)
+    }
+
+    /// Whether `channel` is archived.
+    pub fn is_archived(&self, channel: &ChannelId) -> bool {
+        self.workspace.archived_channels.contains(channel)
     }
 
     /// The label of the team profile field.
@@ -590,6 +626,21 @@ mod tests {
         let mut unknown = Workspace::new("xoxb-1", vec![], vec![]);
         unknown.channels_without_bot = vec![ChannelId::parse("C9").unwrap()];
         assert!(Directory::new(unknown).is_err());
+    }
+
+    #[test]
+    fn private_and_archived_channels_must_be_listed_channels() {
+        let with = |private: &str, archived: &str| {
+            let mut workspace = Workspace::new("xoxb-1", vec![], vec![channel("C1", "a")]);
+            workspace.private_channels = vec![ChannelId::parse(private).unwrap()];
+            workspace.archived_channels = vec![ChannelId::parse(archived).unwrap()];
+            Directory::new(workspace)
+        };
+        let dir = with("C1", "C1").unwrap();
+        assert!(dir.is_private(&ChannelId::parse("C1").unwrap()));
+        assert!(dir.is_archived(&ChannelId::parse("C1").unwrap()));
+        assert!(with("C9", "C1").is_err());
+        assert!(with("C1", "C9").is_err());
     }
 
     #[test]

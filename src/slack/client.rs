@@ -1,6 +1,7 @@
 //! The concrete Slack client: slack-morphism over hyper with rustls, its
 //! base URL from config so the same code reaches Slack and the fake Slack.
 
+use super::channels::ChannelIdCache;
 use super::rate_control::RateControl;
 use super::render::{Message, render_nudge};
 use crate::domain::{ChannelId, Nudge, UserId};
@@ -49,6 +50,17 @@ pub enum SlackError {
         /// What was wrong with it.
         detail: String,
     },
+    /// No channel the bot can see has this name (`conversations.list`):
+    /// the settings name a channel that does not exist, is archived, or is
+    /// private without the bot in it.
+    #[error(
+        "Slack has no channel named #{name} that the bot can see{}",
+        hint_for("channel_not_found")
+    )]
+    ChannelNotFound {
+        /// The name, without its `#`.
+        name: String,
+    },
     /// The client could not be built (TLS set-up).
     #[error("cannot set up the Slack client: {0}")]
     Setup(String),
@@ -69,14 +81,18 @@ impl SlackError {
                     | "request_timeout"
                     | "ratelimited"
             ),
-            Self::Unexpected { .. } | Self::Setup(_) => false,
+            Self::Unexpected { .. } | Self::ChannelNotFound { .. } | Self::Setup(_) => false,
         }
     }
 
     /// Whether Slack said the channel does not exist: a remembered DM
-    /// channel that is gone.
+    /// channel or channel id that is gone, or a name no channel has.
     pub fn is_channel_not_found(&self) -> bool {
-        matches!(self, Self::Api { code, .. } if code == "channel_not_found")
+        match self {
+            Self::Api { code, .. } => code == "channel_not_found",
+            Self::ChannelNotFound { .. } => true,
+            _ => false,
+        }
     }
 
     /// How long Slack asked to wait, for a rate limit that said.
@@ -165,6 +181,7 @@ pub struct SlackClient {
     rate: RateControl,
     call_timeout: Duration,
     metrics: Metrics,
+    channel_ids: ChannelIdCache,
 }
 
 impl std::fmt::Debug for SlackClient {
@@ -221,6 +238,7 @@ impl SlackClient {
             rate: RateControl::new(1.0),
             call_timeout: CALL_TIMEOUT,
             metrics: Metrics::new(),
+            channel_ids: ChannelIdCache::default(),
         })
     }
 
@@ -335,9 +353,11 @@ impl SlackClient {
                 match &result {
                     Ok(_) => CallStatus::Ok,
                     Err(SlackError::RateLimited { .. }) => CallStatus::RateLimited,
-                    Err(SlackError::Api { .. } | SlackError::Unexpected { .. }) => {
-                        CallStatus::ApiError
-                    }
+                    Err(
+                        SlackError::Api { .. }
+                        | SlackError::Unexpected { .. }
+                        | SlackError::ChannelNotFound { .. },
+                    ) => CallStatus::ApiError,
                     Err(SlackError::Transport { .. } | SlackError::Setup(_)) => {
                         CallStatus::TransportError
                     }
@@ -360,6 +380,11 @@ impl SlackClient {
     /// The bot token, for the Web API calls of this module's other files.
     pub(super) fn token(&self) -> &SlackApiToken {
         &self.token
+    }
+
+    /// The ids of the channels looked up by name (see [`super::channels`]).
+    pub(super) fn channel_ids(&self) -> &ChannelIdCache {
+        &self.channel_ids
     }
 
     /// The slack-morphism client underneath, for the Socket Mode listener.

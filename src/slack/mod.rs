@@ -1,11 +1,12 @@
 //! The Slack client adapter: one concrete client for what the bot does to
 //! Slack (open a DM, post a message, post the digest, with a picture if
-//! need be, list people), over
+//! need be, find a channel's id by its name, list people), over
 //! slack-morphism, and the Block Kit rendering of what people read.
 //!
 //! The API URL comes from config, so the fake Slack stands in for Slack
 //! without a trait. Tokens never leave this module in a log line or error.
 
+mod channels;
 mod client;
 mod directory;
 mod home;

@@ -26,7 +26,7 @@ fn per_minute(method: &str) -> f64 {
         // Tier 1.
         "apps.connections.open" => 1.0,
         // Tier 2.
-        "users.list" | "usergroups.list" | "usergroups.users.list" => 20.0,
+        "users.list" | "usergroups.list" | "usergroups.users.list" | "conversations.list" => 20.0,
         // Tier 3.
         "conversations.open" | "chat.update" | "team.profile.get" => 50.0,
         // Tier 4.

@@ -3,7 +3,7 @@
 //! and `alliances doctor` compares them with what the token was granted.
 
 /// Every bot scope, with the feature that needs it.
-pub const BOT_SCOPES: [&str; 11] = [
+pub const BOT_SCOPES: [&str; 13] = [
     // Nudges and introductions by DM, the digest in a channel the bot is in.
     "chat:write",
     // conversations.open for the 1:1 DM a nudge goes to.
@@ -28,4 +28,9 @@ pub const BOT_SCOPES: [&str; 11] = [
     // files.getUploadURLExternal and files.completeUploadExternal: the
     // picture in the weekly digest.
     "files:write",
+    // conversations.list: the id of the digest's channel when it is given
+    // by name (files.completeUploadExternal takes only an id).
+    "channels:read",
+    // conversations.list: the same for a private digest channel.
+    "groups:read",
 ];

@@ -7,6 +7,9 @@
 //! 3. `files.completeUploadExternal` shares the file into the channel with
 //!    the message's blocks, so the picture shows in the message itself.
 //!
+//! `files.completeUploadExternal` takes a channel's id only: a channel
+//! given by name is looked up first (see [`super::channels`]).
+//!
 //! Each step goes through [`SlackClient::call`]: rate control (both methods
 //! are Tier 4; the upload, which has no published limit, is paced alike),
 //! a time-out, and metrics (the upload as [`UPLOAD`]).
@@ -17,6 +20,9 @@ use crate::domain::ChannelId;
 use serde_json::Value;
 use slack_morphism::errors::{SlackClientApiError, SlackClientError};
 use slack_morphism::prelude::*;
+
+/// The method that shares the uploaded picture into the channel.
+const COMPLETE: &str = "files.completeUploadExternal";
 
 /// The name the upload POST goes by in rate control and metrics: it is no
 /// Web API method, but it is a call to Slack that may fail or hang.
@@ -40,6 +46,15 @@ impl SlackClient {
     /// Posts `message` to `channel` with `picture` in it, and returns the
     /// shared file's id.
     ///
+    /// `channel` is a name (`alliances`, `#alliances`) or an id
+    /// (`C0123ABCD`), as the settings give it (a `&str`, or a checked
+    /// [`ChannelId`]). A name is looked up once
+    /// with `conversations.list` and its id remembered; a name no channel
+    /// the bot can see has is [`SlackError::ChannelNotFound`], before
+    /// anything is uploaded. If Slack no longer knows a remembered id, it
+    /// is forgotten and the name looked up again: under a new id, the post
+    /// is made there.
+    ///
     /// The picture is shared by `files.completeUploadExternal` with the
     /// message's blocks, so it shows in the message itself. Slack takes
     /// either `blocks` or an `initial_comment` there, not both (it ignores
@@ -54,16 +69,49 @@ impl SlackClient {
     /// `chat.postMessage`.
     pub async fn post_with_picture(
         &self,
-        channel: &ChannelId,
+        channel: &(impl AsRef<str> + ?Sized),
         message: &Message,
         picture: &Picture,
     ) -> Result<String, SlackError> {
-        const COMPLETE: &str = "files.completeUploadExternal";
+        let channel = channel.as_ref();
         let blocks: Vec<SlackBlock> = serde_json::from_value(Value::Array(message.blocks.clone()))
             .map_err(|err| SlackError::Unexpected {
                 method: COMPLETE,
                 detail: format!("the message's blocks are not valid Block Kit: {err}"),
             })?;
+        let target = self.resolve_channel(channel).await?;
+        let posted = self
+            .share_picture(&target.id, message, &blocks, picture)
+            .await;
+        let name = match (&posted, &target.name) {
+            (Err(err), Some(name)) if err.is_channel_not_found() => name,
+            _ => return posted,
+        };
+        // As with a remembered DM channel: forget the id Slack no longer
+        // knows, and if it came from the cache, the channel may live on
+        // under a new id (deleted and made again, or renamed and its name
+        // given to another).
+        self.channel_ids().forget(name);
+        if !target.remembered {
+            return posted;
+        }
+        tracing::info!(channel = %name, "the remembered channel id is gone: looking the name up again");
+        let fresh = self.resolve_channel(channel).await?;
+        if fresh.id == target.id {
+            return posted;
+        }
+        self.share_picture(&fresh.id, message, &blocks, picture)
+            .await
+    }
+
+    /// Steps 1 to 3 into the channel `channel`.
+    async fn share_picture(
+        &self,
+        channel: &ChannelId,
+        message: &Message,
+        blocks: &[SlackBlock],
+        picture: &Picture,
+    ) -> Result<String, SlackError> {
         let (upload_url, file_id) = self.upload_url_for(picture).await?;
         self.upload(upload_url, picture).await?;
 
@@ -73,7 +121,7 @@ impl SlackClient {
         if blocks.is_empty() {
             request = request.with_initial_comment(message.text.clone());
         } else {
-            request = request.with_blocks(blocks);
+            request = request.with_blocks(blocks.to_vec());
         }
         let response = self
             .call(COMPLETE, None, || async {
@@ -175,7 +223,8 @@ mod tests {
     use super::*;
     use crate::domain::{ChannelId, UserId};
     use crate::fake_slack::{
-        FakeChannel, FakeFile, FakeSlack, FakeUser, Fault, Faults, UPLOAD as FAKE_UPLOAD, Workspace,
+        FakeChannel, FakeFile, FakeSlack, FakeUser, Fault, Faults, RecordedCall,
+        UPLOAD as FAKE_UPLOAD, Workspace,
     };
     use crate::metrics::Metrics;
     use secrecy::SecretString;
@@ -215,10 +264,23 @@ mod tests {
 
     async fn start(workspace: Workspace) -> (FakeSlack, SlackClient) {
         let fake = FakeSlack::start(workspace).await.unwrap();
-        let client = SlackClient::new(&fake.api_url(), &SecretString::from(TOKEN.to_owned()))
-            .unwrap()
-            .with_metrics(Metrics::new());
+        let client = client_for(&fake);
         (fake, client)
+    }
+
+    /// A new client of `fake`, with nothing remembered.
+    fn client_for(fake: &FakeSlack) -> SlackClient {
+        SlackClient::new(&fake.api_url(), &SecretString::from(TOKEN.to_owned()))
+            .unwrap()
+            .with_metrics(Metrics::new())
+    }
+
+    /// The `conversations.list` calls the fake received.
+    fn channel_lists(fake: &FakeSlack) -> Vec<RecordedCall> {
+        fake.calls()
+            .into_iter()
+            .filter(|call| call.method == "conversations.list")
+            .collect()
     }
 
     fn digest() -> Message {
@@ -245,7 +307,7 @@ mod tests {
         let (fake, client) = start(workspace()).await;
 
         let file_id = client
-            .post_with_picture(&channel(), &digest(), &picture())
+            .post_with_picture(channel().as_str(), &digest(), &picture())
             .await
             .unwrap();
 
@@ -283,7 +345,7 @@ mod tests {
         };
 
         client
-            .post_with_picture(&channel(), &plain, &picture())
+            .post_with_picture(channel().as_str(), &plain, &picture())
             .await
             .unwrap();
 
@@ -300,7 +362,7 @@ mod tests {
         let (fake, client) = start(workspace).await;
 
         let err = client
-            .post_with_picture(&channel(), &digest(), &picture())
+            .post_with_picture(channel().as_str(), &digest(), &picture())
             .await
             .unwrap_err();
 
@@ -330,11 +392,11 @@ mod tests {
         ));
 
         let err = client
-            .post_with_picture(&channel(), &digest(), &picture())
+            .post_with_picture(channel().as_str(), &digest(), &picture())
             .await
             .unwrap_err();
         let later = client
-            .post_with_picture(&channel(), &digest(), &picture())
+            .post_with_picture(channel().as_str(), &digest(), &picture())
             .await;
 
         assert!(
@@ -363,7 +425,7 @@ mod tests {
         ));
 
         let err = client
-            .post_with_picture(&channel(), &digest(), &picture())
+            .post_with_picture(channel().as_str(), &digest(), &picture())
             .await
             .unwrap_err();
 
@@ -376,6 +438,187 @@ mod tests {
             "alliances_slack_calls_total{{method=\"{UPLOAD}\",status=\"transport_error\"}} 1"
         );
         assert!(client.metrics().render().contains(&line));
+        fake.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_channel_name_with_or_without_its_hash_is_looked_up_and_posted_to_by_id() {
+        let (fake, first) = start(workspace()).await;
+        let second = client_for(&fake);
+
+        first
+            .post_with_picture("alliances", &digest(), &picture())
+            .await
+            .unwrap();
+        second
+            .post_with_picture("#alliances", &digest(), &picture())
+            .await
+            .unwrap();
+
+        assert_eq!(fake.files_in(&channel()).len(), 2);
+        let lists = channel_lists(&fake);
+        assert_eq!(lists.len(), 2, "one lookup per client");
+        for list in &lists {
+            assert_eq!(list.params["types"], "public_channel,private_channel");
+            assert_eq!(list.params["exclude_archived"], "true");
+            assert_eq!(list.params["limit"], "200");
+        }
+        let shared_into: Vec<serde_json::Value> = fake
+            .calls()
+            .into_iter()
+            .filter(|call| call.method == "files.completeUploadExternal")
+            .map(|call| call.params["channel_id"].clone())
+            .collect();
+        assert_eq!(shared_into, [json!("C0DIGEST"), json!("C0DIGEST")]);
+        fake.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_looked_up_name_is_remembered_so_the_next_post_lists_no_channels() {
+        let (fake, client) = start(workspace()).await;
+
+        client
+            .post_with_picture("alliances", &digest(), &picture())
+            .await
+            .unwrap();
+        client
+            .clone()
+            .post_with_picture("#alliances", &digest(), &picture())
+            .await
+            .unwrap();
+
+        assert_eq!(channel_lists(&fake).len(), 1);
+        assert_eq!(fake.files_in(&channel()).len(), 2);
+        fake.stop().await;
+    }
+
+    #[tokio::test]
+    async fn an_id_as_text_or_checked_is_used_as_it_is_without_listing_channels() {
+        let (fake, client) = start(workspace()).await;
+
+        client
+            .post_with_picture("C0DIGEST", &digest(), &picture())
+            .await
+            .unwrap();
+        client
+            .post_with_picture(&channel(), &digest(), &picture())
+            .await
+            .unwrap();
+
+        assert!(channel_lists(&fake).is_empty());
+        assert_eq!(fake.files_in(&channel()).len(), 2);
+        fake.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_name_no_channel_has_is_a_permanent_error_naming_it_and_nothing_is_uploaded() {
+        let (fake, client) = start(workspace()).await;
+
+        let err = client
+            .post_with_picture("#nowhere", &digest(), &picture())
+            .await
+            .unwrap_err();
+
+        assert!(
+            matches!(&err, SlackError::ChannelNotFound { name } if name == "nowhere"),
+            "{err:?}"
+        );
+        assert!(!err.is_transient());
+        assert!(err.is_channel_not_found());
+        assert!(err.to_string().contains("#nowhere"), "{err}");
+        assert!(
+            fake.calls()
+                .iter()
+                .all(|call| call.method == "conversations.list"),
+            "nothing but the lookup was called"
+        );
+        fake.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_name_on_a_later_page_is_found_by_following_the_cursor() {
+        let mut workspace = workspace();
+        let others = (1..=250).map(|n| FakeChannel {
+            id: ChannelId::parse(&format!("C{n:07}")).unwrap(),
+            name: format!("team-{n}"),
+        });
+        workspace.channels = others.chain(workspace.channels).collect();
+        let (fake, client) = start(workspace).await;
+
+        client
+            .post_with_picture("alliances", &digest(), &picture())
+            .await
+            .unwrap();
+
+        let lists = channel_lists(&fake);
+        assert_eq!(lists.len(), 2);
+        assert_eq!(lists[0].params.get("cursor"), None);
+        assert_eq!(lists[1].params["cursor"], "next:200");
+        assert_eq!(fake.files_in(&channel()).len(), 1);
+        fake.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_private_channel_is_found_by_name_and_listing_without_its_scope_is_refused() {
+        let mut private = workspace();
+        private.private_channels = vec![channel()];
+        let (fake, client) = start(private.clone()).await;
+        client
+            .post_with_picture("alliances", &digest(), &picture())
+            .await
+            .unwrap();
+        assert_eq!(fake.files_in(&channel()).len(), 1);
+        fake.stop().await;
+
+        private.granted_scopes = Some(vec!["chat:write".into(), "files:write".into()]);
+        let (fake, client) = start(private).await;
+        let err = client
+            .post_with_picture("alliances", &digest(), &picture())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, SlackError::Api { method: "conversations.list", code } if code == "missing_scope"),
+            "{err:?}"
+        );
+        assert!(!err.is_transient());
+        fake.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_remembered_id_slack_no_longer_knows_is_forgotten_and_the_name_looked_up_again() {
+        let (fake, client) = start(workspace()).await;
+        let stale = ChannelId::parse("C0GONE").unwrap();
+        client.channel_ids().remember("alliances", stale);
+
+        client
+            .post_with_picture("alliances", &digest(), &picture())
+            .await
+            .unwrap();
+
+        let refused: Vec<Option<String>> = fake
+            .calls()
+            .into_iter()
+            .filter(|call| call.method == "files.completeUploadExternal" && !call.ok)
+            .map(|call| call.error)
+            .collect();
+        assert_eq!(refused, [Some("channel_not_found".to_owned())]);
+        assert_eq!(channel_lists(&fake).len(), 1);
+        assert_eq!(fake.files_in(&channel()).len(), 1);
+        assert_eq!(client.channel_ids().get("alliances"), Some(channel()));
+        fake.stop().await;
+    }
+
+    #[tokio::test]
+    async fn an_unknown_id_is_not_found_without_listing_channels() {
+        let (fake, client) = start(workspace()).await;
+
+        let err = client
+            .post_with_picture("C0GONE", &digest(), &picture())
+            .await
+            .unwrap_err();
+
+        assert!(err.is_channel_not_found(), "{err:?}");
+        assert!(channel_lists(&fake).is_empty());
         fake.stop().await;
     }
 

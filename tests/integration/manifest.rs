@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
 /// Every bot scope, least privilege: the bot's own list.
-const BOT_SCOPES: [&str; 11] = alliances::slack::BOT_SCOPES;
+const BOT_SCOPES: [&str; 13] = alliances::slack::BOT_SCOPES;
 
 /// Every bot event; each needs one of the scopes above, or none.
 const BOT_EVENTS: [&str; 8] = [

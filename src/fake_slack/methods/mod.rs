@@ -10,8 +10,10 @@ mod auth_test;
 mod chat_post_ephemeral;
 mod chat_post_message;
 mod chat_update;
+mod conversations_list;
 mod conversations_open;
 mod files;
+mod paging;
 mod profiles;
 mod usergroups;
 mod users_list;
@@ -39,9 +41,10 @@ pub(super) enum TokenKind {
 /// The methods the fake knows and the token each takes, so that the edge can
 /// answer `unknown_method` before it looks at the token, as Slack does, and
 /// `not_allowed_token_type` for the wrong kind of token.
-const METHODS: [(&str, TokenKind); 14] = [
+const METHODS: [(&str, TokenKind); 15] = [
     ("auth.test", TokenKind::Bot),
     ("users.list", TokenKind::Bot),
+    ("conversations.list", TokenKind::Bot),
     ("conversations.open", TokenKind::Bot),
     ("chat.postMessage", TokenKind::Bot),
     ("chat.postEphemeral", TokenKind::Bot),
@@ -68,6 +71,7 @@ pub(super) fn dispatch(state: &mut State, method: &str, params: &Params) -> Meth
     match method {
         "auth.test" => Ok(auth_test::answer(state)),
         "users.list" => users_list::answer(state, params),
+        "conversations.list" => conversations_list::answer(state, params),
         "conversations.open" => conversations_open::answer(state, params),
         "chat.postMessage" => chat_post_message::answer(state, params),
         "chat.postEphemeral" => chat_post_ephemeral::answer(state, params),
@@ -153,6 +157,13 @@ impl Params {
             Value::Bool(flag) => Some(flag.to_string()),
             Value::Null | Value::Array(_) | Value::Object(_) => None,
         }
+    }
+
+    /// A boolean parameter: Slack's arrive as `true`/`1` (form) or JSON
+    /// booleans; absent is false.
+    pub fn flag(&self, name: &str) -> bool {
+        self.text(name)
+            .is_some_and(|value| value == "true" || value == "1")
     }
 
     /// A parameter as it arrived.

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 /// Every group, with its members when `include_users` is set.
 pub(super) fn list(state: &State, params: &Params) -> MethodResult {
-    let include_users = flag(params, "include_users");
+    let include_users = params.flag("include_users");
     let groups: Vec<Value> = state
         .directory
         .usergroups()
@@ -27,13 +27,6 @@ pub(super) fn users(state: &State, params: &Params) -> MethodResult {
         .ok_or(SlackError("no_such_subteam"))?;
     let members: Vec<&str> = group.members.iter().map(|m| m.as_str()).collect();
     Ok(fields(json!({ "users": members })))
-}
-
-/// Slack's boolean arguments arrive as `true`/`1` (form) or JSON booleans.
-fn flag(params: &Params, name: &str) -> bool {
-    params
-        .text(name)
-        .is_some_and(|value| value == "true" || value == "1")
 }
 
 /// A group in the shape Slack gives it.
@@ -78,17 +71,11 @@ mod tests {
     #[test]
     fn include_users_is_read_from_form_text_or_json_booleans() {
         for yes in [json!("true"), json!("1"), json!(true)] {
-            assert!(flag(
-                &Params::from_pairs(&[("include_users", yes)]),
-                "include_users"
-            ));
+            assert!(Params::from_pairs(&[("include_users", yes)]).flag("include_users"));
         }
         for no in [json!("false"), json!(0), json!(false)] {
-            assert!(!flag(
-                &Params::from_pairs(&[("include_users", no)]),
-                "include_users"
-            ));
+            assert!(!Params::from_pairs(&[("include_users", no)]).flag("include_users"));
         }
-        assert!(!flag(&Params::default(), "include_users"));
+        assert!(!Params::default().flag("include_users"));
     }
 }

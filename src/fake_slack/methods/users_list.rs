@@ -3,64 +3,20 @@
 
 use super::super::State;
 use super::super::workspace::{FakeUser, TEAM_ID};
-use super::{CREATED_AT, MethodResult, Params, SlackError, fields};
+use super::paging::Page;
+use super::{CREATED_AT, MethodResult, Params, fields};
 use serde_json::{Value, json};
-
-/// Slack pages `users.list` when asked to; with no limit (or 0) we give
-/// pages of 100, which keeps the bot's paging path busy in small demos.
-const DEFAULT_LIMIT: usize = 100;
-/// Slack documents 1000 as the most it returns in one page; larger limits
-/// are cut down to it, as Slack does, rather than refused.
-const MAX_LIMIT: usize = 1000;
-/// Our cursors are opaque to the client; inside, they carry the next offset.
-const CURSOR_PREFIX: &str = "next:";
-
-/// Which slice of the members to give.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Page {
-    offset: usize,
-    limit: usize,
-}
 
 /// Answers one page of members and the cursor of the next (empty at the end).
 pub(super) fn answer(state: &State, params: &Params) -> MethodResult {
-    let page = read_page(params)?;
     let users = state.directory.users();
-    if page.offset > users.len() {
-        return Err(SlackError("invalid_cursor"));
-    }
-    let end = users.len().min(page.offset.saturating_add(page.limit));
-    let members: Vec<Value> = users[page.offset..end].iter().map(member).collect();
-    let next_cursor = if end < users.len() {
-        format!("{CURSOR_PREFIX}{end}")
-    } else {
-        String::new()
-    };
+    let (range, next_cursor) = Page::read(params)?.of(users.len())?;
+    let members: Vec<Value> = users[range].iter().map(member).collect();
     Ok(fields(json!({
         "members": members,
         "cache_ts": CREATED_AT,
         "response_metadata": { "next_cursor": next_cursor },
     })))
-}
-
-fn read_page(params: &Params) -> Result<Page, SlackError> {
-    let limit = match params.text("limit") {
-        None => DEFAULT_LIMIT,
-        Some(text) => match text.trim().parse::<u64>() {
-            Ok(0) => DEFAULT_LIMIT,
-            Ok(n) => usize::try_from(n).map_or(MAX_LIMIT, |n| n.min(MAX_LIMIT)),
-            Err(_) => return Err(SlackError("invalid_limit")),
-        },
-    };
-    let offset = match params.text("cursor") {
-        None => 0,
-        Some(cursor) if cursor.is_empty() => 0,
-        Some(cursor) => cursor
-            .strip_prefix(CURSOR_PREFIX)
-            .and_then(|offset| offset.parse::<usize>().ok())
-            .ok_or(SlackError("invalid_cursor"))?,
-    };
-    Ok(Page { offset, limit })
 }
 
 /// A member in the shape Slack gives it.
@@ -141,55 +97,6 @@ fn zone(tz: &str) -> (String, i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn params(pairs: &[(&str, Value)]) -> Params {
-        Params::from_pairs(pairs)
-    }
-
-    #[test]
-    fn an_absent_or_zero_limit_means_a_hundred_and_a_huge_one_is_capped() {
-        assert_eq!(read_page(&params(&[])).unwrap().limit, 100);
-        assert_eq!(
-            read_page(&params(&[("limit", json!("0"))])).unwrap().limit,
-            100
-        );
-        assert_eq!(
-            read_page(&params(&[("limit", json!(5000))])).unwrap().limit,
-            1000
-        );
-        assert_eq!(
-            read_page(&params(&[("limit", json!("40"))])).unwrap().limit,
-            40
-        );
-    }
-
-    #[test]
-    fn a_limit_that_is_not_a_count_is_invalid() {
-        for bad in [json!("ten"), json!("-1"), json!(2.5)] {
-            assert_eq!(
-                read_page(&params(&[("limit", bad)])),
-                Err(SlackError("invalid_limit"))
-            );
-        }
-    }
-
-    #[test]
-    fn a_cursor_the_fake_did_not_give_is_invalid() {
-        assert_eq!(
-            read_page(&params(&[("cursor", json!(""))])).unwrap().offset,
-            0
-        );
-        assert_eq!(
-            read_page(&params(&[("cursor", json!("next:40"))]))
-                .unwrap()
-                .offset,
-            40
-        );
-        assert_eq!(
-            read_page(&params(&[("cursor", json!("dXNlcjpVMDYx"))])),
-            Err(SlackError("invalid_cursor"))
-        );
-    }
 
     #[test]
     fn known_zones_get_a_label_and_unknown_ones_their_name() {

@@ -1,0 +1,218 @@
+//! A channel's id from what the settings call it. The digest's channel
+//! (`digest.channel`) may be a name (`alliances`, `#alliances`) or an id
+//! (`C0123ABCD`); `chat.postMessage` takes either, but
+//! `files.completeUploadExternal` takes only an id.
+//!
+//! A name is looked up with `conversations.list` (the public channels and
+//! the private ones the bot is in, archived ones left out), page by page
+//! through [`SlackClient::call`], and its id is remembered in a
+//! [`ChannelIdCache`] that the client's clones share: the lookup runs once
+//! per name while the process lives. A remembered id that Slack no longer
+//! knows (the channel was deleted, or renamed and its name given to
+//! another) is forgotten by whoever meets `channel_not_found` for it.
+
+use super::client::{SlackClient, SlackError};
+use crate::domain::ChannelId;
+use slack_morphism::prelude::*;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// `conversations.list` pages: Slack recommends no more than 200 per page.
+const CHANNELS_PAGE_SIZE: u16 = 200;
+
+/// Channel ids by the name they were looked up by, shared by a client and
+/// its clones.
+///
+/// A std `Mutex`, as in mini-redis: it is held for one map operation and
+/// never across an `.await`, so an async lock would only cost more.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ChannelIdCache(Arc<Mutex<HashMap<String, ChannelId>>>);
+
+impl ChannelIdCache {
+    /// The id remembered for `name`.
+    pub fn get(&self, name: &str) -> Option<ChannelId> {
+        self.lock().get(name).cloned()
+    }
+
+    /// Remembers that `name` is the channel `id`.
+    pub fn remember(&self, name: &str, id: ChannelId) {
+        self.lock().insert(name.to_owned(), id);
+    }
+
+    /// Forgets the id of `name`, which Slack no longer knows.
+    pub fn forget(&self, name: &str) {
+        self.lock().remove(name);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, ChannelId>> {
+        // A panic while the map was held cannot leave it half-changed (each
+        // operation is one call on it), so a poisoned lock is still sound.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A channel as the settings give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum ChannelRef {
+    /// An id, to use as it is.
+    Id(ChannelId),
+    /// A name, without its `#`, in lower case.
+    Name(String),
+}
+
+impl ChannelRef {
+    /// Reads `channel`: without a leading `#`, an id if it is one as Slack
+    /// writes them (upper-case letters and digits after a `C`, `G` or
+    /// `D`), else a name. Slack keeps channel names in lower case, so no
+    /// name can be mistaken for an id, and `#Alliances` is `alliances`.
+    pub fn parse(channel: &str) -> Result<Self, SlackError> {
+        let trimmed = channel.trim();
+        let bare = trimmed.strip_prefix('#').unwrap_or(trimmed).trim();
+        if bare.is_empty() {
+            return Err(SlackError::ChannelNotFound {
+                name: channel.to_owned(),
+            });
+        }
+        Ok(match ChannelId::parse(bare) {
+            Ok(id) => Self::Id(id),
+            Err(_) => Self::Name(bare.to_lowercase()),
+        })
+    }
+}
+
+/// A channel's id, and how it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ResolvedChannel {
+    /// The channel's id.
+    pub id: ChannelId,
+    /// The name it was found by, if it was given by name.
+    pub name: Option<String>,
+    /// Whether the id came from the cache rather than from Slack just now.
+    pub remembered: bool,
+}
+
+impl SlackClient {
+    /// The id of `channel` (a name, with or without `#`, or an id): an id
+    /// as it is, a remembered name from the cache, any other name from
+    /// `conversations.list`. A name no channel the bot can see has is
+    /// [`SlackError::ChannelNotFound`].
+    pub(super) async fn resolve_channel(
+        &self,
+        channel: &str,
+    ) -> Result<ResolvedChannel, SlackError> {
+        let name = match ChannelRef::parse(channel)? {
+            ChannelRef::Id(id) => {
+                return Ok(ResolvedChannel {
+                    id,
+                    name: None,
+                    remembered: false,
+                });
+            }
+            ChannelRef::Name(name) => name,
+        };
+        if let Some(id) = self.channel_ids().get(&name) {
+            return Ok(ResolvedChannel {
+                id,
+                name: Some(name),
+                remembered: true,
+            });
+        }
+        let id = self.look_up_channel(&name).await?;
+        self.channel_ids().remember(&name, id.clone());
+        Ok(ResolvedChannel {
+            id,
+            name: Some(name),
+            remembered: false,
+        })
+    }
+
+    /// Walks `conversations.list`, following `next_cursor`, until a channel
+    /// is named `name`.
+    async fn look_up_channel(&self, name: &str) -> Result<ChannelId, SlackError> {
+        const METHOD: &str = "conversations.list";
+        let mut cursor: Option<SlackCursorId> = None;
+        loop {
+            let mut request = SlackApiConversationsListRequest::new()
+                .with_types(vec![
+                    SlackConversationType::Public,
+                    SlackConversationType::Private,
+                ])
+                .with_exclude_archived(true)
+                .with_limit(CHANNELS_PAGE_SIZE);
+            request.cursor = cursor.take();
+            let page = self
+                .call(METHOD, None, || async {
+                    self.morphism()
+                        .open_session(self.token())
+                        .conversations_list(&request)
+                        .await
+                })
+                .await?;
+            if let Some(found) = page
+                .channels
+                .iter()
+                .find(|channel| channel.name.as_deref() == Some(name))
+            {
+                return ChannelId::parse(&found.id.0).map_err(|err| SlackError::Unexpected {
+                    method: METHOD,
+                    detail: err.to_string(),
+                });
+            }
+            cursor = page
+                .response_metadata
+                .and_then(|meta| meta.next_cursor)
+                .filter(|next| !next.0.is_empty());
+            if cursor.is_none() {
+                return Err(SlackError::ChannelNotFound {
+                    name: name.to_owned(),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_channel_is_an_id_when_it_reads_as_one_and_else_a_lower_case_name() {
+        let id = |id: &str| ChannelRef::Id(ChannelId::parse(id).unwrap());
+        let name = |name: &str| ChannelRef::Name(name.to_owned());
+        for (given, read) in [
+            ("C0123ABCD", id("C0123ABCD")),
+            ("G0PRIVATE", id("G0PRIVATE")),
+            ("#C0123ABCD", id("C0123ABCD")),
+            ("alliances", name("alliances")),
+            ("#alliances", name("alliances")),
+            (" #Alliances ", name("alliances")),
+            ("c0123abcd", name("c0123abcd")),
+            ("team-news", name("team-news")),
+        ] {
+            assert_eq!(ChannelRef::parse(given).unwrap(), read, "{given:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_channel_is_not_found() {
+        for empty in ["", "#", "  "] {
+            let err = ChannelRef::parse(empty).unwrap_err();
+            assert!(err.is_channel_not_found(), "{err:?}");
+            assert!(!err.is_transient());
+        }
+    }
+
+    #[test]
+    fn the_cache_is_shared_by_clones_and_forgets_on_request() {
+        let cache = ChannelIdCache::default();
+        let clone = cache.clone();
+        let id = ChannelId::parse("C0DIGEST").unwrap();
+
+        cache.remember("alliances", id.clone());
+        assert_eq!(clone.get("alliances"), Some(id));
+        clone.forget("alliances");
+        assert_eq!(cache.get("alliances"), None);
+    }
+}
