@@ -310,10 +310,10 @@ impl Dispatcher {
                 None
             }
         });
-        if let (Some(picture), Ok(channel_id)) = (picture, ChannelId::parse(channel)) {
+        if let Some(picture) = picture {
             match self
                 .slack
-                .post_with_picture(&channel_id, message, &picture)
+                .post_with_picture(channel, message, &picture)
                 .await
             {
                 Err(err) if !err.is_transient() => {

@@ -8,6 +8,7 @@ mod cli;
 mod delivery;
 mod demo_flow;
 mod deploy;
+mod digest_picture;
 mod front_door_http;
 mod front_door_socket;
 mod helpers;
