@@ -24,6 +24,8 @@ const LEGEND: f64 = 78.0;
 const LIGHT: (f64, f64, f64) = (224.0, 242.0, 241.0);
 const DEEP: (f64, f64, f64) = (0.0, 105.0, 92.0);
 const WHITE_TEXT_FROM: f64 = 0.55;
+/// The share of the scale the weakest active pair is drawn at.
+const WEAKEST_SHADE: f64 = 0.15;
 
 /// The team map as an SVG document (`id="team-map"`).
 pub fn team_map_svg(map: &TeamMap) -> String {
@@ -101,7 +103,7 @@ pub fn team_map_svg(map: &TeamMap) -> String {
         );
     }
 
-    let strongest = map.strongest();
+    let range = map.strength_range();
     for i in 0..n {
         for j in 0..n {
             let (x, y) = (x0 + count_f64(j) * cell, y0 + count_f64(i) * cell);
@@ -109,7 +111,7 @@ pub fn team_map_svg(map: &TeamMap) -> String {
                 None => svg.raw(&format!(
                     r##"<rect x="{x:.1}" y="{y:.1}" width="{cell:.1}" height="{cell:.1}" fill="#e4e7eb" stroke="#ffffff" stroke-width="2"/>"##
                 )),
-                Some(pair) => draw_cell(&mut svg, pair, (x, y), cell, strongest),
+                Some(pair) => draw_cell(&mut svg, pair, (x, y), cell, range),
             }
         }
     }
@@ -166,7 +168,15 @@ pub fn team_map_alt_text(map: &TeamMap) -> String {
 /// Patterns: the hatching of pairs that never had a tie.
 const DEFS: &str = r##"<defs><pattern id="never" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="#fbeae5"/><line x1="0" y1="0" x2="0" y2="8" stroke="#e8a598" stroke-width="3"/></pattern></defs>"##;
 
-fn draw_cell(svg: &mut Svg, pair: &TeamPair, (x, y): (f64, f64), cell: f64, strongest: f64) {
+/// Draws one cell; `(weakest, strongest)` is the range of the active pairs'
+/// strengths, which the shades spread over.
+fn draw_cell(
+    svg: &mut Svg,
+    pair: &TeamPair,
+    (x, y): (f64, f64),
+    cell: f64,
+    (weakest, strongest): (f64, f64),
+) {
     let (a, b) = (&pair.teams.0, &pair.teams.1);
     let (fill, label, ink, tip) = if pair.never_connected() {
         (
@@ -186,11 +196,15 @@ fn draw_cell(svg: &mut Svg, pair: &TeamPair, (x, y): (f64, f64), cell: f64, stro
             ),
         )
     } else {
-        let share = if strongest > 0.0 {
-            (pair.strength / strongest).clamp(0.0, 1.0)
+        // Spread over the map's own range, so that a company where every
+        // pair is connected still shows which are closest; the weakest
+        // active pair keeps a visible shade, it is a tie all the same.
+        let spread = if strongest > weakest {
+            ((pair.strength - weakest) / (strongest - weakest)).clamp(0.0, 1.0)
         } else {
-            0.0
+            1.0
         };
+        let share = WEAKEST_SHADE + (1.0 - WEAKEST_SHADE) * spread;
         let ink = if share >= WHITE_TEXT_FROM {
             "#ffffff"
         } else {
@@ -236,11 +250,9 @@ fn draw_cell(svg: &mut Svg, pair: &TeamPair, (x, y): (f64, f64), cell: f64, stro
     svg.raw("</g>");
 }
 
-/// The colour for `share` of the strongest pair's strength: faint to deep.
+/// The colour at `share` of the scale: faint (0) to deep (1).
 fn shade(share: f64) -> String {
-    // A square root spreads the weak end, where most pairs are.
-    let t = share.sqrt();
-    let mix = |from: f64, to: f64| (from + (to - from) * t).round();
+    let mix = |from: f64, to: f64| (from + (to - from) * share).round();
     format!(
         "rgb({:.0},{:.0},{:.0})",
         mix(LIGHT.0, DEEP.0),
@@ -273,7 +285,7 @@ fn legend(svg: &mut Svg, x: f64, y: f64, held_back: usize) {
     };
     let style = r##"font-size="12" fill="#52606d""##;
     let mut at = x;
-    for share in [0.05, 0.35, 1.0] {
+    for share in [WEAKEST_SHADE, 0.55, 1.0] {
         swatch(svg, at, &shade(share));
         at += 20.0;
     }

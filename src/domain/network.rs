@@ -40,9 +40,19 @@ impl TeamMap {
         self.pairs.get(before + (high - low - 1))
     }
 
-    /// The strongest pair's strength: what the map's shades are scaled to.
-    pub fn strongest(&self) -> f64 {
-        self.pairs.iter().map(|p| p.strength).fold(0.0, f64::max)
+    /// The weakest and the strongest strength of the pairs with an active
+    /// alliance: what the map's shades are spread over. `(0, 0)` when no
+    /// pair has one.
+    pub fn strength_range(&self) -> (f64, f64) {
+        let active = self.pairs.iter().filter(|p| p.active_alliances > 0);
+        let (weakest, strongest) = active.fold((f64::INFINITY, 0.0_f64), |(low, high), p| {
+            (low.min(p.strength), high.max(p.strength))
+        });
+        if weakest.is_finite() {
+            (weakest, strongest)
+        } else {
+            (0.0, 0.0)
+        }
     }
 
     /// Whether there is anything to draw: at least two teams.
@@ -133,6 +143,18 @@ mod tests {
             pairs,
             small_teams_held_back: 0,
         }
+    }
+
+    #[test]
+    fn the_shades_spread_over_the_active_pairs_only() {
+        let mut map = map(3);
+        for (pair, (active, strength)) in map.pairs.iter_mut().zip([(2, 3.0), (0, 0.5), (1, 1.5)]) {
+            pair.active_alliances = active;
+            pair.strength = strength;
+        }
+        assert_eq!(map.strength_range(), (1.5, 3.0));
+        map.pairs.iter_mut().for_each(|p| p.active_alliances = 0);
+        assert_eq!(map.strength_range(), (0.0, 0.0));
     }
 
     #[test]
