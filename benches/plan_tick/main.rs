@@ -14,7 +14,11 @@
 //! - *tick*: open the store, read the snapshot the nudge job reads
 //!   (`scheduler::nudge_snapshot`: people, every tie, the recent nudges)
 //!   and plan (`rules::plan_nudges`), with every person's delivery window
-//!   open, as `tick --dry-run` plans: the heaviest tick there is.
+//!   open, as `tick --dry-run` plans: the heaviest tick there is;
+//! - *insights*: what `GET /insights` and the digest's picture cost: open
+//!   the store, read people and ties, work out the figures
+//!   (`rules::insights`), draw both charts as SVG and the team map as the
+//!   digest's PNG. Measured warm, after the others.
 //!
 //! The first of each runs cold, once the store's files were dropped from
 //! the page cache; then come the warm runs, scan and tick in turn. Both
@@ -35,8 +39,10 @@ mod seeded;
 #[path = "../support/machine.rs"]
 mod support;
 
+use alliances::charts;
 use alliances::config::Settings;
-use alliances::rules::plan_nudges;
+use alliances::inbound::insights::WEEKS_SHOWN;
+use alliances::rules::{Snapshot, insights, plan_nudges};
 use alliances::scheduler::nudge_snapshot;
 use anyhow::{Context as _, bail, ensure};
 use chrono::{DateTime, Utc};
@@ -143,12 +149,16 @@ fn run() -> anyhow::Result<()> {
         scans.push(measure("scan", &store, seeded.at)?);
         ticks.push(measure("tick", &store, seeded.at)?);
     }
+    let insights = (0..runs)
+        .map(|_| measure("insights", &store, seeded.at))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let disk = folder_bytes(&store)?;
     let load = [load_before, load_average()];
     print!(
         "{}",
         report(&seeded, disk, load, &cold[0], &cold[1], &scans, &ticks)
     );
+    print!("{}", report::insights(&insights));
     Ok(())
 }
 
@@ -260,6 +270,28 @@ fn child(role: &str) -> anyhow::Result<()> {
                 plan.len(),
             );
             std::hint::black_box(plan);
+        }
+        "insights" => {
+            let snapshot = Snapshot::new(store.people()?, store.ties()?, Vec::new());
+            let read = started.elapsed().as_secs_f64();
+            let floor = settings.commands.k_anonymity_floor;
+            let figures = insights(&snapshot, at, &settings.rules, floor, WEEKS_SHOWN);
+            let figured = started.elapsed().as_secs_f64();
+            let svg = charts::team_map_svg(&figures.map) + &charts::weekly_svg(&figures.weeks);
+            let drawn = started.elapsed().as_secs_f64();
+            let png = charts::team_map_png(&figures.map)?;
+            let total = started.elapsed().as_secs_f64();
+            let _ = write!(
+                out,
+                " read={:.6} figures={:.6} svg={:.6} png={:.6} total={total:.6} teams={} svg_bytes={} png_bytes={}",
+                read - open,
+                figured - read,
+                drawn - figured,
+                total - drawn,
+                figures.map.teams.len(),
+                svg.len(),
+                png.len(),
+            );
         }
         other => bail!("no such child role: {other}"),
     }

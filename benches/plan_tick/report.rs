@@ -164,6 +164,28 @@ fn timing(name: &str, cold: &Measured, runs: &[Measured]) -> String {
     )
 }
 
+/// The insights page's and the team map's costs: the warm runs' medians.
+pub(crate) fn insights(runs: &[Measured]) -> String {
+    let median = |name: &str| median_and_min(runs.iter().map(|m| m.number(name)).collect()).0;
+    let Some(first) = runs.first() else {
+        return String::new();
+    };
+    format!(
+        "insights:  warm median {:>7.1} ms (open {:.1}, read {:.1}, figures {:.1}, SVG {:.1}, \
+         team map PNG {:.1}); {} teams, {} KB of SVG, a {} KB PNG; peak {:.0} MB\n",
+        median("total") * 1e3,
+        median("open") * 1e3,
+        median("read") * 1e3,
+        median("figures") * 1e3,
+        median("svg") * 1e3,
+        median("png") * 1e3,
+        first.count("teams"),
+        first.number("svg_bytes") as u64 / 1024,
+        first.number("png_bytes") as u64 / 1024,
+        median("peak_kb") / 1024.0,
+    )
+}
+
 /// The machine's 1-minute load average, from the OS.
 pub(crate) fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")

@@ -121,7 +121,7 @@ fn bridges_list(insights: &Insights) -> String {
 
 fn unconnected_list(insights: &Insights) -> String {
     if insights.unconnected.is_empty() {
-        return r#"<p class="empty">Every pair of teams shown has had a tie. :)</p>"#.to_owned();
+        return r#"<p class="empty">Every pair of teams shown has had a tie.</p>"#.to_owned();
     }
     let mut list = String::from(r#"<ul id="unconnected">"#);
     for (a, b) in &insights.unconnected {
