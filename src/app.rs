@@ -257,9 +257,8 @@ impl App {
     /// The admins' insights page, open to `token` (none: the page is off).
     pub fn insights_router(&self, token: Option<SecretString>) -> axum::Router {
         crate::inbound::insights::router(
-            self.store.clone(),
-            Arc::clone(&self.settings),
-            self.clock.clone(),
+            self.scheduler.clone(),
+            self.settings.commands.k_anonymity_floor,
             token,
         )
     }

@@ -19,6 +19,8 @@
 //!   to a plan: whom to nudge about whom, what goes in the digest.
 //! - [`slack`]: the concrete Slack client (slack-morphism over HTTP) and the
 //!   Block Kit rendering of what people read.
+//! - [`charts`]: pictures of the network (the team map, new alliances per
+//!   week) as SVG, and the team map as PNG for the digest; pure drawing.
 //! - [`scheduler`]: cron jobs from config; runs rules → outbox, and the
 //!   dispatcher that sends the outbox through Slack; remembers each job's
 //!   last run.
@@ -26,7 +28,8 @@
 //!   commands and buttons: store writes and an answer.
 //! - [`inbound`]: the transports that bring Slack's requests in — Socket
 //!   Mode and HTTP (signature check, body limit) — and the events; both call
-//!   the same front door.
+//!   the same front door. Beside them, the operator's routes: health,
+//!   metrics and the admins' insights page.
 //! - [`fake_slack`]: a local Slack workspace on 127.0.0.1 for the demo, the
 //!   tests and the benchmarks.
 //! - [`metrics`]: the counters the Slack client, the scheduler and the front

@@ -18,8 +18,8 @@ pub use nudges::nudge_snapshot;
 pub use people::TeamOrigin;
 
 use crate::config::{CronSchedule, Settings, TeamDirectory};
-use crate::domain::{Clock, DigestPolicy};
-use crate::rules::Policy;
+use crate::domain::{Clock, DigestPolicy, Insights};
+use crate::rules::{Policy, Snapshot};
 use crate::slack::SlackClient;
 use crate::store::{JobRun, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -305,6 +305,20 @@ impl Scheduler {
         } else {
             format!("{queued}; Slack did not take it yet, so it will be tried again")
         })
+    }
+
+    /// What the admins' insights page shows now: the figures of the whole
+    /// network over the last `weeks` weeks, under the digest's k-anonymity
+    /// floor. Reads every tie: blocking work, for a blocking thread.
+    pub fn insights(&self, weeks: usize) -> Result<Insights, StoreError> {
+        let snapshot = Snapshot::new(self.store.people()?, self.store.ties()?, Vec::new());
+        Ok(crate::rules::insights(
+            &snapshot,
+            self.clock.now(),
+            &self.policy,
+            self.digest_policy.k_anonymity_floor,
+            weeks,
+        ))
     }
 
     /// The dispatcher of the outbox the jobs fill.

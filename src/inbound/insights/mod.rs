@@ -13,10 +13,7 @@ mod page;
 
 pub use crate::config::INSIGHTS_TOKEN_VAR;
 
-use crate::config::Settings;
-use crate::domain::Clock;
-use crate::rules::Snapshot;
-use crate::store::Store;
+use crate::scheduler::Scheduler;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -31,29 +28,23 @@ use subtle::ConstantTimeEq;
 /// a trend, short enough for a bar a week to stay readable.
 pub const WEEKS_SHOWN: usize = 26;
 
-/// What the page reads.
+/// What the page reads: the figures come from the scheduler, which hands
+/// the rules their snapshot.
 #[derive(Clone)]
 struct InsightsPage {
-    store: Store,
-    settings: Arc<Settings>,
-    clock: Arc<dyn Clock>,
+    scheduler: Scheduler,
+    k_anonymity_floor: u32,
     token: Option<Arc<SecretString>>,
 }
 
 /// The route `GET /insights`, answered only with `token` (none: the page is
-/// off and every request gets 401).
-pub fn router(
-    store: Store,
-    settings: Arc<Settings>,
-    clock: Arc<dyn Clock>,
-    token: Option<SecretString>,
-) -> Router {
+/// off and every request gets 401). The page says which floor held.
+pub fn router(scheduler: Scheduler, k_anonymity_floor: u32, token: Option<SecretString>) -> Router {
     Router::new()
         .route("/insights", get(show))
         .with_state(InsightsPage {
-            store,
-            settings,
-            clock,
+            scheduler,
+            k_anonymity_floor,
             token: token.map(Arc::new),
         })
 }
@@ -69,25 +60,12 @@ async fn show(State(page_state): State<InsightsPage>, headers: HeaderMap) -> Res
             "This page is for admins: sign in with the insights access token as the password (any user name).",
         );
     }
-    let now = page_state.clock.now();
-    let settings = Arc::clone(&page_state.settings);
-    let store = page_state.store.clone();
+    let scheduler = page_state.scheduler.clone();
     // Reading every tie is blocking work: off the async threads.
-    let figures = tokio::task::spawn_blocking(move || {
-        let snapshot = Snapshot::new(store.people()?, store.ties()?, Vec::new());
-        Ok::<_, crate::store::StoreError>(crate::rules::insights(
-            &snapshot,
-            now,
-            &settings.rules,
-            settings.commands.k_anonymity_floor,
-            WEEKS_SHOWN,
-        ))
-    })
-    .await;
+    let figures = tokio::task::spawn_blocking(move || scheduler.insights(WEEKS_SHOWN)).await;
     match figures {
         Ok(Ok(figures)) => {
-            let floor = page_state.settings.commands.k_anonymity_floor;
-            let html = page::render(&figures, floor);
+            let html = page::render(&figures, page_state.k_anonymity_floor);
             ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
         }
         Ok(Err(err)) => {

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::domain::{Interaction, InteractionKind, Person, SettableClock, TeamId, UserId};
-use crate::store::StoreOptions;
+use crate::store::{Store, StoreOptions};
 use chrono::{TimeZone, Utc};
 
 const TOKEN: &str = "insights-token-for-tests";
@@ -44,13 +44,26 @@ async fn serve(token: Option<&str>) -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
     company(&store);
-    let clock = Arc::new(SettableClock::new(
+    let clock: Arc<dyn crate::domain::Clock> = Arc::new(SettableClock::new(
         Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap(),
     ));
-    let router = router(
+    let settings = crate::config::Settings::default();
+    // Slack is never called for the page.
+    let slack = crate::slack::SlackClient::new(
+        "http://127.0.0.1:9/api",
+        &SecretString::from("xoxb-unused".to_owned()),
+    )
+    .unwrap();
+    let scheduler = Scheduler::new(
+        &settings,
         store,
-        Arc::new(Settings::default()),
+        slack,
         clock,
+        crate::scheduler::TeamOrigin::File(crate::config::TeamDirectory::default()),
+    );
+    let router = router(
+        scheduler,
+        settings.commands.k_anonymity_floor,
         token.map(|t| SecretString::from(t.to_owned())),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
