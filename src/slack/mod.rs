@@ -20,7 +20,7 @@ mod upload;
 pub use client::{SlackClient, SlackError, SlackPerson};
 pub use directory::UserGroup;
 pub use home::{HomeAlliance, HomeContent, render_home};
-pub use mrkdwn::{mrkdwn_text, quoted_from_slack, unescape_mrkdwn};
+pub use mrkdwn::{MRKDWN_QUOTING, mrkdwn_text, quoted_from_slack, unescape_mrkdwn};
 pub use rate_control::RateControl;
 pub use render::{Message, readable_text, render_digest, render_nudge};
 pub use scopes::BOT_SCOPES;

@@ -16,7 +16,15 @@
 //!
 //! This module owns only the escaping; it must not decide what is shown.
 
+use crate::domain::Quoting;
 use std::borrow::Cow;
+
+/// How an explanation (*Why this?*, the dry run) writes team names and
+/// notes into `mrkdwn`.
+pub const MRKDWN_QUOTING: Quoting = Quoting {
+    team: mrkdwn_text,
+    note: quoted_from_slack,
+};
 
 /// `text` as it should appear in `mrkdwn`: `&`, `<` and `>` replaced with
 /// Slack's entities, everything else untouched. Borrows when there is
@@ -132,5 +140,47 @@ mod tests {
             quoted_from_slack("coffee about the roadmap"),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn why_this_escapes_team_names_and_the_note_and_a_report_keeps_them_as_they_are() {
+        use crate::domain::{Neglected, NudgeReason, TeamGap, TeamId, UserId};
+        use chrono::{TimeZone, Utc};
+        let team = |name: &str| TeamId::parse(name).unwrap();
+        let reason = NudgeReason::Neglected(Neglected {
+            last_met: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap(),
+            days_since: 94,
+            cadence_days: 60,
+            times_met: 2,
+            last_note: Some("coffee about <!here>".to_owned()),
+            strength_then: 2.5,
+            strength_now: 1.2,
+            gap: TeamGap {
+                own_team: team("R&D"),
+                alliances: 1,
+                most: 3,
+                boost: 1.5,
+            },
+        });
+        let hostile = team("<!channel> & Co");
+        let mention = |u: &UserId| format!("<@{u}>");
+        let slack = reason.explain("<@U2>", &hostile, mention, MRKDWN_QUOTING);
+        assert!(!slack.contains("<!"), "{slack}");
+        assert!(
+            slack.starts_with(
+                "You and <@U2> (&lt;!channel&gt; &amp; Co) last met on Sun 1 Mar 2026, 94 days ago; \
+                 you've met twice, last time: coffee about &lt;!here&gt;."
+            ),
+            "{slack}"
+        );
+        assert!(
+            slack.contains(" R&amp;D and &lt;!channel&gt; &amp; Co have 1 active alliance"),
+            "{slack}"
+        );
+        let report = reason.explain("Bob", &hostile, mention, Quoting::AS_IS);
+        assert!(
+            report.contains("(<!channel> & Co)") && report.contains("coffee about <!here>."),
+            "{report}"
+        );
     }
 }
