@@ -25,7 +25,7 @@ pub use digest::{Bridge, BridgeBuilder, Digest, DigestPolicy, NewAlliance, TeamF
 pub use ids::{ChannelId, IdError, TeamId, UserId};
 pub use interaction::{Interaction, InteractionKind};
 pub use network::{BridgeFormed, Insights, TeamMap, TeamPair, WeekOfAlliances};
-pub use nudge::{Intro, Neglected, Nudge, NudgeReason, SentNudge, SharedContact, TeamGap};
+pub use nudge::{Intro, Neglected, Nudge, NudgeReason, Quoting, SentNudge, SharedContact, TeamGap};
 pub use outbox::{OutboxItem, OutboxState, Outgoing};
 pub use person::Person;
 pub use policy::{Policy, WorkingDays, zone};

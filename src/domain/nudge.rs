@@ -3,7 +3,32 @@
 use super::{Policy, TeamId, Tie, UserId, plural, times};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt::Write as _;
+
+/// How an explanation writes the text in it that the bot did not write:
+/// team names and notes. A report for a terminal writes them as they are;
+/// a Slack message escapes them, or a team called `<!channel>` would ping
+/// a channel. The domain does not know Slack's rules, so the caller says.
+#[derive(Debug, Clone, Copy)]
+pub struct Quoting {
+    /// How a team's name is written.
+    pub team: fn(&str) -> Cow<'_, str>,
+    /// How a note is written, from the text it was stored as.
+    pub note: fn(&str) -> Cow<'_, str>,
+}
+
+impl Quoting {
+    /// Team names and notes as they are: for reports read in a terminal.
+    pub const AS_IS: Quoting = Quoting {
+        team: as_is,
+        note: as_is,
+    };
+}
+
+fn as_is(text: &str) -> Cow<'_, str> {
+    Cow::Borrowed(text)
+}
 
 /// A planned DM to `to`: a reminder of a fading alliance with `about`, or
 /// an introduction to `about`, someone in an under-connected team.
@@ -119,16 +144,18 @@ impl Neglected {
 
     /// The tie's facts in sentences, for the person nudged: when they last
     /// met, how often, and the cadence its strength sets.
-    pub fn explain(&self, about: &str, about_team: &TeamId) -> String {
+    /// Team names and notes are written by `quoting`.
+    pub fn explain(&self, about: &str, about_team: &TeamId, quoting: Quoting) -> String {
         let mut text = format!(
-            "You and {about} ({about_team}) last met on {}, {} days ago; you've met {}",
+            "You and {about} ({}) last met on {}, {} days ago; you've met {}",
+            (quoting.team)(about_team.as_str()),
             self.last_met.format("%a %-d %b %Y"),
             self.days_since,
             times(self.times_met)
         );
         match &self.last_note {
             Some(note) => {
-                let _ = write!(text, ", last time: {note}.");
+                let _ = write!(text, ", last time: {}.", (quoting.note)(note));
             }
             None => text.push('.'),
         }
@@ -156,18 +183,21 @@ impl NudgeReason {
     }
 
     /// The reason in sentences, for the person nudged ("you"), with people
-    /// shown by `name` (a Slack mention, or a name and team in a report).
+    /// shown by `name` (a Slack mention, or a name and team in a report),
+    /// and team names and notes written by `quoting`.
     pub fn explain(
         &self,
         about: &str,
         about_team: &TeamId,
         name: impl Fn(&UserId) -> String,
+        quoting: Quoting,
     ) -> String {
         let mut text = String::new();
+        let team = (quoting.team)(about_team.as_str());
         match self {
-            Self::Neglected(n) => text = n.explain(about, about_team),
+            Self::Neglected(n) => text = n.explain(about, about_team, quoting),
             Self::Intro(i) => {
-                let own = &i.gap.own_team;
+                let own = (quoting.team)(i.gap.own_team.as_str());
                 match i.last_alliance_at {
                     Some(at) => {
                         let _ = write!(
@@ -184,27 +214,20 @@ impl NudgeReason {
                         );
                     }
                 }
-                let _ = write!(
-                    text,
-                    " {about} is in {about_team}, and you two have not met."
-                );
+                let _ = write!(text, " {about} is in {team}, and you two have not met.");
                 match &i.shared_contact {
                     Some(SharedContact::Mutual(contact)) => {
                         let _ = write!(text, " You both know {}.", name(contact));
                     }
                     Some(SharedContact::KnowsTeam(contact)) => {
-                        let _ = write!(
-                            text,
-                            " {} works with people in {about_team}.",
-                            name(contact)
-                        );
+                        let _ = write!(text, " {} works with people in {team}.", name(contact));
                     }
                     None => {}
                 }
             }
         }
         let gap = self.gap();
-        let own = &gap.own_team;
+        let own = (quoting.team)(gap.own_team.as_str());
         if gap.most == 0 {
             let _ = write!(
                 text,
@@ -213,13 +236,13 @@ impl NudgeReason {
         } else if gap.alliances >= gap.most {
             let _ = write!(
                 text,
-                " {own} and {about_team} have {}, as many as {own} has with any team.",
+                " {own} and {team} have {}, as many as {own} has with any team.",
                 alliances(gap.alliances)
             );
         } else {
             let _ = write!(
                 text,
-                " {own} and {about_team} have {}, against {} with the team {own} knows best, so I gave this one a lift (×{:.1}).",
+                " {own} and {team} have {}, against {} with the team {own} knows best, so I gave this one a lift (×{:.1}).",
                 alliances(gap.alliances),
                 gap.most,
                 gap.boost

@@ -25,7 +25,7 @@ use crate::commands::{Effect, Reply};
 use crate::config::Settings;
 use crate::domain::{Clock, UserId};
 use crate::scheduler::Scheduler;
-use crate::slack::{Message, SlackClient};
+use crate::slack::{Message, SlackClient, mrkdwn_text, quoted_from_slack};
 use crate::store::Store;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -150,7 +150,8 @@ impl FrontDoor {
                 match self.scheduler.post_digest_now(channel.as_deref()).await {
                     Ok(summary) => {
                         if let Some(url) = &response_url {
-                            let done = Reply::text(format!("Digest: {summary}."));
+                            // The summary names the channel, which an admin typed.
+                            let done = Reply::text(format!("Digest: {}.", mrkdwn_text(&summary)));
                             if let Err(err) =
                                 self.slack.respond(url, &done.to_ephemeral_json()).await
                             {
@@ -189,7 +190,7 @@ impl FrontDoor {
             .await?;
         let mut text = format!(":wave: <@{a}>, meet <@{b}> — <@{by}> thinks you two should talk.");
         if let Some(note) = note {
-            text.push_str(&format!(" “{note}”"));
+            text.push_str(&format!(" “{}”", quoted_from_slack(note)));
         }
         let message = Message {
             text: text.clone(),

@@ -3,7 +3,7 @@
 //! digest would say — without sending anything.
 
 use crate::config::Settings;
-use crate::domain::{Person, UserId, plural};
+use crate::domain::{Person, Quoting, UserId, plural};
 use crate::rules::{plan_digest, plan_nudges};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -57,7 +57,9 @@ pub fn dry_run(
             "  {when} · {kind} to {} about {}\n      why: {}",
             name(&nudge.to),
             name(&nudge.about),
-            nudge.reason.explain(&about, &nudge.about_team, name)
+            nudge
+                .reason
+                .explain(&about, &nudge.about_team, name, Quoting::AS_IS)
         );
     }
 

@@ -1,6 +1,7 @@
 //! The App Home: each person's own view of their alliances, and their
 //! settings. Private to them, like everything about their ties.
 
+use super::mrkdwn::mrkdwn_text;
 use super::reach::render_reach;
 use crate::domain::{HomeAction, Reach, TeamId, UserId, times};
 use chrono::{DateTime, Utc};
@@ -55,7 +56,7 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
         format!(
             "• <@{}> ({}): last met {} days ago, {}",
             a.peer,
-            a.team,
+            mrkdwn_text(a.team.as_str()),
             a.days_since,
             times(a.times_met)
         )
@@ -170,6 +171,25 @@ mod tests {
         let blocks = Value::Array(render_home(&content));
         let names = |id: &str| Some(format!("name-of-{id}"));
         insta::assert_snapshot!(readable_text("", &blocks, names));
+    }
+
+    #[test]
+    fn a_team_name_with_mrkdwn_control_characters_is_escaped_in_the_alliance_lists() {
+        let content = HomeContent {
+            overdue: vec![HomeAlliance {
+                peer: UserId::parse("U2").unwrap(),
+                team: TeamId::parse("<!channel> & Co").unwrap(),
+                days_since: 94,
+                times_met: 4,
+            }],
+            ..HomeContent::default()
+        };
+        let json = serde_json::to_string(&render_home(&content)).unwrap();
+        assert!(!json.contains("<!channel>"), "{json}");
+        assert!(
+            json.contains("• <@U2> (&lt;!channel&gt; &amp; Co): last met 94 days ago"),
+            "{json}"
+        );
     }
 
     #[test]

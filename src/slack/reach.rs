@@ -6,6 +6,7 @@
 //! person per view would fill the workspace with files. So the picture is
 //! a row of coloured squares, one per team, then a line per team.
 
+use super::mrkdwn::mrkdwn_text;
 use crate::domain::{Freshness, Reach, TeamId, TeamReach, ago, plural};
 use serde_json::{Value, json};
 
@@ -101,17 +102,21 @@ fn line(team: &TeamReach) -> String {
     };
     format!(
         "{square} *{}* · {who} · last met {} · {word}",
-        team.team,
+        mrkdwn_text(team.team.as_str()),
         ago(team.days_since)
     )
 }
 
 /// "Data, Design and Legal", or the first `limit` and "and 3 more teams".
 fn named(teams: &[TeamId], limit: usize) -> String {
-    let names: Vec<&str> = teams.iter().take(limit).map(|t| t.as_str()).collect();
+    let names: Vec<_> = teams
+        .iter()
+        .take(limit)
+        .map(|t| mrkdwn_text(t.as_str()))
+        .collect();
     match (names.split_last(), teams.len().saturating_sub(limit)) {
         (None, _) => String::new(),
-        (Some((last, [])), 0) => (*last).to_owned(),
+        (Some((last, [])), 0) => last.to_string(),
         (Some((last, rest)), 0) => format!("{} and {last}", rest.join(", ")),
         (Some(_), more) => format!(
             "{} and {}",
@@ -195,6 +200,47 @@ mod tests {
         // teams and the legend.
         assert_eq!(text.lines().count(), 13, "{text}");
         insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn a_team_name_with_mrkdwn_control_characters_is_escaped_in_the_reach() {
+        let hostile = "<!channel> & Co";
+        let with_alliance = Reach {
+            teams: vec![reached(hostile, &["U5"], 2, Freshness::Fresh)],
+            without: vec![team("<https://evil.example|Click>")],
+        };
+        let only_open = Reach {
+            teams: vec![],
+            without: vec![team(hostile)],
+        };
+        let sections: Vec<String> = [&with_alliance, &only_open]
+            .into_iter()
+            .flat_map(render_reach)
+            .map(|block| serde_json::to_string(&block).unwrap())
+            .collect();
+        let json = sections.join("\n");
+        assert!(
+            !json.contains("<!channel>") && !json.contains("<https"),
+            "{json}"
+        );
+        assert!(
+            json.contains("🟩 *&lt;!channel&gt; &amp; Co* · <@U5> · last met 2 days ago"),
+            "{json}"
+        );
+        assert!(
+            json.contains("No alliance yet with &lt;https://evil.example|Click&gt; —"),
+            "{json}"
+        );
+        assert!(
+            json.contains("still open to you: &lt;!channel&gt; &amp; Co."),
+            "{json}"
+        );
+        // Read outside Slack, the names are as written.
+        assert!(
+            text(&with_alliance).contains("🟩 *<!channel> & Co* · @name-of-U5"),
+            "{}",
+            text(&with_alliance)
+        );
     }
 
     #[test]

@@ -3,7 +3,10 @@
 //! The voice is a thoughtful colleague's: warm, brief, specific (names,
 //! teams, how long, what you last talked about), never guilt-tripping.
 //! Mentions are `<@U…>`, so Slack shows each reader the names they know.
+//! Team names and notes are not the bot's wording: they go through
+//! [`mrkdwn_text`] or [`quoted_from_slack`] before they enter `mrkdwn`.
 
+use super::mrkdwn::{mrkdwn_text, quoted_from_slack, unescape_mrkdwn};
 use crate::domain::{
     Digest, Intro, Neglected, Nudge, NudgeAction, NudgeReason, SharedContact, UserId, plural, times,
 };
@@ -67,10 +70,10 @@ fn reminder_text(nudge: &Nudge, reason: &Neglected) -> (String, String, String) 
         "It's been {} since you and {} ({}) last met",
         days(reason.days_since),
         mention(&nudge.about),
-        nudge.about_team
+        mrkdwn_text(nudge.about_team.as_str())
     );
     let body = match &reason.last_note {
-        Some(note) => format!("{headline} — last time: {note}."),
+        Some(note) => format!("{headline} — last time: {}.", quoted_from_slack(note)),
         None => format!("{headline}."),
     };
     let context = format!(
@@ -84,8 +87,8 @@ fn reminder_text(nudge: &Nudge, reason: &Neglected) -> (String, String, String) 
 fn intro_text(nudge: &Nudge, intro: &Intro) -> (String, String, String) {
     let (about, team, own) = (
         mention(&nudge.about),
-        &nudge.about_team,
-        &intro.gap.own_team,
+        mrkdwn_text(nudge.about_team.as_str()),
+        mrkdwn_text(intro.gap.own_team.as_str()),
     );
     let headline = format!("Someone worth knowing outside {own}: {about} in {team}");
     let mut body = format!("{headline}. ");
@@ -153,9 +156,9 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
                 list,
                 "• {} ({}) and {} ({})",
                 mention(&alliance.a.0),
-                alliance.a.1,
+                mrkdwn_text(alliance.a.1.as_str()),
                 mention(&alliance.b.0),
-                alliance.b.1
+                mrkdwn_text(alliance.b.1.as_str())
             );
         }
         // "and 2 more" only below names: alone, it would read as a list of nobody.
@@ -174,7 +177,10 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
     }
 
     for bridge in &digest.bridges {
-        let (a, b) = &bridge.teams;
+        let (a, b) = (
+            mrkdwn_text(bridge.teams.0.as_str()),
+            mrkdwn_text(bridge.teams.1.as_str()),
+        );
         let text = match &bridge.builders {
             Some((x, y)) => format!(
                 ":bridge_at_night: *A first bridge between {a} and {b}*, built by {} and {}.",
@@ -203,7 +209,7 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
             .unconnected_team_pairs
             .iter()
             .take(5)
-            .map(|(a, b)| format!("{a} ↔ {b}"))
+            .map(|(a, b)| format!("{} ↔ {}", mrkdwn_text(a.as_str()), mrkdwn_text(b.as_str())))
             .collect();
         let more = digest.unconnected_team_pairs.len() - shown.len();
         let mut text = format!("Still without a tie: {}", shown.join(", "));
@@ -269,7 +275,7 @@ fn team_figures_text(digest: &Digest) -> String {
         let _ = write!(
             text,
             "\n• {} formed {} with {}",
-            figures.team,
+            mrkdwn_text(figures.team.as_str()),
             plural(figures.new_alliances, "new alliance", "new alliances"),
             plural(figures.with_teams, "team", "teams")
         );
@@ -298,36 +304,44 @@ fn capitalised(text: &str) -> String {
 }
 
 /// What a person reads in a message, as plain lines: the text of its blocks
-/// with mentions shown as `@Name` by `name_of`, and buttons as `[Label]`.
-/// The demo prints this, and the snapshot tests check it.
+/// with mentions shown as `@Name` by `name_of`, Slack's `&amp;`, `&lt;` and
+/// `&gt;` shown as the characters Slack would show, and buttons as
+/// `[Label]`. The demo prints this, and the snapshot tests check it.
 pub fn readable_text(
     text: &str,
     blocks: &Value,
     name_of: impl Fn(&str) -> Option<String>,
 ) -> String {
+    // Slack parses mentions and entities in `mrkdwn` only; `plain_text`
+    // (headers, button labels) is shown exactly as written.
+    let shown = |object: &Value| -> Option<String> {
+        let text = object["text"].as_str()?;
+        Some(if object["type"] == "plain_text" {
+            text.to_owned()
+        } else {
+            resolve_mentions(text, &name_of)
+        })
+    };
     let mut lines = Vec::new();
     let blocks = blocks.as_array().map(Vec::as_slice).unwrap_or_default();
     for block in blocks {
         match block["type"].as_str() {
-            Some("header") | Some("section") => lines.push(
-                block["text"]["text"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
+            Some("header") | Some("section") => {
+                lines.push(shown(&block["text"]).unwrap_or_default())
+            }
             Some("context") => lines.extend(
                 block["elements"]
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .filter_map(|e| e["text"].as_str().map(str::to_owned)),
+                    .filter_map(shown),
             ),
             Some("actions") => lines.push(
                 block["elements"]
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .filter_map(|e| e["text"]["text"].as_str().map(|label| format!("[{label}]")))
+                    .filter_map(|e| shown(&e["text"]).map(|label| format!("[{label}]")))
                     .collect::<Vec<_>>()
                     .join(" "),
             ),
@@ -335,20 +349,22 @@ pub fn readable_text(
         }
     }
     if lines.is_empty() {
-        lines.push(text.to_owned());
+        lines.push(resolve_mentions(text, &name_of));
     }
-    resolve_mentions(&lines.join("\n"), name_of)
+    lines.join("\n")
 }
 
-/// Replaces `<@U123>` and `<@U123|name>` with `@Name`.
+/// Replaces `<@U123>` and `<@U123|name>` with `@Name`, and unescapes the
+/// text around them. Mentions are found before unescaping, so an escaped
+/// `&lt;@U1&gt;` reads as the text `<@U1>`, as it does in Slack.
 fn resolve_mentions(text: &str, name_of: impl Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("<@") {
-        out.push_str(&rest[..start]);
+        out.push_str(&unescape_mrkdwn(&rest[..start]));
         let after = &rest[start + 2..];
         let Some(end) = after.find('>') else {
-            out.push_str(&rest[start..]);
+            out.push_str(&unescape_mrkdwn(&rest[start..]));
             return out;
         };
         let inner = &after[..end];
@@ -358,7 +374,7 @@ fn resolve_mentions(text: &str, name_of: impl Fn(&str) -> Option<String>) -> Str
         out.push_str(label.as_deref().unwrap_or(id));
         rest = &after[end + 1..];
     }
-    out.push_str(rest);
+    out.push_str(&unescape_mrkdwn(rest));
     out
 }
 
@@ -624,6 +640,101 @@ mod tests {
             ..Digest::empty(since, since + Duration::days(7))
         };
         assert_eq!(render_digest(&digest), None);
+    }
+
+    /// A team name that would ping the channel and mangle if written raw.
+    const HOSTILE_TEAM: &str = "<!channel> & Co";
+    const HOSTILE_TEAM_ESCAPED: &str = "&lt;!channel&gt; &amp; Co";
+
+    #[test]
+    fn a_team_name_with_mrkdwn_control_characters_is_escaped_in_the_digest() {
+        let since = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+        let digest = Digest {
+            new_alliances: vec![NewAlliance {
+                a: (user("U1"), team(HOSTILE_TEAM)),
+                b: (user("U2"), team("Payments")),
+                at: since,
+            }],
+            bridges: vec![Bridge {
+                teams: (team(HOSTILE_TEAM), team("Payments")),
+                builders: None,
+                at: since,
+            }],
+            team_figures: vec![figures(HOSTILE_TEAM, 1, 1)],
+            unconnected_team_pairs: vec![(team(HOSTILE_TEAM), team("Legal"))],
+            ..week_of_four()
+        };
+        let message = render_digest(&digest).unwrap();
+        let blocks = serde_json::to_string(&message.blocks).unwrap();
+        assert!(!blocks.contains("<!channel>"), "{blocks}");
+        assert_eq!(blocks.matches(HOSTILE_TEAM_ESCAPED).count(), 4, "{blocks}");
+        for expected in [
+            "(&lt;!channel&gt; &amp; Co) and <@U2> (Payments)",
+            "*A first bridge between &lt;!channel&gt; &amp; Co and Payments.*",
+            "• &lt;!channel&gt; &amp; Co formed 1 new alliance with 1 team",
+            "Still without a tie: &lt;!channel&gt; &amp; Co ↔ Legal.",
+        ] {
+            assert!(blocks.contains(expected), "{expected} in {blocks}");
+        }
+        // The terminal shows what Slack would show: the name as written.
+        let text = readable_text(&message.text, &Value::Array(message.blocks), name_of);
+        assert!(
+            text.contains("• @Dana Ito (<!channel> & Co) and @Alice Moreau (Payments)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_team_name_and_a_note_with_mrkdwn_control_characters_are_escaped_in_a_nudge() {
+        let mut nudge = nudge(
+            Some("coffee about <!here> &amp; <https://evil.example|the plan>"),
+            2,
+        );
+        nudge.about_team = team(HOSTILE_TEAM);
+        let message = render_nudge(&nudge);
+        assert_eq!(
+            message.text,
+            "It's been 94 days since you and <@U2> (&lt;!channel&gt; &amp; Co) last met."
+        );
+        assert_eq!(
+            message.blocks[0]["text"]["text"],
+            "It's been 94 days since you and <@U2> (&lt;!channel&gt; &amp; Co) last met \
+             — last time: coffee about &lt;!here&gt; &amp; &lt;https://evil.example|the plan&gt;."
+        );
+        let text = readable_text(&message.text, &Value::Array(message.blocks), name_of);
+        assert!(
+            text.starts_with(
+                "It's been 94 days since you and @Alice Moreau (<!channel> & Co) last met \
+                 — last time: coffee about <!here> & <https://evil.example|the plan>."
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_team_name_with_mrkdwn_control_characters_is_escaped_in_an_introduction() {
+        let mut intro = intro(0, None);
+        intro.about_team = team(HOSTILE_TEAM);
+        let message = render_nudge(&intro);
+        let blocks = serde_json::to_string(&message.blocks).unwrap();
+        assert!(!message.text.contains("<!channel>"), "{}", message.text);
+        assert!(!blocks.contains("<!channel>"), "{blocks}");
+        assert!(
+            blocks.contains("Platform and &lt;!channel&gt; &amp; Co have no active alliance"),
+            "{blocks}"
+        );
+    }
+
+    #[test]
+    fn the_readable_text_shows_plain_text_as_written_and_escaped_mentions_as_text() {
+        let blocks = json!([
+            { "type": "header", "text": { "type": "plain_text", "text": "R&amp;D <@U1>" } },
+            { "type": "section", "text": mrkdwn("&lt;@U1&gt; is not <@U1>") },
+        ]);
+        assert_eq!(
+            readable_text("", &blocks, name_of),
+            "R&amp;D <@U1>\n<@U1> is not @Dana Ito"
+        );
     }
 
     #[test]

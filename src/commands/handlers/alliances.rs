@@ -10,6 +10,7 @@ use crate::commands::{
 use crate::domain::{FORGET_ME_CONFIRM, UserId};
 use crate::rules::plan_nudges;
 use crate::scheduler::nudge_snapshot;
+use crate::slack::{MRKDWN_QUOTING, mrkdwn_text};
 use chrono::Duration;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -274,7 +275,8 @@ fn stats(context: &Context<'_>) -> Result<Reply, HandlerError> {
         }
         let ties = alliances.get(team).copied().unwrap_or(0);
         lines.push(format!(
-            "• {team}: {count} people, {ties} alliances, {:.1} per person",
+            "• {}: {count} people, {ties} alliances, {:.1} per person",
+            mrkdwn_text(team),
             ties as f64 / *count as f64
         ));
     }
@@ -305,9 +307,12 @@ fn dry_run(context: &Context<'_>) -> Result<Reply, HandlerError> {
         lines.push(format!(
             "• <@{}>, {kind}: {}",
             nudge.to,
-            nudge
-                .reason
-                .explain(&about, &nudge.about_team, |u| format!("<@{u}>"))
+            nudge.reason.explain(
+                &about,
+                &nudge.about_team,
+                |u| format!("<@{u}>"),
+                MRKDWN_QUOTING
+            )
         ));
     }
     if plan.len() > 20 {

@@ -11,6 +11,7 @@ use crate::domain::{
     FORGET_ME_CONFIRM, HomeAction, Interaction, InteractionKind, Neglected, NudgeAction, PairKey,
     Person, TeamGap, UserId,
 };
+use crate::slack::MRKDWN_QUOTING;
 use chrono::Duration;
 use serde_json::{Value, json};
 
@@ -169,7 +170,7 @@ fn why(context: &Context<'_>, peer: &UserId) -> Result<Reply, HandlerError> {
         .rev()
         .find(|n| &n.to == context.user && &n.about == peer);
     let explained = match sent.and_then(|n| n.reason) {
-        Some(reason) => reason.explain(&about, &team, |u| format!("<@{u}>")),
+        Some(reason) => reason.explain(&about, &team, |u| format!("<@{u}>"), MRKDWN_QUOTING),
         None => {
             let tie = PairKey::new(context.user, peer)
                 .map(|pair| context.store.tie(&pair))
@@ -186,7 +187,7 @@ fn why(context: &Context<'_>, peer: &UserId) -> Result<Reply, HandlerError> {
                 most: 0,
                 boost: 1.0,
             };
-            Neglected::of(&tie, policy, context.now, gap).explain(&about, &team)
+            Neglected::of(&tie, policy, context.now, gap).explain(&about, &team, MRKDWN_QUOTING)
         }
     };
     Ok(Reply::text(format!(

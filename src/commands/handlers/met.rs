@@ -4,6 +4,7 @@ use super::people::resolve;
 use super::{Context, HandlerError, user_error};
 use crate::commands::{MetRequest, Reply, SlashText, parse_met};
 use crate::domain::{Interaction, InteractionKind, PairKey, Person, TeamId};
+use crate::slack::{mrkdwn_text, quoted_from_slack};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::BTreeSet;
 
@@ -175,7 +176,7 @@ fn answer(
     let names: Vec<String> = others
         .iter()
         .map(|p| match &p.team {
-            Some(team) => format!("<@{}> ({team})", p.id),
+            Some(team) => format!("<@{}> ({})", p.id, mrkdwn_text(team.as_str())),
             None => format!("<@{}>", p.id),
         })
         .collect();
@@ -186,7 +187,7 @@ fn answer(
     };
     let mut text = format!(":white_check_mark: Logged: you met {} {day}", join(&names));
     if let Some(note) = note {
-        text.push_str(&format!(" — {note}"));
+        text.push_str(&format!(" — {}", quoted_from_slack(note)));
     }
     text.push('.');
     if !changes.new_alliances.is_empty() {
@@ -195,7 +196,10 @@ fn answer(
             .iter()
             .map(|(_, t)| t.as_str())
             .collect();
-        let teams: Vec<String> = teams.into_iter().map(str::to_owned).collect();
+        let teams: Vec<String> = teams
+            .into_iter()
+            .map(|team| mrkdwn_text(team).into_owned())
+            .collect();
         let alliances = if changes.new_alliances.len() == 1 {
             "a new alliance"
         } else {
@@ -208,7 +212,9 @@ fn answer(
     }
     for (mine, theirs) in &changes.bridges {
         text.push_str(&format!(
-            " And the first bridge ever between {mine} and {theirs}. :bridge_at_night:"
+            " And the first bridge ever between {} and {}. :bridge_at_night:",
+            mrkdwn_text(mine.as_str()),
+            mrkdwn_text(theirs.as_str())
         ));
     }
     text
@@ -219,5 +225,32 @@ fn join(items: &[String]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::UserId;
+
+    #[test]
+    fn the_answer_escapes_team_names_and_shows_the_note_as_typed_with_nothing_live() {
+        let team = |name: &str| TeamId::parse(name).unwrap();
+        let mut bob = Person::new(UserId::parse("U2").unwrap(), "Bob");
+        bob.team = Some(team("<!channel> & Co"));
+        let changes = Changes {
+            new_alliances: vec![(bob.clone(), team("<!channel> & Co"))],
+            bridges: [(team("Platform"), team("<!channel> & Co"))].into(),
+        };
+        let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        // The note as Slack sends it: `@here` made live, a typed `&` escaped.
+        let text = answer(
+            &[bob],
+            today,
+            today,
+            Some("coffee about <!here> &amp; cake"),
+            &changes,
+        );
+        insta::assert_snapshot!(text, @":white_check_mark: Logged: you met <@U2> (&lt;!channel&gt; &amp; Co) today — coffee about &lt;!here&gt; &amp; cake. That's a new alliance with &lt;!channel&gt; &amp; Co! :handshake: And the first bridge ever between Platform and &lt;!channel&gt; &amp; Co. :bridge_at_night:");
     }
 }

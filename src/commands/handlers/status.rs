@@ -4,6 +4,7 @@
 use super::{Context, HandlerError};
 use crate::commands::Reply;
 use crate::domain::{OutboxState, Person, Tie, UserId, times};
+use crate::slack::mrkdwn_text;
 use chrono::Duration;
 use std::collections::BTreeMap;
 
@@ -62,7 +63,7 @@ pub(super) fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
     let mut lines = vec![format!("*Your alliances* ({}):", alliances.len())];
     for (peer, tie) in alliances.iter().take(STATUS_LIMIT) {
         let days = (context.now - tie.last_at).num_days();
-        let team = peer.team.as_ref().map(|t| t.as_str()).unwrap_or_default();
+        let team = mrkdwn_text(peer.team.as_ref().map(|t| t.as_str()).unwrap_or_default());
         let mark = if policy.overdue(tie, context.now) {
             " — time to catch up?"
         } else {
@@ -121,10 +122,12 @@ fn delivery(context: &Context<'_>) -> Result<Vec<String>, HandlerError> {
     )];
     for (item, at, error) in failed.iter().rev().take(FAILED_LISTED) {
         lines.push(format!(
-            "• {}, given up on {} after {}: {error}",
+            "• {}, given up on {} after {}: {}",
             item.outgoing.describe(),
             at.format("%a %-d %b %H:%M UTC"),
-            crate::domain::plural(item.attempts as usize, "attempt", "attempts")
+            crate::domain::plural(item.attempts as usize, "attempt", "attempts"),
+            // Slack's words, or an error's: not the bot's mrkdwn.
+            mrkdwn_text(error)
         ));
     }
     Ok(lines)

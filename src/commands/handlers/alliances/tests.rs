@@ -128,3 +128,50 @@ fn admins_see_how_delivery_stands_in_their_status_and_others_do_not() {
         "{text}"
     );
 }
+
+/// Ada in Platform, and five people in a team whose name would ping the
+/// channel if written raw; Ada met U2 of them.
+fn open_with_a_hostile_team_name() -> (tempfile::TempDir, Store) {
+    use crate::domain::{Interaction, InteractionKind, TeamId};
+    let (dir, store) = open();
+    let mut ada = ada(&store);
+    ada.team = Some(TeamId::parse("Platform").unwrap());
+    store.put_person(&ada).unwrap();
+    for n in 2..=6 {
+        let mut person = Person::new(user(&format!("U{n}")), format!("Person {n}"));
+        person.team = Some(TeamId::parse("<!channel> & Co").unwrap());
+        store.put_person(&person).unwrap();
+    }
+    let met = Interaction::new(
+        Utc.with_ymd_and_hms(2026, 5, 20, 12, 0, 0).unwrap(),
+        InteractionKind::Meeting,
+        [user("U1"), user("U2")],
+        Some(user("U1")),
+        None,
+    )
+    .unwrap();
+    store.log_interaction_once("met:hostile", &met).unwrap();
+    (dir, store)
+}
+
+#[test]
+fn stats_escape_a_team_name_with_mrkdwn_control_characters() {
+    let (_dir, store) = open_with_a_hostile_team_name();
+    let (text, _) = run(&store, "stats");
+    assert!(!text.contains("<!channel>"), "{text}");
+    assert!(
+        text.contains("• &lt;!channel&gt; &amp; Co: 5 people, 1 alliances, 0.2 per person"),
+        "{text}"
+    );
+}
+
+#[test]
+fn status_escapes_a_team_name_with_mrkdwn_control_characters() {
+    let (_dir, store) = open_with_a_hostile_team_name();
+    let (text, _) = run(&store, "status");
+    assert!(!text.contains("<!channel>"), "{text}");
+    assert!(
+        text.contains("• <@U2> (&lt;!channel&gt; &amp; Co): last met 11 days ago, once in all"),
+        "{text}"
+    );
+}

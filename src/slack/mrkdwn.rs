@@ -1,0 +1,186 @@
+//! Text the bot did not write, made safe to put into Slack's `mrkdwn`.
+//!
+//! Slack gives `&`, `<` and `>` control meaning in `mrkdwn` text objects and
+//! in a message's `text`: `<!channel>` pings a whole channel, `<url|Click>`
+//! is a link whose target is hidden, `&lt;` is an entity. Slack's
+//! "Formatting text for app surfaces" (the section on escaping,
+//! <https://api.slack.com/reference/surfaces/formatting#escaping>) says to
+//! replace exactly these three with `&amp;`, `&lt;` and `&gt;` when they
+//! are not meant for parsing, and not to entity-encode anything else: only
+//! those three entities are decoded for display.
+//!
+//! So every team name, note or name that goes into `mrkdwn` passes through
+//! here. `plain_text` objects (headers, button labels) are shown literally
+//! and must not be escaped, or people would read `&amp;`. Mentions the bot
+//! builds itself (`<@U…>`) are its own wording and stay as they are.
+//!
+//! This module owns only the escaping; it must not decide what is shown.
+
+use crate::domain::Quoting;
+use std::borrow::Cow;
+
+/// How an explanation (*Why this?*, the dry run) writes team names and
+/// notes into `mrkdwn`.
+pub const MRKDWN_QUOTING: Quoting = Quoting {
+    team: mrkdwn_text,
+    note: quoted_from_slack,
+};
+
+/// `text` as it should appear in `mrkdwn`: `&`, `<` and `>` replaced with
+/// Slack's entities, everything else untouched. Borrows when there is
+/// nothing to escape, which is the case for nearly every team name.
+pub fn mrkdwn_text(text: &str) -> Cow<'_, str> {
+    if !text.contains(['&', '<', '>']) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            c => escaped.push(c),
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+/// Text that arrived from Slack as a person typed it (a `/met` note, the
+/// note of an introduction), to be shown back literally in `mrkdwn`.
+///
+/// Slack sends typed text already escaped — a typed `&` arrives as `&amp;`
+/// — and turns `@here` or a pasted link into live `<!here>` or `<url>`.
+/// Escaping it again would show `&amp;amp;`; showing it raw would ping or
+/// link. So Slack's three entities are decoded first and the result is
+/// escaped: what was typed reads as typed, and nothing in it is live (a
+/// mention inside a note reads as its escape, `<@U1|alice>`).
+pub fn quoted_from_slack(slack_text: &str) -> Cow<'_, str> {
+    match unescape_mrkdwn(slack_text) {
+        Cow::Borrowed(plain) => mrkdwn_text(plain),
+        Cow::Owned(plain) => Cow::Owned(mrkdwn_text(&plain).into_owned()),
+    }
+}
+
+/// The reverse of [`mrkdwn_text`]: Slack's three entities back to their
+/// characters, for showing `mrkdwn` to a person outside Slack (the demo's
+/// terminal, the snapshot tests).
+pub fn unescape_mrkdwn(text: &str) -> Cow<'_, str> {
+    if !text.contains('&') {
+        return Cow::Borrowed(text);
+    }
+    let mut plain = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        plain.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let (character, entity) = if rest.starts_with("&amp;") {
+            ('&', "&amp;")
+        } else if rest.starts_with("&lt;") {
+            ('<', "&lt;")
+        } else if rest.starts_with("&gt;") {
+            ('>', "&gt;")
+        } else {
+            ('&', "&")
+        };
+        plain.push(character);
+        rest = &rest[entity.len()..];
+    }
+    plain.push_str(rest);
+    Cow::Owned(plain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exactly_the_three_control_characters_are_escaped() {
+        assert_eq!(mrkdwn_text("<!channel> & Co"), "&lt;!channel&gt; &amp; Co");
+        assert_eq!(
+            mrkdwn_text("<https://evil.example|Click>"),
+            "&lt;https://evil.example|Click&gt;"
+        );
+        // Quotes, apostrophes and mrkdwn's own marks are not entities Slack decodes.
+        assert_eq!(mrkdwn_text("R'n\"D *_~`"), "R'n\"D *_~`");
+        // An entity already there is text like any other: `&` is escaped.
+        assert_eq!(mrkdwn_text("&lt;"), "&amp;lt;");
+    }
+
+    #[test]
+    fn ordinary_text_is_borrowed_unchanged() {
+        assert!(matches!(mrkdwn_text("Payments"), Cow::Borrowed("Payments")));
+        assert!(matches!(mrkdwn_text("Über-Team ↔ ✨"), Cow::Borrowed(_)));
+        assert!(matches!(unescape_mrkdwn("Payments"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn unescaping_gives_back_what_was_escaped() {
+        for text in ["<!channel> & Co", "a&b", "&lt;", "&", "x &amp y", "<<>>&&"] {
+            assert_eq!(unescape_mrkdwn(&mrkdwn_text(text)), text);
+        }
+        assert_eq!(unescape_mrkdwn("fish &chips; &"), "fish &chips; &");
+    }
+
+    #[test]
+    fn text_from_slack_is_shown_as_typed_with_nothing_live() {
+        // `@here` as Slack sends it, and a typed `<b>` & co.
+        assert_eq!(
+            quoted_from_slack("coffee about <!here>"),
+            "coffee about &lt;!here&gt;"
+        );
+        assert_eq!(
+            quoted_from_slack("&lt;b&gt; &amp; co"),
+            "&lt;b&gt; &amp; co"
+        );
+        assert_eq!(
+            quoted_from_slack("see <https://evil.example|the plan>"),
+            "see &lt;https://evil.example|the plan&gt;"
+        );
+        assert!(matches!(
+            quoted_from_slack("coffee about the roadmap"),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn why_this_escapes_team_names_and_the_note_and_a_report_keeps_them_as_they_are() {
+        use crate::domain::{Neglected, NudgeReason, TeamGap, TeamId, UserId};
+        use chrono::{TimeZone, Utc};
+        let team = |name: &str| TeamId::parse(name).unwrap();
+        let reason = NudgeReason::Neglected(Neglected {
+            last_met: Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap(),
+            days_since: 94,
+            cadence_days: 60,
+            times_met: 2,
+            last_note: Some("coffee about <!here>".to_owned()),
+            strength_then: 2.5,
+            strength_now: 1.2,
+            gap: TeamGap {
+                own_team: team("R&D"),
+                alliances: 1,
+                most: 3,
+                boost: 1.5,
+            },
+        });
+        let hostile = team("<!channel> & Co");
+        let mention = |u: &UserId| format!("<@{u}>");
+        let slack = reason.explain("<@U2>", &hostile, mention, MRKDWN_QUOTING);
+        assert!(!slack.contains("<!"), "{slack}");
+        assert!(
+            slack.starts_with(
+                "You and <@U2> (&lt;!channel&gt; &amp; Co) last met on Sun 1 Mar 2026, 94 days ago; \
+                 you've met twice, last time: coffee about &lt;!here&gt;."
+            ),
+            "{slack}"
+        );
+        assert!(
+            slack.contains(" R&amp;D and &lt;!channel&gt; &amp; Co have 1 active alliance"),
+            "{slack}"
+        );
+        let report = reason.explain("Bob", &hostile, mention, Quoting::AS_IS);
+        assert!(
+            report.contains("(<!channel> & Co)") && report.contains("coffee about <!here>."),
+            "{report}"
+        );
+    }
+}
