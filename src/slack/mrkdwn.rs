@@ -52,13 +52,47 @@ pub fn mrkdwn_text(text: &str) -> Cow<'_, str> {
 /// — and turns `@here` or a pasted link into live `<!here>` or `<url>`.
 /// Escaping it again would show `&amp;amp;`; showing it raw would ping or
 /// link. So Slack's three entities are decoded first and the result is
-/// escaped: what was typed reads as typed, and nothing in it is live (a
-/// mention inside a note reads as its escape, `<@U1|alice>`).
+/// escaped: what was typed reads as typed, and nothing in it is live but
+/// the mentions of people (`<@U1|alice>` still reads "@alice"): they ping
+/// no one in a DM that person is not in, and a note about lunch with
+/// @carol should read that way.
 pub fn quoted_from_slack(slack_text: &str) -> Cow<'_, str> {
-    match unescape_mrkdwn(slack_text) {
-        Cow::Borrowed(plain) => mrkdwn_text(plain),
-        Cow::Owned(plain) => Cow::Owned(mrkdwn_text(&plain).into_owned()),
+    if !slack_text.contains(['&', '<', '>']) {
+        return Cow::Borrowed(slack_text);
     }
+    let mut quoted = String::with_capacity(slack_text.len() + 8);
+    let mut rest = slack_text;
+    while let Some(open) = rest.find('<') {
+        let (before, from) = rest.split_at(open);
+        quoted.push_str(&mrkdwn_text(&unescape_mrkdwn(before)));
+        match from.find('>').map(|close| &from[..=close]) {
+            Some(mention) if is_person_mention(mention) => {
+                quoted.push_str(mention);
+                rest = &from[mention.len()..];
+            }
+            _ => {
+                quoted.push_str("&lt;");
+                rest = &from[1..];
+            }
+        }
+    }
+    quoted.push_str(&mrkdwn_text(&unescape_mrkdwn(rest)));
+    Cow::Owned(quoted)
+}
+
+/// Whether `text` is a whole mention of a person as Slack writes one:
+/// `<@U123>` or `<@U123|alice>` (W for enterprise users).
+fn is_person_mention(text: &str) -> bool {
+    let Some(inner) = text.strip_prefix("<@").and_then(|t| t.strip_suffix('>')) else {
+        return false;
+    };
+    let (id, label) = inner.split_once('|').unwrap_or((inner, ""));
+    id.starts_with(['U', 'W'])
+        && id.len() > 1
+        && id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && !label.contains(['<', '>'])
 }
 
 /// The reverse of [`mrkdwn_text`]: Slack's three entities back to their
@@ -140,6 +174,19 @@ mod tests {
             quoted_from_slack("coffee about the roadmap"),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn a_mention_of_a_person_in_a_note_stays_a_mention_and_nothing_else_is_live() {
+        assert_eq!(
+            quoted_from_slack("lunch with <@U0000003|carol> &amp; <@U0000004> at <!channel>"),
+            "lunch with <@U0000003|carol> &amp; <@U0000004> at &lt;!channel&gt;"
+        );
+        // Not a person: a user group, a broadcast, half a mention.
+        assert_eq!(
+            quoted_from_slack("<!subteam^S1|@eng> <@u1> <@U1|<x>"),
+            "&lt;!subteam^S1|@eng&gt; &lt;@u1&gt; &lt;@U1|&lt;x&gt;"
+        );
     }
 
     #[test]
