@@ -24,7 +24,7 @@ pub use clock::{Clock, SettableClock, SystemClock};
 pub use digest::{Bridge, BridgeBuilder, Digest, DigestPolicy, NewAlliance, TeamFigures};
 pub use ids::{ChannelId, IdError, TeamId, UserId};
 pub use interaction::{Interaction, InteractionKind};
-pub use network::{BridgeFormed, Insights, TeamMap, TeamPair, WeekOfAlliances};
+pub use network::{BridgeFormed, Insights, TeamMap, TeamPair, WeekOfAlliances, pair_index};
 pub use nudge::{Intro, Neglected, Nudge, NudgeReason, Quoting, SentNudge, SharedContact, TeamGap};
 pub use outbox::{OutboxItem, OutboxState, Outgoing};
 pub use person::Person;

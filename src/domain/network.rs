@@ -30,14 +30,7 @@ impl TeamMap {
     /// The pair of `teams[i]` and `teams[j]`, in either order; `None` for a
     /// team with itself or an index out of range.
     pub fn pair(&self, i: usize, j: usize) -> Option<&TeamPair> {
-        let n = self.teams.len();
-        let (low, high) = if i < j { (i, j) } else { (j, i) };
-        if low == high || high >= n {
-            return None;
-        }
-        // Rows 0..low hold (n-1) + (n-2) + … + (n-low) pairs.
-        let before = low * (2 * n - low - 1) / 2;
-        self.pairs.get(before + (high - low - 1))
+        self.pairs.get(pair_index(self.teams.len(), i, j)?)
     }
 
     /// The weakest and the strongest strength of the pairs with an active
@@ -59,6 +52,18 @@ impl TeamMap {
     pub fn is_drawable(&self) -> bool {
         self.teams.len() >= 2
     }
+}
+
+/// Where the pair of teams `i` and `j` (in either order) sits in the
+/// upper triangle, row by row, of `n` teams; `None` for a team with itself
+/// or an index out of range.
+pub fn pair_index(n: usize, i: usize, j: usize) -> Option<usize> {
+    let (low, high) = (i.min(j), i.max(j));
+    if low == high || high >= n {
+        return None;
+    }
+    // Rows 0..low hold (n-1) + (n-2) + … + (n-low) pairs.
+    Some(low * (2 * n - low - 1) / 2 + (high - low - 1))
 }
 
 /// Two teams' alliances.

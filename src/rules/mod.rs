@@ -135,6 +135,13 @@ pub(crate) mod fixtures {
         }
     }
 
+    /// `n` people of `team`, with ids `{prefix}1`…`{prefix}n`.
+    pub fn members(prefix: &str, team: &str, n: usize) -> Vec<Person> {
+        (1..=n)
+            .map(|i| person(&format!("{prefix}{i}"), team))
+            .collect()
+    }
+
     /// Six people in four teams; U6 (Legal) has met nobody.
     pub fn company() -> Vec<Person> {
         vec![

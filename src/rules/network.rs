@@ -8,7 +8,7 @@
 use super::Snapshot;
 use super::team_sizes::TeamSizes;
 use crate::domain::{
-    BridgeFormed, Insights, Policy, TeamId, TeamMap, TeamPair, Tie, WeekOfAlliances,
+    BridgeFormed, Insights, Policy, TeamId, TeamMap, TeamPair, Tie, WeekOfAlliances, pair_index,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rustc_hash::FxHashMap;
@@ -163,9 +163,7 @@ impl<'a> Cells<'a> {
     /// The cell of an alliance between two shown teams.
     fn of_tie(&self, snapshot: &Snapshot, tie: &Tie) -> Option<usize> {
         let (a, b) = snapshot.alliance_teams(tie)?;
-        let (i, j) = (*self.index.get(a)?, *self.index.get(b)?);
-        let (low, high) = (i.min(j), i.max(j));
-        Some(low * (2 * self.teams - low - 1) / 2 + (high - low - 1))
+        pair_index(self.teams, *self.index.get(a)?, *self.index.get(b)?)
     }
 }
 
@@ -174,13 +172,6 @@ mod tests {
     use super::*;
     use crate::domain::Person;
     use crate::rules::fixtures::*;
-
-    /// `n` people of `team`, with ids `{prefix}1`…`{prefix}n`.
-    fn members(prefix: &str, team: &str, n: usize) -> Vec<Person> {
-        (1..=n)
-            .map(|i| person(&format!("{prefix}{i}"), team))
-            .collect()
-    }
 
     /// Payments, Platform and Design have five people each; Legal two.
     fn company_of_four_teams() -> Vec<Person> {

@@ -1,25 +1,11 @@
 //! The digest's picture: a team map drawn to PNG, uploaded through Slack's
 //! upload flow and shown in the digest message itself.
 
-use crate::helpers::{
-    eventually, fake_user, first_channel_post, spawn_bot_configured, user, workspace,
-};
+use crate::helpers::{eventually, first_channel_post, spawn_bot_configured, user, workspace};
+use crate::workspace_life::{TEAMS, people};
 use alliances::domain::ChannelId;
-use alliances::fake_slack::{FakeSlack, FakeUser};
+use alliances::fake_slack::FakeSlack;
 use alliances::slack::BOT_SCOPES;
-
-const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\", \"U0000009\"]\n\
-                     [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n\
-                     [[team]]\nname = \"Design\"\nmembers = [\"U0000003\"]\n";
-
-fn people() -> Vec<FakeUser> {
-    vec![
-        fake_user("U0000001", "Alice Moreau"),
-        fake_user("U0000002", "Bilal Haddad"),
-        fake_user("U0000003", "Chen Park"),
-        fake_user("U0000009", "Ines Admin"),
-    ]
-}
 
 /// Alice (Payments) meets Bilal (Platform), and an admin posts the digest
 /// now; the digest message it gives, once posted.
@@ -53,20 +39,22 @@ async fn digest_after_a_meeting(fake: &FakeSlack) -> alliances::fake_slack::Post
     digest
 }
 
+/// The digest names the new alliance of Alice and Bilal.
+fn assert_celebrates_alice_and_bilal(digest: &alliances::fake_slack::PostedMessage) {
+    let blocks = digest.blocks.to_string();
+    assert!(
+        blocks.contains("<@U0000001> (Payments) and <@U0000002> (Platform)"),
+        "{blocks}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_digest_shows_the_team_map_as_a_real_png_in_the_same_message() {
     let fake = FakeSlack::start(workspace(people())).await.unwrap();
     let digest = digest_after_a_meeting(&fake).await;
 
     // One message: the digest's blocks with the picture shared in it.
-    assert!(
-        digest
-            .blocks
-            .to_string()
-            .contains("<@U0000001> (Payments) and <@U0000002> (Platform)"),
-        "{}",
-        digest.blocks
-    );
+    assert_celebrates_alice_and_bilal(&digest);
     assert_eq!(digest.files.len(), 1, "one picture");
     let picture = &digest.files[0];
     assert!(picture.name.starts_with("team-map-") && picture.name.ends_with(".png"));
@@ -127,14 +115,7 @@ async fn without_the_files_write_scope_the_digest_goes_out_without_its_picture()
     let digest = digest_after_a_meeting(&fake).await;
 
     assert!(digest.files.is_empty());
-    assert!(
-        digest
-            .blocks
-            .to_string()
-            .contains("<@U0000001> (Payments) and <@U0000002> (Platform)"),
-        "{}",
-        digest.blocks
-    );
+    assert_celebrates_alice_and_bilal(&digest);
     assert_eq!(
         fake.messages()
             .iter()

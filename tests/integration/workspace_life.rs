@@ -2,7 +2,7 @@
 //! leaving, introductions, the digest on demand, forgetting, uninstalling.
 
 use crate::helpers::{
-    TOKEN, button_press, eventually, fake_user, first_channel_post, spawn_bot_configured,
+    TOKEN, TestBot, button_press, eventually, fake_user, first_channel_post, spawn_bot_configured,
     spawn_bot_over_socket, user, workspace,
 };
 use alliances::app::App;
@@ -14,17 +14,36 @@ use secrecy::SecretString;
 use serde_json::json;
 use std::sync::Arc;
 
-const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\", \"U0000009\"]\n\
+pub(crate) const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\", \"U0000009\"]\n\
                      [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n\
                      [[team]]\nname = \"Design\"\nmembers = [\"U0000003\"]\n";
 
-fn people() -> Vec<FakeUser> {
+pub(crate) fn people() -> Vec<FakeUser> {
     vec![
         fake_user("U0000001", "Alice Moreau"),
         fake_user("U0000002", "Bilal Haddad"),
         fake_user("U0000003", "Chen Park"),
         fake_user("U0000009", "Ines Admin"),
     ]
+}
+
+/// Slack says Bilal (U0000002) was deactivated; once the bot knows.
+async fn bilal_leaves(fake: &FakeSlack, bot: &TestBot) {
+    let left = json!({ "id": "U0000002", "name": "bilal", "deleted": true, "is_bot": false, "profile": { "real_name": "Bilal Haddad" } });
+    fake.deliver_over_socket(&event(
+        "Ev2",
+        json!({ "type": "user_change", "user": left }),
+    ))
+    .await
+    .unwrap();
+    eventually("Bilal is deactivated", || {
+        bot.app
+            .store()
+            .person(&user("U0000002"))
+            .unwrap()
+            .is_some_and(|p| p.deactivated)
+    })
+    .await;
 }
 
 fn channel() -> ChannelId {
@@ -345,21 +364,7 @@ async fn people_joining_changing_and_the_app_leaving_are_kept_current() {
         ("Dana", Some("Asia/Tokyo"))
     );
 
-    let left = json!({ "id": "U0000002", "name": "bilal", "deleted": true, "is_bot": false, "profile": { "real_name": "Bilal Haddad" } });
-    fake.deliver_over_socket(&event(
-        "Ev2",
-        json!({ "type": "user_change", "user": left }),
-    ))
-    .await
-    .unwrap();
-    eventually("Bilal is deactivated", || {
-        bot.app
-            .store()
-            .person(&user("U0000002"))
-            .unwrap()
-            .is_some_and(|p| p.deactivated)
-    })
-    .await;
+    bilal_leaves(&fake, &bot).await;
     let bilal = bot.app.store().person(&user("U0000002")).unwrap().unwrap();
     assert_eq!(
         bilal.team.map(|t| t.to_string()).as_deref(),
@@ -422,21 +427,7 @@ async fn the_app_home_draws_the_reach_and_a_colleague_who_left_no_longer_counts(
         "her own team is no part of her reach: {home}"
     );
 
-    let left = json!({ "id": "U0000002", "name": "bilal", "deleted": true, "is_bot": false, "profile": { "real_name": "Bilal Haddad" } });
-    fake.deliver_over_socket(&event(
-        "Ev2",
-        json!({ "type": "user_change", "user": left }),
-    ))
-    .await
-    .unwrap();
-    eventually("Bilal is deactivated", || {
-        bot.app
-            .store()
-            .person(&user("U0000002"))
-            .unwrap()
-            .is_some_and(|p| p.deactivated)
-    })
-    .await;
+    bilal_leaves(&fake, &bot).await;
     fake.deliver_over_socket(&opened("Ev3")).await.unwrap();
     eventually("the App Home is published again", || {
         fake.home_view(&alice)

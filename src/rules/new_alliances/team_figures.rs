@@ -46,13 +46,6 @@ mod tests {
     use crate::domain::{Digest, Person};
     use crate::rules::fixtures::*;
 
-    /// `n` people of `team`, with ids `{prefix}1`…`{prefix}n`.
-    fn members(prefix: &str, team: &str, n: usize) -> Vec<Person> {
-        (1..=n)
-            .map(|i| person(&format!("{prefix}{i}"), team))
-            .collect()
-    }
-
     /// Payments and Platform have five people each, Design four (and one
     /// who left), Legal two.
     fn company_of_four_teams() -> Vec<Person> {
