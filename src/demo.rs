@@ -420,20 +420,9 @@ pub async fn run(options: DemoOptions, out: &mut dyn Write) -> anyhow::Result<De
 
 /// "1138×1370 PNG, 92 KB" for a PNG's bytes.
 fn describe_png(png: &[u8]) -> String {
-    let side = |at: usize| {
-        png.get(at..at + 4)
-            .and_then(|b| b.try_into().ok())
-            .map_or(0, u32::from_be_bytes)
-    };
-    if png.starts_with(b"\x89PNG\r\n\x1a\n") {
-        format!(
-            "{}×{} PNG, {} KB",
-            side(16),
-            side(20),
-            png.len().div_ceil(1024)
-        )
-    } else {
-        format!("{} bytes, not a PNG", png.len())
+    match crate::charts::png_size(png) {
+        Some((width, height)) => format!("{width}×{height} PNG, {} KB", png.len().div_ceil(1024)),
+        None => format!("{} bytes, not a PNG", png.len()),
     }
 }
 

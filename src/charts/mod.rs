@@ -14,7 +14,7 @@ mod png;
 mod team_map;
 mod weekly;
 
-pub use png::{ChartError, to_png};
+pub use png::{ChartError, png_size, to_png};
 pub use team_map::{team_map_alt_text, team_map_svg};
 pub use weekly::weekly_svg;
 

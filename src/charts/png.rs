@@ -31,6 +31,16 @@ static FONTS: LazyLock<Arc<resvg::usvg::fontdb::Database>> = LazyLock::new(|| {
     Arc::new(fonts)
 });
 
+/// A PNG's width and height from its header; `None` for what is not a PNG.
+pub fn png_size(png: &[u8]) -> Option<(u32, u32)> {
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if !png.starts_with(SIGNATURE) || png.get(12..16) != Some(b"IHDR".as_slice()) {
+        return None;
+    }
+    let side = |at: usize| Some(u32::from_be_bytes(png.get(at..at + 4)?.try_into().ok()?));
+    Some((side(16)?, side(20)?))
+}
+
 /// `svg` rendered at `scale` times its size, as PNG bytes.
 pub fn to_png(svg: &str, scale: f32) -> Result<Vec<u8>, ChartError> {
     let options = resvg::usvg::Options {
@@ -60,18 +70,13 @@ pub fn to_png(svg: &str, scale: f32) -> Result<Vec<u8>, ChartError> {
 mod tests {
     use super::*;
 
-    /// Width and height from a PNG's header.
-    fn dimensions(png: &[u8]) -> (u32, u32) {
-        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
-        let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
-        (be(16), be(20))
-    }
-
     #[test]
     fn an_svg_becomes_a_png_of_its_size_times_the_scale() {
         let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="4" y="24" font-size="16">Payments</text></svg>"##;
         let png = to_png(svg, 2.0).unwrap();
-        assert_eq!(dimensions(&png), (240, 80));
+        assert_eq!(png_size(&png), Some((240, 80)));
+        assert_eq!(png_size(b"<svg/>"), None);
+        assert_eq!(png_size(&png[..20]), None, "cut inside the header");
     }
 
     #[test]

@@ -40,6 +40,15 @@ pub fn plan_nudges(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy) -> 
     plan
 }
 
+/// Keeps in `earliest` the first tie ever formed of the two, `tie` or the
+/// one held (by first meeting, then by pair, so the choice is the same
+/// whatever the order ties are read in): the bridge between two teams.
+fn keep_earliest<'a>(earliest: &mut &'a Tie, tie: &'a Tie) {
+    if (tie.first_at, &tie.pair) < (earliest.first_at, &earliest.pair) {
+        *earliest = tie;
+    }
+}
+
 /// What the rules read: the people, the tie index and the recent nudges.
 /// Aggregated ties, not raw interactions, keep the working set compact.
 #[derive(Debug, Clone, Default)]

@@ -5,8 +5,8 @@
 //! people than the floor is counted, never shown, so no cell, bridge or gap
 //! speaks of a handful of people (see [`TeamSizes`]).
 
-use super::Snapshot;
 use super::team_sizes::TeamSizes;
+use super::{Snapshot, keep_earliest};
 use crate::domain::{
     BridgeFormed, Insights, Policy, TeamId, TeamMap, TeamPair, Tie, WeekOfAlliances, pair_index,
 };
@@ -97,11 +97,7 @@ pub fn insights(
         if let Some(cell) = cells.of_tie(snapshot, tie) {
             first_between
                 .entry(cell)
-                .and_modify(|earliest| {
-                    if (tie.first_at, &tie.pair) < (earliest.first_at, &earliest.pair) {
-                        *earliest = tie;
-                    }
-                })
+                .and_modify(|earliest| keep_earliest(earliest, tie))
                 .or_insert(tie);
         }
     }

@@ -9,8 +9,8 @@
 mod bridge_builders;
 mod team_figures;
 
-use super::Snapshot;
 use super::team_sizes::TeamSizes;
+use super::{Snapshot, keep_earliest};
 use crate::domain::{Bridge, Digest, DigestPolicy, NewAlliance, TeamId, Tie};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -42,11 +42,7 @@ pub fn plan_digest(
         };
         first_between
             .entry(ordered(low_team, high_team))
-            .and_modify(|earliest| {
-                if (tie.first_at, &tie.pair) < (earliest.first_at, &earliest.pair) {
-                    *earliest = tie;
-                }
-            })
+            .and_modify(|earliest| keep_earliest(earliest, tie))
             .or_insert(tie);
         if in_period(tie.first_at) {
             formed.push(Formed {

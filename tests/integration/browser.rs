@@ -357,18 +357,8 @@ impl WebDriverCompatibleCommand for DevTools {
 /// Width and height from a PNG's header, if `bytes` starts like a PNG
 /// (signature, then the IHDR chunk) and ends with its IEND chunk.
 fn png_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
     const IEND: &[u8] = b"IEND\xae\x42\x60\x82";
-    if bytes.len() < 24 + IEND.len()
-        || !bytes.starts_with(SIGNATURE)
-        || &bytes[12..16] != b"IHDR"
-        || !bytes.ends_with(IEND)
-    {
-        return None;
-    }
-    let number =
-        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
-    Some((number(16), number(20)))
+    alliances::charts::png_size(bytes).filter(|_| bytes.ends_with(IEND))
 }
 
 #[test]
