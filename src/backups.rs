@@ -92,7 +92,7 @@ fn period(settings: &BackupSettings) -> Option<chrono::Duration> {
 /// whenever the newest is `every_hours` old, on a blocking thread, logged
 /// with its path, records, size and duration. A backup in progress when
 /// `stopped` completes is abandoned (its partial file removed) within
-/// [`STOP_WITHIN`].
+/// five seconds.
 pub async fn keep_backups(
     store: Store,
     settings: BackupSettings,

@@ -140,12 +140,12 @@ pub enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// Replace a store that holds data or will not open; it is kept in
-        /// DIR/replaced-<time>, not deleted.
+        /// DIR/replaced-TIME, not deleted.
         #[arg(long)]
         replace: bool,
     },
     /// Bring back a periodic backup in place of the store in --data-dir,
-    /// whatever it holds (it is kept in DIR/replaced-<time>). The bot must be
+    /// whatever it holds (it is kept in DIR/replaced-TIME). The bot must be
     /// stopped.
     Restore {
         /// The backup [default: the latest in DIR/backups].

@@ -72,7 +72,7 @@ pub struct Tie {
     /// When that noted interaction happened.
     pub last_note_at: Option<DateTime<Utc>>,
     /// Their interactions by kind, decayed to `last_at`: the strength
-    /// before the weights (see [`super::strength`]).
+    /// before the weights (see `domain::strength`).
     #[serde(default)]
     pub sums: KindSums,
 }

@@ -3,7 +3,7 @@
 //! can do its work (the store reads, Slack answers `auth.test`), `/metrics`
 //! is Prometheus' text.
 //!
-//! Slack is asked at most every [`SLACK_CHECK_EVERY`]: probes come every
+//! Slack is asked at most every 30 seconds: probes come every
 //! few seconds, and `auth.test` is a call like any other under the rate
 //! limits.
 

@@ -148,7 +148,7 @@ impl Scheduler {
     /// missed within the catch-up grace: a digest missed by days waits for
     /// its next time (and then covers the whole stretch since the last
     /// one) rather than arriving mid-week. A job that never ran looks back
-    /// [`FIRST_RUN_LOOKBACK_DAYS`], so that a fresh install runs each once.
+    /// 8 days, so that a fresh install runs each once.
     pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<(JobKind, DateTime<Utc>)>, StoreError> {
         let mut due = Vec::new();
         for (job, schedule) in self.schedules.iter() {

@@ -232,7 +232,7 @@ pub enum BackupError {
     NewerFormat {
         /// Its format version.
         found: u32,
-        /// The newest this build reads ([`FORMAT_VERSION`]).
+        /// The newest this build reads (`FORMAT_VERSION`).
         supported: u32,
     },
     /// Written by a newer alliances, of a schema this build does not know.
