@@ -116,20 +116,16 @@ pub fn team_map_svg(map: &TeamMap) -> String {
         }
     }
 
-    legend(
-        &mut svg,
-        MARGIN,
-        y0 + grid + 28.0,
-        map.small_teams_held_back,
-    );
+    legend(&mut svg, MARGIN, y0 + grid + 28.0, map);
     svg.finish()
 }
 
 /// Slack reads at most this many characters of a picture's alt text.
 const ALT_TEXT_MAX: usize = 1000;
 
-/// The team map in words, for screen readers: the pairs with active
-/// alliances, most first, then the pairs that never had a tie.
+/// The team map in words, for screen readers: the teams it leaves out,
+/// the pairs with active alliances, most first, then the pairs that never
+/// had a tie.
 pub fn team_map_alt_text(map: &TeamMap) -> String {
     let mut active: Vec<&TeamPair> = map
         .pairs
@@ -146,6 +142,8 @@ pub fn team_map_alt_text(map: &TeamMap) -> String {
         plural(map.teams.len(), "team", "teams"),
         map.as_of.format("%-d %B %Y")
     )];
+    // Before the pairs: a long list is cut at the end.
+    parts.extend(teams_not_shown(map));
     if !active.is_empty() {
         let pairs: Vec<String> = active
             .iter()
@@ -276,7 +274,7 @@ fn legend_width() -> f64 {
     3.0 * 20.0 + 4.0 + 2.0 * SWATCH + words + 2.0 * KEY_GAP
 }
 
-fn legend(svg: &mut Svg, x: f64, y: f64, held_back: usize) {
+fn legend(svg: &mut Svg, x: f64, y: f64, map: &TeamMap) {
     let swatch = |svg: &mut Svg, x: f64, fill: &str| {
         svg.raw(&format!(
             r##"<rect x="{x:.1}" y="{:.1}" width="18" height="18" fill="{fill}" stroke="#cbd2d9"/>"##,
@@ -296,13 +294,31 @@ fn legend(svg: &mut Svg, x: f64, y: f64, held_back: usize) {
     at += SWATCH + text_width(KEYS[1], 12.0) + KEY_GAP;
     swatch(svg, at, "url(#never)");
     svg.text(at + SWATCH, y, style, KEYS[2]);
-    if held_back > 0 {
-        let note = format!(
-            "{} under the privacy floor not shown.",
-            plural(held_back, "team", "teams")
-        );
+    if let Some(note) = teams_not_shown(map) {
         svg.text(x, y + 26.0, style, &note);
     }
+}
+
+/// A sentence on the teams the map does not show, if any: those left out
+/// to keep it readable, and those under the privacy floor.
+fn teams_not_shown(map: &TeamMap) -> Option<String> {
+    let mut parts = Vec::new();
+    if map.teams_left_out > 0 {
+        parts.push(format!(
+            "{} with fewer alliances left out",
+            plural(map.teams_left_out, "team", "teams")
+        ));
+    }
+    if map.small_teams_held_back > 0 {
+        parts.push(format!(
+            "{} under the privacy floor not shown",
+            plural(map.small_teams_held_back, "team", "teams")
+        ));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(format!("{}.", parts.join("; ")))
 }
 
 #[cfg(test)]
@@ -333,6 +349,7 @@ mod tests {
                 pair("Payments", "R&D <Labs>", 0, 2, 0.1),
             ],
             small_teams_held_back: 2,
+            teams_left_out: 0,
         }
     }
 
@@ -365,9 +382,57 @@ mod tests {
         assert_eq!(
             team_map_alt_text(&sample()),
             "Alliances between 3 teams as of 23 November 2026. \
+             2 teams under the privacy floor not shown. \
              Active alliances: Design and Payments: 3. \
              Never a tie: Design and R&D <Labs>."
         );
+    }
+
+    #[test]
+    fn a_company_of_two_hundred_teams_gets_a_map_of_forty_that_says_so() {
+        let teams: Vec<TeamId> = (0..200)
+            .map(|i| TeamId::parse(&format!("Team {i:03}")).unwrap())
+            .collect();
+        let mut pairs = Vec::new();
+        for (i, low) in teams.iter().enumerate() {
+            for (j, high) in teams.iter().enumerate().skip(i + 1) {
+                pairs.push(pair(
+                    low.as_str(),
+                    high.as_str(),
+                    u32::from((i * j) % 7 == 0),
+                    1,
+                    1.0,
+                ));
+            }
+        }
+        let map = TeamMap {
+            teams,
+            pairs,
+            ..sample()
+        }
+        .most_connected(TeamMap::MOST_TEAMS_DRAWN);
+
+        let svg = team_map_svg(&map);
+        assert_eq!(svg.matches(r#"class="team-label""#).count(), 2 * 40);
+        let width: f64 = attribute(&svg, "width").parse().unwrap();
+        let height: f64 = attribute(&svg, "height").parse().unwrap();
+        // Drawn at 2×, the picture is under 3,000 px a side.
+        assert!(width < 1500.0 && height < 1500.0, "{width} × {height}");
+        let note = "160 teams with fewer alliances left out; \
+                    2 teams under the privacy floor not shown.";
+        assert!(svg.contains(note));
+        let alt_text = team_map_alt_text(&map);
+        assert!(alt_text.starts_with(&format!(
+            "Alliances between 40 teams as of 23 November 2026. {note} Active alliances: "
+        )));
+        assert!(alt_text.chars().count() <= ALT_TEXT_MAX, "{alt_text}");
+    }
+
+    /// The value of the first `name="…"` in `svg`.
+    fn attribute<'a>(svg: &'a str, name: &str) -> &'a str {
+        let start = svg.find(&format!(r#"{name}=""#)).unwrap() + name.len() + 2;
+        let end = start + svg[start..].find('"').unwrap();
+        &svg[start..end]
     }
 
     #[test]

@@ -24,9 +24,69 @@ pub struct TeamMap {
     pub pairs: Vec<TeamPair>,
     /// Teams below the floor: counted, not shown.
     pub small_teams_held_back: usize,
+    /// Teams at or above the floor left out to keep the map readable: those
+    /// with the fewest alliances, past [`TeamMap::MOST_TEAMS_DRAWN`].
+    #[serde(default)]
+    pub teams_left_out: usize,
 }
 
 impl TeamMap {
+    /// The most teams a map draws. A grid of 40 × 40 is about as much as
+    /// can be read at a glance; its picture is about 2,800 px a side and
+    /// 750 KB. A picture of 200 teams would be over 12,000 px a side and
+    /// take 600 MB to draw.
+    pub const MOST_TEAMS_DRAWN: usize = 40;
+
+    /// The map of at most `max` teams: those with the most active
+    /// alliances with the other teams (then the strongest, then the most
+    /// alliances ever, then the first by name), still in name order. The
+    /// teams left out are counted in `teams_left_out`.
+    #[must_use]
+    pub fn most_connected(self, max: usize) -> TeamMap {
+        let n = self.teams.len();
+        if n <= max {
+            return self;
+        }
+        // Per team: active alliances, strength, alliances ever.
+        let mut reach = vec![(0_u64, 0.0_f64, 0_u64); n];
+        for i in 0..n {
+            for j in i + 1..n {
+                let Some(pair) = self.pair(i, j) else {
+                    continue;
+                };
+                for team in [i, j] {
+                    reach[team].0 += u64::from(pair.active_alliances);
+                    reach[team].1 += pair.strength;
+                    reach[team].2 += u64::from(pair.alliances_ever);
+                }
+            }
+        }
+        let mut ranked: Vec<usize> = (0..n).collect();
+        ranked.sort_by(|&x, &y| {
+            let (a, b) = (reach[x], reach[y]);
+            b.0.cmp(&a.0)
+                .then_with(|| b.1.total_cmp(&a.1))
+                .then_with(|| b.2.cmp(&a.2))
+                .then_with(|| x.cmp(&y))
+        });
+        let mut kept = ranked[..max].to_vec();
+        kept.sort_unstable();
+        let mut pairs = Vec::with_capacity(max * max.saturating_sub(1) / 2);
+        for (at, &i) in kept.iter().enumerate() {
+            for &j in &kept[at + 1..] {
+                if let Some(pair) = self.pair(i, j) {
+                    pairs.push(pair.clone());
+                }
+            }
+        }
+        TeamMap {
+            teams: kept.iter().map(|&i| self.teams[i].clone()).collect(),
+            pairs,
+            teams_left_out: self.teams_left_out + (n - max),
+            ..self
+        }
+    }
+
     /// The pair of `teams[i]` and `teams[j]`, in either order; `None` for a
     /// team with itself or an index out of range.
     pub fn pair(&self, i: usize, j: usize) -> Option<&TeamPair> {
@@ -147,7 +207,52 @@ mod tests {
             teams,
             pairs,
             small_teams_held_back: 0,
+            teams_left_out: 0,
         }
+    }
+
+    #[test]
+    fn a_map_of_too_many_teams_keeps_the_most_connected_in_name_order() {
+        // In `map(n)`, T{i}–T{j} has 10 i + j active alliances: the later
+        // a team, the more it has.
+        let full = map(6);
+        let trimmed = full.clone().most_connected(3);
+        let names: Vec<&str> = trimmed.teams.iter().map(TeamId::as_str).collect();
+        assert_eq!(names, ["T3", "T4", "T5"]);
+        assert_eq!(trimmed.teams_left_out, 3);
+        assert_eq!(trimmed.pairs.len(), 3);
+        for i in 0..3 {
+            for j in 0..3 {
+                if i != j {
+                    let pair = trimmed.pair(i, j).unwrap();
+                    assert_eq!(pair.teams.0, trimmed.teams[i.min(j)]);
+                    assert_eq!(pair.teams.1, trimmed.teams[i.max(j)]);
+                    assert_eq!(Some(pair), full.pair(i.min(j) + 3, i.max(j) + 3));
+                }
+            }
+        }
+        // A map within the bound is kept whole.
+        assert_eq!(full.clone().most_connected(6), full);
+    }
+
+    #[test]
+    fn teams_equally_connected_are_kept_by_strength_then_by_name() {
+        let mut full = map(4);
+        for pair in &mut full.pairs {
+            pair.active_alliances = 1;
+        }
+        // T2's pairs are the strongest; the rest tie, and T0 comes first.
+        for i in [0, 1, 3] {
+            let at = pair_index(4, 2, i).unwrap();
+            full.pairs[at].strength = 2.0;
+        }
+        let names: Vec<String> = full
+            .most_connected(2)
+            .teams
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(names, ["T0", "T2"]);
     }
 
     #[test]

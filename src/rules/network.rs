@@ -54,6 +54,7 @@ pub fn team_map(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy, floor:
         teams: teams.into_iter().cloned().collect(),
         pairs,
         small_teams_held_back: sizes.held_back(),
+        teams_left_out: 0,
     }
 }
 

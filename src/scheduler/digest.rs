@@ -1,7 +1,7 @@
 //! The digest job: plan the digest of new alliances, and the team map that
 //! goes with it, and queue them in the outbox for the dispatcher.
 
-use crate::domain::{DigestPolicy, Outgoing, Policy};
+use crate::domain::{DigestPolicy, Outgoing, Policy, TeamMap};
 use crate::rules::{Snapshot, plan_digest, team_map};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -30,7 +30,10 @@ pub fn run(
         vec![Outgoing::Digest {
             channel: channel.to_owned(),
             team_map: map_policy
-                .map(|rules| team_map(&snapshot, until, rules, policy.k_anonymity_floor))
+                .map(|rules| {
+                    team_map(&snapshot, until, rules, policy.k_anonymity_floor)
+                        .most_connected(TeamMap::MOST_TEAMS_DRAWN)
+                })
                 .filter(|map| map.is_drawable()),
             digest,
         }],
@@ -38,4 +41,72 @@ pub fn run(
     )?;
     store.flush()?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Interaction, InteractionKind};
+    use crate::rules::fixtures::{at, members, user};
+    use crate::store::StoreOptions;
+
+    #[test]
+    fn a_company_of_many_teams_queues_a_map_of_the_most_connected_forty() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        // 45 teams of five; the first person of each team met the first of
+        // the next one, and the first five teams met each other's again.
+        let people: Vec<_> = (0..45)
+            .flat_map(|t| members(&format!("U{t:02}X"), &format!("Team {t:02}"), 5))
+            .collect();
+        store.put_people(&people).unwrap();
+        let meeting = |a: usize, b: usize| {
+            Interaction::new(
+                at(2026, 6, 3),
+                InteractionKind::Meeting,
+                [user(&format!("U{a:02}X1")), user(&format!("U{b:02}X2"))],
+                None,
+                None,
+            )
+            .unwrap()
+        };
+        let mut meetings: Vec<Interaction> = (0..44).map(|t| meeting(t, t + 1)).collect();
+        meetings.extend((0..5).flat_map(|a| (a + 2..5).map(move |b| meeting(a, b))));
+        store.log_interactions(&meetings).unwrap();
+
+        let policy = Policy::default();
+        let digest_policy = DigestPolicy {
+            k_anonymity_floor: 5,
+        };
+        let (since, until) = (at(2026, 6, 1), at(2026, 6, 8));
+        run(
+            &store,
+            since,
+            until,
+            "alliances",
+            &digest_policy,
+            Some(&policy),
+        )
+        .unwrap();
+
+        let queued = store.pending_outbox().unwrap();
+        let Outgoing::Digest {
+            team_map: Some(map),
+            ..
+        } = &queued[0].outgoing
+        else {
+            panic!("a digest with its map: {queued:?}");
+        };
+        assert_eq!(map.teams.len(), TeamMap::MOST_TEAMS_DRAWN);
+        assert_eq!(map.teams_left_out, 5);
+        assert_eq!(map.pairs.len(), 40 * 39 / 2);
+        // The first five teams, the most connected, are all there.
+        for t in 0..5 {
+            assert!(
+                map.teams
+                    .iter()
+                    .any(|team| team.as_str() == format!("Team {t:02}"))
+            );
+        }
+    }
 }

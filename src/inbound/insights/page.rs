@@ -3,11 +3,13 @@
 //! their own.
 
 use crate::charts::{escape, team_map_svg, weekly_svg};
-use crate::domain::{Insights, plural};
+use crate::domain::{Insights, TeamMap, plural};
 use std::fmt::Write;
 
 /// How many bridges the list shows, the newest first.
 const BRIDGES_SHOWN: usize = 20;
+/// How many pairs without a tie the list shows, in name order.
+const UNCONNECTED_SHOWN: usize = 50;
 /// How many of the recent weeks the "lately" figure adds up.
 const LATELY_WEEKS: usize = 4;
 
@@ -79,7 +81,7 @@ pub fn render(insights: &Insights, floor: u32) -> String {
         teams = plural(map.teams.len(), "team", "teams"),
         active_days = map.active_days,
         bridges = insights.bridges.len(),
-        map_svg = team_map_svg(map),
+        map_svg = team_map_svg(&map.clone().most_connected(TeamMap::MOST_TEAMS_DRAWN)),
         weeks = plural(insights.weeks.len(), "week", "weeks"),
         weekly_svg = weekly_svg(&insights.weeks),
         bridges_list = bridges_list(insights),
@@ -108,14 +110,13 @@ fn bridges_list(insights: &Insights) -> String {
         );
     }
     list.push_str("</ol>");
-    let more = insights.bridges.len().saturating_sub(BRIDGES_SHOWN);
-    if more > 0 {
-        let _ = write!(
-            list,
-            r#"<p class="hint">and {} earlier.</p>"#,
-            plural(more, "bridge", "bridges")
-        );
-    }
+    and_more(
+        &mut list,
+        insights.bridges.len(),
+        BRIDGES_SHOWN,
+        "bridge",
+        "earlier",
+    );
     list
 }
 
@@ -124,7 +125,7 @@ fn unconnected_list(insights: &Insights) -> String {
         return r#"<p class="empty">Every pair of teams shown has had a tie.</p>"#.to_owned();
     }
     let mut list = String::from(r#"<ul id="unconnected">"#);
-    for (a, b) in &insights.unconnected {
+    for (a, b) in insights.unconnected.iter().take(UNCONNECTED_SHOWN) {
         let _ = write!(
             list,
             "<li>{} – {}</li>",
@@ -133,7 +134,25 @@ fn unconnected_list(insights: &Insights) -> String {
         );
     }
     list.push_str("</ul>");
+    and_more(
+        &mut list,
+        insights.unconnected.len(),
+        UNCONNECTED_SHOWN,
+        "pair",
+        "",
+    );
     list
+}
+
+/// Under a list cut at `shown` of `all` items: how many more there are,
+/// as in "and 3 bridges earlier."
+fn and_more(list: &mut String, all: usize, shown: usize, item: &str, which: &str) {
+    let more = all.saturating_sub(shown);
+    if more > 0 {
+        let items = plural(more, item, &format!("{item}s"));
+        let words = [items.as_str(), which].join(" ");
+        let _ = write!(list, r#"<p class="hint">and {}.</p>"#, words.trim_end());
+    }
 }
 
 /// The page's look: system fonts, a calm palette matching the charts.
@@ -185,6 +204,7 @@ mod tests {
                 teams: teams.clone(),
                 pairs,
                 small_teams_held_back: 1,
+                teams_left_out: 0,
             },
             weeks: vec![WeekOfAlliances {
                 monday: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
@@ -217,5 +237,36 @@ mod tests {
         assert!(!html.contains("<b>Ops</b>"));
         assert!(html.contains("<li>Design – &lt;b&gt;Ops&lt;/b&gt;</li>"));
         assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn a_company_of_many_teams_gets_a_readable_map_and_lists_cut_short() {
+        let teams: Vec<TeamId> = (0..60).map(|i| team(&format!("Team {i:02}"))).collect();
+        let mut insights = sample();
+        insights.map.teams.clone_from(&teams);
+        insights.map.pairs.clear();
+        insights.unconnected.clear();
+        for (i, low) in teams.iter().enumerate() {
+            for high in &teams[i + 1..] {
+                insights.map.pairs.push(TeamPair {
+                    teams: (low.clone(), high.clone()),
+                    active_alliances: 0,
+                    alliances_ever: 0,
+                    strength: 0.0,
+                });
+                insights.unconnected.push((low.clone(), high.clone()));
+            }
+        }
+        let bridge = insights.bridges[0].clone();
+        insights.bridges = vec![bridge; 25];
+
+        let html = render(&insights, 5);
+        assert!(html.contains("42 people · 60 teams shown"));
+        assert_eq!(html.matches(r#"class="team-label""#).count(), 2 * 40);
+        assert!(html.contains("20 teams with fewer alliances left out"));
+        let unconnected = &html[html.find(r#"<ul id="unconnected">"#).unwrap()..];
+        assert_eq!(unconnected.matches("<li>").count(), 50);
+        assert!(html.contains(r#"<p class="hint">and 1720 pairs.</p>"#));
+        assert!(html.contains(r#"<p class="hint">and 5 bridges earlier.</p>"#));
     }
 }

@@ -149,6 +149,7 @@ fn fill_every_tree(store: &Store) {
                             strength: 1.75,
                         }],
                         small_teams_held_back: 1,
+                        teams_left_out: 0,
                     }),
                 },
             ],
