@@ -213,6 +213,11 @@ mod tests {
         ]
     }
 
+    /// U1's reach on day one, under the default policy.
+    fn reach_of_u1(people: &[Person], ties: &[Tie]) -> Reach {
+        Reach::of(&user("U1"), people, ties, day_one(), &Policy::default())
+    }
+
     fn summary(reach: &Reach) -> Vec<String> {
         reach
             .teams
@@ -265,13 +270,7 @@ mod tests {
             tie("U1", "U2", 1, 9), // a teammate: no alliance
             tie("U1", "U3", 4, 1),
         ];
-        let reach = Reach::of(
-            &user("U1"),
-            &company(),
-            &ties,
-            day_one(),
-            &Policy::default(),
-        );
+        let reach = reach_of_u1(&company(), &ties);
         assert_eq!(
             summary(&reach),
             [
@@ -295,13 +294,7 @@ mod tests {
             tie("U1", "U7", 200, 9), // Data: overdue
             tie("U3", "U5", 1, 1),   // not U1's
         ];
-        let reach = Reach::of(
-            &user("U1"),
-            &company(),
-            &ties,
-            day_one(),
-            &Policy::default(),
-        );
+        let reach = reach_of_u1(&company(), &ties);
         assert_eq!(
             summary(&reach),
             [
@@ -329,7 +322,7 @@ mod tests {
             tie("U1", "U5", 3, 1),
             tie("U1", "U6", 3, 1),
         ];
-        let reach = Reach::of(&user("U1"), &people, &ties, day_one(), &Policy::default());
+        let reach = reach_of_u1(&people, &ties);
         assert_eq!(
             summary(&reach),
             ["Data none", "Design none", "Platform none"],
@@ -339,19 +332,13 @@ mod tests {
 
     #[test]
     fn someone_with_no_alliance_sees_every_other_team_still_open() {
-        let reach = Reach::of(&user("U1"), &company(), &[], day_one(), &Policy::default());
+        let reach = reach_of_u1(&company(), &[]);
         assert!(reach.teams.is_empty());
         assert_eq!(
             summary(&reach),
             ["Data none", "Design none", "Legal none", "Platform none"]
         );
-        let alone = Reach::of(
-            &user("U1"),
-            &company()[..2],
-            &[],
-            day_one(),
-            &Policy::default(),
-        );
+        let alone = reach_of_u1(&company()[..2], &[]);
         assert!(
             alone.is_empty(),
             "a company of one team has no reach to draw"

@@ -151,6 +151,16 @@ pub(crate) mod fixtures {
             .collect()
     }
 
+    /// Payments, Platform and Design of five people each (`UPAY1`…,
+    /// `UPLA1`…, `UDES1`…); Legal of two (`ULEG1`, `ULEG2`).
+    pub fn four_teams() -> Vec<Person> {
+        let mut people = members("UPAY", "Payments", 5);
+        people.extend(members("UPLA", "Platform", 5));
+        people.extend(members("UDES", "Design", 5));
+        people.extend(members("ULEG", "Legal", 2));
+        people
+    }
+
     /// Six people in four teams; U6 (Legal) has met nobody.
     pub fn company() -> Vec<Person> {
         vec![

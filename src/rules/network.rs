@@ -167,17 +167,7 @@ impl<'a> Cells<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Person;
     use crate::rules::fixtures::*;
-
-    /// Payments, Platform and Design have five people each; Legal two.
-    fn company_of_four_teams() -> Vec<Person> {
-        let mut people = members("UPAY", "Payments", 5);
-        people.extend(members("UPLA", "Platform", 5));
-        people.extend(members("UDES", "Design", 5));
-        people.extend(members("ULEG", "Legal", 2));
-        people
-    }
 
     fn now() -> DateTime<Utc> {
         at(2026, 11, 25)
@@ -197,7 +187,7 @@ mod tests {
             tie("UPAY1", "UPAY2", at(2026, 2, 1), at(2026, 11, 1), 3),  // same team
             tie("UDES1", "UPLA3", at(2026, 10, 1), at(2026, 10, 1), 1), // active, weaker
         ];
-        let snapshot = Snapshot::new(company_of_four_teams(), ties, vec![]);
+        let snapshot = Snapshot::new(four_teams(), ties, vec![]);
         let map = team_map(&snapshot, now(), &Policy::default(), 5);
 
         assert_eq!(map.teams, ["Design", "Payments", "Platform"].map(team));
@@ -213,7 +203,7 @@ mod tests {
 
     #[test]
     fn a_person_who_left_keeps_the_pair_connected_but_adds_no_strength() {
-        let mut people = company_of_four_teams();
+        let mut people = four_teams();
         people[0].deactivated = true; // UPAY1
         let ties = vec![tie("UPAY1", "UPLA1", at(2026, 11, 1), at(2026, 11, 20), 3)];
         let map = team_map(
@@ -242,7 +232,7 @@ mod tests {
             // Long before the window.
             tie("UDES1", "UPLA3", at(2025, 1, 6), at(2025, 1, 6), 1),
         ];
-        let snapshot = Snapshot::new(company_of_four_teams(), ties, vec![]);
+        let snapshot = Snapshot::new(four_teams(), ties, vec![]);
         let insights = insights(&snapshot, now(), &Policy::default(), 5, 4);
 
         let weeks: Vec<(String, u32, u32)> = insights
@@ -275,7 +265,7 @@ mod tests {
     #[test]
     fn nothing_after_now_is_counted() {
         let ties = vec![tie("UPAY1", "UPLA1", at(2026, 12, 1), at(2026, 12, 1), 1)];
-        let snapshot = Snapshot::new(company_of_four_teams(), ties, vec![]);
+        let snapshot = Snapshot::new(four_teams(), ties, vec![]);
         let insights = insights(&snapshot, now(), &Policy::default(), 5, 2);
         assert!(insights.bridges.is_empty());
         assert!(insights.weeks.iter().all(|w| w.new_alliances == 0));

@@ -1,7 +1,7 @@
 //! The digest's picture: a team map drawn to PNG, uploaded through Slack's
 //! upload flow and shown in the digest message itself.
 
-use crate::helpers::{eventually, first_channel_post, spawn_bot_configured, user, workspace};
+use crate::helpers::{first_channel_post, spawn_bot_configured, user, workspace};
 use crate::workspace_life::{TEAMS, people};
 use alliances::domain::ChannelId;
 use alliances::fake_slack::FakeSlack;
@@ -15,15 +15,7 @@ async fn digest_after_a_meeting(fake: &FakeSlack) -> alliances::fake_slack::Post
         settings.commands.k_anonymity_floor = 1;
     })
     .await;
-    // A fresh bot's first scheduler tick runs the weekly digest (quiet):
-    // let it pass, so that the one digest posted is the one asked for.
-    eventually("the first scheduled digest has run", || {
-        bot.app
-            .store()
-            .last_run("digest")
-            .is_ok_and(|run| run.is_some())
-    })
-    .await;
+    bot.first_scheduled_digest_has_run().await;
     let channel = ChannelId::parse("C0ALLIANCE").unwrap();
     let met = fake.slash_command(
         "/met",

@@ -252,6 +252,19 @@ impl TestBot {
         )
     }
 
+    /// Waits until the bot's first scheduler tick has run the weekly
+    /// digest (quiet, on a fresh store), so that a digest posted after it
+    /// is the one a test asked for.
+    pub async fn first_scheduled_digest_has_run(&self) {
+        eventually("the first scheduled digest has run", || {
+            self.app
+                .store()
+                .last_run("digest")
+                .is_ok_and(|run| run.is_some())
+        })
+        .await;
+    }
+
     /// Stops the bot the way SIGTERM does, and waits until it has.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {

@@ -247,15 +247,7 @@ async fn an_admin_posts_the_digest_now_and_others_may_not() {
 async fn a_person_who_turns_shout_outs_on_is_thanked_by_name_in_the_digest() {
     let fake = FakeSlack::start(workspace(people())).await.unwrap();
     let bot = spawn_bot_over_socket(&fake, TEAMS).await;
-    // A fresh bot's first scheduler tick runs the weekly digest too (quiet,
-    // then): let it pass, so that the one digest posted is the one asked for.
-    eventually("the first scheduled digest has run", || {
-        bot.app
-            .store()
-            .last_run("digest")
-            .is_ok_and(|run| run.is_some())
-    })
-    .await;
+    bot.first_scheduled_digest_has_run().await;
     let say = |from: &str, command: &str, text: &str| {
         fake.slash_command(command, text, &user(from), &channel())
     };

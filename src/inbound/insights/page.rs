@@ -110,13 +110,8 @@ fn bridges_list(insights: &Insights) -> String {
         );
     }
     list.push_str("</ol>");
-    and_more(
-        &mut list,
-        insights.bridges.len(),
-        BRIDGES_SHOWN,
-        "bridge",
-        "earlier",
-    );
+    let more = insights.bridges.len().saturating_sub(BRIDGES_SHOWN);
+    and_more(&mut list, more, "bridge earlier", "bridges earlier");
     list
 }
 
@@ -134,24 +129,20 @@ fn unconnected_list(insights: &Insights) -> String {
         );
     }
     list.push_str("</ul>");
-    and_more(
-        &mut list,
-        insights.unconnected.len(),
-        UNCONNECTED_SHOWN,
-        "pair",
-        "",
-    );
+    let more = insights.unconnected.len().saturating_sub(UNCONNECTED_SHOWN);
+    and_more(&mut list, more, "pair", "pairs");
     list
 }
 
-/// Under a list cut at `shown` of `all` items: how many more there are,
-/// as in "and 3 bridges earlier."
-fn and_more(list: &mut String, all: usize, shown: usize, item: &str, which: &str) {
-    let more = all.saturating_sub(shown);
+/// Under a list cut short: how many `more` items it leaves out, as in
+/// "and 3 bridges earlier."
+fn and_more(list: &mut String, more: usize, one: &str, many: &str) {
     if more > 0 {
-        let items = plural(more, item, &format!("{item}s"));
-        let words = [items.as_str(), which].join(" ");
-        let _ = write!(list, r#"<p class="hint">and {}.</p>"#, words.trim_end());
+        let _ = write!(
+            list,
+            r#"<p class="hint">and {}.</p>"#,
+            plural(more, one, many)
+        );
     }
 }
 

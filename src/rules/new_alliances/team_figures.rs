@@ -49,10 +49,7 @@ mod tests {
     /// Payments and Platform have five people each, Design four (and one
     /// who left), Legal two.
     fn company_of_four_teams() -> Vec<Person> {
-        let mut people = members("UPAY", "Payments", 5);
-        people.extend(members("UPLA", "Platform", 5));
-        people.extend(members("UDES", "Design", 5));
-        people.extend(members("ULEG", "Legal", 2));
+        let mut people = four_teams();
         people
             .iter_mut()
             .find(|p| p.id.as_str() == "UDES5")
