@@ -141,6 +141,16 @@ struct Instruction {
 
 /// The instructions of the Dockerfile's last stage: the image that runs.
 fn runtime_stage() -> Vec<Instruction> {
+    let mut instructions = dockerfile();
+    let last_from = instructions
+        .iter()
+        .rposition(|instruction| instruction.keyword == "FROM")
+        .expect("the Dockerfile has a FROM");
+    instructions.split_off(last_from)
+}
+
+/// Every instruction of the Dockerfile, in order.
+fn dockerfile() -> Vec<Instruction> {
     let text = read("deploy/Dockerfile");
     let mut instructions = Vec::new();
     let mut pending = String::new();
@@ -161,14 +171,10 @@ fn runtime_stage() -> Vec<Instruction> {
             }
         }
     }
-    let last_from = instructions
-        .iter()
-        .rposition(|instruction| instruction.keyword == "FROM")
-        .expect("the Dockerfile has a FROM");
-    instructions.split_off(last_from)
+    instructions
 }
 
-/// The arguments of the runtime stage's instructions called `keyword`.
+/// The arguments of the instructions called `keyword` in `stage`.
 fn arguments_of(stage: &[Instruction], keyword: &str) -> Vec<String> {
     stage
         .iter()
@@ -518,6 +524,46 @@ fn the_image_runs_as_a_numbered_user_with_ca_certificates_and_a_data_volume() {
     let entrypoint = entrypoint(&stage);
     assert_eq!(entrypoint.first().map(String::as_str), Some("alliances"));
     assert_eq!(arguments_of(&stage, "CMD"), [r#"["serve"]"#]);
+}
+
+#[test]
+fn the_image_builds_its_dependencies_with_every_target_the_manifest_names() {
+    // Cargo refuses a manifest whose targets are missing: before the first
+    // `cargo build`, every benchmark must be copied in or stood in for.
+    let instructions = dockerfile();
+    let first_build = instructions
+        .iter()
+        .position(|i| i.keyword == "RUN" && i.arguments.contains("cargo build"))
+        .expect("the Dockerfile builds with cargo");
+    let before = &instructions[..first_build];
+    let copied: Vec<String> = arguments_of(before, "COPY")
+        .iter()
+        .filter_map(|copy| copy.split_whitespace().next().map(str::to_owned))
+        .collect();
+    let build = &instructions[first_build].arguments;
+    let manifest: toml::Table = read("Cargo.toml").parse().expect("Cargo.toml parses");
+    let benches = manifest["bench"].as_array().expect("[[bench]] targets");
+    assert!(!benches.is_empty());
+    for bench in benches {
+        let name = bench["name"].as_str().expect("a bench has a name");
+        let there = [
+            format!("benches/{name}.rs"),
+            format!("benches/{name}/main.rs"),
+        ]
+        .into_iter()
+        .find(|path| repository_path(path).exists())
+        .unwrap_or_else(|| panic!("the {name} benchmark is in benches/"));
+        assert!(
+            copied
+                .iter()
+                .any(|source| there.starts_with(&format!("{}/", source.trim_end_matches('/'))))
+                || build.contains(&format!("> {there}")),
+            "{there} is in the image before its first cargo build: {copied:?}"
+        );
+    }
+    for stand_in in ["src/main.rs", "src/lib.rs"] {
+        assert!(build.contains(stand_in), "{stand_in} is stood in for");
+    }
 }
 
 #[test]
