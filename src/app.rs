@@ -249,11 +249,6 @@ impl App {
         served
     }
 
-    /// The bot's metrics (what `/metrics` renders).
-    pub fn metrics(&self) -> &crate::metrics::Metrics {
-        self.slack.metrics()
-    }
-
     /// The admins' insights page, open to `token` (none: the page is off).
     pub fn insights_router(&self, token: Option<SecretString>) -> axum::Router {
         crate::inbound::insights::router(

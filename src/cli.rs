@@ -5,7 +5,7 @@
 use crate::app::{App, Transport};
 use crate::config::{Secrets, Settings};
 use crate::demo::{self, DemoOptions};
-use crate::domain::SystemClock;
+use crate::domain::{SystemClock, plural};
 use crate::fake_slack::Flakiness;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -274,13 +274,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let problems = findings.iter().filter(|f| f.problem).count();
             if problems > 0 {
-                anyhow::bail!(
-                    "{}",
-                    match problems {
-                        1 => "1 problem found".to_owned(),
-                        n => format!("{n} problems found"),
-                    }
-                );
+                anyhow::bail!("{} found", plural(problems, "problem", "problems"));
             }
         }
         Command::Tick { dry_run: false } => {

@@ -42,10 +42,10 @@ impl TeamMap {
     /// alliances ever, then the first by name), still in name order. The
     /// teams left out are counted in `teams_left_out`.
     #[must_use]
-    pub fn most_connected(self, max: usize) -> TeamMap {
+    pub fn most_connected(&self, max: usize) -> TeamMap {
         let n = self.teams.len();
         if n <= max {
-            return self;
+            return self.clone();
         }
         // Per team: active alliances, strength, alliances ever.
         let mut reach = vec![(0_u64, 0.0_f64, 0_u64); n];
@@ -83,7 +83,7 @@ impl TeamMap {
             teams: kept.iter().map(|&i| self.teams[i].clone()).collect(),
             pairs,
             teams_left_out: self.teams_left_out + (n - max),
-            ..self
+            ..*self
         }
     }
 
@@ -216,7 +216,7 @@ mod tests {
         // In `map(n)`, T{i}–T{j} has 10 i + j active alliances: the later
         // a team, the more it has.
         let full = map(6);
-        let trimmed = full.clone().most_connected(3);
+        let trimmed = full.most_connected(3);
         let names: Vec<&str> = trimmed.teams.iter().map(TeamId::as_str).collect();
         assert_eq!(names, ["T3", "T4", "T5"]);
         assert_eq!(trimmed.teams_left_out, 3);
@@ -232,7 +232,7 @@ mod tests {
             }
         }
         // A map within the bound is kept whole.
-        assert_eq!(full.clone().most_connected(6), full);
+        assert_eq!(full.most_connected(6), full);
     }
 
     #[test]

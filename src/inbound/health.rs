@@ -7,7 +7,6 @@
 //! few seconds, and `auth.test` is a call like any other under the rate
 //! limits.
 
-use crate::metrics::Metrics;
 use crate::slack::SlackClient;
 use crate::store::Store;
 use axum::Router;
@@ -29,13 +28,11 @@ type SlackCheck = Option<(Instant, Option<String>)>;
 struct Health {
     store: Store,
     slack: SlackClient,
-    metrics: Metrics,
     slack_checked: Arc<Mutex<SlackCheck>>,
 }
 
 /// The routes: `GET /healthz`, `GET /readyz`, `GET /metrics`.
 pub fn router(store: Store, slack: SlackClient) -> Router {
-    let metrics = slack.metrics().clone();
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
@@ -43,7 +40,6 @@ pub fn router(store: Store, slack: SlackClient) -> Router {
         .with_state(Health {
             store,
             slack,
-            metrics,
             slack_checked: Arc::default(),
         })
 }
@@ -71,7 +67,7 @@ async fn metrics_text(State(health): State<Health>) -> Response {
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        health.metrics.render(),
+        health.slack.metrics().render(),
     )
         .into_response()
 }

@@ -1,7 +1,7 @@
 //! The nudge job: plan the reminders and introductions, and queue them in
 //! the outbox for the dispatcher.
 
-use crate::domain::{Outgoing, SentNudge};
+use crate::domain::{Outgoing, SentNudge, plural};
 use crate::metrics::Metrics;
 use crate::rules::{Policy, Snapshot, plan_nudges};
 use crate::store::{Store, StoreError};
@@ -44,7 +44,9 @@ pub fn run(
     store.flush()?;
     Ok(match intros {
         0 => format!("queued {queued}"),
-        1 => format!("queued {queued} (1 introduction)"),
-        n => format!("queued {queued} ({n} introductions)"),
+        n => format!(
+            "queued {queued} ({})",
+            plural(n, "introduction", "introductions")
+        ),
     })
 }

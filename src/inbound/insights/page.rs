@@ -81,7 +81,7 @@ pub fn render(insights: &Insights, floor: u32) -> String {
         teams = plural(map.teams.len(), "team", "teams"),
         active_days = map.active_days,
         bridges = insights.bridges.len(),
-        map_svg = team_map_svg(&map.clone().most_connected(TeamMap::MOST_TEAMS_DRAWN)),
+        map_svg = team_map_svg(&map.most_connected(TeamMap::MOST_TEAMS_DRAWN)),
         weeks = plural(insights.weeks.len(), "week", "weeks"),
         weekly_svg = weekly_svg(&insights.weeks),
         bridges_list = bridges_list(insights),
