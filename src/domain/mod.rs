@@ -26,7 +26,7 @@ pub use ids::{ChannelId, IdError, TeamId, UserId};
 pub use interaction::{Interaction, InteractionKind};
 pub use network::{BridgeFormed, Insights, TeamMap, TeamPair, WeekOfAlliances, pair_index};
 pub use nudge::{Intro, Neglected, Nudge, NudgeReason, Quoting, SentNudge, SharedContact, TeamGap};
-pub use outbox::{OutboxItem, OutboxState, Outgoing};
+pub use outbox::{FAILED_KEPT_DAYS, OutboxItem, OutboxState, Outgoing};
 pub use person::Person;
 pub use policy::{Policy, WorkingDays, zone};
 pub use reach::{Freshness, Reach, TeamReach};

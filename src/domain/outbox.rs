@@ -9,6 +9,10 @@ use super::{Digest, Nudge, TeamMap, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// How long a message given up on is kept, for admins to see why in
+/// `/alliances status`; older ones are pruned.
+pub const FAILED_KEPT_DAYS: i64 = 7;
+
 /// Something to send.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

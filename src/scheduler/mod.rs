@@ -18,7 +18,7 @@ pub use nudges::nudge_snapshot;
 pub use people::TeamOrigin;
 
 use crate::config::{CronSchedule, Settings, TeamDirectory};
-use crate::domain::{Clock, DigestPolicy, Insights};
+use crate::domain::{Clock, DigestPolicy, FAILED_KEPT_DAYS, Insights};
 use crate::rules::{Policy, Snapshot};
 use crate::slack::SlackClient;
 use crate::store::{JobRun, Store, StoreError};
@@ -188,8 +188,16 @@ impl Scheduler {
 
     /// Runs every due job once, in order, and returns what each did. A job
     /// that fails is not recorded as run, so the next tick tries it again.
+    /// Messages given up on more than [`FAILED_KEPT_DAYS`] ago are pruned
+    /// first.
     pub async fn run_due(&self) -> anyhow::Result<Vec<JobReport>> {
         let now = self.clock.now();
+        if let Err(err) = self
+            .store
+            .prune_failed(now - chrono::Duration::days(FAILED_KEPT_DAYS))
+        {
+            tracing::warn!(error = %err, "could not prune old failed messages");
+        }
         let mut reports = Vec::new();
         for (job, scheduled_for) in self.due(now)? {
             reports.push(self.run(job, scheduled_for).await?);

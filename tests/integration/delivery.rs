@@ -431,3 +431,56 @@ async fn a_second_serve_on_the_same_data_folder_is_refused_with_a_clear_message(
     bot.stop().await;
     fake.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_given_up_on_is_kept_a_week_for_the_admins_then_pruned() {
+    use alliances::domain::{Digest, OutboxItem, OutboxState, Outgoing};
+    let (users, teams) = company_of_pairs(1);
+    let fake = fake_of(users).await;
+    let folder = Folder::new(&config(1.0), &teams);
+    let now = Utc::now();
+    {
+        let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
+        let digest = |days_ago: i64| Outgoing::Digest {
+            channel: "alliances".to_owned(),
+            digest: Digest::empty(
+                now - Duration::days(days_ago + 7),
+                now - Duration::days(days_ago),
+            ),
+            team_map: None,
+        };
+        let queued = store.enqueue(vec![digest(8), digest(6)], now).unwrap();
+        for (item, days_ago) in queued.into_iter().zip([8, 6]) {
+            store
+                .update_outbox_item(&OutboxItem {
+                    state: OutboxState::Failed {
+                        at: now - Duration::days(days_ago),
+                        error: "channel_not_found".to_owned(),
+                    },
+                    ..item
+                })
+                .unwrap();
+        }
+        store.flush().unwrap();
+    }
+
+    let (_, stderr, succeeded) = folder.tick(&fake).await;
+    assert!(succeeded, "{stderr}");
+
+    let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
+    let failed_at: Vec<_> = store
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .filter_map(|item| match item.state {
+            OutboxState::Failed { at, .. } => Some(at),
+            OutboxState::Pending { .. } => None,
+        })
+        .collect();
+    assert_eq!(
+        failed_at,
+        [now - Duration::days(6)],
+        "the one given up on 8 days ago is pruned; the one 6 days ago is kept"
+    );
+    fake.stop().await;
+}

@@ -3,16 +3,12 @@
 
 use super::{Context, HandlerError};
 use crate::commands::Reply;
-use crate::domain::{OutboxState, Person, Tie, UserId, times};
+use crate::domain::{FAILED_KEPT_DAYS, OutboxState, Person, Tie, UserId, times};
 use crate::slack::mrkdwn_text;
 use chrono::Duration;
 use std::collections::BTreeMap;
 
 const STATUS_LIMIT: usize = 10;
-
-/// Failed messages older than this are not listed: admins look at the
-/// last week, and older ones are pruned.
-const FAILED_SHOWN_DAYS: i64 = 7;
 
 /// At most this many failed messages are described one by one.
 const FAILED_LISTED: usize = 3;
@@ -108,7 +104,7 @@ pub(super) fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
 fn delivery(context: &Context<'_>) -> Result<Vec<String>, HandlerError> {
     let outbox = context.store.outbox()?;
     let queued = outbox.iter().filter(|item| item.is_pending()).count();
-    let since = context.now - Duration::days(FAILED_SHOWN_DAYS);
+    let since = context.now - Duration::days(FAILED_KEPT_DAYS);
     let failed: Vec<_> = outbox
         .iter()
         .filter_map(|item| match &item.state {
@@ -117,7 +113,7 @@ fn delivery(context: &Context<'_>) -> Result<Vec<String>, HandlerError> {
         })
         .collect();
     let mut lines = vec![format!(
-        "*Delivery* (admins only): {queued} queued, {} failed in the last {FAILED_SHOWN_DAYS} days.",
+        "*Delivery* (admins only): {queued} queued, {} failed in the last {FAILED_KEPT_DAYS} days.",
         failed.len()
     )];
     for (item, at, error) in failed.iter().rev().take(FAILED_LISTED) {
