@@ -2,12 +2,10 @@
 //! bot killed mid-flight, nothing promised is lost and nobody is messaged
 //! twice, beyond the one documented window.
 
-use crate::helpers::{TOKEN, alliances, output_of, texts, user};
+use crate::helpers::{eventually_within, output_of, serve_command, texts, user, workspace};
 use crate::served::{Folder, Served};
 use alliances::domain::{Interaction, InteractionKind, UserId};
-use alliances::fake_slack::{
-    CallOutcome, FakeChannel, FakeSlack, FakeUser, Fault, Faults, Limits, Workspace,
-};
+use alliances::fake_slack::{CallOutcome, FakeSlack, FakeUser, Fault, Faults, Limits};
 use alliances::store::{Store, StoreOptions};
 use chrono::{Duration, Utc};
 use std::collections::BTreeMap;
@@ -79,11 +77,7 @@ fn config(speedup: f64) -> String {
 }
 
 async fn fake_of(users: Vec<FakeUser>) -> FakeSlack {
-    let channel = FakeChannel {
-        id: alliances::domain::ChannelId::parse("C0ALLIANCE").expect("a channel id"),
-        name: "alliances".to_owned(),
-    };
-    FakeSlack::start(Workspace::new(TOKEN, users, vec![channel]))
+    FakeSlack::start(workspace(users))
         .await
         .expect("the fake starts")
 }
@@ -187,7 +181,7 @@ async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_lose
     }
 
     let bot = Served::start(&fake, &folder.config, &folder.data).await;
-    wait_for("a hundred DMs", std::time::Duration::from_secs(60), || {
+    eventually_within("a hundred DMs", std::time::Duration::from_secs(60), || {
         dms_by_person(&fake).len() >= 100
     })
     .await;
@@ -207,7 +201,7 @@ async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_lose
     // item, lets the one in flight finish, flushes and exits well within
     // the shutdown grace.
     let bot = Served::start(&fake, &folder.config, &folder.data).await;
-    wait_for(
+    eventually_within(
         "two hundred and fifty DMs",
         std::time::Duration::from_secs(60),
         || dms_by_person(&fake).len() >= 250,
@@ -223,7 +217,7 @@ async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_lose
     assert!(dms_by_person(&fake).len() < PAIRS, "stopped mid-dispatch");
 
     let bot = Served::start(&fake, &folder.config, &folder.data).await;
-    wait_for("every DM", std::time::Duration::from_secs(120), || {
+    eventually_within("every DM", std::time::Duration::from_secs(120), || {
         dms_by_person(&fake).len() == PAIRS
     })
     .await;
@@ -259,18 +253,6 @@ async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_lose
     fake.stop().await;
 }
 
-/// Waits until `condition` holds, for at most `limit`.
-async fn wait_for(what: &str, limit: std::time::Duration, mut condition: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + limit;
-    while !condition() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what}: not within {limit:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_with_sigkill_during_a_burst_of_met_every_acknowledged_meeting_is_kept() {
     let (users, teams) = company_of_pairs(10);
@@ -301,7 +283,7 @@ async fn killed_with_sigkill_during_a_burst_of_met_every_acknowledged_meeting_is
             }
         }));
     }
-    wait_for(
+    eventually_within(
         "200 meetings acknowledged",
         std::time::Duration::from_secs(60),
         || acknowledged.lock().unwrap().len() >= 200,
@@ -376,7 +358,7 @@ async fn a_digest_missed_while_the_bot_was_down_is_posted_once_after_the_restart
     };
 
     let bot = Served::start(&fake, &folder.config, &folder.data).await;
-    wait_for(
+    eventually_within(
         "the missed digest",
         std::time::Duration::from_secs(20),
         || channel_posts() >= 1,
@@ -406,16 +388,8 @@ async fn a_second_serve_on_the_same_data_folder_is_refused_with_a_clear_message(
     let folder = Folder::new(&config(1.0), &teams);
     let bot = Served::start(&fake, &folder.config, &folder.data).await;
 
-    let mut second = alliances();
-    second
-        .arg("--config")
-        .arg(&folder.config)
-        .arg("--data-dir")
-        .arg(&folder.data)
-        .args(["serve", "--http", "127.0.0.1:0"])
-        .env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN)
-        .env("ALLIANCES_SLACK_SIGNING_SECRET", fake.signing_secret())
-        .env("ALLIANCES_SLACK_API_URL", fake.api_url());
+    let mut second = serve_command(&fake, &folder.data, 0);
+    second.arg("--config").arg(&folder.config);
     let output = output_of(second).await;
     let (_, stderr) = texts(&output);
     assert!(!output.status.success());

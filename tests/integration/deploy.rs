@@ -5,13 +5,14 @@
 //! shutdown grace. A change to one file that breaks another fails here.
 //! Plain text and YAML only: no Docker, no cluster, no systemd.
 
+use crate::helpers::{read_repository_file, repository_path};
 use alliances::config::{
     APP_TOKEN_VAR, BOT_TOKEN_VAR, INSIGHTS_TOKEN_VAR, SIGNING_SECRET_VAR, Settings,
 };
 use serde::Deserialize as _;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The port of the health server (`/healthz`, `/readyz`, `/metrics`) in a
 /// container, where `health.address` is `0.0.0.0:9100`.
@@ -20,16 +21,6 @@ const HEALTH_PORT: u64 = 9100;
 /// The files in `deploy/kubernetes/` that `kubectl apply -k` leaves out: a
 /// Secret of placeholders, and a pod for work on a stopped bot's store.
 const NOT_APPLIED: [&str; 2] = ["maintenance-pod.yaml", "secret.example.yaml"];
-
-fn repository_path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
-
-fn read(relative: &str) -> String {
-    let path = repository_path(relative);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
-}
 
 /// The shutdown grace the bot gives a send in flight, by default.
 fn shutdown_grace_seconds() -> u64 {
@@ -54,7 +45,7 @@ fn kubernetes_documents() -> Vec<(String, Value)> {
     names.sort();
     let mut documents = Vec::new();
     for name in names {
-        let text = read(&format!("deploy/kubernetes/{name}"));
+        let text = read_repository_file(&format!("deploy/kubernetes/{name}"));
         for document in serde_norway::Deserializer::from_str(&text) {
             let value = Value::deserialize(document).unwrap_or_else(|error| {
                 panic!("deploy/kubernetes/{name} is not valid YAML: {error}")
@@ -151,7 +142,7 @@ fn runtime_stage() -> Vec<Instruction> {
 
 /// Every instruction of the Dockerfile, in order.
 fn dockerfile() -> Vec<Instruction> {
-    let text = read("deploy/Dockerfile");
+    let text = read_repository_file("deploy/Dockerfile");
     let mut instructions = Vec::new();
     let mut pending = String::new();
     for line in text.lines().map(str::trim) {
@@ -447,7 +438,7 @@ fn the_tokens_come_from_a_secret_holding_exactly_the_bots_secret_variables() {
     );
 
     // The env file systemd, Docker and `kubectl create secret` share.
-    let example = read("deploy/systemd/env.example");
+    let example = read_repository_file("deploy/systemd/env.example");
     let mut named = BTreeSet::new();
     for line in example.lines().map(|line| line.trim_start_matches('#')) {
         if let Some((name, value)) = line.split_once('=')
@@ -541,7 +532,9 @@ fn the_image_builds_its_dependencies_with_every_target_the_manifest_names() {
         .filter_map(|copy| copy.split_whitespace().next().map(str::to_owned))
         .collect();
     let build = &instructions[first_build].arguments;
-    let manifest: toml::Table = read("Cargo.toml").parse().expect("Cargo.toml parses");
+    let manifest: toml::Table = read_repository_file("Cargo.toml")
+        .parse()
+        .expect("Cargo.toml parses");
     let benches = manifest["bench"].as_array().expect("[[bench]] targets");
     assert!(!benches.is_empty());
     for bench in benches {
@@ -568,7 +561,7 @@ fn the_image_builds_its_dependencies_with_every_target_the_manifest_names() {
 
 #[test]
 fn the_systemd_unit_is_hardened_and_keeps_the_store_in_its_state_directory() {
-    let unit = read("deploy/systemd/alliances.service");
+    let unit = read_repository_file("deploy/systemd/alliances.service");
     let settings: Vec<(&str, &str)> = unit
         .lines()
         .filter(|line| !line.starts_with('#'))

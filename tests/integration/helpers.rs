@@ -39,6 +39,18 @@ pub fn texts(output: &Output) -> (String, String) {
     )
 }
 
+/// A path from the repository's root (or beside it, with `../`).
+pub fn repository_path(relative: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// A file of the repository, read whole.
+pub fn read_repository_file(relative: &str) -> String {
+    let path = repository_path(relative);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
+}
+
 /// A user id from a literal.
 pub fn user(id: &str) -> UserId {
     UserId::parse(id).expect("a valid user id")
@@ -310,12 +322,21 @@ pub fn button_press(
 }
 
 /// Waits until `condition` holds, for at most five seconds.
-pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+pub async fn eventually(what: &str, condition: impl FnMut() -> bool) {
+    eventually_within(what, std::time::Duration::from_secs(5), condition).await;
+}
+
+/// Waits until `condition` holds, for at most `limit`.
+pub async fn eventually_within(
+    what: &str,
+    limit: std::time::Duration,
+    mut condition: impl FnMut() -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + limit;
     while !condition() {
         assert!(
             tokio::time::Instant::now() < deadline,
-            "{what}: not within 5 s"
+            "{what}: not within {limit:?}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }

@@ -3,8 +3,8 @@
 //! commands the bot uses, so that widening them is a deliberate change to
 //! this file as well as to the manifest.
 
+use crate::helpers::{read_repository_file, repository_path};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
 
 /// Every bot scope, least privilege: the bot's own list.
 const BOT_SCOPES: [&str; 13] = alliances::slack::BOT_SCOPES;
@@ -21,23 +21,16 @@ const BOT_EVENTS: [&str; 8] = [
     "tokens_revoked",
 ];
 
-/// A path from the repository's root (or beside it, with `../`).
-fn from_repository(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
-
 /// The manifest, parsed from YAML into the JSON data model the schema speaks.
 fn manifest() -> Value {
-    let path = from_repository("deploy/slack-app-manifest.yml");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
-    serde_norway::from_str(&text)
-        .unwrap_or_else(|error| panic!("{} is not valid YAML: {error}", path.display()))
+    let path = "deploy/slack-app-manifest.yml";
+    serde_norway::from_str(&read_repository_file(path))
+        .unwrap_or_else(|error| panic!("{path} is not valid YAML: {error}"))
 }
 
 /// Slack's manifest schema, from the shared folder beside the repository.
 fn slack_schema() -> Value {
-    let path = from_repository("../shared/slack/manifest.schema.1.0.0.json");
+    let path = repository_path("../shared/slack/manifest.schema.1.0.0.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| {
         panic!(
             "Slack's manifest schema is missing: looked for {} ({error}); \

@@ -2,7 +2,8 @@
 //! neglected alliance in the store becomes a DM, and someone with no active
 //! alliance is introduced to someone.
 
-use crate::helpers::{TOKEN, alliances, fake_user, output_of, texts, user, workspace};
+use crate::helpers::{TOKEN, fake_user, user, workspace};
+use crate::served::Folder;
 use alliances::domain::{Interaction, InteractionKind};
 use alliances::fake_slack::FakeSlack;
 use alliances::store::{Store, StoreOptions};
@@ -17,26 +18,17 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
     ]))
     .await
     .unwrap();
-    let folder = tempfile::tempdir().unwrap();
-    let data = folder.path().join("data");
-    std::fs::write(
-        folder.path().join("teams.toml"),
-        "[[team]]\nname = \"Payments\"\nmembers = [\"alice moreau\", \"U0000003\"]\n\
-         [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n",
-    )
-    .unwrap();
-    let config = folder.path().join("alliances.toml");
     // Whatever the time of day the test runs: a window that never closes.
-    std::fs::write(
-        &config,
+    let folder = Folder::new(
         "[teams]\nfile = \"teams.toml\"\n[rules]\nwindow_start_hour = 0\nwindow_end_hour = 24\n\
          working_days = [\"Mon\", \"Tue\", \"Wed\", \"Thu\", \"Fri\", \"Sat\", \"Sun\"]\n",
-    )
-    .unwrap();
+        "[[team]]\nname = \"Payments\"\nmembers = [\"alice moreau\", \"U0000003\"]\n\
+         [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n",
+    );
 
     // Alice and Bilal (Platform) last met 100 days ago; Alice and Chen share a team.
     {
-        let store = Store::open(&data, &StoreOptions::default()).unwrap();
+        let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
         let long_ago = Utc::now() - Duration::days(100);
         for (other, note) in [
             ("U0000002", "coffee about the roadmap"),
@@ -55,23 +47,8 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
         store.flush().unwrap();
     }
 
-    let tick = || {
-        let mut command = alliances();
-        command
-            .arg("--config")
-            .arg(&config)
-            .arg("--data-dir")
-            .arg(&data)
-            .arg("tick");
-        command
-            .env("ALLIANCES_SLACK_BOT_TOKEN", TOKEN)
-            .env("ALLIANCES_SLACK_API_URL", fake.api_url());
-        output_of(command)
-    };
-
-    let first = tick().await;
-    let (stdout, stderr) = texts(&first);
-    assert!(first.status.success(), "{stderr}");
+    let (stdout, stderr, succeeded) = folder.tick(&fake).await;
+    assert!(succeeded, "{stderr}");
     assert!(stdout.contains("people: synced 3 people"), "{stdout}");
     assert!(
         stdout.contains("nudges: queued 2 (1 introduction)")
@@ -118,13 +95,9 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
         dms[1].blocks
     );
 
-    let second = tick().await;
-    assert!(second.status.success());
-    assert_eq!(
-        texts(&second).0.trim(),
-        "nothing due",
-        "each due job runs once"
-    );
+    let (stdout, _, succeeded) = folder.tick(&fake).await;
+    assert!(succeeded);
+    assert_eq!(stdout.trim(), "nothing due", "each due job runs once");
     assert_eq!(fake.messages().len(), 2);
     fake.stop().await;
 }
