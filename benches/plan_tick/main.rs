@@ -307,10 +307,5 @@ fn child(role: &str) -> anyhow::Result<()> {
 
 /// This process's peak resident memory (VmHWM), in KiB.
 fn peak_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+    support::proc_kb("/proc/self/status", "VmHWM").unwrap_or(0)
 }

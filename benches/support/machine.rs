@@ -10,14 +10,18 @@ pub fn machine() -> String {
         .find_map(|line| line.strip_prefix("model name"))
         .and_then(|rest| rest.split_once(':'))
         .map_or("unknown CPU", |(_, model)| model.trim());
-    let memory_kb: f64 = std::fs::read_to_string("/proc/meminfo")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|line| line.strip_prefix("MemTotal:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0.0);
+    let memory_kb = proc_kb("/proc/meminfo", "MemTotal").unwrap_or(0);
     format!(
         "{cpus} CPUs (nproc), {model}, {:.1} GiB RAM",
-        memory_kb / 1024.0 / 1024.0
+        memory_kb as f64 / 1024.0 / 1024.0
     )
+}
+
+/// The value of a `key:   N kB` line of a `/proc` file, in KiB.
+pub fn proc_kb(file: &str, key: &str) -> Option<u64> {
+    std::fs::read_to_string(file)
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix(key)?.strip_prefix(':'))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
