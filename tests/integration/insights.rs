@@ -4,13 +4,12 @@
 //! nothing shows without the access token.
 
 use crate::browser::Browser;
-use crate::helpers::{fake_user, free_port, serve_command, user, wait_until_answers, workspace};
-use crate::served::Folder;
+use crate::helpers::{fake_user, user, workspace};
+use crate::served::{Folder, Served};
 use alliances::domain::{Interaction, InteractionKind};
 use alliances::fake_slack::FakeSlack;
 use alliances::store::{Store, StoreOptions};
 use chrono::{Duration, Utc};
-use std::process::Stdio;
 
 /// The access token of the page in these tests.
 const INSIGHTS_TOKEN: &str = "insights-e2e-token";
@@ -87,22 +86,14 @@ async fn an_admin_sees_which_teams_have_alliances_on_the_insights_page_in_a_real
     let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", &teams_file());
     history(&folder.data);
 
-    let health_port = free_port();
-    let mut child = serve_command(&fake, &folder.data, free_port())
-        .arg("--config")
-        .arg(&folder.config)
-        .env(
-            "ALLIANCES_HEALTH_ADDRESS",
-            format!("127.0.0.1:{health_port}"),
-        )
-        .env("ALLIANCES_INSIGHTS_TOKEN", INSIGHTS_TOKEN)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{health_port}");
-    wait_until_answers(&format!("{base}/healthz")).await;
-    let page = format!("{base}/insights");
+    let bot = Served::start_with(
+        &fake,
+        &folder.config,
+        &folder.data,
+        &[("ALLIANCES_INSIGHTS_TOKEN", INSIGHTS_TOKEN)],
+    )
+    .await;
+    let page = format!("{}/insights", bot.health);
 
     // Without the token: the challenge, and no figures.
     browser.goto(&page).await;
@@ -178,6 +169,5 @@ async fn an_admin_sees_which_teams_have_alliances_on_the_insights_page_in_a_real
     browser.goto_with_bearer(&page, INSIGHTS_TOKEN).await;
     browser.wait_for("svg#weekly-chart g.week").await;
     browser.close().await;
-    let _ = child.kill();
-    let _ = child.wait();
+    bot.stop().await;
 }

@@ -4,53 +4,19 @@
 use crate::helpers::{
     TOKEN, alliances, fake_user, free_port, serve_command, user, wait_until_answers, workspace,
 };
+use crate::served::{Folder, Served};
 use alliances::fake_slack::{FakeSlack, Fault, Faults};
 use std::process::Stdio;
 
 const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\"]\n\
                      [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n";
 
-/// `serve --http` with its health and metrics on `health_port`; killed
-/// when dropped.
-struct Bot {
-    child: std::process::Child,
-    http: String,
-    health: String,
-    _folder: tempfile::TempDir,
-}
-
-impl Drop for Bot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn serve(fake: &FakeSlack) -> Bot {
-    let folder = tempfile::tempdir().unwrap();
-    std::fs::write(folder.path().join("teams.toml"), TEAMS).unwrap();
-    let config = folder.path().join("alliances.toml");
-    std::fs::write(&config, "[teams]\nfile = \"teams.toml\"\n").unwrap();
-    let (http_port, health_port) = (free_port(), free_port());
-    let child = serve_command(fake, &folder.path().join("data"), http_port)
-        .arg("--config")
-        .arg(&config)
-        .env(
-            "ALLIANCES_HEALTH_ADDRESS",
-            format!("127.0.0.1:{health_port}"),
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let bot = Bot {
-        child,
-        http: format!("http://127.0.0.1:{http_port}"),
-        health: format!("http://127.0.0.1:{health_port}"),
-        _folder: folder,
-    };
-    wait_until_answers(&format!("{}/healthz", bot.health)).await;
-    bot
+/// `serve --http` against `fake`, with its health and metrics on a port of
+/// their own; killed when dropped.
+async fn serve(fake: &FakeSlack) -> (Folder, Served) {
+    let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", TEAMS);
+    let bot = Served::start(fake, &folder.config, &folder.data).await;
+    (folder, bot)
 }
 
 async fn get(url: &str) -> (u16, String) {
@@ -66,7 +32,7 @@ async fn an_operator_sees_health_readiness_and_what_the_bot_did_in_its_metrics()
     ]))
     .await
     .unwrap();
-    let bot = serve(&fake).await;
+    let (_folder, bot) = serve(&fake).await;
 
     assert_eq!(
         get(&format!("{}/healthz", bot.health)).await,
@@ -79,7 +45,7 @@ async fn an_operator_sees_health_readiness_and_what_the_bot_did_in_its_metrics()
 
     let channel = alliances::domain::ChannelId::parse("C0ALLIANCE").unwrap();
     let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel);
-    let answer = fake.deliver_over_http(&bot.http, &met).await.unwrap();
+    let answer = fake.deliver_over_http(&bot.url, &met).await.unwrap();
     assert!(
         answer.body.to_string().contains("Logged"),
         "{}",
@@ -106,7 +72,7 @@ async fn a_bot_that_cannot_reach_slack_is_alive_but_not_ready_and_says_why() {
     let fake = FakeSlack::start(workspace(vec![fake_user("U0000001", "Alice Moreau")]))
         .await
         .unwrap();
-    let bot = serve(&fake).await;
+    let (_folder, bot) = serve(&fake).await;
     fake.set_faults(Faults::seeded(1).next_calls(
         "auth.test",
         10,

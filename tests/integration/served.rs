@@ -2,7 +2,7 @@
 //! where the process dies: started, awaited, killed with SIGKILL or stopped
 //! with SIGTERM.
 
-use crate::helpers::{alliances, output_of, texts, wait_until_answers};
+use crate::helpers::{alliances, free_port, output_of, texts, wait_until_answers};
 use alliances::fake_slack::FakeSlack;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
@@ -10,18 +10,36 @@ use std::process::{Child, Stdio};
 /// `alliances serve --http` in a child process.
 pub struct Served {
     child: Option<Child>,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`: Slack's requests.
     pub url: String,
+    /// `http://127.0.0.1:PORT`: health, metrics and insights.
+    pub health: String,
 }
 
 impl Served {
     /// Starts `serve` on a free port with `config` and `data`, against
     /// `fake`, and waits until it answers `/healthz`.
     pub async fn start(fake: &FakeSlack, config: &Path, data: &Path) -> Served {
-        let port = crate::helpers::free_port();
+        Self::start_with(fake, config, data, &[]).await
+    }
+
+    /// Starts `serve` as [`Served::start`] does, with these environment
+    /// variables besides.
+    pub async fn start_with(
+        fake: &FakeSlack,
+        config: &Path,
+        data: &Path,
+        variables: &[(&str, &str)],
+    ) -> Served {
+        let (port, health_port) = (free_port(), free_port());
         let child = crate::helpers::serve_command(fake, data, port)
             .arg("--config")
             .arg(config)
+            .env(
+                "ALLIANCES_HEALTH_ADDRESS",
+                format!("127.0.0.1:{health_port}"),
+            )
+            .envs(variables.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -29,8 +47,9 @@ impl Served {
         let served = Served {
             child: Some(child),
             url: format!("http://127.0.0.1:{port}"),
+            health: format!("http://127.0.0.1:{health_port}"),
         };
-        wait_until_answers(&format!("{}/healthz", served.url)).await;
+        wait_until_answers(&format!("{}/healthz", served.health)).await;
         served
     }
 
