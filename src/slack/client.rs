@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -204,8 +205,9 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// `Retry-After`, before the caller sees the rate limit.
 const RATE_LIMIT_RETRIES: u32 = 3;
 
-/// `users.list` pages: Slack recommends no more than 200 per page.
-const USERS_PAGE_SIZE: u16 = 200;
+/// Pages of a cursor-paged list (`users.list`, `conversations.list`):
+/// Slack recommends no more than 200 items per page.
+pub(super) const PAGE_SIZE: u16 = 200;
 
 impl SlackClient {
     /// A client for the Web API at `api_url` (`https://slack.com/api`, or the
@@ -501,18 +503,8 @@ impl SlackClient {
     pub async fn list_people(&self) -> Result<Vec<SlackPerson>, SlackError> {
         const METHOD: &str = "users.list";
         let mut people = Vec::new();
-        let mut cursor: Option<SlackCursorId> = None;
-        loop {
-            let mut request = SlackApiUsersListRequest::new().with_limit(USERS_PAGE_SIZE);
-            request.cursor = cursor.take();
-            let page = self
-                .call(METHOD, None, || async {
-                    self.client
-                        .open_session(&self.token)
-                        .users_list(&request)
-                        .await
-                })
-                .await?;
+        let request = SlackApiUsersListRequest::new().with_limit(PAGE_SIZE);
+        self.page_through(METHOD, &request, |page| {
             for member in page.members {
                 people.push(
                     person_from(member).map_err(|detail| SlackError::Unexpected {
@@ -521,12 +513,40 @@ impl SlackClient {
                     })?,
                 );
             }
-            cursor = page
-                .response_metadata
-                .and_then(|meta| meta.next_cursor)
-                .filter(|next| !next.0.is_empty());
+            Ok(ControlFlow::<()>::Continue(()))
+        })
+        .await?;
+        Ok(people)
+    }
+
+    /// Calls the cursor-paged list `method` from its first page, each page
+    /// through [`Self::call`], following `next_cursor`: `on_page` reads each
+    /// page until it breaks with what it looked for, or the last page is
+    /// read (`None`). An error from `on_page` stops the walk there.
+    pub(super) async fn page_through<RQ, T>(
+        &self,
+        method: &'static str,
+        first: &RQ,
+        mut on_page: impl FnMut(RQ::ResponseType) -> Result<ControlFlow<T>, SlackError>,
+    ) -> Result<Option<T>, SlackError>
+    where
+        RQ: SlackApiScrollableRequest<Connector, CursorType = SlackCursorId> + Sync,
+        RQ::ResponseType: SlackApiScrollableResponse<CursorType = SlackCursorId>,
+    {
+        let mut cursor: Option<SlackCursorId> = None;
+        loop {
+            let request = first.with_new_cursor(cursor.as_ref());
+            let page = self
+                .call(method, None, || async {
+                    request.scroll(&self.client.open_session(&self.token)).await
+                })
+                .await?;
+            cursor = page.next_cursor().filter(|next| !next.0.is_empty());
+            if let ControlFlow::Break(found) = on_page(page)? {
+                return Ok(Some(found));
+            }
             if cursor.is_none() {
-                return Ok(people);
+                return Ok(None);
             }
         }
     }
