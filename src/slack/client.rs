@@ -403,11 +403,7 @@ impl SlackClient {
     /// message's `ts`.
     pub async fn post(&self, channel: &str, message: &Message) -> Result<String, SlackError> {
         const METHOD: &str = "chat.postMessage";
-        let blocks: Vec<SlackBlock> = serde_json::from_value(Value::Array(message.blocks.clone()))
-            .map_err(|err| SlackError::Unexpected {
-                method: METHOD,
-                detail: format!("the message's blocks are not valid Block Kit: {err}"),
-            })?;
+        let blocks = block_kit(METHOD, "the message's blocks", message.blocks.clone())?;
         let content = SlackMessageContent::new()
             .with_text(message.text.clone())
             .with_blocks(blocks);
@@ -447,11 +443,7 @@ impl SlackClient {
     /// Publishes `user`'s App Home: a `home` view of these blocks.
     pub async fn publish_home(&self, user: &UserId, blocks: Vec<Value>) -> Result<(), SlackError> {
         const METHOD: &str = "views.publish";
-        let blocks: Vec<SlackBlock> =
-            serde_json::from_value(Value::Array(blocks)).map_err(|err| SlackError::Unexpected {
-                method: METHOD,
-                detail: format!("the App Home blocks are not valid Block Kit: {err}"),
-            })?;
+        let blocks = block_kit(METHOD, "the App Home blocks", blocks)?;
         let request = SlackApiViewsPublishRequest::new(
             SlackUserId(user.to_string()),
             SlackView::Home(SlackHomeView::new(blocks)),
@@ -550,6 +542,20 @@ impl SlackClient {
             }
         }
     }
+}
+
+/// `blocks`, Block Kit JSON, as the blocks of a `method` request; blocks
+/// that are no valid Block Kit are [`SlackError::Unexpected`], the detail
+/// naming them as `what`.
+pub(super) fn block_kit(
+    method: &'static str,
+    what: &str,
+    blocks: Vec<Value>,
+) -> Result<Vec<SlackBlock>, SlackError> {
+    serde_json::from_value(Value::Array(blocks)).map_err(|err| SlackError::Unexpected {
+        method,
+        detail: format!("{what} are not valid Block Kit: {err}"),
+    })
 }
 
 impl SlackPerson {

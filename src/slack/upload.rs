@@ -14,10 +14,9 @@
 //! are Tier 4; the upload, which has no published limit, is paced alike),
 //! a time-out, and metrics (the upload as [`UPLOAD`]).
 
-use super::client::{SlackClient, SlackError};
+use super::client::{SlackClient, SlackError, block_kit};
 use super::render::Message;
 use crate::domain::ChannelId;
-use serde_json::Value;
 use slack_morphism::errors::{SlackClientApiError, SlackClientError};
 use slack_morphism::prelude::*;
 
@@ -74,11 +73,7 @@ impl SlackClient {
         picture: &Picture,
     ) -> Result<String, SlackError> {
         let channel = channel.as_ref();
-        let blocks: Vec<SlackBlock> = serde_json::from_value(Value::Array(message.blocks.clone()))
-            .map_err(|err| SlackError::Unexpected {
-                method: COMPLETE,
-                detail: format!("the message's blocks are not valid Block Kit: {err}"),
-            })?;
+        let blocks = block_kit(COMPLETE, "the message's blocks", message.blocks.clone())?;
         let target = self.resolve_channel(channel).await?;
         let posted = self
             .share_picture(&target.id, message, &blocks, picture)
