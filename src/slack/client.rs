@@ -3,8 +3,8 @@
 
 use super::channels::ChannelIdCache;
 use super::rate_control::RateControl;
-use super::render::{Message, render_nudge};
-use crate::domain::{ChannelId, Nudge, UserId};
+use super::render::Message;
+use crate::domain::{ChannelId, UserId};
 use crate::metrics::{CallStatus, Metrics};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
@@ -483,12 +483,6 @@ impl SlackClient {
                 code: format!("HTTP {}", response.status().as_u16()),
             })
         }
-    }
-
-    /// Sends a nudge: opens the DM with its recipient and posts it there.
-    pub async fn send_nudge(&self, nudge: &Nudge) -> Result<String, SlackError> {
-        let channel = self.open_dm(&nudge.to).await?;
-        self.post(channel.as_str(), &render_nudge(nudge)).await
     }
 
     /// Everyone in the workspace, following `next_cursor` to the last page.
