@@ -57,30 +57,58 @@ async fn call(
     let token = bearer_token(&parts.headers);
     let (params, unreadable) = read_params(parts, body).await;
     let call = Call {
-        method,
+        method: method.clone(),
         token,
         params,
         unreadable,
     };
+    answer_under_fault(&state, &method, call, answer_call, |call| {
+        Value::Object(call.params.0)
+    })
+    .await
+}
 
+/// Answers one call under the fault drawn for `method`, if any. Unless the
+/// fault stops the call first, `apply` applies, records and answers it with
+/// the outcome it is given; a fault that lets the call through then holds
+/// its answer back (`Slow`) or loses it (`DroppedAfterEffect`). A call the
+/// fault stops is answered by the fault and recorded with the parameters
+/// `params_of` reads from it.
+pub(super) async fn answer_under_fault<C>(
+    state: &SharedState,
+    method: &str,
+    call: C,
+    apply: impl FnOnce(&mut State, C, CallOutcome) -> Response,
+    params_of: impl FnOnce(C) -> Value,
+) -> Response {
     // Decide and record under one short lock: it is never held across an
     // await, which is why a std Mutex is enough; a slow answer waits after.
     let (answer, delay) = {
-        let mut guard = lock(&state);
+        let mut guard = lock(state);
         let state = &mut *guard;
-        match state.faults.draw(&call.method) {
-            None => (answer_call(state, call, CallOutcome::Answered), None),
-            Some(fault @ Fault::Slow { delay }) => {
-                let answer = answer_call(state, call, CallOutcome::Faulted(fault));
-                (answer, Some(delay))
+        match state.faults.draw(method) {
+            None => (apply(state, call, CallOutcome::Answered), None),
+            Some(fault) if fault.takes_effect() => {
+                let answer = apply(state, call, CallOutcome::Faulted(fault.clone()));
+                if let Fault::Slow { delay } = fault {
+                    (answer, Some(delay))
+                } else {
+                    // The call took effect; its answer is lost.
+                    (dropped_connection(), None)
+                }
             }
-            Some(Fault::DroppedAfterEffect) => {
-                let outcome = CallOutcome::Faulted(Fault::DroppedAfterEffect);
-                // The call takes effect; its answer is lost.
-                drop(answer_call(state, call, outcome));
-                (dropped_connection(), None)
+            Some(fault) => {
+                tracing::debug!(%method, ?fault, "fake Slack faulted a call");
+                let (answer, error) = fault_answer(&fault);
+                state.recorder.record_call(RecordedCall {
+                    method: method.to_owned(),
+                    params: params_of(call),
+                    ok: false,
+                    error: error.map(str::to_owned),
+                    outcome: CallOutcome::Faulted(fault),
+                });
+                (answer, None)
             }
-            Some(fault) => (refuse_call(state, call, fault), None),
         }
     };
     if let Some(delay) = delay {
@@ -148,37 +176,25 @@ fn answer_call(state: &mut State, call: Call, outcome: CallOutcome) -> Response 
     response
 }
 
-/// Records a call a fault stopped before it took effect, and answers the
-/// fault.
-fn refuse_call(state: &mut State, call: Call, fault: Fault) -> Response {
-    tracing::debug!(method = %call.method, ?fault, "fake Slack faulted a call");
-    let (answer, error) = match &fault {
+/// The answer to a fault that stops a call before it takes effect, and the
+/// error recorded for it: Slack's 429 (`ratelimited`), a proxy's 5xx page,
+/// or no answer at all.
+fn fault_answer(fault: &Fault) -> (Response, Option<&'static str>) {
+    match fault {
         Fault::RateLimited { retry_after_secs } => {
             (rate_limited(*retry_after_secs), Some(RATE_LIMITED))
         }
         Fault::ServerError { status } => (server_error(*status), None),
-        // The last two take effect and are answered by `call`; were one to
-        // come here, no answer is the honest one for a call not applied.
-        Fault::DroppedConnection | Fault::DroppedAfterEffect | Fault::Slow { .. } => {
-            (dropped_connection(), None)
-        }
-    };
-    state.recorder.record_call(RecordedCall {
-        method: call.method,
-        params: Value::Object(call.params.0),
-        ok: false,
-        error: error.map(str::to_owned),
-        outcome: CallOutcome::Faulted(fault),
-    });
-    answer
+        _ => (dropped_connection(), None),
+    }
 }
 
 /// Slack's error code for a call over a rate limit.
-pub(super) const RATE_LIMITED: &str = "ratelimited";
+const RATE_LIMITED: &str = "ratelimited";
 
 /// Slack's answer to a call over a rate limit: HTTP 429, the wait in
 /// `Retry-After`, and the error in JSON.
-pub(super) fn rate_limited(retry_after_secs: u64) -> Response {
+fn rate_limited(retry_after_secs: u64) -> Response {
     (
         StatusCode::TOO_MANY_REQUESTS,
         [(RETRY_AFTER, retry_after_secs.to_string())],
@@ -189,7 +205,7 @@ pub(super) fn rate_limited(retry_after_secs: u64) -> Response {
 
 /// What a proxy in front of a Slack that is down answers: a 5xx and an
 /// HTML page, not JSON.
-pub(super) fn server_error(status: u16) -> Response {
+fn server_error(status: u16) -> Response {
     let status = StatusCode::from_u16(status)
         .ok()
         .filter(StatusCode::is_server_error)
@@ -204,7 +220,7 @@ pub(super) fn server_error(status: u16) -> Response {
 /// give up on the connection before it writes the status line it holds, so
 /// the client sees the connection close without a response — a transport
 /// error, as when a load balancer drops a connection.
-pub(super) fn dropped_connection() -> Response {
+fn dropped_connection() -> Response {
     let failing = futures_util::stream::once(std::future::ready(Err::<Bytes, _>(io::Error::new(
         io::ErrorKind::ConnectionAborted,
         "the fake Slack dropped the connection",

@@ -13,11 +13,10 @@
 //! a Web API method, under the name [`UPLOAD`]; Slack documents no rate
 //! limit for it, so the fake enforces none.
 
-use super::api::{RATE_LIMITED, dropped_connection, rate_limited, server_error};
-use super::faults::Fault;
+use super::api::answer_under_fault;
 use super::methods::SlackError;
 use super::recorder::{CallOutcome, FakeFile, RecordedCall};
-use super::{SharedState, lock};
+use super::{SharedState, State as FakeState, lock};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -25,7 +24,7 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
@@ -173,41 +172,32 @@ pub(super) fn router(state: SharedState) -> Router {
 
 /// Takes one upload, unless a fault comes first, and records it as a call.
 async fn upload(State(state): State<SharedState>, Path(id): Path<String>, body: Bytes) -> Response {
-    let (answer, delay) = {
-        let mut guard = lock(&state);
-        let state = &mut *guard;
-        let fault = state.faults.draw(UPLOAD);
-        let takes_effect = fault.as_ref().is_none_or(Fault::takes_effect);
-        let (answer, error) = if takes_effect {
-            match state.uploads.receive(&id, body.to_vec()) {
-                Ok(length) => (uploaded(length), None),
-                Err(refusal) => refused(&refusal),
-            }
-        } else {
-            let error = matches!(fault, Some(Fault::RateLimited { .. })).then_some(RATE_LIMITED);
-            (faulted(fault.as_ref()), error)
-        };
-        let ok = takes_effect && error.is_none();
-        let params = json!({ "file_id": id, "length": body.len() });
-        state.recorder.record_call(RecordedCall {
-            method: UPLOAD.to_owned(),
-            params,
-            ok,
-            error: error.map(str::to_owned),
-            outcome: fault
-                .clone()
-                .map_or(CallOutcome::Answered, CallOutcome::Faulted),
-        });
-        match fault {
-            Some(Fault::DroppedAfterEffect) => (dropped_connection(), None),
-            Some(Fault::Slow { delay }) => (answer, Some(delay)),
-            _ => (answer, None),
-        }
+    answer_under_fault(&state, UPLOAD, (id, body), receive, |(id, body)| {
+        upload_params(&id, &body)
+    })
+    .await
+}
+
+/// Applies one upload the faults let through: takes its bytes, records the
+/// call with `outcome`, and answers as the upload service does.
+fn receive(state: &mut FakeState, (id, body): (String, Bytes), outcome: CallOutcome) -> Response {
+    let (answer, error) = match state.uploads.receive(&id, body.to_vec()) {
+        Ok(length) => (uploaded(length), None),
+        Err(refusal) => refused(&refusal),
     };
-    if let Some(delay) = delay {
-        tokio::time::sleep(delay).await;
-    }
+    state.recorder.record_call(RecordedCall {
+        method: UPLOAD.to_owned(),
+        params: upload_params(&id, &body),
+        ok: error.is_none(),
+        error: error.map(str::to_owned),
+        outcome,
+    });
     answer
+}
+
+/// What the recorded call of an upload shows: the file and the length sent.
+fn upload_params(id: &str, body: &[u8]) -> Value {
+    json!({ "file_id": id, "length": body.len() })
 }
 
 /// The upload service's answer to a complete upload.
@@ -240,15 +230,6 @@ fn refused(refusal: &UploadRefusal) -> (Response, Option<&'static str>) {
     };
     let answer = (status, [(CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response();
     (answer, Some(error))
-}
-
-/// The answer of a fault that stops the upload before it takes effect.
-fn faulted(fault: Option<&Fault>) -> Response {
-    match fault {
-        Some(Fault::RateLimited { retry_after_secs }) => rate_limited(*retry_after_secs),
-        Some(Fault::ServerError { status }) => server_error(*status),
-        _ => dropped_connection(),
-    }
 }
 
 impl super::FakeSlack {

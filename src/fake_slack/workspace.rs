@@ -274,14 +274,9 @@ impl Directory {
             .is_none_or(|scopes| scopes.iter().any(|granted| granted == scope))
     }
 
-    /// Whether the bot may post into `destination`: it is in every DM it
-    /// opened, and in every public channel but those it was not invited to.
-    pub fn bot_is_in(&self, destination: &Destination) -> bool {
-        self.bot_is_member(&destination.channel)
-    }
-
-    /// Whether the bot was invited to `channel`, as `conversations.list`
-    /// says in `is_member`.
+    /// Whether the bot is in `channel`, as `conversations.list` says in
+    /// `is_member`, and so may post there: it is in every DM it opened, and
+    /// in every channel but those it was not invited to.
     pub fn bot_is_member(&self, channel: &ChannelId) -> bool {
         !self.workspace.channels_without_bot.contains(channel)
     }
@@ -620,8 +615,8 @@ mod tests {
         );
         workspace.channels_without_bot = vec![ChannelId::parse("C2").unwrap()];
         let dir = Directory::new(workspace).unwrap();
-        assert!(dir.bot_is_in(&dir.resolve("C1").unwrap()));
-        assert!(!dir.bot_is_in(&dir.resolve("#random").unwrap()));
+        assert!(dir.bot_is_member(&dir.resolve("C1").unwrap().channel));
+        assert!(!dir.bot_is_member(&dir.resolve("#random").unwrap().channel));
 
         let mut unknown = Workspace::new("xoxb-1", vec![], vec![]);
         unknown.channels_without_bot = vec![ChannelId::parse("C9").unwrap()];

@@ -11,14 +11,12 @@
 //! knows (the channel was deleted, or renamed and its name given to
 //! another) is forgotten by whoever meets `channel_not_found` for it.
 
-use super::client::{SlackClient, SlackError};
+use super::client::{PAGE_SIZE, SlackClient, SlackError};
 use crate::domain::ChannelId;
 use slack_morphism::prelude::*;
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex, MutexGuard};
-
-/// `conversations.list` pages: Slack recommends no more than 200 per page.
-const CHANNELS_PAGE_SIZE: u16 = 200;
 
 /// Channel ids by the name they were looked up by, shared by a client and
 /// its clones.
@@ -132,44 +130,34 @@ impl SlackClient {
     /// is named `name`.
     async fn look_up_channel(&self, name: &str) -> Result<ChannelId, SlackError> {
         const METHOD: &str = "conversations.list";
-        let mut cursor: Option<SlackCursorId> = None;
-        loop {
-            let mut request = SlackApiConversationsListRequest::new()
-                .with_types(vec![
-                    SlackConversationType::Public,
-                    SlackConversationType::Private,
-                ])
-                .with_exclude_archived(true)
-                .with_limit(CHANNELS_PAGE_SIZE);
-            request.cursor = cursor.take();
-            let page = self
-                .call(METHOD, None, || async {
-                    self.morphism()
-                        .open_session(self.token())
-                        .conversations_list(&request)
-                        .await
+        let request = SlackApiConversationsListRequest::new()
+            .with_types(vec![
+                SlackConversationType::Public,
+                SlackConversationType::Private,
+            ])
+            .with_exclude_archived(true)
+            .with_limit(PAGE_SIZE);
+        let found = self
+            .page_through(METHOD, &request, |page| {
+                let found = page
+                    .channels
+                    .into_iter()
+                    .find(|channel| channel.name.as_deref() == Some(name));
+                Ok(match found {
+                    Some(channel) => ControlFlow::Break(channel.id),
+                    None => ControlFlow::Continue(()),
                 })
-                .await?;
-            if let Some(found) = page
-                .channels
-                .iter()
-                .find(|channel| channel.name.as_deref() == Some(name))
-            {
-                return ChannelId::parse(&found.id.0).map_err(|err| SlackError::Unexpected {
-                    method: METHOD,
-                    detail: err.to_string(),
-                });
-            }
-            cursor = page
-                .response_metadata
-                .and_then(|meta| meta.next_cursor)
-                .filter(|next| !next.0.is_empty());
-            if cursor.is_none() {
-                return Err(SlackError::ChannelNotFound {
-                    name: name.to_owned(),
-                });
-            }
-        }
+            })
+            .await?;
+        let Some(id) = found else {
+            return Err(SlackError::ChannelNotFound {
+                name: name.to_owned(),
+            });
+        };
+        ChannelId::parse(&id.0).map_err(|err| SlackError::Unexpected {
+            method: METHOD,
+            detail: err.to_string(),
+        })
     }
 }
 

@@ -3,13 +3,14 @@
 
 use super::channels::ChannelIdCache;
 use super::rate_control::RateControl;
-use super::render::{Message, render_nudge};
-use crate::domain::{ChannelId, Nudge, UserId};
+use super::render::Message;
+use crate::domain::{ChannelId, UserId};
 use crate::metrics::{CallStatus, Metrics};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -204,8 +205,9 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// `Retry-After`, before the caller sees the rate limit.
 const RATE_LIMIT_RETRIES: u32 = 3;
 
-/// `users.list` pages: Slack recommends no more than 200 per page.
-const USERS_PAGE_SIZE: u16 = 200;
+/// Pages of a cursor-paged list (`users.list`, `conversations.list`):
+/// Slack recommends no more than 200 items per page.
+pub(super) const PAGE_SIZE: u16 = 200;
 
 impl SlackClient {
     /// A client for the Web API at `api_url` (`https://slack.com/api`, or the
@@ -401,11 +403,7 @@ impl SlackClient {
     /// message's `ts`.
     pub async fn post(&self, channel: &str, message: &Message) -> Result<String, SlackError> {
         const METHOD: &str = "chat.postMessage";
-        let blocks: Vec<SlackBlock> = serde_json::from_value(Value::Array(message.blocks.clone()))
-            .map_err(|err| SlackError::Unexpected {
-                method: METHOD,
-                detail: format!("the message's blocks are not valid Block Kit: {err}"),
-            })?;
+        let blocks = block_kit(METHOD, "the message's blocks", message.blocks.clone())?;
         let content = SlackMessageContent::new()
             .with_text(message.text.clone())
             .with_blocks(blocks);
@@ -445,11 +443,7 @@ impl SlackClient {
     /// Publishes `user`'s App Home: a `home` view of these blocks.
     pub async fn publish_home(&self, user: &UserId, blocks: Vec<Value>) -> Result<(), SlackError> {
         const METHOD: &str = "views.publish";
-        let blocks: Vec<SlackBlock> =
-            serde_json::from_value(Value::Array(blocks)).map_err(|err| SlackError::Unexpected {
-                method: METHOD,
-                detail: format!("the App Home blocks are not valid Block Kit: {err}"),
-            })?;
+        let blocks = block_kit(METHOD, "the App Home blocks", blocks)?;
         let request = SlackApiViewsPublishRequest::new(
             SlackUserId(user.to_string()),
             SlackView::Home(SlackHomeView::new(blocks)),
@@ -491,28 +485,12 @@ impl SlackClient {
         }
     }
 
-    /// Sends a nudge: opens the DM with its recipient and posts it there.
-    pub async fn send_nudge(&self, nudge: &Nudge) -> Result<String, SlackError> {
-        let channel = self.open_dm(&nudge.to).await?;
-        self.post(channel.as_str(), &render_nudge(nudge)).await
-    }
-
     /// Everyone in the workspace, following `next_cursor` to the last page.
     pub async fn list_people(&self) -> Result<Vec<SlackPerson>, SlackError> {
         const METHOD: &str = "users.list";
         let mut people = Vec::new();
-        let mut cursor: Option<SlackCursorId> = None;
-        loop {
-            let mut request = SlackApiUsersListRequest::new().with_limit(USERS_PAGE_SIZE);
-            request.cursor = cursor.take();
-            let page = self
-                .call(METHOD, None, || async {
-                    self.client
-                        .open_session(&self.token)
-                        .users_list(&request)
-                        .await
-                })
-                .await?;
+        let request = SlackApiUsersListRequest::new().with_limit(PAGE_SIZE);
+        self.page_through(METHOD, &request, |page| {
             for member in page.members {
                 people.push(
                     person_from(member).map_err(|detail| SlackError::Unexpected {
@@ -521,15 +499,57 @@ impl SlackClient {
                     })?,
                 );
             }
-            cursor = page
-                .response_metadata
-                .and_then(|meta| meta.next_cursor)
-                .filter(|next| !next.0.is_empty());
+            Ok(ControlFlow::<()>::Continue(()))
+        })
+        .await?;
+        Ok(people)
+    }
+
+    /// Calls the cursor-paged list `method` from its first page, each page
+    /// through [`Self::call`], following `next_cursor`: `on_page` reads each
+    /// page until it breaks with what it looked for, or the last page is
+    /// read (`None`). An error from `on_page` stops the walk there.
+    pub(super) async fn page_through<RQ, T>(
+        &self,
+        method: &'static str,
+        first: &RQ,
+        mut on_page: impl FnMut(RQ::ResponseType) -> Result<ControlFlow<T>, SlackError>,
+    ) -> Result<Option<T>, SlackError>
+    where
+        RQ: SlackApiScrollableRequest<Connector, CursorType = SlackCursorId> + Sync,
+        RQ::ResponseType: SlackApiScrollableResponse<CursorType = SlackCursorId>,
+    {
+        let mut cursor: Option<SlackCursorId> = None;
+        loop {
+            let request = first.with_new_cursor(cursor.as_ref());
+            let page = self
+                .call(method, None, || async {
+                    request.scroll(&self.client.open_session(&self.token)).await
+                })
+                .await?;
+            cursor = page.next_cursor().filter(|next| !next.0.is_empty());
+            if let ControlFlow::Break(found) = on_page(page)? {
+                return Ok(Some(found));
+            }
             if cursor.is_none() {
-                return Ok(people);
+                return Ok(None);
             }
         }
     }
+}
+
+/// `blocks`, Block Kit JSON, as the blocks of a `method` request; blocks
+/// that are no valid Block Kit are [`SlackError::Unexpected`], the detail
+/// naming them as `what`.
+pub(super) fn block_kit(
+    method: &'static str,
+    what: &str,
+    blocks: Vec<Value>,
+) -> Result<Vec<SlackBlock>, SlackError> {
+    serde_json::from_value(Value::Array(blocks)).map_err(|err| SlackError::Unexpected {
+        method,
+        detail: format!("{what} are not valid Block Kit: {err}"),
+    })
 }
 
 impl SlackPerson {

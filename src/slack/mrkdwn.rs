@@ -16,7 +16,7 @@
 //!
 //! This module owns only the escaping; it must not decide what is shown.
 
-use crate::domain::Quoting;
+use crate::domain::{Quoting, UserId};
 use std::borrow::Cow;
 
 /// How an explanation (*Why this?*, the dry run) writes team names and
@@ -87,12 +87,8 @@ fn is_person_mention(text: &str) -> bool {
         return false;
     };
     let (id, label) = inner.split_once('|').unwrap_or((inner, ""));
-    id.starts_with(['U', 'W'])
-        && id.len() > 1
-        && id
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        && !label.contains(['<', '>'])
+    // A bare `U` or `W` reads as a user id, but Slack writes no such id.
+    id.len() > 1 && UserId::parse(id).is_ok() && !label.contains(['<', '>'])
 }
 
 /// The reverse of [`mrkdwn_text`]: Slack's three entities back to their
@@ -187,6 +183,17 @@ mod tests {
             quoted_from_slack("<!subteam^S1|@eng> <@u1> <@U1|<x>"),
             "&lt;!subteam^S1|@eng&gt; &lt;@u1&gt; &lt;@U1|&lt;x&gt;"
         );
+        // Nor an id that is a bare prefix, a channel's, or longer than any
+        // user id the bot takes.
+        let too_long = format!("<@U{}>", "1".repeat(32));
+        assert_eq!(
+            quoted_from_slack(&format!("<@U> <@W|x> <@C0000001> {too_long}")),
+            format!(
+                "&lt;@U&gt; &lt;@W|x&gt; &lt;@C0000001&gt; &lt;@U{}&gt;",
+                "1".repeat(32)
+            )
+        );
+        assert_eq!(quoted_from_slack("<@W0000001|dana>"), "<@W0000001|dana>");
     }
 
     #[test]

@@ -14,10 +14,9 @@
 //! are Tier 4; the upload, which has no published limit, is paced alike),
 //! a time-out, and metrics (the upload as [`UPLOAD`]).
 
-use super::client::{SlackClient, SlackError};
+use super::client::{SlackClient, SlackError, block_kit};
 use super::render::Message;
 use crate::domain::ChannelId;
-use serde_json::Value;
 use slack_morphism::errors::{SlackClientApiError, SlackClientError};
 use slack_morphism::prelude::*;
 
@@ -52,8 +51,8 @@ impl SlackClient {
     /// with `conversations.list` and its id remembered; a name no channel
     /// the bot can see has is [`SlackError::ChannelNotFound`], before
     /// anything is uploaded. If Slack no longer knows a remembered id, it
-    /// is forgotten and the name looked up again: under a new id, the post
-    /// is made there.
+    /// is forgotten and the name looked up again: under a new id, the file
+    /// already uploaded is shared there.
     ///
     /// The picture is shared by `files.completeUploadExternal` with the
     /// message's blocks, so it shows in the message itself. Slack takes
@@ -74,14 +73,11 @@ impl SlackClient {
         picture: &Picture,
     ) -> Result<String, SlackError> {
         let channel = channel.as_ref();
-        let blocks: Vec<SlackBlock> = serde_json::from_value(Value::Array(message.blocks.clone()))
-            .map_err(|err| SlackError::Unexpected {
-                method: COMPLETE,
-                detail: format!("the message's blocks are not valid Block Kit: {err}"),
-            })?;
+        let blocks = block_kit(COMPLETE, "the message's blocks", message.blocks.clone())?;
         let target = self.resolve_channel(channel).await?;
+        let file_id = self.upload_picture(picture).await?;
         let posted = self
-            .share_picture(&target.id, message, &blocks, picture)
+            .share_upload(&target.id, message, &blocks, picture, file_id.clone())
             .await;
         let name = match (&posted, &target.name) {
             (Err(err), Some(name)) if err.is_channel_not_found() => name,
@@ -100,21 +96,29 @@ impl SlackClient {
         if fresh.id == target.id {
             return posted;
         }
-        self.share_picture(&fresh.id, message, &blocks, picture)
+        // The file is uploaded and not yet shared: only step 3 is made again.
+        self.share_upload(&fresh.id, message, &blocks, picture, file_id)
             .await
     }
 
-    /// Steps 1 to 3 into the channel `channel`.
-    async fn share_picture(
+    /// Steps 1 and 2: announces the picture and uploads its bytes; the id
+    /// of the file, to share.
+    async fn upload_picture(&self, picture: &Picture) -> Result<SlackFileId, SlackError> {
+        let (upload_url, file_id) = self.upload_url_for(picture).await?;
+        self.upload(upload_url, picture).await?;
+        Ok(file_id)
+    }
+
+    /// Step 3: shares the uploaded file `file_id` into the channel
+    /// `channel`, in the message, under the picture's title.
+    async fn share_upload(
         &self,
         channel: &ChannelId,
         message: &Message,
         blocks: &[SlackBlock],
         picture: &Picture,
+        file_id: SlackFileId,
     ) -> Result<String, SlackError> {
-        let (upload_url, file_id) = self.upload_url_for(picture).await?;
-        self.upload(upload_url, picture).await?;
-
         let file = SlackApiFilesComplete::new(file_id).with_title(picture.title.clone());
         let mut request = SlackApiFilesCompleteUploadExternalRequest::new(vec![file])
             .with_channel_id(SlackChannelId(channel.as_str().to_owned()));
@@ -605,6 +609,14 @@ mod tests {
         assert_eq!(channel_lists(&fake).len(), 1);
         assert_eq!(fake.files_in(&channel()).len(), 1);
         assert_eq!(client.channel_ids().get("alliances"), Some(channel()));
+        // Only the sharing is made again: the file was uploaded once.
+        let calls_to = |method: &str| {
+            let calls = fake.calls();
+            calls.iter().filter(|call| call.method == method).count()
+        };
+        assert_eq!(calls_to("files.getUploadURLExternal"), 1);
+        assert_eq!(calls_to(FAKE_UPLOAD), 1);
+        assert_eq!(calls_to("files.completeUploadExternal"), 2);
         fake.stop().await;
     }
 

@@ -3,7 +3,7 @@
 use crate::helpers::{TOKEN, fake_user, user, workspace};
 use alliances::domain::{Neglected, Nudge, NudgeReason, TeamGap, TeamId};
 use alliances::fake_slack::FakeSlack;
-use alliances::slack::{SlackClient, SlackError};
+use alliances::slack::{SlackClient, SlackError, render_nudge};
 use chrono::Utc;
 use secrecy::SecretString;
 
@@ -67,7 +67,12 @@ async fn a_nudge_opens_the_dm_and_posts_block_kit_into_it() {
         }),
     };
 
-    client(&fake, TOKEN).send_nudge(&nudge).await.unwrap();
+    let client = client(&fake, TOKEN);
+    let dm = client.open_dm(&nudge.to).await.unwrap();
+    client
+        .post(dm.as_str(), &render_nudge(&nudge))
+        .await
+        .unwrap();
 
     let methods: Vec<_> = fake.calls().into_iter().map(|c| c.method).collect();
     assert_eq!(methods, ["conversations.open", "chat.postMessage"]);

@@ -23,7 +23,7 @@ pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
         .directory
         .resolve(&post.channel)
         .ok_or(SlackError("channel_not_found"))?;
-    if !state.directory.bot_is_in(&destination) {
+    if !state.directory.bot_is_member(&destination.channel) {
         return Err(SlackError("not_in_channel"));
     }
     let ts = state.recorder.next_ts();

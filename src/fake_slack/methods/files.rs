@@ -68,7 +68,7 @@ pub(super) fn complete_upload(state: &mut State, params: &Params) -> MethodResul
                 .resolve(id)
                 .filter(|destination| destination.channel.as_str() == id)
                 .ok_or(SlackError("channel_not_found"))?;
-            if !state.directory.bot_is_in(&destination) {
+            if !state.directory.bot_is_member(&destination.channel) {
                 return Err(SlackError("not_in_channel"));
             }
             Some(destination)
