@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::io::{IsTerminal as _, Write as _};
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -206,18 +206,7 @@ pub fn export(settings: &Settings, data_dir: &Path, file: Option<&Path>) -> anyh
             out.flush().map_err(BackupError::Write)?;
             exported
         }
-        Some(file) => {
-            let partial = partial_path(file);
-            let written = write_file(&store, &partial, &mut watch).and_then(|exported| {
-                std::fs::rename(&partial, file)
-                    .with_context(|| format!("cannot rename {}", partial.display()))?;
-                Ok(exported)
-            });
-            if written.is_err() {
-                let _ = std::fs::remove_file(&partial);
-            }
-            written?
-        }
+        Some(file) => store.export_backup_file(file, Utc::now(), &mut watch)?,
     };
     bar.finish();
     let whereto = file.map_or("standard output".into(), |f| f.display().to_string());
@@ -228,30 +217,6 @@ pub fn export(settings: &Settings, data_dir: &Path, file: Option<&Path>) -> anyh
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-/// `FILE.partial`, beside `file`: where an export goes before it is whole.
-fn partial_path(file: &Path) -> PathBuf {
-    let mut name = file.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
-    file.with_file_name(name)
-}
-
-/// Writes a backup of `store` to `path` and syncs it.
-fn write_file(
-    store: &Store,
-    path: &Path,
-    watch: impl FnMut(&Counts) -> ControlFlow<()>,
-) -> anyhow::Result<crate::store::Exported> {
-    let created =
-        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, created);
-    let exported = store.export_backup(&mut out, Utc::now(), watch)?;
-    let file = out
-        .into_inner()
-        .map_err(|e| BackupError::Write(e.into_error()))?;
-    file.sync_all().map_err(BackupError::Write)?;
-    Ok(exported)
 }
 
 /// `alliances import FILE [--replace]`.
