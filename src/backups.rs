@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::io::{IsTerminal as _, Write as _};
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -47,17 +47,28 @@ pub fn take_if_due(
     let Some(every) = period(settings) else {
         return Ok(None);
     };
-    let folder = BackupFolder::of(store.path());
-    if folder.due_at(every)?.is_some_and(|due| now < due) {
+    if BackupFolder::of(store.path())
+        .due_at(every)?
+        .is_some_and(|due| now < due)
+    {
         return Ok(None);
     }
+    take_now(store, settings, now, stop).map(Some)
+}
+
+/// Takes a backup of `store` into its folder at `now` and prunes the old
+/// ones, whether or not one is due; it stops when `stop` turns true.
+fn take_now(
+    store: &Store,
+    settings: &BackupSettings,
+    now: DateTime<Utc>,
+    stop: &AtomicBool,
+) -> Result<TakenBackup, BackupError> {
     let keep = usize::try_from(settings.keep).unwrap_or(usize::MAX);
-    folder
-        .take(store, now, keep, |_| match stop.load(Ordering::Relaxed) {
-            true => ControlFlow::Break(()),
-            false => ControlFlow::Continue(()),
-        })
-        .map(Some)
+    BackupFolder::of(store.path()).take(store, now, keep, |_| match stop.load(Ordering::Relaxed) {
+        true => ControlFlow::Break(()),
+        false => ControlFlow::Continue(()),
+    })
 }
 
 /// `alliances tick` takes the periodic backup too, when one is due, so that
@@ -77,8 +88,9 @@ pub fn backup_after_tick(
         )),
         Ok(None) => None,
         Err(error) => {
-            tracing::error!(error = %chain(&error), "a backup failed");
-            Some(format!("backup failed: {}", chain(&error)))
+            let error = anyhow::Error::new(error);
+            tracing::error!(error = format!("{error:#}"), "a backup failed");
+            Some(format!("backup failed: {error:#}"))
         }
     }
 }
@@ -117,7 +129,11 @@ pub async fn keep_backups(
         let due = match folder.due_at(every) {
             Ok(due) => due.unwrap_or(now),
             Err(error) => {
-                tracing::error!(error = %chain(&error), "cannot read the backups folder");
+                let error = anyhow::Error::new(error);
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    "cannot read the backups folder"
+                );
                 now + RETRY_AFTER
             }
         };
@@ -133,7 +149,8 @@ pub async fn keep_backups(
         let started = Instant::now();
         let job = tokio::task::spawn_blocking({
             let (store, settings, stop) = (store.clone(), settings.clone(), Arc::clone(&stop));
-            move || take_if_due(&store, &settings, now, &stop)
+            // Due, as just read: taken without reading the folder again.
+            move || take_now(&store, &settings, now, &stop)
         });
         tokio::pin!(job);
         let taken = tokio::select! {
@@ -149,7 +166,7 @@ pub async fn keep_backups(
             }
         };
         not_before = match taken {
-            Ok(Ok(Some(taken))) => {
+            Ok(Ok(taken)) => {
                 tracing::info!(
                     path = %taken.path.display(),
                     records = taken.counts.total(),
@@ -161,9 +178,12 @@ pub async fn keep_backups(
                 );
                 None
             }
-            Ok(Ok(None)) => None,
             Ok(Err(error)) => {
-                tracing::error!(error = %chain(&error), "a backup failed; the next try is in an hour");
+                let error = anyhow::Error::new(error);
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    "a backup failed; the next try is in an hour"
+                );
                 Some(now + RETRY_AFTER)
             }
             Err(panicked) => {
@@ -172,18 +192,6 @@ pub async fn keep_backups(
             }
         };
     }
-}
-
-/// An error and its causes, in one line.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut line = error.to_string();
-    let mut cause = error.source();
-    while let Some(inner) = cause {
-        line.push_str(": ");
-        line.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    line
 }
 
 /// `alliances export [FILE]`: a backup of the store in `data_dir` to
@@ -206,18 +214,7 @@ pub fn export(settings: &Settings, data_dir: &Path, file: Option<&Path>) -> anyh
             out.flush().map_err(BackupError::Write)?;
             exported
         }
-        Some(file) => {
-            let partial = partial_path(file);
-            let written = write_file(&store, &partial, &mut watch).and_then(|exported| {
-                std::fs::rename(&partial, file)
-                    .with_context(|| format!("cannot rename {}", partial.display()))?;
-                Ok(exported)
-            });
-            if written.is_err() {
-                let _ = std::fs::remove_file(&partial);
-            }
-            written?
-        }
+        Some(file) => store.export_backup_file(file, Utc::now(), &mut watch)?,
     };
     bar.finish();
     let whereto = file.map_or("standard output".into(), |f| f.display().to_string());
@@ -228,30 +225,6 @@ pub fn export(settings: &Settings, data_dir: &Path, file: Option<&Path>) -> anyh
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-/// `FILE.partial`, beside `file`: where an export goes before it is whole.
-fn partial_path(file: &Path) -> PathBuf {
-    let mut name = file.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
-    file.with_file_name(name)
-}
-
-/// Writes a backup of `store` to `path` and syncs it.
-fn write_file(
-    store: &Store,
-    path: &Path,
-    watch: impl FnMut(&Counts) -> ControlFlow<()>,
-) -> anyhow::Result<crate::store::Exported> {
-    let created =
-        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, created);
-    let exported = store.export_backup(&mut out, Utc::now(), watch)?;
-    let file = out
-        .into_inner()
-        .map_err(|e| BackupError::Write(e.into_error()))?;
-    file.sync_all().map_err(BackupError::Write)?;
-    Ok(exported)
 }
 
 /// `alliances import FILE [--replace]`.
@@ -471,7 +444,7 @@ mod tests {
     fn an_error_is_told_with_its_causes() {
         let error = BackupError::Write(std::io::Error::other("no space left on device"));
         assert_eq!(
-            chain(&error),
+            format!("{:#}", anyhow::Error::new(error)),
             "cannot write the backup: no space left on device"
         );
     }

@@ -6,6 +6,43 @@ use crate::rules::{Snapshot, plan_digest, team_map};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 
+/// What a run of the digest job did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DigestRun {
+    /// Nothing new happened: nothing was queued.
+    Quiet,
+    /// The digest was queued in the outbox.
+    Queued {
+        /// Its outbox item.
+        item: u64,
+        /// The channel it goes to, without the `#`.
+        channel: String,
+        /// The new alliances it tells of, named or not.
+        new_alliances: usize,
+        /// The bridges it tells of.
+        bridges: usize,
+    },
+}
+
+impl DigestRun {
+    /// What it did, in a line: the digest as posted when `posted` (Slack
+    /// took it), else as queued.
+    pub fn summary(&self, posted: bool) -> String {
+        match self {
+            Self::Quiet => "quiet period: nothing posted".to_owned(),
+            Self::Queued {
+                channel,
+                new_alliances,
+                bridges,
+                ..
+            } => format!(
+                "{} #{channel}: {new_alliances} new alliances, {bridges} bridges",
+                if posted { "posted to" } else { "queued for" }
+            ),
+        }
+    }
+}
+
 /// Queues the digest of `(since, until]` for `channel`, unless it is quiet;
 /// with the team map as of `until` when `map_policy` is given.
 pub fn run(
@@ -15,18 +52,15 @@ pub fn run(
     channel: &str,
     policy: &DigestPolicy,
     map_policy: Option<&Policy>,
-) -> Result<String, StoreError> {
+) -> Result<DigestRun, StoreError> {
     let snapshot = Snapshot::new(store.people()?, store.ties()?, Vec::new());
     let digest = plan_digest(&snapshot, since, until, policy);
     if digest.is_quiet() {
-        return Ok("quiet period: nothing posted".to_owned());
+        return Ok(DigestRun::Quiet);
     }
-    let summary = format!(
-        "queued for #{channel}: {} new alliances, {} bridges",
-        digest.new_alliances.len() + digest.unnamed_new_alliances,
-        digest.bridges.len()
-    );
-    store.enqueue(
+    let new_alliances = digest.new_alliances.len() + digest.unnamed_new_alliances;
+    let bridges = digest.bridges.len();
+    let queued = store.enqueue(
         vec![Outgoing::Digest {
             channel: channel.to_owned(),
             team_map: map_policy
@@ -40,7 +74,13 @@ pub fn run(
         until,
     )?;
     store.flush()?;
-    Ok(summary)
+    Ok(DigestRun::Queued {
+        // One item is given back for each message queued: this digest's.
+        item: queued[0].id,
+        channel: channel.to_owned(),
+        new_alliances,
+        bridges,
+    })
 }
 
 #[cfg(test)]
@@ -79,7 +119,7 @@ mod tests {
             k_anonymity_floor: 5,
         };
         let (since, until) = (at(2026, 6, 1), at(2026, 6, 8));
-        run(
+        let ran = run(
             &store,
             since,
             until,
@@ -90,6 +130,10 @@ mod tests {
         .unwrap();
 
         let queued = store.pending_outbox().unwrap();
+        assert!(
+            matches!(&ran, DigestRun::Queued { item, .. } if *item == queued[0].id),
+            "{ran:?}"
+        );
         let Outgoing::Digest {
             team_map: Some(map),
             ..

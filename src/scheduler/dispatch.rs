@@ -129,6 +129,15 @@ impl Dispatcher {
         &self,
         stop: Option<&watch::Receiver<bool>>,
     ) -> Result<Dispatched, StoreError> {
+        Ok(self.send_round(stop).await?.0)
+    }
+
+    /// [`Self::send_due`], and when the earliest item left pending falls
+    /// due: one read of what is left serves the queue gauge and the wait.
+    async fn send_round(
+        &self,
+        stop: Option<&watch::Receiver<bool>>,
+    ) -> Result<(Dispatched, Option<DateTime<Utc>>), StoreError> {
         let _turn = self.turn.lock().await;
         let now = self.clock.now();
         let mut done = Dispatched::default();
@@ -158,9 +167,16 @@ impl Dispatcher {
                 }
             }
         }
-        let queued = self.store.pending_outbox()?.len();
-        self.slack.metrics().outbox_queued(queued);
-        Ok(done)
+        let left = self.store.pending_outbox()?;
+        self.slack.metrics().outbox_queued(left.len());
+        let next_due = left
+            .iter()
+            .filter_map(|item| match item.state {
+                OutboxState::Pending { not_before, .. } => Some(not_before),
+                OutboxState::Failed { .. } => None,
+            })
+            .min();
+        Ok((done, next_due))
     }
 
     /// Sends until nothing is pending or `bound` has passed: for `tick`,
@@ -169,12 +185,13 @@ impl Dispatcher {
         let until = tokio::time::Instant::now() + bound;
         let mut total = Dispatched::default();
         loop {
-            let round = self.send_due(None).await?;
+            let (round, next_due) = self.send_round(None).await?;
             total.add(round);
             total.retrying = round.retrying;
-            let Some(wait) = self.next_wait()? else {
+            let Some(next_due) = next_due else {
                 return Ok(total);
             };
+            let wait = self.wait_until(next_due);
             if tokio::time::Instant::now() + wait > until {
                 return Ok(total);
             }
@@ -189,14 +206,11 @@ impl Dispatcher {
             if *stop.borrow() {
                 return;
             }
-            if let Err(err) = self.send_due(Some(&stop)).await {
-                tracing::error!(error = %err, "the outbox could not be read or written");
-            }
-            let wait = match self.next_wait() {
-                Ok(Some(wait)) => wait.min(IDLE_LOOK),
-                Ok(None) => IDLE_LOOK,
+            let wait = match self.send_round(Some(&stop)).await {
+                Ok((_, Some(next_due))) => self.wait_until(next_due).min(IDLE_LOOK),
+                Ok((_, None)) => IDLE_LOOK,
                 Err(err) => {
-                    tracing::error!(error = %err, "the outbox could not be read");
+                    tracing::error!(error = %err, "the outbox could not be read or written");
                     IDLE_LOOK
                 }
             };
@@ -208,19 +222,9 @@ impl Dispatcher {
         }
     }
 
-    /// How long until the next pending item is due, if there is one.
-    fn next_wait(&self) -> Result<Option<Duration>, StoreError> {
-        let now = self.clock.now();
-        Ok(self
-            .store
-            .pending_outbox()?
-            .iter()
-            .filter_map(|item| match item.state {
-                OutboxState::Pending { not_before, .. } => Some(not_before),
-                OutboxState::Failed { .. } => None,
-            })
-            .min()
-            .map(|at| (at - now).to_std().unwrap_or(Duration::ZERO)))
+    /// How long from now until `at`: nothing once it has passed.
+    fn wait_until(&self, at: DateTime<Utc>) -> Duration {
+        (at - self.clock.now()).to_std().unwrap_or(Duration::ZERO)
     }
 
     /// One attempt at `item`.

@@ -12,6 +12,7 @@ mod dry_run;
 mod nudges;
 mod people;
 
+use digest::DigestRun;
 pub use dispatch::{Dispatched, Dispatcher};
 pub use dry_run::dry_run;
 pub use nudges::nudge_snapshot;
@@ -242,19 +243,9 @@ impl Scheduler {
                 summary
             }
             JobKind::Nudges => nudges::run(&self.store, started_at, &self.policy, self.metrics())?,
-            JobKind::Digest => {
-                let since = self
-                    .previous_run(job)?
-                    .unwrap_or(started_at - Duration::days(7));
-                digest::run(
-                    &self.store,
-                    since,
-                    started_at,
-                    &self.digest_channel,
-                    &self.digest_policy,
-                    self.digest_team_map.then_some(&self.policy),
-                )?
-            }
+            JobKind::Digest => self
+                .queue_digest(&self.digest_channel, started_at)?
+                .summary(false),
         };
         let run = JobRun {
             scheduled_for,
@@ -288,31 +279,39 @@ impl Scheduler {
     /// next scheduled digest starts from here.
     pub async fn post_digest_now(&self, channel: Option<&str>) -> anyhow::Result<String> {
         let now = self.clock.now();
+        let channel = channel.map_or(&*self.digest_channel, |c| c.trim_start_matches('#'));
+        let digest = self.queue_digest(channel, now)?;
+        let run = JobRun {
+            scheduled_for: now,
+            started_at: now,
+            summary: digest.summary(false),
+        };
+        self.store.record_run(JobKind::Digest.name(), &run)?;
+        self.store.flush()?;
+        self.dispatcher.send_due(None).await?;
+        Ok(match digest {
+            DigestRun::Queued { item, .. } if self.store.in_outbox(item)? => format!(
+                "{}; Slack did not take it yet, so it will be tried again",
+                digest.summary(false)
+            ),
+            _ => digest.summary(true),
+        })
+    }
+
+    /// Queues the digest of everything since the digest's last run (or the
+    /// last week, the first time) up to `now`, for `channel`.
+    fn queue_digest(&self, channel: &str, now: DateTime<Utc>) -> Result<DigestRun, StoreError> {
         let since = self
             .previous_run(JobKind::Digest)?
             .unwrap_or(now - Duration::days(7));
-        let channel = channel.map_or(&*self.digest_channel, |c| c.trim_start_matches('#'));
-        let queued = digest::run(
+        digest::run(
             &self.store,
             since,
             now,
             channel,
             &self.digest_policy,
             self.digest_team_map.then_some(&self.policy),
-        )?;
-        let run = JobRun {
-            scheduled_for: now,
-            started_at: now,
-            summary: queued.clone(),
-        };
-        self.store.record_run(JobKind::Digest.name(), &run)?;
-        self.store.flush()?;
-        let sent = self.dispatcher.send_due(None).await?;
-        Ok(if sent.sent > 0 || queued.starts_with("quiet") {
-            queued.replacen("queued for", "posted to", 1)
-        } else {
-            format!("{queued}; Slack did not take it yet, so it will be tried again")
-        })
+        )
     }
 
     /// What the admins' insights page shows now: the figures of the whole

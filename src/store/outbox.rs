@@ -54,6 +54,12 @@ impl Store {
             .collect()
     }
 
+    /// Whether the item `id` is still in the outbox, pending or failed:
+    /// once Slack took it (or it was dropped), it is not.
+    pub fn in_outbox(&self, id: u64) -> Result<bool, StoreError> {
+        Ok(self.outbox.contains_key(keys::outbox(id))?)
+    }
+
     /// The items still to be sent, in queue order.
     pub fn pending_outbox(&self) -> Result<Vec<OutboxItem>, StoreError> {
         Ok(self

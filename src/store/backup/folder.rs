@@ -15,15 +15,15 @@
 //! `.partial` file, removed by the next backup.
 
 use super::read::check_header;
+use super::write::PARTIAL;
 use super::{BackupError, Counts, shell_word};
 use crate::store::Store;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use std::fmt;
 use std::fs;
-use std::io::{BufRead, BufReader, BufWriter, Read as _};
+use std::io::{BufRead, BufReader, Read as _};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 
 /// The folder's name, inside the data folder.
 const FOLDER: &str = "backups";
@@ -110,27 +110,10 @@ impl BackupFolder {
     ) -> Result<TakenBackup, BackupError> {
         fs::create_dir_all(&self.path).map_err(BackupError::file("cannot create", &self.path))?;
         self.remove_partials()?;
-        let name = format!("{PREFIX}{}{SUFFIX}", now.format(TIME_FORMAT));
-        let path = self.path.join(&name);
-        let partial = self.path.join(format!("{name}.partial"));
-        let purges = store.purges.load(Ordering::SeqCst);
-        let written = write_synced(store, &partial, now, watch).and_then(|exported| {
-            // A purge deletes the backups; one written across it may hold
-            // what it deleted.
-            if store.purges.load(Ordering::SeqCst) != purges {
-                return Err(BackupError::Purged);
-            }
-            fs::rename(&partial, &path).map_err(BackupError::file("cannot rename", &partial))?;
-            sync_folder(&self.path)?;
-            Ok(exported)
-        });
-        let exported = match written {
-            Ok(exported) => exported,
-            Err(error) => {
-                let _ = fs::remove_file(&partial);
-                return Err(error);
-            }
-        };
+        let path = self
+            .path
+            .join(format!("{PREFIX}{}{SUFFIX}", now.format(TIME_FORMAT)));
+        let exported = store.export_backup_file(&path, now, watch)?;
         Ok(TakenBackup {
             path,
             counts: exported.counts,
@@ -158,7 +141,7 @@ impl BackupFolder {
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if name.starts_with(PREFIX) && name.ends_with(".partial") {
+            if name.starts_with(PREFIX) && name.ends_with(PARTIAL) {
                 let path = entry.path();
                 fs::remove_file(&path).map_err(BackupError::file("cannot remove", &path))?;
             }
@@ -177,23 +160,6 @@ impl BackupFolder {
         let _ = fs::remove_dir(&self.path);
         Ok(())
     }
-}
-
-/// Writes a backup of `store` to `path`, synced to disk.
-fn write_synced(
-    store: &Store,
-    path: &Path,
-    now: DateTime<Utc>,
-    watch: impl FnMut(&Counts) -> ControlFlow<()>,
-) -> Result<super::Exported, BackupError> {
-    let file = fs::File::create(path).map_err(BackupError::file("cannot create", path))?;
-    let mut out = BufWriter::new(file);
-    let exported = store.export_backup(&mut out, now, watch)?;
-    let file = out
-        .into_inner()
-        .map_err(|e| BackupError::Write(e.into_error()))?;
-    file.sync_all().map_err(BackupError::Write)?;
-    Ok(exported)
 }
 
 /// Makes a rename in `folder` durable (a rename is a write to the folder).

@@ -575,6 +575,32 @@ fn an_export_told_to_stop_stops() {
 }
 
 #[test]
+fn a_backup_file_is_written_whole_or_not_at_all() {
+    let (dir, store) = open_temp();
+    store.put_person(&person("U1", "Ada", None)).unwrap();
+    let file = dir.path().join("out.jsonl");
+    let go_on = |_: &Counts| ControlFlow::Continue(());
+    let exported = store
+        .export_backup_file(&file, written_at(), go_on)
+        .unwrap();
+    assert_eq!(std::fs::read(&file).unwrap(), export(&store));
+    assert_eq!(exported.bytes, std::fs::metadata(&file).unwrap().len());
+    assert!(!dir.path().join("out.jsonl.partial").exists());
+
+    let batch: Vec<Interaction> = (0..1_500)
+        .map(|i| meeting(at_minute(i), &["U1", "U2"], None))
+        .collect();
+    store.log_interactions(&batch).unwrap();
+    let stopped = dir.path().join("stopped.jsonl");
+    let error = store
+        .export_backup_file(&stopped, written_at(), |_| ControlFlow::Break(()))
+        .unwrap_err();
+    assert!(matches!(error, BackupError::Stopped), "{error}");
+    assert!(!stopped.exists());
+    assert!(!dir.path().join("stopped.jsonl.partial").exists());
+}
+
+#[test]
 fn keys_of_records_are_checked_against_their_values_on_export() {
     let (_dir, store) = open_temp();
     store.put_person(&person("U1", "Ada", None)).unwrap();

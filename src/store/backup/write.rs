@@ -8,19 +8,31 @@
 //! would refuse, and a value gone bad is found when the backup is taken,
 //! not when it is needed.
 
+use super::folder::sync_folder;
 use super::{BackupError, Closing, Counts, FORMAT_NAME, FORMAT_VERSION, Header, Record, TREES};
 use crate::domain::{ChannelId, Interaction, OutboxItem, Person, SentNudge, UserId};
 use crate::store::{JobRun, SCHEMA_VERSION, Store, StoreError, codec, keys, trees};
 use chrono::{DateTime, SubsecRound as _, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
-use std::io::Write;
+use std::fs;
+use std::io::{BufWriter, Write};
 use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 /// How many records pass between two calls of the watcher: often enough
 /// for a smooth progress bar and a prompt stop (a few milliseconds), rarely
 /// enough to cost nothing.
 const WATCH_EVERY: u64 = 1_000;
+
+/// What ends the name of a backup file while it is written, beside the
+/// name it will have: a file by that name is then always whole.
+pub(super) const PARTIAL: &str = ".partial";
+
+/// The buffer between a backup and its file: a megabyte, so that a large
+/// store is written in a few hundred calls rather than tens of thousands.
+const FILE_BUFFER: usize = 1 << 20;
 
 /// What a backup written by [`Store::export_backup`] holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +90,58 @@ impl Store {
             counts,
             bytes: writer.out.bytes,
         })
+    }
+
+    /// Writes a backup of the whole store, stamped `written_at`, to the
+    /// file at `path`, whole or not at all: to `PATH.partial` beside it,
+    /// synced, then renamed to `path`, and the rename synced. A backup
+    /// written while the store was purged is thrown away
+    /// ([`BackupError::Purged`]): it may hold what the purge deleted. On an
+    /// error the partial file is removed. `watch` is as for
+    /// [`Store::export_backup`].
+    pub fn export_backup_file(
+        &self,
+        path: &Path,
+        written_at: DateTime<Utc>,
+        watch: impl FnMut(&Counts) -> ControlFlow<()>,
+    ) -> Result<Exported, BackupError> {
+        let partial = partial_path(path);
+        let purges = self.purges.load(Ordering::SeqCst);
+        let written = self
+            .export_synced(&partial, written_at, watch)
+            .and_then(|exported| {
+                if self.purges.load(Ordering::SeqCst) != purges {
+                    return Err(BackupError::Purged);
+                }
+                fs::rename(&partial, path).map_err(BackupError::file("cannot rename", &partial))?;
+                // The parent of a bare file name is "", which does not open.
+                let folder = path
+                    .parent()
+                    .filter(|folder| !folder.as_os_str().is_empty());
+                sync_folder(folder.unwrap_or(Path::new(".")))?;
+                Ok(exported)
+            });
+        if written.is_err() {
+            let _ = fs::remove_file(&partial);
+        }
+        written
+    }
+
+    /// Writes a backup to a new file at `path`, synced to disk.
+    fn export_synced(
+        &self,
+        path: &Path,
+        written_at: DateTime<Utc>,
+        watch: impl FnMut(&Counts) -> ControlFlow<()>,
+    ) -> Result<Exported, BackupError> {
+        let file = fs::File::create(path).map_err(BackupError::file("cannot create", path))?;
+        let mut out = BufWriter::with_capacity(FILE_BUFFER, file);
+        let exported = self.export_backup(&mut out, written_at, watch)?;
+        let file = out
+            .into_inner()
+            .map_err(|e| BackupError::Write(e.into_error()))?;
+        file.sync_all().map_err(BackupError::Write)?;
+        Ok(exported)
     }
 
     fn export_people(&self, writer: &mut Writer<'_, impl Write>) -> Result<(), BackupError> {
@@ -294,4 +358,11 @@ impl<W: Write> Write for CountingWriter<'_, W> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
     }
+}
+
+/// `FILE.partial`, beside `file`: where a backup goes before it is whole.
+fn partial_path(file: &Path) -> PathBuf {
+    let mut name = file.file_name().unwrap_or_default().to_os_string();
+    name.push(PARTIAL);
+    file.with_file_name(name)
 }
