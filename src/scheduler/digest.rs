@@ -60,8 +60,8 @@ pub fn run(
     }
     let new_alliances = digest.new_alliances.len() + digest.unnamed_new_alliances;
     let bridges = digest.bridges.len();
-    let queued = store.enqueue(
-        vec![Outgoing::Digest {
+    let queued = store.enqueue_one(
+        Outgoing::Digest {
             channel: channel.to_owned(),
             team_map: map_policy
                 .map(|rules| {
@@ -70,13 +70,12 @@ pub fn run(
                 })
                 .filter(|map| map.is_drawable()),
             digest,
-        }],
+        },
         until,
     )?;
     store.flush()?;
     Ok(DigestRun::Queued {
-        // One item is given back for each message queued: this digest's.
-        item: queued[0].id,
+        item: queued.id,
         channel: channel.to_owned(),
         new_alliances,
         bridges,

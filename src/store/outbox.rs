@@ -25,22 +25,44 @@ impl Store {
         let mut batch = sled::Batch::default();
         let mut items = Vec::with_capacity(outgoing.len());
         for outgoing in outgoing {
-            let item = OutboxItem {
-                id: self.db.generate_id()?,
-                queued_at: now,
-                outgoing,
-                attempts: 0,
-                state: OutboxState::Pending {
-                    not_before: now,
-                    last_error: None,
-                },
-            };
+            let item = self.new_outbox_item(outgoing, now)?;
             let key = keys::outbox(item.id);
             batch.insert(&key, self.encode(trees::OUTBOX, &key, &item)?);
             items.push(item);
         }
         self.outbox.apply_batch(batch)?;
         Ok(items)
+    }
+
+    /// Queues one message, as [`Store::enqueue`] does, and returns its item.
+    pub fn enqueue_one(
+        &self,
+        outgoing: Outgoing,
+        now: DateTime<Utc>,
+    ) -> Result<OutboxItem, StoreError> {
+        let item = self.new_outbox_item(outgoing, now)?;
+        let key = keys::outbox(item.id);
+        self.outbox
+            .insert(key, self.encode(trees::OUTBOX, &key, &item)?)?;
+        Ok(item)
+    }
+
+    /// A new item for `outgoing`, due at once.
+    fn new_outbox_item(
+        &self,
+        outgoing: Outgoing,
+        now: DateTime<Utc>,
+    ) -> Result<OutboxItem, StoreError> {
+        Ok(OutboxItem {
+            id: self.db.generate_id()?,
+            queued_at: now,
+            outgoing,
+            attempts: 0,
+            state: OutboxState::Pending {
+                not_before: now,
+                last_error: None,
+            },
+        })
     }
 
     /// Every item in the outbox, pending and failed, in queue order.
