@@ -27,8 +27,10 @@ impl Freshness {
     /// [`Policy::overdue`] says so; fading from half its cadence on, so a
     /// tie turns yellow well before anyone is nudged about it.
     pub fn of(tie: &Tie, policy: &Policy, now: DateTime<Utc>) -> Self {
-        let half_cadence = chrono::Duration::hours(i64::from(policy.cadence_days(tie)) * 12);
-        if policy.overdue(tie, now) {
+        let cadence_days = policy.cadence_days(tie);
+        let half_cadence = chrono::Duration::hours(i64::from(cadence_days) * 12);
+        // What `policy.overdue` asks, on the cadence worked out once.
+        if tie.quiet_longer_than(cadence_days, now) {
             Self::Overdue
         } else if now - tie.last_at > half_cadence {
             Self::Fading
