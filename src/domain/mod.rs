@@ -29,7 +29,7 @@ pub use nudge::{Intro, Neglected, Nudge, NudgeReason, Quoting, SentNudge, Shared
 pub use outbox::{FAILED_KEPT_DAYS, OutboxItem, OutboxState, Outgoing};
 pub use person::Person;
 pub use policy::{Policy, WorkingDays, zone};
-pub use reach::{Freshness, Reach, TeamReach};
+pub use reach::{Freshness, Reach, TeamReach, alliances_of};
 pub use strength::{HalfLife, KindSums, Weights};
 pub use tie::{PairKey, Tie};
 pub use wording::{ago, plural, times};

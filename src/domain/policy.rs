@@ -87,7 +87,7 @@ impl Policy {
 
     /// Whether `tie` has been quiet longer than its cadence at `now`.
     pub fn overdue(&self, tie: &Tie, now: DateTime<Utc>) -> bool {
-        now - tie.last_at > chrono::Duration::days(i64::from(self.cadence_days(tie)))
+        tie.quiet_longer_than(self.cadence_days(tie), now)
     }
 
     /// Whether `tie` was active (an interaction within `active_days`) at `now`.

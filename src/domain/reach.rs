@@ -27,8 +27,10 @@ impl Freshness {
     /// [`Policy::overdue`] says so; fading from half its cadence on, so a
     /// tie turns yellow well before anyone is nudged about it.
     pub fn of(tie: &Tie, policy: &Policy, now: DateTime<Utc>) -> Self {
-        let half_cadence = chrono::Duration::hours(i64::from(policy.cadence_days(tie)) * 12);
-        if policy.overdue(tie, now) {
+        let cadence_days = policy.cadence_days(tie);
+        let half_cadence = chrono::Duration::hours(i64::from(cadence_days) * 12);
+        // What `policy.overdue` asks, on the cadence worked out once.
+        if tie.quiet_longer_than(cadence_days, now) {
             Self::Overdue
         } else if now - tie.last_at > half_cadence {
             Self::Fading
@@ -74,24 +76,12 @@ impl Reach {
         now: DateTime<Utc>,
         policy: &Policy,
     ) -> Self {
-        let by_id: HashMap<&UserId, &Person> = people.iter().map(|p| (&p.id, p)).collect();
-        let my_team = by_id.get(me).and_then(|p| p.team.as_ref());
+        let my_team = people
+            .iter()
+            .find(|p| p.id == *me)
+            .and_then(|p| p.team.as_ref());
         let mut reached: BTreeMap<&TeamId, Tally<'_>> = BTreeMap::new();
-        for tie in ties {
-            let Some(peer) = tie.pair.other(me).and_then(|id| by_id.get(id)) else {
-                continue;
-            };
-            // Someone deactivated has left: knowing them no longer reaches
-            // their team. Someone opted out asked to be left out of what the
-            // bot shows; the Home's lists and the nudges already pass over
-            // them, and a team lit up by nobody the page can name would not
-            // agree with the lists beneath it.
-            if !peer.reachable() {
-                continue;
-            }
-            let Some(team) = peer.team.as_ref().filter(|t| Some(*t) != my_team) else {
-                continue;
-            };
+        for (tie, peer, team) in alliances_of(me, people, ties) {
             let freshness = Freshness::of(tie, policy, now);
             let strength = tie.strength_at(&policy.weights, policy.half_life(), now);
             let tally = reached.entry(team).or_insert(Tally {
@@ -148,6 +138,32 @@ impl Reach {
     pub fn is_empty(&self) -> bool {
         self.teams.is_empty() && self.without.is_empty()
     }
+}
+
+/// `me`'s alliances among `ties` (those not of `me` are passed over): each
+/// tie with the peer and the peer's team, where the peer may be shown and
+/// works in a known team other than `me`'s. `people` is everyone the bot
+/// knows; the App Home's reach and its list of alliances both read these.
+pub fn alliances_of<'a>(
+    me: &'a UserId,
+    people: &'a [Person],
+    ties: &'a [Tie],
+) -> impl Iterator<Item = (&'a Tie, &'a Person, &'a TeamId)> {
+    let by_id: HashMap<&UserId, &Person> = people.iter().map(|p| (&p.id, p)).collect();
+    let my_team = by_id.get(me).and_then(|p| p.team.as_ref());
+    ties.iter().filter_map(move |tie| {
+        let peer = *by_id.get(tie.pair.other(me)?)?;
+        // Someone deactivated has left: knowing them no longer reaches
+        // their team. Someone opted out asked to be left out of what the
+        // bot shows; the Home's lists and the nudges already pass over
+        // them, and a team lit up by nobody the page can name would not
+        // agree with the lists beneath it.
+        if !peer.reachable() {
+            return None;
+        }
+        let team = peer.team.as_ref().filter(|t| Some(*t) != my_team)?;
+        Some((tie, peer, team))
+    })
 }
 
 /// What one team adds up to while the ties are read.
@@ -328,6 +344,31 @@ mod tests {
             ["Data none", "Design none", "Platform none"],
             "Legal has nobody left in it"
         );
+    }
+
+    #[test]
+    fn alliances_are_ties_with_someone_shown_in_another_known_team() {
+        let mut people = company();
+        people[2].deactivated = true; // U3, Platform
+        people[4].opted_out = true; // U5, Design
+        people[5].team = None; // U6
+        let ties = vec![
+            tie("U1", "U2", 1, 1), // a teammate
+            tie("U1", "U3", 1, 1),
+            tie("U1", "U4", 2, 1), // Platform: an alliance
+            tie("U1", "U5", 1, 1),
+            tie("U1", "U6", 1, 1),
+            tie("U1", "U9", 1, 1), // someone the bot does not know
+            tie("U3", "U7", 1, 1), // not U1's
+            tie("U7", "U1", 3, 1), // Data: an alliance
+        ];
+        let me = user("U1");
+        let alliances: Vec<String> = alliances_of(&me, &people, &ties)
+            .map(|(tie, peer, team)| {
+                format!("{}-{} {} {team}", tie.pair.low(), tie.pair.high(), peer.id)
+            })
+            .collect();
+        assert_eq!(alliances, ["U1-U4 U4 Platform", "U1-U7 U7 Data"]);
     }
 
     #[test]

@@ -132,6 +132,12 @@ impl Tie {
     pub fn strength_at(&self, weights: &Weights, half_life: HalfLife, now: DateTime<Utc>) -> f64 {
         self.strength_at_last(weights) * half_life.decay(now - self.last_at)
     }
+
+    /// Whether it has been quiet more than `days` at `now`: past a cadence
+    /// of that many days (see [`Policy::overdue`](crate::domain::Policy::overdue)).
+    pub fn quiet_longer_than(&self, days: u32, now: DateTime<Utc>) -> bool {
+        now - self.last_at > chrono::Duration::days(i64::from(days))
+    }
 }
 
 #[cfg(test)]
@@ -176,6 +182,14 @@ mod tests {
         assert!((tie.strength_at_last(&weights) - 0.75).abs() < 1e-9);
         let later = tie.last_at + Duration::days(90);
         assert!((tie.strength_at(&weights, HalfLife::DEFAULT, later) - 0.375).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_tie_is_quiet_longer_than_some_days_only_once_they_have_fully_passed() {
+        let tie = fold(&[met(0, InteractionKind::Meeting)]);
+        assert!(!tie.quiet_longer_than(30, tie.last_at + Duration::days(30)));
+        assert!(tie.quiet_longer_than(30, tie.last_at + Duration::days(30) + Duration::seconds(1)));
+        assert!(tie.quiet_longer_than(0, tie.last_at + Duration::seconds(1)));
     }
 
     #[test]

@@ -7,10 +7,9 @@
 
 use super::FrontDoor;
 use super::passive::signal_of;
-use crate::domain::{Person, Reach, UserId};
+use crate::domain::{Reach, UserId, alliances_of};
 use crate::slack::{HomeAlliance, HomeContent, SlackPerson, render_home};
 use serde_json::Value;
-use std::collections::HashMap;
 
 /// How long event ids are remembered: twice Slack's last retry (about 5
 /// minutes after the first delivery).
@@ -131,9 +130,7 @@ impl FrontDoor {
         let policy = &self.settings.rules;
         let people = self.store.people()?;
         let ties = self.store.ties_of(user)?;
-        let by_id: HashMap<&UserId, &Person> = people.iter().map(|p| (&p.id, p)).collect();
-        let me = by_id.get(user).copied();
-        let my_team = me.and_then(|m| m.team.as_ref());
+        let me = people.iter().find(|p| p.id == *user);
         let mut content = HomeContent {
             reach: Reach::of(user, &people, &ties, now, policy),
             snoozed_until: me
@@ -143,19 +140,10 @@ impl FrontDoor {
             shoutouts: me.is_some_and(|m| m.shoutouts),
             ..HomeContent::default()
         };
-        for tie in &ties {
-            let Some(peer) = tie.pair.other(user).and_then(|id| by_id.get(id)) else {
-                continue;
-            };
-            let Some(team) = peer.team.clone().filter(|t| Some(t) != my_team) else {
-                continue;
-            };
-            if !peer.reachable() {
-                continue;
-            }
+        for (tie, peer, team) in alliances_of(user, &people, &ties) {
             let alliance = HomeAlliance {
                 peer: peer.id.clone(),
-                team,
+                team: team.clone(),
                 days_since: (now - tie.last_at).num_days(),
                 times_met: tie.count,
             };

@@ -29,12 +29,12 @@ pub(super) fn plan_intros(
     gaps: &TeamGaps<'_>,
     planned: &FxHashSet<&UserId>,
 ) -> Vec<Nudge> {
-    let network = Network::of(snapshot, now, policy, gaps);
+    let alliances = AlliancesByPerson::of(now, policy, gaps);
     let lonely: Vec<(&UserId, &TeamId)> = snapshot
         .people
         .values()
         .filter_map(|p| Some((&p.id, p.team.as_ref()?)))
-        .filter(|(id, _)| !network.has_active_alliance(id) && !planned.contains(id))
+        .filter(|(id, _)| !alliances.has_active(id) && !planned.contains(id))
         .filter(|(id, _)| !recent.introduced_lately.contains(id))
         .filter(|(id, _)| recent.may_receive(snapshot, id, now, policy))
         .collect::<BTreeMap<_, _>>()
@@ -43,6 +43,7 @@ pub(super) fn plan_intros(
     if lonely.is_empty() {
         return Vec::new();
     }
+    let network = Network::of(snapshot);
 
     // Who may be suggested, by team, the least connected first; with each
     // list, how many at its front were suggested already (see below).
@@ -56,7 +57,7 @@ pub(super) fn plan_intros(
     }
     for (members, _) in by_team.values_mut() {
         // Each person's count looked up once, not once per comparison.
-        members.sort_by_cached_key(|id| (network.active_alliances(id), *id));
+        members.sort_by_cached_key(|id| (alliances.active(id), *id));
     }
 
     let mut suggested: FxHashSet<&UserId> = FxHashSet::default();
@@ -103,7 +104,7 @@ pub(super) fn plan_intros(
             about_team: about_team.clone(),
             planned_at: now,
             reason: NudgeReason::Intro(Intro {
-                last_alliance_at: network.last_alliance(to),
+                last_alliance_at: alliances.last(to),
                 quiet_days: policy.active_days,
                 gap: gaps.gap(own_team, about_team, policy),
                 shared_contact: network.shared_contact(snapshot, to, about, about_team, now),
@@ -113,14 +114,9 @@ pub(super) fn plan_intros(
     plan
 }
 
-/// Who has met whom, as the introductions need it.
-struct Network<'a> {
-    /// Everyone's ties, with the other person.
-    ties_of: FxHashMap<&'a UserId, Vec<(&'a UserId, &'a Tie)>>,
-    /// Each person's alliances: their latest interaction across teams and
-    /// how many are active.
-    alliances: FxHashMap<&'a UserId, Alliances>,
-}
+/// Each person's alliances: their latest interaction across teams and how
+/// many are active.
+struct AlliancesByPerson<'a>(FxHashMap<&'a UserId, Alliances>);
 
 /// What the introductions need of one person's alliances.
 #[derive(Debug, Clone, Copy)]
@@ -129,27 +125,14 @@ struct Alliances {
     active: u32,
 }
 
-impl<'a> Network<'a> {
-    fn of(
-        snapshot: &'a Snapshot,
-        now: DateTime<Utc>,
-        policy: &Policy,
-        gaps: &TeamGaps<'a>,
-    ) -> Self {
-        let mut network = Network {
-            ties_of: FxHashMap::default(),
-            alliances: FxHashMap::default(),
-        };
-        for tie in &snapshot.ties {
-            let (low, high) = (tie.pair.low(), tie.pair.high());
-            network.ties_of.entry(low).or_default().push((high, tie));
-            network.ties_of.entry(high).or_default().push((low, tie));
-        }
+impl<'a> AlliancesByPerson<'a> {
+    fn of(now: DateTime<Utc>, policy: &Policy, gaps: &TeamGaps<'a>) -> Self {
+        let mut by_person: FxHashMap<&UserId, Alliances> = FxHashMap::default();
         for alliance in gaps.every_alliance() {
             let tie = alliance.tie;
             let active = u32::from(policy.active(tie, now));
             for person in [tie.pair.low(), tie.pair.high()] {
-                let known = network.alliances.entry(person).or_insert(Alliances {
+                let known = by_person.entry(person).or_insert(Alliances {
                     last_at: tie.last_at,
                     active: 0,
                 });
@@ -157,20 +140,39 @@ impl<'a> Network<'a> {
                 known.active += active;
             }
         }
-        network
+        Self(by_person)
     }
 
-    fn has_active_alliance(&self, user: &UserId) -> bool {
-        self.active_alliances(user) > 0
+    fn has_active(&self, user: &UserId) -> bool {
+        self.active(user) > 0
     }
 
-    fn active_alliances(&self, user: &UserId) -> u32 {
-        self.alliances.get(user).map_or(0, |a| a.active)
+    fn active(&self, user: &UserId) -> u32 {
+        self.0.get(user).map_or(0, |a| a.active)
     }
 
     /// When `user` last met someone of another team.
-    fn last_alliance(&self, user: &UserId) -> Option<DateTime<Utc>> {
-        self.alliances.get(user).map(|a| a.last_at)
+    fn last(&self, user: &UserId) -> Option<DateTime<Utc>> {
+        self.0.get(user).map(|a| a.last_at)
+    }
+}
+
+/// Who has met whom, as the introductions need it: built only when someone
+/// is to be introduced, as it holds two entries per tie.
+struct Network<'a> {
+    /// Everyone's ties, with the other person.
+    ties_of: FxHashMap<&'a UserId, Vec<(&'a UserId, &'a Tie)>>,
+}
+
+impl<'a> Network<'a> {
+    fn of(snapshot: &'a Snapshot) -> Self {
+        let mut ties_of: FxHashMap<&UserId, Vec<(&UserId, &Tie)>> = FxHashMap::default();
+        for tie in &snapshot.ties {
+            let (low, high) = (tie.pair.low(), tie.pair.high());
+            ties_of.entry(low).or_default().push((high, tie));
+            ties_of.entry(high).or_default().push((low, tie));
+        }
+        Self { ties_of }
     }
 
     /// Whether the two have a tie: a look through `to`'s ties, who, about

@@ -25,6 +25,7 @@ pub use crate::domain::Policy;
 use crate::domain::{Nudge, Person, SentNudge, TeamId, Tie, UserId};
 use chrono::{DateTime, Utc};
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
 
 /// Plans this run's nudges: for each person whose window is open, at most
 /// one — a reminder of their most pressing neglected alliance, or else,
@@ -38,6 +39,34 @@ pub fn plan_nudges(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy) -> 
     plan.extend(intros);
     plan.sort_by(|x, y| x.to.cmp(&y.to));
     plan
+}
+
+/// The bridges as of `until`: the earliest tie between each pair of teams,
+/// keyed by the two teams in name order. `each` is shown every alliance
+/// formed by `until`, with the teams of its low and its high person, so a
+/// caller counts or keeps them in the same walk through the ties.
+fn first_ties_between<'a>(
+    snapshot: &'a Snapshot,
+    until: DateTime<Utc>,
+    mut each: impl FnMut(&'a Tie, &'a TeamId, &'a TeamId),
+) -> BTreeMap<(&'a TeamId, &'a TeamId), &'a Tie> {
+    let mut first_between: BTreeMap<(&TeamId, &TeamId), &Tie> = BTreeMap::new();
+    for tie in snapshot.ties.iter().filter(|t| t.first_at <= until) {
+        let Some((low_team, high_team)) = snapshot.alliance_teams(tie) else {
+            continue;
+        };
+        let teams = if low_team <= high_team {
+            (low_team, high_team)
+        } else {
+            (high_team, low_team)
+        };
+        first_between
+            .entry(teams)
+            .and_modify(|earliest| keep_earliest(earliest, tie))
+            .or_insert(tie);
+        each(tie, low_team, high_team);
+    }
+    first_between
 }
 
 /// Keeps in `earliest` the first tie ever formed of the two, `tie` or the
@@ -230,5 +259,49 @@ pub(crate) mod fixtures {
             tie.record(&meeting(last), half_life);
         }
         tie
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::*;
+    use super::*;
+
+    #[test]
+    fn the_first_tie_between_two_teams_is_the_earliest_formed_by_until_keyed_in_name_order() {
+        let ties = vec![
+            tie("U3", "U1", at(2026, 3, 1), at(2026, 3, 1), 1), // Payments–Platform, later
+            tie("U1", "U2", at(2026, 2, 1), at(2026, 2, 1), 1), // Payments–Platform, first
+            tie("U2", "U3", at(2026, 1, 1), at(2026, 1, 1), 1), // same team
+            tie("U1", "U4", at(2026, 1, 9), at(2026, 1, 9), 1), // Payments–Design
+            tie("U4", "U6", at(2026, 4, 1), at(2026, 4, 1), 1), // Design–Legal, after `until`
+        ];
+        let snapshot = Snapshot::new(company(), ties, vec![]);
+        let mut seen = Vec::new();
+        let first = first_ties_between(&snapshot, at(2026, 3, 31), |tie, low, high| {
+            seen.push(format!(
+                "{}-{} {low}-{high}",
+                tie.pair.low(),
+                tie.pair.high()
+            ));
+        });
+
+        assert_eq!(
+            seen,
+            [
+                "U1-U3 Payments-Platform",
+                "U1-U2 Payments-Platform",
+                "U1-U4 Payments-Design"
+            ],
+            "every alliance by `until`, with the teams of its low and high person"
+        );
+        let bridges: Vec<String> = first
+            .iter()
+            .map(|((low, high), tie)| format!("{low}-{high} {}", tie.first_at.date_naive()))
+            .collect();
+        assert_eq!(
+            bridges,
+            ["Design-Payments 2026-01-09", "Payments-Platform 2026-02-01"]
+        );
     }
 }

@@ -35,9 +35,14 @@ pub(super) fn plan_reminders(
         high_team,
     } in gaps.every_alliance()
     {
-        if !policy.overdue(tie, now) || recent.resting.contains(&tie.pair) {
+        // `policy.overdue`, on the cadence worked out once per tie.
+        let cadence_days = policy.cadence_days(tie);
+        if !tie.quiet_longer_than(cadence_days, now) || recent.resting.contains(&tie.pair) {
             continue;
         }
+        // Strength now × how overdue: the same for both sides, worked out
+        // for the first that may be reminded.
+        let mut pressing = None;
         let sides = [
             (tie.pair.low(), tie.pair.high(), low_team, high_team),
             (tie.pair.high(), tie.pair.low(), high_team, low_team),
@@ -52,12 +57,15 @@ pub(super) fn plan_reminders(
             if !allowed {
                 continue;
             }
-            let strength_now = tie.strength_at(&policy.weights, half_life, now);
-            let overdue =
-                (now - tie.last_at).num_days() as f64 / f64::from(policy.cadence_days(tie).max(1));
+            let pressing = *pressing.get_or_insert_with(|| {
+                let strength_now = tie.strength_at(&policy.weights, half_life, now);
+                let overdue =
+                    (now - tie.last_at).num_days() as f64 / f64::from(cadence_days.max(1));
+                strength_now * overdue
+            });
             let boost = gaps.boost(own_team, about_team, policy);
             candidates.entry(to).or_default().push(Candidate {
-                score: strength_now * overdue * boost,
+                score: pressing * boost,
                 about,
                 own_team,
                 about_team,

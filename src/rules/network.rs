@@ -6,7 +6,7 @@
 //! speaks of a handful of people (see [`TeamSizes`]).
 
 use super::team_sizes::TeamSizes;
-use super::{Snapshot, keep_earliest};
+use super::{Snapshot, first_ties_between};
 use crate::domain::{
     BridgeFormed, Insights, Policy, TeamId, TeamMap, TeamPair, Tie, WeekOfAlliances, pair_index,
 };
@@ -17,7 +17,16 @@ use std::collections::BTreeMap;
 /// The team map at `now`: for every pair of teams at or above `floor`,
 /// their active alliances, their alliances ever, and their summed strength.
 pub fn team_map(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy, floor: u32) -> TeamMap {
-    let sizes = TeamSizes::of(snapshot, floor);
+    team_map_of(snapshot, now, policy, &TeamSizes::of(snapshot, floor))
+}
+
+/// The team map at `now` of the teams `sizes` shows.
+fn team_map_of(
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+    policy: &Policy,
+    sizes: &TeamSizes<'_>,
+) -> TeamMap {
     let teams = sizes.shown();
     let mut pairs: Vec<TeamPair> = teams
         .iter()
@@ -68,7 +77,8 @@ pub fn insights(
     floor: u32,
     weeks: usize,
 ) -> Insights {
-    let map = team_map(snapshot, now, policy, floor);
+    let sizes = TeamSizes::of(snapshot, floor);
+    let map = team_map_of(snapshot, now, policy, &sizes);
     let this_monday = monday_of(now.date_naive());
     let span = i64::try_from(weeks.saturating_sub(1)).unwrap_or(0);
     let first_monday = this_monday - Duration::weeks(span);
@@ -84,29 +94,17 @@ pub fn insights(
         })
         .collect();
 
-    let shown: Vec<&TeamId> = map.teams.iter().collect();
-    let cells = Cells::of(&shown);
-    // The earliest tie of each pair of shown teams.
-    let mut first_between: FxHashMap<usize, &Tie> = FxHashMap::default();
-    for tie in snapshot.ties.iter().filter(|t| t.first_at <= now) {
-        if snapshot.alliance_teams(tie).is_none() {
-            continue;
-        }
+    let first_between = first_ties_between(snapshot, now, |tie, _, _| {
         if let Some(week) = weekly.get_mut(&monday_of(tie.first_at.date_naive())) {
             week.new_alliances += 1;
         }
-        if let Some(cell) = cells.of_tie(snapshot, tie) {
-            first_between
-                .entry(cell)
-                .and_modify(|earliest| keep_earliest(earliest, tie))
-                .or_insert(tie);
-        }
-    }
-
+    });
+    // Only the bridges between two shown teams are drawn.
     let mut bridges: Vec<BridgeFormed> = first_between
         .into_iter()
-        .map(|(cell, tie)| BridgeFormed {
-            teams: map.pairs[cell].teams.clone(),
+        .filter(|((low, high), _)| sizes.at_or_above_floor(low) && sizes.at_or_above_floor(high))
+        .map(|((low, high), tie)| BridgeFormed {
+            teams: (low.clone(), high.clone()),
             at: tie.first_at,
         })
         .collect();
@@ -124,7 +122,7 @@ pub fn insights(
         .collect();
 
     Insights {
-        people: TeamSizes::of(snapshot, floor).people(),
+        people: sizes.people(),
         weeks: weekly.into_values().collect(),
         bridges,
         unconnected,

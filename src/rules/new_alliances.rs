@@ -10,10 +10,9 @@ mod bridge_builders;
 mod team_figures;
 
 use super::team_sizes::TeamSizes;
-use super::{Snapshot, keep_earliest};
+use super::{Snapshot, first_ties_between};
 use crate::domain::{Bridge, Digest, DigestPolicy, NewAlliance, TeamId, Tie};
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
 
 /// A new alliance of the period, whether or not its two people may be named.
 struct Formed<'a> {
@@ -33,17 +32,7 @@ pub fn plan_digest(
 ) -> Digest {
     let in_period = |at: DateTime<Utc>| since < at && at <= until;
     let mut formed = Vec::new();
-    // The earliest tie between each pair of teams, as of `until`.
-    let mut first_between: BTreeMap<(TeamId, TeamId), &Tie> = BTreeMap::new();
-
-    for tie in snapshot.ties.iter().filter(|t| t.first_at <= until) {
-        let Some((low_team, high_team)) = snapshot.alliance_teams(tie) else {
-            continue;
-        };
-        first_between
-            .entry(ordered(low_team, high_team))
-            .and_modify(|earliest| keep_earliest(earliest, tie))
-            .or_insert(tie);
+    let first_between = first_ties_between(snapshot, until, |tie, low_team, high_team| {
         if in_period(tie.first_at) {
             formed.push(Formed {
                 tie,
@@ -51,7 +40,7 @@ pub fn plan_digest(
                 high_team,
             });
         }
-    }
+    });
 
     let mut new_alliances: Vec<NewAlliance> = formed
         .iter()
@@ -67,8 +56,8 @@ pub fn plan_digest(
     let bridges = first_between
         .iter()
         .filter(|(_, tie)| in_period(tie.first_at))
-        .map(|(teams, tie)| Bridge {
-            teams: teams.clone(),
+        .map(|((low, high), tie)| Bridge {
+            teams: ((*low).clone(), (*high).clone()),
             builders: named_pair(snapshot, tie)
                 .then(|| (tie.pair.low().clone(), tie.pair.high().clone())),
             at: tie.first_at,
@@ -80,7 +69,7 @@ pub fn plan_digest(
     let unconnected_team_pairs = sizes
         .pairs_above_floor()
         .into_iter()
-        .filter(|pair| !first_between.contains_key(pair))
+        .filter(|(low, high)| !first_between.contains_key(&(low, high)))
         .collect();
 
     Digest {
@@ -93,14 +82,6 @@ pub fn plan_digest(
         bridge_builders: bridge_builders::most_new_alliances(snapshot, &formed),
         team_figures,
         small_teams_held_back,
-    }
-}
-
-fn ordered(a: &TeamId, b: &TeamId) -> (TeamId, TeamId) {
-    if a <= b {
-        (a.clone(), b.clone())
-    } else {
-        (b.clone(), a.clone())
     }
 }
 
