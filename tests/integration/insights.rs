@@ -86,14 +86,14 @@ async fn an_admin_sees_which_teams_have_alliances_on_the_insights_page_in_a_real
     let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", &teams_file());
     history(&folder.data);
 
-    let bot = Served::start_with(
+    let bot = Served::start_with_health(
         &fake,
         &folder.config,
         &folder.data,
         &[("ALLIANCES_INSIGHTS_TOKEN", INSIGHTS_TOKEN)],
     )
     .await;
-    let page = format!("{}/insights", bot.health);
+    let page = format!("{}/insights", bot.health());
 
     // Without the token: the challenge, and no figures.
     browser.goto(&page).await;

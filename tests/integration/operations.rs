@@ -15,7 +15,7 @@ const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\"]\n\
 /// their own; killed when dropped.
 async fn serve(fake: &FakeSlack) -> (Folder, Served) {
     let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", TEAMS);
-    let bot = Served::start(fake, &folder.config, &folder.data).await;
+    let bot = Served::start_with_health(fake, &folder.config, &folder.data, &[]).await;
     (folder, bot)
 }
 
@@ -35,11 +35,11 @@ async fn an_operator_sees_health_readiness_and_what_the_bot_did_in_its_metrics()
     let (_folder, bot) = serve(&fake).await;
 
     assert_eq!(
-        get(&format!("{}/healthz", bot.health)).await,
+        get(&format!("{}/healthz", bot.health())).await,
         (200, "ok\n".to_owned())
     );
     assert_eq!(
-        get(&format!("{}/readyz", bot.health)).await,
+        get(&format!("{}/readyz", bot.health())).await,
         (200, "ready\n".to_owned())
     );
 
@@ -52,7 +52,7 @@ async fn an_operator_sees_health_readiness_and_what_the_bot_did_in_its_metrics()
         answer.body
     );
 
-    let (status, metrics) = get(&format!("{}/metrics", bot.health)).await;
+    let (status, metrics) = get(&format!("{}/metrics", bot.health())).await;
     assert_eq!(status, 200);
     for line in [
         "alliances_commands_total{kind=\"met\"} 1",
@@ -79,8 +79,8 @@ async fn a_bot_that_cannot_reach_slack_is_alive_but_not_ready_and_says_why() {
         Fault::ServerError { status: 503 },
     ));
 
-    assert_eq!(get(&format!("{}/healthz", bot.health)).await.0, 200);
-    let (status, text) = get(&format!("{}/readyz", bot.health)).await;
+    assert_eq!(get(&format!("{}/healthz", bot.health())).await.0, 200);
+    let (status, text) = get(&format!("{}/readyz", bot.health())).await;
     assert_eq!(status, 503);
     assert!(
         text.starts_with("not ready: Slack: cannot reach Slack for auth.test"),

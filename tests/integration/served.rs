@@ -12,33 +12,47 @@ pub struct Served {
     child: Option<Child>,
     /// `http://127.0.0.1:PORT`: Slack's requests.
     pub url: String,
-    /// `http://127.0.0.1:PORT`: health, metrics and insights.
-    pub health: String,
+    /// `http://127.0.0.1:PORT`: health, metrics and insights, when asked for.
+    health: Option<String>,
 }
 
 impl Served {
     /// Starts `serve` on a free port with `config` and `data`, against
-    /// `fake`, and waits until it answers `/healthz`.
+    /// `fake`, and waits until it answers `/healthz`. Its health listener
+    /// takes a port of the system's choosing.
     pub async fn start(fake: &FakeSlack, config: &Path, data: &Path) -> Served {
-        Self::start_with(fake, config, data, &[]).await
+        Self::spawn(fake, config, data, None, &[]).await
     }
 
-    /// Starts `serve` as [`Served::start`] does, with these environment
+    /// Starts `serve` as [`Served::start`] does, with its health listener
+    /// on a free port that [`Served::health`] gives, and these environment
     /// variables besides.
-    pub async fn start_with(
+    pub async fn start_with_health(
         fake: &FakeSlack,
         config: &Path,
         data: &Path,
         variables: &[(&str, &str)],
     ) -> Served {
-        let (port, health_port) = (free_port(), free_port());
-        let child = crate::helpers::serve_command(fake, data, port)
-            .arg("--config")
-            .arg(config)
-            .env(
+        Self::spawn(fake, config, data, Some(free_port()), variables).await
+    }
+
+    async fn spawn(
+        fake: &FakeSlack,
+        config: &Path,
+        data: &Path,
+        health_port: Option<u16>,
+        variables: &[(&str, &str)],
+    ) -> Served {
+        let port = free_port();
+        let mut command = crate::helpers::serve_command(fake, data, port);
+        command.arg("--config").arg(config);
+        if let Some(health_port) = health_port {
+            command.env(
                 "ALLIANCES_HEALTH_ADDRESS",
                 format!("127.0.0.1:{health_port}"),
-            )
+            );
+        }
+        let child = command
             .envs(variables.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -47,10 +61,21 @@ impl Served {
         let served = Served {
             child: Some(child),
             url: format!("http://127.0.0.1:{port}"),
-            health: format!("http://127.0.0.1:{health_port}"),
+            health: health_port.map(|port| format!("http://127.0.0.1:{port}")),
         };
-        wait_until_answers(&format!("{}/healthz", served.health)).await;
+        wait_until_answers(&format!("{}/healthz", served.url)).await;
         served
+    }
+
+    /// `http://127.0.0.1:PORT`: where health, metrics and insights answer.
+    ///
+    /// # Panics
+    ///
+    /// If it was not started with [`Served::start_with_health`].
+    pub fn health(&self) -> &str {
+        self.health
+            .as_deref()
+            .expect("serve was started with start_with_health")
     }
 
     /// Kills it with SIGKILL: no shutdown, no flush.
