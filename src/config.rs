@@ -10,6 +10,7 @@ use crate::domain::{DigestPolicy, Policy, TeamId, UserId};
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -175,6 +176,15 @@ pub struct CommandSettings {
     /// team pairs still without a tie) only for teams of at least this many
     /// active people.
     pub k_anonymity_floor: u32,
+    /// `/met` logs a meeting with at most this many other people.
+    pub met_max_people: NonZeroU32,
+    /// One person may log at most this many meetings an hour.
+    pub met_per_hour: NonZeroU32,
+    /// One person may make at most this many introductions an hour.
+    pub intros_per_hour: NonZeroU32,
+    /// The same two people are introduced at most once in this many days,
+    /// whoever asks; 0 lets a pair be introduced again at once.
+    pub intro_cooldown_days: u32,
 }
 
 impl Default for CommandSettings {
@@ -183,6 +193,10 @@ impl Default for CommandSettings {
             history_window_days: 365,
             admins: Vec::new(),
             k_anonymity_floor: 5,
+            met_max_people: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            met_per_hour: NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN),
+            intros_per_hour: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            intro_cooldown_days: 30,
         }
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod grammar;
 pub mod handlers;
+pub mod limits;
 mod reply;
 mod user_error;
 

@@ -7,8 +7,9 @@
 
 use super::FrontDoor;
 use super::passive::signal_of;
-use crate::domain::{Reach, UserId, alliances_of};
+use crate::domain::{Interaction, Reach, UserId, alliances_of};
 use crate::slack::{HomeAlliance, HomeContent, SlackPerson, render_home};
+use crate::store::StoreError;
 use serde_json::Value;
 
 /// How long event ids are remembered: twice Slack's last retry (about 5
@@ -66,29 +67,55 @@ pub(super) async fn handle(front: &FrontDoor, envelope: Value) {
 }
 
 /// Logs a passive signal between people of different teams. Within a team
-/// it would only add noise to ties the bot never nudges about.
+/// it would only add noise to ties the bot never nudges about. Nobody is
+/// logged who opted out or left: they are dropped from the signal, and an
+/// author who opted out or left makes no signal at all.
 fn passive_signal(front: &FrontDoor, event: &Value) {
     let Some(signal) = signal_of(event) else {
         return;
     };
-    let result = (|| {
-        let teams: Vec<_> = signal
-            .participants
-            .iter()
-            .map(|id| Ok(front.store.person(id)?.and_then(|p| p.team)))
-            .collect::<Result<_, crate::store::StoreError>>()?;
-        let known: Vec<_> = teams.iter().flatten().collect();
-        let across_teams =
-            known.len() == teams.len() && known.windows(2).any(|pair| pair[0] != pair[1]);
-        if across_teams {
-            front.store.log_interaction(&signal)?;
-        }
-        Ok::<_, crate::store::StoreError>(across_teams)
-    })();
-    match result {
-        Ok(true) => tracing::debug!(people = signal.participants.len(), "a passive signal"),
-        Ok(false) => {}
+    let author = event["user"].as_str().and_then(|id| UserId::parse(id).ok());
+    match log_passive(front, &signal, author.as_ref()) {
+        Ok(Some(people)) => tracing::debug!(people, "a passive signal"),
+        Ok(None) => {}
         Err(err) => tracing::error!(error = %err, "could not log a passive signal"),
+    }
+}
+
+/// Logs `signal` less anyone who opted out or left, if it still joins
+/// people of different teams; says how many people it joined.
+fn log_passive(
+    front: &FrontDoor,
+    signal: &Interaction,
+    author: Option<&UserId>,
+) -> Result<Option<usize>, StoreError> {
+    let mut people = Vec::with_capacity(signal.participants.len());
+    for id in &signal.participants {
+        match front.store.person(id)? {
+            Some(person) if person.reachable() => people.push(person),
+            // Someone the bot does not know yet: their team is unknown, so
+            // whether this crosses teams is too.
+            None => return Ok(None),
+            Some(_) if author == Some(id) => return Ok(None),
+            Some(_) => {}
+        }
+    }
+    let teams: Vec<_> = people.iter().map(|p| p.team.as_ref()).collect();
+    let across_teams =
+        teams.iter().all(Option::is_some) && teams.windows(2).any(|pair| pair[0] != pair[1]);
+    let kept = Interaction::new(
+        signal.at,
+        signal.kind,
+        people.into_iter().map(|p| p.id),
+        None,
+        None,
+    );
+    match kept {
+        Some(kept) if across_teams => {
+            front.store.log_interaction(&kept)?;
+            Ok(Some(kept.participants.len()))
+        }
+        _ => Ok(None),
     }
 }
 

@@ -21,6 +21,7 @@ use crate::commands::grammar::command_kind;
 use crate::commands::handlers::{
     Context, HandlerError, PendingCommit, Pressed, handle_alliances, handle_button, handle_met,
 };
+use crate::commands::limits::RequestLimits;
 use crate::commands::{Effect, Reply};
 use crate::config::Settings;
 use crate::domain::{Clock, UserId};
@@ -59,6 +60,8 @@ pub struct FrontDoor {
     /// The work spawned after an acknowledgement (an introduction, `digest
     /// now`, an event's handling), so that shutdown can wait for it.
     follow_ups: TaskTracker,
+    /// How much each person may still ask this hour.
+    limits: Arc<RequestLimits>,
 }
 
 impl FrontDoor {
@@ -73,6 +76,7 @@ impl FrontDoor {
     ) -> Self {
         Self {
             follow_ups,
+            limits: Arc::new(RequestLimits::new(&settings.commands)),
             store,
             slack,
             settings,
@@ -88,6 +92,7 @@ impl FrontDoor {
             now: self.clock.now(),
             user,
             commit,
+            limits: &self.limits,
         }
     }
 

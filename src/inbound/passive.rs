@@ -7,6 +7,11 @@ use crate::domain::{Interaction, InteractionKind, UserId};
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
 
+/// A message counts as a signal with at most its first this many mentions:
+/// a message that names a whole channel is no sign of ten alliances, and
+/// the work one message causes stays bounded.
+pub const MAX_MENTIONS: usize = 10;
+
 /// The interaction a `message` or `app_mention` event shows, if any: its
 /// author with everyone they mentioned and, in a thread, the thread's
 /// author. Bots, edits, deletions, other subtypes and messages without a
@@ -16,7 +21,9 @@ pub fn signal_of(event: &Value) -> Option<Interaction> {
         return None;
     }
     let author = UserId::parse(event["user"].as_str()?).ok()?;
-    let mut others: Vec<UserId> = mentions(event["text"].as_str().unwrap_or_default());
+    let mut others: Vec<UserId> = mentions(event["text"].as_str().unwrap_or_default())
+        .take(MAX_MENTIONS)
+        .collect();
     let in_thread = event["thread_ts"].is_string() && event["thread_ts"] != event["ts"];
     if in_thread
         && let Some(parent) = event["parent_user_id"]
@@ -42,15 +49,13 @@ pub fn signal_of(event: &Value) -> Option<Interaction> {
     )
 }
 
-/// The user ids mentioned as `<@U…>` or `<@U…|name>`.
-fn mentions(text: &str) -> Vec<UserId> {
-    text.split("<@")
-        .skip(1)
-        .filter_map(|rest| {
-            let inner = rest.split('>').next()?;
-            UserId::parse(inner.split('|').next()?).ok()
-        })
-        .collect()
+/// The user ids mentioned as `<@U…>` or `<@U…|name>`, in order, read
+/// lazily so that a caller taking the first few reads no further.
+fn mentions(text: &str) -> impl Iterator<Item = UserId> + '_ {
+    text.split("<@").skip(1).filter_map(|rest| {
+        let inner = rest.split('>').next()?;
+        UserId::parse(inner.split('|').next()?).ok()
+    })
 }
 
 #[cfg(test)]

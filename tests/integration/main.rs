@@ -15,6 +15,7 @@ mod helpers;
 mod insights;
 mod manifest;
 mod operations;
+mod refusals;
 mod served;
 mod slack_client;
 mod tick;

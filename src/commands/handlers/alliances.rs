@@ -4,10 +4,11 @@
 
 use super::people::resolve;
 use super::{Context, HandlerError, change_own_person, user_error};
+use crate::commands::limits::{Counted, Refused};
 use crate::commands::{
     AlliancesRequest, ChannelRef, Effect, Outcome, Reply, SlashText, help_text, parse_alliances,
 };
-use crate::domain::{FORGET_ME_CONFIRM, UserId};
+use crate::domain::{FORGET_ME_CONFIRM, PairKey, UserId};
 use crate::rules::plan_nudges;
 use crate::scheduler::nudge_snapshot;
 use crate::slack::{MRKDWN_QUOTING, mrkdwn_text};
@@ -217,15 +218,29 @@ fn intro(
         return Err(user_error("Introduce two different people.", EXAMPLE));
     }
     for person in [&a, &b] {
+        // The same words whether they opted out or left: a refusal must not
+        // tell who opted out.
         if !person.reachable() {
             return Err(user_error(
                 format!(
-                    "<@{}> has asked not to hear from me, so I can't introduce them. A message from you will do better.",
+                    "I can't introduce <@{}>. A message from you will do better.",
                     person.id
                 ),
                 EXAMPLE,
             ));
         }
+    }
+    let pair = PairKey::new(&a.id, &b.id)
+        .ok_or_else(|| user_error("Introduce two different people.", EXAMPLE))?;
+    let refused =
+        |refused: Refused| user_error(refused.sentence("introductions", context.now), EXAMPLE);
+    context
+        .limits
+        .take(context.user, Counted::Intro, context.now)
+        .map_err(refused)?;
+    if let Err(cooling) = context.limits.introduce(&pair, context.now) {
+        context.limits.give_back(context.user, Counted::Intro);
+        return Err(refused(cooling));
     }
     Ok(Outcome {
         reply: Reply::text(format!(

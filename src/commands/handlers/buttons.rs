@@ -238,6 +238,7 @@ mod tests {
                 now: Utc::now(),
                 user: &ada,
                 commit: &commit,
+                limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
             };
             let pressed = handle_button(&context, action.action_id(), "", "1.2");
             assert!(

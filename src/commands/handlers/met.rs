@@ -1,8 +1,9 @@
 //! `/met @a [@b …] [when] [note]`: log a meeting, and say what it changed.
 
-use super::people::resolve;
+use super::people::{Resolver, may_be_logged_with};
 use super::{Context, HandlerError, user_error};
-use crate::commands::{MetRequest, Reply, SlashText, parse_met};
+use crate::commands::limits::Counted;
+use crate::commands::{Mention, MetRequest, Reply, SlashText, parse_met};
 use crate::domain::{Interaction, InteractionKind, PairKey, Person, TeamId};
 use crate::slack::{mrkdwn_text, quoted_from_slack};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -37,11 +38,27 @@ struct Changes {
 async fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Reply, HandlerError> {
     // Decide.
     let request: MetRequest = parse_met(&SlashText::parse(text)?)?;
+    let most = context.settings.commands.met_max_people.get() as usize;
+    let named = request
+        .people
+        .iter()
+        .filter(|mention| !matches!(mention, Mention::Id(id) if id == context.user))
+        .count();
+    if named > most {
+        return Err(user_error(
+            format!(
+                "That's {named} people: I log a meeting with at most {most} others at a time. For a larger meeting, log the people you spoke with most."
+            ),
+            EXAMPLE,
+        ));
+    }
     let me = context.me()?;
+    let mut resolver = Resolver::new(context.store);
     let mut others = Vec::new();
     for mention in &request.people {
-        let person = resolve(context.store, mention, EXAMPLE)?;
+        let person = resolver.resolve(mention, EXAMPLE)?;
         if &person.id != context.user && !others.iter().any(|o: &Person| o.id == person.id) {
+            may_be_logged_with(&person, EXAMPLE)?;
             others.push(person);
         }
     }
@@ -86,6 +103,10 @@ async fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Re
     )
     .ok_or_else(|| user_error("Name at least one other person.", EXAMPLE))?;
     let changes = changes_of(context, me.as_ref(), &others)?;
+    context
+        .limits
+        .take(context.user, Counted::Met, context.now)
+        .map_err(|refused| user_error(refused.sentence("meetings", context.now), EXAMPLE))?;
 
     // Do. The person is told it is logged, either way, so it must survive
     // a crash first: this returns once the meeting is on disk (for a

@@ -22,6 +22,7 @@ pub use alliances::handle_alliances;
 pub use buttons::{Pressed, handle_button};
 pub use met::handle_met;
 
+use super::limits::RequestLimits;
 use super::{Reply, UserError};
 use crate::config::Settings;
 use crate::domain::{Person, UserId};
@@ -44,6 +45,8 @@ pub struct Context<'a> {
     /// Whether the answer tells of a write, which must be on disk before
     /// the person reads it.
     pub commit: &'a PendingCommit,
+    /// How much each person may still ask this hour.
+    pub limits: &'a RequestLimits,
 }
 
 /// Whether a handler's answer tells of a write: set by the handler, read by

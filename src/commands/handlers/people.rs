@@ -4,6 +4,7 @@ use super::{HandlerError, user_error};
 use crate::commands::Mention;
 use crate::domain::{Person, UserId};
 use crate::store::Store;
+use std::collections::HashMap;
 
 /// Names compare without case, spaces, dots, dashes or underscores, so that
 /// `@alice.moreau`, `@AliceMoreau` and "Alice Moreau" are one person.
@@ -17,32 +18,66 @@ fn folded(name: &str) -> String {
 /// The person a mention names. Escaped mentions carry the id; a plain
 /// `@name` is looked up among the people the bot knows.
 pub fn resolve(store: &Store, mention: &Mention, example: &str) -> Result<Person, HandlerError> {
-    match mention {
-        Mention::Id(id) => known(store, id, example),
-        Mention::Name(name) => {
-            let wanted = folded(name);
-            let mut matches: Vec<Person> = store
-                .people()?
-                .into_iter()
-                .filter(|p| !p.deactivated && folded(&p.name) == wanted)
-                .collect();
-            match matches.len() {
-                1 => Ok(matches.remove(0)),
-                0 => Err(user_error(
-                    format!(
-                        "I don't know anyone called @{name} in this workspace. Pick them from Slack's @ menu so the name is linked."
-                    ),
-                    example,
-                )),
-                n => Err(user_error(
-                    format!(
-                        "{n} people are called @{name}. Pick the right one from Slack's @ menu."
-                    ),
-                    example,
-                )),
+    Resolver::new(store).resolve(mention, example)
+}
+
+/// Resolves the mentions of one command. Escaped mentions are point reads;
+/// the first plain `@name` reads the store's people once into an index by
+/// folded name, which every later name of the command uses, so a command
+/// naming ten people by name costs one scan, not ten.
+pub struct Resolver<'a> {
+    store: &'a Store,
+    /// Active people by folded name, once a name was asked for.
+    by_name: Option<HashMap<String, Vec<Person>>>,
+}
+
+impl<'a> Resolver<'a> {
+    /// A resolver over `store`'s people.
+    pub fn new(store: &'a Store) -> Self {
+        Self {
+            store,
+            by_name: None,
+        }
+    }
+
+    /// The person `mention` names; `example` goes with the sentence for a
+    /// name nobody has, or many have.
+    pub fn resolve(&mut self, mention: &Mention, example: &str) -> Result<Person, HandlerError> {
+        match mention {
+            Mention::Id(id) => known(self.store, id, example),
+            Mention::Name(name) => {
+                let index = match &mut self.by_name {
+                    Some(index) => index,
+                    None => self.by_name.insert(index_by_name(self.store)?),
+                };
+                match index.get(&folded(name)).map(Vec::as_slice) {
+                    Some([one]) => Ok(one.clone()),
+                    None | Some([]) => Err(user_error(
+                        format!(
+                            "I don't know anyone called @{name} in this workspace. Pick them from Slack's @ menu so the name is linked."
+                        ),
+                        example,
+                    )),
+                    Some(many) => Err(user_error(
+                        format!(
+                            "{} people are called @{name}. Pick the right one from Slack's @ menu.",
+                            many.len()
+                        ),
+                        example,
+                    )),
+                }
             }
         }
     }
+}
+
+/// The people who have not left, by folded name.
+fn index_by_name(store: &Store) -> Result<HashMap<String, Vec<Person>>, HandlerError> {
+    let mut index: HashMap<String, Vec<Person>> = HashMap::new();
+    for person in store.people()?.into_iter().filter(|p| !p.deactivated) {
+        index.entry(folded(&person.name)).or_default().push(person);
+    }
+    Ok(index)
 }
 
 fn known(store: &Store, id: &UserId, example: &str) -> Result<Person, HandlerError> {
@@ -52,4 +87,21 @@ fn known(store: &Store, id: &UserId, example: &str) -> Result<Person, HandlerErr
             example,
         )
     })
+}
+
+/// Whether others may log a meeting with `person`: not with someone who
+/// left, nor with someone who opted out (who is never logged by others).
+/// The refusal reads the same for both, so that it does not tell who opted
+/// out.
+pub fn may_be_logged_with(person: &Person, example: &str) -> Result<(), HandlerError> {
+    if person.opted_out || person.deactivated {
+        return Err(user_error(
+            format!(
+                "I can't log meetings with that person (<@{}>), so nothing was logged. Log it again without them.",
+                person.id
+            ),
+            example,
+        ));
+    }
+    Ok(())
 }

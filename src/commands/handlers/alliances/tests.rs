@@ -23,6 +23,7 @@ fn run(store: &Store, text: &str) -> (String, bool) {
         now: Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap(),
         user: &user("U1"),
         commit: &commit,
+        limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
     };
     let outcome = handle_alliances(&context, text);
     (outcome.reply.text, commit.is_needed())
@@ -114,6 +115,7 @@ fn admins_see_how_delivery_stands_in_their_status_and_others_do_not() {
         now,
         user: &user("U1"),
         commit: &commit,
+        limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
     };
     let text = handle_alliances(&context, "status").reply.text;
     assert!(
