@@ -139,11 +139,20 @@ fn uninstalled(front: &FrontDoor, kind: &str) {
 impl FrontDoor {
     /// Publishes `user`'s App Home: their reach, then their alliances,
     /// overdue first.
+    ///
+    /// The content is read on tokio's blocking pool: it reads every person,
+    /// which would hold up the other requests on an async worker.
     pub(super) async fn publish_home(&self, user: &UserId) {
-        let content = match self.home_content(user) {
-            Ok(content) => content,
-            Err(err) => {
+        let (front, reader) = (self.clone(), user.clone());
+        let read = tokio::task::spawn_blocking(move || front.home_content(&reader)).await;
+        let content = match read {
+            Ok(Ok(content)) => content,
+            Ok(Err(err)) => {
                 tracing::error!(error = %err, %user, "cannot read the App Home's content");
+                return;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, %user, "reading the App Home's content panicked");
                 return;
             }
         };

@@ -22,7 +22,7 @@ use crate::commands::handlers::{
     Context, HandlerError, PendingCommit, Pressed, handle_alliances, handle_button, handle_met,
 };
 use crate::commands::limits::RequestLimits;
-use crate::commands::{Effect, Reply};
+use crate::commands::{Effect, Outcome, Reply};
 use crate::config::Settings;
 use crate::domain::{Clock, UserId};
 use crate::scheduler::Scheduler;
@@ -118,18 +118,22 @@ impl FrontDoor {
         self.slack
             .metrics()
             .command(&command_kind(&command.command, &command.text));
-        let commit = PendingCommit::default();
-        let context = self.context(&command.user, &commit);
-        let outcome = match command.command.as_str() {
+        let (outcome, commit) = match command.command.as_str() {
             // It waits for its own write and flush (see `handle_met`).
-            "/met" => handle_met(&context, &command.text, &command.trigger_id)
-                .await
+            "/met" => {
+                let commit = PendingCommit::default();
+                let context = self.context(&command.user, &commit);
+                let outcome = handle_met(&context, &command.text, &command.trigger_id).await;
+                (outcome.into(), commit)
+            }
+            "/alliances" => self.alliances_off_the_workers(&command).await,
+            other => (
+                Reply::text(format!(
+                    "I don't know the command `{other}`. Try `/alliances help`."
+                ))
                 .into(),
-            "/alliances" => handle_alliances(&context, &command.text),
-            other => Reply::text(format!(
-                "I don't know the command `{other}`. Try `/alliances help`."
-            ))
-            .into(),
+                PendingCommit::default(),
+            ),
         };
         // Never "Logged" for a write that is not on disk: a failed commit
         // answers the apology instead, and carries out nothing.
@@ -144,6 +148,27 @@ impl FrontDoor {
                 .spawn(async move { front.carry_out(effect, response_url).await });
         }
         outcome.reply
+    }
+
+    /// Answers `/alliances` on tokio's blocking pool: `stats`, `status`,
+    /// `export` and `tick dry-run` read whole trees of the store, which
+    /// would hold up every other request on an async worker meanwhile.
+    async fn alliances_off_the_workers(&self, command: &SlashCommand) -> (Outcome, PendingCommit) {
+        let front = self.clone();
+        let (user, text) = (command.user.clone(), command.text.clone());
+        let answered = tokio::task::spawn_blocking(move || {
+            let commit = PendingCommit::default();
+            let outcome = handle_alliances(&front.context(&user, &commit), &text);
+            (outcome, commit)
+        })
+        .await;
+        answered.unwrap_or_else(|err| {
+            tracing::error!(error = %err, "an /alliances command panicked");
+            (
+                HandlerError::Panicked.into_reply().into(),
+                PendingCommit::default(),
+            )
+        })
     }
 
     /// Carries out what a command asked of Slack, and tells the person if it

@@ -48,6 +48,16 @@ fn command(command: &str, text: &str) -> SlashCommand {
     }
 }
 
+/// A store in a temporary folder that knows Ada (U1) and Bob (U2).
+fn ada_and_bob() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+    for (id, name) in [("U1", "Ada"), ("U2", "Bob")] {
+        store.put_person(&Person::new(user(id), name)).unwrap();
+    }
+    (dir, store)
+}
+
 #[tokio::test]
 async fn a_write_that_cannot_be_made_durable_is_answered_with_an_apology() {
     let dir = tempfile::tempdir().unwrap();
@@ -69,6 +79,49 @@ async fn a_write_that_cannot_be_made_durable_is_answered_with_an_apology() {
     // An answer that tells of no write needs no commit.
     let help = front.slash_command(command("/alliances", "help")).await;
     assert!(!help.text.contains(APOLOGY), "{}", help.text);
+}
+
+#[tokio::test]
+async fn a_write_that_may_still_reach_the_disk_is_not_called_unchanged_and_a_retry_logs_it_once() {
+    let (_dir, store) = ada_and_bob();
+    // The disk is full for two flushes, then has room again.
+    let front = front_door(store.clone().with_failing_flushes(2));
+
+    for (name, text) in [("/met", "<@U2> coffee"), ("/alliances", "snooze 1w")] {
+        let reply = front.slash_command(command(name, text)).await;
+        assert!(
+            reply.text.contains("this may not have been saved")
+                && reply.text.contains("`/alliances status` shows what I have"),
+            "{name} {text} → {}",
+            reply.text
+        );
+        assert!(
+            !reply.text.contains("nothing was changed"),
+            "{}",
+            reply.text
+        );
+    }
+
+    // Ada types it again: Slack gives the command a new trigger id, and the
+    // meeting, still in the store, is not logged a second time.
+    let again = SlashCommand {
+        trigger_id: "trigger-2".to_owned(),
+        ..command("/met", "<@U2> coffee")
+    };
+    let reply = front.slash_command(again).await;
+    assert_eq!(
+        reply.text,
+        "That meeting is already logged: nothing changed."
+    );
+    assert_eq!(store.interaction_count(), 1);
+
+    // Another note is another meeting.
+    let tea = SlashCommand {
+        trigger_id: "trigger-3".to_owned(),
+        ..command("/met", "<@U2> tea")
+    };
+    assert!(front.slash_command(tea).await.text.contains("Logged"));
+    assert_eq!(store.interaction_count(), 2);
 }
 
 #[tokio::test]

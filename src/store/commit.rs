@@ -187,7 +187,7 @@ fn serve(queue: &mpsc::Receiver<Job>, flush: &Flush, writer: Option<&Store>) {
         }
         let outcome = || match &flushed {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(StoreError::Io(error.clone())),
+            Ok(Err(error)) => Err(StoreError::Unflushed(error.clone())),
             Err(_) => Err(StoreError::FlusherStopped),
         };
         // A job whose request was dropped meanwhile needs no answer.
@@ -233,13 +233,24 @@ impl Store {
     /// This store with every later flush of its commits failing, as on a
     /// full disk: for tests of what people are told then. Its writes still
     /// land in memory, as sled's would.
-    pub(crate) fn with_failing_commits(mut self) -> Self {
+    pub(crate) fn with_failing_commits(self) -> Self {
+        self.with_failing_flushes(usize::MAX)
+    }
+
+    /// This store with its next `count` flushes failing, then flushing as
+    /// it should: a disk that was full and has room again.
+    pub(crate) fn with_failing_flushes(mut self, count: usize) -> Self {
         let writer = self.clone();
+        let db = self.db.clone();
+        let failures = std::sync::atomic::AtomicUsize::new(0);
         self.group_commit = Arc::new(GroupCommit::new(
-            || {
-                Err(sled::Error::Io(std::io::Error::other(
-                    "no space left on device",
-                )))
+            move || {
+                if failures.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < count {
+                    return Err(sled::Error::Io(std::io::Error::other(
+                        "no space left on device",
+                    )));
+                }
+                db.flush().map(drop)
             },
             Some(writer),
         ));
@@ -320,7 +331,7 @@ mod tests {
         );
         let failed = waiter(&group).blocking_recv().unwrap();
         assert!(
-            matches!(&failed, Err(StoreError::Io(sled::Error::Io(e))) if e.to_string().contains("disk full")),
+            matches!(&failed, Err(StoreError::Unflushed(sled::Error::Io(e))) if e.to_string().contains("disk full")),
             "{failed:?}"
         );
         assert!(waiter(&group).blocking_recv().unwrap().is_ok());

@@ -9,20 +9,26 @@
 //! in that order would give: the same ids in order, the same ties, the same
 //! new-tie reports, a key repeated within the batch logged once. Should the
 //! batch's transaction fail (an unreadable tie, say), each is logged on its
-//! own, so that only those that cannot be logged fail.
+//! own, so that only those that cannot be logged fail; those are judged by
+//! their key alone, not by their content (see `recent_logs`).
 
 use super::commit::Job;
 use super::interactions::{Append, from_transaction};
+use super::recent_logs::{ContentDigest, RecentLogs};
 use super::{Logged, Store, StoreError, keys, trees};
 use crate::domain::Interaction;
 use sled::Transactional;
 use std::collections::HashSet;
+use std::time::Instant;
 use tokio::sync::oneshot;
 
 /// An interaction waiting to be logged by the flusher thread.
 pub(super) struct LogOnce {
     /// Its idempotency key (see [`Store::log_interaction_once`]).
     pub(super) key: String,
+    /// The digest of its content, when a repeat of the same content within
+    /// a few minutes is a repeat too (see `recent_logs`).
+    pub(super) content: Option<ContentDigest>,
     pub(super) interaction: Interaction,
     /// Told what logging did, once it is on disk.
     pub(super) done: oneshot::Sender<Result<Option<Logged>, StoreError>>,
@@ -34,14 +40,21 @@ impl Store {
     /// disk, the earlier logging of a repeated key included. Callers waiting
     /// at the same time share one transaction and one flush (see the module
     /// doc): this is the write to use where a person waits for the answer.
+    ///
+    /// With a `content`, it is also a repeat (`None`) when the same content
+    /// was logged within [`KEEP_RECENT_FOR`](super::KEEP_RECENT_FOR) by
+    /// this process: a person who was told "this may not have been saved"
+    /// and types the same again gets no second copy, whatever its key.
     pub async fn log_once_and_commit(
         &self,
         key: &str,
+        content: Option<&str>,
         interaction: &Interaction,
     ) -> Result<Option<Logged>, StoreError> {
         let (done, logged) = oneshot::channel();
         self.group_commit.enqueue(Job::LogOnce(LogOnce {
             key: key.to_owned(),
+            content: content.map(RecentLogs::digest),
             interaction: interaction.clone(),
             done,
         }))?;
@@ -74,14 +87,23 @@ impl Store {
         // Every writer of `logged_keys` holds the lock, so which keys are
         // new is known now, and stays true until the transaction.
         let mut fresh: HashSet<&str> = HashSet::new();
+        let mut fresh_content: HashSet<&ContentDigest> = HashSet::new();
+        let now = Instant::now();
         let mut appends: Vec<Option<(Append<'_>, Vec<u8>)>> = Vec::with_capacity(batch.len());
         for log in batch {
             let once_key = keys::logged_key(&log.key);
-            if fresh.contains(log.key.as_str()) || self.logged_keys.contains_key(once_key)? {
+            let repeated_content = log.content.as_ref().is_some_and(|content| {
+                fresh_content.contains(content) || self.recent_logs.contains(content, now)
+            });
+            if repeated_content
+                || fresh.contains(log.key.as_str())
+                || self.logged_keys.contains_key(once_key)?
+            {
                 appends.push(None);
                 continue;
             }
             fresh.insert(&log.key);
+            fresh_content.extend(&log.content);
             let count = self.interaction_count() + fresh.len();
             let append = self.prepare_append(&log.interaction, count)?;
             let id = self.encode(trees::LOGGED_KEYS, once_key, &append.id())?;
@@ -111,6 +133,10 @@ impl Store {
                 Ok(new_ties)
             })
             .map_err(from_transaction)?;
+        // Written (if not yet on disk): a repeat of the content from now on
+        // finds it, whatever the flush then says.
+        self.recent_logs
+            .remember(fresh_content.into_iter().copied(), now);
         let mut new_ties = new_ties.into_iter();
         Ok(appends
             .into_iter()
@@ -131,6 +157,7 @@ mod tests {
     fn job(key: &str, people: &[&str], minute: i64) -> LogOnce {
         LogOnce {
             key: key.to_owned(),
+            content: None,
             interaction: meeting(at_minute(minute), people, None),
             done: oneshot::channel().0,
         }
@@ -215,7 +242,7 @@ mod tests {
                 let people = [format!("U{}", 100 + i % 7), format!("U{}", 200 + i % 5)];
                 let people: Vec<&str> = people.iter().map(String::as_str).collect();
                 store
-                    .log_once_and_commit(&key, &meeting(at_minute(i), &people, None))
+                    .log_once_and_commit(&key, None, &meeting(at_minute(i), &people, None))
                     .await
             }));
         }

@@ -58,6 +58,7 @@ mod nudges;
 mod outbox;
 mod people;
 mod purge;
+mod recent_logs;
 mod strength;
 mod team_pairs;
 mod tie_scan;
@@ -71,6 +72,7 @@ pub use export::PersonExport;
 pub use forget::Forgotten;
 pub use interactions::Logged;
 pub use jobs::JobRun;
+pub use recent_logs::KEEP_RECENT_FOR;
 
 use crate::domain::HalfLife;
 use serde::Serialize;
@@ -219,9 +221,20 @@ pub enum StoreError {
     /// [`Store::commit`]).
     #[error("the store's flush failed unexpectedly; the cause is in the log")]
     FlusherStopped,
+    /// The writes were made, but the flush that would have put them on
+    /// disk failed (a full disk, say): they may or may not survive a crash.
+    #[error("the store could not put its latest writes on disk")]
+    Unflushed(#[source] sled::Error),
 }
 
 impl StoreError {
+    /// Whether writes made before this error may still be on disk, or
+    /// reach it: the flush that was to make them durable failed, so
+    /// nobody can say they were not saved.
+    pub fn may_have_saved(&self) -> bool {
+        matches!(self, StoreError::Unflushed(_) | StoreError::FlusherStopped)
+    }
+
     /// This error, met while opening the store in `dir`, as the person
     /// starting alliances should read it: what is wrong, and for a store
     /// that will not open, the backup to restore and the command for it.
@@ -263,7 +276,7 @@ impl StoreError {
                 ),
                 true,
             ),
-            StoreError::FlusherStopped => {
+            StoreError::FlusherStopped | StoreError::Unflushed(_) => {
                 will_not_open("its first write to disk failed".into(), false)
             }
             opened_or_not @ (StoreError::InUse { .. }
@@ -312,6 +325,8 @@ pub struct Store {
     /// How many times the store was purged: a backup taken while a purge
     /// ran is thrown away (see `backup::folder`).
     purges: Arc<AtomicU64>,
+    /// What `/met` logged lately, by content (see `recent_logs`).
+    recent_logs: Arc<recent_logs::RecentLogs>,
 }
 
 impl fmt::Debug for Store {
@@ -369,6 +384,7 @@ impl Store {
             team_pairs: Arc::default(),
             half_life: options.half_life,
             purges: Arc::default(),
+            recent_logs: Arc::default(),
         };
         // The flusher thread logs through a clone of the store (see
         // `commit`), made before the group commit the clones share is set.

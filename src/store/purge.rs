@@ -134,6 +134,7 @@ mod race {
             let logged = store
                 .log_once_and_commit(
                     &format!("k{round}"),
+                    None,
                     &meeting(at_minute(0), &["U1", "U2"], None),
                 )
                 .await

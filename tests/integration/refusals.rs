@@ -145,17 +145,19 @@ async fn a_meeting_names_at_most_ten_others_and_sixty_meetings_an_hour_are_enoug
     assert!(ten.contains("Logged"), "{ten}");
 
     for n in 3..=61 {
+        // Each a meeting of its own: the same words again within minutes
+        // would be taken for a retry.
         let logged = answer(
             &bot,
             "/met",
-            "<@U0000002> standup",
+            &format!("<@U0000002> standup {n}"),
             "U0000001",
             &format!("t-{n}"),
         )
         .await;
         assert!(logged.contains("Logged"), "meeting {n}: {logged}");
     }
-    let sixty_first = answer(&bot, "/met", "<@U0000002> standup", "U0000001", "t-62").await;
+    let sixty_first = answer(&bot, "/met", "<@U0000002> standup 62", "U0000001", "t-62").await;
     assert!(
         sixty_first.contains(
             "That's 60 meetings within an hour, as many as I take from one person. Try again in"

@@ -4,7 +4,7 @@ use super::people::{Resolver, may_be_logged_with};
 use super::{Context, HandlerError, user_error};
 use crate::commands::limits::Counted;
 use crate::commands::{Mention, MetRequest, Reply, SlashText, parse_met};
-use crate::domain::{Interaction, InteractionKind, PairKey, Person, TeamId};
+use crate::domain::{Interaction, InteractionKind, PairKey, Person, TeamId, UserId};
 use crate::slack::{mrkdwn_text, quoted_from_slack};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::BTreeSet;
@@ -114,7 +114,11 @@ async fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Re
     // the flush with the other requests waiting at the same moment.
     let logged = context
         .store
-        .log_once_and_commit(&format!("met:{delivery_key}"), &interaction)
+        .log_once_and_commit(
+            &format!("met:{delivery_key}"),
+            Some(&content_of(context.user, &interaction, date)),
+            &interaction,
+        )
         .await?;
     if logged.is_none() {
         return Ok(Reply::text(
@@ -129,6 +133,23 @@ async fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Re
         request.note.as_deref(),
         &changes,
     )))
+}
+
+/// What makes two `/met`s the same meeting typed twice: who logged it,
+/// with whom, on which day, about what. A second one within a few minutes
+/// (after an answer that said it may not have been saved, say) is a repeat
+/// whatever its trigger id.
+fn content_of(logger: &UserId, interaction: &Interaction, date: NaiveDate) -> String {
+    let people: Vec<&str> = interaction
+        .participants
+        .iter()
+        .map(UserId::as_str)
+        .collect();
+    format!(
+        "met|{logger}|{}|{date}|{}",
+        people.join(","),
+        interaction.note.as_deref().unwrap_or_default()
+    )
 }
 
 /// When the meeting happened: now for today; midday, local time, otherwise.
@@ -252,7 +273,6 @@ fn join(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::UserId;
 
     #[test]
     fn the_answer_escapes_team_names_and_shows_the_note_as_typed_with_nothing_live() {

@@ -98,10 +98,24 @@ pub enum HandlerError {
     /// Something the person can fix: answered as a sentence with an example.
     #[error(transparent)]
     User(#[from] UserError),
-    /// Something that went wrong on our side: logged, answered with an apology.
+    /// Something that went wrong on our side: logged, answered with an
+    /// apology that says whether the change may have been saved (see
+    /// [`StoreError::may_have_saved`]).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The handler panicked: logged where it was caught, answered with an
+    /// apology that promises nothing either way.
+    #[error("the handler panicked")]
+    Panicked,
 }
+
+/// The words for a failure after which nothing was written.
+const NOTHING_CHANGED: &str = "Sorry, something went wrong on my side and nothing was changed. It has been logged; please try again in a moment.";
+
+/// The words for a failure after the write was made but before it was
+/// known to be on disk: it may yet survive, so "nothing was changed" would
+/// be untrue, and a second try might count it twice.
+const MAY_NOT_BE_SAVED: &str = "Sorry, something went wrong on my side while saving: this may not have been saved. `/alliances status` shows what I have. It has been logged.";
 
 impl HandlerError {
     /// The answer a person sees for this failure.
@@ -110,10 +124,13 @@ impl HandlerError {
             Self::User(err) => Reply::text(format!(":thinking_face: {err}")),
             Self::Store(err) => {
                 tracing::error!(error = %err, cause = ?std::error::Error::source(&err), "a command failed");
-                Reply::text(
-                    "Sorry, something went wrong on my side and nothing was changed. It has been logged; please try again in a moment.",
-                )
+                Reply::text(if err.may_have_saved() {
+                    MAY_NOT_BE_SAVED
+                } else {
+                    NOTHING_CHANGED
+                })
             }
+            Self::Panicked => Reply::text(MAY_NOT_BE_SAVED),
         }
     }
 }
