@@ -19,3 +19,4 @@ mod served;
 mod slack_client;
 mod tick;
 mod workspace_life;
+mod your_export;
