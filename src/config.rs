@@ -172,9 +172,9 @@ pub struct CommandSettings {
     /// Slack user ids of the people who may use the admin subcommands
     /// (`digest now`, `tick dry-run`).
     pub admins: Vec<UserId>,
-    /// Team figures (`/alliances stats`, the digest's team lines and its
-    /// team pairs still without a tie) only for teams of at least this many
-    /// active people.
+    /// Teams are shown (`/alliances stats`, the digest's bridges, team
+    /// lines, team pairs and people's teams, the insights page, the team
+    /// map) only when they have at least this many active people.
     pub k_anonymity_floor: u32,
     /// `/met` logs a meeting with at most this many other people.
     pub met_max_people: NonZeroU32,

@@ -55,6 +55,8 @@ pub mod demo;
 pub mod doctor;
 pub mod domain;
 pub mod fake_slack;
+#[cfg(test)]
+mod floor_properties;
 pub mod inbound;
 pub mod metrics;
 pub mod rules;

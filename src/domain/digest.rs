@@ -1,4 +1,8 @@
 //! The channel digest of new alliances, and the policy it is planned by.
+//!
+//! A digest is posted in a channel and kept in the outbox until Slack takes
+//! it, so it holds no team under the k-anonymity floor anywhere: its rules
+//! build every team in it from [`ShownTeams`](super::ShownTeams).
 
 use super::{TeamId, UserId};
 use chrono::{DateTime, Utc};
@@ -15,7 +19,8 @@ pub struct Digest {
     pub new_alliances: Vec<NewAlliance>,
     /// New alliances that involve someone who opted out: counted, never named.
     pub unnamed_new_alliances: usize,
-    /// The first-ever ties between two teams.
+    /// The first-ever ties between two teams, both at or above the
+    /// k-anonymity floor.
     pub bridges: Vec<Bridge>,
     /// Team pairs that still have no tie at all, both teams at or above the
     /// k-anonymity floor.
@@ -72,10 +77,10 @@ impl Digest {
 /// The first interaction ever between two people of different teams.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewAlliance {
-    /// One of the two, with their team.
-    pub a: (UserId, TeamId),
-    /// The other, with their team.
-    pub b: (UserId, TeamId),
+    /// One of the two, with their team when it may be shown.
+    pub a: (UserId, Option<TeamId>),
+    /// The other, with their team when it may be shown.
+    pub b: (UserId, Option<TeamId>),
     /// When they first met.
     pub at: DateTime<Utc>,
 }
@@ -96,8 +101,8 @@ pub struct Bridge {
 pub struct BridgeBuilder {
     /// Who.
     pub person: UserId,
-    /// Their team.
-    pub team: TeamId,
+    /// Their team, when it may be shown.
+    pub team: Option<TeamId>,
     /// How many new alliances they formed in the period.
     pub new_alliances: usize,
 }
@@ -116,7 +121,8 @@ pub struct TeamFigures {
 /// What the digest's rules take from the settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DigestPolicy {
-    /// Team figures, and team pairs still without a tie, only for teams of
-    /// at least this many active people (`commands.k_anonymity_floor`).
+    /// Teams are shown — in bridges, team figures, team pairs still without
+    /// a tie and beside people's names — only when they have at least this
+    /// many active people (`commands.k_anonymity_floor`).
     pub k_anonymity_floor: u32,
 }

@@ -14,7 +14,6 @@ mod new_alliances;
 mod properties;
 mod recent_nudges;
 mod team_gaps;
-mod team_sizes;
 
 pub use neglected_peers::still_due;
 pub use network::{insights, team_map};
@@ -22,7 +21,7 @@ pub use new_alliances::plan_digest;
 
 pub use crate::domain::Policy;
 
-use crate::domain::{Nudge, Person, SentNudge, TeamId, Tie, UserId};
+use crate::domain::{Nudge, Person, SentNudge, ShownTeams, TeamId, Tie, UserId};
 use chrono::{DateTime, Utc};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
@@ -133,6 +132,12 @@ impl Snapshot {
     /// Whether `user` may be named in public: known and not opted out.
     pub fn nameable(&self, user: &UserId) -> bool {
         self.people.get(user).is_some_and(|p| !p.opted_out)
+    }
+
+    /// The teams that may be shown under the k-anonymity `floor`: the one
+    /// list every team figure the rules plan is drawn from.
+    pub fn shown_teams(&self, floor: u32) -> ShownTeams<'_> {
+        ShownTeams::of(self.people.values(), floor)
     }
 
     /// The two teams of a tie, when they differ: the tie is an alliance.

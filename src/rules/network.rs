@@ -3,12 +3,12 @@
 //!
 //! Team-level only, under the k-anonymity floor: a team with fewer active
 //! people than the floor is counted, never shown, so no cell, bridge or gap
-//! speaks of a handful of people (see [`TeamSizes`]).
+//! speaks of a handful of people (see [`ShownTeams`]).
 
-use super::team_sizes::TeamSizes;
 use super::{Snapshot, first_ties_between};
 use crate::domain::{
-    BridgeFormed, Insights, Policy, TeamId, TeamMap, TeamPair, Tie, WeekOfAlliances, pair_index,
+    BridgeFormed, Insights, Policy, ShownTeams, TeamId, TeamMap, TeamPair, Tie, WeekOfAlliances,
+    pair_index,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rustc_hash::FxHashMap;
@@ -17,17 +17,17 @@ use std::collections::BTreeMap;
 /// The team map at `now`: for every pair of teams at or above `floor`,
 /// their active alliances, their alliances ever, and their summed strength.
 pub fn team_map(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy, floor: u32) -> TeamMap {
-    team_map_of(snapshot, now, policy, &TeamSizes::of(snapshot, floor))
+    team_map_of(snapshot, now, policy, &snapshot.shown_teams(floor))
 }
 
-/// The team map at `now` of the teams `sizes` shows.
+/// The team map at `now` of the teams `shown`.
 fn team_map_of(
     snapshot: &Snapshot,
     now: DateTime<Utc>,
     policy: &Policy,
-    sizes: &TeamSizes<'_>,
+    shown: &ShownTeams<'_>,
 ) -> TeamMap {
-    let teams = sizes.shown();
+    let teams = shown.shown();
     let mut pairs: Vec<TeamPair> = teams
         .iter()
         .enumerate()
@@ -62,7 +62,7 @@ fn team_map_of(
         active_days: policy.active_days,
         teams: teams.into_iter().cloned().collect(),
         pairs,
-        small_teams_held_back: sizes.held_back(),
+        small_teams_held_back: shown.held_back(),
         teams_left_out: 0,
     }
 }
@@ -77,8 +77,8 @@ pub fn insights(
     floor: u32,
     weeks: usize,
 ) -> Insights {
-    let sizes = TeamSizes::of(snapshot, floor);
-    let map = team_map_of(snapshot, now, policy, &sizes);
+    let shown = snapshot.shown_teams(floor);
+    let map = team_map_of(snapshot, now, policy, &shown);
     let this_monday = monday_of(now.date_naive());
     let span = i64::try_from(weeks.saturating_sub(1)).unwrap_or(0);
     let first_monday = this_monday - Duration::weeks(span);
@@ -102,7 +102,7 @@ pub fn insights(
     // Only the bridges between two shown teams are drawn.
     let mut bridges: Vec<BridgeFormed> = first_between
         .into_iter()
-        .filter(|((low, high), _)| sizes.at_or_above_floor(low) && sizes.at_or_above_floor(high))
+        .filter(|((low, high), _)| shown.shows(low) && shown.shows(high))
         .map(|((low, high), tie)| BridgeFormed {
             teams: (low.clone(), high.clone()),
             at: tie.first_at,
@@ -122,7 +122,7 @@ pub fn insights(
         .collect();
 
     Insights {
-        people: sizes.people(),
+        people: shown.people(),
         weeks: weekly.into_values().collect(),
         bridges,
         unconnected,

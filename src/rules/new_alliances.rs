@@ -9,7 +9,6 @@
 mod bridge_builders;
 mod team_figures;
 
-use super::team_sizes::TeamSizes;
 use super::{Snapshot, first_ties_between};
 use crate::domain::{Bridge, Digest, DigestPolicy, NewAlliance, TeamId, Tie};
 use chrono::{DateTime, Utc};
@@ -23,7 +22,9 @@ struct Formed<'a> {
     high_team: &'a TeamId,
 }
 
-/// Plans the digest of the period `(since, until]`.
+/// Plans the digest of the period `(since, until]`. Every team in it is one
+/// [`Snapshot::shown_teams`] shows: a person in a smaller team is named
+/// without their team, and a bridge to a smaller team is not told at all.
 pub fn plan_digest(
     snapshot: &Snapshot,
     since: DateTime<Utc>,
@@ -41,21 +42,31 @@ pub fn plan_digest(
             });
         }
     });
+    let shown = snapshot.shown_teams(policy.k_anonymity_floor);
 
     let mut new_alliances: Vec<NewAlliance> = formed
         .iter()
         .filter(|f| named_pair(snapshot, f.tie))
         .map(|f| NewAlliance {
-            a: (f.tie.pair.low().clone(), f.low_team.clone()),
-            b: (f.tie.pair.high().clone(), f.high_team.clone()),
+            a: (f.tie.pair.low().clone(), shown.label(f.low_team)),
+            b: (f.tie.pair.high().clone(), shown.label(f.high_team)),
             at: f.tie.first_at,
         })
         .collect();
     new_alliances.sort_by(|x, y| (x.at, &x.a.0, &x.b.0).cmp(&(y.at, &y.a.0, &y.b.0)));
 
+    // A bridge to a team under the floor is left out, not counted apart:
+    // "and 1 bridge with a smaller team" would, in a company with one small
+    // team (or where the channel knows which small team had never met
+    // anyone), say that one of its one or two people met someone outside it
+    // for the first time, and that person may have opted out. Its alliance
+    // is still in the period's company-wide total of new alliances, which
+    // spans every team and so points at nobody.
     let bridges = first_between
         .iter()
-        .filter(|(_, tie)| in_period(tie.first_at))
+        .filter(|((low, high), tie)| {
+            in_period(tie.first_at) && shown.shows(low) && shown.shows(high)
+        })
         .map(|((low, high), tie)| Bridge {
             teams: ((*low).clone(), (*high).clone()),
             builders: named_pair(snapshot, tie)
@@ -64,10 +75,9 @@ pub fn plan_digest(
         })
         .collect();
 
-    let sizes = TeamSizes::of(snapshot, policy.k_anonymity_floor);
-    let (team_figures, small_teams_held_back) = team_figures::per_team(&formed, &sizes);
-    let unconnected_team_pairs = sizes
-        .pairs_above_floor()
+    let (team_figures, small_teams_held_back) = team_figures::per_team(&formed, &shown);
+    let unconnected_team_pairs = shown
+        .pairs()
         .into_iter()
         .filter(|(low, high)| !first_between.contains_key(&(low, high)))
         .collect();
@@ -79,7 +89,7 @@ pub fn plan_digest(
         new_alliances,
         bridges,
         unconnected_team_pairs,
-        bridge_builders: bridge_builders::most_new_alliances(snapshot, &formed),
+        bridge_builders: bridge_builders::most_new_alliances(snapshot, &formed, &shown),
         team_figures,
         small_teams_held_back,
     }
@@ -164,6 +174,26 @@ mod tests {
         assert!(digest.new_alliances.is_empty());
         assert_eq!(digest.unnamed_new_alliances, 1);
         assert_eq!(digest.bridges[0].builders, None);
+        assert!(!digest.is_quiet());
+    }
+
+    #[test]
+    fn a_first_bridge_between_a_team_of_two_and_a_team_of_six_is_not_named() {
+        let mut people = members("ULEG", "Legal", 2);
+        people.extend(members("UPAY", "Payments", 6));
+        let digest = digest_of_week(people, &[("ULEG1", "UPAY1")], 5);
+
+        // "A first bridge between Legal and Payments" would tell the channel
+        // that one of Legal's two people met someone in Payments.
+        assert!(digest.bridges.is_empty(), "{:?}", digest.bridges);
+        // The alliance itself is still celebrated: its two people by name,
+        // Legal left unsaid.
+        assert_eq!(digest.new_alliances.len(), 1);
+        assert_eq!(digest.new_alliances[0].a, (user("ULEG1"), None));
+        assert_eq!(
+            digest.new_alliances[0].b,
+            (user("UPAY1"), Some(team("Payments")))
+        );
         assert!(!digest.is_quiet());
     }
 

@@ -3,7 +3,7 @@
 //! digest would say — without sending anything.
 
 use crate::config::Settings;
-use crate::domain::{Person, Quoting, UserId, plural};
+use crate::domain::{Person, Quoting, TeamId, UserId, plural};
 use crate::rules::{plan_digest, plan_nudges};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -77,8 +77,23 @@ pub fn dry_run(
         digest.bridges.len(),
         digest.unconnected_team_pairs.len()
     );
+    // People as the digest shows them: a team under the floor left out.
+    let shown_name = |id: &UserId, team: Option<&TeamId>| {
+        let known = names
+            .get(id)
+            .map_or_else(|| id.to_string(), |p| p.name.clone());
+        match team {
+            Some(team) => format!("{known} ({team})"),
+            None => known,
+        }
+    };
     for alliance in &digest.new_alliances {
-        let _ = writeln!(out, "  {} and {}", name(&alliance.a.0), name(&alliance.b.0));
+        let _ = writeln!(
+            out,
+            "  {} and {}",
+            shown_name(&alliance.a.0, alliance.a.1.as_ref()),
+            shown_name(&alliance.b.0, alliance.b.1.as_ref())
+        );
     }
     for bridge in &digest.bridges {
         let _ = writeln!(
@@ -91,7 +106,7 @@ pub fn dry_run(
         let _ = writeln!(
             out,
             "  bridge-builder (shout-outs on): {}, {}",
-            name(&builder.person),
+            shown_name(&builder.person, builder.team.as_ref()),
             plural(builder.new_alliances, "new alliance", "new alliances")
         );
     }
@@ -123,7 +138,7 @@ pub fn dry_run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Interaction, InteractionKind, TeamId};
+    use crate::domain::{Interaction, InteractionKind};
     use crate::store::StoreOptions;
     use chrono::TimeZone;
 

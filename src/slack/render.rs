@@ -8,7 +8,8 @@
 
 use super::mrkdwn::{mrkdwn_text, quoted_from_slack, unescape_mrkdwn};
 use crate::domain::{
-    Digest, Intro, Neglected, Nudge, NudgeAction, NudgeReason, SharedContact, UserId, plural, times,
+    Digest, Intro, Neglected, Nudge, NudgeAction, NudgeReason, SharedContact, TeamId, UserId,
+    plural, times,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -154,11 +155,9 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
         for alliance in digest.new_alliances.iter().take(MAX_LISTED) {
             let _ = writeln!(
                 list,
-                "• {} ({}) and {} ({})",
-                mention(&alliance.a.0),
-                mrkdwn_text(alliance.a.1.as_str()),
-                mention(&alliance.b.0),
-                mrkdwn_text(alliance.b.1.as_str())
+                "• {} and {}",
+                with_team(&alliance.a.0, alliance.a.1.as_ref()),
+                with_team(&alliance.b.0, alliance.b.1.as_ref())
             );
         }
         // "and 2 more" only below names: alone, it would read as a list of nobody.
@@ -233,6 +232,15 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
     }
     text.push('.');
     Some(Message { text, blocks })
+}
+
+/// "<@U1> (Payments)", or "<@U1>" alone when their team is too small to be
+/// shown.
+fn with_team(person: &UserId, team: Option<&TeamId>) -> String {
+    match team {
+        Some(team) => format!("{} ({})", mention(person), mrkdwn_text(team.as_str())),
+        None => mention(person),
+    }
 }
 
 /// At most this many teams get a line of figures; the rest are counted.
@@ -496,13 +504,13 @@ mod tests {
             until: since + Duration::days(7),
             new_alliances: vec![
                 NewAlliance {
-                    a: (user("U1"), team("Platform")),
-                    b: (user("U2"), team("Payments")),
+                    a: (user("U1"), Some(team("Platform"))),
+                    b: (user("U2"), Some(team("Payments"))),
                     at: since,
                 },
                 NewAlliance {
-                    a: (user("U3"), team("Design")),
-                    b: (user("U4"), team("Legal")),
+                    a: (user("U3"), Some(team("Design"))),
+                    b: (user("U4"), Some(team("Legal"))),
                     at: since,
                 },
             ],
@@ -524,7 +532,7 @@ mod tests {
     fn builder(id: &str, team_name: &str, new_alliances: usize) -> BridgeBuilder {
         BridgeBuilder {
             person: user(id),
-            team: team(team_name),
+            team: Some(team(team_name)),
             new_alliances,
         }
     }
@@ -537,8 +545,9 @@ mod tests {
         }
     }
 
-    /// A week of four new alliances (one with someone who opted out), no
-    /// first bridge, and every team pair tied.
+    /// A week of four new alliances (one with someone who opted out, one
+    /// with someone in a team under the floor), no first bridge, and every
+    /// team pair tied.
     fn week_of_four() -> Digest {
         let since = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
         Digest {
@@ -546,18 +555,19 @@ mod tests {
             until: since + Duration::days(7),
             new_alliances: vec![
                 NewAlliance {
-                    a: (user("U1"), team("Platform")),
-                    b: (user("U2"), team("Payments")),
+                    a: (user("U1"), Some(team("Platform"))),
+                    b: (user("U2"), Some(team("Payments"))),
                     at: since,
                 },
                 NewAlliance {
-                    a: (user("U1"), team("Platform")),
-                    b: (user("U3"), team("Design")),
+                    a: (user("U1"), Some(team("Platform"))),
+                    b: (user("U3"), Some(team("Design"))),
                     at: since,
                 },
                 NewAlliance {
-                    a: (user("U3"), team("Design")),
-                    b: (user("U4"), team("Legal")),
+                    a: (user("U3"), Some(team("Design"))),
+                    // U4's team, Legal, is under the floor: not shown.
+                    b: (user("U4"), None),
                     at: since,
                 },
             ],
@@ -651,8 +661,8 @@ mod tests {
         let since = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
         let digest = Digest {
             new_alliances: vec![NewAlliance {
-                a: (user("U1"), team(HOSTILE_TEAM)),
-                b: (user("U2"), team("Payments")),
+                a: (user("U1"), Some(team(HOSTILE_TEAM))),
+                b: (user("U2"), Some(team("Payments"))),
                 at: since,
             }],
             bridges: vec![Bridge {

@@ -68,7 +68,7 @@ pub use backup::{
     import_backup,
 };
 pub use deliveries::KEEP_DELIVERIES_FOR;
-pub use export::PersonExport;
+pub use export::{NudgeAbout, NudgeKind, NudgeReceived, OwnReason, PersonExport};
 pub use forget::Forgotten;
 pub use interactions::Logged;
 pub use jobs::JobRun;

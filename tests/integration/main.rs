@@ -20,3 +20,4 @@ mod served;
 mod slack_client;
 mod tick;
 mod workspace_life;
+mod your_export;

@@ -8,7 +8,7 @@ use crate::commands::limits::{Counted, Refused};
 use crate::commands::{
     AlliancesRequest, ChannelRef, Effect, Outcome, Reply, SlashText, help_text, parse_alliances,
 };
-use crate::domain::{FORGET_ME_CONFIRM, PairKey, UserId};
+use crate::domain::{FORGET_ME_CONFIRM, PairKey, ShownTeams, TeamId, UserId};
 use crate::rules::plan_nudges;
 use crate::scheduler::nudge_snapshot;
 use crate::slack::{MRKDWN_QUOTING, mrkdwn_text};
@@ -256,20 +256,16 @@ fn intro(
     })
 }
 
+/// `stats`: alliances per team, for the teams [`ShownTeams`] shows only.
 fn stats(context: &Context<'_>) -> Result<Reply, HandlerError> {
-    let floor = context.settings.commands.k_anonymity_floor as usize;
+    let floor = context.settings.commands.k_anonymity_floor;
     let people = context.store.people()?;
-    let mut members: BTreeMap<&str, usize> = BTreeMap::new();
-    for person in people.iter().filter(|p| !p.deactivated) {
-        if let Some(team) = &person.team {
-            *members.entry(team.as_str()).or_default() += 1;
-        }
-    }
-    let team_of: BTreeMap<&UserId, &str> = people
+    let shown = ShownTeams::of(&people, floor);
+    let team_of: BTreeMap<&UserId, &TeamId> = people
         .iter()
-        .filter_map(|p| Some((&p.id, p.team.as_ref()?.as_str())))
+        .filter_map(|p| Some((&p.id, p.team.as_ref()?)))
         .collect();
-    let mut alliances: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut alliances: BTreeMap<&TeamId, usize> = BTreeMap::new();
     for tie in context.store.ties()? {
         let (Some(a), Some(b)) = (team_of.get(tie.pair.low()), team_of.get(tie.pair.high())) else {
             continue;
@@ -282,19 +278,15 @@ fn stats(context: &Context<'_>) -> Result<Reply, HandlerError> {
     let mut lines = vec![format!(
         "*Alliances by team* (teams of at least {floor} people):"
     )];
-    let mut hidden = 0;
-    for (team, count) in &members {
-        if *count < floor {
-            hidden += 1;
-            continue;
-        }
+    for (team, count) in shown.shown_with_people() {
         let ties = alliances.get(team).copied().unwrap_or(0);
         lines.push(format!(
             "• {}: {count} people, {ties} alliances, {:.1} per person",
-            mrkdwn_text(team),
-            ties as f64 / *count as f64
+            mrkdwn_text(team.as_str()),
+            ties as f64 / count as f64
         ));
     }
+    let hidden = shown.held_back();
     if hidden > 0 {
         lines.push(format!(
             "({hidden} smaller teams are left out, so nobody can be singled out.)"

@@ -9,7 +9,7 @@
 //! that variable the page is off. Team-level figures only, under the same
 //! k-anonymity floor as the digest: no person is named here.
 
-mod page;
+pub(crate) mod page;
 
 pub use crate::config::INSIGHTS_TOKEN_VAR;
 

@@ -8,7 +8,7 @@
 //! those named.
 
 use super::{Formed, Snapshot};
-use crate::domain::{BridgeBuilder, UserId};
+use crate::domain::{BridgeBuilder, ShownTeams, UserId};
 use std::collections::BTreeMap;
 
 /// At most this many people are thanked by name. Three reads as a thank-you
@@ -26,8 +26,13 @@ pub(super) const MIN_NEW_ALLIANCES: usize = 2;
 /// [`MAX_BRIDGE_BUILDERS`], each with at least [`MIN_NEW_ALLIANCES`]. Each
 /// new alliance counts once for each of its two people, whether or not the
 /// other may be named. An equal count goes to the lower Slack id, so the same
-/// history always thanks the same people.
-pub(super) fn most_new_alliances(snapshot: &Snapshot, formed: &[Formed<'_>]) -> Vec<BridgeBuilder> {
+/// history always thanks the same people. Their team is kept only when
+/// `shown`.
+pub(super) fn most_new_alliances(
+    snapshot: &Snapshot,
+    formed: &[Formed<'_>],
+    shown: &ShownTeams<'_>,
+) -> Vec<BridgeBuilder> {
     let mut counts: BTreeMap<&UserId, usize> = BTreeMap::new();
     for alliance in formed {
         for person in [alliance.tie.pair.low(), alliance.tie.pair.high()] {
@@ -41,7 +46,7 @@ pub(super) fn most_new_alliances(snapshot: &Snapshot, formed: &[Formed<'_>]) -> 
             let person = snapshot.people.get(id).filter(|p| p.welcomes_shoutouts())?;
             Some(BridgeBuilder {
                 person: id.clone(),
-                team: person.team.clone()?,
+                team: shown.label(person.team.as_ref()?),
                 new_alliances,
             })
         })

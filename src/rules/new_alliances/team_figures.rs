@@ -1,16 +1,15 @@
 //! Team figures under the k-anonymity floor: what the digest says of each
-//! team that reaches it (see [`TeamSizes`]).
+//! team that reaches it (see [`ShownTeams`]).
 
 use super::Formed;
-use crate::domain::{TeamFigures, TeamId};
-use crate::rules::team_sizes::TeamSizes;
+use crate::domain::{ShownTeams, TeamFigures, TeamId};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The new alliances of each team at or above the floor, most first (then
 /// by name), and how many teams below the floor formed some too: those are
 /// counted, their figures held back. Teams that formed none are not listed:
 /// the digest celebrates what happened, it does not point at what did not.
-pub(super) fn per_team(formed: &[Formed<'_>], sizes: &TeamSizes<'_>) -> (Vec<TeamFigures>, usize) {
+pub(super) fn per_team(formed: &[Formed<'_>], shown: &ShownTeams<'_>) -> (Vec<TeamFigures>, usize) {
     let mut partners: BTreeMap<&TeamId, (usize, BTreeSet<&TeamId>)> = BTreeMap::new();
     for alliance in formed {
         for (team, other) in [
@@ -24,7 +23,7 @@ pub(super) fn per_team(formed: &[Formed<'_>], sizes: &TeamSizes<'_>) -> (Vec<Tea
     }
     let (shown, held_back): (Vec<_>, Vec<_>) = partners
         .into_iter()
-        .partition(|(team, _)| sizes.at_or_above_floor(team));
+        .partition(|(team, _)| shown.shows(team));
     let mut figures: Vec<TeamFigures> = shown
         .into_iter()
         .map(|(team, (new_alliances, with))| TeamFigures {

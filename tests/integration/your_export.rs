@@ -1,0 +1,109 @@
+//! `/alliances export` as a person asks for it: their own data, and nothing
+//! of anyone else's contacts, counts or activity.
+
+use crate::helpers::{eventually, fake_user, spawn_bot_configured, user, workspace};
+use alliances::domain::{ChannelId, Interaction, InteractionKind};
+use alliances::fake_slack::FakeSlack;
+use alliances::scheduler::JobKind;
+use chrono::{Duration, Utc};
+
+/// Alice and Chen in Payments; Bilal, Dana in Platform; Frank in Payments.
+const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\", \"U0000003\", \"U0000006\"]\n\
+                     [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\", \"U0000004\"]\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_after_an_introduction_holds_neither_its_contact_nor_the_recipients_dates() {
+    let fake = FakeSlack::start(workspace(vec![
+        fake_user("U0000001", "Alice Moreau"),
+        fake_user("U0000002", "Bilal Haddad"),
+        fake_user("U0000003", "Chen Park"),
+        fake_user("U0000004", "Dana Ito"),
+        fake_user("U0000006", "Frank Osei"),
+    ]))
+    .await
+    .unwrap();
+    let bot = spawn_bot_configured(&fake, TEAMS, |settings| {
+        settings.rules = settings.rules.any_time();
+    })
+    .await;
+    let store = bot.app.store();
+    let now = Utc::now();
+    // Alice's last alliance, with Dana, was 200 days ago: she has none
+    // active, so she is introduced to someone, Bilal. Chen, her teammate, works
+    // with Dana in Platform: the warm contact the introduction names.
+    // Bilal met Frank lately, so he gets no introduction of his own.
+    let alices_last_alliance = now - Duration::days(200);
+    for (a, b, at) in [
+        ("U0000001", "U0000004", alices_last_alliance),
+        ("U0000001", "U0000003", now - Duration::days(5)),
+        ("U0000003", "U0000004", now - Duration::days(4)),
+        ("U0000002", "U0000006", now - Duration::days(3)),
+    ] {
+        let met = Interaction::new(
+            at,
+            InteractionKind::Meeting,
+            [user(a), user(b)],
+            Some(user(a)),
+            None,
+        )
+        .unwrap();
+        store.log_interaction(&met).unwrap();
+    }
+    // Alice and Dana asked never to be reminded of each other.
+    for (who, peer) in [("U0000001", "U0000004"), ("U0000004", "U0000001")] {
+        let mut person = store.person(&user(who)).unwrap().unwrap();
+        person.paused.insert(user(peer));
+        store.put_person(&person).unwrap();
+    }
+    let report = bot.app.scheduler().run(JobKind::Nudges, now).await.unwrap();
+    assert_eq!(report.summary, "queued 1 (1 introduction)");
+    eventually("the introduction is sent and recorded", || {
+        store
+            .nudges_sent_since(now - Duration::days(1))
+            .is_ok_and(|sent| !sent.is_empty())
+    })
+    .await;
+    let intro = &fake.messages()[0];
+    assert_eq!(intro.dm_user, Some(user("U0000001")));
+    assert!(
+        intro
+            .blocks
+            .to_string()
+            .contains("<@U0000003> works with people in Platform"),
+        "{}",
+        intro.blocks
+    );
+
+    let export = fake.slash_command(
+        "/alliances",
+        "export",
+        &user("U0000002"),
+        &ChannelId::parse("C0ALLIANCE").unwrap(),
+    );
+    let answer = fake.deliver_over_socket(&export).await.unwrap();
+    let text = answer.body["text"].as_str().unwrap_or_default();
+
+    // Not Alice's contact, nor that Alice was the one introduced, nor when
+    // she last met anyone, nor her team's figures.
+    for theirs in [
+        "U0000003".to_owned(),
+        "Chen Park".to_owned(),
+        "U0000001".to_owned(),
+        alices_last_alliance.format("%Y-%m-%d").to_string(),
+        "Payments".to_owned(),
+    ] {
+        assert!(
+            !text.contains(&theirs),
+            "the export holds {theirs}:\n{text}"
+        );
+    }
+    // Bilal's own: his meeting with Frank, and that someone was introduced
+    // to him.
+    assert!(
+        text.starts_with("Here is everything I hold about you"),
+        "{text}"
+    );
+    assert!(text.contains("U0000006"), "{text}");
+    assert!(text.contains("\"introduction\""), "{text}");
+    bot.stop().await;
+}
