@@ -249,7 +249,7 @@ impl Dispatcher {
                 };
                 if !still_due(nudge, tie_now.as_ref()) {
                     tracing::info!(to = %nudge.to, about = %nudge.about, "they met since it was planned: not sent");
-                    self.store.mark_sent(&item, None)?;
+                    self.store.mark_sent(&item, None, None)?;
                     return Ok(Outcome::Dropped);
                 }
                 self.send_nudge(nudge).await
@@ -271,7 +271,7 @@ impl Dispatcher {
                     .outgoing
                     .nudge()
                     .map(|nudge| SentNudge::of(nudge, self.clock.now()));
-                self.store.mark_sent(&item, sent.as_ref())?;
+                self.store.mark_sent(&item, sent.as_ref(), None)?;
                 // On disk before the next send: a crash repeats one item at most.
                 self.store.commit().await?;
                 Ok(Outcome::Sent(accepted.elapsed()))
