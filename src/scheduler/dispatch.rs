@@ -1,8 +1,14 @@
 //! The dispatcher: sends what the outbox holds, under Slack's limits, and
 //! records what Slack accepted.
 //!
-//! Each due item is tried once per round. A nudge whose two people met
-//! since it was planned is dropped unsent. What Slack accepted leaves the
+//! Each due item is tried once per round. The round reads the outbox once,
+//! and under Slack's limits it can take minutes, so each item is checked
+//! again against the store (`recheck`): a nudge before any call to Slack
+//! and again when its post's turn has come, a digest before it is drawn.
+//! A nudge whose two people met since it was planned is dropped unsent; one
+//! whose people opted out, snoozed, paused the other, were deactivated or
+//! forgotten meanwhile is withdrawn unsent; a digest names nobody who may
+//! no longer be named. What Slack accepted leaves the
 //! outbox in the same transaction that records the nudge as sent, and the
 //! store commits before the next send, so a crash can repeat at most the
 //! one item in flight. A transient failure (a 429, a 5xx, a time-out, a
@@ -10,21 +16,27 @@
 //! with jitter; a permanent one, or any past the deadline, is kept as
 //! failed and logged — never dropped in silence. A DM channel is taken from
 //! the store when known, so a repeat nudge skips `conversations.open`; one
-//! Slack no longer knows is forgotten and opened afresh.
+//! Slack no longer knows is forgotten and opened afresh; one opened is
+//! remembered with the record of the nudge, and neither is written for
+//! someone forgotten while it was on its way.
 
 use crate::charts::{self, ChartError};
 use crate::config::DeliverySettings;
 use crate::domain::{
-    ChannelId, Clock, Nudge, OutboxItem, OutboxState, Outgoing, PairKey, SentNudge, TeamMap, UserId,
+    ChannelId, Clock, Nudge, OutboxItem, OutboxState, Outgoing, SentNudge, TeamMap,
 };
-use crate::rules::still_due;
+use crate::rules::Withdrawal;
 use crate::slack::{Message, Picture, SlackClient, SlackError, render_digest, render_nudge};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use rand::RngExt;
+use recheck::NotSent;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify, watch};
+
+mod recheck;
 
 /// The first retry waits about this long; each next one twice as long.
 const BACKOFF_BASE: Duration = Duration::from_secs(2);
@@ -43,6 +55,9 @@ pub struct Dispatched {
     pub sent: usize,
     /// Not sent: the two people met since it was planned.
     pub dropped: usize,
+    /// Not sent: someone it names opted out, snoozed, paused the other,
+    /// was deactivated or was forgotten since it was planned.
+    pub withdrawn: usize,
     /// Failed for now; tried again later.
     pub retrying: usize,
     /// Given up on: kept as failed.
@@ -55,12 +70,13 @@ pub struct Dispatched {
 impl Dispatched {
     /// Whether nothing was tried.
     pub fn is_empty(&self) -> bool {
-        self.sent + self.dropped + self.retrying + self.failed == 0
+        self.sent + self.dropped + self.withdrawn + self.retrying + self.failed == 0
     }
 
     fn add(&mut self, other: Dispatched) {
         self.sent += other.sent;
         self.dropped += other.dropped;
+        self.withdrawn += other.withdrawn;
         self.retrying += other.retrying;
         self.failed += other.failed;
         self.longest_window = self.longest_window.max(other.longest_window);
@@ -76,6 +92,13 @@ impl std::fmt::Display for Dispatched {
         if self.dropped > 0 {
             write!(f, ", dropped {} (they met since)", self.dropped)?;
         }
+        if self.withdrawn > 0 {
+            write!(
+                f,
+                ", withdrawn {} (someone in it opted out, snoozed, paused, left or was forgotten since)",
+                self.withdrawn
+            )?;
+        }
         Ok(())
     }
 }
@@ -84,7 +107,10 @@ impl std::fmt::Display for Dispatched {
 enum Outcome {
     /// Sent; recorded on disk this long after Slack's ok.
     Sent(Duration),
+    /// Not sent: the two met since it was planned.
     Dropped,
+    /// Not sent: it no longer holds for another reason.
+    Withdrawn,
     Retrying,
     Failed,
 }
@@ -158,6 +184,7 @@ impl Dispatcher {
                     }
                 }
                 Outcome::Dropped => done.dropped += 1,
+                Outcome::Withdrawn => done.withdrawn += 1,
                 Outcome::Retrying => done.retrying += 1,
                 Outcome::Failed => {
                     done.failed += 1;
@@ -242,36 +269,38 @@ impl Dispatcher {
             return self.give_up(item, now, error);
         }
         let result = match &item.outgoing {
-            Outgoing::Nudge(nudge) => {
-                let tie_now = match PairKey::new(&nudge.to, &nudge.about) {
-                    Some(pair) => self.store.tie(&pair)?,
-                    None => None,
-                };
-                if !still_due(nudge, tie_now.as_ref()) {
-                    tracing::info!(to = %nudge.to, about = %nudge.about, "they met since it was planned: not sent");
-                    self.store.mark_sent(&item, None, None)?;
-                    return Ok(Outcome::Dropped);
-                }
-                self.send_nudge(nudge).await
-            }
+            Outgoing::Nudge(planned) => match self.send_nudge(item.id, planned).await {
+                Ok(NudgeSend::NotSent(why)) => return self.not_sent(&item, why),
+                Ok(NudgeSend::Posted { sent, opened }) => Ok(Some((sent, opened))),
+                Err(failure) => Err(failure),
+            },
             Outgoing::Digest {
                 channel,
                 digest,
                 team_map,
-            } => match render_digest(digest) {
-                Some(message) => self.post_digest(channel, &message, team_map.as_ref()).await,
-                None => Ok(String::new()),
+            } => match self.digest_as_now(item.id, digest)? {
+                Err(why) => return self.not_sent(&item, why),
+                Ok(digest) => match render_digest(&digest) {
+                    Some(message) => self
+                        .post_digest(channel, &message, team_map.as_ref())
+                        .await
+                        .map(|_| None),
+                    None => Ok(None),
+                },
             },
         };
         item.attempts += 1;
         match result {
-            Ok(_) => {
+            Ok(posted) => {
                 let accepted = std::time::Instant::now();
-                let sent = item
-                    .outgoing
-                    .nudge()
-                    .map(|nudge| SentNudge::of(nudge, self.clock.now()));
-                self.store.mark_sent(&item, sent.as_ref(), None)?;
+                let (sent, opened) = match posted {
+                    Some((nudge, opened)) => {
+                        (Some(SentNudge::of(&nudge, self.clock.now())), opened)
+                    }
+                    None => (None, None),
+                };
+                self.store
+                    .mark_sent(&item, sent.as_ref(), opened.as_ref())?;
                 // On disk before the next send: a crash repeats one item at most.
                 self.store.commit().await?;
                 Ok(Outcome::Sent(accepted.elapsed()))
@@ -337,26 +366,72 @@ impl Dispatcher {
         self.slack.post(channel, message).await.map_err(Into::into)
     }
 
-    /// Opens (or recalls) the recipient's DM channel and posts the nudge.
-    async fn send_nudge(&self, nudge: &Nudge) -> Result<String, Failure> {
-        let message = render_nudge(nudge);
-        if let Some(channel) = self.store.dm_channel(&nudge.to)? {
-            match self.slack.post(channel.as_str(), &message).await {
-                Err(err) if err.is_channel_not_found() => {
-                    tracing::info!(to = %nudge.to, "the remembered DM channel is gone: opening it again");
+    /// Sends the nudge `planned` of the queued item `item_id` if it still
+    /// holds: checked before any call to Slack, and again each time its
+    /// post's turn comes — after the waits for Slack's limits and for its
+    /// DM channel — so that a choice made meanwhile is honoured. The DM
+    /// channel is taken from the store when known; one opened now is
+    /// remembered only with the record of the nudge sent.
+    async fn send_nudge(&self, item_id: u64, planned: &Nudge) -> Result<NudgeSend, Failure> {
+        let mut nudge = match self.nudge_as_now(item_id, planned)? {
+            Ok(nudge) => nudge,
+            Err(why) => return Ok(NudgeSend::NotSent(why)),
+        };
+        let mut dm = self
+            .store
+            .dm_channel(&nudge.to)?
+            .map(|remembered| (remembered, false));
+        loop {
+            let (channel, opened) = match dm.take() {
+                Some(known) => known,
+                None => (self.slack.open_dm(&nudge.to).await?, true),
+            };
+            let message = render_nudge(&nudge);
+            let posted = self
+                .slack
+                .post_unless(channel.as_str(), &message, || {
+                    match self.nudge_as_now(item_id, planned) {
+                        Ok(Ok(now)) if now == nudge => ControlFlow::Continue(()),
+                        Ok(Ok(now)) => ControlFlow::Break(Stop::Changed(now)),
+                        Ok(Err(why)) => ControlFlow::Break(Stop::NotSent(why)),
+                        Err(err) => ControlFlow::Break(Stop::Store(err)),
+                    }
+                })
+                .await;
+            match posted {
+                Ok(ControlFlow::Continue(_)) => {
+                    return Ok(NudgeSend::Posted {
+                        sent: Box::new(nudge),
+                        opened: opened.then_some(channel),
+                    });
+                }
+                Ok(ControlFlow::Break(Stop::NotSent(why))) => return Ok(NudgeSend::NotSent(why)),
+                Ok(ControlFlow::Break(Stop::Store(err))) => return Err(err.into()),
+                // Its shared contact may no longer be named: written again.
+                Ok(ControlFlow::Break(Stop::Changed(now))) => {
+                    nudge = now;
+                    dm = Some((channel, opened));
+                }
+                Err(err) if err.is_channel_not_found() && !opened => {
+                    tracing::info!("the remembered DM channel is gone: opening it again");
                     self.store.forget_dm_channel(&nudge.to)?;
                 }
-                result => return result.map_err(Into::into),
+                Err(err) => return Err(err.into()),
             }
         }
-        let channel = self.open_dm(&nudge.to).await?;
-        Ok(self.slack.post(channel.as_str(), &message).await?)
     }
 
-    async fn open_dm(&self, user: &UserId) -> Result<ChannelId, Failure> {
-        let channel = self.slack.open_dm(user).await?;
-        self.store.remember_dm_channel(user, &channel)?;
-        Ok(channel)
+    /// `item` is not sent after all: it leaves the outbox, recorded
+    /// nowhere, and the log says why without naming anyone.
+    fn not_sent(&self, item: &OutboxItem, why: NotSent) -> Result<Outcome, StoreError> {
+        self.store.mark_sent(item, None, None)?;
+        if why == NotSent::Withdrawn(Withdrawal::MetSince) {
+            tracing::info!("they met since it was planned: not sent");
+            Ok(Outcome::Dropped)
+        } else {
+            tracing::debug!(%why, "no longer holds: not sent");
+            Ok(Outcome::Withdrawn)
+        }
     }
 
     /// Keeps `item` as failed, and says so in the log.
@@ -400,6 +475,29 @@ fn last_error(item: &OutboxItem) -> Option<&str> {
         OutboxState::Pending { last_error, .. } => last_error.as_deref(),
         OutboxState::Failed { error, .. } => Some(error),
     }
+}
+
+/// How the send of a nudge ended, short of a failure.
+enum NudgeSend {
+    /// Slack accepted it, as `sent` (which may leave out a shared contact
+    /// who can no longer be named); `opened` is the DM channel opened for
+    /// it, to remember.
+    Posted {
+        sent: Box<Nudge>,
+        opened: Option<ChannelId>,
+    },
+    /// It no longer holds: not sent.
+    NotSent(NotSent),
+}
+
+/// Why a nudge was not posted when its turn came.
+enum Stop {
+    /// It no longer holds.
+    NotSent(NotSent),
+    /// It holds, but says something else now: to be written again.
+    Changed(Nudge),
+    /// The store could not be read.
+    Store(StoreError),
 }
 
 /// Why an attempt did not go through.
