@@ -57,15 +57,21 @@ impl Digest {
 
     /// Whether it names `user` anywhere.
     pub fn names(&self, user: &UserId) -> bool {
-        self.new_alliances
+        self.people_named().any(|named| named == user)
+    }
+
+    /// Everyone it names: in new alliances, as a bridge's builders, and
+    /// thanked for the alliances they built (someone named twice comes
+    /// twice).
+    pub fn people_named(&self) -> impl Iterator<Item = &UserId> {
+        let alliances = self.new_alliances.iter().flat_map(|a| [&a.a.0, &a.b.0]);
+        let builders = self
+            .bridges
             .iter()
-            .any(|a| &a.a.0 == user || &a.b.0 == user)
-            || self
-                .bridges
-                .iter()
-                .filter_map(|b| b.builders.as_ref())
-                .any(|(x, y)| x == user || y == user)
-            || self.bridge_builders.iter().any(|b| &b.person == user)
+            .filter_map(|b| b.builders.as_ref())
+            .flat_map(|(x, y)| [x, y]);
+        let thanked = self.bridge_builders.iter().map(|b| &b.person);
+        alliances.chain(builders).chain(thanked)
     }
 
     /// Whether there is nothing new to celebrate.

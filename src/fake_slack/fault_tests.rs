@@ -53,7 +53,7 @@ fn closed_before_an_answer(error: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// Waits until `condition` holds, for at most five seconds.
-async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+pub(crate) async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while !condition() {
         assert!(

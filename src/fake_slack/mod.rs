@@ -66,7 +66,7 @@ mod channel_list_tests;
 #[cfg(test)]
 mod delivery_tests;
 #[cfg(test)]
-mod fault_tests;
+pub(crate) mod fault_tests;
 #[cfg(test)]
 mod front_tests;
 #[cfg(test)]

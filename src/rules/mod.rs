@@ -13,11 +13,13 @@ mod new_alliances;
 #[cfg(test)]
 mod properties;
 mod recent_nudges;
+mod recheck;
 mod team_gaps;
 
 pub use neglected_peers::still_due;
 pub use network::{insights, team_map};
 pub use new_alliances::plan_digest;
+pub use recheck::{NudgeNow, Side, Withdrawal, recheck_digest, recheck_nudge};
 
 pub use crate::domain::Policy;
 

@@ -1,8 +1,14 @@
 //! The dispatcher: sends what the outbox holds, under Slack's limits, and
 //! records what Slack accepted.
 //!
-//! Each due item is tried once per round. A nudge whose two people met
-//! since it was planned is dropped unsent. What Slack accepted leaves the
+//! Each due item is tried once per round. The round reads the outbox once,
+//! and under Slack's limits it can take minutes, so each item is checked
+//! again against the store (`recheck`): a nudge before any call to Slack
+//! and again when its post's turn has come, a digest before it is drawn.
+//! A nudge whose two people met since it was planned is dropped unsent; one
+//! whose people opted out, snoozed, paused the other, were deactivated or
+//! forgotten meanwhile is withdrawn unsent; a digest names nobody who may
+//! no longer be named. What Slack accepted leaves the
 //! outbox in the same transaction that records the nudge as sent, and the
 //! store commits before the next send, so a crash can repeat at most the
 //! one item in flight. A transient failure (a 429, a 5xx, a time-out, a
@@ -10,21 +16,27 @@
 //! with jitter; a permanent one, or any past the deadline, is kept as
 //! failed and logged — never dropped in silence. A DM channel is taken from
 //! the store when known, so a repeat nudge skips `conversations.open`; one
-//! Slack no longer knows is forgotten and opened afresh.
+//! Slack no longer knows is forgotten and opened afresh; one opened is
+//! remembered with the record of the nudge, and neither is written for
+//! someone forgotten while it was on its way.
 
 use crate::charts::{self, ChartError};
 use crate::config::DeliverySettings;
 use crate::domain::{
-    ChannelId, Clock, Nudge, OutboxItem, OutboxState, Outgoing, PairKey, SentNudge, TeamMap, UserId,
+    ChannelId, Clock, Nudge, OutboxItem, OutboxState, Outgoing, SentNudge, TeamMap,
 };
-use crate::rules::still_due;
+use crate::rules::Withdrawal;
 use crate::slack::{Message, Picture, SlackClient, SlackError, render_digest, render_nudge};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use rand::RngExt;
+use recheck::NotSent;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify, watch};
+
+mod recheck;
 
 /// The first retry waits about this long; each next one twice as long.
 const BACKOFF_BASE: Duration = Duration::from_secs(2);
@@ -43,6 +55,9 @@ pub struct Dispatched {
     pub sent: usize,
     /// Not sent: the two people met since it was planned.
     pub dropped: usize,
+    /// Not sent: someone it names opted out, snoozed, paused the other,
+    /// was deactivated or was forgotten since it was planned.
+    pub withdrawn: usize,
     /// Failed for now; tried again later.
     pub retrying: usize,
     /// Given up on: kept as failed.
@@ -55,12 +70,13 @@ pub struct Dispatched {
 impl Dispatched {
     /// Whether nothing was tried.
     pub fn is_empty(&self) -> bool {
-        self.sent + self.dropped + self.retrying + self.failed == 0
+        self.sent + self.dropped + self.withdrawn + self.retrying + self.failed == 0
     }
 
     fn add(&mut self, other: Dispatched) {
         self.sent += other.sent;
         self.dropped += other.dropped;
+        self.withdrawn += other.withdrawn;
         self.retrying += other.retrying;
         self.failed += other.failed;
         self.longest_window = self.longest_window.max(other.longest_window);
@@ -76,6 +92,13 @@ impl std::fmt::Display for Dispatched {
         if self.dropped > 0 {
             write!(f, ", dropped {} (they met since)", self.dropped)?;
         }
+        if self.withdrawn > 0 {
+            write!(
+                f,
+                ", withdrawn {} (someone in it opted out, snoozed, paused, left or was forgotten since)",
+                self.withdrawn
+            )?;
+        }
         Ok(())
     }
 }
@@ -84,7 +107,10 @@ impl std::fmt::Display for Dispatched {
 enum Outcome {
     /// Sent; recorded on disk this long after Slack's ok.
     Sent(Duration),
+    /// Not sent: the two met since it was planned.
     Dropped,
+    /// Not sent: it no longer holds for another reason.
+    Withdrawn,
     Retrying,
     Failed,
 }
@@ -158,6 +184,7 @@ impl Dispatcher {
                     }
                 }
                 Outcome::Dropped => done.dropped += 1,
+                Outcome::Withdrawn => done.withdrawn += 1,
                 Outcome::Retrying => done.retrying += 1,
                 Outcome::Failed => {
                     done.failed += 1;
@@ -242,36 +269,38 @@ impl Dispatcher {
             return self.give_up(item, now, error);
         }
         let result = match &item.outgoing {
-            Outgoing::Nudge(nudge) => {
-                let tie_now = match PairKey::new(&nudge.to, &nudge.about) {
-                    Some(pair) => self.store.tie(&pair)?,
-                    None => None,
-                };
-                if !still_due(nudge, tie_now.as_ref()) {
-                    tracing::info!(to = %nudge.to, about = %nudge.about, "they met since it was planned: not sent");
-                    self.store.mark_sent(&item, None)?;
-                    return Ok(Outcome::Dropped);
-                }
-                self.send_nudge(nudge).await
-            }
+            Outgoing::Nudge(planned) => match self.send_nudge(item.id, planned).await {
+                Ok(NudgeSend::NotSent(why)) => return self.not_sent(&item, why),
+                Ok(NudgeSend::Posted { sent, opened }) => Ok(Some((sent, opened))),
+                Err(failure) => Err(failure),
+            },
             Outgoing::Digest {
                 channel,
                 digest,
                 team_map,
-            } => match render_digest(digest) {
-                Some(message) => self.post_digest(channel, &message, team_map.as_ref()).await,
-                None => Ok(String::new()),
+            } => match self.digest_as_now(item.id, digest)? {
+                Err(why) => return self.not_sent(&item, why),
+                Ok(digest) => match render_digest(&digest) {
+                    Some(message) => self
+                        .post_digest(channel, &message, team_map.as_ref())
+                        .await
+                        .map(|_| None),
+                    None => Ok(None),
+                },
             },
         };
         item.attempts += 1;
         match result {
-            Ok(_) => {
+            Ok(posted) => {
                 let accepted = std::time::Instant::now();
-                let sent = item
-                    .outgoing
-                    .nudge()
-                    .map(|nudge| SentNudge::of(nudge, self.clock.now()));
-                self.store.mark_sent(&item, sent.as_ref())?;
+                let (sent, opened) = match posted {
+                    Some((nudge, opened)) => {
+                        (Some(SentNudge::of(&nudge, self.clock.now())), opened)
+                    }
+                    None => (None, None),
+                };
+                self.store
+                    .mark_sent(&item, sent.as_ref(), opened.as_ref())?;
                 // On disk before the next send: a crash repeats one item at most.
                 self.store.commit().await?;
                 Ok(Outcome::Sent(accepted.elapsed()))
@@ -337,26 +366,72 @@ impl Dispatcher {
         self.slack.post(channel, message).await.map_err(Into::into)
     }
 
-    /// Opens (or recalls) the recipient's DM channel and posts the nudge.
-    async fn send_nudge(&self, nudge: &Nudge) -> Result<String, Failure> {
-        let message = render_nudge(nudge);
-        if let Some(channel) = self.store.dm_channel(&nudge.to)? {
-            match self.slack.post(channel.as_str(), &message).await {
-                Err(err) if err.is_channel_not_found() => {
-                    tracing::info!(to = %nudge.to, "the remembered DM channel is gone: opening it again");
+    /// Sends the nudge `planned` of the queued item `item_id` if it still
+    /// holds: checked before any call to Slack, and again each time its
+    /// post's turn comes — after the waits for Slack's limits and for its
+    /// DM channel — so that a choice made meanwhile is honoured. The DM
+    /// channel is taken from the store when known; one opened now is
+    /// remembered only with the record of the nudge sent.
+    async fn send_nudge(&self, item_id: u64, planned: &Nudge) -> Result<NudgeSend, Failure> {
+        let mut nudge = match self.nudge_as_now(item_id, planned)? {
+            Ok(nudge) => nudge,
+            Err(why) => return Ok(NudgeSend::NotSent(why)),
+        };
+        let mut dm = self
+            .store
+            .dm_channel(&nudge.to)?
+            .map(|remembered| (remembered, false));
+        loop {
+            let (channel, opened) = match dm.take() {
+                Some(known) => known,
+                None => (self.slack.open_dm(&nudge.to).await?, true),
+            };
+            let message = render_nudge(&nudge);
+            let posted = self
+                .slack
+                .post_unless(channel.as_str(), &message, || {
+                    match self.nudge_as_now(item_id, planned) {
+                        Ok(Ok(now)) if now == nudge => ControlFlow::Continue(()),
+                        Ok(Ok(now)) => ControlFlow::Break(Stop::Changed(now)),
+                        Ok(Err(why)) => ControlFlow::Break(Stop::NotSent(why)),
+                        Err(err) => ControlFlow::Break(Stop::Store(err)),
+                    }
+                })
+                .await;
+            match posted {
+                Ok(ControlFlow::Continue(_)) => {
+                    return Ok(NudgeSend::Posted {
+                        sent: Box::new(nudge),
+                        opened: opened.then_some(channel),
+                    });
+                }
+                Ok(ControlFlow::Break(Stop::NotSent(why))) => return Ok(NudgeSend::NotSent(why)),
+                Ok(ControlFlow::Break(Stop::Store(err))) => return Err(err.into()),
+                // Its shared contact may no longer be named: written again.
+                Ok(ControlFlow::Break(Stop::Changed(now))) => {
+                    nudge = now;
+                    dm = Some((channel, opened));
+                }
+                Err(err) if err.is_channel_not_found() && !opened => {
+                    tracing::info!("the remembered DM channel is gone: opening it again");
                     self.store.forget_dm_channel(&nudge.to)?;
                 }
-                result => return result.map_err(Into::into),
+                Err(err) => return Err(err.into()),
             }
         }
-        let channel = self.open_dm(&nudge.to).await?;
-        Ok(self.slack.post(channel.as_str(), &message).await?)
     }
 
-    async fn open_dm(&self, user: &UserId) -> Result<ChannelId, Failure> {
-        let channel = self.slack.open_dm(user).await?;
-        self.store.remember_dm_channel(user, &channel)?;
-        Ok(channel)
+    /// `item` is not sent after all: it leaves the outbox, recorded
+    /// nowhere, and the log says why without naming anyone.
+    fn not_sent(&self, item: &OutboxItem, why: NotSent) -> Result<Outcome, StoreError> {
+        self.store.mark_sent(item, None, None)?;
+        if why == NotSent::Withdrawn(Withdrawal::MetSince) {
+            tracing::info!("they met since it was planned: not sent");
+            Ok(Outcome::Dropped)
+        } else {
+            tracing::debug!(%why, "no longer holds: not sent");
+            Ok(Outcome::Withdrawn)
+        }
     }
 
     /// Keeps `item` as failed, and says so in the log.
@@ -402,6 +477,29 @@ fn last_error(item: &OutboxItem) -> Option<&str> {
     }
 }
 
+/// How the send of a nudge ended, short of a failure.
+enum NudgeSend {
+    /// Slack accepted it, as `sent` (which may leave out a shared contact
+    /// who can no longer be named); `opened` is the DM channel opened for
+    /// it, to remember.
+    Posted {
+        sent: Box<Nudge>,
+        opened: Option<ChannelId>,
+    },
+    /// It no longer holds: not sent.
+    NotSent(NotSent),
+}
+
+/// Why a nudge was not posted when its turn came.
+enum Stop {
+    /// It no longer holds.
+    NotSent(NotSent),
+    /// It holds, but says something else now: to be written again.
+    Changed(Nudge),
+    /// The store could not be read.
+    Store(StoreError),
+}
+
 /// Why an attempt did not go through.
 enum Failure {
     Slack(SlackError),
@@ -421,206 +519,4 @@ impl From<StoreError> for Failure {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::{Interaction, InteractionKind, Person, SettableClock, TeamId};
-    use crate::fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
-    use crate::rules::Policy;
-    use crate::store::StoreOptions;
-    use chrono::TimeZone;
-    use secrecy::SecretString;
-
-    const TOKEN: &str = "xoxb-dispatch-test";
-
-    fn id(n: u32) -> UserId {
-        UserId::parse(&format!("U000000{n}")).unwrap()
-    }
-
-    fn met(at: DateTime<Utc>, a: u32, b: u32) -> Interaction {
-        Interaction::new(at, InteractionKind::Meeting, [id(a), id(b)], None, None).unwrap()
-    }
-
-    fn planning_time() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 6, 1, 10, 30, 0).unwrap()
-    }
-
-    /// Four people, odd ones in Payments and even ones in Platform, in a
-    /// store and a fake Slack; 1–2 and 3–4 last met 120 days before
-    /// [`planning_time`].
-    async fn company() -> (FakeSlack, SlackClient, Store, tempfile::TempDir) {
-        let users = (1..=4)
-            .map(|n| FakeUser {
-                id: id(n),
-                name: format!("person.{n}"),
-                real_name: format!("Person {n}"),
-                tz: "UTC".into(),
-                team: None,
-                is_bot: false,
-                deleted: false,
-            })
-            .collect();
-        let channel = FakeChannel {
-            id: ChannelId::parse("C0ALLIANCE").unwrap(),
-            name: "alliances".into(),
-        };
-        let fake = FakeSlack::start(Workspace::new(TOKEN, users, vec![channel]))
-            .await
-            .unwrap();
-        let slack =
-            SlackClient::new(&fake.api_url(), &SecretString::from(TOKEN.to_owned())).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
-        let team =
-            |n: u32| TeamId::parse(if n % 2 == 1 { "Payments" } else { "Platform" }).unwrap();
-        let people: Vec<Person> = (1..=4)
-            .map(|n| Person {
-                team: Some(team(n)),
-                ..Person::new(id(n), format!("Person {n}"))
-            })
-            .collect();
-        store.put_people(&people).unwrap();
-        let long_ago = planning_time() - chrono::Duration::days(120);
-        store.log_interaction(&met(long_ago, 1, 2)).unwrap();
-        store.log_interaction(&met(long_ago, 3, 4)).unwrap();
-        (fake, slack, store, dir)
-    }
-
-    fn dispatcher(store: &Store, slack: &SlackClient, at: DateTime<Utc>) -> Dispatcher {
-        Dispatcher::new(
-            store.clone(),
-            slack.clone(),
-            Arc::new(SettableClock::new(at)),
-            DeliverySettings::default(),
-        )
-    }
-
-    fn queued(store: &Store) -> Vec<(UserId, UserId, bool)> {
-        store
-            .pending_outbox()
-            .unwrap()
-            .iter()
-            .filter_map(|item| item.outgoing.nudge())
-            .map(|n| (n.to.clone(), n.about.clone(), n.reason.is_intro()))
-            .collect()
-    }
-
-    #[tokio::test]
-    async fn a_nudge_whose_two_people_met_after_planning_is_dropped_and_the_rest_go_out() {
-        let (fake, slack, store, _dir) = company().await;
-        let now = planning_time();
-        crate::scheduler::nudges::run(&store, now, &Policy::default(), slack.metrics()).unwrap();
-        assert_eq!(
-            queued(&store),
-            [
-                (id(1), id(2), false),
-                (id(2), id(3), true),
-                (id(3), id(4), false),
-                (id(4), id(1), true),
-            ],
-            "two reminders, and the other sides, quiet for 120 days, are introduced"
-        );
-
-        // While the plan waits, 1 and 2 meet again, and 4 meets 1.
-        store
-            .log_interaction(&met(now + chrono::Duration::minutes(5), 1, 2))
-            .unwrap();
-        store
-            .log_interaction(&met(now + chrono::Duration::minutes(6), 4, 1))
-            .unwrap();
-        let later = now + chrono::Duration::minutes(10);
-        let done = dispatcher(&store, &slack, later)
-            .send_due(None)
-            .await
-            .unwrap();
-
-        assert_eq!(
-            (done.sent, done.dropped, done.retrying, done.failed),
-            (2, 2, 0, 0)
-        );
-        let dms: Vec<_> = fake
-            .messages()
-            .into_iter()
-            .filter_map(|m| m.dm_user)
-            .collect();
-        assert_eq!(dms, [id(2), id(3)]);
-        let sent = store
-            .nudges_sent_since(now - chrono::Duration::days(1))
-            .unwrap();
-        let sent: Vec<_> = sent
-            .iter()
-            .map(|s| (&s.to, &s.about, s.is_intro()))
-            .collect();
-        assert_eq!(sent, [(&id(2), &id(3), true), (&id(3), &id(4), false)]);
-        assert!(
-            store.pending_outbox().unwrap().is_empty(),
-            "the outbox is empty"
-        );
-        fake.stop().await;
-    }
-
-    #[tokio::test]
-    async fn a_remembered_dm_channel_skips_conversations_open_and_a_stale_one_is_opened_afresh() {
-        let (fake, slack, store, _dir) = company().await;
-        let now = planning_time();
-        crate::scheduler::nudges::run(&store, now, &Policy::default(), slack.metrics()).unwrap();
-        // Person 3's DM channel is known; person 1's is one Slack no longer knows.
-        let dm3 = slack.open_dm(&id(3)).await.unwrap();
-        store.remember_dm_channel(&id(3), &dm3).unwrap();
-        store
-            .remember_dm_channel(&id(1), &ChannelId::parse("DGONE00001").unwrap())
-            .unwrap();
-        let opens_before = fake
-            .calls()
-            .iter()
-            .filter(|c| c.method == "conversations.open")
-            .count();
-
-        let done = dispatcher(&store, &slack, now)
-            .send_due(None)
-            .await
-            .unwrap();
-
-        assert_eq!(done.sent, 4, "{done:?}");
-        let opened: Vec<_> = fake
-            .calls()
-            .into_iter()
-            .filter(|c| c.method == "conversations.open")
-            .skip(opens_before)
-            .collect();
-        assert_eq!(opened.len(), 3, "1 (afresh), 2 and 4; never 3");
-        assert_eq!(store.dm_channel(&id(3)).unwrap(), Some(dm3));
-        assert_ne!(
-            store.dm_channel(&id(1)).unwrap(),
-            Some(ChannelId::parse("DGONE00001").unwrap())
-        );
-        fake.stop().await;
-    }
-
-    #[tokio::test]
-    async fn an_item_past_its_deadline_is_kept_as_failed_not_sent() {
-        let (fake, slack, store, _dir) = company().await;
-        let now = planning_time();
-        crate::scheduler::nudges::run(&store, now, &Policy::default(), slack.metrics()).unwrap();
-        let two_hours_later = now + chrono::Duration::hours(2);
-        let done = dispatcher(&store, &slack, two_hours_later)
-            .send_due(None)
-            .await
-            .unwrap();
-        assert_eq!((done.sent, done.failed), (0, 4));
-        assert!(fake.messages().is_empty());
-        let failed: Vec<_> = store
-            .outbox()
-            .unwrap()
-            .into_iter()
-            .map(|item| item.state)
-            .collect();
-        assert!(
-            failed
-                .iter()
-                .all(|state| matches!(state, OutboxState::Failed { error, .. }
-                if error.starts_with("not sent within 60 minutes"))),
-            "{failed:?}"
-        );
-        fake.stop().await;
-    }
-}
+mod tests;

@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
+use std::convert::Infallible;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
@@ -334,8 +335,30 @@ impl SlackClient {
         &self,
         method: &'static str,
         channel: Option<&str>,
-        mut call: F,
+        call: F,
     ) -> Result<T, SlackError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SlackClientError>>,
+    {
+        let always = || ControlFlow::<Infallible>::Continue(());
+        match self.call_unless(method, channel, always, call).await? {
+            ControlFlow::Continue(answer) => Ok(answer),
+            ControlFlow::Break(never) => match never {},
+        }
+    }
+
+    /// [`Self::call`], asking `go` each time the call's turn has come (after
+    /// the wait for Slack's limits, before each try): once it breaks, no
+    /// call is made and its answer is returned. The wait can be long, and
+    /// what was true before it may not be after.
+    async fn call_unless<T, B, F, Fut>(
+        &self,
+        method: &'static str,
+        channel: Option<&str>,
+        mut go: impl FnMut() -> ControlFlow<B>,
+        mut call: F,
+    ) -> Result<ControlFlow<B, T>, SlackError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, SlackClientError>>,
@@ -343,6 +366,9 @@ impl SlackClient {
         let mut retries = 0;
         loop {
             self.rate.acquire(method, channel).await;
+            if let ControlFlow::Break(stop) = go() {
+                return Ok(ControlFlow::Break(stop));
+            }
             let result = match tokio::time::timeout(self.call_timeout, call()).await {
                 Ok(result) => result.map_err(|err| SlackError::from_client(method, err)),
                 Err(_) => Err(SlackError::Transport {
@@ -370,11 +396,14 @@ impl SlackClient {
                     self.rate.pause(method, retry_after);
                     tracing::debug!(method, ?retry_after, "Slack rate-limited a call");
                     if retries == RATE_LIMIT_RETRIES {
-                        return result;
+                        return Err(SlackError::RateLimited {
+                            method,
+                            retry_after,
+                        });
                     }
                     retries += 1;
                 }
-                other => return other,
+                other => return other.map(ControlFlow::Continue),
             }
         }
     }
@@ -402,6 +431,23 @@ impl SlackClient {
     /// Posts `message` to `channel` (an id, or a channel name) and returns the
     /// message's `ts`.
     pub async fn post(&self, channel: &str, message: &Message) -> Result<String, SlackError> {
+        let always = || ControlFlow::<Infallible>::Continue(());
+        match self.post_unless(channel, message, always).await? {
+            ControlFlow::Continue(ts) => Ok(ts),
+            ControlFlow::Break(never) => match never {},
+        }
+    }
+
+    /// Posts `message` to `channel` as [`Self::post`] does, unless `go`
+    /// breaks when the post's turn has come: then nothing is posted and its
+    /// answer is returned. For a message that may no longer be wanted by
+    /// the time Slack's limits let it go.
+    pub async fn post_unless<B>(
+        &self,
+        channel: &str,
+        message: &Message,
+        go: impl FnMut() -> ControlFlow<B>,
+    ) -> Result<ControlFlow<B, String>, SlackError> {
         const METHOD: &str = "chat.postMessage";
         let blocks = block_kit(METHOD, "the message's blocks", message.blocks.clone())?;
         let content = SlackMessageContent::new()
@@ -409,15 +455,15 @@ impl SlackClient {
             .with_blocks(blocks);
         let request =
             SlackApiChatPostMessageRequest::new(SlackChannelId(channel.to_owned()), content);
-        let response = self
-            .call(METHOD, Some(channel), || async {
+        let posted = self
+            .call_unless(METHOD, Some(channel), go, || async {
                 self.client
                     .open_session(&self.token)
                     .chat_post_message(&request)
                     .await
             })
             .await?;
-        Ok(response.ts.0)
+        Ok(posted.map_continue(|response| response.ts.0))
     }
 
     /// Opens (or finds) the conversation of the bot with `users`: a DM for

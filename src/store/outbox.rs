@@ -3,13 +3,15 @@
 //!
 //! The scheduler queues a plan here (and flushes) before anything reaches
 //! Slack; the dispatcher sends each item and then, in one transaction,
-//! removes it and records the nudge as sent. So after a crash every item is
-//! either still queued (and is sent after the restart) or recorded as sent.
+//! removes it and records the nudge as sent (and the DM channel opened for
+//! it), unless the people it names were forgotten meanwhile. So after a
+//! crash every item is either still queued (and is sent after the restart)
+//! or recorded as sent.
 //! The one window left: Slack accepted an item and the process died before
 //! the transaction; that item goes out again after the restart.
 
 use super::{Store, StoreError, keys, trees};
-use crate::domain::{ChannelId, OutboxItem, OutboxState, Outgoing, SentNudge, UserId};
+use crate::domain::{ChannelId, NudgeReason, OutboxItem, OutboxState, Outgoing, SentNudge, UserId};
 use chrono::{DateTime, Utc};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
@@ -100,25 +102,43 @@ impl Store {
         Ok(())
     }
 
-    /// Slack accepted `item`: removes it from the outbox and, for a nudge,
-    /// records it as sent, in one transaction. Does not flush: the caller
-    /// commits, so that the window in which a crash would send it again
-    /// stays one flush long.
-    pub fn mark_sent(&self, item: &OutboxItem, sent: Option<&SentNudge>) -> Result<(), StoreError> {
+    /// Slack accepted `item`, or it is not to be sent after all: removes it
+    /// from the outbox and, for a nudge Slack accepted (`sent`), records it
+    /// as sent and remembers the DM channel opened for it (`dm_channel`),
+    /// in one transaction. The record and the channel are written only
+    /// while the people they name are known: someone forgotten while the
+    /// nudge was on its way leaves no trace (an introduction's contact
+    /// forgotten meanwhile is left out of the record). Does not flush: the
+    /// caller commits, so that the window in which a crash would send it
+    /// again stays one flush long.
+    pub fn mark_sent(
+        &self,
+        item: &OutboxItem,
+        sent: Option<&SentNudge>,
+        dm_channel: Option<&ChannelId>,
+    ) -> Result<(), StoreError> {
         let key = keys::outbox(item.id);
         let record = match sent {
-            Some(sent) => {
-                let nudge_key = keys::nudge(sent);
-                let value = self.encode(trees::NUDGES, &nudge_key, sent)?;
-                Some((nudge_key, value))
-            }
+            Some(sent) => Some(SentRecord::of(self, sent, dm_channel)?),
             None => None,
         };
-        (&self.outbox, &self.nudges)
-            .transaction(|(outbox, nudges)| {
+        (&self.outbox, &self.nudges, &self.people, &self.dm_channels)
+            .transaction(|(outbox, nudges, people, dm_channels)| {
                 outbox.remove(&key)?;
-                if let Some((nudge_key, value)) = &record {
-                    nudges.insert(nudge_key.as_slice(), value.as_slice())?;
+                let Some(record) = &record else {
+                    return Ok(());
+                };
+                let known = |user: &UserId| people.get(keys::person(user));
+                if known(record.to)?.is_none() || known(record.about)?.is_none() {
+                    return Ok(());
+                }
+                let value = match &record.without_contact {
+                    Some((contact, without)) if known(contact)?.is_none() => without,
+                    _ => &record.value,
+                };
+                nudges.insert(record.key.as_slice(), value.as_slice())?;
+                if let Some(channel) = &record.dm_channel {
+                    dm_channels.insert(keys::person(record.to), channel.as_slice())?;
                 }
                 Ok::<_, ConflictableTransactionError<StoreError>>(())
             })
@@ -166,11 +186,55 @@ impl Store {
     }
 }
 
+/// A nudge's record as sent, encoded ahead of [`Store::mark_sent`]'s
+/// transaction, which only checks who is still known.
+struct SentRecord<'a> {
+    to: &'a UserId,
+    about: &'a UserId,
+    key: Vec<u8>,
+    value: Vec<u8>,
+    /// The contact an introduction names, and its record without them.
+    without_contact: Option<(&'a UserId, Vec<u8>)>,
+    /// The recipient's DM channel, encoded, when one was opened for it.
+    dm_channel: Option<Vec<u8>>,
+}
+
+impl<'a> SentRecord<'a> {
+    fn of(
+        store: &Store,
+        sent: &'a SentNudge,
+        dm_channel: Option<&ChannelId>,
+    ) -> Result<Self, StoreError> {
+        let key = keys::nudge(sent);
+        let without_contact = match sent.reason.as_ref().and_then(NudgeReason::shared_contact) {
+            Some(contact) => {
+                let mut without = sent.clone();
+                if let Some(NudgeReason::Intro(intro)) = &mut without.reason {
+                    intro.shared_contact = None;
+                }
+                Some((contact, store.encode(trees::NUDGES, &key, &without)?))
+            }
+            None => None,
+        };
+        let person_key = keys::person(&sent.to);
+        Ok(Self {
+            to: &sent.to,
+            about: &sent.about,
+            value: store.encode(trees::NUDGES, &key, sent)?,
+            key,
+            without_contact,
+            dm_channel: dm_channel
+                .map(|channel| store.encode(trees::DM_CHANNELS, person_key, channel))
+                .transpose()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::{Digest, SentNudge};
-    use crate::store::fixtures::{at_minute, open_temp, reopen, user};
+    use crate::store::fixtures::{at_minute, open_temp, person, reopen, user};
 
     fn digest() -> Outgoing {
         Outgoing::Digest {
@@ -192,13 +256,16 @@ mod tests {
 
         let store = reopen(dir.path()).unwrap();
         assert_eq!(store.pending_outbox().unwrap(), queued);
+        store
+            .put_people(&[person("U1", "Ada", None), person("U2", "Grace", None)])
+            .unwrap();
         let sent = SentNudge {
             to: user("U1"),
             about: user("U2"),
             at: at_minute(2),
             reason: None,
         };
-        store.mark_sent(&queued[0], Some(&sent)).unwrap();
+        store.mark_sent(&queued[0], Some(&sent), None).unwrap();
         assert_eq!(store.pending_outbox().unwrap(), [queued[1].clone()]);
         assert_eq!(store.nudges_sent_since(at_minute(0)).unwrap(), [sent]);
     }
@@ -221,6 +288,57 @@ mod tests {
         assert_eq!(store.prune_failed(at_minute(5)).unwrap(), 0);
         assert_eq!(store.prune_failed(at_minute(6)).unwrap(), 1);
         assert!(store.outbox().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_sent_nudge_and_its_new_dm_channel_are_recorded_only_while_the_people_named_are_known() {
+        use crate::domain::{Intro, NudgeReason, SharedContact, TeamGap, TeamId};
+        let (_dir, store) = open_temp();
+        store
+            .put_people(&[person("U1", "Ada", None), person("U2", "Grace", None)])
+            .unwrap();
+        let intro = |to: &str, about: &str| SentNudge {
+            to: user(to),
+            about: user(about),
+            at: at_minute(2),
+            reason: Some(NudgeReason::Intro(Intro {
+                last_alliance_at: None,
+                quiet_days: 90,
+                gap: TeamGap {
+                    own_team: TeamId::parse("Payments").unwrap(),
+                    alliances: 0,
+                    most: 0,
+                    boost: 1.0,
+                },
+                shared_contact: Some(SharedContact::Mutual(user("U3"))),
+            })),
+        };
+        let queued = store
+            .enqueue(vec![digest(), digest()], at_minute(1))
+            .unwrap();
+        let channel = ChannelId::parse("D0001").unwrap();
+
+        // U9 was forgotten while the nudge to them was on its way.
+        store
+            .mark_sent(&queued[0], Some(&intro("U9", "U2")), Some(&channel))
+            .unwrap();
+        assert!(store.nudges_sent_since(at_minute(0)).unwrap().is_empty());
+        assert_eq!(store.dm_channel(&user("U9")).unwrap(), None);
+        assert_eq!(store.pending_outbox().unwrap(), [queued[1].clone()]);
+
+        // U3, the contact, was forgotten: the record leaves them out.
+        store
+            .mark_sent(&queued[1], Some(&intro("U1", "U2")), Some(&channel))
+            .unwrap();
+        let recorded = store.nudges_sent_since(at_minute(0)).unwrap();
+        assert_eq!(recorded.len(), 1);
+        assert_eq!(
+            (&recorded[0].to, &recorded[0].about),
+            (&user("U1"), &user("U2"))
+        );
+        assert_eq!(recorded[0].reason.as_ref().unwrap().shared_contact(), None);
+        assert_eq!(store.dm_channel(&user("U1")).unwrap(), Some(channel));
+        assert!(store.pending_outbox().unwrap().is_empty());
     }
 
     #[test]

@@ -67,7 +67,7 @@ fn history(pairs: usize) -> Vec<Interaction> {
 
 /// Settings for a bot whose window never closes, paced `speedup` times
 /// faster than Slack (the fake is scaled alike).
-fn config(speedup: f64) -> String {
+pub(crate) fn config(speedup: f64) -> String {
     format!(
         "[teams]\nfile = \"teams.toml\"\n\
          [rules]\nwindow_start_hour = 0\nwindow_end_hour = 24\n\
@@ -76,7 +76,7 @@ fn config(speedup: f64) -> String {
     )
 }
 
-async fn fake_of(users: Vec<FakeUser>) -> FakeSlack {
+pub(crate) async fn fake_of(users: Vec<FakeUser>) -> FakeSlack {
     FakeSlack::start(workspace(users))
         .await
         .expect("the fake starts")

@@ -14,6 +14,7 @@ mod front_door_socket;
 mod helpers;
 mod insights;
 mod manifest;
+mod mind_changed_mid_dispatch;
 mod operations;
 mod refusals;
 mod served;

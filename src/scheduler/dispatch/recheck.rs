@@ -1,0 +1,98 @@
+//! What the dispatcher reads again just before a send, so that the rules'
+//! re-check ([`recheck_nudge`], [`recheck_digest`]) judges a queued
+//! message by the store as it is now, not as it was when the round read
+//! the outbox.
+//!
+//! Point reads only: whether the item is still queued, the people it names
+//! and, for a nudge, the pair's tie. A round re-checks every item, twice
+//! for a nudge, and a scan per item would make a round of thousands
+//! quadratic.
+
+use super::Dispatcher;
+use crate::domain::{Digest, Nudge, PairKey, UserId};
+use crate::rules::{NudgeNow, Withdrawal, recheck_digest, recheck_nudge};
+use crate::store::StoreError;
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+use std::fmt;
+
+/// Why a queued item is not sent after all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NotSent {
+    /// It left the outbox meanwhile: someone it names was forgotten, or
+    /// the workspace was purged.
+    LeftTheOutbox,
+    /// It no longer holds.
+    Withdrawn(Withdrawal),
+}
+
+impl fmt::Display for NotSent {
+    /// Why, in words that name nobody: fit for a log line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::LeftTheOutbox => f.write_str("it left the outbox"),
+            Self::Withdrawn(why) => why.fmt(f),
+        }
+    }
+}
+
+impl Dispatcher {
+    /// The queued item `item_id`, the nudge `planned`, as it may go out now
+    /// (see [`recheck_nudge`]), or why it may not.
+    pub(super) fn nudge_as_now(
+        &self,
+        item_id: u64,
+        planned: &Nudge,
+    ) -> Result<Result<Nudge, NotSent>, StoreError> {
+        if !self.store.in_outbox(item_id)? {
+            return Ok(Err(NotSent::LeftTheOutbox));
+        }
+        let to = self.store.person(&planned.to)?;
+        let about = self.store.person(&planned.about)?;
+        let contact = match planned.reason.shared_contact() {
+            Some(contact) => self.store.person(contact)?,
+            None => None,
+        };
+        let tie = match PairKey::new(&planned.to, &planned.about) {
+            Some(pair) => self.store.tie(&pair)?,
+            None => None,
+        };
+        let now = NudgeNow {
+            to: to.as_ref(),
+            about: about.as_ref(),
+            contact: contact.as_ref(),
+            tie: tie.as_ref(),
+        };
+        Ok(recheck_nudge(planned, &now, self.clock.now())
+            .map(Cow::into_owned)
+            .map_err(NotSent::Withdrawn))
+    }
+
+    /// The queued item `item_id`, the digest `planned`, naming only those
+    /// who may still be named (see [`recheck_digest`]), or why it is not
+    /// sent.
+    pub(super) fn digest_as_now<'d>(
+        &self,
+        item_id: u64,
+        planned: &'d Digest,
+    ) -> Result<Result<Cow<'d, Digest>, NotSent>, StoreError> {
+        if !self.store.in_outbox(item_id)? {
+            return Ok(Err(NotSent::LeftTheOutbox));
+        }
+        let mut people_now = FxHashMap::default();
+        for user in planned.people_named() {
+            if !people_now.contains_key(user)
+                && let Some(person) = self.store.person(user)?
+            {
+                people_now.insert(UserId::clone(user), person);
+            }
+        }
+        let digest = recheck_digest(planned, &people_now);
+        if matches!(digest, Cow::Owned(_)) {
+            tracing::debug!(
+                "the digest names fewer people than planned: some may no longer be named"
+            );
+        }
+        Ok(Ok(digest))
+    }
+}
