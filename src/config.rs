@@ -72,6 +72,25 @@ pub struct Settings {
     pub health: HealthSettings,
     /// The periodic backups `serve` keeps.
     pub backup: BackupSettings,
+    /// What an uninstall's purge keeps for a while.
+    pub purge: PurgeSettings,
+}
+
+/// What the purge on uninstall (`events.purge_on_uninstall`) keeps, so
+/// that an uninstall by mistake can be undone.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PurgeSettings {
+    /// The newest backup is kept this many days after the purge, for
+    /// `alliances restore`, then deleted; 0 deletes it with everything else.
+    pub grace_days: u32,
+}
+
+impl Default for PurgeSettings {
+    /// A week: an uninstall on a Friday is noticed after the weekend.
+    fn default() -> Self {
+        Self { grace_days: 7 }
+    }
 }
 
 /// Where `serve` answers `/healthz`, `/readyz` and `/metrics`.
@@ -149,7 +168,8 @@ pub struct EventSettings {
     /// teams, in channels the bot is in, as a weak interaction (metadata
     /// only: never the message text). Off unless the workspace opts in.
     pub passive_signals: bool,
-    /// Delete everything when the app is uninstalled or its tokens revoked.
+    /// Delete everything when the app is uninstalled (but the newest
+    /// backup, for `purge.grace_days`). A revoked token deletes nothing.
     pub purge_on_uninstall: bool,
 }
 
@@ -705,6 +725,7 @@ mod tests {
         assert_eq!(settings.delivery, defaults.delivery);
         assert_eq!(settings.health, defaults.health);
         assert_eq!(settings.backup, defaults.backup);
+        assert_eq!(settings.purge, defaults.purge);
         assert_eq!(
             settings.commands.k_anonymity_floor,
             defaults.commands.k_anonymity_floor

@@ -12,6 +12,7 @@ use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 use std::ops::ControlFlow;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Why a call to Slack failed. The caller branches on the kind: a rate
@@ -183,6 +184,9 @@ pub struct SlackClient {
     call_timeout: Duration,
     metrics: Metrics,
     channel_ids: ChannelIdCache,
+    /// Slack said the bot token was revoked (`tokens_revoked`), and no
+    /// call has succeeded with it since. Shared by every clone.
+    token_revoked: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for SlackClient {
@@ -241,6 +245,7 @@ impl SlackClient {
             call_timeout: CALL_TIMEOUT,
             metrics: Metrics::new(),
             channel_ids: ChannelIdCache::default(),
+            token_revoked: Arc::default(),
         })
     }
 
@@ -254,6 +259,17 @@ impl SlackClient {
     /// shares (see [`crate::metrics`]).
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// Notes that Slack revoked the bot token (a `tokens_revoked` event):
+    /// the bot is not ready until a call succeeds with a token again.
+    pub fn note_token_revoked(&self) {
+        self.token_revoked.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the bot token was revoked and no call has succeeded since.
+    pub fn token_revoked(&self) -> bool {
+        self.token_revoked.load(Ordering::SeqCst)
     }
 
     /// The scopes the bot token was granted, as Slack names them in the
@@ -366,6 +382,11 @@ impl SlackClient {
                 },
             );
             match result {
+                Ok(answer) => {
+                    // Slack took the token: whatever was revoked, it works.
+                    self.token_revoked.store(false, Ordering::SeqCst);
+                    return Ok(answer);
+                }
                 Err(SlackError::RateLimited { retry_after, .. }) => {
                     self.rate.pause(method, retry_after);
                     tracing::debug!(method, ?retry_after, "Slack rate-limited a call");

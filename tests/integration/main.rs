@@ -18,4 +18,5 @@ mod operations;
 mod served;
 mod slack_client;
 mod tick;
+mod uninstall;
 mod workspace_life;
