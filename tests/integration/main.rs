@@ -1,6 +1,7 @@
 //! Integration tests: the real library and binary against the built-in fake
 //! Slack on 127.0.0.1 and real sled stores in temporary folders.
 
+mod acknowledge_first;
 mod backups;
 mod bad_input;
 mod browser;
