@@ -413,11 +413,15 @@ pub const SIGNING_SECRET_VAR: &str = "ALLIANCES_SLACK_SIGNING_SECRET";
 pub const INSIGHTS_TOKEN_VAR: &str = "ALLIANCES_INSIGHTS_TOKEN";
 
 impl Secrets {
-    /// Reads the secrets from the environment through `env`.
+    /// Reads the secrets from the environment through `env`, without the
+    /// whitespace around them: a secret mounted from a file, or written
+    /// with `echo`, ends with a newline that is no part of it (and would
+    /// make every signature check fail).
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Self {
         let secret = |name| {
             env(name)
-                .filter(|value| !value.trim().is_empty())
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
                 .map(SecretString::from)
         };
         Self {
@@ -825,6 +829,27 @@ mod tests {
         let secrets = Secrets::from_env(env);
         assert!(secrets.bot_token.is_some());
         assert!(!format!("{secrets:?}").contains("xoxb-secret"));
+    }
+
+    #[test]
+    fn secrets_lose_the_whitespace_around_them_and_blank_ones_are_missing() {
+        use secrecy::ExposeSecret as _;
+        let env = |name: &str| match name {
+            SIGNING_SECRET_VAR => Some("8f14e45fceea167a\n".to_owned()),
+            BOT_TOKEN_VAR => Some("  xoxb-1-2-3\r\n".to_owned()),
+            APP_TOKEN_VAR => Some(" \n".to_owned()),
+            _ => None,
+        };
+        let secrets = Secrets::from_env(env);
+        let exposed =
+            |secret: &Option<SecretString>| secret.as_ref().map(|s| s.expose_secret().to_owned());
+        assert_eq!(
+            exposed(&secrets.signing_secret).as_deref(),
+            Some("8f14e45fceea167a")
+        );
+        assert_eq!(exposed(&secrets.bot_token).as_deref(), Some("xoxb-1-2-3"));
+        assert_eq!(exposed(&secrets.app_token), None);
+        assert_eq!(exposed(&secrets.insights_token), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod health;
 pub mod http;
 pub mod insights;
 mod passive;
+pub mod server;
 pub mod signature;
 pub mod socket;
 

@@ -13,6 +13,7 @@ mod digest_picture;
 mod front_door_http;
 mod front_door_socket;
 mod helpers;
+mod http_hygiene;
 mod insights;
 mod manifest;
 mod operations;
