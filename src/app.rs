@@ -6,16 +6,17 @@ use crate::config::{
     APP_TOKEN_VAR, BOT_TOKEN_VAR, INSIGHTS_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets, Settings,
 };
 use crate::domain::{Clock, SystemClock};
+use crate::inbound::server::{self, Limits};
 use crate::inbound::{FrontDoor, http, socket};
 use crate::scheduler::{Dispatched, JobKind, JobReport, Scheduler, TeamOrigin};
 use crate::slack::SlackClient;
 use crate::store::{Store, StoreOptions};
 use anyhow::Context as _;
 use secrecy::SecretString;
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::task::TaskTracker;
@@ -151,12 +152,17 @@ impl App {
             // Either a send or the sender going away means: stop.
             let _ = stopped.wait_for(|stop| *stop).await;
         };
+        // When stopping began: every part's shutdown grace counts from it.
+        let stopping_since = Arc::new(OnceLock::new());
         let signalled = Arc::clone(&stop);
+        let signalled_at = Arc::clone(&stopping_since);
         tokio::spawn(async move {
             shutdown.await;
             tracing::info!("stopping: finishing in-flight work");
+            signalled_at.get_or_init(tokio::time::Instant::now);
             let _ = signalled.send(true);
         });
+        let grace = Duration::from_secs(u64::from(self.settings.delivery.shutdown_grace_seconds));
 
         if let Err(err) = self.scheduler.run(JobKind::People, self.clock.now()).await {
             tracing::warn!(
@@ -175,11 +181,13 @@ impl App {
         }
         let operator = crate::inbound::health::router(self.store.clone(), self.slack.clone())
             .merge(self.insights_router(secrets.insights_token.clone()));
-        let health = tokio::spawn(
-            axum::serve(health_listener, operator)
-                .with_graceful_shutdown(until_stopped(stopped.clone()))
-                .into_future(),
-        );
+        let health = tokio::spawn(server::serve(
+            health_listener,
+            operator,
+            Limits::OPERATOR,
+            until_stopped(stopped.clone()),
+            grace,
+        ));
         let backups = tokio::spawn(crate::backups::keep_backups(
             self.store.clone(),
             self.settings.backup.clone(),
@@ -198,10 +206,9 @@ impl App {
                     tracing::info!(%address, "serving Slack over HTTP");
                 }
                 let router = http::router(self.front_door(), secret, Arc::new(SystemClock));
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(until_stopped(stopped.clone()))
-                    .await
-                    .context("the HTTP server failed")
+                let stopped = until_stopped(stopped.clone());
+                server::serve(listener, router, Limits::SLACK, stopped, grace).await;
+                Ok(())
             }
             Ready::SocketMode(token) => {
                 socket::run(
@@ -214,15 +221,15 @@ impl App {
             }
         };
         // Whatever stopped the transport stops the scheduler and the
-        // dispatcher too; a send in flight gets the grace period to finish.
+        // dispatcher too; a send in flight gets the rest of the grace
+        // period to finish.
+        let deadline = *stopping_since.get_or_init(tokio::time::Instant::now) + grace;
         let _ = stop.send(true);
         drop(stopped);
         let _ = scheduler.await;
         let _ = health.await;
         // A backup in progress stops within seconds (see `backups`).
         let _ = backups.await;
-        let grace = Duration::from_secs(u64::from(self.settings.delivery.shutdown_grace_seconds));
-        let deadline = tokio::time::Instant::now() + grace;
         if tokio::time::timeout_at(deadline, dispatching)
             .await
             .is_err()

@@ -37,7 +37,8 @@ const SHOW_PROGRESS_AFTER: Duration = Duration::from_secs(1);
 
 /// Takes a backup of `store` into its folder if one is due at `now` under
 /// `settings`, and prunes the old ones; `None` when none is due (or
-/// periodic backups are off). Blocks the thread while it writes.
+/// periodic backups are off, or an uninstall's backup is kept). Blocks the
+/// thread while it writes.
 pub fn take_if_due(
     store: &Store,
     settings: &BackupSettings,
@@ -47,6 +48,9 @@ pub fn take_if_due(
     let Some(every) = period(settings) else {
         return Ok(None);
     };
+    if store.kept_backup()?.is_some() {
+        return Ok(None);
+    }
     if BackupFolder::of(store.path())
         .due_at(every)?
         .is_some_and(|due| now < due)
@@ -104,7 +108,8 @@ fn period(settings: &BackupSettings) -> Option<chrono::Duration> {
 /// whenever the newest is `every_hours` old, on a blocking thread, logged
 /// with its path, records, size and duration. A backup in progress when
 /// `stopped` completes is abandoned (its partial file removed) within
-/// five seconds.
+/// five seconds. None is taken while an uninstall's backup is kept: that
+/// one must stay the newest, the one `alliances restore` picks.
 pub async fn keep_backups(
     store: Store,
     settings: BackupSettings,
@@ -125,6 +130,12 @@ pub async fn keep_backups(
     tokio::pin!(stopped);
     let mut not_before = None;
     loop {
+        if matches!(store.kept_backup(), Ok(Some(_))) {
+            tokio::select! {
+                () = &mut stopped => return,
+                () = tokio::time::sleep(LOOK_EVERY) => continue,
+            }
+        }
         let now = clock.now();
         let due = match folder.due_at(every) {
             Ok(due) => due.unwrap_or(now),

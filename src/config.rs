@@ -73,6 +73,25 @@ pub struct Settings {
     pub health: HealthSettings,
     /// The periodic backups `serve` keeps.
     pub backup: BackupSettings,
+    /// What an uninstall's purge keeps for a while.
+    pub purge: PurgeSettings,
+}
+
+/// What the purge on uninstall (`events.purge_on_uninstall`) keeps, so
+/// that an uninstall by mistake can be undone.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PurgeSettings {
+    /// The newest backup is kept this many days after the purge, for
+    /// `alliances restore`, then deleted; 0 deletes it with everything else.
+    pub grace_days: u32,
+}
+
+impl Default for PurgeSettings {
+    /// A week: an uninstall on a Friday is noticed after the weekend.
+    fn default() -> Self {
+        Self { grace_days: 7 }
+    }
 }
 
 /// Where `serve` answers `/healthz`, `/readyz` and `/metrics`.
@@ -150,7 +169,8 @@ pub struct EventSettings {
     /// teams, in channels the bot is in, as a weak interaction (metadata
     /// only: never the message text). Off unless the workspace opts in.
     pub passive_signals: bool,
-    /// Delete everything when the app is uninstalled or its tokens revoked.
+    /// Delete everything when the app is uninstalled (but the newest
+    /// backup, for `purge.grace_days`). A revoked token deletes nothing.
     pub purge_on_uninstall: bool,
 }
 
@@ -407,11 +427,15 @@ pub const SIGNING_SECRET_VAR: &str = "ALLIANCES_SLACK_SIGNING_SECRET";
 pub const INSIGHTS_TOKEN_VAR: &str = "ALLIANCES_INSIGHTS_TOKEN";
 
 impl Secrets {
-    /// Reads the secrets from the environment through `env`.
+    /// Reads the secrets from the environment through `env`, without the
+    /// whitespace around them: a secret mounted from a file, or written
+    /// with `echo`, ends with a newline that is no part of it (and would
+    /// make every signature check fail).
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Self {
         let secret = |name| {
             env(name)
-                .filter(|value| !value.trim().is_empty())
+                .map(|value| value.trim().to_owned())
+                .filter(|value| !value.is_empty())
                 .map(SecretString::from)
         };
         Self {
@@ -719,6 +743,7 @@ mod tests {
         assert_eq!(settings.delivery, defaults.delivery);
         assert_eq!(settings.health, defaults.health);
         assert_eq!(settings.backup, defaults.backup);
+        assert_eq!(settings.purge, defaults.purge);
         assert_eq!(
             settings.commands.k_anonymity_floor,
             defaults.commands.k_anonymity_floor
@@ -818,6 +843,27 @@ mod tests {
         let secrets = Secrets::from_env(env);
         assert!(secrets.bot_token.is_some());
         assert!(!format!("{secrets:?}").contains("xoxb-secret"));
+    }
+
+    #[test]
+    fn secrets_lose_the_whitespace_around_them_and_blank_ones_are_missing() {
+        use secrecy::ExposeSecret as _;
+        let env = |name: &str| match name {
+            SIGNING_SECRET_VAR => Some("8f14e45fceea167a\n".to_owned()),
+            BOT_TOKEN_VAR => Some("  xoxb-1-2-3\r\n".to_owned()),
+            APP_TOKEN_VAR => Some(" \n".to_owned()),
+            _ => None,
+        };
+        let secrets = Secrets::from_env(env);
+        let exposed =
+            |secret: &Option<SecretString>| secret.as_ref().map(|s| s.expose_secret().to_owned());
+        assert_eq!(
+            exposed(&secrets.signing_secret).as_deref(),
+            Some("8f14e45fceea167a")
+        );
+        assert_eq!(exposed(&secrets.bot_token).as_deref(), Some("xoxb-1-2-3"));
+        assert_eq!(exposed(&secrets.app_token), None);
+        assert_eq!(exposed(&secrets.insights_token), None);
     }
 
     #[test]

@@ -229,7 +229,7 @@ fn dropped_connection() -> Response {
 }
 
 /// Slack's token checks, in its order: an unknown method before the
-/// token, then a missing, unknown or wrong kind of token.
+/// token, then a missing, unknown, revoked or wrong kind of token.
 fn check_token(directory: &Directory, method: &str, token: Option<&str>) -> Result<(), SlackError> {
     let wanted = methods::token_kind_for(method);
     let given = token.map(|token| token_kind(directory, token));
@@ -237,10 +237,22 @@ fn check_token(directory: &Directory, method: &str, token: Option<&str>) -> Resu
         (None, _) => Err(SlackError("unknown_method")),
         (Some(_), None) => Err(SlackError("not_authed")),
         (Some(_), Some(None)) => Err(SlackError("invalid_auth")),
+        (Some(_), Some(Some(TokenKind::Bot))) if directory.bot_token_revoked() => {
+            Err(SlackError("token_revoked"))
+        }
         (Some(wanted), Some(Some(given))) if wanted != given => {
             Err(SlackError("not_allowed_token_type"))
         }
         (Some(_), Some(Some(_))) => Ok(()),
+    }
+}
+
+impl super::FakeSlack {
+    /// Revokes the bot token, as an admin does in the app's settings:
+    /// every later call with it is refused with `token_revoked`. Slack
+    /// also sends the app a `tokens_revoked` event; a test delivers it.
+    pub fn revoke_bot_token(&self) {
+        lock(&self.state).directory.revoke_bot_token();
     }
 }
 

@@ -177,6 +177,8 @@ pub(super) struct Directory {
     /// Multi-person DMs, keyed by their sorted members.
     group_dms: HashMap<Vec<UserId>, ChannelId>,
     group_dm_ids: HashSet<ChannelId>,
+    /// An admin revoked the bot token: Slack refuses it from then on.
+    bot_token_revoked: bool,
 }
 
 impl Directory {
@@ -242,12 +244,24 @@ impl Directory {
             open_dms: HashMap::new(),
             group_dms: HashMap::new(),
             group_dm_ids: HashSet::new(),
+            bot_token_revoked: false,
         })
     }
 
     /// The token the fake accepts.
     pub fn bot_token(&self) -> &str {
         &self.workspace.bot_token
+    }
+
+    /// Whether the bot token was revoked.
+    pub fn bot_token_revoked(&self) -> bool {
+        self.bot_token_revoked
+    }
+
+    /// Revokes the bot token for good: the fake, like Slack, never takes a
+    /// revoked token back.
+    pub fn revoke_bot_token(&mut self) {
+        self.bot_token_revoked = true;
     }
 
     /// The app-level token, for `apps.connections.open`.

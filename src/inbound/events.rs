@@ -7,6 +7,7 @@
 
 use super::FrontDoor;
 use super::passive::signal_of;
+use crate::config::BOT_TOKEN_VAR;
 use crate::domain::{Interaction, Reach, UserId, alliances_of};
 use crate::slack::{HomeAlliance, HomeContent, SlackPerson, render_home};
 use crate::store::StoreError;
@@ -53,14 +54,14 @@ pub(super) async fn handle(front: &FrontDoor, envelope: Value) {
         "message" | "app_mention" if front.settings.events.passive_signals => {
             passive_signal(front, event)
         }
-        "app_uninstalled" => uninstalled(front, &kind),
+        "app_uninstalled" => uninstalled(front),
         // Only the bot's own tokens matter: this app holds no user tokens.
         "tokens_revoked"
             if event["tokens"]["bot"]
                 .as_array()
                 .is_some_and(|bots| !bots.is_empty()) =>
         {
-            uninstalled(front, &kind)
+            token_revoked(front)
         }
         other => tracing::debug!(kind = other, "an event the bot does not act on"),
     }
@@ -119,19 +120,44 @@ fn log_passive(
     }
 }
 
-/// The app left the workspace: purge everything, if the settings say so.
-fn uninstalled(front: &FrontDoor, kind: &str) {
+/// Slack revoked the bot token: routine incident response after a leak,
+/// not an uninstall, so nothing is deleted. The bot is not ready (see
+/// `health`) until a call succeeds with a token again.
+fn token_revoked(front: &FrontDoor) {
+    front.slack.note_token_revoked();
+    tracing::warn!(
+        "Slack revoked the bot token; nothing is deleted. /readyz fails until a working \
+         token is set in {BOT_TOKEN_VAR} and alliances restarted"
+    );
+}
+
+/// The app left the workspace: purge everything, if the settings say so,
+/// but the newest backup for `purge.grace_days`, so that an uninstall by
+/// mistake can be undone with `alliances restore`.
+fn uninstalled(front: &FrontDoor) {
     if !front.settings.events.purge_on_uninstall {
         tracing::warn!(
-            kind,
             "the app was uninstalled; keeping the data (events.purge_on_uninstall = false)"
         );
         return;
     }
-    match front.store.purge_everything() {
-        Ok(()) => tracing::warn!(kind, "the app was uninstalled: every record is deleted"),
+    let purged = match front.settings.purge.grace_days {
+        0 => front.store.purge_everything().map(|()| None),
+        days => {
+            let until = front.clock.now() + chrono::Duration::days(days.into());
+            front.store.purge_keeping_newest_backup(until)
+        }
+    };
+    match purged {
+        Ok(None) => tracing::warn!("the app was uninstalled: every record and backup is deleted"),
+        Ok(Some(kept)) => tracing::warn!(
+            backup = %kept.path.display(),
+            until = %kept.until,
+            "the app was uninstalled: every record is deleted; the newest backup is kept \
+             until then for `alliances restore`, then deleted"
+        ),
         Err(err) => {
-            tracing::error!(error = %err, kind, "the app was uninstalled but the purge failed")
+            tracing::error!(error = %err, "the app was uninstalled but the purge failed")
         }
     }
 }

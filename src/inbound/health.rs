@@ -5,8 +5,12 @@
 //!
 //! Slack is asked at most every 30 seconds: probes come every
 //! few seconds, and `auth.test` is a call like any other under the rate
-//! limits.
+//! limits. A revoked bot token (Slack's `tokens_revoked`) is the
+//! exception: a success remembered from before it is not trusted, and the
+//! bot stays not ready, saying why, until a call succeeds with its token
+//! again (in practice, a restart with a working one).
 
+use crate::config::BOT_TOKEN_VAR;
 use crate::slack::SlackClient;
 use crate::store::Store;
 use axum::Router;
@@ -74,22 +78,31 @@ async fn metrics_text(State(health): State<Health>) -> Response {
 
 impl Health {
     /// What is wrong with reaching Slack, as of the last check (made now
-    /// if it is older than [`SLACK_CHECK_EVERY`]).
+    /// if it is older than [`SLACK_CHECK_EVERY`], or if it found nothing
+    /// wrong and the token has been revoked since).
     async fn slack_problem(&self) -> Option<String> {
+        let revoked = self.slack.token_revoked();
         let fresh = self
             .lock()
             .as_ref()
-            .filter(|(at, _)| at.elapsed() < SLACK_CHECK_EVERY)
+            .filter(|(at, problem)| {
+                at.elapsed() < SLACK_CHECK_EVERY && !(revoked && problem.is_none())
+            })
             .map(|(_, problem)| problem.clone());
         if let Some(problem) = fresh {
             return problem;
         }
-        let problem = self
-            .slack
-            .auth_test()
-            .await
-            .err()
-            .map(|err| err.to_string());
+        let problem = self.slack.auth_test().await.err().map(|err| {
+            // A success would have cleared the revocation.
+            if self.slack.token_revoked() {
+                format!(
+                    "the bot token was revoked (Slack sent tokens_revoked): set a working one \
+                     in {BOT_TOKEN_VAR} and restart ({err})"
+                )
+            } else {
+                err.to_string()
+            }
+        });
         *self.lock() = Some((Instant::now(), problem.clone()));
         problem
     }

@@ -1,10 +1,14 @@
 //! The front door: the transports that bring Slack's requests in — Socket
 //! Mode and HTTP — and the one [`FrontDoor`] both call.
 //!
-//! A slash command is answered within Slack's 3 seconds: the handler writes
-//! to the store and answers; anything slower (opening a group DM, posting
-//! the digest) runs after the answer. An answer that tells of a write waits
-//! for the store's group commit ([`Store::commit`]) first. Events are
+//! Acknowledge first: Slack wants every request answered within 3
+//! seconds, so a slash command, a button press or an event is answered
+//! before any Slack call it causes. The handler writes to the store and
+//! answers; anything that calls Slack (opening a group DM, posting the
+//! digest, answering a press through its `response_url`, publishing an
+//! App Home) runs after the answer, tracked so that shutdown waits for it.
+//! An answer that tells of a write, and the acknowledgement of a press,
+//! wait for the store's group commit ([`Store::commit`]) first. Events are
 //! deduplicated by `event_id`. Nothing here decides: `commands` does.
 
 mod events;
@@ -12,6 +16,7 @@ pub mod health;
 pub mod http;
 pub mod insights;
 mod passive;
+pub mod server;
 pub mod signature;
 pub mod socket;
 
@@ -31,6 +36,7 @@ use crate::store::Store;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument as _;
 
 /// A slash command as Slack delivers it, over either transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,6 +238,12 @@ impl FrontDoor {
 
     /// Handles a button press (a `block_actions` payload). Its answer goes
     /// through the payload's `response_url`, so the HTTP answer is empty.
+    ///
+    /// What the press changes is written, and on disk, before this
+    /// returns and the transport acknowledges: Slack delivers a press it
+    /// has seen acknowledged only once. The Slack calls the press causes
+    /// (its answer, the App Home published again) wait under rate control
+    /// and could miss Slack's 3-second deadline, so they run after.
     #[tracing::instrument(skip_all, fields(user = tracing::field::Empty))]
     pub async fn interaction(&self, payload: Value) -> Option<Reply> {
         let Some(user) = payload["user"]["id"]
@@ -245,7 +257,8 @@ impl FrontDoor {
         if payload["type"].as_str() != Some("block_actions") {
             return None;
         }
-        let response_url = payload["response_url"].as_str();
+        let mut answers = Vec::new();
+        let mut refresh_home = false;
         for action in payload["actions"].as_array().into_iter().flatten() {
             let action_id = action["action_id"].as_str().unwrap_or_default();
             let value = action["value"].as_str().unwrap_or_default();
@@ -258,15 +271,27 @@ impl FrontDoor {
             if let Err(err) = self.committed(&commit).await {
                 pressed = Pressed::failed(err);
             }
-            if let (Some(body), Some(url)) = (pressed.response, response_url)
-                && let Err(err) = self.slack.respond(url, &body).await
-            {
-                tracing::warn!(error = %err, "could not answer a button press");
-            }
-            if pressed.refresh_home {
-                self.publish_home(&user).await;
-            }
+            answers.extend(pressed.response);
+            refresh_home |= pressed.refresh_home;
         }
+        let response_url = payload["response_url"].as_str().map(str::to_owned);
+        if (answers.is_empty() || response_url.is_none()) && !refresh_home {
+            return None;
+        }
+        let front = self.clone();
+        let shown = async move {
+            if let Some(url) = &response_url {
+                for body in &answers {
+                    if let Err(err) = front.slack.respond(url, body).await {
+                        tracing::warn!(error = %err, "could not answer a button press");
+                    }
+                }
+            }
+            if refresh_home {
+                front.publish_home(&user).await;
+            }
+        };
+        self.follow_ups.spawn(shown.in_current_span());
         None
     }
 

@@ -190,7 +190,8 @@ impl Scheduler {
     /// Runs every due job once, in order, and returns what each did. A job
     /// that fails is not recorded as run, so the next tick tries it again.
     /// Messages given up on more than [`FAILED_KEPT_DAYS`] ago are pruned
-    /// first.
+    /// first, and the backup an uninstall kept is deleted once its grace
+    /// (`purge.grace_days`) has ended.
     pub async fn run_due(&self) -> anyhow::Result<Vec<JobReport>> {
         let now = self.clock.now();
         if let Err(err) = self
@@ -198,6 +199,16 @@ impl Scheduler {
             .prune_failed(now - chrono::Duration::days(FAILED_KEPT_DAYS))
         {
             tracing::warn!(error = %err, "could not prune old failed messages");
+        }
+        match self.store.discard_kept_backup(now) {
+            Ok(Some(path)) => tracing::warn!(
+                backup = %path.display(),
+                "the grace after the uninstall has ended: its backup is deleted"
+            ),
+            Ok(None) => {}
+            Err(err) => {
+                tracing::warn!(error = %err, "could not look at the backup an uninstall kept")
+            }
         }
         let mut reports = Vec::new();
         for (job, scheduled_for) in self.due(now)? {

@@ -13,6 +13,7 @@ use slack_morphism::prelude::*;
 use std::convert::Infallible;
 use std::ops::ControlFlow;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Why a call to Slack failed. The caller branches on the kind: a rate
@@ -66,6 +67,13 @@ pub enum SlackError {
     /// The client could not be built (TLS set-up).
     #[error("cannot set up the Slack client: {0}")]
     Setup(String),
+    /// A `response_url` that is not Slack's (nor the configured API's
+    /// host): nothing was posted to it.
+    #[error("refused to post to a response_url on {host}, which is not Slack's")]
+    NotSlacksResponseUrl {
+        /// Its host (the rest of a `response_url` is a credential).
+        host: String,
+    },
 }
 
 impl SlackError {
@@ -83,7 +91,10 @@ impl SlackError {
                     | "request_timeout"
                     | "ratelimited"
             ),
-            Self::Unexpected { .. } | Self::ChannelNotFound { .. } | Self::Setup(_) => false,
+            Self::Unexpected { .. }
+            | Self::ChannelNotFound { .. }
+            | Self::Setup(_)
+            | Self::NotSlacksResponseUrl { .. } => false,
         }
     }
 
@@ -184,6 +195,9 @@ pub struct SlackClient {
     call_timeout: Duration,
     metrics: Metrics,
     channel_ids: ChannelIdCache,
+    /// Slack said the bot token was revoked (`tokens_revoked`), and no
+    /// call has succeeded with it since. Shared by every clone.
+    token_revoked: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for SlackClient {
@@ -193,10 +207,6 @@ impl std::fmt::Debug for SlackClient {
             .finish_non_exhaustive()
     }
 }
-
-/// Slack expects an answer to a `response_url` within its 30-minute life;
-/// a few seconds is plenty, and keeps a stuck request from piling up.
-const RESPONSE_URL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a Web API call may take before it counts as failed (and is
 /// retried by its caller): Slack answers in well under a second.
@@ -234,14 +244,12 @@ impl SlackClient {
             client: Arc::new(slack_morphism::SlackClient::new(connector)),
             token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose_secret().to_owned())),
             api_url: api_url.to_owned(),
-            http: reqwest::Client::builder()
-                .timeout(RESPONSE_URL_TIMEOUT)
-                .build()
-                .map_err(|err| SlackError::Setup(err.to_string()))?,
+            http: super::response_url::client()?,
             rate: RateControl::new(1.0),
             call_timeout: CALL_TIMEOUT,
             metrics: Metrics::new(),
             channel_ids: ChannelIdCache::default(),
+            token_revoked: Arc::default(),
         })
     }
 
@@ -255,6 +263,17 @@ impl SlackClient {
     /// shares (see [`crate::metrics`]).
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// Notes that Slack revoked the bot token (a `tokens_revoked` event):
+    /// the bot is not ready until a call succeeds with a token again.
+    pub fn note_token_revoked(&self) {
+        self.token_revoked.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the bot token was revoked and no call has succeeded since.
+    pub fn token_revoked(&self) -> bool {
+        self.token_revoked.load(Ordering::SeqCst)
     }
 
     /// The scopes the bot token was granted, as Slack names them in the
@@ -384,7 +403,8 @@ impl SlackClient {
                     Err(
                         SlackError::Api { .. }
                         | SlackError::Unexpected { .. }
-                        | SlackError::ChannelNotFound { .. },
+                        | SlackError::ChannelNotFound { .. }
+                        | SlackError::NotSlacksResponseUrl { .. },
                     ) => CallStatus::ApiError,
                     Err(SlackError::Transport { .. } | SlackError::Setup(_)) => {
                         CallStatus::TransportError
@@ -392,6 +412,11 @@ impl SlackClient {
                 },
             );
             match result {
+                Ok(answer) => {
+                    // Slack took the token: whatever was revoked, it works.
+                    self.token_revoked.store(false, Ordering::SeqCst);
+                    return Ok(ControlFlow::Continue(answer));
+                }
                 Err(SlackError::RateLimited { retry_after, .. }) => {
                     self.rate.pause(method, retry_after);
                     tracing::debug!(method, ?retry_after, "Slack rate-limited a call");
@@ -406,6 +431,12 @@ impl SlackClient {
                 other => return other.map(ControlFlow::Continue),
             }
         }
+    }
+
+    /// The plain HTTP client, for `response_url`s; and the Web API's base
+    /// URL, whose host may serve them too (the fake Slack).
+    pub(super) fn plain_http(&self) -> (&reqwest::Client, &str) {
+        (&self.http, &self.api_url)
     }
 
     /// The bot token, for the Web API calls of this module's other files.
@@ -502,33 +533,6 @@ impl SlackClient {
         })
         .await?;
         Ok(())
-    }
-
-    /// Answers through a `response_url` (a button press's or a command's):
-    /// `body` is Slack's message JSON (`text`, `blocks`, `response_type`,
-    /// `replace_original`).
-    pub async fn respond(&self, response_url: &str, body: &Value) -> Result<(), SlackError> {
-        const METHOD: &str = "response_url";
-        let transport = |err: reqwest::Error| SlackError::Transport {
-            method: METHOD,
-            // Without the URL: it is a short-lived credential.
-            detail: err.without_url().to_string(),
-        };
-        let response = self
-            .http
-            .post(response_url)
-            .json(body)
-            .send()
-            .await
-            .map_err(transport)?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(SlackError::Api {
-                method: METHOD,
-                code: format!("HTTP {}", response.status().as_u16()),
-            })
-        }
     }
 
     /// Everyone in the workspace, following `next_cursor` to the last page.

@@ -14,6 +14,7 @@ mod mrkdwn;
 mod rate_control;
 mod reach;
 mod render;
+mod response_url;
 mod scopes;
 mod upload;
 

@@ -20,7 +20,8 @@
 //!   and has not yet, or gave up on;
 //! - `dm_channels` ([`dm_channel`](Store::dm_channel)): each person's DM
 //!   channel with the bot, so a repeat nudge skips `conversations.open`;
-//! - `meta`: the schema version and the interaction count.
+//! - `meta`: the schema version, the interaction count, and the backup an
+//!   uninstall's purge kept ([`kept_backup`](Store::kept_backup)).
 //!
 //! Beside the trees, in memory: which teams are tied to which
 //! ([`teams_tied_to`](Store::teams_tied_to)), derived from `people` and
@@ -72,6 +73,7 @@ pub use export::{NudgeAbout, NudgeKind, NudgeReceived, OwnReason, PersonExport};
 pub use forget::Forgotten;
 pub use interactions::Logged;
 pub use jobs::JobRun;
+pub use purge::KeptBackup;
 pub use recent_logs::KEEP_RECENT_FOR;
 
 use crate::domain::HalfLife;
@@ -109,6 +111,10 @@ mod meta {
     pub(super) const INTERACTION_COUNT: &[u8] = b"interaction_count";
     /// The half-life (days, a big-endian `f64`) the tie index decays with.
     pub(super) const TIE_HALF_LIFE: &[u8] = b"tie_half_life_days";
+    /// The file name of the backup an uninstall's purge kept (UTF-8), and
+    /// the end of its grace (Unix seconds, a big-endian `i64`).
+    pub(super) const KEPT_BACKUP: &[u8] = b"kept_backup";
+    pub(super) const KEPT_BACKUP_UNTIL: &[u8] = b"kept_backup_until";
 }
 
 /// How the store uses memory.

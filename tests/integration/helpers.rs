@@ -94,13 +94,13 @@ pub struct TestBot {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     served: tokio::task::JoinHandle<anyhow::Result<()>>,
     http: reqwest::Client,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
 }
 
 /// Starts the bot over HTTP against `fake`, with `teams` as its teams file
 /// (TOML), and waits until it answers.
 pub async fn spawn_bot(fake: &alliances::fake_slack::FakeSlack, teams: &str) -> TestBot {
-    spawn(fake, teams, false, |_| {}).await
+    spawn(fake, teams, false, system_clock(), |_| {}).await
 }
 
 /// Starts the bot over Socket Mode against `fake`, with `teams` as its teams
@@ -109,7 +109,20 @@ pub async fn spawn_bot_over_socket(
     fake: &alliances::fake_slack::FakeSlack,
     teams: &str,
 ) -> TestBot {
-    spawn(fake, teams, true, |_| {}).await
+    spawn(fake, teams, true, system_clock(), |_| {}).await
+}
+
+/// Starts the bot over HTTP with `clock` as its calendar clock.
+pub async fn spawn_bot_on_clock(
+    fake: &alliances::fake_slack::FakeSlack,
+    teams: &str,
+    clock: std::sync::Arc<dyn alliances::domain::Clock>,
+) -> TestBot {
+    spawn(fake, teams, false, clock, |_| {}).await
+}
+
+fn system_clock() -> std::sync::Arc<dyn alliances::domain::Clock> {
+    std::sync::Arc::new(alliances::domain::SystemClock)
 }
 
 /// Starts the bot over Socket Mode with settings changed by `configure`.
@@ -118,13 +131,14 @@ pub async fn spawn_bot_configured(
     teams: &str,
     configure: impl FnOnce(&mut alliances::config::Settings),
 ) -> TestBot {
-    spawn(fake, teams, true, configure).await
+    spawn(fake, teams, true, system_clock(), configure).await
 }
 
 async fn spawn(
     fake: &alliances::fake_slack::FakeSlack,
     teams: &str,
     over_socket: bool,
+    clock: std::sync::Arc<dyn alliances::domain::Clock>,
     configure: impl FnOnce(&mut alliances::config::Settings),
 ) -> TestBot {
     use alliances::app::{App, Transport};
@@ -151,7 +165,6 @@ async fn spawn(
         app_token: Some(SecretString::from(fake.app_token().to_owned())),
         insights_token: None,
     };
-    let clock = std::sync::Arc::new(alliances::domain::SystemClock);
     let app =
         App::build(&settings, &secrets, &data.path().join("store"), clock).expect("the bot builds");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -199,7 +212,7 @@ async fn spawn(
         stop: Some(stop),
         served,
         http,
-        _data: data,
+        data,
     }
 }
 
@@ -278,12 +291,20 @@ impl TestBot {
     }
 
     /// Stops the bot the way SIGTERM does, and waits until it has.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
+        self.stop_keeping_data().await;
+    }
+
+    /// Stops the bot as [`TestBot::stop`] does, and hands over its
+    /// temporary folder (the store is in `store/` inside it), which is
+    /// deleted when dropped.
+    pub async fn stop_keeping_data(mut self) -> tempfile::TempDir {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         let served = (&mut self.served).await.expect("the bot's task ends");
         served.expect("the bot stops cleanly");
+        self.data
     }
 }
 

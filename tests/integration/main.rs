@@ -1,6 +1,7 @@
 //! Integration tests: the real library and binary against the built-in fake
 //! Slack on 127.0.0.1 and real sled stores in temporary folders.
 
+mod acknowledge_first;
 mod backups;
 mod bad_input;
 mod browser;
@@ -12,6 +13,7 @@ mod digest_picture;
 mod front_door_http;
 mod front_door_socket;
 mod helpers;
+mod http_hygiene;
 mod insights;
 mod manifest;
 mod mind_changed_mid_dispatch;
@@ -20,5 +22,6 @@ mod refusals;
 mod served;
 mod slack_client;
 mod tick;
+mod uninstall;
 mod workspace_life;
 mod your_export;

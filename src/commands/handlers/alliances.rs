@@ -31,7 +31,7 @@ fn alliances(context: &Context<'_>, text: &str) -> Result<Outcome, HandlerError>
         AlliancesRequest::Help {
             unknown,
             suggestion,
-        } => help(unknown, suggestion),
+        } => help(context, unknown, suggestion),
         AlliancesRequest::Status => super::status::status(context)?,
         AlliancesRequest::Snooze(span) => {
             let until = context.now + Duration::days(i64::from(span.days));
@@ -102,7 +102,7 @@ fn alliances(context: &Context<'_>, text: &str) -> Result<Outcome, HandlerError>
     Ok(reply.into())
 }
 
-fn help(unknown: Option<String>, suggestion: Option<&'static str>) -> Reply {
+fn help(context: &Context<'_>, unknown: Option<String>, suggestion: Option<&'static str>) -> Reply {
     let opening = match (unknown, suggestion) {
         (Some(word), Some(close)) => {
             format!("I don't know `{word}`. Did you mean `/alliances {close}`?\n\n")
@@ -110,7 +110,33 @@ fn help(unknown: Option<String>, suggestion: Option<&'static str>) -> Reply {
         (Some(word), None) => format!("I don't know `{word}`. Here is what I can do:\n\n"),
         _ => String::new(),
     };
-    Reply::text(format!("{opening}{}", help_text()))
+    let for_admins = match context.is_admin() {
+        true => format!("\n\n{}", uninstall_help(context.settings)),
+        false => String::new(),
+    };
+    Reply::text(format!("{opening}{}{for_admins}", help_text()))
+}
+
+/// What admins are told of the data when the app's token is revoked or
+/// the app uninstalled, as the settings have it: who can remove the app
+/// should know what it takes with it.
+fn uninstall_help(settings: &crate::config::Settings) -> String {
+    let revoked =
+        "Revoking the bot's token deletes nothing: I stop working until I have a working one.";
+    let uninstalled = match (
+        settings.events.purge_on_uninstall,
+        settings.purge.grace_days,
+    ) {
+        (false, _) => {
+            "Uninstalling the app deletes nothing either (`events.purge_on_uninstall` is off)."
+                .to_owned()
+        }
+        (true, 0) => "Uninstalling the app deletes everything I hold, backups included.".to_owned(),
+        (true, days) => format!(
+            "Uninstalling the app deletes everything I hold but the newest backup, which is kept {days} days so that `alliances restore` can undo an uninstall by mistake, then deleted."
+        ),
+    };
+    format!("For admins: {revoked} {uninstalled}")
 }
 
 fn require_admin(context: &Context<'_>, example: &str) -> Result<(), HandlerError> {

@@ -6,23 +6,30 @@
 //! Admins only: the request must carry the access token from
 //! `ALLIANCES_INSIGHTS_TOKEN`, as the password of HTTP Basic authentication
 //! (any user name: the browser asks for it) or as a bearer token. Without
-//! that variable the page is off. Team-level figures only, under the same
-//! k-anonymity floor as the digest: no person is named here.
+//! that variable the page is off. An address that offers ten wrong tokens
+//! in a minute is refused (429) until the first leaves the minute
+//! (`wrong_tokens`). Team-level figures only, under the same k-anonymity
+//! floor as the digest: no person is named here.
 
 pub(crate) mod page;
+mod wrong_tokens;
 
 pub use crate::config::INSIGHTS_TOKEN_VAR;
 
 use crate::scheduler::Scheduler;
+use axum::Extension;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
+use wrong_tokens::WrongTokens;
 
 /// How many weeks the growth chart shows: half a year, long enough to see
 /// a trend, short enough for a bar a week to stay readable.
@@ -35,6 +42,7 @@ struct InsightsPage {
     scheduler: Scheduler,
     k_anonymity_floor: u32,
     token: Option<Arc<SecretString>>,
+    wrong_tokens: Arc<WrongTokens>,
 }
 
 /// The route `GET /insights`, answered only with `token` (none: the page is
@@ -46,19 +54,42 @@ pub fn router(scheduler: Scheduler, k_anonymity_floor: u32, token: Option<Secret
             scheduler,
             k_anonymity_floor,
             token: token.map(Arc::new),
+            wrong_tokens: Arc::default(),
         })
 }
 
-async fn show(State(page_state): State<InsightsPage>, headers: HeaderMap) -> Response {
+/// Whose requests share a count of wrong tokens when the server gives no
+/// address (a router served without `ConnectInfo`): everyone's.
+const UNKNOWN_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+
+async fn show(
+    State(page_state): State<InsightsPage>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+) -> Response {
     let Some(token) = &page_state.token else {
         return refused(&format!(
             "The insights page is off: set {INSIGHTS_TOKEN_VAR} for `alliances serve` to turn it on."
         ));
     };
-    if !authorized(&headers, token) {
-        return refused(
-            "This page is for admins: sign in with the insights access token as the password (any user name).",
-        );
+    let address = client.map_or(UNKNOWN_ADDRESS, |Extension(ConnectInfo(peer))| peer.ip());
+    let now = Instant::now();
+    if let Some(wait) = page_state.wrong_tokens.wait(address, now) {
+        return too_many_wrong_tokens(wait);
+    }
+    match offered_token(&headers) {
+        Some(offered) if matches(&offered, token) => {}
+        offered => {
+            // A browser asks first without credentials: only a token
+            // offered counts as a wrong one.
+            if offered.is_some() {
+                page_state.wrong_tokens.record(address, now);
+                tracing::warn!(%address, "a wrong insights access token");
+            }
+            return refused(
+                "This page is for admins: sign in with the insights access token as the password (any user name).",
+            );
+        }
     }
     let scheduler = page_state.scheduler.clone();
     // Reading every tie is blocking work: off the async threads.
@@ -83,17 +114,15 @@ async fn show(State(page_state): State<InsightsPage>, headers: HeaderMap) -> Res
     .with_headers()
 }
 
-/// Whether `headers` carry `token`: `Authorization: Basic` with the token
-/// as the password, or `Authorization: Bearer <token>`. Compared in
-/// constant time, so that timing tells nothing of the token.
-fn authorized(headers: &HeaderMap, token: &SecretString) -> bool {
-    let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
+/// The token `headers` offer, if any: the password of `Authorization:
+/// Basic`, or the token of `Authorization: Bearer`; a header of any other
+/// shape offers an empty one.
+fn offered_token(headers: &HeaderMap) -> Option<Vec<u8>> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    let Ok(value) = value.to_str() else {
+        return Some(Vec::new());
     };
-    let offered: Option<Vec<u8>> = if let Some(encoded) = strip_scheme(value, "Basic") {
+    let offered = if let Some(encoded) = strip_scheme(value, "Basic") {
         base64::engine::general_purpose::STANDARD
             .decode(encoded.trim())
             .ok()
@@ -104,9 +133,13 @@ fn authorized(headers: &HeaderMap, token: &SecretString) -> bool {
     } else {
         strip_scheme(value, "Bearer").map(|t| t.trim().as_bytes().to_vec())
     };
-    offered.is_some_and(|offered| {
-        bool::from(offered.as_slice().ct_eq(token.expose_secret().as_bytes()))
-    })
+    Some(offered.unwrap_or_default())
+}
+
+/// Whether `offered` is `token`, compared in constant time, so that timing
+/// tells nothing of the token.
+fn matches(offered: &[u8], token: &SecretString) -> bool {
+    bool::from(offered.ct_eq(token.expose_secret().as_bytes()))
 }
 
 /// The credentials after `scheme` (matched without regard to case).
@@ -124,6 +157,20 @@ fn refused(why: &str) -> Response {
             r#"Basic realm="alliances insights", charset="UTF-8""#,
         )],
         format!("{why}\n"),
+    )
+        .into_response()
+        .with_headers()
+}
+
+/// 429: too many wrong tokens from this address; try again after `wait`.
+fn too_many_wrong_tokens(wait: Duration) -> Response {
+    // Whole seconds, rounded up: a client that waits that long gets in.
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let seconds = seconds.max(1);
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, seconds.to_string())],
+        format!("Too many wrong access tokens from your address: try again in {seconds} s.\n"),
     )
         .into_response()
         .with_headers()

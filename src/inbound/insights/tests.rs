@@ -68,7 +68,14 @@ async fn serve(token: Option<&str>) -> (String, tempfile::TempDir) {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(axum::serve(listener, router).into_future());
+    let served = crate::inbound::server::serve(
+        listener,
+        router,
+        crate::inbound::server::Limits::OPERATOR,
+        std::future::pending(),
+        std::time::Duration::ZERO,
+    );
+    tokio::spawn(served);
     (format!("http://{address}/insights"), dir)
 }
 
@@ -153,4 +160,32 @@ async fn with_no_token_set_the_page_is_off_and_says_how_to_turn_it_on() {
     assert_eq!(response.status(), 401);
     let body = response.text().await.unwrap();
     assert!(body.contains(INSIGHTS_TOKEN_VAR), "{body}");
+}
+
+#[tokio::test]
+async fn ten_wrong_tokens_in_a_minute_hold_that_address_back_and_no_other() {
+    let (url, _dir) = serve(Some(TOKEN)).await;
+    let here = reqwest::Client::new();
+    for _ in 0..10 {
+        let response = here.get(&url).bearer_auth("a-guess").send().await.unwrap();
+        assert_eq!(response.status(), 401);
+    }
+
+    let held = here.get(&url).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(held.status(), 429, "even the right token, from there");
+    let retry_after: u64 = held.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert!(!held.text().await.unwrap().contains("Payments"));
+
+    // An admin elsewhere (another loopback address of this machine).
+    let elsewhere = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let response = elsewhere.get(&url).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(response.status(), 200);
 }

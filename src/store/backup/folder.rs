@@ -149,6 +149,21 @@ impl BackupFolder {
         Ok(())
     }
 
+    /// Removes every backup in the folder but `kept` (and what backups
+    /// cut short left): an uninstall's purge keeps the newest for a while.
+    pub(in crate::store) fn remove_all_except(&self, kept: &Path) -> Result<(), BackupError> {
+        if !self.path.exists() {
+            return Ok(());
+        }
+        self.remove_partials()?;
+        for (_, path) in self.list()? {
+            if path != kept {
+                fs::remove_file(&path).map_err(BackupError::file("cannot remove", &path))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Removes every backup in the folder, and the folder if nothing else
     /// is in it: a purge leaves no copy of what it deleted.
     pub(in crate::store) fn remove_all(&self) -> Result<(), BackupError> {

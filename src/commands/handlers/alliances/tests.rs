@@ -177,3 +177,33 @@ fn status_escapes_a_team_name_with_mrkdwn_control_characters() {
         "{text}"
     );
 }
+
+#[test]
+fn admins_are_told_what_an_uninstall_deletes_and_what_a_revoked_token_does_not() {
+    let (_dir, store) = open();
+    let mut settings = Settings::default();
+    let commit = PendingCommit::default();
+    let help = |settings: &Settings, who: &str| {
+        let context = Context {
+            store: &store,
+            settings,
+            now: Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap(),
+            user: &user(who),
+            commit: &commit,
+        };
+        handle_alliances(&context, "help").reply.text
+    };
+    settings.commands.admins = vec![user("U9")];
+    assert!(
+        !help(&settings, "U1").contains("For admins"),
+        "not for everyone"
+    );
+    let told = help(&settings, "U9");
+    let for_admins = told.split("\n\n").last().unwrap_or_default();
+    insta::assert_snapshot!(for_admins, @"For admins: Revoking the bot's token deletes nothing: I stop working until I have a working one. Uninstalling the app deletes everything I hold but the newest backup, which is kept 7 days so that `alliances restore` can undo an uninstall by mistake, then deleted.");
+    settings.purge.grace_days = 0;
+    assert!(
+        help(&settings, "U9")
+            .ends_with("Uninstalling the app deletes everything I hold, backups included.")
+    );
+}

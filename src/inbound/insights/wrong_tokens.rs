@@ -1,0 +1,128 @@
+//! Wrong tokens, counted per address: after [`WrongTokens::LIMIT`] in a
+//! [`WrongTokens::WINDOW`], the page refuses that address until the oldest
+//! leaves the window, so that the token cannot be guessed at the speed of
+//! the network. Other addresses are not held up, nor is an admin who
+//! types the token once wrong.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The wrong tokens each address offered lately.
+#[derive(Debug, Default)]
+pub(super) struct WrongTokens {
+    // A std Mutex: held for a lookup and a push, never across an await.
+    recent: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+}
+
+impl WrongTokens {
+    /// How many wrong tokens an address may offer in a window: a person
+    /// who mistypes a few times is not held up.
+    pub const LIMIT: usize = 10;
+    /// The window: a minute.
+    pub const WINDOW: Duration = Duration::from_secs(60);
+    /// Past this many addresses, the ones whose wrong tokens have all left
+    /// the window are forgotten, so that many addresses cannot grow the
+    /// map for ever.
+    const TIDY_PAST: usize = 1024;
+
+    /// How long `address` must wait at `now` before it may try again, if
+    /// it has offered [`Self::LIMIT`] wrong tokens in the last
+    /// [`Self::WINDOW`].
+    pub fn wait(&self, address: IpAddr, now: Instant) -> Option<Duration> {
+        let mut recent = self.lock();
+        let offered = recent.get_mut(&address)?;
+        forget_before(offered, now);
+        match offered.front() {
+            Some(oldest) if offered.len() >= Self::LIMIT => {
+                Some(Self::WINDOW.saturating_sub(now.duration_since(*oldest)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Counts a wrong token from `address` at `now`.
+    pub fn record(&self, address: IpAddr, now: Instant) {
+        let mut recent = self.lock();
+        if recent.len() > Self::TIDY_PAST {
+            recent.retain(|_, offered| {
+                forget_before(offered, now);
+                !offered.is_empty()
+            });
+        }
+        let offered = recent.entry(address).or_default();
+        forget_before(offered, now);
+        offered.push_back(now);
+        // Only the last LIMIT matter for the wait.
+        while offered.len() > Self::LIMIT {
+            offered.pop_front();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, VecDeque<Instant>>> {
+        // Each change is one push or pop: a panic elsewhere leaves it usable.
+        self.recent
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Drops what left the window before `now`.
+fn forget_before(offered: &mut VecDeque<Instant>, now: Instant) {
+    while offered
+        .front()
+        .is_some_and(|at| now.duration_since(*at) >= WrongTokens::WINDOW)
+    {
+        offered.pop_front();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address(last: u8) -> IpAddr {
+        IpAddr::from([127, 0, 0, last])
+    }
+
+    #[test]
+    fn ten_wrong_tokens_in_a_minute_hold_that_address_until_the_first_leaves_the_window() {
+        let guard = WrongTokens::default();
+        let start = Instant::now();
+        for second in 0..10 {
+            assert_eq!(guard.wait(address(1), start), None);
+            guard.record(address(1), start + Duration::from_secs(second));
+        }
+        let now = start + Duration::from_secs(15);
+        assert_eq!(guard.wait(address(1), now), Some(Duration::from_secs(45)));
+        assert_eq!(guard.wait(address(2), now), None, "another address");
+        assert_eq!(
+            guard.wait(address(1), start + Duration::from_secs(60)),
+            None,
+            "the first left the window: one more try"
+        );
+    }
+
+    #[test]
+    fn wrong_tokens_spread_over_more_than_a_minute_never_hold_anyone() {
+        let guard = WrongTokens::default();
+        let start = Instant::now();
+        for try_number in 0..30 {
+            let at = start + Duration::from_secs(7 * try_number);
+            assert_eq!(guard.wait(address(1), at), None, "try {try_number}");
+            guard.record(address(1), at);
+        }
+    }
+
+    #[test]
+    fn addresses_whose_tries_are_old_are_forgotten() {
+        let guard = WrongTokens::default();
+        let start = Instant::now();
+        for n in 0..=WrongTokens::TIDY_PAST as u32 {
+            guard.record(IpAddr::from(n.to_be_bytes()), start);
+        }
+        guard.record(address(1), start + WrongTokens::WINDOW);
+        assert_eq!(guard.lock().len(), 1);
+    }
+}

@@ -1,0 +1,131 @@
+//! The HTTP server as an attacker or a careless client meets it: requests
+//! sent halfway during a shutdown, and secrets as Kubernetes mounts them.
+
+use crate::helpers::{fake_user, free_port, serve_command, user, wait_until_answers, workspace};
+use crate::served::{Folder, Served};
+use alliances::domain::ChannelId;
+use alliances::fake_slack::FakeSlack;
+use alliances::store::{Store, StoreOptions};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt;
+
+const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\"]\n\
+                     [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n";
+
+async fn company() -> FakeSlack {
+    FakeSlack::start(workspace(vec![
+        fake_user("U0000001", "Alice Moreau"),
+        fake_user("U0000002", "Bilal Haddad"),
+    ]))
+    .await
+    .unwrap()
+}
+
+fn channel() -> ChannelId {
+    ChannelId::parse("C0ALLIANCE").unwrap()
+}
+
+/// Waits up to `limit` for `child` to exit: its success, or `None` if it
+/// was still running (then it is killed).
+async fn exited_within(mut child: std::process::Child, limit: Duration) -> Option<bool> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("the child can be waited for") {
+            return Some(status.success());
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_with_a_request_left_half_sent_stops_within_the_grace_and_keeps_the_meeting() {
+    const GRACE_SECONDS: u64 = 2;
+    let fake = company().await;
+    let folder = Folder::new(
+        &format!(
+            "[teams]\nfile = \"teams.toml\"\n[delivery]\nshutdown_grace_seconds = {GRACE_SECONDS}\n"
+        ),
+        TEAMS,
+    );
+    let port = free_port();
+    let child = serve_command(&fake, &folder.data, port)
+        .arg("--config")
+        .arg(&folder.config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let url = format!("http://127.0.0.1:{port}");
+    wait_until_answers(&format!("{url}/healthz")).await;
+    let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel());
+    let answer = fake.deliver_over_http(&url, &met).await.unwrap();
+    assert!(
+        answer.body.to_string().contains("Logged"),
+        "{}",
+        answer.body
+    );
+
+    // A client that starts a request and never finishes it, and one that
+    // keeps a connection open without asking anything.
+    let mut half_sent = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    half_sent
+        .write_all(
+            b"POST /slack/commands HTTP/1.1\r\nhost: bot\r\ncontent-length: 500\r\n\r\ncommand=",
+        )
+        .await
+        .unwrap();
+    let _idle = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+
+    let signalled = Instant::now();
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let limit = Duration::from_secs(GRACE_SECONDS) + Duration::from_secs(3);
+    let exited = exited_within(child, limit).await;
+    assert_eq!(
+        exited,
+        Some(true),
+        "serve exits cleanly within its grace (waited {:?})",
+        signalled.elapsed()
+    );
+    drop(half_sent);
+
+    let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
+    assert_eq!(store.interaction_count(), 1, "the meeting is on disk");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signing_secret_mounted_with_a_trailing_newline_still_checks_slack_s_signatures() {
+    let fake = company().await;
+    let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", TEAMS);
+    // As a Kubernetes Secret mounted from a file, or `echo` into an env file.
+    let secret = format!("{}\n", fake.signing_secret());
+    let bot = Served::start_with_health(
+        &fake,
+        &folder.config,
+        &folder.data,
+        &[("ALLIANCES_SLACK_SIGNING_SECRET", &secret)],
+    )
+    .await;
+    let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel());
+    let answer = fake.deliver_over_http(&bot.url, &met).await.unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(
+        answer.body.to_string().contains("Logged"),
+        "{}",
+        answer.body
+    );
+    bot.stop().await;
+}
