@@ -123,6 +123,7 @@ fn stats_reply(store: &Store, settings: &Settings) -> String {
         now: now(),
         user: &id_of(0),
         commit: &commit,
+        limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
     };
     handle_alliances(&context, "stats").reply.text
 }

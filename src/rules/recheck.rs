@@ -379,8 +379,8 @@ mod tests {
     /// bridge's builders, and thanks U3.
     fn digest() -> Digest {
         let alliance = |a: &str, b: &str| NewAlliance {
-            a: (user(a), team("Payments")),
-            b: (user(b), team("Platform")),
+            a: (user(a), Some(team("Payments"))),
+            b: (user(b), Some(team("Platform"))),
             at: at(2026, 6, 3),
         };
         Digest {
@@ -393,7 +393,7 @@ mod tests {
             }],
             bridge_builders: vec![BridgeBuilder {
                 person: user("U3"),
-                team: team("Payments"),
+                team: Some(team("Payments")),
                 new_alliances: 2,
             }],
             ..Digest::empty(at(2026, 6, 1), at(2026, 6, 8))

@@ -374,8 +374,8 @@ async fn a_queued_digest_names_nobody_who_opted_out_since_and_counts_their_allia
     let (fake, slack, store, _dir) = company().await;
     let team = |name: &str| TeamId::parse(name).unwrap();
     let alliance = |a: u32, b: u32| NewAlliance {
-        a: (id(a), team("Payments")),
-        b: (id(b), team("Platform")),
+        a: (id(a), Some(team("Payments"))),
+        b: (id(b), Some(team("Platform"))),
         at: planning_time(),
     };
     let digest = Digest {

@@ -190,6 +190,7 @@ fn admins_are_told_what_an_uninstall_deletes_and_what_a_revoked_token_does_not()
             now: Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap(),
             user: &user(who),
             commit: &commit,
+            limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
         };
         handle_alliances(&context, "help").reply.text
     };
