@@ -7,6 +7,7 @@ use crate::config::{
 };
 use crate::domain::{Clock, SystemClock};
 use crate::inbound::server::{self, Limits};
+use crate::inbound::socket::SocketConnections;
 use crate::inbound::{FrontDoor, http, socket};
 use crate::scheduler::{Dispatched, JobKind, JobReport, Scheduler, TeamOrigin};
 use crate::slack::SlackClient;
@@ -179,8 +180,10 @@ impl App {
                 tracing::info!("insights page off: set {INSIGHTS_TOKEN_VAR} to turn it on");
             }
         }
-        let operator = crate::inbound::health::router(self.store.clone(), self.slack.clone())
-            .merge(self.insights_router(secrets.insights_token.clone()));
+        let socket = matches!(transport, Ready::SocketMode(_)).then(SocketConnections::default);
+        let operator =
+            crate::inbound::health::router(self.store.clone(), self.slack.clone(), socket.clone())
+                .merge(self.insights_router(secrets.insights_token.clone()));
         let health = tokio::spawn(server::serve(
             health_listener,
             operator,
@@ -215,6 +218,7 @@ impl App {
                     self.front_door(),
                     self.slack.morphism(),
                     &token,
+                    socket.unwrap_or_default(),
                     until_stopped(stopped.clone()),
                 )
                 .await

@@ -1,7 +1,7 @@
 //! Health and metrics for the operator, on their own address (see
 //! `health.address`): `/healthz` says the process answers, `/readyz` that it
-//! can do its work (the store reads, Slack answers `auth.test`), `/metrics`
-//! is Prometheus' text.
+//! can do its work (the store reads, Slack answers `auth.test`, and over
+//! Socket Mode a connection is up), `/metrics` is Prometheus' text.
 //!
 //! Slack is asked at most every 30 seconds: probes come every
 //! few seconds, and `auth.test` is a call like any other under the rate
@@ -10,6 +10,7 @@
 //! bot stays not ready, saying why, until a call succeeds with its token
 //! again (in practice, a restart with a working one).
 
+use super::socket::SocketConnections;
 use crate::config::BOT_TOKEN_VAR;
 use crate::slack::SlackClient;
 use crate::store::Store;
@@ -33,10 +34,12 @@ struct Health {
     store: Store,
     slack: SlackClient,
     slack_checked: Arc<Mutex<SlackCheck>>,
+    socket: Option<SocketConnections>,
 }
 
-/// The routes: `GET /healthz`, `GET /readyz`, `GET /metrics`.
-pub fn router(store: Store, slack: SlackClient) -> Router {
+/// The routes: `GET /healthz`, `GET /readyz`, `GET /metrics`. `socket`:
+/// the Socket Mode connections, when that is the transport.
+pub fn router(store: Store, slack: SlackClient, socket: Option<SocketConnections>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
@@ -45,10 +48,12 @@ pub fn router(store: Store, slack: SlackClient) -> Router {
             store,
             slack,
             slack_checked: Arc::default(),
+            socket,
         })
 }
 
-/// 200 when the store reads and Slack answers; 503 with the reason when not.
+/// 200 when the store reads, Slack answers and (over Socket Mode) a
+/// connection is up; 503 with the reasons when not.
 async fn ready(State(health): State<Health>) -> Response {
     let mut problems = Vec::new();
     if let Err(err) = health.store.schema_version() {
@@ -56,6 +61,9 @@ async fn ready(State(health): State<Health>) -> Response {
     }
     if let Some(problem) = health.slack_problem().await {
         problems.push(format!("Slack: {problem}"));
+    }
+    if let Some(problem) = health.socket.as_ref().and_then(SocketConnections::problem) {
+        problems.push(format!("Socket Mode: {problem}"));
     }
     if problems.is_empty() {
         (StatusCode::OK, "ready\n").into_response()

@@ -6,8 +6,8 @@
 //! stale one gets 401, and neither reaches a handler or the store.
 
 use super::signature::{self, SignatureError};
-use super::{FrontDoor, Reply, SlashCommand};
-use crate::domain::{Clock, UserId};
+use super::{CommandFields, FrontDoor, Reply};
+use crate::domain::Clock;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::StatusCode;
@@ -88,23 +88,14 @@ fn bad_request(what: &str) -> Response {
     (StatusCode::BAD_REQUEST, format!("{what}\n")).into_response()
 }
 
-/// The form Slack posts for a slash command.
+/// The form Slack posts for a slash command: the command's fields, or
+/// Slack's check that the URL answers (`ssl_check`).
 #[derive(Debug, Deserialize)]
 struct CommandForm {
     #[serde(default)]
     ssl_check: Option<String>,
-    #[serde(default)]
-    command: String,
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    user_id: String,
-    #[serde(default)]
-    channel_id: Option<String>,
-    #[serde(default)]
-    trigger_id: String,
-    #[serde(default)]
-    response_url: Option<String>,
+    #[serde(flatten)]
+    fields: CommandFields,
 }
 
 async fn slash_command(State(state): State<HttpState>, Signed(body): Signed) -> Response {
@@ -114,18 +105,10 @@ async fn slash_command(State(state): State<HttpState>, Signed(body): Signed) -> 
     if form.ssl_check.is_some() {
         return StatusCode::OK.into_response();
     }
-    let Ok(user) = UserId::parse(&form.user_id) else {
-        return bad_request("the slash command has no valid user_id");
-    };
-    let command = SlashCommand {
-        command: form.command,
-        text: form.text,
-        user,
-        channel: form.channel_id,
-        trigger_id: form.trigger_id,
-        response_url: form.response_url,
-    };
-    reply_json(state.front.slash_command(command).await)
+    match form.fields.into_command() {
+        Ok(command) => reply_json(state.front.slash_command(command).await),
+        Err(problem) => bad_request(problem),
+    }
 }
 
 async fn event(State(state): State<HttpState>, Signed(body): Signed) -> Response {

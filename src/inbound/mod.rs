@@ -55,6 +55,40 @@ pub struct SlashCommand {
     pub response_url: Option<String>,
 }
 
+/// A slash command's fields as Slack sends them, the same over both
+/// transports (a form over HTTP, JSON over Socket Mode).
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct CommandFields {
+    #[serde(default)]
+    command: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    channel_id: Option<String>,
+    #[serde(default)]
+    trigger_id: String,
+    #[serde(default)]
+    response_url: Option<String>,
+}
+
+impl CommandFields {
+    /// The command, checked at the edge: a valid user id, or what is wrong.
+    pub(crate) fn into_command(self) -> Result<SlashCommand, &'static str> {
+        let user =
+            UserId::parse(&self.user_id).map_err(|_| "the slash command has no valid user_id")?;
+        Ok(SlashCommand {
+            command: self.command,
+            text: self.text,
+            user,
+            channel: self.channel_id,
+            trigger_id: self.trigger_id,
+            response_url: self.response_url,
+        })
+    }
+}
+
 /// What both transports call.
 #[derive(Clone)]
 pub struct FrontDoor {

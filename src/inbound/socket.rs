@@ -1,116 +1,256 @@
-//! The Socket Mode transport (the default): the bot opens a WebSocket to
+//! The Socket Mode transport (the default): the bot opens WebSockets to
 //! Slack with its app-level token, so it needs no public URL. Slack sends
-//! slash commands, button presses and events down the socket; the answer to
+//! slash commands, button presses and events down a socket; the answer to
 //! a command travels back in the envelope's acknowledgement.
 //!
-//! slack-morphism's listener does the connecting, the acknowledging and the
-//! reconnecting after Slack's `disconnect`; its callbacks are plain
-//! functions, so the front door reaches them as the listener's user state.
+//! slack-morphism opens the connections (two, so that one is up while the
+//! other is refreshed), pings them and opens them again when they drop.
+//! The frames are read here, as its [`SlackSocketModeClientListener`]:
+//! each is handed to the front door and acknowledged, and the connections
+//! up are counted in [`SocketConnections`], which `/readyz` reports — a
+//! bot with no connection up receives nothing Slack sends.
 
-use super::{FrontDoor, SlashCommand};
-use crate::domain::UserId;
+use super::{CommandFields, FrontDoor};
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::{Value, json};
 use slack_morphism::prelude::*;
+use slack_morphism::socket_mode::clients_manager::{
+    SlackSocketModeClientsManager, SlackSocketModeClientsManagerFactory,
+};
+use slack_morphism::socket_mode::{SlackSocketModeClientListener, SlackSocketModeWssClientId};
+use std::collections::HashSet;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Instant;
 
 type Client = slack_morphism::SlackClient<SlackClientHyperHttpsConnector>;
-type CallbackResult<T> = slack_morphism::UserCallbackResult<T>;
+type Manager = dyn SlackSocketModeClientsManager + Send + Sync;
 
-/// Listens on Socket Mode until `shutdown` completes, then closes the socket.
+/// Which Socket Mode connections are up. Cheap to clone; clones share it.
+#[derive(Clone, Debug, Default)]
+pub struct SocketConnections(Arc<Mutex<Connections>>);
+
+#[derive(Debug, Default)]
+struct Connections {
+    /// The connections Slack said `hello` on and that have not dropped.
+    up: HashSet<SlackSocketModeWssClientId>,
+    /// When the last one dropped, if none is up and one ever was.
+    none_since: Option<Instant>,
+}
+
+impl SocketConnections {
+    /// What keeps the bot from receiving Slack's requests, if anything:
+    /// no connection up yet, or none since one dropped.
+    pub fn problem(&self) -> Option<String> {
+        let connections = self.lock();
+        if !connections.up.is_empty() {
+            return None;
+        }
+        Some(match connections.none_since {
+            None => "not connected to Slack yet".to_owned(),
+            Some(since) => format!(
+                "disconnected from Slack for {} s; reconnecting",
+                since.elapsed().as_secs()
+            ),
+        })
+    }
+
+    fn connected(&self, id: &SlackSocketModeWssClientId) {
+        let mut connections = self.lock();
+        connections.up.insert(id.clone());
+        connections.none_since = None;
+    }
+
+    fn dropped(&self, id: &SlackSocketModeWssClientId) {
+        let mut connections = self.lock();
+        if connections.up.remove(id) && connections.up.is_empty() {
+            connections.none_since = Some(Instant::now());
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connections> {
+        // One insert or remove at a time: a panic elsewhere leaves it usable.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Listens on Socket Mode until `shutdown` completes, then closes the
+/// sockets. `connections` follows which are up.
 pub async fn run(
     front: FrontDoor,
     client: Arc<Client>,
     app_token: &SecretString,
+    connections: SocketConnections,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let callbacks = SlackSocketModeListenerCallbacks::new()
-        .with_command_events(on_command)
-        .with_interaction_events(on_interaction)
-        .with_push_events(on_event);
-    let environment = Arc::new(
-        SlackClientEventsListenerEnvironment::new(client)
-            .with_error_handler(on_error)
-            .with_user_state(front),
-    );
-    let listener = SlackClientSocketModeListener::new(
-        &SlackClientSocketModeConfig::new(),
-        environment,
-        callbacks,
-    );
+    let environment = Arc::new(SlackClientEventsListenerEnvironment::new(client.clone()));
+    let manager: Arc<Manager> = client.http_api.connector.new_clients_manager(environment);
+    let frames = Arc::new(Frames {
+        front,
+        manager: Arc::downgrade(&manager),
+        connections,
+    });
     let token = SlackApiToken::new(SlackApiTokenValue(app_token.expose_secret().to_owned()));
-    listener
-        .listen_for(&token)
+    manager
+        .register_new_token(&SlackClientSocketModeConfig::new(), token, frames)
         .await
         .map_err(|err| anyhow::anyhow!("cannot open a Socket Mode connection: {err}"))?;
-    listener.start().await;
+    manager.start().await;
     tracing::info!("listening on Socket Mode");
     shutdown.await;
-    listener.shutdown().await;
+    manager.shutdown().await;
     Ok(())
 }
 
-async fn front_door(states: &SlackClientEventsUserState) -> Result<FrontDoor, String> {
-    states
-        .read()
-        .await
-        .get_user_state::<FrontDoor>()
-        .cloned()
-        .ok_or_else(|| "the Socket Mode listener lost its front door".to_owned())
+/// A frame Slack sends down a socket, as far as the bot reads it: the
+/// payloads stay Slack's JSON, which the front door reads the same on both
+/// transports.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Frame {
+    /// The connection is up.
+    Hello {},
+    /// Slack is about to close the connection (to refresh it, say).
+    Disconnect {
+        #[serde(default)]
+        reason: String,
+    },
+    /// A button press.
+    Interactive { envelope_id: String, payload: Value },
+    /// An `event_callback` envelope.
+    EventsApi { envelope_id: String, payload: Value },
+    /// A slash command: the same fields as over HTTP.
+    SlashCommands {
+        envelope_id: String,
+        payload: CommandFields,
+    },
 }
 
-async fn on_command(
-    event: SlackCommandEvent,
-    _client: Arc<Client>,
-    states: SlackClientEventsUserState,
-) -> CallbackResult<SlackCommandEventResponse> {
-    let front = front_door(&states).await?;
-    let user = UserId::parse(&event.user_id.0)?;
-    let reply = front
-        .slash_command(SlashCommand {
-            command: event.command.0,
-            text: event.text.unwrap_or_default(),
-            user,
-            channel: Some(event.channel_id.0),
-            trigger_id: event.trigger_id.0,
-            response_url: Some(event.response_url.0.to_string()),
-        })
-        .await;
-    let mut content = SlackMessageContent::new().with_text(reply.text);
-    if !reply.blocks.is_empty() {
-        content = content.with_blocks(serde_json::from_value(Value::Array(reply.blocks))?);
+/// Any frame's envelope id, to acknowledge a frame the bot cannot read.
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    envelope_id: String,
+}
+
+/// Reads what Slack sends down the sockets.
+struct Frames {
+    front: FrontDoor,
+    /// Weak: the manager holds this listener.
+    manager: Weak<Manager>,
+    connections: SocketConnections,
+}
+
+#[async_trait::async_trait]
+impl SlackSocketModeClientListener for Frames {
+    async fn on_message(&self, id: &SlackSocketModeWssClientId, frame: String) -> Option<String> {
+        let frame = match serde_json::from_str::<Frame>(&frame) {
+            Ok(frame) => frame,
+            Err(err) => {
+                // Acknowledged all the same, or Slack would send it again.
+                tracing::warn!(error = %err, "a Socket Mode frame the bot cannot read");
+                let envelope = serde_json::from_str::<Envelope>(&frame).ok()?;
+                return Some(acknowledgement(&envelope.envelope_id, None));
+            }
+        };
+        match frame {
+            Frame::Hello {} => {
+                self.connections.connected(id);
+                None
+            }
+            Frame::Disconnect { reason } => {
+                tracing::info!(%reason, "Slack asked for a new Socket Mode connection");
+                self.reconnect(id).await;
+                None
+            }
+            Frame::Interactive {
+                envelope_id,
+                payload,
+            } => {
+                self.front.interaction(payload).await;
+                Some(acknowledgement(&envelope_id, None))
+            }
+            Frame::EventsApi {
+                envelope_id,
+                payload,
+            } => {
+                self.front.event(payload).await;
+                Some(acknowledgement(&envelope_id, None))
+            }
+            Frame::SlashCommands {
+                envelope_id,
+                payload,
+            } => {
+                let answer = match payload.into_command() {
+                    Ok(command) => self.front.slash_command(command).await.to_ephemeral_json(),
+                    Err(problem) => {
+                        tracing::warn!(problem, "a slash command the bot cannot read");
+                        Value::Null
+                    }
+                };
+                Some(acknowledgement(&envelope_id, Some(answer)))
+            }
+        }
     }
-    Ok(SlackCommandEventResponse::new(content)
-        .with_response_type(SlackMessageResponseType::Ephemeral))
+
+    async fn on_error(&self, error: Box<dyn std::error::Error + Send + Sync + 'static>) {
+        tracing::error!(error = %error, "Socket Mode failed");
+    }
+
+    async fn on_disconnect(&self, id: &SlackSocketModeWssClientId) {
+        tracing::warn!("a Socket Mode connection dropped; reconnecting");
+        self.reconnect(id).await;
+    }
 }
 
-async fn on_interaction(
-    event: SlackInteractionEvent,
-    _client: Arc<Client>,
-    states: SlackClientEventsUserState,
-) -> CallbackResult<()> {
-    let front = front_door(&states).await?;
-    // The front door reads Slack's JSON, the same on both transports.
-    front.interaction(serde_json::to_value(&event)?).await;
-    Ok(())
+impl Frames {
+    /// Counts the connection `id` as down, and opens another in its place.
+    async fn reconnect(&self, id: &SlackSocketModeWssClientId) {
+        self.connections.dropped(id);
+        if let Some(manager) = self.manager.upgrade() {
+            manager.restart_client(id).await;
+        }
+    }
 }
 
-async fn on_event(
-    event: SlackPushEventCallback,
-    _client: Arc<Client>,
-    states: SlackClientEventsUserState,
-) -> CallbackResult<()> {
-    let front = front_door(&states).await?;
-    front.event(serde_json::to_value(&event)?).await;
-    Ok(())
+/// The frame that acknowledges the envelope `envelope_id`, carrying
+/// `payload` (a slash command's answer) if there is one.
+fn acknowledgement(envelope_id: &str, payload: Option<Value>) -> String {
+    match payload {
+        Some(payload) if !payload.is_null() => {
+            json!({ "envelope_id": envelope_id, "payload": payload }).to_string()
+        }
+        _ => json!({ "envelope_id": envelope_id }).to_string(),
+    }
 }
 
-fn on_error(
-    err: Box<dyn std::error::Error + Send + Sync>,
-    _client: Arc<Client>,
-    _states: SlackClientEventsUserState,
-) -> axum::http::StatusCode {
-    tracing::error!(error = %err, "Socket Mode delivery failed");
-    axum::http::StatusCode::OK
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(reconnected: u64) -> SlackSocketModeWssClientId {
+        SlackSocketModeWssClientId::new(0, 0, reconnected)
+    }
+
+    #[test]
+    fn the_bot_is_reachable_while_one_connection_is_up() {
+        let connections = SocketConnections::default();
+        assert_eq!(
+            connections.problem().as_deref(),
+            Some("not connected to Slack yet")
+        );
+        connections.connected(&id(0));
+        connections.connected(&id(1));
+        connections.dropped(&id(0));
+        assert_eq!(connections.problem(), None, "one is still up");
+        connections.dropped(&id(1));
+        assert_eq!(
+            connections.problem().as_deref(),
+            Some("disconnected from Slack for 0 s; reconnecting")
+        );
+        connections.connected(&id(2));
+        assert_eq!(connections.problem(), None);
+    }
 }

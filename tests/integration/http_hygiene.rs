@@ -1,10 +1,14 @@
-//! The HTTP server as an attacker or a careless client meets it: requests
-//! sent halfway during a shutdown, and secrets as Kubernetes mounts them.
+//! The bot's edges as an attacker, a careless client or an on-call
+//! engineer meets them: requests sent halfway during a shutdown, secrets as
+//! Kubernetes mounts them, and readiness while Socket Mode is down.
 
-use crate::helpers::{fake_user, free_port, serve_command, user, wait_until_answers, workspace};
+use crate::helpers::{
+    alliances, eventually_within, fake_user, free_port, serve_command, stop_with_sigterm, user,
+    wait_until_answers, workspace,
+};
 use crate::served::{Folder, Served};
 use alliances::domain::ChannelId;
-use alliances::fake_slack::FakeSlack;
+use alliances::fake_slack::{FakeSlack, Fault, Faults};
 use alliances::store::{Store, StoreOptions};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -128,4 +132,61 @@ async fn a_signing_secret_mounted_with_a_trailing_newline_still_checks_slack_s_s
         answer.body
     );
     bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_socket_mode_the_bot_is_not_ready_while_no_connection_to_slack_is_up() {
+    let fake = company().await;
+    let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", TEAMS);
+    let health = format!("http://127.0.0.1:{}", free_port());
+    let mut serve = alliances();
+    serve
+        .arg("--config")
+        .arg(&folder.config)
+        .arg("--data-dir")
+        .arg(&folder.data)
+        .arg("serve")
+        .env("ALLIANCES_SLACK_BOT_TOKEN", fake.bot_token())
+        .env("ALLIANCES_SLACK_APP_TOKEN", fake.app_token())
+        .env("ALLIANCES_SLACK_API_URL", fake.api_url())
+        .env(
+            "ALLIANCES_HEALTH_ADDRESS",
+            health.trim_start_matches("http://"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let child = serve.spawn().expect("serve starts");
+    wait_until_answers(&format!("{health}/readyz")).await;
+    assert!(fake.socket_connected());
+
+    // Slack drops the connections, and cannot give new ones for a while.
+    fake.set_faults(Faults::seeded(1).next_calls(
+        "apps.connections.open",
+        1_000,
+        Fault::ServerError { status: 503 },
+    ));
+    assert!(fake.disconnect_socket("refresh_requested") > 0);
+    let readyz = format!("{health}/readyz");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let response = reqwest::get(&readyz).await.unwrap();
+        if response.status().as_u16() == 503 {
+            break response.text().await.unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "/readyz stayed ready without a socket"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        text.starts_with("not ready: Socket Mode: disconnected from Slack for "),
+        "{text}"
+    );
+    eventually_within("the fake sees no socket", Duration::from_secs(5), || {
+        !fake.socket_connected()
+    })
+    .await;
+    let stopped = stop_with_sigterm(child).await;
+    assert!(stopped.status.success());
 }
