@@ -29,6 +29,21 @@ fn channel() -> ChannelId {
     ChannelId::parse("C0ALLIANCE").unwrap()
 }
 
+/// The last answer posted to `url`, once there is one: a press is
+/// acknowledged first and answered after.
+async fn answer_at(fake: &FakeSlack, url: &str) -> serde_json::Value {
+    eventually("the press is answered", || {
+        fake.responses().iter().any(|r| r.url == url)
+    })
+    .await;
+    fake.responses()
+        .into_iter()
+        .filter(|r| r.url == url)
+        .map(|r| r.body)
+        .next_back()
+        .expect("an answer, just seen")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slash_command_over_the_socket_is_answered_in_its_acknowledgement() {
     let fake = company().await;
@@ -115,17 +130,9 @@ async fn nudge_buttons_log_snooze_pause_and_explain() {
             },
         )
     };
-    let answer_at = |url: &str| {
-        fake.responses()
-            .into_iter()
-            .filter(|r| r.url == url)
-            .map(|r| r.body)
-            .next_back()
-    };
-
     let (why_url, why) = press("nudge_why");
     fake.deliver_over_socket(&why).await.unwrap();
-    let explained = answer_at(&why_url).expect("Why this? is answered");
+    let explained = answer_at(&fake, &why_url).await;
     let text = explained["text"].as_str().unwrap_or_default();
     assert!(
         text.contains("<@U0000002> (Platform) last met on Mon 5 Jan 2026"),
@@ -144,7 +151,7 @@ async fn nudge_buttons_log_snooze_pause_and_explain() {
         2,
         "We met logs a meeting dated today"
     );
-    let replaced = answer_at(&met_url).expect("We met updates the nudge");
+    let replaced = answer_at(&fake, &met_url).await;
     assert_eq!(replaced["replace_original"], true);
 
     let (_, snooze) = press("nudge_snooze");
@@ -238,12 +245,7 @@ async fn an_introduction_explains_itself_and_is_not_repeated_once_they_met() {
         payload: button_press("U0000001", "nudge_why", "U0000001:U0000002", &url),
     };
     fake.deliver_over_socket(&why).await.unwrap();
-    let explained = fake
-        .responses()
-        .into_iter()
-        .find(|r| r.url == url)
-        .expect("Why this? is answered")
-        .body;
+    let explained = answer_at(&fake, &url).await;
     let text = explained["text"].as_str().unwrap_or_default();
     assert!(
         text.contains("I have no meeting of yours with anyone outside Payments on record yet. <@U0000002> is in Platform, and you two have not met."),
