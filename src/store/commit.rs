@@ -241,7 +241,7 @@ impl Store {
     /// it should: a disk that was full and has room again.
     pub(crate) fn with_failing_flushes(mut self, count: usize) -> Self {
         let writer = self.clone();
-        let db = self.db.clone();
+        let current = self.current.clone();
         let failures = std::sync::atomic::AtomicUsize::new(0);
         self.group_commit = Arc::new(GroupCommit::new(
             move || {
@@ -250,7 +250,7 @@ impl Store {
                         "no space left on device",
                     )));
                 }
-                db.flush().map(drop)
+                super::handles::flush_current(&current)
             },
             Some(writer),
         ));

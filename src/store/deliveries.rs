@@ -29,6 +29,7 @@ impl Store {
         let key = keys::delivery(key);
         let value = self.encode(trees::DELIVERIES, key, &at)?;
         let swapped = self
+            .trees()?
             .deliveries
             .compare_and_swap(key, None::<&[u8]>, Some(value))?;
         Ok(swapped.is_ok())
@@ -38,15 +39,17 @@ impl Store {
     /// many. Callers keep at least [`KEEP_DELIVERIES_FOR`]. A scan: the tree
     /// holds about ten minutes of deliveries, a few thousand at most.
     pub fn prune_deliveries(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let trees = self.trees()?;
         let mut pruned = 0;
-        for entry in self.deliveries.iter() {
+        for entry in trees.deliveries.iter() {
             let (key, bytes) = entry?;
             let seen: DateTime<Utc> = self.decode(trees::DELIVERIES, &key, &bytes)?;
             if seen < before {
                 // Only if it is still the record read: a delivery key is
                 // never rewritten, so this fails only if it is already gone.
                 let removed =
-                    self.deliveries
+                    trees
+                        .deliveries
                         .compare_and_swap(&key, Some(&bytes), None::<&[u8]>)?;
                 pruned += usize::from(removed.is_ok());
             }

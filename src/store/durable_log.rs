@@ -83,6 +83,7 @@ impl Store {
 
     /// Logs `batch` in order in one transaction, or nothing.
     fn log_batch_in_one(&self, batch: &[LogOnce]) -> Result<Vec<Option<Logged>>, StoreError> {
+        let trees = self.trees()?;
         let _writer = self.lock_log_writer();
         // Every writer of `logged_keys` holds the lock, so which keys are
         // new is known now, and stays true until the transaction.
@@ -97,7 +98,7 @@ impl Store {
             });
             if repeated_content
                 || fresh.contains(log.key.as_str())
-                || self.logged_keys.contains_key(once_key)?
+                || trees.logged_keys.contains_key(once_key)?
             {
                 appends.push(None);
                 continue;
@@ -114,10 +115,10 @@ impl Store {
             return Ok(appends.iter().map(|_| None).collect());
         }
         let new_ties = (
-            &self.interactions,
-            &self.ties,
-            &self.meta,
-            &self.logged_keys,
+            &trees.interactions,
+            &trees.ties,
+            &trees.meta,
+            &trees.logged_keys,
         )
             .transaction(|(log_tx, ties_tx, meta_tx, keys_tx)| {
                 let mut new_ties = Vec::with_capacity(fresh.len());
@@ -213,7 +214,12 @@ mod tests {
     fn when_the_batch_cannot_be_logged_only_the_bad_ones_fail() {
         let (_dir, store) = open_temp();
         let pair = PairKey::new(&user("U8"), &user("U9")).unwrap();
-        store.ties.insert(keys::tie(&pair), b"\x01{oops").unwrap();
+        store
+            .trees()
+            .unwrap()
+            .ties
+            .insert(keys::tie(&pair), b"\x01{oops")
+            .unwrap();
         let batch = [
             job("A", &["U1", "U2"], 0),
             job("B", &["U8", "U9"], 1),

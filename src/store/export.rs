@@ -145,8 +145,9 @@ impl Store {
     /// their data. Nudges are reduced to what is the person's own (see
     /// [`NudgeReceived`] and [`NudgeAbout`]).
     pub fn export_person(&self, id: &UserId) -> Result<PersonExport, StoreError> {
+        let trees = self.trees()?;
         let mut interactions = Vec::new();
-        for entry in self.interactions.iter() {
+        for entry in trees.interactions.iter() {
             let (key, bytes) = entry?;
             let interaction: Interaction = self.decode(trees::INTERACTIONS, &key, &bytes)?;
             if involves(&interaction, id) {
@@ -154,7 +155,7 @@ impl Store {
             }
         }
         let (mut nudges_received, mut nudges_about) = (Vec::new(), Vec::new());
-        for entry in self.nudges.iter() {
+        for entry in trees.nudges.iter() {
             let (key, bytes) = entry?;
             let nudge: SentNudge = self.decode(trees::NUDGES, &key, &bytes)?;
             if &nudge.to == id {

@@ -120,8 +120,9 @@ pub(super) fn places_mentioning(store: &Store, id: &UserId) -> Vec<String> {
     let needle = id.as_str().as_bytes();
     let contains = |bytes: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
     let mut places = Vec::new();
-    for name in store.db.tree_names() {
-        let tree = store.db.open_tree(&name).unwrap();
+    let trees = store.trees().unwrap();
+    for name in trees.db.tree_names() {
+        let tree = trees.db.open_tree(&name).unwrap();
         let name = String::from_utf8_lossy(&name).into_owned();
         for entry in tree.iter() {
             let (key, value) = entry.unwrap();

@@ -71,6 +71,7 @@ impl Store {
     /// person while they are still in Slack. Does not flush: flush before
     /// telling them they are forgotten.
     pub fn forget_person(&self, id: &UserId) -> Result<Forgotten, StoreError> {
+        let trees = self.trees()?;
         let _writer = self.lock_log_writer();
         let fates = self.fates_in_log(id)?;
         let mut forgotten = Forgotten::default();
@@ -97,7 +98,7 @@ impl Store {
         }
 
         let mut ties = sled::Batch::default();
-        for entry in self.ties.iter() {
+        for entry in trees.ties.iter() {
             let (key, _) = entry?;
             if keys::tie_includes(&key, id) {
                 ties.remove(key);
@@ -110,7 +111,7 @@ impl Store {
         }
 
         let mut nudges = sled::Batch::default();
-        for entry in self.nudges.iter() {
+        for entry in trees.nudges.iter() {
             let (key, bytes) = entry?;
             if keys::nudge_includes(&key, id) {
                 nudges.remove(key);
@@ -134,7 +135,7 @@ impl Store {
         // them or naming them as a contact, and a pending digest naming them
         // (that week's digest is lost rather than naming someone forgotten).
         let mut outbox = sled::Batch::default();
-        for entry in self.outbox.iter() {
+        for entry in trees.outbox.iter() {
             let (key, bytes) = entry?;
             let item: OutboxItem = self.decode(trees::OUTBOX, &key, &bytes)?;
             if item.outgoing.names(id) {
@@ -149,13 +150,13 @@ impl Store {
             .load(Ordering::SeqCst)
             .saturating_sub(forgotten.interactions_removed);
         (
-            &self.people,
-            &self.interactions,
-            &self.ties,
-            &self.meta,
-            &self.nudges,
-            &self.outbox,
-            &self.dm_channels,
+            &trees.people,
+            &trees.interactions,
+            &trees.ties,
+            &trees.meta,
+            &trees.nudges,
+            &trees.outbox,
+            &trees.dm_channels,
         )
             .transaction(
                 |(people_tx, log_tx, ties_tx, meta_tx, nudges_tx, outbox_tx, dm_tx)| {
@@ -194,8 +195,9 @@ impl Store {
     /// The fate of every interaction that involves `id`, by key. A scan of
     /// the log; the caller holds the writer lock.
     fn fates_in_log(&self, id: &UserId) -> Result<BTreeMap<IVec, Fate>, StoreError> {
+        let trees = self.trees()?;
         let mut fates = BTreeMap::new();
-        for entry in self.interactions.iter() {
+        for entry in trees.interactions.iter() {
             let (key, bytes) = entry?;
             let interaction: Interaction = self.decode(trees::INTERACTIONS, &key, &bytes)?;
             if !involves(&interaction, id) {
@@ -233,11 +235,12 @@ impl Store {
         pairs: &BTreeSet<PairKey>,
         fates: &BTreeMap<IVec, Fate>,
     ) -> Result<BTreeMap<PairKey, Tie>, StoreError> {
+        let trees = self.trees()?;
         let mut ties: BTreeMap<PairKey, Tie> = BTreeMap::new();
         if pairs.is_empty() {
             return Ok(ties);
         }
-        for entry in self.interactions.iter() {
+        for entry in trees.interactions.iter() {
             let (key, bytes) = entry?;
             let interaction = match fates.get(&key) {
                 Some(Fate::Removed) => continue,
@@ -257,8 +260,9 @@ impl Store {
 
     /// The keys of the people whose paused set holds `id`. A scan of people.
     fn keys_of_people_pausing(&self, id: &UserId) -> Result<Vec<IVec>, StoreError> {
+        let trees = self.trees()?;
         let mut pausers = Vec::new();
-        for entry in self.people.iter() {
+        for entry in trees.people.iter() {
             let (key, bytes) = entry?;
             let person: Person = self.decode(trees::PEOPLE, &key, &bytes)?;
             if person.paused.contains(id) {

@@ -41,9 +41,10 @@ impl Store {
     /// it, atomically. Does not flush: call [`Store::flush`] before telling
     /// anyone it was logged.
     pub fn log_interaction(&self, interaction: &Interaction) -> Result<Logged, StoreError> {
+        let trees = self.trees()?;
         let _writer = self.lock_log_writer();
         let append = self.prepare_append(interaction, self.interaction_count() + 1)?;
-        let new_ties = (&self.interactions, &self.ties, &self.meta)
+        let new_ties = (&trees.interactions, &trees.ties, &trees.meta)
             .transaction(|(log_tx, ties_tx, meta_tx)| {
                 self.append_in(&append, log_tx, ties_tx, meta_tx)
             })
@@ -59,9 +60,10 @@ impl Store {
         interaction: &'a Interaction,
         count: usize,
     ) -> Result<Append<'a>, StoreError> {
+        let trees = self.trees()?;
         // Taken outside the transaction, which sled may retry: a retry must
         // not draw a second id.
-        let id = self.db.generate_id()?;
+        let id = trees.db.generate_id()?;
         let key = keys::interaction(id);
         let value = self.encode(trees::INTERACTIONS, &key, interaction)?;
         Ok(Append {
@@ -147,19 +149,20 @@ impl Store {
 
     /// Logs one chunk in one transaction. The caller holds the writer lock.
     fn log_chunk(&self, chunk: &[Interaction]) -> Result<(), StoreError> {
+        let trees = self.trees()?;
         let mut log = sled::Batch::default();
         // The ties this chunk touches, as they will be after it. Each is read
         // once from the tree, which already holds every earlier chunk, then
         // updated in memory in log order.
         let mut touched: BTreeMap<Vec<u8>, Tie> = BTreeMap::new();
         for interaction in chunk {
-            let key = keys::interaction(self.db.generate_id()?);
+            let key = keys::interaction(trees.db.generate_id()?);
             log.insert(&key, self.encode(trees::INTERACTIONS, &key, interaction)?);
             for pair in pairs_of(interaction) {
                 match touched.entry(keys::tie(&pair)) {
                     Entry::Occupied(mut tie) => tie.get_mut().record(interaction, self.half_life),
                     Entry::Vacant(slot) => {
-                        let known = match self.ties.get(slot.key())? {
+                        let known = match trees.ties.get(slot.key())? {
                             Some(bytes) => Some(self.decode_tie(slot.key(), &bytes)?),
                             None => None,
                         };
@@ -173,7 +176,7 @@ impl Store {
             ties.insert(key.as_slice(), self.encode(trees::TIES, key, tie)?);
         }
         let count = self.interaction_count.load(Ordering::SeqCst) + chunk.len();
-        (&self.interactions, &self.ties, &self.meta)
+        (&trees.interactions, &trees.ties, &trees.meta)
             .transaction(|(log_tx, ties_tx, meta_tx)| {
                 log_tx.apply_batch(&log)?;
                 ties_tx.apply_batch(&ties)?;
@@ -189,7 +192,9 @@ impl Store {
     /// The whole log with ids, in log order. A full scan: the rules read
     /// [`Store::ties`] instead; this is for export and checks.
     pub fn interactions(&self) -> Result<Vec<(u64, Interaction)>, StoreError> {
-        self.interactions
+        let trees = self.trees()?;
+        trees
+            .interactions
             .iter()
             .map(|entry| {
                 let (key, bytes) = entry?;
@@ -214,8 +219,9 @@ impl Store {
     /// DESIGN.md), so this is well under a tenth of a second; should
     /// `status` become hot, an index by person belongs here.
     pub fn ties_of(&self, user: &UserId) -> Result<Vec<Tie>, StoreError> {
+        let trees = self.trees()?;
         let mut ties = Vec::new();
-        for entry in self.ties.iter() {
+        for entry in trees.ties.iter() {
             let (key, bytes) = entry?;
             if keys::tie_includes(&key, user) {
                 ties.push(self.decode_tie(&key, &bytes)?);
@@ -226,8 +232,10 @@ impl Store {
 
     /// The tie of `pair`, if the two ever met.
     pub fn tie(&self, pair: &PairKey) -> Result<Option<Tie>, StoreError> {
+        let trees = self.trees()?;
         let key = keys::tie(pair);
-        self.ties
+        trees
+            .ties
             .get(&key)?
             .map(|bytes| self.decode_tie(&key, &bytes))
             .transpose()

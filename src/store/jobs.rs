@@ -22,8 +22,10 @@ pub struct JobRun {
 impl Store {
     /// The last recorded run of `job`, if it ever ran.
     pub fn last_run(&self, job: &str) -> Result<Option<JobRun>, StoreError> {
+        let trees = self.trees()?;
         let key = keys::job(job);
-        self.jobs
+        trees
+            .jobs
             .get(key)?
             .map(|bytes| self.decode(trees::JOBS, key, &bytes))
             .transpose()
@@ -31,9 +33,10 @@ impl Store {
 
     /// Records `run` as the last run of `job`. Does not flush.
     pub fn record_run(&self, job: &str, run: &JobRun) -> Result<(), StoreError> {
+        let trees = self.trees()?;
         let key = keys::job(job);
         let value = self.encode(trees::JOBS, key, run)?;
-        self.jobs.insert(key, value)?;
+        trees.jobs.insert(key, value)?;
         Ok(())
     }
 }

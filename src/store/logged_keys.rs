@@ -30,20 +30,21 @@ impl Store {
         key: &str,
         interaction: &Interaction,
     ) -> Result<Option<Logged>, StoreError> {
+        let trees = self.trees()?;
         let _writer = self.lock_log_writer();
         let once_key = keys::logged_key(key);
         // Every writer of this tree holds the lock, so this answer stands
         // until the transaction; it saves drawing an id for a repeat.
-        if self.logged_keys.contains_key(once_key)? {
+        if trees.logged_keys.contains_key(once_key)? {
             return Ok(None);
         }
         let append = self.prepare_append(interaction, self.interaction_count() + 1)?;
         let id = self.encode(trees::LOGGED_KEYS, once_key, &append.id())?;
         let new_ties = (
-            &self.interactions,
-            &self.ties,
-            &self.meta,
-            &self.logged_keys,
+            &trees.interactions,
+            &trees.ties,
+            &trees.meta,
+            &trees.logged_keys,
         )
             .transaction(|(log_tx, ties_tx, meta_tx, keys_tx)| {
                 if keys_tx.get(once_key)?.is_some() {
@@ -90,17 +91,27 @@ mod tests {
     fn when_logging_fails_its_key_is_not_recorded_so_the_retry_logs() {
         let (_dir, store) = open_temp();
         let pair = PairKey::new(&user("U1"), &user("U2")).unwrap();
-        store.ties.insert(keys::tie(&pair), b"\x01{oops").unwrap();
+        store
+            .trees()
+            .unwrap()
+            .ties
+            .insert(keys::tie(&pair), b"\x01{oops")
+            .unwrap();
         let coffee = meeting(at_minute(0), &["U1", "U2"], None);
         let failed = store.log_interaction_once("A1", &coffee);
         assert!(
             matches!(failed, Err(StoreError::Corrupt { .. })),
             "{failed:?}"
         );
-        assert!(store.logged_keys.is_empty());
+        assert!(store.trees().unwrap().logged_keys.is_empty());
         assert_eq!(store.interaction_count(), 0);
 
-        store.ties.remove(keys::tie(&pair)).unwrap();
+        store
+            .trees()
+            .unwrap()
+            .ties
+            .remove(keys::tie(&pair))
+            .unwrap();
         assert!(store.log_interaction_once("A1", &coffee).unwrap().is_some());
         assert_eq!(store.log_interaction_once("A1", &coffee).unwrap(), None);
     }

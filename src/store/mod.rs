@@ -51,6 +51,7 @@ mod export;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod forget;
+mod handles;
 mod interactions;
 mod jobs;
 mod keys;
@@ -77,6 +78,8 @@ pub use purge::KeptBackup;
 pub use recent_logs::KEEP_RECENT_FOR;
 
 use crate::domain::HalfLife;
+use handles::Trees;
+use parking_lot::RwLock;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -231,6 +234,16 @@ pub enum StoreError {
     /// disk failed (a full disk, say): they may or may not survive a crash.
     #[error("the store could not put its latest writes on disk")]
     Unflushed(#[source] sled::Error),
+    /// A rewrite put fresh files in place but could not open them, so the
+    /// store refuses every call rather than write where nothing is kept.
+    #[error(
+        "the store in {path} was rewritten but could not be opened again; restart \
+         alliances, which opens the rewritten store"
+    )]
+    Closed {
+        /// The data folder.
+        path: PathBuf,
+    },
 }
 
 impl StoreError {
@@ -282,7 +295,7 @@ impl StoreError {
                 ),
                 true,
             ),
-            StoreError::FlusherStopped | StoreError::Unflushed(_) => {
+            StoreError::FlusherStopped | StoreError::Unflushed(_) | StoreError::Closed { .. } => {
                 will_not_open("its first write to disk failed".into(), false)
             }
             opened_or_not @ (StoreError::InUse { .. }
@@ -293,22 +306,13 @@ impl StoreError {
     }
 }
 
-/// The data folder: a sled database and its trees. Clones share it; sled
-/// handles are reference-counted.
+/// The data folder: a sled database and its trees. Clones share it, and
+/// share the handles a rewrite puts in place (see `handles`).
 #[derive(Clone)]
 pub struct Store {
     path: PathBuf,
-    db: sled::Db,
-    people: sled::Tree,
-    interactions: sled::Tree,
-    ties: sled::Tree,
-    nudges: sled::Tree,
-    jobs: sled::Tree,
-    logged_keys: sled::Tree,
-    deliveries: sled::Tree,
-    outbox: sled::Tree,
-    dm_channels: sled::Tree,
-    meta: sled::Tree,
+    /// sled's handles, read through [`Store::trees`].
+    current: handles::Current,
     /// Serialises writers of the interaction log. A transaction alone would
     /// keep the trees consistent, but the lock also makes log order (the id)
     /// the order ties were updated in, which decides which of two notes from
@@ -360,31 +364,16 @@ impl Store {
     /// [`Store::open`], without the check for a restore left half-done and
     /// with the errors as they come.
     fn open_unchecked(dir: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
-        let path = dir.to_path_buf();
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(options.cache_capacity_bytes)
-            .open()?;
-        let tree = |name: &str| db.open_tree(name);
-        let (flushed, writer_flushed) = (db.clone(), db.clone());
+        let current: handles::Current = Arc::new(RwLock::new(Some(Trees::open(dir, options)?)));
+        let (flushed, writer_flushed) = (current.clone(), current.clone());
         let mut store = Store {
-            people: tree(trees::PEOPLE)?,
-            interactions: tree(trees::INTERACTIONS)?,
-            ties: tree(trees::TIES)?,
-            nudges: tree(trees::NUDGES)?,
-            jobs: tree(trees::JOBS)?,
-            logged_keys: tree(trees::LOGGED_KEYS)?,
-            deliveries: tree(trees::DELIVERIES)?,
-            outbox: tree(trees::OUTBOX)?,
-            dm_channels: tree(trees::DM_CHANNELS)?,
-            meta: tree(trees::META)?,
-            db,
-            path: path.clone(),
+            current,
+            path: dir.to_path_buf(),
             log_writer: Arc::new(Mutex::new(())),
             interaction_count: Arc::new(AtomicUsize::new(0)),
             // The writer's own, which nothing starts: see below.
             group_commit: Arc::new(commit::GroupCommit::new(
-                move || writer_flushed.flush().map(drop),
+                move || handles::flush_current(&writer_flushed),
                 None,
             )),
             team_pairs: Arc::default(),
@@ -396,7 +385,7 @@ impl Store {
         // `commit`), made before the group commit the clones share is set.
         let writer = store.clone();
         store.group_commit = Arc::new(commit::GroupCommit::new(
-            move || flushed.flush().map(drop),
+            move || handles::flush_current(&flushed),
             Some(writer),
         ));
         store.check_schema()?;
@@ -416,13 +405,15 @@ impl Store {
     /// schedule. Request paths await [`Store::commit`] instead, which shares
     /// one flush among the requests waiting.
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
+        let trees = self.trees()?;
+        trees.db.flush()?;
         Ok(())
     }
 
     /// The schema version recorded in the folder.
     pub fn schema_version(&self) -> Result<u32, StoreError> {
-        match self.meta.get(meta::SCHEMA_VERSION)? {
+        let trees = self.trees()?;
+        match trees.meta.get(meta::SCHEMA_VERSION)? {
             Some(bytes) => <[u8; 4]>::try_from(bytes.as_ref())
                 .map(u32::from_be_bytes)
                 .map_err(|_| self.corrupt_meta(meta::SCHEMA_VERSION, "not a 4-byte number")),
@@ -432,8 +423,10 @@ impl Store {
 
     /// Records the schema on first open; refuses a newer one.
     fn check_schema(&self) -> Result<(), StoreError> {
-        if self.meta.get(meta::SCHEMA_VERSION)?.is_none() {
-            self.meta
+        let trees = self.trees()?;
+        if trees.meta.get(meta::SCHEMA_VERSION)?.is_none() {
+            trees
+                .meta
                 .insert(meta::SCHEMA_VERSION, &SCHEMA_VERSION.to_be_bytes())?;
             self.flush()?;
             tracing::info!(path = %self.path.display(), schema = SCHEMA_VERSION, "created a new store");
@@ -448,11 +441,13 @@ impl Store {
 
     /// Loads the interaction count from `meta`, counting once if it is absent.
     fn load_interaction_count(&self) -> Result<(), StoreError> {
-        let count = match self.meta.get(meta::INTERACTION_COUNT)? {
+        let trees = self.trees()?;
+        let count = match trees.meta.get(meta::INTERACTION_COUNT)? {
             Some(bytes) => self.decode_count(&bytes)?,
             None => {
-                let count = self.interactions.len();
-                self.meta
+                let count = trees.interactions.len();
+                trees
+                    .meta
                     .insert(meta::INTERACTION_COUNT, &(count as u64).to_be_bytes())?;
                 count
             }

@@ -11,15 +11,18 @@ use chrono::{DateTime, Utc};
 impl Store {
     /// Records that `nudge` was sent. Does not flush.
     pub fn record_nudge_sent(&self, nudge: &SentNudge) -> Result<(), StoreError> {
+        let trees = self.trees()?;
         let key = keys::nudge(nudge);
         let value = self.encode(trees::NUDGES, &key, nudge)?;
-        self.nudges.insert(key, value)?;
+        trees.nudges.insert(key, value)?;
         Ok(())
     }
 
     /// The nudges sent at or after `since`, oldest first.
     pub fn nudges_sent_since(&self, since: DateTime<Utc>) -> Result<Vec<SentNudge>, StoreError> {
-        self.nudges
+        let trees = self.trees()?;
+        trees
+            .nudges
             .range(keys::instant(since)..)
             .map(|entry| {
                 let (key, bytes) = entry?;

@@ -24,6 +24,7 @@ impl Store {
         outgoing: Vec<Outgoing>,
         now: DateTime<Utc>,
     ) -> Result<Vec<OutboxItem>, StoreError> {
+        let trees = self.trees()?;
         let mut batch = sled::Batch::default();
         let mut items = Vec::with_capacity(outgoing.len());
         for outgoing in outgoing {
@@ -32,7 +33,7 @@ impl Store {
             batch.insert(&key, self.encode(trees::OUTBOX, &key, &item)?);
             items.push(item);
         }
-        self.outbox.apply_batch(batch)?;
+        trees.outbox.apply_batch(batch)?;
         Ok(items)
     }
 
@@ -42,9 +43,11 @@ impl Store {
         outgoing: Outgoing,
         now: DateTime<Utc>,
     ) -> Result<OutboxItem, StoreError> {
+        let trees = self.trees()?;
         let item = self.new_outbox_item(outgoing, now)?;
         let key = keys::outbox(item.id);
-        self.outbox
+        trees
+            .outbox
             .insert(key, self.encode(trees::OUTBOX, &key, &item)?)?;
         Ok(item)
     }
@@ -55,8 +58,9 @@ impl Store {
         outgoing: Outgoing,
         now: DateTime<Utc>,
     ) -> Result<OutboxItem, StoreError> {
+        let trees = self.trees()?;
         Ok(OutboxItem {
-            id: self.db.generate_id()?,
+            id: trees.db.generate_id()?,
             queued_at: now,
             outgoing,
             attempts: 0,
@@ -69,7 +73,9 @@ impl Store {
 
     /// Every item in the outbox, pending and failed, in queue order.
     pub fn outbox(&self) -> Result<Vec<OutboxItem>, StoreError> {
-        self.outbox
+        let trees = self.trees()?;
+        trees
+            .outbox
             .iter()
             .map(|entry| {
                 let (key, bytes) = entry?;
@@ -81,7 +87,8 @@ impl Store {
     /// Whether the item `id` is still in the outbox, pending or failed:
     /// once Slack took it (or it was dropped), it is not.
     pub fn in_outbox(&self, id: u64) -> Result<bool, StoreError> {
-        Ok(self.outbox.contains_key(keys::outbox(id))?)
+        let trees = self.trees()?;
+        Ok(trees.outbox.contains_key(keys::outbox(id))?)
     }
 
     /// The items still to be sent, in queue order.
@@ -96,8 +103,10 @@ impl Store {
     /// Writes `item` back as it now stands (a new attempt count, a later
     /// time to try, or given up on). Does not flush.
     pub fn update_outbox_item(&self, item: &OutboxItem) -> Result<(), StoreError> {
+        let trees = self.trees()?;
         let key = keys::outbox(item.id);
-        self.outbox
+        trees
+            .outbox
             .insert(key, self.encode(trees::OUTBOX, &key, item)?)?;
         Ok(())
     }
@@ -117,12 +126,18 @@ impl Store {
         sent: Option<&SentNudge>,
         dm_channel: Option<&ChannelId>,
     ) -> Result<(), StoreError> {
+        let trees = self.trees()?;
         let key = keys::outbox(item.id);
         let record = match sent {
             Some(sent) => Some(SentRecord::of(self, sent, dm_channel)?),
             None => None,
         };
-        (&self.outbox, &self.nudges, &self.people, &self.dm_channels)
+        (
+            &trees.outbox,
+            &trees.nudges,
+            &trees.people,
+            &trees.dm_channels,
+        )
             .transaction(|(outbox, nudges, people, dm_channels)| {
                 outbox.remove(&key)?;
                 let Some(record) = &record else {
@@ -147,10 +162,11 @@ impl Store {
 
     /// Removes the failed items given up on before `before`; returns how many.
     pub fn prune_failed(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let trees = self.trees()?;
         let mut removed = 0;
         for item in self.outbox()? {
             if matches!(item.state, OutboxState::Failed { at, .. } if at < before) {
-                self.outbox.remove(keys::outbox(item.id))?;
+                trees.outbox.remove(keys::outbox(item.id))?;
                 removed += 1;
             }
         }
@@ -159,8 +175,10 @@ impl Store {
 
     /// The DM channel of the bot with `user`, if it was opened before.
     pub fn dm_channel(&self, user: &UserId) -> Result<Option<ChannelId>, StoreError> {
+        let trees = self.trees()?;
         let key = keys::person(user);
-        self.dm_channels
+        trees
+            .dm_channels
             .get(key)?
             .map(|bytes| self.decode(trees::DM_CHANNELS, key, &bytes))
             .transpose()
@@ -173,15 +191,18 @@ impl Store {
         user: &UserId,
         channel: &ChannelId,
     ) -> Result<(), StoreError> {
+        let trees = self.trees()?;
         let key = keys::person(user);
-        self.dm_channels
+        trees
+            .dm_channels
             .insert(key, self.encode(trees::DM_CHANNELS, key, channel)?)?;
         Ok(())
     }
 
     /// Forgets the DM channel with `user` (Slack said it is not found).
     pub fn forget_dm_channel(&self, user: &UserId) -> Result<(), StoreError> {
-        self.dm_channels.remove(keys::person(user))?;
+        let trees = self.trees()?;
+        trees.dm_channels.remove(keys::person(user))?;
         Ok(())
     }
 }

@@ -9,9 +9,10 @@ use crate::domain::{Person, UserId};
 impl Store {
     /// Saves `person`, replacing what was known of them.
     pub fn put_person(&self, person: &Person) -> Result<(), StoreError> {
+        let trees = self.trees()?;
         let key = keys::person(&person.id);
         let value = self.encode(trees::PEOPLE, key, person)?;
-        self.people.insert(key, value)?;
+        trees.people.insert(key, value)?;
         self.team_pairs.people_changed();
         Ok(())
     }
@@ -19,20 +20,23 @@ impl Store {
     /// Saves `people` in one sled batch: a directory sync lands whole or not
     /// at all, and costs one write instead of one per person.
     pub fn put_people(&self, people: &[Person]) -> Result<(), StoreError> {
+        let trees = self.trees()?;
         let mut batch = sled::Batch::default();
         for person in people {
             let key = keys::person(&person.id);
             batch.insert(key, self.encode(trees::PEOPLE, key, person)?);
         }
-        self.people.apply_batch(batch)?;
+        trees.people.apply_batch(batch)?;
         self.team_pairs.people_changed();
         Ok(())
     }
 
     /// The person with `id`, if known.
     pub fn person(&self, id: &UserId) -> Result<Option<Person>, StoreError> {
+        let trees = self.trees()?;
         let key = keys::person(id);
-        self.people
+        trees
+            .people
             .get(key)?
             .map(|bytes| self.decode(trees::PEOPLE, key, &bytes))
             .transpose()
@@ -50,11 +54,12 @@ impl Store {
         id: &UserId,
         mut change: impl FnMut(&mut Person),
     ) -> Result<Option<Person>, StoreError> {
+        let trees = self.trees()?;
         // sled's `update_and_fetch` cannot carry a decode error out of its
         // closure, so this is its loop written out.
         let key = keys::person(id);
         loop {
-            let Some(current) = self.people.get(key)? else {
+            let Some(current) = trees.people.get(key)? else {
                 return Ok(None);
             };
             let before: Person = self.decode(trees::PEOPLE, key, &current)?;
@@ -65,7 +70,7 @@ impl Store {
                 return Ok(Some(person));
             }
             let updated = self.encode(trees::PEOPLE, key, &person)?;
-            if self
+            if trees
                 .people
                 .compare_and_swap(key, Some(&current), Some(updated))?
                 .is_ok()
@@ -80,7 +85,9 @@ impl Store {
 
     /// Everyone known, sorted by id (the key order).
     pub fn people(&self) -> Result<Vec<Person>, StoreError> {
-        self.people
+        let trees = self.trees()?;
+        trees
+            .people
             .iter()
             .map(|entry| {
                 let (key, bytes) = entry?;

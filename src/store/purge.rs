@@ -60,9 +60,10 @@ impl Store {
 
     /// The backup an uninstall's purge kept, if its grace has not ended.
     pub fn kept_backup(&self) -> Result<Option<KeptBackup>, StoreError> {
+        let trees = self.trees()?;
         let (Some(name), Some(until)) = (
-            self.meta.get(meta::KEPT_BACKUP)?,
-            self.meta.get(meta::KEPT_BACKUP_UNTIL)?,
+            trees.meta.get(meta::KEPT_BACKUP)?,
+            trees.meta.get(meta::KEPT_BACKUP_UNTIL)?,
         ) else {
             return Ok(None);
         };
@@ -104,13 +105,14 @@ impl Store {
     }
 
     fn remember_kept_backup(&self, kept: &KeptBackup) -> Result<(), StoreError> {
+        let trees = self.trees()?;
         let name = kept
             .path
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
-        self.meta.insert(meta::KEPT_BACKUP, name.as_bytes())?;
-        self.meta.insert(
+        trees.meta.insert(meta::KEPT_BACKUP, name.as_bytes())?;
+        trees.meta.insert(
             meta::KEPT_BACKUP_UNTIL,
             &kept.until.timestamp().to_be_bytes(),
         )?;
@@ -118,8 +120,9 @@ impl Store {
     }
 
     fn forget_kept_backup(&self) -> Result<(), StoreError> {
-        self.meta.remove(meta::KEPT_BACKUP)?;
-        self.meta.remove(meta::KEPT_BACKUP_UNTIL)?;
+        let trees = self.trees()?;
+        trees.meta.remove(meta::KEPT_BACKUP)?;
+        trees.meta.remove(meta::KEPT_BACKUP_UNTIL)?;
         Ok(())
     }
 
@@ -171,24 +174,26 @@ impl Store {
     }
 
     fn clear_every_tree(&self) -> Result<(), StoreError> {
+        let trees = self.trees()?;
         let _writer = self.lock_log_writer();
         for tree in [
-            &self.interactions,
-            &self.ties,
-            &self.nudges,
-            &self.jobs,
-            &self.logged_keys,
-            &self.deliveries,
-            &self.outbox,
-            &self.dm_channels,
+            &trees.interactions,
+            &trees.ties,
+            &trees.nudges,
+            &trees.jobs,
+            &trees.logged_keys,
+            &trees.deliveries,
+            &trees.outbox,
+            &trees.dm_channels,
         ] {
             tree.clear()?;
         }
-        self.meta
+        trees
+            .meta
             .insert(meta::INTERACTION_COUNT, &0u64.to_be_bytes())?;
         self.interaction_count.store(0, Ordering::SeqCst);
         // People last: whoever sees nobody left sees no history either.
-        self.people.clear()?;
+        trees.people.clear()?;
         self.team_pairs.people_changed();
         Ok(())
     }

@@ -16,8 +16,9 @@ impl Store {
     /// Makes sure the tie index decays with this store's half-life,
     /// rebuilding it from the log when it was built with another.
     pub(super) fn match_tie_half_life(&self) -> Result<(), StoreError> {
+        let trees = self.trees()?;
         let wanted = self.half_life.in_days();
-        let built_with = match self.meta.get(meta::TIE_HALF_LIFE)? {
+        let built_with = match trees.meta.get(meta::TIE_HALF_LIFE)? {
             Some(bytes) => Some(
                 <[u8; 8]>::try_from(bytes.as_ref())
                     .map(f64::from_be_bytes)
@@ -28,7 +29,7 @@ impl Store {
         if built_with == Some(wanted) {
             return Ok(());
         }
-        if !self.interactions.is_empty() {
+        if !trees.interactions.is_empty() {
             let started = std::time::Instant::now();
             let ties = self.rebuild_ties()?;
             tracing::info!(
@@ -39,7 +40,8 @@ impl Store {
                 "rebuilt the tie index for a new half-life"
             );
         }
-        self.meta
+        trees
+            .meta
             .insert(meta::TIE_HALF_LIFE, &wanted.to_be_bytes())?;
         self.flush()
     }
@@ -55,20 +57,21 @@ impl Store {
     /// process stop half-way, the half-life is not yet recorded (see
     /// [`Store::match_tie_half_life`]), so the next open folds again.
     pub(super) fn rebuild_ties(&self) -> Result<usize, StoreError> {
+        let trees = self.trees()?;
         let _writer = self.lock_log_writer();
         // Every pair in the log has a tie, and every tie has a pair in the
         // log (forgetting removes both): the fold rebuilds every entry.
-        self.ties.clear()?;
+        trees.ties.clear()?;
         let mut touched: BTreeMap<Vec<u8>, Tie> = BTreeMap::new();
         let mut in_slice = 0;
-        for entry in self.interactions.iter() {
+        for entry in trees.interactions.iter() {
             let (key, bytes) = entry?;
             let interaction = self.decode(trees::INTERACTIONS, &key, &bytes)?;
             for pair in pairs_of(&interaction) {
                 let key = keys::tie(&pair);
                 let known = match touched.remove(&key) {
                     Some(tie) => Some(tie),
-                    None => match self.ties.get(&key)? {
+                    None => match trees.ties.get(&key)? {
                         Some(bytes) => Some(self.decode(trees::TIES, &key, &bytes)?),
                         None => None,
                     },
@@ -82,16 +85,17 @@ impl Store {
             }
         }
         self.write_ties(touched)?;
-        Ok(self.ties.len())
+        Ok(trees.ties.len())
     }
 
     /// Writes `ties` into the tie index in one batch.
     fn write_ties(&self, ties: BTreeMap<Vec<u8>, Tie>) -> Result<(), StoreError> {
+        let trees = self.trees()?;
         let mut batch = sled::Batch::default();
         for (key, tie) in &ties {
             batch.insert(key.as_slice(), self.encode(trees::TIES, key, tie)?);
         }
-        self.ties.apply_batch(batch)?;
+        trees.ties.apply_batch(batch)?;
         Ok(())
     }
 }

@@ -124,15 +124,16 @@ impl Store {
     /// The index, from the `people` tree and the keys of the `ties` tree.
     /// The caller holds the log-writer lock.
     fn build_team_pairs(&self) -> Result<Index, StoreError> {
+        let trees = self.trees()?;
         let mut index = Index::default();
-        for entry in self.people.iter() {
+        for entry in trees.people.iter() {
             let (key, bytes) = entry?;
             let person: Person = self.decode(trees::PEOPLE, &key, &bytes)?;
             if let Some(team) = person.team {
                 index.team_of.insert(person.id.to_string(), team);
             }
         }
-        for entry in self.ties.iter().keys() {
+        for entry in trees.ties.iter().keys() {
             let key = entry?;
             let (a, b) = keys::tie_ids(&key).ok_or_else(|| StoreError::Corrupt {
                 tree: trees::TIES,

@@ -92,6 +92,8 @@ fn everything_survives_reopening_after_a_drop_without_flush() {
 fn a_store_written_by_a_newer_version_is_refused() {
     let (dir, store) = open_temp();
     store
+        .trees()
+        .unwrap()
         .meta
         .insert(meta::SCHEMA_VERSION, &2_u32.to_be_bytes())
         .unwrap();
@@ -120,6 +122,8 @@ fn a_store_that_will_not_open_names_the_latest_backup_and_the_command_that_resto
     folder.take(&store, at_minute(0), 7, go_on).unwrap();
     let latest = folder.take(&store, at_minute(60), 7, go_on).unwrap().path;
     store
+        .trees()
+        .unwrap()
         .meta
         .insert(meta::INTERACTION_COUNT, &b"\x07"[..])
         .unwrap();
@@ -145,9 +149,16 @@ fn a_value_written_by_a_newer_version_is_refused() {
     let (_dir, store) = open_temp();
     let ada = person("U1", "Ada", None);
     store.put_person(&ada).unwrap();
-    let mut bytes = store.people.get(b"U1").unwrap().unwrap().to_vec();
+    let mut bytes = store
+        .trees()
+        .unwrap()
+        .people
+        .get(b"U1")
+        .unwrap()
+        .unwrap()
+        .to_vec();
     bytes[0] = 9;
-    store.people.insert(b"U1", bytes).unwrap();
+    store.trees().unwrap().people.insert(b"U1", bytes).unwrap();
 
     for error in [
         store.person(&ada.id).unwrap_err(),
@@ -164,7 +175,12 @@ fn a_value_written_by_a_newer_version_is_refused() {
 fn an_unreadable_value_is_reported_with_its_tree_and_key() {
     let (_dir, store) = open_temp();
     let pair = PairKey::new(&user("U1"), &user("U2")).unwrap();
-    store.ties.insert(keys::tie(&pair), b"\x01{oops").unwrap();
+    store
+        .trees()
+        .unwrap()
+        .ties
+        .insert(keys::tie(&pair), b"\x01{oops")
+        .unwrap();
     let error = store.tie(&pair).unwrap_err();
     let StoreError::Corrupt { tree, key, .. } = &error else {
         panic!("expected Corrupt, got {error:?}");

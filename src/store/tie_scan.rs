@@ -67,7 +67,8 @@ impl Store {
         &self,
         mut visit: impl FnMut(IVec, IVec) -> Result<bool, StoreError>,
     ) -> Result<(), StoreError> {
-        for entry in self.ties.iter() {
+        let trees = self.trees()?;
+        for entry in trees.ties.iter() {
             let (key, bytes) = entry?;
             if !visit(key, bytes)? {
                 break;
@@ -142,16 +143,36 @@ mod tests {
     fn an_unreadable_tie_in_a_later_batch_is_reported_with_its_key() {
         let (_dir, store) = open_temp();
         store.log_interactions(&everyone_meets(60)).unwrap();
-        let late = store.ties.iter().keys().nth(1500).unwrap().unwrap();
-        store.ties.insert(&late, &b"\x01{not json"[..]).unwrap();
+        let late = store
+            .trees()
+            .unwrap()
+            .ties
+            .iter()
+            .keys()
+            .nth(1500)
+            .unwrap()
+            .unwrap();
+        store
+            .trees()
+            .unwrap()
+            .ties
+            .insert(&late, &b"\x01{not json"[..])
+            .unwrap();
         let error = store.ties().unwrap_err();
         assert!(
             matches!(&error, StoreError::Corrupt { tree: "ties", key, .. } if key.contains("U0")),
             "{error:?}"
         );
-        let mut newer = store.ties.get(&late).unwrap().unwrap().to_vec();
+        let mut newer = store
+            .trees()
+            .unwrap()
+            .ties
+            .get(&late)
+            .unwrap()
+            .unwrap()
+            .to_vec();
         newer[0] = 9;
-        store.ties.insert(&late, newer).unwrap();
+        store.trees().unwrap().ties.insert(&late, newer).unwrap();
         assert!(matches!(
             store.ties().unwrap_err(),
             StoreError::NewerSchema { found: 9, .. }

@@ -10,6 +10,7 @@
 
 use super::{BackupError, Counts, FORMAT_NAME, FORMAT_VERSION, Header, Line, TREES};
 use crate::domain::{ChannelId, Interaction, OutboxItem, Person, SentNudge, UserId, plural};
+use crate::store::handles::Trees;
 use crate::store::{JobRun, SCHEMA_VERSION, Store, StoreError, codec, keys, meta, trees};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -43,13 +44,14 @@ impl Store {
     /// What the store holds, in words, or `None` when it holds nothing a
     /// backup would (deliveries and the tie index aside).
     pub(super) fn contents(&self) -> Result<Option<String>, StoreError> {
-        let (people, interactions) = (self.people.len(), self.interaction_count());
+        let trees = self.trees()?;
+        let (people, interactions) = (trees.people.len(), self.interaction_count());
         let others = [
-            &self.logged_keys,
-            &self.outbox,
-            &self.nudges,
-            &self.jobs,
-            &self.dm_channels,
+            &trees.logged_keys,
+            &trees.outbox,
+            &trees.nudges,
+            &trees.jobs,
+            &trees.dm_channels,
         ]
         .iter()
         .map(|tree| tree.len())
@@ -72,6 +74,7 @@ impl Store {
         input: impl BufRead,
         mut progress: impl FnMut(u64),
     ) -> Result<Loaded, BackupError> {
+        let trees = self.trees()?;
         if let Some(what) = self.contents()? {
             return Err(BackupError::NotEmpty {
                 path: self.path.clone(),
@@ -137,7 +140,8 @@ impl Store {
 
         self.interaction_count
             .store(counts.interactions as usize, Ordering::SeqCst);
-        self.meta
+        trees
+            .meta
             .insert(meta::INTERACTION_COUNT, &counts.interactions.to_be_bytes())
             .map_err(StoreError::from)?;
         self.rebuild_ties()?;
@@ -389,7 +393,8 @@ impl<'s> Loader<'s> {
     fn write_batch(&mut self) -> Result<(), StoreError> {
         if self.batched > 0 {
             let batch = std::mem::take(&mut self.batch);
-            self.store.tree_named(TREES[self.tree]).apply_batch(batch)?;
+            let handles = self.store.trees()?;
+            tree_named(&handles, TREES[self.tree]).apply_batch(batch)?;
             self.batched = 0;
         }
         Ok(())
@@ -402,17 +407,15 @@ fn value_of<T: DeserializeOwned>(tree: &str, json: &str) -> Result<T, Problem> {
         .map_err(|e| Problem(format!("the {tree} record's value does not decode: {e}")))
 }
 
-impl Store {
-    /// The tree of a backup called `name`, one of [`TREES`].
-    fn tree_named(&self, name: &str) -> &sled::Tree {
-        match name {
-            trees::PEOPLE => &self.people,
-            trees::INTERACTIONS => &self.interactions,
-            trees::LOGGED_KEYS => &self.logged_keys,
-            trees::OUTBOX => &self.outbox,
-            trees::NUDGES => &self.nudges,
-            trees::JOBS => &self.jobs,
-            _ => &self.dm_channels,
-        }
+/// The tree of a backup called `name`, one of [`TREES`].
+fn tree_named<'a>(handles: &'a Trees, name: &str) -> &'a sled::Tree {
+    match name {
+        trees::PEOPLE => &handles.people,
+        trees::INTERACTIONS => &handles.interactions,
+        trees::LOGGED_KEYS => &handles.logged_keys,
+        trees::OUTBOX => &handles.outbox,
+        trees::NUDGES => &handles.nudges,
+        trees::JOBS => &handles.jobs,
+        _ => &handles.dm_channels,
     }
 }

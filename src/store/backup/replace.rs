@@ -504,6 +504,8 @@ mod tests {
         drop(Store::open(&folders.data, &StoreOptions::default()).unwrap());
         let store = reopen(&folders.data).unwrap();
         store
+            .trees()
+            .unwrap()
             .meta
             .insert(crate::store::meta::SCHEMA_VERSION, &b"\x01"[..])
             .unwrap();

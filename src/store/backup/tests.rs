@@ -605,11 +605,13 @@ fn keys_of_records_are_checked_against_their_values_on_export() {
     let (_dir, store) = open_temp();
     store.put_person(&person("U1", "Ada", None)).unwrap();
     let value = store
+        .trees()
+        .unwrap()
         .people
         .get(keys::person(&user("U1")))
         .unwrap()
         .unwrap();
-    store.people.insert(b"U2", value).unwrap();
+    store.trees().unwrap().people.insert(b"U2", value).unwrap();
     let error = store
         .export_backup(&mut Vec::new(), written_at(), |_| ControlFlow::Continue(()))
         .unwrap_err();

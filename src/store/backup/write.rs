@@ -145,7 +145,8 @@ impl Store {
     }
 
     fn export_people(&self, writer: &mut Writer<'_, impl Write>) -> Result<(), BackupError> {
-        for entry in self.people.iter() {
+        let trees = self.trees()?;
+        for entry in trees.people.iter() {
             let (key, bytes) = entry.map_err(StoreError::from)?;
             let (_, json) = self.checked_json::<Person>(trees::PEOPLE, &key, &bytes, |person| {
                 keys::person(&person.id) == key.as_ref()
@@ -160,8 +161,9 @@ impl Store {
         &self,
         writer: &mut Writer<'_, impl Write>,
     ) -> Result<Option<u64>, BackupError> {
+        let trees = self.trees()?;
         let mut last = None;
-        for entry in self.interactions.iter() {
+        for entry in trees.interactions.iter() {
             let (key, bytes) = entry.map_err(StoreError::from)?;
             let id = keys::interaction_id(&key)
                 .ok_or_else(|| self.bad_key(trees::INTERACTIONS, &key, "an 8-byte id"))?;
@@ -190,14 +192,15 @@ impl Store {
         writer: &mut Writer<'_, impl Write>,
         last_interaction: Option<u64>,
     ) -> Result<(), BackupError> {
-        for entry in self.logged_keys.iter() {
+        let trees = self.trees()?;
+        for entry in trees.logged_keys.iter() {
             let (key, bytes) = entry.map_err(StoreError::from)?;
             let name = std::str::from_utf8(&key)
                 .map_err(|_| self.bad_key(trees::LOGGED_KEYS, &key, "text"))?;
             let (id, json) =
                 self.checked_json::<u64>(trees::LOGGED_KEYS, &key, &bytes, |_| true)?;
             let logged_since = last_interaction.is_none_or(|last| id > last)
-                && self
+                && trees
                     .interactions
                     .contains_key(keys::interaction(id))
                     .map_err(StoreError::from)?;
@@ -210,7 +213,8 @@ impl Store {
     }
 
     fn export_outbox(&self, writer: &mut Writer<'_, impl Write>) -> Result<(), BackupError> {
-        for entry in self.outbox.iter() {
+        let trees = self.trees()?;
+        for entry in trees.outbox.iter() {
             let (key, bytes) = entry.map_err(StoreError::from)?;
             let (_, json) =
                 self.checked_json::<OutboxItem>(trees::OUTBOX, &key, &bytes, |item| {
@@ -222,7 +226,8 @@ impl Store {
     }
 
     fn export_nudges(&self, writer: &mut Writer<'_, impl Write>) -> Result<(), BackupError> {
-        for entry in self.nudges.iter() {
+        let trees = self.trees()?;
+        for entry in trees.nudges.iter() {
             let (key, bytes) = entry.map_err(StoreError::from)?;
             let (_, json) =
                 self.checked_json::<SentNudge>(trees::NUDGES, &key, &bytes, |nudge| {
@@ -234,7 +239,8 @@ impl Store {
     }
 
     fn export_jobs(&self, writer: &mut Writer<'_, impl Write>) -> Result<(), BackupError> {
-        for entry in self.jobs.iter() {
+        let trees = self.trees()?;
+        for entry in trees.jobs.iter() {
             let (key, bytes) = entry.map_err(StoreError::from)?;
             let name =
                 std::str::from_utf8(&key).map_err(|_| self.bad_key(trees::JOBS, &key, "text"))?;
@@ -245,7 +251,8 @@ impl Store {
     }
 
     fn export_dm_channels(&self, writer: &mut Writer<'_, impl Write>) -> Result<(), BackupError> {
-        for entry in self.dm_channels.iter() {
+        let trees = self.trees()?;
+        for entry in trees.dm_channels.iter() {
             let (key, bytes) = entry.map_err(StoreError::from)?;
             let user = std::str::from_utf8(&key)
                 .ok()
