@@ -105,17 +105,19 @@ pub(super) async fn sync_people(
     Ok((directory, summary))
 }
 
-/// Records what Slack says of a member: bots are left out; people
-/// deactivated in Slack are kept as deactivated (never nudged, never named
-/// in a nudge). A known person is updated in place, so what they chose in
-/// the bot meanwhile (opting out, a snooze, a paused peer) is never
-/// overwritten. Returns the person as stored, or `None` when left out.
+/// Records what Slack says of a member: bots are left out, and so are
+/// people who asked to be forgotten (until they opt in again: nothing of
+/// them, not even their name, is stored); people deactivated in Slack are
+/// kept as deactivated (never nudged, never named in a nudge). A known
+/// person is updated in place, so what they chose in the bot meanwhile
+/// (opting out, a snooze, a paused peer) is never overwritten. Returns the
+/// person as stored, or `None` when left out.
 pub(super) fn record_member(
     store: &Store,
     teams: &TeamDirectory,
     member: SlackPerson,
 ) -> Result<Option<Person>, StoreError> {
-    if member.is_bot {
+    if member.is_bot || store.is_forgotten(&member.id)? {
         return Ok(None);
     }
     let listed_team = teams.team_of(&member.id, &member.handle).cloned();
@@ -175,5 +177,33 @@ mod tests {
         assert!(synced.opted_out && synced.shoutouts);
         assert_eq!(synced.paused, ada.paused);
         assert_eq!(store.person(&id).unwrap(), Some(synced));
+    }
+
+    #[test]
+    fn a_forgotten_member_is_brought_back_neither_by_a_sync_nor_by_a_profile_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let id = UserId::parse("UADA").unwrap();
+        store.put_person(&Person::new(id.clone(), "Ada")).unwrap();
+        store.forget_person(&id).unwrap();
+        let teams =
+            TeamDirectory::from_members([("UADA".to_owned(), TeamId::parse("Payments").unwrap())]);
+        let member = |deleted| SlackPerson {
+            id: id.clone(),
+            handle: "ada.l".to_owned(),
+            name: "Ada Lovelace".to_owned(),
+            tz: Some("Europe/London".to_owned()),
+            is_bot: false,
+            deleted,
+        };
+
+        for deleted in [false, true, false] {
+            assert_eq!(
+                record_member(&store, &teams, member(deleted)).unwrap(),
+                None
+            );
+        }
+        assert_eq!(store.person(&id).unwrap(), None);
+        assert!(store.people().unwrap().is_empty());
     }
 }

@@ -117,7 +117,12 @@ pub(super) fn any_interaction(pool: &[&'static str]) -> impl Strategy<Value = In
 /// byte search, so pick ids that are not part of one another (`U1` is part
 /// of `U12`) or of the binary keys (`UADA`, not `U1`).
 pub(super) fn places_mentioning(store: &Store, id: &UserId) -> Vec<String> {
-    let needle = id.as_str().as_bytes();
+    places_holding(store, id.as_str().as_bytes())
+}
+
+/// Every place in the store whose raw bytes contain `needle`, as
+/// [`places_mentioning`] lists them.
+pub(super) fn places_holding(store: &Store, needle: &[u8]) -> Vec<String> {
     let contains = |bytes: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
     let mut places = Vec::new();
     let trees = store.trees().unwrap();

@@ -6,10 +6,12 @@
 //! introduction's contact), `outbox` (queued messages naming them) and
 //! `dm_channels` (their DM channel). The others name nobody: `logged_keys`
 //! and `deliveries` hold opaque ids chosen by Slack and the bot, `jobs` a
-//! summary line per job, `meta` two numbers.
+//! summary line per job, `meta` numbers and keys, `tombstones` keyed
+//! hashes.
 //!
-//! Everything is written in one sled transaction over those trees, so a
-//! crash leaves the person either wholly there or wholly gone, and the tie
+//! Everything is written in one sled transaction over those trees, with
+//! the person's tombstone (see `tombstones`), so a crash leaves the person
+//! either wholly there or wholly gone and marked as forgotten, and the tie
 //! index and the count stay consistent with the log. The scans before it
 //! run under the log-writer lock, which keeps the log and the ties still.
 
@@ -57,7 +59,10 @@ impl Store {
     /// remain and otherwise rewritten without them; each interaction they
     /// logged for others, kept without its logger; the ties of every pair
     /// they are in; every nudge to them or about them; their id in anyone's
-    /// paused set. Forgetting someone unknown, or twice, does nothing.
+    /// paused set. Leaves their tombstone, so that Slack naming them again
+    /// does not bring them back ([`Store::is_forgotten`]). Forgetting
+    /// someone unknown leaves only the tombstone; forgetting twice does
+    /// nothing more.
     ///
     /// A rewritten interaction loses its note as well: they may have written
     /// it, or it may be about them. The ties among the people who remain
@@ -67,9 +72,8 @@ impl Store {
     ///
     /// Nudges and people are written without the log-writer lock, so a nudge
     /// to them or a pause of them recorded while this runs may survive it;
-    /// forgetting again removes it. A directory sync adds them back as a new
-    /// person while they are still in Slack. Does not flush: flush before
-    /// telling them they are forgotten.
+    /// forgetting again removes it. Does not flush: flush before telling
+    /// them they are forgotten.
     pub fn forget_person(&self, id: &UserId) -> Result<Forgotten, StoreError> {
         let trees = self.trees()?;
         let _writer = self.lock_log_writer();
@@ -145,6 +149,7 @@ impl Store {
         }
 
         let pausers = self.keys_of_people_pausing(id)?;
+        let (tombstone, nothing) = self.tombstone_entry(id)?;
         let count = self
             .interaction_count
             .load(Ordering::SeqCst)
@@ -157,9 +162,10 @@ impl Store {
             &trees.nudges,
             &trees.outbox,
             &trees.dm_channels,
+            &trees.tombstones,
         )
             .transaction(
-                |(people_tx, log_tx, ties_tx, meta_tx, nudges_tx, outbox_tx, dm_tx)| {
+                |(people_tx, log_tx, ties_tx, meta_tx, nudges_tx, outbox_tx, dm_tx, gone_tx)| {
                     people_tx.remove(keys::person(id))?;
                     // Read again inside: a pause changed since the scan is kept.
                     for key in &pausers {
@@ -181,6 +187,7 @@ impl Store {
                     nudges_tx.apply_batch(&nudges)?;
                     outbox_tx.apply_batch(&outbox)?;
                     dm_tx.remove(keys::person(id))?;
+                    gone_tx.insert(&tombstone[..], nothing.as_slice())?;
                     meta_tx.insert(meta::INTERACTION_COUNT, &(count as u64).to_be_bytes())?;
                     Ok(())
                 },

@@ -33,6 +33,7 @@ pub(super) struct Trees {
     pub(super) deliveries: sled::Tree,
     pub(super) outbox: sled::Tree,
     pub(super) dm_channels: sled::Tree,
+    pub(super) tombstones: sled::Tree,
     pub(super) meta: sled::Tree,
 }
 
@@ -59,6 +60,7 @@ impl Trees {
             deliveries: tree(trees::DELIVERIES)?,
             outbox: tree(trees::OUTBOX)?,
             dm_channels: tree(trees::DM_CHANNELS)?,
+            tombstones: tree(trees::TOMBSTONES)?,
             meta: tree(trees::META)?,
             db,
         })

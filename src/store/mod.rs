@@ -20,17 +20,22 @@
 //!   and has not yet, or gave up on;
 //! - `dm_channels` ([`dm_channel`](Store::dm_channel)): each person's DM
 //!   channel with the bot, so a repeat nudge skips `conversations.open`;
-//! - `meta`: the schema version, the interaction count, and the backup an
-//!   uninstall's purge kept ([`kept_backup`](Store::kept_backup)).
+//! - `tombstones` ([`is_forgotten`](Store::is_forgotten)): a keyed hash of
+//!   each person who asked to be forgotten, so that Slack naming them
+//!   again does not bring them back;
+//! - `meta`: the schema version, the interaction count, the
+//!   tombstones' hash key, and the backup an uninstall's purge kept
+//!   ([`kept_backup`](Store::kept_backup)).
 //!
 //! Beside the trees, in memory: which teams are tied to which
 //! ([`teams_tied_to`](Store::teams_tied_to)), derived from `people` and
 //! `ties` and kept current by their writers.
 //!
 //! Privacy: [`forget_person`](Store::forget_person) removes a person from
-//! every tree that names people, and
+//! every tree that names people and leaves their tombstone, and
 //! [`export_person`](Store::export_person) gathers what those trees hold
-//! about them. `logged_keys`, `deliveries`, `jobs` and `meta` name nobody.
+//! about them. `logged_keys`, `deliveries`, `jobs`, `tombstones` and `meta`
+//! name nobody.
 //!
 //! sled is beta and has lost data after unclean shutdowns, so writes the user
 //! is told about are made durable first (by [`Store::commit`], a group
@@ -64,6 +69,7 @@ mod recent_logs;
 mod strength;
 mod team_pairs;
 mod tie_scan;
+mod tombstones;
 
 pub use backup::{
     BackupError, BackupFolder, Counts, Exported, Imported, Replacing, RestoreHint, TakenBackup,
@@ -103,6 +109,7 @@ mod trees {
     pub(super) const DELIVERIES: &str = "deliveries";
     pub(super) const OUTBOX: &str = "outbox";
     pub(super) const DM_CHANNELS: &str = "dm_channels";
+    pub(super) const TOMBSTONES: &str = "tombstones";
     pub(super) const META: &str = "meta";
 }
 
@@ -118,6 +125,9 @@ mod meta {
     /// the end of its grace (Unix seconds, a big-endian `i64`).
     pub(super) const KEPT_BACKUP: &[u8] = b"kept_backup";
     pub(super) const KEPT_BACKUP_UNTIL: &[u8] = b"kept_backup_until";
+    /// The key of the tombstones' keyed hash: 32 random bytes (see
+    /// `tombstones`).
+    pub(super) const TOMBSTONE_KEY: &[u8] = b"tombstone_key";
 }
 
 /// How the store uses memory.

@@ -25,7 +25,8 @@ pub struct KeptBackup {
 
 impl Store {
     /// Deletes every record — people, interactions, ties, nudges, queued
-    /// messages, DM channels, job runs, delivery and logging keys — and
+    /// messages, DM channels, job runs, delivery and logging keys,
+    /// tombstones — and
     /// keeps only the schema version, then flushes. Under the
     /// interaction-log lock, so no log lands half-purged. Then deletes the
     /// backups in the data folder, and the stores an import kept aside
@@ -185,9 +186,11 @@ impl Store {
             &trees.deliveries,
             &trees.outbox,
             &trees.dm_channels,
+            &trees.tombstones,
         ] {
             tree.clear()?;
         }
+        trees.meta.remove(meta::TOMBSTONE_KEY)?;
         trees
             .meta
             .insert(meta::INTERACTION_COUNT, &0u64.to_be_bytes())?;

@@ -145,21 +145,30 @@ pub(crate) fn user_error(problem: impl Into<String>, example: &str) -> HandlerEr
 
 /// Changes the person who typed the command or pressed the button, and asks
 /// for a commit before the answer: they are told it changed, so it must
-/// survive a crash. Someone
-/// the bot has not met yet (they joined since the last sync) is remembered
-/// from now on.
+/// survive a crash. Someone the bot has not met yet (they joined since the
+/// last sync) is remembered from now on, under their id until the sync
+/// names them.
+///
+/// Someone who asked to be forgotten comes back opted out, and stays
+/// unnamed (the sync leaves them out) until they opt in, which lifts their
+/// tombstone: using the bot again is not consent to be nudged or named.
 pub(crate) fn change_own_person(
     context: &Context<'_>,
     mut change: impl FnMut(&mut Person),
 ) -> Result<(), HandlerError> {
-    if context
-        .store
-        .update_person(context.user, &mut change)?
-        .is_none()
-    {
-        let mut person = Person::new(context.user.clone(), context.user.to_string());
-        change(&mut person);
-        context.store.put_person(&person)?;
+    let store = context.store;
+    let person = match store.update_person(context.user, &mut change)? {
+        Some(person) => person,
+        None => {
+            let mut person = Person::new(context.user.clone(), context.user.to_string());
+            person.opted_out = store.is_forgotten(context.user)?;
+            change(&mut person);
+            store.put_person(&person)?;
+            person
+        }
+    };
+    if !person.opted_out {
+        store.lift_tombstone(context.user)?;
     }
     context.commit_before_answering();
     Ok(())

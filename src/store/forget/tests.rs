@@ -11,8 +11,8 @@ use crate::domain::{
 };
 use crate::store::Store;
 use crate::store::fixtures::{
-    any_interaction, at_minute, meeting, open_temp, person, places_mentioning, sent,
-    ties_folded_from, user,
+    any_interaction, at_minute, meeting, open_temp, person, places_holding, places_mentioning,
+    reopen, sent, ties_folded_from, user,
 };
 use proptest::prelude::*;
 use std::collections::BTreeSet;
@@ -238,6 +238,72 @@ fn forgetting_someone_the_store_never_knew_changes_nothing() {
         Forgotten::default()
     );
     assert_eq!(contents(&store), before);
+}
+
+#[test]
+fn a_forget_leaves_a_tombstone_that_knows_them_again_and_names_nobody() {
+    let (dir, store) = open_temp();
+    store
+        .put_people(&[person("UADA", "Ada", None), person("UBOB", "Bob", None)])
+        .unwrap();
+    assert!(!store.is_forgotten(&user("UADA")).unwrap());
+
+    store.forget_person(&user("UADA")).unwrap();
+    assert!(store.is_forgotten(&user("UADA")).unwrap());
+    assert!(!store.is_forgotten(&user("UBOB")).unwrap());
+    assert!(!store.is_forgotten(&user("UCY")).unwrap());
+
+    // Nothing readable: not her id, and not its plain hash, which anyone
+    // could compute from the ids Slack lists.
+    assert_eq!(
+        places_mentioning(&store, &user("UADA")),
+        Vec::<String>::new()
+    );
+    let plain = <sha2::Sha256 as sha2::Digest>::digest(b"UADA");
+    assert_eq!(places_holding(&store, &plain), Vec::<String>::new());
+    let tombstones = |store: &Store| -> Vec<Vec<u8>> {
+        let trees = store.trees().unwrap();
+        trees
+            .tombstones
+            .iter()
+            .keys()
+            .map(|k| k.unwrap().to_vec())
+            .collect()
+    };
+    let hers = tombstones(&store);
+    assert_eq!(hers.len(), 1);
+    // Keyed by the store's own key: another store's tombstone of her differs.
+    let (_other_dir, other) = open_temp();
+    other.forget_person(&user("UADA")).unwrap();
+    assert_ne!(tombstones(&other), hers);
+
+    store.flush().unwrap();
+    drop(store);
+    let store = reopen(dir.path()).unwrap();
+    assert!(store.is_forgotten(&user("UADA")).unwrap(), "it lasts");
+    // A second forget adds nothing.
+    store.forget_person(&user("UADA")).unwrap();
+    assert_eq!(tombstones(&store), hers);
+}
+
+#[test]
+fn lifting_a_tombstone_lets_that_person_back_and_no_one_else() {
+    let (_dir, store) = open_temp();
+    for id in ["UADA", "UBOB"] {
+        store.forget_person(&user(id)).unwrap();
+    }
+    store.lift_tombstone(&user("UADA")).unwrap();
+    store.lift_tombstone(&user("UCY")).unwrap();
+    assert!(!store.is_forgotten(&user("UADA")).unwrap());
+    assert!(store.is_forgotten(&user("UBOB")).unwrap());
+}
+
+#[test]
+fn a_purge_leaves_no_tombstone() {
+    let (_dir, store) = open_temp();
+    store.forget_person(&user("UADA")).unwrap();
+    store.purge_everything().unwrap();
+    assert!(!store.is_forgotten(&user("UADA")).unwrap());
 }
 
 const POOL: [&str; 5] = ["UADA", "UBOB", "UCY", "UDEE", "WEVE"];

@@ -208,3 +208,25 @@ fn admins_are_told_what_an_uninstall_deletes_and_what_a_revoked_token_does_not()
             .ends_with("Uninstalling the app deletes everything I hold, backups included.")
     );
 }
+
+#[test]
+fn a_forgotten_person_comes_back_opted_out_and_unnamed_until_they_opt_in() {
+    let (_dir, store) = open();
+    store.forget_person(&user("U1")).unwrap();
+
+    // Their own snooze brings them back, but not as someone to nudge.
+    let (_, committed) = run(&store, "snooze 2w");
+    assert!(committed);
+    let back = ada(&store);
+    assert!(back.opted_out, "{back:?}");
+    assert_ne!(back.name, "Ada");
+    assert!(store.is_forgotten(&user("U1")).unwrap());
+
+    let (text, _) = run(&store, "optin");
+    assert!(text.contains("Welcome back"), "{text}");
+    assert!(!ada(&store).opted_out);
+    assert!(
+        !store.is_forgotten(&user("U1")).unwrap(),
+        "opting in lifts the tombstone: the next sync names them again"
+    );
+}
