@@ -26,6 +26,11 @@ use tokio_util::task::TaskTracker;
 /// a few minutes; a job runs at most this late.
 const SCHEDULER_PERIOD: Duration = Duration::from_secs(30);
 
+/// How long `serve` waits before it tries a failed rewrite of the store
+/// again: each try holds every request for as long as the copy takes, so
+/// a disk that keeps failing (full, say) is not hammered every period.
+const REWRITE_RETRY: Duration = Duration::from_secs(10 * 60);
+
 /// How Slack's requests reach the bot.
 #[derive(Debug)]
 pub enum Transport {
@@ -197,6 +202,10 @@ impl App {
             self.clock.clone(),
             until_stopped(stopped.clone()),
         ));
+        let erasing = tokio::spawn(erase_what_was_forgotten(
+            self.store.clone(),
+            until_stopped(stopped.clone()),
+        ));
         let dispatcher = self.scheduler.dispatcher().clone();
         let dispatching = {
             let stopped = stopped.clone();
@@ -232,8 +241,10 @@ impl App {
         drop(stopped);
         let _ = scheduler.await;
         let _ = health.await;
-        // A backup in progress stops within seconds (see `backups`).
+        // A backup in progress stops within seconds (see `backups`); a
+        // rewrite in progress is let finish, as a restart would finish it.
         let _ = backups.await;
+        let _ = erasing.await;
         if tokio::time::timeout_at(deadline, dispatching)
             .await
             .is_err()
@@ -317,6 +328,50 @@ async fn run_scheduler(app: App, stopped: impl Future<Output = ()>) {
         let window = chrono::Duration::minutes(crate::inbound::DEDUPE_WINDOW_MINUTES);
         if let Err(err) = app.store.prune_deliveries(app.clock.now() - window) {
             tracing::warn!(error = %err, "could not forget old event ids");
+        }
+    }
+}
+
+/// Rewrites the store into fresh files whenever a forget-me (or a purge)
+/// asks, so that what it erased from the trees leaves sled's files too
+/// (see `store::rewrite`): at once when woken, and every
+/// [`SCHEDULER_PERIOD`] while one is still due (after a restart, or
+/// [`REWRITE_RETRY`] after a failure). The copy blocks the store, so it runs
+/// on a blocking thread.
+async fn erase_what_was_forgotten(store: Store, stopped: impl Future<Output = ()>) {
+    let mut period = tokio::time::interval(SCHEDULER_PERIOD);
+    let mut not_before = tokio::time::Instant::now();
+    tokio::pin!(stopped);
+    loop {
+        tokio::select! {
+            () = &mut stopped => return,
+            () = store.rewrite_wanted() => {}
+            _ = period.tick() => {}
+        }
+        if tokio::time::Instant::now() < not_before {
+            continue;
+        }
+        let rewriting = store.clone();
+        let rewritten = tokio::task::spawn_blocking(move || rewriting.rewrite_if_due()).await;
+        match rewritten {
+            Ok(Ok(None)) => {}
+            Ok(Ok(Some(rewritten))) => tracing::info!(
+                records = rewritten.records,
+                took = ?rewritten.took,
+                "rewrote the store into fresh files: what was forgotten is off the disk"
+            ),
+            Ok(Err(error)) => {
+                not_before = tokio::time::Instant::now() + REWRITE_RETRY;
+                tracing::error!(
+                    error = format!("{:#}", anyhow::Error::new(error)),
+                    retry_in = ?REWRITE_RETRY,
+                    "could not rewrite the store after a forget; the old files still hold what was forgotten"
+                );
+            }
+            Err(panicked) => {
+                not_before = tokio::time::Instant::now() + REWRITE_RETRY;
+                tracing::error!(error = %panicked, "the rewrite of the store panicked");
+            }
         }
     }
 }

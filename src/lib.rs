@@ -13,8 +13,9 @@
 //! - [`config`]: settings from TOML and `ALLIANCES_*` variables; secrets from
 //!   the environment only.
 //! - [`store`]: everything on disk (sled): people, interactions, the tie
-//!   index, nudges sent, job runs, schema version. The only module that
-//!   names sled.
+//!   index, nudges sent, job runs, the tombstones of people forgotten,
+//!   schema version, and the rewrite that erases a forget from sled's
+//!   files. The only module that names sled.
 //! - [`rules`]: pure functions from a history snapshot, a time and the policy
 //!   to a plan: whom to nudge about whom, what goes in the digest.
 //! - [`slack`]: the concrete Slack client (slack-morphism over HTTP) and the

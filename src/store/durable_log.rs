@@ -152,7 +152,9 @@ impl Store {
 mod tests {
     use super::*;
     use crate::domain::PairKey;
-    use crate::store::fixtures::{at_minute, meeting, open_temp, reopen, ties_folded_from, user};
+    use crate::store::fixtures::{
+        at_minute, meeting, open_temp, reopen, ties_folded_from, user, write_unreadable_tie,
+    };
 
     /// A job for `log_batch_once`, whose answer nobody reads.
     fn job(key: &str, people: &[&str], minute: i64) -> LogOnce {
@@ -213,13 +215,7 @@ mod tests {
     #[test]
     fn when_the_batch_cannot_be_logged_only_the_bad_ones_fail() {
         let (_dir, store) = open_temp();
-        let pair = PairKey::new(&user("U8"), &user("U9")).unwrap();
-        store
-            .trees()
-            .unwrap()
-            .ties
-            .insert(keys::tie(&pair), b"\x01{oops")
-            .unwrap();
+        write_unreadable_tie(&store, "U8", "U9");
         let batch = [
             job("A", &["U1", "U2"], 0),
             job("B", &["U8", "U9"], 1),

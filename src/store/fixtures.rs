@@ -139,6 +139,38 @@ pub(super) fn places_holding(store: &Store, needle: &[u8]) -> Vec<String> {
     places
 }
 
+/// Writes a value no build can read as the tie of `a` and `b`, for the
+/// tests of what a failed read or write does; returns the pair.
+pub(super) fn write_unreadable_tie(store: &Store, a: &str, b: &str) -> PairKey {
+    let pair = PairKey::new(&user(a), &user(b)).unwrap();
+    let trees = store.trees().unwrap();
+    trees.ties.insert(keys::tie(&pair), b"\x01{oops").unwrap();
+    pair
+}
+
+/// What a store's trees hold, to compare before and after a change that
+/// must leave them as they were.
+pub(super) type Contents = (
+    Vec<Person>,
+    Vec<(u64, Interaction)>,
+    Vec<Tie>,
+    Vec<SentNudge>,
+    Vec<crate::domain::OutboxItem>,
+    usize,
+);
+
+/// What `store`'s trees hold now (see [`Contents`]).
+pub(super) fn contents(store: &Store) -> Contents {
+    (
+        store.people().unwrap(),
+        store.interactions().unwrap(),
+        store.ties().unwrap(),
+        store.nudges_sent_since(at_minute(-100_000)).unwrap(),
+        store.outbox().unwrap(),
+        store.interaction_count(),
+    )
+}
+
 /// A nudge to `to` about `about`, sent `minute` minutes after the fixtures' start.
 pub(super) fn sent(to: &str, about: &str, minute: i64) -> SentNudge {
     SentNudge {
@@ -157,4 +189,28 @@ pub(crate) fn file_names(dir: &std::path::Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// Every file under `dir` (its folders too, but `backups/`) whose bytes
+/// contain `needle`: what the folder holds on disk, whatever the trees say.
+pub(crate) fn files_holding(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                if !path.ends_with("backups") {
+                    folders.push(path);
+                }
+            } else if std::fs::read(&path)
+                .unwrap()
+                .windows(needle.len())
+                .any(|w| w == needle)
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
 }

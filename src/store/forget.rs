@@ -17,7 +17,7 @@
 
 use super::export::involves;
 use super::interactions::{from_transaction, next_tie, pairs_of};
-use super::{Store, StoreError, keys, meta, trees};
+use super::{Store, StoreError, keys, meta, rewrite, trees};
 use crate::domain::{
     Interaction, NudgeReason, OutboxItem, PairKey, Person, SentNudge, Tie, UserId,
 };
@@ -189,6 +189,8 @@ impl Store {
                     dm_tx.remove(keys::person(id))?;
                     gone_tx.insert(&tombstone[..], nothing.as_slice())?;
                     meta_tx.insert(meta::INTERACTION_COUNT, &(count as u64).to_be_bytes())?;
+                    // sled's files still hold what this removes (see `rewrite`).
+                    meta_tx.insert(meta::REWRITE_DUE, rewrite::DUE)?;
                     Ok(())
                 },
             )
@@ -196,6 +198,7 @@ impl Store {
         self.interaction_count.store(count, Ordering::SeqCst);
         // Their ties and their record are gone: teams may be tied no more.
         self.team_pairs.people_changed();
+        self.rewrite_wanted.notify_one();
         Ok(forgotten)
     }
 

@@ -60,8 +60,9 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::domain::PairKey;
-    use crate::store::fixtures::{at_minute, meeting, open_temp, ties_folded_from, user};
+    use crate::store::fixtures::{
+        at_minute, meeting, open_temp, ties_folded_from, write_unreadable_tie,
+    };
     use crate::store::{StoreError, keys};
 
     #[test]
@@ -90,13 +91,7 @@ mod tests {
     #[test]
     fn when_logging_fails_its_key_is_not_recorded_so_the_retry_logs() {
         let (_dir, store) = open_temp();
-        let pair = PairKey::new(&user("U1"), &user("U2")).unwrap();
-        store
-            .trees()
-            .unwrap()
-            .ties
-            .insert(keys::tie(&pair), b"\x01{oops")
-            .unwrap();
+        let pair = write_unreadable_tie(&store, "U1", "U2");
         let coffee = meeting(at_minute(0), &["U1", "U2"], None);
         let failed = store.log_interaction_once("A1", &coffee);
         assert!(

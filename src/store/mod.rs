@@ -66,6 +66,8 @@ mod outbox;
 mod people;
 mod purge;
 mod recent_logs;
+mod rewrite;
+mod sled_files;
 mod strength;
 mod team_pairs;
 mod tie_scan;
@@ -82,6 +84,7 @@ pub use interactions::Logged;
 pub use jobs::JobRun;
 pub use purge::KeptBackup;
 pub use recent_logs::KEEP_RECENT_FOR;
+pub use rewrite::Rewritten;
 
 use crate::domain::HalfLife;
 use handles::Trees;
@@ -128,6 +131,9 @@ mod meta {
     /// The key of the tombstones' keyed hash: 32 random bytes (see
     /// `tombstones`).
     pub(super) const TOMBSTONE_KEY: &[u8] = b"tombstone_key";
+    /// Set by a forget or a purge, left out by the rewrite that erases
+    /// from sled's files what they erased from the trees (see `rewrite`).
+    pub(super) const REWRITE_DUE: &[u8] = b"rewrite_due";
 }
 
 /// How the store uses memory.
@@ -236,6 +242,18 @@ pub enum StoreError {
     /// sled failed to read or write.
     #[error("the store failed to read or write its folder")]
     Io(#[from] sled::Error),
+    /// A file or folder of the data folder could not be read, written,
+    /// moved or removed, as sled's files are when one store's replace
+    /// another's.
+    #[error("{doing} {path}: {cause}")]
+    File {
+        /// What was being done ("cannot move").
+        doing: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// What the system said. Not a `#[source]`: the message says it.
+        cause: std::io::Error,
+    },
     /// A flush panicked, so writes are not known to be on disk (see
     /// [`Store::commit`]).
     #[error("the store's flush failed unexpectedly; the cause is in the log")]
@@ -305,6 +323,9 @@ impl StoreError {
                 ),
                 true,
             ),
+            StoreError::File { doing, path, cause } => {
+                will_not_open(format!("{doing} {}: {cause}", path.display()), false)
+            }
             StoreError::FlusherStopped | StoreError::Unflushed(_) | StoreError::Closed { .. } => {
                 will_not_open("its first write to disk failed".into(), false)
             }
@@ -323,6 +344,11 @@ pub struct Store {
     path: PathBuf,
     /// sled's handles, read through [`Store::trees`].
     current: handles::Current,
+    /// The page cache a database the store opens gets: again after a
+    /// rewrite.
+    cache_capacity_bytes: u64,
+    /// Woken when a forget or a purge asks for a rewrite (see `rewrite`).
+    rewrite_wanted: Arc<tokio::sync::Notify>,
     /// Serialises writers of the interaction log. A transaction alone would
     /// keep the trees consistent, but the lock also makes log order (the id)
     /// the order ties were updated in, which decides which of two notes from
@@ -374,10 +400,14 @@ impl Store {
     /// [`Store::open`], without the check for a restore left half-done and
     /// with the errors as they come.
     fn open_unchecked(dir: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
+        // A rewrite the process died in is finished, or undone, first.
+        rewrite::recover(dir)?;
         let current: handles::Current = Arc::new(RwLock::new(Some(Trees::open(dir, options)?)));
         let (flushed, writer_flushed) = (current.clone(), current.clone());
         let mut store = Store {
             current,
+            cache_capacity_bytes: options.cache_capacity_bytes,
+            rewrite_wanted: Arc::default(),
             path: dir.to_path_buf(),
             log_writer: Arc::new(Mutex::new(())),
             interaction_count: Arc::new(AtomicUsize::new(0)),

@@ -30,7 +30,8 @@ impl Store {
     /// keeps only the schema version, then flushes. Under the
     /// interaction-log lock, so no log lands half-purged. Then deletes the
     /// backups in the data folder, and the stores an import kept aside
-    /// there: no copy of what was purged stays.
+    /// there: no copy of what was purged stays, and asks for a rewrite,
+    /// which erases it from sled's files (see `rewrite`).
     pub fn purge_everything(&self) -> Result<(), StoreError> {
         self.purge(None)
     }
@@ -198,7 +199,8 @@ impl Store {
         // People last: whoever sees nobody left sees no history either.
         trees.people.clear()?;
         self.team_pairs.people_changed();
-        Ok(())
+        // sled's files still hold everything: erase them too (see `rewrite`).
+        self.ask_for_rewrite()
     }
 }
 

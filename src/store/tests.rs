@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::domain::{PairKey, SentNudge};
-use crate::store::fixtures::{at_minute, meeting, open_temp, person, user};
+use crate::store::fixtures::{at_minute, meeting, open_temp, person, user, write_unreadable_tie};
 use std::io;
 
 fn reopen(dir: &Path) -> Result<Store, StoreError> {
@@ -174,13 +174,7 @@ fn a_value_written_by_a_newer_version_is_refused() {
 #[test]
 fn an_unreadable_value_is_reported_with_its_tree_and_key() {
     let (_dir, store) = open_temp();
-    let pair = PairKey::new(&user("U1"), &user("U2")).unwrap();
-    store
-        .trees()
-        .unwrap()
-        .ties
-        .insert(keys::tie(&pair), b"\x01{oops")
-        .unwrap();
+    let pair = write_unreadable_tie(&store, "U1", "U2");
     let error = store.tie(&pair).unwrap_err();
     let StoreError::Corrupt { tree, key, .. } = &error else {
         panic!("expected Corrupt, got {error:?}");

@@ -10,6 +10,7 @@ mod delivery;
 mod demo_flow;
 mod deploy;
 mod digest_picture;
+mod forget_me;
 mod front_door_http;
 mod front_door_socket;
 mod helpers;

@@ -177,13 +177,6 @@ impl BackupFolder {
     }
 }
 
-/// Makes a rename in `folder` durable (a rename is a write to the folder).
-pub(super) fn sync_folder(folder: &Path) -> Result<(), BackupError> {
-    fs::File::open(folder)
-        .and_then(|dir| dir.sync_all())
-        .map_err(BackupError::file("cannot sync", folder))
-}
-
 /// The time in a backup's file name, if it is one.
 fn time_in_name(name: &str) -> Option<DateTime<Utc>> {
     let time = name.strip_prefix(PREFIX)?.strip_suffix(SUFFIX)?;

@@ -23,14 +23,16 @@
 //! as it runs, so it is refused while the bot runs, and a `serve` started
 //! meanwhile is refused.
 
-use super::folder::sync_folder;
 use super::{BackupError, Counts};
+use crate::store::sled_files::{
+    FolderLock, draw_ids_above, move_sled_entries, remove_entry, sled_entries, sync_folder,
+    wait_until_closed,
+};
 use crate::store::{Store, StoreError, StoreOptions};
 use chrono::{DateTime, Utc};
 use std::fs;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 /// Where the new store is built, inside the data folder.
 const RESTORING: &str = "restoring";
@@ -40,11 +42,6 @@ pub(in crate::store) const ASIDE_PREFIX: &str = "replaced-";
 
 /// The file in `restoring/` that names the backup being restored.
 const NOTE: &str = "restoring-from";
-
-/// How long to wait for sled's lock. sled's own threads keep it for a
-/// moment after the last handle on a store is dropped (the store tests see
-/// up to a few milliseconds); a running bot keeps it for good.
-const LOCK_WAIT: Duration = Duration::from_secs(2);
 
 /// Whether an import may replace a store that holds data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +128,7 @@ pub fn import_backup(
         Some(aside)
     } else {
         for entry in sled_entries(data_dir)? {
-            remove(&entry)?;
+            remove_entry(&entry)?;
         }
         None
     };
@@ -202,120 +199,6 @@ fn build(
         draw_ids_above(restoring, highest)?;
     }
     Ok(loaded)
-}
-
-/// sled's `idgen_persist_interval`, which the store leaves at sled's
-/// default: sled persists its id counter every this many ids.
-const SLED_ID_INTERVAL: u64 = 1_000_000;
-
-/// Makes sled draw every later id of the store in `dir` above `highest`,
-/// so that an interaction or an outbox item logged after the import never
-/// takes the key of one it loaded.
-///
-/// sled has no call that sets its id counter. Its `generate_id` documents
-/// what it does instead: it persists the counter every
-/// `idgen_persist_interval` ids, and on opening a store it goes on from
-/// the last persisted value plus twice the interval. So the store is opened
-/// once with an interval, a whole number of sled's default one, whose
-/// double is above `highest`: the next id is that double, and drawing it
-/// persists it, which every later open goes on from. (sled expects the
-/// persisted value to be a whole number of the interval it opens with,
-/// and the store opens with the default: hence the whole number.)
-fn draw_ids_above(dir: &Path, highest: u64) -> Result<(), BackupError> {
-    let interval = SLED_ID_INTERVAL * (highest / (2 * SLED_ID_INTERVAL) + 1);
-    let db = sled::Config::new()
-        .path(dir)
-        .cache_capacity(1 << 20)
-        .idgen_persist_interval(interval)
-        .open()
-        .map_err(StoreError::from)?;
-    let drawn = db.generate_id().map_err(StoreError::from)?;
-    db.flush().map_err(StoreError::from)?;
-    drop(db);
-    wait_until_closed(dir)?;
-    if drawn <= highest {
-        return Err(StoreError::Io(sled::Error::ReportableBug(format!(
-            "sled drew id {drawn}, not one above {highest}"
-        )))
-        .into());
-    }
-    Ok(())
-}
-
-/// sled's lock on the store in a data folder, held by this process until
-/// it is dropped (closing the file lets go of the lock).
-struct FolderLock {
-    _held: Option<fs::File>,
-}
-
-impl FolderLock {
-    /// Takes the lock sled takes on `data_dir/db`, if there is a store, so
-    /// that no alliances opens it until this is dropped. Waits
-    /// [`LOCK_WAIT`] at most; then the bot is running.
-    fn take(data_dir: &Path) -> Result<Self, BackupError> {
-        let db = data_dir.join("db");
-        let file = match fs::OpenOptions::new().read(true).write(true).open(&db) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self { _held: None }),
-            Err(e) => return Err(BackupError::file("cannot open", &db)(e)),
-        };
-        let deadline = Instant::now() + LOCK_WAIT;
-        // The lock sled 0.34.7 takes (fs2's, an flock on Unix): one
-        // process holds it at a time.
-        while fs2::FileExt::try_lock_exclusive(&file).is_err() {
-            if Instant::now() >= deadline {
-                return Err(StoreError::InUse {
-                    path: data_dir.to_path_buf(),
-                }
-                .into());
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        Ok(Self { _held: Some(file) })
-    }
-}
-
-/// Waits until sled's threads have let go of the store in `dir`, so that
-/// its files are whole and may be moved.
-fn wait_until_closed(dir: &Path) -> Result<(), BackupError> {
-    FolderLock::take(dir).map(drop)
-}
-
-/// sled's entries in `dir`: `conf`, `db`, `blobs/` and `snap.*` (see
-/// `folder` for where that list comes from).
-fn sled_entries(dir: &Path) -> Result<Vec<PathBuf>, BackupError> {
-    let entries = fs::read_dir(dir).map_err(BackupError::file("cannot read", dir))?;
-    let mut found = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(BackupError::file("cannot read", dir))?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if matches!(name.as_ref(), "conf" | "db" | "blobs") || name.starts_with("snap.") {
-            found.push(entry.path());
-        }
-    }
-    Ok(found)
-}
-
-/// Moves sled's entries from `from` into `to`; `db` last, as sled reads
-/// the rest through it.
-fn move_sled_entries(from: &Path, to: &Path) -> Result<(), BackupError> {
-    let mut entries = sled_entries(from)?;
-    entries.sort_by_key(|entry| entry.ends_with("db"));
-    for entry in entries {
-        let name = entry.file_name().unwrap_or_default();
-        fs::rename(&entry, to.join(name)).map_err(BackupError::file("cannot move", &entry))?;
-    }
-    Ok(())
-}
-
-fn remove(entry: &Path) -> Result<(), BackupError> {
-    if entry.is_dir() {
-        fs::remove_dir_all(entry)
-    } else {
-        fs::remove_file(entry)
-    }
-    .map_err(BackupError::file("cannot remove", entry))
 }
 
 /// A new folder for the store being replaced: `replaced-<time>`, and a

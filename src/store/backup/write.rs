@@ -8,9 +8,9 @@
 //! would refuse, and a value gone bad is found when the backup is taken,
 //! not when it is needed.
 
-use super::folder::sync_folder;
 use super::{BackupError, Closing, Counts, FORMAT_NAME, FORMAT_VERSION, Header, Record, TREES};
 use crate::domain::{ChannelId, Interaction, OutboxItem, Person, SentNudge, UserId};
+use crate::store::sled_files::sync_folder;
 use crate::store::{JobRun, SCHEMA_VERSION, Store, StoreError, codec, keys, trees};
 use chrono::{DateTime, SubsecRound as _, Utc};
 use serde::de::DeserializeOwned;

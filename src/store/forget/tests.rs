@@ -7,12 +7,12 @@
 use super::Forgotten;
 use crate::domain::{
     ChannelId, Interaction, InteractionKind, Intro, Nudge, NudgeReason, Outgoing, PairKey, Person,
-    SentNudge, SharedContact, TeamGap, TeamId, Tie, UserId,
+    SentNudge, SharedContact, TeamGap, TeamId, UserId,
 };
 use crate::store::Store;
 use crate::store::fixtures::{
-    any_interaction, at_minute, meeting, open_temp, person, places_holding, places_mentioning,
-    reopen, sent, ties_folded_from, user,
+    any_interaction, at_minute, contents, meeting, open_temp, person, places_holding,
+    places_mentioning, reopen, sent, ties_folded_from, user,
 };
 use proptest::prelude::*;
 use std::collections::BTreeSet;
@@ -32,25 +32,6 @@ fn log_of(store: &Store) -> Vec<Interaction> {
     log.into_iter()
         .map(|(_, interaction)| interaction)
         .collect()
-}
-
-/// Everything a forget may touch, to compare before and after.
-type Contents = (
-    Vec<Person>,
-    Vec<(u64, Interaction)>,
-    Vec<Tie>,
-    Vec<SentNudge>,
-    usize,
-);
-
-fn contents(store: &Store) -> Contents {
-    (
-        store.people().unwrap(),
-        store.interactions().unwrap(),
-        store.ties().unwrap(),
-        store.nudges_sent_since(at_minute(-100_000)).unwrap(),
-        store.interaction_count(),
-    )
 }
 
 #[test]
