@@ -140,6 +140,8 @@ pub(super) fn describe(tree: &str, key: &[u8]) -> String {
             (Some(at), Some(rest)) => format!("{} {}", at.to_rfc3339(), readable(rest)),
             _ => format!("{key:02x?}"),
         },
+        // A keyed hash: bytes, not text.
+        trees::TOMBSTONES => format!("tombstone {}", hex::encode(key)),
         _ => readable(key),
     }
 }

@@ -15,18 +15,24 @@
 //!
 //! A tombstone is lifted when the person opts in again
 //! ([`Store::lift_tombstone`]), and goes with everything else in a purge.
+//! Backups carry the tombstones and the key (see `backup`), so that a
+//! restore keeps them.
 
 use super::{Store, StoreError, meta, trees};
 use crate::domain::UserId;
 use hmac::{KeyInit, Mac};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sled::IVec;
 
 type KeyedHash = hmac::Hmac<sha2::Sha256>;
 
+/// The length of a tombstone, and of the key of their hash: SHA-256's.
+pub(super) const HASH_LEN: usize = 32;
+
 /// A tombstone's value: nothing but the version byte every value carries.
-#[derive(Serialize)]
-struct Tombstone {}
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Tombstone {}
 
 impl Store {
     /// Whether `id` was forgotten and has not opted in since.
@@ -53,11 +59,26 @@ impl Store {
 
     /// The key and value of `id`'s tombstone, for a forget to write; draws
     /// the store's hash key on the first forget.
-    pub(super) fn tombstone_entry(&self, id: &UserId) -> Result<([u8; 32], Vec<u8>), StoreError> {
+    pub(super) fn tombstone_entry(
+        &self,
+        id: &UserId,
+    ) -> Result<([u8; HASH_LEN], Vec<u8>), StoreError> {
         let key = self.tombstone_key()?;
         let tombstone = self.tombstone_of(&key, id)?;
         let value = self.encode(trees::TOMBSTONES, &tombstone, &Tombstone {})?;
         Ok((tombstone, value))
+    }
+
+    /// The store's hash key, if someone was ever forgotten: for a backup.
+    pub(super) fn tombstone_key_if_drawn(&self) -> Result<Option<IVec>, StoreError> {
+        Ok(self.trees()?.meta.get(meta::TOMBSTONE_KEY)?)
+    }
+
+    /// Keeps `key` as the store's hash key: the key a backup's tombstones
+    /// were hashed with, loaded into a fresh store.
+    pub(super) fn keep_tombstone_key(&self, key: &[u8; HASH_LEN]) -> Result<(), StoreError> {
+        self.trees()?.meta.insert(meta::TOMBSTONE_KEY, &key[..])?;
+        Ok(())
     }
 
     /// The store's hash key, drawn (from the operating system's random
@@ -68,7 +89,7 @@ impl Store {
         if let Some(key) = trees.meta.get(meta::TOMBSTONE_KEY)? {
             return Ok(key);
         }
-        let drawn: [u8; 32] = rand::random();
+        let drawn: [u8; HASH_LEN] = rand::random();
         let none: Option<&[u8]> = None;
         match trees
             .meta
@@ -82,7 +103,7 @@ impl Store {
     }
 
     /// [`tombstone_of`], or the error of a key that cannot key a hash.
-    fn tombstone_of(&self, key: &[u8], id: &UserId) -> Result<[u8; 32], StoreError> {
+    fn tombstone_of(&self, key: &[u8], id: &UserId) -> Result<[u8; HASH_LEN], StoreError> {
         tombstone_of(key, id)
             .ok_or_else(|| self.corrupt_meta(meta::TOMBSTONE_KEY, "it cannot key a hash"))
     }
@@ -91,7 +112,7 @@ impl Store {
 /// The tombstone of `id` under `key`: HMAC-SHA256 of the id's text.
 /// HMAC takes keys of any length, so `None` never happens in practice; it
 /// is reported as a broken key rather than a panic.
-fn tombstone_of(key: &[u8], id: &UserId) -> Option<[u8; 32]> {
+fn tombstone_of(key: &[u8], id: &UserId) -> Option<[u8; HASH_LEN]> {
     let mut mac = <KeyedHash as KeyInit>::new_from_slice(key).ok()?;
     mac.update(id.as_str().as_bytes());
     Some(mac.finalize().into_bytes().into())

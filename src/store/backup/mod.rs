@@ -7,17 +7,20 @@
 //!
 //! A backup is, line by line:
 //!
-//! 1. a header: `{"format":"alliances-backup","format_version":1,
+//! 1. a header: `{"format":"alliances-backup","format_version":2,
 //!    "schema_version":1,"written_at":"2026-11-25T06:00:00Z"}`, so that a
 //!    build refuses a backup newer than it understands instead of
-//!    misreading it;
+//!    misreading it, and, once someone was forgotten, the key of the
+//!    tombstones' hash (`"tombstone_key"`, hex), without which they would
+//!    name nobody the store could recognise;
 //! 2. every record of every tree that is not derived, tree by tree in the
 //!    order of [`TREES`], each tree in key order:
 //!    `{"tree":"interactions","id":17,"value":{…}}`. The value is the
 //!    stored JSON as it is, byte for byte (see `codec`). A record carries
 //!    its key when the value does not hold it: `id` for an interaction,
-//!    `key` for a logged key, a job and a DM channel; people, outbox items
-//!    and nudges are keyed by what is in them;
+//!    `key` for a logged key, a job, a DM channel and a tombstone (its
+//!    hash, hex); people, outbox items and nudges are keyed by what is in
+//!    them;
 //! 3. a closing line with the number of records of each tree:
 //!    `{"end":"alliances-backup","counts":{"people":2,…}}`. A streaming
 //!    writer of a store in use cannot know the counts before it has written
@@ -40,7 +43,12 @@
 //!   is counted again on import.
 //!
 //! Everything else is in: `logged_keys` too, so that a *We met* or a `/met`
-//! that Slack delivers again after a restore is still logged once.
+//! that Slack delivers again after a restore is still logged once, and
+//! `tombstones`, so that a restore does not bring back people who asked to
+//! be forgotten as strangers at the next people sync.
+//!
+//! Format 2 added the tombstones and their key; a format 1 backup (none)
+//! still loads.
 //!
 //! A backup taken while the bot runs (see [`BackupFolder::take`]) reads
 //! trees that are being written, and sled has no snapshot across trees, so
@@ -80,14 +88,14 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 /// The backup format this build writes, and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// What the header's `format` and the closing line's `end` say.
 const FORMAT_NAME: &str = "alliances-backup";
 
 /// The trees a backup holds, in the order it lists them (see the module
 /// doc for why this order).
-pub(super) const TREES: [&str; 7] = [
+pub(super) const TREES: [&str; 8] = [
     trees::PEOPLE,
     trees::INTERACTIONS,
     trees::LOGGED_KEYS,
@@ -95,6 +103,7 @@ pub(super) const TREES: [&str; 7] = [
     trees::NUDGES,
     trees::JOBS,
     trees::DM_CHANNELS,
+    trees::TOMBSTONES,
 ];
 
 /// How many records of each tree a backup holds.
@@ -115,6 +124,9 @@ pub struct Counts {
     pub jobs: u64,
     /// DM channels.
     pub dm_channels: u64,
+    /// Tombstones of people who asked to be forgotten (none in format 1).
+    #[serde(default)]
+    pub tombstones: u64,
 }
 
 impl Counts {
@@ -127,6 +139,7 @@ impl Counts {
             + self.nudges
             + self.jobs
             + self.dm_channels
+            + self.tombstones
     }
 
     /// The count of `tree`, one of [`TREES`].
@@ -138,6 +151,7 @@ impl Counts {
             trees::OUTBOX => &mut self.outbox,
             trees::NUDGES => &mut self.nudges,
             trees::JOBS => &mut self.jobs,
+            trees::TOMBSTONES => &mut self.tombstones,
             _ => &mut self.dm_channels,
         }
     }
@@ -161,6 +175,9 @@ struct Header {
     format_version: u32,
     schema_version: u32,
     written_at: DateTime<Utc>,
+    /// The tombstones' hash key, hex; absent when nobody was forgotten.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tombstone_key: Option<String>,
 }
 
 /// A line of a record, as written.

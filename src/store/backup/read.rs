@@ -11,6 +11,7 @@
 use super::{BackupError, Counts, FORMAT_NAME, FORMAT_VERSION, Header, Line, TREES};
 use crate::domain::{ChannelId, Interaction, OutboxItem, Person, SentNudge, UserId, plural};
 use crate::store::handles::Trees;
+use crate::store::tombstones::{HASH_LEN, Tombstone};
 use crate::store::{JobRun, SCHEMA_VERSION, Store, StoreError, codec, keys, meta, trees};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -52,6 +53,7 @@ impl Store {
             &trees.nudges,
             &trees.jobs,
             &trees.dm_channels,
+            &trees.tombstones,
         ]
         .iter()
         .map(|tree| tree.len())
@@ -137,6 +139,18 @@ impl Store {
             }
         }
         progress(lines.read);
+        match header.tombstone_key.as_deref().and_then(hash_of) {
+            Some(key) => self.keep_tombstone_key(&key)?,
+            None if counts.tombstones > 0 => {
+                return Err(BackupError::Malformed {
+                    line: 1,
+                    problem: "the backup holds tombstones, but its header no `tombstone_key` \
+                              to know them by"
+                        .into(),
+                });
+            }
+            None => {}
+        }
 
         self.interaction_count
             .store(counts.interactions as usize, Ordering::SeqCst);
@@ -220,6 +234,16 @@ pub(super) fn check_header(text: &str) -> Result<Header, BackupError> {
         return Err(BackupError::Malformed {
             line: 1,
             problem: "format 0 and schema 0 were never written by any alliances".into(),
+        });
+    }
+    if header
+        .tombstone_key
+        .as_deref()
+        .is_some_and(|key| hash_of(key).is_none())
+    {
+        return Err(BackupError::Malformed {
+            line: 1,
+            problem: "the header's `tombstone_key` is not 64 hex digits".into(),
         });
     }
     Ok(header)
@@ -379,6 +403,14 @@ impl<'s> Loader<'s> {
                 value_of::<JobRun>(tree, json)?;
                 Ok(keys::job(key.unwrap_or_default()).to_vec())
             }
+            trees::TOMBSTONES => {
+                fields(false, true)?;
+                value_of::<Tombstone>(tree, json)?;
+                let hash = hash_of(key.unwrap_or_default()).ok_or_else(|| {
+                    Problem(format!("the {tree} record's key is not 64 hex digits"))
+                })?;
+                Ok(hash.to_vec())
+            }
             _ => {
                 fields(false, true)?;
                 let user = UserId::parse(key.unwrap_or_default())
@@ -401,6 +433,11 @@ impl<'s> Loader<'s> {
     }
 }
 
+/// A tombstone's hash, or the tombstones' key, from its hex text.
+fn hash_of(hex_text: &str) -> Option<[u8; HASH_LEN]> {
+    hex::decode(hex_text).ok()?.try_into().ok()
+}
+
 /// The value of a record of `tree`, decoded as its type.
 fn value_of<T: DeserializeOwned>(tree: &str, json: &str) -> Result<T, Problem> {
     serde_json::from_str(json)
@@ -416,6 +453,7 @@ fn tree_named<'a>(handles: &'a Trees, name: &str) -> &'a sled::Tree {
         trees::OUTBOX => &handles.outbox,
         trees::NUDGES => &handles.nudges,
         trees::JOBS => &handles.jobs,
+        trees::TOMBSTONES => &handles.tombstones,
         _ => &handles.dm_channels,
     }
 }

@@ -225,16 +225,26 @@ fn a_store_with_every_tree_filled_exports_imports_and_exports_the_same_bytes() {
     }
     // Deliveries are left out: they expire in minutes.
     assert!(copy.first_delivery("event:Ev1", at_minute(81)).unwrap());
+    // Tombstones came along, with their key: Eve stays forgotten.
+    assert!(copy.is_forgotten(&user("UEVE")).unwrap());
+    assert!(!copy.is_forgotten(&user("UADA")).unwrap());
 
     let text = String::from_utf8(first).unwrap();
     let lines: Vec<&str> = text.lines().collect();
+    let (header, key) = lines[0]
+        .split_once(r#","tombstone_key":""#)
+        .expect("a forget drew a key");
     assert_eq!(
-        lines[0],
-        r#"{"format":"alliances-backup","format_version":1,"schema_version":1,"written_at":"2026-03-03T09:00:00Z"}"#
+        header,
+        r#"{"format":"alliances-backup","format_version":2,"schema_version":1,"written_at":"2026-03-03T09:00:00Z""#
+    );
+    assert!(
+        key.len() == 66 && key.ends_with("\"}"),
+        "64 hex digits: {key}"
     );
     assert_eq!(
         lines.last().unwrap(),
-        &r#"{"end":"alliances-backup","counts":{"people":3,"interactions":2,"logged_keys":2,"outbox":2,"nudges":2,"jobs":1,"dm_channels":1}}"#
+        &r#"{"end":"alliances-backup","counts":{"people":3,"interactions":2,"logged_keys":2,"outbox":2,"nudges":2,"jobs":1,"dm_channels":1,"tombstones":1}}"#
     );
     assert!(
         text.contains(r#""strength_then":0.3333333333333333,"#),
@@ -260,12 +270,12 @@ fn a_small_backup_reads_as_documented() {
     let text = String::from_utf8(export(&store)).unwrap();
     // The id is sled's; it is the same in every fresh store.
     insta::assert_snapshot!(text, @r#"
-    {"format":"alliances-backup","format_version":1,"schema_version":1,"written_at":"2026-03-03T09:00:00Z"}
+    {"format":"alliances-backup","format_version":2,"schema_version":1,"written_at":"2026-03-03T09:00:00Z"}
     {"tree":"people","value":{"id":"U1","name":"Ada","team":"Payments","tz":null,"opted_out":false,"deactivated":false,"snoozed_until":null,"paused":[],"shoutouts":false}}
     {"tree":"interactions","id":0,"value":{"at":"2026-03-02T09:00:00Z","kind":"meeting","participants":["U1","U2"],"logged_by":"U1","note":"coffee"}}
     {"tree":"logged_keys","key":"met:T1","value":0}
     {"tree":"dm_channels","key":"U1","value":"D1"}
-    {"end":"alliances-backup","counts":{"people":1,"interactions":1,"logged_keys":1,"outbox":0,"nudges":0,"jobs":0,"dm_channels":1}}
+    {"end":"alliances-backup","counts":{"people":1,"interactions":1,"logged_keys":1,"outbox":0,"nudges":0,"jobs":0,"dm_channels":1,"tombstones":0}}
     "#);
 }
 
@@ -415,6 +425,34 @@ fn sample() -> String {
     String::from_utf8(export(&store)).unwrap()
 }
 
+#[test]
+fn a_backup_of_format_1_without_tombstones_still_loads() {
+    let format_1 = "{\"format\":\"alliances-backup\",\"format_version\":1,\"schema_version\":1,\"written_at\":\"2026-03-03T09:00:00Z\"}\n\
+        {\"tree\":\"people\",\"value\":{\"id\":\"U1\",\"name\":\"Ada\",\"team\":null,\"tz\":null,\"opted_out\":false,\"deactivated\":false}}\n\
+        {\"end\":\"alliances-backup\",\"counts\":{\"people\":1,\"interactions\":0,\"logged_keys\":0,\"outbox\":0,\"nudges\":0,\"jobs\":0,\"dm_channels\":0}}\n";
+    let (_dir, store) = load(format_1.as_bytes());
+    assert_eq!(store.people().unwrap().len(), 1);
+    assert!(!store.is_forgotten(&user("U1")).unwrap());
+}
+
+#[test]
+fn tombstones_without_their_key_or_with_a_bad_one_are_refused() {
+    let text = sample();
+    let header = text.lines().next().unwrap();
+    let (without_key, _) = header.split_once(r#","tombstone_key""#).unwrap();
+    assert_eq!(
+        refusal(with_line(1, &format!("{without_key}}}"))),
+        "line 1: the backup holds tombstones, but its header no `tombstone_key` to know them by"
+    );
+    assert_eq!(
+        refusal(with_line(
+            1,
+            &format!(r#"{without_key},"tombstone_key":"beef"}}"#)
+        )),
+        "line 1: the header's `tombstone_key` is not 64 hex digits"
+    );
+}
+
 /// `sample()` with line `n` (from 1) replaced by `with`.
 fn with_line(n: usize, with: &str) -> String {
     let mut lines: Vec<String> = sample().lines().map(String::from).collect();
@@ -433,7 +471,8 @@ fn a_malformed_backup_is_refused_by_its_line_and_loads_nothing() {
     assert_eq!(
         refusal(with_line(6, r#"{"tree":"people","value":{"id":"UZED"}}"#)),
         "line 6: a people record after the interactions records; a backup lists its trees in \
-         this order: people, interactions, logged_keys, outbox, nudges, jobs, dm_channels"
+         this order: people, interactions, logged_keys, outbox, nudges, jobs, dm_channels, \
+         tombstones"
     );
     assert!(
         refusal(with_line(
@@ -447,7 +486,7 @@ fn a_malformed_backup_is_refused_by_its_line_and_loads_nothing() {
     assert_eq!(
         refusal(with_line(2, r#"{"tree":"peeple","value":{}}"#)),
         "line 2: there is no tree \"peeple\" in a backup; the trees are people, interactions, \
-         logged_keys, outbox, nudges, jobs, dm_channels"
+         logged_keys, outbox, nudges, jobs, dm_channels, tombstones"
     );
     // The same person twice.
     let twice = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[1..].join("\n"));
@@ -529,11 +568,11 @@ fn a_file_that_is_not_a_backup_or_is_newer_is_refused_in_a_sentence() {
             .lines()
             .next()
             .unwrap()
-            .replace("\"format_version\":1", "\"format_version\":2"),
+            .replace("\"format_version\":2", "\"format_version\":3"),
     );
     assert_eq!(
         refusal(&newer_format),
-        "the backup is in format 2, newer than this build reads (up to 1): import it with a newer alliances"
+        "the backup is in format 3, newer than this build reads (up to 2): import it with a newer alliances"
     );
     let newer_schema = with_line(
         1,

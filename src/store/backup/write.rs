@@ -11,6 +11,7 @@
 use super::{BackupError, Closing, Counts, FORMAT_NAME, FORMAT_VERSION, Header, Record, TREES};
 use crate::domain::{ChannelId, Interaction, OutboxItem, Person, SentNudge, UserId};
 use crate::store::sled_files::sync_folder;
+use crate::store::tombstones::{HASH_LEN, Tombstone};
 use crate::store::{JobRun, SCHEMA_VERSION, Store, StoreError, codec, keys, trees};
 use chrono::{DateTime, SubsecRound as _, Utc};
 use serde::de::DeserializeOwned;
@@ -67,6 +68,7 @@ impl Store {
             schema_version: SCHEMA_VERSION,
             // To the second: what a person reading the header needs.
             written_at: written_at.trunc_subsecs(0),
+            tombstone_key: self.tombstone_key_if_drawn()?.map(hex::encode),
         };
         writer.line(&header)?;
         let mut last_interaction = None;
@@ -78,6 +80,7 @@ impl Store {
                 trees::OUTBOX => self.export_outbox(&mut writer)?,
                 trees::NUDGES => self.export_nudges(&mut writer)?,
                 trees::JOBS => self.export_jobs(&mut writer)?,
+                trees::TOMBSTONES => self.export_tombstones(&mut writer)?,
                 _ => self.export_dm_channels(&mut writer)?,
             }
         }
@@ -261,6 +264,22 @@ impl Store {
             let (_, json) =
                 self.checked_json::<ChannelId>(trees::DM_CHANNELS, &key, &bytes, |_| true)?;
             writer.record(trees::DM_CHANNELS, None, Some(user), &json)?;
+        }
+        Ok(())
+    }
+
+    fn export_tombstones(&self, writer: &mut Writer<'_, impl Write>) -> Result<(), BackupError> {
+        let trees = self.trees()?;
+        for entry in trees.tombstones.iter() {
+            let (key, bytes) = entry.map_err(StoreError::from)?;
+            if key.len() != HASH_LEN {
+                return Err(self
+                    .bad_key(trees::TOMBSTONES, &key, "a 32-byte hash")
+                    .into());
+            }
+            let (_, json) =
+                self.checked_json::<Tombstone>(trees::TOMBSTONES, &key, &bytes, |_| true)?;
+            writer.record(trees::TOMBSTONES, None, Some(&hex::encode(&key)), &json)?;
         }
         Ok(())
     }
