@@ -9,8 +9,7 @@ use crate::helpers::{
 use alliances::fake_slack::{Delivery, FakeSlack, Fault, Faults};
 use std::time::{Duration, Instant};
 
-const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\"]\n\
-                     [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n";
+const TEAMS: &str = crate::helpers::PAYMENTS_AND_PLATFORM;
 
 /// Slack answers `views.publish` this late: past its own 3-second deadline
 /// for the acknowledgement, were the press to wait for it.

@@ -2,32 +2,16 @@
 //! to the fake Slack, which sends slash commands, button presses and events
 //! down it and reads the acknowledgements.
 
-use crate::helpers::{
-    button_press, eventually, fake_user, spawn_bot_configured, spawn_bot_over_socket, user,
-    workspace,
-};
-use alliances::domain::ChannelId;
+use crate::helpers::{button_press, eventually, spawn_bot_configured, spawn_bot_over_socket, user};
 use alliances::fake_slack::{Delivery, FakeSlack};
 use alliances::scheduler::JobKind;
 use chrono::Utc;
 use serde_json::json;
 use std::time::Duration;
 
-const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\"]\n\
-                     [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n";
+const TEAMS: &str = crate::helpers::PAYMENTS_AND_PLATFORM;
 
-async fn company() -> FakeSlack {
-    FakeSlack::start(workspace(vec![
-        fake_user("U0000001", "Alice Moreau"),
-        fake_user("U0000002", "Bilal Haddad"),
-    ]))
-    .await
-    .unwrap()
-}
-
-fn channel() -> ChannelId {
-    ChannelId::parse("C0ALLIANCE").unwrap()
-}
+use crate::helpers::{alice_and_bilal as company, alliance_channel as channel};
 
 /// The last answer posted to `url`, once there is one: a press is
 /// acknowledged first and answered after.

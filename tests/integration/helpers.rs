@@ -81,6 +81,46 @@ pub fn workspace(users: Vec<FakeUser>) -> Workspace {
     )
 }
 
+/// Alice in Payments and Bilal in Platform (U0000001 and U0000002): the
+/// smallest company in which a meeting makes an alliance.
+pub const PAYMENTS_AND_PLATFORM: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\"]\n\
+                                         [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n";
+
+/// The fake Slack of [`PAYMENTS_AND_PLATFORM`]'s two people.
+pub async fn alice_and_bilal() -> alliances::fake_slack::FakeSlack {
+    alliances::fake_slack::FakeSlack::start(workspace(vec![
+        fake_user("U0000001", "Alice Moreau"),
+        fake_user("U0000002", "Bilal Haddad"),
+    ]))
+    .await
+    .expect("the fake Slack starts")
+}
+
+/// The channel of the test workspaces, `#alliances`.
+pub fn alliance_channel() -> alliances::domain::ChannelId {
+    alliances::domain::ChannelId::parse("C0ALLIANCE").expect("a valid channel id")
+}
+
+/// Alice logs a coffee with Bilal through `fake`'s signed HTTP delivery to
+/// the bot at `url`, and is told it is logged.
+pub async fn alice_logs_a_coffee_with_bilal(fake: &alliances::fake_slack::FakeSlack, url: &str) {
+    let met = fake.slash_command(
+        "/met",
+        "<@U0000002> coffee",
+        &user("U0000001"),
+        &alliance_channel(),
+    );
+    let answer = fake
+        .deliver_over_http(url, &met)
+        .await
+        .expect("the bot answers");
+    assert!(
+        answer.body.to_string().contains("Logged"),
+        "{}",
+        answer.body
+    );
+}
+
 /// The signing secret of the test bots.
 pub const SIGNING_SECRET: &str = "test-signing-secret";
 

@@ -3,32 +3,19 @@
 //! Kubernetes mounts them, and readiness while Socket Mode is down.
 
 use crate::helpers::{
-    alliances, eventually_within, fake_user, free_port, serve_command, stop_with_sigterm, user,
-    wait_until_answers, workspace,
+    alliances, eventually_within, free_port, serve_command, stop_with_sigterm, user,
+    wait_until_answers,
 };
 use crate::served::{Folder, Served};
-use alliances::domain::ChannelId;
-use alliances::fake_slack::{FakeSlack, Fault, Faults};
+use alliances::fake_slack::{Fault, Faults};
 use alliances::store::{Store, StoreOptions};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 
-const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\"]\n\
-                     [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n";
+const TEAMS: &str = crate::helpers::PAYMENTS_AND_PLATFORM;
 
-async fn company() -> FakeSlack {
-    FakeSlack::start(workspace(vec![
-        fake_user("U0000001", "Alice Moreau"),
-        fake_user("U0000002", "Bilal Haddad"),
-    ]))
-    .await
-    .unwrap()
-}
-
-fn channel() -> ChannelId {
-    ChannelId::parse("C0ALLIANCE").unwrap()
-}
+use crate::helpers::{alice_and_bilal as company, alliance_channel as channel};
 
 /// Waits up to `limit` for `child` to exit: its success, or `None` if it
 /// was still running (then it is killed).

@@ -8,8 +8,7 @@ use crate::served::{Folder, Served};
 use alliances::fake_slack::{FakeSlack, Fault, Faults};
 use std::process::Stdio;
 
-const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\"]\n\
-                     [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n";
+const TEAMS: &str = crate::helpers::PAYMENTS_AND_PLATFORM;
 
 /// `serve --http` against `fake`, with its health and metrics on a port of
 /// their own; killed when dropped.
@@ -43,14 +42,7 @@ async fn an_operator_sees_health_readiness_and_what_the_bot_did_in_its_metrics()
         (200, "ready\n".to_owned())
     );
 
-    let channel = alliances::domain::ChannelId::parse("C0ALLIANCE").unwrap();
-    let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel);
-    let answer = fake.deliver_over_http(&bot.url, &met).await.unwrap();
-    assert!(
-        answer.body.to_string().contains("Logged"),
-        "{}",
-        answer.body
-    );
+    crate::helpers::alice_logs_a_coffee_with_bilal(&fake, &bot.url).await;
 
     let (status, metrics) = get(&format!("{}/metrics", bot.health())).await;
     assert_eq!(status, 200);

@@ -3,11 +3,11 @@
 
 use crate::helpers::{
     TestBot, alliances, eventually, fake_user, now, output_of, spawn_bot, spawn_bot_on_clock,
-    texts, user, workspace,
+    texts, workspace,
 };
 use crate::served::{Folder, Served};
 use alliances::config::BackupSettings;
-use alliances::domain::{ChannelId, Clock, SettableClock};
+use alliances::domain::{Clock, SettableClock};
 use alliances::fake_slack::{Delivery, FakeSlack};
 use alliances::store::{BackupFolder, Store, StoreOptions};
 use chrono::Duration;
@@ -16,8 +16,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\"]\n\
-                     [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n";
+const TEAMS: &str = crate::helpers::PAYMENTS_AND_PLATFORM;
 
 fn people() -> Vec<alliances::fake_slack::FakeUser> {
     vec![
@@ -45,14 +44,7 @@ async fn a_revoked_token_deletes_nothing_and_the_bot_says_it_is_not_ready_until_
     let fake = FakeSlack::start(workspace(people())).await.unwrap();
     let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", TEAMS);
     let bot = Served::start_with_health(&fake, &folder.config, &folder.data, &[]).await;
-    let channel = ChannelId::parse("C0ALLIANCE").unwrap();
-    let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel);
-    let answer = fake.deliver_over_http(&bot.url, &met).await.unwrap();
-    assert!(
-        answer.body.to_string().contains("Logged"),
-        "{}",
-        answer.body
-    );
+    crate::helpers::alice_logs_a_coffee_with_bilal(&fake, &bot.url).await;
     let backups = BackupFolder::of(&folder.data);
     eventually("serve takes its first backup", || {
         backups.latest().is_ok_and(|latest| latest.is_some())
