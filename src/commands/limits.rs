@@ -54,13 +54,29 @@ pub struct RequestLimits {
     state: Mutex<State>,
 }
 
-#[derive(Debug, Default)]
+/// The map of recent requests is first walked for people idle for an hour
+/// once it holds this many.
+const PRUNE_FROM: usize = 1024;
+
+#[derive(Debug)]
 struct State {
     /// Each person's counted requests of the last hour, oldest first; at
     /// most the limit's worth, so a person costs a bounded amount.
     recent: HashMap<(UserId, Counted), VecDeque<DateTime<Utc>>>,
     /// When each pair was last introduced, while in its cooldown.
     introduced: HashMap<PairKey, DateTime<Utc>>,
+    /// How many people in `recent` set off the next walk for idle ones.
+    prune_at: usize,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            recent: HashMap::new(),
+            introduced: HashMap::new(),
+            prune_at: PRUNE_FROM,
+        }
+    }
 }
 
 impl RequestLimits {
@@ -83,11 +99,13 @@ impl RequestLimits {
         };
         let mut state = self.lock();
         // Forget whoever has nothing left in the hour, so that the map holds
-        // only people active lately.
-        if state.recent.len() > 1024 {
+        // only people active lately: a walk of the map each time it has
+        // doubled since the last, so that its cost per request stays flat.
+        if state.recent.len() >= state.prune_at {
             state
                 .recent
                 .retain(|_, times| times.back().is_some_and(|last| now - *last < HOUR));
+            state.prune_at = (state.recent.len() * 2).max(PRUNE_FROM);
         }
         let times = state.recent.entry((user.clone(), kind)).or_default();
         while times.front().is_some_and(|first| now - *first >= HOUR) {

@@ -10,7 +10,7 @@
 //! after a crash is judged by its trigger id alone, as before.
 
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -26,7 +26,15 @@ pub(super) type ContentDigest = [u8; 32];
 /// never across an await.
 #[derive(Debug, Default)]
 pub(super) struct RecentLogs {
-    logged: Mutex<HashMap<ContentDigest, Instant>>,
+    logged: Mutex<Logged>,
+}
+
+/// Each content's latest log, and every log in the order made, so that
+/// what is too old is dropped from the front without a walk of the map.
+#[derive(Debug, Default)]
+struct Logged {
+    latest: HashMap<ContentDigest, Instant>,
+    in_order: VecDeque<(Instant, ContentDigest)>,
 }
 
 impl RecentLogs {
@@ -38,6 +46,7 @@ impl RecentLogs {
     /// Whether `digest` was logged within [`KEEP_RECENT_FOR`] of `now`.
     pub(super) fn contains(&self, digest: &ContentDigest, now: Instant) -> bool {
         self.lock()
+            .latest
             .get(digest)
             .is_some_and(|at| now.duration_since(*at) < KEEP_RECENT_FOR)
     }
@@ -46,12 +55,24 @@ impl RecentLogs {
     /// older than [`KEEP_RECENT_FOR`].
     pub(super) fn remember(&self, digests: impl IntoIterator<Item = ContentDigest>, now: Instant) {
         let mut logged = self.lock();
-        logged.retain(|_, at| now.duration_since(*at) < KEEP_RECENT_FOR);
-        logged.extend(digests.into_iter().map(|digest| (digest, now)));
+        while let Some(&(at, digest)) = logged.in_order.front() {
+            if now.duration_since(at) < KEEP_RECENT_FOR {
+                break;
+            }
+            logged.in_order.pop_front();
+            // Only if it was not logged again since.
+            if logged.latest.get(&digest) == Some(&at) {
+                logged.latest.remove(&digest);
+            }
+        }
+        for digest in digests {
+            logged.latest.insert(digest, now);
+            logged.in_order.push_back((now, digest));
+        }
     }
 
-    /// Locks the map. Poisoning is ignored: every change leaves it whole.
-    fn lock(&self) -> MutexGuard<'_, HashMap<ContentDigest, Instant>> {
+    /// Locks the log. Poisoning is ignored: every change leaves it whole.
+    fn lock(&self) -> MutexGuard<'_, Logged> {
         self.logged
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -74,6 +95,7 @@ mod tests {
         assert!(!recent.contains(&coffee, start + KEEP_RECENT_FOR));
         // Remembering later forgets what is too old.
         recent.remember([tea], start + KEEP_RECENT_FOR);
-        assert_eq!(recent.lock().len(), 1);
+        assert_eq!(recent.lock().latest.len(), 1);
+        assert_eq!(recent.lock().in_order.len(), 1);
     }
 }
