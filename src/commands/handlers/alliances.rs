@@ -2,7 +2,7 @@
 //! export, forget-me, intro, stats, and the admins' `digest now` and
 //! `tick dry-run`.
 
-use super::people::resolve;
+use super::people::{Resolver, resolve};
 use super::{Context, HandlerError, change_own_person, user_error};
 use crate::commands::limits::{Counted, Refused};
 use crate::commands::{
@@ -236,13 +236,11 @@ fn intro(
     note: Option<String>,
 ) -> Result<Outcome, HandlerError> {
     const EXAMPLE: &str = "/alliances intro @alice @bob you both work on onboarding";
-    let (a, b) = (
-        resolve(context.store, a, EXAMPLE)?,
-        resolve(context.store, b, EXAMPLE)?,
-    );
-    if a.id == b.id {
-        return Err(user_error("Introduce two different people.", EXAMPLE));
-    }
+    let mut resolver = Resolver::new(context.store);
+    let (a, b) = (resolver.resolve(a, EXAMPLE)?, resolver.resolve(b, EXAMPLE)?);
+    // The pair is the cooldown's key; two of the same person make none.
+    let pair = PairKey::new(&a.id, &b.id)
+        .ok_or_else(|| user_error("Introduce two different people.", EXAMPLE))?;
     for person in [&a, &b] {
         // The same words whether they opted out or left: a refusal must not
         // tell who opted out.
@@ -256,8 +254,6 @@ fn intro(
             ));
         }
     }
-    let pair = PairKey::new(&a.id, &b.id)
-        .ok_or_else(|| user_error("Introduce two different people.", EXAMPLE))?;
     let refused =
         |refused: Refused| user_error(refused.sentence("introductions", context.now), EXAMPLE);
     context

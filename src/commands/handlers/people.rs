@@ -94,7 +94,7 @@ fn known(store: &Store, id: &UserId, example: &str) -> Result<Person, HandlerErr
 /// The refusal reads the same for both, so that it does not tell who opted
 /// out.
 pub fn may_be_logged_with(person: &Person, example: &str) -> Result<(), HandlerError> {
-    if person.opted_out || person.deactivated {
+    if !person.reachable() {
         return Err(user_error(
             format!(
                 "I can't log meetings with that person (<@{}>), so nothing was logged. Log it again without them.",
