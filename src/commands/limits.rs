@@ -9,7 +9,7 @@
 //! bot's clock, so tests move it forward as they do everything else.
 
 use crate::config::CommandSettings;
-use crate::domain::{PairKey, UserId};
+use crate::domain::{PairKey, UserId, plural};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
@@ -182,8 +182,7 @@ fn wait_words(wait: Duration) -> String {
     } else {
         ((minutes + 24 * 60 - 1) / (24 * 60), "day")
     };
-    let plural = if count == 1 { "" } else { "s" };
-    format!("{count} {unit}{plural}")
+    plural(count as usize, unit, &format!("{unit}s"))
 }
 
 #[cfg(test)]

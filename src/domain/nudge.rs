@@ -177,6 +177,14 @@ impl NudgeReason {
         }
     }
 
+    /// Leaves out the shared contact an introduction names, if any: for
+    /// someone who may no longer be named.
+    pub fn drop_shared_contact(&mut self) {
+        if let Self::Intro(intro) = self {
+            intro.shared_contact = None;
+        }
+    }
+
     /// Whether this is an introduction rather than a reminder.
     pub fn is_intro(&self) -> bool {
         matches!(self, Self::Intro(_))

@@ -100,9 +100,7 @@ pub fn recheck_nudge<'n>(
     match &nudge.reason {
         NudgeReason::Intro(intro) if intro.shared_contact.is_some() && !contact_stands => {
             let mut without = nudge.clone();
-            if let NudgeReason::Intro(intro) = &mut without.reason {
-                intro.shared_contact = None;
-            }
+            without.reason.drop_shared_contact();
             Ok(Cow::Owned(without))
         }
         _ => Ok(Cow::Borrowed(nudge)),

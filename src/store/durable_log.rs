@@ -9,8 +9,8 @@
 //! in that order would give: the same ids in order, the same ties, the same
 //! new-tie reports, a key repeated within the batch logged once. Should the
 //! batch's transaction fail (an unreadable tie, say), each is logged on its
-//! own, so that only those that cannot be logged fail; those are judged by
-//! their key alone, not by their content (see `recent_logs`).
+//! own, so that only those that cannot be logged fail; each is still
+//! checked against the contents logged lately (see `recent_logs`).
 
 use super::commit::Job;
 use super::interactions::{Append, from_transaction};
@@ -73,9 +73,24 @@ impl Store {
             Ok(logged) => logged.into_iter().map(Ok).collect(),
             Err(err) => {
                 tracing::warn!(error = %err, logs = batch.len(), "a batch of logs failed; logging them one by one");
+                let now = Instant::now();
                 batch
                     .iter()
-                    .map(|log| self.log_interaction_once(&log.key, &log.interaction))
+                    .map(|log| {
+                        // The same content check as in the batch: only this
+                        // thread logs with one, so check and record stay
+                        // together.
+                        if let Some(content) = &log.content
+                            && self.recent_logs.contains(content, now)
+                        {
+                            return Ok(None);
+                        }
+                        let logged = self.log_interaction_once(&log.key, &log.interaction);
+                        if let (Ok(Some(_)), Some(content)) = (&logged, log.content) {
+                            self.recent_logs.remember([content], now);
+                        }
+                        logged
+                    })
                     .collect()
             }
         }

@@ -18,9 +18,7 @@
 use super::export::involves;
 use super::interactions::{from_transaction, next_tie, pairs_of};
 use super::{Store, StoreError, keys, meta, rewrite, trees};
-use crate::domain::{
-    Interaction, NudgeReason, OutboxItem, PairKey, Person, SentNudge, Tie, UserId,
-};
+use crate::domain::{Interaction, OutboxItem, PairKey, Person, SentNudge, Tie, UserId};
 use sled::transaction::ConflictableTransactionError;
 use sled::{IVec, Transactional};
 use std::collections::{BTreeMap, BTreeSet};
@@ -124,13 +122,10 @@ impl Store {
             }
             // An introduction to others may name them as the shared contact.
             let mut sent: SentNudge = self.decode(trees::NUDGES, &key, &bytes)?;
-            if let Some(NudgeReason::Intro(intro)) = &mut sent.reason
-                && intro
-                    .shared_contact
-                    .as_ref()
-                    .is_some_and(|c| c.user() == id)
+            if let Some(reason) = &mut sent.reason
+                && reason.shared_contact() == Some(id)
             {
-                intro.shared_contact = None;
+                reason.drop_shared_contact();
                 nudges.insert(&key, self.encode(trees::NUDGES, &key, &sent)?);
             }
         }

@@ -230,9 +230,10 @@ impl<'a> SentRecord<'a> {
         let without_contact = match sent.reason.as_ref().and_then(NudgeReason::shared_contact) {
             Some(contact) => {
                 let mut without = sent.clone();
-                if let Some(NudgeReason::Intro(intro)) = &mut without.reason {
-                    intro.shared_contact = None;
-                }
+                without
+                    .reason
+                    .as_mut()
+                    .map(NudgeReason::drop_shared_contact);
                 Some((contact, store.encode(trees::NUDGES, &key, &without)?))
             }
             None => None,
