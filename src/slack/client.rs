@@ -208,6 +208,14 @@ impl std::fmt::Debug for SlackClient {
     }
 }
 
+/// The answer of a call whose `go` never breaks.
+fn continued<T>(flow: ControlFlow<Infallible, T>) -> T {
+    match flow {
+        ControlFlow::Continue(answer) => answer,
+        ControlFlow::Break(never) => match never {},
+    }
+}
+
 /// How long a Web API call may take before it counts as failed (and is
 /// retried by its caller): Slack answers in well under a second.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -361,10 +369,9 @@ impl SlackClient {
         Fut: Future<Output = Result<T, SlackClientError>>,
     {
         let always = || ControlFlow::<Infallible>::Continue(());
-        match self.call_unless(method, channel, always, call).await? {
-            ControlFlow::Continue(answer) => Ok(answer),
-            ControlFlow::Break(never) => match never {},
-        }
+        Ok(continued(
+            self.call_unless(method, channel, always, call).await?,
+        ))
     }
 
     /// [`Self::call`], asking `go` each time the call's turn has come (after
@@ -463,10 +470,7 @@ impl SlackClient {
     /// message's `ts`.
     pub async fn post(&self, channel: &str, message: &Message) -> Result<String, SlackError> {
         let always = || ControlFlow::<Infallible>::Continue(());
-        match self.post_unless(channel, message, always).await? {
-            ControlFlow::Continue(ts) => Ok(ts),
-            ControlFlow::Break(never) => match never {},
-        }
+        Ok(continued(self.post_unless(channel, message, always).await?))
     }
 
     /// Posts `message` to `channel` as [`Self::post`] does, unless `go`
