@@ -74,17 +74,24 @@ async fn show(
     };
     let address = client.map_or(UNKNOWN_ADDRESS, |Extension(ConnectInfo(peer))| peer.ip());
     let now = Instant::now();
-    if let Some(wait) = page_state.wrong_tokens.wait(address, now) {
-        return too_many_wrong_tokens(wait);
-    }
     match offered_token(&headers) {
-        Some(offered) if matches(&offered, token) => {}
+        Some(offered) if matches(&offered, token) => {
+            if let Some(wait) = page_state.wrong_tokens.wait(address, now) {
+                return too_many_wrong_tokens(wait);
+            }
+        }
         offered => {
             // A browser asks first without credentials: only a token
-            // offered counts as a wrong one.
+            // offered counts as a wrong one. It is counted, or refused, in
+            // one step, so that guesses sent side by side cannot all pass
+            // the count before any is in it.
             if offered.is_some() {
-                page_state.wrong_tokens.record(address, now);
+                if let Some(wait) = page_state.wrong_tokens.refuse_or_record(address, now) {
+                    return too_many_wrong_tokens(wait);
+                }
                 tracing::warn!(%address, "a wrong insights access token");
+            } else if let Some(wait) = page_state.wrong_tokens.wait(address, now) {
+                return too_many_wrong_tokens(wait);
             }
             return refused(
                 "This page is for admins: sign in with the insights access token as the password (any user name).",

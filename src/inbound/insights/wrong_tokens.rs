@@ -31,33 +31,24 @@ impl WrongTokens {
     /// it has offered [`Self::LIMIT`] wrong tokens in the last
     /// [`Self::WINDOW`].
     pub fn wait(&self, address: IpAddr, now: Instant) -> Option<Duration> {
+        waiting(&mut self.lock(), address, now)
+    }
+
+    /// How long `address` must wait, as [`Self::wait`] says; or, when it
+    /// need not, counts a wrong token from it at `now`. One lock for both.
+    pub fn refuse_or_record(&self, address: IpAddr, now: Instant) -> Option<Duration> {
         let mut recent = self.lock();
-        let offered = recent.get_mut(&address)?;
-        forget_before(offered, now);
-        match offered.front() {
-            Some(oldest) if offered.len() >= Self::LIMIT => {
-                Some(Self::WINDOW.saturating_sub(now.duration_since(*oldest)))
-            }
-            _ => None,
+        let wait = waiting(&mut recent, address, now);
+        if wait.is_none() {
+            recorded(&mut recent, address, now);
         }
+        wait
     }
 
     /// Counts a wrong token from `address` at `now`.
+    #[cfg(test)]
     pub fn record(&self, address: IpAddr, now: Instant) {
-        let mut recent = self.lock();
-        if recent.len() > Self::TIDY_PAST {
-            recent.retain(|_, offered| {
-                forget_before(offered, now);
-                !offered.is_empty()
-            });
-        }
-        let offered = recent.entry(address).or_default();
-        forget_before(offered, now);
-        offered.push_back(now);
-        // Only the last LIMIT matter for the wait.
-        while offered.len() > Self::LIMIT {
-            offered.pop_front();
-        }
+        recorded(&mut self.lock(), address, now);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, VecDeque<Instant>>> {
@@ -65,6 +56,39 @@ impl WrongTokens {
         self.recent
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// How long `address` must wait at `now`, in `recent`.
+fn waiting(
+    recent: &mut HashMap<IpAddr, VecDeque<Instant>>,
+    address: IpAddr,
+    now: Instant,
+) -> Option<Duration> {
+    let offered = recent.get_mut(&address)?;
+    forget_before(offered, now);
+    match offered.front() {
+        Some(oldest) if offered.len() >= WrongTokens::LIMIT => {
+            Some(WrongTokens::WINDOW.saturating_sub(now.duration_since(*oldest)))
+        }
+        _ => None,
+    }
+}
+
+/// Counts a wrong token from `address` at `now`, in `recent`.
+fn recorded(recent: &mut HashMap<IpAddr, VecDeque<Instant>>, address: IpAddr, now: Instant) {
+    if recent.len() > WrongTokens::TIDY_PAST {
+        recent.retain(|_, offered| {
+            forget_before(offered, now);
+            !offered.is_empty()
+        });
+    }
+    let offered = recent.entry(address).or_default();
+    forget_before(offered, now);
+    offered.push_back(now);
+    // Only the last LIMIT matter for the wait.
+    while offered.len() > WrongTokens::LIMIT {
+        offered.pop_front();
     }
 }
 
@@ -101,6 +125,25 @@ mod tests {
             guard.wait(address(1), start + Duration::from_secs(60)),
             None,
             "the first left the window: one more try"
+        );
+    }
+
+    #[test]
+    fn a_wrong_token_is_counted_or_refused_in_one_step_and_a_refused_one_is_not_counted() {
+        let guard = WrongTokens::default();
+        let start = Instant::now();
+        for _ in 0..10 {
+            assert_eq!(guard.refuse_or_record(address(1), start), None);
+        }
+        let later = start + Duration::from_secs(30);
+        assert_eq!(
+            guard.refuse_or_record(address(1), later),
+            Some(Duration::from_secs(30))
+        );
+        // The refused one did not move the window on.
+        assert_eq!(
+            guard.wait(address(1), start + Duration::from_secs(60)),
+            None
         );
     }
 
