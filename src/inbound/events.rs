@@ -122,7 +122,7 @@ fn log_passive(
 
 /// Slack revoked the bot token: routine incident response after a leak,
 /// not an uninstall, so nothing is deleted. The bot is not ready (see
-/// `health`) until a call succeeds with a token again.
+/// `health`) until its check finds a token working again.
 fn token_revoked(front: &FrontDoor) {
     front.slack.note_token_revoked();
     tracing::warn!(

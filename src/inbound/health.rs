@@ -7,7 +7,7 @@
 //! few seconds, and `auth.test` is a call like any other under the rate
 //! limits. A revoked bot token (Slack's `tokens_revoked`) is the
 //! exception: a success remembered from before it is not trusted, and the
-//! bot stays not ready, saying why, until a call succeeds with its token
+//! bot stays not ready, saying why, until this check finds its token working
 //! again (in practice, a restart with a working one).
 
 use super::socket::SocketConnections;
@@ -100,8 +100,11 @@ impl Health {
         if let Some(problem) = fresh {
             return problem;
         }
-        let problem = self.slack.auth_test().await.err().map(|err| {
-            // A success would have cleared the revocation.
+        let checked = self.slack.auth_test().await;
+        if checked.is_ok() && revoked {
+            self.slack.note_token_works();
+        }
+        let problem = checked.err().map(|err| {
             if self.slack.token_revoked() {
                 format!(
                     "the bot token was revoked (Slack sent tokens_revoked): set a working one \

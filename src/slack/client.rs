@@ -274,12 +274,20 @@ impl SlackClient {
     }
 
     /// Notes that Slack revoked the bot token (a `tokens_revoked` event):
-    /// the bot is not ready until a call succeeds with a token again.
+    /// the bot is not ready until a check finds the token working again.
     pub fn note_token_revoked(&self) {
         self.token_revoked.store(true, Ordering::SeqCst);
     }
 
-    /// Whether the bot token was revoked and no call has succeeded since.
+    /// Notes that a check made after a revocation found the token working.
+    /// Only such a check may say so: a call answered before the revocation
+    /// but finished after it would say so wrongly.
+    pub fn note_token_works(&self) {
+        self.token_revoked.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether the bot token was revoked and no check has found it working
+    /// since.
     pub fn token_revoked(&self) -> bool {
         self.token_revoked.load(Ordering::SeqCst)
     }
@@ -419,11 +427,7 @@ impl SlackClient {
                 },
             );
             match result {
-                Ok(answer) => {
-                    // Slack took the token: whatever was revoked, it works.
-                    self.token_revoked.store(false, Ordering::SeqCst);
-                    return Ok(ControlFlow::Continue(answer));
-                }
+                Ok(answer) => return Ok(ControlFlow::Continue(answer)),
                 Err(SlackError::RateLimited { retry_after, .. }) => {
                     self.rate.pause(method, retry_after);
                     tracing::debug!(method, ?retry_after, "Slack rate-limited a call");
