@@ -69,6 +69,46 @@ struct State {
     prune_at: usize,
 }
 
+impl State {
+    /// Whether `user` may make one more request of `kind` at `now` under
+    /// `limit` an hour; forgets what left the hour on the way.
+    fn room(
+        &mut self,
+        user: &UserId,
+        kind: Counted,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(), Refused> {
+        // Forget whoever has nothing left in the hour, so that the map holds
+        // only people active lately: a walk of the map each time it has
+        // doubled since the last, so that its cost per request stays flat.
+        if self.recent.len() >= self.prune_at {
+            self.recent
+                .retain(|_, times| times.back().is_some_and(|last| now - *last < HOUR));
+            self.prune_at = (self.recent.len() * 2).max(PRUNE_FROM);
+        }
+        let times = self.recent.entry((user.clone(), kind)).or_default();
+        while times.front().is_some_and(|first| now - *first >= HOUR) {
+            times.pop_front();
+        }
+        match times.front() {
+            Some(oldest) if times.len() >= limit as usize => Err(Refused::Hourly {
+                limit,
+                again_at: *oldest + HOUR,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a request of `kind` by `user` at `now`.
+    fn count(&mut self, user: &UserId, kind: Counted, now: DateTime<Utc>) {
+        self.recent
+            .entry((user.clone(), kind))
+            .or_default()
+            .push_back(now);
+    }
+}
+
 impl Default for State {
     fn default() -> Self {
         Self {
@@ -93,40 +133,25 @@ impl RequestLimits {
     /// Counts a request of `kind` by `user` at `now`, or says why not and
     /// until when, counting nothing.
     pub fn take(&self, user: &UserId, kind: Counted, now: DateTime<Utc>) -> Result<(), Refused> {
-        let limit = match kind {
-            Counted::Met => self.met_per_hour,
-            Counted::Intro => self.intros_per_hour,
-        };
         let mut state = self.lock();
-        // Forget whoever has nothing left in the hour, so that the map holds
-        // only people active lately: a walk of the map each time it has
-        // doubled since the last, so that its cost per request stays flat.
-        if state.recent.len() >= state.prune_at {
-            state
-                .recent
-                .retain(|_, times| times.back().is_some_and(|last| now - *last < HOUR));
-            state.prune_at = (state.recent.len() * 2).max(PRUNE_FROM);
-        }
-        let times = state.recent.entry((user.clone(), kind)).or_default();
-        while times.front().is_some_and(|first| now - *first >= HOUR) {
-            times.pop_front();
-        }
-        if times.len() >= limit as usize {
-            let oldest = times.front().copied().unwrap_or(now);
-            return Err(Refused::Hourly {
-                limit,
-                again_at: oldest + HOUR,
-            });
-        }
-        times.push_back(now);
+        state.room(user, kind, self.limit_of(kind), now)?;
+        state.count(user, kind, now);
         Ok(())
     }
 
-    /// Records that `pair` is introduced at `now`, or says until when it may
-    /// not be again.
-    pub fn introduce(&self, pair: &PairKey, now: DateTime<Utc>) -> Result<(), Refused> {
+    /// Counts an introduction of `pair` by `user` at `now`, both against
+    /// the user's hour and the pair's cooldown, or says why not and until
+    /// when, counting neither: one lock for both checks, so that a refused
+    /// introduction never holds a place in the hour, even for a moment.
+    pub fn take_intro(
+        &self,
+        user: &UserId,
+        pair: &PairKey,
+        now: DateTime<Utc>,
+    ) -> Result<(), Refused> {
         let cooldown = self.intro_cooldown;
         let mut state = self.lock();
+        state.room(user, Counted::Intro, self.intros_per_hour, now)?;
         state.introduced.retain(|_, at| now - *at < cooldown);
         if let Some(at) = state.introduced.get(pair) {
             return Err(Refused::PairCooldown {
@@ -136,14 +161,14 @@ impl RequestLimits {
         if cooldown > Duration::zero() {
             state.introduced.insert(pair.clone(), now);
         }
+        state.count(user, Counted::Intro, now);
         Ok(())
     }
 
-    /// Gives back a request counted by [`take`](Self::take) that was not
-    /// carried out after all (a later check refused it).
-    pub fn give_back(&self, user: &UserId, kind: Counted) {
-        if let Some(times) = self.lock().recent.get_mut(&(user.clone(), kind)) {
-            times.pop_back();
+    fn limit_of(&self, kind: Counted) -> u32 {
+        match kind {
+            Counted::Met => self.met_per_hour,
+            Counted::Intro => self.intros_per_hour,
         }
     }
 
@@ -231,23 +256,31 @@ mod tests {
     }
 
     #[test]
-    fn a_request_given_back_leaves_room_for_another() {
+    fn an_introduction_refused_for_its_pair_leaves_room_in_the_hour() {
         let limits = limits();
-        for _ in 0..10 {
-            limits.take(&user("U1"), Counted::Intro, at(0)).unwrap();
+        let pair = |n: u32| PairKey::new(&user("U2"), &user(&format!("U{}", 100 + n))).unwrap();
+        for n in 0..9 {
+            limits.take_intro(&user("U1"), &pair(n), at(0)).unwrap();
         }
-        assert!(limits.take(&user("U1"), Counted::Intro, at(1)).is_err());
-        limits.give_back(&user("U1"), Counted::Intro);
-        limits.take(&user("U1"), Counted::Intro, at(1)).unwrap();
+        // The same pair again is refused, and not counted.
+        assert!(matches!(
+            limits.take_intro(&user("U1"), &pair(0), at(1)),
+            Err(Refused::PairCooldown { .. })
+        ));
+        limits.take_intro(&user("U1"), &pair(9), at(1)).unwrap();
+        assert!(matches!(
+            limits.take_intro(&user("U1"), &pair(10), at(1)),
+            Err(Refused::Hourly { limit: 10, .. })
+        ));
     }
 
     #[test]
     fn a_pair_is_introduced_again_only_after_the_cooldown_whoever_asks() {
         let limits = limits();
         let pair = PairKey::new(&user("U2"), &user("U3")).unwrap();
-        limits.introduce(&pair, at(0)).unwrap();
+        limits.take_intro(&user("U1"), &pair, at(0)).unwrap();
         let days = i64::from(CommandSettings::default().intro_cooldown_days);
-        let refused = limits.introduce(&pair, at(60)).unwrap_err();
+        let refused = limits.take_intro(&user("U4"), &pair, at(60)).unwrap_err();
         assert_eq!(
             refused,
             Refused::PairCooldown {
@@ -260,7 +293,7 @@ mod tests {
                 .ends_with(&format!("Try again in {} days.", days))
         );
         limits
-            .introduce(&pair, at(0) + Duration::days(days))
+            .take_intro(&user("U4"), &pair, at(0) + Duration::days(days))
             .unwrap();
     }
 

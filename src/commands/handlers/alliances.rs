@@ -4,7 +4,6 @@
 
 use super::people::{Resolver, resolve};
 use super::{Context, HandlerError, change_own_person, user_error};
-use crate::commands::limits::{Counted, Refused};
 use crate::commands::{
     AlliancesRequest, ChannelRef, Effect, Outcome, Reply, SlashText, help_text, parse_alliances,
 };
@@ -254,16 +253,10 @@ fn intro(
             ));
         }
     }
-    let refused =
-        |refused: Refused| user_error(refused.sentence("introductions", context.now), EXAMPLE);
     context
         .limits
-        .take(context.user, Counted::Intro, context.now)
-        .map_err(refused)?;
-    if let Err(cooling) = context.limits.introduce(&pair, context.now) {
-        context.limits.give_back(context.user, Counted::Intro);
-        return Err(refused(cooling));
-    }
+        .take_intro(context.user, &pair, context.now)
+        .map_err(|refused| user_error(refused.sentence("introductions", context.now), EXAMPLE))?;
     Ok(Outcome {
         reply: Reply::text(format!(
             "I'm opening a group DM with you, <@{}> and <@{}>.",
