@@ -184,9 +184,11 @@ impl Store {
             .transpose()
     }
 
-    /// Remembers the DM channel of the bot with `user`. Does not flush: a
-    /// lost entry only costs one `conversations.open`.
-    pub fn remember_dm_channel(
+    /// Remembers the DM channel of the bot with `user`, as a sent nudge's
+    /// record does (see [`Store::mark_sent`]): for tests that start from a
+    /// channel already known. Does not flush.
+    #[cfg(test)]
+    pub(crate) fn remember_dm_channel(
         &self,
         user: &UserId,
         channel: &ChannelId,
