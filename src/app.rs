@@ -185,9 +185,12 @@ impl App {
                 tracing::info!("insights page off: set {INSIGHTS_TOKEN_VAR} to turn it on");
             }
         }
-        let socket = matches!(transport, Ready::SocketMode(_)).then(SocketConnections::default);
+        // Socket Mode's connections, which /readyz reports when it is the
+        // transport.
+        let socket = SocketConnections::default();
+        let reported = matches!(transport, Ready::SocketMode(_)).then(|| socket.clone());
         let operator =
-            crate::inbound::health::router(self.store.clone(), self.slack.clone(), socket.clone())
+            crate::inbound::health::router(self.store.clone(), self.slack.clone(), reported)
                 .merge(self.insights_router(secrets.insights_token.clone()));
         let health = tokio::spawn(server::serve(
             health_listener,
@@ -227,7 +230,7 @@ impl App {
                     self.front_door(),
                     self.slack.morphism(),
                     &token,
-                    socket.unwrap_or_default(),
+                    socket,
                     until_stopped(stopped.clone()),
                 )
                 .await

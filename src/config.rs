@@ -207,15 +207,24 @@ pub struct CommandSettings {
     pub intro_cooldown_days: u32,
 }
 
+/// `n` as a count that cannot be zero, checked when the crate compiles
+/// (called in `const` blocks): a default mistyped as 0 does not build.
+const fn count(n: u32) -> NonZeroU32 {
+    match NonZeroU32::new(n) {
+        Some(n) => n,
+        None => panic!("a default count must not be zero"),
+    }
+}
+
 impl Default for CommandSettings {
     fn default() -> Self {
         Self {
             history_window_days: 365,
             admins: Vec::new(),
             k_anonymity_floor: 5,
-            met_max_people: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
-            met_per_hour: NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN),
-            intros_per_hour: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            met_max_people: const { count(10) },
+            met_per_hour: const { count(60) },
+            intros_per_hour: const { count(10) },
             intro_cooldown_days: 30,
         }
     }
