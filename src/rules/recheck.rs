@@ -137,19 +137,8 @@ pub fn recheck_digest<'d>(
 ) -> Cow<'d, Digest> {
     let nameable = |user: &UserId| people_now.get(user).is_some_and(|p| !p.opted_out);
     let thanked = |user: &UserId| people_now.get(user).is_some_and(Person::welcomes_shoutouts);
-    let stands = digest
-        .new_alliances
-        .iter()
-        .all(|a| nameable(&a.a.0) && nameable(&a.b.0))
-        && digest
-            .bridges
-            .iter()
-            .filter_map(|b| b.builders.as_ref())
-            .all(|(x, y)| nameable(x) && nameable(y))
-        && digest.bridge_builders.iter().all(|b| thanked(&b.person));
-    if stands {
-        return Cow::Borrowed(digest);
-    }
+    // A digest goes out about once a week: a copy to judge costs nothing
+    // worth a second list of the same rules.
     let mut now = digest.clone();
     now.new_alliances
         .retain(|a| nameable(&a.a.0) && nameable(&a.b.0));
@@ -164,7 +153,11 @@ pub fn recheck_digest<'d>(
         }
     }
     now.bridge_builders.retain(|b| thanked(&b.person));
-    Cow::Owned(now)
+    if now == *digest {
+        Cow::Borrowed(digest)
+    } else {
+        Cow::Owned(now)
+    }
 }
 
 #[cfg(test)]
