@@ -3,7 +3,7 @@
 //! digest would say — without sending anything.
 
 use crate::config::Settings;
-use crate::domain::{Person, Quoting, TeamId, UserId, plural};
+use crate::domain::{Quoting, TeamId, UserId, plural};
 use crate::rules::{plan_digest, plan_nudges};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -18,15 +18,18 @@ pub fn dry_run(
     let policy = settings.rules;
     let snapshot = super::nudge_snapshot(store, now, &policy)?;
     let names = &snapshot.people;
-    let name = |id: &UserId| match names.get(id) {
-        Some(Person {
-            name,
-            team: Some(team),
-            ..
-        }) => format!("{name} ({team})"),
-        Some(person) => person.name.clone(),
-        None => id.to_string(),
+    // A person's name, or their id when unknown.
+    let plain_name = |id: &UserId| {
+        names
+            .get(id)
+            .map_or_else(|| id.to_string(), |p| p.name.clone())
     };
+    // A name, with a team when there is one to show.
+    let with_team = |id: &UserId, team: Option<&TeamId>| match team {
+        Some(team) => format!("{} ({team})", plain_name(id)),
+        None => plain_name(id),
+    };
+    let name = |id: &UserId| with_team(id, names.get(id).and_then(|p| p.team.as_ref()));
     // Everyone who is due, whenever their window opens.
     let plan = plan_nudges(&snapshot, now, &policy.any_time());
 
@@ -49,9 +52,7 @@ pub fn dry_run(
         } else {
             "reminder"
         };
-        let about = names
-            .get(&nudge.about)
-            .map_or_else(|| nudge.about.to_string(), |p| p.name.clone());
+        let about = plain_name(&nudge.about);
         let _ = writeln!(
             out,
             "  {when} · {kind} to {} about {}\n      why: {}",
@@ -78,21 +79,12 @@ pub fn dry_run(
         digest.unconnected_team_pairs.len()
     );
     // People as the digest shows them: a team under the floor left out.
-    let shown_name = |id: &UserId, team: Option<&TeamId>| {
-        let known = names
-            .get(id)
-            .map_or_else(|| id.to_string(), |p| p.name.clone());
-        match team {
-            Some(team) => format!("{known} ({team})"),
-            None => known,
-        }
-    };
     for alliance in &digest.new_alliances {
         let _ = writeln!(
             out,
             "  {} and {}",
-            shown_name(&alliance.a.0, alliance.a.1.as_ref()),
-            shown_name(&alliance.b.0, alliance.b.1.as_ref())
+            with_team(&alliance.a.0, alliance.a.1.as_ref()),
+            with_team(&alliance.b.0, alliance.b.1.as_ref())
         );
     }
     for bridge in &digest.bridges {
@@ -106,7 +98,7 @@ pub fn dry_run(
         let _ = writeln!(
             out,
             "  bridge-builder (shout-outs on): {}, {}",
-            shown_name(&builder.person, builder.team.as_ref()),
+            with_team(&builder.person, builder.team.as_ref()),
             plural(builder.new_alliances, "new alliance", "new alliances")
         );
     }
@@ -134,11 +126,10 @@ pub fn dry_run(
     Ok(out)
 }
 
-/// "1 team", "2 teams".
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Interaction, InteractionKind};
+    use crate::domain::{Interaction, InteractionKind, Person};
     use crate::store::StoreOptions;
     use chrono::TimeZone;
 
