@@ -165,6 +165,17 @@ impl RequestLimits {
         Ok(())
     }
 
+    /// Forgets what is counted of `user`, and the pairs introduced with
+    /// them: for a forget-me, which leaves no trace of them in memory
+    /// either.
+    pub fn forget(&self, user: &UserId) {
+        let mut state = self.lock();
+        state.recent.retain(|(person, _), _| person != user);
+        state
+            .introduced
+            .retain(|pair, _| pair.low() != user && pair.high() != user);
+    }
+
     fn limit_of(&self, kind: Counted) -> u32 {
         match kind {
             Counted::Met => self.met_per_hour,
@@ -295,6 +306,27 @@ mod tests {
         limits
             .take_intro(&user("U4"), &pair, at(0) + Duration::days(days))
             .unwrap();
+    }
+
+    #[test]
+    fn a_forgotten_person_leaves_no_count_and_no_pair_behind() {
+        let limits = limits();
+        let pair = PairKey::new(&user("U1"), &user("U3")).unwrap();
+        let others = PairKey::new(&user("U2"), &user("U3")).unwrap();
+        for _ in 0..60 {
+            limits.take(&user("U1"), Counted::Met, at(0)).unwrap();
+        }
+        limits.take_intro(&user("U2"), &pair, at(0)).unwrap();
+        limits.take_intro(&user("U1"), &others, at(0)).unwrap();
+        limits.forget(&user("U1"));
+        let state = limits.lock();
+        assert!(
+            state
+                .recent
+                .keys()
+                .all(|(counted, _)| counted.as_str() != "U1")
+        );
+        assert_eq!(state.introduced.keys().collect::<Vec<_>>(), [&others]);
     }
 
     #[test]

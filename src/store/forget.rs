@@ -193,6 +193,10 @@ impl Store {
         self.interaction_count.store(count, Ordering::SeqCst);
         // Their ties and their record are gone: teams may be tied no more.
         self.team_pairs.people_changed();
+        // The digests of recent /met contents may hold theirs; a digest
+        // cannot be found by person, so all go (at worst, someone's
+        // retry within ten minutes is judged by its trigger id alone).
+        self.recent_logs.forget_all();
         self.rewrite_wanted.notify_one();
         Ok(forgotten)
     }

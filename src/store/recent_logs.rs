@@ -71,6 +71,12 @@ impl RecentLogs {
         }
     }
 
+    /// Forgets every content: for a forget-me, whose person's contents
+    /// cannot be told apart from the rest.
+    pub(super) fn forget_all(&self) {
+        *self.lock() = Logged::default();
+    }
+
     /// Locks the log. Poisoning is ignored: every change leaves it whole.
     fn lock(&self) -> MutexGuard<'_, Logged> {
         self.logged
@@ -97,5 +103,7 @@ mod tests {
         recent.remember([tea], start + KEEP_RECENT_FOR);
         assert_eq!(recent.lock().latest.len(), 1);
         assert_eq!(recent.lock().in_order.len(), 1);
+        recent.forget_all();
+        assert!(!recent.contains(&tea, start + KEEP_RECENT_FOR));
     }
 }

@@ -215,6 +215,7 @@ fn forget_me_confirmation() -> Reply {
 pub fn confirm_forget_me(context: &Context<'_>) -> Reply {
     let forget = || -> Result<Reply, HandlerError> {
         let forgotten = context.store.forget_person(context.user)?;
+        context.limits.forget(context.user);
         // They are told they are forgotten: on disk first.
         context.commit_before_answering();
         tracing::info!(
