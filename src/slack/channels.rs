@@ -5,51 +5,16 @@
 //!
 //! A name is looked up with `conversations.list` (the public channels and
 //! the private ones the bot is in, archived ones left out), page by page
-//! through [`SlackClient::call`], and its id is remembered in a
-//! [`ChannelIdCache`] that the client's clones share: the lookup runs once
-//! per name while the process lives. A remembered id that Slack no longer
-//! knows (the channel was deleted, or renamed and its name given to
+//! through [`SlackClient::call`], and its id is remembered in the client's
+//! `ChannelIdCache` (see `channel_ids`), which its clones share: the lookup
+//! runs once per name while the process lives. A remembered id that Slack
+//! no longer knows (the channel was deleted, or renamed and its name given to
 //! another) is forgotten by whoever meets `channel_not_found` for it.
 
 use super::client::{PAGE_SIZE, SlackClient, SlackError};
 use crate::domain::ChannelId;
 use slack_morphism::prelude::*;
-use std::collections::HashMap;
 use std::ops::ControlFlow;
-use std::sync::{Arc, Mutex, MutexGuard};
-
-/// Channel ids by the name they were looked up by, shared by a client and
-/// its clones.
-///
-/// A std `Mutex`, as in mini-redis: it is held for one map operation and
-/// never across an `.await`, so an async lock would only cost more.
-#[derive(Debug, Clone, Default)]
-pub(super) struct ChannelIdCache(Arc<Mutex<HashMap<String, ChannelId>>>);
-
-impl ChannelIdCache {
-    /// The id remembered for `name`.
-    pub fn get(&self, name: &str) -> Option<ChannelId> {
-        self.lock().get(name).cloned()
-    }
-
-    /// Remembers that `name` is the channel `id`.
-    pub fn remember(&self, name: &str, id: ChannelId) {
-        self.lock().insert(name.to_owned(), id);
-    }
-
-    /// Forgets the id of `name`, which Slack no longer knows.
-    pub fn forget(&self, name: &str) {
-        self.lock().remove(name);
-    }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, ChannelId>> {
-        // A panic while the map was held cannot leave it half-changed (each
-        // operation is one call on it), so a poisoned lock is still sound.
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
 
 /// A channel as the settings give it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,17 +155,5 @@ mod tests {
             assert!(err.is_channel_not_found(), "{err:?}");
             assert!(!err.is_transient());
         }
-    }
-
-    #[test]
-    fn the_cache_is_shared_by_clones_and_forgets_on_request() {
-        let cache = ChannelIdCache::default();
-        let clone = cache.clone();
-        let id = ChannelId::parse("C0DIGEST").unwrap();
-
-        cache.remember("alliances", id.clone());
-        assert_eq!(clone.get("alliances"), Some(id));
-        clone.forget("alliances");
-        assert_eq!(cache.get("alliances"), None);
     }
 }

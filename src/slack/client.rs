@@ -1,7 +1,7 @@
 //! The concrete Slack client: slack-morphism over hyper with rustls, its
 //! base URL from config so the same code reaches Slack and the fake Slack.
 
-use super::channels::ChannelIdCache;
+use super::channel_ids::ChannelIdCache;
 use super::rate_control::RateControl;
 use super::render::Message;
 use crate::domain::{ChannelId, UserId};

@@ -6,6 +6,7 @@
 //! The API URL comes from config, so the fake Slack stands in for Slack
 //! without a trait. Tokens never leave this module in a log line or error.
 
+mod channel_ids;
 mod channels;
 mod client;
 mod directory;

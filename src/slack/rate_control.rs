@@ -20,6 +20,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// The name the upload POST goes by in rate control and metrics: it is no
+/// Web API method, but it is a call to Slack that may fail or hang.
+pub(super) const UPLOAD: &str = "files.upload_url";
+
 /// The Web API methods the bot calls, by Slack's published tier: calls per
 /// minute.
 fn per_minute(method: &str) -> f64 {
@@ -40,7 +44,7 @@ fn per_minute(method: &str) -> f64 {
         // Not a Web API method and no published limit: the POST of a file's
         // bytes to its upload URL, one per `files.getUploadURLExternal`, so
         // paced as that method is.
-        super::upload::UPLOAD => 100.0,
+        UPLOAD => 100.0,
         // Special: the workspace-wide part of chat.postMessage's limit.
         "chat.postMessage" => POST_MESSAGE_PER_MINUTE,
         // Anything else: Tier 2, which "most methods" have.

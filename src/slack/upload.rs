@@ -15,6 +15,7 @@
 //! a time-out, and metrics (the upload as [`UPLOAD`]).
 
 use super::client::{SlackClient, SlackError, block_kit};
+use super::rate_control::UPLOAD;
 use super::render::Message;
 use crate::domain::ChannelId;
 use slack_morphism::errors::{SlackClientApiError, SlackClientError};
@@ -22,10 +23,6 @@ use slack_morphism::prelude::*;
 
 /// The method that shares the uploaded picture into the channel.
 const COMPLETE: &str = "files.completeUploadExternal";
-
-/// The name the upload POST goes by in rate control and metrics: it is no
-/// Web API method, but it is a call to Slack that may fail or hang.
-pub(super) const UPLOAD: &str = "files.upload_url";
 
 /// A PNG picture to post, with what Slack shows about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
