@@ -37,8 +37,9 @@
 //! Use [`Store::flush`] (synchronous) off the request paths: at start-up,
 //! in jobs and at shutdown.
 
-use super::durable_log::LogOnce;
+use super::recent_logs::ContentDigest;
 use super::{Logged, Store, StoreError};
+use crate::domain::Interaction;
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -58,6 +59,18 @@ pub(super) enum Job {
     /// Log an interaction once under a key, then wake its caller once it
     /// is on disk.
     LogOnce(LogOnce),
+}
+
+/// An interaction waiting to be logged by the flusher thread.
+pub(super) struct LogOnce {
+    /// Its idempotency key (see [`Store::log_interaction_once`]).
+    pub(super) key: String,
+    /// The digest of its content, when a repeat of the same content within
+    /// a few minutes is a repeat too (see `recent_logs`).
+    pub(super) content: Option<ContentDigest>,
+    pub(super) interaction: Interaction,
+    /// Told what logging did, once it is on disk.
+    pub(super) done: oneshot::Sender<Result<Option<Logged>, StoreError>>,
 }
 
 impl Store {

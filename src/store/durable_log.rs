@@ -12,7 +12,7 @@
 //! own, so that only those that cannot be logged fail; each is still
 //! checked against the contents logged lately (see `recent_logs`).
 
-use super::commit::Job;
+use super::commit::{Job, LogOnce};
 use super::interactions::{Append, from_transaction};
 use super::recent_logs::{ContentDigest, RecentLogs};
 use super::{Logged, Store, StoreError, keys, trees};
@@ -21,18 +21,6 @@ use sled::Transactional;
 use std::collections::HashSet;
 use std::time::Instant;
 use tokio::sync::oneshot;
-
-/// An interaction waiting to be logged by the flusher thread.
-pub(super) struct LogOnce {
-    /// Its idempotency key (see [`Store::log_interaction_once`]).
-    pub(super) key: String,
-    /// The digest of its content, when a repeat of the same content within
-    /// a few minutes is a repeat too (see `recent_logs`).
-    pub(super) content: Option<ContentDigest>,
-    pub(super) interaction: Interaction,
-    /// Told what logging did, once it is on disk.
-    pub(super) done: oneshot::Sender<Result<Option<Logged>, StoreError>>,
-}
 
 impl Store {
     /// Logs `interaction` as [`Store::log_interaction_once`] does, unless
