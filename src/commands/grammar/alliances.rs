@@ -137,7 +137,7 @@ pub fn parse_alliances(text: &SlashText) -> Result<AlliancesRequest, UserError> 
         "tick" => parse_tick(rest)?,
         _ => Request::Help {
             unknown: Some(word.to_owned()),
-            suggestion: closest_subcommand(word, rest),
+            suggestion: closest_subcommand(word, rest, &SUBCOMMANDS),
         },
     };
     Ok(request)

@@ -2,15 +2,18 @@
 //! `status`, `snoze` → `snooze`, `forgetme` → `forget-me`.
 //!
 //! Only the spelling is compared; this module knows nothing of what the
-//! subcommands do.
+//! subcommands do, and is handed their names by the grammar that owns them.
 
-use super::alliances::SUBCOMMANDS;
 use super::split_first_word;
 
-/// The subcommand `word` was probably meant to be. The word is also tried
-/// joined with the next one, so that `opt out` suggests `optout` and
+/// Which of `subcommands` `word` was probably meant to be. The word is also
+/// tried joined with the next one, so that `opt out` suggests `optout` and
 /// `forget me` suggests `forget-me`.
-pub(super) fn closest_subcommand(word: &str, rest: &str) -> Option<&'static str> {
+pub(super) fn closest_subcommand(
+    word: &str,
+    rest: &str,
+    subcommands: &[&'static str],
+) -> Option<&'static str> {
     let word = word.to_lowercase();
     let mut typed = vec![word.clone()];
     if let Some((next, _)) = split_first_word(rest) {
@@ -19,7 +22,7 @@ pub(super) fn closest_subcommand(word: &str, rest: &str) -> Option<&'static str>
     typed
         .iter()
         .flat_map(|typed| {
-            SUBCOMMANDS.iter().filter_map(move |&candidate| {
+            subcommands.iter().filter_map(move |&candidate| {
                 let typed_len = typed.chars().count();
                 let candidate_len = candidate.chars().count();
                 // Roughly one slip per three letters still reads as the word.
@@ -69,37 +72,43 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::super::alliances::SUBCOMMANDS;
     use super::*;
+
+    /// The subcommand of `/alliances` that `word` was probably meant to be.
+    fn closest(word: &str, rest: &str) -> Option<&'static str> {
+        closest_subcommand(word, rest, &SUBCOMMANDS)
+    }
 
     #[test]
     fn a_swap_of_two_letters_suggests_the_word_of_the_same_length() {
-        assert_eq!(closest_subcommand("stauts", ""), Some("status"));
+        assert_eq!(closest("stauts", ""), Some("status"));
     }
 
     #[test]
     fn a_missing_letter_suggests_the_word() {
-        assert_eq!(closest_subcommand("snoze", ""), Some("snooze"));
-        assert_eq!(closest_subcommand("forgetme", ""), Some("forget-me"));
-        assert_eq!(closest_subcommand("stat", ""), Some("stats"));
+        assert_eq!(closest("snoze", ""), Some("snooze"));
+        assert_eq!(closest("forgetme", ""), Some("forget-me"));
+        assert_eq!(closest("stat", ""), Some("stats"));
     }
 
     #[test]
     fn the_case_typed_does_not_matter() {
-        assert_eq!(closest_subcommand("EXPROT", ""), Some("export"));
+        assert_eq!(closest("EXPROT", ""), Some("export"));
     }
 
     #[test]
     fn two_words_that_make_a_subcommand_suggest_it() {
-        assert_eq!(closest_subcommand("opt", " out please"), Some("optout"));
-        assert_eq!(closest_subcommand("opt", " in"), Some("optin"));
-        assert_eq!(closest_subcommand("forget", " me"), Some("forget-me"));
+        assert_eq!(closest("opt", " out please"), Some("optout"));
+        assert_eq!(closest("opt", " in"), Some("optin"));
+        assert_eq!(closest("forget", " me"), Some("forget-me"));
     }
 
     #[test]
     fn a_word_far_from_every_subcommand_suggests_nothing() {
-        assert_eq!(closest_subcommand("banana", ""), None);
-        assert_eq!(closest_subcommand("x", ""), None);
-        assert_eq!(closest_subcommand(&"status".repeat(500), ""), None);
+        assert_eq!(closest("banana", ""), None);
+        assert_eq!(closest("x", ""), None);
+        assert_eq!(closest(&"status".repeat(500), ""), None);
     }
 
     #[test]
