@@ -5,13 +5,14 @@
 use crate::config::{
     APP_TOKEN_VAR, BOT_TOKEN_VAR, INSIGHTS_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets, Settings,
 };
+use crate::data_dir::open_store;
 use crate::domain::{Clock, SystemClock};
 use crate::inbound::server::{self, Limits};
 use crate::inbound::socket::SocketConnections;
 use crate::inbound::{FrontDoor, http, socket};
 use crate::scheduler::{Dispatched, JobKind, JobReport, Scheduler, TeamOrigin};
 use crate::slack::SlackClient;
-use crate::store::{Store, StoreOptions};
+use crate::store::Store;
 use anyhow::Context as _;
 use secrecy::SecretString;
 use std::future::Future;
@@ -296,19 +297,6 @@ impl App {
     /// The scheduler.
     pub fn scheduler(&self) -> &Scheduler {
         &self.scheduler
-    }
-}
-
-/// Opens the store in `data_dir` with the settings' cache size.
-pub fn open_store(settings: &Settings, data_dir: &Path) -> Result<Store, crate::store::StoreError> {
-    Store::open(data_dir, &store_options(settings))
-}
-
-/// How the settings open a store: its cache size and the tie half-life.
-pub fn store_options(settings: &Settings) -> StoreOptions {
-    StoreOptions {
-        cache_capacity_bytes: settings.store.cache_capacity_mb.saturating_mul(1024 * 1024),
-        half_life: settings.rules.half_life(),
     }
 }
 

@@ -208,7 +208,7 @@ pub async fn keep_backups(
 /// `alliances export [FILE]`: a backup of the store in `data_dir` to
 /// `file` (written whole or not at all), or to standard output.
 pub fn export(settings: &Settings, data_dir: &Path, file: Option<&Path>) -> anyhow::Result<()> {
-    let store = crate::app::open_store(settings, data_dir)?;
+    let store = crate::data_dir::open_store(settings, data_dir)?;
     let started = Instant::now();
     let mut bar = LateBar::new(
         store.interaction_count() as u64,
@@ -295,7 +295,7 @@ fn load(
     replacing: Replacing,
 ) -> Result<Imported, BackupError> {
     let mut bar = LateBar::new(0, "loading {bar:40} {bytes}/{total_bytes} ({eta} left)");
-    let options = crate::app::store_options(settings);
+    let options = crate::data_dir::store_options(settings);
     let imported = import_backup(data_dir, file, &options, replacing, |read, size| {
         bar.set_length(size);
         bar.set(read);
@@ -380,7 +380,7 @@ mod tests {
     #[test]
     fn a_backup_appears_when_due_and_the_oldest_go_beyond_keep() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::app::open_store(&Settings::default(), dir.path()).unwrap();
+        let store = crate::data_dir::open_store(&Settings::default(), dir.path()).unwrap();
         store
             .put_person(&Person::new(UserId::parse("U1").unwrap(), "Ada"))
             .unwrap();
@@ -425,7 +425,7 @@ mod tests {
     #[tokio::test]
     async fn the_periodic_task_takes_one_at_start_and_stops_when_told() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::app::open_store(&Settings::default(), dir.path()).unwrap();
+        let store = crate::data_dir::open_store(&Settings::default(), dir.path()).unwrap();
         let clock = Arc::new(SettableClock::new(
             Utc.with_ymd_and_hms(2026, 11, 25, 6, 0, 0).unwrap(),
         ));

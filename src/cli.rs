@@ -258,7 +258,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Tick { dry_run: true } => {
             let settings = load_settings(cli.config.as_deref())?;
-            let store = crate::app::open_store(&settings, &cli.data_dir)?;
+            let store = crate::data_dir::open_store(&settings, &cli.data_dir)?;
             print!(
                 "{}",
                 crate::scheduler::dry_run(&store, &settings, chrono::Utc::now())?
@@ -314,7 +314,7 @@ fn seed_store(
     seed: u64,
 ) -> anyhow::Result<()> {
     use crate::synthetic::{Company, CompanySize};
-    let store = crate::app::open_store(settings, data_dir)?;
+    let store = crate::data_dir::open_store(settings, data_dir)?;
     let size = CompanySize {
         people: usize::try_from(people)?,
         teams: usize::try_from(teams)?,

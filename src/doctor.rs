@@ -2,8 +2,8 @@
 //! tokens (`auth.test`), the scopes the token was granted against the ones
 //! the bot needs, and the store — and says how to fix each problem.
 
-use crate::app::open_store;
 use crate::config::{APP_TOKEN_VAR, BOT_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets, Settings};
+use crate::data_dir::open_store;
 use crate::slack::{BOT_SCOPES, SlackClient};
 use crate::store::StoreError;
 use std::fmt;

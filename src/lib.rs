@@ -36,11 +36,12 @@
 //! - [`metrics`]: the counters the Slack client, the scheduler and the front
 //!   door keep, rendered for Prometheus.
 //! - [`synthetic`]: a seeded synthetic company (people, teams, history).
-//! - [`app`]: wiring of the above from the settings; [`demo`] runs it all
-//!   against the fake Slack; [`doctor`] checks an installation; [`seed`]
-//!   fills a store with a synthetic company; [`backups`] keeps periodic
-//!   backups and runs `export`, `import` and `restore`; [`cli`] is the
-//!   command line.
+//! - [`app`]: wiring of the above from the settings; [`data_dir`] opens the
+//!   store as the settings say, for the bot and the commands alike; [`demo`]
+//!   runs it all against the fake Slack; [`doctor`] checks an installation;
+//!   [`seed`] fills a store with a synthetic company; [`backups`] keeps
+//!   periodic backups and runs `export`, `import` and `restore`; [`cli`] is
+//!   the command line.
 //!
 //! Arrows point one way: `rules` never calls `store`; the scheduler hands it
 //! a snapshot. Nothing but `store` knows sled; nothing but `slack`,
@@ -52,6 +53,7 @@ pub mod charts;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod data_dir;
 pub mod demo;
 pub mod doctor;
 pub mod domain;

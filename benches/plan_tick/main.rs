@@ -230,7 +230,7 @@ fn child(role: &str) -> anyhow::Result<()> {
     // size among them.
     let settings = Settings::default();
     let started = Instant::now();
-    let store = alliances::app::open_store(&settings, &store_dir)?;
+    let store = alliances::data_dir::open_store(&settings, &store_dir)?;
     let open = started.elapsed().as_secs_f64();
     let mut out = format!("open={open:.6}");
     match role {
