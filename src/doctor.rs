@@ -223,8 +223,8 @@ fn store(settings: &Settings, data_dir: &Path) -> Finding {
 }
 
 fn restore_fix() -> &'static str {
-    "the message above names the backup to restore and the command; the README's \
-     Operating it explains backups"
+    "the message above names the backup to restore and the command; \
+     docs/operating.md explains backups"
 }
 
 #[cfg(test)]

@@ -214,10 +214,11 @@ impl Store {
     }
 
     /// The ties of `user`, sorted by pair: their status. A scan of the tie
-    /// keys, decoding only theirs. A large workspace has some hundred
-    /// thousand ties, and a cold scan of a million entries took 0.8 s (see
-    /// DESIGN.md), so this is well under a tenth of a second; should
-    /// `status` become hot, an index by person belongs here.
+    /// keys, decoding only theirs. A company of 10,000 people has some
+    /// 50,000 ties, and a plain scan of them took about a tenth of a second
+    /// warm (docs/performance.md, the store's opening included), so this is
+    /// about that; should `status` become hot, an index by person belongs
+    /// here.
     pub fn ties_of(&self, user: &UserId) -> Result<Vec<Tie>, StoreError> {
         let trees = self.trees()?;
         let mut ties = Vec::new();

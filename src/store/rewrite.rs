@@ -15,7 +15,8 @@
 //! The rewrite holds the store's write lock throughout (see `handles`):
 //! requests wait for it, and no write lands in the old files after they
 //! were copied. The copy takes about as long as an import of the same
-//! store (the README gives figures); people's requests wait that long.
+//! store (docs/performance.md gives figures); people's requests wait that
+//! long.
 //!
 //! The files, inside the data folder (one file system, so every move is a
 //! rename; see `backup::replace` for why inside):

@@ -19,8 +19,8 @@ const ZELDA: &str = "U0000005";
 /// What of Zelda must leave the files: her id, her name and her handle.
 const HER_TRACES: [&str; 3] = [ZELDA, "Zelda Quist", "zelda quist"];
 
-/// The README's bound: a forget-me reaches the store's files within a
-/// minute of the confirm.
+/// The bound docs/operating.md promises: a forget-me reaches the store's
+/// files within a minute of the confirm.
 const ERASED_WITHIN: Duration = Duration::from_secs(60);
 
 const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\", \"U0000009\"]\n\

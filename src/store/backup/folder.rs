@@ -8,7 +8,7 @@
 //! folder beside them alone; and one folder then holds everything — one
 //! volume to mount in a container, one owner, one path to copy to another
 //! machine. A backup on the same disk guards against sled, not the disk:
-//! copy the folder off the machine too (the README says how).
+//! copy the folder off the machine too (docs/operating.md says how).
 //!
 //! A backup is written to a `.partial` file, synced, then renamed: a
 //! backup in the folder is always whole, and a crash leaves at most a

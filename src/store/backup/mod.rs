@@ -1,7 +1,7 @@
 //! Backups: the whole store as JSON lines, and back.
 //!
-//! sled is beta and has lost data after unclean shutdowns (see DESIGN.md),
-//! so the data must also exist in a form that does not need sled to read:
+//! sled is beta and has lost data after unclean shutdowns (see
+//! docs/operating.md), so the data must also exist in a form that does not need sled to read:
 //! one JSON object a line, which `grep`, `jq` and a person can read, and
 //! which a later alliances (or another store) can load.
 //!
