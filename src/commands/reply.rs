@@ -1,36 +1,9 @@
-//! What a command answers: an ephemeral message only the person who typed
-//! it sees, and sometimes an effect on Slack that the transport carries out.
+//! What a command answers: a [`Reply`] only the person who typed it sees
+//! (which `slack` renders), and sometimes an effect on Slack that the
+//! transport carries out.
 
+pub use crate::domain::Reply;
 use crate::domain::UserId;
-use serde_json::{Value, json};
-
-/// An ephemeral answer to the person who typed a command.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reply {
-    /// The text (mrkdwn), also the notification fallback.
-    pub text: String,
-    /// Block Kit blocks, when the answer has buttons or structure.
-    pub blocks: Vec<Value>,
-}
-
-impl Reply {
-    /// A plain text answer.
-    pub fn text(text: impl Into<String>) -> Self {
-        Self {
-            text: text.into(),
-            blocks: Vec::new(),
-        }
-    }
-
-    /// The JSON Slack expects as an immediate, ephemeral answer.
-    pub fn to_ephemeral_json(&self) -> Value {
-        let mut body = json!({ "response_type": "ephemeral", "text": self.text });
-        if !self.blocks.is_empty() {
-            body["blocks"] = Value::Array(self.blocks.clone());
-        }
-        body
-    }
-}
 
 /// Something a command asks of Slack besides its answer. Commands decide;
 /// the transport (which holds the Slack client) does.

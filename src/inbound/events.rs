@@ -9,7 +9,7 @@ use super::FrontDoor;
 use super::passive::signal_of;
 use crate::config::BOT_TOKEN_VAR;
 use crate::domain::{Interaction, Reach, UserId, alliances_of};
-use crate::slack::{HomeAlliance, HomeContent, SlackPerson, render_home};
+use crate::slack::{HomeAlliance, HomeContent, SlackPerson};
 use crate::store::StoreError;
 use serde_json::Value;
 
@@ -182,7 +182,7 @@ impl FrontDoor {
                 return;
             }
         };
-        if let Err(err) = self.slack.publish_home(user, render_home(&content)).await {
+        if let Err(err) = self.slack.publish_home(user, &content).await {
             tracing::warn!(error = %err, %user, "cannot publish the App Home");
         }
     }

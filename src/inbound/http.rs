@@ -8,6 +8,7 @@
 use super::signature::{self, SignatureError};
 use super::{CommandFields, FrontDoor, Reply};
 use crate::domain::Clock;
+use crate::slack::render_reply;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::StatusCode;
@@ -147,5 +148,5 @@ async fn interaction(State(state): State<HttpState>, Signed(body): Signed) -> Re
 }
 
 fn reply_json(reply: Reply) -> Response {
-    Json(reply.to_ephemeral_json()).into_response()
+    Json(render_reply(&reply)).into_response()
 }

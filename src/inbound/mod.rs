@@ -31,9 +31,9 @@ use crate::commands::{Effect, Outcome, Reply};
 use crate::config::Settings;
 use crate::domain::{Clock, UserId};
 use crate::scheduler::Scheduler;
-use crate::slack::{Message, SlackClient, mrkdwn_text, quoted_from_slack};
+use crate::slack::{SlackClient, mrkdwn_text, render_introduction};
 use crate::store::Store;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::Arc;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument as _;
@@ -222,9 +222,7 @@ impl FrontDoor {
                         if let Some(url) = &response_url {
                             // The summary names the channel, which an admin typed.
                             let done = Reply::text(format!("Digest: {}.", mrkdwn_text(&summary)));
-                            if let Err(err) =
-                                self.slack.respond(url, &done.to_ephemeral_json()).await
-                            {
+                            if let Err(err) = self.slack.answer_command(url, &done).await {
                                 tracing::warn!(error = %err, "could not report the digest");
                             }
                         }
@@ -240,7 +238,7 @@ impl FrontDoor {
                 let sorry = Reply::text(
                     "Sorry, I couldn't finish that: Slack said no. It has been logged.",
                 );
-                if let Err(err) = self.slack.respond(&url, &sorry.to_ephemeral_json()).await {
+                if let Err(err) = self.slack.answer_command(&url, &sorry).await {
                     tracing::warn!(error = %err, "could not tell the person either");
                 }
             }
@@ -258,14 +256,7 @@ impl FrontDoor {
             .slack
             .open_group_dm(&[by.clone(), a.clone(), b.clone()])
             .await?;
-        let mut text = format!(":wave: <@{a}>, meet <@{b}> — <@{by}> thinks you two should talk.");
-        if let Some(note) = note {
-            text.push_str(&format!(" “{}”", quoted_from_slack(note)));
-        }
-        let message = Message {
-            text: text.clone(),
-            blocks: vec![json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } })],
-        };
+        let message = render_introduction(by, a, b, note);
         self.slack.post(channel.as_str(), &message).await?;
         Ok(())
     }
@@ -315,8 +306,8 @@ impl FrontDoor {
         let front = self.clone();
         let shown = async move {
             if let Some(url) = &response_url {
-                for body in &answers {
-                    if let Err(err) = front.slack.respond(url, body).await {
+                for answer in &answers {
+                    if let Err(err) = front.slack.answer_press(url, answer).await {
                         tracing::warn!(error = %err, "could not answer a button press");
                     }
                 }

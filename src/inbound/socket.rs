@@ -11,6 +11,7 @@
 //! bot with no connection up receives nothing Slack sends.
 
 use super::{CommandFields, FrontDoor};
+use crate::slack::render_reply;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -184,7 +185,7 @@ impl SlackSocketModeClientListener for Frames {
                 payload,
             } => {
                 let answer = match payload.into_command() {
-                    Ok(command) => self.front.slash_command(command).await.to_ephemeral_json(),
+                    Ok(command) => render_reply(&self.front.slash_command(command).await),
                     Err(problem) => {
                         tracing::warn!(problem, "a slash command the bot cannot read");
                         Value::Null

@@ -2,6 +2,7 @@
 //! base URL from config so the same code reaches Slack and the fake Slack.
 
 use super::channel_ids::ChannelIdCache;
+use super::home::{HomeContent, render_home};
 use super::rate_control::RateControl;
 use super::render::Message;
 use crate::domain::{ChannelId, UserId};
@@ -525,10 +526,14 @@ impl SlackClient {
         })
     }
 
-    /// Publishes `user`'s App Home: a `home` view of these blocks.
-    pub async fn publish_home(&self, user: &UserId, blocks: Vec<Value>) -> Result<(), SlackError> {
+    /// Publishes `user`'s App Home: a `home` view of `content`.
+    pub async fn publish_home(
+        &self,
+        user: &UserId,
+        content: &HomeContent,
+    ) -> Result<(), SlackError> {
         const METHOD: &str = "views.publish";
-        let blocks = block_kit(METHOD, "the App Home blocks", blocks)?;
+        let blocks = block_kit(METHOD, "the App Home blocks", render_home(content))?;
         let request = SlackApiViewsPublishRequest::new(
             SlackUserId(user.to_string()),
             SlackView::Home(SlackHomeView::new(blocks)),

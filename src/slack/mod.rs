@@ -1,7 +1,8 @@
 //! The Slack client adapter: one concrete client for what the bot does to
 //! Slack (open a DM, post a message, post the digest, with a picture if
 //! need be, find a channel's id by its name, list people), over
-//! slack-morphism, and the Block Kit rendering of what people read.
+//! slack-morphism, and the Block Kit rendering of what people read: the
+//! only module that builds Slack's message JSON.
 //!
 //! The API URL comes from config, so the fake Slack stands in for Slack
 //! without a trait. Tokens never leave this module in a log line or error.
@@ -15,15 +16,17 @@ mod mrkdwn;
 mod rate_control;
 mod reach;
 mod render;
+mod replies;
 mod response_url;
 mod scopes;
 mod upload;
 
 pub use client::{SlackClient, SlackError, SlackPerson};
 pub use directory::UserGroup;
-pub use home::{HomeAlliance, HomeContent, render_home};
+pub use home::{HomeAlliance, HomeContent};
 pub use mrkdwn::{MRKDWN_QUOTING, mrkdwn_text, quoted_from_slack, unescape_mrkdwn};
 pub use rate_control::RateControl;
 pub use render::{Message, readable_text, render_digest, render_nudge};
+pub use replies::{render_introduction, render_reply};
 pub use scopes::BOT_SCOPES;
 pub use upload::Picture;

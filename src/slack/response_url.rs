@@ -8,7 +8,9 @@
 //! address inside the network it runs in. The host of the configured Web
 //! API is accepted too, for the fake Slack, which serves both.
 
-use super::{SlackClient, SlackError};
+use super::replies::render_press_answer;
+use super::{SlackClient, SlackError, render_reply};
+use crate::domain::{PressAnswer, Reply};
 use reqwest::Url;
 use serde_json::Value;
 use std::time::Duration;
@@ -31,11 +33,31 @@ pub(super) fn client() -> Result<reqwest::Client, SlackError> {
 }
 
 impl SlackClient {
-    /// Answers through a `response_url` (a button press's or a command's):
-    /// `body` is Slack's message JSON (`text`, `blocks`, `response_type`,
-    /// `replace_original`). A URL that is not Slack's is refused, and
-    /// logged, before anything is sent.
-    pub async fn respond(&self, response_url: &str, body: &Value) -> Result<(), SlackError> {
+    /// Answers a slash command later, through its `response_url`: `reply`
+    /// is seen by the person who typed the command only.
+    pub async fn answer_command(
+        &self,
+        response_url: &str,
+        reply: &Reply,
+    ) -> Result<(), SlackError> {
+        self.respond(response_url, &render_reply(reply)).await
+    }
+
+    /// Answers a button press through its `response_url`, below the
+    /// message whose button was pressed or in its place.
+    pub async fn answer_press(
+        &self,
+        response_url: &str,
+        answer: &PressAnswer,
+    ) -> Result<(), SlackError> {
+        self.respond(response_url, &render_press_answer(answer))
+            .await
+    }
+
+    /// Posts `body`, Slack's message JSON (`text`, `blocks`,
+    /// `response_type`, `replace_original`), to a `response_url`. A URL
+    /// that is not Slack's is refused, and logged, before anything is sent.
+    async fn respond(&self, response_url: &str, body: &Value) -> Result<(), SlackError> {
         const METHOD: &str = "response_url";
         let (http, api_url) = self.plain_http();
         let url = match allowed(response_url, api_url) {

@@ -7,12 +7,11 @@ use super::{Context, HandlerError, change_own_person, user_error};
 use crate::commands::{
     AlliancesRequest, ChannelRef, Effect, Outcome, Reply, SlashText, help_text, parse_alliances,
 };
-use crate::domain::{FORGET_ME_CONFIRM, PairKey, ShownTeams, TeamId, UserId};
+use crate::domain::{Confirm, PairKey, ShownTeams, TeamId, UserId};
 use crate::rules::plan_nudges;
 use crate::scheduler::nudge_snapshot;
 use crate::slack::{MRKDWN_QUOTING, mrkdwn_text};
 use chrono::Duration;
-use serde_json::json;
 use std::collections::BTreeMap;
 
 /// How many alliances `status` lists; the rest are counted.
@@ -188,26 +187,14 @@ fn export(context: &Context<'_>) -> Result<Reply, HandlerError> {
     )))
 }
 
+/// Asks whether to forget everything: the answer carries the *Forget me*
+/// button, which confirms it.
 fn forget_me_confirmation() -> Reply {
-    let text = "This deletes everything I hold about you — your meetings, your ties, your nudges — for good. \
-                Other people's records of meeting you lose your name too. Sure?";
     Reply {
-        text: text.to_owned(),
-        blocks: vec![
-            json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } }),
-            json!({ "type": "actions", "block_id": "forget_me", "elements": [{
-                "type": "button",
-                "action_id": FORGET_ME_CONFIRM,
-                "style": "danger",
-                "text": { "type": "plain_text", "text": "Forget me" },
-                "confirm": {
-                    "title": { "type": "plain_text", "text": "Forget everything?" },
-                    "text": { "type": "plain_text", "text": "This cannot be undone." },
-                    "confirm": { "type": "plain_text", "text": "Forget me" },
-                    "deny": { "type": "plain_text", "text": "Keep my data" }
-                }
-            }]}),
-        ],
+        text: "This deletes everything I hold about you — your meetings, your ties, your nudges — for good. \
+               Other people's records of meeting you lose your name too. Sure?"
+            .to_owned(),
+        confirm: Some(Confirm::ForgetMe),
     }
 }
 

@@ -9,11 +9,10 @@ use super::{Context, HandlerError, change_own_person};
 use crate::commands::Reply;
 use crate::domain::{
     FORGET_ME_CONFIRM, HomeAction, Interaction, InteractionKind, Neglected, NudgeAction, PairKey,
-    Person, TeamGap, UserId,
+    Person, PressAnswer, TeamGap, UserId,
 };
 use crate::slack::MRKDWN_QUOTING;
 use chrono::Duration;
-use serde_json::{Value, json};
 
 /// The snooze a nudge's *Snooze 2 weeks* button sets.
 const SNOOZE_DAYS: i64 = 14;
@@ -21,8 +20,8 @@ const SNOOZE_DAYS: i64 = 14;
 /// What a button press changes on screen.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Pressed {
-    /// A message for the press's `response_url`: Slack's message JSON.
-    pub response: Option<Value>,
+    /// The answer for the press's `response_url`, if it has one.
+    pub response: Option<PressAnswer>,
     /// The App Home shows something that changed: publish it again.
     pub refresh_home: bool,
 }
@@ -44,7 +43,7 @@ impl Pressed {
     /// presser only, and nothing refreshed.
     pub fn failed(error: HandlerError) -> Self {
         Self {
-            response: Some(ephemeral(&error.into_reply())),
+            response: Some(PressAnswer::Below(error.into_reply())),
             refresh_home: false,
         }
     }
@@ -58,7 +57,7 @@ fn press(
 ) -> Result<Pressed, HandlerError> {
     if action_id == FORGET_ME_CONFIRM {
         return Ok(Pressed {
-            response: Some(replacing(&confirm_forget_me(context))),
+            response: Some(PressAnswer::Replacing(confirm_forget_me(context))),
             refresh_home: true,
         });
     }
@@ -122,7 +121,7 @@ fn nudge_button(
                 context.commit_before_answering();
             }
             return Ok(Pressed {
-                response: Some(replacing(&Reply::text(format!(
+                response: Some(PressAnswer::Replacing(Reply::text(format!(
                     ":white_check_mark: Logged: you and <@{peer}> met today. Thank you for keeping in touch!"
                 )))),
                 refresh_home: true,
@@ -147,7 +146,7 @@ fn nudge_button(
         NudgeAction::Why => why(context, &peer)?,
     };
     Ok(Pressed {
-        response: Some(ephemeral(&reply)),
+        response: Some(PressAnswer::Below(reply)),
         refresh_home: false,
     })
 }
@@ -197,22 +196,6 @@ fn why(context: &Context<'_>, peer: &UserId) -> Result<Reply, HandlerError> {
             n => format!("{n} nudges"),
         }
     )))
-}
-
-/// An answer only the presser sees, below the message.
-fn ephemeral(reply: &Reply) -> Value {
-    let mut body = reply.to_ephemeral_json();
-    body["replace_original"] = json!(false);
-    body
-}
-
-/// An answer that replaces the message whose button was pressed.
-fn replacing(reply: &Reply) -> Value {
-    let mut body = json!({ "replace_original": true, "text": reply.text });
-    if !reply.blocks.is_empty() {
-        body["blocks"] = Value::Array(reply.blocks.clone());
-    }
-    body
 }
 
 #[cfg(test)]
