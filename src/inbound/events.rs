@@ -1,4 +1,6 @@
-//! Events API callbacks: the App Home, and people joining or changing.
+//! Events API callbacks, once read into an [`InboundEvent`]: the App Home,
+//! people joining or changing, passive signals, the app uninstalled and its
+//! token revoked.
 //!
 //! Slack retries an event up to 3 times, the last about 5 minutes after the
 //! first, and does not promise to deliver each once: every event is handled
@@ -6,21 +8,21 @@
 //! those older than [`DEDUPE_WINDOW_MINUTES`]).
 
 use super::FrontDoor;
+use super::event_callback::{EventCallback, InboundEvent, SeenMessage};
 use super::passive::signal_of;
 use crate::config::BOT_TOKEN_VAR;
 use crate::domain::{Interaction, Reach, UserId, alliances_of};
-use crate::slack::{HomeAlliance, HomeContent, SlackPerson};
+use crate::slack::{HomeAlliance, HomeContent};
 use crate::store::StoreError;
-use serde_json::Value;
 
 /// How long event ids are remembered: twice Slack's last retry (about 5
 /// minutes after the first delivery).
 pub const DEDUPE_WINDOW_MINUTES: i64 = 10;
 
-pub(super) async fn handle(front: &FrontDoor, envelope: Value) {
-    let event = &envelope["event"];
-    let kind = event["type"].as_str().unwrap_or_default().to_owned();
-    if let Some(event_id) = envelope["event_id"].as_str() {
+/// Handles `callback`'s event, unless its id says it was handled already.
+pub(super) async fn handle(front: &FrontDoor, callback: EventCallback) {
+    let EventCallback { event_id, event } = callback;
+    if let Some(event_id) = event_id {
         match front
             .store
             .first_delivery(&format!("event:{event_id}"), front.clock.now())
@@ -28,7 +30,11 @@ pub(super) async fn handle(front: &FrontDoor, envelope: Value) {
             Ok(true) => {}
             Ok(false) => {
                 front.slack.metrics().event_deduplicated();
-                tracing::debug!(event_id, kind, "a retried event, already handled");
+                tracing::debug!(
+                    event_id,
+                    kind = kind_of(&event),
+                    "a retried event, already handled"
+                );
                 return;
             }
             Err(err) => {
@@ -36,34 +42,40 @@ pub(super) async fn handle(front: &FrontDoor, envelope: Value) {
             }
         }
     }
-    match kind.as_str() {
-        "app_home_opened" if event["tab"].as_str() != Some("messages") => {
-            if let Some(user) = event["user"].as_str().and_then(|id| UserId::parse(id).ok()) {
-                front.publish_home(&user).await;
+    match event {
+        InboundEvent::AppHomeOpened {
+            user,
+            messages_tab: false,
+        } => front.publish_home(&user).await,
+        InboundEvent::TeamJoin(member) | InboundEvent::MemberChanged(member) => {
+            let user = member.id.clone();
+            if let Err(err) = front.scheduler.record_member(member) {
+                tracing::error!(error = %err, %user, "could not record a change to a person");
             }
         }
-        "team_join" | "user_change" => match SlackPerson::from_event_user(&event["user"]) {
-            Some(member) => {
-                let user = member.id.clone();
-                if let Err(err) = front.scheduler.record_member(member) {
-                    tracing::error!(error = %err, %user, "could not record a change to a person");
-                }
-            }
-            None => tracing::warn!(kind, "an event about a person without a readable user"),
-        },
-        "message" | "app_mention" if front.settings.events.passive_signals => {
-            passive_signal(front, event)
+        InboundEvent::Message(message) if front.settings.events.passive_signals => {
+            passive_signal(front, &message)
         }
-        "app_uninstalled" => uninstalled(front),
+        InboundEvent::AppUninstalled => uninstalled(front),
         // Only the bot's own tokens matter: this app holds no user tokens.
-        "tokens_revoked"
-            if event["tokens"]["bot"]
-                .as_array()
-                .is_some_and(|bots| !bots.is_empty()) =>
-        {
-            token_revoked(front)
+        InboundEvent::TokensRevoked { bot_token: true } => token_revoked(front),
+        InboundEvent::Unreadable { kind } => {
+            tracing::warn!(kind, "an event the bot acts on, in a shape it cannot read")
         }
-        other => tracing::debug!(kind = other, "an event the bot does not act on"),
+        other => tracing::debug!(kind = kind_of(&other), "an event the bot does not act on"),
+    }
+}
+
+/// Slack's name for the kind of `event`, for the logs.
+fn kind_of(event: &InboundEvent) -> &str {
+    match event {
+        InboundEvent::AppHomeOpened { .. } => "app_home_opened",
+        InboundEvent::TeamJoin(_) => "team_join",
+        InboundEvent::MemberChanged(_) => "user_change",
+        InboundEvent::Message(_) => "message",
+        InboundEvent::AppUninstalled => "app_uninstalled",
+        InboundEvent::TokensRevoked { .. } => "tokens_revoked",
+        InboundEvent::Unreadable { kind } | InboundEvent::Ignored { kind } => kind,
     }
 }
 
@@ -71,12 +83,11 @@ pub(super) async fn handle(front: &FrontDoor, envelope: Value) {
 /// it would only add noise to ties the bot never nudges about. Nobody is
 /// logged who opted out or left: they are dropped from the signal, and an
 /// author who opted out or left makes no signal at all.
-fn passive_signal(front: &FrontDoor, event: &Value) {
-    let Some(signal) = signal_of(event) else {
+fn passive_signal(front: &FrontDoor, message: &SeenMessage) {
+    let Some(signal) = signal_of(message) else {
         return;
     };
-    let author = event["user"].as_str().and_then(|id| UserId::parse(id).ok());
-    match log_passive(front, &signal, author.as_ref()) {
+    match log_passive(front, &signal, message.author.as_ref()) {
         Ok(Some(people)) => tracing::debug!(people, "a passive signal"),
         Ok(None) => {}
         Err(err) => tracing::error!(error = %err, "could not log a passive signal"),

@@ -1,6 +1,12 @@
 //! The front door: the transports that bring Slack's requests in — Socket
 //! Mode and HTTP — and the one [`FrontDoor`] both call.
 //!
+//! A request is read into a type where it enters, the same over both
+//! transports: a [`SlashCommand`], an [`Interaction`] (a [`ButtonPress`]),
+//! an [`EventCallback`] carrying an [`InboundEvent`]. Past the transports,
+//! nothing reads Slack's fields by name, and nothing here builds Slack's
+//! JSON: `slack` renders the answers.
+//!
 //! Acknowledge first: Slack wants every request answered within 3
 //! seconds, so a slash command, a button press or an event is answered
 //! before any Slack call it causes. The handler writes to the store and
@@ -11,16 +17,20 @@
 //! wait for the store's group commit ([`Store::commit`]) first. Events are
 //! deduplicated by `event_id`. Nothing here decides: `commands` does.
 
+mod event_callback;
 mod events;
 pub mod health;
 pub mod http;
 pub mod insights;
 mod passive;
+mod requests;
 pub mod server;
 pub mod signature;
 pub mod socket;
 
+pub use event_callback::{EventCallback, InboundEvent, SeenMessage};
 pub use events::DEDUPE_WINDOW_MINUTES;
+pub use requests::{Button, ButtonPress, Interaction, SlashCommand};
 
 use crate::commands::grammar::command_kind;
 use crate::commands::handlers::{
@@ -33,61 +43,9 @@ use crate::domain::{Clock, UserId};
 use crate::scheduler::Scheduler;
 use crate::slack::{SlackClient, mrkdwn_text, render_introduction};
 use crate::store::Store;
-use serde_json::Value;
 use std::sync::Arc;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument as _;
-
-/// A slash command as Slack delivers it, over either transport.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SlashCommand {
-    /// `/met` or `/alliances`.
-    pub command: String,
-    /// What follows the command.
-    pub text: String,
-    /// Who typed it.
-    pub user: UserId,
-    /// Where.
-    pub channel: Option<String>,
-    /// Unique to this invocation: the key that makes a redelivery harmless.
-    pub trigger_id: String,
-    /// Where later answers go.
-    pub response_url: Option<String>,
-}
-
-/// A slash command's fields as Slack sends them, the same over both
-/// transports (a form over HTTP, JSON over Socket Mode).
-#[derive(Debug, serde::Deserialize)]
-pub(crate) struct CommandFields {
-    #[serde(default)]
-    command: String,
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    user_id: String,
-    #[serde(default)]
-    channel_id: Option<String>,
-    #[serde(default)]
-    trigger_id: String,
-    #[serde(default)]
-    response_url: Option<String>,
-}
-
-impl CommandFields {
-    /// The command, checked at the edge: a valid user id, or what is wrong.
-    pub(crate) fn into_command(self) -> Result<SlashCommand, &'static str> {
-        let user =
-            UserId::parse(&self.user_id).map_err(|_| "the slash command has no valid user_id")?;
-        Ok(SlashCommand {
-            command: self.command,
-            text: self.text,
-            user,
-            channel: self.channel_id,
-            trigger_id: self.trigger_id,
-            response_url: self.response_url,
-        })
-    }
-}
 
 /// What both transports call.
 #[derive(Clone)]
@@ -261,37 +219,39 @@ impl FrontDoor {
         Ok(())
     }
 
-    /// Handles a button press (a `block_actions` payload). Its answer goes
-    /// through the payload's `response_url`, so the HTTP answer is empty.
+    /// Handles an interaction: a button press, or one the bot has no part
+    /// in. Nothing is said over the transport: a press is answered through
+    /// its `response_url`.
+    pub async fn interaction(&self, interaction: Interaction) {
+        match interaction {
+            Interaction::ButtonPress(press) => self.button_press(press).await,
+            Interaction::PressWithoutUser => tracing::warn!("an interaction without a user"),
+            Interaction::Other => {}
+        }
+    }
+
+    /// Handles a button press.
     ///
     /// What the press changes is written, and on disk, before this
     /// returns and the transport acknowledges: Slack delivers a press it
     /// has seen acknowledged only once. The Slack calls the press causes
     /// (its answer, the App Home published again) wait under rate control
     /// and could miss Slack's 3-second deadline, so they run after.
-    #[tracing::instrument(skip_all, fields(user = tracing::field::Empty))]
-    pub async fn interaction(&self, payload: Value) -> Option<Reply> {
-        let Some(user) = payload["user"]["id"]
-            .as_str()
-            .and_then(|id| UserId::parse(id).ok())
-        else {
-            tracing::warn!("an interaction without a user");
-            return None;
-        };
-        tracing::Span::current().record("user", tracing::field::display(&user));
-        if payload["type"].as_str() != Some("block_actions") {
-            return None;
-        }
+    #[tracing::instrument(skip_all, fields(user = %press.user))]
+    async fn button_press(&self, press: ButtonPress) {
+        let ButtonPress {
+            user,
+            buttons,
+            response_url,
+        } = press;
         let mut answers = Vec::new();
         let mut refresh_home = false;
-        for action in payload["actions"].as_array().into_iter().flatten() {
-            let action_id = action["action_id"].as_str().unwrap_or_default();
-            let value = action["value"].as_str().unwrap_or_default();
-            let press_id = action["action_ts"].as_str().unwrap_or_default();
+        for button in &buttons {
             self.slack.metrics().command("button");
             let commit = PendingCommit::default();
+            let context = self.context(&user, &commit);
             let mut pressed =
-                handle_button(&self.context(&user, &commit), action_id, value, press_id);
+                handle_button(&context, &button.action_id, &button.value, &button.press_id);
             // The press's answer tells of its write only once it is on disk.
             if let Err(err) = self.committed(&commit).await {
                 pressed = Pressed::failed(err);
@@ -299,9 +259,8 @@ impl FrontDoor {
             answers.extend(pressed.response);
             refresh_home |= pressed.refresh_home;
         }
-        let response_url = payload["response_url"].as_str().map(str::to_owned);
         if (answers.is_empty() || response_url.is_none()) && !refresh_home {
-            return None;
+            return;
         }
         let front = self.clone();
         let shown = async move {
@@ -317,17 +276,16 @@ impl FrontDoor {
             }
         };
         self.follow_ups.spawn(shown.in_current_span());
-        None
     }
 
-    /// Handles an `event_callback` envelope, once per `event_id`. Slack
-    /// wants its acknowledgement within 3 seconds and some events mean Slack
-    /// calls of our own (publishing an App Home), so the handling runs after
-    /// the acknowledgement.
-    pub async fn event(&self, envelope: Value) {
+    /// Handles an `event_callback`, once per `event_id`. Slack wants its
+    /// acknowledgement within 3 seconds and some events mean Slack calls of
+    /// our own (publishing an App Home), so the handling runs after the
+    /// acknowledgement.
+    pub async fn event(&self, callback: EventCallback) {
         let front = self.clone();
         self.follow_ups
-            .spawn(async move { events::handle(&front, envelope).await });
+            .spawn(async move { events::handle(&front, callback).await });
     }
 }
 

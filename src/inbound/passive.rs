@@ -3,9 +3,8 @@
 //! opted in. Only who and when are kept; the message text is read for
 //! mentions and dropped.
 
+use super::event_callback::SeenMessage;
 use crate::domain::{Interaction, InteractionKind, UserId};
-use chrono::{TimeZone, Utc};
-use serde_json::Value;
 
 /// A message counts as a signal with at most its first this many mentions:
 /// a message that names a whole channel is no sign of ten alliances, and
@@ -16,32 +15,19 @@ pub const MAX_MENTIONS: usize = 10;
 /// author with everyone they mentioned and, in a thread, the thread's
 /// author. Bots, edits, deletions, other subtypes and messages without a
 /// readable `ts` show none.
-pub fn signal_of(event: &Value) -> Option<Interaction> {
-    if event["bot_id"].is_string() || event["subtype"].is_string() {
+pub fn signal_of(message: &SeenMessage) -> Option<Interaction> {
+    if message.from_bot || message.subtype.is_some() {
         return None;
     }
-    let author = UserId::parse(event["user"].as_str()?).ok()?;
-    let mut others: Vec<UserId> = mentions(event["text"].as_str().unwrap_or_default())
-        .take(MAX_MENTIONS)
-        .collect();
-    let in_thread = event["thread_ts"].is_string() && event["thread_ts"] != event["ts"];
-    if in_thread
-        && let Some(parent) = event["parent_user_id"]
-            .as_str()
-            .and_then(|id| UserId::parse(id).ok())
-    {
-        others.push(parent);
-    }
+    let author = message.author.clone()?;
+    let mut others: Vec<UserId> = mentions(&message.text).take(MAX_MENTIONS).collect();
+    others.extend(message.thread_author.clone());
     others.retain(|other| *other != author);
     if others.is_empty() {
         return None;
     }
-    let at = event["ts"]
-        .as_str()
-        .and_then(|ts| ts.split('.').next()?.parse::<i64>().ok())
-        .and_then(|seconds| Utc.timestamp_opt(seconds, 0).single())?;
     Interaction::new(
-        at,
+        message.at?,
         InteractionKind::Passive,
         others.into_iter().chain([author]),
         None,
@@ -61,7 +47,18 @@ fn mentions(text: &str) -> impl Iterator<Item = UserId> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::inbound::event_callback::InboundEvent;
+    use serde_json::{Value, json};
+
+    /// The signal of a `message` event's JSON.
+    fn signal_of(event: &Value) -> Option<Interaction> {
+        let mut event = event.clone();
+        event["type"] = json!("message");
+        match serde_json::from_value(event) {
+            Ok(InboundEvent::Message(message)) => super::signal_of(&message),
+            other => panic!("not a message: {other:?}"),
+        }
+    }
 
     fn ids(interaction: &Interaction) -> Vec<&str> {
         interaction

@@ -615,11 +615,13 @@ pub(super) fn block_kit(
     })
 }
 
-impl SlackPerson {
+impl TryFrom<SlackUser> for SlackPerson {
+    /// Why Slack's user is no person the bot can know: an invalid id.
+    type Error = String;
+
     /// The person in a `team_join` or `user_change` event's `user` field.
-    pub fn from_event_user(user: &Value) -> Option<Self> {
-        let member: SlackUser = serde_json::from_value(user.clone()).ok()?;
-        person_from(member).ok()
+    fn try_from(member: SlackUser) -> Result<Self, Self::Error> {
+        person_from(member)
     }
 }
 

@@ -1,0 +1,347 @@
+//! Slack's requests as types, checked where they enter: a [`SlashCommand`]
+//! and a [`ButtonPress`], from either transport.
+//!
+//! Over HTTP they come as Slack's form and JSON, read here with serde
+//! ([`CommandFields`], [`Interaction`]'s JSON); over Socket Mode slack-morphism
+//! has already read them ([`SlackCommandEvent`], [`SlackInteractionEvent`])
+//! and they are converted here. Past this file nothing reads Slack's
+//! fields by name.
+
+use crate::domain::UserId;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use slack_morphism::prelude::{SlackCommandEvent, SlackInteractionEvent};
+
+/// A slash command as Slack delivers it, over either transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlashCommand {
+    /// `/met` or `/alliances`.
+    pub command: String,
+    /// What follows the command.
+    pub text: String,
+    /// Who typed it.
+    pub user: UserId,
+    /// The channel it was typed in.
+    pub channel: Option<String>,
+    /// Unique to this invocation: the key that makes a redelivery harmless.
+    pub trigger_id: String,
+    /// Where later answers go.
+    pub response_url: Option<String>,
+}
+
+/// Why a slash command is refused before it is read: its `user_id`.
+const NO_VALID_USER: &str = "the slash command has no valid user_id";
+
+/// A slash command's fields as Slack posts them over HTTP, a form of
+/// strings. Any may be missing: a command without a valid user is
+/// refused by [`CommandFields::into_command`]; the rest have defaults.
+#[derive(Debug, Deserialize)]
+pub struct CommandFields {
+    #[serde(default)]
+    command: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    channel_id: Option<String>,
+    #[serde(default)]
+    trigger_id: String,
+    #[serde(default)]
+    response_url: Option<String>,
+}
+
+impl CommandFields {
+    /// The command, checked at the edge: a valid user id, or what is wrong.
+    pub fn into_command(self) -> Result<SlashCommand, &'static str> {
+        let user = UserId::parse(&self.user_id).map_err(|_| NO_VALID_USER)?;
+        Ok(SlashCommand {
+            command: self.command,
+            text: self.text,
+            user,
+            channel: self.channel_id,
+            trigger_id: self.trigger_id,
+            response_url: self.response_url,
+        })
+    }
+}
+
+impl TryFrom<SlackCommandEvent> for SlashCommand {
+    type Error = &'static str;
+
+    /// A slash command that came down a socket, as slack-morphism read it.
+    fn try_from(event: SlackCommandEvent) -> Result<Self, Self::Error> {
+        let user = UserId::parse(&event.user_id.0).map_err(|_| NO_VALID_USER)?;
+        Ok(Self {
+            command: event.command.0,
+            text: event.text.unwrap_or_default(),
+            user,
+            channel: Some(event.channel_id.0),
+            trigger_id: event.trigger_id.0,
+            response_url: Some(event.response_url.0.to_string()),
+        })
+    }
+}
+
+/// Someone pressed one of the bot's buttons (Slack's `block_actions`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ButtonPress {
+    /// Who pressed.
+    pub user: UserId,
+    /// The buttons pressed: one, in practice.
+    pub buttons: Vec<Button>,
+    /// Where the answer to the press goes.
+    pub response_url: Option<String>,
+}
+
+/// One pressed button.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Button {
+    /// Which button: what the bot gave it when it drew it.
+    pub action_id: String,
+    /// What the bot put in the button (empty if nothing).
+    pub value: String,
+    /// Slack's `action_ts`: unique to this press, so a redelivered press
+    /// logs nothing twice.
+    pub press_id: String,
+}
+
+/// What reaches the interactivity endpoint, or comes down a socket as
+/// `interactive`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "InteractionPayload")]
+pub enum Interaction {
+    /// Someone pressed one of the bot's buttons.
+    ButtonPress(ButtonPress),
+    /// A button press that names no valid user: acknowledged, and logged.
+    PressWithoutUser,
+    /// An interaction the bot has no part in (a shortcut, a modal).
+    Other,
+}
+
+/// An interaction's JSON as posted over HTTP: a `block_actions` payload,
+/// or anything else. Any JSON is one of the two, so that Slack's signed
+/// requests are answered 200 whatever they hold.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum InteractionPayload {
+    BlockActions(BlockActions),
+    Other(IgnoredAny),
+}
+
+/// A `block_actions` payload's fields the bot reads. The type tag is
+/// checked; the rest may be missing.
+#[derive(Debug, Deserialize)]
+struct BlockActions {
+    #[serde(rename = "type")]
+    _type: BlockActionsTag,
+    #[serde(default)]
+    user: Option<PressedBy>,
+    #[serde(default)]
+    actions: Vec<Action>,
+    #[serde(default)]
+    response_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+enum BlockActionsTag {
+    #[serde(rename = "block_actions")]
+    BlockActions,
+}
+
+#[derive(Debug, Deserialize)]
+struct PressedBy {
+    id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Action {
+    #[serde(default)]
+    action_id: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    action_ts: String,
+}
+
+/// A press by `user` (if it is a valid user id) of `buttons`.
+fn press(user: Option<&str>, buttons: Vec<Button>, response_url: Option<String>) -> Interaction {
+    match user.map(UserId::parse) {
+        Some(Ok(user)) => Interaction::ButtonPress(ButtonPress {
+            user,
+            buttons,
+            response_url,
+        }),
+        _ => Interaction::PressWithoutUser,
+    }
+}
+
+impl From<InteractionPayload> for Interaction {
+    fn from(payload: InteractionPayload) -> Self {
+        let InteractionPayload::BlockActions(payload) = payload else {
+            return Self::Other;
+        };
+        let buttons = payload
+            .actions
+            .into_iter()
+            .map(|action| Button {
+                action_id: action.action_id,
+                value: action.value,
+                press_id: action.action_ts,
+            })
+            .collect();
+        let user = payload.user.as_ref().map(|user| user.id.as_str());
+        press(user, buttons, payload.response_url)
+    }
+}
+
+impl From<SlackInteractionEvent> for Interaction {
+    /// An interaction that came down a socket, as slack-morphism read it.
+    fn from(event: SlackInteractionEvent) -> Self {
+        let SlackInteractionEvent::BlockActions(payload) = event else {
+            return Self::Other;
+        };
+        let buttons = payload
+            .actions
+            .into_iter()
+            .flatten()
+            .map(|action| Button {
+                action_id: action.action_id.0,
+                value: action.value.unwrap_or_default(),
+                press_id: action.action_ts.map(|ts| ts.0).unwrap_or_default(),
+            })
+            .collect();
+        let user = payload.user.as_ref().map(|user| user.id.0.as_str());
+        let response_url = payload.response_url.map(|url| url.0.to_string());
+        press(user, buttons, response_url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn press_json(user: serde_json::Value) -> serde_json::Value {
+        json!({
+            "type": "block_actions",
+            "team": { "id": "T1", "domain": "acme" },
+            "user": user,
+            "api_app_id": "A1",
+            "container": { "type": "message", "message_ts": "1.2", "channel_id": "D1" },
+            "trigger_id": "1.2.abc",
+            "response_url": "https://hooks.slack.com/actions/T1/1/abc",
+            "actions": [{ "type": "button", "action_id": "nudge_we_met", "block_id": "nudge",
+                          "value": "U1:U2", "action_ts": "1700000000.000200" }],
+        })
+    }
+
+    fn expected() -> ButtonPress {
+        ButtonPress {
+            user: UserId::parse("U1").unwrap(),
+            buttons: vec![Button {
+                action_id: "nudge_we_met".to_owned(),
+                value: "U1:U2".to_owned(),
+                press_id: "1700000000.000200".to_owned(),
+            }],
+            response_url: Some("https://hooks.slack.com/actions/T1/1/abc".to_owned()),
+        }
+    }
+
+    #[test]
+    fn a_press_reads_the_same_over_http_and_over_socket_mode() {
+        let payload = press_json(json!({ "id": "U1", "team_id": "T1" }));
+        let over_http: Interaction = serde_json::from_value(payload.clone()).unwrap();
+        assert_eq!(over_http, Interaction::ButtonPress(expected()));
+        let over_socket: SlackInteractionEvent = serde_json::from_value(payload).unwrap();
+        assert_eq!(
+            Interaction::from(over_socket),
+            Interaction::ButtonPress(expected())
+        );
+    }
+
+    /// Slack sends the whole message or App Home whose button was pressed;
+    /// slack-morphism must read them, or a press over Socket Mode is lost.
+    #[test]
+    fn a_press_on_a_nudge_or_on_the_app_home_reads_with_the_blocks_slack_sends_along() {
+        let button = json!({ "type": "button", "action_id": "nudge_we_met", "value": "U1:U2",
+                             "text": { "type": "plain_text", "text": "We met", "emoji": true },
+                             "style": "primary" });
+        let blocks = json!([
+            { "type": "section", "block_id": "a", "text": { "type": "mrkdwn", "text": "Hi", "verbatim": false } },
+            { "type": "context", "block_id": "b", "elements": [{ "type": "mrkdwn", "text": "Ops", "verbatim": false }] },
+            { "type": "actions", "block_id": "nudge", "elements": [button] },
+        ]);
+        let mut on_message =
+            press_json(json!({ "id": "U1", "username": "ada", "name": "ada", "team_id": "T1" }));
+        on_message["message"] = json!({ "type": "message", "subtype": "bot_message", "text": "Hi",
+            "ts": "1.2", "bot_id": "B1", "blocks": blocks });
+        on_message["state"] = json!({ "values": {} });
+        let mut on_home = press_json(json!({ "id": "U1", "team_id": "T1" }));
+        on_home["container"] = json!({ "type": "view", "view_id": "V1" });
+        on_home["view"] = json!({ "id": "V1", "team_id": "T1", "type": "home", "blocks": blocks,
+            "private_metadata": "", "callback_id": "", "state": { "values": {} }, "hash": "1.abc",
+            "title": { "type": "plain_text", "text": "View Title", "emoji": true },
+            "clear_on_close": false, "notify_on_close": false, "close": null, "submit": null,
+            "previous_view_id": null, "root_view_id": "V1", "app_id": "A1", "external_id": "",
+            "app_installed_team_id": "T1", "bot_id": "B1" });
+        for payload in [on_message, on_home] {
+            let over_socket: SlackInteractionEvent = serde_json::from_value(payload).unwrap();
+            assert_eq!(
+                Interaction::from(over_socket),
+                Interaction::ButtonPress(expected())
+            );
+        }
+    }
+
+    #[test]
+    fn a_press_without_a_valid_user_is_refused_on_both_transports() {
+        for user in [json!(null), json!({ "id": "not an id" })] {
+            let payload = press_json(user);
+            let over_http: Interaction = serde_json::from_value(payload.clone()).unwrap();
+            assert_eq!(over_http, Interaction::PressWithoutUser);
+            let over_socket: SlackInteractionEvent = serde_json::from_value(payload).unwrap();
+            assert_eq!(
+                Interaction::from(over_socket),
+                Interaction::PressWithoutUser
+            );
+        }
+    }
+
+    #[test]
+    fn any_other_json_is_an_interaction_the_bot_has_no_part_in() {
+        for other in [
+            json!({ "type": "view_submission", "user": { "id": "U1" } }),
+            json!({ "user": { "id": "U1" } }),
+            json!([1, 2]),
+            json!("block_actions"),
+        ] {
+            let interaction: Interaction = serde_json::from_value(other.clone()).unwrap();
+            assert_eq!(interaction, Interaction::Other, "{other}");
+        }
+    }
+
+    #[test]
+    fn a_command_reads_the_same_from_the_form_and_from_socket_mode() {
+        let form = "command=%2Fmet&text=%3C%40U2%3E+lunch&user_id=U1&channel_id=C1\
+                    &trigger_id=1.2.3&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F1%2Fx\
+                    &team_id=T1";
+        let over_http = serde_urlencoded::from_str::<CommandFields>(form)
+            .unwrap()
+            .into_command()
+            .unwrap();
+        let event: SlackCommandEvent = serde_json::from_value(json!(
+            serde_urlencoded::from_str::<std::collections::BTreeMap<String, String>>(form).unwrap()
+        ))
+        .unwrap();
+        assert_eq!(SlashCommand::try_from(event), Ok(over_http.clone()));
+        assert_eq!(over_http.text, "<@U2> lunch");
+        assert_eq!(over_http.channel.as_deref(), Some("C1"));
+    }
+
+    #[test]
+    fn a_command_without_a_valid_user_is_refused() {
+        let fields = serde_urlencoded::from_str::<CommandFields>("command=%2Fmet&text=x").unwrap();
+        assert_eq!(fields.into_command(), Err(NO_VALID_USER));
+    }
+}
