@@ -1,0 +1,85 @@
+//! The `[schedule]` section: when the jobs run, as cron expressions
+//! checked when the settings load.
+
+use serde::Deserialize;
+use std::str::FromStr;
+
+/// When the jobs run: cron expressions in UTC whose first field is seconds
+/// (`sec min hour day-of-month month day-of-week`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleSettings {
+    /// The nudge job.
+    pub nudges: CronSchedule,
+    /// The digest job.
+    pub digest: CronSchedule,
+    /// Refreshing people and teams from Slack.
+    pub people: CronSchedule,
+    /// After downtime, a job runs once at start for a time it missed at
+    /// most this many hours ago; one missed longer ago waits for its next
+    /// time. A day keeps a Monday digest from arriving on a Wednesday.
+    pub catch_up_hours: u32,
+}
+
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        let parse =
+            |expr: &str| CronSchedule::parse(expr).expect("the built-in schedules are valid");
+        Self {
+            // Every 15 minutes: each person is nudged inside their own local
+            // window (rules.window_*), whatever their time zone.
+            nudges: parse("0 */15 * * * *"),
+            digest: parse("0 0 9 * * Mon"),
+            people: parse("0 0 6 * * *"),
+            catch_up_hours: 24,
+        }
+    }
+}
+
+/// A cron schedule, checked when the settings load.
+#[derive(Debug, Clone)]
+pub struct CronSchedule {
+    expression: String,
+    schedule: cron::Schedule,
+}
+
+impl CronSchedule {
+    /// Parses a cron expression of six or seven fields, seconds first.
+    pub fn parse(expression: &str) -> Result<Self, String> {
+        let fields = expression.split_whitespace().count();
+        if !(6..=7).contains(&fields) {
+            return Err(format!(
+                "`{expression}` has {fields} fields; a schedule has 6 (seconds first): \
+                 sec min hour day-of-month month day-of-week, e.g. \"0 0 10 * * Mon-Fri\""
+            ));
+        }
+        cron::Schedule::from_str(expression)
+            .map(|schedule| Self {
+                expression: expression.to_owned(),
+                schedule,
+            })
+            .map_err(|err| {
+                format!(
+                    "`{expression}` is not a valid cron expression ({err}); expected \
+                     sec min hour day-of-month month day-of-week, e.g. \"0 0 10 * * Mon-Fri\""
+                )
+            })
+    }
+
+    /// The expression as written.
+    pub fn expression(&self) -> &str {
+        &self.expression
+    }
+
+    /// The parsed schedule.
+    pub fn schedule(&self) -> &cron::Schedule {
+        &self.schedule
+    }
+}
+
+impl<'de> Deserialize<'de> for CronSchedule {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let expression = String::deserialize(deserializer)?;
+        Self::parse(&expression).map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,60 @@
+//! The `[store]`, `[backup]` and `[purge]` sections: how the data is kept,
+//! backed up, and kept for a while after an uninstall.
+
+use serde::Deserialize;
+
+/// The sled store.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSettings {
+    /// sled's page cache, in MiB. sled's own default is 1 GiB, far more than
+    /// the tie index of a large workspace needs.
+    pub cache_capacity_mb: u64,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            cache_capacity_mb: 64,
+        }
+    }
+}
+
+/// The periodic backups `serve` keeps, in `backups/` inside the data folder.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupSettings {
+    /// A backup is taken when the newest is this many hours old (at start,
+    /// when there is none); 0 turns periodic backups off.
+    pub every_hours: u32,
+    /// The newest this many are kept; older ones are removed.
+    pub keep: u32,
+}
+
+impl Default for BackupSettings {
+    /// A day's backups for a week: a store found damaged on a Monday can
+    /// go back to any day of the week before.
+    fn default() -> Self {
+        Self {
+            every_hours: 24,
+            keep: 7,
+        }
+    }
+}
+
+/// What the purge on uninstall (`events.purge_on_uninstall`) keeps, so
+/// that an uninstall by mistake can be undone.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PurgeSettings {
+    /// The newest backup is kept this many days after the purge, for
+    /// `alliances restore`, then deleted; 0 deletes it with everything else.
+    pub grace_days: u32,
+}
+
+impl Default for PurgeSettings {
+    /// A week: an uninstall on a Friday is noticed after the weekend.
+    fn default() -> Self {
+        Self { grace_days: 7 }
+    }
+}
