@@ -17,6 +17,6 @@ pub fn open_store(settings: &Settings, data_dir: &Path) -> Result<Store, StoreEr
 pub fn store_options(settings: &Settings) -> StoreOptions {
     StoreOptions {
         cache_capacity_bytes: settings.store.cache_capacity_mb.saturating_mul(1024 * 1024),
-        half_life: settings.rules.half_life(),
+        half_life: settings.rules.half_life,
     }
 }

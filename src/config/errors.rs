@@ -33,6 +33,17 @@ pub enum ConfigError {
     },
 }
 
+impl ConfigError {
+    /// `setting` (a dotted path, or an environment variable) has a value
+    /// that cannot work: `problem` says what is expected instead.
+    pub(super) fn invalid(setting: &str, problem: impl Into<String>) -> Self {
+        Self::Invalid {
+            setting: setting.to_owned(),
+            problem: problem.into(),
+        }
+    }
+}
+
 /// Parses TOML into `T`, with a one-line message that names the setting at
 /// fault (`setting `schedule.digest`: …`) or, for broken TOML, the line.
 pub(super) fn parse_toml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {

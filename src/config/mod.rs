@@ -11,6 +11,7 @@ mod delivery;
 mod digest;
 mod errors;
 mod health;
+mod rules;
 mod schedule;
 mod secrets;
 mod slack;
@@ -30,26 +31,28 @@ pub use teams::{TeamDirectory, TeamSettings, TeamSource};
 
 use crate::domain::{DigestPolicy, Policy};
 use errors::parse_toml;
+use rules::RulesSection;
 use serde::Deserialize;
 use std::path::Path;
 
-/// Every setting of the bot. `Default` is the built-in configuration.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// Every setting of the bot, each checked: a value that cannot work does
+/// not get past [`Settings::load`]. `Default` is the built-in
+/// configuration.
+#[derive(Debug, Clone, Default)]
 pub struct Settings {
     /// How to reach Slack.
     pub slack: SlackSettings,
-    /// The sled store.
+    /// sled's page cache.
     pub store: StoreSettings,
-    /// What the rules decide.
+    /// What the rules decide by (`[rules]`).
     pub rules: Policy,
     /// When the jobs run.
     pub schedule: ScheduleSettings,
-    /// The channel digest.
+    /// Where the channel digest goes and what it carries.
     pub digest: DigestSettings,
     /// Where teams come from.
     pub teams: TeamSettings,
-    /// The slash commands.
+    /// Limits and admins of the slash commands.
     pub commands: CommandSettings,
     /// What the bot does with Slack's events.
     pub events: EventSettings,
@@ -70,24 +73,12 @@ impl Settings {
         file: Option<&Path>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let mut settings = match file {
-            Some(path) => Self::from_file(path)?,
-            None => Self::default(),
+        let mut written = match file {
+            Some(path) => SettingsFile::read(path)?,
+            None => SettingsFile::default(),
         };
-        if let Some(url) = env("ALLIANCES_SLACK_API_URL") {
-            settings.slack.api_url = url;
-        }
-        if let Some(channel) = env("ALLIANCES_DIGEST_CHANNEL") {
-            settings.digest.channel = channel;
-        }
-        if let Some(address) = env("ALLIANCES_HEALTH_ADDRESS") {
-            settings.health.address = address.parse().map_err(|_| ConfigError::Invalid {
-                setting: "ALLIANCES_HEALTH_ADDRESS".to_owned(),
-                problem: format!("`{address}` is not an address to listen on, e.g. 0.0.0.0:9100"),
-            })?;
-        }
-        settings.validate()?;
-        Ok(settings)
+        written.override_from(env)?;
+        written.validate()
     }
 
     /// What the digest's rules take from these settings.
@@ -96,8 +87,33 @@ impl Settings {
             k_anonymity_floor: self.commands.k_anonymity_floor,
         }
     }
+}
 
-    fn from_file(path: &Path) -> Result<Self, ConfigError> {
+/// The settings as the config file writes them: every value that stands
+/// alone is checked by its type as it is read; [`SettingsFile::validate`]
+/// checks those that compare two settings. The order of the fields is the
+/// one an unknown section's message lists.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct SettingsFile {
+    slack: SlackSettings,
+    store: StoreSettings,
+    rules: RulesSection,
+    schedule: ScheduleSettings,
+    digest: DigestSettings,
+    teams: TeamSettings,
+    commands: CommandSettings,
+    events: EventSettings,
+    delivery: DeliverySettings,
+    health: HealthSettings,
+    backup: BackupSettings,
+    purge: PurgeSettings,
+}
+
+impl SettingsFile {
+    /// Reads and parses the config file at `path`; a relative teams file is
+    /// taken from the config file's folder.
+    fn read(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
@@ -112,13 +128,28 @@ impl Settings {
         Ok(settings)
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |setting: &str, problem: &str| {
-            Err(ConfigError::Invalid {
-                setting: setting.to_owned(),
-                problem: problem.to_owned(),
-            })
-        };
+    /// The settings the environment overrides, through `env`.
+    fn override_from(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(url) = env("ALLIANCES_SLACK_API_URL") {
+            self.slack.api_url = url;
+        }
+        if let Some(channel) = env("ALLIANCES_DIGEST_CHANNEL") {
+            self.digest.channel = channel;
+        }
+        if let Some(address) = env("ALLIANCES_HEALTH_ADDRESS") {
+            self.health.address = address.parse().map_err(|_| {
+                ConfigError::invalid(
+                    "ALLIANCES_HEALTH_ADDRESS",
+                    format!("`{address}` is not an address to listen on, e.g. 0.0.0.0:9100"),
+                )
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The settings, once the checks that compare two settings pass.
+    fn validate(self) -> Result<Settings, ConfigError> {
+        let invalid = |setting: &str, problem: &str| Err(ConfigError::invalid(setting, problem));
         let url = &self.slack.api_url;
         if !(url.starts_with("https://") || url.starts_with("http://")) {
             return invalid(
@@ -126,25 +157,7 @@ impl Settings {
                 "must be an http:// or https:// URL, e.g. \"https://slack.com/api\"",
             );
         }
-        let rules = &self.rules;
-        if rules.window_end_hour > 24 || rules.window_start_hour >= rules.window_end_hour {
-            return invalid(
-                "rules.window_start_hour",
-                "the delivery window must start before it ends, within 0–24, e.g. 10 and 11",
-            );
-        }
-        if rules.working_days.is_empty() {
-            return invalid(
-                "rules.working_days",
-                "must name at least one day, e.g. [\"Mon\", \"Tue\", \"Wed\", \"Thu\", \"Fri\"]",
-            );
-        }
-        if rules.cadence_strong_days == 0 || rules.cadence_strong_days > rules.cadence_weak_days {
-            return invalid(
-                "rules.cadence_strong_days",
-                "must be at least 1 day and at most `cadence_weak_days`, e.g. 30 and 90",
-            );
-        }
+        let rules = self.rules.policy()?;
         if !(self.delivery.speedup.is_finite() && self.delivery.speedup >= 1.0) {
             return invalid(
                 "delivery.speedup",
@@ -155,35 +168,6 @@ impl Settings {
             return invalid(
                 "delivery.give_up_after_minutes",
                 "must be at least 1 minute, e.g. 60",
-            );
-        }
-        if crate::domain::HalfLife::days(rules.half_life_days).is_none() {
-            return invalid(
-                "rules.half_life_days",
-                "must be a positive number of days, e.g. 90",
-            );
-        }
-        if !(rules.strong_tie.is_finite() && rules.strong_tie > 1.0) {
-            return invalid(
-                "rules.strong_tie",
-                "must be more than one meeting's weight (1.0), e.g. 4.0",
-            );
-        }
-        let weights = [
-            rules.weights.meeting,
-            rules.weights.we_met,
-            rules.weights.passive,
-        ];
-        if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
-            return invalid(
-                "rules.weights",
-                "each weight must be a number of at least 0, e.g. meeting = 1.0, passive = 0.25",
-            );
-        }
-        if !(rules.gap_boost.is_finite() && rules.gap_boost >= 0.0) {
-            return invalid(
-                "rules.gap_boost",
-                "must be a number of at least 0, e.g. 1.0",
             );
         }
         if self.teams.source() == TeamSource::File && self.teams.file.is_none() {
@@ -219,7 +203,20 @@ impl Settings {
         {
             return invalid("digest.channel", "must name a channel, e.g. \"alliances\"");
         }
-        Ok(())
+        Ok(Settings {
+            slack: self.slack,
+            store: self.store,
+            rules,
+            schedule: self.schedule,
+            digest: self.digest,
+            teams: self.teams,
+            commands: self.commands,
+            events: self.events,
+            delivery: self.delivery,
+            health: self.health,
+            backup: self.backup,
+            purge: self.purge,
+        })
     }
 }
 

@@ -13,7 +13,7 @@ fn write(text: &str) -> tempfile::NamedTempFile {
 #[test]
 fn the_built_in_defaults_load_without_a_file() {
     let settings = Settings::load(None, no_env).unwrap();
-    assert_eq!(settings.rules.cadence_weak_days, 90);
+    assert_eq!(settings.rules.cadence.weak_days(), 90);
     assert_eq!(settings.schedule.nudges.expression(), "0 */15 * * * *");
     assert_eq!(settings.slack.api_url, SLACK_API_URL);
 }

@@ -19,6 +19,7 @@ mod reply;
 mod shown_teams;
 mod strength;
 mod tie;
+mod window;
 mod wording;
 
 pub use actions::{FORGET_ME_CONFIRM, HomeAction, NudgeAction};
@@ -30,10 +31,11 @@ pub use network::{BridgeFormed, Insights, TeamMap, TeamPair, WeekOfAlliances, pa
 pub use nudge::{Intro, Neglected, Nudge, NudgeReason, Quoting, SentNudge, SharedContact, TeamGap};
 pub use outbox::{FAILED_KEPT_DAYS, OutboxItem, OutboxState, Outgoing};
 pub use person::Person;
-pub use policy::{Policy, WorkingDays, zone};
+pub use policy::{Cadence, GapBoost, Policy, StrongTie};
 pub use reach::{Freshness, Reach, TeamReach, alliances_of};
 pub use reply::{Confirm, PressAnswer, Reply};
 pub use shown_teams::ShownTeams;
 pub use strength::{HalfLife, KindSums, Weights};
 pub use tie::{PairKey, Tie};
+pub use window::{DeliveryWindow, WorkingDays, zone};
 pub use wording::{ago, plural, times};

@@ -137,7 +137,7 @@ impl Neglected {
             times_met: tie.count,
             last_note: tie.last_note.clone(),
             strength_then: tie.strength_at_last(&policy.weights),
-            strength_now: tie.strength_at(&policy.weights, policy.half_life(), now),
+            strength_now: tie.strength_at(&policy.weights, policy.half_life, now),
             gap,
         }
     }

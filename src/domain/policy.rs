@@ -1,29 +1,23 @@
-//! The policy the rules apply: the `[rules]` section of the settings.
+//! The policy the rules apply: the `[rules]` section of the settings, each
+//! value checked when the settings load.
 
-use super::{HalfLife, Tie, Weights};
-use chrono::{DateTime, Datelike, DurationRound, Timelike, Utc, Weekday};
-use chrono_tz::Tz;
-use serde::{Deserialize, Deserializer};
+use super::{DeliveryWindow, HalfLife, Tie, Weights};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
 
 /// What the rules decide by, from the settings' `[rules]` section.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Policy {
-    /// An interaction counts half as much after this many days.
-    pub half_life_days: f64,
+    /// An interaction counts half as much after this long (`half_life_days`).
+    pub half_life: HalfLife,
     /// What each kind of interaction weighs (`[rules.weights]`).
     pub weights: Weights,
-    /// A tie at least this strong (about a meeting a month, kept up) is
-    /// held to the strong cadence.
-    pub strong_tie: f64,
-    /// A strong tie is neglected once its last interaction is older than this…
-    pub cadence_strong_days: u32,
-    /// …and a weak one (one meeting's worth or less) after this; ties in
-    /// between get a cadence in between, in proportion to their strength.
-    pub cadence_weak_days: u32,
+    /// How long a tie may stay quiet before it is neglected, by its
+    /// strength (`strong_tie`, `cadence_strong_days`, `cadence_weak_days`).
+    pub cadence: Cadence,
     /// How much a peer in a team the person's team has few active alliances
-    /// with is preferred: up to 1 + this, for a pair of teams with none.
-    pub gap_boost: f64,
+    /// with is preferred.
+    pub gap_boost: GapBoost,
     /// An alliance is active while its last interaction is at most this
     /// old. A person with no active alliance gets introductions.
     pub active_days: u32,
@@ -34,55 +28,32 @@ pub struct Policy {
     /// After a nudge about a tie, neither side is nudged about it again for
     /// this long; nor does one person get introductions more often.
     pub tie_cooldown_days: u32,
-    /// Nudges reach people from this hour of their local day…
-    pub window_start_hour: u32,
-    /// …until this hour (exclusive): 10 and 11 make 10:00–11:00.
-    pub window_end_hour: u32,
-    /// The local weekdays nudges go out on.
-    pub working_days: WorkingDays,
+    /// When nudges may reach people, in their own time zone
+    /// (`window_start_hour`, `window_end_hour`, `working_days`).
+    pub window: DeliveryWindow,
 }
 
 impl Default for Policy {
     fn default() -> Self {
         Self {
-            half_life_days: HalfLife::DEFAULT.in_days(),
+            half_life: HalfLife::DEFAULT,
             weights: Weights::default(),
-            strong_tie: 4.0,
-            cadence_strong_days: 30,
-            cadence_weak_days: 90,
-            gap_boost: 1.0,
+            cadence: Cadence::default(),
+            gap_boost: GapBoost::default(),
             active_days: 90,
             intro_repeat_days: 182,
             nudges_per_person_per_week: 1,
             tie_cooldown_days: 28,
-            window_start_hour: 10,
-            window_end_hour: 11,
-            working_days: WorkingDays::MONDAY_TO_FRIDAY,
+            window: DeliveryWindow::default(),
         }
     }
 }
 
 impl Policy {
-    /// The half-life of the settings (the default where the number is not
-    /// one; the settings refuse such numbers at load).
-    pub fn half_life(&self) -> HalfLife {
-        HalfLife::days(self.half_life_days).unwrap_or_default()
-    }
-
-    /// The days `tie` may stay quiet before it is neglected: the weak
-    /// cadence for a tie of one meeting's strength or less, the strong one
-    /// from `strong_tie` up, in proportion between. Its strength right after
-    /// the last interaction decides, so the cadence of a quiet tie does not
-    /// drift while it waits.
+    /// The days `tie` may stay quiet before it is neglected (see
+    /// [`Cadence::days`]).
     pub fn cadence_days(&self, tie: &Tie) -> u32 {
-        let strength = tie.strength_at_last(&self.weights);
-        let (strong, weak) = (
-            f64::from(self.cadence_strong_days),
-            f64::from(self.cadence_weak_days),
-        );
-        let share = ((strength - 1.0) / (self.strong_tie - 1.0)).clamp(0.0, 1.0);
-        let share = if share.is_nan() { 0.0 } else { share };
-        (weak - (weak - strong) * share).round() as u32
+        self.cadence.days(tie.strength_at_last(&self.weights))
     }
 
     /// Whether `tie` has been quiet longer than its cadence at `now`.
@@ -102,94 +73,133 @@ impl Policy {
         chrono::Duration::days(i64::from(days))
     }
 
-    /// Whether it is a working day inside the delivery window at `now` where
-    /// the person lives (`tz`, Slack's IANA name; UTC when unknown). Local
-    /// wall-clock time, so a daylight-saving change moves the window with
-    /// the person's day.
-    pub fn window_open(&self, tz: Option<&str>, now: DateTime<Utc>) -> bool {
-        let local = now.with_timezone(&zone(tz));
-        self.working_days.contains(local.weekday())
-            && (self.window_start_hour..self.window_end_hour).contains(&local.hour())
-    }
-}
-
-impl Policy {
     /// The same policy with a window that never closes: for plans that say
     /// what would go out, whenever it would (dry runs).
     pub fn any_time(self) -> Self {
         Self {
-            window_start_hour: 0,
-            window_end_hour: 24,
-            working_days: WorkingDays::EVERY_DAY,
+            window: DeliveryWindow::ALWAYS,
             ..self
         }
     }
+}
 
-    /// When the person's delivery window is next open, from `now` (`now`
-    /// itself when it is open), within the next eight days.
-    pub fn next_window(&self, tz: Option<&str>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        if self.window_open(tz, now) {
-            return Some(now);
+/// How long a tie may stay quiet before it is neglected, by its strength
+/// right after its last interaction: the weak cadence for one meeting's
+/// worth or less, the strong one from [`StrongTie`] up, in proportion
+/// between. A stronger tie is never held to a longer cadence: the strong
+/// one is at least a day and at most the weak one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cadence {
+    strong_tie: StrongTie,
+    strong_days: u32,
+    weak_days: u32,
+}
+
+impl Cadence {
+    /// `strong_days` for a tie of `strong_tie` or more, `weak_days` for one
+    /// meeting's worth or less; `None` unless `strong_days` is at least 1
+    /// and at most `weak_days`.
+    pub fn new(strong_tie: StrongTie, strong_days: u32, weak_days: u32) -> Option<Self> {
+        (1..=weak_days).contains(&strong_days).then_some(Self {
+            strong_tie,
+            strong_days,
+            weak_days,
+        })
+    }
+
+    /// The strength from which the strong cadence applies.
+    pub fn strong_tie(self) -> StrongTie {
+        self.strong_tie
+    }
+
+    /// The days a strong tie may stay quiet.
+    pub fn strong_days(self) -> u32 {
+        self.strong_days
+    }
+
+    /// The days a weak tie may stay quiet.
+    pub fn weak_days(self) -> u32 {
+        self.weak_days
+    }
+
+    /// The days a tie whose strength right after its last interaction was
+    /// `strength` may stay quiet. That strength, not today's, decides, so
+    /// the cadence of a quiet tie does not drift while it waits.
+    pub fn days(self, strength: f64) -> u32 {
+        let (strong, weak) = (f64::from(self.strong_days), f64::from(self.weak_days));
+        let share = ((strength - 1.0) / (self.strong_tie.0 - 1.0)).clamp(0.0, 1.0);
+        let share = if share.is_nan() { 0.0 } else { share };
+        (weak - (weak - strong) * share).round() as u32
+    }
+}
+
+impl Default for Cadence {
+    /// A month for a strong tie, a quarter for a weak one.
+    fn default() -> Self {
+        Self {
+            strong_tie: StrongTie::DEFAULT,
+            strong_days: 30,
+            weak_days: 90,
         }
-        // Windows start on the hour in every zone with whole-hour offsets;
-        // the quarter-hour steps also catch zones like Asia/Kolkata.
-        let quarter = chrono::Duration::minutes(15);
-        let start = now.duration_trunc(quarter).unwrap_or(now) + quarter;
-        (0..8 * 24 * 4)
-            .map(|step| start + quarter * step)
-            .find(|at| self.window_open(tz, *at))
     }
 }
 
-/// The time zone Slack names (`Europe/Paris`), or UTC when it names none
-/// or one this build does not know.
-pub fn zone(tz: Option<&str>) -> Tz {
-    tz.and_then(|name| name.parse().ok()).unwrap_or(Tz::UTC)
+/// The strength from which a tie is held to the strong cadence: more than
+/// one meeting's weight (1.0), so that a tie of one meeting and a strong one
+/// can be told apart.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct StrongTie(f64);
+
+impl StrongTie {
+    /// Four meetings' worth: about a meeting a month, kept up.
+    pub const DEFAULT: Self = Self(4.0);
 }
 
-/// A set of weekdays, written in the settings as `["Mon", "Tue", …]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WorkingDays(u8);
+impl TryFrom<f64> for StrongTie {
+    type Error = &'static str;
 
-impl WorkingDays {
-    /// Monday to Friday.
-    pub const MONDAY_TO_FRIDAY: Self = Self(0b001_1111);
-    /// Every day of the week.
-    pub const EVERY_DAY: Self = Self(0b111_1111);
-
-    /// Whether `day` is one of them.
-    pub fn contains(self, day: Weekday) -> bool {
-        self.0 & (1 << day.num_days_from_monday()) != 0
-    }
-
-    /// Whether there is no day at all.
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
+    fn try_from(strength: f64) -> Result<Self, Self::Error> {
+        if strength.is_finite() && strength > 1.0 {
+            Ok(Self(strength))
+        } else {
+            Err("must be more than one meeting's weight (1.0), e.g. 4.0")
+        }
     }
 }
 
-impl FromIterator<Weekday> for WorkingDays {
-    fn from_iter<I: IntoIterator<Item = Weekday>>(days: I) -> Self {
-        Self(
-            days.into_iter()
-                .fold(0, |set, day| set | (1 << day.num_days_from_monday())),
-        )
+/// How much a peer in a team the person's team has few active alliances
+/// with is preferred: up to 1 + this, for a pair of teams with none. A
+/// finite number, at least 0 (0 turns the preference off).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct GapBoost(f64);
+
+impl GapBoost {
+    /// What the ranking multiplies by for a pair of teams that has
+    /// `missing` (0 to 1) of the most alliances the person's team has with
+    /// any one team still to make: 1 + boost × missing.
+    pub fn factor(self, missing: f64) -> f64 {
+        1.0 + self.0 * missing
     }
 }
 
-impl<'de> Deserialize<'de> for WorkingDays {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let names = Vec::<String>::deserialize(deserializer)?;
-        names
-            .iter()
-            .map(|name| {
-                name.parse::<Weekday>().map_err(|_| {
-                    serde::de::Error::custom(format!(
-                        "`{name}` is not a weekday; write them like [\"Mon\", \"Tue\"]"
-                    ))
-                })
-            })
-            .collect()
+impl Default for GapBoost {
+    /// Up to twice as likely for a pair of teams with no alliance at all.
+    fn default() -> Self {
+        Self(1.0)
+    }
+}
+
+impl TryFrom<f64> for GapBoost {
+    type Error = &'static str;
+
+    fn try_from(boost: f64) -> Result<Self, Self::Error> {
+        if boost.is_finite() && boost >= 0.0 {
+            Ok(Self(boost))
+        } else {
+            Err("must be a number of at least 0, e.g. 1.0")
+        }
     }
 }
 
@@ -200,62 +210,6 @@ mod tests {
 
     fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
-    }
-
-    #[test]
-    fn the_window_is_local_time_on_working_days() {
-        let policy = Policy::default();
-        let paris = Some("Europe/Paris");
-        // Tuesday 3 March 2026: Paris is UTC+1.
-        assert!(policy.window_open(paris, utc(2026, 3, 3, 9, 0)));
-        assert!(policy.window_open(paris, utc(2026, 3, 3, 9, 59)));
-        assert!(!policy.window_open(paris, utc(2026, 3, 3, 10, 0)));
-        assert!(!policy.window_open(paris, utc(2026, 3, 3, 8, 59)));
-        // Saturday 7 March.
-        assert!(!policy.window_open(paris, utc(2026, 3, 7, 9, 30)));
-        // New York, UTC-5: its 10:00 is 15:00 UTC.
-        assert!(policy.window_open(Some("America/New_York"), utc(2026, 3, 3, 15, 30)));
-        // Unknown or missing zones count as UTC.
-        assert!(policy.window_open(Some("Mars/Olympus"), utc(2026, 3, 3, 10, 30)));
-        assert!(policy.window_open(None, utc(2026, 3, 3, 10, 30)));
-    }
-
-    #[test]
-    fn the_window_follows_daylight_saving_changes() {
-        let policy = Policy::default();
-        let paris = Some("Europe/Paris");
-        // Friday 27 March 2026, winter time (UTC+1): 10:00 local is 09:00 UTC.
-        assert!(policy.window_open(paris, utc(2026, 3, 27, 9, 30)));
-        // Monday 30 March, summer time (UTC+2) since Sunday: 10:00 local is 08:00 UTC.
-        assert!(policy.window_open(paris, utc(2026, 3, 30, 8, 30)));
-        assert!(!policy.window_open(paris, utc(2026, 3, 30, 9, 30)));
-        // New York moved on 8 March: Monday 9 March, 10:00 EDT is 14:00 UTC.
-        assert!(policy.window_open(Some("America/New_York"), utc(2026, 3, 9, 14, 15)));
-        assert!(!policy.window_open(Some("America/New_York"), utc(2026, 3, 9, 15, 15)));
-        // The person's own weekday counts: Sunday 10:30 in Tokyo is no
-        // working day; Monday 10:30 there is Monday 01:30 UTC.
-        assert!(!policy.window_open(Some("Asia/Tokyo"), utc(2026, 3, 8, 1, 30)));
-        assert!(policy.window_open(Some("Asia/Tokyo"), utc(2026, 3, 9, 1, 30)));
-    }
-
-    #[test]
-    fn the_next_window_is_found_in_the_persons_zone() {
-        let policy = Policy::default();
-        // Friday 27 March 2026 16:07 UTC: Paris has closed; its next window
-        // is Monday 30 March, 10:00 summer time, 08:00 UTC.
-        assert_eq!(
-            policy.next_window(Some("Europe/Paris"), utc(2026, 3, 27, 16, 7)),
-            Some(utc(2026, 3, 30, 8, 0))
-        );
-        assert_eq!(
-            policy.next_window(None, utc(2026, 3, 27, 10, 7)),
-            Some(utc(2026, 3, 27, 10, 7))
-        );
-        let never = Policy {
-            working_days: [].into_iter().collect(),
-            ..policy
-        };
-        assert_eq!(never.next_window(None, utc(2026, 3, 27, 10, 7)), None);
     }
 
     #[test]
@@ -275,25 +229,19 @@ mod tests {
             90,
             "a passing signal: the weak cadence"
         );
-        tie.record(
-            &meeting(start, InteractionKind::Meeting),
-            policy.half_life(),
-        );
+        tie.record(&meeting(start, InteractionKind::Meeting), policy.half_life);
         assert_eq!(
             policy.cadence_days(&tie),
             85,
             "1.25: a little more than one meeting"
         );
         for _ in 0..2 {
-            tie.record(
-                &meeting(start, InteractionKind::Meeting),
-                policy.half_life(),
-            );
+            tie.record(&meeting(start, InteractionKind::Meeting), policy.half_life);
         }
         // 3.25 of the strong 4.0: 90 − 60 × 2.25 / 3 = 45 days.
         assert_eq!(policy.cadence_days(&tie), 45);
         for _ in 0..5 {
-            tie.record(&meeting(start, InteractionKind::WeMet), policy.half_life());
+            tie.record(&meeting(start, InteractionKind::WeMet), policy.half_life);
         }
         assert_eq!(
             policy.cadence_days(&tie),
@@ -305,17 +253,24 @@ mod tests {
     }
 
     #[test]
-    fn working_days_read_as_weekday_names() {
-        let days: WorkingDays = serde_json::from_str(r#"["Mon", "Wednesday", "fri"]"#).unwrap();
-        assert!(
-            days.contains(Weekday::Mon)
-                && days.contains(Weekday::Wed)
-                && days.contains(Weekday::Fri)
-        );
-        assert!(!days.contains(Weekday::Tue));
-        let err = serde_json::from_str::<WorkingDays>(r#"["Mon", "Funday"]"#)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("Funday"), "{err}");
+    fn a_cadence_whose_strong_ties_wait_longer_cannot_be_made() {
+        let strong = StrongTie::DEFAULT;
+        assert_eq!(Cadence::new(strong, 0, 90), None);
+        assert_eq!(Cadence::new(strong, 91, 90), None);
+        assert_eq!(Cadence::new(strong, 30, 90), Some(Cadence::default()));
+        assert_eq!(Cadence::new(strong, 60, 60).map(|c| c.days(9.0)), Some(60));
+    }
+
+    #[test]
+    fn strong_ties_and_gap_boosts_refuse_numbers_that_make_no_sense() {
+        for strength in [1.0, 0.5, f64::NAN, f64::INFINITY] {
+            assert!(StrongTie::try_from(strength).is_err(), "{strength}");
+        }
+        assert_eq!(StrongTie::try_from(4.0), Ok(StrongTie::DEFAULT));
+        for boost in [-0.5, f64::NAN, f64::INFINITY] {
+            assert!(GapBoost::try_from(boost).is_err(), "{boost}");
+        }
+        assert_eq!(GapBoost::try_from(0.0).map(|b| b.factor(1.0)), Ok(1.0));
+        assert_eq!(GapBoost::default().factor(0.5), 1.5);
     }
 }

@@ -83,7 +83,7 @@ impl Reach {
         let mut reached: BTreeMap<&TeamId, Tally<'_>> = BTreeMap::new();
         for (tie, peer, team) in alliances_of(me, people, ties) {
             let freshness = Freshness::of(tie, policy, now);
-            let strength = tie.strength_at(&policy.weights, policy.half_life(), now);
+            let strength = tie.strength_at(&policy.weights, policy.half_life, now);
             let tally = reached.entry(team).or_insert(Tally {
                 allies: Vec::new(),
                 freshness,
@@ -211,7 +211,7 @@ mod tests {
         .unwrap();
         let mut tie = Tie::first(PairKey::new(&user(a), &user(b)).unwrap(), &meeting);
         for _ in 1..count {
-            tie.record(&meeting, Policy::default().half_life());
+            tie.record(&meeting, Policy::default().half_life);
         }
         tie
     }

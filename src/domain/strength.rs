@@ -17,8 +17,10 @@ use super::InteractionKind;
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-/// How long an interaction takes to count half as much.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// How long an interaction takes to count half as much: a positive,
+/// finite number of days (`rules.half_life_days`).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "f64")]
 pub struct HalfLife {
     days: f64,
 }
@@ -53,17 +55,26 @@ impl Default for HalfLife {
     }
 }
 
-/// What each kind of interaction weighs: the `[rules.weights]` settings.
+impl TryFrom<f64> for HalfLife {
+    type Error = &'static str;
+
+    fn try_from(days: f64) -> Result<Self, Self::Error> {
+        Self::days(days).ok_or("must be a positive number of days, e.g. 90")
+    }
+}
+
+/// What each kind of interaction weighs: the `[rules.weights]` settings,
+/// each a finite number of at least 0.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(try_from = "UncheckedWeights")]
 pub struct Weights {
     /// A meeting logged with `/met`.
-    pub meeting: f64,
+    meeting: f64,
     /// A *We met* press on a nudge.
-    pub we_met: f64,
+    we_met: f64,
     /// An opt-in passive signal (a mention or thread reply): a quarter of
     /// a meeting, since a reply in a thread is a lighter touch than coffee.
-    pub passive: f64,
+    passive: f64,
 }
 
 impl Default for Weights {
@@ -72,6 +83,54 @@ impl Default for Weights {
             meeting: 1.0,
             we_met: 1.0,
             passive: 0.25,
+        }
+    }
+}
+
+/// `[rules.weights]` as written, before each weight is checked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct UncheckedWeights {
+    meeting: f64,
+    we_met: f64,
+    passive: f64,
+}
+
+impl Default for UncheckedWeights {
+    fn default() -> Self {
+        let Weights {
+            meeting,
+            we_met,
+            passive,
+        } = Weights::default();
+        Self {
+            meeting,
+            we_met,
+            passive,
+        }
+    }
+}
+
+impl TryFrom<UncheckedWeights> for Weights {
+    type Error = &'static str;
+
+    fn try_from(weights: UncheckedWeights) -> Result<Self, Self::Error> {
+        let UncheckedWeights {
+            meeting,
+            we_met,
+            passive,
+        } = weights;
+        if [meeting, we_met, passive]
+            .iter()
+            .all(|weight| weight.is_finite() && *weight >= 0.0)
+        {
+            Ok(Self {
+                meeting,
+                we_met,
+                passive,
+            })
+        } else {
+            Err("each weight must be a number of at least 0, e.g. meeting = 1.0, passive = 0.25")
         }
     }
 }
@@ -133,6 +192,24 @@ mod tests {
         assert!(HalfLife::days(-1.0).is_none());
         assert!(HalfLife::days(f64::NAN).is_none());
         assert_eq!(HalfLife::days(30.0).map(HalfLife::in_days), Some(30.0));
+        assert!(HalfLife::try_from(0.0).is_err());
+        assert_eq!(HalfLife::try_from(90.0), Ok(HalfLife::DEFAULT));
+    }
+
+    #[test]
+    fn weights_read_from_the_settings_are_finite_and_not_negative() {
+        let read = |json: &str| serde_json::from_str::<Weights>(json).map_err(|e| e.to_string());
+        assert_eq!(read("{}"), Ok(Weights::default()));
+        assert!(
+            read(r#"{"passive": -1.0}"#)
+                .unwrap_err()
+                .contains("at least 0")
+        );
+        assert!(read(r#"{"like": 1.0}"#).unwrap_err().contains("like"));
+        let heavy = read(r#"{"meeting": 2.0}"#).unwrap();
+        let mut sums = KindSums::default();
+        sums.add(InteractionKind::Meeting, 1.0);
+        assert_eq!(sums.weighed(&heavy), 2.0);
     }
 
     #[test]

@@ -172,12 +172,7 @@ pub(crate) mod fixtures {
     /// The default policy with a delivery window that never closes, for the
     /// tests that are not about the window.
     pub fn always_open() -> Policy {
-        Policy {
-            window_start_hour: 0,
-            window_end_hour: 24,
-            working_days: crate::domain::WorkingDays::EVERY_DAY,
-            ..Policy::default()
-        }
+        Policy::default().any_time()
     }
 
     /// `n` people of `team`, with ids `{prefix}1`…`{prefix}n`.
@@ -257,7 +252,7 @@ pub(crate) mod fixtures {
             )
             .unwrap()
         };
-        let half_life = Policy::default().half_life();
+        let half_life = Policy::default().half_life;
         let mut tie = Tie::first(PairKey::new(&user(a), &user(b)).unwrap(), &meeting(first));
         for _ in 1..count.max(2) - 1 {
             tie.record(&meeting(first), half_life);

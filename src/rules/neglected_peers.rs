@@ -24,7 +24,7 @@ pub(super) fn plan_reminders(
     recent: &mut RecentNudges<'_>,
     gaps: &TeamGaps<'_>,
 ) -> Vec<Nudge> {
-    let half_life = policy.half_life();
+    let half_life = policy.half_life;
     // Whether each person may get a nudge now, worked out once per person
     // (reading a time zone is not free).
     let mut may_receive: FxHashMap<&UserId, bool> = FxHashMap::default();

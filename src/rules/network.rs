@@ -41,7 +41,7 @@ fn team_map_of(
         })
         .collect();
     let cells = Cells::of(&teams);
-    let half_life = policy.half_life();
+    let half_life = policy.half_life;
     for tie in snapshot.ties.iter().filter(|t| t.first_at <= now) {
         let Some(cell) = cells.of_tie(snapshot, tie) else {
             continue;

@@ -72,9 +72,9 @@ fn any_company() -> impl Strategy<Value = (Vec<Person>, Vec<Tie>)> {
                     let at = first
                         + (last - first) * i32::try_from(i).unwrap()
                             / i32::try_from(count).unwrap();
-                    tie.record(&met(at.max(first)), Policy::default().half_life());
+                    tie.record(&met(at.max(first)), Policy::default().half_life);
                 }
-                tie.record(&met(last), Policy::default().half_life());
+                tie.record(&met(last), Policy::default().half_life);
                 ties.insert(pair, tie);
             }
             (people, ties.into_values().collect())
@@ -186,7 +186,7 @@ proptest! {
             .unwrap();
             let after = match tie_now.cloned() {
                 Some(mut tie) => {
-                    tie.record(&met, policy.half_life());
+                    tie.record(&met, policy.half_life);
                     tie
                 }
                 None => Tie::first(pair, &met),

@@ -72,6 +72,6 @@ impl<'a> RecentNudges<'a> {
         person.nudgeable_at(now)
             && self.this_week.get(to).copied().unwrap_or(0) < policy.nudges_per_person_per_week
             && !self.today.contains(to)
-            && policy.window_open(person.tz.as_deref(), now)
+            && policy.window.is_open(person.tz.as_deref(), now)
     }
 }

@@ -338,7 +338,7 @@ mod tests {
             None,
         )
         .unwrap();
-        tie.record(&met, crate::domain::Policy::default().half_life());
+        tie.record(&met, crate::domain::Policy::default().half_life);
         assert_eq!(
             recheck(&nudge, &people().map(Some), Some(&tie)).unwrap_err(),
             Withdrawal::MetSince

@@ -101,7 +101,7 @@ impl<'a> TeamGaps<'a> {
         } else {
             1.0 - f64::from(alliances) / f64::from(most)
         };
-        (alliances, most, 1.0 + policy.gap_boost * missing)
+        (alliances, most, policy.gap_boost.factor(missing))
     }
 }
 

@@ -42,7 +42,7 @@ pub fn dry_run(
     let _ = writeln!(out, "\nNudges ({}):", plan.len());
     for nudge in &plan {
         let tz = names.get(&nudge.to).and_then(|p| p.tz.as_deref());
-        let when = match policy.next_window(tz, now) {
+        let when = match policy.window.next_opening(tz, now) {
             Some(at) if at == now => "now".to_owned(),
             Some(at) => at.format("%a %-d %b %H:%M UTC").to_string(),
             None => "never (no working day)".to_owned(),

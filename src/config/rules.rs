@@ -1,0 +1,116 @@
+//! The `[rules]` section: what the rules decide by, read into a [`Policy`].
+//!
+//! Each value that stands alone is checked as it is read, by its type (the
+//! half-life, the weights, the strong tie, the gap boost, the working
+//! days). The delivery window and the cadences each compare two settings,
+//! so they are checked when the section becomes a policy, and their
+//! messages name the setting to change.
+
+use super::ConfigError;
+use crate::domain::{
+    Cadence, DeliveryWindow, GapBoost, HalfLife, Policy, StrongTie, Weights, WorkingDays,
+};
+use serde::Deserialize;
+
+/// `[rules]` as the config file writes it, each value checked on its own.
+/// The order of the fields is the one an unknown setting's message lists.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RulesSection {
+    half_life_days: HalfLife,
+    weights: Weights,
+    strong_tie: StrongTie,
+    cadence_strong_days: u32,
+    cadence_weak_days: u32,
+    gap_boost: GapBoost,
+    active_days: u32,
+    intro_repeat_days: u32,
+    nudges_per_person_per_week: u32,
+    tie_cooldown_days: u32,
+    window_start_hour: u32,
+    window_end_hour: u32,
+    working_days: WorkingDays,
+}
+
+impl Default for RulesSection {
+    /// The default policy, as it would be written: the defaults are the
+    /// domain's, and said once.
+    fn default() -> Self {
+        let Policy {
+            half_life,
+            weights,
+            cadence,
+            gap_boost,
+            active_days,
+            intro_repeat_days,
+            nudges_per_person_per_week,
+            tie_cooldown_days,
+            window,
+        } = Policy::default();
+        Self {
+            half_life_days: half_life,
+            weights,
+            strong_tie: cadence.strong_tie(),
+            cadence_strong_days: cadence.strong_days(),
+            cadence_weak_days: cadence.weak_days(),
+            gap_boost,
+            active_days,
+            intro_repeat_days,
+            nudges_per_person_per_week,
+            tie_cooldown_days,
+            window_start_hour: window.start_hour(),
+            window_end_hour: window.end_hour(),
+            working_days: window.days(),
+        }
+    }
+}
+
+impl RulesSection {
+    /// The policy these settings make, once the delivery window opens and
+    /// a strong tie waits no longer than a weak one.
+    pub(super) fn policy(self) -> Result<Policy, ConfigError> {
+        let window = DeliveryWindow::new(
+            self.window_start_hour,
+            self.window_end_hour,
+            self.working_days,
+        )
+        .ok_or_else(|| {
+            ConfigError::invalid(
+                "rules.window_start_hour",
+                "the delivery window must start before it ends, within 0–24, e.g. 10 and 11",
+            )
+        })?;
+        let cadence = Cadence::new(
+            self.strong_tie,
+            self.cadence_strong_days,
+            self.cadence_weak_days,
+        )
+        .ok_or_else(|| {
+            ConfigError::invalid(
+                "rules.cadence_strong_days",
+                "must be at least 1 day and at most `cadence_weak_days`, e.g. 30 and 90",
+            )
+        })?;
+        Ok(Policy {
+            half_life: self.half_life_days,
+            weights: self.weights,
+            cadence,
+            gap_boost: self.gap_boost,
+            active_days: self.active_days,
+            intro_repeat_days: self.intro_repeat_days,
+            nudges_per_person_per_week: self.nudges_per_person_per_week,
+            tie_cooldown_days: self.tie_cooldown_days,
+            window,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_written_defaults_make_the_default_policy() {
+        assert_eq!(RulesSection::default().policy().unwrap(), Policy::default());
+    }
+}
