@@ -114,7 +114,7 @@ async fn run() -> anyhow::Result<String> {
     let slack = SlackClient::new(&fake.api_url(), &SecretString::from(TOKEN.to_owned()))?
         .with_speedup(speedup);
     let settings = DeliverySettings {
-        speedup,
+        speedup: speedup.try_into().map_err(anyhow::Error::msg)?,
         ..DeliverySettings::default()
     };
     let dispatcher = Dispatcher::new(store.clone(), slack, Arc::new(SystemClock), settings);

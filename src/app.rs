@@ -91,8 +91,8 @@ impl App {
         })?;
         let teams = TeamOrigin::from_settings(&settings.teams).context("setting `teams.file`")?;
         let store = open_store(settings, data_dir)?;
-        let slack = SlackClient::new(&settings.slack.api_url, token)?
-            .with_speedup(settings.delivery.speedup);
+        let slack = SlackClient::new(settings.slack.api_url.as_str(), token)?
+            .with_speedup(settings.delivery.speedup.get());
         let scheduler =
             Scheduler::new(settings, store.clone(), slack.clone(), clock.clone(), teams);
         Ok(Self {

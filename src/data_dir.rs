@@ -16,7 +16,11 @@ pub fn open_store(settings: &Settings, data_dir: &Path) -> Result<Store, StoreEr
 /// How the settings open a store: its cache size and the tie half-life.
 pub fn store_options(settings: &Settings) -> StoreOptions {
     StoreOptions {
-        cache_capacity_bytes: settings.store.cache_capacity_mb.saturating_mul(1024 * 1024),
+        cache_capacity_bytes: settings
+            .store
+            .cache_capacity_mb
+            .get()
+            .saturating_mul(1024 * 1024),
         half_life: settings.rules.half_life,
     }
 }

@@ -112,12 +112,12 @@ impl Demo {
         std::fs::write(&teams_file, company.teams_file())
             .context("writing the demo's teams file")?;
         let mut settings = Settings::default();
-        settings.slack.api_url = fake.api_url();
+        settings.slack.api_url = fake.api_url().parse().map_err(anyhow::Error::msg)?;
         settings.teams.file = Some(teams_file);
-        settings.digest.channel = DEMO_CHANNEL.to_owned();
+        settings.digest.channel = DEMO_CHANNEL.parse().map_err(anyhow::Error::msg)?;
         // Weeks pass in a second here: Slack's limits, scaled alike, must
         // not hold the simulation back (the fake enforces none).
-        settings.delivery.speedup = DEMO_SPEEDUP;
+        settings.delivery.speedup = DEMO_SPEEDUP.try_into().map_err(anyhow::Error::msg)?;
         let secrets = Secrets {
             bot_token: Some(SecretString::from(fake.bot_token().to_owned())),
             ..Secrets::default()

@@ -112,7 +112,7 @@ fn transports(secrets: &Secrets) -> Vec<Finding> {
 
 /// The token, and its scopes against [`BOT_SCOPES`].
 async fn slack(settings: &Settings, token: &secrecy::SecretString) -> Vec<Finding> {
-    let client = match SlackClient::new(&settings.slack.api_url, token) {
+    let client = match SlackClient::new(settings.slack.api_url.as_str(), token) {
         Ok(client) => client,
         Err(err) => {
             return vec![Finding::problem(

@@ -1,8 +1,9 @@
 //! The `[commands]` and `[events]` sections: what the bot does with what
 //! people send it, slash commands and Slack's events.
 
+use super::count::{at_least_one, count};
 use crate::domain::UserId;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use std::num::NonZeroU32;
 
 /// The slash commands.
@@ -10,7 +11,8 @@ use std::num::NonZeroU32;
 #[serde(deny_unknown_fields, default)]
 pub struct CommandSettings {
     /// `/met` accepts meetings up to this many days back.
-    pub history_window_days: u32,
+    #[serde(deserialize_with = "days_back")]
+    pub history_window_days: NonZeroU32,
     /// Slack user ids of the people who may use the admin subcommands
     /// (`digest now`, `tick dry-run`).
     pub admins: Vec<UserId>,
@@ -29,19 +31,10 @@ pub struct CommandSettings {
     pub intro_cooldown_days: u32,
 }
 
-/// `n` as a count that cannot be zero, checked when the crate compiles
-/// (called in `const` blocks): a default mistyped as 0 does not build.
-const fn count(n: u32) -> NonZeroU32 {
-    match NonZeroU32::new(n) {
-        Some(n) => n,
-        None => panic!("a default count must not be zero"),
-    }
-}
-
 impl Default for CommandSettings {
     fn default() -> Self {
         Self {
-            history_window_days: 365,
+            history_window_days: const { count(365) },
             admins: Vec::new(),
             k_anonymity_floor: 5,
             met_max_people: const { count(10) },
@@ -50,6 +43,11 @@ impl Default for CommandSettings {
             intro_cooldown_days: 30,
         }
     }
+}
+
+/// Reads `commands.history_window_days`, refusing 0 with the fix.
+fn days_back<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NonZeroU32, D::Error> {
+    at_least_one::<_, u32, _>(deserializer, "must be at least 1 day, e.g. 365")
 }
 
 /// What the bot does with Slack's events.

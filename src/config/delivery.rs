@@ -1,6 +1,8 @@
 //! The `[delivery]` section: how promised messages reach Slack.
 
-use serde::Deserialize;
+use super::count::{at_least_one, count};
+use serde::{Deserialize, Deserializer};
+use std::num::NonZeroU32;
 
 /// How promised messages (nudges, the digest) reach Slack.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -10,21 +12,70 @@ pub struct DeliverySettings {
     /// on after this many minutes from when it was planned, and reported
     /// (in the logs, and to admins in `/alliances status`). A nudge later
     /// than its recipient's window would land at an odd hour anyway.
-    pub give_up_after_minutes: u32,
+    #[serde(deserialize_with = "minutes")]
+    pub give_up_after_minutes: NonZeroU32,
     /// On shutdown, a send in flight gets this many seconds to finish.
     pub shutdown_grace_seconds: u32,
     /// Slack's rate limits, the retry back-off and the call time-outs, this
-    /// many times faster. Only for the built-in fake Slack, whose limits
-    /// can be scaled alike; leave it at 1 for Slack.
-    pub speedup: f64,
+    /// many times faster.
+    pub speedup: Speedup,
 }
 
 impl Default for DeliverySettings {
     fn default() -> Self {
         Self {
-            give_up_after_minutes: 60,
+            give_up_after_minutes: const { count(60) },
             shutdown_grace_seconds: 10,
-            speedup: 1.0,
+            speedup: Speedup::SLACK,
+        }
+    }
+}
+
+/// Reads `delivery.give_up_after_minutes`, refusing 0 with the fix.
+fn minutes<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NonZeroU32, D::Error> {
+    at_least_one::<_, u32, _>(deserializer, "must be at least 1 minute, e.g. 60")
+}
+
+/// How many times faster than Slack's limits the bot paces itself: 1 for
+/// Slack, more only for the built-in fake Slack, whose limits can be
+/// scaled alike. A finite number of at least 1.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct Speedup(f64);
+
+impl Speedup {
+    /// Slack's own pace.
+    pub const SLACK: Self = Self(1.0);
+
+    /// The factor.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl TryFrom<f64> for Speedup {
+    type Error = &'static str;
+
+    fn try_from(factor: f64) -> Result<Self, Self::Error> {
+        if factor.is_finite() && factor >= 1.0 {
+            Ok(Self(factor))
+        } else {
+            Err(
+                "must be a number of at least 1 (1 for Slack; more only for the built-in fake Slack)",
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_speedup_is_at_least_slack_s_own_pace() {
+        assert_eq!(Speedup::try_from(10.0).map(Speedup::get), Ok(10.0));
+        for factor in [0.5, 0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(Speedup::try_from(factor).is_err(), "{factor}");
         }
     }
 }

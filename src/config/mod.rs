@@ -7,6 +7,7 @@
 //! typo in a config file stops start-up with a message, not a backtrace.
 
 mod commands;
+mod count;
 mod delivery;
 mod digest;
 mod errors;
@@ -19,13 +20,13 @@ mod store;
 mod teams;
 
 pub use commands::{CommandSettings, EventSettings};
-pub use delivery::DeliverySettings;
-pub use digest::DigestSettings;
+pub use delivery::{DeliverySettings, Speedup};
+pub use digest::{DigestChannel, DigestSettings};
 pub use errors::ConfigError;
 pub use health::HealthSettings;
 pub use schedule::{CronSchedule, ScheduleSettings};
 pub use secrets::{APP_TOKEN_VAR, BOT_TOKEN_VAR, INSIGHTS_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets};
-pub use slack::{SLACK_API_URL, SlackSettings};
+pub use slack::{ApiUrl, SLACK_API_URL, SlackSettings};
 pub use store::{BackupSettings, PurgeSettings, StoreSettings};
 pub use teams::{TeamDirectory, TeamSettings, TeamSource};
 
@@ -130,11 +131,14 @@ impl SettingsFile {
 
     /// The settings the environment overrides, through `env`.
     fn override_from(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let invalid = |variable| move |problem| ConfigError::invalid(variable, problem);
         if let Some(url) = env("ALLIANCES_SLACK_API_URL") {
-            self.slack.api_url = url;
+            self.slack.api_url = url.try_into().map_err(invalid("ALLIANCES_SLACK_API_URL"))?;
         }
         if let Some(channel) = env("ALLIANCES_DIGEST_CHANNEL") {
-            self.digest.channel = channel;
+            self.digest.channel = channel
+                .try_into()
+                .map_err(invalid("ALLIANCES_DIGEST_CHANNEL"))?;
         }
         if let Some(address) = env("ALLIANCES_HEALTH_ADDRESS") {
             self.health.address = address.parse().map_err(|_| {
@@ -147,61 +151,21 @@ impl SettingsFile {
         Ok(())
     }
 
-    /// The settings, once the checks that compare two settings pass.
+    /// The settings, once the checks that compare two settings pass:
+    /// every value on its own was checked by its type as it was read.
     fn validate(self) -> Result<Settings, ConfigError> {
-        let invalid = |setting: &str, problem: &str| Err(ConfigError::invalid(setting, problem));
-        let url = &self.slack.api_url;
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return invalid(
-                "slack.api_url",
-                "must be an http:// or https:// URL, e.g. \"https://slack.com/api\"",
-            );
-        }
         let rules = self.rules.policy()?;
-        if !(self.delivery.speedup.is_finite() && self.delivery.speedup >= 1.0) {
-            return invalid(
-                "delivery.speedup",
-                "must be a number of at least 1 (1 for Slack; more only for the built-in fake Slack)",
-            );
-        }
-        if self.delivery.give_up_after_minutes == 0 {
-            return invalid(
-                "delivery.give_up_after_minutes",
-                "must be at least 1 minute, e.g. 60",
-            );
-        }
         if self.teams.source() == TeamSource::File && self.teams.file.is_none() {
-            return invalid(
+            return Err(ConfigError::invalid(
                 "teams.file",
                 "must name a teams file when `teams.source` is \"file\", e.g. \"teams.toml\"",
-            );
-        }
-        if self.commands.history_window_days == 0 {
-            return invalid(
-                "commands.history_window_days",
-                "must be at least 1 day, e.g. 365",
-            );
+            ));
         }
         if self.backup.every_hours > 0 && self.backup.keep == 0 {
-            return invalid(
+            return Err(ConfigError::invalid(
                 "backup.keep",
                 "must keep at least 1 backup, e.g. 7 (to turn backups off, set `backup.every_hours` to 0)",
-            );
-        }
-        if self.store.cache_capacity_mb == 0 {
-            return invalid(
-                "store.cache_capacity_mb",
-                "must be at least 1 (MiB), e.g. 64",
-            );
-        }
-        if self
-            .digest
-            .channel
-            .trim_start_matches('#')
-            .trim()
-            .is_empty()
-        {
-            return invalid("digest.channel", "must name a channel, e.g. \"alliances\"");
+            ));
         }
         Ok(Settings {
             slack: self.slack,

@@ -37,7 +37,8 @@ impl Default for ScheduleSettings {
 }
 
 /// A cron schedule, checked when the settings load.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "String")]
 pub struct CronSchedule {
     expression: String,
     schedule: cron::Schedule,
@@ -77,9 +78,10 @@ impl CronSchedule {
     }
 }
 
-impl<'de> Deserialize<'de> for CronSchedule {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let expression = String::deserialize(deserializer)?;
-        Self::parse(&expression).map_err(serde::de::Error::custom)
+impl TryFrom<String> for CronSchedule {
+    type Error = String;
+
+    fn try_from(expression: String) -> Result<Self, Self::Error> {
+        Self::parse(&expression)
     }
 }

@@ -1,22 +1,75 @@
 //! The `[slack]` section: where the bot reaches Slack's Web API.
 
 use serde::Deserialize;
+use std::fmt;
+use std::str::FromStr;
 
 /// Slack's Web API, where the bot talks by default.
 pub const SLACK_API_URL: &str = "https://slack.com/api";
 
 /// How to reach Slack. The bot token is not here: see [`Secrets`](super::Secrets).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SlackSettings {
     /// The Web API base URL; `ALLIANCES_SLACK_API_URL` overrides it.
-    pub api_url: String,
+    pub api_url: ApiUrl,
 }
 
-impl Default for SlackSettings {
+/// The base URL of a Slack Web API: Slack's own, the built-in fake Slack's
+/// or a test double's. Always `http://` or `https://`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct ApiUrl(String);
+
+impl ApiUrl {
+    /// The URL as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for ApiUrl {
     fn default() -> Self {
-        Self {
-            api_url: SLACK_API_URL.to_owned(),
+        Self(SLACK_API_URL.to_owned())
+    }
+}
+
+impl TryFrom<String> for ApiUrl {
+    type Error = &'static str;
+
+    fn try_from(url: String) -> Result<Self, Self::Error> {
+        if url.starts_with("https://") || url.starts_with("http://") {
+            Ok(Self(url))
+        } else {
+            Err("must be an http:// or https:// URL, e.g. \"https://slack.com/api\"")
+        }
+    }
+}
+
+impl FromStr for ApiUrl {
+    type Err = &'static str;
+
+    fn from_str(url: &str) -> Result<Self, Self::Err> {
+        Self::try_from(url.to_owned())
+    }
+}
+
+impl fmt::Display for ApiUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_http_or_https_url_is_an_api_url() {
+        assert_eq!(ApiUrl::default().as_str(), SLACK_API_URL);
+        assert!("http://127.0.0.1:9/api".parse::<ApiUrl>().is_ok());
+        for url in ["slack.com/api", "ftp://slack.com/api", ""] {
+            assert!(url.parse::<ApiUrl>().is_err(), "{url}");
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The `[store]`, `[backup]` and `[purge]` sections: how the data is kept,
 //! backed up, and kept for a while after an uninstall.
 
-use serde::Deserialize;
+use super::count::{at_least_one, count};
+use serde::{Deserialize, Deserializer};
+use std::num::NonZeroU64;
 
 /// The sled store.
 #[derive(Debug, Clone, Deserialize)]
@@ -9,15 +11,21 @@ use serde::Deserialize;
 pub struct StoreSettings {
     /// sled's page cache, in MiB. sled's own default is 1 GiB, far more than
     /// the tie index of a large workspace needs.
-    pub cache_capacity_mb: u64,
+    #[serde(deserialize_with = "mebibytes")]
+    pub cache_capacity_mb: NonZeroU64,
 }
 
 impl Default for StoreSettings {
     fn default() -> Self {
         Self {
-            cache_capacity_mb: 64,
+            cache_capacity_mb: NonZeroU64::from(const { count(64) }),
         }
     }
+}
+
+/// Reads `store.cache_capacity_mb`, refusing 0 with the fix.
+fn mebibytes<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NonZeroU64, D::Error> {
+    at_least_one::<_, u64, _>(deserializer, "must be at least 1 (MiB), e.g. 64")
 }
 
 /// The periodic backups `serve` keeps, in `backups/` inside the data folder.

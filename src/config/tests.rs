@@ -15,7 +15,7 @@ fn the_built_in_defaults_load_without_a_file() {
     let settings = Settings::load(None, no_env).unwrap();
     assert_eq!(settings.rules.cadence.weak_days(), 90);
     assert_eq!(settings.schedule.nudges.expression(), "0 */15 * * * *");
-    assert_eq!(settings.slack.api_url, SLACK_API_URL);
+    assert_eq!(settings.slack.api_url.as_str(), SLACK_API_URL);
 }
 
 #[test]
@@ -132,7 +132,7 @@ fn the_environment_overrides_the_file_and_holds_the_token() {
         _ => None,
     };
     let settings = Settings::load(None, env).unwrap();
-    assert_eq!(settings.slack.api_url, "http://127.0.0.1:9/api");
+    assert_eq!(settings.slack.api_url.as_str(), "http://127.0.0.1:9/api");
     let secrets = Secrets::from_env(env);
     assert!(secrets.bot_token.is_some());
     assert!(!format!("{secrets:?}").contains("xoxb-secret"));

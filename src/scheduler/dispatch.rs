@@ -259,7 +259,7 @@ impl Dispatcher {
     async fn attempt(&self, mut item: OutboxItem) -> Result<Outcome, StoreError> {
         let now = self.clock.now();
         let deadline = item.queued_at
-            + chrono::Duration::minutes(i64::from(self.settings.give_up_after_minutes));
+            + chrono::Duration::minutes(i64::from(self.settings.give_up_after_minutes.get()));
         if now > deadline {
             let error = format!(
                 "not sent within {} minutes; last error: {}",
@@ -455,7 +455,7 @@ impl Dispatcher {
         let doubled = BACKOFF_BASE.saturating_mul(1 << attempts.saturating_sub(1).min(16));
         let capped = doubled
             .min(BACKOFF_CAP)
-            .div_f64(self.settings.speedup.max(1.0));
+            .div_f64(self.settings.speedup.get());
         capped.mul_f64(rand::rng().random_range(0.5..=1.0))
     }
 }

@@ -134,7 +134,7 @@ impl Scheduler {
             digest_team_map: settings.digest.team_map,
             catch_up_grace: Duration::hours(i64::from(schedule.catch_up_hours)),
             dispatcher,
-            digest_channel: settings.digest.channel.trim_start_matches('#').into(),
+            digest_channel: settings.digest.channel.name().into(),
             teams: Arc::new(RwLock::new(match &team_origin {
                 TeamOrigin::File(directory) => directory.clone(),
                 _ => TeamDirectory::default(),

@@ -79,7 +79,7 @@ async fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Re
             EXAMPLE,
         ));
     }
-    let window = context.settings.commands.history_window_days;
+    let window = context.settings.commands.history_window_days.get();
     if today - date > Duration::days(i64::from(window)) {
         return Err(user_error(
             format!(
