@@ -10,7 +10,7 @@ use crate::domain::{Clock, SystemClock};
 use crate::inbound::server::{self, Limits};
 use crate::inbound::socket::SocketConnections;
 use crate::inbound::{FrontDoor, http, socket};
-use crate::scheduler::{Dispatched, JobKind, JobReport, Scheduler, TeamOrigin};
+use crate::scheduler::{Dispatched, JobKind, JobReport, Scheduler};
 use crate::slack::SlackClient;
 use crate::store::Store;
 use anyhow::Context as _;
@@ -89,7 +89,11 @@ impl App {
         let token = secrets.bot_token.as_ref().with_context(|| {
             format!("the Slack bot token is missing: set {BOT_TOKEN_VAR} to the bot token (xoxb-…)")
         })?;
-        let teams = TeamOrigin::from_settings(&settings.teams).context("setting `teams.file`")?;
+        let teams = settings
+            .teams
+            .clone()
+            .read_file()
+            .context("setting `teams.file`")?;
         let store = open_store(settings, data_dir)?;
         let slack = SlackClient::new(settings.slack.api_url.as_str(), token)?
             .with_speedup(settings.delivery.speedup.get());

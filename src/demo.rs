@@ -7,7 +7,7 @@
 //! nudges). It prints what people would have seen. No account, no network.
 
 use crate::app::App;
-use crate::config::{Secrets, Settings};
+use crate::config::{Secrets, Settings, Teams};
 use crate::domain::{ChannelId, Interaction, SettableClock, UserId};
 use crate::fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
 use crate::scheduler::JobKind;
@@ -113,7 +113,7 @@ impl Demo {
             .context("writing the demo's teams file")?;
         let mut settings = Settings::default();
         settings.slack.api_url = fake.api_url().parse().map_err(anyhow::Error::msg)?;
-        settings.teams.file = Some(teams_file);
+        settings.teams = Teams::File(teams_file);
         settings.digest.channel = DEMO_CHANNEL.parse().map_err(anyhow::Error::msg)?;
         // Weeks pass in a second here: Slack's limits, scaled alike, must
         // not hold the simulation back (the fake enforces none).

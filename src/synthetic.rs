@@ -395,7 +395,7 @@ mod tests {
     #[test]
     fn the_teams_file_lists_everyone_once() {
         let company = Company::generate(7, size(), until());
-        let directory = crate::config::TeamDirectory::parse(&company.teams_file()).unwrap();
+        let directory = crate::config::Teams::parse(&company.teams_file()).unwrap();
         for person in &company.people {
             assert_eq!(directory.team_of(&person.id, "nobody"), Some(&person.team));
         }

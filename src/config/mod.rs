@@ -28,13 +28,14 @@ pub use schedule::{CronSchedule, ScheduleSettings};
 pub use secrets::{APP_TOKEN_VAR, BOT_TOKEN_VAR, INSIGHTS_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets};
 pub use slack::{ApiUrl, SLACK_API_URL, SlackSettings};
 pub use store::{BackupSettings, PurgeSettings, StoreSettings};
-pub use teams::{TeamDirectory, TeamSettings, TeamSource};
+pub use teams::Teams;
 
 use crate::domain::{DigestPolicy, Policy};
 use errors::parse_toml;
 use rules::RulesSection;
 use serde::Deserialize;
 use std::path::Path;
+use teams::TeamsSection;
 
 /// Every setting of the bot, each checked: a value that cannot work does
 /// not get past [`Settings::load`]. `Default` is the built-in
@@ -51,8 +52,8 @@ pub struct Settings {
     pub schedule: ScheduleSettings,
     /// Where the channel digest goes and what it carries.
     pub digest: DigestSettings,
-    /// Where teams come from.
-    pub teams: TeamSettings,
+    /// Where people's teams come from.
+    pub teams: Teams,
     /// Limits and admins of the slash commands.
     pub commands: CommandSettings,
     /// What the bot does with Slack's events.
@@ -102,7 +103,7 @@ struct SettingsFile {
     rules: RulesSection,
     schedule: ScheduleSettings,
     digest: DigestSettings,
-    teams: TeamSettings,
+    teams: TeamsSection,
     commands: CommandSettings,
     events: EventSettings,
     delivery: DeliverySettings,
@@ -123,8 +124,8 @@ impl SettingsFile {
             path: path.to_owned(),
             message,
         })?;
-        if let (Some(teams), Some(folder)) = (&settings.teams.file, path.parent()) {
-            settings.teams.file = Some(folder.join(teams));
+        if let Some(folder) = path.parent() {
+            settings.teams.resolve_file_in(folder);
         }
         Ok(settings)
     }
@@ -155,12 +156,7 @@ impl SettingsFile {
     /// every value on its own was checked by its type as it was read.
     fn validate(self) -> Result<Settings, ConfigError> {
         let rules = self.rules.policy()?;
-        if self.teams.source() == TeamSource::File && self.teams.file.is_none() {
-            return Err(ConfigError::invalid(
-                "teams.file",
-                "must name a teams file when `teams.source` is \"file\", e.g. \"teams.toml\"",
-            ));
-        }
+        let teams = self.teams.teams()?;
         if self.backup.every_hours > 0 && self.backup.keep == 0 {
             return Err(ConfigError::invalid(
                 "backup.keep",
@@ -173,7 +169,7 @@ impl SettingsFile {
             rules,
             schedule: self.schedule,
             digest: self.digest,
-            teams: self.teams,
+            teams,
             commands: self.commands,
             events: self.events,
             delivery: self.delivery,

@@ -1,5 +1,5 @@
 //! The `[teams]` section and the teams file: where people's teams come
-//! from.
+//! from, as one [`Teams`] value.
 
 use super::{ConfigError, parse_toml};
 use crate::domain::{TeamId, UserId};
@@ -7,92 +7,53 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// Where teams come from.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct TeamSettings {
-    /// `file`, `profile_field` or `usergroups`; when not set, the teams file
-    /// if one is given, else the profile field.
-    pub source: Option<TeamSource>,
-    /// A teams file (see `config/teams.example.toml`), resolved against the
-    /// config file's folder when relative.
-    pub file: Option<PathBuf>,
-    /// The label of the custom profile field that names a person's team.
-    pub profile_field_label: String,
-    /// Only user groups whose handle starts with this are teams (`team-`).
-    pub usergroup_prefix: String,
+/// Where people's teams come from (the `[teams]` settings) and, once they
+/// are listed, who is in which. The people job turns each kind into a
+/// list: it reads the file, or asks Slack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Teams {
+    /// A teams file (see `config/teams.example.toml`), not read yet: for
+    /// Free plans and the demo. [`Teams::read_file`] reads it at start-up,
+    /// so that a broken one stops the bot from starting.
+    File(PathBuf),
+    /// Who is in which team, keyed by Slack user id or handle: a teams
+    /// file, read, or what Slack said at the last people sync.
+    Listed(HashMap<String, TeamId>),
+    /// The custom profile field with this label names each person's team:
+    /// one `users.profile.get` per person per people sync.
+    ProfileField(String),
+    /// Each user group whose handle starts with this prefix (`team-`) is a
+    /// team.
+    Usergroups(String),
 }
 
-impl Default for TeamSettings {
+impl Default for Teams {
+    /// The profile field labelled "Team".
     fn default() -> Self {
-        Self {
-            source: None,
-            file: None,
-            profile_field_label: "Team".to_owned(),
-            usergroup_prefix: String::new(),
-        }
+        Self::ProfileField("Team".to_owned())
     }
 }
 
-/// Where teams come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TeamSource {
-    /// The teams file (Free plans, the demo).
-    File,
-    /// A custom profile field, one `users.profile.get` per person per day.
-    ProfileField,
-    /// User groups: each group (with the prefix) is a team.
-    Usergroups,
-}
-
-impl TeamSettings {
-    /// The source in force.
-    pub fn source(&self) -> TeamSource {
-        self.source.unwrap_or(if self.file.is_some() {
-            TeamSource::File
-        } else {
-            TeamSource::ProfileField
-        })
+impl Teams {
+    /// These members (Slack ids or handles) in these teams.
+    pub fn listed(members: impl IntoIterator<Item = (String, TeamId)>) -> Self {
+        Self::Listed(members.into_iter().collect())
     }
-}
 
-/// Who belongs to which team, from a teams file: for workspaces whose Slack
-/// profiles do not say, for Slack's Free plan, and for the demo.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TeamDirectory {
-    // Keyed by Slack user id or handle, as the file lists them.
-    members: HashMap<String, TeamId>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TeamsFile {
-    #[serde(default)]
-    team: Vec<TeamEntry>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TeamEntry {
-    name: String,
-    members: Vec<String>,
-}
-
-impl TeamDirectory {
-    /// Reads a teams file.
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
+    /// The same teams with the teams file read into a list; teams that
+    /// come from elsewhere are returned as they are.
+    pub fn read_file(self) -> Result<Self, ConfigError> {
+        let Self::File(path) = self else {
+            return Ok(self);
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
             source,
         })?;
-        Self::parse(&text).map_err(|message| ConfigError::Parse {
-            path: path.to_owned(),
-            message,
-        })
+        Self::parse(&text).map_err(|message| ConfigError::Parse { path, message })
     }
 
-    /// Parses the text of a teams file.
+    /// Parses the text of a teams file into a list.
     pub fn parse(text: &str) -> Result<Self, String> {
         let file: TeamsFile = parse_toml(text)?;
         let mut members = HashMap::new();
@@ -110,22 +71,92 @@ impl TeamDirectory {
                 }
             }
         }
-        Ok(Self { members })
+        Ok(Self::Listed(members))
     }
 
-    /// A directory of these members (Slack ids or handles) and their teams.
-    pub fn from_members(members: impl IntoIterator<Item = (String, TeamId)>) -> Self {
+    /// The team of the person with this id or handle, when the list has
+    /// them; nobody's before the teams are listed.
+    pub fn team_of(&self, id: &UserId, handle: &str) -> Option<&TeamId> {
+        let Self::Listed(members) = self else {
+            return None;
+        };
+        members.get(id.as_str()).or_else(|| members.get(handle))
+    }
+}
+
+/// `[teams]` as the config file writes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct TeamsSection {
+    /// When not set, the teams file if one is given, else the profile field.
+    source: Option<Source>,
+    /// Resolved against the config file's folder when relative.
+    file: Option<PathBuf>,
+    profile_field_label: String,
+    usergroup_prefix: String,
+}
+
+/// The names `teams.source` takes.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Source {
+    File,
+    ProfileField,
+    Usergroups,
+}
+
+impl Default for TeamsSection {
+    fn default() -> Self {
         Self {
-            members: members.into_iter().collect(),
+            source: None,
+            file: None,
+            profile_field_label: "Team".to_owned(),
+            usergroup_prefix: String::new(),
+        }
+    }
+}
+
+impl TeamsSection {
+    /// Takes a relative teams file from `folder`, the config file's.
+    pub(super) fn resolve_file_in(&mut self, folder: &Path) {
+        if let Some(file) = &self.file {
+            self.file = Some(folder.join(file));
         }
     }
 
-    /// The team of the person with this id or handle, if the file lists them.
-    pub fn team_of(&self, id: &UserId, handle: &str) -> Option<&TeamId> {
-        self.members
-            .get(id.as_str())
-            .or_else(|| self.members.get(handle))
+    /// The teams these settings name, once a source of `file` has a file.
+    pub(super) fn teams(self) -> Result<Teams, ConfigError> {
+        let source = self.source.unwrap_or(if self.file.is_some() {
+            Source::File
+        } else {
+            Source::ProfileField
+        });
+        match source {
+            Source::File => self.file.map(Teams::File).ok_or_else(|| {
+                ConfigError::invalid(
+                    "teams.file",
+                    "must name a teams file when `teams.source` is \"file\", e.g. \"teams.toml\"",
+                )
+            }),
+            Source::ProfileField => Ok(Teams::ProfileField(self.profile_field_label)),
+            Source::Usergroups => Ok(Teams::Usergroups(self.usergroup_prefix)),
+        }
     }
+}
+
+/// A teams file: `[[team]]` tables of a name and members.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamsFile {
+    #[serde(default)]
+    team: Vec<TeamEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamEntry {
+    name: String,
+    members: Vec<String>,
 }
 
 #[cfg(test)]
@@ -134,7 +165,7 @@ mod tests {
 
     #[test]
     fn a_teams_file_maps_ids_and_handles_to_teams() {
-        let teams = TeamDirectory::parse(
+        let teams = Teams::parse(
             "[[team]]\nname = \"Payments\"\nmembers = [\"U1\", \"@alice\"]\n\
              [[team]]\nname = \"Platform\"\nmembers = [\"U2\"]\n",
         )
@@ -148,7 +179,7 @@ mod tests {
 
     #[test]
     fn a_person_in_two_teams_is_refused() {
-        let err = TeamDirectory::parse(
+        let err = Teams::parse(
             "[[team]]\nname = \"A\"\nmembers = [\"U1\"]\n[[team]]\nname = \"B\"\nmembers = [\"U1\"]\n",
         )
         .unwrap_err();
@@ -158,6 +189,37 @@ mod tests {
     #[test]
     fn the_example_teams_file_is_valid() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/teams.example.toml");
-        TeamDirectory::load(&path).unwrap();
+        let teams = Teams::File(path).read_file().unwrap();
+        assert!(matches!(teams, Teams::Listed(members) if !members.is_empty()));
+    }
+
+    #[test]
+    fn the_teams_section_names_one_source() {
+        let section = |toml: &str| {
+            let mut section: TeamsSection = toml::from_str(toml).unwrap();
+            section.resolve_file_in(Path::new("/etc/alliances"));
+            section.teams()
+        };
+        assert_eq!(section("").unwrap(), Teams::default());
+        assert_eq!(
+            section("file = \"teams.toml\"").unwrap(),
+            Teams::File(PathBuf::from("/etc/alliances/teams.toml"))
+        );
+        assert_eq!(
+            section("source = \"usergroups\"\nusergroup_prefix = \"team-\"").unwrap(),
+            Teams::Usergroups("team-".to_owned())
+        );
+        let err = section("source = \"file\"").unwrap_err().to_string();
+        assert!(err.starts_with("setting `teams.file`"), "{err}");
+    }
+
+    #[test]
+    fn teams_not_listed_yet_know_nobody_s_team() {
+        let u1 = UserId::parse("U1").unwrap();
+        assert_eq!(Teams::default().team_of(&u1, "u1"), None);
+        let file = Teams::File(PathBuf::from("teams.toml"));
+        assert_eq!(file.team_of(&u1, "u1"), None);
+        let usergroups = Teams::Usergroups("team-".to_owned());
+        assert_eq!(usergroups.clone().read_file().unwrap(), usergroups);
     }
 }

@@ -2,9 +2,8 @@
 //! never the "Logged" or "Done" of a write that may not survive a crash.
 
 use super::*;
-use crate::config::TeamDirectory;
+use crate::config::Teams;
 use crate::domain::{Person, SystemClock};
-use crate::scheduler::TeamOrigin;
 use crate::store::StoreOptions;
 use secrecy::SecretString;
 
@@ -25,7 +24,7 @@ fn front_door(store: Store) -> FrontDoor {
         store.clone(),
         slack.clone(),
         clock.clone(),
-        TeamOrigin::File(TeamDirectory::default()),
+        Teams::listed([]),
     );
     FrontDoor::new(
         store,

@@ -16,9 +16,8 @@ use digest::DigestRun;
 pub use dispatch::{Dispatched, Dispatcher};
 pub use dry_run::dry_run;
 pub use nudges::nudge_snapshot;
-pub use people::TeamOrigin;
 
-use crate::config::{CronSchedule, Settings, TeamDirectory};
+use crate::config::{CronSchedule, Settings, Teams};
 use crate::domain::{Clock, DigestPolicy, FAILED_KEPT_DAYS, Insights};
 use crate::rules::{Policy, Snapshot};
 use crate::slack::SlackClient;
@@ -98,10 +97,10 @@ pub struct Scheduler {
     // Shared, not copied: the scheduler is cloned into every request's
     // front door.
     digest_channel: Arc<str>,
-    team_origin: Arc<TeamOrigin>,
-    /// The directory of the last people sync, for the people events bring
+    team_origin: Arc<Teams>,
+    /// The teams of the last people sync, for the people events bring
     /// between syncs. A std lock: held for a lookup, never across an await.
-    teams: Arc<RwLock<TeamDirectory>>,
+    teams: Arc<RwLock<Teams>>,
 }
 
 impl Scheduler {
@@ -111,7 +110,7 @@ impl Scheduler {
         store: Store,
         slack: SlackClient,
         clock: Arc<dyn Clock>,
-        team_origin: TeamOrigin,
+        team_origin: Teams,
     ) -> Self {
         let schedule = &settings.schedule;
         let dispatcher = dispatch::Dispatcher::new(
@@ -136,8 +135,8 @@ impl Scheduler {
             dispatcher,
             digest_channel: settings.digest.channel.name().into(),
             teams: Arc::new(RwLock::new(match &team_origin {
-                TeamOrigin::File(directory) => directory.clone(),
-                _ => TeamDirectory::default(),
+                Teams::Listed(_) => team_origin.clone(),
+                _ => Teams::listed([]),
             })),
             team_origin: Arc::new(team_origin),
         }
@@ -245,12 +244,12 @@ impl Scheduler {
         let started_at = self.clock.now();
         let summary = match job {
             JobKind::People => {
-                let (directory, summary) =
+                let (teams, summary) =
                     people::sync_people(&self.store, &self.slack, &self.team_origin).await?;
                 *self
                     .teams
                     .write()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = directory;
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = teams;
                 summary
             }
             JobKind::Nudges => nudges::run(&self.store, started_at, &self.policy, self.metrics())?,
@@ -389,7 +388,7 @@ mod tests {
             store.clone(),
             slack,
             clock,
-            TeamOrigin::File(TeamDirectory::default()),
+            Teams::listed([]),
         );
         let ran = |at| JobRun {
             scheduled_for: at,

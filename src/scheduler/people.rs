@@ -1,99 +1,75 @@
 //! The people job: who is in the workspace, their team and time zone.
 
-use crate::config::{TeamDirectory, TeamSettings, TeamSource};
+use crate::config::Teams;
 use crate::domain::{Person, TeamId};
 use crate::slack::{SlackClient, SlackPerson};
 use crate::store::{Store, StoreError};
 use std::collections::BTreeMap;
 
-/// Where the people job reads teams from, as configured.
-#[derive(Debug, Clone)]
-pub enum TeamOrigin {
-    /// The teams file, read at start-up.
-    File(TeamDirectory),
-    /// The custom profile field with this label.
-    ProfileField(String),
-    /// User groups whose handle starts with this prefix.
-    UserGroups(String),
-}
-
-impl TeamOrigin {
-    /// The origin the settings name; the teams file is read now, so that a
-    /// broken one stops start-up.
-    pub fn from_settings(teams: &TeamSettings) -> Result<Self, crate::config::ConfigError> {
-        Ok(match teams.source() {
-            TeamSource::File => match &teams.file {
-                Some(path) => Self::File(TeamDirectory::load(path)?),
-                None => Self::File(TeamDirectory::default()),
-            },
-            TeamSource::ProfileField => Self::ProfileField(teams.profile_field_label.clone()),
-            TeamSource::Usergroups => Self::UserGroups(teams.usergroup_prefix.clone()),
-        })
-    }
-
-    /// Who is in which team now, asking Slack where the teams live there.
-    async fn directory(
-        &self,
-        slack: &SlackClient,
-        members: &[SlackPerson],
-    ) -> anyhow::Result<TeamDirectory> {
-        match self {
-            Self::File(directory) => Ok(directory.clone()),
-            Self::ProfileField(label) => {
-                let Some(field) = slack.profile_field_id(label).await? else {
-                    tracing::warn!(
-                        label,
-                        "the workspace has no profile field with this label: nobody has a team"
-                    );
-                    return Ok(TeamDirectory::default());
-                };
-                let mut teams = Vec::new();
-                for member in members.iter().filter(|m| !m.is_bot && !m.deleted) {
-                    if let Some(team) = slack.profile_field(&member.id, &field).await? {
-                        match TeamId::parse(&team) {
-                            Ok(team) => teams.push((member.id.to_string(), team)),
-                            Err(err) => {
-                                tracing::warn!(user = %member.id, error = %err, "an unusable team name")
-                            }
+/// Who is in which team now, from `teams` as configured: the list it is,
+/// the teams file read, or Slack asked where the teams live there.
+async fn listed(
+    teams: &Teams,
+    slack: &SlackClient,
+    members: &[SlackPerson],
+) -> anyhow::Result<Teams> {
+    match teams {
+        Teams::Listed(_) => Ok(teams.clone()),
+        Teams::File(_) => Ok(teams.clone().read_file()?),
+        Teams::ProfileField(label) => {
+            let Some(field) = slack.profile_field_id(label).await? else {
+                tracing::warn!(
+                    label,
+                    "the workspace has no profile field with this label: nobody has a team"
+                );
+                return Ok(Teams::listed([]));
+            };
+            let mut listed = Vec::new();
+            for member in members.iter().filter(|m| !m.is_bot && !m.deleted) {
+                if let Some(team) = slack.profile_field(&member.id, &field).await? {
+                    match TeamId::parse(&team) {
+                        Ok(team) => listed.push((member.id.to_string(), team)),
+                        Err(err) => {
+                            tracing::warn!(user = %member.id, error = %err, "an unusable team name")
                         }
                     }
                 }
-                Ok(TeamDirectory::from_members(teams))
             }
-            Self::UserGroups(prefix) => {
-                // A person in several team groups belongs to the first by name.
-                let mut teams: BTreeMap<String, TeamId> = BTreeMap::new();
-                let mut groups = slack.user_groups().await?;
-                groups.retain(|g| g.handle.starts_with(prefix.as_str()));
-                groups.sort_by(|a, b| a.name.cmp(&b.name));
-                for group in groups {
-                    let Ok(team) = TeamId::parse(&group.name) else {
-                        continue;
-                    };
-                    for member in group.members {
-                        teams
-                            .entry(member.to_string())
-                            .or_insert_with(|| team.clone());
-                    }
+            Ok(Teams::listed(listed))
+        }
+        Teams::Usergroups(prefix) => {
+            // A person in several team groups belongs to the first by name.
+            let mut listed: BTreeMap<String, TeamId> = BTreeMap::new();
+            let mut groups = slack.user_groups().await?;
+            groups.retain(|g| g.handle.starts_with(prefix.as_str()));
+            groups.sort_by(|a, b| a.name.cmp(&b.name));
+            for group in groups {
+                let Ok(team) = TeamId::parse(&group.name) else {
+                    continue;
+                };
+                for member in group.members {
+                    listed
+                        .entry(member.to_string())
+                        .or_insert_with(|| team.clone());
                 }
-                Ok(TeamDirectory::from_members(teams))
             }
+            Ok(Teams::listed(listed))
         }
     }
 }
 
 /// Refreshes people and their teams from Slack (see [`record_member`]) and
-/// returns the directory it used, with a line saying what it did.
+/// returns the list of teams it used, with a line saying what it did.
 pub(super) async fn sync_people(
     store: &Store,
     slack: &SlackClient,
-    origin: &TeamOrigin,
-) -> anyhow::Result<(TeamDirectory, String)> {
-    let listed = slack.list_people().await?;
-    let directory = origin.directory(slack, &listed).await?;
+    teams: &Teams,
+) -> anyhow::Result<(Teams, String)> {
+    let members = slack.list_people().await?;
+    let teams = listed(teams, slack, &members).await?;
     let (mut synced, mut without_team) = (0, 0);
-    for member in listed {
-        if let Some(person) = record_member(store, &directory, member)? {
+    for member in members {
+        if let Some(person) = record_member(store, &teams, member)? {
             synced += 1;
             without_team += usize::from(person.team.is_none() && !person.deactivated);
         }
@@ -102,7 +78,7 @@ pub(super) async fn sync_people(
     if without_team > 0 {
         summary.push_str(&format!(" ({without_team} without a team)"));
     }
-    Ok((directory, summary))
+    Ok((teams, summary))
 }
 
 /// Records what Slack says of a member: bots are left out, and so are
@@ -114,7 +90,7 @@ pub(super) async fn sync_people(
 /// person as stored, or `None` when left out.
 pub(super) fn record_member(
     store: &Store,
-    teams: &TeamDirectory,
+    teams: &Teams,
     member: SlackPerson,
 ) -> Result<Option<Person>, StoreError> {
     if member.is_bot || store.is_forgotten(&member.id)? {
@@ -168,8 +144,7 @@ mod tests {
             is_bot: false,
             deleted: false,
         };
-        let teams =
-            TeamDirectory::from_members([("U1".to_owned(), TeamId::parse("Payments").unwrap())]);
+        let teams = Teams::listed([("U1".to_owned(), TeamId::parse("Payments").unwrap())]);
         let synced = record_member(&store, &teams, member).unwrap().unwrap();
 
         assert_eq!(synced.name, "Ada Lovelace");
@@ -186,8 +161,7 @@ mod tests {
         let id = UserId::parse("UADA").unwrap();
         store.put_person(&Person::new(id.clone(), "Ada")).unwrap();
         store.forget_person(&id).unwrap();
-        let teams =
-            TeamDirectory::from_members([("UADA".to_owned(), TeamId::parse("Payments").unwrap())]);
+        let teams = Teams::listed([("UADA".to_owned(), TeamId::parse("Payments").unwrap())]);
         let member = |deleted| SlackPerson {
             id: id.clone(),
             handle: "ada.l".to_owned(),

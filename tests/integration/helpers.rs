@@ -182,7 +182,7 @@ async fn spawn(
     configure: impl FnOnce(&mut alliances::config::Settings),
 ) -> TestBot {
     use alliances::app::{App, Transport};
-    use alliances::config::{Secrets, Settings};
+    use alliances::config::{Secrets, Settings, Teams};
     use secrecy::SecretString;
 
     let data = tempfile::tempdir().expect("a temporary folder");
@@ -190,7 +190,7 @@ async fn spawn(
     std::fs::write(&teams_file, teams).expect("the teams file is written");
     let mut settings = Settings::default();
     settings.slack.api_url = fake.api_url().parse().expect("the fake Slack's URL");
-    settings.teams.file = Some(teams_file);
+    settings.teams = Teams::File(teams_file);
     settings.commands.admins = vec![user("U0000009")];
     settings.health.address = "127.0.0.1:0".parse().expect("an address");
     // The nudge job runs on its cron and the real clock: left to itself it

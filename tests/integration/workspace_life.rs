@@ -6,7 +6,7 @@ use crate::helpers::{
     spawn_bot_over_socket, user, workspace,
 };
 use alliances::app::App;
-use alliances::config::{Secrets, Settings, TeamSource};
+use alliances::config::{Secrets, Settings, Teams};
 use alliances::domain::{ChannelId, SystemClock};
 use alliances::fake_slack::{Delivery, FakeSlack, FakeUser, FakeUserGroup};
 use alliances::scheduler::JobKind;
@@ -127,8 +127,7 @@ async fn teams_come_from_the_profile_field_or_from_user_groups() {
     );
 
     let by_group = synced_teams(&fake, |s| {
-        s.teams.source = Some(TeamSource::Usergroups);
-        s.teams.usergroup_prefix = "team-".into();
+        s.teams = Teams::Usergroups("team-".into());
     })
     .await;
     assert!(

@@ -59,7 +59,7 @@ async fn serve(token: Option<&str>) -> (String, tempfile::TempDir) {
         store,
         slack,
         clock,
-        crate::scheduler::TeamOrigin::File(crate::config::TeamDirectory::default()),
+        crate::config::Teams::listed([]),
     );
     let router = router(
         scheduler,
