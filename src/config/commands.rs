@@ -6,7 +6,8 @@ use crate::domain::UserId;
 use serde::{Deserialize, Deserializer};
 use std::num::NonZeroU32;
 
-/// The slash commands.
+/// The slash commands: how far back `/met` reaches, who is an admin, the
+/// k-anonymity floor, and each person's hourly limits.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CommandSettings {

@@ -47,7 +47,7 @@ impl Speedup {
     /// Slack's own pace.
     pub const SLACK: Self = Self(1.0);
 
-    /// The factor.
+    /// The factor, 1 for Slack.
     pub fn get(self) -> f64 {
         self.0
     }

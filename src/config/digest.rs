@@ -4,7 +4,8 @@
 use serde::Deserialize;
 use std::str::FromStr;
 
-/// The channel digest.
+/// The channel digest of new alliances: where it goes, and whether it
+/// carries the team map.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DigestSettings {

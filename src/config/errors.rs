@@ -6,19 +6,19 @@ use std::path::PathBuf;
 /// Why the settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The config file could not be read.
+    /// The config file (or the teams file it names) could not be read.
     #[error("cannot read the config file {path}")]
     Read {
-        /// The file.
+        /// The file, as given or resolved against the config file's folder.
         path: PathBuf,
-        /// Why.
+        /// What the operating system said (not found, permission denied…).
         #[source]
         source: std::io::Error,
     },
     /// The config file is not valid TOML or has an unknown or mistyped setting.
     #[error("the config file {path} is not valid: {message}")]
     Parse {
-        /// The file.
+        /// The file, so that the message says which of the two it is.
         path: PathBuf,
         /// What the TOML parser said, with the setting and the line.
         message: String,

@@ -3,8 +3,30 @@
 //! variables. Secrets come from the environment only and are never
 //! formatted.
 //!
-//! Every problem is reported as a sentence that names the setting, so a
-//! typo in a config file stops start-up with a message, not a backtrace.
+//! Settings are parsed, not checked afterwards: each value is read into a
+//! type that cannot hold a value that would not work (a `HalfLife`, a
+//! `DeliveryWindow`, an `ApiUrl`, a `NonZeroU32`…), so the rest of the bot
+//! trusts them. Every problem is reported as a sentence that names the
+//! setting and what to write instead, so a typo in a config file stops
+//! start-up with a message, not a backtrace.
+//!
+//! One file per section, or per concern:
+//!
+//! | file | holds |
+//! | --- | --- |
+//! | `mod.rs` | [`Settings`], reading the file, the environment's overrides, the checks that compare two settings |
+//! | `errors.rs` | [`ConfigError`], and TOML's errors turned into one line that names the setting |
+//! | `count.rs` | counts that must be at least 1: their defaults and their message |
+//! | `slack.rs` | `[slack]`: [`ApiUrl`] |
+//! | `store.rs` | `[store]`, `[backup]`, `[purge]` |
+//! | `rules.rs` | `[rules]`, read into the domain's [`Policy`] (window and cadences checked there) |
+//! | `schedule.rs` | `[schedule]`: [`CronSchedule`] |
+//! | `digest.rs` | `[digest]`: [`DigestChannel`] |
+//! | `teams.rs` | `[teams]` and the teams file: [`Teams`] |
+//! | `commands.rs` | `[commands]`, `[events]` |
+//! | `delivery.rs` | `[delivery]`: [`Speedup`] |
+//! | `health.rs` | `[health]` |
+//! | `secrets.rs` | [`Secrets`], from the environment only |
 
 mod commands;
 mod count;

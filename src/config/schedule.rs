@@ -9,11 +9,13 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScheduleSettings {
-    /// The nudge job.
+    /// When the nudge job runs: by default every 15 minutes, since each
+    /// person is nudged only inside their own local window.
     pub nudges: CronSchedule,
-    /// The digest job.
+    /// When the digest is posted: by default Mondays at 09:00.
     pub digest: CronSchedule,
-    /// Refreshing people and teams from Slack.
+    /// When people and teams are refreshed from Slack: by default daily at
+    /// 06:00.
     pub people: CronSchedule,
     /// After downtime, a job runs once at start for a time it missed at
     /// most this many hours ago; one missed longer ago waits for its next
@@ -67,12 +69,12 @@ impl CronSchedule {
             })
     }
 
-    /// The expression as written.
+    /// The expression as the settings write it, for logs and messages.
     pub fn expression(&self) -> &str {
         &self.expression
     }
 
-    /// The parsed schedule.
+    /// The schedule, to ask for the times it names.
     pub fn schedule(&self) -> &cron::Schedule {
         &self.schedule
     }

@@ -5,7 +5,7 @@ use super::count::{at_least_one, count};
 use serde::{Deserialize, Deserializer};
 use std::num::NonZeroU64;
 
-/// The sled store.
+/// How the sled store is opened.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreSettings {

@@ -16,6 +16,8 @@ fn the_built_in_defaults_load_without_a_file() {
     assert_eq!(settings.rules.cadence.weak_days(), 90);
     assert_eq!(settings.schedule.nudges.expression(), "0 */15 * * * *");
     assert_eq!(settings.slack.api_url.as_str(), SLACK_API_URL);
+    assert_eq!(settings.rules, Settings::default().rules);
+    assert_eq!(settings.teams, Teams::default());
 }
 
 #[test]
@@ -136,4 +138,64 @@ fn the_environment_overrides_the_file_and_holds_the_token() {
     let secrets = Secrets::from_env(env);
     assert!(secrets.bot_token.is_some());
     assert!(!format!("{secrets:?}").contains("xoxb-secret"));
+}
+
+#[test]
+fn an_override_from_the_environment_is_checked_and_names_its_variable() {
+    let env = |name: &str| (name == "ALLIANCES_SLACK_API_URL").then(|| "slack.com/api".to_owned());
+    let err = Settings::load(None, env).unwrap_err().to_string();
+    assert!(
+        err.starts_with("setting `ALLIANCES_SLACK_API_URL`: must be an http:// or https:// URL"),
+        "{err}"
+    );
+    let env = |name: &str| (name == "ALLIANCES_DIGEST_CHANNEL").then(|| "#".to_owned());
+    let err = Settings::load(None, env).unwrap_err().to_string();
+    assert!(
+        err.starts_with("setting `ALLIANCES_DIGEST_CHANNEL`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn values_that_cannot_work_name_the_setting_and_the_file() {
+    let file = write("[delivery]\nspeedup = 0.5\n");
+    let err = Settings::load(Some(file.path()), no_env)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&file.path().display().to_string()), "{err}");
+    assert!(
+        err.ends_with("setting `delivery.speedup`: must be a number of at least 1 (1 for Slack; more only for the built-in fake Slack)"),
+        "{err}"
+    );
+    for (toml, setting) in [
+        (
+            "[delivery]\ngive_up_after_minutes = 0\n",
+            "delivery.give_up_after_minutes",
+        ),
+        (
+            "[commands]\nhistory_window_days = 0\n",
+            "commands.history_window_days",
+        ),
+        (
+            "[store]\ncache_capacity_mb = 0\n",
+            "store.cache_capacity_mb",
+        ),
+        ("[digest]\nchannel = \"# \"\n", "digest.channel"),
+        ("[slack]\napi_url = \"slack.com/api\"\n", "slack.api_url"),
+    ] {
+        let err = Settings::load(Some(write(toml).path()), no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("setting `{setting}`: must ")),
+            "{err}"
+        );
+    }
+    let err = Settings::load(Some(write("[teams]\nsource = \"file\"\n").path()), no_env)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("setting `teams.file`: must name a teams file"),
+        "{err}"
+    );
 }
