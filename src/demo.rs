@@ -112,9 +112,12 @@ impl Demo {
         std::fs::write(&teams_file, company.teams_file())
             .context("writing the demo's teams file")?;
         let mut settings = Settings::default();
-        settings.slack.api_url = fake.api_url().parse().map_err(anyhow::Error::msg)?;
+        settings.slack.api_url = fake.api_url().try_into().map_err(anyhow::Error::msg)?;
         settings.teams = Teams::File(teams_file);
-        settings.digest.channel = DEMO_CHANNEL.parse().map_err(anyhow::Error::msg)?;
+        settings.digest.channel = DEMO_CHANNEL
+            .to_owned()
+            .try_into()
+            .map_err(anyhow::Error::msg)?;
         // Weeks pass in a second here: Slack's limits, scaled alike, must
         // not hold the simulation back (the fake enforces none).
         settings.delivery.speedup = DEMO_SPEEDUP.try_into().map_err(anyhow::Error::msg)?;

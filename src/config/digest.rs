@@ -2,7 +2,6 @@
 //! carries.
 
 use serde::Deserialize;
-use std::str::FromStr;
 
 /// The channel digest of new alliances: where it goes, and whether it
 /// carries the team map.
@@ -57,14 +56,6 @@ impl TryFrom<String> for DigestChannel {
     }
 }
 
-impl FromStr for DigestChannel {
-    type Err = &'static str;
-
-    fn from_str(channel: &str) -> Result<Self, Self::Err> {
-        Self::try_from(channel.to_owned())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,12 +63,20 @@ mod tests {
     #[test]
     fn a_digest_channel_names_a_channel_with_or_without_its_hash() {
         assert_eq!(
-            "#alliances".parse::<DigestChannel>().unwrap().name(),
+            DigestChannel::try_from("#alliances".to_owned())
+                .unwrap()
+                .name(),
             "alliances"
         );
-        assert_eq!("C0123".parse::<DigestChannel>().unwrap().name(), "C0123");
+        assert_eq!(
+            DigestChannel::try_from("C0123".to_owned()).unwrap().name(),
+            "C0123"
+        );
         for blank in ["", "#", "# ", "  "] {
-            assert!(blank.parse::<DigestChannel>().is_err(), "{blank:?}");
+            assert!(
+                DigestChannel::try_from(blank.to_owned()).is_err(),
+                "{blank:?}"
+            );
         }
     }
 }

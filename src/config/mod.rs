@@ -117,7 +117,7 @@ impl Settings {
 /// alone is checked by its type as it is read; [`SettingsFile::validate`]
 /// checks those that compare two settings. The order of the fields is the
 /// one an unknown section's message lists.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct SettingsFile {
     slack: SlackSettings,

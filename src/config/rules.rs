@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 /// `[rules]` as the config file writes it, each value checked on its own.
 /// The order of the fields is the one an unknown setting's message lists.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct RulesSection {
     half_life_days: HalfLife,

@@ -85,7 +85,7 @@ impl Teams {
 }
 
 /// `[teams]` as the config file writes it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(super) struct TeamsSection {
     /// When not set, the teams file if one is given, else the profile field.
@@ -97,7 +97,7 @@ pub(super) struct TeamsSection {
 }
 
 /// The names `teams.source` takes.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Clone, Copy, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Source {
     File,

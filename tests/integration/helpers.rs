@@ -189,7 +189,7 @@ async fn spawn(
     let teams_file = data.path().join("teams.toml");
     std::fs::write(&teams_file, teams).expect("the teams file is written");
     let mut settings = Settings::default();
-    settings.slack.api_url = fake.api_url().parse().expect("the fake Slack's URL");
+    settings.slack.api_url = fake.api_url().try_into().expect("the fake Slack's URL");
     settings.teams = Teams::File(teams_file);
     settings.commands.admins = vec![user("U0000009")];
     settings.health.address = "127.0.0.1:0".parse().expect("an address");

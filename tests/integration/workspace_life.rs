@@ -65,7 +65,7 @@ async fn synced_teams(
 ) -> Vec<(String, Option<String>)> {
     let data = tempfile::tempdir().unwrap();
     let mut settings = Settings::default();
-    settings.slack.api_url = fake.api_url().parse().expect("the fake Slack's URL");
+    settings.slack.api_url = fake.api_url().try_into().expect("the fake Slack's URL");
     configure(&mut settings);
     let secrets = Secrets {
         bot_token: Some(SecretString::from(TOKEN.to_owned())),
