@@ -30,7 +30,7 @@ pub struct SyntheticPerson {
     pub handle: String,
     /// Their full name.
     pub real_name: String,
-    /// Their team.
+    /// The team they are drawn into, one of the company's `teams`.
     pub team: TeamId,
     /// Their IANA time zone.
     pub tz: String,
@@ -57,7 +57,7 @@ struct Relationship {
 pub struct Company {
     /// The company's name.
     pub name: String,
-    /// Its teams.
+    /// Its teams, in the order the generator named them.
     pub teams: Vec<TeamId>,
     /// Its people, by id.
     pub people: Vec<SyntheticPerson>,

@@ -116,7 +116,7 @@ pub struct BridgeBuilder {
 /// One team's new alliances in the period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamFigures {
-    /// The team.
+    /// A team at or above the k-anonymity floor (no other is listed).
     pub team: TeamId,
     /// New alliances its people formed.
     pub new_alliances: usize,

@@ -43,7 +43,7 @@ impl Freshness {
 /// One other team a person has alliances with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TeamReach {
-    /// The team.
+    /// The other team.
     pub team: TeamId,
     /// The people there the person has a tie with, the most recently met first.
     pub allies: Vec<UserId>,

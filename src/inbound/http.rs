@@ -138,7 +138,7 @@ pub enum EventRequest {
         #[serde(default)]
         challenge: Option<String>,
     },
-    /// An event.
+    /// An `event_callback`: everything else the Events API sends.
     EventCallback(EventCallback),
 }
 

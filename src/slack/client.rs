@@ -168,7 +168,7 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 /// A person as Slack lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlackPerson {
-    /// Their id.
+    /// Their Slack id (`U…`), checked.
     pub id: UserId,
     /// Their handle (`alice.moreau`).
     pub handle: String,

@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 /// One alliance as the App Home shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HomeAlliance {
-    /// The peer.
+    /// The other person of the alliance.
     pub peer: UserId,
-    /// Their team.
+    /// The peer's team, shown beside their name.
     pub team: TeamId,
     /// Days since the two last met.
     pub days_since: i64,
@@ -31,7 +31,7 @@ pub struct HomeContent {
     pub recent: Vec<HomeAlliance>,
     /// Snoozed until then.
     pub snoozed_until: Option<DateTime<Utc>>,
-    /// Opted out.
+    /// Opted out: the Home offers to opt back in.
     pub opted_out: bool,
     /// Agreed to be thanked by name in the digest.
     pub shoutouts: bool,

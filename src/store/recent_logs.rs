@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 /// also how long Slack's deliveries are remembered.
 pub const KEEP_RECENT_FOR: Duration = Duration::from_secs(10 * 60);
 
-/// The digest of a content.
+/// SHA-256 of a logged content: the memory keeps this, never the content.
 pub(super) type ContentDigest = [u8; 32];
 
 /// The contents logged lately. A std Mutex: held for a map operation,
@@ -38,7 +38,7 @@ struct Logged {
 }
 
 impl RecentLogs {
-    /// The digest of `content`.
+    /// SHA-256 of `content`.
     pub(super) fn digest(content: &str) -> ContentDigest {
         Sha256::digest(content.as_bytes()).into()
     }

@@ -34,9 +34,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Who is asking, when, and what they may touch.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
-    /// The store.
+    /// Where the command reads and writes.
     pub store: &'a Store,
-    /// The settings.
+    /// The policy, limits and admins the command obeys.
     pub settings: &'a Settings,
     /// Now, from the bot's clock.
     pub now: DateTime<Utc>,

@@ -174,7 +174,7 @@ struct Lines<R> {
     input: R,
     /// The line read last, with its line break.
     text: String,
-    /// Its number.
+    /// Its number from 1, for the error that points at a bad line.
     number: u64,
     /// The bytes read so far.
     read: u64,
