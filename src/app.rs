@@ -10,6 +10,7 @@ use crate::domain::{Clock, SystemClock};
 use crate::inbound::server::{self, Limits};
 use crate::inbound::socket::SocketConnections;
 use crate::inbound::{FrontDoor, http, socket};
+use crate::metrics::Metrics;
 use crate::scheduler::{Dispatched, JobKind, JobReport, Scheduler, TeamOrigin};
 use crate::slack::SlackClient;
 use crate::store::Store;
@@ -74,6 +75,9 @@ pub struct App {
     store: Store,
     slack: SlackClient,
     scheduler: Scheduler,
+    /// The one set of metrics of the bot: each part counts into it, and
+    /// `/metrics` renders it.
+    metrics: Metrics,
     /// What the front door spawned after acknowledging: awaited on shutdown.
     follow_ups: TaskTracker,
 }
@@ -91,16 +95,25 @@ impl App {
         })?;
         let teams = TeamOrigin::from_settings(&settings.teams).context("setting `teams.file`")?;
         let store = open_store(settings, data_dir)?;
+        let metrics = Metrics::new();
         let slack = SlackClient::new(&settings.slack.api_url, token)?
-            .with_speedup(settings.delivery.speedup);
-        let scheduler =
-            Scheduler::new(settings, store.clone(), slack.clone(), clock.clone(), teams);
+            .with_speedup(settings.delivery.speedup)
+            .with_metrics(metrics.clone());
+        let scheduler = Scheduler::new(
+            settings,
+            store.clone(),
+            slack.clone(),
+            clock.clone(),
+            teams,
+            metrics.clone(),
+        );
         Ok(Self {
             settings: Arc::new(settings.clone()),
             clock,
             store,
             slack,
             scheduler,
+            metrics,
             follow_ups: TaskTracker::new(),
         })
     }
@@ -124,6 +137,7 @@ impl App {
             self.clock.clone(),
             self.scheduler.clone(),
             self.follow_ups.clone(),
+            self.metrics.clone(),
         )
     }
 
@@ -190,9 +204,13 @@ impl App {
         // transport.
         let socket = SocketConnections::default();
         let reported = matches!(transport, Ready::SocketMode(_)).then(|| socket.clone());
-        let operator =
-            crate::inbound::health::router(self.store.clone(), self.slack.clone(), reported)
-                .merge(self.insights_router(secrets.insights_token.clone()));
+        let operator = crate::inbound::health::router(
+            self.store.clone(),
+            self.slack.clone(),
+            reported,
+            self.metrics.clone(),
+        )
+        .merge(self.insights_router(secrets.insights_token.clone()));
         let health = tokio::spawn(server::serve(
             health_listener,
             operator,
@@ -297,6 +315,11 @@ impl App {
     /// The scheduler.
     pub fn scheduler(&self) -> &Scheduler {
         &self.scheduler
+    }
+
+    /// What the bot counted since it was built, as `/metrics` shows it.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 }
 

@@ -26,6 +26,7 @@ fn front_door(store: Store) -> FrontDoor {
         slack.clone(),
         clock.clone(),
         TeamOrigin::File(TeamDirectory::default()),
+        Metrics::new(),
     );
     FrontDoor::new(
         store,
@@ -34,6 +35,7 @@ fn front_door(store: Store) -> FrontDoor {
         clock,
         scheduler,
         tokio_util::task::TaskTracker::new(),
+        Metrics::new(),
     )
 }
 

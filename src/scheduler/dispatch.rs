@@ -25,6 +25,7 @@ use crate::config::DeliverySettings;
 use crate::domain::{
     ChannelId, Clock, Nudge, OutboxItem, OutboxState, Outgoing, SentNudge, TeamMap,
 };
+use crate::metrics::Metrics;
 use crate::rules::Withdrawal;
 use crate::slack::{Message, Picture, SlackClient, SlackError, render_digest, render_nudge};
 use crate::store::{Store, StoreError};
@@ -123,23 +124,28 @@ pub struct Dispatcher {
     slack: SlackClient,
     clock: Arc<dyn Clock>,
     settings: DeliverySettings,
+    /// Where sent and failed nudges and the queue's length are counted.
+    metrics: Metrics,
     turn: Arc<Mutex<()>>,
     wake: Arc<Notify>,
 }
 
 impl Dispatcher {
-    /// A dispatcher of `store`'s outbox through `slack`.
+    /// A dispatcher of `store`'s outbox through `slack`, counting what it
+    /// does into `metrics`.
     pub fn new(
         store: Store,
         slack: SlackClient,
         clock: Arc<dyn Clock>,
         settings: DeliverySettings,
+        metrics: Metrics,
     ) -> Self {
         Self {
             store,
             slack,
             clock,
             settings,
+            metrics,
             turn: Arc::default(),
             wake: Arc::default(),
         }
@@ -180,7 +186,7 @@ impl Dispatcher {
                     done.sent += 1;
                     done.longest_window = done.longest_window.max(window);
                     if is_nudge {
-                        self.slack.metrics().nudge_sent();
+                        self.metrics.nudge_sent();
                     }
                 }
                 Outcome::Dropped => done.dropped += 1,
@@ -189,13 +195,13 @@ impl Dispatcher {
                 Outcome::Failed => {
                     done.failed += 1;
                     if is_nudge {
-                        self.slack.metrics().nudge_failed();
+                        self.metrics.nudge_failed();
                     }
                 }
             }
         }
         let left = self.store.pending_outbox()?;
-        self.slack.metrics().outbox_queued(left.len());
+        self.metrics.outbox_queued(left.len());
         let next_due = left
             .iter()
             .filter_map(|item| match item.state {

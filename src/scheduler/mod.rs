@@ -20,6 +20,7 @@ pub use people::TeamOrigin;
 
 use crate::config::{CronSchedule, Settings, TeamDirectory};
 use crate::domain::{Clock, DigestPolicy, FAILED_KEPT_DAYS, Insights};
+use crate::metrics::Metrics;
 use crate::rules::{Policy, Snapshot};
 use crate::slack::SlackClient;
 use crate::store::{JobRun, Store, StoreError};
@@ -95,6 +96,8 @@ pub struct Scheduler {
     catch_up_grace: Duration,
     /// Sends what the jobs queue.
     dispatcher: dispatch::Dispatcher,
+    /// Where job durations and failures, and planned nudges, are counted.
+    metrics: Metrics,
     // Shared, not copied: the scheduler is cloned into every request's
     // front door.
     digest_channel: Arc<str>,
@@ -105,13 +108,15 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// A scheduler for the jobs in `settings`.
+    /// A scheduler for the jobs in `settings`, counting what it does into
+    /// `metrics`.
     pub fn new(
         settings: &Settings,
         store: Store,
         slack: SlackClient,
         clock: Arc<dyn Clock>,
         team_origin: TeamOrigin,
+        metrics: Metrics,
     ) -> Self {
         let schedule = &settings.schedule;
         let dispatcher = dispatch::Dispatcher::new(
@@ -119,6 +124,7 @@ impl Scheduler {
             slack.clone(),
             clock.clone(),
             settings.delivery.clone(),
+            metrics.clone(),
         );
         Self {
             store,
@@ -134,6 +140,7 @@ impl Scheduler {
             digest_team_map: settings.digest.team_map,
             catch_up_grace: Duration::hours(i64::from(schedule.catch_up_hours)),
             dispatcher,
+            metrics,
             digest_channel: settings.digest.channel.trim_start_matches('#').into(),
             teams: Arc::new(RwLock::new(match &team_origin {
                 TeamOrigin::File(directory) => directory.clone(),
@@ -233,8 +240,8 @@ impl Scheduler {
     }
 
     /// The metrics the bot counts into.
-    pub fn metrics(&self) -> &crate::metrics::Metrics {
-        self.slack.metrics()
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     async fn run_job(
@@ -390,6 +397,7 @@ mod tests {
             slack,
             clock,
             TeamOrigin::File(TeamDirectory::default()),
+            Metrics::new(),
         );
         let ran = |at| JobRun {
             scheduled_for: at,

@@ -60,6 +60,7 @@ async fn serve(token: Option<&str>) -> (String, tempfile::TempDir) {
         slack,
         clock,
         crate::scheduler::TeamOrigin::File(crate::config::TeamDirectory::default()),
+        crate::metrics::Metrics::new(),
     );
     let router = router(
         scheduler,
