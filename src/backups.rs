@@ -109,7 +109,9 @@ fn period(settings: &BackupSettings) -> Option<chrono::Duration> {
 /// with its path, records, size and duration. A backup in progress when
 /// `stopped` completes is abandoned (its partial file removed) within
 /// five seconds. None is taken while an uninstall's backup is kept: that
-/// one must stay the newest, the one `alliances restore` picks.
+/// one must stay the newest, the one `alliances restore` picks. With
+/// backups off it waits for `stopped` all the same: `serve` takes a task
+/// that ends early for a dead one.
 pub async fn keep_backups(
     store: Store,
     settings: BackupSettings,
@@ -118,6 +120,7 @@ pub async fn keep_backups(
 ) {
     let Some(every) = period(&settings) else {
         tracing::info!("periodic backups are off (backup.every_hours = 0)");
+        stopped.await;
         return;
     };
     let folder = BackupFolder::of(store.path());

@@ -237,11 +237,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
             runtime.block_on(async {
                 let app = App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock))?;
-                let transport = match http {
-                    Some(addr) => Transport::http(addr).await?,
-                    None => Transport::SocketMode,
-                };
-                app.serve(transport, &secrets, stop_signal()).await
+                let transport = http.map_or(Transport::SocketMode, Transport::Http);
+                let started = app.start(transport, &secrets).await?;
+                started.serve(stop_signal()).await
             })?;
         }
         Command::Export { file } => {

@@ -35,7 +35,8 @@ use recheck::NotSent;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Mutex, Notify, watch};
+use tokio::sync::{Mutex, Notify};
+use tokio_util::sync::CancellationToken;
 
 mod recheck;
 
@@ -156,10 +157,11 @@ impl Dispatcher {
         self.wake.notify_one();
     }
 
-    /// Tries every item due now once, in queue order, until `stop` says so.
+    /// Tries every item due now once, in queue order, until `stop` is
+    /// cancelled.
     pub async fn send_due(
         &self,
-        stop: Option<&watch::Receiver<bool>>,
+        stop: Option<&CancellationToken>,
     ) -> Result<Dispatched, StoreError> {
         Ok(self.send_round(stop).await?.0)
     }
@@ -168,13 +170,13 @@ impl Dispatcher {
     /// due: one read of what is left serves the queue gauge and the wait.
     async fn send_round(
         &self,
-        stop: Option<&watch::Receiver<bool>>,
+        stop: Option<&CancellationToken>,
     ) -> Result<(Dispatched, Option<DateTime<Utc>>), StoreError> {
         let _turn = self.turn.lock().await;
         let now = self.clock.now();
         let mut done = Dispatched::default();
         for item in self.store.pending_outbox()? {
-            if stop.is_some_and(|stop| *stop.borrow()) {
+            if stop.is_some_and(CancellationToken::is_cancelled) {
                 break;
             }
             if !item.is_due(now) {
@@ -232,11 +234,11 @@ impl Dispatcher {
         }
     }
 
-    /// Sends as items fall due until `stop` turns true; a send in flight
+    /// Sends as items fall due until `stop` is cancelled; a send in flight
     /// then finishes (the caller bounds how long it may take).
-    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+    pub async fn run(&self, stop: CancellationToken) {
         loop {
-            if *stop.borrow() {
+            if stop.is_cancelled() {
                 return;
             }
             let wait = match self.send_round(Some(&stop)).await {
@@ -248,7 +250,7 @@ impl Dispatcher {
                 }
             };
             tokio::select! {
-                _ = stop.wait_for(|stop| *stop) => return,
+                () = stop.cancelled() => return,
                 () = self.wake.notified() => {}
                 () = tokio::time::sleep(wait) => {}
             }

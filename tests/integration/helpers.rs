@@ -127,7 +127,8 @@ pub const SIGNING_SECRET: &str = "test-signing-secret";
 /// The bot, serving HTTP on 127.0.0.1 against a fake Slack, with its store
 /// in a temporary folder.
 pub struct TestBot {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, where Slack's requests go over HTTP (empty
+    /// over Socket Mode).
     pub url: String,
     /// The bot's wiring: its store, scheduler and Slack client.
     pub app: alliances::app::App,
@@ -174,6 +175,17 @@ pub async fn spawn_bot_configured(
     spawn(fake, teams, true, system_clock(), configure).await
 }
 
+/// The bot over HTTP against `fake`, with `teams` as its teams file
+/// (TOML): built, its secrets checked and its addresses bound, but not yet
+/// serving; with the temporary folder of its store.
+pub async fn start_bot(
+    fake: &alliances::fake_slack::FakeSlack,
+    teams: &str,
+) -> (alliances::app::Started, tempfile::TempDir) {
+    let (started, _, data) = start(fake, teams, false, system_clock(), |_| {}).await;
+    (started, data)
+}
+
 async fn spawn(
     fake: &alliances::fake_slack::FakeSlack,
     teams: &str,
@@ -181,49 +193,15 @@ async fn spawn(
     clock: std::sync::Arc<dyn alliances::domain::Clock>,
     configure: impl FnOnce(&mut alliances::config::Settings),
 ) -> TestBot {
-    use alliances::app::{App, Transport};
-    use alliances::config::{Secrets, Settings};
-    use secrecy::SecretString;
-
-    let data = tempfile::tempdir().expect("a temporary folder");
-    let teams_file = data.path().join("teams.toml");
-    std::fs::write(&teams_file, teams).expect("the teams file is written");
-    let mut settings = Settings::default();
-    settings.slack.api_url = fake.api_url();
-    settings.teams.file = Some(teams_file);
-    settings.commands.admins = vec![user("U0000009")];
-    settings.health.address = "127.0.0.1:0".parse().expect("an address");
-    // The nudge job runs on its cron and the real clock: left to itself it
-    // would send whatever the time of day allows. Tests run it by hand
-    // (or configure it), so it waits for a year that will not come.
-    settings.schedule.nudges =
-        alliances::config::CronSchedule::parse("0 0 0 1 1 * 2099").expect("a valid schedule");
-    configure(&mut settings);
-    let secrets = Secrets {
-        bot_token: Some(SecretString::from(fake.bot_token().to_owned())),
-        signing_secret: Some(SecretString::from(SIGNING_SECRET.to_owned())),
-        app_token: Some(SecretString::from(fake.app_token().to_owned())),
-        insights_token: None,
+    let (started, app, data) = start(fake, teams, over_socket, clock, configure).await;
+    let url = match started.bound().slack {
+        Some(address) => format!("http://{address}"),
+        None => String::new(),
     };
-    let app =
-        App::build(&settings, &secrets, &data.path().join("store"), clock).expect("the bot builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a port");
-    let url = format!("http://{}", listener.local_addr().expect("an address"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = app.clone();
-    let served = tokio::spawn(async move {
-        let stopped = async move {
-            let _ = stopped.await;
-        };
-        let transport = if over_socket {
-            Transport::SocketMode
-        } else {
-            Transport::Http(listener)
-        };
-        serving.serve(transport, &secrets, stopped).await
-    });
+    let served = tokio::spawn(started.serve(async move {
+        let _ = stopped.await;
+    }));
     let http = reqwest::Client::new();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
@@ -254,6 +232,57 @@ async fn spawn(
         http,
         data,
     }
+}
+
+/// The bot against `fake`, over HTTP on a port of the system's choosing
+/// or over Socket Mode, started but not serving.
+async fn start(
+    fake: &alliances::fake_slack::FakeSlack,
+    teams: &str,
+    over_socket: bool,
+    clock: std::sync::Arc<dyn alliances::domain::Clock>,
+    configure: impl FnOnce(&mut alliances::config::Settings),
+) -> (
+    alliances::app::Started,
+    alliances::app::App,
+    tempfile::TempDir,
+) {
+    use alliances::app::{App, Transport};
+    use alliances::config::{Secrets, Settings};
+    use secrecy::SecretString;
+
+    let data = tempfile::tempdir().expect("a temporary folder");
+    let teams_file = data.path().join("teams.toml");
+    std::fs::write(&teams_file, teams).expect("the teams file is written");
+    let mut settings = Settings::default();
+    settings.slack.api_url = fake.api_url();
+    settings.teams.file = Some(teams_file);
+    settings.commands.admins = vec![user("U0000009")];
+    settings.health.address = "127.0.0.1:0".parse().expect("an address");
+    // The nudge job runs on its cron and the real clock: left to itself it
+    // would send whatever the time of day allows. Tests run it by hand
+    // (or configure it), so it waits for a year that will not come.
+    settings.schedule.nudges =
+        alliances::config::CronSchedule::parse("0 0 0 1 1 * 2099").expect("a valid schedule");
+    configure(&mut settings);
+    let secrets = Secrets {
+        bot_token: Some(SecretString::from(fake.bot_token().to_owned())),
+        signing_secret: Some(SecretString::from(SIGNING_SECRET.to_owned())),
+        app_token: Some(SecretString::from(fake.app_token().to_owned())),
+        insights_token: None,
+    };
+    let app =
+        App::build(&settings, &secrets, &data.path().join("store"), clock).expect("the bot builds");
+    let transport = if over_socket {
+        Transport::SocketMode
+    } else {
+        Transport::Http("127.0.0.1:0".parse().expect("an address"))
+    };
+    let started = app
+        .start(transport, &secrets)
+        .await
+        .expect("the bot starts");
+    (started, app, data)
 }
 
 impl TestBot {

@@ -251,3 +251,40 @@ async fn doctor_names_each_problem_with_its_fix_and_passes_a_sound_installation(
     );
     fake.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_background_task_that_dies_stops_the_whole_bot_with_its_error() {
+    // Any of serve's tasks (scheduler, dispatcher, health server, backups,
+    // rewrite, transport) is supervised as this one is. The error `serve`
+    // returns is what makes `alliances serve` exit 1, so that systemd or
+    // Kubernetes restarts it, rather than keep answering half alive.
+    let fake = crate::helpers::alice_and_bilal().await;
+    let (mut started, _data) = crate::helpers::start_bot(&fake, TEAMS).await;
+    let bound = started.bound();
+    let (kill, killed) = tokio::sync::oneshot::channel::<()>();
+    started.supervise("the doomed task", |_stop| async move {
+        let _ = killed.await;
+        panic!("it could not go on");
+    });
+    let served = tokio::spawn(started.serve(std::future::pending()));
+    let health = format!("http://{}/healthz", bound.health);
+    wait_until_answers(&health).await;
+    let slack = bound.slack.expect("served over HTTP");
+
+    kill.send(()).unwrap();
+    let error = tokio::time::timeout(std::time::Duration::from_secs(10), served)
+        .await
+        .expect("the bot stops")
+        .expect("serve does not panic")
+        .expect_err("serve fails");
+    assert_eq!(
+        format!("{error:#}"),
+        "the doomed task failed: panicked: it could not go on"
+    );
+    assert!(reqwest::get(&health).await.is_err(), "health is down");
+    assert!(
+        tokio::net::TcpStream::connect(slack).await.is_err(),
+        "so is Slack's address"
+    );
+    fake.stop().await;
+}

@@ -73,7 +73,7 @@ async fn serve(token: Option<&str>) -> (String, tempfile::TempDir) {
         listener,
         router,
         crate::inbound::server::Limits::OPERATOR,
-        std::future::pending(),
+        tokio_util::sync::CancellationToken::new(),
         std::time::Duration::ZERO,
     );
     tokio::spawn(served);
