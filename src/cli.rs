@@ -2,14 +2,14 @@
 //! library. Every failure ends as one line on standard error and a non-zero
 //! exit status; clap answers unknown flags with its usage.
 
-use crate::app::{App, Transport};
+use crate::app::{App, Bound, Transport};
 use crate::config::{Secrets, Settings};
 use crate::demo::{self, DemoOptions};
 use crate::domain::{SystemClock, plural};
 use crate::fake_slack::Flakiness;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -157,6 +157,14 @@ pub enum Command {
     /// (ALLIANCES_SLACK_BOT_TOKEN and ALLIANCES_SLACK_APP_TOKEN) unless
     /// --http is given (ALLIANCES_SLACK_BOT_TOKEN and
     /// ALLIANCES_SLACK_SIGNING_SECRET).
+    ///
+    /// Once its addresses are bound, it prints them on standard output, one
+    /// line each: `listening for Slack on ADDR` (with --http), then
+    /// `listening for health and metrics on ADDR`. With port 0 (`--http
+    /// 127.0.0.1:0`, `ALLIANCES_HEALTH_ADDRESS=127.0.0.1:0`) the system
+    /// chooses a free port, and these lines say which. Logs go to standard
+    /// error. If a task of the bot dies, it stops and exits non-zero, so
+    /// that whatever runs it starts it again.
     Serve {
         /// Serve Slack's Events API, slash commands and interactivity over
         /// HTTP at this address (e.g. 0.0.0.0:3000) instead of Socket Mode.
@@ -239,6 +247,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let app = App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock))?;
                 let transport = http.map_or(Transport::SocketMode, Transport::Http);
                 let started = app.start(transport, &secrets).await?;
+                announce(started.bound());
                 started.serve(stop_signal()).await
             })?;
         }
@@ -339,6 +348,23 @@ fn seed_store(
         data_dir.display()
     );
     Ok(())
+}
+
+/// `alliances serve`: the lines that say where it listens (see its
+/// `--help`), which tests and scripts that start it on port 0 read. Nobody
+/// reading them is no reason to stop serving: a failed write is logged.
+fn announce(bound: Bound) {
+    let mut out = std::io::stdout().lock();
+    let mut written = || {
+        if let Some(slack) = bound.slack {
+            writeln!(out, "listening for Slack on {slack}")?;
+        }
+        writeln!(out, "listening for health and metrics on {}", bound.health)?;
+        out.flush()
+    };
+    if let Err(error) = written() {
+        tracing::debug!(%error, "could not print the addresses on standard output");
+    }
 }
 
 /// A share of calls, for `--fault-rate`: a number from 0 to 1.

@@ -147,12 +147,12 @@ async fn serve_stops_cleanly_on_sigterm_and_flushes_the_store() {
             .await
             .unwrap();
     let data = tempfile::tempdir().unwrap();
-    let port = crate::helpers::free_port();
-    let child = crate::helpers::serve_command(&fake, data.path(), port)
+    let mut child = crate::helpers::serve_command(&fake, data.path())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    crate::helpers::wait_until_answers(&format!("http://127.0.0.1:{port}/healthz")).await;
+    let listening = crate::helpers::listening(&mut child).await;
+    crate::helpers::wait_until_answers(&format!("{}/healthz", listening.health)).await;
     let output = crate::helpers::stop_with_sigterm(child).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");

@@ -17,8 +17,9 @@ pub fn alliances() -> Command {
             command.env_remove(name);
         }
     }
-    // Tests run side by side: each `serve` takes a free port for its health
-    // and metrics, unless a test names one.
+    // Tests run side by side: each `serve` listens for health and metrics
+    // on a port of the system's choosing, which it prints (see
+    // [`listening`]), unless a test names one.
     command.env("ALLIANCES_HEALTH_ADDRESS", "127.0.0.1:0");
     command
 }
@@ -462,12 +463,50 @@ pub async fn wait_until_answers(url: &str) {
     }
 }
 
-/// A port on 127.0.0.1 that was free a moment ago, for a child `serve`.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
+/// Where a child `serve` listens, as it printed once its addresses were
+/// bound (see `alliances serve --help`).
+#[derive(Debug)]
+pub struct Listening {
+    /// `http://127.0.0.1:PORT`, where Slack's requests go over HTTP; `None`
+    /// over Socket Mode.
+    pub slack: Option<String>,
+    /// `http://127.0.0.1:PORT`: health, metrics and insights.
+    pub health: String,
+}
+
+/// Reads where `child` (a `serve` started with its standard output piped)
+/// listens from the lines it prints, waiting at most twenty seconds.
+pub async fn listening(child: &mut std::process::Child) -> Listening {
+    use std::io::BufRead as _;
+    let stdout = child
+        .stdout
+        .take()
+        .expect("serve's standard output is piped");
+    let reading = tokio::task::spawn_blocking(move || {
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut slack = None;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let read = reader.read_line(&mut line).expect("serve's output reads");
+            assert!(read > 0, "serve exited before it said where it listens");
+            let line = line.trim_end();
+            if let Some(address) = line.strip_prefix("listening for Slack on ") {
+                slack = Some(format!("http://{address}"));
+            }
+            if let Some(address) = line.strip_prefix("listening for health and metrics on ") {
+                let health = format!("http://{address}");
+                return (reader.into_inner(), Listening { slack, health });
+            }
+        }
+    });
+    let (stdout, listening) = tokio::time::timeout(std::time::Duration::from_secs(20), reading)
+        .await
+        .expect("serve says where it listens within 20 s")
+        .expect("the reading thread ends");
+    // Put back, so that waiting for the child reads whatever else it says.
+    child.stdout = Some(stdout);
+    listening
 }
 
 /// Sends SIGTERM to `child` (a `serve`) and waits for it to exit, off the
@@ -484,19 +523,17 @@ pub async fn stop_with_sigterm(child: std::process::Child) -> Output {
         .expect("the child is reaped")
 }
 
-/// `alliances serve --http 127.0.0.1:PORT` on the store in `data`, against
-/// `fake` (its bot token, signing secret and Web API). Callers add a config
-/// file, more variables, and where its output goes.
-pub fn serve_command(
-    fake: &alliances::fake_slack::FakeSlack,
-    data: &std::path::Path,
-    port: u16,
-) -> Command {
+/// `alliances serve --http 127.0.0.1:0` on the store in `data`, against
+/// `fake` (its bot token, signing secret and Web API), its standard output
+/// piped for [`listening`]. Callers add a config file, more variables, and
+/// where its logs go.
+pub fn serve_command(fake: &alliances::fake_slack::FakeSlack, data: &std::path::Path) -> Command {
     let mut command = alliances();
     command
         .arg("--data-dir")
         .arg(data)
-        .args(["serve", "--http", &format!("127.0.0.1:{port}")])
+        .args(["serve", "--http", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
         .env("ALLIANCES_SLACK_BOT_TOKEN", fake.bot_token())
         .env("ALLIANCES_SLACK_SIGNING_SECRET", fake.signing_secret())
         .env("ALLIANCES_SLACK_API_URL", fake.api_url());
