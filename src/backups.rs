@@ -241,33 +241,37 @@ pub fn export(settings: &Settings, data_dir: &Path, file: Option<&Path>) -> anyh
     Ok(())
 }
 
-/// `alliances import FILE [--replace]`.
+/// `alliances import FILE [--replace]`; what to print.
 pub fn import(
     settings: &Settings,
     data_dir: &Path,
     file: &Path,
     replace: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<String> {
     let replacing = match replace {
         true => Replacing::Anything,
         false => Replacing::EmptyOnly,
     };
     let imported = load(settings, data_dir, file, replacing)
         .with_context(|| format!("cannot import {}", file.display()))?;
-    println!(
+    Ok(format!(
         "imported {} from {} (written {}) into {}{}",
         describe(&imported.counts),
         file.display(),
         imported.written_at.format("%Y-%m-%d %H:%M UTC"),
         data_dir.display(),
         kept_aside(&imported)
-    );
-    Ok(())
+    ))
 }
 
 /// `alliances restore [BACKUP]`: the named backup, or the latest in the
-/// data folder's backups, in place of the store, whatever it holds.
-pub fn restore(settings: &Settings, data_dir: &Path, backup: Option<&Path>) -> anyhow::Result<()> {
+/// data folder's backups, in place of the store, whatever it holds; what
+/// to print.
+pub fn restore(
+    settings: &Settings,
+    data_dir: &Path,
+    backup: Option<&Path>,
+) -> anyhow::Result<String> {
     let backup = match backup {
         Some(backup) => backup.to_path_buf(),
         None => {
@@ -279,15 +283,14 @@ pub fn restore(settings: &Settings, data_dir: &Path, backup: Option<&Path>) -> a
     };
     let imported = load(settings, data_dir, &backup, Replacing::Anything)
         .with_context(|| format!("cannot restore {}", backup.display()))?;
-    println!(
+    Ok(format!(
         "restored {} (written {}) into {}: {}{}",
         backup.display(),
         imported.written_at.format("%Y-%m-%d %H:%M UTC"),
         data_dir.display(),
         describe(&imported.counts),
         kept_aside(&imported)
-    );
-    Ok(())
+    ))
 }
 
 /// Imports `file` into `data_dir` with a progress bar.

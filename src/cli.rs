@@ -184,7 +184,10 @@ pub fn main() -> ExitCode {
     init_logs(&cli.command, cli.log_format);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        // Output piped into `head` and closed early: nothing went wrong.
+        // Output piped into `head` and closed early: nothing went wrong,
+        // and the command ends quietly, as Unix tools do. Every command
+        // writes its standard output with `write!`, whose error lands here,
+        // never with `println!`, which panics.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::debug!(error = ?err, "failed");
@@ -208,13 +211,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             weeks,
             pictures,
         } => {
-            let mut stdout = std::io::stdout().lock();
             let options = DemoOptions {
                 seed,
                 weeks,
                 pictures,
             };
-            runtime.block_on(demo::run(options, &mut stdout))?;
+            runtime.block_on(demo::run(options, &mut std::io::stdout().lock()))?;
         }
         Command::Seed {
             people,
@@ -223,7 +225,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
         } => {
             let settings = load_settings(cli.config.as_deref())?;
-            seed_store(&settings, &cli.data_dir, people, days, teams, seed)?;
+            let seeded = seed_store(&settings, &cli.data_dir, people, days, teams, seed)?;
+            writeln!(std::io::stdout().lock(), "{seeded}")?;
         }
         Command::FakeSlack {
             addr,
@@ -237,6 +240,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 seed,
                 limits_scale: enforce_limits.then_some(limits_scale.unwrap_or(1.0)),
             };
+            // Not locked: the fake Slack writes from its runtime's threads.
             let mut stdout = std::io::stdout();
             runtime.block_on(demo::serve_fake_slack(addr, seed, flakiness, &mut stdout))?;
         }
@@ -257,27 +261,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import { file, replace } => {
             let settings = load_settings(cli.config.as_deref())?;
-            crate::backups::import(&settings, &cli.data_dir, &file, replace)?;
+            let imported = crate::backups::import(&settings, &cli.data_dir, &file, replace)?;
+            writeln!(std::io::stdout().lock(), "{imported}")?;
         }
         Command::Restore { backup } => {
             let settings = load_settings(cli.config.as_deref())?;
-            crate::backups::restore(&settings, &cli.data_dir, backup.as_deref())?;
+            let restored = crate::backups::restore(&settings, &cli.data_dir, backup.as_deref())?;
+            writeln!(std::io::stdout().lock(), "{restored}")?;
         }
         Command::Tick { dry_run: true } => {
             let settings = load_settings(cli.config.as_deref())?;
             let store = crate::data_dir::open_store(&settings, &cli.data_dir)?;
-            print!(
-                "{}",
-                crate::scheduler::dry_run(&store, &settings, chrono::Utc::now())?
-            );
+            let plan = crate::scheduler::dry_run(&store, &settings, chrono::Utc::now())?;
+            write!(std::io::stdout().lock(), "{plan}")?;
         }
         Command::Doctor => {
             let settings = load_settings(cli.config.as_deref()).map_err(|err| format!("{err:#}"));
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
             let findings =
                 runtime.block_on(crate::doctor::doctor(settings, &secrets, &cli.data_dir));
+            let mut out = std::io::stdout().lock();
             for finding in &findings {
-                println!("{finding}");
+                writeln!(out, "{finding}")?;
             }
             let problems = findings.iter().filter(|f| f.problem).count();
             if problems > 0 {
@@ -289,21 +294,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
             let app = App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock))?;
             let tick = runtime.block_on(app.tick(TICK_RETRY_FOR))?;
+            // Taken before anything is printed: a reader that goes away
+            // does not cost the backup.
+            let backup = crate::backups::backup_after_tick(
+                app.store(),
+                &settings.backup,
+                chrono::Utc::now(),
+            );
             let delivered = tick.delivered;
+            let mut out = std::io::stdout().lock();
             if tick.jobs.is_empty() && delivered.is_empty() {
-                println!("nothing due");
+                writeln!(out, "nothing due")?;
             }
             for report in tick.jobs {
-                println!("{}: {}", report.job, report.summary);
+                writeln!(out, "{}: {}", report.job, report.summary)?;
             }
             if !delivered.is_empty() {
-                println!("outbox: {delivered}");
+                writeln!(out, "outbox: {delivered}")?;
             }
-            let now = chrono::Utc::now();
-            if let Some(line) =
-                crate::backups::backup_after_tick(app.store(), &settings.backup, now)
-            {
-                println!("{line}");
+            if let Some(line) = backup {
+                writeln!(out, "{line}")?;
             }
         }
     }
@@ -311,7 +321,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// `alliances seed`: generates the company, then writes it with a progress
-/// bar (shown only when standard error is a terminal).
+/// bar (shown only when standard error is a terminal); what to print.
 fn seed_store(
     settings: &Settings,
     data_dir: &Path,
@@ -319,7 +329,7 @@ fn seed_store(
     days: u64,
     teams: u64,
     seed: u64,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<String> {
     use crate::synthetic::{Company, CompanySize};
     let store = crate::data_dir::open_store(settings, data_dir)?;
     let size = CompanySize {
@@ -339,15 +349,14 @@ fn seed_store(
     );
     let seeded = crate::seed::seed(&store, &company, |done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
-    println!(
+    Ok(format!(
         "seeded {}: {} people in {} teams, {} interactions over {days} days, into {}",
         company.name,
         seeded.people,
         company.teams.len(),
         seeded.interactions,
         data_dir.display()
-    );
-    Ok(())
+    ))
 }
 
 /// `alliances serve`: the lines that say where it listens (see its
