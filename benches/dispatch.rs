@@ -22,6 +22,7 @@ use alliances::domain::{
     ChannelId, Interaction, InteractionKind, Outgoing, Person, SystemClock, TeamId, UserId,
 };
 use alliances::fake_slack::{FakeChannel, FakeSlack, FakeUser, Limits, Workspace};
+use alliances::metrics::Metrics;
 use alliances::rules::{Policy, plan_nudges};
 use alliances::scheduler::{Dispatcher, nudge_snapshot};
 use alliances::slack::SlackClient;
@@ -117,7 +118,13 @@ async fn run() -> anyhow::Result<String> {
         speedup: speedup.try_into().map_err(anyhow::Error::msg)?,
         ..DeliverySettings::default()
     };
-    let dispatcher = Dispatcher::new(store.clone(), slack, Arc::new(SystemClock), settings);
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        slack,
+        Arc::new(SystemClock),
+        settings,
+        Metrics::new(),
+    );
     let policy = Policy::default().any_time();
 
     let mut lines = vec![

@@ -3,7 +3,8 @@
 //! and how long the answers take.
 //!
 //! Each of the [`SCENARIOS`] runs on its own: the bot is the release binary
-//! in its own process (`alliances serve --http 127.0.0.1:PORT`), with a
+//! in its own process (`alliances serve --http 127.0.0.1:0`, on the port
+//! it says it listens on), with a
 //! fresh store in a temporary folder, a teams file, and the built-in fake
 //! Slack (served by this process) for its people sync: a synthetic company
 //! of the scenario's size. This process is the load generator: the
@@ -244,7 +245,7 @@ async fn serve_and_load(
     let fake = FakeSlack::start(alliances::demo::workspace(&company)?)
         .await
         .context("starting the fake Slack")?;
-    let mut bot = Bot::start(folder, &company, &fake)?;
+    let mut bot = Bot::start(folder, &company, &fake).await?;
     bot.wait_until_ready(&fake).await?;
 
     let people: Arc<Vec<String>> =
@@ -429,6 +430,18 @@ async fn fill(stream: &mut TcpStream, read: &mut Vec<u8>) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// The address `serve` says it listens on for Slack, from the lines it
+/// prints on `stdout` once bound (see `alliances serve --help`).
+fn slack_address(stdout: std::process::ChildStdout) -> anyhow::Result<SocketAddr> {
+    use std::io::BufRead as _;
+    for line in std::io::BufReader::new(stdout).lines() {
+        if let Some(address) = line?.strip_prefix("listening for Slack on ") {
+            return Ok(address.parse()?);
+        }
+    }
+    bail!("the bot exited before it said where it listens")
+}
+
 /// The bot's process. Dropping it kills the process if it still runs (a
 /// failed run); [`Bot::stop`] stops it the way systemd does.
 struct Bot {
@@ -439,9 +452,10 @@ struct Bot {
 }
 
 impl Bot {
-    /// Starts `alliances serve --http` on a free port of 127.0.0.1 against
-    /// `fake`, with its store, config and teams file in `folder`.
-    fn start(folder: &Path, company: &Company, fake: &FakeSlack) -> anyhow::Result<Self> {
+    /// Starts `alliances serve --http` on a port of 127.0.0.1 of the
+    /// system's choosing against `fake`, with its store, config and teams
+    /// file in `folder`, and reads which port from what it prints.
+    async fn start(folder: &Path, company: &Company, fake: &FakeSlack) -> anyhow::Result<Self> {
         let teams = folder.join("teams.toml");
         std::fs::write(&teams, company.teams_file())?;
         let config = folder.join("alliances.toml");
@@ -452,8 +466,6 @@ impl Bot {
             &config,
             format!("[teams]\nfile = {teams_path:?}\n[commands]\nmet_per_hour = 1000000\n"),
         )?;
-        // A free port: the kernel picks one, and the bot binds it at once.
-        let address = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
         let log = folder.join("bot.log");
         let mut command = Command::new(env!("CARGO_BIN_EXE_alliances"));
         for (name, _) in std::env::vars() {
@@ -461,21 +473,36 @@ impl Bot {
                 command.env_remove(name);
             }
         }
-        let child = command
+        let mut child = command
             .arg("--config")
             .arg(&config)
             .arg("--data-dir")
             .arg(folder.join("store"))
-            .args(["serve", "--http", &address.to_string()])
+            .args(["serve", "--http", "127.0.0.1:0"])
             .env("ALLIANCES_SLACK_BOT_TOKEN", fake.bot_token())
             .env("ALLIANCES_SLACK_SIGNING_SECRET", SIGNING_SECRET)
             .env("ALLIANCES_SLACK_API_URL", fake.api_url())
+            .env("ALLIANCES_HEALTH_ADDRESS", "127.0.0.1:0")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log)?)
             .spawn()
             .context("starting the alliances binary")?;
+        let stdout = child.stdout.take().context("the bot's standard output")?;
+        let said = tokio::time::timeout(
+            START_TIMEOUT,
+            tokio::task::spawn_blocking(|| slack_address(stdout)),
+        )
+        .await
+        .context("the bot did not say where it listens")??;
+        let address = match said {
+            Ok(address) => address,
+            Err(error) => {
+                let log = std::fs::read_to_string(&log).unwrap_or_default();
+                bail!("{error:#}: {log}");
+            }
+        };
         Ok(Self {
             child,
             address,

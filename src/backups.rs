@@ -109,7 +109,9 @@ fn period(settings: &BackupSettings) -> Option<chrono::Duration> {
 /// with its path, records, size and duration. A backup in progress when
 /// `stopped` completes is abandoned (its partial file removed) within
 /// five seconds. None is taken while an uninstall's backup is kept: that
-/// one must stay the newest, the one `alliances restore` picks.
+/// one must stay the newest, the one `alliances restore` picks. With
+/// backups off it waits for `stopped` all the same: `serve` takes a task
+/// that ends early for a dead one.
 pub async fn keep_backups(
     store: Store,
     settings: BackupSettings,
@@ -118,6 +120,7 @@ pub async fn keep_backups(
 ) {
     let Some(every) = period(&settings) else {
         tracing::info!("periodic backups are off (backup.every_hours = 0)");
+        stopped.await;
         return;
     };
     let folder = BackupFolder::of(store.path());
@@ -238,33 +241,37 @@ pub fn export(settings: &Settings, data_dir: &Path, file: Option<&Path>) -> anyh
     Ok(())
 }
 
-/// `alliances import FILE [--replace]`.
+/// `alliances import FILE [--replace]`; what to print.
 pub fn import(
     settings: &Settings,
     data_dir: &Path,
     file: &Path,
     replace: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<String> {
     let replacing = match replace {
         true => Replacing::Anything,
         false => Replacing::EmptyOnly,
     };
     let imported = load(settings, data_dir, file, replacing)
         .with_context(|| format!("cannot import {}", file.display()))?;
-    println!(
+    Ok(format!(
         "imported {} from {} (written {}) into {}{}",
         describe(&imported.counts),
         file.display(),
         imported.written_at.format("%Y-%m-%d %H:%M UTC"),
         data_dir.display(),
         kept_aside(&imported)
-    );
-    Ok(())
+    ))
 }
 
 /// `alliances restore [BACKUP]`: the named backup, or the latest in the
-/// data folder's backups, in place of the store, whatever it holds.
-pub fn restore(settings: &Settings, data_dir: &Path, backup: Option<&Path>) -> anyhow::Result<()> {
+/// data folder's backups, in place of the store, whatever it holds; what
+/// to print.
+pub fn restore(
+    settings: &Settings,
+    data_dir: &Path,
+    backup: Option<&Path>,
+) -> anyhow::Result<String> {
     let backup = match backup {
         Some(backup) => backup.to_path_buf(),
         None => {
@@ -276,15 +283,14 @@ pub fn restore(settings: &Settings, data_dir: &Path, backup: Option<&Path>) -> a
     };
     let imported = load(settings, data_dir, &backup, Replacing::Anything)
         .with_context(|| format!("cannot restore {}", backup.display()))?;
-    println!(
+    Ok(format!(
         "restored {} (written {}) into {}: {}{}",
         backup.display(),
         imported.written_at.format("%Y-%m-%d %H:%M UTC"),
         data_dir.display(),
         describe(&imported.counts),
         kept_aside(&imported)
-    );
-    Ok(())
+    ))
 }
 
 /// Imports `file` into `data_dir` with a progress bar.

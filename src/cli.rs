@@ -2,14 +2,14 @@
 //! library. Every failure ends as one line on standard error and a non-zero
 //! exit status; clap answers unknown flags with its usage.
 
-use crate::app::{App, Transport};
+use crate::app::{App, Bound, Transport};
 use crate::config::{Secrets, Settings};
 use crate::demo::{self, DemoOptions};
 use crate::domain::{SystemClock, plural};
 use crate::fake_slack::Flakiness;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -157,6 +157,14 @@ pub enum Command {
     /// (ALLIANCES_SLACK_BOT_TOKEN and ALLIANCES_SLACK_APP_TOKEN) unless
     /// --http is given (ALLIANCES_SLACK_BOT_TOKEN and
     /// ALLIANCES_SLACK_SIGNING_SECRET).
+    ///
+    /// Once its addresses are bound, it prints them on standard output, one
+    /// line each: `listening for Slack on ADDR` (with --http), then
+    /// `listening for health and metrics on ADDR`. With port 0 (`--http
+    /// 127.0.0.1:0`, `ALLIANCES_HEALTH_ADDRESS=127.0.0.1:0`) the system
+    /// chooses a free port, and these lines say which. Logs go to standard
+    /// error. If a task of the bot dies, it stops and exits non-zero, so
+    /// that whatever runs it starts it again.
     Serve {
         /// Serve Slack's Events API, slash commands and interactivity over
         /// HTTP at this address (e.g. 0.0.0.0:3000) instead of Socket Mode.
@@ -176,7 +184,10 @@ pub fn main() -> ExitCode {
     init_logs(&cli.command, cli.log_format);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        // Output piped into `head` and closed early: nothing went wrong.
+        // Output piped into `head` and closed early: nothing went wrong,
+        // and the command ends quietly, as Unix tools do. Every command
+        // writes its standard output with `write!`, whose error lands here,
+        // never with `println!`, which panics.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::debug!(error = ?err, "failed");
@@ -200,13 +211,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             weeks,
             pictures,
         } => {
-            let mut stdout = std::io::stdout().lock();
             let options = DemoOptions {
                 seed,
                 weeks,
                 pictures,
             };
-            runtime.block_on(demo::run(options, &mut stdout))?;
+            runtime.block_on(demo::run(options, &mut std::io::stdout().lock()))?;
         }
         Command::Seed {
             people,
@@ -215,7 +225,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
         } => {
             let settings = load_settings(cli.config.as_deref())?;
-            seed_store(&settings, &cli.data_dir, people, days, teams, seed)?;
+            let seeded = seed_store(&settings, &cli.data_dir, people, days, teams, seed)?;
+            writeln!(std::io::stdout().lock(), "{seeded}")?;
         }
         Command::FakeSlack {
             addr,
@@ -229,6 +240,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 seed,
                 limits_scale: enforce_limits.then_some(limits_scale.unwrap_or(1.0)),
             };
+            // Not locked: the fake Slack writes from its runtime's threads.
             let mut stdout = std::io::stdout();
             runtime.block_on(demo::serve_fake_slack(addr, seed, flakiness, &mut stdout))?;
         }
@@ -237,11 +249,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
             runtime.block_on(async {
                 let app = App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock))?;
-                let transport = match http {
-                    Some(addr) => Transport::http(addr).await?,
-                    None => Transport::SocketMode,
-                };
-                app.serve(transport, &secrets, stop_signal()).await
+                let transport = http.map_or(Transport::SocketMode, Transport::Http);
+                let started = app.start(transport, &secrets).await?;
+                announce(started.bound());
+                started.serve(stop_signal()).await
             })?;
         }
         Command::Export { file } => {
@@ -250,27 +261,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import { file, replace } => {
             let settings = load_settings(cli.config.as_deref())?;
-            crate::backups::import(&settings, &cli.data_dir, &file, replace)?;
+            let imported = crate::backups::import(&settings, &cli.data_dir, &file, replace)?;
+            writeln!(std::io::stdout().lock(), "{imported}")?;
         }
         Command::Restore { backup } => {
             let settings = load_settings(cli.config.as_deref())?;
-            crate::backups::restore(&settings, &cli.data_dir, backup.as_deref())?;
+            let restored = crate::backups::restore(&settings, &cli.data_dir, backup.as_deref())?;
+            writeln!(std::io::stdout().lock(), "{restored}")?;
         }
         Command::Tick { dry_run: true } => {
             let settings = load_settings(cli.config.as_deref())?;
             let store = crate::data_dir::open_store(&settings, &cli.data_dir)?;
-            print!(
-                "{}",
-                crate::scheduler::dry_run(&store, &settings, chrono::Utc::now())?
-            );
+            let plan = crate::scheduler::dry_run(&store, &settings, chrono::Utc::now())?;
+            write!(std::io::stdout().lock(), "{plan}")?;
         }
         Command::Doctor => {
             let settings = load_settings(cli.config.as_deref()).map_err(|err| format!("{err:#}"));
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
             let findings =
                 runtime.block_on(crate::doctor::doctor(settings, &secrets, &cli.data_dir));
+            let mut out = std::io::stdout().lock();
             for finding in &findings {
-                println!("{finding}");
+                writeln!(out, "{finding}")?;
             }
             let problems = findings.iter().filter(|f| f.problem).count();
             if problems > 0 {
@@ -282,21 +294,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
             let app = App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock))?;
             let tick = runtime.block_on(app.tick(TICK_RETRY_FOR))?;
+            // Taken before anything is printed: a reader that goes away
+            // does not cost the backup.
+            let backup = crate::backups::backup_after_tick(
+                app.store(),
+                &settings.backup,
+                chrono::Utc::now(),
+            );
             let delivered = tick.delivered;
+            let mut out = std::io::stdout().lock();
             if tick.jobs.is_empty() && delivered.is_empty() {
-                println!("nothing due");
+                writeln!(out, "nothing due")?;
             }
             for report in tick.jobs {
-                println!("{}: {}", report.job, report.summary);
+                writeln!(out, "{}: {}", report.job, report.summary)?;
             }
             if !delivered.is_empty() {
-                println!("outbox: {delivered}");
+                writeln!(out, "outbox: {delivered}")?;
             }
-            let now = chrono::Utc::now();
-            if let Some(line) =
-                crate::backups::backup_after_tick(app.store(), &settings.backup, now)
-            {
-                println!("{line}");
+            if let Some(line) = backup {
+                writeln!(out, "{line}")?;
             }
         }
     }
@@ -304,7 +321,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// `alliances seed`: generates the company, then writes it with a progress
-/// bar (shown only when standard error is a terminal).
+/// bar (shown only when standard error is a terminal); what to print.
 fn seed_store(
     settings: &Settings,
     data_dir: &Path,
@@ -312,7 +329,7 @@ fn seed_store(
     days: u64,
     teams: u64,
     seed: u64,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<String> {
     use crate::synthetic::{Company, CompanySize};
     let store = crate::data_dir::open_store(settings, data_dir)?;
     let size = CompanySize {
@@ -332,15 +349,31 @@ fn seed_store(
     );
     let seeded = crate::seed::seed(&store, &company, |done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
-    println!(
+    Ok(format!(
         "seeded {}: {} people in {} teams, {} interactions over {days} days, into {}",
         company.name,
         seeded.people,
         company.teams.len(),
         seeded.interactions,
         data_dir.display()
-    );
-    Ok(())
+    ))
+}
+
+/// `alliances serve`: the lines that say where it listens (see its
+/// `--help`), which tests and scripts that start it on port 0 read. Nobody
+/// reading them is no reason to stop serving: a failed write is logged.
+fn announce(bound: Bound) {
+    let mut out = std::io::stdout().lock();
+    let mut written = || {
+        if let Some(slack) = bound.slack {
+            writeln!(out, "listening for Slack on {slack}")?;
+        }
+        writeln!(out, "listening for health and metrics on {}", bound.health)?;
+        out.flush()
+    };
+    if let Err(error) = written() {
+        tracing::debug!(%error, "could not print the addresses on standard output");
+    }
 }
 
 /// A share of calls, for `--fault-rate`: a number from 0 to 1.

@@ -33,10 +33,11 @@
 //!   metrics and the admins' insights page.
 //! - [`fake_slack`]: a local Slack workspace on 127.0.0.1 for the demo, the
 //!   tests and the benchmarks.
-//! - [`metrics`]: the counters the Slack client, the scheduler and the front
-//!   door keep, rendered for Prometheus.
+//! - [`metrics`]: the counters the app owns and the Slack client, the
+//!   scheduler and the front door count into, rendered for Prometheus.
 //! - [`synthetic`]: a seeded synthetic company (people, teams, history).
-//! - [`app`]: wiring of the above from the settings; [`data_dir`] opens the
+//! - [`app`]: wiring of the above from the settings, and `serve` with its
+//!   tasks supervised under one cancellation token; [`data_dir`] opens the
 //!   store as the settings say, for the bot and the commands alike; [`demo`]
 //!   runs it all against the fake Slack; [`doctor`] checks an installation;
 //!   [`seed`] fills a store with a synthetic company; [`backups`] keeps

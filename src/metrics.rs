@@ -1,11 +1,11 @@
 //! The bot's metrics, for Prometheus: what was planned, sent and failed,
 //! which commands people use, how Slack answers, how long jobs take.
 //!
-//! One [`Metrics`] per running bot, made by the wiring and handed to the
-//! parts that count (the Slack client, the scheduler, the front door);
-//! `/metrics` renders it in Prometheus' text format. Labels are few and
-//! bounded: a method name, a status class, a command, a job — never a
-//! person or a channel.
+//! One [`Metrics`] per running bot, made by the wiring (`App::build`) and
+//! handed to the parts that count (the Slack client, the scheduler and its
+//! dispatcher, the front door); the health server's `/metrics` renders it
+//! in Prometheus' text format. Labels are few and bounded: a method name,
+//! a status class, a command, a job — never a person or a channel.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;

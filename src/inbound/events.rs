@@ -29,7 +29,7 @@ pub(super) async fn handle(front: &FrontDoor, callback: EventCallback) {
         {
             Ok(true) => {}
             Ok(false) => {
-                front.slack.metrics().event_deduplicated();
+                front.metrics.event_deduplicated();
                 tracing::debug!(
                     event_id,
                     kind = kind_of(&event),

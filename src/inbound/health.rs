@@ -12,6 +12,7 @@
 
 use super::socket::SocketConnections;
 use crate::config::BOT_TOKEN_VAR;
+use crate::metrics::Metrics;
 use crate::slack::SlackClient;
 use crate::store::Store;
 use axum::Router;
@@ -35,11 +36,18 @@ struct Health {
     slack: SlackClient,
     slack_checked: Arc<Mutex<SlackCheck>>,
     socket: Option<SocketConnections>,
+    metrics: Metrics,
 }
 
-/// The routes: `GET /healthz`, `GET /readyz`, `GET /metrics`. `socket`:
-/// the Socket Mode connections, when that is the transport.
-pub fn router(store: Store, slack: SlackClient, socket: Option<SocketConnections>) -> Router {
+/// The routes: `GET /healthz`, `GET /readyz`, `GET /metrics` (which
+/// renders `metrics`). `socket`: the Socket Mode connections, when that is
+/// the transport.
+pub fn router(
+    store: Store,
+    slack: SlackClient,
+    socket: Option<SocketConnections>,
+    metrics: Metrics,
+) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
@@ -49,6 +57,7 @@ pub fn router(store: Store, slack: SlackClient, socket: Option<SocketConnections
             slack,
             slack_checked: Arc::default(),
             socket,
+            metrics,
         })
 }
 
@@ -79,7 +88,7 @@ async fn metrics_text(State(health): State<Health>) -> Response {
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        health.slack.metrics().render(),
+        health.metrics.render(),
     )
         .into_response()
 }

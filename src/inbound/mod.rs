@@ -40,6 +40,7 @@ use crate::commands::limits::RequestLimits;
 use crate::commands::{Effect, Outcome, Reply};
 use crate::config::Settings;
 use crate::domain::{Clock, UserId};
+use crate::metrics::Metrics;
 use crate::scheduler::Scheduler;
 use crate::slack::{SlackClient, mrkdwn_text, render_introduction};
 use crate::store::Store;
@@ -60,6 +61,8 @@ pub struct FrontDoor {
     follow_ups: TaskTracker,
     /// How much each person may still ask this hour.
     limits: Arc<RequestLimits>,
+    /// Where commands, presses and retried events are counted.
+    metrics: Metrics,
 }
 
 impl FrontDoor {
@@ -71,9 +74,11 @@ impl FrontDoor {
         clock: Arc<dyn Clock>,
         scheduler: Scheduler,
         follow_ups: TaskTracker,
+        metrics: Metrics,
     ) -> Self {
         Self {
             follow_ups,
+            metrics,
             limits: Arc::new(RequestLimits::new(&settings.commands)),
             store,
             slack,
@@ -113,8 +118,7 @@ impl FrontDoor {
     /// Answers a slash command.
     #[tracing::instrument(skip_all, fields(user = %command.user, command = %command.command))]
     pub async fn slash_command(&self, command: SlashCommand) -> Reply {
-        self.slack
-            .metrics()
+        self.metrics
             .command(&command_kind(&command.command, &command.text));
         let (outcome, commit) = match command.command.as_str() {
             // It waits for its own write and flush (see `handle_met`).
@@ -247,7 +251,7 @@ impl FrontDoor {
         let mut answers = Vec::new();
         let mut refresh_home = false;
         for button in &buttons {
-            self.slack.metrics().command("button");
+            self.metrics.command("button");
             let commit = PendingCommit::default();
             let context = self.context(&user, &commit);
             let mut pressed =

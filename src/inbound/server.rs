@@ -20,12 +20,11 @@ use axum::response::{IntoResponse, Response};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 use tower_service::Service as _;
 
 /// After a failed `accept` (out of file descriptors, say), the next waits
@@ -61,25 +60,23 @@ impl Limits {
     };
 }
 
-/// Serves `router` on `listener` until `stopped` completes, then stops
+/// Serves `router` on `listener` until `stop` is cancelled, then stops
 /// accepting, lets the requests in flight finish and closes idle
 /// connections, and drops whatever is still open after `grace`.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: Limits,
-    stopped: impl Future<Output = ()>,
+    stop: CancellationToken,
     grace: Duration,
 ) {
-    let (closing, closed) = watch::channel(false);
     let mut connections = JoinSet::new();
-    tokio::pin!(stopped);
     loop {
         tokio::select! {
-            () = &mut stopped => break,
+            () = stop.cancelled() => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    let connection = serve_connection(stream, peer, router.clone(), limits, closed.clone());
+                    let connection = serve_connection(stream, peer, router.clone(), limits, stop.clone());
                     connections.spawn(connection);
                 }
                 Err(error) => {
@@ -92,7 +89,6 @@ pub async fn serve(
         }
     }
     drop(listener);
-    let _ = closing.send(true);
     let drained = tokio::time::timeout(grace, async {
         while connections.join_next().await.is_some() {}
     })
@@ -107,14 +103,14 @@ pub async fn serve(
     }
 }
 
-/// Serves one connection until it ends, or until `closed` turns true; then
-/// it finishes the request in flight, if any, and closes.
+/// Serves one connection until it ends, or until `stop` is cancelled;
+/// then it finishes the request in flight, if any, and closes.
 async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
     router: Router,
     limits: Limits,
-    mut closed: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
@@ -132,13 +128,9 @@ async fn serve_connection(
         .header_read_timeout(limits.header_read);
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
-    let closing = async move {
-        // The guard `wait_for` gives is not `Send`: dropped here.
-        let _ = closed.wait_for(|closed| *closed).await;
-    };
     let served = tokio::select! {
         served = connection.as_mut() => served,
-        () = closing => {
+        () = stop.cancelled() => {
             connection.as_mut().graceful_shutdown();
             connection.await
         }
@@ -173,15 +165,11 @@ mod tests {
     };
 
     /// A server of a small router on 127.0.0.1 under `limits`, stopped by
-    /// the sender it returns, with `grace`; its address and its task.
+    /// the token it returns, with `grace`; its address and its task.
     async fn start(
         limits: Limits,
         grace: Duration,
-    ) -> (
-        SocketAddr,
-        tokio::sync::oneshot::Sender<()>,
-        tokio::task::JoinHandle<()>,
-    ) {
+    ) -> (SocketAddr, CancellationToken, tokio::task::JoinHandle<()>) {
         let router = Router::new()
             .route(
                 "/who",
@@ -190,11 +178,8 @@ mod tests {
             .route("/echo", post(|body: Bytes| async move { body }));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let stopped = async move {
-            let _ = stopped.await;
-        };
-        let task = tokio::spawn(serve(listener, router, limits, stopped, grace));
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(serve(listener, router, limits, stop.clone(), grace));
         (address, stop, task)
     }
 
@@ -221,7 +206,7 @@ mod tests {
         let answer = until_closed(&mut stream).await.expect("an answer");
         assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
         assert!(answer.ends_with(&local.to_string()), "{answer}");
-        stop.send(()).unwrap();
+        stop.cancel();
         task.await.unwrap();
     }
 
@@ -280,7 +265,7 @@ mod tests {
         until_closed(&mut answered).await.expect("an answer");
 
         let started = Instant::now();
-        stop.send(()).unwrap();
+        stop.cancel();
         tokio::time::timeout(Duration::from_secs(2), task)
             .await
             .expect("the server stops")

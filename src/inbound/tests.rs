@@ -25,6 +25,7 @@ fn front_door(store: Store) -> FrontDoor {
         slack.clone(),
         clock.clone(),
         Teams::listed([]),
+        Metrics::new(),
     );
     FrontDoor::new(
         store,
@@ -33,6 +34,7 @@ fn front_door(store: Store) -> FrontDoor {
         clock,
         scheduler,
         tokio_util::task::TaskTracker::new(),
+        Metrics::new(),
     )
 }
 

@@ -25,6 +25,7 @@ use crate::config::DeliverySettings;
 use crate::domain::{
     ChannelId, Clock, Nudge, OutboxItem, OutboxState, Outgoing, SentNudge, TeamMap,
 };
+use crate::metrics::Metrics;
 use crate::rules::Withdrawal;
 use crate::slack::{Message, Picture, SlackClient, SlackError, render_digest, render_nudge};
 use crate::store::{Store, StoreError};
@@ -34,7 +35,8 @@ use recheck::NotSent;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Mutex, Notify, watch};
+use tokio::sync::{Mutex, Notify};
+use tokio_util::sync::CancellationToken;
 
 mod recheck;
 
@@ -123,23 +125,28 @@ pub struct Dispatcher {
     slack: SlackClient,
     clock: Arc<dyn Clock>,
     settings: DeliverySettings,
+    /// Where sent and failed nudges and the queue's length are counted.
+    metrics: Metrics,
     turn: Arc<Mutex<()>>,
     wake: Arc<Notify>,
 }
 
 impl Dispatcher {
-    /// A dispatcher of `store`'s outbox through `slack`.
+    /// A dispatcher of `store`'s outbox through `slack`, counting what it
+    /// does into `metrics`.
     pub fn new(
         store: Store,
         slack: SlackClient,
         clock: Arc<dyn Clock>,
         settings: DeliverySettings,
+        metrics: Metrics,
     ) -> Self {
         Self {
             store,
             slack,
             clock,
             settings,
+            metrics,
             turn: Arc::default(),
             wake: Arc::default(),
         }
@@ -150,10 +157,11 @@ impl Dispatcher {
         self.wake.notify_one();
     }
 
-    /// Tries every item due now once, in queue order, until `stop` says so.
+    /// Tries every item due now once, in queue order, until `stop` is
+    /// cancelled.
     pub async fn send_due(
         &self,
-        stop: Option<&watch::Receiver<bool>>,
+        stop: Option<&CancellationToken>,
     ) -> Result<Dispatched, StoreError> {
         Ok(self.send_round(stop).await?.0)
     }
@@ -162,13 +170,13 @@ impl Dispatcher {
     /// due: one read of what is left serves the queue gauge and the wait.
     async fn send_round(
         &self,
-        stop: Option<&watch::Receiver<bool>>,
+        stop: Option<&CancellationToken>,
     ) -> Result<(Dispatched, Option<DateTime<Utc>>), StoreError> {
         let _turn = self.turn.lock().await;
         let now = self.clock.now();
         let mut done = Dispatched::default();
         for item in self.store.pending_outbox()? {
-            if stop.is_some_and(|stop| *stop.borrow()) {
+            if stop.is_some_and(CancellationToken::is_cancelled) {
                 break;
             }
             if !item.is_due(now) {
@@ -180,7 +188,7 @@ impl Dispatcher {
                     done.sent += 1;
                     done.longest_window = done.longest_window.max(window);
                     if is_nudge {
-                        self.slack.metrics().nudge_sent();
+                        self.metrics.nudge_sent();
                     }
                 }
                 Outcome::Dropped => done.dropped += 1,
@@ -189,13 +197,13 @@ impl Dispatcher {
                 Outcome::Failed => {
                     done.failed += 1;
                     if is_nudge {
-                        self.slack.metrics().nudge_failed();
+                        self.metrics.nudge_failed();
                     }
                 }
             }
         }
         let left = self.store.pending_outbox()?;
-        self.slack.metrics().outbox_queued(left.len());
+        self.metrics.outbox_queued(left.len());
         let next_due = left
             .iter()
             .filter_map(|item| match item.state {
@@ -226,11 +234,11 @@ impl Dispatcher {
         }
     }
 
-    /// Sends as items fall due until `stop` turns true; a send in flight
+    /// Sends as items fall due until `stop` is cancelled; a send in flight
     /// then finishes (the caller bounds how long it may take).
-    pub async fn run(&self, mut stop: watch::Receiver<bool>) {
+    pub async fn run(&self, stop: CancellationToken) {
         loop {
-            if *stop.borrow() {
+            if stop.is_cancelled() {
                 return;
             }
             let wait = match self.send_round(Some(&stop)).await {
@@ -242,7 +250,7 @@ impl Dispatcher {
                 }
             };
             tokio::select! {
-                _ = stop.wait_for(|stop| *stop) => return,
+                () = stop.cancelled() => return,
                 () = self.wake.notified() => {}
                 () = tokio::time::sleep(wait) => {}
             }

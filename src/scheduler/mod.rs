@@ -19,6 +19,7 @@ pub use nudges::nudge_snapshot;
 
 use crate::config::{CronSchedule, Settings, Teams};
 use crate::domain::{Clock, DigestPolicy, FAILED_KEPT_DAYS, Insights};
+use crate::metrics::Metrics;
 use crate::rules::{Policy, Snapshot};
 use crate::slack::SlackClient;
 use crate::store::{JobRun, Store, StoreError};
@@ -94,6 +95,8 @@ pub struct Scheduler {
     catch_up_grace: Duration,
     /// Sends what the jobs queue.
     dispatcher: dispatch::Dispatcher,
+    /// Where job durations and failures, and planned nudges, are counted.
+    metrics: Metrics,
     // Shared, not copied: the scheduler is cloned into every request's
     // front door.
     digest_channel: Arc<str>,
@@ -104,13 +107,15 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// A scheduler for the jobs in `settings`.
+    /// A scheduler for the jobs in `settings`, counting what it does into
+    /// `metrics`.
     pub fn new(
         settings: &Settings,
         store: Store,
         slack: SlackClient,
         clock: Arc<dyn Clock>,
         team_origin: Teams,
+        metrics: Metrics,
     ) -> Self {
         let schedule = &settings.schedule;
         let dispatcher = dispatch::Dispatcher::new(
@@ -118,6 +123,7 @@ impl Scheduler {
             slack.clone(),
             clock.clone(),
             settings.delivery.clone(),
+            metrics.clone(),
         );
         Self {
             store,
@@ -133,6 +139,7 @@ impl Scheduler {
             digest_team_map: settings.digest.team_map,
             catch_up_grace: Duration::hours(i64::from(schedule.catch_up_hours)),
             dispatcher,
+            metrics,
             digest_channel: settings.digest.channel.name().into(),
             teams: Arc::new(RwLock::new(match &team_origin {
                 Teams::Listed(_) => team_origin.clone(),
@@ -232,8 +239,8 @@ impl Scheduler {
     }
 
     /// The metrics the bot counts into.
-    pub fn metrics(&self) -> &crate::metrics::Metrics {
-        self.slack.metrics()
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     async fn run_job(
@@ -389,6 +396,7 @@ mod tests {
             slack,
             clock,
             Teams::listed([]),
+            Metrics::new(),
         );
         let ran = |at| JobRun {
             scheduled_for: at,

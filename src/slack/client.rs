@@ -194,7 +194,9 @@ pub struct SlackClient {
     http: reqwest::Client,
     rate: RateControl,
     call_timeout: Duration,
-    metrics: Metrics,
+    /// Where each call is counted: the bot's metrics, when it handed them
+    /// over ([`SlackClient::with_metrics`]); a client without counts none.
+    metrics: Option<Metrics>,
     channel_ids: ChannelIdCache,
     /// Slack said the bot token was revoked (`tokens_revoked`), and no
     /// call has succeeded with it since. Shared by every clone.
@@ -214,6 +216,21 @@ fn continued<T>(flow: ControlFlow<Infallible, T>) -> T {
     match flow {
         ControlFlow::Continue(answer) => answer,
         ControlFlow::Break(never) => match never {},
+    }
+}
+
+/// How a call ended, for its metric.
+fn call_status<T>(result: &Result<T, SlackError>) -> CallStatus {
+    match result {
+        Ok(_) => CallStatus::Ok,
+        Err(SlackError::RateLimited { .. }) => CallStatus::RateLimited,
+        Err(
+            SlackError::Api { .. }
+            | SlackError::Unexpected { .. }
+            | SlackError::ChannelNotFound { .. }
+            | SlackError::NotSlacksResponseUrl { .. },
+        ) => CallStatus::ApiError,
+        Err(SlackError::Transport { .. } | SlackError::Setup(_)) => CallStatus::TransportError,
     }
 }
 
@@ -256,22 +273,17 @@ impl SlackClient {
             http: super::response_url::client()?,
             rate: RateControl::new(1.0),
             call_timeout: CALL_TIMEOUT,
-            metrics: Metrics::new(),
+            metrics: None,
             channel_ids: ChannelIdCache::default(),
             token_revoked: Arc::default(),
         })
     }
 
-    /// The same client, counting its calls into `metrics` (the bot's).
+    /// The same client, counting each call (its method and how it ended)
+    /// into `metrics`, which the bot owns (see [`crate::metrics`]).
     pub fn with_metrics(mut self, metrics: Metrics) -> Self {
-        self.metrics = metrics;
+        self.metrics = Some(metrics);
         self
-    }
-
-    /// The metrics this client counts into, which the rest of the bot
-    /// shares (see [`crate::metrics`]).
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
     }
 
     /// Notes that Slack revoked the bot token (a `tokens_revoked` event):
@@ -411,22 +423,9 @@ impl SlackClient {
                     detail: format!("no answer within {:?}", self.call_timeout),
                 }),
             };
-            self.metrics.slack_call(
-                method,
-                match &result {
-                    Ok(_) => CallStatus::Ok,
-                    Err(SlackError::RateLimited { .. }) => CallStatus::RateLimited,
-                    Err(
-                        SlackError::Api { .. }
-                        | SlackError::Unexpected { .. }
-                        | SlackError::ChannelNotFound { .. }
-                        | SlackError::NotSlacksResponseUrl { .. },
-                    ) => CallStatus::ApiError,
-                    Err(SlackError::Transport { .. } | SlackError::Setup(_)) => {
-                        CallStatus::TransportError
-                    }
-                },
-            );
+            if let Some(metrics) = &self.metrics {
+                metrics.slack_call(method, call_status(&result));
+            }
             match result {
                 Ok(answer) => return Ok(ControlFlow::Continue(answer)),
                 Err(SlackError::RateLimited { retry_after, .. }) => {

@@ -271,9 +271,7 @@ mod tests {
 
     /// A new client of `fake`, with nothing remembered.
     fn client_for(fake: &FakeSlack) -> SlackClient {
-        SlackClient::new(&fake.api_url(), &SecretString::from(TOKEN.to_owned()))
-            .unwrap()
-            .with_metrics(Metrics::new())
+        SlackClient::new(&fake.api_url(), &SecretString::from(TOKEN.to_owned())).unwrap()
     }
 
     /// The `conversations.list` calls the fake received.
@@ -306,6 +304,8 @@ mod tests {
     #[tokio::test]
     async fn a_picture_is_posted_in_the_digest_message_with_its_exact_bytes() {
         let (fake, client) = start(workspace()).await;
+        let metrics = Metrics::new();
+        let client = client.with_metrics(metrics.clone());
 
         let file_id = client
             .post_with_picture(channel().as_str(), &digest(), &picture())
@@ -324,7 +324,7 @@ mod tests {
         );
         let message = &fake.messages()[0];
         assert_eq!(message.blocks, serde_json::Value::Array(digest().blocks));
-        let metrics = client.metrics().render();
+        let metrics = metrics.render();
         for method in [
             "files.getUploadURLExternal",
             UPLOAD,
@@ -419,6 +419,8 @@ mod tests {
     #[tokio::test]
     async fn a_5xx_from_the_upload_url_is_transient_and_counted_under_its_own_name() {
         let (fake, client) = start(workspace()).await;
+        let metrics = Metrics::new();
+        let client = client.with_metrics(metrics.clone());
         fake.set_faults(Faults::default().next_calls(
             FAKE_UPLOAD,
             1,
@@ -438,7 +440,7 @@ mod tests {
         let line = format!(
             "alliances_slack_calls_total{{method=\"{UPLOAD}\",status=\"transport_error\"}} 1"
         );
-        assert!(client.metrics().render().contains(&line));
+        assert!(metrics.render().contains(&line));
         fake.stop().await;
     }
 

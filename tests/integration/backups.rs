@@ -225,8 +225,7 @@ async fn serve_takes_a_backup_at_start_and_logs_it() {
             .await
             .unwrap();
     let data = tempfile::tempdir().unwrap();
-    let port = crate::helpers::free_port();
-    let mut child = crate::helpers::serve_command(&fake, data.path(), port)
+    let mut child = crate::helpers::serve_command(&fake, data.path())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();

@@ -105,7 +105,7 @@ pub struct Screenshot {
 }
 
 impl Browser {
-    /// Starts ChromeDriver on a free port and a headless Chromium with a
+    /// Starts ChromeDriver on a port of its own and a headless Chromium with a
     /// fresh profile; `None`, with one line saying why, when they are not
     /// installed.
     pub async fn start() -> Option<Browser> {
@@ -113,8 +113,7 @@ impl Browser {
             eprintln!("skipped: Chromium is not installed; scripts/install-browser installs it");
             return None;
         }
-        let driver = spawn_driver();
-        wait_until_ready(&driver).await;
+        let driver = spawn_driver().await;
 
         let profile = driver.folder.path().join("profile");
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
@@ -283,14 +282,14 @@ fn screenshots_folder() -> PathBuf {
         .join("browser-screenshots")
 }
 
-/// Starts ChromeDriver on a free port of 127.0.0.1.
-fn spawn_driver() -> Driver {
+/// Starts ChromeDriver on a port of 127.0.0.1 of the system's choosing,
+/// and waits until its log says which and it is ready.
+async fn spawn_driver() -> Driver {
     use std::os::unix::process::CommandExt;
 
     let folder = tempfile::tempdir().expect("a temporary folder");
-    let port = crate::helpers::free_port();
     let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
+        .arg("--port=0")
         .arg(format!(
             "--log-path={}",
             folder.path().join("chromedriver.log").display()
@@ -302,10 +301,34 @@ fn spawn_driver() -> Driver {
         .process_group(0)
         .spawn()
         .expect("chromedriver starts");
-    Driver {
+    let mut driver = Driver {
         child,
-        url: format!("http://127.0.0.1:{port}"),
+        url: String::new(),
         folder,
+    };
+    driver.url = format!("http://127.0.0.1:{}", listening_port(&driver).await);
+    wait_until_ready(&driver).await;
+    driver
+}
+
+/// The port ChromeDriver listens on, once its log says it started.
+async fn listening_port(driver: &Driver) -> u16 {
+    const STARTED: &str = "ChromeDriver was started successfully on port ";
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let port = driver.log().lines().find_map(|line| {
+            let (_, port) = line.split_once(STARTED)?;
+            port.trim().trim_end_matches('.').parse().ok()
+        });
+        if let Some(port) = port {
+            return port;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "ChromeDriver did not say its port within {WAIT:?}\n{}",
+            driver.log()
+        );
+        tokio::time::sleep(POLL).await;
     }
 }
 

@@ -147,12 +147,12 @@ async fn serve_stops_cleanly_on_sigterm_and_flushes_the_store() {
             .await
             .unwrap();
     let data = tempfile::tempdir().unwrap();
-    let port = crate::helpers::free_port();
-    let child = crate::helpers::serve_command(&fake, data.path(), port)
+    let mut child = crate::helpers::serve_command(&fake, data.path())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    crate::helpers::wait_until_answers(&format!("http://127.0.0.1:{port}/healthz")).await;
+    let listening = crate::helpers::listening(&mut child).await;
+    crate::helpers::wait_until_answers(&format!("{}/healthz", listening.health)).await;
     let output = crate::helpers::stop_with_sigterm(child).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
@@ -203,4 +203,135 @@ async fn seed_fills_an_empty_store_and_tick_dry_run_prints_the_plan_without_slac
         "a company with fading ties: {stdout}"
     );
     assert!(stdout.contains("Digest since"), "{stdout}");
+}
+
+/// Runs `command` with its standard output a pipe whose reader is gone
+/// before it starts, as `alliances … | head` once `head` has exited, and
+/// its logs off: its output (standard error only).
+async fn into_a_closed_pipe(mut command: std::process::Command) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    command
+        .env("RUST_LOG", "off")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped());
+    let child = command.spawn().expect("the binary starts");
+    tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("the waiting thread ends")
+        .expect("the child is reaped")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_that_prints_ends_quietly_when_its_reader_has_gone() {
+    use crate::served::Folder;
+    let fake = crate::helpers::alice_and_bilal().await;
+    let folder = Folder::new(
+        "[teams]\nfile = \"teams.toml\"\n",
+        crate::helpers::PAYMENTS_AND_PLATFORM,
+    );
+    let seeded = tempfile::tempdir().unwrap();
+    let backup = seeded.path().join("backup.jsonl");
+    let in_folder = |data: &std::path::Path, args: &[&str]| {
+        let mut command = alliances();
+        command.arg("--data-dir").arg(data).args(args);
+        command
+    };
+    // What import and restore read, written whole while someone reads.
+    let mut seed = in_folder(seeded.path(), &["seed", "--people", "40", "--days", "30"]);
+    seed.env("RUST_LOG", "off");
+    assert!(output_of(seed).await.status.success());
+    let export = in_folder(seeded.path(), &["export", backup.to_str().unwrap()]);
+    assert!(output_of(export).await.status.success());
+
+    let mut tick = in_folder(&folder.data, &["--config"]);
+    tick.arg(&folder.config)
+        .arg("tick")
+        .env("ALLIANCES_SLACK_BOT_TOKEN", fake.bot_token())
+        .env("ALLIANCES_SLACK_API_URL", fake.api_url());
+    let empty = || tempfile::tempdir().unwrap();
+    let (seed_into, import_into, restore_into) = (empty(), empty(), empty());
+    let commands = [
+        ("demo", in_folder(seeded.path(), &["demo", "--weeks", "1"])),
+        (
+            "seed",
+            in_folder(
+                seed_into.path(),
+                &["seed", "--people", "20", "--days", "10"],
+            ),
+        ),
+        (
+            "tick --dry-run",
+            in_folder(seeded.path(), &["tick", "--dry-run"]),
+        ),
+        ("tick", tick),
+        ("export", in_folder(seeded.path(), &["export"])),
+        (
+            "import",
+            in_folder(import_into.path(), &["import", backup.to_str().unwrap()]),
+        ),
+        (
+            "restore",
+            in_folder(restore_into.path(), &["restore", backup.to_str().unwrap()]),
+        ),
+        ("doctor", in_folder(seeded.path(), &["doctor"])),
+        (
+            "fake-slack",
+            in_folder(seeded.path(), &["fake-slack", "--addr", "127.0.0.1:0"]),
+        ),
+        ("--help", in_folder(seeded.path(), &["--help"])),
+    ];
+    for (name, command) in commands {
+        let output = into_a_closed_pipe(command).await;
+        let (_, stderr) = texts(&output);
+        assert!(
+            output.status.success(),
+            "{name}: {:?} {stderr}",
+            output.status
+        );
+        assert_eq!(stderr, "", "{name} says nothing on standard error");
+    }
+    // Its work was done before it printed: the import and the restore
+    // loaded the backup, and the seed wrote its company.
+    for data in [&import_into, &restore_into, &seed_into] {
+        let store =
+            alliances::store::Store::open(data.path(), &alliances::store::StoreOptions::default())
+                .unwrap();
+        assert!(store.interaction_count() > 0);
+    }
+    fake.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_goes_on_serving_when_nobody_reads_where_it_listens() {
+    use crate::helpers::{fake_user, workspace};
+    let fake =
+        alliances::fake_slack::FakeSlack::start(workspace(vec![fake_user("U0000001", "Alice")]))
+            .await
+            .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut child = crate::helpers::serve_command(&fake, data.path())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Its first people sync comes after it printed where it listens.
+    crate::helpers::eventually_within(
+        "serve syncs people",
+        std::time::Duration::from_secs(20),
+        || fake.calls().iter().any(|call| call.method == "users.list"),
+    )
+    .await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "serve is still running"
+    );
+    let output = crate::helpers::stop_with_sigterm(child).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("stopped; the store is flushed"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    fake.stop().await;
 }

@@ -388,7 +388,7 @@ async fn a_second_serve_on_the_same_data_folder_is_refused_with_a_clear_message(
     let folder = Folder::new(&config(1.0), &teams);
     let bot = Served::start(&fake, &folder.config, &folder.data).await;
 
-    let mut second = serve_command(&fake, &folder.data, 0);
+    let mut second = serve_command(&fake, &folder.data);
     second.arg("--config").arg(&folder.config);
     let output = output_of(second).await;
     let (_, stderr) = texts(&output);

@@ -17,8 +17,9 @@ pub fn alliances() -> Command {
             command.env_remove(name);
         }
     }
-    // Tests run side by side: each `serve` takes a free port for its health
-    // and metrics, unless a test names one.
+    // Tests run side by side: each `serve` listens for health and metrics
+    // on a port of the system's choosing, which it prints (see
+    // [`listening`]), unless a test names one.
     command.env("ALLIANCES_HEALTH_ADDRESS", "127.0.0.1:0");
     command
 }
@@ -127,7 +128,8 @@ pub const SIGNING_SECRET: &str = "test-signing-secret";
 /// The bot, serving HTTP on 127.0.0.1 against a fake Slack, with its store
 /// in a temporary folder.
 pub struct TestBot {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, where Slack's requests go over HTTP (empty
+    /// over Socket Mode).
     pub url: String,
     /// The bot's wiring: its store, scheduler and Slack client.
     pub app: alliances::app::App,
@@ -174,6 +176,17 @@ pub async fn spawn_bot_configured(
     spawn(fake, teams, true, system_clock(), configure).await
 }
 
+/// The bot over HTTP against `fake`, with `teams` as its teams file
+/// (TOML): built, its secrets checked and its addresses bound, but not yet
+/// serving; with the temporary folder of its store.
+pub async fn start_bot(
+    fake: &alliances::fake_slack::FakeSlack,
+    teams: &str,
+) -> (alliances::app::Started, tempfile::TempDir) {
+    let (started, _, data) = start(fake, teams, false, system_clock(), |_| {}).await;
+    (started, data)
+}
+
 async fn spawn(
     fake: &alliances::fake_slack::FakeSlack,
     teams: &str,
@@ -181,49 +194,15 @@ async fn spawn(
     clock: std::sync::Arc<dyn alliances::domain::Clock>,
     configure: impl FnOnce(&mut alliances::config::Settings),
 ) -> TestBot {
-    use alliances::app::{App, Transport};
-    use alliances::config::{Secrets, Settings, Teams};
-    use secrecy::SecretString;
-
-    let data = tempfile::tempdir().expect("a temporary folder");
-    let teams_file = data.path().join("teams.toml");
-    std::fs::write(&teams_file, teams).expect("the teams file is written");
-    let mut settings = Settings::default();
-    settings.slack.api_url = fake.api_url().try_into().expect("the fake Slack's URL");
-    settings.teams = Teams::File(teams_file);
-    settings.commands.admins = vec![user("U0000009")];
-    settings.health.address = "127.0.0.1:0".parse().expect("an address");
-    // The nudge job runs on its cron and the real clock: left to itself it
-    // would send whatever the time of day allows. Tests run it by hand
-    // (or configure it), so it waits for a year that will not come.
-    settings.schedule.nudges =
-        alliances::config::CronSchedule::parse("0 0 0 1 1 * 2099").expect("a valid schedule");
-    configure(&mut settings);
-    let secrets = Secrets {
-        bot_token: Some(SecretString::from(fake.bot_token().to_owned())),
-        signing_secret: Some(SecretString::from(SIGNING_SECRET.to_owned())),
-        app_token: Some(SecretString::from(fake.app_token().to_owned())),
-        insights_token: None,
+    let (started, app, data) = start(fake, teams, over_socket, clock, configure).await;
+    let url = match started.bound().slack {
+        Some(address) => format!("http://{address}"),
+        None => String::new(),
     };
-    let app =
-        App::build(&settings, &secrets, &data.path().join("store"), clock).expect("the bot builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("a port");
-    let url = format!("http://{}", listener.local_addr().expect("an address"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = app.clone();
-    let served = tokio::spawn(async move {
-        let stopped = async move {
-            let _ = stopped.await;
-        };
-        let transport = if over_socket {
-            Transport::SocketMode
-        } else {
-            Transport::Http(listener)
-        };
-        serving.serve(transport, &secrets, stopped).await
-    });
+    let served = tokio::spawn(started.serve(async move {
+        let _ = stopped.await;
+    }));
     let http = reqwest::Client::new();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
@@ -254,6 +233,57 @@ async fn spawn(
         http,
         data,
     }
+}
+
+/// The bot against `fake`, over HTTP on a port of the system's choosing
+/// or over Socket Mode, started but not serving.
+async fn start(
+    fake: &alliances::fake_slack::FakeSlack,
+    teams: &str,
+    over_socket: bool,
+    clock: std::sync::Arc<dyn alliances::domain::Clock>,
+    configure: impl FnOnce(&mut alliances::config::Settings),
+) -> (
+    alliances::app::Started,
+    alliances::app::App,
+    tempfile::TempDir,
+) {
+    use alliances::app::{App, Transport};
+    use alliances::config::{Secrets, Settings, Teams};
+    use secrecy::SecretString;
+
+    let data = tempfile::tempdir().expect("a temporary folder");
+    let teams_file = data.path().join("teams.toml");
+    std::fs::write(&teams_file, teams).expect("the teams file is written");
+    let mut settings = Settings::default();
+    settings.slack.api_url = fake.api_url().try_into().expect("the fake Slack's URL");
+    settings.teams = Teams::File(teams_file);
+    settings.commands.admins = vec![user("U0000009")];
+    settings.health.address = "127.0.0.1:0".parse().expect("an address");
+    // The nudge job runs on its cron and the real clock: left to itself it
+    // would send whatever the time of day allows. Tests run it by hand
+    // (or configure it), so it waits for a year that will not come.
+    settings.schedule.nudges =
+        alliances::config::CronSchedule::parse("0 0 0 1 1 * 2099").expect("a valid schedule");
+    configure(&mut settings);
+    let secrets = Secrets {
+        bot_token: Some(SecretString::from(fake.bot_token().to_owned())),
+        signing_secret: Some(SecretString::from(SIGNING_SECRET.to_owned())),
+        app_token: Some(SecretString::from(fake.app_token().to_owned())),
+        insights_token: None,
+    };
+    let app =
+        App::build(&settings, &secrets, &data.path().join("store"), clock).expect("the bot builds");
+    let transport = if over_socket {
+        Transport::SocketMode
+    } else {
+        Transport::Http("127.0.0.1:0".parse().expect("an address"))
+    };
+    let started = app
+        .start(transport, &secrets)
+        .await
+        .expect("the bot starts");
+    (started, app, data)
 }
 
 impl TestBot {
@@ -433,12 +463,50 @@ pub async fn wait_until_answers(url: &str) {
     }
 }
 
-/// A port on 127.0.0.1 that was free a moment ago, for a child `serve`.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
+/// Where a child `serve` listens, as it printed once its addresses were
+/// bound (see `alliances serve --help`).
+#[derive(Debug)]
+pub struct Listening {
+    /// `http://127.0.0.1:PORT`, where Slack's requests go over HTTP; `None`
+    /// over Socket Mode.
+    pub slack: Option<String>,
+    /// `http://127.0.0.1:PORT`: health, metrics and insights.
+    pub health: String,
+}
+
+/// Reads where `child` (a `serve` started with its standard output piped)
+/// listens from the lines it prints, waiting at most twenty seconds.
+pub async fn listening(child: &mut std::process::Child) -> Listening {
+    use std::io::BufRead as _;
+    let stdout = child
+        .stdout
+        .take()
+        .expect("serve's standard output is piped");
+    let reading = tokio::task::spawn_blocking(move || {
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut slack = None;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let read = reader.read_line(&mut line).expect("serve's output reads");
+            assert!(read > 0, "serve exited before it said where it listens");
+            let line = line.trim_end();
+            if let Some(address) = line.strip_prefix("listening for Slack on ") {
+                slack = Some(format!("http://{address}"));
+            }
+            if let Some(address) = line.strip_prefix("listening for health and metrics on ") {
+                let health = format!("http://{address}");
+                return (reader.into_inner(), Listening { slack, health });
+            }
+        }
+    });
+    let (stdout, listening) = tokio::time::timeout(std::time::Duration::from_secs(20), reading)
+        .await
+        .expect("serve says where it listens within 20 s")
+        .expect("the reading thread ends");
+    // Put back, so that waiting for the child reads whatever else it says.
+    child.stdout = Some(stdout);
+    listening
 }
 
 /// Sends SIGTERM to `child` (a `serve`) and waits for it to exit, off the
@@ -455,19 +523,17 @@ pub async fn stop_with_sigterm(child: std::process::Child) -> Output {
         .expect("the child is reaped")
 }
 
-/// `alliances serve --http 127.0.0.1:PORT` on the store in `data`, against
-/// `fake` (its bot token, signing secret and Web API). Callers add a config
-/// file, more variables, and where its output goes.
-pub fn serve_command(
-    fake: &alliances::fake_slack::FakeSlack,
-    data: &std::path::Path,
-    port: u16,
-) -> Command {
+/// `alliances serve --http 127.0.0.1:0` on the store in `data`, against
+/// `fake` (its bot token, signing secret and Web API), its standard output
+/// piped for [`listening`]. Callers add a config file, more variables, and
+/// where its logs go.
+pub fn serve_command(fake: &alliances::fake_slack::FakeSlack, data: &std::path::Path) -> Command {
     let mut command = alliances();
     command
         .arg("--data-dir")
         .arg(data)
-        .args(["serve", "--http", &format!("127.0.0.1:{port}")])
+        .args(["serve", "--http", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
         .env("ALLIANCES_SLACK_BOT_TOKEN", fake.bot_token())
         .env("ALLIANCES_SLACK_SIGNING_SECRET", fake.signing_secret())
         .env("ALLIANCES_SLACK_API_URL", fake.api_url());

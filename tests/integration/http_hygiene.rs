@@ -3,7 +3,7 @@
 //! Kubernetes mounts them, and readiness while Socket Mode is down.
 
 use crate::helpers::{
-    alliances, eventually_within, free_port, serve_command, stop_with_sigterm, user,
+    alliances, eventually_within, listening, serve_command, stop_with_sigterm, user,
     wait_until_answers,
 };
 use crate::served::{Folder, Served};
@@ -44,15 +44,13 @@ async fn sigterm_with_a_request_left_half_sent_stops_within_the_grace_and_keeps_
         ),
         TEAMS,
     );
-    let port = free_port();
-    let child = serve_command(&fake, &folder.data, port)
+    let mut child = serve_command(&fake, &folder.data)
         .arg("--config")
         .arg(&folder.config)
-        .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("serve starts");
-    let url = format!("http://127.0.0.1:{port}");
+    let url = listening(&mut child).await.slack.expect("served over HTTP");
     wait_until_answers(&format!("{url}/healthz")).await;
     let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel());
     let answer = fake.deliver_over_http(&url, &met).await.unwrap();
@@ -64,18 +62,15 @@ async fn sigterm_with_a_request_left_half_sent_stops_within_the_grace_and_keeps_
 
     // A client that starts a request and never finishes it, and one that
     // keeps a connection open without asking anything.
-    let mut half_sent = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .unwrap();
+    let address = url.trim_start_matches("http://");
+    let mut half_sent = tokio::net::TcpStream::connect(address).await.unwrap();
     half_sent
         .write_all(
             b"POST /slack/commands HTTP/1.1\r\nhost: bot\r\ncontent-length: 500\r\n\r\ncommand=",
         )
         .await
         .unwrap();
-    let _idle = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .unwrap();
+    let _idle = tokio::net::TcpStream::connect(address).await.unwrap();
 
     let signalled = Instant::now();
     let sent = std::process::Command::new("kill")
@@ -103,7 +98,7 @@ async fn a_signing_secret_mounted_with_a_trailing_newline_still_checks_slack_s_s
     let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", TEAMS);
     // As a Kubernetes Secret mounted from a file, or `echo` into an env file.
     let secret = format!("{}\n", fake.signing_secret());
-    let bot = Served::start_with_health(
+    let bot = Served::start_with_env(
         &fake,
         &folder.config,
         &folder.data,
@@ -125,7 +120,6 @@ async fn a_signing_secret_mounted_with_a_trailing_newline_still_checks_slack_s_s
 async fn over_socket_mode_the_bot_is_not_ready_while_no_connection_to_slack_is_up() {
     let fake = company().await;
     let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", TEAMS);
-    let health = format!("http://127.0.0.1:{}", free_port());
     let mut serve = alliances();
     serve
         .arg("--config")
@@ -136,13 +130,10 @@ async fn over_socket_mode_the_bot_is_not_ready_while_no_connection_to_slack_is_u
         .env("ALLIANCES_SLACK_BOT_TOKEN", fake.bot_token())
         .env("ALLIANCES_SLACK_APP_TOKEN", fake.app_token())
         .env("ALLIANCES_SLACK_API_URL", fake.api_url())
-        .env(
-            "ALLIANCES_HEALTH_ADDRESS",
-            health.trim_start_matches("http://"),
-        )
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    let child = serve.spawn().expect("serve starts");
+    let mut child = serve.spawn().expect("serve starts");
+    let health = listening(&mut child).await.health;
     wait_until_answers(&format!("{health}/readyz")).await;
     assert!(fake.socket_connected());
 

@@ -86,7 +86,7 @@ async fn an_admin_sees_which_teams_have_alliances_on_the_insights_page_in_a_real
     let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", &teams_file());
     history(&folder.data);
 
-    let bot = Served::start_with_health(
+    let bot = Served::start_with_env(
         &fake,
         &folder.config,
         &folder.data,

@@ -2,7 +2,7 @@
 //! on their own address.
 
 use crate::helpers::{
-    TOKEN, alliances, fake_user, free_port, serve_command, user, wait_until_answers, workspace,
+    TOKEN, alliances, fake_user, listening, serve_command, user, wait_until_answers, workspace,
 };
 use crate::served::{Folder, Served};
 use alliances::fake_slack::{FakeSlack, Fault, Faults};
@@ -14,7 +14,7 @@ const TEAMS: &str = crate::helpers::PAYMENTS_AND_PLATFORM;
 /// their own; killed when dropped.
 async fn serve(fake: &FakeSlack) -> (Folder, Served) {
     let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", TEAMS);
-    let bot = Served::start_with_health(fake, &folder.config, &folder.data, &[]).await;
+    let bot = Served::start_with_env(fake, &folder.config, &folder.data, &[]).await;
     (folder, bot)
 }
 
@@ -127,23 +127,18 @@ async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_inc
         // A served bot, at debug level: a meeting, a forged request, an
         // event, the insights page with a wrong token and the right one,
         // then SIGTERM.
-        let (http_port, health_port) = (free_port(), free_port());
-        let child = serve_command(&fake, &folder.path().join("served"), http_port)
+        let mut child = serve_command(&fake, &folder.path().join("served"))
             .args(["--log-format", format])
             .arg("--config")
             .arg(&config)
             .env("RUST_LOG", "debug")
             .env("ALLIANCES_SLACK_APP_TOKEN", APP_TOKEN)
             .env("ALLIANCES_INSIGHTS_TOKEN", INSIGHTS_TOKEN)
-            .env(
-                "ALLIANCES_HEALTH_ADDRESS",
-                format!("127.0.0.1:{health_port}"),
-            )
-            .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let url = format!("http://127.0.0.1:{http_port}");
+        let listening = listening(&mut child).await;
+        let url = listening.slack.unwrap();
         wait_until_answers(&format!("{url}/healthz")).await;
         let channel = alliances::domain::ChannelId::parse("C0ALLIANCE").unwrap();
         let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel);
@@ -163,7 +158,7 @@ async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_inc
             event_time: chrono::Utc::now().timestamp(),
         };
         fake.deliver_over_http(&url, &home).await.unwrap();
-        let insights = format!("http://127.0.0.1:{health_port}/insights");
+        let insights = format!("{}/insights", listening.health);
         for (token, status) in [(WRONG_INSIGHTS_TOKEN, 401), (INSIGHTS_TOKEN, 200)] {
             let answer = reqwest::Client::new()
                 .get(&insights)
@@ -248,6 +243,43 @@ async fn doctor_names_each_problem_with_its_fix_and_passes_a_sound_installation(
     assert!(
         !stdout.contains("xoxb-revoked"),
         "the token is never printed: {stdout}"
+    );
+    fake.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_background_task_that_dies_stops_the_whole_bot_with_its_error() {
+    // Any of serve's tasks (scheduler, dispatcher, health server, backups,
+    // rewrite, transport) is supervised as this one is. The error `serve`
+    // returns is what makes `alliances serve` exit 1, so that systemd or
+    // Kubernetes restarts it, rather than keep answering half alive.
+    let fake = crate::helpers::alice_and_bilal().await;
+    let (mut started, _data) = crate::helpers::start_bot(&fake, TEAMS).await;
+    let bound = started.bound();
+    let (kill, killed) = tokio::sync::oneshot::channel::<()>();
+    started.supervise("the doomed task", |_stop| async move {
+        let _ = killed.await;
+        panic!("it could not go on");
+    });
+    let served = tokio::spawn(started.serve(std::future::pending()));
+    let health = format!("http://{}/healthz", bound.health);
+    wait_until_answers(&health).await;
+    let slack = bound.slack.expect("served over HTTP");
+
+    kill.send(()).unwrap();
+    let error = tokio::time::timeout(std::time::Duration::from_secs(10), served)
+        .await
+        .expect("the bot stops")
+        .expect("serve does not panic")
+        .expect_err("serve fails");
+    assert_eq!(
+        format!("{error:#}"),
+        "the doomed task failed: panicked: it could not go on"
+    );
+    assert!(reqwest::get(&health).await.is_err(), "health is down");
+    assert!(
+        tokio::net::TcpStream::connect(slack).await.is_err(),
+        "so is Slack's address"
     );
     fake.stop().await;
 }

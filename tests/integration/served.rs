@@ -2,7 +2,7 @@
 //! where the process dies: started, awaited, killed with SIGKILL or stopped
 //! with SIGTERM.
 
-use crate::helpers::{alliances, free_port, output_of, texts, wait_until_answers};
+use crate::helpers::{alliances, listening, output_of, texts, wait_until_answers};
 use alliances::fake_slack::FakeSlack;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
@@ -12,70 +12,45 @@ pub struct Served {
     child: Option<Child>,
     /// `http://127.0.0.1:PORT`: Slack's requests.
     pub url: String,
-    /// `http://127.0.0.1:PORT`: health, metrics and insights, when asked for.
-    health: Option<String>,
+    /// `http://127.0.0.1:PORT`: health, metrics and insights.
+    health: String,
 }
 
 impl Served {
-    /// Starts `serve` on a free port with `config` and `data`, against
-    /// `fake`, and waits until it answers `/healthz`. Its health listener
-    /// takes a port of the system's choosing.
+    /// Starts `serve` on ports of the system's choosing with `config` and
+    /// `data`, against `fake`, and waits until it answers `/healthz`.
     pub async fn start(fake: &FakeSlack, config: &Path, data: &Path) -> Served {
-        Self::spawn(fake, config, data, None, &[]).await
+        Self::start_with_env(fake, config, data, &[]).await
     }
 
-    /// Starts `serve` as [`Served::start`] does, with its health listener
-    /// on a free port that [`Served::health`] gives, and these environment
+    /// Starts `serve` as [`Served::start`] does, with these environment
     /// variables besides.
-    pub async fn start_with_health(
+    pub async fn start_with_env(
         fake: &FakeSlack,
         config: &Path,
         data: &Path,
         variables: &[(&str, &str)],
     ) -> Served {
-        Self::spawn(fake, config, data, Some(free_port()), variables).await
-    }
-
-    async fn spawn(
-        fake: &FakeSlack,
-        config: &Path,
-        data: &Path,
-        health_port: Option<u16>,
-        variables: &[(&str, &str)],
-    ) -> Served {
-        let port = free_port();
-        let mut command = crate::helpers::serve_command(fake, data, port);
-        command.arg("--config").arg(config);
-        if let Some(health_port) = health_port {
-            command.env(
-                "ALLIANCES_HEALTH_ADDRESS",
-                format!("127.0.0.1:{health_port}"),
-            );
-        }
-        let child = command
+        let mut child = crate::helpers::serve_command(fake, data)
+            .arg("--config")
+            .arg(config)
             .envs(variables.iter().copied())
-            .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("serve starts");
+        let listening = listening(&mut child).await;
         let served = Served {
             child: Some(child),
-            url: format!("http://127.0.0.1:{port}"),
-            health: health_port.map(|port| format!("http://127.0.0.1:{port}")),
+            url: listening.slack.expect("serve listens for Slack over HTTP"),
+            health: listening.health,
         };
         wait_until_answers(&format!("{}/healthz", served.url)).await;
         served
     }
 
     /// `http://127.0.0.1:PORT`: where health, metrics and insights answer.
-    ///
-    /// # Panics
-    ///
-    /// If it was not started with [`Served::start_with_health`].
     pub fn health(&self) -> &str {
-        self.health
-            .as_deref()
-            .expect("serve was started with start_with_health")
+        &self.health
     }
 
     /// Kills it with SIGKILL: no shutdown, no flush.

@@ -43,7 +43,7 @@ async fn a_revoked_token_deletes_nothing_and_the_bot_says_it_is_not_ready_until_
  {
     let fake = FakeSlack::start(workspace(people())).await.unwrap();
     let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", TEAMS);
-    let bot = Served::start_with_health(&fake, &folder.config, &folder.data, &[]).await;
+    let bot = Served::start_with_env(&fake, &folder.config, &folder.data, &[]).await;
     crate::helpers::alice_logs_a_coffee_with_bilal(&fake, &bot.url).await;
     let backups = BackupFolder::of(&folder.data);
     eventually("serve takes its first backup", || {

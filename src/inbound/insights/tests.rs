@@ -60,6 +60,7 @@ async fn serve(token: Option<&str>) -> (String, tempfile::TempDir) {
         slack,
         clock,
         crate::config::Teams::listed([]),
+        crate::metrics::Metrics::new(),
     );
     let router = router(
         scheduler,
@@ -72,7 +73,7 @@ async fn serve(token: Option<&str>) -> (String, tempfile::TempDir) {
         listener,
         router,
         crate::inbound::server::Limits::OPERATOR,
-        std::future::pending(),
+        tokio_util::sync::CancellationToken::new(),
         std::time::Duration::ZERO,
     );
     tokio::spawn(served);

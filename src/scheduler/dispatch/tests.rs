@@ -67,6 +67,7 @@ fn dispatcher(store: &Store, slack: &SlackClient, at: DateTime<Utc>) -> Dispatch
         slack.clone(),
         Arc::new(SettableClock::new(at)),
         DeliverySettings::default(),
+        Metrics::new(),
     )
 }
 
@@ -74,7 +75,7 @@ fn dispatcher(store: &Store, slack: &SlackClient, at: DateTime<Utc>) -> Dispatch
 /// 3 of 4, 4 of 1 (an introduction), in that order.
 async fn planned_company() -> (FakeSlack, SlackClient, Store, tempfile::TempDir) {
     let (fake, slack, store, dir) = company().await;
-    crate::scheduler::nudges::run(&store, planning_time(), &Policy::default(), slack.metrics())
+    crate::scheduler::nudges::run(&store, planning_time(), &Policy::default(), &Metrics::new())
         .unwrap();
     (fake, slack, store, dir)
 }

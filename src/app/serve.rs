@@ -1,0 +1,346 @@
+//! Serving: [`App::start`] checks the secrets a transport needs and binds
+//! the bot's addresses; [`Started::serve`] then runs the front door and the
+//! background tasks, supervised (see `supervised`), until a shutdown signal
+//! or until one of them dies, finishes the work in flight and flushes the
+//! store.
+
+use super::supervised::SupervisedTasks;
+use super::{App, Transport};
+use crate::config::{APP_TOKEN_VAR, INSIGHTS_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets};
+use crate::domain::SystemClock;
+use crate::inbound::server::{self, Limits};
+use crate::inbound::socket::SocketConnections;
+use crate::inbound::{http, socket};
+use crate::scheduler::JobKind;
+use crate::store::Store;
+use anyhow::Context as _;
+use secrecy::SecretString;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// How often `serve` looks for due jobs. The shortest schedule people set is
+/// a few minutes; a job runs at most this late.
+const SCHEDULER_PERIOD: Duration = Duration::from_secs(30);
+
+/// How long `serve` waits before it tries a failed rewrite of the store
+/// again: each try holds every request for as long as the copy takes, so
+/// a disk that keeps failing (full, say) is not hammered every period.
+const REWRITE_RETRY: Duration = Duration::from_secs(10 * 60);
+
+/// The addresses a started bot listens on, as bound: with port 0 asked
+/// for, the ports the system chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    /// Slack's requests, over HTTP; `None` over Socket Mode.
+    pub slack: Option<SocketAddr>,
+    /// Health, readiness, metrics and the insights page
+    /// (`health.address`).
+    pub health: SocketAddr,
+}
+
+/// A transport with the secret it needs.
+enum Ready {
+    Http(TcpListener, SecretString),
+    SocketMode(SecretString),
+}
+
+/// A bot whose secrets are checked and whose addresses are bound, not yet
+/// serving: what [`App::start`] gives, and [`Started::serve`] runs.
+pub struct Started {
+    app: App,
+    transport: Ready,
+    health: TcpListener,
+    insights_token: Option<SecretString>,
+    bound: Bound,
+    tasks: SupervisedTasks,
+}
+
+impl App {
+    /// Checks the secrets `transport` needs, then binds Slack's address
+    /// (over HTTP) and the health address, so that a missing secret or a
+    /// taken port stops start-up before anything runs.
+    pub async fn start(&self, transport: Transport, secrets: &Secrets) -> anyhow::Result<Started> {
+        let transport = match transport {
+            Transport::Http(address) => {
+                let secret = secrets.signing_secret.clone().with_context(|| {
+                    format!("the Slack signing secret is missing: set {SIGNING_SECRET_VAR} (the app's Basic Information page shows it)")
+                })?;
+                let listener = TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("cannot listen on {address}"))?;
+                Ready::Http(listener, secret)
+            }
+            Transport::SocketMode => Ready::SocketMode(secrets.app_token.clone().with_context(|| {
+                format!("the Slack app-level token is missing: set {APP_TOKEN_VAR} (xapp-…), or serve over HTTP with --http ADDR")
+            })?),
+        };
+        let health_address = self.settings.health.address;
+        let health = TcpListener::bind(health_address)
+            .await
+            .with_context(|| format!("cannot listen on {health_address} for health and metrics (setting `health.address`)"))?;
+        let bound = Bound {
+            slack: match &transport {
+                Ready::Http(listener, _) => Some(listener.local_addr()?),
+                Ready::SocketMode(_) => None,
+            },
+            health: health.local_addr()?,
+        };
+        Ok(Started {
+            app: self.clone(),
+            transport,
+            health,
+            insights_token: secrets.insights_token.clone(),
+            bound,
+            tasks: SupervisedTasks::new(),
+        })
+    }
+}
+
+impl Started {
+    /// The addresses it listens on.
+    pub fn bound(&self) -> Bound {
+        self.bound
+    }
+
+    /// Runs `task` now, beside the bot's own tasks and supervised as they
+    /// are: it is given the token that says stop, and should return once it
+    /// is cancelled; ending before, failing or panicking stops the bot, and
+    /// `serve` returns the error, named `name`.
+    pub fn supervise<F, T>(&mut self, name: &'static str, task: F)
+    where
+        F: FnOnce(CancellationToken) -> T,
+        T: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        self.tasks.spawn(name, task);
+    }
+
+    /// Serves Slack and runs the scheduled jobs, the dispatcher, the health
+    /// server, backups and the store's rewrites until `shutdown` completes;
+    /// then stops taking requests, lets in-flight work finish and flushes
+    /// the store. A task that dies first stops the bot the same way, and
+    /// its error is returned, so that the process exits non-zero.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Started {
+            app,
+            transport,
+            health,
+            insights_token,
+            bound,
+            mut tasks,
+        } = self;
+        // Listened for from now on: a signal during the first people sync
+        // stops the bot as soon as the sync is done.
+        let signalled = tasks.stop_token();
+        let signal = tokio::spawn(async move {
+            shutdown.await;
+            tracing::info!("stopping: finishing in-flight work");
+            signalled.cancel();
+        });
+        let grace = Duration::from_secs(u64::from(app.settings.delivery.shutdown_grace_seconds));
+
+        if let Err(err) = app.scheduler.run(JobKind::People, app.clock.now()).await {
+            tracing::warn!(
+                error = format!("{err:#}"),
+                "could not refresh people at start; the daily job will retry"
+            );
+        }
+        spawn_background(&app, &mut tasks, grace);
+        // Socket Mode's connections, which /readyz reports when it is the
+        // transport.
+        let socket = SocketConnections::default();
+        let reported = matches!(transport, Ready::SocketMode(_)).then(|| socket.clone());
+        let operator = operator_router(&app, reported, insights_token);
+        tracing::info!(address = %bound.health, "health and metrics: /healthz, /readyz, /metrics");
+        tasks.spawn("the health server", move |stop| async move {
+            server::serve(health, operator, Limits::OPERATOR, stop, grace).await;
+            Ok(())
+        });
+        spawn_transport(&app, &mut tasks, transport, socket, grace);
+
+        let served = tasks.until_stop_or_death().await;
+        // When stopping began: the follow-ups' grace counts from it, as the
+        // servers' and the dispatcher's do.
+        let deadline = tokio::time::Instant::now() + grace;
+        tasks.stop().await;
+        signal.abort();
+        // What requests set off after their answer (an introduction,
+        // `digest now`, an event's handling) gets the rest of the grace.
+        app.follow_ups.close();
+        if tokio::time::timeout_at(deadline, app.follow_ups.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                unfinished = app.follow_ups.len(),
+                "follow-ups of acknowledged requests did not finish in time"
+            );
+        }
+        app.store.flush()?;
+        tracing::info!("stopped; the store is flushed");
+        served
+    }
+}
+
+/// The scheduler, the dispatcher, periodic backups and the rewrite after
+/// a forget, each stopping within `grace` of the token's cancel or sooner.
+fn spawn_background(app: &App, tasks: &mut SupervisedTasks, grace: Duration) {
+    let scheduling = app.clone();
+    tasks.spawn("the scheduler", |stop| run_scheduler(scheduling, stop));
+    // A send in flight gets the shutdown grace to finish; one that takes
+    // longer stays queued for the next start.
+    let dispatcher = app.scheduler.dispatcher().clone();
+    tasks.spawn("the dispatcher", move |stop| async move {
+        tokio::select! {
+            () = dispatcher.run(stop.clone()) => {}
+            () = out_of_grace(&stop, grace) => tracing::warn!(
+                ?grace,
+                "a send did not finish in time; it stays queued for the next start"
+            ),
+        }
+        Ok(())
+    });
+    // A backup in progress stops within seconds (see `backups`).
+    let (store, settings, clock) = (
+        app.store.clone(),
+        app.settings.backup.clone(),
+        app.clock.clone(),
+    );
+    tasks.spawn("periodic backups", |stop| async move {
+        crate::backups::keep_backups(store, settings, clock, stop.cancelled_owned()).await;
+        Ok(())
+    });
+    // A rewrite in progress is let finish, as a restart would finish it.
+    let store = app.store.clone();
+    tasks.spawn("the store's rewrite", |stop| async move {
+        erase_what_was_forgotten(store, stop).await;
+        Ok(())
+    });
+}
+
+/// The operator's routes: health, readiness and metrics, and the insights
+/// page when `insights_token` is set.
+fn operator_router(
+    app: &App,
+    socket: Option<SocketConnections>,
+    insights_token: Option<SecretString>,
+) -> axum::Router {
+    if insights_token.is_some() {
+        tracing::info!("insights for admins: /insights on the health address");
+    } else {
+        tracing::info!("insights page off: set {INSIGHTS_TOKEN_VAR} to turn it on");
+    }
+    crate::inbound::health::router(
+        app.store.clone(),
+        app.slack.clone(),
+        socket,
+        app.metrics.clone(),
+    )
+    .merge(app.insights_router(insights_token))
+}
+
+/// Slack's requests, over `transport`, answered by the front door.
+fn spawn_transport(
+    app: &App,
+    tasks: &mut SupervisedTasks,
+    transport: Ready,
+    socket: SocketConnections,
+    grace: Duration,
+) {
+    let front = app.front_door();
+    match transport {
+        Ready::Http(listener, secret) => {
+            if let Ok(address) = listener.local_addr() {
+                tracing::info!(%address, "serving Slack over HTTP");
+            }
+            let router = http::router(front, secret, Arc::new(SystemClock));
+            tasks.spawn("the HTTP server for Slack", move |stop| async move {
+                server::serve(listener, router, Limits::SLACK, stop, grace).await;
+                Ok(())
+            });
+        }
+        Ready::SocketMode(token) => {
+            let client = app.slack.morphism();
+            tasks.spawn("Socket Mode", move |stop| async move {
+                socket::run(front, client, &token, socket, stop.cancelled_owned()).await
+            });
+        }
+    }
+}
+
+/// Completes `grace` after `stop` is cancelled.
+async fn out_of_grace(stop: &CancellationToken, grace: Duration) {
+    stop.cancelled().await;
+    tokio::time::sleep(grace).await;
+}
+
+/// Runs due jobs every [`SCHEDULER_PERIOD`] until `stop` is cancelled, and
+/// forgets event ids older than the dedupe window.
+async fn run_scheduler(app: App, stop: CancellationToken) -> anyhow::Result<()> {
+    let mut period = tokio::time::interval(SCHEDULER_PERIOD);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return Ok(()),
+            _ = period.tick() => {}
+        }
+        if let Err(err) = app.scheduler.run_due().await {
+            tracing::error!(
+                error = format!("{err:#}"),
+                "a scheduled job failed; it will be retried"
+            );
+        }
+        let window = chrono::Duration::minutes(crate::inbound::DEDUPE_WINDOW_MINUTES);
+        if let Err(err) = app.store.prune_deliveries(app.clock.now() - window) {
+            tracing::warn!(error = %err, "could not forget old event ids");
+        }
+    }
+}
+
+/// Rewrites the store into fresh files whenever a forget-me (or a purge)
+/// asks, so that what it erased from the trees leaves sled's files too
+/// (see `store::rewrite`): at once when woken, and every
+/// [`SCHEDULER_PERIOD`] while one is still due (after a restart, or
+/// [`REWRITE_RETRY`] after a failure), until `stop` is cancelled. The copy
+/// blocks the store, so it runs on a blocking thread.
+async fn erase_what_was_forgotten(store: Store, stop: CancellationToken) {
+    let mut period = tokio::time::interval(SCHEDULER_PERIOD);
+    let mut not_before = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = store.rewrite_wanted() => {}
+            _ = period.tick() => {}
+        }
+        if tokio::time::Instant::now() < not_before {
+            continue;
+        }
+        let rewriting = store.clone();
+        let rewritten = tokio::task::spawn_blocking(move || rewriting.rewrite_if_due()).await;
+        match rewritten {
+            Ok(Ok(None)) => {}
+            Ok(Ok(Some(rewritten))) => tracing::info!(
+                records = rewritten.records,
+                took = ?rewritten.took,
+                "rewrote the store into fresh files: what was forgotten is off the disk"
+            ),
+            Ok(Err(error)) => {
+                not_before = tokio::time::Instant::now() + REWRITE_RETRY;
+                tracing::error!(
+                    error = format!("{:#}", anyhow::Error::new(error)),
+                    retry_in = ?REWRITE_RETRY,
+                    "could not rewrite the store after a forget; the old files still hold what was forgotten"
+                );
+            }
+            Err(panicked) => {
+                not_before = tokio::time::Instant::now() + REWRITE_RETRY;
+                tracing::error!(error = %panicked, "the rewrite of the store panicked");
+            }
+        }
+    }
+}
