@@ -241,7 +241,7 @@ async fn serve_and_load(
         days: 3,
     };
     let company = Company::generate(SEED, size, chrono::Utc::now());
-    let fake = FakeSlack::start(alliances::demo::workspace(&company)?)
+    let fake = FakeSlack::start(alliances::demo::workspace(&company))
         .await
         .context("starting the fake Slack")?;
     let mut bot = Bot::start(folder, &company, &fake)?;

@@ -96,7 +96,6 @@ pub use workspace::{
     TEAM_ID, TEAM_NAME, Workspace,
 };
 
-use crate::domain::{ChannelId, UserId};
 use limits::Limiter;
 use rand::RngExt;
 use recorder::Recorder;
@@ -296,18 +295,20 @@ impl FakeSlack {
         lock(&self.state).recorder.updates().to_vec()
     }
 
-    /// The view last published to `user`'s App Home, as the bot sent it.
-    pub fn home_view(&self, user: &UserId) -> Option<serde_json::Value> {
-        lock(&self.state).recorder.home_view(user).cloned()
+    /// The view last published to the App Home of `user` (a user id), as
+    /// the bot sent it.
+    pub fn home_view(&self, user: impl AsRef<str>) -> Option<serde_json::Value> {
+        lock(&self.state).recorder.home_view(user.as_ref()).cloned()
     }
 
-    /// The person at the other end of a DM the fake has opened.
-    pub fn user_for_dm(&self, channel: &ChannelId) -> Option<UserId> {
-        lock(&self.state).directory.user_for_dm(channel)
+    /// The user id of the person at the other end of a DM the fake has
+    /// opened, given the DM's channel id.
+    pub fn user_for_dm(&self, channel: impl AsRef<str>) -> Option<String> {
+        lock(&self.state).directory.user_for_dm(channel.as_ref())
     }
 
     /// The id of the public channel with this name (with or without `#`).
-    pub fn channel_named(&self, name: &str) -> Option<ChannelId> {
+    pub fn channel_named(&self, name: &str) -> Option<String> {
         lock(&self.state).directory.channel_named(name)
     }
 

@@ -50,7 +50,7 @@ async fn the_press_took_effect(fake: &FakeSlack, bot: &TestBot, response_url: &s
         SLOW_PUBLISH * 2,
         || {
             fake.responses().iter().any(|r| r.url == response_url)
-                && fake.home_view(&user("U0000001")).is_some()
+                && fake.home_view(user("U0000001")).is_some()
         },
     )
     .await;

@@ -20,11 +20,11 @@ async fn digest_after_a_meeting(fake: &FakeSlack) -> alliances::fake_slack::Post
     let met = fake.slash_command(
         "/met",
         "<@U0000002> today coffee",
-        &user("U0000001"),
+        user("U0000001"),
         &channel,
     );
     fake.deliver_over_socket(&met).await.unwrap();
-    let now = fake.slash_command("/alliances", "digest now", &user("U0000009"), &channel);
+    let now = fake.slash_command("/alliances", "digest now", user("U0000009"), &channel);
     fake.deliver_over_socket(&now).await.unwrap();
     let digest = first_channel_post(fake).await;
     bot.stop().await;

@@ -1,7 +1,7 @@
 //! What the stories share: the binary, a small workspace, signed-off reads
 //! of what the fake Slack received.
 
-use alliances::domain::{ChannelId, UserId};
+use alliances::domain::UserId;
 use alliances::fake_slack::{FakeChannel, FakeUser, Workspace};
 use std::process::{Command, Output};
 
@@ -59,7 +59,7 @@ pub fn user(id: &str) -> UserId {
 /// A person of a test workspace.
 pub fn fake_user(id: &str, name: &str) -> FakeUser {
     FakeUser {
-        id: user(id),
+        id: id.to_owned(),
         name: name.to_lowercase(),
         real_name: name.to_owned(),
         tz: "Europe/Paris".to_owned(),
@@ -75,7 +75,7 @@ pub fn workspace(users: Vec<FakeUser>) -> Workspace {
         TOKEN,
         users,
         vec![FakeChannel {
-            id: ChannelId::parse("C0ALLIANCE").expect("a valid channel id"),
+            id: "C0ALLIANCE".to_owned(),
             name: "alliances".to_owned(),
         }],
     )
@@ -107,8 +107,8 @@ pub async fn alice_logs_a_coffee_with_bilal(fake: &alliances::fake_slack::FakeSl
     let met = fake.slash_command(
         "/met",
         "<@U0000002> coffee",
-        &user("U0000001"),
-        &alliance_channel(),
+        user("U0000001"),
+        alliance_channel(),
     );
     let answer = fake
         .deliver_over_http(url, &met)

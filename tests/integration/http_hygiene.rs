@@ -54,7 +54,7 @@ async fn sigterm_with_a_request_left_half_sent_stops_within_the_grace_and_keeps_
         .expect("serve starts");
     let url = format!("http://127.0.0.1:{port}");
     wait_until_answers(&format!("{url}/healthz")).await;
-    let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel());
+    let met = fake.slash_command("/met", "<@U0000002> coffee", user("U0000001"), channel());
     let answer = fake.deliver_over_http(&url, &met).await.unwrap();
     assert!(
         answer.body.to_string().contains("Logged"),
@@ -110,7 +110,7 @@ async fn a_signing_secret_mounted_with_a_trailing_newline_still_checks_slack_s_s
         &[("ALLIANCES_SLACK_SIGNING_SECRET", &secret)],
     )
     .await;
-    let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel());
+    let met = fake.slash_command("/met", "<@U0000002> coffee", user("U0000001"), channel());
     let answer = fake.deliver_over_http(&bot.url, &met).await.unwrap();
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(

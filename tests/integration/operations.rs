@@ -146,7 +146,7 @@ async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_inc
         let url = format!("http://127.0.0.1:{http_port}");
         wait_until_answers(&format!("{url}/healthz")).await;
         let channel = alliances::domain::ChannelId::parse("C0ALLIANCE").unwrap();
-        let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel);
+        let met = fake.slash_command("/met", "<@U0000002> coffee", user("U0000001"), &channel);
         fake.deliver_over_http(&url, &met).await.unwrap();
         let forged = reqwest::Client::new()
             .post(format!("{url}/slack/commands"))
