@@ -21,12 +21,12 @@ use alliances::config::DeliverySettings;
 use alliances::domain::{
     Interaction, InteractionKind, Outgoing, Person, SystemClock, TeamId, UserId,
 };
-use alliances::fake_slack::{FakeChannel, FakeSlack, FakeUser, Limits, Workspace};
 use alliances::rules::{Policy, plan_nudges};
 use alliances::scheduler::{Dispatcher, nudge_snapshot};
 use alliances::slack::SlackClient;
 use alliances::store::{Store, StoreOptions};
 use chrono::{Duration, Utc};
+use fake_slack::{FakeChannel, FakeSlack, FakeUser, Limits, Workspace};
 use secrecy::SecretString;
 use std::process::ExitCode;
 use std::sync::Arc;

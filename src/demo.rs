@@ -9,12 +9,12 @@
 use crate::app::App;
 use crate::config::{Secrets, Settings};
 use crate::domain::{Interaction, SettableClock, UserId};
-use crate::fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
 use crate::scheduler::JobKind;
 use crate::slack::readable_text;
 use crate::synthetic::{Company, CompanySize};
 use anyhow::Context as _;
 use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
+use fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use secrecy::SecretString;
@@ -444,7 +444,7 @@ fn demo_company(rng: &mut StdRng, seed: u64, until: DateTime<Utc>) -> Company {
 pub async fn serve_fake_slack(
     addr: std::net::SocketAddr,
     seed: u64,
-    flakiness: crate::fake_slack::Flakiness,
+    flakiness: fake_slack::Flakiness,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -456,7 +456,7 @@ pub async fn serve_fake_slack(
         company.people.len(),
         company.teams.len()
     )?;
-    crate::fake_slack::run_standalone(addr, workspace(&company), flakiness, out)
+    fake_slack::run_standalone(addr, workspace(&company), flakiness, out)
         .await
         .with_context(|| format!("serving the fake Slack on {addr}"))
 }

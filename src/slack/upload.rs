@@ -223,11 +223,11 @@ fn refused_upload(err: SlackClientError) -> SlackClientError {
 mod tests {
     use super::*;
     use crate::domain::ChannelId;
-    use crate::fake_slack::{
+    use crate::metrics::Metrics;
+    use fake_slack::{
         FakeChannel, FakeFile, FakeSlack, FakeUser, Fault, Faults, RecordedCall,
         UPLOAD as FAKE_UPLOAD, Workspace,
     };
-    use crate::metrics::Metrics;
     use secrecy::SecretString;
     use serde_json::json;
 

@@ -6,7 +6,7 @@ use crate::helpers::{
     TestBot, button_press, eventually_within, fake_user, now, spawn_bot, spawn_bot_over_socket,
     user, workspace,
 };
-use alliances::fake_slack::{Delivery, FakeSlack, Fault, Faults};
+use fake_slack::{Delivery, FakeSlack, Fault, Faults};
 use std::time::{Duration, Instant};
 
 const TEAMS: &str = crate::helpers::PAYMENTS_AND_PLATFORM;

@@ -142,10 +142,9 @@ async fn serve_without_the_tokens_its_transport_needs_names_the_variable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_stops_cleanly_on_sigterm_and_flushes_the_store() {
     use crate::helpers::{TOKEN, fake_user, workspace};
-    let fake =
-        alliances::fake_slack::FakeSlack::start(workspace(vec![fake_user("U0000001", "Alice")]))
-            .await
-            .unwrap();
+    let fake = fake_slack::FakeSlack::start(workspace(vec![fake_user("U0000001", "Alice")]))
+        .await
+        .unwrap();
     let data = tempfile::tempdir().unwrap();
     let port = crate::helpers::free_port();
     let child = crate::helpers::serve_command(&fake, data.path(), port)

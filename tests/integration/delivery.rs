@@ -5,9 +5,9 @@
 use crate::helpers::{eventually_within, output_of, serve_command, texts, user, workspace};
 use crate::served::{Folder, Served};
 use alliances::domain::{Interaction, InteractionKind, UserId};
-use alliances::fake_slack::{CallOutcome, FakeSlack, FakeUser, Fault, Faults, Limits};
 use alliances::store::{Store, StoreOptions};
 use chrono::{Duration, Utc};
+use fake_slack::{CallOutcome, FakeSlack, FakeUser, Fault, Faults, Limits};
 use std::collections::BTreeMap;
 
 /// A company of `pairs` pairs of allies, one in Payments and one in

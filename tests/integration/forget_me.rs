@@ -8,8 +8,8 @@ use crate::helpers::{
     workspace,
 };
 use alliances::domain::ChannelId;
-use alliances::fake_slack::{Delivery, FakeSlack};
 use alliances::scheduler::JobKind;
+use fake_slack::{Delivery, FakeSlack};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

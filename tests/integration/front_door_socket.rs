@@ -3,9 +3,9 @@
 //! down it and reads the acknowledgements.
 
 use crate::helpers::{button_press, eventually, spawn_bot_configured, spawn_bot_over_socket, user};
-use alliances::fake_slack::{Delivery, FakeSlack};
 use alliances::scheduler::JobKind;
 use chrono::Utc;
+use fake_slack::{Delivery, FakeSlack};
 use serde_json::json;
 use std::time::Duration;
 

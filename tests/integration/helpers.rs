@@ -2,7 +2,7 @@
 //! of what the fake Slack received.
 
 use alliances::domain::UserId;
-use alliances::fake_slack::{FakeChannel, FakeUser, Workspace};
+use fake_slack::{FakeChannel, FakeUser, Workspace};
 use std::process::{Command, Output};
 
 /// The bot token of the test workspaces.
@@ -87,8 +87,8 @@ pub const PAYMENTS_AND_PLATFORM: &str = "[[team]]\nname = \"Payments\"\nmembers 
                                          [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n";
 
 /// The fake Slack of [`PAYMENTS_AND_PLATFORM`]'s two people.
-pub async fn alice_and_bilal() -> alliances::fake_slack::FakeSlack {
-    alliances::fake_slack::FakeSlack::start(workspace(vec![
+pub async fn alice_and_bilal() -> fake_slack::FakeSlack {
+    fake_slack::FakeSlack::start(workspace(vec![
         fake_user("U0000001", "Alice Moreau"),
         fake_user("U0000002", "Bilal Haddad"),
     ]))
@@ -103,7 +103,7 @@ pub fn alliance_channel() -> alliances::domain::ChannelId {
 
 /// Alice logs a coffee with Bilal through `fake`'s signed HTTP delivery to
 /// the bot at `url`, and is told it is logged.
-pub async fn alice_logs_a_coffee_with_bilal(fake: &alliances::fake_slack::FakeSlack, url: &str) {
+pub async fn alice_logs_a_coffee_with_bilal(fake: &fake_slack::FakeSlack, url: &str) {
     let met = fake.slash_command(
         "/met",
         "<@U0000002> coffee",
@@ -139,22 +139,19 @@ pub struct TestBot {
 
 /// Starts the bot over HTTP against `fake`, with `teams` as its teams file
 /// (TOML), and waits until it answers.
-pub async fn spawn_bot(fake: &alliances::fake_slack::FakeSlack, teams: &str) -> TestBot {
+pub async fn spawn_bot(fake: &fake_slack::FakeSlack, teams: &str) -> TestBot {
     spawn(fake, teams, false, system_clock(), |_| {}).await
 }
 
 /// Starts the bot over Socket Mode against `fake`, with `teams` as its teams
 /// file (TOML), and waits until its socket is connected.
-pub async fn spawn_bot_over_socket(
-    fake: &alliances::fake_slack::FakeSlack,
-    teams: &str,
-) -> TestBot {
+pub async fn spawn_bot_over_socket(fake: &fake_slack::FakeSlack, teams: &str) -> TestBot {
     spawn(fake, teams, true, system_clock(), |_| {}).await
 }
 
 /// Starts the bot over HTTP with `clock` as its calendar clock.
 pub async fn spawn_bot_on_clock(
-    fake: &alliances::fake_slack::FakeSlack,
+    fake: &fake_slack::FakeSlack,
     teams: &str,
     clock: std::sync::Arc<dyn alliances::domain::Clock>,
 ) -> TestBot {
@@ -167,7 +164,7 @@ fn system_clock() -> std::sync::Arc<dyn alliances::domain::Clock> {
 
 /// Starts the bot over Socket Mode with settings changed by `configure`.
 pub async fn spawn_bot_configured(
-    fake: &alliances::fake_slack::FakeSlack,
+    fake: &fake_slack::FakeSlack,
     teams: &str,
     configure: impl FnOnce(&mut alliances::config::Settings),
 ) -> TestBot {
@@ -175,7 +172,7 @@ pub async fn spawn_bot_configured(
 }
 
 async fn spawn(
-    fake: &alliances::fake_slack::FakeSlack,
+    fake: &fake_slack::FakeSlack,
     teams: &str,
     over_socket: bool,
     clock: std::sync::Arc<dyn alliances::domain::Clock>,
@@ -404,9 +401,7 @@ pub async fn eventually_within(
 }
 
 /// The first message `fake` received in a channel (not a DM), once there is one.
-pub async fn first_channel_post(
-    fake: &alliances::fake_slack::FakeSlack,
-) -> alliances::fake_slack::PostedMessage {
+pub async fn first_channel_post(fake: &fake_slack::FakeSlack) -> fake_slack::PostedMessage {
     eventually("a message is posted in a channel", || {
         fake.messages().iter().any(|m| m.dm_user.is_none())
     })
@@ -458,11 +453,7 @@ pub async fn stop_with_sigterm(child: std::process::Child) -> Output {
 /// `alliances serve --http 127.0.0.1:PORT` on the store in `data`, against
 /// `fake` (its bot token, signing secret and Web API). Callers add a config
 /// file, more variables, and where its output goes.
-pub fn serve_command(
-    fake: &alliances::fake_slack::FakeSlack,
-    data: &std::path::Path,
-    port: u16,
-) -> Command {
+pub fn serve_command(fake: &fake_slack::FakeSlack, data: &std::path::Path, port: u16) -> Command {
     let mut command = alliances();
     command
         .arg("--data-dir")

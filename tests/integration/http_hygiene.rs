@@ -7,8 +7,8 @@ use crate::helpers::{
     wait_until_answers,
 };
 use crate::served::{Folder, Served};
-use alliances::fake_slack::{Fault, Faults};
 use alliances::store::{Store, StoreOptions};
+use fake_slack::{Fault, Faults};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;

@@ -7,9 +7,9 @@ use crate::delivery::{config, fake_of};
 use crate::helpers::{eventually_within, user};
 use crate::served::{Folder, Served};
 use alliances::domain::{ChannelId, Interaction, InteractionKind, UserId};
-use alliances::fake_slack::{FakeUser, Limits, PostedMessage};
 use alliances::store::{Store, StoreOptions};
 use chrono::{Duration, Utc};
+use fake_slack::{FakeUser, Limits, PostedMessage};
 use std::collections::BTreeSet;
 
 /// Slack's limits, and the bot's pace, this many times faster.

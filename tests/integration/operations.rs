@@ -5,7 +5,7 @@ use crate::helpers::{
     TOKEN, alliances, fake_user, free_port, serve_command, user, wait_until_answers, workspace,
 };
 use crate::served::{Folder, Served};
-use alliances::fake_slack::{FakeSlack, Fault, Faults};
+use fake_slack::{FakeSlack, Fault, Faults};
 use std::process::Stdio;
 
 const TEAMS: &str = crate::helpers::PAYMENTS_AND_PLATFORM;
@@ -157,7 +157,7 @@ async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_inc
             .await
             .unwrap();
         assert_eq!(forged.status().as_u16(), 401);
-        let home = alliances::fake_slack::Delivery::Event {
+        let home = fake_slack::Delivery::Event {
             event_id: format!("Ev{format}"),
             event: serde_json::json!({"type": "app_home_opened", "user": "U0000001", "tab": "home"}),
             event_time: chrono::Utc::now().timestamp(),

@@ -6,7 +6,7 @@
 
 use crate::helpers::now;
 use crate::helpers::{TestBot, eventually, fake_user, spawn_bot, spawn_bot_configured, workspace};
-use alliances::fake_slack::{Delivery, FakeSlack, FakeUser};
+use fake_slack::{Delivery, FakeSlack, FakeUser};
 use serde_json::json;
 
 /// Alice and Dana in Payments, Bilal in Platform, Chen in Design, Erin in

@@ -2,9 +2,9 @@
 
 use crate::helpers::{TOKEN, fake_user, user, workspace};
 use alliances::domain::{Neglected, Nudge, NudgeReason, TeamGap, TeamId};
-use alliances::fake_slack::FakeSlack;
 use alliances::slack::{SlackClient, SlackError, render_nudge};
 use chrono::Utc;
+use fake_slack::FakeSlack;
 use secrecy::SecretString;
 
 fn client(fake: &FakeSlack, token: &str) -> SlackClient {

@@ -5,9 +5,9 @@
 use crate::helpers::{TOKEN, fake_user, user, workspace};
 use crate::served::Folder;
 use alliances::domain::{Interaction, InteractionKind};
-use alliances::fake_slack::FakeSlack;
 use alliances::store::{Store, StoreOptions};
 use chrono::{Duration, Utc};
+use fake_slack::FakeSlack;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {

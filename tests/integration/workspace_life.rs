@@ -8,8 +8,8 @@ use crate::helpers::{
 use alliances::app::App;
 use alliances::config::{Secrets, Settings, TeamSource};
 use alliances::domain::{ChannelId, SystemClock};
-use alliances::fake_slack::{Delivery, FakeSlack, FakeUser, FakeUserGroup};
 use alliances::scheduler::JobKind;
+use fake_slack::{Delivery, FakeSlack, FakeUser, FakeUserGroup};
 use secrecy::SecretString;
 use serde_json::json;
 use std::sync::Arc;

@@ -3,9 +3,9 @@
 
 use crate::helpers::{eventually, fake_user, spawn_bot_configured, user, workspace};
 use alliances::domain::{ChannelId, Interaction, InteractionKind};
-use alliances::fake_slack::FakeSlack;
 use alliances::scheduler::JobKind;
 use chrono::{Duration, Utc};
+use fake_slack::FakeSlack;
 
 /// Alice and Chen in Payments; Bilal, Dana in Platform; Frank in Payments.
 const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\", \"U0000003\", \"U0000006\"]\n\

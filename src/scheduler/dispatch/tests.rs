@@ -2,10 +2,10 @@
 
 use super::*;
 use crate::domain::{Interaction, InteractionKind, Person, SettableClock, TeamId, UserId};
-use crate::fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
 use crate::rules::Policy;
 use crate::store::StoreOptions;
 use chrono::TimeZone;
+use fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
 use secrecy::SecretString;
 
 const TOKEN: &str = "xoxb-dispatch-test";
@@ -317,16 +317,16 @@ async fn change_while_the_first_dm_opens(
     store: &Store,
     change: impl FnOnce(&Store),
 ) -> Dispatched {
-    fake.set_faults(crate::fake_slack::Faults::seeded(1).next_calls(
+    fake.set_faults(fake_slack::Faults::seeded(1).next_calls(
         "conversations.open",
         1,
-        crate::fake_slack::Fault::Slow {
+        fake_slack::Fault::Slow {
             delay: Duration::from_secs(2),
         },
     ));
     let dispatcher = dispatcher(store, slack, planning_time());
     let round = tokio::spawn(async move { dispatcher.send_due(None).await });
-    crate::fake_slack::fault_tests::eventually("the first DM being opened", || {
+    fake_slack::wait::eventually("the first DM being opened", || {
         fake.calls()
             .iter()
             .any(|c| c.method == "conversations.open")

@@ -34,7 +34,11 @@
 //!
 //! It speaks plain JSON, as Slack does; it must not use slack-morphism's
 //! types, so that it checks the client rather than agreeing with it. Its
-//! tests drive it with the real slack-morphism client.
+//! tests drive it with the real slack-morphism client. It is a crate of its
+//! own, beside the bot's, so that Cargo holds it to this: slack-morphism is
+//! only among its dev-dependencies, and it knows nothing of the bot. Ids
+//! are plain strings, as on the wire; what takes one takes anything that
+//! is `AsRef<str>`.
 //!
 //! Layout: `workspace` holds the data, `methods` one file per Web API
 //! method, `api` the HTTP edge, `recorder` what was seen, `response_url`
@@ -44,7 +48,7 @@
 //! `socket_hub` and `socket_mode` are Socket Mode's bookkeeping and its
 //! WebSocket server; `delivery` is what Slack sends the bot,
 //! `http_delivery` and `signing` how it sends it over HTTP; `standalone`
-//! runs the fake by hand.
+//! runs the fake by hand; `wait` is how the tests that drive it wait.
 
 mod api;
 mod delivery;
@@ -59,6 +63,7 @@ mod socket_hub;
 mod socket_mode;
 mod standalone;
 mod uploads;
+pub mod wait;
 mod workspace;
 
 #[cfg(test)]
@@ -66,7 +71,7 @@ mod channel_list_tests;
 #[cfg(test)]
 mod delivery_tests;
 #[cfg(test)]
-pub(crate) mod fault_tests;
+mod fault_tests;
 #[cfg(test)]
 mod front_tests;
 #[cfg(test)]

@@ -241,7 +241,7 @@ impl FakeSlack {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake_slack::Workspace;
+    use crate::Workspace;
 
     fn directory() -> Directory {
         Directory::new(Workspace::new("xoxb-1", vec![], vec![])).unwrap()
