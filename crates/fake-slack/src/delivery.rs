@@ -9,7 +9,8 @@
 //! an interaction is its `payload` JSON (the form field `payload` over
 //! HTTP); an event is wrapped in an `event_callback`.
 
-use super::workspace::{APP_ID, BOT_USER_ID, Directory, TEAM_DOMAIN, TEAM_ID};
+use super::directory::Directory;
+use super::workspace::{APP_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID};
 use super::{FakeSlack, opaque_id};
 use rand::RngExt;
 use serde_json::{Map, Value, json};

@@ -40,11 +40,12 @@
 //! are plain strings, as on the wire; what takes one takes anything that
 //! is `AsRef<str>`.
 //!
-//! Layout: `workspace` holds the data, `methods` one file per Web API
-//! method, `api` the HTTP edge, `recorder` what was seen, `response_url`
-//! the answers posted later, `uploads` the files on their way and the
-//! upload URL that takes their bytes; `faults` decides which call meets which
-//! fault and `limits` keeps Slack's rate limits, both asked by `api`;
+//! Layout: `workspace` holds the data and `directory` its checks and
+//! look-ups, `methods` one file per Web API method, `api` the HTTP edge,
+//! `recorder` what was seen, `response_url` the answers posted later,
+//! `uploads` the files on their way and the upload URL that takes their
+//! bytes; `faults` decides which call meets which fault and `limits` keeps
+//! Slack's rate limits, both asked by `api`;
 //! `socket_hub` and `socket_mode` are Socket Mode's bookkeeping and its
 //! WebSocket server; `delivery` is what Slack sends the bot,
 //! `http_delivery` and `signing` how it sends it over HTTP; `standalone`
@@ -52,6 +53,7 @@
 
 mod api;
 mod delivery;
+mod directory;
 mod faults;
 mod http_delivery;
 mod limits;
@@ -101,6 +103,7 @@ pub use workspace::{
     TEAM_ID, TEAM_NAME, Workspace,
 };
 
+use directory::Directory;
 use limits::Limiter;
 use rand::RngExt;
 use recorder::Recorder;
@@ -114,7 +117,6 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uploads::Uploads;
-use workspace::Directory;
 
 /// Everything a call may read or change.
 #[derive(Debug)]

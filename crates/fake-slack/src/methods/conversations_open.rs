@@ -2,7 +2,7 @@
 //! a multi-person DM with several.
 
 use super::super::State;
-use super::super::workspace::ConversationKind;
+use super::super::directory::ConversationKind;
 use super::{CREATED_AT, MethodResult, Params, SlackError, fields};
 use serde_json::{Map, Value, json};
 
