@@ -19,15 +19,15 @@ mod support;
 
 use alliances::config::DeliverySettings;
 use alliances::domain::{
-    ChannelId, Interaction, InteractionKind, Outgoing, Person, SystemClock, TeamId, UserId,
+    Interaction, InteractionKind, Outgoing, Person, SystemClock, TeamId, UserId,
 };
-use alliances::fake_slack::{FakeChannel, FakeSlack, FakeUser, Limits, Workspace};
 use alliances::metrics::Metrics;
 use alliances::rules::{Policy, plan_nudges};
 use alliances::scheduler::{Dispatcher, nudge_snapshot};
 use alliances::slack::SlackClient;
 use alliances::store::{Store, StoreOptions};
 use chrono::{Duration, Utc};
+use fake_slack::{FakeChannel, FakeSlack, FakeUser, Limits, Workspace};
 use secrecy::SecretString;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -64,7 +64,7 @@ async fn run() -> anyhow::Result<String> {
     // reminder per pair.
     let users: Vec<FakeUser> = (1..=2 * NUDGES)
         .map(|n| FakeUser {
-            id: id(n),
+            id: id(n).into(),
             name: format!("person.{n}"),
             real_name: format!("Person {n}"),
             tz: "UTC".to_owned(),
@@ -74,7 +74,7 @@ async fn run() -> anyhow::Result<String> {
         })
         .collect();
     let channel = FakeChannel {
-        id: ChannelId::parse("C0ALLIANCE")?,
+        id: "C0ALLIANCE".to_owned(),
         name: "alliances".to_owned(),
     };
     let fake = FakeSlack::start(Workspace::new(TOKEN, users, vec![channel])).await?;

@@ -25,10 +25,10 @@
 
 #[path = "support/machine.rs"]
 mod support;
-use alliances::fake_slack::FakeSlack;
 use alliances::store::{Store, StoreOptions};
 use alliances::synthetic::{Company, CompanySize};
 use anyhow::{Context as _, bail, ensure};
+use fake_slack::FakeSlack;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use secrecy::SecretString;
@@ -242,7 +242,7 @@ async fn serve_and_load(
         days: 3,
     };
     let company = Company::generate(SEED, size, chrono::Utc::now());
-    let fake = FakeSlack::start(alliances::demo::workspace(&company)?)
+    let fake = FakeSlack::start(alliances::demo::workspace(&company))
         .await
         .context("starting the fake Slack")?;
     let mut bot = Bot::start(folder, &company, &fake).await?;
@@ -354,7 +354,7 @@ impl Sender {
             ("user_id", self.people[from].as_str()),
             ("channel_id", "C0ALLIANCE"),
             ("trigger_id", trigger_id.as_str()),
-            ("team_id", alliances::fake_slack::TEAM_ID),
+            ("team_id", fake_slack::TEAM_ID),
         ])
         .unwrap_or_default()
     }

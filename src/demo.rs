@@ -8,13 +8,13 @@
 
 use crate::app::App;
 use crate::config::{Secrets, Settings, Teams};
-use crate::domain::{ChannelId, Interaction, SettableClock, UserId};
-use crate::fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
+use crate::domain::{Interaction, SettableClock, UserId};
 use crate::scheduler::JobKind;
 use crate::slack::readable_text;
 use crate::synthetic::{Company, CompanySize};
 use anyhow::Context as _;
 use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
+use fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use secrecy::SecretString;
@@ -103,7 +103,7 @@ impl Demo {
             .context("the demo's start date")?;
         let mut rng = StdRng::seed_from_u64(options.seed);
         let company = demo_company(&mut rng, options.seed, start);
-        let fake = FakeSlack::start(workspace(&company)?)
+        let fake = FakeSlack::start(workspace(&company))
             .await
             .context("starting the fake Slack")?;
 
@@ -365,11 +365,11 @@ impl Demo {
         Ok(())
     }
 
-    fn channel_name(&self, id: &ChannelId) -> String {
-        if self.fake.channel_named(DEMO_CHANNEL).as_ref() == Some(id) {
+    fn channel_name(&self, id: &str) -> String {
+        if self.fake.channel_named(DEMO_CHANNEL).as_deref() == Some(id) {
             DEMO_CHANNEL.to_owned()
         } else {
-            id.to_string()
+            id.to_owned()
         }
     }
 
@@ -447,7 +447,7 @@ fn demo_company(rng: &mut StdRng, seed: u64, until: DateTime<Utc>) -> Company {
 pub async fn serve_fake_slack(
     addr: std::net::SocketAddr,
     seed: u64,
-    flakiness: crate::fake_slack::Flakiness,
+    flakiness: fake_slack::Flakiness,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<()> {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -459,7 +459,7 @@ pub async fn serve_fake_slack(
         company.people.len(),
         company.teams.len()
     )?;
-    crate::fake_slack::run_standalone(addr, workspace(&company)?, flakiness, out)
+    fake_slack::run_standalone(addr, workspace(&company), flakiness, out)
         .await
         .with_context(|| format!("serving the fake Slack on {addr}"))
 }
@@ -467,12 +467,12 @@ pub async fn serve_fake_slack(
 /// The company as a Slack workspace: its people (their team in the "Team"
 /// profile field), a bot user, and the digest channel. The benchmarks
 /// serve it too.
-pub fn workspace(company: &Company) -> anyhow::Result<Workspace> {
+pub fn workspace(company: &Company) -> Workspace {
     let mut users: Vec<FakeUser> = company
         .people
         .iter()
         .map(|p| FakeUser {
-            id: p.id.clone(),
+            id: p.id.to_string(),
             name: p.handle.clone(),
             real_name: p.real_name.clone(),
             tz: p.tz.clone(),
@@ -482,7 +482,7 @@ pub fn workspace(company: &Company) -> anyhow::Result<Workspace> {
         })
         .collect();
     users.push(FakeUser {
-        id: UserId::parse("UBOT00001")?,
+        id: "UBOT00001".to_owned(),
         name: "alliances".into(),
         real_name: "alliances".into(),
         tz: "UTC".into(),
@@ -490,12 +490,12 @@ pub fn workspace(company: &Company) -> anyhow::Result<Workspace> {
         is_bot: true,
         deleted: false,
     });
-    Ok(Workspace::new(
+    Workspace::new(
         DEMO_BOT_TOKEN,
         users,
         vec![FakeChannel {
-            id: ChannelId::parse("C0ALLIANCE")?,
+            id: "C0ALLIANCE".to_owned(),
             name: DEMO_CHANNEL.to_owned(),
         }],
-    ))
+    )
 }

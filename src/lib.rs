@@ -31,8 +31,6 @@
 //!   Mode and HTTP (signature check, body limit) — and the events; both call
 //!   the same front door. Beside them, the operator's routes: health,
 //!   metrics and the admins' insights page.
-//! - [`fake_slack`]: a local Slack workspace on 127.0.0.1 for the demo, the
-//!   tests and the benchmarks.
 //! - [`metrics`]: the counters the app owns and the Slack client, the
 //!   scheduler and the front door count into, rendered for Prometheus.
 //! - [`synthetic`]: a seeded synthetic company (people, teams, history).
@@ -44,9 +42,14 @@
 //!   periodic backups and runs `export`, `import` and `restore`; [`cli`] is
 //!   the command line.
 //!
+//! Beside this crate, in `crates/fake-slack`, the [`fake_slack`] crate is a
+//! local Slack workspace on 127.0.0.1 for the demo, the tests and the
+//! benchmarks: a crate of its own, so that it never shares the bot's types
+//! or slack-morphism's.
+//!
 //! Arrows point one way: `rules` never calls `store`; the scheduler hands it
 //! a snapshot. Nothing but `store` knows sled; nothing but `slack`,
-//! `inbound` and `fake_slack` speak Slack's wire format.
+//! `inbound` and the fake Slack speak Slack's wire format.
 
 pub mod app;
 pub mod backups;
@@ -58,7 +61,6 @@ pub mod data_dir;
 pub mod demo;
 pub mod doctor;
 pub mod domain;
-pub mod fake_slack;
 #[cfg(test)]
 mod floor_properties;
 pub mod inbound;

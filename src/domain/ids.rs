@@ -155,6 +155,13 @@ impl AsRef<str> for ChannelId {
     }
 }
 
+impl AsRef<str> for UserId {
+    /// The id as Slack writes it, for what takes a user id as text.
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl TryFrom<String> for UserId {
     type Error = IdError;
     /// As [`UserId::parse`], keeping `value` rather than copying it.

@@ -108,7 +108,7 @@ fn allowed(response_url: &str, api_url: &str) -> Result<Url, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake_slack::{FakeChannel, FakeSlack, Workspace};
+    use fake_slack::{FakeChannel, FakeSlack, Workspace};
     use serde_json::json;
 
     const FAKE_API: &str = "http://127.0.0.1:4000/api";

@@ -222,12 +222,12 @@ fn refused_upload(err: SlackClientError) -> SlackClientError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{ChannelId, UserId};
-    use crate::fake_slack::{
+    use crate::domain::ChannelId;
+    use crate::metrics::Metrics;
+    use fake_slack::{
         FakeChannel, FakeFile, FakeSlack, FakeUser, Fault, Faults, RecordedCall,
         UPLOAD as FAKE_UPLOAD, Workspace,
     };
-    use crate::metrics::Metrics;
     use secrecy::SecretString;
     use serde_json::json;
 
@@ -248,7 +248,7 @@ mod tests {
 
     fn workspace() -> Workspace {
         let ada = FakeUser {
-            id: UserId::parse("U0000001").unwrap(),
+            id: "U0000001".into(),
             name: "ada".into(),
             real_name: "Ada".into(),
             tz: "Europe/Paris".into(),
@@ -257,7 +257,7 @@ mod tests {
             deleted: false,
         };
         let digest = FakeChannel {
-            id: channel(),
+            id: channel().into(),
             name: "alliances".into(),
         };
         Workspace::new(TOKEN, vec![ada], vec![digest])
@@ -313,7 +313,7 @@ mod tests {
             .unwrap();
 
         assert_eq!(
-            fake.files_in(&channel()),
+            fake.files_in(channel()),
             vec![FakeFile {
                 id: file_id,
                 name: "team-map.png".into(),
@@ -359,7 +359,7 @@ mod tests {
     #[tokio::test]
     async fn a_bot_not_in_the_channel_gets_a_permanent_error() {
         let mut workspace = workspace();
-        workspace.channels_without_bot = vec![channel()];
+        workspace.channels_without_bot = vec![channel().into()];
         let (fake, client) = start(workspace).await;
 
         let err = client
@@ -373,7 +373,7 @@ mod tests {
         );
         assert!(!err.is_transient());
         assert!(!err.to_string().contains(TOKEN));
-        assert!(fake.files_in(&channel()).is_empty());
+        assert!(fake.files_in(channel()).is_empty());
         fake.stop().await;
     }
 
@@ -412,7 +412,7 @@ mod tests {
         );
         assert!(err.is_transient());
         assert!(later.is_ok(), "{later:?}");
-        assert_eq!(fake.files_in(&channel()).len(), 1, "posted once");
+        assert_eq!(fake.files_in(channel()).len(), 1, "posted once");
         fake.stop().await;
     }
 
@@ -458,7 +458,7 @@ mod tests {
             .await
             .unwrap();
 
-        assert_eq!(fake.files_in(&channel()).len(), 2);
+        assert_eq!(fake.files_in(channel()).len(), 2);
         let lists = channel_lists(&fake);
         assert_eq!(lists.len(), 2, "one lookup per client");
         for list in &lists {
@@ -491,7 +491,7 @@ mod tests {
             .unwrap();
 
         assert_eq!(channel_lists(&fake).len(), 1);
-        assert_eq!(fake.files_in(&channel()).len(), 2);
+        assert_eq!(fake.files_in(channel()).len(), 2);
         fake.stop().await;
     }
 
@@ -509,7 +509,7 @@ mod tests {
             .unwrap();
 
         assert!(channel_lists(&fake).is_empty());
-        assert_eq!(fake.files_in(&channel()).len(), 2);
+        assert_eq!(fake.files_in(channel()).len(), 2);
         fake.stop().await;
     }
 
@@ -542,7 +542,7 @@ mod tests {
     async fn a_name_on_a_later_page_is_found_by_following_the_cursor() {
         let mut workspace = workspace();
         let others = (1..=250).map(|n| FakeChannel {
-            id: ChannelId::parse(&format!("C{n:07}")).unwrap(),
+            id: format!("C{n:07}"),
             name: format!("team-{n}"),
         });
         workspace.channels = others.chain(workspace.channels).collect();
@@ -557,20 +557,20 @@ mod tests {
         assert_eq!(lists.len(), 2);
         assert_eq!(lists[0].params.get("cursor"), None);
         assert_eq!(lists[1].params["cursor"], "next:200");
-        assert_eq!(fake.files_in(&channel()).len(), 1);
+        assert_eq!(fake.files_in(channel()).len(), 1);
         fake.stop().await;
     }
 
     #[tokio::test]
     async fn a_private_channel_is_found_by_name_and_listing_without_its_scope_is_refused() {
         let mut private = workspace();
-        private.private_channels = vec![channel()];
+        private.private_channels = vec![channel().into()];
         let (fake, client) = start(private.clone()).await;
         client
             .post_with_picture("alliances", &digest(), &picture())
             .await
             .unwrap();
-        assert_eq!(fake.files_in(&channel()).len(), 1);
+        assert_eq!(fake.files_in(channel()).len(), 1);
         fake.stop().await;
 
         private.granted_scopes = Some(vec!["chat:write".into(), "files:write".into()]);
@@ -606,7 +606,7 @@ mod tests {
             .collect();
         assert_eq!(refused, [Some("channel_not_found".to_owned())]);
         assert_eq!(channel_lists(&fake).len(), 1);
-        assert_eq!(fake.files_in(&channel()).len(), 1);
+        assert_eq!(fake.files_in(channel()).len(), 1);
         assert_eq!(client.channel_ids().get("alliances"), Some(channel()));
         // Only the sharing is made again: the file was uploaded once.
         let calls_to = |method: &str| {

@@ -6,7 +6,7 @@ use crate::helpers::{
     TestBot, button_press, eventually_within, fake_user, now, spawn_bot, spawn_bot_over_socket,
     user, workspace,
 };
-use alliances::fake_slack::{Delivery, FakeSlack, Fault, Faults};
+use fake_slack::{Delivery, FakeSlack, Fault, Faults};
 use std::time::{Duration, Instant};
 
 const TEAMS: &str = crate::helpers::PAYMENTS_AND_PLATFORM;
@@ -50,7 +50,7 @@ async fn the_press_took_effect(fake: &FakeSlack, bot: &TestBot, response_url: &s
         SLOW_PUBLISH * 2,
         || {
             fake.responses().iter().any(|r| r.url == response_url)
-                && fake.home_view(&user("U0000001")).is_some()
+                && fake.home_view(user("U0000001")).is_some()
         },
     )
     .await;

@@ -220,10 +220,9 @@ async fn the_backup_commands_have_help() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_takes_a_backup_at_start_and_logs_it() {
     use crate::helpers::{fake_user, workspace};
-    let fake =
-        alliances::fake_slack::FakeSlack::start(workspace(vec![fake_user("U0000001", "Alice")]))
-            .await
-            .unwrap();
+    let fake = fake_slack::FakeSlack::start(workspace(vec![fake_user("U0000001", "Alice")]))
+        .await
+        .unwrap();
     let data = tempfile::tempdir().unwrap();
     let mut child = crate::helpers::serve_command(&fake, data.path())
         .stderr(std::process::Stdio::piped())

@@ -3,7 +3,7 @@
 //! and nothing that was refused changes the store.
 
 use crate::helpers::{TestBot, fake_user, now, spawn_bot, workspace};
-use alliances::fake_slack::FakeSlack;
+use fake_slack::FakeSlack;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use std::sync::OnceLock;

@@ -142,10 +142,9 @@ async fn serve_without_the_tokens_its_transport_needs_names_the_variable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_stops_cleanly_on_sigterm_and_flushes_the_store() {
     use crate::helpers::{TOKEN, fake_user, workspace};
-    let fake =
-        alliances::fake_slack::FakeSlack::start(workspace(vec![fake_user("U0000001", "Alice")]))
-            .await
-            .unwrap();
+    let fake = fake_slack::FakeSlack::start(workspace(vec![fake_user("U0000001", "Alice")]))
+        .await
+        .unwrap();
     let data = tempfile::tempdir().unwrap();
     let mut child = crate::helpers::serve_command(&fake, data.path())
         .stderr(std::process::Stdio::piped())
@@ -305,10 +304,9 @@ async fn every_command_that_prints_ends_quietly_when_its_reader_has_gone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_goes_on_serving_when_nobody_reads_where_it_listens() {
     use crate::helpers::{fake_user, workspace};
-    let fake =
-        alliances::fake_slack::FakeSlack::start(workspace(vec![fake_user("U0000001", "Alice")]))
-            .await
-            .unwrap();
+    let fake = fake_slack::FakeSlack::start(workspace(vec![fake_user("U0000001", "Alice")]))
+        .await
+        .unwrap();
     let data = tempfile::tempdir().unwrap();
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);

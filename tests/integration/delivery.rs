@@ -5,9 +5,9 @@
 use crate::helpers::{eventually_within, output_of, serve_command, texts, user, workspace};
 use crate::served::{Folder, Served};
 use alliances::domain::{Interaction, InteractionKind, UserId};
-use alliances::fake_slack::{CallOutcome, FakeSlack, FakeUser, Fault, Faults, Limits};
 use alliances::store::{Store, StoreOptions};
 use chrono::{Duration, Utc};
+use fake_slack::{CallOutcome, FakeSlack, FakeUser, Fault, Faults, Limits};
 use std::collections::BTreeMap;
 
 /// A company of `pairs` pairs of allies, one in Payments and one in
@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 fn company_of_pairs(pairs: usize) -> (Vec<FakeUser>, String) {
     let users: Vec<FakeUser> = (1..=2 * pairs)
         .map(|n| FakeUser {
-            id: user(&format!("U{n:07}")),
+            id: format!("U{n:07}"),
             name: format!("person.{n}"),
             real_name: format!("Person {n}"),
             tz: "UTC".to_owned(),
@@ -87,7 +87,7 @@ fn dms_by_person(fake: &FakeSlack) -> BTreeMap<UserId, usize> {
     let mut received = BTreeMap::new();
     for message in fake.messages() {
         if let Some(to) = message.dm_user {
-            *received.entry(to).or_default() += 1;
+            *received.entry(user(&to)).or_default() += 1;
         }
     }
     received

@@ -48,7 +48,7 @@ async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_ou
 
     let (mut reminders, mut intros) = (0, 0);
     for dm in &dms {
-        let to = dm.dm_user.clone().unwrap();
+        let to = UserId::parse(dm.dm_user.as_deref().unwrap()).unwrap();
         let value = dm.blocks.to_string();
         let record = sent
             .iter()
@@ -139,8 +139,8 @@ async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_ou
     for id in opted_out {
         for message in &messages {
             assert_ne!(
-                message.dm_user.as_ref(),
-                Some(id),
+                message.dm_user.as_deref(),
+                Some(id.as_str()),
                 "{id} opted out but received a DM"
             );
             let everything = format!("{} {}", message.text, message.blocks);

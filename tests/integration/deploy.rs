@@ -557,6 +557,19 @@ fn the_image_builds_its_dependencies_with_every_target_the_manifest_names() {
     for stand_in in ["src/main.rs", "src/lib.rs"] {
         assert!(build.contains(stand_in), "{stand_in} is stood in for");
     }
+    // Cargo also refuses a workspace whose members are missing.
+    let members = manifest["workspace"]["members"]
+        .as_array()
+        .expect("[workspace] members");
+    assert!(!members.is_empty());
+    for member in members {
+        let member = member.as_str().expect("a member is a path");
+        assert!(
+            copied.iter().any(|source| format!("{member}/")
+                .starts_with(&format!("{}/", source.trim_end_matches('/')))),
+            "{member} is in the image before its first cargo build: {copied:?}"
+        );
+    }
 }
 
 #[test]

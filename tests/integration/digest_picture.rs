@@ -4,12 +4,12 @@
 use crate::helpers::{first_channel_post, spawn_bot_configured, user, workspace};
 use crate::workspace_life::{TEAMS, people};
 use alliances::domain::ChannelId;
-use alliances::fake_slack::FakeSlack;
 use alliances::slack::BOT_SCOPES;
+use fake_slack::FakeSlack;
 
 /// Alice (Payments) meets Bilal (Platform), and an admin posts the digest
 /// now; the digest message it gives, once posted.
-async fn digest_after_a_meeting(fake: &FakeSlack) -> alliances::fake_slack::PostedMessage {
+async fn digest_after_a_meeting(fake: &FakeSlack) -> fake_slack::PostedMessage {
     // Teams of one or two: with a floor of one, every team is on the map.
     let bot = spawn_bot_configured(fake, TEAMS, |settings| {
         settings.commands.k_anonymity_floor = 1;
@@ -20,11 +20,11 @@ async fn digest_after_a_meeting(fake: &FakeSlack) -> alliances::fake_slack::Post
     let met = fake.slash_command(
         "/met",
         "<@U0000002> today coffee",
-        &user("U0000001"),
+        user("U0000001"),
         &channel,
     );
     fake.deliver_over_socket(&met).await.unwrap();
-    let now = fake.slash_command("/alliances", "digest now", &user("U0000009"), &channel);
+    let now = fake.slash_command("/alliances", "digest now", user("U0000009"), &channel);
     fake.deliver_over_socket(&now).await.unwrap();
     let digest = first_channel_post(fake).await;
     bot.stop().await;
@@ -32,7 +32,7 @@ async fn digest_after_a_meeting(fake: &FakeSlack) -> alliances::fake_slack::Post
 }
 
 /// The digest names the new alliance of Alice and Bilal.
-fn assert_celebrates_alice_and_bilal(digest: &alliances::fake_slack::PostedMessage) {
+fn assert_celebrates_alice_and_bilal(digest: &fake_slack::PostedMessage) {
     let blocks = digest.blocks.to_string();
     assert!(
         blocks.contains("<@U0000001> (Payments) and <@U0000002> (Platform)"),

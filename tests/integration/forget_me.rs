@@ -8,8 +8,8 @@ use crate::helpers::{
     workspace,
 };
 use alliances::domain::ChannelId;
-use alliances::fake_slack::{Delivery, FakeSlack};
 use alliances::scheduler::JobKind;
+use fake_slack::{Delivery, FakeSlack};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -132,7 +132,7 @@ async fn a_forgotten_person_stays_forgotten_through_a_sync_a_profile_change_and_
     ] {
         deliver(
             &fake,
-            &fake.slash_command("/met", text, &user(from), &channel()),
+            &fake.slash_command("/met", text, user(from), channel()),
         )
         .await;
     }
@@ -187,7 +187,7 @@ async fn a_forgotten_person_stays_forgotten_through_a_sync_a_profile_change_and_
         "the digest is posted"
     );
     for message in &messages {
-        assert_ne!(message.dm_user, Some(user(ZELDA)), "{message:?}");
+        assert_ne!(message.dm_user.as_deref(), Some(ZELDA), "{message:?}");
         let said = format!("{} {}", message.text, message.blocks);
         assert!(!names_her(&said), "a message names her: {said}");
     }
@@ -201,12 +201,7 @@ async fn a_forgotten_person_stays_forgotten_through_a_sync_a_profile_change_and_
     // The rewritten store goes on working.
     deliver(
         &fake,
-        &fake.slash_command(
-            "/met",
-            "<@U0000002> today tea",
-            &user("U0000003"),
-            &channel(),
-        ),
+        &fake.slash_command("/met", "<@U0000002> today tea", user("U0000003"), channel()),
     )
     .await;
     eventually("the meeting after the rewrite is logged", || {

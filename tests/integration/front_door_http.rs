@@ -3,7 +3,7 @@
 //! and changes nothing.
 
 use crate::helpers::{fake_user, now, spawn_bot, user, workspace};
-use alliances::fake_slack::FakeSlack;
+use fake_slack::FakeSlack;
 
 const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\", \"U0000003\"]\n\
                      [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n";
@@ -275,7 +275,7 @@ async fn alliances_subcommands_answer_and_remember_each_choice() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_introduction_asked_for_just_before_shutdown_is_still_made() {
-    use alliances::fake_slack::{Fault, Faults};
+    use fake_slack::{Fault, Faults};
     let fake = company().await;
     let bot = spawn_bot(&fake, TEAMS).await;
     // Slack is slow to open the group DM: the introduction is still on its

@@ -3,9 +3,9 @@
 //! down it and reads the acknowledgements.
 
 use crate::helpers::{button_press, eventually, spawn_bot_configured, spawn_bot_over_socket, user};
-use alliances::fake_slack::{Delivery, FakeSlack};
 use alliances::scheduler::JobKind;
 use chrono::Utc;
+use fake_slack::{Delivery, FakeSlack};
 use serde_json::json;
 use std::time::Duration;
 
@@ -36,8 +36,8 @@ async fn a_slash_command_over_the_socket_is_answered_in_its_acknowledgement() {
     let command = fake.slash_command(
         "/met",
         "<@U0000002> yesterday lunch",
-        &user("U0000001"),
-        &channel(),
+        user("U0000001"),
+        channel(),
     );
     let answer = fake.deliver_over_socket(&command).await.unwrap();
 
@@ -72,7 +72,7 @@ async fn the_bot_reconnects_when_slack_asks_it_to_and_keeps_answering() {
     assert_eq!(fake.disconnect_socket("refresh_requested"), 1);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     let answer = loop {
-        let command = fake.slash_command("/alliances", "help", &user("U0000001"), &channel());
+        let command = fake.slash_command("/alliances", "help", user("U0000001"), channel());
         if let Ok(answer) = fake.deliver_over_socket(&command).await {
             break answer;
         }
@@ -100,8 +100,8 @@ async fn nudge_buttons_log_snooze_pause_and_explain() {
     let met = fake.slash_command(
         "/met",
         "<@U0000002> 2026-01-05 coffee about the roadmap",
-        &user("U0000001"),
-        &channel(),
+        user("U0000001"),
+        channel(),
     );
     fake.deliver_over_socket(&met).await.unwrap();
 
@@ -163,8 +163,8 @@ async fn opening_the_app_home_publishes_it_once_per_event_id() {
     let met = fake.slash_command(
         "/met",
         "<@U0000002> 3d ago lunch",
-        &user("U0000001"),
-        &channel(),
+        user("U0000001"),
+        channel(),
     );
     fake.deliver_over_socket(&met).await.unwrap();
 
@@ -178,14 +178,14 @@ async fn opening_the_app_home_publishes_it_once_per_event_id() {
     fake.deliver_over_socket(&opened).await.unwrap();
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while fake.home_view(&user("U0000001")).is_none() {
+    while fake.home_view(user("U0000001")).is_none() {
         assert!(
             tokio::time::Instant::now() < deadline,
             "the App Home was not published"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let home = fake.home_view(&user("U0000001")).unwrap().to_string();
+    let home = fake.home_view(user("U0000001")).unwrap().to_string();
     assert!(
         home.contains("<@U0000002> (Platform): last met 3 days ago, once"),
         "{home}"
@@ -218,7 +218,7 @@ async fn an_introduction_explains_itself_and_is_not_repeated_once_they_met() {
     assert_eq!(report.summary, "queued 1 (1 introduction)");
     eventually("the dispatcher sends it", || !fake.messages().is_empty()).await;
     let dm = &fake.messages()[0];
-    assert_eq!(dm.dm_user, Some(user("U0000001")));
+    assert_eq!(dm.dm_user.as_deref(), Some("U0000001"));
     assert_eq!(
         dm.text,
         "Someone worth knowing outside Payments: <@U0000002> in Platform."

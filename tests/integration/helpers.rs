@@ -1,8 +1,8 @@
 //! What the stories share: the binary, a small workspace, signed-off reads
 //! of what the fake Slack received.
 
-use alliances::domain::{ChannelId, UserId};
-use alliances::fake_slack::{FakeChannel, FakeUser, Workspace};
+use alliances::domain::UserId;
+use fake_slack::{FakeChannel, FakeUser, Workspace};
 use std::process::{Command, Output};
 
 /// The bot token of the test workspaces.
@@ -60,7 +60,7 @@ pub fn user(id: &str) -> UserId {
 /// A person of a test workspace.
 pub fn fake_user(id: &str, name: &str) -> FakeUser {
     FakeUser {
-        id: user(id),
+        id: id.to_owned(),
         name: name.to_lowercase(),
         real_name: name.to_owned(),
         tz: "Europe/Paris".to_owned(),
@@ -76,7 +76,7 @@ pub fn workspace(users: Vec<FakeUser>) -> Workspace {
         TOKEN,
         users,
         vec![FakeChannel {
-            id: ChannelId::parse("C0ALLIANCE").expect("a valid channel id"),
+            id: "C0ALLIANCE".to_owned(),
             name: "alliances".to_owned(),
         }],
     )
@@ -88,8 +88,8 @@ pub const PAYMENTS_AND_PLATFORM: &str = "[[team]]\nname = \"Payments\"\nmembers 
                                          [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\"]\n";
 
 /// The fake Slack of [`PAYMENTS_AND_PLATFORM`]'s two people.
-pub async fn alice_and_bilal() -> alliances::fake_slack::FakeSlack {
-    alliances::fake_slack::FakeSlack::start(workspace(vec![
+pub async fn alice_and_bilal() -> fake_slack::FakeSlack {
+    fake_slack::FakeSlack::start(workspace(vec![
         fake_user("U0000001", "Alice Moreau"),
         fake_user("U0000002", "Bilal Haddad"),
     ]))
@@ -104,12 +104,12 @@ pub fn alliance_channel() -> alliances::domain::ChannelId {
 
 /// Alice logs a coffee with Bilal through `fake`'s signed HTTP delivery to
 /// the bot at `url`, and is told it is logged.
-pub async fn alice_logs_a_coffee_with_bilal(fake: &alliances::fake_slack::FakeSlack, url: &str) {
+pub async fn alice_logs_a_coffee_with_bilal(fake: &fake_slack::FakeSlack, url: &str) {
     let met = fake.slash_command(
         "/met",
         "<@U0000002> coffee",
-        &user("U0000001"),
-        &alliance_channel(),
+        user("U0000001"),
+        alliance_channel(),
     );
     let answer = fake
         .deliver_over_http(url, &met)
@@ -141,22 +141,19 @@ pub struct TestBot {
 
 /// Starts the bot over HTTP against `fake`, with `teams` as its teams file
 /// (TOML), and waits until it answers.
-pub async fn spawn_bot(fake: &alliances::fake_slack::FakeSlack, teams: &str) -> TestBot {
+pub async fn spawn_bot(fake: &fake_slack::FakeSlack, teams: &str) -> TestBot {
     spawn(fake, teams, false, system_clock(), |_| {}).await
 }
 
 /// Starts the bot over Socket Mode against `fake`, with `teams` as its teams
 /// file (TOML), and waits until its socket is connected.
-pub async fn spawn_bot_over_socket(
-    fake: &alliances::fake_slack::FakeSlack,
-    teams: &str,
-) -> TestBot {
+pub async fn spawn_bot_over_socket(fake: &fake_slack::FakeSlack, teams: &str) -> TestBot {
     spawn(fake, teams, true, system_clock(), |_| {}).await
 }
 
 /// Starts the bot over HTTP with `clock` as its calendar clock.
 pub async fn spawn_bot_on_clock(
-    fake: &alliances::fake_slack::FakeSlack,
+    fake: &fake_slack::FakeSlack,
     teams: &str,
     clock: std::sync::Arc<dyn alliances::domain::Clock>,
 ) -> TestBot {
@@ -169,7 +166,7 @@ fn system_clock() -> std::sync::Arc<dyn alliances::domain::Clock> {
 
 /// Starts the bot over Socket Mode with settings changed by `configure`.
 pub async fn spawn_bot_configured(
-    fake: &alliances::fake_slack::FakeSlack,
+    fake: &fake_slack::FakeSlack,
     teams: &str,
     configure: impl FnOnce(&mut alliances::config::Settings),
 ) -> TestBot {
@@ -180,7 +177,7 @@ pub async fn spawn_bot_configured(
 /// (TOML): built, its secrets checked and its addresses bound, but not yet
 /// serving; with the temporary folder of its store.
 pub async fn start_bot(
-    fake: &alliances::fake_slack::FakeSlack,
+    fake: &fake_slack::FakeSlack,
     teams: &str,
 ) -> (alliances::app::Started, tempfile::TempDir) {
     let (started, _, data) = start(fake, teams, false, system_clock(), |_| {}).await;
@@ -188,7 +185,7 @@ pub async fn start_bot(
 }
 
 async fn spawn(
-    fake: &alliances::fake_slack::FakeSlack,
+    fake: &fake_slack::FakeSlack,
     teams: &str,
     over_socket: bool,
     clock: std::sync::Arc<dyn alliances::domain::Clock>,
@@ -238,7 +235,7 @@ async fn spawn(
 /// The bot against `fake`, over HTTP on a port of the system's choosing
 /// or over Socket Mode, started but not serving.
 async fn start(
-    fake: &alliances::fake_slack::FakeSlack,
+    fake: &fake_slack::FakeSlack,
     teams: &str,
     over_socket: bool,
     clock: std::sync::Arc<dyn alliances::domain::Clock>,
@@ -434,9 +431,7 @@ pub async fn eventually_within(
 }
 
 /// The first message `fake` received in a channel (not a DM), once there is one.
-pub async fn first_channel_post(
-    fake: &alliances::fake_slack::FakeSlack,
-) -> alliances::fake_slack::PostedMessage {
+pub async fn first_channel_post(fake: &fake_slack::FakeSlack) -> fake_slack::PostedMessage {
     eventually("a message is posted in a channel", || {
         fake.messages().iter().any(|m| m.dm_user.is_none())
     })
@@ -527,7 +522,7 @@ pub async fn stop_with_sigterm(child: std::process::Child) -> Output {
 /// `fake` (its bot token, signing secret and Web API), its standard output
 /// piped for [`listening`]. Callers add a config file, more variables, and
 /// where its logs go.
-pub fn serve_command(fake: &alliances::fake_slack::FakeSlack, data: &std::path::Path) -> Command {
+pub fn serve_command(fake: &fake_slack::FakeSlack, data: &std::path::Path) -> Command {
     let mut command = alliances();
     command
         .arg("--data-dir")

@@ -7,8 +7,8 @@ use crate::helpers::{
     wait_until_answers,
 };
 use crate::served::{Folder, Served};
-use alliances::fake_slack::{Fault, Faults};
 use alliances::store::{Store, StoreOptions};
+use fake_slack::{Fault, Faults};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
@@ -52,7 +52,7 @@ async fn sigterm_with_a_request_left_half_sent_stops_within_the_grace_and_keeps_
         .expect("serve starts");
     let url = listening(&mut child).await.slack.expect("served over HTTP");
     wait_until_answers(&format!("{url}/healthz")).await;
-    let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel());
+    let met = fake.slash_command("/met", "<@U0000002> coffee", user("U0000001"), channel());
     let answer = fake.deliver_over_http(&url, &met).await.unwrap();
     assert!(
         answer.body.to_string().contains("Logged"),
@@ -105,7 +105,7 @@ async fn a_signing_secret_mounted_with_a_trailing_newline_still_checks_slack_s_s
         &[("ALLIANCES_SLACK_SIGNING_SECRET", &secret)],
     )
     .await;
-    let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel());
+    let met = fake.slash_command("/met", "<@U0000002> coffee", user("U0000001"), channel());
     let answer = fake.deliver_over_http(&bot.url, &met).await.unwrap();
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(

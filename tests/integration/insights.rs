@@ -7,9 +7,9 @@ use crate::browser::Browser;
 use crate::helpers::{fake_user, user, workspace};
 use crate::served::{Folder, Served};
 use alliances::domain::{Interaction, InteractionKind};
-use alliances::fake_slack::FakeSlack;
 use alliances::store::{Store, StoreOptions};
 use chrono::{Duration, Utc};
+use fake_slack::FakeSlack;
 
 /// The access token of the page in these tests.
 const INSIGHTS_TOKEN: &str = "insights-e2e-token";

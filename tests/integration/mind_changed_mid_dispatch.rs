@@ -7,9 +7,9 @@ use crate::delivery::{config, fake_of};
 use crate::helpers::{eventually_within, user};
 use crate::served::{Folder, Served};
 use alliances::domain::{ChannelId, Interaction, InteractionKind, UserId};
-use alliances::fake_slack::{FakeUser, Limits, PostedMessage};
 use alliances::store::{Store, StoreOptions};
 use chrono::{Duration, Utc};
+use fake_slack::{FakeUser, Limits, PostedMessage};
 use std::collections::BTreeSet;
 
 /// Slack's limits, and the bot's pace, this many times faster.
@@ -43,7 +43,7 @@ fn threes() -> Vec<(u32, u32, u32)> {
 /// teams file and the history.
 fn company() -> (Vec<FakeUser>, String, Vec<Interaction>) {
     let person = |n: u32, name: String, real_name: String| FakeUser {
-        id: id(n),
+        id: id(n).into(),
         name,
         real_name,
         tz: "UTC".to_owned(),
@@ -87,7 +87,7 @@ fn company() -> (Vec<FakeUser>, String, Vec<Interaction>) {
 /// Whether `message` goes to Pat or names them, in its text or its blocks.
 fn to_or_about_pat(message: &PostedMessage) -> bool {
     let blocks = message.blocks.to_string();
-    message.dm_user == Some(id(PAT))
+    message.dm_user.as_deref() == Some(id(PAT).as_str())
         || [id(PAT).as_str(), PAT_NAME, PAT_HANDLE]
             .iter()
             .any(|word| message.text.contains(word) || blocks.contains(word))
@@ -111,7 +111,7 @@ async fn someone_who_opts_out_mid_dispatch_is_sent_and_named_nothing_once_told_t
     })
     .await;
     let channel = ChannelId::parse("C0ALLIANCE").unwrap();
-    let optout = fake.slash_command("/alliances", "optout", &id(PAT), &channel);
+    let optout = fake.slash_command("/alliances", "optout", id(PAT), &channel);
     let answer = fake
         .deliver_over_http(&bot.url, &optout)
         .await
@@ -136,7 +136,7 @@ async fn someone_who_opts_out_mid_dispatch_is_sent_and_named_nothing_once_told_t
             let received: BTreeSet<UserId> = fake
                 .messages()
                 .into_iter()
-                .filter_map(|m| m.dm_user)
+                .filter_map(|m| UserId::parse(&m.dm_user?).ok())
                 .collect();
             reminded.is_subset(&received)
         },

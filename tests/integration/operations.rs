@@ -5,7 +5,7 @@ use crate::helpers::{
     TOKEN, alliances, fake_user, listening, serve_command, user, wait_until_answers, workspace,
 };
 use crate::served::{Folder, Served};
-use alliances::fake_slack::{FakeSlack, Fault, Faults};
+use fake_slack::{FakeSlack, Fault, Faults};
 use std::process::Stdio;
 
 const TEAMS: &str = crate::helpers::PAYMENTS_AND_PLATFORM;
@@ -141,7 +141,7 @@ async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_inc
         let url = listening.slack.unwrap();
         wait_until_answers(&format!("{url}/healthz")).await;
         let channel = alliances::domain::ChannelId::parse("C0ALLIANCE").unwrap();
-        let met = fake.slash_command("/met", "<@U0000002> coffee", &user("U0000001"), &channel);
+        let met = fake.slash_command("/met", "<@U0000002> coffee", user("U0000001"), &channel);
         fake.deliver_over_http(&url, &met).await.unwrap();
         let forged = reqwest::Client::new()
             .post(format!("{url}/slack/commands"))
@@ -152,7 +152,7 @@ async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_inc
             .await
             .unwrap();
         assert_eq!(forged.status().as_u16(), 401);
-        let home = alliances::fake_slack::Delivery::Event {
+        let home = fake_slack::Delivery::Event {
             event_id: format!("Ev{format}"),
             event: serde_json::json!({"type": "app_home_opened", "user": "U0000001", "tab": "home"}),
             event_time: chrono::Utc::now().timestamp(),

@@ -6,7 +6,7 @@
 
 use crate::helpers::now;
 use crate::helpers::{TestBot, eventually, fake_user, spawn_bot, spawn_bot_configured, workspace};
-use alliances::fake_slack::{Delivery, FakeSlack, FakeUser};
+use fake_slack::{Delivery, FakeSlack, FakeUser};
 use serde_json::json;
 
 /// Alice and Dana in Payments, Bilal in Platform, Chen in Design, Erin in
@@ -240,8 +240,8 @@ async fn a_passive_signal_leaves_out_who_opted_out_and_counts_at_most_ten_mentio
     let optout = Delivery::SlashCommand {
         command: "/alliances".to_owned(),
         text: "optout".to_owned(),
-        user: crate::helpers::user("U0000002"),
-        channel: alliances::domain::ChannelId::parse("C0ALLIANCE").unwrap(),
+        user: "U0000002".into(),
+        channel: "C0ALLIANCE".into(),
         trigger_id: "t-1".to_owned(),
         response_url: format!("{}/response/1", fake.api_url()),
     };

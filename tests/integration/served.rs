@@ -3,7 +3,7 @@
 //! with SIGTERM.
 
 use crate::helpers::{alliances, listening, output_of, texts, wait_until_answers};
-use alliances::fake_slack::FakeSlack;
+use fake_slack::FakeSlack;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 

@@ -2,9 +2,9 @@
 
 use crate::helpers::{TOKEN, fake_user, user, workspace};
 use alliances::domain::{Neglected, Nudge, NudgeReason, TeamGap, TeamId};
-use alliances::fake_slack::FakeSlack;
 use alliances::slack::{SlackClient, SlackError, render_nudge};
 use chrono::Utc;
+use fake_slack::FakeSlack;
 use secrecy::SecretString;
 
 fn client(fake: &FakeSlack, token: &str) -> SlackClient {
@@ -77,7 +77,7 @@ async fn a_nudge_opens_the_dm_and_posts_block_kit_into_it() {
     let methods: Vec<_> = fake.calls().into_iter().map(|c| c.method).collect();
     assert_eq!(methods, ["conversations.open", "chat.postMessage"]);
     let message = &fake.messages()[0];
-    assert_eq!(message.dm_user, Some(user("U0000001")));
+    assert_eq!(message.dm_user.as_deref(), Some("U0000001"));
     assert_eq!(
         message.blocks[2]["elements"].as_array().map(Vec::len),
         Some(4),

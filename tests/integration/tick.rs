@@ -5,9 +5,9 @@
 use crate::helpers::{TOKEN, fake_user, user, workspace};
 use crate::served::Folder;
 use alliances::domain::{Interaction, InteractionKind};
-use alliances::fake_slack::FakeSlack;
 use alliances::store::{Store, StoreOptions};
 use chrono::{Duration, Utc};
+use fake_slack::FakeSlack;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
@@ -68,7 +68,7 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
         .filter(|m| m.dm_user.is_some())
         .collect();
     assert_eq!(dms.len(), 2);
-    assert_eq!(dms[0].dm_user, Some(user("U0000001")));
+    assert_eq!(dms[0].dm_user.as_deref(), Some("U0000001"));
     assert_eq!(
         dms[0].text,
         "It's been 100 days since you and <@U0000002> (Platform) last met."
@@ -81,7 +81,7 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
     );
     // Bilal's one alliance has been quiet past 90 days: he is introduced to
     // Chen, whom Alice knows as well as him.
-    assert_eq!(dms[1].dm_user, Some(user("U0000002")));
+    assert_eq!(dms[1].dm_user.as_deref(), Some("U0000002"));
     assert_eq!(
         dms[1].text,
         "Someone worth knowing outside Platform: <@U0000003> in Payments."

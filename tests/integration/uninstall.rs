@@ -8,9 +8,9 @@ use crate::helpers::{
 use crate::served::{Folder, Served};
 use alliances::config::BackupSettings;
 use alliances::domain::{Clock, SettableClock};
-use alliances::fake_slack::{Delivery, FakeSlack};
 use alliances::store::{BackupFolder, Store, StoreOptions};
 use chrono::Duration;
+use fake_slack::{Delivery, FakeSlack};
 use serde_json::json;
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use std::sync::atomic::AtomicBool;
 
 const TEAMS: &str = crate::helpers::PAYMENTS_AND_PLATFORM;
 
-fn people() -> Vec<alliances::fake_slack::FakeUser> {
+fn people() -> Vec<fake_slack::FakeUser> {
     vec![
         fake_user("U0000001", "Alice Moreau"),
         fake_user("U0000002", "Bilal Haddad"),
@@ -57,7 +57,7 @@ async fn a_revoked_token_deletes_nothing_and_the_bot_says_it_is_not_ready_until_
     fake.revoke_bot_token();
     let revoked = event(
         "EvRevoked",
-        json!({ "type": "tokens_revoked", "tokens": { "oauth": [], "bot": [alliances::fake_slack::BOT_USER_ID] } }),
+        json!({ "type": "tokens_revoked", "tokens": { "oauth": [], "bot": [fake_slack::BOT_USER_ID] } }),
     );
     fake.deliver_over_http(&bot.url, &revoked).await.unwrap();
 

@@ -8,8 +8,8 @@ use crate::helpers::{
 use alliances::app::App;
 use alliances::config::{Secrets, Settings, Teams};
 use alliances::domain::{ChannelId, SystemClock};
-use alliances::fake_slack::{Delivery, FakeSlack, FakeUser, FakeUserGroup};
 use alliances::scheduler::JobKind;
+use fake_slack::{Delivery, FakeSlack, FakeUser, FakeUserGroup};
 use secrecy::SecretString;
 use serde_json::json;
 use std::sync::Arc;
@@ -95,19 +95,19 @@ async fn teams_come_from_the_profile_field_or_from_user_groups() {
             id: "S01".into(),
             handle: "team-design".into(),
             name: "Design".into(),
-            members: vec![user("U0000001")],
+            members: vec!["U0000001".into()],
         },
         FakeUserGroup {
             id: "S02".into(),
             handle: "oncall".into(),
             name: "On call".into(),
-            members: vec![user("U0000002")],
+            members: vec!["U0000002".into()],
         },
         FakeUserGroup {
             id: "S03".into(),
             handle: "team-legal".into(),
             name: "Legal".into(),
-            members: vec![user("U0000003")],
+            members: vec!["U0000003".into()],
         },
     ];
     let fake = FakeSlack::start(space).await.unwrap();
@@ -153,8 +153,8 @@ async fn an_introduction_opens_a_group_dm_with_both_people() {
     let intro = fake.slash_command(
         "/alliances",
         "intro <@U0000002> <@U0000003> you both work on onboarding",
-        &user("U0000001"),
-        &channel(),
+        user("U0000001"),
+        channel(),
     );
     let answer = fake.deliver_over_socket(&intro).await.unwrap();
     assert!(
@@ -203,12 +203,12 @@ async fn an_admin_posts_the_digest_now_and_others_may_not() {
     let met = fake.slash_command(
         "/met",
         "<@U0000002> today lunch",
-        &user("U0000001"),
-        &channel(),
+        user("U0000001"),
+        channel(),
     );
     fake.deliver_over_socket(&met).await.unwrap();
 
-    let refused = fake.slash_command("/alliances", "digest now", &user("U0000001"), &channel());
+    let refused = fake.slash_command("/alliances", "digest now", user("U0000001"), channel());
     let answer = fake.deliver_over_socket(&refused).await.unwrap();
     assert!(
         answer.body["text"]
@@ -222,8 +222,8 @@ async fn an_admin_posts_the_digest_now_and_others_may_not() {
     let now = fake.slash_command(
         "/alliances",
         "digest now #alliances",
-        &user("U0000009"),
-        &channel(),
+        user("U0000009"),
+        channel(),
     );
     fake.deliver_over_socket(&now).await.unwrap();
     let digest = first_channel_post(&fake).await;
@@ -248,7 +248,7 @@ async fn a_person_who_turns_shout_outs_on_is_thanked_by_name_in_the_digest() {
     let bot = spawn_bot_over_socket(&fake, TEAMS).await;
     bot.first_scheduled_digest_has_run().await;
     let say = |from: &str, command: &str, text: &str| {
-        fake.slash_command(command, text, &user(from), &channel())
+        fake.slash_command(command, text, user(from), channel())
     };
 
     let on = say("U0000001", "/alliances", "shoutouts on");
@@ -299,8 +299,8 @@ async fn forget_me_after_the_confirm_leaves_no_trace() {
         let met = fake.slash_command(
             "/met",
             &format!("<@{to}> yesterday lunch"),
-            &user(from),
-            &channel(),
+            user(from),
+            channel(),
         );
         fake.deliver_over_socket(&met).await.unwrap();
     }
@@ -366,8 +366,8 @@ async fn people_joining_changing_and_the_app_leaving_are_kept_current() {
     let met = fake.slash_command(
         "/met",
         "<@U0000003> today lunch",
-        &user("U0000001"),
-        &channel(),
+        user("U0000001"),
+        channel(),
     );
     fake.deliver_over_socket(&met).await.unwrap();
     fake.deliver_over_socket(&event("Ev3", json!({ "type": "app_uninstalled" })))
@@ -388,8 +388,8 @@ async fn the_app_home_draws_the_reach_and_a_colleague_who_left_no_longer_counts(
     let met = fake.slash_command(
         "/met",
         "<@U0000002> <@U0000009> 3d ago lunch",
-        &user("U0000001"),
-        &channel(),
+        user("U0000001"),
+        channel(),
     );
     fake.deliver_over_socket(&met).await.unwrap();
     eventually("the lunch is logged", || {
@@ -474,7 +474,7 @@ async fn passive_signals_count_only_when_the_workspace_opts_in_and_keep_no_text(
         .await
         .unwrap();
     eventually("the App Home is published", || {
-        quiet.home_view(&user("U0000001")).is_some()
+        quiet.home_view(user("U0000001")).is_some()
     })
     .await;
     assert_eq!(bot.app.store().interaction_count(), 0, "off by default");

@@ -3,9 +3,9 @@
 
 use crate::helpers::{eventually, fake_user, spawn_bot_configured, user, workspace};
 use alliances::domain::{ChannelId, Interaction, InteractionKind};
-use alliances::fake_slack::FakeSlack;
 use alliances::scheduler::JobKind;
 use chrono::{Duration, Utc};
+use fake_slack::FakeSlack;
 
 /// Alice and Chen in Payments; Bilal, Dana in Platform; Frank in Payments.
 const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\", \"U0000003\", \"U0000006\"]\n\
@@ -64,7 +64,7 @@ async fn an_export_after_an_introduction_holds_neither_its_contact_nor_the_recip
     })
     .await;
     let intro = &fake.messages()[0];
-    assert_eq!(intro.dm_user, Some(user("U0000001")));
+    assert_eq!(intro.dm_user.as_deref(), Some("U0000001"));
     assert!(
         intro
             .blocks
@@ -77,8 +77,8 @@ async fn an_export_after_an_introduction_holds_neither_its_contact_nor_the_recip
     let export = fake.slash_command(
         "/alliances",
         "export",
-        &user("U0000002"),
-        &ChannelId::parse("C0ALLIANCE").unwrap(),
+        user("U0000002"),
+        ChannelId::parse("C0ALLIANCE").unwrap(),
     );
     let answer = fake.deliver_over_socket(&export).await.unwrap();
     let text = answer.body["text"].as_str().unwrap_or_default();

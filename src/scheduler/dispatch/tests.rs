@@ -2,10 +2,10 @@
 
 use super::*;
 use crate::domain::{Interaction, InteractionKind, Person, SettableClock, TeamId, UserId};
-use crate::fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
 use crate::rules::Policy;
 use crate::store::StoreOptions;
 use chrono::TimeZone;
+use fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
 use secrecy::SecretString;
 
 const TOKEN: &str = "xoxb-dispatch-test";
@@ -28,7 +28,7 @@ fn planning_time() -> DateTime<Utc> {
 async fn company() -> (FakeSlack, SlackClient, Store, tempfile::TempDir) {
     let users = (1..=4)
         .map(|n| FakeUser {
-            id: id(n),
+            id: id(n).into(),
             name: format!("person.{n}"),
             real_name: format!("Person {n}"),
             tz: "UTC".into(),
@@ -38,7 +38,7 @@ async fn company() -> (FakeSlack, SlackClient, Store, tempfile::TempDir) {
         })
         .collect();
     let channel = FakeChannel {
-        id: ChannelId::parse("C0ALLIANCE").unwrap(),
+        id: "C0ALLIANCE".into(),
         name: "alliances".into(),
     };
     let fake = FakeSlack::start(Workspace::new(TOKEN, users, vec![channel]))
@@ -125,7 +125,7 @@ async fn a_nudge_whose_two_people_met_after_planning_is_dropped_and_the_rest_go_
     let dms: Vec<_> = fake
         .messages()
         .into_iter()
-        .filter_map(|m| m.dm_user)
+        .filter_map(|m| UserId::parse(&m.dm_user?).ok())
         .collect();
     assert_eq!(dms, [id(2), id(3)]);
     let sent = store
@@ -211,7 +211,7 @@ async fn an_item_past_its_deadline_is_kept_as_failed_not_sent() {
 /// id, in its text or its blocks).
 fn anything_to_or_about(fake: &FakeSlack, user: &UserId) -> bool {
     fake.messages().iter().any(|m| {
-        m.dm_user.as_ref() == Some(user)
+        m.dm_user.as_deref() == Some(user.as_str())
             || m.text.contains(user.as_str())
             || m.blocks.to_string().contains(user.as_str())
     })
@@ -262,7 +262,7 @@ async fn nudges_to_or_about_someone_who_opted_out_snoozed_or_was_deactivated_sin
         let dms: Vec<_> = fake
             .messages()
             .into_iter()
-            .filter_map(|m| m.dm_user)
+            .filter_map(|m| UserId::parse(&m.dm_user?).ok())
             .collect();
         assert_eq!(dms, [id(3), id(4)], "{what}: the others' nudges go out");
         assert!(store.pending_outbox().unwrap().is_empty(), "{what}");
@@ -292,7 +292,7 @@ async fn a_nudge_about_a_peer_its_recipient_paused_since_is_withdrawn() {
     let dms: Vec<_> = fake
         .messages()
         .into_iter()
-        .filter_map(|m| m.dm_user)
+        .filter_map(|m| UserId::parse(&m.dm_user?).ok())
         .collect();
     assert_eq!(
         dms,
@@ -318,16 +318,16 @@ async fn change_while_the_first_dm_opens(
     store: &Store,
     change: impl FnOnce(&Store),
 ) -> Dispatched {
-    fake.set_faults(crate::fake_slack::Faults::seeded(1).next_calls(
+    fake.set_faults(fake_slack::Faults::seeded(1).next_calls(
         "conversations.open",
         1,
-        crate::fake_slack::Fault::Slow {
+        fake_slack::Fault::Slow {
             delay: Duration::from_secs(2),
         },
     ));
     let dispatcher = dispatcher(store, slack, planning_time());
     let round = tokio::spawn(async move { dispatcher.send_due(None).await });
-    crate::fake_slack::fault_tests::eventually("the first DM being opened", || {
+    fake_slack::wait::eventually("the first DM being opened", || {
         fake.calls()
             .iter()
             .any(|c| c.method == "conversations.open")

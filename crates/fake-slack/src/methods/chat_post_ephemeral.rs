@@ -5,17 +5,13 @@
 use super::super::State;
 use super::super::recorder::PostedEphemeral;
 use super::{MethodResult, Params, SlackError, fields, read_content};
-use crate::domain::UserId;
 use serde_json::json;
 
 /// Records the message and answers its `message_ts`.
 pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
     let content = read_content(params)?;
     let channel = params.required("channel", "channel_not_found")?;
-    let user = params
-        .text("user")
-        .and_then(|user| UserId::parse(&user).ok())
-        .ok_or(SlackError("user_not_found"))?;
+    let user = params.text("user").ok_or(SlackError("user_not_found"))?;
     let destination = state
         .directory
         .resolve(&channel)

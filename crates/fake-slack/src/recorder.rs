@@ -11,7 +11,6 @@
 
 use super::faults::Fault;
 use super::limits::LimitViolation;
-use crate::domain::{ChannelId, UserId};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -55,9 +54,9 @@ pub enum CallOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostedMessage {
     /// The channel it went to (a channel, DM or multi-person DM id).
-    pub channel: ChannelId,
-    /// The recipient, when it went into a one-to-one DM.
-    pub dm_user: Option<UserId>,
+    pub channel: String,
+    /// The recipient's user id, when it went into a one-to-one DM.
+    pub dm_user: Option<String>,
     /// Its `text` (empty when only blocks were given).
     pub text: String,
     /// Its Block Kit blocks as a JSON array, or `Value::Null` if none.
@@ -92,9 +91,9 @@ pub struct FakeFile {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostedEphemeral {
     /// The channel it was shown in.
-    pub channel: ChannelId,
-    /// The one person who saw it.
-    pub user: UserId,
+    pub channel: String,
+    /// The user id of the one person who saw it.
+    pub user: String,
     /// Its `text` (empty when only blocks were given).
     pub text: String,
     /// Its Block Kit blocks as a JSON array, or `Value::Null` if none.
@@ -105,7 +104,7 @@ pub struct PostedEphemeral {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessageUpdate {
     /// The message's channel.
-    pub channel: ChannelId,
+    pub channel: String,
     /// The timestamp of the message that was edited.
     pub ts: String,
     /// Its new `text`.
@@ -139,7 +138,7 @@ pub(super) struct Recorder {
     updates: Vec<MessageUpdate>,
     /// Every published App Home view, oldest first; the last per user is
     /// what they would see.
-    home_views: Vec<(UserId, Value)>,
+    home_views: Vec<(String, Value)>,
     responses: Vec<RecordedResponse>,
     violations: Vec<LimitViolation>,
     /// Microseconds since `FIRST_TS_SECONDS`; one step per message keeps
@@ -196,7 +195,7 @@ impl Recorder {
     }
 
     /// Appends a published App Home view.
-    pub fn record_home_view(&mut self, user: UserId, view: Value) {
+    pub fn record_home_view(&mut self, user: String, view: Value) {
         self.home_views.push((user, view));
     }
 
@@ -242,7 +241,7 @@ impl Recorder {
     }
 
     /// The view most recently published to `user`'s App Home.
-    pub fn home_view(&self, user: &UserId) -> Option<&Value> {
+    pub fn home_view(&self, user: &str) -> Option<&Value> {
         self.home_views
             .iter()
             .rev()
@@ -277,7 +276,7 @@ mod tests {
     #[test]
     fn an_update_edits_the_message_and_keeps_its_history() {
         let mut recorder = Recorder::default();
-        let channel = ChannelId::parse("C1").unwrap();
+        let channel = String::from("C1");
         let ts = recorder.next_ts();
         recorder.record_message(PostedMessage {
             channel: channel.clone(),
@@ -302,12 +301,12 @@ mod tests {
     #[test]
     fn the_home_view_is_the_last_one_published_to_that_person() {
         let mut recorder = Recorder::default();
-        let (ada, bo) = (UserId::parse("U1").unwrap(), UserId::parse("U2").unwrap());
+        let (ada, bo) = (String::from("U1"), String::from("U2"));
         recorder.record_home_view(ada.clone(), Value::from(1));
         recorder.record_home_view(bo.clone(), Value::from(2));
         recorder.record_home_view(ada.clone(), Value::from(3));
         assert_eq!(recorder.home_view(&ada), Some(&Value::from(3)));
         assert_eq!(recorder.home_view(&bo), Some(&Value::from(2)));
-        assert_eq!(recorder.home_view(&UserId::parse("U3").unwrap()), None);
+        assert_eq!(recorder.home_view("U3"), None);
     }
 }

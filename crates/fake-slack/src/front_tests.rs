@@ -19,10 +19,7 @@ fn front_workspace() -> Workspace {
             id: "S0PAYMENTS".into(),
             handle: "payments-team".into(),
             name: "Payments team".into(),
-            members: vec![
-                UserId::parse("U0000001").expect("a valid user id"),
-                UserId::parse("U0000003").expect("a valid user id"),
-            ],
+            members: vec!["U0000001".into(), "U0000003".into()],
         },
         FakeUserGroup {
             id: "S0SEARCH".into(),
@@ -135,7 +132,6 @@ async fn a_published_home_view_is_the_one_that_person_sees() {
     let client = client_for(&fake);
     let token = SlackApiToken::new(TOKEN.into());
     let session = client.open_session(&token);
-    let ada = UserId::parse("U0000001").expect("a valid user id");
 
     for text in ["Your ties: none yet.", "Your ties: Person 3."] {
         let view =
@@ -154,14 +150,11 @@ async fn a_published_home_view_is_the_one_that_person_sees() {
         api_error_code(session.views_publish(&stranger).await),
         "invalid_arguments"
     );
-    let seen = fake.home_view(&ada).expect("a home view");
+    let seen = fake.home_view("U0000001").expect("a home view");
     assert_eq!(seen["type"], "home");
     assert_eq!(seen["blocks"][0]["text"]["text"], "Your ties: Person 3.");
     assert_eq!(seen["private_metadata"], "v1");
-    assert_eq!(
-        fake.home_view(&UserId::parse("U0000002").expect("valid")),
-        None
-    );
+    assert_eq!(fake.home_view("U0000002"), None);
     fake.stop().await;
 }
 

@@ -92,20 +92,16 @@ async fn connected_client(fake: &FakeSlack) -> Socket {
     socket
 }
 
-fn ada() -> UserId {
-    UserId::parse("U0000001").expect("a valid user id")
-}
-
-fn alliances() -> ChannelId {
-    ChannelId::parse("C0ALLIANCE").expect("a valid channel id")
-}
+/// Ada, who types the slash commands, and the channel she types them in.
+const ADA: &str = "U0000001";
+const ALLIANCES: &str = "C0ALLIANCE";
 
 #[tokio::test]
 async fn a_slash_command_goes_down_the_socket_and_the_acks_payload_comes_back() {
     let fake = FakeSlack::start(workspace(3)).await.expect("fake starts");
     let mut socket = connected_client(&fake).await;
     assert!(fake.socket_connected());
-    let command = fake.slash_command("/met", "<@U0000002> coffee", &ada(), &alliances());
+    let command = fake.slash_command("/met", "<@U0000002> coffee", ADA, ALLIANCES);
 
     let client = async {
         let (id, accepts, command) =
@@ -200,7 +196,7 @@ async fn an_envelope_nobody_acks_in_time_is_a_delivery_error() {
     let fake = FakeSlack::start(workspace(3)).await.expect("fake starts");
     let mut socket = connected_client(&fake).await;
     fake.set_ack_timeout(Duration::from_millis(200));
-    let command = fake.slash_command("/met", "", &ada(), &alliances());
+    let command = fake.slash_command("/met", "", ADA, ALLIANCES);
 
     let silent = async {
         next_envelope::<SlackCommandEvent>(&mut socket, "slash_commands").await;
@@ -218,7 +214,7 @@ async fn an_envelope_nobody_acks_in_time_is_a_delivery_error() {
 #[tokio::test]
 async fn without_a_client_nothing_is_delivered_and_waiting_gives_up() {
     let fake = FakeSlack::start(workspace(3)).await.expect("fake starts");
-    let command = fake.slash_command("/met", "", &ada(), &alliances());
+    let command = fake.slash_command("/met", "", ADA, ALLIANCES);
 
     assert!(!fake.socket_connected());
     assert!(!fake.wait_for_socket(Duration::from_millis(50)).await);
@@ -358,7 +354,7 @@ async fn slack_morphisms_own_socket_mode_listener_connects_answers_and_reconnect
         "the listener connects"
     );
 
-    let command = fake.slash_command("/met", "@ada", &ada(), &alliances());
+    let command = fake.slash_command("/met", "@ada", ADA, ALLIANCES);
     let answer = fake
         .deliver_over_socket(&command)
         .await
@@ -379,7 +375,7 @@ async fn slack_morphisms_own_socket_mode_listener_connects_answers_and_reconnect
         fake.wait_for_socket(PATIENCE).await,
         "the listener reconnects"
     );
-    let again = fake.slash_command("/met", "again", &ada(), &alliances());
+    let again = fake.slash_command("/met", "again", ADA, ALLIANCES);
     let answer = fake
         .deliver_over_socket(&again)
         .await

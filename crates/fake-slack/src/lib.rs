@@ -34,20 +34,26 @@
 //!
 //! It speaks plain JSON, as Slack does; it must not use slack-morphism's
 //! types, so that it checks the client rather than agreeing with it. Its
-//! tests drive it with the real slack-morphism client.
+//! tests drive it with the real slack-morphism client. It is a crate of its
+//! own, beside the bot's, so that Cargo holds it to this: slack-morphism is
+//! only among its dev-dependencies, and it knows nothing of the bot. Ids
+//! are plain strings, as on the wire; what takes one takes anything that
+//! is `AsRef<str>`.
 //!
-//! Layout: `workspace` holds the data, `methods` one file per Web API
-//! method, `api` the HTTP edge, `recorder` what was seen, `response_url`
-//! the answers posted later, `uploads` the files on their way and the
-//! upload URL that takes their bytes; `faults` decides which call meets which
-//! fault and `limits` keeps Slack's rate limits, both asked by `api`;
+//! Layout: `workspace` holds the data and `directory` its checks and
+//! look-ups, `methods` one file per Web API method, `api` the HTTP edge,
+//! `recorder` what was seen, `response_url` the answers posted later,
+//! `uploads` the files on their way and the upload URL that takes their
+//! bytes; `faults` decides which call meets which fault and `limits` keeps
+//! Slack's rate limits, both asked by `api`;
 //! `socket_hub` and `socket_mode` are Socket Mode's bookkeeping and its
 //! WebSocket server; `delivery` is what Slack sends the bot,
 //! `http_delivery` and `signing` how it sends it over HTTP; `standalone`
-//! runs the fake by hand.
+//! runs the fake by hand; `wait` is how the tests that drive it wait.
 
 mod api;
 mod delivery;
+mod directory;
 mod faults;
 mod http_delivery;
 mod limits;
@@ -59,6 +65,7 @@ mod socket_hub;
 mod socket_mode;
 mod standalone;
 mod uploads;
+pub mod wait;
 mod workspace;
 
 #[cfg(test)]
@@ -66,7 +73,7 @@ mod channel_list_tests;
 #[cfg(test)]
 mod delivery_tests;
 #[cfg(test)]
-pub(crate) mod fault_tests;
+mod fault_tests;
 #[cfg(test)]
 mod front_tests;
 #[cfg(test)]
@@ -96,7 +103,7 @@ pub use workspace::{
     TEAM_ID, TEAM_NAME, Workspace,
 };
 
-use crate::domain::{ChannelId, UserId};
+use directory::Directory;
 use limits::Limiter;
 use rand::RngExt;
 use recorder::Recorder;
@@ -110,7 +117,6 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use uploads::Uploads;
-use workspace::Directory;
 
 /// Everything a call may read or change.
 #[derive(Debug)]
@@ -296,18 +302,20 @@ impl FakeSlack {
         lock(&self.state).recorder.updates().to_vec()
     }
 
-    /// The view last published to `user`'s App Home, as the bot sent it.
-    pub fn home_view(&self, user: &UserId) -> Option<serde_json::Value> {
-        lock(&self.state).recorder.home_view(user).cloned()
+    /// The view last published to the App Home of `user` (a user id), as
+    /// the bot sent it.
+    pub fn home_view(&self, user: impl AsRef<str>) -> Option<serde_json::Value> {
+        lock(&self.state).recorder.home_view(user.as_ref()).cloned()
     }
 
-    /// The person at the other end of a DM the fake has opened.
-    pub fn user_for_dm(&self, channel: &ChannelId) -> Option<UserId> {
-        lock(&self.state).directory.user_for_dm(channel)
+    /// The user id of the person at the other end of a DM the fake has
+    /// opened, given the DM's channel id.
+    pub fn user_for_dm(&self, channel: impl AsRef<str>) -> Option<String> {
+        lock(&self.state).directory.user_for_dm(channel.as_ref())
     }
 
     /// The id of the public channel with this name (with or without `#`).
-    pub fn channel_named(&self, name: &str) -> Option<ChannelId> {
+    pub fn channel_named(&self, name: &str) -> Option<String> {
         lock(&self.state).directory.channel_named(name)
     }
 

@@ -247,7 +247,7 @@ impl FakeSlack {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake_slack::socket_hub::SocketHub;
+    use crate::socket_hub::SocketHub;
 
     #[test]
     fn a_ticket_is_read_from_the_query_and_works_once() {

@@ -1,153 +1,17 @@
-//! The fake workspace's data: the people, channels, user groups and secrets
-//! it is started with, and the conversations (DMs) that calls open while it
-//! runs.
-//!
-//! [`Directory`] checks a [`Workspace`] once, when the fake starts, and builds
-//! the look-ups the method handlers need. It knows nothing of HTTP and
-//! nothing of what was recorded.
+//! The fake workspace as the method handlers see it: [`Directory`] checks
+//! a [`Workspace`] once, when the fake starts, and builds the look-ups the
+//! handlers need, and keeps the conversations (DMs) that calls open while
+//! it runs. It knows nothing of HTTP and nothing of what was recorded.
 
-use crate::domain::{ChannelId, UserId};
+use super::workspace::{FakeChannel, FakeUser, FakeUserGroup, Workspace};
 use std::collections::{HashMap, HashSet};
 use std::io;
-
-/// The user id `auth.test` gives for the bot itself, in Slack's shape.
-pub const BOT_USER_ID: &str = "UBOT00001";
-/// The bot id `auth.test` gives (Slack's `B…` ids name the app's bot).
-pub const BOT_ID: &str = "BFAKE0001";
-/// The workspace's team id, as Slack writes it.
-pub const TEAM_ID: &str = "TFAKE0001";
-/// The workspace's name.
-pub const TEAM_NAME: &str = "Fake Workspace";
-/// The workspace's subdomain, as slash commands carry it (`team_domain`).
-pub const TEAM_DOMAIN: &str = "fake-workspace";
-/// The app's id: Socket Mode's `hello` and every delivery name it.
-pub const APP_ID: &str = "A0FAKE";
-/// The id of the custom profile field that holds a person's team. Slack's
-/// custom field ids look like `Xf0…`.
-pub const TEAM_FIELD_ID: &str = "Xf0TEAM";
-/// The app-level token [`Workspace::new`] gives (Slack's are `xapp-…`).
-pub const DEFAULT_APP_TOKEN: &str = "xapp-fake-app-token";
-/// The signing secret [`Workspace::new`] gives.
-pub const DEFAULT_SIGNING_SECRET: &str = "fake-signing-secret";
-/// The label of the team field [`Workspace::new`] gives.
-pub const DEFAULT_TEAM_FIELD_LABEL: &str = "Team";
-
-/// What a fake workspace holds when it starts.
-#[derive(Debug, Clone)]
-pub struct Workspace {
-    /// The bot token (`xoxb-…`): every Web API method but
-    /// `apps.connections.open` takes it, as `Authorization: Bearer <token>`.
-    pub bot_token: String,
-    /// The app-level token (`xapp-…`): only `apps.connections.open` takes
-    /// it, to open a Socket Mode connection.
-    pub app_token: String,
-    /// The secret the fake signs its HTTP deliveries to the bot with.
-    pub signing_secret: String,
-    /// Everyone in the workspace, bots and deactivated users included, in the
-    /// order `users.list` gives them.
-    pub users: Vec<FakeUser>,
-    /// The channels, reachable by id or by name, in the order
-    /// `conversations.list` gives them; public but for
-    /// [`Workspace::private_channels`].
-    pub channels: Vec<FakeChannel>,
-    /// The label of the custom profile field that holds a person's team, as
-    /// `team.profile.get` gives it (an admin names it; "Team" is common).
-    pub team_field_label: String,
-    /// The user groups (`@handle`s), in the order `usergroups.list` gives them.
-    pub usergroups: Vec<FakeUserGroup>,
-    /// The bot token's scopes, which Slack names in the `x-oauth-scopes`
-    /// header of every Web API answer; `None` sends no such header (and
-    /// lets every method through, as if every scope were granted).
-    pub granted_scopes: Option<Vec<String>>,
-    /// The channels the bot has not been invited to: a post or a file
-    /// shared there is answered `not_in_channel`, as Slack answers a bot
-    /// without `chat:write.public`, and `conversations.list` leaves out
-    /// the private ones among them, as Slack does. Empty by default: the
-    /// bot is in every channel.
-    pub channels_without_bot: Vec<ChannelId>,
-    /// The private channels among [`Workspace::channels`]: listed only
-    /// with `groups:read`, and only if the bot is in them. Empty by default.
-    pub private_channels: Vec<ChannelId>,
-    /// The archived channels among [`Workspace::channels`]:
-    /// `conversations.list` leaves them out when asked to
-    /// (`exclude_archived`). Empty by default.
-    pub archived_channels: Vec<ChannelId>,
-}
-
-impl Workspace {
-    /// A workspace of these people and channels with the default app token,
-    /// signing secret and team field label, and no user groups.
-    pub fn new(
-        bot_token: impl Into<String>,
-        users: Vec<FakeUser>,
-        channels: Vec<FakeChannel>,
-    ) -> Self {
-        Self {
-            bot_token: bot_token.into(),
-            app_token: DEFAULT_APP_TOKEN.to_owned(),
-            signing_secret: DEFAULT_SIGNING_SECRET.to_owned(),
-            users,
-            channels,
-            team_field_label: DEFAULT_TEAM_FIELD_LABEL.to_owned(),
-            usergroups: Vec::new(),
-            granted_scopes: None,
-            channels_without_bot: Vec::new(),
-            private_channels: Vec::new(),
-            archived_channels: Vec::new(),
-        }
-    }
-}
-
-/// A user group of the fake workspace, such as `@payments-team`.
-#[derive(Debug, Clone)]
-pub struct FakeUserGroup {
-    /// Its Slack id; Slack's user group ids start with `S`.
-    pub id: String,
-    /// Its handle, without the leading `@`.
-    pub handle: String,
-    /// Its display name, such as `Payments team`.
-    pub name: String,
-    /// Its members, in the order `usergroups.users.list` gives them.
-    pub members: Vec<UserId>,
-}
-
-/// A member of the fake workspace.
-#[derive(Debug, Clone)]
-pub struct FakeUser {
-    /// Their Slack id.
-    pub id: UserId,
-    /// Their handle, such as `alice.ito`; `users.list` also gives it as the
-    /// profile's display name.
-    pub name: String,
-    /// Their full name, such as `Alice Ito`.
-    pub real_name: String,
-    /// Their IANA time zone, such as `Europe/Paris`.
-    pub tz: String,
-    /// Their team. Slack shows it as a custom profile field (see
-    /// [`Workspace::team_field_label`]), which `users.list` does not carry:
-    /// `users.profile.get` gives it.
-    pub team: Option<String>,
-    /// A bot user: listed, but never a person to nudge.
-    pub is_bot: bool,
-    /// Deactivated: listed, but a DM to them is refused.
-    pub deleted: bool,
-}
-
-/// A channel of the fake workspace (public unless it is among
-/// [`Workspace::private_channels`]).
-#[derive(Debug, Clone)]
-pub struct FakeChannel {
-    /// Its Slack id.
-    pub id: ChannelId,
-    /// Its name, without the leading `#`.
-    pub name: String,
-}
 
 /// Where a message addressed to a channel goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Destination {
     /// The conversation's id.
-    pub channel: ChannelId,
+    pub channel: String,
     /// What kind of conversation it is.
     pub kind: ConversationKind,
 }
@@ -158,7 +22,7 @@ pub(super) enum ConversationKind {
     /// A public channel of the workspace.
     Channel,
     /// The bot's DM with this person.
-    Dm(UserId),
+    Dm(String),
     /// A multi-person DM.
     GroupDm,
 }
@@ -167,27 +31,29 @@ pub(super) enum ConversationKind {
 #[derive(Debug)]
 pub(super) struct Directory {
     workspace: Workspace,
-    user_index: HashMap<UserId, usize>,
-    channel_by_id: HashSet<ChannelId>,
-    channel_by_name: HashMap<String, ChannelId>,
+    user_index: HashMap<String, usize>,
+    channel_by_id: HashSet<String>,
+    channel_by_name: HashMap<String, String>,
     /// Every user's DM id is fixed at start, so that reopening a DM (or
     /// restarting the fake with the same workspace) gives the same id.
-    dm_for_user: HashMap<UserId, ChannelId>,
-    open_dms: HashMap<ChannelId, UserId>,
+    dm_for_user: HashMap<String, String>,
+    open_dms: HashMap<String, String>,
     /// Multi-person DMs, keyed by their sorted members.
-    group_dms: HashMap<Vec<UserId>, ChannelId>,
-    group_dm_ids: HashSet<ChannelId>,
+    group_dms: HashMap<Vec<String>, String>,
+    group_dm_ids: HashSet<String>,
     /// An admin revoked the bot token: Slack refuses it from then on.
     bot_token_revoked: bool,
 }
 
 impl Directory {
-    /// Checks `workspace` (tokens and secret, unique ids and names, names
-    /// without `#`, groups of known people) and builds the look-ups.
+    /// Checks `workspace` (tokens and secret, ids in Slack's shape, unique
+    /// ids and names, names without `#`, groups of known people) and builds
+    /// the look-ups.
     pub fn new(workspace: Workspace) -> io::Result<Self> {
         check_secrets(&workspace)?;
         let mut user_index = HashMap::new();
         for (index, user) in workspace.users.iter().enumerate() {
+            check_id("user id", &user.id, USER_ID_PREFIXES)?;
             if user_index.insert(user.id.clone(), index).is_some() {
                 return Err(invalid(format!("user {} is listed twice", user.id)));
             }
@@ -195,6 +61,7 @@ impl Directory {
         let mut channel_by_id = HashSet::new();
         let mut channel_by_name = HashMap::new();
         for channel in &workspace.channels {
+            check_id("channel id", &channel.id, CHANNEL_ID_PREFIXES)?;
             if channel.name.is_empty() || channel.name.starts_with('#') {
                 return Err(invalid(format!(
                     "channel name `{}` must be non-empty and given without '#'",
@@ -221,7 +88,10 @@ impl Directory {
             ("private is said to be", &workspace.private_channels),
             ("archived is said to be", &workspace.archived_channels),
         ] {
-            if let Some(stranger) = channels.iter().find(|c| !channel_by_id.contains(*c)) {
+            if let Some(stranger) = channels
+                .iter()
+                .find(|c| !channel_by_id.contains(c.as_str()))
+            {
                 return Err(invalid(format!(
                     "{said} {stranger}, which is not a listed channel"
                 )));
@@ -291,8 +161,12 @@ impl Directory {
     /// Whether the bot is in `channel`, as `conversations.list` says in
     /// `is_member`, and so may post there: it is in every DM it opened, and
     /// in every channel but those it was not invited to.
-    pub fn bot_is_member(&self, channel: &ChannelId) -> bool {
-        !self.workspace.channels_without_bot.contains(channel)
+    pub fn bot_is_member(&self, channel: &str) -> bool {
+        !self
+            .workspace
+            .channels_without_bot
+            .iter()
+            .any(|c| c == channel)
     }
 
     /// The channels, in `conversations.list` order.
@@ -301,13 +175,16 @@ impl Directory {
     }
 
     /// Whether `channel` is private.
-    pub fn is_private(&self, channel: &ChannelId) -> bool {
-        self.workspace.private_channels.contains(channel)
+    pub fn is_private(&self, channel: &str) -> bool {
+        self.workspace.private_channels.iter().any(|c| c == channel)
     }
 
     /// Whether `channel` is archived.
-    pub fn is_archived(&self, channel: &ChannelId) -> bool {
-        self.workspace.archived_channels.contains(channel)
+    pub fn is_archived(&self, channel: &str) -> bool {
+        self.workspace
+            .archived_channels
+            .iter()
+            .any(|c| c == channel)
     }
 
     /// The label of the team profile field.
@@ -331,11 +208,11 @@ impl Directory {
     /// The name a slash command gives for the channel it was typed in:
     /// a public channel's name, `directmessage` in a DM and `privategroup`
     /// elsewhere, as Slack does.
-    pub fn channel_name_for(&self, id: &ChannelId) -> String {
-        if let Some(channel) = self.workspace.channels.iter().find(|c| &c.id == id) {
+    pub fn channel_name_for(&self, id: &str) -> String {
+        if let Some(channel) = self.workspace.channels.iter().find(|c| c.id == id) {
             return channel.name.clone();
         }
-        if id.as_str().starts_with('D') {
+        if id.starts_with('D') {
             "directmessage".to_owned()
         } else {
             "privategroup".to_owned()
@@ -348,34 +225,34 @@ impl Directory {
     }
 
     /// The member with this id.
-    pub fn user(&self, id: &UserId) -> Option<&FakeUser> {
+    pub fn user(&self, id: &str) -> Option<&FakeUser> {
         self.user_index
             .get(id)
             .and_then(|&index| self.workspace.users.get(index))
     }
 
     /// The public channel with this name (a leading `#` is ignored).
-    pub fn channel_named(&self, name: &str) -> Option<ChannelId> {
+    pub fn channel_named(&self, name: &str) -> Option<String> {
         let name = name.strip_prefix('#').unwrap_or(name);
         self.channel_by_name.get(name).cloned()
     }
 
     /// The person at the other end of an opened one-to-one DM.
-    pub fn user_for_dm(&self, channel: &ChannelId) -> Option<UserId> {
+    pub fn user_for_dm(&self, channel: &str) -> Option<String> {
         self.open_dms.get(channel).cloned()
     }
 
     /// Opens (or reopens) the DM with `user`: its id, and whether it was
     /// already open.
-    pub fn open_dm(&mut self, user: &UserId) -> Option<(ChannelId, bool)> {
+    pub fn open_dm(&mut self, user: &str) -> Option<(String, bool)> {
         let dm = self.dm_for_user.get(user)?.clone();
-        let already_open = self.open_dms.insert(dm.clone(), user.clone()).is_some();
+        let already_open = self.open_dms.insert(dm.clone(), user.to_owned()).is_some();
         Some((dm, already_open))
     }
 
     /// Opens (or reopens) the multi-person DM between `users`: its id, and
     /// whether it was already open.
-    pub fn open_group_dm(&mut self, users: &[UserId]) -> Option<(ChannelId, bool)> {
+    pub fn open_group_dm(&mut self, users: &[String]) -> Option<(String, bool)> {
         let mut members = users.to_vec();
         members.sort();
         members.dedup();
@@ -385,7 +262,7 @@ impl Directory {
         // Slack's multi-person DMs have opaque ids; a sequence keeps ours stable
         // for a given order of calls.
         let id = (self.group_dms.len() + 1..)
-            .filter_map(|n| ChannelId::parse(&format!("GMPDM{n:05}")).ok())
+            .map(|n| format!("GMPDM{n:05}"))
             .find(|id| !self.channel_by_id.contains(id))?;
         self.group_dm_ids.insert(id.clone());
         self.group_dms.insert(members, id.clone());
@@ -398,26 +275,27 @@ impl Directory {
         if let Some(name) = channel.strip_prefix('#') {
             return self.channel_named(name).map(Destination::public);
         }
-        if let Ok(id) = ChannelId::parse(channel) {
-            let kind = if let Some(user) = self.open_dms.get(&id) {
-                Some(ConversationKind::Dm(user.clone()))
-            } else if self.group_dm_ids.contains(&id) {
-                Some(ConversationKind::GroupDm)
-            } else if self.channel_by_id.contains(&id) {
-                Some(ConversationKind::Channel)
-            } else {
-                None
-            };
-            if let Some(kind) = kind {
-                return Some(Destination { channel: id, kind });
-            }
+        let kind = if let Some(user) = self.open_dms.get(channel) {
+            Some(ConversationKind::Dm(user.clone()))
+        } else if self.group_dm_ids.contains(channel) {
+            Some(ConversationKind::GroupDm)
+        } else if self.channel_by_id.contains(channel) {
+            Some(ConversationKind::Channel)
+        } else {
+            None
+        };
+        match kind {
+            Some(kind) => Some(Destination {
+                channel: channel.to_owned(),
+                kind,
+            }),
+            None => self.channel_named(channel).map(Destination::public),
         }
-        self.channel_named(channel).map(Destination::public)
     }
 }
 
 impl Destination {
-    fn public(channel: ChannelId) -> Self {
+    fn public(channel: String) -> Self {
         Self {
             channel,
             kind: ConversationKind::Channel,
@@ -425,7 +303,7 @@ impl Destination {
     }
 
     /// The person at the other end, when this is a one-to-one DM.
-    pub fn dm_user(&self) -> Option<&UserId> {
+    pub fn dm_user(&self) -> Option<&str> {
         match &self.kind {
             ConversationKind::Dm(user) => Some(user),
             ConversationKind::Channel | ConversationKind::GroupDm => None,
@@ -435,12 +313,11 @@ impl Destination {
 
 /// Slack's DM ids look like `D…`; we derive one from the user id so that a
 /// reader of a failing test can tell whose DM it is.
-fn dm_id_for(user: &UserId, taken: &HashSet<ChannelId>) -> Option<ChannelId> {
-    let suffix = user.as_str().get(1..).unwrap_or_default();
+fn dm_id_for(user: &str, taken: &HashSet<String>) -> Option<String> {
+    let suffix = user.get(1..).unwrap_or_default();
     // Two users can share a suffix (`U123` and `W123`): number the later one.
     std::iter::once(format!("D{suffix}"))
         .chain((2..100).map(|n| format!("D{suffix}{n}")))
-        .filter_map(|candidate| ChannelId::parse(&candidate).ok())
         .find(|candidate| !taken.contains(candidate))
 }
 
@@ -465,7 +342,7 @@ fn check_secrets(workspace: &Workspace) -> io::Result<()> {
 }
 
 /// Groups have unique `S…` ids and unique handles, and hold known people.
-fn check_usergroups(groups: &[FakeUserGroup], users: &HashMap<UserId, usize>) -> io::Result<()> {
+fn check_usergroups(groups: &[FakeUserGroup], users: &HashMap<String, usize>) -> io::Result<()> {
     let mut ids = HashSet::new();
     let mut handles = HashSet::new();
     for group in groups {
@@ -484,7 +361,7 @@ fn check_usergroups(groups: &[FakeUserGroup], users: &HashMap<UserId, usize>) ->
         if let Some(stranger) = group
             .members
             .iter()
-            .find(|member| !users.contains_key(*member))
+            .find(|member| !users.contains_key(member.as_str()))
         {
             return Err(invalid(format!(
                 "user group {} holds unknown user {stranger}",
@@ -493,6 +370,28 @@ fn check_usergroups(groups: &[FakeUserGroup], users: &HashMap<UserId, usize>) ->
         }
     }
     Ok(())
+}
+
+/// What a user id starts with: `U`, or `W` on Enterprise Grid.
+const USER_ID_PREFIXES: &[char] = &['U', 'W'];
+/// What a channel id starts with: `C` public, `G` private, `D` a DM.
+const CHANNEL_ID_PREFIXES: &[char] = &['C', 'G', 'D'];
+
+/// Slack's ids are upper-case letters and digits after their kind's
+/// prefix (`U024BE7LH`): a workspace's ids must look like Slack's, so that
+/// the client meets them as it would meet Slack's.
+fn check_id(kind: &str, id: &str, prefixes: &[char]) -> io::Result<()> {
+    let well_formed = id.starts_with(prefixes)
+        && id
+            .bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    if well_formed {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "{kind} `{id}` is not in Slack's shape (upper-case letters and digits, like U024BE7LH)"
+        )))
+    }
 }
 
 fn invalid(message: String) -> io::Error {
@@ -505,7 +404,7 @@ mod tests {
 
     fn user(id: &str) -> FakeUser {
         FakeUser {
-            id: UserId::parse(id).unwrap(),
+            id: id.into(),
             name: id.to_lowercase(),
             real_name: id.into(),
             tz: "UTC".into(),
@@ -517,7 +416,7 @@ mod tests {
 
     fn channel(id: &str, name: &str) -> FakeChannel {
         FakeChannel {
-            id: ChannelId::parse(id).unwrap(),
+            id: id.into(),
             name: name.into(),
         }
     }
@@ -531,35 +430,35 @@ mod tests {
             id: id.into(),
             handle: handle.into(),
             name: handle.into(),
-            members: members.iter().map(|m| UserId::parse(m).unwrap()).collect(),
+            members: members.iter().map(|m| (*m).to_owned()).collect(),
         }
     }
 
     #[test]
     fn dm_ids_follow_the_user_id_and_never_collide() {
         let mut dir = directory(vec![user("U123"), user("W123")], vec![]).unwrap();
-        let (first, _) = dir.open_dm(&UserId::parse("U123").unwrap()).unwrap();
-        let (second, _) = dir.open_dm(&UserId::parse("W123").unwrap()).unwrap();
-        assert_eq!(first.as_str(), "D123");
-        assert_eq!(second.as_str(), "D1232");
+        let (first, _) = dir.open_dm("U123").unwrap();
+        let (second, _) = dir.open_dm("W123").unwrap();
+        assert_eq!(first, "D123");
+        assert_eq!(second, "D1232");
     }
 
     #[test]
     fn a_dm_is_reachable_only_once_opened() {
         let mut dir = directory(vec![user("U1")], vec![]).unwrap();
         assert_eq!(dir.resolve("D1"), None);
-        let (dm, already_open) = dir.open_dm(&UserId::parse("U1").unwrap()).unwrap();
+        let (dm, already_open) = dir.open_dm("U1").unwrap();
         assert!(!already_open);
-        let to = dir.resolve(dm.as_str()).unwrap();
-        assert_eq!(to.dm_user(), Some(&UserId::parse("U1").unwrap()));
-        assert!(dir.open_dm(&UserId::parse("U1").unwrap()).unwrap().1);
+        let to = dir.resolve(&dm).unwrap();
+        assert_eq!(to.dm_user(), Some("U1"));
+        assert!(dir.open_dm("U1").unwrap().1);
     }
 
     #[test]
     fn channels_resolve_by_id_and_by_name_with_or_without_hash() {
         let dir = directory(vec![], vec![channel("C1", "alliances")]).unwrap();
         for address in ["C1", "alliances", "#alliances"] {
-            assert_eq!(dir.resolve(address).unwrap().channel.as_str(), "C1");
+            assert_eq!(dir.resolve(address).unwrap().channel, "C1");
         }
         assert_eq!(dir.resolve("#general"), None);
         assert_eq!(dir.resolve("C2"), None);
@@ -568,16 +467,12 @@ mod tests {
     #[test]
     fn group_dms_are_stable_whatever_the_order_of_members() {
         let mut dir = directory(vec![user("U1"), user("U2")], vec![]).unwrap();
-        let a = UserId::parse("U1").unwrap();
-        let b = UserId::parse("U2").unwrap();
+        let (a, b) = (String::from("U1"), String::from("U2"));
         let (first, _) = dir.open_group_dm(&[a.clone(), b.clone()]).unwrap();
         let (again, already_open) = dir.open_group_dm(&[b, a]).unwrap();
         assert_eq!(first, again);
         assert!(already_open);
-        assert_eq!(
-            dir.resolve(first.as_str()).unwrap().kind,
-            ConversationKind::GroupDm
-        );
+        assert_eq!(dir.resolve(&first).unwrap().kind, ConversationKind::GroupDm);
     }
 
     #[test]
@@ -588,12 +483,12 @@ mod tests {
     }
 
     #[test]
-    fn a_new_workspace_has_the_documented_defaults() {
-        let workspace = Workspace::new("xoxb-1", vec![], vec![]);
-        assert_eq!(workspace.app_token, "xapp-fake-app-token");
-        assert_eq!(workspace.signing_secret, "fake-signing-secret");
-        assert_eq!(workspace.team_field_label, "Team");
-        assert!(workspace.usergroups.is_empty());
+    fn ids_not_in_slacks_shape_are_refused() {
+        assert!(directory(vec![user("alice")], vec![]).is_err());
+        assert!(directory(vec![user("C1")], vec![]).is_err());
+        assert!(directory(vec![], vec![channel("U1", "a")]).is_err());
+        assert!(directory(vec![], vec![channel("", "a")]).is_err());
+        assert!(directory(vec![user("W1")], vec![channel("G1", "a")]).is_ok());
     }
 
     #[test]
@@ -627,13 +522,13 @@ mod tests {
             vec![],
             vec![channel("C1", "alliances"), channel("C2", "random")],
         );
-        workspace.channels_without_bot = vec![ChannelId::parse("C2").unwrap()];
+        workspace.channels_without_bot = vec!["C2".into()];
         let dir = Directory::new(workspace).unwrap();
         assert!(dir.bot_is_member(&dir.resolve("C1").unwrap().channel));
         assert!(!dir.bot_is_member(&dir.resolve("#random").unwrap().channel));
 
         let mut unknown = Workspace::new("xoxb-1", vec![], vec![]);
-        unknown.channels_without_bot = vec![ChannelId::parse("C9").unwrap()];
+        unknown.channels_without_bot = vec!["C9".into()];
         assert!(Directory::new(unknown).is_err());
     }
 
@@ -641,13 +536,13 @@ mod tests {
     fn private_and_archived_channels_must_be_listed_channels() {
         let with = |private: &str, archived: &str| {
             let mut workspace = Workspace::new("xoxb-1", vec![], vec![channel("C1", "a")]);
-            workspace.private_channels = vec![ChannelId::parse(private).unwrap()];
-            workspace.archived_channels = vec![ChannelId::parse(archived).unwrap()];
+            workspace.private_channels = vec![private.into()];
+            workspace.archived_channels = vec![archived.into()];
             Directory::new(workspace)
         };
         let dir = with("C1", "C1").unwrap();
-        assert!(dir.is_private(&ChannelId::parse("C1").unwrap()));
-        assert!(dir.is_archived(&ChannelId::parse("C1").unwrap()));
+        assert!(dir.is_private("C1"));
+        assert!(dir.is_archived("C1"));
         assert!(with("C9", "C1").is_err());
         assert!(with("C1", "C9").is_err());
     }
@@ -669,7 +564,7 @@ mod tests {
     #[test]
     fn a_slash_command_names_channels_dms_and_private_groups_as_slack_does() {
         let dir = directory(vec![], vec![channel("C1", "alliances")]).unwrap();
-        let name = |id: &str| dir.channel_name_for(&ChannelId::parse(id).unwrap());
+        let name = |id: &str| dir.channel_name_for(id);
         assert_eq!(name("C1"), "alliances");
         assert_eq!(name("D1"), "directmessage");
         assert_eq!(name("G1"), "privategroup");

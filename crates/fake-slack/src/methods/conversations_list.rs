@@ -7,7 +7,8 @@
 //! `im` and `mpim` rather than pretend there are none.
 
 use super::super::State;
-use super::super::workspace::{Directory, FakeChannel};
+use super::super::directory::Directory;
+use super::super::workspace::FakeChannel;
 use super::paging::Page;
 use super::{CREATED_AT, MethodResult, Params, SlackError, fields};
 use serde_json::{Value, json};

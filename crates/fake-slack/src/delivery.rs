@@ -9,9 +9,9 @@
 //! an interaction is its `payload` JSON (the form field `payload` over
 //! HTTP); an event is wrapped in an `event_callback`.
 
-use super::workspace::{APP_ID, BOT_USER_ID, Directory, TEAM_DOMAIN, TEAM_ID};
+use super::directory::Directory;
+use super::workspace::{APP_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID};
 use super::{FakeSlack, opaque_id};
-use crate::domain::{ChannelId, UserId};
 use rand::RngExt;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -29,10 +29,10 @@ pub enum Delivery {
         command: String,
         /// What followed it, such as `@ada coffee`.
         text: String,
-        /// Who typed it.
-        user: UserId,
-        /// Where they typed it.
-        channel: ChannelId,
+        /// The user id of who typed it.
+        user: String,
+        /// The id of the channel (or DM) they typed it in.
+        channel: String,
         /// The id that lets the bot open a modal within 3 seconds.
         trigger_id: String,
         /// Where the bot may post up to five answers, for 30 minutes.
@@ -168,14 +168,14 @@ impl Delivery {
         };
         let user_name = directory
             .user(user)
-            .map_or_else(|| user.as_str().to_owned(), |u| u.name.clone());
+            .map_or_else(|| user.clone(), |u| u.name.clone());
         vec![
             ("token", VERIFICATION_TOKEN.to_owned()),
             ("team_id", TEAM_ID.to_owned()),
             ("team_domain", TEAM_DOMAIN.to_owned()),
-            ("channel_id", channel.as_str().to_owned()),
+            ("channel_id", channel.clone()),
             ("channel_name", directory.channel_name_for(channel)),
-            ("user_id", user.as_str().to_owned()),
+            ("user_id", user.clone()),
             ("user_name", user_name),
             ("command", command.clone()),
             ("text", text.clone()),
@@ -218,20 +218,21 @@ fn trigger_id() -> String {
 }
 
 impl FakeSlack {
-    /// A slash command typed by `user` in `channel`, with a fresh trigger id
-    /// and a fresh `response_url` served by this fake.
+    /// A slash command typed by `user` (a user id) in `channel` (a channel
+    /// or DM id), with a fresh trigger id and a fresh `response_url` served
+    /// by this fake.
     pub fn slash_command(
         &self,
         command: &str,
         text: &str,
-        user: &UserId,
-        channel: &ChannelId,
+        user: impl AsRef<str>,
+        channel: impl AsRef<str>,
     ) -> Delivery {
         Delivery::SlashCommand {
             command: command.to_owned(),
             text: text.to_owned(),
-            user: user.clone(),
-            channel: channel.clone(),
+            user: user.as_ref().to_owned(),
+            channel: channel.as_ref().to_owned(),
             trigger_id: trigger_id(),
             response_url: self.response_url(),
         }
@@ -241,7 +242,7 @@ impl FakeSlack {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake_slack::Workspace;
+    use crate::Workspace;
 
     fn directory() -> Directory {
         Directory::new(Workspace::new("xoxb-1", vec![], vec![])).unwrap()
@@ -251,8 +252,8 @@ mod tests {
         Delivery::SlashCommand {
             command: "/met".into(),
             text: "@ada".into(),
-            user: UserId::parse("U1").unwrap(),
-            channel: ChannelId::parse("D1").unwrap(),
+            user: "U1".into(),
+            channel: "D1".into(),
             trigger_id: "1.2.3".into(),
             response_url: "http://127.0.0.1:1/response/r".into(),
         }

@@ -9,7 +9,7 @@ const TOKEN: &str = "xoxb-wire";
 
 fn workspace() -> Workspace {
     let person = |id: &str, name: &str| FakeUser {
-        id: UserId::parse(id).expect("a valid user id"),
+        id: id.into(),
         name: name.into(),
         real_name: name.into(),
         tz: "Asia/Tokyo".into(),
@@ -21,7 +21,7 @@ fn workspace() -> Workspace {
         TOKEN,
         vec![person("U1", "ada"), person("U2", "bo"), person("U3", "cy")],
         vec![FakeChannel {
-            id: ChannelId::parse("C1").expect("a valid channel id"),
+            id: "C1".into(),
             name: "alliances".into(),
         }],
     )

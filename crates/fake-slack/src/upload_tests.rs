@@ -15,9 +15,8 @@ fn http() -> reqwest::Client {
         .expect("an HTTP client")
 }
 
-fn alliance() -> ChannelId {
-    ChannelId::parse("C0ALLIANCE").expect("a valid channel id")
-}
+/// The channel the files are shared into.
+const ALLIANCE: &str = "C0ALLIANCE";
 
 /// Calls a Web API method with form parameters and returns its JSON.
 async fn call(fake: &FakeSlack, method: &str, form: &[(&str, &str)]) -> Value {
@@ -116,7 +115,7 @@ async fn an_uploaded_file_is_shared_in_a_message_with_its_blocks() {
     assert_eq!(answer["ok"], true, "{answer}");
     assert_eq!(answer["files"][0]["id"], id.as_str());
     assert_eq!(answer["files"][0]["title"], "Team map");
-    let files = fake.files_in(&alliance());
+    let files = fake.files_in(ALLIANCE);
     assert_eq!(
         files,
         vec![FakeFile {
@@ -196,7 +195,7 @@ async fn a_file_completed_before_its_upload_is_not_found_and_can_be_completed_af
         again["error"], "file_not_found",
         "Slack completes a file once"
     );
-    assert_eq!(fake.files_in(&alliance()).len(), 1);
+    assert_eq!(fake.files_in(ALLIANCE).len(), 1);
     fake.stop().await;
 }
 
@@ -222,7 +221,7 @@ async fn a_file_is_shared_only_into_a_channel_given_by_id_that_exists() {
 #[tokio::test]
 async fn neither_a_file_nor_a_message_goes_into_a_channel_the_bot_is_not_in() {
     let mut workspace = workspace(3);
-    workspace.channels_without_bot = vec![ChannelId::parse("C0GENERAL").unwrap()];
+    workspace.channels_without_bot = vec!["C0GENERAL".into()];
     let fake = FakeSlack::start(workspace).await.unwrap();
     let (id, url) = announce(&fake, "map.png", 3).await;
     upload(&url, b"abc").await;

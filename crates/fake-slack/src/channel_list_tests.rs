@@ -6,15 +6,11 @@ use super::tests::{TOKEN, api_error_code, client_for, workspace};
 use super::*;
 use slack_morphism::prelude::*;
 
-fn channel_id(id: &str) -> ChannelId {
-    ChannelId::parse(id).expect("a valid channel id")
-}
-
 /// `count` public channels, `C0000001` `#channel-1` onwards.
 fn many_channels(count: usize) -> Workspace {
     let channels = (1..=count)
         .map(|n| FakeChannel {
-            id: channel_id(&format!("C{n:07}")),
+            id: format!("C{n:07}"),
             name: format!("channel-{n}"),
         })
         .collect();
@@ -27,25 +23,25 @@ fn mixed_channels() -> Workspace {
     let mut workspace = workspace(2);
     workspace.channels = vec![
         FakeChannel {
-            id: channel_id("C0ALLIANCE"),
+            id: String::from("C0ALLIANCE"),
             name: "alliances".into(),
         },
         FakeChannel {
-            id: channel_id("C0ARCHIVE"),
+            id: String::from("C0ARCHIVE"),
             name: "archive".into(),
         },
         FakeChannel {
-            id: channel_id("C0LEADS"),
+            id: String::from("C0LEADS"),
             name: "leads".into(),
         },
         FakeChannel {
-            id: channel_id("C0BOARD"),
+            id: String::from("C0BOARD"),
             name: "board".into(),
         },
     ];
-    workspace.archived_channels = vec![channel_id("C0ARCHIVE")];
-    workspace.private_channels = vec![channel_id("C0LEADS"), channel_id("C0BOARD")];
-    workspace.channels_without_bot = vec![channel_id("C0BOARD")];
+    workspace.archived_channels = vec![String::from("C0ARCHIVE")];
+    workspace.private_channels = vec![String::from("C0LEADS"), String::from("C0BOARD")];
+    workspace.channels_without_bot = vec![String::from("C0BOARD")];
     workspace
 }
 

@@ -14,10 +14,10 @@
 //! Slack's rate limits ([`super::limits`]) gets Slack's 429 with
 //! `Retry-After` and has no effect.
 
+use super::directory::Directory;
 use super::faults::Fault;
 use super::methods::{self, Params, SlackError, TokenKind};
 use super::recorder::{CallOutcome, RecordedCall};
-use super::workspace::Directory;
 use super::{SharedState, State, lock};
 use axum::body::{Body, Bytes};
 use axum::extract::{self, FromRequest, Path, Query, Request};

@@ -4,6 +4,7 @@
 
 use super::tests::{TOKEN, client_for, workspace};
 use super::*;
+use crate::wait::eventually;
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 use std::time::Duration;
@@ -50,18 +51,6 @@ fn closed_before_an_answer(error: &(dyn std::error::Error + 'static)) -> bool {
         cause = error.source();
     }
     false
-}
-
-/// Waits until `condition` holds, for at most five seconds.
-pub(crate) async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while !condition() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what}: not within 5 s"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 #[tokio::test]

@@ -91,7 +91,7 @@ pub(super) fn complete_upload(state: &mut State, params: &Params) -> MethodResul
         let ts = state.recorder.next_ts();
         state.recorder.record_message(PostedMessage {
             channel: destination.channel.clone(),
-            dm_user: destination.dm_user().cloned(),
+            dm_user: destination.dm_user().map(str::to_owned),
             text: completion.text,
             blocks: completion.blocks,
             ts,

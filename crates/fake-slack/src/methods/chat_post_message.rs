@@ -40,7 +40,7 @@ pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
     }
     state.recorder.record_message(PostedMessage {
         channel: destination.channel.clone(),
-        dm_user: destination.dm_user().cloned(),
+        dm_user: destination.dm_user().map(str::to_owned),
         text: post.text,
         blocks: post.blocks,
         ts: ts.clone(),

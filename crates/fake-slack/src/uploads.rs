@@ -233,14 +233,15 @@ fn refused(refusal: &UploadRefusal) -> (Response, Option<&'static str>) {
 }
 
 impl super::FakeSlack {
-    /// The files shared into `channel` so far, in the order they were
-    /// shared, with the bytes uploaded.
-    pub fn files_in(&self, channel: &crate::domain::ChannelId) -> Vec<FakeFile> {
+    /// The files shared into `channel` (a channel id) so far, in the order
+    /// they were shared, with the bytes uploaded.
+    pub fn files_in(&self, channel: impl AsRef<str>) -> Vec<FakeFile> {
+        let channel = channel.as_ref();
         lock(&self.state)
             .recorder
             .messages()
             .iter()
-            .filter(|message| &message.channel == channel)
+            .filter(|message| message.channel == channel)
             .flat_map(|message| message.files.iter().cloned())
             .collect()
     }

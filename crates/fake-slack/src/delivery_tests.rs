@@ -121,16 +121,11 @@ fn expected_signature(secret: &str, received: &Received) -> String {
     format!("v0={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-fn ada() -> UserId {
-    UserId::parse("U0000001").expect("a valid user id")
-}
-
 #[tokio::test]
 async fn a_slash_command_is_posted_form_encoded_signed_now_and_the_bots_answer_returned() {
     let fake = FakeSlack::start(workspace(3)).await.expect("fake starts");
     let (base, bot) = spawn_bot(fake.signing_secret()).await;
-    let channel = ChannelId::parse("C0ALLIANCE").expect("a valid channel id");
-    let command = fake.slash_command("/met", "<@U0000002> lunch", &ada(), &channel);
+    let command = fake.slash_command("/met", "<@U0000002> lunch", "U0000001", "C0ALLIANCE");
 
     let answer = fake
         .deliver_over_http(&format!("{base}/"), &command)

@@ -8,7 +8,6 @@
 use super::super::State;
 use super::super::workspace::{APP_ID, BOT_ID, TEAM_ID};
 use super::{MethodResult, Params, SlackError, fields};
-use crate::domain::UserId;
 use serde_json::{Map, Value, json};
 
 /// Slack refuses views over 250 kB (`view_too_large`).
@@ -19,7 +18,6 @@ pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
     // Slack answers a missing or unknown `user_id` with `invalid_arguments`.
     let user = params
         .text("user_id")
-        .and_then(|user| UserId::parse(&user).ok())
         .filter(|user| state.directory.user(user).is_some())
         .ok_or(SlackError("invalid_arguments"))?;
     let view = read_view(params)?;
@@ -52,8 +50,8 @@ fn read_view(params: &Params) -> Result<Map<String, Value>, SlackError> {
 
 /// The published view: what was sent, plus the fields Slack fills in. Its id
 /// follows the person, since each person has one Home tab.
-fn published(user: &UserId, mut view: Map<String, Value>) -> Value {
-    let id = format!("VHOME{}", user.as_str().get(1..).unwrap_or_default());
+fn published(user: &str, mut view: Map<String, Value>) -> Value {
+    let id = format!("VHOME{}", user.get(1..).unwrap_or_default());
     let extra = json!({
         "id": id,
         "team_id": TEAM_ID,

@@ -2,9 +2,8 @@
 //! a multi-person DM with several.
 
 use super::super::State;
-use super::super::workspace::ConversationKind;
+use super::super::directory::ConversationKind;
 use super::{CREATED_AT, MethodResult, Params, SlackError, fields};
-use crate::domain::{ChannelId, UserId};
 use serde_json::{Map, Value, json};
 
 /// Slack opens a multi-person DM with at most 8 people besides the caller.
@@ -25,19 +24,16 @@ pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
         Open::Channel(channel) => return reopen(state, &channel),
         Open::Users(users) => users,
     };
-    let mut checked = Vec::with_capacity(users.len());
-    for raw in &users {
-        let id = UserId::parse(raw).map_err(|_| SlackError("user_not_found"))?;
+    for id in &users {
         let user = state
             .directory
-            .user(&id)
+            .user(id)
             .ok_or(SlackError("user_not_found"))?;
         if user.deleted {
             return Err(SlackError("user_disabled"));
         }
-        checked.push(id);
     }
-    match checked.as_slice() {
+    match users.as_slice() {
         [one] => {
             let (dm, already_open) = state
                 .directory
@@ -95,12 +91,12 @@ fn reopen(state: &State, channel: &str) -> MethodResult {
     Ok(opened(info, true))
 }
 
-fn dm_info(dm: &ChannelId, user: &UserId) -> Value {
-    json!({ "id": dm.as_str(), "created": CREATED_AT, "is_im": true, "user": user.as_str() })
+fn dm_info(dm: &str, user: &str) -> Value {
+    json!({ "id": dm, "created": CREATED_AT, "is_im": true, "user": user })
 }
 
-fn group_info(group: &ChannelId) -> Value {
-    json!({ "id": group.as_str(), "created": CREATED_AT, "is_group": true, "is_mpim": true })
+fn group_info(group: &str) -> Value {
+    json!({ "id": group, "created": CREATED_AT, "is_group": true, "is_mpim": true })
 }
 
 fn opened(channel: Value, already_open: bool) -> Map<String, Value> {

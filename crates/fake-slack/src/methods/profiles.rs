@@ -7,7 +7,6 @@
 use super::super::State;
 use super::super::workspace::{FakeUser, TEAM_FIELD_ID, TEAM_ID};
 use super::{MethodResult, Params, SlackError, fields};
-use crate::domain::UserId;
 use serde_json::{Map, Value, json};
 
 /// One person's profile; without `user`, the caller's own (the bot's).
@@ -15,9 +14,9 @@ pub(super) fn user_profile(state: &State, params: &Params) -> MethodResult {
     let Some(raw) = params.text("user").filter(|user| !user.is_empty()) else {
         return Ok(fields(json!({ "profile": bot_profile() })));
     };
-    let user = UserId::parse(&raw)
-        .ok()
-        .and_then(|id| state.directory.user(&id))
+    let user = state
+        .directory
+        .user(&raw)
         .ok_or(SlackError("user_not_found"))?;
     Ok(fields(json!({ "profile": profile(user) })))
 }
