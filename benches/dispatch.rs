@@ -14,6 +14,9 @@
 //! `cargo bench --bench dispatch`; `ALLIANCES_BENCH_SPEEDUP` sets the scale
 //! (default 60: a Slack minute per second).
 
+// A failed measurement or test is its own report: unwrapping is fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "support/machine.rs"]
 mod support;
 

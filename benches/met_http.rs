@@ -23,6 +23,9 @@
 //! the second scenario alone. Run without `--bench` (as
 //! `cargo test --benches` does), it is a one-second smoke run.
 
+// A failed measurement or test is its own report: unwrapping is fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "support/machine.rs"]
 mod support;
 use alliances::store::{Store, StoreOptions};

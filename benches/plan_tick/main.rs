@@ -34,6 +34,9 @@
 //! of warm runs. Run without `--bench` (as `cargo test --benches` does), it
 //! is a smoke run on a small company in a temporary folder.
 
+// A failed measurement or test is its own report: unwrapping is fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod report;
 mod seeded;
 #[path = "../support/machine.rs"]

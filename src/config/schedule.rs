@@ -24,6 +24,10 @@ pub struct ScheduleSettings {
 }
 
 impl Default for ScheduleSettings {
+    #[expect(
+        clippy::expect_used,
+        reason = "the built-in schedules are constants, each parsed by a test"
+    )]
     fn default() -> Self {
         let parse =
             |expr: &str| CronSchedule::parse(expr).expect("the built-in schedules are valid");

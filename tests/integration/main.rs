@@ -1,6 +1,9 @@
 //! Integration tests: the real library and binary against the built-in fake
 //! Slack on 127.0.0.1 and real sled stores in temporary folders.
 
+// A failed measurement or test is its own report: unwrapping is fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod acknowledge_first;
 mod backups;
 mod bad_input;
