@@ -131,17 +131,17 @@ impl App {
         )
     }
 
-    /// The store.
+    /// The store the bot was built on, shared with every part it runs.
     pub fn store(&self) -> &Store {
         &self.store
     }
 
-    /// The Slack client.
+    /// The Slack client every part sends through, one rate control for all.
     pub fn slack(&self) -> &SlackClient {
         &self.slack
     }
 
-    /// The scheduler.
+    /// The scheduler, for running a job now (`tick`, the demo, the tests).
     pub fn scheduler(&self) -> &Scheduler {
         &self.scheduler
     }

@@ -82,7 +82,7 @@ pub struct Demo {
     pub app: App,
     /// The clock the bot reads.
     pub clock: SettableClock,
-    /// The company.
+    /// The synthetic company the fake Slack's workspace was made from.
     pub company: Company,
     /// When the simulation starts.
     pub start: DateTime<Utc>,

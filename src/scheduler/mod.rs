@@ -68,7 +68,7 @@ const FIRST_RUN_LOOKBACK_DAYS: i64 = 8;
 /// What one run of a job did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobReport {
-    /// The job.
+    /// Which of the scheduled jobs ran.
     pub job: JobKind,
     /// The schedule time it ran for.
     pub scheduled_for: DateTime<Utc>,
