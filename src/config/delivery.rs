@@ -1,6 +1,7 @@
 //! The `[delivery]` section: how promised messages reach Slack.
 
 use super::count::{at_least_one, count};
+use crate::domain::checked_f64;
 use serde::{Deserialize, Deserializer};
 use std::num::NonZeroU32;
 
@@ -53,19 +54,11 @@ impl Speedup {
     }
 }
 
-impl TryFrom<f64> for Speedup {
-    type Error = &'static str;
-
-    fn try_from(factor: f64) -> Result<Self, Self::Error> {
-        if factor.is_finite() && factor >= 1.0 {
-            Ok(Self(factor))
-        } else {
-            Err(
-                "must be a number of at least 1 (1 for Slack; more only for the built-in fake Slack)",
-            )
-        }
-    }
-}
+checked_f64!(
+    Speedup,
+    |factor| factor >= 1.0,
+    "must be a number of at least 1 (1 for Slack; more only for the built-in fake Slack)"
+);
 
 #[cfg(test)]
 mod tests {

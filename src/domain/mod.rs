@@ -4,6 +4,26 @@
 //! Nothing here does I/O. Identifiers are checked once, at the edge, by their
 //! `parse` functions; past that, code trusts them.
 
+/// Makes `$ty`, a newtype over a finite `f64`, readable from the settings
+/// (`#[serde(try_from = "f64")]`): a value is taken when it is finite and
+/// `$ok` holds for it, and refused with `$refusal`, which says what to write.
+macro_rules! checked_f64 {
+    ($ty:ident, |$value:ident| $ok:expr, $refusal:literal) => {
+        impl TryFrom<f64> for $ty {
+            type Error = &'static str;
+
+            fn try_from($value: f64) -> Result<Self, Self::Error> {
+                if $value.is_finite() && $ok {
+                    Ok(Self($value))
+                } else {
+                    Err($refusal)
+                }
+            }
+        }
+    };
+}
+pub(crate) use checked_f64;
+
 mod actions;
 mod clock;
 mod digest;

@@ -156,17 +156,11 @@ impl StrongTie {
     pub const DEFAULT: Self = Self(4.0);
 }
 
-impl TryFrom<f64> for StrongTie {
-    type Error = &'static str;
-
-    fn try_from(strength: f64) -> Result<Self, Self::Error> {
-        if strength.is_finite() && strength > 1.0 {
-            Ok(Self(strength))
-        } else {
-            Err("must be more than one meeting's weight (1.0), e.g. 4.0")
-        }
-    }
-}
+checked_f64!(
+    StrongTie,
+    |strength| strength > 1.0,
+    "must be more than one meeting's weight (1.0), e.g. 4.0"
+);
 
 /// How much a peer in a team the person's team has few active alliances
 /// with is preferred: up to 1 + this, for a pair of teams with none. A
@@ -191,17 +185,11 @@ impl Default for GapBoost {
     }
 }
 
-impl TryFrom<f64> for GapBoost {
-    type Error = &'static str;
-
-    fn try_from(boost: f64) -> Result<Self, Self::Error> {
-        if boost.is_finite() && boost >= 0.0 {
-            Ok(Self(boost))
-        } else {
-            Err("must be a number of at least 0, e.g. 1.0")
-        }
-    }
-}
+checked_f64!(
+    GapBoost,
+    |boost| boost >= 0.0,
+    "must be a number of at least 0, e.g. 1.0"
+);
 
 #[cfg(test)]
 mod tests {

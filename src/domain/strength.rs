@@ -21,23 +21,21 @@ use serde::{Deserialize, Serialize};
 /// finite number of days (`rules.half_life_days`).
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(try_from = "f64")]
-pub struct HalfLife {
-    days: f64,
-}
+pub struct HalfLife(f64);
 
 impl HalfLife {
     /// The default: 90 days, a season. A quarterly catch-up keeps a tie
     /// at about half the weight of one fresh meeting.
-    pub const DEFAULT: HalfLife = HalfLife { days: 90.0 };
+    pub const DEFAULT: HalfLife = HalfLife(90.0);
 
     /// A half-life of `days`, or `None` unless it is a positive, finite number.
     pub fn days(days: f64) -> Option<Self> {
-        (days.is_finite() && days > 0.0).then_some(Self { days })
+        Self::try_from(days).ok()
     }
 
     /// Its length in days.
     pub fn in_days(self) -> f64 {
-        self.days
+        self.0
     }
 
     /// What one unit of weight is worth after `elapsed`: 1 now, ½ after one
@@ -45,7 +43,7 @@ impl HalfLife {
     /// not make it heavier.
     pub fn decay(self, elapsed: Duration) -> f64 {
         let days = elapsed.num_seconds().max(0) as f64 / 86_400.0;
-        0.5_f64.powf(days / self.days)
+        0.5_f64.powf(days / self.0)
     }
 }
 
@@ -55,19 +53,22 @@ impl Default for HalfLife {
     }
 }
 
-impl TryFrom<f64> for HalfLife {
-    type Error = &'static str;
-
-    fn try_from(days: f64) -> Result<Self, Self::Error> {
-        Self::days(days).ok_or("must be a positive number of days, e.g. 90")
-    }
-}
+checked_f64!(
+    HalfLife,
+    |days| days > 0.0,
+    "must be a positive number of days, e.g. 90"
+);
 
 /// What each kind of interaction weighs: the `[rules.weights]` settings,
 /// each a finite number of at least 0.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
 #[serde(try_from = "UncheckedWeights")]
-pub struct Weights {
+pub struct Weights(UncheckedWeights);
+
+/// `[rules.weights]` as written, before each weight is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct UncheckedWeights {
     /// A meeting logged with `/met`.
     meeting: f64,
     /// A *We met* press on a nudge.
@@ -77,7 +78,7 @@ pub struct Weights {
     passive: f64,
 }
 
-impl Default for Weights {
+impl Default for UncheckedWeights {
     fn default() -> Self {
         Self {
             meeting: 1.0,
@@ -87,48 +88,15 @@ impl Default for Weights {
     }
 }
 
-/// `[rules.weights]` as written, before each weight is checked.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct UncheckedWeights {
-    meeting: f64,
-    we_met: f64,
-    passive: f64,
-}
-
-impl Default for UncheckedWeights {
-    fn default() -> Self {
-        let Weights {
-            meeting,
-            we_met,
-            passive,
-        } = Weights::default();
-        Self {
-            meeting,
-            we_met,
-            passive,
-        }
-    }
-}
-
 impl TryFrom<UncheckedWeights> for Weights {
     type Error = &'static str;
 
     fn try_from(weights: UncheckedWeights) -> Result<Self, Self::Error> {
-        let UncheckedWeights {
-            meeting,
-            we_met,
-            passive,
-        } = weights;
-        if [meeting, we_met, passive]
+        if [weights.meeting, weights.we_met, weights.passive]
             .iter()
             .all(|weight| weight.is_finite() && *weight >= 0.0)
         {
-            Ok(Self {
-                meeting,
-                we_met,
-                passive,
-            })
+            Ok(Self(weights))
         } else {
             Err("each weight must be a number of at least 0, e.g. meeting = 1.0, passive = 0.25")
         }
@@ -167,6 +135,7 @@ impl KindSums {
 
     /// The weighted total.
     pub fn weighed(&self, weights: &Weights) -> f64 {
+        let weights = weights.0;
         self.meeting * weights.meeting
             + self.we_met * weights.we_met
             + self.passive * weights.passive
