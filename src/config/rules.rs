@@ -36,28 +36,19 @@ impl Default for RulesSection {
     /// The default policy, as it would be written: the defaults are the
     /// domain's, and said once.
     fn default() -> Self {
-        let Policy {
-            half_life,
-            weights,
-            cadence,
-            gap_boost,
-            active_days,
-            intro_repeat_days,
-            nudges_per_person_per_week,
-            tie_cooldown_days,
-            window,
-        } = Policy::default();
+        let policy = Policy::default();
+        let (cadence, window) = (policy.cadence, policy.window);
         Self {
-            half_life_days: half_life,
-            weights,
+            half_life_days: policy.half_life,
+            weights: policy.weights,
             strong_tie: cadence.strong_tie(),
             cadence_strong_days: cadence.strong_days(),
             cadence_weak_days: cadence.weak_days(),
-            gap_boost,
-            active_days,
-            intro_repeat_days,
-            nudges_per_person_per_week,
-            tie_cooldown_days,
+            gap_boost: policy.gap_boost,
+            active_days: policy.active_days,
+            intro_repeat_days: policy.intro_repeat_days,
+            nudges_per_person_per_week: policy.nudges_per_person_per_week,
+            tie_cooldown_days: policy.tie_cooldown_days,
             window_start_hour: window.start_hour(),
             window_end_hour: window.end_hour(),
             working_days: window.days(),

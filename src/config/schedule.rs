@@ -32,8 +32,6 @@ impl Default for ScheduleSettings {
         let parse =
             |expr: &str| CronSchedule::parse(expr).expect("the built-in schedules are valid");
         Self {
-            // Every 15 minutes: each person is nudged inside their own local
-            // window (rules.window_*), whatever their time zone.
             nudges: parse("0 */15 * * * *"),
             digest: parse("0 0 9 * * Mon"),
             people: parse("0 0 6 * * *"),
