@@ -35,19 +35,14 @@ const NO_VALID_USER: &str = "the slash command has no valid user_id";
 /// A slash command's fields as Slack posts them over HTTP, a form of
 /// strings. Any may be missing: a command without a valid user is
 /// refused by [`CommandFields::into_command`]; the rest have defaults.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct CommandFields {
-    #[serde(default)]
     command: String,
-    #[serde(default)]
     text: String,
-    #[serde(default)]
     user_id: String,
-    #[serde(default)]
     channel_id: Option<String>,
-    #[serde(default)]
     trigger_id: String,
-    #[serde(default)]
     response_url: Option<String>,
 }
 
@@ -135,17 +130,15 @@ enum InteractionPayload {
 struct BlockActions {
     #[serde(rename = "type")]
     _type: BlockActionsTag,
-    #[serde(default)]
     user: Option<PressedBy>,
     #[serde(default)]
     actions: Vec<Action>,
-    #[serde(default)]
     response_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum BlockActionsTag {
-    #[serde(rename = "block_actions")]
     BlockActions,
 }
 
@@ -154,13 +147,11 @@ struct PressedBy {
     id: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct Action {
-    #[serde(default)]
     action_id: String,
-    #[serde(default)]
     value: String,
-    #[serde(default)]
     action_ts: String,
 }
 
