@@ -10,7 +10,8 @@
 //! up are counted in [`SocketConnections`], which `/readyz` reports — a
 //! bot with no connection up receives nothing Slack sends.
 
-use super::{EventCallback, FrontDoor, Interaction, SlashCommand};
+use super::requests::CommandFields;
+use super::{EventCallback, FrontDoor, Interaction};
 use crate::slack::render_reply;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -106,9 +107,8 @@ pub async fn run(
     Ok(())
 }
 
-/// A frame Slack sends down a socket, read once: a command or an
-/// interaction as slack-morphism models them, converted to the front
-/// door's types; an event as the same [`EventCallback`] HTTP reads.
+/// A frame Slack sends down a socket, read once into the same types HTTP
+/// reads its requests into.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Frame {
@@ -119,11 +119,10 @@ enum Frame {
         #[serde(default)]
         reason: String,
     },
-    /// A button press, or another interaction. Boxed: slack-morphism's
-    /// model of one is some 2 KB, ten times any other frame.
+    /// A button press, or another interaction.
     Interactive {
         envelope_id: String,
-        payload: Box<SlackInteractionEvent>,
+        payload: Interaction,
     },
     /// An `event_callback` envelope.
     EventsApi {
@@ -133,7 +132,7 @@ enum Frame {
     /// A slash command.
     SlashCommands {
         envelope_id: String,
-        payload: SlackCommandEvent,
+        payload: CommandFields,
     },
 }
 
@@ -177,7 +176,7 @@ impl SlackSocketModeClientListener for Frames {
                 envelope_id,
                 payload,
             } => {
-                self.front.interaction(Interaction::from(*payload)).await;
+                self.front.interaction(payload).await;
                 acknowledgement(&envelope_id, None)
             }
             Frame::EventsApi {
@@ -191,7 +190,7 @@ impl SlackSocketModeClientListener for Frames {
                 envelope_id,
                 payload,
             } => {
-                let answer = match SlashCommand::try_from(payload) {
+                let answer = match payload.into_command() {
                     Ok(command) => Some(render_reply(&self.front.slash_command(command).await)),
                     Err(problem) => {
                         tracing::warn!(problem, "a slash command the bot cannot read");
