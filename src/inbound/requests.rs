@@ -95,32 +95,24 @@ pub enum Interaction {
     Other,
 }
 
-/// An interaction's JSON as posted over HTTP: a `block_actions` payload,
-/// or anything else. Any JSON is one of the two, so that Slack's signed
-/// requests are answered 200 whatever they hold.
+/// An interaction's JSON: a `block_actions` payload, or anything else.
+/// Any JSON is one of the two, so that Slack's signed requests are
+/// answered 200 whatever they hold.
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(tag = "type", rename_all = "snake_case")]
 enum InteractionPayload {
     BlockActions(BlockActions),
+    #[serde(untagged)]
     Other(IgnoredAny),
 }
 
-/// A `block_actions` payload's fields the bot reads. The type tag is
-/// checked; the rest may be missing.
+/// A `block_actions` payload's fields the bot reads; any may be missing.
 #[derive(Debug, Deserialize)]
 struct BlockActions {
-    #[serde(rename = "type")]
-    _type: BlockActionsTag,
     user: Option<PressedBy>,
     #[serde(default)]
     actions: Vec<Action>,
     response_url: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum BlockActionsTag {
-    BlockActions,
 }
 
 #[derive(Debug, Deserialize)]

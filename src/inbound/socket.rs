@@ -14,7 +14,7 @@ use super::requests::CommandFields;
 use super::{EventCallback, FrontDoor, Interaction};
 use crate::slack::render_reply;
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use slack_morphism::prelude::*;
 use slack_morphism::socket_mode::clients_manager::{
@@ -222,24 +222,15 @@ impl Frames {
     }
 }
 
-/// The frame that acknowledges an envelope.
-#[derive(Serialize)]
-struct Acknowledgement<'a> {
-    envelope_id: &'a str,
-    /// A slash command's answer, rendered by `slack`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payload: Option<Value>,
-}
-
 /// The frame that acknowledges the envelope `envelope_id`, carrying
-/// `payload` (a slash command's answer) if there is one. A string and JSON
-/// always serialise, so it is never `None` in practice.
+/// `payload` (a slash command's answer, rendered by `slack`) if there is
+/// one.
 fn acknowledgement(envelope_id: &str, payload: Option<Value>) -> Option<String> {
-    let frame = Acknowledgement {
-        envelope_id,
-        payload,
-    };
-    serde_json::to_string(&frame).ok()
+    let mut frame = serde_json::json!({ "envelope_id": envelope_id });
+    if let Some(payload) = payload {
+        frame["payload"] = payload;
+    }
+    Some(frame.to_string())
 }
 
 #[cfg(test)]
