@@ -85,17 +85,15 @@ impl<T: SlackBody + Send> FromRequest<HttpState> for Signed<T> {
             state.wall_clock.now(),
         )
         .map_err(unauthorised)?;
-        T::parse(&body).map(Self).map_err(bad_request)
+        T::parse(&body)
+            .map(Self)
+            .map_err(|what| (StatusCode::BAD_REQUEST, format!("{what}\n")).into_response())
     }
 }
 
 fn unauthorised(err: SignatureError) -> Response {
     tracing::warn!(reason = %err, "refused an unsigned or forged request");
     (StatusCode::UNAUTHORIZED, format!("{err}\n")).into_response()
-}
-
-fn bad_request(what: &str) -> Response {
-    (StatusCode::BAD_REQUEST, format!("{what}\n")).into_response()
 }
 
 /// What Slack posts to `/slack/commands`: a slash command, or its check

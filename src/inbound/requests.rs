@@ -70,8 +70,9 @@ pub struct ButtonPress {
     pub response_url: Option<String>,
 }
 
-/// One pressed button.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One pressed button, as an action of a `block_actions` payload.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct Button {
     /// Which button: what the bot gave it when it drew it.
     pub action_id: String,
@@ -79,6 +80,7 @@ pub struct Button {
     pub value: String,
     /// Slack's `action_ts`: unique to this press, so a redelivered press
     /// logs nothing twice.
+    #[serde(rename = "action_ts")]
     pub press_id: String,
 }
 
@@ -111,7 +113,7 @@ enum InteractionPayload {
 struct BlockActions {
     user: Option<PressedBy>,
     #[serde(default)]
-    actions: Vec<Action>,
+    actions: Vec<Button>,
     response_url: Option<String>,
 }
 
@@ -120,32 +122,15 @@ struct PressedBy {
     id: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Action {
-    action_id: String,
-    value: String,
-    action_ts: String,
-}
-
 impl From<InteractionPayload> for Interaction {
     fn from(payload: InteractionPayload) -> Self {
         let InteractionPayload::BlockActions(payload) = payload else {
             return Self::Other;
         };
-        let buttons = payload
-            .actions
-            .into_iter()
-            .map(|action| Button {
-                action_id: action.action_id,
-                value: action.value,
-                press_id: action.action_ts,
-            })
-            .collect();
         match payload.user.map(|user| UserId::parse(&user.id)) {
             Some(Ok(user)) => Self::ButtonPress(ButtonPress {
                 user,
-                buttons,
+                buttons: payload.actions,
                 response_url: payload.response_url,
             }),
             _ => Self::PressWithoutUser,

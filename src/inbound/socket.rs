@@ -136,12 +136,6 @@ enum Frame {
     },
 }
 
-/// Any frame's envelope id, to acknowledge a frame the bot cannot read.
-#[derive(Debug, Deserialize)]
-struct Envelope {
-    envelope_id: String,
-}
-
 /// Reads what Slack sends down the sockets.
 struct Frames {
     front: FrontDoor,
@@ -158,8 +152,8 @@ impl SlackSocketModeClientListener for Frames {
             Err(err) => {
                 // Acknowledged all the same, or Slack would send it again.
                 tracing::warn!(error = %err, "a Socket Mode frame the bot cannot read");
-                let envelope = serde_json::from_str::<Envelope>(&frame).ok()?;
-                return acknowledgement(&envelope.envelope_id, None);
+                let envelope = serde_json::from_str::<Value>(&frame).ok()?;
+                return acknowledgement(envelope["envelope_id"].as_str()?, None);
             }
         };
         match frame {
