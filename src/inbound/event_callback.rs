@@ -20,13 +20,12 @@ use serde::de::IgnoredAny;
 use slack_morphism::prelude::SlackUser;
 
 /// An `event_callback`: one event, and the id Slack gives it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct EventCallback {
     /// The same on every retry of the event, so that it is handled once.
-    #[serde(default)]
     pub event_id: Option<String>,
     /// What happened.
-    #[serde(default)]
     pub event: InboundEvent,
 }
 
@@ -115,7 +114,6 @@ const ACTED_ON: [&str; 7] = [
 enum EventPayload {
     AppHomeOpened {
         user: String,
-        #[serde(default)]
         tab: Option<String>,
     },
     TeamJoin {
@@ -137,19 +135,12 @@ enum EventPayload {
 
 #[derive(Debug, Deserialize)]
 struct MessagePayload {
-    #[serde(default)]
     user: Option<String>,
-    #[serde(default)]
     bot_id: Option<String>,
-    #[serde(default)]
     subtype: Option<String>,
-    #[serde(default)]
     text: Option<String>,
-    #[serde(default)]
     ts: Option<String>,
-    #[serde(default)]
     thread_ts: Option<String>,
-    #[serde(default)]
     parent_user_id: Option<String>,
 }
 

@@ -10,7 +10,7 @@
 
 use super::requests::CommandFields;
 use super::signature::{self, SignatureError};
-use super::{EventCallback, FrontDoor, Interaction, Reply, SlashCommand};
+use super::{EventCallback, FrontDoor, Interaction, SlashCommand};
 use crate::domain::Clock;
 use crate::slack::render_reply;
 use axum::body::Bytes;
@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::sync::Arc;
 
 /// Slack's own payloads are far smaller; anything larger is refused before
@@ -85,17 +85,15 @@ impl<T: SlackBody + Send> FromRequest<HttpState> for Signed<T> {
             state.wall_clock.now(),
         )
         .map_err(unauthorised)?;
-        T::parse(&body).map(Self).map_err(bad_request)
+        T::parse(&body)
+            .map(Self)
+            .map_err(|what| (StatusCode::BAD_REQUEST, format!("{what}\n")).into_response())
     }
 }
 
 fn unauthorised(err: SignatureError) -> Response {
     tracing::warn!(reason = %err, "refused an unsigned or forged request");
     (StatusCode::UNAUTHORIZED, format!("{err}\n")).into_response()
-}
-
-fn bad_request(what: &str) -> Response {
-    (StatusCode::BAD_REQUEST, format!("{what}\n")).into_response()
 }
 
 /// What Slack posts to `/slack/commands`: a slash command, or its check
@@ -111,7 +109,6 @@ pub enum CommandRequest {
 /// Slack's check that the URL answers (`ssl_check`).
 #[derive(Debug, Deserialize)]
 struct CommandForm {
-    #[serde(default)]
     ssl_check: Option<String>,
     #[serde(flatten)]
     fields: CommandFields,
@@ -135,7 +132,6 @@ pub enum EventRequest {
     /// Slack checking that the URL is the app's, when it is set.
     UrlVerification {
         /// What to answer with.
-        #[serde(default)]
         challenge: Option<String>,
     },
     /// An `event_callback`: everything else the Events API sends.
@@ -152,12 +148,6 @@ impl SlackBody for EventRequest {
             }
         })
     }
-}
-
-/// The answer to a `url_verification`.
-#[derive(Serialize)]
-struct Challenge {
-    challenge: Option<String>,
 }
 
 /// The form Slack posts for a button press: one field, `payload`, of JSON.
@@ -181,14 +171,16 @@ async fn slash_command(
 ) -> Response {
     match request {
         CommandRequest::SslCheck => StatusCode::OK.into_response(),
-        CommandRequest::Command(command) => reply_json(state.front.slash_command(command).await),
+        CommandRequest::Command(command) => {
+            Json(render_reply(&state.front.slash_command(command).await)).into_response()
+        }
     }
 }
 
 async fn event(State(state): State<HttpState>, Signed(request): Signed<EventRequest>) -> Response {
     match request {
         EventRequest::UrlVerification { challenge } => {
-            Json(Challenge { challenge }).into_response()
+            Json(serde_json::json!({ "challenge": challenge })).into_response()
         }
         EventRequest::EventCallback(callback) => {
             state.front.event(callback).await;
@@ -203,10 +195,6 @@ async fn interaction(
 ) -> Response {
     state.front.interaction(interaction).await;
     StatusCode::OK.into_response()
-}
-
-fn reply_json(reply: Reply) -> Response {
-    Json(render_reply(&reply)).into_response()
 }
 
 #[cfg(test)]

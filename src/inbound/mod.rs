@@ -183,19 +183,15 @@ impl FrontDoor {
         let result = match &effect {
             Effect::Introduce { by, a, b, note } => self.introduce(by, a, b, note.as_deref()).await,
             Effect::DigestNow { channel } => {
-                match self.scheduler.post_digest_now(channel.as_deref()).await {
-                    Ok(summary) => {
-                        if let Some(url) = &response_url {
-                            // The summary names the channel, which an admin typed.
-                            let done = Reply::text(format!("Digest: {}.", mrkdwn_text(&summary)));
-                            if let Err(err) = self.slack.answer_command(url, &done).await {
-                                tracing::warn!(error = %err, "could not report the digest");
-                            }
-                        }
-                        Ok(())
+                let posted = self.scheduler.post_digest_now(channel.as_deref()).await;
+                if let (Ok(summary), Some(url)) = (&posted, &response_url) {
+                    // The summary names the channel, which an admin typed.
+                    let done = Reply::text(format!("Digest: {}.", mrkdwn_text(summary)));
+                    if let Err(err) = self.slack.answer_command(url, &done).await {
+                        tracing::warn!(error = %err, "could not report the digest");
                     }
-                    Err(err) => Err(err),
                 }
+                posted.map(drop)
             }
         };
         if let Err(err) = result {

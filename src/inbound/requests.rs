@@ -1,16 +1,14 @@
 //! Slack's requests as types, checked where they enter: a [`SlashCommand`]
 //! and a [`ButtonPress`], from either transport.
 //!
-//! Over HTTP they come as Slack's form and JSON, read here with serde
-//! ([`CommandFields`], [`Interaction`]'s JSON); over Socket Mode slack-morphism
-//! has already read them ([`SlackCommandEvent`], [`SlackInteractionEvent`])
-//! and they are converted here. Past this file nothing reads Slack's
-//! fields by name.
+//! Both transports carry the same fields: a slash command's as a form over
+//! HTTP and as JSON down a socket ([`CommandFields`] reads both), an
+//! interaction's as the same JSON ([`Interaction`]). Past this file nothing
+//! reads Slack's fields by name.
 
 use crate::domain::UserId;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use slack_morphism::prelude::{SlackCommandEvent, SlackInteractionEvent};
 
 /// A slash command as Slack delivers it, over either transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,22 +30,17 @@ pub struct SlashCommand {
 /// Why a slash command is refused before it is read: its `user_id`.
 const NO_VALID_USER: &str = "the slash command has no valid user_id";
 
-/// A slash command's fields as Slack posts them over HTTP, a form of
-/// strings. Any may be missing: a command without a valid user is
+/// A slash command's fields as Slack sends them, strings in a form or in
+/// JSON. Any may be missing: a command without a valid user is
 /// refused by [`CommandFields::into_command`]; the rest have defaults.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct CommandFields {
-    #[serde(default)]
     command: String,
-    #[serde(default)]
     text: String,
-    #[serde(default)]
     user_id: String,
-    #[serde(default)]
     channel_id: Option<String>,
-    #[serde(default)]
     trigger_id: String,
-    #[serde(default)]
     response_url: Option<String>,
 }
 
@@ -66,23 +59,6 @@ impl CommandFields {
     }
 }
 
-impl TryFrom<SlackCommandEvent> for SlashCommand {
-    type Error = &'static str;
-
-    /// A slash command that came down a socket, as slack-morphism read it.
-    fn try_from(event: SlackCommandEvent) -> Result<Self, Self::Error> {
-        let user = UserId::parse(&event.user_id.0).map_err(|_| NO_VALID_USER)?;
-        Ok(Self {
-            command: event.command.0,
-            text: event.text.unwrap_or_default(),
-            user,
-            channel: Some(event.channel_id.0),
-            trigger_id: event.trigger_id.0,
-            response_url: Some(event.response_url.0.to_string()),
-        })
-    }
-}
-
 /// Someone pressed one of the bot's buttons (Slack's `block_actions`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ButtonPress {
@@ -94,8 +70,9 @@ pub struct ButtonPress {
     pub response_url: Option<String>,
 }
 
-/// One pressed button.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One pressed button, as an action of a `block_actions` payload.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
 pub struct Button {
     /// Which button: what the bot gave it when it drew it.
     pub action_id: String,
@@ -103,6 +80,7 @@ pub struct Button {
     pub value: String,
     /// Slack's `action_ts`: unique to this press, so a redelivered press
     /// logs nothing twice.
+    #[serde(rename = "action_ts")]
     pub press_id: String,
 }
 
@@ -119,34 +97,24 @@ pub enum Interaction {
     Other,
 }
 
-/// An interaction's JSON as posted over HTTP: a `block_actions` payload,
-/// or anything else. Any JSON is one of the two, so that Slack's signed
-/// requests are answered 200 whatever they hold.
+/// An interaction's JSON: a `block_actions` payload, or anything else.
+/// Any JSON is one of the two, so that Slack's signed requests are
+/// answered 200 whatever they hold.
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(tag = "type", rename_all = "snake_case")]
 enum InteractionPayload {
     BlockActions(BlockActions),
+    #[serde(untagged)]
     Other(IgnoredAny),
 }
 
-/// A `block_actions` payload's fields the bot reads. The type tag is
-/// checked; the rest may be missing.
+/// A `block_actions` payload's fields the bot reads; any may be missing.
 #[derive(Debug, Deserialize)]
 struct BlockActions {
-    #[serde(rename = "type")]
-    _type: BlockActionsTag,
-    #[serde(default)]
     user: Option<PressedBy>,
     #[serde(default)]
-    actions: Vec<Action>,
-    #[serde(default)]
+    actions: Vec<Button>,
     response_url: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-enum BlockActionsTag {
-    #[serde(rename = "block_actions")]
-    BlockActions,
 }
 
 #[derive(Debug, Deserialize)]
@@ -154,66 +122,19 @@ struct PressedBy {
     id: String,
 }
 
-#[derive(Debug, Deserialize)]
-struct Action {
-    #[serde(default)]
-    action_id: String,
-    #[serde(default)]
-    value: String,
-    #[serde(default)]
-    action_ts: String,
-}
-
-/// A press by `user` (if it is a valid user id) of `buttons`.
-fn press(user: Option<&str>, buttons: Vec<Button>, response_url: Option<String>) -> Interaction {
-    match user.map(UserId::parse) {
-        Some(Ok(user)) => Interaction::ButtonPress(ButtonPress {
-            user,
-            buttons,
-            response_url,
-        }),
-        _ => Interaction::PressWithoutUser,
-    }
-}
-
 impl From<InteractionPayload> for Interaction {
     fn from(payload: InteractionPayload) -> Self {
         let InteractionPayload::BlockActions(payload) = payload else {
             return Self::Other;
         };
-        let buttons = payload
-            .actions
-            .into_iter()
-            .map(|action| Button {
-                action_id: action.action_id,
-                value: action.value,
-                press_id: action.action_ts,
-            })
-            .collect();
-        let user = payload.user.as_ref().map(|user| user.id.as_str());
-        press(user, buttons, payload.response_url)
-    }
-}
-
-impl From<SlackInteractionEvent> for Interaction {
-    /// An interaction that came down a socket, as slack-morphism read it.
-    fn from(event: SlackInteractionEvent) -> Self {
-        let SlackInteractionEvent::BlockActions(payload) = event else {
-            return Self::Other;
-        };
-        let buttons = payload
-            .actions
-            .into_iter()
-            .flatten()
-            .map(|action| Button {
-                action_id: action.action_id.0,
-                value: action.value.unwrap_or_default(),
-                press_id: action.action_ts.map(|ts| ts.0).unwrap_or_default(),
-            })
-            .collect();
-        let user = payload.user.as_ref().map(|user| user.id.0.as_str());
-        let response_url = payload.response_url.map(|url| url.0.to_string());
-        press(user, buttons, response_url)
+        match payload.user.map(|user| UserId::parse(&user.id)) {
+            Some(Ok(user)) => Self::ButtonPress(ButtonPress {
+                user,
+                buttons: payload.actions,
+                response_url: payload.response_url,
+            }),
+            _ => Self::PressWithoutUser,
+        }
     }
 }
 
@@ -253,15 +174,12 @@ mod tests {
         let payload = press_json(json!({ "id": "U1", "team_id": "T1" }));
         let over_http: Interaction = serde_json::from_value(payload.clone()).unwrap();
         assert_eq!(over_http, Interaction::ButtonPress(expected()));
-        let over_socket: SlackInteractionEvent = serde_json::from_value(payload).unwrap();
-        assert_eq!(
-            Interaction::from(over_socket),
-            Interaction::ButtonPress(expected())
-        );
+        let over_socket: Interaction = serde_json::from_value(payload).unwrap();
+        assert_eq!(over_socket, Interaction::ButtonPress(expected()));
     }
 
     /// Slack sends the whole message or App Home whose button was pressed;
-    /// slack-morphism must read them, or a press over Socket Mode is lost.
+    /// the press must read with them, or it is lost.
     #[test]
     fn a_press_on_a_nudge_or_on_the_app_home_reads_with_the_blocks_slack_sends_along() {
         let button = json!({ "type": "button", "action_id": "nudge_we_met", "value": "U1:U2",
@@ -286,11 +204,8 @@ mod tests {
             "previous_view_id": null, "root_view_id": "V1", "app_id": "A1", "external_id": "",
             "app_installed_team_id": "T1", "bot_id": "B1" });
         for payload in [on_message, on_home] {
-            let over_socket: SlackInteractionEvent = serde_json::from_value(payload).unwrap();
-            assert_eq!(
-                Interaction::from(over_socket),
-                Interaction::ButtonPress(expected())
-            );
+            let over_socket: Interaction = serde_json::from_value(payload).unwrap();
+            assert_eq!(over_socket, Interaction::ButtonPress(expected()));
         }
     }
 
@@ -300,11 +215,8 @@ mod tests {
             let payload = press_json(user);
             let over_http: Interaction = serde_json::from_value(payload.clone()).unwrap();
             assert_eq!(over_http, Interaction::PressWithoutUser);
-            let over_socket: SlackInteractionEvent = serde_json::from_value(payload).unwrap();
-            assert_eq!(
-                Interaction::from(over_socket),
-                Interaction::PressWithoutUser
-            );
+            let over_socket: Interaction = serde_json::from_value(payload).unwrap();
+            assert_eq!(over_socket, Interaction::PressWithoutUser);
         }
     }
 
@@ -330,11 +242,11 @@ mod tests {
             .unwrap()
             .into_command()
             .unwrap();
-        let event: SlackCommandEvent = serde_json::from_value(json!(
+        let event: CommandFields = serde_json::from_value(json!(
             serde_urlencoded::from_str::<std::collections::BTreeMap<String, String>>(form).unwrap()
         ))
         .unwrap();
-        assert_eq!(SlashCommand::try_from(event), Ok(over_http.clone()));
+        assert_eq!(event.into_command(), Ok(over_http.clone()));
         assert_eq!(over_http.text, "<@U2> lunch");
         assert_eq!(over_http.channel.as_deref(), Some("C1"));
     }

@@ -10,10 +10,11 @@
 //! up are counted in [`SocketConnections`], which `/readyz` reports — a
 //! bot with no connection up receives nothing Slack sends.
 
-use super::{EventCallback, FrontDoor, Interaction, SlashCommand};
+use super::requests::CommandFields;
+use super::{EventCallback, FrontDoor, Interaction};
 use crate::slack::render_reply;
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use slack_morphism::prelude::*;
 use slack_morphism::socket_mode::clients_manager::{
@@ -106,9 +107,8 @@ pub async fn run(
     Ok(())
 }
 
-/// A frame Slack sends down a socket, read once: a command or an
-/// interaction as slack-morphism models them, converted to the front
-/// door's types; an event as the same [`EventCallback`] HTTP reads.
+/// A frame Slack sends down a socket, read once into the same types HTTP
+/// reads its requests into.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Frame {
@@ -119,11 +119,10 @@ enum Frame {
         #[serde(default)]
         reason: String,
     },
-    /// A button press, or another interaction. Boxed: slack-morphism's
-    /// model of one is some 2 KB, ten times any other frame.
+    /// A button press, or another interaction.
     Interactive {
         envelope_id: String,
-        payload: Box<SlackInteractionEvent>,
+        payload: Interaction,
     },
     /// An `event_callback` envelope.
     EventsApi {
@@ -133,14 +132,8 @@ enum Frame {
     /// A slash command.
     SlashCommands {
         envelope_id: String,
-        payload: SlackCommandEvent,
+        payload: CommandFields,
     },
-}
-
-/// Any frame's envelope id, to acknowledge a frame the bot cannot read.
-#[derive(Debug, Deserialize)]
-struct Envelope {
-    envelope_id: String,
 }
 
 /// Reads what Slack sends down the sockets.
@@ -159,8 +152,8 @@ impl SlackSocketModeClientListener for Frames {
             Err(err) => {
                 // Acknowledged all the same, or Slack would send it again.
                 tracing::warn!(error = %err, "a Socket Mode frame the bot cannot read");
-                let envelope = serde_json::from_str::<Envelope>(&frame).ok()?;
-                return acknowledgement(&envelope.envelope_id, None);
+                let envelope = serde_json::from_str::<Value>(&frame).ok()?;
+                return acknowledgement(envelope["envelope_id"].as_str()?, None);
             }
         };
         match frame {
@@ -177,7 +170,7 @@ impl SlackSocketModeClientListener for Frames {
                 envelope_id,
                 payload,
             } => {
-                self.front.interaction(Interaction::from(*payload)).await;
+                self.front.interaction(payload).await;
                 acknowledgement(&envelope_id, None)
             }
             Frame::EventsApi {
@@ -191,7 +184,7 @@ impl SlackSocketModeClientListener for Frames {
                 envelope_id,
                 payload,
             } => {
-                let answer = match SlashCommand::try_from(payload) {
+                let answer = match payload.into_command() {
                     Ok(command) => Some(render_reply(&self.front.slash_command(command).await)),
                     Err(problem) => {
                         tracing::warn!(problem, "a slash command the bot cannot read");
@@ -223,24 +216,15 @@ impl Frames {
     }
 }
 
-/// The frame that acknowledges an envelope.
-#[derive(Serialize)]
-struct Acknowledgement<'a> {
-    envelope_id: &'a str,
-    /// A slash command's answer, rendered by `slack`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payload: Option<Value>,
-}
-
 /// The frame that acknowledges the envelope `envelope_id`, carrying
-/// `payload` (a slash command's answer) if there is one. A string and JSON
-/// always serialise, so it is never `None` in practice.
+/// `payload` (a slash command's answer, rendered by `slack`) if there is
+/// one.
 fn acknowledgement(envelope_id: &str, payload: Option<Value>) -> Option<String> {
-    let frame = Acknowledgement {
-        envelope_id,
-        payload,
-    };
-    serde_json::to_string(&frame).ok()
+    let mut frame = serde_json::json!({ "envelope_id": envelope_id });
+    if let Some(payload) = payload {
+        frame["payload"] = payload;
+    }
+    Some(frame.to_string())
 }
 
 #[cfg(test)]
