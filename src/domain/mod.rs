@@ -57,5 +57,5 @@ pub use reply::{Confirm, PressAnswer, Reply};
 pub use shown_teams::ShownTeams;
 pub use strength::{HalfLife, KindSums, Weights};
 pub use tie::{PairKey, Tie};
-pub use window::{DeliveryWindow, WorkingDays, zone};
+pub use window::{DeliveryWindow, WorkingDays, days_ago, zone};
 pub use wording::{ago, plural, times};

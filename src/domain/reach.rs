@@ -76,10 +76,9 @@ impl Reach {
         now: DateTime<Utc>,
         policy: &Policy,
     ) -> Self {
-        let my_team = people
-            .iter()
-            .find(|p| p.id == *me)
-            .and_then(|p| p.team.as_ref());
+        let me_person = people.iter().find(|p| p.id == *me);
+        let my_team = me_person.and_then(|p| p.team.as_ref());
+        let tz = super::zone(me_person.and_then(|p| p.tz.as_deref()));
         let mut reached: BTreeMap<&TeamId, Tally<'_>> = BTreeMap::new();
         for (tie, peer, team) in alliances_of(me, people, ties) {
             let freshness = Freshness::of(tie, policy, now);
@@ -126,7 +125,7 @@ impl Reach {
                     team: team.clone(),
                     allies: tally.allies.into_iter().map(|(_, id)| id.clone()).collect(),
                     last_met,
-                    days_since: (now - last_met).num_days(),
+                    days_since: super::days_ago(last_met, now, tz),
                     freshness: tally.freshness,
                 }
             })

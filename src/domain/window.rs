@@ -94,6 +94,14 @@ pub fn zone(tz: Option<&str>) -> Tz {
     tz.and_then(|name| name.parse().ok()).unwrap_or(Tz::UTC)
 }
 
+/// How many days ago `then` was, counted as a person in `tz` counts them:
+/// by their calendar, not in blocks of 24 hours. A meeting logged as
+/// "3d ago" reads "3 days ago" at any hour, however far the person's zone
+/// is from UTC.
+pub fn days_ago(then: DateTime<Utc>, now: DateTime<Utc>, tz: Tz) -> i64 {
+    (now.with_timezone(&tz).date_naive() - then.with_timezone(&tz).date_naive()).num_days()
+}
+
 /// A set of weekdays, written in the settings as `["Mon", "Tue", …]`; the
 /// settings refuse an empty one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +162,18 @@ mod tests {
 
     fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+    }
+
+    #[test]
+    fn days_ago_counts_the_person_s_calendar_days_at_any_hour() {
+        let paris = zone(Some("Europe/Paris"));
+        // "3d ago" typed in Paris at 00:30 on Saturday 5 December (23:30
+        // UTC on Friday): logged at noon, Paris time, on Wednesday 2.
+        let met = utc(2026, 12, 2, 11, 0);
+        assert_eq!(days_ago(met, utc(2026, 12, 4, 23, 30), paris), 3);
+        // In UTC that Friday evening, it was two days ago.
+        assert_eq!(days_ago(met, utc(2026, 12, 4, 23, 30), Tz::UTC), 2);
+        assert_eq!(days_ago(met, met, paris), 0);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::FrontDoor;
 use super::event_callback::{EventCallback, InboundEvent, SeenMessage};
 use super::passive::signal_of;
 use crate::config::BOT_TOKEN_VAR;
-use crate::domain::{Interaction, Reach, UserId, alliances_of};
+use crate::domain::{Interaction, Reach, UserId, alliances_of, days_ago, zone};
 use crate::slack::{HomeAlliance, HomeContent};
 use crate::store::StoreError;
 
@@ -217,7 +217,7 @@ impl FrontDoor {
             let alliance = HomeAlliance {
                 peer: peer.id.clone(),
                 team: team.clone(),
-                days_since: (now - tie.last_at).num_days(),
+                days_since: days_ago(tie.last_at, now, zone(me.and_then(|m| m.tz.as_deref()))),
                 times_met: tie.count,
             };
             if policy.overdue(tie, now) {

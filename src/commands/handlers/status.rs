@@ -3,7 +3,7 @@
 
 use super::{Context, HandlerError};
 use crate::commands::Reply;
-use crate::domain::{FAILED_KEPT_DAYS, OutboxState, Person, Tie, UserId, times};
+use crate::domain::{FAILED_KEPT_DAYS, OutboxState, Person, Tie, UserId, days_ago, times};
 use crate::slack::mrkdwn_text;
 use chrono::Duration;
 use std::collections::BTreeMap;
@@ -58,7 +58,7 @@ pub(super) fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
     });
     let mut lines = vec![format!("*Your alliances* ({}):", alliances.len())];
     for (peer, tie) in alliances.iter().take(STATUS_LIMIT) {
-        let days = (context.now - tie.last_at).num_days();
+        let days = days_ago(tie.last_at, context.now, Context::tz_of(me.as_ref()));
         let team = mrkdwn_text(peer.team.as_ref().map(|t| t.as_str()).unwrap_or_default());
         let mark = if policy.overdue(tie, context.now) {
             " — time to catch up?"

@@ -172,8 +172,10 @@ fn status_escapes_a_team_name_with_mrkdwn_control_characters() {
     let (_dir, store) = open_with_a_hostile_team_name();
     let (text, _) = run(&store, "status");
     assert!(!text.contains("<!channel>"), "{text}");
+    // Met on 20 May at noon, asked on 1 June at 09:00: twelve days by the
+    // calendar, though not twelve times 24 hours.
     assert!(
-        text.contains("• <@U2> (&lt;!channel&gt; &amp; Co): last met 11 days ago, once in all"),
+        text.contains("• <@U2> (&lt;!channel&gt; &amp; Co): last met 12 days ago, once in all"),
         "{text}"
     );
 }
