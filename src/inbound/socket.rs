@@ -136,6 +136,12 @@ enum Frame {
     },
 }
 
+/// Any frame, as far as acknowledging it needs.
+#[derive(Deserialize)]
+struct Envelope {
+    envelope_id: String,
+}
+
 /// Reads what Slack sends down the sockets.
 struct Frames {
     front: FrontDoor,
@@ -152,8 +158,8 @@ impl SlackSocketModeClientListener for Frames {
             Err(err) => {
                 // Acknowledged all the same, or Slack would send it again.
                 tracing::warn!(error = %err, "a Socket Mode frame the bot cannot read");
-                let envelope = serde_json::from_str::<Value>(&frame).ok()?;
-                return acknowledgement(envelope["envelope_id"].as_str()?, None);
+                let envelope = serde_json::from_str::<Envelope>(&frame).ok()?;
+                return acknowledgement(&envelope.envelope_id, None);
             }
         };
         match frame {
