@@ -226,11 +226,17 @@ impl Frames {
 /// `payload` (a slash command's answer, rendered by `slack`) if there is
 /// one.
 fn acknowledgement(envelope_id: &str, payload: Option<Value>) -> Option<String> {
-    let mut frame = serde_json::json!({ "envelope_id": envelope_id });
-    if let Some(payload) = payload {
-        frame["payload"] = payload;
+    #[derive(serde::Serialize)]
+    struct Acknowledgement<'a> {
+        envelope_id: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        payload: Option<Value>,
     }
-    Some(frame.to_string())
+    serde_json::to_string(&Acknowledgement {
+        envelope_id,
+        payload,
+    })
+    .ok()
 }
 
 #[cfg(test)]
