@@ -38,6 +38,8 @@ mod reach;
 mod reply;
 mod shown_teams;
 mod strength;
+#[cfg(test)]
+pub(crate) mod test_time;
 mod tie;
 mod window;
 mod wording;

@@ -194,11 +194,7 @@ checked_f64!(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
-    }
+    use crate::domain::test_time::utc;
 
     #[test]
     fn a_tie_s_cadence_follows_its_strength_within_the_bounds() {

@@ -158,11 +158,7 @@ impl<'de> Deserialize<'de> for WorkingDays {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
-    }
+    use crate::domain::test_time::utc;
 
     #[test]
     fn days_ago_counts_the_person_s_calendar_days_at_any_hour() {
