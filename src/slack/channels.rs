@@ -11,7 +11,8 @@
 //! no longer knows (the channel was deleted, or renamed and its name given to
 //! another) is forgotten by whoever meets `channel_not_found` for it.
 
-use super::client::{PAGE_SIZE, SlackClient, SlackError};
+use super::client::{PAGE_SIZE, SlackClient};
+use super::error::SlackError;
 use crate::domain::ChannelId;
 use slack_morphism::prelude::*;
 use std::ops::ControlFlow;

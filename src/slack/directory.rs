@@ -1,7 +1,8 @@
 //! Where people's teams come from in Slack: a custom profile field
 //! ("Team", "Department") or user groups.
 
-use super::client::{SlackClient, SlackError};
+use super::client::SlackClient;
+use super::error::SlackError;
 use crate::domain::UserId;
 use serde_json::Value;
 use slack_morphism::prelude::*;

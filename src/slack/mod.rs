@@ -15,6 +15,7 @@ mod channel_ids;
 mod channels;
 mod client;
 mod directory;
+mod error;
 mod home;
 mod mrkdwn;
 mod rate_control;
@@ -25,8 +26,9 @@ mod response_url;
 mod scopes;
 mod upload;
 
-pub use client::{SlackClient, SlackError, SlackPerson};
+pub use client::{SlackClient, SlackPerson};
 pub use directory::UserGroup;
+pub use error::SlackError;
 pub use home::{HomeAlliance, HomeContent};
 pub use mrkdwn::{MRKDWN_QUOTING, mrkdwn_text, quoted_from_slack, unescape_mrkdwn};
 pub use rate_control::RateControl;

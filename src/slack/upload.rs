@@ -14,7 +14,8 @@
 //! are Tier 4; the upload, which has no published limit, is paced alike),
 //! a time-out, and metrics (the upload as [`UPLOAD`]).
 
-use super::client::{SlackClient, SlackError, block_kit};
+use super::client::{SlackClient, block_kit};
+use super::error::SlackError;
 use super::rate_control::UPLOAD;
 use super::render::Message;
 use crate::domain::ChannelId;
