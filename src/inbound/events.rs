@@ -213,11 +213,12 @@ impl FrontDoor {
             shoutouts: me.is_some_and(|m| m.shoutouts),
             ..HomeContent::default()
         };
+        let tz = zone(me.and_then(|m| m.tz.as_deref()));
         for (tie, peer, team) in alliances_of(user, &people, &ties) {
             let alliance = HomeAlliance {
                 peer: peer.id.clone(),
                 team: team.clone(),
-                days_since: days_ago(tie.last_at, now, zone(me.and_then(|m| m.tz.as_deref()))),
+                days_since: days_ago(tie.last_at, now, tz),
                 times_met: tie.count,
             };
             if policy.overdue(tie, now) {
