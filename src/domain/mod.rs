@@ -59,5 +59,5 @@ pub use reply::{Confirm, PressAnswer, Reply};
 pub use shown_teams::ShownTeams;
 pub use strength::{HalfLife, KindSums, Weights};
 pub use tie::{PairKey, Tie};
-pub use window::{DeliveryWindow, WorkingDays, days_ago, zone};
+pub use window::{DeliveryWindow, WorkingDays, days_ago, zone, zone_of};
 pub use wording::{ago, plural, times};

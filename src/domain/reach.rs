@@ -78,7 +78,7 @@ impl Reach {
     ) -> Self {
         let me_person = people.iter().find(|p| p.id == *me);
         let my_team = me_person.and_then(|p| p.team.as_ref());
-        let tz = super::zone(me_person.and_then(|p| p.tz.as_deref()));
+        let tz = super::zone_of(me_person);
         let mut reached: BTreeMap<&TeamId, Tally<'_>> = BTreeMap::new();
         for (tie, peer, team) in alliances_of(me, people, ties) {
             let freshness = Freshness::of(tie, policy, now);

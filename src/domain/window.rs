@@ -94,6 +94,12 @@ pub fn zone(tz: Option<&str>) -> Tz {
     tz.and_then(|name| name.parse().ok()).unwrap_or(Tz::UTC)
 }
 
+/// The time zone `person` lives in: UTC for nobody known, or for a person
+/// whose zone Slack did not give.
+pub fn zone_of(person: Option<&super::Person>) -> Tz {
+    zone(person.and_then(|p| p.tz.as_deref()))
+}
+
 /// How many days ago `then` was, counted as a person in `tz` counts them:
 /// by their calendar, not in blocks of 24 hours. A meeting logged as
 /// "3d ago" reads "3 days ago" at any hour, however far the person's zone

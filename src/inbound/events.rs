@@ -11,7 +11,7 @@ use super::FrontDoor;
 use super::event_callback::{EventCallback, InboundEvent, SeenMessage};
 use super::passive::signal_of;
 use crate::config::BOT_TOKEN_VAR;
-use crate::domain::{Interaction, Reach, UserId, alliances_of, days_ago, zone};
+use crate::domain::{Interaction, Reach, UserId, alliances_of, days_ago, zone_of};
 use crate::slack::{HomeAlliance, HomeContent};
 use crate::store::StoreError;
 
@@ -213,7 +213,7 @@ impl FrontDoor {
             shoutouts: me.is_some_and(|m| m.shoutouts),
             ..HomeContent::default()
         };
-        let tz = zone(me.and_then(|m| m.tz.as_deref()));
+        let tz = zone_of(me);
         for (tie, peer, team) in alliances_of(user, &people, &ties) {
             let alliance = HomeAlliance {
                 peer: peer.id.clone(),

@@ -162,7 +162,7 @@ fn instant_of(
     if date == today {
         return context.now;
     }
-    let tz = Context::tz_of(me);
+    let tz = crate::domain::zone_of(me);
     date.and_hms_opt(12, 0, 0)
         .and_then(|noon| tz.from_local_datetime(&noon).earliest())
         .map(|local| local.with_timezone(&Utc))

@@ -28,7 +28,6 @@ use crate::config::Settings;
 use crate::domain::{Person, UserId};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Who is asking, when, and what they may touch.
@@ -76,14 +75,11 @@ impl Context<'_> {
         self.store.person(self.user)
     }
 
-    /// The time zone of `person` (UTC when Slack gave none or an unknown one).
-    pub fn tz_of(person: Option<&Person>) -> Tz {
-        crate::domain::zone(person.and_then(|p| p.tz.as_deref()))
-    }
-
     /// Today, where the person who typed the command lives.
     pub fn today(&self, me: Option<&Person>) -> NaiveDate {
-        self.now.with_timezone(&Self::tz_of(me)).date_naive()
+        self.now
+            .with_timezone(&crate::domain::zone_of(me))
+            .date_naive()
     }
 
     /// Whether the person who typed the command is an admin.

@@ -57,7 +57,7 @@ pub(super) fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
         )
     });
     let mut lines = vec![format!("*Your alliances* ({}):", alliances.len())];
-    let tz = Context::tz_of(me.as_ref());
+    let tz = crate::domain::zone_of(me.as_ref());
     for (peer, tie) in alliances.iter().take(STATUS_LIMIT) {
         let days = days_ago(tie.last_at, context.now, tz);
         let team = mrkdwn_text(peer.team.as_ref().map(|t| t.as_str()).unwrap_or_default());
