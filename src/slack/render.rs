@@ -28,7 +28,8 @@ fn mention(user: &UserId) -> String {
     format!("<@{user}>")
 }
 
-fn mrkdwn(text: impl Into<String>) -> Value {
+/// A text object in Slack's mrkdwn.
+pub(super) fn mrkdwn(text: impl Into<String>) -> Value {
     json!({ "type": "mrkdwn", "text": text.into() })
 }
 

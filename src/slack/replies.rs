@@ -4,7 +4,7 @@
 //! into Slack's JSON.
 
 use super::mrkdwn::quoted_from_slack;
-use super::render::Message;
+use super::render::{Message, mrkdwn};
 use crate::domain::{Confirm, FORGET_ME_CONFIRM, PressAnswer, Reply, UserId};
 use serde_json::{Value, json};
 
@@ -12,10 +12,8 @@ use serde_json::{Value, json};
 /// immediate answer (the HTTP response, or the Socket Mode
 /// acknowledgement's payload), or a later one through its `response_url`.
 pub fn render_reply(reply: &Reply) -> Value {
-    let mut body = json!({ "response_type": "ephemeral", "text": reply.text });
-    if let Some(blocks) = blocks_of(reply) {
-        body["blocks"] = blocks;
-    }
+    let mut body = message_body(reply);
+    body["response_type"] = json!("ephemeral");
     body
 }
 
@@ -28,13 +26,20 @@ pub(super) fn render_press_answer(answer: &PressAnswer) -> Value {
             body
         }
         PressAnswer::Replacing(reply) => {
-            let mut body = json!({ "replace_original": true, "text": reply.text });
-            if let Some(blocks) = blocks_of(reply) {
-                body["blocks"] = blocks;
-            }
+            let mut body = message_body(reply);
+            body["replace_original"] = json!(true);
             body
         }
     }
+}
+
+/// `reply`'s text, and its blocks if it has any.
+fn message_body(reply: &Reply) -> Value {
+    let mut body = json!({ "text": reply.text });
+    if let Some(blocks) = blocks_of(reply) {
+        body["blocks"] = blocks;
+    }
+    body
 }
 
 /// The blocks of a reply that asks for a confirmation: its text, then the
@@ -55,7 +60,7 @@ fn blocks_of(reply: &Reply) -> Option<Value> {
         }]}),
     };
     Some(json!([
-        { "type": "section", "text": { "type": "mrkdwn", "text": reply.text } },
+        { "type": "section", "text": mrkdwn(reply.text.as_str()) },
         button,
     ]))
 }
@@ -68,7 +73,7 @@ pub fn render_introduction(by: &UserId, a: &UserId, b: &UserId, note: Option<&st
         text.push_str(&format!(" “{}”", quoted_from_slack(note)));
     }
     Message {
-        blocks: vec![json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } })],
+        blocks: vec![json!({ "type": "section", "text": mrkdwn(text.as_str()) })],
         text,
     }
 }
