@@ -28,11 +28,6 @@ impl HalfLife {
     /// at about half the weight of one fresh meeting.
     pub const DEFAULT: HalfLife = HalfLife(90.0);
 
-    /// A half-life of `days`, or `None` unless it is a positive, finite number.
-    pub fn days(days: f64) -> Option<Self> {
-        Self::try_from(days).ok()
-    }
-
     /// Its length in days.
     pub fn in_days(self) -> f64 {
         self.0
@@ -157,10 +152,10 @@ mod tests {
 
     #[test]
     fn only_a_positive_finite_half_life_is_one() {
-        assert!(HalfLife::days(0.0).is_none());
-        assert!(HalfLife::days(-1.0).is_none());
-        assert!(HalfLife::days(f64::NAN).is_none());
-        assert_eq!(HalfLife::days(30.0).map(HalfLife::in_days), Some(30.0));
+        assert!(HalfLife::try_from(0.0).is_err());
+        assert!(HalfLife::try_from(-1.0).is_err());
+        assert!(HalfLife::try_from(f64::NAN).is_err());
+        assert_eq!(HalfLife::try_from(30.0).map(HalfLife::in_days), Ok(30.0));
         assert!(HalfLife::try_from(0.0).is_err());
         assert_eq!(HalfLife::try_from(90.0), Ok(HalfLife::DEFAULT));
     }

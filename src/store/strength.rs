@@ -123,7 +123,7 @@ mod tests {
             store.flush().unwrap();
         }
         let faster = StoreOptions {
-            half_life: HalfLife::days(45.0).unwrap(),
+            half_life: HalfLife::try_from(45.0).unwrap(),
             ..StoreOptions::default()
         };
         let store = Store::open(dir.path(), &faster).unwrap();
