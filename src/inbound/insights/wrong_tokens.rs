@@ -13,7 +13,17 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Default)]
 pub(super) struct WrongTokens {
     // A std Mutex: held for a lookup and a push, never across an await.
-    recent: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    recent: Mutex<Recent>,
+}
+
+/// Each address's wrong tokens in the window, oldest first.
+#[derive(Debug, Default)]
+struct Recent {
+    by_address: HashMap<IpAddr, VecDeque<Instant>>,
+    /// How many addresses set off the next walk for idle ones: twice as
+    /// many as the last walk left, so that its cost per guess stays flat
+    /// however many addresses guess.
+    tidy_at: usize,
 }
 
 impl WrongTokens {
@@ -23,8 +33,8 @@ impl WrongTokens {
     /// The window: a minute.
     pub const WINDOW: Duration = Duration::from_secs(60);
     /// Past this many addresses, the ones whose wrong tokens have all left
-    /// the window are forgotten, so that many addresses cannot grow the
-    /// map for ever.
+    /// the window are forgotten (and again each time the map has doubled),
+    /// so that many addresses cannot grow the map for ever.
     const TIDY_PAST: usize = 1024;
 
     /// How long `address` must wait at `now` before it may try again, if
@@ -51,7 +61,7 @@ impl WrongTokens {
         recorded(&mut self.lock(), address, now);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, VecDeque<Instant>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Recent> {
         // Each change is one push or pop: a panic elsewhere leaves it usable.
         self.recent
             .lock()
@@ -60,12 +70,8 @@ impl WrongTokens {
 }
 
 /// How long `address` must wait at `now`, in `recent`.
-fn waiting(
-    recent: &mut HashMap<IpAddr, VecDeque<Instant>>,
-    address: IpAddr,
-    now: Instant,
-) -> Option<Duration> {
-    let offered = recent.get_mut(&address)?;
+fn waiting(recent: &mut Recent, address: IpAddr, now: Instant) -> Option<Duration> {
+    let offered = recent.by_address.get_mut(&address)?;
     forget_before(offered, now);
     match offered.front() {
         Some(oldest) if offered.len() >= WrongTokens::LIMIT => {
@@ -76,14 +82,15 @@ fn waiting(
 }
 
 /// Counts a wrong token from `address` at `now`, in `recent`.
-fn recorded(recent: &mut HashMap<IpAddr, VecDeque<Instant>>, address: IpAddr, now: Instant) {
-    if recent.len() > WrongTokens::TIDY_PAST {
-        recent.retain(|_, offered| {
+fn recorded(recent: &mut Recent, address: IpAddr, now: Instant) {
+    if recent.by_address.len() >= recent.tidy_at {
+        recent.by_address.retain(|_, offered| {
             forget_before(offered, now);
             !offered.is_empty()
         });
+        recent.tidy_at = (recent.by_address.len() * 2).max(WrongTokens::TIDY_PAST + 1);
     }
-    let offered = recent.entry(address).or_default();
+    let offered = recent.by_address.entry(address).or_default();
     forget_before(offered, now);
     offered.push_back(now);
     // Only the last LIMIT matter for the wait.
@@ -166,6 +173,19 @@ mod tests {
             guard.record(IpAddr::from(n.to_be_bytes()), start);
         }
         guard.record(address(1), start + WrongTokens::WINDOW);
-        assert_eq!(guard.lock().len(), 1);
+        assert_eq!(guard.lock().by_address.len(), 1);
+    }
+
+    #[test]
+    fn many_live_addresses_are_walked_again_only_once_they_have_doubled() {
+        let guard = WrongTokens::default();
+        let start = Instant::now();
+        for n in 0..=WrongTokens::TIDY_PAST as u32 + 1 {
+            guard.record(IpAddr::from(n.to_be_bytes()), start);
+        }
+        // The walk at 1,025 addresses found every one still in the window.
+        let recent = guard.lock();
+        assert_eq!(recent.by_address.len(), WrongTokens::TIDY_PAST + 2);
+        assert_eq!(recent.tidy_at, 2 * (WrongTokens::TIDY_PAST + 1));
     }
 }
