@@ -12,7 +12,7 @@ use super::Dispatcher;
 use crate::domain::{Digest, Nudge, PairKey, UserId};
 use crate::rules::{NudgeNow, Withdrawal, recheck_digest, recheck_nudge};
 use crate::store::StoreError;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -79,11 +79,12 @@ impl Dispatcher {
         if !self.store.in_outbox(item_id)? {
             return Ok(Err(NotSent::LeftTheOutbox));
         }
+        // Each person once, though the digest may name them many times, and
+        // whether or not the store still knows them.
+        let named: FxHashSet<&UserId> = planned.people_named().collect();
         let mut people_now = FxHashMap::default();
-        for user in planned.people_named() {
-            if !people_now.contains_key(user)
-                && let Some(person) = self.store.person(user)?
-            {
+        for user in named {
+            if let Some(person) = self.store.person(user)? {
                 people_now.insert(UserId::clone(user), person);
             }
         }
