@@ -74,29 +74,29 @@ async fn show(
     };
     let address = client.map_or(UNKNOWN_ADDRESS, |Extension(ConnectInfo(peer))| peer.ip());
     let now = Instant::now();
-    match offered_token(&headers) {
-        Some(offered) if matches(&offered, token) => {
-            if let Some(wait) = page_state.wrong_tokens.wait(address, now) {
-                return too_many_wrong_tokens(wait);
-            }
+    let offered = offered_token(&headers);
+    let right = offered
+        .as_deref()
+        .is_some_and(|offered| matches(offered, token));
+    // A browser asks first without credentials: only a token offered counts
+    // as a wrong one. It is counted, or refused, in one step, so that
+    // guesses sent side by side cannot all pass the count before any is in
+    // it.
+    let wait = if offered.is_some() && !right {
+        page_state.wrong_tokens.refuse_or_record(address, now)
+    } else {
+        page_state.wrong_tokens.wait(address, now)
+    };
+    if let Some(wait) = wait {
+        return too_many_wrong_tokens(wait);
+    }
+    if !right {
+        if offered.is_some() {
+            tracing::warn!(%address, "a wrong insights access token");
         }
-        offered => {
-            // A browser asks first without credentials: only a token
-            // offered counts as a wrong one. It is counted, or refused, in
-            // one step, so that guesses sent side by side cannot all pass
-            // the count before any is in it.
-            if offered.is_some() {
-                if let Some(wait) = page_state.wrong_tokens.refuse_or_record(address, now) {
-                    return too_many_wrong_tokens(wait);
-                }
-                tracing::warn!(%address, "a wrong insights access token");
-            } else if let Some(wait) = page_state.wrong_tokens.wait(address, now) {
-                return too_many_wrong_tokens(wait);
-            }
-            return refused(
-                "This page is for admins: sign in with the insights access token as the password (any user name).",
-            );
-        }
+        return refused(
+            "This page is for admins: sign in with the insights access token as the password (any user name).",
+        );
     }
     let scheduler = page_state.scheduler.clone();
     // Reading every tie is blocking work: off the async threads.
