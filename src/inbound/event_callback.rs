@@ -7,20 +7,19 @@
 //! the `parent_user_id` of a reply in a thread, which makes a passive
 //! signal, and has no `tokens_revoked`.
 //!
-//! An event the bot acts on but cannot read (a `team_join` without a
-//! readable user, say) is [`InboundEvent::Unreadable`], and an event it
-//! does not act on is [`InboundEvent::Ignored`]: neither refuses the
-//! callback, since Slack would only send it again.
+//! An event the bot does not act on, or acts on but cannot read (a
+//! `team_join` without a readable user, say), is [`InboundEvent::Other`]
+//! or [`InboundEvent::Shapeless`]: neither refuses the callback, since
+//! Slack would only send it again.
 
 use crate::domain::UserId;
 use crate::slack::SlackPerson;
 use chrono::{DateTime, TimeZone, Utc};
-use serde::Deserialize;
 use serde::de::IgnoredAny;
-use slack_morphism::prelude::SlackUser;
+use serde::{Deserialize, Deserializer};
 
 /// An `event_callback`: one event, and the id Slack gives it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct EventCallback {
     /// The same on every retry of the event, so that it is handled once.
@@ -30,55 +29,98 @@ pub struct EventCallback {
 }
 
 /// An event, as far as the bot reads it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(from = "EventPayload")]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum InboundEvent {
     /// `app_home_opened`: someone opened the bot's App Home.
     AppHomeOpened {
         /// Who.
         user: UserId,
         /// They opened the Messages tab, which shows no App Home.
+        #[serde(rename = "tab", default, deserialize_with = "is_messages_tab")]
         messages_tab: bool,
     },
     /// `team_join`: someone joined the workspace.
-    TeamJoin(SlackPerson),
+    TeamJoin {
+        /// Who, as Slack lists them.
+        user: SlackPerson,
+    },
     /// `user_change`: someone's profile changed, or they were deactivated.
-    MemberChanged(SlackPerson),
+    #[serde(rename = "user_change")]
+    MemberChanged {
+        /// Who, as Slack lists them now.
+        user: SlackPerson,
+    },
     /// `message` or `app_mention`: a message in a channel the bot is in,
     /// read for passive signals.
+    #[serde(alias = "app_mention")]
     Message(SeenMessage),
     /// `app_uninstalled`: the app left the workspace.
     AppUninstalled,
     /// `tokens_revoked`: Slack revoked some of the app's tokens.
     TokensRevoked {
         /// The bot's token is among them (the app holds no user tokens).
+        #[serde(rename = "tokens", default, deserialize_with = "names_bot_tokens")]
         bot_token: bool,
     },
-    /// An event of a kind the bot acts on, that it cannot read.
-    Unreadable {
+    /// Any other event, or one of the kinds above that the bot cannot
+    /// read (see [`InboundEvent::unreadable`]).
+    #[serde(untagged)]
+    Other {
         /// Slack's `type` of the event.
+        #[serde(rename = "type")]
         kind: String,
     },
-    /// An event the bot does not act on.
-    Ignored {
-        /// Slack's `type` of the event, if it has one.
-        kind: String,
-    },
+    /// An event without a readable `type`.
+    #[serde(untagged)]
+    Shapeless(IgnoredAny),
 }
 
 impl Default for InboundEvent {
     /// A callback without an event.
     fn default() -> Self {
-        Self::Ignored {
-            kind: String::new(),
+        Self::Shapeless(IgnoredAny)
+    }
+}
+
+/// The kinds of event the bot acts on, by Slack's `type`.
+const ACTED_ON: [&str; 7] = [
+    "app_home_opened",
+    "team_join",
+    "user_change",
+    "message",
+    "app_mention",
+    "app_uninstalled",
+    "tokens_revoked",
+];
+
+impl InboundEvent {
+    /// Slack's `type` of the event, for the logs.
+    pub fn kind(&self) -> &str {
+        match self {
+            Self::AppHomeOpened { .. } => "app_home_opened",
+            Self::TeamJoin { .. } => "team_join",
+            Self::MemberChanged { .. } => "user_change",
+            Self::Message(_) => "message",
+            Self::AppUninstalled => "app_uninstalled",
+            Self::TokensRevoked { .. } => "tokens_revoked",
+            Self::Other { kind } => kind,
+            Self::Shapeless(_) => "",
         }
+    }
+
+    /// An event of a kind the bot acts on, in a shape it cannot read (a
+    /// `team_join` without a readable user, say).
+    pub fn unreadable(&self) -> bool {
+        matches!(self, Self::Other { kind } if ACTED_ON.contains(&kind.as_str()))
     }
 }
 
 /// A message as far as a passive signal needs it: who wrote it, when,
 /// whom it names, and whose thread it replies in. Its text is read for
 /// mentions and dropped.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "MessagePayload")]
 pub struct SeenMessage {
     /// Who wrote it, if a person with a valid id did.
     pub author: Option<UserId>,
@@ -95,44 +137,6 @@ pub struct SeenMessage {
     pub thread_author: Option<UserId>,
 }
 
-/// The event kinds the bot acts on, for telling an unreadable one from
-/// one it ignores.
-const ACTED_ON: [&str; 7] = [
-    "app_home_opened",
-    "team_join",
-    "user_change",
-    "message",
-    "app_mention",
-    "app_uninstalled",
-    "tokens_revoked",
-];
-
-/// An event's JSON: one of the kinds the bot acts on, in the shape it
-/// reads, or anything else.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum EventPayload {
-    AppHomeOpened {
-        user: String,
-        tab: Option<String>,
-    },
-    TeamJoin {
-        user: SlackUser,
-    },
-    UserChange {
-        user: SlackUser,
-    },
-    Message(MessagePayload),
-    AppMention(MessagePayload),
-    AppUninstalled {},
-    TokensRevoked {
-        #[serde(default)]
-        tokens: RevokedTokens,
-    },
-    #[serde(untagged)]
-    Other(OtherPayload),
-}
-
 #[derive(Debug, Deserialize)]
 struct MessagePayload {
     user: Option<String>,
@@ -144,55 +148,19 @@ struct MessagePayload {
     parent_user_id: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct RevokedTokens {
-    #[serde(default)]
-    bot: Vec<String>,
+/// Whether an `app_home_opened`'s `tab` is the Messages tab.
+fn is_messages_tab<'de, D: Deserializer<'de>>(tab: D) -> Result<bool, D::Error> {
+    Ok(Option::<String>::deserialize(tab)?.as_deref() == Some("messages"))
 }
 
-/// Any other event: its `type`, if it has a readable one.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum OtherPayload {
-    Typed {
-        #[serde(rename = "type")]
-        kind: String,
-    },
-    Shapeless(IgnoredAny),
-}
-
-impl From<EventPayload> for InboundEvent {
-    fn from(payload: EventPayload) -> Self {
-        let unreadable = |kind: &str| Self::Unreadable {
-            kind: kind.to_owned(),
-        };
-        match payload {
-            EventPayload::AppHomeOpened { user, tab } => match UserId::parse(&user) {
-                Ok(user) => Self::AppHomeOpened {
-                    user,
-                    messages_tab: tab.as_deref() == Some("messages"),
-                },
-                Err(_) => unreadable("app_home_opened"),
-            },
-            EventPayload::TeamJoin { user } => {
-                SlackPerson::try_from(user).map_or_else(|_| unreadable("team_join"), Self::TeamJoin)
-            }
-            EventPayload::UserChange { user } => SlackPerson::try_from(user)
-                .map_or_else(|_| unreadable("user_change"), Self::MemberChanged),
-            EventPayload::Message(message) | EventPayload::AppMention(message) => {
-                Self::Message(message.into())
-            }
-            EventPayload::AppUninstalled {} => Self::AppUninstalled,
-            EventPayload::TokensRevoked { tokens } => Self::TokensRevoked {
-                bot_token: !tokens.bot.is_empty(),
-            },
-            EventPayload::Other(OtherPayload::Typed { kind }) if ACTED_ON.contains(&&*kind) => {
-                Self::Unreadable { kind }
-            }
-            EventPayload::Other(OtherPayload::Typed { kind }) => Self::Ignored { kind },
-            EventPayload::Other(OtherPayload::Shapeless(_)) => Self::default(),
-        }
+/// Whether a `tokens_revoked`'s `tokens` name any bot token.
+fn names_bot_tokens<'de, D: Deserializer<'de>>(tokens: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    struct Revoked {
+        #[serde(default)]
+        bot: Vec<String>,
     }
+    Ok(!Revoked::deserialize(tokens)?.bot.is_empty())
 }
 
 impl From<MessagePayload> for SeenMessage {
@@ -254,7 +222,7 @@ mod tests {
     fn people_joining_and_changing_are_read_as_slack_lists_them() {
         let member = json!({ "id": "U5", "name": "erin", "deleted": true,
                              "profile": { "real_name": "Erin Left" } });
-        let InboundEvent::MemberChanged(erin) =
+        let InboundEvent::MemberChanged { user: erin } =
             event(json!({ "type": "user_change", "user": member.clone() }))
         else {
             panic!("a change to a person");
@@ -263,7 +231,7 @@ mod tests {
         assert!(erin.deleted);
         assert!(matches!(
             event(json!({ "type": "team_join", "user": member })),
-            InboundEvent::TeamJoin(joined) if joined == erin
+            InboundEvent::TeamJoin { user: joined } if joined == erin
         ));
     }
 
@@ -281,24 +249,22 @@ mod tests {
                 "tokens_revoked",
             ),
         ] {
-            assert_eq!(
-                event(json.clone()),
-                InboundEvent::Unreadable {
-                    kind: kind.to_owned()
-                },
-                "{json}"
-            );
+            let event = event(json.clone());
+            assert!(event.unreadable(), "{json}");
+            assert_eq!(event.kind(), kind);
         }
     }
 
     #[test]
     fn other_events_and_shapeless_ones_are_ignored_without_refusing_the_callback() {
+        let reaction = event(json!({ "type": "reaction_added", "user": "U1" }));
         assert_eq!(
-            event(json!({ "type": "reaction_added", "user": "U1" })),
-            InboundEvent::Ignored {
+            reaction,
+            InboundEvent::Other {
                 kind: "reaction_added".to_owned()
             }
         );
+        assert!(!reaction.unreadable());
         for shapeless in [json!({ "user": "U1" }), json!(5), json!({ "type": null })] {
             assert_eq!(event(shapeless), InboundEvent::default());
         }

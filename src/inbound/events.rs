@@ -32,7 +32,7 @@ pub(super) async fn handle(front: &FrontDoor, callback: EventCallback) {
                 front.metrics.event_deduplicated();
                 tracing::debug!(
                     event_id,
-                    kind = kind_of(&event),
+                    kind = event.kind(),
                     "a retried event, already handled"
                 );
                 return;
@@ -47,7 +47,7 @@ pub(super) async fn handle(front: &FrontDoor, callback: EventCallback) {
             user,
             messages_tab: false,
         } => front.publish_home(&user).await,
-        InboundEvent::TeamJoin(member) | InboundEvent::MemberChanged(member) => {
+        InboundEvent::TeamJoin { user: member } | InboundEvent::MemberChanged { user: member } => {
             let user = member.id.clone();
             if let Err(err) = front.scheduler.record_member(member) {
                 tracing::error!(error = %err, %user, "could not record a change to a person");
@@ -59,23 +59,11 @@ pub(super) async fn handle(front: &FrontDoor, callback: EventCallback) {
         InboundEvent::AppUninstalled => uninstalled(front),
         // Only the bot's own tokens matter: this app holds no user tokens.
         InboundEvent::TokensRevoked { bot_token: true } => token_revoked(front),
-        InboundEvent::Unreadable { kind } => {
-            tracing::warn!(kind, "an event the bot acts on, in a shape it cannot read")
-        }
-        other => tracing::debug!(kind = kind_of(&other), "an event the bot does not act on"),
-    }
-}
-
-/// Slack's name for the kind of `event`, for the logs.
-fn kind_of(event: &InboundEvent) -> &str {
-    match event {
-        InboundEvent::AppHomeOpened { .. } => "app_home_opened",
-        InboundEvent::TeamJoin(_) => "team_join",
-        InboundEvent::MemberChanged(_) => "user_change",
-        InboundEvent::Message(_) => "message",
-        InboundEvent::AppUninstalled => "app_uninstalled",
-        InboundEvent::TokensRevoked { .. } => "tokens_revoked",
-        InboundEvent::Unreadable { kind } | InboundEvent::Ignored { kind } => kind,
+        other if other.unreadable() => tracing::warn!(
+            kind = other.kind(),
+            "an event the bot acts on, in a shape it cannot read"
+        ),
+        other => tracing::debug!(kind = other.kind(), "an event the bot does not act on"),
     }
 }
 

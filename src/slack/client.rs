@@ -18,8 +18,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// A person as Slack lists them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A person as Slack lists them, read from Slack's user JSON (in a
+/// `team_join` or `user_change` event) through [`SlackUser`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "SlackUser")]
 pub struct SlackPerson {
     /// Their Slack id (`U…`), checked.
     pub id: UserId,
@@ -407,12 +409,12 @@ impl SlackClient {
         let request = SlackApiUsersListRequest::new().with_limit(PAGE_SIZE);
         self.page_through(METHOD, &request, |page| {
             for member in page.members {
-                people.push(
-                    person_from(member).map_err(|detail| SlackError::Unexpected {
+                people.push(SlackPerson::try_from(member).map_err(|detail| {
+                    SlackError::Unexpected {
                         method: METHOD,
                         detail,
-                    })?,
-                );
+                    }
+                })?);
             }
             Ok(ControlFlow::<()>::Continue(()))
         })
@@ -471,33 +473,29 @@ impl TryFrom<SlackUser> for SlackPerson {
     /// Why Slack's user is no person the bot can know: an invalid id.
     type Error = String;
 
-    /// The person in a `team_join` or `user_change` event's `user` field.
     fn try_from(member: SlackUser) -> Result<Self, Self::Error> {
-        person_from(member)
+        let id = UserId::parse(&member.id.0).map_err(|err| err.to_string())?;
+        let handle = member.name.clone().unwrap_or_else(|| id.to_string());
+        let profile = member.profile.as_ref();
+        let name = [
+            profile.and_then(|p| p.display_name.clone()),
+            profile.and_then(|p| p.real_name.clone()),
+            member.real_name.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| handle.clone());
+        Ok(SlackPerson {
+            id,
+            handle,
+            name,
+            tz: member.tz.filter(|tz| !tz.is_empty()),
+            is_bot: member.flags.is_bot.unwrap_or(false)
+                || member.flags.is_app_user.unwrap_or(false),
+            deleted: member.deleted.unwrap_or(false),
+        })
     }
-}
-
-fn person_from(member: SlackUser) -> Result<SlackPerson, String> {
-    let id = UserId::parse(&member.id.0).map_err(|err| err.to_string())?;
-    let handle = member.name.clone().unwrap_or_else(|| id.to_string());
-    let profile = member.profile.as_ref();
-    let name = [
-        profile.and_then(|p| p.display_name.clone()),
-        profile.and_then(|p| p.real_name.clone()),
-        member.real_name.clone(),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|name| !name.trim().is_empty())
-    .unwrap_or_else(|| handle.clone());
-    Ok(SlackPerson {
-        id,
-        handle,
-        name,
-        tz: member.tz.filter(|tz| !tz.is_empty()),
-        is_bot: member.flags.is_bot.unwrap_or(false) || member.flags.is_app_user.unwrap_or(false),
-        deleted: member.deleted.unwrap_or(false),
-    })
 }
 
 fn empty_roots_tls_config() -> Result<rustls::ClientConfig, SlackError> {
