@@ -120,10 +120,7 @@ impl SlackClient {
                 name: name.to_owned(),
             });
         };
-        ChannelId::parse(&id.0).map_err(|err| SlackError::Unexpected {
-            method: METHOD,
-            detail: err.to_string(),
-        })
+        ChannelId::parse(&id.0).map_err(SlackError::unexpected(METHOD))
     }
 }
 

@@ -203,14 +203,9 @@ impl SlackClient {
     pub async fn auth_test(&self) -> Result<(String, UserId), SlackError> {
         const METHOD: &str = "auth.test";
         let response = self
-            .call(METHOD, None, || async {
-                self.client.open_session(&self.token).auth_test().await
-            })
+            .call(METHOD, None, || async { self.session().auth_test().await })
             .await?;
-        let user = UserId::parse(&response.user_id.0).map_err(|err| SlackError::Unexpected {
-            method: METHOD,
-            detail: err.to_string(),
-        })?;
+        let user = UserId::parse(&response.user_id.0).map_err(SlackError::unexpected(METHOD))?;
         Ok((response.team, user))
     }
 
@@ -305,9 +300,9 @@ impl SlackClient {
         (&self.http, &self.api_url)
     }
 
-    /// The bot token, for the Web API calls of this module's other files.
-    pub(super) fn token(&self) -> &SlackApiToken {
-        &self.token
+    /// A session of the Web API with the bot token, to make a call in.
+    pub(super) fn session(&self) -> SlackClientSession<'_, Connector> {
+        self.client.open_session(&self.token)
     }
 
     /// The ids of the channels looked up by name (see [`super::channels`]).
@@ -351,10 +346,7 @@ impl SlackClient {
             SlackApiChatPostMessageRequest::new(SlackChannelId(channel.to_owned()), content);
         let posted = self
             .call_unless(METHOD, Some(channel), go, || async {
-                self.client
-                    .open_session(&self.token)
-                    .chat_post_message(&request)
-                    .await
+                self.session().chat_post_message(&request).await
             })
             .await?;
         Ok(posted.map_continue(|response| response.ts.0))
@@ -368,16 +360,10 @@ impl SlackClient {
         let request = SlackApiConversationsOpenRequest::new().with_users(ids);
         let response = self
             .call(METHOD, None, || async {
-                self.client
-                    .open_session(&self.token)
-                    .conversations_open(&request)
-                    .await
+                self.session().conversations_open(&request).await
             })
             .await?;
-        ChannelId::parse(&response.channel.id.0).map_err(|err| SlackError::Unexpected {
-            method: METHOD,
-            detail: err.to_string(),
-        })
+        ChannelId::parse(&response.channel.id.0).map_err(SlackError::unexpected(METHOD))
     }
 
     /// Publishes `user`'s App Home: a `home` view of `content`.
@@ -393,10 +379,7 @@ impl SlackClient {
             SlackView::Home(SlackHomeView::new(blocks)),
         );
         self.call(METHOD, None, || async {
-            self.client
-                .open_session(&self.token)
-                .views_publish(&request)
-                .await
+            self.session().views_publish(&request).await
         })
         .await?;
         Ok(())
@@ -409,12 +392,7 @@ impl SlackClient {
         let request = SlackApiUsersListRequest::new().with_limit(PAGE_SIZE);
         self.page_through(METHOD, &request, |page| {
             for member in page.members {
-                people.push(SlackPerson::try_from(member).map_err(|detail| {
-                    SlackError::Unexpected {
-                        method: METHOD,
-                        detail,
-                    }
-                })?);
+                people.push(SlackPerson::try_from(member).map_err(SlackError::unexpected(METHOD))?);
             }
             Ok(ControlFlow::<()>::Continue(()))
         })
@@ -441,7 +419,7 @@ impl SlackClient {
             let request = first.with_new_cursor(cursor.as_ref());
             let page = self
                 .call(method, None, || async {
-                    request.scroll(&self.client.open_session(&self.token)).await
+                    request.scroll(&self.session()).await
                 })
                 .await?;
             cursor = page.next_cursor().filter(|next| !next.0.is_empty());

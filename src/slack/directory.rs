@@ -23,11 +23,9 @@ impl SlackClient {
     /// (compared without case), if there is one.
     pub async fn profile_field_id(&self, label: &str) -> Result<Option<String>, SlackError> {
         const METHOD: &str = "team.profile.get";
-        let client = self.morphism();
         let response = self
             .call(METHOD, None, || async {
-                client
-                    .open_session(self.token())
+                self.session()
                     .team_profile_get(&SlackApiTeamProfileGetRequest::new())
                     .await
             })
@@ -56,13 +54,9 @@ impl SlackClient {
         const METHOD: &str = "users.profile.get";
         let request =
             SlackApiUsersProfileGetRequest::new().with_user(SlackUserId(user.to_string()));
-        let client = self.morphism();
         let response = self
             .call(METHOD, None, || async {
-                client
-                    .open_session(self.token())
-                    .users_profile_get(&request)
-                    .await
+                self.session().users_profile_get(&request).await
             })
             .await?;
         Ok(response
@@ -79,11 +73,9 @@ impl SlackClient {
 
     /// The workspace's enabled user groups with their members.
     pub async fn user_groups(&self) -> Result<Vec<UserGroup>, SlackError> {
-        let client = self.morphism();
         let listed = self
             .call("usergroups.list", None, || async {
-                client
-                    .open_session(self.token())
+                self.session()
                     .usergroups_list(&SlackApiUserGroupsListRequest::new())
                     .await
             })
@@ -93,10 +85,7 @@ impl SlackClient {
             let request = SlackApiUserGroupsUsersListRequest::new(group.id.clone());
             let members = self
                 .call("usergroups.users.list", None, || async {
-                    client
-                        .open_session(self.token())
-                        .usergroups_users_list(&request)
-                        .await
+                    self.session().usergroups_users_list(&request).await
                 })
                 .await?;
             groups.push(UserGroup {

@@ -104,6 +104,15 @@ impl SlackError {
         }
     }
 
+    /// What turns `err`, a value in `method`'s answer the bot cannot use
+    /// (an invalid id, say), into [`SlackError::Unexpected`].
+    pub(super) fn unexpected<E: std::fmt::Display>(method: &'static str) -> impl Fn(E) -> Self {
+        move |err| Self::Unexpected {
+            method,
+            detail: err.to_string(),
+        }
+    }
+
     pub(super) fn from_client(method: &'static str, err: SlackClientError) -> Self {
         match err {
             SlackClientError::ApiError(api) => Self::Api {

@@ -127,8 +127,7 @@ impl SlackClient {
         }
         let response = self
             .call(COMPLETE, None, || async {
-                self.morphism()
-                    .open_session(self.token())
+                self.session()
                     .files_complete_upload_external(&request)
                     .await
             })
@@ -160,10 +159,7 @@ impl SlackClient {
         }
         let response = self
             .call(METHOD, None, || async {
-                self.morphism()
-                    .open_session(self.token())
-                    .get_upload_url_external(&request)
-                    .await
+                self.session().get_upload_url_external(&request).await
             })
             .await?;
         Ok((response.upload_url, response.file_id))
@@ -192,8 +188,7 @@ impl SlackClient {
             "image/png".to_owned(),
         );
         self.call(UPLOAD, None, || async {
-            self.morphism()
-                .open_session(self.token())
+            self.session()
                 .files_upload_via_url(&request)
                 .await
                 .map_err(refused_upload)
