@@ -66,12 +66,9 @@ impl std::fmt::Debug for SlackClient {
     }
 }
 
-/// The answer of a call whose `go` never breaks.
-fn continued<T>(flow: ControlFlow<Infallible, T>) -> T {
-    match flow {
-        ControlFlow::Continue(answer) => answer,
-        ControlFlow::Break(never) => match never {},
-    }
+/// A `go` that never breaks: the call is always made.
+fn always() -> ControlFlow<Infallible> {
+    ControlFlow::Continue(())
 }
 
 /// How a call ended, for its metric.
@@ -239,10 +236,8 @@ impl SlackClient {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, SlackClientError>>,
     {
-        let always = || ControlFlow::<Infallible>::Continue(());
-        Ok(continued(
-            self.call_unless(method, channel, always, call).await?,
-        ))
+        let ControlFlow::Continue(answer) = self.call_unless(method, channel, always, call).await?;
+        Ok(answer)
     }
 
     /// [`Self::call`], asking `go` each time the call's turn has come (after
@@ -323,8 +318,8 @@ impl SlackClient {
     /// Posts `message` to `channel` (an id, or a channel name) and returns the
     /// message's `ts`.
     pub async fn post(&self, channel: &str, message: &Message) -> Result<String, SlackError> {
-        let always = || ControlFlow::<Infallible>::Continue(());
-        Ok(continued(self.post_unless(channel, message, always).await?))
+        let ControlFlow::Continue(ts) = self.post_unless(channel, message, always).await?;
+        Ok(ts)
     }
 
     /// Posts `message` to `channel` as [`Self::post`] does, unless `go`

@@ -19,18 +19,12 @@ pub fn render_reply(reply: &Reply) -> Value {
 
 /// `answer` as the body posted to a button press's `response_url`.
 pub(super) fn render_press_answer(answer: &PressAnswer) -> Value {
-    match answer {
-        PressAnswer::Below(reply) => {
-            let mut body = render_reply(reply);
-            body["replace_original"] = json!(false);
-            body
-        }
-        PressAnswer::Replacing(reply) => {
-            let mut body = message_body(reply);
-            body["replace_original"] = json!(true);
-            body
-        }
-    }
+    let (mut body, replace) = match answer {
+        PressAnswer::Below(reply) => (render_reply(reply), false),
+        PressAnswer::Replacing(reply) => (message_body(reply), true),
+    };
+    body["replace_original"] = json!(replace);
+    body
 }
 
 /// `reply`'s text, and its blocks if it has any.
