@@ -120,25 +120,23 @@ enum Frame {
         reason: String,
     },
     /// A button press, or another interaction.
-    Interactive {
-        envelope_id: String,
-        payload: Interaction,
-    },
+    Interactive(Envelope<Interaction>),
     /// An `event_callback` envelope.
-    EventsApi {
-        envelope_id: String,
-        payload: EventCallback,
-    },
+    EventsApi(Envelope<EventCallback>),
     /// A slash command.
-    SlashCommands {
-        envelope_id: String,
-        payload: CommandFields,
-    },
+    SlashCommands(Envelope<CommandFields>),
+}
+
+/// A request in its envelope, which the acknowledgement names.
+#[derive(Debug, Deserialize)]
+struct Envelope<T> {
+    envelope_id: String,
+    payload: T,
 }
 
 /// Any frame, as far as acknowledging it needs.
 #[derive(Deserialize)]
-struct Envelope {
+struct Unread {
     envelope_id: String,
 }
 
@@ -158,7 +156,7 @@ impl SlackSocketModeClientListener for Frames {
             Err(err) => {
                 // Acknowledged all the same, or Slack would send it again.
                 tracing::warn!(error = %err, "a Socket Mode frame the bot cannot read");
-                let envelope = serde_json::from_str::<Envelope>(&frame).ok()?;
+                let envelope = serde_json::from_str::<Unread>(&frame).ok()?;
                 return acknowledgement(&envelope.envelope_id, None);
             }
         };
@@ -172,32 +170,23 @@ impl SlackSocketModeClientListener for Frames {
                 self.reconnect(id).await;
                 None
             }
-            Frame::Interactive {
-                envelope_id,
-                payload,
-            } => {
-                self.front.interaction(payload).await;
-                acknowledgement(&envelope_id, None)
+            Frame::Interactive(request) => {
+                self.front.interaction(request.payload).await;
+                acknowledgement(&request.envelope_id, None)
             }
-            Frame::EventsApi {
-                envelope_id,
-                payload,
-            } => {
-                self.front.event(payload).await;
-                acknowledgement(&envelope_id, None)
+            Frame::EventsApi(request) => {
+                self.front.event(request.payload).await;
+                acknowledgement(&request.envelope_id, None)
             }
-            Frame::SlashCommands {
-                envelope_id,
-                payload,
-            } => {
-                let answer = match payload.into_command() {
+            Frame::SlashCommands(request) => {
+                let answer = match request.payload.into_command() {
                     Ok(command) => Some(render_reply(&self.front.slash_command(command).await)),
                     Err(problem) => {
                         tracing::warn!(problem, "a slash command the bot cannot read");
                         None
                     }
                 };
-                acknowledgement(&envelope_id, answer)
+                acknowledgement(&request.envelope_id, answer)
             }
         }
     }

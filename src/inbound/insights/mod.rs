@@ -100,25 +100,25 @@ async fn show(
     }
     let scheduler = page_state.scheduler.clone();
     // Reading every tie is blocking work: off the async threads.
-    let figures = tokio::task::spawn_blocking(move || scheduler.insights(WEEKS_SHOWN)).await;
-    match figures {
-        Ok(Ok(figures)) => {
+    let figures = tokio::task::spawn_blocking(move || scheduler.insights(WEEKS_SHOWN))
+        .await
+        .map_err(anyhow::Error::from)
+        .and_then(|read| Ok(read?));
+    let answer = match figures {
+        Ok(figures) => {
             let html = page::render(&figures, page_state.k_anonymity_floor);
             ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
         }
-        Ok(Err(err)) => {
+        Err(err) => {
             tracing::error!(
                 error = format!("{err:#}"),
-                "the insights page could not read the store"
+                "the insights page could not read the figures"
             );
-            failed()
+            let sorry = "Something went wrong reading the figures; it has been logged.\n";
+            (StatusCode::INTERNAL_SERVER_ERROR, sorry).into_response()
         }
-        Err(err) => {
-            tracing::error!(error = %err, "the insights page's reading task failed");
-            failed()
-        }
-    }
-    .with_headers()
+    };
+    with_headers(answer)
 }
 
 /// The token `headers` offer, if any: the password of `Authorization:
@@ -157,16 +157,9 @@ fn strip_scheme<'v>(value: &'v str, scheme: &str) -> Option<&'v str> {
 
 /// 401, asking the browser for the token.
 fn refused(why: &str) -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        [(
-            header::WWW_AUTHENTICATE,
-            r#"Basic realm="alliances insights", charset="UTF-8""#,
-        )],
-        format!("{why}\n"),
-    )
-        .into_response()
-        .with_headers()
+    let realm = r#"Basic realm="alliances insights", charset="UTF-8""#;
+    let asks_for_token = [(header::WWW_AUTHENTICATE, realm)];
+    with_headers((StatusCode::UNAUTHORIZED, asks_for_token, format!("{why}\n")).into_response())
 }
 
 /// 429: too many wrong tokens from this address; try again after `wait`.
@@ -174,45 +167,29 @@ fn too_many_wrong_tokens(wait: Duration) -> Response {
     // Whole seconds, rounded up: a client that waits that long gets in.
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let seconds = seconds.max(1);
-    (
-        StatusCode::TOO_MANY_REQUESTS,
-        [(header::RETRY_AFTER, seconds.to_string())],
-        format!("Too many wrong access tokens from your address: try again in {seconds} s.\n"),
-    )
-        .into_response()
-        .with_headers()
+    let why =
+        format!("Too many wrong access tokens from your address: try again in {seconds} s.\n");
+    let retry_after = [(header::RETRY_AFTER, seconds.to_string())];
+    with_headers((StatusCode::TOO_MANY_REQUESTS, retry_after, why).into_response())
 }
 
-fn failed() -> Response {
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong reading the figures; it has been logged.\n",
-    )
-        .into_response()
-}
-
-/// The headers every answer carries: never cached (the figures are for
-/// admins), never framed, no script, nothing fetched from elsewhere.
-trait WithHeaders {
-    fn with_headers(self) -> Self;
-}
-
-impl WithHeaders for Response {
-    fn with_headers(mut self) -> Self {
-        let headers = self.headers_mut();
-        for (name, value) in [
-            (header::CACHE_CONTROL, "no-store"),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::REFERRER_POLICY, "no-referrer"),
-        ] {
-            headers.insert(name, HeaderValue::from_static(value));
-        }
-        self
+/// `response` with the headers every answer carries: never cached (the
+/// figures are for admins), never framed, no script, nothing fetched from
+/// elsewhere.
+fn with_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CACHE_CONTROL, "no-store"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
     }
+    response
 }
 
 #[cfg(test)]
