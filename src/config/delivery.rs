@@ -1,34 +1,25 @@
 //! The `[delivery]` section: how promised messages reach Slack.
 
-use super::count::{at_least_one, count};
+use super::section::{at_least_one, count, section};
 use crate::domain::checked_f64;
 use serde::{Deserialize, Deserializer};
 use std::num::NonZeroU32;
 
-/// How promised messages (nudges, the digest) reach Slack.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DeliverySettings {
-    /// A message Slack keeps refusing, or cannot be reached for, is given up
-    /// on after this many minutes from when it was planned, and reported
-    /// (in the logs, and to admins in `/alliances status`). A nudge later
-    /// than its recipient's window would land at an odd hour anyway.
-    #[serde(deserialize_with = "minutes")]
-    pub give_up_after_minutes: NonZeroU32,
-    /// On shutdown, a send in flight gets this many seconds to finish.
-    pub shutdown_grace_seconds: u32,
-    /// Slack's rate limits, the retry back-off and the call time-outs, this
-    /// many times faster.
-    pub speedup: Speedup,
-}
-
-impl Default for DeliverySettings {
-    fn default() -> Self {
-        Self {
-            give_up_after_minutes: const { count(60) },
-            shutdown_grace_seconds: 10,
-            speedup: Speedup::SLACK,
-        }
+section! {
+    /// How promised messages (nudges, the digest) reach Slack.
+    #[derive(PartialEq)]
+    pub struct DeliverySettings {
+        /// A message Slack keeps refusing, or cannot be reached for, is given up
+        /// on after this many minutes from when it was planned, and reported
+        /// (in the logs, and to admins in `/alliances status`). A nudge later
+        /// than its recipient's window would land at an odd hour anyway.
+        #[serde(deserialize_with = "minutes")]
+        pub give_up_after_minutes: NonZeroU32 = const { count(60) },
+        /// On shutdown, a send in flight gets this many seconds to finish.
+        pub shutdown_grace_seconds: u32 = 10,
+        /// Slack's rate limits, the retry back-off and the call time-outs, this
+        /// many times faster.
+        pub speedup: Speedup = Speedup::SLACK,
     }
 }
 

@@ -1,29 +1,20 @@
 //! The `[digest]` section: where the channel digest goes and what it
 //! carries.
 
+use super::section::section;
 use serde::Deserialize;
 
-/// The channel digest of new alliances: where it goes, and whether it
-/// carries the team map.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DigestSettings {
-    /// The channel it is posted in; `ALLIANCES_DIGEST_CHANNEL` overrides it.
-    pub channel: DigestChannel,
-    /// Whether the digest carries the team map, a picture of which teams
-    /// have alliances with which (needs the `files:write` scope).
-    pub team_map: bool,
-}
-
-impl Default for DigestSettings {
-    fn default() -> Self {
-        Self {
-            channel: DigestChannel::default(),
-            team_map: true,
-        }
+section! {
+    /// The channel digest of new alliances: where it goes, and whether it
+    /// carries the team map.
+    pub struct DigestSettings {
+        /// The channel it is posted in; `ALLIANCES_DIGEST_CHANNEL` overrides it.
+        pub channel: DigestChannel = DigestChannel("alliances".to_owned()),
+        /// Whether the digest carries the team map, a picture of which teams
+        /// have alliances with which (needs the `files:write` scope).
+        pub team_map: bool = true,
     }
 }
-
 /// The channel the digest is posted in, as the settings write it: a name
 /// (`alliances`, `#alliances`) or an id (`C0123…`), never blank.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -35,12 +26,6 @@ impl DigestChannel {
     /// Slack client looks it up.
     pub fn name(&self) -> &str {
         self.0.trim_start_matches('#')
-    }
-}
-
-impl Default for DigestChannel {
-    fn default() -> Self {
-        Self("alliances".to_owned())
     }
 }
 

@@ -16,7 +16,7 @@
 //! | --- | --- |
 //! | `mod.rs` | [`Settings`], reading the file, the environment's overrides, the checks that compare two settings |
 //! | `errors.rs` | [`ConfigError`], and TOML's errors turned into one line that names the setting |
-//! | `count.rs` | counts that must be at least 1: their defaults and their message |
+//! | `section.rs` | how a section is declared with its defaults; counts that must be at least 1 |
 //! | `slack.rs` | `[slack]`: [`ApiUrl`] |
 //! | `store.rs` | `[store]`, `[backup]`, `[purge]` |
 //! | `rules.rs` | `[rules]`, read into the domain's [`Policy`] (window and cadences checked there) |
@@ -29,7 +29,6 @@
 //! | `secrets.rs` | [`Secrets`], from the environment only |
 
 mod commands;
-mod count;
 mod delivery;
 mod digest;
 mod errors;
@@ -37,6 +36,7 @@ mod health;
 mod rules;
 mod schedule;
 mod secrets;
+mod section;
 mod slack;
 mod store;
 mod teams;

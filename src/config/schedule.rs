@@ -1,43 +1,36 @@
 //! The `[schedule]` section: when the jobs run, as cron expressions
 //! checked when the settings load.
 
+use super::section::section;
 use serde::Deserialize;
 use std::str::FromStr;
 
-/// When the jobs run: cron expressions in UTC whose first field is seconds
-/// (`sec min hour day-of-month month day-of-week`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ScheduleSettings {
-    /// When the nudge job runs: by default every 15 minutes, since each
-    /// person is nudged only inside their own local window.
-    pub nudges: CronSchedule,
-    /// When the digest is posted: by default Mondays at 09:00.
-    pub digest: CronSchedule,
-    /// When people and teams are refreshed from Slack: by default daily at
-    /// 06:00.
-    pub people: CronSchedule,
-    /// After downtime, a job runs once at start for a time it missed at
-    /// most this many hours ago; one missed longer ago waits for its next
-    /// time. A day keeps a Monday digest from arriving on a Wednesday.
-    pub catch_up_hours: u32,
+section! {
+    /// When the jobs run: cron expressions in UTC whose first field is seconds
+    /// (`sec min hour day-of-month month day-of-week`).
+    pub struct ScheduleSettings {
+        /// When the nudge job runs: by default every 15 minutes, since each
+        /// person is nudged only inside their own local window.
+        pub nudges: CronSchedule = built_in("0 */15 * * * *"),
+        /// When the digest is posted: by default Mondays at 09:00.
+        pub digest: CronSchedule = built_in("0 0 9 * * Mon"),
+        /// When people and teams are refreshed from Slack: by default daily at
+        /// 06:00.
+        pub people: CronSchedule = built_in("0 0 6 * * *"),
+        /// After downtime, a job runs once at start for a time it missed at
+        /// most this many hours ago; one missed longer ago waits for its next
+        /// time. A day keeps a Monday digest from arriving on a Wednesday.
+        pub catch_up_hours: u32 = 24,
+    }
 }
 
-impl Default for ScheduleSettings {
-    #[expect(
-        clippy::expect_used,
-        reason = "the built-in schedules are constants, each parsed by a test"
-    )]
-    fn default() -> Self {
-        let parse =
-            |expr: &str| CronSchedule::parse(expr).expect("the built-in schedules are valid");
-        Self {
-            nudges: parse("0 */15 * * * *"),
-            digest: parse("0 0 9 * * Mon"),
-            people: parse("0 0 6 * * *"),
-            catch_up_hours: 24,
-        }
-    }
+/// One of the schedules above, parsed.
+#[expect(
+    clippy::expect_used,
+    reason = "the built-in schedules are constants, each parsed by a test"
+)]
+fn built_in(expression: &str) -> CronSchedule {
+    CronSchedule::parse(expression).expect("the built-in schedules are valid")
 }
 
 /// A cron schedule, checked when the settings load.

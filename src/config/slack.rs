@@ -1,17 +1,17 @@
 //! The `[slack]` section: where the bot reaches Slack's Web API.
 
+use super::section::section;
 use serde::Deserialize;
-use std::fmt;
 
 /// Slack's Web API, where the bot talks by default.
 pub const SLACK_API_URL: &str = "https://slack.com/api";
 
-/// How to reach Slack. The bot token is not here: see [`Secrets`](super::Secrets).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SlackSettings {
-    /// The Web API base URL; `ALLIANCES_SLACK_API_URL` overrides it.
-    pub api_url: ApiUrl,
+section! {
+    /// How to reach Slack. The bot token is not here: see [`Secrets`](super::Secrets).
+    pub struct SlackSettings {
+        /// The Web API base URL; `ALLIANCES_SLACK_API_URL` overrides it.
+        pub api_url: ApiUrl = ApiUrl(SLACK_API_URL.to_owned()),
+    }
 }
 
 /// The base URL of a Slack Web API: Slack's own, the built-in fake Slack's
@@ -27,12 +27,6 @@ impl ApiUrl {
     }
 }
 
-impl Default for ApiUrl {
-    fn default() -> Self {
-        Self(SLACK_API_URL.to_owned())
-    }
-}
-
 impl TryFrom<String> for ApiUrl {
     type Error = &'static str;
 
@@ -45,19 +39,13 @@ impl TryFrom<String> for ApiUrl {
     }
 }
 
-impl fmt::Display for ApiUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn only_an_http_or_https_url_is_an_api_url() {
-        assert_eq!(ApiUrl::default().as_str(), SLACK_API_URL);
+        assert_eq!(SlackSettings::default().api_url.as_str(), SLACK_API_URL);
         assert!(ApiUrl::try_from("http://127.0.0.1:9/api".to_owned()).is_ok());
         for url in ["slack.com/api", "ftp://slack.com/api", ""] {
             assert!(ApiUrl::try_from(url.to_owned()).is_err(), "{url}");
