@@ -1,8 +1,8 @@
 //! The `[delivery]` section: how promised messages reach Slack.
 
 use super::section::{at_least_one, count, section};
-use crate::domain::checked_f64;
-use serde::{Deserialize, Deserializer};
+use crate::domain::checked;
+use serde::Deserializer;
 use std::num::NonZeroU32;
 
 section! {
@@ -28,12 +28,14 @@ fn minutes<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NonZeroU32, D::
     at_least_one::<_, u32, _>(deserializer, "must be at least 1 minute, e.g. 60")
 }
 
-/// How many times faster than Slack's limits the bot paces itself: 1 for
-/// Slack, more only for the built-in fake Slack, whose limits can be
-/// scaled alike. A finite number of at least 1.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(try_from = "f64")]
-pub struct Speedup(f64);
+checked! {
+    /// How many times faster than Slack's limits the bot paces itself: 1 for
+    /// Slack, more only for the built-in fake Slack, whose limits can be
+    /// scaled alike. A finite number of at least 1.
+    #[derive(Copy)]
+    pub struct Speedup(f64) if |factor| factor.is_finite() && factor >= 1.0;
+    else "must be a number of at least 1 (1 for Slack; more only for the built-in fake Slack)"
+}
 
 impl Speedup {
     /// Slack's own pace.
@@ -44,12 +46,6 @@ impl Speedup {
         self.0
     }
 }
-
-checked_f64!(
-    Speedup,
-    |factor| factor >= 1.0,
-    "must be a number of at least 1 (1 for Slack; more only for the built-in fake Slack)"
-);
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 //! carries.
 
 use super::section::section;
-use serde::Deserialize;
+use crate::domain::checked;
 
 section! {
     /// The channel digest of new alliances: where it goes, and whether it
@@ -15,29 +15,20 @@ section! {
         pub team_map: bool = true,
     }
 }
-/// The channel the digest is posted in, as the settings write it: a name
-/// (`alliances`, `#alliances`) or an id (`C0123…`), never blank.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
-pub struct DigestChannel(String);
+checked! {
+    /// The channel the digest is posted in, as the settings write it: a name
+    /// (`alliances`, `#alliances`) or an id (`C0123…`), never blank.
+    #[derive(Eq)]
+    pub struct DigestChannel(String)
+        if |channel| !channel.trim_start_matches('#').trim().is_empty();
+    else "must name a channel, e.g. \"alliances\""
+}
 
 impl DigestChannel {
     /// The channel without the `#` people write before a name: how the
     /// Slack client looks it up.
     pub fn name(&self) -> &str {
         self.0.trim_start_matches('#')
-    }
-}
-
-impl TryFrom<String> for DigestChannel {
-    type Error = &'static str;
-
-    fn try_from(channel: String) -> Result<Self, Self::Error> {
-        if channel.trim_start_matches('#').trim().is_empty() {
-            Err("must name a channel, e.g. \"alliances\"")
-        } else {
-            Ok(Self(channel))
-        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The `[slack]` section: where the bot reaches Slack's Web API.
 
 use super::section::section;
-use serde::Deserialize;
+use crate::domain::checked;
 
 /// Slack's Web API, where the bot talks by default.
 pub const SLACK_API_URL: &str = "https://slack.com/api";
@@ -14,28 +14,18 @@ section! {
     }
 }
 
-/// The base URL of a Slack Web API: Slack's own, the built-in fake Slack's
-/// or a test double's. Always `http://` or `https://`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "String")]
-pub struct ApiUrl(String);
+checked! {
+    /// The base URL of a Slack Web API: Slack's own, the built-in fake Slack's
+    /// or a test double's. Always `http://` or `https://`.
+    #[derive(Eq)]
+    pub struct ApiUrl(String) if |url| url.starts_with("https://") || url.starts_with("http://");
+    else "must be an http:// or https:// URL, e.g. \"https://slack.com/api\""
+}
 
 impl ApiUrl {
     /// The URL as written.
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl TryFrom<String> for ApiUrl {
-    type Error = &'static str;
-
-    fn try_from(url: String) -> Result<Self, Self::Error> {
-        if url.starts_with("https://") || url.starts_with("http://") {
-            Ok(Self(url))
-        } else {
-            Err("must be an http:// or https:// URL, e.g. \"https://slack.com/api\"")
-        }
     }
 }
 
