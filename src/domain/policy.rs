@@ -106,11 +106,6 @@ impl Cadence {
         })
     }
 
-    /// The strength from which the strong cadence applies.
-    pub fn strong_tie(self) -> StrongTie {
-        self.strong_tie
-    }
-
     /// The days a strong tie may stay quiet.
     pub fn strong_days(self) -> u32 {
         self.strong_days
