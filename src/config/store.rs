@@ -1,8 +1,10 @@
-//! The `[store]`, `[backup]` and `[purge]` sections: how the data is kept,
-//! backed up, and kept for a while after an uninstall.
+//! The `[store]`, `[backup]`, `[purge]` and `[health]` sections: how the
+//! data is kept, backed up, and kept for a while after an uninstall; and
+//! where `serve` answers health checks and Prometheus.
 
 use super::section::{at_least_one, count, section};
 use serde::Deserializer;
+use std::net::SocketAddr;
 use std::num::NonZeroU64;
 
 section! {
@@ -44,5 +46,16 @@ section! {
         /// else. By default a week: an uninstall on a Friday is noticed after
         /// the weekend.
         pub grace_days: u32 = 7,
+    }
+}
+
+section! {
+    /// Where `serve` answers `/healthz`, `/readyz` and `/metrics`.
+    #[derive(PartialEq, Eq)]
+    pub struct HealthSettings {
+        /// The address to listen on; `ALLIANCES_HEALTH_ADDRESS` overrides it.
+        /// Loopback by default: the metrics are for the operator, not the
+        /// world. In a container, `0.0.0.0:9100`.
+        pub address: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 9100)),
     }
 }
