@@ -82,20 +82,7 @@ pub enum Command {
     /// Fill the store in --data-dir with a synthetic company and its history
     /// (the generator the demo uses), to try `tick --dry-run` on a realistic
     /// company. The data folder must hold no history yet.
-    Seed {
-        /// How many people.
-        #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
-        people: u64,
-        /// How many days of history, up to now.
-        #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u64).range(3..=3_650))]
-        days: u64,
-        /// How many teams.
-        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=10))]
-        teams: u64,
-        /// The seed of the company: the same seed, the same company.
-        #[arg(long, default_value_t = 7)]
-        seed: u64,
-    },
+    Seed(SeedOptions),
     /// Serve a fake Slack workspace (the demo's synthetic company) on this
     /// machine, and print the variables that point `serve` or `tick` at it.
     /// It can be flaky and enforce Slack's rate limits, to try the bot
@@ -178,6 +165,23 @@ pub enum Command {
     Doctor,
 }
 
+/// What `alliances seed` generates.
+#[derive(Debug, clap::Args)]
+pub struct SeedOptions {
+    /// How many people.
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
+    people: u64,
+    /// How many days of history, up to now.
+    #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u64).range(3..=3_650))]
+    days: u64,
+    /// How many teams.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=10))]
+    teams: u64,
+    /// The seed of the company: the same seed, the same company.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+}
+
 /// Parses the command line, runs it, and reports a failure in one line.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -218,14 +222,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             runtime.block_on(demo::run(options, &mut std::io::stdout().lock()))?;
         }
-        Command::Seed {
-            people,
-            days,
-            teams,
-            seed,
-        } => {
+        Command::Seed(options) => {
             let settings = load_settings(cli.config.as_deref())?;
-            let seeded = seed_store(&settings, &cli.data_dir, people, days, teams, seed)?;
+            let seeded = seed_store(&settings, &cli.data_dir, &options)?;
             writeln!(std::io::stdout().lock(), "{seeded}")?;
         }
         Command::FakeSlack {
@@ -301,16 +300,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 &settings.backup,
                 chrono::Utc::now(),
             );
-            let delivered = tick.delivered;
             let mut out = std::io::stdout().lock();
-            if tick.jobs.is_empty() && delivered.is_empty() {
+            if tick.jobs.is_empty() && tick.delivered.is_empty() {
                 writeln!(out, "nothing due")?;
             }
             for report in tick.jobs {
                 writeln!(out, "{}: {}", report.job, report.summary)?;
             }
-            if !delivered.is_empty() {
-                writeln!(out, "outbox: {delivered}")?;
+            if !tick.delivered.is_empty() {
+                writeln!(out, "outbox: {}", tick.delivered)?;
             }
             if let Some(line) = backup {
                 writeln!(out, "{line}")?;
@@ -325,21 +323,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 fn seed_store(
     settings: &Settings,
     data_dir: &Path,
-    people: u64,
-    days: u64,
-    teams: u64,
-    seed: u64,
+    options: &SeedOptions,
 ) -> anyhow::Result<String> {
     use crate::synthetic::{Company, CompanySize};
     let store = crate::data_dir::open_store(settings, data_dir)?;
     let size = CompanySize {
-        people: usize::try_from(people)?,
-        teams: usize::try_from(teams)?,
-        days: i64::try_from(days)?,
+        people: usize::try_from(options.people)?,
+        teams: usize::try_from(options.teams)?,
+        days: i64::try_from(options.days)?,
     };
     let spinner = indicatif::ProgressBar::new_spinner().with_message("generating the company…");
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let company = Company::generate(seed, size, chrono::Utc::now());
+    let company = Company::generate(options.seed, size, chrono::Utc::now());
     spinner.finish_and_clear();
     let bar = indicatif::ProgressBar::new(company.history.len() as u64).with_style(
         indicatif::ProgressStyle::with_template(
@@ -350,11 +345,12 @@ fn seed_store(
     let seeded = crate::seed::seed(&store, &company, |done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
     Ok(format!(
-        "seeded {}: {} people in {} teams, {} interactions over {days} days, into {}",
+        "seeded {}: {} people in {} teams, {} interactions over {} days, into {}",
         company.name,
         seeded.people,
         company.teams.len(),
         seeded.interactions,
+        options.days,
         data_dir.display()
     ))
 }
@@ -445,7 +441,7 @@ fn init_logs(command: &Command, format: LogFormat) {
         Command::Tick { .. }
         | Command::Serve { .. }
         | Command::FakeSlack { .. }
-        | Command::Seed { .. } => "info",
+        | Command::Seed(_) => "info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));

@@ -127,7 +127,7 @@ async fn slack(settings: &Settings, token: &secrecy::SecretString) -> Vec<Findin
             return vec![Finding::problem(
                 format!(
                     "Slack at {} refuses or cannot be reached: {err}",
-                    settings.slack.api_url
+                    settings.slack.api_url.as_str()
                 ),
                 "check the bot token and that this machine reaches Slack (proxy, firewall, `slack.api_url`)",
             )];

@@ -10,46 +10,37 @@
 //! setting and what to write instead, so a typo in a config file stops
 //! start-up with a message, not a backtrace.
 //!
-//! One file per section, or per concern:
+//! One file per concern, which may hold a few related sections:
 //!
 //! | file | holds |
 //! | --- | --- |
 //! | `mod.rs` | [`Settings`], reading the file, the environment's overrides, the checks that compare two settings |
 //! | `errors.rs` | [`ConfigError`], and TOML's errors turned into one line that names the setting |
-//! | `count.rs` | counts that must be at least 1: their defaults and their message |
-//! | `slack.rs` | `[slack]`: [`ApiUrl`] |
-//! | `store.rs` | `[store]`, `[backup]`, `[purge]` |
+//! | `section.rs` | how a section is declared with its defaults; counts that must be at least 1 |
+//! | `slack.rs` | `[slack]`: [`ApiUrl`]; `[delivery]`: [`Speedup`] |
+//! | `store.rs` | `[store]`, `[backup]`, `[purge]`, `[health]` |
 //! | `rules.rs` | `[rules]`, read into the domain's [`Policy`] (window and cadences checked there) |
-//! | `schedule.rs` | `[schedule]`: [`CronSchedule`] |
-//! | `digest.rs` | `[digest]`: [`DigestChannel`] |
+//! | `schedule.rs` | `[schedule]`: [`CronSchedule`]; `[digest]`: [`DigestChannel`] |
 //! | `teams.rs` | `[teams]` and the teams file: [`Teams`] |
 //! | `commands.rs` | `[commands]`, `[events]` |
-//! | `delivery.rs` | `[delivery]`: [`Speedup`] |
-//! | `health.rs` | `[health]` |
 //! | `secrets.rs` | [`Secrets`], from the environment only |
 
 mod commands;
-mod count;
-mod delivery;
-mod digest;
 mod errors;
-mod health;
 mod rules;
 mod schedule;
 mod secrets;
+mod section;
 mod slack;
 mod store;
 mod teams;
 
 pub use commands::{CommandSettings, EventSettings};
-pub use delivery::{DeliverySettings, Speedup};
-pub use digest::{DigestChannel, DigestSettings};
 pub use errors::ConfigError;
-pub use health::HealthSettings;
-pub use schedule::{CronSchedule, ScheduleSettings};
+pub use schedule::{CronSchedule, DigestChannel, DigestSettings, ScheduleSettings};
 pub use secrets::{APP_TOKEN_VAR, BOT_TOKEN_VAR, INSIGHTS_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets};
-pub use slack::{ApiUrl, SLACK_API_URL, SlackSettings};
-pub use store::{BackupSettings, PurgeSettings, StoreSettings};
+pub use slack::{ApiUrl, DeliverySettings, SLACK_API_URL, SlackSettings, Speedup};
+pub use store::{BackupSettings, HealthSettings, PurgeSettings, StoreSettings};
 pub use teams::Teams;
 
 use crate::domain::{DigestPolicy, Policy};

@@ -7,52 +7,29 @@
 //! messages name the setting to change.
 
 use super::ConfigError;
+use super::section::section;
 use crate::domain::{
     Cadence, DeliveryWindow, GapBoost, HalfLife, Policy, StrongTie, Weights, WorkingDays,
 };
-use serde::Deserialize;
 
-/// `[rules]` as the config file writes it, each value checked on its own.
-/// The order of the fields is the one an unknown setting's message lists.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub(super) struct RulesSection {
-    half_life_days: HalfLife,
-    weights: Weights,
-    strong_tie: StrongTie,
-    cadence_strong_days: u32,
-    cadence_weak_days: u32,
-    gap_boost: GapBoost,
-    active_days: u32,
-    intro_repeat_days: u32,
-    nudges_per_person_per_week: u32,
-    tie_cooldown_days: u32,
-    window_start_hour: u32,
-    window_end_hour: u32,
-    working_days: WorkingDays,
-}
-
-impl Default for RulesSection {
-    /// The default policy, as it would be written: the defaults are the
-    /// domain's, and said once.
-    fn default() -> Self {
-        let policy = Policy::default();
-        let (cadence, window) = (policy.cadence, policy.window);
-        Self {
-            half_life_days: policy.half_life,
-            weights: policy.weights,
-            strong_tie: cadence.strong_tie(),
-            cadence_strong_days: cadence.strong_days(),
-            cadence_weak_days: cadence.weak_days(),
-            gap_boost: policy.gap_boost,
-            active_days: policy.active_days,
-            intro_repeat_days: policy.intro_repeat_days,
-            nudges_per_person_per_week: policy.nudges_per_person_per_week,
-            tie_cooldown_days: policy.tie_cooldown_days,
-            window_start_hour: window.start_hour(),
-            window_end_hour: window.end_hour(),
-            working_days: window.days(),
-        }
+section! {
+    /// `[rules]` as the config file writes it, each value checked on its own.
+    /// The order of the fields is the one an unknown setting's message lists.
+    /// The defaults are the domain's, and said once.
+    pub(super) struct RulesSection {
+        half_life_days: HalfLife = HalfLife::DEFAULT,
+        weights: Weights = Weights::default(),
+        strong_tie: StrongTie = StrongTie::DEFAULT,
+        cadence_strong_days: u32 = Cadence::default().strong_days(),
+        cadence_weak_days: u32 = Cadence::default().weak_days(),
+        gap_boost: GapBoost = GapBoost::default(),
+        active_days: u32 = Policy::default().active_days,
+        intro_repeat_days: u32 = Policy::default().intro_repeat_days,
+        nudges_per_person_per_week: u32 = Policy::default().nudges_per_person_per_week,
+        tie_cooldown_days: u32 = Policy::default().tie_cooldown_days,
+        window_start_hour: u32 = DeliveryWindow::default().start_hour(),
+        window_end_hour: u32 = DeliveryWindow::default().end_hour(),
+        working_days: WorkingDays = DeliveryWindow::default().days(),
     }
 }
 

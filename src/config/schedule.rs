@@ -1,43 +1,38 @@
-//! The `[schedule]` section: when the jobs run, as cron expressions
-//! checked when the settings load.
+//! The `[schedule]` and `[digest]` sections: when the jobs run, as cron
+//! expressions checked when the settings load, and where the channel
+//! digest goes and what it carries.
 
+use super::section::section;
+use crate::domain::checked;
 use serde::Deserialize;
 use std::str::FromStr;
 
-/// When the jobs run: cron expressions in UTC whose first field is seconds
-/// (`sec min hour day-of-month month day-of-week`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ScheduleSettings {
-    /// When the nudge job runs: by default every 15 minutes, since each
-    /// person is nudged only inside their own local window.
-    pub nudges: CronSchedule,
-    /// When the digest is posted: by default Mondays at 09:00.
-    pub digest: CronSchedule,
-    /// When people and teams are refreshed from Slack: by default daily at
-    /// 06:00.
-    pub people: CronSchedule,
-    /// After downtime, a job runs once at start for a time it missed at
-    /// most this many hours ago; one missed longer ago waits for its next
-    /// time. A day keeps a Monday digest from arriving on a Wednesday.
-    pub catch_up_hours: u32,
+section! {
+    /// When the jobs run: cron expressions in UTC whose first field is seconds
+    /// (`sec min hour day-of-month month day-of-week`).
+    pub struct ScheduleSettings {
+        /// When the nudge job runs: by default every 15 minutes, since each
+        /// person is nudged only inside their own local window.
+        pub nudges: CronSchedule = built_in("0 */15 * * * *"),
+        /// When the digest is posted: by default Mondays at 09:00.
+        pub digest: CronSchedule = built_in("0 0 9 * * Mon"),
+        /// When people and teams are refreshed from Slack: by default daily at
+        /// 06:00.
+        pub people: CronSchedule = built_in("0 0 6 * * *"),
+        /// After downtime, a job runs once at start for a time it missed at
+        /// most this many hours ago; one missed longer ago waits for its next
+        /// time. A day keeps a Monday digest from arriving on a Wednesday.
+        pub catch_up_hours: u32 = 24,
+    }
 }
 
-impl Default for ScheduleSettings {
-    #[expect(
-        clippy::expect_used,
-        reason = "the built-in schedules are constants, each parsed by a test"
-    )]
-    fn default() -> Self {
-        let parse =
-            |expr: &str| CronSchedule::parse(expr).expect("the built-in schedules are valid");
-        Self {
-            nudges: parse("0 */15 * * * *"),
-            digest: parse("0 0 9 * * Mon"),
-            people: parse("0 0 6 * * *"),
-            catch_up_hours: 24,
-        }
-    }
+/// One of the schedules above, parsed.
+#[expect(
+    clippy::expect_used,
+    reason = "the built-in schedules are constants, each parsed by a test"
+)]
+fn built_in(expression: &str) -> CronSchedule {
+    CronSchedule::parse(expression).expect("the built-in schedules are valid")
 }
 
 /// A cron schedule, checked when the settings load.
@@ -87,5 +82,58 @@ impl TryFrom<String> for CronSchedule {
 
     fn try_from(expression: String) -> Result<Self, Self::Error> {
         Self::parse(&expression)
+    }
+}
+
+section! {
+    /// The channel digest of new alliances: where it goes, and whether it
+    /// carries the team map.
+    pub struct DigestSettings {
+        /// The channel it is posted in; `ALLIANCES_DIGEST_CHANNEL` overrides it.
+        pub channel: DigestChannel = DigestChannel("alliances".to_owned()),
+        /// Whether the digest carries the team map, a picture of which teams
+        /// have alliances with which (needs the `files:write` scope).
+        pub team_map: bool = true,
+    }
+}
+checked! {
+    /// The channel the digest is posted in, as the settings write it: a name
+    /// (`alliances`, `#alliances`) or an id (`C0123…`), never blank.
+    #[derive(Eq)]
+    pub struct DigestChannel(String)
+        if |channel| !channel.trim_start_matches('#').trim().is_empty();
+    else "must name a channel, e.g. \"alliances\""
+}
+
+impl DigestChannel {
+    /// The channel without the `#` people write before a name: how the
+    /// Slack client looks it up.
+    pub fn name(&self) -> &str {
+        self.0.trim_start_matches('#')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_digest_channel_names_a_channel_with_or_without_its_hash() {
+        assert_eq!(
+            DigestChannel::try_from("#alliances".to_owned())
+                .unwrap()
+                .name(),
+            "alliances"
+        );
+        assert_eq!(
+            DigestChannel::try_from("C0123".to_owned()).unwrap().name(),
+            "C0123"
+        );
+        for blank in ["", "#", "# ", "  "] {
+            assert!(
+                DigestChannel::try_from(blank.to_owned()).is_err(),
+                "{blank:?}"
+            );
+        }
     }
 }

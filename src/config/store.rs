@@ -1,25 +1,19 @@
-//! The `[store]`, `[backup]` and `[purge]` sections: how the data is kept,
-//! backed up, and kept for a while after an uninstall.
+//! The `[store]`, `[backup]`, `[purge]` and `[health]` sections: how the
+//! data is kept, backed up, and kept for a while after an uninstall; and
+//! where `serve` answers health checks and Prometheus.
 
-use super::count::{at_least_one, count};
-use serde::{Deserialize, Deserializer};
+use super::section::{at_least_one, count, section};
+use serde::Deserializer;
+use std::net::SocketAddr;
 use std::num::NonZeroU64;
 
-/// How the sled store is opened.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct StoreSettings {
-    /// sled's page cache, in MiB. sled's own default is 1 GiB, far more than
-    /// the tie index of a large workspace needs.
-    #[serde(deserialize_with = "mebibytes")]
-    pub cache_capacity_mb: NonZeroU64,
-}
-
-impl Default for StoreSettings {
-    fn default() -> Self {
-        Self {
-            cache_capacity_mb: NonZeroU64::from(const { count(64) }),
-        }
+section! {
+    /// How the sled store is opened.
+    pub struct StoreSettings {
+        /// sled's page cache, in MiB. sled's own default is 1 GiB, far more than
+        /// the tie index of a large workspace needs.
+        #[serde(deserialize_with = "mebibytes")]
+        pub cache_capacity_mb: NonZeroU64 = NonZeroU64::from(const { count(64) }),
     }
 }
 
@@ -28,41 +22,40 @@ fn mebibytes<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NonZeroU64, D
     at_least_one::<_, u64, _>(deserializer, "must be at least 1 (MiB), e.g. 64")
 }
 
-/// The periodic backups `serve` keeps, in `backups/` inside the data folder.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct BackupSettings {
-    /// A backup is taken when the newest is this many hours old (at start,
-    /// when there is none); 0 turns periodic backups off.
-    pub every_hours: u32,
-    /// The newest this many are kept; older ones are removed.
-    pub keep: u32,
-}
-
-impl Default for BackupSettings {
-    /// A day's backups for a week: a store found damaged on a Monday can
-    /// go back to any day of the week before.
-    fn default() -> Self {
-        Self {
-            every_hours: 24,
-            keep: 7,
-        }
+section! {
+    /// The periodic backups `serve` keeps, in `backups/` inside the data
+    /// folder. By default a day's backups for a week: a store found damaged
+    /// on a Monday can go back to any day of the week before.
+    #[derive(PartialEq, Eq)]
+    pub struct BackupSettings {
+        /// A backup is taken when the newest is this many hours old (at start,
+        /// when there is none); 0 turns periodic backups off.
+        pub every_hours: u32 = 24,
+        /// The newest this many are kept; older ones are removed.
+        pub keep: u32 = 7,
     }
 }
 
-/// What the purge on uninstall (`events.purge_on_uninstall`) keeps, so
-/// that an uninstall by mistake can be undone.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PurgeSettings {
-    /// The newest backup is kept this many days after the purge, for
-    /// `alliances restore`, then deleted; 0 deletes it with everything else.
-    pub grace_days: u32,
+section! {
+    /// What the purge on uninstall (`events.purge_on_uninstall`) keeps, so
+    /// that an uninstall by mistake can be undone.
+    #[derive(PartialEq, Eq)]
+    pub struct PurgeSettings {
+        /// The newest backup is kept this many days after the purge, for
+        /// `alliances restore`, then deleted; 0 deletes it with everything
+        /// else. By default a week: an uninstall on a Friday is noticed after
+        /// the weekend.
+        pub grace_days: u32 = 7,
+    }
 }
 
-impl Default for PurgeSettings {
-    /// A week: an uninstall on a Friday is noticed after the weekend.
-    fn default() -> Self {
-        Self { grace_days: 7 }
+section! {
+    /// Where `serve` answers `/healthz`, `/readyz` and `/metrics`.
+    #[derive(PartialEq, Eq)]
+    pub struct HealthSettings {
+        /// The address to listen on; `ALLIANCES_HEALTH_ADDRESS` overrides it.
+        /// Loopback by default: the metrics are for the operator, not the
+        /// world. In a container, `0.0.0.0:9100`.
+        pub address: SocketAddr = SocketAddr::from(([127, 0, 0, 1], 9100)),
     }
 }

@@ -1,6 +1,7 @@
 //! The `[teams]` section and the teams file: where people's teams come
 //! from, as one [`Teams`] value.
 
+use super::section::section;
 use super::{ConfigError, parse_toml};
 use crate::domain::{TeamId, UserId};
 use serde::Deserialize;
@@ -84,36 +85,25 @@ impl Teams {
     }
 }
 
-/// `[teams]` as the config file writes it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub(super) struct TeamsSection {
-    /// When not set, the teams file if one is given, else the profile field.
-    source: Option<Source>,
-    /// Resolved against the config file's folder when relative.
-    file: Option<PathBuf>,
-    profile_field_label: String,
-    usergroup_prefix: String,
+section! {
+    /// `[teams]` as the config file writes it.
+    pub(super) struct TeamsSection {
+        /// When not set, the teams file if one is given, else the profile field.
+        source: Option<Source> = None,
+        /// Resolved against the config file's folder when relative.
+        file: Option<PathBuf> = None,
+        profile_field_label: String = "Team".to_owned(),
+        usergroup_prefix: String = String::new(),
+    }
 }
 
 /// The names `teams.source` takes.
-#[derive(Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Source {
     File,
     ProfileField,
     Usergroups,
-}
-
-impl Default for TeamsSection {
-    fn default() -> Self {
-        Self {
-            source: None,
-            file: None,
-            profile_field_label: "Team".to_owned(),
-            usergroup_prefix: String::new(),
-        }
-    }
 }
 
 impl TeamsSection {

@@ -1,7 +1,7 @@
 //! Where every rule and job reads the time from.
 
 use chrono::{DateTime, Duration, Utc};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// The one trait that exists for testing: rules and jobs ask it for "now",
 /// so tests and the demo can move time forward by weeks in a second.
@@ -37,28 +37,24 @@ impl SettableClock {
 
     /// Sets the time.
     pub fn set(&self, to: DateTime<Utc>) {
-        *self
-            .now
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = to;
+        *self.time() = to;
     }
 
     /// Moves the time forward by `by`.
     pub fn advance(&self, by: Duration) {
-        let mut now = self
-            .now
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *now += by;
+        *self.time() += by;
+    }
+
+    /// The time, locked. A panic while another holder had it leaves a time
+    /// that is still whole, so a poisoned lock is used as it is.
+    fn time(&self) -> MutexGuard<'_, DateTime<Utc>> {
+        self.now.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 impl Clock for SettableClock {
     fn now(&self) -> DateTime<Utc> {
-        *self
-            .now
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self.time()
     }
 }
 

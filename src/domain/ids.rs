@@ -123,6 +123,8 @@ impl TeamId {
     }
 }
 
+/// What every identifier newtype has: `Display` and `AsRef<str>` as Slack
+/// writes it, and `String` back for serde.
 macro_rules! string_newtype_impls {
     ($($name:ident),*) => {$(
         impl fmt::Display for $name {
@@ -131,10 +133,9 @@ macro_rules! string_newtype_impls {
             }
         }
 
-        impl TryFrom<String> for $name {
-            type Error = IdError;
-            fn try_from(value: String) -> Result<Self, Self::Error> {
-                Self::parse(&value)
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
             }
         }
 
@@ -146,21 +147,7 @@ macro_rules! string_newtype_impls {
     )*};
 }
 
-string_newtype_impls!(ChannelId, TeamId);
-
-impl AsRef<str> for ChannelId {
-    /// The id as Slack writes it, for what takes a channel's name or id.
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl AsRef<str> for UserId {
-    /// The id as Slack writes it, for what takes a user id as text.
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
+string_newtype_impls!(UserId, ChannelId, TeamId);
 
 impl TryFrom<String> for UserId {
     type Error = IdError;
@@ -170,15 +157,17 @@ impl TryFrom<String> for UserId {
     }
 }
 
-impl fmt::Display for UserId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl TryFrom<String> for ChannelId {
+    type Error = IdError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
     }
 }
 
-impl From<UserId> for String {
-    fn from(value: UserId) -> Self {
-        value.0
+impl TryFrom<String> for TeamId {
+    type Error = IdError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
     }
 }
 

@@ -4,25 +4,36 @@
 //! Nothing here does I/O. Identifiers are checked once, at the edge, by their
 //! `parse` functions; past that, code trusts them.
 
-/// Makes `$ty`, a newtype over a finite `f64`, readable from the settings
-/// (`#[serde(try_from = "f64")]`): a value is taken when it is finite and
-/// `$ok` holds for it, and refused with `$refusal`, which says what to write.
-macro_rules! checked_f64 {
-    ($ty:ident, |$value:ident| $ok:expr, $refusal:literal) => {
-        impl TryFrom<f64> for $ty {
+/// Declares `$ty`, a newtype over `$inner` that only holds a value for
+/// which `$ok` holds. `TryFrom<$inner>` makes one, refusing any other value
+/// with `$refusal`, which says what to write; the settings read it that way.
+macro_rules! checked {
+    (
+        $(#[$attr:meta])*
+        pub struct $ty:ident($inner:ty) if |$value:ident| $ok:expr;
+        else $refusal:literal
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $ty($inner);
+
+        impl TryFrom<$inner> for $ty {
             type Error = &'static str;
 
-            fn try_from($value: f64) -> Result<Self, Self::Error> {
-                if $value.is_finite() && $ok {
-                    Ok(Self($value))
-                } else {
-                    Err($refusal)
-                }
+            fn try_from($value: $inner) -> Result<Self, Self::Error> {
+                if $ok { Ok(Self($value)) } else { Err($refusal) }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <$inner as serde::Deserialize>::deserialize(deserializer)?;
+                Self::try_from(value).map_err(serde::de::Error::custom)
             }
         }
     };
 }
-pub(crate) use checked_f64;
+pub(crate) use checked;
 
 mod actions;
 mod clock;

@@ -3,7 +3,6 @@
 
 use super::{DeliveryWindow, HalfLife, Tie, Weights};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 
 /// What the rules decide by, from the settings' `[rules]` section.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -107,11 +106,6 @@ impl Cadence {
         })
     }
 
-    /// The strength from which the strong cadence applies.
-    pub fn strong_tie(self) -> StrongTie {
-        self.strong_tie
-    }
-
     /// The days a strong tie may stay quiet.
     pub fn strong_days(self) -> u32 {
         self.strong_days
@@ -144,30 +138,28 @@ impl Default for Cadence {
     }
 }
 
-/// The strength from which a tie is held to the strong cadence: more than
-/// one meeting's weight (1.0), so that a tie of one meeting and a strong one
-/// can be told apart.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(try_from = "f64")]
-pub struct StrongTie(f64);
+checked! {
+    /// The strength from which a tie is held to the strong cadence: more than
+    /// one meeting's weight (1.0), so that a tie of one meeting and a strong
+    /// one can be told apart.
+    #[derive(Copy)]
+    pub struct StrongTie(f64) if |strength| strength.is_finite() && strength > 1.0;
+    else "must be more than one meeting's weight (1.0), e.g. 4.0"
+}
 
 impl StrongTie {
     /// Four meetings' worth: about a meeting a month, kept up.
     pub const DEFAULT: Self = Self(4.0);
 }
 
-checked_f64!(
-    StrongTie,
-    |strength| strength > 1.0,
-    "must be more than one meeting's weight (1.0), e.g. 4.0"
-);
-
-/// How much a peer in a team the person's team has few active alliances
-/// with is preferred: up to 1 + this, for a pair of teams with none. A
-/// finite number, at least 0 (0 turns the preference off).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(try_from = "f64")]
-pub struct GapBoost(f64);
+checked! {
+    /// How much a peer in a team the person's team has few active alliances
+    /// with is preferred: up to 1 + this, for a pair of teams with none. A
+    /// finite number, at least 0 (0 turns the preference off).
+    #[derive(Copy)]
+    pub struct GapBoost(f64) if |boost| boost.is_finite() && boost >= 0.0;
+    else "must be a number of at least 0, e.g. 1.0"
+}
 
 impl GapBoost {
     /// What the ranking multiplies by for a pair of teams that has
@@ -184,12 +176,6 @@ impl Default for GapBoost {
         Self(1.0)
     }
 }
-
-checked_f64!(
-    GapBoost,
-    |boost| boost >= 0.0,
-    "must be a number of at least 0, e.g. 1.0"
-);
 
 #[cfg(test)]
 mod tests {

@@ -17,11 +17,13 @@ use super::InteractionKind;
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-/// How long an interaction takes to count half as much: a positive,
-/// finite number of days (`rules.half_life_days`).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(try_from = "f64")]
-pub struct HalfLife(f64);
+checked! {
+    /// How long an interaction takes to count half as much: a positive,
+    /// finite number of days (`rules.half_life_days`).
+    #[derive(Copy)]
+    pub struct HalfLife(f64) if |days| days.is_finite() && days > 0.0;
+    else "must be a positive number of days, e.g. 90"
+}
 
 impl HalfLife {
     /// The default: 90 days, a season. A quarterly catch-up keeps a tie
@@ -48,54 +50,34 @@ impl Default for HalfLife {
     }
 }
 
-checked_f64!(
-    HalfLife,
-    |days| days > 0.0,
-    "must be a positive number of days, e.g. 90"
-);
-
-/// What each kind of interaction weighs: the `[rules.weights]` settings,
-/// each a finite number of at least 0.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
-#[serde(try_from = "UncheckedWeights")]
-pub struct Weights(UncheckedWeights);
-
-/// `[rules.weights]` as written, before each weight is checked.
+/// What each kind of interaction weighs: the `[rules.weights]` settings.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-struct UncheckedWeights {
+pub struct Weights {
     /// A meeting logged with `/met`.
-    meeting: f64,
+    meeting: Weight,
     /// A *We met* press on a nudge.
-    we_met: f64,
+    we_met: Weight,
     /// An opt-in passive signal (a mention or thread reply): a quarter of
     /// a meeting, since a reply in a thread is a lighter touch than coffee.
-    passive: f64,
+    passive: Weight,
 }
 
-impl Default for UncheckedWeights {
+impl Default for Weights {
     fn default() -> Self {
         Self {
-            meeting: 1.0,
-            we_met: 1.0,
-            passive: 0.25,
+            meeting: Weight(1.0),
+            we_met: Weight(1.0),
+            passive: Weight(0.25),
         }
     }
 }
 
-impl TryFrom<UncheckedWeights> for Weights {
-    type Error = &'static str;
-
-    fn try_from(weights: UncheckedWeights) -> Result<Self, Self::Error> {
-        if [weights.meeting, weights.we_met, weights.passive]
-            .iter()
-            .all(|weight| weight.is_finite() && *weight >= 0.0)
-        {
-            Ok(Self(weights))
-        } else {
-            Err("each weight must be a number of at least 0, e.g. meeting = 1.0, passive = 0.25")
-        }
-    }
+checked! {
+    /// What one interaction of a kind weighs.
+    #[derive(Copy)]
+    pub struct Weight(f64) if |weight| weight.is_finite() && weight >= 0.0;
+    else "must be a number of at least 0, e.g. 1.0"
 }
 
 /// A tie's interactions of each kind, each counted as 1 and decayed to the
@@ -130,10 +112,9 @@ impl KindSums {
 
     /// The weighted total.
     pub fn weighed(&self, weights: &Weights) -> f64 {
-        let weights = weights.0;
-        self.meeting * weights.meeting
-            + self.we_met * weights.we_met
-            + self.passive * weights.passive
+        self.meeting * weights.meeting.0
+            + self.we_met * weights.we_met.0
+            + self.passive * weights.passive.0
     }
 }
 
