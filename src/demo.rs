@@ -11,7 +11,7 @@ use crate::config::{Secrets, Settings, Teams};
 use crate::domain::{Interaction, SettableClock, UserId};
 use crate::scheduler::JobKind;
 use crate::slack::readable_text;
-use crate::synthetic::{Company, CompanySize};
+use crate::synthetic::{self, Company, CompanySize};
 use anyhow::Context as _;
 use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
 use fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
@@ -337,7 +337,7 @@ impl Demo {
             follow_ups.drain(..).partition(|(when, _, _)| *when <= day);
         *follow_ups = later;
         for (_, a, b) in today {
-            pending.push(Company::follow_up(&mut self.rng, &a, &b, day));
+            pending.extend(synthetic::meeting(&mut self.rng, &a, &b, day));
         }
         pending.sort_by_key(|meeting| meeting.at);
         Ok(())
