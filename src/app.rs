@@ -145,9 +145,4 @@ impl App {
     pub fn scheduler(&self) -> &Scheduler {
         &self.scheduler
     }
-
-    /// What the bot counted since it was built, as `/metrics` shows it.
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
-    }
 }

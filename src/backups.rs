@@ -133,27 +133,27 @@ pub async fn keep_backups(
     tokio::pin!(stopped);
     let mut not_before = None;
     loop {
-        if matches!(store.kept_backup(), Ok(Some(_))) {
-            tokio::select! {
-                () = &mut stopped => return,
-                () = tokio::time::sleep(LOOK_EVERY) => continue,
-            }
-        }
         let now = clock.now();
-        let due = match folder.due_at(every) {
-            Ok(due) => due.unwrap_or(now),
-            Err(error) => {
-                let error = anyhow::Error::new(error);
-                tracing::error!(
-                    error = format!("{error:#}"),
-                    "cannot read the backups folder"
-                );
-                now + RETRY_AFTER
-            }
+        // Nothing is due while an uninstall's backup is kept; else the wait
+        // until the next is due, zero once it is.
+        let wait = if matches!(store.kept_backup(), Ok(Some(_))) {
+            LOOK_EVERY
+        } else {
+            let due = match folder.due_at(every) {
+                Ok(due) => due.unwrap_or(now),
+                Err(error) => {
+                    let error = anyhow::Error::new(error);
+                    tracing::error!(
+                        error = format!("{error:#}"),
+                        "cannot read the backups folder"
+                    );
+                    now + RETRY_AFTER
+                }
+            };
+            let due = not_before.map_or(due, |retry: DateTime<Utc>| retry.max(due));
+            (due - now).to_std().unwrap_or_default().min(LOOK_EVERY)
         };
-        let due = not_before.map_or(due, |retry: DateTime<Utc>| retry.max(due));
-        if now < due {
-            let wait = (due - now).to_std().unwrap_or_default().min(LOOK_EVERY);
+        if !wait.is_zero() {
             tokio::select! {
                 () = &mut stopped => return,
                 () = tokio::time::sleep(wait) => continue,
@@ -303,7 +303,7 @@ fn load(
     let mut bar = LateBar::new(0, "loading {bar:40} {bytes}/{total_bytes} ({eta} left)");
     let options = crate::data_dir::store_options(settings);
     let imported = import_backup(data_dir, file, &options, replacing, |read, size| {
-        bar.set_length(size);
+        bar.bar.set_length(size);
         bar.set(read);
     });
     bar.finish();
@@ -352,10 +352,6 @@ impl LateBar {
             started: Instant::now(),
             shown: false,
         }
-    }
-
-    fn set_length(&self, length: u64) {
-        self.bar.set_length(length);
     }
 
     fn set(&mut self, position: u64) {

@@ -11,7 +11,7 @@ use crate::config::{Secrets, Settings, Teams};
 use crate::domain::{Interaction, SettableClock, UserId};
 use crate::scheduler::JobKind;
 use crate::slack::readable_text;
-use crate::synthetic::{Company, CompanySize};
+use crate::synthetic::{self, Company, CompanySize, SyntheticPerson};
 use anyhow::Context as _;
 use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
 use fake_slack::{FakeChannel, FakeSlack, FakeUser, Workspace};
@@ -214,23 +214,12 @@ impl Demo {
 
     /// Runs the simulated weeks hour by hour, printing what people see to `out`.
     pub async fn run(&mut self, out: &mut dyn Write) -> anyhow::Result<DemoSummary> {
-        let names: HashMap<String, String> = self
+        // Each person by the id Slack's messages name them by.
+        let people: HashMap<String, SyntheticPerson> = self
             .company
             .people
             .iter()
-            .map(|p| (p.id.to_string(), p.real_name.clone()))
-            .collect();
-        let zones: HashMap<String, String> = self
-            .company
-            .people
-            .iter()
-            .map(|p| (p.id.to_string(), p.tz.clone()))
-            .collect();
-        let teams: HashMap<String, String> = self
-            .company
-            .people
-            .iter()
-            .map(|p| (p.id.to_string(), p.team.to_string()))
+            .map(|p| (p.id.to_string(), p.clone()))
             .collect();
         writeln!(
             out,
@@ -267,21 +256,23 @@ impl Demo {
                 day_shown = Some(now.date_naive());
             }
             for message in &messages[printed..] {
-                let heading = match &message.dm_user {
-                    Some(user) => format!(
-                        "DM to {} ({}), {} in {}",
-                        names
-                            .get(user.as_str())
-                            .map_or(user.as_str(), String::as_str),
-                        teams.get(user.as_str()).map_or("no team", String::as_str),
-                        local_time(zones.get(user.as_str()), now),
-                        zones.get(user.as_str()).map_or("UTC", String::as_str),
-                    ),
+                let heading = match message.dm_user.as_deref() {
+                    Some(user) => {
+                        let person = people.get(user);
+                        format!(
+                            "DM to {} ({}), {} in {}",
+                            person.map_or(user, |p| p.real_name.as_str()),
+                            person.map_or("no team", |p| p.team.as_str()),
+                            local_time(person.map(|p| &p.tz), now),
+                            person.map_or("UTC", |p| p.tz.as_str()),
+                        )
+                    }
                     None => format!("#{}", self.channel_name(&message.channel)),
                 };
                 writeln!(out, "{} UTC  {heading}", now.format("%H:%M"))?;
-                let body =
-                    readable_text(&message.text, &message.blocks, |id| names.get(id).cloned());
+                let body = readable_text(&message.text, &message.blocks, |id| {
+                    people.get(id).map(|p| p.real_name.clone())
+                });
                 for line in body.lines() {
                     writeln!(out, "       {line}")?;
                 }
@@ -337,7 +328,7 @@ impl Demo {
             follow_ups.drain(..).partition(|(when, _, _)| *when <= day);
         *follow_ups = later;
         for (_, a, b) in today {
-            pending.push(Company::follow_up(&mut self.rng, &a, &b, day));
+            pending.extend(synthetic::meeting(&mut self.rng, &a, &b, day));
         }
         pending.sort_by_key(|meeting| meeting.at);
         Ok(())

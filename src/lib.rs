@@ -36,16 +36,13 @@
 //! - [`synthetic`]: a seeded synthetic company (people, teams, history).
 //! - [`app`]: wiring of the above from the settings, and `serve` with its
 //!   tasks supervised under one cancellation token; [`data_dir`] opens the
-//!   store as the settings say, for the bot and the commands alike; [`demo`]
-//!   runs it all against the fake Slack; [`doctor`] checks an installation;
-//!   [`seed`] fills a store with a synthetic company; [`backups`] keeps
-//!   periodic backups and runs `export`, `import` and `restore`; [`cli`] is
-//!   the command line.
-//!
-//! Beside this crate, in `crates/fake-slack`, the [`fake_slack`] crate is a
-//! local Slack workspace on 127.0.0.1 for the demo, the tests and the
-//! benchmarks: a crate of its own, so that it never shares the bot's types
-//! or slack-morphism's.
+//!   store alike for the bot and the commands; [`demo`] runs it all against
+//!   the fake Slack; [`doctor`] checks an installation; [`seed`] fills a
+//!   store with a synthetic company; [`backups`] keeps periodic backups and
+//!   runs `export`, `import` and `restore`; [`cli`] is the command line.
+//! - [`fake_slack`], a crate of its own in `crates/fake-slack`: a local Slack
+//!   workspace on 127.0.0.1 for the demo, the tests and the benchmarks,
+//!   sharing no type with the bot or slack-morphism.
 //!
 //! Arrows point one way: `rules` never calls `store`; the scheduler hands it
 //! a snapshot. Nothing but `store` knows sled; nothing but `slack`,

@@ -202,12 +202,8 @@ impl Company {
         for rel in &self.relationships {
             let active = rel.starts <= day && rel.fades.is_none_or(|fades| day < fades);
             if active && rng.random_bool((1.0 / rel.mean_gap_days).min(1.0)) {
-                meetings.push(meeting(
-                    rng,
-                    &self.people[rel.a].id,
-                    &self.people[rel.b].id,
-                    day,
-                ));
+                let (a, b) = (&self.people[rel.a].id, &self.people[rel.b].id);
+                meetings.extend(meeting(rng, a, b, day));
             }
         }
         // A new alliance forms somewhere about twice a week.
@@ -220,7 +216,7 @@ impl Company {
                 .any(|r| (r.a, r.b) == (a, b) || (r.a, r.b) == (b, a));
             let outgoing = !self.people[a].keeps_to_team && !self.people[b].keeps_to_team;
             if self.people[a].team != self.people[b].team && outgoing && !known {
-                meetings.push(meeting(rng, &self.people[a].id, &self.people[b].id, day));
+                meetings.extend(meeting(rng, &self.people[a].id, &self.people[b].id, day));
                 self.relationships.push(Relationship {
                     a,
                     b,
@@ -232,12 +228,6 @@ impl Company {
         }
         meetings.sort_by_key(|m| m.at);
         meetings
-    }
-
-    /// A meeting between two people on `day` that the demo's people log when
-    /// a nudge moves them to reach out.
-    pub fn follow_up(rng: &mut StdRng, a: &UserId, b: &UserId, day: DateTime<Utc>) -> Interaction {
-        meeting(rng, a, b, day)
     }
 }
 
@@ -323,11 +313,15 @@ fn others_for(rng: &mut StdRng, people: &[SyntheticPerson], a: usize, count: usi
     others
 }
 
-#[expect(
-    clippy::expect_used,
-    reason = "its callers pass two different people of one company, whose ids differ"
-)]
-fn meeting(rng: &mut StdRng, a: &UserId, b: &UserId, day: DateTime<Utc>) -> Interaction {
+/// A meeting of `a` and `b` at a working hour of `day`, perhaps with a
+/// note, as the company's days hold and as the demo's people log when a
+/// nudge moves them to reach out; none if `a` and `b` are one person.
+pub fn meeting(
+    rng: &mut StdRng,
+    a: &UserId,
+    b: &UserId,
+    day: DateTime<Utc>,
+) -> Option<Interaction> {
     let at = Utc
         .with_ymd_and_hms(
             day.year(),
@@ -342,19 +336,14 @@ fn meeting(rng: &mut StdRng, a: &UserId, b: &UserId, day: DateTime<Utc>) -> Inte
     let note = rng
         .random_bool(0.6)
         .then(|| NOTES.choose(rng).unwrap_or(&"coffee").to_string());
-    let logged_by = if rng.random_bool(0.5) {
-        a.clone()
-    } else {
-        b.clone()
-    };
+    let logged_by = if rng.random_bool(0.5) { a } else { b };
     Interaction::new(
         at,
         InteractionKind::Meeting,
         [a.clone(), b.clone()],
-        Some(logged_by),
+        Some(logged_by.clone()),
         note,
     )
-    .expect("two different people")
 }
 
 #[cfg(test)]

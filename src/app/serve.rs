@@ -10,7 +10,7 @@ use crate::config::{APP_TOKEN_VAR, INSIGHTS_TOKEN_VAR, SIGNING_SECRET_VAR, Secre
 use crate::domain::SystemClock;
 use crate::inbound::server::{self, Limits};
 use crate::inbound::socket::SocketConnections;
-use crate::inbound::{http, socket};
+use crate::inbound::{health, http, socket};
 use crate::scheduler::JobKind;
 use crate::store::Store;
 use anyhow::Context as _;
@@ -64,7 +64,7 @@ impl App {
     /// (over HTTP) and the health address, so that a missing secret or a
     /// taken port stops start-up before anything runs.
     pub async fn start(&self, transport: Transport, secrets: &Secrets) -> anyhow::Result<Started> {
-        let transport = match transport {
+        let (transport, slack) = match transport {
             Transport::Http(address) => {
                 let secret = secrets.signing_secret.clone().with_context(|| {
                     format!("the Slack signing secret is missing: set {SIGNING_SECRET_VAR} (the app's Basic Information page shows it)")
@@ -72,30 +72,30 @@ impl App {
                 let listener = TcpListener::bind(address)
                     .await
                     .with_context(|| format!("cannot listen on {address}"))?;
-                Ready::Http(listener, secret)
+                let bound = listener.local_addr()?;
+                (Ready::Http(listener, secret), Some(bound))
             }
-            Transport::SocketMode => Ready::SocketMode(secrets.app_token.clone().with_context(|| {
-                format!("the Slack app-level token is missing: set {APP_TOKEN_VAR} (xapp-…), or serve over HTTP with --http ADDR")
-            })?),
+            Transport::SocketMode => {
+                let token = secrets.app_token.clone().with_context(|| {
+                    format!("the Slack app-level token is missing: set {APP_TOKEN_VAR} (xapp-…), or serve over HTTP with --http ADDR")
+                })?;
+                (Ready::SocketMode(token), None)
+            }
         };
         let health_address = self.settings.health.address;
         let health = TcpListener::bind(health_address)
             .await
             .with_context(|| format!("cannot listen on {health_address} for health and metrics (setting `health.address`)"))?;
-        let bound = Bound {
-            slack: match &transport {
-                Ready::Http(listener, _) => Some(listener.local_addr()?),
-                Ready::SocketMode(_) => None,
-            },
-            health: health.local_addr()?,
-        };
         Ok(Started {
             app: self.clone(),
+            bound: Bound {
+                slack,
+                health: health.local_addr()?,
+            },
             transport,
             health,
             insights_token: secrets.insights_token.clone(),
-            bound,
-            tasks: SupervisedTasks::new(),
+            tasks: SupervisedTasks::default(),
         })
     }
 }
@@ -124,52 +124,37 @@ impl Started {
     /// the store. A task that dies first stops the bot the same way, and
     /// its error is returned, so that the process exits non-zero.
     pub async fn serve(
-        self,
+        mut self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let Started {
-            app,
-            transport,
-            health,
-            insights_token,
-            bound,
-            mut tasks,
-        } = self;
         // Listened for from now on: a signal during the first people sync
         // stops the bot as soon as the sync is done.
-        let signalled = tasks.stop_token();
-        let signal = tokio::spawn(async move {
-            shutdown.await;
-            tracing::info!("stopping: finishing in-flight work");
-            signalled.cancel();
+        self.tasks.spawn("the shutdown signal", |stop| async move {
+            tokio::select! {
+                () = shutdown => {
+                    tracing::info!("stopping: finishing in-flight work");
+                    stop.cancel();
+                }
+                () = stop.cancelled() => {}
+            }
+            Ok(())
         });
+        let app = self.app.clone();
         let grace = Duration::from_secs(u64::from(app.settings.delivery.shutdown_grace_seconds));
-
         if let Err(err) = app.scheduler.run(JobKind::People, app.clock.now()).await {
             tracing::warn!(
                 error = format!("{err:#}"),
                 "could not refresh people at start; the daily job will retry"
             );
         }
-        spawn_background(&app, &mut tasks, grace);
-        // Socket Mode's connections, which /readyz reports when it is the
-        // transport.
-        let socket = SocketConnections::default();
-        let reported = matches!(transport, Ready::SocketMode(_)).then(|| socket.clone());
-        let operator = operator_router(&app, reported, insights_token);
-        tracing::info!(address = %bound.health, "health and metrics: /healthz, /readyz, /metrics");
-        tasks.spawn("the health server", move |stop| async move {
-            server::serve(health, operator, Limits::OPERATOR, stop, grace).await;
-            Ok(())
-        });
-        spawn_transport(&app, &mut tasks, transport, socket, grace);
+        spawn_background(&app, &mut self.tasks, grace);
+        let mut tasks = self.spawn_servers(grace);
 
         let served = tasks.until_stop_or_death().await;
         // When stopping began: the follow-ups' grace counts from it, as the
         // servers' and the dispatcher's do.
         let deadline = tokio::time::Instant::now() + grace;
         tasks.stop().await;
-        signal.abort();
         // What requests set off after their answer (an introduction,
         // `digest now`, an event's handling) gets the rest of the grace.
         app.follow_ups.close();
@@ -185,6 +170,55 @@ impl Started {
         app.store.flush()?;
         tracing::info!("stopped; the store is flushed");
         served
+    }
+
+    /// Runs the health server, with the insights page when its token is
+    /// set, and Slack's transport, answered by the front door; gives back
+    /// the tasks, theirs among them.
+    fn spawn_servers(self, grace: Duration) -> SupervisedTasks {
+        let (app, mut tasks) = (self.app, self.tasks);
+        // Socket Mode's connections, which /readyz reports when it is the
+        // transport.
+        let socket = SocketConnections::default();
+        let reported = matches!(self.transport, Ready::SocketMode(_)).then(|| socket.clone());
+        if self.insights_token.is_some() {
+            tracing::info!("insights for admins: /insights on the health address");
+        } else {
+            tracing::info!("insights page off: set {INSIGHTS_TOKEN_VAR} to turn it on");
+        }
+        let operator = health::router(
+            app.store.clone(),
+            app.slack.clone(),
+            reported,
+            app.metrics.clone(),
+        )
+        .merge(app.insights_router(self.insights_token));
+        tracing::info!(address = %self.bound.health, "health and metrics: /healthz, /readyz, /metrics");
+        let listener = self.health;
+        tasks.spawn("the health server", move |stop| async move {
+            server::serve(listener, operator, Limits::OPERATOR, stop, grace).await;
+            Ok(())
+        });
+        let front = app.front_door();
+        match self.transport {
+            Ready::Http(listener, secret) => {
+                if let Some(address) = self.bound.slack {
+                    tracing::info!(%address, "serving Slack over HTTP");
+                }
+                let router = http::router(front, secret, Arc::new(SystemClock));
+                tasks.spawn("the HTTP server for Slack", move |stop| async move {
+                    server::serve(listener, router, Limits::SLACK, stop, grace).await;
+                    Ok(())
+                });
+            }
+            Ready::SocketMode(token) => {
+                let client = app.slack.morphism();
+                tasks.spawn("Socket Mode", move |stop| async move {
+                    socket::run(front, client, &token, socket, stop.cancelled_owned()).await
+                });
+            }
+        }
+        tasks
     }
 }
 
@@ -207,71 +241,17 @@ fn spawn_background(app: &App, tasks: &mut SupervisedTasks, grace: Duration) {
         Ok(())
     });
     // A backup in progress stops within seconds (see `backups`).
-    let (store, settings, clock) = (
-        app.store.clone(),
-        app.settings.backup.clone(),
-        app.clock.clone(),
-    );
+    let (store, clock) = (app.store.clone(), app.clock.clone());
+    let settings = app.settings.backup.clone();
     tasks.spawn("periodic backups", |stop| async move {
         crate::backups::keep_backups(store, settings, clock, stop.cancelled_owned()).await;
         Ok(())
     });
     // A rewrite in progress is let finish, as a restart would finish it.
     let store = app.store.clone();
-    tasks.spawn("the store's rewrite", |stop| async move {
-        erase_what_was_forgotten(store, stop).await;
-        Ok(())
+    tasks.spawn("the store's rewrite", |stop| {
+        erase_what_was_forgotten(store, stop)
     });
-}
-
-/// The operator's routes: health, readiness and metrics, and the insights
-/// page when `insights_token` is set.
-fn operator_router(
-    app: &App,
-    socket: Option<SocketConnections>,
-    insights_token: Option<SecretString>,
-) -> axum::Router {
-    if insights_token.is_some() {
-        tracing::info!("insights for admins: /insights on the health address");
-    } else {
-        tracing::info!("insights page off: set {INSIGHTS_TOKEN_VAR} to turn it on");
-    }
-    crate::inbound::health::router(
-        app.store.clone(),
-        app.slack.clone(),
-        socket,
-        app.metrics.clone(),
-    )
-    .merge(app.insights_router(insights_token))
-}
-
-/// Slack's requests, over `transport`, answered by the front door.
-fn spawn_transport(
-    app: &App,
-    tasks: &mut SupervisedTasks,
-    transport: Ready,
-    socket: SocketConnections,
-    grace: Duration,
-) {
-    let front = app.front_door();
-    match transport {
-        Ready::Http(listener, secret) => {
-            if let Ok(address) = listener.local_addr() {
-                tracing::info!(%address, "serving Slack over HTTP");
-            }
-            let router = http::router(front, secret, Arc::new(SystemClock));
-            tasks.spawn("the HTTP server for Slack", move |stop| async move {
-                server::serve(listener, router, Limits::SLACK, stop, grace).await;
-                Ok(())
-            });
-        }
-        Ready::SocketMode(token) => {
-            let client = app.slack.morphism();
-            tasks.spawn("Socket Mode", move |stop| async move {
-                socket::run(front, client, &token, socket, stop.cancelled_owned()).await
-            });
-        }
-    }
 }
 
 /// Completes `grace` after `stop` is cancelled.
@@ -308,12 +288,12 @@ async fn run_scheduler(app: App, stop: CancellationToken) -> anyhow::Result<()> 
 /// [`SCHEDULER_PERIOD`] while one is still due (after a restart, or
 /// [`REWRITE_RETRY`] after a failure), until `stop` is cancelled. The copy
 /// blocks the store, so it runs on a blocking thread.
-async fn erase_what_was_forgotten(store: Store, stop: CancellationToken) {
+async fn erase_what_was_forgotten(store: Store, stop: CancellationToken) -> anyhow::Result<()> {
     let mut period = tokio::time::interval(SCHEDULER_PERIOD);
     let mut not_before = tokio::time::Instant::now();
     loop {
         tokio::select! {
-            () = stop.cancelled() => return,
+            () = stop.cancelled() => return Ok(()),
             () = store.rewrite_wanted() => {}
             _ = period.tick() => {}
         }

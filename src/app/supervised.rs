@@ -17,6 +17,7 @@ use tokio::task::{Id, JoinError, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 /// The running tasks, by name, and the token that stops them.
+#[derive(Default)]
 pub(super) struct SupervisedTasks {
     running: JoinSet<anyhow::Result<()>>,
     names: HashMap<Id, &'static str>,
@@ -24,20 +25,6 @@ pub(super) struct SupervisedTasks {
 }
 
 impl SupervisedTasks {
-    /// No task yet, and a token not cancelled.
-    pub(super) fn new() -> Self {
-        Self {
-            running: JoinSet::new(),
-            names: HashMap::new(),
-            token: CancellationToken::new(),
-        }
-    }
-
-    /// The token that stops every task: each task holds a clone.
-    pub(super) fn stop_token(&self) -> CancellationToken {
-        self.token.clone()
-    }
-
     /// Runs `task` now, given the token, as `name` in the logs and errors.
     pub(super) fn spawn<F, T>(&mut self, name: &'static str, task: F)
     where
@@ -122,7 +109,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_task_that_panics_is_named_with_its_message() {
-        let mut tasks = SupervisedTasks::new();
+        let mut tasks = SupervisedTasks::default();
         tasks.spawn("waiting", |stop| async move {
             stop.cancelled().await;
             Ok(())
@@ -140,12 +127,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_task_that_returns_early_or_fails_stops_the_bot() {
-        let mut tasks = SupervisedTasks::new();
+        let mut tasks = SupervisedTasks::default();
         tasks.spawn("quitter", |_| async { Ok(()) });
         let died = tasks.until_stop_or_death().await.unwrap_err();
         assert_eq!(format!("{died:#}"), "quitter ended on its own");
 
-        let mut tasks = SupervisedTasks::new();
+        let mut tasks = SupervisedTasks::default();
         tasks.spawn("failing", |_| async { Err(anyhow!("no route to Slack")) });
         let died = tasks.until_stop_or_death().await.unwrap_err();
         assert_eq!(format!("{died:#}"), "failing failed: no route to Slack");
@@ -153,14 +140,14 @@ mod tests {
 
     #[tokio::test]
     async fn tasks_that_end_because_the_token_was_cancelled_are_no_death() {
-        let mut tasks = SupervisedTasks::new();
+        let mut tasks = SupervisedTasks::default();
         for name in ["one", "two"] {
             tasks.spawn(name, |stop| async move {
                 stop.cancelled().await;
                 Ok(())
             });
         }
-        tasks.stop_token().cancel();
+        tasks.token.cancel();
         tasks.until_stop_or_death().await.expect("a clean stop");
         tasks.stop().await;
         assert!(tasks.running.is_empty());

@@ -9,8 +9,11 @@ use crate::domain::SentNudge;
 use chrono::{DateTime, Utc};
 
 impl Store {
-    /// Records that `nudge` was sent. Does not flush.
-    pub fn record_nudge_sent(&self, nudge: &SentNudge) -> Result<(), StoreError> {
+    /// Records that `nudge` was sent, outside the outbox's own record (see
+    /// [`Store::mark_sent`]): for tests that start from nudges already
+    /// sent. Does not flush.
+    #[cfg(test)]
+    pub(crate) fn record_nudge_sent(&self, nudge: &SentNudge) -> Result<(), StoreError> {
         let trees = self.trees()?;
         let key = keys::nudge(nudge);
         let value = self.encode(trees::NUDGES, &key, nudge)?;

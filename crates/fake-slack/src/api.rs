@@ -260,10 +260,8 @@ impl super::FakeSlack {
 /// workspace knows it (by id or by name), else the text as given.
 fn channel_key(directory: &Directory, params: &Params) -> Option<String> {
     let channel = params.text("channel")?;
-    Some(match directory.resolve(&channel) {
-        Some(destination) => destination.channel.as_str().to_owned(),
-        None => channel,
-    })
+    let resolved = directory.resolve(&channel);
+    Some(resolved.map_or(channel, |destination| destination.channel))
 }
 
 /// Which of the workspace's tokens `token` is, if any.

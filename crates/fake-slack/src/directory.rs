@@ -162,11 +162,7 @@ impl Directory {
     /// `is_member`, and so may post there: it is in every DM it opened, and
     /// in every channel but those it was not invited to.
     pub fn bot_is_member(&self, channel: &str) -> bool {
-        !self
-            .workspace
-            .channels_without_bot
-            .iter()
-            .any(|c| c == channel)
+        !listed(&self.workspace.channels_without_bot, channel)
     }
 
     /// The channels, in `conversations.list` order.
@@ -176,15 +172,12 @@ impl Directory {
 
     /// Whether `channel` is private.
     pub fn is_private(&self, channel: &str) -> bool {
-        self.workspace.private_channels.iter().any(|c| c == channel)
+        listed(&self.workspace.private_channels, channel)
     }
 
     /// Whether `channel` is archived.
     pub fn is_archived(&self, channel: &str) -> bool {
-        self.workspace
-            .archived_channels
-            .iter()
-            .any(|c| c == channel)
+        listed(&self.workspace.archived_channels, channel)
     }
 
     /// The label of the team profile field.
@@ -209,13 +202,10 @@ impl Directory {
     /// a public channel's name, `directmessage` in a DM and `privategroup`
     /// elsewhere, as Slack does.
     pub fn channel_name_for(&self, id: &str) -> String {
-        if let Some(channel) = self.workspace.channels.iter().find(|c| c.id == id) {
-            return channel.name.clone();
-        }
-        if id.starts_with('D') {
-            "directmessage".to_owned()
-        } else {
-            "privategroup".to_owned()
+        match self.workspace.channels.iter().find(|c| c.id == id) {
+            Some(channel) => channel.name.clone(),
+            None if id.starts_with('D') => "directmessage".to_owned(),
+            None => "privategroup".to_owned(),
         }
     }
 
@@ -272,36 +262,21 @@ impl Directory {
     /// Where a message addressed to `channel` goes: a channel id, an opened
     /// DM or multi-person DM id, or a channel name with or without `#`.
     pub fn resolve(&self, channel: &str) -> Option<Destination> {
-        if let Some(name) = channel.strip_prefix('#') {
-            return self.channel_named(name).map(Destination::public);
-        }
-        let kind = if let Some(user) = self.open_dms.get(channel) {
-            Some(ConversationKind::Dm(user.clone()))
+        // Ids never start with `#`, so a name with one is looked up as a name.
+        let (channel, kind) = if let Some(user) = self.open_dms.get(channel) {
+            (channel.to_owned(), ConversationKind::Dm(user.clone()))
         } else if self.group_dm_ids.contains(channel) {
-            Some(ConversationKind::GroupDm)
+            (channel.to_owned(), ConversationKind::GroupDm)
         } else if self.channel_by_id.contains(channel) {
-            Some(ConversationKind::Channel)
+            (channel.to_owned(), ConversationKind::Channel)
         } else {
-            None
+            (self.channel_named(channel)?, ConversationKind::Channel)
         };
-        match kind {
-            Some(kind) => Some(Destination {
-                channel: channel.to_owned(),
-                kind,
-            }),
-            None => self.channel_named(channel).map(Destination::public),
-        }
+        Some(Destination { channel, kind })
     }
 }
 
 impl Destination {
-    fn public(channel: String) -> Self {
-        Self {
-            channel,
-            kind: ConversationKind::Channel,
-        }
-    }
-
     /// The person at the other end, when this is a one-to-one DM.
     pub fn dm_user(&self) -> Option<&str> {
         match &self.kind {
@@ -324,19 +299,19 @@ fn dm_id_for(user: &str, taken: &HashSet<String>) -> Option<String> {
 /// Tokens and the secret must be set, and the two tokens must differ: the
 /// edge tells a bot call from an app call by its token alone.
 fn check_secrets(workspace: &Workspace) -> io::Result<()> {
-    if workspace.bot_token.trim().is_empty() {
-        return Err(invalid("the bot token is empty".to_owned()));
-    }
-    if workspace.app_token.trim().is_empty() {
-        return Err(invalid("the app token is empty".to_owned()));
-    }
-    if workspace.app_token == workspace.bot_token {
-        return Err(invalid(
-            "the app token must differ from the bot token".to_owned(),
-        ));
-    }
-    if workspace.signing_secret.is_empty() {
-        return Err(invalid("the signing secret is empty".to_owned()));
+    let (bot, app) = (&workspace.bot_token, &workspace.app_token);
+    for (wrong, why) in [
+        (bot.trim().is_empty(), "the bot token is empty"),
+        (app.trim().is_empty(), "the app token is empty"),
+        (app == bot, "the app token must differ from the bot token"),
+        (
+            workspace.signing_secret.is_empty(),
+            "the signing secret is empty",
+        ),
+    ] {
+        if wrong {
+            return Err(invalid(why.to_owned()));
+        }
     }
     Ok(())
 }
@@ -370,6 +345,12 @@ fn check_usergroups(groups: &[FakeUserGroup], users: &HashMap<String, usize>) ->
         }
     }
     Ok(())
+}
+
+/// Whether `channel` is among `channels`, one of the workspace's lists of
+/// channel ids.
+fn listed(channels: &[String], channel: &str) -> bool {
+    channels.iter().any(|c| c == channel)
 }
 
 /// What a user id starts with: `U`, or `W` on Enterprise Grid.

@@ -4,7 +4,7 @@
 
 use super::super::State;
 use super::super::recorder::PostedEphemeral;
-use super::{MethodResult, Params, SlackError, fields, read_content};
+use super::{MethodResult, Params, SlackError, destination, fields, member, read_content};
 use serde_json::json;
 
 /// Records the message and answers its `message_ts`.
@@ -12,14 +12,8 @@ pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
     let content = read_content(params)?;
     let channel = params.required("channel", "channel_not_found")?;
     let user = params.text("user").ok_or(SlackError("user_not_found"))?;
-    let destination = state
-        .directory
-        .resolve(&channel)
-        .ok_or(SlackError("channel_not_found"))?;
-    let person = state
-        .directory
-        .user(&user)
-        .ok_or(SlackError("user_not_found"))?;
+    let destination = destination(state, &channel)?;
+    let person = member(state, &user)?;
     if person.deleted {
         return Err(SlackError("user_disabled"));
     }

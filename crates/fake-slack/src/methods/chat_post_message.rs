@@ -4,7 +4,7 @@
 use super::super::State;
 use super::super::recorder::PostedMessage;
 use super::super::workspace::{BOT_ID, BOT_USER_ID, TEAM_ID};
-use super::{MethodResult, Params, SlackError, fields, read_content};
+use super::{MethodResult, Params, SlackError, destination, fields, read_content};
 use serde_json::{Value, json};
 
 /// A message as the call gives it, its channel not yet looked up.
@@ -19,10 +19,7 @@ struct Post {
 /// Posts the message and answers its channel id and timestamp.
 pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
     let post = read_post(params)?;
-    let destination = state
-        .directory
-        .resolve(&post.channel)
-        .ok_or(SlackError("channel_not_found"))?;
+    let destination = destination(state, &post.channel)?;
     if !state.directory.bot_is_member(&destination.channel) {
         return Err(SlackError("not_in_channel"));
     }

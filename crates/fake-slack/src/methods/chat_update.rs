@@ -5,7 +5,7 @@
 use super::super::State;
 use super::super::recorder::MessageUpdate;
 use super::super::workspace::{BOT_ID, BOT_USER_ID};
-use super::{MethodResult, Params, SlackError, fields, read_content};
+use super::{MethodResult, Params, SlackError, destination, fields, read_content};
 use serde_json::{Value, json};
 
 /// Edits the message and answers it as it now reads.
@@ -13,10 +13,7 @@ pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
     let content = read_content(params)?;
     let channel = params.required("channel", "channel_not_found")?;
     let ts = params.required("ts", "message_not_found")?;
-    let destination = state
-        .directory
-        .resolve(&channel)
-        .ok_or(SlackError("channel_not_found"))?;
+    let destination = destination(state, &channel)?;
     let updated = state.recorder.update_message(MessageUpdate {
         channel: destination.channel.clone(),
         ts: ts.clone(),

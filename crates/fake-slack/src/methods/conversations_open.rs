@@ -3,7 +3,7 @@
 
 use super::super::State;
 use super::super::directory::ConversationKind;
-use super::{CREATED_AT, MethodResult, Params, SlackError, fields};
+use super::{CREATED_AT, MethodResult, Params, SlackError, destination, fields, member};
 use serde_json::{Map, Value, json};
 
 /// Slack opens a multi-person DM with at most 8 people besides the caller.
@@ -25,11 +25,7 @@ pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
         Open::Users(users) => users,
     };
     for id in &users {
-        let user = state
-            .directory
-            .user(id)
-            .ok_or(SlackError("user_not_found"))?;
-        if user.deleted {
+        if member(state, id)?.deleted {
             return Err(SlackError("user_disabled"));
         }
     }
@@ -78,10 +74,7 @@ fn read_open(params: &Params) -> Result<Open, SlackError> {
 
 /// Reopens a conversation the fake opened before.
 fn reopen(state: &State, channel: &str) -> MethodResult {
-    let destination = state
-        .directory
-        .resolve(channel)
-        .ok_or(SlackError("channel_not_found"))?;
+    let destination = destination(state, channel)?;
     let info = match &destination.kind {
         ConversationKind::Dm(user) => dm_info(&destination.channel, user),
         ConversationKind::GroupDm => group_info(&destination.channel),

@@ -20,6 +20,8 @@ mod users_list;
 mod views_publish;
 
 use super::State;
+use super::directory::Destination;
+use super::workspace::FakeUser;
 use serde_json::{Map, Value};
 
 /// An error code from Slack's documentation, such as `channel_not_found`.
@@ -86,6 +88,23 @@ pub(super) fn dispatch(state: &mut State, method: &str, params: &Params) -> Meth
         "apps.connections.open" => Ok(apps_connections_open::answer(state)),
         _ => Err(SlackError("unknown_method")),
     }
+}
+
+/// Where a message addressed to `channel` goes, or Slack's
+/// `channel_not_found`.
+fn destination(state: &State, channel: &str) -> Result<Destination, SlackError> {
+    state
+        .directory
+        .resolve(channel)
+        .ok_or(SlackError("channel_not_found"))
+}
+
+/// The member with the id `user`, or Slack's `user_not_found`.
+fn member<'a>(state: &'a State, user: &str) -> Result<&'a FakeUser, SlackError> {
+    state
+        .directory
+        .user(user)
+        .ok_or(SlackError("user_not_found"))
 }
 
 /// A message's text and blocks, as `chat.postMessage`, `chat.postEphemeral`

@@ -6,7 +6,7 @@
 
 use super::super::State;
 use super::super::workspace::{FakeUser, TEAM_FIELD_ID, TEAM_ID};
-use super::{MethodResult, Params, SlackError, fields};
+use super::{MethodResult, Params, fields, member};
 use serde_json::{Map, Value, json};
 
 /// One person's profile; without `user`, the caller's own (the bot's).
@@ -14,11 +14,7 @@ pub(super) fn user_profile(state: &State, params: &Params) -> MethodResult {
     let Some(raw) = params.text("user").filter(|user| !user.is_empty()) else {
         return Ok(fields(json!({ "profile": bot_profile() })));
     };
-    let user = state
-        .directory
-        .user(&raw)
-        .ok_or(SlackError("user_not_found"))?;
-    Ok(fields(json!({ "profile": profile(user) })))
+    Ok(fields(json!({ "profile": profile(member(state, &raw)?) })))
 }
 
 /// The workspace's custom profile fields: only the team field.
