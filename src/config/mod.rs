@@ -22,7 +22,8 @@
 //! | `rules.rs` | `[rules]`, read into the domain's [`Policy`] (window and cadences checked there) |
 //! | `schedule.rs` | `[schedule]`: [`CronSchedule`] |
 //! | `digest.rs` | `[digest]`: [`DigestChannel`] |
-//! | `teams.rs` | `[teams]` and the teams file: [`Teams`] |
+//! | `teams.rs` | `[teams]` and the teams file: [`Teams`], [`Roster`] |
+//! | `leaders.rs` | `[leaders]`: who leads, from Slack's user groups |
 //! | `commands.rs` | `[commands]`, `[events]` |
 //! | `delivery.rs` | `[delivery]`: [`Speedup`] |
 //! | `health.rs` | `[health]` |
@@ -34,6 +35,7 @@ mod delivery;
 mod digest;
 mod errors;
 mod health;
+mod leaders;
 mod rules;
 mod schedule;
 mod secrets;
@@ -46,11 +48,12 @@ pub use delivery::{DeliverySettings, Speedup};
 pub use digest::{DigestChannel, DigestSettings};
 pub use errors::ConfigError;
 pub use health::HealthSettings;
+pub use leaders::{LeaderSettings, UsergroupHandle};
 pub use schedule::{CronSchedule, ScheduleSettings};
 pub use secrets::{APP_TOKEN_VAR, BOT_TOKEN_VAR, INSIGHTS_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets};
 pub use slack::{ApiUrl, SLACK_API_URL, SlackSettings};
 pub use store::{BackupSettings, PurgeSettings, StoreSettings};
-pub use teams::Teams;
+pub use teams::{Roster, Teams};
 
 use crate::domain::{DigestPolicy, Policy};
 use errors::parse_toml;
@@ -76,6 +79,8 @@ pub struct Settings {
     pub digest: DigestSettings,
     /// Where people's teams come from.
     pub teams: Teams,
+    /// Who leads, beside what the teams file says.
+    pub leaders: LeaderSettings,
     /// Limits and admins of the slash commands.
     pub commands: CommandSettings,
     /// What the bot does with Slack's events.
@@ -126,6 +131,7 @@ struct SettingsFile {
     schedule: ScheduleSettings,
     digest: DigestSettings,
     teams: TeamsSection,
+    leaders: LeaderSettings,
     commands: CommandSettings,
     events: EventSettings,
     delivery: DeliverySettings,
@@ -192,6 +198,7 @@ impl SettingsFile {
             schedule: self.schedule,
             digest: self.digest,
             teams,
+            leaders: self.leaders,
             commands: self.commands,
             events: self.events,
             delivery: self.delivery,

@@ -32,6 +32,30 @@ pub struct Person {
     /// until they say so; opting out overrides it.
     #[serde(default)]
     pub shoutouts: bool,
+    /// Whether they lead, as the settings' user groups or the teams file
+    /// say: kept current by the people sync, never chosen in the bot.
+    #[serde(default, skip_serializing_if = "Roles::is_none")]
+    pub roles: Roles,
+}
+
+/// What someone leads: the company, as one of its leaders, and a team, as
+/// its lead. Most people lead neither, and nothing about them changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Roles {
+    /// In the leadership group (`leaders.usergroup`, the teams file's
+    /// `leaders`).
+    #[serde(default)]
+    pub leader: bool,
+    /// The team they lead, whose reach they coach (a team's `leads`).
+    #[serde(default)]
+    pub leads: Option<TeamId>,
+}
+
+impl Roles {
+    /// Whether they lead nothing.
+    pub fn is_none(&self) -> bool {
+        !self.leader && self.leads.is_none()
+    }
 }
 
 impl Person {
@@ -47,6 +71,7 @@ impl Person {
             snoozed_until: None,
             paused: BTreeSet::new(),
             shoutouts: false,
+            roles: Roles::default(),
         }
     }
 
@@ -77,6 +102,16 @@ mod tests {
         let ada: Person = serde_json::from_str(stored).unwrap();
         assert!(!ada.shoutouts);
         assert!(ada.paused.is_empty());
+    }
+
+    #[test]
+    fn someone_who_leads_nothing_is_stored_as_before_roles_existed() {
+        let mut ada = Person::new(UserId::parse("U1").unwrap(), "Ada");
+        let stored = serde_json::to_string(&ada).unwrap();
+        assert!(!stored.contains("roles"), "{stored}");
+        ada.roles.leader = true;
+        let stored = serde_json::to_string(&ada).unwrap();
+        assert_eq!(serde_json::from_str::<Person>(&stored).unwrap(), ada);
     }
 
     #[test]
