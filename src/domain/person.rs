@@ -86,6 +86,12 @@ impl Person {
         self.shoutouts && !self.opted_out
     }
 
+    /// Whether they lead `team`: as its lead, or as a leader who is in it.
+    pub fn leads_team(&self, team: &TeamId) -> bool {
+        self.roles.leads.as_ref() == Some(team)
+            || (self.roles.leader && self.team.as_ref() == Some(team))
+    }
+
     /// Whether the bot may nudge them, or nudge others about them, at `now`.
     pub fn nudgeable_at(&self, now: DateTime<Utc>) -> bool {
         self.reachable() && self.snoozed_until.is_none_or(|until| until <= now)
@@ -112,6 +118,22 @@ mod tests {
         ada.roles.leader = true;
         let stored = serde_json::to_string(&ada).unwrap();
         assert_eq!(serde_json::from_str::<Person>(&stored).unwrap(), ada);
+    }
+
+    #[test]
+    fn a_team_is_led_by_its_leads_and_by_the_leaders_in_it() {
+        let payments = TeamId::parse("Payments").unwrap();
+        let platform = TeamId::parse("Platform").unwrap();
+        let mut ada = Person::new(UserId::parse("U1").unwrap(), "Ada");
+        ada.team = Some(payments.clone());
+        assert!(!ada.leads_team(&payments));
+        ada.roles.leads = Some(platform.clone());
+        assert!(ada.leads_team(&platform) && !ada.leads_team(&payments));
+        ada.roles.leader = true;
+        assert!(
+            ada.leads_team(&payments),
+            "a leader leads the team they are in"
+        );
     }
 
     #[test]
