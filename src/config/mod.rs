@@ -21,12 +21,14 @@
 //! | `store.rs` | `[store]`, `[backup]`, `[purge]`, `[health]` |
 //! | `rules.rs` | `[rules]`, read into the domain's [`Policy`] (window and cadences checked there) |
 //! | `schedule.rs` | `[schedule]`: [`CronSchedule`]; `[digest]`: [`DigestChannel`] |
-//! | `teams.rs` | `[teams]` and the teams file: [`Teams`] |
+//! | `teams.rs` | `[teams]` and the teams file: [`Teams`], [`Roster`] |
+//! | `leaders.rs` | `[leaders]`: who leads, from Slack's user groups |
 //! | `commands.rs` | `[commands]`, `[events]` |
 //! | `secrets.rs` | [`Secrets`], from the environment only |
 
 mod commands;
 mod errors;
+mod leaders;
 mod rules;
 mod schedule;
 mod secrets;
@@ -37,11 +39,12 @@ mod teams;
 
 pub use commands::{CommandSettings, EventSettings};
 pub use errors::ConfigError;
+pub use leaders::{LeaderSettings, UsergroupHandle};
 pub use schedule::{CronSchedule, DigestChannel, DigestSettings, ScheduleSettings};
 pub use secrets::{APP_TOKEN_VAR, BOT_TOKEN_VAR, INSIGHTS_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets};
 pub use slack::{ApiUrl, DeliverySettings, SLACK_API_URL, SlackSettings, Speedup};
 pub use store::{BackupSettings, HealthSettings, PurgeSettings, StoreSettings};
-pub use teams::Teams;
+pub use teams::{Roster, Teams};
 
 use crate::domain::{DigestPolicy, Policy};
 use errors::parse_toml;
@@ -67,6 +70,8 @@ pub struct Settings {
     pub digest: DigestSettings,
     /// Where people's teams come from.
     pub teams: Teams,
+    /// Who leads, beside what the teams file says.
+    pub leaders: LeaderSettings,
     /// Limits and admins of the slash commands.
     pub commands: CommandSettings,
     /// What the bot does with Slack's events.
@@ -117,6 +122,7 @@ struct SettingsFile {
     schedule: ScheduleSettings,
     digest: DigestSettings,
     teams: TeamsSection,
+    leaders: LeaderSettings,
     commands: CommandSettings,
     events: EventSettings,
     delivery: DeliverySettings,
@@ -183,6 +189,7 @@ impl SettingsFile {
             schedule: self.schedule,
             digest: self.digest,
             teams,
+            leaders: self.leaders,
             commands: self.commands,
             events: self.events,
             delivery: self.delivery,

@@ -1,11 +1,12 @@
 //! The `[teams]` section and the teams file: where people's teams come
-//! from, as one [`Teams`] value.
+//! from, as one [`Teams`] value, and once listed, who is in which team and
+//! who leads, as a [`Roster`].
 
 use super::section::section;
 use super::{ConfigError, parse_toml};
-use crate::domain::{TeamId, UserId};
+use crate::domain::{Roles, TeamId, UserId};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Where people's teams come from (the `[teams]` settings) and, once they
@@ -17,9 +18,9 @@ pub enum Teams {
     /// Free plans and the demo. [`Teams::read_file`] reads it at start-up,
     /// so that a broken one stops the bot from starting.
     File(PathBuf),
-    /// Who is in which team, keyed by Slack user id or handle: a teams
-    /// file, read, or what Slack said at the last people sync.
-    Listed(HashMap<String, TeamId>),
+    /// Who is in which team and who leads: a teams file, read, or what
+    /// Slack said at the last people sync.
+    Listed(Roster),
     /// The custom profile field with this label names each person's team:
     /// one `users.profile.get` per person per people sync.
     ProfileField(String),
@@ -36,34 +37,70 @@ impl Default for Teams {
 }
 
 impl Teams {
-    /// These members (Slack ids or handles) in these teams.
+    /// These members (Slack ids or handles) in these teams, nobody leading.
     pub fn listed(members: impl IntoIterator<Item = (String, TeamId)>) -> Self {
-        Self::Listed(members.into_iter().collect())
+        Self::Listed(Roster::of_teams(members))
     }
 
     /// The same teams with the teams file read into a list; teams that
     /// come from elsewhere are returned as they are.
     pub fn read_file(self) -> Result<Self, ConfigError> {
-        let Self::File(path) = self else {
-            return Ok(self);
-        };
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        Self::parse(&text).map_err(|message| ConfigError::Parse { path, message })
+        match self {
+            Self::File(path) => Roster::read(&path).map(Self::Listed),
+            teams => Ok(teams),
+        }
     }
 
     /// Parses the text of a teams file into a list.
     pub fn parse(text: &str) -> Result<Self, String> {
+        Roster::parse(text).map(Self::Listed)
+    }
+
+    /// The team of the person with this id or handle, when the list has
+    /// them; nobody's before the teams are listed.
+    pub fn team_of(&self, id: &UserId, handle: &str) -> Option<&TeamId> {
+        let Self::Listed(roster) = self else {
+            return None;
+        };
+        roster.team_of(id, handle)
+    }
+}
+
+/// Who is in which team, and who leads, keyed by Slack user id or handle:
+/// what the people sync records on each person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roster {
+    teams: HashMap<String, TeamId>,
+    leaders: HashSet<String>,
+    leads: HashMap<String, TeamId>,
+}
+
+impl Roster {
+    /// Reads the teams file at `path`.
+    pub fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    /// Parses the text of a teams file.
+    pub fn parse(text: &str) -> Result<Self, String> {
         let file: TeamsFile = parse_toml(text)?;
-        let mut members = HashMap::new();
-        for entry in file.team {
+        let mut roster = Roster {
+            leaders: file.leaders.iter().map(|m| member_key(m)).collect(),
+            ..Roster::default()
+        };
+        for entry in &file.team {
             let team = TeamId::parse(&entry.name)
                 .map_err(|err| format!("team `{}`: {err}", entry.name))?;
-            for member in entry.members {
-                let member = member.trim().trim_start_matches('@').to_owned();
-                if let Some(other) = members.insert(member.clone(), team.clone())
+            for member in &entry.members {
+                let member = member_key(member);
+                if let Some(other) = roster.teams.insert(member.clone(), team.clone())
                     && other != team
                 {
                     return Err(format!(
@@ -71,18 +108,76 @@ impl Teams {
                     ));
                 }
             }
+            for lead in &entry.leads {
+                let lead = member_key(lead);
+                if let Some(other) = roster.leads.insert(lead.clone(), team.clone())
+                    && other != team
+                {
+                    return Err(format!("`{lead}` is a lead of both `{other}` and `{team}`"));
+                }
+            }
         }
-        Ok(Self::Listed(members))
+        // A lead no team lists as a member belongs to the team they lead.
+        for (lead, team) in &roster.leads {
+            roster
+                .teams
+                .entry(lead.clone())
+                .or_insert_with(|| team.clone());
+        }
+        Ok(roster)
     }
 
-    /// The team of the person with this id or handle, when the list has
-    /// them; nobody's before the teams are listed.
-    pub fn team_of(&self, id: &UserId, handle: &str) -> Option<&TeamId> {
-        let Self::Listed(members) = self else {
-            return None;
-        };
-        members.get(id.as_str()).or_else(|| members.get(handle))
+    /// These members (Slack ids or handles) in these teams, nobody leading.
+    pub fn of_teams(members: impl IntoIterator<Item = (String, TeamId)>) -> Self {
+        Self {
+            teams: members.into_iter().collect(),
+            ..Self::default()
+        }
     }
+
+    /// The team of the person with this id or handle, if listed.
+    pub fn team_of(&self, id: &UserId, handle: &str) -> Option<&TeamId> {
+        self.teams
+            .get(id.as_str())
+            .or_else(|| self.teams.get(handle))
+    }
+
+    /// Whether the person with this id or handle leads, and which team.
+    pub fn roles_of(&self, id: &UserId, handle: &str) -> Roles {
+        let listed = |key: &str| self.leaders.contains(key);
+        Roles {
+            leader: listed(id.as_str()) || listed(handle),
+            leads: self
+                .leads
+                .get(id.as_str())
+                .or_else(|| self.leads.get(handle))
+                .cloned(),
+        }
+    }
+
+    /// Adds these people (Slack ids or handles) to the leaders.
+    pub fn add_leaders(&mut self, members: impl IntoIterator<Item = String>) {
+        self.leaders.extend(members);
+    }
+
+    /// Makes these people (Slack ids or handles) leads of `team`, unless
+    /// they already lead another.
+    pub fn add_leads(&mut self, team: &TeamId, members: impl IntoIterator<Item = String>) {
+        for member in members {
+            self.leads.entry(member).or_insert_with(|| team.clone());
+        }
+    }
+
+    /// How many people lead: leaders, and leads of a team.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.leaders.len(), self.leads.len())
+    }
+}
+
+/// A member as a teams file may write them (`U0123`, `@alice`, `alice`),
+/// as the roster keys them.
+fn member_key(member: &str) -> String {
+    member.trim().trim_start_matches('@').to_owned()
 }
 
 section! {
@@ -134,10 +229,13 @@ impl TeamsSection {
     }
 }
 
-/// A teams file: `[[team]]` tables of a name and members.
+/// A teams file: the company's `leaders`, and `[[team]]` tables of a
+/// name, members and leads.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TeamsFile {
+    #[serde(default)]
+    leaders: Vec<String>,
     #[serde(default)]
     team: Vec<TeamEntry>,
 }
@@ -147,6 +245,8 @@ struct TeamsFile {
 struct TeamEntry {
     name: String,
     members: Vec<String>,
+    #[serde(default)]
+    leads: Vec<String>,
 }
 
 #[cfg(test)]
@@ -168,6 +268,58 @@ mod tests {
     }
 
     #[test]
+    fn a_teams_file_names_the_leaders_and_each_team_s_leads() {
+        let teams = Teams::parse(
+            "leaders = [\"U1\", \"@grace\"]\n\
+             [[team]]\nname = \"Payments\"\nmembers = [\"U1\", \"U2\"]\nleads = [\"U2\", \"@hedy\"]\n",
+        )
+        .unwrap();
+        let Teams::Listed(roster) = teams else {
+            panic!("a list: {teams:?}");
+        };
+        let payments = TeamId::parse("Payments").unwrap();
+        let role = |id: &str, handle| roster.roles_of(&UserId::parse(id).unwrap(), handle);
+        assert_eq!(
+            role("U1", "ada"),
+            Roles {
+                leader: true,
+                leads: None
+            }
+        );
+        assert_eq!(
+            role("U9", "grace"),
+            Roles {
+                leader: true,
+                leads: None
+            }
+        );
+        assert_eq!(
+            role("U2", "x"),
+            Roles {
+                leader: false,
+                leads: Some(payments.clone())
+            }
+        );
+        assert_eq!(role("U3", "bob"), Roles::default());
+        let hedy = UserId::parse("U7").unwrap();
+        assert_eq!(
+            roster.team_of(&hedy, "hedy"),
+            Some(&payments),
+            "a lead no team lists belongs to the team they lead"
+        );
+    }
+
+    #[test]
+    fn a_lead_of_two_teams_is_refused() {
+        let err = Teams::parse(
+            "[[team]]\nname = \"A\"\nmembers = []\nleads = [\"U1\"]\n\
+             [[team]]\nname = \"B\"\nmembers = []\nleads = [\"U1\"]\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("a lead of both"), "{err}");
+    }
+
+    #[test]
     fn a_person_in_two_teams_is_refused() {
         let err = Teams::parse(
             "[[team]]\nname = \"A\"\nmembers = [\"U1\"]\n[[team]]\nname = \"B\"\nmembers = [\"U1\"]\n",
@@ -180,7 +332,7 @@ mod tests {
     fn the_example_teams_file_is_valid() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/teams.example.toml");
         let teams = Teams::File(path).read_file().unwrap();
-        assert!(matches!(teams, Teams::Listed(members) if !members.is_empty()));
+        assert!(matches!(teams, Teams::Listed(roster) if roster.counts() != (0, 0)));
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub use interaction::{Interaction, InteractionKind};
 pub use network::{BridgeFormed, Insights, TeamMap, TeamPair, WeekOfAlliances, pair_index};
 pub use nudge::{Intro, Neglected, Nudge, NudgeReason, Quoting, SentNudge, SharedContact, TeamGap};
 pub use outbox::{FAILED_KEPT_DAYS, OutboxItem, OutboxState, Outgoing};
-pub use person::Person;
+pub use person::{Person, Roles};
 pub use policy::{Cadence, GapBoost, Policy, StrongTie};
 pub use reach::{Freshness, Reach, TeamReach, alliances_of};
 pub use reply::{Confirm, PressAnswer, Reply};

@@ -32,6 +32,30 @@ pub struct Person {
     /// until they say so; opting out overrides it.
     #[serde(default)]
     pub shoutouts: bool,
+    /// Whether they lead, as the settings' user groups or the teams file
+    /// say: kept current by the people sync, never chosen in the bot.
+    #[serde(default, skip_serializing_if = "Roles::is_none")]
+    pub roles: Roles,
+}
+
+/// What someone leads: the company, as one of its leaders, and a team, as
+/// its lead. Most people lead neither, and nothing about them changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Roles {
+    /// In the leadership group (`leaders.usergroup`, the teams file's
+    /// `leaders`).
+    #[serde(default)]
+    pub leader: bool,
+    /// The team they lead, whose reach they coach (a team's `leads`).
+    #[serde(default)]
+    pub leads: Option<TeamId>,
+}
+
+impl Roles {
+    /// Whether they lead nothing.
+    pub fn is_none(&self) -> bool {
+        !self.leader && self.leads.is_none()
+    }
 }
 
 impl Person {
@@ -47,6 +71,7 @@ impl Person {
             snoozed_until: None,
             paused: BTreeSet::new(),
             shoutouts: false,
+            roles: Roles::default(),
         }
     }
 
@@ -59,6 +84,12 @@ impl Person {
     /// built: they said yes to shout-outs and did not opt out, which wins.
     pub fn welcomes_shoutouts(&self) -> bool {
         self.shoutouts && !self.opted_out
+    }
+
+    /// Whether they lead `team`: as its lead, or as a leader who is in it.
+    pub fn leads_team(&self, team: &TeamId) -> bool {
+        self.roles.leads.as_ref() == Some(team)
+            || (self.roles.leader && self.team.as_ref() == Some(team))
     }
 
     /// Whether the bot may nudge them, or nudge others about them, at `now`.
@@ -77,6 +108,32 @@ mod tests {
         let ada: Person = serde_json::from_str(stored).unwrap();
         assert!(!ada.shoutouts);
         assert!(ada.paused.is_empty());
+    }
+
+    #[test]
+    fn someone_who_leads_nothing_is_stored_as_before_roles_existed() {
+        let mut ada = Person::new(UserId::parse("U1").unwrap(), "Ada");
+        let stored = serde_json::to_string(&ada).unwrap();
+        assert!(!stored.contains("roles"), "{stored}");
+        ada.roles.leader = true;
+        let stored = serde_json::to_string(&ada).unwrap();
+        assert_eq!(serde_json::from_str::<Person>(&stored).unwrap(), ada);
+    }
+
+    #[test]
+    fn a_team_is_led_by_its_leads_and_by_the_leaders_in_it() {
+        let payments = TeamId::parse("Payments").unwrap();
+        let platform = TeamId::parse("Platform").unwrap();
+        let mut ada = Person::new(UserId::parse("U1").unwrap(), "Ada");
+        ada.team = Some(payments.clone());
+        assert!(!ada.leads_team(&payments));
+        ada.roles.leads = Some(platform.clone());
+        assert!(ada.leads_team(&platform) && !ada.leads_team(&payments));
+        ada.roles.leader = true;
+        assert!(
+            ada.leads_team(&payments),
+            "a leader leads the team they are in"
+        );
     }
 
     #[test]

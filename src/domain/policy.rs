@@ -60,6 +60,12 @@ impl Policy {
         tie.quiet_longer_than(self.cadence_days(tie), now)
     }
 
+    /// Whether `tie` is live at `now`: quiet no longer than its cadence.
+    /// An alliance is live or fading; a fading one is worth reviving.
+    pub fn live(&self, tie: &Tie, now: DateTime<Utc>) -> bool {
+        !self.overdue(tie, now)
+    }
+
     /// Whether `tie` was active (an interaction within `active_days`) at `now`.
     pub fn active(&self, tie: &Tie, now: DateTime<Utc>) -> bool {
         now - tie.last_at <= chrono::Duration::days(i64::from(self.active_days))

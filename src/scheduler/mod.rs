@@ -17,7 +17,7 @@ pub use dispatch::{Dispatched, Dispatcher};
 pub use dry_run::dry_run;
 pub use nudges::nudge_snapshot;
 
-use crate::config::{CronSchedule, Settings, Teams};
+use crate::config::{CronSchedule, LeaderSettings, Settings, Teams};
 use crate::domain::{Clock, DigestPolicy, FAILED_KEPT_DAYS, Insights};
 use crate::metrics::Metrics;
 use crate::rules::{Policy, Snapshot};
@@ -101,6 +101,8 @@ pub struct Scheduler {
     // front door.
     digest_channel: Arc<str>,
     team_origin: Arc<Teams>,
+    /// Who leads, from Slack's user groups.
+    leaders: Arc<LeaderSettings>,
     /// The teams of the last people sync, for the people events bring
     /// between syncs. A std lock: held for a lookup, never across an await.
     teams: Arc<RwLock<Teams>>,
@@ -146,6 +148,7 @@ impl Scheduler {
                 _ => Teams::listed([]),
             })),
             team_origin: Arc::new(team_origin),
+            leaders: Arc::new(settings.leaders.clone()),
         }
     }
 
@@ -252,7 +255,8 @@ impl Scheduler {
         let summary = match job {
             JobKind::People => {
                 let (teams, summary) =
-                    people::sync_people(&self.store, &self.slack, &self.team_origin).await?;
+                    people::sync_people(&self.store, &self.slack, &self.team_origin, &self.leaders)
+                        .await?;
                 *self
                     .teams
                     .write()

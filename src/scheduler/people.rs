@@ -1,28 +1,74 @@
-//! The people job: who is in the workspace, their team and time zone.
+//! The people job: who is in the workspace, their team, their time zone
+//! and whether they lead.
 
-use crate::config::Teams;
-use crate::domain::{Person, TeamId};
-use crate::slack::{SlackClient, SlackPerson};
+use crate::config::{LeaderSettings, Roster, Teams};
+use crate::domain::{Person, Roles, TeamId, plural};
+use crate::slack::{SlackClient, SlackPerson, UserGroup};
 use crate::store::{Store, StoreError};
 use std::collections::BTreeMap;
 
-/// Who is in which team now, from `teams` as configured: the list it is,
-/// the teams file read, or Slack asked where the teams live there.
+/// Who is in which team now, and who leads: the teams from `teams` as
+/// configured (the list it is, the teams file read, or Slack asked where
+/// the teams live there), the leaders and leads from the teams file and
+/// the user groups `leaders` names.
 async fn listed(
     teams: &Teams,
+    leaders: &LeaderSettings,
     slack: &SlackClient,
     members: &[SlackPerson],
 ) -> anyhow::Result<Teams> {
+    let reads_groups = leaders.reads_usergroups() || matches!(teams, Teams::Usergroups(_));
+    let groups = if reads_groups {
+        slack.user_groups().await?
+    } else {
+        Vec::new()
+    };
+    let mut roster = listed_teams(teams, slack, members, &groups).await?;
+    add_leaders(&mut roster, leaders, &groups);
+    Ok(Teams::Listed(roster))
+}
+
+/// Adds to `roster` the members of the user groups `leaders` names, by
+/// handle; a group the workspace does not have is said in the log.
+fn add_leaders(roster: &mut Roster, leaders: &LeaderSettings, groups: &[UserGroup]) {
+    let members = |handle: &str| {
+        let group = groups.iter().find(|g| g.handle == handle);
+        if group.is_none() {
+            tracing::warn!(
+                handle,
+                "the workspace has no user group with this handle: nobody leads from it"
+            );
+        }
+        group
+            .into_iter()
+            .flat_map(|g| g.members.iter().map(ToString::to_string))
+    };
+    if let Some(handle) = &leaders.usergroup {
+        roster.add_leaders(members(handle.as_str()));
+    }
+    for (team, handle) in &leaders.lead_usergroups {
+        roster.add_leads(team, members(handle.as_str()));
+    }
+}
+
+/// Who is in which team now, from `teams` as configured; `groups` are the
+/// workspace's user groups, when `teams` takes them.
+async fn listed_teams(
+    teams: &Teams,
+    slack: &SlackClient,
+    members: &[SlackPerson],
+    groups: &[UserGroup],
+) -> anyhow::Result<Roster> {
     match teams {
-        Teams::Listed(_) => Ok(teams.clone()),
-        Teams::File(_) => Ok(teams.clone().read_file()?),
+        Teams::Listed(roster) => Ok(roster.clone()),
+        Teams::File(path) => Ok(Roster::read(path)?),
         Teams::ProfileField(label) => {
             let Some(field) = slack.profile_field_id(label).await? else {
                 tracing::warn!(
                     label,
                     "the workspace has no profile field with this label: nobody has a team"
                 );
-                return Ok(Teams::listed([]));
+                return Ok(Roster::default());
             };
             let mut listed = Vec::new();
             for member in members.iter().filter(|m| !m.is_bot && !m.deleted) {
@@ -35,25 +81,27 @@ async fn listed(
                     }
                 }
             }
-            Ok(Teams::listed(listed))
+            Ok(Roster::of_teams(listed))
         }
         Teams::Usergroups(prefix) => {
             // A person in several team groups belongs to the first by name.
             let mut listed: BTreeMap<String, TeamId> = BTreeMap::new();
-            let mut groups = slack.user_groups().await?;
-            groups.retain(|g| g.handle.starts_with(prefix.as_str()));
+            let mut groups: Vec<&UserGroup> = groups
+                .iter()
+                .filter(|g| g.handle.starts_with(prefix.as_str()))
+                .collect();
             groups.sort_by(|a, b| a.name.cmp(&b.name));
             for group in groups {
                 let Ok(team) = TeamId::parse(&group.name) else {
                     continue;
                 };
-                for member in group.members {
+                for member in &group.members {
                     listed
                         .entry(member.to_string())
                         .or_insert_with(|| team.clone());
                 }
             }
-            Ok(Teams::listed(listed))
+            Ok(Roster::of_teams(listed))
         }
     }
 }
@@ -64,19 +112,31 @@ pub(super) async fn sync_people(
     store: &Store,
     slack: &SlackClient,
     teams: &Teams,
+    leaders: &LeaderSettings,
 ) -> anyhow::Result<(Teams, String)> {
     let members = slack.list_people().await?;
-    let teams = listed(teams, slack, &members).await?;
-    let (mut synced, mut without_team) = (0, 0);
+    let teams = listed(teams, leaders, slack, &members).await?;
+    let (mut synced, mut without_team, mut leading, mut leads) = (0, 0, 0, 0);
     for member in members {
         if let Some(person) = record_member(store, &teams, member)? {
             synced += 1;
-            without_team += usize::from(person.team.is_none() && !person.deactivated);
+            if !person.deactivated {
+                without_team += usize::from(person.team.is_none());
+                leading += usize::from(person.roles.leader);
+                leads += usize::from(person.roles.leads.is_some());
+            }
         }
     }
     let mut summary = format!("synced {synced} people");
     if without_team > 0 {
         summary.push_str(&format!(" ({without_team} without a team)"));
+    }
+    if leading + leads > 0 {
+        summary.push_str(&format!(
+            "; {}, {} of a team",
+            plural(leading, "leader", "leaders"),
+            plural(leads, "lead", "leads")
+        ));
     }
     Ok((teams, summary))
 }
@@ -86,8 +146,9 @@ pub(super) async fn sync_people(
 /// them, not even their name, is stored); people deactivated in Slack are
 /// kept as deactivated (never nudged, never named in a nudge). A known
 /// person is updated in place, so what they chose in the bot meanwhile
-/// (opting out, a snooze, a paused peer) is never overwritten. Returns the
-/// person as stored, or `None` when left out.
+/// (opting out, a snooze, a paused peer) is never overwritten; whether
+/// they lead is the list's to say, so it is. Returns the person as
+/// stored, or `None` when left out.
 pub(super) fn record_member(
     store: &Store,
     teams: &Teams,
@@ -97,10 +158,15 @@ pub(super) fn record_member(
         return Ok(None);
     }
     let listed_team = teams.team_of(&member.id, &member.handle).cloned();
+    let roles = match teams {
+        Teams::Listed(roster) => roster.roles_of(&member.id, &member.handle),
+        _ => Roles::default(),
+    };
     let updated = store.update_person(&member.id, |person| {
         person.name = member.name.clone();
         person.tz = member.tz.clone();
         person.deactivated = member.deleted;
+        person.roles = roles.clone();
         if listed_team.is_some() {
             person.team = listed_team.clone();
         }
@@ -113,6 +179,7 @@ pub(super) fn record_member(
             let mut person = Person::new(member.id, member.name);
             person.tz = member.tz;
             person.team = listed_team;
+            person.roles = roles;
             store.put_person(&person)?;
             Ok(Some(person))
         }

@@ -19,6 +19,7 @@ mod front_door_socket;
 mod helpers;
 mod http_hygiene;
 mod insights;
+mod leaders;
 mod manifest;
 mod mind_changed_mid_dispatch;
 mod operations;

@@ -190,6 +190,17 @@ impl Directory {
         &self.workspace.usergroups
     }
 
+    /// Gives the user group with this handle these members, as an admin
+    /// editing it in Slack would; `false` if there is no such group.
+    pub fn set_usergroup_members(&mut self, handle: &str, members: Vec<String>) -> bool {
+        let group = self
+            .workspace
+            .usergroups
+            .iter_mut()
+            .find(|g| g.handle == handle);
+        group.map(|group| group.members = members).is_some()
+    }
+
     /// The user group with this id.
     pub fn usergroup(&self, id: &str) -> Option<&FakeUserGroup> {
         self.workspace

@@ -318,6 +318,22 @@ impl FakeSlack {
         lock(&self.state).directory.user_for_dm(channel.as_ref())
     }
 
+    /// Gives the user group with this handle these members (user ids),
+    /// as an admin editing it in Slack would. Fails for an unknown group.
+    pub fn set_usergroup_members(&self, handle: &str, members: &[&str]) -> io::Result<()> {
+        let members = members.iter().map(|m| (*m).to_owned()).collect();
+        if lock(&self.state)
+            .directory
+            .set_usergroup_members(handle, members)
+        {
+            Ok(())
+        } else {
+            Err(io::Error::other(format!(
+                "no user group with handle `{handle}`"
+            )))
+        }
+    }
+
     /// The id of the public channel with this name (with or without `#`).
     pub fn channel_named(&self, name: &str) -> Option<String> {
         lock(&self.state).directory.channel_named(name)
