@@ -24,11 +24,13 @@
 //! | `digest.rs` | `[digest]`: [`DigestChannel`] |
 //! | `teams.rs` | `[teams]` and the teams file: [`Teams`], [`Roster`] |
 //! | `leaders.rs` | `[leaders]`: who leads, from Slack's user groups |
+//! | `circles.rs` | `[circles]`: how leadership circles are formed |
 //! | `commands.rs` | `[commands]`, `[events]` |
 //! | `delivery.rs` | `[delivery]`: [`Speedup`] |
 //! | `health.rs` | `[health]` |
 //! | `secrets.rs` | [`Secrets`], from the environment only |
 
+mod circles;
 mod commands;
 mod count;
 mod delivery;
@@ -43,6 +45,7 @@ mod slack;
 mod store;
 mod teams;
 
+pub use circles::{CircleSettings, CircleSize};
 pub use commands::{CommandSettings, EventSettings};
 pub use delivery::{DeliverySettings, Speedup};
 pub use digest::{DigestChannel, DigestSettings};
@@ -81,6 +84,8 @@ pub struct Settings {
     pub teams: Teams,
     /// Who leads, beside what the teams file says.
     pub leaders: LeaderSettings,
+    /// How leadership circles are formed.
+    pub circles: CircleSettings,
     /// Limits and admins of the slash commands.
     pub commands: CommandSettings,
     /// What the bot does with Slack's events.
@@ -132,6 +137,7 @@ struct SettingsFile {
     digest: DigestSettings,
     teams: TeamsSection,
     leaders: LeaderSettings,
+    circles: CircleSettings,
     commands: CommandSettings,
     events: EventSettings,
     delivery: DeliverySettings,
@@ -199,6 +205,7 @@ impl SettingsFile {
             digest: self.digest,
             teams,
             leaders: self.leaders,
+            circles: self.circles,
             commands: self.commands,
             events: self.events,
             delivery: self.delivery,

@@ -17,6 +17,10 @@ pub struct ScheduleSettings {
     /// When people and teams are refreshed from Slack: by default daily at
     /// 06:00.
     pub people: CronSchedule,
+    /// When the leadership circles job looks whether a round is due (see
+    /// `circles.every_weeks`) and a circle's check-in: by default Mondays
+    /// at 10:00.
+    pub circles: CronSchedule,
     /// After downtime, a job runs once at start for a time it missed at
     /// most this many hours ago; one missed longer ago waits for its next
     /// time. A day keeps a Monday digest from arriving on a Wednesday.
@@ -35,6 +39,7 @@ impl Default for ScheduleSettings {
             nudges: parse("0 */15 * * * *"),
             digest: parse("0 0 9 * * Mon"),
             people: parse("0 0 6 * * *"),
+            circles: parse("0 0 10 * * Mon"),
             catch_up_hours: 24,
         }
     }

@@ -25,6 +25,7 @@ macro_rules! checked_f64 {
 pub(crate) use checked_f64;
 
 mod actions;
+mod circle;
 mod clock;
 mod digest;
 mod ids;
@@ -45,6 +46,9 @@ mod window;
 mod wording;
 
 pub use actions::{FORGET_ME_CONFIRM, HomeAction, NudgeAction};
+pub use circle::{
+    CHECK_IN_AFTER_DAYS, Circle, CircleAction, CircleKey, CircleMessage, CircleOutcome, CircleStage,
+};
 pub use clock::{Clock, SettableClock, SystemClock};
 pub use digest::{Bridge, BridgeBuilder, Digest, DigestPolicy, NewAlliance, TeamFigures};
 pub use ids::{ChannelId, IdError, TeamId, UserId};

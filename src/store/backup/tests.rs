@@ -472,7 +472,7 @@ fn a_malformed_backup_is_refused_by_its_line_and_loads_nothing() {
         refusal(with_line(6, r#"{"tree":"people","value":{"id":"UZED"}}"#)),
         "line 6: a people record after the interactions records; a backup lists its trees in \
          this order: people, interactions, logged_keys, outbox, nudges, jobs, dm_channels, \
-         tombstones"
+         tombstones, circles"
     );
     assert!(
         refusal(with_line(
@@ -486,7 +486,7 @@ fn a_malformed_backup_is_refused_by_its_line_and_loads_nothing() {
     assert_eq!(
         refusal(with_line(2, r#"{"tree":"peeple","value":{}}"#)),
         "line 2: there is no tree \"peeple\" in a backup; the trees are people, interactions, \
-         logged_keys, outbox, nudges, jobs, dm_channels, tombstones"
+         logged_keys, outbox, nudges, jobs, dm_channels, tombstones, circles"
     );
     // The same person twice.
     let twice = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[1..].join("\n"));
