@@ -215,6 +215,58 @@ mod tests {
     }
 
     #[test]
+    fn a_forgotten_person_leaves_every_circle_and_an_export_shows_a_person_theirs() {
+        let (_dir, store) = open_temp();
+        let mut answered = circle(1, 1, &["U1", "U2", "U3"]);
+        answered.outcome = Some(CircleOutcome::Met {
+            by: Some(user("U1")),
+            at: at_minute(5),
+        });
+        let pair = circle(1, 2, &["U1", "U4"]);
+        let others = circle(2, 1, &["U2", "U3", "U4"]);
+        let message = Outgoing::Circle(CircleMessage {
+            circle: others.key,
+            members: others.members.clone(),
+            stage: CircleStage::Prompt,
+        });
+        store
+            .save_circles_and_enqueue(
+                &[answered, pair, others.clone()],
+                vec![message],
+                at_minute(0),
+            )
+            .unwrap();
+        let theirs = store.export_person(&user("U1")).unwrap().circles;
+        assert_eq!(
+            theirs.iter().map(|c| c.key.to_string()).collect::<Vec<_>>(),
+            ["1-1", "1-2"]
+        );
+
+        let forgotten = store.forget_person(&user("U1")).unwrap();
+        assert_eq!(forgotten.circles_left, 2);
+        let kept = store.circles().unwrap();
+        assert_eq!(
+            kept.len(),
+            2,
+            "a circle left with one person goes: {kept:?}"
+        );
+        assert_eq!(kept[0].members, [user("U2"), user("U3")]);
+        assert_eq!(
+            kept[0].outcome,
+            Some(CircleOutcome::Met {
+                by: None,
+                at: at_minute(5)
+            }),
+            "their answer stays, without their name"
+        );
+        assert_eq!(kept[1], others, "a circle without them is untouched");
+        assert_eq!(store.pending_outbox().unwrap().len(), 1);
+        assert!(store.export_person(&user("U1")).unwrap().circles.is_empty());
+        let text = serde_json::to_string(&store.circles().unwrap()).unwrap();
+        assert!(!text.contains("\"U1\""), "{text}");
+    }
+
+    #[test]
     fn the_first_answer_stays_but_we_met_wins_over_not_yet() {
         let (_dir, store) = open_temp();
         let key = CircleKey { round: 1, index: 1 };
