@@ -23,9 +23,11 @@
 //! | `schedule.rs` | `[schedule]`: [`CronSchedule`]; `[digest]`: [`DigestChannel`] |
 //! | `teams.rs` | `[teams]` and the teams file: [`Teams`], [`Roster`] |
 //! | `leaders.rs` | `[leaders]`: who leads, from Slack's user groups |
+//! | `circles.rs` | `[circles]`: how leadership circles are formed |
 //! | `commands.rs` | `[commands]`, `[events]` |
 //! | `secrets.rs` | [`Secrets`], from the environment only |
 
+mod circles;
 mod commands;
 mod errors;
 mod leaders;
@@ -37,6 +39,7 @@ mod slack;
 mod store;
 mod teams;
 
+pub use circles::{CircleSettings, CircleSize};
 pub use commands::{CommandSettings, EventSettings};
 pub use errors::ConfigError;
 pub use leaders::{LeaderSettings, UsergroupHandle};
@@ -72,6 +75,8 @@ pub struct Settings {
     pub teams: Teams,
     /// Who leads, beside what the teams file says.
     pub leaders: LeaderSettings,
+    /// How leadership circles are formed.
+    pub circles: CircleSettings,
     /// Limits and admins of the slash commands.
     pub commands: CommandSettings,
     /// What the bot does with Slack's events.
@@ -123,6 +128,7 @@ struct SettingsFile {
     digest: DigestSettings,
     teams: TeamsSection,
     leaders: LeaderSettings,
+    circles: CircleSettings,
     commands: CommandSettings,
     events: EventSettings,
     delivery: DeliverySettings,
@@ -190,6 +196,7 @@ impl SettingsFile {
             digest: self.digest,
             teams,
             leaders: self.leaders,
+            circles: self.circles,
             commands: self.commands,
             events: self.events,
             delivery: self.delivery,

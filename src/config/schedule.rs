@@ -19,6 +19,10 @@ section! {
         /// When people and teams are refreshed from Slack: by default daily at
         /// 06:00.
         pub people: CronSchedule = built_in("0 0 6 * * *"),
+        /// When the leadership circles job looks whether a round is due (see
+        /// `circles.every_weeks`) and a circle's check-in: by default Mondays
+        /// at 10:00.
+        pub circles: CronSchedule = built_in("0 0 10 * * Mon"),
         /// After downtime, a job runs once at start for a time it missed at
         /// most this many hours ago; one missed longer ago waits for its next
         /// time. A day keeps a Monday digest from arriving on a Wednesday.

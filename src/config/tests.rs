@@ -39,6 +39,11 @@ fn the_example_config_is_valid_and_matches_the_defaults() {
     assert_eq!(settings.health, defaults.health);
     assert_eq!(settings.backup, defaults.backup);
     assert_eq!(settings.purge, defaults.purge);
+    assert_eq!(settings.circles, defaults.circles);
+    assert_eq!(
+        settings.schedule.circles.expression(),
+        defaults.schedule.circles.expression()
+    );
     assert_eq!(
         settings.commands.k_anonymity_floor,
         defaults.commands.k_anonymity_floor

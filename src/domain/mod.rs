@@ -36,6 +36,7 @@ macro_rules! checked {
 pub(crate) use checked;
 
 mod actions;
+mod circle;
 mod clock;
 mod digest;
 mod ids;
@@ -56,6 +57,9 @@ mod window;
 mod wording;
 
 pub use actions::{FORGET_ME_CONFIRM, HomeAction, NudgeAction};
+pub use circle::{
+    CHECK_IN_AFTER_DAYS, Circle, CircleAction, CircleKey, CircleMessage, CircleOutcome, CircleStage,
+};
 pub use clock::{Clock, SettableClock, SystemClock};
 pub use digest::{Bridge, BridgeBuilder, Digest, DigestPolicy, NewAlliance, TeamFigures};
 pub use ids::{ChannelId, IdError, TeamId, UserId};

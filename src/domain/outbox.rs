@@ -5,7 +5,7 @@
 //! it. What Slack keeps refusing past the deadline is kept as failed, for
 //! the logs and for admins, never dropped in silence.
 
-use super::{Digest, Nudge, TeamMap, UserId};
+use super::{CircleMessage, CircleStage, Digest, Nudge, TeamMap, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,8 @@ pub enum Outgoing {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         team_map: Option<TeamMap>,
     },
+    /// A message to a leadership circle, in its group DM.
+    Circle(CircleMessage),
 }
 
 impl Outgoing {
@@ -36,7 +38,7 @@ impl Outgoing {
     pub fn nudge(&self) -> Option<&Nudge> {
         match self {
             Self::Nudge(nudge) => Some(nudge),
-            Self::Digest { .. } => None,
+            Self::Digest { .. } | Self::Circle(_) => None,
         }
     }
 
@@ -50,6 +52,7 @@ impl Outgoing {
                     || nudge.reason.shared_contact().is_some_and(|c| c == user)
             }
             Self::Digest { digest, .. } => digest.names(user),
+            Self::Circle(message) => message.members.contains(user),
         }
     }
 
@@ -62,6 +65,10 @@ impl Outgoing {
             }
             Self::Nudge(nudge) => format!("a nudge to <@{}> about <@{}>", nudge.to, nudge.about),
             Self::Digest { channel, .. } => format!("the digest for #{channel}"),
+            Self::Circle(message) => match message.stage {
+                CircleStage::Prompt => format!("the prompt of circle {}", message.circle),
+                CircleStage::CheckIn => format!("the check-in of circle {}", message.circle),
+            },
         }
     }
 }

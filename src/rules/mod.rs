@@ -6,6 +6,9 @@
 //! [`Snapshot`] from the store and hands it in, with `now` from the `Clock`.
 //! A new rule is a new file.
 
+mod circles;
+#[cfg(test)]
+mod circles_properties;
 mod intros;
 mod neglected_peers;
 mod network;
@@ -16,6 +19,7 @@ mod recent_nudges;
 mod recheck;
 mod team_gaps;
 
+pub use circles::{CircleRound, FormedCircle, circle_eligible, circle_sizes, form_circles};
 pub use neglected_peers::still_due;
 pub use network::{insights, team_map};
 pub use new_alliances::plan_digest;

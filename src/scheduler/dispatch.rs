@@ -38,6 +38,7 @@ use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 
+mod circles;
 mod recheck;
 
 /// The first retry waits about this long; each next one twice as long.
@@ -276,7 +277,17 @@ impl Dispatcher {
             );
             return self.give_up(item, now, error);
         }
+        // The group DM a circle's message went to, for its record.
+        let mut circle_posted = None;
         let result = match &item.outgoing {
+            Outgoing::Circle(message) => match self.send_circle_message(item.id, message).await {
+                Ok(Err(why)) => return self.not_sent(&item, why),
+                Ok(Ok(channel)) => {
+                    circle_posted = Some((message.circle, channel));
+                    Ok(None)
+                }
+                Err(failure) => Err(failure),
+            },
             Outgoing::Nudge(planned) => match self.send_nudge(item.id, planned).await {
                 Ok(NudgeSend::NotSent(why)) => return self.not_sent(&item, why),
                 Ok(NudgeSend::Posted { sent, opened }) => Ok(Some((sent, opened))),
@@ -307,8 +318,15 @@ impl Dispatcher {
                     }
                     None => (None, None),
                 };
-                self.store
-                    .mark_sent(&item, sent.as_ref(), opened.as_ref())?;
+                match &circle_posted {
+                    Some((circle, channel)) => {
+                        self.store
+                            .mark_circle_message_sent(&item, *circle, Some(channel))?
+                    }
+                    None => self
+                        .store
+                        .mark_sent(&item, sent.as_ref(), opened.as_ref())?,
+                }
                 // On disk before the next send: a crash repeats one item at most.
                 self.store.commit().await?;
                 Ok(Outcome::Sent(accepted.elapsed()))

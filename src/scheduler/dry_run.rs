@@ -1,6 +1,7 @@
 //! `alliances tick --dry-run`: the whole plan — who would be nudged about
-//! whom, when (at their next local delivery window) and why, and what the
-//! digest would say — without sending anything.
+//! whom, when (at their next local delivery window) and why, what the
+//! digest would say, and the leadership circles a round would form —
+//! without sending anything.
 
 use crate::config::Settings;
 use crate::domain::{Quoting, TeamId, UserId, plural};
@@ -123,6 +124,14 @@ pub fn dry_run(
             )
         );
     }
+    out.push_str(&super::circles::explain_round(
+        &snapshot,
+        &store.circles()?,
+        now,
+        &policy,
+        &settings.circles,
+        name,
+    ));
     Ok(out)
 }
 

@@ -6,6 +6,7 @@
 //! snapshot from the store, asks the rules for a plan, sends it through the
 //! Slack client and records what it did: decide, then do.
 
+mod circles;
 mod digest;
 mod dispatch;
 mod dry_run;
@@ -17,7 +18,7 @@ pub use dispatch::{Dispatched, Dispatcher};
 pub use dry_run::dry_run;
 pub use nudges::nudge_snapshot;
 
-use crate::config::{CronSchedule, LeaderSettings, Settings, Teams};
+use crate::config::{CircleSettings, CronSchedule, LeaderSettings, Settings, Teams};
 use crate::domain::{Clock, DigestPolicy, FAILED_KEPT_DAYS, Insights};
 use crate::metrics::Metrics;
 use crate::rules::{Policy, Snapshot};
@@ -38,11 +39,13 @@ pub enum JobKind {
     Nudges,
     /// Post the digest of new alliances.
     Digest,
+    /// Form leadership circles, and ask each whether they got together.
+    Circles,
 }
 
 impl JobKind {
     /// Every job, in run order.
-    pub const ALL: [JobKind; 3] = [Self::People, Self::Nudges, Self::Digest];
+    pub const ALL: [JobKind; 4] = [Self::People, Self::Nudges, Self::Digest, Self::Circles];
 
     /// The job's name in the store and in logs.
     pub fn name(self) -> &'static str {
@@ -50,6 +53,7 @@ impl JobKind {
             Self::People => "people",
             Self::Nudges => "nudges",
             Self::Digest => "digest",
+            Self::Circles => "circles",
         }
     }
 }
@@ -103,6 +107,8 @@ pub struct Scheduler {
     team_origin: Arc<Teams>,
     /// Who leads, from Slack's user groups.
     leaders: Arc<LeaderSettings>,
+    /// How leadership circles are formed.
+    circles: CircleSettings,
     /// The teams of the last people sync, for the people events bring
     /// between syncs. A std lock: held for a lookup, never across an await.
     teams: Arc<RwLock<Teams>>,
@@ -135,6 +141,7 @@ impl Scheduler {
                 (JobKind::People, schedule.people.clone()),
                 (JobKind::Nudges, schedule.nudges.clone()),
                 (JobKind::Digest, schedule.digest.clone()),
+                (JobKind::Circles, schedule.circles.clone()),
             ]),
             policy: settings.rules,
             digest_policy: settings.digest_policy(),
@@ -149,6 +156,7 @@ impl Scheduler {
             })),
             team_origin: Arc::new(team_origin),
             leaders: Arc::new(settings.leaders.clone()),
+            circles: settings.circles,
         }
     }
 
@@ -267,6 +275,7 @@ impl Scheduler {
             JobKind::Digest => self
                 .queue_digest(&self.digest_channel, started_at)?
                 .summary(false),
+            JobKind::Circles => circles::run(&self.store, started_at, &self.policy, &self.circles)?,
         };
         let run = JobRun {
             scheduled_for,

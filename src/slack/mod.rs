@@ -13,6 +13,7 @@
 
 mod channel_ids;
 mod channels;
+mod circles;
 mod client;
 mod directory;
 mod error;
@@ -26,6 +27,7 @@ mod response_url;
 mod scopes;
 mod upload;
 
+pub use circles::{mention_list, render_circle_check_in, render_circle_prompt};
 pub use client::{SlackClient, SlackPerson};
 pub use directory::UserGroup;
 pub use error::SlackError;

@@ -9,7 +9,7 @@
 //! teams), so a nudge is exported reduced to what is the person's own.
 
 use super::{Store, StoreError, trees};
-use crate::domain::{Interaction, NudgeReason, Person, SentNudge, Tie, UserId};
+use crate::domain::{Circle, Interaction, NudgeReason, Person, SentNudge, Tie, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -26,6 +26,10 @@ pub struct PersonExport {
     pub nudges_received: Vec<NudgeReceived>,
     /// The nudges others received about them, oldest first.
     pub nudges_about: Vec<NudgeAbout>,
+    /// The leadership circles they are in, oldest first: who else sat in
+    /// it (they shared its group DM) and what it answered to its check-in.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub circles: Vec<Circle>,
 }
 
 /// A nudge the person received: whom it was about, when, and why, in the
@@ -171,6 +175,11 @@ impl Store {
             ties: self.ties_of(id)?,
             nudges_received,
             nudges_about,
+            circles: self
+                .circles()?
+                .into_iter()
+                .filter(|circle| circle.has_member(id))
+                .collect(),
         })
     }
 }

@@ -3,8 +3,10 @@
 //! Those trees are `people` (their record, and their id in others' paused
 //! sets), `interactions` (as a participant or a logger), `ties` (every pair
 //! they are in), `nudges` (sent to them or about them, or naming them as an
-//! introduction's contact), `outbox` (queued messages naming them) and
-//! `dm_channels` (their DM channel). The others name nobody: `logged_keys`
+//! introduction's contact), `outbox` (queued messages naming them),
+//! `dm_channels` (their DM channel) and `circles` (they leave every
+//! circle, and a circle left with fewer than two goes; an answer they
+//! gave to a check-in stays, without their name). The others name nobody: `logged_keys`
 //! and `deliveries` hold opaque ids chosen by Slack and the bot, `jobs` a
 //! summary line per job, `meta` numbers and keys, `tombstones` keyed
 //! hashes.
@@ -18,7 +20,9 @@
 use super::export::involves;
 use super::interactions::{from_transaction, next_tie, pairs_of};
 use super::{Store, StoreError, keys, meta, rewrite, trees};
-use crate::domain::{Interaction, OutboxItem, PairKey, Person, SentNudge, Tie, UserId};
+use crate::domain::{
+    Circle, CircleOutcome, Interaction, OutboxItem, PairKey, Person, SentNudge, Tie, UserId,
+};
 use sled::transaction::ConflictableTransactionError;
 use sled::{IVec, Transactional};
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,6 +41,8 @@ pub struct Forgotten {
     pub nudges_removed: usize,
     /// Queued messages that named them, removed unsent.
     pub queued_removed: usize,
+    /// Leadership circles they left.
+    pub circles_left: usize,
 }
 
 /// What becomes of one interaction when a person is forgotten.
@@ -143,6 +149,8 @@ impl Store {
             }
         }
 
+        let (circles, circles_left) = self.circles_without(id)?;
+        forgotten.circles_left = circles_left;
         let pausers = self.keys_of_people_pausing(id)?;
         let (tombstone, nothing) = self.tombstone_entry(id)?;
         let count = self
@@ -158,9 +166,20 @@ impl Store {
             &trees.outbox,
             &trees.dm_channels,
             &trees.tombstones,
+            &trees.circles,
         )
             .transaction(
-                |(people_tx, log_tx, ties_tx, meta_tx, nudges_tx, outbox_tx, dm_tx, gone_tx)| {
+                |(
+                    people_tx,
+                    log_tx,
+                    ties_tx,
+                    meta_tx,
+                    nudges_tx,
+                    outbox_tx,
+                    dm_tx,
+                    gone_tx,
+                    circles_tx,
+                )| {
                     people_tx.remove(keys::person(id))?;
                     // Read again inside: a pause changed since the scan is kept.
                     for key in &pausers {
@@ -182,6 +201,7 @@ impl Store {
                     nudges_tx.apply_batch(&nudges)?;
                     outbox_tx.apply_batch(&outbox)?;
                     dm_tx.remove(keys::person(id))?;
+                    circles_tx.apply_batch(&circles)?;
                     gone_tx.insert(&tombstone[..], nothing.as_slice())?;
                     meta_tx.insert(meta::INTERACTION_COUNT, &(count as u64).to_be_bytes())?;
                     // sled's files still hold what this removes (see `rewrite`).
@@ -265,6 +285,35 @@ impl Store {
             }
         }
         Ok(ties)
+    }
+
+    /// The circles `id` is in, without them, as a batch (a circle left
+    /// with fewer than two goes; an answer they gave loses their name),
+    /// and how many there were. A scan of the circles, which are few.
+    fn circles_without(&self, id: &UserId) -> Result<(sled::Batch, usize), StoreError> {
+        let trees = self.trees()?;
+        let mut batch = sled::Batch::default();
+        let mut left = 0;
+        for entry in trees.circles.iter() {
+            let (key, bytes) = entry?;
+            let mut circle: Circle = self.decode(trees::CIRCLES, &key, &bytes)?;
+            let member = circle.has_member(id);
+            let answered = circle.outcome.as_ref().and_then(CircleOutcome::by) == Some(id);
+            if !member && !answered {
+                continue;
+            }
+            left += usize::from(member);
+            circle.members.retain(|m| m != id);
+            if answered {
+                circle.outcome = circle.outcome.map(CircleOutcome::without_presser);
+            }
+            if circle.members.len() < 2 {
+                batch.remove(key);
+            } else {
+                batch.insert(&key, self.encode(trees::CIRCLES, &key, &circle)?);
+            }
+        }
+        Ok((batch, left))
     }
 
     /// The keys of the people whose paused set holds `id`. A scan of people.

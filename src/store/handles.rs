@@ -34,6 +34,7 @@ pub(super) struct Trees {
     pub(super) outbox: sled::Tree,
     pub(super) dm_channels: sled::Tree,
     pub(super) tombstones: sled::Tree,
+    pub(super) circles: sled::Tree,
     pub(super) meta: sled::Tree,
 }
 
@@ -61,6 +62,7 @@ impl Trees {
             outbox: tree(trees::OUTBOX)?,
             dm_channels: tree(trees::DM_CHANNELS)?,
             tombstones: tree(trees::TOMBSTONES)?,
+            circles: tree(trees::CIRCLES)?,
             meta: tree(trees::META)?,
             db,
         })

@@ -83,6 +83,26 @@ pub(super) fn outbox(id: u64) -> [u8; 8] {
     id.to_be_bytes()
 }
 
+/// A circle's key: its round, then its place in the round, both
+/// big-endian, so that byte order is the order circles were formed in.
+pub(super) fn circle(key: crate::domain::CircleKey) -> [u8; 8] {
+    let mut bytes = [0; 8];
+    bytes[..4].copy_from_slice(&key.round.to_be_bytes());
+    bytes[4..].copy_from_slice(&key.index.to_be_bytes());
+    bytes
+}
+
+/// The circle back from its key (see [`circle`]), if the key has the
+/// right length.
+pub(super) fn circle_key(key: &[u8]) -> Option<crate::domain::CircleKey> {
+    let round = <[u8; 4]>::try_from(key.get(..4)?).ok()?;
+    let index = <[u8; 4]>::try_from(key.get(4..)?).ok()?;
+    Some(crate::domain::CircleKey {
+        round: u32::from_be_bytes(round),
+        index: u32::from_be_bytes(index),
+    })
+}
+
 /// A job's key: its name.
 pub(super) fn job(name: &str) -> &[u8] {
     name.as_bytes()
@@ -139,6 +159,10 @@ pub(super) fn describe(tree: &str, key: &[u8]) -> String {
         trees::NUDGES => match (instant_from(key), key.get(INSTANT_LEN..)) {
             (Some(at), Some(rest)) => format!("{} {}", at.to_rfc3339(), readable(rest)),
             _ => format!("{key:02x?}"),
+        },
+        trees::CIRCLES => match circle_key(key) {
+            Some(circle) => format!("circle {circle}"),
+            None => format!("{key:02x?}"),
         },
         // A keyed hash: bytes, not text.
         trees::TOMBSTONES => format!("tombstone {}", hex::encode(key)),

@@ -20,6 +20,8 @@
 //!   and has not yet, or gave up on;
 //! - `dm_channels` ([`dm_channel`](Store::dm_channel)): each person's DM
 //!   channel with the bot, so a repeat nudge skips `conversations.open`;
+//! - `circles` ([`circles`](Store::circles)): the leadership circles
+//!   formed, their group DMs and their answers to the check-in;
 //! - `tombstones` ([`is_forgotten`](Store::is_forgotten)): a keyed hash of
 //!   each person who asked to be forgotten, so that Slack naming them
 //!   again does not bring them back;
@@ -52,6 +54,7 @@
 #![allow(clippy::disallowed_types)]
 
 mod backup;
+mod circles;
 mod codec;
 mod commit;
 mod deliveries;
@@ -117,6 +120,7 @@ mod trees {
     pub(super) const OUTBOX: &str = "outbox";
     pub(super) const DM_CHANNELS: &str = "dm_channels";
     pub(super) const TOMBSTONES: &str = "tombstones";
+    pub(super) const CIRCLES: &str = "circles";
     pub(super) const META: &str = "meta";
 }
 

@@ -26,7 +26,7 @@ pub struct KeptBackup {
 impl Store {
     /// Deletes every record — people, interactions, ties, nudges, queued
     /// messages, DM channels, job runs, delivery and logging keys,
-    /// tombstones — and
+    /// tombstones, leadership circles — and
     /// keeps only the schema version, then flushes. Under the
     /// interaction-log lock, so no log lands half-purged. Then deletes the
     /// backups in the data folder, and the stores an import kept aside
@@ -188,6 +188,7 @@ impl Store {
             &trees.outbox,
             &trees.dm_channels,
             &trees.tombstones,
+            &trees.circles,
         ] {
             tree.clear()?;
         }

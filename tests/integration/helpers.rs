@@ -164,6 +164,17 @@ fn system_clock() -> std::sync::Arc<dyn alliances::domain::Clock> {
     std::sync::Arc::new(alliances::domain::SystemClock)
 }
 
+/// Starts the bot over Socket Mode with `clock` as its clock and settings
+/// changed by `configure`.
+pub async fn spawn_bot_on_clock_configured(
+    fake: &fake_slack::FakeSlack,
+    teams: &str,
+    clock: std::sync::Arc<dyn alliances::domain::Clock>,
+    configure: impl FnOnce(&mut alliances::config::Settings),
+) -> TestBot {
+    spawn(fake, teams, true, clock, configure).await
+}
+
 /// Starts the bot over Socket Mode with settings changed by `configure`.
 pub async fn spawn_bot_configured(
     fake: &fake_slack::FakeSlack,

@@ -8,6 +8,7 @@ mod acknowledge_first;
 mod backups;
 mod bad_input;
 mod browser;
+mod circles;
 mod cli;
 mod delivery;
 mod demo_flow;

@@ -1,5 +1,6 @@
-//! Button presses: the four buttons on a nudge, the *Forget me* confirm, and
-//! the App Home's settings buttons.
+//! Button presses: the four buttons on a nudge, the *Forget me* confirm,
+//! the App Home's settings buttons, and a leadership circle's check-in
+//! (`circle_buttons`).
 //!
 //! Like the commands, each press decides, writes to the store, and returns
 //! what Slack should show; the transport sends it.
@@ -8,8 +9,8 @@ use super::alliances::confirm_forget_me;
 use super::{Context, HandlerError, change_own_person};
 use crate::commands::Reply;
 use crate::domain::{
-    FORGET_ME_CONFIRM, HomeAction, Interaction, InteractionKind, Neglected, NudgeAction, PairKey,
-    Person, PressAnswer, TeamGap, UserId,
+    CircleAction, FORGET_ME_CONFIRM, HomeAction, Interaction, InteractionKind, Neglected,
+    NudgeAction, PairKey, Person, PressAnswer, TeamGap, UserId,
 };
 use crate::slack::MRKDWN_QUOTING;
 use chrono::Duration;
@@ -60,6 +61,12 @@ fn press(
             response: Some(PressAnswer::Replacing(confirm_forget_me(context))),
             refresh_home: true,
         });
+    }
+    if let Some(action) = CircleAction::ALL
+        .into_iter()
+        .find(|a| a.action_id() == action_id)
+    {
+        return super::circle_buttons::circle_button(context, action, value);
     }
     if let Some(action) = NudgeAction::ALL
         .into_iter()

@@ -14,6 +14,7 @@
 
 mod alliances;
 mod buttons;
+mod circle_buttons;
 mod met;
 mod people;
 mod status;

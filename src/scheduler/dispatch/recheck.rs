@@ -24,6 +24,9 @@ pub(super) enum NotSent {
     LeftTheOutbox,
     /// It no longer holds.
     Withdrawn(Withdrawal),
+    /// A circle's message, and fewer than two of its members may still
+    /// be written to (they opted out, left or were forgotten).
+    CircleTooSmall,
 }
 
 impl fmt::Display for NotSent {
@@ -32,6 +35,7 @@ impl fmt::Display for NotSent {
         match self {
             Self::LeftTheOutbox => f.write_str("it left the outbox"),
             Self::Withdrawn(why) => why.fmt(f),
+            Self::CircleTooSmall => f.write_str("fewer than two of the circle may be written to"),
         }
     }
 }

@@ -19,8 +19,8 @@
 //!    stored JSON as it is, byte for byte (see `codec`). A record carries
 //!    its key when the value does not hold it: `id` for an interaction,
 //!    `key` for a logged key, a job, a DM channel and a tombstone (its
-//!    hash, hex); people, outbox items and nudges are keyed by what is in
-//!    them;
+//!    hash, hex); people, outbox items, nudges and circles are keyed by
+//!    what is in them;
 //! 3. a closing line with the number of records of each tree:
 //!    `{"end":"alliances-backup","counts":{"people":2,…}}`. A streaming
 //!    writer of a store in use cannot know the counts before it has written
@@ -48,7 +48,8 @@
 //! be forgotten as strangers at the next people sync.
 //!
 //! Format 2 added the tombstones and their key; a format 1 backup (none)
-//! still loads.
+//! still loads. The leadership circles came later within format 2: a
+//! backup without them (and without their count) is one from before.
 //!
 //! A backup taken while the bot runs (see [`BackupFolder::take`]) reads
 //! trees that are being written, and sled has no snapshot across trees, so
@@ -95,7 +96,7 @@ const FORMAT_NAME: &str = "alliances-backup";
 
 /// The trees a backup holds, in the order it lists them (see the module
 /// doc for why this order).
-pub(super) const TREES: [&str; 8] = [
+pub(super) const TREES: [&str; 9] = [
     trees::PEOPLE,
     trees::INTERACTIONS,
     trees::LOGGED_KEYS,
@@ -104,6 +105,7 @@ pub(super) const TREES: [&str; 8] = [
     trees::JOBS,
     trees::DM_CHANNELS,
     trees::TOMBSTONES,
+    trees::CIRCLES,
 ];
 
 /// How many records of each tree a backup holds.
@@ -127,6 +129,15 @@ pub struct Counts {
     /// Tombstones of people who asked to be forgotten (none in format 1).
     #[serde(default)]
     pub tombstones: u64,
+    /// Leadership circles; left out of the closing line when there are
+    /// none, so that a store without circles writes what builds before
+    /// them read.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub circles: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 impl Counts {
@@ -140,6 +151,7 @@ impl Counts {
             + self.jobs
             + self.dm_channels
             + self.tombstones
+            + self.circles
     }
 
     /// The count of `tree`, one of [`TREES`].
@@ -152,6 +164,7 @@ impl Counts {
             trees::NUDGES => &mut self.nudges,
             trees::JOBS => &mut self.jobs,
             trees::TOMBSTONES => &mut self.tombstones,
+            trees::CIRCLES => &mut self.circles,
             _ => &mut self.dm_channels,
         }
     }

@@ -9,7 +9,9 @@
 //! the counts, into an error that names its line.
 
 use super::{BackupError, Counts, FORMAT_NAME, FORMAT_VERSION, Header, Line, TREES};
-use crate::domain::{ChannelId, Interaction, OutboxItem, Person, SentNudge, UserId, plural};
+use crate::domain::{
+    ChannelId, Circle, Interaction, OutboxItem, Person, SentNudge, UserId, plural,
+};
 use crate::store::handles::Trees;
 use crate::store::tombstones::{HASH_LEN, Tombstone};
 use crate::store::{JobRun, SCHEMA_VERSION, Store, StoreError, codec, keys, meta, trees};
@@ -54,6 +56,7 @@ impl Store {
             &trees.jobs,
             &trees.dm_channels,
             &trees.tombstones,
+            &trees.circles,
         ]
         .iter()
         .map(|tree| tree.len())
@@ -411,6 +414,11 @@ impl<'s> Loader<'s> {
                 })?;
                 Ok(hash.to_vec())
             }
+            trees::CIRCLES => {
+                fields(false, false)?;
+                let circle: Circle = value_of(tree, json)?;
+                Ok(keys::circle(circle.key).to_vec())
+            }
             _ => {
                 fields(false, true)?;
                 let user = UserId::parse(key.unwrap_or_default())
@@ -454,6 +462,7 @@ fn tree_named<'a>(handles: &'a Trees, name: &str) -> &'a sled::Tree {
         trees::NUDGES => &handles.nudges,
         trees::JOBS => &handles.jobs,
         trees::TOMBSTONES => &handles.tombstones,
+        trees::CIRCLES => &handles.circles,
         _ => &handles.dm_channels,
     }
 }

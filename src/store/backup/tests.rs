@@ -177,6 +177,20 @@ fn fill_every_tree(store: &Store) {
         .remember_dm_channel(&user("UADA"), &ChannelId::parse("D0ADA").unwrap())
         .unwrap();
     store.first_delivery("event:Ev1", at_minute(80)).unwrap();
+    let circle = crate::domain::Circle {
+        key: crate::domain::CircleKey { round: 1, index: 1 },
+        members: vec![user("UADA"), user("UBOB"), user("UCY")],
+        formed_at: at_minute(90),
+        channel: Some(ChannelId::parse("G0CIRCLE").unwrap()),
+        check_in_at: Some(at_minute(100)),
+        outcome: Some(crate::domain::CircleOutcome::Skipped {
+            by: Some(user("UBOB")),
+            at: at_minute(110),
+        }),
+    };
+    store
+        .save_circles_and_enqueue(&[circle], vec![], at_minute(90))
+        .unwrap();
 }
 
 #[test]
@@ -228,6 +242,7 @@ fn a_store_with_every_tree_filled_exports_imports_and_exports_the_same_bytes() {
     // Tombstones came along, with their key: Eve stays forgotten.
     assert!(copy.is_forgotten(&user("UEVE")).unwrap());
     assert!(!copy.is_forgotten(&user("UADA")).unwrap());
+    assert_eq!(copy.circles().unwrap(), store.circles().unwrap());
 
     let text = String::from_utf8(first).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -244,7 +259,7 @@ fn a_store_with_every_tree_filled_exports_imports_and_exports_the_same_bytes() {
     );
     assert_eq!(
         lines.last().unwrap(),
-        &r#"{"end":"alliances-backup","counts":{"people":3,"interactions":2,"logged_keys":2,"outbox":2,"nudges":2,"jobs":1,"dm_channels":1,"tombstones":1}}"#
+        &r#"{"end":"alliances-backup","counts":{"people":3,"interactions":2,"logged_keys":2,"outbox":2,"nudges":2,"jobs":1,"dm_channels":1,"tombstones":1,"circles":1}}"#
     );
     assert!(
         text.contains(r#""strength_then":0.3333333333333333,"#),
@@ -472,7 +487,7 @@ fn a_malformed_backup_is_refused_by_its_line_and_loads_nothing() {
         refusal(with_line(6, r#"{"tree":"people","value":{"id":"UZED"}}"#)),
         "line 6: a people record after the interactions records; a backup lists its trees in \
          this order: people, interactions, logged_keys, outbox, nudges, jobs, dm_channels, \
-         tombstones"
+         tombstones, circles"
     );
     assert!(
         refusal(with_line(
@@ -486,7 +501,7 @@ fn a_malformed_backup_is_refused_by_its_line_and_loads_nothing() {
     assert_eq!(
         refusal(with_line(2, r#"{"tree":"peeple","value":{}}"#)),
         "line 2: there is no tree \"peeple\" in a backup; the trees are people, interactions, \
-         logged_keys, outbox, nudges, jobs, dm_channels, tombstones"
+         logged_keys, outbox, nudges, jobs, dm_channels, tombstones, circles"
     );
     // The same person twice.
     let twice = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[1..].join("\n"));
@@ -495,14 +510,17 @@ fn a_malformed_backup_is_refused_by_its_line_and_loads_nothing() {
         "line 3: the people record at `UADA` does not come after the one before it; a backup \
          lists each tree in key order, each key once"
     );
+    let dm_channel = 1 + lines
+        .iter()
+        .position(|line| line.starts_with(r#"{"tree":"dm_channels""#))
+        .unwrap();
     let bad_key = with_line(
-        lines.len() - 1,
+        dm_channel,
         r#"{"tree":"dm_channels","key":"not a user","value":"D1"}"#,
     );
-    assert!(refusal(&bad_key).starts_with(&format!(
-        "line {}: the dm_channels record's key",
-        lines.len() - 1
-    )));
+    assert!(
+        refusal(&bad_key).starts_with(&format!("line {dm_channel}: the dm_channels record's key"))
+    );
     let interaction_without_id = lines
         .iter()
         .position(|line| line.starts_with(r#"{"tree":"interactions""#))

@@ -9,7 +9,7 @@
 //! not when it is needed.
 
 use super::{BackupError, Closing, Counts, FORMAT_NAME, FORMAT_VERSION, Header, Record, TREES};
-use crate::domain::{ChannelId, Interaction, OutboxItem, Person, SentNudge, UserId};
+use crate::domain::{ChannelId, Circle, Interaction, OutboxItem, Person, SentNudge, UserId};
 use crate::store::sled_files::sync_folder;
 use crate::store::tombstones::{HASH_LEN, Tombstone};
 use crate::store::{JobRun, SCHEMA_VERSION, Store, StoreError, codec, keys, trees};
@@ -81,6 +81,7 @@ impl Store {
                 trees::NUDGES => self.export_nudges(&mut writer)?,
                 trees::JOBS => self.export_jobs(&mut writer)?,
                 trees::TOMBSTONES => self.export_tombstones(&mut writer)?,
+                trees::CIRCLES => self.export_circles(&mut writer)?,
                 _ => self.export_dm_channels(&mut writer)?,
             }
         }
@@ -264,6 +265,19 @@ impl Store {
             let (_, json) =
                 self.checked_json::<ChannelId>(trees::DM_CHANNELS, &key, &bytes, |_| true)?;
             writer.record(trees::DM_CHANNELS, None, Some(user), &json)?;
+        }
+        Ok(())
+    }
+
+    fn export_circles(&self, writer: &mut Writer<'_, impl Write>) -> Result<(), BackupError> {
+        let trees = self.trees()?;
+        for entry in trees.circles.iter() {
+            let (key, bytes) = entry.map_err(StoreError::from)?;
+            let (_, json) =
+                self.checked_json::<Circle>(trees::CIRCLES, &key, &bytes, |circle| {
+                    keys::circle(circle.key) == key.as_ref()
+                })?;
+            writer.record(trees::CIRCLES, None, None, &json)?;
         }
         Ok(())
     }

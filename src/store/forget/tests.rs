@@ -143,6 +143,7 @@ fn forgetting_a_person_leaves_no_trace_and_the_rest_consistent() {
             ties_removed: 3,
             nudges_removed: 2,
             queued_removed: 1,
+            circles_left: 0,
         }
     );
     assert_eq!(
@@ -372,6 +373,7 @@ proptest! {
                 ties_removed: theirs.ties.len(),
                 nudges_removed: theirs.nudges_received.len() + theirs.nudges_about.len(),
                 queued_removed: 0,
+                circles_left: 0,
             }
         );
         prop_assert_eq!(log_of(&store), remaining);

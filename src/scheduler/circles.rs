@@ -1,0 +1,289 @@
+//! The leadership circles job: forms a new round when the last one is
+//! `circles.every_weeks` old (or there is none), and asks each circle, a
+//! week after it formed, whether they got together — once.
+//!
+//! A round and its prompts are queued in one write, and so are the
+//! check-ins and the mark that they were asked (see `store::circles`): the
+//! dispatcher opens each circle's group DM and posts. `tick --dry-run`
+//! explains the round it would form ([`explain_round`]).
+
+use crate::config::CircleSettings;
+use crate::domain::{
+    Circle, CircleKey, CircleMessage, CircleStage, Outgoing, Policy, UserId, plural,
+};
+use crate::rules::{CircleRound, Snapshot, form_circles};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::fmt::Write as _;
+
+/// Queues this run's check-ins and, when one is due, a new round with its
+/// prompts (on disk before the job is recorded as run); a line saying what
+/// it did.
+pub fn run(
+    store: &Store,
+    now: DateTime<Utc>,
+    policy: &Policy,
+    settings: &CircleSettings,
+) -> Result<String, StoreError> {
+    let past = store.circles()?;
+    let mut changed: Vec<Circle> = Vec::new();
+    let mut outgoing: Vec<Outgoing> = Vec::new();
+    for circle in past.iter().filter(|c| c.check_in_due(now)) {
+        let mut asked = circle.clone();
+        asked.check_in_at = Some(now);
+        outgoing.push(message(&asked, CircleStage::CheckIn));
+        changed.push(asked);
+    }
+    let check_ins = changed.len();
+    let mut summary = match next_round_on(&past, settings) {
+        Some(on) if now.date_naive() < on => {
+            format!("next round on {}", on.format("%a %-d %b"))
+        }
+        _ => {
+            let snapshot = Snapshot::new(store.people()?, store.ties()?, Vec::new());
+            let round = form(&snapshot, &past, now, policy, settings);
+            let formed = round_records(&past, &round, now);
+            outgoing.extend(formed.iter().map(|c| message(c, CircleStage::Prompt)));
+            let line = round_summary(&formed, &round);
+            changed.extend(formed);
+            line
+        }
+    };
+    if check_ins > 0 {
+        let _ = write!(summary, "; {}", plural(check_ins, "check-in", "check-ins"));
+    }
+    if !outgoing.is_empty() {
+        store.save_circles_and_enqueue(&changed, outgoing, now)?;
+        store.flush()?;
+    }
+    Ok(summary)
+}
+
+/// The round the settings form at `now` from `snapshot`, knowing `past`.
+fn form(
+    snapshot: &Snapshot,
+    past: &[Circle],
+    now: DateTime<Utc>,
+    policy: &Policy,
+    settings: &CircleSettings,
+) -> CircleRound {
+    form_circles(
+        snapshot,
+        past,
+        now,
+        policy,
+        settings.size.get(),
+        settings.repeat_after(),
+    )
+}
+
+/// The day from which a new round is due: `every_weeks` after the last
+/// one formed, by calendar day (UTC), so that a weekly job a few seconds
+/// early still forms it; `None` before the first round.
+fn next_round_on(past: &[Circle], settings: &CircleSettings) -> Option<NaiveDate> {
+    let last = past.iter().map(|c| c.formed_at).max()?;
+    let weeks = chrono::Duration::weeks(i64::from(settings.every_weeks.get()));
+    Some(last.date_naive() + weeks)
+}
+
+/// The circles of `round` as records of the round after the last in
+/// `past`, formed at `now`.
+fn round_records(past: &[Circle], round: &CircleRound, now: DateTime<Utc>) -> Vec<Circle> {
+    let number = past.iter().map(|c| c.key.round).max().unwrap_or(0) + 1;
+    round
+        .circles
+        .iter()
+        .zip(1..)
+        .map(|(formed, index)| Circle {
+            key: CircleKey {
+                round: number,
+                index,
+            },
+            members: formed.members.clone(),
+            formed_at: now,
+            channel: None,
+            check_in_at: None,
+            outcome: None,
+        })
+        .collect()
+}
+
+fn message(circle: &Circle, stage: CircleStage) -> Outgoing {
+    Outgoing::Circle(CircleMessage {
+        circle: circle.key,
+        members: circle.members.clone(),
+        stage,
+    })
+}
+
+fn round_summary(formed: &[Circle], round: &CircleRound) -> String {
+    let Some(first) = formed.first() else {
+        return match round.waiting.len() {
+            n @ 0..3 => format!("no round: fewer than 3 leaders may be asked ({n})"),
+            n => format!(
+                "no round: no circle of 3 of the {n} leaders who may be asked keeps to \
+                 different teams without repeating a recent circle"
+            ),
+        };
+    };
+    let seated: usize = formed.iter().map(|c| c.members.len()).sum();
+    let mut line = format!(
+        "formed round {}: {} of {}",
+        first.key.round,
+        plural(formed.len(), "circle", "circles"),
+        plural(seated, "leader", "leaders")
+    );
+    if !round.waiting.is_empty() {
+        let _ = write!(line, ", {} waiting", round.waiting.len());
+    }
+    line
+}
+
+/// For `tick --dry-run`: the round the job would form at `now` (whether or
+/// not one is due), who with whom and why, and the check-ins it would ask;
+/// nothing in a workspace without leaders or circles.
+pub fn explain_round(
+    snapshot: &Snapshot,
+    past: &[Circle],
+    now: DateTime<Utc>,
+    policy: &Policy,
+    settings: &CircleSettings,
+    name: impl Fn(&UserId) -> String,
+) -> String {
+    let mut out = String::new();
+    let round = form(snapshot, past, now, policy, settings);
+    let asked = past.iter().filter(|c| c.check_in_due(now)).count();
+    // A workspace without leaders has no circles to speak of.
+    if round.circles.is_empty() && round.waiting.is_empty() && asked == 0 {
+        return out;
+    }
+    let when = match next_round_on(past, settings) {
+        Some(on) if now.date_naive() < on => format!(
+            "next round due on {}; if it were formed now",
+            on.format("%a %-d %b")
+        ),
+        Some(_) => "a round is due".to_owned(),
+        None => "no round yet, so one is due".to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "\nLeadership circles ({when}): {}.",
+        plural(round.circles.len(), "circle", "circles")
+    );
+    for (index, circle) in round.circles.iter().enumerate() {
+        let members: Vec<String> = circle.members.iter().map(&name).collect();
+        let ties = if circle.tie_strength == 0.0 {
+            "none of them has met another".to_owned()
+        } else {
+            format!(
+                "their ties sum to {:.1}, the weakest the rules allow",
+                circle.tie_strength
+            )
+        };
+        let _ = writeln!(
+            out,
+            "  circle {}: {}\n      why: {} teams, one leader each; {ties}; no two of them shared a circle in the last {} days.",
+            index + 1,
+            members.join(", "),
+            circle.members.len(),
+            settings.repeat_after_days
+        );
+    }
+    if !round.waiting.is_empty() {
+        let waiting: Vec<String> = round.waiting.iter().map(&name).collect();
+        let _ = writeln!(
+            out,
+            "  waiting for the next round: {}\n      why: no circle has room without a teammate or someone they shared a circle with lately.",
+            waiting.join(", ")
+        );
+    }
+    if asked > 0 {
+        let _ = writeln!(
+            out,
+            "  check-ins to ask (\"Did you get together?\"): {asked}"
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::domain::{Person, TeamId};
+    use crate::store::StoreOptions;
+    use chrono::{Duration, TimeZone};
+
+    fn leader(id: &str, name: &str, team: &str) -> Person {
+        let mut p = Person::new(UserId::parse(id).unwrap(), name);
+        p.team = Some(TeamId::parse(team).unwrap());
+        p.roles.leader = true;
+        p
+    }
+
+    #[test]
+    fn a_dry_run_explains_the_round_it_would_form_and_sends_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let mut snoozed = leader("U5", "Eve Martin", "Legal");
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap();
+        snoozed.snoozed_until = Some(now + Duration::days(3));
+        store
+            .put_people(&[
+                leader("U1", "Ada Lovelace", "Payments"),
+                leader("U2", "Bilal Haddad", "Platform"),
+                leader("U3", "Chen Park", "Design"),
+                leader("U4", "Dara Okafor", "Payments"),
+                snoozed,
+            ])
+            .unwrap();
+        let report = crate::scheduler::dry_run(&store, &Settings::default(), now).unwrap();
+        let circles = &report[report.find("Leadership circles").unwrap()..];
+        insta::assert_snapshot!(circles);
+        assert!(store.circles().unwrap().is_empty(), "nothing formed");
+        assert!(store.pending_outbox().unwrap().is_empty(), "nothing queued");
+    }
+
+    #[test]
+    fn a_round_forms_once_every_few_weeks_and_each_circle_is_asked_once_a_week_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        store
+            .put_people(&[
+                leader("U1", "Ada Lovelace", "Payments"),
+                leader("U2", "Bilal Haddad", "Platform"),
+                leader("U3", "Chen Park", "Design"),
+            ])
+            .unwrap();
+        let settings = CircleSettings::default();
+        let policy = Policy::default();
+        let monday = Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 3).unwrap();
+        let run = |at| run(&store, at, &policy, &settings).unwrap();
+        assert_eq!(run(monday), "formed round 1: 1 circle of 3 leaders");
+        let next = monday + Duration::weeks(1) - Duration::seconds(5);
+        assert_eq!(run(next), "next round on Mon 29 Jun; 1 check-in");
+        assert_eq!(run(next + Duration::weeks(1)), "next round on Mon 29 Jun");
+        let stages: Vec<CircleStage> = store
+            .pending_outbox()
+            .unwrap()
+            .into_iter()
+            .filter_map(|item| match item.outgoing {
+                Outgoing::Circle(message) => Some(message.stage),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(stages, [CircleStage::Prompt, CircleStage::CheckIn]);
+        assert!(
+            run(monday + Duration::weeks(4)).starts_with("no round: no circle of 3"),
+            "the same three shared a circle lately"
+        );
+        store
+            .put_person(&leader("U4", "Dara Okafor", "Legal"))
+            .unwrap();
+        assert_eq!(
+            run(monday + Duration::weeks(5)),
+            "no round: no circle of 3 of the 4 leaders who may be asked keeps to different \
+             teams without repeating a recent circle"
+        );
+    }
+}
