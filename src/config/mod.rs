@@ -24,6 +24,7 @@
 //! | `digest.rs` | `[digest]`: [`DigestChannel`] |
 //! | `teams.rs` | `[teams]` and the teams file: [`Teams`], [`Roster`] |
 //! | `leaders.rs` | `[leaders]`: who leads, from Slack's user groups |
+//! | `partnerships.rs` | `[[partnerships]]`: the key partnerships |
 //! | `commands.rs` | `[commands]`, `[events]` |
 //! | `delivery.rs` | `[delivery]`: [`Speedup`] |
 //! | `health.rs` | `[health]` |
@@ -36,6 +37,7 @@ mod digest;
 mod errors;
 mod health;
 mod leaders;
+mod partnerships;
 mod rules;
 mod schedule;
 mod secrets;
@@ -55,7 +57,7 @@ pub use slack::{ApiUrl, SLACK_API_URL, SlackSettings};
 pub use store::{BackupSettings, PurgeSettings, StoreSettings};
 pub use teams::{Roster, Teams};
 
-use crate::domain::{DigestPolicy, Policy};
+use crate::domain::{DigestPolicy, Partnership, Policy};
 use errors::parse_toml;
 use rules::RulesSection;
 use serde::Deserialize;
@@ -93,6 +95,8 @@ pub struct Settings {
     pub backup: BackupSettings,
     /// What an uninstall's purge keeps for a while.
     pub purge: PurgeSettings,
+    /// The key partnerships (`[[partnerships]]`), in the file's order.
+    pub partnerships: Vec<Partnership>,
 }
 
 impl Settings {
@@ -138,6 +142,7 @@ struct SettingsFile {
     health: HealthSettings,
     backup: BackupSettings,
     purge: PurgeSettings,
+    partnerships: Vec<partnerships::PartnershipSetting>,
 }
 
 impl SettingsFile {
@@ -205,6 +210,7 @@ impl SettingsFile {
             health: self.health,
             backup: self.backup,
             purge: self.purge,
+            partnerships: self.partnerships.into_iter().map(|p| p.0).collect(),
         })
     }
 }

@@ -16,7 +16,8 @@ pub fn dry_run(
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
     let policy = settings.rules;
-    let snapshot = super::nudge_snapshot(store, now, &policy)?;
+    let snapshot = super::nudge_snapshot(store, now, &policy)?
+        .with_partnerships(settings.partnerships.clone());
     let names = &snapshot.people;
     // A person's name, or their id when unknown.
     let plain_name = |id: &UserId| {

@@ -61,6 +61,7 @@ mod export;
 pub(crate) mod fixtures;
 mod forget;
 mod handles;
+mod interaction_scan;
 mod interactions;
 mod jobs;
 mod keys;
