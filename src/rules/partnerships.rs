@@ -253,19 +253,22 @@ impl<'a> AskContext<'_, 'a> {
         suggested: &FxHashMap<&'a UserId, usize>,
     ) -> Ask<'a> {
         let met: FxHashSet<&UserId> = ties.iter().map(|(peer, _)| *peer).collect();
-        let lead = leads
+        let eligible: Vec<(&'a Person, PairKey)> = leads
             .get(other)
             .into_iter()
             .flatten()
-            .filter(|lead| {
-                lead.id != *to
-                    && !met.contains(&lead.id)
-                    && !self.snapshot.paused(to, &lead.id)
-                    && PairKey::new(to, &lead.id).is_some_and(|pair| {
-                        !self.recent.introduced.contains(&pair)
-                            && !self.planned_pairs.contains(&pair)
-                    })
+            .filter(|lead| !met.contains(&lead.id) && !self.snapshot.paused(to, &lead.id))
+            .filter_map(|lead| Some((*lead, PairKey::new(to, &lead.id)?)))
+            // Suggested within the repeat window; this run's own are kept, so
+            // that they can be told apart below.
+            .filter(|(_, pair)| {
+                self.planned_pairs.contains(pair) || !self.recent.introduced.contains(pair)
             })
+            .collect();
+        let lead = eligible
+            .iter()
+            .filter(|(_, pair)| !self.planned_pairs.contains(pair))
+            .map(|(lead, _)| *lead)
             .min_by_key(|lead| {
                 let designated = lead.roles.leads.as_ref() == Some(other);
                 (
@@ -275,6 +278,9 @@ impl<'a> AskContext<'_, 'a> {
                 )
             });
         match lead {
+            // Introduced to each other in this run already, from the other
+            // side: that introduction serves both.
+            None if !eligible.is_empty() => Ask::Wait,
             None => Ask::Nothing,
             Some(_) if self.recent.introduced_lately.contains(to) => Ask::Wait,
             Some(lead) => Ask::Send(Send {
@@ -384,3 +390,6 @@ impl<'a> Bound<'a> {
         self.ties.get(&(person, index)).map_or(&[], Vec::as_slice)
     }
 }
+
+#[cfg(test)]
+mod tests;

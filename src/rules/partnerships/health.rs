@@ -194,3 +194,88 @@ fn week_end(monday: NaiveDate, now: DateTime<Utc>) -> DateTime<Utc> {
     let next = (monday + Duration::weeks(1)).and_time(chrono::NaiveTime::MIN);
     next.and_utc().min(now)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Binds, InteractionKind, Partnership, Person, TeamId};
+    use crate::rules::fixtures::*;
+
+    fn team(name: &str) -> TeamId {
+        TeamId::parse(name).unwrap()
+    }
+
+    /// Engineering and Product of five each, everyone in Engineering bound.
+    fn company() -> Vec<Person> {
+        let mut people = members("UE", "Engineering", 5);
+        people.extend(members("UP", "Product", 5));
+        people
+    }
+
+    fn snapshot(people: Vec<Person>, ties: Vec<crate::domain::Tie>) -> Snapshot {
+        let everyone =
+            Partnership::new(team("Engineering"), team("Product"), 14, Binds::Everyone).unwrap();
+        Snapshot::new(people, ties, vec![]).with_partnerships(vec![everyone])
+    }
+
+    fn met(a: &str, b: &str, at: DateTime<Utc>) -> Interaction {
+        Interaction::new(at, InteractionKind::Meeting, [user(a), user(b)], None, None).unwrap()
+    }
+
+    #[test]
+    fn the_digest_counts_who_has_a_live_tie_but_only_at_or_above_the_floor() {
+        let now = at(2026, 6, 1);
+        let ties = vec![
+            tie("UE1", "UP1", at(2026, 1, 1), at(2026, 5, 25), 3), // live
+            tie("UE2", "UP1", at(2026, 1, 1), at(2026, 5, 1), 3),  // fading
+            tie("UE3", "UE4", at(2026, 1, 1), at(2026, 5, 30), 3), // same team
+        ];
+        let snapshot = snapshot(company(), ties);
+        let standing = |floor| standings(&snapshot, now, &snapshot.shown_teams(floor), floor);
+        let five = standing(5);
+        assert_eq!(five.len(), 1);
+        assert_eq!((five[0].live, five[0].bound), (1, 5));
+        assert!(standing(6).is_empty(), "teams of five under a floor of six");
+
+        let mut fewer = company();
+        fewer[4].opted_out = true; // UE5: bound no more; Engineering still counts five
+        let snapshot = self::snapshot(fewer, vec![]);
+        assert!(
+            standings(&snapshot, now, &snapshot.shown_teams(5), 5).is_empty(),
+            "four people bound, under the floor"
+        );
+    }
+
+    #[test]
+    fn each_week_counts_who_had_met_across_within_the_cadence_before_its_end() {
+        // Wednesday 27 May 2026; the weeks of 11, 18 and 25 May.
+        let now = at(2026, 5, 27);
+        let snapshot = snapshot(company(), vec![]);
+        let mut history = PartnershipHistory::new(&snapshot, now, 3);
+        for interaction in [
+            met("UE1", "UP1", at(2026, 5, 5)), // live at the end of 11 May's week
+            met("UE2", "UP2", at(2026, 5, 20)), // live for 18 May's and this week
+            met("UE3", "UE4", at(2026, 5, 20)), // same team: no partnership tie
+            met("UE5", "UP5", at(2026, 4, 1)), // before the window
+            met("UE5", "UP5", at(2026, 5, 28)), // after now
+        ] {
+            history.record(&interaction);
+        }
+        let health = history.health(5);
+        let weeks: Vec<(String, Option<(usize, usize)>)> = health[0]
+            .weeks
+            .iter()
+            .map(|w| (w.monday.to_string(), w.live_of_bound))
+            .collect();
+        assert_eq!(
+            weeks,
+            [
+                ("2026-05-11".to_owned(), Some((1, 5))),
+                ("2026-05-18".to_owned(), Some((1, 5))),
+                ("2026-05-25".to_owned(), Some((1, 5))),
+            ]
+        );
+        let held_back = history.health(6);
+        assert!(held_back[0].weeks.iter().all(|w| w.live_of_bound.is_none()));
+    }
+}
