@@ -3,7 +3,7 @@
 //! digest would say — without sending anything.
 
 use crate::config::Settings;
-use crate::domain::{Quoting, TeamId, UserId, plural};
+use crate::domain::{Binds, Quoting, TeamId, UserId, plural};
 use crate::rules::{plan_digest, plan_nudges};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -48,11 +48,7 @@ pub fn dry_run(
             Some(at) => at.format("%a %-d %b %H:%M UTC").to_string(),
             None => "never (no working day)".to_owned(),
         };
-        let kind = if nudge.reason.is_intro() {
-            "introduction"
-        } else {
-            "reminder"
-        };
+        let kind = nudge.reason.kind();
         let about = plain_name(&nudge.about);
         let _ = writeln!(
             out,
@@ -110,6 +106,20 @@ pub fn dry_run(
             figures.team,
             plural(figures.new_alliances, "new alliance", "new alliances"),
             plural(figures.with_teams, "team", "teams")
+        );
+    }
+    for standing in &digest.partnerships {
+        let _ = writeln!(
+            out,
+            "  partnership {} ↔ {}: {} of {} bound ({}) with a live alliance",
+            standing.teams.0,
+            standing.teams.1,
+            standing.live,
+            standing.bound,
+            match standing.binds {
+                Binds::Leads => "the leads of both teams",
+                Binds::Everyone => "everyone in the first team and the leads of both",
+            }
         );
     }
     if !digest.is_quiet() {
