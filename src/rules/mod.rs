@@ -1,6 +1,6 @@
 //! The rules engine: pure functions from a history snapshot, a time and the
-//! policy to a plan — whom to remind of whom, whom to introduce to whom,
-//! what goes in the digest.
+//! policy to a plan — which key partnership needs a tie first, whom to
+//! remind of whom, whom to introduce to whom, what goes in the digest.
 //!
 //! No I/O here: no sled, no Slack, no system clock. The scheduler reads a
 //! [`Snapshot`] from the store and hands it in, with `now` from the `Clock`.
