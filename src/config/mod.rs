@@ -24,6 +24,7 @@
 //! | `teams.rs` | `[teams]` and the teams file: [`Teams`], [`Roster`] |
 //! | `leaders.rs` | `[leaders]`: who leads, from Slack's user groups |
 //! | `circles.rs` | `[circles]`: how leadership circles are formed |
+//! | `partnerships.rs` | `[[partnerships]]`: the key partnerships |
 //! | `commands.rs` | `[commands]`, `[events]` |
 //! | `secrets.rs` | [`Secrets`], from the environment only |
 
@@ -31,6 +32,7 @@ mod circles;
 mod commands;
 mod errors;
 mod leaders;
+mod partnerships;
 mod rules;
 mod schedule;
 mod secrets;
@@ -49,7 +51,7 @@ pub use slack::{ApiUrl, DeliverySettings, SLACK_API_URL, SlackSettings, Speedup}
 pub use store::{BackupSettings, HealthSettings, PurgeSettings, StoreSettings};
 pub use teams::{Roster, Teams};
 
-use crate::domain::{DigestPolicy, Policy};
+use crate::domain::{DigestPolicy, Partnership, Policy};
 use errors::parse_toml;
 use rules::RulesSection;
 use serde::Deserialize;
@@ -89,6 +91,8 @@ pub struct Settings {
     pub backup: BackupSettings,
     /// What an uninstall's purge keeps for a while.
     pub purge: PurgeSettings,
+    /// The key partnerships (`[[partnerships]]`), in the file's order.
+    pub partnerships: Vec<Partnership>,
 }
 
 impl Settings {
@@ -135,6 +139,7 @@ struct SettingsFile {
     health: HealthSettings,
     backup: BackupSettings,
     purge: PurgeSettings,
+    partnerships: Vec<partnerships::PartnershipSetting>,
 }
 
 impl SettingsFile {
@@ -203,6 +208,7 @@ impl SettingsFile {
             health: self.health,
             backup: self.backup,
             purge: self.purge,
+            partnerships: self.partnerships.into_iter().map(|p| p.0).collect(),
         })
     }
 }

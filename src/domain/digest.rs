@@ -4,7 +4,7 @@
 //! it, so it holds no team under the k-anonymity floor anywhere: its rules
 //! build every team in it from [`ShownTeams`](super::ShownTeams).
 
-use super::{TeamId, UserId};
+use super::{PartnershipStanding, TeamId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +37,10 @@ pub struct Digest {
     /// figures held back.
     #[serde(default)]
     pub small_teams_held_back: usize,
+    /// How each key partnership stands at the end of the period: only those
+    /// of two shown teams binding at least the floor's number of people.
+    #[serde(default)]
+    pub partnerships: Vec<PartnershipStanding>,
 }
 
 impl Digest {
@@ -52,6 +56,7 @@ impl Digest {
             bridge_builders: Vec::new(),
             team_figures: Vec::new(),
             small_teams_held_back: 0,
+            partnerships: Vec::new(),
         }
     }
 

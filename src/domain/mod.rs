@@ -44,6 +44,7 @@ mod interaction;
 mod network;
 mod nudge;
 mod outbox;
+mod partnership;
 mod person;
 mod policy;
 mod reach;
@@ -65,8 +66,14 @@ pub use digest::{Bridge, BridgeBuilder, Digest, DigestPolicy, NewAlliance, TeamF
 pub use ids::{ChannelId, IdError, TeamId, UserId};
 pub use interaction::{Interaction, InteractionKind};
 pub use network::{BridgeFormed, Insights, TeamMap, TeamPair, WeekOfAlliances, pair_index};
-pub use nudge::{Intro, Neglected, Nudge, NudgeReason, Quoting, SentNudge, SharedContact, TeamGap};
+pub use nudge::{
+    FadingTie, Intro, KeyPartnership, Neglected, Nudge, NudgeReason, Quoting, SentNudge,
+    SharedContact, TeamGap,
+};
 pub use outbox::{FAILED_KEPT_DAYS, OutboxItem, OutboxState, Outgoing};
+pub use partnership::{
+    Binds, Partnership, PartnershipHealth, PartnershipStanding, PartnershipWeek,
+};
 pub use person::{Person, Roles};
 pub use policy::{Cadence, GapBoost, Policy, StrongTie};
 pub use reach::{Freshness, Reach, TeamReach, alliances_of};

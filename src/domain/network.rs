@@ -160,6 +160,10 @@ pub struct Insights {
     pub unconnected: Vec<(TeamId, TeamId)>,
     /// People the bot knows, active (not deactivated), across all teams.
     pub people: usize,
+    /// Each key partnership's health week by week, the same weeks as
+    /// `weeks`; figures held back under the floor.
+    #[serde(default)]
+    pub partnerships: Vec<super::PartnershipHealth>,
 }
 
 /// One week's growth.

@@ -56,6 +56,8 @@ pub enum NudgeReason {
     Neglected(Neglected),
     /// An introduction for someone with no active alliance.
     Intro(Intro),
+    /// A key partnership's tie missing or fading: raised before any other.
+    Partnership(KeyPartnership),
 }
 
 /// The facts behind a reminder of a neglected alliance.
@@ -91,6 +93,78 @@ pub struct Intro {
     pub gap: TeamGap,
     /// Someone who could make the introduction warmer.
     pub shared_contact: Option<SharedContact>,
+}
+
+/// The facts behind a nudge for a key partnership: a reminder of the
+/// strongest fading partnership tie, or, with none to revive, an
+/// introduction to someone who leads the other team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyPartnership {
+    /// The recipient's side of the partnership.
+    pub own_team: TeamId,
+    /// The other side: the peer's team.
+    pub other_team: TeamId,
+    /// How long the partnership lets a tie stay quiet, in days.
+    pub cadence_days: u32,
+    /// The tie reminded of; `None` for an introduction.
+    pub fading: Option<FadingTie>,
+}
+
+/// A partnership tie that has been quiet longer than the partnership's
+/// cadence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FadingTie {
+    /// When the two last met.
+    pub last_met: DateTime<Utc>,
+    /// Whole days since then, at planning time.
+    pub days_since: i64,
+    /// How many times the two have met.
+    pub times_met: u32,
+    /// What they last talked about, if it was noted.
+    pub last_note: Option<String>,
+    /// The tie's strength at planning time: the strongest is chosen.
+    pub strength_now: f64,
+}
+
+impl KeyPartnership {
+    /// The facts in sentences, for the person nudged.
+    fn explain(&self, about: &str, quoting: Quoting) -> String {
+        let own = (quoting.team)(self.own_team.as_str());
+        let other = (quoting.team)(self.other_team.as_str());
+        let mut text = format!(
+            "{own} ↔ {other} is a key partnership: its people keep a live tie across it, with a catch-up at least every {} days, so I raise it before anything else.",
+            self.cadence_days
+        );
+        match &self.fading {
+            Some(tie) => {
+                let _ = write!(
+                    text,
+                    " You and {about} ({other}) last met on {}, {} days ago; you've met {}",
+                    tie.last_met.format("%a %-d %b %Y"),
+                    tie.days_since,
+                    times(tie.times_met)
+                );
+                match &tie.last_note {
+                    Some(note) => {
+                        let _ = write!(text, ", last time: {}.", (quoting.note)(note));
+                    }
+                    None => text.push('.'),
+                }
+                let _ = write!(
+                    text,
+                    " Of your ties in {other}, it is the strongest ({:.1} now).",
+                    tie.strength_now
+                );
+            }
+            None => {
+                let _ = write!(
+                    text,
+                    " You have no live tie in {other} on record, and {about} leads {other}."
+                );
+            }
+        }
+        text
+    }
 }
 
 /// How connected the recipient's team is with the peer's team: gap
@@ -173,7 +247,7 @@ impl NudgeReason {
     pub fn shared_contact(&self) -> Option<&UserId> {
         match self {
             Self::Intro(intro) => intro.shared_contact.as_ref().map(SharedContact::user),
-            Self::Neglected(_) => None,
+            Self::Neglected(_) | Self::Partnership(_) => None,
         }
     }
 
@@ -185,9 +259,26 @@ impl NudgeReason {
         }
     }
 
-    /// Whether this is an introduction rather than a reminder.
+    /// Whether this is an introduction rather than a reminder: to someone
+    /// the recipient has not met, so the pair is not suggested again within
+    /// `intro_repeat_days`.
     pub fn is_intro(&self) -> bool {
-        matches!(self, Self::Intro(_))
+        match self {
+            Self::Intro(_) => true,
+            Self::Partnership(partnership) => partnership.fading.is_none(),
+            Self::Neglected(_) => false,
+        }
+    }
+
+    /// What kind of nudge it is, in a few words for reports: "reminder",
+    /// "introduction", "partnership reminder", "partnership introduction".
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Neglected(_) => "reminder",
+            Self::Intro(_) => "introduction",
+            Self::Partnership(p) if p.fading.is_some() => "partnership reminder",
+            Self::Partnership(_) => "partnership introduction",
+        }
     }
 
     /// The reason in sentences, for the person nudged ("you"), with people
@@ -204,6 +295,7 @@ impl NudgeReason {
         let team = (quoting.team)(about_team.as_str());
         match self {
             Self::Neglected(n) => text = n.explain(about, about_team, quoting),
+            Self::Partnership(p) => return p.explain(about, quoting),
             Self::Intro(i) => {
                 let own = (quoting.team)(i.gap.own_team.as_str());
                 match i.last_alliance_at {
@@ -234,7 +326,9 @@ impl NudgeReason {
                 }
             }
         }
-        let gap = self.gap();
+        let Some(gap) = self.gap() else {
+            return text;
+        };
         let own = (quoting.team)(gap.own_team.as_str());
         if gap.most == 0 {
             let _ = write!(
@@ -259,11 +353,13 @@ impl NudgeReason {
         text
     }
 
-    /// The team gap the decision weighed.
-    pub fn gap(&self) -> &TeamGap {
+    /// The team gap the decision weighed; a partnership weighs none, as
+    /// it comes first whatever the gap.
+    pub fn gap(&self) -> Option<&TeamGap> {
         match self {
-            Self::Neglected(n) => &n.gap,
-            Self::Intro(i) => &i.gap,
+            Self::Neglected(n) => Some(&n.gap),
+            Self::Intro(i) => Some(&i.gap),
+            Self::Partnership(_) => None,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The rules engine: pure functions from a history snapshot, a time and the
-//! policy to a plan — whom to remind of whom, whom to introduce to whom,
-//! what goes in the digest.
+//! policy to a plan — which key partnership needs a tie first, whom to
+//! remind of whom, whom to introduce to whom, what goes in the digest.
 //!
 //! No I/O here: no sled, no Slack, no system clock. The scheduler reads a
 //! [`Snapshot`] from the store and hands it in, with `now` from the `Clock`.
@@ -13,6 +13,7 @@ mod intros;
 mod neglected_peers;
 mod network;
 mod new_alliances;
+mod partnerships;
 #[cfg(test)]
 mod properties;
 mod recent_nudges;
@@ -23,22 +24,32 @@ pub use circles::{CircleRound, FormedCircle, circle_eligible, circle_sizes, form
 pub use neglected_peers::still_due;
 pub use network::{insights, team_map};
 pub use new_alliances::plan_digest;
+pub use partnerships::PartnershipHistory;
 pub use recheck::{NudgeNow, Side, Withdrawal, recheck_digest, recheck_nudge};
 
 pub use crate::domain::Policy;
 
-use crate::domain::{Nudge, Person, SentNudge, ShownTeams, TeamId, Tie, UserId};
+use crate::domain::{Nudge, Partnership, Person, SentNudge, ShownTeams, TeamId, Tie, UserId};
 use chrono::{DateTime, Utc};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
 
 /// Plans this run's nudges: for each person whose window is open, at most
-/// one — a reminder of their most pressing neglected alliance, or else,
-/// when they have no active alliance, an introduction — in recipient order.
+/// one — a key partnership's first, for those it binds without a live tie
+/// across it; else a reminder of their most pressing neglected alliance,
+/// or, when they have no active alliance, an introduction — in recipient
+/// order.
 pub fn plan_nudges(snapshot: &Snapshot, now: DateTime<Utc>, policy: &Policy) -> Vec<Nudge> {
     let mut recent = recent_nudges::RecentNudges::at(snapshot, now, policy);
+    let mut plan = partnerships::plan_partnership_nudges(snapshot, now, policy, &mut recent);
     let gaps = team_gaps::TeamGaps::at(snapshot, now, policy);
-    let mut plan = neglected_peers::plan_reminders(snapshot, now, policy, &mut recent, &gaps);
+    plan.extend(neglected_peers::plan_reminders(
+        snapshot,
+        now,
+        policy,
+        &mut recent,
+        &gaps,
+    ));
     let reminded: FxHashSet<&UserId> = plan.iter().map(|n| &n.to).collect();
     let intros = intros::plan_intros(snapshot, now, policy, &recent, &gaps, &reminded);
     plan.extend(intros);
@@ -83,8 +94,9 @@ fn keep_earliest<'a>(earliest: &mut &'a Tie, tie: &'a Tie) {
     }
 }
 
-/// What the rules read: the people, the tie index and the recent nudges.
-/// Aggregated ties, not raw interactions, keep the working set compact.
+/// What the rules read: the people, the tie index, the recent nudges and
+/// the key partnerships the settings name. Aggregated ties, not raw
+/// interactions, keep the working set compact.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     /// Everyone the bot knows, by id. Hashed with FxHash, as every map of
@@ -96,6 +108,8 @@ pub struct Snapshot {
     /// Nudges sent recently (at least as far back as the longest window the
     /// policy looks at).
     pub recent_nudges: Vec<SentNudge>,
+    /// The key partnerships (`[[partnerships]]`), in the settings' order.
+    pub partnerships: Vec<Partnership>,
 }
 
 impl Snapshot {
@@ -109,6 +123,16 @@ impl Snapshot {
             people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
             ties,
             recent_nudges,
+            partnerships: Vec::new(),
+        }
+    }
+
+    /// The same snapshot, with the key partnerships the settings name.
+    #[must_use]
+    pub fn with_partnerships(self, partnerships: Vec<Partnership>) -> Self {
+        Self {
+            partnerships,
+            ..self
         }
     }
 

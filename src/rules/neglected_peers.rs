@@ -133,13 +133,18 @@ impl Candidate<'_> {
 /// Whether a planned reminder should still go out, given the tie as it
 /// stands now: not if the two have interacted since it was planned (or the
 /// tie is gone, forgotten). An introduction is dropped once the two have
-/// any tie at all.
+/// any tie at all. A partnership's nudge is judged the same way: its
+/// reminder as a reminder, its introduction as an introduction.
 pub fn still_due(nudge: &Nudge, tie_now: Option<&Tie>) -> bool {
-    match (&nudge.reason, tie_now) {
-        (NudgeReason::Neglected(reason), Some(tie)) => tie.last_at <= reason.last_met,
-        (NudgeReason::Neglected(_), None) => false,
-        (NudgeReason::Intro(_), tie) => tie.is_none(),
-    }
+    let last_met = match &nudge.reason {
+        NudgeReason::Neglected(reason) => reason.last_met,
+        NudgeReason::Partnership(reason) => match &reason.fading {
+            Some(fading) => fading.last_met,
+            None => return tie_now.is_none(),
+        },
+        NudgeReason::Intro(_) => return tie_now.is_none(),
+    };
+    tie_now.is_some_and(|tie| tie.last_at <= last_met)
 }
 
 #[cfg(test)]

@@ -127,11 +127,12 @@ pub fn insights(
         bridges,
         unconnected,
         map,
+        partnerships: Vec::new(),
     }
 }
 
 /// The Monday of `day`'s week.
-fn monday_of(day: NaiveDate) -> NaiveDate {
+pub(super) fn monday_of(day: NaiveDate) -> NaiveDate {
     day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
 }
 

@@ -92,6 +92,12 @@ pub fn plan_digest(
         bridge_builders: bridge_builders::most_new_alliances(snapshot, &formed, &shown),
         team_figures,
         small_teams_held_back,
+        partnerships: super::partnerships::standings(
+            snapshot,
+            until,
+            &shown,
+            policy.k_anonymity_floor,
+        ),
     }
 }
 

@@ -1,9 +1,11 @@
 //! Property tests of the nudge plan over random companies, histories and
-//! times: the invariants the product promises, whatever the data.
+//! times: the invariants the product promises, whatever the data. Some
+//! people lead (a team, or as leaders), and Payments ↔ Platform is a key
+//! partnership, so every property holds of partnership nudges too.
 
 use super::fixtures::{at, person, user};
 use super::*;
-use crate::domain::{Interaction, InteractionKind, NudgeReason, PairKey, SentNudge};
+use crate::domain::{Binds, Interaction, InteractionKind, NudgeReason, PairKey, SentNudge};
 use chrono::Duration;
 use proptest::prelude::*;
 
@@ -20,17 +22,43 @@ fn any_person(index: usize) -> impl Strategy<Value = Person> {
         prop::bool::weighted(0.1),
         prop::option::weighted(0.15, 1_i64..30),
         prop::collection::btree_set(0..10_usize, 0..2),
+        prop::bool::weighted(0.3),
+        prop::option::weighted(0.3, 0..TEAMS.len()),
     )
         .prop_map(
-            move |(team, zone, opted_out, deactivated, snoozed_days, paused)| Person {
-                tz: Some(ZONES[zone].to_owned()),
-                opted_out,
-                deactivated,
-                snoozed_until: snoozed_days.map(|d| start() + Duration::days(d)),
-                paused: paused.into_iter().map(|p| user(&format!("U{p}"))).collect(),
-                ..person(&format!("U{index}"), TEAMS[team])
+            move |(team, zone, opted_out, deactivated, snoozed_days, paused, leader, leads)| {
+                let mut person = Person {
+                    tz: Some(ZONES[zone].to_owned()),
+                    opted_out,
+                    deactivated,
+                    snoozed_until: snoozed_days.map(|d| start() + Duration::days(d)),
+                    paused: paused.into_iter().map(|p| user(&format!("U{p}"))).collect(),
+                    ..person(&format!("U{index}"), TEAMS[team])
+                };
+                person.roles.leader = leader;
+                person.roles.leads = leads.map(|t| TeamId::parse(TEAMS[t]).unwrap());
+                person
             },
         )
+}
+
+/// Payments ↔ Platform, binding its leads or everyone in Payments, at a
+/// cadence of a week to two months.
+fn any_partnership() -> impl Strategy<Value = Partnership> {
+    (prop::bool::ANY, 7_u32..60).prop_map(|(everyone, cadence_days)| {
+        let binds = if everyone {
+            Binds::Everyone
+        } else {
+            Binds::Leads
+        };
+        Partnership::new(
+            TeamId::parse("Payments").unwrap(),
+            TeamId::parse("Platform").unwrap(),
+            cadence_days,
+            binds,
+        )
+        .unwrap()
+    })
 }
 
 fn start() -> DateTime<Utc> {
@@ -86,11 +114,18 @@ use std::collections::BTreeMap;
 
 /// Plans every 15 minutes for `days` days, records each planned nudge as
 /// sent, and returns everything sent.
-fn simulate(people: &[Person], ties: &[Tie], policy: &Policy, days: i64) -> Vec<SentNudge> {
+fn simulate(
+    people: &[Person],
+    ties: &[Tie],
+    partnership: &Partnership,
+    policy: &Policy,
+    days: i64,
+) -> Vec<SentNudge> {
     let mut sent: Vec<SentNudge> = Vec::new();
     let mut now = start();
     while now < start() + Duration::days(days) {
-        let snapshot = Snapshot::new(people.to_vec(), ties.to_vec(), sent.clone());
+        let snapshot = Snapshot::new(people.to_vec(), ties.to_vec(), sent.clone())
+            .with_partnerships(vec![partnership.clone()]);
         for nudge in plan_nudges(&snapshot, now, policy) {
             sent.push(SentNudge::of(&nudge, now));
         }
@@ -105,10 +140,11 @@ proptest! {
     #[test]
     fn nobody_opted_out_deactivated_snoozed_or_paused_is_ever_nudged_or_named(
         (people, ties) in any_company(),
+        partnership in any_partnership(),
         hours in 0_i64..(24 * 40),
     ) {
         let now = start() + Duration::hours(hours);
-        let snapshot = Snapshot::new(people, ties, vec![]);
+        let snapshot = Snapshot::new(people, ties, vec![]).with_partnerships(vec![partnership]);
         for nudge in plan_nudges(&snapshot, now, &Policy::default().any_time()) {
             prop_assert!(snapshot.nudgeable_at(&nudge.to, now), "to {}", nudge.to);
             prop_assert!(snapshot.nudgeable_at(&nudge.about, now), "about {}", nudge.about);
@@ -124,10 +160,11 @@ proptest! {
     #[test]
     fn the_weekly_cap_holds_and_nobody_gets_two_nudges_a_day(
         (people, ties) in any_company(),
+        partnership in any_partnership(),
         cap in 1_u32..3,
     ) {
         let policy = Policy { nudges_per_person_per_week: cap, ..Policy::default() };
-        let sent = simulate(&people, &ties, &policy, 15);
+        let sent = simulate(&people, &ties, &partnership, &policy, 15);
         for first in &sent {
             let in_week = sent
                 .iter()
@@ -145,12 +182,18 @@ proptest! {
     #[test]
     fn the_plan_is_the_same_for_the_same_history_and_time_in_any_order(
         (people, ties) in any_company(),
+        partnership in any_partnership(),
         hours in 0_i64..(24 * 14),
         rotate in 0_usize..30,
     ) {
         let now = start() + Duration::hours(hours);
         let policy = Policy::default().any_time();
-        let plan = plan_nudges(&Snapshot::new(people.clone(), ties.clone(), vec![]), now, &policy);
+        let partnerships = vec![partnership];
+        let plan = plan_nudges(
+            &Snapshot::new(people.clone(), ties.clone(), vec![]).with_partnerships(partnerships.clone()),
+            now,
+            &policy,
+        );
         let mut shuffled_ties = ties;
         shuffled_ties.reverse();
         if !shuffled_ties.is_empty() {
@@ -159,19 +202,24 @@ proptest! {
         }
         let mut shuffled_people = people;
         shuffled_people.reverse();
-        let again = plan_nudges(&Snapshot::new(shuffled_people, shuffled_ties, vec![]), now, &policy);
+        let again = plan_nudges(
+            &Snapshot::new(shuffled_people, shuffled_ties, vec![]).with_partnerships(partnerships),
+            now,
+            &policy,
+        );
         prop_assert_eq!(plan, again);
     }
 
     #[test]
     fn an_interaction_logged_after_planning_cancels_the_nudge(
         (people, ties) in any_company(),
+        partnership in any_partnership(),
         hours in 0_i64..(24 * 14),
         after_minutes in 1_i64..(60 * 24 * 3),
     ) {
         let now = start() + Duration::hours(hours);
         let policy = Policy::default().any_time();
-        let snapshot = Snapshot::new(people, ties, vec![]);
+        let snapshot = Snapshot::new(people, ties, vec![]).with_partnerships(vec![partnership]);
         for nudge in plan_nudges(&snapshot, now, &policy) {
             let pair = PairKey::new(&nudge.to, &nudge.about).unwrap();
             let tie_now = snapshot.ties.iter().find(|t| t.pair == pair);
@@ -192,6 +240,94 @@ proptest! {
                 None => Tie::first(pair, &met),
             };
             prop_assert!(!still_due(&nudge, Some(&after)), "they met: {:?}", nudge.reason);
+        }
+    }
+
+    #[test]
+    fn a_partnership_nudge_outranks_any_other_for_the_people_it_binds(
+        (people, ties) in any_company(),
+        partnership in any_partnership(),
+        hours in 0_i64..(24 * 40),
+    ) {
+        let now = start() + Duration::hours(hours);
+        let snapshot = Snapshot::new(people, ties, vec![]).with_partnerships(vec![partnership.clone()]);
+        for nudge in plan_nudges(&snapshot, now, &Policy::default().any_time()) {
+            let to = &snapshot.people[&nudge.to];
+            let Some((_, other)) = partnership.side_of(to) else {
+                prop_assert!(
+                    !matches!(nudge.reason, NudgeReason::Partnership(_)),
+                    "{} is not bound, yet got {:?}", nudge.to, nudge.reason
+                );
+                continue;
+            };
+            let across: Vec<&Tie> = snapshot
+                .ties
+                .iter()
+                .filter(|t| t.pair.contains(&nudge.to))
+                .filter(|t| t.pair.other(&nudge.to).and_then(|p| snapshot.team_of(p)) == Some(other))
+                .collect();
+            if across.iter().any(|t| partnership.live(t, now)) {
+                continue;
+            }
+            // Whom the partnership could raise: a peer across it, or one of
+            // the other team's leads, whom they may be nudged about.
+            let raisable = |peer: &UserId| {
+                peer != &nudge.to
+                    && snapshot.nudgeable_at(peer, now)
+                    && !snapshot.paused(&nudge.to, peer)
+            };
+            let peers = across.iter().filter_map(|t| t.pair.other(&nudge.to)).any(raisable);
+            let leads = snapshot.people.values().any(|p| {
+                p.team.as_ref() == Some(other) && p.leads_team(other) && raisable(&p.id)
+            });
+            if peers || leads {
+                prop_assert!(
+                    matches!(nudge.reason, NudgeReason::Partnership(_)),
+                    "{} has no live tie in {other}, yet got {:?}", nudge.to, nudge.reason
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn no_partnership_figure_speaks_of_a_team_or_a_group_under_the_floor(
+        (people, ties) in any_company(),
+        partnership in any_partnership(),
+        floor in 1_u32..4,
+    ) {
+        let snapshot = Snapshot::new(people, ties, vec![]).with_partnerships(vec![partnership.clone()]);
+        let shown = snapshot.shown_teams(floor);
+        let (first, second) = partnership.teams();
+        let bound = snapshot.people.values().filter(|p| partnership.side_of(p).is_some()).count();
+        let may_show = shown.shows(first) && shown.shows(second) && bound >= floor as usize && bound > 0;
+        let digest = plan_digest(
+            &snapshot,
+            start() - Duration::days(7),
+            start(),
+            &crate::domain::DigestPolicy { k_anonymity_floor: floor },
+        );
+        prop_assert_eq!(digest.partnerships.len(), usize::from(may_show));
+        for standing in &digest.partnerships {
+            prop_assert_eq!(standing.bound, bound);
+            prop_assert!(standing.live <= standing.bound);
+        }
+        let mut history = PartnershipHistory::new(&snapshot, start(), 4);
+        for tie in &snapshot.ties {
+            let met = Interaction::new(
+                tie.last_at,
+                InteractionKind::Meeting,
+                [tie.pair.low().clone(), tie.pair.high().clone()],
+                None,
+                None,
+            )
+            .unwrap();
+            history.record(&met);
+        }
+        for week in &history.health(floor)[0].weeks {
+            prop_assert_eq!(week.live_of_bound.is_some(), may_show, "{:?}", week);
+            if let Some((live, of)) = week.live_of_bound {
+                prop_assert!(live <= of && of == bound);
+            }
         }
     }
 }

@@ -17,6 +17,10 @@ pub(super) struct RecentNudges<'a> {
     pub introduced: FxHashSet<PairKey>,
     /// People who got an introduction within the cooldown.
     pub introduced_lately: FxHashSet<&'a UserId>,
+    /// People whose nudge in this run is decided already: a key
+    /// partnership's, or none while the partnership's must wait. No other
+    /// rule nudges them.
+    pub decided: FxHashSet<&'a UserId>,
 }
 
 impl<'a> RecentNudges<'a> {
@@ -33,6 +37,7 @@ impl<'a> RecentNudges<'a> {
             resting: FxHashSet::default(),
             introduced: FxHashSet::default(),
             introduced_lately: FxHashSet::default(),
+            decided: FxHashSet::default(),
         };
         for sent in &snapshot.recent_nudges {
             if sent.at > week_ago {
@@ -58,7 +63,8 @@ impl<'a> RecentNudges<'a> {
     }
 
     /// Whether `to` may get a nudge at `now`: nudgeable, under the weekly
-    /// cap, none yet today, and inside their local window on a working day.
+    /// cap, none yet today, inside their local window on a working day, and
+    /// not decided already in this run.
     pub fn may_receive(
         &self,
         snapshot: &Snapshot,
@@ -70,6 +76,7 @@ impl<'a> RecentNudges<'a> {
             return false;
         };
         person.nudgeable_at(now)
+            && !self.decided.contains(to)
             && self.this_week.get(to).copied().unwrap_or(0) < policy.nudges_per_person_per_week
             && !self.today.contains(to)
             && policy.window.is_open(person.tz.as_deref(), now)

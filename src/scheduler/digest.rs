@@ -1,7 +1,7 @@
 //! The digest job: plan the digest of new alliances, and the team map that
 //! goes with it, and queue them in the outbox for the dispatcher.
 
-use crate::domain::{DigestPolicy, Outgoing, Policy, TeamMap};
+use crate::domain::{DigestPolicy, Outgoing, Partnership, Policy, TeamMap};
 use crate::rules::{Snapshot, plan_digest, team_map};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -44,7 +44,8 @@ impl DigestRun {
 }
 
 /// Queues the digest of `(since, until]` for `channel`, unless it is quiet;
-/// with the team map as of `until` when `map_policy` is given.
+/// with the team map as of `until` when `map_policy` is given, and a line
+/// for each of `partnerships` whose figure may be shown.
 pub fn run(
     store: &Store,
     since: DateTime<Utc>,
@@ -52,8 +53,10 @@ pub fn run(
     channel: &str,
     policy: &DigestPolicy,
     map_policy: Option<&Policy>,
+    partnerships: &[Partnership],
 ) -> Result<DigestRun, StoreError> {
-    let snapshot = Snapshot::new(store.people()?, store.ties()?, Vec::new());
+    let snapshot = Snapshot::new(store.people()?, store.ties()?, Vec::new())
+        .with_partnerships(partnerships.to_vec());
     let digest = plan_digest(&snapshot, since, until, policy);
     if digest.is_quiet() {
         return Ok(DigestRun::Quiet);
@@ -125,6 +128,7 @@ mod tests {
             "alliances",
             &digest_policy,
             Some(&policy),
+            &[],
         )
         .unwrap();
 

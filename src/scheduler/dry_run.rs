@@ -4,7 +4,7 @@
 //! without sending anything.
 
 use crate::config::Settings;
-use crate::domain::{Quoting, TeamId, UserId, plural};
+use crate::domain::{Binds, Quoting, TeamId, UserId, plural};
 use crate::rules::{plan_digest, plan_nudges};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -17,7 +17,8 @@ pub fn dry_run(
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
     let policy = settings.rules;
-    let snapshot = super::nudge_snapshot(store, now, &policy)?;
+    let snapshot = super::nudge_snapshot(store, now, &policy)?
+        .with_partnerships(settings.partnerships.clone());
     let names = &snapshot.people;
     // A person's name, or their id when unknown.
     let plain_name = |id: &UserId| {
@@ -48,11 +49,7 @@ pub fn dry_run(
             Some(at) => at.format("%a %-d %b %H:%M UTC").to_string(),
             None => "never (no working day)".to_owned(),
         };
-        let kind = if nudge.reason.is_intro() {
-            "introduction"
-        } else {
-            "reminder"
-        };
+        let kind = nudge.reason.kind();
         let about = plain_name(&nudge.about);
         let _ = writeln!(
             out,
@@ -110,6 +107,20 @@ pub fn dry_run(
             figures.team,
             plural(figures.new_alliances, "new alliance", "new alliances"),
             plural(figures.with_teams, "team", "teams")
+        );
+    }
+    for standing in &digest.partnerships {
+        let _ = writeln!(
+            out,
+            "  partnership {} ↔ {}: {} of {} bound ({}) with a live alliance",
+            standing.teams.0,
+            standing.teams.1,
+            standing.live,
+            standing.bound,
+            match standing.binds {
+                Binds::Leads => "the leads of both teams",
+                Binds::Everyone => "everyone in the first team and the leads of both",
+            }
         );
     }
     if !digest.is_quiet() {

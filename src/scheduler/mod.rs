@@ -19,9 +19,9 @@ pub use dry_run::dry_run;
 pub use nudges::nudge_snapshot;
 
 use crate::config::{CircleSettings, CronSchedule, LeaderSettings, Settings, Teams};
-use crate::domain::{Clock, DigestPolicy, FAILED_KEPT_DAYS, Insights};
+use crate::domain::{Clock, DigestPolicy, FAILED_KEPT_DAYS, Insights, Partnership};
 use crate::metrics::Metrics;
-use crate::rules::{Policy, Snapshot};
+use crate::rules::{PartnershipHistory, Policy, Snapshot};
 use crate::slack::SlackClient;
 use crate::store::{JobRun, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -109,6 +109,8 @@ pub struct Scheduler {
     leaders: Arc<LeaderSettings>,
     /// How leadership circles are formed.
     circles: CircleSettings,
+    /// The key partnerships, whose nudges come first.
+    partnerships: Arc<[Partnership]>,
     /// The teams of the last people sync, for the people events bring
     /// between syncs. A std lock: held for a lookup, never across an await.
     teams: Arc<RwLock<Teams>>,
@@ -157,6 +159,7 @@ impl Scheduler {
             team_origin: Arc::new(team_origin),
             leaders: Arc::new(settings.leaders.clone()),
             circles: settings.circles,
+            partnerships: settings.partnerships.clone().into(),
         }
     }
 
@@ -271,7 +274,13 @@ impl Scheduler {
                     .unwrap_or_else(|poisoned| poisoned.into_inner()) = teams;
                 summary
             }
-            JobKind::Nudges => nudges::run(&self.store, started_at, &self.policy, self.metrics())?,
+            JobKind::Nudges => nudges::run(
+                &self.store,
+                started_at,
+                &self.policy,
+                &self.partnerships,
+                self.metrics(),
+            )?,
             JobKind::Digest => self
                 .queue_digest(&self.digest_channel, started_at)?
                 .summary(false),
@@ -341,21 +350,29 @@ impl Scheduler {
             channel,
             &self.digest_policy,
             self.digest_team_map.then_some(&self.policy),
+            &self.partnerships,
         )
     }
 
     /// What the admins' insights page shows now: the figures of the whole
     /// network over the last `weeks` weeks, under the digest's k-anonymity
-    /// floor. Reads every tie: blocking work, for a blocking thread.
+    /// floor. Reads every tie, and with key partnerships the interaction
+    /// log too: blocking work, for a blocking thread.
     pub fn insights(&self, weeks: usize) -> Result<Insights, StoreError> {
-        let snapshot = Snapshot::new(self.store.people()?, self.store.ties()?, Vec::new());
-        Ok(crate::rules::insights(
-            &snapshot,
-            self.clock.now(),
-            &self.policy,
-            self.digest_policy.k_anonymity_floor,
-            weeks,
-        ))
+        let snapshot = Snapshot::new(self.store.people()?, self.store.ties()?, Vec::new())
+            .with_partnerships(self.partnerships.to_vec());
+        let now = self.clock.now();
+        let floor = self.digest_policy.k_anonymity_floor;
+        let mut insights = crate::rules::insights(&snapshot, now, &self.policy, floor, weeks);
+        if !snapshot.partnerships.is_empty() {
+            // How each partnership stood week by week needs its meetings,
+            // which only the log keeps.
+            let mut history = PartnershipHistory::new(&snapshot, now, weeks);
+            self.store
+                .visit_interactions(|interaction| history.record(&interaction))?;
+            insights.partnerships = history.health(floor);
+        }
+        Ok(insights)
     }
 
     /// The dispatcher of the outbox the jobs fill.

@@ -1,7 +1,7 @@
 //! The nudge job: plan the reminders and introductions, and queue them in
 //! the outbox for the dispatcher.
 
-use crate::domain::{Outgoing, SentNudge, plural};
+use crate::domain::{Outgoing, Partnership, SentNudge, plural};
 use crate::metrics::Metrics;
 use crate::rules::{Policy, Snapshot, plan_nudges};
 use crate::store::{Store, StoreError};
@@ -25,16 +25,17 @@ pub fn nudge_snapshot(
     Ok(Snapshot::new(store.people()?, store.ties()?, recent))
 }
 
-/// Plans this run's nudges and queues them (on disk before the job is
-/// recorded as run, so a crash in between plans them again rather than
-/// losing them).
+/// Plans this run's nudges, the key `partnerships`' first, and queues them
+/// (on disk before the job is recorded as run, so a crash in between plans
+/// them again rather than losing them).
 pub fn run(
     store: &Store,
     now: DateTime<Utc>,
     policy: &Policy,
+    partnerships: &[Partnership],
     metrics: &Metrics,
 ) -> Result<String, StoreError> {
-    let snapshot = nudge_snapshot(store, now, policy)?;
+    let snapshot = nudge_snapshot(store, now, policy)?.with_partnerships(partnerships.to_vec());
     let plan = plan_nudges(&snapshot, now, policy);
     metrics.nudges_planned(plan.len());
     drop(snapshot);

@@ -19,6 +19,7 @@ mod directory;
 mod error;
 mod home;
 mod mrkdwn;
+mod partnerships;
 mod rate_control;
 mod reach;
 mod render;

@@ -39,6 +39,7 @@ pub fn render_nudge(nudge: &Nudge) -> Message {
     let (headline, body, context) = match &nudge.reason {
         NudgeReason::Neglected(reason) => reminder_text(nudge, reason),
         NudgeReason::Intro(intro) => intro_text(nudge, intro),
+        NudgeReason::Partnership(reason) => super::partnerships::partnership_text(nudge, reason),
     };
     let value = format!("{}:{}", nudge.to, nudge.about);
     let buttons: Vec<Value> = NudgeAction::ALL
@@ -203,6 +204,10 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
             blocks.push(json!({ "type": "context", "elements": [mrkdwn(text)] }));
         }
     }
+
+    blocks.extend(super::partnerships::partnerships_block(
+        &digest.partnerships,
+    ));
 
     if !digest.unconnected_team_pairs.is_empty() {
         let shown: Vec<String> = digest

@@ -9,7 +9,7 @@
 //! teams), so a nudge is exported reduced to what is the person's own.
 
 use super::{Store, StoreError, trees};
-use crate::domain::{Circle, Interaction, NudgeReason, Person, SentNudge, Tie, UserId};
+use crate::domain::{Circle, Interaction, NudgeReason, Person, SentNudge, TeamId, Tie, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -75,6 +75,24 @@ pub enum OwnReason {
         /// The days without an active alliance that made them a candidate.
         quiet_days: u32,
     },
+    /// A key partnership they are bound by, with no live tie across it: a
+    /// reminder of their tie with the peer, or, with none, an introduction.
+    Partnership {
+        /// Their side of the partnership.
+        own_team: TeamId,
+        /// The other side.
+        other_team: TeamId,
+        /// How long the partnership lets a tie stay quiet, in days.
+        cadence_days: u32,
+        /// When the two last met; absent for an introduction.
+        last_met: Option<DateTime<Utc>>,
+        /// Whole days since then, when it was planned.
+        days_since: Option<i64>,
+        /// How many times the two had met.
+        times_met: u32,
+        /// What they last talked about, if it was noted.
+        last_note: Option<String>,
+    },
 }
 
 /// A nudge someone else received about the person: when, and of what kind.
@@ -115,6 +133,15 @@ impl NudgeReceived {
             NudgeReason::Intro(i) => OwnReason::Introduction {
                 last_alliance_at: i.last_alliance_at,
                 quiet_days: i.quiet_days,
+            },
+            NudgeReason::Partnership(p) => OwnReason::Partnership {
+                own_team: p.own_team,
+                other_team: p.other_team,
+                cadence_days: p.cadence_days,
+                last_met: p.fading.as_ref().map(|f| f.last_met),
+                days_since: p.fading.as_ref().map(|f| f.days_since),
+                times_met: p.fading.as_ref().map_or(0, |f| f.times_met),
+                last_note: p.fading.and_then(|f| f.last_note),
             },
         });
         Self {

@@ -7,7 +7,9 @@
 //! - `people` ([`people`](Store::people)): who is in the workspace, by id;
 //! - `interactions` and `ties` ([`log_interaction`](Store::log_interaction)):
 //!   the interaction log, and the aggregated tie of each pair that the rules
-//!   read instead of it, kept consistent in one transaction;
+//!   read instead of it, kept consistent in one transaction (the log is
+//!   read whole by [`visit_interactions`](Store::visit_interactions), for
+//!   the partnerships' weeks on the insights page);
 //! - `nudges` ([`nudges_sent_since`](Store::nudges_sent_since)): what was
 //!   sent, by time;
 //! - `logged_keys` ([`log_interaction_once`](Store::log_interaction_once)):
@@ -64,6 +66,7 @@ mod export;
 pub(crate) mod fixtures;
 mod forget;
 mod handles;
+mod interaction_scan;
 mod interactions;
 mod jobs;
 mod keys;

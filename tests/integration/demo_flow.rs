@@ -112,6 +112,21 @@ async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_ou
                 assert!(dm.text.starts_with("Someone worth knowing"), "{}", dm.text);
                 intros += 1;
             }
+            NudgeReason::Partnership(partnership) => match &partnership.fading {
+                Some(fading) => {
+                    assert_eq!(Some(fading.last_met), last_met);
+                    assert!(
+                        record.at - fading.last_met
+                            > Duration::days(i64::from(partnership.cadence_days)),
+                        "{to} and {about} met within the partnership's cadence: {partnership:?}"
+                    );
+                    reminders += 1;
+                }
+                None => {
+                    assert_eq!(last_met, None, "{to} is introduced to {about}");
+                    intros += 1;
+                }
+            },
         }
     }
     assert!(

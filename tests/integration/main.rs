@@ -24,6 +24,7 @@ mod leaders;
 mod manifest;
 mod mind_changed_mid_dispatch;
 mod operations;
+mod partnerships;
 mod refusals;
 mod served;
 mod slack_client;

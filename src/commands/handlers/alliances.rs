@@ -300,7 +300,8 @@ fn stats(context: &Context<'_>) -> Result<Reply, HandlerError> {
 
 fn dry_run(context: &Context<'_>) -> Result<Reply, HandlerError> {
     let policy = context.settings.rules;
-    let snapshot = nudge_snapshot(context.store, context.now, &policy)?;
+    let snapshot = nudge_snapshot(context.store, context.now, &policy)?
+        .with_partnerships(context.settings.partnerships.clone());
     // Everyone who is due, whenever their local window opens.
     let plan = plan_nudges(&snapshot, context.now, &policy.any_time());
     let mut lines = vec![format!(
@@ -308,10 +309,9 @@ fn dry_run(context: &Context<'_>) -> Result<Reply, HandlerError> {
         plan.len()
     )];
     for nudge in plan.iter().take(20) {
-        let kind = if nudge.reason.is_intro() {
-            "an introduction"
-        } else {
-            "a reminder"
+        let kind = match nudge.reason.kind() {
+            "introduction" => "an introduction".to_owned(),
+            kind => format!("a {kind}"),
         };
         let about = format!("<@{}>", nudge.about);
         lines.push(format!(

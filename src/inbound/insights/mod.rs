@@ -12,6 +12,7 @@
 //! floor as the digest: no person is named here.
 
 pub(crate) mod page;
+mod partnerships;
 mod wrong_tokens;
 
 pub use crate::config::INSIGHTS_TOKEN_VAR;

@@ -60,7 +60,7 @@ pub fn render(insights: &Insights, floor: u32) -> String {
 <p class="hint">First meetings between people of different teams, company-wide, over the last {weeks}.</p>
 <div class="chart">{weekly_svg}</div>
 </section>
-<section class="lists">
+{partnerships}<section class="lists">
 <div>
 <h2>Bridges formed</h2>
 {bridges_list}
@@ -84,6 +84,7 @@ pub fn render(insights: &Insights, floor: u32) -> String {
         map_svg = team_map_svg(&map.most_connected(TeamMap::MOST_TEAMS_DRAWN)),
         weeks = plural(insights.weeks.len(), "week", "weeks"),
         weekly_svg = weekly_svg(&insights.weeks),
+        partnerships = super::partnerships::partnerships_section(insights),
         bridges_list = bridges_list(insights),
         unconnected_list = unconnected_list(insights),
         held_back = match map.small_teams_held_back {
@@ -165,11 +166,16 @@ section { background: #fff; border: 1px solid #e4e7eb; border-radius: 10px; padd
 .lists li { padding: 3px 0; }
 .lists time { color: #7b8794; font-size: 13px; margin-left: 8px; }
 .empty { color: #52606d; }
+#partnerships { border-collapse: collapse; font-size: 12px; }
+#partnerships th, #partnerships td { padding: 3px 5px; text-align: center; white-space: nowrap; }
+#partnerships th[scope=row] { text-align: left; }
+#partnerships td { color: #00695c; }
+#partnerships .held-back { color: #9aa5b1; }
 footer { color: #7b8794; font-size: 13px; }
 ";
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::domain::{BridgeFormed, TeamId, TeamMap, TeamPair, WeekOfAlliances};
     use chrono::{NaiveDate, TimeZone, Utc};
@@ -178,7 +184,7 @@ mod tests {
         TeamId::parse(name).unwrap()
     }
 
-    fn sample() -> Insights {
+    pub(in crate::inbound::insights) fn sample() -> Insights {
         let as_of = Utc.with_ymd_and_hms(2026, 11, 25, 9, 30, 0).unwrap();
         let teams = ["Design", "Payments", "<b>Ops</b>"].map(team).to_vec();
         let pair = |a: usize, b: usize, active, ever| TeamPair {
@@ -208,6 +214,7 @@ mod tests {
             }],
             unconnected: vec![(teams[0].clone(), teams[2].clone())],
             people: 42,
+            partnerships: vec![],
         }
     }
 

@@ -94,6 +94,7 @@ fn quiet_digest() -> Digest {
         bridge_builders: vec![],
         team_figures: vec![],
         small_teams_held_back: 0,
+        partnerships: vec![],
     }
 }
 
