@@ -6,6 +6,7 @@
 //! [`Snapshot`] from the store and hands it in, with `now` from the `Clock`.
 //! A new rule is a new file.
 
+mod allies;
 mod intros;
 mod neglected_peers;
 mod network;
@@ -15,11 +16,14 @@ mod properties;
 mod recent_nudges;
 mod recheck;
 mod team_gaps;
+mod team_view;
 
+pub use allies::{AlliesAnswer, Ally, Listed, WarmPath, allies_in};
 pub use neglected_peers::still_due;
 pub use network::{insights, team_map};
 pub use new_alliances::plan_digest;
 pub use recheck::{NudgeNow, Side, Withdrawal, recheck_digest, recheck_nudge};
+pub use team_view::{TeamReachLine, TeamView, team_view};
 
 pub use crate::domain::Policy;
 

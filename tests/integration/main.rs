@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod acknowledge_first;
+mod allies_and_team;
 mod backups;
 mod bad_input;
 mod browser;

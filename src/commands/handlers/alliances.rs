@@ -1,6 +1,6 @@
 //! `/alliances <sub>`: help, status, snooze, pause, opt-out, shout-outs,
 //! export, forget-me, intro, stats, and the admins' `digest now` and
-//! `tick dry-run`.
+//! `tick dry-run`; `allies` and `team` have files of their own.
 
 use super::people::{Resolver, resolve};
 use super::{Context, HandlerError, change_own_person, user_error};
@@ -81,6 +81,8 @@ fn alliances(context: &Context<'_>, text: &str) -> Result<Outcome, HandlerError>
         AlliancesRequest::ForgetMe => forget_me_confirmation(),
         AlliancesRequest::Intro { a, b, note } => return intro(context, &a, &b, note),
         AlliancesRequest::Stats => stats(context)?,
+        AlliancesRequest::Allies { teams } => super::allies::allies(context, &teams)?,
+        AlliancesRequest::Team => super::team_view::team(context)?,
         AlliancesRequest::DigestNow { channel } => {
             require_admin(context, "/alliances digest now #alliances")?;
             let channel = channel.map(|c| match c {
