@@ -160,6 +160,9 @@ pub struct Insights {
     pub unconnected: Vec<(TeamId, TeamId)>,
     /// People the bot knows, active (not deactivated), across all teams.
     pub people: usize,
+    /// How many leaders are short of alliances, when that may be shown.
+    #[serde(default)]
+    pub lonely_leaders: Option<super::LonelyLeaders>,
 }
 
 /// One week's growth.

@@ -5,7 +5,7 @@
 //! it. What Slack keeps refusing past the deadline is kept as failed, for
 //! the logs and for admins, never dropped in silence.
 
-use super::{Digest, Nudge, TeamMap, UserId};
+use super::{Digest, EarlyWarning, Nudge, TeamMap, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,8 @@ pub enum Outgoing {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         team_map: Option<TeamMap>,
     },
+    /// An early warning, as a DM to a leader whose alliances have thinned.
+    EarlyWarning(EarlyWarning),
 }
 
 impl Outgoing {
@@ -36,12 +38,13 @@ impl Outgoing {
     pub fn nudge(&self) -> Option<&Nudge> {
         match self {
             Self::Nudge(nudge) => Some(nudge),
-            Self::Digest { .. } => None,
+            Self::Digest { .. } | Self::EarlyWarning(_) => None,
         }
     }
 
     /// Whether it speaks to or of `user` (a nudge to them, about them, or
-    /// naming them as an introduction's contact; a digest naming them).
+    /// naming them as an introduction's contact; a digest naming them; an
+    /// early warning to them or naming them in a step).
     pub fn names(&self, user: &UserId) -> bool {
         match self {
             Self::Nudge(nudge) => {
@@ -50,6 +53,7 @@ impl Outgoing {
                     || nudge.reason.shared_contact().is_some_and(|c| c == user)
             }
             Self::Digest { digest, .. } => digest.names(user),
+            Self::EarlyWarning(warning) => warning.names(user),
         }
     }
 
@@ -62,6 +66,7 @@ impl Outgoing {
             }
             Self::Nudge(nudge) => format!("a nudge to <@{}> about <@{}>", nudge.to, nudge.about),
             Self::Digest { channel, .. } => format!("the digest for #{channel}"),
+            Self::EarlyWarning(warning) => format!("an early warning to <@{}>", warning.to),
         }
     }
 }

@@ -8,6 +8,7 @@
 
 mod allies;
 mod intros;
+mod lonely_leaders;
 mod neglected_peers;
 mod network;
 mod new_alliances;
@@ -19,6 +20,7 @@ mod team_gaps;
 mod team_view;
 
 pub use allies::{AlliesAnswer, Ally, Listed, WarmPath, allies_in};
+pub use lonely_leaders::{StepNow, lonely_leaders, plan_early_warnings, recheck_early_warning};
 pub use neglected_peers::still_due;
 pub use network::{insights, team_map};
 pub use new_alliances::plan_digest;

@@ -127,6 +127,8 @@ pub fn insights(
         bridges,
         unconnected,
         map,
+        // Set by the caller, who knows the leaders' threshold.
+        lonely_leaders: None,
     }
 }
 

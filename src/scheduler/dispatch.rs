@@ -38,6 +38,7 @@ use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 
+mod early_warning;
 mod recheck;
 
 /// The first retry waits about this long; each next one twice as long.
@@ -279,9 +280,16 @@ impl Dispatcher {
         let result = match &item.outgoing {
             Outgoing::Nudge(planned) => match self.send_nudge(item.id, planned).await {
                 Ok(NudgeSend::NotSent(why)) => return self.not_sent(&item, why),
-                Ok(NudgeSend::Posted { sent, opened }) => Ok(Some((sent, opened))),
+                Ok(NudgeSend::Posted { sent, opened }) => Ok(Accepted::Nudge(sent, opened)),
                 Err(failure) => Err(failure),
             },
+            Outgoing::EarlyWarning(planned) => {
+                match self.send_early_warning(item.id, planned).await {
+                    Ok(Err(why)) => return self.not_sent(&item, why),
+                    Ok(Ok(opened)) => Ok(Accepted::EarlyWarning(opened)),
+                    Err(failure) => Err(failure),
+                }
+            }
             Outgoing::Digest {
                 channel,
                 digest,
@@ -292,8 +300,8 @@ impl Dispatcher {
                     Some(message) => self
                         .post_digest(channel, &message, team_map.as_ref())
                         .await
-                        .map(|_| None),
-                    None => Ok(None),
+                        .map(|_| Accepted::Digest),
+                    None => Ok(Accepted::Digest),
                 },
             },
         };
@@ -301,14 +309,18 @@ impl Dispatcher {
         match result {
             Ok(posted) => {
                 let accepted = std::time::Instant::now();
-                let (sent, opened) = match posted {
-                    Some((nudge, opened)) => {
-                        (Some(SentNudge::of(&nudge, self.clock.now())), opened)
+                match posted {
+                    Accepted::Nudge(nudge, opened) => {
+                        let sent = SentNudge::of(&nudge, self.clock.now());
+                        self.store.mark_sent(&item, Some(&sent), opened.as_ref())?;
                     }
-                    None => (None, None),
-                };
-                self.store
-                    .mark_sent(&item, sent.as_ref(), opened.as_ref())?;
+                    Accepted::EarlyWarning(opened) => self.store.mark_early_warning_sent(
+                        &item,
+                        self.clock.now(),
+                        opened.as_ref(),
+                    )?,
+                    Accepted::Digest => self.store.mark_sent(&item, None, None)?,
+                }
                 // On disk before the next send: a crash repeats one item at most.
                 self.store.commit().await?;
                 Ok(Outcome::Sent(accepted.elapsed()))
@@ -496,6 +508,16 @@ enum NudgeSend {
     },
     /// It no longer holds: not sent.
     NotSent(NotSent),
+}
+
+/// What Slack accepted, to be recorded.
+enum Accepted {
+    /// A nudge, as sent (see [`NudgeSend::Posted`]).
+    Nudge(Box<Nudge>, Option<ChannelId>),
+    /// An early warning, with the DM channel opened for it.
+    EarlyWarning(Option<ChannelId>),
+    /// The digest.
+    Digest,
 }
 
 /// Why a nudge was not posted when its turn came.

@@ -1,10 +1,11 @@
 //! `alliances tick --dry-run`: the whole plan — who would be nudged about
-//! whom, when (at their next local delivery window) and why, and what the
-//! digest would say — without sending anything.
+//! whom, which leaders would get an early warning with which steps, when
+//! (at their next local delivery window) and why, and what the digest
+//! would say — without sending anything.
 
 use crate::config::Settings;
-use crate::domain::{Quoting, TeamId, UserId, plural};
-use crate::rules::{plan_digest, plan_nudges};
+use crate::domain::{Quoting, TeamId, UserId, WarningStep, plural};
+use crate::rules::plan_digest;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use std::fmt::Write as _;
@@ -31,7 +32,20 @@ pub fn dry_run(
     };
     let name = |id: &UserId| with_team(id, names.get(id).and_then(|p| p.team.as_ref()));
     // Everyone who is due, whenever their window opens.
-    let plan = plan_nudges(&snapshot, now, &policy.any_time());
+    let (warnings, plan) = super::plan_messages(
+        &snapshot,
+        now,
+        &policy.any_time(),
+        settings.leaders.min_teams,
+    );
+    let next_window = |to: &UserId| {
+        let tz = names.get(to).and_then(|p| p.tz.as_deref());
+        match policy.window.next_opening(tz, now) {
+            Some(at) if at == now => "now".to_owned(),
+            Some(at) => at.format("%a %-d %b %H:%M UTC").to_string(),
+            None => "never (no working day)".to_owned(),
+        }
+    };
 
     let mut out = String::new();
     let _ = writeln!(
@@ -41,12 +55,7 @@ pub fn dry_run(
     );
     let _ = writeln!(out, "\nNudges ({}):", plan.len());
     for nudge in &plan {
-        let tz = names.get(&nudge.to).and_then(|p| p.tz.as_deref());
-        let when = match policy.window.next_opening(tz, now) {
-            Some(at) if at == now => "now".to_owned(),
-            Some(at) => at.format("%a %-d %b %H:%M UTC").to_string(),
-            None => "never (no working day)".to_owned(),
-        };
+        let when = next_window(&nudge.to);
         let kind = if nudge.reason.is_intro() {
             "introduction"
         } else {
@@ -61,6 +70,36 @@ pub fn dry_run(
             nudge
                 .reason
                 .explain(&about, &nudge.about_team, name, Quoting::AS_IS)
+        );
+    }
+
+    if !warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nEarly warnings to leaders ({}), each in place of that leader's nudge:",
+            warnings.len()
+        );
+    }
+    for warning in &warnings {
+        let steps: Vec<String> = warning
+            .steps
+            .iter()
+            .map(|step| match step {
+                WarningStep::Revive { peer, last_met, .. } => format!(
+                    "catch up with {} (last met {})",
+                    name(peer),
+                    last_met.format("%a %-d %b %Y")
+                ),
+                WarningStep::Meet { peer, .. } => format!("meet {}", name(peer)),
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {} · early warning to {}\n      why: {}\n      steps: {}",
+            next_window(&warning.to),
+            name(&warning.to),
+            warning.explain(),
+            steps.join("; ")
         );
     }
 

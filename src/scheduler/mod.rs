@@ -15,7 +15,7 @@ mod people;
 use digest::DigestRun;
 pub use dispatch::{Dispatched, Dispatcher};
 pub use dry_run::dry_run;
-pub use nudges::nudge_snapshot;
+pub use nudges::{nudge_snapshot, plan_messages};
 
 use crate::config::{CronSchedule, LeaderSettings, Settings, Teams};
 use crate::domain::{Clock, DigestPolicy, FAILED_KEPT_DAYS, Insights};
@@ -101,7 +101,7 @@ pub struct Scheduler {
     // front door.
     digest_channel: Arc<str>,
     team_origin: Arc<Teams>,
-    /// Who leads, from Slack's user groups.
+    /// Who leads, from Slack's user groups, and when a leader is warned.
     leaders: Arc<LeaderSettings>,
     /// The teams of the last people sync, for the people events bring
     /// between syncs. A std lock: held for a lookup, never across an await.
@@ -263,7 +263,13 @@ impl Scheduler {
                     .unwrap_or_else(|poisoned| poisoned.into_inner()) = teams;
                 summary
             }
-            JobKind::Nudges => nudges::run(&self.store, started_at, &self.policy, self.metrics())?,
+            JobKind::Nudges => nudges::run(
+                &self.store,
+                started_at,
+                &self.policy,
+                self.leaders.min_teams,
+                self.metrics(),
+            )?,
             JobKind::Digest => self
                 .queue_digest(&self.digest_channel, started_at)?
                 .summary(false),
@@ -336,17 +342,20 @@ impl Scheduler {
     }
 
     /// What the admins' insights page shows now: the figures of the whole
-    /// network over the last `weeks` weeks, under the digest's k-anonymity
-    /// floor. Reads every tie: blocking work, for a blocking thread.
+    /// network over the last `weeks` weeks, and how many leaders are short
+    /// of alliances, under the digest's k-anonymity floor. Reads every tie: blocking work, for a blocking thread.
     pub fn insights(&self, weeks: usize) -> Result<Insights, StoreError> {
         let snapshot = Snapshot::new(self.store.people()?, self.store.ties()?, Vec::new());
-        Ok(crate::rules::insights(
+        let (now, floor) = (self.clock.now(), self.digest_policy.k_anonymity_floor);
+        let mut insights = crate::rules::insights(&snapshot, now, &self.policy, floor, weeks);
+        insights.lonely_leaders = crate::rules::lonely_leaders(
             &snapshot,
-            self.clock.now(),
+            now,
             &self.policy,
-            self.digest_policy.k_anonymity_floor,
-            weeks,
-        ))
+            self.leaders.min_teams,
+            floor,
+        );
+        Ok(insights)
     }
 
     /// The dispatcher of the outbox the jobs fill.

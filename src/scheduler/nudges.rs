@@ -1,28 +1,60 @@
-//! The nudge job: plan the reminders and introductions, and queue them in
-//! the outbox for the dispatcher.
+//! The nudge job: plan the reminders, introductions and leaders' early
+//! warnings, and queue them in the outbox for the dispatcher. An early
+//! warning takes the place of its leader's nudge in the run that plans it:
+//! one message at a time.
 
-use crate::domain::{Outgoing, SentNudge, plural};
+use crate::domain::{EarlyWarning, Nudge, Outgoing, SentNudge, UserId, plural};
 use crate::metrics::Metrics;
-use crate::rules::{Policy, Snapshot, plan_nudges};
+use crate::rules::{Policy, Snapshot, plan_early_warnings, plan_nudges};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// What the nudge rules read at `now`: everyone, every tie, and the nudges
 /// sent as far back as the policy looks — with those still queued counted
 /// as sent when queued, so that a nudge waiting for Slack is not planned
-/// twice.
+/// twice; an early warning still queued counts as sent to its leader.
 pub fn nudge_snapshot(
     store: &Store,
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Result<Snapshot, StoreError> {
     let mut recent = store.nudges_sent_since(now - policy.nudge_memory())?;
-    recent.extend(store.pending_outbox()?.iter().filter_map(|item| {
-        item.outgoing
-            .nudge()
-            .map(|nudge| SentNudge::of(nudge, item.queued_at))
-    }));
-    Ok(Snapshot::new(store.people()?, store.ties()?, recent))
+    let mut warned: FxHashMap<UserId, DateTime<Utc>> = FxHashMap::default();
+    for item in store.pending_outbox()? {
+        match &item.outgoing {
+            Outgoing::EarlyWarning(warning) => {
+                warned.insert(warning.to.clone(), item.queued_at);
+            }
+            outgoing => recent.extend(
+                outgoing
+                    .nudge()
+                    .map(|nudge| SentNudge::of(nudge, item.queued_at)),
+            ),
+        }
+    }
+    let mut people = store.people()?;
+    for person in &mut people {
+        if let Some(at) = warned.get(&person.id) {
+            person.early_warned_at = Some(*at);
+        }
+    }
+    Ok(Snapshot::new(people, store.ties()?, recent))
+}
+
+/// This run's messages: the early warnings (`min_teams` 0: none), and the
+/// nudges to everyone not warned, in recipient order.
+pub fn plan_messages(
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+    policy: &Policy,
+    min_teams: u32,
+) -> (Vec<EarlyWarning>, Vec<Nudge>) {
+    let warnings = plan_early_warnings(snapshot, now, policy, min_teams);
+    let warned: FxHashSet<&UserId> = warnings.iter().map(|w| &w.to).collect();
+    let mut nudges = plan_nudges(snapshot, now, policy);
+    nudges.retain(|nudge| !warned.contains(&nudge.to));
+    (warnings, nudges)
 }
 
 /// Plans this run's nudges and queues them (on disk before the job is
@@ -32,21 +64,32 @@ pub fn run(
     store: &Store,
     now: DateTime<Utc>,
     policy: &Policy,
+    min_teams: u32,
     metrics: &Metrics,
 ) -> Result<String, StoreError> {
     let snapshot = nudge_snapshot(store, now, policy)?;
-    let plan = plan_nudges(&snapshot, now, policy);
+    let (warnings, plan) = plan_messages(&snapshot, now, policy, min_teams);
     metrics.nudges_planned(plan.len());
     drop(snapshot);
     let intros = plan.iter().filter(|n| n.reason.is_intro()).count();
-    let queued = plan.len();
-    store.enqueue(plan.into_iter().map(Outgoing::Nudge).collect(), now)?;
+    let warned = warnings.len();
+    let queued = plan.len() + warned;
+    let outgoing = warnings
+        .into_iter()
+        .map(Outgoing::EarlyWarning)
+        .chain(plan.into_iter().map(Outgoing::Nudge))
+        .collect();
+    store.enqueue(outgoing, now)?;
     store.flush()?;
-    Ok(match intros {
-        0 => format!("queued {queued}"),
-        n => format!(
-            "queued {queued} ({})",
-            plural(n, "introduction", "introductions")
-        ),
+    let mut kinds = Vec::new();
+    if intros > 0 {
+        kinds.push(plural(intros, "introduction", "introductions"));
+    }
+    if warned > 0 {
+        kinds.push(plural(warned, "early warning", "early warnings"));
+    }
+    Ok(match kinds.is_empty() {
+        true => format!("queued {queued}"),
+        false => format!("queued {queued} ({})", kinds.join(", ")),
     })
 }

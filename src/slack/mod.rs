@@ -15,6 +15,7 @@ mod channel_ids;
 mod channels;
 mod client;
 mod directory;
+mod early_warning;
 mod error;
 mod home;
 mod mrkdwn;
@@ -28,6 +29,7 @@ mod upload;
 
 pub use client::{SlackClient, SlackPerson};
 pub use directory::UserGroup;
+pub use early_warning::render_early_warning;
 pub use error::SlackError;
 pub use home::{HomeAlliance, HomeContent};
 pub use mrkdwn::{MRKDWN_QUOTING, mrkdwn_text, quoted_from_slack, unescape_mrkdwn};

@@ -70,7 +70,7 @@ pub fn render(insights: &Insights, floor: u32) -> String {
 {unconnected_list}
 </div>
 </section>
-<footer>
+{lonely_leaders}<footer>
 <p>Team-level figures only: no person is named here. Teams with fewer than {floor} active people are not shown{held_back}.</p>
 </footer>
 </body>
@@ -86,6 +86,13 @@ pub fn render(insights: &Insights, floor: u32) -> String {
         weekly_svg = weekly_svg(&insights.weeks),
         bridges_list = bridges_list(insights),
         unconnected_list = unconnected_list(insights),
+        lonely_leaders = match &insights.lonely_leaders {
+            Some(leaders) => format!(
+                "<section>\n<h2>Leaders</h2>\n<p id=\"lonely-leaders\">{} Each of them gets a private, kind note at most once a month; who they are is never shown.</p>\n</section>\n",
+                escape(&leaders.sentence())
+            ),
+            None => String::new(),
+        },
         held_back = match map.small_teams_held_back {
             0 => String::new(),
             n => format!(" ({} held back)", plural(n, "team", "teams")),
@@ -208,6 +215,7 @@ mod tests {
             }],
             unconnected: vec![(teams[0].clone(), teams[2].clone())],
             people: 42,
+            lonely_leaders: None,
         }
     }
 

@@ -75,8 +75,14 @@ fn dispatcher(store: &Store, slack: &SlackClient, at: DateTime<Utc>) -> Dispatch
 /// 3 of 4, 4 of 1 (an introduction), in that order.
 async fn planned_company() -> (FakeSlack, SlackClient, Store, tempfile::TempDir) {
     let (fake, slack, store, dir) = company().await;
-    crate::scheduler::nudges::run(&store, planning_time(), &Policy::default(), &Metrics::new())
-        .unwrap();
+    crate::scheduler::nudges::run(
+        &store,
+        planning_time(),
+        &Policy::default(),
+        0,
+        &Metrics::new(),
+    )
+    .unwrap();
     (fake, slack, store, dir)
 }
 
