@@ -58,8 +58,8 @@ impl<'a> RecentNudges<'a> {
     }
 
     /// Whether `to` may get a nudge at `now`: nudgeable, under the weekly
-    /// cap (an early warning counts), none yet today, and inside their
-    /// local window on a working day.
+    /// cap, none yet today, no early warning within the tie cooldown, and
+    /// inside their local window on a working day.
     pub fn may_receive(
         &self,
         snapshot: &Snapshot,
@@ -70,14 +70,14 @@ impl<'a> RecentNudges<'a> {
         let Some(person) = snapshot.people.get(to) else {
             return false;
         };
-        // An early warning is a nudge too: it counts against the cap.
-        let warned = |since: Duration| person.early_warned_at.is_some_and(|at| at > now - since);
-        let this_week =
-            self.this_week.get(to).copied().unwrap_or(0) + u32::from(warned(Duration::days(7)));
+        // An early warning's steps are the leader's nudges for a while: no
+        // other nudge piles on while its ties would rest after a reminder.
+        let resting = Duration::days(i64::from(policy.tie_cooldown_days)).max(Duration::hours(20));
+        let warned_lately = person.early_warned_at.is_some_and(|at| at > now - resting);
         person.nudgeable_at(now)
-            && this_week < policy.nudges_per_person_per_week
+            && self.this_week.get(to).copied().unwrap_or(0) < policy.nudges_per_person_per_week
             && !self.today.contains(to)
-            && !warned(Duration::hours(20))
+            && !warned_lately
             && policy.window.is_open(person.tz.as_deref(), now)
     }
 }

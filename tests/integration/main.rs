@@ -21,6 +21,7 @@ mod helpers;
 mod http_hygiene;
 mod insights;
 mod leaders;
+mod lonely_leaders;
 mod manifest;
 mod mind_changed_mid_dispatch;
 mod operations;
