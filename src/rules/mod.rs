@@ -8,6 +8,8 @@
 
 mod allies;
 mod intros;
+#[cfg(test)]
+mod leader_properties;
 mod lonely_leaders;
 mod neglected_peers;
 mod network;

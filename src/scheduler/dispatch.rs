@@ -1,6 +1,9 @@
 //! The dispatcher: sends what the outbox holds, under Slack's limits, and
 //! records what Slack accepted.
 //!
+//! An early warning to a leader is sent as a nudge is, checked again
+//! before it goes (see `early_warning`), and recorded on its leader.
+//!
 //! Each due item is tried once per round. The round reads the outbox once,
 //! and under Slack's limits it can take minutes, so each item is checked
 //! again against the store (`recheck`): a nudge before any call to Slack

@@ -220,6 +220,20 @@ mod tests {
     }
 
     #[test]
+    fn how_many_leaders_are_short_of_alliances_is_shown_only_when_it_may_be() {
+        let mut insights = sample();
+        assert!(!render(&insights, 5).contains("lonely-leaders"));
+        insights.lonely_leaders = Some(crate::domain::LonelyLeaders {
+            under: 2,
+            leaders: 8,
+            min_teams: 3,
+        });
+        assert!(render(&insights, 5).contains(
+            r#"<p id="lonely-leaders">2 of 8 leaders have live alliances in fewer than 3 other teams."#
+        ));
+    }
+
+    #[test]
     fn the_page_has_the_figures_both_charts_and_both_lists() {
         let html = render(&sample(), 5);
         assert!(html.contains(r#"<strong id="active-alliances">4</strong>"#));
