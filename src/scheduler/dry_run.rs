@@ -17,7 +17,14 @@ pub fn dry_run(
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
     let policy = settings.rules;
-    let snapshot = super::nudge_snapshot(store, now, &policy)?;
+    let mut snapshot = super::nudge_snapshot(store, now, &policy)?;
+    // Everyone who is due, whenever their window opens.
+    let (warnings, plan) = super::plan_messages(
+        &mut snapshot,
+        now,
+        &policy.any_time(),
+        settings.leaders.min_teams,
+    );
     let names = &snapshot.people;
     // A person's name, or their id when unknown.
     let plain_name = |id: &UserId| {
@@ -31,13 +38,6 @@ pub fn dry_run(
         None => plain_name(id),
     };
     let name = |id: &UserId| with_team(id, names.get(id).and_then(|p| p.team.as_ref()));
-    // Everyone who is due, whenever their window opens.
-    let (warnings, plan) = super::plan_messages(
-        &snapshot,
-        now,
-        &policy.any_time(),
-        settings.leaders.min_teams,
-    );
     let next_window = |to: &UserId| {
         let tz = names.get(to).and_then(|p| p.tz.as_deref());
         match policy.window.next_opening(tz, now) {
@@ -205,6 +205,47 @@ mod tests {
                 .unwrap()
                 .is_empty(),
             "nothing recorded"
+        );
+    }
+
+    #[test]
+    fn a_dry_run_explains_a_leader_s_early_warning_with_its_steps() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let mut dana = Person {
+            team: Some(TeamId::parse("Platform").unwrap()),
+            ..Person::new(UserId::parse("U1").unwrap(), "Dana Ito")
+        };
+        dana.roles.leader = true;
+        let alice = Person {
+            team: Some(TeamId::parse("Payments").unwrap()),
+            ..Person::new(UserId::parse("U2").unwrap(), "Alice Moreau")
+        };
+        store.put_people(&[dana, alice]).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+        let met = Interaction::new(
+            now - Duration::days(120),
+            InteractionKind::Meeting,
+            [UserId::parse("U1").unwrap(), UserId::parse("U2").unwrap()],
+            None,
+            None,
+        )
+        .unwrap();
+        store.log_interaction(&met).unwrap();
+
+        let report = dry_run(&store, &Settings::default(), now).unwrap();
+        assert!(
+            report.contains(
+                "Early warnings to leaders (1), each in place of that leader's nudge:\n  \
+                 Mon 1 Jun 10:00 UTC · early warning to Dana Ito (Platform)\n      \
+                 why: their live alliances reach 0 other teams, fewer than the 3 a leader is expected to keep up (1 step suggested)\n      \
+                 steps: catch up with Alice Moreau (Payments) (last met Sun 1 Feb 2026)"
+            ),
+            "{report}"
+        );
+        assert!(
+            report.contains("Nudges (1):"),
+            "Alice's own nudge stays: {report}"
         );
     }
 

@@ -8,7 +8,7 @@ use crate::metrics::Metrics;
 use crate::rules::{Policy, Snapshot, plan_early_warnings, plan_nudges};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 /// What the nudge rules read at `now`: everyone, every tie, and the nudges
 /// sent as far back as the policy looks — with those still queued counted
@@ -43,17 +43,23 @@ pub fn nudge_snapshot(
 }
 
 /// This run's messages: the early warnings (`min_teams` 0: none), and the
-/// nudges to everyone not warned, in recipient order.
+/// nudges to everyone not warned, in recipient order. The warned leaders
+/// are marked in `snapshot` as warned at `now`, as they will be once sent,
+/// so that the nudges are planned without them from the start: a tie of
+/// theirs is then free for the other side's reminder.
 pub fn plan_messages(
-    snapshot: &Snapshot,
+    snapshot: &mut Snapshot,
     now: DateTime<Utc>,
     policy: &Policy,
     min_teams: u32,
 ) -> (Vec<EarlyWarning>, Vec<Nudge>) {
     let warnings = plan_early_warnings(snapshot, now, policy, min_teams);
-    let warned: FxHashSet<&UserId> = warnings.iter().map(|w| &w.to).collect();
-    let mut nudges = plan_nudges(snapshot, now, policy);
-    nudges.retain(|nudge| !warned.contains(&nudge.to));
+    for warning in &warnings {
+        if let Some(leader) = snapshot.people.get_mut(&warning.to) {
+            leader.early_warned_at = Some(now);
+        }
+    }
+    let nudges = plan_nudges(snapshot, now, policy);
     (warnings, nudges)
 }
 
@@ -67,8 +73,8 @@ pub fn run(
     min_teams: u32,
     metrics: &Metrics,
 ) -> Result<String, StoreError> {
-    let snapshot = nudge_snapshot(store, now, policy)?;
-    let (warnings, plan) = plan_messages(&snapshot, now, policy, min_teams);
+    let mut snapshot = nudge_snapshot(store, now, policy)?;
+    let (warnings, plan) = plan_messages(&mut snapshot, now, policy, min_teams);
     metrics.nudges_planned(plan.len());
     drop(snapshot);
     let intros = plan.iter().filter(|n| n.reason.is_intro()).count();

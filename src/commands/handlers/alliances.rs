@@ -315,10 +315,10 @@ fn stats(context: &Context<'_>) -> Result<Reply, HandlerError> {
 
 fn dry_run(context: &Context<'_>) -> Result<Reply, HandlerError> {
     let policy = context.settings.rules;
-    let snapshot = nudge_snapshot(context.store, context.now, &policy)?;
+    let mut snapshot = nudge_snapshot(context.store, context.now, &policy)?;
     // Everyone who is due, whenever their local window opens.
     let (warnings, plan) = plan_messages(
-        &snapshot,
+        &mut snapshot,
         context.now,
         &policy.any_time(),
         context.settings.leaders.min_teams,
