@@ -14,8 +14,8 @@ mod reply;
 mod user_error;
 
 pub use grammar::{
-    AlliancesRequest, ChannelRef, Mention, MetRequest, SlashText, SnoozeSpan, When, help_text,
-    parse_alliances, parse_met,
+    AlliancesRequest, ChannelRef, MAX_TEAMS_ASKED, Mention, MetRequest, SlashText, SnoozeSpan,
+    TeamNamesError, When, help_text, parse_alliances, parse_met, read_team_names,
 };
 pub use reply::{Effect, Outcome, Reply};
 pub use user_error::UserError;

@@ -39,6 +39,7 @@ mod actions;
 mod circle;
 mod clock;
 mod digest;
+mod early_warning;
 mod ids;
 mod interaction;
 mod network;
@@ -63,6 +64,7 @@ pub use circle::{
 };
 pub use clock::{Clock, SettableClock, SystemClock};
 pub use digest::{Bridge, BridgeBuilder, Digest, DigestPolicy, NewAlliance, TeamFigures};
+pub use early_warning::{EARLY_WARNING_EVERY_DAYS, EarlyWarning, LonelyLeaders, WarningStep};
 pub use ids::{ChannelId, IdError, TeamId, UserId};
 pub use interaction::{Interaction, InteractionKind};
 pub use network::{BridgeFormed, Insights, TeamMap, TeamPair, WeekOfAlliances, pair_index};

@@ -164,6 +164,9 @@ pub struct Insights {
     /// `weeks`; figures held back under the floor.
     #[serde(default)]
     pub partnerships: Vec<super::PartnershipHealth>,
+    /// How many leaders are short of alliances, when that may be shown.
+    #[serde(default)]
+    pub lonely_leaders: Option<super::LonelyLeaders>,
 }
 
 /// One week's growth.

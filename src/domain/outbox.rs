@@ -5,7 +5,7 @@
 //! it. What Slack keeps refusing past the deadline is kept as failed, for
 //! the logs and for admins, never dropped in silence.
 
-use super::{CircleMessage, CircleStage, Digest, Nudge, TeamMap, UserId};
+use super::{CircleMessage, CircleStage, Digest, EarlyWarning, Nudge, TeamMap, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +31,8 @@ pub enum Outgoing {
     },
     /// A message to a leadership circle, in its group DM.
     Circle(CircleMessage),
+    /// An early warning, as a DM to a leader whose alliances have thinned.
+    EarlyWarning(EarlyWarning),
 }
 
 impl Outgoing {
@@ -38,12 +40,13 @@ impl Outgoing {
     pub fn nudge(&self) -> Option<&Nudge> {
         match self {
             Self::Nudge(nudge) => Some(nudge),
-            Self::Digest { .. } | Self::Circle(_) => None,
+            Self::Digest { .. } | Self::Circle(_) | Self::EarlyWarning(_) => None,
         }
     }
 
     /// Whether it speaks to or of `user` (a nudge to them, about them, or
-    /// naming them as an introduction's contact; a digest naming them).
+    /// naming them as an introduction's contact; a digest naming them; an
+    /// early warning to them or naming them in a step).
     pub fn names(&self, user: &UserId) -> bool {
         match self {
             Self::Nudge(nudge) => {
@@ -53,6 +56,7 @@ impl Outgoing {
             }
             Self::Digest { digest, .. } => digest.names(user),
             Self::Circle(message) => message.members.contains(user),
+            Self::EarlyWarning(warning) => warning.names(user),
         }
     }
 
@@ -69,6 +73,7 @@ impl Outgoing {
                 CircleStage::Prompt => format!("the prompt of circle {}", message.circle),
                 CircleStage::CheckIn => format!("the check-in of circle {}", message.circle),
             },
+            Self::EarlyWarning(warning) => format!("an early warning to <@{}>", warning.to),
         }
     }
 }

@@ -36,6 +36,11 @@ pub struct Person {
     /// say: kept current by the people sync, never chosen in the bot.
     #[serde(default, skip_serializing_if = "Roles::is_none")]
     pub roles: Roles,
+    /// When they were last sent an early warning that their alliances had
+    /// thinned (a leader's, at most monthly): the bot's memory of them,
+    /// kept by the people sync.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_warned_at: Option<DateTime<Utc>>,
 }
 
 /// What someone leads: the company, as one of its leaders, and a team, as
@@ -72,6 +77,7 @@ impl Person {
             paused: BTreeSet::new(),
             shoutouts: false,
             roles: Roles::default(),
+            early_warned_at: None,
         }
     }
 

@@ -6,10 +6,14 @@
 //! [`Snapshot`] from the store and hands it in, with `now` from the `Clock`.
 //! A new rule is a new file.
 
+mod allies;
 mod circles;
 #[cfg(test)]
 mod circles_properties;
 mod intros;
+#[cfg(test)]
+mod leader_properties;
+mod lonely_leaders;
 mod neglected_peers;
 mod network;
 mod new_alliances;
@@ -19,13 +23,17 @@ mod properties;
 mod recent_nudges;
 mod recheck;
 mod team_gaps;
+mod team_view;
 
+pub use allies::{AlliesAnswer, Ally, Listed, WarmPath, allies_in};
 pub use circles::{CircleRound, FormedCircle, circle_eligible, circle_sizes, form_circles};
+pub use lonely_leaders::{StepNow, lonely_leaders, plan_early_warnings, recheck_early_warning};
 pub use neglected_peers::still_due;
 pub use network::{insights, team_map};
 pub use new_alliances::plan_digest;
 pub use partnerships::PartnershipHistory;
 pub use recheck::{NudgeNow, Side, Withdrawal, recheck_digest, recheck_nudge};
+pub use team_view::{TeamReachLine, TeamView, team_view};
 
 pub use crate::domain::Policy;
 

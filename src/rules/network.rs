@@ -128,6 +128,8 @@ pub fn insights(
         unconnected,
         map,
         partnerships: Vec::new(),
+        // Set by the caller, who knows the leaders' threshold.
+        lonely_leaders: None,
     }
 }
 

@@ -58,7 +58,7 @@ pub(super) fn plan_partnership_nudges<'a>(
     let mut planned_pairs: FxHashSet<PairKey> = FxHashSet::default();
     let mut plan = Vec::new();
     for (to, sides) in &bound.sides {
-        if !recent.may_receive(snapshot, to, now, policy) {
+        if !recent.may_receive_first(snapshot, to, now, policy) {
             continue;
         }
         let mut held = false;
@@ -120,6 +120,18 @@ pub(super) fn plan_partnership_nudges<'a>(
         }
     }
     plan
+}
+
+/// Everyone the key partnerships have something to raise with at `now`:
+/// they hear of it before any other message, an early warning included.
+pub(super) fn claimed<'a>(
+    snapshot: &'a Snapshot,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> FxHashSet<&'a UserId> {
+    let mut recent = RecentNudges::at(snapshot, now, policy);
+    plan_partnership_nudges(snapshot, now, policy, &mut recent);
+    recent.decided
 }
 
 /// How overdue a partnership is for one person: days since their latest

@@ -61,13 +61,13 @@ fn any_partnership() -> impl Strategy<Value = Partnership> {
     })
 }
 
-fn start() -> DateTime<Utc> {
+pub(super) fn start() -> DateTime<Utc> {
     at(2026, 3, 2)
 }
 
 /// A random company of up to ten people and its ties: each a few meetings
 /// between two days of the year before `start`.
-fn any_company() -> impl Strategy<Value = (Vec<Person>, Vec<Tie>)> {
+pub(super) fn any_company() -> impl Strategy<Value = (Vec<Person>, Vec<Tie>)> {
     let people = (2..=10_usize).prop_flat_map(|n| (0..n).map(any_person).collect::<Vec<_>>());
     people.prop_flat_map(|people| {
         let n = people.len();

@@ -2,7 +2,7 @@
 //! cooldown of a tie after a reminder, and the spacing of introductions.
 
 use super::{Policy, Snapshot};
-use crate::domain::{PairKey, UserId};
+use crate::domain::{PairKey, Person, UserId};
 use chrono::{DateTime, Duration, Utc};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -63,9 +63,31 @@ impl<'a> RecentNudges<'a> {
     }
 
     /// Whether `to` may get a nudge at `now`: nudgeable, under the weekly
-    /// cap, none yet today, inside their local window on a working day, and
-    /// not decided already in this run.
+    /// cap, none yet today, no early warning within the tie cooldown,
+    /// inside their local window on a working day, and not decided already
+    /// in this run.
     pub fn may_receive(
+        &self,
+        snapshot: &Snapshot,
+        to: &UserId,
+        now: DateTime<Utc>,
+        policy: &Policy,
+    ) -> bool {
+        // An early warning's steps are the leader's nudges for a while: no
+        // other nudge piles on while its ties would rest after a reminder.
+        let resting = Duration::days(i64::from(policy.tie_cooldown_days)).max(Duration::hours(20));
+        let warned_lately =
+            |person: &Person| person.early_warned_at.is_some_and(|at| at > now - resting);
+        !self.decided.contains(to)
+            && snapshot.people.get(to).is_some_and(|p| !warned_lately(p))
+            && self.may_receive_first(snapshot, to, now, policy)
+    }
+
+    /// Whether `to` may get a key partnership's nudge at `now`, which comes
+    /// before every other message, an early warning's quiet included:
+    /// nudgeable, under the weekly cap, none yet today, and inside their
+    /// local window on a working day.
+    pub fn may_receive_first(
         &self,
         snapshot: &Snapshot,
         to: &UserId,
@@ -76,7 +98,6 @@ impl<'a> RecentNudges<'a> {
             return false;
         };
         person.nudgeable_at(now)
-            && !self.decided.contains(to)
             && self.this_week.get(to).copied().unwrap_or(0) < policy.nudges_per_person_per_week
             && !self.today.contains(to)
             && policy.window.is_open(person.tz.as_deref(), now)

@@ -109,7 +109,7 @@ pub fn recheck_nudge<'n>(
 
 /// `person`, if the bot may still nudge them or nudge others about them at
 /// `at`; otherwise why not.
-fn may_be_nudged(
+pub(super) fn may_be_nudged(
     person: Option<&Person>,
     side: Side,
     at: DateTime<Utc>,

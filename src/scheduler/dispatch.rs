@@ -1,6 +1,9 @@
 //! The dispatcher: sends what the outbox holds, under Slack's limits, and
 //! records what Slack accepted.
 //!
+//! An early warning to a leader is sent as a nudge is, checked again
+//! before it goes (see `early_warning`), and recorded on its leader.
+//!
 //! Each due item is tried once per round. The round reads the outbox once,
 //! and under Slack's limits it can take minutes, so each item is checked
 //! again against the store (`recheck`): a nudge before any call to Slack
@@ -23,7 +26,7 @@
 use crate::charts::{self, ChartError};
 use crate::config::DeliverySettings;
 use crate::domain::{
-    ChannelId, Clock, Nudge, OutboxItem, OutboxState, Outgoing, SentNudge, TeamMap,
+    ChannelId, CircleKey, Clock, Nudge, OutboxItem, OutboxState, Outgoing, SentNudge, TeamMap,
 };
 use crate::metrics::Metrics;
 use crate::rules::Withdrawal;
@@ -39,6 +42,7 @@ use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 
 mod circles;
+mod early_warning;
 mod recheck;
 
 /// The first retry waits about this long; each next one twice as long.
@@ -277,22 +281,24 @@ impl Dispatcher {
             );
             return self.give_up(item, now, error);
         }
-        // The group DM a circle's message went to, for its record.
-        let mut circle_posted = None;
         let result = match &item.outgoing {
             Outgoing::Circle(message) => match self.send_circle_message(item.id, message).await {
                 Ok(Err(why)) => return self.not_sent(&item, why),
-                Ok(Ok(channel)) => {
-                    circle_posted = Some((message.circle, channel));
-                    Ok(None)
-                }
+                Ok(Ok(channel)) => Ok(Accepted::Circle(message.circle, channel)),
                 Err(failure) => Err(failure),
             },
             Outgoing::Nudge(planned) => match self.send_nudge(item.id, planned).await {
                 Ok(NudgeSend::NotSent(why)) => return self.not_sent(&item, why),
-                Ok(NudgeSend::Posted { sent, opened }) => Ok(Some((sent, opened))),
+                Ok(NudgeSend::Posted { sent, opened }) => Ok(Accepted::Nudge(sent, opened)),
                 Err(failure) => Err(failure),
             },
+            Outgoing::EarlyWarning(planned) => {
+                match self.send_early_warning(item.id, planned).await {
+                    Ok(Err(why)) => return self.not_sent(&item, why),
+                    Ok(Ok(opened)) => Ok(Accepted::EarlyWarning(opened)),
+                    Err(failure) => Err(failure),
+                }
+            }
             Outgoing::Digest {
                 channel,
                 digest,
@@ -303,8 +309,8 @@ impl Dispatcher {
                     Some(message) => self
                         .post_digest(channel, &message, team_map.as_ref())
                         .await
-                        .map(|_| None),
-                    None => Ok(None),
+                        .map(|_| Accepted::Digest),
+                    None => Ok(Accepted::Digest),
                 },
             },
         };
@@ -312,20 +318,21 @@ impl Dispatcher {
         match result {
             Ok(posted) => {
                 let accepted = std::time::Instant::now();
-                let (sent, opened) = match posted {
-                    Some((nudge, opened)) => {
-                        (Some(SentNudge::of(&nudge, self.clock.now())), opened)
+                match posted {
+                    Accepted::Nudge(nudge, opened) => {
+                        let sent = SentNudge::of(&nudge, self.clock.now());
+                        self.store.mark_sent(&item, Some(&sent), opened.as_ref())?;
                     }
-                    None => (None, None),
-                };
-                match &circle_posted {
-                    Some((circle, channel)) => {
+                    Accepted::EarlyWarning(opened) => self.store.mark_early_warning_sent(
+                        &item,
+                        self.clock.now(),
+                        opened.as_ref(),
+                    )?,
+                    Accepted::Digest => self.store.mark_sent(&item, None, None)?,
+                    Accepted::Circle(circle, channel) => {
                         self.store
-                            .mark_circle_message_sent(&item, *circle, Some(channel))?
+                            .mark_circle_message_sent(&item, circle, Some(&channel))?
                     }
-                    None => self
-                        .store
-                        .mark_sent(&item, sent.as_ref(), opened.as_ref())?,
                 }
                 // On disk before the next send: a crash repeats one item at most.
                 self.store.commit().await?;
@@ -514,6 +521,18 @@ enum NudgeSend {
     },
     /// It no longer holds: not sent.
     NotSent(NotSent),
+}
+
+/// What Slack accepted, to be recorded.
+enum Accepted {
+    /// A nudge, as sent (see [`NudgeSend::Posted`]).
+    Nudge(Box<Nudge>, Option<ChannelId>),
+    /// An early warning, with the DM channel opened for it.
+    EarlyWarning(Option<ChannelId>),
+    /// The digest.
+    Digest,
+    /// A circle's message, with the group DM it went to.
+    Circle(CircleKey, ChannelId),
 }
 
 /// Why a nudge was not posted when its turn came.

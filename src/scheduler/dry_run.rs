@@ -1,11 +1,12 @@
 //! `alliances tick --dry-run`: the whole plan — who would be nudged about
-//! whom, when (at their next local delivery window) and why, what the
-//! digest would say, and the leadership circles a round would form —
-//! without sending anything.
+//! whom, which leaders would get an early warning with which steps, when
+//! (at their next local delivery window) and why, what the digest would
+//! say, and the leadership circles a round would form — without sending
+//! anything.
 
 use crate::config::Settings;
-use crate::domain::{Binds, Quoting, TeamId, UserId, plural};
-use crate::rules::{plan_digest, plan_nudges};
+use crate::domain::{Binds, Quoting, TeamId, UserId, WarningStep, plural};
+use crate::rules::plan_digest;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use std::fmt::Write as _;
@@ -17,8 +18,15 @@ pub fn dry_run(
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
     let policy = settings.rules;
-    let snapshot = super::nudge_snapshot(store, now, &policy)?
+    let mut snapshot = super::nudge_snapshot(store, now, &policy)?
         .with_partnerships(settings.partnerships.clone());
+    // Everyone who is due, whenever their window opens.
+    let (warnings, plan) = super::plan_messages(
+        &mut snapshot,
+        now,
+        &policy.any_time(),
+        settings.leaders.min_teams,
+    );
     let names = &snapshot.people;
     // A person's name, or their id when unknown.
     let plain_name = |id: &UserId| {
@@ -32,8 +40,14 @@ pub fn dry_run(
         None => plain_name(id),
     };
     let name = |id: &UserId| with_team(id, names.get(id).and_then(|p| p.team.as_ref()));
-    // Everyone who is due, whenever their window opens.
-    let plan = plan_nudges(&snapshot, now, &policy.any_time());
+    let next_window = |to: &UserId| {
+        let tz = names.get(to).and_then(|p| p.tz.as_deref());
+        match policy.window.next_opening(tz, now) {
+            Some(at) if at == now => "now".to_owned(),
+            Some(at) => at.format("%a %-d %b %H:%M UTC").to_string(),
+            None => "never (no working day)".to_owned(),
+        }
+    };
 
     let mut out = String::new();
     let _ = writeln!(
@@ -43,12 +57,7 @@ pub fn dry_run(
     );
     let _ = writeln!(out, "\nNudges ({}):", plan.len());
     for nudge in &plan {
-        let tz = names.get(&nudge.to).and_then(|p| p.tz.as_deref());
-        let when = match policy.window.next_opening(tz, now) {
-            Some(at) if at == now => "now".to_owned(),
-            Some(at) => at.format("%a %-d %b %H:%M UTC").to_string(),
-            None => "never (no working day)".to_owned(),
-        };
+        let when = next_window(&nudge.to);
         let kind = nudge.reason.kind();
         let about = plain_name(&nudge.about);
         let _ = writeln!(
@@ -59,6 +68,36 @@ pub fn dry_run(
             nudge
                 .reason
                 .explain(&about, &nudge.about_team, name, Quoting::AS_IS)
+        );
+    }
+
+    if !warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nEarly warnings to leaders ({}), each in place of that leader's nudge:",
+            warnings.len()
+        );
+    }
+    for warning in &warnings {
+        let steps: Vec<String> = warning
+            .steps
+            .iter()
+            .map(|step| match step {
+                WarningStep::Revive { peer, last_met, .. } => format!(
+                    "catch up with {} (last met {})",
+                    name(peer),
+                    last_met.format("%a %-d %b %Y")
+                ),
+                WarningStep::Meet { peer, .. } => format!("meet {}", name(peer)),
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {} · early warning to {}\n      why: {}\n      steps: {}",
+            next_window(&warning.to),
+            name(&warning.to),
+            warning.explain(),
+            steps.join("; ")
         );
     }
 
@@ -186,6 +225,47 @@ mod tests {
                 .unwrap()
                 .is_empty(),
             "nothing recorded"
+        );
+    }
+
+    #[test]
+    fn a_dry_run_explains_a_leader_s_early_warning_with_its_steps() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let mut dana = Person {
+            team: Some(TeamId::parse("Platform").unwrap()),
+            ..Person::new(UserId::parse("U1").unwrap(), "Dana Ito")
+        };
+        dana.roles.leader = true;
+        let alice = Person {
+            team: Some(TeamId::parse("Payments").unwrap()),
+            ..Person::new(UserId::parse("U2").unwrap(), "Alice Moreau")
+        };
+        store.put_people(&[dana, alice]).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+        let met = Interaction::new(
+            now - Duration::days(120),
+            InteractionKind::Meeting,
+            [UserId::parse("U1").unwrap(), UserId::parse("U2").unwrap()],
+            None,
+            None,
+        )
+        .unwrap();
+        store.log_interaction(&met).unwrap();
+
+        let report = dry_run(&store, &Settings::default(), now).unwrap();
+        assert!(
+            report.contains(
+                "Early warnings to leaders (1), each in place of that leader's nudge:\n  \
+                 Mon 1 Jun 10:00 UTC · early warning to Dana Ito (Platform)\n      \
+                 why: their live alliances reach 0 other teams, fewer than the 3 a leader is expected to keep up (1 step suggested)\n      \
+                 steps: catch up with Alice Moreau (Payments) (last met Sun 1 Feb 2026)"
+            ),
+            "{report}"
+        );
+        assert!(
+            report.contains("Nudges (1):"),
+            "Alice's own nudge stays: {report}"
         );
     }
 

@@ -16,7 +16,7 @@ mod people;
 use digest::DigestRun;
 pub use dispatch::{Dispatched, Dispatcher};
 pub use dry_run::dry_run;
-pub use nudges::nudge_snapshot;
+pub use nudges::{nudge_snapshot, plan_messages};
 
 use crate::config::{CircleSettings, CronSchedule, LeaderSettings, Settings, Teams};
 use crate::domain::{Clock, DigestPolicy, FAILED_KEPT_DAYS, Insights, Partnership};
@@ -105,7 +105,7 @@ pub struct Scheduler {
     // front door.
     digest_channel: Arc<str>,
     team_origin: Arc<Teams>,
-    /// Who leads, from Slack's user groups.
+    /// Who leads, from Slack's user groups, and when a leader is warned.
     leaders: Arc<LeaderSettings>,
     /// How leadership circles are formed.
     circles: CircleSettings,
@@ -279,6 +279,7 @@ impl Scheduler {
                 started_at,
                 &self.policy,
                 &self.partnerships,
+                self.leaders.min_teams,
                 self.metrics(),
             )?,
             JobKind::Digest => self
@@ -355,15 +356,22 @@ impl Scheduler {
     }
 
     /// What the admins' insights page shows now: the figures of the whole
-    /// network over the last `weeks` weeks, under the digest's k-anonymity
-    /// floor. Reads every tie, and with key partnerships the interaction
-    /// log too: blocking work, for a blocking thread.
+    /// network over the last `weeks` weeks, and how many leaders are short
+    /// of alliances, under the digest's k-anonymity floor. Reads every tie,
+    /// and with key partnerships the interaction log too: blocking work,
+    /// for a blocking thread.
     pub fn insights(&self, weeks: usize) -> Result<Insights, StoreError> {
         let snapshot = Snapshot::new(self.store.people()?, self.store.ties()?, Vec::new())
             .with_partnerships(self.partnerships.to_vec());
-        let now = self.clock.now();
-        let floor = self.digest_policy.k_anonymity_floor;
+        let (now, floor) = (self.clock.now(), self.digest_policy.k_anonymity_floor);
         let mut insights = crate::rules::insights(&snapshot, now, &self.policy, floor, weeks);
+        insights.lonely_leaders = crate::rules::lonely_leaders(
+            &snapshot,
+            now,
+            &self.policy,
+            self.leaders.min_teams,
+            floor,
+        );
         if !snapshot.partnerships.is_empty() {
             // How each partnership stood week by week needs its meetings,
             // which only the log keeps.

@@ -1,28 +1,66 @@
-//! The nudge job: plan the reminders and introductions, and queue them in
-//! the outbox for the dispatcher.
+//! The nudge job: plan the reminders, introductions and leaders' early
+//! warnings, and queue them in the outbox for the dispatcher. An early
+//! warning takes the place of its leader's nudge in the run that plans it:
+//! one message at a time.
 
-use crate::domain::{Outgoing, Partnership, SentNudge, plural};
+use crate::domain::{EarlyWarning, Nudge, Outgoing, Partnership, SentNudge, UserId, plural};
 use crate::metrics::Metrics;
-use crate::rules::{Policy, Snapshot, plan_nudges};
+use crate::rules::{Policy, Snapshot, plan_early_warnings, plan_nudges};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
+use rustc_hash::FxHashMap;
 
 /// What the nudge rules read at `now`: everyone, every tie, and the nudges
 /// sent as far back as the policy looks — with those still queued counted
 /// as sent when queued, so that a nudge waiting for Slack is not planned
-/// twice.
+/// twice; an early warning still queued counts as sent to its leader.
 pub fn nudge_snapshot(
     store: &Store,
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Result<Snapshot, StoreError> {
     let mut recent = store.nudges_sent_since(now - policy.nudge_memory())?;
-    recent.extend(store.pending_outbox()?.iter().filter_map(|item| {
-        item.outgoing
-            .nudge()
-            .map(|nudge| SentNudge::of(nudge, item.queued_at))
-    }));
-    Ok(Snapshot::new(store.people()?, store.ties()?, recent))
+    let mut warned: FxHashMap<UserId, DateTime<Utc>> = FxHashMap::default();
+    for item in store.pending_outbox()? {
+        match &item.outgoing {
+            Outgoing::EarlyWarning(warning) => {
+                warned.insert(warning.to.clone(), item.queued_at);
+            }
+            outgoing => recent.extend(
+                outgoing
+                    .nudge()
+                    .map(|nudge| SentNudge::of(nudge, item.queued_at)),
+            ),
+        }
+    }
+    let mut people = store.people()?;
+    for person in &mut people {
+        if let Some(at) = warned.get(&person.id) {
+            person.early_warned_at = Some(*at);
+        }
+    }
+    Ok(Snapshot::new(people, store.ties()?, recent))
+}
+
+/// This run's messages: the early warnings (`min_teams` 0: none), and the
+/// nudges to everyone not warned, in recipient order. The warned leaders
+/// are marked in `snapshot` as warned at `now`, as they will be once sent,
+/// so that the nudges are planned without them from the start: a tie of
+/// theirs is then free for the other side's reminder.
+pub fn plan_messages(
+    snapshot: &mut Snapshot,
+    now: DateTime<Utc>,
+    policy: &Policy,
+    min_teams: u32,
+) -> (Vec<EarlyWarning>, Vec<Nudge>) {
+    let warnings = plan_early_warnings(snapshot, now, policy, min_teams);
+    for warning in &warnings {
+        if let Some(leader) = snapshot.people.get_mut(&warning.to) {
+            leader.early_warned_at = Some(now);
+        }
+    }
+    let nudges = plan_nudges(snapshot, now, policy);
+    (warnings, nudges)
 }
 
 /// Plans this run's nudges, the key `partnerships`' first, and queues them
@@ -33,21 +71,32 @@ pub fn run(
     now: DateTime<Utc>,
     policy: &Policy,
     partnerships: &[Partnership],
+    min_teams: u32,
     metrics: &Metrics,
 ) -> Result<String, StoreError> {
-    let snapshot = nudge_snapshot(store, now, policy)?.with_partnerships(partnerships.to_vec());
-    let plan = plan_nudges(&snapshot, now, policy);
+    let mut snapshot = nudge_snapshot(store, now, policy)?.with_partnerships(partnerships.to_vec());
+    let (warnings, plan) = plan_messages(&mut snapshot, now, policy, min_teams);
     metrics.nudges_planned(plan.len());
     drop(snapshot);
     let intros = plan.iter().filter(|n| n.reason.is_intro()).count();
-    let queued = plan.len();
-    store.enqueue(plan.into_iter().map(Outgoing::Nudge).collect(), now)?;
+    let warned = warnings.len();
+    let queued = plan.len() + warned;
+    let outgoing = warnings
+        .into_iter()
+        .map(Outgoing::EarlyWarning)
+        .chain(plan.into_iter().map(Outgoing::Nudge))
+        .collect();
+    store.enqueue(outgoing, now)?;
     store.flush()?;
-    Ok(match intros {
-        0 => format!("queued {queued}"),
-        n => format!(
-            "queued {queued} ({})",
-            plural(n, "introduction", "introductions")
-        ),
+    let mut kinds = Vec::new();
+    if intros > 0 {
+        kinds.push(plural(intros, "introduction", "introductions"));
+    }
+    if warned > 0 {
+        kinds.push(plural(warned, "early warning", "early warnings"));
+    }
+    Ok(match kinds.is_empty() {
+        true => format!("queued {queued}"),
+        false => format!("queued {queued} ({})", kinds.join(", ")),
     })
 }

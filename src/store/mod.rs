@@ -4,7 +4,9 @@
 //!
 //! The trees, one file each for their reads and writes:
 //!
-//! - `people` ([`people`](Store::people)): who is in the workspace, by id;
+//! - `people` ([`people`](Store::people)): who is in the workspace, by id,
+//!   with when each was last sent an early warning
+//!   ([`mark_early_warning_sent`](Store::mark_early_warning_sent));
 //! - `interactions` and `ties` ([`log_interaction`](Store::log_interaction)):
 //!   the interaction log, and the aggregated tie of each pair that the rules
 //!   read instead of it, kept consistent in one transaction (the log is
@@ -61,6 +63,7 @@ mod codec;
 mod commit;
 mod deliveries;
 mod durable_log;
+mod early_warnings;
 mod export;
 #[cfg(test)]
 pub(crate) mod fixtures;

@@ -3,7 +3,7 @@
 //! and a next round that repeats nobody.
 
 use crate::helpers::{
-    button_press, eventually, fake_user, spawn_bot_on_clock_configured, user, workspace,
+    button_press, eventually, fake_user, spawn_bot_over_socket_on_clock_configured, user, workspace,
 };
 use alliances::config::CronSchedule;
 use alliances::domain::{
@@ -75,12 +75,17 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
     let fake = FakeSlack::start(space).await.unwrap();
     let start = Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap();
     let clock = SettableClock::new(start);
-    let bot = spawn_bot_on_clock_configured(&fake, &teams_file(), Arc::new(clock.clone()), |s| {
-        s.leaders = toml::from_str("usergroup = \"leadership\"").unwrap();
-        s.circles = toml::from_str("size = 3").unwrap();
-        // The test runs the job when it wants.
-        s.schedule.circles = CronSchedule::parse("0 0 0 1 1 * 2099").unwrap();
-    })
+    let bot = spawn_bot_over_socket_on_clock_configured(
+        &fake,
+        &teams_file(),
+        Arc::new(clock.clone()),
+        |s| {
+            s.leaders = toml::from_str("usergroup = \"leadership\"").unwrap();
+            s.circles = toml::from_str("size = 3").unwrap();
+            // The test runs the job when it wants.
+            s.schedule.circles = CronSchedule::parse("0 0 0 1 1 * 2099").unwrap();
+        },
+    )
     .await;
     let store = bot.app.store().clone();
     eventually("the leaders are known", || {

@@ -160,13 +160,24 @@ pub async fn spawn_bot_on_clock(
     spawn(fake, teams, false, clock, |_| {}).await
 }
 
+/// Starts the bot over HTTP with `clock` as its clock and settings changed
+/// by `configure`.
+pub async fn spawn_bot_on_clock_configured(
+    fake: &fake_slack::FakeSlack,
+    teams: &str,
+    clock: std::sync::Arc<dyn alliances::domain::Clock>,
+    configure: impl FnOnce(&mut alliances::config::Settings),
+) -> TestBot {
+    spawn(fake, teams, false, clock, configure).await
+}
+
 fn system_clock() -> std::sync::Arc<dyn alliances::domain::Clock> {
     std::sync::Arc::new(alliances::domain::SystemClock)
 }
 
 /// Starts the bot over Socket Mode with `clock` as its clock and settings
 /// changed by `configure`.
-pub async fn spawn_bot_on_clock_configured(
+pub async fn spawn_bot_over_socket_on_clock_configured(
     fake: &fake_slack::FakeSlack,
     teams: &str,
     clock: std::sync::Arc<dyn alliances::domain::Clock>,

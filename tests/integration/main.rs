@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod acknowledge_first;
+mod allies_and_team;
 mod backups;
 mod bad_input;
 mod browser;
@@ -21,6 +22,7 @@ mod helpers;
 mod http_hygiene;
 mod insights;
 mod leaders;
+mod lonely_leaders;
 mod manifest;
 mod mind_changed_mid_dispatch;
 mod operations;

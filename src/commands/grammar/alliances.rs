@@ -14,7 +14,7 @@ use crate::commands::UserError;
 
 /// Every subcommand's first word, in the order help lists them; suggestions
 /// for a mistyped word are taken from here.
-pub(super) const SUBCOMMANDS: [&str; 14] = [
+pub(super) const SUBCOMMANDS: [&str; 16] = [
     "help",
     "status",
     "snooze",
@@ -27,6 +27,8 @@ pub(super) const SUBCOMMANDS: [&str; 14] = [
     "forget-me",
     "intro",
     "stats",
+    "allies",
+    "team",
     "digest",
     "tick",
 ];
@@ -96,6 +98,16 @@ pub enum AlliancesRequest {
     },
     /// `stats`: team-level figures only.
     Stats,
+    /// `allies Sales [Marketing …]`: your ties and warm paths into those
+    /// teams, for an initiative. The names as typed: which teams they are
+    /// is for the handler, who knows the workspace's teams, to read (see
+    /// [`read_team_names`](super::read_team_names)).
+    Allies {
+        /// The text after `allies`, never blank.
+        teams: String,
+    },
+    /// `team`: a lead's view of their team's reach, aggregated.
+    Team,
     /// Admins only: `digest now [#channel]`.
     DigestNow {
         /// Where to post it; the configured digest channel when absent.
@@ -133,6 +145,8 @@ pub fn parse_alliances(text: &SlashText) -> Result<AlliancesRequest, UserError> 
         "forget-me" => nothing_after("forget-me", rest, Request::ForgetMe)?,
         "intro" => parse_intro(rest)?,
         "stats" => nothing_after("stats", rest, Request::Stats)?,
+        "allies" => parse_allies(rest)?,
+        "team" => nothing_after("team", rest, Request::Team)?,
         "digest" => parse_digest(rest)?,
         "tick" => parse_tick(rest)?,
         _ => Request::Help {
@@ -156,6 +170,8 @@ pub fn help_text() -> &'static str {
      • `/alliances forget-me`: delete everything about you, after you confirm.\n\
      • `/alliances intro @alice @bob you both work on onboarding`: open a group DM introducing two people.\n\
      • `/alliances stats`: how the teams are connected, team figures only.\n\
+     • `/alliances allies Sales Marketing`: for an initiative, your alliances in those teams and who could open a door.\n\
+     • `/alliances team`: for a team's lead, how far the team reaches across the company.\n\
      • `/alliances digest now #general`: post the digest of new alliances now (admins only).\n\
      • `/alliances tick dry-run`: show whom the next run would nudge, sending nothing (admins only).\n\
      To log a meeting: `/met @alice yesterday coffee about the roadmap`."
@@ -254,6 +270,21 @@ fn parse_shoutouts(rest: &str) -> Result<AlliancesRequest, UserError> {
     };
     let subcommand = if on { "shoutouts on" } else { "shoutouts off" };
     nothing_after(subcommand, after, AlliancesRequest::Shoutouts { on })
+}
+
+/// One or more team names after `allies`, read against the workspace's
+/// teams by the handler.
+fn parse_allies(rest: &str) -> Result<AlliancesRequest, UserError> {
+    let teams = rest.trim();
+    if teams.is_empty() {
+        return Err(UserError::new(
+            "Which teams does your initiative need? Name one or more.",
+            "/alliances allies Sales Marketing",
+        ));
+    }
+    Ok(AlliancesRequest::Allies {
+        teams: teams.to_owned(),
+    })
 }
 
 fn parse_digest(rest: &str) -> Result<AlliancesRequest, UserError> {
@@ -358,6 +389,7 @@ mod tests {
             ("export", Export),
             ("forget-me", ForgetMe),
             ("stats", Stats),
+            ("Team", Team),
             ("Tick Dry-Run", TickDryRun),
         ] {
             assert_eq!(alliances(typed), Ok(expected), "for {typed}");
@@ -503,6 +535,23 @@ mod tests {
     }
 
     #[test]
+    fn allies_takes_the_team_names_as_typed_and_asks_for_one_when_none() {
+        assert_eq!(
+            alliances("Allies sales  Customer Success"),
+            Ok(AlliancesRequest::Allies {
+                teams: "sales  Customer Success".to_owned()
+            })
+        );
+        let error = alliances("allies").unwrap_err();
+        insta::assert_snapshot!(error.to_string(), @"Which teams does your initiative need? Name one or more. Try: `/alliances allies Sales Marketing`");
+        assert_eq!(
+            alliances("alies Sales"),
+            Ok(help(Some("alies"), Some("allies")))
+        );
+        assert!(alliances("team Payments").is_err());
+    }
+
+    #[test]
     fn tick_only_rehearses() {
         assert!(alliances("tick").is_err());
         assert!(alliances("tick now").is_err());
@@ -521,6 +570,8 @@ mod tests {
         • `/alliances forget-me`: delete everything about you, after you confirm.
         • `/alliances intro @alice @bob you both work on onboarding`: open a group DM introducing two people.
         • `/alliances stats`: how the teams are connected, team figures only.
+        • `/alliances allies Sales Marketing`: for an initiative, your alliances in those teams and who could open a door.
+        • `/alliances team`: for a team's lead, how far the team reaches across the company.
         • `/alliances digest now #general`: post the digest of new alliances now (admins only).
         • `/alliances tick dry-run`: show whom the next run would nudge, sending nothing (admins only).
         To log a meeting: `/met @alice yesterday coffee about the roadmap`.

@@ -14,6 +14,7 @@ mod mention;
 mod met;
 mod snooze;
 mod suggestion;
+mod team_names;
 mod when;
 
 #[cfg(test)]
@@ -23,6 +24,7 @@ pub use alliances::{AlliancesRequest, command_kind, help_text, parse_alliances};
 pub use mention::{ChannelRef, Mention};
 pub use met::{MetRequest, parse_met};
 pub use snooze::SnoozeSpan;
+pub use team_names::{MAX_TEAMS_ASKED, TeamNamesError, read_team_names};
 pub use when::When;
 
 use super::UserError;

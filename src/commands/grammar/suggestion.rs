@@ -14,6 +14,14 @@ pub(super) fn closest_subcommand(
     rest: &str,
     subcommands: &[&'static str],
 ) -> Option<&'static str> {
+    closest_of(word, rest, subcommands)
+}
+
+/// Which of `candidates` `word` (or `word` joined with the next word of
+/// `rest`) was probably meant to be, without regard to case: what
+/// [`closest_subcommand`] does for subcommands, for any list of names
+/// (the teams of `/alliances allies`).
+pub(super) fn closest_of<'a>(word: &str, rest: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let word = word.to_lowercase();
     let mut typed = vec![word.clone()];
     if let Some((next, _)) = split_first_word(rest) {
@@ -22,15 +30,16 @@ pub(super) fn closest_subcommand(
     typed
         .iter()
         .flat_map(|typed| {
-            subcommands.iter().filter_map(move |&candidate| {
+            candidates.iter().filter_map(move |&candidate| {
+                let lowered = candidate.to_lowercase();
                 let typed_len = typed.chars().count();
-                let candidate_len = candidate.chars().count();
+                let candidate_len = lowered.chars().count();
                 // Roughly one slip per three letters still reads as the word.
                 let tolerance = (candidate_len / 3).max(1);
                 if typed_len.abs_diff(candidate_len) > tolerance {
                     return None;
                 }
-                let distance = edit_distance(typed, candidate);
+                let distance = edit_distance(typed, &lowered);
                 // A tie goes to the candidate of the typed length: `stauts` is
                 // one swap from `status` and one letter from `stats`, and a
                 // swap is the likelier slip. Any tie left is settled

@@ -1,6 +1,6 @@
 //! `/alliances <sub>`: help, status, snooze, pause, opt-out, shout-outs,
 //! export, forget-me, intro, stats, and the admins' `digest now` and
-//! `tick dry-run`.
+//! `tick dry-run`; `allies` and `team` have files of their own.
 
 use super::people::{Resolver, resolve};
 use super::{Context, HandlerError, change_own_person, user_error};
@@ -8,8 +8,8 @@ use crate::commands::{
     AlliancesRequest, ChannelRef, Effect, Outcome, Reply, SlashText, help_text, parse_alliances,
 };
 use crate::domain::{Confirm, PairKey, ShownTeams, TeamId, UserId};
-use crate::rules::plan_nudges;
-use crate::scheduler::nudge_snapshot;
+use crate::rules::{Snapshot, lonely_leaders};
+use crate::scheduler::{nudge_snapshot, plan_messages};
 use crate::slack::{MRKDWN_QUOTING, mrkdwn_text};
 use chrono::Duration;
 use std::collections::BTreeMap;
@@ -81,6 +81,8 @@ fn alliances(context: &Context<'_>, text: &str) -> Result<Outcome, HandlerError>
         AlliancesRequest::ForgetMe => forget_me_confirmation(),
         AlliancesRequest::Intro { a, b, note } => return intro(context, &a, &b, note),
         AlliancesRequest::Stats => stats(context)?,
+        AlliancesRequest::Allies { teams } => super::allies::allies(context, &teams)?,
+        AlliancesRequest::Team => super::team_view::team(context)?,
         AlliancesRequest::DigestNow { channel } => {
             require_admin(context, "/alliances digest now #alliances")?;
             let channel = channel.map(|c| match c {
@@ -268,8 +270,9 @@ fn stats(context: &Context<'_>) -> Result<Reply, HandlerError> {
         .iter()
         .filter_map(|p| Some((&p.id, p.team.as_ref()?)))
         .collect();
+    let ties = context.store.ties()?;
     let mut alliances: BTreeMap<&TeamId, usize> = BTreeMap::new();
-    for tie in context.store.ties()? {
+    for tie in &ties {
         let (Some(a), Some(b)) = (team_of.get(tie.pair.low()), team_of.get(tie.pair.high())) else {
             continue;
         };
@@ -295,19 +298,49 @@ fn stats(context: &Context<'_>) -> Result<Reply, HandlerError> {
             "({hidden} smaller teams are left out, so nobody can be singled out.)"
         ));
     }
+    if context.is_admin() {
+        let min_teams = context.settings.leaders.min_teams;
+        let snapshot = Snapshot::new(people.iter().cloned(), ties, Vec::new());
+        let policy = &context.settings.rules;
+        match lonely_leaders(&snapshot, context.now, policy, min_teams, floor) {
+            Some(leaders) => lines.push(format!("For admins: {}", leaders.sentence())),
+            None if min_teams > 0 => lines.push(format!(
+                "For admins: with fewer than {floor} leaders, I don't say how many are short of alliances."
+            )),
+            None => {}
+        }
+    }
     Ok(Reply::text(lines.join("\n")))
 }
 
 fn dry_run(context: &Context<'_>) -> Result<Reply, HandlerError> {
     let policy = context.settings.rules;
-    let snapshot = nudge_snapshot(context.store, context.now, &policy)?
+    let mut snapshot = nudge_snapshot(context.store, context.now, &policy)?
         .with_partnerships(context.settings.partnerships.clone());
     // Everyone who is due, whenever their local window opens.
-    let plan = plan_nudges(&snapshot, context.now, &policy.any_time());
+    let (warnings, plan) = plan_messages(
+        &mut snapshot,
+        context.now,
+        &policy.any_time(),
+        context.settings.leaders.min_teams,
+    );
     let mut lines = vec![format!(
         "*Dry run*: {} nudges are due, each sent in its person's next local window (nothing is sent now).",
-        plan.len()
+        plan.len() + warnings.len()
     )];
+    for warning in warnings.iter().take(20) {
+        let steps: Vec<String> = warning
+            .steps
+            .iter()
+            .map(|step| format!("<@{}> ({})", step.peer(), mrkdwn_text(step.team().as_str())))
+            .collect();
+        lines.push(format!(
+            "• <@{}>, an early warning: {}; steps with {}",
+            warning.to,
+            warning.explain(),
+            steps.join(", ")
+        ));
+    }
     for nudge in plan.iter().take(20) {
         let kind = match nudge.reason.kind() {
             "introduction" => "an introduction".to_owned(),

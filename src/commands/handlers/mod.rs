@@ -13,11 +13,13 @@
 //! together, shared with the other `/met`s waiting at the same moment.
 
 mod alliances;
+mod allies;
 mod buttons;
 mod circle_buttons;
 mod met;
 mod people;
 mod status;
+mod team_view;
 
 pub use alliances::handle_alliances;
 pub use buttons::{Pressed, handle_button};

@@ -70,7 +70,7 @@ pub fn render(insights: &Insights, floor: u32) -> String {
 {unconnected_list}
 </div>
 </section>
-<footer>
+{lonely_leaders}<footer>
 <p>Team-level figures only: no person is named here. Teams with fewer than {floor} active people are not shown{held_back}.</p>
 </footer>
 </body>
@@ -87,6 +87,13 @@ pub fn render(insights: &Insights, floor: u32) -> String {
         partnerships = super::partnerships::partnerships_section(insights),
         bridges_list = bridges_list(insights),
         unconnected_list = unconnected_list(insights),
+        lonely_leaders = match &insights.lonely_leaders {
+            Some(leaders) => format!(
+                "<section>\n<h2>Leaders</h2>\n<p id=\"lonely-leaders\">{} Each of them gets a private, kind note at most once a month; who they are is never shown.</p>\n</section>\n",
+                escape(&leaders.sentence())
+            ),
+            None => String::new(),
+        },
         held_back = match map.small_teams_held_back {
             0 => String::new(),
             n => format!(" ({} held back)", plural(n, "team", "teams")),
@@ -215,7 +222,22 @@ pub(super) mod tests {
             unconnected: vec![(teams[0].clone(), teams[2].clone())],
             people: 42,
             partnerships: vec![],
+            lonely_leaders: None,
         }
+    }
+
+    #[test]
+    fn how_many_leaders_are_short_of_alliances_is_shown_only_when_it_may_be() {
+        let mut insights = sample();
+        assert!(!render(&insights, 5).contains("lonely-leaders"));
+        insights.lonely_leaders = Some(crate::domain::LonelyLeaders {
+            under: 2,
+            leaders: 8,
+            min_teams: 3,
+        });
+        assert!(render(&insights, 5).contains(
+            r#"<p id="lonely-leaders">2 of 8 leaders have live alliances in fewer than 3 other teams."#
+        ));
     }
 
     #[test]

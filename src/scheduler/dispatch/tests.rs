@@ -80,6 +80,7 @@ async fn planned_company() -> (FakeSlack, SlackClient, Store, tempfile::TempDir)
         planning_time(),
         &Policy::default(),
         &[],
+        0,
         &Metrics::new(),
     )
     .unwrap();

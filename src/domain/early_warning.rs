@@ -1,0 +1,119 @@
+//! An early warning for a lonely leader: a private, kind note to a leader
+//! whose live alliances reach fewer other teams than the settings expect
+//! (`leaders.min_teams`), with two or three concrete steps.
+//!
+//! A leader who pushes a change alone burns out; one with peers across the
+//! company has partners. So the note is about what they can do this week,
+//! never a score: their strongest fading ties first, then someone new.
+
+use super::{TeamId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How long after an early warning the next may come: a month, so that a
+/// leader who is busy is reminded kindly, not pestered.
+pub const EARLY_WARNING_EVERY_DAYS: i64 = 30;
+
+/// A planned early warning to `to`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EarlyWarning {
+    /// The leader it goes to.
+    pub to: UserId,
+    /// When the rules planned it.
+    pub planned_at: DateTime<Utc>,
+    /// How many other teams their live alliances reach now…
+    pub live_teams: usize,
+    /// …and how many the settings expect (`leaders.min_teams`).
+    pub min_teams: u32,
+    /// What they could do, in order: at least one, at most three.
+    pub steps: Vec<WarningStep>,
+}
+
+/// One concrete step of an early warning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WarningStep {
+    /// Catch up with someone they have a fading alliance with.
+    Revive {
+        /// The peer.
+        peer: UserId,
+        /// The peer's team.
+        team: TeamId,
+        /// When they last met.
+        last_met: DateTime<Utc>,
+        /// How often they met.
+        times_met: u32,
+    },
+    /// Meet someone in a team they have no live alliance with.
+    Meet {
+        /// The person suggested.
+        peer: UserId,
+        /// Their team.
+        team: TeamId,
+    },
+}
+
+impl WarningStep {
+    /// The person the step names.
+    pub fn peer(&self) -> &UserId {
+        match self {
+            Self::Revive { peer, .. } | Self::Meet { peer, .. } => peer,
+        }
+    }
+
+    /// The team of the person it names.
+    pub fn team(&self) -> &TeamId {
+        match self {
+            Self::Revive { team, .. } | Self::Meet { team, .. } => team,
+        }
+    }
+}
+
+impl EarlyWarning {
+    /// Whether it goes to `user` or names them in a step.
+    pub fn names(&self, user: &UserId) -> bool {
+        &self.to == user || self.steps.iter().any(|step| step.peer() == user)
+    }
+
+    /// Why it was planned, in a sentence for whoever runs a dry run.
+    pub fn explain(&self) -> String {
+        format!(
+            "their live alliances reach {} other {}, fewer than the {} a leader is expected to keep up ({} suggested)",
+            self.live_teams,
+            if self.live_teams == 1 {
+                "team"
+            } else {
+                "teams"
+            },
+            self.min_teams,
+            super::plural(self.steps.len(), "step", "steps")
+        )
+    }
+}
+
+/// How many leaders are short of alliances: all admins may see of the early
+/// warnings, and only with at least as many leaders as the k-anonymity
+/// floor. Never who.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LonelyLeaders {
+    /// Leaders whose live alliances reach fewer than `min_teams` other teams.
+    pub under: usize,
+    /// Active leaders in all.
+    pub leaders: usize,
+    /// The threshold, `leaders.min_teams`.
+    pub min_teams: u32,
+}
+
+impl LonelyLeaders {
+    /// The figure in a sentence: "2 of 8 leaders have live alliances in
+    /// fewer than 3 other teams."
+    pub fn sentence(&self) -> String {
+        format!(
+            "{} of {} leaders {} live alliances in fewer than {} other teams.",
+            self.under,
+            self.leaders,
+            if self.under == 1 { "has" } else { "have" },
+            self.min_teams
+        )
+    }
+}

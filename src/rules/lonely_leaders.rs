@@ -1,0 +1,485 @@
+//! *Early warning for a lonely leader*: a leader whose live alliances reach
+//! fewer than `leaders.min_teams` other teams gets, at most once in
+//! [`EARLY_WARNING_EVERY_DAYS`], a private note with two or three steps.
+//!
+//! Who gets one: a leader (`roles.leader`), not opted out, deactivated or
+//! snoozed, not warned within the month, who may get a nudge now (the
+//! same weekly cap, daily limit and delivery window as every nudge: see
+//! [`RecentNudges`]). The warning takes the place of their nudge in that
+//! run: one message at a time.
+//!
+//! The steps: their strongest fading alliances first, one per team they
+//! have no live alliance with, with peers who may be named (not opted
+//! out, deactivated or snoozed, not paused by the leader); then someone
+//! new, chosen as introductions are: in the team the leader's team is
+//! least connected with among those the leader has no live alliance
+//! with, someone they never met nor paused, not introduced to them within
+//! `intro_repeat_days`, a leader or lead of that team first. Nobody is
+//! suggested twice in one run. With nothing concrete to offer, no note.
+//!
+//! Admins see only how many leaders are under the threshold, and only when
+//! there are at least as many leaders as the k-anonymity floor
+//! ([`lonely_leaders`]); never who.
+
+use super::recent_nudges::RecentNudges;
+use super::recheck::{Side, Withdrawal, may_be_nudged};
+use super::team_gaps::TeamGaps;
+use super::{Policy, Snapshot};
+use crate::domain::{
+    EARLY_WARNING_EVERY_DAYS, EarlyWarning, LonelyLeaders, PairKey, Person, TeamId, Tie, UserId,
+    WarningStep,
+};
+use chrono::{DateTime, Duration, Utc};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
+
+/// At most this many steps: more would be a to-do list, not a nudge.
+const MOST_STEPS: usize = 3;
+
+/// At most this many of the steps revive a fading tie when someone new
+/// can be suggested too: the note offers both kinds of step.
+const MOST_REVIVALS_BESIDE_SOMEONE_NEW: usize = 2;
+
+/// Plans this run's early warnings, in recipient order. `min_teams` 0
+/// turns them off.
+pub fn plan_early_warnings(
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+    policy: &Policy,
+    min_teams: u32,
+) -> Vec<EarlyWarning> {
+    if min_teams == 0 {
+        return Vec::new();
+    }
+    let reach = LeadersReach::of(snapshot, now, policy);
+    let recent = RecentNudges::at(snapshot, now, policy);
+    // A key partnership's nudge comes first: its leader is warned later.
+    let claimed = super::partnerships::claimed(snapshot, now, policy);
+    let warned_since = now - Duration::days(EARLY_WARNING_EVERY_DAYS);
+    let due: BTreeMap<&UserId, &Person> = reach
+        .by_leader
+        .iter()
+        .filter(|(_, ties)| ties.live_teams.len() < min_teams as usize)
+        .filter_map(|(id, _)| snapshot.people.get(*id).map(|p| (*id, p)))
+        .filter(|(_, p)| p.nudgeable_at(now))
+        .filter(|(_, p)| p.early_warned_at.is_none_or(|at| at <= warned_since))
+        .filter(|(id, _)| !claimed.contains(id) && recent.may_receive(snapshot, id, now, policy))
+        .collect();
+    if due.is_empty() {
+        return Vec::new();
+    }
+    let gaps = TeamGaps::at(snapshot, now, policy);
+    let newcomers = Newcomers::of(snapshot, now);
+    let mut suggested: FxHashSet<&UserId> = FxHashSet::default();
+    let mut plan = Vec::new();
+    for (to, leader) in due {
+        let ties = &reach.by_leader[to];
+        let mut revivals: Vec<(&UserId, &TeamId, &Tie)> = Vec::new();
+        let mut revived_teams: FxHashSet<&TeamId> = FxHashSet::default();
+        for (peer, team, tie) in ties.fading_by_strength(policy, now) {
+            if !ties.live_teams.contains(team)
+                && snapshot.nudgeable_at(peer, now)
+                && !leader.paused.contains(peer)
+                && revived_teams.insert(team)
+            {
+                revivals.push((peer, team, tie));
+            }
+        }
+        let skip: FxHashSet<&TeamId> = ties
+            .live_teams
+            .iter()
+            .copied()
+            .chain(revived_teams.iter().copied())
+            .chain(leader.team.as_ref())
+            .collect();
+        let someone_new = newcomers.find(leader, &skip, &gaps, &recent, &ties.met, &suggested);
+        let revive = match someone_new {
+            Some(_) => MOST_REVIVALS_BESIDE_SOMEONE_NEW,
+            None => MOST_STEPS,
+        };
+        let mut steps: Vec<WarningStep> = revivals
+            .into_iter()
+            .take(revive)
+            .map(|(peer, team, tie)| WarningStep::Revive {
+                peer: peer.clone(),
+                team: team.clone(),
+                last_met: tie.last_at,
+                times_met: tie.count,
+            })
+            .collect();
+        if let Some((peer, team)) = someone_new {
+            suggested.insert(peer);
+            steps.push(WarningStep::Meet {
+                peer: peer.clone(),
+                team: team.clone(),
+            });
+        }
+        if steps.is_empty() {
+            continue;
+        }
+        plan.push(EarlyWarning {
+            to: to.clone(),
+            planned_at: now,
+            live_teams: ties.live_teams.len(),
+            min_teams,
+            steps,
+        });
+    }
+    plan
+}
+
+/// How many active leaders are under the threshold at `now`, or `None`
+/// when the warning is off (`min_teams` 0) or there are fewer leaders than
+/// the k-anonymity `floor`: a count of two leaders would all but name them.
+pub fn lonely_leaders(
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+    policy: &Policy,
+    min_teams: u32,
+    floor: u32,
+) -> Option<LonelyLeaders> {
+    let reach = LeadersReach::of(snapshot, now, policy);
+    let leaders = reach.by_leader.len();
+    if min_teams == 0 || leaders < floor as usize {
+        return None;
+    }
+    let under = reach
+        .by_leader
+        .values()
+        .filter(|ties| ties.live_teams.len() < min_teams as usize)
+        .count();
+    Some(LonelyLeaders {
+        under,
+        leaders,
+        min_teams,
+    })
+}
+
+/// What the store holds now of one step's peer: their record (absent:
+/// forgotten) and their tie with the warning's recipient, if any.
+pub struct StepNow<'a> {
+    /// The peer as the store holds them now.
+    pub peer: Option<&'a Person>,
+    /// The tie between the recipient and the peer now.
+    pub tie: Option<&'a Tie>,
+}
+
+/// The early warning as it may go out at `at`: to a recipient who may
+/// still be nudged, with only the steps that still hold (their peer may
+/// still be named, is not paused by the recipient, and the two have not
+/// met since it was planned); or why it may not go out at all. `steps_now`
+/// holds what the store says now of each step, in the steps' order.
+pub fn recheck_early_warning(
+    planned: &EarlyWarning,
+    to: Option<&Person>,
+    steps_now: &[StepNow<'_>],
+    at: DateTime<Utc>,
+) -> Result<EarlyWarning, Withdrawal> {
+    let to = may_be_nudged(to, Side::Recipient, at)?;
+    let mut why_not = None;
+    let mut warning = planned.clone();
+    let mut now = steps_now.iter();
+    warning.steps.retain(|step| {
+        let Some(step_now) = now.next() else {
+            return false;
+        };
+        let holds = may_be_nudged(step_now.peer, Side::Peer, at).and_then(|_| {
+            if to.paused.contains(step.peer()) {
+                Err(Withdrawal::Paused)
+            } else if step_now
+                .tie
+                .is_some_and(|tie| tie.last_at > planned.planned_at)
+            {
+                Err(Withdrawal::MetSince)
+            } else {
+                Ok(())
+            }
+        });
+        why_not = holds.err().or(why_not);
+        holds.is_ok()
+    });
+    match why_not {
+        Some(why) if warning.steps.is_empty() => Err(why),
+        _ => Ok(warning),
+    }
+}
+
+/// Every active leader's alliances, as the warning needs them.
+struct LeadersReach<'a> {
+    by_leader: FxHashMap<&'a UserId, LeaderTies<'a>>,
+}
+
+/// One leader's alliances.
+#[derive(Default)]
+struct LeaderTies<'a> {
+    /// The other teams their live alliances reach.
+    live_teams: FxHashSet<&'a TeamId>,
+    /// Their fading alliances, with the peer and the peer's team.
+    fading: Vec<(&'a UserId, &'a TeamId, &'a Tie)>,
+    /// Everyone they have a tie with, in any team.
+    met: FxHashSet<&'a UserId>,
+}
+
+impl<'a> LeadersReach<'a> {
+    /// One walk through the ties, for the active leaders of `snapshot`.
+    /// People who left (deactivated) are nobody's alliance any more.
+    fn of(snapshot: &'a Snapshot, now: DateTime<Utc>, policy: &Policy) -> Self {
+        let mut by_leader: FxHashMap<&UserId, LeaderTies> = snapshot
+            .people
+            .values()
+            .filter(|p| p.roles.leader && !p.deactivated)
+            .map(|p| (&p.id, LeaderTies::default()))
+            .collect();
+        for tie in &snapshot.ties {
+            let (low, high) = (tie.pair.low(), tie.pair.high());
+            for (leader, peer) in [(low, high), (high, low)] {
+                let Some(ties) = by_leader.get_mut(leader) else {
+                    continue;
+                };
+                ties.met.insert(peer);
+                let Some(person) = snapshot.people.get(peer).filter(|p| !p.deactivated) else {
+                    continue;
+                };
+                let Some(team) = person.team.as_ref() else {
+                    continue;
+                };
+                if snapshot.team_of(leader) == Some(team) {
+                    continue;
+                }
+                if policy.live(tie, now) {
+                    ties.live_teams.insert(team);
+                } else {
+                    ties.fading.push((peer, team, tie));
+                }
+            }
+        }
+        Self { by_leader }
+    }
+}
+
+impl<'a> LeaderTies<'a> {
+    /// The fading alliances, strongest now first (then by peer, so the
+    /// order never depends on the order ties were read in).
+    fn fading_by_strength(
+        &self,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Vec<(&'a UserId, &'a TeamId, &'a Tie)> {
+        let mut fading: Vec<(f64, (&UserId, &TeamId, &Tie))> = self
+            .fading
+            .iter()
+            .map(|entry| {
+                let strength = entry.2.strength_at(&policy.weights, policy.half_life, now);
+                (strength, *entry)
+            })
+            .collect();
+        fading.sort_by(|(x, (xp, ..)), (y, (yp, ..))| y.total_cmp(x).then_with(|| xp.cmp(yp)));
+        fading.into_iter().map(|(_, entry)| entry).collect()
+    }
+}
+
+/// Who may be suggested as someone new, by team: people who may be nudged
+/// about, the team's leaders and leads first, then by id.
+struct Newcomers<'a> {
+    by_team: BTreeMap<&'a TeamId, Vec<&'a Person>>,
+}
+
+impl<'a> Newcomers<'a> {
+    fn of(snapshot: &'a Snapshot, now: DateTime<Utc>) -> Self {
+        let mut by_team: BTreeMap<&TeamId, Vec<&Person>> = BTreeMap::new();
+        for person in snapshot.people.values().filter(|p| p.nudgeable_at(now)) {
+            if let Some(team) = &person.team {
+                by_team.entry(team).or_default().push(person);
+            }
+        }
+        for members in by_team.values_mut() {
+            members.sort_by_key(|p| (p.roles.is_none(), &p.id));
+        }
+        Self { by_team }
+    }
+
+    /// Someone for `leader` to meet outside the teams in `skip`: in the
+    /// team least connected with the leader's, then by name.
+    fn find(
+        &self,
+        leader: &Person,
+        skip: &FxHashSet<&TeamId>,
+        gaps: &TeamGaps<'_>,
+        recent: &RecentNudges<'_>,
+        met: &FxHashSet<&UserId>,
+        suggested: &FxHashSet<&UserId>,
+    ) -> Option<(&'a UserId, &'a TeamId)> {
+        let mut teams: Vec<&TeamId> = self
+            .by_team
+            .keys()
+            .copied()
+            .filter(|team| !skip.contains(team))
+            .collect();
+        let alliances = |team: &TeamId| {
+            leader
+                .team
+                .as_ref()
+                .map_or(0, |own| gaps.alliances(own, team))
+        };
+        teams.sort_by_cached_key(|team| (alliances(team), *team));
+        teams.into_iter().find_map(|team| {
+            self.by_team[team]
+                .iter()
+                .find(|peer| {
+                    peer.id != leader.id
+                        && !met.contains(&peer.id)
+                        && !suggested.contains(&peer.id)
+                        && !leader.paused.contains(&peer.id)
+                        && PairKey::new(&leader.id, &peer.id)
+                            .is_some_and(|pair| !recent.introduced.contains(&pair))
+                })
+                .map(|peer| (&peer.id, team))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::fixtures::*;
+
+    fn leader(mut person: Person) -> Person {
+        person.roles.leader = true;
+        person
+    }
+
+    /// UPAY1 leads; a live alliance in Platform only, fading ones in
+    /// Design (UDES1, strong; UDES2, weak) and Legal (ULEG1).
+    fn company_of_a_lonely_leader() -> (Vec<Person>, Vec<Tie>) {
+        let mut people = four_teams();
+        people[0] = leader(people[0].clone());
+        let now = at(2026, 6, 1);
+        let days = |n| now - Duration::days(n);
+        let ties = vec![
+            tie("UPAY1", "UPLA1", days(100), days(5), 4),
+            tie("UPAY1", "UDES1", days(400), days(150), 6),
+            tie("UPAY1", "UDES2", days(400), days(150), 1),
+            tie("UPAY1", "ULEG1", days(400), days(200), 2),
+        ];
+        (people, ties)
+    }
+
+    fn steps(plan: &[EarlyWarning]) -> Vec<String> {
+        plan.iter()
+            .flat_map(|w| &w.steps)
+            .map(|step| match step {
+                WarningStep::Revive { peer, .. } => format!("revive {peer}"),
+                WarningStep::Meet { peer, .. } => format!("meet {peer}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_leader_reaching_too_few_teams_gets_fading_ties_first_then_someone_new() {
+        let (people, ties) = company_of_a_lonely_leader();
+        let now = at(2026, 6, 1);
+        let plan =
+            plan_early_warnings(&Snapshot::new(people, ties, vec![]), now, &always_open(), 3);
+        assert_eq!(plan.len(), 1);
+        assert_eq!((plan[0].live_teams, plan[0].min_teams), (1, 3));
+        // The strongest in Design, then Legal; nobody new is left: Design,
+        // Legal and Platform are all taken.
+        assert_eq!(steps(&plan), ["revive UDES1", "revive ULEG1"]);
+    }
+
+    #[test]
+    fn someone_new_comes_from_a_team_without_a_live_alliance_leads_first() {
+        let (mut people, mut ties) = company_of_a_lonely_leader();
+        ties.retain(|t| !t.pair.contains(&user("ULEG1")));
+        let i = people.iter().position(|p| p.id == user("ULEG2")).unwrap();
+        people[i].roles.leads = Some(TeamId::parse("Legal").unwrap());
+        let plan = plan_early_warnings(
+            &Snapshot::new(people, ties, vec![]),
+            at(2026, 6, 1),
+            &always_open(),
+            3,
+        );
+        assert_eq!(steps(&plan), ["revive UDES1", "meet ULEG2"]);
+    }
+
+    #[test]
+    fn nobody_who_reaches_enough_teams_or_was_warned_lately_is_warned() {
+        let (mut people, ties) = company_of_a_lonely_leader();
+        let now = at(2026, 6, 1);
+        let snapshot = |people: Vec<Person>| Snapshot::new(people, ties.clone(), vec![]);
+        assert!(plan_early_warnings(&snapshot(people.clone()), now, &always_open(), 1).is_empty());
+        assert!(plan_early_warnings(&snapshot(people.clone()), now, &always_open(), 0).is_empty());
+        people[0].early_warned_at = Some(now - Duration::days(29));
+        assert!(plan_early_warnings(&snapshot(people.clone()), now, &always_open(), 3).is_empty());
+        people[0].early_warned_at = Some(now - Duration::days(31));
+        assert_eq!(
+            plan_early_warnings(&snapshot(people), now, &always_open(), 3).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn admins_get_a_count_only_from_the_floor_up() {
+        let (mut people, ties) = company_of_a_lonely_leader();
+        let now = at(2026, 6, 1);
+        let policy = Policy::default();
+        let snapshot = Snapshot::new(people.clone(), ties.clone(), vec![]);
+        assert_eq!(lonely_leaders(&snapshot, now, &policy, 3, 5), None);
+        for person in people.iter_mut().take(5) {
+            person.roles.leader = true;
+        }
+        let snapshot = Snapshot::new(people, ties, vec![]);
+        assert_eq!(
+            lonely_leaders(&snapshot, now, &policy, 3, 5),
+            Some(LonelyLeaders {
+                under: 5,
+                leaders: 5,
+                min_teams: 3
+            })
+        );
+        assert_eq!(lonely_leaders(&snapshot, now, &policy, 0, 5), None);
+    }
+
+    #[test]
+    fn a_key_partnership_s_nudge_comes_before_the_warning_and_through_its_quiet() {
+        use crate::domain::{Binds, NudgeReason, Partnership};
+        let (mut people, ties) = company_of_a_lonely_leader();
+        let now = at(2026, 6, 1);
+        let team = |name| TeamId::parse(name).unwrap();
+        let payments_design =
+            Partnership::new(team("Payments"), team("Design"), 14, Binds::Leads).unwrap();
+        let snapshot = |people: Vec<Person>| {
+            Snapshot::new(people, ties.clone(), vec![])
+                .with_partnerships(vec![payments_design.clone()])
+        };
+        let partnership_nudge_to_the_leader = |snapshot: &Snapshot| {
+            crate::rules::plan_nudges(snapshot, now, &always_open())
+                .into_iter()
+                .filter(|n| n.to == user("UPAY1"))
+                .map(|n| {
+                    (
+                        n.about.to_string(),
+                        matches!(n.reason, NudgeReason::Partnership(_)),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+
+        let first = snapshot(people.clone());
+        assert!(
+            plan_early_warnings(&first, now, &always_open(), 3).is_empty(),
+            "the warning waits while the partnership has something to raise"
+        );
+        assert_eq!(
+            partnership_nudge_to_the_leader(&first),
+            [("UDES1".to_owned(), true)]
+        );
+
+        people[0].early_warned_at = Some(now - Duration::days(10));
+        assert_eq!(
+            partnership_nudge_to_the_leader(&snapshot(people)),
+            [("UDES1".to_owned(), true)],
+            "a warning's quiet holds back other nudges, not the partnership's"
+        );
+    }
+}

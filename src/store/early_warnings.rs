@@ -1,0 +1,102 @@
+//! The record of an early warning sent: when, on the leader's own record in
+//! `people` (`early_warned_at`), so that the next comes a month later at
+//! the soonest. Kept there rather than in a tree of its own, it goes
+//! wherever the person goes: exported with them, forgotten with them,
+//! purged and backed up with `people`, kept by the people sync.
+
+use super::{Store, StoreError, keys, trees};
+use crate::domain::{ChannelId, OutboxItem, Outgoing, Person};
+use chrono::{DateTime, Utc};
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError;
+
+impl Store {
+    /// Slack accepted the early warning `item` at `at`: in one transaction,
+    /// removes it from the outbox, records on its recipient when it was
+    /// sent, and remembers the DM channel opened for it (`dm_channel`) —
+    /// these two only while the recipient is known, so that someone
+    /// forgotten while it was on its way leaves no trace. Does not flush:
+    /// the caller commits, as for [`Store::mark_sent`].
+    pub fn mark_early_warning_sent(
+        &self,
+        item: &OutboxItem,
+        at: DateTime<Utc>,
+        dm_channel: Option<&ChannelId>,
+    ) -> Result<(), StoreError> {
+        let trees = self.trees()?;
+        let outbox_key = keys::outbox(item.id);
+        let Outgoing::EarlyWarning(warning) = &item.outgoing else {
+            return self.mark_sent(item, None, dm_channel);
+        };
+        let person_key = keys::person(&warning.to);
+        let channel = dm_channel
+            .map(|channel| self.encode(trees::DM_CHANNELS, person_key, channel))
+            .transpose()?;
+        (&trees.outbox, &trees.people, &trees.dm_channels)
+            .transaction(|(outbox, people, dm_channels)| {
+                outbox.remove(&outbox_key)?;
+                let Some(bytes) = people.get(person_key)? else {
+                    return Ok(());
+                };
+                let mut person: Person = self
+                    .decode(trees::PEOPLE, person_key, &bytes)
+                    .map_err(ConflictableTransactionError::Abort)?;
+                person.early_warned_at = Some(at);
+                let value = self
+                    .encode(trees::PEOPLE, person_key, &person)
+                    .map_err(ConflictableTransactionError::Abort)?;
+                people.insert(person_key, value)?;
+                if let Some(channel) = &channel {
+                    dm_channels.insert(person_key, channel.as_slice())?;
+                }
+                Ok(())
+            })
+            .map_err(super::interactions::from_transaction)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::{EarlyWarning, Outgoing, TeamId, WarningStep};
+    use crate::store::fixtures::{at_minute, open_temp, person, user};
+
+    fn warning(to: &str) -> Outgoing {
+        Outgoing::EarlyWarning(EarlyWarning {
+            to: user(to),
+            planned_at: at_minute(0),
+            live_teams: 1,
+            min_teams: 3,
+            steps: vec![WarningStep::Meet {
+                peer: user("U2"),
+                team: TeamId::parse("Legal").unwrap(),
+            }],
+        })
+    }
+
+    #[test]
+    fn a_sent_early_warning_is_remembered_on_its_recipient_while_they_are_known() {
+        let (_dir, store) = open_temp();
+        store.put_people(&[person("U1", "Ada", None)]).unwrap();
+        let queued = store
+            .enqueue(vec![warning("U1"), warning("U9")], at_minute(1))
+            .unwrap();
+        let channel = crate::domain::ChannelId::parse("D0001").unwrap();
+        store
+            .mark_early_warning_sent(&queued[0], at_minute(2), Some(&channel))
+            .unwrap();
+        let ada = store.person(&user("U1")).unwrap().unwrap();
+        assert_eq!(ada.early_warned_at, Some(at_minute(2)));
+        assert_eq!(
+            store.dm_channel(&user("U1")).unwrap(),
+            Some(channel.clone())
+        );
+
+        // U9 was forgotten while it was on its way: nothing of them is written.
+        store
+            .mark_early_warning_sent(&queued[1], at_minute(2), Some(&channel))
+            .unwrap();
+        assert_eq!(store.person(&user("U9")).unwrap(), None);
+        assert_eq!(store.dm_channel(&user("U9")).unwrap(), None);
+        assert!(store.pending_outbox().unwrap().is_empty());
+    }
+}

@@ -1,0 +1,166 @@
+//! Early warning for a lonely leader: a leader whose live alliances reach
+//! too few teams gets one kind DM with steps, their fading ties first, and
+//! not another for a month; admins see how many leaders are short of
+//! alliances, never who, and only from the k-anonymity floor up.
+
+use crate::helpers::{TestBot, eventually, fake_user, spawn_bot_on_clock_configured, user};
+use alliances::domain::{Clock, DeliveryWindow, Interaction, InteractionKind, SettableClock};
+use alliances::scheduler::JobKind;
+use chrono::{Duration, Utc};
+use fake_slack::{FakeSlack, FakeUserGroup};
+use std::sync::Arc;
+
+const TEAMS: [(&str, char); 5] = [
+    ("Engineering", 'E'),
+    ("Sales", 'S'),
+    ("Marketing", 'M'),
+    ("Legal", 'L'),
+    ("Finance", 'F'),
+];
+
+/// Five teams of five; the first of each team is in the leadership group.
+fn company() -> (fake_slack::Workspace, String) {
+    let mut users = Vec::new();
+    let mut file = String::new();
+    for (team, letter) in TEAMS {
+        let ids: Vec<String> = (1..=5).map(|i| format!("U0000{letter}0{i}")).collect();
+        for (i, id) in ids.iter().enumerate() {
+            users.push(fake_user(id, &format!("{team} Person {}", i + 1)));
+        }
+        let members: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
+        file.push_str(&format!(
+            "[[team]]\nname = \"{team}\"\nmembers = [{}]\n",
+            members.join(", ")
+        ));
+    }
+    let mut space = crate::helpers::workspace(users);
+    space.usergroups = vec![FakeUserGroup {
+        id: "S01".into(),
+        handle: "leadership".into(),
+        name: "Leadership".into(),
+        members: TEAMS
+            .iter()
+            .map(|(_, letter)| format!("U0000{letter}01"))
+            .collect(),
+    }];
+    (space, file)
+}
+
+fn met(bot: &TestBot, clock: &SettableClock, a: &str, b: &str, days_ago: i64, times: i64) {
+    for n in 0..times {
+        let when = clock.now() - Duration::days(days_ago + n);
+        let meeting = Interaction::new(
+            when,
+            InteractionKind::Meeting,
+            [user(a), user(b)],
+            None,
+            None,
+        )
+        .unwrap();
+        bot.app.store().log_interaction(&meeting).unwrap();
+    }
+}
+
+async fn ask(bot: &TestBot, text: &str, from: &str) -> String {
+    let (status, answer) = bot.slash("/alliances", text, from, "1.2.3").await;
+    assert_eq!(status, 200, "{answer}");
+    answer["text"].as_str().unwrap_or_default().to_owned()
+}
+
+fn dms_to(fake: &FakeSlack, id: &str) -> Vec<fake_slack::PostedMessage> {
+    fake.messages()
+        .into_iter()
+        .filter(|m| m.dm_user.as_deref() == Some(id))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lonely_leader_is_warned_once_with_fading_ties_first_and_admins_see_only_a_count() {
+    let (space, teams) = company();
+    let fake = FakeSlack::start(space).await.unwrap();
+    let clock = Arc::new(SettableClock::new(Utc::now()));
+    let bot = spawn_bot_on_clock_configured(&fake, &teams, clock.clone(), |settings| {
+        settings.rules.window = DeliveryWindow::ALWAYS;
+        settings.leaders = toml::from_str("usergroup = \"leadership\"").unwrap();
+    })
+    .await;
+    // Ada (U0000E01) leads: live only with Sales; fading with Marketing
+    // (Mia, strong; Max, weak) and Legal (Lou); Lea in Legal, the
+    // strongest of all, opts out. Finance she never met.
+    met(&bot, &clock, "U0000E01", "U0000S02", 5, 3);
+    met(&bot, &clock, "U0000E01", "U0000M02", 150, 6);
+    met(&bot, &clock, "U0000E01", "U0000M03", 150, 1);
+    met(&bot, &clock, "U0000E01", "U0000L02", 200, 2);
+    met(&bot, &clock, "U0000E01", "U0000L03", 120, 8);
+    assert!(ask(&bot, "optout", "U0000L03").await.contains("opted out"));
+
+    let run = bot
+        .app
+        .scheduler()
+        .run(JobKind::Nudges, clock.now())
+        .await
+        .unwrap();
+    assert!(run.summary.contains("early warnings"), "{}", run.summary);
+    eventually("Ada's warning arrives", || {
+        dms_to(&fake, "U0000E01").len() == 1
+    })
+    .await;
+    let warning = &dms_to(&fake, "U0000E01")[0];
+    let body = warning.blocks.to_string();
+    let at = |needle: &str| {
+        body.find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {body}"))
+    };
+    assert!(at("1. <@U0000M02> (Marketing)") < at("2. <@U0000L02> (Legal)"));
+    assert!(at("2. <@U0000L02>") < at("3. Someone new in Finance: <@U0000F01>"));
+    assert!(
+        !body.contains("U0000L03") && !body.contains("U0000M03"),
+        "{body}"
+    );
+    let ada = bot.app.store().person(&user("U0000E01")).unwrap().unwrap();
+    assert!(ada.early_warned_at.is_some());
+
+    // Every leader is short of alliances, and there are five of them:
+    // admins see how many, never who.
+    let stats = ask(&bot, "stats", "U0000009").await;
+    assert!(
+        stats.contains(
+            "For admins: 5 of 5 leaders have live alliances in fewer than 3 other teams."
+        ),
+        "{stats}"
+    );
+    assert!(!stats.contains("<@"), "{stats}");
+    assert!(!ask(&bot, "stats", "U0000S02").await.contains("leaders"));
+
+    // A week later: no second warning, nor any other nudge piled on.
+    clock.advance(Duration::days(7));
+    bot.app
+        .scheduler()
+        .run(JobKind::Nudges, clock.now())
+        .await
+        .unwrap();
+    bot.app
+        .scheduler()
+        .dispatcher()
+        .send_due(None)
+        .await
+        .unwrap();
+    assert_eq!(dms_to(&fake, "U0000E01").len(), 1);
+
+    // Two leaders leave the group: three are too few to be counted.
+    fake.set_usergroup_members("leadership", &["U0000E01", "U0000S01", "U0000M01"])
+        .unwrap();
+    bot.app
+        .scheduler()
+        .run(JobKind::People, clock.now())
+        .await
+        .unwrap();
+    let stats = ask(&bot, "stats", "U0000009").await;
+    assert!(
+        stats.contains("with fewer than 5 leaders, I don't say how many"),
+        "{stats}"
+    );
+    assert!(!stats.contains("of 3 leaders"), "{stats}");
+    bot.stop().await;
+    fake.stop().await;
+}
