@@ -36,6 +36,7 @@ pub use early_warning::render_early_warning;
 pub use error::SlackError;
 pub use home::{HomeAlliance, HomeContent};
 pub use mrkdwn::{MRKDWN_QUOTING, mrkdwn_text, quoted_from_slack, unescape_mrkdwn};
+pub use partnerships::partnership_standing_line;
 pub use rate_control::RateControl;
 pub use render::{Message, readable_text, render_digest, render_nudge};
 pub use replies::{render_introduction, render_reply};
