@@ -11,7 +11,6 @@ mod circles;
 #[cfg(test)]
 mod circles_properties;
 mod intros;
-mod leader_home;
 #[cfg(test)]
 mod leader_properties;
 mod lonely_leaders;
@@ -28,7 +27,6 @@ mod team_view;
 
 pub use allies::{AlliesAnswer, Ally, Listed, WarmPath, allies_in};
 pub use circles::{CircleRound, FormedCircle, circle_eligible, circle_sizes, form_circles};
-pub use leader_home::leader_home;
 pub use lonely_leaders::{StepNow, lonely_leaders, plan_early_warnings, recheck_early_warning};
 pub use neglected_peers::still_due;
 pub use network::{insights, team_map};

@@ -19,6 +19,7 @@ mod directory;
 mod early_warning;
 mod error;
 mod home;
+mod leader_home;
 mod mrkdwn;
 mod partnerships;
 mod rate_control;
