@@ -42,6 +42,7 @@ mod digest;
 mod early_warning;
 mod ids;
 mod interaction;
+mod leader_home;
 mod network;
 mod nudge;
 mod outbox;
@@ -67,6 +68,7 @@ pub use digest::{Bridge, BridgeBuilder, Digest, DigestPolicy, NewAlliance, TeamF
 pub use early_warning::{EARLY_WARNING_EVERY_DAYS, EarlyWarning, LonelyLeaders, WarningStep};
 pub use ids::{ChannelId, IdError, TeamId, UserId};
 pub use interaction::{Interaction, InteractionKind};
+pub use leader_home::{CircleState, HomeCircle, HomePartnership, LeaderHome, PartnershipTie};
 pub use network::{BridgeFormed, Insights, TeamMap, TeamPair, WeekOfAlliances, pair_index};
 pub use nudge::{
     FadingTie, Intro, KeyPartnership, Neglected, Nudge, NudgeReason, Quoting, SentNudge,

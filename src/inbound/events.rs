@@ -11,7 +11,7 @@ use super::FrontDoor;
 use super::event_callback::{EventCallback, InboundEvent, SeenMessage};
 use super::passive::signal_of;
 use crate::config::BOT_TOKEN_VAR;
-use crate::domain::{Interaction, Reach, UserId, alliances_of, days_ago, zone_of};
+use crate::domain::{Interaction, LeaderHome, Reach, UserId, alliances_of, days_ago, zone_of};
 use crate::slack::{HomeAlliance, HomeContent};
 use crate::store::StoreError;
 
@@ -162,8 +162,9 @@ fn uninstalled(front: &FrontDoor) {
 }
 
 impl FrontDoor {
-    /// Publishes `user`'s App Home: their reach, then their alliances,
-    /// overdue first.
+    /// Publishes `user`'s App Home: for someone who leads, their key
+    /// partnerships and circle; their reach, then their alliances, overdue
+    /// first.
     ///
     /// The content is read on tokio's blocking pool: it reads every person,
     /// which would hold up the other requests on an async worker.
@@ -201,6 +202,18 @@ impl FrontDoor {
             shoutouts: me.is_some_and(|m| m.shoutouts),
             ..HomeContent::default()
         };
+        // Circles are read only for someone who leads: nobody else is in one.
+        if me.is_some_and(|m| !m.roles.is_none()) {
+            content.leader = LeaderHome::of(
+                user,
+                &people,
+                &ties,
+                &self.settings.partnerships,
+                &self.store.circles()?,
+                now,
+                policy,
+            );
+        }
         let tz = zone_of(me);
         for (tie, peer, team) in alliances_of(user, &people, &ties) {
             let alliance = HomeAlliance {

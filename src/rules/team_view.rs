@@ -7,10 +7,11 @@
 //! live and fading alliances with it; the shown teams it has none with;
 //! and how many smaller teams were left out, never what was counted with
 //! them. Nobody is named. Deactivated people count for nothing, as they do
-//! for the floor.
+//! for the floor. The key partnerships the team is in are counted as the
+//! digest counts them (see [`super::partnerships`]), under the same rules.
 
 use super::{Policy, Snapshot};
-use crate::domain::TeamId;
+use crate::domain::{PartnershipStanding, TeamId};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -25,6 +26,10 @@ pub struct TeamView {
     pub without: Vec<TeamId>,
     /// How many teams under the floor were left out.
     pub smaller_teams: usize,
+    /// How each key partnership the team is in stands, as the digest says
+    /// it: only those whose figure the digest may give, in the settings'
+    /// order.
+    pub partnerships: Vec<PartnershipStanding>,
 }
 
 /// The alliances between the lead's team and one other team.
@@ -94,11 +99,16 @@ pub fn team_view(
         .filter(|other| *other != team && !counts.contains_key(other))
         .cloned()
         .collect();
+    let partnerships = super::partnerships::standings(snapshot, now, &shown, floor)
+        .into_iter()
+        .filter(|standing| standing.teams.0 == *team || standing.teams.1 == *team)
+        .collect();
     Some(TeamView {
         team: team.clone(),
         reach,
         without,
         smaller_teams: shown.held_back(),
+        partnerships,
     })
 }
 
@@ -134,6 +144,43 @@ mod tests {
         );
         assert_eq!(view.without, [team("Design")]);
         assert_eq!(view.smaller_teams, 1);
+    }
+
+    #[test]
+    fn the_partnerships_the_team_is_in_stand_as_the_digest_counts_them_and_only_above_the_floor() {
+        use crate::domain::{Binds, Partnership};
+        let now = at(2026, 6, 1);
+        let days = |n| now - chrono::Duration::days(n);
+        let everyone =
+            |a: &str, b: &str| Partnership::new(team(a), team(b), 14, Binds::Everyone).unwrap();
+        let partnerships = vec![
+            everyone("Payments", "Platform"),
+            everyone("Design", "Platform"), // not Payments'
+            everyone("Legal", "Payments"),  // Legal is under the floor
+        ];
+        let ties = vec![
+            tie("UPAY1", "UPLA1", days(100), days(5), 3),  // live
+            tie("UPAY2", "UPLA2", days(100), days(30), 3), // fading for the partnership
+        ];
+        let snapshot =
+            Snapshot::new(four_teams(), ties, vec![]).with_partnerships(partnerships.clone());
+        let view = team_view(&snapshot, &team("Payments"), now, &Policy::default(), 5).unwrap();
+        let digest =
+            super::super::partnerships::standings(&snapshot, now, &snapshot.shown_teams(5), 5);
+        assert_eq!(view.partnerships, digest[..1], "the digest's own figure");
+        assert_eq!(
+            (view.partnerships[0].live, view.partnerships[0].bound),
+            (1, 5)
+        );
+
+        let platform = team_view(&snapshot, &team("Platform"), now, &Policy::default(), 5);
+        assert_eq!(platform.unwrap().partnerships, digest);
+        let low_floor = team_view(&snapshot, &team("Payments"), now, &Policy::default(), 2);
+        assert_eq!(
+            low_floor.unwrap().partnerships.len(),
+            2,
+            "Legal's two people are enough under a floor of two"
+        );
     }
 
     #[test]

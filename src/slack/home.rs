@@ -1,9 +1,10 @@
 //! The App Home: each person's own view of their alliances, and their
 //! settings. Private to them, like everything about their ties.
 
+use super::leader_home::render_leader_home;
 use super::mrkdwn::mrkdwn_text;
 use super::reach::render_reach;
-use crate::domain::{HomeAction, Reach, TeamId, UserId, times};
+use crate::domain::{HomeAction, LeaderHome, Reach, TeamId, UserId, times};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -35,6 +36,9 @@ pub struct HomeContent {
     pub opted_out: bool,
     /// Agreed to be thanked by name in the digest.
     pub shoutouts: bool,
+    /// For someone who leads: their key partnerships and circle, shown
+    /// first; empty for everyone else.
+    pub leader: LeaderHome,
 }
 
 /// How many alliances each section lists.
@@ -47,6 +51,13 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
         json!({ "type": "context", "elements": [{ "type": "mrkdwn",
             "text": "Your ties with people in other teams. Only you see this page." }] }),
     ];
+    // What leads a leader's page: a partnership tie is the first thing the
+    // bot raises, so it comes before the reach.
+    let leading = render_leader_home(&content.leader);
+    if !leading.is_empty() {
+        blocks.extend(leading);
+        blocks.push(json!({ "type": "divider" }));
+    }
     let reach = render_reach(&content.reach);
     if !reach.is_empty() {
         blocks.extend(reach);

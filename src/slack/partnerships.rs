@@ -1,6 +1,6 @@
 //! What people read about key partnerships: the DM to someone a
 //! partnership binds who has no live tie across it, and the digest's line
-//! per partnership.
+//! per partnership (which a lead's `/alliances team` repeats).
 //!
 //! Warm and specific, never a score to feel bad about: the DM says why the
 //! two teams matter to each other and what would help; the digest's line
@@ -61,13 +61,14 @@ pub(super) fn partnerships_block(standings: &[PartnershipStanding]) -> Option<Va
     }
     let mut text = "*Key partnerships*".to_owned();
     for standing in standings {
-        let _ = write!(text, "\n• {}", standing_line(standing));
+        let _ = write!(text, "\n• {}", partnership_standing_line(standing));
     }
     Some(json!({ "type": "section", "text": mrkdwn(text) }))
 }
 
-/// "Engineering ↔ Product: 7 of 9 leads have a live alliance".
-fn standing_line(standing: &PartnershipStanding) -> String {
+/// "Engineering ↔ Product: 7 of 9 leads have a live alliance": the
+/// digest's line for a partnership, which `/alliances team` gives too.
+pub fn partnership_standing_line(standing: &PartnershipStanding) -> String {
     let (first, second) = (
         mrkdwn_text(standing.teams.0.as_str()),
         mrkdwn_text(standing.teams.1.as_str()),

@@ -1,10 +1,13 @@
 //! Allies for an initiative and a lead's view, through the signed front
 //! door: `/alliances allies` names the asker's live and fading alliances
 //! and warm paths, never anyone opted out nor a warm path's contacts;
-//! `/alliances team` shows a lead their team's reach, team figures only.
+//! `/alliances team` shows a lead their team's reach and its key
+//! partnerships as the digest counts them, team figures only.
 
-use crate::helpers::{TestBot, fake_user, spawn_bot, user, workspace};
-use alliances::domain::{Interaction, InteractionKind};
+use crate::helpers::{
+    TestBot, fake_user, spawn_bot, spawn_bot_on_clock_configured, user, workspace,
+};
+use alliances::domain::{Binds, Interaction, InteractionKind, Partnership, TeamId};
 use chrono::{Duration, Utc};
 use fake_slack::FakeSlack;
 
@@ -102,10 +105,23 @@ async fn allies_lists_live_then_fading_then_warm_paths_and_never_names_the_opted
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_lead_sees_the_team_s_reach_without_small_teams_and_others_are_told_who_can() {
+async fn a_lead_sees_the_team_s_reach_and_partnerships_and_others_are_told_who_can() {
     let (users, teams) = company();
     let fake = FakeSlack::start(workspace(users)).await.unwrap();
-    let bot = spawn_bot(&fake, &teams).await;
+    let team = |name: &str| TeamId::parse(name).unwrap();
+    // Everyone in Engineering keeps Sales close; Legal's two people are
+    // too few for a figure about Engineering ↔ Legal.
+    let partnerships = vec![
+        Partnership::new(team("Engineering"), team("Sales"), 14, Binds::Everyone).unwrap(),
+        Partnership::new(team("Engineering"), team("Legal"), 14, Binds::Leads).unwrap(),
+    ];
+    let bot = spawn_bot_on_clock_configured(
+        &fake,
+        &teams,
+        std::sync::Arc::new(alliances::domain::SystemClock),
+        |settings| settings.partnerships = partnerships,
+    )
+    .await;
     met(&bot, "U0000E01", "U0000S01", 10, 2);
     met(&bot, "U0000E02", "U0000S02", 5, 1);
     met(&bot, "U0000E03", "U0000S03", 200, 1); // fading
@@ -117,6 +133,9 @@ async fn a_lead_sees_the_team_s_reach_without_small_teams_and_others_are_told_wh
         "*How far Engineering reaches*\n\
          • Sales: 2 live alliances, 1 fading\n\
          No alliance yet with Marketing: a good place for someone in Engineering to start.\n\
+         *Key partnerships*\n\
+         • Engineering ↔ Sales: 2 of 5 people in Engineering and the leads of both teams have \
+         a live alliance\n\
          (1 team under 5 people left out, so nobody can be singled out.)"
     );
     assert!(!view.contains("Legal") && !view.contains("<@"), "{view}");

@@ -22,6 +22,7 @@ mod helpers;
 mod http_hygiene;
 mod insights;
 mod leaders;
+mod leaders_home;
 mod lonely_leaders;
 mod manifest;
 mod mind_changed_mid_dispatch;

@@ -4,13 +4,14 @@
 //! Only someone who leads a team gets it: the team they are the lead of,
 //! or, for one of the company's leaders, the team they are in. Aggregated
 //! only, and only for teams at or above the k-anonymity floor: nobody in
-//! the team, or anywhere else, is named.
+//! the team, or anywhere else, is named. The key partnerships the team is
+//! in get the digest's line each, under the digest's floor rules.
 
 use super::{Context, HandlerError};
 use crate::commands::Reply;
 use crate::domain::{Person, TeamId, plural};
 use crate::rules::{Snapshot, team_view};
-use crate::slack::mrkdwn_text;
+use crate::slack::{mrkdwn_text, partnership_standing_line};
 
 /// Answers `team` for the person in `context`.
 pub(super) fn team(context: &Context<'_>) -> Result<Reply, HandlerError> {
@@ -24,7 +25,8 @@ pub(super) fn team(context: &Context<'_>) -> Result<Reply, HandlerError> {
         ));
     };
     let floor = context.settings.commands.k_anonymity_floor;
-    let snapshot = Snapshot::new(context.store.people()?, context.store.ties()?, Vec::new());
+    let snapshot = Snapshot::new(context.store.people()?, context.store.ties()?, Vec::new())
+        .with_partnerships(context.settings.partnerships.clone());
     let name = mrkdwn_text(team.as_str()).into_owned();
     let Some(view) = team_view(
         &snapshot,
@@ -67,9 +69,16 @@ pub(super) fn team(context: &Context<'_>) -> Result<Reply, HandlerError> {
             teams.join(", ")
         ));
     }
-    // The state of the key partnerships that bind this team belongs here,
-    // between its reach and the note on smaller teams, once partnerships
-    // are part of the settings.
+    // The digest's own line for each key partnership the team is in, so a
+    // lead reads the same figure the channel does.
+    if !view.partnerships.is_empty() {
+        lines.push("*Key partnerships*".to_owned());
+        lines.extend(
+            view.partnerships
+                .iter()
+                .map(|standing| format!("• {}", partnership_standing_line(standing))),
+        );
+    }
     if view.smaller_teams > 0 {
         lines.push(format!(
             "({} under {floor} people left out, so nobody can be singled out.)",
