@@ -35,7 +35,9 @@
 //!
 //! Beside the trees, in memory: which teams are tied to which
 //! ([`teams_tied_to`](Store::teams_tied_to)), derived from `people` and
-//! `ties` and kept current by their writers.
+//! `ties`, and whom each person has a tie with
+//! ([`ties_around`](Store::ties_around)), derived from `ties`; both kept
+//! current by their writers.
 //!
 //! Privacy: [`forget_person`](Store::forget_person) removes a person from
 //! every tree that names people and leaves their tombstone, and
@@ -83,6 +85,7 @@ mod rewrite;
 mod sled_files;
 mod strength;
 mod team_pairs;
+mod tie_peers;
 mod tie_scan;
 mod tombstones;
 
@@ -380,6 +383,8 @@ pub struct Store {
     group_commit: Arc<commit::GroupCommit>,
     /// Which teams are tied to which, in memory (see `team_pairs`).
     team_pairs: Arc<team_pairs::TeamPairs>,
+    /// Whom each person has a tie with, in memory (see `tie_peers`).
+    tie_peers: Arc<tie_peers::TiePeers>,
     /// The half-life the tie index decays interactions with.
     half_life: HalfLife,
     /// How many times the store was purged: a backup taken while a purge
@@ -431,6 +436,7 @@ impl Store {
                 None,
             )),
             team_pairs: Arc::default(),
+            tie_peers: Arc::default(),
             half_life: options.half_life,
             purges: Arc::default(),
             recent_logs: Arc::default(),

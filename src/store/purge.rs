@@ -200,6 +200,7 @@ impl Store {
         // People last: whoever sees nobody left sees no history either.
         trees.people.clear()?;
         self.team_pairs.people_changed();
+        self.tie_peers.ties_rewritten();
         // sled's files still hold everything: erase them too (see `rewrite`).
         self.ask_for_rewrite()
     }

@@ -163,6 +163,7 @@ impl Store {
             .map_err(StoreError::from)?;
         self.rebuild_ties()?;
         self.team_pairs.people_changed();
+        self.tie_peers.ties_rewritten();
         self.flush()?;
         Ok(Loaded {
             counts,
