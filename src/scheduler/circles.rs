@@ -11,7 +11,7 @@ use crate::config::CircleSettings;
 use crate::domain::{
     Circle, CircleKey, CircleMessage, CircleStage, Outgoing, Policy, UserId, plural,
 };
-use crate::rules::{CircleRound, Snapshot, form_circles};
+use crate::rules::{CircleRound, Snapshot, circle_eligible, form_circles};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt::Write as _;
@@ -40,7 +40,15 @@ pub fn run(
             format!("next round on {}", on.format("%a %-d %b"))
         }
         _ => {
-            let snapshot = Snapshot::new(store.people()?, store.ties()?, Vec::new());
+            // The rule weighs only the ties among those it may seat: the
+            // leaders' ties are read, not every tie.
+            let people = store.people()?;
+            let leaders: Vec<UserId> = people
+                .iter()
+                .filter(|p| circle_eligible(p, now))
+                .map(|p| p.id.clone())
+                .collect();
+            let snapshot = Snapshot::new(people, store.ties_among(&leaders)?, Vec::new());
             let round = form(&snapshot, &past, now, policy, settings);
             let formed = round_records(&past, &round, now);
             outgoing.extend(formed.iter().map(|c| message(c, CircleStage::Prompt)));
