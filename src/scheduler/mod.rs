@@ -376,8 +376,11 @@ impl Scheduler {
             // How each partnership stood week by week needs its meetings,
             // which only the log keeps.
             let mut history = PartnershipHistory::new(&snapshot, now, weeks);
+            let (from, until) = history.window();
             self.store
-                .visit_interactions(|interaction| history.record(&interaction))?;
+                .visit_interactions_between(from, until, |interaction| {
+                    history.record(&interaction)
+                })?;
             insights.partnerships = history.health(floor);
         }
         Ok(insights)

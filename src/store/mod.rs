@@ -10,8 +10,9 @@
 //! - `interactions` and `ties` ([`log_interaction`](Store::log_interaction)):
 //!   the interaction log, and the aggregated tie of each pair that the rules
 //!   read instead of it, kept consistent in one transaction (the log is
-//!   read whole by [`visit_interactions`](Store::visit_interactions), for
-//!   the partnerships' weeks on the insights page);
+//!   read whole by [`visit_interactions`](Store::visit_interactions), and
+//!   by [`visit_interactions_between`](Store::visit_interactions_between)
+//!   for the partnerships' weeks on the insights page);
 //! - `nudges` ([`nudges_sent_since`](Store::nudges_sent_since)): what was
 //!   sent, by time;
 //! - `logged_keys` ([`log_interaction_once`](Store::log_interaction_once)):
