@@ -186,8 +186,8 @@ impl Store {
             })
             .map_err(from_transaction)?;
         self.interaction_count.store(count, Ordering::SeqCst);
-        self.team_pairs.ties_rewritten();
-        self.tie_peers.ties_rewritten();
+        self.team_pairs.outdated();
+        self.tie_peers.outdated();
         Ok(())
     }
 

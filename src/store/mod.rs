@@ -65,6 +65,7 @@ mod circles;
 mod codec;
 mod commit;
 mod deliveries;
+mod derived_index;
 mod durable_log;
 mod early_warnings;
 mod export;

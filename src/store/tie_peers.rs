@@ -10,34 +10,23 @@
 //! after a write that removes ties or adds them in bulk (a forget, a purge,
 //! a seed or an import).
 //!
-//! Consistency: ties are only written under the log-writer lock, and so is
-//! the index built, and new pairs are added to it before the lock is
-//! released, so the index never lacks a tie that is on disk. Its drops
-//! bump a generation, and a build installs its index only if no drop came
-//! while it scanned. An index that still names a pair whose tie is gone
-//! (a forget racing a read) is harmless: every tie is read from the tree by
-//! its key, and a missing one is skipped.
+//! Consistency: see `derived_index`; the index never lacks a tie that is on
+//! disk. An index that still names a pair whose tie is gone (a forget
+//! racing a read) is harmless: every tie is read from the tree by its key,
+//! and a missing one is skipped.
 
-use super::{Store, StoreError, keys, trees};
-use crate::domain::{PairKey, Tie, UserId};
+use super::derived_index::{DerivedIndex, TieIndex, tie_ids};
+use super::{Store, StoreError, keys};
+use crate::domain::{Tie, UserId};
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
-/// The index and what keeps it honest; one per store, shared by its clones.
-#[derive(Debug, Default)]
-pub(super) struct TiePeers {
-    /// `None` until built, and after anything that may have removed a tie.
-    /// A std Mutex: held for a few look-ups, never across a read of sled.
-    index: Mutex<Option<Index>>,
-    /// Bumped by every drop (see the module doc).
-    generation: AtomicU64,
-}
+/// The index in its slot; one per store, shared by its clones.
+pub(super) type TiePeers = DerivedIndex<Index>;
 
 /// Each person's peers, by a number per person: 100,000 people with half a
 /// million ties take about 15 MB.
 #[derive(Debug, Default)]
-struct Index {
+pub(super) struct Index {
     number: FxHashMap<Box<str>, u32>,
     ids: Vec<Box<str>>,
     peers: Vec<Vec<u32>>,
@@ -55,16 +44,6 @@ impl Index {
         n
     }
 
-    /// Records a tie between the people with ids `a` and `b`.
-    fn tie(&mut self, a: &str, b: &str) {
-        let (a, b) = (self.number_of(a), self.number_of(b));
-        for (one, other) in [(a, b), (b, a)] {
-            if let Some(peers) = self.peers.get_mut(one as usize) {
-                peers.push(other);
-            }
-        }
-    }
-
     /// The ids of `id`'s peers.
     fn peers_of(&self, id: &str) -> Vec<Box<str>> {
         let Some(&n) = self.number.get(id) else {
@@ -79,27 +58,12 @@ impl Index {
     }
 }
 
-impl TiePeers {
-    fn lock(&self) -> MutexGuard<'_, Option<Index>> {
-        // Poisoning is ignored: every change is one push or a replacement
-        // of the whole, which a panic cannot leave half-way.
-        self.index
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// After a write that may have removed ties or added them in bulk: the
-    /// index is built again on the next read.
-    pub(super) fn ties_rewritten(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        *self.lock() = None;
-    }
-
-    /// After `new_ties` were written, under the log-writer lock.
-    pub(super) fn ties_added(&self, new_ties: &[PairKey]) {
-        if let Some(index) = self.lock().as_mut() {
-            for pair in new_ties {
-                index.tie(pair.low().as_str(), pair.high().as_str());
+impl TieIndex for Index {
+    fn tie(&mut self, a: &str, b: &str) {
+        let (a, b) = (self.number_of(a), self.number_of(b));
+        for (one, other) in [(a, b), (b, a)] {
+            if let Some(peers) = self.peers.get_mut(one as usize) {
+                peers.push(other);
             }
         }
     }
@@ -138,11 +102,7 @@ impl Store {
             let prefix = keys::tie_of_ids(person.as_str(), "");
             for entry in trees.ties.scan_prefix(&prefix) {
                 let (key, bytes) = entry?;
-                let (_, high) = keys::tie_ids(&key).ok_or_else(|| StoreError::Corrupt {
-                    tree: trees::TIES,
-                    key: keys::describe(trees::TIES, &key),
-                    detail: "the key is not two ids".into(),
-                })?;
+                let (_, high) = tie_ids(&key)?;
                 if wanted.contains(high) {
                     ties.push(self.decode_tie(&key, &bytes)?);
                 }
@@ -162,22 +122,7 @@ impl Store {
                 .flat_map(|person| index.peers_of(person).into_iter().map(|p| (*person, p)))
                 .collect()
         };
-        if let Some(index) = self.tie_peers.lock().as_ref() {
-            return Ok(from(index));
-        }
-        // Ties stand still while the index is built: their writers hold this.
-        let _writer = self.lock_log_writer();
-        if let Some(index) = self.tie_peers.lock().as_ref() {
-            return Ok(from(index));
-        }
-        let generation = self.tie_peers.generation.load(Ordering::SeqCst);
-        let index = self.build_tie_peers()?;
-        let found = from(&index);
-        let mut slot = self.tie_peers.lock();
-        if self.tie_peers.generation.load(Ordering::SeqCst) == generation {
-            *slot = Some(index);
-        }
-        Ok(found)
+        self.tie_peers.read(self, Self::build_tie_peers, from)
     }
 
     /// The ties of the pairs `pairs` that are on disk, sorted by pair, each
@@ -206,95 +151,11 @@ impl Store {
     /// The index, from the keys of the `ties` tree. The caller holds the
     /// log-writer lock.
     fn build_tie_peers(&self) -> Result<Index, StoreError> {
-        let trees = self.trees()?;
         let mut index = Index::default();
-        for entry in trees.ties.iter().keys() {
-            let key = entry?;
-            let (a, b) = keys::tie_ids(&key).ok_or_else(|| StoreError::Corrupt {
-                tree: trees::TIES,
-                key: keys::describe(trees::TIES, &key),
-                detail: "the key is not two ids".into(),
-            })?;
-            index.tie(a, b);
-        }
+        self.visit_tie_ids(|a, b| index.tie(a, b))?;
         Ok(index)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::domain::{Tie, UserId};
-    use crate::store::Store;
-    use crate::store::fixtures::{at_minute, meeting, open_temp, user};
-
-    /// What the index must give: the ties, by a scan.
-    fn scanned(store: &Store, around: &[&str]) -> Vec<Tie> {
-        store
-            .ties()
-            .unwrap()
-            .into_iter()
-            .filter(|tie| around.iter().any(|id| tie.pair.contains(&user(id))))
-            .collect()
-    }
-
-    fn log(store: &Store, people: &[&str], minute: i64) {
-        store
-            .log_interaction(&meeting(at_minute(minute), people, None))
-            .unwrap();
-    }
-
-    #[test]
-    fn a_persons_ties_and_their_peers_ties_are_found_as_they_are_logged_and_forgotten() {
-        let (_dir, store) = open_temp();
-        log(&store, &["UADA", "UBOB"], 1);
-        log(&store, &["UBOB", "UCY"], 2);
-        log(&store, &["UCY", "UDAN"], 3);
-        let ada = user("UADA");
-        assert_eq!(store.ties_of(&ada).unwrap(), scanned(&store, &["UADA"]));
-        // Built now; the next meetings are added to it.
-        log(&store, &["UZED", "UADA", "UEVE"], 4);
-        log(&store, &["UADA", "UBOB"], 5);
-        assert_eq!(store.ties_of(&ada).unwrap(), scanned(&store, &["UADA"]));
-        let peers = ["UADA", "UBOB", "UZED", "UEVE"];
-        assert_eq!(store.ties_around(&ada).unwrap(), scanned(&store, &peers));
-        assert!(
-            !store
-                .ties_around(&ada)
-                .unwrap()
-                .iter()
-                .any(|t| t.pair.contains(&user("UDAN"))),
-            "two steps away"
-        );
-        store.forget_person(&user("UBOB")).unwrap();
-        assert_eq!(
-            store.ties_around(&ada).unwrap(),
-            scanned(&store, &["UADA", "UZED", "UEVE"])
-        );
-        assert!(
-            store
-                .ties_of(&UserId::parse("UNOBODY").unwrap())
-                .unwrap()
-                .is_empty()
-        );
-    }
-
-    #[test]
-    fn the_ties_among_some_people_are_those_of_two_of_them_whichever_id_is_lower() {
-        let (_dir, store) = open_temp();
-        log(&store, &["UA", "UB", "UC"], 1);
-        log(&store, &["UC", "UD"], 2);
-        log(&store, &["UB", "UE"], 3);
-        let among = |ids: &[&str]| -> Vec<String> {
-            let ids: Vec<UserId> = ids.iter().map(|id| user(id)).collect();
-            store
-                .ties_among(&ids)
-                .unwrap()
-                .iter()
-                .map(|t| format!("{}-{}", t.pair.low(), t.pair.high()))
-                .collect()
-        };
-        assert_eq!(among(&["UD", "UA", "UC"]), ["UA-UC", "UC-UD"]);
-        assert_eq!(among(&["UB", "UE", "UB"]), ["UB-UE"]);
-        assert!(among(&["UA", "UE"]).is_empty());
-    }
-}
+mod tests;
