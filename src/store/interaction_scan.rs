@@ -18,13 +18,7 @@ impl Store {
         let trees = self.trees()?;
         for entry in trees.interactions.iter() {
             let (key, bytes) = entry?;
-            if keys::interaction_id(&key).is_none() {
-                return Err(StoreError::Corrupt {
-                    tree: trees::INTERACTIONS,
-                    key: keys::describe(trees::INTERACTIONS, &key),
-                    detail: "the key is not an 8-byte id".into(),
-                });
-            }
+            check_key(&key)?;
             visit(self.decode(trees::INTERACTIONS, &key, &bytes)?);
         }
         Ok(())
@@ -46,13 +40,7 @@ impl Store {
         let within = |at: DateTime<Utc>| from <= at && at <= until;
         for entry in trees.interactions.iter() {
             let (key, bytes) = entry?;
-            if keys::interaction_id(&key).is_none() {
-                return Err(StoreError::Corrupt {
-                    tree: trees::INTERACTIONS,
-                    key: keys::describe(trees::INTERACTIONS, &key),
-                    detail: "the key is not an 8-byte id".into(),
-                });
-            }
+            check_key(&key)?;
             if codec::interaction_at(&bytes).is_some_and(|at| !within(at)) {
                 continue;
             }
@@ -62,6 +50,18 @@ impl Store {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether `key` is the key of a logged interaction (an 8-byte id).
+fn check_key(key: &[u8]) -> Result<(), StoreError> {
+    match keys::interaction_id(key) {
+        Some(_) => Ok(()),
+        None => Err(StoreError::Corrupt {
+            tree: trees::INTERACTIONS,
+            key: keys::describe(trees::INTERACTIONS, key),
+            detail: "the key is not an 8-byte id".into(),
+        }),
     }
 }
 
