@@ -4,7 +4,8 @@
 //!
 //! The generator makes no leaders, so the benchmark marks them once, after
 //! seeding, through the store's public API ([`mark_leaders`]): every
-//! hundredth person (by id) becomes a leader, and in the large company the
+//! hundredth person, by team and id, becomes a leader (at least twelve
+//! lead, in the smoke run's small company), and in the large company the
 //! leaders are spread over a hundred teams (each of the ten teams split in
 //! ten), as a company of 100,000 has about that many. A marker file says
 //! it was done; the tick and every other measurement then run on the same
@@ -16,7 +17,7 @@ use alliances::domain::{Binds, Partnership, Person, SettableClock, TeamId};
 use alliances::inbound::insights::WEEKS_SHOWN;
 use alliances::metrics::Metrics;
 use alliances::rules::{PartnershipHistory, Snapshot, circle_eligible, form_circles};
-use alliances::scheduler::{JobKind, Scheduler};
+use alliances::scheduler::{JobKind, Scheduler, circles_snapshot};
 use alliances::slack::SlackClient;
 use alliances::store::Store;
 use anyhow::Context as _;
@@ -28,6 +29,10 @@ use std::time::Instant;
 
 /// One person in this many leads.
 const ONE_LEADER_IN: usize = 100;
+/// At least this many lead, so that the smoke run's small company (300
+/// people, who would give three leaders, perhaps two of one team) forms a
+/// round of circles too.
+const FEWEST_LEADERS: usize = 12;
 /// Leaders per team, about: the large company's 1,000 leaders come from
 /// 100 teams.
 const LEADERS_PER_TEAM: usize = 10;
@@ -46,8 +51,11 @@ pub(crate) fn mark_leaders(folder: &Path, store_dir: &Path) -> anyhow::Result<us
     }
     let store = Store::open(store_dir, &Default::default())?;
     let mut people = store.people()?;
-    people.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut leaders: Vec<Person> = people.into_iter().step_by(ONE_LEADER_IN).collect();
+    // By team first: the generator deals people to teams in turn, so every
+    // hundredth by id alone would all be of one team.
+    people.sort_by(|a, b| (&a.team, &a.id).cmp(&(&b.team, &b.id)));
+    let every = (people.len() / FEWEST_LEADERS).clamp(1, ONE_LEADER_IN);
+    let mut leaders: Vec<Person> = people.into_iter().step_by(every).collect();
     let teams = leaders
         .iter()
         .filter_map(|p| p.team.as_ref())
@@ -139,7 +147,7 @@ fn circles_rule(
     let now = next_round_at(store, at, &settings)?;
     let read_from = started.elapsed().as_secs_f64();
     let past = store.circles()?;
-    let snapshot = Snapshot::new(store.people()?, store.ties()?, Vec::new());
+    let snapshot = circles_snapshot(store, now)?;
     let read = started.elapsed().as_secs_f64();
     let round = form_circles(
         &snapshot,

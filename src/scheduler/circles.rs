@@ -40,15 +40,7 @@ pub fn run(
             format!("next round on {}", on.format("%a %-d %b"))
         }
         _ => {
-            // The rule weighs only the ties among those it may seat: the
-            // leaders' ties are read, not every tie.
-            let people = store.people()?;
-            let leaders: Vec<UserId> = people
-                .iter()
-                .filter(|p| circle_eligible(p, now))
-                .map(|p| p.id.clone())
-                .collect();
-            let snapshot = Snapshot::new(people, store.ties_among(&leaders)?, Vec::new());
+            let snapshot = circles_snapshot(store, now)?;
             let round = form(&snapshot, &past, now, policy, settings);
             let formed = round_records(&past, &round, now);
             outgoing.extend(formed.iter().map(|c| message(c, CircleStage::Prompt)));
@@ -65,6 +57,23 @@ pub fn run(
         store.flush()?;
     }
     Ok(summary)
+}
+
+/// What a round of circles formed at `now` reads: everyone, and the ties
+/// among those it may seat. The rule weighs no other tie, so the leaders'
+/// ties are read by key, not every tie.
+pub fn circles_snapshot(store: &Store, now: DateTime<Utc>) -> Result<Snapshot, StoreError> {
+    let people = store.people()?;
+    let leaders: Vec<UserId> = people
+        .iter()
+        .filter(|p| circle_eligible(p, now))
+        .map(|p| p.id.clone())
+        .collect();
+    Ok(Snapshot::new(
+        people,
+        store.ties_among(&leaders)?,
+        Vec::new(),
+    ))
 }
 
 /// The round the settings form at `now` from `snapshot`, knowing `past`.

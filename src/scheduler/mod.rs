@@ -13,6 +13,7 @@ mod dry_run;
 mod nudges;
 mod people;
 
+pub use circles::circles_snapshot;
 use digest::DigestRun;
 pub use dispatch::{Dispatched, Dispatcher};
 pub use dry_run::dry_run;
