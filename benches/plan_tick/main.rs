@@ -34,7 +34,9 @@
 //! the job reads; *circles-job*: the whole job as the scheduler runs it,
 //! prompts queued), each run forming the round after the last run's; and
 //! the insights page with a key partnership binding everyone in the first
-//! team, whose 26 weeks of health read the interaction log.
+//! team, whose 26 weeks of health read the interaction log. Last, what
+//! the peer index costs (see `peers`): its build, its memory, and a read of
+//! what `/alliances allies` weighs, next to a read of every tie.
 //!
 //! `PLAN_TICK_LARGE=1` plans for the large company instead (100,000
 //! people, about 10,000,000 interactions: the first run seeds it, which
@@ -46,6 +48,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod leaders;
+mod peers;
 mod report;
 mod seeded;
 #[path = "../support/machine.rs"]
@@ -173,6 +176,9 @@ fn run() -> anyhow::Result<()> {
     let partnership_insights = (0..runs)
         .map(|_| measure("insights-partnership", &store, seeded.at))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let peers = (0..runs)
+        .map(|_| measure("peers", &store, seeded.at))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let disk = folder_bytes(&store)?;
     let load = [load_before, load_average()];
     print!(
@@ -196,6 +202,7 @@ fn run() -> anyhow::Result<()> {
             tick_seconds
         )
     );
+    print!("{}", peers::report(&peers));
     Ok(())
 }
 
@@ -331,6 +338,7 @@ fn child(role: &str) -> anyhow::Result<()> {
                 png.len(),
             );
         }
+        "peers" => peers::child(&store, &mut out)?,
         other => match leaders::child(other, &store, at, started, &mut out) {
             Some(done) => done?,
             None => bail!("no such child role: {other}"),
