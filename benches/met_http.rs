@@ -470,16 +470,7 @@ impl Sender {
             1 => format!("{mentions} today pairing on the release {tag}"),
             _ => format!("{mentions} lunch {tag}"),
         };
-        let trigger_id = format!("bench.{tag}");
-        serde_urlencoded::to_string([
-            ("command", "/met"),
-            ("text", text.as_str()),
-            ("user_id", self.people[from].as_str()),
-            ("channel_id", "C0ALLIANCE"),
-            ("trigger_id", trigger_id.as_str()),
-            ("team_id", fake_slack::TEAM_ID),
-        ])
-        .unwrap_or_default()
+        self.form("/met", &text, from, &format!("bench.{tag}"))
     }
 
     /// An `/alliances allies` form from the person `from`, for two teams of
@@ -489,12 +480,18 @@ impl Sender {
         let second = (first + rng.random_range(1..self.teams.len().max(2))) % self.teams.len();
         let text = format!("allies {} {}", self.teams[first], self.teams[second]);
         let trigger_id = format!("bench.{}.{sent}", self.connection);
+        self.form("/alliances", &text, from, &trigger_id)
+    }
+
+    /// The form Slack posts for `command` with `text`, from the person
+    /// `from`, under `trigger_id`.
+    fn form(&self, command: &str, text: &str, from: usize, trigger_id: &str) -> String {
         serde_urlencoded::to_string([
-            ("command", "/alliances"),
-            ("text", text.as_str()),
+            ("command", command),
+            ("text", text),
             ("user_id", self.people[from].as_str()),
             ("channel_id", "C0ALLIANCE"),
-            ("trigger_id", trigger_id.as_str()),
+            ("trigger_id", trigger_id),
             ("team_id", fake_slack::TEAM_ID),
         ])
         .unwrap_or_default()
@@ -743,13 +740,19 @@ fn report(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "met_http ({}): signed {} over HTTP to `alliances serve --http` (release), \
+        "met_http ({}): signed {} over HTTP to `alliances serve --http` ({} build), \
          {} people in {} teams, {} days of history, {} named a request, {} connections, \
          {:.1} s warm-up, {seconds:.1} s measured",
         scenario.name,
         match scenario.asks {
             Ask::Met => "/met",
             Ask::Allies => "/alliances allies",
+        },
+        // Cargo builds the bot with this benchmark's profile.
+        match std::env::var_os("MET_HTTP_BINARY") {
+            Some(_) => "another",
+            None if cfg!(debug_assertions) => "debug",
+            None => "release",
         },
         scenario.people,
         scenario.teams,
