@@ -1,6 +1,7 @@
 //! `cargo bench --bench met_http`: how many signed `/met` requests a second
 //! the bot answers over HTTP when each meeting is on disk before its answer,
-//! and how long the answers take.
+//! and how long the answers take; and the same for `/alliances allies`, a
+//! read of the tie index, in a store with a company's history.
 //!
 //! Each of the [`SCENARIOS`] runs on its own: the bot is the release binary
 //! in its own process (`alliances serve --http 127.0.0.1:0`, on the port
@@ -14,13 +15,18 @@
 //! for a warm-up and then a measured stretch. Every answer must say
 //! "Logged". Then the bot is stopped with SIGTERM, and the store, opened
 //! again, must hold exactly as many interactions as were acknowledged.
+//! The third scenario sends `/alliances allies <Team> <Team>` instead, to a
+//! store seeded first with the company's history; every answer must list
+//! allies, and the report sets its latencies next to a nudge-planning tick
+//! of the same store.
 //!
 //! It prints the requests, requests/s, latency percentiles (by sorting the
 //! measured latencies), the errors and the machine; it exits non-zero only
 //! if an answer was wrong or the store disagrees, never for being slow.
 //! Traffic stays on 127.0.0.1. `MET_HTTP_SECONDS`, `MET_HTTP_WARMUP` and
-//! `MET_HTTP_CONNECTIONS` change the defaults; `MET_HTTP_SCENARIO=2` runs
-//! the second scenario alone. Run without `--bench` (as
+//! `MET_HTTP_CONNECTIONS` change the defaults, and `MET_HTTP_BINARY` runs
+//! another build of the bot (an earlier one, to compare); `MET_HTTP_SCENARIO=2` (or 1, 3)
+//! runs that scenario alone. Run without `--bench` (as
 //! `cargo test --benches` does), it is a one-second smoke run.
 
 // A failed measurement or test is its own report: unwrapping is fine here.
@@ -61,8 +67,13 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone, Copy)]
 struct Scenario {
     name: &'static str,
+    /// What each request asks.
+    asks: Ask,
     people: usize,
     teams: usize,
+    /// Days of the company's history in the store before the bot starts:
+    /// 0 for an empty store (its meetings are only those of the run).
+    history_days: u32,
     /// The people each `/met` names besides its sender, as Slack escapes
     /// them (`<@U…>`).
     mentions: usize,
@@ -74,14 +85,26 @@ struct Scenario {
     target_p99_ms: f64,
 }
 
+/// What the requests of a scenario ask the bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ask {
+    /// `/met` naming others: a meeting logged, on disk before the answer.
+    Met,
+    /// `/alliances allies <Team> <Team>` for two of the company's teams:
+    /// read only, from the tie index.
+    Allies,
+}
+
 /// The scenarios, in the order they run.
-const SCENARIOS: [Scenario; 2] = [
+const SCENARIOS: [Scenario; 3] = [
     // Throughput: a company large enough that a scan of everyone per
     // request shows, under as many connections as the bot can serve.
     Scenario {
         name: "one mention, 1,000 people",
+        asks: Ask::Met,
         people: 1_000,
         teams: 10,
+        history_days: 0,
         mentions: 1,
         connections: 64,
         target_rps: Some(10_000.0),
@@ -95,12 +118,32 @@ const SCENARIOS: [Scenario; 2] = [
     // far beyond what people type (`MET_HTTP_CONNECTIONS=8` shows it).
     Scenario {
         name: "ten mentions, 10,000 people",
+        asks: Ask::Met,
         people: 10_000,
         teams: 20,
+        history_days: 0,
         mentions: 10,
         connections: 1,
         target_rps: None,
         target_p99_ms: 5.0,
+    },
+    // Allies for an initiative in the company `plan_tick` plans for by
+    // default: 10,000 people with 410 days of history (about a million
+    // interactions), written into the store before the bot starts. Read
+    // only, so the connections share the two cores with nothing to queue
+    // on but them. Its p99 is held to a tenth of the nudge-planning tick of
+    // the same store, measured after the run (`plan_tick` has it at about
+    // 150 ms on this machine).
+    Scenario {
+        name: "allies for two teams, 10,000 people with history",
+        asks: Ask::Allies,
+        people: 10_000,
+        teams: 10,
+        history_days: 410,
+        mentions: 0,
+        connections: 4,
+        target_rps: None,
+        target_p99_ms: 15.0,
     },
 ];
 
@@ -116,8 +159,7 @@ impl Load {
     /// The defaults, or a short smoke run when not run by `cargo bench`;
     /// then the environment's overrides.
     fn from_env(connections: usize) -> anyhow::Result<Self> {
-        let benching = std::env::args().any(|arg| arg == "--bench");
-        let (warmup, measured) = if benching {
+        let (warmup, measured) = if benching() {
             (WARMUP_SECONDS, SECONDS)
         } else {
             (0.2, 1.0)
@@ -145,8 +187,8 @@ impl Load {
 struct Tally {
     /// Latencies of the requests sent in the measured stretch, in µs.
     latencies: Vec<u32>,
-    /// Answers that said "Logged", over the whole run.
-    logged: u64,
+    /// Right answers ("Logged", or an allies list), over the whole run.
+    answered: u64,
     /// Failures: a transport error, a status other than 200, another answer.
     errors: u64,
     /// The first failure, to show.
@@ -161,7 +203,7 @@ impl Tally {
 
     fn add(&mut self, other: Tally) {
         self.latencies.extend(other.latencies);
-        self.logged += other.logged;
+        self.answered += other.answered;
         self.errors += other.errors;
         if self.first_error.is_none() {
             self.first_error = other.first_error;
@@ -204,47 +246,114 @@ fn run() -> anyhow::Result<()> {
 
 fn run_scenario(scenario: Scenario) -> anyhow::Result<()> {
     let load = Load::from_env(scenario.connections)?;
+    let scenario = if benching() {
+        scenario
+    } else {
+        scenario.for_smoke()
+    };
     let folder = tempfile::tempdir().context("a temporary folder")?;
     let runtime = tokio::runtime::Runtime::new().context("the load generator's runtime")?;
-    let (tally, acknowledged) = runtime.block_on(serve_and_load(folder.path(), scenario, load))?;
+    let (tally, seeded) = runtime.block_on(serve_and_load(folder.path(), scenario, load))?;
+    let acknowledged = match scenario.asks {
+        Ask::Met => tally.answered,
+        Ask::Allies => 0,
+    };
 
-    // The bot has stopped: its store must hold every acknowledged meeting
-    // and nothing else (the store was empty, and each request is distinct).
+    // The bot has stopped: its store must hold the history it was given
+    // and every acknowledged meeting, and nothing else (each request is
+    // distinct).
     let store = Store::open(&folder.path().join("store"), &StoreOptions::default())?;
     let stored = store.interactions()?.len();
     let counted = store.interaction_count();
+    // What the reads are held against: a nudge-planning tick of the store.
+    let tick = match scenario.asks {
+        Ask::Allies => Some(tick_seconds(&store)?),
+        Ask::Met => None,
+    };
     drop(store);
 
-    print!("{}", report(&tally, scenario, load, stored));
+    print!("{}", report(&tally, scenario, load, stored, tick));
     ensure!(
         tally.errors == 0,
         "{} requests failed; the first: {}",
         tally.errors,
         tally.first_error.as_deref().unwrap_or("?")
     );
+    let expected = seeded + acknowledged;
     ensure!(
-        stored as u64 == acknowledged && counted == stored,
-        "the store holds {stored} interactions (count {counted}), but {acknowledged} were acknowledged"
+        stored as u64 == expected && counted == stored,
+        "the store holds {stored} interactions (count {counted}), but {seeded} were seeded \
+         and {acknowledged} acknowledged"
     );
     Ok(())
 }
 
+/// Whether `cargo bench` runs this, rather than a smoke run of
+/// `cargo test --benches`.
+fn benching() -> bool {
+    std::env::args().any(|arg| arg == "--bench")
+}
+
+impl Scenario {
+    /// The scenario a smoke run can afford: a company with history is cut
+    /// to 1,000 people and 60 days.
+    fn for_smoke(self) -> Self {
+        if self.history_days == 0 {
+            return self;
+        }
+        Self {
+            people: self.people.min(1_000),
+            history_days: self.history_days.min(60),
+            ..self
+        }
+    }
+}
+
+/// One nudge-planning tick of `store`, the median of three, as `plan_tick`
+/// times it but with the store already open (as the bot's is when it
+/// answers): the snapshot the nudge job reads, then the plan, every
+/// delivery window open.
+fn tick_seconds(store: &Store) -> anyhow::Result<f64> {
+    let policy = alliances::config::Settings::default().rules.any_time();
+    let now = chrono::Utc::now();
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let snapshot = alliances::scheduler::nudge_snapshot(store, now, &policy)?;
+        let plan = alliances::rules::plan_nudges(&snapshot, now, &policy);
+        runs.push(started.elapsed().as_secs_f64());
+        std::hint::black_box(plan);
+    }
+    runs.sort_by(f64::total_cmp);
+    Ok(runs[1])
+}
+
 /// Starts the fake Slack and the bot, runs the load, stops the bot, and
-/// returns what the connections saw and how many meetings were logged.
+/// returns what the connections saw and how many interactions the store
+/// was seeded with.
 async fn serve_and_load(
     folder: &Path,
     scenario: Scenario,
     load: Load,
 ) -> anyhow::Result<(Tally, u64)> {
-    // The people and teams only: the store starts empty, so that it must
-    // end with exactly the acknowledged meetings. (The generator needs a
-    // few days of span to draw its relationships from.)
+    // Without history, the people and teams only: the store starts empty,
+    // so that it must end with exactly the acknowledged meetings. (The
+    // generator needs a few days of span to draw its relationships from.)
     let size = CompanySize {
         people: scenario.people,
         teams: scenario.teams,
-        days: 3,
+        days: i64::from(scenario.history_days.max(3)),
     };
     let company = Company::generate(SEED, size, chrono::Utc::now());
+    let seeded = if scenario.history_days > 0 {
+        let settings = alliances::config::Settings::default();
+        let store = alliances::data_dir::open_store(&settings, &folder.join("store"))?;
+        let seeded = alliances::seed::seed(&store, &company, |_, _| {})?;
+        seeded.interactions as u64
+    } else {
+        0
+    };
+    let teams: Arc<Vec<String>> = Arc::new(company.teams.iter().map(|t| t.to_string()).collect());
     let fake = FakeSlack::start(alliances::demo::workspace(&company))
         .await
         .context("starting the fake Slack")?;
@@ -262,6 +371,8 @@ async fn serve_and_load(
             address: bot.address,
             stream: None,
             people: Arc::clone(&people),
+            teams: Arc::clone(&teams),
+            asks: scenario.asks,
             mentions: scenario.mentions,
             connection,
             secret: SecretString::from(SIGNING_SECRET.to_owned()),
@@ -272,10 +383,9 @@ async fn serve_and_load(
     for connection in connections {
         tally.add(connection.await?);
     }
-    let acknowledged = tally.logged;
     bot.stop()?;
     fake.stop().await;
-    Ok((tally, acknowledged))
+    Ok((tally, seeded))
 }
 
 /// One connection of the load generator: a keep-alive HTTP/1.1 connection
@@ -291,6 +401,9 @@ struct Sender {
     /// first request and after a failure.
     stream: Option<(TcpStream, Vec<u8>)>,
     people: Arc<Vec<String>>,
+    /// The company's teams, for `allies`.
+    teams: Arc<Vec<String>>,
+    asks: Ask,
     /// How many people each `/met` names.
     mentions: usize,
     connection: usize,
@@ -313,9 +426,13 @@ impl Sender {
             let body = self.body(&mut rng, sent);
             let outcome = self.send(body).await;
             let latency = start.elapsed();
+            let expected = match self.asks {
+                Ask::Met => "Logged",
+                Ask::Allies => "Your allies for",
+            };
             match outcome {
-                Ok(text) if text.contains("Logged") => tally.logged += 1,
-                Ok(text) => tally.failed(format!("an answer without \"Logged\": {text}")),
+                Ok(text) if text.contains(expected) => tally.answered += 1,
+                Ok(text) => tally.failed(format!("an answer without \"{expected}\": {text}")),
                 Err(err) => tally.failed(format!("{err:#}")),
             }
             if start >= measuring_from {
@@ -332,6 +449,9 @@ impl Sender {
     fn body(&self, rng: &mut StdRng, sent: u64) -> String {
         let everyone = self.people.len();
         let from = rng.random_range(0..everyone);
+        if self.asks == Ask::Allies {
+            return self.allies_body(rng, from, sent);
+        }
         let mut named: Vec<usize> = Vec::with_capacity(self.mentions);
         while named.len() < self.mentions.min(everyone - 1) {
             let other = rng.random_range(0..everyone);
@@ -350,13 +470,28 @@ impl Sender {
             1 => format!("{mentions} today pairing on the release {tag}"),
             _ => format!("{mentions} lunch {tag}"),
         };
-        let trigger_id = format!("bench.{tag}");
+        self.form("/met", &text, from, &format!("bench.{tag}"))
+    }
+
+    /// An `/alliances allies` form from the person `from`, for two teams of
+    /// the company drawn at random.
+    fn allies_body(&self, rng: &mut StdRng, from: usize, sent: u64) -> String {
+        let first = rng.random_range(0..self.teams.len());
+        let second = (first + rng.random_range(1..self.teams.len().max(2))) % self.teams.len();
+        let text = format!("allies {} {}", self.teams[first], self.teams[second]);
+        let trigger_id = format!("bench.{}.{sent}", self.connection);
+        self.form("/alliances", &text, from, &trigger_id)
+    }
+
+    /// The form Slack posts for `command` with `text`, from the person
+    /// `from`, under `trigger_id`.
+    fn form(&self, command: &str, text: &str, from: usize, trigger_id: &str) -> String {
         serde_urlencoded::to_string([
-            ("command", "/met"),
-            ("text", text.as_str()),
+            ("command", command),
+            ("text", text),
             ("user_id", self.people[from].as_str()),
             ("channel_id", "C0ALLIANCE"),
-            ("trigger_id", trigger_id.as_str()),
+            ("trigger_id", trigger_id),
             ("team_id", fake_slack::TEAM_ID),
         ])
         .unwrap_or_default()
@@ -470,7 +605,10 @@ impl Bot {
             format!("[teams]\nfile = {teams_path:?}\n[commands]\nmet_per_hour = 1000000\n"),
         )?;
         let log = folder.join("bot.log");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_alliances"));
+        // Another build of the bot, to set its figures next to this one's.
+        let binary = std::env::var_os("MET_HTTP_BINARY")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_alliances").into());
+        let mut command = Command::new(binary);
         for (name, _) in std::env::vars() {
             if name.starts_with("ALLIANCES_") {
                 command.env_remove(name);
@@ -580,7 +718,13 @@ impl Drop for Bot {
 }
 
 /// The figures, the machine and the verdict, as printed.
-fn report(tally: &Tally, scenario: Scenario, load: Load, stored: usize) -> String {
+fn report(
+    tally: &Tally,
+    scenario: Scenario,
+    load: Load,
+    stored: usize,
+    tick: Option<f64>,
+) -> String {
     let mut latencies = tally.latencies.clone();
     latencies.sort_unstable();
     let at = |quantile: f64| -> f64 {
@@ -596,12 +740,23 @@ fn report(tally: &Tally, scenario: Scenario, load: Load, stored: usize) -> Strin
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "met_http ({}): signed /met over HTTP to `alliances serve --http` (release), \
-         {} people in {} teams, {} named a request, {} connections, {:.1} s warm-up, \
-         {seconds:.1} s measured",
+        "met_http ({}): signed {} over HTTP to `alliances serve --http` ({} build), \
+         {} people in {} teams, {} days of history, {} named a request, {} connections, \
+         {:.1} s warm-up, {seconds:.1} s measured",
         scenario.name,
+        match scenario.asks {
+            Ask::Met => "/met",
+            Ask::Allies => "/alliances allies",
+        },
+        // Cargo builds the bot with this benchmark's profile.
+        match std::env::var_os("MET_HTTP_BINARY") {
+            Some(_) => "another",
+            None if cfg!(debug_assertions) => "debug",
+            None => "release",
+        },
         scenario.people,
         scenario.teams,
+        scenario.history_days,
         scenario.mentions,
         load.connections,
         load.warmup.as_secs_f64()
@@ -619,9 +774,19 @@ fn report(tally: &Tally, scenario: Scenario, load: Load, stored: usize) -> Strin
     let _ = writeln!(out, "errors:    {}", tally.errors);
     let _ = writeln!(
         out,
-        "store:     {stored} interactions after the bot stopped, {} acknowledged",
-        tally.logged
+        "store:     {stored} interactions after the bot stopped, {} right answers",
+        tally.answered
     );
+    if let Some(tick) = tick {
+        let _ = writeln!(
+            out,
+            "tick:      {:.1} ms to plan the nudges of this store (snapshot + plan, open \
+             store, median of 3): p50 is {:.1}% of it, p99 {:.1}%",
+            tick * 1e3,
+            p50 / (tick * 1e3) * 100.0,
+            p99 / (tick * 1e3) * 100.0,
+        );
+    }
     let target_p99 = scenario.target_p99_ms;
     let (met, target) = match scenario.target_rps {
         Some(rps) => (
@@ -629,6 +794,13 @@ fn report(tally: &Tally, scenario: Scenario, load: Load, stored: usize) -> Strin
             format!(">= {rps:.0} requests/s with p99 < {target_p99:.0} ms"),
         ),
         None => (p99 < target_p99, format!("p99 < {target_p99:.0} ms")),
+    };
+    let (met, target) = match tick {
+        Some(tick) => (
+            met && p99 < tick * 1e3 / 10.0,
+            format!("{target}, and under a tenth of the tick"),
+        ),
+        None => (met, target),
     };
     let _ = writeln!(
         out,

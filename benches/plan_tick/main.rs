@@ -28,6 +28,16 @@
 //! memory (VmHWM) of each child, and whether the targets are met; it exits
 //! non-zero only when a child fails, never for being slow.
 //!
+//! Then what the leaders-first work costs on the same store, its leaders
+//! marked once after seeding (see `leaders`): forming a round of
+//! leadership circles (*circles-rule*: the rule alone, after reading what
+//! the job reads; *circles-job*: the whole job as the scheduler runs it,
+//! prompts queued), each run forming the round after the last run's; and
+//! the insights page with a key partnership binding everyone in the first
+//! team, whose 26 weeks of health read the interaction log. Last, what
+//! the peer index costs (see `peers`): its build, its memory, and a read of
+//! what `/alliances allies` weighs, next to a read of every tie.
+//!
 //! `PLAN_TICK_LARGE=1` plans for the large company instead (100,000
 //! people, about 10,000,000 interactions: the first run seeds it, which
 //! takes several minutes and GB of disk); `PLAN_TICK_RUNS` sets the number
@@ -37,6 +47,8 @@
 // A failed measurement or test is its own report: unwrapping is fine here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod leaders;
+mod peers;
 mod report;
 mod seeded;
 #[path = "../support/machine.rs"]
@@ -140,6 +152,7 @@ fn run() -> anyhow::Result<()> {
     };
     let seeded = Seeded::ensure(&folder, size)?;
     let store = folder.join("store");
+    let leaders = leaders::mark_leaders(&folder, &store)?;
     let load_before = load_average();
 
     let mut cold = Vec::new();
@@ -155,6 +168,17 @@ fn run() -> anyhow::Result<()> {
     let insights = (0..runs)
         .map(|_| measure("insights", &store, seeded.at))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let (mut rules, mut jobs) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        rules.push(measure("circles-rule", &store, seeded.at)?);
+        jobs.push(measure("circles-job", &store, seeded.at)?);
+    }
+    let partnership_insights = (0..runs)
+        .map(|_| measure("insights-partnership", &store, seeded.at))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let peers = (0..runs)
+        .map(|_| measure("peers", &store, seeded.at))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let disk = folder_bytes(&store)?;
     let load = [load_before, load_average()];
     print!(
@@ -162,6 +186,23 @@ fn run() -> anyhow::Result<()> {
         report(&seeded, disk, load, &cold[0], &cold[1], &scans, &ticks)
     );
     print!("{}", report::insights(&insights));
+    let tick_seconds = {
+        let mut totals: Vec<f64> = ticks.iter().map(|m| m.number("total")).collect();
+        totals.sort_by(f64::total_cmp);
+        totals[totals.len() / 2]
+    };
+    print!(
+        "{}",
+        leaders::report(
+            leaders,
+            &rules,
+            &jobs,
+            &partnership_insights,
+            &insights,
+            tick_seconds
+        )
+    );
+    print!("{}", peers::report(&peers));
     Ok(())
 }
 
@@ -286,9 +327,10 @@ fn child(role: &str) -> anyhow::Result<()> {
             let total = started.elapsed().as_secs_f64();
             let _ = write!(
                 out,
-                " read={:.6} figures={:.6} svg={:.6} png={:.6} total={total:.6} teams={} svg_bytes={} png_bytes={}",
+                " read={:.6} figures={:.6} read_and_figures={:.6} svg={:.6} png={:.6} total={total:.6} teams={} svg_bytes={} png_bytes={}",
                 read - open,
                 figured - read,
+                figured - open,
                 drawn - figured,
                 total - drawn,
                 figures.map.teams.len(),
@@ -296,7 +338,11 @@ fn child(role: &str) -> anyhow::Result<()> {
                 png.len(),
             );
         }
-        other => bail!("no such child role: {other}"),
+        "peers" => peers::child(&store, &mut out)?,
+        other => match leaders::child(other, &store, at, started, &mut out) {
+            Some(done) => done?,
+            None => bail!("no such child role: {other}"),
+        },
     }
     let _ = write!(
         out,

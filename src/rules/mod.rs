@@ -20,6 +20,8 @@ mod new_alliances;
 mod partnerships;
 #[cfg(test)]
 mod properties;
+#[cfg(test)]
+mod reads_properties;
 mod recent_nudges;
 mod recheck;
 mod team_gaps;

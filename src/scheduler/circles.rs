@@ -11,7 +11,7 @@ use crate::config::CircleSettings;
 use crate::domain::{
     Circle, CircleKey, CircleMessage, CircleStage, Outgoing, Policy, UserId, plural,
 };
-use crate::rules::{CircleRound, Snapshot, form_circles};
+use crate::rules::{CircleRound, Snapshot, circle_eligible, form_circles};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt::Write as _;
@@ -40,7 +40,7 @@ pub fn run(
             format!("next round on {}", on.format("%a %-d %b"))
         }
         _ => {
-            let snapshot = Snapshot::new(store.people()?, store.ties()?, Vec::new());
+            let snapshot = circles_snapshot(store, now)?;
             let round = form(&snapshot, &past, now, policy, settings);
             let formed = round_records(&past, &round, now);
             outgoing.extend(formed.iter().map(|c| message(c, CircleStage::Prompt)));
@@ -57,6 +57,23 @@ pub fn run(
         store.flush()?;
     }
     Ok(summary)
+}
+
+/// What a round of circles formed at `now` reads: everyone, and the ties
+/// among those it may seat. The rule weighs no other tie, so the leaders'
+/// ties are read by key, not every tie.
+pub fn circles_snapshot(store: &Store, now: DateTime<Utc>) -> Result<Snapshot, StoreError> {
+    let people = store.people()?;
+    let leaders: Vec<UserId> = people
+        .iter()
+        .filter(|p| circle_eligible(p, now))
+        .map(|p| p.id.clone())
+        .collect();
+    Ok(Snapshot::new(
+        people,
+        store.ties_among(&leaders)?,
+        Vec::new(),
+    ))
 }
 
 /// The round the settings form at `now` from `snapshot`, knowing `past`.

@@ -13,6 +13,7 @@ mod dry_run;
 mod nudges;
 mod people;
 
+pub use circles::circles_snapshot;
 use digest::DigestRun;
 pub use dispatch::{Dispatched, Dispatcher};
 pub use dry_run::dry_run;
@@ -376,8 +377,11 @@ impl Scheduler {
             // How each partnership stood week by week needs its meetings,
             // which only the log keeps.
             let mut history = PartnershipHistory::new(&snapshot, now, weeks);
+            let (from, until) = history.window();
             self.store
-                .visit_interactions(|interaction| history.record(&interaction))?;
+                .visit_interactions_between(from, until, |interaction| {
+                    history.record(&interaction)
+                })?;
             insights.partnerships = history.health(floor);
         }
         Ok(insights)

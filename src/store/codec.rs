@@ -134,6 +134,20 @@ impl<'de> Deserialize<'de> for Instant {
     }
 }
 
+/// When a stored interaction happened, read from the start of its JSON
+/// alone: `{"at":"…"` begins every interaction written (`at` is its first
+/// field), so a reader that wants only some days skips the others without
+/// decoding them. `None` for a value that does not begin so, which the
+/// caller then decodes whole.
+pub(super) fn interaction_at(bytes: &[u8]) -> Option<DateTime<Utc>> {
+    let (&VALUE_VERSION, json) = bytes.split_first()? else {
+        return None;
+    };
+    let rest = json.strip_prefix(br#"{"at":""#)?;
+    let end = rest.iter().position(|&b| b == b'"')?;
+    utc_instant(std::str::from_utf8(&rest[..end]).ok()?)
+}
+
 /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, the form chrono writes a UTC instant
 /// in, or `None` for anything else (a leap second among them).
 fn utc_instant(text: &str) -> Option<DateTime<Utc>> {
@@ -189,6 +203,20 @@ mod tests {
         let bytes = encode(&tie).unwrap();
         assert_eq!(bytes[0], 1);
         assert_eq!(decode::<Tie>(&bytes), Ok(tie));
+    }
+
+    #[test]
+    fn an_interactions_instant_is_read_from_the_start_of_its_value() {
+        let at = at_minute(5) + chrono::Duration::nanoseconds(250);
+        for interaction in [
+            meeting(at, &["U1", "U2"], Some("coffee \"at\":")),
+            meeting(at_minute(7), &["U1", "U2"], None),
+        ] {
+            let bytes = encode(&interaction).unwrap();
+            assert_eq!(interaction_at(&bytes), Some(interaction.at));
+        }
+        assert_eq!(interaction_at(b"\x01{\"kind\":\"meeting\"}"), None);
+        assert_eq!(interaction_at(b""), None);
     }
 
     /// A tie with every field set, notes with escapes and instants with

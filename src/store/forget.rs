@@ -212,7 +212,8 @@ impl Store {
             .map_err(from_transaction)?;
         self.interaction_count.store(count, Ordering::SeqCst);
         // Their ties and their record are gone: teams may be tied no more.
-        self.team_pairs.people_changed();
+        self.team_pairs.outdated();
+        self.tie_peers.outdated();
         // The digests of recent /met contents may hold theirs; a digest
         // cannot be found by person, so all go (at worst, someone's
         // retry within ten minutes is judged by its trigger id alone).

@@ -11,7 +11,7 @@
 //! `tie_scan`.
 
 use super::{Store, StoreError, codec, keys, meta, trees};
-use crate::domain::{HalfLife, Interaction, PairKey, Tie, UserId};
+use crate::domain::{HalfLife, Interaction, PairKey, Tie};
 use sled::Transactional;
 use sled::transaction::{
     ConflictableTransactionError, ConflictableTransactionResult, TransactionError,
@@ -118,6 +118,7 @@ impl Store {
     pub(super) fn appended(&self, append: Append<'_>, new_ties: Vec<PairKey>) -> Logged {
         self.interaction_count.store(append.count, Ordering::SeqCst);
         self.team_pairs.ties_added(&new_ties);
+        self.tie_peers.ties_added(&new_ties);
         Logged {
             id: append.id,
             new_ties,
@@ -185,7 +186,8 @@ impl Store {
             })
             .map_err(from_transaction)?;
         self.interaction_count.store(count, Ordering::SeqCst);
-        self.team_pairs.ties_rewritten();
+        self.team_pairs.outdated();
+        self.tie_peers.outdated();
         Ok(())
     }
 
@@ -211,24 +213,6 @@ impl Store {
     /// How many interactions are logged, without a scan.
     pub fn interaction_count(&self) -> usize {
         self.interaction_count.load(Ordering::SeqCst)
-    }
-
-    /// The ties of `user`, sorted by pair: their status. A scan of the tie
-    /// keys, decoding only theirs. A company of 10,000 people has some
-    /// 50,000 ties, and a plain scan of them took about a tenth of a second
-    /// warm (docs/performance.md, the store's opening included), so this is
-    /// about that; should `status` become hot, an index by person belongs
-    /// here.
-    pub fn ties_of(&self, user: &UserId) -> Result<Vec<Tie>, StoreError> {
-        let trees = self.trees()?;
-        let mut ties = Vec::new();
-        for entry in trees.ties.iter() {
-            let (key, bytes) = entry?;
-            if keys::tie_includes(&key, user) {
-                ties.push(self.decode_tie(&key, &bytes)?);
-            }
-        }
-        Ok(ties)
     }
 
     /// The tie of `pair`, if the two ever met.

@@ -35,7 +35,11 @@ pub(super) fn interaction_id(key: &[u8]) -> Option<u64> {
 /// A tie's key: the lower id, a 0 byte, the higher id. Byte order equals
 /// `PairKey` order (see [`SEPARATOR`]).
 pub(super) fn tie(pair: &PairKey) -> Vec<u8> {
-    let (low, high) = (pair.low().as_str(), pair.high().as_str());
+    tie_of_ids(pair.low().as_str(), pair.high().as_str())
+}
+
+/// A tie's key from its two ids, the lower first (see [`tie`]).
+pub(super) fn tie_of_ids(low: &str, high: &str) -> Vec<u8> {
     let mut key = Vec::with_capacity(low.len() + 1 + high.len());
     key.extend_from_slice(low.as_bytes());
     key.push(SEPARATOR);

@@ -10,8 +10,9 @@
 //! - `interactions` and `ties` ([`log_interaction`](Store::log_interaction)):
 //!   the interaction log, and the aggregated tie of each pair that the rules
 //!   read instead of it, kept consistent in one transaction (the log is
-//!   read whole by [`visit_interactions`](Store::visit_interactions), for
-//!   the partnerships' weeks on the insights page);
+//!   read whole by [`visit_interactions`](Store::visit_interactions), and
+//!   by [`visit_interactions_between`](Store::visit_interactions_between)
+//!   for the partnerships' weeks on the insights page);
 //! - `nudges` ([`nudges_sent_since`](Store::nudges_sent_since)): what was
 //!   sent, by time;
 //! - `logged_keys` ([`log_interaction_once`](Store::log_interaction_once)):
@@ -35,7 +36,9 @@
 //!
 //! Beside the trees, in memory: which teams are tied to which
 //! ([`teams_tied_to`](Store::teams_tied_to)), derived from `people` and
-//! `ties` and kept current by their writers.
+//! `ties`, and whom each person has a tie with
+//! ([`ties_around`](Store::ties_around)), derived from `ties`; both kept
+//! current by their writers.
 //!
 //! Privacy: [`forget_person`](Store::forget_person) removes a person from
 //! every tree that names people and leaves their tombstone, and
@@ -62,6 +65,7 @@ mod circles;
 mod codec;
 mod commit;
 mod deliveries;
+mod derived_index;
 mod durable_log;
 mod early_warnings;
 mod export;
@@ -83,6 +87,7 @@ mod rewrite;
 mod sled_files;
 mod strength;
 mod team_pairs;
+mod tie_peers;
 mod tie_scan;
 mod tombstones;
 
@@ -380,6 +385,8 @@ pub struct Store {
     group_commit: Arc<commit::GroupCommit>,
     /// Which teams are tied to which, in memory (see `team_pairs`).
     team_pairs: Arc<team_pairs::TeamPairs>,
+    /// Whom each person has a tie with, in memory (see `tie_peers`).
+    tie_peers: Arc<tie_peers::TiePeers>,
     /// The half-life the tie index decays interactions with.
     half_life: HalfLife,
     /// How many times the store was purged: a backup taken while a purge
@@ -431,6 +438,7 @@ impl Store {
                 None,
             )),
             team_pairs: Arc::default(),
+            tie_peers: Arc::default(),
             half_life: options.half_life,
             purges: Arc::default(),
             recent_logs: Arc::default(),

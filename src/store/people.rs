@@ -13,7 +13,7 @@ impl Store {
         let key = keys::person(&person.id);
         let value = self.encode(trees::PEOPLE, key, person)?;
         trees.people.insert(key, value)?;
-        self.team_pairs.people_changed();
+        self.team_pairs.outdated();
         Ok(())
     }
 
@@ -27,7 +27,7 @@ impl Store {
             batch.insert(key, self.encode(trees::PEOPLE, key, person)?);
         }
         trees.people.apply_batch(batch)?;
-        self.team_pairs.people_changed();
+        self.team_pairs.outdated();
         Ok(())
     }
 
@@ -76,7 +76,7 @@ impl Store {
                 .is_ok()
             {
                 if person.team != before.team {
-                    self.team_pairs.people_changed();
+                    self.team_pairs.outdated();
                 }
                 return Ok(Some(person));
             }

@@ -199,7 +199,8 @@ impl Store {
         self.interaction_count.store(0, Ordering::SeqCst);
         // People last: whoever sees nobody left sees no history either.
         trees.people.clear()?;
-        self.team_pairs.people_changed();
+        self.team_pairs.outdated();
+        self.tie_peers.outdated();
         // sled's files still hold everything: erase them too (see `rewrite`).
         self.ask_for_rewrite()
     }

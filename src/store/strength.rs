@@ -62,6 +62,7 @@ impl Store {
         // Every pair in the log has a tie, and every tie has a pair in the
         // log (forgetting removes both): the fold rebuilds every entry.
         trees.ties.clear()?;
+        self.tie_peers.outdated();
         let mut touched: BTreeMap<Vec<u8>, Tie> = BTreeMap::new();
         let mut in_slice = 0;
         for entry in trees.interactions.iter() {

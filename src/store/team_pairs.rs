@@ -13,42 +13,30 @@
 //! is rare. Kept in memory, the index can never disagree with the disk after
 //! a crash, and a team move needs no rewrite of stored data.
 //!
-//! Consistency: a rebuild scans the ties under the log-writer lock, and
-//! ties are only written under it ([`Store::log_interaction`] and its
-//! kin add theirs to the index before they release it), so no tie is
-//! missed. People are written without that lock: each such write bumps a
-//! generation after it lands and then drops the index, and a rebuild
-//! installs its index only if the generation it read before scanning
-//! `people` is still current. Whichever of the two comes last, a stale
-//! index does not stay.
+//! Consistency: see `derived_index`. People are written without the
+//! log-writer lock: each such write outdates the index after it lands, and
+//! a rebuild installs its index only if no such write came since it began
+//! to scan `people`. Whichever of the two comes last, a stale index does
+//! not stay.
 
-use super::{Store, StoreError, keys, trees};
-use crate::domain::{PairKey, Person, TeamId};
+use super::derived_index::{DerivedIndex, TieIndex};
+use super::{Store, StoreError, trees};
+use crate::domain::{Person, TeamId};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
-/// The index and what keeps it honest; one per store, shared by its clones.
-#[derive(Debug, Default)]
-pub(super) struct TeamPairs {
-    /// `None` until built, and after anything that may have made it stale.
-    /// A std Mutex: held for a few map look-ups, never across an await.
-    index: Mutex<Option<Index>>,
-    /// Bumped by every write to `people` (see the module doc).
-    generation: AtomicU64,
-}
+/// The index in its slot; one per store, shared by its clones.
+pub(super) type TeamPairs = DerivedIndex<Index>;
 
 /// The teams of people and the team pairs their ties make.
 #[derive(Debug, Default)]
-struct Index {
+pub(super) struct Index {
     /// The team of each person who has one, by id.
     team_of: HashMap<String, TeamId>,
     /// For each team, the teams its people are tied to (both ways round).
     tied: HashMap<TeamId, BTreeSet<TeamId>>,
 }
 
-impl Index {
-    /// Records a tie between the people with ids `a` and `b`.
+impl TieIndex for Index {
     fn tie(&mut self, a: &str, b: &str) {
         if let (Some(team_a), Some(team_b)) = (self.team_of.get(a), self.team_of.get(b)) {
             let (team_a, team_b) = (team_a.clone(), team_b.clone());
@@ -59,40 +47,11 @@ impl Index {
             self.tied.entry(team_b).or_default().insert(team_a);
         }
     }
-
-    fn tied_to(&self, team: &TeamId) -> BTreeSet<TeamId> {
-        self.tied.get(team).cloned().unwrap_or_default()
-    }
 }
 
-impl TeamPairs {
-    fn lock(&self) -> MutexGuard<'_, Option<Index>> {
-        // Poisoning is ignored: every change to the index is one set insert
-        // or a replacement of the whole, which a panic cannot leave halfway.
-        self.index
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// After a write to `people` has landed: the index may be stale.
-    pub(super) fn people_changed(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        *self.lock() = None;
-    }
-
-    /// After a write under the log-writer lock that may have removed ties
-    /// or added them in bulk: the index is rebuilt on the next read.
-    pub(super) fn ties_rewritten(&self) {
-        *self.lock() = None;
-    }
-
-    /// After `new_ties` were written, under the log-writer lock.
-    pub(super) fn ties_added(&self, new_ties: &[PairKey]) {
-        if let Some(index) = self.lock().as_mut() {
-            for pair in new_ties {
-                index.tie(pair.low().as_str(), pair.high().as_str());
-            }
-        }
+impl Index {
+    fn tied_to(&self, team: &TeamId) -> BTreeSet<TeamId> {
+        self.tied.get(team).cloned().unwrap_or_default()
     }
 }
 
@@ -103,22 +62,8 @@ impl Store {
     /// the first call, or the first after people changed, a scan of the
     /// people and the tie keys.
     pub fn teams_tied_to(&self, team: &TeamId) -> Result<BTreeSet<TeamId>, StoreError> {
-        if let Some(index) = self.team_pairs.lock().as_ref() {
-            return Ok(index.tied_to(team));
-        }
-        // Ties stand still while the index is built: their writers hold this.
-        let _writer = self.lock_log_writer();
-        if let Some(index) = self.team_pairs.lock().as_ref() {
-            return Ok(index.tied_to(team));
-        }
-        let generation = self.team_pairs.generation.load(Ordering::SeqCst);
-        let index = self.build_team_pairs()?;
-        let tied = index.tied_to(team);
-        let mut slot = self.team_pairs.lock();
-        if self.team_pairs.generation.load(Ordering::SeqCst) == generation {
-            *slot = Some(index);
-        }
-        Ok(tied)
+        self.team_pairs
+            .read(self, Self::build_team_pairs, |index| index.tied_to(team))
     }
 
     /// The index, from the `people` tree and the keys of the `ties` tree.
@@ -133,15 +78,7 @@ impl Store {
                 index.team_of.insert(person.id.to_string(), team);
             }
         }
-        for entry in trees.ties.iter().keys() {
-            let key = entry?;
-            let (a, b) = keys::tie_ids(&key).ok_or_else(|| StoreError::Corrupt {
-                tree: trees::TIES,
-                key: keys::describe(trees::TIES, &key),
-                detail: "the key is not two ids".into(),
-            })?;
-            index.tie(a, b);
-        }
+        self.visit_tie_ids(|a, b| index.tie(a, b))?;
         Ok(index)
     }
 }

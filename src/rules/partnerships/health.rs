@@ -114,6 +114,13 @@ impl<'a> PartnershipHistory<'a> {
         }
     }
 
+    /// The instants from which and until which an interaction counts: a
+    /// reader of the log may skip the others ([`PartnershipHistory::record`]
+    /// ignores them).
+    pub fn window(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (self.from, self.now)
+    }
+
     /// Takes note of `interaction` if it joins a bound person to someone
     /// across one of their partnerships within the window.
     pub fn record(&mut self, interaction: &Interaction) {

@@ -162,7 +162,8 @@ impl Store {
             .insert(meta::INTERACTION_COUNT, &counts.interactions.to_be_bytes())
             .map_err(StoreError::from)?;
         self.rebuild_ties()?;
-        self.team_pairs.people_changed();
+        self.team_pairs.outdated();
+        self.tie_peers.outdated();
         self.flush()?;
         Ok(Loaded {
             counts,
