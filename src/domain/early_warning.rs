@@ -25,7 +25,8 @@ pub struct EarlyWarning {
     pub live_teams: usize,
     /// …and how many the settings expect (`leaders.min_teams`).
     pub min_teams: u32,
-    /// What they could do, in order: at least one, at most three.
+    /// What they could do, in order: two or three steps, a choice of ways
+    /// in rather than a single order.
     pub steps: Vec<WarningStep>,
 }
 

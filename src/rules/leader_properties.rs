@@ -42,7 +42,7 @@ proptest! {
         for warning in plan_early_warnings(&snapshot, now, &policy, min_teams) {
             let to = &snapshot.people[&warning.to];
             prop_assert!(to.roles.leader && to.nudgeable_at(now), "to {}", to.id);
-            prop_assert!(!warning.steps.is_empty() && warning.steps.len() <= 3);
+            prop_assert!((2..=3).contains(&warning.steps.len()));
             for step in &warning.steps {
                 prop_assert!(snapshot.nudgeable_at(step.peer(), now), "names {}", step.peer());
                 prop_assert!(!to.paused.contains(step.peer()));

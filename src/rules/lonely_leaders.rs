@@ -15,7 +15,9 @@
 //! least connected with among those the leader has no live alliance
 //! with, someone they never met nor paused, not introduced to them within
 //! `intro_repeat_days`, a leader or lead of that team first. Nobody is
-//! suggested twice in one run. With nothing concrete to offer, no note.
+//! suggested twice in one run. With fewer than [`FEWEST_STEPS`] steps to
+//! offer, no note this time: a single step reads as an order, not as
+//! choices, and the next run may find more.
 //!
 //! Admins see only how many leaders are under the threshold, and only when
 //! there are at least as many leaders as the k-anonymity floor
@@ -35,6 +37,10 @@ use std::collections::BTreeMap;
 
 /// At most this many steps: more would be a to-do list, not a nudge.
 const MOST_STEPS: usize = 3;
+
+/// At least this many steps, or no note: the issue of a lonely leader is
+/// answered with "two or three concrete steps", a choice of ways in.
+const FEWEST_STEPS: usize = 2;
 
 /// At most this many of the steps revive a fading tie when someone new
 /// can be suggested too: the note offers both kinds of step.
@@ -114,7 +120,7 @@ pub fn plan_early_warnings(
                 team: team.clone(),
             });
         }
-        if steps.is_empty() {
+        if steps.len() < FEWEST_STEPS {
             continue;
         }
         plan.push(EarlyWarning {
@@ -167,8 +173,9 @@ pub struct StepNow<'a> {
 /// The early warning as it may go out at `at`: to a recipient who may
 /// still be nudged, with only the steps that still hold (their peer may
 /// still be named, is not paused by the recipient, and the two have not
-/// met since it was planned); or why it may not go out at all. `steps_now`
-/// holds what the store says now of each step, in the steps' order.
+/// met since it was planned); or why it may not go out at all, as when
+/// fewer than [`FEWEST_STEPS`] still hold. `steps_now` holds what the
+/// store says now of each step, in the steps' order.
 pub fn recheck_early_warning(
     planned: &EarlyWarning,
     to: Option<&Person>,
@@ -199,7 +206,7 @@ pub fn recheck_early_warning(
         holds.is_ok()
     });
     match why_not {
-        Some(why) if warning.steps.is_empty() => Err(why),
+        Some(why) if warning.steps.len() < FEWEST_STEPS => Err(why),
         _ => Ok(warning),
     }
 }
@@ -400,6 +407,53 @@ mod tests {
             3,
         );
         assert_eq!(steps(&plan), ["revive UDES1", "meet ULEG2"]);
+    }
+
+    #[test]
+    fn a_leader_with_a_single_step_to_offer_is_not_warned_this_time() {
+        let (mut people, mut ties) = company_of_a_lonely_leader();
+        // Without Legal, one revival (Design) is all there is to suggest.
+        people.retain(|p| p.team != Some(TeamId::parse("Legal").unwrap()));
+        ties.retain(|t| !t.pair.contains(&user("ULEG1")));
+        let plan = plan_early_warnings(
+            &Snapshot::new(people, ties, vec![]),
+            at(2026, 6, 1),
+            &always_open(),
+            3,
+        );
+        assert!(plan.is_empty(), "{:?}", steps(&plan));
+    }
+
+    #[test]
+    fn a_warning_left_with_a_single_step_when_it_goes_is_withdrawn() {
+        let (people, ties) = company_of_a_lonely_leader();
+        let now = at(2026, 6, 1);
+        let plan = plan_early_warnings(
+            &Snapshot::new(people.clone(), ties, vec![]),
+            now,
+            &always_open(),
+            3,
+        );
+        assert_eq!(plan[0].steps.len(), 2);
+        let find = |id: &str| people.iter().find(|p| p.id == user(id)).unwrap().clone();
+        let mut opted_out = find("UDES1");
+        opted_out.opted_out = true;
+        let legal = find("ULEG1");
+        let steps_now = [
+            StepNow {
+                peer: Some(&opted_out),
+                tie: None,
+            },
+            StepNow {
+                peer: Some(&legal),
+                tie: None,
+            },
+        ];
+        let leader = find("UPAY1");
+        assert_eq!(
+            recheck_early_warning(&plan[0], Some(&leader), &steps_now, now),
+            Err(Withdrawal::OptedOut(Side::Peer))
+        );
     }
 
     #[test]

@@ -241,31 +241,38 @@ mod tests {
             team: Some(TeamId::parse("Payments").unwrap()),
             ..Person::new(UserId::parse("U2").unwrap(), "Alice Moreau")
         };
-        store.put_people(&[dana, alice]).unwrap();
+        let bo = Person {
+            team: Some(TeamId::parse("Design").unwrap()),
+            ..Person::new(UserId::parse("U3").unwrap(), "Bo Lind")
+        };
+        store.put_people(&[dana, alice, bo]).unwrap();
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
-        let met = Interaction::new(
-            now - Duration::days(120),
-            InteractionKind::Meeting,
-            [UserId::parse("U1").unwrap(), UserId::parse("U2").unwrap()],
-            None,
-            None,
-        )
-        .unwrap();
-        store.log_interaction(&met).unwrap();
+        for peer in ["U2", "U3"] {
+            let met = Interaction::new(
+                now - Duration::days(120),
+                InteractionKind::Meeting,
+                [UserId::parse("U1").unwrap(), UserId::parse(peer).unwrap()],
+                None,
+                None,
+            )
+            .unwrap();
+            store.log_interaction(&met).unwrap();
+        }
 
         let report = dry_run(&store, &Settings::default(), now).unwrap();
         assert!(
             report.contains(
                 "Early warnings to leaders (1), each in place of that leader's nudge:\n  \
                  Mon 1 Jun 10:00 UTC · early warning to Dana Ito (Platform)\n      \
-                 why: their live alliances reach 0 other teams, fewer than the 3 a leader is expected to keep up (1 step suggested)\n      \
-                 steps: catch up with Alice Moreau (Payments) (last met Sun 1 Feb 2026)"
+                 why: their live alliances reach 0 other teams, fewer than the 3 a leader is expected to keep up (2 steps suggested)\n      \
+                 steps: catch up with Alice Moreau (Payments) (last met Sun 1 Feb 2026); \
+                 catch up with Bo Lind (Design) (last met Sun 1 Feb 2026)"
             ),
             "{report}"
         );
         assert!(
-            report.contains("Nudges (1):"),
-            "Alice's own nudge stays: {report}"
+            report.contains("Nudges (2):"),
+            "Alice's and Bo's own nudges stay: {report}"
         );
     }
 
