@@ -97,9 +97,12 @@ impl EarlyWarning {
 /// floor. Never who.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LonelyLeaders {
-    /// Leaders whose live alliances reach fewer than `min_teams` other teams.
-    pub under: usize,
-    /// Active leaders in all.
+    /// Leaders whose live alliances reach fewer than `min_teams` other
+    /// teams; `None` when the figure is held back because it would single
+    /// out a few leaders (fewer than the floor short of alliances, or
+    /// fewer than the floor not).
+    pub under: Option<usize>,
+    /// Leaders the bot may speak to (not opted out, not deactivated).
     pub leaders: usize,
     /// The threshold, `leaders.min_teams`.
     pub min_teams: u32,
@@ -107,14 +110,21 @@ pub struct LonelyLeaders {
 
 impl LonelyLeaders {
     /// The figure in a sentence: "2 of 8 leaders have live alliances in
-    /// fewer than 3 other teams."
+    /// fewer than 3 other teams."; held back, a sentence that says so
+    /// without a hint of the figure.
     pub fn sentence(&self) -> String {
-        format!(
-            "{} of {} leaders {} live alliances in fewer than {} other teams.",
-            self.under,
-            self.leaders,
-            if self.under == 1 { "has" } else { "have" },
-            self.min_teams
-        )
+        match self.under {
+            Some(under) => format!(
+                "{} of {} leaders {} live alliances in fewer than {} other teams.",
+                under,
+                self.leaders,
+                if under == 1 { "has" } else { "have" },
+                self.min_teams
+            ),
+            None => format!(
+                "I don't say how many of the {} leaders have live alliances in fewer than {} other teams right now: the figure would single out a few of them.",
+                self.leaders, self.min_teams
+            ),
+        }
     }
 }

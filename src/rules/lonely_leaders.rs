@@ -20,8 +20,8 @@
 //! choices, and the next run may find more.
 //!
 //! Admins see only how many leaders are under the threshold, and only when
-//! there are at least as many leaders as the k-anonymity floor
-//! ([`lonely_leaders`]); never who.
+//! there are at least as many leaders as the k-anonymity floor and the
+//! figure singles nobody out ([`lonely_leaders`]); never who.
 
 use super::recent_nudges::RecentNudges;
 use super::recheck::{Side, Withdrawal, may_be_nudged};
@@ -134,9 +134,17 @@ pub fn plan_early_warnings(
     plan
 }
 
-/// How many active leaders are under the threshold at `now`, or `None`
-/// when the warning is off (`min_teams` 0) or there are fewer leaders than
-/// the k-anonymity `floor`: a count of two leaders would all but name them.
+/// How many leaders are under the threshold at `now`, or `None` when the
+/// warning is off (`min_teams` 0) or there are fewer leaders than the
+/// k-anonymity `floor`: a count of two leaders would all but name them.
+///
+/// Only leaders the bot may speak to are counted (not opted out, not
+/// deactivated): someone who opted out is not reported on, even as one of
+/// a number. The figure itself is held back (`under` is `None`) unless
+/// each side of it — the leaders under the threshold and those not — is
+/// either nobody or at least `floor` leaders, as a team figure is: "1 of
+/// 9" points at one leader, and "8 of 9" at the one who is not short, and
+/// so at everyone else.
 pub fn lonely_leaders(
     snapshot: &Snapshot,
     now: DateTime<Utc>,
@@ -146,7 +154,8 @@ pub fn lonely_leaders(
 ) -> Option<LonelyLeaders> {
     let reach = LeadersReach::of(snapshot, now, policy);
     let leaders = reach.by_leader.len();
-    if min_teams == 0 || leaders < floor as usize {
+    let floor = usize::try_from(floor).unwrap_or(usize::MAX);
+    if min_teams == 0 || leaders < floor {
         return None;
     }
     let under = reach
@@ -154,8 +163,9 @@ pub fn lonely_leaders(
         .values()
         .filter(|ties| ties.live_teams.len() < min_teams as usize)
         .count();
+    let may_be_told = |side: usize| side == 0 || side >= floor;
     Some(LonelyLeaders {
-        under,
+        under: (may_be_told(under) && may_be_told(leaders - under)).then_some(under),
         leaders,
         min_teams,
     })
@@ -228,13 +238,15 @@ struct LeaderTies<'a> {
 }
 
 impl<'a> LeadersReach<'a> {
-    /// One walk through the ties, for the active leaders of `snapshot`.
-    /// People who left (deactivated) are nobody's alliance any more.
+    /// One walk through the ties, for the leaders of `snapshot` the bot may
+    /// speak to (not opted out, not deactivated). People who left
+    /// (deactivated) or opted out are nobody's alliance here, as in every
+    /// rule that counts alliances for someone.
     fn of(snapshot: &'a Snapshot, now: DateTime<Utc>, policy: &Policy) -> Self {
         let mut by_leader: FxHashMap<&UserId, LeaderTies> = snapshot
             .people
             .values()
-            .filter(|p| p.roles.leader && !p.deactivated)
+            .filter(|p| p.roles.leader && p.reachable())
             .map(|p| (&p.id, LeaderTies::default()))
             .collect();
         for tie in &snapshot.ties {
@@ -244,7 +256,7 @@ impl<'a> LeadersReach<'a> {
                     continue;
                 };
                 ties.met.insert(peer);
-                let Some(person) = snapshot.people.get(peer).filter(|p| !p.deactivated) else {
+                let Some(person) = snapshot.people.get(peer).filter(|p| p.reachable()) else {
                     continue;
                 };
                 let Some(team) = person.team.as_ref() else {
@@ -486,12 +498,77 @@ mod tests {
         assert_eq!(
             lonely_leaders(&snapshot, now, &policy, 3, 5),
             Some(LonelyLeaders {
-                under: 5,
+                under: Some(5),
                 leaders: 5,
                 min_teams: 3
             })
         );
         assert_eq!(lonely_leaders(&snapshot, now, &policy, 0, 5), None);
+    }
+
+    /// Ten leaders in Payments and Platform; the first `connected` reach
+    /// Design, Legal and each other's team, the rest nobody.
+    fn ten_leaders(connected: usize) -> Snapshot {
+        let mut people = four_teams();
+        for person in people.iter_mut().take(10) {
+            person.roles.leader = true;
+        }
+        let recent = at(2026, 5, 25);
+        let ties = people
+            .iter()
+            .take(connected)
+            .flat_map(|leader| {
+                let other = if leader.id.as_str().starts_with("UPAY") {
+                    "UPLA1"
+                } else {
+                    "UPAY1"
+                };
+                ["UDES1", "ULEG1", other]
+                    .map(|peer| tie(leader.id.as_str(), peer, recent, recent, 2))
+            })
+            .collect();
+        Snapshot::new(people, ties, vec![])
+    }
+
+    #[test]
+    fn the_count_is_held_back_when_either_side_of_it_is_a_few_leaders() {
+        let now = at(2026, 6, 1);
+        let policy = Policy::default();
+        let under = |snapshot: &Snapshot| {
+            lonely_leaders(snapshot, now, &policy, 3, 5)
+                .map(|figure| (figure.under, figure.leaders))
+        };
+        assert_eq!(under(&ten_leaders(10)), Some((Some(0), 10)), "nobody short");
+        assert_eq!(under(&ten_leaders(5)), Some((Some(5), 10)));
+        assert_eq!(
+            under(&ten_leaders(0)),
+            Some((Some(10), 10)),
+            "everyone short"
+        );
+        assert_eq!(
+            under(&ten_leaders(9)),
+            Some((None, 10)),
+            "one short: held back"
+        );
+        assert_eq!(
+            under(&ten_leaders(2)),
+            Some((None, 10)),
+            "two not short: held back"
+        );
+    }
+
+    #[test]
+    fn leaders_who_opted_out_or_left_are_not_counted() {
+        let now = at(2026, 6, 1);
+        let mut snapshot = ten_leaders(5);
+        for id in ["UPAY1", "UPLA5"] {
+            snapshot.people.get_mut(&user(id)).unwrap().opted_out = true;
+        }
+        snapshot.people.get_mut(&user("UPAY2")).unwrap().deactivated = true;
+        assert_eq!(
+            lonely_leaders(&snapshot, now, &Policy::default(), 3, 5).map(|f| f.leaders),
+            Some(7)
+        );
     }
 
     #[test]
