@@ -125,9 +125,11 @@ impl<'a> PartnershipHistory<'a> {
                 let Some((person, sides)) = self.bound.sides.get_key_value(person) else {
                     continue;
                 };
-                let peer_team = self.snapshot.team_of(peer);
+                let Some(peer) = self.snapshot.people.get(peer) else {
+                    continue;
+                };
                 for side in sides {
-                    if peer_team == Some(side.other) {
+                    if super::is_partner_in(peer, side.other) {
                         self.met
                             .entry((*person, side.partnership))
                             .or_default()
