@@ -36,9 +36,10 @@ pub struct EarlyWarning {
 pub enum WarningStep {
     /// Catch up with someone they have a fading alliance with.
     Revive {
-        /// The peer.
+        /// Whom they have the fading tie with, in a team they have no live
+        /// alliance with.
         peer: UserId,
-        /// The peer's team.
+        /// That team, which the step would bring back within reach.
         team: TeamId,
         /// When they last met.
         last_met: DateTime<Utc>,
@@ -47,9 +48,9 @@ pub enum WarningStep {
     },
     /// Meet someone in a team they have no live alliance with.
     Meet {
-        /// The person suggested.
+        /// Someone they never met, a leader or lead of their team first.
         peer: UserId,
-        /// Their team.
+        /// A team they have no live alliance with.
         team: TeamId,
     },
 }

@@ -52,7 +52,8 @@ impl<T> Listed<T> {
 /// Someone in a team asked about whom the asker has a tie with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ally {
-    /// The peer.
+    /// Whom the asker has the tie with: someone who may be named (not
+    /// opted out, not deactivated).
     pub peer: UserId,
     /// Their team, one of those asked about.
     pub team: TeamId,
@@ -68,7 +69,8 @@ pub struct Ally {
 /// about: a door into them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WarmPath {
-    /// The person the asker knows.
+    /// The person the asker knows well, who may be named; whom they know
+    /// in turn is never given.
     pub via: UserId,
     /// Their team, if known.
     pub via_team: Option<TeamId>,

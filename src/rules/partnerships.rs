@@ -407,6 +407,16 @@ impl<'a> Bound<'a> {
         Self { sides, ties }
     }
 
+    /// The people partnership `index` binds, in id order: whom its figures
+    /// count.
+    pub fn bound_by(&self, index: usize) -> Vec<&'a UserId> {
+        self.sides
+            .iter()
+            .filter(|(_, sides)| sides.iter().any(|side| side.partnership == index))
+            .map(|(person, _)| *person)
+            .collect()
+    }
+
     /// `person`'s partnership ties in partnership `index`, with the peer.
     pub fn ties_of(&self, person: &'a UserId, index: usize) -> &[(&'a UserId, &'a Tie)] {
         self.ties.get(&(person, index)).map_or(&[], Vec::as_slice)

@@ -5,7 +5,7 @@
 //! anything.
 
 use crate::config::Settings;
-use crate::domain::{Binds, Quoting, TeamId, UserId, WarningStep, plural};
+use crate::domain::{Quoting, TeamId, UserId, WarningStep, plural};
 use crate::rules::plan_digest;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -156,10 +156,7 @@ pub fn dry_run(
             standing.teams.1,
             standing.live,
             standing.bound,
-            match standing.binds {
-                Binds::Leads => "the leads of both teams",
-                Binds::Everyone => "everyone in the first team and the leads of both",
-            }
+            standing.binds.whom(standing.teams.0.as_str(), None)
         );
     }
     if !digest.is_quiet() {
