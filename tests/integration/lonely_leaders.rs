@@ -100,7 +100,9 @@ async fn a_lonely_leader_is_warned_once_with_fading_ties_first_and_admins_see_on
         .run(JobKind::Nudges, clock.now())
         .await
         .unwrap();
-    assert!(run.summary.contains("early warnings"), "{}", run.summary);
+    // The other leaders, who met nobody, have only someone new to offer:
+    // one step is too few for a warning, so Ada's is the only one.
+    assert!(run.summary.contains("1 early warning"), "{}", run.summary);
     eventually("Ada's warning arrives", || {
         dms_to(&fake, "U0000E01").len() == 1
     })
