@@ -77,6 +77,16 @@ impl EarlyWarning {
         &self.to == user || self.steps.iter().any(|step| step.peer() == user)
     }
 
+    /// The records of its steps to meet someone new, as sent at `at`: the
+    /// intros rule does not introduce the same pair again soon.
+    pub fn introductions(&self, at: DateTime<Utc>) -> Vec<super::SentNudge> {
+        self.steps
+            .iter()
+            .filter(|step| matches!(step, WarningStep::Meet { .. }))
+            .map(|step| super::SentNudge::warning_step(self.to.clone(), step.peer().clone(), at))
+            .collect()
+    }
+
     /// Why it was planned, in a sentence for whoever runs a dry run.
     pub fn explain(&self) -> String {
         format!(

@@ -269,6 +269,7 @@ pub(crate) mod fixtures {
             about: user(about),
             at,
             reason: None,
+            warning_step: false,
         }
     }
 
