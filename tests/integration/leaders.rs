@@ -27,6 +27,20 @@ fn group(id: &str, handle: &str, members: &[&str]) -> FakeUserGroup {
     }
 }
 
+/// The settings of a bot against `fake`, with the teams file above and
+/// `leaders` as its `[leaders]` section (TOML), and its secrets.
+fn settings_for(fake: &FakeSlack, leaders: &str) -> (Settings, Secrets) {
+    let mut settings = Settings::default();
+    settings.slack.api_url = fake.api_url().try_into().expect("the fake Slack's URL");
+    settings.teams = Teams::parse(TEAMS).unwrap();
+    settings.leaders = toml::from_str(leaders).unwrap();
+    let secrets = Secrets {
+        bot_token: Some(SecretString::from(TOKEN.to_owned())),
+        ..Secrets::default()
+    };
+    (settings, secrets)
+}
+
 fn roles_of(app: &App, id: &str) -> Roles {
     app.store().person(&user(id)).unwrap().unwrap().roles
 }
@@ -46,17 +60,10 @@ async fn leaders_and_leads_come_from_user_groups_and_the_teams_file_and_stay_cur
     ];
     let fake = FakeSlack::start(space).await.unwrap();
     let data = tempfile::tempdir().unwrap();
-    let mut settings = Settings::default();
-    settings.slack.api_url = fake.api_url().try_into().expect("the fake Slack's URL");
-    settings.teams = Teams::parse(TEAMS).unwrap();
-    settings.leaders = toml::from_str(
+    let (settings, secrets) = settings_for(
+        &fake,
         "usergroup = \"@leadership\"\n[lead_usergroups]\nPlatform = \"platform-leads\"\n",
-    )
-    .unwrap();
-    let secrets = Secrets {
-        bot_token: Some(SecretString::from(TOKEN.to_owned())),
-        ..Secrets::default()
-    };
+    );
     let app = App::build(&settings, &secrets, data.path(), Arc::new(SystemClock)).unwrap();
     let sync = || async {
         app.scheduler()
@@ -105,14 +112,7 @@ async fn a_leadership_group_the_workspace_lacks_leaves_nobody_leading_and_the_sy
         .await
         .unwrap();
     let data = tempfile::tempdir().unwrap();
-    let mut settings = Settings::default();
-    settings.slack.api_url = fake.api_url().try_into().expect("the fake Slack's URL");
-    settings.teams = Teams::parse(TEAMS).unwrap();
-    settings.leaders = toml::from_str("usergroup = \"leadership\"").unwrap();
-    let secrets = Secrets {
-        bot_token: Some(SecretString::from(TOKEN.to_owned())),
-        ..Secrets::default()
-    };
+    let (settings, secrets) = settings_for(&fake, "usergroup = \"leadership\"");
     let app = App::build(&settings, &secrets, data.path(), Arc::new(SystemClock)).unwrap();
     let report = app
         .scheduler()
@@ -140,14 +140,7 @@ async fn a_leader_whose_profile_changes_after_a_restart_keeps_the_role_before_th
     space.usergroups = vec![group("S01", "leadership", &["U0000002"])];
     let fake = FakeSlack::start(space).await.unwrap();
     let data = tempfile::tempdir().unwrap();
-    let mut settings = Settings::default();
-    settings.slack.api_url = fake.api_url().try_into().expect("the fake Slack's URL");
-    settings.teams = Teams::parse(TEAMS).unwrap();
-    settings.leaders = toml::from_str("usergroup = \"leadership\"").unwrap();
-    let secrets = Secrets {
-        bot_token: Some(SecretString::from(TOKEN.to_owned())),
-        ..Secrets::default()
-    };
+    let (settings, secrets) = settings_for(&fake, "usergroup = \"leadership\"");
     let build = || App::build(&settings, &secrets, data.path(), Arc::new(SystemClock)).unwrap();
     let app = build();
     app.scheduler()
