@@ -25,7 +25,8 @@ pub struct EarlyWarning {
     pub live_teams: usize,
     /// …and how many the settings expect (`leaders.min_teams`).
     pub min_teams: u32,
-    /// What they could do, in order: at least one, at most three.
+    /// What they could do, in order: two or three steps, a choice of ways
+    /// in rather than a single order.
     pub steps: Vec<WarningStep>,
 }
 
@@ -35,9 +36,10 @@ pub struct EarlyWarning {
 pub enum WarningStep {
     /// Catch up with someone they have a fading alliance with.
     Revive {
-        /// The peer.
+        /// Whom they have the fading tie with, in a team they have no live
+        /// alliance with.
         peer: UserId,
-        /// The peer's team.
+        /// That team, which the step would bring back within reach.
         team: TeamId,
         /// When they last met.
         last_met: DateTime<Utc>,
@@ -46,9 +48,9 @@ pub enum WarningStep {
     },
     /// Meet someone in a team they have no live alliance with.
     Meet {
-        /// The person suggested.
+        /// Someone they never met, a leader or lead of their team first.
         peer: UserId,
-        /// Their team.
+        /// A team they have no live alliance with.
         team: TeamId,
     },
 }
@@ -75,6 +77,16 @@ impl EarlyWarning {
         &self.to == user || self.steps.iter().any(|step| step.peer() == user)
     }
 
+    /// The records of its steps to meet someone new, as sent at `at`: the
+    /// intros rule does not introduce the same pair again soon.
+    pub fn introductions(&self, at: DateTime<Utc>) -> Vec<super::SentNudge> {
+        self.steps
+            .iter()
+            .filter(|step| matches!(step, WarningStep::Meet { .. }))
+            .map(|step| super::SentNudge::warning_step(self.to.clone(), step.peer().clone(), at))
+            .collect()
+    }
+
     /// Why it was planned, in a sentence for whoever runs a dry run.
     pub fn explain(&self) -> String {
         format!(
@@ -96,9 +108,12 @@ impl EarlyWarning {
 /// floor. Never who.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LonelyLeaders {
-    /// Leaders whose live alliances reach fewer than `min_teams` other teams.
-    pub under: usize,
-    /// Active leaders in all.
+    /// Leaders whose live alliances reach fewer than `min_teams` other
+    /// teams; `None` when the figure is held back because it would single
+    /// out a few leaders (fewer than the floor short of alliances, or
+    /// fewer than the floor not).
+    pub under: Option<usize>,
+    /// Leaders the bot may speak to (not opted out, not deactivated).
     pub leaders: usize,
     /// The threshold, `leaders.min_teams`.
     pub min_teams: u32,
@@ -106,14 +121,21 @@ pub struct LonelyLeaders {
 
 impl LonelyLeaders {
     /// The figure in a sentence: "2 of 8 leaders have live alliances in
-    /// fewer than 3 other teams."
+    /// fewer than 3 other teams."; held back, a sentence that says so
+    /// without a hint of the figure.
     pub fn sentence(&self) -> String {
-        format!(
-            "{} of {} leaders {} live alliances in fewer than {} other teams.",
-            self.under,
-            self.leaders,
-            if self.under == 1 { "has" } else { "have" },
-            self.min_teams
-        )
+        match self.under {
+            Some(under) => format!(
+                "{} of {} leaders {} live alliances in fewer than {} other teams.",
+                under,
+                self.leaders,
+                if under == 1 { "has" } else { "have" },
+                self.min_teams
+            ),
+            None => format!(
+                "I don't say how many of the {} leaders have live alliances in fewer than {} other teams right now: the figure would single out a few of them.",
+                self.leaders, self.min_teams
+            ),
+        }
     }
 }

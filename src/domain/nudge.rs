@@ -381,9 +381,16 @@ pub struct SentNudge {
     pub about: UserId,
     /// When Slack accepted it.
     pub at: DateTime<Utc>,
-    /// Why it was sent. Absent in records from before reasons were kept.
+    /// Why it was sent. Absent in records from before reasons were kept,
+    /// and in an early warning's step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<NudgeReason>,
+    /// Whether it records an early warning's step to meet someone new
+    /// (`about`) rather than a nudge: it spaces introductions as one does,
+    /// but is no message of its own — the warning counts against the caps
+    /// once, by its leader's `early_warned_at`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub warning_step: bool,
 }
 
 impl SentNudge {
@@ -394,11 +401,25 @@ impl SentNudge {
             about: nudge.about.clone(),
             at,
             reason: Some(nudge.reason.clone()),
+            warning_step: false,
         }
     }
 
-    /// Whether it was an introduction.
+    /// The record of an early warning's step, sent to `to` at `at`, to
+    /// meet `about`, someone new.
+    pub fn warning_step(to: UserId, about: UserId, at: DateTime<Utc>) -> Self {
+        Self {
+            to,
+            about,
+            at,
+            reason: None,
+            warning_step: true,
+        }
+    }
+
+    /// Whether it was an introduction, or an early warning's step to meet
+    /// someone new.
     pub fn is_intro(&self) -> bool {
-        self.reason.as_ref().is_some_and(NudgeReason::is_intro)
+        self.warning_step || self.reason.as_ref().is_some_and(NudgeReason::is_intro)
     }
 }

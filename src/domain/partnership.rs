@@ -29,6 +29,28 @@ pub enum Binds {
     Everyone,
 }
 
+impl Binds {
+    /// Whom a partnership binds, in words for a report or a message;
+    /// `first` is its first team's name as the caller writes it (escaped
+    /// for Slack or HTML). With `count`, the words name how many, as in a
+    /// figure ("7 of 9 leads"): "9 leads", "40 people in Engineering and
+    /// the leads of both teams"; without, who they are: "the leads of
+    /// both teams", "everyone in Engineering and the leads of both teams".
+    pub fn whom(self, first: &str, count: Option<usize>) -> String {
+        match (self, count) {
+            (Self::Leads, None) => "the leads of both teams".to_owned(),
+            (Self::Leads, Some(n)) => super::plural(n, "lead", "leads"),
+            (Self::Everyone, None) => {
+                format!("everyone in {first} and the leads of both teams")
+            }
+            (Self::Everyone, Some(n)) => format!(
+                "{} in {first} and the leads of both teams",
+                super::plural(n, "person", "people")
+            ),
+        }
+    }
+}
+
 impl Partnership {
     /// The days a partnership tie may stay quiet when none is said: two
     /// weeks, the rhythm of a product and an engineering team that plan
@@ -57,7 +79,8 @@ impl Partnership {
         self.cadence_days
     }
 
-    /// Whom it binds.
+    /// Whether it binds the leads of both teams only, or every member of
+    /// the first team too: the words of its figures follow.
     pub fn binds(&self) -> Binds {
         self.binds
     }
@@ -109,7 +132,8 @@ impl Partnership {
 pub struct PartnershipStanding {
     /// The two teams, as the settings name them.
     pub teams: (TeamId, TeamId),
-    /// Whom it binds: the words of the figure follow.
+    /// The leads only, or the first team's members too: the words of the
+    /// figure follow ([`Binds::whom`]).
     pub binds: Binds,
     /// The people it binds who have a live partnership tie…
     pub live: usize,
@@ -122,7 +146,8 @@ pub struct PartnershipStanding {
 pub struct PartnershipHealth {
     /// The two teams, as the settings name them.
     pub teams: (TeamId, TeamId),
-    /// Whom it binds.
+    /// The leads only, or the first team's members too: the row's words
+    /// follow ([`Binds::whom`]).
     pub binds: Binds,
     /// Its cadence, in days.
     pub cadence_days: u32,
@@ -208,6 +233,23 @@ mod tests {
             side(&leads, &product_member_leads_engineering).unwrap(),
             "Product→Engineering",
             "they stand in the team they are in"
+        );
+    }
+
+    #[test]
+    fn whom_a_partnership_binds_is_said_with_or_without_a_count() {
+        assert_eq!(
+            Binds::Leads.whom("Engineering", None),
+            "the leads of both teams"
+        );
+        assert_eq!(Binds::Leads.whom("Engineering", Some(1)), "1 lead");
+        assert_eq!(
+            Binds::Everyone.whom("Engineering", None),
+            "everyone in Engineering and the leads of both teams"
+        );
+        assert_eq!(
+            Binds::Everyone.whom("Engineering", Some(40)),
+            "40 people in Engineering and the leads of both teams"
         );
     }
 

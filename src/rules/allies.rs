@@ -10,6 +10,12 @@
 //! gives no count of them: the answer is about the asker's own network.
 //! Nobody opted out or deactivated is named in any list, and a fading tie
 //! to someone the asker paused is not suggested for reviving.
+//!
+//! Warm paths lead only into teams at or above the k-anonymity floor. That
+//! someone the asker knows has a live alliance in a team of three tells
+//! the asker that one of those three meets them; so into a smaller team no
+//! path is offered, nor counted, and the answer says which teams those
+//! are. The asker's own alliances there are still listed: they are theirs.
 
 use super::{Policy, Snapshot};
 use crate::domain::{TeamId, Tie, UserId};
@@ -23,8 +29,12 @@ pub struct AlliesAnswer {
     pub live: Listed<Ally>,
     /// Fading alliances there, strongest first: worth reviving.
     pub fading: Listed<Ally>,
-    /// People the asker knows well who work with those teams.
+    /// People the asker knows well who work with those teams, only those
+    /// at or above the k-anonymity floor.
     pub warm_paths: Listed<WarmPath>,
+    /// The teams asked about that are under the floor, in the order
+    /// asked: no warm path is offered into them.
+    pub no_warm_paths_into: Vec<TeamId>,
 }
 
 /// The first few of a list, and how many more there are.
@@ -52,7 +62,8 @@ impl<T> Listed<T> {
 /// Someone in a team asked about whom the asker has a tie with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ally {
-    /// The peer.
+    /// Whom the asker has the tie with: someone who may be named (not
+    /// opted out, not deactivated).
     pub peer: UserId,
     /// Their team, one of those asked about.
     pub team: TeamId,
@@ -68,7 +79,8 @@ pub struct Ally {
 /// about: a door into them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WarmPath {
-    /// The person the asker knows.
+    /// The person the asker knows well, who may be named; whom they know
+    /// in turn is never given.
     pub via: UserId,
     /// Their team, if known.
     pub via_team: Option<TeamId>,
@@ -76,16 +88,22 @@ pub struct WarmPath {
     pub into: Vec<TeamId>,
 }
 
-/// The asker `me`'s allies in `teams` at `now`, each list cut at `limit`.
+/// The asker `me`'s allies in `teams` at `now`, each list cut at `limit`;
+/// warm paths only into the teams with at least `floor` active people.
 pub fn allies_in(
     snapshot: &Snapshot,
     me: &UserId,
     teams: &[TeamId],
     now: DateTime<Utc>,
     policy: &Policy,
+    floor: u32,
     limit: usize,
 ) -> AlliesAnswer {
     let asked: FxHashSet<&TeamId> = teams.iter().collect();
+    let shown = snapshot.shown_teams(floor);
+    let (open, no_warm_paths_into): (Vec<&TeamId>, Vec<&TeamId>) =
+        teams.iter().partition(|team| shown.shows(team));
+    let open: FxHashSet<&TeamId> = open.into_iter().collect();
     let strength = |tie: &Tie| tie.strength_at(&policy.weights, policy.half_life, now);
     let (mut live, mut fading) = (Vec::new(), Vec::new());
     // The people `me` knows well, with the strength of the tie.
@@ -121,8 +139,12 @@ pub fn allies_in(
     known_well.sort_by(|(x, xs), (y, ys)| ys.total_cmp(xs).then_with(|| x.cmp(y)));
 
     // One more walk through the ties, for the live alliances the people
-    // `me` knows well have in the teams asked about.
-    let candidates: FxHashSet<&UserId> = known_well.iter().map(|(id, _)| *id).collect();
+    // `me` knows well have in the teams asked about that may be shown.
+    let candidates: FxHashSet<&UserId> = if open.is_empty() {
+        FxHashSet::default()
+    } else {
+        known_well.iter().map(|(id, _)| *id).collect()
+    };
     let mut reaches: FxHashMap<&UserId, FxHashSet<&TeamId>> = FxHashMap::default();
     for tie in &snapshot.ties {
         let (low, high) = (tie.pair.low(), tie.pair.high());
@@ -130,7 +152,7 @@ pub fn allies_in(
             if !candidates.contains(contact) || other == me || !snapshot.reachable(other) {
                 continue;
             }
-            if let Some(team) = snapshot.team_of(other).filter(|team| asked.contains(team))
+            if let Some(team) = snapshot.team_of(other).filter(|team| open.contains(team))
                 && policy.live(tie, now)
             {
                 reaches.entry(contact).or_default().insert(team);
@@ -157,6 +179,7 @@ pub fn allies_in(
         live: Listed::of(live, limit),
         fading: Listed::of(fading, limit),
         warm_paths: Listed::of(warm_paths, limit),
+        no_warm_paths_into: no_warm_paths_into.into_iter().cloned().collect(),
     }
 }
 
@@ -207,6 +230,7 @@ mod tests {
             at(2026, 6, 1),
             &Policy::default(),
             5,
+            5,
         );
         assert_eq!(peers(&answer.live), ["UDES1"]);
         assert_eq!(peers(&answer.fading), ["UDES2", "UDES3"]);
@@ -243,6 +267,7 @@ mod tests {
             at(2026, 6, 1),
             &Policy::default(),
             5,
+            5,
         );
         assert!(answer.live.is_empty() && answer.fading.is_empty());
         assert!(answer.warm_paths.is_empty());
@@ -265,7 +290,59 @@ mod tests {
             now,
             &Policy::default(),
             5,
+            5,
         );
         assert_eq!((answer.live.shown.len(), answer.live.more), (5, 3));
+    }
+
+    #[test]
+    fn in_a_team_under_the_floor_the_askers_own_alliances_are_listed_but_no_warm_path() {
+        let now = at(2026, 6, 1);
+        let days = |n| now - chrono::Duration::days(n);
+        // Legal has two people: ULEG1 is UPAY1's own ally there, and
+        // UPLA1, whom UPAY1 knows well, has met ULEG2.
+        let ties = vec![
+            tie("UPAY1", "ULEG1", days(60), days(4), 3),
+            tie("UPAY1", "UPLA1", days(100), days(5), 8),
+            tie("UPLA1", "ULEG2", days(50), days(3), 2),
+            tie("UPLA1", "UDES4", days(50), days(3), 2),
+        ];
+        let snapshot = Snapshot::new(four_teams(), ties, vec![]);
+        let answer = allies_in(
+            &snapshot,
+            &user("UPAY1"),
+            &[team("Legal"), team("Design")],
+            now,
+            &Policy::default(),
+            5,
+            5,
+        );
+        assert_eq!(peers(&answer.live), ["ULEG1"]);
+        assert_eq!(
+            answer.warm_paths.shown,
+            [WarmPath {
+                via: user("UPLA1"),
+                via_team: Some(team("Platform")),
+                into: vec![team("Design")],
+            }],
+            "a path into Design, none into Legal"
+        );
+        assert_eq!(answer.no_warm_paths_into, [team("Legal")]);
+
+        // With a floor of two, Legal is shown and so is the path into it.
+        let answer = allies_in(
+            &snapshot,
+            &user("UPAY1"),
+            &[team("Legal"), team("Design")],
+            now,
+            &Policy::default(),
+            2,
+            5,
+        );
+        assert_eq!(
+            answer.warm_paths.shown[0].into,
+            [team("Legal"), team("Design")]
+        );
+        assert!(answer.no_warm_paths_into.is_empty());
     }
 }

@@ -307,6 +307,19 @@ mod tests {
     }
 
     #[test]
+    fn someone_a_leader_was_told_to_meet_in_an_early_warning_is_not_introduced_to_them_again() {
+        let now = at(2026, 6, 1);
+        // U4's early warning, 100 days ago, suggested meeting U6.
+        let warned = SentNudge::warning_step(user("U4"), user("U6"), now - Duration::days(100));
+        let plan = plan_nudges(
+            &Snapshot::new(company(), connected(), vec![warned]),
+            now,
+            &always_open(),
+        );
+        assert_eq!(names(&plan), ["U6->U5"]);
+    }
+
+    #[test]
     fn nobody_opted_out_is_introduced_or_introduced_to() {
         let now = at(2026, 6, 1);
         let mut people = company();

@@ -42,7 +42,7 @@ proptest! {
         for warning in plan_early_warnings(&snapshot, now, &policy, min_teams) {
             let to = &snapshot.people[&warning.to];
             prop_assert!(to.roles.leader && to.nudgeable_at(now), "to {}", to.id);
-            prop_assert!(!warning.steps.is_empty() && warning.steps.len() <= 3);
+            prop_assert!((2..=3).contains(&warning.steps.len()));
             for step in &warning.steps {
                 prop_assert!(snapshot.nudgeable_at(step.peer(), now), "names {}", step.peer());
                 prop_assert!(!to.paused.contains(step.peer()));
@@ -85,7 +85,7 @@ proptest! {
         let me = user(&format!("U{asker}"));
         let teams: Vec<TeamId> = asked.iter().map(|t| TeamId::parse(t).unwrap()).collect();
         let snapshot = Snapshot::new(people, ties, vec![]);
-        let answer = allies_in(&snapshot, &me, &teams, start(), &Policy::default(), 5);
+        let answer = allies_in(&snapshot, &me, &teams, start(), &Policy::default(), 5, 5);
         let tied = |peer: &UserId| {
             snapshot.ties.iter().any(|t| t.pair.contains(&me) && t.pair.contains(peer))
         };
@@ -95,6 +95,30 @@ proptest! {
             prop_assert!(*peer != me);
             prop_assert!(snapshot.reachable(peer), "{peer} named though not reachable");
             prop_assert!(tied(peer), "{peer} named though not the asker's own tie");
+        }
+    }
+
+    #[test]
+    fn allies_offers_warm_paths_only_into_teams_at_or_above_the_floor(
+        (people, ties) in any_company(),
+        asker in 0_usize..10,
+        asked in prop::sample::subsequence(vec!["Payments", "Platform", "Design", "Legal"], 1..4),
+        floor in 1_u32..5,
+    ) {
+        let me = user(&format!("U{asker}"));
+        let teams: Vec<TeamId> = asked.iter().map(|t| TeamId::parse(t).unwrap()).collect();
+        let snapshot = Snapshot::new(people, ties, vec![]);
+        let shown = snapshot.shown_teams(floor);
+        let answer = allies_in(&snapshot, &me, &teams, start(), &Policy::default(), floor, 3);
+        for path in &answer.warm_paths.shown {
+            for team in &path.into {
+                prop_assert!(shown.shows(team), "a warm path into {team}, under {floor}");
+            }
+        }
+        let small: Vec<&TeamId> = teams.iter().filter(|t| !shown.shows(t)).collect();
+        prop_assert_eq!(answer.no_warm_paths_into.iter().collect::<Vec<_>>(), small);
+        if teams.iter().all(|t| !shown.shows(t)) {
+            prop_assert!(answer.warm_paths.is_empty(), "nobody counted either");
         }
     }
 

@@ -15,11 +15,13 @@
 //! least connected with among those the leader has no live alliance
 //! with, someone they never met nor paused, not introduced to them within
 //! `intro_repeat_days`, a leader or lead of that team first. Nobody is
-//! suggested twice in one run. With nothing concrete to offer, no note.
+//! suggested twice in one run. With fewer than [`FEWEST_STEPS`] steps to
+//! offer, no note this time: a single step reads as an order, not as
+//! choices, and the next run may find more.
 //!
 //! Admins see only how many leaders are under the threshold, and only when
-//! there are at least as many leaders as the k-anonymity floor
-//! ([`lonely_leaders`]); never who.
+//! there are at least as many leaders as the k-anonymity floor and the
+//! figure singles nobody out ([`lonely_leaders`]); never who.
 
 use super::recent_nudges::RecentNudges;
 use super::recheck::{Side, Withdrawal, may_be_nudged};
@@ -35,6 +37,10 @@ use std::collections::BTreeMap;
 
 /// At most this many steps: more would be a to-do list, not a nudge.
 const MOST_STEPS: usize = 3;
+
+/// At least this many steps, or no note: the issue of a lonely leader is
+/// answered with "two or three concrete steps", a choice of ways in.
+const FEWEST_STEPS: usize = 2;
 
 /// At most this many of the steps revive a fading tie when someone new
 /// can be suggested too: the note offers both kinds of step.
@@ -114,7 +120,7 @@ pub fn plan_early_warnings(
                 team: team.clone(),
             });
         }
-        if steps.is_empty() {
+        if steps.len() < FEWEST_STEPS {
             continue;
         }
         plan.push(EarlyWarning {
@@ -128,9 +134,17 @@ pub fn plan_early_warnings(
     plan
 }
 
-/// How many active leaders are under the threshold at `now`, or `None`
-/// when the warning is off (`min_teams` 0) or there are fewer leaders than
-/// the k-anonymity `floor`: a count of two leaders would all but name them.
+/// How many leaders are under the threshold at `now`, or `None` when the
+/// warning is off (`min_teams` 0) or there are fewer leaders than the
+/// k-anonymity `floor`: a count of two leaders would all but name them.
+///
+/// Only leaders the bot may speak to are counted (not opted out, not
+/// deactivated): someone who opted out is not reported on, even as one of
+/// a number. The figure itself is held back (`under` is `None`) unless
+/// each side of it — the leaders under the threshold and those not — is
+/// either nobody or at least `floor` leaders, as a team figure is: "1 of
+/// 9" points at one leader, and "8 of 9" at the one who is not short, and
+/// so at everyone else.
 pub fn lonely_leaders(
     snapshot: &Snapshot,
     now: DateTime<Utc>,
@@ -140,7 +154,8 @@ pub fn lonely_leaders(
 ) -> Option<LonelyLeaders> {
     let reach = LeadersReach::of(snapshot, now, policy);
     let leaders = reach.by_leader.len();
-    if min_teams == 0 || leaders < floor as usize {
+    let floor = usize::try_from(floor).unwrap_or(usize::MAX);
+    if min_teams == 0 || leaders < floor {
         return None;
     }
     let under = reach
@@ -148,8 +163,9 @@ pub fn lonely_leaders(
         .values()
         .filter(|ties| ties.live_teams.len() < min_teams as usize)
         .count();
+    let may_be_told = |side: usize| side == 0 || side >= floor;
     Some(LonelyLeaders {
-        under,
+        under: (may_be_told(under) && may_be_told(leaders - under)).then_some(under),
         leaders,
         min_teams,
     })
@@ -167,8 +183,9 @@ pub struct StepNow<'a> {
 /// The early warning as it may go out at `at`: to a recipient who may
 /// still be nudged, with only the steps that still hold (their peer may
 /// still be named, is not paused by the recipient, and the two have not
-/// met since it was planned); or why it may not go out at all. `steps_now`
-/// holds what the store says now of each step, in the steps' order.
+/// met since it was planned); or why it may not go out at all, as when
+/// fewer than [`FEWEST_STEPS`] still hold. `steps_now` holds what the
+/// store says now of each step, in the steps' order.
 pub fn recheck_early_warning(
     planned: &EarlyWarning,
     to: Option<&Person>,
@@ -199,7 +216,7 @@ pub fn recheck_early_warning(
         holds.is_ok()
     });
     match why_not {
-        Some(why) if warning.steps.is_empty() => Err(why),
+        Some(why) if warning.steps.len() < FEWEST_STEPS => Err(why),
         _ => Ok(warning),
     }
 }
@@ -221,13 +238,15 @@ struct LeaderTies<'a> {
 }
 
 impl<'a> LeadersReach<'a> {
-    /// One walk through the ties, for the active leaders of `snapshot`.
-    /// People who left (deactivated) are nobody's alliance any more.
+    /// One walk through the ties, for the leaders of `snapshot` the bot may
+    /// speak to (not opted out, not deactivated). People who left
+    /// (deactivated) or opted out are nobody's alliance here, as in every
+    /// rule that counts alliances for someone.
     fn of(snapshot: &'a Snapshot, now: DateTime<Utc>, policy: &Policy) -> Self {
         let mut by_leader: FxHashMap<&UserId, LeaderTies> = snapshot
             .people
             .values()
-            .filter(|p| p.roles.leader && !p.deactivated)
+            .filter(|p| p.roles.leader && p.reachable())
             .map(|p| (&p.id, LeaderTies::default()))
             .collect();
         for tie in &snapshot.ties {
@@ -237,7 +256,7 @@ impl<'a> LeadersReach<'a> {
                     continue;
                 };
                 ties.met.insert(peer);
-                let Some(person) = snapshot.people.get(peer).filter(|p| !p.deactivated) else {
+                let Some(person) = snapshot.people.get(peer).filter(|p| p.reachable()) else {
                     continue;
                 };
                 let Some(team) = person.team.as_ref() else {
@@ -403,6 +422,53 @@ mod tests {
     }
 
     #[test]
+    fn a_leader_with_a_single_step_to_offer_is_not_warned_this_time() {
+        let (mut people, mut ties) = company_of_a_lonely_leader();
+        // Without Legal, one revival (Design) is all there is to suggest.
+        people.retain(|p| p.team != Some(TeamId::parse("Legal").unwrap()));
+        ties.retain(|t| !t.pair.contains(&user("ULEG1")));
+        let plan = plan_early_warnings(
+            &Snapshot::new(people, ties, vec![]),
+            at(2026, 6, 1),
+            &always_open(),
+            3,
+        );
+        assert!(plan.is_empty(), "{:?}", steps(&plan));
+    }
+
+    #[test]
+    fn a_warning_left_with_a_single_step_when_it_goes_is_withdrawn() {
+        let (people, ties) = company_of_a_lonely_leader();
+        let now = at(2026, 6, 1);
+        let plan = plan_early_warnings(
+            &Snapshot::new(people.clone(), ties, vec![]),
+            now,
+            &always_open(),
+            3,
+        );
+        assert_eq!(plan[0].steps.len(), 2);
+        let find = |id: &str| people.iter().find(|p| p.id == user(id)).unwrap().clone();
+        let mut opted_out = find("UDES1");
+        opted_out.opted_out = true;
+        let legal = find("ULEG1");
+        let steps_now = [
+            StepNow {
+                peer: Some(&opted_out),
+                tie: None,
+            },
+            StepNow {
+                peer: Some(&legal),
+                tie: None,
+            },
+        ];
+        let leader = find("UPAY1");
+        assert_eq!(
+            recheck_early_warning(&plan[0], Some(&leader), &steps_now, now),
+            Err(Withdrawal::OptedOut(Side::Peer))
+        );
+    }
+
+    #[test]
     fn nobody_who_reaches_enough_teams_or_was_warned_lately_is_warned() {
         let (mut people, ties) = company_of_a_lonely_leader();
         let now = at(2026, 6, 1);
@@ -432,12 +498,77 @@ mod tests {
         assert_eq!(
             lonely_leaders(&snapshot, now, &policy, 3, 5),
             Some(LonelyLeaders {
-                under: 5,
+                under: Some(5),
                 leaders: 5,
                 min_teams: 3
             })
         );
         assert_eq!(lonely_leaders(&snapshot, now, &policy, 0, 5), None);
+    }
+
+    /// Ten leaders in Payments and Platform; the first `connected` reach
+    /// Design, Legal and each other's team, the rest nobody.
+    fn ten_leaders(connected: usize) -> Snapshot {
+        let mut people = four_teams();
+        for person in people.iter_mut().take(10) {
+            person.roles.leader = true;
+        }
+        let recent = at(2026, 5, 25);
+        let ties = people
+            .iter()
+            .take(connected)
+            .flat_map(|leader| {
+                let other = if leader.id.as_str().starts_with("UPAY") {
+                    "UPLA1"
+                } else {
+                    "UPAY1"
+                };
+                ["UDES1", "ULEG1", other]
+                    .map(|peer| tie(leader.id.as_str(), peer, recent, recent, 2))
+            })
+            .collect();
+        Snapshot::new(people, ties, vec![])
+    }
+
+    #[test]
+    fn the_count_is_held_back_when_either_side_of_it_is_a_few_leaders() {
+        let now = at(2026, 6, 1);
+        let policy = Policy::default();
+        let under = |snapshot: &Snapshot| {
+            lonely_leaders(snapshot, now, &policy, 3, 5)
+                .map(|figure| (figure.under, figure.leaders))
+        };
+        assert_eq!(under(&ten_leaders(10)), Some((Some(0), 10)), "nobody short");
+        assert_eq!(under(&ten_leaders(5)), Some((Some(5), 10)));
+        assert_eq!(
+            under(&ten_leaders(0)),
+            Some((Some(10), 10)),
+            "everyone short"
+        );
+        assert_eq!(
+            under(&ten_leaders(9)),
+            Some((None, 10)),
+            "one short: held back"
+        );
+        assert_eq!(
+            under(&ten_leaders(2)),
+            Some((None, 10)),
+            "two not short: held back"
+        );
+    }
+
+    #[test]
+    fn leaders_who_opted_out_or_left_are_not_counted() {
+        let now = at(2026, 6, 1);
+        let mut snapshot = ten_leaders(5);
+        for id in ["UPAY1", "UPLA5"] {
+            snapshot.people.get_mut(&user(id)).unwrap().opted_out = true;
+        }
+        snapshot.people.get_mut(&user("UPAY2")).unwrap().deactivated = true;
+        assert_eq!(
+            lonely_leaders(&snapshot, now, &Policy::default(), 3, 5).map(|f| f.leaders),
+            Some(7)
+        );
     }
 
     #[test]

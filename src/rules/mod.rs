@@ -271,6 +271,7 @@ pub(crate) mod fixtures {
             about: user(about),
             at,
             reason: None,
+            warning_step: false,
         }
     }
 

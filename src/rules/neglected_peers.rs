@@ -271,6 +271,7 @@ mod tests {
             about: user("U4"),
             at: now - Duration::days(6),
             reason: None,
+            warning_step: false,
         }];
         let plan = reminders(&Snapshot::new(company(), ties, sent), now, &always_open());
         assert_eq!(
@@ -290,6 +291,7 @@ mod tests {
             about: user("U2"),
             at: sent_at,
             reason: None,
+            warning_step: false,
         }];
         let snapshot = Snapshot::new(company(), ties, sent);
         assert!(reminders(&snapshot, sent_at + Duration::days(27), &policy).is_empty());
@@ -333,6 +335,7 @@ mod tests {
                 about: n.about.clone(),
                 at: monday(14, 0),
                 reason: None,
+                warning_step: false,
             })
             .collect();
         let again = reminders(&Snapshot::new(people, ties, sent), monday(14, 15), &policy);

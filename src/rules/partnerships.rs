@@ -4,8 +4,9 @@
 //! A partnership binds whoever leads either team (and, with `binds =
 //! "everyone"`, every member of the first), if the bot may speak to them.
 //! A bound person's *partnership ties* are their alliances with people in
-//! the other team; one is live while quiet no longer than the
-//! partnership's own cadence. A bound person without a live one gets,
+//! the other team or who lead it, whom the bot may speak to (someone who
+//! left or opted out is nobody's partner); one is live while quiet no
+//! longer than the partnership's own cadence. A bound person without a live one gets,
 //! before any other rule is asked:
 //!
 //! - a reminder of their strongest fading partnership tie (strength now),
@@ -304,8 +305,9 @@ impl<'a> AskContext<'_, 'a> {
     }
 }
 
-/// The people who may be introduced as a team's lead, by team: members of
-/// the team who lead it and may be nudged about now.
+/// The people who may be introduced as a team's lead, by team: whoever
+/// leads it ([`Person::leads_team`]: its lead, wherever they sit, or a
+/// leader in it) and may be nudged about now.
 fn leads_by_team(snapshot: &Snapshot, now: DateTime<Utc>) -> BTreeMap<&TeamId, Vec<&Person>> {
     let mut leads: BTreeMap<&TeamId, Vec<&Person>> = BTreeMap::new();
     for partnership in &snapshot.partnerships {
@@ -314,16 +316,22 @@ fn leads_by_team(snapshot: &Snapshot, now: DateTime<Utc>) -> BTreeMap<&TeamId, V
             leads.entry(team).or_default();
         }
     }
-    for person in snapshot.people.values() {
-        if let Some(team) = &person.team
-            && let Some(of_team) = leads.get_mut(team)
-            && person.leads_team(team)
-            && person.nudgeable_at(now)
-        {
-            of_team.push(person);
+    for person in snapshot.people.values().filter(|p| p.nudgeable_at(now)) {
+        for (team, of_team) in &mut leads {
+            if person.leads_team(team) {
+                of_team.push(person);
+            }
         }
     }
     leads
+}
+
+/// Whether a tie with `peer` joins someone to the team `other`: the peer
+/// is someone the bot may speak to (people who left or opted out are
+/// nobody's partner) who is in `other` or leads it — so that the lead a
+/// partnership introduces counts once met, wherever they sit.
+fn is_partner_in(peer: &Person, other: &TeamId) -> bool {
+    peer.reachable() && (peer.team.as_ref() == Some(other) || peer.leads_team(other))
 }
 
 /// The latest reminder sent about each pair: a partnership tie rests for
@@ -384,9 +392,11 @@ impl<'a> Bound<'a> {
                 let Some(of_person) = sides.get(person) else {
                     continue;
                 };
-                let peer_team = snapshot.team_of(peer);
+                let Some(peer_person) = snapshot.people.get(peer) else {
+                    continue;
+                };
                 for side in of_person {
-                    if peer_team == Some(side.other) {
+                    if is_partner_in(peer_person, side.other) {
                         ties.entry((person, side.partnership))
                             .or_default()
                             .push((peer, tie));
@@ -395,6 +405,16 @@ impl<'a> Bound<'a> {
             }
         }
         Self { sides, ties }
+    }
+
+    /// The people partnership `index` binds, in id order: whom its figures
+    /// count.
+    pub fn bound_by(&self, index: usize) -> Vec<&'a UserId> {
+        self.sides
+            .iter()
+            .filter(|(_, sides)| sides.iter().any(|side| side.partnership == index))
+            .map(|(person, _)| *person)
+            .collect()
     }
 
     /// `person`'s partnership ties in partnership `index`, with the peer.

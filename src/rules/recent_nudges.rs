@@ -1,5 +1,7 @@
-//! What the nudges already sent allow: the weekly cap, one nudge a day, the
-//! cooldown of a tie after a reminder, and the spacing of introductions.
+//! What the nudges and early warnings already sent allow: the weekly cap,
+//! one message a day, the cooldown of a tie after a reminder, and the
+//! spacing of introductions (an early warning's step to meet someone new
+//! included).
 
 use super::{Policy, Snapshot};
 use crate::domain::{PairKey, Person, UserId};
@@ -13,7 +15,8 @@ pub(super) struct RecentNudges<'a> {
     /// Ties reminded of within the cooldown, and pairs already planned in
     /// this run: one reminder per tie.
     pub resting: FxHashSet<PairKey>,
-    /// Pairs introduced within `intro_repeat_days`.
+    /// Pairs introduced within `intro_repeat_days`, by an introduction or
+    /// by an early warning's step to meet someone new.
     pub introduced: FxHashSet<PairKey>,
     /// People who got an introduction within the cooldown.
     pub introduced_lately: FxHashSet<&'a UserId>,
@@ -39,13 +42,27 @@ impl<'a> RecentNudges<'a> {
             introduced_lately: FxHashSet::default(),
             decided: FxHashSet::default(),
         };
+        // An early warning is a message as a nudge is: it counts against
+        // the caps once, by its leader's record (one a month at most, so
+        // the last is the only one within a week).
+        let warnings = snapshot
+            .people
+            .values()
+            .filter_map(|p| Some((&p.id, p.early_warned_at?)));
+        let messages = snapshot
+            .recent_nudges
+            .iter()
+            .filter(|sent| !sent.warning_step)
+            .map(|sent| (&sent.to, sent.at));
+        for (to, at) in messages.chain(warnings) {
+            if at > week_ago {
+                *recent.this_week.entry(to).or_default() += 1;
+            }
+            if at > today_start {
+                recent.today.insert(to);
+            }
+        }
         for sent in &snapshot.recent_nudges {
-            if sent.at > week_ago {
-                *recent.this_week.entry(&sent.to).or_default() += 1;
-            }
-            if sent.at > today_start {
-                recent.today.insert(&sent.to);
-            }
             if sent.is_intro() {
                 if sent.at > repeat_start {
                     recent
@@ -101,5 +118,60 @@ impl<'a> RecentNudges<'a> {
             && self.this_week.get(to).copied().unwrap_or(0) < policy.nudges_per_person_per_week
             && !self.today.contains(to)
             && policy.window.is_open(person.tz.as_deref(), now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::SentNudge;
+    use crate::rules::fixtures::*;
+
+    #[test]
+    fn an_early_warning_counts_against_the_weekly_cap_and_the_day_s_limit() {
+        // No quiet after a warning beyond the day: only the caps hold.
+        let policy = Policy {
+            tie_cooldown_days: 0,
+            ..always_open()
+        };
+        let warned_at = at(2026, 6, 1);
+        let mut people = company();
+        people[0].early_warned_at = Some(warned_at);
+        let snapshot = Snapshot::new(people, vec![], vec![]);
+        let may = |now| {
+            let recent = RecentNudges::at(&snapshot, now, &policy);
+            let first = recent.may_receive_first(&snapshot, &user("U1"), now, &policy);
+            (
+                first,
+                recent.may_receive(&snapshot, &user("U1"), now, &policy),
+            )
+        };
+
+        assert_eq!(
+            may(warned_at + Duration::hours(2)),
+            (false, false),
+            "that day"
+        );
+        assert_eq!(
+            may(warned_at + Duration::days(3)),
+            (false, false),
+            "that week"
+        );
+        assert_eq!(may(warned_at + Duration::days(8)), (true, true));
+    }
+
+    #[test]
+    fn a_warning_s_step_to_meet_someone_spaces_introductions_but_is_not_a_message_of_its_own() {
+        let now = at(2026, 6, 1);
+        let step = SentNudge::warning_step(user("U1"), user("U6"), now - Duration::days(2));
+        let snapshot = Snapshot::new(company(), vec![], vec![step]);
+        let recent = RecentNudges::at(&snapshot, now, &always_open());
+        assert!(
+            recent
+                .introduced
+                .contains(&PairKey::new(&user("U6"), &user("U1")).unwrap())
+        );
+        assert_eq!(recent.this_week.get(&user("U1")), None);
+        assert!(!recent.today.contains(&user("U1")));
     }
 }

@@ -295,7 +295,7 @@ impl Dispatcher {
             Outgoing::EarlyWarning(planned) => {
                 match self.send_early_warning(item.id, planned).await {
                     Ok(Err(why)) => return self.not_sent(&item, why),
-                    Ok(Ok(opened)) => Ok(Accepted::EarlyWarning(opened)),
+                    Ok(Ok((sent, opened))) => Ok(Accepted::EarlyWarning(Box::new(sent), opened)),
                     Err(failure) => Err(failure),
                 }
             }
@@ -323,11 +323,15 @@ impl Dispatcher {
                         let sent = SentNudge::of(&nudge, self.clock.now());
                         self.store.mark_sent(&item, Some(&sent), opened.as_ref())?;
                     }
-                    Accepted::EarlyWarning(opened) => self.store.mark_early_warning_sent(
-                        &item,
-                        self.clock.now(),
-                        opened.as_ref(),
-                    )?,
+                    Accepted::EarlyWarning(sent, opened) => {
+                        let at = self.clock.now();
+                        self.store.mark_early_warning_sent(
+                            &item,
+                            &sent.introductions(at),
+                            at,
+                            opened.as_ref(),
+                        )?
+                    }
                     Accepted::Digest => self.store.mark_sent(&item, None, None)?,
                     Accepted::Circle(circle, channel) => {
                         self.store
@@ -527,8 +531,9 @@ enum NudgeSend {
 enum Accepted {
     /// A nudge, as sent (see [`NudgeSend::Posted`]).
     Nudge(Box<Nudge>, Option<ChannelId>),
-    /// An early warning, with the DM channel opened for it.
-    EarlyWarning(Option<ChannelId>),
+    /// An early warning, as sent (its steps that still held), with the DM
+    /// channel opened for it.
+    EarlyWarning(Box<crate::domain::EarlyWarning>, Option<ChannelId>),
     /// The digest.
     Digest,
     /// A circle's message, with the group DM it went to.

@@ -5,7 +5,7 @@
 //! anything.
 
 use crate::config::Settings;
-use crate::domain::{Binds, Quoting, TeamId, UserId, WarningStep, plural};
+use crate::domain::{Quoting, TeamId, UserId, WarningStep, plural};
 use crate::rules::plan_digest;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -156,10 +156,7 @@ pub fn dry_run(
             standing.teams.1,
             standing.live,
             standing.bound,
-            match standing.binds {
-                Binds::Leads => "the leads of both teams",
-                Binds::Everyone => "everyone in the first team and the leads of both",
-            }
+            standing.binds.whom(standing.teams.0.as_str(), None)
         );
     }
     if !digest.is_quiet() {
@@ -241,31 +238,38 @@ mod tests {
             team: Some(TeamId::parse("Payments").unwrap()),
             ..Person::new(UserId::parse("U2").unwrap(), "Alice Moreau")
         };
-        store.put_people(&[dana, alice]).unwrap();
+        let bo = Person {
+            team: Some(TeamId::parse("Design").unwrap()),
+            ..Person::new(UserId::parse("U3").unwrap(), "Bo Lind")
+        };
+        store.put_people(&[dana, alice, bo]).unwrap();
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
-        let met = Interaction::new(
-            now - Duration::days(120),
-            InteractionKind::Meeting,
-            [UserId::parse("U1").unwrap(), UserId::parse("U2").unwrap()],
-            None,
-            None,
-        )
-        .unwrap();
-        store.log_interaction(&met).unwrap();
+        for peer in ["U2", "U3"] {
+            let met = Interaction::new(
+                now - Duration::days(120),
+                InteractionKind::Meeting,
+                [UserId::parse("U1").unwrap(), UserId::parse(peer).unwrap()],
+                None,
+                None,
+            )
+            .unwrap();
+            store.log_interaction(&met).unwrap();
+        }
 
         let report = dry_run(&store, &Settings::default(), now).unwrap();
         assert!(
             report.contains(
                 "Early warnings to leaders (1), each in place of that leader's nudge:\n  \
                  Mon 1 Jun 10:00 UTC · early warning to Dana Ito (Platform)\n      \
-                 why: their live alliances reach 0 other teams, fewer than the 3 a leader is expected to keep up (1 step suggested)\n      \
-                 steps: catch up with Alice Moreau (Payments) (last met Sun 1 Feb 2026)"
+                 why: their live alliances reach 0 other teams, fewer than the 3 a leader is expected to keep up (2 steps suggested)\n      \
+                 steps: catch up with Alice Moreau (Payments) (last met Sun 1 Feb 2026); \
+                 catch up with Bo Lind (Design) (last met Sun 1 Feb 2026)"
             ),
             "{report}"
         );
         assert!(
-            report.contains("Nudges (1):"),
-            "Alice's own nudge stays: {report}"
+            report.contains("Nudges (2):"),
+            "Alice's and Bo's own nudges stay: {report}"
         );
     }
 

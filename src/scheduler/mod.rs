@@ -112,9 +112,10 @@ pub struct Scheduler {
     circles: CircleSettings,
     /// The key partnerships, whose nudges come first.
     partnerships: Arc<[Partnership]>,
-    /// The teams of the last people sync, for the people events bring
-    /// between syncs. A std lock: held for a lookup, never across an await.
-    teams: Arc<RwLock<Teams>>,
+    /// The teams and leaders of the last people sync, for the people
+    /// events bring between syncs. A std lock: held for a lookup, never
+    /// across an await.
+    teams: Arc<RwLock<people::KnownRoster>>,
 }
 
 impl Scheduler {
@@ -153,10 +154,10 @@ impl Scheduler {
             dispatcher,
             metrics,
             digest_channel: settings.digest.channel.name().into(),
-            teams: Arc::new(RwLock::new(match &team_origin {
-                Teams::Listed(_) => team_origin.clone(),
-                _ => Teams::listed([]),
-            })),
+            teams: Arc::new(RwLock::new(people::KnownRoster::before_a_sync(
+                &team_origin,
+                &settings.leaders,
+            ))),
             team_origin: Arc::new(team_origin),
             leaders: Arc::new(settings.leaders.clone()),
             circles: settings.circles,
@@ -305,7 +306,8 @@ impl Scheduler {
     }
 
     /// Records a change Slack reported about one person (`team_join`,
-    /// `user_change`), as the daily people job would.
+    /// `user_change`), as the daily people job would; before this
+    /// process's first sync, keeping the roles the last one recorded.
     pub fn record_member(&self, member: crate::slack::SlackPerson) -> Result<(), StoreError> {
         let teams = self
             .teams

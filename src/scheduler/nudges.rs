@@ -13,7 +13,8 @@ use rustc_hash::FxHashMap;
 /// What the nudge rules read at `now`: everyone, every tie, and the nudges
 /// sent as far back as the policy looks — with those still queued counted
 /// as sent when queued, so that a nudge waiting for Slack is not planned
-/// twice; an early warning still queued counts as sent to its leader.
+/// twice; an early warning still queued counts as sent to its leader, and
+/// its step to meet someone new as an introduction.
 pub fn nudge_snapshot(
     store: &Store,
     now: DateTime<Utc>,
@@ -25,6 +26,7 @@ pub fn nudge_snapshot(
         match &item.outgoing {
             Outgoing::EarlyWarning(warning) => {
                 warned.insert(warning.to.clone(), item.queued_at);
+                recent.extend(warning.introductions(item.queued_at));
             }
             outgoing => recent.extend(
                 outgoing
@@ -46,7 +48,8 @@ pub fn nudge_snapshot(
 /// nudges to everyone not warned, in recipient order. The warned leaders
 /// are marked in `snapshot` as warned at `now`, as they will be once sent,
 /// so that the nudges are planned without them from the start: a tie of
-/// theirs is then free for the other side's reminder.
+/// theirs is then free for the other side's reminder, and someone a
+/// warning suggests they meet is not introduced to them as well.
 pub fn plan_messages(
     snapshot: &mut Snapshot,
     now: DateTime<Utc>,
@@ -58,6 +61,7 @@ pub fn plan_messages(
         if let Some(leader) = snapshot.people.get_mut(&warning.to) {
             leader.early_warned_at = Some(now);
         }
+        snapshot.recent_nudges.extend(warning.introductions(now));
     }
     let nudges = plan_nudges(snapshot, now, policy);
     (warnings, nudges)

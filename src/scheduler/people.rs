@@ -106,16 +106,74 @@ async fn listed_teams(
     }
 }
 
+/// What a member is recorded against: who is in which team and who leads,
+/// as far as this process knows, and whether that says all of who leads.
+///
+/// A sync reads everything; between syncs, the people Slack reports one by
+/// one (`team_join`, `user_change`) are recorded against what the last
+/// sync read. Before this process's first sync only the teams file is
+/// known, and leaders from Slack's user groups are not in it: a leader
+/// whose profile changes then must not lose the role the last sync (of an
+/// earlier run) recorded, so the roles stored are kept and the file's
+/// added.
+#[derive(Debug, Clone)]
+pub(super) struct KnownRoster {
+    teams: Teams,
+    says_who_leads: bool,
+}
+
+impl KnownRoster {
+    /// What a sync read: its word on who leads is the last.
+    pub(super) fn synced(teams: Teams) -> Self {
+        Self {
+            teams,
+            says_who_leads: true,
+        }
+    }
+
+    /// What is known before this process's first sync, from the teams as
+    /// configured (`origin`) and where leaders come from: a teams file read
+    /// at start-up says who leads unless some do by a user group; any other
+    /// origin says nothing yet.
+    pub(super) fn before_a_sync(origin: &Teams, leaders: &LeaderSettings) -> Self {
+        match origin {
+            Teams::Listed(_) => Self {
+                teams: origin.clone(),
+                says_who_leads: !leaders.reads_usergroups(),
+            },
+            _ => Self {
+                teams: Teams::listed([]),
+                says_who_leads: false,
+            },
+        }
+    }
+
+    /// The roles of `member`, whose roles stored are `stored`.
+    fn roles_of(&self, member: &SlackPerson, stored: &Roles) -> Roles {
+        let listed = match &self.teams {
+            Teams::Listed(roster) => roster.roles_of(&member.id, &member.handle),
+            _ => Roles::default(),
+        };
+        if self.says_who_leads {
+            return listed;
+        }
+        Roles {
+            leader: listed.leader || stored.leader,
+            leads: listed.leads.or_else(|| stored.leads.clone()),
+        }
+    }
+}
+
 /// Refreshes people and their teams from Slack (see [`record_member`]) and
-/// returns the list of teams it used, with a line saying what it did.
+/// returns what it read, with a line saying what it did.
 pub(super) async fn sync_people(
     store: &Store,
     slack: &SlackClient,
     teams: &Teams,
     leaders: &LeaderSettings,
-) -> anyhow::Result<(Teams, String)> {
+) -> anyhow::Result<(KnownRoster, String)> {
     let members = slack.list_people().await?;
-    let teams = listed(teams, leaders, slack, &members).await?;
+    let teams = KnownRoster::synced(listed(teams, leaders, slack, &members).await?);
     let (mut synced, mut without_team, mut leading, mut leads) = (0, 0, 0, 0);
     for member in members {
         if let Some(person) = record_member(store, &teams, member)? {
@@ -147,26 +205,22 @@ pub(super) async fn sync_people(
 /// kept as deactivated (never nudged, never named in a nudge). A known
 /// person is updated in place, so what they chose in the bot meanwhile
 /// (opting out, a snooze, a paused peer) is never overwritten; whether
-/// they lead is the list's to say, so it is. Returns the person as
-/// stored, or `None` when left out.
+/// they lead is the roster's to say when it knows (see [`KnownRoster`]).
+/// Returns the person as stored, or `None` when left out.
 pub(super) fn record_member(
     store: &Store,
-    teams: &Teams,
+    known: &KnownRoster,
     member: SlackPerson,
 ) -> Result<Option<Person>, StoreError> {
     if member.is_bot || store.is_forgotten(&member.id)? {
         return Ok(None);
     }
-    let listed_team = teams.team_of(&member.id, &member.handle).cloned();
-    let roles = match teams {
-        Teams::Listed(roster) => roster.roles_of(&member.id, &member.handle),
-        _ => Roles::default(),
-    };
+    let listed_team = known.teams.team_of(&member.id, &member.handle).cloned();
     let updated = store.update_person(&member.id, |person| {
         person.name = member.name.clone();
         person.tz = member.tz.clone();
         person.deactivated = member.deleted;
-        person.roles = roles.clone();
+        person.roles = known.roles_of(&member, &person.roles);
         if listed_team.is_some() {
             person.team = listed_team.clone();
         }
@@ -176,10 +230,11 @@ pub(super) fn record_member(
         // Deactivated before the bot ever saw them: nothing to keep.
         None if member.deleted => Ok(None),
         None => {
+            let roles = known.roles_of(&member, &Roles::default());
             let mut person = Person::new(member.id, member.name);
             person.tz = member.tz;
-            person.team = listed_team;
             person.roles = roles;
+            person.team = listed_team;
             store.put_person(&person)?;
             Ok(Some(person))
         }
@@ -211,7 +266,10 @@ mod tests {
             is_bot: false,
             deleted: false,
         };
-        let teams = Teams::listed([("U1".to_owned(), TeamId::parse("Payments").unwrap())]);
+        let teams = KnownRoster::synced(Teams::listed([(
+            "U1".to_owned(),
+            TeamId::parse("Payments").unwrap(),
+        )]));
         let synced = record_member(&store, &teams, member).unwrap().unwrap();
 
         assert_eq!(synced.name, "Ada Lovelace");
@@ -228,7 +286,10 @@ mod tests {
         let id = UserId::parse("UADA").unwrap();
         store.put_person(&Person::new(id.clone(), "Ada")).unwrap();
         store.forget_person(&id).unwrap();
-        let teams = Teams::listed([("UADA".to_owned(), TeamId::parse("Payments").unwrap())]);
+        let teams = KnownRoster::synced(Teams::listed([(
+            "UADA".to_owned(),
+            TeamId::parse("Payments").unwrap(),
+        )]));
         let member = |deleted| SlackPerson {
             id: id.clone(),
             handle: "ada.l".to_owned(),
@@ -246,5 +307,67 @@ mod tests {
         }
         assert_eq!(store.person(&id).unwrap(), None);
         assert!(store.people().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_leader_whose_profile_changes_before_the_first_sync_keeps_their_roles() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let payments = TeamId::parse("Payments").unwrap();
+        let member = |id: &str| SlackPerson {
+            id: UserId::parse(id).unwrap(),
+            handle: id.to_lowercase(),
+            name: format!("Person {id}"),
+            tz: None,
+            is_bot: false,
+            deleted: false,
+        };
+        // A past sync found U1 in the leadership group and U2 leading
+        // Payments by its user group.
+        for (id, roles) in [
+            (
+                "U1",
+                Roles {
+                    leader: true,
+                    leads: None,
+                },
+            ),
+            (
+                "U2",
+                Roles {
+                    leader: false,
+                    leads: Some(payments.clone()),
+                },
+            ),
+        ] {
+            let mut person = Person::new(UserId::parse(id).unwrap(), id);
+            person.roles = roles;
+            store.put_person(&person).unwrap();
+        }
+        // Since this start, only the teams file is known: it lists U2 in
+        // Payments and U3 as a leader; the user groups are not read yet.
+        let mut roster = Roster::of_teams([("U2".to_owned(), payments.clone())]);
+        roster.add_leaders(["U3".to_owned()]);
+        let leaders: LeaderSettings = toml::from_str("usergroup = \"leadership\"").unwrap();
+        let known = KnownRoster::before_a_sync(&Teams::Listed(roster), &leaders);
+
+        for id in ["U1", "U2", "U3"] {
+            record_member(&store, &known, member(id)).unwrap();
+        }
+        let roles = |id: &str| {
+            store
+                .person(&UserId::parse(id).unwrap())
+                .unwrap()
+                .unwrap()
+                .roles
+        };
+        assert!(roles("U1").leader, "kept from the last sync");
+        assert_eq!(roles("U2").leads, Some(payments), "kept from the last sync");
+        assert!(roles("U3").leader, "from the teams file");
+
+        // Once a sync has said who leads, its word is the last.
+        let synced = KnownRoster::synced(Teams::listed([]));
+        record_member(&store, &synced, member("U1")).unwrap();
+        assert_eq!(roles("U1"), Roles::default());
     }
 }

@@ -8,7 +8,7 @@
 
 use super::mrkdwn::{mrkdwn_text, quoted_from_slack};
 use super::render::mrkdwn;
-use crate::domain::{Binds, KeyPartnership, Nudge, PartnershipStanding, plural, times};
+use crate::domain::{KeyPartnership, Nudge, PartnershipStanding, plural, times};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 
@@ -73,13 +73,7 @@ pub fn partnership_standing_line(standing: &PartnershipStanding) -> String {
         mrkdwn_text(standing.teams.0.as_str()),
         mrkdwn_text(standing.teams.1.as_str()),
     );
-    let who = match standing.binds {
-        Binds::Leads => plural(standing.bound, "lead", "leads"),
-        Binds::Everyone => format!(
-            "{} in {first} and the leads of both teams",
-            plural(standing.bound, "person", "people")
-        ),
-    };
+    let who = standing.binds.whom(&first, Some(standing.bound));
     let verb = if standing.live == 1 { "has" } else { "have" };
     format!(
         "{first} ↔ {second}: {} of {who} {verb} a live alliance",
@@ -94,7 +88,7 @@ fn days(n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{FadingTie, NudgeReason, TeamId, UserId};
+    use crate::domain::{Binds, FadingTie, NudgeReason, TeamId, UserId};
     use crate::slack::{readable_text, render_nudge};
     use chrono::{TimeZone, Utc};
 

@@ -154,8 +154,8 @@ impl NudgeReceived {
 
 impl NudgeAbout {
     fn of(nudge: &SentNudge) -> Self {
-        let kind = nudge.reason.as_ref().map(|reason| {
-            if reason.is_intro() {
+        let kind = (nudge.reason.is_some() || nudge.warning_step).then(|| {
+            if nudge.is_intro() {
                 NudgeKind::Introduction
             } else {
                 NudgeKind::Reminder

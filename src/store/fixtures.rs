@@ -178,6 +178,7 @@ pub(super) fn sent(to: &str, about: &str, minute: i64) -> SentNudge {
         about: user(about),
         at: at_minute(minute),
         reason: None,
+        warning_step: false,
     }
 }
 

@@ -227,6 +227,7 @@ mod tests {
             about: user("U2"),
             at: at_minute(0),
             reason: None,
+            warning_step: false,
         };
         assert_eq!(
             describe(trees::NUDGES, &nudge(&sent)),
@@ -252,6 +253,7 @@ mod tests {
             about: user("U3"),
             at: at_minute(0),
             reason: None,
+            warning_step: false,
         };
         let key = nudge(&sent);
         assert!(nudge_includes(&key, &user("U12")) && nudge_includes(&key, &user("U3")));

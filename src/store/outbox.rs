@@ -288,6 +288,7 @@ mod tests {
             about: user("U2"),
             at: at_minute(2),
             reason: None,
+            warning_step: false,
         };
         store.mark_sent(&queued[0], Some(&sent), None).unwrap();
         assert_eq!(store.pending_outbox().unwrap(), [queued[1].clone()]);
@@ -336,6 +337,7 @@ mod tests {
                 },
                 shared_contact: Some(SharedContact::Mutual(user("U3"))),
             })),
+            warning_step: false,
         };
         let queued = store
             .enqueue(vec![digest(), digest()], at_minute(1))

@@ -230,6 +230,7 @@ mod tests {
                 about: user("U2"),
                 at: at_minute(2),
                 reason: None,
+                warning_step: false,
             })
             .unwrap();
         store

@@ -24,6 +24,7 @@ fn write_one_of_everything(store: &Store) {
             about: user("U2"),
             at: at_minute(1),
             reason: None,
+            warning_step: false,
         })
         .unwrap();
     let run = JobRun {

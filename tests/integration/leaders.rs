@@ -1,11 +1,13 @@
 //! Who leads: the company's leaders and each team's leads, from Slack's
-//! user groups and the teams file, kept current by the people sync.
+//! user groups and the teams file, kept current by the people sync and
+//! never lost to a profile change between syncs.
 
 use crate::helpers::{TOKEN, fake_user, user, workspace};
 use alliances::app::App;
 use alliances::config::{Secrets, Settings, Teams};
 use alliances::domain::{Roles, SystemClock, TeamId};
 use alliances::scheduler::JobKind;
+use alliances::slack::SlackPerson;
 use fake_slack::{FakeSlack, FakeUserGroup};
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -23,6 +25,20 @@ fn group(id: &str, handle: &str, members: &[&str]) -> FakeUserGroup {
         name: handle.into(),
         members: members.iter().map(|m| (*m).to_owned()).collect(),
     }
+}
+
+/// The settings of a bot against `fake`, with the teams file above and
+/// `leaders` as its `[leaders]` section (TOML), and its secrets.
+fn settings_for(fake: &FakeSlack, leaders: &str) -> (Settings, Secrets) {
+    let mut settings = Settings::default();
+    settings.slack.api_url = fake.api_url().try_into().expect("the fake Slack's URL");
+    settings.teams = Teams::parse(TEAMS).unwrap();
+    settings.leaders = toml::from_str(leaders).unwrap();
+    let secrets = Secrets {
+        bot_token: Some(SecretString::from(TOKEN.to_owned())),
+        ..Secrets::default()
+    };
+    (settings, secrets)
 }
 
 fn roles_of(app: &App, id: &str) -> Roles {
@@ -44,17 +60,10 @@ async fn leaders_and_leads_come_from_user_groups_and_the_teams_file_and_stay_cur
     ];
     let fake = FakeSlack::start(space).await.unwrap();
     let data = tempfile::tempdir().unwrap();
-    let mut settings = Settings::default();
-    settings.slack.api_url = fake.api_url().try_into().expect("the fake Slack's URL");
-    settings.teams = Teams::parse(TEAMS).unwrap();
-    settings.leaders = toml::from_str(
+    let (settings, secrets) = settings_for(
+        &fake,
         "usergroup = \"@leadership\"\n[lead_usergroups]\nPlatform = \"platform-leads\"\n",
-    )
-    .unwrap();
-    let secrets = Secrets {
-        bot_token: Some(SecretString::from(TOKEN.to_owned())),
-        ..Secrets::default()
-    };
+    );
     let app = App::build(&settings, &secrets, data.path(), Arc::new(SystemClock)).unwrap();
     let sync = || async {
         app.scheduler()
@@ -103,14 +112,7 @@ async fn a_leadership_group_the_workspace_lacks_leaves_nobody_leading_and_the_sy
         .await
         .unwrap();
     let data = tempfile::tempdir().unwrap();
-    let mut settings = Settings::default();
-    settings.slack.api_url = fake.api_url().try_into().expect("the fake Slack's URL");
-    settings.teams = Teams::parse(TEAMS).unwrap();
-    settings.leaders = toml::from_str("usergroup = \"leadership\"").unwrap();
-    let secrets = Secrets {
-        bot_token: Some(SecretString::from(TOKEN.to_owned())),
-        ..Secrets::default()
-    };
+    let (settings, secrets) = settings_for(&fake, "usergroup = \"leadership\"");
     let app = App::build(&settings, &secrets, data.path(), Arc::new(SystemClock)).unwrap();
     let report = app
         .scheduler()
@@ -126,5 +128,57 @@ async fn a_leadership_group_the_workspace_lacks_leaves_nobody_leading_and_the_sy
         roles_of(&app, "U0000001").leads,
         Some(TeamId::parse("Payments").unwrap())
     );
+    fake.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_whose_profile_changes_after_a_restart_keeps_the_role_before_the_next_sync() {
+    let mut space = workspace(vec![
+        fake_user("U0000001", "Ada Lovelace"),
+        fake_user("U0000002", "Bilal Haddad"),
+    ]);
+    space.usergroups = vec![group("S01", "leadership", &["U0000002"])];
+    let fake = FakeSlack::start(space).await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let (settings, secrets) = settings_for(&fake, "usergroup = \"leadership\"");
+    let build = || App::build(&settings, &secrets, data.path(), Arc::new(SystemClock)).unwrap();
+    let app = build();
+    app.scheduler()
+        .run(JobKind::People, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert!(roles_of(&app, "U0000002").leader);
+    drop(app);
+
+    // The bot restarts; the day's sync already ran, so the next is hours
+    // away when Bilal changes his display name.
+    let app = build();
+    app.scheduler()
+        .record_member(SlackPerson {
+            id: user("U0000002"),
+            handle: "bilal".to_owned(),
+            name: "Bilal H.".to_owned(),
+            tz: Some("Europe/Paris".to_owned()),
+            is_bot: false,
+            deleted: false,
+        })
+        .unwrap();
+
+    let bilal = app.store().person(&user("U0000002")).unwrap().unwrap();
+    assert_eq!(bilal.name, "Bilal H.");
+    assert!(bilal.roles.leader, "still one of the leaders: {bilal:?}");
+    assert_eq!(
+        roles_of(&app, "U0000001").leads,
+        Some(TeamId::parse("Payments").unwrap()),
+        "Ada still leads Payments, by the teams file"
+    );
+
+    // When Bilal leaves the group, the next sync has the last word.
+    fake.set_usergroup_members("leadership", &[]).unwrap();
+    app.scheduler()
+        .run(JobKind::People, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert!(!roles_of(&app, "U0000002").leader);
     fake.stop().await;
 }

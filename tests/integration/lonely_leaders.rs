@@ -4,7 +4,9 @@
 //! alliances, never who, and only from the k-anonymity floor up.
 
 use crate::helpers::{TestBot, eventually, fake_user, spawn_bot_on_clock_configured, user};
-use alliances::domain::{Clock, DeliveryWindow, Interaction, InteractionKind, SettableClock};
+use alliances::domain::{
+    Clock, DeliveryWindow, Interaction, InteractionKind, SettableClock, UserId,
+};
 use alliances::scheduler::JobKind;
 use chrono::{Duration, Utc};
 use fake_slack::{FakeSlack, FakeUserGroup};
@@ -100,7 +102,9 @@ async fn a_lonely_leader_is_warned_once_with_fading_ties_first_and_admins_see_on
         .run(JobKind::Nudges, clock.now())
         .await
         .unwrap();
-    assert!(run.summary.contains("early warnings"), "{}", run.summary);
+    // The other leaders, who met nobody, have only someone new to offer:
+    // one step is too few for a warning, so Ada's is the only one.
+    assert!(run.summary.contains("1 early warning"), "{}", run.summary);
     eventually("Ada's warning arrives", || {
         dms_to(&fake, "U0000E01").len() == 1
     })
@@ -119,6 +123,31 @@ async fn a_lonely_leader_is_warned_once_with_fading_ties_first_and_admins_see_on
     );
     let ada = bot.app.store().person(&user("U0000E01")).unwrap().unwrap();
     assert!(ada.early_warned_at.is_some());
+    // Meeting Fay is on record as an introduction, so that nobody
+    // introduces the two again soon; and nobody introduces Fay to Ada
+    // in the same run.
+    let introduced = || {
+        bot.app
+            .store()
+            .nudges_sent_since(clock.now() - Duration::days(1))
+            .unwrap()
+    };
+    eventually("meeting Fay is on record", || {
+        introduced()
+            .iter()
+            .any(|n| n.is_intro() && n.to == user("U0000E01") && n.about == user("U0000F01"))
+    })
+    .await;
+    let planned = bot.app.store().pending_outbox().unwrap();
+    let fay_about_ada =
+        |to: &UserId, about: &UserId| *to == user("U0000F01") && *about == user("U0000E01");
+    assert!(!introduced().iter().any(|n| fay_about_ada(&n.to, &n.about)));
+    assert!(
+        !planned
+            .iter()
+            .filter_map(|item| item.outgoing.nudge())
+            .any(|n| fay_about_ada(&n.to, &n.about))
+    );
 
     // Every leader is short of alliances, and there are five of them:
     // admins see how many, never who.

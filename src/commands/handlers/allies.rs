@@ -4,7 +4,8 @@
 //!
 //! Anyone may ask. The team names are read against the workspace's teams
 //! (a typo gets the closest one suggested); team names are escaped for
-//! Slack, as they are everywhere.
+//! Slack, as they are everywhere. Into a team under the k-anonymity floor
+//! no warm path is offered, and the answer says so in a sentence.
 
 use super::{Context, HandlerError, user_error};
 use crate::commands::{Reply, TeamNamesError, read_team_names};
@@ -42,17 +43,25 @@ pub(super) fn allies(context: &Context<'_>, typed: &str) -> Result<Reply, Handle
         &teams,
         context.now,
         &context.settings.rules,
+        context.settings.commands.k_anonymity_floor,
         LISTED,
     );
     let tz = zone_of(me.as_ref());
     let names = in_words(&teams);
     let team_of = |ally: &crate::rules::Ally| mrkdwn_text(ally.team.as_str()).into_owned();
     let mut lines = vec![format!("*Your allies for {names}*")];
+    let held_back = held_back(&answer.no_warm_paths_into, context);
     if answer_is_empty(&answer) {
+        let nobody = if held_back.is_none() {
+            ", and nobody you know well works with them"
+        } else {
+            ""
+        };
         lines.push(format!(
-            "You have no alliances in {names} yet, and nobody you know well works with them. \
+            "You have no alliances in {names} yet{nobody}. \
              A coffee with someone there is a fine start — `/met @name coffee` logs it, and I'll keep track from there."
         ));
+        lines.extend(held_back);
         return Ok(Reply::text(lines.join("\n")));
     }
     if !answer.live.is_empty() {
@@ -102,7 +111,24 @@ pub(super) fn allies(context: &Context<'_>, typed: &str) -> Result<Reply, Handle
             "You have no alliance in {names} yet: one of the people above could introduce you."
         ));
     }
+    lines.extend(held_back);
     Ok(Reply::text(lines.join("\n")))
+}
+
+/// The sentence that says into which teams asked about no warm path is
+/// offered, and why: they are under the k-anonymity floor.
+fn held_back(small: &[TeamId], context: &Context<'_>) -> Option<String> {
+    let floor = context.settings.commands.k_anonymity_floor;
+    let which = match small {
+        [] => return None,
+        [_] => "it has",
+        _ => "each has",
+    };
+    Some(format!(
+        "I point to no warm paths into {}: {which} fewer than {floor} active people, \
+         and a path into a team that small would single someone out.",
+        in_words(small)
+    ))
 }
 
 fn answer_is_empty(answer: &AlliesAnswer) -> bool {

@@ -89,8 +89,13 @@ pub fn render(insights: &Insights, floor: u32) -> String {
         unconnected_list = unconnected_list(insights),
         lonely_leaders = match &insights.lonely_leaders {
             Some(leaders) => format!(
-                "<section>\n<h2>Leaders</h2>\n<p id=\"lonely-leaders\">{} Each of them gets a private, kind note at most once a month; who they are is never shown.</p>\n</section>\n",
-                escape(&leaders.sentence())
+                "<section>\n<h2>Leaders</h2>\n<p id=\"lonely-leaders\">{}{}</p>\n</section>\n",
+                escape(&leaders.sentence()),
+                match leaders.under {
+                    Some(_) =>
+                        " Each of them gets a private, kind note at most once a month; who they are is never shown.",
+                    None => "",
+                }
             ),
             None => String::new(),
         },
@@ -231,13 +236,23 @@ pub(super) mod tests {
         let mut insights = sample();
         assert!(!render(&insights, 5).contains("lonely-leaders"));
         insights.lonely_leaders = Some(crate::domain::LonelyLeaders {
-            under: 2,
-            leaders: 8,
+            under: Some(5),
+            leaders: 12,
             min_teams: 3,
         });
         assert!(render(&insights, 5).contains(
-            r#"<p id="lonely-leaders">2 of 8 leaders have live alliances in fewer than 3 other teams."#
+            r#"<p id="lonely-leaders">5 of 12 leaders have live alliances in fewer than 3 other teams."#
         ));
+        insights.lonely_leaders = Some(crate::domain::LonelyLeaders {
+            under: None,
+            leaders: 8,
+            min_teams: 3,
+        });
+        let held_back = render(&insights, 5);
+        assert!(held_back.contains(
+            "how many of the 8 leaders have live alliances in fewer than 3 other teams right now"
+        ));
+        assert!(!held_back.contains("Each of them"));
     }
 
     #[test]

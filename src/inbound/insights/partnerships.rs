@@ -4,7 +4,7 @@
 //! a number. Every name goes through [`escape`].
 
 use crate::charts::escape;
-use crate::domain::{Binds, Insights, PartnershipHealth, plural};
+use crate::domain::{Insights, PartnershipHealth, plural};
 use std::fmt::Write;
 
 /// The section, or nothing when the settings name no partnership.
@@ -41,13 +41,9 @@ fn row(partnership: &PartnershipHealth) -> String {
         escape(partnership.teams.0.as_str()),
         escape(partnership.teams.1.as_str())
     );
-    let who = match partnership.binds {
-        Binds::Leads => "the leads of both teams".to_owned(),
-        Binds::Everyone => format!(
-            "everyone in {}, and the leads of both teams",
-            escape(partnership.teams.0.as_str())
-        ),
-    };
+    let who = partnership
+        .binds
+        .whom(&escape(partnership.teams.0.as_str()), None);
     let mut row = format!(
         r#"<tr class="partnership"><th scope="row">{name}<span class="hint"> · {who}, every {}</span></th>"#,
         plural(partnership.cadence_days as usize, "day", "days")
@@ -71,7 +67,7 @@ fn row(partnership: &PartnershipHealth) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{PartnershipWeek, TeamId};
+    use crate::domain::{Binds, PartnershipWeek, TeamId};
     use chrono::NaiveDate;
 
     fn health(binds: Binds, weeks: &[Option<(usize, usize)>]) -> PartnershipHealth {

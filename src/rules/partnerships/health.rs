@@ -35,12 +35,7 @@ pub(in crate::rules) fn standings(
         .enumerate()
         .filter_map(|(index, partnership)| {
             let (first, second) = partnership.teams();
-            let people: Vec<&UserId> = bound
-                .sides
-                .iter()
-                .filter(|(_, sides)| sides.iter().any(|s| s.partnership == index))
-                .map(|(person, _)| *person)
-                .collect();
+            let people = bound.bound_by(index);
             if !(shown.shows(first) && shown.shows(second) && at_floor(people.len(), floor)) {
                 return None;
             }
@@ -132,9 +127,11 @@ impl<'a> PartnershipHistory<'a> {
                 let Some((person, sides)) = self.bound.sides.get_key_value(person) else {
                     continue;
                 };
-                let peer_team = self.snapshot.team_of(peer);
+                let Some(peer) = self.snapshot.people.get(peer) else {
+                    continue;
+                };
                 for side in sides {
-                    if peer_team == Some(side.other) {
+                    if super::is_partner_in(peer, side.other) {
                         self.met
                             .entry((*person, side.partnership))
                             .or_default()
@@ -155,13 +152,7 @@ impl<'a> PartnershipHistory<'a> {
             .enumerate()
             .map(|(index, partnership)| {
                 let (first, second) = partnership.teams();
-                let people: Vec<&UserId> = self
-                    .bound
-                    .sides
-                    .iter()
-                    .filter(|(_, sides)| sides.iter().any(|s| s.partnership == index))
-                    .map(|(person, _)| *person)
-                    .collect();
+                let people = self.bound.bound_by(index);
                 let may_show =
                     shown.shows(first) && shown.shows(second) && at_floor(people.len(), floor);
                 let cadence = Duration::days(i64::from(partnership.cadence_days()));

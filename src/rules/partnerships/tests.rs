@@ -247,3 +247,52 @@ fn nobody_opted_out_snoozed_or_paused_is_nudged_about_and_nobody_unreachable_is_
     let plan = plan_of(&snapshot(people, ties, vec![]), now());
     assert!(to(&plan, "UE1").is_empty());
 }
+
+#[test]
+fn a_live_tie_with_someone_who_left_or_opted_out_is_no_partnership_tie() {
+    for gone in ["deactivated", "opted out"] {
+        let mut people = company();
+        let up3 = people.iter_mut().find(|p| p.id == user("UP3")).unwrap();
+        match gone {
+            "deactivated" => up3.deactivated = true,
+            _ => up3.opted_out = true,
+        }
+        let ties = vec![
+            tie("UE1", "UP3", days_ago(100), days_ago(2), 5),
+            tie("UE1", "UP4", days_ago(300), days_ago(30), 3),
+        ];
+        let plan = plan_of(&snapshot(people, ties, vec![]), now());
+        assert_eq!(
+            to(&plan, "UE1"),
+            ["UE1->UP4 partnership reminder"],
+            "the tie with UP3, {gone}, keeps nothing live"
+        );
+    }
+}
+
+#[test]
+fn a_team_s_lead_who_sits_in_another_team_is_introduced_and_then_counts() {
+    let mut people = company();
+    for person in &mut people {
+        match person.id.as_str() {
+            // Product's lead sits in Sales; UP1 and UP2 lead no more.
+            "US1" => person.roles.leads = Some(team("Product")),
+            "UP1" => person.roles.leads = None,
+            "UP2" => person.roles.leader = false,
+            _ => {}
+        }
+    }
+    let plan = plan_of(&snapshot(people.clone(), vec![], vec![]), now());
+    assert_eq!(
+        to(&plan, "UE1"),
+        ["UE1->US1 partnership introduction"],
+        "{plan:?}"
+    );
+
+    let met = vec![tie("UE1", "US1", days_ago(30), days_ago(2), 3)];
+    let plan = plan_of(&snapshot(people, met, vec![]), now());
+    assert!(
+        to(&plan, "UE1").iter().all(|n| !n.contains("partnership")),
+        "a live tie with Product's lead keeps the partnership: {plan:?}"
+    );
+}

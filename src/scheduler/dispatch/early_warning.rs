@@ -14,13 +14,13 @@ use crate::store::StoreError;
 
 impl Dispatcher {
     /// Sends the early warning `planned` of the queued item `item_id` if it
-    /// still holds; returns the DM channel opened for it, if one was, or
-    /// why it was not sent.
+    /// still holds; returns it as sent, with the DM channel opened for it
+    /// if one was, or why it was not sent.
     pub(super) async fn send_early_warning(
         &self,
         item_id: u64,
         planned: &EarlyWarning,
-    ) -> Result<Result<Option<ChannelId>, NotSent>, Failure> {
+    ) -> Result<Result<(EarlyWarning, Option<ChannelId>), NotSent>, Failure> {
         let warning = match self.early_warning_as_now(item_id, planned)? {
             Ok(warning) => warning,
             Err(why) => return Ok(Err(why)),
@@ -33,7 +33,7 @@ impl Dispatcher {
                 None => (self.slack.open_dm(&warning.to).await?, true),
             };
             match self.slack.post(channel.as_str(), &message).await {
-                Ok(_) => return Ok(Ok(opened.then_some(channel))),
+                Ok(_) => return Ok(Ok((warning, opened.then_some(channel)))),
                 Err(err) if err.is_channel_not_found() && !opened => {
                     tracing::info!("the remembered DM channel is gone: opening it again");
                     self.store.forget_dm_channel(&warning.to)?;

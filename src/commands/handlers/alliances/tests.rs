@@ -232,3 +232,71 @@ fn a_forgotten_person_comes_back_opted_out_and_unnamed_until_they_opt_in() {
         "opting in lifts the tombstone: the next sync names them again"
     );
 }
+
+/// Ada (U1) in Platform; Design of five (U2…U6) and Legal of two (U7,
+/// U8). Ada knows U2 and U7 herself; U3, whom she knows well, has met U8.
+fn open_with_a_small_team() -> (tempfile::TempDir, Store) {
+    use crate::domain::{Interaction, InteractionKind, TeamId};
+    let (dir, store) = open();
+    let mut ada = ada(&store);
+    ada.team = Some(TeamId::parse("Platform").unwrap());
+    store.put_person(&ada).unwrap();
+    for (n, team) in (2..=6)
+        .map(|n| (n, "Design"))
+        .chain([(7, "Legal"), (8, "Legal")])
+    {
+        let mut person = Person::new(user(&format!("U{n}")), format!("Person {n}"));
+        person.team = Some(TeamId::parse(team).unwrap());
+        store.put_person(&person).unwrap();
+    }
+    for (key, a, b, day) in [
+        ("met:1", "U1", "U2", 20),
+        ("met:2", "U1", "U7", 21),
+        ("met:3", "U1", "U3", 22),
+        ("met:4", "U3", "U8", 23),
+    ] {
+        let met = Interaction::new(
+            Utc.with_ymd_and_hms(2026, 5, day, 12, 0, 0).unwrap(),
+            InteractionKind::Meeting,
+            [user(a), user(b)],
+            Some(user(a)),
+            None,
+        )
+        .unwrap();
+        store.log_interaction_once(key, &met).unwrap();
+    }
+    (dir, store)
+}
+
+#[test]
+fn allies_lists_your_own_ties_in_a_small_team_but_holds_back_warm_paths_into_it() {
+    let (_dir, store) = open_with_a_small_team();
+    let (text, committed) = run(&store, "allies Legal");
+    assert!(!committed);
+    assert!(!text.contains("U3") && !text.contains("U8"), "{text}");
+    insta::assert_snapshot!(text, @r"
+    *Your allies for Legal*
+    On your side now, strongest first:
+    • <@U7> (Legal): met 11 days ago, once in all
+    I point to no warm paths into Legal: it has fewer than 5 active people, and a path into a team that small would single someone out.
+    ");
+
+    // Asked by U2, who knows nobody in Legal: no claim that nobody they
+    // know works with it, since that is held back too.
+    let settings = Settings::default();
+    let commit = PendingCommit::default();
+    let context = Context {
+        store: &store,
+        settings: &settings,
+        now: Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap(),
+        user: &user("U2"),
+        commit: &commit,
+        limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
+    };
+    let text = handle_alliances(&context, "allies Legal").reply.text;
+    insta::assert_snapshot!(text, @r"
+    *Your allies for Legal*
+    You have no alliances in Legal yet. A coffee with someone there is a fine start — `/met @name coffee` logs it, and I'll keep track from there.
+    I point to no warm paths into Legal: it has fewer than 5 active people, and a path into a team that small would single someone out.
+    ");
+}
