@@ -232,3 +232,72 @@ fn a_forgotten_person_comes_back_opted_out_and_unnamed_until_they_opt_in() {
         "opting in lifts the tombstone: the next sync names them again"
     );
 }
+
+/// Runs `/alliances text` as the admin U1 at `store`.
+fn run_as_admin(store: &Store, text: &str) -> String {
+    let mut settings = Settings::default();
+    settings.commands.admins = vec![user("U1")];
+    let commit = PendingCommit::default();
+    let context = Context {
+        store,
+        settings: &settings,
+        now: Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap(),
+        user: &user("U1"),
+        commit: &commit,
+        limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
+    };
+    handle_alliances(&context, text).reply.text
+}
+
+/// `leaders` leaders, each alone in a team of their own with a teammate
+/// who is not a leader: none has a live alliance, so each is due an early
+/// warning; U1 is an admin and no leader.
+fn open_with_lonely_leaders(leaders: u32) -> (tempfile::TempDir, Store) {
+    use crate::domain::TeamId;
+    let (dir, store) = open();
+    for n in 0..leaders {
+        let team = TeamId::parse(&format!("Team {n}")).unwrap();
+        let mut leader = Person::new(user(&format!("U10{n}")), format!("Leader {n}"));
+        leader.team = Some(team.clone());
+        leader.roles.leader = true;
+        let mut teammate = Person::new(user(&format!("U20{n}")), format!("Teammate {n}"));
+        teammate.team = Some(team);
+        store.put_people(&[leader, teammate]).unwrap();
+    }
+    (dir, store)
+}
+
+#[test]
+fn an_admin_s_dry_run_counts_lonely_leaders_and_names_none_of_them() {
+    let (_dir, store) = open_with_lonely_leaders(5);
+    let text = run_as_admin(&store, "tick dry-run");
+    for n in 0..5 {
+        assert!(!text.contains(&format!("<@U10{n}>,")), "{text}");
+    }
+    assert!(!text.contains("early warning:"), "{text}");
+    assert!(
+        text.contains(
+            "Early warnings: 5 of 5 leaders have live alliances in fewer than 3 other teams."
+        ),
+        "{text}"
+    );
+    let nudges = text.lines().filter(|l| l.starts_with("• ")).count();
+    assert!(
+        text.starts_with(&format!("*Dry run*: {nudges} nudges are due")),
+        "the header counts the nudges it lists: {text}"
+    );
+}
+
+#[test]
+fn an_admin_s_dry_run_under_the_floor_does_not_even_count_lonely_leaders() {
+    let (_dir, store) = open_with_lonely_leaders(3);
+    let text = run_as_admin(&store, "tick dry-run");
+    assert!(!text.contains("of 3 leaders"), "{text}");
+    assert!(
+        text.contains("Early warnings: with fewer than 5 leaders, I don't say how many are short of alliances."),
+        "{text}"
+    );
+    for n in 0..3 {
+        assert!(!text.contains(&format!("<@U10{n}>,")), "{text}");
+    }
+}
