@@ -126,13 +126,14 @@ impl CircleOutcome {
     }
 }
 
-/// A message to a circle, in its group DM.
+/// A message to a circle, in its group DM. It names nobody: whom it goes
+/// to is read from the circle when it is sent, so that forgetting one
+/// member leaves it for the others. (Items queued before carry the
+/// members as well; reading them ignores that.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CircleMessage {
     /// Which circle.
     pub circle: CircleKey,
-    /// Its members when it was queued.
-    pub members: Vec<UserId>,
     /// The prompt or the check-in.
     pub stage: CircleStage,
 }

@@ -46,7 +46,8 @@ impl Outgoing {
 
     /// Whether it speaks to or of `user` (a nudge to them, about them, or
     /// naming them as an introduction's contact; a digest naming them; an
-    /// early warning to them or naming them in a step).
+    /// early warning to them or naming them in a step). A circle's message
+    /// names nobody: its members are read from the circle when it goes.
     pub fn names(&self, user: &UserId) -> bool {
         match self {
             Self::Nudge(nudge) => {
@@ -55,7 +56,7 @@ impl Outgoing {
                     || nudge.reason.shared_contact().is_some_and(|c| c == user)
             }
             Self::Digest { digest, .. } => digest.names(user),
-            Self::Circle(message) => message.members.contains(user),
+            Self::Circle(_) => false,
             Self::EarlyWarning(warning) => warning.names(user),
         }
     }

@@ -111,7 +111,6 @@ fn round_records(past: &[Circle], round: &CircleRound, now: DateTime<Utc>) -> Ve
 fn message(circle: &Circle, stage: CircleStage) -> Outgoing {
     Outgoing::Circle(CircleMessage {
         circle: circle.key,
-        members: circle.members.clone(),
         stage,
     })
 }

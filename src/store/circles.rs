@@ -188,7 +188,6 @@ mod tests {
             .map(|c| {
                 Outgoing::Circle(CircleMessage {
                     circle: c.key,
-                    members: c.members.clone(),
                     stage: CircleStage::Prompt,
                 })
             })
@@ -226,7 +225,6 @@ mod tests {
         let others = circle(2, 1, &["U2", "U3", "U4"]);
         let message = Outgoing::Circle(CircleMessage {
             circle: others.key,
-            members: others.members.clone(),
             stage: CircleStage::Prompt,
         });
         store
@@ -264,6 +262,44 @@ mod tests {
         assert!(store.export_person(&user("U1")).unwrap().circles.is_empty());
         let text = serde_json::to_string(&store.circles().unwrap()).unwrap();
         assert!(!text.contains("\"U1\""), "{text}");
+    }
+
+    #[test]
+    fn forgetting_a_member_leaves_the_circle_s_queued_prompt_for_the_others() {
+        let (_dir, store) = open_temp();
+        let circle = circle(1, 1, &["U1", "U2", "U3"]);
+        let prompt = Outgoing::Circle(CircleMessage {
+            circle: circle.key,
+            stage: CircleStage::Prompt,
+        });
+        store
+            .save_circles_and_enqueue(&[circle], vec![prompt.clone()], at_minute(0))
+            .unwrap();
+        store.forget_person(&user("U1")).unwrap();
+        let queued: Vec<Outgoing> = store
+            .pending_outbox()
+            .unwrap()
+            .into_iter()
+            .map(|item| item.outgoing)
+            .collect();
+        assert_eq!(queued, [prompt]);
+    }
+
+    #[test]
+    fn a_circle_message_queued_with_its_members_still_reads() {
+        let stored = r#"{"kind":"circle","circle":{"round":2,"index":1},"members":["U1","U2","U3"],"stage":"check_in"}"#;
+        let read: Outgoing = serde_json::from_str(stored).unwrap();
+        assert_eq!(
+            read,
+            Outgoing::Circle(CircleMessage {
+                circle: CircleKey { round: 2, index: 1 },
+                stage: CircleStage::CheckIn,
+            })
+        );
+        assert!(
+            !read.names(&user("U1")),
+            "its members are read from the circle"
+        );
     }
 
     #[test]
