@@ -102,6 +102,7 @@ fn round_records(past: &[Circle], round: &CircleRound, now: DateTime<Utc>) -> Ve
             members: formed.members.clone(),
             formed_at: now,
             channel: None,
+            channel_members: Vec::new(),
             check_in_at: None,
             outcome: None,
         })

@@ -27,6 +27,7 @@ use crate::charts::{self, ChartError};
 use crate::config::DeliverySettings;
 use crate::domain::{
     ChannelId, CircleKey, Clock, Nudge, OutboxItem, OutboxState, Outgoing, SentNudge, TeamMap,
+    UserId,
 };
 use crate::metrics::Metrics;
 use crate::rules::Withdrawal;
@@ -284,7 +285,7 @@ impl Dispatcher {
         let result = match &item.outgoing {
             Outgoing::Circle(message) => match self.send_circle_message(item.id, message).await {
                 Ok(Err(why)) => return self.not_sent(&item, why),
-                Ok(Ok(channel)) => Ok(Accepted::Circle(message.circle, channel)),
+                Ok(Ok((channel, holds))) => Ok(Accepted::Circle(message.circle, channel, holds)),
                 Err(failure) => Err(failure),
             },
             Outgoing::Nudge(planned) => match self.send_nudge(item.id, planned).await {
@@ -329,10 +330,9 @@ impl Dispatcher {
                         opened.as_ref(),
                     )?,
                     Accepted::Digest => self.store.mark_sent(&item, None, None)?,
-                    Accepted::Circle(circle, channel) => {
-                        self.store
-                            .mark_circle_message_sent(&item, circle, Some(&channel))?
-                    }
+                    Accepted::Circle(circle, channel, holds) => self
+                        .store
+                        .mark_circle_message_sent(&item, circle, Some((&channel, &holds)))?,
                 }
                 // On disk before the next send: a crash repeats one item at most.
                 self.store.commit().await?;
@@ -531,8 +531,8 @@ enum Accepted {
     EarlyWarning(Option<ChannelId>),
     /// The digest.
     Digest,
-    /// A circle's message, with the group DM it went to.
-    Circle(CircleKey, ChannelId),
+    /// A circle's message, with the group DM it went to and whom it holds.
+    Circle(CircleKey, ChannelId, Vec<UserId>),
 }
 
 /// Why a nudge was not posted when its turn came.

@@ -8,7 +8,7 @@
 //! twice. Forgetting someone takes them out of every circle (see `forget`).
 
 use super::{Store, StoreError, keys, trees};
-use crate::domain::{ChannelId, Circle, CircleKey, CircleOutcome, OutboxItem, Outgoing};
+use crate::domain::{ChannelId, Circle, CircleKey, CircleOutcome, OutboxItem, Outgoing, UserId};
 use chrono::{DateTime, Utc};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
@@ -88,13 +88,14 @@ impl Store {
 
     /// Slack accepted `item`, a message to the circle `circle`, or it is
     /// not to be sent after all: removes it from the outbox and, when it
-    /// went to `channel`, remembers that group DM with the circle, in one
-    /// transaction. Does not flush: the caller commits.
+    /// went to a group DM, remembers that DM and whom it holds with the
+    /// circle, in one transaction — unless a member in it left the circle
+    /// meanwhile. Does not flush: the caller commits.
     pub fn mark_circle_message_sent(
         &self,
         item: &OutboxItem,
         circle: CircleKey,
-        channel: Option<&ChannelId>,
+        group_dm: Option<(&ChannelId, &[UserId])>,
     ) -> Result<(), StoreError> {
         let trees = self.trees()?;
         let item_key = keys::outbox(item.id);
@@ -102,14 +103,18 @@ impl Store {
         (&trees.outbox, &trees.circles)
             .transaction(|(outbox, circles)| {
                 outbox.remove(&item_key)?;
-                let (Some(channel), Some(bytes)) = (channel, circles.get(circle_key)?) else {
+                let (Some((channel, holds)), Some(bytes)) = (group_dm, circles.get(circle_key)?)
+                else {
                     return Ok(());
                 };
                 let mut kept: Circle = self
                     .decode(trees::CIRCLES, &circle_key, &bytes)
                     .map_err(ConflictableTransactionError::Abort)?;
-                if kept.channel.as_ref() != Some(channel) {
+                let still_members = holds.iter().all(|m| kept.has_member(m));
+                let known = kept.channel.as_ref() == Some(channel) && kept.channel_members == holds;
+                if still_members && !known {
                     kept.channel = Some(channel.clone());
+                    kept.channel_members = holds.to_vec();
                     let value = self
                         .encode(trees::CIRCLES, &circle_key, &kept)
                         .map_err(ConflictableTransactionError::Abort)?;
@@ -171,6 +176,7 @@ mod tests {
             members: members.iter().map(|m| user(m)).collect(),
             formed_at: at_minute(0),
             channel: None,
+            channel_members: Vec::new(),
             check_in_at: None,
             outcome: None,
         }
@@ -203,14 +209,14 @@ mod tests {
         assert_eq!(store.pending_outbox().unwrap(), items);
 
         let channel = ChannelId::parse("G1").unwrap();
+        let holds = circles[0].members.clone();
         store
-            .mark_circle_message_sent(&items[0], circles[0].key, Some(&channel))
+            .mark_circle_message_sent(&items[0], circles[0].key, Some((&channel, &holds)))
             .unwrap();
         assert_eq!(store.pending_outbox().unwrap(), [items[1].clone()]);
-        assert_eq!(
-            store.circle(circles[0].key).unwrap().unwrap().channel,
-            Some(channel)
-        );
+        let kept = store.circle(circles[0].key).unwrap().unwrap();
+        assert_eq!(kept.channel, Some(channel));
+        assert_eq!(kept.channel_members, holds);
     }
 
     #[test]
@@ -283,6 +289,26 @@ mod tests {
             .map(|item| item.outgoing)
             .collect();
         assert_eq!(queued, [prompt]);
+    }
+
+    #[test]
+    fn a_circle_a_member_left_no_longer_keeps_the_group_dm_they_are_in() {
+        let (_dir, store) = open_temp();
+        let mut stays = circle(1, 1, &["U1", "U2", "U3"]);
+        let mut untouched = circle(1, 2, &["U4", "U5", "U6"]);
+        stays.channel = Some(ChannelId::parse("G1").unwrap());
+        stays.channel_members = stays.members.clone();
+        untouched.channel = Some(ChannelId::parse("G2").unwrap());
+        untouched.channel_members = untouched.members.clone();
+        store
+            .save_circles_and_enqueue(&[stays.clone(), untouched.clone()], vec![], at_minute(0))
+            .unwrap();
+        store.forget_person(&user("U1")).unwrap();
+        let kept = store.circle(stays.key).unwrap().unwrap();
+        assert_eq!(kept.members, [user("U2"), user("U3")]);
+        assert_eq!(kept.channel, None, "that group DM still holds them");
+        assert!(kept.channel_members.is_empty());
+        assert_eq!(store.circle(untouched.key).unwrap().unwrap(), untouched);
     }
 
     #[test]

@@ -304,6 +304,11 @@ impl Store {
             }
             left += usize::from(member);
             circle.members.retain(|m| m != id);
+            if member {
+                // Its group DM holds them: the next message opens another.
+                circle.channel = None;
+                circle.channel_members.clear();
+            }
             if answered {
                 circle.outcome = circle.outcome.map(CircleOutcome::without_presser);
             }

@@ -14,12 +14,13 @@ use crate::slack::{render_circle_check_in, render_circle_prompt};
 
 impl Dispatcher {
     /// Posts `message`, the queued item `item_id`, to its circle's group
-    /// DM: the channel it went to, or why it is not sent.
+    /// DM: the channel it went to and whom that holds, or why it is not
+    /// sent.
     pub(super) async fn send_circle_message(
         &self,
         item_id: u64,
         message: &CircleMessage,
-    ) -> Result<Result<ChannelId, NotSent>, Failure> {
+    ) -> Result<Result<(ChannelId, Vec<UserId>), NotSent>, Failure> {
         if !self.store.in_outbox(item_id)? {
             return Ok(Err(NotSent::LeftTheOutbox));
         }
@@ -43,12 +44,12 @@ impl Dispatcher {
             CircleStage::Prompt => render_circle_prompt(&members),
             CircleStage::CheckIn => render_circle_check_in(circle.key, &members),
         };
-        // The group DM of the prompt, while its members are the same: with
-        // someone gone, another one, without them.
-        let remembered = circle.channel.filter(|_| members == circle.members);
+        // The group DM last written to, while it holds just these: with
+        // someone gone or back, another one.
+        let remembered = circle.channel.filter(|_| members == circle.channel_members);
         if let Some(channel) = remembered {
             match self.slack.post(channel.as_str(), &rendered).await {
-                Ok(_) => return Ok(Ok(channel)),
+                Ok(_) => return Ok(Ok((channel, members))),
                 Err(err) if err.is_channel_not_found() => {
                     tracing::info!("the circle's group DM is gone: opening it again");
                 }
@@ -57,6 +58,6 @@ impl Dispatcher {
         }
         let channel = self.slack.open_group_dm(&members).await?;
         self.slack.post(channel.as_str(), &rendered).await?;
-        Ok(Ok(channel))
+        Ok(Ok((channel, members)))
     }
 }

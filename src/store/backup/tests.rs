@@ -183,6 +183,7 @@ fn fill_every_tree(store: &Store) {
         members: vec![user("UADA"), user("UBOB"), user("UCY")],
         formed_at: at_minute(90),
         channel: Some(ChannelId::parse("G0CIRCLE").unwrap()),
+        channel_members: vec![user("UADA"), user("UBOB"), user("UCY")],
         check_in_at: Some(at_minute(100)),
         outcome: Some(crate::domain::CircleOutcome::Skipped {
             by: Some(user("UBOB")),
