@@ -7,11 +7,25 @@
 //! crash never leaves a circle without its message, nor asks a circle
 //! twice. Forgetting someone takes them out of every circle (see `forget`).
 
-use super::{Store, StoreError, keys, trees};
-use crate::domain::{ChannelId, Circle, CircleKey, CircleOutcome, OutboxItem, Outgoing, UserId};
+use super::{Store, StoreError, keys, meta, trees};
+use crate::domain::{
+    ChannelId, Circle, CircleKey, CircleMessage, CircleOutcome, CircleStage, OutboxItem,
+    OutboxState, Outgoing, UserId,
+};
 use chrono::{DateTime, Utc};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
+
+/// What a run of the circles job wrote.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CirclesSaved {
+    /// Check-ins asked.
+    pub asked: usize,
+    /// The circles of the new round, as kept.
+    pub formed: Vec<Circle>,
+    /// The prompts and check-ins queued, check-ins first.
+    pub queued: Vec<OutboxItem>,
+}
 
 impl Store {
     /// Every circle ever formed (but those emptied by forgetting), oldest
@@ -40,50 +54,152 @@ impl Store {
             .transpose()
     }
 
-    /// Writes `circles` as they are and queues `outgoing` from `now`, in
-    /// one transaction: a new round and its prompts, or the circles whose
-    /// check-in is asked and their check-ins. Does not flush.
+    /// Records this run of the circles job, in one transaction with the
+    /// outbox and on the latest records: asks each circle of `check_ins`
+    /// that is still kept, not yet asked and not yet answered (its
+    /// `check_in_at` is set, nothing else of it changes), and forms
+    /// `new_round`, if any, as the round after every round ever formed,
+    /// with their prompts and check-ins queued from `now`. Does not flush.
+    ///
+    /// Runs under the log-writer lock, which a forget holds from its scans
+    /// to its write: nobody forgotten is seated in a new circle (a circle
+    /// left with fewer than two is not formed), and a forget that follows
+    /// finds the new circles to take them out of.
     pub fn save_circles_and_enqueue(
         &self,
-        circles: &[Circle],
-        outgoing: Vec<Outgoing>,
+        check_ins: &[CircleKey],
+        new_round: &[Vec<UserId>],
         now: DateTime<Utc>,
-    ) -> Result<Vec<OutboxItem>, StoreError> {
+    ) -> Result<CirclesSaved, StoreError> {
         let trees = self.trees()?;
-        let mut records = Vec::with_capacity(circles.len());
+        let _writer = self.lock_log_writer();
+        let mut seated: Vec<Vec<UserId>> = Vec::with_capacity(new_round.len());
+        for members in new_round {
+            let mut kept = Vec::with_capacity(members.len());
+            for member in members {
+                if !self.is_forgotten(member)? {
+                    kept.push(member.clone());
+                }
+            }
+            if kept.len() >= 2 {
+                seated.push(kept);
+            }
+        }
+        // A round's number is never used twice, though forget-me may have
+        // emptied the last round: its key names the check-in's buttons
+        // and the once-key of its *We met*.
+        let last_kept = match trees.circles.last()? {
+            Some((key, _)) => keys::circle_key(&key).map_or(0, |k| k.round),
+            None => 0,
+        };
+        let ids = (0..check_ins.len() + seated.len())
+            .map(|_| trees.db.generate_id())
+            .collect::<Result<Vec<u64>, _>>()?;
+        (&trees.circles, &trees.outbox, &trees.meta)
+            .transaction(|(circles_tx, outbox_tx, meta_tx)| {
+                let mut saved = CirclesSaved::default();
+                let mut ids = ids.iter().copied();
+                let mut queue =
+                    |message: CircleMessage,
+                     saved: &mut CirclesSaved|
+                     -> Result<(), ConflictableTransactionError<StoreError>> {
+                        let item = OutboxItem {
+                            id: ids.next().unwrap_or_default(),
+                            queued_at: now,
+                            outgoing: Outgoing::Circle(message),
+                            attempts: 0,
+                            state: OutboxState::Pending {
+                                not_before: now,
+                                last_error: None,
+                            },
+                        };
+                        let key = keys::outbox(item.id);
+                        let value = self
+                            .encode(trees::OUTBOX, &key, &item)
+                            .map_err(ConflictableTransactionError::Abort)?;
+                        outbox_tx.insert(key.as_slice(), value)?;
+                        saved.queued.push(item);
+                        Ok(())
+                    };
+                for &key in check_ins {
+                    let at = keys::circle(key);
+                    let Some(bytes) = circles_tx.get(at)? else {
+                        continue;
+                    };
+                    let mut circle: Circle = self
+                        .decode(trees::CIRCLES, &at, &bytes)
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    if circle.check_in_at.is_some() || circle.outcome.is_some() {
+                        continue;
+                    }
+                    circle.check_in_at = Some(now);
+                    let value = self
+                        .encode(trees::CIRCLES, &at, &circle)
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    circles_tx.insert(&at, value)?;
+                    saved.asked += 1;
+                    let stage = CircleStage::CheckIn;
+                    queue(CircleMessage { circle: key, stage }, &mut saved)?;
+                }
+                if seated.is_empty() {
+                    return Ok(saved);
+                }
+                let last_counted =
+                    match meta_tx.get(meta::LAST_CIRCLE_ROUND)? {
+                        Some(bytes) => <[u8; 4]>::try_from(bytes.as_ref())
+                            .map(u32::from_be_bytes)
+                            .map_err(|_| {
+                                ConflictableTransactionError::Abort(self.corrupt_meta(
+                                    meta::LAST_CIRCLE_ROUND,
+                                    "not a 4-byte round number",
+                                ))
+                            })?,
+                        None => 0,
+                    };
+                let round = last_counted.max(last_kept) + 1;
+                meta_tx.insert(meta::LAST_CIRCLE_ROUND, &round.to_be_bytes())?;
+                for (members, index) in seated.iter().zip(1..) {
+                    let circle = Circle {
+                        key: CircleKey { round, index },
+                        members: members.clone(),
+                        formed_at: now,
+                        channel: None,
+                        channel_members: Vec::new(),
+                        check_in_at: None,
+                        outcome: None,
+                    };
+                    let at = keys::circle(circle.key);
+                    let value = self
+                        .encode(trees::CIRCLES, &at, &circle)
+                        .map_err(ConflictableTransactionError::Abort)?;
+                    circles_tx.insert(&at, value)?;
+                    let stage = CircleStage::Prompt;
+                    queue(
+                        CircleMessage {
+                            circle: circle.key,
+                            stage,
+                        },
+                        &mut saved,
+                    )?;
+                    saved.formed.push(circle);
+                }
+                Ok(saved)
+            })
+            .map_err(super::interactions::from_transaction)
+    }
+
+    /// Writes `circles` as they are, whatever the store holds: for tests
+    /// that need a circle in a given state.
+    #[cfg(test)]
+    pub(super) fn put_circles(&self, circles: &[Circle]) -> Result<(), StoreError> {
+        let trees = self.trees()?;
         for circle in circles {
             let key = keys::circle(circle.key);
-            records.push((key, self.encode(trees::CIRCLES, &key, circle)?));
+            trees
+                .circles
+                .insert(key, self.encode(trees::CIRCLES, &key, circle)?)?;
         }
-        let mut items = Vec::with_capacity(outgoing.len());
-        let mut queued = Vec::with_capacity(outgoing.len());
-        for outgoing in outgoing {
-            let item = OutboxItem {
-                id: trees.db.generate_id()?,
-                queued_at: now,
-                outgoing,
-                attempts: 0,
-                state: crate::domain::OutboxState::Pending {
-                    not_before: now,
-                    last_error: None,
-                },
-            };
-            let key = keys::outbox(item.id);
-            queued.push((key, self.encode(trees::OUTBOX, &key, &item)?));
-            items.push(item);
-        }
-        (&trees.circles, &trees.outbox)
-            .transaction(|(circles_tx, outbox_tx)| {
-                for (key, value) in &records {
-                    circles_tx.insert(key.as_slice(), value.as_slice())?;
-                }
-                for (key, value) in &queued {
-                    outbox_tx.insert(key.as_slice(), value.as_slice())?;
-                }
-                Ok::<_, ConflictableTransactionError<StoreError>>(())
-            })
-            .map_err(super::interactions::from_transaction)?;
-        Ok(items)
+        Ok(())
     }
 
     /// Slack accepted `item`, a message to the circle `circle`, or it is
@@ -182,14 +298,29 @@ mod tests {
         }
     }
 
+    fn members(ids: &[&str]) -> Vec<UserId> {
+        ids.iter().map(|m| user(m)).collect()
+    }
+
     #[test]
     fn a_round_and_its_prompts_are_kept_together_and_the_channel_once_sent() {
         let (dir, store) = open_temp();
+        let round = [members(&["U1", "U2", "U3"]), members(&["U4", "U5", "U6"])];
+        let saved = store
+            .save_circles_and_enqueue(&[], &round, at_minute(0))
+            .unwrap();
+        store.flush().unwrap();
+        drop(store);
+        let store = reopen(dir.path()).unwrap();
         let circles = [
-            circle(1, 2, &["U4", "U5", "U6"]),
             circle(1, 1, &["U1", "U2", "U3"]),
+            circle(1, 2, &["U4", "U5", "U6"]),
         ];
-        let prompts = circles
+        assert_eq!(store.circles().unwrap(), circles);
+        assert_eq!(saved.formed, circles);
+        let items = store.pending_outbox().unwrap();
+        assert_eq!(items, saved.queued);
+        let prompts: Vec<Outgoing> = circles
             .iter()
             .map(|c| {
                 Outgoing::Circle(CircleMessage {
@@ -198,15 +329,10 @@ mod tests {
                 })
             })
             .collect();
-        let items = store
-            .save_circles_and_enqueue(&circles, prompts, at_minute(0))
-            .unwrap();
-        store.flush().unwrap();
-        drop(store);
-        let store = reopen(dir.path()).unwrap();
-        let kept = store.circles().unwrap();
-        assert_eq!(kept, [circles[1].clone(), circles[0].clone()], "by key");
-        assert_eq!(store.pending_outbox().unwrap(), items);
+        assert_eq!(
+            items.iter().map(|i| i.outgoing.clone()).collect::<Vec<_>>(),
+            prompts
+        );
 
         let channel = ChannelId::parse("G1").unwrap();
         let holds = circles[0].members.clone();
@@ -217,6 +343,65 @@ mod tests {
         let kept = store.circle(circles[0].key).unwrap().unwrap();
         assert_eq!(kept.channel, Some(channel));
         assert_eq!(kept.channel_members, holds);
+    }
+
+    #[test]
+    fn a_check_in_is_asked_once_of_a_circle_still_kept_and_changes_nothing_else() {
+        let (_dir, store) = open_temp();
+        let mut answered = circle(1, 1, &["U1", "U2", "U3"]);
+        answered.outcome = Some(CircleOutcome::Skipped {
+            by: Some(user("U1")),
+            at: at_minute(5),
+        });
+        let mut sent = circle(1, 2, &["U4", "U5", "U6"]);
+        sent.channel = Some(ChannelId::parse("G2").unwrap());
+        sent.channel_members = sent.members.clone();
+        store
+            .put_circles(&[answered.clone(), sent.clone()])
+            .unwrap();
+        let gone = CircleKey { round: 1, index: 3 };
+        let keys = [answered.key, sent.key, gone];
+        let saved = store
+            .save_circles_and_enqueue(&keys, &[], at_minute(60))
+            .unwrap();
+        assert_eq!(saved.asked, 1);
+        assert!(saved.formed.is_empty());
+        let asked = store.circle(sent.key).unwrap().unwrap();
+        assert_eq!(
+            asked,
+            Circle {
+                check_in_at: Some(at_minute(60)),
+                ..sent.clone()
+            }
+        );
+        assert_eq!(store.circle(answered.key).unwrap().unwrap(), answered);
+        assert_eq!(store.circles().unwrap().len(), 2, "nothing is written back");
+        let again = store
+            .save_circles_and_enqueue(&keys, &[], at_minute(61))
+            .unwrap();
+        assert_eq!(again.asked, 0, "asked once");
+        assert_eq!(store.pending_outbox().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_new_round_seats_nobody_forgotten_and_never_reuses_a_round_s_number() {
+        let (_dir, store) = open_temp();
+        let first = store
+            .save_circles_and_enqueue(&[], &[members(&["U1", "U2", "U3"])], at_minute(0))
+            .unwrap();
+        assert_eq!(first.formed[0].key, CircleKey { round: 1, index: 1 });
+        store.forget_person(&user("U1")).unwrap();
+        store.forget_person(&user("U2")).unwrap();
+        assert!(store.circles().unwrap().is_empty(), "round 1 is emptied");
+
+        let round = [members(&["U1", "U4", "U5"]), members(&["U2", "U6"])];
+        let next = store
+            .save_circles_and_enqueue(&[], &round, at_minute(60))
+            .unwrap();
+        assert_eq!(next.formed.len(), 1, "a circle left with one is not formed");
+        assert_eq!(next.formed[0].key, CircleKey { round: 2, index: 1 });
+        assert_eq!(next.formed[0].members, members(&["U4", "U5"]));
+        assert_eq!(next.queued.len(), 1);
     }
 
     #[test]
@@ -234,12 +419,9 @@ mod tests {
             stage: CircleStage::Prompt,
         });
         store
-            .save_circles_and_enqueue(
-                &[answered, pair, others.clone()],
-                vec![message],
-                at_minute(0),
-            )
+            .put_circles(&[answered, pair, others.clone()])
             .unwrap();
+        store.enqueue(vec![message], at_minute(0)).unwrap();
         let theirs = store.export_person(&user("U1")).unwrap().circles;
         assert_eq!(
             theirs.iter().map(|c| c.key.to_string()).collect::<Vec<_>>(),
@@ -278,9 +460,8 @@ mod tests {
             circle: circle.key,
             stage: CircleStage::Prompt,
         });
-        store
-            .save_circles_and_enqueue(&[circle], vec![prompt.clone()], at_minute(0))
-            .unwrap();
+        store.put_circles(&[circle]).unwrap();
+        store.enqueue(vec![prompt.clone()], at_minute(0)).unwrap();
         store.forget_person(&user("U1")).unwrap();
         let queued: Vec<Outgoing> = store
             .pending_outbox()
@@ -301,7 +482,7 @@ mod tests {
         untouched.channel = Some(ChannelId::parse("G2").unwrap());
         untouched.channel_members = untouched.members.clone();
         store
-            .save_circles_and_enqueue(&[stays.clone(), untouched.clone()], vec![], at_minute(0))
+            .put_circles(&[stays.clone(), untouched.clone()])
             .unwrap();
         store.forget_person(&user("U1")).unwrap();
         let kept = store.circle(stays.key).unwrap().unwrap();
@@ -333,7 +514,7 @@ mod tests {
         let (_dir, store) = open_temp();
         let key = CircleKey { round: 1, index: 1 };
         store
-            .save_circles_and_enqueue(&[circle(1, 1, &["U1", "U2", "U3"])], vec![], at_minute(0))
+            .put_circles(&[circle(1, 1, &["U1", "U2", "U3"])])
             .unwrap();
         let not_yet = CircleOutcome::NotYet {
             by: Some(user("U1")),

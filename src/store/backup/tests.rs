@@ -190,9 +190,7 @@ fn fill_every_tree(store: &Store) {
             at: at_minute(110),
         }),
     };
-    store
-        .save_circles_and_enqueue(&[circle], vec![], at_minute(90))
-        .unwrap();
+    store.put_circles(&[circle]).unwrap();
 }
 
 #[test]
