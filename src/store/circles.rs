@@ -54,6 +54,26 @@ impl Store {
             .transpose()
     }
 
+    /// The members of `circle` who may be written to at `now`: known, not
+    /// opted out, deactivated or snoozed. Its prompt and check-in go to
+    /// them alone, and *We met* logs and names them alone. Point reads.
+    pub fn circle_members_to_write(
+        &self,
+        circle: &Circle,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<UserId>, StoreError> {
+        let mut members = Vec::with_capacity(circle.members.len());
+        for member in &circle.members {
+            if self
+                .person(member)?
+                .is_some_and(|person| person.nudgeable_at(now))
+            {
+                members.push(member.clone());
+            }
+        }
+        Ok(members)
+    }
+
     /// Records this run of the circles job, in one transaction with the
     /// outbox and on the latest records: asks each circle of `check_ins`
     /// that is still kept, not yet asked and not yet answered (its
@@ -244,7 +264,8 @@ impl Store {
     /// Records `outcome` as the circle's answer to its check-in, unless it
     /// has one already: *We met* replaces *Not yet* or a skip (they met
     /// after all), nothing else replaces an answer. Returns the circle as
-    /// it is kept now, or `None` when it is not kept. Does not flush.
+    /// it is kept now, or `None` when it is not kept or who answered is
+    /// no longer one of it. Does not flush.
     pub fn answer_circle(
         &self,
         key: CircleKey,
@@ -261,6 +282,10 @@ impl Store {
                 let mut circle: Circle = self
                     .decode(trees::CIRCLES, &at, &bytes)
                     .map_err(ConflictableTransactionError::Abort)?;
+                // Who pressed may have left it (forgotten) since they read it.
+                if outcome.by().is_some_and(|by| !circle.has_member(by)) {
+                    return Ok(None);
+                }
                 let replaces = match (&circle.outcome, &outcome) {
                     (None, _) => true,
                     (Some(CircleOutcome::Met { .. }), _) => false,
@@ -284,7 +309,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::domain::{CircleMessage, CircleStage};
-    use crate::store::fixtures::{at_minute, open_temp, reopen, user};
+    use crate::store::fixtures::{at_minute, open_temp, person, reopen, user};
 
     fn circle(round: u32, index: u32, members: &[&str]) -> Circle {
         Circle {
@@ -490,6 +515,56 @@ mod tests {
         assert_eq!(kept.channel, None, "that group DM still holds them");
         assert!(kept.channel_members.is_empty());
         assert_eq!(store.circle(untouched.key).unwrap().unwrap(), untouched);
+    }
+
+    #[test]
+    fn only_members_who_may_be_written_to_now_are_written_to() {
+        let (_dir, store) = open_temp();
+        let circle = circle(1, 1, &["U1", "U2", "U3", "U4", "U5", "U6"]);
+        let mut opted_out = person("U2", "Bilal", Some("Platform"));
+        opted_out.opted_out = true;
+        let mut deactivated = person("U3", "Chen", Some("Design"));
+        deactivated.deactivated = true;
+        let mut snoozed = person("U4", "Dara", Some("Legal"));
+        snoozed.snoozed_until = Some(at_minute(60));
+        let mut snooze_over = person("U5", "Eve", Some("Sales"));
+        snooze_over.snoozed_until = Some(at_minute(30));
+        let as_they_are = [
+            person("U1", "Ada", Some("Payments")),
+            opted_out,
+            deactivated,
+            snoozed,
+            snooze_over,
+        ];
+        for someone in &as_they_are {
+            store.put_person(someone).unwrap();
+        }
+        // U6 is not known: forgotten, or never synced.
+        let now = at_minute(45);
+        assert_eq!(
+            store.circle_members_to_write(&circle, now).unwrap(),
+            members(&["U1", "U5"])
+        );
+        assert_eq!(
+            store
+                .circle_members_to_write(&circle, at_minute(60))
+                .unwrap(),
+            members(&["U1", "U4", "U5"]),
+            "a snooze ends when it says"
+        );
+    }
+
+    #[test]
+    fn an_answer_from_someone_no_longer_in_the_circle_is_not_recorded() {
+        let (_dir, store) = open_temp();
+        let kept = circle(1, 1, &["U2", "U3"]);
+        store.put_circles(std::slice::from_ref(&kept)).unwrap();
+        let left = CircleOutcome::Met {
+            by: Some(user("U1")),
+            at: at_minute(1),
+        };
+        assert_eq!(store.answer_circle(kept.key, left).unwrap(), None);
+        assert_eq!(store.circle(kept.key).unwrap(), Some(kept));
     }
 
     #[test]

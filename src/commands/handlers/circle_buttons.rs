@@ -1,18 +1,18 @@
 //! The three buttons of a leadership circle's check-in: *We met*, *Not
 //! yet* and *Skip this round*. Only a member of the circle may press them.
 //!
-//! *We met* logs one meeting of every member who may still be logged
-//! (not opted out, deactivated or forgotten), keyed by the circle, so that
-//! it is logged once whoever presses it and however often; the check-in is
-//! then replaced, for everyone in the group DM, by who logged it. *Not
-//! yet* and *Skip this round* are recorded and end the check-in: it is not
-//! asked again.
+//! *We met* logs one meeting of every member who may still be written to
+//! (not opted out, snoozed, deactivated or forgotten), keyed by the
+//! circle, so that it is logged once whoever presses it and however often;
+//! the check-in is then replaced, for everyone in the group DM, by who
+//! logged it — named only if they may be written to. *Not yet* and *Skip
+//! this round* are recorded and end the check-in: it is not asked again.
 
 use super::buttons::Pressed;
 use super::{Context, HandlerError};
 use crate::commands::Reply;
 use crate::domain::{
-    CircleAction, CircleKey, CircleOutcome, Interaction, InteractionKind, PressAnswer, UserId,
+    CircleAction, CircleKey, CircleOutcome, Interaction, InteractionKind, PressAnswer,
 };
 use crate::slack::mention_list;
 
@@ -38,17 +38,11 @@ pub(super) fn circle_button(
         CircleAction::NotYet => CircleOutcome::NotYet { by, at },
         CircleAction::Skip => CircleOutcome::Skipped { by, at },
     };
-    // Who may be logged and named: not opted out, deactivated or forgotten.
-    let mut present: Vec<UserId> = Vec::with_capacity(circle.members.len());
-    for member in &circle.members {
-        if context
-            .store
-            .person(member)?
-            .is_some_and(|person| person.reachable())
-        {
-            present.push(member.clone());
-        }
-    }
+    // Who may be logged and named: not opted out, snoozed, deactivated or
+    // forgotten.
+    let present = context
+        .store
+        .circle_members_to_write(&circle, context.now)?;
     if action == CircleAction::WeMet {
         let meeting = Interaction::new(
             context.now,
@@ -70,7 +64,12 @@ pub(super) fn circle_button(
     };
     // The answer says what is recorded: on disk first.
     context.commit_before_answering();
-    let text = match kept.outcome {
+    // Whoever answered is named only while they may be written to.
+    let outcome = kept.outcome.map(|o| match o.by() {
+        Some(by) if !present.contains(by) => o.without_presser(),
+        _ => o,
+    });
+    let text = match outcome {
         Some(CircleOutcome::Met { by, at }) => format!(
             ":white_check_mark: You met — logged for all of you by {} on {}. I hope it helped; see you in the next round.",
             by.map_or_else(|| "one of you".to_owned(), |by| format!("<@{by}>")),

@@ -3,9 +3,9 @@
 //! the same limits, retries and deadline as every other message.
 //!
 //! Checked against the store just before it goes: a member who opted out,
-//! was deactivated or forgotten since the circle formed is left out of the
-//! group DM and the message, and a circle with fewer than two members left
-//! gets nothing.
+//! snoozed, was deactivated or forgotten since the circle formed is left
+//! out of the group DM and the message, and a circle with fewer than two
+//! members left gets nothing.
 
 use super::recheck::NotSent;
 use super::{Dispatcher, Failure};
@@ -27,16 +27,9 @@ impl Dispatcher {
         let Some(circle) = self.store.circle(message.circle)? else {
             return Ok(Err(NotSent::CircleTooSmall));
         };
-        let mut members: Vec<UserId> = Vec::with_capacity(circle.members.len());
-        for member in &circle.members {
-            if self
-                .store
-                .person(member)?
-                .is_some_and(|person| person.reachable())
-            {
-                members.push(member.clone());
-            }
-        }
+        let members = self
+            .store
+            .circle_members_to_write(&circle, self.clock.now())?;
         if members.len() < 2 {
             return Ok(Err(NotSent::CircleTooSmall));
         }
