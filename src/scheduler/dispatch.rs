@@ -1,13 +1,14 @@
 //! The dispatcher: sends what the outbox holds, under Slack's limits, and
 //! records what Slack accepted.
 //!
-//! An early warning to a leader is sent as a nudge is, checked again
-//! before it goes (see `early_warning`), and recorded on its leader.
+//! An early warning to a leader is sent as a nudge is (`dm`), and recorded
+//! on its leader; a circle's message goes to its group DM (`circles`).
 //!
 //! Each due item is tried once per round. The round reads the outbox once,
 //! and under Slack's limits it can take minutes, so each item is checked
-//! again against the store (`recheck`): a nudge before any call to Slack
-//! and again when its post's turn has come, a digest before it is drawn.
+//! again against the store (`recheck`): a nudge, an early warning or a
+//! circle's message before any call to Slack and again when its post's
+//! turn has come, a digest before it is drawn.
 //! A nudge whose two people met since it was planned is dropped unsent; one
 //! whose people opted out, snoozed, paused the other, were deactivated or
 //! forgotten meanwhile is withdrawn unsent; a digest names nobody who may
@@ -26,23 +27,24 @@
 use crate::charts::{self, ChartError};
 use crate::config::DeliverySettings;
 use crate::domain::{
-    ChannelId, CircleKey, Clock, Nudge, OutboxItem, OutboxState, Outgoing, SentNudge, TeamMap,
-    UserId,
+    ChannelId, CircleKey, Clock, Nudge, OutboxItem, OutboxState, Outgoing, Policy, SentNudge,
+    TeamMap, UserId,
 };
 use crate::metrics::Metrics;
 use crate::rules::Withdrawal;
 use crate::slack::{Message, Picture, SlackClient, SlackError, render_digest, render_nudge};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
+use dm::DmSend;
 use rand::RngExt;
 use recheck::NotSent;
-use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 
 mod circles;
+mod dm;
 mod early_warning;
 mod recheck;
 
@@ -131,6 +133,8 @@ pub struct Dispatcher {
     slack: SlackClient,
     clock: Arc<dyn Clock>,
     settings: DeliverySettings,
+    /// What the rules decide by: a re-check judges by it as they did.
+    policy: Policy,
     /// Where sent and failed nudges and the queue's length are counted.
     metrics: Metrics,
     turn: Arc<Mutex<()>>,
@@ -138,13 +142,14 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// A dispatcher of `store`'s outbox through `slack`, counting what it
-    /// does into `metrics`.
+    /// A dispatcher of `store`'s outbox through `slack`, re-checking what
+    /// it sends by `policy` and counting what it does into `metrics`.
     pub fn new(
         store: Store,
         slack: SlackClient,
         clock: Arc<dyn Clock>,
         settings: DeliverySettings,
+        policy: Policy,
         metrics: Metrics,
     ) -> Self {
         Self {
@@ -152,6 +157,7 @@ impl Dispatcher {
             slack,
             clock,
             settings,
+            policy,
             metrics,
             turn: Arc::default(),
             wake: Arc::default(),
@@ -289,8 +295,8 @@ impl Dispatcher {
                 Err(failure) => Err(failure),
             },
             Outgoing::Nudge(planned) => match self.send_nudge(item.id, planned).await {
-                Ok(NudgeSend::NotSent(why)) => return self.not_sent(&item, why),
-                Ok(NudgeSend::Posted { sent, opened }) => Ok(Accepted::Nudge(sent, opened)),
+                Ok(DmSend::NotSent(why)) => return self.not_sent(&item, why),
+                Ok(DmSend::Posted { sent, opened }) => Ok(Accepted::Nudge(Box::new(sent), opened)),
                 Err(failure) => Err(failure),
             },
             Outgoing::EarlyWarning(planned) => {
@@ -400,58 +406,11 @@ impl Dispatcher {
     }
 
     /// Sends the nudge `planned` of the queued item `item_id` if it still
-    /// holds: checked before any call to Slack, and again each time its
-    /// post's turn comes — after the waits for Slack's limits and for its
-    /// DM channel — so that a choice made meanwhile is honoured. The DM
-    /// channel is taken from the store when known; one opened now is
-    /// remembered only with the record of the nudge sent.
-    async fn send_nudge(&self, item_id: u64, planned: &Nudge) -> Result<NudgeSend, Failure> {
-        let mut nudge = match self.nudge_as_now(item_id, planned)? {
-            Ok(nudge) => nudge,
-            Err(why) => return Ok(NudgeSend::NotSent(why)),
-        };
-        let mut dm = self
-            .store
-            .dm_channel(&nudge.to)?
-            .map(|remembered| (remembered, false));
-        loop {
-            let (channel, opened) = match dm.take() {
-                Some(known) => known,
-                None => (self.slack.open_dm(&nudge.to).await?, true),
-            };
-            let message = render_nudge(&nudge);
-            let posted = self
-                .slack
-                .post_unless(channel.as_str(), &message, || {
-                    match self.nudge_as_now(item_id, planned) {
-                        Ok(Ok(now)) if now == nudge => ControlFlow::Continue(()),
-                        Ok(Ok(now)) => ControlFlow::Break(Stop::Changed(now)),
-                        Ok(Err(why)) => ControlFlow::Break(Stop::NotSent(why)),
-                        Err(err) => ControlFlow::Break(Stop::Store(err)),
-                    }
-                })
-                .await;
-            match posted {
-                Ok(ControlFlow::Continue(_)) => {
-                    return Ok(NudgeSend::Posted {
-                        sent: Box::new(nudge),
-                        opened: opened.then_some(channel),
-                    });
-                }
-                Ok(ControlFlow::Break(Stop::NotSent(why))) => return Ok(NudgeSend::NotSent(why)),
-                Ok(ControlFlow::Break(Stop::Store(err))) => return Err(err.into()),
-                // Its shared contact may no longer be named: written again.
-                Ok(ControlFlow::Break(Stop::Changed(now))) => {
-                    nudge = now;
-                    dm = Some((channel, opened));
-                }
-                Err(err) if err.is_channel_not_found() && !opened => {
-                    tracing::info!("the remembered DM channel is gone: opening it again");
-                    self.store.forget_dm_channel(&nudge.to)?;
-                }
-                Err(err) => return Err(err.into()),
-            }
-        }
+    /// holds (see `dm`): as it goes, which may leave out a shared contact
+    /// who can no longer be named.
+    async fn send_nudge(&self, item_id: u64, planned: &Nudge) -> Result<DmSend<Nudge>, Failure> {
+        let as_now = || self.nudge_as_now(item_id, planned);
+        self.send_in_dm(&planned.to, as_now, render_nudge).await
     }
 
     /// `item` is not sent after all: it leaves the outbox, recorded
@@ -510,22 +469,10 @@ fn last_error(item: &OutboxItem) -> Option<&str> {
     }
 }
 
-/// How the send of a nudge ended, short of a failure.
-enum NudgeSend {
-    /// Slack accepted it, as `sent` (which may leave out a shared contact
-    /// who can no longer be named); `opened` is the DM channel opened for
-    /// it, to remember.
-    Posted {
-        sent: Box<Nudge>,
-        opened: Option<ChannelId>,
-    },
-    /// It no longer holds: not sent.
-    NotSent(NotSent),
-}
-
 /// What Slack accepted, to be recorded.
 enum Accepted {
-    /// A nudge, as sent (see [`NudgeSend::Posted`]).
+    /// A nudge, as sent (see [`DmSend::Posted`]), with the DM channel
+    /// opened for it.
     Nudge(Box<Nudge>, Option<ChannelId>),
     /// An early warning, with the DM channel opened for it.
     EarlyWarning(Option<ChannelId>),
@@ -533,16 +480,6 @@ enum Accepted {
     Digest,
     /// A circle's message, with the group DM it went to and whom it holds.
     Circle(CircleKey, ChannelId, Vec<UserId>),
-}
-
-/// Why a nudge was not posted when its turn came.
-enum Stop {
-    /// It no longer holds.
-    NotSent(NotSent),
-    /// It holds, but says something else now: to be written again.
-    Changed(Nudge),
-    /// The store could not be read.
-    Store(StoreError),
 }
 
 /// Why an attempt did not go through.
@@ -563,5 +500,7 @@ impl From<StoreError> for Failure {
     }
 }
 
+#[cfg(test)]
+mod leader_tests;
 #[cfg(test)]
 mod tests;
