@@ -54,6 +54,37 @@ impl Store {
             .transpose()
     }
 
+    /// The number of the last round ever formed, whether or not forget-me
+    /// emptied it since: 0 before the first. A backup carries it, so that
+    /// a restored store never numbers a round as one whose buttons and
+    /// once-keys are still about.
+    pub(super) fn last_circle_round(&self) -> Result<u32, StoreError> {
+        let trees = self.trees()?;
+        let counted = match trees.meta.get(meta::LAST_CIRCLE_ROUND)? {
+            Some(bytes) => round_number(&bytes).ok_or_else(|| {
+                self.corrupt_meta(meta::LAST_CIRCLE_ROUND, "not a 4-byte round number")
+            })?,
+            None => 0,
+        };
+        let last_kept = match trees.circles.last()? {
+            Some((key, _)) => keys::circle_key(&key).map_or(0, |k| k.round),
+            None => 0,
+        };
+        Ok(counted.max(last_kept))
+    }
+
+    /// Remembers `round` as the last round formed, unless a later one is
+    /// remembered: for an import. Does not flush.
+    pub(super) fn keep_last_circle_round(&self, round: u32) -> Result<(), StoreError> {
+        if round > self.last_circle_round()? {
+            let trees = self.trees()?;
+            trees
+                .meta
+                .insert(meta::LAST_CIRCLE_ROUND, &round.to_be_bytes())?;
+        }
+        Ok(())
+    }
+
     /// The members of `circle` who may be written to at `now`: known, not
     /// opted out, deactivated or snoozed. Its prompt and check-in go to
     /// them alone, and *We met* logs and names them alone. Point reads.
@@ -164,18 +195,14 @@ impl Store {
                 if seated.is_empty() {
                     return Ok(saved);
                 }
-                let last_counted =
-                    match meta_tx.get(meta::LAST_CIRCLE_ROUND)? {
-                        Some(bytes) => <[u8; 4]>::try_from(bytes.as_ref())
-                            .map(u32::from_be_bytes)
-                            .map_err(|_| {
-                                ConflictableTransactionError::Abort(self.corrupt_meta(
-                                    meta::LAST_CIRCLE_ROUND,
-                                    "not a 4-byte round number",
-                                ))
-                            })?,
-                        None => 0,
-                    };
+                let last_counted = match meta_tx.get(meta::LAST_CIRCLE_ROUND)? {
+                    Some(bytes) => round_number(&bytes).ok_or_else(|| {
+                        ConflictableTransactionError::Abort(
+                            self.corrupt_meta(meta::LAST_CIRCLE_ROUND, "not a 4-byte round number"),
+                        )
+                    })?,
+                    None => 0,
+                };
                 let round = last_counted.max(last_kept) + 1;
                 meta_tx.insert(meta::LAST_CIRCLE_ROUND, &round.to_be_bytes())?;
                 for (members, index) in seated.iter().zip(1..) {
@@ -305,6 +332,11 @@ impl Store {
     }
 }
 
+/// A round number as `meta` keeps it: 4 bytes, big-endian.
+fn round_number(bytes: &[u8]) -> Option<u32> {
+    <[u8; 4]>::try_from(bytes).ok().map(u32::from_be_bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,6 +459,30 @@ mod tests {
         assert_eq!(next.formed[0].key, CircleKey { round: 2, index: 1 });
         assert_eq!(next.formed[0].members, members(&["U4", "U5"]));
         assert_eq!(next.queued.len(), 1);
+    }
+
+    #[test]
+    fn rounds_formed_at_the_same_instant_by_two_runs_never_share_a_key() {
+        let (_dir, store) = open_temp();
+        let round = [members(&["U1", "U2", "U3"]), members(&["U4", "U5", "U6"])];
+        let runs: Vec<CirclesSaved> = std::thread::scope(|scope| {
+            let run = || {
+                store
+                    .save_circles_and_enqueue(&[], &round, at_minute(0))
+                    .unwrap()
+            };
+            let (a, b) = (scope.spawn(run), scope.spawn(run));
+            vec![a.join().unwrap(), b.join().unwrap()]
+        });
+        let mut formed: Vec<Circle> = runs.into_iter().flat_map(|r| r.formed).collect();
+        formed.sort_by_key(|c| c.key);
+        let keys: Vec<String> = formed.iter().map(|c| c.key.to_string()).collect();
+        assert_eq!(keys, ["1-1", "1-2", "2-1", "2-2"]);
+        assert_eq!(
+            store.circles().unwrap(),
+            formed,
+            "neither overwrote the other"
+        );
     }
 
     #[test]

@@ -152,7 +152,8 @@ mod meta {
     pub(super) const REWRITE_DUE: &[u8] = b"rewrite_due";
     /// The number of the last round of leadership circles formed (a
     /// big-endian `u32`), so that no number is used twice though every
-    /// circle of that round was emptied by forget-me (see `circles`).
+    /// circle of that round was emptied by forget-me (see `circles`); a
+    /// backup carries it in its header.
     pub(super) const LAST_CIRCLE_ROUND: &[u8] = b"last_circle_round";
 }
 
