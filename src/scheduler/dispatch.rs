@@ -24,15 +24,14 @@
 //! remembered with the record of the nudge, and neither is written for
 //! someone forgotten while it was on its way.
 
-use crate::charts::{self, ChartError};
 use crate::config::DeliverySettings;
 use crate::domain::{
     ChannelId, CircleKey, Clock, Nudge, OutboxItem, OutboxState, Outgoing, Policy, SentNudge,
-    TeamMap, UserId,
+    UserId,
 };
 use crate::metrics::Metrics;
 use crate::rules::Withdrawal;
-use crate::slack::{Message, Picture, SlackClient, SlackError, render_digest, render_nudge};
+use crate::slack::{SlackClient, SlackError, render_nudge};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use dm::DmSend;
@@ -44,6 +43,7 @@ use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 
 mod circles;
+mod digest;
 mod dm;
 mod early_warning;
 mod recheck;
@@ -310,15 +310,13 @@ impl Dispatcher {
                 channel,
                 digest,
                 team_map,
-            } => match self.digest_as_now(item.id, digest)? {
-                Err(why) => return self.not_sent(&item, why),
-                Ok(digest) => match render_digest(&digest) {
-                    Some(message) => self
-                        .post_digest(channel, &message, team_map.as_ref())
-                        .await
-                        .map(|_| Accepted::Digest),
-                    None => Ok(Accepted::Digest),
-                },
+            } => match self
+                .send_digest(item.id, channel, digest, team_map.as_ref())
+                .await
+            {
+                Ok(Err(why)) => return self.not_sent(&item, why),
+                Ok(Ok(())) => Ok(Accepted::Digest),
+                Err(failure) => Err(failure),
             },
         };
         item.attempts += 1;
@@ -363,46 +361,6 @@ impl Dispatcher {
             }
             Err(Failure::Slack(err)) => self.give_up(item, now, err.to_string()),
         }
-    }
-
-    /// Posts the digest, with the team map as its picture when it has one.
-    /// The picture is a bonus: when Slack refuses it for good (the
-    /// `files:write` scope not granted, say), the digest goes out without it
-    /// rather than not at all.
-    async fn post_digest(
-        &self,
-        channel: &str,
-        message: &Message,
-        team_map: Option<&TeamMap>,
-    ) -> Result<String, Failure> {
-        let picture = match team_map.cloned() {
-            // Drawing takes tens of milliseconds of CPU: off the async threads.
-            Some(map) => match tokio::task::spawn_blocking(move || team_map_picture(&map)).await {
-                Ok(Ok(picture)) => Some(picture),
-                Ok(Err(err)) => {
-                    tracing::error!(error = %err, "the team map could not be drawn; the digest goes without it");
-                    None
-                }
-                Err(err) => {
-                    tracing::error!(error = %err, "drawing the team map failed; the digest goes without it");
-                    None
-                }
-            },
-            None => None,
-        };
-        if let Some(picture) = picture {
-            match self
-                .slack
-                .post_with_picture(channel, message, &picture)
-                .await
-            {
-                Err(err) if !err.is_transient() => {
-                    tracing::warn!(error = %err, "Slack refused the digest's team map; posting the digest without it");
-                }
-                result => return result.map_err(Into::into),
-            }
-        }
-        self.slack.post(channel, message).await.map_err(Into::into)
     }
 
     /// Sends the nudge `planned` of the queued item `item_id` if it still
@@ -450,16 +408,6 @@ impl Dispatcher {
             .div_f64(self.settings.speedup.get());
         capped.mul_f64(rand::rng().random_range(0.5..=1.0))
     }
-}
-
-/// The team map as the digest's picture.
-fn team_map_picture(map: &TeamMap) -> Result<Picture, ChartError> {
-    Ok(Picture {
-        png: charts::team_map_png(map)?,
-        filename: format!("team-map-{}.png", map.as_of.date_naive()),
-        title: format!("Alliances between teams, {}", map.as_of.format("%-d %B %Y")),
-        alt_text: charts::team_map_alt_text(map),
-    })
 }
 
 fn last_error(item: &OutboxItem) -> Option<&str> {
