@@ -15,11 +15,16 @@ fn user(id: &str) -> UserId {
 /// Runs `/alliances text` as U1 and returns the answer's text and whether
 /// it waited for a commit.
 fn run(store: &Store, text: &str) -> (String, bool) {
-    let settings = Settings::default();
+    run_with(store, text, &Settings::default())
+}
+
+/// Runs `/alliances text` as U1 under `settings`: the answer's text and
+/// whether it waited for a commit.
+fn run_with(store: &Store, text: &str, settings: &Settings) -> (String, bool) {
     let commit = PendingCommit::default();
     let context = Context {
         store,
-        settings: &settings,
+        settings,
         now: Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap(),
         user: &user("U1"),
         commit: &commit,
@@ -237,16 +242,7 @@ fn a_forgotten_person_comes_back_opted_out_and_unnamed_until_they_opt_in() {
 fn run_as_admin(store: &Store, text: &str) -> String {
     let mut settings = Settings::default();
     settings.commands.admins = vec![user("U1")];
-    let commit = PendingCommit::default();
-    let context = Context {
-        store,
-        settings: &settings,
-        now: Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap(),
-        user: &user("U1"),
-        commit: &commit,
-        limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
-    };
-    handle_alliances(&context, text).reply.text
+    run_with(store, text, &settings).0
 }
 
 /// `leaders` leaders, each alone in a team of their own with a teammate
