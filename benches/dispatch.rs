@@ -126,6 +126,7 @@ async fn run() -> anyhow::Result<String> {
         slack,
         Arc::new(SystemClock),
         settings,
+        Policy::default().any_time(),
         Metrics::new(),
     );
     let policy = Policy::default().any_time();

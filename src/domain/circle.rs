@@ -48,9 +48,15 @@ pub struct Circle {
     pub members: Vec<UserId>,
     /// When it was formed.
     pub formed_at: DateTime<Utc>,
-    /// The group DM its prompt was posted in, once Slack took it.
+    /// The group DM its last message was posted in, once Slack took it;
+    /// `None` again once a member in it leaves the circle.
     #[serde(default)]
     pub channel: Option<super::ChannelId>,
+    /// Who that group DM holds: it is written to again only while the
+    /// members who may be written to are these (empty for a circle kept
+    /// before this was: its group DM is then opened afresh).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channel_members: Vec<UserId>,
     /// When its check-in was queued: it is asked once.
     #[serde(default)]
     pub check_in_at: Option<DateTime<Utc>>,
@@ -126,13 +132,14 @@ impl CircleOutcome {
     }
 }
 
-/// A message to a circle, in its group DM.
+/// A message to a circle, in its group DM. It names nobody: whom it goes
+/// to is read from the circle when it is sent, so that forgetting one
+/// member leaves it for the others. (Items queued before carry the
+/// members as well; reading them ignores that.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CircleMessage {
     /// Which circle.
     pub circle: CircleKey,
-    /// Its members when it was queued.
-    pub members: Vec<UserId>,
     /// The prompt or the check-in.
     pub stage: CircleStage,
 }
@@ -205,6 +212,7 @@ mod tests {
             members: vec![],
             formed_at: monday,
             channel: None,
+            channel_members: Vec::new(),
             check_in_at: None,
             outcome: None,
         };

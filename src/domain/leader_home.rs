@@ -369,6 +369,7 @@ mod tests {
             members: vec![user("UE2"), user("UP2")],
             formed_at: at(2026, 5, 25),
             channel: None,
+            channel_members: Vec::new(),
             check_in_at: None,
             outcome: None,
         };
@@ -465,6 +466,7 @@ mod tests {
             members: members.iter().map(|m| user(m)).collect(),
             formed_at: at(2026, 5, 4) + Duration::weeks(i64::from(round - 1) * 4),
             channel: None,
+            channel_members: Vec::new(),
             check_in_at,
             outcome,
         };

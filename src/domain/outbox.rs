@@ -46,7 +46,8 @@ impl Outgoing {
 
     /// Whether it speaks to or of `user` (a nudge to them, about them, or
     /// naming them as an introduction's contact; a digest naming them; an
-    /// early warning to them or naming them in a step).
+    /// early warning to them or naming them in a step). A circle's message
+    /// names nobody: its members are read from the circle when it goes.
     pub fn names(&self, user: &UserId) -> bool {
         match self {
             Self::Nudge(nudge) => {
@@ -55,13 +56,14 @@ impl Outgoing {
                     || nudge.reason.shared_contact().is_some_and(|c| c == user)
             }
             Self::Digest { digest, .. } => digest.names(user),
-            Self::Circle(message) => message.members.contains(user),
+            Self::Circle(_) => false,
             Self::EarlyWarning(warning) => warning.names(user),
         }
     }
 
     /// A few words on what it is, for logs and admins, people as Slack
-    /// mentions ("a nudge to <@U123> about <@U456>").
+    /// mentions ("a nudge to <@U123> about <@U456>"). An early warning
+    /// names nobody: admins never learn who is short of alliances.
     pub fn describe(&self) -> String {
         match self {
             Self::Nudge(nudge) if nudge.reason.is_intro() => {
@@ -73,7 +75,7 @@ impl Outgoing {
                 CircleStage::Prompt => format!("the prompt of circle {}", message.circle),
                 CircleStage::CheckIn => format!("the check-in of circle {}", message.circle),
             },
-            Self::EarlyWarning(warning) => format!("an early warning to <@{}>", warning.to),
+            Self::EarlyWarning(_) => "an early warning to a leader".to_owned(),
         }
     }
 }
@@ -122,5 +124,23 @@ impl OutboxItem {
     /// Whether it is due at `now`.
     pub fn is_due(&self, now: DateTime<Utc>) -> bool {
         matches!(self.state, OutboxState::Pending { not_before, .. } if not_before <= now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn an_early_warning_is_described_without_naming_its_leader() {
+        let warning = Outgoing::EarlyWarning(EarlyWarning {
+            to: UserId::parse("U123").unwrap(),
+            planned_at: Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap(),
+            live_teams: 1,
+            min_teams: 3,
+            steps: Vec::new(),
+        });
+        assert_eq!(warning.describe(), "an early warning to a leader");
     }
 }

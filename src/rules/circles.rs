@@ -460,6 +460,7 @@ mod tests {
             members: vec![UserId::parse("UA1").unwrap(), UserId::parse("UB1").unwrap()],
             formed_at: at(2026, 5, 1),
             channel: None,
+            channel_members: Vec::new(),
             check_in_at: None,
             outcome: None,
         };

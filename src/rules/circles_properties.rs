@@ -102,6 +102,7 @@ fn rounds(
                 members: circle.members.clone(),
                 formed_at: now,
                 channel: None,
+                channel_members: Vec::new(),
                 check_in_at: None,
                 outcome: None,
             });

@@ -180,24 +180,46 @@ pub struct StepNow<'a> {
     pub tie: Option<&'a Tie>,
 }
 
+/// What a queued early warning rests on, as the store holds it at the
+/// moment of sending.
+pub struct EarlyWarningNow<'a> {
+    /// The recipient (absent: forgotten).
+    pub to: Option<&'a Person>,
+    /// Every tie of the recipient, with its peer's record (absent:
+    /// forgotten): how many teams their live alliances reach now.
+    pub alliances: &'a [(&'a Tie, Option<&'a Person>)],
+    /// Each step's peer and tie, in the steps' order.
+    pub steps: &'a [StepNow<'a>],
+}
+
 /// The early warning as it may go out at `at`: to a recipient who may
-/// still be nudged, with only the steps that still hold (their peer may
-/// still be named, is not paused by the recipient, and the two have not
-/// met since it was planned); or why it may not go out at all, as when
-/// fewer than [`FEWEST_STEPS`] still hold. `steps_now` holds what the
-/// store says now of each step, in the steps' order.
+/// still be nudged and whose live alliances still reach fewer other teams
+/// than it expects (the count brought up to date), with only the steps
+/// that still hold (their peer may still be named, is not paused by the
+/// recipient, and the two have not met since it was planned); or why it
+/// may not go out at all, as when fewer than [`FEWEST_STEPS`] still hold.
 pub fn recheck_early_warning(
     planned: &EarlyWarning,
-    to: Option<&Person>,
-    steps_now: &[StepNow<'_>],
+    now: &EarlyWarningNow<'_>,
+    policy: &Policy,
     at: DateTime<Utc>,
 ) -> Result<EarlyWarning, Withdrawal> {
-    let to = may_be_nudged(to, Side::Recipient, at)?;
+    let to = may_be_nudged(now.to, Side::Recipient, at)?;
+    let live_teams: FxHashSet<&TeamId> = now
+        .alliances
+        .iter()
+        .filter(|(tie, _)| policy.live(tie, at))
+        .filter_map(|(_, peer)| other_team(to.team.as_ref(), (*peer)?))
+        .collect();
+    if live_teams.len() >= planned.min_teams as usize {
+        return Err(Withdrawal::ReachesEnoughTeams);
+    }
     let mut why_not = None;
     let mut warning = planned.clone();
-    let mut now = steps_now.iter();
+    warning.live_teams = live_teams.len();
+    let mut steps_now = now.steps.iter();
     warning.steps.retain(|step| {
-        let Some(step_now) = now.next() else {
+        let Some(step_now) = steps_now.next() else {
             return false;
         };
         let holds = may_be_nudged(step_now.peer, Side::Peer, at).and_then(|_| {
@@ -219,6 +241,14 @@ pub fn recheck_early_warning(
         Some(why) if warning.steps.len() < FEWEST_STEPS => Err(why),
         _ => Ok(warning),
     }
+}
+
+/// The other team a leader of `leader_team` reaches through an alliance
+/// with `peer`: none when the peer left or opted out (nobody's alliance
+/// then), has no team or is in the leader's own.
+fn other_team<'p>(leader_team: Option<&TeamId>, peer: &'p Person) -> Option<&'p TeamId> {
+    let team = peer.team.as_ref().filter(|_| peer.reachable())?;
+    (leader_team != Some(team)).then_some(team)
 }
 
 /// Every active leader's alliances, as the warning needs them.
@@ -256,15 +286,13 @@ impl<'a> LeadersReach<'a> {
                     continue;
                 };
                 ties.met.insert(peer);
-                let Some(person) = snapshot.people.get(peer).filter(|p| p.reachable()) else {
+                let Some(team) = snapshot
+                    .people
+                    .get(peer)
+                    .and_then(|person| other_team(snapshot.team_of(leader), person))
+                else {
                     continue;
                 };
-                let Some(team) = person.team.as_ref() else {
-                    continue;
-                };
-                if snapshot.team_of(leader) == Some(team) {
-                    continue;
-                }
                 if policy.live(tie, now) {
                     ties.live_teams.insert(team);
                 } else {
@@ -462,8 +490,13 @@ mod tests {
             },
         ];
         let leader = find("UPAY1");
+        let as_now = EarlyWarningNow {
+            to: Some(&leader),
+            alliances: &[],
+            steps: &steps_now,
+        };
         assert_eq!(
-            recheck_early_warning(&plan[0], Some(&leader), &steps_now, now),
+            recheck_early_warning(&plan[0], &as_now, &always_open(), now),
             Err(Withdrawal::OptedOut(Side::Peer))
         );
     }
@@ -611,6 +644,91 @@ mod tests {
             partnership_nudge_to_the_leader(&snapshot(people)),
             [("UDES1".to_owned(), true)],
             "a warning's quiet holds back other nudges, not the partnership's"
+        );
+    }
+
+    /// The lonely leader's warning as planned, rechecked at `at` with the
+    /// company as `people` and `ties` say then.
+    fn recheck_in(
+        people: &[Person],
+        ties: &[Tie],
+        at: DateTime<Utc>,
+    ) -> Result<EarlyWarning, Withdrawal> {
+        let (planned_people, planned_ties) = company_of_a_lonely_leader();
+        let planned_at = at_planning();
+        let snapshot = Snapshot::new(planned_people, planned_ties, vec![]);
+        let planned = plan_early_warnings(&snapshot, planned_at, &always_open(), 3).remove(0);
+        let find = |id: &UserId| people.iter().find(|p| &p.id == id);
+        let alliances: Vec<(&Tie, Option<&Person>)> = ties
+            .iter()
+            .map(|tie| (tie, tie.pair.other(&planned.to).and_then(find)))
+            .collect();
+        let steps: Vec<StepNow<'_>> = planned
+            .steps
+            .iter()
+            .map(|step| StepNow {
+                peer: find(step.peer()),
+                tie: ties.iter().find(|t| t.pair.contains(step.peer())),
+            })
+            .collect();
+        let now = EarlyWarningNow {
+            to: find(&planned.to),
+            alliances: &alliances,
+            steps: &steps,
+        };
+        recheck_early_warning(&planned, &now, &always_open(), at)
+    }
+
+    fn at_planning() -> DateTime<Utc> {
+        at(2026, 6, 1)
+    }
+
+    #[test]
+    fn a_queued_warning_still_goes_to_a_leader_still_short_of_teams() {
+        let (people, ties) = company_of_a_lonely_leader();
+        let warning = recheck_in(&people, &ties, at_planning() + Duration::hours(1)).unwrap();
+        assert_eq!((warning.live_teams, warning.min_teams), (1, 3));
+        assert_eq!(steps(&[warning]), ["revive UDES1", "revive ULEG1"]);
+    }
+
+    #[test]
+    fn a_queued_warning_is_withdrawn_once_the_leader_reaches_enough_teams() {
+        let (people, mut ties) = company_of_a_lonely_leader();
+        let later = at_planning() + Duration::hours(1);
+        // They met someone of Legal, then someone of Design, meanwhile.
+        ties.push(tie("UPAY1", "ULEG2", later, later, 1));
+        assert_eq!(
+            recheck_in(&people, &ties, later).unwrap().live_teams,
+            2,
+            "still short, by the count of now"
+        );
+        ties.push(tie("UPAY1", "UDES3", later, later, 1));
+        assert_eq!(
+            recheck_in(&people, &ties, later),
+            Err(Withdrawal::ReachesEnoughTeams)
+        );
+    }
+
+    #[test]
+    fn a_queued_warning_counts_no_team_through_someone_who_left_or_was_forgotten() {
+        let (mut people, mut ties) = company_of_a_lonely_leader();
+        let later = at_planning() + Duration::hours(1);
+        ties.push(tie("UPAY1", "ULEG2", later, later, 1));
+        ties.push(tie("UPAY1", "UGONE", later, later, 1));
+        for p in people.iter_mut().filter(|p| p.id == user("ULEG2")) {
+            p.deactivated = true;
+        }
+        assert_eq!(recheck_in(&people, &ties, later).unwrap().live_teams, 1);
+    }
+
+    #[test]
+    fn a_queued_warning_is_withdrawn_when_its_leader_snoozed_since() {
+        let (mut people, ties) = company_of_a_lonely_leader();
+        let later = at_planning() + Duration::hours(1);
+        people[0].snoozed_until = Some(later + Duration::days(14));
+        assert_eq!(
+            recheck_in(&people, &ties, later),
+            Err(Withdrawal::Snoozed(Side::Recipient))
         );
     }
 }

@@ -29,7 +29,9 @@ mod team_view;
 
 pub use allies::{AlliesAnswer, Ally, Listed, WarmPath, allies_in};
 pub use circles::{CircleRound, FormedCircle, circle_eligible, circle_sizes, form_circles};
-pub use lonely_leaders::{StepNow, lonely_leaders, plan_early_warnings, recheck_early_warning};
+pub use lonely_leaders::{
+    EarlyWarningNow, StepNow, lonely_leaders, plan_early_warnings, recheck_early_warning,
+};
 pub use neglected_peers::still_due;
 pub use network::{insights, team_map};
 pub use new_alliances::plan_digest;

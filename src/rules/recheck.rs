@@ -55,6 +55,9 @@ pub enum Withdrawal {
     /// The two met since it was planned (for an introduction: they have
     /// met at all).
     MetSince,
+    /// An early warning's leader: their live alliances reach as many other
+    /// teams as expected by now.
+    ReachesEnoughTeams,
 }
 
 impl fmt::Display for Side {
@@ -76,6 +79,9 @@ impl fmt::Display for Withdrawal {
             Self::Snoozed(side) => write!(f, "{side} is snoozed"),
             Self::Paused => f.write_str("the recipient paused the peer"),
             Self::MetSince => f.write_str("the two met since it was planned"),
+            Self::ReachesEnoughTeams => {
+                f.write_str("the leader's alliances reach enough teams by now")
+            }
         }
     }
 }

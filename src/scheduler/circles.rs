@@ -8,11 +8,9 @@
 //! explains the round it would form ([`explain_round`]).
 
 use crate::config::CircleSettings;
-use crate::domain::{
-    Circle, CircleKey, CircleMessage, CircleStage, Outgoing, Policy, UserId, plural,
-};
+use crate::domain::{Circle, CircleKey, Policy, UserId, plural};
 use crate::rules::{CircleRound, Snapshot, circle_eligible, form_circles};
-use crate::store::{Store, StoreError};
+use crate::store::{CirclesSaved, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt::Write as _;
 
@@ -26,35 +24,37 @@ pub fn run(
     settings: &CircleSettings,
 ) -> Result<String, StoreError> {
     let past = store.circles()?;
-    let mut changed: Vec<Circle> = Vec::new();
-    let mut outgoing: Vec<Outgoing> = Vec::new();
-    for circle in past.iter().filter(|c| c.check_in_due(now)) {
-        let mut asked = circle.clone();
-        asked.check_in_at = Some(now);
-        outgoing.push(message(&asked, CircleStage::CheckIn));
-        changed.push(asked);
-    }
-    let check_ins = changed.len();
-    let mut summary = match next_round_on(&past, settings) {
-        Some(on) if now.date_naive() < on => {
-            format!("next round on {}", on.format("%a %-d %b"))
-        }
+    let check_ins: Vec<CircleKey> = past
+        .iter()
+        .filter(|c| c.check_in_due(now))
+        .map(|c| c.key)
+        .collect();
+    let (new_round, waiting, not_due) = match next_round_on(&past, settings) {
+        Some(on) if now.date_naive() < on => (Vec::new(), 0, Some(on)),
         _ => {
             let snapshot = circles_snapshot(store, now)?;
             let round = form(&snapshot, &past, now, policy, settings);
-            let formed = round_records(&past, &round, now);
-            outgoing.extend(formed.iter().map(|c| message(c, CircleStage::Prompt)));
-            let line = round_summary(&formed, &round);
-            changed.extend(formed);
-            line
+            let members = round.circles.into_iter().map(|c| c.members).collect();
+            (members, round.waiting.len(), None)
         }
     };
-    if check_ins > 0 {
-        let _ = write!(summary, "; {}", plural(check_ins, "check-in", "check-ins"));
-    }
-    if !outgoing.is_empty() {
-        store.save_circles_and_enqueue(&changed, outgoing, now)?;
+    let saved = if check_ins.is_empty() && new_round.is_empty() {
+        CirclesSaved::default()
+    } else {
+        let saved = store.save_circles_and_enqueue(&check_ins, &new_round, now)?;
         store.flush()?;
+        saved
+    };
+    let mut summary = match not_due {
+        Some(on) => format!("next round on {}", on.format("%a %-d %b")),
+        None => round_summary(&saved.formed, waiting),
+    };
+    if saved.asked > 0 {
+        let _ = write!(
+            summary,
+            "; {}",
+            plural(saved.asked, "check-in", "check-ins")
+        );
     }
     Ok(summary)
 }
@@ -103,39 +103,11 @@ fn next_round_on(past: &[Circle], settings: &CircleSettings) -> Option<NaiveDate
     Some(last.date_naive() + weeks)
 }
 
-/// The circles of `round` as records of the round after the last in
-/// `past`, formed at `now`.
-fn round_records(past: &[Circle], round: &CircleRound, now: DateTime<Utc>) -> Vec<Circle> {
-    let number = past.iter().map(|c| c.key.round).max().unwrap_or(0) + 1;
-    round
-        .circles
-        .iter()
-        .zip(1..)
-        .map(|(formed, index)| Circle {
-            key: CircleKey {
-                round: number,
-                index,
-            },
-            members: formed.members.clone(),
-            formed_at: now,
-            channel: None,
-            check_in_at: None,
-            outcome: None,
-        })
-        .collect()
-}
-
-fn message(circle: &Circle, stage: CircleStage) -> Outgoing {
-    Outgoing::Circle(CircleMessage {
-        circle: circle.key,
-        members: circle.members.clone(),
-        stage,
-    })
-}
-
-fn round_summary(formed: &[Circle], round: &CircleRound) -> String {
+/// What forming a round did: the circles `formed`, and how many leaders
+/// are `waiting` for the next.
+fn round_summary(formed: &[Circle], waiting: usize) -> String {
     let Some(first) = formed.first() else {
-        return match round.waiting.len() {
+        return match waiting {
             n @ 0..3 => format!("no round: fewer than 3 leaders may be asked ({n})"),
             n => format!(
                 "no round: no circle of 3 of the {n} leaders who may be asked keeps to \
@@ -150,8 +122,8 @@ fn round_summary(formed: &[Circle], round: &CircleRound) -> String {
         plural(formed.len(), "circle", "circles"),
         plural(seated, "leader", "leaders")
     );
-    if !round.waiting.is_empty() {
-        let _ = write!(line, ", {} waiting", round.waiting.len());
+    if waiting > 0 {
+        let _ = write!(line, ", {waiting} waiting");
     }
     line
 }
@@ -227,7 +199,7 @@ pub fn explain_round(
 mod tests {
     use super::*;
     use crate::config::Settings;
-    use crate::domain::{Person, TeamId};
+    use crate::domain::{CircleStage, Outgoing, Person, TeamId};
     use crate::store::StoreOptions;
     use chrono::{Duration, TimeZone};
 

@@ -1,13 +1,14 @@
 //! The dispatcher: sends what the outbox holds, under Slack's limits, and
 //! records what Slack accepted.
 //!
-//! An early warning to a leader is sent as a nudge is, checked again
-//! before it goes (see `early_warning`), and recorded on its leader.
+//! An early warning to a leader is sent as a nudge is (`dm`), and recorded
+//! on its leader; a circle's message goes to its group DM (`circles`).
 //!
 //! Each due item is tried once per round. The round reads the outbox once,
 //! and under Slack's limits it can take minutes, so each item is checked
-//! again against the store (`recheck`): a nudge before any call to Slack
-//! and again when its post's turn has come, a digest before it is drawn.
+//! again against the store (`recheck`): a nudge, an early warning or a
+//! circle's message before any call to Slack and again when its post's
+//! turn has come, a digest before it is drawn.
 //! A nudge whose two people met since it was planned is dropped unsent; one
 //! whose people opted out, snoozed, paused the other, were deactivated or
 //! forgotten meanwhile is withdrawn unsent; a digest names nobody who may
@@ -23,25 +24,27 @@
 //! remembered with the record of the nudge, and neither is written for
 //! someone forgotten while it was on its way.
 
-use crate::charts::{self, ChartError};
 use crate::config::DeliverySettings;
 use crate::domain::{
-    ChannelId, CircleKey, Clock, Nudge, OutboxItem, OutboxState, Outgoing, SentNudge, TeamMap,
+    ChannelId, CircleKey, Clock, Nudge, OutboxItem, OutboxState, Outgoing, Policy, SentNudge,
+    UserId,
 };
 use crate::metrics::Metrics;
 use crate::rules::Withdrawal;
-use crate::slack::{Message, Picture, SlackClient, SlackError, render_digest, render_nudge};
+use crate::slack::{SlackClient, SlackError, render_nudge};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
+use dm::DmSend;
 use rand::RngExt;
 use recheck::NotSent;
-use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 
 mod circles;
+mod digest;
+mod dm;
 mod early_warning;
 mod recheck;
 
@@ -130,6 +133,8 @@ pub struct Dispatcher {
     slack: SlackClient,
     clock: Arc<dyn Clock>,
     settings: DeliverySettings,
+    /// What the rules decide by: a re-check judges by it as they did.
+    policy: Policy,
     /// Where sent and failed nudges and the queue's length are counted.
     metrics: Metrics,
     turn: Arc<Mutex<()>>,
@@ -137,13 +142,14 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// A dispatcher of `store`'s outbox through `slack`, counting what it
-    /// does into `metrics`.
+    /// A dispatcher of `store`'s outbox through `slack`, re-checking what
+    /// it sends by `policy` and counting what it does into `metrics`.
     pub fn new(
         store: Store,
         slack: SlackClient,
         clock: Arc<dyn Clock>,
         settings: DeliverySettings,
+        policy: Policy,
         metrics: Metrics,
     ) -> Self {
         Self {
@@ -151,6 +157,7 @@ impl Dispatcher {
             slack,
             clock,
             settings,
+            policy,
             metrics,
             turn: Arc::default(),
             wake: Arc::default(),
@@ -284,12 +291,12 @@ impl Dispatcher {
         let result = match &item.outgoing {
             Outgoing::Circle(message) => match self.send_circle_message(item.id, message).await {
                 Ok(Err(why)) => return self.not_sent(&item, why),
-                Ok(Ok(channel)) => Ok(Accepted::Circle(message.circle, channel)),
+                Ok(Ok((channel, holds))) => Ok(Accepted::Circle(message.circle, channel, holds)),
                 Err(failure) => Err(failure),
             },
             Outgoing::Nudge(planned) => match self.send_nudge(item.id, planned).await {
-                Ok(NudgeSend::NotSent(why)) => return self.not_sent(&item, why),
-                Ok(NudgeSend::Posted { sent, opened }) => Ok(Accepted::Nudge(sent, opened)),
+                Ok(DmSend::NotSent(why)) => return self.not_sent(&item, why),
+                Ok(DmSend::Posted { sent, opened }) => Ok(Accepted::Nudge(Box::new(sent), opened)),
                 Err(failure) => Err(failure),
             },
             Outgoing::EarlyWarning(planned) => {
@@ -303,15 +310,13 @@ impl Dispatcher {
                 channel,
                 digest,
                 team_map,
-            } => match self.digest_as_now(item.id, digest)? {
-                Err(why) => return self.not_sent(&item, why),
-                Ok(digest) => match render_digest(&digest) {
-                    Some(message) => self
-                        .post_digest(channel, &message, team_map.as_ref())
-                        .await
-                        .map(|_| Accepted::Digest),
-                    None => Ok(Accepted::Digest),
-                },
+            } => match self
+                .send_digest(item.id, channel, digest, team_map.as_ref())
+                .await
+            {
+                Ok(Err(why)) => return self.not_sent(&item, why),
+                Ok(Ok(())) => Ok(Accepted::Digest),
+                Err(failure) => Err(failure),
             },
         };
         item.attempts += 1;
@@ -333,10 +338,9 @@ impl Dispatcher {
                         )?
                     }
                     Accepted::Digest => self.store.mark_sent(&item, None, None)?,
-                    Accepted::Circle(circle, channel) => {
-                        self.store
-                            .mark_circle_message_sent(&item, circle, Some(&channel))?
-                    }
+                    Accepted::Circle(circle, channel, holds) => self
+                        .store
+                        .mark_circle_message_sent(&item, circle, Some((&channel, &holds)))?,
                 }
                 // On disk before the next send: a crash repeats one item at most.
                 self.store.commit().await?;
@@ -363,99 +367,12 @@ impl Dispatcher {
         }
     }
 
-    /// Posts the digest, with the team map as its picture when it has one.
-    /// The picture is a bonus: when Slack refuses it for good (the
-    /// `files:write` scope not granted, say), the digest goes out without it
-    /// rather than not at all.
-    async fn post_digest(
-        &self,
-        channel: &str,
-        message: &Message,
-        team_map: Option<&TeamMap>,
-    ) -> Result<String, Failure> {
-        let picture = match team_map.cloned() {
-            // Drawing takes tens of milliseconds of CPU: off the async threads.
-            Some(map) => match tokio::task::spawn_blocking(move || team_map_picture(&map)).await {
-                Ok(Ok(picture)) => Some(picture),
-                Ok(Err(err)) => {
-                    tracing::error!(error = %err, "the team map could not be drawn; the digest goes without it");
-                    None
-                }
-                Err(err) => {
-                    tracing::error!(error = %err, "drawing the team map failed; the digest goes without it");
-                    None
-                }
-            },
-            None => None,
-        };
-        if let Some(picture) = picture {
-            match self
-                .slack
-                .post_with_picture(channel, message, &picture)
-                .await
-            {
-                Err(err) if !err.is_transient() => {
-                    tracing::warn!(error = %err, "Slack refused the digest's team map; posting the digest without it");
-                }
-                result => return result.map_err(Into::into),
-            }
-        }
-        self.slack.post(channel, message).await.map_err(Into::into)
-    }
-
     /// Sends the nudge `planned` of the queued item `item_id` if it still
-    /// holds: checked before any call to Slack, and again each time its
-    /// post's turn comes — after the waits for Slack's limits and for its
-    /// DM channel — so that a choice made meanwhile is honoured. The DM
-    /// channel is taken from the store when known; one opened now is
-    /// remembered only with the record of the nudge sent.
-    async fn send_nudge(&self, item_id: u64, planned: &Nudge) -> Result<NudgeSend, Failure> {
-        let mut nudge = match self.nudge_as_now(item_id, planned)? {
-            Ok(nudge) => nudge,
-            Err(why) => return Ok(NudgeSend::NotSent(why)),
-        };
-        let mut dm = self
-            .store
-            .dm_channel(&nudge.to)?
-            .map(|remembered| (remembered, false));
-        loop {
-            let (channel, opened) = match dm.take() {
-                Some(known) => known,
-                None => (self.slack.open_dm(&nudge.to).await?, true),
-            };
-            let message = render_nudge(&nudge);
-            let posted = self
-                .slack
-                .post_unless(channel.as_str(), &message, || {
-                    match self.nudge_as_now(item_id, planned) {
-                        Ok(Ok(now)) if now == nudge => ControlFlow::Continue(()),
-                        Ok(Ok(now)) => ControlFlow::Break(Stop::Changed(now)),
-                        Ok(Err(why)) => ControlFlow::Break(Stop::NotSent(why)),
-                        Err(err) => ControlFlow::Break(Stop::Store(err)),
-                    }
-                })
-                .await;
-            match posted {
-                Ok(ControlFlow::Continue(_)) => {
-                    return Ok(NudgeSend::Posted {
-                        sent: Box::new(nudge),
-                        opened: opened.then_some(channel),
-                    });
-                }
-                Ok(ControlFlow::Break(Stop::NotSent(why))) => return Ok(NudgeSend::NotSent(why)),
-                Ok(ControlFlow::Break(Stop::Store(err))) => return Err(err.into()),
-                // Its shared contact may no longer be named: written again.
-                Ok(ControlFlow::Break(Stop::Changed(now))) => {
-                    nudge = now;
-                    dm = Some((channel, opened));
-                }
-                Err(err) if err.is_channel_not_found() && !opened => {
-                    tracing::info!("the remembered DM channel is gone: opening it again");
-                    self.store.forget_dm_channel(&nudge.to)?;
-                }
-                Err(err) => return Err(err.into()),
-            }
-        }
+    /// holds (see `dm`): as it goes, which may leave out a shared contact
+    /// who can no longer be named.
+    async fn send_nudge(&self, item_id: u64, planned: &Nudge) -> Result<DmSend<Nudge>, Failure> {
+        let as_now = || self.nudge_as_now(item_id, planned);
+        self.send_in_dm(&planned.to, as_now, render_nudge).await
     }
 
     /// `item` is not sent after all: it leaves the outbox, recorded
@@ -497,16 +414,6 @@ impl Dispatcher {
     }
 }
 
-/// The team map as the digest's picture.
-fn team_map_picture(map: &TeamMap) -> Result<Picture, ChartError> {
-    Ok(Picture {
-        png: charts::team_map_png(map)?,
-        filename: format!("team-map-{}.png", map.as_of.date_naive()),
-        title: format!("Alliances between teams, {}", map.as_of.format("%-d %B %Y")),
-        alt_text: charts::team_map_alt_text(map),
-    })
-}
-
 fn last_error(item: &OutboxItem) -> Option<&str> {
     match &item.state {
         OutboxState::Pending { last_error, .. } => last_error.as_deref(),
@@ -514,40 +421,18 @@ fn last_error(item: &OutboxItem) -> Option<&str> {
     }
 }
 
-/// How the send of a nudge ended, short of a failure.
-enum NudgeSend {
-    /// Slack accepted it, as `sent` (which may leave out a shared contact
-    /// who can no longer be named); `opened` is the DM channel opened for
-    /// it, to remember.
-    Posted {
-        sent: Box<Nudge>,
-        opened: Option<ChannelId>,
-    },
-    /// It no longer holds: not sent.
-    NotSent(NotSent),
-}
-
 /// What Slack accepted, to be recorded.
 enum Accepted {
-    /// A nudge, as sent (see [`NudgeSend::Posted`]).
+    /// A nudge, as sent (see [`DmSend::Posted`]), with the DM channel
+    /// opened for it.
     Nudge(Box<Nudge>, Option<ChannelId>),
     /// An early warning, as sent (its steps that still held), with the DM
     /// channel opened for it.
     EarlyWarning(Box<crate::domain::EarlyWarning>, Option<ChannelId>),
     /// The digest.
     Digest,
-    /// A circle's message, with the group DM it went to.
-    Circle(CircleKey, ChannelId),
-}
-
-/// Why a nudge was not posted when its turn came.
-enum Stop {
-    /// It no longer holds.
-    NotSent(NotSent),
-    /// It holds, but says something else now: to be written again.
-    Changed(Nudge),
-    /// The store could not be read.
-    Store(StoreError),
+    /// A circle's message, with the group DM it went to and whom it holds.
+    Circle(CircleKey, ChannelId, Vec<UserId>),
 }
 
 /// Why an attempt did not go through.
@@ -568,5 +453,7 @@ impl From<StoreError> for Failure {
     }
 }
 
+#[cfg(test)]
+mod leader_tests;
 #[cfg(test)]
 mod tests;

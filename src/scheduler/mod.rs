@@ -135,6 +135,7 @@ impl Scheduler {
             slack.clone(),
             clock.clone(),
             settings.delivery.clone(),
+            settings.rules,
             metrics.clone(),
         );
         Self {

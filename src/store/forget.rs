@@ -76,7 +76,9 @@ impl Store {
     ///
     /// Nudges and people are written without the log-writer lock, so a nudge
     /// to them or a pause of them recorded while this runs may survive it;
-    /// forgetting again removes it. Does not flush: flush before telling
+    /// forgetting again removes it. New circles are formed under that lock
+    /// and never seat someone forgotten; the circles they are in are read
+    /// again in the transaction, so an answer recorded meanwhile is kept. Does not flush: flush before telling
     /// them they are forgotten.
     pub fn forget_person(&self, id: &UserId) -> Result<Forgotten, StoreError> {
         let trees = self.trees()?;
@@ -149,7 +151,7 @@ impl Store {
             }
         }
 
-        let (circles, circles_left) = self.circles_without(id)?;
+        let (circles, circles_left) = self.circles_naming(id)?;
         forgotten.circles_left = circles_left;
         let pausers = self.keys_of_people_pausing(id)?;
         let (tombstone, nothing) = self.tombstone_entry(id)?;
@@ -201,7 +203,27 @@ impl Store {
                     nudges_tx.apply_batch(&nudges)?;
                     outbox_tx.apply_batch(&outbox)?;
                     dm_tx.remove(keys::person(id))?;
-                    circles_tx.apply_batch(&circles)?;
+                    // Read again inside: an answer or a group DM recorded
+                    // since the scan is kept.
+                    for key in &circles {
+                        let Some(bytes) = circles_tx.get(key)? else {
+                            continue;
+                        };
+                        let circle: Circle = self
+                            .decode(trees::CIRCLES, key, &bytes)
+                            .map_err(ConflictableTransactionError::Abort)?;
+                        match circle_without(circle, id) {
+                            Some(kept) => {
+                                let value = self
+                                    .encode(trees::CIRCLES, key, &kept)
+                                    .map_err(ConflictableTransactionError::Abort)?;
+                                circles_tx.insert(key, value)?;
+                            }
+                            None => {
+                                circles_tx.remove(key)?;
+                            }
+                        }
+                    }
                     gone_tx.insert(&tombstone[..], nothing.as_slice())?;
                     meta_tx.insert(meta::INTERACTION_COUNT, &(count as u64).to_be_bytes())?;
                     // sled's files still hold what this removes (see `rewrite`).
@@ -288,33 +310,24 @@ impl Store {
         Ok(ties)
     }
 
-    /// The circles `id` is in, without them, as a batch (a circle left
-    /// with fewer than two goes; an answer they gave loses their name),
-    /// and how many there were. A scan of the circles, which are few.
-    fn circles_without(&self, id: &UserId) -> Result<(sled::Batch, usize), StoreError> {
+    /// The keys of the circles `id` is in or answered the check-in of, and
+    /// how many they are in. A scan of the circles, which are few; the
+    /// caller holds the writer lock, under which new circles are formed,
+    /// and reads each again in its transaction (see [`circle_without`]).
+    fn circles_naming(&self, id: &UserId) -> Result<(Vec<IVec>, usize), StoreError> {
         let trees = self.trees()?;
-        let mut batch = sled::Batch::default();
+        let mut naming = Vec::new();
         let mut left = 0;
         for entry in trees.circles.iter() {
             let (key, bytes) = entry?;
-            let mut circle: Circle = self.decode(trees::CIRCLES, &key, &bytes)?;
+            let circle: Circle = self.decode(trees::CIRCLES, &key, &bytes)?;
             let member = circle.has_member(id);
-            let answered = circle.outcome.as_ref().and_then(CircleOutcome::by) == Some(id);
-            if !member && !answered {
-                continue;
-            }
-            left += usize::from(member);
-            circle.members.retain(|m| m != id);
-            if answered {
-                circle.outcome = circle.outcome.map(CircleOutcome::without_presser);
-            }
-            if circle.members.len() < 2 {
-                batch.remove(key);
-            } else {
-                batch.insert(&key, self.encode(trees::CIRCLES, &key, &circle)?);
+            if member || circle.outcome.as_ref().and_then(CircleOutcome::by) == Some(id) {
+                left += usize::from(member);
+                naming.push(key);
             }
         }
-        Ok((batch, left))
+        Ok((naming, left))
     }
 
     /// The keys of the people whose paused set holds `id`. A scan of people.
@@ -330,6 +343,21 @@ impl Store {
         }
         Ok(pausers)
     }
+}
+
+/// `circle` without `id`: out of its members and its group DM (which
+/// holds them, so the next message opens another), their name off an
+/// answer they gave; `None` when fewer than two are left, and it goes.
+fn circle_without(mut circle: Circle, id: &UserId) -> Option<Circle> {
+    if circle.has_member(id) {
+        circle.members.retain(|m| m != id);
+        circle.channel = None;
+        circle.channel_members.clear();
+    }
+    if circle.outcome.as_ref().and_then(CircleOutcome::by) == Some(id) {
+        circle.outcome = circle.outcome.map(CircleOutcome::without_presser);
+    }
+    (circle.members.len() >= 2).then_some(circle)
 }
 
 #[cfg(test)]

@@ -31,8 +31,9 @@
 //!   each person who asked to be forgotten, so that Slack naming them
 //!   again does not bring them back;
 //! - `meta`: the schema version, the interaction count, the
-//!   tombstones' hash key, and the backup an uninstall's purge kept
-//!   ([`kept_backup`](Store::kept_backup)).
+//!   tombstones' hash key, the backup an uninstall's purge kept
+//!   ([`kept_backup`](Store::kept_backup)), and the last round of circles
+//!   formed.
 //!
 //! Beside the trees, in memory: which teams are tied to which
 //! ([`teams_tied_to`](Store::teams_tied_to)), derived from `people` and
@@ -95,6 +96,7 @@ pub use backup::{
     BackupError, BackupFolder, Counts, Exported, Imported, Replacing, RestoreHint, TakenBackup,
     import_backup,
 };
+pub use circles::CirclesSaved;
 pub use deliveries::KEEP_DELIVERIES_FOR;
 pub use export::{NudgeAbout, NudgeKind, NudgeReceived, OwnReason, PersonExport};
 pub use forget::Forgotten;
@@ -153,6 +155,11 @@ mod meta {
     /// Set by a forget or a purge, left out by the rewrite that erases
     /// from sled's files what they erased from the trees (see `rewrite`).
     pub(super) const REWRITE_DUE: &[u8] = b"rewrite_due";
+    /// The number of the last round of leadership circles formed (a
+    /// big-endian `u32`), so that no number is used twice though every
+    /// circle of that round was emptied by forget-me (see `circles`); a
+    /// backup carries it in its header.
+    pub(super) const LAST_CIRCLE_ROUND: &[u8] = b"last_circle_round";
 }
 
 /// How the store uses memory.

@@ -26,8 +26,9 @@ pub struct KeptBackup {
 impl Store {
     /// Deletes every record — people, interactions, ties, nudges, queued
     /// messages, DM channels, job runs, delivery and logging keys,
-    /// tombstones, leadership circles — and
-    /// keeps only the schema version, then flushes. Under the
+    /// tombstones, leadership circles — and keeps only the schema version
+    /// and the last circle round's number (it names nobody, and a check-in
+    /// still in Slack must not be taken for a later circle's), then flushes. Under the
     /// interaction-log lock, so no log lands half-purged. Then deletes the
     /// backups in the data folder, and the stores an import kept aside
     /// there: no copy of what was purged stays, and asks for a rewrite,
@@ -244,6 +245,10 @@ mod tests {
             )
             .unwrap();
         store.first_delivery("event:Ev1", at_minute(4)).unwrap();
+        let round = [vec![user("U1"), user("U2")]];
+        store
+            .save_circles_and_enqueue(&[], &round, at_minute(5))
+            .unwrap();
 
         store.purge_everything().unwrap();
         drop(store);
@@ -257,10 +262,22 @@ mod tests {
         assert!(store.nudges_sent_since(at_minute(-10)).unwrap().is_empty());
         assert!(store.last_run("digest").unwrap().is_none());
         assert!(store.first_delivery("event:Ev1", at_minute(5)).unwrap());
+        assert!(store.circles().unwrap().is_empty());
+        assert!(
+            store.pending_outbox().unwrap().is_empty(),
+            "nor their prompt"
+        );
         store
             .log_interaction(&meeting(at_minute(6), &["U1", "U2"], None))
             .unwrap();
         assert_eq!(store.interaction_count(), 1);
+        let next = store
+            .save_circles_and_enqueue(&[], &round, at_minute(7))
+            .unwrap();
+        assert_eq!(
+            next.formed[0].key.round, 2,
+            "a round's number is not given again: old check-ins may still be pressed"
+        );
     }
 }
 

@@ -3,7 +3,8 @@
 //! and a next round that repeats nobody.
 
 use crate::helpers::{
-    button_press, eventually, fake_user, spawn_bot_over_socket_on_clock_configured, user, workspace,
+    TestBot, button_press, eventually, fake_user, spawn_bot_over_socket_on_clock_configured, user,
+    workspace,
 };
 use alliances::config::CronSchedule;
 use alliances::domain::{
@@ -58,8 +59,10 @@ fn channel() -> ChannelId {
     ChannelId::parse("C0ALLIANCE").unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeats_nobody() {
+/// The fake Slack with the leaders, Ines and the leadership user group,
+/// and the bot on `clock`, circles of three, once it knows every leader.
+/// The circles job runs only when a test runs it.
+async fn leaders_in_a_workspace(clock: &SettableClock) -> (FakeSlack, TestBot) {
     let mut users: Vec<_> = LEADERS
         .iter()
         .map(|(id, name, _)| fake_user(id, name))
@@ -73,8 +76,6 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
         members: LEADERS.iter().map(|(id, _, _)| (*id).to_owned()).collect(),
     }];
     let fake = FakeSlack::start(space).await.unwrap();
-    let start = Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap();
-    let clock = SettableClock::new(start);
     let bot = spawn_bot_over_socket_on_clock_configured(
         &fake,
         &teams_file(),
@@ -82,7 +83,6 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
         |s| {
             s.leaders = toml::from_str("usergroup = \"leadership\"").unwrap();
             s.circles = toml::from_str("size = 3").unwrap();
-            // The test runs the job when it wants.
             s.schedule.circles = CronSchedule::parse("0 0 0 1 1 * 2099").unwrap();
         },
     )
@@ -94,6 +94,39 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
             .is_ok_and(|p| p.is_some_and(|p| p.roles.leader))
     })
     .await;
+    (fake, bot)
+}
+
+/// The users of every group DM opened so far, in the order opened.
+fn group_dms_opened(fake: &FakeSlack) -> Vec<Vec<String>> {
+    fake.calls()
+        .iter()
+        .filter(|c| c.method == "conversations.open")
+        .map(|c| opened_with(&c.params))
+        .filter(|users| users.len() > 1)
+        .collect()
+}
+
+/// The messages posted so far whose text contains `part`.
+fn posted_containing(fake: &FakeSlack, part: &str) -> Vec<fake_slack::PostedMessage> {
+    fake.messages()
+        .into_iter()
+        .filter(|m| m.text.contains(part))
+        .collect()
+}
+
+/// Where a prompt says what it is.
+const PROMPT: &str = "this is your leadership circle";
+
+/// Where a check-in asks its question.
+const CHECK_IN: &str = "did you get together?";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeats_nobody() {
+    let start = Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap();
+    let clock = SettableClock::new(start);
+    let (fake, bot) = leaders_in_a_workspace(&clock).await;
+    let store = bot.app.store().clone();
 
     // Gus opts out and Hana snoozes, through the front door.
     for (from, text) in [("U0000007", "optout"), ("U0000008", "snooze 2w")] {
@@ -109,25 +142,11 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
         .unwrap();
     assert_eq!(report.summary, "formed round 1: 3 circles of 9 leaders");
     eventually("three prompts are posted", || {
-        fake.messages()
-            .iter()
-            .filter(|m| m.text.contains("this is your leadership circle"))
-            .count()
-            == 3
+        posted_containing(&fake, PROMPT).len() == 3
     })
     .await;
-    let prompts: Vec<_> = fake
-        .messages()
-        .into_iter()
-        .filter(|m| m.text.contains("this is your leadership circle"))
-        .collect();
-    let group_dms: Vec<Vec<String>> = fake
-        .calls()
-        .iter()
-        .filter(|c| c.method == "conversations.open")
-        .map(|c| opened_with(&c.params))
-        .filter(|users| users.len() > 1)
-        .collect();
+    let prompts = posted_containing(&fake, PROMPT);
+    let group_dms = group_dms_opened(&fake);
     assert_eq!(group_dms.len(), 3, "one group DM per circle: {group_dms:?}");
     for prompt in &prompts {
         assert!(prompt.dm_user.is_none(), "a group DM, not a DM");
@@ -160,18 +179,10 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
         .unwrap();
     assert_eq!(report.summary, "next round on Mon 29 Jun; 3 check-ins");
     eventually("three check-ins are posted", || {
-        fake.messages()
-            .iter()
-            .filter(|m| m.text.ends_with("did you get together?"))
-            .count()
-            == 3
+        posted_containing(&fake, CHECK_IN).len() == 3
     })
     .await;
-    let check_in = fake
-        .messages()
-        .into_iter()
-        .find(|m| m.text.ends_with("did you get together?"))
-        .unwrap();
+    let check_in = posted_containing(&fake, CHECK_IN).remove(0);
     let buttons = check_in.blocks.to_string();
     for label in ["We met", "Not yet", "Skip this round"] {
         assert!(buttons.contains(label), "{buttons}");
@@ -304,13 +315,101 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
         pairs(2)
     );
     eventually("the second round's prompts are posted", || {
-        fake.messages()
-            .iter()
-            .filter(|m| m.text.contains("this is your leadership circle"))
-            .count()
-            == 6
+        posted_containing(&fake, PROMPT).len() == 6
     })
     .await;
+    bot.stop().await;
+    fake.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_who_snoozes_after_the_prompt_is_left_out_of_the_check_in_and_its_we_met() {
+    let start = Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap();
+    let clock = SettableClock::new(start);
+    let (fake, bot) = leaders_in_a_workspace(&clock).await;
+    let store = bot.app.store().clone();
+    bot.app
+        .scheduler()
+        .run(JobKind::Circles, clock.now())
+        .await
+        .unwrap();
+    let circles = store.circles().unwrap();
+    eventually("every circle has its prompt", || {
+        posted_containing(&fake, PROMPT).len() == circles.len()
+    })
+    .await;
+
+    // Days after the prompt, one of the first circle snoozes the bot.
+    let circle = &circles[0];
+    let snoozer = circle.members[0].clone();
+    let stays: Vec<_> = circle.members[1..].to_vec();
+    let snooze = fake.slash_command("/alliances", "snooze 2w", snoozer.clone(), channel());
+    fake.deliver_over_socket(&snooze).await.unwrap();
+    eventually("the snooze is kept", || {
+        store
+            .person(&snoozer)
+            .is_ok_and(|p| p.is_some_and(|p| p.snoozed_until.is_some()))
+    })
+    .await;
+
+    // The check-in goes to the others alone, in a group DM without them.
+    clock.advance(Duration::days(7));
+    let opened_before = group_dms_opened(&fake).len();
+    bot.app
+        .scheduler()
+        .run(JobKind::Circles, clock.now())
+        .await
+        .unwrap();
+    eventually("every circle has its check-in", || {
+        posted_containing(&fake, CHECK_IN).len() == circles.len()
+    })
+    .await;
+    let theirs = posted_containing(&fake, CHECK_IN)
+        .into_iter()
+        .find(|m| m.text.contains(stays[0].as_str()))
+        .unwrap();
+    assert!(!theirs.text.contains(snoozer.as_str()), "{}", theirs.text);
+    let opened_now = group_dms_opened(&fake).split_off(opened_before);
+    let expected: Vec<String> = stays.iter().map(ToString::to_string).collect();
+    assert!(
+        opened_now.contains(&expected),
+        "a group DM of the others: {opened_now:?}"
+    );
+    assert!(
+        opened_now.iter().flatten().all(|u| *u != snoozer.as_str()),
+        "{opened_now:?}"
+    );
+
+    // *We met* logs the two who were asked, and names nobody snoozed.
+    let url = fake.response_url();
+    let press = Delivery::Interaction {
+        payload: button_press(
+            stays[0].as_str(),
+            "circle_we_met",
+            &circle.key.to_string(),
+            &url,
+        ),
+    };
+    fake.deliver_over_socket(&press).await.unwrap();
+    eventually("the press is answered", || {
+        fake.responses().iter().any(|r| r.url == url)
+    })
+    .await;
+    let answer = fake
+        .responses()
+        .into_iter()
+        .find(|r| r.url == url)
+        .unwrap()
+        .body;
+    assert!(!answer.to_string().contains(snoozer.as_str()), "{answer}");
+    let logged: Vec<_> = store
+        .interactions()
+        .unwrap()
+        .into_iter()
+        .filter(|(_, i)| i.kind == InteractionKind::WeMet)
+        .map(|(_, i)| i.participants)
+        .collect();
+    assert_eq!(logged, [stays]);
     bot.stop().await;
     fake.stop().await;
 }

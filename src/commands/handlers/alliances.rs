@@ -313,33 +313,29 @@ fn stats(context: &Context<'_>) -> Result<Reply, HandlerError> {
     Ok(Reply::text(lines.join("\n")))
 }
 
+/// The admins' dry run in Slack: the nudges due, each explained, and of
+/// the early warnings only how many leaders are short of alliances, held
+/// back under the floor, as `stats` says it: admins never see who.
 fn dry_run(context: &Context<'_>) -> Result<Reply, HandlerError> {
     let policy = context.settings.rules;
     let mut snapshot = nudge_snapshot(context.store, context.now, &policy)?
         .with_partnerships(context.settings.partnerships.clone());
+    let min_teams = context.settings.leaders.min_teams;
+    let floor = context.settings.commands.k_anonymity_floor;
+    // Before planning, which marks the warned leaders in the snapshot.
+    let lonely = lonely_leaders(&snapshot, context.now, &policy, min_teams, floor);
     // Everyone who is due, whenever their local window opens.
-    let (warnings, plan) = plan_messages(
-        &mut snapshot,
-        context.now,
-        &policy.any_time(),
-        context.settings.leaders.min_teams,
-    );
+    let (_, plan) = plan_messages(&mut snapshot, context.now, &policy.any_time(), min_teams);
     let mut lines = vec![format!(
         "*Dry run*: {} nudges are due, each sent in its person's next local window (nothing is sent now).",
-        plan.len() + warnings.len()
+        plan.len()
     )];
-    for warning in warnings.iter().take(20) {
-        let steps: Vec<String> = warning
-            .steps
-            .iter()
-            .map(|step| format!("<@{}> ({})", step.peer(), mrkdwn_text(step.team().as_str())))
-            .collect();
-        lines.push(format!(
-            "• <@{}>, an early warning: {}; steps with {}",
-            warning.to,
-            warning.explain(),
-            steps.join(", ")
-        ));
+    match lonely {
+        Some(leaders) => lines.push(format!("Early warnings: {}", leaders.sentence())),
+        None if min_teams > 0 => lines.push(format!(
+            "Early warnings: with fewer than {floor} leaders, I don't say how many are short of alliances."
+        )),
+        None => {}
     }
     for nudge in plan.iter().take(20) {
         let kind = match nudge.reason.kind() {

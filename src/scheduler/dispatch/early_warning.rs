@@ -1,14 +1,16 @@
-//! Sending an early warning: checked again against the store just before
-//! it goes (see [`recheck_early_warning`]), so that a step naming someone
-//! who opted out, was paused or was met meanwhile is left out, and a
-//! warning to someone who opted out or snoozed is not sent at all; then
-//! posted in the leader's DM, opened afresh if the remembered channel is
-//! gone.
+//! Sending an early warning: checked again against the store before any
+//! call to Slack and again when its post's turn has come (see
+//! [`recheck_early_warning`]), so that a step naming someone who opted
+//! out, was paused or was met meanwhile is left out, and a warning to
+//! someone who opted out, snoozed, was deactivated or forgotten, or whose
+//! alliances reach enough teams by now, is not sent at all; then posted
+//! in the leader's DM as a nudge is (see `dm`).
 
+use super::dm::DmSend;
 use super::recheck::NotSent;
 use super::{Dispatcher, Failure};
-use crate::domain::{ChannelId, EarlyWarning, PairKey};
-use crate::rules::{StepNow, recheck_early_warning};
+use crate::domain::{ChannelId, EarlyWarning};
+use crate::rules::{EarlyWarningNow, StepNow, recheck_early_warning};
 use crate::slack::render_early_warning;
 use crate::store::StoreError;
 
@@ -21,31 +23,21 @@ impl Dispatcher {
         item_id: u64,
         planned: &EarlyWarning,
     ) -> Result<Result<(EarlyWarning, Option<ChannelId>), NotSent>, Failure> {
-        let warning = match self.early_warning_as_now(item_id, planned)? {
-            Ok(warning) => warning,
-            Err(why) => return Ok(Err(why)),
-        };
-        let message = render_early_warning(&warning);
-        let mut remembered = self.store.dm_channel(&warning.to)?;
-        loop {
-            let (channel, opened) = match remembered.take() {
-                Some(known) => (known, false),
-                None => (self.slack.open_dm(&warning.to).await?, true),
-            };
-            match self.slack.post(channel.as_str(), &message).await {
-                Ok(_) => return Ok(Ok((warning, opened.then_some(channel)))),
-                Err(err) if err.is_channel_not_found() && !opened => {
-                    tracing::info!("the remembered DM channel is gone: opening it again");
-                    self.store.forget_dm_channel(&warning.to)?;
-                }
-                Err(err) => return Err(err.into()),
-            }
+        let as_now = || self.early_warning_as_now(item_id, planned);
+        match self
+            .send_in_dm(&planned.to, as_now, render_early_warning)
+            .await?
+        {
+            DmSend::Posted { sent, opened } => Ok(Ok((sent, opened))),
+            DmSend::NotSent(why) => Ok(Err(why)),
         }
     }
 
     /// The queued item `item_id`, the early warning `planned`, as it may go
-    /// out now, or why it may not: point reads of the recipient, each
-    /// step's peer and their tie.
+    /// out now, or why it may not: point reads of the recipient and each
+    /// of their alliances' peers, and a scan of the ties for theirs (see
+    /// `Store::ties_of`). A warning goes to a leader at most once a month,
+    /// so the scan, twice per warning, is paid rarely.
     fn early_warning_as_now(
         &self,
         item_id: u64,
@@ -55,24 +47,35 @@ impl Dispatcher {
             return Ok(Err(NotSent::LeftTheOutbox));
         }
         let to = self.store.person(&planned.to)?;
-        let mut peers = Vec::with_capacity(planned.steps.len());
-        for step in &planned.steps {
-            let peer = self.store.person(step.peer())?;
-            let tie = match PairKey::new(&planned.to, step.peer()) {
-                Some(pair) => self.store.tie(&pair)?,
+        let ties = self.store.ties_of(&planned.to)?;
+        let mut peers = Vec::with_capacity(ties.len());
+        for tie in &ties {
+            peers.push(match tie.pair.other(&planned.to) {
+                Some(peer) => self.store.person(peer)?,
                 None => None,
-            };
-            peers.push((peer, tie));
+            });
         }
-        let steps_now: Vec<StepNow<'_>> = peers
+        let mut step_peers = Vec::with_capacity(planned.steps.len());
+        for step in &planned.steps {
+            step_peers.push(self.store.person(step.peer())?);
+        }
+        let alliances: Vec<_> = ties.iter().zip(peers.iter().map(Option::as_ref)).collect();
+        let steps: Vec<StepNow<'_>> = planned
+            .steps
             .iter()
-            .map(|(peer, tie)| StepNow {
+            .zip(&step_peers)
+            .map(|(step, peer)| StepNow {
                 peer: peer.as_ref(),
-                tie: tie.as_ref(),
+                tie: ties.iter().find(|tie| tie.pair.contains(step.peer())),
             })
             .collect();
+        let now = EarlyWarningNow {
+            to: to.as_ref(),
+            alliances: &alliances,
+            steps: &steps,
+        };
         Ok(
-            recheck_early_warning(planned, to.as_ref(), &steps_now, self.clock.now())
+            recheck_early_warning(planned, &now, &self.policy, self.clock.now())
                 .map_err(NotSent::Withdrawn),
         )
     }

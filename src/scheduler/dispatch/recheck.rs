@@ -25,7 +25,7 @@ pub(super) enum NotSent {
     /// It no longer holds.
     Withdrawn(Withdrawal),
     /// A circle's message, and fewer than two of its members may still
-    /// be written to (they opted out, left or were forgotten).
+    /// be written to (they opted out, snoozed, left or were forgotten).
     CircleTooSmall,
 }
 

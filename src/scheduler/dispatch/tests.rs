@@ -10,22 +10,22 @@ use secrecy::SecretString;
 
 const TOKEN: &str = "xoxb-dispatch-test";
 
-fn id(n: u32) -> UserId {
+pub(super) fn id(n: u32) -> UserId {
     UserId::parse(&format!("U000000{n}")).unwrap()
 }
 
-fn met(at: DateTime<Utc>, a: u32, b: u32) -> Interaction {
+pub(super) fn met(at: DateTime<Utc>, a: u32, b: u32) -> Interaction {
     Interaction::new(at, InteractionKind::Meeting, [id(a), id(b)], None, None).unwrap()
 }
 
-fn planning_time() -> DateTime<Utc> {
+pub(super) fn planning_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 10, 30, 0).unwrap()
 }
 
 /// Four people, odd ones in Payments and even ones in Platform, in a
 /// store and a fake Slack; 1–2 and 3–4 last met 120 days before
 /// [`planning_time`].
-async fn company() -> (FakeSlack, SlackClient, Store, tempfile::TempDir) {
+pub(super) async fn company() -> (FakeSlack, SlackClient, Store, tempfile::TempDir) {
     let users = (1..=4)
         .map(|n| FakeUser {
             id: id(n).into(),
@@ -61,12 +61,13 @@ async fn company() -> (FakeSlack, SlackClient, Store, tempfile::TempDir) {
     (fake, slack, store, dir)
 }
 
-fn dispatcher(store: &Store, slack: &SlackClient, at: DateTime<Utc>) -> Dispatcher {
+pub(super) fn dispatcher(store: &Store, slack: &SlackClient, at: DateTime<Utc>) -> Dispatcher {
     Dispatcher::new(
         store.clone(),
         slack.clone(),
         Arc::new(SettableClock::new(at)),
         DeliverySettings::default(),
+        Policy::default(),
         Metrics::new(),
     )
 }
@@ -216,7 +217,7 @@ async fn an_item_past_its_deadline_is_kept_as_failed_not_sent() {
 
 /// Whether any message the fake received is to `user` or names them (by
 /// id, in its text or its blocks).
-fn anything_to_or_about(fake: &FakeSlack, user: &UserId) -> bool {
+pub(super) fn anything_to_or_about(fake: &FakeSlack, user: &UserId) -> bool {
     fake.messages().iter().any(|m| {
         m.dm_user.as_deref() == Some(user.as_str())
             || m.text.contains(user.as_str())
@@ -315,11 +316,12 @@ async fn a_nudge_about_a_peer_its_recipient_paused_since_is_withdrawn() {
     fake.stop().await;
 }
 
-/// Sends the planned company's nudges with the first `conversations.open`
-/// (for person 1's DM) answered only after two seconds, and makes `change`
-/// to the store while that call is in flight, after the round has read the
-/// outbox. Returns what the round did.
-async fn change_while_the_first_dm_opens(
+/// Sends what is queued (for the planned company: its nudges) with the
+/// first `conversations.open` (there: for person 1's DM) answered only
+/// after two seconds, and makes `change` to the store while that call is
+/// in flight, after the round has read the outbox. Returns what the round
+/// did.
+pub(super) async fn change_while_the_first_dm_opens(
     fake: &FakeSlack,
     slack: &SlackClient,
     store: &Store,

@@ -12,7 +12,9 @@
 //!    build refuses a backup newer than it understands instead of
 //!    misreading it, and, once someone was forgotten, the key of the
 //!    tombstones' hash (`"tombstone_key"`, hex), without which they would
-//!    name nobody the store could recognise;
+//!    name nobody the store could recognise, and, once circles were
+//!    formed, the last round's number (`"last_circle_round"`), which is
+//!    never given again;
 //! 2. every record of every tree that is not derived, tree by tree in the
 //!    order of [`TREES`], each tree in key order:
 //!    `{"tree":"interactions","id":17,"value":{…}}`. The value is the
@@ -39,8 +41,8 @@
 //!   Slack's retries are handled once. A restore takes longer than that,
 //!   and Slack stops retrying after about five minutes, so they would
 //!   expire before they could be used;
-//! - `meta`: the schema version is the header's, and the interaction count
-//!   is counted again on import.
+//! - `meta`: the schema version and the last circle round are the
+//!   header's, and the interaction count is counted again on import.
 //!
 //! Everything else is in: `logged_keys` too, so that a *We met* or a `/met`
 //! that Slack delivers again after a restore is still logged once, and
@@ -191,6 +193,12 @@ struct Header {
     /// The tombstones' hash key, hex; absent when nobody was forgotten.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tombstone_key: Option<String>,
+    /// The last round of leadership circles ever formed; absent before the
+    /// first. Forget-me may have emptied it, and its number must not be
+    /// given again: it names the buttons of a check-in and the once-key of
+    /// its *We met*.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_circle_round: Option<u32>,
 }
 
 /// A line of a record, as written.

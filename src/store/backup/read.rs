@@ -154,6 +154,9 @@ impl Store {
             }
             None => {}
         }
+        if let Some(round) = header.last_circle_round {
+            self.keep_last_circle_round(round)?;
+        }
 
         self.interaction_count
             .store(counts.interactions as usize, Ordering::SeqCst);

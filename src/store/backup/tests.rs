@@ -183,15 +183,14 @@ fn fill_every_tree(store: &Store) {
         members: vec![user("UADA"), user("UBOB"), user("UCY")],
         formed_at: at_minute(90),
         channel: Some(ChannelId::parse("G0CIRCLE").unwrap()),
+        channel_members: vec![user("UADA"), user("UBOB"), user("UCY")],
         check_in_at: Some(at_minute(100)),
         outcome: Some(crate::domain::CircleOutcome::Skipped {
             by: Some(user("UBOB")),
             at: at_minute(110),
         }),
     };
-    store
-        .save_circles_and_enqueue(&[circle], vec![], at_minute(90))
-        .unwrap();
+    store.put_circles(&[circle]).unwrap();
 }
 
 #[test]
@@ -254,10 +253,9 @@ fn a_store_with_every_tree_filled_exports_imports_and_exports_the_same_bytes() {
         header,
         r#"{"format":"alliances-backup","format_version":2,"schema_version":1,"written_at":"2026-03-03T09:00:00Z""#
     );
-    assert!(
-        key.len() == 66 && key.ends_with("\"}"),
-        "64 hex digits: {key}"
-    );
+    let (key, round) = key.split_once('"').expect("the key, quoted");
+    assert_eq!(key.len(), 64, "64 hex digits: {key}");
+    assert_eq!(round, r#","last_circle_round":1}"#, "the circle's round");
     assert_eq!(
         lines.last().unwrap(),
         &r#"{"end":"alliances-backup","counts":{"people":3,"interactions":2,"logged_keys":2,"outbox":2,"nudges":2,"jobs":1,"dm_channels":1,"tombstones":1,"circles":1}}"#
@@ -678,4 +676,22 @@ fn keys_of_records_are_checked_against_their_values_on_export() {
         "the store's people tree holds an unreadable value at `U2`: the key is not the key its \
          value gives; stop alliances and restore the latest backup (`alliances restore --help`)"
     );
+}
+
+#[test]
+fn a_round_formed_after_an_import_never_takes_the_number_of_one_emptied_before() {
+    let (_dir, store) = open_temp();
+    let pair = |a: &str, b: &str| vec![user(a), user(b)];
+    store
+        .save_circles_and_enqueue(&[], &[pair("U1", "U2")], at_minute(0))
+        .unwrap();
+    // Round 1's buttons are out in Slack, but forget-me emptied it.
+    store.forget_person(&user("U1")).unwrap();
+    assert!(store.circles().unwrap().is_empty());
+
+    let (_copy_dir, copy) = load(&export(&store));
+    let next = copy
+        .save_circles_and_enqueue(&[], &[pair("U3", "U4")], at_minute(60))
+        .unwrap();
+    assert_eq!(next.formed[0].key.round, 2);
 }

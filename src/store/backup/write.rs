@@ -69,6 +69,7 @@ impl Store {
             // To the second: what a person reading the header needs.
             written_at: written_at.trunc_subsecs(0),
             tombstone_key: self.tombstone_key_if_drawn()?.map(hex::encode),
+            last_circle_round: Some(self.last_circle_round()?).filter(|&round| round > 0),
         };
         writer.line(&header)?;
         let mut last_interaction = None;

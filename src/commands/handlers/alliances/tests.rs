@@ -15,11 +15,16 @@ fn user(id: &str) -> UserId {
 /// Runs `/alliances text` as U1 and returns the answer's text and whether
 /// it waited for a commit.
 fn run(store: &Store, text: &str) -> (String, bool) {
-    let settings = Settings::default();
+    run_with(store, text, &Settings::default())
+}
+
+/// Runs `/alliances text` as U1 under `settings`: the answer's text and
+/// whether it waited for a commit.
+fn run_with(store: &Store, text: &str, settings: &Settings) -> (String, bool) {
     let commit = PendingCommit::default();
     let context = Context {
         store,
-        settings: &settings,
+        settings,
         now: Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap(),
         user: &user("U1"),
         commit: &commit,
@@ -268,6 +273,31 @@ fn open_with_a_small_team() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// Runs `/alliances text` as the admin U1 at `store`.
+fn run_as_admin(store: &Store, text: &str) -> String {
+    let mut settings = Settings::default();
+    settings.commands.admins = vec![user("U1")];
+    run_with(store, text, &settings).0
+}
+
+/// `leaders` leaders, each alone in a team of their own with a teammate
+/// who is not a leader: none has a live alliance, so each is due an early
+/// warning; U1 is an admin and no leader.
+fn open_with_lonely_leaders(leaders: u32) -> (tempfile::TempDir, Store) {
+    use crate::domain::TeamId;
+    let (dir, store) = open();
+    for n in 0..leaders {
+        let team = TeamId::parse(&format!("Team {n}")).unwrap();
+        let mut leader = Person::new(user(&format!("U10{n}")), format!("Leader {n}"));
+        leader.team = Some(team.clone());
+        leader.roles.leader = true;
+        let mut teammate = Person::new(user(&format!("U20{n}")), format!("Teammate {n}"));
+        teammate.team = Some(team);
+        store.put_people(&[leader, teammate]).unwrap();
+    }
+    (dir, store)
+}
+
 #[test]
 fn allies_lists_your_own_ties_in_a_small_team_but_holds_back_warm_paths_into_it() {
     let (_dir, store) = open_with_a_small_team();
@@ -299,4 +329,39 @@ fn allies_lists_your_own_ties_in_a_small_team_but_holds_back_warm_paths_into_it(
     You have no alliances in Legal yet. A coffee with someone there is a fine start — `/met @name coffee` logs it, and I'll keep track from there.
     I point to no warm paths into Legal: it has fewer than 5 active people, and a path into a team that small would single someone out.
     ");
+}
+
+#[test]
+fn an_admin_s_dry_run_counts_lonely_leaders_and_names_none_of_them() {
+    let (_dir, store) = open_with_lonely_leaders(5);
+    let text = run_as_admin(&store, "tick dry-run");
+    for n in 0..5 {
+        assert!(!text.contains(&format!("<@U10{n}>,")), "{text}");
+    }
+    assert!(!text.contains("early warning:"), "{text}");
+    assert!(
+        text.contains(
+            "Early warnings: 5 of 5 leaders have live alliances in fewer than 3 other teams."
+        ),
+        "{text}"
+    );
+    let nudges = text.lines().filter(|l| l.starts_with("• ")).count();
+    assert!(
+        text.starts_with(&format!("*Dry run*: {nudges} nudges are due")),
+        "the header counts the nudges it lists: {text}"
+    );
+}
+
+#[test]
+fn an_admin_s_dry_run_under_the_floor_does_not_even_count_lonely_leaders() {
+    let (_dir, store) = open_with_lonely_leaders(3);
+    let text = run_as_admin(&store, "tick dry-run");
+    assert!(!text.contains("of 3 leaders"), "{text}");
+    assert!(
+        text.contains("Early warnings: with fewer than 5 leaders, I don't say how many are short of alliances."),
+        "{text}"
+    );
+    for n in 0..3 {
+        assert!(!text.contains(&format!("<@U10{n}>,")), "{text}");
+    }
 }
