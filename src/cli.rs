@@ -344,7 +344,7 @@ fn seed_store(
     );
     let seeded = crate::seed::seed(&store, &company, |done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
-    Ok(format!(
+    let mut said = format!(
         "seeded {}: {} people in {} teams, {} interactions over {} days, into {}",
         company.name,
         seeded.people,
@@ -352,7 +352,16 @@ fn seed_store(
         seeded.interactions,
         options.days,
         data_dir.display()
-    ))
+    );
+    // Its leaders are in the store; its partnership is a setting.
+    let partnerships = company.partnerships_settings();
+    if !partnerships.is_empty() {
+        said.push_str(&format!(
+            "\nTo see its key partnership in `tick --dry-run`, add to the settings file:\n\n{}",
+            partnerships.trim_end()
+        ));
+    }
+    Ok(said)
 }
 
 /// `alliances serve`: the lines that say where it listens (see its

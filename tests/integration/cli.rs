@@ -178,6 +178,7 @@ async fn seed_fills_an_empty_store_and_tick_dry_run_prints_the_plan_without_slac
     let (stdout, stderr) = texts(&seeded);
     assert!(seeded.status.success(), "{stderr}");
     assert!(stdout.contains("60 people in 10 teams"), "{stdout}");
+    let seeded_stdout = stdout.clone();
 
     let again = output_of(seed()).await;
     assert_eq!(again.status.code(), Some(1));
@@ -202,6 +203,33 @@ async fn seed_fills_an_empty_store_and_tick_dry_run_prints_the_plan_without_slac
         "a company with fading ties: {stdout}"
     );
     assert!(stdout.contains("Digest since"), "{stdout}");
+    assert!(
+        stdout.contains("early warning to ") && stdout.contains("Leadership circles ("),
+        "the seeded company's leaders are known: {stdout}"
+    );
+
+    // With the partnership `seed` printed in the settings, the dry run
+    // puts the Engineering lead's partnership nudge first.
+    let settings = seeded_stdout
+        .find("[[partnerships]]")
+        .map(|at| &seeded_stdout[at..])
+        .unwrap_or_else(|| panic!("seed prints the partnership: {seeded_stdout}"));
+    let config = data.path().join("alliances.toml");
+    std::fs::write(&config, settings).unwrap();
+    let mut dry_run = alliances();
+    dry_run
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["tick", "--dry-run"]);
+    let planned = output_of(dry_run).await;
+    let (stdout, stderr) = texts(&planned);
+    assert!(planned.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("partnership reminder to ") && stdout.contains("(Engineering) about "),
+        "{stdout}"
+    );
 }
 
 /// Runs `command` with its standard output a pipe whose reader is gone
