@@ -160,7 +160,10 @@ impl Company {
 
         let start = until - Duration::days(size.days);
         let mut relationships = relationships(&mut rng, &people, start, until);
-        let planted = leadership::plant(&mut rng, &people, &mut relationships, start, until);
+        let leadership::Planted {
+            people: planted,
+            meetings: planted_meetings,
+        } = leadership::plant(&mut rng, &people, &mut relationships, start, until);
         let mut company = Self {
             name,
             teams,
@@ -175,6 +178,14 @@ impl Company {
             company.history.extend(meetings);
             day += Duration::days(1);
         }
+        for (a, b, day) in planted_meetings
+            .into_iter()
+            .filter(|m| (start..until).contains(&m.2))
+        {
+            let (a, b) = (&company.people[a].id, &company.people[b].id);
+            company.history.extend(meeting(&mut rng, a, b, day));
+        }
+        company.history.sort_by_key(|meeting| meeting.at);
         company
     }
 

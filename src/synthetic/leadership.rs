@@ -6,8 +6,9 @@
 //!   weeks (about one such alliance in four faded months ago): enough for
 //!   most to reach three teams, and for circles to prefer those who know
 //!   each other least;
-//! - the Engineering lead's ties with Product went quiet a few weeks ago,
-//!   longer than the key partnership's cadence: their first nudge is the
+//! - the Engineering lead met the Product lead every week or two until a
+//!   few weeks ago, longer than the key partnership's cadence, and no tie
+//!   of theirs with Product is more recent: their first nudge is the
 //!   partnership's;
 //! - the lead of the last team (in a company of three teams or more) has
 //!   kept to their team for months, and every alliance of theirs has
@@ -26,15 +27,23 @@ use std::collections::{BTreeSet, HashSet};
 /// How many leaders of other teams a leader knows.
 const LEADER_ALLIES: usize = 3;
 
-/// Plants the leaders' relationships into `relationships`, and answers
-/// the people whose story is planted (their indices in `people`).
+/// What [`plant`] planted beside the relationships.
+pub(super) struct Planted {
+    /// The people whose story is planted, by index.
+    pub(super) people: BTreeSet<usize>,
+    /// Meetings that must be in the history, whatever chance does: two
+    /// people and the day.
+    pub(super) meetings: Vec<(usize, usize, DateTime<Utc>)>,
+}
+
+/// Plants the leaders' relationships into `relationships`.
 pub(super) fn plant(
     rng: &mut StdRng,
     people: &[SyntheticPerson],
     relationships: &mut Vec<Relationship>,
     start: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> BTreeSet<usize> {
+) -> Planted {
     let lead_of = |name: &str| {
         people
             .iter()
@@ -49,7 +58,10 @@ pub(super) fn plant(
     let lonely = (team_count >= 3)
         .then(|| team_count - 1)
         .filter(|&i| i < people.len());
-    let mut planted = BTreeSet::new();
+    let mut planted = Planted {
+        people: BTreeSet::new(),
+        meetings: Vec::new(),
+    };
 
     leaders_meet_leaders(rng, people, relationships, start, until, lonely);
 
@@ -62,8 +74,13 @@ pub(super) fn plant(
             let Some(other) = other_side(rel, engineering) else {
                 continue;
             };
-            if people[other].team.as_str() == PRODUCT {
-                known |= other == product;
+            if other == product {
+                // They met every week or two, until a few weeks ago.
+                known = true;
+                rel.starts = start;
+                rel.mean_gap_days = rel.mean_gap_days.min(12.0);
+                rel.fades = Some(quiet_since);
+            } else if people[other].team.as_str() == PRODUCT {
                 rel.fades = Some(rel.fades.map_or(quiet_since, |f| f.min(quiet_since)));
             }
         }
@@ -76,7 +93,11 @@ pub(super) fn plant(
                 fades: Some(quiet_since),
             });
         }
-        planted.insert(engineering);
+        // Their last meeting, the day before it went quiet.
+        planted
+            .meetings
+            .push((engineering, product, quiet_since - Duration::days(1)));
+        planted.people.insert(engineering);
     }
 
     if let Some(lonely) = lonely {
@@ -89,7 +110,7 @@ pub(super) fn plant(
                 rel.fades = Some(rel.fades.map_or(faded, |f| f.min(faded)));
             }
         }
-        planted.insert(lonely);
+        planted.people.insert(lonely);
     }
     planted
 }
