@@ -57,6 +57,9 @@ pub struct DemoOptions {
     /// Where to save the pictures people would see, when given: the last
     /// digest's team map and the insights page (see [`Demo::save_pictures`]).
     pub pictures: Option<std::path::PathBuf>,
+    /// Print only the leaders-first steps (each with what the bot sent)
+    /// and the figures: a short walk-through for a leader.
+    pub leaders_first: bool,
 }
 
 impl Default for DemoOptions {
@@ -65,6 +68,7 @@ impl Default for DemoOptions {
             seed: 7,
             weeks: 4,
             pictures: None,
+            leaders_first: false,
         }
     }
 }
@@ -246,6 +250,9 @@ impl Demo {
             }
             printed = messages.len();
             shown.extend(self.leaders_act(&people, now, &mut check_ins).await?);
+            if self.options.leaders_first {
+                shown.retain(|text| text.starts_with(printing::STEP_MARK));
+            }
             if !shown.is_empty() && day_shown != Some(now.date_naive()) {
                 writeln!(out, "\n── {} ──", now.format("%a %-d %b"))?;
                 day_shown = Some(now.date_naive());
