@@ -70,12 +70,19 @@ pub enum Command {
         /// page (insights.html) in this folder.
         #[arg(long, value_name = "DIR")]
         pictures: Option<PathBuf>,
+        /// Print only the leaders-first steps — circles and their check-ins,
+        /// the key partnership's nudges, early warnings, a lead's allies —
+        /// each with what the bot sent, then the figures.
+        #[arg(long)]
+        leaders_first: bool,
     },
     /// Run the jobs that are due now (people sync, nudges, digest) once each,
     /// then exit. Needs ALLIANCES_SLACK_BOT_TOKEN, except with --dry-run.
     Tick {
-        /// Print the whole plan — who would be nudged about whom, why, and
-        /// what the digest would say — from the store, and send nothing.
+        /// Print the whole plan — who would be nudged about whom and why,
+        /// which leaders would get an early warning, what the digest would
+        /// say, which leadership circles would form — from the store, and
+        /// send nothing.
         #[arg(long)]
         dry_run: bool,
     },
@@ -214,11 +221,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             weeks,
             pictures,
+            leaders_first,
         } => {
             let options = DemoOptions {
                 seed,
                 weeks,
                 pictures,
+                leaders_first,
             };
             runtime.block_on(demo::run(options, &mut std::io::stdout().lock()))?;
         }
@@ -344,7 +353,7 @@ fn seed_store(
     );
     let seeded = crate::seed::seed(&store, &company, |done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
-    Ok(format!(
+    let mut said = format!(
         "seeded {}: {} people in {} teams, {} interactions over {} days, into {}",
         company.name,
         seeded.people,
@@ -352,7 +361,16 @@ fn seed_store(
         seeded.interactions,
         options.days,
         data_dir.display()
-    ))
+    );
+    // Its leaders are in the store; its partnership is a setting.
+    let partnerships = company.partnerships_settings();
+    if !partnerships.is_empty() {
+        said.push_str(&format!(
+            "\nTo see its key partnership in `tick --dry-run`, add to the settings file:\n\n{}",
+            partnerships.trim_end()
+        ));
+    }
+    Ok(said)
 }
 
 /// `alliances serve`: the lines that say where it listens (see its

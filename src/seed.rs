@@ -1,5 +1,5 @@
 //! `alliances seed`: fills a store with a synthetic company — its people,
-//! their teams and time zones, and its history — with the generator the
+//! their teams, time zones and who leads, and its history — with the generator the
 //! demo and the benchmarks use, so anyone can try `tick --dry-run` on a
 //! realistic company.
 
@@ -55,6 +55,7 @@ pub fn seed(
             team: Some(p.team.clone()),
             tz: Some(p.tz.clone()),
             opted_out: p.opted_out,
+            roles: p.roles.clone(),
             ..Person::new(p.id.clone(), p.real_name.clone())
         })
         .collect();
@@ -119,6 +120,15 @@ mod tests {
             company.people.iter().filter(|p| p.opted_out).count()
         );
         assert!(!store.ties().unwrap().is_empty());
+        assert_eq!(
+            people.iter().filter(|p| p.roles.leads.is_some()).count(),
+            8,
+            "each team's lead is recorded"
+        );
+        assert_eq!(
+            people.iter().filter(|p| p.roles.leader).count(),
+            company.people.iter().filter(|p| p.roles.leader).count()
+        );
     }
 
     #[test]

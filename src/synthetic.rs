@@ -3,7 +3,10 @@
 //! fading, a few people opted out. The demo, the tests and the benchmarks
 //! use it; the same seed always gives the same company.
 
-use crate::domain::{Interaction, InteractionKind, TeamId, UserId};
+mod leadership;
+mod names;
+
+use crate::domain::{Binds, Interaction, InteractionKind, Partnership, Roles, TeamId, UserId};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc, Weekday};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
@@ -39,6 +42,9 @@ pub struct SyntheticPerson {
     /// Whether they keep to their own team (a newcomer, or a specialist
     /// heads-down): nobody outside it meets them until a nudge does.
     pub keeps_to_team: bool,
+    /// Whether they sit with the company's leaders, and which team they
+    /// lead: the teams file says so (`leaders`, each team's `leads`).
+    pub roles: Roles,
 }
 
 /// A relationship the generator drives: how often the two meet, and from
@@ -64,6 +70,9 @@ pub struct Company {
     /// Its history, oldest first.
     pub history: Vec<Interaction>,
     relationships: Vec<Relationship>,
+    /// The people whose story the generator plants (see `leadership`): no
+    /// chance first meeting changes it.
+    planted: BTreeSet<usize>,
 }
 
 const COMPANY_NAMES: &[&str] = &[
@@ -73,19 +82,24 @@ const COMPANY_NAMES: &[&str] = &[
     "Calder & Finch",
     "Tidewater Co",
 ];
+/// The teams, first to last: every company with two teams or more has
+/// [`ENGINEERING`] and [`PRODUCT`], the key partnership it plants.
 const TEAM_NAMES: &[&str] = &[
-    "Payments", "Platform", "Design", "Data", "Sales", "Legal", "Support", "Security", "Growth",
-    "Mobile",
+    ENGINEERING,
+    PRODUCT,
+    "Sales",
+    "Marketing",
+    "Design",
+    "Data",
+    "Payments",
+    "Support",
+    "Legal",
+    "Security",
 ];
-const FIRST_NAMES: &[&str] = &[
-    "Alice", "Bilal", "Chen", "Dana", "Elif", "Femi", "Grace", "Hugo", "Ines", "Jonas", "Kira",
-    "Luca", "Maya", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sam", "Tomas", "Uma", "Victor",
-    "Wen", "Yara", "Zoe",
-];
-const LAST_NAMES: &[&str] = &[
-    "Moreau", "Ito", "Okafor", "Park", "Schmidt", "Novak", "Haddad", "Silva", "Larsen", "Nakamura",
-    "Reyes", "Kowalski", "Mensah", "Dubois", "Fischer", "Rossi",
-];
+/// The first team of the company's key partnership.
+pub const ENGINEERING: &str = "Engineering";
+/// The second team of the company's key partnership.
+pub const PRODUCT: &str = "Product";
 const TIME_ZONES: &[&str] = &[
     "Europe/Paris",
     "Europe/London",
@@ -124,23 +138,10 @@ impl Company {
             .map(|i| TIME_ZONES[(i + seed as usize) % TIME_ZONES.len()])
             .collect();
 
+        let names = names::unique_names(&mut rng, size.people);
         let mut people = Vec::with_capacity(size.people);
-        let mut names_used = BTreeSet::new();
-        for i in 0..size.people {
+        for (i, real_name) in names.into_iter().enumerate() {
             let team = i % team_count;
-            let mut real_name;
-            loop {
-                real_name = format!(
-                    "{} {}",
-                    FIRST_NAMES.choose(&mut rng).unwrap_or(&"Alex"),
-                    LAST_NAMES.choose(&mut rng).unwrap_or(&"Smith")
-                );
-                if names_used.insert(real_name.clone())
-                    || names_used.len() >= FIRST_NAMES.len() * LAST_NAMES.len()
-                {
-                    break;
-                }
-            }
             let handle = real_name.to_lowercase().replace(' ', ".");
             people.push(SyntheticPerson {
                 id: UserId::parse(&format!("U{:08}", 1001 + i)).expect("generated ids are valid"),
@@ -152,17 +153,24 @@ impl Company {
                 opted_out: rng.random_ratio(1, 15),
                 // About one in twelve: someone for the rules to introduce.
                 keeps_to_team: rng.random_ratio(1, 12),
+                roles: Roles::default(),
             });
         }
+        appoint_leaders(&mut rng, &mut people, &teams);
 
         let start = until - Duration::days(size.days);
-        let relationships = relationships(&mut rng, &people, start, until);
+        let mut relationships = relationships(&mut rng, &people, start, until);
+        let leadership::Planted {
+            people: planted,
+            meetings: planted_meetings,
+        } = leadership::plant(&mut rng, &people, &mut relationships, start, until);
         let mut company = Self {
             name,
             teams,
             people,
             history: Vec::new(),
             relationships,
+            planted,
         };
         let mut day = start;
         while day < until {
@@ -170,25 +178,78 @@ impl Company {
             company.history.extend(meetings);
             day += Duration::days(1);
         }
+        for (a, b, day) in planted_meetings
+            .into_iter()
+            .filter(|m| (start..until).contains(&m.2))
+        {
+            let (a, b) = (&company.people[a].id, &company.people[b].id);
+            company.history.extend(meeting(&mut rng, a, b, day));
+        }
+        company.history.sort_by_key(|meeting| meeting.at);
         company
     }
 
-    /// The teams file of this company (see `config/teams.example.toml`).
+    /// The teams file of this company (see `config/teams.example.toml`):
+    /// its teams, their leads, and the company's leaders.
     pub fn teams_file(&self) -> String {
-        let mut text = format!("# Teams of {}, generated.\n", self.name);
-        for team in &self.teams {
-            let members: Vec<String> = self
-                .people
-                .iter()
-                .filter(|p| &p.team == team)
+        let quoted = |people: &mut dyn Iterator<Item = &SyntheticPerson>| {
+            people
                 .map(|p| format!("\"{}\"", p.id))
-                .collect();
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let leaders = quoted(&mut self.people.iter().filter(|p| p.roles.leader));
+        let mut text = format!(
+            "# Teams of {}, generated.\n\n# The company's leaders.\nleaders = [{leaders}]\n",
+            self.name
+        );
+        for team in &self.teams {
+            let members = quoted(&mut self.people.iter().filter(|p| &p.team == team));
+            let leads = quoted(
+                &mut self
+                    .people
+                    .iter()
+                    .filter(|p| p.roles.leads.as_ref() == Some(team)),
+            );
             text.push_str(&format!(
-                "\n[[team]]\nname = \"{team}\"\nmembers = [{}]\n",
-                members.join(", ")
+                "\n[[team]]\nname = \"{team}\"\nmembers = [{members}]\nleads = [{leads}]\n"
             ));
         }
         text
+    }
+
+    /// The company's key partnerships: Engineering ↔ Product, binding both
+    /// teams' leads at the default cadence, when the company has both.
+    pub fn partnerships(&self) -> Vec<Partnership> {
+        let [Some(engineering), Some(product)] =
+            [ENGINEERING, PRODUCT].map(|name| self.teams.iter().find(|t| t.as_str() == name))
+        else {
+            return Vec::new();
+        };
+        Partnership::new(
+            engineering.clone(),
+            product.clone(),
+            Partnership::DEFAULT_CADENCE_DAYS,
+            Binds::Leads,
+        )
+        .into_iter()
+        .collect()
+    }
+
+    /// [`Company::partnerships`] as a settings file writes them (see
+    /// `config/alliances.example.toml`), for `alliances seed` to print.
+    pub fn partnerships_settings(&self) -> String {
+        self.partnerships()
+            .iter()
+            .map(|p| {
+                let (first, second) = p.teams();
+                format!(
+                    "[[partnerships]]\nteams = [\"{first}\", \"{second}\"]\ncadence_days = {}\n",
+                    p.cadence_days()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// A day of the company's life: the meetings its relationships produce
@@ -214,7 +275,10 @@ impl Company {
                 .relationships
                 .iter()
                 .any(|r| (r.a, r.b) == (a, b) || (r.a, r.b) == (b, a));
-            let outgoing = !self.people[a].keeps_to_team && !self.people[b].keeps_to_team;
+            let outgoing = !self.people[a].keeps_to_team
+                && !self.people[b].keeps_to_team
+                && !self.planted.contains(&a)
+                && !self.planted.contains(&b);
             if self.people[a].team != self.people[b].team && outgoing && !known {
                 meetings.extend(meeting(rng, &self.people[a].id, &self.people[b].id, day));
                 self.relationships.push(Relationship {
@@ -228,6 +292,29 @@ impl Company {
         }
         meetings.sort_by_key(|m| m.at);
         meetings
+    }
+}
+
+/// The company's leaders: the first person of each team leads it and sits
+/// with the company's leaders, reachable and outgoing as leading asks; in
+/// about half the teams a second person is a leader too (and keeps the
+/// choices drawn for them, so a leader may have opted out).
+fn appoint_leaders(rng: &mut StdRng, people: &mut [SyntheticPerson], teams: &[TeamId]) {
+    for (index, team) in teams.iter().enumerate() {
+        if let Some(lead) = people.get_mut(index) {
+            lead.roles = Roles {
+                leader: true,
+                leads: Some(team.clone()),
+            };
+            lead.opted_out = false;
+            lead.keeps_to_team = false;
+        }
+        let second = rng.random_bool(0.5);
+        if let Some(leader) = people.get_mut(index + teams.len())
+            && second
+        {
+            leader.roles.leader = true;
+        }
     }
 }
 
@@ -354,6 +441,10 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap()
     }
 
+    fn team(name: &str) -> TeamId {
+        TeamId::parse(name).unwrap()
+    }
+
     fn size() -> CompanySize {
         CompanySize {
             people: 60,
@@ -387,14 +478,78 @@ mod tests {
         assert!(company.relationships.iter().any(|r| r.fades.is_some()));
         let ids: BTreeSet<_> = company.people.iter().map(|p| &p.id).collect();
         assert_eq!(ids.len(), 60);
+        let names: BTreeSet<_> = company.people.iter().map(|p| &p.real_name).collect();
+        assert_eq!(names.len(), 60, "everyone has a name of their own");
     }
 
     #[test]
-    fn the_teams_file_lists_everyone_once() {
+    fn the_teams_file_lists_everyone_once_with_the_leaders_and_each_team_s_lead() {
         let company = Company::generate(7, size(), until());
-        let directory = crate::config::Teams::parse(&company.teams_file()).unwrap();
+        let roster = crate::config::Roster::parse(&company.teams_file()).unwrap();
         for person in &company.people {
-            assert_eq!(directory.team_of(&person.id, "nobody"), Some(&person.team));
+            assert_eq!(roster.team_of(&person.id, "nobody"), Some(&person.team));
+            assert_eq!(roster.roles_of(&person.id, "nobody"), person.roles);
         }
+        for team in &company.teams {
+            let leads: Vec<_> = company
+                .people
+                .iter()
+                .filter(|p| p.roles.leads.as_ref() == Some(team))
+                .collect();
+            assert_eq!(leads.len(), 1, "one lead in {team}");
+            assert!(leads[0].roles.leader && !leads[0].opted_out);
+            let leaders = company
+                .people
+                .iter()
+                .filter(|p| p.roles.leader && &p.team == team)
+                .count();
+            assert!((1..=2).contains(&leaders), "{leaders} leaders in {team}");
+        }
+    }
+
+    #[test]
+    fn engineering_and_product_are_the_key_partnership_of_a_company_with_both() {
+        let company = Company::generate(7, size(), until());
+        assert_eq!(&company.teams[..2], &[team(ENGINEERING), team(PRODUCT)]);
+        let partnerships = company.partnerships();
+        assert_eq!(partnerships.len(), 1);
+        assert_eq!(partnerships[0].name(), "Engineering ↔ Product");
+        let written = company.partnerships_settings();
+        assert_eq!(
+            written,
+            "[[partnerships]]\nteams = [\"Engineering\", \"Product\"]\ncadence_days = 14\n"
+        );
+        let one_team = Company::generate(7, CompanySize { teams: 1, ..size() }, until());
+        assert!(one_team.partnerships().is_empty());
+        assert_eq!(one_team.partnerships_settings(), "");
+    }
+
+    #[test]
+    fn the_engineering_lead_last_met_product_weeks_ago_and_one_leader_is_lonely() {
+        let company = Company::generate(7, size(), until());
+        let last_met = |who: usize, with: &dyn Fn(&SyntheticPerson) -> bool| {
+            company
+                .history
+                .iter()
+                .filter(|i| i.participants.contains(&company.people[who].id))
+                .filter(|i| {
+                    i.participants.iter().any(|p| {
+                        *p != company.people[who].id
+                            && company.people.iter().any(|q| &q.id == p && with(q))
+                    })
+                })
+                .map(|i| i.at)
+                .max()
+        };
+        // Person 0 leads Engineering; the last of the seven teams' leads is 6.
+        let product = last_met(0, &|p| p.team.as_str() == PRODUCT).unwrap();
+        let quiet = (until() - product).num_days();
+        assert!((21..60).contains(&quiet), "quiet for {quiet} days");
+        let lonely = &company.people[6];
+        assert!(lonely.roles.leads.is_some());
+        let outside = last_met(6, &|p| p.team != lonely.team).unwrap();
+        assert!((until() - outside).num_days() >= 70, "{outside}");
+        let others = last_met(1, &|p| p.team != company.people[1].team).unwrap();
+        assert!((until() - others).num_days() < 30, "{others}");
     }
 }

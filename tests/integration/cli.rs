@@ -35,6 +35,40 @@ async fn the_demo_prints_what_people_saw_and_the_same_seed_prints_the_same() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_for_a_leader_prints_only_the_leaders_first_steps() {
+    let mut command = alliances();
+    command.args(["demo", "--weeks", "2", "--leaders-first"]);
+    let output = output_of(command).await;
+    assert!(output.status.success(), "{}", texts(&output).1);
+    let (stdout, _) = texts(&output);
+    let marked = stdout
+        .lines()
+        .filter(|l| l.starts_with("★ Leaders first — "))
+        .count();
+    let shown = stdout.lines().filter(|l| l.contains(" UTC  ")).count();
+    assert_eq!(
+        marked, shown,
+        "every message shown is a marked step: {stdout}"
+    );
+    for step in [
+        "a leadership circle is formed, in a group DM of its leaders:",
+        "a week later, the circle's check-in:",
+        "the circle answers its check-in:",
+        "the key partnership's nudge, ranked before any other nudge:",
+        "an early warning to a leader whose alliances have gone quiet:",
+        "a lead asks who their allies are for an initiative:",
+    ] {
+        assert!(stdout.contains(step), "{step:?} in {stdout}");
+    }
+    assert!(
+        !stdout.contains("A short hello is often all it takes."),
+        "no everyday nudge: {stdout}"
+    );
+    let summary = stdout.lines().last().unwrap();
+    assert!(summary.starts_with("Summary: "), "{summary}");
+}
+
 #[tokio::test]
 async fn an_unknown_flag_gets_the_usage_and_a_non_zero_exit() {
     let mut command = alliances();
@@ -178,6 +212,7 @@ async fn seed_fills_an_empty_store_and_tick_dry_run_prints_the_plan_without_slac
     let (stdout, stderr) = texts(&seeded);
     assert!(seeded.status.success(), "{stderr}");
     assert!(stdout.contains("60 people in 10 teams"), "{stdout}");
+    let seeded_stdout = stdout.clone();
 
     let again = output_of(seed()).await;
     assert_eq!(again.status.code(), Some(1));
@@ -187,12 +222,19 @@ async fn seed_fills_an_empty_store_and_tick_dry_run_prints_the_plan_without_slac
         texts(&again).1
     );
 
-    let mut dry_run = alliances();
-    dry_run
-        .arg("--data-dir")
-        .arg(data.path())
-        .args(["tick", "--dry-run"]);
-    let planned = output_of(dry_run).await;
+    // `tick --dry-run` of the seeded folder, with the settings file given.
+    let dry_run = |config: Option<&std::path::Path>| {
+        let mut command = alliances();
+        if let Some(config) = config {
+            command.arg("--config").arg(config);
+        }
+        command
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(["tick", "--dry-run"]);
+        output_of(command)
+    };
+    let planned = dry_run(None).await;
     let (stdout, stderr) = texts(&planned);
     assert!(planned.status.success(), "{stderr}");
     assert!(stdout.contains("nothing is sent"), "{stdout}");
@@ -202,6 +244,26 @@ async fn seed_fills_an_empty_store_and_tick_dry_run_prints_the_plan_without_slac
         "a company with fading ties: {stdout}"
     );
     assert!(stdout.contains("Digest since"), "{stdout}");
+    assert!(
+        stdout.contains("early warning to ") && stdout.contains("Leadership circles ("),
+        "the seeded company's leaders are known: {stdout}"
+    );
+
+    // With the partnership `seed` printed in the settings, the dry run
+    // puts the Engineering lead's partnership nudge first.
+    let settings = seeded_stdout
+        .find("[[partnerships]]")
+        .map(|at| &seeded_stdout[at..])
+        .unwrap_or_else(|| panic!("seed prints the partnership: {seeded_stdout}"));
+    let config = data.path().join("alliances.toml");
+    std::fs::write(&config, settings).unwrap();
+    let planned = dry_run(Some(&config)).await;
+    let (stdout, stderr) = texts(&planned);
+    assert!(planned.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("partnership reminder to ") && stdout.contains("(Engineering) about "),
+        "{stdout}"
+    );
 }
 
 /// Runs `command` with its standard output a pipe whose reader is gone

@@ -2,7 +2,7 @@
 //! the real Slack client over HTTP → the fake Slack.
 
 use alliances::demo::{Demo, DemoOptions};
-use alliances::domain::{NudgeReason, Person, UserId};
+use alliances::domain::{InteractionKind, NudgeReason, Person, UserId};
 use chrono::Duration;
 use std::collections::HashMap;
 
@@ -14,7 +14,7 @@ async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_ou
     let mut demo = Demo::start(DemoOptions {
         seed: 13,
         weeks: 3,
-        pictures: None,
+        ..DemoOptions::default()
     })
     .await
     .unwrap();
@@ -32,7 +32,11 @@ async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_ou
         .nudges_sent_since(demo.start - Duration::days(1))
         .unwrap();
     let messages = demo.fake.messages();
-    let dms: Vec<_> = messages.iter().filter(|m| m.dm_user.is_some()).collect();
+    // Leaders' early warnings are DMs too, without a nudge's buttons.
+    let (dms, warnings): (Vec<_>, Vec<_>) = messages
+        .iter()
+        .filter(|m| m.dm_user.is_some())
+        .partition(|m| m.blocks.to_string().contains("\"action_id\""));
 
     assert!(
         dms.len() >= 5,
@@ -42,9 +46,14 @@ async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_ou
     assert_eq!(
         dms.len(),
         sent.len(),
-        "every DM Slack accepted is recorded, and only those"
+        "every nudge Slack accepted is recorded, and only those"
     );
     assert_eq!(summary.nudges_sent, dms.len());
+    assert_eq!(summary.early_warnings, warnings.len());
+    for warning in &warnings {
+        let to = UserId::parse(warning.dm_user.as_deref().unwrap()).unwrap();
+        assert!(people[&to].roles.leader, "only leaders are warned");
+    }
 
     let (mut reminders, mut intros) = (0, 0);
     for dm in &dms {
@@ -166,13 +175,188 @@ async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_ou
         }
     }
 
-    let digests: Vec<_> = messages.iter().filter(|m| m.dm_user.is_none()).collect();
-    assert!(!digests.is_empty(), "three weeks bring at least one digest");
-    assert!(
-        digests
+    let channel = demo.fake.channel_named("alliances");
+    let digests = messages
+        .iter()
+        .filter(|m| Some(&m.channel) == channel.as_ref())
+        .count();
+    assert!(digests > 0, "three weeks bring at least one digest");
+    assert_eq!(summary.digests_posted, digests);
+    let circles = store.circles().unwrap();
+    for message in messages.iter().filter(|m| m.dm_user.is_none()) {
+        let in_a_circle = circles
             .iter()
-            .all(|d| demo.fake.channel_named("alliances") == Some(d.channel.clone()))
-    );
+            .any(|c| c.channel.as_ref().map(|c| c.as_str()) == Some(message.channel.as_str()));
+        assert!(
+            Some(&message.channel) == channel.as_ref() || in_a_circle,
+            "a message outside a DM goes to the digest's channel or a circle's group DM"
+        );
+    }
     assert!(summary.new_alliances > 0);
+    demo.fake.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_shows_a_circle_and_its_check_in_a_partnership_nudge_first_a_warning_and_allies() {
+    let mut demo = Demo::start(DemoOptions {
+        seed: 7,
+        weeks: 2,
+        ..DemoOptions::default()
+    })
+    .await
+    .unwrap();
+    let lead = demo
+        .company
+        .people
+        .iter()
+        .find(|p| {
+            p.roles
+                .leads
+                .as_ref()
+                .is_some_and(|t| t.as_str() == "Engineering")
+        })
+        .expect("Engineering has a lead")
+        .clone();
+
+    // Before the weeks run, a dry run explains each of them. The bot knows
+    // people by their Slack display name, which the fake Slack fills with
+    // their handle.
+    let plan = demo.dry_run(demo.start).unwrap();
+    for explained in [
+        format!(
+            "partnership reminder to {} (Engineering) about ",
+            lead.handle
+        ),
+        "      why: Engineering ↔ Product is a key partnership".to_owned(),
+        "early warning to ".to_owned(),
+        "      steps: ".to_owned(),
+        "Leadership circles (no round yet, so one is due): ".to_owned(),
+        "  circle 1: ".to_owned(),
+    ] {
+        assert!(plan.contains(&explained), "{explained:?} in {plan}");
+    }
+
+    let mut out = Vec::new();
+    let summary = demo.run(&mut out).await.unwrap();
+    let out = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    // The step marked above the first line that contains `heading`, and
+    // what the bot sent under it.
+    let step = |heading: &str| {
+        let at = lines
+            .iter()
+            .position(|l| l.contains(heading))
+            .unwrap_or_else(|| panic!("{heading:?} in {out}"));
+        let body: Vec<&str> = lines[at + 1..]
+            .iter()
+            .take_while(|l| l.starts_with("       "))
+            .map(|l| l.trim_start())
+            .collect();
+        (lines[at - 1], body)
+    };
+    // The step marked above the message whose text starts with the first
+    // line that contains `text`, and that message's lines.
+    let message = |text: &str| {
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with("       ") && l.contains(text))
+            .unwrap_or_else(|| panic!("{text:?} in {out}"));
+        assert!(lines[at - 1].contains(" UTC  "), "a heading above {text:?}");
+        let body: Vec<&str> = lines[at..]
+            .iter()
+            .take_while(|l| l.starts_with("       "))
+            .map(|l| l.trim_start())
+            .collect();
+        (lines[at - 2], body)
+    };
+
+    // A circle is formed in its group DM, and checked in with a week later.
+    let (marked, prompt) = step("UTC  group DM to ");
+    assert_eq!(
+        marked,
+        "★ Leaders first — a leadership circle is formed, in a group DM of its leaders:"
+    );
+    assert!(
+        prompt[0].contains("this is your leadership circle"),
+        "{prompt:?}"
+    );
+    assert!(
+        prompt[0].contains("And what is hard right now?"),
+        "{prompt:?}"
+    );
+    let (marked, check_in) = message("— did you get together?");
+    assert_eq!(
+        marked,
+        "★ Leaders first — a week later, the circle's check-in:"
+    );
+    assert!(
+        check_in.contains(&"[We met] [Not yet] [Skip this round]"),
+        "{check_in:?}"
+    );
+    let (marked, pressed) = step("presses [We met] in their circle's group DM");
+    assert_eq!(marked, "★ Leaders first — the circle answers its check-in:");
+    assert!(
+        pressed[0].contains("You met — logged for all of you by @"),
+        "{pressed:?}"
+    );
+    assert!(
+        pressed[1].starts_with("(logged: one meeting of all "),
+        "{pressed:?}"
+    );
+    assert!(summary.circles_formed >= 2, "{summary:?}");
+    let store = demo.app.store();
+    let circle_met = store
+        .interactions()
+        .unwrap()
+        .into_iter()
+        .filter(|(_, i)| i.kind == InteractionKind::WeMet && i.participants.len() >= 3)
+        .count();
+    assert!(
+        circle_met >= 1,
+        "a circle's *We met* is logged for all of it"
+    );
+
+    // The Engineering lead's first nudge is the partnership's.
+    let sent = store
+        .nudges_sent_since(demo.start - Duration::days(1))
+        .unwrap();
+    let first = sent
+        .iter()
+        .find(|s| s.to == lead.id)
+        .expect("the lead is nudged");
+    assert!(
+        matches!(&first.reason, Some(NudgeReason::Partnership(p)) if p.fading.is_some()),
+        "{first:?}"
+    );
+    let (marked, nudge) = step(&format!("UTC  DM to {} (Engineering)", lead.real_name));
+    assert_eq!(
+        marked,
+        "★ Leaders first — the key partnership's nudge, ranked before any other nudge:"
+    );
+    assert!(
+        nudge[0].starts_with("Engineering and Product work best joined at the hip."),
+        "{nudge:?}"
+    );
+
+    // A lonely leader is warned, kindly.
+    assert!(summary.early_warnings > 0, "{summary:?}");
+    let (marked, warning) = message("Your alliances have gone quiet in a few places");
+    assert_eq!(
+        marked,
+        "★ Leaders first — an early warning to a leader whose alliances have gone quiet:"
+    );
+    assert!(warning[1].starts_with("1. "), "its steps: {warning:?}");
+
+    // The lead asks for allies for an initiative.
+    let (marked, allies) = step(&format!(
+        "{} (Engineering) types `/alliances allies Sales Marketing`; only they see the answer:",
+        lead.real_name
+    ));
+    assert_eq!(
+        marked,
+        "★ Leaders first — a lead asks who their allies are for an initiative:"
+    );
+    assert_eq!(allies[0], "*Your allies for Sales and Marketing*");
+    assert!(allies.len() > 1, "{allies:?}");
     demo.fake.stop().await;
 }
