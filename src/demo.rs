@@ -307,11 +307,14 @@ impl Demo {
             .count();
         let messages = self.fake.messages();
         // Every DM is a nudge or a leader's early warning; nudges are
-        // recorded as Slack accepts them.
+        // recorded as Slack accepts them, beside the introductions a
+        // warning suggested, which are no message of their own.
         let dms = messages.iter().filter(|m| m.dm_user.is_some()).count();
         let nudges_sent = store
             .nudges_sent_since(self.start - Duration::days(1))?
-            .len();
+            .iter()
+            .filter(|sent| !sent.warning_step)
+            .count();
         let digest_channel = self.fake.channel_named(DEMO_CHANNEL);
         Ok(DemoSummary {
             people: self.company.people.len(),

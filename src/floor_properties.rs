@@ -359,7 +359,7 @@ proptest! {
         for (team, _) in &shown {
             prop_assert!(stats.contains(*team), "the stats leave out {team}:\n{stats}");
         }
-        let leaders = people.iter().filter(|p| p.roles.leader && !p.deactivated).count();
+        let leaders = people.iter().filter(|p| p.roles.leader && p.reachable()).count();
         let counts_leaders = leaders >= floor as usize;
         prop_assert_eq!(page.contains("lonely-leaders"), counts_leaders, "{}", page);
         prop_assert_eq!(stats.contains(" leaders "), counts_leaders, "{}", stats);
