@@ -7,13 +7,13 @@
 //! the circles, a time and the policy, as [`Reach`](super::Reach) is, so
 //! the App Home can draw it without the rules engine or a store.
 //!
-//! A partnership stands as its nudge sees it (`rules::partnerships`): live
-//! while any tie with someone in the other team is quiet no longer than
-//! the partnership's cadence; else the tie its reminder would revive (the
-//! strongest now, with someone who may be named and is not paused); else
-//! nobody to revive, and who leads the other team. Only people who may be
-//! named are named: a live tie with someone who opted out or left still
-//! counts, unnamed. The current circle is the one they are in from the
+//! A partnership stands as its nudge sees it (`rules::partnerships`): its
+//! ties are those with partners in the other team
+//! ([`Person::is_partner_in`]: people the bot may speak to, in that team
+//! or leading it); live while any is quiet no longer than the
+//! partnership's cadence; else the tie its reminder would revive (the
+//! strongest now, with someone not paused); else nobody to revive, and
+//! who leads the other team. The current circle is the one they are in from the
 //! latest round formed: a leader left out of that round has none, however
 //! recent their last.
 
@@ -94,9 +94,9 @@ pub struct HomePartnership {
 pub enum PartnershipTie {
     /// Met someone in the other team within the partnership's cadence.
     Live {
-        /// The one met most recently, if they may be named: someone who
-        /// opted out or left still keeps the partnership live, unnamed.
-        peer: Option<UserId>,
+        /// The one met most recently (only people the bot may speak to
+        /// keep a partnership live, so they may be named).
+        peer: UserId,
         /// Days since, by the person's calendar.
         days_since: i64,
         /// How many other partnership ties are live too.
@@ -180,23 +180,22 @@ impl<'a> Reading<'a> {
             .iter()
             .filter_map(|tie| {
                 let peer = tie.pair.other(me)?;
-                let team = self.by_id.get(peer).and_then(|p| p.team.as_ref());
-                (team == Some(other)).then_some((peer, tie))
+                let partner = self.by_id.get(peer)?.is_partner_in(other);
+                partner.then_some((peer, tie))
             })
             .collect();
         let live: Vec<&(&UserId, &Tie)> = across
             .iter()
             .filter(|(_, tie)| partnership.live(tie, self.now))
             .collect();
-        let tie = if let Some(freshest) = live.iter().map(|(_, tie)| tie.last_at).max() {
-            let named = live
-                .iter()
-                .filter(|(peer, _)| self.nameable(peer))
-                // The freshest, the lower id on a tie of dates.
-                .max_by(|x, y| x.1.last_at.cmp(&y.1.last_at).then_with(|| y.0.cmp(x.0)));
+        // The freshest, the lower id on a tie of dates.
+        let freshest = live
+            .iter()
+            .max_by(|x, y| x.1.last_at.cmp(&y.1.last_at).then_with(|| y.0.cmp(x.0)));
+        let tie = if let Some((peer, tie)) = freshest {
             PartnershipTie::Live {
-                peer: named.map(|(peer, _)| (*peer).clone()),
-                days_since: self.days_since(named.map_or(freshest, |(_, tie)| tie.last_at)),
+                peer: (*peer).clone(),
+                days_since: self.days_since(tie.last_at),
                 also_live: live.len() - 1,
             }
         } else {
@@ -217,7 +216,7 @@ impl<'a> Reading<'a> {
         let (weights, half_life) = (&self.policy.weights, self.policy.half_life);
         let (_, peer, tie) = across
             .iter()
-            .filter(|(peer, _)| self.nameable(peer) && !self.person.paused.contains(*peer))
+            .filter(|(peer, _)| !self.person.paused.contains(*peer))
             .map(|(peer, tie)| (tie.strength_at(weights, half_life, self.now), *peer, *tie))
             .max_by(|x, y| x.0.total_cmp(&y.0).then_with(|| y.1.cmp(x.1)))?;
         Some(PartnershipTie::Fading {
@@ -227,16 +226,15 @@ impl<'a> Reading<'a> {
         })
     }
 
-    /// Who leads `team` and may be named: members who lead it, its
-    /// designated lead first, then by id; the person and anyone they
+    /// Who leads `team` and may be named: whoever leads it, wherever they
+    /// sit ([`Person::leads_team`]), its designated lead first, then by id; the person and anyone they
     /// paused left out.
     fn leads_of(&self, team: &TeamId) -> PartnershipTie {
         let mut leads: Vec<&Person> = self
             .people
             .iter()
             .filter(|p| {
-                p.team.as_ref() == Some(team)
-                    && p.leads_team(team)
+                p.leads_team(team)
                     && p.reachable()
                     && p.id != self.person.id
                     && !self.person.paused.contains(&p.id)
@@ -393,13 +391,14 @@ mod tests {
     }
 
     #[test]
-    fn a_live_partnership_names_the_freshest_tie_that_may_be_named_and_counts_the_rest() {
+    fn a_live_partnership_names_the_freshest_tie_and_counts_the_rest_but_nobody_who_opted_out() {
         let mut people = company();
         people[6].opted_out = true; // UP3
         let ties = vec![
             tie("UE1", "UP2", at(2026, 4, 1), at(2026, 5, 25), 3), // live, 7 days
             tie("UE1", "UP3", at(2026, 4, 1), at(2026, 5, 30), 3), // live, fresher, opted out
             tie("UE1", "UP4", at(2026, 4, 1), at(2026, 4, 2), 2),  // fading
+            tie("UE1", "UP1", at(2026, 4, 1), at(2026, 5, 20), 2), // live, 12 days
         ];
         let home = home_of("UE1", &people, &ties, &[]);
         assert_eq!(home.partnerships[0].own_team, team("Engineering"));
@@ -407,19 +406,17 @@ mod tests {
         assert_eq!(
             tie_of(&home),
             &PartnershipTie::Live {
-                peer: Some(user("UP2")),
+                peer: user("UP2"),
                 days_since: 7,
                 also_live: 1
             }
         );
-        let only_unnamed = home_of("UE1", &people, &ties[1..], &[]);
-        assert_eq!(
-            tie_of(&only_unnamed),
-            &PartnershipTie::Live {
-                peer: None,
-                days_since: 2,
-                also_live: 0
-            }
+        // Someone who opted out is nobody's partner: a tie with them keeps
+        // nothing live, and the fading one is to revive.
+        let opted_out_only = home_of("UE1", &people, &ties[1..3], &[]);
+        assert!(
+            matches!(tie_of(&opted_out_only), PartnershipTie::Fading { peer, .. } if *peer == user("UP4")),
+            "{opted_out_only:?}"
         );
     }
 

@@ -98,6 +98,15 @@ impl Person {
             || (self.roles.leader && self.team.as_ref() == Some(team))
     }
 
+    /// Whether an alliance with them joins someone to `team` in a key
+    /// partnership: they are someone the bot may speak to (people who
+    /// left or opted out are nobody's partner) who is in `team` or leads
+    /// it, so that a lead introduced across a partnership counts once met,
+    /// wherever they sit.
+    pub fn is_partner_in(&self, team: &TeamId) -> bool {
+        self.reachable() && (self.team.as_ref() == Some(team) || self.leads_team(team))
+    }
+
     /// Whether the bot may nudge them, or nudge others about them, at `now`.
     pub fn nudgeable_at(&self, now: DateTime<Utc>) -> bool {
         self.reachable() && self.snoozed_until.is_none_or(|until| until <= now)

@@ -326,14 +326,6 @@ fn leads_by_team(snapshot: &Snapshot, now: DateTime<Utc>) -> BTreeMap<&TeamId, V
     leads
 }
 
-/// Whether a tie with `peer` joins someone to the team `other`: the peer
-/// is someone the bot may speak to (people who left or opted out are
-/// nobody's partner) who is in `other` or leads it — so that the lead a
-/// partnership introduces counts once met, wherever they sit.
-fn is_partner_in(peer: &Person, other: &TeamId) -> bool {
-    peer.reachable() && (peer.team.as_ref() == Some(other) || peer.leads_team(other))
-}
-
 /// The latest reminder sent about each pair: a partnership tie rests for
 /// the shorter of its cadence and the cooldown after one.
 fn rested_pairs(snapshot: &Snapshot) -> FxHashMap<PairKey, DateTime<Utc>> {
@@ -396,7 +388,7 @@ impl<'a> Bound<'a> {
                     continue;
                 };
                 for side in of_person {
-                    if is_partner_in(peer_person, side.other) {
+                    if peer_person.is_partner_in(side.other) {
                         ties.entry((person, side.partnership))
                             .or_default()
                             .push((peer, tie));

@@ -264,7 +264,12 @@ proptest! {
                 .ties
                 .iter()
                 .filter(|t| t.pair.contains(&nudge.to))
-                .filter(|t| t.pair.other(&nudge.to).and_then(|p| snapshot.team_of(p)) == Some(other))
+                .filter(|t| {
+                    t.pair
+                        .other(&nudge.to)
+                        .and_then(|p| snapshot.people.get(p))
+                        .is_some_and(|p| p.is_partner_in(other))
+                })
                 .collect();
             if across.iter().any(|t| partnership.live(t, now)) {
                 continue;
@@ -278,7 +283,7 @@ proptest! {
             };
             let peers = across.iter().filter_map(|t| t.pair.other(&nudge.to)).any(raisable);
             let leads = snapshot.people.values().any(|p| {
-                p.team.as_ref() == Some(other) && p.leads_team(other) && raisable(&p.id)
+                p.leads_team(other) && raisable(&p.id)
             });
             if peers || leads {
                 prop_assert!(

@@ -47,12 +47,8 @@ fn partnership_line(partnership: &HomePartnership) -> String {
             days_since,
             also_live,
         } => {
-            let who = peer.as_ref().map_or_else(
-                || format!("someone in {other}"),
-                |peer| format!("<@{peer}>"),
-            );
             let mut line = format!(
-                "🟩 {name}: live. You met {who} {}, within the {cadence} the partnership asks for.",
+                "🟩 {name}: live. You met <@{peer}> {}, within the {cadence} the partnership asks for.",
                 ago(*days_since)
             );
             if *also_live > 0 {
@@ -165,17 +161,9 @@ mod tests {
                 partnership(
                     "Product",
                     PartnershipTie::Live {
-                        peer: Some(user("U2")),
+                        peer: user("U2"),
                         days_since: 6,
                         also_live: 2,
-                    },
-                ),
-                partnership(
-                    "Design",
-                    PartnershipTie::Live {
-                        peer: None,
-                        days_since: 1,
-                        also_live: 0,
                     },
                 ),
                 partnership(

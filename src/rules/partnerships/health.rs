@@ -131,7 +131,7 @@ impl<'a> PartnershipHistory<'a> {
                     continue;
                 };
                 for side in sides {
-                    if super::is_partner_in(peer, side.other) {
+                    if peer.is_partner_in(side.other) {
                         self.met
                             .entry((*person, side.partnership))
                             .or_default()
