@@ -34,6 +34,23 @@ pub(super) fn allies(context: &Context<'_>, typed: &str) -> Result<Reply, Handle
         .collect();
     let teams = read_team_names(typed, &known).map_err(|err| refusal(err, typed, &known))?;
     let me = people.iter().find(|p| &p.id == context.user).cloned();
+    // Allies are across teams: a tie within the asker's own is no alliance.
+    let own = me.as_ref().and_then(|p| p.team.clone());
+    let (own, teams): (Vec<TeamId>, Vec<TeamId>) = teams
+        .into_iter()
+        .partition(|team| Some(team) == own.as_ref());
+    let own_left_out = own.first().map(|team| {
+        format!(
+            "{} is your own team: allies for an initiative are in the other teams it needs.",
+            mrkdwn_text(team.as_str())
+        )
+    });
+    if teams.is_empty() {
+        let said = own_left_out.unwrap_or_default();
+        return Ok(Reply::text(format!(
+            "{said} Name the others, as in `{EXAMPLE}`."
+        )));
+    }
     // The asker's ties and those of the people they know are all the rule
     // reads of the tie index: read by key, not by a scan of every tie.
     let snapshot = Snapshot::new(people, context.store.ties_around(context.user)?, Vec::new());
@@ -62,6 +79,7 @@ pub(super) fn allies(context: &Context<'_>, typed: &str) -> Result<Reply, Handle
              A coffee with someone there is a fine start — `/met @name coffee` logs it, and I'll keep track from there."
         ));
         lines.extend(held_back);
+        lines.extend(own_left_out);
         return Ok(Reply::text(lines.join("\n")));
     }
     if !answer.live.is_empty() {
@@ -112,6 +130,7 @@ pub(super) fn allies(context: &Context<'_>, typed: &str) -> Result<Reply, Handle
         ));
     }
     lines.extend(held_back);
+    lines.extend(own_left_out);
     Ok(Reply::text(lines.join("\n")))
 }
 

@@ -377,3 +377,23 @@ fn assert_no_warning_names_a_leader(text: &str, leaders: u32) {
         );
     }
 }
+
+#[test]
+fn allies_leaves_out_the_asker_s_own_team_and_says_so() {
+    let (_dir, store) = open_with_a_small_team();
+    let (text, committed) = run(&store, "allies Platform");
+    assert!(!committed);
+    assert_eq!(
+        text,
+        "Platform is your own team: allies for an initiative are in the other teams it needs. \
+         Name the others, as in `/alliances allies Sales Marketing`."
+    );
+    let (text, _) = run(&store, "allies Platform Design");
+    assert!(text.starts_with("*Your allies for Design*"), "{text}");
+    assert!(
+        text.ends_with(
+            "Platform is your own team: allies for an initiative are in the other teams it needs."
+        ),
+        "{text}"
+    );
+}
