@@ -12,7 +12,7 @@
 //! ([`Person::is_partner_in`]: people the bot may speak to, in that team
 //! or leading it); live while any is quiet no longer than the
 //! partnership's cadence; else the tie its reminder would revive (the
-//! strongest now, with someone not paused); else nobody to revive, and
+//! strongest now, with someone it may raise); else nobody to revive, and
 //! who leads the other team. The current circle is the one they are in from the
 //! latest round formed: a leader left out of that round has none, however
 //! recent their last.
@@ -200,7 +200,7 @@ impl<'a> Reading<'a> {
             }
         } else {
             self.to_revive(&across)
-                .unwrap_or_else(|| self.leads_of(other))
+                .unwrap_or_else(|| self.leads_of(other, &across))
         };
         Some(HomePartnership {
             own_team: own.clone(),
@@ -211,12 +211,12 @@ impl<'a> Reading<'a> {
     }
 
     /// The fading tie the partnership's reminder would pick: the strongest
-    /// now, with someone who may be named and is not paused.
+    /// now, with someone it may raise.
     fn to_revive(&self, across: &[(&UserId, &Tie)]) -> Option<PartnershipTie> {
         let (weights, half_life) = (&self.policy.weights, self.policy.half_life);
         let (_, peer, tie) = across
             .iter()
-            .filter(|(peer, _)| !self.person.paused.contains(*peer))
+            .filter(|(peer, _)| self.may_raise(peer))
             .map(|(peer, tie)| (tie.strength_at(weights, half_life, self.now), *peer, *tie))
             .max_by(|x, y| x.0.total_cmp(&y.0).then_with(|| y.1.cmp(x.1)))?;
         Some(PartnershipTie::Fading {
@@ -226,18 +226,29 @@ impl<'a> Reading<'a> {
         })
     }
 
-    /// Who leads `team` and may be named: whoever leads it, wherever they
-    /// sit ([`Person::leads_team`]), its designated lead first, then by id; the person and anyone they
-    /// paused left out.
-    fn leads_of(&self, team: &TeamId) -> PartnershipTie {
+    /// Whom the partnership's nudge may raise with the person: someone it
+    /// may nudge them about now (not snoozed, opted out or gone) whom they
+    /// did not pause.
+    fn may_raise(&self, peer: &UserId) -> bool {
+        self.by_id
+            .get(peer)
+            .is_some_and(|p| p.nudgeable_at(self.now))
+            && !self.person.paused.contains(peer)
+    }
+
+    /// Whom the partnership's introduction would offer: whoever leads
+    /// `team`, wherever they sit ([`Person::leads_team`]), whom it may
+    /// raise and the person has not met (`across`), its designated lead
+    /// first, then by id.
+    fn leads_of(&self, team: &TeamId, across: &[(&UserId, &Tie)]) -> PartnershipTie {
         let mut leads: Vec<&Person> = self
             .people
             .iter()
             .filter(|p| {
                 p.leads_team(team)
-                    && p.reachable()
                     && p.id != self.person.id
-                    && !self.person.paused.contains(&p.id)
+                    && self.may_raise(&p.id)
+                    && across.iter().all(|(peer, _)| **peer != p.id)
             })
             .collect();
         leads.sort_by_key(|p| (p.roles.leads.as_ref() != Some(team), &p.id));
@@ -451,6 +462,31 @@ mod tests {
             &PartnershipTie::Missing {
                 leads: vec![user("UP2")]
             }
+        );
+    }
+
+    #[test]
+    fn the_home_offers_only_whom_the_nudge_would_raise_nobody_snoozed_nor_a_lead_already_met() {
+        let mut people = company();
+        let ties = vec![
+            tie("UE1", "UP3", at(2026, 1, 1), at(2026, 5, 1), 9), // strong, fading
+            tie("UE1", "UP1", at(2026, 3, 1), at(2026, 3, 2), 2), // the lead, fading
+        ];
+        people[6].snoozed_until = Some(at(2026, 6, 10)); // UP3
+        assert!(
+            matches!(
+                tie_of(&home_of("UE1", &people, &ties, &[])),
+                PartnershipTie::Fading { peer, .. } if *peer == user("UP1")
+            ),
+            "UP3 is snoozed"
+        );
+        people[0].paused.insert(user("UP1"));
+        assert_eq!(
+            tie_of(&home_of("UE1", &people, &ties, &[])),
+            &PartnershipTie::Missing {
+                leads: vec![user("UP2")]
+            },
+            "UP1, met already, is to be revived, not introduced; UP2 is not snoozed"
         );
     }
 
