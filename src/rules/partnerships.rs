@@ -12,14 +12,16 @@
 //! - a reminder of their strongest fading partnership tie (strength now),
 //!   with a peer who may be nudged about and whom they did not pause;
 //! - with none, an introduction to someone in the other team who leads it,
-//!   not suggested to them within `intro_repeat_days` (the one suggested
-//!   least in this run, a team's designated lead first, then by id).
+//!   not suggested to them within `intro_repeat_days` nor to anyone else
+//!   in this run (a team's designated lead first, then by id), so that a
+//!   lead is not handed a whole team at once.
 //!
-//! It outranks every other nudge: whoever the partnership has something to
-//! raise with gets no other nudge in the run, even when what it would
-//! raise must wait — the pair rests after a reminder for the shorter of
-//! the partnership's cadence and `tie_cooldown_days`, and introductions
-//! are spaced by the cooldown as the other introductions are. Someone
+//! It outranks every other nudge: whoever the partnership has a nudge for
+//! gets no other nudge in the run. When what it would raise must wait —
+//! the pair rests after a reminder for the shorter of the partnership's
+//! cadence and `tie_cooldown_days`, introductions are spaced by the
+//! cooldown as the other introductions are, and each lead is introduced
+//! once a run — the other rules may nudge them meanwhile. Someone
 //! bound by two partnerships hears of the one most overdue (never met
 //! first). Every limit of [`RecentNudges`] holds.
 
@@ -38,9 +40,9 @@ use chrono::{DateTime, Duration, Utc};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
 
-/// Plans this run's partnership nudges, in recipient order. Everyone the
-/// partnerships have something to raise with joins `recent.decided`, so no
-/// other rule nudges them in this run; each planned pair joins
+/// Plans this run's partnership nudges, in recipient order. Everyone it
+/// plans a nudge for joins `recent.decided`, so no other rule nudges them
+/// in this run; each planned pair joins
 /// `recent.resting` (a reminder) or `recent.introduced` (an introduction),
 /// so the other rules do not raise it too.
 pub(super) fn plan_partnership_nudges<'a>(
@@ -55,14 +57,13 @@ pub(super) fn plan_partnership_nudges<'a>(
     let bound = Bound::of(snapshot);
     let rested = rested_pairs(snapshot);
     let leads = leads_by_team(snapshot, now);
-    let mut suggested: FxHashMap<&UserId, usize> = FxHashMap::default();
+    let mut suggested: FxHashSet<&UserId> = FxHashSet::default();
     let mut planned_pairs: FxHashSet<PairKey> = FxHashSet::default();
     let mut plan = Vec::new();
     for (to, sides) in &bound.sides {
         if !recent.may_receive_first(snapshot, to, now, policy) {
             continue;
         }
-        let mut held = false;
         let mut best: Option<(f64, Send<'a>)> = None;
         for (index, side) in sides.iter().enumerate() {
             let partnership = &snapshot.partnerships[side.partnership];
@@ -95,29 +96,22 @@ pub(super) fn plan_partnership_nudges<'a>(
                         ));
                     }
                 }
-                Ask::Wait => held = true,
-                Ask::Nothing => {}
+                Ask::Wait | Ask::Nothing => {}
             }
         }
-        match best {
-            Some((_, send)) => {
-                recent.decided.insert(to);
-                let pair = PairKey::new(to, send.about);
-                if send.fading.is_some() {
-                    recent.resting.extend(pair.clone());
-                } else {
-                    *suggested.entry(send.about).or_default() += 1;
-                    recent.introduced.extend(pair.clone());
-                }
-                planned_pairs.extend(pair);
-                let side = &sides[send.side];
-                let partnership = &snapshot.partnerships[side.partnership];
-                plan.push(send.into_nudge(to, side, partnership, now, policy));
+        if let Some((_, send)) = best {
+            recent.decided.insert(to);
+            let pair = PairKey::new(to, send.about);
+            if send.fading.is_some() {
+                recent.resting.extend(pair.clone());
+            } else {
+                suggested.insert(send.about);
+                recent.introduced.extend(pair.clone());
             }
-            None if held => {
-                recent.decided.insert(to);
-            }
-            None => {}
+            planned_pairs.extend(pair);
+            let side = &sides[send.side];
+            let partnership = &snapshot.partnerships[side.partnership];
+            plan.push(send.into_nudge(to, side, partnership, now, policy));
         }
     }
     plan
@@ -151,7 +145,7 @@ enum Ask<'a> {
     /// A nudge to send.
     Send(Send<'a>),
     /// A nudge it would send, but its pair rests or introductions wait:
-    /// nothing else reaches the person meanwhile.
+    /// no introduction instead, and other rules may nudge the person.
     Wait,
     /// Nothing it can raise: nobody to remind them of or introduce them to.
     Nothing,
@@ -263,7 +257,7 @@ impl<'a> AskContext<'_, 'a> {
         other: &TeamId,
         ties: &[(&'a UserId, &'a Tie)],
         leads: &BTreeMap<&'a TeamId, Vec<&'a Person>>,
-        suggested: &FxHashMap<&'a UserId, usize>,
+        suggested: &FxHashSet<&'a UserId>,
     ) -> Ask<'a> {
         let met: FxHashSet<&UserId> = ties.iter().map(|(peer, _)| *peer).collect();
         let eligible: Vec<(&'a Person, PairKey)> = leads
@@ -280,19 +274,15 @@ impl<'a> AskContext<'_, 'a> {
             .collect();
         let lead = eligible
             .iter()
-            .filter(|(_, pair)| !self.planned_pairs.contains(pair))
+            .filter(|(lead, pair)| {
+                !self.planned_pairs.contains(pair) && !suggested.contains(&lead.id)
+            })
             .map(|(lead, _)| *lead)
-            .min_by_key(|lead| {
-                let designated = lead.roles.leads.as_ref() == Some(other);
-                (
-                    suggested.get(&lead.id).copied().unwrap_or(0),
-                    !designated,
-                    &lead.id,
-                )
-            });
+            .min_by_key(|lead| (lead.roles.leads.as_ref() != Some(other), &lead.id));
         match lead {
             // Introduced to each other in this run already, from the other
-            // side: that introduction serves both.
+            // side (that introduction serves both), or every lead has been
+            // introduced to someone else in this run: the next run's turn.
             None if !eligible.is_empty() => Ask::Wait,
             None => Ask::Nothing,
             Some(_) if self.recent.introduced_lately.contains(to) => Ask::Wait,

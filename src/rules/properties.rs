@@ -251,7 +251,24 @@ proptest! {
     ) {
         let now = start() + Duration::hours(hours);
         let snapshot = Snapshot::new(people, ties, vec![]).with_partnerships(vec![partnership.clone()]);
-        for nudge in plan_nudges(&snapshot, now, &Policy::default().any_time()) {
+        let plan = plan_nudges(&snapshot, now, &Policy::default().any_time());
+        // What the partnership raises in this run: a pair once, a lead
+        // introduced to one person.
+        let partnership_nudges: Vec<&crate::domain::Nudge> = plan
+            .iter()
+            .filter(|n| matches!(n.reason, NudgeReason::Partnership(_)))
+            .collect();
+        let raised = |a: &UserId, b: &UserId| {
+            partnership_nudges
+                .iter()
+                .any(|n| (&n.to == a && &n.about == b) || (&n.to == b && &n.about == a))
+        };
+        let introduced_this_run = |lead: &UserId| {
+            partnership_nudges
+                .iter()
+                .any(|n| &n.about == lead && !matches!(&n.reason, NudgeReason::Partnership(p) if p.fading.is_some()))
+        };
+        for nudge in &plan {
             let to = &snapshot.people[&nudge.to];
             let Some((_, other)) = partnership.side_of(to) else {
                 prop_assert!(
@@ -274,18 +291,26 @@ proptest! {
             if across.iter().any(|t| partnership.live(t, now)) {
                 continue;
             }
-            // Whom the partnership could raise: a peer across it, or one of
-            // the other team's leads, whom they may be nudged about.
+            // Whom the partnership could raise: a peer across it, or else one
+            // of the other team's leads they never met, whom they may be
+            // nudged about and who was not raised in this run already.
             let raisable = |peer: &UserId| {
                 peer != &nudge.to
                     && snapshot.nudgeable_at(peer, now)
                     && !snapshot.paused(&nudge.to, peer)
             };
-            let peers = across.iter().filter_map(|t| t.pair.other(&nudge.to)).any(raisable);
-            let leads = snapshot.people.values().any(|p| {
-                p.leads_team(other) && raisable(&p.id)
+            let mut peers = across.iter().filter_map(|t| t.pair.other(&nudge.to)).filter(|p| raisable(p));
+            let met: Vec<&UserId> = across.iter().filter_map(|t| t.pair.other(&nudge.to)).collect();
+            let no_peer = peers.clone().next().is_none();
+            let peer_free = peers.any(|p| !raised(&nudge.to, p));
+            let lead_free = no_peer && snapshot.people.values().any(|p| {
+                p.leads_team(other)
+                    && raisable(&p.id)
+                    && !met.contains(&&p.id)
+                    && !raised(&nudge.to, &p.id)
+                    && !introduced_this_run(&p.id)
             });
-            if peers || leads {
+            if peer_free || lead_free {
                 prop_assert!(
                     matches!(nudge.reason, NudgeReason::Partnership(_)),
                     "{} has no live tie in {other}, yet got {:?}", nudge.to, nudge.reason

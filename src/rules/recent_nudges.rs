@@ -21,8 +21,7 @@ pub(super) struct RecentNudges<'a> {
     /// People who got an introduction within the cooldown.
     pub introduced_lately: FxHashSet<&'a UserId>,
     /// People whose nudge in this run is decided already: a key
-    /// partnership's, or none while the partnership's must wait. No other
-    /// rule nudges them.
+    /// partnership's. No other rule nudges them.
     pub decided: FxHashSet<&'a UserId>,
 }
 

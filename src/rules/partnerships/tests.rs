@@ -109,8 +109,9 @@ fn a_lead_without_a_partnership_tie_is_introduced_to_the_other_team_s_lead() {
         "Product's designated lead before its leader"
     );
     // Product's leads have no tie in Engineering either: UP1's
-    // introduction to UE1 is the one UE1 has, and UP2 is introduced too.
-    assert_eq!(to(&plan, "UP1"), Vec::<String>::new());
+    // introduction to UE1 is the one UE1 has (other rules may still speak
+    // to UP1), and UP2 is introduced too.
+    assert!(to(&plan, "UP1").iter().all(|n| !n.contains("partnership")));
     assert_eq!(to(&plan, "UP2"), ["UP2->UE1 partnership introduction"]);
     assert!(to(&plan, "UE2").iter().all(|n| !n.contains("partnership")));
 }
@@ -126,7 +127,7 @@ fn a_live_partnership_tie_leaves_the_person_to_the_other_rules() {
 }
 
 #[test]
-fn a_reminded_pair_rests_for_the_partnership_s_cadence_and_nothing_else_comes_meanwhile() {
+fn a_reminded_pair_rests_for_the_partnership_s_cadence_and_other_nudges_may_come_meanwhile() {
     let ties = vec![
         tie("UE1", "UP3", days_ago(200), days_ago(40), 5),
         tie("UE1", "US1", days_ago(500), days_ago(365), 8),
@@ -140,8 +141,8 @@ fn a_reminded_pair_rests_for_the_partnership_s_cadence_and_nothing_else_comes_me
     let plan = plan_of(&snapshot(company(), ties.clone(), sent(10)), now());
     assert_eq!(
         to(&plan, "UE1"),
-        Vec::<String>::new(),
-        "the partnership waits, and holds its place"
+        ["UE1->US1 reminder"],
+        "the partnership waits, and another alliance may be raised meanwhile"
     );
     let plan = plan_of(&snapshot(company(), ties, sent(14)), now());
     assert_eq!(to(&plan, "UE1"), ["UE1->UP3 partnership reminder"]);
@@ -294,5 +295,37 @@ fn a_team_s_lead_who_sits_in_another_team_is_introduced_and_then_counts() {
     assert!(
         to(&plan, "UE1").iter().all(|n| !n.contains("partnership")),
         "a live tie with Product's lead keeps the partnership: {plan:?}"
+    );
+}
+
+#[test]
+fn a_lead_is_introduced_to_one_person_a_run_so_a_whole_team_is_not_sent_at_once() {
+    let everyone = vec![engineering_and_product(Binds::Everyone)];
+    let first = Snapshot::new(company(), vec![], vec![]).with_partnerships(everyone.clone());
+    let plan = plan_nudges(&first, now(), &always_open());
+    let introductions = |plan: &[Nudge]| -> Vec<(String, String)> {
+        plan.iter()
+            .filter(|n| n.reason.kind() == "partnership introduction")
+            .map(|n| (n.to.to_string(), n.about.to_string()))
+            .collect()
+    };
+    let introduced = introductions(&plan);
+    for lead in ["UP1", "UP2"] {
+        let times = introduced.iter().filter(|(_, about)| about == lead).count();
+        assert_eq!(times, 1, "{lead} in {introduced:?}");
+    }
+    // Past the introductions' cooldown, with those sent, the others'
+    // turn has come.
+    let sent: Vec<SentNudge> = plan.iter().map(|n| SentNudge::of(n, now())).collect();
+    let later = Snapshot::new(company(), vec![], sent).with_partnerships(everyone);
+    let next = introductions(&plan_nudges(
+        &later,
+        now() + Duration::days(30),
+        &always_open(),
+    ));
+    assert!(!next.is_empty());
+    assert!(
+        next.iter().all(|pair| !introduced.contains(pair)),
+        "{next:?} after {introduced:?}"
     );
 }
