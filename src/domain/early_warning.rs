@@ -110,12 +110,13 @@ impl EarlyWarning {
 pub struct LonelyLeaders {
     /// Leaders whose live alliances reach fewer than `min_teams` other
     /// teams; `None` when the figure is held back because it would single
-    /// out a few leaders (fewer than the floor short of alliances, or
-    /// fewer than the floor not).
+    /// out some leaders (fewer than the floor short of alliances, or fewer
+    /// than the floor not, or every leader short).
     pub under: Option<usize>,
     /// Leaders the bot may speak to (not opted out, not deactivated).
     pub leaders: usize,
-    /// The threshold, `leaders.min_teams`.
+    /// The threshold: `leaders.min_teams`, or fewer in a company without
+    /// as many other teams.
     pub min_teams: u32,
 }
 
@@ -133,7 +134,7 @@ impl LonelyLeaders {
                 self.min_teams
             ),
             None => format!(
-                "I don't say how many of the {} leaders have live alliances in fewer than {} other teams right now: the figure would single out a few of them.",
+                "I don't say how many of the {} leaders have live alliances in fewer than {} other teams right now: the figure would single out some of them.",
                 self.leaders, self.min_teams
             ),
         }

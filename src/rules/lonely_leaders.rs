@@ -46,6 +46,22 @@ const FEWEST_STEPS: usize = 2;
 /// can be suggested too: the note offers both kinds of step.
 const MOST_REVIVALS_BESIDE_SOMEONE_NEW: usize = 2;
 
+/// How many other teams a leader's live alliances are expected to reach:
+/// `min_teams`, but never more than the company has besides the leader's
+/// own (counting teams with someone the bot may speak to), so that in a
+/// company of three teams nobody is warned for good. 0 turns the warning
+/// off.
+fn reachable_min_teams(snapshot: &Snapshot, min_teams: u32) -> u32 {
+    let teams: FxHashSet<&TeamId> = snapshot
+        .people
+        .values()
+        .filter(|p| p.reachable())
+        .filter_map(|p| p.team.as_ref())
+        .collect();
+    let others = u32::try_from(teams.len().saturating_sub(1)).unwrap_or(u32::MAX);
+    min_teams.min(others)
+}
+
 /// Plans this run's early warnings, in recipient order. `min_teams` 0
 /// turns them off.
 pub fn plan_early_warnings(
@@ -54,6 +70,7 @@ pub fn plan_early_warnings(
     policy: &Policy,
     min_teams: u32,
 ) -> Vec<EarlyWarning> {
+    let min_teams = reachable_min_teams(snapshot, min_teams);
     if min_teams == 0 {
         return Vec::new();
     }
@@ -141,10 +158,11 @@ pub fn plan_early_warnings(
 /// Only leaders the bot may speak to are counted (not opted out, not
 /// deactivated): someone who opted out is not reported on, even as one of
 /// a number. The figure itself is held back (`under` is `None`) unless
-/// each side of it — the leaders under the threshold and those not — is
-/// either nobody or at least `floor` leaders, as a team figure is: "1 of
-/// 9" points at one leader, and "8 of 9" at the one who is not short, and
-/// so at everyone else.
+/// nobody is under the threshold or both sides of it — the leaders under
+/// it and those not — are at least `floor` leaders, as a team figure is:
+/// "1 of 9" points at one leader, "8 of 9" at the one who is not short
+/// and so at everyone else, and "9 of 9" at every leader, whom everyone
+/// knows. The threshold is the warnings' own (`reachable_min_teams`).
 pub fn lonely_leaders(
     snapshot: &Snapshot,
     now: DateTime<Utc>,
@@ -152,6 +170,7 @@ pub fn lonely_leaders(
     min_teams: u32,
     floor: u32,
 ) -> Option<LonelyLeaders> {
+    let min_teams = reachable_min_teams(snapshot, min_teams);
     let reach = LeadersReach::of(snapshot, now, policy);
     let leaders = reach.by_leader.len();
     let floor = usize::try_from(floor).unwrap_or(usize::MAX);
@@ -163,9 +182,9 @@ pub fn lonely_leaders(
         .values()
         .filter(|ties| ties.live_teams.len() < min_teams as usize)
         .count();
-    let may_be_told = |side: usize| side == 0 || side >= floor;
+    let may_be_told = under == 0 || (under >= floor && leaders - under >= floor);
     Some(LonelyLeaders {
-        under: (may_be_told(under) && may_be_told(leaders - under)).then_some(under),
+        under: may_be_told.then_some(under),
         leaders,
         min_teams,
     })
@@ -531,10 +550,11 @@ mod tests {
         assert_eq!(
             lonely_leaders(&snapshot, now, &policy, 3, 5),
             Some(LonelyLeaders {
-                under: Some(5),
+                under: None,
                 leaders: 5,
                 min_teams: 3
-            })
+            }),
+            "all five are short: the figure would say it of each"
         );
         assert_eq!(lonely_leaders(&snapshot, now, &policy, 0, 5), None);
     }
@@ -564,7 +584,7 @@ mod tests {
     }
 
     #[test]
-    fn the_count_is_held_back_when_either_side_of_it_is_a_few_leaders() {
+    fn the_count_is_held_back_when_either_side_of_it_is_a_few_leaders_or_everyone() {
         let now = at(2026, 6, 1);
         let policy = Policy::default();
         let under = |snapshot: &Snapshot| {
@@ -575,8 +595,8 @@ mod tests {
         assert_eq!(under(&ten_leaders(5)), Some((Some(5), 10)));
         assert_eq!(
             under(&ten_leaders(0)),
-            Some((Some(10), 10)),
-            "everyone short"
+            Some((None, 10)),
+            "everyone short, which would say it of each: held back"
         );
         assert_eq!(
             under(&ten_leaders(9)),
@@ -587,6 +607,33 @@ mod tests {
             under(&ten_leaders(2)),
             Some((None, 10)),
             "two not short: held back"
+        );
+    }
+
+    #[test]
+    fn in_a_company_of_few_teams_a_leader_is_asked_to_reach_no_more_than_there_are() {
+        let now = at(2026, 6, 1);
+        // Payments and Platform only: one other team is all there is.
+        let mut people: Vec<Person> = four_teams()
+            .into_iter()
+            .filter(|p| p.id.as_str().starts_with("UPAY") || p.id.as_str().starts_with("UPLA"))
+            .collect();
+        for person in people.iter_mut().take(10) {
+            person.roles.leader = true;
+        }
+        let met = at(2026, 5, 25);
+        let ties: Vec<Tie> = (1..=5)
+            .map(|n| tie(&format!("UPAY{n}"), &format!("UPLA{n}"), met, met, 2))
+            .collect();
+        let snapshot = Snapshot::new(people, ties, vec![]);
+        assert!(plan_early_warnings(&snapshot, now, &always_open(), 3).is_empty());
+        assert_eq!(
+            lonely_leaders(&snapshot, now, &Policy::default(), 3, 5),
+            Some(LonelyLeaders {
+                under: Some(0),
+                leaders: 10,
+                min_teams: 1
+            })
         );
     }
 

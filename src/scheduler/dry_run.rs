@@ -261,7 +261,7 @@ mod tests {
             report.contains(
                 "Early warnings to leaders (1), each in place of that leader's nudge:\n  \
                  Mon 1 Jun 10:00 UTC · early warning to Dana Ito (Platform)\n      \
-                 why: their live alliances reach 0 other teams, fewer than the 3 a leader is expected to keep up (2 steps suggested)\n      \
+                 why: their live alliances reach 0 other teams, fewer than the 2 a leader is expected to keep up (2 steps suggested)\n      \
                  steps: catch up with Alice Moreau (Payments) (last met Sun 1 Feb 2026); \
                  catch up with Bo Lind (Design) (last met Sun 1 Feb 2026)"
             ),

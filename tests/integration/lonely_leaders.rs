@@ -149,12 +149,12 @@ async fn a_lonely_leader_is_warned_once_with_fading_ties_first_and_admins_see_on
             .any(|n| fay_about_ada(&n.to, &n.about))
     );
 
-    // Every leader is short of alliances, and there are five of them:
-    // admins see how many, never who.
+    // Every one of the five leaders is short of alliances: admins are not
+    // told even how many, since "5 of 5" would say it of each, never who.
     let stats = ask(&bot, "stats", "U0000009").await;
     assert!(
         stats.contains(
-            "For admins: 5 of 5 leaders have live alliances in fewer than 3 other teams."
+            "For admins: I don't say how many of the 5 leaders have live alliances in fewer than 3 other teams right now"
         ),
         "{stats}"
     );

@@ -7,7 +7,7 @@ use super::{Context, HandlerError, change_own_person, user_error};
 use crate::commands::{
     AlliancesRequest, ChannelRef, Effect, Outcome, Reply, SlashText, help_text, parse_alliances,
 };
-use crate::domain::{Confirm, PairKey, ShownTeams, TeamId, UserId};
+use crate::domain::{Confirm, LonelyLeaders, PairKey, ShownTeams, TeamId, UserId};
 use crate::rules::{Snapshot, lonely_leaders};
 use crate::scheduler::{nudge_snapshot, plan_messages};
 use crate::slack::{MRKDWN_QUOTING, mrkdwn_text};
@@ -302,15 +302,28 @@ fn stats(context: &Context<'_>) -> Result<Reply, HandlerError> {
         let min_teams = context.settings.leaders.min_teams;
         let snapshot = Snapshot::new(people.iter().cloned(), ties, Vec::new());
         let policy = &context.settings.rules;
-        match lonely_leaders(&snapshot, context.now, policy, min_teams, floor) {
-            Some(leaders) => lines.push(format!("For admins: {}", leaders.sentence())),
-            None if min_teams > 0 => lines.push(format!(
-                "For admins: with fewer than {floor} leaders, I don't say how many are short of alliances."
-            )),
-            None => {}
-        }
+        let lonely = lonely_leaders(&snapshot, context.now, policy, min_teams, floor);
+        lines.extend(lonely_leaders_line("For admins", lonely, min_teams, floor));
     }
     Ok(Reply::text(lines.join("\n")))
+}
+
+/// What admins are told of the leaders short of alliances, after
+/// `label`: the figure, or that it is held back; nothing with the warning
+/// off.
+fn lonely_leaders_line(
+    label: &str,
+    lonely: Option<LonelyLeaders>,
+    min_teams: u32,
+    floor: u32,
+) -> Option<String> {
+    match lonely {
+        Some(leaders) => Some(format!("{label}: {}", leaders.sentence())),
+        None if min_teams > 0 => Some(format!(
+            "{label}: with fewer than {floor} leaders, I don't say how many are short of alliances."
+        )),
+        None => None,
+    }
 }
 
 /// The admins' dry run in Slack: the nudges due, each explained, and of
@@ -322,21 +335,21 @@ fn dry_run(context: &Context<'_>) -> Result<Reply, HandlerError> {
         .with_partnerships(context.settings.partnerships.clone());
     let min_teams = context.settings.leaders.min_teams;
     let floor = context.settings.commands.k_anonymity_floor;
-    // Before planning, which marks the warned leaders in the snapshot.
     let lonely = lonely_leaders(&snapshot, context.now, &policy, min_teams, floor);
-    // Everyone who is due, whenever their local window opens.
-    let (_, plan) = plan_messages(&mut snapshot, context.now, &policy.any_time(), min_teams);
+    // Everyone who is due, whenever their local window opens. Planned
+    // without the warnings, which would take their leaders' places in the
+    // list and so hint at who they are.
+    let (_, plan) = plan_messages(&mut snapshot, context.now, &policy.any_time(), 0);
     let mut lines = vec![format!(
         "*Dry run*: {} nudges are due, each sent in its person's next local window (nothing is sent now).",
         plan.len()
     )];
-    match lonely {
-        Some(leaders) => lines.push(format!("Early warnings: {}", leaders.sentence())),
-        None if min_teams > 0 => lines.push(format!(
-            "Early warnings: with fewer than {floor} leaders, I don't say how many are short of alliances."
-        )),
-        None => {}
-    }
+    lines.extend(lonely_leaders_line(
+        "Early warnings",
+        lonely,
+        min_teams,
+        floor,
+    ));
     for nudge in plan.iter().take(20) {
         let kind = match nudge.reason.kind() {
             "introduction" => "an introduction".to_owned(),
