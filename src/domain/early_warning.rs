@@ -116,7 +116,8 @@ pub struct LonelyLeaders {
     /// Leaders the bot may speak to (not opted out, not deactivated).
     pub leaders: usize,
     /// The threshold: `leaders.min_teams`, or fewer in a company without
-    /// as many other teams.
+    /// as many other teams; 0 when everyone is in one team (nobody is
+    /// short then).
     pub min_teams: u32,
 }
 
@@ -125,6 +126,12 @@ impl LonelyLeaders {
     /// fewer than 3 other teams."; held back, a sentence that says so
     /// without a hint of the figure.
     pub fn sentence(&self) -> String {
+        if self.min_teams == 0 {
+            return format!(
+                "All {} leaders are in one team: there is no other team for their alliances to reach.",
+                self.leaders
+            );
+        }
         match self.under {
             Some(under) => format!(
                 "{} of {} leaders {} live alliances in fewer than {} other teams.",

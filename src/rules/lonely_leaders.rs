@@ -170,13 +170,13 @@ pub fn lonely_leaders(
     min_teams: u32,
     floor: u32,
 ) -> Option<LonelyLeaders> {
-    let min_teams = reachable_min_teams(snapshot, min_teams);
     let reach = LeadersReach::of(snapshot, now, policy);
     let leaders = reach.by_leader.len();
     let floor = usize::try_from(floor).unwrap_or(usize::MAX);
     if min_teams == 0 || leaders < floor {
         return None;
     }
+    let min_teams = reachable_min_teams(snapshot, min_teams);
     let under = reach
         .by_leader
         .values()
@@ -634,6 +634,21 @@ mod tests {
                 leaders: 10,
                 min_teams: 1
             })
+        );
+        // Payments alone: no other team to reach, nobody short, and the
+        // admins are told why.
+        let payments: Vec<Person> = snapshot
+            .people
+            .values()
+            .filter(|p| p.id.as_str().starts_with("UPAY"))
+            .cloned()
+            .collect();
+        let alone = Snapshot::new(payments, vec![], vec![]);
+        assert!(plan_early_warnings(&alone, now, &always_open(), 3).is_empty());
+        let figure = lonely_leaders(&alone, now, &Policy::default(), 3, 5).unwrap();
+        assert_eq!(
+            figure.sentence(),
+            "All 5 leaders are in one team: there is no other team for their alliances to reach."
         );
     }
 
