@@ -289,49 +289,10 @@ impl<'a> Reading<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Binds, Interaction, InteractionKind, PairKey};
-    use chrono::TimeZone;
-
-    fn user(id: &str) -> UserId {
-        UserId::parse(id).unwrap()
-    }
-
-    fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
-    }
-
-    /// `n` people of `team`, with ids `{prefix}1`…`{prefix}n`.
-    fn members(prefix: &str, team: &str, n: usize) -> Vec<Person> {
-        (1..=n)
-            .map(|i| Person {
-                team: Some(TeamId::parse(team).unwrap()),
-                ..Person::new(user(&format!("{prefix}{i}")), format!("{prefix}{i}"))
-            })
-            .collect()
-    }
-
-    /// A tie of `count` meetings, the first on `first`, the last on `last`.
-    fn tie(a: &str, b: &str, first: DateTime<Utc>, last: DateTime<Utc>, count: u32) -> Tie {
-        let meeting = |when| {
-            Interaction::new(
-                when,
-                InteractionKind::Meeting,
-                [user(a), user(b)],
-                None,
-                None,
-            )
-            .unwrap()
-        };
-        let half_life = Policy::default().half_life;
-        let mut tie = Tie::first(PairKey::new(&user(a), &user(b)).unwrap(), &meeting(first));
-        for _ in 1..count.max(2) - 1 {
-            tie.record(&meeting(first), half_life);
-        }
-        if count > 1 {
-            tie.record(&meeting(last), half_life);
-        }
-        tie
-    }
+    use crate::domain::Binds;
+    // The rules' small-company fixtures: the Home is read as the rules
+    // read the same people and ties.
+    use crate::rules::fixtures::{at, members, tie, user};
 
     fn team(name: &str) -> TeamId {
         TeamId::parse(name).unwrap()

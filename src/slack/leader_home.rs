@@ -7,6 +7,7 @@
 //! time to catch up, white for a tie still to start.
 
 use super::mrkdwn::mrkdwn_text;
+use super::render::days;
 use crate::domain::{
     CircleState, HomeCircle, HomePartnership, LeaderHome, PartnershipTie, ago, plural, times,
 };
@@ -118,10 +119,6 @@ fn circle_text(circle: &HomeCircle) -> String {
 /// "Mon 1 Jun", as the Home says the end of a snooze.
 fn day(at: DateTime<Utc>) -> String {
     at.format("%a %-d %b").to_string()
-}
-
-fn days(n: i64) -> String {
-    plural(usize::try_from(n).unwrap_or(0), "day", "days")
 }
 
 #[cfg(test)]

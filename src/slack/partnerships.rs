@@ -7,8 +7,8 @@
 //! counts people, never names them.
 
 use super::mrkdwn::{mrkdwn_text, quoted_from_slack};
-use super::render::mrkdwn;
-use crate::domain::{KeyPartnership, Nudge, PartnershipStanding, plural, times};
+use super::render::{days, mrkdwn};
+use crate::domain::{KeyPartnership, Nudge, PartnershipStanding, times};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 
@@ -79,10 +79,6 @@ pub fn partnership_standing_line(standing: &PartnershipStanding) -> String {
         "{first} ↔ {second}: {} of {who} {verb} a live alliance",
         standing.live
     )
-}
-
-fn days(n: i64) -> String {
-    plural(usize::try_from(n).unwrap_or(0), "day", "days")
 }
 
 #[cfg(test)]

@@ -301,7 +301,8 @@ fn team_figures_text(digest: &Digest) -> String {
     text
 }
 
-fn days(n: i64) -> String {
+/// "1 day", "14 days".
+pub(super) fn days(n: i64) -> String {
     if n == 1 {
         "1 day".to_owned()
     } else {
