@@ -76,7 +76,9 @@ impl Store {
                 }
                 Ok(())
             })
-            .map_err(super::interactions::from_transaction)
+            .map_err(super::interactions::from_transaction)?;
+        self.people_cache.outdated();
+        Ok(())
     }
 }
 

@@ -236,6 +236,7 @@ impl Store {
         // Their ties and their record are gone: teams may be tied no more.
         self.team_pairs.outdated();
         self.tie_peers.outdated();
+        self.people_cache.outdated();
         // The digests of recent /met contents may hold theirs; a digest
         // cannot be found by person, so all go (at worst, someone's
         // retry within ten minutes is judged by its trigger id alone).

@@ -82,6 +82,7 @@ mod logged_keys;
 mod nudges;
 mod outbox;
 mod people;
+mod people_cache;
 mod purge;
 mod recent_logs;
 mod rewrite;
@@ -394,6 +395,8 @@ pub struct Store {
     team_pairs: Arc<team_pairs::TeamPairs>,
     /// Whom each person has a tie with, in memory (see `tie_peers`).
     tie_peers: Arc<tie_peers::TiePeers>,
+    /// Everyone known, decoded (see `people_cache`).
+    people_cache: Arc<people_cache::PeopleCache>,
     /// The half-life the tie index decays interactions with.
     half_life: HalfLife,
     /// How many times the store was purged: a backup taken while a purge
@@ -446,6 +449,7 @@ impl Store {
             )),
             team_pairs: Arc::default(),
             tie_peers: Arc::default(),
+            people_cache: Arc::default(),
             half_life: options.half_life,
             purges: Arc::default(),
             recent_logs: Arc::default(),

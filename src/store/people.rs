@@ -13,6 +13,7 @@ impl Store {
         let key = keys::person(&person.id);
         let value = self.encode(trees::PEOPLE, key, person)?;
         trees.people.insert(key, value)?;
+        self.people_cache.outdated();
         self.team_pairs.outdated();
         Ok(())
     }
@@ -27,6 +28,7 @@ impl Store {
             batch.insert(key, self.encode(trees::PEOPLE, key, person)?);
         }
         trees.people.apply_batch(batch)?;
+        self.people_cache.outdated();
         self.team_pairs.outdated();
         Ok(())
     }
@@ -75,25 +77,13 @@ impl Store {
                 .compare_and_swap(key, Some(&current), Some(updated))?
                 .is_ok()
             {
+                self.people_cache.outdated();
                 if person.team != before.team {
                     self.team_pairs.outdated();
                 }
                 return Ok(Some(person));
             }
         }
-    }
-
-    /// Everyone known, sorted by id (the key order).
-    pub fn people(&self) -> Result<Vec<Person>, StoreError> {
-        let trees = self.trees()?;
-        trees
-            .people
-            .iter()
-            .map(|entry| {
-                let (key, bytes) = entry?;
-                self.decode(trees::PEOPLE, &key, &bytes)
-            })
-            .collect()
     }
 }
 

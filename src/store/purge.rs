@@ -202,6 +202,7 @@ impl Store {
         trees.people.clear()?;
         self.team_pairs.outdated();
         self.tie_peers.outdated();
+        self.people_cache.outdated();
         // sled's files still hold everything: erase them too (see `rewrite`).
         self.ask_for_rewrite()
     }

@@ -160,6 +160,8 @@ impl Store {
             self.ask_for_rewrite()?;
             return Err(error);
         }
+        // The same records in new files; read them from those.
+        self.people_cache.outdated();
         Ok(Some(Rewritten { records, took }))
     }
 

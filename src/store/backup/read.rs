@@ -167,6 +167,7 @@ impl Store {
         self.rebuild_ties()?;
         self.team_pairs.outdated();
         self.tie_peers.outdated();
+        self.people_cache.outdated();
         self.flush()?;
         Ok(Loaded {
             counts,

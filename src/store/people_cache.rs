@@ -1,0 +1,140 @@
+//! Everyone known, decoded once: the `people` tree read whole is what the
+//! planning tick, a round of circles, `/alliances allies` and the App Home
+//! each start from, and decoding every record (10,000 JSON values cost
+//! about 18 ms, 100,000 about 210 ms) outweighed what they then do with
+//! them. The slot holds the decoded records until a write to the tree
+//! empties it; the next read decodes them again.
+//!
+//! Consistency, as for the derived indexes (`derived_index`): every write
+//! to `people` empties the slot after it lands ([`PeopleCache::outdated`]),
+//! and bumps a generation; a read that decodes installs what it read only
+//! if the generation it saw before it began is still current, so that a
+//! write landing while it read cannot leave a stale list behind. A read
+//! that finds the slot full between a write landing and its emptying sees
+//! the tree as it was an instant before: as if it had come first.
+
+use super::{Store, StoreError, trees};
+use crate::domain::Person;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The slot of the decoded people; one per store, shared by its clones.
+#[derive(Debug, Default)]
+pub(super) struct PeopleCache {
+    /// `None` until read, and after any write to `people`. A std Mutex:
+    /// held to take or put the list, never across a read of sled.
+    people: Mutex<Option<Arc<Vec<Person>>>>,
+    /// Bumped by every emptying (see the module doc).
+    generation: AtomicU64,
+}
+
+impl PeopleCache {
+    fn lock(&self) -> MutexGuard<'_, Option<Arc<Vec<Person>>>> {
+        // Poisoning is ignored: the slot is only ever replaced whole.
+        self.people
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// After a write to the `people` tree has landed (or may have).
+    pub(super) fn outdated(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        *self.lock() = None;
+    }
+}
+
+impl Store {
+    /// Everyone known, sorted by id (the key order).
+    pub fn people(&self) -> Result<Vec<Person>, StoreError> {
+        if let Some(people) = self.people_cache.lock().as_ref() {
+            return Ok(people.as_ref().clone());
+        }
+        let generation = self.people_cache.generation.load(Ordering::SeqCst);
+        let people: Vec<Person> = {
+            let trees = self.trees()?;
+            trees
+                .people
+                .iter()
+                .map(|entry| {
+                    let (key, bytes) = entry?;
+                    self.decode(trees::PEOPLE, &key, &bytes)
+                })
+                .collect::<Result<_, StoreError>>()?
+        };
+        let mut slot = self.people_cache.lock();
+        if self.people_cache.generation.load(Ordering::SeqCst) == generation {
+            *slot = Some(Arc::new(people.clone()));
+        }
+        Ok(people)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::{EarlyWarning, Outgoing, TeamId, WarningStep};
+    use crate::store::fixtures::{at_minute, open_temp, person, user};
+    use crate::store::{Store, trees};
+
+    /// `people` as the tree holds it, decoded afresh: what the cache must
+    /// give back.
+    fn on_disk(store: &Store) -> Vec<crate::domain::Person> {
+        let trees = store.trees().unwrap();
+        trees
+            .people
+            .iter()
+            .map(|entry| {
+                let (key, bytes) = entry.unwrap();
+                store.decode(trees::PEOPLE, &key, &bytes).unwrap()
+            })
+            .collect()
+    }
+
+    /// Reads everyone (filling the slot), does `write`, and checks that the
+    /// next read gives what is on disk, not what was read before.
+    fn after(store: &Store, what: &str, write: impl FnOnce(&Store)) {
+        let before = store.people().unwrap();
+        write(store);
+        let now = store.people().unwrap();
+        assert_eq!(now, on_disk(store), "{what}");
+        assert_ne!(now, before, "{what} changed nobody: the check proves nothing");
+    }
+
+    #[test]
+    fn every_write_to_people_is_read_back_at_once() {
+        let (_dir, store) = open_temp();
+        after(&store, "a person put", |s| {
+            s.put_person(&person("U1", "Ada", Some("Payments"))).unwrap();
+        });
+        after(&store, "people put together", |s| {
+            s.put_people(&[person("U2", "Lou", None), person("U3", "Cy", None)])
+                .unwrap();
+        });
+        after(&store, "a person changed", |s| {
+            s.update_person(&user("U1"), |p| p.opted_out = true).unwrap();
+        });
+        after(&store, "an early warning sent", |s| {
+            let warning = Outgoing::EarlyWarning(EarlyWarning {
+                to: user("U2"),
+                planned_at: at_minute(0),
+                live_teams: 0,
+                min_teams: 3,
+                steps: vec![WarningStep::Meet {
+                    peer: user("U3"),
+                    team: TeamId::parse("Legal").unwrap(),
+                }],
+            });
+            let queued = s.enqueue(vec![warning], at_minute(1)).unwrap();
+            s.mark_early_warning_sent(&queued[0], &[], at_minute(2), None)
+                .unwrap();
+        });
+        after(&store, "a person forgotten", |s| {
+            s.forget_person(&user("U3")).unwrap();
+        });
+        let before = store.people().unwrap();
+        store.rewrite_if_due().unwrap();
+        assert_eq!(store.people().unwrap(), before, "a rewrite keeps everyone");
+        assert_eq!(before, on_disk(&store));
+        after(&store, "the purge", |s| s.purge_everything().unwrap());
+        assert!(store.people().unwrap().is_empty());
+    }
+}
