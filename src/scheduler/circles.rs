@@ -9,7 +9,7 @@
 
 use crate::config::CircleSettings;
 use crate::domain::{Circle, CircleKey, Policy, UserId, plural};
-use crate::rules::{CircleRound, Snapshot, circle_eligible, form_circles};
+use crate::rules::{CircleRound, Snapshot, circle_eligible, circle_sizes, form_circles};
 use crate::store::{CirclesSaved, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt::Write as _;
@@ -179,10 +179,13 @@ pub fn explain_round(
         );
     }
     if !round.waiting.is_empty() {
+        let seated: usize = round.circles.iter().map(|c| c.members.len()).sum();
+        let eligible = seated + round.waiting.len();
+        let why = why_waiting(eligible, settings.size.get(), round.waiting.len());
         let waiting: Vec<String> = round.waiting.iter().map(&name).collect();
         let _ = writeln!(
             out,
-            "  waiting for the next round: {}\n      why: no circle has room without a teammate or someone they shared a circle with lately.",
+            "  waiting for the next round: {}\n      why: {why}",
             waiting.join(", ")
         );
     }
@@ -193,6 +196,37 @@ pub fn explain_round(
         );
     }
     out
+}
+
+/// Why `waiting` of the `eligible` leaders wait when circles of `size` are
+/// formed, in a sentence: too few for any circle, more than the circles'
+/// sizes seat (five with circles of three), or no room in a circle
+/// without a teammate or a recent circle-mate (see `rules::circles`).
+fn why_waiting(eligible: usize, size: usize, waiting: usize) -> String {
+    if eligible < 3 {
+        return format!(
+            "only {} may be asked, and a circle needs three.",
+            plural(eligible, "leader", "leaders")
+        );
+    }
+    let no_room =
+        "no circle has room without a teammate or someone they shared a circle with lately";
+    let seats: usize = circle_sizes(eligible, size).iter().sum();
+    let over = eligible.saturating_sub(seats);
+    if over == 0 {
+        return format!("{no_room}.");
+    }
+    let left_over = format!(
+        "circles of {size} seat at most {seats} of the {eligible} leaders who may be asked: \
+         a circle holds at most {}, and {} left over cannot make a circle of three",
+        size + 1,
+        plural(over, "leader", "leaders")
+    );
+    if waiting > over {
+        format!("{left_over}; for the others, {no_room}.")
+    } else {
+        format!("{left_over}.")
+    }
 }
 
 #[cfg(test)]
@@ -231,6 +265,32 @@ mod tests {
         insta::assert_snapshot!(circles);
         assert!(store.circles().unwrap().is_empty(), "nothing formed");
         assert!(store.pending_outbox().unwrap().is_empty(), "nothing queued");
+    }
+
+    #[test]
+    fn a_dry_run_says_whether_leaders_wait_for_too_few_one_left_over_or_no_room() {
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap();
+        let explain = |size: u32, teams: &[&str]| {
+            let people = teams.iter().enumerate().map(|(i, team)| {
+                let id = format!("U{}", i + 1);
+                leader(&id, &id, team)
+            });
+            let settings = CircleSettings {
+                size: crate::config::CircleSize::try_from(size).unwrap(),
+                ..CircleSettings::default()
+            };
+            let snapshot = Snapshot::new(people, Vec::new(), Vec::new());
+            let report = explain_round(&snapshot, &[], now, &Policy::default(), &settings, |id| {
+                id.to_string()
+            });
+            format!("circles of {size}, teams {teams:?}:{report}")
+        };
+        let reports = [
+            explain(4, &["A", "B"]),
+            explain(3, &["A", "B", "C", "D", "E"]),
+            explain(3, &["A", "A", "A", "B", "C"]),
+        ];
+        insta::assert_snapshot!(reports.join("\n"));
     }
 
     #[test]

@@ -10,8 +10,8 @@
 //!
 //! A press is first decided ([`decide_press`], pure: whose circle, whether
 //! the presser is in it, what to record and log), then done in one place:
-//! the meeting logged, the answer recorded, the reply written
-//! ([`answer_text`], pure).
+//! the answer recorded, then — only if it was, as *We met* — the meeting
+//! logged, then the reply written ([`answer_text`], pure).
 
 use super::buttons::Pressed;
 use super::{Context, HandlerError};
@@ -21,6 +21,7 @@ use crate::domain::{
     UserId,
 };
 use crate::slack::mention_list;
+use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 
 /// What the presser reads when the press is not theirs to make.
@@ -49,13 +50,8 @@ pub(super) fn circle_button(
     else {
         return Ok(below(NOT_A_MEMBER));
     };
-    // The effects, in one place: the meeting, the answer, then the reply.
-    if let Some(meeting) = &answer.meeting {
-        context
-            .store
-            .log_interaction_once(&answer.once_key(), meeting)?;
-    }
-    let Some(kept) = context.store.answer_circle(answer.circle, answer.outcome)? else {
+    // The effects, in one place: the answer and its meeting, then the reply.
+    let Some(kept) = record_press(context.store, &answer)? else {
         return Ok(below(NOT_KEPT));
     };
     // The answer says what is recorded: on disk first.
@@ -67,6 +63,24 @@ pub(super) fn circle_button(
         response: Some(PressAnswer::Replacing(Reply::text(text))),
         refresh_home: false,
     })
+}
+
+/// Does the decided `answer`: records it, then logs its meeting, but only
+/// if the circle is still kept with the presser in it and its answer is
+/// now *We met*. Returns the circle as kept, or `None` when it is gone or
+/// the presser left it meanwhile: then nothing is logged.
+///
+/// The answer goes first so that a press that cannot be recorded never
+/// logs a meeting. Should the log fail after the answer was recorded,
+/// pressing again finds the circle met and logs it then, once.
+fn record_press(store: &Store, answer: &CircleAnswer) -> Result<Option<Circle>, StoreError> {
+    let Some(kept) = store.answer_circle(answer.circle, answer.outcome.clone())? else {
+        return Ok(None);
+    };
+    if let (Some(meeting), Some(CircleOutcome::Met { .. })) = (&answer.meeting, &kept.outcome) {
+        store.log_interaction_once(&answer.once_key(), meeting)?;
+    }
+    Ok(Some(kept))
 }
 
 /// What a press on a circle's check-in is to record.
@@ -179,6 +193,83 @@ mod tests {
             check_in_at: Some(now()),
             outcome: None,
         }
+    }
+
+    /// A store in a temporary folder with circle 1-1 of U1, U2 and U3,
+    /// all of whom may be written to; keep the folder alive with it.
+    fn store_with_circle() -> (tempfile::TempDir, Store, Circle) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &crate::store::StoreOptions::default()).unwrap();
+        for (id, name) in [("U1", "Ada"), ("U2", "Bo"), ("U3", "Cy")] {
+            store
+                .put_person(&crate::domain::Person::new(user(id), name))
+                .unwrap();
+        }
+        let saved = store
+            .save_circles_and_enqueue(&[], &[circle().members], now())
+            .unwrap();
+        let kept = saved.formed[0].clone();
+        (dir, store, kept)
+    }
+
+    #[test]
+    fn we_met_pressed_by_a_member_records_the_answer_and_logs_the_meeting_once() {
+        let (_dir, store, kept) = store_with_circle();
+        let present = store.circle_members_to_write(&kept, now()).unwrap();
+        for presser in ["U1", "U2"] {
+            let answer = decide_press(
+                CircleAction::WeMet,
+                Some(&kept),
+                &user(presser),
+                &present,
+                now(),
+            )
+            .unwrap();
+            let answered = record_press(&store, &answer).unwrap().unwrap();
+            assert!(matches!(answered.outcome, Some(CircleOutcome::Met { .. })));
+        }
+        let log = store.interactions().unwrap();
+        assert_eq!(log.len(), 1, "{log:?}");
+        assert_eq!(log[0].1.participants, present);
+    }
+
+    #[test]
+    fn we_met_pressed_by_someone_forgotten_meanwhile_logs_no_meeting() {
+        let (_dir, store, kept) = store_with_circle();
+        let present = store.circle_members_to_write(&kept, now()).unwrap();
+        let answer = decide_press(
+            CircleAction::WeMet,
+            Some(&kept),
+            &user("U1"),
+            &present,
+            now(),
+        )
+        .unwrap();
+        // U1 asks to be forgotten between the press being decided and done.
+        store.forget_person(&user("U1")).unwrap();
+        assert_eq!(record_press(&store, &answer).unwrap(), None);
+        assert_eq!(store.interactions().unwrap(), Vec::new());
+        assert_eq!(store.circle(kept.key).unwrap().unwrap().outcome, None);
+    }
+
+    #[test]
+    fn we_met_pressed_on_a_circle_gone_meanwhile_logs_no_meeting() {
+        let (_dir, store, kept) = store_with_circle();
+        let present = kept.members.clone();
+        let answer = decide_press(
+            CircleAction::WeMet,
+            Some(&kept),
+            &user("U3"),
+            &present,
+            now(),
+        )
+        .unwrap();
+        // Two of three forgotten: a circle left with fewer than two goes.
+        store.forget_person(&user("U1")).unwrap();
+        store.forget_person(&user("U2")).unwrap();
+        assert_eq!(store.circle(kept.key).unwrap(), None);
+        assert_eq!(record_press(&store, &answer).unwrap(), None);
+        assert_eq!(store.interactions().unwrap(), Vec::new());
     }
 
     #[test]
