@@ -96,21 +96,26 @@ mod tests {
         write(store);
         let now = store.people().unwrap();
         assert_eq!(now, on_disk(store), "{what}");
-        assert_ne!(now, before, "{what} changed nobody: the check proves nothing");
+        assert_ne!(
+            now, before,
+            "{what} changed nobody: the check proves nothing"
+        );
     }
 
     #[test]
     fn every_write_to_people_is_read_back_at_once() {
         let (_dir, store) = open_temp();
         after(&store, "a person put", |s| {
-            s.put_person(&person("U1", "Ada", Some("Payments"))).unwrap();
+            s.put_person(&person("U1", "Ada", Some("Payments")))
+                .unwrap();
         });
         after(&store, "people put together", |s| {
             s.put_people(&[person("U2", "Lou", None), person("U3", "Cy", None)])
                 .unwrap();
         });
         after(&store, "a person changed", |s| {
-            s.update_person(&user("U1"), |p| p.opted_out = true).unwrap();
+            s.update_person(&user("U1"), |p| p.opted_out = true)
+                .unwrap();
         });
         after(&store, "an early warning sent", |s| {
             let warning = Outgoing::EarlyWarning(EarlyWarning {
