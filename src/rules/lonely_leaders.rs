@@ -408,6 +408,7 @@ impl<'a> Newcomers<'a> {
 mod tests {
     use super::*;
     use crate::rules::fixtures::*;
+    use std::sync::Arc;
 
     fn leader(mut person: Person) -> Person {
         person.roles.leader = true;
@@ -657,9 +658,15 @@ mod tests {
         let now = at(2026, 6, 1);
         let mut snapshot = ten_leaders(5);
         for id in ["UPAY1", "UPLA5"] {
-            snapshot.people.get_mut(&user(id)).unwrap().opted_out = true;
+            Arc::make_mut(&mut snapshot.people)
+                .get_mut(&user(id))
+                .unwrap()
+                .opted_out = true;
         }
-        snapshot.people.get_mut(&user("UPAY2")).unwrap().deactivated = true;
+        Arc::make_mut(&mut snapshot.people)
+            .get_mut(&user("UPAY2"))
+            .unwrap()
+            .deactivated = true;
         assert_eq!(
             lonely_leaders(&snapshot, now, &Policy::default(), 3, 5).map(|f| f.leaders),
             Some(7)

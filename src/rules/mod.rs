@@ -45,6 +45,7 @@ use crate::domain::{Nudge, Partnership, Person, SentNudge, ShownTeams, TeamId, T
 use chrono::{DateTime, Utc};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Plans this run's nudges: for each person whose window is open, at most
 /// one — a key partnership's first, for those it binds without a live tie
@@ -113,8 +114,10 @@ fn keep_earliest<'a>(earliest: &mut &'a Tie, tie: &'a Tie) {
 pub struct Snapshot {
     /// Everyone the bot knows, by id. Hashed with FxHash, as every map of
     /// the rules: planning looks people up a few times per tie, and SipHash
-    /// was half of its instructions.
-    pub people: FxHashMap<UserId, Person>,
+    /// was half of its instructions. Shared: the store keeps everyone
+    /// decoded and lends them (see [`Snapshot::of_shared`]); a rule that
+    /// changes someone copies the map first (`Arc::make_mut`).
+    pub people: Arc<FxHashMap<UserId, Person>>,
     /// Every tie.
     pub ties: Vec<Tie>,
     /// Nudges sent recently (at least as far back as the longest window the
@@ -131,8 +134,23 @@ impl Snapshot {
         ties: Vec<Tie>,
         recent_nudges: Vec<SentNudge>,
     ) -> Self {
+        Self::of_shared(
+            Arc::new(people.into_iter().map(|p| (p.id.clone(), p)).collect()),
+            ties,
+            recent_nudges,
+        )
+    }
+
+    /// A snapshot of people the store lends by id (see
+    /// `Store::people_by_id`), with these ties and nudges: nobody is
+    /// copied.
+    pub fn of_shared(
+        people: Arc<FxHashMap<UserId, Person>>,
+        ties: Vec<Tie>,
+        recent_nudges: Vec<SentNudge>,
+    ) -> Self {
         Self {
-            people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
+            people,
             ties,
             recent_nudges,
             partnerships: Vec::new(),

@@ -63,17 +63,15 @@ pub fn run(
 /// among those it may seat. The rule weighs no other tie, so the leaders'
 /// ties are read by key, not every tie.
 pub fn circles_snapshot(store: &Store, now: DateTime<Utc>) -> Result<Snapshot, StoreError> {
-    let people = store.people()?;
-    let leaders: Vec<UserId> = people
-        .iter()
+    let people = store.people_by_id()?;
+    let mut leaders: Vec<UserId> = people
+        .values()
         .filter(|p| circle_eligible(p, now))
         .map(|p| p.id.clone())
         .collect();
-    Ok(Snapshot::new(
-        people,
-        store.ties_among(&leaders)?,
-        Vec::new(),
-    ))
+    leaders.sort_unstable();
+    let among = store.ties_among(&leaders)?;
+    Ok(Snapshot::of_shared(people, among, Vec::new()))
 }
 
 /// The round the settings form at `now` from `snapshot`, knowing `past`.

@@ -35,13 +35,17 @@ pub fn nudge_snapshot(
             ),
         }
     }
-    let mut people = store.people()?;
-    for person in &mut people {
-        if let Some(at) = warned.get(&person.id) {
-            person.early_warned_at = Some(*at);
+    let mut people = store.people_by_id()?;
+    if !warned.is_empty() {
+        // Copied only when a warning waits in the outbox.
+        let people = std::sync::Arc::make_mut(&mut people);
+        for (id, at) in &warned {
+            if let Some(person) = people.get_mut(id) {
+                person.early_warned_at = Some(*at);
+            }
         }
     }
-    Ok(Snapshot::new(people, store.ties()?, recent))
+    Ok(Snapshot::of_shared(people, store.ties()?, recent))
 }
 
 /// This run's messages: the early warnings (`min_teams` 0: none), and the
@@ -58,7 +62,7 @@ pub fn plan_messages(
 ) -> (Vec<EarlyWarning>, Vec<Nudge>) {
     let warnings = plan_early_warnings(snapshot, now, policy, min_teams);
     for warning in &warnings {
-        if let Some(leader) = snapshot.people.get_mut(&warning.to) {
+        if let Some(leader) = std::sync::Arc::make_mut(&mut snapshot.people).get_mut(&warning.to) {
             leader.early_warned_at = Some(now);
         }
         snapshot.recent_nudges.extend(warning.introductions(now));

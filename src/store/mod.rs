@@ -103,6 +103,7 @@ pub use export::{NudgeAbout, NudgeKind, NudgeReceived, OwnReason, PersonExport};
 pub use forget::Forgotten;
 pub use interactions::Logged;
 pub use jobs::JobRun;
+pub use people_cache::PeopleById;
 pub use purge::KeptBackup;
 pub use recent_logs::KEEP_RECENT_FOR;
 pub use rewrite::Rewritten;

@@ -14,22 +14,26 @@
 //! the tree as it was an instant before: as if it had come first.
 
 use super::{Store, StoreError, trees};
-use crate::domain::Person;
+use crate::domain::{Person, UserId};
+use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Everyone known, by id, as the rules' snapshot holds them.
+pub type PeopleById = Arc<FxHashMap<UserId, Person>>;
 
 /// The slot of the decoded people; one per store, shared by its clones.
 #[derive(Debug, Default)]
 pub(super) struct PeopleCache {
     /// `None` until read, and after any write to `people`. A std Mutex:
-    /// held to take or put the list, never across a read of sled.
-    people: Mutex<Option<Arc<Vec<Person>>>>,
+    /// held to take or put the map, never across a read of sled.
+    people: Mutex<Option<PeopleById>>,
     /// Bumped by every emptying (see the module doc).
     generation: AtomicU64,
 }
 
 impl PeopleCache {
-    fn lock(&self) -> MutexGuard<'_, Option<Arc<Vec<Person>>>> {
+    fn lock(&self) -> MutexGuard<'_, Option<PeopleById>> {
         // Poisoning is ignored: the slot is only ever replaced whole.
         self.people
             .lock()
@@ -46,24 +50,34 @@ impl PeopleCache {
 impl Store {
     /// Everyone known, sorted by id (the key order).
     pub fn people(&self) -> Result<Vec<Person>, StoreError> {
+        let mut people: Vec<Person> = self.people_by_id()?.values().cloned().collect();
+        people.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        Ok(people)
+    }
+
+    /// Everyone known, by id, lent rather than copied: what a snapshot of
+    /// the rules holds (`Snapshot::of_shared`).
+    pub fn people_by_id(&self) -> Result<PeopleById, StoreError> {
         if let Some(people) = self.people_cache.lock().as_ref() {
-            return Ok(people.as_ref().clone());
+            return Ok(Arc::clone(people));
         }
         let generation = self.people_cache.generation.load(Ordering::SeqCst);
-        let people: Vec<Person> = {
+        let people: PeopleById = {
             let trees = self.trees()?;
-            trees
+            let by_id = trees
                 .people
                 .iter()
                 .map(|entry| {
                     let (key, bytes) = entry?;
-                    self.decode(trees::PEOPLE, &key, &bytes)
+                    let person: Person = self.decode(trees::PEOPLE, &key, &bytes)?;
+                    Ok((person.id.clone(), person))
                 })
-                .collect::<Result<_, StoreError>>()?
+                .collect::<Result<FxHashMap<_, _>, StoreError>>()?;
+            Arc::new(by_id)
         };
         let mut slot = self.people_cache.lock();
         if self.people_cache.generation.load(Ordering::SeqCst) == generation {
-            *slot = Some(Arc::new(people.clone()));
+            *slot = Some(Arc::clone(&people));
         }
         Ok(people)
     }

@@ -25,15 +25,15 @@ const EXAMPLE: &str = "/alliances allies Sales Marketing";
 
 /// Answers `allies` with `typed`, the team names as typed.
 pub(super) fn allies(context: &Context<'_>, typed: &str) -> Result<Reply, HandlerError> {
-    let people = context.store.people()?;
+    let people = context.store.people_by_id()?;
     let known: Vec<TeamId> = people
-        .iter()
+        .values()
         .filter_map(|p| p.team.clone())
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
     let teams = read_team_names(typed, &known).map_err(|err| refusal(err, typed, &known))?;
-    let me = people.iter().find(|p| &p.id == context.user).cloned();
+    let me = people.get(context.user).cloned();
     // Allies are across teams: a tie within the asker's own is no alliance.
     let own = me.as_ref().and_then(|p| p.team.clone());
     let (own, teams): (Vec<TeamId>, Vec<TeamId>) = teams
@@ -53,7 +53,8 @@ pub(super) fn allies(context: &Context<'_>, typed: &str) -> Result<Reply, Handle
     }
     // The asker's ties and those of the people they know are all the rule
     // reads of the tie index: read by key, not by a scan of every tie.
-    let snapshot = Snapshot::new(people, context.store.ties_around(context.user)?, Vec::new());
+    let around = context.store.ties_around(context.user)?;
+    let snapshot = Snapshot::of_shared(people, around, Vec::new());
     let answer = allies_in(
         &snapshot,
         context.user,
