@@ -4,10 +4,8 @@
 //! `/alliances team` shows a lead their team's reach and its key
 //! partnerships as the digest counts them, team figures only.
 
-use crate::helpers::{
-    TestBot, fake_user, spawn_bot, spawn_bot_on_clock_configured, user, workspace,
-};
-use alliances::domain::{Binds, Interaction, InteractionKind, Partnership, TeamId};
+use crate::helpers::{fake_user, spawn_bot, spawn_bot_on_clock_configured, workspace};
+use alliances::domain::{Binds, Partnership, TeamId};
 use chrono::{Duration, Utc};
 use fake_slack::FakeSlack;
 
@@ -39,52 +37,30 @@ fn company() -> (Vec<fake_slack::FakeUser>, String) {
     (users, file)
 }
 
-/// `times` meetings of `a` and `b`, the last `days_ago` days ago.
-fn met(bot: &TestBot, a: &str, b: &str, days_ago: i64, times: usize) {
-    for n in 0..times {
-        let when = Utc::now() - Duration::days(days_ago + n as i64);
-        let meeting = Interaction::new(
-            when,
-            InteractionKind::Meeting,
-            [user(a), user(b)],
-            None,
-            None,
-        )
-        .unwrap();
-        bot.app.store().log_interaction(&meeting).unwrap();
-    }
-}
-
-async fn ask(bot: &TestBot, text: &str, from: &str) -> String {
-    let (status, answer) = bot.slash("/alliances", text, from, "1.2.3").await;
-    assert_eq!(status, 200, "{answer}");
-    answer["text"].as_str().unwrap_or_default().to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn allies_lists_live_then_fading_then_warm_paths_and_never_names_the_opted_out() {
     let (users, teams) = company();
     let fake = FakeSlack::start(workspace(users)).await.unwrap();
     let bot = spawn_bot(&fake, &teams).await;
-    met(&bot, "U0000E01", "U0000S01", 10, 2); // live
-    met(&bot, "U0000E01", "U0000S02", 200, 1); // fading
-    met(&bot, "U0000E01", "U0000S03", 5, 3); // live, but Sam 3 opts out
-    met(&bot, "U0000E01", "U0000E02", 3, 6); // a teammate Ezra knows well…
-    met(&bot, "U0000E02", "U0000S04", 7, 2); // …who works with Sales
-    met(&bot, "U0000E01", "U0000M01", 4, 6); // known well, but opts out…
-    met(&bot, "U0000M01", "U0000S05", 7, 2); // …so is no path
+    bot.log_meetings("U0000E01", "U0000S01", Utc::now() - Duration::days(10), 2); // live
+    bot.log_meetings("U0000E01", "U0000S02", Utc::now() - Duration::days(200), 1); // fading
+    bot.log_meetings("U0000E01", "U0000S03", Utc::now() - Duration::days(5), 3); // live, but Sam 3 opts out
+    bot.log_meetings("U0000E01", "U0000E02", Utc::now() - Duration::days(3), 6); // a teammate Ezra knows well…
+    bot.log_meetings("U0000E02", "U0000S04", Utc::now() - Duration::days(7), 2); // …who works with Sales
+    bot.log_meetings("U0000E01", "U0000M01", Utc::now() - Duration::days(4), 6); // known well, but opts out…
+    bot.log_meetings("U0000M01", "U0000S05", Utc::now() - Duration::days(7), 2); // …so is no path
     for who in ["U0000S03", "U0000M01"] {
-        assert!(ask(&bot, "optout", who).await.contains("opted out"));
+        assert!(bot.alliances("optout", who).await.contains("opted out"));
     }
 
-    let typo = ask(&bot, "allies Sales Marketng", "U0000E01").await;
+    let typo = bot.alliances("allies Sales Marketng", "U0000E01").await;
     assert_eq!(
         typo,
         ":thinking_face: I don't know a team called `Marketng`. Did you mean Marketing? \
          Try: `/alliances allies Sales Marketing`"
     );
 
-    let answer = ask(&bot, "allies sales", "U0000E01").await;
+    let answer = bot.alliances("allies sales", "U0000E01").await;
     let at = |needle: &str| {
         answer
             .find(needle)
@@ -122,12 +98,12 @@ async fn a_lead_sees_the_team_s_reach_and_partnerships_and_others_are_told_who_c
         |settings| settings.partnerships = partnerships,
     )
     .await;
-    met(&bot, "U0000E01", "U0000S01", 10, 2);
-    met(&bot, "U0000E02", "U0000S02", 5, 1);
-    met(&bot, "U0000E03", "U0000S03", 200, 1); // fading
-    met(&bot, "U0000E01", "U0000L01", 3, 2); // Legal: two people, under the floor
+    bot.log_meetings("U0000E01", "U0000S01", Utc::now() - Duration::days(10), 2);
+    bot.log_meetings("U0000E02", "U0000S02", Utc::now() - Duration::days(5), 1);
+    bot.log_meetings("U0000E03", "U0000S03", Utc::now() - Duration::days(200), 1); // fading
+    bot.log_meetings("U0000E01", "U0000L01", Utc::now() - Duration::days(3), 2); // Legal: two people, under the floor
 
-    let view = ask(&bot, "team", "U0000E01").await;
+    let view = bot.alliances("team", "U0000E01").await;
     assert_eq!(
         view,
         "*How far Engineering reaches*\n\
@@ -140,7 +116,7 @@ async fn a_lead_sees_the_team_s_reach_and_partnerships_and_others_are_told_who_c
     );
     assert!(!view.contains("Legal") && !view.contains("<@"), "{view}");
 
-    let refusal = ask(&bot, "team", "U0000S01").await;
+    let refusal = bot.alliances("team", "U0000S01").await;
     assert!(
         refusal.contains("I don't have you down as leading a team")
             && refusal.contains("teams file"),

@@ -1,7 +1,8 @@
 //! What the stories share: the binary, a small workspace, signed-off reads
 //! of what the fake Slack received.
 
-use alliances::domain::UserId;
+use alliances::domain::{Interaction, InteractionKind, UserId};
+use chrono::{DateTime, Duration, Utc};
 use fake_slack::{FakeChannel, FakeUser, Workspace};
 use std::process::{Command, Output};
 
@@ -364,6 +365,29 @@ impl TestBot {
             status,
             response.json().await.unwrap_or(serde_json::Value::Null),
         )
+    }
+
+    /// `/alliances text` from `from`, answered with 200: the reply's text.
+    pub async fn alliances(&self, text: &str, from: &str) -> String {
+        let (status, answer) = self.slash("/alliances", text, from, "1.2.3").await;
+        assert_eq!(status, 200, "{answer}");
+        answer["text"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// `times` meetings of `a` and `b` logged straight into the store, a
+    /// day apart, the last at `last`.
+    pub fn log_meetings(&self, a: &str, b: &str, last: DateTime<Utc>, times: i64) {
+        for n in 0..times {
+            let meeting = Interaction::new(
+                last - Duration::days(n),
+                InteractionKind::Meeting,
+                [user(a), user(b)],
+                None,
+                None,
+            )
+            .expect("a meeting of two");
+            self.app.store().log_interaction(&meeting).expect("logged");
+        }
     }
 
     /// Waits until the bot's first scheduler tick has run the weekly

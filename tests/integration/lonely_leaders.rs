@@ -3,10 +3,8 @@
 //! not another for a month; admins see how many leaders are short of
 //! alliances, never who, and only from the k-anonymity floor up.
 
-use crate::helpers::{TestBot, eventually, fake_user, spawn_bot_on_clock_configured, user};
-use alliances::domain::{
-    Clock, DeliveryWindow, Interaction, InteractionKind, SettableClock, UserId,
-};
+use crate::helpers::{eventually, fake_user, spawn_bot_on_clock_configured, user};
+use alliances::domain::{Clock, DeliveryWindow, SettableClock, UserId};
 use alliances::scheduler::JobKind;
 use chrono::{Duration, Utc};
 use fake_slack::{FakeSlack, FakeUserGroup};
@@ -48,27 +46,6 @@ fn company() -> (fake_slack::Workspace, String) {
     (space, file)
 }
 
-fn met(bot: &TestBot, clock: &SettableClock, a: &str, b: &str, days_ago: i64, times: i64) {
-    for n in 0..times {
-        let when = clock.now() - Duration::days(days_ago + n);
-        let meeting = Interaction::new(
-            when,
-            InteractionKind::Meeting,
-            [user(a), user(b)],
-            None,
-            None,
-        )
-        .unwrap();
-        bot.app.store().log_interaction(&meeting).unwrap();
-    }
-}
-
-async fn ask(bot: &TestBot, text: &str, from: &str) -> String {
-    let (status, answer) = bot.slash("/alliances", text, from, "1.2.3").await;
-    assert_eq!(status, 200, "{answer}");
-    answer["text"].as_str().unwrap_or_default().to_owned()
-}
-
 fn dms_to(fake: &FakeSlack, id: &str) -> Vec<fake_slack::PostedMessage> {
     fake.messages()
         .into_iter()
@@ -89,12 +66,16 @@ async fn a_lonely_leader_is_warned_once_with_fading_ties_first_and_admins_see_on
     // Ada (U0000E01) leads: live only with Sales; fading with Marketing
     // (Mia, strong; Max, weak) and Legal (Lou); Lea in Legal, the
     // strongest of all, opts out. Finance she never met.
-    met(&bot, &clock, "U0000E01", "U0000S02", 5, 3);
-    met(&bot, &clock, "U0000E01", "U0000M02", 150, 6);
-    met(&bot, &clock, "U0000E01", "U0000M03", 150, 1);
-    met(&bot, &clock, "U0000E01", "U0000L02", 200, 2);
-    met(&bot, &clock, "U0000E01", "U0000L03", 120, 8);
-    assert!(ask(&bot, "optout", "U0000L03").await.contains("opted out"));
+    bot.log_meetings("U0000E01", "U0000S02", clock.now() - Duration::days(5), 3);
+    bot.log_meetings("U0000E01", "U0000M02", clock.now() - Duration::days(150), 6);
+    bot.log_meetings("U0000E01", "U0000M03", clock.now() - Duration::days(150), 1);
+    bot.log_meetings("U0000E01", "U0000L02", clock.now() - Duration::days(200), 2);
+    bot.log_meetings("U0000E01", "U0000L03", clock.now() - Duration::days(120), 8);
+    assert!(
+        bot.alliances("optout", "U0000L03")
+            .await
+            .contains("opted out")
+    );
 
     let run = bot
         .app
@@ -151,7 +132,7 @@ async fn a_lonely_leader_is_warned_once_with_fading_ties_first_and_admins_see_on
 
     // Every one of the five leaders is short of alliances: admins are not
     // told even how many, since "5 of 5" would say it of each, never who.
-    let stats = ask(&bot, "stats", "U0000009").await;
+    let stats = bot.alliances("stats", "U0000009").await;
     assert!(
         stats.contains(
             "For admins: I don't say how many of the 5 leaders have live alliances in fewer than 3 other teams right now"
@@ -159,7 +140,7 @@ async fn a_lonely_leader_is_warned_once_with_fading_ties_first_and_admins_see_on
         "{stats}"
     );
     assert!(!stats.contains("<@"), "{stats}");
-    assert!(!ask(&bot, "stats", "U0000S02").await.contains("leaders"));
+    assert!(!bot.alliances("stats", "U0000S02").await.contains("leaders"));
 
     // A week later: no second warning, nor any other nudge piled on.
     clock.advance(Duration::days(7));
@@ -184,7 +165,7 @@ async fn a_lonely_leader_is_warned_once_with_fading_ties_first_and_admins_see_on
         .run(JobKind::People, clock.now())
         .await
         .unwrap();
-    let stats = ask(&bot, "stats", "U0000009").await;
+    let stats = bot.alliances("stats", "U0000009").await;
     assert!(
         stats.contains("with fewer than 5 leaders, I don't say how many"),
         "{stats}"
