@@ -6,9 +6,9 @@
 //! pushing for that the others could help with, and what is hard right
 //! now — and puts no score on anyone.
 
-use super::render::{Message, mrkdwn};
+use super::render::{Message, action_buttons, mrkdwn};
 use crate::domain::{CircleAction, CircleKey, UserId};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// "<@A>, <@B> and <@C>": the members as mentions, in a sentence.
 pub fn mention_list(members: &[UserId]) -> String {
@@ -59,21 +59,12 @@ pub fn render_circle_prompt(members: &[UserId]) -> Message {
 /// prompt: one question and three buttons, each carrying the circle.
 pub fn render_circle_check_in(circle: CircleKey, members: &[UserId]) -> Message {
     let text = format!("{} — did you get together?", mention_list(members));
-    let buttons: Vec<Value> = CircleAction::ALL
-        .iter()
-        .map(|action| {
-            let mut button = json!({
-                "type": "button",
-                "action_id": action.action_id(),
-                "text": { "type": "plain_text", "text": action.label() },
-                "value": circle.to_string(),
-            });
-            if *action == CircleAction::WeMet {
-                button["style"] = json!("primary");
-            }
-            button
-        })
-        .collect();
+    let buttons = action_buttons(
+        CircleAction::ALL
+            .iter()
+            .map(|a| (a.action_id(), a.label(), *a == CircleAction::WeMet)),
+        &circle.to_string(),
+    );
     let context = "*We met* logs a meeting of all of you, once, whoever presses it.";
     Message {
         blocks: vec![

@@ -42,21 +42,12 @@ pub fn render_nudge(nudge: &Nudge) -> Message {
         NudgeReason::Partnership(reason) => super::partnerships::partnership_text(nudge, reason),
     };
     let value = format!("{}:{}", nudge.to, nudge.about);
-    let buttons: Vec<Value> = NudgeAction::ALL
-        .iter()
-        .map(|action| {
-            let mut button = json!({
-                "type": "button",
-                "action_id": action.action_id(),
-                "text": { "type": "plain_text", "text": action.label() },
-                "value": value,
-            });
-            if *action == NudgeAction::WeMet {
-                button["style"] = json!("primary");
-            }
-            button
-        })
-        .collect();
+    let buttons = action_buttons(
+        NudgeAction::ALL
+            .iter()
+            .map(|a| (a.action_id(), a.label(), *a == NudgeAction::WeMet)),
+        &value,
+    );
     Message {
         text: headline,
         blocks: vec![
@@ -299,6 +290,30 @@ fn team_figures_text(digest: &Digest) -> String {
         let _ = write!(text, "\n• and {}", plural(more, "more team", "more teams"));
     }
     text
+}
+
+/// The buttons of a message's actions block, each as `(action_id, label,
+/// primary)` and all carrying `value` back when pressed; the primary one
+/// (*We met*) is styled so.
+pub(super) fn action_buttons<'a>(
+    buttons: impl IntoIterator<Item = (&'a str, &'a str, bool)>,
+    value: &str,
+) -> Vec<Value> {
+    buttons
+        .into_iter()
+        .map(|(action_id, label, primary)| {
+            let mut button = json!({
+                "type": "button",
+                "action_id": action_id,
+                "text": { "type": "plain_text", "text": label },
+                "value": value,
+            });
+            if primary {
+                button["style"] = json!("primary");
+            }
+            button
+        })
+        .collect()
 }
 
 /// "1 day", "14 days".
