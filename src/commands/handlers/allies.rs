@@ -83,32 +83,25 @@ pub(super) fn allies(context: &Context<'_>, typed: &str) -> Result<Reply, Handle
         lines.extend(own_left_out);
         return Ok(Reply::text(lines.join("\n")));
     }
-    if !answer.live.is_empty() {
-        lines.push("On your side now, strongest first:".to_owned());
-        for ally in &answer.live.shown {
+    // A list under its heading, each ally with when they last met.
+    let mut list = |heading: &str, allies: &Listed<crate::rules::Ally>, met: &str| {
+        if allies.is_empty() {
+            return;
+        }
+        lines.push(heading.to_owned());
+        for ally in &allies.shown {
             lines.push(format!(
-                "• <@{}> ({}): met {}, {} in all",
+                "• <@{}> ({}): {met} {}, {} in all",
                 ally.peer,
                 team_of(ally),
                 ago(days_ago(ally.last_met, context.now, tz)),
                 times(ally.times_met)
             ));
         }
-        lines.extend(more(&answer.live));
-    }
-    if !answer.fading.is_empty() {
-        lines.push("Worth reviving:".to_owned());
-        for ally in &answer.fading.shown {
-            lines.push(format!(
-                "• <@{}> ({}): last met {}, {} in all",
-                ally.peer,
-                team_of(ally),
-                ago(days_ago(ally.last_met, context.now, tz)),
-                times(ally.times_met)
-            ));
-        }
-        lines.extend(more(&answer.fading));
-    }
+        lines.extend(more(allies));
+    };
+    list("On your side now, strongest first:", &answer.live, "met");
+    list("Worth reviving:", &answer.fading, "last met");
     if !answer.warm_paths.is_empty() {
         lines.push("Warm paths — people you know well who work with them:".to_owned());
         for path in &answer.warm_paths.shown {
