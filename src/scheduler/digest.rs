@@ -55,7 +55,7 @@ pub fn run(
     map_policy: Option<&Policy>,
     partnerships: &[Partnership],
 ) -> Result<DigestRun, StoreError> {
-    let snapshot = Snapshot::new(store.people()?, store.ties()?, Vec::new())
+    let snapshot = Snapshot::of_shared(store.people_by_id()?, store.ties()?, Vec::new())
         .with_partnerships(partnerships.to_vec());
     let digest = plan_digest(&snapshot, since, until, policy);
     if digest.is_quiet() {

@@ -365,8 +365,9 @@ impl Scheduler {
     /// and with key partnerships the interaction log too: blocking work,
     /// for a blocking thread.
     pub fn insights(&self, weeks: usize) -> Result<Insights, StoreError> {
-        let snapshot = Snapshot::new(self.store.people()?, self.store.ties()?, Vec::new())
-            .with_partnerships(self.partnerships.to_vec());
+        let snapshot =
+            Snapshot::of_shared(self.store.people_by_id()?, self.store.ties()?, Vec::new())
+                .with_partnerships(self.partnerships.to_vec());
         let (now, floor) = (self.clock.now(), self.digest_policy.k_anonymity_floor);
         let mut insights = crate::rules::insights(&snapshot, now, &self.policy, floor, weeks);
         insights.lonely_leaders = crate::rules::lonely_leaders(

@@ -25,8 +25,12 @@ pub(super) fn team(context: &Context<'_>) -> Result<Reply, HandlerError> {
         ));
     };
     let floor = context.settings.commands.k_anonymity_floor;
-    let snapshot = Snapshot::new(context.store.people()?, context.store.ties()?, Vec::new())
-        .with_partnerships(context.settings.partnerships.clone());
+    let snapshot = Snapshot::of_shared(
+        context.store.people_by_id()?,
+        context.store.ties()?,
+        Vec::new(),
+    )
+    .with_partnerships(context.settings.partnerships.clone());
     let name = mrkdwn_text(team.as_str()).into_owned();
     let Some(view) = team_view(
         &snapshot,
