@@ -119,6 +119,8 @@ fn scheduler(settings: &Settings, store: &Store, now: DateTime<Utc>) -> anyhow::
 /// The child roles of this module: `circles-rule` (read what the circles
 /// job reads, then time the rule alone), `circles-job` (the whole job, as
 /// the scheduler runs it: read, form, queue the prompts, record the run),
+/// `circles-after-tick` (the same job after a planning tick in the same
+/// process, as a serving bot runs it: the people already read and kept),
 /// `insights-partnership` (what `GET /insights` works out, with a key
 /// partnership binding everyone in the first team). `None` for another.
 pub(crate) fn child(
@@ -131,6 +133,7 @@ pub(crate) fn child(
     let run = match role {
         "circles-rule" => circles_rule,
         "circles-job" => circles_job,
+        "circles-after-tick" => circles_after_tick,
         "insights-partnership" => insights_partnership,
         _ => return None,
     };
@@ -183,27 +186,44 @@ fn circles_job(
     started: Instant,
     out: &mut String,
 ) -> anyhow::Result<()> {
+    let (job, summary) = run_circles_job(store, at)?;
+    let total = started.elapsed().as_secs_f64();
+    let _ = write!(out, " job={job:.6} total={total:.6} summary={summary}");
+    Ok(())
+}
+
+fn circles_after_tick(
+    store: &Store,
+    at: DateTime<Utc>,
+    started: Instant,
+    out: &mut String,
+) -> anyhow::Result<()> {
+    let settings = Settings::default();
+    let mut tick = String::new();
+    crate::tick(store, at, &settings, started, &mut tick)?;
+    let (job, summary) = run_circles_job(store, at)?;
+    let _ = write!(out, "{tick} kept_job={job:.6} summary={summary}");
+    Ok(())
+}
+
+/// The circles job as the scheduler runs it, forming the round after the
+/// last one; its seconds and what it said.
+fn run_circles_job(store: &Store, at: DateTime<Utc>) -> anyhow::Result<(f64, String)> {
     let settings = Settings::default();
     let now = next_round_at(store, at, &settings)?;
     let scheduler = scheduler(&settings, store, now)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let from = started.elapsed().as_secs_f64();
+    let from = Instant::now();
     let report = runtime.block_on(scheduler.run(JobKind::Circles, now))?;
-    let total = started.elapsed().as_secs_f64();
+    let seconds = from.elapsed().as_secs_f64();
     anyhow::ensure!(
         report.summary.starts_with("formed round"),
         "the circles job formed no round: {}",
         report.summary
     );
-    let _ = write!(
-        out,
-        " job={:.6} total={total:.6} summary={}",
-        total - from,
-        report.summary.replace(' ', "_"),
-    );
-    Ok(())
+    Ok((seconds, report.summary.replace(' ', "_")))
 }
 
 fn insights_partnership(
@@ -267,6 +287,7 @@ pub(crate) fn report(
     leaders: usize,
     rules: &[Measured],
     jobs: &[Measured],
+    kept_jobs: &[Measured],
     insights: &[Measured],
     plain_insights: &[Measured],
     tick_seconds: f64,
@@ -292,6 +313,14 @@ pub(crate) fn report(
             median(jobs, "total") * 1e3,
             median(jobs, "job") * 1e3,
             median(jobs, "total") / tick_seconds * 100.0,
+        );
+        let _ = writeln!(
+            out,
+            "           after a tick in the same process (the people kept, as when serving): \
+             job {:.1} ms, tick {:.1} ms; job / tick = {:.1}% (warm medians)",
+            median(kept_jobs, "kept_job") * 1e3,
+            median(kept_jobs, "total") * 1e3,
+            median(kept_jobs, "kept_job") / median(kept_jobs, "total") * 100.0,
         );
         let summaries: Vec<&str> = jobs
             .iter()
