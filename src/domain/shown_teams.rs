@@ -11,6 +11,7 @@
 //! filter shows, and from no other list.
 
 use super::{Person, TeamId};
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 /// The teams that may be shown, from each team's active people and the
@@ -25,14 +26,17 @@ impl<'a> ShownTeams<'a> {
     /// The teams of `people`, shown when they have at least `floor` active
     /// people.
     pub fn of(people: impl IntoIterator<Item = &'a Person>, floor: u32) -> Self {
-        let mut active = BTreeMap::new();
+        // Counted by hash, then ordered: a company has thousands of people
+        // in a few dozen teams, and a request that asks for the teams pays
+        // this pass.
+        let mut active: FxHashMap<&TeamId, usize> = FxHashMap::default();
         for person in people.into_iter().filter(|p| !p.deactivated) {
             if let Some(team) = &person.team {
                 *active.entry(team).or_default() += 1;
             }
         }
         Self {
-            active,
+            active: active.into_iter().collect(),
             floor: usize::try_from(floor).unwrap_or(usize::MAX),
         }
     }

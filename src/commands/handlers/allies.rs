@@ -2,17 +2,16 @@
 //! live alliances in those teams, the fading ones worth reviving, and warm
 //! paths in (see [`crate::rules::allies_in`]), answered to them alone.
 //!
-//! Anyone may ask. The team names are read against the workspace's teams
-//! (a typo gets the closest one suggested); team names are escaped for
+//! Anyone may ask. The team names are read against the teams someone
+//! still works in (a typo gets the closest one suggested); team names are escaped for
 //! Slack, as they are everywhere. Into a team under the k-anonymity floor
 //! no warm path is offered, and the answer says so in a sentence.
 
 use super::{Context, HandlerError, user_error};
 use crate::commands::{Reply, TeamNamesError, read_team_names};
-use crate::domain::{TeamId, ago, days_ago, plural, times, zone_of};
+use crate::domain::{ShownTeams, TeamId, ago, days_ago, plural, times, zone_of};
 use crate::rules::{AlliesAnswer, Listed, Snapshot, allies_in};
 use crate::slack::{mrkdwn_text, unescape_mrkdwn};
-use std::collections::BTreeSet;
 
 /// How many of each list the answer names; the rest are counted. Five is
 /// what a person can act on this week.
@@ -26,11 +25,12 @@ const EXAMPLE: &str = "/alliances allies Sales Marketing";
 /// Answers `allies` with `typed`, the team names as typed.
 pub(super) fn allies(context: &Context<'_>, typed: &str) -> Result<Reply, HandlerError> {
     let people = context.store.people_by_id()?;
-    let known: Vec<TeamId> = people
-        .values()
-        .filter_map(|p| p.team.clone())
-        .collect::<BTreeSet<_>>()
+    // Every team someone still works in, in name order: what the names
+    // typed are read against.
+    let known: Vec<TeamId> = ShownTeams::of(people.values(), 1)
+        .shown()
         .into_iter()
+        .cloned()
         .collect();
     let teams = read_team_names(typed, &known).map_err(|err| refusal(err, typed, &known))?;
     let me = people.get(context.user).cloned();
