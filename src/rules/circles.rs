@@ -20,10 +20,11 @@
 //! **When the constraints bind** (many leaders in one team, or few who
 //! have not shared a circle lately), the circles are formed greedily and
 //! this holds: no circle breaks a rule; a circle that cannot reach three
-//! members is not formed (and no later one is tried); and a leader left
-//! waiting fits no circle of the round — each is full (`size + 1`), or
-//! holds someone of their team, or someone they shared a circle with
-//! within the window. Teams that must spread over the remaining circles to
+//! members is not formed; no three left waiting could sit together (when
+//! the greedy pass stops with such three, they form a circle, grown up to
+//! `size` from those still waiting); and a leader left waiting fits no
+//! circle of the round — each is full (`size + 1`), or holds someone of
+//! their team, or someone they shared a circle with within the window. Teams that must spread over the remaining circles to
 //! fit at all (as many of them left as circles left) are placed first.
 //!
 //! Deterministic: the same snapshot, history and time give the same round.
@@ -93,6 +94,12 @@ pub fn form_circles(
         }
     }
     forming.seat_the_rest();
+    // The greedy pass may stop with three who could sit together still
+    // waiting (its seeds and picks blocked by the history): they meet.
+    while let Some(three) = forming.three_who_fit() {
+        forming.place(forming.grow_from(three.to_vec(), size, 1));
+        forming.seat_the_rest();
+    }
     let circles = forming
         .circles
         .iter()
@@ -281,27 +288,54 @@ impl<'t> Forming<'t> {
             if !tried_teams.insert(self.table.team[seed]) {
                 continue;
             }
-            let members = self.grow(seed, target, circles_left);
+            let members = self.grow_from(vec![seed], target, circles_left);
             if members.len() >= 3 {
-                for &m in &members {
-                    self.placed[m] = true;
-                    self.left_in_team[self.table.team[m]] -= 1;
-                }
-                self.circles.push(members);
+                self.place(members);
                 return true;
             }
         }
         false
     }
 
-    /// A circle grown from `seed` up to `target`: each next member the one
-    /// who fits with the weakest ties to those already in, urgent teams
+    /// Seats `members` as a new circle.
+    fn place(&mut self, members: Vec<usize>) {
+        for &m in &members {
+            self.placed[m] = true;
+            self.left_in_team[self.table.team[m]] -= 1;
+        }
+        self.circles.push(members);
+    }
+
+    /// The first three leaders not placed (by index) who may sit together,
+    /// if any. None at once when those left are of fewer than three teams.
+    fn three_who_fit(&self) -> Option<[usize; 3]> {
+        let left: Vec<usize> = (0..self.placed.len())
+            .filter(|&i| !self.placed[i])
+            .collect();
+        let teams: FxHashSet<usize> = left.iter().map(|&i| self.table.team[i]).collect();
+        if teams.len() < 3 {
+            return None;
+        }
+        for (i, &a) in left.iter().enumerate() {
+            for (j, &b) in left.iter().enumerate().skip(i + 1) {
+                if !self.table.fits(b, &[a]) {
+                    continue;
+                }
+                if let Some(&c) = left[j + 1..].iter().find(|&&c| self.table.fits(c, &[a, b])) {
+                    return Some([a, b, c]);
+                }
+            }
+        }
+        None
+    }
+
+    /// A circle grown from `members` up to `target`: each next member the
+    /// one who fits with the weakest ties to those already in, urgent teams
     /// first, then larger teams, then by id.
-    fn grow(&self, seed: usize, target: usize, circles_left: usize) -> Vec<usize> {
-        let mut members = vec![seed];
+    fn grow_from(&self, mut members: Vec<usize>, target: usize, circles_left: usize) -> Vec<usize> {
         // Each candidate's summed strength with the members so far.
         let mut with_members: Vec<f64> = (0..self.placed.len())
-            .map(|c| self.table.strength(c, seed))
+            .map(|c| members.iter().map(|&m| self.table.strength(c, m)).sum())
             .collect();
         while members.len() < target {
             let best = (0..self.placed.len())

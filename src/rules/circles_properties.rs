@@ -240,6 +240,85 @@ proptest! {
         }
     }
 
+    /// Shared teams, and the rounds before: when no team has more
+    /// eligible leaders than the round has circles, and nobody shared a
+    /// circle within the window (the window shorter than the rounds'
+    /// spacing), every eligible leader is seated in every round.
+    #[test]
+    fn every_eligible_leader_is_seated_when_no_team_outnumbers_the_circles(
+        n in 6_usize..60,
+        size in 3_usize..6,
+        spread in 0.0_f64..1.0,
+        snoozed in prop::collection::vec(prop::option::weighted(0.1, 0_i64..120), 60),
+        strengths in prop::collection::vec((0_usize..60, 0_usize..60, 1_u32..6), 0..80),
+    ) {
+        // As few teams as the circles allow, up to one per leader.
+        let circles = circle_sizes(n, size).len();
+        let fewest = n.div_ceil(circles);
+        let teams = fewest + ((n - fewest) as f64 * spread) as usize;
+        let people: Vec<Person> = (0..n)
+            .map(|i| {
+                let mut p = person(&format!("U{i}"), &format!("Team{}", i % teams));
+                p.roles.leader = true;
+                p.snoozed_until = snoozed[i].map(|d| start() + Duration::days(d));
+                p
+            })
+            .collect();
+        let ties: Vec<Tie> = strengths
+            .into_iter()
+            .filter(|(a, b, _)| a < b && *b < n)
+            .map(|(a, b, count)| {
+                let tie = super::fixtures::tie(&format!("U{a}"), &format!("U{b}"), start() - Duration::days(40), start() - Duration::days(3), count);
+                (tie.pair.clone(), tie)
+            })
+            .collect::<BTreeMap<_, _>>()
+            .into_values()
+            .collect();
+        for (now, round, past) in rounds(&people, &ties, size, 27, 4) {
+            prop_assert!(past.iter().all(|c| now - c.formed_at >= Duration::days(27)));
+            let eligible: Vec<&Person> = people.iter().filter(|p| circle_eligible(p, now)).collect();
+            let circles = circle_sizes(eligible.len(), size).len();
+            let mut per_team: BTreeMap<_, usize> = BTreeMap::new();
+            for p in &eligible {
+                *per_team.entry(p.team.clone()).or_default() += 1;
+            }
+            let most = per_team.values().copied().max().unwrap_or(0);
+            // A snooze can leave a round with a team that outnumbers its
+            // circles, or five with circles of three: no promise then.
+            if circles == 0 || most > circles || (size == 3 && eligible.len() == 5) {
+                continue;
+            }
+            prop_assert!(round.waiting.is_empty(), "{} teams, most {most} in one, {circles} circles: {round:?}", per_team.len());
+        }
+    }
+
+    /// No three left waiting could have sat together: each three holds
+    /// two of a team, or two who shared a circle within the window.
+    #[test]
+    fn no_three_left_waiting_could_sit_together(
+        (people, ties) in any_company(4),
+        size in 3_usize..6,
+    ) {
+        let by_id: BTreeMap<_, _> = people.iter().map(|p| (p.id.clone(), p)).collect();
+        for (now, round, past) in rounds(&people, &ties, size, 182, 4) {
+            let shared = |a: &crate::domain::UserId, b: &crate::domain::UserId| {
+                past.iter().any(|c| now - c.formed_at < Duration::days(182) && c.members.contains(a) && c.members.contains(b))
+            };
+            let can_sit = |a, b| by_id[a].team != by_id[b].team && !shared(a, b);
+            let w = &round.waiting;
+            for i in 0..w.len() {
+                for j in i + 1..w.len() {
+                    for k in j + 1..w.len() {
+                        prop_assert!(
+                            !(can_sit(&w[i], &w[j]) && can_sit(&w[i], &w[k]) && can_sit(&w[j], &w[k])),
+                            "{}, {} and {} could have sat together on {now}", w[i], w[j], w[k]
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_round_is_the_same_for_the_same_people_and_ties_in_any_order(
         (people, ties) in any_company(5),
