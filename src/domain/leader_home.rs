@@ -19,7 +19,7 @@
 
 use super::{
     CHECK_IN_AFTER_DAYS, Circle, CircleKey, CircleOutcome, Partnership, Person, Policy, TeamId,
-    Tie, UserId, days_ago, zone_of,
+    Tie, UserId, days_ago, stronger_first, zone_of,
 };
 use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
@@ -218,7 +218,7 @@ impl<'a> Reading<'a> {
             .iter()
             .filter(|(peer, _)| self.may_raise(peer))
             .map(|(peer, tie)| (tie.strength_at(weights, half_life, self.now), *peer, *tie))
-            .max_by(|x, y| x.0.total_cmp(&y.0).then_with(|| y.1.cmp(x.1)))?;
+            .min_by(|x, y| stronger_first((x.0, x.1), (y.0, y.1)))?;
         Some(PartnershipTie::Fading {
             peer: peer.clone(),
             days_since: self.days_since(tie.last_at),
@@ -251,7 +251,7 @@ impl<'a> Reading<'a> {
                     && across.iter().all(|(peer, _)| **peer != p.id)
             })
             .collect();
-        leads.sort_by_key(|p| (p.roles.leads.as_ref() != Some(team), &p.id));
+        leads.sort_by_key(|p| p.lead_rank(team));
         PartnershipTie::Missing {
             leads: leads.into_iter().map(|p| p.id.clone()).collect(),
         }

@@ -83,7 +83,7 @@ pub use policy::{Cadence, GapBoost, Policy, StrongTie};
 pub use reach::{Freshness, Reach, TeamReach, alliances_of};
 pub use reply::{Confirm, PressAnswer, Reply};
 pub use shown_teams::ShownTeams;
-pub use strength::{HalfLife, KindSums, Weights};
+pub use strength::{HalfLife, KindSums, Weights, stronger_first};
 pub use tie::{PairKey, Tie};
 pub use window::{DeliveryWindow, WorkingDays, days_ago, zone, zone_of};
 pub use wording::{ago, plural, times};

@@ -98,6 +98,13 @@ impl Person {
             || (self.roles.leader && self.team.as_ref() == Some(team))
     }
 
+    /// Where they stand among those who lead `team` when one is to be
+    /// offered: its designated lead (`leads`) before a leader who is in
+    /// it, then by id.
+    pub fn lead_rank<'a>(&'a self, team: &TeamId) -> (bool, &'a UserId) {
+        (self.roles.leads.as_ref() != Some(team), &self.id)
+    }
+
     /// Whether an alliance with them joins someone to `team` in a key
     /// partnership: they are someone the bot may speak to (people who
     /// left or opted out are nobody's partner) who is in `team` or leads

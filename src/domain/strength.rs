@@ -13,9 +13,10 @@
 //! decay factor. The half-life is baked into the sums: the store rebuilds
 //! them from the interaction log when it changes.
 
-use super::InteractionKind;
+use super::{InteractionKind, UserId};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
 
 checked! {
     /// How long an interaction takes to count half as much: a positive,
@@ -116,6 +117,13 @@ impl KindSums {
             + self.we_met * weights.we_met.0
             + self.passive * weights.passive.0
     }
+}
+
+/// The order of people by the strength of their tie now, strongest first;
+/// the lower id wins a tie of strengths, so that every list and every pick
+/// "the strongest" is the same from one run to the next.
+pub fn stronger_first(a: (f64, &UserId), b: (f64, &UserId)) -> Ordering {
+    b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1))
 }
 
 #[cfg(test)]

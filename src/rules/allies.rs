@@ -18,7 +18,7 @@
 //! are. The asker's own alliances there are still listed: they are theirs.
 
 use super::{Policy, Snapshot};
-use crate::domain::{TeamId, Tie, UserId};
+use crate::domain::{TeamId, Tie, UserId, stronger_first};
 use chrono::{DateTime, Utc};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -136,7 +136,7 @@ pub fn allies_in(
     }
     strongest_first(&mut live);
     strongest_first(&mut fading);
-    known_well.sort_by(|(x, xs), (y, ys)| ys.total_cmp(xs).then_with(|| x.cmp(y)));
+    known_well.sort_by(|(x, xs), (y, ys)| stronger_first((*xs, x), (*ys, y)));
 
     // One more walk through the ties, for the live alliances the people
     // `me` knows well have in the teams asked about that may be shown.
@@ -184,11 +184,7 @@ pub fn allies_in(
 }
 
 fn strongest_first(allies: &mut [Ally]) {
-    allies.sort_by(|x, y| {
-        y.strength
-            .total_cmp(&x.strength)
-            .then_with(|| x.peer.cmp(&y.peer))
-    });
+    allies.sort_by(|x, y| stronger_first((x.strength, &x.peer), (y.strength, &y.peer)));
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ use super::team_gaps::TeamGaps;
 use super::{Policy, Snapshot};
 use crate::domain::{
     EARLY_WARNING_EVERY_DAYS, EarlyWarning, LonelyLeaders, PairKey, Person, TeamId, Tie, UserId,
-    WarningStep,
+    WarningStep, stronger_first,
 };
 use chrono::{DateTime, Duration, Utc};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -339,7 +339,7 @@ impl<'a> LeaderTies<'a> {
                 (strength, *entry)
             })
             .collect();
-        fading.sort_by(|(x, (xp, ..)), (y, (yp, ..))| y.total_cmp(x).then_with(|| xp.cmp(yp)));
+        fading.sort_by(|(x, (xp, ..)), (y, (yp, ..))| stronger_first((*x, xp), (*y, yp)));
         fading.into_iter().map(|(_, entry)| entry).collect()
     }
 }

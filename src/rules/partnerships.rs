@@ -34,7 +34,7 @@ use super::recent_nudges::RecentNudges;
 use super::{Policy, Snapshot};
 use crate::domain::{
     FadingTie, KeyPartnership, Nudge, NudgeReason, PairKey, Partnership, Person, TeamId, Tie,
-    UserId,
+    UserId, stronger_first,
 };
 use chrono::{DateTime, Duration, Utc};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -234,11 +234,9 @@ impl<'a> AskContext<'_, 'a> {
                     .get(&tie.pair)
                     .is_none_or(|at| self.now - *at >= rest)
         });
-        let strongest = open.into_iter().max_by(|x, y| {
-            x.0.total_cmp(&y.0)
-                // The lower id wins a tie of strengths.
-                .then_with(|| y.1.cmp(x.1))
-        });
+        let strongest = open
+            .into_iter()
+            .min_by(|x, y| stronger_first((x.0, x.1), (y.0, y.1)));
         Some(match strongest {
             Some((_, about, tie)) => Ask::Send(Send {
                 side: 0,
@@ -278,7 +276,7 @@ impl<'a> AskContext<'_, 'a> {
                 !self.planned_pairs.contains(pair) && !suggested.contains(&lead.id)
             })
             .map(|(lead, _)| *lead)
-            .min_by_key(|lead| (lead.roles.leads.as_ref() != Some(other), &lead.id));
+            .min_by_key(|lead| lead.lead_rank(other));
         match lead {
             // Introduced to each other in this run already, from the other
             // side (that introduction serves both), or every lead has been
