@@ -71,6 +71,33 @@ fn any_company(teams: usize) -> impl Strategy<Value = (Vec<Person>, Vec<Tie>)> {
     })
 }
 
+/// Leader `U{i}` of `team`.
+fn leader(i: usize, team: &str) -> Person {
+    let mut p = person(&format!("U{i}"), team);
+    p.roles.leader = true;
+    p
+}
+
+/// Ties among `U0`…`U{n-1}` from raw `(a, b, times met)`: the last word
+/// for a pair wins, pairs out of range or of one person are dropped.
+fn ties_among(n: usize, raw: Vec<(usize, usize, u32)>) -> Vec<Tie> {
+    raw.into_iter()
+        .filter(|(a, b, _)| a < b && *b < n)
+        .map(|(a, b, count)| {
+            let tie = super::fixtures::tie(
+                &format!("U{a}"),
+                &format!("U{b}"),
+                start() - Duration::days(40),
+                start() - Duration::days(3),
+                count,
+            );
+            (tie.pair.clone(), tie)
+        })
+        .collect::<BTreeMap<_, _>>()
+        .into_values()
+        .collect()
+}
+
 /// `rounds` rounds, four weeks apart, each formed knowing the ones before.
 fn rounds(
     people: &[Person],
@@ -180,23 +207,8 @@ proptest! {
         strengths in prop::collection::vec((0_usize..60, 0_usize..60, 1_u32..6), 0..80),
     ) {
         prop_assume!(!(size == 3 && n == 5));
-        let people: Vec<Person> = (0..n)
-            .map(|i| {
-                let mut p = person(&format!("U{i}"), &format!("Team{i}"));
-                p.roles.leader = true;
-                p
-            })
-            .collect();
-        let ties: Vec<Tie> = strengths
-            .into_iter()
-            .filter(|(a, b, _)| a < b && *b < n)
-            .map(|(a, b, count)| {
-                let tie = super::fixtures::tie(&format!("U{a}"), &format!("U{b}"), start() - Duration::days(40), start() - Duration::days(3), count);
-                (tie.pair.clone(), tie)
-            })
-            .collect::<BTreeMap<_, _>>()
-            .into_values()
-            .collect();
+        let people: Vec<Person> = (0..n).map(|i| leader(i, &format!("Team{i}"))).collect();
+        let ties = ties_among(n, strengths);
         let snapshot = Snapshot::new(people, ties, vec![]);
         let round = form_circles(&snapshot, &[], start(), &Policy::default(), size, Duration::days(182));
         prop_assert!(round.waiting.is_empty(), "{round:?}");
@@ -257,23 +269,12 @@ proptest! {
         let fewest = n.div_ceil(circles);
         let teams = fewest + ((n - fewest) as f64 * spread) as usize;
         let people: Vec<Person> = (0..n)
-            .map(|i| {
-                let mut p = person(&format!("U{i}"), &format!("Team{}", i % teams));
-                p.roles.leader = true;
-                p.snoozed_until = snoozed[i].map(|d| start() + Duration::days(d));
-                p
+            .map(|i| Person {
+                snoozed_until: snoozed[i].map(|d| start() + Duration::days(d)),
+                ..leader(i, &format!("Team{}", i % teams))
             })
             .collect();
-        let ties: Vec<Tie> = strengths
-            .into_iter()
-            .filter(|(a, b, _)| a < b && *b < n)
-            .map(|(a, b, count)| {
-                let tie = super::fixtures::tie(&format!("U{a}"), &format!("U{b}"), start() - Duration::days(40), start() - Duration::days(3), count);
-                (tie.pair.clone(), tie)
-            })
-            .collect::<BTreeMap<_, _>>()
-            .into_values()
-            .collect();
+        let ties = ties_among(n, strengths);
         for (now, round, past) in rounds(&people, &ties, size, 27, 4) {
             prop_assert!(past.iter().all(|c| now - c.formed_at >= Duration::days(27)));
             let eligible: Vec<&Person> = people.iter().filter(|p| circle_eligible(p, now)).collect();
