@@ -164,6 +164,10 @@ pub struct Insights {
     /// `weeks`; figures held back under the floor.
     #[serde(default)]
     pub partnerships: Vec<super::PartnershipHealth>,
+    /// When `partnerships` were worked out: they are kept a while, as
+    /// they read the interaction log.
+    #[serde(default)]
+    pub partnerships_as_of: Option<chrono::DateTime<chrono::Utc>>,
     /// How many leaders are short of alliances, when that may be shown.
     #[serde(default)]
     pub lonely_leaders: Option<super::LonelyLeaders>,

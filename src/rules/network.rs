@@ -127,8 +127,10 @@ pub fn insights(
         bridges,
         unconnected,
         map,
+        // Set by the caller: the partnerships read the log, and the
+        // caller knows the leaders' threshold.
         partnerships: Vec::new(),
-        // Set by the caller, who knows the leaders' threshold.
+        partnerships_as_of: None,
         lonely_leaders: None,
     }
 }

@@ -11,6 +11,7 @@ mod digest;
 mod dispatch;
 mod dry_run;
 mod nudges;
+mod partnership_weeks;
 mod people;
 
 pub use circles::circles_snapshot;
@@ -18,6 +19,7 @@ use digest::DigestRun;
 pub use dispatch::{Dispatched, Dispatcher};
 pub use dry_run::dry_run;
 pub use nudges::{nudge_snapshot, plan_messages};
+pub use partnership_weeks::KEPT_FOR as PARTNERSHIP_WEEKS_KEPT_FOR;
 
 use crate::config::{CircleSettings, CronSchedule, LeaderSettings, Settings, Teams};
 use crate::domain::{Clock, DigestPolicy, FAILED_KEPT_DAYS, Insights, Partnership};
@@ -112,6 +114,8 @@ pub struct Scheduler {
     circles: CircleSettings,
     /// The key partnerships, whose nudges come first.
     partnerships: Arc<[Partnership]>,
+    /// The key partnerships' weeks on the insights page, kept a while.
+    partnership_weeks: Arc<partnership_weeks::PartnershipWeeks>,
     /// The teams and leaders of the last people sync, for the people
     /// events bring between syncs. A std lock: held for a lookup, never
     /// across an await.
@@ -163,6 +167,7 @@ impl Scheduler {
             leaders: Arc::new(settings.leaders.clone()),
             circles: settings.circles,
             partnerships: settings.partnerships.clone().into(),
+            partnership_weeks: Arc::default(),
         }
     }
 
@@ -365,6 +370,9 @@ impl Scheduler {
     /// and with key partnerships the interaction log too: blocking work,
     /// for a blocking thread.
     pub fn insights(&self, weeks: usize) -> Result<Insights, StoreError> {
+        // Read before the people: a change landing after this is seen by
+        // the next request rather than kept under the old version.
+        let people_version = self.store.people_version();
         let snapshot =
             Snapshot::of_shared(self.store.people_by_id()?, self.store.ties()?, Vec::new())
                 .with_partnerships(self.partnerships.to_vec());
@@ -379,14 +387,18 @@ impl Scheduler {
         );
         if !snapshot.partnerships.is_empty() {
             // How each partnership stood week by week needs its meetings,
-            // which only the log keeps.
-            let mut history = PartnershipHistory::new(&snapshot, now, weeks);
-            let (from, until) = history.window();
-            self.store
-                .visit_interactions_between(from, until, |interaction| {
-                    history.record(&interaction)
-                })?;
-            insights.partnerships = history.health(floor);
+            // which only the log keeps: a long read, kept a while.
+            let (health, as_of) = self.partnership_weeks.at(now, people_version, || {
+                let mut history = PartnershipHistory::new(&snapshot, now, weeks);
+                let (from, until) = history.window();
+                self.store
+                    .visit_interactions_between(from, until, |interaction| {
+                        history.record(&interaction)
+                    })?;
+                Ok::<_, StoreError>(history.health(floor))
+            })?;
+            insights.partnerships = health;
+            insights.partnerships_as_of = Some(as_of);
         }
         Ok(insights)
     }

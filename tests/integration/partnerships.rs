@@ -237,6 +237,28 @@ async fn a_lead_hears_of_the_partnership_first_and_the_digest_and_insights_count
     let sales_legal = &page[page.find("Sales ↔ Legal").unwrap()..];
     let row = &sales_legal[..sales_legal.find("</tr>").unwrap()];
     assert!(!row.contains("/5") && row.contains("held-back"), "{row}");
+
+    // The weeks read the log: kept a while, and the page says since when.
+    assert!(page.contains("Worked out at <time"), "{page}");
+    let this_week = |page: &str| {
+        let from = &page[page.find("Engineering ↔ Product").unwrap()..];
+        let row = &from[..from.find("</tr>").unwrap()];
+        let cell = &row[row.rfind("<td").unwrap()..];
+        cell[cell.find('>').unwrap() + 1..cell.find("</td>").unwrap()].to_owned()
+    };
+    let eli_meets_pat = fake.slash_command("/met", "<@U0000011> today", user("U0000002"), &channel);
+    deliver(&fake, &eli_meets_pat).await;
+    let kept = insights_page(&bot).await;
+    assert_eq!(
+        this_week(&kept),
+        "2/3",
+        "kept: Eli's meeting not yet counted"
+    );
+    // Anyone changing (Hal snoozes) has them worked out again.
+    let snooze = fake.slash_command("/alliances", "snooze 2w", user("U0000005"), &channel);
+    deliver(&fake, &snooze).await;
+    let again = insights_page(&bot).await;
+    assert_eq!(this_week(&again), "3/3", "Dana, Eli and Pat: {again}");
     bot.stop().await;
     fake.stop().await;
 }

@@ -227,6 +227,7 @@ pub(super) mod tests {
             unconnected: vec![(teams[0].clone(), teams[2].clone())],
             people: 42,
             partnerships: vec![],
+            partnerships_as_of: None,
             lonely_leaders: None,
         }
     }

@@ -5,6 +5,8 @@
 
 use crate::charts::escape;
 use crate::domain::{Insights, PartnershipHealth, plural};
+use crate::scheduler::PARTNERSHIP_WEEKS_KEPT_FOR as KEPT_FOR;
+use chrono::SecondsFormat;
 use std::fmt::Write;
 
 /// The section, or nothing when the settings name no partnership.
@@ -12,10 +14,23 @@ pub(super) fn partnerships_section(insights: &Insights) -> String {
     let Some(first) = insights.partnerships.first() else {
         return String::new();
     };
-    let mut html = String::from(
+    // The weeks are kept a while (they read the interaction log): say
+    // from when, so that a meeting just logged is not looked for in vain.
+    let as_of = insights
+        .partnerships_as_of
+        .map(|at| {
+            format!(
+                r#" Worked out at <time datetime="{}">{} UTC</time>, again every {} minutes or when people change."#,
+                at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                at.format("%H:%M"),
+                KEPT_FOR.num_minutes()
+            )
+        })
+        .unwrap_or_default();
+    let mut html = format!(
         r#"<section>
 <h2>Key partnerships</h2>
-<p class="hint">Of the people each partnership binds, how many had a live alliance across it (met within its cadence) at the end of each week. A dash: too few people to show.</p>
+<p class="hint">Of the people each partnership binds, how many had a live alliance across it (met within its cadence) at the end of each week. A dash: too few people to show.{as_of}</p>
 <div class="chart"><table id="partnerships"><thead><tr><th>Partnership</th>"#,
     );
     for week in &first.weeks {
@@ -97,9 +112,20 @@ mod tests {
                 health(Binds::Leads, &[Some((5, 9)), Some((7, 9))]),
                 health(Binds::Everyone, &[None, None]),
             ],
+            partnerships_as_of: Some(
+                NaiveDate::from_ymd_opt(2026, 11, 10)
+                    .unwrap()
+                    .and_hms_opt(9, 5, 0)
+                    .unwrap()
+                    .and_utc(),
+            ),
             ..crate::inbound::insights::page::tests::sample()
         };
         let html = partnerships_section(&insights);
+        assert!(
+            html.contains(r#"Worked out at <time datetime="2026-11-10T09:05:00Z">09:05 UTC</time>, again every 15 minutes"#),
+            "{html}"
+        );
         assert!(
             html.contains(r#"<time datetime="2026-11-09">9 Nov</time>"#),
             "{html}"

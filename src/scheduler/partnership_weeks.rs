@@ -1,0 +1,150 @@
+//! The key partnerships' weeks on the insights page, kept for a while.
+//!
+//! How a partnership stood at the end of each of the last 26 weeks needs
+//! the meetings of those weeks, which only the interaction log keeps: a
+//! read of about a third of it (1.4 s for 10,000 people, 27 s for 100,000,
+//! against 0.1 s and 1.5 s for the rest of the page). An admin who opens
+//! the page, then opens it again, should not pay that twice. So the weeks
+//! worked out are kept and given again while:
+//!
+//! - they are younger than [`KEPT_FOR`], and of the same UTC day (the
+//!   weeks shown end with the current one);
+//! - nobody was added, changed or removed since (the store's people
+//!   version): who a partnership binds, and which teams are shown under
+//!   the floor, follow the people; a forget-me removes a person's meetings
+//!   and the person in one step, so it is seen here too.
+//!
+//! Meetings logged since are not in them until they are worked out again;
+//! the page says when they were ([`Insights::partnerships_as_of`]). Two
+//! requests at once work them out once: the second waits for the first.
+//!
+//! [`Insights::partnerships_as_of`]: crate::domain::Insights::partnerships_as_of
+
+use crate::domain::PartnershipHealth;
+use chrono::{DateTime, Duration, Utc};
+use std::sync::{Mutex, MutexGuard};
+
+/// How long worked-out weeks are given again.
+pub const KEPT_FOR: Duration = Duration::minutes(15);
+
+/// The slot of the weeks worked out last; one per scheduler, shared by
+/// its clones.
+#[derive(Debug, Default)]
+pub(super) struct PartnershipWeeks {
+    /// A std Mutex, held while the weeks are worked out (on a blocking
+    /// thread): a second request waits for them rather than reading the
+    /// log again.
+    kept: Mutex<Option<Kept>>,
+}
+
+#[derive(Debug)]
+struct Kept {
+    at: DateTime<Utc>,
+    people_version: u64,
+    health: Vec<PartnershipHealth>,
+}
+
+impl PartnershipWeeks {
+    fn lock(&self) -> MutexGuard<'_, Option<Kept>> {
+        // Poisoning is ignored: the slot is only ever replaced whole.
+        self.kept
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The weeks at `now` with the people at `people_version`, and when
+    /// they were worked out: those kept, if still good (see the module
+    /// doc), or the ones `work_out` gives, which are then kept.
+    pub(super) fn at<E>(
+        &self,
+        now: DateTime<Utc>,
+        people_version: u64,
+        work_out: impl FnOnce() -> Result<Vec<PartnershipHealth>, E>,
+    ) -> Result<(Vec<PartnershipHealth>, DateTime<Utc>), E> {
+        let mut slot = self.lock();
+        if let Some(kept) = slot.as_ref().filter(|kept| {
+            kept.people_version == people_version
+                && kept.at <= now
+                && now - kept.at < KEPT_FOR
+                && kept.at.date_naive() == now.date_naive()
+        }) {
+            return Ok((kept.health.clone(), kept.at));
+        }
+        let health = work_out()?;
+        *slot = Some(Kept {
+            at: now,
+            people_version,
+            health: health.clone(),
+        });
+        Ok((health, now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Binds, PartnershipWeek, TeamId};
+    use chrono::TimeZone;
+    use std::cell::Cell;
+
+    fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 4, hour, minute, 0).unwrap()
+    }
+
+    /// A partnership whose only week shows `live` of 5.
+    fn health(live: usize) -> Vec<PartnershipHealth> {
+        vec![PartnershipHealth {
+            teams: (
+                TeamId::parse("Engineering").unwrap(),
+                TeamId::parse("Product").unwrap(),
+            ),
+            binds: Binds::Leads,
+            cadence_days: 14,
+            weeks: vec![PartnershipWeek {
+                monday: at(0, 0).date_naive(),
+                live_of_bound: Some((live, 5)),
+            }],
+        }]
+    }
+
+    #[test]
+    fn weeks_are_worked_out_again_when_old_on_another_day_or_people_changed() {
+        let weeks = PartnershipWeeks::default();
+        let reads = Cell::new(0);
+        let work_out = |live| {
+            reads.set(reads.get() + 1);
+            Ok::<_, ()>(health(live))
+        };
+        assert_eq!(
+            weeks.at(at(9, 0), 1, || work_out(3)),
+            Ok((health(3), at(9, 0)))
+        );
+        assert_eq!(
+            weeks.at(at(9, 14), 1, || work_out(4)),
+            Ok((health(3), at(9, 0))),
+            "kept, and said to be from 9:00"
+        );
+        assert_eq!(reads.get(), 1);
+        assert_eq!(weeks.at(at(9, 15), 1, || work_out(4)).unwrap().0, health(4));
+        assert_eq!(weeks.at(at(9, 16), 2, || work_out(2)).unwrap().0, health(2));
+        assert_eq!(reads.get(), 3, "fifteen minutes old, then people changed");
+
+        weeks.at(at(23, 55), 2, || work_out(2)).unwrap();
+        let next_day = at(23, 55) + Duration::minutes(10);
+        assert_eq!(weeks.at(next_day, 2, || work_out(1)).unwrap().0, health(1));
+        assert_eq!(reads.get(), 5, "a new day may begin a new week");
+    }
+
+    #[test]
+    fn a_failed_read_keeps_nothing() {
+        let weeks = PartnershipWeeks::default();
+        assert_eq!(weeks.at(at(9, 0), 1, || Err("the log")), Err("the log"));
+        assert_eq!(
+            weeks
+                .at(at(9, 1), 1, || Ok::<_, &str>(health(2)))
+                .unwrap()
+                .1,
+            at(9, 1)
+        );
+    }
+}
