@@ -45,7 +45,7 @@ pub struct Person {
 
 /// What someone leads: the company, as one of its leaders, and a team, as
 /// its lead. Most people lead neither, and nothing about them changes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Roles {
     /// In the leadership group (`leaders.usergroup`, the teams file's
     /// `leaders`).

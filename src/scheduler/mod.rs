@@ -370,9 +370,6 @@ impl Scheduler {
     /// and with key partnerships the interaction log too: blocking work,
     /// for a blocking thread.
     pub fn insights(&self, weeks: usize) -> Result<Insights, StoreError> {
-        // Read before the people: a change landing after this is seen by
-        // the next request rather than kept under the old version.
-        let people_version = self.store.people_version();
         let snapshot =
             Snapshot::of_shared(self.store.people_by_id()?, self.store.ties()?, Vec::new())
                 .with_partnerships(self.partnerships.to_vec());
@@ -388,7 +385,8 @@ impl Scheduler {
         if !snapshot.partnerships.is_empty() {
             // How each partnership stood week by week needs its meetings,
             // which only the log keeps: a long read, kept a while.
-            let (health, as_of) = self.partnership_weeks.at(now, people_version, || {
+            let people = partnership_weeks::PeopleKey::of(&snapshot.people);
+            let (health, as_of) = self.partnership_weeks.at(now, people, || {
                 let mut history = PartnershipHistory::new(&snapshot, now, weeks);
                 let (from, until) = history.window();
                 self.store

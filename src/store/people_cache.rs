@@ -55,12 +55,6 @@ impl Store {
         Ok(people)
     }
 
-    /// A number that changes whenever anyone is added, changed or removed:
-    /// what is worked out from the people may be kept while it holds.
-    pub fn people_version(&self) -> u64 {
-        self.people_cache.generation.load(Ordering::SeqCst)
-    }
-
     /// Everyone known, by id, lent rather than copied: what a snapshot of
     /// the rules holds (`Snapshot::of_shared`).
     pub fn people_by_id(&self) -> Result<PeopleById, StoreError> {

@@ -254,9 +254,17 @@ async fn a_lead_hears_of_the_partnership_first_and_the_digest_and_insights_count
         "2/3",
         "kept: Eli's meeting not yet counted"
     );
-    // Anyone changing (Hal snoozes) has them worked out again.
+    // A snooze changes nobody's place in a partnership: still kept.
     let snooze = fake.slash_command("/alliances", "snooze 2w", user("U0000005"), &channel);
     deliver(&fake, &snooze).await;
+    assert_eq!(
+        this_week(&insights_page(&bot).await),
+        "2/3",
+        "kept through a snooze"
+    );
+    // Someone opting out may change who counts: worked out again.
+    let opt_out = fake.slash_command("/alliances", "optout", user("U0000005"), &channel);
+    deliver(&fake, &opt_out).await;
     let again = insights_page(&bot).await;
     assert_eq!(this_week(&again), "3/3", "Dana, Eli and Pat: {again}");
     bot.stop().await;

@@ -20,7 +20,7 @@ pub(super) fn partnerships_section(insights: &Insights) -> String {
         .partnerships_as_of
         .map(|at| {
             format!(
-                r#" Worked out at <time datetime="{}">{} UTC</time>, again every {} minutes or when people change."#,
+                r#" Worked out at <time datetime="{}">{} UTC</time>: a meeting logged since counts from the first visit {} minutes after, or the next day."#,
                 at.to_rfc3339_opts(SecondsFormat::Secs, true),
                 at.format("%H:%M"),
                 KEPT_FOR.num_minutes()
@@ -123,7 +123,7 @@ mod tests {
         };
         let html = partnerships_section(&insights);
         assert!(
-            html.contains(r#"Worked out at <time datetime="2026-11-10T09:05:00Z">09:05 UTC</time>, again every 15 minutes"#),
+            html.contains(r#"Worked out at <time datetime="2026-11-10T09:05:00Z">09:05 UTC</time>: a meeting logged since counts from the first visit 15 minutes after"#),
             "{html}"
         );
         assert!(
