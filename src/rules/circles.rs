@@ -24,8 +24,9 @@
 //! the greedy pass stops with such three, they form a circle, grown up to
 //! `size` from those still waiting); and a leader left waiting fits no
 //! circle of the round — each is full (`size + 1`), or holds someone of
-//! their team, or someone they shared a circle with within the window. Teams that must spread over the remaining circles to
-//! fit at all (as many of them left as circles left) are placed first.
+//! their team, or someone they shared a circle with within the window.
+//! Teams that must spread over the remaining circles to fit at all (as
+//! many of them left as circles left) are placed first.
 //!
 //! Deterministic: the same snapshot, history and time give the same round.
 
@@ -96,7 +97,9 @@ pub fn form_circles(
     forming.seat_the_rest();
     // The greedy pass may stop with three who could sit together still
     // waiting (its seeds and picks blocked by the history): they meet.
-    while let Some(three) = forming.three_who_fit() {
+    let mut from = 0;
+    while let Some(three) = forming.three_who_fit(from) {
+        from = three[0];
         forming.place(forming.grow_from(three.to_vec(), size, 1));
         forming.seat_the_rest();
     }
@@ -306,10 +309,18 @@ impl<'t> Forming<'t> {
         self.circles.push(members);
     }
 
-    /// The first three leaders not placed (by index) who may sit together,
-    /// if any. None at once when those left are of fewer than three teams.
-    fn three_who_fit(&self) -> Option<[usize; 3]> {
-        let left: Vec<usize> = (0..self.placed.len())
+    /// Three leaders not placed who may sit together, the first by index
+    /// from `from` on, if any: the first of three is the lowest index, not
+    /// the weakest ties (the greedy pass has weighed those already).
+    ///
+    /// Cost: a leader with no two of those after them to sit with never
+    /// gains any as more are placed, so a search may resume at the first
+    /// of the last three found; and the other two are looked for only
+    /// among those who fit the first. For `w` waiting, each fitting `f` of
+    /// the others at most, about `w · f² / 2` checks of a team and a pair
+    /// in all; none when those left are of fewer than three teams.
+    fn three_who_fit(&self, from: usize) -> Option<[usize; 3]> {
+        let left: Vec<usize> = (from..self.placed.len())
             .filter(|&i| !self.placed[i])
             .collect();
         let teams: FxHashSet<usize> = left.iter().map(|&i| self.table.team[i]).collect();
@@ -317,11 +328,13 @@ impl<'t> Forming<'t> {
             return None;
         }
         for (i, &a) in left.iter().enumerate() {
-            for (j, &b) in left.iter().enumerate().skip(i + 1) {
-                if !self.table.fits(b, &[a]) {
-                    continue;
-                }
-                if let Some(&c) = left[j + 1..].iter().find(|&&c| self.table.fits(c, &[a, b])) {
+            let with_a: Vec<usize> = left[i + 1..]
+                .iter()
+                .copied()
+                .filter(|&b| self.table.fits(b, &[a]))
+                .collect();
+            for (j, &b) in with_a.iter().enumerate() {
+                if let Some(&c) = with_a[j + 1..].iter().find(|&&c| self.table.fits(c, &[b])) {
                     return Some([a, b, c]);
                 }
             }
@@ -509,5 +522,56 @@ mod tests {
         };
         let again = round(people, vec![], &[long_ago]);
         assert!(names(&again.circles[0]).contains(&"UB1"), "{again:?}");
+    }
+
+    /// Seven leaders of four teams, circles of three, three rounds four
+    /// weeks apart: in the third, the greedy pass is blocked by the two
+    /// rounds before, while three of those waiting could still meet.
+    #[test]
+    fn three_left_waiting_who_could_meet_form_a_circle_of_their_own() {
+        let people: Vec<Person> = [
+            ("U0", "T2"),
+            ("U1", "T2"),
+            ("U2", "T0"),
+            ("U3", "T0"),
+            ("U5", "T0"),
+            ("U6", "T1"),
+            ("U7", "T3"),
+        ]
+        .iter()
+        .map(|(id, team)| leader(id, team))
+        .collect();
+        let snapshot = Snapshot::new(people, vec![], vec![]);
+        let mut past: Vec<Circle> = Vec::new();
+        let mut last = CircleRound::default();
+        for round in 1..=3_u32 {
+            let now = at(2026, 3, 2) + Duration::weeks(4 * i64::from(round - 1));
+            last = form_circles(
+                &snapshot,
+                &past,
+                now,
+                &Policy::default(),
+                3,
+                Duration::days(182),
+            );
+            for (i, circle) in last.circles.iter().enumerate() {
+                assert!((3..=4).contains(&circle.members.len()), "{circle:?}");
+                past.push(Circle {
+                    key: CircleKey {
+                        round,
+                        index: u32::try_from(i + 1).unwrap(),
+                    },
+                    members: circle.members.clone(),
+                    formed_at: now,
+                    channel: None,
+                    channel_members: Vec::new(),
+                    check_in_at: None,
+                    outcome: None,
+                });
+            }
+        }
+        let circles: Vec<Vec<&str>> = last.circles.iter().map(names).collect();
+        assert_eq!(circles, [["U1", "U5", "U7"]], "{last:?}");
+        assert_eq!(last.waiting.len(), 4);
     }
 }
