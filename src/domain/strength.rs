@@ -175,4 +175,13 @@ mod tests {
         sums.scale(0.5);
         assert_eq!(sums.weighed(&Weights::default()), 0.75);
     }
+
+    #[test]
+    fn the_strongest_come_first_and_the_lower_id_wins_a_tie() {
+        let id = |s: &str| UserId::parse(s).unwrap();
+        let (ua, ub, uc) = (id("UA"), id("UB"), id("UC"));
+        let mut people = vec![(1.0, &uc), (2.5, &ub), (1.0, &ua), (0.0, &ub)];
+        people.sort_by(|x, y| stronger_first(*x, *y));
+        assert_eq!(people, [(2.5, &ub), (1.0, &ua), (1.0, &uc), (0.0, &ub)]);
+    }
 }

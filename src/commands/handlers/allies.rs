@@ -3,9 +3,10 @@
 //! paths in (see [`crate::rules::allies_in`]), answered to them alone.
 //!
 //! Anyone may ask. The team names are read against the teams someone
-//! still works in (a typo gets the closest one suggested); team names are escaped for
-//! Slack, as they are everywhere. Into a team under the k-anonymity floor
-//! no warm path is offered, and the answer says so in a sentence.
+//! still works in (a typo gets the closest one suggested); team names are
+//! escaped for Slack, as they are everywhere. Into a team under the
+//! k-anonymity floor no warm path is offered, and the answer says so in a
+//! sentence.
 
 use super::{Context, HandlerError, user_error};
 use crate::commands::{Reply, TeamNamesError, read_team_names};

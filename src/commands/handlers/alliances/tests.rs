@@ -379,6 +379,23 @@ fn assert_no_warning_names_a_leader(text: &str, leaders: u32) {
 }
 
 #[test]
+fn allies_knows_no_team_whose_people_have_all_left() {
+    let (_dir, store) = open_with_a_small_team();
+    for id in ["U7", "U8"] {
+        store
+            .update_person(&user(id), |p| p.deactivated = true)
+            .unwrap();
+    }
+    let (text, committed) = run(&store, "allies Legal");
+    assert!(!committed);
+    assert_eq!(
+        text,
+        ":thinking_face: I don't know a team called `Legal`. The teams I know: Design, Platform. \
+         Try: `/alliances allies Design`"
+    );
+}
+
+#[test]
 fn allies_leaves_out_the_asker_s_own_team_and_says_so() {
     let (_dir, store) = open_with_a_small_team();
     let (text, committed) = run(&store, "allies Platform");
