@@ -20,6 +20,9 @@
 //!   to a plan: whom to nudge about whom, what goes in the digest.
 //! - [`slack`]: the concrete Slack client (slack-morphism over HTTP) and the
 //!   Block Kit rendering of what people read.
+//! - [`calendars`]: people's calendars, read with their consent for who
+//!   met whom and when: an iCalendar feed into its meetings, recurrences
+//!   expanded, never a title.
 //! - [`charts`]: pictures of the network (the team map, new alliances per
 //!   week) as SVG, and the team map as PNG for the digest; pure drawing.
 //! - [`scheduler`]: cron jobs from config; runs rules → outbox, and the
@@ -50,6 +53,7 @@
 
 pub mod app;
 pub mod backups;
+pub mod calendars;
 pub mod charts;
 pub mod cli;
 pub mod commands;

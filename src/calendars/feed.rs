@@ -1,0 +1,386 @@
+//! Reading one iCalendar (RFC 5545) feed into the meetings it holds, as
+//! far as the bot may know them: who was asked, when, and whether it was
+//! cancelled or declined. Never a title, a description, a location or a
+//! link: those properties are not read into anything.
+//!
+//! Recurring events are expanded within the window asked for: `RRULE`
+//! (by the `rrule` crate, which implements the RFC's rules), `RDATE`,
+//! `EXDATE`, and the overrides a feed gives as events of the same `UID`
+//! with a `RECURRENCE-ID` (a moved, re-staffed or cancelled instance).
+//! Each instance is known by its `UID` and its original start, so that the
+//! same meeting read again, or from another attendee's feed, is one.
+//!
+//! Times: UTC (`…Z`), or local with a `TZID` that names an IANA zone
+//! (Google's and Apple's feeds); a time with neither is read in the
+//! owner's zone. A `TZID` the bot cannot place skips that event, and is
+//! counted ([`Feed::unknown_zones`]). All-day events are marked and kept,
+//! for the caller to leave out.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use icalendar::parser::{Component, Property, read_calendar, unfold};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The most instances one recurring event gives in a window: a meeting
+/// every working hour for a year is fewer.
+const MOST_INSTANCES: u16 = 5_000;
+
+/// A feed, read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Feed {
+    /// Its meetings in the window, in the order of their start.
+    pub meetings: Vec<FeedMeeting>,
+    /// How many events were skipped for a `TZID` the bot cannot place.
+    pub unknown_zones: usize,
+}
+
+/// One meeting of a feed: one instance of an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedMeeting {
+    /// The event's `UID`.
+    pub uid: String,
+    /// Which instance: its start as first scheduled (its `RECURRENCE-ID`,
+    /// or its start when it is not an override). With `uid`, the key.
+    pub instance: DateTime<Utc>,
+    /// When it starts and ends, as it stands.
+    pub start: DateTime<Utc>,
+    /// When it ends: `DTEND`, or the start plus `DURATION`, or the start.
+    pub end: DateTime<Utc>,
+    /// A whole day (a `DATE`, not a time): no meeting between people.
+    pub all_day: bool,
+    /// `STATUS:CANCELLED`.
+    pub cancelled: bool,
+    /// The organizer's email, lower case.
+    pub organizer: Option<String>,
+    /// The attendees, by email (lower case), each once.
+    pub attendees: Vec<Attendee>,
+}
+
+/// Someone asked to a meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attendee {
+    /// Their email, lower case.
+    pub email: String,
+    /// They declined (`PARTSTAT=DECLINED`).
+    pub declined: bool,
+}
+
+/// Why a feed could not be read. Says nothing of what the feed holds: its
+/// text may carry titles, and an error may be logged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FeedError {
+    /// Not iCalendar at all (a web page, say, from a wrong address).
+    #[error("the address gave no calendar: its answer is not in iCalendar format")]
+    NotACalendar,
+}
+
+/// The meetings of the feed `text` that start in `[from, until)`, times
+/// without a zone read in `owner_zone`.
+pub fn read_feed(
+    text: &str,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    owner_zone: Tz,
+) -> Result<Feed, FeedError> {
+    let unfolded = unfold(text);
+    let calendar = read_calendar(&unfolded).map_err(|_| FeedError::NotACalendar)?;
+    let mut feed = Feed::default();
+    // Events by UID: the main one, and its overrides by original start.
+    let mut by_uid: BTreeMap<&str, (Option<&Component<'_>>, Vec<&Component<'_>>)> = BTreeMap::new();
+    for event in calendar.components.iter().filter(|c| c.name == "VEVENT") {
+        let Some(uid) = value(event, "UID") else {
+            continue;
+        };
+        let entry = by_uid.entry(uid).or_default();
+        if event.find_prop("RECURRENCE-ID").is_some() {
+            entry.1.push(event);
+        } else {
+            entry.0 = Some(event);
+        }
+    }
+    let reader = Reader { owner_zone };
+    for (uid, (main, overrides)) in by_uid {
+        match reader.instances(uid, main, &overrides, from, until) {
+            Some(meetings) => feed.meetings.extend(meetings),
+            None => feed.unknown_zones += 1,
+        }
+    }
+    feed.meetings
+        .sort_by(|a, b| (a.start, &a.uid).cmp(&(b.start, &b.uid)));
+    Ok(feed)
+}
+
+struct Reader {
+    owner_zone: Tz,
+}
+
+/// A `DTSTART`, `DTEND` or `RECURRENCE-ID`, read.
+#[derive(Debug, Clone, Copy)]
+enum When {
+    At(DateTime<Tz>),
+    Day(NaiveDate),
+}
+
+impl When {
+    fn utc(self, zone: Tz) -> Option<DateTime<Utc>> {
+        match self {
+            Self::At(at) => Some(at.with_timezone(&Utc)),
+            Self::Day(day) => zone
+                .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+                .earliest()
+                .map(|at| at.with_timezone(&Utc)),
+        }
+    }
+}
+
+impl Reader {
+    /// The instances of one event in the window; `None` when one of its
+    /// times names a zone the bot cannot place.
+    fn instances(
+        &self,
+        uid: &str,
+        main: Option<&Component<'_>>,
+        overrides: &[&Component<'_>],
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Option<Vec<FeedMeeting>> {
+        let in_window = |m: &FeedMeeting| m.start >= from && m.start < until;
+        let mut replaced = BTreeSet::new();
+        let mut meetings = Vec::new();
+        for event in overrides {
+            let original = self.when(event.find_prop("RECURRENCE-ID")?)?;
+            let instance = original.utc(self.owner_zone)?;
+            replaced.insert(instance);
+            let meeting = self.meeting(uid, event, instance)?;
+            if in_window(&meeting) {
+                meetings.push(meeting);
+            }
+        }
+        let Some(main) = main else {
+            return Some(meetings);
+        };
+        let start = self.when(main.find_prop("DTSTART")?)?;
+        let first = self.meeting(uid, main, start.utc(self.owner_zone)?)?;
+        let length = first.end - first.start;
+        for instance in self.starts(main, start, from - length, until)? {
+            if replaced.contains(&instance) {
+                continue;
+            }
+            let meeting = FeedMeeting {
+                instance,
+                start: instance,
+                end: instance + length,
+                ..first.clone()
+            };
+            if in_window(&meeting) {
+                meetings.push(meeting);
+            }
+        }
+        Some(meetings)
+    }
+
+    /// When each instance of `event` starts, from `from` until `until`:
+    /// its start alone, or its recurrence expanded.
+    fn starts(
+        &self,
+        event: &Component<'_>,
+        start: When,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Option<Vec<DateTime<Utc>>> {
+        let start_utc = start.utc(self.owner_zone)?;
+        let rules: Vec<&str> = values(event, "RRULE").collect();
+        let dates = |name| -> Option<Vec<DateTime<Utc>>> {
+            let mut all = Vec::new();
+            for property in props(event, name) {
+                for one in property.val.as_str().split(',') {
+                    let when = self.when_value(property, one)?;
+                    all.push(when.utc(self.owner_zone)?);
+                }
+            }
+            Some(all)
+        };
+        let (added, removed) = (dates("RDATE")?, dates("EXDATE")?);
+        if rules.is_empty() {
+            let mut all: Vec<DateTime<Utc>> = std::iter::once(start_utc).chain(added).collect();
+            all.retain(|at| !removed.contains(at) && *at >= from && *at < until);
+            return Some(all);
+        }
+        // Expanded in the event's own zone, so that a weekly 10:00 stays
+        // at 10:00 across a change of summer time.
+        let zone: rrule::Tz = match start {
+            When::At(at) => at.timezone().into(),
+            When::Day(_) => self.owner_zone.into(),
+        };
+        let dt_start = start_utc.with_timezone(&zone);
+        let mut set = rrule::RRuleSet::new(dt_start);
+        for rule in rules {
+            // A rule the crate refuses gives the event's first start only.
+            if let Ok(rule) = rule.parse::<rrule::RRule<rrule::Unvalidated>>()
+                && let Ok(rule) = rule.validate(dt_start)
+            {
+                set = set.rrule(rule);
+            }
+        }
+        set = set.set_rdates(added.iter().map(|at| at.with_timezone(&zone)).collect());
+        set = set.set_exdates(removed.iter().map(|at| at.with_timezone(&zone)).collect());
+        let window = set
+            .after(from.with_timezone(&zone))
+            .before(until.with_timezone(&zone))
+            .all(MOST_INSTANCES);
+        let mut starts: Vec<DateTime<Utc>> = window
+            .dates
+            .iter()
+            .map(|at| at.with_timezone(&Utc))
+            .filter(|at| *at >= from && *at < until)
+            .collect();
+        if start_utc >= from && start_utc < until && !removed.contains(&start_utc) {
+            starts.push(start_utc);
+        }
+        starts.sort_unstable();
+        starts.dedup();
+        Some(starts)
+    }
+
+    /// `event` as a meeting, known as the instance that starts at
+    /// `instance`; `None` for a time in a zone the bot cannot place.
+    fn meeting(
+        &self,
+        uid: &str,
+        event: &Component<'_>,
+        instance: DateTime<Utc>,
+    ) -> Option<FeedMeeting> {
+        let start = self.when(event.find_prop("DTSTART")?)?;
+        let start_utc = start.utc(self.owner_zone)?;
+        let end = match (event.find_prop("DTEND"), value(event, "DURATION")) {
+            (Some(end), _) => self.when(end)?.utc(self.owner_zone)?,
+            (None, Some(duration)) => start_utc + parse_duration(duration).unwrap_or_default(),
+            (None, None) if matches!(start, When::Day(_)) => start_utc + Duration::days(1),
+            (None, None) => start_utc,
+        };
+        let mut attendees: BTreeMap<String, bool> = BTreeMap::new();
+        for attendee in props(event, "ATTENDEE") {
+            if let Some(email) = email_of(attendee.val.as_str()) {
+                let declined = param(attendee, "PARTSTAT")
+                    .is_some_and(|status| status.eq_ignore_ascii_case("DECLINED"));
+                *attendees.entry(email).or_default() |= declined;
+            }
+        }
+        Some(FeedMeeting {
+            uid: uid.to_owned(),
+            instance,
+            start: start_utc,
+            end: end.max(start_utc),
+            all_day: matches!(start, When::Day(_)),
+            cancelled: value(event, "STATUS").is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED")),
+            organizer: props(event, "ORGANIZER")
+                .next()
+                .and_then(|p| email_of(p.val.as_str())),
+            attendees: attendees
+                .into_iter()
+                .map(|(email, declined)| Attendee { email, declined })
+                .collect(),
+        })
+    }
+
+    fn when(&self, property: &Property<'_>) -> Option<When> {
+        self.when_value(property, property.val.as_str())
+    }
+
+    /// One date or date-time `text` of `property`, in the zone its `TZID`
+    /// names, in UTC with a `Z`, or else in the owner's zone.
+    fn when_value(&self, property: &Property<'_>, text: &str) -> Option<When> {
+        let text = text.trim();
+        let is_date = param(property, "VALUE").is_some_and(|v| v.eq_ignore_ascii_case("DATE"))
+            || (text.len() == 8 && !text.contains('T'));
+        if is_date {
+            return NaiveDate::parse_from_str(text, "%Y%m%d")
+                .ok()
+                .map(When::Day);
+        }
+        if let Some(utc) = text.strip_suffix('Z') {
+            let local = NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S").ok()?;
+            return Some(When::At(Tz::UTC.from_utc_datetime(&local)));
+        }
+        let local = NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%S").ok()?;
+        let zone = match param(property, "TZID") {
+            Some(tzid) => tzid.trim_matches('"').parse::<Tz>().ok()?,
+            None => self.owner_zone,
+        };
+        // A time skipped by a change of summer time is read an hour on.
+        zone.from_local_datetime(&local)
+            .earliest()
+            .or_else(|| {
+                zone.from_local_datetime(&(local + Duration::hours(1)))
+                    .earliest()
+            })
+            .map(When::At)
+    }
+}
+
+fn props<'c, 'a>(
+    event: &'c Component<'a>,
+    name: &'static str,
+) -> impl Iterator<Item = &'c Property<'a>> {
+    event.properties.iter().filter(move |p| p.name == name)
+}
+
+fn value<'c>(event: &'c Component<'_>, name: &'static str) -> Option<&'c str> {
+    props(event, name).next().map(|p| p.val.as_str())
+}
+
+fn values<'c>(event: &'c Component<'_>, name: &'static str) -> impl Iterator<Item = &'c str> {
+    props(event, name).map(|p| p.val.as_str())
+}
+
+fn param<'p>(property: &'p Property<'_>, key: &str) -> Option<&'p str> {
+    property
+        .params
+        .iter()
+        .find(|p| p.key.as_str().eq_ignore_ascii_case(key))
+        .and_then(|p| p.val.as_ref())
+        .map(|v| v.as_str())
+}
+
+/// The email of a `mailto:` address, lower case; `None` for anything else.
+fn email_of(address: &str) -> Option<String> {
+    let address = address.trim();
+    let (scheme, email) = address.split_once(':')?;
+    (scheme.eq_ignore_ascii_case("mailto") && email.contains('@')).then(|| email.to_lowercase())
+}
+
+/// An RFC 5545 duration (`PT1H30M`, `P1D`, `P2W`, `-PT15M`); `None` if
+/// it is not one.
+fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let mut rest = text.strip_prefix('P')?;
+    let mut total = Duration::zero();
+    let mut in_time = false;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('T') {
+            in_time = true;
+            rest = after;
+            continue;
+        }
+        let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+        let number: i64 = rest[..digits].parse().ok()?;
+        let unit = rest[digits..].chars().next()?;
+        total += match (unit, in_time) {
+            ('W', false) => Duration::weeks(number),
+            ('D', false) => Duration::days(number),
+            ('H', true) => Duration::hours(number),
+            ('M', true) => Duration::minutes(number),
+            ('S', true) => Duration::seconds(number),
+            _ => return None,
+        };
+        rest = &rest[digits + unit.len_utf8()..];
+    }
+    Some(if negative { -total } else { total })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,282 @@
+use super::*;
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn zone(name: &str) -> Tz {
+    name.parse().unwrap()
+}
+
+/// A feed of `events`, as calendars write them: CRLF line ends.
+fn feed(events: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//Example//Calendar//EN\n{}END:VCALENDAR\n",
+        events
+    )
+    .replace('\n', "\r\n")
+}
+
+fn read(events: &str) -> Feed {
+    read_feed(
+        &feed(events),
+        at("2026-01-01T00:00:00Z"),
+        at("2026-07-01T00:00:00Z"),
+        zone("America/New_York"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_meeting_is_read_as_who_and_when_and_nothing_else() {
+    let read = read(
+        "BEGIN:VEVENT\n\
+         UID:budget-1@example.com\n\
+         DTSTART:20260310T150000Z\n\
+         DTEND:20260310T153000Z\n\
+         SUMMARY:Secret merger with Initech\n\
+         DESCRIPTION:Bring the layoff list\n\
+         LOCATION:Board room 7\n\
+         URL:https://meet.example.com/xyz\n\
+         ORGANIZER;CN=Ada:mailto:Ada@Example.com\n\
+         ATTENDEE;CN=Ada;PARTSTAT=ACCEPTED:mailto:ada@example.com\n\
+         ATTENDEE;CN=Bo;PARTSTAT=DECLINED:MAILTO:bo@example.com\n\
+         ATTENDEE;CN=Room;CUTYPE=ROOM:urn:uuid:room-7\n\
+         ATTENDEE;CN=\"Cy, from Sales\";PARTSTAT=TENTATIVE:mailto:cy@example.c\n \
+         om\n\
+         END:VEVENT\n",
+    );
+    assert_eq!(read.unknown_zones, 0);
+    assert_eq!(
+        read.meetings,
+        [FeedMeeting {
+            uid: "budget-1@example.com".to_owned(),
+            instance: at("2026-03-10T15:00:00Z"),
+            start: at("2026-03-10T15:00:00Z"),
+            end: at("2026-03-10T15:30:00Z"),
+            all_day: false,
+            cancelled: false,
+            organizer: Some("ada@example.com".to_owned()),
+            attendees: vec![
+                Attendee {
+                    email: "ada@example.com".to_owned(),
+                    declined: false
+                },
+                Attendee {
+                    email: "bo@example.com".to_owned(),
+                    declined: true
+                },
+                Attendee {
+                    email: "cy@example.com".to_owned(),
+                    declined: false
+                },
+            ],
+        }]
+    );
+    let everything = format!("{read:?}");
+    for secret in [
+        "merger",
+        "Initech",
+        "layoff",
+        "Board room",
+        "meet.example",
+        "Sales",
+    ] {
+        assert!(!everything.contains(secret), "{secret} in {everything}");
+    }
+}
+
+#[test]
+fn a_weekly_meeting_stays_at_its_local_hour_with_its_exceptions_and_overrides() {
+    // Every Monday 10:00 in Berlin from 2 March; summer time from 29 March.
+    // 16 March is taken out; 23 March moved to 14:00 with one more person;
+    // 6 April cancelled; the rule ends after 20 April.
+    let read = read(
+        "BEGIN:VEVENT\n\
+         UID:weekly@example.com\n\
+         DTSTART;TZID=Europe/Berlin:20260302T100000\n\
+         DTEND;TZID=Europe/Berlin:20260302T103000\n\
+         RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20260420T235959Z\n\
+         EXDATE;TZID=Europe/Berlin:20260316T100000\n\
+         SUMMARY:Weekly sync\n\
+         ATTENDEE:mailto:ada@example.com\n\
+         ATTENDEE:mailto:bo@example.com\n\
+         END:VEVENT\n\
+         BEGIN:VEVENT\n\
+         UID:weekly@example.com\n\
+         RECURRENCE-ID;TZID=Europe/Berlin:20260323T100000\n\
+         DTSTART;TZID=Europe/Berlin:20260323T140000\n\
+         DURATION:PT45M\n\
+         ATTENDEE:mailto:ada@example.com\n\
+         ATTENDEE:mailto:bo@example.com\n\
+         ATTENDEE:mailto:cy@example.com\n\
+         END:VEVENT\n\
+         BEGIN:VEVENT\n\
+         UID:weekly@example.com\n\
+         RECURRENCE-ID;TZID=Europe/Berlin:20260406T100000\n\
+         DTSTART;TZID=Europe/Berlin:20260406T100000\n\
+         STATUS:CANCELLED\n\
+         END:VEVENT\n",
+    );
+    let seen: Vec<(DateTime<Utc>, DateTime<Utc>, usize, bool)> = read
+        .meetings
+        .iter()
+        .map(|m| (m.instance, m.start, m.attendees.len(), m.cancelled))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                at("2026-03-02T09:00:00Z"),
+                at("2026-03-02T09:00:00Z"),
+                2,
+                false
+            ),
+            (
+                at("2026-03-09T09:00:00Z"),
+                at("2026-03-09T09:00:00Z"),
+                2,
+                false
+            ),
+            (
+                at("2026-03-23T09:00:00Z"),
+                at("2026-03-23T13:00:00Z"),
+                3,
+                false
+            ),
+            (
+                at("2026-03-30T08:00:00Z"),
+                at("2026-03-30T08:00:00Z"),
+                2,
+                false
+            ),
+            (
+                at("2026-04-06T08:00:00Z"),
+                at("2026-04-06T08:00:00Z"),
+                0,
+                true
+            ),
+            (
+                at("2026-04-13T08:00:00Z"),
+                at("2026-04-13T08:00:00Z"),
+                2,
+                false
+            ),
+            (
+                at("2026-04-20T08:00:00Z"),
+                at("2026-04-20T08:00:00Z"),
+                2,
+                false
+            ),
+        ]
+    );
+    let moved = &read.meetings[2];
+    assert_eq!(moved.end - moved.start, Duration::minutes(45));
+    assert_eq!(
+        read.meetings[3].end - read.meetings[3].start,
+        Duration::minutes(30)
+    );
+}
+
+#[test]
+fn only_instances_in_the_window_are_read() {
+    // A daily meeting since 2005: twenty years of instances before the
+    // window, none of them read.
+    let read = read(
+        "BEGIN:VEVENT\n\
+         UID:daily@example.com\n\
+         DTSTART:20050101T140000Z\n\
+         DTEND:20050101T141500Z\n\
+         RRULE:FREQ=DAILY\n\
+         END:VEVENT\n",
+    );
+    assert_eq!(
+        read.meetings.len(),
+        181,
+        "every day from 1 January to 30 June"
+    );
+    assert_eq!(read.meetings[0].start, at("2026-01-01T14:00:00Z"));
+    assert_eq!(read.meetings[180].start, at("2026-06-30T14:00:00Z"));
+}
+
+#[test]
+fn all_day_events_are_marked_and_floating_times_are_the_owner_s() {
+    let read = read(
+        "BEGIN:VEVENT\n\
+         UID:offsite@example.com\n\
+         DTSTART;VALUE=DATE:20260415\n\
+         DTEND;VALUE=DATE:20260417\n\
+         END:VEVENT\n\
+         BEGIN:VEVENT\n\
+         UID:floating@example.com\n\
+         DTSTART:20260415T090000\n\
+         DTEND:20260415T100000\n\
+         END:VEVENT\n",
+    );
+    let [offsite, floating] = read.meetings.as_slice() else {
+        panic!("two meetings: {read:?}");
+    };
+    assert!(offsite.all_day && !floating.all_day);
+    assert_eq!(offsite.start, at("2026-04-15T04:00:00Z"));
+    assert_eq!(offsite.end - offsite.start, Duration::days(2));
+    assert_eq!(
+        floating.start,
+        at("2026-04-15T13:00:00Z"),
+        "09:00 in New York"
+    );
+}
+
+#[test]
+fn an_event_in_a_zone_that_cannot_be_placed_is_counted_and_skipped() {
+    let read = read(
+        "BEGIN:VEVENT\n\
+         UID:outlook@example.com\n\
+         DTSTART;TZID=Somewhere Standard Time:20260415T090000\n\
+         DTEND;TZID=Somewhere Standard Time:20260415T100000\n\
+         END:VEVENT\n\
+         BEGIN:VEVENT\n\
+         UID:fine@example.com\n\
+         DTSTART:20260415T090000Z\n\
+         END:VEVENT\n",
+    );
+    assert_eq!(read.unknown_zones, 1);
+    assert_eq!(read.meetings.len(), 1);
+    assert_eq!(read.meetings[0].end, read.meetings[0].start);
+}
+
+#[test]
+fn a_page_that_is_no_calendar_is_refused_without_its_text() {
+    let page = "<html><title>Sign in to see the Q3 layoffs</title></html>";
+    let err = read_feed(
+        page,
+        at("2026-01-01T00:00:00Z"),
+        at("2026-07-01T00:00:00Z"),
+        Tz::UTC,
+    )
+    .unwrap_err();
+    assert_eq!(err, FeedError::NotACalendar);
+    assert!(!err.to_string().contains("layoffs"));
+}
+
+#[test]
+fn durations_are_read_as_the_rfc_writes_them() {
+    for (text, minutes) in [
+        ("PT1H30M", 90),
+        ("P1D", 24 * 60),
+        ("P1W", 7 * 24 * 60),
+        ("P1DT2H", 26 * 60),
+        ("-PT15M", -15),
+        ("PT0S", 0),
+    ] {
+        assert_eq!(
+            parse_duration(text),
+            Some(Duration::minutes(minutes)),
+            "{text}"
+        );
+    }
+    for bad in ["1H", "PT1D", "P1H", "PTXM", ""] {
+        assert_eq!(parse_duration(bad), None, "{bad}");
+    }
+}
