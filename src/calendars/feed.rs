@@ -11,8 +11,8 @@
 //! same meeting read again, or from another attendee's feed, is one.
 //!
 //! Times: UTC (`…Z`), or local with a `TZID` that names an IANA zone
-//! (Google's and Apple's feeds); a time with neither is read in the
-//! owner's zone. A `TZID` the bot cannot place skips that event, and is
+//! (Google's and Apple's feeds) or a Windows one (Outlook's); a time with
+//! neither is read in the owner's zone. A `TZID` the bot cannot place skips that event, and is
 //! counted ([`Feed::unknown_zones`]). All-day events are marked and kept,
 //! for the caller to leave out.
 
@@ -304,7 +304,7 @@ impl Reader {
         }
         let local = NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%S").ok()?;
         let zone = match param(property, "TZID") {
-            Some(tzid) => tzid.trim_matches('"').parse::<Tz>().ok()?,
+            Some(tzid) => zone_named(tzid)?,
             None => self.owner_zone,
         };
         // A time skipped by a change of summer time is read an hour on.
@@ -316,6 +316,17 @@ impl Reader {
             })
             .map(When::At)
     }
+}
+
+/// The zone a `TZID` names: an IANA name (Google, Apple), or a Windows
+/// one (Outlook), placed by CLDR's table.
+fn zone_named(tzid: &str) -> Option<Tz> {
+    let tzid = tzid.trim_matches('"').trim();
+    tzid.parse::<Tz>().ok().or_else(|| {
+        tzid.parse::<windows_timezones::WindowsTimezone>()
+            .ok()
+            .map(Tz::from)
+    })
 }
 
 fn props<'c, 'a>(

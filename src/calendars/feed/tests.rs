@@ -229,6 +229,29 @@ fn all_day_events_are_marked_and_floating_times_are_the_owner_s() {
 }
 
 #[test]
+fn outlook_s_windows_zone_names_are_placed() {
+    let read = read(
+        "BEGIN:VEVENT\n\
+         UID:outlook@example.com\n\
+         DTSTART;TZID=W. Europe Standard Time:20260415T090000\n\
+         DTEND;TZID=\"Pacific Standard Time\":20260415T010000\n\
+         END:VEVENT\n",
+    );
+    assert_eq!(read.unknown_zones, 0);
+    let meeting = &read.meetings[0];
+    assert_eq!(
+        meeting.start,
+        at("2026-04-15T07:00:00Z"),
+        "09:00 in Berlin, summer"
+    );
+    assert_eq!(
+        meeting.end,
+        at("2026-04-15T08:00:00Z"),
+        "01:00 in Los Angeles"
+    );
+}
+
+#[test]
 fn an_event_in_a_zone_that_cannot_be_placed_is_counted_and_skipped() {
     let read = read(
         "BEGIN:VEVENT\n\
