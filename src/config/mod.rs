@@ -24,10 +24,12 @@
 //! | `teams.rs` | `[teams]` and the teams file: [`Teams`], [`Roster`] |
 //! | `leaders.rs` | `[leaders]`: who leads, from Slack's user groups |
 //! | `circles.rs` | `[circles]`: how leadership circles are formed |
+//! | `calendars.rs` | `[calendars]`: which calendar meetings count |
 //! | `partnerships.rs` | `[[partnerships]]`: the key partnerships |
 //! | `commands.rs` | `[commands]`, `[events]` |
 //! | `secrets.rs` | [`Secrets`], from the environment only |
 
+mod calendars;
 mod circles;
 mod commands;
 mod errors;
@@ -41,6 +43,7 @@ mod slack;
 mod store;
 mod teams;
 
+pub use calendars::{AttendeeLimit, CalendarSettings};
 pub use circles::{CircleSettings, CircleSize};
 pub use commands::{CommandSettings, EventSettings};
 pub use errors::ConfigError;
@@ -79,6 +82,8 @@ pub struct Settings {
     pub leaders: LeaderSettings,
     /// How leadership circles are formed.
     pub circles: CircleSettings,
+    /// Which meetings of people's calendars count.
+    pub calendars: CalendarSettings,
     /// Limits and admins of the slash commands.
     pub commands: CommandSettings,
     /// What the bot does with Slack's events.
@@ -133,6 +138,7 @@ struct SettingsFile {
     teams: TeamsSection,
     leaders: LeaderSettings,
     circles: CircleSettings,
+    calendars: CalendarSettings,
     commands: CommandSettings,
     events: EventSettings,
     delivery: DeliverySettings,
@@ -202,6 +208,7 @@ impl SettingsFile {
             teams,
             leaders: self.leaders,
             circles: self.circles,
+            calendars: self.calendars,
             commands: self.commands,
             events: self.events,
             delivery: self.delivery,

@@ -40,6 +40,7 @@ fn the_example_config_is_valid_and_matches_the_defaults() {
     assert_eq!(settings.backup, defaults.backup);
     assert_eq!(settings.purge, defaults.purge);
     assert_eq!(settings.circles, defaults.circles);
+    assert_eq!(settings.calendars, defaults.calendars);
     assert_eq!(
         settings.schedule.circles.expression(),
         defaults.schedule.circles.expression()
