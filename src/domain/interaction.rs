@@ -14,6 +14,8 @@ pub enum InteractionKind {
     WeMet,
     /// An opt-in passive signal: a mention or thread reply between them.
     Passive,
+    /// A meeting read, with its owner's consent, from their calendar.
+    Calendar,
 }
 
 /// A meeting or signal between people. Metadata only: the note is there

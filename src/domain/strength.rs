@@ -62,6 +62,9 @@ pub struct Weights {
     /// An opt-in passive signal (a mention or thread reply): a quarter of
     /// a meeting, since a reply in a thread is a lighter touch than coffee.
     passive: Weight,
+    /// A meeting read from someone's calendar: half of one logged, since
+    /// being asked to the same meeting is not always meeting each other.
+    calendar: Weight,
 }
 
 impl Default for Weights {
@@ -70,6 +73,7 @@ impl Default for Weights {
             meeting: Weight(1.0),
             we_met: Weight(1.0),
             passive: Weight(0.25),
+            calendar: Weight(0.5),
         }
     }
 }
@@ -92,6 +96,14 @@ pub struct KindSums {
     pub we_met: f64,
     /// Passive signals.
     pub passive: f64,
+    /// Calendar meetings; left out of a stored tie while 0, so that the
+    /// ties written before there were any read the same.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub calendar: f64,
+}
+
+fn is_zero(sum: &f64) -> bool {
+    *sum == 0.0
 }
 
 impl KindSums {
@@ -101,6 +113,7 @@ impl KindSums {
             InteractionKind::Meeting => self.meeting += worth,
             InteractionKind::WeMet => self.we_met += worth,
             InteractionKind::Passive => self.passive += worth,
+            InteractionKind::Calendar => self.calendar += worth,
         }
     }
 
@@ -109,6 +122,7 @@ impl KindSums {
         self.meeting *= factor;
         self.we_met *= factor;
         self.passive *= factor;
+        self.calendar *= factor;
     }
 
     /// The weighted total.
@@ -116,6 +130,7 @@ impl KindSums {
         self.meeting * weights.meeting.0
             + self.we_met * weights.we_met.0
             + self.passive * weights.passive.0
+            + self.calendar * weights.calendar.0
     }
 }
 
@@ -172,8 +187,26 @@ mod tests {
         sums.add(InteractionKind::Passive, 1.0);
         sums.add(InteractionKind::Passive, 1.0);
         assert_eq!(sums.weighed(&Weights::default()), 1.5);
+        sums.add(InteractionKind::Calendar, 1.0);
+        assert_eq!(
+            sums.weighed(&Weights::default()),
+            2.0,
+            "a calendar meeting: half"
+        );
         sums.scale(0.5);
-        assert_eq!(sums.weighed(&Weights::default()), 0.75);
+        assert_eq!(sums.weighed(&Weights::default()), 1.0);
+    }
+
+    #[test]
+    fn ties_stored_before_calendar_meetings_read_the_same() {
+        let before = r#"{"meeting":1.0,"we_met":0.5,"passive":0.25}"#;
+        let sums: KindSums = serde_json::from_str(before).unwrap();
+        assert_eq!(sums.calendar, 0.0);
+        assert_eq!(
+            serde_json::to_string(&sums).unwrap(),
+            before,
+            "no calendar: not written"
+        );
     }
 
     #[test]

@@ -241,8 +241,13 @@ mod tests {
             proptest::option::of(".*"),
             // Eighths: exact in binary, so the comparison is of the reader,
             // not of float printing.
-            [0_u32..100_000, 0_u32..100_000, 0_u32..100_000]
-                .prop_map(|n| n.map(|n| f64::from(n) / 8.0)),
+            [
+                0_u32..100_000,
+                0_u32..100_000,
+                0_u32..100_000,
+                0_u32..100_000,
+            ]
+            .prop_map(|n| n.map(|n| f64::from(n) / 8.0)),
         )
             .prop_map(|((first_at, last_at, note_at), count, note, sums)| Tie {
                 pair: PairKey::new(&user("U1"), &user("W22")).unwrap(),
@@ -255,6 +260,7 @@ mod tests {
                     meeting: sums[0],
                     we_met: sums[1],
                     passive: sums[2],
+                    calendar: sums[3],
                 },
             })
     }
