@@ -2,12 +2,15 @@
 //! when (never a title, a description, a location or a link).
 //!
 //! So far: reading one iCalendar feed into its meetings ([`read_feed`]),
-//! recurrences expanded, and which of them count for the feed's owner,
-//! with whom ([`counted`]). Consent, fetching, matching attendees to
-//! people and logging the meetings build on these.
+//! recurrences expanded; which of them count for the feed's owner, with
+//! whom ([`counted`]); and the interactions they log, each meeting once
+//! ([`to_log`], [`log`]). Consent, fetching, and finding attendees among
+//! the workspace's people by email build on these.
 
 mod counting;
 mod feed;
+mod logging;
 
 pub use counting::{Counted, counted};
 pub use feed::{Attendee, Feed, FeedError, FeedMeeting, read_feed};
+pub use logging::{ToLog, log, to_log};

@@ -42,7 +42,7 @@ pub(super) fn meeting(at: DateTime<Utc>, participants: &[&str], note: Option<&st
 }
 
 /// A store in a fresh temporary folder; keep the folder alive with it.
-pub(super) fn open_temp() -> (TempDir, Store) {
+pub(crate) fn open_temp() -> (TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
     (dir, store)

@@ -1,0 +1,109 @@
+//! From the meetings of a calendar that count to the interactions logged:
+//! who is who, and each meeting once.
+//!
+//! Only pairs with the calendar's owner are logged: a colleague who never
+//! gave their own calendar is logged only as having met the owner, as
+//! `/met` would log them, never as having met the others in the room. A
+//! colleague the bot does not know, or who opted out or left, is not
+//! logged at all. A meeting is logged only when one of those it is logged
+//! with works in another team than the owner: the bot is about alliances
+//! across teams.
+//!
+//! Each pair of each instance of each meeting has a key of its own, a
+//! digest of the event's `UID`, the instance's original start and the
+//! pair's ids, under which it is logged once
+//! ([`Store::log_interaction_once`]): the same meeting read again, or read
+//! from the other person's calendar too, is not counted twice. The key
+//! says nothing of the meeting (a `UID` can carry a host name or an id
+//! from the calendar's system).
+
+use super::Counted;
+use crate::domain::{Interaction, InteractionKind, Person, UserId};
+use crate::store::{Store, StoreError};
+use sha2::{Digest, Sha256};
+
+/// One calendar meeting between the owner and one other, ready to log
+/// under its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToLog {
+    /// What it is logged once under.
+    pub key: String,
+    /// The meeting, between the two, at its start.
+    pub interaction: Interaction,
+}
+
+/// What `counted`, the meetings of `owner`'s calendar that count, log:
+/// the people in them found by email through `find`.
+pub fn to_log<'p>(
+    owner: &Person,
+    counted: &[Counted<'_>],
+    find: impl Fn(&str) -> Option<&'p Person>,
+) -> Vec<ToLog> {
+    let mut out = Vec::new();
+    for meeting in counted {
+        let others: Vec<&Person> = meeting
+            .with
+            .iter()
+            .filter_map(|email| find(email))
+            .filter(|p| p.id != owner.id && p.reachable())
+            .collect();
+        let across = others
+            .iter()
+            .any(|p| p.team.is_some() && p.team != owner.team);
+        if !across {
+            continue;
+        }
+        for other in others {
+            let Some(interaction) = Interaction::new(
+                meeting.meeting.start,
+                InteractionKind::Calendar,
+                [owner.id.clone(), other.id.clone()],
+                None,
+                None,
+            ) else {
+                continue;
+            };
+            out.push(ToLog {
+                key: key_of(meeting, &owner.id, &other.id),
+                interaction,
+            });
+        }
+    }
+    out
+}
+
+/// Logs each of `meetings` once; how many were new.
+pub fn log(store: &Store, meetings: &[ToLog]) -> Result<usize, StoreError> {
+    let mut new = 0;
+    for meeting in meetings {
+        if store
+            .log_interaction_once(&meeting.key, &meeting.interaction)?
+            .is_some()
+        {
+            new += 1;
+        }
+    }
+    Ok(new)
+}
+
+/// The key of the meeting between `a` and `b` in `counted`'s instance:
+/// the same whichever of the two's calendar it is read from.
+fn key_of(counted: &Counted<'_>, a: &UserId, b: &UserId) -> String {
+    let (low, high) = if a <= b { (a, b) } else { (b, a) };
+    let mut digest = Sha256::new();
+    for part in [
+        counted.meeting.uid.as_str(),
+        &counted.meeting.instance.to_rfc3339(),
+        low.as_str(),
+        high.as_str(),
+    ] {
+        // Each part with its length, so that no two lists of parts give
+        // the same bytes.
+        digest.update((part.len() as u64).to_be_bytes());
+        digest.update(part.as_bytes());
+    }
+    format!("calendar:{}", hex::encode(digest.finalize()))
+}
+
+#[cfg(test)]
+mod tests;
