@@ -655,7 +655,7 @@ impl Bot {
     /// Waits until the bot answers `/healthz`, which it does once its first
     /// people sync is done.
     async fn wait_until_ready(&mut self, fake: &FakeSlack) -> anyhow::Result<()> {
-        let client = reqwest::Client::new();
+        let client = fake_slack::http_client().build().unwrap();
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait()? {

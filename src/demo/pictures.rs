@@ -37,7 +37,9 @@ impl Demo {
             .app
             .insights_router(Some(SecretString::from(token.clone())));
         let server = tokio::spawn(axum::serve(listener, router).into_future());
-        let response = reqwest::Client::new()
+        let response = fake_slack::http_client()
+            .build()
+            .context("an HTTP client")?
             .get(format!("http://{address}/insights"))
             .bearer_auth(&token)
             .send()

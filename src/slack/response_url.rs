@@ -23,9 +23,25 @@ const SLACK_HOOKS: &str = "https://hooks.slack.com/";
 const RESPONSE_URL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The plain HTTP client `response_url`s are posted with. It follows no
-/// redirect: an allowed host must not hand the post on to another.
+/// redirect: an allowed host must not hand the post on to another. TLS is
+/// rustls with ring and the system's CA certificates; without any (a
+/// machine that only runs the demo), plain HTTP to the fake Slack still
+/// works.
 pub(super) fn client() -> Result<reqwest::Client, SlackError> {
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, _unreadable) =
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if added == 0 {
+        tracing::debug!("no CA certificates found: HTTPS to Slack will fail");
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|err| SlackError::Setup(err.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
     reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
         .timeout(RESPONSE_URL_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -112,6 +128,22 @@ mod tests {
     use serde_json::json;
 
     const FAKE_API: &str = "http://127.0.0.1:4000/api";
+
+    /// Slack's response URLs and upload URLs are HTTPS: the client must
+    /// speak TLS, not refuse the scheme. Nothing listens on port 1 here,
+    /// so the request fails at connecting, after the scheme was taken.
+    #[tokio::test]
+    async fn the_client_speaks_https() {
+        let err = client()
+            .unwrap()
+            .post("https://127.0.0.1:1/commands/T0/1/abc")
+            .send()
+            .await
+            .unwrap_err();
+        let chain = format!("{:?}", anyhow::Error::from(err));
+        assert!(!chain.contains("scheme is not http"), "{chain}");
+        assert!(chain.contains("onnect"), "{chain}");
+    }
 
     #[test]
     fn only_slack_s_hooks_and_the_api_s_own_host_are_posted_to() {

@@ -166,7 +166,9 @@ async fn forged_stale_unsigned_and_oversized_requests_are_refused_and_change_not
         .await;
     assert_eq!(stale.status().as_u16(), 401);
 
-    let forged = reqwest::Client::new()
+    let forged = fake_slack::http_client()
+        .build()
+        .unwrap()
         .post(format!("{}/slack/commands", bot.url))
         .header("content-type", form)
         .header("x-slack-request-timestamp", now().to_string())

@@ -223,7 +223,7 @@ async fn spawn(
     let served = tokio::spawn(started.serve(async move {
         let _ = stopped.await;
     }));
-    let http = reqwest::Client::new();
+    let http = fake_slack::http_client().build().unwrap();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let ready = if over_socket {

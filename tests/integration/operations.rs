@@ -143,7 +143,9 @@ async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_inc
         let channel = alliances::domain::ChannelId::parse("C0ALLIANCE").unwrap();
         let met = fake.slash_command("/met", "<@U0000002> coffee", user("U0000001"), &channel);
         fake.deliver_over_http(&url, &met).await.unwrap();
-        let forged = reqwest::Client::new()
+        let forged = fake_slack::http_client()
+            .build()
+            .unwrap()
             .post(format!("{url}/slack/commands"))
             .header("x-slack-request-timestamp", "1")
             .header("x-slack-signature", "v0=forged")
@@ -160,7 +162,9 @@ async fn no_token_or_signing_secret_appears_in_the_logs_of_a_full_run_errors_inc
         fake.deliver_over_http(&url, &home).await.unwrap();
         let insights = format!("{}/insights", listening.health);
         for (token, status) in [(WRONG_INSIGHTS_TOKEN, 401), (INSIGHTS_TOKEN, 200)] {
-            let answer = reqwest::Client::new()
+            let answer = fake_slack::http_client()
+                .build()
+                .unwrap()
                 .get(&insights)
                 .basic_auth("admin", Some(token))
                 .send()

@@ -122,7 +122,9 @@ async fn insights_page(bot: &TestBot) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let served = tokio::spawn(async move { axum::serve(listener, router).await });
-    let page = reqwest::Client::new()
+    let page = fake_slack::http_client()
+        .build()
+        .unwrap()
         .get(format!("http://{address}/insights"))
         .bearer_auth(INSIGHTS_TOKEN)
         .send()

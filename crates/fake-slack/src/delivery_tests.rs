@@ -279,10 +279,7 @@ async fn posts_to_a_response_url_are_recorded_five_times_at_most() {
         .respond_to_event(&SlackResponseUrl(url.parse().expect("a URL")), &reply)
         .await
         .expect("accepted");
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a client");
+    let http = crate::http_client().no_proxy().build().expect("a client");
     let mut statuses = Vec::new();
     for _ in 0..5 {
         let posted = http

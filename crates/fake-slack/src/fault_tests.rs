@@ -18,7 +18,7 @@ fn post(text: &str) -> SlackApiChatPostMessageRequest {
 
 /// A plain HTTP client that gives up after `timeout`.
 fn http_client(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
+    crate::http_client()
         .no_proxy()
         .timeout(timeout)
         .build()

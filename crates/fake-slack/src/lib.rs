@@ -196,6 +196,16 @@ pub struct FakeSlack {
     http: reqwest::Client,
 }
 
+/// A builder of the HTTP client the fake and its tests post with. The
+/// fake speaks plain HTTP, but reqwest as the bot builds it carries rustls,
+/// which builds no client until a crypto provider is chosen: this chooses
+/// ring, as the bot does, once for the process.
+pub fn http_client() -> reqwest::ClientBuilder {
+    // Refused only when a provider is in place already, which will do.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
 impl FakeSlack {
     /// Checks `workspace` and serves it on `127.0.0.1` at a free port, in
     /// spawned tasks. Fails if the workspace is inconsistent (duplicate ids
@@ -216,10 +226,7 @@ impl FakeSlack {
         let socket_listener = TcpListener::bind((addr.ip(), 0)).await?;
         let socket_address = reachable(socket_listener.local_addr()?);
         // Deliveries go to a bot on this machine: no proxy may stand between.
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .map_err(io::Error::other)?;
+        let http = http_client().no_proxy().build().map_err(io::Error::other)?;
         let state = Arc::new(Mutex::new(State {
             directory,
             recorder: Recorder::default(),

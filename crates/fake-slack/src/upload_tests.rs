@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 const BLOCKS: &str = r#"[{"type":"section","text":{"type":"mrkdwn","text":"*This week*"}}]"#;
 
 fn http() -> reqwest::Client {
-    reqwest::Client::builder()
+    crate::http_client()
         .no_proxy()
         .build()
         .expect("an HTTP client")

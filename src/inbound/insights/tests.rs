@@ -83,7 +83,7 @@ async fn serve(token: Option<&str>) -> (String, tempfile::TempDir) {
 #[tokio::test]
 async fn without_the_token_an_admin_is_asked_for_it_and_sees_nothing() {
     let (url, _dir) = serve(Some(TOKEN)).await;
-    let client = reqwest::Client::new();
+    let client = fake_slack::http_client().build().unwrap();
     for request in [
         client.get(&url),
         client.get(&url).bearer_auth("wrong-token"),
@@ -107,7 +107,7 @@ async fn without_the_token_an_admin_is_asked_for_it_and_sees_nothing() {
 #[tokio::test]
 async fn with_the_token_as_a_password_or_a_bearer_the_page_shows_the_teams() {
     let (url, _dir) = serve(Some(TOKEN)).await;
-    let client = reqwest::Client::new();
+    let client = fake_slack::http_client().build().unwrap();
     for request in [
         client.get(&url).basic_auth("anyone", Some(TOKEN)),
         client.get(&url).bearer_auth(TOKEN),
@@ -131,7 +131,9 @@ async fn with_the_token_as_a_password_or_a_bearer_the_page_shows_the_teams() {
 #[tokio::test]
 async fn a_team_below_the_floor_is_counted_never_shown() {
     let (url, _dir) = serve(Some(TOKEN)).await;
-    let html = reqwest::Client::new()
+    let html = fake_slack::http_client()
+        .build()
+        .unwrap()
         .get(&url)
         .bearer_auth(TOKEN)
         .send()
@@ -152,7 +154,9 @@ async fn a_team_below_the_floor_is_counted_never_shown() {
 #[tokio::test]
 async fn with_no_token_set_the_page_is_off_and_says_how_to_turn_it_on() {
     let (url, _dir) = serve(None).await;
-    let response = reqwest::Client::new()
+    let response = fake_slack::http_client()
+        .build()
+        .unwrap()
         .get(&url)
         .bearer_auth("")
         .send()
@@ -166,7 +170,7 @@ async fn with_no_token_set_the_page_is_off_and_says_how_to_turn_it_on() {
 #[tokio::test]
 async fn ten_wrong_tokens_in_a_minute_hold_that_address_back_and_no_other() {
     let (url, _dir) = serve(Some(TOKEN)).await;
-    let here = reqwest::Client::new();
+    let here = fake_slack::http_client().build().unwrap();
     for _ in 0..10 {
         let response = here.get(&url).bearer_auth("a-guess").send().await.unwrap();
         assert_eq!(response.status(), 401);
@@ -183,7 +187,7 @@ async fn ten_wrong_tokens_in_a_minute_hold_that_address_back_and_no_other() {
     assert!(!held.text().await.unwrap().contains("Payments"));
 
     // An admin elsewhere (another loopback address of this machine).
-    let elsewhere = reqwest::Client::builder()
+    let elsewhere = fake_slack::http_client()
         .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
         .build()
         .unwrap();
