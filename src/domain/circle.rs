@@ -66,6 +66,20 @@ pub struct Circle {
 }
 
 impl Circle {
+    /// A circle just formed under `key` at `formed_at`: no group DM yet,
+    /// no check-in, no answer.
+    pub fn formed(key: CircleKey, members: Vec<UserId>, formed_at: DateTime<Utc>) -> Self {
+        Self {
+            key,
+            members,
+            formed_at,
+            channel: None,
+            channel_members: Vec::new(),
+            check_in_at: None,
+            outcome: None,
+        }
+    }
+
     /// Whether `user` is one of its members.
     pub fn has_member(&self, user: &UserId) -> bool {
         self.members.contains(user)

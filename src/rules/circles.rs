@@ -556,18 +556,14 @@ mod tests {
             );
             for (i, circle) in last.circles.iter().enumerate() {
                 assert!((3..=4).contains(&circle.members.len()), "{circle:?}");
-                past.push(Circle {
-                    key: CircleKey {
+                past.push(Circle::formed(
+                    CircleKey {
                         round,
                         index: u32::try_from(i + 1).unwrap(),
                     },
-                    members: circle.members.clone(),
-                    formed_at: now,
-                    channel: None,
-                    channel_members: Vec::new(),
-                    check_in_at: None,
-                    outcome: None,
-                });
+                    circle.members.clone(),
+                    now,
+                ));
             }
         }
         let circles: Vec<Vec<&str>> = last.circles.iter().map(names).collect();

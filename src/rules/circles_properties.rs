@@ -121,18 +121,14 @@ fn rounds(
         );
         let known = past.clone();
         for (i, circle) in formed.circles.iter().enumerate() {
-            past.push(Circle {
-                key: CircleKey {
+            past.push(Circle::formed(
+                CircleKey {
                     round,
                     index: u32::try_from(i + 1).unwrap(),
                 },
-                members: circle.members.clone(),
-                formed_at: now,
-                channel: None,
-                channel_members: Vec::new(),
-                check_in_at: None,
-                outcome: None,
-            });
+                circle.members.clone(),
+                now,
+            ));
         }
         out.push((now, formed, known));
     }

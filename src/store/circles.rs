@@ -206,15 +206,7 @@ impl Store {
                 let round = last_counted.max(last_kept) + 1;
                 meta_tx.insert(meta::LAST_CIRCLE_ROUND, &round.to_be_bytes())?;
                 for (members, index) in seated.iter().zip(1..) {
-                    let circle = Circle {
-                        key: CircleKey { round, index },
-                        members: members.clone(),
-                        formed_at: now,
-                        channel: None,
-                        channel_members: Vec::new(),
-                        check_in_at: None,
-                        outcome: None,
-                    };
+                    let circle = Circle::formed(CircleKey { round, index }, members.clone(), now);
                     let at = keys::circle(circle.key);
                     let value = self
                         .encode(trees::CIRCLES, &at, &circle)
