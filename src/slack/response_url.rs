@@ -23,29 +23,35 @@ const SLACK_HOOKS: &str = "https://hooks.slack.com/";
 const RESPONSE_URL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The plain HTTP client `response_url`s are posted with. It follows no
-/// redirect: an allowed host must not hand the post on to another. TLS is
-/// rustls with ring and the system's CA certificates; without any (a
-/// machine that only runs the demo), plain HTTP to the fake Slack still
-/// works.
+/// redirect: an allowed host must not hand the post on to another. TLS:
+/// [`https_config`].
 pub(super) fn client() -> Result<reqwest::Client, SlackError> {
-    let mut roots = rustls::RootCertStore::empty();
-    let (added, _unreadable) =
-        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-    if added == 0 {
-        tracing::debug!("no CA certificates found: HTTPS to Slack will fail");
-    }
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|err| SlackError::Setup(err.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let tls = https_config().map_err(SlackError::Setup)?;
     reqwest::Client::builder()
         .use_preconfigured_tls(tls)
         .timeout(RESPONSE_URL_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|err| SlackError::Setup(err.to_string()))
+}
+
+/// The TLS of the bot's plain HTTPS requests (`response_url`s, calendar
+/// feeds): rustls with ring, as slack-morphism's connector, trusting the
+/// system's CA certificates as the Web API client does. Without any (a
+/// machine that only runs the demo), plain HTTP still works.
+pub fn https_config() -> Result<rustls::ClientConfig, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, _unreadable) =
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if added == 0 {
+        tracing::debug!("no CA certificates found: HTTPS requests will fail");
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|err| err.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 impl SlackClient {

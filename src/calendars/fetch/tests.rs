@@ -1,0 +1,150 @@
+use super::*;
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode as Status, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+const FEED: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n";
+/// The secret part of the test's addresses: it must appear in no error.
+const SECRET: &str = "private-4f9c2b";
+
+/// A calendar server on 127.0.0.1: the feed with an ETag at
+/// `/SECRET/basic.ics`, a redirect to it, a loop, a feed too large, a 404.
+async fn serve() -> String {
+    async fn feed(headers: HeaderMap) -> Response {
+        if headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            == Some("\"v1\"")
+        {
+            return Status::NOT_MODIFIED.into_response();
+        }
+        ([(header::ETAG, "\"v1\"")], FEED).into_response()
+    }
+    let app = Router::new()
+        .route(&format!("/{SECRET}/basic.ics"), get(feed))
+        .route(
+            &format!("/{SECRET}/moved.ics"),
+            get(|| async {
+                (
+                    Status::FOUND,
+                    [(header::LOCATION, format!("/{SECRET}/basic.ics"))],
+                )
+            }),
+        )
+        .route(
+            "/loop.ics",
+            get(|| async { (Status::FOUND, [(header::LOCATION, "/loop.ics")]) }),
+        )
+        .route("/huge.ics", get(|| async { "x".repeat(MOST_BYTES + 1) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn a_feed_is_fetched_then_found_unchanged_and_a_redirect_is_followed() {
+    let base = serve().await;
+    let address = format!("{base}/{SECRET}/basic.ics");
+    let Fetched::Feed { text, validators } =
+        fetch(&address, &Validators::default(), true).await.unwrap()
+    else {
+        panic!("the feed");
+    };
+    assert_eq!(text, FEED);
+    assert_eq!(validators.etag.as_deref(), Some("\"v1\""));
+    assert_eq!(
+        fetch(&address, &validators, true).await,
+        Ok(Fetched::Unchanged)
+    );
+    let moved = format!("{base}/{SECRET}/moved.ics");
+    assert!(matches!(
+        fetch(&moved, &Validators::default(), true).await,
+        Ok(Fetched::Feed { .. })
+    ));
+}
+
+#[tokio::test]
+async fn loops_large_feeds_and_errors_are_refused_in_words_without_the_address() {
+    let base = serve().await;
+    let none = Validators::default();
+    for (path, expected) in [
+        ("/loop.ics", FetchError::TooManyRedirects),
+        ("/huge.ics", FetchError::TooLarge),
+        (&*format!("/{SECRET}/gone.ics"), FetchError::Status(404)),
+    ] {
+        let err = fetch(&format!("{base}{path}"), &none, true)
+            .await
+            .unwrap_err();
+        assert_eq!(err, expected, "{path}");
+        assert!(!err.to_string().contains(SECRET), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn only_public_https_addresses_are_fetched_unless_private_hosts_are_allowed() {
+    let base = serve().await;
+    let none = Validators::default();
+    let plain = format!("{base}/{SECRET}/basic.ics");
+    assert_eq!(fetch(&plain, &none, false).await, Err(FetchError::NotHttps));
+    for private in [
+        format!("https://127.0.0.1/{SECRET}.ics"),
+        format!("https://localhost/{SECRET}.ics"),
+        format!("https://169.254.169.254/{SECRET}"),
+        format!("https://[::1]/{SECRET}.ics"),
+        format!("https://[::ffff:10.0.0.1]/{SECRET}.ics"),
+    ] {
+        let err = fetch(&private, &none, false).await.unwrap_err();
+        assert_eq!(err, FetchError::NotPublic, "{private}");
+        assert!(!err.to_string().contains(SECRET));
+    }
+    assert_eq!(
+        fetch("webcal://example.com/cal.ics", &none, false).await,
+        Err(FetchError::NotHttps)
+    );
+    assert_eq!(
+        fetch("my calendar", &none, false).await,
+        Err(FetchError::NotAnAddress)
+    );
+}
+
+#[test]
+fn public_addresses_are_told_from_the_others() {
+    let public = [
+        "8.8.8.8",
+        "142.250.74.46",
+        "2606:4700:4700::1111",
+        "::ffff:8.8.8.8",
+    ];
+    let not_public = [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "255.255.255.255",
+        "224.0.0.1",
+        "240.0.0.1",
+        "192.0.2.1",
+        "198.18.0.1",
+        "192.0.0.170",
+        "::1",
+        "::",
+        "fc00::1",
+        "fd12:3456::1",
+        "fe80::1",
+        "ff02::1",
+        "2001:db8::1",
+        "::ffff:127.0.0.1",
+        "64:ff9b::a9fe:a9fe",
+    ];
+    for ip in public {
+        assert!(is_public(ip.parse().unwrap()), "{ip}");
+    }
+    for ip in not_public {
+        assert!(!is_public(ip.parse().unwrap()), "{ip}");
+    }
+}
