@@ -5,15 +5,18 @@
 //! recurrences expanded; which of them count for the feed's owner, with
 //! whom ([`counted`]); and the interactions they log, each meeting once
 //! ([`to_log`], [`log`]); and fetching a feed from public HTTPS
-//! addresses only ([`fetch`]). Consent, the daily job, and finding
-//! attendees among the workspace's people by email build on these.
+//! addresses only ([`fetch`]); and the address sealed at rest
+//! ([`AddressKey`]). Consent, the daily job, and finding attendees among
+//! the workspace's people by email build on these.
 
 mod counting;
 mod feed;
 mod fetch;
 mod logging;
+mod secret;
 
 pub use counting::{Counted, counted};
 pub use feed::{Attendee, Feed, FeedError, FeedMeeting, read_feed};
 pub use fetch::{FetchError, Fetched, Validators, fetch, is_public};
 pub use logging::{ToLog, log, to_log};
+pub use secret::{AddressKey, ENCRYPTION_KEY_VAR, SealedAddress, SecretError};
