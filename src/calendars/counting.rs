@@ -3,9 +3,10 @@
 //!
 //! A meeting counts for its owner (the person whose calendar it is) when
 //! it has ended, began within the look-back, was not cancelled, is not a
-//! whole day, the owner was asked and did not decline, and from 2 to the
-//! most allowed people were asked in all (the owner and the organizer
-//! among them). It is logged with those of the others who did not
+//! whole day, asked no group (a mailing list of unknown size), the owner
+//! was asked and did not decline, and from 2 to the most allowed people
+//! were asked in all (the owner and the organizer among them; rooms are
+//! no one). It is logged with those of the others who did not
 //! decline. Whether one of them is in another team is for the caller,
 //! who knows the teams.
 
@@ -35,7 +36,13 @@ pub fn counted<'f>(
     let owner = owner.to_lowercase();
     feed.meetings
         .iter()
-        .filter(|m| m.end <= now && m.start >= now - lookback && !m.cancelled && !m.all_day)
+        .filter(|m| {
+            m.end <= now
+                && m.start >= now - lookback
+                && !m.cancelled
+                && !m.all_day
+                && !m.group_asked
+        })
         .filter_map(|meeting| {
             let asked: BTreeSet<&str> = meeting
                 .attendees
@@ -89,6 +96,7 @@ mod tests {
             end: at(10, hour + 1),
             all_day: false,
             cancelled: false,
+            group_asked: false,
             organizer: None,
             attendees: attendees
                 .iter()
@@ -137,12 +145,15 @@ mod tests {
         cancelled.cancelled = true;
         let mut offsite = meeting("offsite", 9, &["ada@example.com", "bo@example.com"]);
         offsite.all_day = true;
+        let mut all_hands = meeting("all-hands", 9, &["ada@example.com", "all@example.com"]);
+        all_hands.group_asked = true;
         let mut organised = meeting("organised-by-bo", 9, &["ada@example.com"]);
         organised.organizer = Some("bo@example.com".to_owned());
         let feed = Feed {
             meetings: vec![
                 cancelled,
                 offsite,
+                all_hands,
                 meeting("declined", 9, &["!ada@example.com", "bo@example.com"]),
                 meeting("not-asked", 9, &["bo@example.com", "cy@example.com"]),
                 meeting("alone", 9, &["ada@example.com"]),

@@ -50,9 +50,13 @@ pub struct FeedMeeting {
     pub all_day: bool,
     /// `STATUS:CANCELLED`.
     pub cancelled: bool,
+    /// A group was asked (`CUTYPE=GROUP`, a mailing list): how many people
+    /// that is, the feed does not say.
+    pub group_asked: bool,
     /// The organizer's email, lower case.
     pub organizer: Option<String>,
-    /// The attendees, by email (lower case), each once.
+    /// The people asked, by email (lower case), each once: rooms and
+    /// resources left out.
     pub attendees: Vec<Attendee>,
 }
 
@@ -98,8 +102,15 @@ pub fn read_feed(
             entry.0 = Some(event);
         }
     }
-    let reader = Reader { owner_zone };
     for (uid, (main, overrides)) in by_uid {
+        // Times without a zone in an event whose start names one (an
+        // exception, a moved instance) are in that zone; else the owner's.
+        let floating = main
+            .and_then(|m| m.find_prop("DTSTART"))
+            .and_then(|start| param(start, "TZID"))
+            .and_then(zone_named)
+            .unwrap_or(owner_zone);
+        let reader = Reader { floating };
         match reader.instances(uid, main, &overrides, from, until) {
             Some(meetings) => feed.meetings.extend(meetings),
             None => feed.unknown_zones += 1,
@@ -111,7 +122,8 @@ pub fn read_feed(
 }
 
 struct Reader {
-    owner_zone: Tz,
+    /// The zone of a time written without one.
+    floating: Tz,
 }
 
 /// A `DTSTART`, `DTEND` or `RECURRENCE-ID`, read.
@@ -149,7 +161,7 @@ impl Reader {
         let mut meetings = Vec::new();
         for event in overrides {
             let original = self.when(event.find_prop("RECURRENCE-ID")?)?;
-            let instance = original.utc(self.owner_zone)?;
+            let instance = original.utc(self.floating)?;
             replaced.insert(instance);
             let meeting = self.meeting(uid, event, instance)?;
             if in_window(&meeting) {
@@ -160,7 +172,7 @@ impl Reader {
             return Some(meetings);
         };
         let start = self.when(main.find_prop("DTSTART")?)?;
-        let first = self.meeting(uid, main, start.utc(self.owner_zone)?)?;
+        let first = self.meeting(uid, main, start.utc(self.floating)?)?;
         let length = first.end - first.start;
         for instance in self.starts(main, start, from - length, until)? {
             if replaced.contains(&instance) {
@@ -188,14 +200,14 @@ impl Reader {
         from: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Option<Vec<DateTime<Utc>>> {
-        let start_utc = start.utc(self.owner_zone)?;
+        let start_utc = start.utc(self.floating)?;
         let rules: Vec<&str> = values(event, "RRULE").collect();
         let dates = |name| -> Option<Vec<DateTime<Utc>>> {
             let mut all = Vec::new();
             for property in props(event, name) {
                 for one in property.val.as_str().split(',') {
                     let when = self.when_value(property, one)?;
-                    all.push(when.utc(self.owner_zone)?);
+                    all.push(when.utc(self.floating)?);
                 }
             }
             Some(all)
@@ -208,13 +220,11 @@ impl Reader {
         }
         // Expanded in the event's own zone, so that a weekly 10:00 stays
         // at 10:00 across a change of summer time.
-        let zone: rrule::Tz = match start {
-            When::At(at) => at.timezone().into(),
-            When::Day(_) => self.owner_zone.into(),
-        };
+        let zone: rrule::Tz = zone_of(start, self.floating).into();
         let dt_start = start_utc.with_timezone(&zone);
         let mut set = rrule::RRuleSet::new(dt_start);
         for rule in rules {
+            let rule = until_in_utc(rule, zone_of(start, self.floating))?;
             // A rule the crate refuses gives the event's first start only.
             if let Ok(rule) = rule.parse::<rrule::RRule<rrule::Unvalidated>>()
                 && let Ok(rule) = rule.validate(dt_start)
@@ -251,15 +261,26 @@ impl Reader {
         instance: DateTime<Utc>,
     ) -> Option<FeedMeeting> {
         let start = self.when(event.find_prop("DTSTART")?)?;
-        let start_utc = start.utc(self.owner_zone)?;
+        let start_utc = start.utc(self.floating)?;
         let end = match (event.find_prop("DTEND"), value(event, "DURATION")) {
-            (Some(end), _) => self.when(end)?.utc(self.owner_zone)?,
+            (Some(end), _) => self.when(end)?.utc(self.floating)?,
             (None, Some(duration)) => start_utc + parse_duration(duration).unwrap_or_default(),
             (None, None) if matches!(start, When::Day(_)) => start_utc + Duration::days(1),
             (None, None) => start_utc,
         };
         let mut attendees: BTreeMap<String, bool> = BTreeMap::new();
+        let mut group_asked = false;
         for attendee in props(event, "ATTENDEE") {
+            // A room or a resource is no one met; a group (a mailing list)
+            // is as many people as it has, which the feed does not say.
+            match param(attendee, "CUTYPE")
+                .map(str::to_ascii_uppercase)
+                .as_deref()
+            {
+                Some("ROOM" | "RESOURCE") => continue,
+                Some("GROUP") => group_asked = true,
+                _ => {}
+            }
             if let Some(email) = email_of(attendee.val.as_str()) {
                 let declined = param(attendee, "PARTSTAT")
                     .is_some_and(|status| status.eq_ignore_ascii_case("DECLINED"));
@@ -272,6 +293,7 @@ impl Reader {
             start: start_utc,
             end: end.max(start_utc),
             all_day: matches!(start, When::Day(_)),
+            group_asked,
             cancelled: value(event, "STATUS").is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED")),
             organizer: props(event, "ORGANIZER")
                 .next()
@@ -305,7 +327,7 @@ impl Reader {
         let local = NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%S").ok()?;
         let zone = match param(property, "TZID") {
             Some(tzid) => zone_named(tzid)?,
-            None => self.owner_zone,
+            None => self.floating,
         };
         // A time skipped by a change of summer time is read an hour on.
         zone.from_local_datetime(&local)
@@ -316,6 +338,40 @@ impl Reader {
             })
             .map(When::At)
     }
+}
+
+/// The zone `start` is in: its own, or `floating` for a date or a time
+/// written without one.
+fn zone_of(start: When, floating: Tz) -> Tz {
+    match start {
+        When::At(at) => at.timezone(),
+        When::Day(_) => floating,
+    }
+}
+
+/// `rule` with its `UNTIL` in UTC: the RFC lets it be a date (the end of
+/// that day) or a local time (in the start's `zone`), which the `rrule`
+/// crate would read in this machine's zone, or refuse. `None` for an
+/// `UNTIL` that is not a date or a time.
+fn until_in_utc(rule: &str, zone: Tz) -> Option<String> {
+    let parts: Vec<String> = rule
+        .split(';')
+        .map(|part| match part.split_once('=') {
+            Some((name, until)) if name.eq_ignore_ascii_case("UNTIL") && !until.ends_with('Z') => {
+                let local = match NaiveDate::parse_from_str(until, "%Y%m%d") {
+                    Ok(day) => day.and_hms_opt(23, 59, 59)?,
+                    Err(_) => NaiveDateTime::parse_from_str(until, "%Y%m%dT%H%M%S").ok()?,
+                };
+                let utc = zone
+                    .from_local_datetime(&local)
+                    .latest()?
+                    .with_timezone(&Utc);
+                Some(format!("UNTIL={}", utc.format("%Y%m%dT%H%M%SZ")))
+            }
+            _ => Some(part.to_owned()),
+        })
+        .collect::<Option<_>>()?;
+    Some(parts.join(";"))
 }
 
 /// The zone a `TZID` names: an IANA name (Google, Apple), or a Windows

@@ -58,6 +58,7 @@ fn a_meeting_is_read_as_who_and_when_and_nothing_else() {
             end: at("2026-03-10T15:30:00Z"),
             all_day: false,
             cancelled: false,
+            group_asked: false,
             organizer: Some("ada@example.com".to_owned()),
             attendees: vec![
                 Attendee {
@@ -178,6 +179,67 @@ fn a_weekly_meeting_stays_at_its_local_hour_with_its_exceptions_and_overrides() 
         read.meetings[3].end - read.meetings[3].start,
         Duration::minutes(30)
     );
+}
+
+#[test]
+fn an_until_without_a_zone_and_exceptions_without_one_are_the_event_s_own() {
+    // Read by an owner in New York: the event's times are Berlin's, its
+    // UNTIL a date, its EXDATE and the moved instance's RECURRENCE-ID
+    // written without a zone.
+    let berlin = read(
+        "BEGIN:VEVENT\n\
+         UID:berlin@example.com\n\
+         DTSTART;TZID=Europe/Berlin:20260302T100000\n\
+         DTEND;TZID=Europe/Berlin:20260302T103000\n\
+         RRULE:FREQ=WEEKLY;UNTIL=20260323\n\
+         EXDATE:20260309T100000\n\
+         ATTENDEE:mailto:ada@example.com\n\
+         END:VEVENT\n\
+         BEGIN:VEVENT\n\
+         UID:berlin@example.com\n\
+         RECURRENCE-ID:20260316T100000\n\
+         DTSTART;TZID=Europe/Berlin:20260316T150000\n\
+         DTEND;TZID=Europe/Berlin:20260316T153000\n\
+         END:VEVENT\n",
+    );
+    let starts: Vec<DateTime<Utc>> = berlin.meetings.iter().map(|m| m.start).collect();
+    assert_eq!(
+        starts,
+        [
+            at("2026-03-02T09:00:00Z"),
+            at("2026-03-16T14:00:00Z"),
+            at("2026-03-23T09:00:00Z"),
+        ],
+        "9 March taken out, 16 March moved, none after 23 March"
+    );
+    // A floating event with a floating UNTIL: the owner's zone for both.
+    let floating = read(
+        "BEGIN:VEVENT\n\
+         UID:floating-weekly@example.com\n\
+         DTSTART:20260302T090000\n\
+         RRULE:FREQ=WEEKLY;UNTIL=20260316T090000\n\
+         END:VEVENT\n",
+    );
+    assert_eq!(floating.meetings.len(), 3, "{floating:?}");
+    assert_eq!(floating.meetings[2].start, at("2026-03-16T13:00:00Z"));
+}
+
+#[test]
+fn rooms_are_no_one_and_a_group_is_marked() {
+    let read = read(
+        "BEGIN:VEVENT\n\
+         UID:all-hands@example.com\n\
+         DTSTART:20260310T150000Z\n\
+         ATTENDEE:mailto:ada@example.com\n\
+         ATTENDEE;CUTYPE=ROOM:mailto:room-7@resource.example.com\n\
+         ATTENDEE;CUTYPE=RESOURCE:mailto:projector@resource.example.com\n\
+         ATTENDEE;CUTYPE=GROUP:mailto:everyone@example.com\n\
+         END:VEVENT\n",
+    );
+    let meeting = &read.meetings[0];
+    assert!(meeting.group_asked);
+    let emails: Vec<&str> = meeting.attendees.iter().map(|a| a.email.as_str()).collect();
+    assert_eq!(emails, ["ada@example.com", "everyone@example.com"]);
 }
 
 #[test]
