@@ -118,7 +118,10 @@ async fn fetch_within(
         }
         let mut response = request.send().await.map_err(failed)?;
         let status = response.status();
-        if status == StatusCode::NOT_MODIFIED {
+        // Unchanged only since a version this side knows of.
+        if status == StatusCode::NOT_MODIFIED
+            && (last.etag.is_some() || last.last_modified.is_some())
+        {
             return Ok(Fetched::Unchanged);
         }
         if status.is_redirection() {
@@ -241,30 +244,37 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || a >= 240
         || (a == 100 && (64..128).contains(&b))
         || (a == 192 && b == 0 && c == 0)
+        || (a == 192 && b == 88 && c == 99)
         || (a == 198 && (18..20).contains(&b)))
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let s = ip.segments();
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
-        || (first & 0xfe00) == 0xfc00
-        || (first & 0xffc0) == 0xfe80
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8))
+        || (s[0] & 0xfe00) == 0xfc00 // unique local
+        || (s[0] & 0xffc0) == 0xfe80 // link-local
+        || (s[0] & 0xffc0) == 0xfec0 // site-local, retired
+        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+        || (s[0] == 0x2001 && s[1] == 0) // Teredo: an IPv4 address hidden
+        || (s[0] == 0x0100 && s[1..4] == [0; 3]) // discard
+        || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)) // local NAT64
 }
 
 /// The IPv4 address an IPv6 one carries: mapped (`::ffff:a.b.c.d`),
-/// compatible (`::a.b.c.d`) or NAT64 (`64:ff9b::a.b.c.d`).
+/// compatible (`::a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`) or 6to4
+/// (`2002:aabb:ccdd::`).
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     if let Some(v4) = ip.to_ipv4() {
         return Some(v4);
     }
     let s = ip.segments();
-    (s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4]).then(|| {
-        let [_, _, _, _, _, _, hi, lo] = s;
-        Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo))
-    })
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4] {
+        return Some(v4(s[6], s[7]));
+    }
+    (s[0] == 0x2002).then(|| v4(s[1], s[2]))
 }
 
 #[cfg(test)]

@@ -40,6 +40,14 @@ pub(super) fn client() -> Result<reqwest::Client, SlackError> {
 /// system's CA certificates as the Web API client does. Without any (a
 /// machine that only runs the demo), plain HTTP still works.
 pub fn https_config() -> Result<rustls::ClientConfig, String> {
+    // Read once: the system's certificates are files, and a calendar
+    // fetch builds a client for each request.
+    static CONFIG: std::sync::OnceLock<Result<rustls::ClientConfig, String>> =
+        std::sync::OnceLock::new();
+    CONFIG.get_or_init(read_https_config).clone()
+}
+
+fn read_https_config() -> Result<rustls::ClientConfig, String> {
     let mut roots = rustls::RootCertStore::empty();
     let (added, _unreadable) =
         roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);

@@ -337,7 +337,7 @@ async fn wait_until_ready(driver: &Driver) {
     let deadline = tokio::time::Instant::now() + WAIT;
     let status = format!("{}/status", driver.url);
     loop {
-        if let Ok(response) = reqwest::get(&status).await
+        if let Ok(response) = crate::helpers::http_get(&status).await
             && let Ok(body) = response.json::<serde_json::Value>().await
             && body["value"]["ready"] == true
         {

@@ -492,7 +492,7 @@ pub async fn first_channel_post(fake: &fake_slack::FakeSlack) -> fake_slack::Pos
 /// `serve` starting up.
 pub async fn wait_until_answers(url: &str) {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !reqwest::get(url)
+    while !http_get(url)
         .await
         .is_ok_and(|response| response.status().is_success())
     {
@@ -579,4 +579,9 @@ pub fn serve_command(fake: &fake_slack::FakeSlack, data: &std::path::Path) -> Co
         .env("ALLIANCES_SLACK_SIGNING_SECRET", fake.signing_secret())
         .env("ALLIANCES_SLACK_API_URL", fake.api_url());
     command
+}
+
+/// `GET url` with the tests' HTTP client (see `fake_slack::http_client`).
+pub async fn http_get(url: impl reqwest::IntoUrl) -> reqwest::Result<reqwest::Response> {
+    fake_slack::http_client().build()?.get(url).send().await
 }

@@ -147,7 +147,7 @@ async fn over_socket_mode_the_bot_is_not_ready_while_no_connection_to_slack_is_u
     let readyz = format!("{health}/readyz");
     let deadline = Instant::now() + Duration::from_secs(10);
     let text = loop {
-        let response = reqwest::get(&readyz).await.unwrap();
+        let response = crate::helpers::http_get(&readyz).await.unwrap();
         if response.status().as_u16() == 503 {
             break response.text().await.unwrap();
         }

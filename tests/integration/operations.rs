@@ -19,7 +19,7 @@ async fn serve(fake: &FakeSlack) -> (Folder, Served) {
 }
 
 async fn get(url: &str) -> (u16, String) {
-    let response = reqwest::get(url).await.unwrap();
+    let response = crate::helpers::http_get(url).await.unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
@@ -280,7 +280,10 @@ async fn a_background_task_that_dies_stops_the_whole_bot_with_its_error() {
         format!("{error:#}"),
         "the doomed task failed: panicked: it could not go on"
     );
-    assert!(reqwest::get(&health).await.is_err(), "health is down");
+    assert!(
+        crate::helpers::http_get(&health).await.is_err(),
+        "health is down"
+    );
     assert!(
         tokio::net::TcpStream::connect(slack).await.is_err(),
         "so is Slack's address"

@@ -34,7 +34,9 @@ fn event(id: &str, event: serde_json::Value) -> Delivery {
 }
 
 async fn readiness(health: &str) -> (u16, String) {
-    let response = reqwest::get(format!("{health}/readyz")).await.unwrap();
+    let response = crate::helpers::http_get(format!("{health}/readyz"))
+        .await
+        .unwrap();
     (response.status().as_u16(), response.text().await.unwrap())
 }
 

@@ -80,6 +80,37 @@ async fn loops_large_feeds_and_errors_are_refused_in_words_without_the_address()
         assert_eq!(err, expected, "{path}");
         assert!(!err.to_string().contains(SECRET), "{err}");
     }
+    // No length announced: the limit holds while reading.
+    let endless = serve_endless().await;
+    assert_eq!(
+        fetch(&endless, &none, true).await,
+        Err(FetchError::TooLarge)
+    );
+}
+
+/// A server that sends 11 MB in chunks, announcing no length; its
+/// address.
+async fn serve_endless() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = [0_u8; 4096];
+        let _ = socket.read(&mut request).await;
+        let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let _ = socket.write_all(head.as_bytes()).await;
+        let chunk = vec![b'x'; 1024 * 1024];
+        for _ in 0..11 {
+            let size = format!("{:x}\r\n", chunk.len());
+            let framed = [size.as_bytes(), &chunk, b"\r\n"].concat();
+            if socket.write_all(&framed).await.is_err() {
+                return;
+            }
+        }
+        let _ = socket.write_all(b"0\r\n\r\n").await;
+    });
+    format!("http://{address}/endless.ics")
 }
 
 #[tokio::test]
@@ -116,6 +147,7 @@ fn public_addresses_are_told_from_the_others() {
         "142.250.74.46",
         "2606:4700:4700::1111",
         "::ffff:8.8.8.8",
+        "2002:808:808::1",
     ];
     let not_public = [
         "127.0.0.1",
@@ -140,6 +172,12 @@ fn public_addresses_are_told_from_the_others() {
         "2001:db8::1",
         "::ffff:127.0.0.1",
         "64:ff9b::a9fe:a9fe",
+        "64:ff9b:1::1",
+        "2002:a00:1::1",
+        "2001:0:4136:e378::1",
+        "fec0::1",
+        "100::1",
+        "192.88.99.1",
     ];
     for ip in public {
         assert!(is_public(ip.parse().unwrap()), "{ip}");
