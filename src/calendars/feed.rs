@@ -160,11 +160,19 @@ impl Reader {
         let mut replaced = BTreeSet::new();
         let mut meetings = Vec::new();
         for event in overrides {
-            let original = self.when(event.find_prop("RECURRENCE-ID")?)?;
-            let instance = original.utc(self.floating)?;
+            // An override the bot cannot read loses that instance alone:
+            // the series' other meetings stand.
+            let Some(instance) = event
+                .find_prop("RECURRENCE-ID")
+                .and_then(|id| self.when(id))
+                .and_then(|original| original.utc(self.floating))
+            else {
+                continue;
+            };
             replaced.insert(instance);
-            let meeting = self.meeting(uid, event, instance)?;
-            if in_window(&meeting) {
+            if let Some(meeting) = self.meeting(uid, event, instance)
+                && in_window(&meeting)
+            {
                 meetings.push(meeting);
             }
         }

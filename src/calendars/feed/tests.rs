@@ -225,6 +225,27 @@ fn an_until_without_a_zone_and_exceptions_without_one_are_the_event_s_own() {
 }
 
 #[test]
+fn an_override_that_cannot_be_read_loses_its_instance_alone() {
+    let read = read(
+        "BEGIN:VEVENT\n\
+         UID:series@example.com\n\
+         DTSTART:20260302T090000Z\n\
+         RRULE:FREQ=WEEKLY;COUNT=3\n\
+         END:VEVENT\n\
+         BEGIN:VEVENT\n\
+         UID:series@example.com\n\
+         RECURRENCE-ID:20260309T090000Z\n\
+         DTSTART;TZID=Nowhere/Atlantis:20260309T150000\n\
+         END:VEVENT\n",
+    );
+    let starts: Vec<DateTime<Utc>> = read.meetings.iter().map(|m| m.start).collect();
+    assert_eq!(
+        starts,
+        [at("2026-03-02T09:00:00Z"), at("2026-03-16T09:00:00Z")]
+    );
+}
+
+#[test]
 fn rooms_are_no_one_and_a_group_is_marked() {
     let read = read(
         "BEGIN:VEVENT\n\
