@@ -2,7 +2,9 @@
 //! tokens (`auth.test`), the scopes the token was granted against the ones
 //! the bot needs, and the store — and says how to fix each problem.
 
-use crate::config::{APP_TOKEN_VAR, BOT_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets, Settings};
+use crate::config::{
+    APP_TOKEN_VAR, BOT_TOKEN_VAR, ENCRYPTION_KEY_VAR, SIGNING_SECRET_VAR, Secrets, Settings,
+};
 use crate::data_dir::open_store;
 use crate::slack::{BOT_SCOPES, SlackClient};
 use crate::store::StoreError;
@@ -71,11 +73,30 @@ pub async fn doctor(
         }
     };
     findings.extend(transports(secrets));
+    findings.push(encryption_key(secrets));
     if let Some(token) = &secrets.bot_token {
         findings.extend(slack(&settings, token).await);
     }
     findings.push(store(&settings, data_dir));
     findings
+}
+
+/// Whether calendar addresses can be sealed: the key is optional until
+/// someone gives their calendar, and then must be the one that sealed it.
+fn encryption_key(secrets: &Secrets) -> Finding {
+    use secrecy::ExposeSecret as _;
+    let make_one = format!("export {ENCRYPTION_KEY_VAR}=$(openssl rand -base64 32), and keep it");
+    match &secrets.encryption_key {
+        None => Finding::fine(format!(
+            "{ENCRYPTION_KEY_VAR} is not set: nobody can give their calendar until it is ({make_one})"
+        )),
+        Some(key) => match crate::calendars::AddressKey::parse(key.expose_secret()) {
+            Ok(_) => Finding::fine(format!(
+                "{ENCRYPTION_KEY_VAR} is a key: calendar addresses can be sealed"
+            )),
+            Err(err) => Finding::problem(err.to_string(), make_one),
+        },
+    }
 }
 
 /// Which transports the secrets allow.

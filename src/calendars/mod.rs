@@ -19,4 +19,4 @@ pub use counting::{Counted, counted};
 pub use feed::{Attendee, Feed, FeedError, FeedMeeting, read_feed};
 pub use fetch::{FetchError, Fetched, Validators, fetch, is_public};
 pub use logging::{ToLog, log, to_log};
-pub use secret::{AddressKey, ENCRYPTION_KEY_VAR, SealedAddress, SecretError};
+pub use secret::{AddressKey, SealedAddress, SecretError};

@@ -9,6 +9,7 @@
 //! copied onto another person's record does not open. Neither the key nor
 //! an address opened is ever shown by `Debug` or in an error.
 
+use crate::config::ENCRYPTION_KEY_VAR;
 use crate::domain::UserId;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -16,9 +17,6 @@ use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundK
 use ring::rand::{SecureRandom, SystemRandom};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-
-/// The variable the key is read from.
-pub const ENCRYPTION_KEY_VAR: &str = "ALLIANCES_ENCRYPTION_KEY";
 
 /// The first byte of every sealed address: how it was sealed.
 const SEALED_V1: u8 = 1;

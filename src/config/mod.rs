@@ -49,7 +49,10 @@ pub use commands::{CommandSettings, EventSettings};
 pub use errors::ConfigError;
 pub use leaders::{LeaderSettings, UsergroupHandle};
 pub use schedule::{CronSchedule, DigestChannel, DigestSettings, ScheduleSettings};
-pub use secrets::{APP_TOKEN_VAR, BOT_TOKEN_VAR, INSIGHTS_TOKEN_VAR, SIGNING_SECRET_VAR, Secrets};
+pub use secrets::{
+    APP_TOKEN_VAR, BOT_TOKEN_VAR, ENCRYPTION_KEY_VAR, INSIGHTS_TOKEN_VAR, SIGNING_SECRET_VAR,
+    Secrets,
+};
 pub use slack::{ApiUrl, DeliverySettings, SLACK_API_URL, SlackSettings, Speedup};
 pub use store::{BackupSettings, HealthSettings, PurgeSettings, StoreSettings};
 pub use teams::{Roster, Teams};

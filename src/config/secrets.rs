@@ -14,6 +14,9 @@ pub struct Secrets {
     pub signing_secret: Option<SecretString>,
     /// `ALLIANCES_INSIGHTS_TOKEN`: opens the admins' insights page.
     pub insights_token: Option<SecretString>,
+    /// `ALLIANCES_ENCRYPTION_KEY`: seals the calendar addresses people give
+    /// (see `calendars::AddressKey`).
+    pub encryption_key: Option<SecretString>,
 }
 
 /// The environment variable holding the bot token.
@@ -24,6 +27,9 @@ pub const APP_TOKEN_VAR: &str = "ALLIANCES_SLACK_APP_TOKEN";
 pub const SIGNING_SECRET_VAR: &str = "ALLIANCES_SLACK_SIGNING_SECRET";
 /// The environment variable holding the insights page's access token.
 pub const INSIGHTS_TOKEN_VAR: &str = "ALLIANCES_INSIGHTS_TOKEN";
+/// The environment variable holding the key calendar addresses are sealed
+/// with.
+pub const ENCRYPTION_KEY_VAR: &str = "ALLIANCES_ENCRYPTION_KEY";
 
 impl Secrets {
     /// Reads the secrets from the environment through `env`, without the
@@ -42,6 +48,7 @@ impl Secrets {
             app_token: secret(APP_TOKEN_VAR),
             signing_secret: secret(SIGNING_SECRET_VAR),
             insights_token: secret(INSIGHTS_TOKEN_VAR),
+            encryption_key: secret(ENCRYPTION_KEY_VAR),
         }
     }
 }

@@ -291,6 +291,7 @@ async fn start(
         signing_secret: Some(SecretString::from(SIGNING_SECRET.to_owned())),
         app_token: Some(SecretString::from(fake.app_token().to_owned())),
         insights_token: None,
+        encryption_key: None,
     };
     let app =
         App::build(&settings, &secrets, &data.path().join("store"), clock).expect("the bot builds");

@@ -204,7 +204,7 @@ async fn doctor_names_each_problem_with_its_fix_and_passes_a_sound_installation(
     workspace.granted_scopes = Some(granted);
     let fake = FakeSlack::start(workspace).await.unwrap();
     let folder = tempfile::tempdir().unwrap();
-    let doctor = |token: &str| {
+    let doctor_with_key = |token: &str, key: Option<&str>| {
         let mut command = alliances();
         command
             .arg("--data-dir")
@@ -213,8 +213,12 @@ async fn doctor_names_each_problem_with_its_fix_and_passes_a_sound_installation(
             .env("ALLIANCES_SLACK_BOT_TOKEN", token)
             .env("ALLIANCES_SLACK_APP_TOKEN", "xapp-1-doctor")
             .env("ALLIANCES_SLACK_API_URL", fake.api_url());
+        if let Some(key) = key {
+            command.env("ALLIANCES_ENCRYPTION_KEY", key);
+        }
         crate::helpers::output_of(command)
     };
+    let doctor = |token: &str| doctor_with_key(token, None);
 
     let output = doctor(TOKEN).await;
     let (stdout, stderr) = crate::helpers::texts(&output);
@@ -237,7 +241,28 @@ async fn doctor_names_each_problem_with_its_fix_and_passes_a_sound_installation(
         "{stdout}"
     );
     assert!(stdout.contains("✓ no store yet in"), "{stdout}");
+    assert!(
+        stdout.contains("✓ ALLIANCES_ENCRYPTION_KEY is not set: nobody can give their calendar"),
+        "{stdout}"
+    );
     assert_eq!(stderr.trim(), "error: 1 problem found");
+
+    // A key that is no key is a problem, and is never printed.
+    let output = doctor_with_key(TOKEN, Some("hunter2-not-a-key")).await;
+    let (stdout, stderr) = crate::helpers::texts(&output);
+    assert!(
+        stdout.contains("✗ ALLIANCES_ENCRYPTION_KEY must be 32 random bytes in base64")
+            && stdout.contains("fix: export ALLIANCES_ENCRYPTION_KEY=$(openssl rand -base64 32)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("hunter2") && !stderr.contains("hunter2"));
+    assert_eq!(stderr.trim(), "error: 2 problems found");
+    let key = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=";
+    let (stdout, _) = crate::helpers::texts(&doctor_with_key(TOKEN, Some(key)).await);
+    assert!(
+        stdout.contains("✓ ALLIANCES_ENCRYPTION_KEY is a key: calendar addresses can be sealed"),
+        "{stdout}"
+    );
 
     let output = doctor("xoxb-revoked").await;
     let (stdout, _) = crate::helpers::texts(&output);
