@@ -59,6 +59,11 @@ impl<'a> ShownTeams<'a> {
             .map(|(team, n)| (*team, *n))
     }
 
+    /// Every team someone active works in, shown or not, in name order.
+    pub fn every_team(&self) -> impl Iterator<Item = &'a TeamId> + '_ {
+        self.active.keys().copied()
+    }
+
     /// The teams that may be shown, in name order.
     pub fn shown(&self) -> Vec<&'a TeamId> {
         self.shown_with_people().map(|(team, _)| team).collect()

@@ -18,7 +18,7 @@
 //! are. The asker's own alliances there are still listed: they are theirs.
 
 use super::{Policy, Snapshot};
-use crate::domain::{TeamId, Tie, UserId, stronger_first};
+use crate::domain::{ShownTeams, TeamId, Tie, UserId, stronger_first};
 use chrono::{DateTime, Utc};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -89,18 +89,18 @@ pub struct WarmPath {
 }
 
 /// The asker `me`'s allies in `teams` at `now`, each list cut at `limit`;
-/// warm paths only into the teams with at least `floor` active people.
+/// warm paths only into the teams `shown` under the k-anonymity floor
+/// (the snapshot's, [`Snapshot::shown_teams`]).
 pub fn allies_in(
     snapshot: &Snapshot,
     me: &UserId,
     teams: &[TeamId],
     now: DateTime<Utc>,
     policy: &Policy,
-    floor: u32,
+    shown: &ShownTeams<'_>,
     limit: usize,
 ) -> AlliesAnswer {
     let asked: FxHashSet<&TeamId> = teams.iter().collect();
-    let shown = snapshot.shown_teams(floor);
     let (open, no_warm_paths_into): (Vec<&TeamId>, Vec<&TeamId>) =
         teams.iter().partition(|team| shown.shows(team));
     let open: FxHashSet<&TeamId> = open.into_iter().collect();
@@ -225,7 +225,7 @@ mod tests {
             &[team("Design")],
             at(2026, 6, 1),
             &Policy::default(),
-            5,
+            &snapshot.shown_teams(5),
             5,
         );
         assert_eq!(peers(&answer.live), ["UDES1"]);
@@ -262,7 +262,7 @@ mod tests {
             &[team("Design")],
             at(2026, 6, 1),
             &Policy::default(),
-            5,
+            &snapshot.shown_teams(5),
             5,
         );
         assert!(answer.live.is_empty() && answer.fading.is_empty());
@@ -279,13 +279,14 @@ mod tests {
         let ties = (1..=8)
             .map(|i| tie("UPAY1", &format!("UDES{i}"), now, now, 1))
             .collect();
+        let snapshot = Snapshot::new(people, ties, vec![]);
         let answer = allies_in(
-            &Snapshot::new(people, ties, vec![]),
+            &snapshot,
             &user("UPAY1"),
             &[team("Design")],
             now,
             &Policy::default(),
-            5,
+            &snapshot.shown_teams(5),
             5,
         );
         assert_eq!((answer.live.shown.len(), answer.live.more), (5, 3));
@@ -310,7 +311,7 @@ mod tests {
             &[team("Legal"), team("Design")],
             now,
             &Policy::default(),
-            5,
+            &snapshot.shown_teams(5),
             5,
         );
         assert_eq!(peers(&answer.live), ["ULEG1"]);
@@ -332,7 +333,7 @@ mod tests {
             &[team("Legal"), team("Design")],
             now,
             &Policy::default(),
-            2,
+            &snapshot.shown_teams(2),
             5,
         );
         assert_eq!(

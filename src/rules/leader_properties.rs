@@ -85,7 +85,7 @@ proptest! {
         let me = user(&format!("U{asker}"));
         let teams: Vec<TeamId> = asked.iter().map(|t| TeamId::parse(t).unwrap()).collect();
         let snapshot = Snapshot::new(people, ties, vec![]);
-        let answer = allies_in(&snapshot, &me, &teams, start(), &Policy::default(), 5, 5);
+        let answer = allies_in(&snapshot, &me, &teams, start(), &Policy::default(), &snapshot.shown_teams(5), 5);
         let tied = |peer: &UserId| {
             snapshot.ties.iter().any(|t| t.pair.contains(&me) && t.pair.contains(peer))
         };
@@ -109,7 +109,7 @@ proptest! {
         let teams: Vec<TeamId> = asked.iter().map(|t| TeamId::parse(t).unwrap()).collect();
         let snapshot = Snapshot::new(people, ties, vec![]);
         let shown = snapshot.shown_teams(floor);
-        let answer = allies_in(&snapshot, &me, &teams, start(), &Policy::default(), floor, 3);
+        let answer = allies_in(&snapshot, &me, &teams, start(), &Policy::default(), &snapshot.shown_teams(floor), 3);
         for path in &answer.warm_paths.shown {
             for team in &path.into {
                 prop_assert!(shown.shows(team), "a warm path into {team}, under {floor}");

@@ -86,8 +86,8 @@ proptest! {
         around.extend(ties.iter().filter_map(|t| t.pair.other(&me)));
         let part = Snapshot::new(people.clone(), touching(&ties, &around), vec![]);
         prop_assert_eq!(
-            allies_in(&part, &me, &teams, now(), &policy, FLOOR, 5),
-            allies_in(&whole, &me, &teams, now(), &policy, FLOOR, 5)
+            allies_in(&part, &me, &teams, now(), &policy, &part.shown_teams(FLOOR), 5),
+            allies_in(&whole, &me, &teams, now(), &policy, &whole.shown_teams(FLOOR), 5)
         );
     }
 

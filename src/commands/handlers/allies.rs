@@ -13,6 +13,7 @@ use crate::commands::{Reply, TeamNamesError, read_team_names};
 use crate::domain::{ShownTeams, TeamId, ago, days_ago, plural, times, zone_of};
 use crate::rules::{AlliesAnswer, Listed, Snapshot, allies_in};
 use crate::slack::{mrkdwn_text, unescape_mrkdwn};
+use std::sync::Arc;
 
 /// How many of each list the answer names; the rest are counted. Five is
 /// what a person can act on this week.
@@ -26,13 +27,11 @@ const EXAMPLE: &str = "/alliances allies Sales Marketing";
 /// Answers `allies` with `typed`, the team names as typed.
 pub(super) fn allies(context: &Context<'_>, typed: &str) -> Result<Reply, HandlerError> {
     let people = context.store.people_by_id()?;
-    // Every team someone still works in, in name order: what the names
-    // typed are read against.
-    let known: Vec<TeamId> = ShownTeams::of(people.values(), 1)
-        .shown()
-        .into_iter()
-        .cloned()
-        .collect();
+    // One count of everyone, for both: the names typed are read against
+    // every team someone still works in, and warm paths lead only into
+    // the teams shown under the floor.
+    let shown = ShownTeams::of(people.values(), context.settings.commands.k_anonymity_floor);
+    let known: Vec<TeamId> = shown.every_team().cloned().collect();
     let teams = read_team_names(typed, &known).map_err(|err| refusal(err, typed, &known))?;
     let me = people.get(context.user).cloned();
     // Allies are across teams: a tie within the asker's own is no alliance.
@@ -55,14 +54,14 @@ pub(super) fn allies(context: &Context<'_>, typed: &str) -> Result<Reply, Handle
     // The asker's ties and those of the people they know are all the rule
     // reads of the tie index: read by key, not by a scan of every tie.
     let around = context.store.ties_around(context.user)?;
-    let snapshot = Snapshot::of_shared(people, around, Vec::new());
+    let snapshot = Snapshot::of_shared(Arc::clone(&people), around, Vec::new());
     let answer = allies_in(
         &snapshot,
         context.user,
         &teams,
         context.now,
         &context.settings.rules,
-        context.settings.commands.k_anonymity_floor,
+        &shown,
         LISTED,
     );
     let tz = zone_of(me.as_ref());
