@@ -98,8 +98,9 @@ fn ties_among(n: usize, raw: Vec<(usize, usize, u32)>) -> Vec<Tie> {
         .collect()
 }
 
-/// `rounds` rounds, four weeks apart, each formed knowing the ones before.
-fn rounds(
+/// `rounds` rounds, four weeks apart from 2 March 2026, each formed
+/// knowing the ones before: each instant, round, and the circles before.
+pub(super) fn rounds(
     people: &[Person],
     ties: &[Tie],
     size: usize,
