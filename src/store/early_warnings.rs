@@ -84,20 +84,11 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::domain::{EarlyWarning, Outgoing, TeamId, WarningStep};
-    use crate::store::fixtures::{at_minute, open_temp, person, user};
+    use crate::domain::Outgoing;
+    use crate::store::fixtures::{at_minute, early_warning, open_temp, person, user};
 
     fn warning(to: &str) -> Outgoing {
-        Outgoing::EarlyWarning(EarlyWarning {
-            to: user(to),
-            planned_at: at_minute(0),
-            live_teams: 1,
-            min_teams: 3,
-            steps: vec![WarningStep::Meet {
-                peer: user("U2"),
-                team: TeamId::parse("Legal").unwrap(),
-            }],
-        })
+        early_warning(to, "U2")
     }
 
     #[test]

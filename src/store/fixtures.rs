@@ -4,7 +4,8 @@
 
 use super::{Store, StoreError, StoreOptions, keys};
 use crate::domain::{
-    Interaction, InteractionKind, PairKey, Person, SentNudge, TeamId, Tie, UserId,
+    EarlyWarning, Interaction, InteractionKind, Outgoing, PairKey, Person, SentNudge, TeamId, Tie,
+    UserId, WarningStep,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
@@ -27,6 +28,21 @@ pub(super) fn person(id: &str, name: &str, team: Option<&str>) -> Person {
 /// `minutes` after Monday 2 March 2026, 09:00 UTC.
 pub(super) fn at_minute(minutes: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap() + Duration::minutes(minutes)
+}
+
+/// An early warning to `to`, planned at minute 0, with one step: meet
+/// `peer` in Legal.
+pub(super) fn early_warning(to: &str, peer: &str) -> Outgoing {
+    Outgoing::EarlyWarning(EarlyWarning {
+        to: user(to),
+        planned_at: at_minute(0),
+        live_teams: 1,
+        min_teams: 3,
+        steps: vec![WarningStep::Meet {
+            peer: user(peer),
+            team: TeamId::parse("Legal").unwrap(),
+        }],
+    })
 }
 
 /// A meeting logged with `/met` between `participants`.

@@ -85,8 +85,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::domain::{EarlyWarning, Outgoing, TeamId, WarningStep};
-    use crate::store::fixtures::{at_minute, open_temp, person, user};
+    use crate::store::fixtures::{at_minute, early_warning, open_temp, person, user};
     use crate::store::{Store, trees};
 
     /// `people` as the tree holds it, decoded afresh: what the cache must
@@ -132,16 +131,7 @@ mod tests {
                 .unwrap();
         });
         after(&store, "an early warning sent", |s| {
-            let warning = Outgoing::EarlyWarning(EarlyWarning {
-                to: user("U2"),
-                planned_at: at_minute(0),
-                live_teams: 0,
-                min_teams: 3,
-                steps: vec![WarningStep::Meet {
-                    peer: user("U3"),
-                    team: TeamId::parse("Legal").unwrap(),
-                }],
-            });
+            let warning = early_warning("U2", "U3");
             let queued = s.enqueue(vec![warning], at_minute(1)).unwrap();
             s.mark_early_warning_sent(&queued[0], &[], at_minute(2), None)
                 .unwrap();
