@@ -197,10 +197,8 @@ async fn check(url: &Url, allow_private_hosts: bool) -> Result<SocketAddr, Fetch
 /// A client for one request to `url`'s host, sent to `to` (the address
 /// checked), following no redirect on its own.
 fn client(url: &Url, to: SocketAddr) -> Result<reqwest::Client, FetchError> {
-    let tls = crate::slack::https_config().map_err(|_| FetchError::Unreachable)?;
-    let mut builder = reqwest::Client::builder()
-        .use_preconfigured_tls(tls)
-        .redirect(reqwest::redirect::Policy::none())
+    let mut builder = crate::slack::https_client()
+        .map_err(|_| FetchError::Unreachable)?
         .no_proxy();
     if let Some(host) = url.host_str() {
         builder = builder.resolve(host, to);

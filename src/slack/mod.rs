@@ -41,6 +41,6 @@ pub use partnerships::partnership_standing_line;
 pub use rate_control::RateControl;
 pub use render::{Message, readable_text, render_digest, render_nudge};
 pub use replies::{render_introduction, render_reply};
-pub use response_url::https_config;
+pub use response_url::https_client;
 pub use scopes::BOT_SCOPES;
 pub use upload::Picture;

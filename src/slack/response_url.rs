@@ -22,24 +22,28 @@ const SLACK_HOOKS: &str = "https://hooks.slack.com/";
 /// a few seconds is plenty, and keeps a stuck request from piling up.
 const RESPONSE_URL_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The plain HTTP client `response_url`s are posted with. It follows no
-/// redirect: an allowed host must not hand the post on to another. TLS:
-/// [`https_config`].
+/// The plain HTTP client `response_url`s are posted with (see
+/// [`https_client`]): an allowed host must not hand the post on to another.
 pub(super) fn client() -> Result<reqwest::Client, SlackError> {
-    let tls = https_config().map_err(SlackError::Setup)?;
-    reqwest::Client::builder()
-        .use_preconfigured_tls(tls)
+    https_client()
+        .map_err(SlackError::Setup)?
         .timeout(RESPONSE_URL_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|err| SlackError::Setup(err.to_string()))
 }
 
-/// The TLS of the bot's plain HTTPS requests (`response_url`s, calendar
-/// feeds): rustls with ring, as slack-morphism's connector, trusting the
-/// system's CA certificates as the Web API client does. Without any (a
-/// machine that only runs the demo), plain HTTP still works.
-pub fn https_config() -> Result<rustls::ClientConfig, String> {
+/// The start of every plain HTTPS client of the bot's (`response_url`s,
+/// calendar feeds): it follows no redirect on its own, and its TLS is
+/// rustls with ring, as slack-morphism's connector, trusting the system's
+/// CA certificates as the Web API client does. Without any (a machine
+/// that only runs the demo), plain HTTP still works.
+pub fn https_client() -> Result<reqwest::ClientBuilder, String> {
+    Ok(reqwest::Client::builder()
+        .use_preconfigured_tls(https_config()?)
+        .redirect(reqwest::redirect::Policy::none()))
+}
+
+fn https_config() -> Result<rustls::ClientConfig, String> {
     // Read once: the system's certificates are files, and a calendar
     // fetch builds a client for each request.
     static CONFIG: std::sync::OnceLock<Result<rustls::ClientConfig, String>> =
