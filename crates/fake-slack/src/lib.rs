@@ -103,8 +103,8 @@ pub use standalone::{Flakiness, run_standalone};
 pub use uploads::UPLOAD;
 pub use workspace::{
     APP_ID, BOT_ID, BOT_USER_ID, DEFAULT_APP_TOKEN, DEFAULT_SIGNING_SECRET,
-    DEFAULT_TEAM_FIELD_LABEL, FakeChannel, FakeUser, FakeUserGroup, TEAM_DOMAIN, TEAM_FIELD_ID,
-    TEAM_ID, TEAM_NAME, Workspace,
+    DEFAULT_TEAM_FIELD_LABEL, EMAIL_DOMAIN, FakeChannel, FakeUser, FakeUserGroup, TEAM_DOMAIN,
+    TEAM_FIELD_ID, TEAM_ID, TEAM_NAME, Workspace,
 };
 
 use directory::Directory;

@@ -331,3 +331,43 @@ async fn a_stopped_fake_answers_no_more_calls() {
     let session = client.open_session(&token);
     assert!(session.auth_test().await.is_err());
 }
+
+#[tokio::test]
+async fn people_have_emails_with_users_read_email_and_none_without_it() {
+    let mut scoped = workspace(4);
+    scoped.granted_scopes = Some(vec!["users:read".into(), "users:read.email".into()]);
+    let mut unscoped = workspace(4);
+    unscoped.granted_scopes = Some(vec!["users:read".into()]);
+    let mut emails = Vec::new();
+    for workspace in [scoped, unscoped] {
+        let fake = FakeSlack::start(workspace).await.expect("fake starts");
+        let client = client_for(&fake);
+        let token = SlackApiToken::new(fake.bot_token().into());
+        let session = client.open_session(&token);
+        let members = session
+            .users_list(&SlackApiUsersListRequest::new())
+            .await
+            .expect("listed")
+            .members;
+        let listed: Vec<Option<String>> = members
+            .iter()
+            .map(|m| m.profile.as_ref().and_then(|p| p.email.clone()))
+            .map(|email| email.map(|e| e.0))
+            .collect();
+        let profile = session
+            .users_profile_get(&SlackApiUsersProfileGetRequest::new().with_user(uid("U0000001")))
+            .await
+            .expect("a profile")
+            .profile;
+        emails.push((listed, profile.email.map(|e| e.0)));
+        fake.stop().await;
+    }
+
+    let person = |n| Some(format!("person.{n}@{EMAIL_DOMAIN}"));
+    // The third is a bot, with no email; the fourth is deactivated, with one.
+    assert_eq!(
+        emails[0],
+        (vec![person(1), person(2), None, person(4)], person(1))
+    );
+    assert_eq!(emails[1], (vec![None; 4], None));
+}

@@ -23,6 +23,9 @@ pub const DEFAULT_APP_TOKEN: &str = "xapp-fake-app-token";
 pub const DEFAULT_SIGNING_SECRET: &str = "fake-signing-secret";
 /// The label of the team field [`Workspace::new`] gives.
 pub const DEFAULT_TEAM_FIELD_LABEL: &str = "Team";
+/// The domain of every person's email ([`FakeUser::email`]): reserved for
+/// examples by RFC 2606, so that no fake address can reach anyone.
+pub const EMAIL_DOMAIN: &str = "example.com";
 
 /// What a fake workspace holds when it starts.
 #[derive(Debug, Clone)]
@@ -125,6 +128,17 @@ pub struct FakeUser {
     pub deleted: bool,
 }
 
+impl FakeUser {
+    /// Their email, `{name}@{EMAIL_DOMAIN}`, as `users.list` and
+    /// `users.profile.get` give it when the token has `users:read.email`;
+    /// `None` for a bot, which Slack gives no email. Derived from the
+    /// handle rather than stored, so that every workspace built before
+    /// emails mattered has them too.
+    pub fn email(&self) -> Option<String> {
+        (!self.is_bot).then(|| format!("{}@{EMAIL_DOMAIN}", self.name))
+    }
+}
+
 /// A channel of the fake workspace (public unless it is among
 /// [`Workspace::private_channels`]).
 #[derive(Debug, Clone)]
@@ -146,5 +160,21 @@ mod tests {
         assert_eq!(workspace.signing_secret, "fake-signing-secret");
         assert_eq!(workspace.team_field_label, "Team");
         assert!(workspace.usergroups.is_empty());
+    }
+
+    #[test]
+    fn a_person_has_an_email_from_their_handle_and_a_bot_has_none() {
+        let mut user = FakeUser {
+            id: "U1".into(),
+            name: "alice.ito".into(),
+            real_name: "Alice Ito".into(),
+            tz: "Europe/Paris".into(),
+            team: None,
+            is_bot: false,
+            deleted: false,
+        };
+        assert_eq!(user.email().as_deref(), Some("alice.ito@example.com"));
+        user.is_bot = true;
+        assert_eq!(user.email(), None);
     }
 }

@@ -191,6 +191,10 @@ impl Params {
     }
 }
 
+/// The scope without which Slack leaves people's emails out of
+/// `users.list` and `users.profile.get`.
+const EMAIL_SCOPE: &str = "users:read.email";
+
 /// The answer's `created` time for channels the fake opens: the same fixed
 /// instant the message timestamps start from, so that answers are repeatable.
 const CREATED_AT: i64 = 1_700_000_000;

@@ -2,11 +2,12 @@
 //! custom fields, and the workspace's field definitions. A person's team
 //! lives in one custom field, [`TEAM_FIELD_ID`], labelled as the workspace
 //! says ("Team" by default): the bot finds the field by its label, then
-//! reads each person's value.
+//! reads each person's value. A person's email is there only when the
+//! token has `users:read.email`, as in `users.list`.
 
 use super::super::State;
 use super::super::workspace::{FakeUser, TEAM_FIELD_ID, TEAM_ID};
-use super::{MethodResult, Params, fields, member};
+use super::{EMAIL_SCOPE, MethodResult, Params, fields, member};
 use serde_json::{Map, Value, json};
 
 /// One person's profile; without `user`, the caller's own (the bot's).
@@ -14,7 +15,10 @@ pub(super) fn user_profile(state: &State, params: &Params) -> MethodResult {
     let Some(raw) = params.text("user").filter(|user| !user.is_empty()) else {
         return Ok(fields(json!({ "profile": bot_profile() })));
     };
-    Ok(fields(json!({ "profile": profile(member(state, &raw)?) })))
+    let with_email = state.directory.grants(EMAIL_SCOPE);
+    Ok(fields(json!({
+        "profile": profile(member(state, &raw)?, with_email)
+    })))
 }
 
 /// The workspace's custom profile fields: only the team field.
@@ -47,7 +51,8 @@ pub(super) fn team_profile(state: &State) -> Map<String, Value> {
 
 /// A profile in the shape Slack gives it; `fields` holds the team when the
 /// person has one, and is empty otherwise, as Slack leaves unset fields out.
-fn profile(user: &FakeUser) -> Value {
+/// The email is there if `with_email` and the person has one.
+fn profile(user: &FakeUser, with_email: bool) -> Value {
     let mut custom = Map::new();
     if let Some(team) = &user.team {
         custom.insert(
@@ -55,14 +60,18 @@ fn profile(user: &FakeUser) -> Value {
             json!({ "value": team, "alt": "" }),
         );
     }
-    json!({
+    let mut profile = json!({
         "real_name": user.real_name,
         "real_name_normalized": user.real_name,
         "display_name": user.name,
         "display_name_normalized": user.name,
         "team": TEAM_ID,
         "fields": custom,
-    })
+    });
+    if with_email && let Some(email) = user.email() {
+        profile["email"] = Value::String(email);
+    }
+    profile
 }
 
 fn bot_profile() -> Value {

@@ -1,17 +1,22 @@
 //! `users.list`: everyone in the workspace, bots and deactivated users
-//! included, a page at a time.
+//! included, a page at a time. A person's `profile.email` is there only
+//! when the token has `users:read.email`, as with Slack.
 
 use super::super::State;
 use super::super::workspace::{FakeUser, TEAM_ID};
 use super::paging::Page;
-use super::{CREATED_AT, MethodResult, Params, fields};
+use super::{CREATED_AT, EMAIL_SCOPE, MethodResult, Params, fields};
 use serde_json::{Value, json};
 
 /// Answers one page of members and the cursor of the next (empty at the end).
 pub(super) fn answer(state: &State, params: &Params) -> MethodResult {
     let users = state.directory.users();
     let (range, next_cursor) = Page::read(params)?.of(users.len())?;
-    let members: Vec<Value> = users[range].iter().map(member).collect();
+    let with_email = state.directory.grants(EMAIL_SCOPE);
+    let members: Vec<Value> = users[range]
+        .iter()
+        .map(|user| member(user, with_email))
+        .collect();
     Ok(fields(json!({
         "members": members,
         "cache_ts": CREATED_AT,
@@ -19,10 +24,10 @@ pub(super) fn answer(state: &State, params: &Params) -> MethodResult {
     })))
 }
 
-/// A member in the shape Slack gives it.
-fn member(user: &FakeUser) -> Value {
+/// A member in the shape Slack gives it, with their email if `with_email`.
+fn member(user: &FakeUser, with_email: bool) -> Value {
     let (tz_label, tz_offset) = zone(&user.tz);
-    json!({
+    let mut member = json!({
         "id": user.id.as_str(),
         "team_id": TEAM_ID,
         "name": user.name,
@@ -44,7 +49,11 @@ fn member(user: &FakeUser) -> Value {
         "is_bot": user.is_bot,
         "is_app_user": false,
         "updated": CREATED_AT,
-    })
+    });
+    if with_email && let Some(email) = user.email() {
+        member["profile"]["email"] = Value::String(email);
+    }
+    member
 }
 
 /// Labels and standard offsets (seconds east of UTC) of common zones. The
