@@ -10,11 +10,13 @@
 //! HTTP); an event is wrapped in an `event_callback`.
 
 use super::directory::Directory;
+use super::triggers::Triggers;
 use super::workspace::{APP_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID};
 use super::{FakeSlack, opaque_id};
 use rand::RngExt;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// Slack's verification token: the older check, deprecated for signatures
 /// but still sent in every payload, so the fake sends one too.
@@ -33,7 +35,8 @@ pub enum Delivery {
         user: String,
         /// The id of the channel (or DM) they typed it in.
         channel: String,
-        /// The id that lets the bot open a modal within 3 seconds.
+        /// The id that lets the bot open a modal within 3 seconds of the
+        /// delivery (`views.open`), once.
         trigger_id: String,
         /// Where the bot may post up to five answers, for 30 minutes.
         response_url: String,
@@ -137,6 +140,30 @@ impl Delivery {
         }
     }
 
+    /// The trigger id this delivery issues and the user id of the person it
+    /// is issued for: a slash command's, or an interaction's `trigger_id`
+    /// and `user.id`. Events carry none.
+    pub(super) fn issued_trigger(&self) -> Option<(&str, &str)> {
+        match self {
+            Delivery::SlashCommand {
+                trigger_id, user, ..
+            } => Some((trigger_id, user)),
+            Delivery::Interaction { payload } => Some((
+                payload.get("trigger_id")?.as_str()?,
+                payload.get("user")?.get("id")?.as_str()?,
+            )),
+            Delivery::Event { .. } => None,
+        }
+    }
+
+    /// Issues this delivery's trigger id, if it carries one, as it is sent:
+    /// Slack's 3 seconds run from then.
+    pub(super) fn issue_trigger(&self, triggers: &mut Triggers) {
+        if let Some((trigger, user)) = self.issued_trigger() {
+            triggers.issue(trigger, user, Instant::now());
+        }
+    }
+
     /// The whole Socket Mode envelope.
     pub(super) fn envelope(&self, envelope_id: &str, directory: &Directory) -> Value {
         json!({
@@ -205,9 +232,9 @@ pub(super) fn event_callback(event_id: &str, event: &Value, event_time: i64) -> 
     Value::Object(callback)
 }
 
-/// A trigger id in Slack's shape (`digits.digits.hex`); it only has to be
-/// unique, since the fake does not open modals.
-fn trigger_id() -> String {
+/// A trigger id in Slack's shape (`digits.digits.hex`), random so that a
+/// made-up one is never taken for it.
+pub(super) fn trigger_id() -> String {
     let mut rng = rand::rng();
     format!(
         "{}.{}.{}",

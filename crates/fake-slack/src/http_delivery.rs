@@ -22,7 +22,8 @@ impl FakeSlack {
     ) -> Result<DeliveryAnswer, DeliveryError> {
         let base = bot_base_url.trim_end_matches('/');
         let (builder, secret, waited) = {
-            let state = lock(&self.state);
+            let mut state = lock(&self.state);
+            delivery.issue_trigger(&mut state.triggers);
             let builder = match delivery {
                 Delivery::SlashCommand { .. } => self
                     .http

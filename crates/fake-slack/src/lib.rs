@@ -8,18 +8,22 @@
 //! `users.profile.get`, `team.profile.get`, `usergroups.list`,
 //! `usergroups.users.list`, `conversations.list`, `conversations.open`,
 //! `chat.postMessage`, `chat.postEphemeral`, `chat.update`, `views.publish`,
-//! `files.getUploadURLExternal` and `files.completeUploadExternal` (with
-//! the upload URL between them) and `apps.connections.open`. Every call is
-//! recorded ([`FakeSlack::calls`]), and so is what people would have seen
-//! ([`FakeSlack::messages`], [`FakeSlack::files_in`],
+//! `views.open`, `files.getUploadURLExternal` and
+//! `files.completeUploadExternal` (with the upload URL between them) and
+//! `apps.connections.open`. People have emails (`profile.email`, from
+//! [`FakeUser::email`]) when the token has `users:read.email`. Every call
+//! is recorded ([`FakeSlack::calls`]), and so is what people would have
+//! seen ([`FakeSlack::messages`], [`FakeSlack::files_in`],
 //! [`FakeSlack::ephemerals`], [`FakeSlack::home_view`],
-//! [`FakeSlack::responses`]).
+//! [`FakeSlack::modals_opened`], [`FakeSlack::responses`]).
 //!
 //! It also plays Slack toward the bot's front door: it sends slash
 //! commands, interactions and events ([`Delivery`]) over Socket Mode
 //! ([`FakeSlack::deliver_over_socket`]) or as signed HTTP requests
 //! ([`FakeSlack::deliver_over_http`]), and serves the `response_url`s they
-//! carry.
+//! carry. A delivery issues its trigger id as it is sent: `views.open`
+//! takes it once, within 3 seconds, as Slack does, and a modal opened with
+//! it is submitted back with [`FakeSlack::view_submission`].
 //!
 //! It can misbehave as Slack does, on request and at any time while it
 //! runs, so that the bot's retries and rate control meet the real thing:
@@ -48,7 +52,9 @@
 //! Slack's rate limits, both asked by `api`;
 //! `socket_hub` and `socket_mode` are Socket Mode's bookkeeping and its
 //! WebSocket server; `delivery` is what Slack sends the bot,
-//! `http_delivery` and `signing` how it sends it over HTTP; `standalone`
+//! `view_submission` a modal sent back, `triggers` the trigger ids
+//! deliveries issue for `views.open`, `http_delivery` and `signing` how it
+//! sends them over HTTP; `standalone`
 //! runs the fake by hand; `wait` is how the tests that drive it wait.
 
 // The fake's own code never names slack-morphism (it is only a
@@ -68,7 +74,9 @@ mod signing;
 mod socket_hub;
 mod socket_mode;
 mod standalone;
+mod triggers;
 mod uploads;
+mod view_submission;
 pub mod wait;
 mod workspace;
 
@@ -82,6 +90,8 @@ mod fault_tests;
 mod front_tests;
 #[cfg(test)]
 mod limit_tests;
+#[cfg(test)]
+mod modal_tests;
 #[cfg(test)]
 mod socket_tests;
 #[cfg(test)]
@@ -120,6 +130,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use triggers::Triggers;
 use uploads::Uploads;
 
 /// Everything a call may read or change.
@@ -139,6 +150,8 @@ struct State {
     faults: Faults,
     /// Slack's rate limits and their budgets, when enforced (not by default).
     limiter: Option<Limiter>,
+    /// The trigger ids deliveries have issued, for `views.open`.
+    triggers: Triggers,
 }
 
 /// A std Mutex, not tokio's: every handler holds it for a few look-ups and
@@ -236,6 +249,7 @@ impl FakeSlack {
             uploads: Uploads::new(address),
             faults: Faults::default(),
             limiter: None,
+            triggers: Triggers::default(),
         }));
         let router = api::router(Arc::clone(&state))
             .merge(response_url::router(Arc::clone(&state)))
@@ -317,6 +331,14 @@ impl FakeSlack {
     /// the bot sent it.
     pub fn home_view(&self, user: impl AsRef<str>) -> Option<serde_json::Value> {
         lock(&self.state).recorder.home_view(user.as_ref()).cloned()
+    }
+
+    /// Every modal opened by `views.open` for `user` (a user id: the person
+    /// whose action issued the trigger id), oldest first, as Slack answered
+    /// it: the view the bot sent, with its `id`, `hash` and empty `state`.
+    /// [`FakeSlack::view_submission`] submits one back.
+    pub fn modals_opened(&self, user: impl AsRef<str>) -> Vec<serde_json::Value> {
+        lock(&self.state).recorder.modals_opened(user.as_ref())
     }
 
     /// The user id of the person at the other end of a DM the fake has

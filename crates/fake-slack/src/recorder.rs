@@ -1,8 +1,8 @@
 //! What the fake saw: every Web API call (and what became of it), every
 //! message it accepted (and each later edit of one, and the files shared
-//! with it), every ephemeral
-//! message, every App Home view, every post to a `response_url` and every
-//! call refused for being over a rate limit.
+//! with it), every ephemeral message, every App Home view, every modal
+//! opened, every post to a `response_url` and every call refused for being
+//! over a rate limit.
 //!
 //! Tests, the demo and the benchmarks read these back through
 //! [`super::FakeSlack::calls`], [`super::FakeSlack::messages`] and their
@@ -139,6 +139,9 @@ pub(super) struct Recorder {
     /// Every published App Home view, oldest first; the last per user is
     /// what they would see.
     home_views: Vec<(String, Value)>,
+    /// Every modal opened, oldest first, with the user id of the person it
+    /// was opened for.
+    modals: Vec<(String, Value)>,
     responses: Vec<RecordedResponse>,
     violations: Vec<LimitViolation>,
     /// Microseconds since `FIRST_TS_SECONDS`; one step per message keeps
@@ -154,6 +157,7 @@ impl Default for Recorder {
             ephemerals: Vec::new(),
             updates: Vec::new(),
             home_views: Vec::new(),
+            modals: Vec::new(),
             responses: Vec::new(),
             violations: Vec::new(),
             next_ts_micros: FIRST_TS_MICROS,
@@ -197,6 +201,25 @@ impl Recorder {
     /// Appends a published App Home view.
     pub fn record_home_view(&mut self, user: String, view: Value) {
         self.home_views.push((user, view));
+    }
+
+    /// Appends a modal opened for `user`.
+    pub fn record_modal(&mut self, user: String, view: Value) {
+        self.modals.push((user, view));
+    }
+
+    /// How many modals were opened so far.
+    pub fn modal_count(&self) -> usize {
+        self.modals.len()
+    }
+
+    /// The modals opened for `user`, oldest first.
+    pub fn modals_opened(&self, user: &str) -> Vec<Value> {
+        self.modals
+            .iter()
+            .filter(|(to, _)| to == user)
+            .map(|(_, view)| view.clone())
+            .collect()
     }
 
     /// Appends a post to a `response_url`.

@@ -221,6 +221,7 @@ impl FakeSlack {
         let envelope_id = opaque_id();
         let (answered, waited) = {
             let mut state = lock(&self.state);
+            delivery.issue_trigger(&mut state.triggers);
             let frame = delivery
                 .envelope(&envelope_id, &state.directory)
                 .to_string();

@@ -17,6 +17,7 @@ mod paging;
 mod profiles;
 mod usergroups;
 mod users_list;
+mod views_open;
 mod views_publish;
 
 use super::State;
@@ -43,7 +44,7 @@ pub(super) enum TokenKind {
 /// The methods the fake knows and the token each takes, so that the edge can
 /// answer `unknown_method` before it looks at the token, as Slack does, and
 /// `not_allowed_token_type` for the wrong kind of token.
-const METHODS: [(&str, TokenKind); 15] = [
+const METHODS: [(&str, TokenKind); 16] = [
     ("auth.test", TokenKind::Bot),
     ("users.list", TokenKind::Bot),
     ("conversations.list", TokenKind::Bot),
@@ -52,6 +53,7 @@ const METHODS: [(&str, TokenKind); 15] = [
     ("chat.postEphemeral", TokenKind::Bot),
     ("chat.update", TokenKind::Bot),
     ("views.publish", TokenKind::Bot),
+    ("views.open", TokenKind::Bot),
     ("usergroups.list", TokenKind::Bot),
     ("usergroups.users.list", TokenKind::Bot),
     ("users.profile.get", TokenKind::Bot),
@@ -79,6 +81,7 @@ pub(super) fn dispatch(state: &mut State, method: &str, params: &Params) -> Meth
         "chat.postEphemeral" => chat_post_ephemeral::answer(state, params),
         "chat.update" => chat_update::answer(state, params),
         "views.publish" => views_publish::answer(state, params),
+        "views.open" => views_open::answer(state, params),
         "usergroups.list" => usergroups::list(state, params),
         "usergroups.users.list" => usergroups::users(state, params),
         "users.profile.get" => profiles::user_profile(state, params),
@@ -141,6 +144,33 @@ fn read_blocks(params: &Params) -> Result<Value, SlackError> {
         },
         Some(_) => Err(SlackError("invalid_blocks")),
     }
+}
+
+/// Slack refuses views over 250 kB (`view_too_large`).
+const MAX_VIEW_BYTES: usize = 250_000;
+
+/// Reads `view`, as `views.publish` and `views.open` take it: a JSON object
+/// (JSON posts) or a string holding one (form posts, where Slack documents
+/// it as "a JSON-encoded string"), of type `view_type`, with an array of
+/// blocks, and at most 250 kB.
+fn read_view(params: &Params, view_type: &str) -> Result<Map<String, Value>, SlackError> {
+    let view = match params.value("view") {
+        Some(Value::Object(view)) => view.clone(),
+        Some(Value::String(encoded)) => match serde_json::from_str::<Value>(encoded) {
+            Ok(Value::Object(view)) => view,
+            Ok(_) | Err(_) => return Err(SlackError("invalid_arguments")),
+        },
+        Some(_) | None => return Err(SlackError("invalid_arguments")),
+    };
+    if view.get("type").and_then(Value::as_str) != Some(view_type)
+        || !view.get("blocks").is_some_and(Value::is_array)
+    {
+        return Err(SlackError("invalid_arguments"));
+    }
+    if Value::Object(view.clone()).to_string().len() > MAX_VIEW_BYTES {
+        return Err(SlackError("view_too_large"));
+    }
+    Ok(view)
 }
 
 /// A call's parameters, merged from the query string and the body. Query and

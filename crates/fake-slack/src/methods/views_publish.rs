@@ -7,11 +7,8 @@
 
 use super::super::State;
 use super::super::workspace::{APP_ID, BOT_ID, TEAM_ID};
-use super::{MethodResult, Params, SlackError, fields};
+use super::{MethodResult, Params, SlackError, fields, read_view};
 use serde_json::{Map, Value, json};
-
-/// Slack refuses views over 250 kB (`view_too_large`).
-const MAX_VIEW_BYTES: usize = 250_000;
 
 /// Records the view and answers it with the state Slack adds.
 pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
@@ -20,32 +17,11 @@ pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
         .text("user_id")
         .filter(|user| state.directory.user(user).is_some())
         .ok_or(SlackError("invalid_arguments"))?;
-    let view = read_view(params)?;
+    let view = read_view(params, "home")?;
     state
         .recorder
         .record_home_view(user.clone(), Value::Object(view.clone()));
     Ok(fields(json!({ "view": published(&user, view) })))
-}
-
-/// The view as an object of type `home` with an array of blocks.
-fn read_view(params: &Params) -> Result<Map<String, Value>, SlackError> {
-    let view = match params.value("view") {
-        Some(Value::Object(view)) => view.clone(),
-        Some(Value::String(encoded)) => match serde_json::from_str::<Value>(encoded) {
-            Ok(Value::Object(view)) => view,
-            Ok(_) | Err(_) => return Err(SlackError("invalid_arguments")),
-        },
-        Some(_) | None => return Err(SlackError("invalid_arguments")),
-    };
-    if view.get("type").and_then(Value::as_str) != Some("home")
-        || !view.get("blocks").is_some_and(Value::is_array)
-    {
-        return Err(SlackError("invalid_arguments"));
-    }
-    if Value::Object(view.clone()).to_string().len() > MAX_VIEW_BYTES {
-        return Err(SlackError("view_too_large"));
-    }
-    Ok(view)
 }
 
 /// The published view: what was sent, plus the fields Slack fills in. Its id
@@ -86,8 +62,11 @@ mod tests {
         let view = json!({ "type": "home", "blocks": [] });
         let as_object = Params::from_pairs(&[("view", view.clone())]);
         let as_string = Params::from_pairs(&[("view", json!(view.to_string()))]);
-        assert_eq!(read_view(&as_object).map(Value::Object), Ok(view.clone()));
-        assert_eq!(read_view(&as_string).map(Value::Object), Ok(view));
+        assert_eq!(
+            read_view(&as_object, "home").map(Value::Object),
+            Ok(view.clone())
+        );
+        assert_eq!(read_view(&as_string, "home").map(Value::Object), Ok(view));
     }
 
     #[test]
@@ -99,7 +78,7 @@ mod tests {
             json!(3),
         ] {
             assert_eq!(
-                read_view(&Params::from_pairs(&[("view", bad)])),
+                read_view(&Params::from_pairs(&[("view", bad)]), "home"),
                 Err(SlackError("invalid_arguments"))
             );
         }
