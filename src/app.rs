@@ -9,6 +9,7 @@ mod supervised;
 
 pub use serve::{Bound, Started};
 
+use crate::calendars::CalendarKey;
 use crate::config::{BOT_TOKEN_VAR, Secrets, Settings};
 use crate::data_dir::open_store;
 use crate::domain::Clock;
@@ -18,7 +19,7 @@ use crate::scheduler::{Dispatched, JobReport, Scheduler};
 use crate::slack::SlackClient;
 use crate::store::Store;
 use anyhow::Context as _;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -80,6 +81,12 @@ impl App {
         let slack = SlackClient::new(settings.slack.api_url.as_str(), token)?
             .with_speedup(settings.delivery.speedup.get())
             .with_metrics(metrics.clone());
+        let calendar_key = secrets
+            .encryption_key
+            .as_ref()
+            .map(|key| CalendarKey::parse(key.expose_secret()))
+            .transpose()?
+            .map(Arc::new);
         let scheduler = Scheduler::new(
             settings,
             store.clone(),
@@ -87,7 +94,8 @@ impl App {
             clock.clone(),
             teams,
             metrics.clone(),
-        );
+        )
+        .with_calendar_key(calendar_key);
         Ok(Self {
             settings: Arc::new(settings.clone()),
             clock,

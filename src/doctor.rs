@@ -90,7 +90,7 @@ fn encryption_key(secrets: &Secrets) -> Finding {
         None => Finding::fine(format!(
             "{ENCRYPTION_KEY_VAR} is not set: nobody can give their calendar until it is ({make_one})"
         )),
-        Some(key) => match crate::calendars::AddressKey::parse(key.expose_secret()) {
+        Some(key) => match crate::calendars::CalendarKey::parse(key.expose_secret()) {
             Ok(_) => Finding::fine(format!(
                 "{ENCRYPTION_KEY_VAR} is a key: calendar addresses can be sealed"
             )),

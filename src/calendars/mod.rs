@@ -6,7 +6,7 @@
 //! whom ([`counted`]); and the interactions they log, each meeting once
 //! ([`to_log`], [`log`]); and fetching a feed from public HTTPS
 //! addresses only ([`fetch`]); and the address sealed at rest
-//! ([`AddressKey`]). Consent, the daily job, and finding attendees among
+//! ([`CalendarKey`]). Consent, the daily job, and finding attendees among
 //! the workspace's people by email build on these.
 
 mod counting;
@@ -19,4 +19,4 @@ pub use counting::{Counted, counted};
 pub use feed::{Attendee, Feed, FeedError, FeedMeeting, read_feed};
 pub use fetch::{FetchError, Fetched, Validators, fetch, is_public};
 pub use logging::{ToLog, log, to_log};
-pub use secret::{AddressKey, SealedAddress, SecretError};
+pub use secret::{CalendarKey, SecretError};

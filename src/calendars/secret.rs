@@ -1,4 +1,4 @@
-//! A calendar's address, sealed at rest.
+//! A calendar's address, sealed at rest, and people's emails, hashed.
 //!
 //! Whoever holds a calendar's iCal address can read every meeting in it:
 //! the address is a password. The store keeps it only sealed with
@@ -8,32 +8,40 @@
 //! and the owner's id is bound in as associated data, so a sealed address
 //! copied onto another person's record does not open. Neither the key nor
 //! an address opened is ever shown by `Debug` or in an error.
+//!
+//! The same key, through HKDF, gives a second one that hashes emails
+//! (HMAC-SHA256 of the trimmed, lower-cased address): attendees are found
+//! among the workspace's people by email, and the store holds only these
+//! hashes, which say nothing to whoever reads the data folder without the
+//! key, not even by trying every address of a company's domain.
 
 use crate::config::ENCRYPTION_KEY_VAR;
-use crate::domain::UserId;
+use crate::domain::{EmailHash, SealedAddress, UserId};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
+use ring::{hkdf, hmac};
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
 
 /// The first byte of every sealed address: how it was sealed.
 const SEALED_V1: u8 = 1;
 
-/// The key addresses are sealed with.
-pub struct AddressKey(LessSafeKey);
+/// What the email-hashing key is derived for: a new purpose would take
+/// new words here, and so a key of its own.
+const EMAIL_HASH_INFO: &[u8] = b"alliances email hash v1";
 
-impl std::fmt::Debug for AddressKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AddressKey(…)")
-    }
+/// The operator's key: seals addresses, and hashes emails.
+pub struct CalendarKey {
+    sealing: LessSafeKey,
+    emails: hmac::Key,
 }
 
-/// An address sealed: stored as base64 text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SealedAddress(String);
+impl std::fmt::Debug for CalendarKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CalendarKey(…)")
+    }
+}
 
 /// Why a key or a sealed address could not be used. Says nothing of
 /// either.
@@ -55,14 +63,32 @@ pub enum SecretError {
     NoRandomness,
 }
 
-impl AddressKey {
+impl CalendarKey {
     /// The key written as `text` (base64 of 32 bytes).
     pub fn parse(text: &str) -> Result<Self, SecretError> {
         let bytes = STANDARD
             .decode(text.trim())
             .map_err(|_| SecretError::BadKey)?;
         let key = UnboundKey::new(&CHACHA20_POLY1305, &bytes).map_err(|_| SecretError::BadKey)?;
-        Ok(Self(LessSafeKey::new(key)))
+        let info = [EMAIL_HASH_INFO];
+        let derived = hkdf::Salt::new(hkdf::HKDF_SHA256, &[]).extract(&bytes);
+        let emails = derived
+            .expand(&info, hmac::HMAC_SHA256)
+            .map_err(|_| SecretError::BadKey)?;
+        Ok(Self {
+            sealing: LessSafeKey::new(key),
+            emails: hmac::Key::from(emails),
+        })
+    }
+
+    /// The hash of `email`, the same whatever its case or the spaces
+    /// around it.
+    pub fn email_hash(&self, email: &str) -> EmailHash {
+        let normal = email.trim().to_lowercase();
+        let tag = hmac::sign(&self.emails, normal.as_bytes());
+        let mut bytes = [0_u8; 32];
+        bytes.copy_from_slice(tag.as_ref());
+        EmailHash::from_bytes(bytes)
     }
 
     /// `address`, sealed for `owner`.
@@ -72,7 +98,7 @@ impl AddressKey {
             .fill(&mut nonce)
             .map_err(|_| SecretError::NoRandomness)?;
         let mut sealed = address.as_bytes().to_vec();
-        self.0
+        self.sealing
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),
                 Aad::from(owner.as_str().as_bytes()),
@@ -83,7 +109,7 @@ impl AddressKey {
         out.push(SEALED_V1);
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&sealed);
-        Ok(SealedAddress(STANDARD.encode(out)))
+        Ok(SealedAddress::from_sealed(STANDARD.encode(out)))
     }
 
     /// The address `sealed` for `owner`, opened.
@@ -93,7 +119,7 @@ impl AddressKey {
         sealed: &SealedAddress,
     ) -> Result<SecretString, SecretError> {
         let bytes = STANDARD
-            .decode(&sealed.0)
+            .decode(sealed.as_str())
             .map_err(|_| SecretError::WrongKey)?;
         let (version, rest) = bytes.split_first().ok_or(SecretError::WrongKey)?;
         if *version != SEALED_V1 || rest.len() < NONCE_LEN {
@@ -103,7 +129,7 @@ impl AddressKey {
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| SecretError::WrongKey)?;
         let mut in_out = sealed.to_vec();
         let opened = self
-            .0
+            .sealing
             .open_in_place(nonce, Aad::from(owner.as_str().as_bytes()), &mut in_out)
             .map_err(|_| SecretError::WrongKey)?;
         let text = String::from_utf8(opened.to_vec()).map_err(|_| SecretError::WrongKey)?;
@@ -126,9 +152,9 @@ mod tests {
 
     #[test]
     fn an_address_sealed_opens_only_for_its_owner_with_its_key() {
-        let key = AddressKey::parse(KEY).unwrap();
+        let key = CalendarKey::parse(KEY).unwrap();
         let sealed = key.seal(&user("U1"), ADDRESS).unwrap();
-        assert!(!sealed.0.contains("private-5e2f") && !sealed.0.contains("google"));
+        assert!(!sealed.as_str().contains("private-5e2f") && !sealed.as_str().contains("google"));
         assert_eq!(
             key.open(&user("U1"), &sealed).unwrap().expose_secret(),
             ADDRESS
@@ -138,14 +164,14 @@ mod tests {
             SecretError::WrongKey,
             "moved onto someone else's record"
         );
-        let other = AddressKey::parse(&STANDARD.encode([7_u8; 32])).unwrap();
+        let other = CalendarKey::parse(&STANDARD.encode([7_u8; 32])).unwrap();
         assert_eq!(
             other.open(&user("U1"), &sealed).unwrap_err(),
             SecretError::WrongKey
         );
-        let mut tampered = STANDARD.decode(&sealed.0).unwrap();
+        let mut tampered = STANDARD.decode(sealed.as_str()).unwrap();
         *tampered.last_mut().unwrap() ^= 1;
-        let tampered = SealedAddress(STANDARD.encode(tampered));
+        let tampered = SealedAddress::from_sealed(STANDARD.encode(tampered));
         assert_eq!(
             key.open(&user("U1"), &tampered).unwrap_err(),
             SecretError::WrongKey
@@ -161,7 +187,7 @@ mod tests {
     fn a_key_must_be_32_bytes_of_base64_and_is_never_shown() {
         for bad in ["", "not base64!", "c2hvcnQ=", &STANDARD.encode([1_u8; 31])] {
             assert_eq!(
-                AddressKey::parse(bad).unwrap_err(),
+                CalendarKey::parse(bad).unwrap_err(),
                 SecretError::BadKey,
                 "{bad}"
             );
@@ -170,11 +196,23 @@ mod tests {
         assert!(
             err.contains("ALLIANCES_ENCRYPTION_KEY") && err.contains("openssl rand -base64 32")
         );
-        let key = AddressKey::parse(KEY).unwrap();
-        assert_eq!(format!("{key:?}"), "AddressKey(…)");
+        let key = CalendarKey::parse(KEY).unwrap();
+        assert_eq!(format!("{key:?}"), "CalendarKey(…)");
         let opened = key
             .open(&user("U1"), &key.seal(&user("U1"), ADDRESS).unwrap())
             .unwrap();
         assert!(!format!("{opened:?}").contains("private-5e2f"));
+    }
+
+    #[test]
+    fn an_email_hashes_the_same_whatever_its_case_and_only_under_its_key() {
+        let key = CalendarKey::parse(KEY).unwrap();
+        let hash = key.email_hash("Ada.Lovelace@Example.com ");
+        assert_eq!(hash, key.email_hash("ada.lovelace@example.com"));
+        assert_ne!(hash, key.email_hash("bo@example.com"));
+        let other = CalendarKey::parse(&STANDARD.encode([7_u8; 32])).unwrap();
+        assert_ne!(hash, other.email_hash("ada.lovelace@example.com"));
+        let json = serde_json::to_string(&hash).unwrap();
+        assert!(!json.contains("ada") && !json.contains("example"));
     }
 }

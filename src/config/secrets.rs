@@ -15,7 +15,7 @@ pub struct Secrets {
     /// `ALLIANCES_INSIGHTS_TOKEN`: opens the admins' insights page.
     pub insights_token: Option<SecretString>,
     /// `ALLIANCES_ENCRYPTION_KEY`: seals the calendar addresses people give
-    /// (see `calendars::AddressKey`).
+    /// (see `calendars::CalendarKey`).
     pub encryption_key: Option<SecretString>,
 }
 

@@ -36,6 +36,7 @@ macro_rules! checked {
 pub(crate) use checked;
 
 mod actions;
+mod calendar;
 mod circle;
 mod clock;
 mod digest;
@@ -60,6 +61,7 @@ mod window;
 mod wording;
 
 pub use actions::{FORGET_ME_CONFIRM, HomeAction, NudgeAction};
+pub use calendar::{CalendarFeed, EmailHash, SealedAddress, TELL_FAILING_AFTER_DAYS};
 pub use circle::{
     CHECK_IN_AFTER_DAYS, Circle, CircleAction, CircleKey, CircleMessage, CircleOutcome, CircleStage,
 };

@@ -1,6 +1,6 @@
 //! A person: a member of the workspace the bot may speak to or about.
 
-use super::{TeamId, UserId};
+use super::{EmailHash, TeamId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -41,6 +41,11 @@ pub struct Person {
     /// kept by the people sync.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub early_warned_at: Option<DateTime<Utc>>,
+    /// Their email as Slack gives it, hashed with the operator's key, to
+    /// find them among a calendar's attendees; absent without the key or
+    /// the `users:read.email` scope. Never the email itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailHash>,
 }
 
 /// What someone leads: the company, as one of its leaders, and a team, as
@@ -78,6 +83,7 @@ impl Person {
             shoutouts: false,
             roles: Roles::default(),
             early_warned_at: None,
+            email: None,
         }
     }
 

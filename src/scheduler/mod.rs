@@ -21,6 +21,7 @@ pub use dry_run::dry_run;
 pub use nudges::{nudge_snapshot, plan_messages};
 pub use partnership_weeks::KEPT_FOR as PARTNERSHIP_WEEKS_KEPT_FOR;
 
+use crate::calendars::CalendarKey;
 use crate::config::{CircleSettings, CronSchedule, LeaderSettings, Settings, Teams};
 use crate::domain::{Clock, DigestPolicy, FAILED_KEPT_DAYS, Insights, Partnership};
 use crate::metrics::Metrics;
@@ -120,6 +121,9 @@ pub struct Scheduler {
     /// events bring between syncs. A std lock: held for a lookup, never
     /// across an await.
     teams: Arc<RwLock<people::KnownRoster>>,
+    /// The operator's key, when set: people's emails are kept hashed
+    /// under it, and calendars are read with it.
+    calendar_key: Option<Arc<CalendarKey>>,
 }
 
 impl Scheduler {
@@ -168,7 +172,20 @@ impl Scheduler {
             circles: settings.circles,
             partnerships: settings.partnerships.clone().into(),
             partnership_weeks: Arc::default(),
+            calendar_key: None,
         }
+    }
+
+    /// This scheduler, keeping people's emails hashed under `key` and
+    /// reading calendars with it.
+    pub fn with_calendar_key(mut self, key: Option<Arc<CalendarKey>>) -> Self {
+        self.calendar_key = key;
+        self
+    }
+
+    /// The operator's key for calendars, if set.
+    pub fn calendar_key(&self) -> Option<&CalendarKey> {
+        self.calendar_key.as_deref()
     }
 
     /// The jobs due at `now`, each with the latest schedule time it missed.
@@ -273,9 +290,14 @@ impl Scheduler {
         let started_at = self.clock.now();
         let summary = match job {
             JobKind::People => {
-                let (teams, summary) =
-                    people::sync_people(&self.store, &self.slack, &self.team_origin, &self.leaders)
-                        .await?;
+                let (teams, summary) = people::sync_people(
+                    &self.store,
+                    &self.slack,
+                    &self.team_origin,
+                    &self.leaders,
+                    self.calendar_key(),
+                )
+                .await?;
                 *self
                     .teams
                     .write()
@@ -319,7 +341,7 @@ impl Scheduler {
             .teams
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        people::record_member(&self.store, &teams, member).map(|_| ())
+        people::record_member(&self.store, &teams, member, self.calendar_key()).map(|_| ())
     }
 
     /// Posts the digest of everything since the last digest now, to

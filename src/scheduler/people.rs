@@ -1,6 +1,7 @@
 //! The people job: who is in the workspace, their team, their time zone
 //! and whether they lead.
 
+use crate::calendars::CalendarKey;
 use crate::config::{LeaderSettings, Roster, Teams};
 use crate::domain::{Person, Roles, TeamId, plural};
 use crate::slack::{SlackClient, SlackPerson, UserGroup};
@@ -171,12 +172,13 @@ pub(super) async fn sync_people(
     slack: &SlackClient,
     teams: &Teams,
     leaders: &LeaderSettings,
+    emails: Option<&CalendarKey>,
 ) -> anyhow::Result<(KnownRoster, String)> {
     let members = slack.list_people().await?;
     let teams = KnownRoster::synced(listed(teams, leaders, slack, &members).await?);
     let (mut synced, mut without_team, mut leading, mut leads) = (0, 0, 0, 0);
     for member in members {
-        if let Some(person) = record_member(store, &teams, member)? {
+        if let Some(person) = record_member(store, &teams, member, emails)? {
             synced += 1;
             if !person.deactivated {
                 without_team += usize::from(person.team.is_none());
@@ -206,20 +208,29 @@ pub(super) async fn sync_people(
 /// person is updated in place, so what they chose in the bot meanwhile
 /// (opting out, a snooze, a paused peer) is never overwritten; whether
 /// they lead is the roster's to say when it knows (see [`KnownRoster`]).
-/// Returns the person as stored, or `None` when left out.
+/// Their email is kept only as its hash under `emails`, the operator's
+/// key, and not at all without one. Returns the person as stored, or
+/// `None` when left out.
 pub(super) fn record_member(
     store: &Store,
     known: &KnownRoster,
     member: SlackPerson,
+    emails: Option<&CalendarKey>,
 ) -> Result<Option<Person>, StoreError> {
     if member.is_bot || store.is_forgotten(&member.id)? {
         return Ok(None);
     }
     let listed_team = known.teams.team_of(&member.id, &member.handle).cloned();
+    let email = member
+        .email
+        .as_deref()
+        .zip(emails)
+        .map(|(email, key)| key.email_hash(email));
     let updated = store.update_person(&member.id, |person| {
         person.name = member.name.clone();
         person.tz = member.tz.clone();
         person.deactivated = member.deleted;
+        person.email = email;
         person.roles = known.roles_of(&member, &person.roles);
         if listed_team.is_some() {
             person.team = listed_team.clone();
@@ -235,6 +246,7 @@ pub(super) fn record_member(
             person.tz = member.tz;
             person.roles = roles;
             person.team = listed_team;
+            person.email = email;
             store.put_person(&person)?;
             Ok(Some(person))
         }
@@ -265,18 +277,49 @@ mod tests {
             tz: Some("Europe/London".to_owned()),
             is_bot: false,
             deleted: false,
+            email: None,
         };
         let teams = KnownRoster::synced(Teams::listed([(
             "U1".to_owned(),
             TeamId::parse("Payments").unwrap(),
         )]));
-        let synced = record_member(&store, &teams, member).unwrap().unwrap();
+        let synced = record_member(&store, &teams, member, None)
+            .unwrap()
+            .unwrap();
 
         assert_eq!(synced.name, "Ada Lovelace");
         assert_eq!(synced.team, Some(TeamId::parse("Payments").unwrap()));
         assert!(synced.opted_out && synced.shoutouts);
         assert_eq!(synced.paused, ada.paused);
         assert_eq!(store.person(&id).unwrap(), Some(synced));
+    }
+
+    #[test]
+    fn an_email_is_kept_only_as_its_hash_under_the_operators_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let key = CalendarKey::parse("q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=").unwrap();
+        let member = |id: &str| SlackPerson {
+            id: UserId::parse(id).unwrap(),
+            handle: "ada.l".to_owned(),
+            name: "Ada Lovelace".to_owned(),
+            tz: None,
+            is_bot: false,
+            deleted: false,
+            email: Some("Ada.Lovelace@example.com".to_owned()),
+        };
+        let teams = KnownRoster::synced(Teams::listed([]));
+
+        let ada = record_member(&store, &teams, member("U1"), Some(&key))
+            .unwrap()
+            .unwrap();
+        assert_eq!(ada.email, Some(key.email_hash("ada.lovelace@example.com")));
+        let without_key = record_member(&store, &teams, member("U2"), None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(without_key.email, None);
+        let files = crate::store::fixtures::files_holding(dir.path(), b"example.com");
+        assert!(files.is_empty(), "{files:?}");
     }
 
     #[test]
@@ -297,11 +340,12 @@ mod tests {
             tz: Some("Europe/London".to_owned()),
             is_bot: false,
             deleted,
+            email: None,
         };
 
         for deleted in [false, true, false] {
             assert_eq!(
-                record_member(&store, &teams, member(deleted)).unwrap(),
+                record_member(&store, &teams, member(deleted), None).unwrap(),
                 None
             );
         }
@@ -321,6 +365,7 @@ mod tests {
             tz: None,
             is_bot: false,
             deleted: false,
+            email: None,
         };
         // A past sync found U1 in the leadership group and U2 leading
         // Payments by its user group.
@@ -352,7 +397,7 @@ mod tests {
         let known = KnownRoster::before_a_sync(&Teams::Listed(roster), &leaders);
 
         for id in ["U1", "U2", "U3"] {
-            record_member(&store, &known, member(id)).unwrap();
+            record_member(&store, &known, member(id), None).unwrap();
         }
         let roles = |id: &str| {
             store
@@ -367,7 +412,7 @@ mod tests {
 
         // Once a sync has said who leads, its word is the last.
         let synced = KnownRoster::synced(Teams::listed([]));
-        record_member(&store, &synced, member("U1")).unwrap();
+        record_member(&store, &synced, member("U1"), None).unwrap();
         assert_eq!(roles("U1"), Roles::default());
     }
 }

@@ -35,6 +35,9 @@ pub struct SlackPerson {
     pub is_bot: bool,
     /// Deactivated.
     pub deleted: bool,
+    /// Their email, when the app may read it (`users:read.email`): held
+    /// only while it is hashed, never stored.
+    pub email: Option<String>,
 }
 
 type Connector = SlackClientHyperHttpsConnector;
@@ -467,6 +470,10 @@ impl TryFrom<SlackUser> for SlackPerson {
             is_bot: member.flags.is_bot.unwrap_or(false)
                 || member.flags.is_app_user.unwrap_or(false),
             deleted: member.deleted.unwrap_or(false),
+            email: profile
+                .and_then(|p| p.email.as_ref())
+                .map(|email| email.0.clone())
+                .filter(|email| !email.trim().is_empty()),
         })
     }
 }

@@ -9,7 +9,9 @@
 //! teams), so a nudge is exported reduced to what is the person's own.
 
 use super::{Store, StoreError, trees};
-use crate::domain::{Circle, Interaction, NudgeReason, Person, SentNudge, TeamId, Tie, UserId};
+use crate::domain::{
+    CalendarFeed, Circle, Interaction, NudgeReason, Person, SentNudge, TeamId, Tie, UserId,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -30,6 +32,10 @@ pub struct PersonExport {
     /// it (they shared its group DM) and what it answered to its check-in.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub circles: Vec<Circle>,
+    /// The calendar they gave, if any: its address as the store keeps it,
+    /// sealed, and how reading it has gone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<CalendarFeed>,
 }
 
 /// A nudge the person received: whom it was about, when, and why, in the
@@ -207,6 +213,7 @@ impl Store {
                 .into_iter()
                 .filter(|circle| circle.has_member(id))
                 .collect(),
+            calendar: self.calendar(id)?,
         })
     }
 }

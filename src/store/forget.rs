@@ -4,14 +4,18 @@
 //! sets), `interactions` (as a participant or a logger), `ties` (every pair
 //! they are in), `nudges` (sent to them or about them, or naming them as an
 //! introduction's contact), `outbox` (queued messages naming them),
-//! `dm_channels` (their DM channel) and `circles` (they leave every
+//! `dm_channels` (their DM channel), `circles` (they leave every
 //! circle, and a circle left with fewer than two goes; an answer they
-//! gave to a check-in stays, without their name). The others name nobody: `logged_keys`
+//! gave to a check-in stays, without their name) and `calendars` (the
+//! calendar they gave). The others name nobody: `logged_keys`
 //! and `deliveries` hold opaque ids chosen by Slack and the bot, `jobs` a
 //! summary line per job, `meta` numbers and keys, `tombstones` keyed
 //! hashes.
 //!
-//! Everything is written in one sled transaction over those trees, with
+//! Their calendar goes first, on its own (sled's transactions span at
+//! most nine trees): a crash just after leaves them not yet forgotten but
+//! no longer read, the safe side, and forgetting again finishes. The rest
+//! is written in one sled transaction over those trees, with
 //! the person's tombstone (see `tombstones`), so a crash leaves the person
 //! either wholly there or wholly gone and marked as forgotten, and the tie
 //! index and the count stay consistent with the log. The scans before it
@@ -43,6 +47,8 @@ pub struct Forgotten {
     pub queued_removed: usize,
     /// Leadership circles they left.
     pub circles_left: usize,
+    /// Whether the calendar they gave was removed.
+    pub calendar_removed: bool,
 }
 
 /// What becomes of one interaction when a person is forgotten.
@@ -63,7 +69,7 @@ impl Store {
     /// remain and otherwise rewritten without them; each interaction they
     /// logged for others, kept without its logger; the ties of every pair
     /// they are in; every nudge to them or about them; their id in anyone's
-    /// paused set. Leaves their tombstone, so that Slack naming them again
+    /// paused set; the calendar they gave. Leaves their tombstone, so that Slack naming them again
     /// does not bring them back ([`Store::is_forgotten`]). Forgetting
     /// someone unknown leaves only the tombstone; forgetting twice does
     /// nothing more.
@@ -83,8 +89,11 @@ impl Store {
     pub fn forget_person(&self, id: &UserId) -> Result<Forgotten, StoreError> {
         let trees = self.trees()?;
         let _writer = self.lock_log_writer();
+        let mut forgotten = Forgotten {
+            calendar_removed: self.remove_calendar(id)?,
+            ..Forgotten::default()
+        };
         let fates = self.fates_in_log(id)?;
-        let mut forgotten = Forgotten::default();
         let mut log = sled::Batch::default();
         // The pairs whose tie may hold a note that is now cleared.
         let mut renoted = BTreeSet::new();

@@ -35,6 +35,7 @@ pub(super) struct Trees {
     pub(super) dm_channels: sled::Tree,
     pub(super) tombstones: sled::Tree,
     pub(super) circles: sled::Tree,
+    pub(super) calendars: sled::Tree,
     pub(super) meta: sled::Tree,
 }
 
@@ -63,6 +64,7 @@ impl Trees {
             dm_channels: tree(trees::DM_CHANNELS)?,
             tombstones: tree(trees::TOMBSTONES)?,
             circles: tree(trees::CIRCLES)?,
+            calendars: tree(trees::CALENDARS)?,
             meta: tree(trees::META)?,
             db,
         })

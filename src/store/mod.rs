@@ -27,6 +27,8 @@
 //!   channel with the bot, so a repeat nudge skips `conversations.open`;
 //! - `circles` ([`circles`](Store::circles)): the leadership circles
 //!   formed, their group DMs and their answers to the check-in;
+//! - `calendars` ([`calendar`](Store::calendar)): whose calendar the bot
+//!   may read, each address sealed;
 //! - `tombstones` ([`is_forgotten`](Store::is_forgotten)): a keyed hash of
 //!   each person who asked to be forgotten, so that Slack naming them
 //!   again does not bring them back;
@@ -62,6 +64,7 @@
 #![allow(clippy::disallowed_types)]
 
 mod backup;
+mod calendars;
 mod circles;
 mod codec;
 mod commit;
@@ -136,6 +139,7 @@ mod trees {
     pub(super) const DM_CHANNELS: &str = "dm_channels";
     pub(super) const TOMBSTONES: &str = "tombstones";
     pub(super) const CIRCLES: &str = "circles";
+    pub(super) const CALENDARS: &str = "calendars";
     pub(super) const META: &str = "meta";
 }
 

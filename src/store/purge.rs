@@ -26,7 +26,7 @@ pub struct KeptBackup {
 impl Store {
     /// Deletes every record — people, interactions, ties, nudges, queued
     /// messages, DM channels, job runs, delivery and logging keys,
-    /// tombstones, leadership circles — and keeps only the schema version
+    /// tombstones, leadership circles, calendars — and keeps only the schema version
     /// and the last circle round's number (it names nobody, and a check-in
     /// still in Slack must not be taken for a later circle's), then flushes. Under the
     /// interaction-log lock, so no log lands half-purged. Then deletes the
@@ -190,6 +190,7 @@ impl Store {
             &trees.dm_channels,
             &trees.tombstones,
             &trees.circles,
+            &trees.calendars,
         ] {
             tree.clear()?;
         }

@@ -161,6 +161,7 @@ async fn a_leader_whose_profile_changes_after_a_restart_keeps_the_role_before_th
             tz: Some("Europe/Paris".to_owned()),
             is_bot: false,
             deleted: false,
+            email: None,
         })
         .unwrap();
 

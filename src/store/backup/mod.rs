@@ -21,8 +21,8 @@
 //!    stored JSON as it is, byte for byte (see `codec`). A record carries
 //!    its key when the value does not hold it: `id` for an interaction,
 //!    `key` for a logged key, a job, a DM channel and a tombstone (its
-//!    hash, hex); people, outbox items, nudges and circles are keyed by
-//!    what is in them;
+//!    hash, hex); people, outbox items, nudges, circles and calendars are
+//!    keyed by what is in them;
 //! 3. a closing line with the number of records of each tree:
 //!    `{"end":"alliances-backup","counts":{"people":2,…}}`. A streaming
 //!    writer of a store in use cannot know the counts before it has written
@@ -47,11 +47,19 @@
 //! Everything else is in: `logged_keys` too, so that a *We met* or a `/met`
 //! that Slack delivers again after a restore is still logged once, and
 //! `tombstones`, so that a restore does not bring back people who asked to
-//! be forgotten as strangers at the next people sync.
+//! be forgotten as strangers at the next people sync. And `calendars`,
+//! with each address as the store keeps it, sealed: a restore (onto a new
+//! machine, after a disk failed) keeps the consent people gave without
+//! asking each of them to find and paste their address again, and the
+//! sealed text opens only with `ALLIANCES_ENCRYPTION_KEY`, which is in
+//! neither the data folder nor the backup. A backup that leaves with its
+//! folder therefore gives no calendar away; one restored without the same
+//! key holds addresses that do not open, which `doctor` reports.
 //!
 //! Format 2 added the tombstones and their key; a format 1 backup (none)
 //! still loads. The leadership circles came later within format 2: a
-//! backup without them (and without their count) is one from before.
+//! backup without them (and without their count) is one from before, and
+//! so is one without calendars.
 //!
 //! A backup taken while the bot runs (see [`BackupFolder::take`]) reads
 //! trees that are being written, and sled has no snapshot across trees, so
@@ -98,7 +106,7 @@ const FORMAT_NAME: &str = "alliances-backup";
 
 /// The trees a backup holds, in the order it lists them (see the module
 /// doc for why this order).
-pub(super) const TREES: [&str; 9] = [
+pub(super) const TREES: [&str; 10] = [
     trees::PEOPLE,
     trees::INTERACTIONS,
     trees::LOGGED_KEYS,
@@ -108,6 +116,7 @@ pub(super) const TREES: [&str; 9] = [
     trees::DM_CHANNELS,
     trees::TOMBSTONES,
     trees::CIRCLES,
+    trees::CALENDARS,
 ];
 
 /// How many records of each tree a backup holds.
@@ -136,6 +145,10 @@ pub struct Counts {
     /// them read.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub circles: u64,
+    /// Calendars people gave, their addresses sealed; left out when there
+    /// are none, as circles are.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub calendars: u64,
 }
 
 fn is_zero(count: &u64) -> bool {
@@ -154,6 +167,7 @@ impl Counts {
             + self.dm_channels
             + self.tombstones
             + self.circles
+            + self.calendars
     }
 
     /// The count of `tree`, one of [`TREES`].
@@ -167,6 +181,7 @@ impl Counts {
             trees::JOBS => &mut self.jobs,
             trees::TOMBSTONES => &mut self.tombstones,
             trees::CIRCLES => &mut self.circles,
+            trees::CALENDARS => &mut self.calendars,
             _ => &mut self.dm_channels,
         }
     }

@@ -10,7 +10,7 @@
 
 use super::{BackupError, Counts, FORMAT_NAME, FORMAT_VERSION, Header, Line, TREES};
 use crate::domain::{
-    ChannelId, Circle, Interaction, OutboxItem, Person, SentNudge, UserId, plural,
+    CalendarFeed, ChannelId, Circle, Interaction, OutboxItem, Person, SentNudge, UserId, plural,
 };
 use crate::store::handles::Trees;
 use crate::store::tombstones::{HASH_LEN, Tombstone};
@@ -57,6 +57,7 @@ impl Store {
             &trees.dm_channels,
             &trees.tombstones,
             &trees.circles,
+            &trees.calendars,
         ]
         .iter()
         .map(|tree| tree.len())
@@ -424,6 +425,11 @@ impl<'s> Loader<'s> {
                 let circle: Circle = value_of(tree, json)?;
                 Ok(keys::circle(circle.key).to_vec())
             }
+            trees::CALENDARS => {
+                fields(false, false)?;
+                let feed: CalendarFeed = value_of(tree, json)?;
+                Ok(keys::person(&feed.owner).to_vec())
+            }
             _ => {
                 fields(false, true)?;
                 let user = UserId::parse(key.unwrap_or_default())
@@ -468,6 +474,7 @@ fn tree_named<'a>(handles: &'a Trees, name: &str) -> &'a sled::Tree {
         trees::JOBS => &handles.jobs,
         trees::TOMBSTONES => &handles.tombstones,
         trees::CIRCLES => &handles.circles,
+        trees::CALENDARS => &handles.calendars,
         _ => &handles.dm_channels,
     }
 }

@@ -191,6 +191,13 @@ fn fill_every_tree(store: &Store) {
         }),
     };
     store.put_circles(&[circle]).unwrap();
+    let mut calendar = crate::domain::CalendarFeed::new(
+        user("UBOB"),
+        crate::domain::SealedAddress::from_sealed("AVNlYWxlZCBhZGRyZXNz".into()),
+        at_minute(120),
+    );
+    calendar.read_well(at_minute(121), Some("\"v1\"".into()), None);
+    store.put_calendar(&calendar).unwrap();
 }
 
 #[test]
@@ -258,7 +265,7 @@ fn a_store_with_every_tree_filled_exports_imports_and_exports_the_same_bytes() {
     assert_eq!(round, r#","last_circle_round":1}"#, "the circle's round");
     assert_eq!(
         lines.last().unwrap(),
-        &r#"{"end":"alliances-backup","counts":{"people":3,"interactions":2,"logged_keys":2,"outbox":2,"nudges":2,"jobs":1,"dm_channels":1,"tombstones":1,"circles":1}}"#
+        &r#"{"end":"alliances-backup","counts":{"people":3,"interactions":2,"logged_keys":2,"outbox":2,"nudges":2,"jobs":1,"dm_channels":1,"tombstones":1,"circles":1,"calendars":1}}"#
     );
     assert!(
         text.contains(r#""strength_then":0.3333333333333333,"#),
@@ -486,7 +493,7 @@ fn a_malformed_backup_is_refused_by_its_line_and_loads_nothing() {
         refusal(with_line(6, r#"{"tree":"people","value":{"id":"UZED"}}"#)),
         "line 6: a people record after the interactions records; a backup lists its trees in \
          this order: people, interactions, logged_keys, outbox, nudges, jobs, dm_channels, \
-         tombstones, circles"
+         tombstones, circles, calendars"
     );
     assert!(
         refusal(with_line(
@@ -500,7 +507,7 @@ fn a_malformed_backup_is_refused_by_its_line_and_loads_nothing() {
     assert_eq!(
         refusal(with_line(2, r#"{"tree":"peeple","value":{}}"#)),
         "line 2: there is no tree \"peeple\" in a backup; the trees are people, interactions, \
-         logged_keys, outbox, nudges, jobs, dm_channels, tombstones, circles"
+         logged_keys, outbox, nudges, jobs, dm_channels, tombstones, circles, calendars"
     );
     // The same person twice.
     let twice = format!("{}\n{}\n{}\n", lines[0], lines[1], lines[1..].join("\n"));

@@ -9,7 +9,9 @@
 //! not when it is needed.
 
 use super::{BackupError, Closing, Counts, FORMAT_NAME, FORMAT_VERSION, Header, Record, TREES};
-use crate::domain::{ChannelId, Circle, Interaction, OutboxItem, Person, SentNudge, UserId};
+use crate::domain::{
+    CalendarFeed, ChannelId, Circle, Interaction, OutboxItem, Person, SentNudge, UserId,
+};
 use crate::store::sled_files::sync_folder;
 use crate::store::tombstones::{HASH_LEN, Tombstone};
 use crate::store::{JobRun, SCHEMA_VERSION, Store, StoreError, codec, keys, trees};
@@ -83,6 +85,7 @@ impl Store {
                 trees::JOBS => self.export_jobs(&mut writer)?,
                 trees::TOMBSTONES => self.export_tombstones(&mut writer)?,
                 trees::CIRCLES => self.export_circles(&mut writer)?,
+                trees::CALENDARS => self.export_calendars(&mut writer)?,
                 _ => self.export_dm_channels(&mut writer)?,
             }
         }
@@ -279,6 +282,19 @@ impl Store {
                     keys::circle(circle.key) == key.as_ref()
                 })?;
             writer.record(trees::CIRCLES, None, None, &json)?;
+        }
+        Ok(())
+    }
+
+    fn export_calendars(&self, writer: &mut Writer<'_, impl Write>) -> Result<(), BackupError> {
+        let trees = self.trees()?;
+        for entry in trees.calendars.iter() {
+            let (key, bytes) = entry.map_err(StoreError::from)?;
+            let (_, json) =
+                self.checked_json::<CalendarFeed>(trees::CALENDARS, &key, &bytes, |feed| {
+                    keys::person(&feed.owner) == key.as_ref()
+                })?;
+            writer.record(trees::CALENDARS, None, None, &json)?;
         }
         Ok(())
     }

@@ -128,9 +128,16 @@ fn forgetting_a_person_leaves_no_trace_and_the_rest_consistent() {
         .remember_dm_channel(&user("UADA"), &ChannelId::parse("DADA").unwrap())
         .unwrap();
     assert!(store.first_delivery("Ev0001", at_minute(100)).unwrap());
+    store
+        .put_calendar(&crate::domain::CalendarFeed::new(
+            user("UADA"),
+            crate::domain::SealedAddress::from_sealed("c2VhbGVk".into()),
+            at_minute(100),
+        ))
+        .unwrap();
     // The search finds her everywhere she is, before.
     let before = places_mentioning(&store, &user("UADA"));
-    for tree in ["people:", "interactions:", "ties:", "nudges:"] {
+    for tree in ["people:", "interactions:", "ties:", "nudges:", "calendars:"] {
         assert!(before.iter().any(|p| p.starts_with(tree)), "{before:?}");
     }
 
@@ -144,6 +151,7 @@ fn forgetting_a_person_leaves_no_trace_and_the_rest_consistent() {
             nudges_removed: 2,
             queued_removed: 1,
             circles_left: 0,
+            calendar_removed: true,
         }
     );
     assert_eq!(
@@ -374,6 +382,7 @@ proptest! {
                 nudges_removed: theirs.nudges_received.len() + theirs.nudges_about.len(),
                 queued_removed: 0,
                 circles_left: 0,
+                calendar_removed: false,
             }
         );
         prop_assert_eq!(log_of(&store), remaining);
