@@ -62,10 +62,13 @@
 #![cfg_attr(test, allow(clippy::disallowed_types))]
 
 mod api;
+mod calendar;
+mod calendars;
 mod delivery;
 mod directory;
 mod faults;
 mod http_delivery;
+mod ical;
 mod limits;
 mod methods;
 mod recorder;
@@ -74,12 +77,16 @@ mod signing;
 mod socket_hub;
 mod socket_mode;
 mod standalone;
+mod synthetic_calendar;
+mod time_zones;
 mod triggers;
 mod uploads;
 mod view_submission;
 pub mod wait;
 mod workspace;
 
+#[cfg(test)]
+mod calendar_tests;
 #[cfg(test)]
 mod channel_list_tests;
 #[cfg(test)]
@@ -101,6 +108,12 @@ mod upload_tests;
 #[cfg(test)]
 mod wire_tests;
 
+pub use calendar::{
+    CalendarShape, FakeAttendee, FakeCalendar, FakeMeeting, Frequency, InstanceChange,
+    InstanceOverride, MeetingInstance, MeetingStatus, MeetingTime, PartStat, Recurrence,
+    RecurrenceEnd,
+};
+pub use calendars::{CalendarFault, CalendarFetch};
 pub use delivery::{Delivery, DeliveryAnswer, DeliveryError, VERIFICATION_TOKEN};
 pub use faults::{Fault, Faults, Methods};
 pub use limits::{LimitViolation, Limits};
@@ -110,6 +123,8 @@ pub use recorder::{
 };
 pub use signing::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 pub use standalone::{Flakiness, run_standalone};
+pub use synthetic_calendar::PRIVATE_TEXT_MARKER;
+pub use time_zones::CalendarZone;
 pub use uploads::UPLOAD;
 pub use workspace::{
     APP_ID, BOT_ID, BOT_USER_ID, DEFAULT_APP_TOKEN, DEFAULT_SIGNING_SECRET,
@@ -117,6 +132,7 @@ pub use workspace::{
     TEAM_FIELD_ID, TEAM_ID, TEAM_NAME, Workspace,
 };
 
+use calendars::Calendars;
 use directory::Directory;
 use limits::Limiter;
 use rand::RngExt;
@@ -152,6 +168,8 @@ struct State {
     limiter: Option<Limiter>,
     /// The trigger ids deliveries have issued, for `views.open`.
     triggers: Triggers,
+    /// The calendar feeds served, their faults and their fetches.
+    calendars: Calendars,
 }
 
 /// A std Mutex, not tokio's: every handler holds it for a few look-ups and
@@ -250,10 +268,12 @@ impl FakeSlack {
             faults: Faults::default(),
             limiter: None,
             triggers: Triggers::default(),
+            calendars: Calendars::new(address),
         }));
         let router = api::router(Arc::clone(&state))
             .merge(response_url::router(Arc::clone(&state)))
-            .merge(uploads::router(Arc::clone(&state)));
+            .merge(uploads::router(Arc::clone(&state)))
+            .merge(calendars::router(Arc::clone(&state)));
         let (stop, stop_requested) = watch::channel(false);
         let mut api_stop = stop_requested.clone();
         let server = tokio::spawn(async move {
