@@ -1,5 +1,6 @@
 //! A local Slack workspace: Slack's Web API and Socket Mode on 127.0.0.1,
-//! for the demo, the tests and the benchmarks.
+//! for the demo, the tests and the benchmarks — and, on the same
+//! listener, people's calendar feeds, as Google and Outlook publish them.
 //!
 //! [`FakeSlack::start`] serves a [`Workspace`] (people, channels, user
 //! groups, the bot's and the app's tokens) on a free port; point the real
@@ -25,6 +26,16 @@
 //! takes it once, within 3 seconds, as Slack does, and a modal opened with
 //! it is submitted back with [`FakeSlack::view_submission`].
 //!
+//! It hosts calendars: [`FakeSlack::publish_calendar`] serves a person's
+//! [`FakeCalendar`] as an iCalendar feed at a secret address,
+//! `/calendars/<token>.ics`, written as its [`CalendarShape`] (Google or
+//! Outlook) writes it, with an `ETag`, `Last-Modified` and 304s for a
+//! client that asks whether it changed; [`FakeSlack::calendar_fetches`]
+//! says how each fetch was answered. [`FakeCalendar::synthetic`] and
+//! [`FakeCalendar::large`] make seeded calendars, and
+//! [`FakeCalendar::countable`] says which of their meetings count, so that
+//! the bot's calendar sync can be checked against it.
+//!
 //! It can misbehave as Slack does, on request and at any time while it
 //! runs, so that the bot's retries and rate control meet the real thing:
 //! [`FakeSlack::set_faults`] injects [`Faults`] (a 429 with `Retry-After`,
@@ -34,7 +45,9 @@
 //! documented rate limits ([`Limits`]: each method's tier, and
 //! `chat.postMessage` per channel), answers a call over one with Slack's
 //! 429 and reports it ([`FakeSlack::violations`]). Both are off by default.
-//! Each recorded call says what became of it ([`CallOutcome`]).
+//! Each recorded call says what became of it ([`CallOutcome`]). A feed
+//! misbehaves as feeds do ([`FakeSlack::set_calendar_fault`] with a
+//! [`CalendarFault`]: gone, down, slow, too large, a web page, moved).
 //!
 //! It speaks plain JSON, as Slack does; it must not use slack-morphism's
 //! types, so that it checks the client rather than agreeing with it. Its
@@ -49,13 +62,16 @@
 //! `recorder` what was seen, `response_url` the answers posted later,
 //! `uploads` the files on their way and the upload URL that takes their
 //! bytes; `faults` decides which call meets which fault and `limits` keeps
-//! Slack's rate limits, both asked by `api`;
-//! `socket_hub` and `socket_mode` are Socket Mode's bookkeeping and its
-//! WebSocket server; `delivery` is what Slack sends the bot,
-//! `view_submission` a modal sent back, `triggers` the trigger ids
-//! deliveries issue for `views.open`, `http_delivery` and `signing` how it
-//! sends them over HTTP; `standalone`
-//! runs the fake by hand; `wait` is how the tests that drive it wait.
+//! Slack's rate limits, both asked by `api`; `socket_hub` and
+//! `socket_mode` are Socket Mode's bookkeeping and its WebSocket server;
+//! `delivery` is what Slack sends the bot, `view_submission` a modal sent
+//! back, `triggers` the trigger ids deliveries issue for `views.open`,
+//! `http_delivery` and `signing` how it sends them over HTTP. The calendar
+//! host: `calendar` is a feed's meetings and which of them count,
+//! `synthetic_calendar` the seeded mixes, `time_zones` the zones they are
+//! written in, `ical` the writing, and `calendars` the serving, its
+//! validators, faults and fetches. `standalone` runs the fake by hand;
+//! `wait` is how the tests that drive it wait.
 
 // The fake's own code never names slack-morphism (it is only a
 // dev-dependency); its tests drive it with that client, as the bot does.

@@ -1,6 +1,11 @@
 //! The fake on its own, for a person trying the bot by hand: serve a
 //! workspace on a fixed address, flaky and rate-limited if asked, say what
 //! to export, run until ctrl-c.
+//!
+//! It serves all the fake serves — the Web API, Socket Mode, the
+//! `response_url`s and upload URLs it hands out — but no calendar feed:
+//! feeds exist only once published ([`FakeSlack::publish_calendar`]),
+//! which the demo and the tests do for the people they make up.
 
 use super::{FakeSlack, Faults, Limits, Workspace};
 use std::io::{self, Write};
