@@ -9,7 +9,7 @@
 //! `users.profile.get`, `team.profile.get`, `usergroups.list`,
 //! `usergroups.users.list`, `conversations.list`, `conversations.open`,
 //! `chat.postMessage`, `chat.postEphemeral`, `chat.update`, `views.publish`,
-//! `views.open`, `files.getUploadURLExternal` and
+//! `views.open`, `views.update`, `files.getUploadURLExternal` and
 //! `files.completeUploadExternal` (with the upload URL between them) and
 //! `apps.connections.open`. People have emails (`profile.email`, from
 //! [`FakeUser::email`]) when the token has `users:read.email`. Every call

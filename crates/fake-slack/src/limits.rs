@@ -11,7 +11,7 @@
 //! | 1 | 1+ | `apps.connections.open` |
 //! | 2 | 20+ | `users.list`, `usergroups.list`, `usergroups.users.list`, `conversations.list` |
 //! | 3 | 50+ | `conversations.open`, `chat.update`, `team.profile.get` |
-//! | 4 | 100+ | `chat.postEphemeral`, `views.publish`, `views.open`, `users.profile.get`, `files.getUploadURLExternal`, `files.completeUploadExternal` |
+//! | 4 | 100+ | `chat.postEphemeral`, `views.publish`, `views.open`, `views.update`, `users.profile.get`, `files.getUploadURLExternal`, `files.completeUploadExternal` |
 //! | special | hundreds | `auth.test` |
 //! | special | 1 per second per channel, several hundred per workspace | `chat.postMessage` |
 //!
@@ -107,6 +107,7 @@ impl Limits {
             ("chat.postEphemeral", TIER_4),
             ("views.publish", TIER_4),
             ("views.open", TIER_4),
+            ("views.update", TIER_4),
             ("users.profile.get", TIER_4),
             ("files.getUploadURLExternal", TIER_4),
             ("files.completeUploadExternal", TIER_4),

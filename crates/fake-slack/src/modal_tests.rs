@@ -158,3 +158,43 @@ async fn a_submitted_modal_reaches_the_bot_as_slack_sends_it_with_a_fresh_trigge
     assert_eq!(fake.modals_opened("U0000001").len(), 2);
     fake.stop().await;
 }
+
+#[tokio::test]
+async fn an_open_modal_is_updated_in_place_by_its_id() {
+    let fake = FakeSlack::start(workspace(3)).await.expect("fake starts");
+    let (bot, _) = spawn_quiet_bot().await;
+    let session_client = client_for(&fake);
+    let token = SlackApiToken::new(fake.bot_token().into());
+    let session = session_client.open_session(&token);
+    let command = fake.slash_command("/met", "", "U0000001", "C0ALLIANCE");
+    fake.deliver_over_http(&bot, &command)
+        .await
+        .expect("answered");
+    let open = SlackApiViewsOpenRequest::new(trigger_of(&command), log_meeting_modal());
+    let opened = session.views_open(&open).await.expect("opened");
+    let done = SlackView::Modal(SlackModalView::new(
+        pt!("Logged"),
+        vec![SlackSectionBlock::new().with_text(md!("Done")).into()],
+    ));
+
+    let update = SlackApiViewsUpdateRequest::new(done.clone())
+        .with_view_id(opened.view.state_params.id.clone());
+    let updated = session.views_update(&update).await.expect("updated");
+    let unknown = SlackApiViewsUpdateRequest::new(done.clone()).with_view_id("VNOPE".into());
+    let stale = SlackApiViewsUpdateRequest::new(done)
+        .with_view_id(opened.view.state_params.id.clone())
+        .with_hash(opened.view.state_params.hash.clone());
+
+    assert_eq!(updated.view.state_params.id, opened.view.state_params.id);
+    assert_eq!(
+        api_error_code(session.views_update(&unknown).await),
+        "not_found"
+    );
+    assert_eq!(
+        api_error_code(session.views_update(&stale).await),
+        "hash_conflict"
+    );
+    let modals = fake.modals_opened("U0000001");
+    assert_eq!(modals.len(), 1, "the same modal, showing something else");
+    assert_eq!(modals[0]["title"]["text"], "Logged");
+}

@@ -208,6 +208,15 @@ impl Recorder {
         self.modals.push((user, view));
     }
 
+    /// The modal whose `id` is `view_id`, to change in place: a modal
+    /// updated is the same modal, showing something else.
+    pub fn modal_mut(&mut self, view_id: &str) -> Option<&mut Value> {
+        self.modals
+            .iter_mut()
+            .map(|(_, view)| view)
+            .find(|view| view.get("id").and_then(Value::as_str) == Some(view_id))
+    }
+
     /// How many modals were opened so far.
     pub fn modal_count(&self) -> usize {
         self.modals.len()

@@ -19,6 +19,7 @@ mod usergroups;
 mod users_list;
 mod views_open;
 mod views_publish;
+mod views_update;
 
 use super::State;
 use super::directory::Destination;
@@ -44,7 +45,7 @@ pub(super) enum TokenKind {
 /// The methods the fake knows and the token each takes, so that the edge can
 /// answer `unknown_method` before it looks at the token, as Slack does, and
 /// `not_allowed_token_type` for the wrong kind of token.
-const METHODS: [(&str, TokenKind); 16] = [
+const METHODS: [(&str, TokenKind); 17] = [
     ("auth.test", TokenKind::Bot),
     ("users.list", TokenKind::Bot),
     ("conversations.list", TokenKind::Bot),
@@ -54,6 +55,7 @@ const METHODS: [(&str, TokenKind); 16] = [
     ("chat.update", TokenKind::Bot),
     ("views.publish", TokenKind::Bot),
     ("views.open", TokenKind::Bot),
+    ("views.update", TokenKind::Bot),
     ("usergroups.list", TokenKind::Bot),
     ("usergroups.users.list", TokenKind::Bot),
     ("users.profile.get", TokenKind::Bot),
@@ -82,6 +84,7 @@ pub(super) fn dispatch(state: &mut State, method: &str, params: &Params) -> Meth
         "chat.update" => chat_update::answer(state, params),
         "views.publish" => views_publish::answer(state, params),
         "views.open" => views_open::answer(state, params),
+        "views.update" => views_update::answer(state, params),
         "usergroups.list" => usergroups::list(state, params),
         "usergroups.users.list" => usergroups::users(state, params),
         "users.profile.get" => profiles::user_profile(state, params),

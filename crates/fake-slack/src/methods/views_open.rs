@@ -38,7 +38,7 @@ pub(super) fn answer(state: &mut State, params: &Params) -> MethodResult {
 }
 
 /// The view, checked against Slack's limits for a modal.
-fn read_modal(params: &Params) -> Result<Map<String, Value>, SlackError> {
+pub(super) fn read_modal(params: &Params) -> Result<Map<String, Value>, SlackError> {
     let view = read_view(params, "modal")?;
     let invalid = Err(SlackError("invalid_arguments"));
     let blocks = view.get("blocks").and_then(Value::as_array);
