@@ -186,6 +186,7 @@ fn reply_to(store: &Store, settings: &Settings, user: &UserId, text: &str) -> St
         user,
         commit: &commit,
         limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
+        calendars_on: false,
     };
     handle_alliances(&context, text).reply.text
 }

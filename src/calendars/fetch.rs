@@ -84,6 +84,41 @@ pub enum FetchError {
     /// The connection failed (refused, reset, a TLS error).
     #[error("its server could not be reached")]
     Unreachable,
+    /// The address of a calendar's web page, which people copy for its
+    /// iCal address.
+    #[error(
+        "that is the address of your calendar's web page, not of its iCal feed (in Google Calendar, the \"Secret address in iCal format\"; in Outlook, the ICS link)"
+    )]
+    WebPage,
+}
+
+/// The address `text` as it will be fetched, if it can be one: `webcal://`
+/// (what Apple and Outlook give for subscribing) is HTTPS by another
+/// name; the web pages Google and Outlook show a calendar on, which
+/// people copy by mistake, are refused with where to find the right one.
+/// Whether its host is public is for the fetch, which resolves it.
+pub fn check_address(text: &str, allow_private_hosts: bool) -> Result<Url, FetchError> {
+    let text = text.trim();
+    let text = match text.get(..9) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("webcal://") => {
+            format!("https://{}", &text[9..])
+        }
+        _ => text.to_owned(),
+    };
+    let url = Url::parse(&text).map_err(|_| FetchError::NotAnAddress)?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_private_hosts => {}
+        _ => return Err(FetchError::NotHttps),
+    }
+    let host = url.host_str().ok_or(FetchError::NotAnAddress)?;
+    let path = url.path();
+    let google_page = host == "calendar.google.com" && !path.ends_with(".ics");
+    let outlook_page = path.ends_with(".html") || path.ends_with(".htm");
+    if google_page || outlook_page {
+        return Err(FetchError::WebPage);
+    }
+    Ok(url)
 }
 
 /// Fetches the feed at `address`, sending `last`'s validators; with
@@ -106,7 +141,7 @@ async fn fetch_within(
     last: &Validators,
     allow_private_hosts: bool,
 ) -> Result<Fetched, FetchError> {
-    let mut url = Url::parse(address.trim()).map_err(|_| FetchError::NotAnAddress)?;
+    let mut url = check_address(address, allow_private_hosts)?;
     for _ in 0..=MOST_REDIRECTS {
         let checked = check(&url, allow_private_hosts).await?;
         let mut request = client(&url, checked)?.get(url.clone());

@@ -28,6 +28,9 @@ use sha2::{Digest, Sha256};
 pub struct ToLog {
     /// What it is logged once under.
     pub key: String,
+    /// Which of the meetings counted it comes from, by its place among
+    /// them: one meeting with three others logs three.
+    pub meeting: usize,
     /// The meeting, between the two, at its start.
     pub interaction: Interaction,
 }
@@ -40,7 +43,7 @@ pub fn to_log<'p>(
     find: impl Fn(&str) -> Option<&'p Person>,
 ) -> Vec<ToLog> {
     let mut out = Vec::new();
-    for meeting in counted {
+    for (index, meeting) in counted.iter().enumerate() {
         let others: Vec<&Person> = meeting
             .with
             .iter()
@@ -65,6 +68,7 @@ pub fn to_log<'p>(
             };
             out.push(ToLog {
                 key: key_of(meeting, &owner.id, &other.id),
+                meeting: index,
                 interaction,
             });
         }

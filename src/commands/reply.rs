@@ -3,7 +3,7 @@
 //! transport carries out.
 
 pub use crate::domain::Reply;
-use crate::domain::UserId;
+use crate::domain::{CalendarModal, UserId};
 
 /// Something a command asks of Slack besides its answer. Commands decide;
 /// the transport (which holds the Slack client) does.
@@ -25,6 +25,8 @@ pub enum Effect {
         /// A channel id or name.
         channel: Option<String>,
     },
+    /// Open the modal that asks for a calendar's address, showing this.
+    OpenCalendarModal(CalendarModal),
 }
 
 /// A command's outcome: the answer, and at most one effect.

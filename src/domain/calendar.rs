@@ -1,6 +1,7 @@
 //! A person's consent to read their calendar, as the store keeps it: the
-//! address sealed, what the last read said, and how reading it has gone.
-//! The sealing itself, and the reading, are `calendars/`'s.
+//! address sealed, what the last read said, and how reading it has gone;
+//! and what the modal that asks for it shows. The sealing itself, and the
+//! reading, are `calendars/`'s; the modal's Block Kit is `slack/`'s.
 
 use super::UserId;
 use chrono::{DateTime, Duration, Utc};
@@ -177,6 +178,44 @@ impl CalendarFeed {
                 .failing_since
                 .is_some_and(|since| now - since >= Duration::days(TELL_FAILING_AFTER_DAYS))
     }
+}
+
+/// The `callback_id` of the modal that asks for a calendar's address:
+/// Slack sends it back with the submission.
+pub const CALENDAR_MODAL_ID: &str = "calendar_consent";
+
+/// What the calendar modal shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CalendarModal {
+    /// Asks for the address: what is read and what is not, where to find
+    /// it in Google Calendar and Outlook, and an input.
+    Ask {
+        /// When they gave the calendar read now, if they did: a new address
+        /// replaces it.
+        since: Option<DateTime<Utc>>,
+        /// Why the last address given could not be read, asked again.
+        problem: Option<String>,
+    },
+    /// The address was taken, and the calendar is being read.
+    Reading,
+    /// The calendar was read, and will be from now on.
+    Read {
+        /// Meetings that count, with colleagues in other teams.
+        meetings: usize,
+        /// The colleagues in them.
+        colleagues: usize,
+        /// How far back it was read.
+        days: u32,
+    },
+}
+
+/// The bot's answer to a modal's submission, within Slack's 3 seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModalAnswer {
+    /// The modal stays, with this sentence under its input.
+    Refuse(String),
+    /// The modal shows this instead.
+    Show(CalendarModal),
 }
 
 #[cfg(test)]

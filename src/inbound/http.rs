@@ -12,7 +12,7 @@ use super::requests::CommandFields;
 use super::signature::{self, SignatureError};
 use super::{EventCallback, FrontDoor, Interaction, SlashCommand};
 use crate::domain::Clock;
-use crate::slack::render_reply;
+use crate::slack::{render_modal_answer, render_reply};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::StatusCode;
@@ -193,8 +193,10 @@ async fn interaction(
     State(state): State<HttpState>,
     Signed(interaction): Signed<Interaction>,
 ) -> Response {
-    state.front.interaction(interaction).await;
-    StatusCode::OK.into_response()
+    match state.front.interaction(interaction).await {
+        Some(answer) => Json(render_modal_answer(&answer)).into_response(),
+        None => StatusCode::OK.into_response(),
+    }
 }
 
 #[cfg(test)]

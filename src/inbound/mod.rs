@@ -21,6 +21,7 @@
 // disallows them everywhere else).
 #![allow(clippy::disallowed_types)]
 
+mod calendar_consent;
 mod event_callback;
 mod events;
 pub mod health;
@@ -43,7 +44,7 @@ use crate::commands::handlers::{
 use crate::commands::limits::RequestLimits;
 use crate::commands::{Effect, Outcome, Reply};
 use crate::config::Settings;
-use crate::domain::{Clock, UserId};
+use crate::domain::{Clock, ModalAnswer, UserId};
 use crate::metrics::Metrics;
 use crate::scheduler::Scheduler;
 use crate::slack::{SlackClient, mrkdwn_text, render_introduction};
@@ -100,6 +101,7 @@ impl FrontDoor {
             user,
             commit,
             limits: &self.limits,
+            calendars_on: self.scheduler.calendar_key().is_some(),
         }
     }
 
@@ -150,8 +152,12 @@ impl FrontDoor {
             // After the answer: Slack wants one within 3 seconds.
             let front = self.clone();
             let response_url = command.response_url.clone();
-            self.follow_ups
-                .spawn(async move { front.carry_out(effect, response_url).await });
+            let trigger_id = command.trigger_id.clone();
+            self.follow_ups.spawn(async move {
+                front
+                    .carry_out(effect, response_url, Some(trigger_id))
+                    .await
+            });
         }
         outcome.reply
     }
@@ -178,9 +184,22 @@ impl FrontDoor {
     }
 
     /// Carries out what a command asked of Slack, and tells the person if it
-    /// failed.
-    async fn carry_out(&self, effect: Effect, response_url: Option<String>) {
+    /// failed. `trigger_id` is the command's, for a modal.
+    async fn carry_out(
+        &self,
+        effect: Effect,
+        response_url: Option<String>,
+        trigger_id: Option<String>,
+    ) {
         let result = match &effect {
+            Effect::OpenCalendarModal(modal) => match &trigger_id {
+                Some(trigger) => self
+                    .slack
+                    .open_calendar_modal(trigger, modal)
+                    .await
+                    .map_err(anyhow::Error::from),
+                None => Err(anyhow::anyhow!("a modal to open without a trigger id")),
+            },
             Effect::Introduce { by, a, b, note } => self.introduce(by, a, b, note.as_deref()).await,
             Effect::DigestNow { channel } => {
                 let posted = self.scheduler.post_digest_now(channel.as_deref()).await;
@@ -223,15 +242,21 @@ impl FrontDoor {
         Ok(())
     }
 
-    /// Handles an interaction: a button press, or one the bot has no part
-    /// in. Nothing is said over the transport: a press is answered through
-    /// its `response_url`.
-    pub async fn interaction(&self, interaction: Interaction) {
+    /// Handles an interaction: a button press, a modal submitted, or one
+    /// the bot has no part in. Only a modal's submission is answered over
+    /// the transport (`slack::render_modal_answer` renders it); a press is
+    /// answered through its `response_url`.
+    pub async fn interaction(&self, interaction: Interaction) -> Option<ModalAnswer> {
         match interaction {
             Interaction::ButtonPress(press) => self.button_press(press).await,
+            Interaction::CalendarSubmitted(submission) => {
+                self.metrics.command("calendar modal");
+                return Some(self.calendar_submitted(submission).await);
+            }
             Interaction::PressWithoutUser => tracing::warn!("an interaction without a user"),
             Interaction::Other => {}
         }
+        None
     }
 
     /// Handles a button press.
@@ -247,6 +272,7 @@ impl FrontDoor {
             user,
             buttons,
             response_url,
+            trigger_id: _,
         } = press;
         let mut answers = Vec::new();
         let mut refresh_home = false;

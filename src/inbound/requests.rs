@@ -6,9 +6,12 @@
 //! interaction's as the same JSON ([`Interaction`]). Past this file nothing
 //! reads Slack's fields by name.
 
-use crate::domain::UserId;
+use crate::domain::{CALENDAR_MODAL_ID, UserId};
+use crate::slack::{ADDRESS_ACTION, ADDRESS_BLOCK};
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
+use std::collections::HashMap;
 
 /// A slash command as Slack delivers it, over either transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +71,8 @@ pub struct ButtonPress {
     pub buttons: Vec<Button>,
     /// Where the answer to the press goes.
     pub response_url: Option<String>,
+    /// What lets the bot open a modal in answer, for 3 seconds.
+    pub trigger_id: Option<String>,
 }
 
 /// One pressed button, as an action of a `block_actions` payload.
@@ -93,9 +98,34 @@ pub enum Interaction {
     ButtonPress(ButtonPress),
     /// A button press that names no valid user: acknowledged, and logged.
     PressWithoutUser,
+    /// Someone submitted the calendar modal.
+    CalendarSubmitted(CalendarSubmission),
     /// An interaction the bot has no part in (a shortcut, a modal).
     Other,
 }
+
+/// The calendar modal, submitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarSubmission {
+    /// Who submitted it.
+    pub user: UserId,
+    /// The modal, to show them what became of it.
+    pub view_id: String,
+    /// What they typed: an address, perhaps, and a secret either way.
+    pub address: TypedAddress,
+}
+
+/// What someone typed as their calendar's address: never shown by `Debug`.
+#[derive(Debug, Clone)]
+pub struct TypedAddress(pub SecretString);
+
+impl PartialEq for TypedAddress {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.expose_secret() == other.0.expose_secret()
+    }
+}
+
+impl Eq for TypedAddress {}
 
 /// An interaction's JSON: a `block_actions` payload, or anything else.
 /// Any JSON is one of the two, so that Slack's signed requests are
@@ -104,6 +134,7 @@ pub enum Interaction {
 #[serde(tag = "type", rename_all = "snake_case")]
 enum InteractionPayload {
     BlockActions(BlockActions),
+    ViewSubmission(ViewSubmission),
     #[serde(untagged)]
     Other(IgnoredAny),
 }
@@ -115,6 +146,7 @@ struct BlockActions {
     #[serde(default)]
     actions: Vec<Button>,
     response_url: Option<String>,
+    trigger_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,16 +154,74 @@ struct PressedBy {
     id: String,
 }
 
+/// A `view_submission` payload's fields the bot reads.
+#[derive(Debug, Deserialize)]
+struct ViewSubmission {
+    user: Option<PressedBy>,
+    view: Option<SubmittedView>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SubmittedView {
+    id: String,
+    callback_id: String,
+    state: ViewState,
+}
+
+/// The inputs' values: by block, then by action.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct ViewState {
+    values: HashMap<String, HashMap<String, InputValue>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct InputValue {
+    value: Option<String>,
+}
+
+impl ViewSubmission {
+    /// The calendar modal's submission, when that is what this is.
+    fn calendar(self) -> Option<CalendarSubmission> {
+        let view = self.view?;
+        if view.callback_id != CALENDAR_MODAL_ID {
+            return None;
+        }
+        let user = UserId::parse(&self.user?.id).ok()?;
+        let typed = view
+            .state
+            .values
+            .get(ADDRESS_BLOCK)
+            .and_then(|block| block.get(ADDRESS_ACTION))
+            .and_then(|input| input.value.clone())
+            .unwrap_or_default();
+        Some(CalendarSubmission {
+            user,
+            view_id: view.id,
+            address: TypedAddress(SecretString::from(typed)),
+        })
+    }
+}
+
 impl From<InteractionPayload> for Interaction {
     fn from(payload: InteractionPayload) -> Self {
-        let InteractionPayload::BlockActions(payload) = payload else {
-            return Self::Other;
+        let payload = match payload {
+            InteractionPayload::BlockActions(payload) => payload,
+            InteractionPayload::ViewSubmission(submission) => {
+                return submission
+                    .calendar()
+                    .map_or(Self::Other, Self::CalendarSubmitted);
+            }
+            InteractionPayload::Other(_) => return Self::Other,
         };
         match payload.user.map(|user| UserId::parse(&user.id)) {
             Some(Ok(user)) => Self::ButtonPress(ButtonPress {
                 user,
                 buttons: payload.actions,
                 response_url: payload.response_url,
+                trigger_id: payload.trigger_id,
             }),
             _ => Self::PressWithoutUser,
         }
@@ -166,7 +256,48 @@ mod tests {
                 press_id: "1700000000.000200".to_owned(),
             }],
             response_url: Some("https://hooks.slack.com/actions/T1/1/abc".to_owned()),
+            trigger_id: Some("1.2.abc".to_owned()),
         }
+    }
+
+    #[test]
+    fn the_calendar_modal_submitted_is_read_with_its_address_kept_secret() {
+        let payload = json!({
+            "type": "view_submission",
+            "team": { "id": "T1", "domain": "acme" },
+            "user": { "id": "U1", "name": "ada" },
+            "trigger_id": "1.2.def",
+            "view": {
+                "id": "V123", "type": "modal", "callback_id": "calendar_consent",
+                "private_metadata": "",
+                "state": { "values": { "calendar_address": { "address": {
+                    "type": "plain_text_input",
+                    "value": "https://calendar.google.com/calendar/ical/a/private-77/basic.ics"
+                } } } },
+            },
+        });
+        let Interaction::CalendarSubmitted(submission) =
+            serde_json::from_value(payload.clone()).unwrap()
+        else {
+            panic!("not read as the calendar modal");
+        };
+        assert_eq!(submission.user, UserId::parse("U1").unwrap());
+        assert_eq!(submission.view_id, "V123");
+        assert!(
+            submission
+                .address
+                .0
+                .expose_secret()
+                .ends_with("private-77/basic.ics")
+        );
+        assert!(!format!("{submission:?}").contains("private-77"));
+
+        let mut other = payload;
+        other["view"]["callback_id"] = json!("someone_elses");
+        assert_eq!(
+            serde_json::from_value::<Interaction>(other).unwrap(),
+            Interaction::Other
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@
 
 use super::requests::CommandFields;
 use super::{EventCallback, FrontDoor, Interaction};
-use crate::slack::render_reply;
+use crate::slack::{render_modal_answer, render_reply};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::Value;
@@ -171,8 +171,11 @@ impl SlackSocketModeClientListener for Frames {
                 None
             }
             Frame::Interactive(request) => {
-                self.front.interaction(request.payload).await;
-                acknowledgement(&request.envelope_id, None)
+                let answer = self.front.interaction(request.payload).await;
+                acknowledgement(
+                    &request.envelope_id,
+                    answer.as_ref().map(render_modal_answer),
+                )
             }
             Frame::EventsApi(request) => {
                 self.front.event(request.payload).await;

@@ -188,6 +188,11 @@ impl Scheduler {
         self.calendar_key.as_deref()
     }
 
+    /// The operator's key for calendars, if set, to hold across an await.
+    pub fn shared_calendar_key(&self) -> Option<Arc<CalendarKey>> {
+        self.calendar_key.clone()
+    }
+
     /// The jobs due at `now`, each with the latest schedule time it missed.
     ///
     /// After downtime, a job that ran before catches up only on a time

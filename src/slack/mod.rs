@@ -11,6 +11,7 @@
 // disallows them everywhere else).
 #![allow(clippy::disallowed_types)]
 
+mod calendar_modal;
 mod channel_ids;
 mod channels;
 mod circles;
@@ -30,6 +31,7 @@ mod response_url;
 mod scopes;
 mod upload;
 
+pub use calendar_modal::{ADDRESS_ACTION, ADDRESS_BLOCK, render_modal_answer};
 pub use circles::{mention_list, render_circle_check_in, render_circle_prompt};
 pub use client::{SlackClient, SlackPerson};
 pub use directory::UserGroup;

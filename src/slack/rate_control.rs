@@ -37,6 +37,8 @@ fn per_minute(method: &str) -> f64 {
         // Tier 4.
         "users.profile.get"
         | "views.publish"
+        | "views.open"
+        | "views.update"
         | "chat.postEphemeral"
         | "auth.test"
         | "files.getUploadURLExternal"

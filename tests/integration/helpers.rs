@@ -126,6 +126,28 @@ pub async fn alice_logs_a_coffee_with_bilal(fake: &fake_slack::FakeSlack, url: &
 /// The signing secret of the test bots.
 pub const SIGNING_SECRET: &str = "test-signing-secret";
 
+/// The key the test bots seal calendar addresses and hash emails with.
+pub const ENCRYPTION_KEY: &str = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=";
+
+/// The files under `folder` whose bytes contain `needle`.
+pub fn files_holding(folder: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut folders = vec![folder.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if std::fs::read(&path)
+                .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
 /// The bot, serving HTTP on 127.0.0.1 against a fake Slack, with its store
 /// in a temporary folder.
 pub struct TestBot {
@@ -291,7 +313,7 @@ async fn start(
         signing_secret: Some(SecretString::from(SIGNING_SECRET.to_owned())),
         app_token: Some(SecretString::from(fake.app_token().to_owned())),
         insights_token: None,
-        encryption_key: None,
+        encryption_key: Some(SecretString::from(ENCRYPTION_KEY.to_owned())),
     };
     let app =
         App::build(&settings, &secrets, &data.path().join("store"), clock).expect("the bot builds");

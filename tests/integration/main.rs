@@ -9,6 +9,7 @@ mod allies_and_team;
 mod backups;
 mod bad_input;
 mod browser;
+mod calendars;
 mod circles;
 mod cli;
 mod delivery;

@@ -131,8 +131,9 @@ async fn only_public_https_addresses_are_fetched_unless_private_hosts_are_allowe
         assert!(!err.to_string().contains(SECRET));
     }
     assert_eq!(
-        fetch("webcal://example.com/cal.ics", &none, false).await,
-        Err(FetchError::NotHttps)
+        fetch("webcal://127.0.0.1/cal.ics", &none, false).await,
+        Err(FetchError::NotPublic),
+        "webcal:// is HTTPS by another name"
     );
     assert_eq!(
         fetch("my calendar", &none, false).await,
@@ -185,4 +186,32 @@ fn public_addresses_are_told_from_the_others() {
     for ip in not_public {
         assert!(!is_public(ip.parse().unwrap()), "{ip}");
     }
+}
+
+#[test]
+fn a_web_page_of_a_calendar_is_refused_with_where_to_find_its_feed() {
+    for page in [
+        "https://calendar.google.com/calendar/embed?src=ada%40example.com&ctz=Europe%2FParis",
+        "https://calendar.google.com/calendar/u/0?cid=YWRhQGV4YW1wbGUuY29t",
+        "https://outlook.office365.com/owa/calendar/abc@example.com/def/calendar.html",
+    ] {
+        let err = check_address(page, false).unwrap_err();
+        assert_eq!(err, FetchError::WebPage, "{page}");
+        assert!(err.to_string().contains("Secret address in iCal format"));
+    }
+    let google =
+        "https://calendar.google.com/calendar/ical/ada%40example.com/private-5e2f/basic.ics";
+    assert!(check_address(google, false).is_ok());
+    let subscribed =
+        check_address("webcal://p42-caldav.icloud.com/published/2/MTIz", false).unwrap();
+    assert_eq!(subscribed.scheme(), "https");
+    assert_eq!(
+        check_address("  ", false).unwrap_err(),
+        FetchError::NotAnAddress
+    );
+    assert_eq!(
+        check_address("http://example.com/a.ics", false).unwrap_err(),
+        FetchError::NotHttps
+    );
+    assert!(check_address("http://127.0.0.1:9/a.ics", true).is_ok());
 }

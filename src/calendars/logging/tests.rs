@@ -64,7 +64,7 @@ END:VCALENDAR\r\n";
 fn logged_from(owner: &str, people: &HashMap<&'static str, Person>) -> Vec<ToLog> {
     let now = at("2026-04-01T00:00:00Z");
     let feed = read_feed(FEED, now - Duration::days(180), now, Tz::UTC).unwrap();
-    let meetings = counted(&feed, owner, now, Duration::days(180), 8);
+    let meetings = counted(&feed, |email| email == owner, now, Duration::days(180), 8);
     to_log(&people[owner], &meetings, |email| people.get(email))
 }
 

@@ -14,7 +14,7 @@ use crate::commands::UserError;
 
 /// Every subcommand's first word, in the order help lists them; suggestions
 /// for a mistyped word are taken from here.
-pub(super) const SUBCOMMANDS: [&str; 16] = [
+pub(super) const SUBCOMMANDS: [&str; 17] = [
     "help",
     "status",
     "snooze",
@@ -29,6 +29,7 @@ pub(super) const SUBCOMMANDS: [&str; 16] = [
     "stats",
     "allies",
     "team",
+    "calendar",
     "digest",
     "tick",
 ];
@@ -108,6 +109,10 @@ pub enum AlliancesRequest {
     },
     /// `team`: a lead's view of their team's reach, aggregated.
     Team,
+    /// `calendar`: a modal to give your calendar's iCal address.
+    Calendar,
+    /// `calendar off`: stop reading your calendar, and delete its address.
+    CalendarOff,
     /// Admins only: `digest now [#channel]`.
     DigestNow {
         /// Where to post it; the configured digest channel when absent.
@@ -147,6 +152,7 @@ pub fn parse_alliances(text: &SlashText) -> Result<AlliancesRequest, UserError> 
         "stats" => nothing_after("stats", rest, Request::Stats)?,
         "allies" => parse_allies(rest)?,
         "team" => nothing_after("team", rest, Request::Team)?,
+        "calendar" => parse_calendar(rest)?,
         "digest" => parse_digest(rest)?,
         "tick" => parse_tick(rest)?,
         _ => Request::Help {
@@ -172,9 +178,24 @@ pub fn help_text() -> &'static str {
      • `/alliances stats`: how the teams are connected, team figures only.\n\
      • `/alliances allies Sales Marketing`: for an initiative, your alliances in those teams and who could open a door.\n\
      • `/alliances team`: for a team's lead, how far the team reaches across the company.\n\
+     • `/alliances calendar`: let me count the meetings in your calendar (who and when, never titles); `/alliances calendar off` stops it.\n\
      • `/alliances digest now #general`: post the digest of new alliances now (admins only).\n\
      • `/alliances tick dry-run`: show whom the next run would nudge, sending nothing (admins only).\n\
      To log a meeting: `/met @alice yesterday coffee about the roadmap`."
+}
+
+/// `calendar` or `calendar off`. An address typed here is refused, not
+/// read: it would sit in Slack's command log, and it belongs in the modal.
+fn parse_calendar(rest: &str) -> Result<AlliancesRequest, UserError> {
+    match rest.trim().to_lowercase().as_str() {
+        "" => Ok(AlliancesRequest::Calendar),
+        "off" => Ok(AlliancesRequest::CalendarOff),
+        _ => Err(UserError::new(
+            "`calendar` opens a form where you paste your calendar's address, so type it \
+             alone; `calendar off` stops it.",
+            "/alliances calendar",
+        )),
+    }
 }
 
 /// `request`, provided nothing follows the subcommand.
@@ -572,6 +593,7 @@ mod tests {
         • `/alliances stats`: how the teams are connected, team figures only.
         • `/alliances allies Sales Marketing`: for an initiative, your alliances in those teams and who could open a door.
         • `/alliances team`: for a team's lead, how far the team reaches across the company.
+        • `/alliances calendar`: let me count the meetings in your calendar (who and when, never titles); `/alliances calendar off` stops it.
         • `/alliances digest now #general`: post the digest of new alliances now (admins only).
         • `/alliances tick dry-run`: show whom the next run would nudge, sending nothing (admins only).
         To log a meeting: `/met @alice yesterday coffee about the roadmap`.

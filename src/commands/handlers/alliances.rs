@@ -7,7 +7,7 @@ use super::{Context, HandlerError, change_own_person, user_error};
 use crate::commands::{
     AlliancesRequest, ChannelRef, Effect, Outcome, Reply, SlashText, help_text, parse_alliances,
 };
-use crate::domain::{Confirm, LonelyLeaders, PairKey, ShownTeams, TeamId, UserId};
+use crate::domain::{CalendarModal, Confirm, LonelyLeaders, PairKey, ShownTeams, TeamId, UserId};
 use crate::rules::{Snapshot, lonely_leaders};
 use crate::scheduler::{nudge_snapshot, plan_messages};
 use crate::slack::{MRKDWN_QUOTING, mrkdwn_text};
@@ -83,6 +83,8 @@ fn alliances(context: &Context<'_>, text: &str) -> Result<Outcome, HandlerError>
         AlliancesRequest::Stats => stats(context)?,
         AlliancesRequest::Allies { teams } => super::allies::allies(context, &teams)?,
         AlliancesRequest::Team => super::team_view::team(context)?,
+        AlliancesRequest::Calendar => return calendar(context),
+        AlliancesRequest::CalendarOff => calendar_off(context)?,
         AlliancesRequest::DigestNow { channel } => {
             require_admin(context, "/alliances digest now #alliances")?;
             let channel = channel.map(|c| match c {
@@ -100,6 +102,52 @@ fn alliances(context: &Context<'_>, text: &str) -> Result<Outcome, HandlerError>
         }
     };
     Ok(reply.into())
+}
+
+/// `calendar`: the modal that asks for the address, where the operator
+/// set the key that seals it.
+fn calendar(context: &Context<'_>) -> Result<Outcome, HandlerError> {
+    if !context.calendars_on {
+        return Ok(Reply::text(
+            "Calendars aren't set up in this workspace yet: an admin sets the key that keeps \
+             their addresses secret (`ALLIANCES_ENCRYPTION_KEY`). Meanwhile, `/met` logs a meeting.",
+        )
+        .into());
+    }
+    let since = context.store.calendar(context.user)?.map(|feed| feed.since);
+    let reply = match since {
+        Some(since) => format!(
+            "I've been reading your calendar since {}; the form lets you give a new address. \
+             `/alliances calendar off` stops it.",
+            since.format("%-d %B")
+        ),
+        None => "Paste your calendar's iCal address in the form, and your meetings count \
+                 without typing `/met`."
+            .to_owned(),
+    };
+    Ok(Outcome {
+        reply: Reply::text(reply),
+        effect: Some(Effect::OpenCalendarModal(CalendarModal::Ask {
+            since,
+            problem: None,
+        })),
+    })
+}
+
+/// `calendar off`: the address deleted, and durable before they are told.
+fn calendar_off(context: &Context<'_>) -> Result<Reply, HandlerError> {
+    let removed = context.store.remove_calendar(context.user)?;
+    Ok(Reply::text(match removed {
+        true => {
+            "Done: I no longer read your calendar, and I've deleted its address. The \
+                 meetings already counted stay in your history (`/alliances forget-me` deletes \
+                 everything)."
+        }
+        false => {
+            "I'm not reading your calendar: there was nothing to stop. \
+                  `/alliances calendar` lets me count its meetings."
+        }
+    }))
 }
 
 fn help(context: &Context<'_>, unknown: Option<String>, suggestion: Option<&'static str>) -> Reply {

@@ -229,6 +229,7 @@ mod tests {
                 user: &ada,
                 commit: &commit,
                 limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
+                calendars_on: false,
             };
             let pressed = handle_button(&context, action.action_id(), "", "1.2");
             assert!(

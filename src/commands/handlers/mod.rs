@@ -49,6 +49,9 @@ pub struct Context<'a> {
     pub commit: &'a PendingCommit,
     /// How much each person may still ask this hour.
     pub limits: &'a RequestLimits,
+    /// Whether calendars can be given here: the operator set the key that
+    /// seals their addresses.
+    pub calendars_on: bool,
 }
 
 /// Whether a handler's answer tells of a write: set by the handler, read by

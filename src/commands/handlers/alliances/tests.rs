@@ -29,6 +29,7 @@ fn run_with(store: &Store, text: &str, settings: &Settings) -> (String, bool) {
         user: &user("U1"),
         commit: &commit,
         limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
+        calendars_on: false,
     };
     let outcome = handle_alliances(&context, text);
     (outcome.reply.text, commit.is_needed())
@@ -121,6 +122,7 @@ fn admins_see_how_delivery_stands_in_their_status_and_others_do_not() {
         user: &user("U1"),
         commit: &commit,
         limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
+        calendars_on: false,
     };
     let text = handle_alliances(&context, "status").reply.text;
     assert!(
@@ -198,6 +200,7 @@ fn admins_are_told_what_an_uninstall_deletes_and_what_a_revoked_token_does_not()
             user: &user(who),
             commit: &commit,
             limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
+            calendars_on: false,
         };
         handle_alliances(&context, "help").reply.text
     };
@@ -322,6 +325,7 @@ fn allies_lists_your_own_ties_in_a_small_team_but_holds_back_warm_paths_into_it(
         user: &user("U2"),
         commit: &commit,
         limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
+        calendars_on: false,
     };
     let text = handle_alliances(&context, "allies Legal").reply.text;
     insta::assert_snapshot!(text, @r"

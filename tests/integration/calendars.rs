@@ -1,0 +1,240 @@
+//! Calendars, given with consent: Alice types `/alliances calendar`, pastes
+//! her calendar's iCal address into the modal, and her meetings with
+//! colleagues in other teams count from then on, without a title kept
+//! anywhere; a wrong address gets a sentence and keeps nothing; `calendar
+//! off` deletes the address.
+
+use crate::helpers::{SIGNING_SECRET, eventually, files_holding, user, workspace};
+use alliances::domain::InteractionKind;
+use chrono::{Duration, Utc};
+use fake_slack::{
+    CalendarFault, CalendarShape, Delivery, EMAIL_DOMAIN, FakeCalendar, FakeSlack, FakeUser,
+    PRIVATE_TEXT_MARKER,
+};
+use serde_json::Value;
+
+/// Alice leads nothing and works in Payments; everyone else is in another
+/// team, so each meeting of hers with them is an alliance.
+const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\"]\n\
+                     [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\", \"U0000003\"]\n\
+                     [[team]]\nname = \"Sales\"\nmembers = [\"U0000004\", \"U0000005\", \"U0000006\", \"U0000007\"]\n";
+
+fn person(id: &str, handle: &str) -> FakeUser {
+    FakeUser {
+        id: id.to_owned(),
+        name: handle.to_owned(),
+        real_name: handle.to_owned(),
+        tz: "Europe/Paris".to_owned(),
+        team: None,
+        is_bot: false,
+        deleted: false,
+    }
+}
+
+async fn company() -> FakeSlack {
+    let handles = ["alice", "bilal", "chloe", "dmitri", "eve", "farid", "gus"];
+    let users = handles
+        .iter()
+        .enumerate()
+        .map(|(i, handle)| person(&format!("U000000{}", i + 1), handle))
+        .collect();
+    let mut workspace = workspace(users);
+    // The fake signs what it delivers as Slack would, with the test bots'
+    // secret.
+    workspace.signing_secret = SIGNING_SECRET.to_owned();
+    FakeSlack::start(workspace)
+        .await
+        .expect("the fake Slack starts")
+}
+
+/// Alice's calendar as Google publishes it, with the others in it.
+fn alices_calendar(shape: CalendarShape) -> FakeCalendar {
+    let colleagues: Vec<String> = ["bilal", "chloe", "dmitri", "eve", "farid", "gus"]
+        .iter()
+        .map(|handle| format!("{handle}@{EMAIL_DOMAIN}"))
+        .collect();
+    FakeCalendar::synthetic(
+        &format!("alice@{EMAIL_DOMAIN}"),
+        &colleagues,
+        7,
+        Utc::now(),
+        180,
+        shape,
+    )
+}
+
+/// Alice types `/alliances calendar`; the modal the bot opens.
+async fn alice_opens_the_modal(fake: &FakeSlack, bot: &str) -> Value {
+    let before = fake.modals_opened("U0000001").len();
+    let command = fake.slash_command("/alliances", "calendar", "U0000001", "C0ALLIANCE");
+    let answer = fake.deliver_over_http(bot, &command).await.unwrap();
+    let said = answer.body["text"].as_str().unwrap_or_default().to_owned();
+    assert!(said.contains("address"), "{said}");
+    eventually("the modal is open", || {
+        fake.modals_opened("U0000001").len() > before
+    })
+    .await;
+    fake.modals_opened("U0000001").pop().unwrap()
+}
+
+/// Alice submits `address` in `modal`; what the bot answered at once.
+async fn alice_submits(fake: &FakeSlack, bot: &str, modal: &Value, address: &str) -> Value {
+    let submitted: Delivery = fake.view_submission(
+        "U0000001",
+        modal,
+        &[("calendar_address", "address", address)],
+    );
+    fake.deliver_over_http(bot, &submitted).await.unwrap().body
+}
+
+/// The text of the modal `id` as Alice sees it now.
+fn modal_text(fake: &FakeSlack, id: &Value) -> String {
+    fake.modals_opened("U0000001")
+        .into_iter()
+        .find(|view| &view["id"] == id)
+        .map(|view| view["blocks"].to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn alice_gives_her_calendar_and_her_meetings_count_with_no_title_kept() {
+    let fake = company().await;
+    let address = fake.publish_calendar("U0000001", alices_calendar(CalendarShape::Google));
+    let bot = spawn_bot_reading_the_fake(&fake).await;
+
+    let modal = alice_opens_the_modal(&fake, &bot.url).await;
+    assert_eq!(modal["callback_id"], "calendar_consent");
+    let ask = modal["blocks"].to_string();
+    assert!(ask.contains("never a title") && ask.contains("Secret address in iCal format"));
+    let answer = alice_submits(&fake, &bot.url, &modal, &address).await;
+    assert_eq!(answer["response_action"], "update", "{answer}");
+    assert!(answer["view"].to_string().contains("Reading your calendar"));
+    eventually("the modal says what it found", || {
+        modal_text(&fake, &modal["id"]).contains("I'll count them from now on")
+    })
+    .await;
+
+    let expected = alices_calendar(CalendarShape::Google)
+        .countable(Utc::now(), Duration::days(180), 8)
+        .len();
+    assert!(expected > 20, "a realistic calendar: {expected}");
+    let shown = modal_text(&fake, &modal["id"]);
+    assert!(
+        shown.contains(&format!("{expected} meetings with ")),
+        "{shown}"
+    );
+    let store = bot.app.store();
+    let from_calendar = store
+        .interactions()
+        .unwrap()
+        .into_iter()
+        .filter(|(_, i)| i.kind == InteractionKind::Calendar)
+        .count();
+    assert!(
+        from_calendar >= expected,
+        "{from_calendar} pairs for {expected} meetings"
+    );
+    let kept = store.calendar(&user("U0000001")).unwrap().expect("kept");
+    assert!(kept.read_at.is_some() && kept.etag.is_some());
+
+    // Read again (as the daily job will): nothing counted twice.
+    let again = alice_opens_the_modal(&fake, &bot.url).await;
+    let _ = alice_submits(&fake, &bot.url, &again, &address).await;
+    eventually("read again", || {
+        modal_text(&fake, &again["id"]).contains("I'll count them from now on")
+    })
+    .await;
+    let after = store
+        .interactions()
+        .unwrap()
+        .into_iter()
+        .filter(|(_, i)| i.kind == InteractionKind::Calendar)
+        .count();
+    assert_eq!(after, from_calendar);
+
+    let data = bot.stop_keeping_data().await;
+    let secret = address.rsplit('/').next().unwrap().trim_end_matches(".ics");
+    for needle in [PRIVATE_TEXT_MARKER, secret, "alice@"] {
+        let found = files_holding(data.path(), needle.as_bytes());
+        assert!(found.is_empty(), "{needle} in {found:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_calendar_that_cannot_be_read_gets_a_sentence_and_nothing_is_kept() {
+    let fake = company().await;
+    let address = fake.publish_calendar("U0000001", alices_calendar(CalendarShape::Outlook));
+    let bot = spawn_bot_reading_the_fake(&fake).await;
+    let modal = alice_opens_the_modal(&fake, &bot.url).await;
+
+    // A web page's address is refused at once, under the input.
+    let page = "https://calendar.google.com/calendar/embed?src=alice%40example.com";
+    let refused = alice_submits(&fake, &bot.url, &modal, page).await;
+    assert_eq!(refused["response_action"], "errors");
+    assert!(
+        refused["errors"]["calendar_address"]
+            .as_str()
+            .unwrap()
+            .contains("Secret address in iCal format")
+    );
+
+    for (fault, said) in [
+        (CalendarFault::NotFound, "its server answered 404"),
+        (CalendarFault::ServerError(503), "its server answered 503"),
+        (CalendarFault::NotICalendar, "not in iCalendar format"),
+        (CalendarFault::TooLarge, "more than 10 MB"),
+    ] {
+        fake.set_calendar_fault("U0000001", Some(fault));
+        let modal = alice_opens_the_modal(&fake, &bot.url).await;
+        let _ = alice_submits(&fake, &bot.url, &modal, &address).await;
+        eventually(said, || modal_text(&fake, &modal["id"]).contains(said)).await;
+        let shown = modal_text(&fake, &modal["id"]);
+        assert!(shown.contains("Nothing was kept"), "{shown}");
+        assert!(!shown.contains(address.as_str()), "{shown}");
+    }
+    let store = bot.app.store();
+    assert_eq!(store.calendar(&user("U0000001")).unwrap(), None);
+    assert!(
+        store
+            .interactions()
+            .unwrap()
+            .iter()
+            .all(|(_, i)| i.kind != InteractionKind::Calendar)
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn calendar_off_deletes_the_address() {
+    let fake = company().await;
+    let address = fake.publish_calendar("U0000001", alices_calendar(CalendarShape::Google));
+    let bot = spawn_bot_reading_the_fake(&fake).await;
+    let modal = alice_opens_the_modal(&fake, &bot.url).await;
+    let _ = alice_submits(&fake, &bot.url, &modal, &address).await;
+    eventually("read", || {
+        modal_text(&fake, &modal["id"]).contains("I'll count them from now on")
+    })
+    .await;
+
+    let said = bot.alliances("calendar off", "U0000001").await;
+    assert!(said.contains("deleted its address"), "{said}");
+    assert_eq!(bot.app.store().calendar(&user("U0000001")).unwrap(), None);
+    let said = bot.alliances("calendar off", "U0000001").await;
+    assert!(said.contains("nothing to stop"), "{said}");
+    let said = bot
+        .alliances("calendar https://x.example/a.ics", "U0000001")
+        .await;
+    assert!(said.contains("type it alone"), "{said}");
+    bot.stop().await;
+}
+
+/// The bot over HTTP, allowed to read the fake's calendars on 127.0.0.1.
+async fn spawn_bot_reading_the_fake(fake: &FakeSlack) -> crate::helpers::TestBot {
+    crate::helpers::spawn_bot_on_clock_configured(
+        fake,
+        TEAMS,
+        std::sync::Arc::new(alliances::domain::SystemClock),
+        |settings| settings.calendars.allow_private_hosts = true,
+    )
+    .await
+}
