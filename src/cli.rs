@@ -146,6 +146,12 @@ pub enum Command {
         #[arg(value_name = "BACKUP")]
         backup: Option<PathBuf>,
     },
+    /// Past meetings, from an export, for a cold start.
+    History {
+        /// What to do with them.
+        #[command(subcommand)]
+        command: HistoryCommand,
+    },
     /// Run the bot: answer slash commands, buttons and events, and run the
     /// scheduled jobs, until SIGTERM or ctrl-c. Connects over Socket Mode
     /// (ALLIANCES_SLACK_BOT_TOKEN and ALLIANCES_SLACK_APP_TOKEN) unless
@@ -170,6 +176,24 @@ pub enum Command {
     /// the store; print each problem with its fix. Exits non-zero when
     /// there is one.
     Doctor,
+}
+
+/// `alliances history …`.
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Log the past meetings in a CSV file, each row once.
+    ///
+    /// FILE has the header `date,participants,kind` (see docs/operating.md).
+    /// People who opted out, left or are unknown are left out. A bad line
+    /// stops it unless --skip-bad is given. The bot must be stopped.
+    Import {
+        /// The CSV file.
+        #[arg(value_name = "FILE.csv")]
+        file: PathBuf,
+        /// Import the good lines and list the bad ones.
+        #[arg(long)]
+        skip_bad: bool,
+    },
 }
 
 /// What `alliances seed` generates.
@@ -276,6 +300,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = load_settings(cli.config.as_deref())?;
             let restored = crate::backups::restore(&settings, &cli.data_dir, backup.as_deref())?;
             writeln!(std::io::stdout().lock(), "{restored}")?;
+        }
+        Command::History {
+            command: HistoryCommand::Import { file, skip_bad },
+        } => {
+            let settings = load_settings(cli.config.as_deref())?;
+            let secrets = Secrets::from_env(|name| std::env::var(name).ok());
+            let imported =
+                crate::history::import(&settings, &secrets, &cli.data_dir, &file, skip_bad)?;
+            writeln!(std::io::stdout().lock(), "{imported}")?;
         }
         Command::Tick { dry_run: true } => {
             let settings = load_settings(cli.config.as_deref())?;
@@ -455,7 +488,8 @@ fn init_logs(command: &Command, format: LogFormat) {
         | Command::Doctor
         | Command::Export { .. }
         | Command::Import { .. }
-        | Command::Restore { .. } => "warn",
+        | Command::Restore { .. }
+        | Command::History { .. } => "warn",
         Command::Tick { .. }
         | Command::Serve { .. }
         | Command::FakeSlack { .. }

@@ -42,7 +42,9 @@
 //!   store alike for the bot and the commands; [`demo`] runs it all against
 //!   the fake Slack; [`doctor`] checks an installation; [`seed`] fills a
 //!   store with a synthetic company; [`backups`] keeps periodic backups and
-//!   runs `export`, `import` and `restore`; [`cli`] is the command line.
+//!   runs `export`, `import` and `restore`; [`history`] loads past meetings
+//!   from a CSV export (`history import`), for a cold start; [`cli`] is the
+//!   command line.
 //! - [`fake_slack`], a crate of its own in `crates/fake-slack`: a local Slack
 //!   workspace on 127.0.0.1 for the demo, the tests and the benchmarks,
 //!   sharing no type with the bot or slack-morphism.
@@ -64,6 +66,7 @@ pub mod doctor;
 pub mod domain;
 #[cfg(test)]
 mod floor_properties;
+pub mod history;
 pub mod inbound;
 pub mod metrics;
 pub mod rules;

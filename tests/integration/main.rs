@@ -20,6 +20,7 @@ mod forget_me;
 mod front_door_http;
 mod front_door_socket;
 mod helpers;
+mod history_import;
 mod http_hygiene;
 mod insights;
 mod leaders;
