@@ -23,6 +23,9 @@ section! {
         /// `circles.every_weeks`) and a circle's check-in: by default Mondays
         /// at 10:00.
         pub circles: CronSchedule = built_in("0 0 10 * * Mon"),
+        /// When the calendars people gave are read: by default daily at
+        /// 06:30, after the people sync has brought new colleagues' emails.
+        pub calendars: CronSchedule = built_in("0 30 6 * * *"),
         /// After downtime, a job runs once at start for a time it missed at
         /// most this many hours ago; one missed longer ago waits for its next
         /// time. A day keeps a Monday digest from arriving on a Wednesday.

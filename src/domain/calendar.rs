@@ -180,6 +180,19 @@ impl CalendarFeed {
     }
 }
 
+/// The one message to someone whose calendar has not been read for
+/// [`TELL_FAILING_AFTER_DAYS`]: nothing else changes, and it is theirs to
+/// mend or to stop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarFailing {
+    /// Whose calendar it is.
+    pub to: UserId,
+    /// Since when it has failed.
+    pub since: DateTime<Utc>,
+    /// Why the last read failed, in their words (never the address).
+    pub why: String,
+}
+
 /// The `callback_id` of the modal that asks for a calendar's address:
 /// Slack sends it back with the submission.
 pub const CALENDAR_MODAL_ID: &str = "calendar_consent";

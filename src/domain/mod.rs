@@ -62,8 +62,8 @@ mod wording;
 
 pub use actions::{FORGET_ME_CONFIRM, HomeAction, NudgeAction};
 pub use calendar::{
-    CALENDAR_MODAL_ID, CalendarFeed, CalendarModal, EmailHash, ModalAnswer, SealedAddress,
-    TELL_FAILING_AFTER_DAYS,
+    CALENDAR_MODAL_ID, CalendarFailing, CalendarFeed, CalendarModal, EmailHash, ModalAnswer,
+    SealedAddress, TELL_FAILING_AFTER_DAYS,
 };
 pub use circle::{
     CHECK_IN_AFTER_DAYS, Circle, CircleAction, CircleKey, CircleMessage, CircleOutcome, CircleStage,

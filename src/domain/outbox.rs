@@ -5,7 +5,9 @@
 //! it. What Slack keeps refusing past the deadline is kept as failed, for
 //! the logs and for admins, never dropped in silence.
 
-use super::{CircleMessage, CircleStage, Digest, EarlyWarning, Nudge, TeamMap, UserId};
+use super::{
+    CalendarFailing, CircleMessage, CircleStage, Digest, EarlyWarning, Nudge, TeamMap, UserId,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +35,8 @@ pub enum Outgoing {
     Circle(CircleMessage),
     /// An early warning, as a DM to a leader whose alliances have thinned.
     EarlyWarning(EarlyWarning),
+    /// A DM to someone whose calendar has not been read for a week.
+    CalendarFailing(CalendarFailing),
 }
 
 impl Outgoing {
@@ -40,7 +44,10 @@ impl Outgoing {
     pub fn nudge(&self) -> Option<&Nudge> {
         match self {
             Self::Nudge(nudge) => Some(nudge),
-            Self::Digest { .. } | Self::Circle(_) | Self::EarlyWarning(_) => None,
+            Self::Digest { .. }
+            | Self::Circle(_)
+            | Self::EarlyWarning(_)
+            | Self::CalendarFailing(_) => None,
         }
     }
 
@@ -58,6 +65,7 @@ impl Outgoing {
             Self::Digest { digest, .. } => digest.names(user),
             Self::Circle(_) => false,
             Self::EarlyWarning(warning) => warning.names(user),
+            Self::CalendarFailing(failing) => &failing.to == user,
         }
     }
 
@@ -76,6 +84,7 @@ impl Outgoing {
                 CircleStage::CheckIn => format!("the check-in of circle {}", message.circle),
             },
             Self::EarlyWarning(_) => "an early warning to a leader".to_owned(),
+            Self::CalendarFailing(_) => "a note that a calendar cannot be read".to_owned(),
         }
     }
 }

@@ -42,6 +42,7 @@ use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 
+mod calendar_failing;
 mod circles;
 mod digest;
 mod dm;
@@ -306,6 +307,13 @@ impl Dispatcher {
                     Err(failure) => Err(failure),
                 }
             }
+            Outgoing::CalendarFailing(planned) => {
+                match self.send_calendar_failing(item.id, planned).await {
+                    Ok(Err(why)) => return self.not_sent(&item, why),
+                    Ok(Ok(opened)) => Ok(Accepted::CalendarFailing(opened)),
+                    Err(failure) => Err(failure),
+                }
+            }
             Outgoing::Digest {
                 channel,
                 digest,
@@ -338,6 +346,9 @@ impl Dispatcher {
                         )?
                     }
                     Accepted::Digest => self.store.mark_sent(&item, None, None)?,
+                    Accepted::CalendarFailing(opened) => {
+                        self.store.mark_sent(&item, None, opened.as_ref())?
+                    }
                     Accepted::Circle(circle, channel, holds) => self
                         .store
                         .mark_circle_message_sent(&item, circle, Some((&channel, &holds)))?,
@@ -431,6 +442,8 @@ enum Accepted {
     EarlyWarning(Box<crate::domain::EarlyWarning>, Option<ChannelId>),
     /// The digest.
     Digest,
+    /// A calendar's failure told, with the DM channel opened for it.
+    CalendarFailing(Option<ChannelId>),
     /// A circle's message, with the group DM it went to and whom it holds.
     Circle(CircleKey, ChannelId, Vec<UserId>),
 }

@@ -6,6 +6,7 @@
 //! snapshot from the store, asks the rules for a plan, sends it through the
 //! Slack client and records what it did: decide, then do.
 
+mod calendar_reads;
 mod circles;
 mod digest;
 mod dispatch;
@@ -22,7 +23,9 @@ pub use nudges::{nudge_snapshot, plan_messages};
 pub use partnership_weeks::KEPT_FOR as PARTNERSHIP_WEEKS_KEPT_FOR;
 
 use crate::calendars::CalendarKey;
-use crate::config::{CircleSettings, CronSchedule, LeaderSettings, Settings, Teams};
+use crate::config::{
+    CalendarSettings, CircleSettings, CronSchedule, LeaderSettings, Settings, Teams,
+};
 use crate::domain::{Clock, DigestPolicy, FAILED_KEPT_DAYS, Insights, Partnership};
 use crate::metrics::Metrics;
 use crate::rules::{PartnershipHistory, Policy, Snapshot};
@@ -34,11 +37,14 @@ use std::sync::Arc;
 use std::sync::RwLock;
 
 /// The jobs the scheduler runs, in the order it runs them when several are
-/// due: people first, so that nudges and the digest see today's workspace.
+/// due: people first, so that nudges and the digest see today's workspace,
+/// then calendars, so that they see the meetings read from them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum JobKind {
     /// Refresh people and teams from Slack.
     People,
+    /// Read the calendars people gave.
+    Calendars,
     /// Nudge people about neglected alliances.
     Nudges,
     /// Post the digest of new alliances.
@@ -49,12 +55,19 @@ pub enum JobKind {
 
 impl JobKind {
     /// Every job, in run order.
-    pub const ALL: [JobKind; 4] = [Self::People, Self::Nudges, Self::Digest, Self::Circles];
+    pub const ALL: [JobKind; 5] = [
+        Self::People,
+        Self::Calendars,
+        Self::Nudges,
+        Self::Digest,
+        Self::Circles,
+    ];
 
     /// The job's name in the store and in logs.
     pub fn name(self) -> &'static str {
         match self {
             Self::People => "people",
+            Self::Calendars => "calendars",
             Self::Nudges => "nudges",
             Self::Digest => "digest",
             Self::Circles => "circles",
@@ -113,6 +126,8 @@ pub struct Scheduler {
     leaders: Arc<LeaderSettings>,
     /// How leadership circles are formed.
     circles: CircleSettings,
+    /// Which calendar meetings count, and where calendars may be read from.
+    calendar_settings: CalendarSettings,
     /// The key partnerships, whose nudges come first.
     partnerships: Arc<[Partnership]>,
     /// The key partnerships' weeks on the insights page, kept a while.
@@ -152,6 +167,7 @@ impl Scheduler {
             clock,
             schedules: Arc::new([
                 (JobKind::People, schedule.people.clone()),
+                (JobKind::Calendars, schedule.calendars.clone()),
                 (JobKind::Nudges, schedule.nudges.clone()),
                 (JobKind::Digest, schedule.digest.clone()),
                 (JobKind::Circles, schedule.circles.clone()),
@@ -170,6 +186,7 @@ impl Scheduler {
             team_origin: Arc::new(team_origin),
             leaders: Arc::new(settings.leaders.clone()),
             circles: settings.circles,
+            calendar_settings: settings.calendars,
             partnerships: settings.partnerships.clone().into(),
             partnership_weeks: Arc::default(),
             calendar_key: None,
@@ -308,6 +325,15 @@ impl Scheduler {
                     .write()
                     .unwrap_or_else(|poisoned| poisoned.into_inner()) = teams;
                 summary
+            }
+            JobKind::Calendars => {
+                calendar_reads::run(
+                    &self.store,
+                    &self.calendar_settings,
+                    self.shared_calendar_key(),
+                    started_at,
+                )
+                .await?
             }
             JobKind::Nudges => nudges::run(
                 &self.store,

@@ -1,6 +1,7 @@
 //! The modal where a person gives their calendar's iCal address, and what
 //! the bot answers when they submit it: `views.open`, `views.update`, and
-//! the `response_action` of a `view_submission`.
+//! the `response_action` of a `view_submission`; and the one DM when their
+//! calendar has not been read for a week.
 //!
 //! The address is typed into Slack, read once from the submission, and
 //! never written into a view the bot sends back: a view is stored by
@@ -8,8 +9,8 @@
 
 use super::client::{SlackClient, block_kit};
 use super::error::SlackError;
-use super::render::mrkdwn;
-use crate::domain::{CALENDAR_MODAL_ID, CalendarModal, ModalAnswer};
+use super::render::{Message, mrkdwn};
+use crate::domain::{CALENDAR_MODAL_ID, CalendarFailing, CalendarModal, ModalAnswer};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use slack_morphism::prelude::*;
@@ -109,6 +110,22 @@ fn ask_blocks(since: Option<DateTime<Utc>>, problem: Option<&str>) -> Vec<Value>
 
 fn context(text: &str) -> Value {
     json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": text }] })
+}
+
+/// The DM to someone whose calendar has not been read for a week: what is
+/// wrong, that nothing else changed, and the two ways out.
+pub fn render_calendar_failing(failing: &CalendarFailing) -> Message {
+    let text = format!(
+        "I haven't been able to read your calendar since {}. The last time, {}. Nothing else \
+         has changed, but its meetings don't count until I can read it again. If its address \
+         changed, `/alliances calendar` takes the new one; `/alliances calendar off` stops it.",
+        failing.since.format("%-d %B"),
+        failing.why.trim_end_matches('.'),
+    );
+    Message {
+        blocks: vec![mrkdwn(text.clone())],
+        text,
+    }
 }
 
 /// The body that answers a modal's submission: a refusal under the input,
@@ -234,6 +251,16 @@ mod tests {
         ] {
             assert!(ask.contains(needed), "{needed}: {ask}");
         }
+    }
+
+    #[test]
+    fn a_calendar_failing_for_a_week_is_told_with_the_way_out() {
+        let message = render_calendar_failing(&CalendarFailing {
+            to: crate::domain::UserId::parse("U1").unwrap(),
+            since: Utc.with_ymd_and_hms(2026, 11, 26, 6, 30, 0).unwrap(),
+            why: "I couldn't fetch your calendar: its server answered 404".into(),
+        });
+        insta::assert_snapshot!(message.text, @"I haven't been able to read your calendar since 26 November. The last time, I couldn't fetch your calendar: its server answered 404. Nothing else has changed, but its meetings don't count until I can read it again. If its address changed, `/alliances calendar` takes the new one; `/alliances calendar off` stops it.");
     }
 
     #[test]

@@ -31,7 +31,9 @@ mod response_url;
 mod scopes;
 mod upload;
 
-pub use calendar_modal::{ADDRESS_ACTION, ADDRESS_BLOCK, render_modal_answer};
+pub use calendar_modal::{
+    ADDRESS_ACTION, ADDRESS_BLOCK, render_calendar_failing, render_modal_answer,
+};
 pub use circles::{mention_list, render_circle_check_in, render_circle_prompt};
 pub use client::{SlackClient, SlackPerson};
 pub use directory::UserGroup;

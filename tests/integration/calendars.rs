@@ -238,3 +238,95 @@ async fn spawn_bot_reading_the_fake(fake: &FakeSlack) -> crate::helpers::TestBot
     )
     .await
 }
+
+#[tokio::test]
+async fn the_daily_job_reads_only_what_changed_and_tells_alice_once_after_a_week_of_failures() {
+    use alliances::domain::{Clock as _, SettableClock};
+    use alliances::scheduler::JobKind;
+    let fake = company().await;
+    let address = fake.publish_calendar("U0000001", alices_calendar(CalendarShape::Outlook));
+    let clock = std::sync::Arc::new(SettableClock::new(Utc::now()));
+    let bot =
+        crate::helpers::spawn_bot_on_clock_configured(&fake, TEAMS, clock.clone(), |settings| {
+            settings.calendars.allow_private_hosts = true
+        })
+        .await;
+    let modal = alice_opens_the_modal(&fake, &bot.url).await;
+    let _ = alice_submits(&fake, &bot.url, &modal, &address).await;
+    eventually("read", || {
+        modal_text(&fake, &modal["id"]).contains("I'll count them from now on")
+    })
+    .await;
+    let scheduler = bot.app.scheduler();
+    let day = |n: i64| clock.advance(Duration::days(n));
+    let read = || async {
+        scheduler
+            .run(JobKind::Calendars, clock.now())
+            .await
+            .unwrap()
+            .summary
+    };
+
+    day(1);
+    let summary = read().await;
+    assert!(
+        summary.starts_with("read 1 calendar (1 unchanged)"),
+        "{summary}"
+    );
+    assert!(
+        fake.calendar_fetches("U0000001")
+            .last()
+            .unwrap()
+            .conditional
+    );
+
+    // Its server goes away: tried after one, two and four days, and told
+    // once, when it has failed for a week.
+    fake.set_calendar_fault("U0000001", Some(CalendarFault::NotFound));
+    let mut summaries = Vec::new();
+    for _ in 0..12 {
+        day(1);
+        summaries.push(read().await);
+        scheduler.dispatcher().send_due(None).await.unwrap();
+    }
+    let failed: Vec<usize> = summaries
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.contains("1 failed"))
+        .map(|(i, _)| i + 2)
+        .collect();
+    assert_eq!(failed, [2, 3, 5, 9], "{summaries:#?}");
+    let told: Vec<_> = fake
+        .messages()
+        .into_iter()
+        .filter(|m| m.dm_user.as_deref() == Some("U0000001"))
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0]
+            .text
+            .contains("haven't been able to read your calendar")
+    );
+    assert!(told[0].text.contains("its server answered 404"));
+    assert!(!told[0].text.contains(address.as_str()));
+
+    // It comes back: read again at the next try, and it counts again.
+    fake.set_calendar_fault("U0000001", None);
+    let mut back = String::new();
+    for _ in 0..7 {
+        day(1);
+        back = read().await;
+        if back.starts_with("read 1") {
+            break;
+        }
+    }
+    assert!(back.starts_with("read 1 calendar"), "{back}");
+    let kept = bot
+        .app
+        .store()
+        .calendar(&user("U0000001"))
+        .unwrap()
+        .unwrap();
+    assert!(kept.failing_since.is_none() && !kept.told_failing);
+    bot.stop().await;
+}

@@ -27,6 +27,9 @@ pub(super) enum NotSent {
     /// A circle's message, and fewer than two of its members may still
     /// be written to (they opted out, snoozed, left or were forgotten).
     CircleTooSmall,
+    /// A calendar's failure, and the calendar was read again or taken
+    /// back meanwhile.
+    CalendarMended,
 }
 
 impl fmt::Display for NotSent {
@@ -36,6 +39,7 @@ impl fmt::Display for NotSent {
             Self::LeftTheOutbox => f.write_str("it left the outbox"),
             Self::Withdrawn(why) => why.fmt(f),
             Self::CircleTooSmall => f.write_str("fewer than two of the circle may be written to"),
+            Self::CalendarMended => f.write_str("the calendar was read again, or taken back"),
         }
     }
 }
