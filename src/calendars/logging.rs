@@ -10,17 +10,17 @@
 //! across teams.
 //!
 //! Each pair of each instance of each meeting has a key of its own, a
-//! digest of the event's `UID`, the instance's original start and the
-//! pair's ids, under which it is logged once
+//! keyed hash of the event's `UID`, the instance's original start and the
+//! pair's ids (see `store::OnceKeys`), under which it is logged once
 //! ([`Store::log_interaction_once`]): the same meeting read again, or read
 //! from the other person's calendar too, is not counted twice. The key
 //! says nothing of the meeting (a `UID` can carry a host name or an id
-//! from the calendar's system).
+//! from the calendar's system), nor lets anyone without the store's key
+//! check a guess of who met when.
 
 use super::Counted;
 use crate::domain::{Interaction, InteractionKind, Person, UserId};
-use crate::store::{Store, StoreError};
-use sha2::{Digest, Sha256};
+use crate::store::{OnceKeys, Store, StoreError};
 
 /// One calendar meeting between the owner and one other, ready to log
 /// under its key.
@@ -36,11 +36,13 @@ pub struct ToLog {
 }
 
 /// What `counted`, the meetings of `owner`'s calendar that count, log:
-/// the people in them found by email through `find`.
+/// the people in them found by email through `find`, each pair keyed
+/// with `once`.
 pub fn to_log<'p>(
     owner: &Person,
     counted: &[Counted<'_>],
     find: impl Fn(&str) -> Option<&'p Person>,
+    once: &OnceKeys,
 ) -> Vec<ToLog> {
     let mut out = Vec::new();
     for (index, meeting) in counted.iter().enumerate() {
@@ -67,7 +69,7 @@ pub fn to_log<'p>(
                 continue;
             };
             out.push(ToLog {
-                key: key_of(meeting, &owner.id, &other.id),
+                key: key_of(meeting, &owner.id, &other.id, once),
                 meeting: index,
                 interaction,
             });
@@ -92,21 +94,18 @@ pub fn log(store: &Store, meetings: &[ToLog]) -> Result<usize, StoreError> {
 
 /// The key of the meeting between `a` and `b` in `counted`'s instance:
 /// the same whichever of the two's calendar it is read from.
-fn key_of(counted: &Counted<'_>, a: &UserId, b: &UserId) -> String {
+fn key_of(counted: &Counted<'_>, a: &UserId, b: &UserId, once: &OnceKeys) -> String {
     let (low, high) = if a <= b { (a, b) } else { (b, a) };
-    let mut digest = Sha256::new();
-    for part in [
-        counted.meeting.uid.as_str(),
-        &counted.meeting.instance.to_rfc3339(),
-        low.as_str(),
-        high.as_str(),
-    ] {
-        // Each part with its length, so that no two lists of parts give
-        // the same bytes.
-        digest.update((part.len() as u64).to_be_bytes());
-        digest.update(part.as_bytes());
-    }
-    format!("calendar:{}", hex::encode(digest.finalize()))
+    let instance = counted.meeting.instance.to_rfc3339();
+    once.key(
+        "calendar",
+        &[
+            counted.meeting.uid.as_bytes(),
+            instance.as_bytes(),
+            low.as_str().as_bytes(),
+            high.as_str().as_bytes(),
+        ],
+    )
 }
 
 #[cfg(test)]

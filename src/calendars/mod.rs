@@ -18,7 +18,10 @@ mod secret;
 
 pub use counting::{Counted, counted};
 pub use feed::{Attendee, Feed, FeedError, FeedMeeting, read_feed};
-pub use fetch::{FetchError, Fetched, Validators, check_address, fetch, is_public};
+pub use fetch::{
+    FETCH_TIMEOUT, FetchError, Fetched, MOST_BYTES, MOST_REDIRECTS, Validators, check_address,
+    fetch, is_public,
+};
 pub use logging::{ToLog, log, to_log};
 pub use read::{CalendarReader, EmailDirectory, Found, Read, ReadError};
 pub use secret::{CalendarKey, SecretError};

@@ -179,11 +179,17 @@ impl CalendarReader {
             .into_iter()
             .map(|email| (email, key.email_hash(email)))
             .collect();
-        let to_log = to_log(owner, &meetings, |email| {
-            attendees
-                .get(email)
-                .and_then(|hash| self.directory.find(hash))
-        });
+        let once = self.store.once_keys()?;
+        let to_log = to_log(
+            owner,
+            &meetings,
+            |email| {
+                attendees
+                    .get(email)
+                    .and_then(|hash| self.directory.find(hash))
+            },
+            &once,
+        );
         let new = log(&self.store, &to_log)?;
         self.store.flush()?;
         let colleagues: BTreeSet<&UserId> = to_log

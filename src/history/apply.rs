@@ -17,8 +17,7 @@ use super::parse::{Participant, Row};
 use crate::calendars::CalendarKey;
 use crate::config::ENCRYPTION_KEY_VAR;
 use crate::domain::{EmailHash, Interaction, InteractionKind, UserId};
-use crate::store::{Store, StoreError};
-use sha2::{Digest as _, Sha256};
+use crate::store::{OnceKeys, Store, StoreError};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Someone a row names, as this module holds them: a Slack id, or the
@@ -128,7 +127,7 @@ pub struct Plan {
 }
 
 /// What `rows` log, with the people `loggable` lets in. Pure.
-pub fn plan(rows: &[Row<Who>], loggable: &Loggable) -> Plan {
+pub fn plan(rows: &[Row<Who>], loggable: &Loggable, once: &OnceKeys) -> Plan {
     let mut plan = Plan::default();
     let mut left_out: HashSet<&Who> = HashSet::new();
     for row in rows {
@@ -143,7 +142,7 @@ pub fn plan(rows: &[Row<Who>], loggable: &Loggable) -> Plan {
         }
         match Interaction::new(row.at, row.kind, ids, None, None) {
             Some(interaction) => plan.to_log.push(ToLog {
-                key: key_of(row),
+                key: key_of(row, once),
                 interaction,
             }),
             None => plan.too_few += 1,
@@ -169,48 +168,28 @@ pub fn plan(rows: &[Row<Who>], loggable: &Loggable) -> Plan {
 /// meeting written by id in one row and by email in another has two keys.
 ///
 /// Never built from an email, only its keyed hash, and the whole is
-/// digested: the key reads as nothing. It is not keyed, though: whoever
-/// holds the data folder and guesses a date and the ids could confirm the
-/// guess (a calendar meeting's key has the event's `UID` in it; these
-/// have nothing a guess lacks).
-fn key_of(row: &Row<Who>) -> String {
+/// hashed under the store's key (see `store::OnceKeys`): the key reads as
+/// nothing, and a guess of who met when cannot be checked against it
+/// without that key.
+fn key_of(row: &Row<Who>, once: &OnceKeys) -> String {
     let named: BTreeSet<&Who> = row.participants.iter().collect();
-    let mut digest = Sha256::new();
     let kind = match row.kind {
         InteractionKind::Meeting => "meeting",
         InteractionKind::Calendar => "calendar",
         InteractionKind::WeMet => "we_met",
         InteractionKind::Passive => "passive",
     };
-    let mut part = |bytes: &[u8]| {
-        // Each part with its length, so that no two lists of parts give
-        // the same bytes.
-        digest.update((bytes.len() as u64).to_be_bytes());
-        digest.update(bytes);
-    };
-    part(row.written.to_string().as_bytes());
-    part(kind.as_bytes());
-    for who in named {
-        match who {
-            Who::Id(id) => part(format!("id:{id}").as_bytes()),
-            Who::Email(hash) => {
-                let mut bytes = b"email:".to_vec();
-                bytes.extend_from_slice(hash_bytes(hash).as_slice());
-                part(&bytes);
-            }
-        }
-    }
-    format!("history:{}", hex::encode(digest.finalize()))
-}
-
-/// The bytes of `hash`, through the hex the store writes it as: the
-/// domain type shows them no other way.
-fn hash_bytes(hash: &EmailHash) -> Vec<u8> {
-    match serde_json::to_value(hash) {
-        Ok(serde_json::Value::String(hex)) => hex.into_bytes(),
-        // Not reached: an email hash always serialises as a string.
-        _ => Vec::new(),
-    }
+    let written = row.written.to_string();
+    let named: Vec<Vec<u8>> = named
+        .into_iter()
+        .map(|who| match who {
+            Who::Id(id) => [b"id:".as_slice(), id.as_str().as_bytes()].concat(),
+            Who::Email(hash) => [b"email:".as_slice(), hash.as_bytes()].concat(),
+        })
+        .collect();
+    let mut parts: Vec<&[u8]> = vec![written.as_bytes(), kind.as_bytes()];
+    parts.extend(named.iter().map(Vec::as_slice));
+    once.key("history", &parts)
 }
 
 /// What writing a plan did.

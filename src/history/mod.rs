@@ -97,7 +97,7 @@ pub fn import(
             data_dir.display()
         );
     }
-    let plan = apply::plan(&rows, &loggable);
+    let plan = apply::plan(&rows, &loggable, &store.once_keys()?);
 
     // Do.
     let mut bar = LateBar::new(plan.to_log.len() as u64);

@@ -216,7 +216,7 @@ pub struct EarlyWarningNow<'a> {
 /// than it expects (the count brought up to date), with only the steps
 /// that still hold (their peer may still be named, is not paused by the
 /// recipient, and the two have not met since it was planned); or why it
-/// may not go out at all, as when fewer than [`FEWEST_STEPS`] still hold.
+/// may not go out at all, as when fewer than `FEWEST_STEPS` still hold.
 pub fn recheck_early_warning(
     planned: &EarlyWarning,
     now: &EarlyWarningNow<'_>,

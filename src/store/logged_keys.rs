@@ -13,7 +13,9 @@
 //! id, a command's trigger id) and the values are interaction ids, so this
 //! tree holds no personal data and [`Store::forget_person`] leaves it as it
 //! is; a key whose interaction was forgotten keeps a retry from logging it
-//! again. Callers must keep it so: never build a key from a user id.
+//! again. Callers must keep it so: never build a key from a user id in
+//! the clear, only through [`OnceKeys`](super::OnceKeys), which hashes
+//! it under the store's key.
 
 use super::interactions::from_transaction;
 use super::{Logged, Store, StoreError, keys, trees};

@@ -33,7 +33,8 @@
 //!   each person who asked to be forgotten, so that Slack naming them
 //!   again does not bring them back;
 //! - `meta`: the schema version, the interaction count, the
-//!   tombstones' hash key, the backup an uninstall's purge kept
+//!   store's hash key (of the tombstones, and of the once-keys of
+//!   [`OnceKeys`]), the backup an uninstall's purge kept
 //!   ([`kept_backup`](Store::kept_backup)), and the last round of circles
 //!   formed.
 //!
@@ -83,6 +84,7 @@ mod jobs;
 mod keys;
 mod logged_keys;
 mod nudges;
+mod once_keys;
 mod outbox;
 mod people;
 mod people_cache;
@@ -106,6 +108,7 @@ pub use export::{NudgeAbout, NudgeKind, NudgeReceived, OwnReason, PersonExport};
 pub use forget::Forgotten;
 pub use interactions::Logged;
 pub use jobs::JobRun;
+pub use once_keys::OnceKeys;
 pub use people_cache::PeopleById;
 pub use purge::KeptBackup;
 pub use recent_logs::KEEP_RECENT_FOR;

@@ -84,7 +84,7 @@ impl Store {
     /// The store's hash key, drawn (from the operating system's random
     /// source, through rand's thread generator) on first use. Two first
     /// forgets at once keep the key written first.
-    fn tombstone_key(&self) -> Result<IVec, StoreError> {
+    pub(super) fn tombstone_key(&self) -> Result<IVec, StoreError> {
         let trees = self.trees()?;
         if let Some(key) = trees.meta.get(meta::TOMBSTONE_KEY)? {
             return Ok(key);

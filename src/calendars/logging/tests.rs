@@ -1,6 +1,7 @@
 use super::*;
 use crate::calendars::{counted, read_feed};
 use crate::domain::TeamId;
+use crate::store::OnceKeys;
 use crate::store::fixtures::open_temp;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -61,17 +62,19 @@ END:VEVENT\r\n\
 END:VCALENDAR\r\n";
 
 /// What `owner`'s calendar logs on 1 April.
-fn logged_from(owner: &str, people: &HashMap<&'static str, Person>) -> Vec<ToLog> {
+fn logged_from(owner: &str, people: &HashMap<&'static str, Person>, once: &OnceKeys) -> Vec<ToLog> {
     let now = at("2026-04-01T00:00:00Z");
     let feed = read_feed(FEED, now - Duration::days(180), now, Tz::UTC).unwrap();
     let meetings = counted(&feed, |email| email == owner, now, Duration::days(180), 8);
-    to_log(&people[owner], &meetings, |email| people.get(email))
+    to_log(&people[owner], &meetings, |email| people.get(email), once)
 }
 
 #[test]
 fn a_calendar_logs_its_owner_s_meetings_across_teams_each_once() {
     let people = company();
-    let ada = logged_from("ada@example.com", &people);
+    let (dir, store) = open_temp();
+    let once = store.once_keys().unwrap();
+    let ada = logged_from("ada@example.com", &people, &once);
     // Three plannings, each Ada with Bo and with Cy; Dee opted out, the
     // stranger is nobody here; the stand-up is within Engineering.
     let pairs: Vec<(String, DateTime<Utc>)> = ada
@@ -97,12 +100,11 @@ fn a_calendar_logs_its_owner_s_meetings_across_teams_each_once() {
                 && m.interaction.logged_by.is_none())
     );
 
-    let (dir, store) = open_temp();
     assert_eq!(log(&store, &ada).unwrap(), 6);
     assert_eq!(log(&store, &ada).unwrap(), 0, "read again: nothing new");
     // Bo's calendar holds the same plannings: Bo with Ada is logged
     // already; Bo with Cy is new.
-    let bo = logged_from("bo@example.com", &people);
+    let bo = logged_from("bo@example.com", &people, &once);
     assert_eq!(bo.len(), 6);
     assert_eq!(log(&store, &bo).unwrap(), 3);
     assert_eq!(store.interaction_count(), 9);
@@ -133,7 +135,8 @@ fn a_calendar_logs_its_owner_s_meetings_across_teams_each_once() {
 fn a_meeting_within_the_owner_s_team_logs_nothing() {
     // Cy's calendar: the plannings are across teams (Bo is in Product),
     // and log Cy with Ada too; the stand-up with Ada alone is not.
-    let cy = logged_from("cy@example.com", &company());
+    let (_dir, store) = open_temp();
+    let cy = logged_from("cy@example.com", &company(), &store.once_keys().unwrap());
     assert_eq!(cy.len(), 6, "{cy:?}");
     assert!(
         !cy.iter()

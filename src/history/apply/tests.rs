@@ -59,7 +59,11 @@ fn people_who_opted_out_left_were_forgotten_or_are_unknown_are_not_logged() {
          2026-11-21,U01;CY@example.com;U04;U05;U99;zed@example.com,calendar\n\
          2026-11-22,U02;U04,meeting\n",
     );
-    let plan = plan(&rows, &Loggable::of(&store).unwrap());
+    let plan = plan(
+        &rows,
+        &Loggable::of(&store).unwrap(),
+        &store.once_keys().unwrap(),
+    );
     assert_eq!(logged(&plan), [vec!["U01", "U02"]]);
     assert_eq!(plan.to_log[0].interaction.at, utc(2026, 11, 20, 12, 0));
     assert_eq!(plan.to_log[0].interaction.kind, InteractionKind::Meeting);
@@ -80,9 +84,19 @@ fn a_row_is_logged_once_however_often_it_is_imported_or_repeated() {
                 2026-11-20T15:00:00+01:00,U02;U01\n\
                 2026-11-20,U01;U02\n";
     let loggable = Loggable::of(&store).unwrap();
-    let first = write(&store, &plan(&rows(file), &loggable), |_, _| {}).unwrap();
+    let first = write(
+        &store,
+        &plan(&rows(file), &loggable, &store.once_keys().unwrap()),
+        |_, _| {},
+    )
+    .unwrap();
     assert_eq!(first, Wrote { new: 2, already: 1 });
-    let again = write(&store, &plan(&rows(file), &loggable), |_, _| {}).unwrap();
+    let again = write(
+        &store,
+        &plan(&rows(file), &loggable, &store.once_keys().unwrap()),
+        |_, _| {},
+    )
+    .unwrap();
     assert_eq!(again, Wrote { new: 0, already: 3 });
     assert_eq!(store.interaction_count(), 2);
 }
@@ -92,13 +106,21 @@ fn a_row_keeps_its_key_when_someone_left_out_opts_in_so_nothing_is_doubled() {
     let (_dir, store) = open_temp();
     workspace(&store);
     let file = "date,participants\n2026-11-20,U01;U02;U03\n";
-    let before = plan(&rows(file), &Loggable::of(&store).unwrap());
+    let before = plan(
+        &rows(file),
+        &Loggable::of(&store).unwrap(),
+        &store.once_keys().unwrap(),
+    );
     write(&store, &before, |_, _| {}).unwrap();
 
     store
         .update_person(&user("U03"), |cy| cy.opted_out = false)
         .unwrap();
-    let after = plan(&rows(file), &Loggable::of(&store).unwrap());
+    let after = plan(
+        &rows(file),
+        &Loggable::of(&store).unwrap(),
+        &store.once_keys().unwrap(),
+    );
     assert_eq!(logged(&after), [vec!["U01", "U02", "U03"]]);
     assert_eq!(after.to_log[0].key, before.to_log[0].key);
     assert_eq!(
@@ -119,7 +141,9 @@ fn a_key_differs_by_date_kind_and_people_and_is_a_digest() {
          2026-11-20,U02;U01,meeting\n\
          2026-11-20,ada@example.com;U02,meeting\n",
     );
-    let keys: Vec<String> = rows.iter().map(key_of).collect();
+    let (_dir, store) = crate::store::fixtures::open_temp();
+    let once = store.once_keys().unwrap();
+    let keys: Vec<String> = rows.iter().map(|row| key_of(row, &once)).collect();
     let distinct: BTreeSet<&String> = keys.iter().collect();
     assert_eq!(distinct.len(), 5, "the fifth is the first, reordered");
     assert_eq!(keys[0], keys[4]);
@@ -152,7 +176,11 @@ fn writing_reports_its_progress_after_each_row() {
     let mut seen = Vec::new();
     write(
         &store,
-        &plan(&rows(file), &Loggable::of(&store).unwrap()),
+        &plan(
+            &rows(file),
+            &Loggable::of(&store).unwrap(),
+            &store.once_keys().unwrap(),
+        ),
         |done, total| seen.push((done, total)),
     )
     .unwrap();

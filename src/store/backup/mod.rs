@@ -10,9 +10,10 @@
 //! 1. a header: `{"format":"alliances-backup","format_version":2,
 //!    "schema_version":1,"written_at":"2026-11-25T06:00:00Z"}`, so that a
 //!    build refuses a backup newer than it understands instead of
-//!    misreading it, and, once someone was forgotten, the key of the
-//!    tombstones' hash (`"tombstone_key"`, hex), without which they would
-//!    name nobody the store could recognise, and, once circles were
+//!    misreading it, and, once the store drew it, its hash key
+//!    (`"tombstone_key"`, hex), without which the tombstones would name
+//!    nobody the store could recognise and a meeting logged once by its
+//!    parts (a calendar's, an import's) could be logged again, and, once circles were
 //!    formed, the last round's number (`"last_circle_round"`), which is
 //!    never given again;
 //! 2. every record of every tree that is not derived, tree by tree in the
@@ -205,7 +206,8 @@ struct Header {
     format_version: u32,
     schema_version: u32,
     written_at: DateTime<Utc>,
-    /// The tombstones' hash key, hex; absent when nobody was forgotten.
+    /// The store's hash key (of the tombstones and the once-keys), hex;
+    /// absent until the store first needed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tombstone_key: Option<String>,
     /// The last round of leadership circles ever formed; absent before the
