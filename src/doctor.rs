@@ -77,7 +77,7 @@ pub async fn doctor(
     if let Some(token) = &secrets.bot_token {
         findings.extend(slack(&settings, token).await);
     }
-    findings.push(store(&settings, data_dir));
+    findings.extend(store(&settings, data_dir, secrets));
     findings
 }
 
@@ -198,49 +198,106 @@ async fn slack(settings: &Settings, token: &secrecy::SecretString) -> Vec<Findin
 }
 
 /// The store: it opens, and what it holds.
-fn store(settings: &Settings, data_dir: &Path) -> Finding {
+fn store(settings: &Settings, data_dir: &Path, secrets: &Secrets) -> Vec<Finding> {
     if !data_dir.exists() {
-        return Finding::fine(format!(
+        return vec![Finding::fine(format!(
             "no store yet in {}: `serve` or `tick` creates it",
             data_dir.display()
-        ));
+        ))];
     }
-    match open_store(settings, data_dir) {
-        Ok(store) => {
-            let queued = store.outbox().map(|items| {
-                let pending = items.iter().filter(|i| i.is_pending()).count();
-                (pending, items.len() - pending)
-            });
-            match (store.schema_version(), store.people(), queued) {
-                (Ok(schema), Ok(people), Ok((pending, failed))) => {
-                    let what = format!(
-                        "the store in {} opens: schema {schema}, {} people, {} interactions, \
-                         {pending} messages queued, {failed} failed",
-                        data_dir.display(),
-                        people.len(),
-                        store.interaction_count()
-                    );
-                    if failed > 0 {
-                        Finding::problem(
-                            what,
-                            "`/alliances status` (as an admin) says why they failed; they are \
-                             pruned after a while",
-                        )
-                    } else {
-                        Finding::fine(what)
-                    }
-                }
-                (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => {
-                    Finding::problem(format!("the store cannot be read: {err}"), restore_fix())
-                }
+    let store = match open_store(settings, data_dir) {
+        Ok(store) => store,
+        Err(StoreError::InUse { .. }) => {
+            return vec![Finding::fine(format!(
+                "the store in {} is in use by a running bot; not checked",
+                data_dir.display()
+            ))];
+        }
+        Err(err) => {
+            return vec![Finding::problem(
+                format!("the store does not open: {err}"),
+                restore_fix(),
+            )];
+        }
+    };
+    let mut findings = vec![store_contents(&store, data_dir)];
+    findings.extend(calendars(&store, secrets));
+    findings
+}
+
+/// What the store holds, and whether messages failed.
+fn store_contents(store: &crate::store::Store, data_dir: &Path) -> Finding {
+    let queued = store.outbox().map(|items| {
+        let pending = items.iter().filter(|i| i.is_pending()).count();
+        (pending, items.len() - pending)
+    });
+    match (store.schema_version(), store.people(), queued) {
+        (Ok(schema), Ok(people), Ok((pending, failed))) => {
+            let what = format!(
+                "the store in {} opens: schema {schema}, {} people, {} interactions, \
+                 {pending} messages queued, {failed} failed",
+                data_dir.display(),
+                people.len(),
+                store.interaction_count()
+            );
+            if failed > 0 {
+                Finding::problem(
+                    what,
+                    "`/alliances status` (as an admin) says why they failed; they are \
+                     pruned after a while",
+                )
+            } else {
+                Finding::fine(what)
             }
         }
-        Err(StoreError::InUse { .. }) => Finding::fine(format!(
-            "the store in {} is in use by a running bot; not checked",
-            data_dir.display()
-        )),
-        Err(err) => Finding::problem(format!("the store does not open: {err}"), restore_fix()),
+        (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => {
+            Finding::problem(format!("the store cannot be read: {err}"), restore_fix())
+        }
     }
+}
+
+/// Whether the calendars people gave can be read: their addresses open
+/// with the key set now. Says how many, never whose.
+fn calendars(store: &crate::store::Store, secrets: &Secrets) -> Option<Finding> {
+    use secrecy::ExposeSecret as _;
+    let feeds = match store.calendars() {
+        Ok(feeds) if feeds.is_empty() => return None,
+        Ok(feeds) => feeds,
+        Err(err) => {
+            return Some(Finding::problem(
+                format!("the calendars given cannot be read: {err}"),
+                restore_fix(),
+            ));
+        }
+    };
+    let given = crate::domain::plural(feeds.len(), "calendar was given", "calendars were given");
+    let key = secrets
+        .encryption_key
+        .as_ref()
+        .and_then(|key| crate::calendars::CalendarKey::parse(key.expose_secret()).ok());
+    let Some(key) = key else {
+        return Some(Finding::problem(
+            format!("{given}, but {ENCRYPTION_KEY_VAR} is not a key: none is read"),
+            format!("set {ENCRYPTION_KEY_VAR} to the key that sealed them"),
+        ));
+    };
+    let closed = feeds
+        .iter()
+        .filter(|feed| key.open(&feed.owner, &feed.address).is_err())
+        .count();
+    Some(match closed {
+        0 => Finding::fine(format!(
+            "{given}: every address opens with {ENCRYPTION_KEY_VAR}"
+        )),
+        _ => Finding::problem(
+            format!(
+                "{given}, and {closed} of their addresses do not open with {ENCRYPTION_KEY_VAR}: it is not the key that sealed them"
+            ),
+            format!(
+                "set {ENCRYPTION_KEY_VAR} to the key they were sealed with; without it, those people must give their calendar again (`/alliances calendar`)"
+            ),
+        ),
+    })
 }
 
 fn restore_fix() -> &'static str {

@@ -55,17 +55,20 @@ pub enum HomeAction {
     ShoutoutsOn,
     /// Leave me out of the digest's shout-outs.
     ShoutoutsOff,
+    /// Give (or replace) my calendar: opens its modal.
+    Calendar,
 }
 
 impl HomeAction {
     /// Every App Home button.
-    pub const ALL: [HomeAction; 6] = [
+    pub const ALL: [HomeAction; 7] = [
         Self::Snooze,
         Self::Wake,
         Self::OptOut,
         Self::OptIn,
         Self::ShoutoutsOn,
         Self::ShoutoutsOff,
+        Self::Calendar,
     ];
 
     /// The `action_id` Slack sends back when the button is pressed.
@@ -77,6 +80,7 @@ impl HomeAction {
             Self::OptIn => "home_optin",
             Self::ShoutoutsOn => "home_shoutouts_on",
             Self::ShoutoutsOff => "home_shoutouts_off",
+            Self::Calendar => "home_calendar",
         }
     }
 
@@ -89,6 +93,7 @@ impl HomeAction {
             Self::OptIn => "Opt back in",
             Self::ShoutoutsOn => "Allow shout-outs",
             Self::ShoutoutsOff => "Stop shout-outs",
+            Self::Calendar => "Your calendar",
         }
     }
 }

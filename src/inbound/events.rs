@@ -12,7 +12,7 @@ use super::event_callback::{EventCallback, InboundEvent, SeenMessage};
 use super::passive::signal_of;
 use crate::config::BOT_TOKEN_VAR;
 use crate::domain::{Interaction, LeaderHome, Reach, UserId, alliances_of, days_ago, zone_of};
-use crate::slack::{HomeAlliance, HomeContent};
+use crate::slack::{HomeAlliance, HomeCalendar, HomeContent};
 use crate::store::StoreError;
 
 /// How long event ids are remembered: twice Slack's last retry (about 5
@@ -187,6 +187,20 @@ impl FrontDoor {
         }
     }
 
+    /// Where `user`'s calendar stands, for their App Home.
+    fn home_calendar(&self, user: &UserId) -> Result<HomeCalendar, crate::store::StoreError> {
+        if self.scheduler.calendar_key().is_none() {
+            return Ok(HomeCalendar::Unavailable);
+        }
+        Ok(match self.store.calendar(user)? {
+            None => HomeCalendar::NotGiven,
+            Some(feed) => match feed.failing_since {
+                Some(since) => HomeCalendar::FailingSince(since),
+                None => HomeCalendar::ReadSince(feed.since),
+            },
+        })
+    }
+
     fn home_content(&self, user: &UserId) -> Result<HomeContent, crate::store::StoreError> {
         let now = self.clock.now();
         let policy = &self.settings.rules;
@@ -200,6 +214,7 @@ impl FrontDoor {
                 .filter(|until| *until > now),
             opted_out: me.is_some_and(|m| m.opted_out),
             shoutouts: me.is_some_and(|m| m.shoutouts),
+            calendar: self.home_calendar(user)?,
             ..HomeContent::default()
         };
         // Circles are read only for someone who leads: nobody else is in one.

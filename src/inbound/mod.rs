@@ -272,10 +272,11 @@ impl FrontDoor {
             user,
             buttons,
             response_url,
-            trigger_id: _,
+            trigger_id,
         } = press;
         let mut answers = Vec::new();
         let mut refresh_home = false;
+        let mut modal = None;
         for button in &buttons {
             self.metrics.command("button");
             let commit = PendingCommit::default();
@@ -288,12 +289,19 @@ impl FrontDoor {
             }
             answers.extend(pressed.response);
             refresh_home |= pressed.refresh_home;
+            modal = modal.or(pressed.modal);
         }
-        if (answers.is_empty() || response_url.is_none()) && !refresh_home {
+        if (answers.is_empty() || response_url.is_none()) && !refresh_home && modal.is_none() {
             return;
         }
         let front = self.clone();
         let shown = async move {
+            // First: the trigger id lasts 3 seconds.
+            if let (Some(modal), Some(trigger)) = (&modal, &trigger_id)
+                && let Err(err) = front.slack.open_calendar_modal(trigger, modal).await
+            {
+                tracing::warn!(error = %err, "could not open the calendar modal");
+            }
             if let Some(url) = &response_url {
                 for answer in &answers {
                     if let Err(err) = front.slack.answer_press(url, answer).await {

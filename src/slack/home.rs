@@ -39,6 +39,22 @@ pub struct HomeContent {
     /// For someone who leads: their key partnerships and circle, shown
     /// first; empty for everyone else.
     pub leader: LeaderHome,
+    /// Whether the bot reads their calendar.
+    pub calendar: HomeCalendar,
+}
+
+/// Where someone's calendar stands, as their App Home shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HomeCalendar {
+    /// Calendars are not set up here (no key): nothing is shown.
+    #[default]
+    Unavailable,
+    /// They have not given it.
+    NotGiven,
+    /// It has been read since then.
+    ReadSince(DateTime<Utc>),
+    /// It has failed to be read since then.
+    FailingSince(DateTime<Utc>),
 }
 
 /// How many alliances each section lists.
@@ -113,6 +129,12 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
             "Shout-outs are off: the digest won't thank you by name."
         });
     }
+    if !content.opted_out
+        && let Some(line) = calendar_line(content.calendar)
+    {
+        state.push('\n');
+        state.push_str(&line);
+    }
     blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": state } }));
     let button = |action: HomeAction| {
         json!({ "type": "button", "action_id": action.action_id(),
@@ -136,9 +158,32 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
             HomeAction::ShoutoutsOn
         }));
     }
+    if !content.opted_out && content.calendar != HomeCalendar::Unavailable {
+        buttons.push(button(HomeAction::Calendar));
+    }
     buttons.push(button(opt));
     blocks.push(json!({ "type": "actions", "block_id": "home_settings", "elements": buttons }));
     blocks
+}
+
+/// What the settings say of the calendar, where calendars are set up.
+fn calendar_line(calendar: HomeCalendar) -> Option<String> {
+    match calendar {
+        HomeCalendar::Unavailable => None,
+        HomeCalendar::NotGiven => Some(
+            ":calendar: Your calendar isn't read. Give me its address and its meetings count \
+             without `/met` (who and when, never titles)."
+                .to_owned(),
+        ),
+        HomeCalendar::ReadSince(since) => Some(format!(
+            ":calendar: I count your calendar's meetings (who and when, never titles), since {}.",
+            since.format("%-d %b")
+        )),
+        HomeCalendar::FailingSince(since) => Some(format!(
+            ":calendar: I haven't been able to read your calendar since {}: its address may have changed.",
+            since.format("%-d %b")
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -226,5 +271,36 @@ mod tests {
             ..HomeContent::default()
         };
         assert_eq!(labels(&opted_out), "[Snooze 2 weeks] [Opt back in]");
+    }
+
+    #[test]
+    fn the_calendar_is_offered_where_calendars_are_set_up_and_says_how_it_stands() {
+        let text = |calendar| {
+            let content = HomeContent {
+                calendar,
+                ..HomeContent::default()
+            };
+            readable_text("", &Value::Array(render_home(&content)), |_| None)
+        };
+        assert!(!text(HomeCalendar::Unavailable).contains("calendar"));
+        let since = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 3, 9, 0, 0).unwrap();
+        for (calendar, said) in [
+            (HomeCalendar::NotGiven, "Your calendar isn't read"),
+            (
+                HomeCalendar::ReadSince(since),
+                "I count your calendar's meetings (who and when, never titles), since 3 Dec.",
+            ),
+            (
+                HomeCalendar::FailingSince(since),
+                "I haven't been able to read your calendar since 3 Dec",
+            ),
+        ] {
+            let shown = text(calendar);
+            assert!(shown.contains(said), "{shown}");
+            assert!(
+                shown.ends_with("[Snooze 2 weeks] [Allow shout-outs] [Your calendar] [Opt out]"),
+                "{shown}"
+            );
+        }
     }
 }

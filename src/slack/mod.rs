@@ -39,7 +39,7 @@ pub use client::{SlackClient, SlackPerson};
 pub use directory::UserGroup;
 pub use early_warning::render_early_warning;
 pub use error::SlackError;
-pub use home::{HomeAlliance, HomeContent};
+pub use home::{HomeAlliance, HomeCalendar, HomeContent};
 pub use mrkdwn::{MRKDWN_QUOTING, mrkdwn_text, quoted_from_slack, unescape_mrkdwn};
 pub use partnerships::partnership_standing_line;
 pub use rate_control::RateControl;

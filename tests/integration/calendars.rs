@@ -330,3 +330,85 @@ async fn the_daily_job_reads_only_what_changed_and_tells_alice_once_after_a_week
     assert!(kept.failing_since.is_none() && !kept.told_failing);
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn doctor_says_whether_the_stored_addresses_open_with_the_key_set_now() {
+    use alliances::calendars::CalendarKey;
+    use alliances::domain::CalendarFeed;
+    let folder = tempfile::tempdir().unwrap();
+    let data = folder.path().join("data");
+    {
+        let settings = alliances::config::Settings::default();
+        let store = alliances::data_dir::open_store(&settings, &data).unwrap();
+        let key = CalendarKey::parse(crate::helpers::ENCRYPTION_KEY).unwrap();
+        let sealed = key
+            .seal(
+                &user("U0000001"),
+                "https://calendar.example/private-31337/basic.ics",
+            )
+            .unwrap();
+        store
+            .put_calendar(&CalendarFeed::new(user("U0000001"), sealed, Utc::now()))
+            .unwrap();
+    }
+    let doctor = |key: &str| {
+        let mut command = crate::helpers::alliances();
+        command
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("doctor")
+            .env("ALLIANCES_SLACK_APP_TOKEN", "xapp-1-doctor")
+            .env("ALLIANCES_ENCRYPTION_KEY", key);
+        crate::helpers::output_of(command)
+    };
+
+    let (stdout, _) = crate::helpers::texts(&doctor(crate::helpers::ENCRYPTION_KEY).await);
+    assert!(
+        stdout
+            .contains("✓ 1 calendar was given: every address opens with ALLIANCES_ENCRYPTION_KEY"),
+        "{stdout}"
+    );
+    let other = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let (stdout, stderr) = crate::helpers::texts(&doctor(other).await);
+    assert!(
+        stdout.contains("✗ 1 calendar was given, and 1 of their addresses do not open")
+            && stdout.contains("the key they were sealed with"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("private-31337") && !stderr.contains("private-31337"));
+}
+
+#[tokio::test]
+async fn alice_finds_her_calendar_on_her_app_home_and_its_button_opens_the_modal() {
+    let fake = company().await;
+    let bot = spawn_bot_reading_the_fake(&fake).await;
+    let opened = fake_slack::Delivery::Event {
+        event_id: "Ev0CALENDAR".to_owned(),
+        event: serde_json::json!({ "type": "app_home_opened", "user": "U0000001", "tab": "home" }),
+        event_time: Utc::now().timestamp(),
+    };
+    fake.deliver_over_http(&bot.url, &opened).await.unwrap();
+    eventually("her App Home is published", || {
+        fake.home_view("U0000001").is_some()
+    })
+    .await;
+    let home = fake.home_view("U0000001").unwrap().to_string();
+    assert!(
+        home.contains("Your calendar isn't read") && home.contains("home_calendar"),
+        "{home}"
+    );
+
+    let press = crate::helpers::button_press("U0000001", "home_calendar", "", "");
+    fake.deliver_over_http(&bot.url, &Delivery::Interaction { payload: press })
+        .await
+        .unwrap();
+    eventually("the modal is open", || {
+        !fake.modals_opened("U0000001").is_empty()
+    })
+    .await;
+    assert_eq!(
+        fake.modals_opened("U0000001")[0]["callback_id"],
+        "calendar_consent"
+    );
+    bot.stop().await;
+}

@@ -9,8 +9,8 @@ use super::alliances::confirm_forget_me;
 use super::{Context, HandlerError, change_own_person};
 use crate::commands::Reply;
 use crate::domain::{
-    CircleAction, FORGET_ME_CONFIRM, HomeAction, Interaction, InteractionKind, Neglected,
-    NudgeAction, PairKey, Person, PressAnswer, TeamGap, UserId,
+    CalendarModal, CircleAction, FORGET_ME_CONFIRM, HomeAction, Interaction, InteractionKind,
+    Neglected, NudgeAction, PairKey, Person, PressAnswer, TeamGap, UserId,
 };
 use crate::slack::MRKDWN_QUOTING;
 use chrono::Duration;
@@ -25,6 +25,8 @@ pub struct Pressed {
     pub response: Option<PressAnswer>,
     /// The App Home shows something that changed: publish it again.
     pub refresh_home: bool,
+    /// A modal to open in answer, with the press's trigger id.
+    pub modal: Option<CalendarModal>,
 }
 
 /// Handles the press of `action_id` (with the button's `value`) by the
@@ -46,6 +48,7 @@ impl Pressed {
         Self {
             response: Some(PressAnswer::Below(error.into_reply())),
             refresh_home: false,
+            modal: None,
         }
     }
 }
@@ -60,6 +63,7 @@ fn press(
         return Ok(Pressed {
             response: Some(PressAnswer::Replacing(confirm_forget_me(context))),
             refresh_home: true,
+            modal: None,
         });
     }
     if let Some(action) = CircleAction::ALL
@@ -81,6 +85,9 @@ fn press(
         tracing::warn!(action_id, "a button the bot does not know");
         return Ok(Pressed::default());
     };
+    if action == HomeAction::Calendar {
+        return calendar_button(context);
+    }
     let change: fn(&mut Person, &Context<'_>) = match action {
         HomeAction::Snooze => |p, c| p.snoozed_until = Some(c.now + Duration::days(SNOOZE_DAYS)),
         HomeAction::Wake => |p, _| p.snoozed_until = None,
@@ -88,11 +95,36 @@ fn press(
         HomeAction::OptIn => |p, _| p.opted_out = false,
         HomeAction::ShoutoutsOn => |p, _| p.shoutouts = true,
         HomeAction::ShoutoutsOff => |p, _| p.shoutouts = false,
+        HomeAction::Calendar => return Ok(Pressed::default()),
     };
     change_own_person(context, |p| change(p, context))?;
     Ok(Pressed {
         response: None,
         refresh_home: true,
+        modal: None,
+    })
+}
+
+/// *Your calendar* on the App Home: the modal `/alliances calendar` opens,
+/// or why it cannot be.
+fn calendar_button(context: &Context<'_>) -> Result<Pressed, HandlerError> {
+    if !context.calendars_on {
+        return Ok(Pressed {
+            response: Some(PressAnswer::Below(Reply::text(
+                "Calendars aren't set up in this workspace yet: an admin sets ALLIANCES_ENCRYPTION_KEY first.",
+            ))),
+            refresh_home: false,
+            modal: None,
+        });
+    }
+    let since = context.store.calendar(context.user)?.map(|feed| feed.since);
+    Ok(Pressed {
+        response: None,
+        refresh_home: false,
+        modal: Some(CalendarModal::Ask {
+            since,
+            problem: None,
+        }),
     })
 }
 
@@ -132,6 +164,7 @@ fn nudge_button(
                     ":white_check_mark: Logged: you and <@{peer}> met today. Thank you for keeping in touch!"
                 )))),
                 refresh_home: true,
+                modal: None,
             });
         }
         NudgeAction::Snooze => {
@@ -155,6 +188,7 @@ fn nudge_button(
     Ok(Pressed {
         response: Some(PressAnswer::Below(reply)),
         refresh_home: false,
+        modal: None,
     })
 }
 

@@ -62,6 +62,7 @@ pub(super) fn circle_button(
     Ok(Pressed {
         response: Some(PressAnswer::Replacing(Reply::text(text))),
         refresh_home: false,
+        modal: None,
     })
 }
 
@@ -166,6 +167,7 @@ fn below(text: &str) -> Pressed {
     Pressed {
         response: Some(PressAnswer::Below(Reply::text(text))),
         refresh_home: false,
+        modal: None,
     }
 }
 
