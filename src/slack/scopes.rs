@@ -3,7 +3,7 @@
 //! and `alliances doctor` compares them with what the token was granted.
 
 /// Every bot scope, with the feature that needs it.
-pub const BOT_SCOPES: [&str; 13] = [
+pub const BOT_SCOPES: [&str; 14] = [
     // Nudges and introductions by DM, the digest in a channel the bot is in.
     "chat:write",
     // conversations.open for the 1:1 DM a nudge goes to.
@@ -14,6 +14,10 @@ pub const BOT_SCOPES: [&str; 13] = [
     "commands",
     // users.list: people, their time zones; team_join and user_change.
     "users:read",
+    // users.list's emails, kept only as keyed hashes: the attendees of a
+    // calendar someone gave are found among the workspace's people by
+    // email.
+    "users:read.email",
     // users.profile.get and team.profile.get: teams from a profile field.
     "users.profile:read",
     // usergroups.list and usergroups.users.list: teams from user groups.

@@ -12,7 +12,7 @@ use crate::helpers::{read_repository_file, repository_path};
 use serde_json::{Value, json};
 
 /// Every bot scope, least privilege: the bot's own list.
-const BOT_SCOPES: [&str; 13] = alliances::slack::BOT_SCOPES;
+const BOT_SCOPES: [&str; 14] = alliances::slack::BOT_SCOPES;
 
 /// Every bot event; each needs one of the scopes above, or none.
 const BOT_EVENTS: [&str; 8] = [
