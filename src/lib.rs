@@ -21,11 +21,15 @@
 //! - [`slack`]: the concrete Slack client (slack-morphism over HTTP) and the
 //!   Block Kit rendering of what people read.
 //! - [`calendars`]: people's calendars, read with their consent for who
-//!   met whom and when: an iCalendar feed into its meetings, recurrences
-//!   expanded, never a title.
+//!   met whom and when: an iCalendar feed fetched from public HTTPS
+//!   addresses, its meetings with recurrences expanded, the attendees found
+//!   by their email's keyed hash, never a title; the address sealed.
+//!   Uses `store`; the consent modal (`inbound`) and the daily job
+//!   (`scheduler`) call it.
 //! - [`charts`]: pictures of the network (the team map, new alliances per
 //!   week) as SVG, and the team map as PNG for the digest; pure drawing.
-//! - [`scheduler`]: cron jobs from config; runs rules → outbox, and the
+//! - [`scheduler`]: cron jobs from config (the calendars job among them);
+//!   runs rules → outbox, and the
 //!   dispatcher that sends the outbox through Slack; remembers each job's
 //!   last run.
 //! - [`commands`]: the slash-command grammar (pure) and the handlers of

@@ -1,13 +1,20 @@
 //! People's calendars, read with their own consent for who met whom and
 //! when (never a title, a description, a location or a link).
 //!
-//! So far: reading one iCalendar feed into its meetings ([`read_feed`]),
-//! recurrences expanded; which of them count for the feed's owner, with
-//! whom ([`counted`]); and the interactions they log, each meeting once
-//! ([`to_log`], [`log`]); and fetching a feed from public HTTPS
-//! addresses only ([`fetch`]); and the address sealed at rest
-//! ([`CalendarKey`]). Consent, the daily job, and finding attendees among
-//! the workspace's people by email build on these.
+//! One read ([`CalendarReader::read`]) is, in order: fetching the feed
+//! from public HTTPS addresses only, as a good citizen ([`fetch`]);
+//! reading it into its meetings, recurrences expanded ([`read_feed`]);
+//! keeping those that count for its owner, with whom ([`counted`]);
+//! finding those people among the workspace's by their email's keyed hash
+//! ([`EmailDirectory`]); and logging each meeting once ([`to_log`],
+//! [`log`]). The address is sealed at rest, and emails hashed, with the
+//! operator's key ([`CalendarKey`]).
+//!
+//! Who calls it: the consent modal (`inbound`), which reads a calendar at
+//! once when it is given, and the daily job (`scheduler`), which reads
+//! every calendar given. This module writes to the store only through
+//! [`log`]; what to keep of a feed (its validators, its failures) is the
+//! callers' to store.
 
 mod counting;
 mod feed;
