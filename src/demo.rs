@@ -14,10 +14,12 @@
 //! | `demo.rs` | setting the world up, the hour-by-hour loop, the figures |
 //! | `demo/company.rs` | the company, its workspace, and its meetings as weeks pass |
 //! | `demo/leaders.rs` | the leaders-first steps: circles answering, a lead asking for allies |
-//! | `demo/front_door.rs` | people's commands and presses, signed, to the bot's HTTP routes |
+//! | `demo/front_door.rs` | people's commands, presses and modals, signed, to the bot's HTTP routes |
+//! | `demo/calendars.rs` | a few people giving their calendars, which the fake serves |
 //! | `demo/printing.rs` | what people saw, as text |
 //! | `demo/pictures.rs` | `--pictures`: the team map and the insights page |
 
+mod calendars;
 mod company;
 mod front_door;
 mod leaders;
@@ -92,6 +94,10 @@ pub struct DemoSummary {
     pub digests_posted: usize,
     /// Alliances that formed during the simulated weeks.
     pub new_alliances: usize,
+    /// Calendars people gave.
+    pub calendars: usize,
+    /// Interactions read from them.
+    pub from_calendars: usize,
 }
 
 /// The bot's token in the demo's workspace; not a secret, there is no Slack.
@@ -104,6 +110,9 @@ const DEMO_CHANNEL_ID: &str = "C0ALLIANCE";
 const ALLIES_ASKED: &str = "allies Sales Marketing";
 /// How much history the company has before the simulation starts.
 const HISTORY_DAYS: i64 = 270;
+/// The key the demo seals calendar addresses and hashes emails with; not
+/// a secret, there are no real calendars.
+const DEMO_ENCRYPTION_KEY: &str = "ZGVtby1vbmx5LWtleS1ub3QtYS1zZWNyZXQtLS0tLS0=";
 
 /// The demo's world: the fake Slack, the bot, the clock and the company.
 pub struct Demo {
@@ -155,8 +164,11 @@ impl Demo {
         // Weeks pass in a second here: Slack's limits, scaled alike, must
         // not hold the simulation back (the fake enforces none).
         settings.delivery.speedup = DEMO_SPEEDUP.try_into().map_err(anyhow::Error::msg)?;
+        // The calendars are the fake's, on 127.0.0.1.
+        settings.calendars.allow_private_hosts = true;
         let secrets = Secrets {
             bot_token: Some(SecretString::from(fake.bot_token().to_owned())),
+            encryption_key: Some(SecretString::from(DEMO_ENCRYPTION_KEY.to_owned())),
             ..Secrets::default()
         };
         let clock = SettableClock::new(start);
@@ -228,6 +240,14 @@ impl Demo {
             "Leaders first, each step marked ★: a leadership circle formed and its check-in a week later, the key partnership's nudge ranked first, early warnings to leaders whose alliances went quiet, and a lead's `/alliances allies`."
         )?;
 
+        if !self.options.leaders_first {
+            for line in self.give_calendars().await? {
+                write!(out, "{line}")?;
+            }
+        } else {
+            self.give_calendars().await?;
+        }
+
         let mut printed = 0;
         let mut day_shown = None;
         let mut follow_ups: Vec<(DateTime<Utc>, UserId, UserId)> = Vec::new();
@@ -267,10 +287,12 @@ impl Demo {
         let summary = self.summary()?;
         writeln!(
             out,
-            "\nSummary: {} people in {} teams · {} interactions · {} nudges sent · {} early warnings · {} leadership circles · {} new alliances · {} digests posted",
+            "\nSummary: {} people in {} teams · {} interactions ({} read from {} calendars) · {} nudges sent · {} early warnings · {} leadership circles · {} new alliances · {} digests posted",
             summary.people,
             summary.teams,
             summary.interactions,
+            summary.from_calendars,
+            summary.calendars,
             summary.nudges_sent,
             summary.early_warnings,
             summary.circles_formed,
@@ -316,7 +338,10 @@ impl Demo {
             .filter(|sent| !sent.warning_step)
             .count();
         let digest_channel = self.fake.channel_named(DEMO_CHANNEL);
+        let (calendars, from_calendars) = self.calendar_figures()?;
         Ok(DemoSummary {
+            calendars,
+            from_calendars,
             people: self.company.people.len(),
             teams: self.company.teams.len(),
             interactions: store.interaction_count(),

@@ -68,6 +68,52 @@ impl DemoFrontDoor {
 
     /// `user` presses the button `action_id` of `message`, as Slack sends
     /// it; what the bot answered through the press's `response_url`.
+    /// `user` types `/alliances calendar` and pastes `address` into the
+    /// modal the bot opens; what the modal says once the calendar is read.
+    pub(super) async fn give_calendar(
+        &self,
+        fake: &FakeSlack,
+        user: &UserId,
+        address: &str,
+    ) -> anyhow::Result<String> {
+        let before = fake.modals_opened(user).len();
+        self.alliances(fake, user, "calendar", "C0ALLIANCE").await?;
+        let modal = wait_for(|| fake.modals_opened(user).into_iter().nth(before))
+            .await
+            .context("the calendar modal did not open")?;
+        let submitted =
+            fake.view_submission(user, &modal, &[("calendar_address", "address", address)]);
+        let answer = fake
+            .deliver_over_http(&self.url, &submitted)
+            .await
+            .context("submitting the calendar modal")?;
+        anyhow::ensure!(answer.status == 200, "the bot answered {}", answer.status);
+        let said = |view: &Value| {
+            view["blocks"][0]["text"]["text"]
+                .as_str()
+                .map(str::to_owned)
+        };
+        wait_for(|| {
+            fake.modals_opened(user)
+                .into_iter()
+                .find(|view| {
+                    view["id"] == modal["id"] && view.get("submit").is_none_or(Value::is_null)
+                })
+                .filter(|view| !said(view).unwrap_or_default().starts_with("Reading"))
+                .and_then(|view| said(&view))
+        })
+        .await
+        .with_context(|| {
+            let shown = fake
+                .modals_opened(user)
+                .into_iter()
+                .find(|view| view["id"] == modal["id"])
+                .map(|view| view["blocks"].to_string())
+                .unwrap_or_default();
+            format!("the calendar modal did not say what it found: {shown}")
+        })
+    }
+
     pub(super) async fn press(
         &self,
         fake: &FakeSlack,
@@ -115,6 +161,20 @@ impl DemoFrontDoor {
             );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
+    }
+}
+
+/// What `look` finds, once it finds it, within [`ANSWER_WITHIN`].
+async fn wait_for<T>(mut look: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = tokio::time::Instant::now() + ANSWER_WITHIN;
+    loop {
+        if let Some(found) = look() {
+            return Some(found);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 

@@ -48,7 +48,7 @@ pub fn render_calendar_modal(modal: &CalendarModal) -> Value {
             view["submit"] = json!({ "type": "plain_text", "text": "Read it" });
             ask_blocks(*since, problem.as_deref())
         }
-        CalendarModal::Reading => vec![mrkdwn(
+        CalendarModal::Reading => vec![section(
             "Reading your calendar… this takes a few seconds, up to half a minute for a big one.",
         )],
         CalendarModal::Read {
@@ -56,7 +56,7 @@ pub fn render_calendar_modal(modal: &CalendarModal) -> Value {
             colleagues,
             days,
         } => vec![
-            mrkdwn(read_line(*meetings, *colleagues, *days)),
+            section(read_line(*meetings, *colleagues, *days)),
             context(WHAT_IS_READ),
         ],
     };
@@ -82,15 +82,15 @@ fn read_line(meetings: usize, colleagues: usize, days: u32) -> String {
 fn ask_blocks(since: Option<DateTime<Utc>>, problem: Option<&str>) -> Vec<Value> {
     let mut blocks = Vec::new();
     if let Some(problem) = problem {
-        blocks.push(mrkdwn(format!(":warning: {problem}")));
+        blocks.push(section(format!(":warning: {problem}")));
     }
     if let Some(since) = since {
-        blocks.push(mrkdwn(format!(
+        blocks.push(section(format!(
             "I've been reading your calendar since {}. A new address replaces it.",
             since.format("%-d %B %Y")
         )));
     }
-    blocks.push(mrkdwn(
+    blocks.push(section(
         "Paste your calendar's *iCal address*, and your meetings count without typing `/met`.",
     ));
     blocks.push(json!({
@@ -103,9 +103,13 @@ fn ask_blocks(since: Option<DateTime<Utc>>, problem: Option<&str>) -> Vec<Value>
             "placeholder": { "type": "plain_text", "text": "https://…/basic.ics" },
         },
     }));
-    blocks.push(mrkdwn(WHERE_TO_FIND_IT));
+    blocks.push(section(WHERE_TO_FIND_IT));
     blocks.push(context(WHAT_IS_READ));
     blocks
+}
+
+fn section(text: impl Into<String>) -> Value {
+    json!({ "type": "section", "text": mrkdwn(text) })
 }
 
 fn context(text: &str) -> Value {
@@ -123,7 +127,7 @@ pub fn render_calendar_failing(failing: &CalendarFailing) -> Message {
         failing.why.trim_end_matches('.'),
     );
     Message {
-        blocks: vec![mrkdwn(text.clone())],
+        blocks: vec![section(text.clone())],
         text,
     }
 }
@@ -220,6 +224,10 @@ mod tests {
         ] {
             let view = view("views.open", &modal).unwrap();
             assert!(matches!(view, SlackView::Modal(_)), "{modal:?}");
+            for block in render_calendar_modal(&modal)["blocks"].as_array().unwrap() {
+                let kind = block["type"].as_str().unwrap();
+                assert!(["section", "input", "context"].contains(&kind), "{block}");
+            }
         }
     }
 

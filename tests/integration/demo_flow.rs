@@ -55,6 +55,26 @@ async fn people_are_nudged_about_neglected_peers_in_other_teams_and_the_opted_ou
     );
     assert_eq!(summary.nudges_sent, dms.len());
     assert_eq!(summary.early_warnings, warnings.len());
+    // Some people gave their calendar through the modal; what was read
+    // from them is counted, and only from them.
+    assert!(summary.calendars >= 3, "{summary:?}");
+    let from_calendars = interactions
+        .iter()
+        .filter(|(_, i)| i.kind == alliances::domain::InteractionKind::Calendar)
+        .count();
+    assert!(from_calendars > 100, "{from_calendars}");
+    assert_eq!(summary.from_calendars, from_calendars);
+    for (_, meeting) in &interactions {
+        if meeting.kind == alliances::domain::InteractionKind::Calendar {
+            assert!(
+                meeting
+                    .participants
+                    .iter()
+                    .any(|p| store.calendar(p).unwrap().is_some()),
+                "a calendar meeting is its owner's: {meeting:?}"
+            );
+        }
+    }
     for warning in &warnings {
         let to = UserId::parse(warning.dm_user.as_deref().unwrap()).unwrap();
         assert!(people[&to].roles.leader, "only leaders are warned");
