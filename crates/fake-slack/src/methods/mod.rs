@@ -152,6 +152,23 @@ fn read_blocks(params: &Params) -> Result<Value, SlackError> {
 /// Slack refuses views over 250 kB (`view_too_large`).
 const MAX_VIEW_BYTES: usize = 250_000;
 
+/// The block types Slack's views take (its Block Kit reference, "Blocks"):
+/// a text object such as `{"type":"mrkdwn"}` in their place is refused
+/// with `invalid_arguments`, as Slack refuses it.
+const VIEW_BLOCK_TYPES: [&str; 11] = [
+    "actions",
+    "context",
+    "divider",
+    "file",
+    "header",
+    "image",
+    "input",
+    "markdown",
+    "rich_text",
+    "section",
+    "video",
+];
+
 /// Reads `view`, as `views.publish` and `views.open` take it: a JSON object
 /// (JSON posts) or a string holding one (form posts, where Slack documents
 /// it as "a JSON-encoded string"), of type `view_type`, with an array of
@@ -165,8 +182,16 @@ fn read_view(params: &Params, view_type: &str) -> Result<Map<String, Value>, Sla
         },
         Some(_) | None => return Err(SlackError("invalid_arguments")),
     };
+    let blocks = view.get("blocks").and_then(Value::as_array);
     if view.get("type").and_then(Value::as_str) != Some(view_type)
-        || !view.get("blocks").is_some_and(Value::is_array)
+        || blocks.is_none_or(|blocks| {
+            blocks.iter().any(|block| {
+                !block
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|kind| VIEW_BLOCK_TYPES.contains(&kind))
+            })
+        })
     {
         return Err(SlackError("invalid_arguments"));
     }

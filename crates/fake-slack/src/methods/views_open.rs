@@ -146,6 +146,7 @@ mod tests {
     fn a_modal_over_slacks_limits_is_refused_as_invalid_arguments() {
         let input = json!({ "type": "input", "element": { "type": "plain_text_input" } });
         for bad in [
+            json!({ "blocks": [{ "type": "mrkdwn", "text": "a text object, not a block" }] }),
             json!({ "type": "home" }),
             json!({ "title": { "type": "plain_text", "text": "A title of more than 24 chars" } }),
             json!({ "title": { "type": "mrkdwn", "text": "Log" } }),
