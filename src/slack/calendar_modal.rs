@@ -232,6 +232,16 @@ mod tests {
     }
 
     #[test]
+    fn a_text_object_in_a_block_s_place_is_refused_before_slack_sees_it() {
+        let slip = vec![json!({ "type": "mrkdwn", "text": "not a block" })];
+        let err = block_kit("views.open", "the modal's blocks", slip).unwrap_err();
+        assert!(
+            err.to_string().contains("a block of no known type"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn the_modal_says_what_it_found_and_what_it_reads() {
         let read = render_calendar_modal(&CalendarModal::Read {
             meetings: 142,
