@@ -386,3 +386,69 @@ fn durations_are_read_as_the_rfc_writes_them() {
         assert_eq!(parse_duration(bad), None, "{bad}");
     }
 }
+
+/// RFC 5545's own recurrence examples (section 3.8.5.3), each with the
+/// number of instances the RFC lists, at 09:00 New York time through the
+/// change from daylight saving time on 26 October 1997.
+#[test]
+fn the_rfc_s_recurrence_examples_give_the_instances_it_lists() {
+    let examples = [
+        ("19970902T090000", "FREQ=DAILY;COUNT=10", 10),
+        ("19970902T090000", "FREQ=DAILY;UNTIL=19971224T000000Z", 113),
+        ("19970902T090000", "FREQ=DAILY;INTERVAL=10;COUNT=5", 5),
+        ("19970902T090000", "FREQ=WEEKLY;COUNT=10", 10),
+        ("19970902T090000", "FREQ=WEEKLY;UNTIL=19971224T000000Z", 17),
+        (
+            "19970901T090000",
+            "FREQ=WEEKLY;INTERVAL=2;WKST=SU;BYDAY=MO,WE,FR;UNTIL=19971224T000000Z",
+            25,
+        ),
+        (
+            "19970902T090000",
+            "FREQ=WEEKLY;COUNT=10;WKST=SU;BYDAY=TU,TH",
+            10,
+        ),
+        ("19970905T090000", "FREQ=MONTHLY;COUNT=10;BYDAY=1FR", 10),
+        (
+            "19970907T090000",
+            "FREQ=MONTHLY;COUNT=10;BYDAY=1SU,-1SU",
+            10,
+        ),
+        ("19970922T090000", "FREQ=MONTHLY;COUNT=6;BYDAY=-2MO", 6),
+        ("19970610T090000", "FREQ=YEARLY;COUNT=10;BYMONTH=6,7", 10),
+    ];
+    for (start, rule, expected) in examples {
+        let text = feed(&format!(
+            "BEGIN:VEVENT\nUID:rfc-{rule}\nDTSTAMP:19970901T130000Z\n\
+             DTSTART;TZID=America/New_York:{start}\nDURATION:PT1H\nRRULE:{rule}\n\
+             END:VEVENT\n"
+        ));
+        let read = read_feed(
+            &text,
+            at("1997-01-01T00:00:00Z"),
+            at("2002-01-01T00:00:00Z"),
+            zone("America/New_York"),
+        )
+        .unwrap();
+        assert_eq!(read.meetings.len(), expected, "{rule}");
+    }
+
+    // Daily until 24 December: 09:00 EDT then 09:00 EST, as the RFC says.
+    let text = feed(
+        "BEGIN:VEVENT\nUID:rfc-daily\nDTSTAMP:19970901T130000Z\n\
+         DTSTART;TZID=America/New_York:19970902T090000\nDURATION:PT1H\n\
+         RRULE:FREQ=DAILY;UNTIL=19971224T000000Z\nEND:VEVENT\n",
+    );
+    let read = read_feed(
+        &text,
+        at("1997-01-01T00:00:00Z"),
+        at("1998-01-01T00:00:00Z"),
+        zone("UTC"),
+    )
+    .unwrap();
+    let starts: Vec<_> = read.meetings.iter().map(|m| m.start).collect();
+    assert_eq!(starts.first(), Some(&at("1997-09-02T13:00:00Z")));
+    assert!(starts.contains(&at("1997-10-25T13:00:00Z")));
+    assert!(starts.contains(&at("1997-10-26T14:00:00Z")));
+    assert_eq!(starts.last(), Some(&at("1997-12-23T14:00:00Z")));
+}

@@ -215,3 +215,26 @@ fn a_web_page_of_a_calendar_is_refused_with_where_to_find_its_feed() {
     );
     assert!(check_address("http://127.0.0.1:9/a.ics", true).is_ok());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_server_that_never_answers_is_given_up_on_after_thirty_seconds() {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = [0_u8; 4096];
+        let _ = socket.read(&mut request).await;
+        // Holds the connection, and says nothing.
+        std::future::pending::<()>().await;
+        drop(socket);
+    });
+    let silent = format!("http://{address}/{SECRET}/basic.ics");
+    let started = tokio::time::Instant::now();
+    let err = fetch(&silent, &Validators::default(), true)
+        .await
+        .unwrap_err();
+    assert_eq!(err, FetchError::TimedOut);
+    assert_eq!(started.elapsed(), FETCH_TIMEOUT.to_std().unwrap());
+    assert!(!err.to_string().contains(SECRET));
+}
