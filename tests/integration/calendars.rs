@@ -412,3 +412,66 @@ async fn alice_finds_her_calendar_on_her_app_home_and_its_button_opens_the_modal
     );
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_address_key_or_email_reaches_the_logs_even_at_debug_level() {
+    use crate::helpers::{listening, serve_command, stop_with_sigterm, wait_until_answers};
+    let fake = company().await;
+    let address = fake.publish_calendar("U0000001", alices_calendar(CalendarShape::Google));
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("teams.toml"), TEAMS).unwrap();
+    let config = folder.path().join("alliances.toml");
+    std::fs::write(
+        &config,
+        "[teams]\nfile = \"teams.toml\"\n[calendars]\nallow_private_hosts = true\n",
+    )
+    .unwrap();
+    let mut child = serve_command(&fake, &folder.path().join("data"))
+        .arg("--config")
+        .arg(&config)
+        .env("RUST_LOG", "debug")
+        .env("ALLIANCES_ENCRYPTION_KEY", crate::helpers::ENCRYPTION_KEY)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read as it comes: a full pipe would hold the bot up mid-log.
+    let mut stderr = child.stderr.take().unwrap();
+    let logs = std::thread::spawn(move || {
+        let mut logs = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut logs).map(|_| logs)
+    });
+    let url = listening(&mut child).await.slack.unwrap();
+    wait_until_answers(&format!("{url}/healthz")).await;
+    eventually("the people are synced", || {
+        !fake.calls().iter().all(|call| call.method != "users.list")
+    })
+    .await;
+
+    // Alice gives it, then it fails: both are logged, neither with it.
+    for fault in [None, Some(CalendarFault::NotFound)] {
+        fake.set_calendar_fault("U0000001", fault);
+        let modal = alice_opens_the_modal(&fake, &url).await;
+        let answer = alice_submits(&fake, &url, &modal, &address).await;
+        assert_eq!(answer["response_action"], "update", "{answer}");
+        eventually("read or refused", || {
+            let text = modal_text(&fake, &modal["id"]);
+            text.contains("I'll count them") || text.contains("Nothing was kept")
+        })
+        .await;
+    }
+    assert!(stop_with_sigterm(child).await.status.success());
+    let logs = logs.join().unwrap().unwrap();
+    assert!(
+        logs.contains("a calendar given could not be read"),
+        "{logs}"
+    );
+    let secret = address.rsplit('/').next().unwrap().trim_end_matches(".ics");
+    for needle in [
+        secret,
+        crate::helpers::ENCRYPTION_KEY,
+        "alice@",
+        PRIVATE_TEXT_MARKER,
+    ] {
+        assert!(!logs.contains(needle), "`{needle}` appears in the logs");
+    }
+}
