@@ -331,15 +331,17 @@ fn describe(counts: &Counts) -> String {
 }
 
 /// A progress bar on standard error that appears only on a terminal, and
-/// only once the run has taken [`SHOW_PROGRESS_AFTER`].
-struct LateBar {
+/// only once the run has taken [`SHOW_PROGRESS_AFTER`]: the long commands'
+/// (`export`, `import`, `history import`).
+pub(crate) struct LateBar {
     bar: indicatif::ProgressBar,
     started: Instant,
     shown: bool,
 }
 
 impl LateBar {
-    fn new(length: u64, template: &str) -> Self {
+    /// A bar of `length` steps, drawn as `template` once it shows.
+    pub(crate) fn new(length: u64, template: &str) -> Self {
         let style = indicatif::ProgressStyle::with_template(template)
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
         let bar = indicatif::ProgressBar::with_draw_target(
@@ -354,7 +356,8 @@ impl LateBar {
         }
     }
 
-    fn set(&mut self, position: u64) {
+    /// Moves the bar to `position`, showing it if it is time.
+    pub(crate) fn set(&mut self, position: u64) {
         if !self.shown
             && self.started.elapsed() >= SHOW_PROGRESS_AFTER
             && std::io::stderr().is_terminal()
@@ -366,7 +369,8 @@ impl LateBar {
         self.bar.set_position(position);
     }
 
-    fn finish(&self) {
+    /// Clears the bar, if it showed.
+    pub(crate) fn finish(&self) {
         self.bar.finish_and_clear();
     }
 }

@@ -18,6 +18,7 @@
 mod apply;
 mod parse;
 
+use crate::backups::LateBar;
 use crate::calendars::CalendarKey;
 use crate::config::{ENCRYPTION_KEY_VAR, Secrets, Settings};
 use crate::domain::plural;
@@ -25,18 +26,12 @@ use anyhow::Context as _;
 use parse::BadLine;
 use secrecy::ExposeSecret as _;
 use std::fmt;
-use std::io::IsTerminal as _;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 /// How many bad lines an error or a summary names; past that they are
 /// counted: a file exported with the wrong columns can have thousands,
 /// and the first few say what is wrong with all of them.
 const BAD_LINES_SHOWN: usize = 20;
-
-/// A progress bar is shown only once writing has taken this long: a small
-/// file imports in a blink, and a bar that flashes is noise.
-const SHOW_PROGRESS_AFTER: Duration = Duration::from_secs(1);
 
 /// What `history import` did, to print on standard output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +95,10 @@ pub fn import(
     let plan = apply::plan(&rows, &loggable, &store.once_keys()?);
 
     // Do.
-    let mut bar = LateBar::new(plan.to_log.len() as u64);
+    let mut bar = LateBar::new(
+        plan.to_log.len() as u64,
+        "importing {bar:40} {pos}/{len} rows ({eta} left)",
+    );
     let wrote = apply::write(&store, &plan, |done, _| bar.set(done as u64))?;
     bar.finish();
     // Counts only: a log is no place for who is in the file.
@@ -178,49 +176,6 @@ fn listed(bad: &[BadLine]) -> String {
         lines.push(format!("  and {} more", bad.len() - BAD_LINES_SHOWN));
     }
     lines.join("\n")
-}
-
-/// A progress bar on standard error that appears only on a terminal, and
-/// only once writing has taken [`SHOW_PROGRESS_AFTER`].
-struct LateBar {
-    bar: indicatif::ProgressBar,
-    started: Instant,
-    shown: bool,
-}
-
-impl LateBar {
-    fn new(length: u64) -> Self {
-        let style = indicatif::ProgressStyle::with_template(
-            "importing {bar:40} {pos}/{len} rows ({eta} left)",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(length),
-            indicatif::ProgressDrawTarget::hidden(),
-        )
-        .with_style(style);
-        Self {
-            bar,
-            started: Instant::now(),
-            shown: false,
-        }
-    }
-
-    fn set(&mut self, position: u64) {
-        if !self.shown
-            && self.started.elapsed() >= SHOW_PROGRESS_AFTER
-            && std::io::stderr().is_terminal()
-        {
-            self.bar
-                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            self.shown = true;
-        }
-        self.bar.set_position(position);
-    }
-
-    fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
 }
 
 #[cfg(test)]

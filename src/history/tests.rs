@@ -1,6 +1,7 @@
 use super::*;
 use crate::store::fixtures::open_temp;
 use parse::Problem;
+use std::time::{Duration, Instant};
 
 fn bad(lines: impl IntoIterator<Item = u64>) -> Vec<BadLine> {
     lines

@@ -3,7 +3,7 @@
 //! often the file is imported, and a bad file refused whole, or its good
 //! lines imported with `--skip-bad`.
 
-use crate::helpers::{alliances, output_of, texts, user};
+use crate::helpers::{alliances, files_holding, output_of, texts, user};
 use alliances::calendars::CalendarKey;
 use alliances::domain::{InteractionKind, Person};
 use alliances::store::{Store, StoreOptions};
@@ -74,24 +74,6 @@ fn interactions(data: &Path) -> Vec<(String, InteractionKind, Vec<String>)> {
             (i.at.to_rfc3339(), i.kind, people)
         })
         .collect()
-}
-
-/// Every file under `folder` that holds `needle`.
-fn files_holding(folder: &Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(folder).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            found.extend(files_holding(&path, needle));
-        } else if std::fs::read(&path)
-            .unwrap()
-            .windows(needle.len())
-            .any(|w| w == needle)
-        {
-            found.push(path);
-        }
-    }
-    found
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

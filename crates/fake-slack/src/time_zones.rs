@@ -255,57 +255,39 @@ mod tests {
         text.parse().unwrap()
     }
 
+    /// Each UTC instant with the wall clock `zone` shows then.
+    fn shows(zone: CalendarZone, cases: &[(&str, &str)]) {
+        for (instant, wall) in cases {
+            assert_eq!(zone.to_local(utc(instant)), local(wall), "{instant}");
+        }
+    }
+
     #[test]
     fn european_summer_time_runs_between_the_last_sundays_of_march_and_october() {
-        let paris = CalendarZone::Paris;
-        assert_eq!(
-            paris.to_local(utc("2024-03-31T00:59:59Z")),
-            local("2024-03-31T01:59:59")
-        );
-        assert_eq!(
-            paris.to_local(utc("2024-03-31T01:00:00Z")),
-            local("2024-03-31T03:00:00")
-        );
-        assert_eq!(
-            paris.to_local(utc("2024-10-27T00:59:59Z")),
-            local("2024-10-27T02:59:59")
-        );
-        assert_eq!(
-            paris.to_local(utc("2024-10-27T01:00:00Z")),
-            local("2024-10-27T02:00:00")
-        );
-        assert_eq!(
-            paris.to_local(utc("2025-03-30T09:00:00Z")),
-            local("2025-03-30T11:00:00")
-        );
-        assert_eq!(
-            paris.to_local(utc("2025-01-15T09:00:00Z")),
-            local("2025-01-15T10:00:00")
+        shows(
+            CalendarZone::Paris,
+            &[
+                ("2024-03-31T00:59:59Z", "2024-03-31T01:59:59"),
+                ("2024-03-31T01:00:00Z", "2024-03-31T03:00:00"),
+                ("2024-10-27T00:59:59Z", "2024-10-27T02:59:59"),
+                ("2024-10-27T01:00:00Z", "2024-10-27T02:00:00"),
+                ("2025-03-30T09:00:00Z", "2025-03-30T11:00:00"),
+                ("2025-01-15T09:00:00Z", "2025-01-15T10:00:00"),
+            ],
         );
     }
 
     #[test]
     fn pacific_summer_time_runs_from_the_second_sunday_of_march_to_the_first_of_november() {
-        let la = CalendarZone::LosAngeles;
-        assert_eq!(
-            la.to_local(utc("2024-03-10T09:59:59Z")),
-            local("2024-03-10T01:59:59")
-        );
-        assert_eq!(
-            la.to_local(utc("2024-03-10T10:00:00Z")),
-            local("2024-03-10T03:00:00")
-        );
-        assert_eq!(
-            la.to_local(utc("2024-11-03T08:59:59Z")),
-            local("2024-11-03T01:59:59")
-        );
-        assert_eq!(
-            la.to_local(utc("2024-11-03T09:00:00Z")),
-            local("2024-11-03T01:00:00")
-        );
-        assert_eq!(
-            la.to_local(utc("2024-07-04T16:00:00Z")),
-            local("2024-07-04T09:00:00")
+        shows(
+            CalendarZone::LosAngeles,
+            &[
+                ("2024-03-10T09:59:59Z", "2024-03-10T01:59:59"),
+                ("2024-03-10T10:00:00Z", "2024-03-10T03:00:00"),
+                ("2024-11-03T08:59:59Z", "2024-11-03T01:59:59"),
+                ("2024-11-03T09:00:00Z", "2024-11-03T01:00:00"),
+                ("2024-07-04T16:00:00Z", "2024-07-04T09:00:00"),
+            ],
         );
     }
 

@@ -91,13 +91,8 @@ async fn loops_large_feeds_and_errors_are_refused_in_words_without_the_address()
 /// A server that sends 11 MB in chunks, announcing no length; its
 /// address.
 async fn serve_endless() -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut request = [0_u8; 4096];
-        let _ = socket.read(&mut request).await;
+    use tokio::io::AsyncWriteExt;
+    let address = one_connection(|mut socket| async move {
         let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
         let _ = socket.write_all(head.as_bytes()).await;
         let chunk = vec![b'x'; 1024 * 1024];
@@ -109,8 +104,28 @@ async fn serve_endless() -> String {
             }
         }
         let _ = socket.write_all(b"0\r\n\r\n").await;
-    });
+    })
+    .await;
     format!("http://{address}/endless.ics")
+}
+
+/// A server on 127.0.0.1 for one connection: it reads the request, then
+/// hands the connection to `answer`.
+async fn one_connection<F, Fut>(answer: F) -> std::net::SocketAddr
+where
+    F: FnOnce(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = [0_u8; 4096];
+        let _ = socket.read(&mut request).await;
+        answer(socket).await;
+    });
+    address
 }
 
 #[tokio::test]
@@ -218,17 +233,12 @@ fn a_web_page_of_a_calendar_is_refused_with_where_to_find_its_feed() {
 
 #[tokio::test(start_paused = true)]
 async fn a_server_that_never_answers_is_given_up_on_after_thirty_seconds() {
-    use tokio::io::AsyncReadExt;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut request = [0_u8; 4096];
-        let _ = socket.read(&mut request).await;
+    let address = one_connection(|socket| async move {
         // Holds the connection, and says nothing.
         std::future::pending::<()>().await;
         drop(socket);
-    });
+    })
+    .await;
     let silent = format!("http://{address}/{SECRET}/basic.ics");
     let started = tokio::time::Instant::now();
     let err = fetch(&silent, &Validators::default(), true)
