@@ -6,8 +6,10 @@
 //!   cloud metadata address ([`is_public`]), checked after resolution and
 //!   again at every redirect (at most [`MOST_REDIRECTS`]), and the request
 //!   sent to the address checked, so that a second resolution cannot
-//!   answer otherwise. `allow_private_hosts` lifts both rules, for the
-//!   fake calendar on 127.0.0.1 and nothing else.
+//!   answer otherwise. `allow_private_hosts` lets plain `http` through and
+//!   this machine's own (loopback) addresses, for the fake calendar on
+//!   127.0.0.1, and nothing else: a private network's or the cloud's
+//!   metadata address stays refused even then, redirects included.
 //! - A time-out on the whole fetch, and at most [`MOST_BYTES`] read.
 //! - `If-None-Match` and `If-Modified-Since` from the last fetch: an
 //!   unchanged feed answers 304 and is not read again.
@@ -122,7 +124,8 @@ pub fn check_address(text: &str, allow_private_hosts: bool) -> Result<Url, Fetch
 }
 
 /// Fetches the feed at `address`, sending `last`'s validators; with
-/// `allow_private_hosts`, also from plain HTTP and private addresses.
+/// `allow_private_hosts`, also from plain HTTP and this machine's own
+/// (loopback) addresses.
 pub async fn fetch(
     address: &str,
     last: &Validators,
@@ -223,7 +226,8 @@ async fn check(url: &Url, allow_private_hosts: bool) -> Result<SocketAddr, Fetch
         .map_err(|_| FetchError::Unresolvable)?
         .collect();
     let first = *resolved.first().ok_or(FetchError::Unresolvable)?;
-    if !allow_private_hosts && !resolved.iter().all(|a| is_public(a.ip())) {
+    let allowed = |ip: IpAddr| is_public(ip) || (allow_private_hosts && ip.is_loopback());
+    if !resolved.iter().all(|a| allowed(a.ip())) {
         return Err(FetchError::NotPublic);
     }
     Ok(first)

@@ -16,10 +16,10 @@ section! {
         /// A meeting counts only with at most this many people asked (the
         /// owner included): a town hall is no alliance.
         pub max_attendees: AttendeeLimit = AttendeeLimit(8),
-        /// Calendars may be read from plain `http://` and from private
-        /// addresses: for the fake calendar host on 127.0.0.1, never for
-        /// a real workspace, where an address could make the bot reach
-        /// inside its own network.
+        /// Calendars may be read from plain `http://` and from this
+        /// machine's own (loopback) addresses: for the fake calendar host
+        /// on 127.0.0.1, never for a real workspace. A private network's
+        /// and the cloud's metadata addresses stay refused even then.
         pub allow_private_hosts: bool = false,
     }
 }

@@ -183,6 +183,16 @@ async fn a_calendar_that_cannot_be_read_gets_a_sentence_and_nothing_is_kept() {
         (CalendarFault::ServerError(503), "its server answered 503"),
         (CalendarFault::NotICalendar, "not in iCalendar format"),
         (CalendarFault::TooLarge, "more than 10 MB"),
+        // Even with the fake's loopback let through, a redirect inside
+        // the network or to the cloud's metadata address is refused.
+        (
+            CalendarFault::RedirectTo("http://169.254.169.254/latest/meta-data/".into()),
+            "not on the public internet",
+        ),
+        (
+            CalendarFault::RedirectTo("http://10.0.0.7/calendar.ics".into()),
+            "not on the public internet",
+        ),
     ] {
         fake.set_calendar_fault("U0000001", Some(fault));
         let modal = alice_opens_the_modal(&fake, &bot.url).await;

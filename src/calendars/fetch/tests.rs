@@ -145,6 +145,17 @@ async fn only_public_https_addresses_are_fetched_unless_private_hosts_are_allowe
         assert_eq!(err, FetchError::NotPublic, "{private}");
         assert!(!err.to_string().contains(SECRET));
     }
+    // Letting the fake's loopback through lets nothing else through.
+    for inside in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/cal.ics",
+    ] {
+        assert_eq!(
+            fetch(inside, &none, true).await,
+            Err(FetchError::NotPublic),
+            "{inside}"
+        );
+    }
     assert_eq!(
         fetch("webcal://127.0.0.1/cal.ics", &none, false).await,
         Err(FetchError::NotPublic),
