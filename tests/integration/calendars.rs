@@ -485,3 +485,39 @@ async fn no_address_key_or_email_reaches_the_logs_even_at_debug_level() {
         assert!(!logs.contains(needle), "`{needle}` appears in the logs");
     }
 }
+
+#[tokio::test]
+async fn over_socket_mode_the_submission_is_answered_in_its_acknowledgement() {
+    let fake = company().await;
+    let address = fake.publish_calendar("U0000001", alices_calendar(CalendarShape::Google));
+    let bot = crate::helpers::spawn_bot_over_socket_on_clock_configured(
+        &fake,
+        TEAMS,
+        std::sync::Arc::new(alliances::domain::SystemClock),
+        |settings| settings.calendars.allow_private_hosts = true,
+    )
+    .await;
+    let command = fake.slash_command("/alliances", "calendar", "U0000001", "C0ALLIANCE");
+    fake.deliver_over_socket(&command).await.unwrap();
+    eventually("the modal is open", || {
+        !fake.modals_opened("U0000001").is_empty()
+    })
+    .await;
+    let modal = fake.modals_opened("U0000001").remove(0);
+    let submitted = fake.view_submission(
+        "U0000001",
+        &modal,
+        &[("calendar_address", "address", &address)],
+    );
+    let answer = fake.deliver_over_socket(&submitted).await.unwrap();
+    assert_eq!(
+        answer.body["response_action"], "update",
+        "{:?}",
+        answer.body
+    );
+    eventually("read", || {
+        modal_text(&fake, &modal["id"]).contains("I'll count them from now on")
+    })
+    .await;
+    bot.stop().await;
+}
