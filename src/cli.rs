@@ -495,13 +495,32 @@ fn init_logs(command: &Command, format: LogFormat) {
         | Command::FakeSlack { .. }
         | Command::Seed(_) => "info",
     };
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    // At trace level, these log every Socket Mode frame whole: a pasted
+    // calendar address, a member's email. Whatever RUST_LOG asks, their
+    // trace lines are dropped.
+    let no_frames = tracing_subscriber::filter::filter_fn(|event| {
+        let target = event.target();
+        *event.level() != tracing::Level::TRACE
+            || !(target.starts_with("tungstenite") || target.starts_with("slack_morphism"))
+    });
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     match format {
-        LogFormat::Pretty => logs.with_ansi(std::io::stderr().is_terminal()).init(),
-        LogFormat::Json => logs.json().flatten_event(true).init(),
+        LogFormat::Pretty => logs
+            .with_ansi(std::io::stderr().is_terminal())
+            .finish()
+            .with(no_frames)
+            .init(),
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .finish()
+            .with(no_frames)
+            .init(),
     }
 }
