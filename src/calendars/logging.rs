@@ -16,11 +16,13 @@
 //! from the other person's calendar too, is not counted twice. The key
 //! says nothing of the meeting (a `UID` can carry a host name or an id
 //! from the calendar's system), nor lets anyone without the store's key
-//! check a guess of who met when.
+//! (which the data folder and its backups hold) check a guess of who met
+//! when.
 
 use super::Counted;
 use crate::domain::{Interaction, InteractionKind, Person, UserId};
 use crate::store::{OnceKeys, Store, StoreError};
+use std::collections::HashMap;
 
 /// One calendar meeting between the owner and one other, ready to log
 /// under its key.
@@ -78,13 +80,30 @@ pub fn to_log<'p>(
     out
 }
 
-/// Logs each of `meetings` once; how many were new.
+/// Logs each of `meetings` once; how many were new. Everyone in a
+/// meeting is looked up again first, once per call: someone who opted
+/// out, left or asked to be forgotten while the feed was read is not
+/// logged.
 pub fn log(store: &Store, meetings: &[ToLog]) -> Result<usize, StoreError> {
     let mut new = 0;
+    let mut may_log: HashMap<&UserId, bool> = HashMap::new();
     for meeting in meetings {
-        if store
-            .log_interaction_once(&meeting.key, &meeting.interaction)?
-            .is_some()
+        let mut everyone = true;
+        for id in &meeting.interaction.participants {
+            let ok = match may_log.get(id) {
+                Some(ok) => *ok,
+                None => {
+                    let ok = store.person(id)?.is_some_and(|p| p.reachable());
+                    may_log.insert(id, ok);
+                    ok
+                }
+            };
+            everyone &= ok;
+        }
+        if everyone
+            && store
+                .log_interaction_once(&meeting.key, &meeting.interaction)?
+                .is_some()
         {
             new += 1;
         }

@@ -45,7 +45,15 @@ pub struct Found {
     pub colleagues: usize,
     /// Of the meetings' pairs, those not logged before.
     pub new: usize,
+    /// When the next meeting in the feed that had not ended ends: from
+    /// then, the feed must be read again to count it.
+    pub recount_at: Option<DateTime<Utc>>,
 }
+
+/// How far past now a read looks for the next meeting to end, so that a
+/// calendar whose meetings keep ending is read whole again, and one with
+/// none coming is still read whole once a week.
+const RECOUNT_WITHIN: i64 = 7;
 
 /// What a read of a calendar came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,24 +91,6 @@ pub enum ReadError {
     /// Reading the feed stopped half-way (a panic).
     #[error("something went wrong on my side, and it has been logged")]
     Interrupted,
-}
-
-impl ReadError {
-    /// Whether the address itself is at fault (rather than its server
-    /// for now, or the bot), so that its owner should find another.
-    pub fn is_the_address(&self) -> bool {
-        matches!(
-            self,
-            Self::Feed(_)
-                | Self::Fetch(
-                    FetchError::NotHttps
-                        | FetchError::NotAnAddress
-                        | FetchError::Unresolvable
-                        | FetchError::NotPublic
-                        | FetchError::Status(400..=499)
-                )
-        )
-    }
 }
 
 /// What reading calendars takes: where to log, which meetings count, the
@@ -163,7 +153,15 @@ impl CalendarReader {
             .as_deref()
             .and_then(|tz| tz.parse::<Tz>().ok())
             .unwrap_or(Tz::UTC);
-        let feed = read_feed(text, now - lookback, now, zone)?;
+        let ahead = now + Duration::days(RECOUNT_WITHIN);
+        let feed = read_feed(text, now - lookback, ahead, zone)?;
+        let recount_at = feed
+            .meetings
+            .iter()
+            .filter(|m| m.end > now && !m.cancelled && !m.all_day)
+            .map(|m| m.end)
+            .min()
+            .unwrap_or(ahead);
         let meetings = counted(
             &feed,
             |email| key.email_hash(email) == owner_email,
@@ -202,6 +200,7 @@ impl CalendarReader {
             meetings: meetings.len(),
             colleagues: colleagues.len(),
             new,
+            recount_at: Some(recount_at),
         })
     }
 }

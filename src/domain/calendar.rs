@@ -93,6 +93,12 @@ pub struct CalendarFeed {
     /// When it was last read whole (or found unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_at: Option<DateTime<Utc>>,
+    /// When a meeting of the last read ends that had not ended then: from
+    /// that time the feed must be read whole again even if it did not
+    /// change, since which meetings count depends on the time too. Until
+    /// then, an unchanged feed (`304`) is not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recount_at: Option<DateTime<Utc>>,
     /// When reading it was last tried.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tried_at: Option<DateTime<Utc>>,
@@ -124,6 +130,7 @@ impl CalendarFeed {
             etag: None,
             last_modified: None,
             read_at: None,
+            recount_at: None,
             tried_at: None,
             failing_since: None,
             failures: 0,
@@ -161,6 +168,16 @@ impl CalendarFeed {
         self.told_failing = false;
     }
 
+    /// What to send the feed's server at `now` to skip an unchanged feed:
+    /// the last read's validators, unless a meeting has ended since (see
+    /// [`CalendarFeed::recount_at`]).
+    pub fn validators_at(&self, now: DateTime<Utc>) -> (Option<String>, Option<String>) {
+        match self.recount_at {
+            Some(recount) if now < recount => (self.etag.clone(), self.last_modified.clone()),
+            _ => (None, None),
+        }
+    }
+
     /// Records a read found unchanged at `now`.
     pub fn unchanged(&mut self, now: DateTime<Utc>) {
         let (etag, modified) = (self.etag.take(), self.last_modified.take());
@@ -177,11 +194,12 @@ impl CalendarFeed {
 
     /// Whether its owner should now be told, once, that it keeps failing:
     /// it has failed for [`TELL_FAILING_AFTER_DAYS`] and they were not told.
+    /// With an hour's slack, as [`CalendarFeed::due`]: the job starts a
+    /// little later or earlier from one day to the next, and a week's
+    /// failures must not wait for the next try a week on.
     pub fn should_tell_failing(&self, now: DateTime<Utc>) -> bool {
-        !self.told_failing
-            && self
-                .failing_since
-                .is_some_and(|since| now - since >= Duration::days(TELL_FAILING_AFTER_DAYS))
+        let week = Duration::days(TELL_FAILING_AFTER_DAYS) - Duration::hours(1);
+        !self.told_failing && self.failing_since.is_some_and(|since| now - since >= week)
     }
 }
 
@@ -270,13 +288,30 @@ mod tests {
     }
 
     #[test]
+    fn an_unchanged_feed_is_read_whole_again_once_one_of_its_meetings_has_ended() {
+        let mut feed = feed();
+        let read = utc(2026, 12, 1, 6, 30);
+        feed.read_well(read, Some("\"v1\"".into()), None);
+        assert_eq!(
+            feed.validators_at(read),
+            (None, None),
+            "no meeting end known"
+        );
+        feed.recount_at = Some(utc(2026, 12, 1, 10, 0));
+        assert_eq!(feed.validators_at(read), (Some("\"v1\"".into()), None));
+        assert_eq!(feed.validators_at(utc(2026, 12, 2, 6, 30)), (None, None));
+    }
+
+    #[test]
     fn its_owner_is_told_once_after_a_week_of_failures() {
         let mut feed = feed();
         let start = utc(2026, 12, 1, 5, 0);
         feed.failed(start, "its server answered 404".into());
         assert!(!feed.should_tell_failing(start + Duration::days(6)));
-        feed.failed(start + Duration::days(7), "its server answered 404".into());
-        assert!(feed.should_tell_failing(start + Duration::days(7)));
+        // The job started a second earlier than a week before.
+        let week_on = start + Duration::days(7) - Duration::seconds(1);
+        feed.failed(week_on, "its server answered 404".into());
+        assert!(feed.should_tell_failing(week_on));
         feed.told_failing = true;
         assert!(!feed.should_tell_failing(start + Duration::days(14)));
         feed.unchanged(start + Duration::days(15));

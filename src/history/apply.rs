@@ -170,7 +170,7 @@ pub fn plan(rows: &[Row<Who>], loggable: &Loggable, once: &OnceKeys) -> Plan {
 /// Never built from an email, only its keyed hash, and the whole is
 /// hashed under the store's key (see `store::OnceKeys`): the key reads as
 /// nothing, and a guess of who met when cannot be checked against it
-/// without that key.
+/// without that key (which the data folder and its backups hold).
 fn key_of(row: &Row<Who>, once: &OnceKeys) -> String {
     let named: BTreeSet<&Who> = row.participants.iter().collect();
     let kind = match row.kind {

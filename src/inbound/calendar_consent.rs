@@ -2,11 +2,13 @@
 //! Slack's 3 seconds, then the calendar read at once, and the modal shows
 //! what it found or what went wrong.
 //!
-//! Nothing is kept unless the read succeeds: an address that fails is
-//! their own to fix, and the modal asks again with the reason. The
-//! address is sealed before it is stored, and it is never logged: a log
-//! line says whose calendar failed and why, in the same words its owner
-//! reads.
+//! The address is sealed and stored as soon as it is given, not yet read
+//! (a consent pending), so that `calendar off` or forget-me while it is
+//! read takes it back as they take back any calendar: the read then keeps
+//! nothing. A read that fails gives back the calendar read before, if
+//! there was one, and the modal asks again with the reason. The address
+//! is never logged: a log line says whose calendar failed and why, in the
+//! same words its owner reads.
 
 use super::FrontDoor;
 use super::requests::CalendarSubmission;
@@ -17,6 +19,9 @@ use crate::domain::{CalendarFeed, CalendarModal, ModalAnswer, Person};
 use secrecy::{ExposeSecret as _, SecretString};
 use std::sync::Arc;
 use tracing::Instrument as _;
+
+/// What the modal says when something failed on the bot's side.
+const OUR_FAULT: &str = "something went wrong on my side, and it has been logged";
 
 impl FrontDoor {
     /// Answers the calendar modal's submission: a refusal under the input
@@ -55,13 +60,20 @@ impl FrontDoor {
                 "You're opted out, so I count nothing of yours: `/alliances optin` first.".into(),
             );
         }
-        let front = self.clone();
         let address = submission.address.0;
+        let pending = match self.give(&key, &owner, address.expose_secret()) {
+            Ok(pending) => pending,
+            Err(err) => {
+                tracing::error!(error = %err, "could not keep a calendar given");
+                return ModalAnswer::Refuse(sentence(OUR_FAULT));
+            }
+        };
+        let front = self.clone();
         let view_id = submission.view_id;
         self.follow_ups.spawn(
             async move {
                 front
-                    .read_given_calendar(key, owner, address, view_id)
+                    .read_given_calendar(key, owner, address, pending, view_id)
                     .await
             }
             .in_current_span(),
@@ -69,51 +81,71 @@ impl FrontDoor {
         ModalAnswer::Show(CalendarModal::Reading)
     }
 
-    /// Reads the calendar `owner` just gave at `address`; keeps it, sealed,
-    /// if the read succeeds; and shows the outcome in the modal `view_id`.
+    /// Seals `address` for `owner` and stores it, not yet read, in place
+    /// of any calendar they gave before; that one is handed back with it,
+    /// to restore should the first read fail.
+    fn give(
+        &self,
+        key: &CalendarKey,
+        owner: &Person,
+        address: &str,
+    ) -> anyhow::Result<(CalendarFeed, Option<CalendarFeed>)> {
+        let before = self.store.calendar(&owner.id)?;
+        let sealed = key.seal(&owner.id, address)?;
+        let pending = CalendarFeed::new(owner.id.clone(), sealed, self.clock.now());
+        self.store.put_calendar(&pending)?;
+        Ok((pending, before))
+    }
+
+    /// Reads the calendar `owner` just gave at `address`, stored as
+    /// `pending` in place of `before`; keeps it as read if it still is the
+    /// one stored; and shows the outcome in the modal `view_id`.
     async fn read_given_calendar(
         &self,
         key: Arc<CalendarKey>,
         owner: Person,
         address: SecretString,
+        (pending, before): (CalendarFeed, Option<CalendarFeed>),
         view_id: String,
     ) {
         let now = self.clock.now();
         let days = self.settings.calendars.lookback_days.get();
-        let directory = match self.store.people_by_id() {
-            Ok(people) => Arc::new(EmailDirectory::of(people.values())),
+        let read = match self.store.people_by_id() {
+            Ok(people) => {
+                let reader = CalendarReader {
+                    store: self.store.clone(),
+                    settings: self.settings.calendars,
+                    key,
+                    directory: Arc::new(EmailDirectory::of(people.values())),
+                };
+                reader
+                    .read(&owner, address.expose_secret(), &Validators::default(), now)
+                    .await
+                    .map_err(|err| err.to_string())
+            }
             Err(err) => {
                 tracing::error!(error = %err, "could not read the people to find attendees");
-                return self
-                    .show(
-                        &view_id,
-                        &asked_again(
-                            None,
-                            "something went wrong on my side, and it has been logged",
-                        ),
-                    )
-                    .await;
+                Err(OUR_FAULT.to_owned())
             }
         };
-        let reader = CalendarReader {
-            store: self.store.clone(),
-            settings: self.settings.calendars,
-            key: Arc::clone(&key),
-            directory,
-        };
-        let read = reader
-            .read(&owner, address.expose_secret(), &Validators::default(), now)
-            .await;
         let modal = match read {
             Ok(read) => {
-                let (found, validators) = match read {
-                    Read::Changed { found, validators } => (found, validators),
+                let mut feed = pending;
+                let found = match read {
+                    Read::Changed { found, validators } => {
+                        feed.read_well(now, validators.etag, validators.last_modified);
+                        feed.recount_at = found.recount_at;
+                        found
+                    }
                     // Sent no validators, so no 304 is due; a server that
                     // answers one all the same gave nothing to read.
-                    Read::Unchanged => Default::default(),
+                    Read::Unchanged => {
+                        feed.read_well(now, None, None);
+                        Default::default()
+                    }
                 };
-                match self.keep(&key, &owner, address.expose_secret(), validators, now) {
-                    Ok(()) => {
+                match self.store.update_calendar(&feed) {
+                    Ok(true) => {
                         tracing::info!(
                             meetings = found.meetings,
                             new = found.new,
@@ -125,43 +157,30 @@ impl FrontDoor {
                             days,
                         }
                     }
+                    Ok(false) => asked_again(
+                        None,
+                        "you took your calendar back (`/alliances calendar off` or forget-me) while I read it",
+                    ),
                     Err(err) => {
                         tracing::error!(error = %err, "could not keep a calendar read");
-                        asked_again(
-                            None,
-                            "something went wrong on my side, and it has been logged",
-                        )
+                        asked_again(None, OUR_FAULT)
                     }
                 }
             }
-            Err(err) => {
-                tracing::info!(error = %err, "a calendar given could not be read");
-                let since = self
+            Err(why) => {
+                tracing::info!(error = %why, "a calendar given could not be read");
+                let restored = self
                     .store
-                    .calendar(&owner.id)
-                    .ok()
-                    .flatten()
-                    .map(|feed| feed.since);
-                asked_again(since, &err.to_string())
+                    .replace_calendar_if(&owner.id, &pending.address, before.as_ref())
+                    .unwrap_or_else(|err| {
+                        tracing::error!(error = %err, "could not give back the calendar read before");
+                        false
+                    });
+                let since = before.filter(|_| restored).map(|feed| feed.since);
+                asked_again(since, &why)
             }
         };
         self.show(&view_id, &modal).await;
-    }
-
-    /// Seals `address` for `owner` and stores it as read at `now`.
-    fn keep(
-        &self,
-        key: &CalendarKey,
-        owner: &Person,
-        address: &str,
-        validators: Validators,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> anyhow::Result<()> {
-        let sealed = key.seal(&owner.id, address)?;
-        let mut feed = CalendarFeed::new(owner.id.clone(), sealed, now);
-        feed.read_well(now, validators.etag, validators.last_modified);
-        self.store.put_calendar(&feed)?;
-        Ok(())
     }
 
     async fn show(&self, view_id: &str, modal: &CalendarModal) {

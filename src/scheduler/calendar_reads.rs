@@ -82,6 +82,7 @@ pub(super) async fn run(
                 tally.read += 1;
                 tally.new += found.new;
                 feed.read_well(now, validators.etag, validators.last_modified);
+                feed.recount_at = found.recount_at;
             }
             Ok(Read::Unchanged) => {
                 tally.unchanged += 1;
@@ -89,6 +90,13 @@ pub(super) async fn run(
             }
             Err(Failed::Sealed) => {
                 tally.sealed_otherwise += 1;
+                continue;
+            }
+            // The bot's own failure is no fault of the feed's, and none
+            // to count against it or tell its owner of.
+            Err(Failed::Read(err @ (ReadError::Store(_) | ReadError::Interrupted))) => {
+                tracing::error!(user = %feed.owner, error = %err, "a calendar's read failed on the bot's side");
+                tally.failed += 1;
                 continue;
             }
             Err(Failed::Read(err)) => {
@@ -126,9 +134,10 @@ async fn read_one(
         tracing::error!(user = %feed.owner, error = %err, "a stored calendar address does not open");
         Failed::Sealed
     })?;
+    let (etag, last_modified) = feed.validators_at(now);
     let last = Validators {
-        etag: feed.etag.clone(),
-        last_modified: feed.last_modified.clone(),
+        etag,
+        last_modified,
     };
     reader
         .read(owner, address.expose_secret(), &last, now)

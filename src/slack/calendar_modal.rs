@@ -30,10 +30,10 @@ const WHERE_TO_FIND_IT: &str = "*Where to find it*\n\
 
 /// What is read, and what is not: said before anyone gives anything.
 const WHAT_IS_READ: &str = "I read *who* was in each meeting and *when*: never a title, a \
-    description, a place or a link. Only meetings you went to, with up to 8 people, count, \
-    and only with colleagues in other teams. Colleagues who never gave me their calendar are \
-    counted only as having met you, as `/met` would. `/alliances calendar off` stops it and \
-    deletes the address.";
+    description, a place or a link. Only small meetings you went to count, not town halls, \
+    and only when someone from another team was there. Colleagues who never gave me their \
+    calendar are counted only as having met you, as `/met` would. `/alliances calendar off` \
+    stops it and deletes the address.";
 
 /// The view of `modal`, as `views.open` and `views.update` take it.
 pub fn render_calendar_modal(modal: &CalendarModal) -> Value {

@@ -19,8 +19,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// A person as Slack lists them, read from Slack's user JSON (in a
-/// `team_join` or `user_change` event) through [`SlackUser`].
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+/// `team_join` or `user_change` event) through [`SlackUser`]. Its `Debug`
+/// leaves the email out.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(try_from = "SlackUser")]
 pub struct SlackPerson {
     /// Their Slack id (`U…`), checked.
@@ -38,6 +39,20 @@ pub struct SlackPerson {
     /// Their email, when the app may read it (`users:read.email`): held
     /// only while it is hashed, never stored.
     pub email: Option<String>,
+}
+
+impl std::fmt::Debug for SlackPerson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlackPerson")
+            .field("id", &self.id)
+            .field("handle", &self.handle)
+            .field("name", &self.name)
+            .field("tz", &self.tz)
+            .field("is_bot", &self.is_bot)
+            .field("deleted", &self.deleted)
+            .field("email", &self.email.as_ref().map(|_| "…"))
+            .finish()
+    }
 }
 
 type Connector = SlackClientHyperHttpsConnector;

@@ -11,7 +11,7 @@
 //! the operator's key.
 
 use super::{Store, StoreError, keys, trees};
-use crate::domain::{CalendarFeed, UserId};
+use crate::domain::{CalendarFeed, SealedAddress, UserId};
 
 impl Store {
     /// Saves `feed`, replacing any calendar its owner gave before, and
@@ -47,6 +47,40 @@ impl Store {
                 .compare_and_swap(key, Some(&current), Some(updated))?
                 .is_ok()
             {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// Puts `with` (or nothing) in place of `owner`'s calendar if it is
+    /// still the one sealed as `expected`, and flushes; whether it was.
+    /// A consent whose first read failed gives back the calendar read
+    /// before it this way, unless its owner took it back meanwhile.
+    pub fn replace_calendar_if(
+        &self,
+        owner: &UserId,
+        expected: &SealedAddress,
+        with: Option<&CalendarFeed>,
+    ) -> Result<bool, StoreError> {
+        let trees = self.trees()?;
+        let key = keys::person(owner);
+        loop {
+            let Some(current) = trees.calendars.get(key)? else {
+                return Ok(false);
+            };
+            let stored: CalendarFeed = self.decode(trees::CALENDARS, key, &current)?;
+            if stored.address != *expected {
+                return Ok(false);
+            }
+            let replacement = with
+                .map(|feed| self.encode(trees::CALENDARS, key, feed))
+                .transpose()?;
+            if trees
+                .calendars
+                .compare_and_swap(key, Some(&current), replacement)?
+                .is_ok()
+            {
+                trees.calendars.flush()?;
                 return Ok(true);
             }
         }
@@ -133,6 +167,33 @@ mod tests {
         );
         store.remove_calendar(&user("U1")).unwrap();
         assert!(!store.update_calendar(&read).unwrap(), "taken back");
+        assert_eq!(store.calendar(&user("U1")).unwrap(), None);
+    }
+
+    #[test]
+    fn a_failed_first_read_gives_back_the_calendar_before_unless_it_was_taken_back() {
+        let (_dir, store) = open_temp();
+        let before = feed("U1", "b2xk");
+        let pending = feed("U1", "bmV3");
+        store.put_calendar(&pending).unwrap();
+        assert!(
+            store
+                .replace_calendar_if(&user("U1"), &pending.address, Some(&before))
+                .unwrap()
+        );
+        assert_eq!(store.calendar(&user("U1")).unwrap(), Some(before.clone()));
+        assert!(
+            !store
+                .replace_calendar_if(&user("U1"), &pending.address, None)
+                .unwrap(),
+            "not the pending one any more"
+        );
+        store.remove_calendar(&user("U1")).unwrap();
+        assert!(
+            !store
+                .replace_calendar_if(&user("U1"), &before.address, Some(&pending))
+                .unwrap()
+        );
         assert_eq!(store.calendar(&user("U1")).unwrap(), None);
     }
 

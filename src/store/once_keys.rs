@@ -5,12 +5,14 @@
 //! chose, so its key is built from what it is (a calendar event's `UID`
 //! and instance, a row's date, and the people in it). `logged_keys` keeps
 //! every key for good and names nobody, and forget-me leaves it as it is;
-//! a plain hash of those parts would let whoever holds the data folder
-//! confirm a guess ("did these two meet that day?") even after one of them
-//! was forgotten. So the parts are hashed with HMAC-SHA256 under the
-//! store's own hash key, the one that keys the tombstones (drawn on first
-//! use, kept in `meta`, carried by backups so that a restore keeps logging
-//! each meeting once), the two uses told apart by what is hashed.
+//! a plain hash of those parts would let anyone who sees the keys (a copy
+//! of that tree, a key in a log line) confirm a guess ("did these two meet
+//! that day?"). So the parts are hashed with HMAC-SHA256 under the store's
+//! own hash key, the one that keys the tombstones (drawn on first use,
+//! kept in `meta`, carried by backups so that a restore keeps logging each
+//! meeting once), the two uses told apart by what is hashed. As with the
+//! tombstones, whoever holds the whole folder or a backup holds the key
+//! too, and can still test a guess; the keys alone cannot.
 
 use super::{Store, StoreError};
 use hmac::{KeyInit, Mac};

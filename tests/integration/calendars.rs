@@ -277,7 +277,23 @@ async fn the_daily_job_reads_only_what_changed_and_tells_alice_once_after_a_week
             .summary
     };
 
+    // A day on, the meetings that had not ended then have: the feed is
+    // read whole again, unchanged as it is, and they count.
     day(1);
+    let summary = read().await;
+    assert!(
+        summary.starts_with("read 1 calendar (0 unchanged), "),
+        "{summary}"
+    );
+    assert!(!summary.contains(" 0 new interactions"), "{summary}");
+    assert!(
+        !fake
+            .calendar_fetches("U0000001")
+            .last()
+            .unwrap()
+            .conditional
+    );
+    // Read again before another ends: asked whether it changed, it did not.
     let summary = read().await;
     assert!(
         summary.starts_with("read 1 calendar (1 unchanged)"),
@@ -424,65 +440,106 @@ async fn alice_finds_her_calendar_on_her_app_home_and_its_button_opens_the_modal
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_address_key_or_email_reaches_the_logs_even_at_debug_level() {
-    use crate::helpers::{listening, serve_command, stop_with_sigterm, wait_until_answers};
-    let fake = company().await;
-    let address = fake.publish_calendar("U0000001", alices_calendar(CalendarShape::Google));
-    let folder = tempfile::tempdir().unwrap();
-    std::fs::write(folder.path().join("teams.toml"), TEAMS).unwrap();
-    let config = folder.path().join("alliances.toml");
-    std::fs::write(
-        &config,
-        "[teams]\nfile = \"teams.toml\"\n[calendars]\nallow_private_hosts = true\n",
-    )
-    .unwrap();
-    let mut child = serve_command(&fake, &folder.path().join("data"))
-        .arg("--config")
-        .arg(&config)
-        .env("RUST_LOG", "debug")
-        .env("ALLIANCES_ENCRYPTION_KEY", crate::helpers::ENCRYPTION_KEY)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
+async fn no_address_key_or_email_reaches_the_logs_over_http_at_debug_or_a_socket_at_trace() {
+    use crate::helpers::{alliances, listening, serve_command, stop_with_sigterm};
+    for over_socket in [false, true] {
+        let fake = company().await;
+        let address = fake.publish_calendar("U0000001", alices_calendar(CalendarShape::Google));
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join("teams.toml"), TEAMS).unwrap();
+        let config = folder.path().join("alliances.toml");
+        std::fs::write(
+            &config,
+            "[teams]\nfile = \"teams.toml\"\n[calendars]\nallow_private_hosts = true\n",
+        )
         .unwrap();
-    // Read as it comes: a full pipe would hold the bot up mid-log.
-    let mut stderr = child.stderr.take().unwrap();
-    let logs = std::thread::spawn(move || {
-        let mut logs = String::new();
-        std::io::Read::read_to_string(&mut stderr, &mut logs).map(|_| logs)
-    });
-    let url = listening(&mut child).await.slack.unwrap();
-    wait_until_answers(&format!("{url}/healthz")).await;
-    eventually("the people are synced", || {
-        !fake.calls().iter().all(|call| call.method != "users.list")
-    })
-    .await;
-
-    // Alice gives it, then it fails: both are logged, neither with it.
-    for fault in [None, Some(CalendarFault::NotFound)] {
-        fake.set_calendar_fault("U0000001", fault);
-        let modal = alice_opens_the_modal(&fake, &url).await;
-        let answer = alice_submits(&fake, &url, &modal, &address).await;
-        assert_eq!(answer["response_action"], "update", "{answer}");
-        eventually("read or refused", || {
-            let text = modal_text(&fake, &modal["id"]);
-            text.contains("I'll count them") || text.contains("Nothing was kept")
+        let data = folder.path().join("data");
+        let mut command = if over_socket {
+            let mut command = alliances();
+            command
+                .arg("--data-dir")
+                .arg(&data)
+                .arg("serve")
+                .stdout(std::process::Stdio::piped())
+                .env("ALLIANCES_SLACK_BOT_TOKEN", fake.bot_token())
+                .env("ALLIANCES_SLACK_APP_TOKEN", fake.app_token())
+                .env("ALLIANCES_SLACK_API_URL", fake.api_url())
+                .env("RUST_LOG", "trace");
+            command
+        } else {
+            let mut command = serve_command(&fake, &data);
+            command.env("RUST_LOG", "debug");
+            command
+        };
+        let mut child = command
+            .arg("--config")
+            .arg(&config)
+            .env("ALLIANCES_ENCRYPTION_KEY", crate::helpers::ENCRYPTION_KEY)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read as it comes: a full pipe would hold the bot up mid-log.
+        let mut stderr = child.stderr.take().unwrap();
+        let logs = std::thread::spawn(move || {
+            let mut logs = String::new();
+            std::io::Read::read_to_string(&mut stderr, &mut logs).map(|_| logs)
+        });
+        let url = listening(&mut child).await.slack;
+        eventually("the bot is up", || match &url {
+            Some(_) => fake.calls().iter().any(|call| call.method == "users.list"),
+            None => fake.socket_connected(),
         })
         .await;
-    }
-    assert!(stop_with_sigterm(child).await.status.success());
-    let logs = logs.join().unwrap().unwrap();
-    assert!(
-        logs.contains("a calendar given could not be read"),
-        "{logs}"
-    );
-    let secret = address.rsplit('/').next().unwrap().trim_end_matches(".ics");
-    for needle in [
-        secret,
-        crate::helpers::ENCRYPTION_KEY,
-        "alice@",
-        PRIVATE_TEXT_MARKER,
-    ] {
-        assert!(!logs.contains(needle), "`{needle}` appears in the logs");
+        let deliver = |delivery: Delivery| {
+            let (fake, url) = (&fake, url.clone());
+            async move {
+                match url {
+                    Some(url) => fake.deliver_over_http(&url, &delivery).await.unwrap(),
+                    None => fake.deliver_over_socket(&delivery).await.unwrap(),
+                }
+            }
+        };
+
+        // Alice gives it, then it fails: both are logged, neither with it.
+        for fault in [None, Some(CalendarFault::NotFound)] {
+            fake.set_calendar_fault("U0000001", fault);
+            let before = fake.modals_opened("U0000001").len();
+            deliver(fake.slash_command("/alliances", "calendar", "U0000001", "C0ALLIANCE")).await;
+            eventually("the modal is open", || {
+                fake.modals_opened("U0000001").len() > before
+            })
+            .await;
+            let modal = fake.modals_opened("U0000001").pop().unwrap();
+            let submitted = fake.view_submission(
+                "U0000001",
+                &modal,
+                &[("calendar_address", "address", &address)],
+            );
+            assert_eq!(deliver(submitted).await.body["response_action"], "update");
+            eventually("read or refused", || {
+                let text = modal_text(&fake, &modal["id"]);
+                text.contains("I'll count them") || text.contains("Nothing was kept")
+            })
+            .await;
+        }
+        assert!(stop_with_sigterm(child).await.status.success());
+        let logs = logs.join().unwrap().unwrap();
+        assert!(
+            logs.contains("a calendar given could not be read"),
+            "{logs}"
+        );
+        let secret = address.rsplit('/').next().unwrap().trim_end_matches(".ics");
+        for needle in [
+            secret,
+            crate::helpers::ENCRYPTION_KEY,
+            "alice@",
+            PRIVATE_TEXT_MARKER,
+        ] {
+            assert!(
+                !logs.contains(needle),
+                "`{needle}` appears in the logs (over a socket: {over_socket})"
+            );
+        }
     }
 }
 
@@ -519,5 +576,29 @@ async fn over_socket_mode_the_submission_is_answered_in_its_acknowledgement() {
         modal_text(&fake, &modal["id"]).contains("I'll count them from now on")
     })
     .await;
+    bot.stop().await;
+}
+
+#[tokio::test]
+async fn calendar_off_while_the_first_read_is_under_way_keeps_nothing() {
+    let fake = company().await;
+    let address = fake.publish_calendar("U0000001", alices_calendar(CalendarShape::Google));
+    fake.set_calendar_fault(
+        "U0000001",
+        Some(CalendarFault::Slow(std::time::Duration::from_millis(1500))),
+    );
+    let bot = spawn_bot_reading_the_fake(&fake).await;
+    let modal = alice_opens_the_modal(&fake, &bot.url).await;
+    let answer = alice_submits(&fake, &bot.url, &modal, &address).await;
+    assert_eq!(answer["response_action"], "update");
+
+    // She changes her mind while it is read.
+    let said = bot.alliances("calendar off", "U0000001").await;
+    assert!(said.contains("deleted its address"), "{said}");
+    eventually("the modal says so", || {
+        modal_text(&fake, &modal["id"]).contains("took your calendar back")
+    })
+    .await;
+    assert_eq!(bot.app.store().calendar(&user("U0000001")).unwrap(), None);
     bot.stop().await;
 }

@@ -73,6 +73,8 @@ fn logged_from(owner: &str, people: &HashMap<&'static str, Person>, once: &OnceK
 fn a_calendar_logs_its_owner_s_meetings_across_teams_each_once() {
     let people = company();
     let (dir, store) = open_temp();
+    let known: Vec<Person> = people.values().cloned().collect();
+    store.put_people(&known).unwrap();
     let once = store.once_keys().unwrap();
     let ada = logged_from("ada@example.com", &people, &once);
     // Three plannings, each Ada with Bo and with Cy; Dee opted out, the
@@ -156,4 +158,20 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+#[test]
+fn someone_who_opted_out_or_was_forgotten_while_the_feed_was_read_is_not_logged() {
+    let people = company();
+    let (_dir, store) = open_temp();
+    let known: Vec<Person> = people.values().cloned().collect();
+    store.put_people(&known).unwrap();
+    let ada = logged_from("ada@example.com", &people, &store.once_keys().unwrap());
+    // Read with Bo and Cy in it; then Bo opts out and Cy is forgotten.
+    store
+        .update_person(&UserId::parse("U2").unwrap(), |bo| bo.opted_out = true)
+        .unwrap();
+    store.forget_person(&UserId::parse("U3").unwrap()).unwrap();
+    assert_eq!(log(&store, &ada).unwrap(), 0);
+    assert_eq!(store.interaction_count(), 0);
 }
