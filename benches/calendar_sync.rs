@@ -534,11 +534,15 @@ fn phases(
         counts += counting.len();
         pairs += logging.len();
     }
+    // What each of the two ways left on disk.
+    let once_bytes = folder_bytes(&scratch_dir.path().join("once"))?;
+    let batch_bytes = folder_bytes(&scratch_dir.path().join("batch"))?;
     let _ = write!(
         out,
         "sample={sample} directory={directory_seconds:.6} fetch={:.6} parse={:.6} count={:.6} \
          match={:.6} log={:.6} batch={:.6} relog={:.6} bytes={bytes} meetings={meetings} \
-         counted={counts} pairs={pairs} new={new}",
+         counted={counts} pairs={pairs} new={new} once_bytes={once_bytes} \
+         batch_bytes={batch_bytes}",
         seconds[0], seconds[1], seconds[2], seconds[3], seconds[4], seconds[5], seconds[6],
     );
     Ok(())
@@ -741,10 +745,12 @@ fn report(
         out,
         "logging:   {:.1} µs a pair, a transaction each (`calendars::log`); the same \
          interactions in one batch a feed (`log_interactions`, no once-keys): {:.1} µs; \
-         the pairs again, each found logged: {:.1} µs",
+         the pairs again, each found logged: {:.1} µs; on disk {:.0} MB against {:.0} MB",
         per_feed("log") / pairs * 1e6,
         per_feed("batch") / pairs * 1e6,
         per_feed("relog") / pairs * 1e6,
+        phases.number("once_bytes") / 1e6,
+        phases.number("batch_bytes") / 1e6,
     );
     let again = serial - per_feed("log") + per_feed("relog");
     let _ = writeln!(
