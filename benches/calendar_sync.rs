@@ -48,14 +48,17 @@
 // A failed measurement or test is its own report: unwrapping is fine here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/disk.rs"]
+mod disk;
 #[path = "support/machine.rs"]
 mod support;
 
 use alliances::calendars::{
-    CalendarKey, EmailDirectory, Fetched, Validators, counted, fetch, log, read_feed, to_log,
+    CalendarKey, EmailDirectory, Fetched, Validators, counted, fetch, hashed_attendees, log,
+    read_feed, to_log,
 };
 use alliances::config::{Settings, Teams};
-use alliances::domain::{CalendarFeed, EmailHash, Person, SettableClock};
+use alliances::domain::{CalendarFeed, Person, SettableClock};
 use alliances::metrics::Metrics;
 use alliances::rules::plan_nudges;
 use alliances::scheduler::{JobKind, Scheduler, nudge_snapshot};
@@ -65,11 +68,12 @@ use alliances::synthetic::{Company, CompanySize};
 use anyhow::{Context as _, bail, ensure};
 use chrono::{DateTime, Duration, DurationRound as _, Utc};
 use chrono_tz::Tz;
+use disk::folder_bytes;
 use fake_slack::{CalendarShape, EMAIL_DOMAIN, FakeCalendar, FakeSlack, Workspace};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use secrecy::ExposeSecret as _;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -229,12 +233,8 @@ fn publish(
         .people
         .iter()
         .map(|p| Person {
-            team: Some(p.team.clone()),
-            tz: Some(p.tz.clone()),
-            opted_out: p.opted_out,
-            roles: p.roles.clone(),
             email: Some(key.email_hash(&email(&p.handle))),
-            ..Person::new(p.id.clone(), p.real_name.clone())
+            ..p.to_person()
         })
         .collect();
     let store = Store::open(store_dir, &StoreOptions::default())?;
@@ -501,13 +501,7 @@ fn phases(
         );
         timed(2, from);
         let from = Instant::now();
-        let attendees: HashMap<&str, EmailHash> = counting
-            .iter()
-            .flat_map(|meeting| meeting.with.iter().copied())
-            .collect::<BTreeSet<&str>>()
-            .into_iter()
-            .map(|email| (email, key.email_hash(email)))
-            .collect();
+        let attendees = hashed_attendees(&counting, &key);
         let once = scratch.once_keys()?;
         let logging = to_log(
             owner,
@@ -853,19 +847,4 @@ fn load_average() -> String {
         .ok()
         .and_then(|text| text.split_whitespace().next().map(str::to_owned))
         .unwrap_or_else(|| "?".to_owned())
-}
-
-/// The bytes of the files under `folder`.
-fn folder_bytes(folder: &Path) -> anyhow::Result<u64> {
-    let mut bytes = 0;
-    for entry in std::fs::read_dir(folder)? {
-        let entry = entry?;
-        let meta = entry.metadata()?;
-        bytes += if meta.is_dir() {
-            folder_bytes(&entry.path())?
-        } else {
-            meta.len()
-        };
-    }
-    Ok(bytes)
 }

@@ -5,7 +5,7 @@
 
 use crate::domain::Person;
 use crate::store::{Store, StoreError};
-use crate::synthetic::Company;
+use crate::synthetic::{Company, SyntheticPerson};
 
 /// Interactions written per batch: one sled batch each, and one step of
 /// the progress report.
@@ -51,13 +51,7 @@ pub fn seed(
     let people: Vec<Person> = company
         .people
         .iter()
-        .map(|p| Person {
-            team: Some(p.team.clone()),
-            tz: Some(p.tz.clone()),
-            opted_out: p.opted_out,
-            roles: p.roles.clone(),
-            ..Person::new(p.id.clone(), p.real_name.clone())
-        })
+        .map(SyntheticPerson::to_person)
         .collect();
     store.put_people(&people)?;
     let total = company.history.len();

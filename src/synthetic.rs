@@ -6,7 +6,9 @@
 mod leadership;
 mod names;
 
-use crate::domain::{Binds, Interaction, InteractionKind, Partnership, Roles, TeamId, UserId};
+use crate::domain::{
+    Binds, Interaction, InteractionKind, Partnership, Person, Roles, TeamId, UserId,
+};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc, Weekday};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
@@ -45,6 +47,21 @@ pub struct SyntheticPerson {
     /// Whether they sit with the company's leaders, and which team they
     /// lead: the teams file says so (`leaders`, each team's `leads`).
     pub roles: Roles,
+}
+
+impl SyntheticPerson {
+    /// The person the store keeps of them, as the people sync would record
+    /// them: their team, time zone, choice and roles, and nothing chosen
+    /// in the bot yet.
+    pub fn to_person(&self) -> Person {
+        Person {
+            team: Some(self.team.clone()),
+            tz: Some(self.tz.clone()),
+            opted_out: self.opted_out,
+            roles: self.roles.clone(),
+            ..Person::new(self.id.clone(), self.real_name.clone())
+        }
+    }
 }
 
 /// A relationship the generator drives: how often the two meet, and from

@@ -47,6 +47,8 @@
 // A failed measurement or test is its own report: unwrapping is fine here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../support/disk.rs"]
+mod disk;
 mod leaders;
 mod peers;
 mod report;
@@ -61,8 +63,9 @@ use alliances::rules::{Snapshot, insights, plan_nudges};
 use alliances::scheduler::nudge_snapshot;
 use anyhow::{Context as _, bail, ensure};
 use chrono::{DateTime, Utc};
+use disk::folder_bytes;
 use report::{grouped, load_average, report};
-use seeded::{Seeded, evict_from_page_cache, folder_bytes};
+use seeded::{Seeded, evict_from_page_cache};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -162,18 +162,3 @@ pub(crate) fn evict_from_page_cache(folder: &Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
-
-/// The bytes of the files under `folder`.
-pub(crate) fn folder_bytes(folder: &Path) -> anyhow::Result<u64> {
-    let mut bytes = 0;
-    for entry in std::fs::read_dir(folder)? {
-        let entry = entry?;
-        let meta = entry.metadata()?;
-        bytes += if meta.is_dir() {
-            folder_bytes(&entry.path())?
-        } else {
-            meta.len()
-        };
-    }
-    Ok(bytes)
-}

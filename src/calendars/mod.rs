@@ -30,5 +30,5 @@ pub use fetch::{
     fetch, is_public,
 };
 pub use logging::{ToLog, log, to_log};
-pub use read::{CalendarReader, EmailDirectory, Found, Read, ReadError};
+pub use read::{CalendarReader, EmailDirectory, Found, Read, ReadError, hashed_attendees};
 pub use secret::{CalendarKey, SecretError};

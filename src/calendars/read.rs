@@ -4,7 +4,8 @@
 //! the daily job every calendar given.
 
 use super::{
-    CalendarKey, FeedError, FetchError, Fetched, Validators, counted, fetch, log, read_feed, to_log,
+    CalendarKey, Counted, FeedError, FetchError, Fetched, Validators, counted, fetch, log,
+    read_feed, to_log,
 };
 use crate::config::CalendarSettings;
 use crate::domain::{EmailHash, Person, UserId};
@@ -169,14 +170,7 @@ impl CalendarReader {
             lookback,
             settings.max_attendees.get(),
         );
-        // Each attendee hashed once, however many meetings they are in.
-        let attendees: HashMap<&str, EmailHash> = meetings
-            .iter()
-            .flat_map(|meeting| meeting.with.iter().copied())
-            .collect::<BTreeSet<&str>>()
-            .into_iter()
-            .map(|email| (email, key.email_hash(email)))
-            .collect();
+        let attendees = hashed_attendees(&meetings, key);
         let once = self.store.once_keys()?;
         let to_log = to_log(
             owner,
@@ -203,4 +197,19 @@ impl CalendarReader {
             recount_at: Some(recount_at),
         })
     }
+}
+
+/// The hash of every attendee of `meetings` under `key`, each hashed once
+/// however many meetings they are in.
+pub fn hashed_attendees<'f>(
+    meetings: &[Counted<'f>],
+    key: &CalendarKey,
+) -> HashMap<&'f str, EmailHash> {
+    meetings
+        .iter()
+        .flat_map(|meeting| meeting.with.iter().copied())
+        .collect::<BTreeSet<&str>>()
+        .into_iter()
+        .map(|email| (email, key.email_hash(email)))
+        .collect()
 }
