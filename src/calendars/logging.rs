@@ -12,7 +12,7 @@
 //! Each pair of each instance of each meeting has a key of its own, a
 //! keyed hash of the event's `UID`, the instance's original start and the
 //! pair's ids (see `store::OnceKeys`), under which it is logged once
-//! ([`Store::log_interaction_once`]): the same meeting read again, or read
+//! ([`Store::log_interactions_once`]): the same meeting read again, or read
 //! from the other person's calendar too, is not counted twice. The key
 //! says nothing of the meeting (a `UID` can carry a host name or an id
 //! from the calendar's system), nor lets anyone without the store's key
@@ -80,13 +80,13 @@ pub fn to_log<'p>(
     out
 }
 
-/// Logs each of `meetings` once; how many were new. Everyone in a
-/// meeting is looked up again first, once per call: someone who opted
-/// out, left or asked to be forgotten while the feed was read is not
-/// logged.
+/// Logs each of `meetings` once, in one write; how many were new.
+/// Everyone in a meeting is looked up again first, once per call: someone
+/// who opted out, left or asked to be forgotten while the feed was read is
+/// not logged.
 pub fn log(store: &Store, meetings: &[ToLog]) -> Result<usize, StoreError> {
-    let mut new = 0;
     let mut may_log: HashMap<&UserId, bool> = HashMap::new();
+    let mut batch = Vec::with_capacity(meetings.len());
     for meeting in meetings {
         let mut everyone = true;
         for id in &meeting.interaction.participants {
@@ -100,15 +100,11 @@ pub fn log(store: &Store, meetings: &[ToLog]) -> Result<usize, StoreError> {
             };
             everyone &= ok;
         }
-        if everyone
-            && store
-                .log_interaction_once(&meeting.key, &meeting.interaction)?
-                .is_some()
-        {
-            new += 1;
+        if everyone {
+            batch.push((meeting.key.as_str(), &meeting.interaction));
         }
     }
-    Ok(new)
+    store.log_interactions_once(&batch)
 }
 
 /// The key of the meeting between `a` and `b` in `counted`'s instance:

@@ -6,7 +6,7 @@
 //! two people is not logged at all. Emails reach this module only as
 //! their keyed hashes ([`CalendarKey::email_hash`]).
 //!
-//! Each row is logged once ([`Store::log_interaction_once`]) under a
+//! Each row is logged once ([`Store::log_interactions_once`]) under a
 //! digest of its date as written, its kind, and the people the file names
 //! in it, so that the same file imported twice, or the same meeting
 //! exported from each attendee's calendar, is counted once.
@@ -201,10 +201,15 @@ pub struct Wrote {
     pub already: usize,
 }
 
+/// How many rows [`write`] logs in one go, between two calls of its
+/// `progress`: enough that the store writes them in one transaction, few
+/// enough that the bar moves.
+const ROWS_PER_WRITE: usize = 1_000;
+
 /// Logs each row of `plan` once, calling `progress(done, total)` after
-/// each, then flushes: when this returns, what it logged is on disk. A
-/// failure half-way leaves the rows before it logged, and running the
-/// import again logs the rest, each once.
+/// each thousand and at the end, then flushes: when this returns, what it
+/// logged is on disk. A failure half-way leaves the rows before it logged,
+/// and running the import again logs the rest, each once.
 pub fn write(
     store: &Store,
     plan: &Plan,
@@ -212,12 +217,17 @@ pub fn write(
 ) -> Result<Wrote, StoreError> {
     let mut wrote = Wrote::default();
     let total = plan.to_log.len();
-    for (done, row) in plan.to_log.iter().enumerate() {
-        match store.log_interaction_once(&row.key, &row.interaction)? {
-            Some(_) => wrote.new += 1,
-            None => wrote.already += 1,
-        }
-        progress(done + 1, total);
+    let mut done = 0;
+    for rows in plan.to_log.chunks(ROWS_PER_WRITE) {
+        let batch: Vec<(&str, &Interaction)> = rows
+            .iter()
+            .map(|row| (row.key.as_str(), &row.interaction))
+            .collect();
+        let new = store.log_interactions_once(&batch)?;
+        wrote.new += new;
+        wrote.already += rows.len() - new;
+        done += rows.len();
+        progress(done, total);
     }
     store.flush()?;
     Ok(wrote)

@@ -9,11 +9,11 @@
 //! nothing unless told to skip them, so that a file cut wrong is fixed
 //! and imported whole rather than half. This module owns the file and
 //! what a person at a terminal sees; the logging is the store's
-//! ([`Store::log_interaction_once`]), and it must not keep or print an
+//! ([`Store::log_interactions_once`]), and it must not keep or print an
 //! email: emails are hashed with the operator's key, as the people sync
 //! hashes the workspace's, and matched by hash.
 //!
-//! [`Store::log_interaction_once`]: crate::store::Store::log_interaction_once
+//! [`Store::log_interactions_once`]: crate::store::Store::log_interactions_once
 
 mod apply;
 mod parse;

@@ -17,14 +17,19 @@ use sled::transaction::{
     ConflictableTransactionError, ConflictableTransactionResult, TransactionError,
     TransactionalTree,
 };
-use std::collections::{BTreeMap, BTreeSet, btree_map::Entry};
+use std::collections::btree_map::Entry::{Occupied, Vacant};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 
 /// How many interactions a bulk load writes per transaction. sled holds a
 /// transaction's writes in memory and is memory-hungry on large writes (3.3
 /// GB for a million small entries in one go), so a seed of a company's
 /// history lands in slices this size: a few MB each.
-const BULK_CHUNK: usize = 10_000;
+pub(super) const BULK_CHUNK: usize = 10_000;
+
+/// One interaction of a chunk, with the key it is logged once under, if
+/// any.
+pub(super) type Entry<'a> = (Option<&'a str>, &'a Interaction);
 
 /// What logging one interaction did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,30 +147,44 @@ impl Store {
         let _writer = self.lock_log_writer();
         let mut logged = 0;
         for chunk in batch.chunks(chunk_len.max(1)) {
-            self.log_chunk(chunk)?;
+            let chunk: Vec<Entry<'_>> = chunk.iter().map(|i| (None, i)).collect();
+            self.log_chunk(&chunk)?;
             logged += chunk.len();
         }
         Ok(logged)
     }
 
-    /// Logs one chunk in one transaction. The caller holds the writer lock.
-    fn log_chunk(&self, chunk: &[Interaction]) -> Result<(), StoreError> {
+    /// Logs one chunk in one transaction: each interaction, the ties it
+    /// touches, the count and, beside each interaction that has one, its
+    /// once-key (see [`Store::log_interaction_once`]). The caller holds the
+    /// writer lock and has checked that no once-key is logged already.
+    pub(super) fn log_chunk(&self, chunk: &[Entry<'_>]) -> Result<(), StoreError> {
         let trees = self.trees()?;
         let mut log = sled::Batch::default();
+        let mut once_keys = sled::Batch::default();
         // The ties this chunk touches, as they will be after it. Each is read
         // once from the tree, which already holds every earlier chunk, then
         // updated in memory in log order.
         let mut touched: BTreeMap<Vec<u8>, Tie> = BTreeMap::new();
-        for interaction in chunk {
-            let key = keys::interaction(trees.db.generate_id()?);
+        let mut new_ties = Vec::new();
+        for (once_key, interaction) in chunk {
+            let id = trees.db.generate_id()?;
+            let key = keys::interaction(id);
             log.insert(&key, self.encode(trees::INTERACTIONS, &key, interaction)?);
+            if let Some(once_key) = once_key {
+                let once_key = keys::logged_key(once_key);
+                once_keys.insert(once_key, self.encode(trees::LOGGED_KEYS, once_key, &id)?);
+            }
             for pair in pairs_of(interaction) {
                 match touched.entry(keys::tie(&pair)) {
-                    Entry::Occupied(mut tie) => tie.get_mut().record(interaction, self.half_life),
-                    Entry::Vacant(slot) => {
+                    Occupied(mut tie) => tie.get_mut().record(interaction, self.half_life),
+                    Vacant(slot) => {
                         let known = match trees.ties.get(slot.key())? {
                             Some(bytes) => Some(self.decode_tie(slot.key(), &bytes)?),
-                            None => None,
+                            None => {
+                                new_ties.push(pair.clone());
+                                None
+                            }
                         };
                         slot.insert(next_tie(known, &pair, interaction, self.half_life));
                     }
@@ -177,17 +196,24 @@ impl Store {
             ties.insert(key.as_slice(), self.encode(trees::TIES, key, tie)?);
         }
         let count = self.interaction_count.load(Ordering::SeqCst) + chunk.len();
-        (&trees.interactions, &trees.ties, &trees.meta)
-            .transaction(|(log_tx, ties_tx, meta_tx)| {
+        (
+            &trees.interactions,
+            &trees.ties,
+            &trees.meta,
+            &trees.logged_keys,
+        )
+            .transaction(|(log_tx, ties_tx, meta_tx, keys_tx)| {
                 log_tx.apply_batch(&log)?;
                 ties_tx.apply_batch(&ties)?;
+                keys_tx.apply_batch(&once_keys)?;
                 meta_tx.insert(meta::INTERACTION_COUNT, &(count as u64).to_be_bytes())?;
                 Ok(())
             })
             .map_err(from_transaction)?;
         self.interaction_count.store(count, Ordering::SeqCst);
-        self.team_pairs.outdated();
-        self.tie_peers.outdated();
+        new_ties.sort();
+        self.team_pairs.ties_added(&new_ties);
+        self.tie_peers.ties_added(&new_ties);
         Ok(())
     }
 

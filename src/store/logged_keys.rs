@@ -17,9 +17,10 @@
 //! the clear, only through [`OnceKeys`](super::OnceKeys), which hashes
 //! it under the store's key.
 
-use super::interactions::from_transaction;
+use super::interactions::{BULK_CHUNK, Entry, from_transaction};
 use super::{Logged, Store, StoreError, keys, trees};
 use crate::domain::Interaction;
+use rustc_hash::FxHashSet;
 use sled::Transactional;
 
 impl Store {
@@ -58,14 +59,74 @@ impl Store {
             .map_err(from_transaction)?;
         Ok(new_ties.map(|new_ties| self.appended(append, new_ties)))
     }
+
+    /// Logs each interaction of `batch` under its key as
+    /// [`Store::log_interaction_once`] would, in order, and answers how
+    /// many were new: a key logged before, or earlier in the batch, logs
+    /// nothing. Written as [`Store::log_interactions`] writes, in
+    /// transactions of many, each with its keys: a failure leaves the
+    /// chunks before it logged, and the same batch again logs the rest.
+    /// What a calendar read or a history import logs. Does not flush.
+    pub fn log_interactions_once(
+        &self,
+        batch: &[(&str, &Interaction)],
+    ) -> Result<usize, StoreError> {
+        self.log_interactions_once_in_chunks(batch, BULK_CHUNK)
+    }
+
+    /// [`Store::log_interactions_once`] with a chunk length of the caller's
+    /// choosing, so that tests cross chunk boundaries with a few.
+    pub(super) fn log_interactions_once_in_chunks(
+        &self,
+        batch: &[(&str, &Interaction)],
+        chunk_len: usize,
+    ) -> Result<usize, StoreError> {
+        let trees = self.trees()?;
+        let _writer = self.lock_log_writer();
+        let mut new = 0;
+        for chunk in batch.chunks(chunk_len.max(1)) {
+            // Every writer of the keys holds the lock, so what is absent
+            // now stays absent until this chunk is written; the chunks
+            // before it are written, so only this chunk can repeat a key.
+            let mut in_chunk = FxHashSet::default();
+            let mut fresh: Vec<Entry<'_>> = Vec::new();
+            for &(key, interaction) in chunk {
+                if in_chunk.insert(key) && !trees.logged_keys.contains_key(keys::logged_key(key))? {
+                    fresh.push((Some(key), interaction));
+                }
+            }
+            if !fresh.is_empty() {
+                self.log_chunk(&fresh)?;
+                new += fresh.len();
+            }
+        }
+        Ok(new)
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::domain::Interaction;
     use crate::store::fixtures::{
-        at_minute, meeting, open_temp, ties_folded_from, write_unreadable_tie,
+        any_interaction, at_minute, meeting, open_temp, ties_folded_from, write_unreadable_tie,
     };
-    use crate::store::{StoreError, keys};
+    use crate::store::interactions::BULK_CHUNK;
+    use crate::store::{Store, StoreError, keys};
+    use proptest::prelude::*;
+
+    /// The interactions of `store`'s log, in log order, without their ids.
+    fn logged(store: &Store) -> Vec<Interaction> {
+        let log = store.interactions().unwrap();
+        log.into_iter()
+            .map(|(_, interaction)| interaction)
+            .collect()
+    }
+
+    /// Every key of the `logged_keys` tree, in order.
+    fn once_keys(store: &Store) -> Vec<Vec<u8>> {
+        let keys = store.trees().unwrap().logged_keys.iter().keys();
+        keys.map(|key| key.unwrap().to_vec()).collect()
+    }
 
     #[test]
     fn an_interaction_under_a_repeated_key_is_logged_once() {
@@ -128,5 +189,96 @@ mod tests {
         assert_eq!(store.log_interaction_once("T9", &lunch).unwrap(), None);
         assert_eq!(store.interaction_count(), 2);
         assert_eq!(store.interactions().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_batch_logs_each_key_once_even_when_it_repeats_inside_the_batch() {
+        let (_dir, store) = open_temp();
+        let coffee = meeting(at_minute(0), &["U1", "U2"], None);
+        let lunch = meeting(at_minute(60), &["U1", "U3"], None);
+        assert!(store.log_interaction_once("C", &coffee).unwrap().is_some());
+
+        let batch = [("C", &coffee), ("L", &lunch), ("L", &lunch), ("C", &coffee)];
+        assert_eq!(store.log_interactions_once(&batch).unwrap(), 1);
+        assert_eq!(logged(&store), [coffee.clone(), lunch.clone()]);
+        assert_eq!(store.interaction_count(), 2);
+        assert_eq!(store.log_interactions_once(&batch).unwrap(), 0);
+        assert_eq!(store.log_interaction_once("L", &lunch).unwrap(), None);
+        assert_eq!(store.log_interactions_once(&[]).unwrap(), 0);
+    }
+
+    #[test]
+    fn when_a_batch_fails_its_chunk_leaves_neither_keys_nor_interactions() {
+        let (_dir, store) = open_temp();
+        let pair = write_unreadable_tie(&store, "U1", "U2");
+        let fine = meeting(at_minute(0), &["U3", "U4"], None);
+        let broken = meeting(at_minute(1), &["U1", "U2"], None);
+        let batch = [("F", &fine), ("B", &broken)];
+        let u3 = crate::store::fixtures::user("U3");
+        assert!(store.ties_of(&u3).unwrap().is_empty(), "builds the index");
+        let failed = store.log_interactions_once(&batch);
+        assert!(
+            matches!(failed, Err(StoreError::Corrupt { .. })),
+            "{failed:?}"
+        );
+        assert!(once_keys(&store).is_empty());
+        assert_eq!(store.interaction_count(), 0);
+        assert!(store.ties_of(&u3).unwrap().is_empty());
+
+        store
+            .trees()
+            .unwrap()
+            .ties
+            .remove(keys::tie(&pair))
+            .unwrap();
+        assert_eq!(store.log_interactions_once(&batch).unwrap(), 2);
+        assert_eq!(logged(&store), [fine, broken]);
+        assert_eq!(
+            store.ties_of(&u3).unwrap().len(),
+            1,
+            "the index learnt the new tie"
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Batches of any length, in chunks of any length, with keys that
+        /// repeat within and across batches, do what logging each once
+        /// does: the same log, ties, count, keys and number of new ones.
+        #[test]
+        fn a_batch_logged_once_equals_logging_each_once(
+            batches in proptest::collection::vec(
+                (
+                    proptest::collection::vec(
+                        (proptest::sample::select(vec!["a", "b", "c", "d", "e", "f"]),
+                         any_interaction(&["U1", "U2", "U3", "U4", "W5"])),
+                        0..10,
+                    ),
+                    prop_oneof![Just(1), Just(3), Just(BULK_CHUNK)],
+                ),
+                1..5,
+            )
+        ) {
+            let (_one_dir, one_by_one) = open_temp();
+            let (_batch_dir, batched) = open_temp();
+            for (batch, chunk_len) in &batches {
+                let mut new = 0;
+                for (key, interaction) in batch {
+                    new += usize::from(one_by_one.log_interaction_once(key, interaction).unwrap().is_some());
+                }
+                let batch: Vec<(&str, &Interaction)> =
+                    batch.iter().map(|(key, interaction)| (*key, interaction)).collect();
+                prop_assert_eq!(
+                    batched.log_interactions_once_in_chunks(&batch, *chunk_len).unwrap(),
+                    new
+                );
+            }
+            prop_assert_eq!(logged(&batched), logged(&one_by_one));
+            prop_assert_eq!(batched.ties().unwrap(), ties_folded_from(&batched.interactions().unwrap()));
+            prop_assert_eq!(batched.ties().unwrap(), one_by_one.ties().unwrap());
+            prop_assert_eq!(batched.interaction_count(), one_by_one.interaction_count());
+            prop_assert_eq!(once_keys(&batched), once_keys(&one_by_one));
+        }
     }
 }

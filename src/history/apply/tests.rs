@@ -169,21 +169,23 @@ fn an_email_without_the_key_is_refused_with_the_variable_and_the_sync() {
 }
 
 #[test]
-fn writing_reports_its_progress_after_each_row() {
+fn writing_reports_its_progress_after_each_thousand_rows_and_at_the_end() {
     let (_dir, store) = open_temp();
     workspace(&store);
-    let file = "date,participants\n2026-11-20,U01;U02\n2026-11-21,U01;U02\n";
+    let mut file = String::from("date,participants\n2026-11-20,U01;U02\n");
+    file.push_str(&"2026-11-21,U01;U02\n".repeat(2_499));
     let mut seen = Vec::new();
-    write(
+    let wrote = write(
         &store,
         &plan(
-            &rows(file),
+            &rows(&file),
             &Loggable::of(&store).unwrap(),
             &store.once_keys().unwrap(),
         ),
         |done, total| seen.push((done, total)),
     )
     .unwrap();
-    assert_eq!(seen, [(1, 2), (2, 2)]);
+    assert_eq!(seen, [(1_000, 2_500), (2_000, 2_500), (2_500, 2_500)]);
+    assert_eq!(wrote, Wrote { new: 2, already: 2_498 });
     assert_eq!(store.interaction_count(), 2);
 }
