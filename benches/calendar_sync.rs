@@ -21,11 +21,12 @@
 //!   `CalendarReader::read` timed apart (fetching, `calendars::fetch`;
 //!   parsing, `read_feed`; counting, `counted`; matching: hashing the
 //!   attendees' emails, finding them in the `EmailDirectory` and keying
-//!   each pair, `to_log`; logging, `calendars::log` and the flush), logging
-//!   into a second store holding the same people and no history; beside
-//!   it, the same interactions in one batch a feed (`log_interactions`, as
-//!   `seed` writes them: a yardstick, not a replacement, since it keeps no
-//!   once-keys), and the pairs logged again, each found logged;
+//!   each pair, `to_log`; logging, `calendars::log` and the flush: one
+//!   batch a feed, each pair under its once-key), logging into a second
+//!   store holding the same people and no history; beside it, the same
+//!   interactions in one batch a feed without once-keys
+//!   (`log_interactions`, as `seed` writes them: what the once-keys cost),
+//!   and the pairs logged again, each found logged;
 //! - *sync*: the calendars job as the scheduler runs it
 //!   (`Scheduler::run(JobKind::Calendars, …)`); again a minute later, when
 //!   no meeting has ended and every feed answers `304 Not Modified`; and
@@ -58,7 +59,7 @@ use alliances::calendars::{
     read_feed, to_log,
 };
 use alliances::config::{Settings, Teams};
-use alliances::domain::{CalendarFeed, Person, SettableClock};
+use alliances::domain::{CalendarFeed, Person, SettableClock, number};
 use alliances::metrics::Metrics;
 use alliances::rules::plan_nudges;
 use alliances::scheduler::{JobKind, Scheduler, nudge_snapshot};
@@ -365,7 +366,7 @@ impl Measured {
         self.0
             .get(name)
             .and_then(|v| v.parse().ok())
-            .map_or_else(|| "?".to_owned(), grouped)
+            .map_or_else(|| "?".to_owned(), number)
     }
 
     fn words(&self, name: &str) -> String {
@@ -451,7 +452,7 @@ fn phases(
     let scratch_dir = tempfile::tempdir_in(store_dir.parent().context("a parent")?)?;
     let scratch = Store::open(&scratch_dir.path().join("once"), &StoreOptions::default())?;
     // The yardstick: the same interactions in one batch a feed, as `seed`
-    // and `history import` write them (no once-keys, no look-ups).
+    // writes them (no once-keys, no look-ups).
     let batched = Store::open(&scratch_dir.path().join("batch"), &StoreOptions::default())?;
     let everyone: Vec<Person> = people.values().cloned().collect();
     scratch.put_people(&everyone)?;
@@ -638,7 +639,7 @@ fn report(
         out,
         "calendar_sync: the calendars job reading {} feeds of {} days from the fake calendar \
          host (first, again a minute later, the next day), then a nudge-planning tick",
-        grouped(published.feeds as u64),
+        number(published.feeds),
         size.days,
     );
     let _ = writeln!(out, "machine:   {}", machine());
@@ -651,9 +652,9 @@ fn report(
         out,
         "company:   {} people in {TEAMS} teams ({} with an email hash), no history before; \
          {} give a calendar ({} Google, {} Outlook), {:.0} colleagues each",
-        grouped(published.people as u64),
-        grouped(published.with_email as u64),
-        grouped(published.feeds as u64),
+        number(published.people),
+        number(published.with_email),
+        number(published.feeds),
         published.google,
         published.feeds - published.google,
         published.colleagues as f64 / feeds,
@@ -663,10 +664,10 @@ fn report(
         out,
         "feeds:     {} meetings in the {} days ({} a feed), {} that count by the fake's \
          rules ({} a feed); {:.2} MB a feed; generated, published and stored in {:.1} s",
-        grouped(published.meetings as u64),
+        number(published.meetings),
         size.days,
         rounded(published.meetings as f64 / feeds),
-        grouped(published.countable as u64),
+        number(published.countable),
         rounded(published.countable as f64 / feeds),
         phases.number("bytes") / sample / 1e6,
         published.seconds,
@@ -737,8 +738,8 @@ fn report(
     let _ = writeln!(out, "a feed:    {line} = {:.1} ms", serial * 1e3);
     let _ = writeln!(
         out,
-        "logging:   {:.1} µs a pair, a transaction each (`calendars::log`); the same \
-         interactions in one batch a feed (`log_interactions`, no once-keys): {:.1} µs; \
+        "logging:   {:.1} µs a pair, one batch a feed with once-keys (`calendars::log`); the \
+         same interactions without once-keys (`log_interactions`): {:.1} µs; \
          the pairs again, each found logged: {:.1} µs; on disk {:.0} MB against {:.0} MB",
         per_feed("log") / pairs * 1e6,
         per_feed("batch") / pairs * 1e6,
@@ -753,7 +754,7 @@ fn report(
          for {} feeds one at a time, {:.1} s measured the next day",
         again * 1e3,
         again * feeds,
-        grouped(published.feeds as u64),
+        number(published.feeds),
         sync.number("next_day"),
     );
     let line = names
@@ -769,8 +770,8 @@ fn report(
         .join(", ");
     let _ = writeln!(
         out,
-        "{:<10} {line}; {:.1} s one at a time, {:.1} s measured (4 at once, one writer)",
-        format!("{} feeds:", grouped(published.feeds as u64)),
+        "{:<10} {line}; {:.1} s one at a time, {:.1} s measured (4 at once)",
+        format!("{} feeds:", number(published.feeds)),
         serial * feeds,
         sync.number("first"),
     );
@@ -784,7 +785,7 @@ fn report(
         "bound:     {bound}; for {} people all giving a calendar like these (linear in the \
          feeds, every pair new): first sync about {}, {} interactions, {:.1} GB on disk; \
          again {}; the next day {}",
-        grouped(size.people as u64),
+        number(size.people),
         spoken(sync.number("first") * scale),
         rounded(sync.number("first_interactions") * scale),
         disk as f64 * scale / 1e9,
@@ -794,23 +795,10 @@ fn report(
     out
 }
 
-/// `n` with its thousands grouped: 1,000,739.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
 /// `x` rounded, its thousands grouped.
 fn rounded(x: f64) -> String {
     if x.is_finite() {
-        grouped(x.round() as u64)
+        number(x.round() as usize)
     } else {
         "?".to_owned()
     }

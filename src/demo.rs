@@ -30,7 +30,7 @@ pub use company::{serve_fake_slack, workspace};
 
 use crate::app::App;
 use crate::config::{Secrets, Settings, Teams};
-use crate::domain::{Interaction, SettableClock, UserId};
+use crate::domain::{Interaction, SettableClock, UserId, number};
 use crate::scheduler::JobKind;
 use crate::synthetic::Company;
 use anyhow::Context as _;
@@ -288,10 +288,10 @@ impl Demo {
         writeln!(
             out,
             "\nSummary: {} people in {} teams · {} interactions ({} read from {} calendars) · {} nudges sent · {} early warnings · {} leadership circles · {} new alliances · {} digests posted",
-            summary.people,
+            number(summary.people),
             summary.teams,
-            summary.interactions,
-            summary.from_calendars,
+            number(summary.interactions),
+            number(summary.from_calendars),
             summary.calendars,
             summary.nudges_sent,
             summary.early_warnings,

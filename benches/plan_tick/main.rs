@@ -64,7 +64,7 @@ use alliances::scheduler::nudge_snapshot;
 use anyhow::{Context as _, bail, ensure};
 use chrono::{DateTime, Utc};
 use disk::folder_bytes;
-use report::{grouped, load_average, report};
+use report::{load_average, report};
 use seeded::{Seeded, evict_from_page_cache};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -231,7 +231,7 @@ impl Measured {
         self.fields
             .get(name)
             .and_then(|v| v.parse().ok())
-            .map_or_else(|| "?".to_owned(), grouped)
+            .map_or_else(|| "?".to_owned(), alliances::domain::number)
     }
 
     fn number(&self, name: &str) -> f64 {

@@ -3,20 +3,8 @@
 use crate::seeded::Seeded;
 use crate::support::machine;
 use crate::{DEFAULT, Measured, TARGET_PEAK_MB, TARGET_RATIO, TARGET_TICK_SECONDS, TEAMS};
+use alliances::domain::number;
 use std::fmt::Write as _;
-
-/// `n` with its thousands grouped: 1,000,739.
-pub(crate) fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
 
 /// The median and the least of `values`.
 fn median_and_min(mut values: Vec<f64>) -> (f64, f64) {
@@ -65,8 +53,8 @@ pub(crate) fn report(
         out,
         "company:   {} people in {TEAMS} teams, {} interactions over {} days, {} ties \
          ({:.1} MB of keys and values in the ties tree); store {:.0} MB on disk",
-        grouped(seeded.size.people),
-        grouped(seeded.interactions),
+        number(seeded.size.people as usize),
+        number(seeded.interactions as usize),
         seeded.size.days,
         tick.count("ties"),
         cold_scan.number("bytes") / 1e6,
@@ -134,7 +122,7 @@ pub(crate) fn report(
     // The targets are set for the default company; a larger one is held to
     // them only for comparison.
     let of_size = if seeded.size.people > DEFAULT.people {
-        format!("(set for {} people) ", grouped(DEFAULT.people))
+        format!("(set for {} people) ", number(DEFAULT.people as usize))
     } else {
         String::new()
     };

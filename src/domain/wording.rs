@@ -10,13 +10,28 @@ pub fn times(count: u32) -> String {
     }
 }
 
-/// `n` of something, in words: "1 new alliance", "3 new alliances".
+/// `n` of something, in words: "1 new alliance", "3 new alliances",
+/// "2,691,948 new interactions".
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
     } else {
-        format!("{n} {many}")
+        format!("{} {many}", number(n))
     }
+}
+
+/// `n` with its thousands set apart, as people write a count:
+/// "950", "4,650", "2,691,948".
+pub fn number(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// How long ago, in words a person would say: "today", "yesterday",
@@ -37,6 +52,35 @@ pub fn ago(days: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_count_sets_its_thousands_apart() {
+        let said: Vec<String> = [0, 7, 999, 1_000, 4_650, 99_999, 100_000, 2_691_948]
+            .into_iter()
+            .map(number)
+            .collect();
+        assert_eq!(
+            said,
+            [
+                "0",
+                "7",
+                "999",
+                "1,000",
+                "4,650",
+                "99,999",
+                "100,000",
+                "2,691,948"
+            ]
+        );
+        assert_eq!(
+            plural(2_691_948, "new interaction", "new interactions"),
+            "2,691,948 new interactions"
+        );
+        assert_eq!(
+            plural(1, "new interaction", "new interactions"),
+            "1 new interaction"
+        );
+    }
 
     #[test]
     fn how_long_ago_is_said_in_the_unit_a_person_would_use() {

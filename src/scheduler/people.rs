@@ -3,7 +3,7 @@
 
 use crate::calendars::CalendarKey;
 use crate::config::{LeaderSettings, Roster, Teams};
-use crate::domain::{Person, Roles, TeamId, plural};
+use crate::domain::{Person, Roles, TeamId, number, plural};
 use crate::slack::{SlackClient, SlackPerson, UserGroup};
 use crate::store::{Store, StoreError};
 use std::collections::BTreeMap;
@@ -187,9 +187,9 @@ pub(super) async fn sync_people(
             }
         }
     }
-    let mut summary = format!("synced {synced} people");
+    let mut summary = format!("synced {} people", number(synced));
     if without_team > 0 {
-        summary.push_str(&format!(" ({without_team} without a team)"));
+        summary.push_str(&format!(" ({} without a team)", number(without_team)));
     }
     if leading + leads > 0 {
         summary.push_str(&format!(

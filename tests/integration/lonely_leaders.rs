@@ -102,8 +102,13 @@ async fn a_lonely_leader_is_warned_once_with_fading_ties_first_and_admins_see_on
         !body.contains("U0000L03") && !body.contains("U0000M03"),
         "{body}"
     );
-    let ada = bot.app.store().person(&user("U0000E01")).unwrap().unwrap();
-    assert!(ada.early_warned_at.is_some());
+    // The warning is marked as given once Slack has taken it, just after
+    // it arrives.
+    eventually("Ada is marked as warned", || {
+        let ada = bot.app.store().person(&user("U0000E01")).unwrap().unwrap();
+        ada.early_warned_at.is_some()
+    })
+    .await;
     // Meeting Fay is on record as an introduction, so that nobody
     // introduces the two again soon; and nobody introduces Fay to Ada
     // in the same run.

@@ -186,6 +186,12 @@ fn writing_reports_its_progress_after_each_thousand_rows_and_at_the_end() {
     )
     .unwrap();
     assert_eq!(seen, [(1_000, 2_500), (2_000, 2_500), (2_500, 2_500)]);
-    assert_eq!(wrote, Wrote { new: 2, already: 2_498 });
+    assert_eq!(
+        wrote,
+        Wrote {
+            new: 2,
+            already: 2_498
+        }
+    );
     assert_eq!(store.interaction_count(), 2);
 }

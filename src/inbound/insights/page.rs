@@ -302,7 +302,7 @@ pub(super) mod tests {
         assert!(html.contains("20 teams with fewer alliances left out"));
         let unconnected = &html[html.find(r#"<ul id="unconnected">"#).unwrap()..];
         assert_eq!(unconnected.matches("<li>").count(), 50);
-        assert!(html.contains(r#"<p class="hint">and 1720 pairs.</p>"#));
+        assert!(html.contains(r#"<p class="hint">and 1,720 pairs.</p>"#));
         assert!(html.contains(r#"<p class="hint">and 5 bridges earlier.</p>"#));
     }
 }
