@@ -10,7 +10,7 @@
 
 use crate::calendars::{CalendarKey, CalendarReader, EmailDirectory, Read, ReadError, Validators};
 use crate::config::CalendarSettings;
-use crate::domain::{CalendarFailing, CalendarFeed, Outgoing, Person, plural};
+use crate::domain::{CalendarFailing, CalendarFeed, Outgoing, Person, number, plural};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret as _;
@@ -162,11 +162,11 @@ impl Tally {
         let mut line = format!(
             "read {} ({} unchanged), {} logged",
             plural(self.read + self.unchanged, "calendar", "calendars"),
-            self.unchanged,
+            number(self.unchanged),
             plural(self.new, "new interaction", "new interactions"),
         );
         if self.failed > 0 {
-            line.push_str(&format!("; {} failed", self.failed));
+            line.push_str(&format!("; {} failed", number(self.failed)));
         }
         if self.told > 0 {
             line.push_str(&format!(

@@ -3,7 +3,9 @@
 //! warning takes the place of its leader's nudge in the run that plans it:
 //! one message at a time.
 
-use crate::domain::{EarlyWarning, Nudge, Outgoing, Partnership, SentNudge, UserId, plural};
+use crate::domain::{
+    EarlyWarning, Nudge, Outgoing, Partnership, SentNudge, UserId, number, plural,
+};
 use crate::metrics::Metrics;
 use crate::rules::{Policy, Snapshot, plan_early_warnings, plan_nudges};
 use crate::store::{Store, StoreError};
@@ -104,7 +106,7 @@ pub fn run(
         kinds.push(plural(warned, "early warning", "early warnings"));
     }
     Ok(match kinds.is_empty() {
-        true => format!("queued {queued}"),
-        false => format!("queued {queued} ({})", kinds.join(", ")),
+        true => format!("queued {}", number(queued)),
+        false => format!("queued {} ({})", number(queued), kinds.join(", ")),
     })
 }
