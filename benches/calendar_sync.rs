@@ -178,7 +178,7 @@ fn run() -> anyhow::Result<()> {
             vec![],
         )))
         .context("starting the fake Slack")?;
-    let published = publish(&fake, &store_dir, size, now)?;
+    let published = runtime.block_on(publish(&fake, &store_dir, size, now))?;
 
     let phases = measure("phases", &store_dir, now, size)?;
     let sync = measure("sync", &store_dir, now, size)?;
@@ -210,7 +210,7 @@ struct Published {
 
 /// Stores the company in `store_dir`, publishes `size.feeds` calendars on
 /// `fake` and stores them, sealed, for their owners.
-fn publish(
+async fn publish(
     fake: &FakeSlack,
     store_dir: &Path,
     size: Size,
@@ -239,7 +239,7 @@ fn publish(
         })
         .collect();
     let store = Store::open(store_dir, &StoreOptions::default())?;
-    store.put_people(&people)?;
+    store.put_people(&people).await?;
 
     let mut by_team: BTreeMap<_, Vec<usize>> = BTreeMap::new();
     for (i, person) in company.people.iter().enumerate() {
@@ -312,14 +312,16 @@ fn publish(
         published.countable += calendar.countable(now, lookback, MAX_ATTENDEES).len();
         let address = fake.publish_calendar(person.id.as_str(), calendar);
         let sealed = key.seal(&person.id, &address)?;
-        store.put_calendar(&CalendarFeed::new(
-            person.id.clone(),
-            sealed,
-            now - Duration::hours(1),
-        ))?;
+        store
+            .put_calendar(&CalendarFeed::new(
+                person.id.clone(),
+                sealed,
+                now - Duration::hours(1),
+            ))
+            .await?;
         published.feeds += 1;
     }
-    store.flush()?;
+    store.flush().await?;
     published.seconds = started.elapsed().as_secs_f64();
     Ok(published)
 }
@@ -445,9 +447,12 @@ fn phases(
     feeds: usize,
     out: &mut String,
 ) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let store = Store::open(store_dir, &StoreOptions::default())?;
-    let people = store.people_by_id()?;
-    let calendars = store.calendars()?;
+    let people = runtime.block_on(store.people_by_id())?;
+    let calendars = runtime.block_on(store.calendars())?;
     drop(store);
     let scratch_dir = tempfile::tempdir_in(store_dir.parent().context("a parent")?)?;
     let scratch = Store::open(&scratch_dir.path().join("once"), &StoreOptions::default())?;
@@ -455,12 +460,9 @@ fn phases(
     // writes them (no once-keys, no look-ups).
     let batched = Store::open(&scratch_dir.path().join("batch"), &StoreOptions::default())?;
     let everyone: Vec<Person> = people.values().cloned().collect();
-    scratch.put_people(&everyone)?;
-    batched.put_people(&everyone)?;
+    runtime.block_on(scratch.put_people(&everyone))?;
+    runtime.block_on(batched.put_people(&everyone))?;
     let key = CalendarKey::parse(KEY)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
     let lookback = Duration::days(i64::from(settings.calendars.lookback_days.get()));
     // A read looks a week ahead too, for the next meeting to end
     // (`calendars::read`'s `RECOUNT_WITHIN`).
@@ -503,7 +505,7 @@ fn phases(
         timed(2, from);
         let from = Instant::now();
         let attendees = hashed_attendees(&counting, &key);
-        let once = scratch.once_keys()?;
+        let once = runtime.block_on(scratch.once_keys())?;
         let logging = to_log(
             owner,
             &counting,
@@ -512,17 +514,20 @@ fn phases(
         );
         timed(3, from);
         let from = Instant::now();
-        new += log(&scratch, &logging)?;
-        scratch.flush()?;
+        new += runtime.block_on(log(&scratch, &logging))?;
+        runtime.block_on(scratch.flush())?;
         timed(4, from);
         let from = Instant::now();
         let interactions: Vec<_> = logging.iter().map(|one| one.interaction.clone()).collect();
-        batched.log_interactions(&interactions)?;
-        batched.flush()?;
+        runtime.block_on(batched.log_interactions(&interactions))?;
+        runtime.block_on(batched.flush())?;
         timed(5, from);
         // As the next day's read logs it: every pair logged before.
         let from = Instant::now();
-        ensure!(log(&scratch, &logging)? == 0, "a pair logged twice");
+        ensure!(
+            runtime.block_on(log(&scratch, &logging))? == 0,
+            "a pair logged twice"
+        );
         timed(6, from);
         bytes += text.len();
         meetings += read.meetings.len();
@@ -586,11 +591,11 @@ fn sync(
              {name}_summary={}",
             cpu_seconds() - cpu,
             peak_kb(),
-            store.interaction_count(),
+            runtime.block_on(store.interaction_count()),
             report.summary.replace(' ', "_"),
         );
     }
-    let _ = write!(out, " ties={}", store.ties()?.len());
+    let _ = write!(out, " ties={}", runtime.block_on(store.ties())?.len());
     Ok(())
 }
 
@@ -602,11 +607,13 @@ fn tick(
     at: DateTime<Utc>,
     out: &mut String,
 ) -> anyhow::Result<()> {
+    // The store is async: a runtime of one thread reaches it.
+    let runtime = tokio::runtime::Builder::new_current_thread().build()?;
     let started = Instant::now();
     let store = alliances::data_dir::open_store(settings, store_dir)?;
     let open = started.elapsed().as_secs_f64();
     let policy = settings.rules.any_time();
-    let snapshot = nudge_snapshot(&store, at, &policy)?;
+    let snapshot = runtime.block_on(nudge_snapshot(&store, at, &policy))?;
     let snapshotted = started.elapsed().as_secs_f64();
     let plan = plan_nudges(&snapshot, at, &policy);
     let total = started.elapsed().as_secs_f64();

@@ -98,7 +98,7 @@ async fn run() -> anyhow::Result<String> {
             ..Person::new(id(n), format!("Person {n}"))
         })
         .collect();
-    store.put_people(&people)?;
+    store.put_people(&people).await?;
     let now = Utc::now();
     let history: Vec<Interaction> = (1..=NUDGES)
         .flat_map(|k| {
@@ -113,7 +113,7 @@ async fn run() -> anyhow::Result<String> {
             })
         })
         .collect();
-    store.log_interactions(&history)?;
+    store.log_interactions(&history).await?;
 
     let slack = SlackClient::new(&fake.api_url(), &SecretString::from(TOKEN.to_owned()))?
         .with_speedup(speedup);
@@ -137,17 +137,19 @@ async fn run() -> anyhow::Result<String> {
         ),
         format!("machine:  {}", machine()),
     ];
-    let plan = plan_nudges(&nudge_snapshot(&store, now, &policy)?, now, &policy);
+    let plan = plan_nudges(&nudge_snapshot(&store, now, &policy).await?, now, &policy);
     anyhow::ensure!(plan.len() == NUDGES, "planned {} nudges", plan.len());
     // The same plan twice: the second time, every DM channel is known.
     for (pass, binding) in [
         ("first contact", "conversations.open"),
         ("DM channels known", "chat.postMessage"),
     ] {
-        store.enqueue(
-            plan.iter().cloned().map(Outgoing::Nudge).collect(),
-            Utc::now(),
-        )?;
+        store
+            .enqueue(
+                plan.iter().cloned().map(Outgoing::Nudge).collect(),
+                Utc::now(),
+            )
+            .await?;
         let before = fake.messages().len();
         let started = Instant::now();
         let done = dispatcher
@@ -172,7 +174,10 @@ async fn run() -> anyhow::Result<String> {
             "lost nudges: {done:?}"
         );
     }
-    let recorded = store.nudges_sent_since(now - Duration::days(1))?.len();
+    let recorded = store
+        .nudges_sent_since(now - Duration::days(1))
+        .await?
+        .len();
     anyhow::ensure!(recorded == 2 * NUDGES, "recorded {recorded}");
     lines.push(format!("violations: {}", fake.violations().len()));
     fake.stop().await;

@@ -263,11 +263,11 @@ fn run_scenario(scenario: Scenario) -> anyhow::Result<()> {
     // and every acknowledged meeting, and nothing else (each request is
     // distinct).
     let store = Store::open(&folder.path().join("store"), &StoreOptions::default())?;
-    let stored = store.interactions()?.len();
-    let counted = store.interaction_count();
+    let stored = runtime.block_on(store.interactions())?.len();
+    let counted = runtime.block_on(store.interaction_count());
     // What the reads are held against: a nudge-planning tick of the store.
     let tick = match scenario.asks {
-        Ask::Allies => Some(tick_seconds(&store)?),
+        Ask::Allies => Some(runtime.block_on(tick_seconds(&store))?),
         Ask::Met => None,
     };
     drop(store);
@@ -313,13 +313,13 @@ impl Scenario {
 /// times it but with the store already open (as the bot's is when it
 /// answers): the snapshot the nudge job reads, then the plan, every
 /// delivery window open.
-fn tick_seconds(store: &Store) -> anyhow::Result<f64> {
+async fn tick_seconds(store: &Store) -> anyhow::Result<f64> {
     let policy = alliances::config::Settings::default().rules.any_time();
     let now = chrono::Utc::now();
     let mut runs = Vec::new();
     for _ in 0..3 {
         let started = Instant::now();
-        let snapshot = alliances::scheduler::nudge_snapshot(store, now, &policy)?;
+        let snapshot = alliances::scheduler::nudge_snapshot(store, now, &policy).await?;
         let plan = alliances::rules::plan_nudges(&snapshot, now, &policy);
         runs.push(started.elapsed().as_secs_f64());
         std::hint::black_box(plan);
@@ -348,7 +348,7 @@ async fn serve_and_load(
     let seeded = if scenario.history_days > 0 {
         let settings = alliances::config::Settings::default();
         let store = alliances::data_dir::open_store(&settings, &folder.join("store"))?;
-        let seeded = alliances::seed::seed(&store, &company, |_, _| {})?;
+        let seeded = alliances::seed::seed(&store, &company, |_, _| {}).await?;
         seeded.interactions as u64
     } else {
         0

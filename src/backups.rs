@@ -7,6 +7,7 @@ use crate::config::{BackupSettings, Settings};
 use crate::domain::Clock;
 use crate::store::{
     BackupError, BackupFolder, Counts, Imported, Replacing, Store, TakenBackup, import_backup,
+    off_the_workers,
 };
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -39,7 +40,7 @@ const SHOW_PROGRESS_AFTER: Duration = Duration::from_secs(1);
 /// `settings`, and prunes the old ones; `None` when none is due (or
 /// periodic backups are off, or an uninstall's backup is kept). Blocks the
 /// thread while it writes.
-pub fn take_if_due(
+pub async fn take_if_due(
     store: &Store,
     settings: &BackupSettings,
     now: DateTime<Utc>,
@@ -48,7 +49,7 @@ pub fn take_if_due(
     let Some(every) = period(settings) else {
         return Ok(None);
     };
-    if store.kept_backup()?.is_some() {
+    if store.kept_backup().await?.is_some() {
         return Ok(None);
     }
     if BackupFolder::of(store.path())
@@ -57,33 +58,36 @@ pub fn take_if_due(
     {
         return Ok(None);
     }
-    take_now(store, settings, now, stop).map(Some)
+    take_now(store, settings, now, stop).await.map(Some)
 }
 
 /// Takes a backup of `store` into its folder at `now` and prunes the old
 /// ones, whether or not one is due; it stops when `stop` turns true.
-fn take_now(
+async fn take_now(
     store: &Store,
     settings: &BackupSettings,
     now: DateTime<Utc>,
     stop: &AtomicBool,
 ) -> Result<TakenBackup, BackupError> {
     let keep = usize::try_from(settings.keep).unwrap_or(usize::MAX);
-    BackupFolder::of(store.path()).take(store, now, keep, |_| match stop.load(Ordering::Relaxed) {
-        true => ControlFlow::Break(()),
-        false => ControlFlow::Continue(()),
-    })
+    let folder = BackupFolder::of(store.path());
+    store
+        .take_backup(&folder, now, keep, |_| match stop.load(Ordering::Relaxed) {
+            true => ControlFlow::Break(()),
+            false => ControlFlow::Continue(()),
+        })
+        .await
 }
 
 /// `alliances tick` takes the periodic backup too, when one is due, so that
 /// a bot run from cron keeps backups without `serve`. What to print, if
 /// anything: a failed backup is logged and told, but fails no tick.
-pub fn backup_after_tick(
+pub async fn backup_after_tick(
     store: &Store,
     settings: &BackupSettings,
     now: DateTime<Utc>,
 ) -> Option<String> {
-    match take_if_due(store, settings, now, &AtomicBool::new(false)) {
+    match take_if_due(store, settings, now, &AtomicBool::new(false)).await {
         Ok(Some(taken)) => Some(format!(
             "backup: {} ({} records, {:.1} MB)",
             taken.path.display(),
@@ -136,7 +140,7 @@ pub async fn keep_backups(
         let now = clock.now();
         // Nothing is due while an uninstall's backup is kept; else the wait
         // until the next is due, zero once it is.
-        let wait = if matches!(store.kept_backup(), Ok(Some(_))) {
+        let wait = if matches!(store.kept_backup().await, Ok(Some(_))) {
             LOOK_EVERY
         } else {
             let due = match folder.due_at(every) {
@@ -161,10 +165,10 @@ pub async fn keep_backups(
         }
         let stop = Arc::new(AtomicBool::new(false));
         let started = Instant::now();
-        let job = tokio::task::spawn_blocking({
+        let job = off_the_workers({
             let (store, settings, stop) = (store.clone(), settings.clone(), Arc::clone(&stop));
             // Due, as just read: taken without reading the folder again.
-            move || take_now(&store, &settings, now, &stop)
+            move || async move { take_now(&store, &settings, now, &stop).await }
         });
         tokio::pin!(job);
         let taken = tokio::select! {
@@ -210,11 +214,15 @@ pub async fn keep_backups(
 
 /// `alliances export [FILE]`: a backup of the store in `data_dir` to
 /// `file` (written whole or not at all), or to standard output.
-pub fn export(settings: &Settings, data_dir: &Path, file: Option<&Path>) -> anyhow::Result<()> {
+pub async fn export(
+    settings: &Settings,
+    data_dir: &Path,
+    file: Option<&Path>,
+) -> anyhow::Result<()> {
     let store = crate::data_dir::open_store(settings, data_dir)?;
     let started = Instant::now();
     let mut bar = LateBar::new(
-        store.interaction_count() as u64,
+        store.interaction_count().await as u64,
         "exporting {bar:40} {pos}/{len} interactions ({eta} left)",
     );
     let mut watch = |counts: &Counts| {
@@ -224,11 +232,17 @@ pub fn export(settings: &Settings, data_dir: &Path, file: Option<&Path>) -> anyh
     let exported = match file {
         None => {
             let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-            let exported = store.export_backup(&mut out, Utc::now(), &mut watch)?;
+            let exported = store
+                .export_backup(&mut out, Utc::now(), &mut watch)
+                .await?;
             out.flush().map_err(BackupError::Write)?;
             exported
         }
-        Some(file) => store.export_backup_file(file, Utc::now(), &mut watch)?,
+        Some(file) => {
+            store
+                .export_backup_file(file, Utc::now(), &mut watch)
+                .await?
+        }
     };
     bar.finish();
     let whereto = file.map_or("standard output".into(), |f| f.display().to_string());
@@ -383,12 +397,13 @@ mod tests {
 
     use crate::store::fixtures::file_names as names;
 
-    #[test]
-    fn a_backup_appears_when_due_and_the_oldest_go_beyond_keep() {
+    #[tokio::test]
+    async fn a_backup_appears_when_due_and_the_oldest_go_beyond_keep() {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::data_dir::open_store(&Settings::default(), dir.path()).unwrap();
         store
             .put_person(&Person::new(UserId::parse("U1").unwrap(), "Ada"))
+            .await
             .unwrap();
         let settings = BackupSettings {
             every_hours: 6,
@@ -396,9 +411,13 @@ mod tests {
         };
         let clock = SettableClock::new(Utc.with_ymd_and_hms(2026, 11, 25, 6, 0, 0).unwrap());
         let stop = AtomicBool::new(false);
-        let take = || take_if_due(&store, &settings, clock.now(), &stop).unwrap();
+        let take = async || {
+            take_if_due(&store, &settings, clock.now(), &stop)
+                .await
+                .unwrap()
+        };
 
-        let first = take().expect("the first is due at once");
+        let first = take().await.expect("the first is due at once");
         assert_eq!(first.counts.people, 1);
         assert!(
             first
@@ -406,10 +425,10 @@ mod tests {
                 .ends_with("backups/alliances-2026-11-25T0600Z.jsonl")
         );
         clock.advance(chrono::Duration::hours(5));
-        assert_eq!(take(), None, "not yet: five hours");
+        assert_eq!(take().await, None, "not yet: five hours");
         for _ in 0..3 {
             clock.advance(chrono::Duration::hours(1));
-            assert!(take().is_some());
+            assert!(take().await.is_some());
             clock.advance(chrono::Duration::hours(5));
         }
         assert_eq!(
@@ -425,7 +444,10 @@ mod tests {
             keep: 2,
         };
         clock.advance(chrono::Duration::days(30));
-        assert_eq!(take_if_due(&store, &off, clock.now(), &stop).unwrap(), None);
+        assert_eq!(
+            take_if_due(&store, &off, clock.now(), &stop).await.unwrap(),
+            None
+        );
     }
 
     #[tokio::test]

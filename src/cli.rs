@@ -257,7 +257,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Seed(options) => {
             let settings = load_settings(cli.config.as_deref())?;
-            let seeded = seed_store(&settings, &cli.data_dir, &options)?;
+            let seeded = runtime.block_on(seed_store(&settings, &cli.data_dir, &options))?;
             writeln!(std::io::stdout().lock(), "{seeded}")?;
         }
         Command::FakeSlack {
@@ -289,7 +289,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export { file } => {
             let settings = load_settings(cli.config.as_deref())?;
-            crate::backups::export(&settings, &cli.data_dir, file.as_deref())?;
+            runtime.block_on(crate::backups::export(
+                &settings,
+                &cli.data_dir,
+                file.as_deref(),
+            ))?;
         }
         Command::Import { file, replace } => {
             let settings = load_settings(cli.config.as_deref())?;
@@ -306,14 +310,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let settings = load_settings(cli.config.as_deref())?;
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
-            let imported =
-                crate::history::import(&settings, &secrets, &cli.data_dir, &file, skip_bad)?;
+            let imported = runtime.block_on(crate::history::import(
+                &settings,
+                &secrets,
+                &cli.data_dir,
+                &file,
+                skip_bad,
+            ))?;
             writeln!(std::io::stdout().lock(), "{imported}")?;
         }
         Command::Tick { dry_run: true } => {
             let settings = load_settings(cli.config.as_deref())?;
             let store = crate::data_dir::open_store(&settings, &cli.data_dir)?;
-            let plan = crate::scheduler::dry_run(&store, &settings, chrono::Utc::now())?;
+            let plan = runtime.block_on(crate::scheduler::dry_run(
+                &store,
+                &settings,
+                chrono::Utc::now(),
+            ))?;
             write!(std::io::stdout().lock(), "{plan}")?;
         }
         Command::Doctor => {
@@ -337,11 +350,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let tick = runtime.block_on(app.tick(TICK_RETRY_FOR))?;
             // Taken before anything is printed: a reader that goes away
             // does not cost the backup.
-            let backup = crate::backups::backup_after_tick(
+            let backup = runtime.block_on(crate::backups::backup_after_tick(
                 app.store(),
                 &settings.backup,
                 chrono::Utc::now(),
-            );
+            ));
             let mut out = std::io::stdout().lock();
             if tick.jobs.is_empty() && tick.delivered.is_empty() {
                 writeln!(out, "nothing due")?;
@@ -362,7 +375,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// `alliances seed`: generates the company, then writes it with a progress
 /// bar (shown only when standard error is a terminal); what to print.
-fn seed_store(
+async fn seed_store(
     settings: &Settings,
     data_dir: &Path,
     options: &SeedOptions,
@@ -384,7 +397,8 @@ fn seed_store(
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let seeded = crate::seed::seed(&store, &company, |done, _| bar.set_position(done as u64))?;
+    let seeded =
+        crate::seed::seed(&store, &company, |done, _| bar.set_position(done as u64)).await?;
     bar.finish_and_clear();
     let mut said = format!(
         "seeded {}: {} people in {} teams, {} interactions over {} days, into {}",

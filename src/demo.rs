@@ -179,18 +179,18 @@ impl Demo {
             Arc::new(clock.clone()),
         )?;
 
-        app.store().log_interactions(&company.history)?;
+        app.store().log_interactions(&company.history).await?;
         app.scheduler().run(JobKind::People, start).await?;
         // Some keep to themselves; every other person said yes to being
         // thanked by name in the digest (`/alliances shoutouts on`).
         for (i, person) in company.people.iter().enumerate() {
-            if let Some(mut known) = app.store().person(&person.id)? {
+            if let Some(mut known) = app.store().person(&person.id).await? {
                 known.opted_out = person.opted_out;
                 known.shoutouts = i % 2 == 0;
-                app.store().put_person(&known)?;
+                app.store().put_person(&known).await?;
             }
         }
-        app.scheduler().anchor(start)?;
+        app.scheduler().anchor(start).await?;
         let front_door = DemoFrontDoor::open(&app, &fake).await?;
         Ok(Self {
             fake,
@@ -257,15 +257,15 @@ impl Demo {
         while now < self.end() {
             self.clock.set(now);
             if now.hour() == 0 {
-                self.plan_day(now, &mut follow_ups, &mut pending)?;
+                self.plan_day(now, &mut follow_ups, &mut pending).await?;
             }
             // Meetings are logged as they happen, before the jobs look.
-            self.log_happened(now, &mut pending)?;
+            self.log_happened(now, &mut pending).await?;
             self.app.tick(std::time::Duration::ZERO).await?;
             let messages = self.fake.messages();
             let mut shown = Vec::new();
             for message in &messages[printed..] {
-                shown.push(self.describe(message, &people, now)?);
+                shown.push(self.describe(message, &people, now).await?);
                 self.await_answer(message, now, &mut check_ins);
             }
             printed = messages.len();
@@ -284,7 +284,7 @@ impl Demo {
         }
         self.clock.set(now);
 
-        let summary = self.summary()?;
+        let summary = self.summary().await?;
         writeln!(
             out,
             "\nSummary: {} people in {} teams · {} interactions ({} read from {} calendars) · {} nudges sent · {} early warnings · {} leadership circles · {} new alliances · {} digests posted",
@@ -304,16 +304,12 @@ impl Demo {
 
     /// What `alliances tick --dry-run` would say of the demo's store at
     /// `at`, with the demo's settings (its key partnership among them).
-    pub fn dry_run(&self, at: DateTime<Utc>) -> anyhow::Result<String> {
-        Ok(crate::scheduler::dry_run(
-            self.app.store(),
-            &self.settings,
-            at,
-        )?)
+    pub async fn dry_run(&self, at: DateTime<Utc>) -> anyhow::Result<String> {
+        Ok(crate::scheduler::dry_run(self.app.store(), &self.settings, at).await?)
     }
 
     /// The demo's figures so far.
-    pub fn summary(&self) -> anyhow::Result<DemoSummary> {
+    pub async fn summary(&self) -> anyhow::Result<DemoSummary> {
         let store = self.app.store();
         let team_of: HashMap<&UserId, _> = self
             .company
@@ -322,7 +318,8 @@ impl Demo {
             .map(|p| (&p.id, &p.team))
             .collect();
         let new_alliances = store
-            .ties()?
+            .ties()
+            .await?
             .iter()
             .filter(|t| t.first_at >= self.start)
             .filter(|t| team_of.get(t.pair.low()) != team_of.get(t.pair.high()))
@@ -333,21 +330,22 @@ impl Demo {
         // warning suggested, which are no message of their own.
         let dms = messages.iter().filter(|m| m.dm_user.is_some()).count();
         let nudges_sent = store
-            .nudges_sent_since(self.start - Duration::days(1))?
+            .nudges_sent_since(self.start - Duration::days(1))
+            .await?
             .iter()
             .filter(|sent| !sent.warning_step)
             .count();
         let digest_channel = self.fake.channel_named(DEMO_CHANNEL);
-        let (calendars, from_calendars) = self.calendar_figures()?;
+        let (calendars, from_calendars) = self.calendar_figures().await?;
         Ok(DemoSummary {
             calendars,
             from_calendars,
             people: self.company.people.len(),
             teams: self.company.teams.len(),
-            interactions: store.interaction_count(),
+            interactions: store.interaction_count().await,
             nudges_sent,
             early_warnings: dms.saturating_sub(nudges_sent),
-            circles_formed: store.circles()?.len(),
+            circles_formed: store.circles().await?.len(),
             digests_posted: messages
                 .iter()
                 .filter(|m| Some(&m.channel) == digest_channel.as_ref())

@@ -77,7 +77,7 @@ pub async fn doctor(
     if let Some(token) = &secrets.bot_token {
         findings.extend(slack(&settings, token).await);
     }
-    findings.extend(store(&settings, data_dir, secrets));
+    findings.extend(store(&settings, data_dir, secrets).await);
     findings
 }
 
@@ -198,7 +198,7 @@ async fn slack(settings: &Settings, token: &secrecy::SecretString) -> Vec<Findin
 }
 
 /// The store: it opens, and what it holds.
-fn store(settings: &Settings, data_dir: &Path, secrets: &Secrets) -> Vec<Finding> {
+async fn store(settings: &Settings, data_dir: &Path, secrets: &Secrets) -> Vec<Finding> {
     if !data_dir.exists() {
         return vec![Finding::fine(format!(
             "no store yet in {}: `serve` or `tick` creates it",
@@ -220,25 +220,25 @@ fn store(settings: &Settings, data_dir: &Path, secrets: &Secrets) -> Vec<Finding
             )];
         }
     };
-    let mut findings = vec![store_contents(&store, data_dir)];
-    findings.extend(calendars(&store, secrets));
+    let mut findings = vec![store_contents(&store, data_dir).await];
+    findings.extend(calendars(&store, secrets).await);
     findings
 }
 
 /// What the store holds, and whether messages failed.
-fn store_contents(store: &crate::store::Store, data_dir: &Path) -> Finding {
-    let queued = store.outbox().map(|items| {
+async fn store_contents(store: &crate::store::Store, data_dir: &Path) -> Finding {
+    let queued = store.outbox().await.map(|items| {
         let pending = items.iter().filter(|i| i.is_pending()).count();
         (pending, items.len() - pending)
     });
-    match (store.schema_version(), store.people(), queued) {
+    match (store.schema_version().await, store.people().await, queued) {
         (Ok(schema), Ok(people), Ok((pending, failed))) => {
             let what = format!(
                 "the store in {} opens: schema {schema}, {} people, {} interactions, \
                  {pending} messages queued, {failed} failed",
                 data_dir.display(),
                 people.len(),
-                store.interaction_count()
+                store.interaction_count().await
             );
             if failed > 0 {
                 Finding::problem(
@@ -258,9 +258,9 @@ fn store_contents(store: &crate::store::Store, data_dir: &Path) -> Finding {
 
 /// Whether the calendars people gave can be read: their addresses open
 /// with the key set now. Says how many, never whose.
-fn calendars(store: &crate::store::Store, secrets: &Secrets) -> Option<Finding> {
+async fn calendars(store: &crate::store::Store, secrets: &Secrets) -> Option<Finding> {
     use secrecy::ExposeSecret as _;
-    let feeds = match store.calendars() {
+    let feeds = match store.calendars().await {
         Ok(feeds) if feeds.is_empty() => return None,
         Ok(feeds) => feeds,
         Err(err) => {

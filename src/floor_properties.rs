@@ -177,7 +177,7 @@ fn active_members(people: &[Person]) -> BTreeMap<&str, u32> {
 }
 
 /// The reply to `/alliances {text}` from `user`, as the handler gives it.
-fn reply_to(store: &Store, settings: &Settings, user: &UserId, text: &str) -> String {
+async fn reply_to(store: &Store, settings: &Settings, user: &UserId, text: &str) -> String {
     let commit = PendingCommit::default();
     let context = Context {
         store,
@@ -188,13 +188,13 @@ fn reply_to(store: &Store, settings: &Settings, user: &UserId, text: &str) -> St
         limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
         calendars_on: false,
     };
-    handle_alliances(&context, text).reply.text
+    handle_alliances(&context, text).await.reply.text
 }
 
 /// The insights page as the admins read it: the figures of the network,
 /// the leaders short of alliances and each partnership's weeks, put
 /// together as the scheduler puts them together.
-fn insights_page(store: &Store, snapshot: &Snapshot, settings: &Settings) -> String {
+async fn insights_page(store: &Store, snapshot: &Snapshot, settings: &Settings) -> String {
     let floor = settings.commands.k_anonymity_floor;
     let mut read = insights(snapshot, now(), &settings.rules, floor, WEEKS_SHOWN);
     read.lonely_leaders = lonely_leaders(
@@ -207,6 +207,7 @@ fn insights_page(store: &Store, snapshot: &Snapshot, settings: &Settings) -> Str
     let mut history = PartnershipHistory::new(snapshot, now(), WEEKS_SHOWN);
     store
         .visit_interactions(|interaction| history.record(&interaction))
+        .await
         .unwrap();
     read.partnerships = history.health(floor);
     page::render(&read, floor)
@@ -286,10 +287,15 @@ proptest! {
         let Company { people, meetings, partnerships } = company;
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
-        store.put_people(&people).unwrap();
-        store.log_interactions(&meetings).unwrap();
-        let snapshot = Snapshot::new(store.people().unwrap(), store.ties().unwrap(), vec![])
-            .with_partnerships(partnerships.clone());
+        // Proptest's cases are synchronous: the store is reached through a
+        // runtime of the test's own.
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let snapshot = runtime.block_on(async {
+            store.put_people(&people).await.unwrap();
+            store.log_interactions(&meetings).await.unwrap();
+            Snapshot::new(store.people().await.unwrap(), store.ties().await.unwrap(), vec![])
+        })
+        .with_partnerships(partnerships.clone());
         let mut settings = Settings::default();
         settings.commands.k_anonymity_floor = floor;
         settings.commands.admins = vec![id_of(0)];
@@ -301,8 +307,8 @@ proptest! {
             .map(|message| serde_json::to_string(&message).unwrap())
             .unwrap_or_default();
         let queued = serde_json::to_string(&digest).unwrap();
-        let stats = reply_to(&store, &settings, &id_of(0), "stats");
-        let page = insights_page(&store, &snapshot, &settings);
+        let stats = runtime.block_on(reply_to(&store, &settings, &id_of(0), "stats"));
+        let page = runtime.block_on(insights_page(&store, &snapshot, &settings));
         let map = team_map(&snapshot, now(), &settings.rules, floor)
             .most_connected(TeamMap::MOST_TEAMS_DRAWN);
         let picture = format!("{}\n{}", team_map_svg(&map), team_map_alt_text(&map));
@@ -324,7 +330,7 @@ proptest! {
             ("team map".to_owned(), picture),
         ];
         for lead in people.iter().filter(|p| !p.roles.is_none()) {
-            let view = reply_to(&store, &settings, &lead.id, "team");
+            let view = runtime.block_on(reply_to(&store, &settings, &lead.id, "team"));
             match led_team(lead) {
                 // Told their own team is too small, and nothing else.
                 Some(own) if active.get(own.as_str()).is_none_or(|n| *n < floor) => {

@@ -12,10 +12,12 @@
 //!   digests — and the [`domain::Clock`] every decision reads time from.
 //! - [`config`]: settings from TOML and `ALLIANCES_*` variables; secrets from
 //!   the environment only.
-//! - [`store`]: everything on disk (sled): people, interactions, the tie
-//!   index, nudges sent, job runs, the tombstones of people forgotten,
-//!   schema version, and the rewrite that erases a forget from sled's
-//!   files. The only module that names sled.
+//! - [`store`]: everything persistent, behind [`store::Store`], whose
+//!   methods are async so that a networked backend can stand behind it.
+//!   Its sled backend holds people, interactions, the tie index, nudges
+//!   sent, job runs, the tombstones of people forgotten, the schema
+//!   version, and rewrites its files to erase a forget. The only module
+//!   that names sled.
 //! - [`rules`]: pure functions from a history snapshot, a time and the policy
 //!   to a plan: whom to nudge about whom, what goes in the digest.
 //! - [`slack`]: the concrete Slack client (slack-morphism over HTTP) and the

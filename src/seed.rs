@@ -36,12 +36,12 @@ pub enum SeedError {
 
 /// Writes `company` into `store`, calling `progress(done, total)` after
 /// each batch of interactions, then flushes.
-pub fn seed(
+pub async fn seed(
     store: &Store,
     company: &Company,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Seeded, SeedError> {
-    let existing = store.interaction_count();
+    let existing = store.interaction_count().await;
     if existing > 0 {
         return Err(SeedError::NotEmpty(
             store.path().display().to_string(),
@@ -53,14 +53,14 @@ pub fn seed(
         .iter()
         .map(SyntheticPerson::to_person)
         .collect();
-    store.put_people(&people)?;
+    store.put_people(&people).await?;
     let total = company.history.len();
     let mut done = 0;
     for chunk in company.history.chunks(CHUNK) {
-        done += store.log_interactions(chunk)?;
+        done += store.log_interactions(chunk).await?;
         progress(done, total);
     }
-    store.flush()?;
+    store.flush().await?;
     Ok(Seeded {
         people: people.len(),
         interactions: done,
@@ -87,13 +87,15 @@ mod tests {
         )
     }
 
-    #[test]
-    fn a_seeded_store_holds_the_company_and_its_history() {
+    #[tokio::test]
+    async fn a_seeded_store_holds_the_company_and_its_history() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
         let company = company();
         let mut reports = Vec::new();
-        let seeded = seed(&store, &company, |done, total| reports.push((done, total))).unwrap();
+        let seeded = seed(&store, &company, |done, total| reports.push((done, total)))
+            .await
+            .unwrap();
 
         assert_eq!(
             seeded,
@@ -102,18 +104,18 @@ mod tests {
                 interactions: company.history.len()
             }
         );
-        assert_eq!(store.interaction_count(), company.history.len());
+        assert_eq!(store.interaction_count().await, company.history.len());
         assert_eq!(
             reports.last(),
             Some(&(company.history.len(), company.history.len()))
         );
-        let people = store.people().unwrap();
+        let people = store.people().await.unwrap();
         assert!(people.iter().all(|p| p.team.is_some() && p.tz.is_some()));
         assert_eq!(
             people.iter().filter(|p| p.opted_out).count(),
             company.people.iter().filter(|p| p.opted_out).count()
         );
-        assert!(!store.ties().unwrap().is_empty());
+        assert!(!store.ties().await.unwrap().is_empty());
         assert_eq!(
             people.iter().filter(|p| p.roles.leads.is_some()).count(),
             8,
@@ -125,12 +127,15 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_store_with_a_history_is_not_seeded_again() {
+    #[tokio::test]
+    async fn a_store_with_a_history_is_not_seeded_again() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
-        seed(&store, &company(), |_, _| {}).unwrap();
-        let err = seed(&store, &company(), |_, _| {}).unwrap_err().to_string();
+        seed(&store, &company(), |_, _| {}).await.unwrap();
+        let err = seed(&store, &company(), |_, _| {})
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("already holds") && err.contains("--data-dir"),
             "{err}"

@@ -50,7 +50,9 @@ pub(crate) fn mark_leaders(folder: &Path, store_dir: &Path) -> anyhow::Result<us
         return Ok(count);
     }
     let store = Store::open(store_dir, &Default::default())?;
-    let mut people = store.people()?;
+    // The store is async: a runtime of one thread reaches it.
+    let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    let mut people = runtime.block_on(store.people())?;
     // By team first: the generator deals people to teams in turn, so every
     // hundredth by id alone would all be of one team.
     people.sort_by(|a, b| (&a.team, &a.id).cmp(&(&b.team, &b.id)));
@@ -73,8 +75,10 @@ pub(crate) fn mark_leaders(folder: &Path, store_dir: &Path) -> anyhow::Result<us
             leader.team = Some(part);
         }
     }
-    store.put_people(&leaders)?;
-    store.flush()?;
+    runtime.block_on(async {
+        store.put_people(&leaders).await?;
+        store.flush().await
+    })?;
     drop(store);
     std::fs::write(&marker, format!("leaders={}\n", leaders.len()))?;
     Ok(leaders.len())
@@ -83,13 +87,14 @@ pub(crate) fn mark_leaders(folder: &Path, store_dir: &Path) -> anyhow::Result<us
 /// The instant the next round of circles is formed at: a round every
 /// `circles.every_weeks` after seeding finished (`at`), so that each run
 /// forms the round after the last run's, with the history of those before.
-fn next_round_at(
+async fn next_round_at(
     store: &Store,
     at: DateTime<Utc>,
     settings: &Settings,
 ) -> anyhow::Result<DateTime<Utc>> {
     let rounds = store
-        .circles()?
+        .circles()
+        .await?
         .iter()
         .map(|c| c.key.round)
         .max()
@@ -123,34 +128,33 @@ fn scheduler(settings: &Settings, store: &Store, now: DateTime<Utc>) -> anyhow::
 /// process, as a serving bot runs it: the people already read and kept),
 /// `insights-partnership` (what `GET /insights` works out, with a key
 /// partnership binding everyone in the first team). `None` for another.
-pub(crate) fn child(
+pub(crate) async fn child(
     role: &str,
     store: &Store,
     at: DateTime<Utc>,
     started: Instant,
     out: &mut String,
 ) -> Option<anyhow::Result<()>> {
-    let run = match role {
-        "circles-rule" => circles_rule,
-        "circles-job" => circles_job,
-        "circles-after-tick" => circles_after_tick,
-        "insights-partnership" => insights_partnership,
+    Some(match role {
+        "circles-rule" => circles_rule(store, at, started, out).await,
+        "circles-job" => circles_job(store, at, started, out).await,
+        "circles-after-tick" => circles_after_tick(store, at, started, out).await,
+        "insights-partnership" => insights_partnership(store, at, started, out).await,
         _ => return None,
-    };
-    Some(run(store, at, started, out))
+    })
 }
 
-fn circles_rule(
+async fn circles_rule(
     store: &Store,
     at: DateTime<Utc>,
     started: Instant,
     out: &mut String,
 ) -> anyhow::Result<()> {
     let settings = Settings::default();
-    let now = next_round_at(store, at, &settings)?;
+    let now = next_round_at(store, at, &settings).await?;
     let read_from = started.elapsed().as_secs_f64();
-    let past = store.circles()?;
-    let snapshot = circles_snapshot(store, now)?;
+    let past = store.circles().await?;
+    let snapshot = circles_snapshot(store, now).await?;
     let read = started.elapsed().as_secs_f64();
     let round = form_circles(
         &snapshot,
@@ -180,19 +184,19 @@ fn circles_rule(
     Ok(())
 }
 
-fn circles_job(
+async fn circles_job(
     store: &Store,
     at: DateTime<Utc>,
     started: Instant,
     out: &mut String,
 ) -> anyhow::Result<()> {
-    let (job, summary) = run_circles_job(store, at)?;
+    let (job, summary) = run_circles_job(store, at).await?;
     let total = started.elapsed().as_secs_f64();
     let _ = write!(out, " job={job:.6} total={total:.6} summary={summary}");
     Ok(())
 }
 
-fn circles_after_tick(
+async fn circles_after_tick(
     store: &Store,
     at: DateTime<Utc>,
     started: Instant,
@@ -200,23 +204,20 @@ fn circles_after_tick(
 ) -> anyhow::Result<()> {
     let settings = Settings::default();
     let mut tick = String::new();
-    crate::tick(store, at, &settings, started, &mut tick)?;
-    let (job, summary) = run_circles_job(store, at)?;
+    crate::tick(store, at, &settings, started, &mut tick).await?;
+    let (job, summary) = run_circles_job(store, at).await?;
     let _ = write!(out, "{tick} kept_job={job:.6} summary={summary}");
     Ok(())
 }
 
 /// The circles job as the scheduler runs it, forming the round after the
 /// last one; its seconds and what it said.
-fn run_circles_job(store: &Store, at: DateTime<Utc>) -> anyhow::Result<(f64, String)> {
+async fn run_circles_job(store: &Store, at: DateTime<Utc>) -> anyhow::Result<(f64, String)> {
     let settings = Settings::default();
-    let now = next_round_at(store, at, &settings)?;
+    let now = next_round_at(store, at, &settings).await?;
     let scheduler = scheduler(&settings, store, now)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
     let from = Instant::now();
-    let report = runtime.block_on(scheduler.run(JobKind::Circles, now))?;
+    let report = scheduler.run(JobKind::Circles, now).await?;
     let seconds = from.elapsed().as_secs_f64();
     anyhow::ensure!(
         report.summary.starts_with("formed round"),
@@ -226,14 +227,14 @@ fn run_circles_job(store: &Store, at: DateTime<Utc>) -> anyhow::Result<(f64, Str
     Ok((seconds, report.summary.replace(' ', "_")))
 }
 
-fn insights_partnership(
+async fn insights_partnership(
     store: &Store,
     at: DateTime<Utc>,
     started: Instant,
     out: &mut String,
 ) -> anyhow::Result<()> {
     let mut settings = Settings::default();
-    let people = store.people()?;
+    let people = store.people().await?;
     let mut teams: Vec<&TeamId> = people.iter().filter_map(|p| p.team.as_ref()).collect();
     teams.sort();
     teams.dedup();
@@ -247,12 +248,12 @@ fn insights_partnership(
     settings.partnerships = vec![partnership];
     let scheduler = scheduler(&settings, store, at)?;
     let from = started.elapsed().as_secs_f64();
-    let insights = scheduler.insights(WEEKS_SHOWN)?;
+    let insights = scheduler.insights(WEEKS_SHOWN).await?;
     let total = started.elapsed().as_secs_f64();
     // The page again, as an admin's refresh within the quarter of an
     // hour: the partnership's weeks are kept.
     let again_from = Instant::now();
-    let again = scheduler.insights(WEEKS_SHOWN)?;
+    let again = scheduler.insights(WEEKS_SHOWN).await?;
     let again_seconds = again_from.elapsed().as_secs_f64();
     anyhow::ensure!(
         again.partnerships == insights.partnerships,
@@ -261,18 +262,22 @@ fn insights_partnership(
     // What the page read before it skipped the log outside its window:
     // every interaction decoded, the same history kept. Timed after the
     // page, so on a log the page has just read.
-    let snapshot = Snapshot::new(store.people()?, store.ties()?, Vec::new())
+    let snapshot = Snapshot::new(store.people().await?, store.ties().await?, Vec::new())
         .with_partnerships(settings.partnerships.clone());
     let whole_from = Instant::now();
     let mut history = PartnershipHistory::new(&snapshot, at, WEEKS_SHOWN);
-    store.visit_interactions(|interaction| history.record(&interaction))?;
+    store
+        .visit_interactions(|interaction| history.record(&interaction))
+        .await?;
     let whole_log = whole_from.elapsed().as_secs_f64();
     let mut history = PartnershipHistory::new(&snapshot, at, WEEKS_SHOWN);
     let window_from = Instant::now();
     let (window_start, window_end) = history.window();
-    store.visit_interactions_between(window_start, window_end, |interaction| {
-        history.record(&interaction)
-    })?;
+    store
+        .visit_interactions_between(window_start, window_end, |interaction| {
+            history.record(&interaction)
+        })
+        .await?;
     let window_log = window_from.elapsed().as_secs_f64();
     let bound = insights
         .partnerships

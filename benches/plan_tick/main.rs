@@ -271,7 +271,17 @@ fn measure(role: &str, store: &Path, at: DateTime<Utc>) -> anyhow::Result<Measur
 }
 
 /// The child: one scan or one tick, then its figures on standard output.
+/// The store is async: the child runs on a runtime of one thread, made
+/// before the clock starts.
 fn child(role: &str) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(measure_in_child(role))
+}
+
+/// What [`child`] runs.
+async fn measure_in_child(role: &str) -> anyhow::Result<()> {
     let store_dir = PathBuf::from(std::env::var(CHILD_STORE).context(CHILD_STORE)?);
     let at = std::env::var(CHILD_AT).context(CHILD_AT)?;
     let at = DateTime::parse_from_rfc3339(&at)?.with_timezone(&Utc);
@@ -285,14 +295,16 @@ fn child(role: &str) -> anyhow::Result<()> {
     match role {
         "scan" => {
             let (mut entries, mut bytes, mut sum) = (0_u64, 0_u64, 0_u64);
-            store.visit_tie_bytes(|key, value| {
-                entries += 1;
-                bytes += (key.len() + value.len()) as u64;
-                sum = key
-                    .iter()
-                    .chain(value)
-                    .fold(sum, |s, b| s.wrapping_add(u64::from(*b)));
-            })?;
+            store
+                .visit_tie_bytes(|key, value| {
+                    entries += 1;
+                    bytes += (key.len() + value.len()) as u64;
+                    sum = key
+                        .iter()
+                        .chain(value)
+                        .fold(sum, |s, b| s.wrapping_add(u64::from(*b)));
+                })
+                .await?;
             let total = started.elapsed().as_secs_f64();
             std::hint::black_box(sum);
             let _ = write!(
@@ -301,9 +313,9 @@ fn child(role: &str) -> anyhow::Result<()> {
                 total - open
             );
         }
-        "tick" => tick(&store, at, &settings, started, &mut out)?,
+        "tick" => tick(&store, at, &settings, started, &mut out).await?,
         "insights" => {
-            let snapshot = Snapshot::new(store.people()?, store.ties()?, Vec::new());
+            let snapshot = Snapshot::new(store.people().await?, store.ties().await?, Vec::new());
             let read = started.elapsed().as_secs_f64();
             let floor = settings.commands.k_anonymity_floor;
             let figures = insights(&snapshot, at, &settings.rules, floor, WEEKS_SHOWN);
@@ -325,8 +337,8 @@ fn child(role: &str) -> anyhow::Result<()> {
                 png.len(),
             );
         }
-        "peers" => peers::child(&store, &mut out)?,
-        other => match leaders::child(other, &store, at, started, &mut out) {
+        "peers" => peers::child(&store, &mut out).await?,
+        other => match leaders::child(other, &store, at, started, &mut out).await {
             Some(done) => done?,
             None => bail!("no such child role: {other}"),
         },
@@ -334,7 +346,7 @@ fn child(role: &str) -> anyhow::Result<()> {
     let _ = write!(
         out,
         " interactions={} peak_kb={}",
-        store.interaction_count(),
+        store.interaction_count().await,
         peak_kb()
     );
     println!("{out}");
@@ -343,7 +355,7 @@ fn child(role: &str) -> anyhow::Result<()> {
 
 /// One planning tick on `store` at `at`, as the dry run plans (every
 /// window open: everyone is planned for), its figures added to `out`.
-fn tick(
+async fn tick(
     store: &alliances::store::Store,
     at: DateTime<Utc>,
     settings: &Settings,
@@ -352,7 +364,7 @@ fn tick(
 ) -> anyhow::Result<()> {
     let from = started.elapsed().as_secs_f64();
     let policy = settings.rules.any_time();
-    let snapshot = nudge_snapshot(store, at, &policy)?;
+    let snapshot = nudge_snapshot(store, at, &policy).await?;
     let snapshotted = started.elapsed().as_secs_f64();
     let plan = plan_nudges(&snapshot, at, &policy);
     let total = started.elapsed().as_secs_f64();

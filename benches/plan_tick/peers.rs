@@ -21,19 +21,21 @@ use std::time::Instant;
 const SAMPLED: usize = 25;
 
 /// The child role `peers`: the figures above, as `key=value` words.
-pub(crate) fn child(store: &Store, out: &mut String) -> anyhow::Result<()> {
-    let mut people: Vec<UserId> = store.people()?.into_iter().map(|p| p.id).collect();
+pub(crate) async fn child(store: &Store, out: &mut String) -> anyhow::Result<()> {
+    let mut people: Vec<UserId> = store.people().await?.into_iter().map(|p| p.id).collect();
     people.sort();
     anyhow::ensure!(!people.is_empty(), "the company has nobody");
     let step = people.len().div_ceil(SAMPLED).max(1);
     let sampled: Vec<&UserId> = people.iter().step_by(step).collect();
     // sled's cache of the tree in memory first (see the module doc).
-    store.visit_tie_bytes(|key, value| {
-        std::hint::black_box((key, value));
-    })?;
+    store
+        .visit_tie_bytes(|key, value| {
+            std::hint::black_box((key, value));
+        })
+        .await?;
     let before_kb = resident_kb();
     let from = Instant::now();
-    let first = store.ties_around(sampled[0])?;
+    let first = store.ties_around(sampled[0]).await?;
     let first_read = from.elapsed().as_secs_f64();
     let after_kb = resident_kb();
     std::hint::black_box(first);
@@ -42,12 +44,12 @@ pub(crate) fn child(store: &Store, out: &mut String) -> anyhow::Result<()> {
     let mut read_ties = Vec::with_capacity(sampled.len());
     for person in &sampled {
         let from = Instant::now();
-        let ties = store.ties_around(person)?;
+        let ties = store.ties_around(person).await?;
         reads.push(from.elapsed().as_secs_f64());
         read_ties.push(ties.len() as f64);
     }
     let from = Instant::now();
-    let every = store.ties()?;
+    let every = store.ties().await?;
     let every_read = from.elapsed().as_secs_f64();
     let _ = write!(
         out,

@@ -12,7 +12,7 @@ use crate::inbound::server::{self, Limits};
 use crate::inbound::socket::SocketConnections;
 use crate::inbound::{health, http, socket};
 use crate::scheduler::JobKind;
-use crate::store::Store;
+use crate::store::{Store, off_the_workers};
 use anyhow::Context as _;
 use secrecy::SecretString;
 use std::future::Future;
@@ -167,7 +167,7 @@ impl Started {
                 "follow-ups of acknowledged requests did not finish in time"
             );
         }
-        app.store.flush()?;
+        app.store.flush().await?;
         tracing::info!("stopped; the store is flushed");
         served
     }
@@ -276,7 +276,7 @@ async fn run_scheduler(app: App, stop: CancellationToken) -> anyhow::Result<()> 
             );
         }
         let window = chrono::Duration::minutes(crate::inbound::DEDUPE_WINDOW_MINUTES);
-        if let Err(err) = app.store.prune_deliveries(app.clock.now() - window) {
+        if let Err(err) = app.store.prune_deliveries(app.clock.now() - window).await {
             tracing::warn!(error = %err, "could not forget old event ids");
         }
     }
@@ -287,7 +287,7 @@ async fn run_scheduler(app: App, stop: CancellationToken) -> anyhow::Result<()> 
 /// (see `store::rewrite`): at once when woken, and every
 /// [`SCHEDULER_PERIOD`] while one is still due (after a restart, or
 /// [`REWRITE_RETRY`] after a failure), until `stop` is cancelled. The copy
-/// blocks the store, so it runs on a blocking thread.
+/// blocks the store, so it runs on a blocking thread ([`off_the_workers`]).
 async fn erase_what_was_forgotten(store: Store, stop: CancellationToken) -> anyhow::Result<()> {
     let mut period = tokio::time::interval(SCHEDULER_PERIOD);
     let mut not_before = tokio::time::Instant::now();
@@ -301,7 +301,8 @@ async fn erase_what_was_forgotten(store: Store, stop: CancellationToken) -> anyh
             continue;
         }
         let rewriting = store.clone();
-        let rewritten = tokio::task::spawn_blocking(move || rewriting.rewrite_if_due()).await;
+        let rewritten =
+            off_the_workers(move || async move { rewriting.rewrite_if_due().await }).await;
         match rewritten {
             Ok(Ok(None)) => {}
             Ok(Ok(Some(rewritten))) => tracing::info!(

@@ -84,7 +84,7 @@ pub fn to_log<'p>(
 /// Everyone in a meeting is looked up again first, once per call: someone
 /// who opted out, left or asked to be forgotten while the feed was read is
 /// not logged.
-pub fn log(store: &Store, meetings: &[ToLog]) -> Result<usize, StoreError> {
+pub async fn log(store: &Store, meetings: &[ToLog]) -> Result<usize, StoreError> {
     let mut may_log: HashMap<&UserId, bool> = HashMap::new();
     let mut batch = Vec::with_capacity(meetings.len());
     for meeting in meetings {
@@ -93,7 +93,7 @@ pub fn log(store: &Store, meetings: &[ToLog]) -> Result<usize, StoreError> {
             let ok = match may_log.get(id) {
                 Some(ok) => *ok,
                 None => {
-                    let ok = store.person(id)?.is_some_and(|p| p.reachable());
+                    let ok = store.person(id).await?.is_some_and(|p| p.reachable());
                     may_log.insert(id, ok);
                     ok
                 }
@@ -104,7 +104,7 @@ pub fn log(store: &Store, meetings: &[ToLog]) -> Result<usize, StoreError> {
             batch.push((meeting.key.as_str(), &meeting.interaction));
         }
     }
-    store.log_interactions_once(&batch)
+    store.log_interactions_once(&batch).await
 }
 
 /// The key of the meeting between `a` and `b` in `counted`'s instance:

@@ -4,12 +4,12 @@
 //! the daily job every calendar given.
 
 use super::{
-    CalendarKey, Counted, FeedError, FetchError, Fetched, Validators, counted, fetch, log,
+    CalendarKey, Counted, FeedError, FetchError, Fetched, ToLog, Validators, counted, fetch, log,
     read_feed, to_log,
 };
 use crate::config::CalendarSettings;
 use crate::domain::{EmailHash, Person, UserId};
-use crate::store::{Store, StoreError};
+use crate::store::{OnceKeys, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeSet, HashMap};
@@ -128,25 +128,30 @@ impl CalendarReader {
         else {
             return Ok(Read::Unchanged);
         };
-        let (reader, owner) = (self.clone(), owner.clone());
+        let once = self.store.once_keys().await?;
+        let (reader, owner_read) = (self.clone(), owner.clone());
         // Reading a feed of a few MB and hashing its attendees is work for
-        // a blocking thread, not for a worker that serves requests.
-        let found = tokio::task::spawn_blocking(move || {
-            reader.log_meetings(&owner, owner_email, &text, now)
+        // a blocking thread, not for a worker that serves requests; what
+        // it finds is logged after, here.
+        let meetings = tokio::task::spawn_blocking(move || {
+            reader.meetings_to_log(&owner_read, owner_email, &text, &once, now)
         })
         .await
         .map_err(|_| ReadError::Interrupted)??;
+        let found = self.log_meetings(owner, meetings).await?;
         Ok(Read::Changed { found, validators })
     }
 
-    /// Logs the meetings of the feed `text` that count for `owner`.
-    fn log_meetings(
+    /// The meetings of the feed `text` that count for `owner`, ready to
+    /// log under keys of `once`.
+    fn meetings_to_log(
         &self,
         owner: &Person,
         owner_email: EmailHash,
         text: &str,
+        once: &OnceKeys,
         now: DateTime<Utc>,
-    ) -> Result<Found, ReadError> {
+    ) -> Result<MeetingsToLog, ReadError> {
         let (settings, key) = (&self.settings, &self.key);
         let lookback = Duration::days(i64::from(settings.lookback_days.get()));
         let zone = owner
@@ -171,7 +176,6 @@ impl CalendarReader {
             settings.max_attendees.get(),
         );
         let attendees = hashed_attendees(&meetings, key);
-        let once = self.store.once_keys()?;
         let to_log = to_log(
             owner,
             &meetings,
@@ -180,10 +184,20 @@ impl CalendarReader {
                     .get(email)
                     .and_then(|hash| self.directory.find(hash))
             },
-            &once,
+            once,
         );
-        let new = log(&self.store, &to_log)?;
-        self.store.flush()?;
+        Ok(MeetingsToLog { to_log, recount_at })
+    }
+
+    /// Logs `meetings` of `owner`'s calendar, and flushes; what they held.
+    async fn log_meetings(
+        &self,
+        owner: &Person,
+        meetings: MeetingsToLog,
+    ) -> Result<Found, ReadError> {
+        let MeetingsToLog { to_log, recount_at } = meetings;
+        let new = log(&self.store, &to_log).await?;
+        self.store.flush().await?;
         let colleagues: BTreeSet<&UserId> = to_log
             .iter()
             .flat_map(|one| one.interaction.participants.iter())
@@ -197,6 +211,14 @@ impl CalendarReader {
             recount_at: Some(recount_at),
         })
     }
+}
+
+/// What a feed holds to log, read off the async workers.
+struct MeetingsToLog {
+    /// Each meeting's pairs, keyed.
+    to_log: Vec<ToLog>,
+    /// When the next meeting that had not ended ends (see [`Found`]).
+    recount_at: DateTime<Utc>,
 }
 
 /// The hash of every attendee of `meetings` under `key`, each hashed once

@@ -72,11 +72,12 @@ impl Demo {
     }
 
     /// How many calendars were given, and the interactions read from them.
-    pub(super) fn calendar_figures(&self) -> anyhow::Result<(usize, usize)> {
+    pub(super) async fn calendar_figures(&self) -> anyhow::Result<(usize, usize)> {
         let store = self.app.store();
-        let given = store.calendars()?.len();
+        let given = store.calendars().await?.len();
         let read = store
-            .interactions()?
+            .interactions()
+            .await?
             .iter()
             .filter(|(_, i)| i.kind == InteractionKind::Calendar)
             .count();

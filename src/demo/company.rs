@@ -19,7 +19,7 @@ const FOLLOW_UP_CHANCE: f64 = 0.6;
 impl Demo {
     /// The company's day, planned at midnight: its usual meetings, and the
     /// follow-ups of people nudged the day before, a day or three later.
-    pub(super) fn plan_day(
+    pub(super) async fn plan_day(
         &mut self,
         day: DateTime<Utc>,
         follow_ups: &mut Vec<(DateTime<Utc>, UserId, UserId)>,
@@ -29,7 +29,8 @@ impl Demo {
         for sent in self
             .app
             .store()
-            .nudges_sent_since(day - Duration::days(1))?
+            .nudges_sent_since(day - Duration::days(1))
+            .await?
         {
             if self.rng.random_bool(FOLLOW_UP_CHANCE) {
                 let when = day + Duration::days(self.rng.random_range(0..=2));
@@ -49,7 +50,7 @@ impl Demo {
 
     /// Logs the planned meetings that have happened by `now`, as `/met`
     /// would right after each.
-    pub(super) fn log_happened(
+    pub(super) async fn log_happened(
         &mut self,
         now: DateTime<Utc>,
         pending: &mut Vec<Interaction>,
@@ -63,9 +64,9 @@ impl Demo {
         }
         let store = self.app.store();
         for meeting in pending.drain(..due) {
-            store.log_interaction(&meeting)?;
+            store.log_interaction(&meeting).await?;
         }
-        store.flush()?;
+        store.flush().await?;
         Ok(())
     }
 }

@@ -30,11 +30,12 @@ pub(super) struct CheckIns {
 
 impl Demo {
     /// The leadership circle whose group DM is `channel`, if any.
-    pub(super) fn circle_in(&self, channel: &str) -> anyhow::Result<Option<Circle>> {
+    pub(super) async fn circle_in(&self, channel: &str) -> anyhow::Result<Option<Circle>> {
         Ok(self
             .app
             .store()
-            .circles()?
+            .circles()
+            .await?
             .into_iter()
             .find(|c| c.channel.as_ref().is_some_and(|ch| ch.as_str() == channel)))
     }
@@ -42,7 +43,7 @@ impl Demo {
     /// Which leaders-first step `message`, sent at `now`, is: a circle's
     /// prompt or check-in (`circle` is the circle whose group DM it went
     /// to), the key partnership's nudge, or an early warning to a leader.
-    pub(super) fn leaders_first_step(
+    pub(super) async fn leaders_first_step(
         &self,
         message: &PostedMessage,
         circle: Option<&Circle>,
@@ -62,7 +63,8 @@ impl Demo {
         let partnership = self
             .app
             .store()
-            .nudges_sent_since(now - Duration::hours(1))?
+            .nudges_sent_since(now - Duration::hours(1))
+            .await?
             .into_iter()
             .any(|s| s.to.as_str() == to && matches!(s.reason, Some(NudgeReason::Partnership(_))));
         if partnership {
@@ -157,7 +159,7 @@ impl Demo {
         people: &People,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<String>> {
-        let Some(circle) = self.circle_in(&check_in.channel)? else {
+        let Some(circle) = self.circle_in(&check_in.channel).await? else {
             return Ok(None);
         };
         let Some(presser) = circle.members.choose(&mut self.rng).cloned() else {
@@ -175,7 +177,7 @@ impl Demo {
             action.label()
         ));
         push_answer(&mut text, &answer, people);
-        if action == CircleAction::WeMet && self.logged_together(&circle.members)? {
+        if action == CircleAction::WeMet && self.logged_together(&circle.members).await? {
             let n = circle.members.len();
             text.push_str(&format!(
                 "       (logged: one meeting of all {n}, so each of their {} pairs has met today)\n",
@@ -186,13 +188,14 @@ impl Demo {
     }
 
     /// Whether the store holds a *We met* of exactly `members`.
-    fn logged_together(&self, members: &[UserId]) -> anyhow::Result<bool> {
+    async fn logged_together(&self, members: &[UserId]) -> anyhow::Result<bool> {
         let mut members = members.to_vec();
         members.sort();
         Ok(self
             .app
             .store()
-            .interactions()?
+            .interactions()
+            .await?
             .into_iter()
             .any(|(_, i)| i.kind == InteractionKind::WeMet && i.participants == members))
     }

@@ -19,13 +19,13 @@ pub(super) type People = HashMap<String, SyntheticPerson>;
 impl Demo {
     /// What people saw of `message`, posted at `now`: which leaders-first
     /// step it is, if one, who it went to, and its text as Slack shows it.
-    pub(super) fn describe(
+    pub(super) async fn describe(
         &self,
         message: &PostedMessage,
         people: &People,
         now: DateTime<Utc>,
     ) -> anyhow::Result<String> {
-        let circle = self.circle_in(&message.channel)?;
+        let circle = self.circle_in(&message.channel).await?;
         let heading = match (message.dm_user.as_deref(), &circle) {
             (Some(user), _) => {
                 let person = people.get(user);
@@ -47,7 +47,10 @@ impl Demo {
             }
             (None, None) => format!("#{}", self.channel_name(&message.channel)),
         };
-        let mut text = match self.leaders_first_step(message, circle.as_ref(), people, now)? {
+        let mut text = match self
+            .leaders_first_step(message, circle.as_ref(), people, now)
+            .await?
+        {
             Some(step) => step_line(step),
             None => String::new(),
         };

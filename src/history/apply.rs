@@ -79,14 +79,14 @@ pub struct Loggable {
 
 impl Loggable {
     /// The people of `store` that may be logged.
-    pub fn of(store: &Store) -> Result<Self, StoreError> {
+    pub async fn of(store: &Store) -> Result<Self, StoreError> {
         let mut loggable = Self::default();
-        for person in store.people()? {
+        for person in store.people().await? {
             loggable.anyone = true;
             loggable.any_email |= person.email.is_some();
             // A forgotten person has no record; one brought back by
             // mistake is still not logged.
-            if !person.reachable() || store.is_forgotten(&person.id)? {
+            if !person.reachable() || store.is_forgotten(&person.id).await? {
                 continue;
             }
             if let Some(hash) = person.email {
@@ -210,7 +210,7 @@ const ROWS_PER_WRITE: usize = 1_000;
 /// each thousand and at the end, then flushes: when this returns, what it
 /// logged is on disk. A failure half-way leaves the rows before it logged,
 /// and running the import again logs the rest, each once.
-pub fn write(
+pub async fn write(
     store: &Store,
     plan: &Plan,
     mut progress: impl FnMut(usize, usize),
@@ -223,13 +223,13 @@ pub fn write(
             .iter()
             .map(|row| (row.key.as_str(), &row.interaction))
             .collect();
-        let new = store.log_interactions_once(&batch)?;
+        let new = store.log_interactions_once(&batch).await?;
         wrote.new += new;
         wrote.already += rows.len() - new;
         done += rows.len();
         progress(done, total);
     }
-    store.flush()?;
+    store.flush().await?;
     Ok(wrote)
 }
 

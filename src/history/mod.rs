@@ -58,7 +58,7 @@ pub struct Imported {
 /// or, when a line is bad, nothing, unless `skip_bad`. Refuses a store in
 /// use by the bot, as `import` does. What to print.
 #[tracing::instrument(skip_all)]
-pub fn import(
+pub async fn import(
     settings: &Settings,
     secrets: &Secrets,
     data_dir: &Path,
@@ -84,7 +84,7 @@ pub fn import(
     };
     let rows = apply::identify(parsed.rows, key.as_ref()).with_context(cannot)?;
     let store = crate::data_dir::open_store(settings, data_dir)?;
-    let loggable = apply::Loggable::of(&store)?;
+    let loggable = apply::Loggable::of(&store).await?;
     if !loggable.anyone {
         anyhow::bail!(
             "{}: the store in {} knows nobody yet, so no one in the file could be found: let the people sync run first (the bot's first `serve` or `tick` runs it), then import again",
@@ -92,14 +92,14 @@ pub fn import(
             data_dir.display()
         );
     }
-    let plan = apply::plan(&rows, &loggable, &store.once_keys()?);
+    let plan = apply::plan(&rows, &loggable, &store.once_keys().await?);
 
     // Do.
     let mut bar = LateBar::new(
         plan.to_log.len() as u64,
         "importing {bar:40} {pos}/{len} rows ({eta} left)",
     );
-    let wrote = apply::write(&store, &plan, |done, _| bar.set(done as u64))?;
+    let wrote = apply::write(&store, &plan, |done, _| bar.set(done as u64)).await?;
     bar.finish();
     // Counts only: a log is no place for who is in the file.
     tracing::info!(

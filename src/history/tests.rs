@@ -1,5 +1,5 @@
 use super::*;
-use crate::store::fixtures::open_temp;
+use crate::store::fixtures::open_temp_store;
 use parse::Problem;
 use std::time::{Duration, Instant};
 
@@ -74,14 +74,15 @@ fn only_the_first_twenty_bad_lines_are_listed_then_how_many_more() {
     assert_eq!(lines[20], "  and 10 more");
 }
 
-#[test]
-fn a_file_with_bad_lines_imports_nothing_unless_told_to_skip_them() {
-    let (dir, store) = open_temp();
+#[tokio::test]
+async fn a_file_with_bad_lines_imports_nothing_unless_told_to_skip_them() {
+    let (dir, store) = open_temp_store();
     store
         .put_people(&[
             crate::domain::Person::new(crate::domain::UserId::parse("U01").unwrap(), "Ada"),
             crate::domain::Person::new(crate::domain::UserId::parse("U02").unwrap(), "Bo"),
         ])
+        .await
         .unwrap();
     drop(store);
     let file = dir.path().join("history.csv");
@@ -91,33 +92,29 @@ fn a_file_with_bad_lines_imports_nothing_unless_told_to_skip_them() {
     )
     .unwrap();
     let data = dir.path();
-    let run = |skip_bad| {
-        import(
-            &Settings::default(),
-            &Secrets::default(),
-            data,
-            &file,
-            skip_bad,
-        )
-    };
+    let (settings, secrets) = (Settings::default(), Secrets::default());
+    let run = |skip_bad| import(&settings, &secrets, data, &file, skip_bad);
 
-    let refused = format!("{:#}", run(false).unwrap_err());
+    let refused = format!("{:#}", run(false).await.unwrap_err());
     assert!(
         refused.contains("1 line is bad, so nothing was imported:\n  line 3: its date is neither")
             && refused.ends_with("or add --skip-bad to import the other lines."),
         "{refused}"
     );
-    let skipped = reopened(|| run(true));
+    let skipped = reopened(|| run(true)).await;
     assert_eq!((skipped.new, skipped.already), (1, 0));
     assert_eq!(skipped.skipped.len(), 1);
 }
 
 /// Runs `import` until sled's lock, held a moment by its threads after
 /// the store that had the folder is dropped, lets it open the store.
-fn reopened(import: impl Fn() -> anyhow::Result<Imported>) -> Imported {
+async fn reopened<F>(import: impl Fn() -> F) -> Imported
+where
+    F: std::future::Future<Output = anyhow::Result<Imported>>,
+{
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        match import() {
+        match import().await {
             Err(err) if format!("{err:#}").contains("another one is using it") => {
                 assert!(Instant::now() < deadline, "{err:#}");
                 std::thread::sleep(Duration::from_millis(10));
@@ -127,8 +124,8 @@ fn reopened(import: impl Fn() -> anyhow::Result<Imported>) -> Imported {
     }
 }
 
-#[test]
-fn a_store_that_knows_nobody_yet_is_refused_with_the_people_sync_to_run() {
+#[tokio::test]
+async fn a_store_that_knows_nobody_yet_is_refused_with_the_people_sync_to_run() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("history.csv");
     std::fs::write(&file, "date,participants\n2026-11-20,U01;U02\n").unwrap();
@@ -140,6 +137,7 @@ fn a_store_that_knows_nobody_yet_is_refused_with_the_people_sync_to_run() {
         &file,
         false,
     )
+    .await
     .unwrap_err();
     let said = format!("{refused:#}");
     assert!(

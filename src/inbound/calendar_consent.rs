@@ -39,7 +39,7 @@ impl FrontDoor {
         if let Err(problem) = check_address(submission.address.0.expose_secret(), allow_private) {
             return ModalAnswer::Refuse(sentence(&problem.to_string()));
         }
-        let owner = match self.store.person(&submission.user) {
+        let owner = match self.store.person(&submission.user).await {
             Ok(Some(person)) if !person.deactivated => person,
             Ok(_) => {
                 return ModalAnswer::Refuse(
@@ -61,7 +61,7 @@ impl FrontDoor {
             );
         }
         let address = submission.address.0;
-        let pending = match self.give(&key, &owner, address.expose_secret()) {
+        let pending = match self.give(&key, &owner, address.expose_secret()).await {
             Ok(pending) => pending,
             Err(err) => {
                 tracing::error!(error = %err, "could not keep a calendar given");
@@ -84,16 +84,16 @@ impl FrontDoor {
     /// Seals `address` for `owner` and stores it, not yet read, in place
     /// of any calendar they gave before; that one is handed back with it,
     /// to restore should the first read fail.
-    fn give(
+    async fn give(
         &self,
         key: &CalendarKey,
         owner: &Person,
         address: &str,
     ) -> anyhow::Result<(CalendarFeed, Option<CalendarFeed>)> {
-        let before = self.store.calendar(&owner.id)?;
+        let before = self.store.calendar(&owner.id).await?;
         let sealed = key.seal(&owner.id, address)?;
         let pending = CalendarFeed::new(owner.id.clone(), sealed, self.clock.now());
-        self.store.put_calendar(&pending)?;
+        self.store.put_calendar(&pending).await?;
         Ok((pending, before))
     }
 
@@ -110,7 +110,7 @@ impl FrontDoor {
     ) {
         let now = self.clock.now();
         let days = self.settings.calendars.lookback_days.get();
-        let read = match self.store.people_by_id() {
+        let read = match self.store.people_by_id().await {
             Ok(people) => {
                 let reader = CalendarReader {
                     store: self.store.clone(),
@@ -144,7 +144,7 @@ impl FrontDoor {
                         Default::default()
                     }
                 };
-                match self.store.update_calendar(&feed) {
+                match self.store.update_calendar(&feed).await {
                     Ok(true) => {
                         tracing::info!(
                             meetings = found.meetings,
@@ -172,6 +172,7 @@ impl FrontDoor {
                 let restored = self
                     .store
                     .replace_calendar_if(&owner.id, &pending.address, before.as_ref())
+                    .await
                     .unwrap_or_else(|err| {
                         tracing::error!(error = %err, "could not give back the calendar read before");
                         false

@@ -13,7 +13,7 @@ use super::passive::signal_of;
 use crate::config::BOT_TOKEN_VAR;
 use crate::domain::{Interaction, LeaderHome, Reach, UserId, alliances_of, days_ago, zone_of};
 use crate::slack::{HomeAlliance, HomeCalendar, HomeContent};
-use crate::store::StoreError;
+use crate::store::{StoreError, off_the_workers};
 
 /// How long event ids are remembered: twice Slack's last retry (about 5
 /// minutes after the first delivery).
@@ -26,6 +26,7 @@ pub(super) async fn handle(front: &FrontDoor, callback: EventCallback) {
         match front
             .store
             .first_delivery(&format!("event:{event_id}"), front.clock.now())
+            .await
         {
             Ok(true) => {}
             Ok(false) => {
@@ -49,14 +50,14 @@ pub(super) async fn handle(front: &FrontDoor, callback: EventCallback) {
         } => front.publish_home(&user).await,
         InboundEvent::TeamJoin { user: member } | InboundEvent::MemberChanged { user: member } => {
             let user = member.id.clone();
-            if let Err(err) = front.scheduler.record_member(member) {
+            if let Err(err) = front.scheduler.record_member(member).await {
                 tracing::error!(error = %err, %user, "could not record a change to a person");
             }
         }
         InboundEvent::Message(message) if front.settings.events.passive_signals => {
-            passive_signal(front, &message)
+            passive_signal(front, &message).await
         }
-        InboundEvent::AppUninstalled => uninstalled(front),
+        InboundEvent::AppUninstalled => uninstalled(front).await,
         // Only the bot's own tokens matter: this app holds no user tokens.
         InboundEvent::TokensRevoked { bot_token: true } => token_revoked(front),
         other if other.unreadable() => tracing::warn!(
@@ -71,11 +72,11 @@ pub(super) async fn handle(front: &FrontDoor, callback: EventCallback) {
 /// it would only add noise to ties the bot never nudges about. Nobody is
 /// logged who opted out or left: they are dropped from the signal, and an
 /// author who opted out or left makes no signal at all.
-fn passive_signal(front: &FrontDoor, message: &SeenMessage) {
+async fn passive_signal(front: &FrontDoor, message: &SeenMessage) {
     let Some(signal) = signal_of(message) else {
         return;
     };
-    match log_passive(front, &signal, message.author.as_ref()) {
+    match log_passive(front, &signal, message.author.as_ref()).await {
         Ok(Some(people)) => tracing::debug!(people, "a passive signal"),
         Ok(None) => {}
         Err(err) => tracing::error!(error = %err, "could not log a passive signal"),
@@ -84,14 +85,14 @@ fn passive_signal(front: &FrontDoor, message: &SeenMessage) {
 
 /// Logs `signal` less anyone who opted out or left, if it still joins
 /// people of different teams; says how many people it joined.
-fn log_passive(
+async fn log_passive(
     front: &FrontDoor,
     signal: &Interaction,
     author: Option<&UserId>,
 ) -> Result<Option<usize>, StoreError> {
     let mut people = Vec::with_capacity(signal.participants.len());
     for id in &signal.participants {
-        match front.store.person(id)? {
+        match front.store.person(id).await? {
             Some(person) if person.reachable() => people.push(person),
             // Someone the bot does not know yet: their team is unknown, so
             // whether this crosses teams is too.
@@ -112,7 +113,7 @@ fn log_passive(
     );
     match kept {
         Some(kept) if across_teams => {
-            front.store.log_interaction(&kept)?;
+            front.store.log_interaction(&kept).await?;
             Ok(Some(kept.participants.len()))
         }
         _ => Ok(None),
@@ -133,7 +134,7 @@ fn token_revoked(front: &FrontDoor) {
 /// The app left the workspace: purge everything, if the settings say so,
 /// but the newest backup for `purge.grace_days`, so that an uninstall by
 /// mistake can be undone with `alliances restore`.
-fn uninstalled(front: &FrontDoor) {
+async fn uninstalled(front: &FrontDoor) {
     if !front.settings.events.purge_on_uninstall {
         tracing::warn!(
             "the app was uninstalled; keeping the data (events.purge_on_uninstall = false)"
@@ -141,10 +142,10 @@ fn uninstalled(front: &FrontDoor) {
         return;
     }
     let purged = match front.settings.purge.grace_days {
-        0 => front.store.purge_everything().map(|()| None),
+        0 => front.store.purge_everything().await.map(|()| None),
         days => {
             let until = front.clock.now() + chrono::Duration::days(days.into());
-            front.store.purge_keeping_newest_backup(until)
+            front.store.purge_keeping_newest_backup(until).await
         }
     };
     match purged {
@@ -170,7 +171,7 @@ impl FrontDoor {
     /// which would hold up the other requests on an async worker.
     pub(super) async fn publish_home(&self, user: &UserId) {
         let (front, reader) = (self.clone(), user.clone());
-        let read = tokio::task::spawn_blocking(move || front.home_content(&reader)).await;
+        let read = off_the_workers(move || async move { front.home_content(&reader).await }).await;
         let content = match read {
             Ok(Ok(content)) => content,
             Ok(Err(err)) => {
@@ -188,11 +189,11 @@ impl FrontDoor {
     }
 
     /// Where `user`'s calendar stands, for their App Home.
-    fn home_calendar(&self, user: &UserId) -> Result<HomeCalendar, crate::store::StoreError> {
+    async fn home_calendar(&self, user: &UserId) -> Result<HomeCalendar, crate::store::StoreError> {
         if self.scheduler.calendar_key().is_none() {
             return Ok(HomeCalendar::Unavailable);
         }
-        Ok(match self.store.calendar(user)? {
+        Ok(match self.store.calendar(user).await? {
             None => HomeCalendar::NotGiven,
             Some(feed) => match feed.failing_since {
                 Some(since) => HomeCalendar::FailingSince(since),
@@ -201,11 +202,11 @@ impl FrontDoor {
         })
     }
 
-    fn home_content(&self, user: &UserId) -> Result<HomeContent, crate::store::StoreError> {
+    async fn home_content(&self, user: &UserId) -> Result<HomeContent, crate::store::StoreError> {
         let now = self.clock.now();
         let policy = &self.settings.rules;
-        let people = self.store.people()?;
-        let ties = self.store.ties_of(user)?;
+        let people = self.store.people().await?;
+        let ties = self.store.ties_of(user).await?;
         let me = people.iter().find(|p| p.id == *user);
         let mut content = HomeContent {
             reach: Reach::of(user, &people, &ties, now, policy),
@@ -214,7 +215,7 @@ impl FrontDoor {
                 .filter(|until| *until > now),
             opted_out: me.is_some_and(|m| m.opted_out),
             shoutouts: me.is_some_and(|m| m.shoutouts),
-            calendar: self.home_calendar(user)?,
+            calendar: self.home_calendar(user).await?,
             ..HomeContent::default()
         };
         // Circles are read only for someone who leads: nobody else is in one.
@@ -224,7 +225,7 @@ impl FrontDoor {
                 &people,
                 &ties,
                 &self.settings.partnerships,
-                &self.store.circles()?,
+                &self.store.circles().await?,
                 now,
                 policy,
             );

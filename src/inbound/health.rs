@@ -65,7 +65,7 @@ pub fn router(
 /// connection is up; 503 with the reasons when not.
 async fn ready(State(health): State<Health>) -> Response {
     let mut problems = Vec::new();
-    if let Err(err) = health.store.schema_version() {
+    if let Err(err) = health.store.schema_version().await {
         problems.push(format!("the store cannot be read: {err}"));
     }
     if let Some(problem) = health.slack_problem().await {

@@ -48,7 +48,7 @@ use crate::domain::{Clock, ModalAnswer, UserId};
 use crate::metrics::Metrics;
 use crate::scheduler::Scheduler;
 use crate::slack::{SlackClient, mrkdwn_text, render_introduction};
-use crate::store::Store;
+use crate::store::{Store, off_the_workers};
 use std::sync::Arc;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument as _;
@@ -168,9 +168,9 @@ impl FrontDoor {
     async fn alliances_off_the_workers(&self, command: &SlashCommand) -> (Outcome, PendingCommit) {
         let front = self.clone();
         let (user, text) = (command.user.clone(), command.text.clone());
-        let answered = tokio::task::spawn_blocking(move || {
+        let answered = off_the_workers(move || async move {
             let commit = PendingCommit::default();
-            let outcome = handle_alliances(&front.context(&user, &commit), &text);
+            let outcome = handle_alliances(&front.context(&user, &commit), &text).await;
             (outcome, commit)
         })
         .await;
@@ -282,7 +282,7 @@ impl FrontDoor {
             let commit = PendingCommit::default();
             let context = self.context(&user, &commit);
             let mut pressed =
-                handle_button(&context, &button.action_id, &button.value, &button.press_id);
+                handle_button(&context, &button.action_id, &button.value, &button.press_id).await;
             // The press's answer tells of its write only once it is on disk.
             if let Err(err) = self.committed(&commit).await {
                 pressed = Pressed::failed(err);

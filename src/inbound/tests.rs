@@ -50,11 +50,14 @@ fn command(command: &str, text: &str) -> SlashCommand {
 }
 
 /// A store in a temporary folder that knows Ada (U1) and Bob (U2).
-fn ada_and_bob() -> (tempfile::TempDir, Store) {
+async fn ada_and_bob() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
     for (id, name) in [("U1", "Ada"), ("U2", "Bob")] {
-        store.put_person(&Person::new(user(id), name)).unwrap();
+        store
+            .put_person(&Person::new(user(id), name))
+            .await
+            .unwrap();
     }
     (dir, store)
 }
@@ -64,7 +67,10 @@ async fn a_write_that_cannot_be_made_durable_is_answered_with_an_apology() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
     for (id, name) in [("U1", "Ada"), ("U2", "Bob")] {
-        store.put_person(&Person::new(user(id), name)).unwrap();
+        store
+            .put_person(&Person::new(user(id), name))
+            .await
+            .unwrap();
     }
     let front = front_door(store.with_failing_commits());
 
@@ -84,7 +90,7 @@ async fn a_write_that_cannot_be_made_durable_is_answered_with_an_apology() {
 
 #[tokio::test]
 async fn a_write_that_may_still_reach_the_disk_is_not_called_unchanged_and_a_retry_logs_it_once() {
-    let (_dir, store) = ada_and_bob();
+    let (_dir, store) = ada_and_bob().await;
     // The disk is full for two flushes, then has room again.
     let front = front_door(store.clone().with_failing_flushes(2));
 
@@ -114,7 +120,7 @@ async fn a_write_that_may_still_reach_the_disk_is_not_called_unchanged_and_a_ret
         reply.text,
         "That meeting is already logged: nothing changed."
     );
-    assert_eq!(store.interaction_count(), 1);
+    assert_eq!(store.interaction_count().await, 1);
 
     // Another note is another meeting.
     let tea = SlashCommand {
@@ -122,7 +128,7 @@ async fn a_write_that_may_still_reach_the_disk_is_not_called_unchanged_and_a_ret
         ..command("/met", "<@U2> tea")
     };
     assert!(front.slash_command(tea).await.text.contains("Logged"));
-    assert_eq!(store.interaction_count(), 2);
+    assert_eq!(store.interaction_count().await, 2);
 }
 
 #[tokio::test]
@@ -130,7 +136,10 @@ async fn a_durable_write_is_answered_as_done() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
     for (id, name) in [("U1", "Ada"), ("U2", "Bob")] {
-        store.put_person(&Person::new(user(id), name)).unwrap();
+        store
+            .put_person(&Person::new(user(id), name))
+            .await
+            .unwrap();
     }
     let front = front_door(store.clone());
     let met = front.slash_command(command("/met", "<@U2> coffee")).await;
@@ -139,5 +148,5 @@ async fn a_durable_write_is_answered_as_done() {
         .slash_command(command("/alliances", "snooze 1w"))
         .await;
     assert!(snooze.text.contains("Snoozed until"), "{}", snooze.text);
-    assert_eq!(store.interaction_count(), 1);
+    assert_eq!(store.interaction_count().await, 1);
 }

@@ -41,7 +41,7 @@ pub(super) async fn run(
     key: Option<Arc<CalendarKey>>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<String> {
-    let feeds = store.calendars()?;
+    let feeds = store.calendars().await?;
     let Some(key) = key else {
         if !feeds.is_empty() {
             tracing::warn!(
@@ -51,7 +51,7 @@ pub(super) async fn run(
         }
         return Ok("calendars are off: ALLIANCES_ENCRYPTION_KEY is not set".to_owned());
     };
-    let people = store.people_by_id()?;
+    let people = store.people_by_id().await?;
     let reader = CalendarReader {
         store: store.clone(),
         settings: *settings,
@@ -104,15 +104,15 @@ pub(super) async fn run(
                 tracing::info!(user = %feed.owner, error = %err, "a calendar could not be read");
                 feed.failed(now, err.to_string());
                 if feed.should_tell_failing(now) {
-                    tell_failing(store, &mut feed, now)?;
+                    tell_failing(store, &mut feed, now).await?;
                     tally.told += 1;
                 }
             }
         }
         // A calendar taken back while it was read stays taken back.
-        store.update_calendar(&feed)?;
+        store.update_calendar(&feed).await?;
     }
-    store.flush()?;
+    store.flush().await?;
     Ok(tally.summary())
 }
 
@@ -146,13 +146,19 @@ async fn read_one(
 }
 
 /// Queues the one DM saying `feed` keeps failing, and marks it told.
-fn tell_failing(store: &Store, feed: &mut CalendarFeed, now: DateTime<Utc>) -> anyhow::Result<()> {
+async fn tell_failing(
+    store: &Store,
+    feed: &mut CalendarFeed,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let failing = CalendarFailing {
         to: feed.owner.clone(),
         since: feed.failing_since.unwrap_or(now),
         why: feed.last_error.clone().unwrap_or_default(),
     };
-    store.enqueue(vec![Outgoing::CalendarFailing(failing)], now)?;
+    store
+        .enqueue(vec![Outgoing::CalendarFailing(failing)], now)
+        .await?;
     feed.told_failing = true;
     Ok(())
 }

@@ -17,13 +17,13 @@ use std::fmt::Write as _;
 /// Queues this run's check-ins and, when one is due, a new round with its
 /// prompts (on disk before the job is recorded as run); a line saying what
 /// it did.
-pub fn run(
+pub async fn run(
     store: &Store,
     now: DateTime<Utc>,
     policy: &Policy,
     settings: &CircleSettings,
 ) -> Result<String, StoreError> {
-    let past = store.circles()?;
+    let past = store.circles().await?;
     let check_ins: Vec<CircleKey> = past
         .iter()
         .filter(|c| c.check_in_due(now))
@@ -32,7 +32,7 @@ pub fn run(
     let (new_round, waiting, not_due) = match next_round_on(&past, settings) {
         Some(on) if now.date_naive() < on => (Vec::new(), 0, Some(on)),
         _ => {
-            let snapshot = circles_snapshot(store, now)?;
+            let snapshot = circles_snapshot(store, now).await?;
             let round = form(&snapshot, &past, now, policy, settings);
             let members = round.circles.into_iter().map(|c| c.members).collect();
             (members, round.waiting.len(), None)
@@ -41,8 +41,10 @@ pub fn run(
     let saved = if check_ins.is_empty() && new_round.is_empty() {
         CirclesSaved::default()
     } else {
-        let saved = store.save_circles_and_enqueue(&check_ins, &new_round, now)?;
-        store.flush()?;
+        let saved = store
+            .save_circles_and_enqueue(&check_ins, &new_round, now)
+            .await?;
+        store.flush().await?;
         saved
     };
     let mut summary = match not_due {
@@ -62,15 +64,15 @@ pub fn run(
 /// What a round of circles formed at `now` reads: everyone, and the ties
 /// among those it may seat. The rule weighs no other tie, so the leaders'
 /// ties are read by key, not every tie.
-pub fn circles_snapshot(store: &Store, now: DateTime<Utc>) -> Result<Snapshot, StoreError> {
-    let people = store.people_by_id()?;
+pub async fn circles_snapshot(store: &Store, now: DateTime<Utc>) -> Result<Snapshot, StoreError> {
+    let people = store.people_by_id().await?;
     let mut leaders: Vec<UserId> = people
         .values()
         .filter(|p| circle_eligible(p, now))
         .map(|p| p.id.clone())
         .collect();
     leaders.sort_unstable();
-    let among = store.ties_among(&leaders)?;
+    let among = store.ties_among(&leaders).await?;
     Ok(Snapshot::of_shared(people, among, Vec::new()))
 }
 
@@ -242,8 +244,8 @@ mod tests {
         p
     }
 
-    #[test]
-    fn a_dry_run_explains_the_round_it_would_form_and_sends_nothing() {
+    #[tokio::test]
+    async fn a_dry_run_explains_the_round_it_would_form_and_sends_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
         let mut snoozed = leader("U5", "Eve Martin", "Legal");
@@ -257,12 +259,18 @@ mod tests {
                 leader("U4", "Dara Okafor", "Payments"),
                 snoozed,
             ])
+            .await
             .unwrap();
-        let report = crate::scheduler::dry_run(&store, &Settings::default(), now).unwrap();
+        let report = crate::scheduler::dry_run(&store, &Settings::default(), now)
+            .await
+            .unwrap();
         let circles = &report[report.find("Leadership circles").unwrap()..];
         insta::assert_snapshot!(circles);
-        assert!(store.circles().unwrap().is_empty(), "nothing formed");
-        assert!(store.pending_outbox().unwrap().is_empty(), "nothing queued");
+        assert!(store.circles().await.unwrap().is_empty(), "nothing formed");
+        assert!(
+            store.pending_outbox().await.unwrap().is_empty(),
+            "nothing queued"
+        );
     }
 
     #[test]
@@ -291,8 +299,8 @@ mod tests {
         insta::assert_snapshot!(reports.join("\n"));
     }
 
-    #[test]
-    fn a_round_forms_once_every_few_weeks_and_each_circle_is_asked_once_a_week_later() {
+    #[tokio::test]
+    async fn a_round_forms_once_every_few_weeks_and_each_circle_is_asked_once_a_week_later() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
         store
@@ -301,17 +309,22 @@ mod tests {
                 leader("U2", "Bilal Haddad", "Platform"),
                 leader("U3", "Chen Park", "Design"),
             ])
+            .await
             .unwrap();
         let settings = CircleSettings::default();
         let policy = Policy::default();
         let monday = Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 3).unwrap();
-        let run = |at| run(&store, at, &policy, &settings).unwrap();
-        assert_eq!(run(monday), "formed round 1: 1 circle of 3 leaders");
+        let run = async |at| run(&store, at, &policy, &settings).await.unwrap();
+        assert_eq!(run(monday).await, "formed round 1: 1 circle of 3 leaders");
         let next = monday + Duration::weeks(1) - Duration::seconds(5);
-        assert_eq!(run(next), "next round on Mon 29 Jun; 1 check-in");
-        assert_eq!(run(next + Duration::weeks(1)), "next round on Mon 29 Jun");
+        assert_eq!(run(next).await, "next round on Mon 29 Jun; 1 check-in");
+        assert_eq!(
+            run(next + Duration::weeks(1)).await,
+            "next round on Mon 29 Jun"
+        );
         let stages: Vec<CircleStage> = store
             .pending_outbox()
+            .await
             .unwrap()
             .into_iter()
             .filter_map(|item| match item.outgoing {
@@ -321,14 +334,17 @@ mod tests {
             .collect();
         assert_eq!(stages, [CircleStage::Prompt, CircleStage::CheckIn]);
         assert!(
-            run(monday + Duration::weeks(4)).starts_with("no round: no circle of 3"),
+            run(monday + Duration::weeks(4))
+                .await
+                .starts_with("no round: no circle of 3"),
             "the same three shared a circle lately"
         );
         store
             .put_person(&leader("U4", "Dara Okafor", "Legal"))
+            .await
             .unwrap();
         assert_eq!(
-            run(monday + Duration::weeks(5)),
+            run(monday + Duration::weeks(5)).await,
             "no round: no circle of 3 of the 4 leaders who may be asked keeps to different \
              teams without repeating a recent circle"
         );

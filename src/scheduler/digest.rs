@@ -46,7 +46,7 @@ impl DigestRun {
 /// Queues the digest of `(since, until]` for `channel`, unless it is quiet;
 /// with the team map as of `until` when `map_policy` is given, and a line
 /// for each of `partnerships` whose figure may be shown.
-pub fn run(
+pub async fn run(
     store: &Store,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
@@ -55,28 +55,31 @@ pub fn run(
     map_policy: Option<&Policy>,
     partnerships: &[Partnership],
 ) -> Result<DigestRun, StoreError> {
-    let snapshot = Snapshot::of_shared(store.people_by_id()?, store.ties()?, Vec::new())
-        .with_partnerships(partnerships.to_vec());
+    let snapshot =
+        Snapshot::of_shared(store.people_by_id().await?, store.ties().await?, Vec::new())
+            .with_partnerships(partnerships.to_vec());
     let digest = plan_digest(&snapshot, since, until, policy);
     if digest.is_quiet() {
         return Ok(DigestRun::Quiet);
     }
     let new_alliances = digest.new_alliances.len() + digest.unnamed_new_alliances;
     let bridges = digest.bridges.len();
-    let queued = store.enqueue_one(
-        Outgoing::Digest {
-            channel: channel.to_owned(),
-            team_map: map_policy
-                .map(|rules| {
-                    team_map(&snapshot, until, rules, policy.k_anonymity_floor)
-                        .most_connected(TeamMap::MOST_TEAMS_DRAWN)
-                })
-                .filter(|map| map.is_drawable()),
-            digest,
-        },
-        until,
-    )?;
-    store.flush()?;
+    let queued = store
+        .enqueue_one(
+            Outgoing::Digest {
+                channel: channel.to_owned(),
+                team_map: map_policy
+                    .map(|rules| {
+                        team_map(&snapshot, until, rules, policy.k_anonymity_floor)
+                            .most_connected(TeamMap::MOST_TEAMS_DRAWN)
+                    })
+                    .filter(|map| map.is_drawable()),
+                digest,
+            },
+            until,
+        )
+        .await?;
+    store.flush().await?;
     Ok(DigestRun::Queued {
         item: queued.id,
         channel: channel.to_owned(),
@@ -92,8 +95,8 @@ mod tests {
     use crate::rules::fixtures::{at, members, user};
     use crate::store::StoreOptions;
 
-    #[test]
-    fn a_company_of_many_teams_queues_a_map_of_the_most_connected_forty() {
+    #[tokio::test]
+    async fn a_company_of_many_teams_queues_a_map_of_the_most_connected_forty() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
         // 45 teams of five; the first person of each team met the first of
@@ -101,7 +104,7 @@ mod tests {
         let people: Vec<_> = (0..45)
             .flat_map(|t| members(&format!("U{t:02}X"), &format!("Team {t:02}"), 5))
             .collect();
-        store.put_people(&people).unwrap();
+        store.put_people(&people).await.unwrap();
         let meeting = |a: usize, b: usize| {
             Interaction::new(
                 at(2026, 6, 3),
@@ -114,7 +117,7 @@ mod tests {
         };
         let mut meetings: Vec<Interaction> = (0..44).map(|t| meeting(t, t + 1)).collect();
         meetings.extend((0..5).flat_map(|a| (a + 2..5).map(move |b| meeting(a, b))));
-        store.log_interactions(&meetings).unwrap();
+        store.log_interactions(&meetings).await.unwrap();
 
         let policy = Policy::default();
         let digest_policy = DigestPolicy {
@@ -130,9 +133,10 @@ mod tests {
             Some(&policy),
             &[],
         )
+        .await
         .unwrap();
 
-        let queued = store.pending_outbox().unwrap();
+        let queued = store.pending_outbox().await.unwrap();
         assert!(
             matches!(&ran, DigestRun::Queued { item, .. } if *item == queued[0].id),
             "{ran:?}"

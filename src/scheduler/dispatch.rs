@@ -188,7 +188,7 @@ impl Dispatcher {
         let _turn = self.turn.lock().await;
         let now = self.clock.now();
         let mut done = Dispatched::default();
-        for item in self.store.pending_outbox()? {
+        for item in self.store.pending_outbox().await? {
             if stop.is_some_and(CancellationToken::is_cancelled) {
                 break;
             }
@@ -215,7 +215,7 @@ impl Dispatcher {
                 }
             }
         }
-        let left = self.store.pending_outbox()?;
+        let left = self.store.pending_outbox().await?;
         self.metrics.outbox_queued(left.len());
         let next_due = left
             .iter()
@@ -287,29 +287,29 @@ impl Dispatcher {
                 self.settings.give_up_after_minutes,
                 last_error(&item).unwrap_or("none (the bot was not running)")
             );
-            return self.give_up(item, now, error);
+            return self.give_up(item, now, error).await;
         }
         let result = match &item.outgoing {
             Outgoing::Circle(message) => match self.send_circle_message(item.id, message).await {
-                Ok(Err(why)) => return self.not_sent(&item, why),
+                Ok(Err(why)) => return self.not_sent(&item, why).await,
                 Ok(Ok((channel, holds))) => Ok(Accepted::Circle(message.circle, channel, holds)),
                 Err(failure) => Err(failure),
             },
             Outgoing::Nudge(planned) => match self.send_nudge(item.id, planned).await {
-                Ok(DmSend::NotSent(why)) => return self.not_sent(&item, why),
+                Ok(DmSend::NotSent(why)) => return self.not_sent(&item, why).await,
                 Ok(DmSend::Posted { sent, opened }) => Ok(Accepted::Nudge(Box::new(sent), opened)),
                 Err(failure) => Err(failure),
             },
             Outgoing::EarlyWarning(planned) => {
                 match self.send_early_warning(item.id, planned).await {
-                    Ok(Err(why)) => return self.not_sent(&item, why),
+                    Ok(Err(why)) => return self.not_sent(&item, why).await,
                     Ok(Ok((sent, opened))) => Ok(Accepted::EarlyWarning(Box::new(sent), opened)),
                     Err(failure) => Err(failure),
                 }
             }
             Outgoing::CalendarFailing(planned) => {
                 match self.send_calendar_failing(item.id, planned).await {
-                    Ok(Err(why)) => return self.not_sent(&item, why),
+                    Ok(Err(why)) => return self.not_sent(&item, why).await,
                     Ok(Ok(opened)) => Ok(Accepted::CalendarFailing(opened)),
                     Err(failure) => Err(failure),
                 }
@@ -322,7 +322,7 @@ impl Dispatcher {
                 .send_digest(item.id, channel, digest, team_map.as_ref())
                 .await
             {
-                Ok(Err(why)) => return self.not_sent(&item, why),
+                Ok(Err(why)) => return self.not_sent(&item, why).await,
                 Ok(Ok(())) => Ok(Accepted::Digest),
                 Err(failure) => Err(failure),
             },
@@ -334,24 +334,30 @@ impl Dispatcher {
                 match posted {
                     Accepted::Nudge(nudge, opened) => {
                         let sent = SentNudge::of(&nudge, self.clock.now());
-                        self.store.mark_sent(&item, Some(&sent), opened.as_ref())?;
+                        self.store
+                            .mark_sent(&item, Some(&sent), opened.as_ref())
+                            .await?;
                     }
                     Accepted::EarlyWarning(sent, opened) => {
                         let at = self.clock.now();
-                        self.store.mark_early_warning_sent(
-                            &item,
-                            &sent.introductions(at),
-                            at,
-                            opened.as_ref(),
-                        )?
+                        self.store
+                            .mark_early_warning_sent(
+                                &item,
+                                &sent.introductions(at),
+                                at,
+                                opened.as_ref(),
+                            )
+                            .await?
                     }
-                    Accepted::Digest => self.store.mark_sent(&item, None, None)?,
+                    Accepted::Digest => self.store.mark_sent(&item, None, None).await?,
                     Accepted::CalendarFailing(opened) => {
-                        self.store.mark_sent(&item, None, opened.as_ref())?
+                        self.store.mark_sent(&item, None, opened.as_ref()).await?
                     }
-                    Accepted::Circle(circle, channel, holds) => self
-                        .store
-                        .mark_circle_message_sent(&item, circle, Some((&channel, &holds)))?,
+                    Accepted::Circle(circle, channel, holds) => {
+                        self.store
+                            .mark_circle_message_sent(&item, circle, Some((&channel, &holds)))
+                            .await?
+                    }
                 }
                 // On disk before the next send: a crash repeats one item at most.
                 self.store.commit().await?;
@@ -364,17 +370,17 @@ impl Dispatcher {
                     .unwrap_or_else(|| self.backoff(item.attempts));
                 let not_before = now + chrono::Duration::from_std(wait).unwrap_or_default();
                 if not_before > deadline {
-                    return self.give_up(item, now, err.to_string());
+                    return self.give_up(item, now, err.to_string()).await;
                 }
                 tracing::info!(error = %err, attempts = item.attempts, ?wait, "will try again");
                 item.state = OutboxState::Pending {
                     not_before,
                     last_error: Some(err.to_string()),
                 };
-                self.store.update_outbox_item(&item)?;
+                self.store.update_outbox_item(&item).await?;
                 Ok(Outcome::Retrying)
             }
-            Err(Failure::Slack(err)) => self.give_up(item, now, err.to_string()),
+            Err(Failure::Slack(err)) => self.give_up(item, now, err.to_string()).await,
         }
     }
 
@@ -388,8 +394,8 @@ impl Dispatcher {
 
     /// `item` is not sent after all: it leaves the outbox, recorded
     /// nowhere, and the log says why without naming anyone.
-    fn not_sent(&self, item: &OutboxItem, why: NotSent) -> Result<Outcome, StoreError> {
-        self.store.mark_sent(item, None, None)?;
+    async fn not_sent(&self, item: &OutboxItem, why: NotSent) -> Result<Outcome, StoreError> {
+        self.store.mark_sent(item, None, None).await?;
         if why == NotSent::Withdrawn(Withdrawal::MetSince) {
             tracing::info!("they met since it was planned: not sent");
             Ok(Outcome::Dropped)
@@ -400,7 +406,7 @@ impl Dispatcher {
     }
 
     /// Keeps `item` as failed, and says so in the log.
-    fn give_up(
+    async fn give_up(
         &self,
         mut item: OutboxItem,
         now: DateTime<Utc>,
@@ -408,8 +414,8 @@ impl Dispatcher {
     ) -> Result<Outcome, StoreError> {
         tracing::warn!(what = %item.outgoing.describe(), attempts = item.attempts, %error, "gave up on a message");
         item.state = OutboxState::Failed { at: now, error };
-        self.store.update_outbox_item(&item)?;
-        self.store.flush()?;
+        self.store.update_outbox_item(&item).await?;
+        self.store.flush().await?;
         Ok(Outcome::Failed)
     }
 

@@ -12,13 +12,14 @@ use chrono::{DateTime, Duration, Utc};
 use std::fmt::Write as _;
 
 /// The plan at `now` from what `store` holds, as lines for a person to read.
-pub fn dry_run(
+pub async fn dry_run(
     store: &Store,
     settings: &Settings,
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
     let policy = settings.rules;
-    let mut snapshot = super::nudge_snapshot(store, now, &policy)?
+    let mut snapshot = super::nudge_snapshot(store, now, &policy)
+        .await?
         .with_partnerships(settings.partnerships.clone());
     // Everyone who is due, whenever their window opens.
     let (warnings, plan) = super::plan_messages(
@@ -102,7 +103,8 @@ pub fn dry_run(
     }
 
     let since = store
-        .last_run("digest")?
+        .last_run("digest")
+        .await?
         .map(|run| run.scheduled_for)
         .unwrap_or(now - Duration::days(7));
     let digest = plan_digest(&snapshot, since, now, &settings.digest_policy());
@@ -173,7 +175,7 @@ pub fn dry_run(
     }
     out.push_str(&super::circles::explain_round(
         &snapshot,
-        &store.circles()?,
+        &store.circles().await?,
         now,
         &policy,
         &settings.circles,
@@ -189,8 +191,8 @@ mod tests {
     use crate::store::StoreOptions;
     use chrono::TimeZone;
 
-    #[test]
-    fn a_dry_run_names_who_would_be_nudged_about_whom_and_why() {
+    #[tokio::test]
+    async fn a_dry_run_names_who_would_be_nudged_about_whom_and_why() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
         let person = |id: &str, name: &str, team: &str| Person {
@@ -202,6 +204,7 @@ mod tests {
                 person("U1", "Dana Ito", "Platform"),
                 person("U2", "Alice Moreau", "Payments"),
             ])
+            .await
             .unwrap();
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
         let met = Interaction::new(
@@ -212,21 +215,22 @@ mod tests {
             Some("coffee about the roadmap".into()),
         )
         .unwrap();
-        store.log_interaction(&met).unwrap();
+        store.log_interaction(&met).await.unwrap();
 
-        let report = dry_run(&store, &Settings::default(), now).unwrap();
+        let report = dry_run(&store, &Settings::default(), now).await.unwrap();
         insta::assert_snapshot!(report);
         assert!(
             store
                 .nudges_sent_since(now - Duration::days(365))
+                .await
                 .unwrap()
                 .is_empty(),
             "nothing recorded"
         );
     }
 
-    #[test]
-    fn a_dry_run_explains_a_leader_s_early_warning_with_its_steps() {
+    #[tokio::test]
+    async fn a_dry_run_explains_a_leader_s_early_warning_with_its_steps() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
         let mut dana = Person {
@@ -242,7 +246,7 @@ mod tests {
             team: Some(TeamId::parse("Design").unwrap()),
             ..Person::new(UserId::parse("U3").unwrap(), "Bo Lind")
         };
-        store.put_people(&[dana, alice, bo]).unwrap();
+        store.put_people(&[dana, alice, bo]).await.unwrap();
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
         for peer in ["U2", "U3"] {
             let met = Interaction::new(
@@ -253,10 +257,10 @@ mod tests {
                 None,
             )
             .unwrap();
-            store.log_interaction(&met).unwrap();
+            store.log_interaction(&met).await.unwrap();
         }
 
-        let report = dry_run(&store, &Settings::default(), now).unwrap();
+        let report = dry_run(&store, &Settings::default(), now).await.unwrap();
         assert!(
             report.contains(
                 "Early warnings to leaders (1), each in place of that leader's nudge:\n  \
@@ -273,8 +277,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_dry_run_says_whom_the_digest_would_thank_and_which_teams_it_would_count() {
+    #[tokio::test]
+    async fn a_dry_run_says_whom_the_digest_would_thank_and_which_teams_it_would_count() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
         let mut people = Vec::new();
@@ -292,7 +296,7 @@ mod tests {
                 });
             }
         }
-        store.put_people(&people).unwrap();
+        store.put_people(&people).await.unwrap();
         let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
         for peer in ["UPAY1", "ULEG1"] {
             let met = Interaction::new(
@@ -306,10 +310,10 @@ mod tests {
                 None,
             )
             .unwrap();
-            store.log_interaction(&met).unwrap();
+            store.log_interaction(&met).await.unwrap();
         }
 
-        let report = dry_run(&store, &Settings::default(), now).unwrap();
+        let report = dry_run(&store, &Settings::default(), now).await.unwrap();
         let digest = &report[report.find("Digest since").unwrap()..];
         insta::assert_snapshot!(digest);
     }

@@ -133,9 +133,9 @@ pub struct Scheduler {
     /// The key partnerships' weeks on the insights page, kept a while.
     partnership_weeks: Arc<partnership_weeks::PartnershipWeeks>,
     /// The teams and leaders of the last people sync, for the people
-    /// events bring between syncs. A std lock: held for a lookup, never
-    /// across an await.
-    teams: Arc<RwLock<people::KnownRoster>>,
+    /// events bring between syncs. A std lock, held to take the roster
+    /// (shared, not copied), never across the await of its use.
+    teams: Arc<RwLock<Arc<people::KnownRoster>>>,
     /// The operator's key, when set: people's emails are kept hashed
     /// under it, and calendars are read with it.
     calendar_key: Option<Arc<CalendarKey>>,
@@ -179,10 +179,10 @@ impl Scheduler {
             dispatcher,
             metrics,
             digest_channel: settings.digest.channel.name().into(),
-            teams: Arc::new(RwLock::new(people::KnownRoster::before_a_sync(
+            teams: Arc::new(RwLock::new(Arc::new(people::KnownRoster::before_a_sync(
                 &team_origin,
                 &settings.leaders,
-            ))),
+            )))),
             team_origin: Arc::new(team_origin),
             leaders: Arc::new(settings.leaders.clone()),
             circles: settings.circles,
@@ -217,10 +217,13 @@ impl Scheduler {
     /// its next time (and then covers the whole stretch since the last
     /// one) rather than arriving mid-week. A job that never ran looks back
     /// 8 days, so that a fresh install runs each once.
-    pub fn due(&self, now: DateTime<Utc>) -> Result<Vec<(JobKind, DateTime<Utc>)>, StoreError> {
+    pub async fn due(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(JobKind, DateTime<Utc>)>, StoreError> {
         let mut due = Vec::new();
         for (job, schedule) in self.schedules.iter() {
-            let (last, grace) = match self.store.last_run(job.name())? {
+            let (last, grace) = match self.store.last_run(job.name()).await? {
                 Some(run) => (run.scheduled_for, self.catch_up_grace),
                 None => {
                     let lookback = Duration::days(FIRST_RUN_LOOKBACK_DAYS);
@@ -240,7 +243,7 @@ impl Scheduler {
 
     /// Records every job as having run at its latest schedule time up to
     /// `at`, without running it: a fresh install starts from here.
-    pub fn anchor(&self, at: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn anchor(&self, at: DateTime<Utc>) -> Result<(), StoreError> {
         for (job, schedule) in self.schedules.iter() {
             let since = at - Duration::days(FIRST_RUN_LOOKBACK_DAYS);
             let scheduled_for = latest_between(schedule, since, at).unwrap_or(at);
@@ -249,9 +252,9 @@ impl Scheduler {
                 started_at: at,
                 summary: "anchored: history starts here".to_owned(),
             };
-            self.store.record_run(job.name(), &run)?;
+            self.store.record_run(job.name(), &run).await?;
         }
-        self.store.flush()
+        self.store.flush().await
     }
 
     /// Runs every due job once, in order, and returns what each did. A job
@@ -264,10 +267,11 @@ impl Scheduler {
         if let Err(err) = self
             .store
             .prune_failed(now - chrono::Duration::days(FAILED_KEPT_DAYS))
+            .await
         {
             tracing::warn!(error = %err, "could not prune old failed messages");
         }
-        match self.store.discard_kept_backup(now) {
+        match self.store.discard_kept_backup(now).await {
             Ok(Some(path)) => tracing::warn!(
                 backup = %path.display(),
                 "the grace after the uninstall has ended: its backup is deleted"
@@ -278,7 +282,7 @@ impl Scheduler {
             }
         }
         let mut reports = Vec::new();
-        for (job, scheduled_for) in self.due(now)? {
+        for (job, scheduled_for) in self.due(now).await? {
             reports.push(self.run(job, scheduled_for).await?);
         }
         Ok(reports)
@@ -323,7 +327,7 @@ impl Scheduler {
                 *self
                     .teams
                     .write()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = teams;
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(teams);
                 summary
             }
             JobKind::Calendars => {
@@ -335,26 +339,32 @@ impl Scheduler {
                 )
                 .await?
             }
-            JobKind::Nudges => nudges::run(
-                &self.store,
-                started_at,
-                &self.policy,
-                &self.partnerships,
-                self.leaders.min_teams,
-                self.metrics(),
-            )?,
+            JobKind::Nudges => {
+                nudges::run(
+                    &self.store,
+                    started_at,
+                    &self.policy,
+                    &self.partnerships,
+                    self.leaders.min_teams,
+                    self.metrics(),
+                )
+                .await?
+            }
             JobKind::Digest => self
-                .queue_digest(&self.digest_channel, started_at)?
+                .queue_digest(&self.digest_channel, started_at)
+                .await?
                 .summary(false),
-            JobKind::Circles => circles::run(&self.store, started_at, &self.policy, &self.circles)?,
+            JobKind::Circles => {
+                circles::run(&self.store, started_at, &self.policy, &self.circles).await?
+            }
         };
         let run = JobRun {
             scheduled_for,
             started_at,
             summary: summary.clone(),
         };
-        self.store.record_run(job.name(), &run)?;
-        self.store.flush()?;
+        self.store.record_run(job.name(), &run).await?;
+        self.store.flush().await?;
         self.dispatcher.wake();
         tracing::info!(%summary, "job done");
         Ok(JobReport {
@@ -367,12 +377,16 @@ impl Scheduler {
     /// Records a change Slack reported about one person (`team_join`,
     /// `user_change`), as the daily people job would; before this
     /// process's first sync, keeping the roles the last one recorded.
-    pub fn record_member(&self, member: crate::slack::SlackPerson) -> Result<(), StoreError> {
-        let teams = self
-            .teams
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        people::record_member(&self.store, &teams, member, self.calendar_key()).map(|_| ())
+    pub async fn record_member(&self, member: crate::slack::SlackPerson) -> Result<(), StoreError> {
+        let teams = Arc::clone(
+            &self
+                .teams
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        people::record_member(&self.store, &teams, member, self.calendar_key())
+            .await
+            .map(|_| ())
     }
 
     /// Posts the digest of everything since the last digest now, to
@@ -382,17 +396,17 @@ impl Scheduler {
     pub async fn post_digest_now(&self, channel: Option<&str>) -> anyhow::Result<String> {
         let now = self.clock.now();
         let channel = channel.map_or(&*self.digest_channel, |c| c.trim_start_matches('#'));
-        let digest = self.queue_digest(channel, now)?;
+        let digest = self.queue_digest(channel, now).await?;
         let run = JobRun {
             scheduled_for: now,
             started_at: now,
             summary: digest.summary(false),
         };
-        self.store.record_run(JobKind::Digest.name(), &run)?;
-        self.store.flush()?;
+        self.store.record_run(JobKind::Digest.name(), &run).await?;
+        self.store.flush().await?;
         self.dispatcher.send_due(None).await?;
         Ok(match digest {
-            DigestRun::Queued { item, .. } if self.store.in_outbox(item)? => format!(
+            DigestRun::Queued { item, .. } if self.store.in_outbox(item).await? => format!(
                 "{}; Slack did not take it yet, so it will be tried again",
                 digest.summary(false)
             ),
@@ -402,9 +416,14 @@ impl Scheduler {
 
     /// Queues the digest of everything since the digest's last run (or the
     /// last week, the first time) up to `now`, for `channel`.
-    fn queue_digest(&self, channel: &str, now: DateTime<Utc>) -> Result<DigestRun, StoreError> {
+    async fn queue_digest(
+        &self,
+        channel: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DigestRun, StoreError> {
         let since = self
-            .previous_run(JobKind::Digest)?
+            .previous_run(JobKind::Digest)
+            .await?
             .unwrap_or(now - Duration::days(7));
         digest::run(
             &self.store,
@@ -415,17 +434,23 @@ impl Scheduler {
             self.digest_team_map.then_some(&self.policy),
             &self.partnerships,
         )
+        .await
     }
 
     /// What the admins' insights page shows now: the figures of the whole
     /// network over the last `weeks` weeks, and how many leaders are short
     /// of alliances, under the digest's k-anonymity floor. Reads every tie,
     /// and with key partnerships the interaction log too: blocking work,
-    /// for a blocking thread.
-    pub fn insights(&self, weeks: usize) -> Result<Insights, StoreError> {
-        let snapshot =
-            Snapshot::of_shared(self.store.people_by_id()?, self.store.ties()?, Vec::new())
-                .with_partnerships(self.partnerships.to_vec());
+    /// for a blocking thread ([`off_the_workers`]).
+    ///
+    /// [`off_the_workers`]: crate::store::off_the_workers
+    pub async fn insights(&self, weeks: usize) -> Result<Insights, StoreError> {
+        let snapshot = Snapshot::of_shared(
+            self.store.people_by_id().await?,
+            self.store.ties().await?,
+            Vec::new(),
+        )
+        .with_partnerships(self.partnerships.to_vec());
         let (now, floor) = (self.clock.now(), self.digest_policy.k_anonymity_floor);
         let mut insights = crate::rules::insights(&snapshot, now, &self.policy, floor, weeks);
         insights.lonely_leaders = crate::rules::lonely_leaders(
@@ -439,15 +464,19 @@ impl Scheduler {
             // How each partnership stood week by week needs its meetings,
             // which only the log keeps: a long read, kept a while.
             let people = partnership_weeks::PeopleKey::of(&snapshot.people);
-            let (health, as_of) = self.partnership_weeks.at(now, people, || {
-                let mut history = PartnershipHistory::new(&snapshot, now, weeks);
-                let (from, until) = history.window();
-                self.store
-                    .visit_interactions_between(from, until, |interaction| {
-                        history.record(&interaction)
-                    })?;
-                Ok::<_, StoreError>(history.health(floor))
-            })?;
+            let (health, as_of) = self
+                .partnership_weeks
+                .at(now, people, async {
+                    let mut history = PartnershipHistory::new(&snapshot, now, weeks);
+                    let (from, until) = history.window();
+                    self.store
+                        .visit_interactions_between(from, until, |interaction| {
+                            history.record(&interaction)
+                        })
+                        .await?;
+                    Ok::<_, StoreError>(history.health(floor))
+                })
+                .await?;
             insights.partnerships = health;
             insights.partnerships_as_of = Some(as_of);
         }
@@ -459,10 +488,11 @@ impl Scheduler {
         &self.dispatcher
     }
 
-    fn previous_run(&self, job: JobKind) -> Result<Option<DateTime<Utc>>, StoreError> {
+    async fn previous_run(&self, job: JobKind) -> Result<Option<DateTime<Utc>>, StoreError> {
         Ok(self
             .store
-            .last_run(job.name())?
+            .last_run(job.name())
+            .await?
             .map(|run| run.scheduled_for))
     }
 }
@@ -489,8 +519,8 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0).unwrap()
     }
 
-    #[test]
-    fn after_downtime_a_missed_job_catches_up_only_within_the_grace() {
+    #[tokio::test]
+    async fn after_downtime_a_missed_job_catches_up_only_within_the_grace() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &crate::store::StoreOptions::default()).unwrap();
         let slack = SlackClient::new(
@@ -513,23 +543,24 @@ mod tests {
             summary: "ran".into(),
         };
         for job in JobKind::ALL {
-            store.record_run(job.name(), &ran(at(9, 8))).unwrap();
+            store.record_run(job.name(), &ran(at(9, 8))).await.unwrap();
         }
-        store.record_run("digest", &ran(at(2, 9))).unwrap();
-        let digest_due = |now| {
+        store.record_run("digest", &ran(at(2, 9))).await.unwrap();
+        let digest_due = async |now| {
             scheduler
                 .due(now)
+                .await
                 .unwrap()
                 .into_iter()
                 .find(|(job, _)| *job == JobKind::Digest)
                 .map(|(_, slot)| slot)
         };
         // Monday 9 March, 09:00 was missed; at 20:00 it is 11 hours late: run it.
-        assert_eq!(digest_due(at(9, 20)), Some(at(9, 9)));
+        assert_eq!(digest_due(at(9, 20)).await, Some(at(9, 9)));
         // By Wednesday it is 49 hours late: wait for the next Monday.
-        assert_eq!(digest_due(at(11, 10)), None);
+        assert_eq!(digest_due(at(11, 10)).await, None);
         assert_eq!(
-            digest_due(at(16, 9) + Duration::minutes(30)),
+            digest_due(at(16, 9) + Duration::minutes(30)).await,
             Some(at(16, 9))
         );
     }

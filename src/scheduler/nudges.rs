@@ -17,14 +17,14 @@ use rustc_hash::FxHashMap;
 /// as sent when queued, so that a nudge waiting for Slack is not planned
 /// twice; an early warning still queued counts as sent to its leader, and
 /// its step to meet someone new as an introduction.
-pub fn nudge_snapshot(
+pub async fn nudge_snapshot(
     store: &Store,
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Result<Snapshot, StoreError> {
-    let mut recent = store.nudges_sent_since(now - policy.nudge_memory())?;
+    let mut recent = store.nudges_sent_since(now - policy.nudge_memory()).await?;
     let mut warned: FxHashMap<UserId, DateTime<Utc>> = FxHashMap::default();
-    for item in store.pending_outbox()? {
+    for item in store.pending_outbox().await? {
         match &item.outgoing {
             Outgoing::EarlyWarning(warning) => {
                 warned.insert(warning.to.clone(), item.queued_at);
@@ -37,7 +37,7 @@ pub fn nudge_snapshot(
             ),
         }
     }
-    let mut people = store.people_by_id()?;
+    let mut people = store.people_by_id().await?;
     if !warned.is_empty() {
         // Copied only when a warning waits in the outbox.
         let people = std::sync::Arc::make_mut(&mut people);
@@ -47,7 +47,7 @@ pub fn nudge_snapshot(
             }
         }
     }
-    Ok(Snapshot::of_shared(people, store.ties()?, recent))
+    Ok(Snapshot::of_shared(people, store.ties().await?, recent))
 }
 
 /// This run's messages: the early warnings (`min_teams` 0: none), and the
@@ -76,7 +76,7 @@ pub fn plan_messages(
 /// Plans this run's nudges, the key `partnerships`' first, and queues them
 /// (on disk before the job is recorded as run, so a crash in between plans
 /// them again rather than losing them).
-pub fn run(
+pub async fn run(
     store: &Store,
     now: DateTime<Utc>,
     policy: &Policy,
@@ -84,7 +84,9 @@ pub fn run(
     min_teams: u32,
     metrics: &Metrics,
 ) -> Result<String, StoreError> {
-    let mut snapshot = nudge_snapshot(store, now, policy)?.with_partnerships(partnerships.to_vec());
+    let mut snapshot = nudge_snapshot(store, now, policy)
+        .await?
+        .with_partnerships(partnerships.to_vec());
     let (warnings, plan) = plan_messages(&mut snapshot, now, policy, min_teams);
     metrics.nudges_planned(plan.len());
     drop(snapshot);
@@ -96,8 +98,8 @@ pub fn run(
         .map(Outgoing::EarlyWarning)
         .chain(plan.into_iter().map(Outgoing::Nudge))
         .collect();
-    store.enqueue(outgoing, now)?;
-    store.flush()?;
+    store.enqueue(outgoing, now).await?;
+    store.flush().await?;
     let mut kinds = Vec::new();
     if intros > 0 {
         kinds.push(plural(intros, "introduction", "introductions"));

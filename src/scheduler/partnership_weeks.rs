@@ -26,8 +26,10 @@
 use crate::domain::{PartnershipHealth, Person, UserId};
 use chrono::{DateTime, Duration, Utc};
 use rustc_hash::FxHashMap;
+use std::future::Future;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::OnceLock;
+use tokio::sync::Mutex;
 
 /// How long worked-out weeks are given again: an admin looking through
 /// the page, and a colleague opening it after them, see the same figures
@@ -59,9 +61,9 @@ impl PeopleKey {
 /// its clones.
 #[derive(Debug, Default)]
 pub(super) struct PartnershipWeeks {
-    /// A std Mutex, held while the weeks are worked out (on a blocking
-    /// thread): a second request waits for them rather than reading the
-    /// log again.
+    /// An async Mutex, held while the weeks are worked out, across the
+    /// awaited reads of the log: a second request waits for them rather
+    /// than reading the log again.
     kept: Mutex<Option<Kept>>,
 }
 
@@ -73,23 +75,17 @@ struct Kept {
 }
 
 impl PartnershipWeeks {
-    fn lock(&self) -> MutexGuard<'_, Option<Kept>> {
-        // Poisoning is ignored: the slot is only ever replaced whole.
-        self.kept
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// The weeks at `now` with the people whose key is `people`, and when
     /// they were worked out: those kept, if still good (see the module
-    /// doc), or the ones `work_out` gives, which are then kept.
-    pub(super) fn at<E>(
+    /// doc), or the ones `work_out` gives, which are then kept. `work_out`
+    /// is awaited only when they are not.
+    pub(super) async fn at<E>(
         &self,
         now: DateTime<Utc>,
         people: PeopleKey,
-        work_out: impl FnOnce() -> Result<Vec<PartnershipHealth>, E>,
+        work_out: impl Future<Output = Result<Vec<PartnershipHealth>, E>>,
     ) -> Result<(Vec<PartnershipHealth>, DateTime<Utc>), E> {
-        let mut slot = self.lock();
+        let mut slot = self.kept.lock().await;
         if let Some(kept) = slot.as_ref().filter(|kept| {
             kept.people == people
                 && kept.at <= now
@@ -98,7 +94,7 @@ impl PartnershipWeeks {
         }) {
             return Ok((kept.health.clone(), kept.at));
         }
-        let health = work_out()?;
+        let health = work_out.await?;
         *slot = Some(Kept {
             at: now,
             people,
@@ -135,8 +131,8 @@ mod tests {
         }]
     }
 
-    #[test]
-    fn weeks_are_worked_out_again_when_old_on_another_day_or_people_changed() {
+    #[tokio::test]
+    async fn weeks_are_worked_out_again_when_old_on_another_day_or_people_changed() {
         let weeks = PartnershipWeeks::default();
         let reads = Cell::new(0);
         let work_out = |live| {
@@ -144,29 +140,48 @@ mod tests {
             Ok::<_, ()>(health(live))
         };
         assert_eq!(
-            weeks.at(at(9, 0), PeopleKey(1), || work_out(3)),
+            weeks
+                .at(at(9, 0), PeopleKey(1), async { work_out(3) })
+                .await,
             Ok((health(3), at(9, 0)))
         );
         assert_eq!(
-            weeks.at(at(9, 14), PeopleKey(1), || work_out(4)),
+            weeks
+                .at(at(9, 14), PeopleKey(1), async { work_out(4) })
+                .await,
             Ok((health(3), at(9, 0))),
             "kept, and said to be from 9:00"
         );
         assert_eq!(reads.get(), 1);
         assert_eq!(
-            weeks.at(at(9, 15), PeopleKey(1), || work_out(4)).unwrap().0,
+            weeks
+                .at(at(9, 15), PeopleKey(1), async { work_out(4) })
+                .await
+                .unwrap()
+                .0,
             health(4)
         );
         assert_eq!(
-            weeks.at(at(9, 16), PeopleKey(2), || work_out(2)).unwrap().0,
+            weeks
+                .at(at(9, 16), PeopleKey(2), async { work_out(2) })
+                .await
+                .unwrap()
+                .0,
             health(2)
         );
         assert_eq!(reads.get(), 3, "fifteen minutes old, then people changed");
 
-        weeks.at(at(23, 55), PeopleKey(2), || work_out(2)).unwrap();
+        weeks
+            .at(at(23, 55), PeopleKey(2), async { work_out(2) })
+            .await
+            .unwrap();
         let next_day = at(23, 55) + Duration::minutes(10);
         assert_eq!(
-            weeks.at(next_day, PeopleKey(2), || work_out(1)).unwrap().0,
+            weeks
+                .at(next_day, PeopleKey(2), async { work_out(1) })
+                .await
+                .unwrap()
+                .0,
             health(1)
         );
         assert_eq!(reads.get(), 5, "a new day may begin a new week");
@@ -211,16 +226,19 @@ mod tests {
         assert_ne!(key(vec![lou]), before, "someone forgotten");
     }
 
-    #[test]
-    fn a_failed_read_keeps_nothing() {
+    #[tokio::test]
+    async fn a_failed_read_keeps_nothing() {
         let weeks = PartnershipWeeks::default();
         assert_eq!(
-            weeks.at(at(9, 0), PeopleKey(1), || Err("the log")),
+            weeks
+                .at(at(9, 0), PeopleKey(1), async { Err("the log") })
+                .await,
             Err("the log")
         );
         assert_eq!(
             weeks
-                .at(at(9, 1), PeopleKey(1), || Ok::<_, &str>(health(2)))
+                .at(at(9, 1), PeopleKey(1), async { Ok::<_, &str>(health(2)) })
+                .await
                 .unwrap()
                 .1,
             at(9, 1)

@@ -178,7 +178,7 @@ pub(super) async fn sync_people(
     let teams = KnownRoster::synced(listed(teams, leaders, slack, &members).await?);
     let (mut synced, mut without_team, mut leading, mut leads) = (0, 0, 0, 0);
     for member in members {
-        if let Some(person) = record_member(store, &teams, member, emails)? {
+        if let Some(person) = record_member(store, &teams, member, emails).await? {
             synced += 1;
             if !person.deactivated {
                 without_team += usize::from(person.team.is_none());
@@ -211,13 +211,13 @@ pub(super) async fn sync_people(
 /// Their email is kept only as its hash under `emails`, the operator's
 /// key, and not at all without one. Returns the person as stored, or
 /// `None` when left out.
-pub(super) fn record_member(
+pub(super) async fn record_member(
     store: &Store,
     known: &KnownRoster,
     member: SlackPerson,
     emails: Option<&CalendarKey>,
 ) -> Result<Option<Person>, StoreError> {
-    if member.is_bot || store.is_forgotten(&member.id)? {
+    if member.is_bot || store.is_forgotten(&member.id).await? {
         return Ok(None);
     }
     let listed_team = known.teams.team_of(&member.id, &member.handle).cloned();
@@ -226,16 +226,18 @@ pub(super) fn record_member(
         .as_deref()
         .zip(emails)
         .map(|(email, key)| key.email_hash(email));
-    let updated = store.update_person(&member.id, |person| {
-        person.name = member.name.clone();
-        person.tz = member.tz.clone();
-        person.deactivated = member.deleted;
-        person.email = email;
-        person.roles = known.roles_of(&member, &person.roles);
-        if listed_team.is_some() {
-            person.team = listed_team.clone();
-        }
-    })?;
+    let updated = store
+        .update_person(&member.id, |person| {
+            person.name = member.name.clone();
+            person.tz = member.tz.clone();
+            person.deactivated = member.deleted;
+            person.email = email;
+            person.roles = known.roles_of(&member, &person.roles);
+            if listed_team.is_some() {
+                person.team = listed_team.clone();
+            }
+        })
+        .await?;
     match updated {
         Some(person) => Ok(Some(person)),
         // Deactivated before the bot ever saw them: nothing to keep.
@@ -247,7 +249,7 @@ pub(super) fn record_member(
             person.roles = roles;
             person.team = listed_team;
             person.email = email;
-            store.put_person(&person)?;
+            store.put_person(&person).await?;
             Ok(Some(person))
         }
     }
@@ -259,8 +261,8 @@ mod tests {
     use crate::domain::UserId;
     use crate::store::StoreOptions;
 
-    #[test]
-    fn a_sync_updates_what_slack_knows_and_keeps_what_the_person_chose() {
+    #[tokio::test]
+    async fn a_sync_updates_what_slack_knows_and_keeps_what_the_person_chose() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
         let id = UserId::parse("U1").unwrap();
@@ -268,7 +270,7 @@ mod tests {
         ada.opted_out = true;
         ada.shoutouts = true;
         ada.paused.insert(UserId::parse("U2").unwrap());
-        store.put_person(&ada).unwrap();
+        store.put_person(&ada).await.unwrap();
 
         let member = SlackPerson {
             id: id.clone(),
@@ -284,6 +286,7 @@ mod tests {
             TeamId::parse("Payments").unwrap(),
         )]));
         let synced = record_member(&store, &teams, member, None)
+            .await
             .unwrap()
             .unwrap();
 
@@ -291,11 +294,11 @@ mod tests {
         assert_eq!(synced.team, Some(TeamId::parse("Payments").unwrap()));
         assert!(synced.opted_out && synced.shoutouts);
         assert_eq!(synced.paused, ada.paused);
-        assert_eq!(store.person(&id).unwrap(), Some(synced));
+        assert_eq!(store.person(&id).await.unwrap(), Some(synced));
     }
 
-    #[test]
-    fn an_email_is_kept_only_as_its_hash_under_the_operators_key() {
+    #[tokio::test]
+    async fn an_email_is_kept_only_as_its_hash_under_the_operators_key() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
         let key = CalendarKey::parse("q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=").unwrap();
@@ -311,10 +314,12 @@ mod tests {
         let teams = KnownRoster::synced(Teams::listed([]));
 
         let ada = record_member(&store, &teams, member("U1"), Some(&key))
+            .await
             .unwrap()
             .unwrap();
         assert_eq!(ada.email, Some(key.email_hash("ada.lovelace@example.com")));
         let without_key = record_member(&store, &teams, member("U2"), None)
+            .await
             .unwrap()
             .unwrap();
         assert_eq!(without_key.email, None);
@@ -322,13 +327,16 @@ mod tests {
         assert!(files.is_empty(), "{files:?}");
     }
 
-    #[test]
-    fn a_forgotten_member_is_brought_back_neither_by_a_sync_nor_by_a_profile_change() {
+    #[tokio::test]
+    async fn a_forgotten_member_is_brought_back_neither_by_a_sync_nor_by_a_profile_change() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
         let id = UserId::parse("UADA").unwrap();
-        store.put_person(&Person::new(id.clone(), "Ada")).unwrap();
-        store.forget_person(&id).unwrap();
+        store
+            .put_person(&Person::new(id.clone(), "Ada"))
+            .await
+            .unwrap();
+        store.forget_person(&id).await.unwrap();
         let teams = KnownRoster::synced(Teams::listed([(
             "UADA".to_owned(),
             TeamId::parse("Payments").unwrap(),
@@ -345,16 +353,18 @@ mod tests {
 
         for deleted in [false, true, false] {
             assert_eq!(
-                record_member(&store, &teams, member(deleted), None).unwrap(),
+                record_member(&store, &teams, member(deleted), None)
+                    .await
+                    .unwrap(),
                 None
             );
         }
-        assert_eq!(store.person(&id).unwrap(), None);
-        assert!(store.people().unwrap().is_empty());
+        assert_eq!(store.person(&id).await.unwrap(), None);
+        assert!(store.people().await.unwrap().is_empty());
     }
 
-    #[test]
-    fn a_leader_whose_profile_changes_before_the_first_sync_keeps_their_roles() {
+    #[tokio::test]
+    async fn a_leader_whose_profile_changes_before_the_first_sync_keeps_their_roles() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
         let payments = TeamId::parse("Payments").unwrap();
@@ -387,7 +397,7 @@ mod tests {
         ] {
             let mut person = Person::new(UserId::parse(id).unwrap(), id);
             person.roles = roles;
-            store.put_person(&person).unwrap();
+            store.put_person(&person).await.unwrap();
         }
         // Since this start, only the teams file is known: it lists U2 in
         // Payments and U3 as a leader; the user groups are not read yet.
@@ -397,22 +407,31 @@ mod tests {
         let known = KnownRoster::before_a_sync(&Teams::Listed(roster), &leaders);
 
         for id in ["U1", "U2", "U3"] {
-            record_member(&store, &known, member(id), None).unwrap();
+            record_member(&store, &known, member(id), None)
+                .await
+                .unwrap();
         }
-        let roles = |id: &str| {
+        let roles = async |id: &str| {
             store
                 .person(&UserId::parse(id).unwrap())
+                .await
                 .unwrap()
                 .unwrap()
                 .roles
         };
-        assert!(roles("U1").leader, "kept from the last sync");
-        assert_eq!(roles("U2").leads, Some(payments), "kept from the last sync");
-        assert!(roles("U3").leader, "from the teams file");
+        assert!(roles("U1").await.leader, "kept from the last sync");
+        assert_eq!(
+            roles("U2").await.leads,
+            Some(payments),
+            "kept from the last sync"
+        );
+        assert!(roles("U3").await.leader, "from the teams file");
 
         // Once a sync has said who leads, its word is the last.
         let synced = KnownRoster::synced(Teams::listed([]));
-        record_member(&store, &synced, member("U1"), None).unwrap();
-        assert_eq!(roles("U1"), Roles::default());
+        record_member(&store, &synced, member("U1"), None)
+            .await
+            .unwrap();
+        assert_eq!(roles("U1").await, Roles::default());
     }
 }

@@ -85,7 +85,7 @@ impl std::fmt::Debug for SlackClient {
 }
 
 /// A `go` that never breaks: the call is always made.
-fn always() -> ControlFlow<Infallible> {
+async fn always() -> ControlFlow<Infallible> {
     ControlFlow::Continue(())
 }
 
@@ -261,22 +261,24 @@ impl SlackClient {
     /// [`Self::call`], asking `go` each time the call's turn has come (after
     /// the wait for Slack's limits, before each try): once it breaks, no
     /// call is made and its answer is returned. The wait can be long, and
-    /// what was true before it may not be after.
-    async fn call_unless<T, B, F, Fut>(
+    /// what was true before it may not be after. `go` is async, as the
+    /// store it reads is.
+    async fn call_unless<T, B, F, Fut, Go>(
         &self,
         method: &'static str,
         channel: Option<&str>,
-        mut go: impl FnMut() -> ControlFlow<B>,
+        mut go: impl FnMut() -> Go,
         mut call: F,
     ) -> Result<ControlFlow<B, T>, SlackError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, SlackClientError>>,
+        Go: Future<Output = ControlFlow<B>>,
     {
         let mut retries = 0;
         loop {
             self.rate.acquire(method, channel).await;
-            if let ControlFlow::Break(stop) = go() {
+            if let ControlFlow::Break(stop) = go().await {
                 return Ok(ControlFlow::Break(stop));
             }
             let result = match tokio::time::timeout(self.call_timeout, call()).await {
@@ -344,12 +346,15 @@ impl SlackClient {
     /// breaks when the post's turn has come: then nothing is posted and its
     /// answer is returned. For a message that may no longer be wanted by
     /// the time Slack's limits let it go.
-    pub async fn post_unless<B>(
+    pub async fn post_unless<B, Go>(
         &self,
         channel: &str,
         message: &Message,
-        go: impl FnMut() -> ControlFlow<B>,
-    ) -> Result<ControlFlow<B, String>, SlackError> {
+        go: impl FnMut() -> Go,
+    ) -> Result<ControlFlow<B, String>, SlackError>
+    where
+        Go: Future<Output = ControlFlow<B>>,
+    {
         const METHOD: &str = "chat.postMessage";
         let blocks = block_kit(METHOD, "the message's blocks", message.blocks.clone())?;
         let content = SlackMessageContent::new()

@@ -1,19 +1,19 @@
 //! The `calendars` tree: whose calendar the bot may read, keyed by its
 //! owner's Slack id, each with its address sealed ([`CalendarFeed`]).
 //!
-//! Written when someone gives their address ([`Store::put_calendar`],
+//! Written when someone gives their address ([`SledStore::put_calendar`],
 //! durable before they are told), after every read of it by the daily job
-//! ([`Store::update_calendar`]), and emptied of a person by `calendar off`
-//! ([`Store::remove_calendar`]), by forget-me and by an uninstall's purge.
+//! ([`SledStore::update_calendar`]), and emptied of a person by `calendar off`
+//! ([`SledStore::remove_calendar`]), by forget-me and by an uninstall's purge.
 //! The store never sees an address opened, only the sealed text, so the
 //! data folder and the backups (which keep the sealed text, so that a
 //! restore keeps everyone's consent) hold no address that opens without
 //! the operator's key.
 
-use super::{Store, StoreError, keys, trees};
+use super::{SledStore, StoreError, keys, trees};
 use crate::domain::{CalendarFeed, SealedAddress, UserId};
 
-impl Store {
+impl SledStore {
     /// Saves `feed`, replacing any calendar its owner gave before, and
     /// flushes: its owner is told it is kept.
     pub fn put_calendar(&self, feed: &CalendarFeed) -> Result<(), StoreError> {

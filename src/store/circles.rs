@@ -7,7 +7,7 @@
 //! crash never leaves a circle without its message, nor asks a circle
 //! twice. Forgetting someone takes them out of every circle (see `forget`).
 
-use super::{Store, StoreError, keys, meta, trees};
+use super::{SledStore, StoreError, keys, meta, trees};
 use crate::domain::{
     ChannelId, Circle, CircleKey, CircleMessage, CircleOutcome, CircleStage, OutboxItem,
     OutboxState, Outgoing, UserId,
@@ -27,7 +27,7 @@ pub struct CirclesSaved {
     pub queued: Vec<OutboxItem>,
 }
 
-impl Store {
+impl SledStore {
     /// Every circle ever formed (but those emptied by forgetting), oldest
     /// round first. Circles are few — a round a month of a few hundred —
     /// so a scan.

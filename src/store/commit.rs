@@ -1,17 +1,17 @@
-//! Group commit: [`Store::commit`], the durable write that request paths
-//! await, and [`Store::log_once_and_commit`], which also writes.
+//! Group commit: [`SledStore::commit`], the durable write that request paths
+//! await, and [`SledStore::log_once_and_commit`], which also writes.
 //!
 //! Every write a person is told about must be on disk first (see the
 //! module doc of `store`). An fsync per request would cap the bot at one
 //! request per fsync and block a tokio worker for each. Instead, a request
-//! path awaits [`Store::commit`], which queues a waiter for one flusher
+//! path awaits [`SledStore::commit`], which queues a waiter for one flusher
 //! thread owned by the store. The thread takes every job queued so far,
 //! runs one `db.flush()` (sled's write-out and fsync) and wakes them all, so
 //! the requests waiting at the same moment share one fsync, and tokio's
 //! workers go on serving while it runs.
 //!
 //! `/met`, the busiest write, goes one step further: its interaction is
-//! queued with its waiter ([`Store::log_once_and_commit`]), and the thread
+//! queued with its waiter ([`SledStore::log_once_and_commit`]), and the thread
 //! logs every interaction of the batch in one sled transaction before the
 //! flush (see `durable_log`). sled writes out and syncs its log buffer
 //! twice for every transaction or batch, whatever its size, so one
@@ -34,11 +34,11 @@
 //! thread logs through a clone of the store of its own, whose own group
 //! commit is never started, so that it does not hold its queue open.
 //!
-//! Use [`Store::flush`] (synchronous) off the request paths: at start-up,
+//! Use [`SledStore::flush`] (synchronous) off the request paths: at start-up,
 //! in jobs and at shutdown.
 
 use super::recent_logs::ContentDigest;
-use super::{Logged, Store, StoreError};
+use super::{Logged, SledStore, StoreError};
 use crate::domain::Interaction;
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
@@ -63,7 +63,7 @@ pub(super) enum Job {
 
 /// An interaction waiting to be logged by the flusher thread.
 pub(super) struct LogOnce {
-    /// Its idempotency key (see [`Store::log_interaction_once`]).
+    /// Its idempotency key (see [`SledStore::log_interaction_once`]).
     pub(super) key: String,
     /// The digest of its content, when a repeat of the same content within
     /// a few minutes is a repeat too (see `recent_logs`).
@@ -73,7 +73,7 @@ pub(super) struct LogOnce {
     pub(super) done: oneshot::Sender<Result<Option<Logged>, StoreError>>,
 }
 
-impl Store {
+impl SledStore {
     /// Returns once every write made before the call is on disk: call it,
     /// and await it, before telling a person that a write happened. Callers
     /// that wait at the same time share one flush (see the module doc).
@@ -92,7 +92,7 @@ pub(super) struct GroupCommit {
     flush: Arc<Flush>,
     /// The store the thread logs into (see the module doc); `None` in the
     /// tests of the queue alone, and in the writer's own clone.
-    writer: Option<Store>,
+    writer: Option<SledStore>,
     /// `None` until the first commit. A std Mutex: it is held for a send on
     /// an unbounded channel (and, once, a thread start), never across an
     /// await.
@@ -110,7 +110,7 @@ impl GroupCommit {
     /// into `writer`.
     pub(super) fn new(
         flush: impl Fn() -> sled::Result<()> + Send + Sync + 'static,
-        writer: Option<Store>,
+        writer: Option<SledStore>,
     ) -> Self {
         Self {
             flush: Arc::new(flush),
@@ -164,7 +164,7 @@ impl Drop for GroupCommit {
 }
 
 impl Flusher {
-    fn start(flush: Arc<Flush>, writer: Option<Store>) -> Result<Self, StoreError> {
+    fn start(flush: Arc<Flush>, writer: Option<SledStore>) -> Result<Self, StoreError> {
         let (jobs, queue) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("store-flusher".into())
@@ -177,7 +177,7 @@ impl Flusher {
 /// The flusher thread: while anyone waits, one transaction for the
 /// batch's logs and one flush for all of them. Ends when the queue's sender
 /// is dropped and the queue is empty.
-fn serve(queue: &mpsc::Receiver<Job>, flush: &Flush, writer: Option<&Store>) {
+fn serve(queue: &mpsc::Receiver<Job>, flush: &Flush, writer: Option<&SledStore>) {
     while let Ok(first) = queue.recv() {
         let (mut commits, mut logs) = (Vec::new(), Vec::new());
         for job in std::iter::once(first).chain(queue.try_iter()) {
@@ -216,7 +216,10 @@ fn serve(queue: &mpsc::Receiver<Job>, flush: &Flush, writer: Option<&Store>) {
 }
 
 /// Logs `logs` into `writer`, in one transaction when it can.
-fn log_all(writer: Option<&Store>, logs: &[LogOnce]) -> Vec<Result<Option<Logged>, StoreError>> {
+fn log_all(
+    writer: Option<&SledStore>,
+    logs: &[LogOnce],
+) -> Vec<Result<Option<Logged>, StoreError>> {
     if logs.is_empty() {
         return Vec::new();
     }
@@ -242,7 +245,7 @@ fn log_all(writer: Option<&Store>, logs: &[LogOnce]) -> Vec<Result<Option<Logged
 }
 
 #[cfg(test)]
-impl Store {
+impl SledStore {
     /// This store with every later flush of its commits failing, as on a
     /// full disk: for tests of what people are told then. Its writes still
     /// land in memory, as sled's would.

@@ -3,15 +3,15 @@
 //!
 //! Slack retries an event up to 3 times when it gets no timely answer, and
 //! may deliver a slash command twice; the inbound transports ask
-//! [`Store::first_delivery`] before acting, and the scheduler prunes what is
-//! older than [`KEEP_DELIVERIES_FOR`].
+//! [`first_delivery`](SledStore::first_delivery) before acting, and the
+//! scheduler prunes what is older than [`KEEP_DELIVERIES_FOR`].
 //!
 //! Privacy: the keys are Slack's opaque ids (`event_id`, a command's trigger
 //! id) and the values are instants, so this tree holds no personal data and
-//! [`Store::forget_person`] does not look in it. Callers must keep it so:
+//! [`SledStore::forget_person`] does not look in it. Callers must keep it so:
 //! never build a key from a user id.
 
-use super::{Store, StoreError, keys, trees};
+use super::{SledStore, StoreError, keys, trees};
 use chrono::{DateTime, Duration, Utc};
 
 /// How long a delivery must be remembered. Slack retries an event 3 times,
@@ -19,7 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 /// retry with room for a slow first answer.
 pub const KEEP_DELIVERIES_FOR: Duration = Duration::minutes(10);
 
-impl Store {
+impl SledStore {
     /// Records the delivery `key`, seen at `at`, and says whether this is its
     /// first delivery: true the first time, false for every repeat until it
     /// is pruned. One compare-and-swap, so of two deliveries racing, exactly

@@ -13,7 +13,7 @@
 //! lands without that lock (a person's team, for the team pairs), or a
 //! removal racing the build, cannot leave a stale index behind.
 
-use super::{Store, StoreError, keys, trees};
+use super::{SledStore, StoreError, keys, trees};
 use crate::domain::PairKey;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -73,8 +73,8 @@ impl<I: TieIndex> DerivedIndex<I> {
     /// (see the module doc).
     pub(super) fn read<T>(
         &self,
-        store: &Store,
-        build: impl FnOnce(&Store) -> Result<I, StoreError>,
+        store: &SledStore,
+        build: impl FnOnce(&SledStore) -> Result<I, StoreError>,
         read: impl Fn(&I) -> T,
     ) -> Result<T, StoreError> {
         if let Some(index) = self.lock().as_ref() {
@@ -96,7 +96,7 @@ impl<I: TieIndex> DerivedIndex<I> {
     }
 }
 
-impl Store {
+impl SledStore {
     /// Calls `visit` with the two ids of every tie, lower first, from the
     /// keys of the `ties` tree alone (no value is read).
     pub(super) fn visit_tie_ids(

@@ -1,5 +1,5 @@
-//! Logging on the request path: [`Store::log_once_and_commit`] logs an
-//! interaction once under a key, as [`Store::log_interaction_once`] does,
+//! Logging on the request path: [`SledStore::log_once_and_commit`] logs an
+//! interaction once under a key, as [`SledStore::log_interaction_once`] does,
 //! and returns once it is on disk.
 //!
 //! Callers waiting at the same time share one sled transaction and one
@@ -15,15 +15,15 @@
 use super::commit::{Job, LogOnce};
 use super::interactions::{Append, from_transaction};
 use super::recent_logs::{ContentDigest, RecentLogs};
-use super::{Logged, Store, StoreError, keys, trees};
+use super::{Logged, SledStore, StoreError, keys, trees};
 use crate::domain::Interaction;
 use sled::Transactional;
 use std::collections::HashSet;
 use std::time::Instant;
 use tokio::sync::oneshot;
 
-impl Store {
-    /// Logs `interaction` as [`Store::log_interaction_once`] does, unless
+impl SledStore {
+    /// Logs `interaction` as [`SledStore::log_interaction_once`] does, unless
     /// `key` was logged before (then `None`), and returns once the log is on
     /// disk, the earlier logging of a repeated key included. Callers waiting
     /// at the same time share one transaction and one flush (see the module

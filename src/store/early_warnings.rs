@@ -8,13 +8,13 @@
 //! introductions are, so that the intros rule does not introduce the pair
 //! again soon; forgetting either of the two removes the record.
 
-use super::{Store, StoreError, keys, trees};
+use super::{SledStore, StoreError, keys, trees};
 use crate::domain::{ChannelId, OutboxItem, Outgoing, Person, SentNudge};
 use chrono::{DateTime, Utc};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
 
-impl Store {
+impl SledStore {
     /// Slack accepted the early warning `item` at `at`: in one transaction,
     /// removes it from the outbox, records on its recipient when it was
     /// sent, remembers the DM channel opened for it (`dm_channel`) and
@@ -22,7 +22,7 @@ impl Store {
     /// all only while the recipient is known, and each introduction only
     /// while the one it suggests is, so that someone forgotten while it
     /// was on its way leaves no trace. Does not flush: the caller commits,
-    /// as for [`Store::mark_sent`].
+    /// as for [`SledStore::mark_sent`].
     pub fn mark_early_warning_sent(
         &self,
         item: &OutboxItem,

@@ -1,5 +1,5 @@
 //! A person's own data, gathered from every tree that names people, for
-//! `/alliances export`: the counterpart of [`Store::forget_person`], and
+//! `/alliances export`: the counterpart of [`SledStore::forget_person`], and
 //! looking in the same places.
 //!
 //! Their own, and nothing of anyone else's contacts, counts or activity: a
@@ -8,7 +8,7 @@
 //! outside their team; every reason counts the alliances between two
 //! teams), so a nudge is exported reduced to what is the person's own.
 
-use super::{Store, StoreError, trees};
+use super::{SledStore, StoreError, trees};
 use crate::domain::{
     CalendarFeed, Circle, Interaction, NudgeReason, Person, SentNudge, TeamId, Tie, UserId,
 };
@@ -171,7 +171,7 @@ impl NudgeAbout {
     }
 }
 
-impl Store {
+impl SledStore {
     /// Everything the store holds about `id`. Scans the log, the ties and
     /// the nudges: a backup, which reads the same log, exports 889,375
     /// interactions in 1.8 s (docs/performance.md), so a large workspace's

@@ -2,7 +2,7 @@
 //! store in a temporary folder; the tie index recomputed from a log; a
 //! search of every tree for a person's id. Compiled for tests only.
 
-use super::{Store, StoreError, StoreOptions, keys};
+use super::{SledStore, Store, StoreError, StoreOptions, keys};
 use crate::domain::{
     EarlyWarning, Interaction, InteractionKind, Outgoing, PairKey, Person, SentNudge, TeamId, Tie,
     UserId, WarningStep,
@@ -58,10 +58,16 @@ pub(super) fn meeting(at: DateTime<Utc>, participants: &[&str], note: Option<&st
 }
 
 /// A store in a fresh temporary folder; keep the folder alive with it.
-pub(crate) fn open_temp() -> (TempDir, Store) {
+pub(crate) fn open_temp() -> (TempDir, SledStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+    let store = SledStore::open(dir.path(), &StoreOptions::default()).unwrap();
     (dir, store)
+}
+
+/// [`open_temp`], as the rest of the crate sees a store.
+pub(crate) fn open_temp_store() -> (TempDir, Store) {
+    let (dir, store) = open_temp();
+    (dir, store.into())
 }
 
 /// Opens the store in `dir` again, once the store that had it open was
@@ -71,10 +77,10 @@ pub(crate) fn open_temp() -> (TempDir, Store) {
 /// thread pool) can keep the folder's lock for a moment after the last
 /// handle is dropped, so a reopen in the same process retries for a second
 /// while sled says the lock is held. Any other answer is returned as is.
-pub(super) fn reopen(dir: &std::path::Path) -> Result<Store, StoreError> {
+pub(super) fn reopen(dir: &std::path::Path) -> Result<SledStore, StoreError> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
     loop {
-        match Store::open(dir, &StoreOptions::default()) {
+        match SledStore::open(dir, &StoreOptions::default()) {
             Err(StoreError::InUse { .. }) if std::time::Instant::now() < deadline => {
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
@@ -132,13 +138,13 @@ pub(super) fn any_interaction(pool: &[&'static str]) -> impl Strategy<Value = In
 /// and values, sled's default tree included, as `tree: key` lines. A plain
 /// byte search, so pick ids that are not part of one another (`U1` is part
 /// of `U12`) or of the binary keys (`UADA`, not `U1`).
-pub(super) fn places_mentioning(store: &Store, id: &UserId) -> Vec<String> {
+pub(super) fn places_mentioning(store: &SledStore, id: &UserId) -> Vec<String> {
     places_holding(store, id.as_str().as_bytes())
 }
 
 /// Every place in the store whose raw bytes contain `needle`, as
 /// [`places_mentioning`] lists them.
-pub(super) fn places_holding(store: &Store, needle: &[u8]) -> Vec<String> {
+pub(super) fn places_holding(store: &SledStore, needle: &[u8]) -> Vec<String> {
     let contains = |bytes: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
     let mut places = Vec::new();
     let trees = store.trees().unwrap();
@@ -157,7 +163,7 @@ pub(super) fn places_holding(store: &Store, needle: &[u8]) -> Vec<String> {
 
 /// Writes a value no build can read as the tie of `a` and `b`, for the
 /// tests of what a failed read or write does; returns the pair.
-pub(super) fn write_unreadable_tie(store: &Store, a: &str, b: &str) -> PairKey {
+pub(super) fn write_unreadable_tie(store: &SledStore, a: &str, b: &str) -> PairKey {
     let pair = PairKey::new(&user(a), &user(b)).unwrap();
     let trees = store.trees().unwrap();
     trees.ties.insert(keys::tie(&pair), b"\x01{oops").unwrap();
@@ -176,7 +182,7 @@ pub(super) type Contents = (
 );
 
 /// What `store`'s trees hold now (see [`Contents`]).
-pub(super) fn contents(store: &Store) -> Contents {
+pub(super) fn contents(store: &SledStore) -> Contents {
     (
         store.people().unwrap(),
         store.interactions().unwrap(),

@@ -23,7 +23,7 @@
 
 use super::export::involves;
 use super::interactions::{from_transaction, next_tie, pairs_of};
-use super::{Store, StoreError, keys, meta, rewrite, trees};
+use super::{SledStore, StoreError, keys, meta, rewrite, trees};
 use crate::domain::{
     Circle, CircleOutcome, Interaction, OutboxItem, PairKey, Person, SentNudge, Tie, UserId,
 };
@@ -63,14 +63,14 @@ enum Fate {
     },
 }
 
-impl Store {
+impl SledStore {
     /// Removes every trace of `id` (see the module doc): their record; each
     /// interaction they took part in, deleted if fewer than two people
     /// remain and otherwise rewritten without them; each interaction they
     /// logged for others, kept without its logger; the ties of every pair
     /// they are in; every nudge to them or about them; their id in anyone's
     /// paused set; the calendar they gave. Leaves their tombstone, so that Slack naming them again
-    /// does not bring them back ([`Store::is_forgotten`]). Forgetting
+    /// does not bring them back ([`SledStore::is_forgotten`]). Forgetting
     /// someone unknown leaves only the tombstone; forgetting twice does
     /// nothing more.
     ///

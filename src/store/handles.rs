@@ -2,7 +2,7 @@
 //! the lock they are read through, so that a rewrite (`rewrite`) can put
 //! the handles of a fresh database in their place while the bot serves.
 //!
-//! Every method of the store reaches sled through [`Store::trees`], which
+//! Every method of the store reaches sled through [`SledStore::trees`], which
 //! holds a read lock for as long as the method keeps what it returns. A
 //! rewrite takes the write lock: it waits for the methods under way to
 //! finish, and the ones that start meanwhile wait for it. So no write lands
@@ -15,7 +15,7 @@
 //! waits until no method holds the lock, which a store serving requests
 //! (each a few milliseconds) reaches within moments.
 
-use super::{Store, StoreError, StoreOptions, trees};
+use super::{SledStore, StoreError, StoreOptions, trees};
 use parking_lot::{MappedRwLockReadGuard, RwLock, RwLockReadGuard};
 use std::path::Path;
 use std::sync::Arc;
@@ -71,7 +71,7 @@ impl Trees {
     }
 }
 
-impl Store {
+impl SledStore {
     /// The current handles, read-locked until the guard is dropped (see the
     /// module doc). Fails once a rewrite left the store closed.
     pub(super) fn trees(&self) -> Result<MappedRwLockReadGuard<'_, Trees>, StoreError> {

@@ -6,11 +6,11 @@
 //! late, and a seed logs a year at once), so there is no range to read: a
 //! full scan, each value decoded and handed on, none kept.
 
-use super::{Store, StoreError, codec, keys, trees};
+use super::{SledStore, StoreError, codec, keys, trees};
 use crate::domain::Interaction;
 use chrono::{DateTime, Utc};
 
-impl Store {
+impl SledStore {
     /// Calls `visit` with every logged interaction, in log order, holding
     /// one at a time. A full scan of the log: for pages an admin asks for,
     /// not for planning.

@@ -5,12 +5,13 @@
 //! count in `meta`) in one sled transaction, so the tie of a pair is always
 //! the fold of [`Tie::first`] and [`Tie::record`] over that pair's
 //! interactions in log order. The writes are here, in
-//! [`log_interaction_once`](Store::log_interaction_once) (which shares
-//! [`Store::append_in`]) and in [`forget_person`](Store::forget_person).
+//! [`log_interaction_once`](SledStore::log_interaction_once) (which shares
+//! [`SledStore::append_in`]) and in
+//! [`forget_person`](SledStore::forget_person).
 //! The rules read ties, never the log; reading all of them is in
 //! `tie_scan`.
 
-use super::{Store, StoreError, codec, keys, meta, trees};
+use super::{SledStore, StoreError, codec, keys, meta, trees};
 use crate::domain::{HalfLife, Interaction, PairKey, Tie};
 use sled::Transactional;
 use sled::transaction::{
@@ -41,9 +42,9 @@ pub struct Logged {
     pub new_ties: Vec<PairKey>,
 }
 
-impl Store {
+impl SledStore {
     /// Appends `interaction` to the log and updates the tie of each pair in
-    /// it, atomically. Does not flush: call [`Store::flush`] before telling
+    /// it, atomically. Does not flush: call [`SledStore::flush`] before telling
     /// anyone it was logged.
     pub fn log_interaction(&self, interaction: &Interaction) -> Result<Logged, StoreError> {
         let trees = self.trees()?;
@@ -58,7 +59,7 @@ impl Store {
     }
 
     /// Draws the id of `interaction` and encodes it, ready for
-    /// [`Store::append_in`], to bring the interaction count to `count`. The
+    /// [`SledStore::append_in`], to bring the interaction count to `count`. The
     /// caller holds the writer lock.
     pub(super) fn prepare_append<'a>(
         &self,
@@ -137,7 +138,7 @@ impl Store {
         self.log_interactions_in_chunks(batch, BULK_CHUNK)
     }
 
-    /// [`Store::log_interactions`] with a chunk length of the caller's
+    /// [`SledStore::log_interactions`] with a chunk length of the caller's
     /// choosing, so that tests cross chunk boundaries with a few interactions.
     fn log_interactions_in_chunks(
         &self,
@@ -156,7 +157,7 @@ impl Store {
 
     /// Logs one chunk in one transaction: each interaction, the ties it
     /// touches, the count and, beside each interaction that has one, its
-    /// once-key (see [`Store::log_interaction_once`]). The caller holds the
+    /// once-key (see [`SledStore::log_interaction_once`]). The caller holds the
     /// writer lock and has checked that no once-key is logged already.
     pub(super) fn log_chunk(&self, chunk: &[Entry<'_>]) -> Result<(), StoreError> {
         let trees = self.trees()?;
@@ -218,7 +219,7 @@ impl Store {
     }
 
     /// The whole log with ids, in log order. A full scan: the rules read
-    /// [`Store::ties`] instead; this is for export and checks.
+    /// [`SledStore::ties`] instead; this is for export and checks.
     pub fn interactions(&self) -> Result<Vec<(u64, Interaction)>, StoreError> {
         let trees = self.trees()?;
         trees
@@ -411,7 +412,7 @@ mod tests {
         assert_eq!(bulk.log_interactions_in_chunks(&batch[..4], 2).unwrap(), 4);
         assert_eq!(bulk.log_interactions(&batch[4..]).unwrap(), 5);
 
-        let logged = |store: &Store| -> Vec<Interaction> {
+        let logged = |store: &SledStore| -> Vec<Interaction> {
             store
                 .interactions()
                 .unwrap()

@@ -3,7 +3,7 @@
 //! The scheduler reads it at start-up to catch up on runs missed while the
 //! process was down, and writes it after each run.
 
-use super::{Store, StoreError, keys, trees};
+use super::{SledStore, StoreError, keys, trees};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +19,7 @@ pub struct JobRun {
     pub summary: String,
 }
 
-impl Store {
+impl SledStore {
     /// The last recorded run of `job`, if it ever ran.
     pub fn last_run(&self, job: &str) -> Result<Option<JobRun>, StoreError> {
         let trees = self.trees()?;

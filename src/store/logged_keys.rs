@@ -1,30 +1,30 @@
 //! The `logged_keys` tree: the idempotency key of every interaction logged
-//! with [`Store::log_interaction_once`], valued by the interaction's id.
+//! with [`SledStore::log_interaction_once`], valued by the interaction's id.
 //!
 //! A *We met* click or a `/met` that Slack delivers twice must log one
 //! meeting. The key is written in the same transaction as the interaction,
 //! its ties and the count, so a crash leaves both or neither: never a key
 //! without its interaction (a meeting lost), nor an interaction without its
 //! key (a meeting logged twice on the retry). Keys are kept for good: they
-//! are small, and a retry may come long after [`Store::prune_deliveries`]
+//! are small, and a retry may come long after [`SledStore::prune_deliveries`]
 //! forgot the delivery.
 //!
 //! Privacy: the keys are opaque ids chosen by the caller (a button's action
 //! id, a command's trigger id) and the values are interaction ids, so this
-//! tree holds no personal data and [`Store::forget_person`] leaves it as it
+//! tree holds no personal data and [`SledStore::forget_person`] leaves it as it
 //! is; a key whose interaction was forgotten keeps a retry from logging it
 //! again. Callers must keep it so: never build a key from a user id in
 //! the clear, only through [`OnceKeys`](super::OnceKeys), which hashes
 //! it under the store's key.
 
 use super::interactions::{BULK_CHUNK, Entry, from_transaction};
-use super::{Logged, Store, StoreError, keys, trees};
+use super::{Logged, SledStore, StoreError, keys, trees};
 use crate::domain::Interaction;
 use rustc_hash::FxHashSet;
 use sled::Transactional;
 
-impl Store {
-    /// Logs `interaction` as [`Store::log_interaction`] does, unless `key`
+impl SledStore {
+    /// Logs `interaction` as [`SledStore::log_interaction`] does, unless `key`
     /// was logged before: then nothing is written and the answer is `None`.
     /// The key, the interaction, its ties and the count are written in one
     /// transaction. Does not flush.
@@ -61,9 +61,9 @@ impl Store {
     }
 
     /// Logs each interaction of `batch` under its key as
-    /// [`Store::log_interaction_once`] would, in order, and answers how
+    /// [`SledStore::log_interaction_once`] would, in order, and answers how
     /// many were new: a key logged before, or earlier in the batch, logs
-    /// nothing. Written as [`Store::log_interactions`] writes, in
+    /// nothing. Written as [`SledStore::log_interactions`] writes, in
     /// transactions of many, each with its keys: a failure leaves the
     /// chunks before it logged, and the same batch again logs the rest.
     /// What a calendar read or a history import logs. Does not flush.
@@ -74,7 +74,7 @@ impl Store {
         self.log_interactions_once_in_chunks(batch, BULK_CHUNK)
     }
 
-    /// [`Store::log_interactions_once`] with a chunk length of the caller's
+    /// [`SledStore::log_interactions_once`] with a chunk length of the caller's
     /// choosing, so that tests cross chunk boundaries with a few.
     pub(super) fn log_interactions_once_in_chunks(
         &self,
@@ -111,11 +111,11 @@ mod tests {
         any_interaction, at_minute, meeting, open_temp, ties_folded_from, write_unreadable_tie,
     };
     use crate::store::interactions::BULK_CHUNK;
-    use crate::store::{Store, StoreError, keys};
+    use crate::store::{SledStore, StoreError, keys};
     use proptest::prelude::*;
 
     /// The interactions of `store`'s log, in log order, without their ids.
-    fn logged(store: &Store) -> Vec<Interaction> {
+    fn logged(store: &SledStore) -> Vec<Interaction> {
         let log = store.interactions().unwrap();
         log.into_iter()
             .map(|(_, interaction)| interaction)
@@ -123,7 +123,7 @@ mod tests {
     }
 
     /// Every key of the `logged_keys` tree, in order.
-    fn once_keys(store: &Store) -> Vec<Vec<u8>> {
+    fn once_keys(store: &SledStore) -> Vec<Vec<u8>> {
         let keys = store.trees().unwrap().logged_keys.iter().keys();
         keys.map(|key| key.unwrap().to_vec()).collect()
     }

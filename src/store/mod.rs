@@ -1,60 +1,64 @@
-//! Everything on disk: the sled database, its trees, key and value encoding,
-//! the schema version. This is the only module that names sled; the rest of
-//! the crate sees [`Store`] and domain types.
+//! Everything persistent. The rest of the crate sees [`Store`] (in
+//! `facade`), whose async methods hand each call to the backend behind it,
+//! and domain types; this is the only module that names a backend.
 //!
-//! The trees, one file each for their reads and writes:
+//! The sled backend, [`SledStore`], is the rest of this module: the sled
+//! database in the data folder, its trees, key and value encoding, the
+//! schema version. Its methods are synchronous. The trees, one file each
+//! for their reads and writes:
 //!
-//! - `people` ([`people`](Store::people)): who is in the workspace, by id,
+//! - `people` ([`people`](SledStore::people)): who is in the workspace, by id,
 //!   with when each was last sent an early warning
-//!   ([`mark_early_warning_sent`](Store::mark_early_warning_sent));
-//! - `interactions` and `ties` ([`log_interaction`](Store::log_interaction)):
-//!   the interaction log, and the aggregated tie of each pair that the rules
-//!   read instead of it, kept consistent in one transaction (the log is
-//!   read whole by [`visit_interactions`](Store::visit_interactions), and
-//!   by [`visit_interactions_between`](Store::visit_interactions_between)
+//!   ([`mark_early_warning_sent`](SledStore::mark_early_warning_sent));
+//! - `interactions` and `ties`
+//!   ([`log_interaction`](SledStore::log_interaction)): the interaction
+//!   log, and the aggregated tie of each pair that the rules read instead
+//!   of it, kept consistent in one transaction (the log is read whole by
+//!   [`visit_interactions`](SledStore::visit_interactions), and by
+//!   [`visit_interactions_between`](SledStore::visit_interactions_between)
 //!   for the partnerships' weeks on the insights page);
-//! - `nudges` ([`nudges_sent_since`](Store::nudges_sent_since)): what was
+//! - `nudges` ([`nudges_sent_since`](SledStore::nudges_sent_since)): what was
 //!   sent, by time;
-//! - `logged_keys` ([`log_interaction_once`](Store::log_interaction_once)):
+//! - `logged_keys` ([`log_interaction_once`](SledStore::log_interaction_once)):
 //!   the idempotency keys of logged interactions, written in the same
 //!   transaction as the interaction;
-//! - `deliveries` ([`first_delivery`](Store::first_delivery)): the Slack
+//! - `deliveries` ([`first_delivery`](SledStore::first_delivery)): the Slack
 //!   deliveries seen lately, so that a retried event is handled once;
-//! - `jobs` ([`last_run`](Store::last_run)): each scheduler job's last run;
-//! - `outbox` ([`enqueue`](Store::enqueue)): what the bot promised to send
+//! - `jobs` ([`last_run`](SledStore::last_run)): each scheduler job's last run;
+//! - `outbox` ([`enqueue`](SledStore::enqueue)): what the bot promised to send
 //!   and has not yet, or gave up on;
-//! - `dm_channels` ([`dm_channel`](Store::dm_channel)): each person's DM
+//! - `dm_channels` ([`dm_channel`](SledStore::dm_channel)): each person's DM
 //!   channel with the bot, so a repeat nudge skips `conversations.open`;
-//! - `circles` ([`circles`](Store::circles)): the leadership circles
+//! - `circles` ([`circles`](SledStore::circles)): the leadership circles
 //!   formed, their group DMs and their answers to the check-in;
-//! - `calendars` ([`calendar`](Store::calendar)): whose calendar the bot
+//! - `calendars` ([`calendar`](SledStore::calendar)): whose calendar the bot
 //!   may read, each address sealed;
-//! - `tombstones` ([`is_forgotten`](Store::is_forgotten)): a keyed hash of
+//! - `tombstones` ([`is_forgotten`](SledStore::is_forgotten)): a keyed hash of
 //!   each person who asked to be forgotten, so that Slack naming them
 //!   again does not bring them back;
 //! - `meta`: the schema version, the interaction count, the
 //!   store's hash key (of the tombstones, and of the once-keys of
 //!   [`OnceKeys`]), the backup an uninstall's purge kept
-//!   ([`kept_backup`](Store::kept_backup)), and the last round of circles
+//!   ([`kept_backup`](SledStore::kept_backup)), and the last round of circles
 //!   formed.
 //!
 //! Beside the trees, in memory: which teams are tied to which
-//! ([`teams_tied_to`](Store::teams_tied_to)), derived from `people` and
+//! ([`teams_tied_to`](SledStore::teams_tied_to)), derived from `people` and
 //! `ties`, and whom each person has a tie with
-//! ([`ties_around`](Store::ties_around)), derived from `ties`; both kept
+//! ([`ties_around`](SledStore::ties_around)), derived from `ties`; both kept
 //! current by their writers.
 //!
-//! Privacy: [`forget_person`](Store::forget_person) removes a person from
+//! Privacy: [`forget_person`](SledStore::forget_person) removes a person from
 //! every tree that names people and leaves their tombstone, and
-//! [`export_person`](Store::export_person) gathers what those trees hold
+//! [`export_person`](SledStore::export_person) gathers what those trees hold
 //! about them. `logged_keys`, `deliveries`, `jobs`, `tombstones` and `meta`
 //! name nobody.
 //!
 //! sled is beta and has lost data after unclean shutdowns, so writes the user
-//! is told about are made durable first (by [`Store::commit`], a group
-//! commit, on request paths; by [`Store::flush`] elsewhere), every value
+//! is told about are made durable first (by [`SledStore::commit`], a group
+//! commit, on request paths; by [`SledStore::flush`] elsewhere), every value
 //! carries a version byte (`codec`), the whole store can be written out as
-//! JSON lines and loaded back (`backup`: [`Store::export_backup`],
+//! JSON lines and loaded back (`backup`: [`SledStore::export_backup`],
 //! [`import_backup`], and the periodic backups of [`BackupFolder`] in
 //! `backups/` inside the data folder), and a folder that will not open
 //! gets an error that names the latest backup and the command that
@@ -74,6 +78,7 @@ mod derived_index;
 mod durable_log;
 mod early_warnings;
 mod export;
+mod facade;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod forget;
@@ -105,6 +110,7 @@ pub use backup::{
 pub use circles::CirclesSaved;
 pub use deliveries::KEEP_DELIVERIES_FOR;
 pub use export::{NudgeAbout, NudgeKind, NudgeReceived, OwnReason, PersonExport};
+pub use facade::{Store, off_the_workers};
 pub use forget::Forgotten;
 pub use interactions::Logged;
 pub use jobs::JobRun;
@@ -290,7 +296,7 @@ pub enum StoreError {
         cause: std::io::Error,
     },
     /// A flush panicked, so writes are not known to be on disk (see
-    /// [`Store::commit`]).
+    /// [`SledStore::commit`]).
     #[error("the store's flush failed unexpectedly; the cause is in the log")]
     FlusherStopped,
     /// The writes were made, but the flush that would have put them on
@@ -372,12 +378,14 @@ impl StoreError {
     }
 }
 
-/// The data folder: a sled database and its trees. Clones share it, and
-/// share the handles a rewrite puts in place (see `handles`).
+/// The data folder: a sled database and its trees, the sled backend of
+/// [`Store`]. Its methods are synchronous: each blocks its thread until
+/// sled is done. Clones share it, and share the handles a rewrite puts in
+/// place (see `handles`).
 #[derive(Clone)]
-pub struct Store {
+pub struct SledStore {
     path: PathBuf,
-    /// sled's handles, read through [`Store::trees`].
+    /// sled's handles, read through [`SledStore::trees`].
     current: handles::Current,
     /// The page cache a database the store opens gets: again after a
     /// rewrite.
@@ -389,14 +397,14 @@ pub struct Store {
     /// the order ties were updated in, which decides which of two notes from
     /// one instant a tie keeps, and keeps a bulk load's batches from
     /// interleaving with single logs. Every writer of `logged_keys` and
-    /// [`Store::forget_person`] hold it too, so a forget's scans of the log
+    /// [`SledStore::forget_person`] hold it too, so a forget's scans of the log
     /// and ties stay true until its transaction commits. A std Mutex: it is
     /// never held across an await.
     log_writer: Arc<Mutex<()>>,
     /// The number of interactions, mirrored from `meta` so that reading it
     /// is not a scan (sled's `len` walks the whole tree).
     interaction_count: Arc<AtomicUsize>,
-    /// The flusher that [`Store::commit`] waits on, shared by all clones;
+    /// The flusher that [`SledStore::commit`] waits on, shared by all clones;
     /// its thread ends when the last clone is dropped.
     group_commit: Arc<commit::GroupCommit>,
     /// Which teams are tied to which, in memory (see `team_pairs`).
@@ -414,19 +422,21 @@ pub struct Store {
     recent_logs: Arc<recent_logs::RecentLogs>,
 }
 
-impl fmt::Debug for Store {
+impl fmt::Debug for SledStore {
     // sled's handles print their contents; the folder is what identifies a store.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+        f.debug_struct("SledStore")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
-impl Store {
+impl SledStore {
     /// Opens the store in `dir`, creating the folder and a fresh store if
     /// there is none. Refuses a folder another process holds, a store
     /// written by a newer schema, and one a restore left half-done; a store
     /// that will not open gets an error naming the backup to restore.
-    pub fn open(dir: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
+    pub fn open(dir: &Path, options: &StoreOptions) -> Result<SledStore, StoreError> {
         if let Some(backup) = backup::unfinished_restore(dir) {
             return Err(StoreError::RestoreUnfinished {
                 path: dir.to_path_buf(),
@@ -436,14 +446,14 @@ impl Store {
         Self::open_unchecked(dir, options).map_err(|error| error.at_open(dir))
     }
 
-    /// [`Store::open`], without the check for a restore left half-done and
+    /// [`SledStore::open`], without the check for a restore left half-done and
     /// with the errors as they come.
-    fn open_unchecked(dir: &Path, options: &StoreOptions) -> Result<Store, StoreError> {
+    fn open_unchecked(dir: &Path, options: &StoreOptions) -> Result<SledStore, StoreError> {
         // A rewrite the process died in is finished, or undone, first.
         rewrite::recover(dir)?;
         let current: handles::Current = Arc::new(RwLock::new(Some(Trees::open(dir, options)?)));
         let (flushed, writer_flushed) = (current.clone(), current.clone());
-        let mut store = Store {
+        let mut store = SledStore {
             current,
             cache_capacity_bytes: options.cache_capacity_bytes,
             rewrite_wanted: Arc::default(),
@@ -483,8 +493,8 @@ impl Store {
     /// Writes everything to disk (fsync), blocking the thread. Call it
     /// before telling the user a write happened, off the request paths (at
     /// start-up, in jobs, at shutdown): sled otherwise flushes on its own
-    /// schedule. Request paths await [`Store::commit`] instead, which shares
-    /// one flush among the requests waiting.
+    /// schedule. Request paths await [`SledStore::commit`] instead, which
+    /// shares one flush among the requests waiting.
     pub fn flush(&self) -> Result<(), StoreError> {
         let trees = self.trees()?;
         trees.db.flush()?;

@@ -4,13 +4,13 @@
 //! key starts with the instant (see [`keys::nudge`]) and "sent since" is a
 //! range scan rather than a walk over all history.
 
-use super::{Store, StoreError, keys, trees};
+use super::{SledStore, StoreError, keys, trees};
 use crate::domain::SentNudge;
 use chrono::{DateTime, Utc};
 
-impl Store {
+impl SledStore {
     /// Records that `nudge` was sent, outside the outbox's own record (see
-    /// [`Store::mark_sent`]): for tests that start from nudges already
+    /// [`SledStore::mark_sent`]): for tests that start from nudges already
     /// sent. Does not flush.
     #[cfg(test)]
     pub(crate) fn record_nudge_sent(&self, nudge: &SentNudge) -> Result<(), StoreError> {

@@ -14,7 +14,7 @@
 //! tombstones, whoever holds the whole folder or a backup holds the key
 //! too, and can still test a guess; the keys alone cannot.
 
-use super::{Store, StoreError};
+use super::{SledStore, StoreError};
 use hmac::{KeyInit, Mac};
 
 type KeyedHash = hmac::Hmac<sha2::Sha256>;
@@ -47,7 +47,7 @@ impl OnceKeys {
     }
 }
 
-impl Store {
+impl SledStore {
     /// The once-keys of this store; draws its hash key on first use.
     pub fn once_keys(&self) -> Result<OnceKeys, StoreError> {
         let key = self.tombstone_key()?;

@@ -10,13 +10,13 @@
 //! The one window left: Slack accepted an item and the process died before
 //! the transaction; that item goes out again after the restart.
 
-use super::{Store, StoreError, keys, trees};
+use super::{SledStore, StoreError, keys, trees};
 use crate::domain::{ChannelId, NudgeReason, OutboxItem, OutboxState, Outgoing, SentNudge, UserId};
 use chrono::{DateTime, Utc};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
 
-impl Store {
+impl SledStore {
     /// Queues `outgoing`, in order, as pending from `now`. Does not flush:
     /// flush before anything is sent or the plan is recorded as done.
     pub fn enqueue(
@@ -37,7 +37,8 @@ impl Store {
         Ok(items)
     }
 
-    /// Queues one message, as [`Store::enqueue`] does, and returns its item.
+    /// Queues one message, as [`SledStore::enqueue`] does, and returns its
+    /// item.
     pub fn enqueue_one(
         &self,
         outgoing: Outgoing,
@@ -185,7 +186,7 @@ impl Store {
     }
 
     /// Remembers the DM channel of the bot with `user`, as a sent nudge's
-    /// record does (see [`Store::mark_sent`]): for tests that start from a
+    /// record does (see [`SledStore::mark_sent`]): for tests that start from a
     /// channel already known. Does not flush.
     #[cfg(test)]
     pub(crate) fn remember_dm_channel(
@@ -209,7 +210,7 @@ impl Store {
     }
 }
 
-/// A nudge's record as sent, encoded ahead of [`Store::mark_sent`]'s
+/// A nudge's record as sent, encoded ahead of [`SledStore::mark_sent`]'s
 /// transaction, which only checks who is still known.
 struct SentRecord<'a> {
     to: &'a UserId,
@@ -224,7 +225,7 @@ struct SentRecord<'a> {
 
 impl<'a> SentRecord<'a> {
     fn of(
-        store: &Store,
+        store: &SledStore,
         sent: &'a SentNudge,
         dm_channel: Option<&ChannelId>,
     ) -> Result<Self, StoreError> {

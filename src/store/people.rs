@@ -3,10 +3,10 @@
 //! Written whenever the directory sync or a profile change brings news of
 //! someone; read by the scheduler's snapshot and by commands.
 
-use super::{Store, StoreError, keys, trees};
+use super::{SledStore, StoreError, keys, trees};
 use crate::domain::{Person, UserId};
 
-impl Store {
+impl SledStore {
     /// Saves `person`, replacing what was known of them.
     pub fn put_person(&self, person: &Person) -> Result<(), StoreError> {
         let trees = self.trees()?;

@@ -13,7 +13,7 @@
 //! that finds the slot full between a write landing and its emptying sees
 //! the tree as it was an instant before: as if it had come first.
 
-use super::{Store, StoreError, trees};
+use super::{SledStore, StoreError, trees};
 use crate::domain::{Person, UserId};
 use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,7 +47,7 @@ impl PeopleCache {
     }
 }
 
-impl Store {
+impl SledStore {
     /// Everyone known, sorted by id (the key order).
     pub fn people(&self) -> Result<Vec<Person>, StoreError> {
         let mut people: Vec<Person> = self.people_by_id()?.values().cloned().collect();
@@ -86,11 +86,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use crate::store::fixtures::{at_minute, early_warning, open_temp, person, user};
-    use crate::store::{Store, trees};
+    use crate::store::{SledStore, trees};
 
     /// `people` as the tree holds it, decoded afresh: what the cache must
     /// give back.
-    fn on_disk(store: &Store) -> Vec<crate::domain::Person> {
+    fn on_disk(store: &SledStore) -> Vec<crate::domain::Person> {
         let trees = store.trees().unwrap();
         trees
             .people
@@ -104,7 +104,7 @@ mod tests {
 
     /// Reads everyone (filling the slot), does `write`, and checks that the
     /// next read gives what is on disk, not what was read before.
-    fn after(store: &Store, what: &str, write: impl FnOnce(&Store)) {
+    fn after(store: &SledStore, what: &str, write: impl FnOnce(&SledStore)) {
         let before = store.people().unwrap();
         write(store);
         let now = store.people().unwrap();

@@ -1,7 +1,7 @@
 //! Purging the whole workspace when the app is uninstalled and the
 //! settings say so: nothing of anyone stays, but, when asked, the newest
 //! backup, for a grace period after which the scheduler deletes it
-//! ([`Store::discard_kept_backup`]), so that an uninstall by mistake can be
+//! ([`SledStore::discard_kept_backup`]), so that an uninstall by mistake can be
 //! undone with `alliances restore`. A revoked token purges nothing.
 //!
 //! The kept backup is remembered in `meta` (its file name and the end of
@@ -9,7 +9,7 @@
 //! when, and a restore, which replaces the store with one that does not
 //! say so, ends the grace by itself.
 
-use super::{BackupFolder, Store, StoreError, backup, meta};
+use super::{BackupFolder, SledStore, StoreError, backup, meta};
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -23,7 +23,7 @@ pub struct KeptBackup {
     pub until: DateTime<Utc>,
 }
 
-impl Store {
+impl SledStore {
     /// Deletes every record — people, interactions, ties, nudges, queued
     /// messages, DM channels, job runs, delivery and logging keys,
     /// tombstones, leadership circles, calendars — and keeps only the schema version
@@ -37,7 +37,7 @@ impl Store {
         self.purge(None)
     }
 
-    /// Purges as [`Store::purge_everything`] does, but keeps the newest
+    /// Purges as [`SledStore::purge_everything`] does, but keeps the newest
     /// backup until `until` (what it returns; nothing when there is no
     /// backup). While a backup is kept no periodic backup is taken, so it
     /// stays the newest, the one `alliances restore` picks. A purge while
@@ -213,7 +213,7 @@ impl Store {
 mod tests {
     use crate::domain::SentNudge;
     use crate::store::fixtures::{at_minute, meeting, open_temp, person, user};
-    use crate::store::{JobRun, SCHEMA_VERSION, Store, StoreOptions};
+    use crate::store::{JobRun, SCHEMA_VERSION, SledStore, StoreOptions};
 
     #[test]
     fn a_purged_store_holds_nobody_and_stays_usable_after_reopening() {
@@ -255,7 +255,7 @@ mod tests {
         store.purge_everything().unwrap();
         drop(store);
 
-        let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+        let store = SledStore::open(dir.path(), &StoreOptions::default()).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         assert!(store.people().unwrap().is_empty());
         assert!(store.interactions().unwrap().is_empty());

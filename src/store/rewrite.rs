@@ -8,9 +8,10 @@
 //! a copy of what the trees hold now, into a new sled database, leaves
 //! them out. A forget (and a purge) marks the store as due for one
 //! (`meta.rewrite_due`, in the same transaction) and wakes whoever waits
-//! on [`Store::rewrite_wanted`]; `serve` then runs [`Store::rewrite_if_due`]
-//! at once, and again every half minute while one is due (a rewrite that
-//! failed, or one the process stopped before).
+//! on [`SledStore::rewrite_wanted`]; `serve` then runs
+//! [`SledStore::rewrite_if_due`] at once, and again every half minute
+//! while one is due (a rewrite that failed, or one the process stopped
+//! before).
 //!
 //! The rewrite holds the store's write lock throughout (see `handles`):
 //! requests wait for it, and no write lands in the old files after they
@@ -54,7 +55,7 @@ use super::handles::Trees;
 use super::sled_files::{
     draw_ids_above, move_sled_entries, remove_entry, sync_folder, wait_until_closed, write_synced,
 };
-use super::{Store, StoreError, StoreOptions, meta, trees};
+use super::{SledStore, StoreError, StoreOptions, meta, trees};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -83,7 +84,7 @@ pub struct Rewritten {
     pub took: Duration,
 }
 
-impl Store {
+impl SledStore {
     /// Whether a forget (or a purge) left something in sled's files that a
     /// rewrite has not erased yet.
     pub fn rewrite_due(&self) -> Result<bool, StoreError> {

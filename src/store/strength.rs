@@ -8,11 +8,11 @@
 
 use super::backup::WRITE_BATCH;
 use super::interactions::{next_tie, pairs_of};
-use super::{Store, StoreError, keys, meta, trees};
+use super::{SledStore, StoreError, keys, meta, trees};
 use crate::domain::Tie;
 use std::collections::BTreeMap;
 
-impl Store {
+impl SledStore {
     /// Makes sure the tie index decays with this store's half-life,
     /// rebuilding it from the log when it was built with another.
     pub(super) fn match_tie_half_life(&self) -> Result<(), StoreError> {
@@ -55,7 +55,7 @@ impl Store {
     /// so memory stays that of a slice whatever the size of the log (sled
     /// is memory-hungry on large batches; see `WRITE_BATCH`). Should the
     /// process stop half-way, the half-life is not yet recorded (see
-    /// [`Store::match_tie_half_life`]), so the next open folds again.
+    /// [`SledStore::match_tie_half_life`]), so the next open folds again.
     pub(super) fn rebuild_ties(&self) -> Result<usize, StoreError> {
         let trees = self.trees()?;
         let _writer = self.lock_log_writer();
@@ -105,14 +105,14 @@ impl Store {
 mod tests {
     use crate::domain::{HalfLife, Weights};
     use crate::store::fixtures::{at_minute, meeting};
-    use crate::store::{Store, StoreOptions};
+    use crate::store::{SledStore, StoreOptions};
 
     #[test]
     fn a_new_half_life_rebuilds_the_tie_index_from_the_log() {
         let dir = tempfile::tempdir().unwrap();
         let at_day = |day: i64| at_minute(day * 24 * 60);
         {
-            let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+            let store = SledStore::open(dir.path(), &StoreOptions::default()).unwrap();
             store
                 .log_interaction(&meeting(at_day(0), &["U1", "U2"], None))
                 .unwrap();
@@ -127,7 +127,7 @@ mod tests {
             half_life: HalfLife::try_from(45.0).unwrap(),
             ..StoreOptions::default()
         };
-        let store = Store::open(dir.path(), &faster).unwrap();
+        let store = SledStore::open(dir.path(), &faster).unwrap();
         let tie = &store.ties().unwrap()[0];
         assert!((tie.strength_at_last(&Weights::default()) - 1.25).abs() < 1e-9);
         assert_eq!(tie.count, 2);

@@ -20,7 +20,7 @@
 //! not stay.
 
 use super::derived_index::{DerivedIndex, TieIndex};
-use super::{Store, StoreError, trees};
+use super::{SledStore, StoreError, trees};
 use crate::domain::{Person, TeamId};
 use std::collections::{BTreeSet, HashMap};
 
@@ -55,7 +55,7 @@ impl Index {
     }
 }
 
-impl Store {
+impl SledStore {
     /// The teams that people of `team` have a tie with, by the teams people
     /// are in now (`team` itself if two of its people are tied). Read from
     /// the team-pair index (see the module doc): a few map look-ups, and on
@@ -86,7 +86,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use crate::domain::{Person, TeamId, UserId};
-    use crate::store::Store;
+    use crate::store::SledStore;
     use crate::store::fixtures::{at_minute, meeting, open_temp, person, user};
     use std::collections::BTreeSet;
 
@@ -94,12 +94,12 @@ mod tests {
         names.iter().map(|n| TeamId::parse(n).unwrap()).collect()
     }
 
-    fn tied_to(store: &Store, team: &str) -> BTreeSet<TeamId> {
+    fn tied_to(store: &SledStore, team: &str) -> BTreeSet<TeamId> {
         store.teams_tied_to(&TeamId::parse(team).unwrap()).unwrap()
     }
 
     /// What the index must say: the ties crossed with the people, by a scan.
-    fn scanned(store: &Store, team: &str) -> BTreeSet<TeamId> {
+    fn scanned(store: &SledStore, team: &str) -> BTreeSet<TeamId> {
         let team_of = |id: &UserId| store.person(id).unwrap().and_then(|p: Person| p.team);
         let mut tied = BTreeSet::new();
         for tie in store.ties().unwrap() {
@@ -115,7 +115,7 @@ mod tests {
         tied
     }
 
-    fn company(store: &Store) {
+    fn company(store: &SledStore) {
         store
             .put_people(&[
                 person("UA1", "Ada", Some("Payments")),

@@ -6,12 +6,12 @@ use crate::domain::{PairKey, SentNudge};
 use crate::store::fixtures::{at_minute, meeting, open_temp, person, user, write_unreadable_tie};
 use std::io;
 
-fn reopen(dir: &Path) -> Result<Store, StoreError> {
+fn reopen(dir: &Path) -> Result<SledStore, StoreError> {
     crate::store::fixtures::reopen(dir)
 }
 
 /// Writes one record of every kind.
-fn write_one_of_everything(store: &Store) {
+fn write_one_of_everything(store: &SledStore) {
     store
         .put_person(&person("U1", "Ada", Some("Payments")))
         .unwrap();
@@ -36,7 +36,7 @@ fn write_one_of_everything(store: &Store) {
 }
 
 /// Checks that what [`write_one_of_everything`] wrote is all there.
-fn assert_everything_is_there(store: &Store) {
+fn assert_everything_is_there(store: &SledStore) {
     assert_eq!(
         store.people().unwrap(),
         [person("U1", "Ada", Some("Payments"))]
@@ -194,7 +194,7 @@ fn an_unreadable_value_is_reported_with_its_tree_and_key() {
 #[test]
 fn a_folder_already_in_use_is_refused_with_its_path() {
     let (dir, _store) = open_temp();
-    let error = Store::open(dir.path(), &StoreOptions::default()).unwrap_err();
+    let error = SledStore::open(dir.path(), &StoreOptions::default()).unwrap_err();
     assert!(matches!(error, StoreError::InUse { .. }), "{error:?}");
     assert!(
         error
@@ -241,7 +241,7 @@ fn a_store_debugs_as_its_folder_only() {
     write_one_of_everything(&store);
     assert_eq!(
         format!("{store:?}"),
-        format!("Store {{ path: {:?} }}", dir.path())
+        format!("SledStore {{ path: {:?} }}", dir.path())
     );
 }
 

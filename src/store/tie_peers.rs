@@ -16,7 +16,7 @@
 //! and a missing one is skipped.
 
 use super::derived_index::{DerivedIndex, TieIndex, tie_ids};
-use super::{Store, StoreError, keys};
+use super::{SledStore, StoreError, keys};
 use crate::domain::{Tie, UserId};
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -70,7 +70,7 @@ impl TieIndex for Index {
     }
 }
 
-impl Store {
+impl SledStore {
     /// The ties of `user`, sorted by pair: a look-up in the peer index (see
     /// the module doc) and a read of each of their ties by key.
     pub fn ties_of(&self, user: &UserId) -> Result<Vec<Tie>, StoreError> {

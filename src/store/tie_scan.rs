@@ -6,7 +6,7 @@
 //! and hands the stored bytes, in batches, to a thread that decodes them.
 //! On two cores a scan then costs about what the reading does.
 
-use super::{Store, StoreError};
+use super::{SledStore, StoreError};
 use crate::domain::Tie;
 use sled::IVec;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -23,7 +23,7 @@ const BATCHES_AHEAD: usize = 4;
 /// What the reading thread hands on: keys and stored values.
 type Batch = Vec<(IVec, IVec)>;
 
-impl Store {
+impl SledStore {
     /// Every tie, sorted by pair (the key order equals the pair order).
     pub fn ties(&self) -> Result<Vec<Tie>, StoreError> {
         std::thread::scope(|scope| {

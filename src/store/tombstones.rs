@@ -14,11 +14,11 @@
 //! word — but cannot read an id back from a tombstone.
 //!
 //! A tombstone is lifted when the person opts in again
-//! ([`Store::lift_tombstone`]), and goes with everything else in a purge.
+//! ([`SledStore::lift_tombstone`]), and goes with everything else in a purge.
 //! Backups carry the tombstones and the key (see `backup`), so that a
 //! restore keeps them.
 
-use super::{Store, StoreError, meta, trees};
+use super::{SledStore, StoreError, meta, trees};
 use crate::domain::UserId;
 use hmac::{KeyInit, Mac};
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,7 @@ pub(super) const HASH_LEN: usize = 32;
 #[serde(deny_unknown_fields)]
 pub(super) struct Tombstone {}
 
-impl Store {
+impl SledStore {
     /// Whether `id` was forgotten and has not opted in since.
     pub fn is_forgotten(&self, id: &UserId) -> Result<bool, StoreError> {
         let trees = self.trees()?;

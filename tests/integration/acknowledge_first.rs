@@ -41,14 +41,14 @@ async fn slow_to_publish() -> FakeSlack {
 /// when the press was acknowledged, and the answer and the App Home follow.
 async fn the_press_took_effect(fake: &FakeSlack, bot: &TestBot, response_url: &str) {
     assert_eq!(
-        bot.app.store().interaction_count(),
+        bot.app.store().interaction_count().await,
         1,
         "the meeting is logged before the acknowledgement"
     );
     eventually_within(
         "the answer and the App Home follow",
         SLOW_PUBLISH * 2,
-        || {
+        async || {
             fake.responses().iter().any(|r| r.url == response_url)
                 && fake.home_view(user("U0000001")).is_some()
         },

@@ -42,13 +42,20 @@ async fn allies_lists_live_then_fading_then_warm_paths_and_never_names_the_opted
     let (users, teams) = company();
     let fake = FakeSlack::start(workspace(users)).await.unwrap();
     let bot = spawn_bot(&fake, &teams).await;
-    bot.log_meetings("U0000E01", "U0000S01", Utc::now() - Duration::days(10), 2); // live
-    bot.log_meetings("U0000E01", "U0000S02", Utc::now() - Duration::days(200), 1); // fading
-    bot.log_meetings("U0000E01", "U0000S03", Utc::now() - Duration::days(5), 3); // live, but Sam 3 opts out
-    bot.log_meetings("U0000E01", "U0000E02", Utc::now() - Duration::days(3), 6); // a teammate Ezra knows well…
-    bot.log_meetings("U0000E02", "U0000S04", Utc::now() - Duration::days(7), 2); // …who works with Sales
-    bot.log_meetings("U0000E01", "U0000M01", Utc::now() - Duration::days(4), 6); // known well, but opts out…
-    bot.log_meetings("U0000M01", "U0000S05", Utc::now() - Duration::days(7), 2); // …so is no path
+    bot.log_meetings("U0000E01", "U0000S01", Utc::now() - Duration::days(10), 2)
+        .await; // live
+    bot.log_meetings("U0000E01", "U0000S02", Utc::now() - Duration::days(200), 1)
+        .await; // fading
+    bot.log_meetings("U0000E01", "U0000S03", Utc::now() - Duration::days(5), 3)
+        .await; // live, but Sam 3 opts out
+    bot.log_meetings("U0000E01", "U0000E02", Utc::now() - Duration::days(3), 6)
+        .await; // a teammate Ezra knows well…
+    bot.log_meetings("U0000E02", "U0000S04", Utc::now() - Duration::days(7), 2)
+        .await; // …who works with Sales
+    bot.log_meetings("U0000E01", "U0000M01", Utc::now() - Duration::days(4), 6)
+        .await; // known well, but opts out…
+    bot.log_meetings("U0000M01", "U0000S05", Utc::now() - Duration::days(7), 2)
+        .await; // …so is no path
     for who in ["U0000S03", "U0000M01"] {
         assert!(bot.alliances("optout", who).await.contains("opted out"));
     }
@@ -98,10 +105,14 @@ async fn a_lead_sees_the_team_s_reach_and_partnerships_and_others_are_told_who_c
         |settings| settings.partnerships = partnerships,
     )
     .await;
-    bot.log_meetings("U0000E01", "U0000S01", Utc::now() - Duration::days(10), 2);
-    bot.log_meetings("U0000E02", "U0000S02", Utc::now() - Duration::days(5), 1);
-    bot.log_meetings("U0000E03", "U0000S03", Utc::now() - Duration::days(200), 1); // fading
-    bot.log_meetings("U0000E01", "U0000L01", Utc::now() - Duration::days(3), 2); // Legal: two people, under the floor
+    bot.log_meetings("U0000E01", "U0000S01", Utc::now() - Duration::days(10), 2)
+        .await;
+    bot.log_meetings("U0000E02", "U0000S02", Utc::now() - Duration::days(5), 1)
+        .await;
+    bot.log_meetings("U0000E03", "U0000S03", Utc::now() - Duration::days(200), 1)
+        .await; // fading
+    bot.log_meetings("U0000E01", "U0000L01", Utc::now() - Duration::days(3), 2)
+        .await; // Legal: two people, under the floor
 
     let view = bot.alliances("team", "U0000E01").await;
     assert_eq!(

@@ -70,7 +70,7 @@ async fn alice_opens_the_modal(fake: &FakeSlack, bot: &str) -> Value {
     let answer = fake.deliver_over_http(bot, &command).await.unwrap();
     let said = answer.body["text"].as_str().unwrap_or_default().to_owned();
     assert!(said.contains("address"), "{said}");
-    eventually("the modal is open", || {
+    eventually("the modal is open", async || {
         fake.modals_opened("U0000001").len() > before
     })
     .await;
@@ -109,7 +109,7 @@ async fn alice_gives_her_calendar_and_her_meetings_count_with_no_title_kept() {
     let answer = alice_submits(&fake, &bot.url, &modal, &address).await;
     assert_eq!(answer["response_action"], "update", "{answer}");
     assert!(answer["view"].to_string().contains("Reading your calendar"));
-    eventually("the modal says what it found", || {
+    eventually("the modal says what it found", async || {
         modal_text(&fake, &modal["id"]).contains("I'll count them from now on")
     })
     .await;
@@ -126,6 +126,7 @@ async fn alice_gives_her_calendar_and_her_meetings_count_with_no_title_kept() {
     let store = bot.app.store();
     let from_calendar = store
         .interactions()
+        .await
         .unwrap()
         .into_iter()
         .filter(|(_, i)| i.kind == InteractionKind::Calendar)
@@ -134,18 +135,23 @@ async fn alice_gives_her_calendar_and_her_meetings_count_with_no_title_kept() {
         from_calendar >= expected,
         "{from_calendar} pairs for {expected} meetings"
     );
-    let kept = store.calendar(&user("U0000001")).unwrap().expect("kept");
+    let kept = store
+        .calendar(&user("U0000001"))
+        .await
+        .unwrap()
+        .expect("kept");
     assert!(kept.read_at.is_some() && kept.etag.is_some());
 
     // Read again (as the daily job will): nothing counted twice.
     let again = alice_opens_the_modal(&fake, &bot.url).await;
     let _ = alice_submits(&fake, &bot.url, &again, &address).await;
-    eventually("read again", || {
+    eventually("read again", async || {
         modal_text(&fake, &again["id"]).contains("I'll count them from now on")
     })
     .await;
     let after = store
         .interactions()
+        .await
         .unwrap()
         .into_iter()
         .filter(|(_, i)| i.kind == InteractionKind::Calendar)
@@ -197,16 +203,20 @@ async fn a_calendar_that_cannot_be_read_gets_a_sentence_and_nothing_is_kept() {
         fake.set_calendar_fault("U0000001", Some(fault));
         let modal = alice_opens_the_modal(&fake, &bot.url).await;
         let _ = alice_submits(&fake, &bot.url, &modal, &address).await;
-        eventually(said, || modal_text(&fake, &modal["id"]).contains(said)).await;
+        eventually(said, async || {
+            modal_text(&fake, &modal["id"]).contains(said)
+        })
+        .await;
         let shown = modal_text(&fake, &modal["id"]);
         assert!(shown.contains("Nothing was kept"), "{shown}");
         assert!(!shown.contains(address.as_str()), "{shown}");
     }
     let store = bot.app.store();
-    assert_eq!(store.calendar(&user("U0000001")).unwrap(), None);
+    assert_eq!(store.calendar(&user("U0000001")).await.unwrap(), None);
     assert!(
         store
             .interactions()
+            .await
             .unwrap()
             .iter()
             .all(|(_, i)| i.kind != InteractionKind::Calendar)
@@ -221,14 +231,17 @@ async fn calendar_off_deletes_the_address() {
     let bot = spawn_bot_reading_the_fake(&fake).await;
     let modal = alice_opens_the_modal(&fake, &bot.url).await;
     let _ = alice_submits(&fake, &bot.url, &modal, &address).await;
-    eventually("read", || {
+    eventually("read", async || {
         modal_text(&fake, &modal["id"]).contains("I'll count them from now on")
     })
     .await;
 
     let said = bot.alliances("calendar off", "U0000001").await;
     assert!(said.contains("deleted its address"), "{said}");
-    assert_eq!(bot.app.store().calendar(&user("U0000001")).unwrap(), None);
+    assert_eq!(
+        bot.app.store().calendar(&user("U0000001")).await.unwrap(),
+        None
+    );
     let said = bot.alliances("calendar off", "U0000001").await;
     assert!(said.contains("nothing to stop"), "{said}");
     let said = bot
@@ -263,7 +276,7 @@ async fn the_daily_job_reads_only_what_changed_and_tells_alice_once_after_a_week
         .await;
     let modal = alice_opens_the_modal(&fake, &bot.url).await;
     let _ = alice_submits(&fake, &bot.url, &modal, &address).await;
-    eventually("read", || {
+    eventually("read", async || {
         modal_text(&fake, &modal["id"]).contains("I'll count them from now on")
     })
     .await;
@@ -351,6 +364,7 @@ async fn the_daily_job_reads_only_what_changed_and_tells_alice_once_after_a_week
         .app
         .store()
         .calendar(&user("U0000001"))
+        .await
         .unwrap()
         .unwrap();
     assert!(kept.failing_since.is_none() && !kept.told_failing);
@@ -375,6 +389,7 @@ async fn doctor_says_whether_the_stored_addresses_open_with_the_key_set_now() {
             .unwrap();
         store
             .put_calendar(&CalendarFeed::new(user("U0000001"), sealed, Utc::now()))
+            .await
             .unwrap();
     }
     let doctor = |key: &str| {
@@ -414,7 +429,7 @@ async fn alice_finds_her_calendar_on_her_app_home_and_its_button_opens_the_modal
         event_time: Utc::now().timestamp(),
     };
     fake.deliver_over_http(&bot.url, &opened).await.unwrap();
-    eventually("her App Home is published", || {
+    eventually("her App Home is published", async || {
         fake.home_view("U0000001").is_some()
     })
     .await;
@@ -428,7 +443,7 @@ async fn alice_finds_her_calendar_on_her_app_home_and_its_button_opens_the_modal
     fake.deliver_over_http(&bot.url, &Delivery::Interaction { payload: press })
         .await
         .unwrap();
-    eventually("the modal is open", || {
+    eventually("the modal is open", async || {
         !fake.modals_opened("U0000001").is_empty()
     })
     .await;
@@ -485,7 +500,7 @@ async fn no_address_key_or_email_reaches_the_logs_over_http_at_debug_or_a_socket
             std::io::Read::read_to_string(&mut stderr, &mut logs).map(|_| logs)
         });
         let url = listening(&mut child).await.slack;
-        eventually("the bot is up", || match &url {
+        eventually("the bot is up", async || match &url {
             Some(_) => fake.calls().iter().any(|call| call.method == "users.list"),
             None => fake.socket_connected(),
         })
@@ -505,7 +520,7 @@ async fn no_address_key_or_email_reaches_the_logs_over_http_at_debug_or_a_socket
             fake.set_calendar_fault("U0000001", fault);
             let before = fake.modals_opened("U0000001").len();
             deliver(fake.slash_command("/alliances", "calendar", "U0000001", "C0ALLIANCE")).await;
-            eventually("the modal is open", || {
+            eventually("the modal is open", async || {
                 fake.modals_opened("U0000001").len() > before
             })
             .await;
@@ -516,7 +531,7 @@ async fn no_address_key_or_email_reaches_the_logs_over_http_at_debug_or_a_socket
                 &[("calendar_address", "address", &address)],
             );
             assert_eq!(deliver(submitted).await.body["response_action"], "update");
-            eventually("read or refused", || {
+            eventually("read or refused", async || {
                 let text = modal_text(&fake, &modal["id"]);
                 text.contains("I'll count them") || text.contains("Nothing was kept")
             })
@@ -556,7 +571,7 @@ async fn over_socket_mode_the_submission_is_answered_in_its_acknowledgement() {
     .await;
     let command = fake.slash_command("/alliances", "calendar", "U0000001", "C0ALLIANCE");
     fake.deliver_over_socket(&command).await.unwrap();
-    eventually("the modal is open", || {
+    eventually("the modal is open", async || {
         !fake.modals_opened("U0000001").is_empty()
     })
     .await;
@@ -572,7 +587,7 @@ async fn over_socket_mode_the_submission_is_answered_in_its_acknowledgement() {
         "{:?}",
         answer.body
     );
-    eventually("read", || {
+    eventually("read", async || {
         modal_text(&fake, &modal["id"]).contains("I'll count them from now on")
     })
     .await;
@@ -595,10 +610,13 @@ async fn calendar_off_while_the_first_read_is_under_way_keeps_nothing() {
     // She changes her mind while it is read.
     let said = bot.alliances("calendar off", "U0000001").await;
     assert!(said.contains("deleted its address"), "{said}");
-    eventually("the modal says so", || {
+    eventually("the modal says so", async || {
         modal_text(&fake, &modal["id"]).contains("took your calendar back")
     })
     .await;
-    assert_eq!(bot.app.store().calendar(&user("U0000001")).unwrap(), None);
+    assert_eq!(
+        bot.app.store().calendar(&user("U0000001")).await.unwrap(),
+        None
+    );
     bot.stop().await;
 }

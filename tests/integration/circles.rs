@@ -88,9 +88,10 @@ async fn leaders_in_a_workspace(clock: &SettableClock) -> (FakeSlack, TestBot) {
     )
     .await;
     let store = bot.app.store().clone();
-    eventually("the leaders are known", || {
+    eventually("the leaders are known", async || {
         store
             .person(&user("U0000012"))
+            .await
             .is_ok_and(|p| p.is_some_and(|p| p.roles.leader))
     })
     .await;
@@ -141,7 +142,7 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
         .await
         .unwrap();
     assert_eq!(report.summary, "formed round 1: 3 circles of 9 leaders");
-    eventually("three prompts are posted", || {
+    eventually("three prompts are posted", async || {
         posted_containing(&fake, PROMPT).len() == 3
     })
     .await;
@@ -163,7 +164,7 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
         assert_eq!(users.len(), 3, "{users:?}");
         assert!(!users.iter().any(|u| u == "U0000007" || u == "U0000008"));
     }
-    let first_round = store.circles().unwrap();
+    let first_round = store.circles().await.unwrap();
     assert!(
         first_round.iter().all(|c| c.channel.is_some()),
         "each remembers its group DM"
@@ -178,7 +179,7 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
         .await
         .unwrap();
     assert_eq!(report.summary, "next round on Mon 29 Jun; 3 check-ins");
-    eventually("three check-ins are posted", || {
+    eventually("three check-ins are posted", async || {
         posted_containing(&fake, CHECK_IN).len() == 3
     })
     .await;
@@ -213,7 +214,7 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
     let answered = |url: String| {
         let fake = &fake;
         async move {
-            eventually("the press is answered", || {
+            eventually("the press is answered", async || {
                 fake.responses().iter().any(|r| r.url == url)
             })
             .await;
@@ -237,13 +238,18 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
     }
     let meetings: Vec<_> = store
         .interactions()
+        .await
         .unwrap()
         .into_iter()
         .filter(|(_, i)| i.kind == InteractionKind::WeMet)
         .collect();
     assert_eq!(meetings.len(), 1, "logged once however often it is pressed");
     assert_eq!(meetings[0].1.participants, first.members);
-    assert_eq!(store.ties().unwrap().len(), 3, "every pair of the three");
+    assert_eq!(
+        store.ties().await.unwrap().len(),
+        3,
+        "every pair of the three"
+    );
 
     // Someone outside the circle cannot answer for it.
     let outsider = first_round[1].members[0].as_str().to_owned();
@@ -265,7 +271,7 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
     );
     fake.deliver_over_socket(&delivery).await.unwrap();
     answered(url).await;
-    let kept = store.circle(second.key).unwrap().unwrap();
+    let kept = store.circle(second.key).await.unwrap().unwrap();
     assert!(
         matches!(&kept.outcome, Some(CircleOutcome::Skipped { by: Some(by), .. }) if *by == second.members[2]),
         "{kept:?}"
@@ -273,6 +279,7 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
     assert_eq!(
         store
             .circle(CircleKey { round: 1, index: 1 })
+            .await
             .unwrap()
             .unwrap()
             .outcome
@@ -291,9 +298,10 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
         .await
         .unwrap();
     assert_eq!(report.summary, "formed round 2: 3 circles of 10 leaders");
-    let pairs = |round: u32| -> BTreeSet<PairKey> {
+    let pairs = async |round: u32| -> BTreeSet<PairKey> {
         store
             .circles()
+            .await
             .unwrap()
             .iter()
             .filter(|c| c.key.round == round)
@@ -309,12 +317,12 @@ async fn leaders_meet_in_circles_check_in_a_week_later_and_the_next_round_repeat
             .collect()
     };
     assert!(
-        pairs(1).is_disjoint(&pairs(2)),
+        pairs(1).await.is_disjoint(&pairs(2).await),
         "{:?} {:?}",
-        pairs(1),
-        pairs(2)
+        pairs(1).await,
+        pairs(2).await
     );
-    eventually("the second round's prompts are posted", || {
+    eventually("the second round's prompts are posted", async || {
         posted_containing(&fake, PROMPT).len() == 6
     })
     .await;
@@ -333,8 +341,8 @@ async fn a_member_who_snoozes_after_the_prompt_is_left_out_of_the_check_in_and_i
         .run(JobKind::Circles, clock.now())
         .await
         .unwrap();
-    let circles = store.circles().unwrap();
-    eventually("every circle has its prompt", || {
+    let circles = store.circles().await.unwrap();
+    eventually("every circle has its prompt", async || {
         posted_containing(&fake, PROMPT).len() == circles.len()
     })
     .await;
@@ -345,9 +353,10 @@ async fn a_member_who_snoozes_after_the_prompt_is_left_out_of_the_check_in_and_i
     let stays: Vec<_> = circle.members[1..].to_vec();
     let snooze = fake.slash_command("/alliances", "snooze 2w", snoozer.clone(), channel());
     fake.deliver_over_socket(&snooze).await.unwrap();
-    eventually("the snooze is kept", || {
+    eventually("the snooze is kept", async || {
         store
             .person(&snoozer)
+            .await
             .is_ok_and(|p| p.is_some_and(|p| p.snoozed_until.is_some()))
     })
     .await;
@@ -360,7 +369,7 @@ async fn a_member_who_snoozes_after_the_prompt_is_left_out_of_the_check_in_and_i
         .run(JobKind::Circles, clock.now())
         .await
         .unwrap();
-    eventually("every circle has its check-in", || {
+    eventually("every circle has its check-in", async || {
         posted_containing(&fake, CHECK_IN).len() == circles.len()
     })
     .await;
@@ -391,7 +400,7 @@ async fn a_member_who_snoozes_after_the_prompt_is_left_out_of_the_check_in_and_i
         ),
     };
     fake.deliver_over_socket(&press).await.unwrap();
-    eventually("the press is answered", || {
+    eventually("the press is answered", async || {
         fake.responses().iter().any(|r| r.url == url)
     })
     .await;
@@ -404,6 +413,7 @@ async fn a_member_who_snoozes_after_the_prompt_is_left_out_of_the_check_in_and_i
     assert!(!answer.to_string().contains(snoozer.as_str()), "{answer}");
     let logged: Vec<_> = store
         .interactions()
+        .await
         .unwrap()
         .into_iter()
         .filter(|(_, i)| i.kind == InteractionKind::WeMet)

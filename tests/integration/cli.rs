@@ -358,7 +358,7 @@ async fn every_command_that_prints_ends_quietly_when_its_reader_has_gone() {
         let store =
             alliances::store::Store::open(data.path(), &alliances::store::StoreOptions::default())
                 .unwrap();
-        assert!(store.interaction_count() > 0);
+        assert!(store.interaction_count().await > 0);
     }
     fake.stop().await;
 }
@@ -381,7 +381,7 @@ async fn serve_goes_on_serving_when_nobody_reads_where_it_listens() {
     crate::helpers::eventually_within(
         "serve syncs people",
         std::time::Duration::from_secs(20),
-        || fake.calls().iter().any(|call| call.method == "users.list"),
+        async || fake.calls().iter().any(|call| call.method == "users.list"),
     )
     .await;
     assert!(

@@ -101,8 +101,8 @@ async fn through_twenty_percent_faults_every_planned_nudge_arrives_exactly_once(
     let folder = Folder::new(&config(20.0), &teams);
     {
         let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
-        store.log_interactions(&history(PAIRS)).unwrap();
-        store.flush().unwrap();
+        store.log_interactions(&history(PAIRS)).await.unwrap();
+        store.flush().await.unwrap();
     }
     // Slack fails one call in five on the delivery path: rate limits,
     // server errors, dropped connections and slow answers, in equal parts.
@@ -154,10 +154,11 @@ async fn through_twenty_percent_faults_every_planned_nudge_arrives_exactly_once(
         "exactly once: {received:?}"
     );
     let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
-    assert!(store.pending_outbox().unwrap().is_empty());
+    assert!(store.pending_outbox().await.unwrap().is_empty());
     assert_eq!(
         store
             .nudges_sent_since(Utc::now() - Duration::days(1))
+            .await
             .unwrap()
             .len(),
         PAIRS
@@ -176,14 +177,16 @@ async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_lose
     let folder = Folder::new(&config(SPEEDUP), &teams);
     {
         let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
-        store.log_interactions(&history(PAIRS)).unwrap();
-        store.flush().unwrap();
+        store.log_interactions(&history(PAIRS)).await.unwrap();
+        store.flush().await.unwrap();
     }
 
     let bot = Served::start(&fake, &folder.config, &folder.data).await;
-    eventually_within("a hundred DMs", std::time::Duration::from_secs(60), || {
-        dms_by_person(&fake).len() >= 100
-    })
+    eventually_within(
+        "a hundred DMs",
+        std::time::Duration::from_secs(60),
+        async || dms_by_person(&fake).len() >= 100,
+    )
     .await;
     bot.kill_9().await;
     let before_restart = dms_by_person(&fake).len();
@@ -204,7 +207,7 @@ async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_lose
     eventually_within(
         "two hundred and fifty DMs",
         std::time::Duration::from_secs(60),
-        || dms_by_person(&fake).len() >= 250,
+        async || dms_by_person(&fake).len() >= 250,
     )
     .await;
     let stopping = std::time::Instant::now();
@@ -217,9 +220,11 @@ async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_lose
     assert!(dms_by_person(&fake).len() < PAIRS, "stopped mid-dispatch");
 
     let bot = Served::start(&fake, &folder.config, &folder.data).await;
-    eventually_within("every DM", std::time::Duration::from_secs(120), || {
-        dms_by_person(&fake).len() == PAIRS
-    })
+    eventually_within(
+        "every DM",
+        std::time::Duration::from_secs(120),
+        async || dms_by_person(&fake).len() == PAIRS,
+    )
     .await;
     bot.stop().await;
 
@@ -231,12 +236,13 @@ async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_lose
     );
     let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
     assert!(
-        store.pending_outbox().unwrap().is_empty(),
+        store.pending_outbox().await.unwrap().is_empty(),
         "nothing left queued"
     );
     assert_eq!(
         store
             .nudges_sent_since(Utc::now() - Duration::days(1))
+            .await
             .unwrap()
             .len(),
         PAIRS,
@@ -286,7 +292,7 @@ async fn killed_with_sigkill_during_a_burst_of_met_every_acknowledged_meeting_is
     eventually_within(
         "200 meetings acknowledged",
         std::time::Duration::from_secs(60),
-        || acknowledged.lock().unwrap().len() >= 200,
+        async || acknowledged.lock().unwrap().len() >= 200,
     )
     .await;
     bot.kill_9().await;
@@ -298,6 +304,7 @@ async fn killed_with_sigkill_during_a_burst_of_met_every_acknowledged_meeting_is
     let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
     let notes: std::collections::HashSet<String> = store
         .interactions()
+        .await
         .unwrap()
         .into_iter()
         .filter_map(|(_, interaction)| interaction.note)
@@ -336,6 +343,7 @@ async fn a_digest_missed_while_the_bot_was_down_is_posted_once_after_the_restart
         for job in ["people", "nudges", "digest"] {
             store
                 .record_run(job, &ran(now - Duration::hours(5)))
+                .await
                 .unwrap();
         }
         // Meanwhile, a new alliance formed.
@@ -347,8 +355,8 @@ async fn a_digest_missed_while_the_bot_was_down_is_posted_once_after_the_restart
             None,
         )
         .unwrap();
-        store.log_interaction(&met).unwrap();
-        store.flush().unwrap();
+        store.log_interaction(&met).await.unwrap();
+        store.flush().await.unwrap();
     }
     let channel_posts = || {
         fake.messages()
@@ -361,7 +369,7 @@ async fn a_digest_missed_while_the_bot_was_down_is_posted_once_after_the_restart
     eventually_within(
         "the missed digest",
         std::time::Duration::from_secs(20),
-        || channel_posts() >= 1,
+        async || channel_posts() >= 1,
     )
     .await;
     bot.stop().await;
@@ -423,7 +431,10 @@ async fn a_message_given_up_on_is_kept_a_week_for_the_admins_then_pruned() {
             ),
             team_map: None,
         };
-        let queued = store.enqueue(vec![digest(8), digest(6)], now).unwrap();
+        let queued = store
+            .enqueue(vec![digest(8), digest(6)], now)
+            .await
+            .unwrap();
         for (item, days_ago) in queued.into_iter().zip([8, 6]) {
             store
                 .update_outbox_item(&OutboxItem {
@@ -433,9 +444,10 @@ async fn a_message_given_up_on_is_kept_a_week_for_the_admins_then_pruned() {
                     },
                     ..item
                 })
+                .await
                 .unwrap();
         }
-        store.flush().unwrap();
+        store.flush().await.unwrap();
     }
 
     let (_, stderr, succeeded) = folder.tick(&fake).await;
@@ -444,6 +456,7 @@ async fn a_message_given_up_on_is_kept_a_week_for_the_admins_then_pruned() {
     let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
     let failed_at: Vec<_> = store
         .outbox()
+        .await
         .unwrap()
         .into_iter()
         .filter_map(|item| match item.state {

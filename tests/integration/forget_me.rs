@@ -136,11 +136,11 @@ async fn a_forgotten_person_stays_forgotten_through_a_sync_a_profile_change_and_
         )
         .await;
     }
-    eventually("the three meetings are logged", || {
-        bot.app.store().interaction_count() == 3
+    eventually("the three meetings are logged", async || {
+        bot.app.store().interaction_count().await == 3
     })
     .await;
-    bot.app.store().flush().unwrap();
+    bot.app.store().flush().await.unwrap();
     assert!(
         !files_naming_her(&store_folder).is_empty(),
         "before she is forgotten, the files hold her"
@@ -154,7 +154,7 @@ async fn a_forgotten_person_stays_forgotten_through_a_sync_a_profile_change_and_
         },
     )
     .await;
-    eventually("the confirm is answered", || {
+    eventually("the confirm is answered", async || {
         fake.responses().iter().any(|r| r.url == url)
     })
     .await;
@@ -168,19 +168,24 @@ async fn a_forgotten_person_stays_forgotten_through_a_sync_a_profile_change_and_
         .expect("the people job runs");
     deliver(&fake, &user_change("EvZelda", ZELDA, "Zelda Quist")).await;
     deliver(&fake, &user_change("EvBilal", "U0000002", "Bilal H.")).await;
-    eventually("Bilal's change is recorded", || {
-        bot.app
-            .store()
-            .person(&user("U0000002"))
-            .unwrap()
+    eventually("Bilal's change is recorded", async || {
+        bot.person("U0000002")
+            .await
             .is_some_and(|bilal| bilal.name == "Bilal H.")
     })
     .await;
     a_tick_with_the_digest(&bot).await;
 
     let store = bot.app.store();
-    assert_eq!(store.person(&user(ZELDA)).unwrap(), None);
-    assert!(store.people().unwrap().iter().all(|p| p.id != user(ZELDA)));
+    assert_eq!(store.person(&user(ZELDA)).await.unwrap(), None);
+    assert!(
+        store
+            .people()
+            .await
+            .unwrap()
+            .iter()
+            .all(|p| p.id != user(ZELDA))
+    );
     let messages = fake.messages();
     assert!(
         messages.iter().any(|m| m.dm_user.is_none()),
@@ -195,7 +200,7 @@ async fn a_forgotten_person_stays_forgotten_through_a_sync_a_profile_change_and_
     eventually_within(
         "her id and name are in no file of the store",
         ERASED_WITHIN,
-        || files_naming_her(&store_folder).is_empty(),
+        async || files_naming_her(&store_folder).is_empty(),
     )
     .await;
     // The rewritten store goes on working.
@@ -204,11 +209,11 @@ async fn a_forgotten_person_stays_forgotten_through_a_sync_a_profile_change_and_
         &fake.slash_command("/met", "<@U0000002> today tea", user("U0000003"), channel()),
     )
     .await;
-    eventually("the meeting after the rewrite is logged", || {
-        bot.app.store().interaction_count() == 2
+    eventually("the meeting after the rewrite is logged", async || {
+        bot.app.store().interaction_count().await == 2
     })
     .await;
-    assert_eq!(bot.app.store().interactions().unwrap().len(), 2);
+    assert_eq!(bot.app.store().interactions().await.unwrap().len(), 2);
     bot.stop().await;
     fake.stop().await;
 }

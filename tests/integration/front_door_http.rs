@@ -46,7 +46,7 @@ async fn met_logs_a_meeting_once_and_says_it_is_a_new_alliance_and_a_first_bridg
         text.contains("first bridge ever between Payments and Platform"),
         "{text}"
     );
-    assert_eq!(bot.app.store().interaction_count(), 1);
+    assert_eq!(bot.app.store().interaction_count().await, 1);
 
     // Slack (or a flaky network) delivers the same command again.
     let (_, again) = bot
@@ -62,7 +62,7 @@ async fn met_logs_a_meeting_once_and_says_it_is_a_new_alliance_and_a_first_bridg
         "{again}"
     );
     assert_eq!(
-        bot.app.store().interaction_count(),
+        bot.app.store().interaction_count().await,
         1,
         "a retried delivery logs nothing twice"
     );
@@ -92,9 +92,9 @@ async fn met_logs_a_meeting_once_and_says_it_is_a_new_alliance_and_a_first_bridg
         text.contains("you met <@U0000002> (Platform) and <@U0000003> (Payments)"),
         "{text}"
     );
-    assert_eq!(bot.app.store().interaction_count(), 3);
+    assert_eq!(bot.app.store().interaction_count().await, 3);
     assert_eq!(
-        bot.app.store().ties().unwrap().len(),
+        bot.app.store().ties().await.unwrap().len(),
         3,
         "Alice–Bilal, Alice–Chen, Bilal–Chen"
     );
@@ -140,7 +140,7 @@ async fn a_malformed_command_gets_a_sentence_with_an_example_and_logs_nothing() 
         answer["text"].as_str().unwrap().contains("still to come"),
         "{answer}"
     );
-    assert_eq!(bot.app.store().interaction_count(), 0);
+    assert_eq!(bot.app.store().interaction_count().await, 0);
     bot.stop().await;
 }
 
@@ -187,7 +187,7 @@ async fn forged_stale_unsigned_and_oversized_requests_are_refused_and_change_not
         let refused = bot.post(path, "application/json", "{}", None).await;
         assert_eq!(refused.status().as_u16(), 401, "{path}");
     }
-    assert_eq!(bot.app.store().interaction_count(), 0);
+    assert_eq!(bot.app.store().interaction_count().await, 0);
     bot.stop().await;
 }
 
@@ -247,7 +247,7 @@ async fn alliances_subcommands_answer_and_remember_each_choice() {
         .await;
     let (_, optout) = bot.slash("/alliances", "optout", "U0000001", "a8").await;
     assert!(text(&optout).contains("opted out"), "{optout}");
-    let alice = bot.app.store().person(&user("U0000001")).unwrap().unwrap();
+    let alice = bot.person("U0000001").await.unwrap();
     assert!(alice.opted_out);
     assert!(alice.snoozed_until.is_some());
     assert!(alice.paused.contains(&user("U0000002")));
@@ -268,7 +268,7 @@ async fn alliances_subcommands_answer_and_remember_each_choice() {
         "a confirm button: {forget}"
     );
     assert_eq!(
-        bot.app.store().interaction_count(),
+        bot.app.store().interaction_count().await,
         1,
         "nothing is forgotten before the confirm"
     );

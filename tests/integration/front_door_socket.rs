@@ -16,7 +16,7 @@ use crate::helpers::{alice_and_bilal as company, alliance_channel as channel};
 /// The last answer posted to `url`, once there is one: a press is
 /// acknowledged first and answered after.
 async fn answer_at(fake: &FakeSlack, url: &str) -> serde_json::Value {
-    eventually("the press is answered", || {
+    eventually("the press is answered", async || {
         fake.responses().iter().any(|r| r.url == url)
     })
     .await;
@@ -48,7 +48,7 @@ async fn a_slash_command_over_the_socket_is_answered_in_its_acknowledgement() {
         answer.body
     );
     assert_eq!(answer.body["response_type"], "ephemeral");
-    assert_eq!(bot.app.store().interaction_count(), 1);
+    assert_eq!(bot.app.store().interaction_count().await, 1);
 
     // The same envelope again (a redelivery) logs nothing twice.
     let again = fake.deliver_over_socket(&command).await.unwrap();
@@ -60,7 +60,7 @@ async fn a_slash_command_over_the_socket_is_answered_in_its_acknowledgement() {
         "{}",
         again.body
     );
-    assert_eq!(bot.app.store().interaction_count(), 1);
+    assert_eq!(bot.app.store().interaction_count().await, 1);
     bot.stop().await;
 }
 
@@ -131,7 +131,7 @@ async fn nudge_buttons_log_snooze_pause_and_explain() {
     let (met_url, we_met) = press("nudge_we_met");
     fake.deliver_over_socket(&we_met).await.unwrap();
     assert_eq!(
-        bot.app.store().interaction_count(),
+        bot.app.store().interaction_count().await,
         2,
         "We met logs a meeting dated today"
     );
@@ -142,7 +142,7 @@ async fn nudge_buttons_log_snooze_pause_and_explain() {
     fake.deliver_over_socket(&snooze).await.unwrap();
     let (_, not_relevant) = press("nudge_not_relevant");
     fake.deliver_over_socket(&not_relevant).await.unwrap();
-    let alice = bot.app.store().person(&user("U0000001")).unwrap().unwrap();
+    let alice = bot.person("U0000001").await.unwrap();
     assert!(alice.snoozed_until.is_some());
     assert!(alice.paused.contains(&user("U0000002")));
 
@@ -152,7 +152,7 @@ async fn nudge_buttons_log_snooze_pause_and_explain() {
         payload: button_press("U0000002", "nudge_we_met", "U0000001:U0000002", &url),
     };
     fake.deliver_over_socket(&forged).await.unwrap();
-    assert_eq!(bot.app.store().interaction_count(), 2);
+    assert_eq!(bot.app.store().interaction_count().await, 2);
     bot.stop().await;
 }
 
@@ -216,7 +216,10 @@ async fn an_introduction_explains_itself_and_is_not_repeated_once_they_met() {
     // Nobody has met anyone: Alice, first by id, is introduced to Bilal.
     let report = scheduler.run(JobKind::Nudges, Utc::now()).await.unwrap();
     assert_eq!(report.summary, "queued 1 (1 introduction)");
-    eventually("the dispatcher sends it", || !fake.messages().is_empty()).await;
+    eventually("the dispatcher sends it", async || {
+        !fake.messages().is_empty()
+    })
+    .await;
     let dm = &fake.messages()[0];
     assert_eq!(dm.dm_user.as_deref(), Some("U0000001"));
     assert_eq!(
@@ -246,7 +249,7 @@ async fn an_introduction_explains_itself_and_is_not_repeated_once_they_met() {
         payload: button_press("U0000001", "nudge_we_met", "U0000001:U0000002", &url),
     };
     fake.deliver_over_socket(&we_met).await.unwrap();
-    assert_eq!(bot.app.store().interaction_count(), 1);
+    assert_eq!(bot.app.store().interaction_count().await, 1);
     let report = scheduler.run(JobKind::Nudges, Utc::now()).await.unwrap();
     assert_eq!(report.summary, "queued 0");
     assert_eq!(

@@ -257,7 +257,7 @@ async fn spawn(
                 .is_ok_and(|r| r.status().is_success())
         };
         // Serving starts after the first people sync: wait for both.
-        let synced = app.store().people().is_ok_and(|p| !p.is_empty());
+        let synced = app.store().people().await.is_ok_and(|p| !p.is_empty());
         if ready && synced {
             break;
         }
@@ -397,9 +397,18 @@ impl TestBot {
         answer["text"].as_str().unwrap_or_default().to_owned()
     }
 
+    /// The person the bot's store knows as `id`, if any.
+    pub async fn person(&self, id: &str) -> Option<alliances::domain::Person> {
+        self.app
+            .store()
+            .person(&user(id))
+            .await
+            .expect("the store reads")
+    }
+
     /// `times` meetings of `a` and `b` logged straight into the store, a
     /// day apart, the last at `last`.
-    pub fn log_meetings(&self, a: &str, b: &str, last: DateTime<Utc>, times: i64) {
+    pub async fn log_meetings(&self, a: &str, b: &str, last: DateTime<Utc>, times: i64) {
         for n in 0..times {
             let meeting = Interaction::new(
                 last - Duration::days(n),
@@ -409,7 +418,11 @@ impl TestBot {
                 None,
             )
             .expect("a meeting of two");
-            self.app.store().log_interaction(&meeting).expect("logged");
+            self.app
+                .store()
+                .log_interaction(&meeting)
+                .await
+                .expect("logged");
         }
     }
 
@@ -417,10 +430,11 @@ impl TestBot {
     /// digest (quiet, on a fresh store), so that a digest posted after it
     /// is the one a test asked for.
     pub async fn first_scheduled_digest_has_run(&self) {
-        eventually("the first scheduled digest has run", || {
+        eventually("the first scheduled digest has run", async || {
             self.app
                 .store()
                 .last_run("digest")
+                .await
                 .is_ok_and(|run| run.is_some())
         })
         .await;
@@ -479,18 +493,19 @@ pub fn button_press(
 }
 
 /// Waits until `condition` holds, for at most five seconds.
-pub async fn eventually(what: &str, condition: impl FnMut() -> bool) {
+pub async fn eventually(what: &str, condition: impl AsyncFnMut() -> bool) {
     eventually_within(what, std::time::Duration::from_secs(5), condition).await;
 }
 
-/// Waits until `condition` holds, for at most `limit`.
+/// Waits until `condition` holds, for at most `limit`. The condition is
+/// async, as the store's reads are.
 pub async fn eventually_within(
     what: &str,
     limit: std::time::Duration,
-    mut condition: impl FnMut() -> bool,
+    mut condition: impl AsyncFnMut() -> bool,
 ) {
     let deadline = tokio::time::Instant::now() + limit;
-    while !condition() {
+    while !condition().await {
         assert!(
             tokio::time::Instant::now() < deadline,
             "{what}: not within {limit:?}"
@@ -501,7 +516,7 @@ pub async fn eventually_within(
 
 /// The first message `fake` received in a channel (not a DM), once there is one.
 pub async fn first_channel_post(fake: &fake_slack::FakeSlack) -> fake_slack::PostedMessage {
-    eventually("a message is posted in a channel", || {
+    eventually("a message is posted in a channel", async || {
         fake.messages().iter().any(|m| m.dm_user.is_none())
     })
     .await;

@@ -24,7 +24,7 @@ const HISTORY: &str = "\u{feff}date,participants,kind\r\n\
 
 /// A data folder with Ada, Bo, Cy (opted out) and Di, their emails hashed
 /// under [`KEY`] as the people sync keeps them.
-fn workspace() -> tempfile::TempDir {
+async fn workspace() -> tempfile::TempDir {
     let data = tempfile::tempdir().unwrap();
     let key = CalendarKey::parse(KEY).unwrap();
     let person = |id: &str, name: &str, email: &str| Person {
@@ -41,8 +41,9 @@ fn workspace() -> tempfile::TempDir {
             cy,
             person("U0000004", "Di", "di@example.com"),
         ])
+        .await
         .unwrap();
-    store.flush().unwrap();
+    store.flush().await.unwrap();
     data
 }
 
@@ -62,10 +63,11 @@ async fn import(data: &Path, file: &Path, keyed: bool, extra: &[&str]) -> Output
 }
 
 /// The interactions in the store in `data`: when, what kind, who.
-fn interactions(data: &Path) -> Vec<(String, InteractionKind, Vec<String>)> {
+async fn interactions(data: &Path) -> Vec<(String, InteractionKind, Vec<String>)> {
     let store = Store::open(data, &StoreOptions::default()).unwrap();
     store
         .interactions()
+        .await
         .unwrap()
         .into_iter()
         .map(|(_, i)| {
@@ -78,7 +80,7 @@ fn interactions(data: &Path) -> Vec<(String, InteractionKind, Vec<String>)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_history_is_logged_once_with_people_found_by_email_or_id_and_never_kept_as_email() {
-    let data = workspace();
+    let data = workspace().await;
     let folder = tempfile::tempdir().unwrap();
     let file = folder.path().join("history.csv");
     std::fs::write(&file, HISTORY).unwrap();
@@ -99,7 +101,7 @@ async fn a_history_is_logged_once_with_people_found_by_email_or_id_and_never_kep
     assert!(summary[0].ends_with(": 2 new, 1 already there"), "{stdout}");
     let ada_and_bo = vec!["U0000001".to_owned(), "U0000002".to_owned()];
     assert_eq!(
-        interactions(data.path()),
+        interactions(data.path()).await,
         [
             (
                 "2025-03-04T12:00:00+00:00".to_owned(),
@@ -125,7 +127,7 @@ async fn a_history_is_logged_once_with_people_found_by_email_or_id_and_never_kep
             .ends_with(": 0 new, 3 already there"),
         "{stdout}"
     );
-    assert_eq!(interactions(data.path()).len(), 2, "nothing doubled");
+    assert_eq!(interactions(data.path()).await.len(), 2, "nothing doubled");
 
     for address in ["ada@example.com", "stranger@example.com", "example.com"] {
         assert!(!stdout.contains(address) && !stderr.contains(address));
@@ -138,7 +140,7 @@ async fn a_history_is_logged_once_with_people_found_by_email_or_id_and_never_kep
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_with_bad_lines_is_refused_by_line_number_unless_told_to_skip_them() {
-    let data = workspace();
+    let data = workspace().await;
     let folder = tempfile::tempdir().unwrap();
     let file = folder.path().join("history.csv");
     std::fs::write(
@@ -169,7 +171,7 @@ async fn a_file_with_bad_lines_is_refused_by_line_number_unless_told_to_skip_the
         assert!(stderr.contains(said), "{said:?} in {stderr}");
     }
     assert!(!stderr.contains("Lovelace"), "{stderr}");
-    assert_eq!(interactions(data.path()), [], "nothing imported");
+    assert_eq!(interactions(data.path()).await, [], "nothing imported");
 
     let skipped = import(data.path(), &file, false, &["--skip-bad"]).await;
     let (stdout, stderr) = texts(&skipped);
@@ -179,12 +181,12 @@ async fn a_file_with_bad_lines_is_refused_by_line_number_unless_told_to_skip_the
         stdout.contains("skipped 3 bad lines:\n  line 3: "),
         "{stdout}"
     );
-    assert_eq!(interactions(data.path()).len(), 2);
+    assert_eq!(interactions(data.path()).await.len(), 2);
 }
 
 #[tokio::test]
 async fn a_file_naming_emails_without_the_key_is_refused_with_the_variable_and_the_sync() {
-    let data = workspace();
+    let data = workspace().await;
     let folder = tempfile::tempdir().unwrap();
     let file = folder.path().join("history.csv");
     std::fs::write(&file, HISTORY).unwrap();
@@ -196,12 +198,12 @@ async fn a_file_naming_emails_without_the_key_is_refused_with_the_variable_and_t
         "{stderr}"
     );
     assert!(!stderr.contains("example.com"), "{stderr}");
-    assert_eq!(interactions(data.path()), []);
+    assert_eq!(interactions(data.path()).await, []);
 }
 
 #[tokio::test]
 async fn history_import_is_refused_while_another_process_holds_the_store() {
-    let data = workspace();
+    let data = workspace().await;
     let folder = tempfile::tempdir().unwrap();
     let file = folder.path().join("history.csv");
     std::fs::write(&file, "date,participants\n2025-03-04,U0000001;U0000002\n").unwrap();
@@ -214,7 +216,7 @@ async fn history_import_is_refused_while_another_process_holds_the_store() {
         stderr.contains("only one alliances process may use a data folder at a time"),
         "{stderr}"
     );
-    assert_eq!(store.interaction_count(), 0);
+    assert_eq!(store.interaction_count().await, 0);
 }
 
 #[tokio::test]
@@ -225,7 +227,7 @@ async fn history_import_has_help_and_ends_quietly_when_its_reader_has_gone() {
     assert!(output.status.success());
     assert!(texts(&output).0.contains("--skip-bad"));
 
-    let data = workspace();
+    let data = workspace().await;
     let folder = tempfile::tempdir().unwrap();
     let file = folder.path().join("history.csv");
     std::fs::write(&file, "date,participants\n2025-03-04,U0000001;U0000002\n").unwrap();
@@ -243,7 +245,7 @@ async fn history_import_has_help_and_ends_quietly_when_its_reader_has_gone() {
     assert!(output.status.success(), "{}", texts(&output).1);
     assert_eq!(texts(&output).1, "");
     assert_eq!(
-        interactions(data.path()).len(),
+        interactions(data.path()).await.len(),
         1,
         "imported before it printed"
     );

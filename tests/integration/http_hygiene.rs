@@ -89,7 +89,7 @@ async fn sigterm_with_a_request_left_half_sent_stops_within_the_grace_and_keeps_
     drop(half_sent);
 
     let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
-    assert_eq!(store.interaction_count(), 1, "the meeting is on disk");
+    assert_eq!(store.interaction_count().await, 1, "the meeting is on disk");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -161,9 +161,11 @@ async fn over_socket_mode_the_bot_is_not_ready_while_no_connection_to_slack_is_u
         text.starts_with("not ready: Socket Mode: disconnected from Slack for "),
         "{text}"
     );
-    eventually_within("the fake sees no socket", Duration::from_secs(5), || {
-        !fake.socket_connected()
-    })
+    eventually_within(
+        "the fake sees no socket",
+        Duration::from_secs(5),
+        async || !fake.socket_connected(),
+    )
     .await;
     let stopped = stop_with_sigterm(child).await;
     assert!(stopped.status.success());

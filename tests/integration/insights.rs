@@ -44,7 +44,7 @@ fn teams_file() -> String {
 
 /// Meetings across teams over the last weeks: Payments–Platform often,
 /// Platform–Design twice, Payments–Legal once; Payments and Design never.
-fn history(data: &std::path::Path) {
+async fn history(data: &std::path::Path) {
     let store = Store::open(data, &StoreOptions::default()).unwrap();
     let now = Utc::now();
     let meetings = [
@@ -66,9 +66,9 @@ fn history(data: &std::path::Path) {
             Some("coffee".to_owned()),
         )
         .unwrap();
-        store.log_interaction(&meeting).unwrap();
+        store.log_interaction(&meeting).await.unwrap();
     }
-    store.flush().unwrap();
+    store.flush().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,7 +84,7 @@ async fn an_admin_sees_which_teams_have_alliances_on_the_insights_page_in_a_real
         .collect();
     let fake = FakeSlack::start(workspace(people)).await.unwrap();
     let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", &teams_file());
-    history(&folder.data);
+    history(&folder.data).await;
 
     let bot = Served::start_with_env(
         &fake,

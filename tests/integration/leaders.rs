@@ -41,8 +41,8 @@ fn settings_for(fake: &FakeSlack, leaders: &str) -> (Settings, Secrets) {
     (settings, secrets)
 }
 
-fn roles_of(app: &App, id: &str) -> Roles {
-    app.store().person(&user(id)).unwrap().unwrap().roles
+async fn roles_of(app: &App, id: &str) -> Roles {
+    app.store().person(&user(id)).await.unwrap().unwrap().roles
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,23 +86,27 @@ async fn leaders_and_leads_come_from_user_groups_and_the_teams_file_and_stay_cur
         leader: true,
         leads: None,
     };
-    assert_eq!(roles_of(&app, "U0000001"), leads("Payments"), "by the file");
-    assert_eq!(roles_of(&app, "U0000002"), leader);
-    assert_eq!(roles_of(&app, "U0000003"), leader);
     assert_eq!(
-        roles_of(&app, "U0000004"),
+        roles_of(&app, "U0000001").await,
+        leads("Payments"),
+        "by the file"
+    );
+    assert_eq!(roles_of(&app, "U0000002").await, leader);
+    assert_eq!(roles_of(&app, "U0000003").await, leader);
+    assert_eq!(
+        roles_of(&app, "U0000004").await,
         leads("Platform"),
         "by its group"
     );
-    assert_eq!(roles_of(&app, "U0000005"), Roles::default());
+    assert_eq!(roles_of(&app, "U0000005").await, Roles::default());
 
     // Chen leaves the leadership group and Eve joins it.
     fake.set_usergroup_members("leadership", &["U0000002", "U0000005"])
         .unwrap();
     sync().await;
-    assert_eq!(roles_of(&app, "U0000003"), Roles::default());
-    assert_eq!(roles_of(&app, "U0000005"), leader);
-    assert_eq!(roles_of(&app, "U0000002"), leader);
+    assert_eq!(roles_of(&app, "U0000003").await, Roles::default());
+    assert_eq!(roles_of(&app, "U0000005").await, leader);
+    assert_eq!(roles_of(&app, "U0000002").await, leader);
     fake.stop().await;
 }
 
@@ -125,7 +129,7 @@ async fn a_leadership_group_the_workspace_lacks_leaves_nobody_leading_and_the_sy
         "synced 1 people; 0 leaders, 1 lead of a team"
     );
     assert_eq!(
-        roles_of(&app, "U0000001").leads,
+        roles_of(&app, "U0000001").await.leads,
         Some(TeamId::parse("Payments").unwrap())
     );
     fake.stop().await;
@@ -147,7 +151,7 @@ async fn a_leader_whose_profile_changes_after_a_restart_keeps_the_role_before_th
         .run(JobKind::People, chrono::Utc::now())
         .await
         .unwrap();
-    assert!(roles_of(&app, "U0000002").leader);
+    assert!(roles_of(&app, "U0000002").await.leader);
     drop(app);
 
     // The bot restarts; the day's sync already ran, so the next is hours
@@ -163,13 +167,19 @@ async fn a_leader_whose_profile_changes_after_a_restart_keeps_the_role_before_th
             deleted: false,
             email: None,
         })
+        .await
         .unwrap();
 
-    let bilal = app.store().person(&user("U0000002")).unwrap().unwrap();
+    let bilal = app
+        .store()
+        .person(&user("U0000002"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(bilal.name, "Bilal H.");
     assert!(bilal.roles.leader, "still one of the leaders: {bilal:?}");
     assert_eq!(
-        roles_of(&app, "U0000001").leads,
+        roles_of(&app, "U0000001").await.leads,
         Some(TeamId::parse("Payments").unwrap()),
         "Ada still leads Payments, by the teams file"
     );
@@ -180,6 +190,6 @@ async fn a_leader_whose_profile_changes_after_a_restart_keeps_the_role_before_th
         .run(JobKind::People, chrono::Utc::now())
         .await
         .unwrap();
-    assert!(!roles_of(&app, "U0000002").leader);
+    assert!(!roles_of(&app, "U0000002").await.leader);
     fake.stop().await;
 }

@@ -61,7 +61,7 @@ async fn open_home(fake: &FakeSlack, who: &str, event_id: &str, until: &str) -> 
             .map(|view| alliances::slack::readable_text("", &view["blocks"], name_of))
             .unwrap_or_default()
     };
-    eventually("the App Home is published", || read().contains(until)).await;
+    eventually("the App Home is published", async || read().contains(until)).await;
     read()
 }
 
@@ -95,7 +95,7 @@ async fn a_leader_s_home_shows_their_partnership_and_their_circle_as_it_goes() {
         Some("the Q3 roadmap".into()),
     )
     .unwrap();
-    store.log_interaction(&met).unwrap();
+    store.log_interaction(&met).await.unwrap();
 
     let report = bot
         .app
@@ -150,9 +150,10 @@ async fn a_leader_s_home_shows_their_partnership_and_their_circle_as_it_goes() {
     // Ines opts out; a week on, the circle is asked whether they met.
     let optout = fake.slash_command("/alliances", "optout", user("U0000031"), channel());
     fake.deliver_over_socket(&optout).await.unwrap();
-    eventually("Ines is opted out", || {
+    eventually("Ines is opted out", async || {
         store
             .person(&user("U0000031"))
+            .await
             .is_ok_and(|p| p.is_some_and(|p| p.opted_out))
     })
     .await;
@@ -174,7 +175,7 @@ async fn a_leader_s_home_shows_their_partnership_and_their_circle_as_it_goes() {
         payload: button_press("U0000021", "circle_we_met", "1-1", &url),
     };
     fake.deliver_over_socket(&press).await.unwrap();
-    eventually("the press is answered", || {
+    eventually("the press is answered", async || {
         fake.responses().iter().any(|r| r.url == url)
     })
     .await;

@@ -66,11 +66,16 @@ async fn a_lonely_leader_is_warned_once_with_fading_ties_first_and_admins_see_on
     // Ada (U0000E01) leads: live only with Sales; fading with Marketing
     // (Mia, strong; Max, weak) and Legal (Lou); Lea in Legal, the
     // strongest of all, opts out. Finance she never met.
-    bot.log_meetings("U0000E01", "U0000S02", clock.now() - Duration::days(5), 3);
-    bot.log_meetings("U0000E01", "U0000M02", clock.now() - Duration::days(150), 6);
-    bot.log_meetings("U0000E01", "U0000M03", clock.now() - Duration::days(150), 1);
-    bot.log_meetings("U0000E01", "U0000L02", clock.now() - Duration::days(200), 2);
-    bot.log_meetings("U0000E01", "U0000L03", clock.now() - Duration::days(120), 8);
+    bot.log_meetings("U0000E01", "U0000S02", clock.now() - Duration::days(5), 3)
+        .await;
+    bot.log_meetings("U0000E01", "U0000M02", clock.now() - Duration::days(150), 6)
+        .await;
+    bot.log_meetings("U0000E01", "U0000M03", clock.now() - Duration::days(150), 1)
+        .await;
+    bot.log_meetings("U0000E01", "U0000L02", clock.now() - Duration::days(200), 2)
+        .await;
+    bot.log_meetings("U0000E01", "U0000L03", clock.now() - Duration::days(120), 8)
+        .await;
     assert!(
         bot.alliances("optout", "U0000L03")
             .await
@@ -86,7 +91,7 @@ async fn a_lonely_leader_is_warned_once_with_fading_ties_first_and_admins_see_on
     // The other leaders, who met nobody, have only someone new to offer:
     // one step is too few for a warning, so Ada's is the only one.
     assert!(run.summary.contains("1 early warning"), "{}", run.summary);
-    eventually("Ada's warning arrives", || {
+    eventually("Ada's warning arrives", async || {
         dms_to(&fake, "U0000E01").len() == 1
     })
     .await;
@@ -104,30 +109,37 @@ async fn a_lonely_leader_is_warned_once_with_fading_ties_first_and_admins_see_on
     );
     // The warning is marked as given once Slack has taken it, just after
     // it arrives.
-    eventually("Ada is marked as warned", || {
-        let ada = bot.app.store().person(&user("U0000E01")).unwrap().unwrap();
+    eventually("Ada is marked as warned", async || {
+        let ada = bot.person("U0000E01").await.unwrap();
         ada.early_warned_at.is_some()
     })
     .await;
     // Meeting Fay is on record as an introduction, so that nobody
     // introduces the two again soon; and nobody introduces Fay to Ada
     // in the same run.
-    let introduced = || {
+    let introduced = async || {
         bot.app
             .store()
             .nudges_sent_since(clock.now() - Duration::days(1))
+            .await
             .unwrap()
     };
-    eventually("meeting Fay is on record", || {
+    eventually("meeting Fay is on record", async || {
         introduced()
+            .await
             .iter()
             .any(|n| n.is_intro() && n.to == user("U0000E01") && n.about == user("U0000F01"))
     })
     .await;
-    let planned = bot.app.store().pending_outbox().unwrap();
+    let planned = bot.app.store().pending_outbox().await.unwrap();
     let fay_about_ada =
         |to: &UserId, about: &UserId| *to == user("U0000F01") && *about == user("U0000E01");
-    assert!(!introduced().iter().any(|n| fay_about_ada(&n.to, &n.about)));
+    assert!(
+        !introduced()
+            .await
+            .iter()
+            .any(|n| fay_about_ada(&n.to, &n.about))
+    );
     assert!(
         !planned
             .iter()

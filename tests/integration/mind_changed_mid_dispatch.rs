@@ -101,14 +101,16 @@ async fn someone_who_opts_out_mid_dispatch_is_sent_and_named_nothing_once_told_t
     let folder = Folder::new(&config(SPEEDUP), &teams);
     {
         let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
-        store.log_interactions(&history).unwrap();
-        store.flush().unwrap();
+        store.log_interactions(&history).await.unwrap();
+        store.flush().await.unwrap();
     }
 
     let bot = Served::start(&fake, &folder.config, &folder.data).await;
-    eventually_within("a hundred DMs", std::time::Duration::from_secs(60), || {
-        fake.messages().len() >= 100
-    })
+    eventually_within(
+        "a hundred DMs",
+        std::time::Duration::from_secs(60),
+        async || fake.messages().len() >= 100,
+    )
     .await;
     let channel = ChannelId::parse("C0ALLIANCE").unwrap();
     let optout = fake.slash_command("/alliances", "optout", id(PAT), &channel);
@@ -132,7 +134,7 @@ async fn someone_who_opts_out_mid_dispatch_is_sent_and_named_nothing_once_told_t
     eventually_within(
         "every a's reminder",
         std::time::Duration::from_secs(120),
-        || {
+        async || {
             let received: BTreeSet<UserId> = fake
                 .messages()
                 .into_iter()
@@ -162,12 +164,12 @@ async fn someone_who_opts_out_mid_dispatch_is_sent_and_named_nothing_once_told_t
     );
 
     let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
-    assert!(store.person(&id(PAT)).unwrap().unwrap().opted_out);
+    assert!(store.person(&id(PAT)).await.unwrap().unwrap().opted_out);
     assert!(
-        store.pending_outbox().unwrap().is_empty(),
+        store.pending_outbox().await.unwrap().is_empty(),
         "what no longer holds left the outbox unsent"
     );
-    let recorded_after = store.nudges_sent_since(told_at).unwrap();
+    let recorded_after = store.nudges_sent_since(told_at).await.unwrap();
     assert!(
         !recorded_after
             .iter()

@@ -101,7 +101,7 @@ async fn press(fake: &FakeSlack, who: &str, action: &str, value: &str) -> serde_
         },
     )
     .await;
-    eventually("the press is answered", || {
+    eventually("the press is answered", async || {
         fake.responses().iter().any(|r| r.url == url)
     })
     .await;
@@ -150,7 +150,7 @@ async fn a_lead_hears_of_the_partnership_first_and_the_digest_and_insights_count
     })
     .await;
     bot.first_scheduled_digest_has_run().await;
-    bot.app.store().log_interactions(&history()).unwrap();
+    bot.app.store().log_interactions(&history()).await.unwrap();
 
     let scheduler = bot.app.scheduler();
     scheduler.run(JobKind::Nudges, Utc::now()).await.unwrap();
@@ -301,11 +301,13 @@ async fn tick_dry_run_explains_a_partnership_nudge_and_the_partnership_s_line() 
                 person("U0000001", "Dana Ito", "Engineering", true),
                 person("U0000011", "Pat Lee", "Product", true),
             ])
+            .await
             .unwrap();
         store
             .log_interactions(&meetings("U0000001", "U0000011", 23, 5, "the Q3 roadmap"))
+            .await
             .unwrap();
-        store.flush().unwrap();
+        store.flush().await.unwrap();
     }
 
     let mut dry_run = alliances();

@@ -49,10 +49,11 @@ async fn erin_leaves(bot: &TestBot) {
         )
         .await;
     assert_eq!(response.status().as_u16(), 200);
-    eventually("Erin is deactivated", || {
+    eventually("Erin is deactivated", async || {
         bot.app
             .store()
             .person(&crate::helpers::user("U0000005"))
+            .await
             .unwrap()
             .is_some_and(|p| p.deactivated)
     })
@@ -102,7 +103,7 @@ async fn nobody_logs_a_meeting_with_someone_who_opted_out_or_left_and_the_refusa
         }
     }
     assert_eq!(
-        bot.app.store().interaction_count(),
+        bot.app.store().interaction_count().await,
         0,
         "a refused meeting logs nobody, not even the others named with them"
     );
@@ -111,7 +112,7 @@ async fn nobody_logs_a_meeting_with_someone_who_opted_out_or_left_and_the_refusa
     answer(&bot, "/alliances", "optin", "U0000002", "t-6").await;
     let met = answer(&bot, "/met", "<@U0000002> coffee", "U0000001", "t-7").await;
     assert!(met.contains("Logged"), "{met}");
-    assert_eq!(bot.app.store().interaction_count(), 1);
+    assert_eq!(bot.app.store().interaction_count().await, 1);
     bot.stop().await;
 }
 
@@ -132,7 +133,7 @@ async fn a_meeting_names_at_most_ten_others_and_sixty_meetings_an_hour_are_enoug
         "{eleven}"
     );
     assert!(eleven.contains("/met @alice yesterday"), "{eleven}");
-    assert_eq!(bot.app.store().interaction_count(), 0);
+    assert_eq!(bot.app.store().interaction_count().await, 0);
     // Naming oneself among them does not count against the ten.
     let ten = answer(
         &bot,
@@ -164,7 +165,7 @@ async fn a_meeting_names_at_most_ten_others_and_sixty_meetings_an_hour_are_enoug
         ),
         "{sixty_first}"
     );
-    assert_eq!(bot.app.store().interaction_count(), 60);
+    assert_eq!(bot.app.store().interaction_count().await, 60);
     // Someone else is not held up by it.
     let dana = answer(&bot, "/met", "<@U0000002> standup", "U0000004", "t-63").await;
     assert!(dana.contains("Logged"), "{dana}");
@@ -199,7 +200,7 @@ async fn the_same_two_people_are_introduced_once_whoever_asks_and_ten_introducti
             && again.contains("Try again in 30 days."),
         "{again}"
     );
-    eventually("the one introduction is posted", || {
+    eventually("the one introduction is posted", async || {
         fake.messages()
             .iter()
             .any(|m| m.text.contains("thinks you two should talk"))
@@ -270,6 +271,7 @@ async fn a_passive_signal_leaves_out_who_opted_out_and_counts_at_most_ten_mentio
 
     let mut logged: Vec<Vec<String>> = store
         .interactions()
+        .await
         .unwrap()
         .into_iter()
         .map(|(_, i)| i.participants.iter().map(|p| p.to_string()).collect())

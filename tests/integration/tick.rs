@@ -42,9 +42,9 @@ async fn tick_runs_the_due_jobs_once_and_nudges_a_neglected_alliance() {
                 Some(note.to_owned()),
             )
             .unwrap();
-            store.log_interaction(&meeting).unwrap();
+            store.log_interaction(&meeting).await.unwrap();
         }
-        store.flush().unwrap();
+        store.flush().await.unwrap();
     }
 
     let (stdout, stderr, succeeded) = folder.tick(&fake).await;

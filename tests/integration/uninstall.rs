@@ -48,7 +48,7 @@ async fn a_revoked_token_deletes_nothing_and_the_bot_says_it_is_not_ready_until_
     let bot = Served::start_with_env(&fake, &folder.config, &folder.data, &[]).await;
     crate::helpers::alice_logs_a_coffee_with_bilal(&fake, &bot.url).await;
     let backups = BackupFolder::of(&folder.data);
-    eventually("serve takes its first backup", || {
+    eventually("serve takes its first backup", async || {
         backups.latest().is_ok_and(|latest| latest.is_some())
     })
     .await;
@@ -81,8 +81,8 @@ async fn a_revoked_token_deletes_nothing_and_the_bot_says_it_is_not_ready_until_
     bot.stop().await;
 
     let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
-    assert_eq!(store.people().unwrap().len(), 2, "nobody is deleted");
-    assert_eq!(store.interaction_count(), 1, "the history stays");
+    assert_eq!(store.people().await.unwrap().len(), 2, "nobody is deleted");
+    assert_eq!(store.interaction_count().await, 1, "the history stays");
     assert!(
         backups.latest().unwrap().is_some(),
         "the backups stay: {:?}",
@@ -93,7 +93,7 @@ async fn a_revoked_token_deletes_nothing_and_the_bot_says_it_is_not_ready_until_
 /// Waits until the bot has taken the backup `serve` takes at start.
 async fn first_backup_taken(bot: &TestBot) -> BackupFolder {
     let backups = BackupFolder::of(bot.app.store().path());
-    eventually("serve takes its first backup", || {
+    eventually("serve takes its first backup", async || {
         backups.latest().is_ok_and(|latest| latest.is_some())
     })
     .await;
@@ -118,10 +118,11 @@ async fn uninstall(bot: &TestBot) {
         .await;
     assert_eq!(answer.status().as_u16(), 200);
     let backups = BackupFolder::of(bot.app.store().path());
-    eventually("everything is purged", || {
+    eventually("everything is purged", async || {
         bot.app
             .store()
             .people()
+            .await
             .is_ok_and(|people| people.is_empty())
             && backups.list().is_ok_and(|left| left.len() <= 1)
     })
@@ -137,23 +138,23 @@ async fn an_uninstall_purges_all_but_the_newest_backup_and_a_restore_brings_the_
         .slash("/met", "<@U0000002> coffee", "U0000001", "trigger-1")
         .await;
     assert_eq!(status, 200);
-    eventually("the meeting is logged", || {
-        bot.app.store().interaction_count() == 1
+    eventually("the meeting is logged", async || {
+        bot.app.store().interaction_count().await == 1
     })
     .await;
     // The next periodic backup, as `serve` takes it a day later.
-    let newest = backups
-        .take(
-            bot.app.store(),
-            chrono::Utc::now() + Duration::days(1),
-            7,
-            |_| ControlFlow::Continue(()),
-        )
+    let newest = bot
+        .app
+        .store()
+        .take_backup(&backups, chrono::Utc::now() + Duration::days(1), 7, |_| {
+            ControlFlow::Continue(())
+        })
+        .await
         .unwrap()
         .path;
 
     uninstall(&bot).await;
-    assert_eq!(bot.app.store().interaction_count(), 0);
+    assert_eq!(bot.app.store().interaction_count().await, 0);
     let kept: Vec<_> = backups
         .list()
         .unwrap()
@@ -172,10 +173,10 @@ async fn an_uninstall_purges_all_but_the_newest_backup_and_a_restore_brings_the_
     assert!(stdout.starts_with("restored "), "{stdout}");
 
     let store = Store::open(&store_folder, &StoreOptions::default()).unwrap();
-    assert_eq!(store.people().unwrap().len(), 2);
-    assert_eq!(store.interaction_count(), 1, "the meeting is back");
+    assert_eq!(store.people().await.unwrap().len(), 2);
+    assert_eq!(store.interaction_count().await, 1, "the meeting is back");
     assert_eq!(
-        store.kept_backup().unwrap(),
+        store.kept_backup().await.unwrap(),
         None,
         "the restore ends the grace"
     );
@@ -193,6 +194,7 @@ async fn the_backup_an_uninstall_kept_is_deleted_once_the_grace_is_over() {
     let store = bot.app.store();
     let kept = store
         .kept_backup()
+        .await
         .unwrap()
         .expect("the newest backup is kept");
     assert!(kept.path.exists());
@@ -211,6 +213,7 @@ async fn the_backup_an_uninstall_kept_is_deleted_once_the_grace_is_over() {
         clock.now(),
         &AtomicBool::new(false),
     )
+    .await
     .unwrap();
     assert_eq!(taken, None, "no backup of the purged store takes its place");
 
@@ -220,7 +223,7 @@ async fn the_backup_an_uninstall_kept_is_deleted_once_the_grace_is_over() {
         !kept.path.exists(),
         "after the grace, the backup is deleted"
     );
-    assert_eq!(store.kept_backup().unwrap(), None);
+    assert_eq!(store.kept_backup().await.unwrap(), None);
     assert!(backups.list().unwrap().is_empty());
     bot.stop().await;
 }

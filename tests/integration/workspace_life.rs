@@ -36,12 +36,8 @@ async fn bilal_leaves(fake: &FakeSlack, bot: &TestBot) {
     ))
     .await
     .unwrap();
-    eventually("Bilal is deactivated", || {
-        bot.app
-            .store()
-            .person(&user("U0000002"))
-            .unwrap()
-            .is_some_and(|p| p.deactivated)
+    eventually("Bilal is deactivated", async || {
+        bot.person("U0000002").await.is_some_and(|p| p.deactivated)
     })
     .await;
 }
@@ -78,6 +74,7 @@ async fn synced_teams(
         .unwrap();
     app.store()
         .people()
+        .await
         .unwrap()
         .into_iter()
         .map(|p| (p.id.to_string(), p.team.map(|t| t.to_string())))
@@ -166,7 +163,7 @@ async fn an_introduction_opens_a_group_dm_with_both_people() {
         answer.body
     );
 
-    eventually("the introduction is posted", || {
+    eventually("the introduction is posted", async || {
         fake.messages()
             .iter()
             .any(|m| m.text.contains("meet <@U0000003>"))
@@ -310,21 +307,23 @@ async fn forget_me_after_the_confirm_leaves_no_trace() {
     };
     fake.deliver_over_socket(&confirm).await.unwrap();
 
-    eventually("the confirm is answered", || {
+    eventually("the confirm is answered", async || {
         fake.responses().iter().any(|r| r.url == url)
     })
     .await;
     let store = bot.app.store();
     assert_eq!(
-        store.interaction_count(),
+        store.interaction_count().await,
         1,
         "only Bilal and Chen's meeting stays"
     );
-    let export = serde_json::to_string(&store.export_person(&user("U0000001")).unwrap()).unwrap();
+    let export =
+        serde_json::to_string(&store.export_person(&user("U0000001")).await.unwrap()).unwrap();
     assert!(!export.contains("lunch"), "{export}");
     assert!(
         store
             .ties()
+            .await
             .unwrap()
             .iter()
             .all(|t| !t.pair.contains(&user("U0000001")))
@@ -345,18 +344,18 @@ async fn people_joining_changing_and_the_app_leaving_are_kept_current() {
     ))
     .await
     .unwrap();
-    eventually("the newcomer is known", || {
-        bot.app.store().person(&user("U0000042")).unwrap().is_some()
+    eventually("the newcomer is known", async || {
+        bot.person("U0000042").await.is_some()
     })
     .await;
-    let dana = bot.app.store().person(&user("U0000042")).unwrap().unwrap();
+    let dana = bot.person("U0000042").await.unwrap();
     assert_eq!(
         (dana.name.as_str(), dana.tz.as_deref()),
         ("Dana", Some("Asia/Tokyo"))
     );
 
     bilal_leaves(&fake, &bot).await;
-    let bilal = bot.app.store().person(&user("U0000002")).unwrap().unwrap();
+    let bilal = bot.person("U0000002").await.unwrap();
     assert_eq!(
         bilal.team.map(|t| t.to_string()).as_deref(),
         Some("Platform"),
@@ -373,11 +372,11 @@ async fn people_joining_changing_and_the_app_leaving_are_kept_current() {
     fake.deliver_over_socket(&event("Ev3", json!({ "type": "app_uninstalled" })))
         .await
         .unwrap();
-    eventually("everything is purged", || {
-        bot.app.store().people().unwrap().is_empty()
+    eventually("everything is purged", async || {
+        bot.app.store().people().await.unwrap().is_empty()
     })
     .await;
-    assert_eq!(bot.app.store().interaction_count(), 0);
+    assert_eq!(bot.app.store().interaction_count().await, 0);
     bot.stop().await;
 }
 
@@ -392,8 +391,8 @@ async fn the_app_home_draws_the_reach_and_a_colleague_who_left_no_longer_counts(
         channel(),
     );
     fake.deliver_over_socket(&met).await.unwrap();
-    eventually("the lunch is logged", || {
-        bot.app.store().interaction_count() == 1
+    eventually("the lunch is logged", async || {
+        bot.app.store().interaction_count().await == 1
     })
     .await;
     let alice = user("U0000001");
@@ -404,7 +403,7 @@ async fn the_app_home_draws_the_reach_and_a_colleague_who_left_no_longer_counts(
         )
     };
     fake.deliver_over_socket(&opened("Ev1")).await.unwrap();
-    eventually("the App Home is published", || {
+    eventually("the App Home is published", async || {
         fake.home_view(&alice).is_some()
     })
     .await;
@@ -420,7 +419,7 @@ async fn the_app_home_draws_the_reach_and_a_colleague_who_left_no_longer_counts(
 
     bilal_leaves(&fake, &bot).await;
     fake.deliver_over_socket(&opened("Ev3")).await.unwrap();
-    eventually("the App Home is published again", || {
+    eventually("the App Home is published again", async || {
         fake.home_view(&alice)
             .is_some_and(|home| home.to_string().contains("still open to you: Design."))
     })
@@ -444,11 +443,11 @@ async fn passive_signals_count_only_when_the_workspace_opts_in_and_keep_no_text(
         .await
         .unwrap();
 
-    eventually("the signal is logged", || {
-        bot.app.store().interaction_count() == 1
+    eventually("the signal is logged", async || {
+        bot.app.store().interaction_count().await == 1
     })
     .await;
-    let logged = bot.app.store().interactions().unwrap();
+    let logged = bot.app.store().interactions().await.unwrap();
     let everything = format!("{logged:?}");
     assert!(
         !everything.contains("secret plan"),
@@ -473,10 +472,14 @@ async fn passive_signals_count_only_when_the_workspace_opts_in_and_keep_no_text(
         .deliver_over_socket(&event("Ev2", opened))
         .await
         .unwrap();
-    eventually("the App Home is published", || {
+    eventually("the App Home is published", async || {
         quiet.home_view(user("U0000001")).is_some()
     })
     .await;
-    assert_eq!(bot.app.store().interaction_count(), 0, "off by default");
+    assert_eq!(
+        bot.app.store().interaction_count().await,
+        0,
+        "off by default"
+    );
     bot.stop().await;
 }

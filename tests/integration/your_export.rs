@@ -47,19 +47,20 @@ async fn an_export_after_an_introduction_holds_neither_its_contact_nor_the_recip
             None,
         )
         .unwrap();
-        store.log_interaction(&met).unwrap();
+        store.log_interaction(&met).await.unwrap();
     }
     // Alice and Dana asked never to be reminded of each other.
     for (who, peer) in [("U0000001", "U0000004"), ("U0000004", "U0000001")] {
-        let mut person = store.person(&user(who)).unwrap().unwrap();
+        let mut person = store.person(&user(who)).await.unwrap().unwrap();
         person.paused.insert(user(peer));
-        store.put_person(&person).unwrap();
+        store.put_person(&person).await.unwrap();
     }
     let report = bot.app.scheduler().run(JobKind::Nudges, now).await.unwrap();
     assert_eq!(report.summary, "queued 1 (1 introduction)");
-    eventually("the introduction is sent and recorded", || {
+    eventually("the introduction is sent and recorded", async || {
         store
             .nudges_sent_since(now - Duration::days(1))
+            .await
             .is_ok_and(|sent| !sent.is_empty())
     })
     .await;

@@ -2,7 +2,7 @@ use super::*;
 use crate::calendars::{counted, read_feed};
 use crate::domain::TeamId;
 use crate::store::OnceKeys;
-use crate::store::fixtures::open_temp;
+use crate::store::fixtures::open_temp_store;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use std::collections::HashMap;
@@ -69,13 +69,13 @@ fn logged_from(owner: &str, people: &HashMap<&'static str, Person>, once: &OnceK
     to_log(&people[owner], &meetings, |email| people.get(email), once)
 }
 
-#[test]
-fn a_calendar_logs_its_owner_s_meetings_across_teams_each_once() {
+#[tokio::test]
+async fn a_calendar_logs_its_owner_s_meetings_across_teams_each_once() {
     let people = company();
-    let (dir, store) = open_temp();
+    let (dir, store) = open_temp_store();
     let known: Vec<Person> = people.values().cloned().collect();
-    store.put_people(&known).unwrap();
-    let once = store.once_keys().unwrap();
+    store.put_people(&known).await.unwrap();
+    let once = store.once_keys().await.unwrap();
     let ada = logged_from("ada@example.com", &people, &once);
     // Three plannings, each Ada with Bo and with Cy; Dee opted out, the
     // stranger is nobody here; the stand-up is within Engineering.
@@ -102,17 +102,21 @@ fn a_calendar_logs_its_owner_s_meetings_across_teams_each_once() {
                 && m.interaction.logged_by.is_none())
     );
 
-    assert_eq!(log(&store, &ada).unwrap(), 6);
-    assert_eq!(log(&store, &ada).unwrap(), 0, "read again: nothing new");
+    assert_eq!(log(&store, &ada).await.unwrap(), 6);
+    assert_eq!(
+        log(&store, &ada).await.unwrap(),
+        0,
+        "read again: nothing new"
+    );
     // Bo's calendar holds the same plannings: Bo with Ada is logged
     // already; Bo with Cy is new.
     let bo = logged_from("bo@example.com", &people, &once);
     assert_eq!(bo.len(), 6);
-    assert_eq!(log(&store, &bo).unwrap(), 3);
-    assert_eq!(store.interaction_count(), 9);
+    assert_eq!(log(&store, &bo).await.unwrap(), 3);
+    assert_eq!(store.interaction_count().await, 9);
 
     // Who and when only: no title, description or place anywhere on disk.
-    store.flush().unwrap();
+    store.flush().await.unwrap();
     drop(store);
     for entry in walk(dir.path()) {
         let bytes = std::fs::read(&entry).unwrap();
@@ -133,12 +137,16 @@ fn a_calendar_logs_its_owner_s_meetings_across_teams_each_once() {
     }
 }
 
-#[test]
-fn a_meeting_within_the_owner_s_team_logs_nothing() {
+#[tokio::test]
+async fn a_meeting_within_the_owner_s_team_logs_nothing() {
     // Cy's calendar: the plannings are across teams (Bo is in Product),
     // and log Cy with Ada too; the stand-up with Ada alone is not.
-    let (_dir, store) = open_temp();
-    let cy = logged_from("cy@example.com", &company(), &store.once_keys().unwrap());
+    let (_dir, store) = open_temp_store();
+    let cy = logged_from(
+        "cy@example.com",
+        &company(),
+        &store.once_keys().await.unwrap(),
+    );
     assert_eq!(cy.len(), 6, "{cy:?}");
     assert!(
         !cy.iter()
@@ -160,18 +168,26 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     files
 }
 
-#[test]
-fn someone_who_opted_out_or_was_forgotten_while_the_feed_was_read_is_not_logged() {
+#[tokio::test]
+async fn someone_who_opted_out_or_was_forgotten_while_the_feed_was_read_is_not_logged() {
     let people = company();
-    let (_dir, store) = open_temp();
+    let (_dir, store) = open_temp_store();
     let known: Vec<Person> = people.values().cloned().collect();
-    store.put_people(&known).unwrap();
-    let ada = logged_from("ada@example.com", &people, &store.once_keys().unwrap());
+    store.put_people(&known).await.unwrap();
+    let ada = logged_from(
+        "ada@example.com",
+        &people,
+        &store.once_keys().await.unwrap(),
+    );
     // Read with Bo and Cy in it; then Bo opts out and Cy is forgotten.
     store
         .update_person(&UserId::parse("U2").unwrap(), |bo| bo.opted_out = true)
+        .await
         .unwrap();
-    store.forget_person(&UserId::parse("U3").unwrap()).unwrap();
-    assert_eq!(log(&store, &ada).unwrap(), 0);
-    assert_eq!(store.interaction_count(), 0);
+    store
+        .forget_person(&UserId::parse("U3").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(log(&store, &ada).await.unwrap(), 0);
+    assert_eq!(store.interaction_count().await, 0);
 }

@@ -19,72 +19,76 @@ use std::collections::BTreeMap;
 const MAX_EXPORT_CHARS: usize = 35_000;
 
 /// Answers `/alliances` for the person in `context`.
-pub fn handle_alliances(context: &Context<'_>, text: &str) -> Outcome {
-    alliances(context, text).unwrap_or_else(|err| err.into_reply().into())
+pub async fn handle_alliances(context: &Context<'_>, text: &str) -> Outcome {
+    alliances(context, text)
+        .await
+        .unwrap_or_else(|err| err.into_reply().into())
 }
 
-fn alliances(context: &Context<'_>, text: &str) -> Result<Outcome, HandlerError> {
+async fn alliances(context: &Context<'_>, text: &str) -> Result<Outcome, HandlerError> {
     let request = parse_alliances(&SlashText::parse(text)?)?;
     let reply = match request {
         AlliancesRequest::Help {
             unknown,
             suggestion,
         } => help(context, unknown, suggestion),
-        AlliancesRequest::Status => super::status::status(context)?,
+        AlliancesRequest::Status => super::status::status(context).await?,
         AlliancesRequest::Snooze(span) => {
             let until = context.now + Duration::days(i64::from(span.days));
-            change_own_person(context, |p| p.snoozed_until = Some(until))?;
+            change_own_person(context, |p| p.snoozed_until = Some(until)).await?;
             Reply::text(format!(
                 ":zzz: Snoozed until {}: I won't nudge you, or anyone about you, until then. `/alliances snooze off` wakes me up.",
                 until.format("%a %-d %b")
             ))
         }
         AlliancesRequest::SnoozeOff => {
-            change_own_person(context, |p| p.snoozed_until = None)?;
+            change_own_person(context, |p| p.snoozed_until = None).await?;
             Reply::text(":wave: Snooze is off: your nudges are back, at most one a week.")
         }
         AlliancesRequest::Pause(mention) => {
-            let peer = resolve(context.store, &mention, "/alliances pause @bob")?;
+            let peer = resolve(context.store, &mention, "/alliances pause @bob").await?;
             change_own_person(context, |p| {
                 p.paused.insert(peer.id.clone());
-            })?;
+            })
+            .await?;
             Reply::text(format!(
                 "Done: I won't nudge you about <@{}> again. `/alliances unpause <@{}>` undoes it.",
                 peer.id, peer.id
             ))
         }
         AlliancesRequest::Unpause(mention) => {
-            let peer = resolve(context.store, &mention, "/alliances unpause @bob")?;
+            let peer = resolve(context.store, &mention, "/alliances unpause @bob").await?;
             change_own_person(context, |p| {
                 p.paused.remove(&peer.id);
-            })?;
+            })
+            .await?;
             Reply::text(format!(
                 "Done: <@{}> can come up in your nudges again.",
                 peer.id
             ))
         }
         AlliancesRequest::OptOut => {
-            change_own_person(context, |p| p.opted_out = true)?;
+            change_own_person(context, |p| p.opted_out = true).await?;
             Reply::text(
                 "You're opted out: I won't nudge you, and I won't name you to anyone. Your history stays \
                  until you ask `/alliances forget-me`. `/alliances optin` brings you back.",
             )
         }
         AlliancesRequest::OptIn => {
-            change_own_person(context, |p| p.opted_out = false)?;
+            change_own_person(context, |p| p.opted_out = false).await?;
             Reply::text(
                 ":tada: Welcome back! I'll remind you now and then of the people you'd like to keep in touch with.",
             )
         }
-        AlliancesRequest::Shoutouts { on } => shoutouts(context, on)?,
-        AlliancesRequest::Export => export(context)?,
+        AlliancesRequest::Shoutouts { on } => shoutouts(context, on).await?,
+        AlliancesRequest::Export => export(context).await?,
         AlliancesRequest::ForgetMe => forget_me_confirmation(),
-        AlliancesRequest::Intro { a, b, note } => return intro(context, &a, &b, note),
-        AlliancesRequest::Stats => stats(context)?,
-        AlliancesRequest::Allies { teams } => super::allies::allies(context, &teams)?,
-        AlliancesRequest::Team => super::team_view::team(context)?,
-        AlliancesRequest::Calendar => return calendar(context),
-        AlliancesRequest::CalendarOff => calendar_off(context)?,
+        AlliancesRequest::Intro { a, b, note } => return intro(context, &a, &b, note).await,
+        AlliancesRequest::Stats => stats(context).await?,
+        AlliancesRequest::Allies { teams } => super::allies::allies(context, &teams).await?,
+        AlliancesRequest::Team => super::team_view::team(context).await?,
+        AlliancesRequest::Calendar => return calendar(context).await,
+        AlliancesRequest::CalendarOff => calendar_off(context).await?,
         AlliancesRequest::DigestNow { channel } => {
             require_admin(context, "/alliances digest now #alliances")?;
             let channel = channel.map(|c| match c {
@@ -98,7 +102,7 @@ fn alliances(context: &Context<'_>, text: &str) -> Result<Outcome, HandlerError>
         }
         AlliancesRequest::TickDryRun => {
             require_admin(context, "/alliances tick dry-run")?;
-            dry_run(context)?
+            dry_run(context).await?
         }
     };
     Ok(reply.into())
@@ -106,7 +110,7 @@ fn alliances(context: &Context<'_>, text: &str) -> Result<Outcome, HandlerError>
 
 /// `calendar`: the modal that asks for the address, where the operator
 /// set the key that seals it.
-fn calendar(context: &Context<'_>) -> Result<Outcome, HandlerError> {
+async fn calendar(context: &Context<'_>) -> Result<Outcome, HandlerError> {
     if !context.calendars_on {
         return Ok(Reply::text(
             "Calendars aren't set up in this workspace yet: an admin sets the key that keeps \
@@ -114,7 +118,11 @@ fn calendar(context: &Context<'_>) -> Result<Outcome, HandlerError> {
         )
         .into());
     }
-    let since = context.store.calendar(context.user)?.map(|feed| feed.since);
+    let since = context
+        .store
+        .calendar(context.user)
+        .await?
+        .map(|feed| feed.since);
     let reply = match since {
         Some(since) => format!(
             "I've been reading your calendar since {}; the form lets you give a new address. \
@@ -135,8 +143,8 @@ fn calendar(context: &Context<'_>) -> Result<Outcome, HandlerError> {
 }
 
 /// `calendar off`: the address deleted, and durable before they are told.
-fn calendar_off(context: &Context<'_>) -> Result<Reply, HandlerError> {
-    let removed = context.store.remove_calendar(context.user)?;
+async fn calendar_off(context: &Context<'_>) -> Result<Reply, HandlerError> {
+    let removed = context.store.remove_calendar(context.user).await?;
     Ok(Reply::text(match removed {
         true => {
             "Done: I no longer read your calendar, and I've deleted its address. The \
@@ -200,12 +208,13 @@ fn require_admin(context: &Context<'_>, example: &str) -> Result<(), HandlerErro
 
 /// `shoutouts on|off`: records the choice and says what it means, including
 /// that opting out still wins.
-fn shoutouts(context: &Context<'_>, on: bool) -> Result<Reply, HandlerError> {
+async fn shoutouts(context: &Context<'_>, on: bool) -> Result<Reply, HandlerError> {
     let mut opted_out = false;
     change_own_person(context, |p| {
         p.shoutouts = on;
         opted_out = p.opted_out;
-    })?;
+    })
+    .await?;
     let text = match (on, opted_out) {
         (true, false) => {
             ":raised_hands: Shout-outs are on: when you're among the people who built the most new \
@@ -223,8 +232,8 @@ fn shoutouts(context: &Context<'_>, on: bool) -> Result<Reply, HandlerError> {
     Ok(Reply::text(text))
 }
 
-fn export(context: &Context<'_>) -> Result<Reply, HandlerError> {
-    let export = context.store.export_person(context.user)?;
+async fn export(context: &Context<'_>) -> Result<Reply, HandlerError> {
+    let export = context.store.export_person(context.user).await?;
     let body = serde_json::to_string_pretty(&export).unwrap_or_else(|_| "{}".to_owned());
     if body.chars().count() > MAX_EXPORT_CHARS {
         return Ok(Reply::text(format!(
@@ -249,9 +258,9 @@ fn forget_me_confirmation() -> Reply {
 }
 
 /// Carries out `forget-me` once its button was pressed.
-pub fn confirm_forget_me(context: &Context<'_>) -> Reply {
-    let forget = || -> Result<Reply, HandlerError> {
-        let forgotten = context.store.forget_person(context.user)?;
+pub async fn confirm_forget_me(context: &Context<'_>) -> Reply {
+    let forget = async {
+        let forgotten = context.store.forget_person(context.user).await?;
         context.limits.forget(context.user);
         // They are told they are forgotten: on disk first.
         context.commit_before_answering();
@@ -259,14 +268,14 @@ pub fn confirm_forget_me(context: &Context<'_>) -> Reply {
             interactions = forgotten.interactions_removed + forgotten.interactions_rewritten,
             "forgot a person"
         );
-        Ok(Reply::text(
+        Ok::<_, HandlerError>(Reply::text(
             "Done: I've forgotten you — every meeting, tie and nudge. If you use me again, I'll start from scratch.",
         ))
     };
-    forget().unwrap_or_else(HandlerError::into_reply)
+    forget.await.unwrap_or_else(HandlerError::into_reply)
 }
 
-fn intro(
+async fn intro(
     context: &Context<'_>,
     a: &crate::commands::Mention,
     b: &crate::commands::Mention,
@@ -274,7 +283,8 @@ fn intro(
 ) -> Result<Outcome, HandlerError> {
     const EXAMPLE: &str = "/alliances intro @alice @bob you both work on onboarding";
     let mut resolver = Resolver::new(context.store);
-    let (a, b) = (resolver.resolve(a, EXAMPLE)?, resolver.resolve(b, EXAMPLE)?);
+    let a = resolver.resolve(a, EXAMPLE).await?;
+    let b = resolver.resolve(b, EXAMPLE).await?;
     // The pair is the cooldown's key; two of the same person make none.
     let pair = PairKey::new(&a.id, &b.id)
         .ok_or_else(|| user_error("Introduce two different people.", EXAMPLE))?;
@@ -310,15 +320,15 @@ fn intro(
 }
 
 /// `stats`: alliances per team, for the teams [`ShownTeams`] shows only.
-fn stats(context: &Context<'_>) -> Result<Reply, HandlerError> {
+async fn stats(context: &Context<'_>) -> Result<Reply, HandlerError> {
     let floor = context.settings.commands.k_anonymity_floor;
-    let people = context.store.people()?;
+    let people = context.store.people().await?;
     let shown = ShownTeams::of(&people, floor);
     let team_of: BTreeMap<&UserId, &TeamId> = people
         .iter()
         .filter_map(|p| Some((&p.id, p.team.as_ref()?)))
         .collect();
-    let ties = context.store.ties()?;
+    let ties = context.store.ties().await?;
     let mut alliances: BTreeMap<&TeamId, usize> = BTreeMap::new();
     for tie in &ties {
         let (Some(a), Some(b)) = (team_of.get(tie.pair.low()), team_of.get(tie.pair.high())) else {
@@ -377,9 +387,10 @@ fn lonely_leaders_line(
 /// The admins' dry run in Slack: the nudges due, each explained, and of
 /// the early warnings only how many leaders are short of alliances, held
 /// back under the floor, as `stats` says it: admins never see who.
-fn dry_run(context: &Context<'_>) -> Result<Reply, HandlerError> {
+async fn dry_run(context: &Context<'_>) -> Result<Reply, HandlerError> {
     let policy = context.settings.rules;
-    let mut snapshot = nudge_snapshot(context.store, context.now, &policy)?
+    let mut snapshot = nudge_snapshot(context.store, context.now, &policy)
+        .await?
         .with_partnerships(context.settings.partnerships.clone());
     let min_teams = context.settings.leaders.min_teams;
     let floor = context.settings.commands.k_anonymity_floor;

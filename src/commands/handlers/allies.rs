@@ -25,8 +25,8 @@ const TEAMS_LISTED: usize = 12;
 const EXAMPLE: &str = "/alliances allies Sales Marketing";
 
 /// Answers `allies` with `typed`, the team names as typed.
-pub(super) fn allies(context: &Context<'_>, typed: &str) -> Result<Reply, HandlerError> {
-    let people = context.store.people_by_id()?;
+pub(super) async fn allies(context: &Context<'_>, typed: &str) -> Result<Reply, HandlerError> {
+    let people = context.store.people_by_id().await?;
     // One count of everyone, for both: the names typed are read against
     // every team someone still works in, and warm paths lead only into
     // the teams shown under the floor.
@@ -53,7 +53,7 @@ pub(super) fn allies(context: &Context<'_>, typed: &str) -> Result<Reply, Handle
     }
     // The asker's ties and those of the people they know are all the rule
     // reads of the tie index: read by key, not by a scan of every tie.
-    let around = context.store.ties_around(context.user)?;
+    let around = context.store.ties_around(context.user).await?;
     let snapshot = Snapshot::of_shared(Arc::clone(&people), around, Vec::new());
     let answer = allies_in(
         &snapshot,

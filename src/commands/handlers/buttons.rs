@@ -32,13 +32,15 @@ pub struct Pressed {
 /// Handles the press of `action_id` (with the button's `value`) by the
 /// person in `context`. `press_id` identifies the press (Slack's
 /// `action_ts`), so a retried delivery logs nothing twice.
-pub fn handle_button(
+pub async fn handle_button(
     context: &Context<'_>,
     action_id: &str,
     value: &str,
     press_id: &str,
 ) -> Pressed {
-    press(context, action_id, value, press_id).unwrap_or_else(Pressed::failed)
+    press(context, action_id, value, press_id)
+        .await
+        .unwrap_or_else(Pressed::failed)
 }
 
 impl Pressed {
@@ -53,7 +55,7 @@ impl Pressed {
     }
 }
 
-fn press(
+async fn press(
     context: &Context<'_>,
     action_id: &str,
     value: &str,
@@ -61,7 +63,7 @@ fn press(
 ) -> Result<Pressed, HandlerError> {
     if action_id == FORGET_ME_CONFIRM {
         return Ok(Pressed {
-            response: Some(PressAnswer::Replacing(confirm_forget_me(context))),
+            response: Some(PressAnswer::Replacing(confirm_forget_me(context).await)),
             refresh_home: true,
             modal: None,
         });
@@ -70,13 +72,13 @@ fn press(
         .into_iter()
         .find(|a| a.action_id() == action_id)
     {
-        return super::circle_buttons::circle_button(context, action, value);
+        return super::circle_buttons::circle_button(context, action, value).await;
     }
     if let Some(action) = NudgeAction::ALL
         .into_iter()
         .find(|a| a.action_id() == action_id)
     {
-        return nudge_button(context, action, value, press_id);
+        return nudge_button(context, action, value, press_id).await;
     }
     let Some(action) = HomeAction::ALL
         .into_iter()
@@ -86,7 +88,7 @@ fn press(
         return Ok(Pressed::default());
     };
     if action == HomeAction::Calendar {
-        return calendar_button(context);
+        return calendar_button(context).await;
     }
     let change: fn(&mut Person, &Context<'_>) = match action {
         HomeAction::Snooze => |p, c| p.snoozed_until = Some(c.now + Duration::days(SNOOZE_DAYS)),
@@ -97,7 +99,7 @@ fn press(
         HomeAction::ShoutoutsOff => |p, _| p.shoutouts = false,
         HomeAction::Calendar => return Ok(Pressed::default()),
     };
-    change_own_person(context, |p| change(p, context))?;
+    change_own_person(context, |p| change(p, context)).await?;
     Ok(Pressed {
         response: None,
         refresh_home: true,
@@ -107,7 +109,7 @@ fn press(
 
 /// *Your calendar* on the App Home: the modal `/alliances calendar` opens,
 /// or why it cannot be.
-fn calendar_button(context: &Context<'_>) -> Result<Pressed, HandlerError> {
+async fn calendar_button(context: &Context<'_>) -> Result<Pressed, HandlerError> {
     if !context.calendars_on {
         return Ok(Pressed {
             response: Some(PressAnswer::Below(Reply::text(
@@ -117,7 +119,11 @@ fn calendar_button(context: &Context<'_>) -> Result<Pressed, HandlerError> {
             modal: None,
         });
     }
-    let since = context.store.calendar(context.user)?.map(|feed| feed.since);
+    let since = context
+        .store
+        .calendar(context.user)
+        .await?
+        .map(|feed| feed.since);
     Ok(Pressed {
         response: None,
         refresh_home: false,
@@ -128,7 +134,7 @@ fn calendar_button(context: &Context<'_>) -> Result<Pressed, HandlerError> {
     })
 }
 
-fn nudge_button(
+async fn nudge_button(
     context: &Context<'_>,
     action: NudgeAction,
     value: &str,
@@ -155,7 +161,8 @@ fn nudge_button(
             if let Some(meeting) = meeting {
                 context
                     .store
-                    .log_interaction_once(&format!("wemet:{press_id}"), &meeting)?;
+                    .log_interaction_once(&format!("wemet:{press_id}"), &meeting)
+                    .await?;
                 // The answer says it is logged: on disk first.
                 context.commit_before_answering();
             }
@@ -169,7 +176,7 @@ fn nudge_button(
         }
         NudgeAction::Snooze => {
             let until = context.now + Duration::days(SNOOZE_DAYS);
-            change_own_person(context, |p| p.snoozed_until = Some(until))?;
+            change_own_person(context, |p| p.snoozed_until = Some(until)).await?;
             Reply::text(format!(
                 ":zzz: Snoozed until {}. `/alliances snooze off` wakes me up sooner.",
                 until.format("%a %-d %b")
@@ -178,12 +185,13 @@ fn nudge_button(
         NudgeAction::NotRelevant => {
             change_own_person(context, |p| {
                 p.paused.insert(peer.clone());
-            })?;
+            })
+            .await?;
             Reply::text(format!(
                 "Got it: I won't nudge you about <@{peer}> again. `/alliances unpause <@{peer}>` undoes it."
             ))
         }
-        NudgeAction::Why => why(context, &peer)?,
+        NudgeAction::Why => why(context, &peer).await?,
     };
     Ok(Pressed {
         response: Some(PressAnswer::Below(reply)),
@@ -195,9 +203,9 @@ fn nudge_button(
 /// *Why this?*: the reason the rules gave when they sent the nudge, or,
 /// for a nudge from before reasons were kept, the tie's facts as they
 /// stand now.
-fn why(context: &Context<'_>, peer: &UserId) -> Result<Reply, HandlerError> {
+async fn why(context: &Context<'_>, peer: &UserId) -> Result<Reply, HandlerError> {
     let policy = &context.settings.rules;
-    let Some(team) = context.store.person(peer)?.and_then(|p| p.team) else {
+    let Some(team) = context.store.person(peer).await?.and_then(|p| p.team) else {
         return Ok(Reply::text(
             "I no longer know which team they are in, so I won't nudge you about them.",
         ));
@@ -205,17 +213,18 @@ fn why(context: &Context<'_>, peer: &UserId) -> Result<Reply, HandlerError> {
     let about = format!("<@{peer}>");
     let sent = context
         .store
-        .nudges_sent_since(context.now - policy.nudge_memory())?
+        .nudges_sent_since(context.now - policy.nudge_memory())
+        .await?
         .into_iter()
         .rev()
         .find(|n| &n.to == context.user && &n.about == peer);
     let explained = match sent.and_then(|n| n.reason) {
         Some(reason) => reason.explain(&about, &team, |u| format!("<@{u}>"), MRKDWN_QUOTING),
         None => {
-            let tie = PairKey::new(context.user, peer)
-                .map(|pair| context.store.tie(&pair))
-                .transpose()?
-                .flatten();
+            let tie = match PairKey::new(context.user, peer) {
+                Some(pair) => context.store.tie(&pair).await?,
+                None => None,
+            };
             let Some(tie) = tie else {
                 return Ok(Reply::text(
                     "I have no meetings of you two on record any more.",
@@ -247,14 +256,17 @@ mod tests {
     use crate::store::{Store, StoreOptions};
     use chrono::Utc;
 
-    #[test]
-    fn the_app_home_shout_outs_buttons_turn_them_on_and_off() {
+    #[tokio::test]
+    async fn the_app_home_shout_outs_buttons_turn_them_on_and_off() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
         let ada = UserId::parse("U1").unwrap();
-        store.put_person(&Person::new(ada.clone(), "Ada")).unwrap();
+        store
+            .put_person(&Person::new(ada.clone(), "Ada"))
+            .await
+            .unwrap();
         let settings = Settings::default();
-        let press = |action: HomeAction| {
+        let press = async |action: HomeAction| {
             let commit = PendingCommit::default();
             let context = Context {
                 store: &store,
@@ -265,18 +277,18 @@ mod tests {
                 limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
                 calendars_on: false,
             };
-            let pressed = handle_button(&context, action.action_id(), "", "1.2");
+            let pressed = handle_button(&context, action.action_id(), "", "1.2").await;
             assert!(
                 commit.is_needed(),
                 "the new setting is on disk before the home shows it"
             );
             pressed
         };
-        let shoutouts = || store.person(&ada).unwrap().unwrap().shoutouts;
+        let shoutouts = async || store.person(&ada).await.unwrap().unwrap().shoutouts;
 
-        assert!(press(HomeAction::ShoutoutsOn).refresh_home);
-        assert!(shoutouts());
-        assert!(press(HomeAction::ShoutoutsOff).refresh_home);
-        assert!(!shoutouts());
+        assert!(press(HomeAction::ShoutoutsOn).await.refresh_home);
+        assert!(shoutouts().await);
+        assert!(press(HomeAction::ShoutoutsOff).await.refresh_home);
+        assert!(!shoutouts().await);
     }
 }

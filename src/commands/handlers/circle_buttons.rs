@@ -32,18 +32,23 @@ const NOT_A_MEMBER: &str =
 const NOT_KEPT: &str = "That leadership circle is no longer kept, so there is nothing to log.";
 
 /// Handles the press of `action` on the check-in of the circle in `value`.
-pub(super) fn circle_button(
+pub(super) async fn circle_button(
     context: &Context<'_>,
     action: CircleAction,
     value: &str,
 ) -> Result<Pressed, HandlerError> {
     // What the decision rests on: the circle and who in it may be written to.
     let circle = match CircleKey::parse(value) {
-        Some(key) => context.store.circle(key)?,
+        Some(key) => context.store.circle(key).await?,
         None => None,
     };
     let present = match &circle {
-        Some(circle) => context.store.circle_members_to_write(circle, context.now)?,
+        Some(circle) => {
+            context
+                .store
+                .circle_members_to_write(circle, context.now)
+                .await?
+        }
         None => Vec::new(),
     };
     let Some(answer) = decide_press(action, circle.as_ref(), context.user, &present, context.now)
@@ -51,7 +56,7 @@ pub(super) fn circle_button(
         return Ok(below(NOT_A_MEMBER));
     };
     // The effects, in one place: the answer and its meeting, then the reply.
-    let Some(kept) = record_press(context.store, &answer)? else {
+    let Some(kept) = record_press(context.store, &answer).await? else {
         return Ok(below(NOT_KEPT));
     };
     // The answer says what is recorded: on disk first.
@@ -74,12 +79,17 @@ pub(super) fn circle_button(
 /// The answer goes first so that a press that cannot be recorded never
 /// logs a meeting. Should the log fail after the answer was recorded,
 /// pressing again finds the circle met and logs it then, once.
-fn record_press(store: &Store, answer: &CircleAnswer) -> Result<Option<Circle>, StoreError> {
-    let Some(kept) = store.answer_circle(answer.circle, answer.outcome.clone())? else {
+async fn record_press(store: &Store, answer: &CircleAnswer) -> Result<Option<Circle>, StoreError> {
+    let Some(kept) = store
+        .answer_circle(answer.circle, answer.outcome.clone())
+        .await?
+    else {
         return Ok(None);
     };
     if let (Some(meeting), Some(CircleOutcome::Met { .. })) = (&answer.meeting, &kept.outcome) {
-        store.log_interaction_once(&answer.once_key(), meeting)?;
+        store
+            .log_interaction_once(&answer.once_key(), meeting)
+            .await?;
     }
     Ok(Some(kept))
 }
@@ -199,25 +209,27 @@ mod tests {
 
     /// A store in a temporary folder with circle 1-1 of U1, U2 and U3,
     /// all of whom may be written to; keep the folder alive with it.
-    fn store_with_circle() -> (tempfile::TempDir, Store, Circle) {
+    async fn store_with_circle() -> (tempfile::TempDir, Store, Circle) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), &crate::store::StoreOptions::default()).unwrap();
         for (id, name) in [("U1", "Ada"), ("U2", "Bo"), ("U3", "Cy")] {
             store
                 .put_person(&crate::domain::Person::new(user(id), name))
+                .await
                 .unwrap();
         }
         let saved = store
             .save_circles_and_enqueue(&[], &[circle().members], now())
+            .await
             .unwrap();
         let kept = saved.formed[0].clone();
         (dir, store, kept)
     }
 
-    #[test]
-    fn we_met_pressed_by_a_member_records_the_answer_and_logs_the_meeting_once() {
-        let (_dir, store, kept) = store_with_circle();
-        let present = store.circle_members_to_write(&kept, now()).unwrap();
+    #[tokio::test]
+    async fn we_met_pressed_by_a_member_records_the_answer_and_logs_the_meeting_once() {
+        let (_dir, store, kept) = store_with_circle().await;
+        let present = store.circle_members_to_write(&kept, now()).await.unwrap();
         for presser in ["U1", "U2"] {
             let answer = decide_press(
                 CircleAction::WeMet,
@@ -227,18 +239,18 @@ mod tests {
                 now(),
             )
             .unwrap();
-            let answered = record_press(&store, &answer).unwrap().unwrap();
+            let answered = record_press(&store, &answer).await.unwrap().unwrap();
             assert!(matches!(answered.outcome, Some(CircleOutcome::Met { .. })));
         }
-        let log = store.interactions().unwrap();
+        let log = store.interactions().await.unwrap();
         assert_eq!(log.len(), 1, "{log:?}");
         assert_eq!(log[0].1.participants, present);
     }
 
-    #[test]
-    fn we_met_pressed_by_someone_forgotten_meanwhile_logs_no_meeting() {
-        let (_dir, store, kept) = store_with_circle();
-        let present = store.circle_members_to_write(&kept, now()).unwrap();
+    #[tokio::test]
+    async fn we_met_pressed_by_someone_forgotten_meanwhile_logs_no_meeting() {
+        let (_dir, store, kept) = store_with_circle().await;
+        let present = store.circle_members_to_write(&kept, now()).await.unwrap();
         let answer = decide_press(
             CircleAction::WeMet,
             Some(&kept),
@@ -248,15 +260,15 @@ mod tests {
         )
         .unwrap();
         // U1 asks to be forgotten between the press being decided and done.
-        store.forget_person(&user("U1")).unwrap();
-        assert_eq!(record_press(&store, &answer).unwrap(), None);
-        assert_eq!(store.interactions().unwrap(), Vec::new());
-        assert_eq!(store.circle(kept.key).unwrap().unwrap().outcome, None);
+        store.forget_person(&user("U1")).await.unwrap();
+        assert_eq!(record_press(&store, &answer).await.unwrap(), None);
+        assert_eq!(store.interactions().await.unwrap(), Vec::new());
+        assert_eq!(store.circle(kept.key).await.unwrap().unwrap().outcome, None);
     }
 
-    #[test]
-    fn we_met_pressed_on_a_circle_gone_meanwhile_logs_no_meeting() {
-        let (_dir, store, kept) = store_with_circle();
+    #[tokio::test]
+    async fn we_met_pressed_on_a_circle_gone_meanwhile_logs_no_meeting() {
+        let (_dir, store, kept) = store_with_circle().await;
         let present = kept.members.clone();
         let answer = decide_press(
             CircleAction::WeMet,
@@ -267,11 +279,11 @@ mod tests {
         )
         .unwrap();
         // Two of three forgotten: a circle left with fewer than two goes.
-        store.forget_person(&user("U1")).unwrap();
-        store.forget_person(&user("U2")).unwrap();
-        assert_eq!(store.circle(kept.key).unwrap(), None);
-        assert_eq!(record_press(&store, &answer).unwrap(), None);
-        assert_eq!(store.interactions().unwrap(), Vec::new());
+        store.forget_person(&user("U1")).await.unwrap();
+        store.forget_person(&user("U2")).await.unwrap();
+        assert_eq!(store.circle(kept.key).await.unwrap(), None);
+        assert_eq!(record_press(&store, &answer).await.unwrap(), None);
+        assert_eq!(store.interactions().await.unwrap(), Vec::new());
     }
 
     #[test]

@@ -15,9 +15,9 @@ const EXAMPLE: &str = "/met @alice yesterday coffee about the roadmap";
 /// `delivery_key` (Slack's `trigger_id`), and answers what it changed once
 /// the meeting is on disk.
 ///
-/// The one async handler: `/met` is the write people make most, so it
-/// awaits the store's shared write and flush ([`Store::log_once_and_commit`])
-/// rather than writing and asking for a commit as the others do.
+/// `/met` is the write people make most, so it awaits the store's shared
+/// write and flush ([`Store::log_once_and_commit`]) rather than writing and
+/// asking for a commit as the other handlers do.
 ///
 /// [`Store::log_once_and_commit`]: crate::store::Store::log_once_and_commit
 pub async fn handle_met(context: &Context<'_>, text: &str, delivery_key: &str) -> Reply {
@@ -52,11 +52,11 @@ async fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Re
             EXAMPLE,
         ));
     }
-    let me = context.me()?;
+    let me = context.me().await?;
     let mut resolver = Resolver::new(context.store);
     let mut others = Vec::new();
     for mention in &request.people {
-        let person = resolver.resolve(mention, EXAMPLE)?;
+        let person = resolver.resolve(mention, EXAMPLE).await?;
         if &person.id != context.user && !others.iter().any(|o: &Person| o.id == person.id) {
             may_be_logged_with(&person, EXAMPLE)?;
             others.push(person);
@@ -102,7 +102,7 @@ async fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Re
         request.note.clone(),
     )
     .ok_or_else(|| user_error("Name at least one other person.", EXAMPLE))?;
-    let changes = changes_of(context, me.as_ref(), &others)?;
+    let changes = changes_of(context, me.as_ref(), &others).await?;
     context
         .limits
         .take(context.user, Counted::Met, context.now)
@@ -169,7 +169,7 @@ fn instant_of(
         .unwrap_or(context.now)
 }
 
-fn changes_of(
+async fn changes_of(
     context: &Context<'_>,
     me: Option<&Person>,
     others: &[Person],
@@ -186,14 +186,14 @@ fn changes_of(
         let Some(pair) = PairKey::new(context.user, &other.id) else {
             continue;
         };
-        if context.store.tie(&pair)?.is_some() {
+        if context.store.tie(&pair).await?.is_some() {
             continue;
         }
         // Which teams mine already has a tie with: read once, only when
         // needed, from the store's team-pair index rather than a scan of
         // every person and tie.
         if tied_teams.is_none() {
-            tied_teams = Some(context.store.teams_tied_to(&my_team)?);
+            tied_teams = Some(context.store.teams_tied_to(&my_team).await?);
         }
         if tied_teams
             .as_ref()

@@ -5,12 +5,13 @@
 //! failure a person can fix is a [`UserError`] sentence with an example;
 //! anything else is logged with its cause and answered with an apology.
 //!
-//! No handler flushes, so that a blocking fsync per request never holds up
-//! the async workers. A handler whose answer tells of a write says so with
+//! Handlers are async, as the store's reads and writes are. No handler
+//! flushes, so that a blocking fsync per request never holds up the async
+//! workers. A handler whose answer tells of a write says so with
 //! [`Context::commit_before_answering`], and the transport awaits the
 //! store's group commit ([`Store::commit`]) before it sends the answer.
-//! `/met`, the busiest, is async instead: it awaits its write and flush
-//! together, shared with the other `/met`s waiting at the same moment.
+//! `/met`, the busiest, awaits its write and flush together instead,
+//! shared with the other `/met`s waiting at the same moment.
 
 mod alliances;
 mod allies;
@@ -77,8 +78,8 @@ impl Context<'_> {
     }
 
     /// The person who typed the command, if the bot knows them.
-    pub fn me(&self) -> Result<Option<Person>, StoreError> {
-        self.store.person(self.user)
+    pub async fn me(&self) -> Result<Option<Person>, StoreError> {
+        self.store.person(self.user).await
     }
 
     /// Today, where the person who typed the command lives.
@@ -154,23 +155,23 @@ pub(crate) fn user_error(problem: impl Into<String>, example: &str) -> HandlerEr
 /// Someone who asked to be forgotten comes back opted out, and stays
 /// unnamed (the sync leaves them out) until they opt in, which lifts their
 /// tombstone: using the bot again is not consent to be nudged or named.
-pub(crate) fn change_own_person(
+pub(crate) async fn change_own_person(
     context: &Context<'_>,
     mut change: impl FnMut(&mut Person),
 ) -> Result<(), HandlerError> {
     let store = context.store;
-    let person = match store.update_person(context.user, &mut change)? {
+    let person = match store.update_person(context.user, &mut change).await? {
         Some(person) => person,
         None => {
             let mut person = Person::new(context.user.clone(), context.user.to_string());
-            person.opted_out = store.is_forgotten(context.user)?;
+            person.opted_out = store.is_forgotten(context.user).await?;
             change(&mut person);
-            store.put_person(&person)?;
+            store.put_person(&person).await?;
             person
         }
     };
     if !person.opted_out {
-        store.lift_tombstone(context.user)?;
+        store.lift_tombstone(context.user).await?;
     }
     context.commit_before_answering();
     Ok(())

@@ -17,8 +17,12 @@ fn folded(name: &str) -> String {
 
 /// The person a mention names. Escaped mentions carry the id; a plain
 /// `@name` is looked up among the people the bot knows.
-pub fn resolve(store: &Store, mention: &Mention, example: &str) -> Result<Person, HandlerError> {
-    Resolver::new(store).resolve(mention, example)
+pub async fn resolve(
+    store: &Store,
+    mention: &Mention,
+    example: &str,
+) -> Result<Person, HandlerError> {
+    Resolver::new(store).resolve(mention, example).await
 }
 
 /// Resolves the mentions of one command. Escaped mentions are point reads;
@@ -42,13 +46,17 @@ impl<'a> Resolver<'a> {
 
     /// The person `mention` names; `example` goes with the sentence for a
     /// name nobody has, or many have.
-    pub fn resolve(&mut self, mention: &Mention, example: &str) -> Result<Person, HandlerError> {
+    pub async fn resolve(
+        &mut self,
+        mention: &Mention,
+        example: &str,
+    ) -> Result<Person, HandlerError> {
         match mention {
-            Mention::Id(id) => known(self.store, id, example),
+            Mention::Id(id) => known(self.store, id, example).await,
             Mention::Name(name) => {
                 let index = match &mut self.by_name {
                     Some(index) => index,
-                    None => self.by_name.insert(index_by_name(self.store)?),
+                    None => self.by_name.insert(index_by_name(self.store).await?),
                 };
                 match index.get(&folded(name)).map(Vec::as_slice) {
                     Some([one]) => Ok(one.clone()),
@@ -72,16 +80,16 @@ impl<'a> Resolver<'a> {
 }
 
 /// The people who have not left, by folded name.
-fn index_by_name(store: &Store) -> Result<HashMap<String, Vec<Person>>, HandlerError> {
+async fn index_by_name(store: &Store) -> Result<HashMap<String, Vec<Person>>, HandlerError> {
     let mut index: HashMap<String, Vec<Person>> = HashMap::new();
-    for person in store.people()?.into_iter().filter(|p| !p.deactivated) {
+    for person in store.people().await?.into_iter().filter(|p| !p.deactivated) {
         index.entry(folded(&person.name)).or_default().push(person);
     }
     Ok(index)
 }
 
-fn known(store: &Store, id: &UserId, example: &str) -> Result<Person, HandlerError> {
-    store.person(id)?.ok_or_else(|| {
+async fn known(store: &Store, id: &UserId, example: &str) -> Result<Person, HandlerError> {
+    store.person(id).await?.ok_or_else(|| {
         user_error(
             format!("I don't know <@{id}> yet: they may have just joined, or be a bot. Try again tomorrow, after my daily look at the workspace."),
             example,

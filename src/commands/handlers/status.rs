@@ -13,11 +13,12 @@ const STATUS_LIMIT: usize = 10;
 /// At most this many failed messages are described one by one.
 const FAILED_LISTED: usize = 3;
 
-pub(super) fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
-    let me = context.me()?;
+pub(super) async fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
+    let me = context.me().await?;
     let people: BTreeMap<UserId, Person> = context
         .store
-        .people()?
+        .people()
+        .await?
         .into_iter()
         .map(|p| (p.id.clone(), p))
         .collect();
@@ -25,7 +26,8 @@ pub(super) fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
     let policy = &context.settings.rules;
     let mut alliances: Vec<(&Person, Tie)> = context
         .store
-        .ties_of(context.user)?
+        .ties_of(context.user)
+        .await?
         .into_iter()
         .filter_map(|tie| {
             let peer = people.get(tie.pair.other(context.user)?)?;
@@ -39,7 +41,7 @@ pub(super) fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
                 .to_owned(),
         ];
         if context.is_admin() {
-            lines.extend(delivery(context)?);
+            lines.extend(delivery(context).await?);
         }
         return Ok(Reply::text(lines.join("\n")));
     }
@@ -95,15 +97,15 @@ pub(super) fn status(context: &Context<'_>) -> Result<Reply, HandlerError> {
         }
     }
     if context.is_admin() {
-        lines.extend(delivery(context)?);
+        lines.extend(delivery(context).await?);
     }
     Ok(Reply::text(lines.join("\n")))
 }
 
 /// How delivery stands, for admins: what waits in the outbox, and what was
 /// given up on lately, with why.
-fn delivery(context: &Context<'_>) -> Result<Vec<String>, HandlerError> {
-    let outbox = context.store.outbox()?;
+async fn delivery(context: &Context<'_>) -> Result<Vec<String>, HandlerError> {
+    let outbox = context.store.outbox().await?;
     let queued = outbox.iter().filter(|item| item.is_pending()).count();
     let since = context.now - Duration::days(FAILED_KEPT_DAYS);
     let failed: Vec<_> = outbox

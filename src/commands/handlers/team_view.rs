@@ -14,8 +14,8 @@ use crate::rules::{Snapshot, team_view};
 use crate::slack::{mrkdwn_text, partnership_standing_line};
 
 /// Answers `team` for the person in `context`.
-pub(super) fn team(context: &Context<'_>) -> Result<Reply, HandlerError> {
-    let me = context.me()?;
+pub(super) async fn team(context: &Context<'_>) -> Result<Reply, HandlerError> {
+    let me = context.me().await?;
     let Some(team) = me.as_ref().and_then(led_team) else {
         return Ok(Reply::text(
             "`/alliances team` shows a team's lead how far their team reaches across the company, \
@@ -26,8 +26,8 @@ pub(super) fn team(context: &Context<'_>) -> Result<Reply, HandlerError> {
     };
     let floor = context.settings.commands.k_anonymity_floor;
     let snapshot = Snapshot::of_shared(
-        context.store.people_by_id()?,
-        context.store.ties()?,
+        context.store.people_by_id().await?,
+        context.store.ties().await?,
         Vec::new(),
     )
     .with_partnerships(context.settings.partnerships.clone());

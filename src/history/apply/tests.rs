@@ -2,7 +2,7 @@ use super::*;
 use crate::domain::test_time::utc;
 use crate::domain::{InteractionKind, Person};
 use crate::history::parse::parse;
-use crate::store::fixtures::open_temp;
+use crate::store::fixtures::open_temp_store;
 
 const KEY: &str = "q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=";
 
@@ -16,7 +16,7 @@ fn key() -> CalendarKey {
 
 /// A workspace: Ada (by email too) and Bo, reachable; Cy opted out; Di
 /// gone; Ed forgotten.
-fn workspace(store: &Store) {
+async fn workspace(store: &Store) {
     let mut ada = Person::new(user("U01"), "Ada");
     ada.email = Some(key().email_hash("ada@example.com"));
     let bo = Person::new(user("U02"), "Bo");
@@ -26,8 +26,8 @@ fn workspace(store: &Store) {
     let mut di = Person::new(user("U04"), "Di");
     di.deactivated = true;
     let ed = Person::new(user("U05"), "Ed");
-    store.put_people(&[ada, bo, cy, di, ed]).unwrap();
-    store.forget_person(&user("U05")).unwrap();
+    store.put_people(&[ada, bo, cy, di, ed]).await.unwrap();
+    store.forget_person(&user("U05")).await.unwrap();
 }
 
 fn rows(file: &str) -> Vec<Row<Who>> {
@@ -49,10 +49,10 @@ fn logged(plan: &Plan) -> Vec<Vec<&str>> {
         .collect()
 }
 
-#[test]
-fn people_who_opted_out_left_were_forgotten_or_are_unknown_are_not_logged() {
-    let (_dir, store) = open_temp();
-    workspace(&store);
+#[tokio::test]
+async fn people_who_opted_out_left_were_forgotten_or_are_unknown_are_not_logged() {
+    let (_dir, store) = open_temp_store();
+    workspace(&store).await;
     let rows = rows(
         "date,participants,kind\n\
          2026-11-20,ADA@example.com;U02;cy@example.com,meeting\n\
@@ -61,8 +61,8 @@ fn people_who_opted_out_left_were_forgotten_or_are_unknown_are_not_logged() {
     );
     let plan = plan(
         &rows,
-        &Loggable::of(&store).unwrap(),
-        &store.once_keys().unwrap(),
+        &Loggable::of(&store).await.unwrap(),
+        &store.once_keys().await.unwrap(),
     );
     assert_eq!(logged(&plan), [vec!["U01", "U02"]]);
     assert_eq!(plan.to_log[0].interaction.at, utc(2026, 11, 20, 12, 0));
@@ -75,63 +75,66 @@ fn people_who_opted_out_left_were_forgotten_or_are_unknown_are_not_logged() {
     );
 }
 
-#[test]
-fn a_row_is_logged_once_however_often_it_is_imported_or_repeated() {
-    let (_dir, store) = open_temp();
-    workspace(&store);
+#[tokio::test]
+async fn a_row_is_logged_once_however_often_it_is_imported_or_repeated() {
+    let (_dir, store) = open_temp_store();
+    workspace(&store).await;
     let file = "date,participants\n\
                 2026-11-20T14:00:00Z,U01;U02\n\
                 2026-11-20T15:00:00+01:00,U02;U01\n\
                 2026-11-20,U01;U02\n";
-    let loggable = Loggable::of(&store).unwrap();
+    let loggable = Loggable::of(&store).await.unwrap();
     let first = write(
         &store,
-        &plan(&rows(file), &loggable, &store.once_keys().unwrap()),
+        &plan(&rows(file), &loggable, &store.once_keys().await.unwrap()),
         |_, _| {},
     )
+    .await
     .unwrap();
     assert_eq!(first, Wrote { new: 2, already: 1 });
     let again = write(
         &store,
-        &plan(&rows(file), &loggable, &store.once_keys().unwrap()),
+        &plan(&rows(file), &loggable, &store.once_keys().await.unwrap()),
         |_, _| {},
     )
+    .await
     .unwrap();
     assert_eq!(again, Wrote { new: 0, already: 3 });
-    assert_eq!(store.interaction_count(), 2);
+    assert_eq!(store.interaction_count().await, 2);
 }
 
-#[test]
-fn a_row_keeps_its_key_when_someone_left_out_opts_in_so_nothing_is_doubled() {
-    let (_dir, store) = open_temp();
-    workspace(&store);
+#[tokio::test]
+async fn a_row_keeps_its_key_when_someone_left_out_opts_in_so_nothing_is_doubled() {
+    let (_dir, store) = open_temp_store();
+    workspace(&store).await;
     let file = "date,participants\n2026-11-20,U01;U02;U03\n";
     let before = plan(
         &rows(file),
-        &Loggable::of(&store).unwrap(),
-        &store.once_keys().unwrap(),
+        &Loggable::of(&store).await.unwrap(),
+        &store.once_keys().await.unwrap(),
     );
-    write(&store, &before, |_, _| {}).unwrap();
+    write(&store, &before, |_, _| {}).await.unwrap();
 
     store
         .update_person(&user("U03"), |cy| cy.opted_out = false)
+        .await
         .unwrap();
     let after = plan(
         &rows(file),
-        &Loggable::of(&store).unwrap(),
-        &store.once_keys().unwrap(),
+        &Loggable::of(&store).await.unwrap(),
+        &store.once_keys().await.unwrap(),
     );
     assert_eq!(logged(&after), [vec!["U01", "U02", "U03"]]);
     assert_eq!(after.to_log[0].key, before.to_log[0].key);
     assert_eq!(
-        write(&store, &after, |_, _| {}).unwrap(),
+        write(&store, &after, |_, _| {}).await.unwrap(),
         Wrote { new: 0, already: 1 }
     );
-    assert_eq!(store.interaction_count(), 1);
+    assert_eq!(store.interaction_count().await, 1);
 }
 
-#[test]
-fn a_key_differs_by_date_kind_and_people_and_is_a_digest() {
+#[tokio::test]
+async fn a_key_differs_by_date_kind_and_people_and_is_a_digest() {
     let rows = rows(
         "date,participants,kind\n\
          2026-11-20,U01;U02,meeting\n\
@@ -141,8 +144,8 @@ fn a_key_differs_by_date_kind_and_people_and_is_a_digest() {
          2026-11-20,U02;U01,meeting\n\
          2026-11-20,ada@example.com;U02,meeting\n",
     );
-    let (_dir, store) = crate::store::fixtures::open_temp();
-    let once = store.once_keys().unwrap();
+    let (_dir, store) = crate::store::fixtures::open_temp_store();
+    let once = store.once_keys().await.unwrap();
     let keys: Vec<String> = rows.iter().map(|row| key_of(row, &once)).collect();
     let distinct: BTreeSet<&String> = keys.iter().collect();
     assert_eq!(distinct.len(), 5, "the fifth is the first, reordered");
@@ -168,10 +171,10 @@ fn an_email_without_the_key_is_refused_with_the_variable_and_the_sync() {
     assert!(!err.contains("ada"));
 }
 
-#[test]
-fn writing_reports_its_progress_after_each_thousand_rows_and_at_the_end() {
-    let (_dir, store) = open_temp();
-    workspace(&store);
+#[tokio::test]
+async fn writing_reports_its_progress_after_each_thousand_rows_and_at_the_end() {
+    let (_dir, store) = open_temp_store();
+    workspace(&store).await;
     let mut file = String::from("date,participants\n2026-11-20,U01;U02\n");
     file.push_str(&"2026-11-21,U01;U02\n".repeat(2_499));
     let mut seen = Vec::new();
@@ -179,11 +182,12 @@ fn writing_reports_its_progress_after_each_thousand_rows_and_at_the_end() {
         &store,
         &plan(
             &rows(&file),
-            &Loggable::of(&store).unwrap(),
-            &store.once_keys().unwrap(),
+            &Loggable::of(&store).await.unwrap(),
+            &store.once_keys().await.unwrap(),
         ),
         |done, total| seen.push((done, total)),
     )
+    .await
     .unwrap();
     assert_eq!(seen, [(1_000, 2_500), (2_000, 2_500), (2_500, 2_500)]);
     assert_eq!(
@@ -193,5 +197,5 @@ fn writing_reports_its_progress_after_each_thousand_rows_and_at_the_end() {
             already: 2_498
         }
     );
-    assert_eq!(store.interaction_count(), 2);
+    assert_eq!(store.interaction_count().await, 2);
 }

@@ -18,6 +18,7 @@ mod wrong_tokens;
 pub use crate::config::INSIGHTS_TOKEN_VAR;
 
 use crate::scheduler::Scheduler;
+use crate::store::off_the_workers;
 use axum::Extension;
 use axum::Router;
 use axum::extract::{ConnectInfo, State};
@@ -101,7 +102,7 @@ async fn show(
     }
     let scheduler = page_state.scheduler.clone();
     // Reading every tie is blocking work: off the async threads.
-    let figures = tokio::task::spawn_blocking(move || scheduler.insights(WEEKS_SHOWN))
+    let figures = off_the_workers(move || async move { scheduler.insights(WEEKS_SHOWN).await })
         .await
         .map_err(anyhow::Error::from)
         .and_then(|read| Ok(read?));

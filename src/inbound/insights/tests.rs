@@ -9,7 +9,7 @@ use chrono::{TimeZone, Utc};
 const TOKEN: &str = "insights-token-for-tests";
 
 /// Six people in Payments, five in Platform, two in Legal; a few meetings.
-fn company(store: &Store) {
+async fn company(store: &Store) {
     let mut people = Vec::new();
     for (prefix, team, n) in [
         ("UPAY", "Payments", 6),
@@ -26,7 +26,7 @@ fn company(store: &Store) {
             });
         }
     }
-    store.put_people(&people).unwrap();
+    store.put_people(&people).await.unwrap();
     for (a, b, day) in [
         ("UPAY1", "UPLA1", 2),
         ("UPAY2", "UPLA2", 9),
@@ -35,7 +35,7 @@ fn company(store: &Store) {
         let at = Utc.with_ymd_and_hms(2026, 11, day, 10, 0, 0).unwrap();
         let ids = [a, b].map(|id| UserId::parse(id).unwrap());
         let meeting = Interaction::new(at, InteractionKind::Meeting, ids, None, None).unwrap();
-        store.log_interaction(&meeting).unwrap();
+        store.log_interaction(&meeting).await.unwrap();
     }
 }
 
@@ -43,7 +43,7 @@ fn company(store: &Store) {
 async fn serve(token: Option<&str>) -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
-    company(&store);
+    company(&store).await;
     let clock: Arc<dyn crate::domain::Clock> = Arc::new(SettableClock::new(
         Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap(),
     ));

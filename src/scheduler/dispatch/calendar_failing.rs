@@ -29,17 +29,18 @@ impl Dispatcher {
 
     /// `planned` as it may go out now: while it is queued and the calendar
     /// still fails.
-    fn calendar_failing_as_now(
+    async fn calendar_failing_as_now(
         &self,
         item_id: u64,
         planned: &CalendarFailing,
     ) -> Result<Result<CalendarFailing, NotSent>, StoreError> {
-        if !self.store.in_outbox(item_id)? {
+        if !self.store.in_outbox(item_id).await? {
             return Ok(Err(NotSent::LeftTheOutbox));
         }
         let failing = self
             .store
-            .calendar(&planned.to)?
+            .calendar(&planned.to)
+            .await?
             .is_some_and(|feed| feed.failing_since.is_some());
         Ok(match failing {
             true => Ok(planned.clone()),

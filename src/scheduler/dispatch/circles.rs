@@ -25,7 +25,7 @@ impl Dispatcher {
         item_id: u64,
         message: &CircleMessage,
     ) -> Result<Result<(ChannelId, Vec<UserId>), NotSent>, Failure> {
-        let (mut circle, mut members) = match self.circle_as_now(item_id, message.circle)? {
+        let (mut circle, mut members) = match self.circle_as_now(item_id, message.circle).await? {
             Ok(now) => now,
             Err(why) => return Ok(Err(why)),
         };
@@ -46,9 +46,10 @@ impl Dispatcher {
             };
             let posted = self
                 .slack
-                .post_unless(channel.as_str(), &rendered, || {
+                .post_unless(channel.as_str(), &rendered, || async {
                     let now = self
                         .circle_as_now(item_id, message.circle)
+                        .await
                         .map(|now| now.map(|(_, members)| members));
                     Stop::unless_changed(&members, now)
                 })
@@ -59,7 +60,7 @@ impl Dispatcher {
                 Ok(ControlFlow::Break(Stop::Store(err))) => return Err(err.into()),
                 // Someone left or came back meanwhile: written again.
                 Ok(ControlFlow::Break(Stop::Changed(_))) => {
-                    match self.circle_as_now(item_id, message.circle)? {
+                    match self.circle_as_now(item_id, message.circle).await? {
                         Ok(now) => (circle, members) = now,
                         Err(why) => return Ok(Err(why)),
                     }
@@ -76,20 +77,21 @@ impl Dispatcher {
     /// The circle `key` of the queued item `item_id` as the store keeps it
     /// now, with its members who may be written to now, or why nothing
     /// goes to it. Point reads.
-    fn circle_as_now(
+    async fn circle_as_now(
         &self,
         item_id: u64,
         key: CircleKey,
     ) -> Result<Result<(Circle, Vec<UserId>), NotSent>, StoreError> {
-        if !self.store.in_outbox(item_id)? {
+        if !self.store.in_outbox(item_id).await? {
             return Ok(Err(NotSent::LeftTheOutbox));
         }
-        let Some(circle) = self.store.circle(key)? else {
+        let Some(circle) = self.store.circle(key).await? else {
             return Ok(Err(NotSent::CircleTooSmall));
         };
         let members = self
             .store
-            .circle_members_to_write(&circle, self.clock.now())?;
+            .circle_members_to_write(&circle, self.clock.now())
+            .await?;
         if members.len() < 2 {
             return Ok(Err(NotSent::CircleTooSmall));
         }

@@ -20,7 +20,7 @@ impl Dispatcher {
         planned: &Digest,
         team_map: Option<&TeamMap>,
     ) -> Result<Result<(), NotSent>, Failure> {
-        let digest = match self.digest_as_now(item_id, planned)? {
+        let digest = match self.digest_as_now(item_id, planned).await? {
             Ok(digest) => digest,
             Err(why) => return Ok(Err(why)),
         };

@@ -13,6 +13,7 @@ use super::{Dispatcher, Failure};
 use crate::domain::{ChannelId, UserId};
 use crate::slack::Message;
 use crate::store::StoreError;
+use std::future::Future;
 use std::ops::ControlFlow;
 
 /// How a send to a DM ended, short of a failure.
@@ -56,19 +57,23 @@ impl Dispatcher {
     /// writes it: `as_now` is asked before any call to Slack and again
     /// just before the post; when its answer changed meanwhile, the
     /// message is written again and waits its turn again.
-    pub(super) async fn send_in_dm<T: PartialEq>(
+    pub(super) async fn send_in_dm<T: PartialEq, AsNow>(
         &self,
         to: &UserId,
-        as_now: impl Fn() -> Result<Result<T, NotSent>, StoreError>,
+        as_now: impl Fn() -> AsNow,
         render: impl Fn(&T) -> Message,
-    ) -> Result<DmSend<T>, Failure> {
-        let mut current = match as_now()? {
+    ) -> Result<DmSend<T>, Failure>
+    where
+        AsNow: Future<Output = Result<Result<T, NotSent>, StoreError>>,
+    {
+        let mut current = match as_now().await? {
             Ok(current) => current,
             Err(why) => return Ok(DmSend::NotSent(why)),
         };
         let mut dm = self
             .store
-            .dm_channel(to)?
+            .dm_channel(to)
+            .await?
             .map(|remembered| (remembered, false));
         loop {
             let (channel, opened) = match dm.take() {
@@ -78,8 +83,8 @@ impl Dispatcher {
             let message = render(&current);
             let posted = self
                 .slack
-                .post_unless(channel.as_str(), &message, || {
-                    Stop::unless_changed(&current, as_now())
+                .post_unless(channel.as_str(), &message, || async {
+                    Stop::unless_changed(&current, as_now().await)
                 })
                 .await;
             match posted {
@@ -97,7 +102,7 @@ impl Dispatcher {
                 }
                 Err(err) if err.is_channel_not_found() && !opened => {
                     tracing::info!("the remembered DM channel is gone: opening it again");
-                    self.store.forget_dm_channel(to)?;
+                    self.store.forget_dm_channel(to).await?;
                 }
                 Err(err) => return Err(err.into()),
             }

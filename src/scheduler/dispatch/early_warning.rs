@@ -38,26 +38,26 @@ impl Dispatcher {
     /// of their alliances' peers, and a scan of the ties for theirs (see
     /// `Store::ties_of`). A warning goes to a leader at most once a month,
     /// so the scan, twice per warning, is paid rarely.
-    fn early_warning_as_now(
+    async fn early_warning_as_now(
         &self,
         item_id: u64,
         planned: &EarlyWarning,
     ) -> Result<Result<EarlyWarning, NotSent>, StoreError> {
-        if !self.store.in_outbox(item_id)? {
+        if !self.store.in_outbox(item_id).await? {
             return Ok(Err(NotSent::LeftTheOutbox));
         }
-        let to = self.store.person(&planned.to)?;
-        let ties = self.store.ties_of(&planned.to)?;
+        let to = self.store.person(&planned.to).await?;
+        let ties = self.store.ties_of(&planned.to).await?;
         let mut peers = Vec::with_capacity(ties.len());
         for tie in &ties {
             peers.push(match tie.pair.other(&planned.to) {
-                Some(peer) => self.store.person(peer)?,
+                Some(peer) => self.store.person(peer).await?,
                 None => None,
             });
         }
         let mut step_peers = Vec::with_capacity(planned.steps.len());
         for step in &planned.steps {
-            step_peers.push(self.store.person(step.peer())?);
+            step_peers.push(self.store.person(step.peer()).await?);
         }
         let alliances: Vec<_> = ties.iter().zip(peers.iter().map(Option::as_ref)).collect();
         let steps: Vec<StepNow<'_>> = planned

@@ -12,9 +12,10 @@ use crate::domain::{EarlyWarning, Person, TeamId, WarningStep};
 
 /// An early warning to person 1, a leader whose live alliances reach no
 /// other team (one expected), suggesting they meet person 4: queued.
-fn queue_early_warning(store: &Store) {
+async fn queue_early_warning(store: &Store) {
     store
         .update_person(&id(1), |p| p.roles.leader = true)
+        .await
         .unwrap();
     let warning = EarlyWarning {
         to: id(1),
@@ -28,13 +29,15 @@ fn queue_early_warning(store: &Store) {
     };
     store
         .enqueue(vec![Outgoing::EarlyWarning(warning)], planning_time())
+        .await
         .unwrap();
 }
 
 /// The circle of persons 1, 2 and 3, formed and its prompt queued.
-fn queue_circle_prompt(store: &Store) -> CircleKey {
+async fn queue_circle_prompt(store: &Store) -> CircleKey {
     let saved = store
         .save_circles_and_enqueue(&[], &[vec![id(1), id(2), id(3)]], planning_time())
+        .await
         .unwrap();
     saved.formed[0].key
 }
@@ -56,21 +59,21 @@ async fn an_early_warning_to_a_leader_who_changes_their_mind_while_it_waits_is_n
     ];
     for (what, change) in changes {
         let (fake, slack, store, _dir) = company().await;
-        queue_early_warning(&store);
+        queue_early_warning(&store).await;
 
-        let done = change_while_the_first_dm_opens(&fake, &slack, &store, |store| {
-            store.update_person(&id(1), change).unwrap();
+        let done = change_while_the_first_dm_opens(&fake, &slack, &store, async |store| {
+            store.update_person(&id(1), change).await.unwrap();
         })
         .await;
 
         assert!(!anything_to_or_about(&fake, &id(1)), "{what}");
         assert_eq!((done.sent, done.withdrawn), (0, 1), "{what}");
-        let leader = store.person(&id(1)).unwrap().unwrap();
+        let leader = store.person(&id(1)).await.unwrap().unwrap();
         assert_eq!(
             leader.early_warned_at, None,
             "{what}: not recorded as warned"
         );
-        assert!(store.pending_outbox().unwrap().is_empty(), "{what}");
+        assert!(store.pending_outbox().await.unwrap().is_empty(), "{what}");
         fake.stop().await;
     }
 }
@@ -78,25 +81,32 @@ async fn an_early_warning_to_a_leader_who_changes_their_mind_while_it_waits_is_n
 #[tokio::test]
 async fn an_early_warning_to_a_leader_forgotten_while_it_waits_is_not_sent() {
     let (fake, slack, store, _dir) = company().await;
-    queue_early_warning(&store);
+    queue_early_warning(&store).await;
 
-    let done = change_while_the_first_dm_opens(&fake, &slack, &store, |store| {
-        store.forget_person(&id(1)).unwrap();
+    let done = change_while_the_first_dm_opens(&fake, &slack, &store, async |store| {
+        store.forget_person(&id(1)).await.unwrap();
     })
     .await;
 
     assert!(!anything_to_or_about(&fake, &id(1)));
     assert_eq!((done.sent, done.withdrawn), (0, 1));
-    assert_eq!(store.dm_channel(&id(1)).unwrap(), None, "no DM channel");
+    assert_eq!(
+        store.dm_channel(&id(1)).await.unwrap(),
+        None,
+        "no DM channel"
+    );
     fake.stop().await;
 }
 
 #[tokio::test]
 async fn an_early_warning_to_a_leader_whose_alliances_reach_enough_teams_now_is_not_sent() {
     let (fake, slack, store, _dir) = company().await;
-    queue_early_warning(&store);
+    queue_early_warning(&store).await;
     // Person 1 catches up with person 2, of Platform, before it goes.
-    store.log_interaction(&met(planning_time(), 1, 2)).unwrap();
+    store
+        .log_interaction(&met(planning_time(), 1, 2))
+        .await
+        .unwrap();
 
     let done = dispatcher(&store, &slack, planning_time())
         .send_due(None)
@@ -111,7 +121,7 @@ async fn an_early_warning_to_a_leader_whose_alliances_reach_enough_teams_now_is_
 #[tokio::test]
 async fn an_early_warning_that_still_holds_goes_out_and_is_recorded() {
     let (fake, slack, store, _dir) = company().await;
-    queue_early_warning(&store);
+    queue_early_warning(&store).await;
 
     let done = dispatcher(&store, &slack, planning_time())
         .send_due(None)
@@ -130,7 +140,7 @@ async fn an_early_warning_that_still_holds_goes_out_and_is_recorded() {
         blocks.contains(id(4).as_str()),
         "the step it suggests: {blocks}"
     );
-    let leader = store.person(&id(1)).unwrap().unwrap();
+    let leader = store.person(&id(1)).await.unwrap().unwrap();
     assert_eq!(leader.early_warned_at, Some(planning_time()));
     fake.stop().await;
 }
@@ -138,10 +148,10 @@ async fn an_early_warning_that_still_holds_goes_out_and_is_recorded() {
 #[tokio::test]
 async fn a_circle_member_who_snoozes_while_its_group_dm_opens_is_left_out_of_it() {
     let (fake, slack, store, _dir) = company().await;
-    let circle = queue_circle_prompt(&store);
+    let circle = queue_circle_prompt(&store).await;
 
-    let done = change_while_the_first_dm_opens(&fake, &slack, &store, |store| {
-        store.update_person(&id(3), snoozed).unwrap();
+    let done = change_while_the_first_dm_opens(&fake, &slack, &store, async |store| {
+        store.update_person(&id(3), snoozed).await.unwrap();
     })
     .await;
 
@@ -156,7 +166,7 @@ async fn a_circle_member_who_snoozes_while_its_group_dm_opens_is_left_out_of_it(
             prompts[0].text
         );
     }
-    let kept = store.circle(circle).unwrap().unwrap();
+    let kept = store.circle(circle).await.unwrap().unwrap();
     assert_eq!(kept.channel_members, [id(1), id(2)], "the DM it went to");
     fake.stop().await;
 }
@@ -164,16 +174,19 @@ async fn a_circle_member_who_snoozes_while_its_group_dm_opens_is_left_out_of_it(
 #[tokio::test]
 async fn a_circle_left_with_fewer_than_two_while_its_group_dm_opens_gets_nothing() {
     let (fake, slack, store, _dir) = company().await;
-    queue_circle_prompt(&store);
+    queue_circle_prompt(&store).await;
 
-    let done = change_while_the_first_dm_opens(&fake, &slack, &store, |store| {
-        store.update_person(&id(2), |p| p.opted_out = true).unwrap();
-        store.forget_person(&id(3)).unwrap();
+    let done = change_while_the_first_dm_opens(&fake, &slack, &store, async |store| {
+        store
+            .update_person(&id(2), |p| p.opted_out = true)
+            .await
+            .unwrap();
+        store.forget_person(&id(3)).await.unwrap();
     })
     .await;
 
     assert!(fake.messages().is_empty(), "{:?}", fake.messages());
     assert_eq!((done.sent, done.withdrawn), (0, 1));
-    assert!(store.pending_outbox().unwrap().is_empty());
+    assert!(store.pending_outbox().await.unwrap().is_empty());
     fake.stop().await;
 }

@@ -47,22 +47,22 @@ impl fmt::Display for NotSent {
 impl Dispatcher {
     /// The queued item `item_id`, the nudge `planned`, as it may go out now
     /// (see [`recheck_nudge`]), or why it may not.
-    pub(super) fn nudge_as_now(
+    pub(super) async fn nudge_as_now(
         &self,
         item_id: u64,
         planned: &Nudge,
     ) -> Result<Result<Nudge, NotSent>, StoreError> {
-        if !self.store.in_outbox(item_id)? {
+        if !self.store.in_outbox(item_id).await? {
             return Ok(Err(NotSent::LeftTheOutbox));
         }
-        let to = self.store.person(&planned.to)?;
-        let about = self.store.person(&planned.about)?;
+        let to = self.store.person(&planned.to).await?;
+        let about = self.store.person(&planned.about).await?;
         let contact = match planned.reason.shared_contact() {
-            Some(contact) => self.store.person(contact)?,
+            Some(contact) => self.store.person(contact).await?,
             None => None,
         };
         let tie = match PairKey::new(&planned.to, &planned.about) {
-            Some(pair) => self.store.tie(&pair)?,
+            Some(pair) => self.store.tie(&pair).await?,
             None => None,
         };
         let now = NudgeNow {
@@ -79,12 +79,12 @@ impl Dispatcher {
     /// The queued item `item_id`, the digest `planned`, naming only those
     /// who may still be named (see [`recheck_digest`]), or why it is not
     /// sent.
-    pub(super) fn digest_as_now<'d>(
+    pub(super) async fn digest_as_now<'d>(
         &self,
         item_id: u64,
         planned: &'d Digest,
     ) -> Result<Result<Cow<'d, Digest>, NotSent>, StoreError> {
-        if !self.store.in_outbox(item_id)? {
+        if !self.store.in_outbox(item_id).await? {
             return Ok(Err(NotSent::LeftTheOutbox));
         }
         // Each person once, though the digest may name them many times, and
@@ -92,7 +92,7 @@ impl Dispatcher {
         let named: FxHashSet<&UserId> = planned.people_named().collect();
         let mut people_now = FxHashMap::default();
         for user in named {
-            if let Some(person) = self.store.person(user)? {
+            if let Some(person) = self.store.person(user).await? {
                 people_now.insert(UserId::clone(user), person);
             }
         }

@@ -54,10 +54,10 @@ pub(super) async fn company() -> (FakeSlack, SlackClient, Store, tempfile::TempD
             ..Person::new(id(n), format!("Person {n}"))
         })
         .collect();
-    store.put_people(&people).unwrap();
+    store.put_people(&people).await.unwrap();
     let long_ago = planning_time() - chrono::Duration::days(120);
-    store.log_interaction(&met(long_ago, 1, 2)).unwrap();
-    store.log_interaction(&met(long_ago, 3, 4)).unwrap();
+    store.log_interaction(&met(long_ago, 1, 2)).await.unwrap();
+    store.log_interaction(&met(long_ago, 3, 4)).await.unwrap();
     (fake, slack, store, dir)
 }
 
@@ -84,13 +84,15 @@ async fn planned_company() -> (FakeSlack, SlackClient, Store, tempfile::TempDir)
         0,
         &Metrics::new(),
     )
+    .await
     .unwrap();
     (fake, slack, store, dir)
 }
 
-fn queued(store: &Store) -> Vec<(UserId, UserId, bool)> {
+async fn queued(store: &Store) -> Vec<(UserId, UserId, bool)> {
     store
         .pending_outbox()
+        .await
         .unwrap()
         .iter()
         .filter_map(|item| item.outgoing.nudge())
@@ -103,7 +105,7 @@ async fn a_nudge_whose_two_people_met_after_planning_is_dropped_and_the_rest_go_
     let (fake, slack, store, _dir) = planned_company().await;
     let now = planning_time();
     assert_eq!(
-        queued(&store),
+        queued(&store).await,
         [
             (id(1), id(2), false),
             (id(2), id(3), true),
@@ -116,9 +118,11 @@ async fn a_nudge_whose_two_people_met_after_planning_is_dropped_and_the_rest_go_
     // While the plan waits, 1 and 2 meet again, and 4 meets 1.
     store
         .log_interaction(&met(now + chrono::Duration::minutes(5), 1, 2))
+        .await
         .unwrap();
     store
         .log_interaction(&met(now + chrono::Duration::minutes(6), 4, 1))
+        .await
         .unwrap();
     let later = now + chrono::Duration::minutes(10);
     let done = dispatcher(&store, &slack, later)
@@ -138,6 +142,7 @@ async fn a_nudge_whose_two_people_met_after_planning_is_dropped_and_the_rest_go_
     assert_eq!(dms, [id(2), id(3)]);
     let sent = store
         .nudges_sent_since(now - chrono::Duration::days(1))
+        .await
         .unwrap();
     let sent: Vec<_> = sent
         .iter()
@@ -145,7 +150,7 @@ async fn a_nudge_whose_two_people_met_after_planning_is_dropped_and_the_rest_go_
         .collect();
     assert_eq!(sent, [(&id(2), &id(3), true), (&id(3), &id(4), false)]);
     assert!(
-        store.pending_outbox().unwrap().is_empty(),
+        store.pending_outbox().await.unwrap().is_empty(),
         "the outbox is empty"
     );
     fake.stop().await;
@@ -157,9 +162,10 @@ async fn a_remembered_dm_channel_skips_conversations_open_and_a_stale_one_is_ope
     let now = planning_time();
     // Person 3's DM channel is known; person 1's is one Slack no longer knows.
     let dm3 = slack.open_dm(&id(3)).await.unwrap();
-    store.remember_dm_channel(&id(3), &dm3).unwrap();
+    store.remember_dm_channel(&id(3), &dm3).await.unwrap();
     store
         .remember_dm_channel(&id(1), &ChannelId::parse("DGONE00001").unwrap())
+        .await
         .unwrap();
     let opens_before = fake
         .calls()
@@ -180,9 +186,9 @@ async fn a_remembered_dm_channel_skips_conversations_open_and_a_stale_one_is_ope
         .skip(opens_before)
         .collect();
     assert_eq!(opened.len(), 3, "1 (afresh), 2 and 4; never 3");
-    assert_eq!(store.dm_channel(&id(3)).unwrap(), Some(dm3));
+    assert_eq!(store.dm_channel(&id(3)).await.unwrap(), Some(dm3));
     assert_ne!(
-        store.dm_channel(&id(1)).unwrap(),
+        store.dm_channel(&id(1)).await.unwrap(),
         Some(ChannelId::parse("DGONE00001").unwrap())
     );
     fake.stop().await;
@@ -201,6 +207,7 @@ async fn an_item_past_its_deadline_is_kept_as_failed_not_sent() {
     assert!(fake.messages().is_empty());
     let failed: Vec<_> = store
         .outbox()
+        .await
         .unwrap()
         .into_iter()
         .map(|item| item.state)
@@ -227,9 +234,10 @@ pub(super) fn anything_to_or_about(fake: &FakeSlack, user: &UserId) -> bool {
 
 /// Whether any record of a nudge sent names `user`, as recipient, peer or
 /// an introduction's contact.
-fn recorded_about(store: &Store, user: &UserId) -> bool {
+async fn recorded_about(store: &Store, user: &UserId) -> bool {
     store
         .nudges_sent_since(planning_time() - chrono::Duration::days(1))
+        .await
         .unwrap()
         .iter()
         .any(|s| {
@@ -257,7 +265,7 @@ async fn nudges_to_or_about_someone_who_opted_out_snoozed_or_was_deactivated_sin
     for (what, change) in changes {
         let (fake, slack, store, _dir) = planned_company().await;
         // Person 2 is the peer of the first nudge and the recipient of the second.
-        store.update_person(&id(2), change).unwrap();
+        store.update_person(&id(2), change).await.unwrap();
 
         let later = planning_time() + chrono::Duration::minutes(10);
         let done = dispatcher(&store, &slack, later)
@@ -266,14 +274,14 @@ async fn nudges_to_or_about_someone_who_opted_out_snoozed_or_was_deactivated_sin
             .unwrap();
 
         assert!(!anything_to_or_about(&fake, &id(2)), "{what}");
-        assert!(!recorded_about(&store, &id(2)), "{what}");
+        assert!(!recorded_about(&store, &id(2)).await, "{what}");
         let dms: Vec<_> = fake
             .messages()
             .into_iter()
             .filter_map(|m| UserId::parse(&m.dm_user?).ok())
             .collect();
         assert_eq!(dms, [id(3), id(4)], "{what}: the others' nudges go out");
-        assert!(store.pending_outbox().unwrap().is_empty(), "{what}");
+        assert!(store.pending_outbox().await.unwrap().is_empty(), "{what}");
         assert_eq!(
             (done.sent, done.withdrawn, done.dropped),
             (2, 2, 0),
@@ -290,6 +298,7 @@ async fn a_nudge_about_a_peer_its_recipient_paused_since_is_withdrawn() {
         .update_person(&id(1), |p| {
             p.paused.insert(id(2));
         })
+        .await
         .unwrap();
 
     let done = dispatcher(&store, &slack, planning_time())
@@ -309,9 +318,10 @@ async fn a_nudge_about_a_peer_its_recipient_paused_since_is_withdrawn() {
     );
     let sent = store
         .nudges_sent_since(planning_time() - chrono::Duration::days(1))
+        .await
         .unwrap();
     assert!(!sent.iter().any(|s| s.to == id(1) && s.about == id(2)));
-    assert!(store.pending_outbox().unwrap().is_empty());
+    assert!(store.pending_outbox().await.unwrap().is_empty());
     assert_eq!((done.sent, done.withdrawn), (3, 1));
     fake.stop().await;
 }
@@ -325,7 +335,7 @@ pub(super) async fn change_while_the_first_dm_opens(
     fake: &FakeSlack,
     slack: &SlackClient,
     store: &Store,
-    change: impl FnOnce(&Store),
+    change: impl AsyncFnOnce(&Store),
 ) -> Dispatched {
     fake.set_faults(fake_slack::Faults::seeded(1).next_calls(
         "conversations.open",
@@ -342,7 +352,7 @@ pub(super) async fn change_while_the_first_dm_opens(
             .any(|c| c.method == "conversations.open")
     })
     .await;
-    change(store);
+    change(store).await;
     round.await.unwrap().unwrap()
 }
 
@@ -350,13 +360,16 @@ pub(super) async fn change_while_the_first_dm_opens(
 async fn a_peer_who_opts_out_while_a_nudge_about_them_waits_on_slack_is_not_named_in_it() {
     let (fake, slack, store, _dir) = planned_company().await;
 
-    let done = change_while_the_first_dm_opens(&fake, &slack, &store, |store| {
-        store.update_person(&id(2), |p| p.opted_out = true).unwrap();
+    let done = change_while_the_first_dm_opens(&fake, &slack, &store, async |store| {
+        store
+            .update_person(&id(2), |p| p.opted_out = true)
+            .await
+            .unwrap();
     })
     .await;
 
     assert!(!anything_to_or_about(&fake, &id(2)));
-    assert!(!recorded_about(&store, &id(2)));
+    assert!(!recorded_about(&store, &id(2)).await);
     assert_eq!((done.sent, done.withdrawn), (2, 2));
     fake.stop().await;
 }
@@ -365,15 +378,22 @@ async fn a_peer_who_opts_out_while_a_nudge_about_them_waits_on_slack_is_not_name
 async fn someone_forgotten_while_their_dm_is_being_opened_gets_nothing_and_leaves_no_trace() {
     let (fake, slack, store, _dir) = planned_company().await;
 
-    let done = change_while_the_first_dm_opens(&fake, &slack, &store, |store| {
-        store.forget_person(&id(1)).unwrap();
+    let done = change_while_the_first_dm_opens(&fake, &slack, &store, async |store| {
+        store.forget_person(&id(1)).await.unwrap();
     })
     .await;
 
     assert!(!anything_to_or_about(&fake, &id(1)));
-    assert!(!recorded_about(&store, &id(1)), "no record of a nudge");
-    assert_eq!(store.dm_channel(&id(1)).unwrap(), None, "no DM channel");
-    assert!(store.pending_outbox().unwrap().is_empty());
+    assert!(
+        !recorded_about(&store, &id(1)).await,
+        "no record of a nudge"
+    );
+    assert_eq!(
+        store.dm_channel(&id(1)).await.unwrap(),
+        None,
+        "no DM channel"
+    );
+    assert!(store.pending_outbox().await.unwrap().is_empty());
     assert_eq!((done.sent, done.withdrawn), (2, 2));
     fake.stop().await;
 }
@@ -401,8 +421,12 @@ async fn a_queued_digest_names_nobody_who_opted_out_since_and_counts_their_allia
             },
             planning_time(),
         )
+        .await
         .unwrap();
-    store.update_person(&id(1), |p| p.opted_out = true).unwrap();
+    store
+        .update_person(&id(1), |p| p.opted_out = true)
+        .await
+        .unwrap();
 
     let done = dispatcher(&store, &slack, planning_time())
         .send_due(None)

@@ -17,7 +17,7 @@
 use super::read::check_header;
 use super::write::PARTIAL;
 use super::{BackupError, Counts, shell_word};
-use crate::store::Store;
+use crate::store::SledStore;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use std::fmt;
 use std::fs;
@@ -99,11 +99,11 @@ impl BackupFolder {
 
     /// Writes a backup of `store` taken at `now` into the folder, then
     /// removes the oldest so that `keep` remain (at least this one).
-    /// `watch` is [`Store::export_backup`]'s. Blocks the thread for as long
+    /// `watch` is [`SledStore::export_backup`]'s. Blocks the thread for as long
     /// as the export takes: a second or two per million interactions.
     pub fn take(
         &self,
-        store: &Store,
+        store: &SledStore,
         now: DateTime<Utc>,
         keep: usize,
         watch: impl FnMut(&Counts) -> ControlFlow<()>,

@@ -72,11 +72,12 @@
 //!   logged after the log was read, so that a retry after a restore logs
 //!   a meeting the backup does not hold (see `write`).
 //!
-//! The files: [`Store::export_backup`] writes one and
-//! [`Store::export_backup_file`] writes a file of one, whole or not at all
-//! (`write`); `read` loads one into a fresh store, [`import_backup`] puts
-//! that store in place of the folder's (`replace`), and [`BackupFolder`]
-//! keeps the periodic backups (`folder`).
+//! The files: [`export_backup`](super::SledStore::export_backup) writes
+//! one and [`export_backup_file`](super::SledStore::export_backup_file)
+//! writes a file of one, whole or not at all (`write`); `read` loads one
+//! into a fresh store, [`import_backup`] puts that store in place of the
+//! folder's (`replace`), and [`BackupFolder`] keeps the periodic backups
+//! (`folder`).
 
 mod folder;
 mod read;

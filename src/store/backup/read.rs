@@ -4,7 +4,7 @@
 //! that is not what a backup holds there is refused by its number.
 //!
 //! The records of a tree must come in key order, each key once: that is
-//! how [`Store::export_backup`] writes them, and it turns a repeated or
+//! how [`SledStore::export_backup`] writes them, and it turns a repeated or
 //! shuffled record, which would otherwise overwrite another or throw off
 //! the counts, into an error that names its line.
 
@@ -14,7 +14,7 @@ use crate::domain::{
 };
 use crate::store::handles::Trees;
 use crate::store::tombstones::{HASH_LEN, Tombstone};
-use crate::store::{JobRun, SCHEMA_VERSION, Store, StoreError, codec, keys, meta, trees};
+use crate::store::{JobRun, SCHEMA_VERSION, SledStore, StoreError, codec, keys, meta, trees};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use std::io::{BufRead, Read as _};
@@ -43,7 +43,7 @@ pub(super) struct Loaded {
     pub(super) highest_id: Option<u64>,
 }
 
-impl Store {
+impl SledStore {
     /// What the store holds, in words, or `None` when it holds nothing a
     /// backup would (deliveries and the tie index aside).
     pub(super) fn contents(&self) -> Result<Option<String>, StoreError> {
@@ -290,7 +290,7 @@ impl From<StoreError> for Problem {
 
 /// The records on their way into the store, tree by tree.
 struct Loader<'s> {
-    store: &'s Store,
+    store: &'s SledStore,
     /// The position in [`TREES`] of the tree being loaded.
     tree: usize,
     /// The key of the last record of that tree.
@@ -302,7 +302,7 @@ struct Loader<'s> {
 }
 
 impl<'s> Loader<'s> {
-    fn new(store: &'s Store) -> Self {
+    fn new(store: &'s SledStore) -> Self {
         Self {
             store,
             tree: 0,

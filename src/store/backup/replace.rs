@@ -15,7 +15,7 @@
 //!
 //! The swap is a few renames. Should the process die among them,
 //! `restoring/` is still there: it is removed last, and names the backup
-//! it holds. [`Store::open`] refuses a folder that has it, with the command
+//! it holds. [`SledStore::open`] refuses a folder that has it, with the command
 //! that runs the restore again.
 //!
 //! The bot must not run meanwhile. sled locks `db` in the data folder for
@@ -28,7 +28,7 @@ use crate::store::sled_files::{
     FolderLock, draw_ids_above, move_sled_entries, remove_entry, sled_entries, sync_folder,
     wait_until_closed,
 };
-use crate::store::{Store, StoreError, StoreOptions};
+use crate::store::{SledStore, StoreError, StoreOptions};
 use chrono::{DateTime, Utc};
 use std::fs;
 use std::io::BufReader;
@@ -161,15 +161,16 @@ fn inspect(data_dir: &Path, options: &StoreOptions) -> Result<Current, BackupErr
         return Ok(Current::Nothing);
     }
     // Without the check for an unfinished restore: this import finishes it.
-    let current = match Store::open_unchecked(data_dir, options).map_err(|e| e.at_open(data_dir)) {
-        Ok(store) => match store.contents()? {
-            Some(what) => Current::Data(what),
-            None => Current::Nothing,
-        },
-        Err(in_use @ StoreError::InUse { .. }) => return Err(in_use.into()),
-        Err(StoreError::WillNotOpen { problem, .. }) => Current::Unopenable(problem),
-        Err(other) => Current::Unopenable(other.to_string()),
-    };
+    let current =
+        match SledStore::open_unchecked(data_dir, options).map_err(|e| e.at_open(data_dir)) {
+            Ok(store) => match store.contents()? {
+                Some(what) => Current::Data(what),
+                None => Current::Nothing,
+            },
+            Err(in_use @ StoreError::InUse { .. }) => return Err(in_use.into()),
+            Err(StoreError::WillNotOpen { problem, .. }) => Current::Unopenable(problem),
+            Err(other) => Current::Unopenable(other.to_string()),
+        };
     Ok(current)
 }
 
@@ -191,7 +192,7 @@ fn build(
     let named = std::path::absolute(backup).unwrap_or_else(|_| backup.to_path_buf());
     fs::write(&note, named.display().to_string())
         .map_err(BackupError::file("cannot write", &note))?;
-    let store = Store::open_unchecked(restoring, options)?;
+    let store = SledStore::open_unchecked(restoring, options)?;
     let loaded = store.load_backup(BufReader::with_capacity(1 << 20, file), progress)?;
     drop(store);
     wait_until_closed(restoring)?;
@@ -230,7 +231,7 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let (data, backup) = (root.path().join("data"), root.path().join("backup.jsonl"));
         let source = root.path().join("source");
-        let store = Store::open(&source, &StoreOptions::default()).unwrap();
+        let store = SledStore::open(&source, &StoreOptions::default()).unwrap();
         store
             .put_people(&[
                 person("U1", "Ada", Some("A")),
@@ -296,7 +297,7 @@ mod tests {
     #[test]
     fn an_import_refuses_a_store_with_data_unless_told_to_replace_it_and_then_keeps_it_aside() {
         let folders = folders();
-        let store = Store::open(&folders.data, &StoreOptions::default()).unwrap();
+        let store = SledStore::open(&folders.data, &StoreOptions::default()).unwrap();
         store.put_person(&person("U9", "Zed", None)).unwrap();
         store
             .log_interaction(&meeting(at_minute(5), &["U9", "U8"], None))
@@ -346,7 +347,7 @@ mod tests {
             Vec::<String>::new(),
             "nothing is left but the folder"
         );
-        let store = Store::open(&folders.data, &StoreOptions::default()).unwrap();
+        let store = SledStore::open(&folders.data, &StoreOptions::default()).unwrap();
         store.put_person(&person("U9", "Zed", None)).unwrap();
         store.flush().unwrap();
         drop(store);
@@ -367,7 +368,7 @@ mod tests {
     #[test]
     fn an_import_is_refused_while_the_store_is_open() {
         let folders = folders();
-        let store = Store::open(&folders.data, &StoreOptions::default()).unwrap();
+        let store = SledStore::open(&folders.data, &StoreOptions::default()).unwrap();
         let error = import(&folders, Replacing::Anything).unwrap_err();
         assert!(
             matches!(error, BackupError::Store(StoreError::InUse { .. })),
@@ -384,7 +385,7 @@ mod tests {
     #[test]
     fn a_store_that_will_not_open_is_replaced_only_when_told_and_kept_aside() {
         let folders = folders();
-        drop(Store::open(&folders.data, &StoreOptions::default()).unwrap());
+        drop(SledStore::open(&folders.data, &StoreOptions::default()).unwrap());
         let store = reopen(&folders.data).unwrap();
         store
             .trees()

@@ -10,7 +10,7 @@ use crate::domain::{
 use crate::store::fixtures::{
     any_interaction, at_minute, meeting, open_temp, person, reopen, sent, user,
 };
-use crate::store::{JobRun, Store, StoreOptions, keys};
+use crate::store::{JobRun, SledStore, StoreOptions, keys};
 use proptest::prelude::*;
 use std::ops::ControlFlow;
 
@@ -20,7 +20,7 @@ fn written_at() -> DateTime<Utc> {
 }
 
 /// A backup of `store`, as bytes.
-fn export(store: &Store) -> Vec<u8> {
+fn export(store: &SledStore) -> Vec<u8> {
     let mut out = Vec::new();
     store
         .export_backup(&mut out, written_at(), |_| ControlFlow::Continue(()))
@@ -29,7 +29,7 @@ fn export(store: &Store) -> Vec<u8> {
 }
 
 /// A fresh store with `backup` loaded into it.
-fn load(backup: &[u8]) -> (tempfile::TempDir, Store) {
+fn load(backup: &[u8]) -> (tempfile::TempDir, SledStore) {
     let (dir, store) = open_temp();
     store.load_backup(backup, |_| {}).unwrap();
     (dir, store)
@@ -99,7 +99,7 @@ fn quiet_digest() -> Digest {
 }
 
 /// Writes records into every tree, those a backup leaves out included.
-fn fill_every_tree(store: &Store) {
+fn fill_every_tree(store: &SledStore) {
     let mut ada = person("UADA", "Ada Lovelace", Some("Payments"));
     ada.tz = Some("Europe/London".into());
     ada.paused.insert(user("UBOB"));
@@ -337,7 +337,7 @@ fn any_step() -> impl Strategy<Value = Step> {
     ]
 }
 
-fn apply(store: &Store, step: &Step) {
+fn apply(store: &SledStore, step: &Step) {
     match step {
         Step::Join(id, team) => store.put_person(&person(id, "Someone", *team)).unwrap(),
         Step::Log(interaction) => drop(store.log_interaction(interaction).unwrap()),

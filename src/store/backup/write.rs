@@ -14,7 +14,7 @@ use crate::domain::{
 };
 use crate::store::sled_files::sync_folder;
 use crate::store::tombstones::{HASH_LEN, Tombstone};
-use crate::store::{JobRun, SCHEMA_VERSION, Store, StoreError, codec, keys, trees};
+use crate::store::{JobRun, SCHEMA_VERSION, SledStore, StoreError, codec, keys, trees};
 use chrono::{DateTime, SubsecRound as _, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -37,7 +37,7 @@ pub(super) const PARTIAL: &str = ".partial";
 /// store is written in a few hundred calls rather than tens of thousands.
 const FILE_BUFFER: usize = 1 << 20;
 
-/// What a backup written by [`Store::export_backup`] holds.
+/// What a backup written by [`SledStore::export_backup`] holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Exported {
     /// The records of each tree.
@@ -46,7 +46,7 @@ pub struct Exported {
     pub bytes: u64,
 }
 
-impl Store {
+impl SledStore {
     /// Writes a backup of the whole store to `out` (see the module doc of
     /// `backup` for the format), stamped `written_at`. `watch` is called
     /// every thousand records or so with the counts so far; a `Break` stops
@@ -106,7 +106,7 @@ impl Store {
     /// written while the store was purged is thrown away
     /// ([`BackupError::Purged`]): it may hold what the purge deleted. On an
     /// error the partial file is removed. `watch` is as for
-    /// [`Store::export_backup`].
+    /// [`SledStore::export_backup`].
     pub fn export_backup_file(
         &self,
         path: &Path,

@@ -9,7 +9,7 @@ use crate::domain::{
     ChannelId, Interaction, InteractionKind, Intro, Nudge, NudgeReason, Outgoing, PairKey, Person,
     SentNudge, SharedContact, TeamGap, TeamId, UserId,
 };
-use crate::store::Store;
+use crate::store::SledStore;
 use crate::store::fixtures::{
     any_interaction, at_minute, contents, meeting, open_temp, person, places_holding,
     places_mentioning, reopen, sent, ties_folded_from, user,
@@ -27,7 +27,7 @@ fn pair(a: &str, b: &str) -> PairKey {
 }
 
 /// The log without its ids.
-fn log_of(store: &Store) -> Vec<Interaction> {
+fn log_of(store: &SledStore) -> Vec<Interaction> {
     let log = store.interactions().unwrap();
     log.into_iter()
         .map(|(_, interaction)| interaction)
@@ -251,7 +251,7 @@ fn a_forget_leaves_a_tombstone_that_knows_them_again_and_names_nobody() {
     );
     let plain = <sha2::Sha256 as sha2::Digest>::digest(b"UADA");
     assert_eq!(places_holding(&store, &plain), Vec::<String>::new());
-    let tombstones = |store: &Store| -> Vec<Vec<u8>> {
+    let tombstones = |store: &SledStore| -> Vec<Vec<u8>> {
         let trees = store.trees().unwrap();
         trees
             .tombstones

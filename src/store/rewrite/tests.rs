@@ -5,7 +5,7 @@
 //! The ids are words (`UADA`), so that a byte search finds only them.
 
 use super::{ALL_HERE, REWRITING, REWRITTEN_FROM, WHOLE};
-use crate::store::Store;
+use crate::store::SledStore;
 use crate::store::fixtures::{
     Contents, at_minute, contents, file_names, files_holding, meeting, open_temp, person, reopen,
     sent, user,
@@ -15,8 +15,8 @@ use std::path::Path;
 
 /// Ada (`UADA`, "Ada Lovelace") met Bob and Cy, with notes; Bob and Cy met
 /// without her. Everything is on disk.
-fn a_store_with_ada(dir: &Path) -> Store {
-    let store = Store::open(dir, &Default::default()).unwrap();
+fn a_store_with_ada(dir: &Path) -> SledStore {
+    let store = SledStore::open(dir, &Default::default()).unwrap();
     store
         .put_people(&[
             person("UADA", "Ada Lovelace", Some("Payments")),

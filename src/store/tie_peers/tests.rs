@@ -7,14 +7,14 @@ use super::super::recent_logs::RecentLogs;
 use crate::domain::{Interaction, Tie, UserId};
 use crate::store::backup::{Replacing, import_backup};
 use crate::store::fixtures::{any_interaction, at_minute, meeting, open_temp, user};
-use crate::store::{Store, StoreOptions};
+use crate::store::{SledStore, StoreOptions};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use tempfile::TempDir;
 
 /// What the index must give: the ties, by a scan.
-fn scanned(store: &Store, around: &[&str]) -> Vec<Tie> {
+fn scanned(store: &SledStore, around: &[&str]) -> Vec<Tie> {
     store
         .ties()
         .unwrap()
@@ -23,7 +23,7 @@ fn scanned(store: &Store, around: &[&str]) -> Vec<Tie> {
         .collect()
 }
 
-fn log(store: &Store, people: &[&str], minute: i64) {
+fn log(store: &SledStore, people: &[&str], minute: i64) {
     store
         .log_interaction(&meeting(at_minute(minute), people, None))
         .unwrap();
@@ -133,7 +133,7 @@ fn any_step() -> impl Strategy<Value = Step> {
 }
 
 /// Does `step` to the store in `held`, which an import replaces.
-fn take(held: &mut (TempDir, Store), step: Step) {
+fn take(held: &mut (TempDir, SledStore), step: Step) {
     let store = &held.1;
     match step {
         Step::Log(interaction) => {
@@ -182,7 +182,7 @@ fn take(held: &mut (TempDir, Store), step: Step) {
                 |_, _| {},
             )
             .unwrap();
-            let imported = Store::open(data.path(), &options).unwrap();
+            let imported = SledStore::open(data.path(), &options).unwrap();
             *held = (data, imported);
         }
         Step::Refold => {
@@ -194,7 +194,7 @@ fn take(held: &mut (TempDir, Store), step: Step) {
 
 /// Every person's ties, ties around them, and the ties among the first
 /// half of the pool, as the index gives them, against a scan.
-fn check_every_read(store: &Store) -> Result<(), TestCaseError> {
+fn check_every_read(store: &SledStore) -> Result<(), TestCaseError> {
     for id in POOL {
         let me = user(id);
         prop_assert_eq!(
