@@ -177,7 +177,10 @@ impl Cluster {
             .map_err(|e| failed("cannot run createdb", e))?;
         if !made.status.success() {
             let why = String::from_utf8_lossy(&made.stderr);
-            return Err(StartError::Failed(format!("createdb failed: {}", why.trim())));
+            return Err(StartError::Failed(format!(
+                "createdb failed: {}",
+                why.trim()
+            )));
         }
         Ok(self.url(&name))
     }
@@ -212,7 +215,12 @@ impl Cluster {
             .arg("-k")
             .arg(&self.dir)
             .args(["-p", &self.port.to_string()])
-            .args(["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"]);
+            .args([
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "max_connections=200",
+            ]);
         if self.durability == Durability::NoFsync {
             server.args(["-c", "fsync=off", "-c", "full_page_writes=off"]);
         }
@@ -318,7 +326,9 @@ fn find_bin() -> Result<PathBuf, StartError> {
             ))),
         };
     }
-    let versions = std::fs::read_dir("/usr/lib/postgresql").into_iter().flatten();
+    let versions = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten();
     versions
         .flatten()
         .filter_map(|entry| {
@@ -403,7 +413,10 @@ mod tests {
         let first = cluster.create_database().unwrap();
         let second = cluster.create_database().unwrap();
         assert_ne!(first, second);
-        assert!(first.starts_with("postgres://alliances@127.0.0.1:"), "{first}");
+        assert!(
+            first.starts_with("postgres://alliances@127.0.0.1:"),
+            "{first}"
+        );
         assert!(cluster.accepts_connections());
 
         cluster.stop();
@@ -430,6 +443,9 @@ mod tests {
         drop(holder.pipe);
         holder.shell.wait().unwrap();
         assert!(!dir.exists());
-        assert!(TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok(), "the port is free");
+        assert!(
+            TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok(),
+            "the port is free"
+        );
     }
 }

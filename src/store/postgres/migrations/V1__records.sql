@@ -1,0 +1,78 @@
+-- The records of alliances, as the sled store keeps them in its trees: a
+-- table a tree, each record's value as JSON (the same serde encoding as
+-- sled's, so that a backup moves between the two unchanged) beside the
+-- columns the queries select, order and lock by.
+
+-- The store's own settings: its hash key, the interaction count, the last
+-- round of circles, the backup an uninstall kept. Values as in sled's
+-- `meta` tree.
+CREATE TABLE meta (
+    name text PRIMARY KEY,
+    value bytea NOT NULL
+);
+
+-- Who is in the workspace.
+CREATE TABLE people (
+    id text PRIMARY KEY,
+    person jsonb NOT NULL
+);
+
+-- The interaction log. Ids grow in log order: every writer of the log
+-- holds the log-writer lock (an advisory lock, see `postgres::LOG_WRITER`)
+-- while it draws ids from `interaction_ids` and until it commits, so ids
+-- are drawn in the order the ties are updated in.
+CREATE SEQUENCE interaction_ids;
+CREATE TABLE interactions (
+    id bigint PRIMARY KEY,
+    at timestamptz NOT NULL,
+    interaction jsonb NOT NULL
+);
+-- Forget-me and a person's export find their interactions.
+CREATE INDEX interactions_by_participant ON interactions USING gin ((interaction -> 'participants'));
+-- The partnerships' weeks read the log between two instants.
+CREATE INDEX interactions_by_time ON interactions (at);
+
+-- The tie of each pair that ever met, folded from the log in log order.
+CREATE TABLE ties (
+    low text NOT NULL,
+    high text NOT NULL,
+    tie jsonb NOT NULL,
+    PRIMARY KEY (low, high),
+    CHECK (low < high)
+);
+-- A person's ties where they are the higher id of the pair.
+CREATE INDEX ties_by_high ON ties (high);
+
+-- The idempotency key of every interaction logged once, kept for good.
+CREATE TABLE logged_keys (
+    key text PRIMARY KEY,
+    interaction bigint NOT NULL
+);
+
+-- The keyed hashes of the contents logged in the last minutes, so that a
+-- `/met` typed again after "this may not have been saved" is not logged
+-- twice, whichever replica it reaches.
+CREATE TABLE recent_logs (
+    digest bytea PRIMARY KEY,
+    logged_at timestamptz NOT NULL
+);
+
+-- The Slack deliveries seen lately, so that a retried event is handled
+-- once, whichever replica it reaches.
+CREATE TABLE deliveries (
+    key text PRIMARY KEY,
+    seen_at timestamptz NOT NULL
+);
+
+-- Each scheduled job's last run.
+CREATE TABLE jobs (
+    name text PRIMARY KEY,
+    run jsonb NOT NULL
+);
+
+-- Which replica runs the scheduled jobs, until when: a lease it renews.
+CREATE TABLE leases (
+    name text PRIMARY KEY,
+    holder text NOT NULL,
+    until timestamptz NOT NULL
+);

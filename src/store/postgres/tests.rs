@@ -1,0 +1,357 @@
+//! The PostgreSQL store against a real throwaway cluster (one for the
+//! tests of this binary, a fresh database for each test), and against the
+//! sled store where both must agree.
+
+use super::*;
+use crate::domain::{HalfLife, Interaction, Person, TeamId, UserId};
+use crate::store::JobRun;
+use crate::store::fixtures::{any_interaction, at_minute, meeting, open_temp, user};
+use proptest::prelude::*;
+use std::sync::OnceLock;
+use throwaway_postgres::{Cluster, Durability, StartError};
+
+/// The tests' cluster, started on first use; `None`, said once, when
+/// PostgreSQL's server is not installed.
+fn cluster() -> Option<&'static Cluster> {
+    static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
+    CLUSTER
+        .get_or_init(|| match Cluster::start(Durability::NoFsync) {
+            Ok(cluster) => Some(cluster),
+            Err(StartError::NotInstalled(why)) => {
+                eprintln!("skipped, the PostgreSQL store's tests: {why}");
+                None
+            }
+            Err(err) => panic!("{err}"),
+        })
+        .as_ref()
+}
+
+/// A store on a fresh database, or `None` without PostgreSQL.
+async fn store() -> Option<PgStore> {
+    let url = cluster()?.create_database().unwrap();
+    Some(PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap())
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_fresh_database_is_migrated_once_however_many_replicas_connect() {
+    let Some(cluster) = cluster() else { return };
+    let url = cluster.create_database().unwrap();
+    let replicas: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { PgStore::connect(&url, HalfLife::DEFAULT).await })
+        })
+        .collect();
+    for replica in replicas {
+        let replica = replica.await.unwrap().unwrap();
+        assert_eq!(replica.schema_version().await.unwrap(), 1);
+    }
+    let again = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
+    assert_eq!(again.schema_version().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_database_of_a_newer_schema_is_refused_with_a_sentence() {
+    let Some(store) = store().await else { return };
+    let client = store.client().await.unwrap();
+    client
+        .execute(
+            "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) \
+             VALUES (99, 'future', '2030-01-01', '0')",
+            &[],
+        )
+        .await
+        .unwrap();
+    let err = store.migrate().await.unwrap_err();
+    let said = err.to_string();
+    assert!(
+        matches!(
+            err,
+            StoreError::NewerDatabase {
+                found: 99,
+                supported: 1,
+                ..
+            }
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("newer alliances (schema 99)") && said.contains("upgrade"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_named_without_its_password() {
+    let Some(cluster) = cluster() else { return };
+    // A port nobody listens on: the cluster's, plus one, is as good as any
+    // and stays on 127.0.0.1.
+    let url = format!(
+        "postgres://alliances:hunter2@127.0.0.1:{}/nowhere?connect_timeout=2",
+        cluster.port().wrapping_add(1)
+    );
+    let Err(err) = PgStore::connect(&url, HalfLife::DEFAULT).await else {
+        panic!("connected to nothing");
+    };
+    let said = err.to_string();
+    assert!(
+        said.contains("127.0.0.1:") && said.contains("/nowhere"),
+        "{said}"
+    );
+    assert!(!said.contains("hunter2"), "{said}");
+
+    let Err(err) = PgStore::connect("postgres://a:b@[bad", HalfLife::DEFAULT).await else {
+        panic!("a bad string parsed");
+    };
+    assert!(err.to_string().contains("does not parse"), "{err}");
+}
+
+fn person(id: &str, team: &str) -> Person {
+    Person {
+        team: Some(TeamId::parse(team).unwrap()),
+        ..Person::new(user(id), id)
+    }
+}
+
+#[tokio::test]
+async fn people_round_trip_and_two_changes_at_once_both_land() {
+    let Some(store) = store().await else { return };
+    store
+        .put_people(&[person("U2", "Product"), person("U1", "Engineering")])
+        .await
+        .unwrap();
+    let ids: Vec<UserId> = store
+        .people()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(ids, [user("U1"), user("U2")]);
+    assert_eq!(
+        store.person(&user("U1")).await.unwrap(),
+        Some(person("U1", "Engineering"))
+    );
+    assert_eq!(store.person(&user("U9")).await.unwrap(), None);
+    assert_eq!(store.people_by_id().await.unwrap().len(), 2);
+
+    // Two replicas change the same person at once: a snooze and a rename.
+    let (a, b) = (store.clone(), store.clone());
+    let snooze = tokio::spawn(async move {
+        a.update_person(&user("U1"), |p| p.name = "Ada".into())
+            .await
+    });
+    let opt_out =
+        tokio::spawn(async move { b.update_person(&user("U1"), |p| p.opted_out = true).await });
+    snooze.await.unwrap().unwrap();
+    opt_out.await.unwrap().unwrap();
+    let ada = store.person(&user("U1")).await.unwrap().unwrap();
+    assert_eq!((ada.name.as_str(), ada.opted_out), ("Ada", true));
+    assert_eq!(
+        store
+            .update_person(&user("U9"), |p| p.name = "nobody".into())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn a_job_run_is_recorded_and_read_back() {
+    let Some(store) = store().await else { return };
+    assert_eq!(store.last_run("digest").await.unwrap(), None);
+    let run = JobRun {
+        scheduled_for: at_minute(0),
+        started_at: at_minute(1),
+        summary: "posted 1 digest".into(),
+    };
+    store.record_run("digest", &run).await.unwrap();
+    assert_eq!(store.last_run("digest").await.unwrap(), Some(run));
+}
+
+#[tokio::test]
+async fn a_lease_is_held_by_one_replica_until_it_runs_out_or_is_given_up() {
+    let Some(store) = store().await else { return };
+    let long = std::time::Duration::from_secs(30);
+    assert!(
+        store
+            .hold_lease("scheduler", "replica-a", long)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .hold_lease("scheduler", "replica-b", long)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .hold_lease("scheduler", "replica-a", long)
+            .await
+            .unwrap(),
+        "a renewal"
+    );
+    assert_eq!(
+        store.lease("scheduler").await.unwrap().unwrap().holder,
+        "replica-a"
+    );
+
+    // A holder that stops renewing loses it once it runs out.
+    let short = std::time::Duration::from_millis(200);
+    store.release_lease("scheduler", "replica-a").await.unwrap();
+    assert!(
+        store
+            .hold_lease("scheduler", "replica-a", short)
+            .await
+            .unwrap()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        store
+            .hold_lease("scheduler", "replica-b", long)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .hold_lease("scheduler", "replica-a", long)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn an_interaction_logs_its_ties_and_a_repeated_key_logs_nothing() {
+    let Some(store) = store().await else { return };
+    let coffee = meeting(at_minute(10), &["U2", "U1"], Some("coffee"));
+    let lunch = meeting(at_minute(0), &["U1", "U2", "U3"], None);
+    let first = store
+        .log_interaction_once("T1", &coffee)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.new_ties.len(), 1);
+    assert_eq!(
+        store.log_interaction_once("T1", &coffee).await.unwrap(),
+        None
+    );
+    let second = store.log_interaction(&lunch).await.unwrap();
+    assert!(second.id > first.id);
+    assert_eq!(second.new_ties.len(), 2, "U1-U3 and U2-U3 are new");
+    assert_eq!(store.interaction_count().await.unwrap(), 2);
+    let pair = crate::domain::PairKey::new(&user("U1"), &user("U2")).unwrap();
+    let tie = store.tie(&pair).await.unwrap().unwrap();
+    assert_eq!(
+        (tie.first_at, tie.last_at, tie.count),
+        (at_minute(0), at_minute(10), 2)
+    );
+    assert_eq!(tie.last_note.as_deref(), Some("coffee"));
+    assert_eq!(store.ties_of(&user("U3")).await.unwrap().len(), 2);
+    assert_eq!(store.ties().await.unwrap().len(), 3);
+}
+
+/// What a step of the comparison with sled logs.
+#[derive(Debug, Clone)]
+enum Step {
+    One(Interaction),
+    Once(&'static str, Interaction),
+    Bulk(Vec<Interaction>),
+    BulkOnce(Vec<(&'static str, Interaction)>),
+}
+
+fn any_step() -> impl Strategy<Value = Step> {
+    const POOL: [&str; 5] = ["U1", "U2", "U3", "U12", "W5"];
+    let key = || proptest::sample::select(vec!["a", "b", "c", "d"]);
+    prop_oneof![
+        any_interaction(&POOL).prop_map(Step::One),
+        (key(), any_interaction(&POOL)).prop_map(|(k, i)| Step::Once(k, i)),
+        proptest::collection::vec(any_interaction(&POOL), 0..6).prop_map(Step::Bulk),
+        proptest::collection::vec((key(), any_interaction(&POOL)), 0..6).prop_map(Step::BulkOnce),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Any sequence of writes leaves PostgreSQL with what it leaves sled:
+    /// the same log in the same order, the same ties, the same count, and
+    /// each write's answer the same.
+    #[test]
+    fn postgres_logs_what_sled_logs(steps in proptest::collection::vec(any_step(), 1..8)) {
+        let runtime = runtime();
+        let Some(pg) = runtime.block_on(store()) else { return Ok(()) };
+        let (_dir, sled) = open_temp();
+        for step in steps {
+            match step {
+                Step::One(i) => {
+                    let (a, b) = (sled.log_interaction(&i).unwrap(), runtime.block_on(pg.log_interaction(&i)).unwrap());
+                    prop_assert_eq!(a.new_ties, b.new_ties);
+                }
+                Step::Once(key, i) => {
+                    let a = sled.log_interaction_once(key, &i).unwrap().map(|l| l.new_ties);
+                    let b = runtime.block_on(pg.log_interaction_once(key, &i)).unwrap().map(|l| l.new_ties);
+                    prop_assert_eq!(a, b);
+                }
+                Step::Bulk(batch) => {
+                    prop_assert_eq!(sled.log_interactions(&batch).unwrap(), runtime.block_on(pg.log_interactions(&batch)).unwrap());
+                }
+                Step::BulkOnce(batch) => {
+                    let batch: Vec<(&str, &Interaction)> = batch.iter().map(|(k, i)| (*k, i)).collect();
+                    prop_assert_eq!(sled.log_interactions_once(&batch).unwrap(), runtime.block_on(pg.log_interactions_once(&batch)).unwrap());
+                }
+            }
+        }
+        let logged = |log: Vec<(u64, Interaction)>| -> Vec<Interaction> { log.into_iter().map(|(_, i)| i).collect() };
+        let pg_log = runtime.block_on(pg.interactions()).unwrap();
+        prop_assert!(pg_log.windows(2).all(|w| w[0].0 < w[1].0), "ids grow in log order");
+        prop_assert_eq!(logged(pg_log), logged(sled.interactions().unwrap()));
+        prop_assert_eq!(runtime.block_on(pg.ties()).unwrap(), sled.ties().unwrap());
+        prop_assert_eq!(runtime.block_on(pg.interaction_count()).unwrap(), sled.interaction_count());
+        for id in ["U1", "U12", "W5"] {
+            prop_assert_eq!(runtime.block_on(pg.ties_of(&user(id))).unwrap(), sled.ties_of(&user(id)).unwrap());
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_replicas_logging_the_same_keys_at_once_log_each_once() {
+    let Some(store) = store().await else { return };
+    let meetings: Vec<(String, Interaction)> = (0..50)
+        .map(|i| (format!("k{i}"), meeting(at_minute(i), &["U1", "U2"], None)))
+        .collect();
+    let meetings = std::sync::Arc::new(meetings);
+    let replicas: Vec<_> = (0..2)
+        .map(|_| {
+            let (store, meetings) = (store.clone(), meetings.clone());
+            tokio::spawn(async move {
+                let mut new = 0;
+                for (key, meeting) in meetings.iter() {
+                    new += usize::from(
+                        store
+                            .log_interaction_once(key, meeting)
+                            .await
+                            .unwrap()
+                            .is_some(),
+                    );
+                }
+                new
+            })
+        })
+        .collect();
+    let mut new = 0;
+    for replica in replicas {
+        new += replica.await.unwrap();
+    }
+    assert_eq!(new, 50);
+    assert_eq!(store.interaction_count().await.unwrap(), 50);
+    let pair = crate::domain::PairKey::new(&user("U1"), &user("U2")).unwrap();
+    assert_eq!(store.tie(&pair).await.unwrap().unwrap().count, 50);
+}
