@@ -308,6 +308,15 @@ pub enum StoreError {
         /// What went wrong, in words.
         problem: String,
     },
+    /// A commit to the PostgreSQL database did not answer: the write may
+    /// or may not have been saved.
+    #[error("the PostgreSQL store at {place} may not have saved the latest write: {problem}")]
+    DatabaseUnsure {
+        /// Where the database is.
+        place: String,
+        /// What went wrong, in words.
+        problem: String,
+    },
     /// The database's schema was migrated by a newer build.
     #[error(
         "the PostgreSQL database at {place} was migrated by a newer alliances (schema \
@@ -338,7 +347,12 @@ impl StoreError {
     /// reach it: the flush that was to make them durable failed, so
     /// nobody can say they were not saved.
     pub fn may_have_saved(&self) -> bool {
-        matches!(self, StoreError::Unflushed(_) | StoreError::FlusherStopped)
+        matches!(
+            self,
+            StoreError::Unflushed(_)
+                | StoreError::FlusherStopped
+                | StoreError::DatabaseUnsure { .. }
+        )
     }
 
     /// This error, met while opening the store in `dir`, as the person
@@ -390,6 +404,7 @@ impl StoreError {
             }
             opened_or_not @ (StoreError::InUse { .. }
             | StoreError::Database { .. }
+            | StoreError::DatabaseUnsure { .. }
             | StoreError::NewerDatabase { .. }
             | StoreError::Inaccessible { .. }
             | StoreError::WillNotOpen { .. }

@@ -10,7 +10,7 @@
 //! logged once however often it comes.
 
 use super::super::interactions::{BULK_CHUNK, next_tie, pairs_of};
-use super::super::{Logged, StoreError};
+use super::super::{KEEP_RECENT_FOR, Logged, StoreError};
 use super::{LOG_WRITER, PgStore, decoded, json};
 use crate::domain::{Interaction, PairKey, Tie, UserId};
 use std::collections::BTreeMap;
@@ -150,18 +150,82 @@ impl PgStore {
             .collect()
     }
 
-    /// Logs `entries` in order in one transaction: each interaction, unless
-    /// its key was logged before or earlier in `entries` (then `None`).
+    /// Logs `interaction` once under `key`, as
+    /// [`PgStore::log_interaction_once`] does, and returns once it is
+    /// committed. With a `content`, it is also a repeat (`None`) when the
+    /// same content was logged within [`KEEP_RECENT_FOR`], by any replica:
+    /// the content is kept as a once-key of the kind `recent`, a keyed
+    /// hash, and pruned with the deliveries.
+    pub async fn log_once_and_commit(
+        &self,
+        key: &str,
+        content: Option<&str>,
+        interaction: &Interaction,
+    ) -> Result<Option<Logged>, StoreError> {
+        let recent = match content {
+            Some(content) => Some(self.once_keys().await?.key("recent", &[content.as_bytes()])),
+            None => None,
+        };
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+        self.lock_log(&tx).await?;
+        if let Some(recent) = &recent {
+            let seen = tx
+                .query_opt(
+                    "SELECT 1 FROM recent_logs WHERE key = $1 \
+                     AND logged_at > clock_timestamp() - make_interval(secs => $2)",
+                    &[recent, &KEEP_RECENT_FOR.as_secs_f64()],
+                )
+                .await
+                .map_err(|e| self.failed(e))?;
+            if seen.is_some() {
+                return Ok(None);
+            }
+        }
+        let logged = self.append_in(&tx, &[(Some(key), interaction)]).await?;
+        let logged = logged.into_iter().next().flatten();
+        if let (Some(_), Some(recent)) = (&logged, &recent) {
+            tx.execute(
+                "INSERT INTO recent_logs (key, logged_at) VALUES ($1, clock_timestamp()) \
+                 ON CONFLICT (key) DO UPDATE SET logged_at = EXCLUDED.logged_at",
+                &[recent],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        }
+        self.commit_tx(tx).await?;
+        Ok(logged)
+    }
+
+    /// Logs `entries` in order in one transaction of their own.
     async fn append(&self, entries: &[Entry<'_>]) -> Result<Vec<Option<Logged>>, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+        self.lock_log(&tx).await?;
+        let logged = self.append_in(&tx, entries).await?;
+        self.commit_tx(tx).await?;
+        Ok(logged)
+    }
+
+    /// Takes the log-writer lock until `tx` ends.
+    async fn lock_log(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_WRITER])
             .await
             .map_err(|e| self.failed(e))?;
-        let fresh = self.fresh(&tx, entries).await?;
+        Ok(())
+    }
+
+    /// Logs `entries` in order within `tx`, whose caller holds the
+    /// log-writer lock: each interaction, unless its key was logged before
+    /// or earlier in `entries` (then `None`).
+    async fn append_in(
+        &self,
+        tx: &Transaction<'_>,
+        entries: &[Entry<'_>],
+    ) -> Result<Vec<Option<Logged>>, StoreError> {
+        let fresh = self.fresh(tx, entries).await?;
         let count = fresh.iter().filter(|is| **is).count();
         if count == 0 {
-            tx.commit().await.map_err(|e| self.failed(e))?;
             return Ok(entries.iter().map(|_| None).collect());
         }
         let ids: Vec<i64> = tx
@@ -185,7 +249,7 @@ impl PgStore {
                     .map(|(e, _)| e),
             )
             .collect();
-        let mut touched = self.ties_touched(&tx, &to_log).await?;
+        let mut touched = self.ties_touched(tx, &to_log).await?;
         let mut logged = Vec::with_capacity(to_log.len());
         for (id, (_, interaction)) in &to_log {
             let mut new_ties = Vec::new();
@@ -211,8 +275,7 @@ impl PgStore {
                 new_ties,
             });
         }
-        self.write(&tx, &to_log, &touched).await?;
-        tx.commit().await.map_err(|e| self.failed(e))?;
+        self.write(tx, &to_log, &touched).await?;
         let mut logged = logged.into_iter();
         Ok(fresh
             .iter()

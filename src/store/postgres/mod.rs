@@ -25,8 +25,10 @@
 //! an error: the connection string may carry a password, so errors name
 //! the host, port and database only.
 
+mod deliveries;
 mod interactions;
 mod jobs;
+mod keys;
 mod leases;
 mod people;
 
@@ -199,6 +201,15 @@ impl PgStore {
                 deadpool_postgres::PoolError::Backend(e) => unreachable_reason(&e),
                 other => format!("no connection could be had ({other})"),
             },
+        })
+    }
+
+    /// Commits `tx`. A commit that fails may have reached the database
+    /// before the connection broke: nobody can say it was not saved.
+    async fn commit_tx(&self, tx: deadpool_postgres::Transaction<'_>) -> Result<(), StoreError> {
+        tx.commit().await.map_err(|e| StoreError::DatabaseUnsure {
+            place: self.place.clone(),
+            problem: unreachable_reason(&e),
         })
     }
 

@@ -96,7 +96,7 @@ impl PgStore {
         )
         .await
         .map_err(|e| self.failed(e))?;
-        tx.commit().await.map_err(|e| self.failed(e))?;
+        self.commit_tx(tx).await?;
         Ok(Some(person))
     }
 }

@@ -355,3 +355,77 @@ async fn two_replicas_logging_the_same_keys_at_once_log_each_once() {
     let pair = crate::domain::PairKey::new(&user("U1"), &user("U2")).unwrap();
     assert_eq!(store.tie(&pair).await.unwrap().unwrap().count, 50);
 }
+
+#[tokio::test]
+async fn a_delivery_is_first_once_on_any_replica_until_pruned() {
+    let Some(store) = store().await else { return };
+    let other = store.clone();
+    assert!(store.first_delivery("Ev1", at_minute(0)).await.unwrap());
+    assert!(!other.first_delivery("Ev1", at_minute(1)).await.unwrap());
+    assert_eq!(store.prune_deliveries(at_minute(5)).await.unwrap(), 1);
+    assert!(other.first_delivery("Ev1", at_minute(6)).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_met_typed_again_is_logged_once_whichever_replica_it_reaches() {
+    let Some(store) = store().await else { return };
+    let replica = store.clone();
+    let coffee = meeting(at_minute(0), &["U1", "U2"], Some("coffee"));
+    let content = Some("U1 met U2 on 2026-03-02: coffee");
+    let first = store
+        .log_once_and_commit("T1", content, &coffee)
+        .await
+        .unwrap();
+    assert!(first.is_some());
+    // The same trigger again, then the same content under a new trigger.
+    assert_eq!(
+        replica
+            .log_once_and_commit("T1", None, &coffee)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        replica
+            .log_once_and_commit("T2", content, &coffee)
+            .await
+            .unwrap(),
+        None
+    );
+    // Another content is another meeting.
+    let lunch = meeting(at_minute(60), &["U1", "U2"], Some("lunch"));
+    let other = Some("U1 met U2 on 2026-03-02: lunch");
+    assert!(
+        replica
+            .log_once_and_commit("T3", other, &lunch)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(store.interaction_count().await.unwrap(), 2);
+
+    // The contents are kept as keyed hashes, never as written.
+    let client = store.client().await.unwrap();
+    let kept: Vec<String> = client
+        .query("SELECT key FROM recent_logs", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(kept.len(), 2);
+    assert!(
+        kept.iter()
+            .all(|key| key.starts_with("recent:") && !key.contains("U1")),
+        "{kept:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_hash_key_is_drawn_once_and_shared_by_replicas() {
+    let Some(store) = store().await else { return };
+    let (a, b) = (store.clone(), store.clone());
+    let (ka, kb) = tokio::join!(a.once_keys(), b.once_keys());
+    let (ka, kb) = (ka.unwrap(), kb.unwrap());
+    assert_eq!(ka.key("calendar", &[b"uid"]), kb.key("calendar", &[b"uid"]));
+}

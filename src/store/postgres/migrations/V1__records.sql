@@ -49,11 +49,11 @@ CREATE TABLE logged_keys (
     interaction bigint NOT NULL
 );
 
--- The keyed hashes of the contents logged in the last minutes, so that a
--- `/met` typed again after "this may not have been saved" is not logged
--- twice, whichever replica it reaches.
+-- The keyed hashes of the contents logged in the last minutes (once-keys
+-- of the kind `recent`), so that a `/met` typed again after "this may not
+-- have been saved" is not logged twice, whichever replica it reaches.
 CREATE TABLE recent_logs (
-    digest bytea PRIMARY KEY,
+    key text PRIMARY KEY,
     logged_at timestamptz NOT NULL
 );
 
