@@ -405,7 +405,7 @@ impl PgStore {
         Ok(())
     }
 
-    fn lost(&self, what: &str) -> StoreError {
+    pub(super) fn lost(&self, what: &str) -> StoreError {
         StoreError::Database {
             place: self.place.clone(),
             problem: format!("{what} was written but not reported back"),

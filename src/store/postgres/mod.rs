@@ -30,6 +30,7 @@ mod interactions;
 mod jobs;
 mod keys;
 mod leases;
+mod outbox;
 mod people;
 
 #[cfg(test)]

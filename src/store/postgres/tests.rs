@@ -429,3 +429,174 @@ async fn the_hash_key_is_drawn_once_and_shared_by_replicas() {
     let (ka, kb) = (ka.unwrap(), kb.unwrap());
     assert_eq!(ka.key("calendar", &[b"uid"]), kb.key("calendar", &[b"uid"]));
 }
+
+fn digest() -> crate::domain::Outgoing {
+    crate::domain::Outgoing::Digest {
+        channel: "alliances".into(),
+        digest: crate::domain::Digest::empty(at_minute(0), at_minute(10)),
+        team_map: None,
+    }
+}
+
+#[tokio::test]
+async fn a_sent_intro_is_recorded_only_while_the_people_it_names_are_known() {
+    use crate::domain::{ChannelId, Intro, NudgeReason, SentNudge, SharedContact, TeamGap};
+    let Some(store) = store().await else { return };
+    store
+        .put_people(&[person("U1", "Payments"), person("U2", "Legal")])
+        .await
+        .unwrap();
+    let intro = |to: &str, about: &str| SentNudge {
+        to: user(to),
+        about: user(about),
+        at: at_minute(2),
+        reason: Some(NudgeReason::Intro(Intro {
+            last_alliance_at: None,
+            quiet_days: 90,
+            gap: TeamGap {
+                own_team: TeamId::parse("Payments").unwrap(),
+                alliances: 0,
+                most: 0,
+                boost: 1.0,
+            },
+            shared_contact: Some(SharedContact::Mutual(user("U3"))),
+        })),
+        warning_step: false,
+    };
+    let queued = store
+        .enqueue(vec![digest(), digest()], at_minute(1))
+        .await
+        .unwrap();
+    assert!(queued[0].id < queued[1].id);
+    assert_eq!(store.pending_outbox().await.unwrap(), queued);
+    let channel = ChannelId::parse("D0001").unwrap();
+
+    // U9 was forgotten while the nudge to them was on its way.
+    store
+        .mark_sent(&queued[0], Some(&intro("U9", "U2")), Some(&channel))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .nudges_sent_since(at_minute(0))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.dm_channel(&user("U9")).await.unwrap(), None);
+    assert!(!store.in_outbox(queued[0].id).await.unwrap());
+
+    // U3, the contact, is not known: the record leaves them out.
+    store
+        .mark_sent(&queued[1], Some(&intro("U1", "U2")), Some(&channel))
+        .await
+        .unwrap();
+    let recorded = store.nudges_sent_since(at_minute(0)).await.unwrap();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].reason.as_ref().unwrap().shared_contact(), None);
+    assert_eq!(store.dm_channel(&user("U1")).await.unwrap(), Some(channel));
+    store.forget_dm_channel(&user("U1")).await.unwrap();
+    assert_eq!(store.dm_channel(&user("U1")).await.unwrap(), None);
+    assert!(store.pending_outbox().await.unwrap().is_empty());
+
+    // "Since" includes a nudge sent at that very instant, and no earlier.
+    let after = at_minute(2) + chrono::Duration::nanoseconds(1);
+    assert!(store.nudges_sent_since(after).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_item_is_kept_apart_from_the_pending_ones_until_pruned() {
+    use crate::domain::OutboxState;
+    let Some(store) = store().await else { return };
+    let mut item = store.enqueue_one(digest(), at_minute(1)).await.unwrap();
+    item.attempts = 3;
+    item.state = OutboxState::Failed {
+        at: at_minute(5),
+        error: "Slack refused chat.postMessage: channel_not_found".into(),
+    };
+    store.update_outbox_item(&item).await.unwrap();
+    assert!(store.pending_outbox().await.unwrap().is_empty());
+    assert_eq!(store.outbox().await.unwrap(), [item]);
+    assert_eq!(store.prune_failed(at_minute(5)).await.unwrap(), 0);
+    assert_eq!(store.prune_failed(at_minute(6)).await.unwrap(), 1);
+    assert!(store.outbox().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn replicas_claiming_at_once_share_the_outbox_and_a_dead_ones_claims_run_out() {
+    let Some(store) = store().await else { return };
+    let queued = store
+        .enqueue((0..40).map(|_| digest()).collect(), at_minute(0))
+        .await
+        .unwrap();
+    let long = std::time::Duration::from_secs(60);
+    let claims: Vec<_> = ["a", "b", "c"]
+        .into_iter()
+        .map(|replica| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let claimed = store
+                        .claim_outbox(replica, 3, long, at_minute(1))
+                        .await
+                        .unwrap();
+                    if claimed.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(claimed.into_iter().map(|item| item.id));
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for claim in claims {
+        all.extend(claim.await.unwrap());
+    }
+    all.sort_unstable();
+    let ids: Vec<u64> = queued.iter().map(|item| item.id).collect();
+    assert_eq!(all, ids, "every item claimed by exactly one replica");
+
+    // Replica "a" dies; once its claims run out, "b" may send its items.
+    let store = store.clone();
+    let short = std::time::Duration::from_millis(100);
+    let fresh = store.enqueue(vec![digest()], at_minute(0)).await.unwrap();
+    assert_eq!(
+        store
+            .claim_outbox("a", 10, short, at_minute(1))
+            .await
+            .unwrap(),
+        fresh
+    );
+    assert!(
+        store
+            .claim_outbox("b", 10, long, at_minute(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        store
+            .claim_outbox("b", 10, long, at_minute(1))
+            .await
+            .unwrap(),
+        fresh
+    );
+    // An item not yet due is not claimed.
+    let later = store.enqueue(vec![digest()], at_minute(30)).await.unwrap();
+    assert!(
+        store
+            .claim_outbox("c", 10, long, at_minute(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .claim_outbox("c", 10, long, at_minute(30))
+            .await
+            .unwrap(),
+        later
+    );
+}

@@ -76,3 +76,31 @@ CREATE TABLE leases (
     holder text NOT NULL,
     until timestamptz NOT NULL
 );
+
+-- Every nudge Slack accepted, by when (nanoseconds since 1970, as the
+-- sled store's keys order them), to whom, about whom.
+CREATE TABLE nudges (
+    at_ns bigint NOT NULL,
+    to_id text NOT NULL,
+    about text NOT NULL,
+    nudge jsonb NOT NULL,
+    PRIMARY KEY (at_ns, to_id, about)
+);
+
+-- What the bot promised to send and has not yet, or gave up on, in queue
+-- order. A replica that sends an item claims it first, until a time: no
+-- other sends it meanwhile, and another may once the claim has run out
+-- (its claimant died).
+CREATE SEQUENCE outbox_ids;
+CREATE TABLE outbox (
+    id bigint PRIMARY KEY,
+    item jsonb NOT NULL,
+    claimed_by text,
+    claimed_until timestamptz
+);
+
+-- Each person's DM channel with the bot.
+CREATE TABLE dm_channels (
+    person text PRIMARY KEY,
+    channel jsonb NOT NULL
+);
