@@ -600,3 +600,67 @@ async fn replicas_claiming_at_once_share_the_outbox_and_a_dead_ones_claims_run_o
         later
     );
 }
+
+fn feed(owner: &str, sealed: &str) -> crate::domain::CalendarFeed {
+    crate::domain::CalendarFeed::new(
+        user(owner),
+        crate::domain::SealedAddress::from_sealed(sealed.into()),
+        at_minute(0),
+    )
+}
+
+#[tokio::test]
+async fn a_calendar_is_kept_until_taken_back_and_a_read_does_not_bring_it_back() {
+    let Some(store) = store().await else { return };
+    let given = feed("U1", "Zmlyc3Q=");
+    store.put_calendar(&given).await.unwrap();
+    store
+        .put_calendar(&feed("U2", "c2VhbGVkMg=="))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.calendar(&user("U1")).await.unwrap(),
+        Some(given.clone())
+    );
+    assert_eq!(store.calendars().await.unwrap().len(), 2);
+
+    let mut read = given.clone();
+    read.read_well(at_minute(5), Some("\"v1\"".into()), None);
+    assert!(store.update_calendar(&read).await.unwrap());
+    assert_eq!(
+        store.calendar(&user("U1")).await.unwrap(),
+        Some(read.clone())
+    );
+    store.put_calendar(&feed("U1", "c2Vjb25k")).await.unwrap();
+    assert!(
+        !store.update_calendar(&read).await.unwrap(),
+        "another address now"
+    );
+
+    // A failed first read gives back the calendar before, unless taken back.
+    let pending = feed("U1", "c2Vjb25k");
+    assert!(
+        store
+            .replace_calendar_if(&user("U1"), &pending.address, Some(&given))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.calendar(&user("U1")).await.unwrap(),
+        Some(given.clone())
+    );
+    assert!(
+        !store
+            .replace_calendar_if(&user("U1"), &pending.address, None)
+            .await
+            .unwrap()
+    );
+
+    assert!(store.remove_calendar(&user("U1")).await.unwrap());
+    assert!(!store.remove_calendar(&user("U1")).await.unwrap());
+    assert!(!store.update_calendar(&read).await.unwrap(), "taken back");
+    assert_eq!(
+        store.calendars().await.unwrap(),
+        [feed("U2", "c2VhbGVkMg==")]
+    );
+}

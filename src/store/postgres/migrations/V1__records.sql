@@ -104,3 +104,11 @@ CREATE TABLE dm_channels (
     person text PRIMARY KEY,
     channel jsonb NOT NULL
 );
+
+-- Whose calendar the bot may read, each address sealed with the
+-- operator's key: the database never sees an address that opens without
+-- it.
+CREATE TABLE calendars (
+    owner text PRIMARY KEY,
+    feed jsonb NOT NULL
+);
