@@ -137,17 +137,7 @@ impl PgStore {
             None => client.query(&sql, &[]).await,
         }
         .map_err(|e| self.failed(e))?;
-        rows.iter()
-            .map(|row| {
-                decoded(row, "tie", "ties", || {
-                    format!(
-                        "{} and {}",
-                        row.get::<_, &str>("low"),
-                        row.get::<_, &str>("high")
-                    )
-                })
-            })
-            .collect()
+        self.ties_of_rows(&rows)
     }
 
     /// Logs `interaction` once under `key`, as

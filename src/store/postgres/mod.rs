@@ -33,6 +33,7 @@ mod keys;
 mod leases;
 mod outbox;
 mod people;
+mod ties;
 
 #[cfg(test)]
 mod tests;

@@ -664,3 +664,80 @@ async fn a_calendar_is_kept_until_taken_back_and_a_read_does_not_bring_it_back()
         [feed("U2", "c2VhbGVkMg==")]
     );
 }
+
+/// Ties between U1..U4 and W5 in four teams, logged in both stores.
+async fn two_stores_with_ties() -> Option<(tempfile::TempDir, crate::store::Store, PgStore)> {
+    let pg = store().await?;
+    let (dir, sled) = open_temp();
+    let people = [
+        person("U1", "Engineering"),
+        person("U2", "Engineering"),
+        person("U3", "Product"),
+        person("U4", "Legal"),
+        person("W5", "Sales"),
+    ];
+    sled.put_people(&people).unwrap();
+    pg.put_people(&people).await.unwrap();
+    for (minute, pair) in [["U1", "U2"], ["U1", "U3"], ["U3", "U4"], ["U4", "W5"]]
+        .iter()
+        .enumerate()
+    {
+        let met = meeting(at_minute(minute as i64 * 60), pair, None);
+        sled.log_interaction(&met).unwrap();
+        pg.log_interaction(&met).await.unwrap();
+    }
+    Some((dir, sled, pg))
+}
+
+#[tokio::test]
+async fn the_tie_queries_answer_what_the_sled_indexes_answer() {
+    let Some((_dir, sled, pg)) = two_stores_with_ties().await else {
+        return;
+    };
+    for id in ["U1", "U3", "W5", "U9"] {
+        assert_eq!(
+            pg.ties_around(&user(id)).await.unwrap(),
+            sled.ties_around(&user(id)).unwrap(),
+            "{id}"
+        );
+    }
+    let leaders = [user("U1"), user("U3"), user("U4")];
+    assert_eq!(
+        pg.ties_among(&leaders).await.unwrap(),
+        sled.ties_among(&leaders).unwrap()
+    );
+    for team in ["Engineering", "Product", "Sales", "Finance"] {
+        let team = TeamId::parse(team).unwrap();
+        assert_eq!(
+            pg.teams_tied_to(&team).await.unwrap(),
+            sled.teams_tied_to(&team).unwrap(),
+            "{team:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_log_is_visited_in_order_whole_or_between_two_instants() {
+    let Some((_dir, sled, pg)) = two_stores_with_ties().await else {
+        return;
+    };
+    let visited = |store: &crate::store::Store, from: i64, until: i64| {
+        let mut seen = Vec::new();
+        store
+            .visit_interactions_between(at_minute(from), at_minute(until), |i| seen.push(i))
+            .unwrap();
+        seen
+    };
+    for (from, until) in [(0, 180), (60, 120), (61, 119), (-10, -1)] {
+        let mut seen = Vec::new();
+        pg.visit_interactions_between(at_minute(from), at_minute(until), |i| seen.push(i))
+            .await
+            .unwrap();
+        assert_eq!(seen, visited(&sled, from, until), "{from}..{until}");
+    }
+    let mut all = Vec::new();
+    pg.visit_interactions(|i| all.push(i)).await.unwrap();
+    let mut sled_all = Vec::new();
+    sled.visit_interactions(|i| sled_all.push(i)).unwrap();
+    assert_eq!(all, sled_all);
+}
