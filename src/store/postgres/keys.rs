@@ -39,7 +39,7 @@ impl PgStore {
         }
     }
 
-    fn corrupt_key(&self) -> StoreError {
+    pub(super) fn corrupt_key(&self) -> StoreError {
         StoreError::Corrupt {
             tree: "meta",
             key: meta_name(meta::TOMBSTONE_KEY).to_owned(),

@@ -34,6 +34,7 @@ mod leases;
 mod outbox;
 mod people;
 mod ties;
+mod tombstones;
 
 #[cfg(test)]
 mod tests;

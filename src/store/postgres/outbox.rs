@@ -312,7 +312,7 @@ fn shared_contact(sent: &SentNudge) -> Option<&UserId> {
 
 /// `at` as nanoseconds since 1970, as the nudges are ordered by; the
 /// far past or future, beyond 1677–2262, as the nearest end.
-fn nanos(at: DateTime<Utc>) -> i64 {
+pub(super) fn nanos(at: DateTime<Utc>) -> i64 {
     at.timestamp_nanos_opt().unwrap_or(if at.timestamp() < 0 {
         i64::MIN
     } else {

@@ -741,3 +741,89 @@ async fn the_log_is_visited_in_order_whole_or_between_two_instants() {
     sled.visit_interactions(|i| sled_all.push(i)).unwrap();
     assert_eq!(all, sled_all);
 }
+
+#[tokio::test]
+async fn an_early_warning_sent_is_recorded_on_its_leader_with_its_known_introductions() {
+    use crate::domain::{ChannelId, SentNudge};
+    let Some(store) = store().await else { return };
+    store
+        .put_people(&[person("U1", "Engineering"), person("U2", "Legal")])
+        .await
+        .unwrap();
+    let step = |to: &str, about: &str| SentNudge {
+        warning_step: true,
+        ..crate::store::fixtures::sent(to, about, 3)
+    };
+    let queued = store
+        .enqueue(
+            vec![
+                crate::store::fixtures::early_warning("U1", "U2"),
+                crate::store::fixtures::early_warning("U8", "U2"),
+            ],
+            at_minute(0),
+        )
+        .await
+        .unwrap();
+    let channel = ChannelId::parse("D0001").unwrap();
+    store
+        .mark_early_warning_sent(
+            &queued[0],
+            &[step("U1", "U2"), step("U1", "U9")],
+            at_minute(3),
+            Some(&channel),
+        )
+        .await
+        .unwrap();
+    let ada = store.person(&user("U1")).await.unwrap().unwrap();
+    assert_eq!(ada.early_warned_at, Some(at_minute(3)));
+    assert_eq!(
+        store.nudges_sent_since(at_minute(0)).await.unwrap(),
+        [step("U1", "U2")]
+    );
+    assert_eq!(
+        store.dm_channel(&user("U1")).await.unwrap(),
+        Some(channel.clone())
+    );
+
+    // U8 was forgotten while their warning was on its way: no trace.
+    store
+        .mark_early_warning_sent(
+            &queued[1],
+            &[step("U8", "U2")],
+            at_minute(4),
+            Some(&channel),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.nudges_sent_since(at_minute(0)).await.unwrap().len(),
+        1
+    );
+    assert_eq!(store.dm_channel(&user("U8")).await.unwrap(), None);
+    assert!(store.outbox().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_tombstone_names_nobody_and_is_lifted_when_its_person_opts_in() {
+    let Some(store) = store().await else { return };
+    assert!(
+        !store.is_forgotten(&user("U1")).await.unwrap(),
+        "no key, nobody forgotten"
+    );
+    store.once_keys().await.unwrap();
+    let hash = store
+        .tombstone_if_keyed(&user("U1"))
+        .await
+        .unwrap()
+        .unwrap();
+    let client = store.client().await.unwrap();
+    client
+        .execute("INSERT INTO tombstones (hash) VALUES ($1)", &[&&hash[..]])
+        .await
+        .unwrap();
+    assert!(store.is_forgotten(&user("U1")).await.unwrap());
+    assert!(!store.is_forgotten(&user("U2")).await.unwrap());
+    assert!(!hash.windows(2).any(|w| w == b"U1"));
+    store.lift_tombstone(&user("U1")).await.unwrap();
+    assert!(!store.is_forgotten(&user("U1")).await.unwrap());
+}

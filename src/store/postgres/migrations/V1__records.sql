@@ -112,3 +112,9 @@ CREATE TABLE calendars (
     owner text PRIMARY KEY,
     feed jsonb NOT NULL
 );
+
+-- Who asked to be forgotten, without saying who: a keyed hash of each
+-- id (see the sled store's `tombstones`).
+CREATE TABLE tombstones (
+    hash bytea PRIMARY KEY
+);
