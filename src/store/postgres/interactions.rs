@@ -198,7 +198,7 @@ impl PgStore {
     }
 
     /// Takes the log-writer lock until `tx` ends.
-    async fn lock_log(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+    pub(super) async fn lock_log(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_WRITER])
             .await
             .map_err(|e| self.failed(e))?;

@@ -26,6 +26,7 @@
 //! the host, port and database only.
 
 mod calendars;
+mod circles;
 mod deliveries;
 mod interactions;
 mod jobs;

@@ -827,3 +827,98 @@ async fn a_tombstone_names_nobody_and_is_lifted_when_its_person_opts_in() {
     store.lift_tombstone(&user("U1")).await.unwrap();
     assert!(!store.is_forgotten(&user("U1")).await.unwrap());
 }
+
+#[tokio::test]
+async fn circles_are_formed_asked_and_answered_as_in_sled() {
+    use crate::domain::{CircleKey, CircleOutcome};
+    let Some(pg) = store().await else { return };
+    let (_dir, sled) = open_temp();
+    let people: Vec<Person> = ["U1", "U2", "U3", "U4", "U5"]
+        .iter()
+        .map(|id| person(id, "Leadership"))
+        .collect();
+    sled.put_people(&people).unwrap();
+    pg.put_people(&people).await.unwrap();
+    let round = vec![
+        vec![user("U1"), user("U2")],
+        vec![user("U3"), user("U4"), user("U5")],
+    ];
+    let a = sled
+        .save_circles_and_enqueue(&[], &round, at_minute(0))
+        .unwrap();
+    let b = pg
+        .save_circles_and_enqueue(&[], &round, at_minute(0))
+        .await
+        .unwrap();
+    assert_eq!(a.formed, b.formed);
+    assert_eq!(b.formed[1].key, CircleKey { round: 1, index: 2 });
+    let outgoing = |saved: &crate::store::CirclesSaved| -> Vec<crate::domain::Outgoing> {
+        saved
+            .queued
+            .iter()
+            .map(|item| item.outgoing.clone())
+            .collect()
+    };
+    assert_eq!(outgoing(&a), outgoing(&b));
+
+    // The check-in is asked once, then the answers: *We met* stands.
+    let first = b.formed[0].key;
+    for _ in 0..2 {
+        let a = sled
+            .save_circles_and_enqueue(&[first], &[], at_minute(60))
+            .unwrap();
+        let b = pg
+            .save_circles_and_enqueue(&[first], &[], at_minute(60))
+            .await
+            .unwrap();
+        assert_eq!((a.asked, outgoing(&a)), (b.asked, outgoing(&b)));
+    }
+    let answers = [
+        CircleOutcome::NotYet {
+            by: Some(user("U1")),
+            at: at_minute(65),
+        },
+        CircleOutcome::Met {
+            by: Some(user("U2")),
+            at: at_minute(70),
+        },
+        CircleOutcome::NotYet {
+            by: Some(user("U1")),
+            at: at_minute(75),
+        },
+        CircleOutcome::NotYet {
+            by: Some(user("U9")),
+            at: at_minute(80),
+        },
+    ];
+    for outcome in answers {
+        let a = sled.answer_circle(first, outcome.clone()).unwrap();
+        let b = pg.answer_circle(first, outcome).await.unwrap();
+        assert_eq!(a, b);
+    }
+    let group = crate::domain::ChannelId::parse("G0001").unwrap();
+    let members = [user("U1"), user("U2")];
+    let item = &pg.pending_outbox().await.unwrap()[0];
+    pg.mark_circle_message_sent(item, first, Some((&group, &members)))
+        .await
+        .unwrap();
+    let kept = pg.circle(first).await.unwrap().unwrap();
+    assert_eq!(
+        (kept.channel, kept.channel_members),
+        (Some(group), members.to_vec())
+    );
+    assert!(!pg.in_outbox(item.id).await.unwrap());
+
+    // A new round is numbered after every round formed.
+    let next = pg
+        .save_circles_and_enqueue(&[], &round, at_minute(90))
+        .await
+        .unwrap();
+    assert_eq!(next.formed[0].key.round, 2);
+    assert_eq!(pg.circles().await.unwrap().len(), 4);
+    let members_now = pg
+        .circle_members_to_write(&next.formed[1], at_minute(90))
+        .await
+        .unwrap();
+    assert_eq!(members_now, [user("U3"), user("U4"), user("U5")]);
+}

@@ -39,7 +39,10 @@ impl PgStore {
     }
 
     /// The tombstone `id` would have, if the store's hash key was drawn.
-    pub(super) async fn tombstone_if_keyed(&self, id: &UserId) -> Result<Option<[u8; 32]>, StoreError> {
+    pub(super) async fn tombstone_if_keyed(
+        &self,
+        id: &UserId,
+    ) -> Result<Option<[u8; 32]>, StoreError> {
         let client = self.client().await?;
         let name = std::str::from_utf8(meta::TOMBSTONE_KEY).unwrap_or("?");
         let row = client

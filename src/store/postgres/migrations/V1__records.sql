@@ -118,3 +118,11 @@ CREATE TABLE calendars (
 CREATE TABLE tombstones (
     hash bytea PRIMARY KEY
 );
+
+-- Every leadership circle formed, by round and place in it.
+CREATE TABLE circles (
+    round integer NOT NULL,
+    place integer NOT NULL,
+    circle jsonb NOT NULL,
+    PRIMARY KEY (round, place)
+);
