@@ -922,3 +922,163 @@ async fn circles_are_formed_asked_and_answered_as_in_sled() {
         .unwrap();
     assert_eq!(members_now, [user("U3"), user("U4"), user("U5")]);
 }
+
+/// Every row of every table of `store`'s database whose text holds
+/// `needle`, as `table: row`: the whole database, not only the tables
+/// this build knows of.
+async fn rows_holding(store: &PgStore, needle: &str) -> Vec<String> {
+    let client = store.client().await.unwrap();
+    let tables: Vec<String> = client
+        .query(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let mut found = Vec::new();
+    for table in tables {
+        let rows = client
+            .query(
+                &format!("SELECT t::text FROM {table} t WHERE strpos(t::text, $1) > 0"),
+                &[&needle],
+            )
+            .await
+            .unwrap();
+        found.extend(
+            rows.iter()
+                .map(|row| format!("{table}: {}", row.get::<_, String>(0))),
+        );
+    }
+    found
+}
+
+#[tokio::test]
+async fn forgetting_a_person_on_postgres_leaves_what_sled_leaves_and_no_trace() {
+    use crate::domain::{
+        CalendarFeed, ChannelId, InteractionKind, Intro, NudgeReason, SealedAddress, SentNudge,
+        SharedContact, TeamGap,
+    };
+    let Some(pg) = store().await else { return };
+    let (_dir, sled) = open_temp();
+    let mut bob = person("UBOB", "Search");
+    bob.paused = std::collections::BTreeSet::from([user("UADA"), user("UCY")]);
+    let people = [
+        person("UADA", "Payments"),
+        bob,
+        person("UCY", "Search"),
+        person("UDEE", "Legal"),
+    ];
+    sled.put_people(&people).unwrap();
+    pg.put_people(&people).await.unwrap();
+    let mut for_others = meeting(at_minute(50), &["UBOB", "UCY"], Some("intro"));
+    for_others.logged_by = Some(user("UADA"));
+    let we_met = Interaction::new(
+        at_minute(40),
+        InteractionKind::WeMet,
+        [user("UDEE"), user("UADA")],
+        None,
+        None,
+    )
+    .unwrap();
+    let log = [
+        meeting(at_minute(0), &["UADA", "UBOB"], Some("coffee")),
+        meeting(at_minute(20), &["UADA", "UBOB", "UCY"], Some("roadmap")),
+        meeting(at_minute(5), &["UBOB", "UCY", "UDEE"], None),
+        meeting(at_minute(10), &["UBOB", "UCY"], Some("sync")),
+        we_met,
+        for_others,
+    ];
+    for interaction in &log {
+        sled.log_interaction(interaction).unwrap();
+        pg.log_interaction(interaction).await.unwrap();
+    }
+    let intro = SentNudge {
+        reason: Some(NudgeReason::Intro(Intro {
+            last_alliance_at: None,
+            quiet_days: 90,
+            gap: TeamGap {
+                own_team: TeamId::parse("Search").unwrap(),
+                alliances: 0,
+                most: 0,
+                boost: 2.0,
+            },
+            shared_contact: Some(SharedContact::Mutual(user("UADA"))),
+        })),
+        ..crate::store::fixtures::sent("UDEE", "UCY", 101)
+    };
+    let sent = [
+        crate::store::fixtures::sent("UADA", "UBOB", 100),
+        crate::store::fixtures::sent("UCY", "UDEE", 100),
+        intro,
+    ];
+    let channel = ChannelId::parse("DADA").unwrap();
+    for nudge in &sent {
+        let item = sled.enqueue_one(digest(), at_minute(99)).unwrap();
+        sled.mark_sent(&item, Some(nudge), Some(&channel)).unwrap();
+        let item = pg.enqueue_one(digest(), at_minute(99)).await.unwrap();
+        pg.mark_sent(&item, Some(nudge), Some(&channel))
+            .await
+            .unwrap();
+    }
+    let feed = CalendarFeed::new(
+        user("UADA"),
+        SealedAddress::from_sealed("c2VhbGVk".into()),
+        at_minute(100),
+    );
+    sled.put_calendar(&feed).unwrap();
+    pg.put_calendar(&feed).await.unwrap();
+    let round = [
+        vec![user("UADA"), user("UBOB")],
+        vec![user("UCY"), user("UDEE"), user("UADA")],
+    ];
+    sled.save_circles_and_enqueue(&[], &round, at_minute(110))
+        .unwrap();
+    pg.save_circles_and_enqueue(&[], &round, at_minute(110))
+        .await
+        .unwrap();
+    assert!(!rows_holding(&pg, "UADA").await.is_empty());
+
+    let a = sled.forget_person(&user("UADA")).unwrap();
+    let b = pg.forget_person(&user("UADA")).await.unwrap();
+    assert_eq!(a, b);
+    assert_eq!(b.circles_left, 2);
+    assert_eq!(rows_holding(&pg, "UADA").await, Vec::<String>::new());
+    assert!(pg.is_forgotten(&user("UADA")).await.unwrap());
+
+    let logged = |log: Vec<(u64, Interaction)>| -> Vec<Interaction> {
+        log.into_iter().map(|(_, i)| i).collect()
+    };
+    assert_eq!(
+        logged(pg.interactions().await.unwrap()),
+        logged(sled.interactions().unwrap())
+    );
+    assert_eq!(pg.ties().await.unwrap(), sled.ties().unwrap());
+    assert_eq!(
+        pg.interaction_count().await.unwrap(),
+        sled.interaction_count()
+    );
+    assert_eq!(pg.people().await.unwrap(), sled.people().unwrap());
+    assert_eq!(
+        pg.nudges_sent_since(at_minute(0)).await.unwrap(),
+        sled.nudges_sent_since(at_minute(0)).unwrap()
+    );
+    assert_eq!(pg.circles().await.unwrap(), sled.circles().unwrap());
+    let outgoing = |items: Vec<crate::domain::OutboxItem>| -> Vec<crate::domain::Outgoing> {
+        items.into_iter().map(|i| i.outgoing).collect()
+    };
+    assert_eq!(
+        outgoing(pg.outbox().await.unwrap()),
+        outgoing(sled.outbox().unwrap())
+    );
+    assert_eq!(pg.calendars().await.unwrap(), sled.calendars().unwrap());
+    assert_eq!(pg.dm_channel(&user("UADA")).await.unwrap(), None);
+
+    // Twice does nothing more.
+    assert_eq!(
+        pg.forget_person(&user("UADA")).await.unwrap(),
+        Default::default()
+    );
+}

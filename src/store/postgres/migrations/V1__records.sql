@@ -27,8 +27,10 @@ CREATE TABLE interactions (
     at timestamptz NOT NULL,
     interaction jsonb NOT NULL
 );
--- Forget-me and a person's export find their interactions.
+-- Forget-me and a person's export find their interactions: those they
+-- took part in, and those they logged for others.
 CREATE INDEX interactions_by_participant ON interactions USING gin ((interaction -> 'participants'));
+CREATE INDEX interactions_by_logger ON interactions ((interaction ->> 'logged_by'));
 -- The partnerships' weeks read the log between two instants.
 CREATE INDEX interactions_by_time ON interactions (at);
 
