@@ -28,6 +28,7 @@
 mod calendars;
 mod circles;
 mod deliveries;
+mod export;
 mod forget;
 mod interactions;
 mod jobs;

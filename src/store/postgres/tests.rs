@@ -1040,6 +1040,14 @@ async fn forgetting_a_person_on_postgres_leaves_what_sled_leaves_and_no_trace() 
         .await
         .unwrap();
     assert!(!rows_holding(&pg, "UADA").await.is_empty());
+    // Before: what each would export of her is the same.
+    for id in ["UADA", "UCY", "UDEE"] {
+        let (a, b) = (
+            sled.export_person(&user(id)).unwrap(),
+            pg.export_person(&user(id)).await.unwrap(),
+        );
+        assert_eq!(a, b, "{id}");
+    }
 
     let a = sled.forget_person(&user("UADA")).unwrap();
     let b = pg.forget_person(&user("UADA")).await.unwrap();
