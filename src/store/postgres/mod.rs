@@ -36,6 +36,7 @@ mod keys;
 mod leases;
 mod outbox;
 mod people;
+mod purge;
 mod ties;
 mod tombstones;
 

@@ -1090,3 +1090,38 @@ async fn forgetting_a_person_on_postgres_leaves_what_sled_leaves_and_no_trace() 
         Default::default()
     );
 }
+
+#[tokio::test]
+async fn a_purge_leaves_no_record_but_the_last_circle_round() {
+    let Some(pg) = store().await else { return };
+    pg.put_people(&[person("UADA", "Payments"), person("UBOB", "Search")])
+        .await
+        .unwrap();
+    pg.log_interaction_once(
+        "Tmet1",
+        &meeting(at_minute(0), &["UADA", "UBOB"], Some("coffee")),
+    )
+    .await
+    .unwrap();
+    pg.first_delivery("Ev1", at_minute(0)).await.unwrap();
+    pg.enqueue(vec![digest()], at_minute(0)).await.unwrap();
+    let round = [vec![user("UADA"), user("UBOB")]];
+    pg.save_circles_and_enqueue(&[], &round, at_minute(1))
+        .await
+        .unwrap();
+    pg.once_keys().await.unwrap();
+
+    pg.purge_everything().await.unwrap();
+    for id in ["UADA", "UBOB", "Ev1", "coffee", "Tmet1"] {
+        assert_eq!(rows_holding(&pg, id).await, Vec::<String>::new(), "{id}");
+    }
+    assert_eq!(pg.interaction_count().await.unwrap(), 0);
+    assert!(pg.outbox().await.unwrap().is_empty());
+    // The next round is numbered after the purged one.
+    let next = pg
+        .save_circles_and_enqueue(&[], &round, at_minute(2))
+        .await
+        .unwrap();
+    assert_eq!(next.formed[0].key.round, 2);
+    assert_eq!(pg.schema_version().await.unwrap(), 1);
+}
