@@ -4,11 +4,12 @@
 //! written in one transaction with the outbox, and so are a check-in and
 //! the mark that it was asked.
 
+use super::super::circles::replaces;
 use super::super::{CirclesSaved, StoreError, meta};
 use super::{PgStore, decoded, json};
 use crate::domain::{
-    ChannelId, Circle, CircleKey, CircleMessage, CircleOutcome, CircleStage, OutboxItem,
-    OutboxState, Outgoing, UserId,
+    ChannelId, Circle, CircleKey, CircleMessage, CircleOutcome, CircleStage, OutboxItem, Outgoing,
+    UserId,
 };
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
@@ -184,13 +185,7 @@ impl PgStore {
         if outcome.by().is_some_and(|by| !circle.has_member(by)) {
             return Ok(None);
         }
-        let replaces = match (&circle.outcome, &outcome) {
-            (None, _) => true,
-            (Some(CircleOutcome::Met { .. }), _) => false,
-            (Some(_), CircleOutcome::Met { .. }) => true,
-            (Some(_), _) => false,
-        };
-        if replaces {
+        if replaces(circle.outcome.as_ref(), &outcome) {
             circle.outcome = Some(outcome);
             self.write_circle(&tx, &circle).await?;
             self.commit_tx(tx).await?;
@@ -267,16 +262,7 @@ impl PgStore {
             .await
             .map_err(|e| self.failed(e))?
             .get(0);
-        let item = OutboxItem {
-            id: id as u64,
-            queued_at: now,
-            outgoing: Outgoing::Circle(message),
-            attempts: 0,
-            state: OutboxState::Pending {
-                not_before: now,
-                last_error: None,
-            },
-        };
+        let item = OutboxItem::queued(id as u64, Outgoing::Circle(message), now);
         tx.execute(
             "INSERT INTO outbox (id, item) VALUES ($1, $2)",
             &[&id, &Json(&item)],

@@ -37,16 +37,7 @@ impl PgStore {
         let items: Vec<OutboxItem> = ids
             .iter()
             .zip(outgoing)
-            .map(|(id, outgoing)| OutboxItem {
-                id: *id as u64,
-                queued_at: now,
-                outgoing,
-                attempts: 0,
-                state: OutboxState::Pending {
-                    not_before: now,
-                    last_error: None,
-                },
-            })
+            .map(|(id, outgoing)| OutboxItem::queued(*id as u64, outgoing, now))
             .collect();
         let values: Vec<Json<&OutboxItem>> = items.iter().map(json).collect();
         client
@@ -220,13 +211,7 @@ impl PgStore {
                 .await
                 .map_err(|e| self.failed(e))?;
                 if let Some(channel) = dm_channel {
-                    tx.execute(
-                        "INSERT INTO dm_channels (person, channel) VALUES ($1, $2) \
-                         ON CONFLICT (person) DO UPDATE SET channel = EXCLUDED.channel",
-                        &[&record.to.as_str(), &json(channel)],
-                    )
-                    .await
-                    .map_err(|e| self.failed(e))?;
+                    self.keep_dm_channel(&tx, &record.to, channel).await?;
                 }
             }
         }
@@ -289,6 +274,23 @@ impl PgStore {
             .map_err(|e| self.failed(e))?;
         row.map(|row| decoded(&row, "channel", "dm_channels", || user.to_string()))
             .transpose()
+    }
+
+    /// Keeps `channel` as the DM channel with `user`, within `tx`.
+    pub(super) async fn keep_dm_channel(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+        user: &UserId,
+        channel: &ChannelId,
+    ) -> Result<(), StoreError> {
+        tx.execute(
+            "INSERT INTO dm_channels (person, channel) VALUES ($1, $2) \
+             ON CONFLICT (person) DO UPDATE SET channel = EXCLUDED.channel",
+            &[&user.as_str(), &json(channel)],
+        )
+        .await
+        .map_err(|e| self.failed(e))?;
+        Ok(())
     }
 
     /// Forgets the DM channel with `user` (Slack said it is not found).

@@ -96,13 +96,7 @@ impl PgStore {
             .await
             .map_err(|e| self.failed(e))?;
             if let Some(channel) = dm_channel {
-                tx.execute(
-                    "INSERT INTO dm_channels (person, channel) VALUES ($1, $2) \
-                     ON CONFLICT (person) DO UPDATE SET channel = EXCLUDED.channel",
-                    &[&leader.as_str(), &json(channel)],
-                )
-                .await
-                .map_err(|e| self.failed(e))?;
+                self.keep_dm_channel(&tx, leader, channel).await?;
             }
             for sent in introductions {
                 // Only while the one it suggests is known, and kept so
