@@ -125,6 +125,20 @@ pub enum OutboxState {
 }
 
 impl OutboxItem {
+    /// `outgoing`, queued at `now` under `id` and due at once.
+    pub fn queued(id: u64, outgoing: Outgoing, now: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            queued_at: now,
+            outgoing,
+            attempts: 0,
+            state: OutboxState::Pending {
+                not_before: now,
+                last_error: None,
+            },
+        }
+    }
+
     /// Whether it waits to be sent.
     pub fn is_pending(&self) -> bool {
         matches!(self.state, OutboxState::Pending { .. })

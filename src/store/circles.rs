@@ -9,8 +9,8 @@
 
 use super::{SledStore, StoreError, keys, meta, trees};
 use crate::domain::{
-    ChannelId, Circle, CircleKey, CircleMessage, CircleOutcome, CircleStage, OutboxItem,
-    OutboxState, Outgoing, UserId,
+    ChannelId, Circle, CircleKey, CircleMessage, CircleOutcome, CircleStage, OutboxItem, Outgoing,
+    UserId,
 };
 use chrono::{DateTime, Utc};
 use sled::Transactional;
@@ -154,16 +154,8 @@ impl SledStore {
                     |message: CircleMessage,
                      saved: &mut CirclesSaved|
                      -> Result<(), ConflictableTransactionError<StoreError>> {
-                        let item = OutboxItem {
-                            id: ids.next().unwrap_or_default(),
-                            queued_at: now,
-                            outgoing: Outgoing::Circle(message),
-                            attempts: 0,
-                            state: OutboxState::Pending {
-                                not_before: now,
-                                last_error: None,
-                            },
-                        };
+                        let id = ids.next().unwrap_or_default();
+                        let item = OutboxItem::queued(id, Outgoing::Circle(message), now);
                         let key = keys::outbox(item.id);
                         let value = self
                             .encode(trees::OUTBOX, &key, &item)
@@ -305,13 +297,7 @@ impl SledStore {
                 if outcome.by().is_some_and(|by| !circle.has_member(by)) {
                     return Ok(None);
                 }
-                let replaces = match (&circle.outcome, &outcome) {
-                    (None, _) => true,
-                    (Some(CircleOutcome::Met { .. }), _) => false,
-                    (Some(_), CircleOutcome::Met { .. }) => true,
-                    (Some(_), _) => false,
-                };
-                if replaces {
+                if replaces(circle.outcome.as_ref(), &outcome) {
                     circle.outcome = Some(outcome.clone());
                     let value = self
                         .encode(trees::CIRCLES, &at, &circle)
@@ -321,6 +307,18 @@ impl SledStore {
                 Ok(Some(circle))
             })
             .map_err(super::interactions::from_transaction)
+    }
+}
+
+/// Whether `answer` replaces a circle's `current` answer to its check-in:
+/// *We met* replaces *Not yet* or a skip (they met after all), nothing
+/// else replaces an answer.
+pub(super) fn replaces(current: Option<&CircleOutcome>, answer: &CircleOutcome) -> bool {
+    match (current, answer) {
+        (None, _) => true,
+        (Some(CircleOutcome::Met { .. }), _) => false,
+        (Some(_), CircleOutcome::Met { .. }) => true,
+        (Some(_), _) => false,
     }
 }
 

@@ -125,7 +125,7 @@ pub enum NudgeKind {
 }
 
 impl NudgeReceived {
-    fn of(nudge: SentNudge) -> Self {
+    pub(super) fn of(nudge: SentNudge) -> Self {
         let why = nudge.reason.map(|reason| match reason {
             NudgeReason::Neglected(n) => OwnReason::Reminder {
                 last_met: n.last_met,
@@ -159,7 +159,7 @@ impl NudgeReceived {
 }
 
 impl NudgeAbout {
-    fn of(nudge: &SentNudge) -> Self {
+    pub(super) fn of(nudge: &SentNudge) -> Self {
         let kind = (nudge.reason.is_some() || nudge.warning_step).then(|| {
             if nudge.is_intro() {
                 NudgeKind::Introduction

@@ -52,7 +52,7 @@ pub struct Forgotten {
 }
 
 /// What becomes of one interaction when a person is forgotten.
-enum Fate {
+pub(super) enum Fate {
     /// Fewer than two people remain without them: it goes.
     Removed,
     /// The others keep it, without them. `note_cleared` says whether it
@@ -265,26 +265,7 @@ impl SledStore {
             if !involves(&interaction, id) {
                 continue;
             }
-            let remaining: Vec<UserId> = interaction
-                .participants
-                .iter()
-                .filter(|&p| p != id)
-                .cloned()
-                .collect();
-            let fate = if remaining.len() < 2 {
-                Fate::Removed
-            } else {
-                Fate::Rewritten {
-                    note_cleared: interaction.note.is_some(),
-                    interaction: Interaction {
-                        participants: remaining,
-                        logged_by: interaction.logged_by.filter(|logger| logger != id),
-                        note: None,
-                        ..interaction
-                    },
-                }
-            };
-            fates.insert(key, fate);
+            fates.insert(key, fate_of(interaction, id));
         }
         Ok(fates)
     }
@@ -355,10 +336,33 @@ impl SledStore {
     }
 }
 
+/// What becomes of `interaction`, which involves `id`, when they are
+/// forgotten.
+pub(super) fn fate_of(interaction: Interaction, id: &UserId) -> Fate {
+    let remaining: Vec<UserId> = interaction
+        .participants
+        .iter()
+        .filter(|&p| p != id)
+        .cloned()
+        .collect();
+    if remaining.len() < 2 {
+        return Fate::Removed;
+    }
+    Fate::Rewritten {
+        note_cleared: interaction.note.is_some(),
+        interaction: Interaction {
+            participants: remaining,
+            logged_by: interaction.logged_by.filter(|logger| logger != id),
+            note: None,
+            ..interaction
+        },
+    }
+}
+
 /// `circle` without `id`: out of its members and its group DM (which
 /// holds them, so the next message opens another), their name off an
 /// answer they gave; `None` when fewer than two are left, and it goes.
-fn circle_without(mut circle: Circle, id: &UserId) -> Option<Circle> {
+pub(super) fn circle_without(mut circle: Circle, id: &UserId) -> Option<Circle> {
     if circle.has_member(id) {
         circle.members.retain(|m| m != id);
         circle.channel = None;

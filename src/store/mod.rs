@@ -93,6 +93,7 @@ mod once_keys;
 mod outbox;
 mod people;
 mod people_cache;
+mod postgres;
 mod purge;
 mod recent_logs;
 mod rewrite;
@@ -116,6 +117,7 @@ pub use interactions::Logged;
 pub use jobs::JobRun;
 pub use once_keys::OnceKeys;
 pub use people_cache::PeopleById;
+pub use postgres::{Lease, PgStore};
 pub use purge::KeptBackup;
 pub use recent_logs::KEEP_RECENT_FOR;
 pub use rewrite::Rewritten;
@@ -303,6 +305,37 @@ pub enum StoreError {
     /// disk failed (a full disk, say): they may or may not survive a crash.
     #[error("the store could not put its latest writes on disk")]
     Unflushed(#[source] sled::Error),
+    /// The PostgreSQL database could not be reached, or a read or write
+    /// failed; `place` is its host, port and database, never the password.
+    #[error("the PostgreSQL store at {place} failed: {problem}")]
+    Database {
+        /// Where the database is.
+        place: String,
+        /// What went wrong, in words.
+        problem: String,
+    },
+    /// A commit to the PostgreSQL database did not answer: the write may
+    /// or may not have been saved.
+    #[error("the PostgreSQL store at {place} may not have saved the latest write: {problem}")]
+    DatabaseUnsure {
+        /// Where the database is.
+        place: String,
+        /// What went wrong, in words.
+        problem: String,
+    },
+    /// The database's schema was migrated by a newer build.
+    #[error(
+        "the PostgreSQL database at {place} was migrated by a newer alliances (schema \
+         {found}); this build understands up to schema {supported}: upgrade alliances"
+    )]
+    NewerDatabase {
+        /// Where the database is.
+        place: String,
+        /// The schema it holds.
+        found: u32,
+        /// The newest schema this build migrates to.
+        supported: u32,
+    },
     /// A rewrite put fresh files in place but could not open them, so the
     /// store refuses every call rather than write where nothing is kept.
     #[error(
@@ -320,7 +353,12 @@ impl StoreError {
     /// reach it: the flush that was to make them durable failed, so
     /// nobody can say they were not saved.
     pub fn may_have_saved(&self) -> bool {
-        matches!(self, StoreError::Unflushed(_) | StoreError::FlusherStopped)
+        matches!(
+            self,
+            StoreError::Unflushed(_)
+                | StoreError::FlusherStopped
+                | StoreError::DatabaseUnsure { .. }
+        )
     }
 
     /// This error, met while opening the store in `dir`, as the person
@@ -371,6 +409,9 @@ impl StoreError {
                 will_not_open("its first write to disk failed".into(), false)
             }
             opened_or_not @ (StoreError::InUse { .. }
+            | StoreError::Database { .. }
+            | StoreError::DatabaseUnsure { .. }
+            | StoreError::NewerDatabase { .. }
             | StoreError::Inaccessible { .. }
             | StoreError::WillNotOpen { .. }
             | StoreError::RestoreUnfinished { .. }) => opened_or_not,

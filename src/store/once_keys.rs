@@ -33,6 +33,14 @@ impl std::fmt::Debug for OnceKeys {
 }
 
 impl OnceKeys {
+    /// The once-keys of the store whose hash key is `key`; `None` if it
+    /// cannot key a hash.
+    pub(super) fn with_key(key: &[u8]) -> Option<OnceKeys> {
+        <KeyedHash as KeyInit>::new_from_slice(key)
+            .ok()
+            .map(OnceKeys)
+    }
+
     /// The key of `parts` for a log of `kind` (`calendar`, `history`):
     /// `kind:` and 64 hex digits. Each part goes in with its length, so
     /// that no two lists of parts hash alike.
@@ -51,9 +59,8 @@ impl SledStore {
     /// The once-keys of this store; draws its hash key on first use.
     pub fn once_keys(&self) -> Result<OnceKeys, StoreError> {
         let key = self.tombstone_key()?;
-        <KeyedHash as KeyInit>::new_from_slice(&key)
-            .map(OnceKeys)
-            .map_err(|_| self.corrupt_meta(super::meta::TOMBSTONE_KEY, "it cannot key a hash"))
+        OnceKeys::with_key(&key)
+            .ok_or_else(|| self.corrupt_meta(super::meta::TOMBSTONE_KEY, "it cannot key a hash"))
     }
 }
 

@@ -60,16 +60,7 @@ impl SledStore {
         now: DateTime<Utc>,
     ) -> Result<OutboxItem, StoreError> {
         let trees = self.trees()?;
-        Ok(OutboxItem {
-            id: trees.db.generate_id()?,
-            queued_at: now,
-            outgoing,
-            attempts: 0,
-            state: OutboxState::Pending {
-                not_before: now,
-                last_error: None,
-            },
-        })
+        Ok(OutboxItem::queued(trees.db.generate_id()?, outgoing, now))
     }
 
     /// Every item in the outbox, pending and failed, in queue order.

@@ -112,7 +112,7 @@ impl SledStore {
 /// The tombstone of `id` under `key`: HMAC-SHA256 of the id's text.
 /// HMAC takes keys of any length, so `None` never happens in practice; it
 /// is reported as a broken key rather than a panic.
-fn tombstone_of(key: &[u8], id: &UserId) -> Option<[u8; HASH_LEN]> {
+pub(super) fn tombstone_of(key: &[u8], id: &UserId) -> Option<[u8; HASH_LEN]> {
     let mut mac = <KeyedHash as KeyInit>::new_from_slice(key).ok()?;
     mac.update(id.as_str().as_bytes());
     Some(mac.finalize().into_bytes().into())

@@ -42,9 +42,14 @@ const READY_WITHIN: Duration = Duration::from_secs(30);
 
 /// What the shell under the server does (see the module doc). The word
 /// `keep` on the pipe before it closes keeps the folder, to start again.
+/// The shell ignores the signals a terminal's Ctrl-C or a kill of the
+/// tests' process group sends, so that it lives to remove the folder once
+/// the tests' end closes the pipe (the server, which handles them itself,
+/// is stopping by then).
 const HOLDER: &str = r#"exec >>"$CLUSTER_DIR/server.log" 2>&1
 "$@" </dev/null &
 server=$!
+trap '' INT TERM HUP
 read -r word || word=
 kill -INT "$server" 2>/dev/null
 wait "$server"
@@ -437,9 +442,21 @@ mod tests {
         let Some(cluster) = cluster() else { return };
         let dir = cluster.dir.clone();
         let port = cluster.port;
-        // As when the process that holds it ends: the pipe closes, with
-        // no word to keep the folder.
+        // As when the tests are stopped by Ctrl-C or a kill of their
+        // process group: the shell is signalled too, and stays.
         let mut holder = cluster.holder().take().unwrap();
+        let killed = Command::new("kill")
+            .args(["-TERM", &holder.shell.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(
+            holder.shell.try_wait().unwrap().is_none(),
+            "the shell stays"
+        );
+        // Then the process that holds it ends: the pipe closes, with no
+        // word to keep the folder.
         drop(holder.pipe);
         holder.shell.wait().unwrap();
         assert!(!dir.exists());

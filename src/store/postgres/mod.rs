@@ -1,0 +1,282 @@
+//! The PostgreSQL store: the records of the sled store's trees in tables
+//! of a database that several replicas share (see `migrations/`).
+//!
+//! A pool of connections (deadpool) of the rust-postgres project's
+//! asynchronous client; the schema in refinery's versioned migrations,
+//! embedded in the binary and run when the store connects (and by
+//! `alliances migrate`), under an advisory lock so that replicas starting
+//! together migrate once. A database migrated by a newer build is refused
+//! with a sentence, as the sled store refuses a folder of a newer schema.
+//!
+//! What replaces the sled store's in-process locks, for replicas:
+//!
+//! - the log-writer lock is a transaction-level advisory lock
+//!   ([`LOG_WRITER`]): every writer of the interaction log and the ties
+//!   takes it, so ids grow in the order ties are updated in, as in sled,
+//!   and a tie is the fold of its pair's interactions in id order;
+//! - a once-key is a primary key: two replicas logging the same key race
+//!   on the insert, and the loser finds it taken;
+//! - the scheduled jobs run on the replica that holds the `scheduler`
+//!   lease (see `leases`).
+//!
+//! Values are the same serde JSON as sled's (without its version byte:
+//! the schema version is the database's, in refinery's history table), so
+//! a backup moves between the two unchanged. Secrets never reach a log or
+//! an error: the connection string may carry a password, so errors name
+//! the host, port and database only.
+
+mod calendars;
+mod circles;
+mod deliveries;
+mod export;
+mod forget;
+mod interactions;
+mod jobs;
+mod keys;
+mod leases;
+mod outbox;
+mod people;
+mod purge;
+mod ties;
+mod tombstones;
+
+#[cfg(test)]
+mod tests;
+
+pub use leases::Lease;
+
+use super::StoreError;
+use crate::domain::HalfLife;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio_postgres::types::Json;
+use tokio_postgres::{Config, NoTls, Row};
+
+mod embedded {
+    refinery::embed_migrations!("src/store/postgres/migrations");
+}
+
+/// The advisory lock every writer of the interaction log and the ties
+/// holds until it commits (`pg_advisory_xact_lock`): the key is "alliances
+/// log" in ASCII, so that another application's locks on the same
+/// database are unlikely to meet it.
+const LOG_WRITER: i64 = 0x616c_6c69_616e_6365;
+
+/// The advisory lock a replica holds while it migrates the schema.
+const MIGRATING: i64 = LOG_WRITER + 1;
+
+/// How many connections one replica keeps: enough for the request paths,
+/// the jobs and the dispatcher at once; a database's `max_connections`
+/// (100 by default) allows several replicas.
+const POOL_SIZE: usize = 16;
+
+/// The database behind a PostgreSQL store. Clones share the pool.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+    /// The half-life the ties decay interactions with.
+    half_life: HalfLife,
+    /// Where it is, for errors: host, port and database, never the
+    /// password.
+    place: String,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:
+    /// port/database`, or libpq's `key=value` form), migrates its schema to
+    /// this build's, and returns the store, whose ties decay with
+    /// `half_life`. A database migrated by a newer build is refused.
+    pub async fn connect(url: &str, half_life: HalfLife) -> Result<PgStore, StoreError> {
+        let config: Config = url.parse().map_err(|_| StoreError::Database {
+            place: "the database".into(),
+            problem: "its connection string does not parse (expected \
+                      postgres://user:password@host:port/database)"
+                .into(),
+        })?;
+        let place = place_of(&config);
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .build()
+            .map_err(|e| StoreError::Database {
+                place: place.clone(),
+                problem: format!("its pool could not be made ({e})"),
+            })?;
+        let store = PgStore {
+            pool,
+            half_life,
+            place,
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Brings the schema to this build's, unless a newer build's is there.
+    /// Replicas starting together take turns on an advisory lock: the
+    /// first migrates, the others find nothing to do.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&MIGRATING])
+            .await
+            .map_err(|e| self.failed(e))?;
+        let migrated = self.migrate_locked(&mut client).await;
+        // Unlocked whatever happened: the lock is the session's, and the
+        // connection goes back to the pool.
+        let unlocked = client
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATING])
+            .await;
+        migrated?;
+        unlocked.map(|_| ()).map_err(|e| self.failed(e))
+    }
+
+    async fn migrate_locked(
+        &self,
+        client: &mut deadpool_postgres::Object,
+    ) -> Result<(), StoreError> {
+        let runner = embedded::migrations::runner();
+        let supported = runner
+            .get_migrations()
+            .iter()
+            .map(|m| m.version())
+            .max()
+            .unwrap_or(0);
+        let supported = u32::try_from(supported).unwrap_or(0);
+        let found = self.schema_version_with(client).await?;
+        if found > supported {
+            return Err(StoreError::NewerDatabase {
+                place: self.place.clone(),
+                found,
+                supported,
+            });
+        }
+        let client: &mut tokio_postgres::Client = client;
+        runner
+            .set_abort_missing(true)
+            .run_async(client)
+            .await
+            .map_err(|e| StoreError::Database {
+                place: self.place.clone(),
+                problem: format!("its schema could not be migrated ({e})"),
+            })?;
+        Ok(())
+    }
+
+    /// The schema version of the database: the latest migration applied,
+    /// 0 before the first.
+    pub async fn schema_version(&self) -> Result<u32, StoreError> {
+        let client = self.client().await?;
+        self.schema_version_with(&client).await
+    }
+
+    async fn schema_version_with(
+        &self,
+        client: &tokio_postgres::Client,
+    ) -> Result<u32, StoreError> {
+        let history = client
+            .query_one(
+                "SELECT to_regclass('refinery_schema_history') IS NOT NULL",
+                &[],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        if !history.get::<_, bool>(0) {
+            return Ok(0);
+        }
+        let row = client
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM refinery_schema_history",
+                &[],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        let version: i32 = row.try_get(0).map_err(|e| self.failed(e))?;
+        Ok(u32::try_from(version).unwrap_or(0))
+    }
+
+    /// A connection from the pool.
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool.get().await.map_err(|e| StoreError::Database {
+            place: self.place.clone(),
+            problem: match e {
+                deadpool_postgres::PoolError::Backend(e) => unreachable_reason(&e),
+                other => format!("no connection could be had ({other})"),
+            },
+        })
+    }
+
+    /// Commits `tx`. A commit that fails may have reached the database
+    /// before the connection broke: nobody can say it was not saved.
+    async fn commit_tx(&self, tx: deadpool_postgres::Transaction<'_>) -> Result<(), StoreError> {
+        tx.commit().await.map_err(|e| StoreError::DatabaseUnsure {
+            place: self.place.clone(),
+            problem: unreachable_reason(&e),
+        })
+    }
+
+    /// `error`, met reading or writing, as the store's error.
+    fn failed(&self, error: tokio_postgres::Error) -> StoreError {
+        StoreError::Database {
+            place: self.place.clone(),
+            problem: unreachable_reason(&error),
+        }
+    }
+}
+
+/// Why a query or a connection failed, in words that carry no secret: the
+/// server's message when it sent one (it never repeats a password), else
+/// the kind of failure.
+fn unreachable_reason(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("it answered: {}", db.message()),
+        None if error.is_closed() => "the connection closed".into(),
+        None => match std::error::Error::source(error) {
+            Some(io) if io.is::<std::io::Error>() => format!("it cannot be reached ({io})"),
+            _ => "it cannot be reached or did not answer".into(),
+        },
+    }
+}
+
+/// Host, port and database of `config`, for errors.
+fn place_of(config: &Config) -> String {
+    let host = config
+        .get_hosts()
+        .first()
+        .map(|host| match host {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let database = config.get_dbname().unwrap_or("postgres");
+    format!("{host}:{port}/{database}")
+}
+
+/// `value` as a JSON parameter.
+fn json<T: Serialize>(value: &T) -> Json<&T> {
+    Json(value)
+}
+
+/// The JSON value of column `column` of `row`, decoded; a value that does
+/// not decode is reported with its table and key.
+fn decoded<T: DeserializeOwned>(
+    row: &Row,
+    column: &str,
+    table: &'static str,
+    key: impl Fn() -> String,
+) -> Result<T, StoreError> {
+    row.try_get::<_, Json<T>>(column)
+        .map(|Json(value)| value)
+        .map_err(|e| StoreError::Corrupt {
+            tree: table,
+            key: key(),
+            detail: format!("the JSON does not decode: {e}"),
+        })
+}

@@ -1,0 +1,323 @@
+//! The `outbox`, `nudges` and `dm_channels` tables: what the bot promised
+//! to send, what Slack accepted, and where each person's DMs go (see the
+//! sled store's `outbox`).
+//!
+//! Several replicas may send from one outbox: a replica claims the items
+//! it is about to send ([`PgStore::claim_outbox`]), each until a time, so
+//! that no two send one item; a claim that runs out (its replica died)
+//! frees the item for another. An item Slack accepted just before its
+//! replica died is sent again by the next: the same one-item window as a
+//! restart of one process.
+
+use super::super::StoreError;
+use super::{PgStore, decoded, json};
+use crate::domain::{ChannelId, NudgeReason, OutboxItem, OutboxState, Outgoing, SentNudge, UserId};
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+use tokio_postgres::types::Json;
+
+impl PgStore {
+    /// Queues `outgoing`, in order, as pending from `now`.
+    pub async fn enqueue(
+        &self,
+        outgoing: Vec<Outgoing>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        let client = self.client().await?;
+        let ids: Vec<i64> = client
+            .query(
+                "SELECT nextval('outbox_ids') FROM generate_series(1, $1::int) ORDER BY 1",
+                &[&(outgoing.len() as i32)],
+            )
+            .await
+            .map_err(|e| self.failed(e))?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        let items: Vec<OutboxItem> = ids
+            .iter()
+            .zip(outgoing)
+            .map(|(id, outgoing)| OutboxItem::queued(*id as u64, outgoing, now))
+            .collect();
+        let values: Vec<Json<&OutboxItem>> = items.iter().map(json).collect();
+        client
+            .execute(
+                "INSERT INTO outbox (id, item) SELECT * FROM unnest($1::bigint[], $2::jsonb[])",
+                &[&ids, &values],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(items)
+    }
+
+    /// Queues one message, as [`PgStore::enqueue`] does.
+    pub async fn enqueue_one(
+        &self,
+        outgoing: Outgoing,
+        now: DateTime<Utc>,
+    ) -> Result<OutboxItem, StoreError> {
+        let mut items = self.enqueue(vec![outgoing], now).await?;
+        items.pop().ok_or_else(|| self.lost("an outbox item"))
+    }
+
+    /// Every item in the outbox, pending and failed, in queue order.
+    pub async fn outbox(&self) -> Result<Vec<OutboxItem>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query("SELECT id, item FROM outbox ORDER BY id", &[])
+            .await
+            .map_err(|e| self.failed(e))?;
+        rows.iter()
+            .map(|row| {
+                decoded(row, "item", "outbox", || {
+                    row.get::<_, i64>("id").to_string()
+                })
+            })
+            .collect()
+    }
+
+    /// The items still to be sent, in queue order.
+    pub async fn pending_outbox(&self) -> Result<Vec<OutboxItem>, StoreError> {
+        let mut items = self.outbox().await?;
+        items.retain(OutboxItem::is_pending);
+        Ok(items)
+    }
+
+    /// Whether the item `id` is still in the outbox.
+    pub async fn in_outbox(&self, id: u64) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt("SELECT 1 FROM outbox WHERE id = $1", &[&(id as i64)])
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(row.is_some())
+    }
+
+    /// Claims for `holder`, for `length`, up to `limit` pending items due
+    /// at `now` that nobody holds a claim on, oldest first, and returns
+    /// them. Replicas claiming at once get different items; an item stays
+    /// claimed until [`PgStore::update_outbox_item`] or
+    /// [`PgStore::mark_sent`] is done with it, or the claim runs out.
+    pub async fn claim_outbox(
+        &self,
+        holder: &str,
+        limit: usize,
+        length: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+        // Every unclaimed item, locked, skipping those another replica is
+        // claiming at this moment; the due ones are chosen here, since
+        // when an item is due is in its JSON.
+        let rows = tx
+            .query(
+                "SELECT id, item FROM outbox \
+                 WHERE claimed_until IS NULL OR claimed_until < clock_timestamp() \
+                 ORDER BY id FOR UPDATE SKIP LOCKED",
+                &[],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        let mut claimed = Vec::new();
+        for row in &rows {
+            let item: OutboxItem = decoded(row, "item", "outbox", || {
+                row.get::<_, i64>("id").to_string()
+            })?;
+            if item.is_due(now) {
+                claimed.push(item);
+                if claimed.len() == limit {
+                    break;
+                }
+            }
+        }
+        let ids: Vec<i64> = claimed.iter().map(|item| item.id as i64).collect();
+        tx.execute(
+            "UPDATE outbox SET claimed_by = $2, \
+             claimed_until = clock_timestamp() + make_interval(secs => $3) \
+             WHERE id = ANY($1)",
+            &[&ids, &holder, &length.as_secs_f64()],
+        )
+        .await
+        .map_err(|e| self.failed(e))?;
+        self.commit_tx(tx).await?;
+        Ok(claimed)
+    }
+
+    /// Writes `item` back as it now stands (a new attempt count, a later
+    /// time to try, or given up on), and frees its claim.
+    pub async fn update_outbox_item(&self, item: &OutboxItem) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE outbox SET item = $2, claimed_by = NULL, claimed_until = NULL \
+                 WHERE id = $1",
+                &[&(item.id as i64), &json(item)],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(())
+    }
+
+    /// Slack accepted `item`, or it is not to be sent after all: removes
+    /// it and, for a nudge Slack accepted, records it as sent and keeps
+    /// the DM channel opened for it, in one transaction, while the people
+    /// they name are known (see the sled store's `mark_sent`).
+    pub async fn mark_sent(
+        &self,
+        item: &OutboxItem,
+        sent: Option<&SentNudge>,
+        dm_channel: Option<&ChannelId>,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+        tx.execute("DELETE FROM outbox WHERE id = $1", &[&(item.id as i64)])
+            .await
+            .map_err(|e| self.failed(e))?;
+        if let Some(sent) = sent {
+            let named: Vec<&str> = [Some(&sent.to), Some(&sent.about), shared_contact(sent)]
+                .into_iter()
+                .flatten()
+                .map(UserId::as_str)
+                .collect();
+            // Locked until the commit, so that a forget cannot slip between
+            // this check and the record.
+            let known: Vec<String> = tx
+                .query(
+                    "SELECT id FROM people WHERE id = ANY($1) FOR SHARE",
+                    &[&named],
+                )
+                .await
+                .map_err(|e| self.failed(e))?
+                .iter()
+                .map(|row| row.get(0))
+                .collect();
+            let is_known = |id: &UserId| known.iter().any(|k| k == id.as_str());
+            if is_known(&sent.to) && is_known(&sent.about) {
+                let mut record = sent.clone();
+                if shared_contact(sent).is_some_and(|contact| !is_known(contact)) {
+                    record.reason.as_mut().map(NudgeReason::drop_shared_contact);
+                }
+                tx.execute(
+                    "INSERT INTO nudges (at_ns, to_id, about, nudge) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (at_ns, to_id, about) DO UPDATE SET nudge = EXCLUDED.nudge",
+                    &[
+                        &nanos(record.at),
+                        &record.to.as_str(),
+                        &record.about.as_str(),
+                        &json(&record),
+                    ],
+                )
+                .await
+                .map_err(|e| self.failed(e))?;
+                if let Some(channel) = dm_channel {
+                    self.keep_dm_channel(&tx, &record.to, channel).await?;
+                }
+            }
+        }
+        self.commit_tx(tx).await
+    }
+
+    /// Removes the failed items given up on before `before`; how many.
+    pub async fn prune_failed(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let failed: Vec<i64> = self
+            .outbox()
+            .await?
+            .iter()
+            .filter(|item| matches!(item.state, OutboxState::Failed { at, .. } if at < before))
+            .map(|item| item.id as i64)
+            .collect();
+        let client = self.client().await?;
+        let removed = client
+            .execute("DELETE FROM outbox WHERE id = ANY($1)", &[&failed])
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(removed as usize)
+    }
+
+    /// The nudges sent at or after `since`, oldest first.
+    pub async fn nudges_sent_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<SentNudge>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT to_id, about, nudge FROM nudges WHERE at_ns >= $1 \
+                 ORDER BY at_ns, to_id COLLATE \"C\", about COLLATE \"C\"",
+                &[&nanos(since)],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        rows.iter()
+            .map(|row| {
+                decoded(row, "nudge", "nudges", || {
+                    format!(
+                        "to {} about {}",
+                        row.get::<_, &str>("to_id"),
+                        row.get::<_, &str>("about")
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The DM channel of the bot with `user`, if it was opened before.
+    pub async fn dm_channel(&self, user: &UserId) -> Result<Option<ChannelId>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT channel FROM dm_channels WHERE person = $1",
+                &[&user.as_str()],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        row.map(|row| decoded(&row, "channel", "dm_channels", || user.to_string()))
+            .transpose()
+    }
+
+    /// Keeps `channel` as the DM channel with `user`, within `tx`.
+    pub(super) async fn keep_dm_channel(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+        user: &UserId,
+        channel: &ChannelId,
+    ) -> Result<(), StoreError> {
+        tx.execute(
+            "INSERT INTO dm_channels (person, channel) VALUES ($1, $2) \
+             ON CONFLICT (person) DO UPDATE SET channel = EXCLUDED.channel",
+            &[&user.as_str(), &json(channel)],
+        )
+        .await
+        .map_err(|e| self.failed(e))?;
+        Ok(())
+    }
+
+    /// Forgets the DM channel with `user` (Slack said it is not found).
+    pub async fn forget_dm_channel(&self, user: &UserId) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM dm_channels WHERE person = $1",
+                &[&user.as_str()],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(())
+    }
+}
+
+/// The contact an introduction names, if `sent` is one.
+fn shared_contact(sent: &SentNudge) -> Option<&UserId> {
+    sent.reason.as_ref().and_then(NudgeReason::shared_contact)
+}
+
+/// `at` as nanoseconds since 1970, as the nudges are ordered by; the
+/// far past or future, beyond 1677–2262, as the nearest end.
+pub(super) fn nanos(at: DateTime<Utc>) -> i64 {
+    at.timestamp_nanos_opt().unwrap_or(if at.timestamp() < 0 {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
+}

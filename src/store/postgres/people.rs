@@ -1,0 +1,102 @@
+//! The `people` table: who is in the workspace, by Slack id.
+
+use super::super::{PeopleById, StoreError};
+use super::{PgStore, decoded, json};
+use crate::domain::{Person, UserId};
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
+use tokio_postgres::types::Json;
+
+impl PgStore {
+    /// Saves `person`, replacing what was known of them.
+    pub async fn put_person(&self, person: &Person) -> Result<(), StoreError> {
+        self.put_people(std::slice::from_ref(person)).await
+    }
+
+    /// Saves `people` in one statement: a directory sync lands whole or
+    /// not at all.
+    pub async fn put_people(&self, people: &[Person]) -> Result<(), StoreError> {
+        let ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
+        let values: Vec<Json<&Person>> = people.iter().map(json).collect();
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO people (id, person) \
+                 SELECT * FROM unnest($1::text[], $2::jsonb[]) \
+                 ON CONFLICT (id) DO UPDATE SET person = EXCLUDED.person",
+                &[&ids, &values],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(())
+    }
+
+    /// The person with `id`, if known.
+    pub async fn person(&self, id: &UserId) -> Result<Option<Person>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt("SELECT person FROM people WHERE id = $1", &[&id.as_str()])
+            .await
+            .map_err(|e| self.failed(e))?;
+        row.map(|row| decoded(&row, "person", "people", || id.to_string()))
+            .transpose()
+    }
+
+    /// Everyone known, in id order.
+    pub async fn people(&self) -> Result<Vec<Person>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT id, person FROM people ORDER BY id COLLATE \"C\"",
+                &[],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        rows.iter()
+            .map(|row| decoded(row, "person", "people", || row.get::<_, String>("id")))
+            .collect()
+    }
+
+    /// Everyone known, by id.
+    pub async fn people_by_id(&self) -> Result<PeopleById, StoreError> {
+        let people = self.people().await?;
+        let by_id: FxHashMap<UserId, Person> =
+            people.into_iter().map(|p| (p.id.clone(), p)).collect();
+        Ok(Arc::new(by_id))
+    }
+
+    /// Changes the person with `id` by `change` and saves them, atomically:
+    /// their row is locked from the read to the write, so two changes at
+    /// once, from two replicas or one, both land. Their id stays theirs
+    /// whatever `change` does to it. Returns the person as saved, or `None`
+    /// (and writes nothing) if no one has that id.
+    pub async fn update_person(
+        &self,
+        id: &UserId,
+        mut change: impl FnMut(&mut Person),
+    ) -> Result<Option<Person>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+        let Some(row) = tx
+            .query_opt(
+                "SELECT person FROM people WHERE id = $1 FOR UPDATE",
+                &[&id.as_str()],
+            )
+            .await
+            .map_err(|e| self.failed(e))?
+        else {
+            return Ok(None);
+        };
+        let mut person: Person = decoded(&row, "person", "people", || id.to_string())?;
+        change(&mut person);
+        person.id = id.clone();
+        tx.execute(
+            "UPDATE people SET person = $2 WHERE id = $1",
+            &[&id.as_str(), &json(&person)],
+        )
+        .await
+        .map_err(|e| self.failed(e))?;
+        self.commit_tx(tx).await?;
+        Ok(Some(person))
+    }
+}

@@ -1,0 +1,34 @@
+//! Purging the whole workspace from the PostgreSQL store when the app is
+//! uninstalled (see the sled store's `purge`). Every table of records is
+//! truncated, which gives the tables new files and removes the old ones,
+//! so nothing purged stays in the database's own files; the backups of
+//! the database are its operator's, and keep what they hold until their
+//! own retention ends (the README says so).
+
+use super::super::{StoreError, meta};
+use super::PgStore;
+
+/// Every table of records: all but `meta`, which keeps the last circle
+/// round's number, and `leases`, which name replicas, not people.
+const RECORDS: &str = "people, interactions, ties, logged_keys, recent_logs, deliveries, jobs, \
+                       nudges, outbox, dm_channels, calendars, tombstones, circles";
+
+impl PgStore {
+    /// Deletes every record and keeps only the schema and the last circle
+    /// round's number (it names nobody, and a check-in still in Slack
+    /// must not be taken for a later circle's), under the log-writer lock
+    /// so that no log lands half-purged.
+    pub async fn purge_everything(&self) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+        self.lock_log(&tx).await?;
+        tx.batch_execute(&format!("TRUNCATE {RECORDS}"))
+            .await
+            .map_err(|e| self.failed(e))?;
+        let round = std::str::from_utf8(meta::LAST_CIRCLE_ROUND).unwrap_or("?");
+        tx.execute("DELETE FROM meta WHERE name <> $1", &[&round])
+            .await
+            .map_err(|e| self.failed(e))?;
+        self.commit_tx(tx).await
+    }
+}

@@ -1,0 +1,1127 @@
+//! The PostgreSQL store against a real throwaway cluster (one for the
+//! tests of this binary, a fresh database for each test), and against the
+//! sled store where both must agree.
+
+use super::*;
+use crate::domain::{HalfLife, Interaction, Person, TeamId, UserId};
+use crate::store::JobRun;
+use crate::store::fixtures::{any_interaction, at_minute, meeting, open_temp, user};
+use proptest::prelude::*;
+use std::sync::OnceLock;
+use throwaway_postgres::{Cluster, Durability, StartError};
+
+/// The tests' cluster, started on first use; `None`, said once, when
+/// PostgreSQL's server is not installed.
+fn cluster() -> Option<&'static Cluster> {
+    static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
+    CLUSTER
+        .get_or_init(|| match Cluster::start(Durability::NoFsync) {
+            Ok(cluster) => Some(cluster),
+            Err(StartError::NotInstalled(why)) => {
+                eprintln!("skipped, the PostgreSQL store's tests: {why}");
+                None
+            }
+            Err(err) => panic!("{err}"),
+        })
+        .as_ref()
+}
+
+/// A store on a fresh database, or `None` without PostgreSQL.
+async fn store() -> Option<PgStore> {
+    let url = cluster()?.create_database().unwrap();
+    Some(PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap())
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_fresh_database_is_migrated_once_however_many_replicas_connect() {
+    let Some(cluster) = cluster() else { return };
+    let url = cluster.create_database().unwrap();
+    let replicas: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { PgStore::connect(&url, HalfLife::DEFAULT).await })
+        })
+        .collect();
+    for replica in replicas {
+        let replica = replica.await.unwrap().unwrap();
+        assert_eq!(replica.schema_version().await.unwrap(), 1);
+    }
+    let again = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
+    assert_eq!(again.schema_version().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_database_of_a_newer_schema_is_refused_with_a_sentence() {
+    let Some(store) = store().await else { return };
+    let client = store.client().await.unwrap();
+    client
+        .execute(
+            "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) \
+             VALUES (99, 'future', '2030-01-01', '0')",
+            &[],
+        )
+        .await
+        .unwrap();
+    let err = store.migrate().await.unwrap_err();
+    let said = err.to_string();
+    assert!(
+        matches!(
+            err,
+            StoreError::NewerDatabase {
+                found: 99,
+                supported: 1,
+                ..
+            }
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("newer alliances (schema 99)") && said.contains("upgrade"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_named_without_its_password() {
+    let Some(cluster) = cluster() else { return };
+    // A port nobody listens on: the cluster's, plus one, is as good as any
+    // and stays on 127.0.0.1.
+    let url = format!(
+        "postgres://alliances:hunter2@127.0.0.1:{}/nowhere?connect_timeout=2",
+        cluster.port().wrapping_add(1)
+    );
+    let Err(err) = PgStore::connect(&url, HalfLife::DEFAULT).await else {
+        panic!("connected to nothing");
+    };
+    let said = err.to_string();
+    assert!(
+        said.contains("127.0.0.1:") && said.contains("/nowhere"),
+        "{said}"
+    );
+    assert!(!said.contains("hunter2"), "{said}");
+
+    let Err(err) = PgStore::connect("postgres://a:b@[bad", HalfLife::DEFAULT).await else {
+        panic!("a bad string parsed");
+    };
+    assert!(err.to_string().contains("does not parse"), "{err}");
+}
+
+fn person(id: &str, team: &str) -> Person {
+    Person {
+        team: Some(TeamId::parse(team).unwrap()),
+        ..Person::new(user(id), id)
+    }
+}
+
+#[tokio::test]
+async fn people_round_trip_and_two_changes_at_once_both_land() {
+    let Some(store) = store().await else { return };
+    store
+        .put_people(&[person("U2", "Product"), person("U1", "Engineering")])
+        .await
+        .unwrap();
+    let ids: Vec<UserId> = store
+        .people()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(ids, [user("U1"), user("U2")]);
+    assert_eq!(
+        store.person(&user("U1")).await.unwrap(),
+        Some(person("U1", "Engineering"))
+    );
+    assert_eq!(store.person(&user("U9")).await.unwrap(), None);
+    assert_eq!(store.people_by_id().await.unwrap().len(), 2);
+
+    // Two replicas change the same person at once: a snooze and a rename.
+    let (a, b) = (store.clone(), store.clone());
+    let snooze = tokio::spawn(async move {
+        a.update_person(&user("U1"), |p| p.name = "Ada".into())
+            .await
+    });
+    let opt_out =
+        tokio::spawn(async move { b.update_person(&user("U1"), |p| p.opted_out = true).await });
+    snooze.await.unwrap().unwrap();
+    opt_out.await.unwrap().unwrap();
+    let ada = store.person(&user("U1")).await.unwrap().unwrap();
+    assert_eq!((ada.name.as_str(), ada.opted_out), ("Ada", true));
+    assert_eq!(
+        store
+            .update_person(&user("U9"), |p| p.name = "nobody".into())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test]
+async fn a_job_run_is_recorded_and_read_back() {
+    let Some(store) = store().await else { return };
+    assert_eq!(store.last_run("digest").await.unwrap(), None);
+    let run = JobRun {
+        scheduled_for: at_minute(0),
+        started_at: at_minute(1),
+        summary: "posted 1 digest".into(),
+    };
+    store.record_run("digest", &run).await.unwrap();
+    assert_eq!(store.last_run("digest").await.unwrap(), Some(run));
+}
+
+#[tokio::test]
+async fn a_lease_is_held_by_one_replica_until_it_runs_out_or_is_given_up() {
+    let Some(store) = store().await else { return };
+    let long = std::time::Duration::from_secs(30);
+    assert!(
+        store
+            .hold_lease("scheduler", "replica-a", long)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .hold_lease("scheduler", "replica-b", long)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .hold_lease("scheduler", "replica-a", long)
+            .await
+            .unwrap(),
+        "a renewal"
+    );
+    assert_eq!(
+        store.lease("scheduler").await.unwrap().unwrap().holder,
+        "replica-a"
+    );
+
+    // A holder that stops renewing loses it once it runs out.
+    let short = std::time::Duration::from_millis(200);
+    store.release_lease("scheduler", "replica-a").await.unwrap();
+    assert!(
+        store
+            .hold_lease("scheduler", "replica-a", short)
+            .await
+            .unwrap()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        store
+            .hold_lease("scheduler", "replica-b", long)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .hold_lease("scheduler", "replica-a", long)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn an_interaction_logs_its_ties_and_a_repeated_key_logs_nothing() {
+    let Some(store) = store().await else { return };
+    let coffee = meeting(at_minute(10), &["U2", "U1"], Some("coffee"));
+    let lunch = meeting(at_minute(0), &["U1", "U2", "U3"], None);
+    let first = store
+        .log_interaction_once("T1", &coffee)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.new_ties.len(), 1);
+    assert_eq!(
+        store.log_interaction_once("T1", &coffee).await.unwrap(),
+        None
+    );
+    let second = store.log_interaction(&lunch).await.unwrap();
+    assert!(second.id > first.id);
+    assert_eq!(second.new_ties.len(), 2, "U1-U3 and U2-U3 are new");
+    assert_eq!(store.interaction_count().await.unwrap(), 2);
+    let pair = crate::domain::PairKey::new(&user("U1"), &user("U2")).unwrap();
+    let tie = store.tie(&pair).await.unwrap().unwrap();
+    assert_eq!(
+        (tie.first_at, tie.last_at, tie.count),
+        (at_minute(0), at_minute(10), 2)
+    );
+    assert_eq!(tie.last_note.as_deref(), Some("coffee"));
+    assert_eq!(store.ties_of(&user("U3")).await.unwrap().len(), 2);
+    assert_eq!(store.ties().await.unwrap().len(), 3);
+}
+
+/// What a step of the comparison with sled logs.
+#[derive(Debug, Clone)]
+enum Step {
+    One(Interaction),
+    Once(&'static str, Interaction),
+    Bulk(Vec<Interaction>),
+    BulkOnce(Vec<(&'static str, Interaction)>),
+}
+
+fn any_step() -> impl Strategy<Value = Step> {
+    const POOL: [&str; 5] = ["U1", "U2", "U3", "U12", "W5"];
+    let key = || proptest::sample::select(vec!["a", "b", "c", "d"]);
+    prop_oneof![
+        any_interaction(&POOL).prop_map(Step::One),
+        (key(), any_interaction(&POOL)).prop_map(|(k, i)| Step::Once(k, i)),
+        proptest::collection::vec(any_interaction(&POOL), 0..6).prop_map(Step::Bulk),
+        proptest::collection::vec((key(), any_interaction(&POOL)), 0..6).prop_map(Step::BulkOnce),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Any sequence of writes leaves PostgreSQL with what it leaves sled:
+    /// the same log in the same order, the same ties, the same count, and
+    /// each write's answer the same.
+    #[test]
+    fn postgres_logs_what_sled_logs(steps in proptest::collection::vec(any_step(), 1..8)) {
+        let runtime = runtime();
+        let Some(pg) = runtime.block_on(store()) else { return Ok(()) };
+        let (_dir, sled) = open_temp();
+        for step in steps {
+            match step {
+                Step::One(i) => {
+                    let (a, b) = (sled.log_interaction(&i).unwrap(), runtime.block_on(pg.log_interaction(&i)).unwrap());
+                    prop_assert_eq!(a.new_ties, b.new_ties);
+                }
+                Step::Once(key, i) => {
+                    let a = sled.log_interaction_once(key, &i).unwrap().map(|l| l.new_ties);
+                    let b = runtime.block_on(pg.log_interaction_once(key, &i)).unwrap().map(|l| l.new_ties);
+                    prop_assert_eq!(a, b);
+                }
+                Step::Bulk(batch) => {
+                    prop_assert_eq!(sled.log_interactions(&batch).unwrap(), runtime.block_on(pg.log_interactions(&batch)).unwrap());
+                }
+                Step::BulkOnce(batch) => {
+                    let batch: Vec<(&str, &Interaction)> = batch.iter().map(|(k, i)| (*k, i)).collect();
+                    prop_assert_eq!(sled.log_interactions_once(&batch).unwrap(), runtime.block_on(pg.log_interactions_once(&batch)).unwrap());
+                }
+            }
+        }
+        let logged = |log: Vec<(u64, Interaction)>| -> Vec<Interaction> { log.into_iter().map(|(_, i)| i).collect() };
+        let pg_log = runtime.block_on(pg.interactions()).unwrap();
+        prop_assert!(pg_log.windows(2).all(|w| w[0].0 < w[1].0), "ids grow in log order");
+        prop_assert_eq!(logged(pg_log), logged(sled.interactions().unwrap()));
+        prop_assert_eq!(runtime.block_on(pg.ties()).unwrap(), sled.ties().unwrap());
+        prop_assert_eq!(runtime.block_on(pg.interaction_count()).unwrap(), sled.interaction_count());
+        for id in ["U1", "U12", "W5"] {
+            prop_assert_eq!(runtime.block_on(pg.ties_of(&user(id))).unwrap(), sled.ties_of(&user(id)).unwrap());
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_replicas_logging_the_same_keys_at_once_log_each_once() {
+    let Some(store) = store().await else { return };
+    let meetings: Vec<(String, Interaction)> = (0..50)
+        .map(|i| (format!("k{i}"), meeting(at_minute(i), &["U1", "U2"], None)))
+        .collect();
+    let meetings = std::sync::Arc::new(meetings);
+    let replicas: Vec<_> = (0..2)
+        .map(|_| {
+            let (store, meetings) = (store.clone(), meetings.clone());
+            tokio::spawn(async move {
+                let mut new = 0;
+                for (key, meeting) in meetings.iter() {
+                    new += usize::from(
+                        store
+                            .log_interaction_once(key, meeting)
+                            .await
+                            .unwrap()
+                            .is_some(),
+                    );
+                }
+                new
+            })
+        })
+        .collect();
+    let mut new = 0;
+    for replica in replicas {
+        new += replica.await.unwrap();
+    }
+    assert_eq!(new, 50);
+    assert_eq!(store.interaction_count().await.unwrap(), 50);
+    let pair = crate::domain::PairKey::new(&user("U1"), &user("U2")).unwrap();
+    assert_eq!(store.tie(&pair).await.unwrap().unwrap().count, 50);
+}
+
+#[tokio::test]
+async fn a_delivery_is_first_once_on_any_replica_until_pruned() {
+    let Some(store) = store().await else { return };
+    let other = store.clone();
+    assert!(store.first_delivery("Ev1", at_minute(0)).await.unwrap());
+    assert!(!other.first_delivery("Ev1", at_minute(1)).await.unwrap());
+    assert_eq!(store.prune_deliveries(at_minute(5)).await.unwrap(), 1);
+    assert!(other.first_delivery("Ev1", at_minute(6)).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_met_typed_again_is_logged_once_whichever_replica_it_reaches() {
+    let Some(store) = store().await else { return };
+    let replica = store.clone();
+    let coffee = meeting(at_minute(0), &["U1", "U2"], Some("coffee"));
+    let content = Some("U1 met U2 on 2026-03-02: coffee");
+    let first = store
+        .log_once_and_commit("T1", content, &coffee)
+        .await
+        .unwrap();
+    assert!(first.is_some());
+    // The same trigger again, then the same content under a new trigger.
+    assert_eq!(
+        replica
+            .log_once_and_commit("T1", None, &coffee)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        replica
+            .log_once_and_commit("T2", content, &coffee)
+            .await
+            .unwrap(),
+        None
+    );
+    // Another content is another meeting.
+    let lunch = meeting(at_minute(60), &["U1", "U2"], Some("lunch"));
+    let other = Some("U1 met U2 on 2026-03-02: lunch");
+    assert!(
+        replica
+            .log_once_and_commit("T3", other, &lunch)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(store.interaction_count().await.unwrap(), 2);
+
+    // The contents are kept as keyed hashes, never as written.
+    let client = store.client().await.unwrap();
+    let kept: Vec<String> = client
+        .query("SELECT key FROM recent_logs", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(kept.len(), 2);
+    assert!(
+        kept.iter()
+            .all(|key| key.starts_with("recent:") && !key.contains("U1")),
+        "{kept:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_hash_key_is_drawn_once_and_shared_by_replicas() {
+    let Some(store) = store().await else { return };
+    let (a, b) = (store.clone(), store.clone());
+    let (ka, kb) = tokio::join!(a.once_keys(), b.once_keys());
+    let (ka, kb) = (ka.unwrap(), kb.unwrap());
+    assert_eq!(ka.key("calendar", &[b"uid"]), kb.key("calendar", &[b"uid"]));
+}
+
+fn digest() -> crate::domain::Outgoing {
+    crate::domain::Outgoing::Digest {
+        channel: "alliances".into(),
+        digest: crate::domain::Digest::empty(at_minute(0), at_minute(10)),
+        team_map: None,
+    }
+}
+
+#[tokio::test]
+async fn a_sent_intro_is_recorded_only_while_the_people_it_names_are_known() {
+    use crate::domain::{ChannelId, Intro, NudgeReason, SentNudge, SharedContact, TeamGap};
+    let Some(store) = store().await else { return };
+    store
+        .put_people(&[person("U1", "Payments"), person("U2", "Legal")])
+        .await
+        .unwrap();
+    let intro = |to: &str, about: &str| SentNudge {
+        to: user(to),
+        about: user(about),
+        at: at_minute(2),
+        reason: Some(NudgeReason::Intro(Intro {
+            last_alliance_at: None,
+            quiet_days: 90,
+            gap: TeamGap {
+                own_team: TeamId::parse("Payments").unwrap(),
+                alliances: 0,
+                most: 0,
+                boost: 1.0,
+            },
+            shared_contact: Some(SharedContact::Mutual(user("U3"))),
+        })),
+        warning_step: false,
+    };
+    let queued = store
+        .enqueue(vec![digest(), digest()], at_minute(1))
+        .await
+        .unwrap();
+    assert!(queued[0].id < queued[1].id);
+    assert_eq!(store.pending_outbox().await.unwrap(), queued);
+    let channel = ChannelId::parse("D0001").unwrap();
+
+    // U9 was forgotten while the nudge to them was on its way.
+    store
+        .mark_sent(&queued[0], Some(&intro("U9", "U2")), Some(&channel))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .nudges_sent_since(at_minute(0))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.dm_channel(&user("U9")).await.unwrap(), None);
+    assert!(!store.in_outbox(queued[0].id).await.unwrap());
+
+    // U3, the contact, is not known: the record leaves them out.
+    store
+        .mark_sent(&queued[1], Some(&intro("U1", "U2")), Some(&channel))
+        .await
+        .unwrap();
+    let recorded = store.nudges_sent_since(at_minute(0)).await.unwrap();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].reason.as_ref().unwrap().shared_contact(), None);
+    assert_eq!(store.dm_channel(&user("U1")).await.unwrap(), Some(channel));
+    store.forget_dm_channel(&user("U1")).await.unwrap();
+    assert_eq!(store.dm_channel(&user("U1")).await.unwrap(), None);
+    assert!(store.pending_outbox().await.unwrap().is_empty());
+
+    // "Since" includes a nudge sent at that very instant, and no earlier.
+    let after = at_minute(2) + chrono::Duration::nanoseconds(1);
+    assert!(store.nudges_sent_since(after).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_item_is_kept_apart_from_the_pending_ones_until_pruned() {
+    use crate::domain::OutboxState;
+    let Some(store) = store().await else { return };
+    let mut item = store.enqueue_one(digest(), at_minute(1)).await.unwrap();
+    item.attempts = 3;
+    item.state = OutboxState::Failed {
+        at: at_minute(5),
+        error: "Slack refused chat.postMessage: channel_not_found".into(),
+    };
+    store.update_outbox_item(&item).await.unwrap();
+    assert!(store.pending_outbox().await.unwrap().is_empty());
+    assert_eq!(store.outbox().await.unwrap(), [item]);
+    assert_eq!(store.prune_failed(at_minute(5)).await.unwrap(), 0);
+    assert_eq!(store.prune_failed(at_minute(6)).await.unwrap(), 1);
+    assert!(store.outbox().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn replicas_claiming_at_once_share_the_outbox_and_a_dead_ones_claims_run_out() {
+    let Some(store) = store().await else { return };
+    let queued = store
+        .enqueue((0..40).map(|_| digest()).collect(), at_minute(0))
+        .await
+        .unwrap();
+    let long = std::time::Duration::from_secs(60);
+    let claims: Vec<_> = ["a", "b", "c"]
+        .into_iter()
+        .map(|replica| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let claimed = store
+                        .claim_outbox(replica, 3, long, at_minute(1))
+                        .await
+                        .unwrap();
+                    if claimed.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(claimed.into_iter().map(|item| item.id));
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for claim in claims {
+        all.extend(claim.await.unwrap());
+    }
+    all.sort_unstable();
+    let ids: Vec<u64> = queued.iter().map(|item| item.id).collect();
+    assert_eq!(all, ids, "every item claimed by exactly one replica");
+
+    // Replica "a" dies; once its claims run out, "b" may send its items.
+    let store = store.clone();
+    let short = std::time::Duration::from_millis(100);
+    let fresh = store.enqueue(vec![digest()], at_minute(0)).await.unwrap();
+    assert_eq!(
+        store
+            .claim_outbox("a", 10, short, at_minute(1))
+            .await
+            .unwrap(),
+        fresh
+    );
+    assert!(
+        store
+            .claim_outbox("b", 10, long, at_minute(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        store
+            .claim_outbox("b", 10, long, at_minute(1))
+            .await
+            .unwrap(),
+        fresh
+    );
+    // An item not yet due is not claimed.
+    let later = store.enqueue(vec![digest()], at_minute(30)).await.unwrap();
+    assert!(
+        store
+            .claim_outbox("c", 10, long, at_minute(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .claim_outbox("c", 10, long, at_minute(30))
+            .await
+            .unwrap(),
+        later
+    );
+}
+
+fn feed(owner: &str, sealed: &str) -> crate::domain::CalendarFeed {
+    crate::domain::CalendarFeed::new(
+        user(owner),
+        crate::domain::SealedAddress::from_sealed(sealed.into()),
+        at_minute(0),
+    )
+}
+
+#[tokio::test]
+async fn a_calendar_is_kept_until_taken_back_and_a_read_does_not_bring_it_back() {
+    let Some(store) = store().await else { return };
+    let given = feed("U1", "Zmlyc3Q=");
+    store.put_calendar(&given).await.unwrap();
+    store
+        .put_calendar(&feed("U2", "c2VhbGVkMg=="))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.calendar(&user("U1")).await.unwrap(),
+        Some(given.clone())
+    );
+    assert_eq!(store.calendars().await.unwrap().len(), 2);
+
+    let mut read = given.clone();
+    read.read_well(at_minute(5), Some("\"v1\"".into()), None);
+    assert!(store.update_calendar(&read).await.unwrap());
+    assert_eq!(
+        store.calendar(&user("U1")).await.unwrap(),
+        Some(read.clone())
+    );
+    store.put_calendar(&feed("U1", "c2Vjb25k")).await.unwrap();
+    assert!(
+        !store.update_calendar(&read).await.unwrap(),
+        "another address now"
+    );
+
+    // A failed first read gives back the calendar before, unless taken back.
+    let pending = feed("U1", "c2Vjb25k");
+    assert!(
+        store
+            .replace_calendar_if(&user("U1"), &pending.address, Some(&given))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.calendar(&user("U1")).await.unwrap(),
+        Some(given.clone())
+    );
+    assert!(
+        !store
+            .replace_calendar_if(&user("U1"), &pending.address, None)
+            .await
+            .unwrap()
+    );
+
+    assert!(store.remove_calendar(&user("U1")).await.unwrap());
+    assert!(!store.remove_calendar(&user("U1")).await.unwrap());
+    assert!(!store.update_calendar(&read).await.unwrap(), "taken back");
+    assert_eq!(
+        store.calendars().await.unwrap(),
+        [feed("U2", "c2VhbGVkMg==")]
+    );
+}
+
+/// Ties between U1..U4 and W5 in four teams, logged in both stores.
+async fn two_stores_with_ties() -> Option<(tempfile::TempDir, crate::store::SledStore, PgStore)> {
+    let pg = store().await?;
+    let (dir, sled) = open_temp();
+    let people = [
+        person("U1", "Engineering"),
+        person("U2", "Engineering"),
+        person("U3", "Product"),
+        person("U4", "Legal"),
+        person("W5", "Sales"),
+    ];
+    sled.put_people(&people).unwrap();
+    pg.put_people(&people).await.unwrap();
+    for (minute, pair) in [["U1", "U2"], ["U1", "U3"], ["U3", "U4"], ["U4", "W5"]]
+        .iter()
+        .enumerate()
+    {
+        let met = meeting(at_minute(minute as i64 * 60), pair, None);
+        sled.log_interaction(&met).unwrap();
+        pg.log_interaction(&met).await.unwrap();
+    }
+    Some((dir, sled, pg))
+}
+
+#[tokio::test]
+async fn the_tie_queries_answer_what_the_sled_indexes_answer() {
+    let Some((_dir, sled, pg)) = two_stores_with_ties().await else {
+        return;
+    };
+    for id in ["U1", "U3", "W5", "U9"] {
+        assert_eq!(
+            pg.ties_around(&user(id)).await.unwrap(),
+            sled.ties_around(&user(id)).unwrap(),
+            "{id}"
+        );
+    }
+    let leaders = [user("U1"), user("U3"), user("U4")];
+    assert_eq!(
+        pg.ties_among(&leaders).await.unwrap(),
+        sled.ties_among(&leaders).unwrap()
+    );
+    for team in ["Engineering", "Product", "Sales", "Finance"] {
+        let team = TeamId::parse(team).unwrap();
+        assert_eq!(
+            pg.teams_tied_to(&team).await.unwrap(),
+            sled.teams_tied_to(&team).unwrap(),
+            "{team:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_log_is_visited_in_order_whole_or_between_two_instants() {
+    let Some((_dir, sled, pg)) = two_stores_with_ties().await else {
+        return;
+    };
+    let visited = |store: &crate::store::SledStore, from: i64, until: i64| {
+        let mut seen = Vec::new();
+        store
+            .visit_interactions_between(at_minute(from), at_minute(until), |i| seen.push(i))
+            .unwrap();
+        seen
+    };
+    for (from, until) in [(0, 180), (60, 120), (61, 119), (-10, -1)] {
+        let mut seen = Vec::new();
+        pg.visit_interactions_between(at_minute(from), at_minute(until), |i| seen.push(i))
+            .await
+            .unwrap();
+        assert_eq!(seen, visited(&sled, from, until), "{from}..{until}");
+    }
+    let mut all = Vec::new();
+    pg.visit_interactions(|i| all.push(i)).await.unwrap();
+    let mut sled_all = Vec::new();
+    sled.visit_interactions(|i| sled_all.push(i)).unwrap();
+    assert_eq!(all, sled_all);
+}
+
+#[tokio::test]
+async fn an_early_warning_sent_is_recorded_on_its_leader_with_its_known_introductions() {
+    use crate::domain::{ChannelId, SentNudge};
+    let Some(store) = store().await else { return };
+    store
+        .put_people(&[person("U1", "Engineering"), person("U2", "Legal")])
+        .await
+        .unwrap();
+    let step = |to: &str, about: &str| SentNudge {
+        warning_step: true,
+        ..crate::store::fixtures::sent(to, about, 3)
+    };
+    let queued = store
+        .enqueue(
+            vec![
+                crate::store::fixtures::early_warning("U1", "U2"),
+                crate::store::fixtures::early_warning("U8", "U2"),
+            ],
+            at_minute(0),
+        )
+        .await
+        .unwrap();
+    let channel = ChannelId::parse("D0001").unwrap();
+    store
+        .mark_early_warning_sent(
+            &queued[0],
+            &[step("U1", "U2"), step("U1", "U9")],
+            at_minute(3),
+            Some(&channel),
+        )
+        .await
+        .unwrap();
+    let ada = store.person(&user("U1")).await.unwrap().unwrap();
+    assert_eq!(ada.early_warned_at, Some(at_minute(3)));
+    assert_eq!(
+        store.nudges_sent_since(at_minute(0)).await.unwrap(),
+        [step("U1", "U2")]
+    );
+    assert_eq!(
+        store.dm_channel(&user("U1")).await.unwrap(),
+        Some(channel.clone())
+    );
+
+    // U8 was forgotten while their warning was on its way: no trace.
+    store
+        .mark_early_warning_sent(
+            &queued[1],
+            &[step("U8", "U2")],
+            at_minute(4),
+            Some(&channel),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.nudges_sent_since(at_minute(0)).await.unwrap().len(),
+        1
+    );
+    assert_eq!(store.dm_channel(&user("U8")).await.unwrap(), None);
+    assert!(store.outbox().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_tombstone_names_nobody_and_is_lifted_when_its_person_opts_in() {
+    let Some(store) = store().await else { return };
+    assert!(
+        !store.is_forgotten(&user("U1")).await.unwrap(),
+        "no key, nobody forgotten"
+    );
+    store.once_keys().await.unwrap();
+    let hash = store
+        .tombstone_if_keyed(&user("U1"))
+        .await
+        .unwrap()
+        .unwrap();
+    let client = store.client().await.unwrap();
+    client
+        .execute("INSERT INTO tombstones (hash) VALUES ($1)", &[&&hash[..]])
+        .await
+        .unwrap();
+    assert!(store.is_forgotten(&user("U1")).await.unwrap());
+    assert!(!store.is_forgotten(&user("U2")).await.unwrap());
+    assert!(!hash.windows(2).any(|w| w == b"U1"));
+    store.lift_tombstone(&user("U1")).await.unwrap();
+    assert!(!store.is_forgotten(&user("U1")).await.unwrap());
+}
+
+#[tokio::test]
+async fn circles_are_formed_asked_and_answered_as_in_sled() {
+    use crate::domain::{CircleKey, CircleOutcome};
+    let Some(pg) = store().await else { return };
+    let (_dir, sled) = open_temp();
+    let people: Vec<Person> = ["U1", "U2", "U3", "U4", "U5"]
+        .iter()
+        .map(|id| person(id, "Leadership"))
+        .collect();
+    sled.put_people(&people).unwrap();
+    pg.put_people(&people).await.unwrap();
+    let round = vec![
+        vec![user("U1"), user("U2")],
+        vec![user("U3"), user("U4"), user("U5")],
+    ];
+    let a = sled
+        .save_circles_and_enqueue(&[], &round, at_minute(0))
+        .unwrap();
+    let b = pg
+        .save_circles_and_enqueue(&[], &round, at_minute(0))
+        .await
+        .unwrap();
+    assert_eq!(a.formed, b.formed);
+    assert_eq!(b.formed[1].key, CircleKey { round: 1, index: 2 });
+    let outgoing = |saved: &crate::store::CirclesSaved| -> Vec<crate::domain::Outgoing> {
+        saved
+            .queued
+            .iter()
+            .map(|item| item.outgoing.clone())
+            .collect()
+    };
+    assert_eq!(outgoing(&a), outgoing(&b));
+
+    // The check-in is asked once, then the answers: *We met* stands.
+    let first = b.formed[0].key;
+    for _ in 0..2 {
+        let a = sled
+            .save_circles_and_enqueue(&[first], &[], at_minute(60))
+            .unwrap();
+        let b = pg
+            .save_circles_and_enqueue(&[first], &[], at_minute(60))
+            .await
+            .unwrap();
+        assert_eq!((a.asked, outgoing(&a)), (b.asked, outgoing(&b)));
+    }
+    let answers = [
+        CircleOutcome::NotYet {
+            by: Some(user("U1")),
+            at: at_minute(65),
+        },
+        CircleOutcome::Met {
+            by: Some(user("U2")),
+            at: at_minute(70),
+        },
+        CircleOutcome::NotYet {
+            by: Some(user("U1")),
+            at: at_minute(75),
+        },
+        CircleOutcome::NotYet {
+            by: Some(user("U9")),
+            at: at_minute(80),
+        },
+    ];
+    for outcome in answers {
+        let a = sled.answer_circle(first, outcome.clone()).unwrap();
+        let b = pg.answer_circle(first, outcome).await.unwrap();
+        assert_eq!(a, b);
+    }
+    let group = crate::domain::ChannelId::parse("G0001").unwrap();
+    let members = [user("U1"), user("U2")];
+    let item = &pg.pending_outbox().await.unwrap()[0];
+    pg.mark_circle_message_sent(item, first, Some((&group, &members)))
+        .await
+        .unwrap();
+    let kept = pg.circle(first).await.unwrap().unwrap();
+    assert_eq!(
+        (kept.channel, kept.channel_members),
+        (Some(group), members.to_vec())
+    );
+    assert!(!pg.in_outbox(item.id).await.unwrap());
+
+    // A new round is numbered after every round formed.
+    let next = pg
+        .save_circles_and_enqueue(&[], &round, at_minute(90))
+        .await
+        .unwrap();
+    assert_eq!(next.formed[0].key.round, 2);
+    assert_eq!(pg.circles().await.unwrap().len(), 4);
+    let members_now = pg
+        .circle_members_to_write(&next.formed[1], at_minute(90))
+        .await
+        .unwrap();
+    assert_eq!(members_now, [user("U3"), user("U4"), user("U5")]);
+}
+
+/// Every row of every table of `store`'s database whose text holds
+/// `needle`, as `table: row`: the whole database, not only the tables
+/// this build knows of.
+async fn rows_holding(store: &PgStore, needle: &str) -> Vec<String> {
+    let client = store.client().await.unwrap();
+    let tables: Vec<String> = client
+        .query(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let mut found = Vec::new();
+    for table in tables {
+        let rows = client
+            .query(
+                &format!("SELECT t::text FROM {table} t WHERE strpos(t::text, $1) > 0"),
+                &[&needle],
+            )
+            .await
+            .unwrap();
+        found.extend(
+            rows.iter()
+                .map(|row| format!("{table}: {}", row.get::<_, String>(0))),
+        );
+    }
+    found
+}
+
+#[tokio::test]
+async fn forgetting_a_person_on_postgres_leaves_what_sled_leaves_and_no_trace() {
+    use crate::domain::{
+        CalendarFeed, ChannelId, InteractionKind, Intro, NudgeReason, SealedAddress, SentNudge,
+        SharedContact, TeamGap,
+    };
+    let Some(pg) = store().await else { return };
+    let (_dir, sled) = open_temp();
+    let mut bob = person("UBOB", "Search");
+    bob.paused = std::collections::BTreeSet::from([user("UADA"), user("UCY")]);
+    let people = [
+        person("UADA", "Payments"),
+        bob,
+        person("UCY", "Search"),
+        person("UDEE", "Legal"),
+    ];
+    sled.put_people(&people).unwrap();
+    pg.put_people(&people).await.unwrap();
+    let mut for_others = meeting(at_minute(50), &["UBOB", "UCY"], Some("intro"));
+    for_others.logged_by = Some(user("UADA"));
+    let we_met = Interaction::new(
+        at_minute(40),
+        InteractionKind::WeMet,
+        [user("UDEE"), user("UADA")],
+        None,
+        None,
+    )
+    .unwrap();
+    let log = [
+        meeting(at_minute(0), &["UADA", "UBOB"], Some("coffee")),
+        meeting(at_minute(20), &["UADA", "UBOB", "UCY"], Some("roadmap")),
+        meeting(at_minute(5), &["UBOB", "UCY", "UDEE"], None),
+        meeting(at_minute(10), &["UBOB", "UCY"], Some("sync")),
+        we_met,
+        for_others,
+    ];
+    for interaction in &log {
+        sled.log_interaction(interaction).unwrap();
+        pg.log_interaction(interaction).await.unwrap();
+    }
+    let intro = SentNudge {
+        reason: Some(NudgeReason::Intro(Intro {
+            last_alliance_at: None,
+            quiet_days: 90,
+            gap: TeamGap {
+                own_team: TeamId::parse("Search").unwrap(),
+                alliances: 0,
+                most: 0,
+                boost: 2.0,
+            },
+            shared_contact: Some(SharedContact::Mutual(user("UADA"))),
+        })),
+        ..crate::store::fixtures::sent("UDEE", "UCY", 101)
+    };
+    let sent = [
+        crate::store::fixtures::sent("UADA", "UBOB", 100),
+        crate::store::fixtures::sent("UCY", "UDEE", 100),
+        intro,
+    ];
+    let channel = ChannelId::parse("DADA").unwrap();
+    for nudge in &sent {
+        let item = sled.enqueue_one(digest(), at_minute(99)).unwrap();
+        sled.mark_sent(&item, Some(nudge), Some(&channel)).unwrap();
+        let item = pg.enqueue_one(digest(), at_minute(99)).await.unwrap();
+        pg.mark_sent(&item, Some(nudge), Some(&channel))
+            .await
+            .unwrap();
+    }
+    let feed = CalendarFeed::new(
+        user("UADA"),
+        SealedAddress::from_sealed("c2VhbGVk".into()),
+        at_minute(100),
+    );
+    sled.put_calendar(&feed).unwrap();
+    pg.put_calendar(&feed).await.unwrap();
+    let round = [
+        vec![user("UADA"), user("UBOB")],
+        vec![user("UCY"), user("UDEE"), user("UADA")],
+    ];
+    sled.save_circles_and_enqueue(&[], &round, at_minute(110))
+        .unwrap();
+    pg.save_circles_and_enqueue(&[], &round, at_minute(110))
+        .await
+        .unwrap();
+    assert!(!rows_holding(&pg, "UADA").await.is_empty());
+    // Before: what each would export of her is the same.
+    for id in ["UADA", "UCY", "UDEE"] {
+        let (a, b) = (
+            sled.export_person(&user(id)).unwrap(),
+            pg.export_person(&user(id)).await.unwrap(),
+        );
+        assert_eq!(a, b, "{id}");
+    }
+
+    let a = sled.forget_person(&user("UADA")).unwrap();
+    let b = pg.forget_person(&user("UADA")).await.unwrap();
+    assert_eq!(a, b);
+    assert_eq!(b.circles_left, 2);
+    assert_eq!(rows_holding(&pg, "UADA").await, Vec::<String>::new());
+    assert!(pg.is_forgotten(&user("UADA")).await.unwrap());
+
+    let logged = |log: Vec<(u64, Interaction)>| -> Vec<Interaction> {
+        log.into_iter().map(|(_, i)| i).collect()
+    };
+    assert_eq!(
+        logged(pg.interactions().await.unwrap()),
+        logged(sled.interactions().unwrap())
+    );
+    assert_eq!(pg.ties().await.unwrap(), sled.ties().unwrap());
+    assert_eq!(
+        pg.interaction_count().await.unwrap(),
+        sled.interaction_count()
+    );
+    assert_eq!(pg.people().await.unwrap(), sled.people().unwrap());
+    assert_eq!(
+        pg.nudges_sent_since(at_minute(0)).await.unwrap(),
+        sled.nudges_sent_since(at_minute(0)).unwrap()
+    );
+    assert_eq!(pg.circles().await.unwrap(), sled.circles().unwrap());
+    let outgoing = |items: Vec<crate::domain::OutboxItem>| -> Vec<crate::domain::Outgoing> {
+        items.into_iter().map(|i| i.outgoing).collect()
+    };
+    assert_eq!(
+        outgoing(pg.outbox().await.unwrap()),
+        outgoing(sled.outbox().unwrap())
+    );
+    assert_eq!(pg.calendars().await.unwrap(), sled.calendars().unwrap());
+    assert_eq!(pg.dm_channel(&user("UADA")).await.unwrap(), None);
+
+    // Twice does nothing more.
+    assert_eq!(
+        pg.forget_person(&user("UADA")).await.unwrap(),
+        Default::default()
+    );
+}
+
+#[tokio::test]
+async fn a_purge_leaves_no_record_but_the_last_circle_round() {
+    let Some(pg) = store().await else { return };
+    pg.put_people(&[person("UADA", "Payments"), person("UBOB", "Search")])
+        .await
+        .unwrap();
+    pg.log_interaction_once(
+        "Tmet1",
+        &meeting(at_minute(0), &["UADA", "UBOB"], Some("coffee")),
+    )
+    .await
+    .unwrap();
+    pg.first_delivery("Ev1", at_minute(0)).await.unwrap();
+    pg.enqueue(vec![digest()], at_minute(0)).await.unwrap();
+    let round = [vec![user("UADA"), user("UBOB")]];
+    pg.save_circles_and_enqueue(&[], &round, at_minute(1))
+        .await
+        .unwrap();
+    pg.once_keys().await.unwrap();
+
+    pg.purge_everything().await.unwrap();
+    for id in ["UADA", "UBOB", "Ev1", "coffee", "Tmet1"] {
+        assert_eq!(rows_holding(&pg, id).await, Vec::<String>::new(), "{id}");
+    }
+    assert_eq!(pg.interaction_count().await.unwrap(), 0);
+    assert!(pg.outbox().await.unwrap().is_empty());
+    // The next round is numbered after the purged one.
+    let next = pg
+        .save_circles_and_enqueue(&[], &round, at_minute(2))
+        .await
+        .unwrap();
+    assert_eq!(next.formed[0].key.round, 2);
+    assert_eq!(pg.schema_version().await.unwrap(), 1);
+}

@@ -1,0 +1,162 @@
+//! What the sled store answers from its in-memory indexes of the ties,
+//! answered here by the database from the `ties` table and its indexes
+//! (see the sled store's `tie_peers` and `team_pairs`), and the scans of
+//! the log.
+
+use super::super::StoreError;
+use super::{PgStore, decoded};
+use crate::domain::{Interaction, TeamId, Tie, UserId};
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+use tokio_postgres::Row;
+
+/// The ties' columns, in pair order as sled's keys sort.
+const TIES_IN_ORDER: &str = "ORDER BY low COLLATE \"C\", high COLLATE \"C\"";
+
+impl PgStore {
+    /// The ties of `user` and of everyone they have a tie with, sorted by
+    /// pair, each once: what `/alliances allies` reads.
+    pub async fn ties_around(&self, user: &UserId) -> Result<Vec<Tie>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "WITH around AS ( \
+                       SELECT $1::text AS id \
+                       UNION SELECT high FROM ties WHERE low = $1 \
+                       UNION SELECT low FROM ties WHERE high = $1) \
+                     SELECT low, high, tie FROM ties \
+                     WHERE low IN (SELECT id FROM around) OR high IN (SELECT id FROM around) \
+                     {TIES_IN_ORDER}"
+                ),
+                &[&user.as_str()],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        self.ties_of_rows(&rows)
+    }
+
+    /// The ties between any two of `people`, sorted by pair.
+    pub async fn ties_among(&self, people: &[UserId]) -> Result<Vec<Tie>, StoreError> {
+        let ids: Vec<&str> = people.iter().map(UserId::as_str).collect();
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT low, high, tie FROM ties \
+                     WHERE low = ANY($1) AND high = ANY($1) {TIES_IN_ORDER}"
+                ),
+                &[&ids],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        self.ties_of_rows(&rows)
+    }
+
+    /// The teams that people of `team` have a tie with, by the teams
+    /// people are in now (`team` itself if two of its people are tied).
+    pub async fn teams_tied_to(&self, team: &TeamId) -> Result<BTreeSet<TeamId>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "WITH members AS (SELECT id FROM people WHERE person->>'team' = $1) \
+                 SELECT DISTINCT p.person->>'team' AS team FROM ties t \
+                 JOIN people p ON p.id = t.high WHERE t.low IN (SELECT id FROM members) \
+                 UNION \
+                 SELECT DISTINCT p.person->>'team' FROM ties t \
+                 JOIN people p ON p.id = t.low WHERE t.high IN (SELECT id FROM members)",
+                &[&team.as_str()],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| row.get::<_, Option<&str>>("team"))
+            .filter_map(|name| TeamId::parse(name).ok())
+            .collect())
+    }
+
+    /// Calls `visit` with every interaction of the log, in log order.
+    pub async fn visit_interactions(
+        &self,
+        visit: impl FnMut(Interaction),
+    ) -> Result<(), StoreError> {
+        self.visit_log("TRUE", &[], visit).await
+    }
+
+    /// Calls `visit` with every interaction between `from` and `until`
+    /// (both included), in log order.
+    pub async fn visit_interactions_between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        mut visit: impl FnMut(Interaction),
+    ) -> Result<(), StoreError> {
+        // The column is to the microsecond, a microsecond wider either
+        // way; the interaction's own instant, to the nanosecond, decides.
+        let within = |at: DateTime<Utc>| from <= at && at <= until;
+        self.visit_log(
+            "at >= $1::timestamptz - interval '1 microsecond' \
+             AND at <= $2::timestamptz + interval '1 microsecond'",
+            &[&from, &until],
+            |interaction| {
+                if within(interaction.at) {
+                    visit(interaction);
+                }
+            },
+        )
+        .await
+    }
+
+    /// The interactions of the log that `filter` keeps, in log order, read
+    /// in pages so that a large log is never held whole.
+    async fn visit_log(
+        &self,
+        filter: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+        mut visit: impl FnMut(Interaction),
+    ) -> Result<(), StoreError> {
+        const PAGE: i64 = 10_000;
+        let client = self.client().await?;
+        let sql = format!(
+            "SELECT id, interaction FROM interactions WHERE id > ${after} AND ({filter}) \
+             ORDER BY id LIMIT {PAGE}",
+            after = params.len() + 1
+        );
+        let mut after: i64 = i64::MIN;
+        loop {
+            let mut page_params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params.to_vec();
+            page_params.push(&after);
+            let rows = client
+                .query(&sql, &page_params)
+                .await
+                .map_err(|e| self.failed(e))?;
+            let Some(last) = rows.last() else {
+                return Ok(());
+            };
+            let next: i64 = last.get("id");
+            for row in &rows {
+                let id: i64 = row.get("id");
+                visit(decoded(row, "interaction", "interactions", || {
+                    id.to_string()
+                })?);
+            }
+            after = next;
+        }
+    }
+
+    /// The ties of `rows` (`low`, `high`, `tie`), decoded.
+    pub(super) fn ties_of_rows(&self, rows: &[Row]) -> Result<Vec<Tie>, StoreError> {
+        rows.iter()
+            .map(|row| {
+                decoded(row, "tie", "ties", || {
+                    format!(
+                        "{} and {}",
+                        row.get::<_, &str>("low"),
+                        row.get::<_, &str>("high")
+                    )
+                })
+            })
+            .collect()
+    }
+}
