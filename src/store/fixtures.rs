@@ -237,3 +237,32 @@ pub(crate) fn files_holding(dir: &std::path::Path, needle: &[u8]) -> Vec<std::pa
     }
     found
 }
+
+/// The tests' PostgreSQL cluster, started on first use and stopped when
+/// the test process ends; `None`, said once, when PostgreSQL's server is
+/// not installed (`scripts/install-postgres` installs it).
+pub(crate) fn pg_cluster() -> Option<&'static throwaway_postgres::Cluster> {
+    use throwaway_postgres::{Cluster, Durability, StartError};
+    static CLUSTER: std::sync::OnceLock<Option<Cluster>> = std::sync::OnceLock::new();
+    CLUSTER
+        .get_or_init(|| match Cluster::start(Durability::NoFsync) {
+            Ok(cluster) => Some(cluster),
+            Err(StartError::NotInstalled(why)) => {
+                eprintln!("skipped, the tests of the PostgreSQL store: {why}");
+                None
+            }
+            Err(err) => panic!("{err}"),
+        })
+        .as_ref()
+}
+
+/// A PostgreSQL store on a fresh database of the tests' cluster, or
+/// `None` without PostgreSQL.
+pub(crate) async fn pg_store() -> Option<super::PgStore> {
+    let url = pg_cluster()?.create_database().unwrap();
+    Some(
+        super::PgStore::connect(&url, crate::domain::HalfLife::DEFAULT)
+            .await
+            .unwrap(),
+    )
+}

@@ -5,32 +5,10 @@
 use super::*;
 use crate::domain::{HalfLife, Interaction, Person, TeamId, UserId};
 use crate::store::JobRun;
-use crate::store::fixtures::{any_interaction, at_minute, meeting, open_temp, user};
+use crate::store::fixtures::{
+    any_interaction, at_minute, meeting, open_temp, pg_cluster as cluster, pg_store as store, user,
+};
 use proptest::prelude::*;
-use std::sync::OnceLock;
-use throwaway_postgres::{Cluster, Durability, StartError};
-
-/// The tests' cluster, started on first use; `None`, said once, when
-/// PostgreSQL's server is not installed.
-fn cluster() -> Option<&'static Cluster> {
-    static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
-    CLUSTER
-        .get_or_init(|| match Cluster::start(Durability::NoFsync) {
-            Ok(cluster) => Some(cluster),
-            Err(StartError::NotInstalled(why)) => {
-                eprintln!("skipped, the PostgreSQL store's tests: {why}");
-                None
-            }
-            Err(err) => panic!("{err}"),
-        })
-        .as_ref()
-}
-
-/// A store on a fresh database, or `None` without PostgreSQL.
-async fn store() -> Option<PgStore> {
-    let url = cluster()?.create_database().unwrap();
-    Some(PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap())
-}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

@@ -1,0 +1,127 @@
+//! Which replica runs the scheduled jobs when several share a PostgreSQL
+//! store: the one that holds the `scheduler` lease in the database. The
+//! holder renews it every [`RENEW_EVERY`] for [`LEASE`]; a holder that
+//! dies stops renewing, and another replica takes the lease once it has
+//! run out: within [`LEASE`] and one [`RENEW_EVERY`] of the last renewal,
+//! under the 30 seconds the jobs may go unattended.
+//!
+//! Two replicas must never both believe they lead. A replica counts itself
+//! the leader only until its last renewal's lease could run out, timed
+//! from before it asked (the database starts the lease later than that),
+//! less a tenth for clocks that run at slightly different rates: a leader
+//! cut off from the database stops leading by itself before anyone else
+//! can take the lease.
+
+use crate::store::PgStore;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// The lease's name in the database.
+const NAME: &str = "scheduler";
+
+/// How long a renewal holds the lease.
+pub const LEASE: Duration = Duration::from_secs(20);
+
+/// How often the holder renews it, and how often the others try for it.
+pub const RENEW_EVERY: Duration = Duration::from_secs(5);
+
+/// One replica's view of the lease, shared by its clones.
+#[derive(Clone)]
+pub struct Leadership {
+    store: PgStore,
+    /// Who this replica is, as the lease names it.
+    holder: String,
+    lease: Duration,
+    renew_every: Duration,
+    /// Until when this replica may count itself the leader.
+    until: Arc<Mutex<Option<Instant>>>,
+}
+
+impl Leadership {
+    /// This replica's view of the `scheduler` lease in `store`, as
+    /// `holder` (see [`holder_name`]), with the built-in timings.
+    pub fn new(store: PgStore, holder: String) -> Self {
+        Self::with_timing(store, holder, LEASE, RENEW_EVERY)
+    }
+
+    /// As [`Leadership::new`], with other timings: for tests.
+    pub fn with_timing(
+        store: PgStore,
+        holder: String,
+        lease: Duration,
+        renew_every: Duration,
+    ) -> Self {
+        Self {
+            store,
+            holder,
+            lease,
+            renew_every,
+            until: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Whether this replica leads now.
+    pub fn leads(&self) -> bool {
+        self.until().is_some_and(|until| Instant::now() < until)
+    }
+
+    /// Tries for the lease, or renews it, every `renew_every` until `stop`;
+    /// then gives it up, so that another replica may take it at once.
+    pub async fn run(&self, stop: CancellationToken) {
+        loop {
+            self.try_once().await;
+            tokio::select! {
+                () = tokio::time::sleep(self.renew_every) => {}
+                () = stop.cancelled() => break,
+            }
+        }
+        *self.until() = None;
+        if let Err(error) = self.store.release_lease(NAME, &self.holder).await {
+            tracing::warn!(%error, "could not give up the scheduler's lease; it runs out by itself");
+        }
+    }
+
+    /// One try for the lease.
+    async fn try_once(&self) {
+        let asked = Instant::now();
+        match self.store.hold_lease(NAME, &self.holder, self.lease).await {
+            Ok(true) => {
+                let was = self.leads();
+                *self.until() = Some(asked + self.lease.mul_f64(0.9));
+                if !was {
+                    tracing::info!(holder = %self.holder, "this replica now runs the scheduled jobs");
+                }
+            }
+            Ok(false) => {
+                if self.until().take().is_some() {
+                    tracing::info!(holder = %self.holder, "another replica runs the scheduled jobs now");
+                }
+            }
+            // Leading stops by itself when the last renewal runs out.
+            Err(error) => tracing::warn!(%error, "could not renew the scheduler's lease"),
+        }
+    }
+
+    fn until(&self) -> MutexGuard<'_, Option<Instant>> {
+        self.until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A name for this replica that no other replica has: the host's name
+/// (a pod's, on Kubernetes), the process id, and a random number, in case
+/// two containers share both.
+pub fn holder_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "replica".into());
+    format!(
+        "{host}:{}:{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
+}
+
+#[cfg(test)]
+mod tests;
