@@ -403,9 +403,9 @@ async fn seed_store(
     let mut said = format!(
         "seeded {}: {} people in {} teams, {} interactions over {} days, into {}",
         company.name,
-        seeded.people,
+        crate::domain::number(seeded.people),
         company.teams.len(),
-        seeded.interactions,
+        crate::domain::number(seeded.interactions),
         options.days,
         data_dir.display()
     );
@@ -494,6 +494,21 @@ fn load_settings(config: Option<&Path>) -> anyhow::Result<Settings> {
     Ok(Settings::load(file, |name| std::env::var(name).ok())?)
 }
 
+/// Whether a line of `level` from `target` may be logged, whatever
+/// `RUST_LOG` asks. At trace level, Socket Mode's crates log every frame
+/// whole (a pasted calendar address, a member's email); at debug level,
+/// the PostgreSQL client logs every statement with its parameters (a
+/// `/met` note, a person's record).
+fn may_log(target: &str, level: tracing::Level) -> bool {
+    let frames = target.starts_with("tungstenite") || target.starts_with("slack_morphism");
+    let statements = target.starts_with("tokio_postgres");
+    match level {
+        tracing::Level::TRACE => !frames && !statements,
+        tracing::Level::DEBUG => !statements,
+        _ => true,
+    }
+}
+
 /// Logs go to standard error, so that the demo's standard output stays what
 /// people would have seen. `RUST_LOG` overrides the level.
 fn init_logs(command: &Command, format: LogFormat) {
@@ -513,14 +528,8 @@ fn init_logs(command: &Command, format: LogFormat) {
     use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    // At trace level, these log every Socket Mode frame whole: a pasted
-    // calendar address, a member's email. Whatever RUST_LOG asks, their
-    // trace lines are dropped.
-    let no_frames = tracing_subscriber::filter::filter_fn(|event| {
-        let target = event.target();
-        *event.level() != tracing::Level::TRACE
-            || !(target.starts_with("tungstenite") || target.starts_with("slack_morphism"))
-    });
+    let private =
+        tracing_subscriber::filter::filter_fn(|event| may_log(event.target(), *event.level()));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -528,13 +537,30 @@ fn init_logs(command: &Command, format: LogFormat) {
         LogFormat::Pretty => logs
             .with_ansi(std::io::stderr().is_terminal())
             .finish()
-            .with(no_frames)
+            .with(private)
             .init(),
         LogFormat::Json => logs
             .json()
             .flatten_event(true)
             .finish()
-            .with(no_frames)
+            .with(private)
             .init(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_log;
+    use tracing::Level;
+
+    #[test]
+    fn frames_and_statements_that_carry_people_are_never_logged() {
+        assert!(!may_log("tungstenite::protocol", Level::TRACE));
+        assert!(!may_log("slack_morphism::socket_mode", Level::TRACE));
+        assert!(may_log("slack_morphism::socket_mode", Level::DEBUG));
+        assert!(!may_log("tokio_postgres::query", Level::DEBUG));
+        assert!(!may_log("tokio_postgres::prepare", Level::TRACE));
+        assert!(may_log("tokio_postgres::connection", Level::INFO));
+        assert!(may_log("alliances::store", Level::TRACE));
     }
 }

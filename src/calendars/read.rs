@@ -9,7 +9,7 @@ use super::{
 };
 use crate::config::CalendarSettings;
 use crate::domain::{EmailHash, Person, UserId};
-use crate::store::{OnceKeys, Store, StoreError};
+use crate::store::{OnceKeys, Store, StoreError, off_the_workers};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeSet, HashMap};
@@ -128,17 +128,18 @@ impl CalendarReader {
         else {
             return Ok(Read::Unchanged);
         };
-        let once = self.store.once_keys().await?;
-        let (reader, owner_read) = (self.clone(), owner.clone());
-        // Reading a feed of a few MB and hashing its attendees is work for
-        // a blocking thread, not for a worker that serves requests; what
-        // it finds is logged after, here.
-        let meetings = tokio::task::spawn_blocking(move || {
-            reader.meetings_to_log(&owner_read, owner_email, &text, &once, now)
+        let (reader, owner) = (self.clone(), owner.clone());
+        // Reading a feed of a few MB, hashing its attendees, and logging
+        // thousands of pairs in a transaction then flushing a store of a
+        // GB or more: work for a thread of the blocking pool, not for a
+        // worker that serves requests.
+        let found = off_the_workers(move || async move {
+            let once = reader.store.once_keys().await?;
+            let meetings = reader.meetings_to_log(&owner, owner_email, &text, &once, now)?;
+            reader.log_meetings(&owner, meetings).await
         })
         .await
         .map_err(|_| ReadError::Interrupted)??;
-        let found = self.log_meetings(owner, meetings).await?;
         Ok(Read::Changed { found, validators })
     }
 
