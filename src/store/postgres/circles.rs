@@ -5,6 +5,7 @@
 //! the mark that it was asked.
 
 use super::super::circles::replaces;
+use super::super::tombstones::tombstone_of;
 use super::super::{CirclesSaved, StoreError, meta};
 use super::{PgStore, decoded, json};
 use crate::domain::{
@@ -13,6 +14,7 @@ use crate::domain::{
 };
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
+use std::collections::{BTreeMap, BTreeSet};
 use tokio_postgres::types::Json;
 
 /// The `meta` row of the last round's number.
@@ -72,7 +74,8 @@ impl PgStore {
     }
 
     /// Records a run of the circles job in one transaction with the
-    /// outbox, under the log-writer lock that a forget holds: asks each
+    /// outbox, under the log-writer lock that a forget holds to its
+    /// commit: asks each
     /// circle of `check_ins` still kept, unasked and unanswered, and forms
     /// `new_round` (without anyone forgotten; a circle left with fewer
     /// than two is not formed) as the round after every round ever formed.
@@ -82,21 +85,25 @@ impl PgStore {
         new_round: &[Vec<UserId>],
         now: DateTime<Utc>,
     ) -> Result<CirclesSaved, StoreError> {
-        let mut seated: Vec<Vec<UserId>> = Vec::with_capacity(new_round.len());
-        for members in new_round {
-            let mut kept = Vec::with_capacity(members.len());
-            for member in members {
-                if !self.is_forgotten(member).await? {
-                    kept.push(member.clone());
-                }
-            }
-            if kept.len() >= 2 {
-                seated.push(kept);
-            }
-        }
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
         self.lock_log(&tx).await?;
+        // Who is forgotten is read under the lock a forget holds to its
+        // commit: nobody forgotten before this is seated, and a forget
+        // after it finds the new circles to take them out of.
+        let forgotten = self.forgotten_among(&tx, new_round).await?;
+        let seated: Vec<Vec<UserId>> = new_round
+            .iter()
+            .map(|members| {
+                let kept: Vec<UserId> = members
+                    .iter()
+                    .filter(|member| !forgotten.contains(*member))
+                    .cloned()
+                    .collect();
+                kept
+            })
+            .filter(|kept| kept.len() >= 2)
+            .collect();
         let mut saved = CirclesSaved::default();
         for &key in check_ins {
             let Some(mut circle) = self.circle_for_update(&tx, key).await? else {
@@ -193,6 +200,41 @@ impl PgStore {
         Ok(Some(circle))
     }
 
+    /// Who of `round` was forgotten, read within `tx`.
+    async fn forgotten_among(
+        &self,
+        tx: &Transaction<'_>,
+        round: &[Vec<UserId>],
+    ) -> Result<BTreeSet<UserId>, StoreError> {
+        let name = std::str::from_utf8(meta::TOMBSTONE_KEY).unwrap_or("?");
+        let Some(row) = tx
+            .query_opt("SELECT value FROM meta WHERE name = $1", &[&name])
+            .await
+            .map_err(|e| self.failed(e))?
+        else {
+            // No key: nobody was ever forgotten here.
+            return Ok(BTreeSet::new());
+        };
+        let key: Vec<u8> = row.get("value");
+        let mut by_hash = BTreeMap::new();
+        for member in round.iter().flatten() {
+            let hash = tombstone_of(&key, member).ok_or_else(|| self.corrupt_key())?;
+            by_hash.insert(hash.to_vec(), member.clone());
+        }
+        let hashes: Vec<&[u8]> = by_hash.keys().map(Vec::as_slice).collect();
+        let rows = tx
+            .query(
+                "SELECT hash FROM tombstones WHERE hash = ANY($1)",
+                &[&hashes],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| by_hash.get(row.get::<_, &[u8]>("hash")).cloned())
+            .collect())
+    }
+
     /// The number of the last round ever formed, whether or not forget-me
     /// emptied it since: 0 before the first.
     async fn last_circle_round_in(&self, tx: &Transaction<'_>) -> Result<u32, StoreError> {
@@ -264,8 +306,8 @@ impl PgStore {
             .get(0);
         let item = OutboxItem::queued(id as u64, Outgoing::Circle(message), now);
         tx.execute(
-            "INSERT INTO outbox (id, item) VALUES ($1, $2)",
-            &[&id, &Json(&item)],
+            "INSERT INTO outbox (id, item, pending, due_at) VALUES ($1, $2, true, $3)",
+            &[&id, &Json(&item), &now],
         )
         .await
         .map_err(|e| self.failed(e))?;

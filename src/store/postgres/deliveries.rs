@@ -2,7 +2,7 @@
 //! caller's dedupe key, so that a retry is handled once whichever replica
 //! it reaches (see the sled store's `deliveries`).
 
-use super::super::StoreError;
+use super::super::{KEEP_RECENT_FOR, StoreError};
 use super::PgStore;
 use chrono::{DateTime, Utc};
 
@@ -24,16 +24,21 @@ impl PgStore {
     }
 
     /// Forgets the deliveries first seen before `before`, and the recent
-    /// contents logged before it (see `log_once_and_commit`); how many
-    /// deliveries.
+    /// contents older than [`KEEP_RECENT_FOR`] (see
+    /// `log_once_and_commit`); how many deliveries.
     pub async fn prune_deliveries(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
         let client = self.client().await?;
         let pruned = client
             .execute("DELETE FROM deliveries WHERE seen_at < $1", &[&before])
             .await
             .map_err(|e| self.failed(e))?;
+        // Stamped by the database's clock, so pruned by it too.
         client
-            .execute("DELETE FROM recent_logs WHERE logged_at < $1", &[&before])
+            .execute(
+                "DELETE FROM recent_logs \
+                 WHERE logged_at < clock_timestamp() - make_interval(secs => $1)",
+                &[&KEEP_RECENT_FOR.as_secs_f64()],
+            )
             .await
             .map_err(|e| self.failed(e))?;
         Ok(pruned as usize)

@@ -33,6 +33,13 @@ impl PgStore {
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
         self.lock_log(&tx).await?;
         let who = id.as_str();
+        // Their record, locked first: a nudge to or about them that is
+        // being recorded (with their record locked to share) commits
+        // before this goes on, so the deletes below see it; one recorded
+        // after waits, and finds them gone.
+        tx.execute("SELECT 1 FROM people WHERE id = $1 FOR UPDATE", &[&who])
+            .await
+            .map_err(|e| self.failed(e))?;
         let mut forgotten = Forgotten {
             calendar_removed: self
                 .exec(&tx, "DELETE FROM calendars WHERE owner = $1", who)
@@ -130,7 +137,7 @@ impl PgStore {
         tx.execute(
             "UPDATE meta SET value = int8send(GREATEST( \
                ('x' || encode(value, 'hex'))::bit(64)::bigint - $1, 0)) \
-             WHERE name = 'interaction_count'",
+             WHERE name = 'interaction_count' AND length(value) = 8",
             &[&removed],
         )
         .await

@@ -386,8 +386,10 @@ impl PgStore {
         .map_err(|e| self.failed(e))?;
         tx.execute(
             "INSERT INTO meta (name, value) VALUES ($1, int8send($2)) \
-             ON CONFLICT (name) DO UPDATE \
-             SET value = int8send(('x' || encode(meta.value, 'hex'))::bit(64)::bigint + $2)",
+             ON CONFLICT (name) DO UPDATE SET value = int8send(CASE \
+               WHEN length(meta.value) = 8 \
+               THEN ('x' || encode(meta.value, 'hex'))::bit(64)::bigint + $2 \
+               ELSE $2 END)",
             &[&INTERACTION_COUNT, &(to_log.len() as i64)],
         )
         .await

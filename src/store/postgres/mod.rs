@@ -50,6 +50,7 @@ use crate::domain::HalfLife;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::time::Duration;
 use tokio_postgres::types::Json;
 use tokio_postgres::{Config, NoTls, Row};
 
@@ -71,10 +72,42 @@ const MIGRATING: i64 = LOG_WRITER + 1;
 /// (100 by default) allows several replicas.
 const POOL_SIZE: usize = 16;
 
+/// How long a request waits for a connection of the pool before it is
+/// told the database is busy, rather than queue without end.
+const WAIT_FOR_CONNECTION: Duration = Duration::from_secs(10);
+
+/// How long connecting may take, unless the connection string says.
+const CONNECT_WITHIN: Duration = Duration::from_secs(5);
+
+/// What every connection is held to, so that one replica cannot stall the
+/// others: a statement waits at most `lock_timeout` for a lock (the
+/// log-writer lock among them); a transaction left idle, by a replica that
+/// froze or lost its network, ends after `idle_in_transaction_session_
+/// timeout`, and its locks with it; and the connection is kept alive, so
+/// that the database notices a replica gone within a minute, not hours.
+fn with_limits(config: &mut Config) {
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_WITHIN);
+    }
+    config
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(30))
+        .keepalives_interval(Duration::from_secs(10))
+        .keepalives_retries(3);
+    let limits = "-c lock_timeout=15s -c idle_in_transaction_session_timeout=60s";
+    let options = match config.get_options() {
+        Some(given) => format!("{given} {limits}"),
+        None => limits.to_owned(),
+    };
+    config.options(options);
+}
+
 /// The database behind a PostgreSQL store. Clones share the pool.
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    /// How to connect, for what needs a connection of its own.
+    config: Config,
     /// The half-life the ties decay interactions with.
     half_life: HalfLife,
     /// Where it is, for errors: host, port and database, never the
@@ -88,15 +121,16 @@ impl PgStore {
     /// this build's, and returns the store, whose ties decay with
     /// `half_life`. A database migrated by a newer build is refused.
     pub async fn connect(url: &str, half_life: HalfLife) -> Result<PgStore, StoreError> {
-        let config: Config = url.parse().map_err(|_| StoreError::Database {
+        let mut config: Config = url.parse().map_err(|_| StoreError::Database {
             place: "the database".into(),
             problem: "its connection string does not parse (expected \
                       postgres://user:password@host:port/database)"
                 .into(),
         })?;
         let place = place_of(&config);
+        with_limits(&mut config);
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -104,6 +138,9 @@ impl PgStore {
         );
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(WAIT_FOR_CONNECTION))
+            .create_timeout(Some(CONNECT_WITHIN))
             .build()
             .map_err(|e| StoreError::Database {
                 place: place.clone(),
@@ -113,6 +150,7 @@ impl PgStore {
             pool,
             half_life,
             place,
+            config,
         };
         store.migrate().await?;
         Ok(store)
@@ -120,27 +158,27 @@ impl PgStore {
 
     /// Brings the schema to this build's, unless a newer build's is there.
     /// Replicas starting together take turns on an advisory lock: the
-    /// first migrates, the others find nothing to do.
+    /// first migrates, the others find nothing to do. On a connection of
+    /// its own, not the pool's, so that the lock ends with it whatever
+    /// happens, a cancelled start included.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let mut client = self.client().await?;
+        let (mut client, connection) = self
+            .config
+            .connect(NoTls)
+            .await
+            .map_err(|e| self.failed(e))?;
+        let connection = tokio::spawn(connection);
         client
             .execute("SELECT pg_advisory_lock($1)", &[&MIGRATING])
             .await
             .map_err(|e| self.failed(e))?;
         let migrated = self.migrate_locked(&mut client).await;
-        // Unlocked whatever happened: the lock is the session's, and the
-        // connection goes back to the pool.
-        let unlocked = client
-            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATING])
-            .await;
-        migrated?;
-        unlocked.map(|_| ()).map_err(|e| self.failed(e))
+        drop(client);
+        let _ = connection.await;
+        migrated
     }
 
-    async fn migrate_locked(
-        &self,
-        client: &mut deadpool_postgres::Object,
-    ) -> Result<(), StoreError> {
+    async fn migrate_locked(&self, client: &mut tokio_postgres::Client) -> Result<(), StoreError> {
         let runner = embedded::migrations::runner();
         let supported = runner
             .get_migrations()
@@ -157,7 +195,6 @@ impl PgStore {
                 supported,
             });
         }
-        let client: &mut tokio_postgres::Client = client;
         runner
             .set_abort_missing(true)
             .run_async(client)

@@ -42,8 +42,9 @@ impl PgStore {
         let values: Vec<Json<&OutboxItem>> = items.iter().map(json).collect();
         client
             .execute(
-                "INSERT INTO outbox (id, item) SELECT * FROM unnest($1::bigint[], $2::jsonb[])",
-                &[&ids, &values],
+                "INSERT INTO outbox (id, item, pending, due_at) \
+                 SELECT id, item, true, $3 FROM unnest($1::bigint[], $2::jsonb[]) AS q(id, item)",
+                &[&ids, &values, &now],
             )
             .await
             .map_err(|e| self.failed(e))?;
@@ -105,42 +106,32 @@ impl PgStore {
         length: Duration,
         now: DateTime<Utc>,
     ) -> Result<Vec<OutboxItem>, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(|e| self.failed(e))?;
-        // Every unclaimed item, locked, skipping those another replica is
-        // claiming at this moment; the due ones are chosen here, since
-        // when an item is due is in its JSON.
-        let rows = tx
+        let client = self.client().await?;
+        // The oldest pending items due and unclaimed, locked, skipping
+        // those another replica is claiming at this moment, and claimed.
+        let rows = client
             .query(
-                "SELECT id, item FROM outbox \
-                 WHERE claimed_until IS NULL OR claimed_until < clock_timestamp() \
-                 ORDER BY id FOR UPDATE SKIP LOCKED",
-                &[],
+                "UPDATE outbox SET claimed_by = $1, \
+                 claimed_until = clock_timestamp() + make_interval(secs => $2) \
+                 WHERE id IN ( \
+                   SELECT id FROM outbox \
+                   WHERE pending AND due_at <= $3 \
+                     AND (claimed_until IS NULL OR claimed_until < clock_timestamp()) \
+                   ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, item",
+                &[&holder, &length.as_secs_f64(), &now, &(limit as i64)],
             )
             .await
             .map_err(|e| self.failed(e))?;
-        let mut claimed = Vec::new();
-        for row in &rows {
-            let item: OutboxItem = decoded(row, "item", "outbox", || {
-                row.get::<_, i64>("id").to_string()
-            })?;
-            if item.is_due(now) {
-                claimed.push(item);
-                if claimed.len() == limit {
-                    break;
-                }
-            }
-        }
-        let ids: Vec<i64> = claimed.iter().map(|item| item.id as i64).collect();
-        tx.execute(
-            "UPDATE outbox SET claimed_by = $2, \
-             claimed_until = clock_timestamp() + make_interval(secs => $3) \
-             WHERE id = ANY($1)",
-            &[&ids, &holder, &length.as_secs_f64()],
-        )
-        .await
-        .map_err(|e| self.failed(e))?;
-        self.commit_tx(tx).await?;
+        let mut claimed = rows
+            .iter()
+            .map(|row| {
+                decoded(row, "item", "outbox", || {
+                    row.get::<_, i64>("id").to_string()
+                })
+            })
+            .collect::<Result<Vec<OutboxItem>, _>>()?;
+        claimed.sort_by_key(|item| item.id);
         Ok(claimed)
     }
 
@@ -150,9 +141,14 @@ impl PgStore {
         let client = self.client().await?;
         client
             .execute(
-                "UPDATE outbox SET item = $2, claimed_by = NULL, claimed_until = NULL \
-                 WHERE id = $1",
-                &[&(item.id as i64), &json(item)],
+                "UPDATE outbox SET item = $2, pending = $3, due_at = $4, \
+                 claimed_by = NULL, claimed_until = NULL WHERE id = $1",
+                &[
+                    &(item.id as i64),
+                    &json(item),
+                    &item.is_pending(),
+                    &due_at(item),
+                ],
             )
             .await
             .map_err(|e| self.failed(e))?;
@@ -180,8 +176,9 @@ impl PgStore {
                 .flatten()
                 .map(UserId::as_str)
                 .collect();
-            // Locked until the commit, so that a forget cannot slip between
-            // this check and the record.
+            // Locked to share until the commit: a forget, which locks the
+            // person's record first, waits for this record and then
+            // removes it, or this waits for the forget and finds them gone.
             let known: Vec<String> = tx
                 .query(
                     "SELECT id FROM people WHERE id = ANY($1) FOR SHARE",
@@ -304,6 +301,15 @@ impl PgStore {
             .await
             .map_err(|e| self.failed(e))?;
         Ok(())
+    }
+}
+
+/// When `item` is next due: when it may be tried again while pending,
+/// when it was queued once given up on (it is never claimed then).
+fn due_at(item: &OutboxItem) -> DateTime<Utc> {
+    match &item.state {
+        OutboxState::Pending { not_before, .. } => *not_before,
+        OutboxState::Failed { .. } => item.queued_at,
     }
 }
 

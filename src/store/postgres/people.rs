@@ -4,6 +4,7 @@ use super::super::{PeopleById, StoreError};
 use super::{PgStore, decoded, json};
 use crate::domain::{Person, UserId};
 use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio_postgres::types::Json;
 
@@ -14,10 +15,11 @@ impl PgStore {
     }
 
     /// Saves `people` in one statement: a directory sync lands whole or
-    /// not at all.
+    /// not at all. Of two with one id, the later is kept, as in sled.
     pub async fn put_people(&self, people: &[Person]) -> Result<(), StoreError> {
-        let ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
-        let values: Vec<Json<&Person>> = people.iter().map(json).collect();
+        let last: BTreeMap<&str, &Person> = people.iter().map(|p| (p.id.as_str(), p)).collect();
+        let ids: Vec<&str> = last.keys().copied().collect();
+        let values: Vec<Json<&Person>> = last.values().map(|p| json(*p)).collect();
         let client = self.client().await?;
         client
             .execute(

@@ -9,9 +9,13 @@ use super::super::{StoreError, meta};
 use super::PgStore;
 
 /// Every table of records: all but `meta`, which keeps the last circle
-/// round's number, and `leases`, which name replicas, not people.
-const RECORDS: &str = "people, interactions, ties, logged_keys, recent_logs, deliveries, jobs, \
-                       nudges, outbox, dm_channels, calendars, tombstones, circles";
+/// round's number, and `leases`, which name replicas, not people. In the
+/// order the dispatcher's writes lock them (the outbox, then people, then
+/// circles, DM channels and nudges): TRUNCATE locks its tables in turn,
+/// and another order would let a purge and a message being marked sent
+/// each wait on the other, until one is aborted.
+const RECORDS: &str = "outbox, people, circles, dm_channels, nudges, interactions, ties, \
+                       logged_keys, recent_logs, deliveries, jobs, calendars, tombstones";
 
 impl PgStore {
     /// Deletes every record and keeps only the schema and the last circle

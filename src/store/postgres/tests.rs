@@ -1103,3 +1103,76 @@ async fn a_purge_leaves_no_record_but_the_last_circle_round() {
     assert_eq!(next.formed[0].key.round, 2);
     assert_eq!(pg.schema_version().await.unwrap(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nudge_recorded_while_its_person_is_forgotten_goes_with_them() {
+    let Some(pg) = store().await else { return };
+    pg.put_people(&[person("UADA", "Payments"), person("UBOB", "Search")])
+        .await
+        .unwrap();
+    // A replica records a nudge to Ada: her record locked to share, the
+    // nudge written, not yet committed.
+    let mut client = pg.client().await.unwrap();
+    let marking = client.transaction().await.unwrap();
+    marking
+        .execute("SELECT 1 FROM people WHERE id = 'UADA' FOR SHARE", &[])
+        .await
+        .unwrap();
+    let nudge = crate::store::fixtures::sent("UADA", "UBOB", 0);
+    marking
+        .execute(
+            "INSERT INTO nudges (at_ns, to_id, about, nudge) VALUES (0, 'UADA', 'UBOB', $1)",
+            &[&json(&nudge)],
+        )
+        .await
+        .unwrap();
+    // Another forgets her meanwhile: it waits for the record, then takes it.
+    let forgetting = {
+        let pg = pg.clone();
+        tokio::spawn(async move { pg.forget_person(&user("UADA")).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!forgetting.is_finished(), "the forget waits for the record");
+    marking.commit().await.unwrap();
+    let forgotten = forgetting.await.unwrap().unwrap();
+    assert_eq!(forgotten.nudges_removed, 1);
+    assert_eq!(rows_holding(&pg, "UADA").await, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_circle_formed_while_its_member_is_forgotten_does_not_seat_them() {
+    let Some(pg) = store().await else { return };
+    pg.put_people(&[
+        person("UADA", "Payments"),
+        person("UBOB", "Search"),
+        person("UCY", "Legal"),
+    ])
+    .await
+    .unwrap();
+    pg.once_keys().await.unwrap();
+    let ada = pg.tombstone_if_keyed(&user("UADA")).await.unwrap().unwrap();
+    // A forget of Ada under way: the log-writer lock held, her tombstone
+    // written, not yet committed.
+    let mut client = pg.client().await.unwrap();
+    let forget = client.transaction().await.unwrap();
+    forget
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_WRITER])
+        .await
+        .unwrap();
+    forget
+        .execute("INSERT INTO tombstones (hash) VALUES ($1)", &[&&ada[..]])
+        .await
+        .unwrap();
+    let forming = {
+        let pg = pg.clone();
+        tokio::spawn(async move {
+            let round = [vec![user("UADA"), user("UBOB"), user("UCY")]];
+            pg.save_circles_and_enqueue(&[], &round, at_minute(0)).await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!forming.is_finished(), "the circles wait for the forget");
+    forget.commit().await.unwrap();
+    let saved = forming.await.unwrap().unwrap();
+    assert_eq!(saved.formed[0].members, [user("UBOB"), user("UCY")]);
+}

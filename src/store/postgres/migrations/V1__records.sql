@@ -97,9 +97,14 @@ CREATE SEQUENCE outbox_ids;
 CREATE TABLE outbox (
     id bigint PRIMARY KEY,
     item jsonb NOT NULL,
+    -- Whether it waits to be sent, and from when: the item's own state,
+    -- beside it, so that a claim locks only the items it takes.
+    pending boolean NOT NULL,
+    due_at timestamptz NOT NULL,
     claimed_by text,
     claimed_until timestamptz
 );
+CREATE INDEX outbox_pending ON outbox (id) WHERE pending;
 
 -- Each person's DM channel with the bot.
 CREATE TABLE dm_channels (
