@@ -49,6 +49,7 @@ const READY_WITHIN: Duration = Duration::from_secs(30);
 const HOLDER: &str = r#"exec >>"$CLUSTER_DIR/server.log" 2>&1
 "$@" </dev/null &
 server=$!
+echo "$server" >"$CLUSTER_DIR/server.pid"
 trap '' INT TERM HUP
 read -r word || word=
 kill -INT "$server" 2>/dev/null
@@ -208,6 +209,8 @@ impl Cluster {
         if holder.is_some() {
             return Ok(());
         }
+        // The last run's, whose server is gone.
+        let _ = std::fs::remove_file(self.dir.join("server.pid"));
         let mut server = self.program("sh");
         server
             .arg("-c")
@@ -235,42 +238,58 @@ impl Cluster {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| failed("cannot start the server", e))?;
-        let Some(pipe) = shell.stdin.take() else {
+        let Some(mut pipe) = shell.stdin.take() else {
             return Err(StartError::Failed("the server's shell has no pipe".into()));
         };
         let started = Instant::now();
         loop {
-            if let Ok(Some(_)) = shell.try_wait() {
-                return Err(StartError::Failed(format!(
-                    "the server stopped as it started: {}",
-                    self.log_tail()
-                )));
-            }
             if self.accepts_connections() {
                 *holder = Some(Holder { shell, pipe });
                 return Ok(());
             }
-            if started.elapsed() > READY_WITHIN {
-                drop(pipe);
-                let _ = shell.wait();
-                return Err(StartError::Failed(format!(
-                    "the server did not accept connections within {} s: {}",
-                    READY_WITHIN.as_secs(),
-                    self.log_tail()
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(50));
+            let why = if self.server_exited() {
+                "the server stopped as it started"
+            } else if started.elapsed() > READY_WITHIN {
+                "the server did not accept connections in time"
+            } else {
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            };
+            // The folder is kept, for a try on another port.
+            let _ = pipe.write_all(b"keep\n");
+            drop(pipe);
+            let _ = shell.wait();
+            return Err(StartError::Failed(format!("{why}: {}", self.log_tail())));
         }
     }
 
-    /// Whether the server runs and accepts connections now.
+    /// Whether this cluster's server runs and accepts connections now.
+    /// Asked on its own socket, in its folder: a server of another
+    /// cluster that happens to listen on the same port does not answer.
     pub fn accepts_connections(&self) -> bool {
         Command::new(self.bin.join("pg_isready"))
-            .args(["--quiet", "--host", "127.0.0.1", "--username", USER])
+            .args(["--quiet", "--username", USER])
+            .arg("--host")
+            .arg(&self.dir)
             .arg("--port")
             .arg(self.port.to_string())
             .status()
             .is_ok_and(|status| status.success())
+    }
+
+    /// Whether the server the shell started has exited (a dead child of
+    /// the shell stays a zombie until the shell waits for it).
+    fn server_exited(&self) -> bool {
+        let Ok(pid) = std::fs::read_to_string(self.dir.join("server.pid")) else {
+            return false;
+        };
+        match std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())) {
+            // The state follows the command's name in parentheses.
+            Ok(stat) => stat
+                .rsplit_once(") ")
+                .is_some_and(|(_, rest)| rest.starts_with('Z')),
+            Err(_) => true,
+        }
     }
 
     /// `program` of the cluster's folder of programs, run as the user the
@@ -435,6 +454,23 @@ mod tests {
         let dir = cluster.dir.clone();
         drop(cluster);
         assert!(!dir.exists(), "{} is left behind", dir.display());
+    }
+
+    #[test]
+    fn a_server_that_cannot_start_says_so_at_once_and_keeps_its_data() {
+        let Some(cluster) = cluster() else { return };
+        cluster.stop();
+        // Another program now listens on the cluster's port.
+        let taken = TcpListener::bind((Ipv4Addr::LOCALHOST, cluster.port)).unwrap();
+        let tried = Instant::now();
+        let Err(err) = cluster.start_again() else {
+            panic!("started on a port that was taken");
+        };
+        assert!(err.to_string().contains("stopped as it started"), "{err}");
+        assert!(tried.elapsed() < READY_WITHIN / 2, "{:?}", tried.elapsed());
+        drop(taken);
+        cluster.start_again().unwrap();
+        assert!(cluster.accepts_connections());
     }
 
     #[test]
