@@ -367,7 +367,7 @@ impl Measured {
     fn count(&self, name: &str) -> String {
         self.0
             .get(name)
-            .and_then(|v| v.parse().ok())
+            .and_then(|v| v.parse::<u64>().ok())
             .map_or_else(|| "?".to_owned(), number)
     }
 

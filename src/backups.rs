@@ -4,7 +4,7 @@
 //! take one, what to log, and what a person at a terminal sees.
 
 use crate::config::{BackupSettings, Settings};
-use crate::domain::Clock;
+use crate::domain::{Clock, number};
 use crate::store::{
     BackupError, BackupFolder, Counts, Imported, Replacing, Store, TakenBackup, import_backup,
     off_the_workers,
@@ -91,7 +91,7 @@ pub async fn backup_after_tick(
         Ok(Some(taken)) => Some(format!(
             "backup: {} ({} records, {:.1} MB)",
             taken.path.display(),
-            taken.counts.total(),
+            crate::domain::number(taken.counts.total()),
             taken.bytes as f64 / 1e6
         )),
         Ok(None) => None,
@@ -339,8 +339,10 @@ fn kept_aside(imported: &Imported) -> String {
 fn describe(counts: &Counts) -> String {
     let others = counts.total() - counts.people - counts.interactions;
     format!(
-        "{} people, {} interactions and {others} other records",
-        counts.people, counts.interactions
+        "{} people, {} interactions and {} other records",
+        number(counts.people),
+        number(counts.interactions),
+        number(others)
     )
 }
 

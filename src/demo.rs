@@ -224,9 +224,9 @@ impl Demo {
             out,
             "{}: {} people in {} teams, {} meetings logged over the last {} months.",
             self.company.name,
-            self.company.people.len(),
+            number(self.company.people.len()),
             self.company.teams.len(),
-            self.company.history.len(),
+            number(self.company.history.len()),
             HISTORY_DAYS / 30
         )?;
         writeln!(

@@ -237,8 +237,8 @@ async fn store_contents(store: &crate::store::Store, data_dir: &Path) -> Finding
                 "the store in {} opens: schema {schema}, {} people, {} interactions, \
                  {pending} messages queued, {failed} failed",
                 data_dir.display(),
-                people.len(),
-                store.interaction_count().await
+                crate::domain::number(people.len()),
+                crate::domain::number(store.interaction_count().await)
             );
             if failed > 0 {
                 Finding::problem(

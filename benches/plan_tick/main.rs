@@ -230,7 +230,7 @@ impl Measured {
     fn count(&self, name: &str) -> String {
         self.fields
             .get(name)
-            .and_then(|v| v.parse().ok())
+            .and_then(|v| v.parse::<u64>().ok())
             .map_or_else(|| "?".to_owned(), alliances::domain::number)
     }
 

@@ -20,9 +20,9 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
-/// `n` with its thousands set apart, as people write a count:
-/// "950", "4,650", "2,691,948".
-pub fn number(n: usize) -> String {
+/// The count `n` (a whole number, of any integer type) with its thousands
+/// set apart, as people write one: "950", "4,650", "2,691,948".
+pub fn number(n: impl std::fmt::Display) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {

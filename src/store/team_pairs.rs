@@ -7,8 +7,9 @@
 //! built from the two trees on the first read, kept up to date as ties are
 //! added, and dropped, to be rebuilt on the next read, whenever a write may
 //! have changed it in another way — a person's team changing, someone
-//! joining or being forgotten, a bulk load. New ties come one `/met` at a
-//! time, many a second; the other writes come from the daily people sync,
+//! joining or being forgotten, a backup's import. New ties come one
+//! `/met` at a time, many a second, or in a batch (a calendar, a seed);
+//! the other writes come from the daily people sync,
 //! an admin or a person's own request, so a rebuild (one scan of each tree)
 //! is rare. Kept in memory, the index can never disagree with the disk after
 //! a crash, and a team move needs no rewrite of stored data.

@@ -6,9 +6,9 @@
 //! Derived from the keys of the `ties` tree alone, so it lives in memory,
 //! not on disk, like the team-pair index (`team_pairs`): built on the
 //! first read (one scan of the tie keys, decoding nothing), kept current as
-//! new pairs are logged, and dropped, to be built again on the next read,
-//! after a write that removes ties or adds them in bulk (a forget, a purge,
-//! a seed or an import).
+//! new pairs are logged (one by one or in batches, a seed's included), and
+//! dropped, to be built again on the next read, after a write that
+//! removes ties or replaces them (a forget, a purge, a backup's import).
 //!
 //! Consistency: see `derived_index`; the index never lacks a tie that is on
 //! disk. An index that still names a pair whose tie is gone (a forget
