@@ -266,3 +266,24 @@ pub(crate) async fn pg_store() -> Option<super::PgStore> {
             .unwrap(),
     )
 }
+
+/// An introduction to `to` about `about`, sent `minute` minutes after the
+/// fixtures' start, naming `contact` as someone both know (a reason that
+/// names a third person, whom a forget or a record must leave out).
+pub(crate) fn intro_naming(to: &str, about: &str, minute: i64, contact: &str) -> SentNudge {
+    use crate::domain::{Intro, NudgeReason, SharedContact, TeamGap};
+    SentNudge {
+        reason: Some(NudgeReason::Intro(Intro {
+            last_alliance_at: None,
+            quiet_days: 90,
+            gap: TeamGap {
+                own_team: TeamId::parse("Search").unwrap(),
+                alliances: 0,
+                most: 0,
+                boost: 2.0,
+            },
+            shared_contact: Some(SharedContact::Mutual(user(contact))),
+        })),
+        ..sent(to, about, minute)
+    }
+}

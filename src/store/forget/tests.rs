@@ -6,12 +6,12 @@
 
 use super::Forgotten;
 use crate::domain::{
-    ChannelId, Interaction, InteractionKind, Intro, Nudge, NudgeReason, Outgoing, PairKey, Person,
-    SentNudge, SharedContact, TeamGap, TeamId, UserId,
+    ChannelId, Interaction, InteractionKind, Nudge, NudgeReason, Outgoing, PairKey, Person,
+    SharedContact, TeamId, UserId,
 };
 use crate::store::SledStore;
 use crate::store::fixtures::{
-    any_interaction, at_minute, contents, meeting, open_temp, person, places_holding,
+    any_interaction, at_minute, contents, intro_naming, meeting, open_temp, person, places_holding,
     places_mentioning, reopen, sent, ties_folded_from, user,
 };
 use proptest::prelude::*;
@@ -78,20 +78,7 @@ fn forgetting_a_person_leaves_no_trace_and_the_rest_consistent() {
     let retried = meeting(at_minute(60), &["UBOB", "UADA"], None);
     store.log_interaction_once("A2", &retried).unwrap();
     // Dee was introduced to Cy, with Ada named as someone both know.
-    let intro = SentNudge {
-        reason: Some(NudgeReason::Intro(Intro {
-            last_alliance_at: None,
-            quiet_days: 90,
-            gap: TeamGap {
-                own_team: TeamId::parse("Search").unwrap(),
-                alliances: 0,
-                most: 0,
-                boost: 2.0,
-            },
-            shared_contact: Some(SharedContact::Mutual(user("UADA"))),
-        })),
-        ..sent("UDEE", "UCY", 101)
-    };
+    let intro = intro_naming("UDEE", "UCY", 101, "UADA");
     for nudge in [
         sent("UADA", "UBOB", 100),
         sent("UBOB", "UADA", 100),

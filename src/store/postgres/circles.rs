@@ -158,9 +158,7 @@ impl PgStore {
     ) -> Result<(), StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
-        tx.execute("DELETE FROM outbox WHERE id = $1", &[&(item.id as i64)])
-            .await
-            .map_err(|e| self.failed(e))?;
+        self.remove_from_outbox(&tx, item).await?;
         if let Some((channel, holds)) = group_dm
             && let Some(mut kept) = self.circle_for_update(&tx, circle).await?
         {

@@ -167,9 +167,7 @@ impl PgStore {
     ) -> Result<(), StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
-        tx.execute("DELETE FROM outbox WHERE id = $1", &[&(item.id as i64)])
-            .await
-            .map_err(|e| self.failed(e))?;
+        self.remove_from_outbox(&tx, item).await?;
         if let Some(sent) = sent {
             let named: Vec<&str> = [Some(&sent.to), Some(&sent.about), shared_contact(sent)]
                 .into_iter()
@@ -271,6 +269,19 @@ impl PgStore {
             .map_err(|e| self.failed(e))?;
         row.map(|row| decoded(&row, "channel", "dm_channels", || user.to_string()))
             .transpose()
+    }
+
+    /// Removes `item` from the outbox, within `tx`: it was sent, or is not
+    /// to be.
+    pub(super) async fn remove_from_outbox(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+        item: &OutboxItem,
+    ) -> Result<(), StoreError> {
+        tx.execute("DELETE FROM outbox WHERE id = $1", &[&(item.id as i64)])
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(())
     }
 
     /// Keeps `channel` as the DM channel with `user`, within `tx`.

@@ -418,29 +418,13 @@ fn digest() -> crate::domain::Outgoing {
 
 #[tokio::test]
 async fn a_sent_intro_is_recorded_only_while_the_people_it_names_are_known() {
-    use crate::domain::{ChannelId, Intro, NudgeReason, SentNudge, SharedContact, TeamGap};
+    use crate::domain::ChannelId;
     let Some(store) = store().await else { return };
     store
         .put_people(&[person("U1", "Payments"), person("U2", "Legal")])
         .await
         .unwrap();
-    let intro = |to: &str, about: &str| SentNudge {
-        to: user(to),
-        about: user(about),
-        at: at_minute(2),
-        reason: Some(NudgeReason::Intro(Intro {
-            last_alliance_at: None,
-            quiet_days: 90,
-            gap: TeamGap {
-                own_team: TeamId::parse("Payments").unwrap(),
-                alliances: 0,
-                most: 0,
-                boost: 1.0,
-            },
-            shared_contact: Some(SharedContact::Mutual(user("U3"))),
-        })),
-        warning_step: false,
-    };
+    let intro = |to: &str, about: &str| crate::store::fixtures::intro_naming(to, about, 2, "U3");
     let queued = store
         .enqueue(vec![digest(), digest()], at_minute(1))
         .await
@@ -935,10 +919,7 @@ async fn rows_holding(store: &PgStore, needle: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn forgetting_a_person_on_postgres_leaves_what_sled_leaves_and_no_trace() {
-    use crate::domain::{
-        CalendarFeed, ChannelId, InteractionKind, Intro, NudgeReason, SealedAddress, SentNudge,
-        SharedContact, TeamGap,
-    };
+    use crate::domain::{CalendarFeed, ChannelId, InteractionKind, SealedAddress};
     let Some(pg) = store().await else { return };
     let (_dir, sled) = open_temp();
     let mut bob = person("UBOB", "Search");
@@ -973,20 +954,7 @@ async fn forgetting_a_person_on_postgres_leaves_what_sled_leaves_and_no_trace() 
         sled.log_interaction(interaction).unwrap();
         pg.log_interaction(interaction).await.unwrap();
     }
-    let intro = SentNudge {
-        reason: Some(NudgeReason::Intro(Intro {
-            last_alliance_at: None,
-            quiet_days: 90,
-            gap: TeamGap {
-                own_team: TeamId::parse("Search").unwrap(),
-                alliances: 0,
-                most: 0,
-                boost: 2.0,
-            },
-            shared_contact: Some(SharedContact::Mutual(user("UADA"))),
-        })),
-        ..crate::store::fixtures::sent("UDEE", "UCY", 101)
-    };
+    let intro = crate::store::fixtures::intro_naming("UDEE", "UCY", 101, "UADA");
     let sent = [
         crate::store::fixtures::sent("UADA", "UBOB", 100),
         crate::store::fixtures::sent("UCY", "UDEE", 100),

@@ -76,9 +76,7 @@ impl PgStore {
         let leader = &warning.to;
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
-        tx.execute("DELETE FROM outbox WHERE id = $1", &[&(item.id as i64)])
-            .await
-            .map_err(|e| self.failed(e))?;
+        self.remove_from_outbox(&tx, item).await?;
         let row = tx
             .query_opt(
                 "SELECT person FROM people WHERE id = $1 FOR UPDATE",
