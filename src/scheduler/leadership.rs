@@ -40,9 +40,10 @@ pub struct Leadership {
 }
 
 impl Leadership {
-    /// This replica's view of the `scheduler` lease in `store`, as
-    /// `holder` (see [`holder_name`]), with the built-in timings.
-    pub fn new(store: PgStore, holder: String) -> Self {
+    /// This replica's view of the `scheduler` lease in `store`, under
+    /// the replica's name, with the built-in timings.
+    pub fn new(store: PgStore) -> Self {
+        let holder = store.replica().to_owned();
         Self::with_timing(store, holder, LEASE, RENEW_EVERY)
     }
 
@@ -109,18 +110,6 @@ impl Leadership {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-}
-
-/// A name for this replica that no other replica has: the host's name
-/// (a pod's, on Kubernetes), the process id, and a random number, in case
-/// two containers share both.
-pub fn holder_name() -> String {
-    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "replica".into());
-    format!(
-        "{host}:{}:{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    )
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub use circles::circles_snapshot;
 use digest::DigestRun;
 pub use dispatch::{Dispatched, Dispatcher};
 pub use dry_run::dry_run;
-pub use leadership::{Leadership, holder_name};
+pub use leadership::Leadership;
 pub use nudges::{nudge_snapshot, plan_messages};
 pub use partnership_weeks::KEPT_FOR as PARTNERSHIP_WEEKS_KEPT_FOR;
 

@@ -106,6 +106,9 @@ fn with_limits(config: &mut Config) {
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    /// This replica's name, as its claims and leases give it (see
+    /// [`replica_name`]).
+    replica: String,
     /// How to connect, for what needs a connection of its own.
     config: Config,
     /// The half-life the ties decay interactions with.
@@ -148,6 +151,7 @@ impl PgStore {
             })?;
         let store = PgStore {
             pool,
+            replica: replica_name(),
             half_life,
             place,
             config,
@@ -238,6 +242,11 @@ impl PgStore {
         Ok(u32::try_from(version).unwrap_or(0))
     }
 
+    /// This replica's name, as its claims and leases give it.
+    pub fn replica(&self) -> &str {
+        &self.replica
+    }
+
     /// A connection from the pool.
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
         self.pool.get().await.map_err(|e| StoreError::Database {
@@ -279,6 +288,18 @@ fn unreachable_reason(error: &tokio_postgres::Error) -> String {
             _ => "it cannot be reached or did not answer".into(),
         },
     }
+}
+
+/// A name for this replica that no other has: the host's name (a pod's,
+/// on Kubernetes), the process id, and a random number, in case two
+/// containers share both.
+fn replica_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "replica".into());
+    format!(
+        "{host}:{}:{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
 }
 
 /// Host, port and database of `config`, for errors.

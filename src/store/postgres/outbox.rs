@@ -7,7 +7,9 @@
 //! that no two send one item; a claim that runs out (its replica died)
 //! frees the item for another. An item Slack accepted just before its
 //! replica died is sent again by the next: the same one-item window as a
-//! restart of one process.
+//! restart of one process. A replica whose claim ran out and was taken by
+//! another writes nothing back to the item (see
+//! [`PgStore::update_outbox_item`]): the item is the other's now.
 
 use super::super::StoreError;
 use super::{PgStore, decoded, json};
@@ -94,14 +96,13 @@ impl PgStore {
         Ok(row.is_some())
     }
 
-    /// Claims for `holder`, for `length`, up to `limit` pending items due
-    /// at `now` that nobody holds a claim on, oldest first, and returns
-    /// them. Replicas claiming at once get different items; an item stays
+    /// Claims for this replica, for `length`, up to `limit` pending items
+    /// due at `now` that nobody holds a claim on, oldest first, and
+    /// returns them. Replicas claiming at once get different items; an item stays
     /// claimed until [`PgStore::update_outbox_item`] or
     /// [`PgStore::mark_sent`] is done with it, or the claim runs out.
     pub async fn claim_outbox(
         &self,
-        holder: &str,
         limit: usize,
         length: Duration,
         now: DateTime<Utc>,
@@ -119,7 +120,7 @@ impl PgStore {
                      AND (claimed_until IS NULL OR claimed_until < clock_timestamp()) \
                    ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
                  RETURNING id, item",
-                &[&holder, &length.as_secs_f64(), &now, &(limit as i64)],
+                &[&self.replica, &length.as_secs_f64(), &now, &(limit as i64)],
             )
             .await
             .map_err(|e| self.failed(e))?;
@@ -136,22 +137,33 @@ impl PgStore {
     }
 
     /// Writes `item` back as it now stands (a new attempt count, a later
-    /// time to try, or given up on), and frees its claim.
+    /// time to try, or given up on), and frees its claim; unless another
+    /// replica claimed it since this one's claim ran out: then nothing is
+    /// written, and the item is the other's to send and record.
     pub async fn update_outbox_item(&self, item: &OutboxItem) -> Result<(), StoreError> {
         let client = self.client().await?;
-        client
+        let written = client
             .execute(
                 "UPDATE outbox SET item = $2, pending = $3, due_at = $4, \
-                 claimed_by = NULL, claimed_until = NULL WHERE id = $1",
+                 claimed_by = NULL, claimed_until = NULL WHERE id = $1 \
+                 AND (claimed_by IS NULL OR claimed_by = $5 \
+                      OR claimed_until < clock_timestamp())",
                 &[
                     &(item.id as i64),
                     &json(item),
                     &item.is_pending(),
                     &due_at(item),
+                    &self.replica,
                 ],
             )
             .await
             .map_err(|e| self.failed(e))?;
+        if written == 0 {
+            tracing::info!(
+                item = item.id,
+                "an outbox item another replica claimed is left to it"
+            );
+        }
         Ok(())
     }
 

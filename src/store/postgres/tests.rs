@@ -486,23 +486,26 @@ async fn a_failed_item_is_kept_apart_from_the_pending_ones_until_pruned() {
 
 #[tokio::test]
 async fn replicas_claiming_at_once_share_the_outbox_and_a_dead_ones_claims_run_out() {
-    let Some(store) = store().await else { return };
-    let queued = store
+    let Some(cluster) = cluster() else { return };
+    let url = cluster.create_database().unwrap();
+    let mut replicas = Vec::new();
+    for _ in 0..3 {
+        replicas.push(PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap());
+    }
+    let (a, b, c) = (&replicas[0], &replicas[1], &replicas[2]);
+    let queued = a
         .enqueue((0..40).map(|_| digest()).collect(), at_minute(0))
         .await
         .unwrap();
     let long = std::time::Duration::from_secs(60);
-    let claims: Vec<_> = ["a", "b", "c"]
-        .into_iter()
+    let claims: Vec<_> = replicas
+        .iter()
         .map(|replica| {
-            let store = store.clone();
+            let replica = replica.clone();
             tokio::spawn(async move {
                 let mut mine = Vec::new();
                 loop {
-                    let claimed = store
-                        .claim_outbox(replica, 3, long, at_minute(1))
-                        .await
-                        .unwrap();
+                    let claimed = replica.claim_outbox(3, long, at_minute(1)).await.unwrap();
                     if claimed.is_empty() {
                         return mine;
                     }
@@ -519,46 +522,44 @@ async fn replicas_claiming_at_once_share_the_outbox_and_a_dead_ones_claims_run_o
     let ids: Vec<u64> = queued.iter().map(|item| item.id).collect();
     assert_eq!(all, ids, "every item claimed by exactly one replica");
 
-    // Replica "a" dies; once its claims run out, "b" may send its items.
-    let store = store.clone();
+    // "a" stalls past its claim; "b" takes the item over.
     let short = std::time::Duration::from_millis(100);
-    let fresh = store.enqueue(vec![digest()], at_minute(0)).await.unwrap();
-    assert_eq!(
-        store
-            .claim_outbox("a", 10, short, at_minute(1))
-            .await
-            .unwrap(),
-        fresh
-    );
+    let fresh = a.enqueue(vec![digest()], at_minute(0)).await.unwrap();
+    let mut mine = a.claim_outbox(10, short, at_minute(1)).await.unwrap();
+    assert_eq!(mine, fresh);
     assert!(
-        store
-            .claim_outbox("b", 10, long, at_minute(1))
+        b.claim_outbox(10, long, at_minute(1))
             .await
             .unwrap()
             .is_empty()
     );
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    assert_eq!(
-        store
-            .claim_outbox("b", 10, long, at_minute(1))
-            .await
-            .unwrap(),
-        fresh
-    );
-    // An item not yet due is not claimed.
-    let later = store.enqueue(vec![digest()], at_minute(30)).await.unwrap();
+    assert_eq!(b.claim_outbox(10, long, at_minute(1)).await.unwrap(), fresh);
+    // "a" wakes and writes back its failed attempt: the item is b's now,
+    // and stays claimed by b, so that "c" does not send it a third time.
+    mine[0].attempts = 1;
+    a.update_outbox_item(&mine[0]).await.unwrap();
     assert!(
-        store
-            .claim_outbox("c", 10, long, at_minute(1))
+        c.claim_outbox(10, long, at_minute(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(b.outbox().await.unwrap().last().unwrap().attempts, 0);
+    // b's own write-back frees it.
+    b.update_outbox_item(&fresh[0]).await.unwrap();
+    assert_eq!(c.claim_outbox(10, long, at_minute(1)).await.unwrap(), fresh);
+
+    // An item not yet due is not claimed.
+    let later = a.enqueue(vec![digest()], at_minute(30)).await.unwrap();
+    assert!(
+        c.claim_outbox(10, long, at_minute(1))
             .await
             .unwrap()
             .is_empty()
     );
     assert_eq!(
-        store
-            .claim_outbox("c", 10, long, at_minute(30))
-            .await
-            .unwrap(),
+        c.claim_outbox(10, long, at_minute(30)).await.unwrap(),
         later
     );
 }
