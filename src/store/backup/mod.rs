@@ -89,9 +89,11 @@ mod tests;
 
 pub use folder::{BackupFolder, RestoreHint, TakenBackup};
 pub(super) use read::BATCH as WRITE_BATCH;
+pub(super) use read::{Lines, check_header, closing, hash_of};
 pub(super) use replace::{ASIDE_PREFIX, unfinished_restore};
 pub use replace::{Imported, Replacing, import_backup};
 pub use write::Exported;
+pub(super) use write::Writer;
 
 use super::{StoreError, trees};
 use chrono::{DateTime, Utc};
@@ -173,7 +175,7 @@ impl Counts {
     }
 
     /// The count of `tree`, one of [`TREES`].
-    fn of(&mut self, tree: &str) -> &mut u64 {
+    pub(in crate::store) fn of(&mut self, tree: &str) -> &mut u64 {
         match tree {
             trees::PEOPLE => &mut self.people,
             trees::INTERACTIONS => &mut self.interactions,
@@ -190,7 +192,10 @@ impl Counts {
 
     /// The first tree, in backup order, whose count differs from `other`'s:
     /// the tree, this count and the other.
-    fn first_difference(&self, other: &Counts) -> Option<(&'static str, u64, u64)> {
+    pub(in crate::store) fn first_difference(
+        &self,
+        other: &Counts,
+    ) -> Option<(&'static str, u64, u64)> {
         let (mut mine, mut theirs) = (*self, *other);
         TREES
             .into_iter()
@@ -202,21 +207,21 @@ impl Counts {
 /// The first line of a backup.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Header {
+pub(in crate::store) struct Header {
     format: String,
     format_version: u32,
     schema_version: u32,
-    written_at: DateTime<Utc>,
+    pub(in crate::store) written_at: DateTime<Utc>,
     /// The store's hash key (of the tombstones and the once-keys), hex;
     /// absent until the store first needed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    tombstone_key: Option<String>,
+    pub(in crate::store) tombstone_key: Option<String>,
     /// The last round of leadership circles ever formed; absent before the
     /// first. Forget-me may have emptied it, and its number must not be
     /// given again: it names the buttons of a check-in and the once-key of
     /// its *We met*.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    last_circle_round: Option<u32>,
+    pub(in crate::store) last_circle_round: Option<u32>,
 }
 
 /// A line of a record, as written.
@@ -241,17 +246,17 @@ struct Closing<'a> {
 /// Borrowed from the line, so that a value is copied only into the store.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Line<'a> {
+pub(in crate::store) struct Line<'a> {
     #[serde(default, borrow)]
-    tree: Option<Cow<'a, str>>,
+    pub(in crate::store) tree: Option<Cow<'a, str>>,
     #[serde(default)]
-    id: Option<u64>,
+    pub(in crate::store) id: Option<u64>,
     #[serde(default, borrow)]
-    key: Option<Cow<'a, str>>,
+    pub(in crate::store) key: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
-    value: Option<&'a RawValue>,
+    pub(in crate::store) value: Option<&'a RawValue>,
     #[serde(default, borrow)]
-    end: Option<Cow<'a, str>>,
+    pub(in crate::store) end: Option<Cow<'a, str>>,
     #[serde(default)]
     counts: Option<Counts>,
 }
@@ -329,6 +334,17 @@ pub enum BackupError {
         /// The data folder.
         path: PathBuf,
         /// What it holds, in words ("12 people and 340 interactions").
+        what: String,
+    },
+    /// An import into a PostgreSQL database that holds data.
+    #[error(
+        "the PostgreSQL database at {place} already holds data ({what}): import loads into \
+         an empty database; make a new one, or empty this one first"
+    )]
+    DatabaseNotEmpty {
+        /// Where the database is.
+        place: String,
+        /// What it holds, in words.
         what: String,
     },
     /// An import without `--replace` into a store that will not open.

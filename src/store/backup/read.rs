@@ -87,12 +87,7 @@ impl SledStore {
                 what,
             });
         }
-        let mut lines = Lines {
-            input,
-            text: String::new(),
-            number: 0,
-            read: 0,
-        };
+        let mut lines = Lines::of(input);
         let header = match lines.next()? {
             Some(_) => check_header(&lines.text)?,
             None => return Err(BackupError::NotABackup("the file is empty".into())),
@@ -179,19 +174,34 @@ impl SledStore {
 }
 
 /// The lines of a backup, numbered from 1, one at a time.
-struct Lines<R> {
+pub(in crate::store) struct Lines<R> {
     input: R,
     /// The line read last, with its line break.
-    text: String,
+    pub(in crate::store) text: String,
     /// Its number from 1, for the error that points at a bad line.
     number: u64,
     /// The bytes read so far.
-    read: u64,
+    pub(in crate::store) read: u64,
 }
 
 impl<R: BufRead> Lines<R> {
+    /// The lines of `input`, none read yet.
+    pub(in crate::store) fn of(input: R) -> Self {
+        Lines {
+            input,
+            text: String::new(),
+            number: 0,
+            read: 0,
+        }
+    }
+
+    /// The number of the line read last.
+    pub(in crate::store) fn number(&self) -> u64 {
+        self.number
+    }
+
     /// Reads the next line into `text`; its number, or `None` at the end.
-    fn next(&mut self) -> Result<Option<u64>, BackupError> {
+    pub(in crate::store) fn next(&mut self) -> Result<Option<u64>, BackupError> {
         self.text.clear();
         self.number += 1;
         let number = self.number;
@@ -217,7 +227,7 @@ impl<R: BufRead> Lines<R> {
 }
 
 /// The header from the first line, if this build reads the backup.
-pub(super) fn check_header(text: &str) -> Result<Header, BackupError> {
+pub(in crate::store) fn check_header(text: &str) -> Result<Header, BackupError> {
     let header: Header =
         serde_json::from_str(text).map_err(|e| BackupError::NotABackup(e.to_string()))?;
     if header.format != FORMAT_NAME {
@@ -259,7 +269,7 @@ pub(super) fn check_header(text: &str) -> Result<Header, BackupError> {
 }
 
 /// The counts of the closing line `line`.
-fn closing(line: &Line<'_>) -> Result<Counts, String> {
+pub(in crate::store) fn closing(line: &Line<'_>) -> Result<Counts, String> {
     if line.end.as_deref() != Some(FORMAT_NAME) {
         return Err(format!("a closing line says `\"end\":\"{FORMAT_NAME}\"`"));
     }
@@ -453,7 +463,7 @@ impl<'s> Loader<'s> {
 }
 
 /// A tombstone's hash, or the tombstones' key, from its hex text.
-fn hash_of(hex_text: &str) -> Option<[u8; HASH_LEN]> {
+pub(in crate::store) fn hash_of(hex_text: &str) -> Option<[u8; HASH_LEN]> {
     hex::decode(hex_text).ok()?.try_into().ok()
 }
 

@@ -59,21 +59,14 @@ impl SledStore {
         written_at: DateTime<Utc>,
         mut watch: impl FnMut(&Counts) -> ControlFlow<()>,
     ) -> Result<Exported, BackupError> {
-        let mut writer = Writer {
-            out: CountingWriter { out, bytes: 0 },
-            counts: Counts::default(),
-            watch: &mut watch,
-        };
-        let header = Header {
-            format: FORMAT_NAME.into(),
-            format_version: FORMAT_VERSION,
-            schema_version: SCHEMA_VERSION,
-            // To the second: what a person reading the header needs.
-            written_at: written_at.trunc_subsecs(0),
-            tombstone_key: self.tombstone_key_if_drawn()?.map(hex::encode),
-            last_circle_round: Some(self.last_circle_round()?).filter(|&round| round > 0),
-        };
-        writer.line(&header)?;
+        let tombstone_key = self.tombstone_key_if_drawn()?;
+        let mut writer = Writer::start(
+            out,
+            &mut watch,
+            written_at,
+            tombstone_key.as_deref(),
+            self.last_circle_round()?,
+        )?;
         let mut last_interaction = None;
         for tree in TREES {
             match tree {
@@ -89,15 +82,7 @@ impl SledStore {
                 _ => self.export_dm_channels(&mut writer)?,
             }
         }
-        let counts = writer.counts;
-        writer.line(&Closing {
-            end: FORMAT_NAME,
-            counts: &counts,
-        })?;
-        Ok(Exported {
-            counts,
-            bytes: writer.out.bytes,
-        })
+        writer.finish()
     }
 
     /// Writes a backup of the whole store, stamped `written_at`, to the
@@ -358,14 +343,55 @@ impl SledStore {
     }
 }
 
-/// The lines of a backup on their way out, counted.
-struct Writer<'a, W: Write> {
+/// The lines of a backup on their way out, counted: whichever store they
+/// come from, the same header, records and closing line.
+pub(in crate::store) struct Writer<'a, W: Write> {
     out: CountingWriter<'a, W>,
     counts: Counts,
     watch: &'a mut dyn FnMut(&Counts) -> ControlFlow<()>,
 }
 
-impl<W: Write> Writer<'_, W> {
+impl<'a, W: Write> Writer<'a, W> {
+    /// Writes the header of a backup stamped `written_at`, of a store
+    /// whose hash key is `tombstone_key` (if it drew one) and whose last
+    /// round of circles was `last_circle_round` (0: none yet).
+    pub(in crate::store) fn start(
+        out: &'a mut W,
+        watch: &'a mut dyn FnMut(&Counts) -> ControlFlow<()>,
+        written_at: DateTime<Utc>,
+        tombstone_key: Option<&[u8]>,
+        last_circle_round: u32,
+    ) -> Result<Self, BackupError> {
+        let mut writer = Writer {
+            out: CountingWriter { out, bytes: 0 },
+            counts: Counts::default(),
+            watch,
+        };
+        writer.line(&Header {
+            format: FORMAT_NAME.into(),
+            format_version: FORMAT_VERSION,
+            schema_version: SCHEMA_VERSION,
+            // To the second: what a person reading the header needs.
+            written_at: written_at.trunc_subsecs(0),
+            tombstone_key: tombstone_key.map(hex::encode),
+            last_circle_round: Some(last_circle_round).filter(|&round| round > 0),
+        })?;
+        Ok(writer)
+    }
+
+    /// Writes the closing line; what the backup holds.
+    pub(in crate::store) fn finish(mut self) -> Result<Exported, BackupError> {
+        let counts = self.counts;
+        self.line(&Closing {
+            end: FORMAT_NAME,
+            counts: &counts,
+        })?;
+        Ok(Exported {
+            counts,
+            bytes: self.out.bytes,
+        })
+    }
+
     fn line(&mut self, line: &impl serde::Serialize) -> Result<(), BackupError> {
         serde_json::to_writer(&mut self.out, line).map_err(|e| match e.io_error_kind() {
             Some(_) => BackupError::Write(e.into()),
@@ -376,7 +402,9 @@ impl<W: Write> Writer<'_, W> {
         self.out.write_all(b"\n").map_err(BackupError::Write)
     }
 
-    fn record(
+    /// Writes one record of `tree`, keyed by `id` or `key` when its value
+    /// does not say where it goes.
+    pub(in crate::store) fn record(
         &mut self,
         tree: &'static str,
         id: Option<u64>,

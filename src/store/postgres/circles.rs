@@ -235,7 +235,10 @@ impl PgStore {
 
     /// The number of the last round ever formed, whether or not forget-me
     /// emptied it since: 0 before the first.
-    async fn last_circle_round_in(&self, tx: &Transaction<'_>) -> Result<u32, StoreError> {
+    pub(super) async fn last_circle_round_in(
+        &self,
+        tx: &Transaction<'_>,
+    ) -> Result<u32, StoreError> {
         let row = tx
             .query_one(
                 "SELECT (SELECT value FROM meta WHERE name = $1), \

@@ -25,6 +25,7 @@
 //! an error: the connection string may carry a password, so errors name
 //! the host, port and database only.
 
+mod backup;
 mod calendars;
 mod circles;
 mod deliveries;

@@ -9,6 +9,7 @@ use crate::store::fixtures::{
     any_interaction, at_minute, meeting, open_temp, pg_cluster as cluster, pg_store as store, user,
 };
 use proptest::prelude::*;
+use std::ops::ControlFlow;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -1144,4 +1145,98 @@ async fn a_circle_formed_while_its_member_is_forgotten_does_not_seat_them() {
     forget.commit().await.unwrap();
     let saved = forming.await.unwrap().unwrap();
     assert_eq!(saved.formed[0].members, [user("UBOB"), user("UCY")]);
+}
+
+#[tokio::test]
+async fn a_sled_backup_imported_into_postgres_exports_the_same_lines() {
+    use crate::domain::{CalendarFeed, ChannelId, SealedAddress};
+    let Some(pg) = store().await else { return };
+    let (_dir, sled) = open_temp();
+    let people = [
+        person("UADA", "Payments"),
+        person("UBOB", "Search"),
+        person("UCY", "Search"),
+        person("UDEE", "Legal"),
+    ];
+    sled.put_people(&people).unwrap();
+    for (minute, pair) in [
+        ["UADA", "UBOB"],
+        ["UBOB", "UCY"],
+        ["UCY", "UDEE"],
+        ["UADA", "UDEE"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        let met = meeting(at_minute(minute as i64 * 30), pair, Some("sync"));
+        sled.log_interaction_once(&format!("k{minute}"), &met)
+            .unwrap();
+    }
+    let channel = ChannelId::parse("D0001").unwrap();
+    let intro = crate::store::fixtures::intro_naming("UDEE", "UCY", 101, "UBOB");
+    let item = sled.enqueue_one(digest(), at_minute(99)).unwrap();
+    sled.mark_sent(&item, Some(&intro), Some(&channel)).unwrap();
+    sled.enqueue(vec![digest()], at_minute(100)).unwrap();
+    sled.record_run(
+        "digest",
+        &JobRun {
+            scheduled_for: at_minute(0),
+            started_at: at_minute(1),
+            summary: "posted 1 digest".into(),
+        },
+    )
+    .unwrap();
+    let round = [vec![user("UADA"), user("UBOB"), user("UCY")]];
+    sled.save_circles_and_enqueue(&[], &round, at_minute(110))
+        .unwrap();
+    sled.put_calendar(&CalendarFeed::new(
+        user("UCY"),
+        SealedAddress::from_sealed("c2VhbGVk".into()),
+        at_minute(120),
+    ))
+    .unwrap();
+    sled.forget_person(&user("UDEE")).unwrap();
+
+    let written_at = at_minute(200);
+    let mut from_sled = Vec::new();
+    sled.export_backup(&mut from_sled, written_at, |_| ControlFlow::Continue(()))
+        .unwrap();
+    let loaded = pg
+        .import_backup(from_sled.as_slice(), |_| {})
+        .await
+        .unwrap();
+    assert!(loaded.tombstones == 1 && loaded.circles == 1 && loaded.interactions > 0);
+    let mut from_pg = Vec::new();
+    pg.export_backup(&mut from_pg, written_at, |_| ControlFlow::Continue(()))
+        .await
+        .unwrap();
+    let (a, b) = (
+        String::from_utf8(from_sled).unwrap(),
+        String::from_utf8(from_pg).unwrap(),
+    );
+    for (line, (a, b)) in a.lines().zip(b.lines()).enumerate() {
+        assert_eq!(a, b, "line {}", line + 1);
+    }
+    assert_eq!(a.lines().count(), b.lines().count());
+
+    // What the bot reads back is what sled held, the folded ties included.
+    assert_eq!(pg.ties().await.unwrap(), sled.ties().unwrap());
+    assert_eq!(
+        pg.interaction_count().await.unwrap(),
+        sled.interaction_count()
+    );
+    assert!(pg.is_forgotten(&user("UDEE")).await.unwrap());
+    let next = meeting(at_minute(300), &["UADA", "UCY"], None);
+    let logged = pg.log_interaction(&next).await.unwrap();
+    let highest = sled.interactions().unwrap().last().unwrap().0;
+    assert!(logged.id > highest, "new ids come after the loaded ones");
+    assert_eq!(
+        pg.log_interaction_once("k0", &next).await.unwrap(),
+        None,
+        "keys came along"
+    );
+
+    // A database that holds data is not loaded into.
+    let again = pg.import_backup(a.as_bytes(), |_| {}).await.unwrap_err();
+    assert!(again.to_string().contains("already holds data"), "{again}");
 }

@@ -1,0 +1,640 @@
+//! A backup of the PostgreSQL store, in the format the sled store writes
+//! (see the sled store's `backup`): the same header, the same records in
+//! the same order, each tree in its keys' order, and the closing counts,
+//! so that a backup of either store loads into the other.
+//!
+//! Read in one repeatable-read transaction, a snapshot of the database:
+//! every record is as it was at one moment, while the replicas go on
+//! writing. Each value is decoded as its type and written as serde writes
+//! it, which is what the sled store keeps, so that the same records make
+//! the same lines.
+
+use super::super::backup::{Header, Line, Lines, TREES, Writer, check_header, closing, hash_of};
+use super::super::interactions::{next_tie, pairs_of};
+use super::super::{BackupError, Counts, Exported, JobRun, StoreError, meta, trees};
+use super::outbox::nanos;
+use super::{PgStore, decoded, json};
+use crate::domain::{
+    CalendarFeed, ChannelId, Circle, Interaction, OutboxItem, OutboxState, PairKey, Person,
+    SentNudge, Tie, UserId, plural,
+};
+use chrono::{DateTime, Utc};
+use deadpool_postgres::Transaction;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::io::Write;
+use std::ops::ControlFlow;
+use tokio_postgres::IsolationLevel;
+use tokio_postgres::types::Json;
+
+/// Rows read at a time from the tables that grow without end.
+const PAGE: i64 = 10_000;
+
+impl PgStore {
+    /// Writes a backup of the whole store to `out`, stamped `written_at`;
+    /// `watch` is as for the sled store's `export_backup`.
+    pub async fn export_backup(
+        &self,
+        out: &mut impl Write,
+        written_at: DateTime<Utc>,
+        mut watch: impl FnMut(&Counts) -> ControlFlow<()>,
+    ) -> Result<Exported, BackupError> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(|e| self.failed(e))?;
+        let (key, round) = self.header_facts(&tx).await?;
+        let mut writer = Writer::start(out, &mut watch, written_at, key.as_deref(), round)?;
+        self.export_people(&tx, &mut writer).await?;
+        self.export_paged::<Interaction>(
+            &tx,
+            &mut writer,
+            trees::INTERACTIONS,
+            "interaction",
+            true,
+        )
+        .await?;
+        self.export_keyed::<u64>(
+            &tx,
+            &mut writer,
+            trees::LOGGED_KEYS,
+            "SELECT key, interaction AS value FROM logged_keys ORDER BY key COLLATE \"C\"",
+        )
+        .await?;
+        self.export_paged::<OutboxItem>(&tx, &mut writer, trees::OUTBOX, "item", false)
+            .await?;
+        let nudges = "SELECT nudge AS value FROM nudges \
+                      ORDER BY at_ns, to_id COLLATE \"C\", about COLLATE \"C\"";
+        self.export_values::<SentNudge>(&tx, &mut writer, trees::NUDGES, nudges)
+            .await?;
+        self.export_keyed::<JobRun>(
+            &tx,
+            &mut writer,
+            trees::JOBS,
+            "SELECT name AS key, run AS value FROM jobs ORDER BY name COLLATE \"C\"",
+        )
+        .await?;
+        self.export_keyed::<ChannelId>(
+            &tx,
+            &mut writer,
+            trees::DM_CHANNELS,
+            "SELECT person AS key, channel AS value FROM dm_channels ORDER BY person COLLATE \"C\"",
+        )
+        .await?;
+        self.export_tombstones(&tx, &mut writer).await?;
+        self.export_values::<Circle>(
+            &tx,
+            &mut writer,
+            trees::CIRCLES,
+            "SELECT circle AS value FROM circles ORDER BY round, place",
+        )
+        .await?;
+        self.export_values::<CalendarFeed>(
+            &tx,
+            &mut writer,
+            trees::CALENDARS,
+            "SELECT feed AS value FROM calendars ORDER BY owner COLLATE \"C\"",
+        )
+        .await?;
+        writer.finish()
+    }
+
+    /// The header's facts: the store's hash key, if drawn, and the last
+    /// round of circles ever formed.
+    async fn header_facts(
+        &self,
+        tx: &Transaction<'_>,
+    ) -> Result<(Option<Vec<u8>>, u32), StoreError> {
+        let name = std::str::from_utf8(meta::TOMBSTONE_KEY).unwrap_or("?");
+        let key = tx
+            .query_opt("SELECT value FROM meta WHERE name = $1", &[&name])
+            .await
+            .map_err(|e| self.failed(e))?
+            .map(|row| row.get::<_, Vec<u8>>("value"));
+        Ok((key, self.last_circle_round_in(tx).await?))
+    }
+
+    async fn export_people(
+        &self,
+        tx: &Transaction<'_>,
+        writer: &mut Writer<'_, impl Write>,
+    ) -> Result<(), BackupError> {
+        self.export_values::<Person>(
+            tx,
+            writer,
+            trees::PEOPLE,
+            "SELECT person AS value FROM people ORDER BY id COLLATE \"C\"",
+        )
+        .await
+    }
+
+    /// The records of `table`, read a page at a time in `id` order; with
+    /// `with_id`, each carries its id (an interaction's value does not).
+    async fn export_paged<T: DeserializeOwned + Serialize>(
+        &self,
+        tx: &Transaction<'_>,
+        writer: &mut Writer<'_, impl Write>,
+        tree: &'static str,
+        column: &str,
+        with_id: bool,
+    ) -> Result<(), BackupError> {
+        // The tables are named as the trees are.
+        let sql = format!(
+            "SELECT id, {column} AS value FROM {tree} WHERE id > $1 ORDER BY id LIMIT {PAGE}"
+        );
+        let mut after = i64::MIN;
+        loop {
+            let rows = tx
+                .query(&sql, &[&after])
+                .await
+                .map_err(|e| self.failed(e))?;
+            let Some(last) = rows.last() else {
+                return Ok(());
+            };
+            after = last.get("id");
+            for row in &rows {
+                let id: i64 = row.get("id");
+                let value: T = decoded(row, "value", tree, || id.to_string())?;
+                let id = with_id.then_some(id as u64);
+                writer.record(tree, id, None, &raw(&value)?)?;
+            }
+        }
+    }
+
+    /// The records `sql` selects as `key` and `value`, each with its key.
+    async fn export_keyed<T: DeserializeOwned + Serialize>(
+        &self,
+        tx: &Transaction<'_>,
+        writer: &mut Writer<'_, impl Write>,
+        tree: &'static str,
+        sql: &str,
+    ) -> Result<(), BackupError> {
+        let rows = tx.query(sql, &[]).await.map_err(|e| self.failed(e))?;
+        for row in &rows {
+            let key: &str = row.get("key");
+            let value: T = match tree {
+                // The id of a logged key's interaction is a column of its own.
+                trees::LOGGED_KEYS => serde_json::from_value(serde_json::json!(
+                    row.get::<_, i64>("value")
+                ))
+                .map_err(|e| StoreError::Corrupt {
+                    tree: "logged_keys",
+                    key: key.to_owned(),
+                    detail: e.to_string(),
+                })?,
+                _ => decoded(row, "value", tree, || key.to_owned())?,
+            };
+            writer.record(tree, None, Some(key), &raw(&value)?)?;
+        }
+        Ok(())
+    }
+
+    /// The records `sql` selects as `value`, whose values say where they go.
+    async fn export_values<T: DeserializeOwned + Serialize>(
+        &self,
+        tx: &Transaction<'_>,
+        writer: &mut Writer<'_, impl Write>,
+        tree: &'static str,
+        sql: &str,
+    ) -> Result<(), BackupError> {
+        let rows = tx.query(sql, &[]).await.map_err(|e| self.failed(e))?;
+        for (n, row) in rows.iter().enumerate() {
+            let value: T = decoded(row, "value", tree, || format!("row {}", n + 1))?;
+            writer.record(tree, None, None, &raw(&value)?)?;
+        }
+        Ok(())
+    }
+
+    async fn export_tombstones(
+        &self,
+        tx: &Transaction<'_>,
+        writer: &mut Writer<'_, impl Write>,
+    ) -> Result<(), BackupError> {
+        let rows = tx
+            .query("SELECT hash FROM tombstones ORDER BY hash", &[])
+            .await
+            .map_err(|e| self.failed(e))?;
+        let nothing = raw(&serde_json::json!({}))?;
+        for row in &rows {
+            let hash: &[u8] = row.get("hash");
+            writer.record(trees::TOMBSTONES, None, Some(&hex::encode(hash)), &nothing)?;
+        }
+        Ok(())
+    }
+}
+
+/// `value` as the JSON a backup line carries.
+fn raw(value: &impl Serialize) -> Result<Box<RawValue>, BackupError> {
+    serde_json::to_string(value)
+        .and_then(RawValue::from_string)
+        .map_err(|e| BackupError::Write(std::io::Error::other(e)))
+}
+
+/// Records inserted at a time.
+const INSERT_BATCH: usize = 1_000;
+
+impl PgStore {
+    /// Loads the backup `input` (of either store) into this database,
+    /// which must hold nothing, in one transaction: all of it or none.
+    /// Then folds the ties from the log, sets the count, the hash key and
+    /// the last circle round, and moves the id sequences past the ids
+    /// loaded. Calls `progress` with the bytes read so far, now and then.
+    pub async fn import_backup(
+        &self,
+        input: impl BufRead,
+        mut progress: impl FnMut(u64),
+    ) -> Result<Counts, BackupError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+        self.lock_log(&tx).await?;
+        if let Some(what) = self.contents(&tx).await? {
+            return Err(BackupError::DatabaseNotEmpty {
+                place: self.place.clone(),
+                what,
+            });
+        }
+        let mut lines = Lines::of(input);
+        let header = match lines.next()? {
+            Some(_) => check_header(&lines.text)?,
+            None => return Err(BackupError::NotABackup("the file is empty".into())),
+        };
+        let mut batch = Batch::default();
+        let mut counts = Counts::default();
+        let (closing_line, claimed) = loop {
+            let Some(line) = lines.next()? else {
+                return Err(BackupError::Incomplete {
+                    lines: lines.number() - 1,
+                });
+            };
+            if lines.text.trim().is_empty() {
+                continue;
+            }
+            let malformed = |problem: String| BackupError::Malformed { line, problem };
+            let parsed: Line<'_> = match serde_json::from_str(&lines.text) {
+                Ok(parsed) => parsed,
+                Err(_) if !lines.text.ends_with('\n') => {
+                    return Err(BackupError::Incomplete { lines: line });
+                }
+                Err(e) => return Err(malformed(format!("it is not a line of a backup ({e})"))),
+            };
+            if parsed.end.is_some() {
+                break (line, closing(&parsed).map_err(malformed)?);
+            }
+            let tree = batch.add(&parsed).map_err(malformed)?;
+            *counts.of(tree) += 1;
+            if batch.len() >= INSERT_BATCH {
+                self.insert(&tx, &mut batch).await?;
+                progress(lines.read);
+            }
+        };
+        self.insert(&tx, &mut batch).await?;
+        if let Some((tree, said, held)) = claimed.first_difference(&counts) {
+            return Err(BackupError::Malformed {
+                line: closing_line,
+                problem: format!(
+                    "the closing line counts {said} {tree} records, but the backup holds {held}"
+                ),
+            });
+        }
+        progress(lines.read);
+        self.settle(&tx, &header, counts).await?;
+        self.commit_tx(tx).await?;
+        Ok(counts)
+    }
+
+    /// What the database holds, in words, or `None` when it holds nothing
+    /// a backup would.
+    async fn contents(&self, tx: &Transaction<'_>) -> Result<Option<String>, StoreError> {
+        let row = tx
+            .query_one(
+                "SELECT (SELECT count(*) FROM people), (SELECT count(*) FROM interactions), \
+                 (SELECT count(*) FROM logged_keys) + (SELECT count(*) FROM outbox) \
+                 + (SELECT count(*) FROM nudges) + (SELECT count(*) FROM jobs) \
+                 + (SELECT count(*) FROM dm_channels) + (SELECT count(*) FROM tombstones) \
+                 + (SELECT count(*) FROM circles) + (SELECT count(*) FROM calendars)",
+                &[],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        let (people, interactions, others): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        Ok((people + interactions + others > 0).then(|| {
+            format!(
+                "{}, {} and {}",
+                plural(people as usize, "person", "people"),
+                plural(interactions as usize, "interaction", "interactions"),
+                plural(others as usize, "other record", "other records")
+            )
+        }))
+    }
+
+    /// Inserts what `batch` holds, and empties it. Values go as the text
+    /// the backup gave (checked against their type already), cast to
+    /// `jsonb` by the database.
+    async fn insert(&self, tx: &Transaction<'_>, batch: &mut Batch) -> Result<(), StoreError> {
+        let batch = std::mem::take(batch);
+        if !batch.people.is_empty() {
+            let (ids, values): (Vec<String>, Vec<String>) = batch.people.into_iter().unzip();
+            let sql = "INSERT INTO people (id, person) \
+                       SELECT id, v::jsonb FROM unnest($1::text[], $2::text[]) AS r(id, v)";
+            self.exec_batch(tx, sql, &[&ids, &values]).await?;
+        }
+        if !batch.interactions.is_empty() {
+            let ids: Vec<i64> = batch.interactions.iter().map(|(id, ..)| *id).collect();
+            let ats: Vec<DateTime<Utc>> = batch.interactions.iter().map(|(_, at, _)| *at).collect();
+            let values: Vec<String> = batch.interactions.into_iter().map(|(.., v)| v).collect();
+            let sql = "INSERT INTO interactions (id, at, interaction) SELECT id, at, v::jsonb \
+                       FROM unnest($1::bigint[], $2::timestamptz[], $3::text[]) AS r(id, at, v)";
+            self.exec_batch(tx, sql, &[&ids, &ats, &values]).await?;
+        }
+        if !batch.logged_keys.is_empty() {
+            let (keys, ids): (Vec<String>, Vec<i64>) = batch.logged_keys.into_iter().unzip();
+            let sql = "INSERT INTO logged_keys (key, interaction) \
+                       SELECT * FROM unnest($1::text[], $2::bigint[])";
+            self.exec_batch(tx, sql, &[&keys, &ids]).await?;
+        }
+        if !batch.outbox.is_empty() {
+            let ids: Vec<i64> = batch.outbox.iter().map(|(id, ..)| *id).collect();
+            let pending: Vec<bool> = batch.outbox.iter().map(|(_, p, ..)| *p).collect();
+            let due: Vec<DateTime<Utc>> = batch.outbox.iter().map(|(_, _, d, _)| *d).collect();
+            let values: Vec<String> = batch.outbox.into_iter().map(|(.., v)| v).collect();
+            let sql = "INSERT INTO outbox (id, pending, due_at, item) SELECT id, p, d, v::jsonb \
+                       FROM unnest($1::bigint[], $2::bool[], $3::timestamptz[], $4::text[]) \
+                       AS r(id, p, d, v)";
+            self.exec_batch(tx, sql, &[&ids, &pending, &due, &values])
+                .await?;
+        }
+        if !batch.nudges.is_empty() {
+            let ats: Vec<i64> = batch.nudges.iter().map(|(at, ..)| *at).collect();
+            let tos: Vec<&str> = batch.nudges.iter().map(|(_, to, ..)| to.as_str()).collect();
+            let abouts: Vec<&str> = batch.nudges.iter().map(|(_, _, a, _)| a.as_str()).collect();
+            let values: Vec<&str> = batch.nudges.iter().map(|(.., v)| v.as_str()).collect();
+            let sql = "INSERT INTO nudges (at_ns, to_id, about, nudge) SELECT at, t, a, v::jsonb \
+                       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) \
+                       AS r(at, t, a, v)";
+            self.exec_batch(tx, sql, &[&ats, &tos, &abouts, &values])
+                .await?;
+        }
+        for (table, columns, rows) in [
+            ("jobs", "name, run", batch.jobs),
+            ("dm_channels", "person, channel", batch.dm_channels),
+            ("calendars", "owner, feed", batch.calendars),
+        ] {
+            if !rows.is_empty() {
+                let (keys, values): (Vec<String>, Vec<String>) = rows.into_iter().unzip();
+                let sql = format!(
+                    "INSERT INTO {table} ({columns}) \
+                     SELECT k, v::jsonb FROM unnest($1::text[], $2::text[]) AS r(k, v)"
+                );
+                self.exec_batch(tx, &sql, &[&keys, &values]).await?;
+            }
+        }
+        if !batch.tombstones.is_empty() {
+            let sql = "INSERT INTO tombstones (hash) SELECT * FROM unnest($1::bytea[])";
+            self.exec_batch(tx, sql, &[&batch.tombstones]).await?;
+        }
+        if !batch.circles.is_empty() {
+            let rounds: Vec<i32> = batch.circles.iter().map(|(r, ..)| *r).collect();
+            let places: Vec<i32> = batch.circles.iter().map(|(_, p, _)| *p).collect();
+            let values: Vec<String> = batch.circles.into_iter().map(|(.., v)| v).collect();
+            let sql = "INSERT INTO circles (round, place, circle) SELECT r, p, v::jsonb \
+                       FROM unnest($1::int[], $2::int[], $3::text[]) AS c(r, p, v)";
+            self.exec_batch(tx, sql, &[&rounds, &places, &values])
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Sets the `meta` row of the sled store's key `name` to `value`.
+    async fn put_meta(
+        &self,
+        tx: &Transaction<'_>,
+        name: &[u8],
+        value: &[u8],
+    ) -> Result<(), StoreError> {
+        let name = std::str::from_utf8(name).unwrap_or("?");
+        let sql = "INSERT INTO meta (name, value) VALUES ($1, $2) \
+                   ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value";
+        self.exec_batch(tx, sql, &[&name, &value]).await
+    }
+
+    async fn exec_batch(
+        &self,
+        tx: &Transaction<'_>,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<(), StoreError> {
+        tx.execute(sql, params).await.map_err(|e| self.failed(e))?;
+        Ok(())
+    }
+
+    /// After the records: the ties folded from the log in id order, the
+    /// count, the hash key, the last round, and the id sequences past the
+    /// ids loaded.
+    async fn settle(
+        &self,
+        tx: &Transaction<'_>,
+        header: &Header,
+        counts: Counts,
+    ) -> Result<(), BackupError> {
+        let mut ties: BTreeMap<PairKey, Tie> = BTreeMap::new();
+        let mut after = i64::MIN;
+        loop {
+            let rows = tx
+                .query(
+                    &format!(
+                        "SELECT id, interaction FROM interactions WHERE id > $1 \
+                         ORDER BY id LIMIT {PAGE}"
+                    ),
+                    &[&after],
+                )
+                .await
+                .map_err(|e| self.failed(e))?;
+            let Some(last) = rows.last() else { break };
+            after = last.get("id");
+            for row in &rows {
+                let id: i64 = row.get("id");
+                let interaction: Interaction =
+                    decoded(row, "interaction", "interactions", || id.to_string())?;
+                for pair in pairs_of(&interaction) {
+                    let known = ties.remove(&pair);
+                    let tie = next_tie(known, &pair, &interaction, self.half_life);
+                    ties.insert(pair, tie);
+                }
+            }
+        }
+        let ties: Vec<Tie> = ties.into_values().collect();
+        for chunk in ties.chunks(INSERT_BATCH) {
+            let lows: Vec<&str> = chunk.iter().map(|t| t.pair.low().as_str()).collect();
+            let highs: Vec<&str> = chunk.iter().map(|t| t.pair.high().as_str()).collect();
+            let values: Vec<Json<&Tie>> = chunk.iter().map(json).collect();
+            let sql = "INSERT INTO ties (low, high, tie) \
+                       SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])";
+            self.exec_batch(tx, sql, &[&lows, &highs, &values]).await?;
+        }
+        self.put_meta(
+            tx,
+            meta::INTERACTION_COUNT,
+            &counts.interactions.to_be_bytes(),
+        )
+        .await?;
+        if let Some(key) = header.tombstone_key.as_deref().and_then(hash_of) {
+            self.put_meta(tx, meta::TOMBSTONE_KEY, &key).await?;
+        } else if counts.tombstones > 0 {
+            return Err(BackupError::Malformed {
+                line: 1,
+                problem:
+                    "the backup holds tombstones, but its header no `tombstone_key` to know them by"
+                        .into(),
+            });
+        }
+        if let Some(round) = header.last_circle_round {
+            self.put_meta(tx, meta::LAST_CIRCLE_ROUND, &round.to_be_bytes())
+                .await?;
+        }
+        for (sequence, table) in [
+            ("interaction_ids", "interactions"),
+            ("outbox_ids", "outbox"),
+        ] {
+            let sql = format!(
+                "SELECT setval('{sequence}', GREATEST((SELECT MAX(id) FROM {table}), 1), \
+                 (SELECT MAX(id) FROM {table}) IS NOT NULL)"
+            );
+            tx.execute(&sql, &[]).await.map_err(|e| self.failed(e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Records on their way into the database, by table, as its columns
+/// want them; values as the backup gives them, checked against their type.
+#[derive(Default)]
+struct Batch {
+    people: Vec<(String, String)>,
+    interactions: Vec<(i64, DateTime<Utc>, String)>,
+    logged_keys: Vec<(String, i64)>,
+    outbox: Vec<(i64, bool, DateTime<Utc>, String)>,
+    nudges: Vec<(i64, String, String, String)>,
+    jobs: Vec<(String, String)>,
+    dm_channels: Vec<(String, String)>,
+    tombstones: Vec<Vec<u8>>,
+    circles: Vec<(i32, i32, String)>,
+    calendars: Vec<(String, String)>,
+}
+
+impl Batch {
+    fn len(&self) -> usize {
+        self.people.len()
+            + self.interactions.len()
+            + self.logged_keys.len()
+            + self.outbox.len()
+            + self.nudges.len()
+            + self.jobs.len()
+            + self.dm_channels.len()
+            + self.tombstones.len()
+            + self.circles.len()
+            + self.calendars.len()
+    }
+
+    /// Checks one record and queues it; its tree.
+    fn add(&mut self, line: &Line<'_>) -> Result<&'static str, String> {
+        let tree = line
+            .tree
+            .as_deref()
+            .ok_or("it has no `tree` (a record is {\"tree\":…,\"value\":…})")?;
+        let tree = TREES
+            .into_iter()
+            .find(|known| *known == tree)
+            .ok_or_else(|| {
+                format!(
+                    "there is no tree {tree:?} in a backup; the trees are {}",
+                    TREES.join(", ")
+                )
+            })?;
+        let json = line
+            .value
+            .ok_or_else(|| format!("the {tree} record has no `value`"))?
+            .get();
+        let key = || {
+            line.key
+                .as_deref()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("a {tree} record has a `key`"))
+        };
+        match tree {
+            trees::PEOPLE => {
+                let person: Person = value_of(tree, json)?;
+                self.people.push((person.id.to_string(), json.to_owned()));
+            }
+            trees::INTERACTIONS => {
+                let interaction: Interaction = value_of(tree, json)?;
+                let id = line.id.ok_or("an interactions record has an `id`")?;
+                self.interactions
+                    .push((id as i64, interaction.at, json.to_owned()));
+            }
+            trees::LOGGED_KEYS => {
+                let id: u64 = value_of(tree, json)?;
+                self.logged_keys.push((key()?, id as i64));
+            }
+            trees::OUTBOX => {
+                let item: OutboxItem = value_of(tree, json)?;
+                let due = match &item.state {
+                    OutboxState::Pending { not_before, .. } => *not_before,
+                    OutboxState::Failed { .. } => item.queued_at,
+                };
+                self.outbox
+                    .push((item.id as i64, item.is_pending(), due, json.to_owned()));
+            }
+            trees::NUDGES => {
+                let nudge: SentNudge = value_of(tree, json)?;
+                self.nudges.push((
+                    nanos(nudge.at),
+                    nudge.to.to_string(),
+                    nudge.about.to_string(),
+                    json.to_owned(),
+                ));
+            }
+            trees::JOBS => {
+                value_of::<JobRun>(tree, json)?;
+                self.jobs.push((key()?, json.to_owned()));
+            }
+            trees::TOMBSTONES => {
+                let hash = hash_of(&key()?)
+                    .ok_or_else(|| format!("the {tree} record's key is not 64 hex digits"))?;
+                self.tombstones.push(hash.to_vec());
+            }
+            trees::CIRCLES => {
+                let circle: Circle = value_of(tree, json)?;
+                self.circles.push((
+                    circle.key.round as i32,
+                    circle.key.index as i32,
+                    json.to_owned(),
+                ));
+            }
+            trees::CALENDARS => {
+                let feed: CalendarFeed = value_of(tree, json)?;
+                self.calendars
+                    .push((feed.owner.to_string(), json.to_owned()));
+            }
+            _ => {
+                let user =
+                    UserId::parse(&key()?).map_err(|e| format!("the {tree} record's key: {e}"))?;
+                value_of::<ChannelId>(tree, json)?;
+                self.dm_channels.push((user.to_string(), json.to_owned()));
+            }
+        }
+        Ok(tree)
+    }
+}
+
+/// The value of a record of `tree`, decoded as its type.
+fn value_of<T: DeserializeOwned>(tree: &str, json: &str) -> Result<T, String> {
+    serde_json::from_str(json)
+        .map_err(|e| format!("the {tree} record's value does not decode: {e}"))
+}
