@@ -171,6 +171,21 @@ pub enum Command {
         #[arg(long, value_name = "ADDR")]
         http: Option<std::net::SocketAddr>,
     },
+    /// Bring the PostgreSQL database at URL to this build's schema, as the
+    /// bot will when it starts on it, and print the schema it is at. A
+    /// database migrated by a newer alliances is refused. Replicas that
+    /// start together take turns: one migrates, the others find it done.
+    Migrate {
+        /// postgres://USER:PASSWORD@HOST:PORT/DATABASE, or libpq's
+        /// `key=value` form.
+        #[arg(
+            long,
+            env = "ALLIANCES_DATABASE_URL",
+            hide_env_values = true,
+            value_name = "URL"
+        )]
+        database_url: String,
+    },
     /// Check an installation: the settings, the tokens (auth.test), the
     /// scopes the bot token was granted against those the bot needs, and
     /// the store; print each problem with its fix. Exits non-zero when
@@ -328,6 +343,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 chrono::Utc::now(),
             ))?;
             write!(std::io::stdout().lock(), "{plan}")?;
+        }
+        Command::Migrate { database_url } => {
+            let store = runtime.block_on(crate::store::PgStore::connect(
+                &database_url,
+                crate::domain::HalfLife::DEFAULT,
+            ))?;
+            let schema = runtime.block_on(store.schema_version())?;
+            writeln!(
+                std::io::stdout().lock(),
+                "the database at {} is at schema {schema}",
+                store.place()
+            )?;
         }
         Command::Doctor => {
             let settings = load_settings(cli.config.as_deref()).map_err(|err| format!("{err:#}"));
@@ -515,6 +542,7 @@ fn init_logs(command: &Command, format: LogFormat) {
     let default_level = match command {
         Command::Demo { .. }
         | Command::Doctor
+        | Command::Migrate { .. }
         | Command::Export { .. }
         | Command::Import { .. }
         | Command::Restore { .. }

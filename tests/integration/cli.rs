@@ -395,3 +395,58 @@ async fn serve_goes_on_serving_when_nobody_reads_where_it_listens() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     fake.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_brings_a_database_to_this_builds_schema_and_keeps_its_password_to_itself() {
+    let cluster = match throwaway_postgres::Cluster::start(throwaway_postgres::Durability::NoFsync)
+    {
+        Ok(cluster) => cluster,
+        Err(throwaway_postgres::StartError::NotInstalled(why)) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+        Err(err) => panic!("{err}"),
+    };
+    let url = cluster.create_database().unwrap();
+    for _ in 0..2 {
+        let mut command = alliances();
+        command
+            .args(["migrate"])
+            .env("ALLIANCES_DATABASE_URL", &url);
+        let output = output_of(command).await;
+        let (stdout, stderr) = texts(&output);
+        assert!(output.status.success(), "{stderr}");
+        assert!(
+            stdout.starts_with("the database at 127.0.0.1:")
+                && stdout.ends_with("is at schema 1\n"),
+            "{stdout}"
+        );
+    }
+
+    // A database that is not there, named with a password.
+    let nowhere = format!(
+        "postgres://alliances:hunter2@127.0.0.1:{}/nowhere?connect_timeout=2",
+        cluster.port().wrapping_add(1)
+    );
+    let mut command = alliances();
+    command.args(["migrate", "--database-url", &nowhere]);
+    let output = output_of(command).await;
+    let (stdout, stderr) = texts(&output);
+    assert!(!output.status.success());
+    assert!(stderr.contains("/nowhere"), "{stderr}");
+    assert!(
+        !stdout.contains("hunter2") && !stderr.contains("hunter2"),
+        "{stderr}"
+    );
+
+    // --help names the variable but never shows its value.
+    let mut command = alliances();
+    command
+        .args(["migrate", "--help"])
+        .env("ALLIANCES_DATABASE_URL", &nowhere);
+    let (help, _) = texts(&output_of(command).await);
+    assert!(
+        help.contains("ALLIANCES_DATABASE_URL") && !help.contains("hunter2"),
+        "{help}"
+    );
+}

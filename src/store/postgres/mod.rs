@@ -243,6 +243,11 @@ impl PgStore {
         Ok(u32::try_from(version).unwrap_or(0))
     }
 
+    /// Where the database is: host, port and database, never the password.
+    pub fn place(&self) -> &str {
+        &self.place
+    }
+
     /// This replica's name, as its claims and leases give it.
     pub fn replica(&self) -> &str {
         &self.replica
