@@ -13,6 +13,7 @@ use super::super::backup::{Header, Line, Lines, TREES, Writer, check_header, clo
 use super::super::interactions::{next_tie, pairs_of};
 use super::super::{BackupError, Counts, Exported, JobRun, StoreError, meta, trees};
 use super::outbox::nanos;
+use super::purge::RECORDS;
 use super::{PgStore, decoded, json};
 use crate::domain::{
     CalendarFeed, ChannelId, Circle, Interaction, OutboxItem, OutboxState, PairKey, Person,
@@ -48,6 +49,12 @@ impl PgStore {
             .isolation_level(IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()
+            .await
+            .map_err(|e| self.failed(e))?;
+        // Every table at once, in the order a purge takes them, so that a
+        // purge waits for the backup (or the backup for it) rather than
+        // each holding what the other needs.
+        tx.batch_execute(&format!("LOCK TABLE {RECORDS} IN ACCESS SHARE MODE"))
             .await
             .map_err(|e| self.failed(e))?;
         let (key, round) = self.header_facts(&tx).await?;
@@ -295,6 +302,14 @@ impl PgStore {
             }
         };
         self.insert(&tx, &mut batch).await?;
+        while let Some(line) = lines.next()? {
+            if !lines.text.trim().is_empty() {
+                return Err(BackupError::Malformed {
+                    line,
+                    problem: "it follows the closing line".into(),
+                });
+            }
+        }
         if let Some((tree, said, held)) = claimed.first_difference(&counts) {
             return Err(BackupError::Malformed {
                 line: closing_line,
@@ -494,7 +509,11 @@ impl PgStore {
                         .into(),
             });
         }
-        if let Some(round) = header.last_circle_round {
+        // Never lowered: a purge keeps the last round's number, and a
+        // number given once is not given again.
+        if let Some(round) = header.last_circle_round
+            && round > self.last_circle_round_in(tx).await?
+        {
             self.put_meta(tx, meta::LAST_CIRCLE_ROUND, &round.to_be_bytes())
                 .await?;
         }

@@ -173,6 +173,11 @@ impl PgStore {
             .await
             .map_err(|e| self.failed(e))?;
         let connection = tokio::spawn(connection);
+        // A replica waits as long as another's migration takes.
+        client
+            .batch_execute("SET lock_timeout = 0")
+            .await
+            .map_err(|e| self.failed(e))?;
         client
             .execute("SELECT pg_advisory_lock($1)", &[&MIGRATING])
             .await

@@ -7,9 +7,8 @@
 //! that no two send one item; a claim that runs out (its replica died)
 //! frees the item for another. An item Slack accepted just before its
 //! replica died is sent again by the next: the same one-item window as a
-//! restart of one process. A replica whose claim ran out and was taken by
-//! another writes nothing back to the item (see
-//! [`PgStore::update_outbox_item`]): the item is the other's now.
+//! restart of one process. Only the replica that holds an item's claim
+//! writes it back (see [`PgStore::update_outbox_item`]).
 
 use super::super::StoreError;
 use super::{PgStore, decoded, json};
@@ -137,17 +136,16 @@ impl PgStore {
     }
 
     /// Writes `item` back as it now stands (a new attempt count, a later
-    /// time to try, or given up on), and frees its claim; unless another
-    /// replica claimed it since this one's claim ran out: then nothing is
-    /// written, and the item is the other's to send and record.
+    /// time to try, or given up on), and frees its claim, if this replica
+    /// still holds it: one whose claim ran out and was taken, or taken and
+    /// written back by another, writes nothing, and the item is the
+    /// other's to send and record.
     pub async fn update_outbox_item(&self, item: &OutboxItem) -> Result<(), StoreError> {
         let client = self.client().await?;
         let written = client
             .execute(
                 "UPDATE outbox SET item = $2, pending = $3, due_at = $4, \
-                 claimed_by = NULL, claimed_until = NULL WHERE id = $1 \
-                 AND (claimed_by IS NULL OR claimed_by = $5 \
-                      OR claimed_until < clock_timestamp())",
+                 claimed_by = NULL, claimed_until = NULL WHERE id = $1 AND claimed_by = $5",
                 &[
                     &(item.id as i64),
                     &json(item),
@@ -179,26 +177,30 @@ impl PgStore {
     ) -> Result<(), StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+        let named: Vec<&str> = sent
+            .map(|sent| [Some(&sent.to), Some(&sent.about), shared_contact(sent)])
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(UserId::as_str)
+            .collect();
+        // The people it names, locked to share until the commit, before the
+        // outbox: the order a forget locks them in (their record first),
+        // so the two wait on each other in turn, never in a circle. A
+        // forget under way finishes first, and they are found gone; one
+        // that comes after waits for this record, and removes it.
+        let known: Vec<String> = tx
+            .query(
+                "SELECT id FROM people WHERE id = ANY($1) ORDER BY id FOR SHARE",
+                &[&named],
+            )
+            .await
+            .map_err(|e| self.failed(e))?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
         self.remove_from_outbox(&tx, item).await?;
         if let Some(sent) = sent {
-            let named: Vec<&str> = [Some(&sent.to), Some(&sent.about), shared_contact(sent)]
-                .into_iter()
-                .flatten()
-                .map(UserId::as_str)
-                .collect();
-            // Locked to share until the commit: a forget, which locks the
-            // person's record first, waits for this record and then
-            // removes it, or this waits for the forget and finds them gone.
-            let known: Vec<String> = tx
-                .query(
-                    "SELECT id FROM people WHERE id = ANY($1) FOR SHARE",
-                    &[&named],
-                )
-                .await
-                .map_err(|e| self.failed(e))?
-                .iter()
-                .map(|row| row.get(0))
-                .collect();
             let is_known = |id: &UserId| known.iter().any(|k| k == id.as_str());
             if is_known(&sent.to) && is_known(&sent.about) {
                 let mut record = sent.clone();

@@ -10,12 +10,14 @@ use super::PgStore;
 
 /// Every table of records: all but `meta`, which keeps the last circle
 /// round's number, and `leases`, which name replicas, not people. In the
-/// order the dispatcher's writes lock them (the outbox, then people, then
-/// circles, DM channels and nudges): TRUNCATE locks its tables in turn,
-/// and another order would let a purge and a message being marked sent
-/// each wait on the other, until one is aborted.
-const RECORDS: &str = "outbox, people, circles, dm_channels, nudges, interactions, ties, \
-                       logged_keys, recent_logs, deliveries, jobs, calendars, tombstones";
+/// order the writes lock them (people, then the outbox, then circles, DM
+/// channels and nudges, as a message marked sent or a forget does):
+/// TRUNCATE locks its tables in turn, and so does a backup's export, and
+/// another order would let two of them each wait on the other until one
+/// is aborted.
+pub(super) const RECORDS: &str = "people, outbox, circles, dm_channels, nudges, interactions, \
+                                  ties, logged_keys, recent_logs, deliveries, jobs, calendars, \
+                                  tombstones";
 
 impl PgStore {
     /// Deletes every record and keeps only the schema and the last circle

@@ -471,7 +471,15 @@ async fn a_sent_intro_is_recorded_only_while_the_people_it_names_are_known() {
 async fn a_failed_item_is_kept_apart_from_the_pending_ones_until_pruned() {
     use crate::domain::OutboxState;
     let Some(store) = store().await else { return };
-    let mut item = store.enqueue_one(digest(), at_minute(1)).await.unwrap();
+    let queued = store.enqueue_one(digest(), at_minute(1)).await.unwrap();
+    // Only the replica that claimed an item writes it back.
+    let long = std::time::Duration::from_secs(60);
+    let mut item = store
+        .claim_outbox(1, long, at_minute(1))
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(item, queued);
     item.attempts = 3;
     item.state = OutboxState::Failed {
         at: at_minute(5),
@@ -547,9 +555,16 @@ async fn replicas_claiming_at_once_share_the_outbox_and_a_dead_ones_claims_run_o
             .is_empty()
     );
     assert_eq!(b.outbox().await.unwrap().last().unwrap().attempts, 0);
-    // b's own write-back frees it.
-    b.update_outbox_item(&fresh[0]).await.unwrap();
-    assert_eq!(c.claim_outbox(10, long, at_minute(1)).await.unwrap(), fresh);
+    // b's own write-back frees it; a's stale copy still does not land.
+    let mut retried = fresh[0].clone();
+    retried.attempts = 5;
+    b.update_outbox_item(&retried).await.unwrap();
+    a.update_outbox_item(&mine[0]).await.unwrap();
+    assert_eq!(b.outbox().await.unwrap().last().unwrap().attempts, 5);
+    assert_eq!(
+        c.claim_outbox(10, long, at_minute(1)).await.unwrap(),
+        [retried]
+    );
 
     // An item not yet due is not claimed.
     let later = a.enqueue(vec![digest()], at_minute(30)).await.unwrap();
@@ -1239,4 +1254,76 @@ async fn a_sled_backup_imported_into_postgres_exports_the_same_lines() {
     // A database that holds data is not loaded into.
     let again = pg.import_backup(a.as_bytes(), |_| {}).await.unwrap_err();
     assert!(again.to_string().contains("already holds data"), "{again}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nudge_marked_sent_during_a_forget_waits_for_it_instead_of_deadlocking() {
+    let Some(pg) = store().await else { return };
+    pg.put_people(&[person("UADA", "Payments"), person("UBOB", "Search")])
+        .await
+        .unwrap();
+    let item = pg.enqueue_one(digest(), at_minute(0)).await.unwrap();
+    // A forget under way, at its first step: Ada's record locked.
+    let mut client = pg.client().await.unwrap();
+    let forget = client.transaction().await.unwrap();
+    forget
+        .execute("SELECT 1 FROM people WHERE id = 'UADA' FOR UPDATE", &[])
+        .await
+        .unwrap();
+    // Slack accepted a nudge to Ada: marking it sent waits for her record,
+    // and holds nothing of the outbox meanwhile.
+    let marking = {
+        let pg = pg.clone();
+        let sent = crate::store::fixtures::sent("UADA", "UBOB", 1);
+        tokio::spawn(async move { pg.mark_sent(&item, Some(&sent), None).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!marking.is_finished(), "marking waits for the forget");
+    // The forget's later step, the outbox, is not held up by it.
+    let outbox = forget
+        .query("SELECT id FROM outbox FOR UPDATE NOWAIT", &[])
+        .await;
+    assert!(outbox.is_ok(), "the outbox was locked: {outbox:?}");
+    forget.commit().await.unwrap();
+    marking.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn an_import_after_a_purge_never_gives_a_circle_round_again() {
+    let Some(pg) = store().await else { return };
+    let (_dir, sled) = open_temp();
+    let round = [vec![user("UADA"), user("UBOB")]];
+    sled.save_circles_and_enqueue(&[], &round, at_minute(0))
+        .unwrap();
+    let mut backup = Vec::new();
+    sled.export_backup(&mut backup, at_minute(1), |_| ControlFlow::Continue(()))
+        .unwrap();
+    for minute in 0..3 {
+        pg.save_circles_and_enqueue(&[], &round, at_minute(minute))
+            .await
+            .unwrap();
+    }
+    pg.purge_everything().await.unwrap();
+    pg.import_backup(backup.as_slice(), |_| {}).await.unwrap();
+    let next = pg
+        .save_circles_and_enqueue(&[], &round, at_minute(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        next.formed[0].key.round, 4,
+        "rounds 1 to 3 were given before the purge"
+    );
+
+    // A backup with a line after its closing line is refused.
+    let (_other, fresh) = (0, store().await.unwrap());
+    let mut trailing = backup.clone();
+    trailing.extend_from_slice(b"{\"tree\":\"people\"}\n");
+    let refused = fresh
+        .import_backup(trailing.as_slice(), |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("follows the closing line"),
+        "{refused}"
+    );
 }

@@ -76,7 +76,8 @@ impl PgStore {
         let leader = &warning.to;
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
-        self.remove_from_outbox(&tx, item).await?;
+        // The leader's record before the outbox, as a forget locks them
+        // (see `mark_sent`).
         let row = tx
             .query_opt(
                 "SELECT person FROM people WHERE id = $1 FOR UPDATE",
@@ -84,6 +85,7 @@ impl PgStore {
             )
             .await
             .map_err(|e| self.failed(e))?;
+        self.remove_from_outbox(&tx, item).await?;
         if let Some(row) = row {
             let mut person: Person = decoded(&row, "person", "people", || leader.to_string())?;
             person.early_warned_at = Some(at);
