@@ -91,7 +91,7 @@ pub async fn backup_after_tick(
         Ok(Some(taken)) => Some(format!(
             "backup: {} ({} records, {:.1} MB)",
             taken.path.display(),
-            crate::domain::number(taken.counts.total()),
+            number(taken.counts.total()),
             taken.bytes as f64 / 1e6
         )),
         Ok(None) => None,
