@@ -94,23 +94,8 @@ impl SledStore {
         };
         let mut loader = Loader::new(self);
         let (closing_line, claimed) = loop {
-            let Some(line) = lines.next()? else {
-                return Err(BackupError::Incomplete {
-                    lines: lines.number - 1,
-                });
-            };
-            if lines.text.trim().is_empty() {
-                continue;
-            }
+            let (line, parsed) = lines.next_parsed()?;
             let malformed = |problem: String| BackupError::Malformed { line, problem };
-            let parsed: Line<'_> = match serde_json::from_str(&lines.text) {
-                Ok(parsed) => parsed,
-                // The last line, cut off in the middle.
-                Err(_) if !lines.text.ends_with('\n') => {
-                    return Err(BackupError::Incomplete { lines: line });
-                }
-                Err(e) => return Err(malformed(format!("it is not a line of a backup ({e})"))),
-            };
             if parsed.end.is_some() {
                 break (line, closing(&parsed).map_err(malformed)?);
             }
@@ -129,14 +114,7 @@ impl SledStore {
                 ),
             });
         }
-        while let Some(line) = lines.next()? {
-            if !lines.text.trim().is_empty() {
-                return Err(BackupError::Malformed {
-                    line,
-                    problem: "it follows the closing line".into(),
-                });
-            }
-        }
+        lines.nothing_after()?;
         progress(lines.read);
         match header.tombstone_key.as_deref().and_then(hash_of) {
             Some(key) => self.keep_tombstone_key(&key)?,
@@ -195,9 +173,44 @@ impl<R: BufRead> Lines<R> {
         }
     }
 
-    /// The number of the line read last.
-    pub(in crate::store) fn number(&self) -> u64 {
-        self.number
+    /// The next line that is not blank, parsed, and its number. A file
+    /// that ends before its closing line, or in the middle of a line, is
+    /// incomplete.
+    pub(in crate::store) fn next_parsed(&mut self) -> Result<(u64, Line<'_>), BackupError> {
+        loop {
+            let Some(line) = self.next()? else {
+                return Err(BackupError::Incomplete {
+                    lines: self.number - 1,
+                });
+            };
+            if self.text.trim().is_empty() {
+                continue;
+            }
+            return match serde_json::from_str(&self.text) {
+                Ok(parsed) => Ok((line, parsed)),
+                // The last line, cut off in the middle.
+                Err(_) if !self.text.ends_with('\n') => {
+                    Err(BackupError::Incomplete { lines: line })
+                }
+                Err(e) => Err(BackupError::Malformed {
+                    line,
+                    problem: format!("it is not a line of a backup ({e})"),
+                }),
+            };
+        }
+    }
+
+    /// Checks that only blank lines follow the closing line.
+    pub(in crate::store) fn nothing_after(&mut self) -> Result<(), BackupError> {
+        while let Some(line) = self.next()? {
+            if !self.text.trim().is_empty() {
+                return Err(BackupError::Malformed {
+                    line,
+                    problem: "it follows the closing line".into(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Reads the next line into `text`; its number, or `None` at the end.

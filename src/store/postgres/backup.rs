@@ -275,22 +275,8 @@ impl PgStore {
         let mut batch = Batch::default();
         let mut counts = Counts::default();
         let (closing_line, claimed) = loop {
-            let Some(line) = lines.next()? else {
-                return Err(BackupError::Incomplete {
-                    lines: lines.number() - 1,
-                });
-            };
-            if lines.text.trim().is_empty() {
-                continue;
-            }
+            let (line, parsed) = lines.next_parsed()?;
             let malformed = |problem: String| BackupError::Malformed { line, problem };
-            let parsed: Line<'_> = match serde_json::from_str(&lines.text) {
-                Ok(parsed) => parsed,
-                Err(_) if !lines.text.ends_with('\n') => {
-                    return Err(BackupError::Incomplete { lines: line });
-                }
-                Err(e) => return Err(malformed(format!("it is not a line of a backup ({e})"))),
-            };
             if parsed.end.is_some() {
                 break (line, closing(&parsed).map_err(malformed)?);
             }
@@ -302,14 +288,7 @@ impl PgStore {
             }
         };
         self.insert(&tx, &mut batch).await?;
-        while let Some(line) = lines.next()? {
-            if !lines.text.trim().is_empty() {
-                return Err(BackupError::Malformed {
-                    line,
-                    problem: "it follows the closing line".into(),
-                });
-            }
-        }
+        lines.nothing_after()?;
         if let Some((tree, said, held)) = claimed.first_difference(&counts) {
             return Err(BackupError::Malformed {
                 line: closing_line,
