@@ -57,59 +57,103 @@ impl PgStore {
         tx.batch_execute(&format!("LOCK TABLE {RECORDS} IN ACCESS SHARE MODE"))
             .await
             .map_err(|e| self.failed(e))?;
+        // Between two pages the transaction waits on the backup's reader,
+        // which may be slow (a pipe, an upload): as long as it takes.
+        tx.batch_execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+            .await
+            .map_err(|e| self.failed(e))?;
         let (key, round) = self.header_facts(&tx).await?;
         let mut writer = Writer::start(out, &mut watch, written_at, key.as_deref(), round)?;
-        self.export_people(&tx, &mut writer).await?;
-        self.export_paged::<Interaction>(
-            &tx,
-            &mut writer,
-            trees::INTERACTIONS,
-            "interaction",
-            true,
-        )
-        .await?;
-        self.export_keyed::<u64>(
-            &tx,
-            &mut writer,
-            trees::LOGGED_KEYS,
-            "SELECT key, interaction AS value FROM logged_keys ORDER BY key COLLATE \"C\"",
-        )
-        .await?;
-        self.export_paged::<OutboxItem>(&tx, &mut writer, trees::OUTBOX, "item", false)
-            .await?;
-        let nudges = "SELECT nudge AS value FROM nudges \
-                      ORDER BY at_ns, to_id COLLATE \"C\", about COLLATE \"C\"";
-        self.export_values::<SentNudge>(&tx, &mut writer, trees::NUDGES, nudges)
-            .await?;
-        self.export_keyed::<JobRun>(
-            &tx,
-            &mut writer,
-            trees::JOBS,
-            "SELECT name AS key, run AS value FROM jobs ORDER BY name COLLATE \"C\"",
-        )
-        .await?;
-        self.export_keyed::<ChannelId>(
-            &tx,
-            &mut writer,
-            trees::DM_CHANNELS,
-            "SELECT person AS key, channel AS value FROM dm_channels ORDER BY person COLLATE \"C\"",
-        )
-        .await?;
-        self.export_tombstones(&tx, &mut writer).await?;
-        self.export_values::<Circle>(
-            &tx,
-            &mut writer,
-            trees::CIRCLES,
-            "SELECT circle AS value FROM circles ORDER BY round, place",
-        )
-        .await?;
-        self.export_values::<CalendarFeed>(
-            &tx,
-            &mut writer,
-            trees::CALENDARS,
-            "SELECT feed AS value FROM calendars ORDER BY owner COLLATE \"C\"",
-        )
-        .await?;
+        // Each tree in its keys' order, as the sled store lists it; the
+        // columns `id` and `key` only where a record carries one.
+        let trees: [(&'static str, &str); 10] = [
+            (
+                trees::PEOPLE,
+                "SELECT person AS value FROM people ORDER BY id COLLATE \"C\"",
+            ),
+            (
+                trees::INTERACTIONS,
+                "SELECT id, interaction AS value FROM interactions ORDER BY id",
+            ),
+            (
+                trees::LOGGED_KEYS,
+                "SELECT key, to_jsonb(interaction) AS value FROM logged_keys \
+                 ORDER BY key COLLATE \"C\"",
+            ),
+            (
+                trees::OUTBOX,
+                "SELECT item AS value FROM outbox ORDER BY id",
+            ),
+            (
+                trees::NUDGES,
+                "SELECT nudge AS value FROM nudges \
+                 ORDER BY at_ns, to_id COLLATE \"C\", about COLLATE \"C\"",
+            ),
+            (
+                trees::JOBS,
+                "SELECT name AS key, run AS value FROM jobs ORDER BY name COLLATE \"C\"",
+            ),
+            (
+                trees::DM_CHANNELS,
+                "SELECT person AS key, channel AS value FROM dm_channels \
+                 ORDER BY person COLLATE \"C\"",
+            ),
+            (
+                trees::TOMBSTONES,
+                "SELECT encode(hash, 'hex') AS key, '{}'::jsonb AS value FROM tombstones \
+                 ORDER BY hash",
+            ),
+            (
+                trees::CIRCLES,
+                "SELECT circle AS value FROM circles ORDER BY round, place",
+            ),
+            (
+                trees::CALENDARS,
+                "SELECT feed AS value FROM calendars ORDER BY owner COLLATE \"C\"",
+            ),
+        ];
+        for (tree, sql) in trees {
+            match tree {
+                trees::PEOPLE => {
+                    self.export_tree::<Person>(&tx, &mut writer, tree, sql)
+                        .await?
+                }
+                trees::INTERACTIONS => {
+                    self.export_tree::<Interaction>(&tx, &mut writer, tree, sql)
+                        .await?
+                }
+                trees::LOGGED_KEYS => self.export_tree::<u64>(&tx, &mut writer, tree, sql).await?,
+                trees::OUTBOX => {
+                    self.export_tree::<OutboxItem>(&tx, &mut writer, tree, sql)
+                        .await?
+                }
+                trees::NUDGES => {
+                    self.export_tree::<SentNudge>(&tx, &mut writer, tree, sql)
+                        .await?
+                }
+                trees::JOBS => {
+                    self.export_tree::<JobRun>(&tx, &mut writer, tree, sql)
+                        .await?
+                }
+                trees::DM_CHANNELS => {
+                    self.export_tree::<ChannelId>(&tx, &mut writer, tree, sql)
+                        .await?
+                }
+                trees::CIRCLES => {
+                    self.export_tree::<Circle>(&tx, &mut writer, tree, sql)
+                        .await?
+                }
+                trees::CALENDARS => {
+                    self.export_tree::<CalendarFeed>(&tx, &mut writer, tree, sql)
+                        .await?
+                }
+                // A tombstone's value is nothing: `{}`.
+                _ => {
+                    self.export_tree::<serde_json::Value>(&tx, &mut writer, tree, sql)
+                        .await?
+                }
+            }
+        }
         writer.finish()
     }
 
@@ -128,111 +172,43 @@ impl PgStore {
         Ok((key, self.last_circle_round_in(tx).await?))
     }
 
-    async fn export_people(
-        &self,
-        tx: &Transaction<'_>,
-        writer: &mut Writer<'_, impl Write>,
-    ) -> Result<(), BackupError> {
-        self.export_values::<Person>(
-            tx,
-            writer,
-            trees::PEOPLE,
-            "SELECT person AS value FROM people ORDER BY id COLLATE \"C\"",
-        )
-        .await
-    }
-
-    /// The records of `table`, read a page at a time in `id` order; with
-    /// `with_id`, each carries its id (an interaction's value does not).
-    async fn export_paged<T: DeserializeOwned + Serialize>(
-        &self,
-        tx: &Transaction<'_>,
-        writer: &mut Writer<'_, impl Write>,
-        tree: &'static str,
-        column: &str,
-        with_id: bool,
-    ) -> Result<(), BackupError> {
-        // The tables are named as the trees are.
-        let sql = format!(
-            "SELECT id, {column} AS value FROM {tree} WHERE id > $1 ORDER BY id LIMIT {PAGE}"
-        );
-        let mut after = i64::MIN;
-        loop {
-            let rows = tx
-                .query(&sql, &[&after])
-                .await
-                .map_err(|e| self.failed(e))?;
-            let Some(last) = rows.last() else {
-                return Ok(());
-            };
-            after = last.get("id");
-            for row in &rows {
-                let id: i64 = row.get("id");
-                let value: T = decoded(row, "value", tree, || id.to_string())?;
-                let id = with_id.then_some(id as u64);
-                writer.record(tree, id, None, &raw(&value)?)?;
-            }
-        }
-    }
-
-    /// The records `sql` selects as `key` and `value`, each with its key.
-    async fn export_keyed<T: DeserializeOwned + Serialize>(
+    /// Writes the records of `tree` that `sql` selects, each value decoded
+    /// as a `T` and written as serde writes it, with its `id` or `key` when
+    /// `sql` selects one. Read through a cursor, a page at a time, so that
+    /// a large table is never held whole.
+    async fn export_tree<T: DeserializeOwned + Serialize>(
         &self,
         tx: &Transaction<'_>,
         writer: &mut Writer<'_, impl Write>,
         tree: &'static str,
         sql: &str,
     ) -> Result<(), BackupError> {
-        let rows = tx.query(sql, &[]).await.map_err(|e| self.failed(e))?;
-        for row in &rows {
-            let key: &str = row.get("key");
-            let value: T = match tree {
-                // The id of a logged key's interaction is a column of its own.
-                trees::LOGGED_KEYS => serde_json::from_value(serde_json::json!(
-                    row.get::<_, i64>("value")
-                ))
-                .map_err(|e| StoreError::Corrupt {
-                    tree: "logged_keys",
-                    key: key.to_owned(),
-                    detail: e.to_string(),
-                })?,
-                _ => decoded(row, "value", tree, || key.to_owned())?,
-            };
-            writer.record(tree, None, Some(key), &raw(&value)?)?;
-        }
-        Ok(())
-    }
-
-    /// The records `sql` selects as `value`, whose values say where they go.
-    async fn export_values<T: DeserializeOwned + Serialize>(
-        &self,
-        tx: &Transaction<'_>,
-        writer: &mut Writer<'_, impl Write>,
-        tree: &'static str,
-        sql: &str,
-    ) -> Result<(), BackupError> {
-        let rows = tx.query(sql, &[]).await.map_err(|e| self.failed(e))?;
-        for (n, row) in rows.iter().enumerate() {
-            let value: T = decoded(row, "value", tree, || format!("row {}", n + 1))?;
-            writer.record(tree, None, None, &raw(&value)?)?;
-        }
-        Ok(())
-    }
-
-    async fn export_tombstones(
-        &self,
-        tx: &Transaction<'_>,
-        writer: &mut Writer<'_, impl Write>,
-    ) -> Result<(), BackupError> {
-        let rows = tx
-            .query("SELECT hash FROM tombstones ORDER BY hash", &[])
+        tx.batch_execute(&format!("DECLARE backup_rows NO SCROLL CURSOR FOR {sql}"))
             .await
             .map_err(|e| self.failed(e))?;
-        let nothing = raw(&serde_json::json!({}))?;
-        for row in &rows {
-            let hash: &[u8] = row.get("hash");
-            writer.record(trees::TOMBSTONES, None, Some(&hex::encode(hash)), &nothing)?;
+        loop {
+            let rows = tx
+                .query(&format!("FETCH {PAGE} FROM backup_rows"), &[])
+                .await
+                .map_err(|e| self.failed(e))?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                let has = |column: &str| row.columns().iter().any(|c| c.name() == column);
+                let id = has("id").then(|| row.get::<_, i64>("id") as u64);
+                let key = has("key").then(|| row.get::<_, &str>("key"));
+                let value: T = decoded(row, "value", tree, || match (key, id) {
+                    (Some(key), _) => key.to_owned(),
+                    (None, Some(id)) => id.to_string(),
+                    (None, None) => "a record".to_owned(),
+                })?;
+                writer.record(tree, id, key, &raw(&value)?)?;
+            }
         }
+        tx.batch_execute("CLOSE backup_rows")
+            .await
+            .map_err(|e| self.failed(e))?;
         Ok(())
     }
 }
