@@ -242,17 +242,10 @@ pub(crate) fn files_holding(dir: &std::path::Path, needle: &[u8]) -> Vec<std::pa
 /// the test process ends; `None`, said once, when PostgreSQL's server is
 /// not installed (`scripts/install-postgres` installs it).
 pub(crate) fn pg_cluster() -> Option<&'static throwaway_postgres::Cluster> {
-    use throwaway_postgres::{Cluster, Durability, StartError};
+    use throwaway_postgres::{Cluster, Durability};
     static CLUSTER: std::sync::OnceLock<Option<Cluster>> = std::sync::OnceLock::new();
     CLUSTER
-        .get_or_init(|| match Cluster::start(Durability::NoFsync) {
-            Ok(cluster) => Some(cluster),
-            Err(StartError::NotInstalled(why)) => {
-                eprintln!("skipped, the tests of the PostgreSQL store: {why}");
-                None
-            }
-            Err(err) => panic!("{err}"),
-        })
+        .get_or_init(|| Cluster::for_tests(Durability::NoFsync))
         .as_ref()
 }
 

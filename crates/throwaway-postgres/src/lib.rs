@@ -158,6 +158,21 @@ impl Cluster {
         Err(last)
     }
 
+    /// A cluster for a test: started, or `None` when PostgreSQL's server
+    /// is not installed, said in one line on standard error ("skipped:
+    /// …") so that the test can return. Any other failure is the test's
+    /// own, and panics with its sentence.
+    pub fn for_tests(durability: Durability) -> Option<Cluster> {
+        match Cluster::start(durability) {
+            Ok(cluster) => Some(cluster),
+            Err(StartError::NotInstalled(why)) => {
+                eprintln!("skipped: {why}");
+                None
+            }
+            Err(err) => panic!("{err}"),
+        }
+    }
+
     /// The port the server listens on, on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port
@@ -419,16 +434,8 @@ fn failed(doing: &str, error: std::io::Error) -> StartError {
 mod tests {
     use super::*;
 
-    /// Starts a cluster, or says in one line why not and returns `None`.
     fn cluster() -> Option<Cluster> {
-        match Cluster::start(Durability::NoFsync) {
-            Ok(cluster) => Some(cluster),
-            Err(StartError::NotInstalled(why)) => {
-                eprintln!("skipped: {why}");
-                None
-            }
-            Err(err) => panic!("{err}"),
-        }
+        Cluster::for_tests(Durability::NoFsync)
     }
 
     #[test]

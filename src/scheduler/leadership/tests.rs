@@ -101,14 +101,10 @@ async fn one_replica_leads_and_a_dead_leader_is_replaced_once_its_lease_runs_out
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leader_cut_off_from_the_database_stops_leading_before_its_lease_runs_out() {
     // A cluster of its own, to stop it under the leader.
-    let cluster = match throwaway_postgres::Cluster::start(throwaway_postgres::Durability::NoFsync)
-    {
-        Ok(cluster) => cluster,
-        Err(throwaway_postgres::StartError::NotInstalled(why)) => {
-            eprintln!("skipped: {why}");
-            return;
-        }
-        Err(err) => panic!("{err}"),
+    let Some(cluster) =
+        throwaway_postgres::Cluster::for_tests(throwaway_postgres::Durability::NoFsync)
+    else {
+        return;
     };
     let url = cluster.create_database().unwrap();
     let url = format!("{url}?connect_timeout=1");
