@@ -31,9 +31,6 @@ use std::ops::ControlFlow;
 use tokio_postgres::IsolationLevel;
 use tokio_postgres::types::Json;
 
-/// Rows read at a time from the tables that grow without end.
-const PAGE: i64 = 10_000;
-
 impl PgStore {
     /// Writes a backup of the whole store to `out`, stamped `written_at`;
     /// `watch` is as for the sled store's `export_backup`.
@@ -174,8 +171,7 @@ impl PgStore {
 
     /// Writes the records of `tree` that `sql` selects, each value decoded
     /// as a `T` and written as serde writes it, with its `id` or `key` when
-    /// `sql` selects one. Read through a cursor, a page at a time, so that
-    /// a large table is never held whole.
+    /// `sql` selects one, a page at a time.
     async fn export_tree<T: DeserializeOwned + Serialize>(
         &self,
         tx: &Transaction<'_>,
@@ -183,33 +179,18 @@ impl PgStore {
         tree: &'static str,
         sql: &str,
     ) -> Result<(), BackupError> {
-        tx.batch_execute(&format!("DECLARE backup_rows NO SCROLL CURSOR FOR {sql}"))
-            .await
-            .map_err(|e| self.failed(e))?;
-        loop {
-            let rows = tx
-                .query(&format!("FETCH {PAGE} FROM backup_rows"), &[])
-                .await
-                .map_err(|e| self.failed(e))?;
-            if rows.is_empty() {
-                break;
-            }
-            for row in &rows {
-                let has = |column: &str| row.columns().iter().any(|c| c.name() == column);
-                let id = has("id").then(|| row.get::<_, i64>("id") as u64);
-                let key = has("key").then(|| row.get::<_, &str>("key"));
-                let value: T = decoded(row, "value", tree, || match (key, id) {
-                    (Some(key), _) => key.to_owned(),
-                    (None, Some(id)) => id.to_string(),
-                    (None, None) => "a record".to_owned(),
-                })?;
-                writer.record(tree, id, key, &raw(&value)?)?;
-            }
-        }
-        tx.batch_execute("CLOSE backup_rows")
-            .await
-            .map_err(|e| self.failed(e))?;
-        Ok(())
+        self.each_row(tx, sql, &[], |row| {
+            let has = |column: &str| row.columns().iter().any(|c| c.name() == column);
+            let id = has("id").then(|| row.get::<_, i64>("id") as u64);
+            let key = has("key").then(|| row.get::<_, &str>("key"));
+            let value: T = decoded(row, "value", tree, || match (key, id) {
+                (Some(key), _) => key.to_owned(),
+                (None, Some(id)) => id.to_string(),
+                (None, None) => "a record".to_owned(),
+            })?;
+            writer.record(tree, id, key, &raw(&value)?)
+        })
+        .await
     }
 }
 
@@ -414,31 +395,19 @@ impl PgStore {
         counts: Counts,
     ) -> Result<(), BackupError> {
         let mut ties: BTreeMap<PairKey, Tie> = BTreeMap::new();
-        let mut after = i64::MIN;
-        loop {
-            let rows = tx
-                .query(
-                    &format!(
-                        "SELECT id, interaction FROM interactions WHERE id > $1 \
-                         ORDER BY id LIMIT {PAGE}"
-                    ),
-                    &[&after],
-                )
-                .await
-                .map_err(|e| self.failed(e))?;
-            let Some(last) = rows.last() else { break };
-            after = last.get("id");
-            for row in &rows {
-                let id: i64 = row.get("id");
-                let interaction: Interaction =
-                    decoded(row, "interaction", "interactions", || id.to_string())?;
-                for pair in pairs_of(&interaction) {
-                    let known = ties.remove(&pair);
-                    let tie = next_tie(known, &pair, &interaction, self.half_life);
-                    ties.insert(pair, tie);
-                }
+        let sql = "SELECT id, interaction FROM interactions ORDER BY id";
+        self.each_row(tx, sql, &[], |row| {
+            let id: i64 = row.get("id");
+            let interaction: Interaction =
+                decoded(row, "interaction", "interactions", || id.to_string())?;
+            for pair in pairs_of(&interaction) {
+                let known = ties.remove(&pair);
+                let tie = next_tie(known, &pair, &interaction, self.half_life);
+                ties.insert(pair, tie);
             }
-        }
+            Ok::<_, StoreError>(())
+        })
+        .await?;
         let ties: Vec<Tie> = ties.into_values().collect();
         for chunk in ties.chunks(INSERT_BATCH) {
             let lows: Vec<&str> = chunk.iter().map(|t| t.pair.low().as_str()).collect();

@@ -73,6 +73,9 @@ const MIGRATING: i64 = LOG_WRITER + 1;
 /// (100 by default) allows several replicas.
 const POOL_SIZE: usize = 16;
 
+/// How many rows a read of a table that grows without end takes at a time.
+const PAGE: i32 = 10_000;
+
 /// How long a request waits for a connection of the pool before it is
 /// told the database is busy, rather than queue without end.
 const WAIT_FOR_CONNECTION: Duration = Duration::from_secs(10);
@@ -276,6 +279,31 @@ impl PgStore {
             place: self.place.clone(),
             problem: unreachable_reason(&e),
         })
+    }
+
+    /// Calls `each` with every row `sql` selects with `params` within `tx`,
+    /// read a page of [`PAGE`] rows at a time through a portal, so that a
+    /// large table is never held whole.
+    async fn each_row<E: From<StoreError>>(
+        &self,
+        tx: &tokio_postgres::Transaction<'_>,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+        mut each: impl FnMut(&Row) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let portal = tx.bind(sql, params).await.map_err(|e| self.failed(e))?;
+        loop {
+            let rows = tx
+                .query_portal(&portal, PAGE)
+                .await
+                .map_err(|e| self.failed(e))?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            for row in &rows {
+                each(row)?;
+            }
+        }
     }
 
     /// `error`, met reading or writing, as the store's error.

@@ -1327,3 +1327,25 @@ async fn an_import_after_a_purge_never_gives_a_circle_round_again() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn a_log_longer_than_a_page_is_visited_exported_and_folded_whole() {
+    let Some(pg) = store().await else { return };
+    let log: Vec<Interaction> = (0..10_050)
+        .map(|i| meeting(at_minute(i), &["UADA", "UBOB"], None))
+        .collect();
+    pg.log_interactions(&log).await.unwrap();
+    let mut visited = 0;
+    pg.visit_interactions(|_| visited += 1).await.unwrap();
+    assert_eq!(visited, 10_050);
+    let mut backup = Vec::new();
+    let exported = pg
+        .export_backup(&mut backup, at_minute(0), |_| ControlFlow::Continue(()))
+        .await
+        .unwrap();
+    assert_eq!(exported.counts.interactions, 10_050);
+    let copy = store().await.unwrap();
+    copy.import_backup(backup.as_slice(), |_| {}).await.unwrap();
+    let pair = crate::domain::PairKey::new(&user("UADA"), &user("UBOB")).unwrap();
+    assert_eq!(copy.tie(&pair).await.unwrap().unwrap().count, 10_050);
+}

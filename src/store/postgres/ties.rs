@@ -109,40 +109,29 @@ impl PgStore {
     }
 
     /// The interactions of the log that `filter` keeps, in log order, read
-    /// in pages so that a large log is never held whole.
+    /// a page at a time in one read-only snapshot.
     async fn visit_log(
         &self,
         filter: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
         mut visit: impl FnMut(Interaction),
     ) -> Result<(), StoreError> {
-        const PAGE: i64 = 10_000;
-        let client = self.client().await?;
-        let sql = format!(
-            "SELECT id, interaction FROM interactions WHERE id > ${after} AND ({filter}) \
-             ORDER BY id LIMIT {PAGE}",
-            after = params.len() + 1
-        );
-        let mut after: i64 = i64::MIN;
-        loop {
-            let mut page_params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params.to_vec();
-            page_params.push(&after);
-            let rows = client
-                .query(&sql, &page_params)
-                .await
-                .map_err(|e| self.failed(e))?;
-            let Some(last) = rows.last() else {
-                return Ok(());
-            };
-            let next: i64 = last.get("id");
-            for row in &rows {
-                let id: i64 = row.get("id");
-                visit(decoded(row, "interaction", "interactions", || {
-                    id.to_string()
-                })?);
-            }
-            after = next;
-        }
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .read_only(true)
+            .start()
+            .await
+            .map_err(|e| self.failed(e))?;
+        let sql = format!("SELECT id, interaction FROM interactions WHERE {filter} ORDER BY id");
+        self.each_row(&tx, &sql, params, |row| {
+            let id: i64 = row.get("id");
+            visit(decoded(row, "interaction", "interactions", || {
+                id.to_string()
+            })?);
+            Ok::<_, StoreError>(())
+        })
+        .await
     }
 
     /// The ties of `rows` (`low`, `high`, `tie`), decoded.
