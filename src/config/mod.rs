@@ -54,7 +54,9 @@ pub use secrets::{
     Secrets,
 };
 pub use slack::{ApiUrl, DeliverySettings, SLACK_API_URL, SlackSettings, Speedup};
-pub use store::{BackupSettings, HealthSettings, PurgeSettings, StoreSettings};
+pub use store::{
+    BackupSettings, DATABASE_URL_VAR, DatabaseUrl, HealthSettings, PurgeSettings, StoreSettings,
+};
 pub use teams::{Roster, Teams};
 
 use crate::domain::{DigestPolicy, Partnership, Policy};
@@ -71,7 +73,7 @@ use teams::TeamsSection;
 pub struct Settings {
     /// How to reach Slack.
     pub slack: SlackSettings,
-    /// sled's page cache.
+    /// Which store holds the data: PostgreSQL's URL, or sled's page cache.
     pub store: StoreSettings,
     /// What the rules decide by (`[rules]`).
     pub rules: Policy,
@@ -166,6 +168,10 @@ impl SettingsFile {
         if let Some(folder) = path.parent() {
             settings.teams.resolve_file_in(folder);
         }
+        settings
+            .store
+            .check_written()
+            .map_err(|problem| ConfigError::invalid("store.url", problem))?;
         Ok(settings)
     }
 
@@ -179,6 +185,9 @@ impl SettingsFile {
             self.digest.channel = channel
                 .try_into()
                 .map_err(invalid("ALLIANCES_DIGEST_CHANNEL"))?;
+        }
+        if let Some(url) = env(DATABASE_URL_VAR).filter(|url| !url.trim().is_empty()) {
+            self.store.url = Some(url.try_into().map_err(invalid(DATABASE_URL_VAR))?);
         }
         if let Some(address) = env("ALLIANCES_HEALTH_ADDRESS") {
             self.health.address = address.parse().map_err(|_| {

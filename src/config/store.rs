@@ -3,17 +3,95 @@
 //! where `serve` answers health checks and Prometheus.
 
 use super::section::{at_least_one, count, section};
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserializer;
 use std::net::SocketAddr;
 use std::num::NonZeroU64;
 
 section! {
-    /// How the sled store is opened.
+    /// Which store holds the data, and how the sled store is opened.
     pub struct StoreSettings {
+        /// The PostgreSQL database that replicas share; none keeps the data
+        /// in sled, in the data folder. `ALLIANCES_DATABASE_URL` overrides
+        /// it, and is where a URL with a password belongs.
+        pub url: Option<DatabaseUrl> = None,
         /// sled's page cache, in MiB. sled's own default is 1 GiB, far more than
         /// the tie index of a large workspace needs.
         #[serde(deserialize_with = "mebibytes")]
         pub cache_capacity_mb: NonZeroU64 = NonZeroU64::from(const { count(64) }),
+    }
+}
+
+/// The environment variable holding the database's URL.
+pub const DATABASE_URL_VAR: &str = "ALLIANCES_DATABASE_URL";
+
+/// Where the PostgreSQL database is: `postgres://user:password@host:port/
+/// database`, or libpq's `host=… dbname=…` form. It may hold a password,
+/// so its `Debug` shows none of it; the store says where it is by host,
+/// port and database only.
+#[derive(Clone, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub struct DatabaseUrl(SecretString);
+
+impl DatabaseUrl {
+    /// The URL, password and all, for the store to connect with.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// Whether the URL carries a password, which a config file must not.
+    fn has_password(&self) -> bool {
+        let url = self.expose();
+        match url.split_once("://") {
+            // The user information ends at the authority's last `@`.
+            Some((_, rest)) => {
+                let authority = rest.split(['/', '?']).next().unwrap_or_default();
+                authority
+                    .rsplit_once('@')
+                    .is_some_and(|(user, _)| user.contains(':'))
+            }
+            None => url
+                .split_whitespace()
+                .any(|pair| pair.trim_start().starts_with("password")),
+        }
+    }
+}
+
+impl TryFrom<String> for DatabaseUrl {
+    type Error = &'static str;
+
+    fn try_from(url: String) -> Result<Self, Self::Error> {
+        let url = url.trim();
+        let known = ["postgres://", "postgresql://"]
+            .iter()
+            .any(|scheme| url.starts_with(scheme))
+            || url.contains('=');
+        if !known {
+            return Err("must be a PostgreSQL connection string, e.g. \
+                 postgres://alliances@db.internal:5432/alliances");
+        }
+        Ok(DatabaseUrl(SecretString::from(url.to_owned())))
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DatabaseUrl(…)")
+    }
+}
+
+impl StoreSettings {
+    /// Refuses a password written in the config file: a file is read by
+    /// whoever reads the deployment, and a secret belongs in the
+    /// environment, as the Slack tokens do.
+    pub(super) fn check_written(&self) -> Result<(), String> {
+        match &self.url {
+            Some(url) if url.has_password() => Err(format!(
+                "holds a password: give the URL in {DATABASE_URL_VAR} instead, \
+                 which is read from the environment only"
+            )),
+            _ => Ok(()),
+        }
     }
 }
 

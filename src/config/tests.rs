@@ -205,3 +205,58 @@ fn values_that_cannot_work_name_the_setting_and_the_file() {
         "{err}"
     );
 }
+
+#[test]
+fn the_store_is_sled_unless_a_database_is_named() {
+    assert!(Settings::load(None, no_env).unwrap().store.url.is_none());
+    let file = write("[store]\nurl = \"postgres://alliances@db.internal:5432/alliances\"\n");
+    let settings = Settings::load(Some(file.path()), no_env).unwrap();
+    assert_eq!(
+        settings.store.url.unwrap().expose(),
+        "postgres://alliances@db.internal:5432/alliances"
+    );
+}
+
+#[test]
+fn the_environment_names_the_database_with_its_password_never_shown() {
+    let env = |name: &str| {
+        (name == DATABASE_URL_VAR).then(|| "postgres://bot:hunter2@db:5432/alliances\n".to_owned())
+    };
+    let settings = Settings::load(None, env).unwrap();
+    let url = settings.store.url.as_ref().unwrap();
+    assert_eq!(url.expose(), "postgres://bot:hunter2@db:5432/alliances");
+    assert!(!format!("{settings:?}").contains("hunter2"));
+}
+
+#[test]
+fn a_password_in_the_config_file_is_refused_with_where_it_belongs() {
+    for url in [
+        "postgres://bot:hunter2@db:5432/alliances",
+        "postgresql://bot:p%40ss@db/alliances?sslmode=require",
+        "host=db user=bot password=hunter2 dbname=alliances",
+    ] {
+        let file = write(&format!("[store]\nurl = \"{url}\"\n"));
+        let err = Settings::load(Some(file.path()), no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("store.url"), "{err}");
+        assert!(err.contains(DATABASE_URL_VAR), "{err}");
+        assert!(!err.contains("hunter2") && !err.contains("p%40ss"), "{err}");
+    }
+    // An `@` in a path or query is no password.
+    let file = write("[store]\nurl = \"postgres://bot@db/alliances?application_name=a:b@c\"\n");
+    assert!(Settings::load(Some(file.path()), no_env).is_ok());
+}
+
+#[test]
+fn a_database_url_that_is_no_connection_string_is_refused() {
+    let file = write("[store]\nurl = \"mysql://db/alliances\"\n");
+    let err = Settings::load(Some(file.path()), no_env)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("store.url"), "{err}");
+    assert!(err.contains("postgres://"), "{err}");
+    let env = |name: &str| (name == DATABASE_URL_VAR).then(|| "db.internal".to_owned());
+    let err = Settings::load(None, env).unwrap_err().to_string();
+    assert!(err.contains(DATABASE_URL_VAR), "{err}");
+}
