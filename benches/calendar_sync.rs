@@ -558,7 +558,8 @@ fn sync(
     now: DateTime<Utc>,
     out: &mut String,
 ) -> anyhow::Result<()> {
-    let store = alliances::data_dir::open_store(settings, store_dir)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let store = runtime.block_on(alliances::data_dir::open_store(settings, store_dir))?;
     let clock = Arc::new(SettableClock::new(now));
     // Its Slack client is never called: nothing is sent.
     let slack = SlackClient::new(
@@ -574,7 +575,6 @@ fn sync(
         Metrics::new(),
     )
     .with_calendar_key(Some(Arc::new(CalendarKey::parse(KEY)?)));
-    let runtime = tokio::runtime::Runtime::new()?;
     for (name, at) in [
         ("first", now),
         ("again", now + Duration::minutes(1)),
@@ -591,7 +591,7 @@ fn sync(
              {name}_summary={}",
             cpu_seconds() - cpu,
             peak_kb(),
-            runtime.block_on(store.interaction_count()),
+            runtime.block_on(store.interaction_count())?,
             report.summary.replace(' ', "_"),
         );
     }
@@ -610,7 +610,7 @@ fn tick(
     // The store is async: a runtime of one thread reaches it.
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
     let started = Instant::now();
-    let store = alliances::data_dir::open_store(settings, store_dir)?;
+    let store = runtime.block_on(alliances::data_dir::open_store(settings, store_dir))?;
     let open = started.elapsed().as_secs_f64();
     let policy = settings.rules.any_time();
     let snapshot = runtime.block_on(nudge_snapshot(&store, at, &policy))?;

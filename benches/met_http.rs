@@ -264,7 +264,7 @@ fn run_scenario(scenario: Scenario) -> anyhow::Result<()> {
     // distinct).
     let store = Store::open(&folder.path().join("store"), &StoreOptions::default())?;
     let stored = runtime.block_on(store.interactions())?.len();
-    let counted = runtime.block_on(store.interaction_count());
+    let counted = runtime.block_on(store.interaction_count())?;
     // What the reads are held against: a nudge-planning tick of the store.
     let tick = match scenario.asks {
         Ask::Allies => Some(runtime.block_on(tick_seconds(&store))?),
@@ -347,7 +347,7 @@ async fn serve_and_load(
     let company = Company::generate(SEED, size, chrono::Utc::now());
     let seeded = if scenario.history_days > 0 {
         let settings = alliances::config::Settings::default();
-        let store = alliances::data_dir::open_store(&settings, &folder.join("store"))?;
+        let store = alliances::data_dir::open_store(&settings, &folder.join("store")).await?;
         let seeded = alliances::seed::seed(&store, &company, |_, _| {}).await?;
         seeded.interactions as u64
     } else {

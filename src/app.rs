@@ -62,7 +62,7 @@ pub struct App {
 
 impl App {
     /// Builds the bot from its settings, with its data in `data_dir`.
-    pub fn build(
+    pub async fn build(
         settings: &Settings,
         secrets: &Secrets,
         data_dir: &Path,
@@ -76,7 +76,7 @@ impl App {
             .clone()
             .read_file()
             .context("setting `teams.file`")?;
-        let store = open_store(settings, data_dir)?;
+        let store = open_store(settings, data_dir).await?;
         let metrics = Metrics::new();
         let slack = SlackClient::new(settings.slack.api_url.as_str(), token)?
             .with_speedup(settings.delivery.speedup.get())

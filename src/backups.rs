@@ -46,33 +46,33 @@ pub async fn take_if_due(
     now: DateTime<Utc>,
     stop: &AtomicBool,
 ) -> Result<Option<TakenBackup>, BackupError> {
-    let Some(every) = period(settings) else {
+    let (Some(every), Some(data)) = (period(settings), store.path()) else {
         return Ok(None);
     };
     if store.kept_backup().await?.is_some() {
         return Ok(None);
     }
-    if BackupFolder::of(store.path())
+    if BackupFolder::of(data)
         .due_at(every)?
         .is_some_and(|due| now < due)
     {
         return Ok(None);
     }
-    take_now(store, settings, now, stop).await.map(Some)
+    take_now(store, settings, now, stop).await
 }
 
 /// Takes a backup of `store` into its folder at `now` and prunes the old
 /// ones, whether or not one is due; it stops when `stop` turns true.
+/// `None` for a store that keeps no backups of its own (PostgreSQL).
 async fn take_now(
     store: &Store,
     settings: &BackupSettings,
     now: DateTime<Utc>,
     stop: &AtomicBool,
-) -> Result<TakenBackup, BackupError> {
+) -> Result<Option<TakenBackup>, BackupError> {
     let keep = usize::try_from(settings.keep).unwrap_or(usize::MAX);
-    let folder = BackupFolder::of(store.path());
     store
-        .take_backup(&folder, now, keep, |_| match stop.load(Ordering::Relaxed) {
+        .take_backup(now, keep, |_| match stop.load(Ordering::Relaxed) {
             true => ControlFlow::Break(()),
             false => ControlFlow::Continue(()),
         })
@@ -127,7 +127,15 @@ pub async fn keep_backups(
         stopped.await;
         return;
     };
-    let folder = BackupFolder::of(store.path());
+    let Some(data) = store.path() else {
+        tracing::info!(
+            database = store.place(),
+            "periodic backups are the database's own (alliances export takes one by hand)"
+        );
+        stopped.await;
+        return;
+    };
+    let folder = BackupFolder::of(data);
     tracing::info!(
         folder = %folder.path().display(),
         every_hours = settings.every_hours,
@@ -184,7 +192,8 @@ pub async fn keep_backups(
             }
         };
         not_before = match taken {
-            Ok(Ok(taken)) => {
+            Ok(Ok(None)) => None,
+            Ok(Ok(Some(taken))) => {
                 tracing::info!(
                     path = %taken.path.display(),
                     records = taken.counts.total(),
@@ -219,10 +228,10 @@ pub async fn export(
     data_dir: &Path,
     file: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let store = crate::data_dir::open_store(settings, data_dir)?;
+    let store = crate::data_dir::open_store(settings, data_dir).await?;
     let started = Instant::now();
     let mut bar = LateBar::new(
-        store.interaction_count().await as u64,
+        store.interaction_count().await? as u64,
         "exporting {bar:40} {pos}/{len} interactions ({eta} left)",
     );
     let mut watch = |counts: &Counts| {
@@ -255,8 +264,10 @@ pub async fn export(
     Ok(())
 }
 
-/// `alliances import FILE [--replace]`; what to print.
-pub fn import(
+/// `alliances import FILE [--replace]`, into the store the settings name:
+/// a backup of either store goes into either, which is how a sled store
+/// moves to PostgreSQL. What to print.
+pub async fn import(
     settings: &Settings,
     data_dir: &Path,
     file: &Path,
@@ -266,16 +277,45 @@ pub fn import(
         true => Replacing::Anything,
         false => Replacing::EmptyOnly,
     };
-    let imported = load(settings, data_dir, file, replacing)
-        .with_context(|| format!("cannot import {}", file.display()))?;
+    let cannot = || format!("cannot import {}", file.display());
+    let (imported, into) = match &settings.store.url {
+        None => (
+            load(settings, data_dir, file, replacing).with_context(cannot)?,
+            data_dir.display().to_string(),
+        ),
+        Some(_) => {
+            let store = crate::data_dir::open_store(settings, data_dir).await?;
+            let imported = load_into(&store, file, replacing)
+                .await
+                .with_context(cannot)?;
+            (imported, store.place())
+        }
+    };
     Ok(format!(
-        "imported {} from {} (written {}) into {}{}",
+        "imported {} from {} (written {}) into {into}{}",
         describe(&imported.counts),
         file.display(),
         imported.written_at.format("%Y-%m-%d %H:%M UTC"),
-        data_dir.display(),
         kept_aside(&imported)
     ))
+}
+
+/// Loads the backup `file` into the database behind `store`, with a
+/// progress bar.
+async fn load_into(
+    store: &Store,
+    file: &Path,
+    replacing: Replacing,
+) -> Result<Imported, BackupError> {
+    let opened = std::fs::File::open(file).map_err(BackupError::file("cannot open", file))?;
+    let size = opened.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut bar = LateBar::new(size, "loading {bar:40} {bytes}/{total_bytes} ({eta} left)");
+    let input = std::io::BufReader::with_capacity(1 << 20, opened);
+    let imported = store
+        .import_into_database(input, replacing, |read| bar.set(read))
+        .await;
+    bar.finish();
+    imported
 }
 
 /// `alliances restore [BACKUP]`: the named backup, or the latest in the
@@ -286,6 +326,13 @@ pub fn restore(
     data_dir: &Path,
     backup: Option<&Path>,
 ) -> anyhow::Result<String> {
+    if settings.store.url.is_some() {
+        anyhow::bail!(
+            "restore puts a backup of the data folder's backups/ in place of a sled store; \
+             the database's own backups restore PostgreSQL, and `alliances import --replace \
+             FILE` loads a backup file into it"
+        );
+    }
     let backup = match backup {
         Some(backup) => backup.to_path_buf(),
         None => {
@@ -402,7 +449,9 @@ mod tests {
     #[tokio::test]
     async fn a_backup_appears_when_due_and_the_oldest_go_beyond_keep() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::data_dir::open_store(&Settings::default(), dir.path()).unwrap();
+        let store = crate::data_dir::open_store(&Settings::default(), dir.path())
+            .await
+            .unwrap();
         store
             .put_person(&Person::new(UserId::parse("U1").unwrap(), "Ada"))
             .await
@@ -455,7 +504,9 @@ mod tests {
     #[tokio::test]
     async fn the_periodic_task_takes_one_at_start_and_stops_when_told() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::data_dir::open_store(&Settings::default(), dir.path()).unwrap();
+        let store = crate::data_dir::open_store(&Settings::default(), dir.path())
+            .await
+            .unwrap();
         let clock = Arc::new(SettableClock::new(
             Utc.with_ymd_and_hms(2026, 11, 25, 6, 0, 0).unwrap(),
         ));

@@ -295,7 +295,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = load_settings(cli.config.as_deref())?;
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
             runtime.block_on(async {
-                let app = App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock))?;
+                let app =
+                    App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock)).await?;
                 let transport = http.map_or(Transport::SocketMode, Transport::Http);
                 let started = app.start(transport, &secrets).await?;
                 announce(started.bound());
@@ -312,7 +313,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import { file, replace } => {
             let settings = load_settings(cli.config.as_deref())?;
-            let imported = crate::backups::import(&settings, &cli.data_dir, &file, replace)?;
+            let imported = runtime.block_on(crate::backups::import(
+                &settings,
+                &cli.data_dir,
+                &file,
+                replace,
+            ))?;
             writeln!(std::io::stdout().lock(), "{imported}")?;
         }
         Command::Restore { backup } => {
@@ -336,12 +342,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Tick { dry_run: true } => {
             let settings = load_settings(cli.config.as_deref())?;
-            let store = crate::data_dir::open_store(&settings, &cli.data_dir)?;
-            let plan = runtime.block_on(crate::scheduler::dry_run(
-                &store,
-                &settings,
-                chrono::Utc::now(),
-            ))?;
+            let plan = runtime.block_on(async {
+                let store = crate::data_dir::open_store(&settings, &cli.data_dir).await?;
+                crate::scheduler::dry_run(&store, &settings, chrono::Utc::now()).await
+            })?;
             write!(std::io::stdout().lock(), "{plan}")?;
         }
         Command::Migrate { database_url } => {
@@ -373,7 +377,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tick { dry_run: false } => {
             let settings = load_settings(cli.config.as_deref())?;
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
-            let app = App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock))?;
+            let app = runtime.block_on(App::build(
+                &settings,
+                &secrets,
+                &cli.data_dir,
+                Arc::new(SystemClock),
+            ))?;
             let tick = runtime.block_on(app.tick(TICK_RETRY_FOR))?;
             // Taken before anything is printed: a reader that goes away
             // does not cost the backup.
@@ -408,7 +417,7 @@ async fn seed_store(
     options: &SeedOptions,
 ) -> anyhow::Result<String> {
     use crate::synthetic::{Company, CompanySize};
-    let store = crate::data_dir::open_store(settings, data_dir)?;
+    let store = crate::data_dir::open_store(settings, data_dir).await?;
     let size = CompanySize {
         people: usize::try_from(options.people)?,
         teams: usize::try_from(options.teams)?,

@@ -1,16 +1,22 @@
-//! The store in the data folder, opened with the settings' cache size and
-//! tie half-life. The bot, the commands on the store (`export`, `import`,
-//! `restore`, `doctor`) and the benchmarks all open it here, so that they
-//! open it alike: a store opened with another half-life than its tie index
-//! was built with rebuilds the index from the log.
+//! The store the settings name: the PostgreSQL database of `store.url`
+//! (or `ALLIANCES_DATABASE_URL`), else sled in the data folder, opened
+//! with the settings' cache size and tie half-life. The bot, the commands
+//! on the store (`export`, `import`, `doctor`, …) and the benchmarks all
+//! open it here, so that they open it alike: a store opened with another
+//! half-life than its tie index was built with rebuilds the index from
+//! the log.
 
 use crate::config::Settings;
 use crate::store::{Store, StoreError, StoreOptions};
 use std::path::Path;
 
-/// Opens the store in `data_dir` with the settings' cache size.
-pub fn open_store(settings: &Settings, data_dir: &Path) -> Result<Store, StoreError> {
-    Store::open(data_dir, &store_options(settings))
+/// Opens the store the settings name: their database, migrated to this
+/// build's schema, or sled in `data_dir` with their cache size.
+pub async fn open_store(settings: &Settings, data_dir: &Path) -> Result<Store, StoreError> {
+    match &settings.store.url {
+        Some(url) => Store::connect(url.expose(), settings.rules.half_life).await,
+        None => Store::open(data_dir, &store_options(settings)),
+    }
 }
 
 /// How the settings open a store: its cache size and the tie half-life.

@@ -177,7 +177,8 @@ impl Demo {
             &secrets,
             &data.path().join("store"),
             Arc::new(clock.clone()),
-        )?;
+        )
+        .await?;
 
         app.store().log_interactions(&company.history).await?;
         app.scheduler().run(JobKind::People, start).await?;
@@ -342,7 +343,7 @@ impl Demo {
             from_calendars,
             people: self.company.people.len(),
             teams: self.company.teams.len(),
-            interactions: store.interaction_count().await,
+            interactions: store.interaction_count().await?,
             nudges_sent,
             early_warnings: dms.saturating_sub(nudges_sent),
             circles_formed: store.circles().await?.len(),

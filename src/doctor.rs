@@ -199,13 +199,13 @@ async fn slack(settings: &Settings, token: &secrecy::SecretString) -> Vec<Findin
 
 /// The store: it opens, and what it holds.
 async fn store(settings: &Settings, data_dir: &Path, secrets: &Secrets) -> Vec<Finding> {
-    if !data_dir.exists() {
+    if settings.store.url.is_none() && !data_dir.exists() {
         return vec![Finding::fine(format!(
             "no store yet in {}: `serve` or `tick` creates it",
             data_dir.display()
         ))];
     }
-    let store = match open_store(settings, data_dir) {
+    let store = match open_store(settings, data_dir).await {
         Ok(store) => store,
         Err(StoreError::InUse { .. }) => {
             return vec![Finding::fine(format!(
@@ -220,25 +220,31 @@ async fn store(settings: &Settings, data_dir: &Path, secrets: &Secrets) -> Vec<F
             )];
         }
     };
-    let mut findings = vec![store_contents(&store, data_dir).await];
+    let mut findings = vec![store_contents(&store).await];
     findings.extend(calendars(&store, secrets).await);
     findings
 }
 
 /// What the store holds, and whether messages failed.
-async fn store_contents(store: &crate::store::Store, data_dir: &Path) -> Finding {
+async fn store_contents(store: &crate::store::Store) -> Finding {
     let queued = store.outbox().await.map(|items| {
         let pending = items.iter().filter(|i| i.is_pending()).count();
         (pending, items.len() - pending)
     });
-    match (store.schema_version().await, store.people().await, queued) {
-        (Ok(schema), Ok(people), Ok((pending, failed))) => {
+    let counted = store.interaction_count().await;
+    match (
+        store.schema_version().await,
+        store.people().await,
+        queued,
+        counted,
+    ) {
+        (Ok(schema), Ok(people), Ok((pending, failed)), Ok(interactions)) => {
             let what = format!(
                 "the store in {} opens: schema {schema}, {} people, {} interactions, \
                  {pending} messages queued, {failed} failed",
-                data_dir.display(),
+                store.place(),
                 crate::domain::number(people.len()),
-                crate::domain::number(store.interaction_count().await)
+                crate::domain::number(interactions)
             );
             if failed > 0 {
                 Finding::problem(
@@ -250,7 +256,7 @@ async fn store_contents(store: &crate::store::Store, data_dir: &Path) -> Finding
                 Finding::fine(what)
             }
         }
-        (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => {
+        (Err(err), _, _, _) | (_, Err(err), _, _) | (_, _, Err(err), _) | (_, _, _, Err(err)) => {
             Finding::problem(format!("the store cannot be read: {err}"), restore_fix())
         }
     }

@@ -41,12 +41,9 @@ pub async fn seed(
     company: &Company,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Seeded, SeedError> {
-    let existing = store.interaction_count().await;
+    let existing = store.interaction_count().await?;
     if existing > 0 {
-        return Err(SeedError::NotEmpty(
-            store.path().display().to_string(),
-            existing,
-        ));
+        return Err(SeedError::NotEmpty(store.place(), existing));
     }
     let people: Vec<Person> = company
         .people
@@ -104,7 +101,10 @@ mod tests {
                 interactions: company.history.len()
             }
         );
-        assert_eq!(store.interaction_count().await, company.history.len());
+        assert_eq!(
+            store.interaction_count().await.unwrap(),
+            company.history.len()
+        );
         assert_eq!(
             reports.last(),
             Some(&(company.history.len(), company.history.len()))

@@ -289,7 +289,7 @@ async fn measure_in_child(role: &str) -> anyhow::Result<()> {
     // size among them.
     let settings = Settings::default();
     let started = Instant::now();
-    let store = alliances::data_dir::open_store(&settings, &store_dir)?;
+    let store = alliances::data_dir::open_store(&settings, &store_dir).await?;
     let open = started.elapsed().as_secs_f64();
     let mut out = format!("open={open:.6}");
     match role {
@@ -346,7 +346,7 @@ async fn measure_in_child(role: &str) -> anyhow::Result<()> {
     let _ = write!(
         out,
         " interactions={} peak_kb={}",
-        store.interaction_count().await,
+        store.interaction_count().await.unwrap(),
         peak_kb()
     );
     println!("{out}");

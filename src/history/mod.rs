@@ -83,7 +83,7 @@ pub async fn import(
         _ => None,
     };
     let rows = apply::identify(parsed.rows, key.as_ref()).with_context(cannot)?;
-    let store = crate::data_dir::open_store(settings, data_dir)?;
+    let store = crate::data_dir::open_store(settings, data_dir).await?;
     let loggable = apply::Loggable::of(&store).await?;
     if !loggable.anyone {
         anyhow::bail!(

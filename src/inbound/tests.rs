@@ -120,7 +120,7 @@ async fn a_write_that_may_still_reach_the_disk_is_not_called_unchanged_and_a_ret
         reply.text,
         "That meeting is already logged: nothing changed."
     );
-    assert_eq!(store.interaction_count().await, 1);
+    assert_eq!(store.interaction_count().await.unwrap(), 1);
 
     // Another note is another meeting.
     let tea = SlashCommand {
@@ -128,7 +128,7 @@ async fn a_write_that_may_still_reach_the_disk_is_not_called_unchanged_and_a_ret
         ..command("/met", "<@U2> tea")
     };
     assert!(front.slash_command(tea).await.text.contains("Logged"));
-    assert_eq!(store.interaction_count().await, 2);
+    assert_eq!(store.interaction_count().await.unwrap(), 2);
 }
 
 #[tokio::test]
@@ -148,5 +148,5 @@ async fn a_durable_write_is_answered_as_done() {
         .slash_command(command("/alliances", "snooze 1w"))
         .await;
     assert!(snooze.text.contains("Snoozed until"), "{}", snooze.text);
-    assert_eq!(store.interaction_count().await, 1);
+    assert_eq!(store.interaction_count().await.unwrap(), 1);
 }

@@ -18,18 +18,23 @@
 //!   ready at its first poll and costs what the direct call costs. A call
 //!   that reads a whole tree therefore still blocks the thread it runs on:
 //!   callers run those on tokio's blocking pool, with [`off_the_workers`].
-//! - PostgreSQL, for replicas that share one database, is to be the second
-//!   variant.
+//! - [`PgStore`] (`Backend::Postgres`), for replicas that share one
+//!   database: every method awaits the database.
 //!
-//! Beside the methods, the few things only a sled store has (its folder,
-//! the rewrite of its files) are here too, so that nothing outside the
-//! module names a backend.
+//! Beside the methods, what only one backend has is answered here for
+//! both, so that nothing outside the module names a backend: a sled store
+//! has a folder, flushes, periodic backups in its folder and the backup an
+//! uninstall keeps; PostgreSQL has none of these, because every write is
+//! durable when it commits and the database's backups are its operator's.
+//! Both erase what a forget removed from their files (`rewrite_if_due`).
 
+use super::backup::BackupFile;
 use super::{
-    BackupError, BackupFolder, CirclesSaved, Counts, Exported, Forgotten, JobRun, KeptBackup,
-    Logged, OnceKeys, PeopleById, PersonExport, Rewritten, SledStore, StoreError, StoreOptions,
-    TakenBackup,
+    BackupError, BackupFolder, CirclesSaved, Counts, Exported, Forgotten, Imported, JobRun,
+    KeptBackup, Logged, OnceKeys, PeopleById, PersonExport, PgStore, Replacing, Rewritten,
+    SledStore, StoreError, StoreOptions, TakenBackup,
 };
+use crate::domain::HalfLife;
 use crate::domain::{
     CalendarFeed, ChannelId, Circle, CircleKey, CircleOutcome, Interaction, OutboxItem, Outgoing,
     PairKey, Person, SealedAddress, SentNudge, TeamId, Tie, UserId,
@@ -52,12 +57,22 @@ pub struct Store {
 enum Backend {
     /// sled in the data folder.
     Sled(SledStore),
+    /// A PostgreSQL database.
+    Postgres(PgStore),
 }
 
 impl From<SledStore> for Store {
     fn from(sled: SledStore) -> Self {
         Store {
             backend: Backend::Sled(sled),
+        }
+    }
+}
+
+impl From<PgStore> for Store {
+    fn from(postgres: PgStore) -> Self {
+        Store {
+            backend: Backend::Postgres(postgres),
         }
     }
 }
@@ -73,6 +88,7 @@ macro_rules! handed_to_the_backend {
         $vis async fn $name(&self $(, $arg: $type)*) -> $output {
             match &self.backend {
                 Backend::Sled(sled) => sled.$name($($arg),*),
+                Backend::Postgres(postgres) => postgres.$name($($arg),*).await,
             }
         }
     )*};
@@ -84,18 +100,129 @@ impl Store {
         SledStore::open(dir, options).map(Store::from)
     }
 
-    /// The data folder ([`SledStore::path`]); no I/O.
-    pub fn path(&self) -> &Path {
+    /// Connects to the PostgreSQL database at `url` and migrates its schema
+    /// ([`PgStore::connect`]).
+    pub async fn connect(url: &str, half_life: HalfLife) -> Result<Store, StoreError> {
+        PgStore::connect(url, half_life).await.map(Store::from)
+    }
+
+    /// The data folder of a sled store ([`SledStore::path`]); none for
+    /// PostgreSQL. No I/O.
+    pub fn path(&self) -> Option<&Path> {
         match &self.backend {
-            Backend::Sled(sled) => sled.path(),
+            Backend::Sled(sled) => Some(sled.path()),
+            Backend::Postgres(_) => None,
         }
     }
 
+    /// Where the data is, for people to read: the folder, or the database's
+    /// host, port and name (never its password).
+    pub fn place(&self) -> String {
+        match &self.backend {
+            Backend::Sled(sled) => sled.path().display().to_string(),
+            Backend::Postgres(postgres) => postgres.place().to_owned(),
+        }
+    }
+
+    /// Whether several replicas may share this store: a sled store is one
+    /// process's.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.backend, Backend::Postgres(_))
+    }
+
     /// Returns once every write made before the call is on disk
-    /// ([`SledStore::commit`]).
+    /// ([`SledStore::commit`]). PostgreSQL's writes are when they commit.
     pub async fn commit(&self) -> Result<(), StoreError> {
         match &self.backend {
             Backend::Sled(sled) => sled.commit().await,
+            Backend::Postgres(_) => Ok(()),
+        }
+    }
+
+    /// Writes everything to disk ([`SledStore::flush`]). PostgreSQL's
+    /// writes are when they commit.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sled(sled) => sled.flush(),
+            Backend::Postgres(_) => Ok(()),
+        }
+    }
+
+    /// How many interactions are logged ([`SledStore::interaction_count`]).
+    pub async fn interaction_count(&self) -> Result<usize, StoreError> {
+        match &self.backend {
+            Backend::Sled(sled) => Ok(sled.interaction_count()),
+            Backend::Postgres(postgres) => postgres.interaction_count().await,
+        }
+    }
+
+    /// The backup an uninstall kept ([`SledStore::kept_backup`]). A
+    /// PostgreSQL database keeps none: its backups are its operator's.
+    pub async fn kept_backup(&self) -> Result<Option<KeptBackup>, StoreError> {
+        match &self.backend {
+            Backend::Sled(sled) => sled.kept_backup(),
+            Backend::Postgres(_) => Ok(None),
+        }
+    }
+
+    /// Deletes every record but keeps the newest backup until `until`
+    /// ([`SledStore::purge_keeping_newest_backup`]). PostgreSQL's are the
+    /// database's backups, kept as its operator keeps them.
+    pub async fn purge_keeping_newest_backup(
+        &self,
+        until: DateTime<Utc>,
+    ) -> Result<Option<KeptBackup>, StoreError> {
+        match &self.backend {
+            Backend::Sled(sled) => sled.purge_keeping_newest_backup(until),
+            Backend::Postgres(postgres) => postgres.purge_everything().await.map(|()| None),
+        }
+    }
+
+    /// Deletes the backup an uninstall kept, once its grace has ended
+    /// ([`SledStore::discard_kept_backup`]).
+    pub async fn discard_kept_backup(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PathBuf>, StoreError> {
+        match &self.backend {
+            Backend::Sled(sled) => sled.discard_kept_backup(now),
+            Backend::Postgres(_) => Ok(None),
+        }
+    }
+
+    /// Loads the backup `input` into the database behind this store
+    /// ([`PgStore::import_backup`]). A sled store is not loaded into while
+    /// it is open: [`super::import_backup`] puts a new one in place of its
+    /// folder, and this refuses with [`BackupError::OpenSledStore`].
+    pub async fn import_into_database(
+        &self,
+        input: impl std::io::BufRead,
+        replacing: Replacing,
+        progress: impl FnMut(u64),
+    ) -> Result<Imported, BackupError> {
+        match &self.backend {
+            Backend::Sled(sled) => Err(BackupError::OpenSledStore {
+                path: sled.path().to_owned(),
+            }),
+            Backend::Postgres(postgres) => postgres.import_backup(input, replacing, progress).await,
+        }
+    }
+
+    /// Writes a backup to the file at `path`, whole or not at all
+    /// ([`SledStore::export_backup_file`]).
+    pub async fn export_backup_file(
+        &self,
+        path: &Path,
+        written_at: DateTime<Utc>,
+        watch: impl FnMut(&Counts) -> ControlFlow<()>,
+    ) -> Result<Exported, BackupError> {
+        match &self.backend {
+            Backend::Sled(sled) => sled.export_backup_file(path, written_at, watch),
+            Backend::Postgres(postgres) => {
+                let (file, mut out) = BackupFile::create(path)?;
+                let exported = postgres.export_backup(&mut out, written_at, watch).await;
+                file.finish(out, exported)
+            }
         }
     }
 
@@ -109,6 +236,11 @@ impl Store {
     ) -> Result<Option<Logged>, StoreError> {
         match &self.backend {
             Backend::Sled(sled) => sled.log_once_and_commit(key, content, interaction).await,
+            Backend::Postgres(postgres) => {
+                postgres
+                    .log_once_and_commit(key, content, interaction)
+                    .await
+            }
         }
     }
 
@@ -117,26 +249,28 @@ impl Store {
     pub async fn rewrite_wanted(&self) {
         match &self.backend {
             Backend::Sled(sled) => sled.rewrite_wanted().await,
+            Backend::Postgres(postgres) => postgres.rewrite_wanted().await,
         }
     }
 
-    /// Writes a backup into `folder` and prunes the old ones
-    /// ([`BackupFolder::take`]).
+    /// Writes a backup into the sled store's backup folder and prunes the
+    /// old ones ([`BackupFolder::take`]); `None` for PostgreSQL, whose
+    /// backups are its operator's.
     pub async fn take_backup(
         &self,
-        folder: &BackupFolder,
         now: DateTime<Utc>,
         keep: usize,
         watch: impl FnMut(&Counts) -> ControlFlow<()>,
-    ) -> Result<TakenBackup, BackupError> {
+    ) -> Result<Option<TakenBackup>, BackupError> {
         match &self.backend {
-            Backend::Sled(sled) => folder.take(sled, now, keep, watch),
+            Backend::Sled(sled) => BackupFolder::of(sled.path())
+                .take(sled, now, keep, watch)
+                .map(Some),
+            Backend::Postgres(_) => Ok(None),
         }
     }
 
     handed_to_the_backend! {
-        /// Writes everything to disk ([`SledStore::flush`]).
-        pub async fn flush(&self) -> Result<(), StoreError>;
         /// The schema version recorded ([`SledStore::schema_version`]).
         pub async fn schema_version(&self) -> Result<u32, StoreError>;
 
@@ -180,8 +314,6 @@ impl Store {
         ) -> Result<usize, StoreError>;
         /// The whole log with ids ([`SledStore::interactions`]).
         pub async fn interactions(&self) -> Result<Vec<(u64, Interaction)>, StoreError>;
-        /// How many interactions are logged ([`SledStore::interaction_count`]).
-        pub async fn interaction_count(&self) -> usize;
         /// Calls `visit` with every interaction ([`SledStore::visit_interactions`]).
         pub async fn visit_interactions(
             &self,
@@ -350,20 +482,6 @@ impl Store {
 
         /// Deletes every record ([`SledStore::purge_everything`]).
         pub async fn purge_everything(&self) -> Result<(), StoreError>;
-        /// Deletes every record but keeps the newest backup until `until`
-        /// ([`SledStore::purge_keeping_newest_backup`]).
-        pub async fn purge_keeping_newest_backup(
-            &self,
-            until: DateTime<Utc>,
-        ) -> Result<Option<KeptBackup>, StoreError>;
-        /// The backup an uninstall kept ([`SledStore::kept_backup`]).
-        pub async fn kept_backup(&self) -> Result<Option<KeptBackup>, StoreError>;
-        /// Deletes the backup an uninstall kept, once its grace has ended
-        /// ([`SledStore::discard_kept_backup`]).
-        pub async fn discard_kept_backup(
-            &self,
-            now: DateTime<Utc>,
-        ) -> Result<Option<PathBuf>, StoreError>;
         /// Erases from the store's files what was forgotten, if due
         /// ([`SledStore::rewrite_if_due`]).
         pub async fn rewrite_if_due(&self) -> Result<Option<Rewritten>, StoreError>;
@@ -372,14 +490,6 @@ impl Store {
         pub async fn export_backup(
             &self,
             out: &mut impl Write,
-            written_at: DateTime<Utc>,
-            watch: impl FnMut(&Counts) -> ControlFlow<()>,
-        ) -> Result<Exported, BackupError>;
-        /// Writes a backup to the file at `path`, whole or not at all
-        /// ([`SledStore::export_backup_file`]).
-        pub async fn export_backup_file(
-            &self,
-            path: &Path,
             written_at: DateTime<Utc>,
             watch: impl FnMut(&Counts) -> ControlFlow<()>,
         ) -> Result<Exported, BackupError>;
@@ -393,6 +503,7 @@ impl Store {
     pub(crate) fn with_failing_commits(self) -> Self {
         match self.backend {
             Backend::Sled(sled) => sled.with_failing_commits().into(),
+            Backend::Postgres(_) => unimplemented!("a sled store's commits fail on demand"),
         }
     }
 
@@ -401,6 +512,7 @@ impl Store {
     pub(crate) fn with_failing_flushes(self, count: usize) -> Self {
         match self.backend {
             Backend::Sled(sled) => sled.with_failing_flushes(count).into(),
+            Backend::Postgres(_) => unimplemented!("a sled store's flushes fail on demand"),
         }
     }
 }

@@ -41,7 +41,7 @@ async fn slow_to_publish() -> FakeSlack {
 /// when the press was acknowledged, and the answer and the App Home follow.
 async fn the_press_took_effect(fake: &FakeSlack, bot: &TestBot, response_url: &str) {
     assert_eq!(
-        bot.app.store().interaction_count().await,
+        bot.app.store().interaction_count().await.unwrap(),
         1,
         "the meeting is logged before the acknowledgement"
     );

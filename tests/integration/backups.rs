@@ -196,8 +196,9 @@ async fn restore_is_refused_while_another_process_holds_the_store() {
     ok(&data, &["export", file.to_str().unwrap()]).await;
 
     // This test's process holds the store, as a running bot would.
-    let store =
-        alliances::data_dir::open_store(&alliances::config::Settings::default(), &data).unwrap();
+    let store = alliances::data_dir::open_store(&alliances::config::Settings::default(), &data)
+        .await
+        .unwrap();
     let refusal = refused(&data, &["restore", file.to_str().unwrap()]).await;
     assert!(
         refusal.contains("only one alliances process may use a data folder at a time"),

@@ -379,7 +379,9 @@ async fn doctor_says_whether_the_stored_addresses_open_with_the_key_set_now() {
     let data = folder.path().join("data");
     {
         let settings = alliances::config::Settings::default();
-        let store = alliances::data_dir::open_store(&settings, &data).unwrap();
+        let store = alliances::data_dir::open_store(&settings, &data)
+            .await
+            .unwrap();
         let key = CalendarKey::parse(crate::helpers::ENCRYPTION_KEY).unwrap();
         let sealed = key
             .seal(

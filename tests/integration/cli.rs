@@ -358,7 +358,7 @@ async fn every_command_that_prints_ends_quietly_when_its_reader_has_gone() {
         let store =
             alliances::store::Store::open(data.path(), &alliances::store::StoreOptions::default())
                 .unwrap();
-        assert!(store.interaction_count().await > 0);
+        assert!(store.interaction_count().await.unwrap() > 0);
     }
     fake.stop().await;
 }

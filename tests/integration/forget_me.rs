@@ -122,7 +122,7 @@ async fn a_forgotten_person_stays_forgotten_through_a_sync_a_profile_change_and_
         settings.rules = settings.rules.any_time();
     })
     .await;
-    let store_folder = bot.app.store().path().to_path_buf();
+    let store_folder = bot.app.store().path().unwrap().to_path_buf();
 
     // Zelda has met Alice and Bilal; Alice has met Chen.
     for (from, text) in [
@@ -137,7 +137,7 @@ async fn a_forgotten_person_stays_forgotten_through_a_sync_a_profile_change_and_
         .await;
     }
     eventually("the three meetings are logged", async || {
-        bot.app.store().interaction_count().await == 3
+        bot.app.store().interaction_count().await.unwrap() == 3
     })
     .await;
     bot.app.store().flush().await.unwrap();
@@ -210,7 +210,7 @@ async fn a_forgotten_person_stays_forgotten_through_a_sync_a_profile_change_and_
     )
     .await;
     eventually("the meeting after the rewrite is logged", async || {
-        bot.app.store().interaction_count().await == 2
+        bot.app.store().interaction_count().await.unwrap() == 2
     })
     .await;
     assert_eq!(bot.app.store().interactions().await.unwrap().len(), 2);

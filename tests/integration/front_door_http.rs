@@ -2,7 +2,7 @@
 //! events reach the real bot on 127.0.0.1; what is not from Slack is refused
 //! and changes nothing.
 
-use crate::helpers::{fake_user, now, spawn_bot, user, workspace};
+use crate::helpers::{fake_user, now, on_both_stores, spawn_bot, spawn_bot_on, user, workspace};
 use fake_slack::FakeSlack;
 
 const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\", \"U0000003\"]\n\
@@ -18,10 +18,10 @@ async fn company() -> FakeSlack {
     .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn met_logs_a_meeting_once_and_says_it_is_a_new_alliance_and_a_first_bridge() {
+on_both_stores! {
+async fn met_logs_a_meeting_once_and_says_it_is_a_new_alliance_and_a_first_bridge(store: Backend) {
     let fake = company().await;
-    let bot = spawn_bot(&fake, TEAMS).await;
+    let bot = spawn_bot_on(&fake, TEAMS, &store).await;
 
     let (status, answer) = bot
         .slash(
@@ -46,7 +46,7 @@ async fn met_logs_a_meeting_once_and_says_it_is_a_new_alliance_and_a_first_bridg
         text.contains("first bridge ever between Payments and Platform"),
         "{text}"
     );
-    assert_eq!(bot.app.store().interaction_count().await, 1);
+    assert_eq!(bot.app.store().interaction_count().await.unwrap(), 1);
 
     // Slack (or a flaky network) delivers the same command again.
     let (_, again) = bot
@@ -62,7 +62,7 @@ async fn met_logs_a_meeting_once_and_says_it_is_a_new_alliance_and_a_first_bridg
         "{again}"
     );
     assert_eq!(
-        bot.app.store().interaction_count().await,
+        bot.app.store().interaction_count().await.unwrap(),
         1,
         "a retried delivery logs nothing twice"
     );
@@ -92,13 +92,14 @@ async fn met_logs_a_meeting_once_and_says_it_is_a_new_alliance_and_a_first_bridg
         text.contains("you met <@U0000002> (Platform) and <@U0000003> (Payments)"),
         "{text}"
     );
-    assert_eq!(bot.app.store().interaction_count().await, 3);
+    assert_eq!(bot.app.store().interaction_count().await.unwrap(), 3);
     assert_eq!(
         bot.app.store().ties().await.unwrap().len(),
         3,
         "Alice–Bilal, Alice–Chen, Bilal–Chen"
     );
     bot.stop().await;
+}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -140,7 +141,7 @@ async fn a_malformed_command_gets_a_sentence_with_an_example_and_logs_nothing() 
         answer["text"].as_str().unwrap().contains("still to come"),
         "{answer}"
     );
-    assert_eq!(bot.app.store().interaction_count().await, 0);
+    assert_eq!(bot.app.store().interaction_count().await.unwrap(), 0);
     bot.stop().await;
 }
 
@@ -187,7 +188,7 @@ async fn forged_stale_unsigned_and_oversized_requests_are_refused_and_change_not
         let refused = bot.post(path, "application/json", "{}", None).await;
         assert_eq!(refused.status().as_u16(), 401, "{path}");
     }
-    assert_eq!(bot.app.store().interaction_count().await, 0);
+    assert_eq!(bot.app.store().interaction_count().await.unwrap(), 0);
     bot.stop().await;
 }
 
@@ -268,7 +269,7 @@ async fn alliances_subcommands_answer_and_remember_each_choice() {
         "a confirm button: {forget}"
     );
     assert_eq!(
-        bot.app.store().interaction_count().await,
+        bot.app.store().interaction_count().await.unwrap(),
         1,
         "nothing is forgotten before the confirm"
     );

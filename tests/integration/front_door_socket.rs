@@ -48,7 +48,7 @@ async fn a_slash_command_over_the_socket_is_answered_in_its_acknowledgement() {
         answer.body
     );
     assert_eq!(answer.body["response_type"], "ephemeral");
-    assert_eq!(bot.app.store().interaction_count().await, 1);
+    assert_eq!(bot.app.store().interaction_count().await.unwrap(), 1);
 
     // The same envelope again (a redelivery) logs nothing twice.
     let again = fake.deliver_over_socket(&command).await.unwrap();
@@ -60,7 +60,7 @@ async fn a_slash_command_over_the_socket_is_answered_in_its_acknowledgement() {
         "{}",
         again.body
     );
-    assert_eq!(bot.app.store().interaction_count().await, 1);
+    assert_eq!(bot.app.store().interaction_count().await.unwrap(), 1);
     bot.stop().await;
 }
 
@@ -131,7 +131,7 @@ async fn nudge_buttons_log_snooze_pause_and_explain() {
     let (met_url, we_met) = press("nudge_we_met");
     fake.deliver_over_socket(&we_met).await.unwrap();
     assert_eq!(
-        bot.app.store().interaction_count().await,
+        bot.app.store().interaction_count().await.unwrap(),
         2,
         "We met logs a meeting dated today"
     );
@@ -152,7 +152,7 @@ async fn nudge_buttons_log_snooze_pause_and_explain() {
         payload: button_press("U0000002", "nudge_we_met", "U0000001:U0000002", &url),
     };
     fake.deliver_over_socket(&forged).await.unwrap();
-    assert_eq!(bot.app.store().interaction_count().await, 2);
+    assert_eq!(bot.app.store().interaction_count().await.unwrap(), 2);
     bot.stop().await;
 }
 
@@ -249,7 +249,7 @@ async fn an_introduction_explains_itself_and_is_not_repeated_once_they_met() {
         payload: button_press("U0000001", "nudge_we_met", "U0000001:U0000002", &url),
     };
     fake.deliver_over_socket(&we_met).await.unwrap();
-    assert_eq!(bot.app.store().interaction_count().await, 1);
+    assert_eq!(bot.app.store().interaction_count().await.unwrap(), 1);
     let report = scheduler.run(JobKind::Nudges, Utc::now()).await.unwrap();
     assert_eq!(report.summary, "queued 0");
     assert_eq!(

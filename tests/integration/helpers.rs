@@ -148,6 +148,65 @@ pub fn files_holding(folder: &std::path::Path, needle: &[u8]) -> Vec<std::path::
     found
 }
 
+/// Where a story's bot keeps its data.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    /// sled, in the bot's temporary folder.
+    Sled,
+    /// A fresh database of the stories' PostgreSQL cluster, by its URL.
+    Postgres(String),
+}
+
+impl Backend {
+    /// A fresh database on the stories' cluster (one for this test binary,
+    /// started at the first call), or `None` without PostgreSQL, which the
+    /// first call says in one line.
+    pub fn postgres() -> Option<Backend> {
+        use throwaway_postgres::{Cluster, Durability};
+        static CLUSTER: std::sync::OnceLock<Option<Cluster>> = std::sync::OnceLock::new();
+        let cluster = CLUSTER
+            .get_or_init(|| Cluster::for_tests(Durability::NoFsync))
+            .as_ref()?;
+        let url = cluster.create_database().expect("a database is made");
+        Some(Backend::Postgres(url))
+    }
+
+    /// Points `settings` at this store.
+    pub fn configure(&self, settings: &mut alliances::config::Settings) {
+        if let Backend::Postgres(url) = self {
+            settings.store.url = Some(url.clone().try_into().expect("a PostgreSQL URL"));
+        }
+    }
+}
+
+/// Declares a story that runs twice, as `NAME::on_sled` and
+/// `NAME::on_postgres`: one body, the store it is given the only
+/// difference. Without PostgreSQL the second says so and passes.
+macro_rules! on_both_stores {
+    ($(#[$doc:meta])* async fn $name:ident($store:ident: Backend) $body:block) => {
+        $(#[$doc])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn story($store: crate::helpers::Backend) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sled() {
+                story(crate::helpers::Backend::Sled).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                if let Some(store) = crate::helpers::Backend::postgres() {
+                    story(store).await;
+                }
+            }
+        }
+    };
+}
+pub(crate) use on_both_stores;
+
 /// The bot, serving HTTP on 127.0.0.1 against a fake Slack, with its store
 /// in a temporary folder.
 pub struct TestBot {
@@ -172,6 +231,14 @@ pub async fn spawn_bot(fake: &fake_slack::FakeSlack, teams: &str) -> TestBot {
 /// file (TOML), and waits until its socket is connected.
 pub async fn spawn_bot_over_socket(fake: &fake_slack::FakeSlack, teams: &str) -> TestBot {
     spawn(fake, teams, true, system_clock(), |_| {}).await
+}
+
+/// Starts the bot over HTTP against `fake` with its data in `store`.
+pub async fn spawn_bot_on(fake: &fake_slack::FakeSlack, teams: &str, store: &Backend) -> TestBot {
+    spawn(fake, teams, false, system_clock(), |settings| {
+        store.configure(settings)
+    })
+    .await
 }
 
 /// Starts the bot over HTTP with `clock` as its calendar clock.
@@ -315,8 +382,9 @@ async fn start(
         insights_token: None,
         encryption_key: Some(SecretString::from(ENCRYPTION_KEY.to_owned())),
     };
-    let app =
-        App::build(&settings, &secrets, &data.path().join("store"), clock).expect("the bot builds");
+    let app = App::build(&settings, &secrets, &data.path().join("store"), clock)
+        .await
+        .expect("the bot builds");
     let transport = if over_socket {
         Transport::SocketMode
     } else {

@@ -216,7 +216,7 @@ async fn history_import_is_refused_while_another_process_holds_the_store() {
         stderr.contains("only one alliances process may use a data folder at a time"),
         "{stderr}"
     );
-    assert_eq!(store.interaction_count().await, 0);
+    assert_eq!(store.interaction_count().await.unwrap(), 0);
 }
 
 #[tokio::test]

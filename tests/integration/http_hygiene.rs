@@ -89,7 +89,11 @@ async fn sigterm_with_a_request_left_half_sent_stops_within_the_grace_and_keeps_
     drop(half_sent);
 
     let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
-    assert_eq!(store.interaction_count().await, 1, "the meeting is on disk");
+    assert_eq!(
+        store.interaction_count().await.unwrap(),
+        1,
+        "the meeting is on disk"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -64,7 +64,9 @@ async fn leaders_and_leads_come_from_user_groups_and_the_teams_file_and_stay_cur
         &fake,
         "usergroup = \"@leadership\"\n[lead_usergroups]\nPlatform = \"platform-leads\"\n",
     );
-    let app = App::build(&settings, &secrets, data.path(), Arc::new(SystemClock)).unwrap();
+    let app = App::build(&settings, &secrets, data.path(), Arc::new(SystemClock))
+        .await
+        .unwrap();
     let sync = || async {
         app.scheduler()
             .run(JobKind::People, chrono::Utc::now())
@@ -117,7 +119,9 @@ async fn a_leadership_group_the_workspace_lacks_leaves_nobody_leading_and_the_sy
         .unwrap();
     let data = tempfile::tempdir().unwrap();
     let (settings, secrets) = settings_for(&fake, "usergroup = \"leadership\"");
-    let app = App::build(&settings, &secrets, data.path(), Arc::new(SystemClock)).unwrap();
+    let app = App::build(&settings, &secrets, data.path(), Arc::new(SystemClock))
+        .await
+        .unwrap();
     let report = app
         .scheduler()
         .run(JobKind::People, chrono::Utc::now())
@@ -145,8 +149,12 @@ async fn a_leader_whose_profile_changes_after_a_restart_keeps_the_role_before_th
     let fake = FakeSlack::start(space).await.unwrap();
     let data = tempfile::tempdir().unwrap();
     let (settings, secrets) = settings_for(&fake, "usergroup = \"leadership\"");
-    let build = || App::build(&settings, &secrets, data.path(), Arc::new(SystemClock)).unwrap();
-    let app = build();
+    let build = async || {
+        App::build(&settings, &secrets, data.path(), Arc::new(SystemClock))
+            .await
+            .unwrap()
+    };
+    let app = build().await;
     app.scheduler()
         .run(JobKind::People, chrono::Utc::now())
         .await
@@ -156,7 +164,7 @@ async fn a_leader_whose_profile_changes_after_a_restart_keeps_the_role_before_th
 
     // The bot restarts; the day's sync already ran, so the next is hours
     // away when Bilal changes his display name.
-    let app = build();
+    let app = build().await;
     app.scheduler()
         .record_member(SlackPerson {
             id: user("U0000002"),

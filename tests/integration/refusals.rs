@@ -103,7 +103,7 @@ async fn nobody_logs_a_meeting_with_someone_who_opted_out_or_left_and_the_refusa
         }
     }
     assert_eq!(
-        bot.app.store().interaction_count().await,
+        bot.app.store().interaction_count().await.unwrap(),
         0,
         "a refused meeting logs nobody, not even the others named with them"
     );
@@ -112,7 +112,7 @@ async fn nobody_logs_a_meeting_with_someone_who_opted_out_or_left_and_the_refusa
     answer(&bot, "/alliances", "optin", "U0000002", "t-6").await;
     let met = answer(&bot, "/met", "<@U0000002> coffee", "U0000001", "t-7").await;
     assert!(met.contains("Logged"), "{met}");
-    assert_eq!(bot.app.store().interaction_count().await, 1);
+    assert_eq!(bot.app.store().interaction_count().await.unwrap(), 1);
     bot.stop().await;
 }
 
@@ -133,7 +133,7 @@ async fn a_meeting_names_at_most_ten_others_and_sixty_meetings_an_hour_are_enoug
         "{eleven}"
     );
     assert!(eleven.contains("/met @alice yesterday"), "{eleven}");
-    assert_eq!(bot.app.store().interaction_count().await, 0);
+    assert_eq!(bot.app.store().interaction_count().await.unwrap(), 0);
     // Naming oneself among them does not count against the ten.
     let ten = answer(
         &bot,
@@ -165,7 +165,7 @@ async fn a_meeting_names_at_most_ten_others_and_sixty_meetings_an_hour_are_enoug
         ),
         "{sixty_first}"
     );
-    assert_eq!(bot.app.store().interaction_count().await, 60);
+    assert_eq!(bot.app.store().interaction_count().await.unwrap(), 60);
     // Someone else is not held up by it.
     let dana = answer(&bot, "/met", "<@U0000002> standup", "U0000004", "t-63").await;
     assert!(dana.contains("Logged"), "{dana}");

@@ -82,7 +82,11 @@ async fn a_revoked_token_deletes_nothing_and_the_bot_says_it_is_not_ready_until_
 
     let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
     assert_eq!(store.people().await.unwrap().len(), 2, "nobody is deleted");
-    assert_eq!(store.interaction_count().await, 1, "the history stays");
+    assert_eq!(
+        store.interaction_count().await.unwrap(),
+        1,
+        "the history stays"
+    );
     assert!(
         backups.latest().unwrap().is_some(),
         "the backups stay: {:?}",
@@ -92,7 +96,7 @@ async fn a_revoked_token_deletes_nothing_and_the_bot_says_it_is_not_ready_until_
 
 /// Waits until the bot has taken the backup `serve` takes at start.
 async fn first_backup_taken(bot: &TestBot) -> BackupFolder {
-    let backups = BackupFolder::of(bot.app.store().path());
+    let backups = BackupFolder::of(bot.app.store().path().unwrap());
     eventually("serve takes its first backup", async || {
         backups.latest().is_ok_and(|latest| latest.is_some())
     })
@@ -117,7 +121,7 @@ async fn uninstall(bot: &TestBot) {
         )
         .await;
     assert_eq!(answer.status().as_u16(), 200);
-    let backups = BackupFolder::of(bot.app.store().path());
+    let backups = BackupFolder::of(bot.app.store().path().unwrap());
     eventually("everything is purged", async || {
         bot.app
             .store()
@@ -139,22 +143,23 @@ async fn an_uninstall_purges_all_but_the_newest_backup_and_a_restore_brings_the_
         .await;
     assert_eq!(status, 200);
     eventually("the meeting is logged", async || {
-        bot.app.store().interaction_count().await == 1
+        bot.app.store().interaction_count().await.unwrap() == 1
     })
     .await;
     // The next periodic backup, as `serve` takes it a day later.
     let newest = bot
         .app
         .store()
-        .take_backup(&backups, chrono::Utc::now() + Duration::days(1), 7, |_| {
+        .take_backup(chrono::Utc::now() + Duration::days(1), 7, |_| {
             ControlFlow::Continue(())
         })
         .await
         .unwrap()
+        .expect("a sled store keeps backups in its folder")
         .path;
 
     uninstall(&bot).await;
-    assert_eq!(bot.app.store().interaction_count().await, 0);
+    assert_eq!(bot.app.store().interaction_count().await.unwrap(), 0);
     let kept: Vec<_> = backups
         .list()
         .unwrap()
@@ -174,7 +179,11 @@ async fn an_uninstall_purges_all_but_the_newest_backup_and_a_restore_brings_the_
 
     let store = Store::open(&store_folder, &StoreOptions::default()).unwrap();
     assert_eq!(store.people().await.unwrap().len(), 2);
-    assert_eq!(store.interaction_count().await, 1, "the meeting is back");
+    assert_eq!(
+        store.interaction_count().await.unwrap(),
+        1,
+        "the meeting is back"
+    );
     assert_eq!(
         store.kept_backup().await.unwrap(),
         None,

@@ -67,7 +67,9 @@ async fn synced_teams(
         bot_token: Some(SecretString::from(TOKEN.to_owned())),
         ..Secrets::default()
     };
-    let app = App::build(&settings, &secrets, data.path(), Arc::new(SystemClock)).unwrap();
+    let app = App::build(&settings, &secrets, data.path(), Arc::new(SystemClock))
+        .await
+        .unwrap();
     app.scheduler()
         .run(JobKind::People, chrono::Utc::now())
         .await
@@ -313,7 +315,7 @@ async fn forget_me_after_the_confirm_leaves_no_trace() {
     .await;
     let store = bot.app.store();
     assert_eq!(
-        store.interaction_count().await,
+        store.interaction_count().await.unwrap(),
         1,
         "only Bilal and Chen's meeting stays"
     );
@@ -376,7 +378,7 @@ async fn people_joining_changing_and_the_app_leaving_are_kept_current() {
         bot.app.store().people().await.unwrap().is_empty()
     })
     .await;
-    assert_eq!(bot.app.store().interaction_count().await, 0);
+    assert_eq!(bot.app.store().interaction_count().await.unwrap(), 0);
     bot.stop().await;
 }
 
@@ -392,7 +394,7 @@ async fn the_app_home_draws_the_reach_and_a_colleague_who_left_no_longer_counts(
     );
     fake.deliver_over_socket(&met).await.unwrap();
     eventually("the lunch is logged", async || {
-        bot.app.store().interaction_count().await == 1
+        bot.app.store().interaction_count().await.unwrap() == 1
     })
     .await;
     let alice = user("U0000001");
@@ -444,7 +446,7 @@ async fn passive_signals_count_only_when_the_workspace_opts_in_and_keep_no_text(
         .unwrap();
 
     eventually("the signal is logged", async || {
-        bot.app.store().interaction_count().await == 1
+        bot.app.store().interaction_count().await.unwrap() == 1
     })
     .await;
     let logged = bot.app.store().interactions().await.unwrap();
@@ -477,7 +479,7 @@ async fn passive_signals_count_only_when_the_workspace_opts_in_and_keep_no_text(
     })
     .await;
     assert_eq!(
-        bot.app.store().interaction_count().await,
+        bot.app.store().interaction_count().await.unwrap(),
         0,
         "off by default"
     );

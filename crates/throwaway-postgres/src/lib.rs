@@ -37,6 +37,9 @@ pub const BIN_VAR: &str = "ALLIANCES_POSTGRES_BIN";
 /// cluster trusts every connection, and listens on 127.0.0.1 alone.
 pub const USER: &str = "alliances";
 
+/// The data folder's name inside the cluster's folder.
+const DATA: &str = "data";
+
 /// How long the server may take to accept connections.
 const READY_WITHIN: Duration = Duration::from_secs(30);
 
@@ -131,7 +134,7 @@ impl Cluster {
             std::os::unix::fs::chown(&cluster.dir, Some(uid), Some(gid))
                 .map_err(|e| failed("cannot give the cluster's folder to postgres", e))?;
         }
-        let data = cluster.dir.join("data");
+        let data = cluster.dir.join(DATA);
         let initdb = cluster
             .program("initdb")
             .arg("--pgdata")
@@ -171,6 +174,12 @@ impl Cluster {
             }
             Err(err) => panic!("{err}"),
         }
+    }
+
+    /// The folder of the cluster's data (`base/`, `pg_wal/`, …), for a
+    /// test that reads what reached the files.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.join(DATA)
     }
 
     /// The port the server listens on, on 127.0.0.1.
@@ -234,7 +243,7 @@ impl Cluster {
             .env("CLUSTER_DIR", &self.dir)
             .arg(self.bin.join("postgres"))
             .arg("-D")
-            .arg(self.dir.join("data"))
+            .arg(self.dir.join(DATA))
             .arg("-k")
             .arg(&self.dir)
             .args(["-p", &self.port.to_string()])
@@ -452,7 +461,7 @@ mod tests {
 
         cluster.stop();
         assert!(!cluster.accepts_connections());
-        assert!(cluster.dir.join("data").exists(), "a stop keeps the data");
+        assert!(cluster.dir.join(DATA).exists(), "a stop keeps the data");
         cluster.start_again().unwrap();
         assert!(cluster.accepts_connections());
         // The databases made before the stop are still there.

@@ -100,7 +100,7 @@ async fn a_row_is_logged_once_however_often_it_is_imported_or_repeated() {
     .await
     .unwrap();
     assert_eq!(again, Wrote { new: 0, already: 3 });
-    assert_eq!(store.interaction_count().await, 2);
+    assert_eq!(store.interaction_count().await.unwrap(), 2);
 }
 
 #[tokio::test]
@@ -130,7 +130,7 @@ async fn a_row_keeps_its_key_when_someone_left_out_opts_in_so_nothing_is_doubled
         write(&store, &after, |_, _| {}).await.unwrap(),
         Wrote { new: 0, already: 1 }
     );
-    assert_eq!(store.interaction_count().await, 1);
+    assert_eq!(store.interaction_count().await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -197,5 +197,5 @@ async fn writing_reports_its_progress_after_each_thousand_rows_and_at_the_end() 
             already: 2_498
         }
     );
-    assert_eq!(store.interaction_count().await, 2);
+    assert_eq!(store.interaction_count().await.unwrap(), 2);
 }

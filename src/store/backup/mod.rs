@@ -93,7 +93,7 @@ pub(super) use read::{Lines, check_header, closing, hash_of};
 pub(super) use replace::{ASIDE_PREFIX, unfinished_restore};
 pub use replace::{Imported, Replacing, import_backup};
 pub use write::Exported;
-pub(super) use write::Writer;
+pub(super) use write::{BackupFile, Writer};
 
 use super::{StoreError, trees};
 use chrono::{DateTime, Utc};
@@ -338,14 +338,23 @@ pub enum BackupError {
     },
     /// An import into a PostgreSQL database that holds data.
     #[error(
-        "the PostgreSQL database at {place} already holds data ({what}): import loads into \
-         an empty database; make a new one, or empty this one first"
+        "the PostgreSQL database at {place} already holds data ({what}); to replace it with \
+         the backup, add --replace"
     )]
     DatabaseNotEmpty {
         /// Where the database is.
         place: String,
         /// What it holds, in words.
         what: String,
+    },
+    /// A backup loaded into a sled store while it is open.
+    #[error(
+        "the sled store in {path} is open: a backup replaces it whole with `alliances import`, \
+         not while the bot runs"
+    )]
+    OpenSledStore {
+        /// Its folder.
+        path: PathBuf,
     },
     /// An import without `--replace` into a store that will not open.
     #[error(
@@ -378,7 +387,7 @@ pub enum BackupError {
 
 impl BackupError {
     /// A file error: `doing` (e.g. "cannot write") `path`.
-    fn file(doing: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Self {
+    pub fn file(doing: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.to_path_buf();
         move |cause| Self::File { doing, path, cause }
     }

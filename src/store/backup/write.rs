@@ -98,43 +98,15 @@ impl SledStore {
         written_at: DateTime<Utc>,
         watch: impl FnMut(&Counts) -> ControlFlow<()>,
     ) -> Result<Exported, BackupError> {
-        let partial = partial_path(path);
+        let (partial, mut out) = BackupFile::create(path)?;
         let purges = self.purges.load(Ordering::SeqCst);
-        let written = self
-            .export_synced(&partial, written_at, watch)
-            .and_then(|exported| {
-                if self.purges.load(Ordering::SeqCst) != purges {
-                    return Err(BackupError::Purged);
-                }
-                fs::rename(&partial, path).map_err(BackupError::file("cannot rename", &partial))?;
-                // The parent of a bare file name is "", which does not open.
-                let folder = path
-                    .parent()
-                    .filter(|folder| !folder.as_os_str().is_empty());
-                sync_folder(folder.unwrap_or(Path::new(".")))?;
-                Ok(exported)
+        let exported = self
+            .export_backup(&mut out, written_at, watch)
+            .and_then(|exported| match self.purges.load(Ordering::SeqCst) {
+                now if now != purges => Err(BackupError::Purged),
+                _ => Ok(exported),
             });
-        if written.is_err() {
-            let _ = fs::remove_file(&partial);
-        }
-        written
-    }
-
-    /// Writes a backup to a new file at `path`, synced to disk.
-    fn export_synced(
-        &self,
-        path: &Path,
-        written_at: DateTime<Utc>,
-        watch: impl FnMut(&Counts) -> ControlFlow<()>,
-    ) -> Result<Exported, BackupError> {
-        let file = fs::File::create(path).map_err(BackupError::file("cannot create", path))?;
-        let mut out = BufWriter::with_capacity(FILE_BUFFER, file);
-        let exported = self.export_backup(&mut out, written_at, watch)?;
-        let file = out
-            .into_inner()
-            .map_err(|e| BackupError::Write(e.into_error()))?;
-        file.sync_all().map_err(BackupError::Write)?;
-        Ok(exported)
+        partial.finish(out, exported)
     }
 
     fn export_people(&self, writer: &mut Writer<'_, impl Write>) -> Result<(), BackupError> {
@@ -446,6 +418,56 @@ impl<W: Write> Write for CountingWriter<'_, W> {
 }
 
 /// `FILE.partial`, beside `file`: where a backup goes before it is whole.
+/// A backup file being written, whole or not at all: to `PATH.partial`
+/// beside its path, synced, then renamed, and the rename synced.
+pub(crate) struct BackupFile {
+    partial: PathBuf,
+    path: PathBuf,
+}
+
+impl BackupFile {
+    /// Creates the partial file of a backup to be written to `path`, and
+    /// the buffer to write it through.
+    pub(crate) fn create(path: &Path) -> Result<(BackupFile, BufWriter<fs::File>), BackupError> {
+        let partial = partial_path(path);
+        let file =
+            fs::File::create(&partial).map_err(BackupError::file("cannot create", &partial))?;
+        let file_of = BackupFile {
+            partial,
+            path: path.to_owned(),
+        };
+        Ok((file_of, BufWriter::with_capacity(FILE_BUFFER, file)))
+    }
+
+    /// Puts the backup in place once `exported` says it was written whole
+    /// to `out`; otherwise, or if that fails, removes the partial file.
+    pub(crate) fn finish(
+        self,
+        out: BufWriter<fs::File>,
+        exported: Result<Exported, BackupError>,
+    ) -> Result<Exported, BackupError> {
+        let placed = exported.and_then(|exported| {
+            let file = out
+                .into_inner()
+                .map_err(|e| BackupError::Write(e.into_error()))?;
+            file.sync_all().map_err(BackupError::Write)?;
+            fs::rename(&self.partial, &self.path)
+                .map_err(BackupError::file("cannot rename", &self.partial))?;
+            // The parent of a bare file name is "", which does not open.
+            let folder = self
+                .path
+                .parent()
+                .filter(|folder| !folder.as_os_str().is_empty());
+            sync_folder(folder.unwrap_or(Path::new(".")))?;
+            Ok(exported)
+        });
+        if placed.is_err() {
+            let _ = fs::remove_file(&self.partial);
+        }
+        placed
+    }
+}
+
 fn partial_path(file: &Path) -> PathBuf {
     let mut name = file.file_name().unwrap_or_default().to_os_string();
     name.push(PARTIAL);

@@ -11,7 +11,9 @@
 
 use super::super::backup::{Header, Line, Lines, TREES, Writer, check_header, closing, hash_of};
 use super::super::interactions::{next_tie, pairs_of};
-use super::super::{BackupError, Counts, Exported, JobRun, StoreError, meta, trees};
+use super::super::{
+    BackupError, Counts, Exported, Imported, JobRun, Replacing, StoreError, meta, trees,
+};
 use super::outbox::nanos;
 use super::purge::RECORDS;
 use super::{PgStore, decoded, json};
@@ -205,24 +207,33 @@ fn raw(value: &impl Serialize) -> Result<Box<RawValue>, BackupError> {
 const INSERT_BATCH: usize = 1_000;
 
 impl PgStore {
-    /// Loads the backup `input` (of either store) into this database,
-    /// which must hold nothing, in one transaction: all of it or none.
-    /// Then folds the ties from the log, sets the count, the hash key and
-    /// the last circle round, and moves the id sequences past the ids
-    /// loaded. Calls `progress` with the bytes read so far, now and then.
+    /// Loads the backup `input` (of either store) into this database in
+    /// one transaction: all of it or none. With [`Replacing::EmptyOnly`]
+    /// the database must hold nothing; with [`Replacing::Anything`] what
+    /// it holds is purged first, in the same transaction, so a backup that
+    /// fails to load leaves it as it was. Then folds the ties from the
+    /// log, sets the count, the hash key and the last circle round, and
+    /// moves the id sequences past the ids loaded. Calls `progress` with
+    /// the bytes read so far, now and then.
     pub async fn import_backup(
         &self,
         input: impl BufRead,
+        replacing: Replacing,
         mut progress: impl FnMut(u64),
-    ) -> Result<Counts, BackupError> {
+    ) -> Result<Imported, BackupError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
         self.lock_log(&tx).await?;
-        if let Some(what) = self.contents(&tx).await? {
-            return Err(BackupError::DatabaseNotEmpty {
-                place: self.place.clone(),
-                what,
-            });
+        match replacing {
+            Replacing::Anything => self.purge_within(&tx).await?,
+            Replacing::EmptyOnly => {
+                if let Some(what) = self.contents(&tx).await? {
+                    return Err(BackupError::DatabaseNotEmpty {
+                        place: self.place.clone(),
+                        what,
+                    });
+                }
+            }
         }
         let mut lines = Lines::of(input);
         let header = match lines.next()? {
@@ -257,7 +268,11 @@ impl PgStore {
         progress(lines.read);
         self.settle(&tx, &header, counts).await?;
         self.commit_tx(tx).await?;
-        Ok(counts)
+        Ok(Imported {
+            counts,
+            written_at: header.written_at,
+            kept_aside: None,
+        })
     }
 
     /// What the database holds, in words, or `None` when it holds nothing

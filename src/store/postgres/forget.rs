@@ -5,7 +5,8 @@
 //!
 //! One transaction: a crash, or a replica dying, leaves the person either
 //! wholly there or wholly gone and marked as forgotten. What the
-//! transaction deletes stays in the database's files until vacuumed.
+//! transaction deletes stays in the database's files until the rewrite
+//! it asks for (see `erase`).
 
 use super::super::forget::{Fate, circle_without, fate_of};
 use super::super::interactions::{next_tie, pairs_of};
@@ -78,7 +79,10 @@ impl PgStore {
         tx.execute("DELETE FROM recent_logs", &[])
             .await
             .map_err(|e| self.failed(e))?;
+        // The tables' files still hold what this deletes (see `erase`).
+        self.ask_for_rewrite(&tx).await?;
         self.commit_tx(tx).await?;
+        self.rewrite_wanted.notify_one();
         Ok(forgotten)
     }
 

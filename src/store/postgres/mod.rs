@@ -29,6 +29,7 @@ mod backup;
 mod calendars;
 mod circles;
 mod deliveries;
+mod erase;
 mod export;
 mod forget;
 mod interactions;
@@ -51,7 +52,9 @@ use crate::domain::HalfLife;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio_postgres::types::Json;
 use tokio_postgres::{Config, NoTls, Row};
 
@@ -114,12 +117,24 @@ pub struct PgStore {
     /// [`replica_name`]).
     replica: String,
     /// How to connect, for what needs a connection of its own.
-    config: Config,
+    config: Arc<Config>,
     /// The half-life the ties decay interactions with.
     half_life: HalfLife,
     /// Where it is, for errors: host, port and database, never the
     /// password.
     place: String,
+    /// Woken when a forget on this replica asks for a rewrite (see
+    /// `erase`).
+    rewrite_wanted: Arc<Notify>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("place", &self.place)
+            .field("replica", &self.replica)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PgStore {
@@ -158,7 +173,8 @@ impl PgStore {
             replica: replica_name(),
             half_life,
             place,
-            config,
+            config: Arc::new(config),
+            rewrite_wanted: Arc::default(),
         };
         store.migrate().await?;
         Ok(store)

@@ -315,6 +315,19 @@ impl PgStore {
         Ok(())
     }
 
+    /// Keeps `channel` as the DM channel with `user`, outside a sending.
+    #[cfg(test)]
+    pub(crate) async fn remember_dm_channel(
+        &self,
+        user: &UserId,
+        channel: &ChannelId,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+        self.keep_dm_channel(&tx, user, channel).await?;
+        self.commit_tx(tx).await
+    }
+
     /// Forgets the DM channel with `user` (Slack said it is not found).
     pub async fn forget_dm_channel(&self, user: &UserId) -> Result<(), StoreError> {
         let client = self.client().await?;

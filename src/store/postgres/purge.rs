@@ -28,6 +28,15 @@ impl PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
         self.lock_log(&tx).await?;
+        self.purge_within(&tx).await?;
+        self.commit_tx(tx).await
+    }
+
+    /// Deletes every record within `tx`, which holds the log-writer lock.
+    pub(super) async fn purge_within(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+    ) -> Result<(), StoreError> {
         tx.batch_execute(&format!("TRUNCATE {RECORDS}"))
             .await
             .map_err(|e| self.failed(e))?;
@@ -35,6 +44,6 @@ impl PgStore {
         tx.execute("DELETE FROM meta WHERE name <> $1", &[&round])
             .await
             .map_err(|e| self.failed(e))?;
-        self.commit_tx(tx).await
+        Ok(())
     }
 }

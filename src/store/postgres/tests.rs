@@ -4,10 +4,10 @@
 
 use super::*;
 use crate::domain::{HalfLife, Interaction, Person, TeamId, UserId};
-use crate::store::JobRun;
 use crate::store::fixtures::{
     any_interaction, at_minute, meeting, open_temp, pg_cluster as cluster, pg_store as store, user,
 };
+use crate::store::{JobRun, Replacing};
 use proptest::prelude::*;
 use std::ops::ControlFlow;
 
@@ -1217,9 +1217,10 @@ async fn a_sled_backup_imported_into_postgres_exports_the_same_lines() {
     sled.export_backup(&mut from_sled, written_at, |_| ControlFlow::Continue(()))
         .unwrap();
     let loaded = pg
-        .import_backup(from_sled.as_slice(), |_| {})
+        .import_backup(from_sled.as_slice(), Replacing::EmptyOnly, |_| {})
         .await
         .unwrap();
+    let loaded = loaded.counts;
     assert!(loaded.tombstones == 1 && loaded.circles == 1 && loaded.interactions > 0);
     let mut from_pg = Vec::new();
     pg.export_backup(&mut from_pg, written_at, |_| ControlFlow::Continue(()))
@@ -1252,8 +1253,35 @@ async fn a_sled_backup_imported_into_postgres_exports_the_same_lines() {
     );
 
     // A database that holds data is not loaded into.
-    let again = pg.import_backup(a.as_bytes(), |_| {}).await.unwrap_err();
+    let again = pg
+        .import_backup(a.as_bytes(), Replacing::EmptyOnly, |_| {})
+        .await
+        .unwrap_err();
     assert!(again.to_string().contains("already holds data"), "{again}");
+
+    // Replacing it with a backup cut short leaves it as it was ...
+    let cut: String = a.lines().take(5).map(|line| format!("{line}\n")).collect();
+    let broken = pg
+        .import_backup(cut.as_bytes(), Replacing::Anything, |_| {})
+        .await
+        .unwrap_err();
+    assert!(broken.to_string().contains("closing line"), "{broken}");
+    assert_eq!(
+        pg.interaction_count().await.unwrap(),
+        sled.interaction_count() + 1
+    );
+    // ... and a whole one takes the place of everything, the meeting
+    // logged since included.
+    let replaced = pg
+        .import_backup(a.as_bytes(), Replacing::Anything, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(replaced.written_at, written_at);
+    assert_eq!(
+        pg.interaction_count().await.unwrap(),
+        sled.interaction_count()
+    );
+    assert_eq!(pg.ties().await.unwrap(), sled.ties().unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1304,7 +1332,9 @@ async fn an_import_after_a_purge_never_gives_a_circle_round_again() {
             .unwrap();
     }
     pg.purge_everything().await.unwrap();
-    pg.import_backup(backup.as_slice(), |_| {}).await.unwrap();
+    pg.import_backup(backup.as_slice(), Replacing::EmptyOnly, |_| {})
+        .await
+        .unwrap();
     let next = pg
         .save_circles_and_enqueue(&[], &round, at_minute(10))
         .await
@@ -1319,7 +1349,7 @@ async fn an_import_after_a_purge_never_gives_a_circle_round_again() {
     let mut trailing = backup.clone();
     trailing.extend_from_slice(b"{\"tree\":\"people\"}\n");
     let refused = fresh
-        .import_backup(trailing.as_slice(), |_| {})
+        .import_backup(trailing.as_slice(), Replacing::EmptyOnly, |_| {})
         .await
         .unwrap_err();
     assert!(
@@ -1345,7 +1375,9 @@ async fn a_log_longer_than_a_page_is_visited_exported_and_folded_whole() {
         .unwrap();
     assert_eq!(exported.counts.interactions, 10_050);
     let copy = store().await.unwrap();
-    copy.import_backup(backup.as_slice(), |_| {}).await.unwrap();
+    copy.import_backup(backup.as_slice(), Replacing::EmptyOnly, |_| {})
+        .await
+        .unwrap();
     let pair = crate::domain::PairKey::new(&user("UADA"), &user("UBOB")).unwrap();
     assert_eq!(copy.tie(&pair).await.unwrap().unwrap().count, 10_050);
 }

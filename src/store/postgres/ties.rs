@@ -134,6 +134,30 @@ impl PgStore {
         .await
     }
 
+    /// Calls `visit` with the pair and the stored JSON of every tie, in
+    /// pair order, decoding nothing: what reading the ties costs by
+    /// itself, as the sled store's `visit_tie_bytes` measures it.
+    pub async fn visit_tie_bytes(
+        &self,
+        mut visit: impl FnMut(&[u8], &[u8]),
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .read_only(true)
+            .start()
+            .await
+            .map_err(|e| self.failed(e))?;
+        let sql = format!("SELECT low || ':' || high, tie::text FROM ties {TIES_IN_ORDER}");
+        self.each_row(&tx, &sql, &[], |row| {
+            let pair: &str = row.get(0);
+            let tie: &str = row.get(1);
+            visit(pair.as_bytes(), tie.as_bytes());
+            Ok::<_, StoreError>(())
+        })
+        .await
+    }
+
     /// The ties of `rows` (`low`, `high`, `tie`), decoded.
     pub(super) fn ties_of_rows(&self, rows: &[Row]) -> Result<Vec<Tie>, StoreError> {
         rows.iter()
