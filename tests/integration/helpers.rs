@@ -153,8 +153,13 @@ pub fn files_holding(folder: &std::path::Path, needle: &[u8]) -> Vec<std::path::
 pub enum Backend {
     /// sled, in the bot's temporary folder.
     Sled,
-    /// A fresh database of the stories' PostgreSQL cluster, by its URL.
-    Postgres(String),
+    /// A fresh database of the stories' PostgreSQL cluster.
+    Postgres {
+        /// Its connection string.
+        url: String,
+        /// The cluster's data folder, where its files are.
+        data_dir: std::path::PathBuf,
+    },
 }
 
 impl Backend {
@@ -168,12 +173,15 @@ impl Backend {
             .get_or_init(|| Cluster::for_tests(Durability::NoFsync))
             .as_ref()?;
         let url = cluster.create_database().expect("a database is made");
-        Some(Backend::Postgres(url))
+        Some(Backend::Postgres {
+            url,
+            data_dir: cluster.data_dir(),
+        })
     }
 
     /// Points `settings` at this store.
     pub fn configure(&self, settings: &mut alliances::config::Settings) {
-        if let Backend::Postgres(url) = self {
+        if let Backend::Postgres { url, .. } = self {
             settings.store.url = Some(url.clone().try_into().expect("a PostgreSQL URL"));
         }
     }
@@ -183,7 +191,7 @@ impl Backend {
 /// `NAME::on_postgres`: one body, the store it is given the only
 /// difference. Without PostgreSQL the second says so and passes.
 macro_rules! on_both_stores {
-    ($(#[$doc:meta])* async fn $name:ident($store:ident: Backend) $body:block) => {
+    ($(#[$doc:meta])* async fn $name:ident($store:ident: Backend $(,)?) $body:block) => {
         $(#[$doc])*
         mod $name {
             #[allow(unused_imports)]

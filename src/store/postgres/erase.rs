@@ -71,12 +71,21 @@ impl PgStore {
         };
         let marked: Vec<u8> = due.try_get(0).map_err(|e| self.failed(e))?;
         let started = Instant::now();
+        // One statement at a time: several in one query string run as one
+        // transaction, and VACUUM runs in none.
         client
-            .batch_execute(&format!(
-                "SET lock_timeout = '{WAIT_FOR_TABLES}'; VACUUM (FULL) {RECORDS}; RESET lock_timeout"
-            ))
+            .batch_execute(&format!("SET lock_timeout = '{WAIT_FOR_TABLES}'"))
             .await
             .map_err(|e| self.failed(e))?;
+        let vacuumed = client
+            .batch_execute(&format!("VACUUM (FULL) {RECORDS}"))
+            .await
+            .map_err(|e| self.failed(e));
+        client
+            .batch_execute("RESET lock_timeout")
+            .await
+            .map_err(|e| self.failed(e))?;
+        vacuumed?;
         let took = started.elapsed();
         // Cleared only if no forget marked it again meanwhile.
         client

@@ -1381,3 +1381,42 @@ async fn a_log_longer_than_a_page_is_visited_exported_and_folded_whole() {
     let pair = crate::domain::PairKey::new(&user("UADA"), &user("UBOB")).unwrap();
     assert_eq!(copy.tie(&pair).await.unwrap().unwrap().count, 10_050);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forget_asks_for_one_rewrite_that_gives_the_tables_new_files() {
+    let Some(pg) = store().await else { return };
+    pg.put_people(&[person("UADA", "Payments"), person("UBOB", "Search")])
+        .await
+        .unwrap();
+    pg.log_interaction(&meeting(at_minute(1), &["UADA", "UBOB"], None))
+        .await
+        .unwrap();
+    assert!(
+        pg.rewrite_if_due().await.unwrap().is_none(),
+        "nothing asked"
+    );
+
+    let files = async || {
+        let client = pg.client().await.unwrap();
+        let row = client
+            .query_one(
+                "SELECT pg_relation_filepath('people'), pg_relation_filepath('interactions')",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get::<_, String>(0), row.get::<_, String>(1))
+    };
+    let before = files().await;
+    pg.forget_person(&user("UADA")).await.unwrap();
+    // The replica that forgot is woken at once.
+    tokio::time::timeout(std::time::Duration::from_secs(1), pg.rewrite_wanted())
+        .await
+        .expect("the forget wakes the rewrite");
+    let rewritten = pg.rewrite_if_due().await.unwrap().expect("one is due");
+    assert_eq!(rewritten.records, 2, "Bob and the tombstone");
+    let after = files().await;
+    assert_ne!(before.0, after.0, "people has new files");
+    assert_ne!(before.1, after.1, "interactions has new files");
+    assert!(pg.rewrite_if_due().await.unwrap().is_none(), "done once");
+}
