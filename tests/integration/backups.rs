@@ -2,14 +2,23 @@
 //! runs them, what a store that will not open says, and the backup `serve`
 //! takes.
 
-use crate::helpers::{alliances, output_of, texts};
+use crate::helpers::{Backend, alliances, output_of, texts};
 use std::path::Path;
 use std::process::Output;
 
 /// Runs the binary with `--data-dir data` and `args`.
 async fn run(data: &Path, args: &[&str]) -> Output {
+    run_on(data, None, args).await
+}
+
+/// Runs the binary with `--data-dir data` and `args`, on the database at
+/// `database` if one is given.
+async fn run_on(data: &Path, database: Option<&str>, args: &[&str]) -> Output {
     let mut command = alliances();
     command.arg("--data-dir").arg(data).args(args);
+    if let Some(url) = database {
+        command.env("ALLIANCES_DATABASE_URL", url);
+    }
     output_of(command).await
 }
 
@@ -88,6 +97,58 @@ async fn export_import_export_through_the_binary_gives_the_same_records() {
         replaced.contains("the store it replaced is kept in "),
         "{replaced}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sled_store_moves_to_postgresql_by_export_and_import_and_keeps_every_record() {
+    let Some(Backend::Postgres { url, .. }) = Backend::postgres() else {
+        return;
+    };
+    let folder = tempfile::tempdir().unwrap();
+    let sled = folder.path().join("sled");
+    let file = folder.path().join("backup.jsonl");
+    let file = file.to_str().unwrap();
+    ok(&sled, &["seed", "--people", "40", "--days", "60"]).await;
+    ok(&sled, &["export", file]).await;
+
+    // The same binary, the same commands, the database named beside them.
+    let unused = folder.path().join("no-folder");
+    let on_pg = async |args: &[&str]| run_on(&unused, Some(&url), args).await;
+    let imported = on_pg(&["import", file]).await;
+    let (stdout, stderr) = texts(&imported);
+    assert!(imported.status.success(), "{stderr}");
+    assert!(
+        stdout.starts_with("imported 40 people, ") && stdout.contains(" into 127.0.0.1:"),
+        "{stdout}"
+    );
+    let again = on_pg(&["export"]).await;
+    assert!(again.status.success(), "{}", texts(&again).1);
+    let (first_header, first_records) = header_and_records(&std::fs::read(file).unwrap());
+    let (again_header, again_records) = header_and_records(&again.stdout);
+    assert_eq!(first_header, again_header);
+    assert!(
+        first_records == again_records,
+        "the records differ after the move"
+    );
+    assert!(!unused.exists(), "nothing was written to a data folder");
+
+    // A second import is refused in one sentence; --replace takes the
+    // place of everything, in one transaction.
+    let refusal = on_pg(&["import", file]).await;
+    let (_, stderr) = texts(&refusal);
+    assert_eq!(refusal.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("already holds data (40 people, ") && stderr.contains("add --replace"),
+        "{stderr}"
+    );
+    let replaced = on_pg(&["import", "--replace", file]).await;
+    assert!(replaced.status.success(), "{}", texts(&replaced).1);
+    // Restoring from a folder's backups is sled's; the sentence says what
+    // restores a database.
+    let restore = on_pg(&["restore"]).await;
+    let (_, stderr) = texts(&restore);
+    assert_eq!(restore.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("import --replace"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
