@@ -130,6 +130,90 @@ impl Store {
         matches!(self.backend, Backend::Postgres(_))
     }
 
+    /// This replica's name, as its leases and claims give it; a sled
+    /// store's one process needs none.
+    pub fn replica(&self) -> Option<&str> {
+        match &self.backend {
+            Backend::Sled(_) => None,
+            Backend::Postgres(postgres) => Some(postgres.replica()),
+        }
+    }
+
+    /// This store, whose writes only the holder of `lease` may make are
+    /// made only while this replica holds it ([`PgStore::fenced_by`]). A
+    /// sled store's one process holds every lease.
+    pub fn fenced_by(&self, lease: &'static str) -> Store {
+        match &self.backend {
+            Backend::Sled(_) => self.clone(),
+            Backend::Postgres(postgres) => postgres.fenced_by(lease).into(),
+        }
+    }
+
+    /// Takes or renews the lease `name` for `holder`, for `length`
+    /// ([`PgStore::hold_lease`]); whether `holder` holds it. A sled
+    /// store's one process holds every lease.
+    pub async fn hold_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        length: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        match &self.backend {
+            Backend::Sled(_) => Ok(true),
+            Backend::Postgres(postgres) => postgres.hold_lease(name, holder, length).await,
+        }
+    }
+
+    /// The outbox items due at `now` for this replica to send: on sled,
+    /// every one (its one process sends them all); on PostgreSQL, up to
+    /// `limit` claimed for `length` ([`PgStore::claim_outbox`]), which no
+    /// other replica sends meanwhile.
+    pub async fn claim_due(
+        &self,
+        limit: usize,
+        length: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        match &self.backend {
+            Backend::Sled(sled) => Ok(sled
+                .pending_outbox()?
+                .into_iter()
+                .filter(|item| item.is_due(now))
+                .collect()),
+            Backend::Postgres(postgres) => postgres.claim_outbox(limit, length, now).await,
+        }
+    }
+
+    /// Renews the claim on `item` just before it is sent: whether it is
+    /// still this replica's to send ([`PgStore::hold_claim`]).
+    pub async fn hold_claim(
+        &self,
+        item: &OutboxItem,
+        length: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        match &self.backend {
+            Backend::Sled(_) => Ok(true),
+            Backend::Postgres(postgres) => postgres.hold_claim(item, length).await,
+        }
+    }
+
+    /// Gives up the claim on `item`, unsent ([`PgStore::release_claim`]).
+    pub async fn release_claim(&self, item: &OutboxItem) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sled(_) => Ok(()),
+            Backend::Postgres(postgres) => postgres.release_claim(item).await,
+        }
+    }
+
+    /// Gives the lease `name` up, if `holder` holds it
+    /// ([`PgStore::release_lease`]).
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sled(_) => Ok(()),
+            Backend::Postgres(postgres) => postgres.release_lease(name, holder).await,
+        }
+    }
+
     /// Returns once every write made before the call is on disk
     /// ([`SledStore::commit`]). PostgreSQL's writes are when they commit.
     pub async fn commit(&self) -> Result<(), StoreError> {

@@ -336,6 +336,16 @@ pub enum StoreError {
         /// The newest schema this build migrates to.
         supported: u32,
     },
+    /// A write only the holder of a lease may make, made by a replica that
+    /// no longer holds it.
+    #[error(
+        "this replica no longer holds the {lease} lease (another replica took over), so it \
+         wrote nothing"
+    )]
+    NotHolding {
+        /// The lease's name.
+        lease: &'static str,
+    },
     /// A rewrite put fresh files in place but could not open them, so the
     /// store refuses every call rather than write where nothing is kept.
     #[error(
@@ -412,6 +422,7 @@ impl StoreError {
             | StoreError::Database { .. }
             | StoreError::DatabaseUnsure { .. }
             | StoreError::NewerDatabase { .. }
+            | StoreError::NotHolding { .. }
             | StoreError::Inaccessible { .. }
             | StoreError::WillNotOpen { .. }
             | StoreError::RestoreUnfinished { .. }) => opened_or_not,

@@ -87,6 +87,7 @@ impl PgStore {
     ) -> Result<CirclesSaved, StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+        self.check_fence(&tx).await?;
         self.lock_log(&tx).await?;
         // Who is forgotten is read under the lock a forget holds to its
         // commit: nobody forgotten before this is seated, and a forget

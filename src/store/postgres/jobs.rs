@@ -17,15 +17,16 @@ impl PgStore {
 
     /// Records `run` as the last run of `job`.
     pub async fn record_run(&self, job: &str, run: &JobRun) -> Result<(), StoreError> {
-        let client = self.client().await?;
-        client
-            .execute(
-                "INSERT INTO jobs (name, run) VALUES ($1, $2) \
-                 ON CONFLICT (name) DO UPDATE SET run = EXCLUDED.run",
-                &[&job, &json(run)],
-            )
-            .await
-            .map_err(|e| self.failed(e))?;
-        Ok(())
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+        self.check_fence(&tx).await?;
+        tx.execute(
+            "INSERT INTO jobs (name, run) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET run = EXCLUDED.run",
+            &[&job, &json(run)],
+        )
+        .await
+        .map_err(|e| self.failed(e))?;
+        self.commit_tx(tx).await
     }
 }

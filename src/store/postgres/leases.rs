@@ -19,6 +19,44 @@ pub struct Lease {
 }
 
 impl PgStore {
+    /// This store, whose writes that only the holder of the lease `lease`
+    /// may make ([`PgStore::enqueue`], [`PgStore::save_circles_and_enqueue`],
+    /// [`PgStore::record_run`]) are made only while this replica holds it:
+    /// the scheduled jobs' store, so that a replica that lost the lease
+    /// mid-job (frozen, or cut off from the database) queues nothing that
+    /// the new holder queues too.
+    pub fn fenced_by(&self, lease: &'static str) -> PgStore {
+        PgStore {
+            fence: Some(lease),
+            ..self.clone()
+        }
+    }
+
+    /// Within `tx`, fails unless this replica holds the lease it is fenced
+    /// by (if any), and keeps the lease from changing hands until `tx`
+    /// ends: its row is locked to share, so a takeover waits for the
+    /// commit.
+    pub(super) async fn check_fence(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+    ) -> Result<(), StoreError> {
+        let Some(lease) = self.fence else {
+            return Ok(());
+        };
+        let held = tx
+            .query_opt(
+                "SELECT 1 FROM leases WHERE name = $1 AND holder = $2 \
+                 AND until > clock_timestamp() FOR SHARE",
+                &[&lease, &self.replica],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        match held {
+            Some(_) => Ok(()),
+            None => Err(StoreError::NotHolding { lease }),
+        }
+    }
+
     /// Takes the lease `name` for `holder` for `length` from now, or
     /// renews it if `holder` holds it; refused while someone else's has
     /// not run out. Whether `holder` holds it now.

@@ -126,6 +126,9 @@ pub struct PgStore {
     /// Woken when a forget on this replica asks for a rewrite (see
     /// `erase`).
     rewrite_wanted: Arc<Notify>,
+    /// The lease whose holder alone may make the fenced writes through
+    /// this handle (see [`PgStore::fenced_by`]).
+    fence: Option<&'static str>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -175,6 +178,7 @@ impl PgStore {
             place,
             config: Arc::new(config),
             rewrite_wanted: Arc::default(),
+            fence: None,
         };
         store.migrate().await?;
         Ok(store)

@@ -24,8 +24,10 @@ impl PgStore {
         outgoing: Vec<Outgoing>,
         now: DateTime<Utc>,
     ) -> Result<Vec<OutboxItem>, StoreError> {
-        let client = self.client().await?;
-        let ids: Vec<i64> = client
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+        self.check_fence(&tx).await?;
+        let ids: Vec<i64> = tx
             .query(
                 "SELECT nextval('outbox_ids') FROM generate_series(1, $1::int) ORDER BY 1",
                 &[&(outgoing.len() as i32)],
@@ -41,14 +43,14 @@ impl PgStore {
             .map(|(id, outgoing)| OutboxItem::queued(*id as u64, outgoing, now))
             .collect();
         let values: Vec<Json<&OutboxItem>> = items.iter().map(json).collect();
-        client
-            .execute(
-                "INSERT INTO outbox (id, item, pending, due_at) \
-                 SELECT id, item, true, $3 FROM unnest($1::bigint[], $2::jsonb[]) AS q(id, item)",
-                &[&ids, &values, &now],
-            )
-            .await
-            .map_err(|e| self.failed(e))?;
+        tx.execute(
+            "INSERT INTO outbox (id, item, pending, due_at) \
+             SELECT id, item, true, $3 FROM unnest($1::bigint[], $2::jsonb[]) AS q(id, item)",
+            &[&ids, &values, &now],
+        )
+        .await
+        .map_err(|e| self.failed(e))?;
+        self.commit_tx(tx).await?;
         Ok(items)
     }
 
@@ -133,6 +135,37 @@ impl PgStore {
             .collect::<Result<Vec<OutboxItem>, _>>()?;
         claimed.sort_by_key(|item| item.id);
         Ok(claimed)
+    }
+
+    /// Renews this replica's claim on `item` for `length`, just before it
+    /// is sent: whether the claim is still this replica's. One that ran
+    /// out and was taken is the other replica's to send.
+    pub async fn hold_claim(&self, item: &OutboxItem, length: Duration) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let held = client
+            .execute(
+                "UPDATE outbox SET claimed_until = clock_timestamp() + make_interval(secs => $3) \
+                 WHERE id = $1 AND claimed_by = $2 AND pending",
+                &[&(item.id as i64), &self.replica, &length.as_secs_f64()],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(held == 1)
+    }
+
+    /// Gives up this replica's claim on `item`, unsent (the replica is
+    /// stopping), so that another may send it at once.
+    pub async fn release_claim(&self, item: &OutboxItem) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL \
+                 WHERE id = $1 AND claimed_by = $2",
+                &[&(item.id as i64), &self.replica],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(())
     }
 
     /// Writes `item` back as it now stands (a new attempt count, a later

@@ -1420,3 +1420,44 @@ async fn a_forget_asks_for_one_rewrite_that_gives_the_tables_new_files() {
     assert_ne!(before.1, after.1, "interactions has new files");
     assert!(pg.rewrite_if_due().await.unwrap().is_none(), "done once");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_jobs_store_writes_only_while_its_replica_holds_the_lease() {
+    let Some(pg) = store().await else { return };
+    let jobs = pg.fenced_by("scheduler");
+    let run = JobRun {
+        scheduled_for: at_minute(0),
+        started_at: at_minute(0),
+        summary: "queued a digest".into(),
+    };
+    let lease = std::time::Duration::from_secs(20);
+
+    // Another replica holds the lease: nothing the jobs write lands.
+    assert!(pg.hold_lease("scheduler", "another", lease).await.unwrap());
+    let refused = jobs.enqueue_one(digest(), at_minute(0)).await.unwrap_err();
+    assert!(
+        matches!(refused, StoreError::NotHolding { lease: "scheduler" }),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("wrote nothing"), "{refused}");
+    assert!(matches!(
+        jobs.record_run("digest", &run).await,
+        Err(StoreError::NotHolding { .. })
+    ));
+    assert!(pg.outbox().await.unwrap().is_empty());
+    assert_eq!(pg.last_run("digest").await.unwrap(), None);
+    // What people ask for is no job's: it is queued whoever leads.
+    pg.enqueue_one(digest(), at_minute(0)).await.unwrap();
+
+    // Once the lease is this replica's, the jobs write.
+    pg.release_lease("scheduler", "another").await.unwrap();
+    assert!(
+        pg.hold_lease("scheduler", pg.replica(), lease)
+            .await
+            .unwrap()
+    );
+    jobs.enqueue_one(digest(), at_minute(1)).await.unwrap();
+    jobs.record_run("digest", &run).await.unwrap();
+    assert_eq!(pg.outbox().await.unwrap().len(), 2);
+    assert_eq!(pg.last_run("digest").await.unwrap(), Some(run));
+}
