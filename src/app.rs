@@ -39,6 +39,9 @@ pub enum Transport {
 /// What one [`App::tick`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tick {
+    /// Who runs the scheduled jobs, when not this tick: another replica
+    /// holds the scheduler's lease.
+    pub led_by_another: bool,
     /// The jobs that ran.
     pub jobs: Vec<JobReport>,
     /// What the outbox sent.
@@ -111,10 +114,25 @@ impl App {
     /// queued (and anything queued before), trying again for at most
     /// `retry_for`: `alliances tick` runs once and exits, the demo runs
     /// it hour by hour.
+    /// On a store that replicas share, the jobs run only if no replica
+    /// holds the scheduler's lease: the tick takes it for its run.
     pub async fn tick(&self, retry_for: Duration) -> anyhow::Result<Tick> {
-        let jobs = self.scheduler.run_due().await?;
+        let leadership = self.scheduler.leadership();
+        let leads = leadership.try_once().await;
+        let jobs = match leads {
+            true => self.scheduler.run_due().await,
+            false => Ok(Vec::new()),
+        };
+        if leads && self.store.is_shared() {
+            leadership.release().await;
+        }
+        let jobs = jobs?;
         let delivered = self.scheduler.dispatcher().drain(retry_for).await?;
-        Ok(Tick { jobs, delivered })
+        Ok(Tick {
+            led_by_another: !leads,
+            jobs,
+            delivered,
+        })
     }
 
     /// The front door both transports call.

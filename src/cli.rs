@@ -392,7 +392,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 chrono::Utc::now(),
             ));
             let mut out = std::io::stdout().lock();
-            if tick.jobs.is_empty() && tick.delivered.is_empty() {
+            if tick.led_by_another {
+                writeln!(
+                    out,
+                    "another replica runs the scheduled jobs: none ran here"
+                )?;
+            } else if tick.jobs.is_empty() && tick.delivered.is_empty() {
                 writeln!(out, "nothing due")?;
             }
             for report in tick.jobs {

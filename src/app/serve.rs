@@ -11,7 +11,6 @@ use crate::domain::SystemClock;
 use crate::inbound::server::{self, Limits};
 use crate::inbound::socket::SocketConnections;
 use crate::inbound::{health, http, socket};
-use crate::scheduler::JobKind;
 use crate::store::{Store, off_the_workers};
 use anyhow::Context as _;
 use secrecy::SecretString;
@@ -141,7 +140,7 @@ impl Started {
         });
         let app = self.app.clone();
         let grace = Duration::from_secs(u64::from(app.settings.delivery.shutdown_grace_seconds));
-        if let Err(err) = app.scheduler.run(JobKind::People, app.clock.now()).await {
+        if let Err(err) = app.scheduler.sync_people_at_start().await {
             tracing::warn!(
                 error = format!("{err:#}"),
                 "could not refresh people at start; the daily job will retry"
@@ -225,6 +224,11 @@ impl Started {
 /// The scheduler, the dispatcher, periodic backups and the rewrite after
 /// a forget, each stopping within `grace` of the token's cancel or sooner.
 fn spawn_background(app: &App, tasks: &mut SupervisedTasks, grace: Duration) {
+    let leadership = app.scheduler.leadership().clone();
+    tasks.spawn("the scheduler's lease", |stop| async move {
+        leadership.run(stop).await;
+        Ok(())
+    });
     let scheduling = app.clone();
     tasks.spawn("the scheduler", |stop| run_scheduler(scheduling, stop));
     // A send in flight gets the shutdown grace to finish; one that takes
@@ -260,8 +264,9 @@ async fn out_of_grace(stop: &CancellationToken, grace: Duration) {
     tokio::time::sleep(grace).await;
 }
 
-/// Runs due jobs every [`SCHEDULER_PERIOD`] until `stop` is cancelled, and
-/// forgets event ids older than the dedupe window.
+/// Runs due jobs every [`SCHEDULER_PERIOD`] while this replica leads (on
+/// another, follows the leader's people sync), until `stop` is cancelled,
+/// and forgets event ids older than the dedupe window.
 async fn run_scheduler(app: App, stop: CancellationToken) -> anyhow::Result<()> {
     let mut period = tokio::time::interval(SCHEDULER_PERIOD);
     loop {
@@ -269,7 +274,14 @@ async fn run_scheduler(app: App, stop: CancellationToken) -> anyhow::Result<()> 
             () = stop.cancelled() => return Ok(()),
             _ = period.tick() => {}
         }
-        if let Err(err) = app.scheduler.run_due().await {
+        if !app.scheduler.leadership().leads() {
+            if let Err(err) = app.scheduler.follow_people().await {
+                tracing::warn!(
+                    error = format!("{err:#}"),
+                    "could not follow the leader's people sync; trying again later"
+                );
+            }
+        } else if let Err(err) = app.scheduler.run_due().await {
             tracing::error!(
                 error = format!("{err:#}"),
                 "a scheduled job failed; it will be retried"

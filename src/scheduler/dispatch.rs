@@ -23,6 +23,13 @@
 //! Slack no longer knows is forgotten and opened afresh; one opened is
 //! remembered with the record of the nudge, and neither is written for
 //! someone forgotten while it was on its way.
+//!
+//! Replicas sharing a PostgreSQL store each run a dispatcher, and each
+//! sends only what it claimed: [`CLAIM_AT_ONCE`] items at a time, each
+//! claim renewed for [`CLAIM_FOR`] just before its item is sent, so no two
+//! replicas send one item. A replica that dies holds its claims until they
+//! run out, and then another sends them; one that stops gives its unsent
+//! claims back at once. On sled, one process claims everything due.
 
 use crate::config::DeliverySettings;
 use crate::domain::{
@@ -37,6 +44,7 @@ use chrono::{DateTime, Utc};
 use dm::DmSend;
 use rand::RngExt;
 use recheck::NotSent;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, Notify};
@@ -58,6 +66,15 @@ const BACKOFF_CAP: Duration = Duration::from_secs(300);
 /// The longest the loop sleeps before looking at the outbox again, in case
 /// an item was queued without a wake-up (by another process's `tick`).
 const IDLE_LOOK: Duration = Duration::from_secs(30);
+
+/// How many items a replica claims at a time on a shared store: few, so
+/// that replicas share a burst rather than one taking it all.
+const CLAIM_AT_ONCE: usize = 10;
+
+/// How long a claim holds an item from other replicas: longer than one
+/// send takes, waits for Slack's limits included; the longest a dead
+/// replica's claimed items wait for another.
+const CLAIM_FOR: Duration = Duration::from_secs(120);
 
 /// What a round of sending did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -188,29 +205,43 @@ impl Dispatcher {
         let _turn = self.turn.lock().await;
         let now = self.clock.now();
         let mut done = Dispatched::default();
-        for item in self.store.pending_outbox().await? {
-            if stop.is_some_and(CancellationToken::is_cancelled) {
+        // What this round took: an item another replica gave back is not
+        // tried twice in one round.
+        let mut seen = HashSet::new();
+        'claims: loop {
+            let claimed = self.store.claim_due(CLAIM_AT_ONCE, CLAIM_FOR, now).await?;
+            if claimed.iter().all(|item| seen.contains(&item.id)) {
                 break;
             }
-            if !item.is_due(now) {
-                continue;
-            }
-            let is_nudge = item.outgoing.nudge().is_some();
-            match self.attempt(item).await? {
-                Outcome::Sent(window) => {
-                    done.sent += 1;
-                    done.longest_window = done.longest_window.max(window);
-                    if is_nudge {
-                        self.metrics.nudge_sent();
+            let mut claimed = claimed.into_iter();
+            while let Some(item) = claimed.next() {
+                if stop.is_some_and(CancellationToken::is_cancelled) {
+                    // Another replica may send the rest at once.
+                    for unsent in std::iter::once(item).chain(claimed) {
+                        self.store.release_claim(&unsent).await?;
                     }
+                    break 'claims;
                 }
-                Outcome::Dropped => done.dropped += 1,
-                Outcome::Withdrawn => done.withdrawn += 1,
-                Outcome::Retrying => done.retrying += 1,
-                Outcome::Failed => {
-                    done.failed += 1;
-                    if is_nudge {
-                        self.metrics.nudge_failed();
+                if !seen.insert(item.id) || !self.store.hold_claim(&item, CLAIM_FOR).await? {
+                    continue;
+                }
+                let is_nudge = item.outgoing.nudge().is_some();
+                match self.attempt(item).await? {
+                    Outcome::Sent(window) => {
+                        done.sent += 1;
+                        done.longest_window = done.longest_window.max(window);
+                        if is_nudge {
+                            self.metrics.nudge_sent();
+                        }
+                    }
+                    Outcome::Dropped => done.dropped += 1,
+                    Outcome::Withdrawn => done.withdrawn += 1,
+                    Outcome::Retrying => done.retrying += 1,
+                    Outcome::Failed => {
+                        done.failed += 1;
+                        if is_nudge {
+                            self.metrics.nudge_failed();
+                        }
                     }
                 }
             }

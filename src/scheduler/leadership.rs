@@ -1,5 +1,6 @@
 //! Which replica runs the scheduled jobs when several share a PostgreSQL
-//! store: the one that holds the `scheduler` lease in the database. The
+//! store: the one that holds the `scheduler` lease in the database. (A
+//! sled store's one process holds it from its first try.) The
 //! holder renews it every [`RENEW_EVERY`] for [`LEASE`]; a holder that
 //! dies stops renewing, and another replica takes the lease once it has
 //! run out: within [`LEASE`] and one [`RENEW_EVERY`] of the last renewal,
@@ -11,15 +12,19 @@
 //! less a tenth for clocks that run at slightly different rates: a leader
 //! cut off from the database stops leading by itself before anyone else
 //! can take the lease.
+//!
+//! The lease is checked again where it matters most: the jobs write
+//! through a store fenced by it ([`crate::store::Store::fenced_by`]), so
+//! a replica that lost it mid-job queues nothing.
 
-use crate::store::PgStore;
+use crate::store::Store;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// The lease's name in the database.
-const NAME: &str = "scheduler";
+pub const NAME: &str = "scheduler";
 
 /// How long a renewal holds the lease.
 pub const LEASE: Duration = Duration::from_secs(20);
@@ -30,31 +35,35 @@ pub const RENEW_EVERY: Duration = Duration::from_secs(5);
 /// One replica's view of the lease, shared by its clones.
 #[derive(Clone)]
 pub struct Leadership {
-    store: PgStore,
+    store: Store,
     /// Who this replica is, as the lease names it.
     holder: String,
     lease: Duration,
     renew_every: Duration,
     /// Until when this replica may count itself the leader.
     until: Arc<Mutex<Option<Instant>>>,
+    /// Whether other replicas may share the store: if not, this process
+    /// alone runs the jobs, and leads without asking.
+    shared: bool,
 }
 
 impl Leadership {
     /// This replica's view of the `scheduler` lease in `store`, under
     /// the replica's name, with the built-in timings.
-    pub fn new(store: PgStore) -> Self {
-        let holder = store.replica().to_owned();
+    pub fn new(store: Store) -> Self {
+        let holder = store.replica().unwrap_or("this process").to_owned();
         Self::with_timing(store, holder, LEASE, RENEW_EVERY)
     }
 
     /// As [`Leadership::new`], with other timings: for tests.
     pub fn with_timing(
-        store: PgStore,
+        store: Store,
         holder: String,
         lease: Duration,
         renew_every: Duration,
     ) -> Self {
         Self {
+            shared: store.is_shared(),
             store,
             holder,
             lease,
@@ -65,12 +74,23 @@ impl Leadership {
 
     /// Whether this replica leads now.
     pub fn leads(&self) -> bool {
-        self.until().is_some_and(|until| Instant::now() < until)
+        !self.shared || self.until().is_some_and(|until| Instant::now() < until)
+    }
+
+    /// Gives the lease up now, if this replica holds it.
+    pub async fn release(&self) {
+        *self.until() = None;
+        if let Err(error) = self.store.release_lease(NAME, &self.holder).await {
+            tracing::warn!(%error, "could not give up the scheduler's lease; it runs out by itself");
+        }
     }
 
     /// Tries for the lease, or renews it, every `renew_every` until `stop`;
     /// then gives it up, so that another replica may take it at once.
     pub async fn run(&self, stop: CancellationToken) {
+        if !self.shared {
+            return stop.cancelled().await;
+        }
         loop {
             self.try_once().await;
             tokio::select! {
@@ -78,14 +98,11 @@ impl Leadership {
                 () = stop.cancelled() => break,
             }
         }
-        *self.until() = None;
-        if let Err(error) = self.store.release_lease(NAME, &self.holder).await {
-            tracing::warn!(%error, "could not give up the scheduler's lease; it runs out by itself");
-        }
+        self.release().await;
     }
 
-    /// One try for the lease.
-    async fn try_once(&self) {
+    /// One try for the lease: whether this replica leads after it.
+    pub async fn try_once(&self) -> bool {
         let asked = Instant::now();
         match self.store.hold_lease(NAME, &self.holder, self.lease).await {
             Ok(true) => {
@@ -103,6 +120,7 @@ impl Leadership {
             // Leading stops by itself when the last renewal runs out.
             Err(error) => tracing::warn!(%error, "could not renew the scheduler's lease"),
         }
+        self.leads()
     }
 
     fn until(&self) -> MutexGuard<'_, Option<Instant>> {

@@ -107,6 +107,15 @@ pub struct JobReport {
 #[derive(Clone)]
 pub struct Scheduler {
     store: Store,
+    /// The store the scheduled jobs write through: fenced by the
+    /// scheduler's lease, so that a replica that lost it mid-job queues
+    /// nothing (see `leadership`).
+    jobs: Store,
+    /// Whether this replica runs the scheduled jobs.
+    leadership: Leadership,
+    /// When this replica's roster was built from a people sync: a replica
+    /// that does not lead builds it again after the leader's sync.
+    roster_built: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
     slack: SlackClient,
     clock: Arc<dyn Clock>,
     schedules: Arc<[(JobKind, CronSchedule)]>,
@@ -163,7 +172,11 @@ impl Scheduler {
             settings.rules,
             metrics.clone(),
         );
+        let leadership = Leadership::new(store.clone());
         Self {
+            jobs: store.fenced_by(leadership::NAME),
+            leadership,
+            roster_built: Arc::default(),
             store,
             slack,
             clock,
@@ -285,9 +298,70 @@ impl Scheduler {
         }
         let mut reports = Vec::new();
         for (job, scheduled_for) in self.due(now).await? {
+            // Asked again before each: a job may take minutes.
+            if !self.leadership.leads() {
+                break;
+            }
             reports.push(self.run(job, scheduled_for).await?);
         }
         Ok(reports)
+    }
+
+    /// Whether this replica runs the scheduled jobs, and the lease that
+    /// says so.
+    pub fn leadership(&self) -> &Leadership {
+        &self.leadership
+    }
+
+    /// On a replica that does not run the jobs: once the leader's people
+    /// job has run since this replica's roster was built, builds it again
+    /// from Slack, so that the profile changes this replica handles see
+    /// the same teams and leaders. Records no run.
+    pub async fn follow_people(&self) -> anyhow::Result<()> {
+        let Some(last) = self.store.last_run(JobKind::People.name()).await? else {
+            return Ok(());
+        };
+        let built = *self
+            .roster_built
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if built.is_some_and(|built| built >= last.started_at) {
+            return Ok(());
+        }
+        self.sync_people().await.map(drop)
+    }
+
+    /// At start: the people job on the replica that leads; on another, the
+    /// people sync alone, for this replica's roster.
+    pub async fn sync_people_at_start(&self) -> anyhow::Result<()> {
+        if self.leadership.try_once().await {
+            self.run(JobKind::People, self.clock.now()).await.map(drop)
+        } else {
+            self.sync_people().await.map(drop)
+        }
+    }
+
+    /// Reads everyone from Slack into the store and this replica's roster;
+    /// what it did, in words.
+    async fn sync_people(&self) -> anyhow::Result<String> {
+        let started_at = self.clock.now();
+        let (teams, summary) = people::sync_people(
+            &self.store,
+            &self.slack,
+            &self.team_origin,
+            &self.leaders,
+            self.calendar_key(),
+        )
+        .await?;
+        *self
+            .teams
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(teams);
+        *self
+            .roster_built
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(started_at);
+        Ok(summary)
     }
 
     /// Runs one job for `scheduled_for` and records the run, and how long
@@ -317,24 +391,10 @@ impl Scheduler {
     ) -> anyhow::Result<JobReport> {
         let started_at = self.clock.now();
         let summary = match job {
-            JobKind::People => {
-                let (teams, summary) = people::sync_people(
-                    &self.store,
-                    &self.slack,
-                    &self.team_origin,
-                    &self.leaders,
-                    self.calendar_key(),
-                )
-                .await?;
-                *self
-                    .teams
-                    .write()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(teams);
-                summary
-            }
+            JobKind::People => self.sync_people().await?,
             JobKind::Calendars => {
                 calendar_reads::run(
-                    &self.store,
+                    &self.jobs,
                     &self.calendar_settings,
                     self.shared_calendar_key(),
                     started_at,
@@ -343,7 +403,7 @@ impl Scheduler {
             }
             JobKind::Nudges => {
                 nudges::run(
-                    &self.store,
+                    &self.jobs,
                     started_at,
                     &self.policy,
                     &self.partnerships,
@@ -353,11 +413,11 @@ impl Scheduler {
                 .await?
             }
             JobKind::Digest => self
-                .queue_digest(&self.digest_channel, started_at)
+                .queue_digest(&self.jobs, &self.digest_channel, started_at)
                 .await?
                 .summary(false),
             JobKind::Circles => {
-                circles::run(&self.store, started_at, &self.policy, &self.circles).await?
+                circles::run(&self.jobs, started_at, &self.policy, &self.circles).await?
             }
         };
         let run = JobRun {
@@ -365,8 +425,8 @@ impl Scheduler {
             started_at,
             summary: summary.clone(),
         };
-        self.store.record_run(job.name(), &run).await?;
-        self.store.flush().await?;
+        self.jobs.record_run(job.name(), &run).await?;
+        self.jobs.flush().await?;
         self.dispatcher.wake();
         tracing::info!(%summary, "job done");
         Ok(JobReport {
@@ -398,7 +458,7 @@ impl Scheduler {
     pub async fn post_digest_now(&self, channel: Option<&str>) -> anyhow::Result<String> {
         let now = self.clock.now();
         let channel = channel.map_or(&*self.digest_channel, |c| c.trim_start_matches('#'));
-        let digest = self.queue_digest(channel, now).await?;
+        let digest = self.queue_digest(&self.store, channel, now).await?;
         let run = JobRun {
             scheduled_for: now,
             started_at: now,
@@ -420,6 +480,7 @@ impl Scheduler {
     /// last week, the first time) up to `now`, for `channel`.
     async fn queue_digest(
         &self,
+        store: &Store,
         channel: &str,
         now: DateTime<Utc>,
     ) -> Result<DigestRun, StoreError> {
@@ -428,7 +489,7 @@ impl Scheduler {
             .await?
             .unwrap_or(now - Duration::days(7));
         digest::run(
-            &self.store,
+            store,
             since,
             now,
             channel,

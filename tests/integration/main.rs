@@ -31,6 +31,7 @@ mod mind_changed_mid_dispatch;
 mod operations;
 mod partnerships;
 mod refusals;
+mod replicas;
 mod served;
 mod slack_client;
 mod tick;

@@ -5,17 +5,22 @@
 
 use super::*;
 use crate::domain::HalfLife;
+use crate::store::PgStore;
 use crate::store::fixtures::pg_store;
 
 const LEASE_IN_TESTS: Duration = Duration::from_millis(1_000);
 const RENEW_IN_TESTS: Duration = Duration::from_millis(100);
 
 fn replica(
-    store: &PgStore,
+    store: &crate::store::PgStore,
     name: &str,
 ) -> (Leadership, CancellationToken, tokio::task::JoinHandle<()>) {
-    let leadership =
-        Leadership::with_timing(store.clone(), name.into(), LEASE_IN_TESTS, RENEW_IN_TESTS);
+    let leadership = Leadership::with_timing(
+        store.clone().into(),
+        name.into(),
+        LEASE_IN_TESTS,
+        RENEW_IN_TESTS,
+    );
     let stop = CancellationToken::new();
     let running = {
         let (leadership, stop) = (leadership.clone(), stop.clone());

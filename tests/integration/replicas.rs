@@ -1,0 +1,98 @@
+//! Several replicas of the bot on one PostgreSQL database, as a
+//! deployment with replicas runs them: each answers Slack, one runs the
+//! scheduled jobs, and what they send is sent once.
+
+use crate::helpers::{
+    Backend, PAYMENTS_AND_PLATFORM, alice_and_bilal, eventually, spawn_bot_on,
+    spawn_bot_on_clock_configured,
+};
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_on_one_database_run_the_jobs_once_and_post_one_digest() {
+    let Some(store) = Backend::postgres() else {
+        return;
+    };
+    let fake = alice_and_bilal().await;
+    let a = spawn_bot_on(&fake, PAYMENTS_AND_PLATFORM, &store).await;
+    let b = spawn_bot_on(&fake, PAYMENTS_AND_PLATFORM, &store).await;
+
+    // A fresh install runs each job once, on the replica that leads.
+    a.first_scheduled_digest_has_run().await;
+    let leaders = [&a, &b]
+        .iter()
+        .filter(|bot| bot.app.scheduler().leadership().leads())
+        .count();
+    assert_eq!(leaders, 1, "one replica runs the jobs");
+
+    // What one replica logs, the other reads.
+    let (status, logged) = a
+        .slash("/met", "<@U0000002> coffee", "U0000001", "trigger-1")
+        .await;
+    assert_eq!(status, 200, "{logged}");
+    assert_eq!(b.app.store().interaction_count().await.unwrap(), 1);
+
+    // An admin asks the other replica for the digest: both replicas'
+    // dispatchers look at the outbox, and it is posted once.
+    let (status, answer) = b
+        .slash("/alliances", "digest now", "U0000009", "trigger-2")
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    eventually("the digest is posted", async || {
+        fake.messages().iter().any(|m| m.dm_user.is_none())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let posts = fake
+        .messages()
+        .into_iter()
+        .filter(|m| m.dm_user.is_none())
+        .count();
+    assert_eq!(posts, 1, "the digest is posted once");
+    a.stop().await;
+    b.stop().await;
+    fake.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_sending_from_one_outbox_send_each_message_once() {
+    use alliances::domain::{Digest, Outgoing};
+    let Some(store) = Backend::postgres() else {
+        return;
+    };
+    let fake = alice_and_bilal().await;
+    let fast = |settings: &mut alliances::config::Settings| {
+        store.configure(settings);
+        settings.delivery.speedup = 100.0.try_into().unwrap();
+    };
+    let clock = || std::sync::Arc::new(alliances::domain::SystemClock);
+    let a = spawn_bot_on_clock_configured(&fake, PAYMENTS_AND_PLATFORM, clock(), fast).await;
+    let b = spawn_bot_on_clock_configured(&fake, PAYMENTS_AND_PLATFORM, clock(), fast).await;
+    a.first_scheduled_digest_has_run().await;
+    let before = fake.messages().len();
+
+    // Forty posts queued at once, and both replicas told.
+    let now = chrono::Utc::now();
+    let posts: Vec<Outgoing> = (0..40)
+        .map(|week| Outgoing::Digest {
+            channel: "alliances".into(),
+            digest: Digest {
+                unnamed_new_alliances: 1,
+                ..Digest::empty(now - chrono::Duration::weeks(week + 1), now)
+            },
+            team_map: None,
+        })
+        .collect();
+    a.app.store().enqueue(posts, now).await.unwrap();
+    a.app.scheduler().dispatcher().wake();
+    b.app.scheduler().dispatcher().wake();
+    eventually("the outbox is empty", async || {
+        a.app.store().pending_outbox().await.unwrap().is_empty()
+    })
+    .await;
+    let sent = fake.messages().len() - before;
+    assert_eq!(sent, 40, "each message is sent once");
+    a.stop().await;
+    b.stop().await;
+    fake.stop().await;
+}
