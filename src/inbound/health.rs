@@ -26,6 +26,11 @@ use std::time::{Duration, Instant};
 /// How long a Slack check's answer stands.
 const SLACK_CHECK_EVERY: Duration = Duration::from_secs(30);
 
+/// How long the store may take to answer a readiness check: a database
+/// that does not answer within it is as good as away, and a probe waits
+/// for no more than a few seconds.
+const STORE_ANSWERS_WITHIN: Duration = Duration::from_secs(2);
+
 /// The last Slack check: when, and the problem if there was one.
 type SlackCheck = Option<(Instant, Option<String>)>;
 
@@ -65,8 +70,13 @@ pub fn router(
 /// connection is up; 503 with the reasons when not.
 async fn ready(State(health): State<Health>) -> Response {
     let mut problems = Vec::new();
-    if let Err(err) = health.store.schema_version().await {
-        problems.push(format!("the store cannot be read: {err}"));
+    match tokio::time::timeout(STORE_ANSWERS_WITHIN, health.store.schema_version()).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(err)) => problems.push(format!("the store cannot be read: {err}")),
+        Err(_) => problems.push(format!(
+            "the store did not answer within {} s",
+            STORE_ANSWERS_WITHIN.as_secs()
+        )),
     }
     if let Some(problem) = health.slack_problem().await {
         problems.push(format!("Slack: {problem}"));

@@ -3,9 +3,10 @@
 //! scheduled jobs, and what they send is sent once.
 
 use crate::helpers::{
-    Backend, PAYMENTS_AND_PLATFORM, alice_and_bilal, eventually, spawn_bot_on,
+    Backend, PAYMENTS_AND_PLATFORM, alice_and_bilal, eventually, eventually_within, spawn_bot_on,
     spawn_bot_on_clock_configured,
 };
+use crate::served::{Folder, Served};
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -94,5 +95,80 @@ async fn two_replicas_sending_from_one_outbox_send_each_message_once() {
     assert_eq!(sent, 40, "each message is sent once");
     a.stop().await;
     b.stop().await;
+    fake.stop().await;
+}
+
+/// `/met <@U0000002> {what}` from Alice, delivered to `url` as Slack signs
+/// it: the answer's text.
+async fn alice_met_bilal(fake: &fake_slack::FakeSlack, url: &str, what: &str) -> String {
+    let met = fake.slash_command(
+        "/met",
+        &format!("<@U0000002> {what}"),
+        crate::helpers::user("U0000001"),
+        crate::helpers::alliance_channel(),
+    );
+    let answer = fake.deliver_over_http(url, &met).await.unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body["text"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn readiness(health: &str) -> (u16, String) {
+    let response = crate::helpers::http_get(format!("{health}/readyz"))
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_database_away_a_request_gets_a_sentence_and_the_bot_comes_back_by_itself() {
+    use throwaway_postgres::{Cluster, Durability};
+    // A cluster of its own: this story stops it.
+    let Some(cluster) = Cluster::for_tests(Durability::NoFsync) else {
+        return;
+    };
+    let url = cluster.create_database().unwrap();
+    let fake = alice_and_bilal().await;
+    let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", PAYMENTS_AND_PLATFORM);
+    let bot = Served::start_with_env(
+        &fake,
+        &folder.config,
+        &folder.data,
+        &[("ALLIANCES_DATABASE_URL", &url)],
+    )
+    .await;
+    assert_eq!(readiness(bot.health()).await, (200, "ready\n".to_owned()));
+    let mut acknowledged = 0;
+    let said = alice_met_bilal(&fake, &bot.url, "coffee").await;
+    assert!(said.contains("Logged:"), "{said}");
+    acknowledged += 1;
+
+    cluster.stop();
+    let said = alice_met_bilal(&fake, &bot.url, "lunch").await;
+    assert!(
+        !said.starts_with("Logged"),
+        "nothing is acknowledged: {said}"
+    );
+    assert!(said.contains("try again"), "{said}");
+    let (status, why) = readiness(bot.health()).await;
+    assert_eq!(status, 503, "{why}");
+    assert!(why.contains("the store"), "{why}");
+    assert!(!folder.data.exists(), "no sled store was made instead");
+
+    cluster.start_again().unwrap();
+    eventually_within(
+        "the bot is ready again",
+        Duration::from_secs(20),
+        async || readiness(bot.health()).await.0 == 200,
+    )
+    .await;
+    let said = alice_met_bilal(&fake, &bot.url, "tea").await;
+    assert!(said.contains("Logged:"), "{said}");
+    acknowledged += 1;
+
+    let store = alliances::store::Store::connect(&url, alliances::domain::HalfLife::DEFAULT)
+        .await
+        .unwrap();
+    assert_eq!(store.interaction_count().await.unwrap(), acknowledged);
+    bot.stop().await;
     fake.stop().await;
 }

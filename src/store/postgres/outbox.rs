@@ -140,7 +140,11 @@ impl PgStore {
     /// Renews this replica's claim on `item` for `length`, just before it
     /// is sent: whether the claim is still this replica's. One that ran
     /// out and was taken is the other replica's to send.
-    pub async fn hold_claim(&self, item: &OutboxItem, length: Duration) -> Result<bool, StoreError> {
+    pub async fn hold_claim(
+        &self,
+        item: &OutboxItem,
+        length: Duration,
+    ) -> Result<bool, StoreError> {
         let client = self.client().await?;
         let held = client
             .execute(
