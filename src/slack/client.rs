@@ -240,6 +240,18 @@ impl SlackClient {
         self
     }
 
+    /// Takes `1 / replicas` of Slack's limits from now on: `replicas`
+    /// replicas, this one included, call Slack with the same app (see
+    /// [`RateControl::share_among`]).
+    pub fn share_limits_among(&self, replicas: u32) {
+        self.rate.share_among(replicas);
+    }
+
+    /// Whether this client called Slack since the last time this was asked.
+    pub fn called_since_last_look(&self) -> bool {
+        self.rate.called_since_last_look()
+    }
+
     /// Calls `method` (`call` makes the request) under rate control and a
     /// time-out. A 429 pauses the method for its `Retry-After` and the call
     /// is made again, up to [`RATE_LIMIT_RETRIES`] times; other failures go

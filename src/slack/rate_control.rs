@@ -11,6 +11,12 @@
 //! at the published rate. Both the burst and the rate keep a little back,
 //! so that calls held up on the wire do not arrive over Slack's count.
 //!
+//! Replicas sharing a PostgreSQL store share Slack's limits too: each
+//! counts the replicas that made a call lately, itself included, and
+//! takes that share of every burst and rate ([`RateControl::share_among`];
+//! the serving bot looks every few seconds). A replica that is not
+//! calling Slack is not counted, so the others use its share.
+//!
 //! slack-morphism has a rate controller of its own, but it holds every
 //! `chat.postMessage` of a workspace to one per second, which would send a
 //! thousand DMs in a quarter of an hour instead of a few minutes.
@@ -91,6 +97,17 @@ struct State {
     methods: HashMap<&'static str, Bucket>,
     channels: HashMap<String, Bucket>,
     paused_until: HashMap<&'static str, Instant>,
+    /// How many replicas share the budget (0 and 1 alike: this one alone).
+    replicas: u32,
+    /// Whether a call took its turn since [`RateControl::called_since_last_look`].
+    called: bool,
+}
+
+impl State {
+    /// This replica's share of every limit.
+    fn share(&self) -> f64 {
+        1.0 / f64::from(self.replicas.max(1))
+    }
 }
 
 /// A token bucket: up to most of a minute's budget, refilled evenly.
@@ -126,18 +143,22 @@ impl Bucket {
         }
     }
 
-    fn refill(&mut self, now: Instant) {
+    /// Adds what `share` of the rate brought since the last refill, up to
+    /// `share` of the burst (at least one call).
+    fn refill(&mut self, now: Instant, share: f64) {
         let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
+        let capacity = (self.capacity * share).floor().max(1.0);
+        self.tokens = (self.tokens + elapsed * self.per_second * share).min(capacity);
         self.updated = now;
     }
 
-    /// How long until one token is there (zero if it is).
-    fn wait(&self) -> Duration {
+    /// How long until one token is there (zero if it is), at `share` of
+    /// the rate.
+    fn wait(&self, share: f64) -> Duration {
         if self.tokens >= 1.0 {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64((1.0 - self.tokens) / self.per_second)
+            Duration::from_secs_f64((1.0 - self.tokens) / (self.per_second * share))
         }
     }
 }
@@ -186,6 +207,18 @@ impl RateControl {
         bucket.updated = bucket.updated.max(until);
     }
 
+    /// Takes `1 / replicas` of every limit from now on: the share of this
+    /// replica when `replicas` call Slack with the same app, itself
+    /// included.
+    pub fn share_among(&self, replicas: u32) {
+        self.lock().replicas = replicas;
+    }
+
+    /// Whether a call took its turn since the last time this was asked.
+    pub fn called_since_last_look(&self) -> bool {
+        std::mem::take(&mut self.lock().called)
+    }
+
     /// Takes a turn if one is free at `now`, or says how long to wait.
     fn try_take(&self, method: &'static str, channel: Option<&str>, now: Instant) -> Duration {
         let speedup = self.speedup;
@@ -196,24 +229,26 @@ impl RateControl {
             }
             state.paused_until.remove(method);
         }
+        let share = state.share();
         let method_bucket = state
             .methods
             .entry(method)
             .or_insert_with(|| Bucket::full(per_minute(method), speedup, now));
-        method_bucket.refill(now);
-        let mut wait = method_bucket.wait();
+        method_bucket.refill(now, share);
+        let mut wait = method_bucket.wait(share);
         let channel = channel.filter(|_| method == "chat.postMessage");
         if let Some(channel) = channel {
             let bucket = state
                 .channels
                 .entry(channel.to_owned())
                 .or_insert_with(|| Bucket::channel(speedup, now));
-            bucket.refill(now);
-            wait = wait.max(bucket.wait());
+            bucket.refill(now, share);
+            wait = wait.max(bucket.wait(share));
         }
         if !wait.is_zero() {
             return wait;
         }
+        state.called = true;
         if let Some(bucket) = state.methods.get_mut(method) {
             bucket.tokens -= 1.0;
         }
@@ -308,6 +343,53 @@ mod tests {
             (wait.as_secs_f64() - 1.0 / 60.0 / HEADROOM).abs() < 1e-6,
             "{wait:?}"
         );
+    }
+
+    #[test]
+    fn replicas_sharing_the_budget_each_get_their_share_of_the_burst_and_the_rate() {
+        let control = RateControl::new(1.0);
+        control.share_among(2);
+        let start = Instant::now();
+        // Tier 3: 45 at once for one replica; 22 for each of two.
+        for _ in 0..22 {
+            assert_eq!(
+                control.try_take("conversations.open", None, start),
+                Duration::ZERO
+            );
+        }
+        let wait = control.try_take("conversations.open", None, start);
+        assert!(
+            (wait.as_secs_f64() - 2.4 / HEADROOM).abs() < 1e-6,
+            "{wait:?}"
+        );
+        // One message a second in a channel, between them.
+        assert_eq!(
+            control.try_take("chat.postMessage", Some("C1"), start),
+            Duration::ZERO
+        );
+        let wait = control.try_take("chat.postMessage", Some("C1"), start);
+        assert!(
+            (wait.as_secs_f64() - 2.0 / HEADROOM).abs() < 1e-6,
+            "{wait:?}"
+        );
+        // Alone again, it has the whole rate back.
+        control.share_among(1);
+        let later = start + Duration::from_secs(60);
+        for _ in 0..45 {
+            assert_eq!(
+                control.try_take("conversations.open", None, later),
+                Duration::ZERO
+            );
+        }
+    }
+
+    #[test]
+    fn a_call_is_noticed_once_by_whoever_looks() {
+        let control = RateControl::new(1.0);
+        assert!(!control.called_since_last_look());
+        control.try_take("auth.test", None, Instant::now());
+        assert!(control.called_since_last_look());
+        assert!(!control.called_since_last_look());
     }
 
     #[tokio::test(start_paused = true)]
