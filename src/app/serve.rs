@@ -30,6 +30,15 @@ const SCHEDULER_PERIOD: Duration = Duration::from_secs(30);
 /// a disk that keeps failing (full, say) is not hammered every period.
 const REWRITE_RETRY: Duration = Duration::from_secs(10 * 60);
 
+/// How often a replica on a shared store notes whether it called Slack,
+/// and counts those that did, to take its share of Slack's limits.
+const COUNT_SLACK_CALLERS_EVERY: Duration = Duration::from_secs(5);
+
+/// A replica counts among Slack's callers for this long after its last
+/// call: longer than a dispatcher's pause between two sends, so that a
+/// busy replica is not left out between them.
+const SLACK_CALLER_FOR: Duration = Duration::from_secs(30);
+
 /// The addresses a started bot listens on, as bound: with port 0 asked
 /// for, the ports the system chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,11 +260,43 @@ fn spawn_background(app: &App, tasks: &mut SupervisedTasks, grace: Duration) {
         crate::backups::keep_backups(store, settings, clock, stop.cancelled_owned()).await;
         Ok(())
     });
+    if app.store.is_shared() {
+        let (store, slack) = (app.store.clone(), app.slack.clone());
+        tasks.spawn("the share of Slack's limits", |stop| {
+            share_slack_limits(store, slack, stop)
+        });
+    }
     // A rewrite in progress is let finish, as a restart would finish it.
     let store = app.store.clone();
     tasks.spawn("the store's rewrite", |stop| {
         erase_what_was_forgotten(store, stop)
     });
+}
+
+/// Every [`COUNT_SLACK_CALLERS_EVERY`] until `stop` is cancelled: notes in
+/// the shared store whether this replica called Slack, and takes its
+/// share of Slack's limits among the replicas that did lately. When the
+/// store cannot be asked, the last share stands.
+async fn share_slack_limits(
+    store: Store,
+    slack: crate::slack::SlackClient,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
+    let mut every = tokio::time::interval(COUNT_SLACK_CALLERS_EVERY);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return Ok(()),
+            _ = every.tick() => {}
+        }
+        let called = slack.called_since_last_look();
+        match store.slack_callers(called, SLACK_CALLER_FOR).await {
+            Ok(replicas) => slack.share_limits_among(replicas),
+            Err(error) => tracing::warn!(
+                %error,
+                "could not count the replicas calling Slack; keeping the last share of its limits"
+            ),
+        }
+    }
 }
 
 /// Completes `grace` after `stop` is cancelled.

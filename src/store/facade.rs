@@ -205,6 +205,21 @@ impl Store {
         }
     }
 
+    /// How many replicas share Slack's limits: those that called Slack
+    /// within `within`, and this one; `called` notes that this one did
+    /// since it last asked ([`PgStore::slack_callers`]). A sled store's
+    /// process is alone.
+    pub async fn slack_callers(
+        &self,
+        called: bool,
+        within: std::time::Duration,
+    ) -> Result<u32, StoreError> {
+        match &self.backend {
+            Backend::Sled(_) => Ok(1),
+            Backend::Postgres(postgres) => postgres.slack_callers(called, within).await,
+        }
+    }
+
     /// Gives the lease `name` up, if `holder` holds it
     /// ([`PgStore::release_lease`]).
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {

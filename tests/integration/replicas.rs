@@ -172,3 +172,51 @@ async fn with_the_database_away_a_request_gets_a_sentence_and_the_bot_comes_back
     bot.stop().await;
     fake.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_sending_at_once_share_slack_s_limits_and_are_never_refused() {
+    use alliances::domain::{Digest, Outgoing};
+    use fake_slack::Limits;
+    const SPEEDUP: f64 = 10.0;
+    let Some(store) = Backend::postgres() else {
+        return;
+    };
+    let fake = alice_and_bilal().await;
+    fake.enforce_limits(Limits::scaled(SPEEDUP));
+    let paced = |settings: &mut alliances::config::Settings| {
+        store.configure(settings);
+        settings.delivery.speedup = SPEEDUP.try_into().unwrap();
+    };
+    let clock = || std::sync::Arc::new(alliances::domain::SystemClock);
+    let a = spawn_bot_on_clock_configured(&fake, PAYMENTS_AND_PLATFORM, clock(), paced).await;
+    let b = spawn_bot_on_clock_configured(&fake, PAYMENTS_AND_PLATFORM, clock(), paced).await;
+    // Each has called Slack (its people sync) and counted the other.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let before = fake.messages().len();
+
+    // Sixty posts into one channel, which takes ten a second at this
+    // pace: alone, each replica would send that many.
+    let now = chrono::Utc::now();
+    let posts: Vec<Outgoing> = (0..60)
+        .map(|week| Outgoing::Digest {
+            channel: "alliances".into(),
+            digest: Digest {
+                unnamed_new_alliances: 1,
+                ..Digest::empty(now - chrono::Duration::weeks(week + 1), now)
+            },
+            team_map: None,
+        })
+        .collect();
+    a.app.store().enqueue(posts, now).await.unwrap();
+    a.app.scheduler().dispatcher().wake();
+    b.app.scheduler().dispatcher().wake();
+    eventually_within("the outbox is empty", Duration::from_secs(30), async || {
+        a.app.store().pending_outbox().await.unwrap().is_empty()
+    })
+    .await;
+    assert_eq!(fake.messages().len() - before, 60);
+    assert_eq!(fake.violations(), vec![], "no call was over Slack's limits");
+    a.stop().await;
+    b.stop().await;
+    fake.stop().await;
+}

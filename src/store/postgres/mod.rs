@@ -39,6 +39,7 @@ mod leases;
 mod outbox;
 mod people;
 mod purge;
+mod senders;
 mod ties;
 mod tombstones;
 

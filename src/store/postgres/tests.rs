@@ -30,10 +30,10 @@ async fn a_fresh_database_is_migrated_once_however_many_replicas_connect() {
         .collect();
     for replica in replicas {
         let replica = replica.await.unwrap().unwrap();
-        assert_eq!(replica.schema_version().await.unwrap(), 1);
+        assert_eq!(replica.schema_version().await.unwrap(), 2);
     }
     let again = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
-    assert_eq!(again.schema_version().await.unwrap(), 1);
+    assert_eq!(again.schema_version().await.unwrap(), 2);
 }
 
 #[tokio::test]
@@ -55,7 +55,7 @@ async fn a_database_of_a_newer_schema_is_refused_with_a_sentence() {
             err,
             StoreError::NewerDatabase {
                 found: 99,
-                supported: 1,
+                supported: 2,
                 ..
             }
         ),
@@ -1086,7 +1086,7 @@ async fn a_purge_leaves_no_record_but_the_last_circle_round() {
         .await
         .unwrap();
     assert_eq!(next.formed[0].key.round, 2);
-    assert_eq!(pg.schema_version().await.unwrap(), 1);
+    assert_eq!(pg.schema_version().await.unwrap(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1460,4 +1460,23 @@ async fn the_jobs_store_writes_only_while_its_replica_holds_the_lease() {
     jobs.record_run("digest", &run).await.unwrap();
     assert_eq!(pg.outbox().await.unwrap().len(), 2);
     assert_eq!(pg.last_run("digest").await.unwrap(), Some(run));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_share_slack_s_limits_among_those_that_call_it() {
+    let Some(cluster) = cluster() else { return };
+    let url = cluster.create_database().unwrap();
+    let a = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
+    let b = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
+    let lately = std::time::Duration::from_millis(500);
+    // Nobody called yet: each counts itself alone.
+    assert_eq!(a.slack_callers(false, lately).await.unwrap(), 1);
+    // A calls: B shares with it; A still counts one (itself).
+    assert_eq!(a.slack_callers(true, lately).await.unwrap(), 1);
+    assert_eq!(b.slack_callers(false, lately).await.unwrap(), 2);
+    assert_eq!(b.slack_callers(true, lately).await.unwrap(), 2);
+    assert_eq!(a.slack_callers(false, lately).await.unwrap(), 2);
+    // A quiet replica's share comes back to the others.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(a.slack_callers(false, lately).await.unwrap(), 1);
 }
