@@ -220,3 +220,211 @@ async fn two_replicas_sending_at_once_share_slack_s_limits_and_are_never_refused
     b.stop().await;
     fake.stop().await;
 }
+
+/// The process id in a replica's name (`host:pid:random`).
+fn pid_of(replica: &str) -> u32 {
+    replica
+        .split(':')
+        .nth(1)
+        .and_then(|pid| pid.parse().ok())
+        .expect("a replica's name holds its process id")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_leader_mid_send_of_500_messages_loses_none_and_repeats_at_most_one() {
+    use alliances::domain::{Digest, HalfLife, Outgoing};
+    let Some(Backend::Postgres { url, .. }) = Backend::postgres() else {
+        return;
+    };
+    let fake = alice_and_bilal().await;
+    let folder = Folder::new(
+        "[teams]\nfile = \"teams.toml\"\n[delivery]\nspeedup = 100\n",
+        PAYMENTS_AND_PLATFORM,
+    );
+    let env = [("ALLIANCES_DATABASE_URL", url.as_str())];
+    let mut replicas = Vec::new();
+    for _ in 0..3 {
+        replicas.push(Served::start_with_env(&fake, &folder.config, &folder.data, &env).await);
+    }
+    let store = alliances::store::PgStore::connect(&url, HalfLife::DEFAULT)
+        .await
+        .unwrap();
+    eventually("a replica leads", async || {
+        store.lease("scheduler").await.unwrap().is_some()
+    })
+    .await;
+    let leader = pid_of(&store.lease("scheduler").await.unwrap().unwrap().holder);
+    let posts = || {
+        fake.messages()
+            .into_iter()
+            .filter(|m| m.dm_user.is_none())
+            .collect::<Vec<_>>()
+    };
+    let before = posts().len();
+
+    let now = chrono::Utc::now();
+    let queued: Vec<Outgoing> = (1..=500)
+        .map(|n| Outgoing::Digest {
+            channel: "alliances".into(),
+            digest: Digest {
+                unnamed_new_alliances: n,
+                ..Digest::empty(now - chrono::Duration::days(3), now)
+            },
+            team_map: None,
+        })
+        .collect();
+    store.enqueue(queued, now).await.unwrap();
+    eventually("sending is under way", async || {
+        posts().len() >= before + 50
+    })
+    .await;
+    let at = replicas
+        .iter()
+        .position(|replica| replica.pid() == leader)
+        .expect("the leader is one of the three");
+    replicas.remove(at).kill_9().await;
+    let killed_at = posts().len() - before;
+    assert!(killed_at < 500, "killed mid-send, after {killed_at}");
+
+    // Another replica takes the lease, and the rest is sent.
+    eventually_within(
+        "another replica leads",
+        Duration::from_secs(30),
+        async || {
+            store
+                .lease("scheduler")
+                .await
+                .unwrap()
+                .is_some_and(|lease| pid_of(&lease.holder) != leader)
+        },
+    )
+    .await;
+    eventually_within("the outbox is empty", Duration::from_secs(60), async || {
+        store.pending_outbox().await.unwrap().is_empty()
+    })
+    .await;
+    let sent = posts().split_off(before);
+    let distinct: std::collections::BTreeSet<String> =
+        sent.iter().map(|m| m.blocks.to_string()).collect();
+    assert_eq!(distinct.len(), 500, "every message arrives");
+    assert!(
+        sent.len() <= 501,
+        "at most the one in flight is repeated: {} sent",
+        sent.len()
+    );
+    for replica in replicas {
+        replica.stop().await;
+    }
+    fake.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_replicas_in_turn_during_a_met_burst_loses_no_acknowledged_meeting() {
+    use std::sync::{Arc, Mutex};
+    let Some(Backend::Postgres { url, .. }) = Backend::postgres() else {
+        return;
+    };
+    // Ten people log meetings with Bilal: each stays well under the
+    // meetings one person may log in an hour.
+    let mut people = vec![crate::helpers::fake_user("U0000002", "Bilal Haddad")];
+    people.extend(
+        (10..20).map(|n| crate::helpers::fake_user(&format!("U00000{n}"), &format!("Person {n}"))),
+    );
+    let fake = Arc::new(
+        fake_slack::FakeSlack::start(crate::helpers::workspace(people))
+            .await
+            .unwrap(),
+    );
+    let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", PAYMENTS_AND_PLATFORM);
+    let env = [("ALLIANCES_DATABASE_URL", url.as_str())];
+    let mut replicas = Vec::new();
+    for _ in 0..3 {
+        replicas.push(Served::start_with_env(&fake, &folder.config, &folder.data, &env).await);
+    }
+    let urls = Arc::new(Mutex::new(
+        replicas.iter().map(|r| r.url.clone()).collect::<Vec<_>>(),
+    ));
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let sent = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+
+    // Eight people at once, thirty-five meetings each, to whichever
+    // replica is next.
+    let senders: Vec<_> = (0..8)
+        .map(|sender| {
+            let (fake, urls) = (Arc::clone(&fake), Arc::clone(&urls));
+            let (acknowledged, sent) = (Arc::clone(&acknowledged), Arc::clone(&sent));
+            tokio::spawn(async move {
+                for round in 0..35 {
+                    let n = sender * 100 + round;
+                    let url = {
+                        let urls = urls.lock().unwrap();
+                        urls[n % urls.len()].clone()
+                    };
+                    let met = fake.slash_command(
+                        "/met",
+                        &format!("<@U0000002> coffee number {n}"),
+                        crate::helpers::user(&format!("U00000{}", 10 + sender)),
+                        crate::helpers::alliance_channel(),
+                    );
+                    let answer = fake.deliver_over_http(&url, &met).await;
+                    sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if answer.is_ok_and(|a| {
+                        a.body["text"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .contains("Logged:")
+                    }) {
+                        acknowledged
+                            .lock()
+                            .unwrap()
+                            .push(format!("coffee number {n}"));
+                    }
+                }
+            })
+        })
+        .collect();
+    // Two kills while requests are in flight, each followed by a replica
+    // started in its place.
+    for after in [90, 180] {
+        eventually("the burst is under way", async || {
+            sent.load(std::sync::atomic::Ordering::SeqCst) >= after
+        })
+        .await;
+        let victim = replicas.remove(0);
+        let gone = victim.url.clone();
+        victim.kill_9().await;
+        urls.lock().unwrap().retain(|url| *url != gone);
+        let fresh = Served::start_with_env(&fake, &folder.config, &folder.data, &env).await;
+        urls.lock().unwrap().push(fresh.url.clone());
+        replicas.push(fresh);
+    }
+    for sender in senders {
+        sender.await.unwrap();
+    }
+
+    let store = alliances::store::Store::connect(&url, alliances::domain::HalfLife::DEFAULT)
+        .await
+        .unwrap();
+    let stored: std::collections::BTreeSet<String> = store
+        .interactions()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|(_, interaction)| interaction.note)
+        .collect();
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() >= 200,
+        "{} acknowledged of 280",
+        acknowledged.len()
+    );
+    for note in &acknowledged {
+        assert!(
+            stored.contains(note),
+            "{note} was acknowledged but is not stored"
+        );
+    }
+    for replica in replicas {
+        replica.stop().await;
+    }
+}

@@ -53,6 +53,11 @@ impl Served {
         &self.health
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
     /// Kills it with SIGKILL: no shutdown, no flush.
     pub async fn kill_9(mut self) {
         if let Some(mut child) = self.child.take() {
