@@ -30,7 +30,13 @@ fn shutdown_grace_seconds() -> u64 {
 
 /// Every document of every YAML file in `deploy/kubernetes/`, with its file's name.
 fn kubernetes_documents() -> Vec<(String, Value)> {
-    let folder = repository_path("deploy/kubernetes");
+    documents_in("deploy/kubernetes")
+}
+
+/// Every document of every YAML file in the repository's `folder` (not
+/// below it), with its file's name.
+fn documents_in(relative: &str) -> Vec<(String, Value)> {
+    let folder = repository_path(relative);
     let mut names: Vec<String> = std::fs::read_dir(&folder)
         .unwrap_or_else(|error| panic!("cannot list {}: {error}", folder.display()))
         .map(|entry| {
@@ -45,11 +51,10 @@ fn kubernetes_documents() -> Vec<(String, Value)> {
     names.sort();
     let mut documents = Vec::new();
     for name in names {
-        let text = read_repository_file(&format!("deploy/kubernetes/{name}"));
+        let text = read_repository_file(&format!("{relative}/{name}"));
         for document in serde_norway::Deserializer::from_str(&text) {
-            let value = Value::deserialize(document).unwrap_or_else(|error| {
-                panic!("deploy/kubernetes/{name} is not valid YAML: {error}")
-            });
+            let value = Value::deserialize(document)
+                .unwrap_or_else(|error| panic!("{relative}/{name} is not valid YAML: {error}"));
             if !value.is_null() {
                 documents.push((name.clone(), value));
             }
@@ -634,4 +639,140 @@ fn the_systemd_unit_is_hardened_and_keeps_the_store_in_its_state_directory() {
         stop > shutdown_grace_seconds(),
         "systemd waits {stop} s before SIGKILL"
     );
+}
+
+/// The one object of `kind` among `documents`.
+fn one_of(documents: &[(String, Value)], kind: &str) -> Value {
+    let found: Vec<&Value> = documents
+        .iter()
+        .map(|(_, document)| document)
+        .filter(|document| document["kind"] == kind)
+        .collect();
+    assert_eq!(found.len(), 1, "expected one {kind}");
+    found[0].clone()
+}
+
+#[test]
+fn the_postgresql_variant_runs_three_replicas_on_the_database_its_cluster_makes() {
+    let documents = documents_in("deploy/kubernetes/postgres");
+    let kustomization = one_of(&documents, "Kustomization");
+    // Everything of the folder is applied, on top of the sled variant's
+    // namespace, settings and Service, without its StatefulSet.
+    let mut files: Vec<String> = documents
+        .iter()
+        .map(|(name, _)| name.clone())
+        .filter(|name| name != "kustomization.yaml")
+        .collect();
+    files.dedup();
+    let resources = strings(&kustomization["resources"]);
+    assert_eq!(resources[0], "..");
+    assert_eq!(resources[1..], files[..]);
+    let patches = kustomization["patches"].to_string();
+    for deleted in ["StatefulSet", "alliances-pods"] {
+        assert!(patches.contains(deleted), "{deleted} is deleted: {patches}");
+    }
+    let base = documents_in("deploy/kubernetes");
+    assert_eq!(
+        kustomization["images"],
+        one_of(&base, "Kustomization")["images"]
+    );
+
+    let deployment = one_of(&documents, "Deployment");
+    let spec = &deployment["spec"];
+    assert_eq!(spec["replicas"], json!(3));
+    let labels = &spec["selector"]["matchLabels"];
+    assert_eq!(&spec["template"]["metadata"]["labels"], labels);
+    let bot = container(&deployment);
+    let sled_bot = statefulset();
+    assert_eq!(
+        bot["args"],
+        container(&sled_bot)["args"],
+        "the same command"
+    );
+    assert_eq!(
+        bot["envFrom"],
+        container(&sled_bot)["envFrom"],
+        "the same tokens"
+    );
+    for (probe, path) in [("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")] {
+        assert_eq!(bot[probe]["httpGet"]["path"], json!(path), "{probe}");
+        assert_eq!(probe_port(bot, probe), HEALTH_PORT, "{probe}");
+    }
+    let pod = &spec["template"]["spec"];
+    assert_eq!(
+        pod["securityContext"]["runAsUser"],
+        json!(image_uid(&runtime_stage()))
+    );
+    assert_eq!(
+        bot["securityContext"]["readOnlyRootFilesystem"],
+        json!(true)
+    );
+    assert!(pod["volumes"].to_string().contains("alliances-config"));
+    assert!(
+        !pod.to_string().contains("persistentVolumeClaim"),
+        "no volume"
+    );
+
+    // The database's URL comes from the Secret CloudNativePG makes for the
+    // owner of the cluster's database.
+    let cluster = one_of(&documents, "Cluster");
+    assert_eq!(cluster["apiVersion"], json!("postgresql.cnpg.io/v1"));
+    assert!(cluster["spec"]["instances"].as_u64() >= Some(3));
+    let name = cluster["metadata"]["name"].as_str().unwrap();
+    let url = bot["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|variable| variable["name"] == "ALLIANCES_DATABASE_URL")
+        .expect("the database's URL is given");
+    assert_eq!(
+        url["valueFrom"]["secretKeyRef"],
+        json!({ "name": format!("{name}-app"), "key": "uri" })
+    );
+
+    // A drain leaves at least two.
+    let budget = one_of(&documents, "PodDisruptionBudget");
+    assert_eq!(&budget["spec"]["selector"]["matchLabels"], labels);
+    let least = budget["spec"]["minAvailable"].as_u64().unwrap();
+    assert!((2..3).contains(&least), "minAvailable {least}");
+}
+
+#[test]
+fn the_compose_trial_runs_two_replicas_on_one_database() {
+    let text = read_repository_file("deploy/compose.yaml");
+    let mut yaml: serde_norway::Value = serde_norway::from_str(&text).expect("compose.yaml parses");
+    yaml.apply_merge().expect("its anchors merge");
+    let compose: Value = serde_json::to_value(yaml).expect("compose.yaml is JSON-like");
+    let services = compose["services"].as_object().expect("services");
+    let database = &services["database"];
+    assert!(
+        database["healthcheck"]["test"]
+            .to_string()
+            .contains("pg_isready")
+    );
+    let bots: Vec<&Value> = services
+        .iter()
+        .filter(|(name, _)| name.starts_with("alliances"))
+        .map(|(_, service)| service)
+        .collect();
+    assert_eq!(bots.len(), 2, "two replicas");
+    for bot in bots {
+        let url = bot["environment"]["ALLIANCES_DATABASE_URL"]
+            .as_str()
+            .expect("the database's URL");
+        assert!(url.contains("@database:5432/"), "{url}");
+        assert!(
+            url.contains("${ALLIANCES_DATABASE_PASSWORD"),
+            "no password written: {url}"
+        );
+        assert_eq!(
+            bot["depends_on"]["database"]["condition"],
+            json!("service_healthy")
+        );
+        assert_eq!(bot["read_only"], json!(true));
+        assert_eq!(
+            strings(&bot["command"]).last().map(String::as_str),
+            Some("serve")
+        );
+    }
 }
