@@ -156,6 +156,11 @@ impl PgStore {
             Some(content) => Some(self.once_keys().await?.key("recent", &[content.as_bytes()])),
             None => None,
         };
+        if let Some(queue) = &self.group_commit {
+            return self
+                .log_through_group_commit(queue, key, recent, interaction)
+                .await;
+        }
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
         self.lock_log(&tx).await?;
@@ -208,7 +213,7 @@ impl PgStore {
     /// Logs `entries` in order within `tx`, whose caller holds the
     /// log-writer lock: each interaction, unless its key was logged before
     /// or earlier in `entries` (then `None`).
-    async fn append_in(
+    pub(super) async fn append_in(
         &self,
         tx: &Transaction<'_>,
         entries: &[Entry<'_>],

@@ -32,6 +32,7 @@ mod deliveries;
 mod erase;
 mod export;
 mod forget;
+mod group_commit;
 mod interactions;
 mod jobs;
 mod keys;
@@ -130,6 +131,9 @@ pub struct PgStore {
     /// The lease whose holder alone may make the fenced writes through
     /// this handle (see [`PgStore::fenced_by`]).
     fence: Option<&'static str>,
+    /// The queue of this replica's group commit (see `group_commit`);
+    /// none on the writer's own handle.
+    group_commit: Option<group_commit::Queue>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -180,9 +184,13 @@ impl PgStore {
             config: Arc::new(config),
             rewrite_wanted: Arc::default(),
             fence: None,
+            group_commit: None,
         };
         store.migrate().await?;
-        Ok(store)
+        Ok(PgStore {
+            group_commit: Some(store.start_group_commit()),
+            ..store
+        })
     }
 
     /// Brings the schema to this build's, unless a newer build's is there.

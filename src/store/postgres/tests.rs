@@ -1480,3 +1480,52 @@ async fn replicas_share_slack_s_limits_among_those_that_call_it() {
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     assert_eq!(a.slack_callers(false, lately).await.unwrap(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meetings_logged_at_once_are_committed_together_each_as_if_alone() {
+    let Some(pg) = store().await else { return };
+    // Two hundred at once, fifty of them under a key already used.
+    let logging: Vec<_> = (0..200)
+        .map(|n| {
+            let pg = pg.clone();
+            tokio::spawn(async move {
+                let met = meeting(at_minute(n), &["UADA", "UBOB"], None);
+                pg.log_once_and_commit(&format!("k{}", n % 150), None, &met)
+                    .await
+            })
+        })
+        .collect();
+    let mut ids = std::collections::BTreeSet::new();
+    let mut repeats = 0;
+    for logging in logging {
+        match logging.await.unwrap().unwrap() {
+            Some(logged) => assert!(ids.insert(logged.id), "one id each"),
+            None => repeats += 1,
+        }
+    }
+    assert_eq!((ids.len(), repeats), (150, 50));
+    assert_eq!(pg.interaction_count().await.unwrap(), 150);
+    // The tie folds them all, as logging one at a time would.
+    let sled = open_temp();
+    for (_, interaction) in pg.interactions().await.unwrap() {
+        sled.1.log_interaction(&interaction).unwrap();
+    }
+    assert_eq!(pg.ties().await.unwrap(), sled.1.ties().unwrap());
+
+    // The same content under twenty keys at once: logged once.
+    let typed_again: Vec<_> = (0..20)
+        .map(|n| {
+            let pg = pg.clone();
+            tokio::spawn(async move {
+                let met = meeting(at_minute(500), &["UADA", "UCY"], None);
+                pg.log_once_and_commit(&format!("again{n}"), Some("/met @cy coffee"), &met)
+                    .await
+            })
+        })
+        .collect();
+    let mut logged = 0;
+    for typed in typed_again {
+        logged += usize::from(typed.await.unwrap().unwrap().is_some());
+    }
+    assert_eq!(logged, 1);
+}

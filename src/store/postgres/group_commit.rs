@@ -1,0 +1,159 @@
+//! Group commit of `/met`'s writes on PostgreSQL, as the sled store has
+//! its own (`store::commit`): every writer of the log holds the log-writer
+//! lock until its transaction ends, so transactions of one meeting each
+//! would take turns at one synced commit apiece, a few hundred a second
+//! whatever the cores. Instead each replica has one writer task: a
+//! meeting to log waits in its queue, and the writer takes everything
+//! queued (up to [`MOST_AT_ONCE`]), logs it in one transaction under the
+//! lock, commits once, and answers each. The meetings are logged in the
+//! order they were queued, each with the same checks as alone (its
+//! once-key, its recent content), and a failed transaction answers every
+//! meeting in it with the failure: none of them is acknowledged.
+
+use super::super::{KEEP_RECENT_FOR, Logged, StoreError};
+use super::PgStore;
+use crate::domain::Interaction;
+use std::collections::HashSet;
+use tokio::sync::{mpsc, oneshot};
+
+/// The most meetings one transaction logs.
+const MOST_AT_ONCE: usize = 512;
+
+/// How many meetings may wait for the writer before a request waits to
+/// queue its own.
+const QUEUE: usize = 4_096;
+
+/// A meeting waiting to be logged, and who waits for the answer.
+pub(super) struct Pending {
+    key: String,
+    /// The keyed hash of its content, as a once-key of the kind `recent`.
+    recent: Option<String>,
+    interaction: Interaction,
+    answer: oneshot::Sender<Result<Option<Logged>, StoreError>>,
+}
+
+/// The queue of a replica's writer.
+pub(super) type Queue = mpsc::Sender<Pending>;
+
+impl PgStore {
+    /// Starts the writer of this store's group commit, and returns its
+    /// queue. The writer ends when every handle of the queue is dropped.
+    pub(super) fn start_group_commit(&self) -> Queue {
+        let (queue, mut waiting) = mpsc::channel::<Pending>(QUEUE);
+        let writer = self.clone();
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(MOST_AT_ONCE);
+            while waiting.recv_many(&mut batch, MOST_AT_ONCE).await > 0 {
+                writer.log_batch(std::mem::take(&mut batch)).await;
+            }
+        });
+        queue
+    }
+
+    /// Logs `interaction` once under `key` (and, with `recent`, unless its
+    /// content was logged lately) through the group commit, and returns
+    /// once it is committed.
+    pub(super) async fn log_through_group_commit(
+        &self,
+        queue: &Queue,
+        key: &str,
+        recent: Option<String>,
+        interaction: &Interaction,
+    ) -> Result<Option<Logged>, StoreError> {
+        let (answer, answered) = oneshot::channel();
+        let pending = Pending {
+            key: key.to_owned(),
+            recent,
+            interaction: interaction.clone(),
+            answer,
+        };
+        let stopped = || StoreError::Database {
+            place: self.place.clone(),
+            problem: "its writer stopped".into(),
+        };
+        queue.send(pending).await.map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
+    }
+
+    /// Logs `batch` in one transaction and answers each of its meetings.
+    async fn log_batch(&self, batch: Vec<Pending>) {
+        match self.write_batch(&batch).await {
+            Ok(logged) => {
+                for (pending, logged) in batch.into_iter().zip(logged) {
+                    let _ = pending.answer.send(Ok(logged));
+                }
+            }
+            Err(error) => {
+                let problem = error.to_string();
+                let unsure = error.may_have_saved();
+                for pending in batch {
+                    let place = self.place.clone();
+                    let problem = problem.clone();
+                    let _ = pending.answer.send(Err(match unsure {
+                        true => StoreError::DatabaseUnsure { place, problem },
+                        false => StoreError::Database { place, problem },
+                    }));
+                }
+            }
+        }
+    }
+
+    /// The transaction of one batch: what each of its meetings did, in
+    /// order.
+    async fn write_batch(&self, batch: &[Pending]) -> Result<Vec<Option<Logged>>, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+        self.lock_log(&tx).await?;
+        let recents: Vec<&str> = batch.iter().filter_map(|p| p.recent.as_deref()).collect();
+        let mut seen: HashSet<String> = HashSet::new();
+        if !recents.is_empty() {
+            let rows = tx
+                .query(
+                    "SELECT key FROM recent_logs WHERE key = ANY($1) \
+                     AND logged_at > clock_timestamp() - make_interval(secs => $2)",
+                    &[&recents, &KEEP_RECENT_FOR.as_secs_f64()],
+                )
+                .await
+                .map_err(|e| self.failed(e))?;
+            seen.extend(rows.iter().map(|row| row.get::<_, String>(0)));
+        }
+        // A content logged lately, or earlier in this batch, is a repeat.
+        let mut written = Vec::with_capacity(batch.len());
+        let mut entries = Vec::with_capacity(batch.len());
+        for pending in batch {
+            let repeat = pending
+                .recent
+                .as_ref()
+                .is_some_and(|recent| !seen.insert(recent.clone()));
+            written.push(!repeat);
+            if !repeat {
+                entries.push((Some(pending.key.as_str()), &pending.interaction));
+            }
+        }
+        let mut logged = self.append_in(&tx, &entries).await?.into_iter();
+        let mut answers = Vec::with_capacity(batch.len());
+        let mut fresh_recents = Vec::new();
+        for (pending, written) in batch.iter().zip(written) {
+            let answer = match written {
+                true => logged.next().flatten(),
+                false => None,
+            };
+            if let (Some(_), Some(recent)) = (&answer, &pending.recent) {
+                fresh_recents.push(recent.as_str());
+            }
+            answers.push(answer);
+        }
+        if !fresh_recents.is_empty() {
+            tx.execute(
+                "INSERT INTO recent_logs (key, logged_at) \
+                 SELECT key, clock_timestamp() FROM unnest($1::text[]) AS r(key) \
+                 ON CONFLICT (key) DO UPDATE SET logged_at = EXCLUDED.logged_at",
+                &[&fresh_recents],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        }
+        self.commit_tx(tx).await?;
+        Ok(answers)
+    }
+}
