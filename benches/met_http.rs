@@ -25,8 +25,10 @@
 //! if an answer was wrong or the store disagrees, never for being slow.
 //! Traffic stays on 127.0.0.1. `MET_HTTP_SECONDS`, `MET_HTTP_WARMUP` and
 //! `MET_HTTP_CONNECTIONS` change the defaults, and `MET_HTTP_BINARY` runs
-//! another build of the bot (an earlier one, to compare); `MET_HTTP_SCENARIO=2` (or 1, 3)
-//! runs that scenario alone. Run without `--bench` (as
+//! another build of the bot (an earlier one, to compare); `MET_HTTP_SCENARIO=2` (or 1 to 5)
+//! runs that scenario alone. Scenarios 4 and 5 run the first on PostgreSQL
+//! (a throwaway cluster with its defaults, started by this process), with
+//! one replica and with two sharing the database. Run without `--bench` (as
 //! `cargo test --benches` does), it is a one-second smoke run.
 
 // A failed measurement or test is its own report: unwrapping is fine here.
@@ -83,6 +85,9 @@ struct Scenario {
     target_rps: Option<f64>,
     /// A p99 latency under this.
     target_p99_ms: f64,
+    /// How many replicas share a PostgreSQL database; 0 for the one
+    /// process on sled.
+    postgres_replicas: usize,
 }
 
 /// What the requests of a scenario ask the bot.
@@ -96,7 +101,7 @@ enum Ask {
 }
 
 /// The scenarios, in the order they run.
-const SCENARIOS: [Scenario; 3] = [
+const SCENARIOS: [Scenario; 5] = [
     // Throughput: a company large enough that a scan of everyone per
     // request shows, under as many connections as the bot can serve.
     Scenario {
@@ -109,6 +114,7 @@ const SCENARIOS: [Scenario; 3] = [
         connections: 64,
         target_rps: Some(10_000.0),
         target_p99_ms: 10.0,
+        postgres_replicas: 0,
     },
     // Bounded work: the most people a `/met` may name, in a large
     // workspace. One connection, so that each answer's latency is the work
@@ -126,6 +132,7 @@ const SCENARIOS: [Scenario; 3] = [
         connections: 1,
         target_rps: None,
         target_p99_ms: 5.0,
+        postgres_replicas: 0,
     },
     // Allies for an initiative in the company `plan_tick` plans for by
     // default: 10,000 people with 410 days of history (about a million
@@ -144,6 +151,34 @@ const SCENARIOS: [Scenario; 3] = [
         connections: 4,
         target_rps: None,
         target_p99_ms: 15.0,
+        postgres_replicas: 0,
+    },
+    // The first scenario on PostgreSQL, on this machine, with PostgreSQL's
+    // defaults (every commit synced): one replica, then two sharing the
+    // database, the connections split between them.
+    Scenario {
+        name: "one mention, 1,000 people, PostgreSQL, one replica",
+        asks: Ask::Met,
+        people: 1_000,
+        teams: 10,
+        history_days: 0,
+        mentions: 1,
+        connections: 64,
+        target_rps: Some(3_000.0),
+        target_p99_ms: 20.0,
+        postgres_replicas: 1,
+    },
+    Scenario {
+        name: "one mention, 1,000 people, PostgreSQL, two replicas",
+        asks: Ask::Met,
+        people: 1_000,
+        teams: 10,
+        history_days: 0,
+        mentions: 1,
+        connections: 64,
+        target_rps: Some(3_000.0),
+        target_p99_ms: 20.0,
+        postgres_replicas: 2,
     },
 ];
 
@@ -252,8 +287,31 @@ fn run_scenario(scenario: Scenario) -> anyhow::Result<()> {
         scenario.for_smoke()
     };
     let folder = tempfile::tempdir().context("a temporary folder")?;
+    // A cluster of its own, with PostgreSQL's defaults, for a scenario on
+    // PostgreSQL; without PostgreSQL on the machine, the scenario says so
+    // and is left out.
+    let cluster = match scenario.postgres_replicas {
+        0 => None,
+        _ => match throwaway_postgres::Cluster::start(throwaway_postgres::Durability::Full) {
+            Ok(cluster) => Some(cluster),
+            Err(why) => {
+                println!("met_http ({}): skipped: {why}", scenario.name);
+                return Ok(());
+            }
+        },
+    };
+    let database = cluster
+        .as_ref()
+        .map(throwaway_postgres::Cluster::create_database)
+        .transpose()
+        .map_err(|why| anyhow::anyhow!("{why}"))?;
     let runtime = tokio::runtime::Runtime::new().context("the load generator's runtime")?;
-    let (tally, seeded) = runtime.block_on(serve_and_load(folder.path(), scenario, load))?;
+    let (tally, seeded) = runtime.block_on(serve_and_load(
+        folder.path(),
+        scenario,
+        load,
+        database.as_deref(),
+    ))?;
     let acknowledged = match scenario.asks {
         Ask::Met => tally.answered,
         Ask::Allies => 0,
@@ -262,7 +320,10 @@ fn run_scenario(scenario: Scenario) -> anyhow::Result<()> {
     // The bot has stopped: its store must hold the history it was given
     // and every acknowledged meeting, and nothing else (each request is
     // distinct).
-    let store = Store::open(&folder.path().join("store"), &StoreOptions::default())?;
+    let store = match &database {
+        Some(url) => runtime.block_on(Store::connect(url, alliances::domain::HalfLife::DEFAULT))?,
+        None => Store::open(&folder.path().join("store"), &StoreOptions::default())?,
+    };
     let stored = runtime.block_on(store.interactions())?.len();
     let counted = runtime.block_on(store.interaction_count())?;
     // What the reads are held against: a nudge-planning tick of the store.
@@ -335,6 +396,7 @@ async fn serve_and_load(
     folder: &Path,
     scenario: Scenario,
     load: Load,
+    database: Option<&str>,
 ) -> anyhow::Result<(Tally, u64)> {
     // Without history, the people and teams only: the store starts empty,
     // so that it must end with exactly the acknowledged meetings. (The
@@ -357,8 +419,12 @@ async fn serve_and_load(
     let fake = FakeSlack::start(alliances::demo::workspace(&company))
         .await
         .context("starting the fake Slack")?;
-    let mut bot = Bot::start(folder, &company, &fake).await?;
-    bot.wait_until_ready(&fake).await?;
+    let mut bots = Vec::new();
+    for replica in 0..scenario.postgres_replicas.max(1) {
+        let mut bot = Bot::start(folder, replica, &company, &fake, database).await?;
+        bot.wait_until_ready(&fake).await?;
+        bots.push(bot);
+    }
 
     let people: Arc<Vec<String>> =
         Arc::new(company.people.iter().map(|p| p.id.to_string()).collect());
@@ -368,7 +434,8 @@ async fn serve_and_load(
     let mut connections = Vec::with_capacity(load.connections);
     for connection in 0..load.connections {
         let sender = Sender {
-            address: bot.address,
+            // The connections split evenly between the replicas.
+            address: bots[connection % bots.len()].address,
             stream: None,
             people: Arc::clone(&people),
             teams: Arc::clone(&teams),
@@ -383,7 +450,9 @@ async fn serve_and_load(
     for connection in connections {
         tally.add(connection.await?);
     }
-    bot.stop()?;
+    for bot in bots {
+        bot.stop()?;
+    }
     fake.stop().await;
     Ok((tally, seeded))
 }
@@ -591,9 +660,16 @@ struct Bot {
 
 impl Bot {
     /// Starts `alliances serve --http` on a port of 127.0.0.1 of the
-    /// system's choosing against `fake`, with its store, config and teams
-    /// file in `folder`, and reads which port from what it prints.
-    async fn start(folder: &Path, company: &Company, fake: &FakeSlack) -> anyhow::Result<Self> {
+    /// system's choosing against `fake`, with its store (or the
+    /// `database`'s URL), config and teams file in `folder`, and reads
+    /// which port from what it prints. `replica` names its log.
+    async fn start(
+        folder: &Path,
+        replica: usize,
+        company: &Company,
+        fake: &FakeSlack,
+        database: Option<&str>,
+    ) -> anyhow::Result<Self> {
         let teams = folder.join("teams.toml");
         std::fs::write(&teams, company.teams_file())?;
         let config = folder.join("alliances.toml");
@@ -604,7 +680,7 @@ impl Bot {
             &config,
             format!("[teams]\nfile = {teams_path:?}\n[commands]\nmet_per_hour = 1000000\n"),
         )?;
-        let log = folder.join("bot.log");
+        let log = folder.join(format!("bot-{replica}.log"));
         // Another build of the bot, to set its figures next to this one's.
         let binary = std::env::var_os("MET_HTTP_BINARY")
             .unwrap_or_else(|| env!("CARGO_BIN_EXE_alliances").into());
@@ -613,6 +689,9 @@ impl Bot {
             if name.starts_with("ALLIANCES_") {
                 command.env_remove(name);
             }
+        }
+        if let Some(url) = database {
+            command.env("ALLIANCES_DATABASE_URL", url);
         }
         let mut child = command
             .arg("--config")
