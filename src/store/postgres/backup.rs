@@ -268,6 +268,8 @@ impl PgStore {
         progress(lines.read);
         self.settle(&tx, &header, counts).await?;
         self.commit_tx(tx).await?;
+        self.forget_team_ties();
+        self.forget_hash_key();
         Ok(Imported {
             counts,
             written_at: header.written_at,

@@ -154,6 +154,7 @@ impl PgStore {
             .map_err(|e| self.failed(e))?;
         }
         self.commit_tx(tx).await?;
+        self.learn_team_ties(&answers).await;
         Ok(answers)
     }
 }

@@ -189,6 +189,7 @@ impl PgStore {
             .map_err(|e| self.failed(e))?;
         }
         self.commit_tx(tx).await?;
+        self.learn_team_ties(std::slice::from_ref(&logged)).await;
         Ok(logged)
     }
 
@@ -199,6 +200,7 @@ impl PgStore {
         self.lock_log(&tx).await?;
         let logged = self.append_in(&tx, entries).await?;
         self.commit_tx(tx).await?;
+        self.learn_team_ties(&logged).await;
         Ok(logged)
     }
 

@@ -17,7 +17,26 @@ impl PgStore {
     /// The store's hash key, drawn on first use (from the operating
     /// system's random source, through rand's thread generator). Of two
     /// replicas drawing at once, the key written first is everyone's.
+    ///
+    /// Read once, then kept: `/met` needs it on every request. Only a
+    /// purge (an uninstall, after which no request comes) and an import
+    /// (run with the replicas stopped) change it, and they forget it here.
     async fn hash_key(&self) -> Result<Vec<u8>, StoreError> {
+        if let Some(key) = self.hash_key.lock().clone() {
+            return Ok(key);
+        }
+        let key = self.read_hash_key().await?;
+        *self.hash_key.lock() = Some(key.clone());
+        Ok(key)
+    }
+
+    /// Forgets the hash key kept: a purge or an import changed it.
+    pub(super) fn forget_hash_key(&self) {
+        *self.hash_key.lock() = None;
+    }
+
+    /// [`PgStore::hash_key`], from the database.
+    async fn read_hash_key(&self) -> Result<Vec<u8>, StoreError> {
         let name = meta_name(meta::TOMBSTONE_KEY);
         let drawn: [u8; KEY_LEN] = rand::random();
         let client = self.client().await?;

@@ -134,6 +134,11 @@ pub struct PgStore {
     /// The queue of this replica's group commit (see `group_commit`);
     /// none on the writer's own handle.
     group_commit: Option<group_commit::Queue>,
+    /// Which teams each team is tied to, as last read (see
+    /// [`PgStore::teams_tied_to`]).
+    team_ties: ties::TeamTies,
+    /// The store's hash key, once read (see `keys`).
+    hash_key: Arc<parking_lot::Mutex<Option<Vec<u8>>>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -185,6 +190,8 @@ impl PgStore {
             rewrite_wanted: Arc::default(),
             fence: None,
             group_commit: None,
+            team_ties: ties::TeamTies::default(),
+            hash_key: Arc::default(),
         };
         store.migrate().await?;
         Ok(PgStore {

@@ -30,6 +30,8 @@ impl PgStore {
             )
             .await
             .map_err(|e| self.failed(e))?;
+        // Their teams may have changed.
+        self.forget_team_ties();
         Ok(())
     }
 
@@ -99,6 +101,7 @@ impl PgStore {
         .await
         .map_err(|e| self.failed(e))?;
         self.commit_tx(tx).await?;
+        self.forget_team_ties();
         Ok(Some(person))
     }
 }

@@ -29,7 +29,10 @@ impl PgStore {
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
         self.lock_log(&tx).await?;
         self.purge_within(&tx).await?;
-        self.commit_tx(tx).await
+        self.commit_tx(tx).await?;
+        self.forget_team_ties();
+        self.forget_hash_key();
+        Ok(())
     }
 
     /// Deletes every record within `tx`, which holds the log-writer lock.

@@ -1529,3 +1529,43 @@ async fn meetings_logged_at_once_are_committed_together_each_as_if_alone() {
     }
     assert_eq!(logged, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_keeps_which_teams_are_tied_and_learns_from_its_own_meetings() {
+    let Some(pg) = store().await else { return };
+    let team = |name: &str| TeamId::parse(name).unwrap();
+    pg.put_people(&[
+        person("UADA", "Payments"),
+        person("UBOB", "Search"),
+        person("UCY", "Legal"),
+    ])
+    .await
+    .unwrap();
+    assert!(
+        pg.teams_tied_to(&team("Payments"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Its own meeting is known at once, though the answer was kept.
+    pg.log_once_and_commit("k1", None, &meeting(at_minute(1), &["UADA", "UBOB"], None))
+        .await
+        .unwrap();
+    assert_eq!(
+        pg.teams_tied_to(&team("Payments")).await.unwrap(),
+        [team("Search")].into()
+    );
+    assert_eq!(
+        pg.teams_tied_to(&team("Search")).await.unwrap(),
+        [team("Payments")].into()
+    );
+    // Cy joins Payments: teams changed, the answers are read again.
+    pg.put_person(&person("UCY", "Payments")).await.unwrap();
+    pg.log_once_and_commit("k2", None, &meeting(at_minute(2), &["UCY", "UADA"], None))
+        .await
+        .unwrap();
+    assert_eq!(
+        pg.teams_tied_to(&team("Payments")).await.unwrap(),
+        [team("Payments"), team("Search")].into()
+    );
+}
