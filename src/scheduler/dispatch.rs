@@ -219,6 +219,9 @@ impl Dispatcher {
                 .claim_due(CLAIM_AT_ONCE, self.claim_for(), now)
                 .await?;
             if claimed.iter().all(|item| seen.contains(&item.id)) {
+                for again in &claimed {
+                    self.store.release_claim(again).await?;
+                }
                 break;
             }
             let mut claimed = claimed.into_iter();
@@ -230,7 +233,12 @@ impl Dispatcher {
                     }
                     break 'claims;
                 }
-                if !seen.insert(item.id) || !self.store.hold_claim(&item, self.claim_for()).await? {
+                if !seen.insert(item.id) {
+                    // Tried this round already: another round tries again.
+                    self.store.release_claim(&item).await?;
+                    continue;
+                }
+                if !self.store.hold_claim(&item, self.claim_for()).await? {
                     continue;
                 }
                 let is_nudge = item.outgoing.nudge().is_some();
@@ -254,15 +262,8 @@ impl Dispatcher {
                 }
             }
         }
-        let left = self.store.pending_outbox().await?;
-        self.metrics.outbox_queued(left.len());
-        let next_due = left
-            .iter()
-            .filter_map(|item| match item.state {
-                OutboxState::Pending { not_before, .. } => Some(not_before),
-                OutboxState::Failed { .. } => None,
-            })
-            .min();
+        let (left, next_due) = self.store.pending_outlook().await?;
+        self.metrics.outbox_queued(left);
         Ok((done, next_due))
     }
 

@@ -184,6 +184,26 @@ impl Store {
         }
     }
 
+    /// How many items wait to be sent, and when the first of them may be:
+    /// due, and (on PostgreSQL) no longer claimed by another replica, whose
+    /// claim may yet run out. What a dispatcher waits for.
+    pub async fn pending_outlook(&self) -> Result<(usize, Option<DateTime<Utc>>), StoreError> {
+        match &self.backend {
+            Backend::Sled(sled) => {
+                let pending = sled.pending_outbox()?;
+                let next = pending
+                    .iter()
+                    .filter_map(|item| match item.state {
+                        crate::domain::OutboxState::Pending { not_before, .. } => Some(not_before),
+                        crate::domain::OutboxState::Failed { .. } => None,
+                    })
+                    .min();
+                Ok((pending.len(), next))
+            }
+            Backend::Postgres(postgres) => postgres.pending_outlook().await,
+        }
+    }
+
     /// Renews the claim on `item` just before it is sent: whether it is
     /// still this replica's to send ([`PgStore::hold_claim`]).
     pub async fn hold_claim(

@@ -137,6 +137,25 @@ impl PgStore {
         Ok(claimed)
     }
 
+    /// How many items are pending, and when the first may be sent: when
+    /// it is due, or when the claim another replica holds on it runs out,
+    /// whichever is later. One read of two figures, whatever the outbox
+    /// holds.
+    pub async fn pending_outlook(&self) -> Result<(usize, Option<DateTime<Utc>>), StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT count(*), min(greatest(due_at, coalesce(claimed_until, due_at))) \
+                 FROM outbox WHERE pending",
+                &[],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        let count: i64 = row.try_get(0).map_err(|e| self.failed(e))?;
+        let next: Option<DateTime<Utc>> = row.try_get(1).map_err(|e| self.failed(e))?;
+        Ok((usize::try_from(count).unwrap_or(0), next))
+    }
+
     /// Renews this replica's claim on `item` for `length`, just before it
     /// is sent: whether the claim is still this replica's. One that ran
     /// out and was taken is the other replica's to send.
