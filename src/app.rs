@@ -24,6 +24,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 /// How Slack's requests reach the bot.
@@ -115,17 +116,26 @@ impl App {
     /// `retry_for`: `alliances tick` runs once and exits, the demo runs
     /// it hour by hour.
     /// On a store that replicas share, the jobs run only if no replica
-    /// holds the scheduler's lease: the tick takes it for its run.
+    /// holds the scheduler's lease: the tick takes it, renews it while the
+    /// jobs run, and gives it back.
     pub async fn tick(&self, retry_for: Duration) -> anyhow::Result<Tick> {
         let leadership = self.scheduler.leadership();
         let leads = leadership.try_once().await;
         let jobs = match leads {
-            true => self.scheduler.run_due().await,
+            true => {
+                let renewing = CancellationToken::new();
+                let renewal = tokio::spawn({
+                    let (leadership, renewing) = (leadership.clone(), renewing.clone());
+                    async move { leadership.run(renewing).await }
+                });
+                let jobs = self.scheduler.run_due().await;
+                renewing.cancel();
+                // It gives the lease back as it ends.
+                let _ = renewal.await;
+                jobs
+            }
             false => Ok(Vec::new()),
         };
-        if leads && self.store.is_shared() {
-            leadership.release().await;
-        }
         let jobs = jobs?;
         let delivered = self.scheduler.dispatcher().drain(retry_for).await?;
         Ok(Tick {

@@ -149,6 +149,14 @@ impl Started {
         });
         let app = self.app.clone();
         let grace = Duration::from_secs(u64::from(app.settings.delivery.shutdown_grace_seconds));
+        // Renewed from now on, so that a long first people sync on the
+        // replica that leads keeps the lease.
+        let leadership = app.scheduler.leadership().clone();
+        self.tasks
+            .spawn("the scheduler's lease", |stop| async move {
+                leadership.run(stop).await;
+                Ok(())
+            });
         if let Err(err) = app.scheduler.sync_people_at_start().await {
             tracing::warn!(
                 error = format!("{err:#}"),
@@ -233,11 +241,6 @@ impl Started {
 /// The scheduler, the dispatcher, periodic backups and the rewrite after
 /// a forget, each stopping within `grace` of the token's cancel or sooner.
 fn spawn_background(app: &App, tasks: &mut SupervisedTasks, grace: Duration) {
-    let leadership = app.scheduler.leadership().clone();
-    tasks.spawn("the scheduler's lease", |stop| async move {
-        leadership.run(stop).await;
-        Ok(())
-    });
     let scheduling = app.clone();
     tasks.spawn("the scheduler", |stop| run_scheduler(scheduling, stop));
     // A send in flight gets the shutdown grace to finish; one that takes

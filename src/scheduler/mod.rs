@@ -300,6 +300,10 @@ impl Scheduler {
         for (job, scheduled_for) in self.due(now).await? {
             // Asked again before each: a job may take minutes.
             if !self.leadership.leads() {
+                tracing::warn!(
+                    %job,
+                    "this replica no longer runs the scheduled jobs: the rest are the new leader's"
+                );
                 break;
             }
             reports.push(self.run(job, scheduled_for).await?);
