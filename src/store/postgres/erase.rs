@@ -29,6 +29,10 @@ use std::time::Instant;
 /// again later.
 const WAIT_FOR_TABLES: &str = "1s";
 
+/// The advisory lock of the replica rewriting the tables ("alliances
+/// rewrite" in ASCII, less its last letter), held for the session.
+const REWRITING: i64 = 0x616c_6c69_6577_7269;
+
 /// The `meta` row that marks a rewrite as due.
 fn due_row() -> &'static str {
     std::str::from_utf8(meta::REWRITE_DUE).unwrap_or("rewrite_due")
@@ -58,6 +62,32 @@ impl PgStore {
         self.rewrite_wanted.notified().await;
     }
 
+    /// `VACUUM (FULL)` of each table of records in turn, each holding only
+    /// its own table, waiting at most [`WAIT_FOR_TABLES`] for it. One
+    /// statement at a time: several in one query string run as one
+    /// transaction, and VACUUM runs in none.
+    async fn vacuum_each(&self, client: &deadpool_postgres::Object) -> Result<(), StoreError> {
+        client
+            .batch_execute(&format!("SET lock_timeout = '{WAIT_FOR_TABLES}'"))
+            .await
+            .map_err(|e| self.failed(e))?;
+        let mut vacuumed = Ok(());
+        for table in RECORDS.split(", ") {
+            vacuumed = client
+                .batch_execute(&format!("VACUUM (FULL) {table}"))
+                .await
+                .map_err(|e| self.failed(e));
+            if vacuumed.is_err() {
+                break;
+            }
+        }
+        client
+            .batch_execute("RESET lock_timeout")
+            .await
+            .map_err(|e| self.failed(e))?;
+        vacuumed
+    }
+
     /// Rewrites every table of records into new files, if a forget asked
     /// for it since the last rewrite; `None` when none was due.
     pub async fn rewrite_if_due(&self) -> Result<Option<Rewritten>, StoreError> {
@@ -70,22 +100,25 @@ impl PgStore {
             return Ok(None);
         };
         let marked: Vec<u8> = due.try_get(0).map_err(|e| self.failed(e))?;
-        let started = Instant::now();
-        // One statement at a time: several in one query string run as one
-        // transaction, and VACUUM runs in none.
-        client
-            .batch_execute(&format!("SET lock_timeout = '{WAIT_FOR_TABLES}'"))
+        // One replica at a time: another at it already leaves this one
+        // nothing to do.
+        let mine = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&REWRITING])
             .await
             .map_err(|e| self.failed(e))?;
-        let vacuumed = client
-            .batch_execute(&format!("VACUUM (FULL) {RECORDS}"))
+        if !mine.try_get::<_, bool>(0).map_err(|e| self.failed(e))? {
+            return Ok(None);
+        }
+        let started = Instant::now();
+        let vacuumed = self.vacuum_each(&client).await;
+        // The lock is the session's: given back whatever happened, or the
+        // connection, back in the pool, would keep it.
+        let unlocked = client
+            .execute("SELECT pg_advisory_unlock($1)", &[&REWRITING])
             .await
             .map_err(|e| self.failed(e));
-        client
-            .batch_execute("RESET lock_timeout")
-            .await
-            .map_err(|e| self.failed(e))?;
         vacuumed?;
+        unlocked?;
         let took = started.elapsed();
         // Cleared only if no forget marked it again meanwhile.
         client
