@@ -39,16 +39,23 @@ impl DatabaseUrl {
         self.0.expose_secret()
     }
 
-    /// Whether the URL carries a password, which a config file must not.
+    /// Whether the URL carries a password, which a config file must not:
+    /// in its user information, or as a `password` parameter.
     fn has_password(&self) -> bool {
         let url = self.expose();
         match url.split_once("://") {
-            // The user information ends at the authority's last `@`.
             Some((_, rest)) => {
                 let authority = rest.split(['/', '?']).next().unwrap_or_default();
-                authority
+                // The user information ends at the authority's last `@`.
+                let in_user = authority
                     .rsplit_once('@')
-                    .is_some_and(|(user, _)| user.contains(':'))
+                    .is_some_and(|(user, _)| user.contains(':'));
+                let in_query = rest.split_once('?').is_some_and(|(_, query)| {
+                    query
+                        .split('&')
+                        .any(|pair| pair.split('=').next() == Some("password"))
+                });
+                in_user || in_query
             }
             None => url
                 .split_whitespace()

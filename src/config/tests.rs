@@ -234,6 +234,7 @@ fn a_password_in_the_config_file_is_refused_with_where_it_belongs() {
         "postgres://bot:hunter2@db:5432/alliances",
         "postgresql://bot:p%40ss@db/alliances?sslmode=require",
         "host=db user=bot password=hunter2 dbname=alliances",
+        "postgres://bot@db/alliances?sslmode=require&password=hunter2",
     ] {
         let file = write(&format!("[store]\nurl = \"{url}\"\n"));
         let err = Settings::load(Some(file.path()), no_env)

@@ -149,7 +149,10 @@ async fn uninstalled(front: &FrontDoor) {
         }
     };
     match purged {
-        Ok(None) => tracing::warn!("the app was uninstalled: every record and backup is deleted"),
+        Ok(None) => tracing::warn!(
+            "the app was uninstalled: every record is deleted, with the bot's own backups \
+             (a database's are its operator's)"
+        ),
         Ok(Some(kept)) => tracing::warn!(
             backup = %kept.path.display(),
             until = %kept.until,

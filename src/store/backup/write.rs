@@ -417,7 +417,6 @@ impl<W: Write> Write for CountingWriter<'_, W> {
     }
 }
 
-/// `FILE.partial`, beside `file`: where a backup goes before it is whole.
 /// A backup file being written, whole or not at all: to `PATH.partial`
 /// beside its path, synced, then renamed, and the rename synced.
 pub(crate) struct BackupFile {
@@ -468,6 +467,7 @@ impl BackupFile {
     }
 }
 
+/// `FILE.partial`, beside `file`: where a backup goes before it is whole.
 fn partial_path(file: &Path) -> PathBuf {
     let mut name = file.file_name().unwrap_or_default().to_os_string();
     name.push(PARTIAL);

@@ -37,7 +37,7 @@ impl PgStore {
             )
             .await
             .map_err(|e| self.failed(e))?;
-        let others: i64 = row.get(0);
+        let others: i64 = row.try_get(0).map_err(|e| self.failed(e))?;
         Ok(u32::try_from(others).unwrap_or(u32::MAX).saturating_add(1))
     }
 }
