@@ -228,7 +228,7 @@ pub async fn export(
     data_dir: &Path,
     file: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let store = crate::data_dir::open_store(settings, data_dir).await?;
+    let store = crate::data_dir::open_store_to_read(settings, data_dir).await?;
     let started = Instant::now();
     let mut bar = LateBar::new(
         store.interaction_count().await? as u64,

@@ -343,7 +343,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tick { dry_run: true } => {
             let settings = load_settings(cli.config.as_deref())?;
             let plan = runtime.block_on(async {
-                let store = crate::data_dir::open_store(&settings, &cli.data_dir).await?;
+                let store = crate::data_dir::open_store_to_read(&settings, &cli.data_dir).await?;
                 crate::scheduler::dry_run(&store, &settings, chrono::Utc::now()).await
             })?;
             write!(std::io::stdout().lock(), "{plan}")?;

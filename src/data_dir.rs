@@ -19,6 +19,17 @@ pub async fn open_store(settings: &Settings, data_dir: &Path) -> Result<Store, S
     }
 }
 
+/// Opens the store the settings name for a command that only reads or
+/// checks it (`doctor`, `export`, `tick --dry-run`): as [`open_store`]
+/// does, but a database's schema is left as it is (see
+/// [`Store::connect_as_is`]).
+pub async fn open_store_to_read(settings: &Settings, data_dir: &Path) -> Result<Store, StoreError> {
+    match &settings.store.url {
+        Some(url) => Store::connect_as_is(url.expose(), settings.rules.half_life).await,
+        None => Store::open(data_dir, &store_options(settings)),
+    }
+}
+
 /// How the settings open a store: its cache size and the tie half-life.
 pub fn store_options(settings: &Settings) -> StoreOptions {
     StoreOptions {

@@ -5,7 +5,7 @@
 use crate::config::{
     APP_TOKEN_VAR, BOT_TOKEN_VAR, ENCRYPTION_KEY_VAR, SIGNING_SECRET_VAR, Secrets, Settings,
 };
-use crate::data_dir::open_store;
+use crate::data_dir::open_store_to_read;
 use crate::slack::{BOT_SCOPES, SlackClient};
 use crate::store::StoreError;
 use std::fmt;
@@ -205,13 +205,21 @@ async fn store(settings: &Settings, data_dir: &Path, secrets: &Secrets) -> Vec<F
             data_dir.display()
         ))];
     }
-    let store = match open_store(settings, data_dir).await {
+    let store = match open_store_to_read(settings, data_dir).await {
         Ok(store) => store,
         Err(StoreError::InUse { .. }) => {
             return vec![Finding::fine(format!(
                 "the store in {} is in use by a running bot; not checked",
                 data_dir.display()
             ))];
+        }
+        // The sentence says what to do: migrate, upgrade, or reach it.
+        Err(err) if settings.store.url.is_some() => {
+            return vec![Finding::problem(
+                format!("the database does not open: {err}"),
+                "check the database that ALLIANCES_DATABASE_URL (or store.url) names; \
+                 docs/operating.md says how the bot uses it",
+            )];
         }
         Err(err) => {
             return vec![Finding::problem(

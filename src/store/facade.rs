@@ -106,6 +106,15 @@ impl Store {
         PgStore::connect(url, half_life).await.map(Store::from)
     }
 
+    /// Connects to the PostgreSQL database at `url` and leaves its schema
+    /// as it is, refusing one other than this build's
+    /// ([`PgStore::connect_as_is`]).
+    pub async fn connect_as_is(url: &str, half_life: HalfLife) -> Result<Store, StoreError> {
+        PgStore::connect_as_is(url, half_life)
+            .await
+            .map(Store::from)
+    }
+
     /// The data folder of a sled store ([`SledStore::path`]); none for
     /// PostgreSQL. No I/O.
     pub fn path(&self) -> Option<&Path> {

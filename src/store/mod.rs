@@ -336,6 +336,20 @@ pub enum StoreError {
         /// The newest schema this build migrates to.
         supported: u32,
     },
+    /// A command that only reads found the database at an older schema
+    /// than this build's, which it does not migrate.
+    #[error(
+        "the PostgreSQL database at {place} is at schema {found}, and this build reads schema \
+         {supported}: run `alliances migrate` (or start the bot) first"
+    )]
+    OlderDatabase {
+        /// Where the database is.
+        place: String,
+        /// The schema it holds.
+        found: u32,
+        /// The schema this build reads.
+        supported: u32,
+    },
     /// A write only the holder of a lease may make, made by a replica that
     /// no longer holds it.
     #[error(
@@ -423,6 +437,7 @@ impl StoreError {
             | StoreError::DatabaseUnsure { .. }
             | StoreError::NewerDatabase { .. }
             | StoreError::NotHolding { .. }
+            | StoreError::OlderDatabase { .. }
             | StoreError::Inaccessible { .. }
             | StoreError::WillNotOpen { .. }
             | StoreError::RestoreUnfinished { .. }) => opened_or_not,

@@ -156,6 +156,47 @@ impl PgStore {
     /// this build's, and returns the store, whose ties decay with
     /// `half_life`. A database migrated by a newer build is refused.
     pub async fn connect(url: &str, half_life: HalfLife) -> Result<PgStore, StoreError> {
+        let store = Self::pool_for(url, half_life)?;
+        store.migrate().await?;
+        Ok(store.with_group_commit())
+    }
+
+    /// Connects to the database at `url` as [`PgStore::connect`] does, but
+    /// leaves its schema as it is, for the commands that only read or
+    /// check (`doctor`, `export`, `tick --dry-run`): a newer build's check
+    /// must not migrate a database that older replicas are serving. A
+    /// schema other than this build's is refused with what to run.
+    pub async fn connect_as_is(url: &str, half_life: HalfLife) -> Result<PgStore, StoreError> {
+        let store = Self::pool_for(url, half_life)?;
+        let found = store.schema_version().await?;
+        let supported = supported_schema();
+        if found > supported {
+            return Err(StoreError::NewerDatabase {
+                place: store.place.clone(),
+                found,
+                supported,
+            });
+        }
+        if found < supported {
+            return Err(StoreError::OlderDatabase {
+                place: store.place.clone(),
+                found,
+                supported,
+            });
+        }
+        Ok(store.with_group_commit())
+    }
+
+    /// This store with its group commit's writer started.
+    fn with_group_commit(self) -> PgStore {
+        PgStore {
+            group_commit: Some(self.start_group_commit()),
+            ..self
+        }
+    }
+
+    /// The pool of connections to the database at `url`, none made yet.
+    fn pool_for(url: &str, half_life: HalfLife) -> Result<PgStore, StoreError> {
         let mut config: Config = url.parse().map_err(|_| StoreError::Database {
             place: "the database".into(),
             problem: "its connection string does not parse (expected \
@@ -193,11 +234,7 @@ impl PgStore {
             team_ties: ties::TeamTies::default(),
             hash_key: Arc::default(),
         };
-        store.migrate().await?;
-        Ok(PgStore {
-            group_commit: Some(store.start_group_commit()),
-            ..store
-        })
+        Ok(store)
     }
 
     /// Brings the schema to this build's, unless a newer build's is there.
@@ -229,13 +266,7 @@ impl PgStore {
 
     async fn migrate_locked(&self, client: &mut tokio_postgres::Client) -> Result<(), StoreError> {
         let runner = embedded::migrations::runner();
-        let supported = runner
-            .get_migrations()
-            .iter()
-            .map(|m| m.version())
-            .max()
-            .unwrap_or(0);
-        let supported = u32::try_from(supported).unwrap_or(0);
+        let supported = supported_schema();
         let found = self.schema_version_with(client).await?;
         if found > supported {
             return Err(StoreError::NewerDatabase {
@@ -363,6 +394,17 @@ fn unreachable_reason(error: &tokio_postgres::Error) -> String {
             _ => "it cannot be reached or did not answer".into(),
         },
     }
+}
+
+/// The schema this build migrates to: its newest migration.
+fn supported_schema() -> u32 {
+    let newest = embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| m.version())
+        .max()
+        .unwrap_or(0);
+    u32::try_from(newest).unwrap_or(0)
 }
 
 /// A name for this replica that no other has: the host's name (a pod's,

@@ -1569,3 +1569,29 @@ async fn a_replica_keeps_which_teams_are_tied_and_learns_from_its_own_meetings()
         [team("Payments"), team("Search")].into()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_that_only_reads_leaves_the_schema_as_it_is() {
+    let Some(cluster) = cluster() else { return };
+    let url = cluster.create_database().unwrap();
+    let refused = PgStore::connect_as_is(&url, HalfLife::DEFAULT)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, StoreError::OlderDatabase { found: 0, .. }),
+        "{refused}"
+    );
+    assert!(
+        refused.to_string().contains("alliances migrate"),
+        "{refused}"
+    );
+    // Nothing was migrated by the refusal; a serving replica migrates.
+    let serving = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
+    let reading = PgStore::connect_as_is(&url, HalfLife::DEFAULT)
+        .await
+        .unwrap();
+    assert_eq!(
+        reading.schema_version().await.unwrap(),
+        serving.schema_version().await.unwrap()
+    );
+}
