@@ -91,20 +91,6 @@ async fn two_replicas_sending_from_one_outbox_send_each_message_once() {
     fake.stop().await;
 }
 
-/// `/met <@U0000002> {what}` from Alice, delivered to `url` as Slack signs
-/// it: the answer's text.
-async fn alice_met_bilal(fake: &fake_slack::FakeSlack, url: &str, what: &str) -> String {
-    let met = fake.slash_command(
-        "/met",
-        &format!("<@U0000002> {what}"),
-        crate::helpers::user("U0000001"),
-        crate::helpers::alliance_channel(),
-    );
-    let answer = fake.deliver_over_http(url, &met).await.unwrap();
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    answer.body["text"].as_str().unwrap_or_default().to_owned()
-}
-
 async fn readiness(health: &str) -> (u16, String) {
     let response = crate::helpers::http_get(format!("{health}/readyz"))
         .await
@@ -113,14 +99,26 @@ async fn readiness(health: &str) -> (u16, String) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_the_database_away_a_request_gets_a_sentence_and_the_bot_comes_back_by_itself() {
+async fn with_the_database_away_for_20_s_in_a_burst_requests_get_a_sentence_and_nothing_is_lost() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
     use throwaway_postgres::{Cluster, Durability};
     // A cluster of its own: this story stops it.
     let Some(cluster) = Cluster::for_tests(Durability::NoFsync) else {
         return;
     };
     let url = cluster.create_database().unwrap();
-    let fake = alice_and_bilal().await;
+    // Four people log meetings with Bilal, each well under the meetings
+    // one person may log in an hour.
+    let mut people = vec![crate::helpers::fake_user("U0000002", "Bilal Haddad")];
+    people.extend(
+        (10..14).map(|n| crate::helpers::fake_user(&format!("U00000{n}"), &format!("Person {n}"))),
+    );
+    let fake = Arc::new(
+        fake_slack::FakeSlack::start(crate::helpers::workspace(people))
+            .await
+            .unwrap(),
+    );
     let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", PAYMENTS_AND_PLATFORM);
     let bot = Served::start_with_env(
         &fake,
@@ -130,109 +128,107 @@ async fn with_the_database_away_a_request_gets_a_sentence_and_the_bot_comes_back
     )
     .await;
     assert_eq!(readiness(bot.health()).await, (200, "ready\n".to_owned()));
-    let mut acknowledged = 0;
-    let said = alice_met_bilal(&fake, &bot.url, "coffee").await;
-    assert!(said.contains("Logged:"), "{said}");
-    acknowledged += 1;
+
+    // Their `/met`s, one after another each, until told to stop: what was
+    // acknowledged, and what each other answer said.
+    let stop = Arc::new(AtomicBool::new(false));
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let other_answers = Arc::new(Mutex::new(Vec::new()));
+    let senders: Vec<_> = (0..4)
+        .map(|sender| {
+            let (fake, url) = (Arc::clone(&fake), bot.url.clone());
+            let (stop, acknowledged) = (Arc::clone(&stop), Arc::clone(&acknowledged));
+            let other_answers = Arc::clone(&other_answers);
+            tokio::spawn(async move {
+                let mut n = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    let note = format!("coffee {sender}-{n}");
+                    let met = fake.slash_command(
+                        "/met",
+                        &format!("<@U0000002> {note}"),
+                        crate::helpers::user(&format!("U00000{}", 10 + sender)),
+                        crate::helpers::alliance_channel(),
+                    );
+                    match fake.deliver_over_http(&url, &met).await {
+                        Ok(answer) => {
+                            let text = answer.body["text"].as_str().unwrap_or_default().to_owned();
+                            match text.contains("Logged:") {
+                                true => acknowledged.lock().unwrap().push(note),
+                                false => other_answers.lock().unwrap().push(text),
+                            }
+                        }
+                        Err(error) => other_answers.lock().unwrap().push(error.to_string()),
+                    }
+                    n += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            })
+        })
+        .collect();
+    let acknowledged_count = || acknowledged.lock().unwrap().len();
+    eventually("the burst is under way", async || {
+        acknowledged_count() >= 20
+    })
+    .await;
 
     cluster.stop();
-    let said = alice_met_bilal(&fake, &bot.url, "lunch").await;
-    assert!(
-        !said.starts_with("Logged"),
-        "nothing is acknowledged: {said}"
-    );
-    assert!(said.contains("try again"), "{said}");
+    let before_outage = acknowledged_count();
     let (status, why) = readiness(bot.health()).await;
     assert_eq!(status, 503, "{why}");
     assert!(why.contains("the store"), "{why}");
-    assert!(!folder.data.exists(), "no sled store was made instead");
-
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let (status, _) = readiness(bot.health()).await;
+    assert_eq!(status, 503, "not ready all the while");
+    let during_outage = acknowledged_count() - before_outage;
     cluster.start_again().unwrap();
     eventually_within(
-        "the bot is ready again",
+        "the bot is ready again by itself",
         Duration::from_secs(20),
         async || readiness(bot.health()).await.0 == 200,
     )
     .await;
-    let said = alice_met_bilal(&fake, &bot.url, "tea").await;
-    assert!(said.contains("Logged:"), "{said}");
-    acknowledged += 1;
+    let after = acknowledged_count();
+    eventually("meetings are logged again", async || {
+        acknowledged_count() >= after + 20
+    })
+    .await;
+    stop.store(true, Ordering::SeqCst);
+    for sender in senders {
+        sender.await.unwrap();
+    }
 
+    // While it was away, every request was told to try again, in time.
+    assert!(
+        during_outage <= 4,
+        "at most the requests in flight when it stopped: {during_outage}"
+    );
+    let others = other_answers.lock().unwrap().clone();
+    assert!(
+        others.len() >= 40,
+        "{} requests met the outage",
+        others.len()
+    );
+    for answer in &others {
+        assert!(answer.contains("try again"), "{answer}");
+    }
+    // And every meeting acknowledged is in the database.
     let store = alliances::store::Store::connect(&url, alliances::domain::HalfLife::DEFAULT)
         .await
         .unwrap();
-    assert_eq!(store.interaction_count().await.unwrap(), acknowledged);
-    bot.stop().await;
-    fake.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_replicas_sending_at_once_share_slack_s_limits_and_are_never_refused() {
-    use alliances::domain::{Digest, Outgoing};
-    use fake_slack::Limits;
-    const SPEEDUP: f64 = 10.0;
-    let Some(Backend::Postgres { url, data_dir }) = Backend::postgres() else {
-        return;
-    };
-    let store = Backend::Postgres {
-        url: url.clone(),
-        data_dir,
-    };
-    let fake = alice_and_bilal().await;
-    fake.enforce_limits(Limits::scaled(SPEEDUP));
-    let paced = |settings: &mut alliances::config::Settings| {
-        store.configure(settings);
-        settings.delivery.speedup = SPEEDUP.try_into().unwrap();
-    };
-    let clock = || std::sync::Arc::new(alliances::domain::SystemClock);
-    let a = spawn_bot_on_clock_configured(&fake, PAYMENTS_AND_PLATFORM, clock(), paced).await;
-    let b = spawn_bot_on_clock_configured(&fake, PAYMENTS_AND_PLATFORM, clock(), paced).await;
-    // Each has called Slack (its people sync) and noted it: a third
-    // reader counts both beside itself.
-    let reader = alliances::store::PgStore::connect(&url, alliances::domain::HalfLife::DEFAULT)
+    let stored: std::collections::BTreeSet<String> = store
+        .interactions()
         .await
-        .unwrap();
-    eventually_within(
-        "both replicas count as callers",
-        Duration::from_secs(15),
-        async || {
-            reader
-                .slack_callers(false, Duration::from_secs(30))
-                .await
-                .unwrap()
-                == 3
-        },
-    )
-    .await;
-    // And each has counted the other since.
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    let before = fake.messages().len();
-
-    // Sixty posts into one channel, which takes ten a second at this
-    // pace: alone, each replica would send that many.
-    let now = chrono::Utc::now();
-    let posts: Vec<Outgoing> = (0..60)
-        .map(|week| Outgoing::Digest {
-            channel: "alliances".into(),
-            digest: Digest {
-                unnamed_new_alliances: 1,
-                ..Digest::empty(now - chrono::Duration::weeks(week + 1), now)
-            },
-            team_map: None,
-        })
+        .unwrap()
+        .into_iter()
+        .filter_map(|(_, interaction)| interaction.note)
         .collect();
-    a.app.store().enqueue(posts, now).await.unwrap();
-    a.app.scheduler().dispatcher().wake();
-    b.app.scheduler().dispatcher().wake();
-    eventually_within("the outbox is empty", Duration::from_secs(30), async || {
-        a.app.store().pending_outbox().await.unwrap().is_empty()
-    })
-    .await;
-    assert_eq!(fake.messages().len() - before, 60);
-    assert_eq!(fake.violations(), vec![], "no call was over Slack's limits");
-    a.stop().await;
-    b.stop().await;
-    fake.stop().await;
+    for note in acknowledged.lock().unwrap().iter() {
+        assert!(
+            stored.contains(note),
+            "{note} was acknowledged but is not stored"
+        );
+    }
+    bot.stop().await;
 }
 
 /// The process id in a replica's name (`host:pid:random`).
