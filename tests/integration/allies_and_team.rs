@@ -4,7 +4,9 @@
 //! `/alliances team` shows a lead their team's reach and its key
 //! partnerships as the digest counts them, team figures only.
 
-use crate::helpers::{fake_user, spawn_bot, spawn_bot_on_clock_configured, workspace};
+use crate::helpers::{
+    fake_user, on_both_stores, spawn_bot_on, spawn_bot_on_clock_configured, workspace,
+};
 use alliances::domain::{Binds, Partnership, TeamId};
 use chrono::{Duration, Utc};
 use fake_slack::FakeSlack;
@@ -37,11 +39,13 @@ fn company() -> (Vec<fake_slack::FakeUser>, String) {
     (users, file)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn allies_lists_live_then_fading_then_warm_paths_and_never_names_the_opted_out() {
+on_both_stores! {
+async fn allies_lists_live_then_fading_then_warm_paths_and_never_names_the_opted_out(
+    backend: Backend,
+) {
     let (users, teams) = company();
     let fake = FakeSlack::start(workspace(users)).await.unwrap();
-    let bot = spawn_bot(&fake, &teams).await;
+    let bot = spawn_bot_on(&fake, &teams, &backend).await;
     bot.log_meetings("U0000E01", "U0000S01", Utc::now() - Duration::days(10), 2)
         .await; // live
     bot.log_meetings("U0000E01", "U0000S02", Utc::now() - Duration::days(200), 1)
@@ -87,6 +91,7 @@ async fn allies_lists_live_then_fading_then_warm_paths_and_never_names_the_opted
     fake.stop().await;
 }
 
+}
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lead_sees_the_team_s_reach_and_partnerships_and_others_are_told_who_can() {
     let (users, teams) = company();

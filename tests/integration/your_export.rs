@@ -1,7 +1,9 @@
 //! `/alliances export` as a person asks for it: their own data, and nothing
 //! of anyone else's contacts, counts or activity.
 
-use crate::helpers::{eventually, fake_user, spawn_bot_configured, user, workspace};
+use crate::helpers::{
+    eventually, fake_user, on_both_stores, spawn_bot_configured, user, workspace,
+};
 use alliances::domain::{ChannelId, Interaction, InteractionKind};
 use alliances::scheduler::JobKind;
 use chrono::{Duration, Utc};
@@ -11,8 +13,10 @@ use fake_slack::FakeSlack;
 const TEAMS: &str = "[[team]]\nname = \"Payments\"\nmembers = [\"U0000001\", \"U0000003\", \"U0000006\"]\n\
                      [[team]]\nname = \"Platform\"\nmembers = [\"U0000002\", \"U0000004\"]\n";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_export_after_an_introduction_holds_neither_its_contact_nor_the_recipients_dates() {
+on_both_stores! {
+async fn an_export_after_an_introduction_holds_neither_its_contact_nor_the_recipients_dates(
+    backend: Backend,
+) {
     let fake = FakeSlack::start(workspace(vec![
         fake_user("U0000001", "Alice Moreau"),
         fake_user("U0000002", "Bilal Haddad"),
@@ -24,6 +28,7 @@ async fn an_export_after_an_introduction_holds_neither_its_contact_nor_the_recip
     .unwrap();
     let bot = spawn_bot_configured(&fake, TEAMS, |settings| {
         settings.rules = settings.rules.any_time();
+        backend.configure(settings);
     })
     .await;
     let store = bot.app.store();
@@ -114,4 +119,5 @@ async fn an_export_after_an_introduction_holds_neither_its_contact_nor_the_recip
     assert!(text.contains("U0000006"), "{text}");
     assert!(text.contains("\"introduction\""), "{text}");
     bot.stop().await;
+}
 }
