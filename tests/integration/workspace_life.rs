@@ -2,8 +2,8 @@
 //! leaving, introductions, the digest on demand, forgetting, uninstalling.
 
 use crate::helpers::{
-    TOKEN, TestBot, button_press, eventually, fake_user, first_channel_post, spawn_bot_configured,
-    spawn_bot_over_socket, user, workspace,
+    TOKEN, TestBot, button_press, eventually, fake_user, first_channel_post, on_both_stores,
+    spawn_bot_configured, spawn_bot_over_socket, user, workspace,
 };
 use alliances::app::App;
 use alliances::config::{Secrets, Settings, Teams};
@@ -144,10 +144,10 @@ async fn teams_come_from_the_profile_field_or_from_user_groups() {
     fake.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_introduction_opens_a_group_dm_with_both_people() {
+on_both_stores! {
+async fn an_introduction_opens_a_group_dm_with_both_people(backend: Backend) {
     let fake = FakeSlack::start(workspace(people())).await.unwrap();
-    let bot = spawn_bot_over_socket(&fake, TEAMS).await;
+    let bot = spawn_bot_configured(&fake, TEAMS, |s| backend.configure(s)).await;
 
     let intro = fake.slash_command(
         "/alliances",
@@ -194,11 +194,12 @@ async fn an_introduction_opens_a_group_dm_with_both_people() {
     );
     bot.stop().await;
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_admin_posts_the_digest_now_and_others_may_not() {
+on_both_stores! {
+async fn an_admin_posts_the_digest_now_and_others_may_not(backend: Backend) {
     let fake = FakeSlack::start(workspace(people())).await.unwrap();
-    let bot = spawn_bot_over_socket(&fake, TEAMS).await;
+    let bot = spawn_bot_configured(&fake, TEAMS, |s| backend.configure(s)).await;
     let met = fake.slash_command(
         "/met",
         "<@U0000002> today lunch",
@@ -240,11 +241,12 @@ async fn an_admin_posts_the_digest_now_and_others_may_not() {
     );
     bot.stop().await;
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_person_who_turns_shout_outs_on_is_thanked_by_name_in_the_digest() {
+on_both_stores! {
+async fn a_person_who_turns_shout_outs_on_is_thanked_by_name_in_the_digest(backend: Backend) {
     let fake = FakeSlack::start(workspace(people())).await.unwrap();
-    let bot = spawn_bot_over_socket(&fake, TEAMS).await;
+    let bot = spawn_bot_configured(&fake, TEAMS, |s| backend.configure(s)).await;
     bot.first_scheduled_digest_has_run().await;
     let say = |from: &str, command: &str, text: &str| {
         fake.slash_command(command, text, user(from), channel())
@@ -288,6 +290,7 @@ async fn a_person_who_turns_shout_outs_on_is_thanked_by_name_in_the_digest() {
         thanks[0]
     );
     bot.stop().await;
+}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -333,10 +336,10 @@ async fn forget_me_after_the_confirm_leaves_no_trace() {
     bot.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn people_joining_changing_and_the_app_leaving_are_kept_current() {
+on_both_stores! {
+async fn people_joining_changing_and_the_app_leaving_are_kept_current(backend: Backend) {
     let fake = FakeSlack::start(workspace(people())).await.unwrap();
-    let bot = spawn_bot_over_socket(&fake, TEAMS).await;
+    let bot = spawn_bot_configured(&fake, TEAMS, |s| backend.configure(s)).await;
 
     let newcomer = json!({ "id": "U0000042", "name": "dana", "real_name": "Dana Ito", "tz": "Asia/Tokyo",
                            "deleted": false, "is_bot": false, "profile": { "real_name": "Dana Ito", "display_name": "Dana" } });
@@ -380,6 +383,7 @@ async fn people_joining_changing_and_the_app_leaving_are_kept_current() {
     .await;
     assert_eq!(bot.app.store().interaction_count().await.unwrap(), 0);
     bot.stop().await;
+}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
