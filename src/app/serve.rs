@@ -31,13 +31,17 @@ const SCHEDULER_PERIOD: Duration = Duration::from_secs(30);
 const REWRITE_RETRY: Duration = Duration::from_secs(10 * 60);
 
 /// How often a replica on a shared store notes whether it called Slack,
-/// and counts those that did, to take its share of Slack's limits.
-const COUNT_SLACK_CALLERS_EVERY: Duration = Duration::from_secs(5);
+/// and counts those that did, to take its share of Slack's limits: a
+/// replica joining another's burst is counted by it within this, and
+/// meanwhile the two may send half as much again as the limit, a second's
+/// worth, which Slack's bursts tolerate.
+const COUNT_SLACK_CALLERS_EVERY: Duration = Duration::from_secs(1);
 
 /// A replica counts among Slack's callers for this long after its last
-/// call: longer than a dispatcher's pause between two sends, so that a
-/// busy replica is not left out between them.
-const SLACK_CALLER_FOR: Duration = Duration::from_secs(30);
+/// call: longer than a dispatcher's pause between two sends (three
+/// seconds when idle), so that a busy replica is not left out between
+/// them.
+const SLACK_CALLER_FOR: Duration = Duration::from_secs(10);
 
 /// The addresses a started bot listens on, as bound: with port 0 asked
 /// for, the ports the system chose.
@@ -265,8 +269,10 @@ fn spawn_background(app: &App, tasks: &mut SupervisedTasks, grace: Duration) {
     });
     if app.store.is_shared() {
         let (store, slack) = (app.store.clone(), app.slack.clone());
-        tasks.spawn("the share of Slack's limits", |stop| {
-            share_slack_limits(store, slack, stop)
+        // As much faster as the pace, like every other wait.
+        let pace = app.settings.delivery.speedup.get();
+        tasks.spawn("the share of Slack's limits", move |stop| {
+            share_slack_limits(store, slack, pace, stop)
         });
     }
     // A rewrite in progress is let finish, as a restart would finish it.
@@ -278,22 +284,30 @@ fn spawn_background(app: &App, tasks: &mut SupervisedTasks, grace: Duration) {
 
 /// Every [`COUNT_SLACK_CALLERS_EVERY`] until `stop` is cancelled: notes in
 /// the shared store whether this replica called Slack, and takes its
-/// share of Slack's limits among the replicas that did lately. When the
-/// store cannot be asked, the last share stands.
+/// share of Slack's limits: among the replicas that called lately, while
+/// it calls; among every replica up, while it is quiet, so that a burst
+/// it starts with the others (a digest, the nudges) starts at its share.
+/// `pace` is the delivery speedup. When the store cannot be asked, the
+/// last share stands.
 async fn share_slack_limits(
     store: Store,
     slack: crate::slack::SlackClient,
+    pace: f64,
     stop: CancellationToken,
 ) -> anyhow::Result<()> {
-    let mut every = tokio::time::interval(COUNT_SLACK_CALLERS_EVERY);
+    let mut every = tokio::time::interval(COUNT_SLACK_CALLERS_EVERY.div_f64(pace));
+    let within = SLACK_CALLER_FOR.div_f64(pace);
     loop {
         tokio::select! {
             () = stop.cancelled() => return Ok(()),
             _ = every.tick() => {}
         }
         let called = slack.called_since_last_look();
-        match store.slack_callers(called, SLACK_CALLER_FOR).await {
-            Ok(replicas) => slack.share_limits_among(replicas),
+        match store.slack_callers(called, within).await {
+            Ok(callers) => slack.share_limits_among(match called {
+                true => callers.calling.max(1),
+                false => callers.up,
+            }),
             Err(error) => tracing::warn!(
                 %error,
                 "could not count the replicas calling Slack; keeping the last share of its limits"

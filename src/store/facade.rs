@@ -32,7 +32,7 @@ use super::backup::BackupFile;
 use super::{
     BackupError, BackupFolder, CirclesSaved, Counts, Exported, Forgotten, Imported, JobRun,
     KeptBackup, Logged, OnceKeys, PeopleById, PersonExport, PgStore, Replacing, Rewritten,
-    SledStore, StoreError, StoreOptions, TakenBackup,
+    SlackCallers, SledStore, StoreError, StoreOptions, TakenBackup,
 };
 use crate::domain::HalfLife;
 use crate::domain::{
@@ -234,17 +234,20 @@ impl Store {
         }
     }
 
-    /// How many replicas share Slack's limits: those that called Slack
-    /// within `within`, and this one; `called` notes that this one did
-    /// since it last asked ([`PgStore::slack_callers`]). A sled store's
-    /// process is alone.
+    /// Notes that this replica is up, and called Slack if `called`, and
+    /// counts the replicas that called within `within` and those seen
+    /// within it ([`PgStore::slack_callers`]). A sled store's process is
+    /// alone.
     pub async fn slack_callers(
         &self,
         called: bool,
         within: std::time::Duration,
-    ) -> Result<u32, StoreError> {
+    ) -> Result<SlackCallers, StoreError> {
         match &self.backend {
-            Backend::Sled(_) => Ok(1),
+            Backend::Sled(_) => Ok(SlackCallers {
+                calling: u32::from(called),
+                up: 1,
+            }),
             Backend::Postgres(postgres) => postgres.slack_callers(called, within).await,
         }
     }

@@ -231,6 +231,74 @@ async fn with_the_database_away_for_20_s_in_a_burst_requests_get_a_sentence_and_
     bot.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_quiet_replicas_starting_a_burst_together_share_slack_s_limits_and_are_never_refused() {
+    use alliances::domain::{Digest, Outgoing};
+    use fake_slack::Limits;
+    const SPEEDUP: f64 = 10.0;
+    let Some(Backend::Postgres { url, data_dir }) = Backend::postgres() else {
+        return;
+    };
+    let store = Backend::Postgres {
+        url: url.clone(),
+        data_dir,
+    };
+    let fake = alice_and_bilal().await;
+    fake.enforce_limits(Limits::scaled(SPEEDUP));
+    let paced = |settings: &mut alliances::config::Settings| {
+        store.configure(settings);
+        settings.delivery.speedup = SPEEDUP.try_into().unwrap();
+    };
+    let clock = || std::sync::Arc::new(alliances::domain::SystemClock);
+    let a = spawn_bot_on_clock_configured(&fake, PAYMENTS_AND_PLATFORM, clock(), paced).await;
+    let b = spawn_bot_on_clock_configured(&fake, PAYMENTS_AND_PLATFORM, clock(), paced).await;
+    // Both are up and have gone quiet since their people sync: a third
+    // reader of the database sees two up, neither calling. A burst they
+    // start together starts at half the limits each.
+    let reader = alliances::store::PgStore::connect(&url, alliances::domain::HalfLife::DEFAULT)
+        .await
+        .unwrap();
+    eventually_within(
+        "both are up and quiet",
+        Duration::from_secs(15),
+        async || {
+            let counted = reader
+                .slack_callers(false, Duration::from_secs(1))
+                .await
+                .unwrap();
+            counted.up == 3 && counted.calling == 0
+        },
+    )
+    .await;
+    let before = fake.messages().len();
+
+    // Sixty posts into one channel, which takes ten a second at this
+    // pace: alone, each replica would send that many.
+    let now = chrono::Utc::now();
+    let posts: Vec<Outgoing> = (0..60)
+        .map(|week| Outgoing::Digest {
+            channel: "alliances".into(),
+            digest: Digest {
+                unnamed_new_alliances: 1,
+                ..Digest::empty(now - chrono::Duration::weeks(week + 1), now)
+            },
+            team_map: None,
+        })
+        .collect();
+    a.app.store().enqueue(posts, now).await.unwrap();
+    a.app.scheduler().dispatcher().wake();
+    b.app.scheduler().dispatcher().wake();
+    eventually_within("the outbox is empty", Duration::from_secs(30), async || {
+        a.app.store().pending_outbox().await.unwrap().is_empty()
+    })
+    .await;
+    assert_eq!(fake.messages().len() - before, 60);
+    assert_eq!(fake.violations(), vec![], "no call was over Slack's limits");
+    a.stop().await;
+    b.stop().await;
+    fake.stop().await;
+}
+
 /// The process id in a replica's name (`host:pid:random`).
 fn pid_of(replica: &str) -> u32 {
     replica

@@ -48,6 +48,7 @@ mod tombstones;
 mod tests;
 
 pub use leases::Lease;
+pub use senders::SlackCallers;
 
 use super::StoreError;
 use crate::domain::HalfLife;

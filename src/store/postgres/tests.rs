@@ -7,7 +7,7 @@ use crate::domain::{HalfLife, Interaction, Person, TeamId, UserId};
 use crate::store::fixtures::{
     any_interaction, at_minute, meeting, open_temp, pg_cluster as cluster, pg_store as store, user,
 };
-use crate::store::{JobRun, Replacing};
+use crate::store::{JobRun, Replacing, SlackCallers};
 use proptest::prelude::*;
 use std::ops::ControlFlow;
 
@@ -1469,16 +1469,17 @@ async fn replicas_share_slack_s_limits_among_those_that_call_it() {
     let a = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
     let b = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
     let lately = std::time::Duration::from_millis(500);
-    // Nobody called yet: each counts itself alone.
-    assert_eq!(a.slack_callers(false, lately).await.unwrap(), 1);
-    // A calls: B shares with it; A still counts one (itself).
-    assert_eq!(a.slack_callers(true, lately).await.unwrap(), 1);
-    assert_eq!(b.slack_callers(false, lately).await.unwrap(), 2);
-    assert_eq!(b.slack_callers(true, lately).await.unwrap(), 2);
-    assert_eq!(a.slack_callers(false, lately).await.unwrap(), 2);
-    // A quiet replica's share comes back to the others.
+    let counted = |calling, up| SlackCallers { calling, up };
+    // Nobody called yet: each sees the replicas up.
+    assert_eq!(a.slack_callers(false, lately).await.unwrap(), counted(0, 1));
+    assert_eq!(b.slack_callers(false, lately).await.unwrap(), counted(0, 2));
+    // A calls, then B: each counts both.
+    assert_eq!(a.slack_callers(true, lately).await.unwrap(), counted(1, 2));
+    assert_eq!(b.slack_callers(true, lately).await.unwrap(), counted(2, 2));
+    // A quiet replica's share comes back to the others; one gone for good
+    // is no longer counted as up either.
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-    assert_eq!(a.slack_callers(false, lately).await.unwrap(), 1);
+    assert_eq!(a.slack_callers(true, lately).await.unwrap(), counted(1, 1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
