@@ -24,8 +24,9 @@ impl PgStore {
     /// only the tombstone; forgetting twice does nothing more.
     pub async fn forget_person(&self, id: &UserId) -> Result<Forgotten, StoreError> {
         // Drawn, if need be, before the transaction, which it would
-        // otherwise wait on.
-        self.once_keys().await?;
+        // otherwise wait on; read afresh, in case another replica's purge
+        // or import changed it.
+        self.hash_key_now().await?;
         let tombstone = self
             .tombstone_if_keyed(id)
             .await?

@@ -7,6 +7,11 @@ use super::PgStore;
 /// The hash key's length, in bytes.
 const KEY_LEN: usize = 32;
 
+/// How long a replica uses the hash key it read before it reads it again:
+/// long enough that `/met` does not read it per request, short enough
+/// that a purge or an import on another replica reaches this one soon.
+const HASH_KEY_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl PgStore {
     /// The once-keys of this store; draws its hash key on first use.
     pub async fn once_keys(&self) -> Result<OnceKeys, StoreError> {
@@ -18,15 +23,24 @@ impl PgStore {
     /// system's random source, through rand's thread generator). Of two
     /// replicas drawing at once, the key written first is everyone's.
     ///
-    /// Read once, then kept: `/met` needs it on every request. Only a
-    /// purge (an uninstall, after which no request comes) and an import
-    /// (run with the replicas stopped) change it, and they forget it here.
+    /// Kept for [`HASH_KEY_FRESH_FOR`] once read: `/met` needs it on every
+    /// request. Only a purge and an import change it; the replica that
+    /// made the change forgets it at once, the others within that time,
+    /// and a forget reads it afresh (see [`PgStore::hash_key_now`]).
     async fn hash_key(&self) -> Result<Vec<u8>, StoreError> {
-        if let Some(key) = self.hash_key.lock().clone() {
+        if let Some((at, key)) = self.hash_key.lock().clone()
+            && at.elapsed() < HASH_KEY_FRESH_FOR
+        {
             return Ok(key);
         }
+        self.hash_key_now().await
+    }
+
+    /// The store's hash key as the database holds it now, drawn if need
+    /// be, and kept.
+    pub(super) async fn hash_key_now(&self) -> Result<Vec<u8>, StoreError> {
         let key = self.read_hash_key().await?;
-        *self.hash_key.lock() = Some(key.clone());
+        *self.hash_key.lock() = Some((std::time::Instant::now(), key.clone()));
         Ok(key)
     }
 

@@ -138,8 +138,8 @@ pub struct PgStore {
     /// Which teams each team is tied to, as last read (see
     /// [`PgStore::teams_tied_to`]).
     team_ties: ties::TeamTies,
-    /// The store's hash key, once read (see `keys`).
-    hash_key: Arc<parking_lot::Mutex<Option<Vec<u8>>>>,
+    /// The store's hash key, as last read and when (see `keys`).
+    hash_key: Arc<parking_lot::Mutex<Option<(std::time::Instant, Vec<u8>)>>>,
 }
 
 impl std::fmt::Debug for PgStore {
