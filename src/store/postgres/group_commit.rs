@@ -44,7 +44,15 @@ impl PgStore {
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(MOST_AT_ONCE);
             while waiting.recv_many(&mut batch, MOST_AT_ONCE).await > 0 {
-                writer.log_batch(std::mem::take(&mut batch)).await;
+                // Each batch in a task of its own: one that panics answers
+                // its waiters with an error (their answers are dropped)
+                // and the writer goes on with the next.
+                let (writer, batch) = (writer.clone(), std::mem::take(&mut batch));
+                if let Err(panicked) =
+                    tokio::spawn(async move { writer.log_batch(batch).await }).await
+                {
+                    tracing::error!(error = %panicked, "a group commit failed; its meetings were not logged");
+                }
             }
         });
         queue
@@ -84,17 +92,29 @@ impl PgStore {
                 }
             }
             Err(error) => {
-                let problem = error.to_string();
-                let unsure = error.may_have_saved();
                 for pending in batch {
-                    let place = self.place.clone();
-                    let problem = problem.clone();
-                    let _ = pending.answer.send(Err(match unsure {
-                        true => StoreError::DatabaseUnsure { place, problem },
-                        false => StoreError::Database { place, problem },
-                    }));
+                    let _ = pending.answer.send(Err(self.same_error(&error)));
                 }
             }
+        }
+    }
+
+    /// `error` again, for another of the batch's waiters: the database's
+    /// errors as they are, any other in the database's words.
+    fn same_error(&self, error: &StoreError) -> StoreError {
+        match error {
+            StoreError::Database { place, problem } => StoreError::Database {
+                place: place.clone(),
+                problem: problem.clone(),
+            },
+            StoreError::DatabaseUnsure { place, problem } => StoreError::DatabaseUnsure {
+                place: place.clone(),
+                problem: problem.clone(),
+            },
+            other => StoreError::Database {
+                place: self.place.clone(),
+                problem: format!("the meetings logged with this one failed: {other}"),
+            },
         }
     }
 
@@ -117,17 +137,25 @@ impl PgStore {
                 .map_err(|e| self.failed(e))?;
             seen.extend(rows.iter().map(|row| row.get::<_, String>(0)));
         }
-        // A content logged lately, or earlier in this batch, is a repeat.
+        // A content logged lately, or by a meeting earlier in this batch,
+        // is a repeat; a meeting whose key was logged is one whatever its
+        // content, and marks no content as logged.
+        let all: Vec<_> = batch
+            .iter()
+            .map(|pending| (Some(pending.key.as_str()), &pending.interaction))
+            .collect();
+        let fresh = self.fresh(&tx, &all).await?;
         let mut written = Vec::with_capacity(batch.len());
         let mut entries = Vec::with_capacity(batch.len());
-        for pending in batch {
-            let repeat = pending
-                .recent
-                .as_ref()
-                .is_some_and(|recent| !seen.insert(recent.clone()));
+        for ((pending, fresh), entry) in batch.iter().zip(fresh).zip(all) {
+            let repeat = !fresh
+                || pending
+                    .recent
+                    .as_ref()
+                    .is_some_and(|recent| !seen.insert(recent.clone()));
             written.push(!repeat);
             if !repeat {
-                entries.push((Some(pending.key.as_str()), &pending.interaction));
+                entries.push(entry);
             }
         }
         let mut logged = self.append_in(&tx, &entries).await?.into_iter();
@@ -156,5 +184,44 @@ impl PgStore {
         self.commit_tx(tx).await?;
         self.learn_team_ties(&answers).await;
         Ok(answers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::fixtures::{at_minute, meeting, pg_store};
+
+    fn pending(pg: &PgStore, key: &str, content: &str) -> Pending {
+        let recent = pg_keys(pg).key("recent", &[content.as_bytes()]);
+        Pending {
+            key: key.to_owned(),
+            recent: Some(recent),
+            interaction: meeting(at_minute(5), &["UADA", "UBOB"], None),
+            answer: oneshot::channel().0,
+        }
+    }
+
+    fn pg_keys(pg: &PgStore) -> crate::store::OnceKeys {
+        let key = pg.hash_key.lock().clone().map(|(_, key)| key).unwrap();
+        crate::store::OnceKeys::with_key(&key).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_answers_each_meeting_as_logging_it_alone_would() {
+        let Some(pg) = pg_store().await else { return };
+        // Logged long ago under the key `a`, its content no longer recent.
+        let met = meeting(at_minute(1), &["UADA", "UBOB"], None);
+        pg.log_once_and_commit("a", None, &met).await.unwrap().unwrap();
+        pg.hash_key_now().await.unwrap();
+        // `a` delivered again, and a new meeting `b` of the same words, in
+        // one batch: `a` is the repeat, `b` is logged, as each alone.
+        let batch = [pending(&pg, "a", "coffee"), pending(&pg, "b", "coffee")];
+        let answers = pg.write_batch(&batch).await.unwrap();
+        assert!(answers[0].is_none(), "a was logged before");
+        assert!(answers[1].is_some(), "b is new");
+        // And its words are now recent: a third key with them is a repeat.
+        let again = pg.write_batch(&[pending(&pg, "c", "coffee")]).await.unwrap();
+        assert!(again[0].is_none());
     }
 }

@@ -282,7 +282,7 @@ impl PgStore {
 
     /// Which of `entries` are to be logged: those without a key, and
     /// those whose key is neither logged nor earlier in `entries`.
-    async fn fresh(
+    pub(super) async fn fresh(
         &self,
         tx: &Transaction<'_>,
         entries: &[Entry<'_>],
