@@ -212,7 +212,10 @@ mod tests {
         let Some(pg) = pg_store().await else { return };
         // Logged long ago under the key `a`, its content no longer recent.
         let met = meeting(at_minute(1), &["UADA", "UBOB"], None);
-        pg.log_once_and_commit("a", None, &met).await.unwrap().unwrap();
+        pg.log_once_and_commit("a", None, &met)
+            .await
+            .unwrap()
+            .unwrap();
         pg.hash_key_now().await.unwrap();
         // `a` delivered again, and a new meeting `b` of the same words, in
         // one batch: `a` is the repeat, `b` is logged, as each alone.
@@ -221,7 +224,10 @@ mod tests {
         assert!(answers[0].is_none(), "a was logged before");
         assert!(answers[1].is_some(), "b is new");
         // And its words are now recent: a third key with them is a repeat.
-        let again = pg.write_batch(&[pending(&pg, "c", "coffee")]).await.unwrap();
+        let again = pg
+            .write_batch(&[pending(&pg, "c", "coffee")])
+            .await
+            .unwrap();
         assert!(again[0].is_none());
     }
 }

@@ -7,6 +7,9 @@ use super::PgStore;
 /// The hash key's length, in bytes.
 const KEY_LEN: usize = 32;
 
+/// The hash key a replica read, and when, shared by its handles.
+pub(super) type KeptKey = std::sync::Arc<parking_lot::Mutex<Option<(std::time::Instant, Vec<u8>)>>>;
+
 /// How long a replica uses the hash key it read before it reads it again:
 /// long enough that `/met` does not read it per request, short enough
 /// that a purge or an import on another replica reaches this one soon.

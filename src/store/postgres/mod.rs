@@ -139,7 +139,7 @@ pub struct PgStore {
     /// [`PgStore::teams_tied_to`]).
     team_ties: ties::TeamTies,
     /// The store's hash key, as last read and when (see `keys`).
-    hash_key: Arc<parking_lot::Mutex<Option<(std::time::Instant, Vec<u8>)>>>,
+    hash_key: keys::KeptKey,
 }
 
 impl std::fmt::Debug for PgStore {
