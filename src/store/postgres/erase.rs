@@ -24,13 +24,14 @@ use super::super::{StoreError, meta};
 use super::PgStore;
 use super::purge::RECORDS;
 use std::time::Instant;
+use tokio_postgres::NoTls;
 
 /// How long the rewrite waits for a table before it gives up and tries
 /// again later.
 const WAIT_FOR_TABLES: &str = "1s";
 
-/// The advisory lock of the replica rewriting the tables ("alliances
-/// rewrite" in ASCII, less its last letter), held for the session.
+/// The advisory lock of the replica rewriting the tables ("alliewri" in
+/// ASCII, for "alliances rewrite"), held for its session.
 const REWRITING: i64 = 0x616c_6c69_6577_7269;
 
 /// The `meta` row that marks a rewrite as due.
@@ -66,40 +67,42 @@ impl PgStore {
     /// its own table, waiting at most [`WAIT_FOR_TABLES`] for it. One
     /// statement at a time: several in one query string run as one
     /// transaction, and VACUUM runs in none.
-    async fn vacuum_each(&self, client: &deadpool_postgres::Object) -> Result<(), StoreError> {
+    async fn vacuum_each(&self, client: &tokio_postgres::Client) -> Result<(), StoreError> {
         client
             .batch_execute(&format!("SET lock_timeout = '{WAIT_FOR_TABLES}'"))
             .await
             .map_err(|e| self.failed(e))?;
-        let mut vacuumed = Ok(());
         for table in RECORDS.split(", ") {
-            vacuumed = client
+            client
                 .batch_execute(&format!("VACUUM (FULL) {table}"))
                 .await
-                .map_err(|e| self.failed(e));
-            if vacuumed.is_err() {
-                break;
-            }
+                .map_err(|e| self.failed(e))?;
         }
-        client
-            .batch_execute("RESET lock_timeout")
-            .await
-            .map_err(|e| self.failed(e))?;
-        vacuumed
+        Ok(())
     }
 
     /// Rewrites every table of records into new files, if a forget asked
-    /// for it since the last rewrite; `None` when none was due.
+    /// for it since the last rewrite; `None` when none was due, or another
+    /// replica is at it. On a connection of its own, not the pool's, so
+    /// that its session lock and its `lock_timeout` end with it whatever
+    /// happens.
     pub async fn rewrite_if_due(&self) -> Result<Option<Rewritten>, StoreError> {
-        let client = self.client().await?;
-        let due = client
-            .query_opt("SELECT value FROM meta WHERE name = $1", &[&due_row()])
+        let (client, connection) = self
+            .config
+            .connect(NoTls)
             .await
             .map_err(|e| self.failed(e))?;
-        let Some(due) = due else {
-            return Ok(None);
-        };
-        let marked: Vec<u8> = due.try_get(0).map_err(|e| self.failed(e))?;
+        let connection = tokio::spawn(connection);
+        let rewritten = self.rewrite_on(&client).await;
+        drop(client);
+        let _ = connection.await;
+        rewritten
+    }
+
+    async fn rewrite_on(
+        &self,
+        client: &tokio_postgres::Client,
+    ) -> Result<Option<Rewritten>, StoreError> {
         // One replica at a time: another at it already leaves this one
         // nothing to do.
         let mine = client
@@ -109,16 +112,18 @@ impl PgStore {
         if !mine.try_get::<_, bool>(0).map_err(|e| self.failed(e))? {
             return Ok(None);
         }
-        let started = Instant::now();
-        let vacuumed = self.vacuum_each(&client).await;
-        // The lock is the session's: given back whatever happened, or the
-        // connection, back in the pool, would keep it.
-        let unlocked = client
-            .execute("SELECT pg_advisory_unlock($1)", &[&REWRITING])
+        // Read under the lock: a replica that finished just before has
+        // cleared it.
+        let due = client
+            .query_opt("SELECT value FROM meta WHERE name = $1", &[&due_row()])
             .await
-            .map_err(|e| self.failed(e));
-        vacuumed?;
-        unlocked?;
+            .map_err(|e| self.failed(e))?;
+        let Some(due) = due else {
+            return Ok(None);
+        };
+        let marked: Vec<u8> = due.try_get(0).map_err(|e| self.failed(e))?;
+        let started = Instant::now();
+        self.vacuum_each(client).await?;
         let took = started.elapsed();
         // Cleared only if no forget marked it again meanwhile.
         client
