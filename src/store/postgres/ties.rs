@@ -15,9 +15,18 @@ use tokio_postgres::Row;
 const TEAM_TIES_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Each team's tied teams as last read, and when.
-pub(super) type TeamTies = std::sync::Arc<
-    parking_lot::Mutex<std::collections::HashMap<TeamId, (std::time::Instant, BTreeSet<TeamId>)>>,
->;
+pub(super) type TeamTies = std::sync::Arc<parking_lot::Mutex<KeptTeamTies>>;
+
+/// The answers [`PgStore::teams_tied_to`] keeps.
+#[derive(Default)]
+pub(super) struct KeptTeamTies {
+    /// Each team's tied teams, and when they were read.
+    answers: std::collections::HashMap<TeamId, (std::time::Instant, BTreeSet<TeamId>)>,
+    /// Counts every change to the answers: a read that began before one
+    /// is not kept, or it would put back what the change took away or
+    /// leave out what it added.
+    changes: u64,
+}
 
 /// The ties' columns, in pair order as sled's keys sort.
 const TIES_IN_ORDER: &str = "ORDER BY low COLLATE \"C\", high COLLATE \"C\"";
@@ -73,15 +82,20 @@ impl PgStore {
     /// called new once more. The digest counts from the log, not from this.
     pub async fn teams_tied_to(&self, team: &TeamId) -> Result<BTreeSet<TeamId>, StoreError> {
         let now = std::time::Instant::now();
-        if let Some((at, tied)) = self.team_ties.lock().get(team)
-            && now.duration_since(*at) < TEAM_TIES_FRESH_FOR
-        {
-            return Ok(tied.clone());
-        }
+        let changes = {
+            let kept = self.team_ties.lock();
+            if let Some((at, tied)) = kept.answers.get(team)
+                && now.duration_since(*at) < TEAM_TIES_FRESH_FOR
+            {
+                return Ok(tied.clone());
+            }
+            kept.changes
+        };
         let tied = self.read_teams_tied_to(team).await?;
-        self.team_ties
-            .lock()
-            .insert(team.clone(), (now, tied.clone()));
+        let mut kept = self.team_ties.lock();
+        if kept.changes == changes {
+            kept.answers.insert(team.clone(), (now, tied.clone()));
+        }
         Ok(tied)
     }
 
@@ -99,7 +113,7 @@ impl PgStore {
 
     async fn add_team_ties(&self, logged: &[Option<Logged>]) -> Result<(), StoreError> {
         let pairs: Vec<&PairKey> = logged.iter().flatten().flat_map(|l| &l.new_ties).collect();
-        if pairs.is_empty() || self.team_ties.lock().is_empty() {
+        if pairs.is_empty() || self.team_ties.lock().answers.is_empty() {
             return Ok(());
         }
         let ids: Vec<&str> = pairs
@@ -121,7 +135,8 @@ impl PgStore {
                 Some((row.get(0), TeamId::parse(team).ok()?))
             })
             .collect();
-        let mut known = self.team_ties.lock();
+        let mut kept = self.team_ties.lock();
+        kept.changes += 1;
         for pair in pairs {
             let teams = (
                 team_of.get(pair.low().as_str()),
@@ -129,7 +144,7 @@ impl PgStore {
             );
             if let (Some(a), Some(b)) = teams {
                 for (team, other) in [(a, b), (b, a)] {
-                    if let Some((_, tied)) = known.get_mut(team) {
+                    if let Some((_, tied)) = kept.answers.get_mut(team) {
                         tied.insert(other.clone());
                     }
                 }
@@ -141,7 +156,9 @@ impl PgStore {
     /// Forgets every answer of [`PgStore::teams_tied_to`] kept: people
     /// changed teams, or ties went.
     pub(super) fn forget_team_ties(&self) {
-        self.team_ties.lock().clear();
+        let mut kept = self.team_ties.lock();
+        kept.answers.clear();
+        kept.changes += 1;
     }
 
     /// [`PgStore::teams_tied_to`], from the database.
