@@ -124,6 +124,8 @@ impl App {
         let jobs = match leads {
             true => {
                 let renewing = CancellationToken::new();
+                // Cancelled however this ends, a panic or a drop included.
+                let _renewing = renewing.clone().drop_guard();
                 let renewal = tokio::spawn({
                     let (leadership, renewing) = (leadership.clone(), renewing.clone());
                     async move { leadership.run(renewing).await }
