@@ -235,6 +235,8 @@ fn a_password_in_the_config_file_is_refused_with_where_it_belongs() {
         "postgresql://bot:p%40ss@db/alliances?sslmode=require",
         "host=db user=bot password=hunter2 dbname=alliances",
         "postgres://bot@db/alliances?sslmode=require&password=hunter2",
+        "postgres://bot@db/alliances?pass%77ord=hunter2",
+        "postgres://bot:hun/ter2@db/alliances",
     ] {
         let file = write(&format!("[store]\nurl = \"{url}\"\n"));
         let err = Settings::load(Some(file.path()), no_env)

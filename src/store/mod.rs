@@ -340,7 +340,8 @@ pub enum StoreError {
     /// than this build's, which it does not migrate.
     #[error(
         "the PostgreSQL database at {place} is at schema {found}, and this build reads schema \
-         {supported}: run `alliances migrate` (or start the bot) first"
+         {supported}: use the build the replicas run, or upgrade the replicas first (they \
+         migrate it as they start)"
     )]
     OlderDatabase {
         /// Where the database is.

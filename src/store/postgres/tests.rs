@@ -1583,8 +1583,17 @@ async fn a_command_that_only_reads_leaves_the_schema_as_it_is() {
         "{refused}"
     );
     assert!(
-        refused.to_string().contains("alliances migrate"),
+        refused.to_string().contains("upgrade the replicas"),
         "{refused}"
+    );
+    assert_eq!(
+        PgStore::pool_for(&url, HalfLife::DEFAULT)
+            .unwrap()
+            .schema_version()
+            .await
+            .unwrap(),
+        0,
+        "the refusal migrated nothing"
     );
     // Nothing was migrated by the refusal; a serving replica migrates.
     let serving = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
