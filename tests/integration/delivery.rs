@@ -302,13 +302,7 @@ async fn killed_with_sigkill_during_a_burst_of_met_every_acknowledged_meeting_is
 
     // The restart: every meeting the bot said it logged is there.
     let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
-    let notes: std::collections::HashSet<String> = store
-        .interactions()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter_map(|(_, interaction)| interaction.note)
-        .collect();
+    let notes = crate::helpers::notes_in(&store).await;
     let acknowledged = acknowledged.lock().unwrap().clone();
     let lost: Vec<&String> = acknowledged
         .iter()

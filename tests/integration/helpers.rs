@@ -699,3 +699,21 @@ pub fn serve_command(fake: &fake_slack::FakeSlack, data: &std::path::Path) -> Co
 pub async fn http_get(url: impl reqwest::IntoUrl) -> reqwest::Result<reqwest::Response> {
     fake_slack::http_client().build()?.get(url).send().await
 }
+
+/// What `/readyz` at `health` answers: its status and its text.
+pub async fn readiness(health: &str) -> (u16, String) {
+    let response = http_get(format!("{health}/readyz")).await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// The notes of every meeting in `store`'s log: what the stories that
+/// give each meeting a note of its own look for.
+pub async fn notes_in(store: &alliances::store::Store) -> std::collections::BTreeSet<String> {
+    store
+        .interactions()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|(_, interaction)| interaction.note)
+        .collect()
+}

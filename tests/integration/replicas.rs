@@ -3,11 +3,46 @@
 //! scheduled jobs, and what they send is sent once.
 
 use crate::helpers::{
-    Backend, PAYMENTS_AND_PLATFORM, alice_and_bilal, eventually, eventually_within, spawn_bot_on,
-    spawn_bot_on_clock_configured,
+    Backend, PAYMENTS_AND_PLATFORM, TestBot, alice_and_bilal, eventually, eventually_within,
+    notes_in, readiness, spawn_bot_on, spawn_bot_on_clock_configured,
 };
 use crate::served::{Folder, Served};
 use std::time::Duration;
+
+/// `count` posts of a digest into #alliances, each different (its count of
+/// alliances), queued at once on `bots`' shared store, both bots told.
+async fn queue_posts(count: usize, bots: [&TestBot; 2]) {
+    use alliances::domain::{Digest, Outgoing};
+    let now = chrono::Utc::now();
+    let posts: Vec<Outgoing> = (1..=count)
+        .map(|n| Outgoing::Digest {
+            channel: "alliances".into(),
+            digest: Digest {
+                unnamed_new_alliances: n,
+                ..Digest::empty(now - chrono::Duration::days(3), now)
+            },
+            team_map: None,
+        })
+        .collect();
+    bots[0].app.store().enqueue(posts, now).await.unwrap();
+    for bot in bots {
+        bot.app.scheduler().dispatcher().wake();
+    }
+}
+
+/// A fake Slack of Bilal and `others` people (`U0000010` on) who log
+/// meetings with him in a burst, each well under the meetings one person
+/// may log in an hour.
+async fn bilal_and_others(others: usize) -> fake_slack::FakeSlack {
+    let mut people = vec![crate::helpers::fake_user("U0000002", "Bilal Haddad")];
+    people.extend(
+        (10..10 + others)
+            .map(|n| crate::helpers::fake_user(&format!("U00000{n}"), &format!("Person {n}"))),
+    );
+    fake_slack::FakeSlack::start(crate::helpers::workspace(people))
+        .await
+        .unwrap()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_one_database_elect_one_to_run_the_jobs_and_share_the_rest() {
@@ -50,7 +85,6 @@ async fn two_replicas_on_one_database_elect_one_to_run_the_jobs_and_share_the_re
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_sending_from_one_outbox_send_each_message_once() {
-    use alliances::domain::{Digest, Outgoing};
     let Some(store) = Backend::postgres() else {
         return;
     };
@@ -66,20 +100,7 @@ async fn two_replicas_sending_from_one_outbox_send_each_message_once() {
     let before = fake.messages().len();
 
     // Forty posts queued at once, and both replicas told.
-    let now = chrono::Utc::now();
-    let posts: Vec<Outgoing> = (0..40)
-        .map(|week| Outgoing::Digest {
-            channel: "alliances".into(),
-            digest: Digest {
-                unnamed_new_alliances: 1,
-                ..Digest::empty(now - chrono::Duration::weeks(week + 1), now)
-            },
-            team_map: None,
-        })
-        .collect();
-    a.app.store().enqueue(posts, now).await.unwrap();
-    a.app.scheduler().dispatcher().wake();
-    b.app.scheduler().dispatcher().wake();
+    queue_posts(40, [&a, &b]).await;
     eventually("the outbox is empty", async || {
         a.app.store().pending_outbox().await.unwrap().is_empty()
     })
@@ -89,13 +110,6 @@ async fn two_replicas_sending_from_one_outbox_send_each_message_once() {
     a.stop().await;
     b.stop().await;
     fake.stop().await;
-}
-
-async fn readiness(health: &str) -> (u16, String) {
-    let response = crate::helpers::http_get(format!("{health}/readyz"))
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,17 +122,7 @@ async fn with_the_database_away_for_20_s_in_a_burst_requests_get_a_sentence_and_
         return;
     };
     let url = cluster.create_database().unwrap();
-    // Four people log meetings with Bilal, each well under the meetings
-    // one person may log in an hour.
-    let mut people = vec![crate::helpers::fake_user("U0000002", "Bilal Haddad")];
-    people.extend(
-        (10..14).map(|n| crate::helpers::fake_user(&format!("U00000{n}"), &format!("Person {n}"))),
-    );
-    let fake = Arc::new(
-        fake_slack::FakeSlack::start(crate::helpers::workspace(people))
-            .await
-            .unwrap(),
-    );
+    let fake = Arc::new(bilal_and_others(4).await);
     let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", PAYMENTS_AND_PLATFORM);
     let bot = Served::start_with_env(
         &fake,
@@ -215,13 +219,7 @@ async fn with_the_database_away_for_20_s_in_a_burst_requests_get_a_sentence_and_
     let store = alliances::store::Store::connect(&url, alliances::domain::HalfLife::DEFAULT)
         .await
         .unwrap();
-    let stored: std::collections::BTreeSet<String> = store
-        .interactions()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter_map(|(_, interaction)| interaction.note)
-        .collect();
+    let stored = notes_in(&store).await;
     for note in acknowledged.lock().unwrap().iter() {
         assert!(
             stored.contains(note),
@@ -233,7 +231,6 @@ async fn with_the_database_away_for_20_s_in_a_burst_requests_get_a_sentence_and_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_quiet_replicas_starting_a_burst_together_share_slack_s_limits_and_are_never_refused() {
-    use alliances::domain::{Digest, Outgoing};
     use fake_slack::Limits;
     const SPEEDUP: f64 = 10.0;
     let Some(Backend::Postgres { url, data_dir }) = Backend::postgres() else {
@@ -274,20 +271,7 @@ async fn two_quiet_replicas_starting_a_burst_together_share_slack_s_limits_and_a
 
     // Sixty posts into one channel, which takes ten a second at this
     // pace: alone, each replica would send that many.
-    let now = chrono::Utc::now();
-    let posts: Vec<Outgoing> = (0..60)
-        .map(|week| Outgoing::Digest {
-            channel: "alliances".into(),
-            digest: Digest {
-                unnamed_new_alliances: 1,
-                ..Digest::empty(now - chrono::Duration::weeks(week + 1), now)
-            },
-            team_map: None,
-        })
-        .collect();
-    a.app.store().enqueue(posts, now).await.unwrap();
-    a.app.scheduler().dispatcher().wake();
-    b.app.scheduler().dispatcher().wake();
+    queue_posts(60, [&a, &b]).await;
     eventually_within("the outbox is empty", Duration::from_secs(30), async || {
         a.app.store().pending_outbox().await.unwrap().is_empty()
     })
@@ -402,17 +386,7 @@ async fn killing_replicas_in_turn_during_a_met_burst_loses_no_acknowledged_meeti
     let Some(Backend::Postgres { url, .. }) = Backend::postgres() else {
         return;
     };
-    // Ten people log meetings with Bilal: each stays well under the
-    // meetings one person may log in an hour.
-    let mut people = vec![crate::helpers::fake_user("U0000002", "Bilal Haddad")];
-    people.extend(
-        (10..20).map(|n| crate::helpers::fake_user(&format!("U00000{n}"), &format!("Person {n}"))),
-    );
-    let fake = Arc::new(
-        fake_slack::FakeSlack::start(crate::helpers::workspace(people))
-            .await
-            .unwrap(),
-    );
+    let fake = Arc::new(bilal_and_others(10).await);
     let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", PAYMENTS_AND_PLATFORM);
     let env = [("ALLIANCES_DATABASE_URL", url.as_str())];
     let mut replicas = Vec::new();
@@ -483,13 +457,7 @@ async fn killing_replicas_in_turn_during_a_met_burst_loses_no_acknowledged_meeti
     let store = alliances::store::Store::connect(&url, alliances::domain::HalfLife::DEFAULT)
         .await
         .unwrap();
-    let stored: std::collections::BTreeSet<String> = store
-        .interactions()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter_map(|(_, interaction)| interaction.note)
-        .collect();
+    let stored = notes_in(&store).await;
     let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(
         acknowledged.len() >= 200,

@@ -33,13 +33,6 @@ fn event(id: &str, event: serde_json::Value) -> Delivery {
     }
 }
 
-async fn readiness(health: &str) -> (u16, String) {
-    let response = crate::helpers::http_get(format!("{health}/readyz"))
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_token_deletes_nothing_and_the_bot_says_it_is_not_ready_until_it_has_a_working_one()
  {
@@ -52,7 +45,10 @@ async fn a_revoked_token_deletes_nothing_and_the_bot_says_it_is_not_ready_until_
         backups.latest().is_ok_and(|latest| latest.is_some())
     })
     .await;
-    assert_eq!(readiness(bot.health()).await, (200, "ready\n".to_owned()));
+    assert_eq!(
+        crate::helpers::readiness(bot.health()).await,
+        (200, "ready\n".to_owned())
+    );
 
     // An admin revokes a leaked token: Slack refuses it from now on, and
     // tells the app.
@@ -65,7 +61,7 @@ async fn a_revoked_token_deletes_nothing_and_the_bot_says_it_is_not_ready_until_
 
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
     let (status, text) = loop {
-        let (status, text) = readiness(bot.health()).await;
+        let (status, text) = crate::helpers::readiness(bot.health()).await;
         if status != 200 || tokio::time::Instant::now() > deadline {
             break (status, text);
         }

@@ -374,6 +374,24 @@ impl PgStore {
         }
     }
 
+    /// [`PgStore::each_row`] in a read-only transaction of its own, so
+    /// that every page is of one snapshot.
+    async fn each_row_in_snapshot<E: From<StoreError>>(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+        each: impl FnMut(&Row) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .read_only(true)
+            .start()
+            .await
+            .map_err(|e| self.failed(e))?;
+        self.each_row(&tx, sql, params, each).await
+    }
+
     /// `error`, met reading or writing, as the store's error.
     fn failed(&self, error: tokio_postgres::Error) -> StoreError {
         StoreError::Database {

@@ -223,15 +223,8 @@ impl PgStore {
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
         mut visit: impl FnMut(Interaction),
     ) -> Result<(), StoreError> {
-        let mut client = self.client().await?;
-        let tx = client
-            .build_transaction()
-            .read_only(true)
-            .start()
-            .await
-            .map_err(|e| self.failed(e))?;
         let sql = format!("SELECT id, interaction FROM interactions WHERE {filter} ORDER BY id");
-        self.each_row(&tx, &sql, params, |row| {
+        self.each_row_in_snapshot(&sql, params, |row| {
             let id: i64 = row.get("id");
             visit(decoded(row, "interaction", "interactions", || {
                 id.to_string()
@@ -248,15 +241,8 @@ impl PgStore {
         &self,
         mut visit: impl FnMut(&[u8], &[u8]),
     ) -> Result<(), StoreError> {
-        let mut client = self.client().await?;
-        let tx = client
-            .build_transaction()
-            .read_only(true)
-            .start()
-            .await
-            .map_err(|e| self.failed(e))?;
         let sql = format!("SELECT low || ':' || high, tie::text FROM ties {TIES_IN_ORDER}");
-        self.each_row(&tx, &sql, &[], |row| {
+        self.each_row_in_snapshot(&sql, &[], |row| {
             let pair: &str = row.get(0);
             let tie: &str = row.get(1);
             visit(pair.as_bytes(), tie.as_bytes());
