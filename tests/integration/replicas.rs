@@ -12,9 +12,23 @@ use std::time::Duration;
 /// `count` posts of a digest into #alliances, each different (its count of
 /// alliances), queued at once on `bots`' shared store, both bots told.
 async fn queue_posts(count: usize, bots: [&TestBot; 2]) {
-    use alliances::domain::{Digest, Outgoing};
     let now = chrono::Utc::now();
-    let posts: Vec<Outgoing> = (1..=count)
+    bots[0]
+        .app
+        .store()
+        .enqueue(posts(count, now), now)
+        .await
+        .unwrap();
+    for bot in bots {
+        bot.app.scheduler().dispatcher().wake();
+    }
+}
+
+/// `count` posts of a digest into #alliances as of `now`, each different
+/// (its count of alliances, 1 to `count`).
+fn posts(count: usize, now: chrono::DateTime<chrono::Utc>) -> Vec<alliances::domain::Outgoing> {
+    use alliances::domain::{Digest, Outgoing};
+    (1..=count)
         .map(|n| Outgoing::Digest {
             channel: "alliances".into(),
             digest: Digest {
@@ -23,11 +37,7 @@ async fn queue_posts(count: usize, bots: [&TestBot; 2]) {
             },
             team_map: None,
         })
-        .collect();
-    bots[0].app.store().enqueue(posts, now).await.unwrap();
-    for bot in bots {
-        bot.app.scheduler().dispatcher().wake();
-    }
+        .collect()
 }
 
 /// A fake Slack of Bilal and `others` people (`U0000010` on) who log
@@ -294,7 +304,7 @@ fn pid_of(replica: &str) -> u32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_leader_mid_send_of_500_messages_loses_none_and_repeats_at_most_one() {
-    use alliances::domain::{Digest, HalfLife, Outgoing};
+    use alliances::domain::HalfLife;
     let Some(Backend::Postgres { url, .. }) = Backend::postgres() else {
         return;
     };
@@ -316,28 +326,18 @@ async fn killing_the_leader_mid_send_of_500_messages_loses_none_and_repeats_at_m
     })
     .await;
     let leader = pid_of(&store.lease("scheduler").await.unwrap().unwrap().holder);
-    let posts = || {
+    let channel_posts = || {
         fake.messages()
             .into_iter()
             .filter(|m| m.dm_user.is_none())
             .collect::<Vec<_>>()
     };
-    let before = posts().len();
+    let before = channel_posts().len();
 
     let now = chrono::Utc::now();
-    let queued: Vec<Outgoing> = (1..=500)
-        .map(|n| Outgoing::Digest {
-            channel: "alliances".into(),
-            digest: Digest {
-                unnamed_new_alliances: n,
-                ..Digest::empty(now - chrono::Duration::days(3), now)
-            },
-            team_map: None,
-        })
-        .collect();
-    store.enqueue(queued, now).await.unwrap();
+    store.enqueue(posts(500, now), now).await.unwrap();
     eventually("sending is under way", async || {
-        posts().len() >= before + 50
+        channel_posts().len() >= before + 50
     })
     .await;
     let at = replicas
@@ -345,7 +345,7 @@ async fn killing_the_leader_mid_send_of_500_messages_loses_none_and_repeats_at_m
         .position(|replica| replica.pid() == leader)
         .expect("the leader is one of the three");
     replicas.remove(at).kill_9().await;
-    let killed_at = posts().len() - before;
+    let killed_at = channel_posts().len() - before;
     assert!(killed_at < 500, "killed mid-send, after {killed_at}");
 
     // Another replica takes the lease, and the rest is sent.
@@ -365,7 +365,7 @@ async fn killing_the_leader_mid_send_of_500_messages_loses_none_and_repeats_at_m
         store.pending_outbox().await.unwrap().is_empty()
     })
     .await;
-    let sent = posts().split_off(before);
+    let sent = channel_posts().split_off(before);
     let distinct: std::collections::BTreeSet<String> =
         sent.iter().map(|m| m.blocks.to_string()).collect();
     assert_eq!(distinct.len(), 500, "every message arrives");
