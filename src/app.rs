@@ -120,7 +120,10 @@ impl App {
     /// jobs run, and gives it back.
     pub async fn tick(&self, retry_for: Duration) -> anyhow::Result<Tick> {
         let leadership = self.scheduler.leadership();
-        let leads = leadership.try_once().await;
+        let leads = leadership
+            .ask()
+            .await
+            .context("cannot learn whether another replica runs the scheduled jobs")?;
         let jobs = match leads {
             true => {
                 let renewing = CancellationToken::new();

@@ -17,7 +17,7 @@
 //! through a store fenced by it ([`crate::store::Store::fenced_by`]), so
 //! a replica that lost it mid-job queues nothing.
 
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -101,26 +101,34 @@ impl Leadership {
         self.release().await;
     }
 
-    /// One try for the lease: whether this replica leads after it.
+    /// One try for the lease: whether this replica leads after it. When
+    /// the database cannot be asked, leading stops by itself as the last
+    /// renewal runs out.
     pub async fn try_once(&self) -> bool {
-        let asked = Instant::now();
-        match self.store.hold_lease(NAME, &self.holder, self.lease).await {
-            Ok(true) => {
-                let was = self.leads();
-                *self.until() = Some(asked + self.lease.mul_f64(0.9));
-                if !was {
-                    tracing::info!(holder = %self.holder, "this replica now runs the scheduled jobs");
-                }
-            }
-            Ok(false) => {
-                if self.until().take().is_some() {
-                    tracing::info!(holder = %self.holder, "another replica runs the scheduled jobs now");
-                }
-            }
-            // Leading stops by itself when the last renewal runs out.
-            Err(error) => tracing::warn!(%error, "could not renew the scheduler's lease"),
+        if let Err(error) = self.ask().await {
+            tracing::warn!(%error, "could not renew the scheduler's lease");
         }
         self.leads()
+    }
+
+    /// One try for the lease, the database's error given back: for a
+    /// `tick`, which must say why it ran nothing.
+    pub async fn ask(&self) -> Result<bool, StoreError> {
+        let asked = Instant::now();
+        if self
+            .store
+            .hold_lease(NAME, &self.holder, self.lease)
+            .await?
+        {
+            let was = self.leads();
+            *self.until() = Some(asked + self.lease.mul_f64(0.9));
+            if !was {
+                tracing::info!(holder = %self.holder, "this replica now runs the scheduled jobs");
+            }
+        } else if self.until().take().is_some() {
+            tracing::info!(holder = %self.holder, "another replica runs the scheduled jobs now");
+        }
+        Ok(self.leads())
     }
 
     fn until(&self) -> MutexGuard<'_, Option<Instant>> {
