@@ -111,6 +111,8 @@ const TARGET_PEAK_MB: f64 = 200.0;
 const CHILD_ROLE: &str = "PLAN_TICK_CHILD";
 const CHILD_STORE: &str = "PLAN_TICK_STORE";
 const CHILD_AT: &str = "PLAN_TICK_AT";
+/// The PostgreSQL database a child reads instead of the sled store.
+const CHILD_DATABASE: &str = "PLAN_TICK_DATABASE";
 
 fn main() -> ExitCode {
     let outcome = match std::env::var(CHILD_ROLE) {
@@ -208,7 +210,58 @@ fn run() -> anyhow::Result<()> {
         )
     );
     print!("{}", peers::report(&peers));
+    print!("{}", on_postgres(&store, seeded.at, runs, tick_seconds)?);
     Ok(())
+}
+
+/// The tick again on PostgreSQL: the sled store moved into a throwaway
+/// cluster with PostgreSQL's defaults, as `export` and `import` move it,
+/// then `runs` ticks in fresh children, set beside sled's median `sled`.
+/// Without PostgreSQL on the machine, a line saying so.
+fn on_postgres(store: &Path, at: DateTime<Utc>, runs: usize, sled: f64) -> anyhow::Result<String> {
+    let cluster = match throwaway_postgres::Cluster::start(throwaway_postgres::Durability::Full) {
+        Ok(cluster) => cluster,
+        Err(why) => return Ok(format!("on PostgreSQL: skipped: {why}\n")),
+    };
+    let url = cluster
+        .create_database()
+        .map_err(|why| anyhow::anyhow!("{why}"))?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let moved = Instant::now();
+    let backup = tempfile::NamedTempFile::new()?;
+    runtime.block_on(async {
+        let sled = alliances::store::Store::open(store, &Default::default())?;
+        sled.export_backup_file(backup.path(), Utc::now(), |_| {
+            std::ops::ControlFlow::Continue(())
+        })
+        .await?;
+        drop(sled);
+        let postgres = alliances::store::Store::connect(&url, Default::default()).await?;
+        let input = std::io::BufReader::new(std::fs::File::open(backup.path())?);
+        postgres
+            .import_into_database(input, alliances::store::Replacing::EmptyOnly, |_| {})
+            .await?;
+        anyhow::Ok(())
+    })?;
+    let moved = moved.elapsed().as_secs_f64();
+    let mut ticks = (0..runs)
+        .map(|_| measure_on("tick", store, at, Some(&url)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    ticks.sort_by(|a, b| a.number("total").total_cmp(&b.number("total")));
+    let median = &ticks[ticks.len() / 2];
+    let total = median.number("total");
+    Ok(format!(
+        "on PostgreSQL (a throwaway cluster with its defaults, on this machine; the store \
+         moved by export and import in {moved:.1} s): tick median of {runs} {:.3} s \
+         (open {:.3} s, snapshot {:.3} s, plan {:.3} s, peak {} MB), {:.1}× sled's {:.3} s\n",
+        total,
+        median.number("open"),
+        median.number("snapshot"),
+        median.number("plan"),
+        median.number("peak_kb") as u64 / 1024,
+        total / sled,
+        sled,
+    ))
 }
 
 /// Where benchmarks keep their data: `target/bench-data`.
@@ -244,8 +297,22 @@ impl Measured {
 
 /// Runs this benchmark again as a child in `role` against `store`.
 fn measure(role: &str, store: &Path, at: DateTime<Utc>) -> anyhow::Result<Measured> {
+    measure_on(role, store, at, None)
+}
+
+/// [`measure`], against the PostgreSQL `database` instead when given.
+fn measure_on(
+    role: &str,
+    store: &Path,
+    at: DateTime<Utc>,
+    database: Option<&str>,
+) -> anyhow::Result<Measured> {
     let started = Instant::now();
-    let output = Command::new(std::env::current_exe()?)
+    let mut command = Command::new(std::env::current_exe()?);
+    if let Some(url) = database {
+        command.env(CHILD_DATABASE, url);
+    }
+    let output = command
         .env(CHILD_ROLE, role)
         .env(CHILD_STORE, store)
         .env(CHILD_AT, at.to_rfc3339())
@@ -287,7 +354,10 @@ async fn measure_in_child(role: &str) -> anyhow::Result<()> {
     let at = DateTime::parse_from_rfc3339(&at)?.with_timezone(&Utc);
     // The settings `tick` uses when there is no config file: sled's cache
     // size among them.
-    let settings = Settings::default();
+    let mut settings = Settings::default();
+    if let Ok(url) = std::env::var(CHILD_DATABASE) {
+        settings.store.url = Some(url.try_into().map_err(|why: &str| anyhow::anyhow!(why))?);
+    }
     let started = Instant::now();
     let store = alliances::data_dir::open_store(&settings, &store_dir).await?;
     let open = started.elapsed().as_secs_f64();

@@ -84,7 +84,10 @@ impl Seeded {
         let interactions = said
             .split_whitespace()
             .zip(said.split_whitespace().skip(1))
-            .find_map(|(n, word)| (word == "interactions").then(|| n.parse().ok())?)
+            // Written with thousands set apart ("10,488").
+            .find_map(|(n, word)| {
+                (word == "interactions").then(|| n.replace(',', "").parse().ok())?
+            })
             .with_context(|| format!("no interaction count in `{said}`"))?;
         let marker = format!(
             "people={}\ndays={}\nteams={TEAMS}\nseed={SEED}\nschema={SCHEMA_VERSION}\n\
