@@ -77,7 +77,7 @@ impl PgStore {
     /// `/met` asks it for every meeting that forms a tie, to say "a new
     /// alliance with Platform", and the database answers it by reading
     /// every tie of the team's people: most of a replica's work under a
-    /// burst. So each replica keeps the answer for [`TEAM_TIES_FRESH_FOR`]:
+    /// burst. So each replica keeps the answer for ten seconds:
     /// a tie between two teams formed on another replica meanwhile may be
     /// called new once more. The digest counts from the log, not from this.
     pub async fn teams_tied_to(&self, team: &TeamId) -> Result<BTreeSet<TeamId>, StoreError> {
