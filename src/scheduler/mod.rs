@@ -5,6 +5,10 @@
 //! once, for the latest missed time, not once per miss. Each job reads a
 //! snapshot from the store, asks the rules for a plan, sends it through the
 //! Slack client and records what it did: decide, then do.
+//!
+//! On a store that replicas share, the jobs run on the one that holds the
+//! scheduler's lease (`leadership`); the others keep their roster of
+//! teams as fresh as the leader's people sync (`replicas`).
 
 mod calendar_reads;
 mod circles;
@@ -15,6 +19,7 @@ mod leadership;
 mod nudges;
 mod partnership_weeks;
 mod people;
+mod replicas;
 
 pub use circles::circles_snapshot;
 use digest::DigestRun;
@@ -309,63 +314,6 @@ impl Scheduler {
             reports.push(self.run(job, scheduled_for).await?);
         }
         Ok(reports)
-    }
-
-    /// Whether this replica runs the scheduled jobs, and the lease that
-    /// says so.
-    pub fn leadership(&self) -> &Leadership {
-        &self.leadership
-    }
-
-    /// On a replica that does not run the jobs: once the leader's people
-    /// job has run since this replica's roster was built, builds it again
-    /// from Slack, so that the profile changes this replica handles see
-    /// the same teams and leaders. Records no run.
-    pub async fn follow_people(&self) -> anyhow::Result<()> {
-        let Some(last) = self.store.last_run(JobKind::People.name()).await? else {
-            return Ok(());
-        };
-        let built = *self
-            .roster_built
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if built.is_some_and(|built| built >= last.started_at) {
-            return Ok(());
-        }
-        self.sync_people().await.map(drop)
-    }
-
-    /// At start: the people job on the replica that leads; on another, the
-    /// people sync alone, for this replica's roster.
-    pub async fn sync_people_at_start(&self) -> anyhow::Result<()> {
-        if self.leadership.try_once().await {
-            self.run(JobKind::People, self.clock.now()).await.map(drop)
-        } else {
-            self.sync_people().await.map(drop)
-        }
-    }
-
-    /// Reads everyone from Slack into the store and this replica's roster;
-    /// what it did, in words.
-    async fn sync_people(&self) -> anyhow::Result<String> {
-        let started_at = self.clock.now();
-        let (teams, summary) = people::sync_people(
-            &self.store,
-            &self.slack,
-            &self.team_origin,
-            &self.leaders,
-            self.calendar_key(),
-        )
-        .await?;
-        *self
-            .teams
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(teams);
-        *self
-            .roster_built
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(started_at);
-        Ok(summary)
     }
 
     /// Runs one job for `scheduled_for` and records the run, and how long
