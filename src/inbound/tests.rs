@@ -4,7 +4,7 @@
 use super::*;
 use crate::config::Teams;
 use crate::domain::{Person, SystemClock};
-use crate::store::StoreOptions;
+use crate::store::{SledStore, StoreOptions};
 use secrecy::SecretString;
 
 const APOLOGY: &str = "Sorry, something went wrong on my side";
@@ -49,30 +49,21 @@ fn command(command: &str, text: &str) -> SlashCommand {
     }
 }
 
-/// A store in a temporary folder that knows Ada (U1) and Bob (U2).
-async fn ada_and_bob() -> (tempfile::TempDir, Store) {
+/// A sled store in a temporary folder that knows Ada (U1) and Bob (U2):
+/// sled's, so that a test can make its commits or flushes fail.
+fn ada_and_bob() -> (tempfile::TempDir, SledStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+    let store = SledStore::open(dir.path(), &StoreOptions::default()).unwrap();
     for (id, name) in [("U1", "Ada"), ("U2", "Bob")] {
-        store
-            .put_person(&Person::new(user(id), name))
-            .await
-            .unwrap();
+        store.put_person(&Person::new(user(id), name)).unwrap();
     }
     (dir, store)
 }
 
 #[tokio::test]
 async fn a_write_that_cannot_be_made_durable_is_answered_with_an_apology() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
-    for (id, name) in [("U1", "Ada"), ("U2", "Bob")] {
-        store
-            .put_person(&Person::new(user(id), name))
-            .await
-            .unwrap();
-    }
-    let front = front_door(store.with_failing_commits());
+    let (_dir, store) = ada_and_bob();
+    let front = front_door(store.with_failing_commits().into());
 
     for (name, text) in [("/met", "<@U2> coffee"), ("/alliances", "snooze 1w")] {
         let reply = front.slash_command(command(name, text)).await;
@@ -90,9 +81,9 @@ async fn a_write_that_cannot_be_made_durable_is_answered_with_an_apology() {
 
 #[tokio::test]
 async fn a_write_that_may_still_reach_the_disk_is_not_called_unchanged_and_a_retry_logs_it_once() {
-    let (_dir, store) = ada_and_bob().await;
+    let (_dir, store) = ada_and_bob();
     // The disk is full for two flushes, then has room again.
-    let front = front_door(store.clone().with_failing_flushes(2));
+    let front = front_door(store.clone().with_failing_flushes(2).into());
 
     for (name, text) in [("/met", "<@U2> coffee"), ("/alliances", "snooze 1w")] {
         let reply = front.slash_command(command(name, text)).await;
@@ -120,7 +111,7 @@ async fn a_write_that_may_still_reach_the_disk_is_not_called_unchanged_and_a_ret
         reply.text,
         "That meeting is already logged: nothing changed."
     );
-    assert_eq!(store.interaction_count().await.unwrap(), 1);
+    assert_eq!(store.interaction_count(), 1);
 
     // Another note is another meeting.
     let tea = SlashCommand {
@@ -128,19 +119,13 @@ async fn a_write_that_may_still_reach_the_disk_is_not_called_unchanged_and_a_ret
         ..command("/met", "<@U2> tea")
     };
     assert!(front.slash_command(tea).await.text.contains("Logged"));
-    assert_eq!(store.interaction_count().await.unwrap(), 2);
+    assert_eq!(store.interaction_count(), 2);
 }
 
 #[tokio::test]
 async fn a_durable_write_is_answered_as_done() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
-    for (id, name) in [("U1", "Ada"), ("U2", "Bob")] {
-        store
-            .put_person(&Person::new(user(id), name))
-            .await
-            .unwrap();
-    }
+    let (_dir, store) = ada_and_bob();
+    let store = Store::from(store);
     let front = front_door(store.clone());
     let met = front.slash_command(command("/met", "<@U2> coffee")).await;
     assert!(met.text.contains("Logged"), "{}", met.text);

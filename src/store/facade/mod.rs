@@ -507,27 +507,6 @@ impl Store {
     }
 }
 
-#[cfg(test)]
-impl Store {
-    /// This store with every later commit failing
-    /// ([`SledStore::with_failing_commits`]).
-    pub(crate) fn with_failing_commits(self) -> Self {
-        match self.backend {
-            Backend::Sled(sled) => sled.with_failing_commits().into(),
-            Backend::Postgres(_) => unimplemented!("a sled store's commits fail on demand"),
-        }
-    }
-
-    /// This store with its next `count` flushes failing
-    /// ([`SledStore::with_failing_flushes`]).
-    pub(crate) fn with_failing_flushes(self, count: usize) -> Self {
-        match self.backend {
-            Backend::Sled(sled) => sled.with_failing_flushes(count).into(),
-            Backend::Postgres(_) => unimplemented!("a sled store's flushes fail on demand"),
-        }
-    }
-}
-
 /// Runs the future `work` makes to its end on tokio's blocking pool, as
 /// [`tokio::task::spawn_blocking`] runs a closure: at once, whether or not
 /// the handle is awaited. For work that reads or writes much of the store:
