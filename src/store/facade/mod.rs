@@ -141,6 +141,28 @@ impl Store {
         matches!(self.backend, Backend::Postgres(_))
     }
 
+    /// The members of `circle` who may be written to at `now`: known, not
+    /// opted out, deactivated or snoozed. Its prompt and check-in go to
+    /// them alone, and *We met* logs and names them alone. Point reads,
+    /// the same on either backend.
+    pub async fn circle_members_to_write(
+        &self,
+        circle: &Circle,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<UserId>, StoreError> {
+        let mut members = Vec::with_capacity(circle.members.len());
+        for member in &circle.members {
+            if self
+                .person(member)
+                .await?
+                .is_some_and(|person| person.nudgeable_at(now))
+            {
+                members.push(member.clone());
+            }
+        }
+        Ok(members)
+    }
+
     /// Returns once every write made before the call is on disk
     /// ([`SledStore::commit`]). PostgreSQL's writes are when they commit.
     pub async fn commit(&self) -> Result<(), StoreError> {
@@ -433,13 +455,6 @@ impl Store {
         pub async fn circles(&self) -> Result<Vec<Circle>, StoreError>;
         /// The circle `key`, if kept ([`SledStore::circle`]).
         pub async fn circle(&self, key: CircleKey) -> Result<Option<Circle>, StoreError>;
-        /// The members of `circle` who may be written to
-        /// ([`SledStore::circle_members_to_write`]).
-        pub async fn circle_members_to_write(
-            &self,
-            circle: &Circle,
-            now: DateTime<Utc>,
-        ) -> Result<Vec<UserId>, StoreError>;
         /// Records a run of the circles job with its messages
         /// ([`SledStore::save_circles_and_enqueue`]).
         pub async fn save_circles_and_enqueue(

@@ -53,26 +53,6 @@ impl PgStore {
             .transpose()
     }
 
-    /// The members of `circle` who may be written to at `now`: known, not
-    /// opted out, deactivated or snoozed.
-    pub async fn circle_members_to_write(
-        &self,
-        circle: &Circle,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<UserId>, StoreError> {
-        let mut members = Vec::with_capacity(circle.members.len());
-        for member in &circle.members {
-            if self
-                .person(member)
-                .await?
-                .is_some_and(|person| person.nudgeable_at(now))
-            {
-                members.push(member.clone());
-            }
-        }
-        Ok(members)
-    }
-
     /// Records a run of the circles job in one transaction with the
     /// outbox, under the log-writer lock that a forget holds to its
     /// commit: asks each

@@ -895,7 +895,7 @@ async fn circles_are_formed_asked_and_answered_as_in_sled() {
         .unwrap();
     assert_eq!(next.formed[0].key.round, 2);
     assert_eq!(pg.circles().await.unwrap().len(), 4);
-    let members_now = pg
+    let members_now = crate::store::Store::from(pg.clone())
         .circle_members_to_write(&next.formed[1], at_minute(90))
         .await
         .unwrap();
