@@ -83,6 +83,24 @@ impl PgStore {
         answered.await.map_err(|_| stopped())?
     }
 
+    /// Logs one meeting as a batch of its own would, waiting for no
+    /// writer: for a handle without a queue.
+    pub(super) async fn log_alone(
+        &self,
+        key: &str,
+        recent: Option<String>,
+        interaction: &Interaction,
+    ) -> Result<Option<Logged>, StoreError> {
+        let alone = [Pending {
+            key: key.to_owned(),
+            recent,
+            interaction: interaction.clone(),
+            answer: oneshot::channel().0,
+        }];
+        let mut logged = self.write_batch(&alone).await?;
+        Ok(logged.pop().flatten())
+    }
+
     /// Logs `batch` in one transaction and answers each of its meetings.
     async fn log_batch(&self, batch: Vec<Pending>) {
         match self.write_batch(&batch).await {

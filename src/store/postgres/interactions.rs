@@ -10,7 +10,7 @@
 //! logged once however often it comes.
 
 use super::super::interactions::{BULK_CHUNK, next_tie, pairs_of};
-use super::super::{KEEP_RECENT_FOR, Logged, StoreError};
+use super::super::{Logged, StoreError};
 use super::{LOG_WRITER, PgStore, decoded, json};
 use crate::domain::{Interaction, PairKey, Tie, UserId};
 use std::collections::BTreeMap;
@@ -143,7 +143,7 @@ impl PgStore {
     /// Logs `interaction` once under `key`, as
     /// [`PgStore::log_interaction_once`] does, and returns once it is
     /// committed. With a `content`, it is also a repeat (`None`) when the
-    /// same content was logged within [`KEEP_RECENT_FOR`], by any replica:
+    /// same content was logged within [`KEEP_RECENT_FOR`](super::super::KEEP_RECENT_FOR), by any replica:
     /// the content is kept as a once-key of the kind `recent`, a keyed
     /// hash, and pruned with the deliveries.
     pub async fn log_once_and_commit(
@@ -156,41 +156,14 @@ impl PgStore {
             Some(content) => Some(self.once_keys().await?.key("recent", &[content.as_bytes()])),
             None => None,
         };
-        if let Some(queue) = &self.group_commit {
-            return self
-                .log_through_group_commit(queue, key, recent, interaction)
-                .await;
-        }
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(|e| self.failed(e))?;
-        self.lock_log(&tx).await?;
-        if let Some(recent) = &recent {
-            let seen = tx
-                .query_opt(
-                    "SELECT 1 FROM recent_logs WHERE key = $1 \
-                     AND logged_at > clock_timestamp() - make_interval(secs => $2)",
-                    &[recent, &KEEP_RECENT_FOR.as_secs_f64()],
-                )
-                .await
-                .map_err(|e| self.failed(e))?;
-            if seen.is_some() {
-                return Ok(None);
+        match &self.group_commit {
+            Some(queue) => {
+                self.log_through_group_commit(queue, key, recent, interaction)
+                    .await
             }
+            // The writer's own handle: the same transaction, alone.
+            None => self.log_alone(key, recent, interaction).await,
         }
-        let logged = self.append_in(&tx, &[(Some(key), interaction)]).await?;
-        let logged = logged.into_iter().next().flatten();
-        if let (Some(_), Some(recent)) = (&logged, &recent) {
-            tx.execute(
-                "INSERT INTO recent_logs (key, logged_at) VALUES ($1, clock_timestamp()) \
-                 ON CONFLICT (key) DO UPDATE SET logged_at = EXCLUDED.logged_at",
-                &[recent],
-            )
-            .await
-            .map_err(|e| self.failed(e))?;
-        }
-        self.commit_tx(tx).await?;
-        self.learn_team_ties(std::slice::from_ref(&logged)).await;
-        Ok(logged)
     }
 
     /// Logs `entries` in order in one transaction of their own.
