@@ -94,6 +94,11 @@ impl PgStore {
             .map_err(|e| self.failed(e))?;
         let connection = tokio::spawn(connection);
         let rewritten = self.rewrite_on(&client).await;
+        // Given back before the connection closes: its server process may
+        // outlive the close by a moment, still holding the lock, and the
+        // next rewrite would then find it taken. If this fails, the close
+        // gives it back all the same.
+        let _ = client.execute("SELECT pg_advisory_unlock_all()", &[]).await;
         drop(client);
         let _ = connection.await;
         rewritten
