@@ -322,9 +322,9 @@ async fn out_of_grace(stop: &CancellationToken, grace: Duration) {
     tokio::time::sleep(grace).await;
 }
 
-/// Runs due jobs every [`SCHEDULER_PERIOD`] while this replica leads (on
-/// another, follows the leader's people sync), until `stop` is cancelled,
-/// and forgets event ids older than the dedupe window.
+/// Runs due jobs every [`SCHEDULER_PERIOD`] while this replica leads, and
+/// forgets event ids older than the dedupe window; on another replica,
+/// follows the leader's people sync. Until `stop` is cancelled.
 async fn run_scheduler(app: App, stop: CancellationToken) -> anyhow::Result<()> {
     let mut period = tokio::time::interval(SCHEDULER_PERIOD);
     loop {
@@ -339,7 +339,10 @@ async fn run_scheduler(app: App, stop: CancellationToken) -> anyhow::Result<()> 
                     "could not follow the leader's people sync; trying again later"
                 );
             }
-        } else if let Err(err) = app.scheduler.run_due().await {
+            // The old event ids are the shared store's: the leader prunes.
+            continue;
+        }
+        if let Err(err) = app.scheduler.run_due().await {
             tracing::error!(
                 error = format!("{err:#}"),
                 "a scheduled job failed; it will be retried"
