@@ -6,6 +6,7 @@ use crate::commands::limits::Counted;
 use crate::commands::{Mention, MetRequest, Reply, SlashText, parse_met};
 use crate::domain::{Interaction, InteractionKind, PairKey, Person, TeamId, UserId};
 use crate::slack::{mrkdwn_text, quoted_from_slack};
+use crate::store::Logged;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::BTreeSet;
 
@@ -26,13 +27,26 @@ pub async fn handle_met(context: &Context<'_>, text: &str, delivery_key: &str) -
         .unwrap_or_else(HandlerError::into_reply)
 }
 
-/// What a meeting changes, decided before it is logged.
+/// What a meeting changed: told once it is logged.
 #[derive(Debug, Default)]
 struct Changes {
     /// People of other teams met for the first time, with their team.
     new_alliances: Vec<(Person, TeamId)>,
     /// Teams tied for the first time, with the logger's team.
     bridges: BTreeSet<(TeamId, TeamId)>,
+}
+
+/// What a meeting may change, read before it is logged: the people of
+/// other teams in it, and which teams the logger's team was tied to before
+/// it (read after, they would include this meeting's own).
+#[derive(Debug, Default)]
+struct Candidates {
+    /// The logger's team.
+    my_team: Option<TeamId>,
+    /// The people of other teams met, with their team.
+    across: Vec<(Person, TeamId)>,
+    /// The teams the logger's team was tied to, when anyone is in another.
+    tied_teams: BTreeSet<TeamId>,
 }
 
 async fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Reply, HandlerError> {
@@ -102,7 +116,7 @@ async fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Re
         request.note.clone(),
     )
     .ok_or_else(|| user_error("Name at least one other person.", EXAMPLE))?;
-    let changes = changes_of(context, me.as_ref(), &others).await?;
+    let candidates = candidates_of(context, me.as_ref(), &others).await?;
     context
         .limits
         .take(context.user, Counted::Met, context.now)
@@ -120,11 +134,12 @@ async fn met(context: &Context<'_>, text: &str, delivery_key: &str) -> Result<Re
             &interaction,
         )
         .await?;
-    if logged.is_none() {
+    let Some(logged) = logged else {
         return Ok(Reply::text(
             "That meeting is already logged: nothing changed.",
         ));
-    }
+    };
+    let changes = changes_of(context.user, candidates, &logged);
 
     Ok(Reply::text(answer(
         &others,
@@ -169,43 +184,59 @@ fn instant_of(
         .unwrap_or(context.now)
 }
 
-async fn changes_of(
+/// Who in `others` is in another team than the logger, and, if anyone
+/// is, which teams the logger's team is tied to now: from the store's
+/// team-pair index, not a scan of every person and tie.
+async fn candidates_of(
     context: &Context<'_>,
     me: Option<&Person>,
     others: &[Person],
-) -> Result<Changes, HandlerError> {
-    let mut changes = Changes::default();
+) -> Result<Candidates, HandlerError> {
     let Some(my_team) = me.and_then(|m| m.team.clone()) else {
-        return Ok(changes);
+        return Ok(Candidates::default());
     };
-    let mut tied_teams: Option<BTreeSet<TeamId>> = None;
-    for other in others {
-        let Some(their_team) = other.team.clone().filter(|t| *t != my_team) else {
-            continue;
-        };
-        let Some(pair) = PairKey::new(context.user, &other.id) else {
-            continue;
-        };
-        if context.store.tie(&pair).await?.is_some() {
+    let across: Vec<(Person, TeamId)> = others
+        .iter()
+        .filter_map(|other| {
+            let team = other.team.clone().filter(|t| *t != my_team)?;
+            Some((other.clone(), team))
+        })
+        .collect();
+    let tied_teams = match across.is_empty() {
+        true => BTreeSet::new(),
+        false => context.store.teams_tied_to(&my_team).await?,
+    };
+    Ok(Candidates {
+        my_team: Some(my_team),
+        across,
+        tied_teams,
+    })
+}
+
+/// What the meeting `logged` changed: a new alliance with each person of
+/// another team whose tie it formed (the write says which, so two
+/// replicas logging the same pair's first meeting at once do not both
+/// call it new), and a bridge where their team was not tied to the
+/// logger's before.
+fn changes_of(logger: &UserId, candidates: Candidates, logged: &Logged) -> Changes {
+    let mut changes = Changes::default();
+    let Some(my_team) = candidates.my_team else {
+        return changes;
+    };
+    for (other, their_team) in candidates.across {
+        let formed =
+            PairKey::new(logger, &other.id).is_some_and(|pair| logged.new_ties.contains(&pair));
+        if !formed {
             continue;
         }
-        // Which teams mine already has a tie with: read once, only when
-        // needed, from the store's team-pair index rather than a scan of
-        // every person and tie.
-        if tied_teams.is_none() {
-            tied_teams = Some(context.store.teams_tied_to(&my_team).await?);
-        }
-        if tied_teams
-            .as_ref()
-            .is_some_and(|tied| !tied.contains(&their_team))
-        {
+        if !candidates.tied_teams.contains(&their_team) {
             changes
                 .bridges
                 .insert((my_team.clone(), their_team.clone()));
         }
-        changes.new_alliances.push((other.clone(), their_team));
+        changes.new_alliances.push((other, their_team));
     }
-    Ok(changes)
+    changes
 }
 
 fn answer(
@@ -273,6 +304,50 @@ fn join(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_ties_the_write_formed_are_new_and_only_untied_teams_are_bridges() {
+        let team = |name: &str| TeamId::parse(name).unwrap();
+        let id = |id: &str| UserId::parse(id).unwrap();
+        let in_team = |who: &str, name: &str| {
+            let mut person = Person::new(id(who), who);
+            person.team = Some(team(name));
+            person
+        };
+        let candidates = || Candidates {
+            my_team: Some(team("Payments")),
+            across: vec![
+                (in_team("U2", "Platform"), team("Platform")),
+                (in_team("U3", "Design"), team("Design")),
+                (in_team("U4", "Sales"), team("Sales")),
+            ],
+            tied_teams: [team("Platform")].into(),
+        };
+        // The write formed the ties with U2 and U3; U4's tie was there
+        // (formed meanwhile on another replica, say).
+        let logged = Logged {
+            id: 7,
+            new_ties: [("U1", "U2"), ("U1", "U3")]
+                .iter()
+                .map(|(a, b)| PairKey::new(&id(a), &id(b)).unwrap())
+                .collect(),
+        };
+        let changes = changes_of(&id("U1"), candidates(), &logged);
+        let new: Vec<&str> = changes
+            .new_alliances
+            .iter()
+            .map(|(p, _)| p.id.as_str())
+            .collect();
+        assert_eq!(new, ["U2", "U3"]);
+        assert_eq!(changes.bridges, [(team("Payments"), team("Design"))].into());
+        // A repeat of a meeting formed nothing.
+        let nothing = Logged {
+            id: 8,
+            new_ties: vec![],
+        };
+        let changes = changes_of(&id("U1"), candidates(), &nothing);
+        assert!(changes.new_alliances.is_empty() && changes.bridges.is_empty());
+    }
 
     #[test]
     fn the_answer_escapes_team_names_and_shows_the_note_as_typed_with_nothing_live() {
