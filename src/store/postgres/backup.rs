@@ -268,7 +268,7 @@ impl PgStore {
         progress(lines.read);
         self.settle(&tx, &header, counts).await?;
         self.commit_tx(tx).await?;
-        self.forget_team_ties();
+        self.people_changed();
         self.forget_hash_key();
         Ok(Imported {
             counts,

@@ -83,7 +83,7 @@ impl PgStore {
         // The tables' files still hold what this deletes (see `erase`).
         self.ask_for_rewrite(&tx).await?;
         self.commit_tx(tx).await?;
-        self.forget_team_ties();
+        self.people_changed();
         self.rewrite_wanted.notify_one();
         Ok(forgotten)
     }

@@ -35,6 +35,7 @@ mod forget;
 mod group_commit;
 mod interactions;
 mod jobs;
+mod kept_people;
 mod keys;
 mod leases;
 mod outbox;
@@ -140,6 +141,12 @@ pub struct PgStore {
     team_ties: ties::TeamTies,
     /// The store's hash key, as last read and when (see `keys`).
     hash_key: keys::KeptKey,
+    /// The people as last read, while the listener hears every change to
+    /// them (see `kept_people`).
+    kept_people: Arc<kept_people::KeptPeople>,
+    /// This replica's listener for changes to the people, held to stop
+    /// with the last handle; none until the store is started.
+    _listener: Option<Arc<kept_people::Listener>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -159,7 +166,7 @@ impl PgStore {
     pub async fn connect(url: &str, half_life: HalfLife) -> Result<PgStore, StoreError> {
         let store = Self::pool_for(url, half_life)?;
         store.migrate().await?;
-        Ok(store.with_group_commit())
+        Ok(store.started())
     }
 
     /// Connects to the database at `url` as [`PgStore::connect`] does, but
@@ -185,13 +192,15 @@ impl PgStore {
                 supported,
             });
         }
-        Ok(store.with_group_commit())
+        Ok(store.started())
     }
 
-    /// This store with its group commit's writer started.
-    fn with_group_commit(self) -> PgStore {
+    /// This store with its group commit's writer and its listener for
+    /// changes to the people started.
+    fn started(self) -> PgStore {
         PgStore {
             group_commit: Some(self.start_group_commit()),
+            _listener: Some(self.start_listening()),
             ..self
         }
     }
@@ -234,6 +243,8 @@ impl PgStore {
             group_commit: None,
             team_ties: ties::TeamTies::default(),
             hash_key: Arc::default(),
+            kept_people: Arc::default(),
+            _listener: None,
         };
         Ok(store)
     }

@@ -1,6 +1,7 @@
 //! The `people` table: who is in the workspace, by Slack id.
 
 use super::super::{PeopleById, StoreError};
+use super::kept_people::Kept;
 use super::{PgStore, decoded, json};
 use crate::domain::{Person, UserId};
 use rustc_hash::FxHashMap;
@@ -30,20 +31,38 @@ impl PgStore {
             )
             .await
             .map_err(|e| self.failed(e))?;
-        // Their teams may have changed.
-        self.forget_team_ties();
+        self.people_changed();
         Ok(())
     }
 
-    /// The person with `id`, if known.
+    /// The person with `id`, if known: as this replica keeps them, or
+    /// read (see `kept_people`).
     pub async fn person(&self, id: &UserId) -> Result<Option<Person>, StoreError> {
+        let changes = match self.kept_people.kept(id) {
+            Kept::Person(person) => return Ok(Some(person)),
+            Kept::Missing { changes } => changes,
+        };
         let client = self.client().await?;
         let row = client
             .query_opt("SELECT person FROM people WHERE id = $1", &[&id.as_str()])
             .await
             .map_err(|e| self.failed(e))?;
-        row.map(|row| decoded(&row, "person", "people", || id.to_string()))
-            .transpose()
+        let person = row
+            .map(|row| decoded(&row, "person", "people", || id.to_string()))
+            .transpose()?;
+        if let Some(person) = &person {
+            self.kept_people.keep(person, changes);
+        }
+        Ok(person)
+    }
+
+    /// Forgets what this replica keeps that the people's records decide:
+    /// the people themselves, and which teams are tied (people may have
+    /// changed teams). Called when a change to the people commits here;
+    /// the other replicas hear of it from the database.
+    pub(super) fn people_changed(&self) {
+        self.kept_people.forget();
+        self.forget_team_ties();
     }
 
     /// Everyone known, in id order.
@@ -101,7 +120,7 @@ impl PgStore {
         .await
         .map_err(|e| self.failed(e))?;
         self.commit_tx(tx).await?;
-        self.forget_team_ties();
+        self.people_changed();
         Ok(Some(person))
     }
 }

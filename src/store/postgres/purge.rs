@@ -30,7 +30,7 @@ impl PgStore {
         self.lock_log(&tx).await?;
         self.purge_within(&tx).await?;
         self.commit_tx(tx).await?;
-        self.forget_team_ties();
+        self.people_changed();
         self.forget_hash_key();
         Ok(())
     }

@@ -30,10 +30,10 @@ async fn a_fresh_database_is_migrated_once_however_many_replicas_connect() {
         .collect();
     for replica in replicas {
         let replica = replica.await.unwrap().unwrap();
-        assert_eq!(replica.schema_version().await.unwrap(), 2);
+        assert_eq!(replica.schema_version().await.unwrap(), supported_schema());
     }
     let again = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
-    assert_eq!(again.schema_version().await.unwrap(), 2);
+    assert_eq!(again.schema_version().await.unwrap(), supported_schema());
 }
 
 #[tokio::test]
@@ -55,7 +55,7 @@ async fn a_database_of_a_newer_schema_is_refused_with_a_sentence() {
             err,
             StoreError::NewerDatabase {
                 found: 99,
-                supported: 2,
+                supported: 3,
                 ..
             }
         ),
@@ -1086,7 +1086,7 @@ async fn a_purge_leaves_no_record_but_the_last_circle_round() {
         .await
         .unwrap();
     assert_eq!(next.formed[0].key.round, 2);
-    assert_eq!(pg.schema_version().await.unwrap(), 2);
+    assert_eq!(pg.schema_version().await.unwrap(), supported_schema());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

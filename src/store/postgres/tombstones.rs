@@ -116,6 +116,8 @@ impl PgStore {
                 .map_err(|e| self.failed(e))?;
             }
         }
-        self.commit_tx(tx).await
+        self.commit_tx(tx).await?;
+        self.people_changed();
+        Ok(())
     }
 }

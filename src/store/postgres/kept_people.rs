@@ -1,0 +1,341 @@
+//! The people as this replica last read them, kept while it hears of
+//! every change to them.
+//!
+//! Every `/met` reads the person who typed it and the people it names,
+//! and each read was a round trip to the database and a share of its CPU,
+//! under a burst most of what a replica asked of it. The people change
+//! seldom (a directory sync, a choice in `/alliances`, a forget), so each
+//! replica keeps those it read, as the sled store keeps them in memory.
+//!
+//! What makes that safe with several replicas: a trigger on the `people`
+//! table (migration V3) notifies `alliances_people` at the commit of any
+//! statement that changes it, whoever runs it: another replica, another
+//! build, an operator in psql. Each replica listens on a connection of its
+//! own and forgets everything it kept when it hears it; a change it makes
+//! itself is forgotten as soon as it commits, before anyone is told. While
+//! the listener is not connected and listening, nothing is kept and every
+//! person is read from the database.
+//!
+//! What remains: between a change's commit on another replica and its
+//! notification here (a millisecond or two on one network), this replica
+//! answers from what it kept, as a request that read the person just
+//! before the change would have. A listener whose database stops
+//! answering is given up within [`HEARTBEAT`] twice, and with it what was
+//! kept.
+
+use super::super::StoreError;
+use super::{PgStore, unreachable_reason};
+use crate::domain::{Person, UserId};
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_postgres::{AsyncMessage, Config, NoTls};
+use tokio_util::sync::CancellationToken;
+
+/// The channel the trigger on `people` notifies.
+const CHANNEL: &str = "alliances_people";
+
+/// How often the listener asks its database whether it is there, and how
+/// long it waits for the answer: a listener that hears nothing cannot
+/// tell a quiet database from a lost one without asking.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+
+/// How long a lost listener waits before connecting again.
+const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+
+/// The people a replica kept, shared by its handles.
+#[derive(Default)]
+pub(super) struct KeptPeople {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// Whether the listener hears changes now: nothing is kept otherwise.
+    listening: bool,
+    /// Counts every change heard or made, and every start and loss of the
+    /// listener: a read begun before one is not kept, or it would keep
+    /// what the change replaced.
+    changes: u64,
+    people: HashMap<UserId, Person>,
+}
+
+/// What [`KeptPeople::kept`] found.
+pub(super) enum Kept {
+    /// The person, as kept.
+    Person(Person),
+    /// Nothing kept: read them, and give [`KeptPeople::keep`] this count.
+    Missing { changes: u64 },
+}
+
+impl KeptPeople {
+    /// The person with `id`, if kept.
+    pub(super) fn kept(&self, id: &UserId) -> Kept {
+        let inner = self.inner.lock();
+        match inner.people.get(id) {
+            Some(person) => Kept::Person(person.clone()),
+            None => Kept::Missing {
+                changes: inner.changes,
+            },
+        }
+    }
+
+    /// Keeps `person`, read after [`KeptPeople::kept`] answered `changes`,
+    /// unless the people changed since or the listener is not listening.
+    pub(super) fn keep(&self, person: &Person, changes: u64) {
+        let mut inner = self.inner.lock();
+        if inner.listening && inner.changes == changes {
+            inner.people.insert(person.id.clone(), person.clone());
+        }
+    }
+
+    /// Forgets everything kept: the people changed.
+    pub(super) fn forget(&self) {
+        let mut inner = self.inner.lock();
+        inner.changes += 1;
+        inner.people.clear();
+    }
+
+    /// Notes that the listener started or stopped listening; either way,
+    /// what was kept is forgotten, since changes may have gone unheard.
+    fn listening(&self, listening: bool) {
+        let mut inner = self.inner.lock();
+        inner.listening = listening;
+        inner.changes += 1;
+        inner.people.clear();
+    }
+
+    /// Whether the listener is listening now.
+    #[cfg(test)]
+    pub(super) fn is_listening(&self) -> bool {
+        self.inner.lock().listening
+    }
+}
+
+/// Stops the listener when the last handle of a store is dropped.
+pub(super) struct Listener {
+    _stop: tokio_util::sync::DropGuard,
+}
+
+/// What the listener's task holds: not the store, whose last handle
+/// dropped must stop it.
+struct Hearing {
+    config: Arc<Config>,
+    kept: Arc<KeptPeople>,
+    place: String,
+}
+
+impl PgStore {
+    /// Starts this replica's listener: it keeps the people this store
+    /// keeps told of every change until the returned guard is dropped.
+    pub(super) fn start_listening(&self) -> Arc<Listener> {
+        let stop = CancellationToken::new();
+        let mut config = (*self.config).clone();
+        config.application_name("alliances people listener");
+        let hearing = Hearing {
+            config: Arc::new(config),
+            kept: self.kept_people.clone(),
+            place: self.place.clone(),
+        };
+        let stopped = stop.clone();
+        tokio::spawn(async move {
+            while !stopped.is_cancelled() {
+                let heard = tokio::select! {
+                    heard = hearing.listen() => heard,
+                    () = stopped.cancelled() => Ok(()),
+                };
+                hearing.kept.listening(false);
+                if let Err(error) = heard {
+                    tracing::warn!(%error, "lost the listener for changes to the people; reading them from the database until it is back");
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(RECONNECT_AFTER) => {}
+                    () = stopped.cancelled() => {}
+                }
+            }
+        });
+        Arc::new(Listener {
+            _stop: stop.drop_guard(),
+        })
+    }
+}
+
+impl Hearing {
+    /// Listens for changes to the people until the connection fails or
+    /// stops answering.
+    async fn listen(&self) -> Result<(), StoreError> {
+        let (client, mut connection) = self
+            .config
+            .connect(NoTls)
+            .await
+            .map_err(|e| self.failed(&unreachable_reason(&e)))?;
+        let kept = &self.kept;
+        let heard = async {
+            loop {
+                match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                    Some(Ok(AsyncMessage::Notification(n))) if n.channel() == CHANNEL => {
+                        kept.forget();
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(error)) => return Err(self.failed(&unreachable_reason(&error))),
+                    None => return Err(self.failed("the listener's connection closed")),
+                }
+            }
+        };
+        let asked = async {
+            client
+                .batch_execute(&format!("LISTEN {CHANNEL}"))
+                .await
+                .map_err(|e| self.failed(&unreachable_reason(&e)))?;
+            kept.listening(true);
+            loop {
+                tokio::time::sleep(HEARTBEAT).await;
+                match tokio::time::timeout(HEARTBEAT, client.batch_execute("SELECT 1")).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => return Err(self.failed(&unreachable_reason(&error))),
+                    Err(_) => return Err(self.failed("the listener's database stopped answering")),
+                }
+            }
+        };
+        tokio::select! {
+            heard = heard => heard,
+            asked = asked => asked,
+        }
+    }
+
+    fn failed(&self, problem: &str) -> StoreError {
+        StoreError::Database {
+            place: self.place.clone(),
+            problem: problem.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::HalfLife;
+    use crate::domain::TeamId;
+    use crate::store::fixtures::{pg_cluster, user};
+    use std::time::Instant;
+
+    fn person(id: &str, team: &str) -> Person {
+        Person {
+            team: Some(TeamId::parse(team).unwrap()),
+            ..Person::new(user(id), id)
+        }
+    }
+
+    /// Waits up to five seconds for `done`.
+    async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
+        let start = Instant::now();
+        while !done().await {
+            assert!(start.elapsed() < Duration::from_secs(5), "{what}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Reads `id` on `store` until it keeps them: a read may land before
+    /// the notification of the write it saw, which then forgets it.
+    async fn kept_after_reading(store: &PgStore, id: &str) {
+        until("the person read was never kept", async || {
+            store.person(&user(id)).await.unwrap();
+            matches!(store.kept_people.kept(&user(id)), Kept::Person(_))
+        })
+        .await;
+    }
+
+    async fn listening(store: &PgStore) {
+        until("the listener never listened", async || {
+            store.kept_people.is_listening()
+        })
+        .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_change_on_one_replica_reaches_what_another_kept() {
+        let Some(cluster) = pg_cluster() else { return };
+        let url = cluster.create_database().unwrap();
+        let a = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
+        let b = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
+        listening(&b).await;
+        a.put_people(&[person("UADA", "Payments"), person("UBOB", "Search")])
+            .await
+            .unwrap();
+        // B keeps Bob once read: a second read asks nothing of the
+        // database.
+        kept_after_reading(&b, "UBOB").await;
+
+        // Bob opts out on A; B answers it as soon as it hears.
+        let started = Instant::now();
+        a.update_person(&user("UBOB"), |p| p.opted_out = true)
+            .await
+            .unwrap();
+        until("B never heard that Bob opted out", async || {
+            b.person(&user("UBOB")).await.unwrap().unwrap().opted_out
+        })
+        .await;
+        let heard_in = started.elapsed();
+        assert!(heard_in < Duration::from_secs(1), "{heard_in:?}");
+
+        // A change made on A is A's at once, with no wait for its echo.
+        a.person(&user("UADA")).await.unwrap();
+        a.update_person(&user("UADA"), |p| p.name = "Ada".into())
+            .await
+            .unwrap();
+        assert_eq!(a.person(&user("UADA")).await.unwrap().unwrap().name, "Ada");
+
+        // And one made in psql, by no replica, reaches both.
+        let client = a.client().await.unwrap();
+        client
+            .execute("DELETE FROM people WHERE id = 'UADA'", &[])
+            .await
+            .unwrap();
+        for store in [&a, &b] {
+            until("a delete in psql never reached a replica", async || {
+                store.person(&user("UADA")).await.unwrap().is_none()
+            })
+            .await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_replica_that_cannot_hear_keeps_nothing_until_it_hears_again() {
+        let Some(cluster) = pg_cluster() else { return };
+        let url = cluster.create_database().unwrap();
+        let a = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
+        let b = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
+        a.put_person(&person("UBOB", "Search")).await.unwrap();
+        listening(&b).await;
+        kept_after_reading(&b, "UBOB").await;
+
+        // B's listener is cut off, as a restarted database or a network
+        // fault would cut it: B forgets what it kept and reads afresh.
+        let client = a.client().await.unwrap();
+        client
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE application_name = 'alliances people listener' AND datname = current_database()",
+                &[],
+            )
+            .await
+            .unwrap();
+        until("B never noticed its listener was gone", async || {
+            !b.kept_people.is_listening()
+        })
+        .await;
+        a.update_person(&user("UBOB"), |p| p.opted_out = true)
+            .await
+            .unwrap();
+        assert!(b.person(&user("UBOB")).await.unwrap().unwrap().opted_out);
+        assert!(matches!(
+            b.kept_people.kept(&user("UBOB")),
+            Kept::Missing { .. }
+        ));
+
+        // It listens again by itself, and keeps again.
+        listening(&b).await;
+        kept_after_reading(&b, "UBOB").await;
+    }
+}
