@@ -58,13 +58,13 @@ struct Inner {
     /// listener: a read begun before one is not kept, or it would keep
     /// what the change replaced.
     changes: u64,
-    people: HashMap<UserId, Person>,
+    people: HashMap<UserId, Arc<Person>>,
 }
 
 /// What [`KeptPeople::kept`] found.
 pub(super) enum Kept {
     /// The person, as kept.
-    Person(Person),
+    Person(Arc<Person>),
     /// Nothing kept: read them, and give [`KeptPeople::keep`] this count.
     Missing { changes: u64 },
 }
@@ -74,7 +74,7 @@ impl KeptPeople {
     pub(super) fn kept(&self, id: &UserId) -> Kept {
         let inner = self.inner.lock();
         match inner.people.get(id) {
-            Some(person) => Kept::Person(person.clone()),
+            Some(person) => Kept::Person(Arc::clone(person)),
             None => Kept::Missing {
                 changes: inner.changes,
             },
@@ -86,7 +86,9 @@ impl KeptPeople {
     pub(super) fn keep(&self, person: &Person, changes: u64) {
         let mut inner = self.inner.lock();
         if inner.listening && inner.changes == changes {
-            inner.people.insert(person.id.clone(), person.clone());
+            inner
+                .people
+                .insert(person.id.clone(), Arc::new(person.clone()));
         }
     }
 

@@ -39,7 +39,7 @@ impl PgStore {
     /// read (see `kept_people`).
     pub async fn person(&self, id: &UserId) -> Result<Option<Person>, StoreError> {
         let changes = match self.kept_people.kept(id) {
-            Kept::Person(person) => return Ok(Some(person)),
+            Kept::Person(person) => return Ok(Some(Person::clone(&person))),
             Kept::Missing { changes } => changes,
         };
         let client = self.client().await?;

@@ -1,32 +1,13 @@
 //! What the sled store answers from its in-memory indexes of the ties,
 //! answered here by the database from the `ties` table and its indexes
-//! (see the sled store's `tie_peers` and `team_pairs`), and the scans of
-//! the log.
+//! (see the sled store's `tie_peers`), and the scans of the log. Which
+//! teams are tied is in `team_ties`.
 
-use super::super::{Logged, StoreError};
+use super::super::StoreError;
 use super::{PgStore, decoded};
-use crate::domain::{Interaction, PairKey, TeamId, Tie, UserId};
+use crate::domain::{Interaction, Tie, UserId};
 use chrono::{DateTime, Utc};
-use std::collections::BTreeSet;
 use tokio_postgres::Row;
-
-/// How long a replica answers which teams a team is tied to from its last
-/// read (see [`PgStore::teams_tied_to`]).
-const TEAM_TIES_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Each team's tied teams as last read, and when.
-pub(super) type TeamTies = std::sync::Arc<parking_lot::Mutex<KeptTeamTies>>;
-
-/// The answers [`PgStore::teams_tied_to`] keeps.
-#[derive(Default)]
-pub(super) struct KeptTeamTies {
-    /// Each team's tied teams, and when they were read.
-    answers: std::collections::HashMap<TeamId, (std::time::Instant, BTreeSet<TeamId>)>,
-    /// Counts every change to the answers: a read that began before one
-    /// is not kept, or it would put back what the change took away or
-    /// leave out what it added.
-    changes: u64,
-}
 
 /// The ties' columns, in pair order as sled's keys sort.
 const TIES_IN_ORDER: &str = "ORDER BY low COLLATE \"C\", high COLLATE \"C\"";
@@ -69,118 +50,6 @@ impl PgStore {
             .await
             .map_err(|e| self.failed(e))?;
         self.ties_of_rows(&rows)
-    }
-
-    /// The teams that people of `team` have a tie with, by the teams
-    /// people are in now (`team` itself if two of its people are tied).
-    ///
-    /// `/met` asks it for every meeting that forms a tie, to say "a new
-    /// alliance with Platform", and the database answers it by reading
-    /// every tie of the team's people: most of a replica's work under a
-    /// burst. So each replica keeps the answer for ten seconds:
-    /// a tie between two teams formed on another replica meanwhile may be
-    /// called new once more. The digest counts from the log, not from this.
-    pub async fn teams_tied_to(&self, team: &TeamId) -> Result<BTreeSet<TeamId>, StoreError> {
-        let now = std::time::Instant::now();
-        let changes = {
-            let kept = self.team_ties.lock();
-            if let Some((at, tied)) = kept.answers.get(team)
-                && now.duration_since(*at) < TEAM_TIES_FRESH_FOR
-            {
-                return Ok(tied.clone());
-            }
-            kept.changes
-        };
-        let tied = self.read_teams_tied_to(team).await?;
-        let mut kept = self.team_ties.lock();
-        if kept.changes == changes {
-            kept.answers.insert(team.clone(), (now, tied.clone()));
-        }
-        Ok(tied)
-    }
-
-    /// Adds what the ties this replica just formed and committed, `logged`,
-    /// tell of which teams are tied to the answers it keeps (see
-    /// [`PgStore::teams_tied_to`]): its own meetings are never called new
-    /// twice. When the people cannot be read, the answers are forgotten
-    /// instead: the write stands either way.
-    pub(super) async fn learn_team_ties(&self, logged: &[Option<Logged>]) {
-        if let Err(error) = self.add_team_ties(logged).await {
-            tracing::warn!(%error, "could not note the teams newly tied; reading them again");
-            self.forget_team_ties();
-        }
-    }
-
-    async fn add_team_ties(&self, logged: &[Option<Logged>]) -> Result<(), StoreError> {
-        let pairs: Vec<&PairKey> = logged.iter().flatten().flat_map(|l| &l.new_ties).collect();
-        if pairs.is_empty() || self.team_ties.lock().answers.is_empty() {
-            return Ok(());
-        }
-        let ids: Vec<&str> = pairs
-            .iter()
-            .flat_map(|pair| [pair.low().as_str(), pair.high().as_str()])
-            .collect();
-        let client = self.client().await?;
-        let rows = client
-            .query(
-                "SELECT id, person->>'team' FROM people WHERE id = ANY($1)",
-                &[&ids],
-            )
-            .await
-            .map_err(|e| self.failed(e))?;
-        let team_of: std::collections::HashMap<String, TeamId> = rows
-            .iter()
-            .filter_map(|row| {
-                let team = row.get::<_, Option<&str>>(1)?;
-                Some((row.get(0), TeamId::parse(team).ok()?))
-            })
-            .collect();
-        let mut kept = self.team_ties.lock();
-        kept.changes += 1;
-        for pair in pairs {
-            let teams = (
-                team_of.get(pair.low().as_str()),
-                team_of.get(pair.high().as_str()),
-            );
-            if let (Some(a), Some(b)) = teams {
-                for (team, other) in [(a, b), (b, a)] {
-                    if let Some((_, tied)) = kept.answers.get_mut(team) {
-                        tied.insert(other.clone());
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Forgets every answer of [`PgStore::teams_tied_to`] kept: people
-    /// changed teams, or ties went.
-    pub(super) fn forget_team_ties(&self) {
-        let mut kept = self.team_ties.lock();
-        kept.answers.clear();
-        kept.changes += 1;
-    }
-
-    /// [`PgStore::teams_tied_to`], from the database.
-    async fn read_teams_tied_to(&self, team: &TeamId) -> Result<BTreeSet<TeamId>, StoreError> {
-        let client = self.client().await?;
-        let rows = client
-            .query(
-                "WITH members AS (SELECT id FROM people WHERE person->>'team' = $1) \
-                 SELECT DISTINCT p.person->>'team' AS team FROM ties t \
-                 JOIN people p ON p.id = t.high WHERE t.low IN (SELECT id FROM members) \
-                 UNION \
-                 SELECT DISTINCT p.person->>'team' FROM ties t \
-                 JOIN people p ON p.id = t.low WHERE t.high IN (SELECT id FROM members)",
-                &[&team.as_str()],
-            )
-            .await
-            .map_err(|e| self.failed(e))?;
-        Ok(rows
-            .iter()
-            .filter_map(|row| row.get::<_, Option<&str>>("team"))
-            .filter_map(|name| TeamId::parse(name).ok())
-            .collect())
     }
 
     /// Calls `visit` with every interaction of the log, in log order.
