@@ -139,7 +139,7 @@ pub struct PgStore {
     group_commit: Option<group_commit::Queue>,
     /// Which teams each team is tied to, as last read (see
     /// [`PgStore::teams_tied_to`]).
-    team_ties: team_ties::TeamTies,
+    team_ties: Arc<team_ties::TeamTies>,
     /// The store's hash key, as last read and when (see `keys`).
     hash_key: keys::KeptKey,
     /// The people as last read, while the listener hears every change to
@@ -242,7 +242,7 @@ impl PgStore {
             rewrite_wanted: Arc::default(),
             fence: None,
             group_commit: None,
-            team_ties: team_ties::TeamTies::default(),
+            team_ties: Arc::default(),
             hash_key: Arc::default(),
             kept_people: Arc::default(),
             _listener: None,

@@ -15,28 +15,43 @@
 //!   with what it formed meanwhile;
 //! - a change to the people (teams, a forget, a purge) forgets every
 //!   answer, and an answer read before it is not kept;
-//! - an answer grown old is read again by one request; the others answer
-//!   from the old one until it lands. A burst's requests all reading it
-//!   at once, each read outrun by the writes before it could be kept, made
-//!   its slowest answers.
+//! - an answer grown old is read again in the background, one team at a
+//!   time, and every request answers from the old one until it lands. A
+//!   burst's requests all reading it at once, each read outrun by the
+//!   writes before it could be kept, made its slowest answers.
 
 use super::super::{Logged, StoreError};
 use super::PgStore;
 use super::kept_people::Kept;
 use crate::domain::{PairKey, TeamId};
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 /// How long a replica answers from its last read.
 const FRESH_FOR: Duration = Duration::from_secs(10);
 
-/// How long one request's read may take before another reads too: a read
-/// cancelled with its request never says it ended; this bounds how long
-/// that is waited for.
+/// How long one read may take before another reads too: a read cancelled
+/// with its request never says it ended; this bounds how long that is
+/// waited for.
 const ONE_READ_AT_MOST: Duration = Duration::from_secs(5);
 
 /// The answers a replica keeps, shared by its handles.
-pub(super) type TeamTies = std::sync::Arc<parking_lot::Mutex<KeptTeamTies>>;
+pub(super) struct TeamTies {
+    kept: parking_lot::Mutex<KeptTeamTies>,
+    /// Lets one read in the background run at a time: answers that grew
+    /// old together are read one after another, not all at once.
+    background: tokio::sync::Semaphore,
+}
+
+impl Default for TeamTies {
+    fn default() -> Self {
+        TeamTies {
+            kept: parking_lot::Mutex::default(),
+            background: tokio::sync::Semaphore::new(1),
+        }
+    }
+}
 
 /// The answers [`PgStore::teams_tied_to`] keeps.
 #[derive(Default)]
@@ -51,11 +66,20 @@ pub(super) struct KeptTeamTies {
     forgotten: u64,
 }
 
-/// One request's read of a team's tied teams.
+/// One read of a team's tied teams.
 struct Reading {
     since: Instant,
     /// The teams this replica tied to it while the read was under way.
     learned: BTreeSet<TeamId>,
+}
+
+impl Reading {
+    fn since(since: Instant) -> Self {
+        Reading {
+            since,
+            learned: BTreeSet::new(),
+        }
+    }
 }
 
 impl PgStore {
@@ -65,42 +89,72 @@ impl PgStore {
     pub async fn teams_tied_to(&self, team: &TeamId) -> Result<BTreeSet<TeamId>, StoreError> {
         let now = Instant::now();
         let (forgotten, mine) = {
-            let mut kept = self.team_ties.lock();
+            let mut kept = self.team_ties.kept.lock();
             let another_reads = kept
                 .reading
                 .get(team)
                 .is_some_and(|reading| now.duration_since(reading.since) < ONE_READ_AT_MOST);
-            if let Some((at, tied)) = kept.answers.get(team)
-                && (now.duration_since(*at) < FRESH_FOR || another_reads)
-            {
-                return Ok(tied.clone());
+            let forgotten = kept.forgotten;
+            if let Some((at, tied)) = kept.answers.get(team) {
+                let tied = tied.clone();
+                if now.duration_since(*at) >= FRESH_FOR && !another_reads {
+                    kept.reading.insert(team.clone(), Reading::since(now));
+                    self.read_in_background(team.clone(), now, forgotten);
+                }
+                return Ok(tied);
             }
-            // With no answer yet, a request another is reading for reads
-            // too, and keeps nothing.
+            // Nothing kept: this request reads. One another is reading for
+            // reads too, and keeps nothing.
             if !another_reads {
-                let learned = BTreeSet::new();
-                kept.reading.insert(
-                    team.clone(),
-                    Reading {
-                        since: now,
-                        learned,
-                    },
-                );
+                kept.reading.insert(team.clone(), Reading::since(now));
             }
-            (kept.forgotten, !another_reads)
+            (forgotten, !another_reads)
         };
         let read = self.read_teams_tied_to(team).await;
-        let mut kept = self.team_ties.lock();
-        let reading = match mine {
-            true => kept.reading.remove_entry(team),
-            false => None,
+        match mine {
+            true => self.keep_read(team, now, forgotten, read),
+            false => read,
+        }
+    }
+
+    /// Reads `team`'s answer again in a task of its own, after any other
+    /// such read of this replica, and keeps it as [`PgStore::keep_read`]
+    /// does.
+    fn read_in_background(&self, team: TeamId, since: Instant, forgotten: u64) {
+        let store = self.clone();
+        tokio::spawn(async move {
+            // The semaphore is never closed.
+            let Ok(_one_at_a_time) = store.team_ties.background.acquire().await else {
+                return;
+            };
+            let read = store.read_teams_tied_to(&team).await;
+            if let Err(error) = store.keep_read(&team, since, forgotten, read) {
+                tracing::debug!(%error, "could not read again which teams a team is tied to");
+            }
+        });
+    }
+
+    /// Ends the read of `team` begun at `since`, when the people had been
+    /// forgotten `forgotten` times: joins to what it read the ties this
+    /// replica formed meanwhile, and keeps that unless the people changed
+    /// since or another took the read over, thinking this one gone.
+    fn keep_read(
+        &self,
+        team: &TeamId,
+        since: Instant,
+        forgotten: u64,
+        read: Result<BTreeSet<TeamId>, StoreError>,
+    ) -> Result<BTreeSet<TeamId>, StoreError> {
+        let mut kept = self.team_ties.kept.lock();
+        let reading = match kept.reading.entry(team.clone()) {
+            Entry::Occupied(entry) if entry.get().since == since => Some(entry.remove()),
+            _ => None,
         };
         let mut tied = read?;
-        // Unless another took the read over, thinking this one gone.
-        if let Some((team, reading)) = reading.filter(|(_, r)| r.since == now) {
+        if let Some(reading) = reading {
             tied.extend(reading.learned);
             if kept.forgotten == forgotten {
-                kept.answers.insert(team, (now, tied.clone()));
+                kept.answers.insert(team.clone(), (since, tied.clone()));
             }
         }
         Ok(tied)
@@ -120,14 +174,14 @@ impl PgStore {
     async fn add_team_ties(&self, logged: &[Option<Logged>]) -> Result<(), StoreError> {
         let pairs: Vec<&PairKey> = logged.iter().flatten().flat_map(|l| &l.new_ties).collect();
         let nothing_kept = {
-            let kept = self.team_ties.lock();
+            let kept = self.team_ties.kept.lock();
             kept.answers.is_empty() && kept.reading.is_empty()
         };
         if pairs.is_empty() || nothing_kept {
             return Ok(());
         }
         let team_of = self.teams_of(&pairs).await?;
-        let mut kept = self.team_ties.lock();
+        let mut kept = self.team_ties.kept.lock();
         for pair in pairs {
             let teams = (
                 team_of.get(pair.low().as_str()),
@@ -181,7 +235,7 @@ impl PgStore {
     /// Forgets every answer kept, and keeps none read before: people
     /// changed teams, or ties went.
     pub(super) fn forget_team_ties(&self) {
-        let mut kept = self.team_ties.lock();
+        let mut kept = self.team_ties.kept.lock();
         kept.answers.clear();
         kept.forgotten += 1;
     }
@@ -241,43 +295,52 @@ mod tests {
     /// Keeps `tied` as Payments' answer, read long ago, and a read of it
     /// under way since `reading_since`.
     fn keep_old(pg: &PgStore, tied: &[&str], reading_since: Option<Instant>) {
-        let mut kept = pg.team_ties.lock();
+        let mut kept = pg.team_ties.kept.lock();
         let long_ago = Instant::now() - FRESH_FOR - Duration::from_secs(1);
         let tied = tied.iter().map(|name| team(name)).collect();
         kept.answers.insert(team("Payments"), (long_ago, tied));
         kept.reading.clear();
         if let Some(since) = reading_since {
-            let learned = BTreeSet::new();
-            kept.reading
-                .insert(team("Payments"), Reading { since, learned });
+            kept.reading.insert(team("Payments"), Reading::since(since));
+        }
+    }
+
+    /// Payments' answer as kept once no read of it is under way.
+    async fn kept_when_read(pg: &PgStore) -> Option<BTreeSet<TeamId>> {
+        let start = Instant::now();
+        loop {
+            {
+                let kept = pg.team_ties.kept.lock();
+                if kept.reading.is_empty() {
+                    return kept.answers.get(&team("Payments")).map(|(_, t)| t.clone());
+                }
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "the read never ended"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn an_old_answer_is_read_again_by_one_request_while_the_others_use_it() {
+    async fn an_old_answer_is_given_while_it_is_read_again_in_the_background() {
         let Some(pg) = ada_met_bob().await else {
             return;
         };
-        // An answer from before Ada met Bob, grown old, which a request
-        // began reading again a moment ago: the others answer from it.
+        // An answer from before Ada met Bob, grown old, being read again
+        // since a moment ago: requests answer from it.
         keep_old(&pg, &[], Some(Instant::now()));
-        assert!(
-            pg.teams_tied_to(&team("Payments"))
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        // A read begun too long ago is taken for cancelled: this request
-        // reads, and keeps what it read.
+        let payments = team("Payments");
+        assert!(pg.teams_tied_to(&payments).await.unwrap().is_empty());
+        // A read begun too long ago is taken for cancelled: the next
+        // request still answers from the old answer, and starts a read of
+        // its own, which keeps what it read.
         keep_old(&pg, &[], Some(Instant::now() - ONE_READ_AT_MOST));
+        assert!(pg.teams_tied_to(&payments).await.unwrap().is_empty());
         let tied: BTreeSet<TeamId> = [team("Search")].into();
-        assert_eq!(pg.teams_tied_to(&team("Payments")).await.unwrap(), tied);
-        let kept = pg.team_ties.lock();
-        assert!(kept.reading.is_empty());
-        assert_eq!(
-            kept.answers.get(&team("Payments")).map(|(_, t)| t),
-            Some(&tied)
-        );
+        assert_eq!(kept_when_read(&pg).await, Some(tied.clone()));
+        assert_eq!(pg.teams_tied_to(&payments).await.unwrap(), tied);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -292,13 +355,12 @@ mod tests {
         lock.batch_execute("LOCK TABLE ties IN ACCESS EXCLUSIVE MODE")
             .await
             .unwrap();
-        let reading = {
-            let pg = pg.clone();
-            tokio::spawn(async move { pg.teams_tied_to(&team("Payments")).await })
-        };
-        while pg.team_ties.lock().reading.is_empty() {
-            tokio::task::yield_now().await;
-        }
+        let payments = team("Payments");
+        assert_eq!(
+            pg.teams_tied_to(&payments).await.unwrap(),
+            [team("Search")].into()
+        );
+        assert!(!pg.team_ties.kept.lock().reading.is_empty());
         // Meanwhile this replica commits Ada's first meeting with Cy, of
         // Legal, and learns of it.
         let ada_cy = PairKey::new(&user("UADA"), &user("UCY")).unwrap();
@@ -308,10 +370,10 @@ mod tests {
         };
         pg.learn_team_ties(&[Some(logged)]).await;
         lock.rollback().await.unwrap();
-        // The read saw no such tie, but what it keeps and answers has it.
+        // The read saw no such tie, but what it keeps has it.
         let both: BTreeSet<TeamId> = [team("Legal"), team("Search")].into();
-        assert_eq!(reading.await.unwrap().unwrap(), both);
-        assert_eq!(pg.teams_tied_to(&team("Payments")).await.unwrap(), both);
+        assert_eq!(kept_when_read(&pg).await, Some(both.clone()));
+        assert_eq!(pg.teams_tied_to(&payments).await.unwrap(), both);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -320,21 +382,18 @@ mod tests {
             return;
         };
         keep_old(&pg, &[], None);
-        let forgotten = pg.team_ties.lock().forgotten;
         let payments = team("Payments");
-        let read = pg.teams_tied_to(&payments);
+        assert!(pg.teams_tied_to(&payments).await.unwrap().is_empty());
         // The people change while the read is under way.
-        let change = async {
-            tokio::task::yield_now().await;
-            pg.forget_team_ties();
-        };
-        let (read, ()) = tokio::join!(read, change);
-        assert_eq!(read.unwrap(), [team("Search")].into());
-        let kept = pg.team_ties.lock();
-        assert_eq!(kept.forgotten, forgotten + 1);
-        assert!(
-            kept.answers.is_empty(),
+        pg.forget_team_ties();
+        assert_eq!(
+            kept_when_read(&pg).await,
+            None,
             "a read from before the change was kept"
         );
+        // A request now reads, and keeps.
+        let tied: BTreeSet<TeamId> = [team("Search")].into();
+        assert_eq!(pg.teams_tied_to(&payments).await.unwrap(), tied);
+        assert_eq!(kept_when_read(&pg).await, Some(tied));
     }
 }
