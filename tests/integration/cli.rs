@@ -414,7 +414,7 @@ async fn migrate_brings_a_database_to_this_builds_schema_and_keeps_its_password_
         assert!(output.status.success(), "{stderr}");
         assert!(
             stdout.starts_with("the database at 127.0.0.1:")
-                && stdout.ends_with("is at schema 3\n"),
+                && stdout.ends_with("is at schema 4\n"),
             "{stdout}"
         );
     }

@@ -11,7 +11,7 @@
 //! table (migration V3) notifies `alliances_people` at the commit of any
 //! statement that changes it, whoever runs it: another replica, another
 //! build, an operator in psql. Each replica listens on a connection of its
-//! own and forgets everything it kept when it hears it; a change it makes
+//! own (see `listener`) and forgets everything it kept when it hears it; a change it makes
 //! itself is forgotten as soon as it commits, before anyone is told. While
 //! the listener is not connected and listening, nothing is kept and every
 //! person is read from the database.
@@ -20,29 +20,13 @@
 //! notification here (a millisecond or two on one network), this replica
 //! answers from what it kept, as a request that read the person just
 //! before the change would have. A listener whose database stops
-//! answering is given up within [`HEARTBEAT`] twice, and with it what was
-//! kept.
+//! answering is given up within seconds (see `listener`), and with it
+//! what was kept.
 
-use super::super::StoreError;
-use super::{PgStore, unreachable_reason};
 use crate::domain::{Person, UserId};
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio_postgres::{AsyncMessage, Config, NoTls};
-use tokio_util::sync::CancellationToken;
-
-/// The channel the trigger on `people` notifies.
-const CHANNEL: &str = "alliances_people";
-
-/// How often the listener asks its database whether it is there, and how
-/// long it waits for the answer: a listener that hears nothing cannot
-/// tell a quiet database from a lost one without asking.
-const HEARTBEAT: Duration = Duration::from_secs(5);
-
-/// How long a lost listener waits before connecting again.
-const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
 /// The people a replica kept, shared by its handles.
 #[derive(Default)]
@@ -101,7 +85,7 @@ impl KeptPeople {
 
     /// Notes that the listener started or stopped listening; either way,
     /// what was kept is forgotten, since changes may have gone unheard.
-    fn listening(&self, listening: bool) {
+    pub(super) fn listening(&self, listening: bool) {
         let mut inner = self.inner.lock();
         inner.listening = listening;
         inner.changes += 1;
@@ -109,118 +93,18 @@ impl KeptPeople {
     }
 
     /// Whether the listener is listening now.
-    #[cfg(test)]
     pub(super) fn is_listening(&self) -> bool {
         self.inner.lock().listening
-    }
-}
-
-/// Stops the listener when the last handle of a store is dropped.
-pub(super) struct Listener {
-    _stop: tokio_util::sync::DropGuard,
-}
-
-/// What the listener's task holds: not the store, whose last handle
-/// dropped must stop it.
-struct Hearing {
-    config: Arc<Config>,
-    kept: Arc<KeptPeople>,
-    place: String,
-}
-
-impl PgStore {
-    /// Starts this replica's listener: it keeps the people this store
-    /// keeps told of every change until the returned guard is dropped.
-    pub(super) fn start_listening(&self) -> Arc<Listener> {
-        let stop = CancellationToken::new();
-        let mut config = (*self.config).clone();
-        config.application_name("alliances people listener");
-        let hearing = Hearing {
-            config: Arc::new(config),
-            kept: self.kept_people.clone(),
-            place: self.place.clone(),
-        };
-        let stopped = stop.clone();
-        tokio::spawn(async move {
-            while !stopped.is_cancelled() {
-                let heard = tokio::select! {
-                    heard = hearing.listen() => heard,
-                    () = stopped.cancelled() => Ok(()),
-                };
-                hearing.kept.listening(false);
-                if let Err(error) = heard {
-                    tracing::warn!(%error, "lost the listener for changes to the people; reading them from the database until it is back");
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(RECONNECT_AFTER) => {}
-                    () = stopped.cancelled() => {}
-                }
-            }
-        });
-        Arc::new(Listener {
-            _stop: stop.drop_guard(),
-        })
-    }
-}
-
-impl Hearing {
-    /// Listens for changes to the people until the connection fails or
-    /// stops answering.
-    async fn listen(&self) -> Result<(), StoreError> {
-        let (client, mut connection) = self
-            .config
-            .connect(NoTls)
-            .await
-            .map_err(|e| self.failed(&unreachable_reason(&e)))?;
-        let kept = &self.kept;
-        let heard = async {
-            loop {
-                match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
-                    Some(Ok(AsyncMessage::Notification(n))) if n.channel() == CHANNEL => {
-                        kept.forget();
-                    }
-                    Some(Ok(_)) => {}
-                    Some(Err(error)) => return Err(self.failed(&unreachable_reason(&error))),
-                    None => return Err(self.failed("the listener's connection closed")),
-                }
-            }
-        };
-        let asked = async {
-            client
-                .batch_execute(&format!("LISTEN {CHANNEL}"))
-                .await
-                .map_err(|e| self.failed(&unreachable_reason(&e)))?;
-            kept.listening(true);
-            loop {
-                tokio::time::sleep(HEARTBEAT).await;
-                match tokio::time::timeout(HEARTBEAT, client.batch_execute("SELECT 1")).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(error)) => return Err(self.failed(&unreachable_reason(&error))),
-                    Err(_) => return Err(self.failed("the listener's database stopped answering")),
-                }
-            }
-        };
-        tokio::select! {
-            heard = heard => heard,
-            asked = asked => asked,
-        }
-    }
-
-    fn failed(&self, problem: &str) -> StoreError {
-        StoreError::Database {
-            place: self.place.clone(),
-            problem: problem.to_owned(),
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::HalfLife;
-    use crate::domain::TeamId;
+    use crate::domain::{HalfLife, TeamId};
     use crate::store::fixtures::{pg_cluster, user};
-    use std::time::Instant;
+    use crate::store::postgres::PgStore;
+    use std::time::{Duration, Instant};
 
     fn person(id: &str, team: &str) -> Person {
         Person {
@@ -318,7 +202,7 @@ mod tests {
         client
             .execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                 WHERE application_name = 'alliances people listener' AND datname = current_database()",
+                 WHERE application_name = 'alliances listener' AND datname = current_database()",
                 &[],
             )
             .await

@@ -38,6 +38,7 @@ mod jobs;
 mod kept_people;
 mod keys;
 mod leases;
+mod listener;
 mod outbox;
 mod people;
 mod purge;
@@ -147,7 +148,7 @@ pub struct PgStore {
     kept_people: Arc<kept_people::KeptPeople>,
     /// This replica's listener for changes to the people, held to stop
     /// with the last handle; none until the store is started.
-    _listener: Option<Arc<kept_people::Listener>>,
+    _listener: Option<Arc<listener::Listener>>,
 }
 
 impl std::fmt::Debug for PgStore {

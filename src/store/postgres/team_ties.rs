@@ -3,18 +3,22 @@
 //! bridge between two teams, and the database answers it by reading every
 //! tie of the team's people.
 //!
-//! How the kept answers stay right enough to say "the first bridge ever":
+//! How the kept answers stay right to say "the first bridge ever":
 //!
-//! - an answer is kept for [`FRESH_FOR`]; a tie formed on another replica
-//!   meanwhile may be called a first bridge once more (the digest counts
-//!   from the log, not from this);
-//! - the ties this replica forms are added to its answers as they commit,
-//!   so its own meetings never make a bridge twice;
+//! - the ties this replica forms are added to its answers as they commit;
+//!   the ties another replica forms, when its notification arrives (see
+//!   `listener`: a trigger names the teams each statement's new ties
+//!   join);
 //! - ties between teams only grow while the people stay as they are, so
-//!   an answer read while this replica formed more is the read joined
-//!   with what it formed meanwhile;
-//! - a change to the people (teams, a forget, a purge) forgets every
-//!   answer, and an answer read before it is not kept;
+//!   an answer read while more formed is the read joined with what was
+//!   learned meanwhile;
+//! - a change to the people (teams, a forget, a purge), here or heard of,
+//!   forgets every answer, and an answer read before it is not kept;
+//! - while the listener is not listening, an answer is kept only
+//!   [`FRESH_UNHEARD`], and a tie formed on another replica meanwhile may
+//!   be called a first bridge once more (the digest counts from the log,
+//!   not from this); while it listens, [`FRESH_HEARD`], in case a change
+//!   went by in a way no trigger sees;
 //! - an answer grown old is read again in the background, one team at a
 //!   time, and every request answers from the old one until it lands. A
 //!   burst's requests all reading it at once, each read outrun by the
@@ -28,8 +32,12 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-/// How long a replica answers from its last read.
-const FRESH_FOR: Duration = Duration::from_secs(10);
+/// How long a replica answers from its last read while it hears of the
+/// ties the others form.
+const FRESH_HEARD: Duration = Duration::from_secs(600);
+
+/// How long a replica answers from its last read while it does not.
+const FRESH_UNHEARD: Duration = Duration::from_secs(10);
 
 /// How long one read may take before another reads too: a read cancelled
 /// with its request never says it ended; this bounds how long that is
@@ -50,6 +58,32 @@ impl Default for TeamTies {
             kept: parking_lot::Mutex::default(),
             background: tokio::sync::Semaphore::new(1),
         }
+    }
+}
+
+impl TeamTies {
+    /// Adds to the answers kept, and to the reads under way, that the
+    /// teams of each of `pairs` are tied.
+    pub(super) fn learn(&self, pairs: &[(TeamId, TeamId)]) {
+        let mut kept = self.kept.lock();
+        for (a, b) in pairs {
+            for (team, other) in [(a, b), (b, a)] {
+                if let Some((_, tied)) = kept.answers.get_mut(team) {
+                    tied.insert(other.clone());
+                }
+                if let Some(reading) = kept.reading.get_mut(team) {
+                    reading.learned.insert(other.clone());
+                }
+            }
+        }
+    }
+
+    /// Forgets every answer kept, and keeps none read before: people
+    /// changed teams, or ties went.
+    pub(super) fn forget(&self) {
+        let mut kept = self.kept.lock();
+        kept.answers.clear();
+        kept.forgotten += 1;
     }
 }
 
@@ -88,6 +122,10 @@ impl PgStore {
     /// as this replica keeps them (see `team_ties`).
     pub async fn teams_tied_to(&self, team: &TeamId) -> Result<BTreeSet<TeamId>, StoreError> {
         let now = Instant::now();
+        let fresh_for = match self.kept_people.is_listening() {
+            true => FRESH_HEARD,
+            false => FRESH_UNHEARD,
+        };
         let (forgotten, mine) = {
             let mut kept = self.team_ties.kept.lock();
             let another_reads = kept
@@ -97,7 +135,7 @@ impl PgStore {
             let forgotten = kept.forgotten;
             if let Some((at, tied)) = kept.answers.get(team) {
                 let tied = tied.clone();
-                if now.duration_since(*at) >= FRESH_FOR && !another_reads {
+                if now.duration_since(*at) >= fresh_for && !another_reads {
                     kept.reading.insert(team.clone(), Reading::since(now));
                     self.read_in_background(team.clone(), now, forgotten);
                 }
@@ -181,23 +219,15 @@ impl PgStore {
             return Ok(());
         }
         let team_of = self.teams_of(&pairs).await?;
-        let mut kept = self.team_ties.kept.lock();
-        for pair in pairs {
-            let teams = (
-                team_of.get(pair.low().as_str()),
-                team_of.get(pair.high().as_str()),
-            );
-            if let (Some(a), Some(b)) = teams {
-                for (team, other) in [(a, b), (b, a)] {
-                    if let Some((_, tied)) = kept.answers.get_mut(team) {
-                        tied.insert(other.clone());
-                    }
-                    if let Some(reading) = kept.reading.get_mut(team) {
-                        reading.learned.insert(other.clone());
-                    }
-                }
-            }
-        }
+        let team_pairs: Vec<(TeamId, TeamId)> = pairs
+            .iter()
+            .filter_map(|pair| {
+                let a = team_of.get(pair.low().as_str())?;
+                let b = team_of.get(pair.high().as_str())?;
+                Some((a.clone(), b.clone()))
+            })
+            .collect();
+        self.team_ties.learn(&team_pairs);
         Ok(())
     }
 
@@ -235,9 +265,7 @@ impl PgStore {
     /// Forgets every answer kept, and keeps none read before: people
     /// changed teams, or ties went.
     pub(super) fn forget_team_ties(&self) {
-        let mut kept = self.team_ties.kept.lock();
-        kept.answers.clear();
-        kept.forgotten += 1;
+        self.team_ties.forget();
     }
 
     /// [`PgStore::teams_tied_to`], from the database.
@@ -296,7 +324,7 @@ mod tests {
     /// under way since `reading_since`.
     fn keep_old(pg: &PgStore, tied: &[&str], reading_since: Option<Instant>) {
         let mut kept = pg.team_ties.kept.lock();
-        let long_ago = Instant::now() - FRESH_FOR - Duration::from_secs(1);
+        let long_ago = Instant::now() - FRESH_HEARD - Duration::from_secs(1);
         let tied = tied.iter().map(|name| team(name)).collect();
         kept.answers.insert(team("Payments"), (long_ago, tied));
         kept.reading.clear();
@@ -395,5 +423,47 @@ mod tests {
         let tied: BTreeSet<TeamId> = [team("Search")].into();
         assert_eq!(pg.teams_tied_to(&payments).await.unwrap(), tied);
         assert_eq!(kept_when_read(&pg).await, Some(tied));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_replica_hears_of_the_bridges_another_forms_and_of_moves() {
+        let Some(cluster) = crate::store::fixtures::pg_cluster() else {
+            return;
+        };
+        let url = cluster.create_database().unwrap();
+        let half_life = crate::domain::HalfLife::DEFAULT;
+        let a = PgStore::connect(&url, half_life).await.unwrap();
+        let b = PgStore::connect(&url, half_life).await.unwrap();
+        let person = |id: &str, name: &str| Person {
+            team: Some(team(name)),
+            ..Person::new(user(id), id)
+        };
+        a.put_people(&[person("UADA", "Payments"), person("UBOB", "Search")])
+            .await
+            .unwrap();
+        let payments = team("Payments");
+        let until = async |what: &str, wanted: &[&str]| {
+            let wanted: BTreeSet<TeamId> = wanted.iter().map(|name| team(name)).collect();
+            let start = Instant::now();
+            while b.teams_tied_to(&payments).await.unwrap() != wanted {
+                assert!(start.elapsed() < Duration::from_secs(5), "{what}");
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        until("B never saw Payments untied", &[]).await;
+        while !b.kept_people.is_listening() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // B keeps its answer: Payments is tied to no one.
+        until("B never kept its answer", &[]).await;
+        // Ada and Bob meet on A: B hears of the bridge, and does not call
+        // it a first one again, though its answer was still fresh.
+        a.log_once_and_commit("k1", None, &meeting(at_minute(1), &["UADA", "UBOB"], None))
+            .await
+            .unwrap();
+        until("B never heard of Payments' tie with Search", &["Search"]).await;
+        // Bob moves to Legal on A: B forgets and reads again.
+        a.put_person(&person("UBOB", "Legal")).await.unwrap();
+        until("B never heard that Bob moved", &["Legal"]).await;
     }
 }

@@ -55,9 +55,9 @@ async fn a_database_of_a_newer_schema_is_refused_with_a_sentence() {
             err,
             StoreError::NewerDatabase {
                 found: 99,
-                supported: 3,
+                supported,
                 ..
-            }
+            } if supported == supported_schema()
         ),
         "{said}"
     );
