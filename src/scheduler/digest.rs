@@ -1,9 +1,10 @@
 //! The digest job: plan the digest of new alliances, and the team map that
 //! goes with it, and queue them in the outbox for the dispatcher.
 
+use super::JobKind;
 use crate::domain::{DigestPolicy, Outgoing, Partnership, Policy, TeamMap};
 use crate::rules::{Snapshot, plan_digest, team_map};
-use crate::store::{Store, StoreError};
+use crate::store::{JobRun, Store, StoreError};
 use chrono::{DateTime, Utc};
 
 /// What a run of the digest job did.
@@ -43,49 +44,78 @@ impl DigestRun {
     }
 }
 
-/// Queues the digest of `(since, until]` for `channel`, unless it is quiet;
-/// with the team map as of `until` when `map_policy` is given, and a line
-/// for each of `partnerships` whose figure may be shown.
+/// The stretch a run of the digest tells of, and the run it is.
+#[derive(Debug, Clone, Copy)]
+pub struct Period {
+    /// Where the last digest ended.
+    pub since: DateTime<Utc>,
+    /// Where this one ends: when the run began.
+    pub until: DateTime<Utc>,
+    /// The slot of the schedule the run is for.
+    pub scheduled_for: DateTime<Utc>,
+}
+
+/// Queues the digest of `(since, until]` for `channel`, unless it is quiet,
+/// and records the run in the same write, so that the next run starts
+/// where this one ended whatever happens between: a digest is never queued
+/// twice. With the team map as of `until` when `map_policy` is given, and
+/// a line for each of `partnerships` whose figure may be shown.
 pub async fn run(
     store: &Store,
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
+    period: Period,
     channel: &str,
     policy: &DigestPolicy,
     map_policy: Option<&Policy>,
     partnerships: &[Partnership],
 ) -> Result<DigestRun, StoreError> {
+    let Period { since, until, .. } = period;
     let snapshot =
         Snapshot::of_shared(store.people_by_id().await?, store.ties().await?, Vec::new())
             .with_partnerships(partnerships.to_vec());
     let digest = plan_digest(&snapshot, since, until, policy);
     if digest.is_quiet() {
+        store
+            .record_run(JobKind::Digest.name(), &period.run(&DigestRun::Quiet))
+            .await?;
+        store.flush().await?;
         return Ok(DigestRun::Quiet);
     }
     let new_alliances = digest.new_alliances.len() + digest.unnamed_new_alliances;
     let bridges = digest.bridges.len();
-    let queued = store
-        .enqueue_one(
-            Outgoing::Digest {
-                channel: channel.to_owned(),
-                team_map: map_policy
-                    .map(|rules| {
-                        team_map(&snapshot, until, rules, policy.k_anonymity_floor)
-                            .most_connected(TeamMap::MOST_TEAMS_DRAWN)
-                    })
-                    .filter(|map| map.is_drawable()),
-                digest,
-            },
-            until,
-        )
-        .await?;
-    store.flush().await?;
-    Ok(DigestRun::Queued {
-        item: queued.id,
+    let outgoing = Outgoing::Digest {
+        channel: channel.to_owned(),
+        team_map: map_policy
+            .map(|rules| {
+                team_map(&snapshot, until, rules, policy.k_anonymity_floor)
+                    .most_connected(TeamMap::MOST_TEAMS_DRAWN)
+            })
+            .filter(|map| map.is_drawable()),
+        digest,
+    };
+    let queued = |item| DigestRun::Queued {
+        item,
         channel: channel.to_owned(),
         new_alliances,
         bridges,
-    })
+    };
+    // The run's summary does not name the item.
+    let run = period.run(&queued(0));
+    let item = store
+        .queue_and_record_run(outgoing, JobKind::Digest.name(), &run)
+        .await?;
+    store.flush().await?;
+    Ok(queued(item.id))
+}
+
+impl Period {
+    /// The record of a run over this period that did `ran`.
+    fn run(&self, ran: &DigestRun) -> JobRun {
+        JobRun {
+            scheduled_for: self.scheduled_for,
+            started_at: self.until,
+            summary: ran.summary(false),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -124,10 +154,14 @@ mod tests {
             k_anonymity_floor: 5,
         };
         let (since, until) = (at(2026, 6, 1), at(2026, 6, 8));
-        let ran = run(
-            &store,
+        let period = Period {
             since,
             until,
+            scheduled_for: until,
+        };
+        let ran = run(
+            &store,
+            period,
             "alliances",
             &digest_policy,
             Some(&policy),

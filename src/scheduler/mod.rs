@@ -364,10 +364,13 @@ impl Scheduler {
                 )
                 .await?
             }
-            JobKind::Digest => self
-                .queue_digest(&self.jobs, &self.digest_channel, started_at)
-                .await?
-                .summary(false),
+            JobKind::Digest => {
+                // Recorded with what it queued, in one write.
+                let digest = self
+                    .queue_digest(&self.jobs, &self.digest_channel, started_at, scheduled_for)
+                    .await?;
+                return Ok(self.job_done(job, scheduled_for, digest.summary(false)));
+            }
             JobKind::Circles => {
                 circles::run(&self.jobs, started_at, &self.policy, &self.circles).await?
             }
@@ -379,13 +382,18 @@ impl Scheduler {
         };
         self.jobs.record_run(job.name(), &run).await?;
         self.jobs.flush().await?;
+        Ok(self.job_done(job, scheduled_for, summary))
+    }
+
+    /// Wakes the dispatcher for what `job` queued, and reports it.
+    fn job_done(&self, job: JobKind, scheduled_for: DateTime<Utc>, summary: String) -> JobReport {
         self.dispatcher.wake();
         tracing::info!(%summary, "job done");
-        Ok(JobReport {
+        JobReport {
             job,
             scheduled_for,
             summary,
-        })
+        }
     }
 
     /// Records a change Slack reported about one person (`team_join`,
@@ -410,14 +418,7 @@ impl Scheduler {
     pub async fn post_digest_now(&self, channel: Option<&str>) -> anyhow::Result<String> {
         let now = self.clock.now();
         let channel = channel.map_or(&*self.digest_channel, |c| c.trim_start_matches('#'));
-        let digest = self.queue_digest(&self.store, channel, now).await?;
-        let run = JobRun {
-            scheduled_for: now,
-            started_at: now,
-            summary: digest.summary(false),
-        };
-        self.store.record_run(JobKind::Digest.name(), &run).await?;
-        self.store.flush().await?;
+        let digest = self.queue_digest(&self.store, channel, now, now).await?;
         self.dispatcher.send_due(None).await?;
         Ok(match digest {
             DigestRun::Queued { item, .. } if self.store.in_outbox(item).await? => format!(
@@ -429,21 +430,27 @@ impl Scheduler {
     }
 
     /// Queues the digest of everything since the digest's last run (or the
-    /// last week, the first time) up to `now`, for `channel`.
+    /// last week, the first time) up to `now`, for `channel`, and records
+    /// the run, for the slot `scheduled_for`, in the same write.
     async fn queue_digest(
         &self,
         store: &Store,
         channel: &str,
         now: DateTime<Utc>,
+        scheduled_for: DateTime<Utc>,
     ) -> Result<DigestRun, StoreError> {
         let since = self
             .previous_run(JobKind::Digest)
             .await?
             .unwrap_or(now - Duration::days(7));
+        let period = digest::Period {
+            since,
+            until: now,
+            scheduled_for,
+        };
         digest::run(
             store,
-            since,
-            now,
+            period,
             channel,
             &self.digest_policy,
             self.digest_team_map.then_some(&self.policy),

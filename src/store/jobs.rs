@@ -3,9 +3,12 @@
 //! The scheduler reads it at start-up to catch up on runs missed while the
 //! process was down, and writes it after each run.
 
+use super::interactions::from_transaction;
 use super::{SledStore, StoreError, keys, trees};
+use crate::domain::{OutboxItem, Outgoing};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sled::Transactional;
 
 /// One run of a scheduled job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +42,32 @@ impl SledStore {
         trees.jobs.insert(key, value)?;
         Ok(())
     }
+
+    /// Queues `outgoing` as of the run's start and records `run` as the
+    /// last run of `job`, atomically: a job whose run says what it queued
+    /// (the digest's, whose next run starts where this one ended) never
+    /// queues it twice after a crash between the two. Does not flush.
+    pub fn queue_and_record_run(
+        &self,
+        outgoing: Outgoing,
+        job: &str,
+        run: &JobRun,
+    ) -> Result<OutboxItem, StoreError> {
+        let trees = self.trees()?;
+        let item = self.new_outbox_item(outgoing, run.started_at)?;
+        let item_key = keys::outbox(item.id);
+        let queued = self.encode(trees::OUTBOX, &item_key, &item)?;
+        let job_key = keys::job(job);
+        let recorded = self.encode(trees::JOBS, job_key, run)?;
+        (&trees.outbox, &trees.jobs)
+            .transaction(|(outbox, jobs)| {
+                outbox.insert(item_key.as_slice(), queued.as_slice())?;
+                jobs.insert(job_key, recorded.as_slice())?;
+                Ok(())
+            })
+            .map_err(from_transaction)?;
+        Ok(item)
+    }
 }
 
 #[cfg(test)]
@@ -70,5 +99,26 @@ mod tests {
             store.last_run("nudges").unwrap(),
             Some(run(5, "3 nudges sent"))
         );
+    }
+
+    #[test]
+    fn a_queued_message_and_the_run_that_queued_it_are_written_together() {
+        let (_dir, store) = open_temp();
+        let run = JobRun {
+            scheduled_for: at_minute(0),
+            started_at: at_minute(3),
+            summary: "queued a digest".into(),
+        };
+        let outgoing = crate::domain::Outgoing::Digest {
+            channel: "alliances".into(),
+            digest: crate::domain::Digest::empty(at_minute(0), at_minute(3)),
+            team_map: None,
+        };
+        let item = store
+            .queue_and_record_run(outgoing, "digest", &run)
+            .unwrap();
+        assert_eq!(item.queued_at, at_minute(3));
+        assert!(store.in_outbox(item.id).unwrap());
+        assert_eq!(store.last_run("digest").unwrap(), Some(run));
     }
 }

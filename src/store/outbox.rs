@@ -54,7 +54,7 @@ impl SledStore {
     }
 
     /// A new item for `outgoing`, due at once.
-    fn new_outbox_item(
+    pub(super) fn new_outbox_item(
         &self,
         outgoing: Outgoing,
         now: DateTime<Utc>,

@@ -394,6 +394,14 @@ impl Store {
         pub async fn last_run(&self, job: &str) -> Result<Option<JobRun>, StoreError>;
         /// Records `run` as the last of `job` ([`SledStore::record_run`]).
         pub async fn record_run(&self, job: &str, run: &JobRun) -> Result<(), StoreError>;
+        /// Queues `outgoing` and records `run` as the last of `job`, at
+        /// once ([`SledStore::queue_and_record_run`]).
+        pub async fn queue_and_record_run(
+            &self,
+            outgoing: Outgoing,
+            job: &str,
+            run: &JobRun,
+        ) -> Result<OutboxItem, StoreError>;
         /// The nudges sent since `since` ([`SledStore::nudges_sent_since`]).
         pub async fn nudges_sent_since(
             &self,

@@ -2,6 +2,7 @@
 
 use super::super::{JobRun, StoreError};
 use super::{PgStore, decoded, json};
+use crate::domain::{OutboxItem, Outgoing};
 
 impl PgStore {
     /// The last recorded run of `job`, if it ever ran.
@@ -20,6 +21,36 @@ impl PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
         self.check_fence(&tx).await?;
+        self.record_run_in(&tx, job, run).await?;
+        self.commit_tx(tx).await
+    }
+
+    /// Queues `outgoing` as of the run's start and records `run` as the
+    /// last run of `job`, in one transaction: a job whose run says what it
+    /// queued (the digest's, whose next run starts where this one ended)
+    /// never queues it twice, whether its replica dies or loses the lease
+    /// between the two.
+    pub async fn queue_and_record_run(
+        &self,
+        outgoing: Outgoing,
+        job: &str,
+        run: &JobRun,
+    ) -> Result<OutboxItem, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+        self.check_fence(&tx).await?;
+        let mut queued = self.enqueue_in(&tx, vec![outgoing], run.started_at).await?;
+        self.record_run_in(&tx, job, run).await?;
+        self.commit_tx(tx).await?;
+        queued.pop().ok_or_else(|| self.lost("an outbox item"))
+    }
+
+    async fn record_run_in(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+        job: &str,
+        run: &JobRun,
+    ) -> Result<(), StoreError> {
         tx.execute(
             "INSERT INTO jobs (name, run) VALUES ($1, $2) \
              ON CONFLICT (name) DO UPDATE SET run = EXCLUDED.run",
@@ -27,6 +58,6 @@ impl PgStore {
         )
         .await
         .map_err(|e| self.failed(e))?;
-        self.commit_tx(tx).await
+        Ok(())
     }
 }

@@ -27,6 +27,18 @@ impl PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
         self.check_fence(&tx).await?;
+        let items = self.enqueue_in(&tx, outgoing, now).await?;
+        self.commit_tx(tx).await?;
+        Ok(items)
+    }
+
+    /// Queues `outgoing` within `tx`, which checked the fence.
+    pub(super) async fn enqueue_in(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+        outgoing: Vec<Outgoing>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
         let ids: Vec<i64> = tx
             .query(
                 "SELECT nextval('outbox_ids') FROM generate_series(1, $1::int) ORDER BY 1",
@@ -50,7 +62,6 @@ impl PgStore {
         )
         .await
         .map_err(|e| self.failed(e))?;
-        self.commit_tx(tx).await?;
         Ok(items)
     }
 

@@ -1444,6 +1444,10 @@ async fn the_jobs_store_writes_only_while_its_replica_holds_the_lease() {
         jobs.record_run("digest", &run).await,
         Err(StoreError::NotHolding { .. })
     ));
+    assert!(matches!(
+        jobs.queue_and_record_run(digest(), "digest", &run).await,
+        Err(StoreError::NotHolding { .. })
+    ));
     assert!(pg.outbox().await.unwrap().is_empty());
     assert_eq!(pg.last_run("digest").await.unwrap(), None);
     // What people ask for is no job's: it is queued whoever leads.
@@ -1459,7 +1463,19 @@ async fn the_jobs_store_writes_only_while_its_replica_holds_the_lease() {
     jobs.enqueue_one(digest(), at_minute(1)).await.unwrap();
     jobs.record_run("digest", &run).await.unwrap();
     assert_eq!(pg.outbox().await.unwrap().len(), 2);
-    assert_eq!(pg.last_run("digest").await.unwrap(), Some(run));
+    assert_eq!(pg.last_run("digest").await.unwrap(), Some(run.clone()));
+    // A digest and the record of its run land together.
+    let later = JobRun {
+        started_at: at_minute(2),
+        ..run
+    };
+    let item = jobs
+        .queue_and_record_run(digest(), "digest", &later)
+        .await
+        .unwrap();
+    assert_eq!(item.queued_at, at_minute(2));
+    assert!(pg.in_outbox(item.id).await.unwrap());
+    assert_eq!(pg.last_run("digest").await.unwrap(), Some(later));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
