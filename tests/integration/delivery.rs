@@ -2,7 +2,9 @@
 //! bot killed mid-flight, nothing promised is lost and nobody is messaged
 //! twice, beyond the one documented window.
 
-use crate::helpers::{eventually_within, output_of, serve_command, texts, user, workspace};
+use crate::helpers::{
+    eventually_within, on_both_stores, output_of, serve_command, texts, user, workspace,
+};
 use crate::served::{Folder, Served};
 use alliances::domain::{Interaction, InteractionKind, UserId};
 use alliances::store::{Store, StoreOptions};
@@ -166,8 +168,10 @@ async fn through_twenty_percent_faults_every_planned_nudge_arrives_exactly_once(
     fake.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_loses_no_nudge() {
+on_both_stores! {
+async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_loses_no_nudge(
+    backend: Backend,
+) {
     const PAIRS: usize = 500;
     const SPEEDUP: f64 = 50.0;
     let (users, teams) = company_of_pairs(PAIRS);
@@ -176,12 +180,13 @@ async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_lose
     fake.enforce_limits(Limits::scaled(SPEEDUP));
     let folder = Folder::new(&config(SPEEDUP), &teams);
     {
-        let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
+        let store = backend.open(&folder.data).await;
         store.log_interactions(&history(PAIRS)).await.unwrap();
         store.flush().await.unwrap();
     }
+    let env = backend.env();
 
-    let bot = Served::start(&fake, &folder.config, &folder.data).await;
+    let bot = Served::start_with_env(&fake, &folder.config, &folder.data, &env).await;
     eventually_within(
         "a hundred DMs",
         std::time::Duration::from_secs(60),
@@ -203,7 +208,7 @@ async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_lose
     // Restarted, then stopped with SIGTERM while sending: it takes no new
     // item, lets the one in flight finish, flushes and exits well within
     // the shutdown grace.
-    let bot = Served::start(&fake, &folder.config, &folder.data).await;
+    let bot = Served::start_with_env(&fake, &folder.config, &folder.data, &env).await;
     eventually_within(
         "two hundred and fifty DMs",
         std::time::Duration::from_secs(60),
@@ -219,7 +224,7 @@ async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_lose
     );
     assert!(dms_by_person(&fake).len() < PAIRS, "stopped mid-dispatch");
 
-    let bot = Served::start(&fake, &folder.config, &folder.data).await;
+    let bot = Served::start_with_env(&fake, &folder.config, &folder.data, &env).await;
     eventually_within(
         "every DM",
         std::time::Duration::from_secs(120),
@@ -234,7 +239,7 @@ async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_lose
         duplicates <= 1,
         "at most the one nudge in flight at the kill goes twice: {duplicates}"
     );
-    let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
+    let store = backend.open(&folder.data).await;
     assert!(
         store.pending_outbox().await.unwrap().is_empty(),
         "nothing left queued"
@@ -258,13 +263,16 @@ async fn killed_with_sigkill_then_stopped_with_sigterm_mid_dispatch_the_bot_lose
     );
     fake.stop().await;
 }
+}
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_with_sigkill_during_a_burst_of_met_every_acknowledged_meeting_is_kept() {
+on_both_stores! {
+async fn killed_with_sigkill_during_a_burst_of_met_every_acknowledged_meeting_is_kept(
+    backend: Backend,
+) {
     let (users, teams) = company_of_pairs(10);
     let fake = std::sync::Arc::new(fake_of(users).await);
     let folder = Folder::new(&config(1.0), &teams);
-    let bot = Served::start(&fake, &folder.config, &folder.data).await;
+    let bot = Served::start_with_env(&fake, &folder.config, &folder.data, &backend.env()).await;
 
     // Eight people log meetings as fast as the bot answers; each note is
     // unique, so each acknowledged meeting can be found afterwards.
@@ -301,7 +309,7 @@ async fn killed_with_sigkill_during_a_burst_of_met_every_acknowledged_meeting_is
     }
 
     // The restart: every meeting the bot said it logged is there.
-    let store = Store::open(&folder.data, &StoreOptions::default()).unwrap();
+    let store = backend.open(&folder.data).await;
     let notes = crate::helpers::notes_in(&store).await;
     let acknowledged = acknowledged.lock().unwrap().clone();
     let lost: Vec<&String> = acknowledged
@@ -315,6 +323,7 @@ async fn killed_with_sigkill_during_a_burst_of_met_every_acknowledged_meeting_is
         acknowledged.len()
     );
     assert!(notes.len() >= acknowledged.len());
+}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

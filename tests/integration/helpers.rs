@@ -185,6 +185,30 @@ impl Backend {
             settings.store.url = Some(url.clone().try_into().expect("a PostgreSQL URL"));
         }
     }
+
+    /// What a `serve` process in its own environment needs to use this
+    /// store rather than the sled store in its data folder.
+    pub fn env(&self) -> Vec<(&'static str, &str)> {
+        match self {
+            Backend::Sled => Vec::new(),
+            Backend::Postgres { url, .. } => vec![("ALLIANCES_DATABASE_URL", url.as_str())],
+        }
+    }
+
+    /// The store itself, as a process that uses `data` as its data folder
+    /// finds it: for seeding before the bot starts, or checking after it
+    /// stopped or died.
+    pub async fn open(&self, data: &std::path::Path) -> alliances::store::Store {
+        use alliances::store::{Store, StoreOptions};
+        match self {
+            Backend::Sled => Store::open(data, &StoreOptions::default()).expect("the store opens"),
+            Backend::Postgres { url, .. } => {
+                Store::connect(url, alliances::domain::HalfLife::DEFAULT)
+                    .await
+                    .expect("the database answers")
+            }
+        }
+    }
 }
 
 /// Declares a story that runs twice, as `NAME::on_sled` and
