@@ -24,7 +24,6 @@ use super::super::{StoreError, meta};
 use super::PgStore;
 use super::purge::RECORDS;
 use std::time::Instant;
-use tokio_postgres::NoTls;
 
 /// How long the rewrite waits for a table before it gives up and tries
 /// again later.
@@ -89,7 +88,7 @@ impl PgStore {
     pub async fn rewrite_if_due(&self) -> Result<Option<Rewritten>, StoreError> {
         let (client, connection) = self
             .config
-            .connect(NoTls)
+            .connect(self.tls.clone())
             .await
             .map_err(|e| self.failed(e))?;
         let connection = tokio::spawn(connection);

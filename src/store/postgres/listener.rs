@@ -21,7 +21,8 @@ use super::{PgStore, unreachable_reason};
 use crate::domain::TeamId;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio_postgres::{AsyncMessage, Config, NoTls};
+use tokio_postgres::{AsyncMessage, Config};
+use tokio_postgres_rustls::MakeRustlsConnect;
 use tokio_util::sync::CancellationToken;
 
 /// The channel the trigger on `people` notifies: something about the
@@ -49,6 +50,7 @@ pub(super) struct Listener {
 /// dropped must stop it.
 struct Hearing {
     config: Config,
+    tls: MakeRustlsConnect,
     people: Arc<KeptPeople>,
     team_ties: Arc<TeamTies>,
     place: String,
@@ -63,6 +65,7 @@ impl PgStore {
         config.application_name("alliances listener");
         let hearing = Hearing {
             config,
+            tls: self.tls.clone(),
             people: self.kept_people.clone(),
             team_ties: self.team_ties.clone(),
             place: self.place.clone(),
@@ -96,7 +99,7 @@ impl Hearing {
     async fn listen(&self) -> Result<(), StoreError> {
         let (client, mut connection) = self
             .config
-            .connect(NoTls)
+            .connect(self.tls.clone())
             .await
             .map_err(|e| self.failed(&unreachable_reason(&e)))?;
         // The channel this connection alone listens on for its own echo.

@@ -45,6 +45,7 @@ mod purge;
 mod senders;
 mod team_ties;
 mod ties;
+mod tls;
 mod tombstones;
 
 #[cfg(test)]
@@ -62,7 +63,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_postgres::types::Json;
-use tokio_postgres::{Config, NoTls, Row};
+use tokio_postgres::{Config, Row};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 mod embedded {
     refinery::embed_migrations!("src/store/postgres/migrations");
@@ -124,6 +126,8 @@ pub struct PgStore {
     replica: String,
     /// How to connect, for what needs a connection of its own.
     config: Arc<Config>,
+    /// TLS, for the connections whose settings ask for it (see `tls`).
+    tls: MakeRustlsConnect,
     /// The half-life the ties decay interactions with.
     half_life: HalfLife,
     /// Where it is, for errors: host, port and database, never the
@@ -209,17 +213,12 @@ impl PgStore {
 
     /// The pool of connections to the database at `url`, none made yet.
     fn pool_for(url: &str, half_life: HalfLife) -> Result<PgStore, StoreError> {
-        let mut config: Config = url.parse().map_err(|_| StoreError::Database {
-            place: "the database".into(),
-            problem: "its connection string does not parse (expected \
-                      postgres://user:password@host:port/database)"
-                .into(),
-        })?;
+        let tls::Connecting { mut config, tls } = tls::connecting(url)?;
         let place = place_of(&config);
         with_limits(&mut config);
         let manager = Manager::from_config(
             config.clone(),
-            NoTls,
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -240,6 +239,7 @@ impl PgStore {
             half_life,
             place,
             config: Arc::new(config),
+            tls,
             rewrite_wanted: Arc::default(),
             fence: None,
             group_commit: None,
@@ -259,7 +259,7 @@ impl PgStore {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let (mut client, connection) = self
             .config
-            .connect(NoTls)
+            .connect(self.tls.clone())
             .await
             .map_err(|e| self.failed(e))?;
         let connection = tokio::spawn(connection);
