@@ -19,14 +19,15 @@
 //! What remains: between a change's commit on another replica and its
 //! notification here (a millisecond or two on one network), this replica
 //! answers from what it kept, as a request that read the person just
-//! before the change would have. A listener whose database stops
-//! answering is given up within seconds (see `listener`), and with it
-//! what was kept.
+//! before the change would have. A listener that stops hearing its own
+//! echo, sent every second, is not trusted [`HEARD_WITHIN`] after the
+//! last one came back, and nothing kept is used until it hears again.
 
 use crate::domain::{Person, UserId};
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// The people a replica kept, shared by its handles.
 #[derive(Default)]
@@ -36,13 +37,25 @@ pub(super) struct KeptPeople {
 
 #[derive(Default)]
 struct Inner {
-    /// Whether the listener hears changes now: nothing is kept otherwise.
-    listening: bool,
+    /// When the listener last heard its own echo: nothing is kept unless
+    /// that was within [`HEARD_WITHIN`].
+    heard_at: Option<Instant>,
     /// Counts every change heard or made, and every start and loss of the
     /// listener: a read begun before one is not kept, or it would keep
     /// what the change replaced.
     changes: u64,
     people: HashMap<UserId, Arc<Person>>,
+}
+
+/// How recently the listener must have heard its own echo for what is
+/// kept to be used: a little over two of its beats (see `listener`), so
+/// that a connection that died without a word is given up within it.
+pub(super) const HEARD_WITHIN: Duration = Duration::from_millis(2_500);
+
+impl Inner {
+    fn hearing(&self) -> bool {
+        self.heard_at.is_some_and(|at| at.elapsed() < HEARD_WITHIN)
+    }
 }
 
 /// What [`KeptPeople::kept`] found.
@@ -57,7 +70,7 @@ impl KeptPeople {
     /// The person with `id`, if kept.
     pub(super) fn kept(&self, id: &UserId) -> Kept {
         let inner = self.inner.lock();
-        match inner.people.get(id) {
+        match inner.people.get(id).filter(|_| inner.hearing()) {
             Some(person) => Kept::Person(Arc::clone(person)),
             None => Kept::Missing {
                 changes: inner.changes,
@@ -69,7 +82,7 @@ impl KeptPeople {
     /// unless the people changed since or the listener is not listening.
     pub(super) fn keep(&self, person: &Person, changes: u64) {
         let mut inner = self.inner.lock();
-        if inner.listening && inner.changes == changes {
+        if inner.hearing() && inner.changes == changes {
             inner
                 .people
                 .insert(person.id.clone(), Arc::new(person.clone()));
@@ -87,14 +100,28 @@ impl KeptPeople {
     /// what was kept is forgotten, since changes may have gone unheard.
     pub(super) fn listening(&self, listening: bool) {
         let mut inner = self.inner.lock();
-        inner.listening = listening;
+        inner.heard_at = listening.then(Instant::now);
         inner.changes += 1;
         inner.people.clear();
     }
 
-    /// Whether the listener is listening now.
+    /// Notes that the listener heard its own echo again.
+    pub(super) fn echoed(&self) {
+        let mut inner = self.inner.lock();
+        if inner.heard_at.is_some() {
+            inner.heard_at = Some(Instant::now());
+        }
+    }
+
+    /// Whether the listener hears changes now.
     pub(super) fn is_listening(&self) -> bool {
-        self.inner.lock().listening
+        self.inner.lock().hearing()
+    }
+
+    /// Whether the listener heard its echo since it last started or
+    /// stopped listening.
+    pub(super) fn has_heard(&self) -> bool {
+        self.inner.lock().heard_at.is_some()
     }
 }
 
@@ -223,5 +250,35 @@ mod tests {
         // It listens again by itself, and keeps again.
         listening(&b).await;
         kept_after_reading(&b, "UBOB").await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_listener_hangs_up_when_its_store_is_dropped() {
+        let Some(cluster) = pg_cluster() else { return };
+        let url = cluster.create_database().unwrap();
+        let watcher = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
+        let store = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
+        listening(&store).await;
+        let listeners = async || -> i64 {
+            watcher
+                .client()
+                .await
+                .unwrap()
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity \
+                     WHERE application_name = 'alliances listener' AND datname = current_database()",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0)
+        };
+        assert_eq!(listeners().await, 2);
+        drop(store);
+        until(
+            "the dropped store's listener stayed connected",
+            async || listeners().await == 1,
+        )
+        .await;
     }
 }

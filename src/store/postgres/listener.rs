@@ -7,7 +7,8 @@
 //! The listener holds a connection of its own (named "alliances
 //! listener" in `pg_stat_activity`), sends itself a notification every
 //! [`HEARTBEAT`] that must come back within as long, and connects again
-//! when it does not: a listener that hears nothing cannot otherwise tell
+//! when it does not (what is kept is used only while an echo came back
+//! in the last two beats and a half): a listener that hears nothing cannot otherwise tell
 //! a quiet database from a lost one, or from a pooler that hands its
 //! statements to other sessions. Each start and each
 //! loss forgets everything kept, since changes may have gone unheard
@@ -35,11 +36,16 @@ const PEOPLE: &str = "alliances_people";
 const TEAM_TIES: &str = "alliances_team_ties";
 
 /// How often the listener sends itself a notification, and how long it
-/// waits for it to come back.
-const HEARTBEAT: Duration = Duration::from_secs(5);
+/// waits for it to come back. What is kept is used only while an echo
+/// came back lately (`kept_people::HEARD_WITHIN`, two beats and a half).
+const HEARTBEAT: Duration = Duration::from_secs(1);
 
-/// How long a lost listener waits before connecting again.
+/// How long a lost listener waits before connecting again, doubled after
+/// each failure in a row up to [`RECONNECT_AT_MOST`].
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+
+/// The longest wait between two attempts to connect again.
+const RECONNECT_AT_MOST: Duration = Duration::from_secs(30);
 
 /// Stops the listener when the last handle of a store is dropped.
 pub(super) struct Listener {
@@ -72,17 +78,35 @@ impl PgStore {
         };
         let stopped = stop.clone();
         tokio::spawn(async move {
+            // Failures since the listener last heard its echo: the first
+            // is told, the others only counted, and waited out longer.
+            let mut failures: u32 = 0;
             while !stopped.is_cancelled() {
                 let heard = tokio::select! {
                     heard = hearing.listen() => heard,
                     () = stopped.cancelled() => Ok(()),
                 };
+                let was_hearing = hearing.people.has_heard();
                 hearing.listening(false);
-                if let Err(error) = heard {
-                    tracing::warn!(%error, "lost the listener for changes; reading the people from the database until it is back");
+                if was_hearing {
+                    failures = 0;
                 }
+                if let Err(error) = heard {
+                    match failures {
+                        0 => {
+                            tracing::warn!(%error, "lost the listener for changes; reading the people from the database until it hears again")
+                        }
+                        _ => {
+                            tracing::debug!(%error, failures, "the listener for changes is still lost")
+                        }
+                    }
+                }
+                let wait = RECONNECT_AFTER
+                    .saturating_mul(2_u32.saturating_pow(failures))
+                    .min(RECONNECT_AT_MOST);
+                failures = failures.saturating_add(1);
                 tokio::select! {
-                    () = tokio::time::sleep(RECONNECT_AFTER) => {}
+                    () = tokio::time::sleep(wait) => {}
                     () = stopped.cancelled() => {}
                 }
             }
@@ -158,8 +182,9 @@ impl Hearing {
                         ));
                     }
                 }
-                if beat == 1 {
-                    self.listening(true);
+                match beat {
+                    1 => self.listening(true),
+                    _ => self.people.echoed(),
                 }
                 tokio::time::sleep(HEARTBEAT).await;
             }
