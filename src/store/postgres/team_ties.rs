@@ -39,9 +39,9 @@ const FRESH_HEARD: Duration = Duration::from_secs(600);
 /// How long a replica answers from its last read while it does not.
 const FRESH_UNHEARD: Duration = Duration::from_secs(10);
 
-/// How long one read may take before another reads too: a read cancelled
-/// with its request never says it ended; this bounds how long that is
-/// waited for.
+/// How long a request's read may take before another reads too: a read
+/// cancelled with its request never says it ended; this bounds how long
+/// that is waited for.
 const ONE_READ_AT_MOST: Duration = Duration::from_secs(5);
 
 /// The answers a replica keeps, shared by its handles.
@@ -103,6 +103,10 @@ pub(super) struct KeptTeamTies {
 /// One read of a team's tied teams.
 struct Reading {
     since: Instant,
+    /// Whether it runs in the background: such a read is never cancelled
+    /// with a request, so it is never taken for gone, however long it
+    /// waits its turn.
+    background: bool,
     /// The teams this replica tied to it while the read was under way.
     learned: BTreeSet<TeamId>,
 }
@@ -111,8 +115,21 @@ impl Reading {
     fn since(since: Instant) -> Self {
         Reading {
             since,
+            background: false,
             learned: BTreeSet::new(),
         }
+    }
+
+    fn in_background(since: Instant) -> Self {
+        Reading {
+            background: true,
+            ..Reading::since(since)
+        }
+    }
+
+    /// Whether a read begun at `since` may still end, seen at `now`.
+    fn under_way(&self, now: Instant) -> bool {
+        self.background || now.duration_since(self.since) < ONE_READ_AT_MOST
     }
 }
 
@@ -131,12 +148,13 @@ impl PgStore {
             let another_reads = kept
                 .reading
                 .get(team)
-                .is_some_and(|reading| now.duration_since(reading.since) < ONE_READ_AT_MOST);
+                .is_some_and(|reading| reading.under_way(now));
             let forgotten = kept.forgotten;
             if let Some((at, tied)) = kept.answers.get(team) {
                 let tied = tied.clone();
                 if now.duration_since(*at) >= fresh_for && !another_reads {
-                    kept.reading.insert(team.clone(), Reading::since(now));
+                    kept.reading
+                        .insert(team.clone(), Reading::in_background(now));
                     self.read_in_background(team.clone(), now, forgotten);
                 }
                 return Ok(tied);
@@ -456,6 +474,7 @@ mod tests {
         }
         // B keeps its answer: Payments is tied to no one.
         until("B never kept its answer", &[]).await;
+        assert!(b.team_ties.kept.lock().answers.contains_key(&payments));
         // Ada and Bob meet on A: B hears of the bridge, and does not call
         // it a first one again, though its answer was still fresh.
         a.log_once_and_commit("k1", None, &meeting(at_minute(1), &["UADA", "UBOB"], None))
@@ -465,5 +484,55 @@ mod tests {
         // Bob moves to Legal on A: B forgets and reads again.
         a.put_person(&person("UBOB", "Legal")).await.unwrap();
         until("B never heard that Bob moved", &["Legal"]).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ties_too_many_to_tell_in_a_notification_make_every_replica_read_again() {
+        let Some(cluster) = crate::store::fixtures::pg_cluster() else {
+            return;
+        };
+        let url = cluster.create_database().unwrap();
+        let half_life = crate::domain::HalfLife::DEFAULT;
+        let a = PgStore::connect(&url, half_life).await.unwrap();
+        let b = PgStore::connect(&url, half_life).await.unwrap();
+        // Two hundred people, each alone in a team of their own.
+        let people: Vec<Person> = (0..200)
+            .map(|n| Person {
+                team: Some(team(&format!("Team number {n:03}"))),
+                ..Person::new(user(&format!("U{n:07}")), "someone")
+            })
+            .collect();
+        a.put_people(&people).await.unwrap();
+        let first = team("Team number 000");
+        let start = Instant::now();
+        while !(b.kept_people.is_listening()
+            && b.teams_tied_to(&first).await.unwrap().is_empty()
+            && b.team_ties.kept.lock().answers.contains_key(&first))
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "B never kept an answer"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // One write ties them in a ring: two hundred pairs of teams, more
+        // than a notification can name. It lands all the same, and B,
+        // told only that ties formed, forgets what it kept.
+        let ring: Vec<crate::domain::Interaction> = (0..200)
+            .map(|n| {
+                let pair = [format!("U{n:07}"), format!("U{:07}", (n + 1) % 200)];
+                meeting(at_minute(1), &[pair[0].as_str(), pair[1].as_str()], None)
+            })
+            .collect();
+        assert_eq!(a.log_interactions(&ring).await.unwrap(), 200);
+        while b.team_ties.kept.lock().answers.contains_key(&first) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "B kept its answer"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let tied: BTreeSet<TeamId> = [team("Team number 001"), team("Team number 199")].into();
+        assert_eq!(b.teams_tied_to(&first).await.unwrap(), tied);
     }
 }
