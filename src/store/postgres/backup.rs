@@ -267,8 +267,11 @@ impl PgStore {
         }
         progress(lines.read);
         self.settle(&tx, &header, counts).await?;
-        self.commit_tx(tx).await?;
+        // Forgotten whatever the commit says: one that failed may have
+        // landed all the same.
+        let committed = self.commit_tx(tx).await;
         self.people_changed();
+        committed?;
         self.forget_hash_key();
         Ok(Imported {
             counts,

@@ -22,7 +22,7 @@ impl PgStore {
         let ids: Vec<&str> = last.keys().copied().collect();
         let values: Vec<Json<&Person>> = last.values().map(|p| json(*p)).collect();
         let client = self.client().await?;
-        client
+        let written = client
             .execute(
                 "INSERT INTO people (id, person) \
                  SELECT * FROM unnest($1::text[], $2::jsonb[]) \
@@ -30,9 +30,11 @@ impl PgStore {
                 &[&ids, &values],
             )
             .await
-            .map_err(|e| self.failed(e))?;
+            .map_err(|e| self.failed(e));
+        // Forgotten whatever the write says: one that failed may have
+        // landed all the same.
         self.people_changed();
-        Ok(())
+        written.map(|_| ())
     }
 
     /// The person with `id`, if known: as this replica keeps them, or
@@ -119,8 +121,11 @@ impl PgStore {
         )
         .await
         .map_err(|e| self.failed(e))?;
-        self.commit_tx(tx).await?;
+        // Forgotten whatever the commit says: one that failed may have
+        // landed all the same.
+        let committed = self.commit_tx(tx).await;
         self.people_changed();
+        committed?;
         Ok(Some(person))
     }
 }

@@ -298,7 +298,11 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_database_that_requires_tls_is_reached_only_with_its_ca() {
         use throwaway_postgres::{Cluster, Durability};
-        if std::process::Command::new("openssl").arg("version").output().is_err() {
+        if std::process::Command::new("openssl")
+            .arg("version")
+            .output()
+            .is_err()
+        {
             eprintln!("skipped: no openssl on this machine to make certificates with");
             return;
         }

@@ -116,8 +116,11 @@ impl PgStore {
                 .map_err(|e| self.failed(e))?;
             }
         }
-        self.commit_tx(tx).await?;
+        // Forgotten whatever the commit says: one that failed may have
+        // landed all the same.
+        let committed = self.commit_tx(tx).await;
         self.people_changed();
+        committed?;
         Ok(())
     }
 }
