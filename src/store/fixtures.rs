@@ -260,6 +260,22 @@ pub(crate) async fn pg_store() -> Option<super::PgStore> {
     )
 }
 
+/// Two replicas' stores on one fresh database of the tests' cluster, or
+/// `None` without PostgreSQL.
+pub(crate) async fn pg_replicas() -> Option<(super::PgStore, super::PgStore)> {
+    let url = pg_cluster()?.create_database().unwrap();
+    let connect = || super::PgStore::connect(&url, crate::domain::HalfLife::DEFAULT);
+    Some((connect().await.unwrap(), connect().await.unwrap()))
+}
+
+/// The person `id`, named after their id, in `team`.
+pub(crate) fn person_in(id: &str, team: &str) -> crate::domain::Person {
+    crate::domain::Person {
+        team: Some(TeamId::parse(team).unwrap()),
+        ..crate::domain::Person::new(user(id), id)
+    }
+}
+
 /// An introduction to `to` about `about`, sent `minute` minutes after the
 /// fixtures' start, naming `contact` as someone both know (a reason that
 /// names a third person, whom a forget or a record must leave out).

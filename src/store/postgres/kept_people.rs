@@ -128,17 +128,9 @@ impl KeptPeople {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{HalfLife, TeamId};
-    use crate::store::fixtures::{pg_cluster, user};
+    use crate::store::fixtures::{person_in, pg_replicas, user};
     use crate::store::postgres::PgStore;
     use std::time::{Duration, Instant};
-
-    fn person(id: &str, team: &str) -> Person {
-        Person {
-            team: Some(TeamId::parse(team).unwrap()),
-            ..Person::new(user(id), id)
-        }
-    }
 
     /// Waits up to five seconds for `done`.
     async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
@@ -168,12 +160,11 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_change_on_one_replica_reaches_what_another_kept() {
-        let Some(cluster) = pg_cluster() else { return };
-        let url = cluster.create_database().unwrap();
-        let a = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
-        let b = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
+        let Some((a, b)) = pg_replicas().await else {
+            return;
+        };
         listening(&b).await;
-        a.put_people(&[person("UADA", "Payments"), person("UBOB", "Search")])
+        a.put_people(&[person_in("UADA", "Payments"), person_in("UBOB", "Search")])
             .await
             .unwrap();
         // B keeps Bob once read: a second read asks nothing of the
@@ -215,11 +206,10 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_replica_that_cannot_hear_keeps_nothing_until_it_hears_again() {
-        let Some(cluster) = pg_cluster() else { return };
-        let url = cluster.create_database().unwrap();
-        let a = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
-        let b = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
-        a.put_person(&person("UBOB", "Search")).await.unwrap();
+        let Some((a, b)) = pg_replicas().await else {
+            return;
+        };
+        a.put_person(&person_in("UBOB", "Search")).await.unwrap();
         listening(&b).await;
         kept_after_reading(&b, "UBOB").await;
 
@@ -254,10 +244,9 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_listener_hangs_up_when_its_store_is_dropped() {
-        let Some(cluster) = pg_cluster() else { return };
-        let url = cluster.create_database().unwrap();
-        let watcher = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
-        let store = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
+        let Some((watcher, store)) = pg_replicas().await else {
+            return;
+        };
         listening(&store).await;
         let listeners = async || -> i64 {
             watcher

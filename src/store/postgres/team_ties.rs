@@ -313,22 +313,25 @@ impl PgStore {
 mod tests {
     use super::*;
     use crate::domain::Person;
-    use crate::store::fixtures::{at_minute, meeting, pg_store, user};
+    use crate::store::fixtures::{at_minute, meeting, person_in, pg_replicas, user};
 
     fn team(name: &str) -> TeamId {
         TeamId::parse(name).unwrap()
     }
 
+    /// Ada met Bob, in a store that hears nothing from the database: what
+    /// the tests keep changes only as they change it, not as a
+    /// notification happens to arrive.
     async fn ada_met_bob() -> Option<PgStore> {
-        let pg = pg_store().await?;
-        let person = |id: &str, name: &str| Person {
-            team: Some(team(name)),
-            ..Person::new(user(id), id)
-        };
+        let url = crate::store::fixtures::pg_cluster()?
+            .create_database()
+            .unwrap();
+        let pg = PgStore::pool_for(&url, crate::domain::HalfLife::DEFAULT).unwrap();
+        pg.migrate().await.unwrap();
         pg.put_people(&[
-            person("UADA", "Payments"),
-            person("UBOB", "Search"),
-            person("UCY", "Legal"),
+            person_in("UADA", "Payments"),
+            person_in("UBOB", "Search"),
+            person_in("UCY", "Legal"),
         ])
         .await
         .unwrap();
@@ -445,18 +448,10 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_replica_hears_of_the_bridges_another_forms_and_of_moves() {
-        let Some(cluster) = crate::store::fixtures::pg_cluster() else {
+        let Some((a, b)) = pg_replicas().await else {
             return;
         };
-        let url = cluster.create_database().unwrap();
-        let half_life = crate::domain::HalfLife::DEFAULT;
-        let a = PgStore::connect(&url, half_life).await.unwrap();
-        let b = PgStore::connect(&url, half_life).await.unwrap();
-        let person = |id: &str, name: &str| Person {
-            team: Some(team(name)),
-            ..Person::new(user(id), id)
-        };
-        a.put_people(&[person("UADA", "Payments"), person("UBOB", "Search")])
+        a.put_people(&[person_in("UADA", "Payments"), person_in("UBOB", "Search")])
             .await
             .unwrap();
         let payments = team("Payments");
@@ -482,19 +477,15 @@ mod tests {
             .unwrap();
         until("B never heard of Payments' tie with Search", &["Search"]).await;
         // Bob moves to Legal on A: B forgets and reads again.
-        a.put_person(&person("UBOB", "Legal")).await.unwrap();
+        a.put_person(&person_in("UBOB", "Legal")).await.unwrap();
         until("B never heard that Bob moved", &["Legal"]).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn ties_too_many_to_tell_in_a_notification_make_every_replica_read_again() {
-        let Some(cluster) = crate::store::fixtures::pg_cluster() else {
+        let Some((a, b)) = pg_replicas().await else {
             return;
         };
-        let url = cluster.create_database().unwrap();
-        let half_life = crate::domain::HalfLife::DEFAULT;
-        let a = PgStore::connect(&url, half_life).await.unwrap();
-        let b = PgStore::connect(&url, half_life).await.unwrap();
         // Two hundred people, each alone in a team of their own.
         let people: Vec<Person> = (0..200)
             .map(|n| Person {

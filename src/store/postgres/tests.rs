@@ -1480,10 +1480,9 @@ async fn the_jobs_store_writes_only_while_its_replica_holds_the_lease() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_share_slack_s_limits_among_those_that_call_it() {
-    let Some(cluster) = cluster() else { return };
-    let url = cluster.create_database().unwrap();
-    let a = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
-    let b = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
+    let Some((a, b)) = crate::store::fixtures::pg_replicas().await else {
+        return;
+    };
     let lately = std::time::Duration::from_millis(500);
     let counted = |calling, up| SlackCallers { calling, up };
     // Nobody called yet: each sees the replicas up.
