@@ -714,21 +714,42 @@ fn the_postgresql_variant_runs_three_replicas_on_the_database_its_cluster_makes(
     );
 
     // The database's URL comes from the Secret CloudNativePG makes for the
-    // owner of the cluster's database.
+    // owner of the cluster's database, and goes over TLS, checked against
+    // the CA it makes for the cluster.
     let cluster = one_of(&documents, "Cluster");
     assert_eq!(cluster["apiVersion"], json!("postgresql.cnpg.io/v1"));
     assert!(cluster["spec"]["instances"].as_u64() >= Some(3));
     let name = cluster["metadata"]["name"].as_str().unwrap();
-    let url = bot["env"]
+    let env = bot["env"].as_array().unwrap();
+    let position = |wanted: &str| {
+        env.iter()
+            .position(|variable| variable["name"] == wanted)
+            .unwrap_or_else(|| panic!("{wanted} is given"))
+    };
+    let (uri, url) = (position("DATABASE_URI"), position("ALLIANCES_DATABASE_URL"));
+    assert!(uri < url, "Kubernetes expands only the variables before");
+    assert_eq!(
+        env[uri]["valueFrom"]["secretKeyRef"],
+        json!({ "name": format!("{name}-app"), "key": "uri" })
+    );
+    let url = env[url]["value"].as_str().unwrap();
+    let ca_file = url
+        .strip_prefix("$(DATABASE_URI)?sslmode=verify-full&sslrootcert=")
+        .expect("the URL asks for TLS, checked against a CA file");
+    let mount = bot["volumeMounts"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|variable| variable["name"] == "ALLIANCES_DATABASE_URL")
-        .expect("the database's URL is given");
-    assert_eq!(
-        url["valueFrom"]["secretKeyRef"],
-        json!({ "name": format!("{name}-app"), "key": "uri" })
-    );
+        .find(|mount| ca_file.starts_with(&format!("{}/", mount["mountPath"].as_str().unwrap())))
+        .expect("the CA file is mounted");
+    let volume = pod["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|volume| volume["name"] == mount["name"])
+        .expect("the CA's volume");
+    assert_eq!(volume["secret"]["secretName"], json!(format!("{name}-ca")));
+    assert!(ca_file.ends_with(volume["secret"]["items"][0]["path"].as_str().unwrap()));
 
     // A drain leaves at least two.
     let budget = one_of(&documents, "PodDisruptionBudget");
