@@ -53,7 +53,7 @@ impl DatabaseUrl {
                 let in_query = rest.split_once('?').is_some_and(|(_, query)| {
                     query.split('&').any(|pair| {
                         let key = pair.split('=').next().unwrap_or_default();
-                        percent_decoded(key).eq_ignore_ascii_case("password")
+                        crate::domain::percent_decoded(key).eq_ignore_ascii_case("password")
                     })
                 });
                 in_user || in_query
@@ -63,30 +63,6 @@ impl DatabaseUrl {
                 .any(|pair| pair.trim_start().starts_with("password")),
         }
     }
-}
-
-/// `text` with its `%XX` escapes decoded, as a URL's parameter keys are.
-fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        let escaped = (bytes[at] == b'%')
-            .then(|| bytes.get(at + 1..at + 3))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
-        match escaped {
-            Some(byte) => {
-                decoded.push(byte);
-                at += 3;
-            }
-            None => {
-                decoded.push(bytes[at]);
-                at += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 impl TryFrom<String> for DatabaseUrl {

@@ -41,6 +41,7 @@ mod circle;
 mod clock;
 mod digest;
 mod early_warning;
+mod escapes;
 mod ids;
 mod interaction;
 mod leader_home;
@@ -71,6 +72,7 @@ pub use circle::{
 pub use clock::{Clock, SettableClock, SystemClock};
 pub use digest::{Bridge, BridgeBuilder, Digest, DigestPolicy, NewAlliance, TeamFigures};
 pub use early_warning::{EARLY_WARNING_EVERY_DAYS, EarlyWarning, LonelyLeaders, WarningStep};
+pub use escapes::percent_decoded;
 pub use ids::{ChannelId, IdError, TeamId, UserId};
 pub use interaction::{Interaction, InteractionKind};
 pub use leader_home::{CircleState, HomeCircle, HomePartnership, LeaderHome, PartnershipTie};

@@ -16,6 +16,7 @@
 //!   string that names one promises what it may not keep.
 
 use super::super::StoreError;
+use crate::domain::percent_decoded;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use std::path::PathBuf;
@@ -34,7 +35,7 @@ pub(super) struct Connecting {
 /// `key=value` form) into the client's settings and the TLS they use;
 /// `place` names the database in errors.
 pub(super) fn connecting(url: &str) -> Result<Connecting, StoreError> {
-    let (rest, asked) = split_tls(url);
+    let (rest, asked) = split_tls(url.trim());
     let mut config: tokio_postgres::Config = rest.parse().map_err(|_| StoreError::Database {
         place: "the database".into(),
         problem: "its connection string does not parse (expected \
@@ -46,6 +47,16 @@ pub(super) fn connecting(url: &str) -> Result<Connecting, StoreError> {
         place: place.clone(),
         problem,
     };
+    // The client's own default: anything else means it read an sslmode
+    // that was not taken out above, and the choice below would overrule
+    // it, perhaps with plain text.
+    if config.get_ssl_mode() != SslMode::Prefer {
+        return Err(refused(
+            "its connection string names sslmode in a way this bot does not read (escaped, \
+             quoted or spaced): write it as sslmode=verify-full"
+                .into(),
+        ));
+    }
     let encrypted = match asked.mode.as_deref() {
         None | Some("disable") => false,
         Some("require" | "verify-ca" | "verify-full") => true,
@@ -63,6 +74,13 @@ pub(super) fn connecting(url: &str) -> Result<Connecting, StoreError> {
             )));
         }
     };
+    if !encrypted && config.get_ssl_negotiation() == tokio_postgres::config::SslNegotiation::Direct
+    {
+        return Err(refused(
+            "its connection string asks for sslnegotiation=direct, which is TLS: say sslmode=verify-full too"
+                .into(),
+        ));
+    }
     config.ssl_mode(match encrypted {
         true => SslMode::Require,
         false => SslMode::Disable,
@@ -92,7 +110,10 @@ struct AskedTls {
     root_cert: Option<PathBuf>,
 }
 
-/// `url` without `sslmode` and `sslrootcert`, and what they said.
+/// `url` without `sslmode` and `sslrootcert`, and what they said. What
+/// it does not see (a key written with spaces around its `=`, say) the
+/// client may still read: [`connecting`] refuses a URL whose remainder
+/// names an `sslmode`, rather than connect in plain text.
 fn split_tls(url: &str) -> (String, AskedTls) {
     let mut asked = AskedTls::default();
     let mut take = |key: &str, value: &str| match key {
@@ -107,14 +128,18 @@ fn split_tls(url: &str) -> (String, AskedTls) {
         _ => false,
     };
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let Some((base, query)) = url.split_once('?') else {
+        // The query begins after the user's part, which runs to the
+        // first `@` as the client reads it: a `?` in a password is not it.
+        let after_user = url.find('@').map_or(0, |at| at + 1);
+        let Some(query_at) = url[after_user..].find('?').map(|at| after_user + at) else {
             return (url.to_owned(), asked);
         };
+        let (base, query) = (&url[..query_at], &url[query_at + 1..]);
         let kept: Vec<&str> = query
             .split('&')
             .filter(|pair| {
                 let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-                !take(key, &percent_decoded(value))
+                !take(&percent_decoded(key), &percent_decoded(value))
             })
             .collect();
         let rest = match kept.is_empty() {
@@ -123,40 +148,47 @@ fn split_tls(url: &str) -> (String, AskedTls) {
         };
         return (rest, asked);
     }
-    // libpq's `key=value` form: these two keys' values are paths and
-    // names, written without quotes.
-    let kept: Vec<&str> = url
-        .split_whitespace()
-        .filter(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            !take(key.trim(), value.trim())
-        })
-        .collect();
-    (kept.join(" "), asked)
-}
-
-/// `value` with its `%XX` escapes decoded, as a URL's query carries a path.
-fn percent_decoded(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                decoded.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                decoded.push(byte);
-                i += 1;
-            }
+    // libpq's `key=value` form: the two keys are taken out where they
+    // stand, unquoted, and everything else is left as it was written.
+    let mut rest = String::with_capacity(url.len());
+    let mut kept_from = 0;
+    for (start, end) in unquoted_words(url) {
+        let word = &url[start..end];
+        let (key, value) = word.split_once('=').unwrap_or((word, ""));
+        if take(key, value) {
+            rest.push_str(&url[kept_from..start]);
+            kept_from = end;
         }
     }
-    String::from_utf8_lossy(&decoded).into_owned()
+    rest.push_str(&url[kept_from..]);
+    (rest.trim().to_owned(), asked)
+}
+
+/// Where each word of a `key=value` connection string starts and ends:
+/// split at whitespace outside single quotes, a backslash escaping the
+/// character after it.
+fn unquoted_words(text: &str) -> Vec<(usize, usize)> {
+    let mut words = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (None, false, false);
+    for (at, c) in text.char_indices() {
+        match (escaped, c) {
+            (true, _) => escaped = false,
+            (false, '\\') => escaped = true,
+            (false, '\'') => quoted = !quoted,
+            (false, c) if c.is_whitespace() && !quoted => {
+                if let Some(from) = start.take() {
+                    words.push((from, at));
+                }
+                continue;
+            }
+            _ => {}
+        }
+        start.get_or_insert(at);
+    }
+    if let Some(from) = start {
+        words.push((from, text.len()));
+    }
+    words
 }
 
 /// The certificates of the PEM file `file`, as the only roots trusted.
@@ -235,6 +267,35 @@ mod tests {
             split_tls("postgres://bot@db/alliances"),
             ("postgres://bot@db/alliances".to_owned(), asked(None, None))
         );
+        // A `?` in the password is not the query; an escaped key is a key.
+        assert_eq!(
+            split_tls("postgres://bot:pa?ss@db/x?ssl%6Dode=require"),
+            (
+                "postgres://bot:pa?ss@db/x".to_owned(),
+                asked(Some("require"), None)
+            )
+        );
+        // A quoted value is left whole, whatever it says.
+        let (rest, tls) =
+            split_tls("host=db sslmode=require application_name='a sslmode=disable b'");
+        assert_eq!(tls, asked(Some("require"), None));
+        assert!(
+            rest.ends_with("application_name='a sslmode=disable b'"),
+            "{rest}"
+        );
+    }
+
+    #[test]
+    fn an_sslmode_the_bot_cannot_see_is_refused_rather_than_overruled() {
+        for url in [
+            "host=db dbname=alliances sslmode = require",
+            "postgres://db/alliances?sslnegotiation=direct",
+        ] {
+            let Err(refused) = connecting(url) else {
+                panic!("{url} was taken");
+            };
+            assert!(refused.to_string().contains("sslmode"), "{refused}");
+        }
     }
 
     #[test]
@@ -426,12 +487,17 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
 
+        // A password, which trust lets through, to show it is never told.
+        let url = url.replacen("://alliances@", "://alliances:hunter2@", 1);
+        assert!(url.contains("hunter2"));
+        let with = |extra: &str| format!("{url}?{extra}");
         // In plain text: the server's refusal, in its words.
         let refused = PgStore::connect(&url, crate::domain::HalfLife::DEFAULT)
             .await
             .unwrap_err()
             .to_string();
         assert!(refused.contains("no encryption"), "{refused}");
+        assert!(!refused.contains("hunter2"), "{refused}");
         // With a CA that did not sign its certificate, or with the
         // system's roots alone: refused, whatever the mode.
         let stranger = dir.join("stranger.crt").display().to_string();
