@@ -105,11 +105,13 @@ impl KeptPeople {
         inner.people.clear();
     }
 
-    /// Notes that the listener heard its own echo again.
-    pub(super) fn echoed(&self) {
+    /// Notes that the listener heard again its own echo, sent at `sent`:
+    /// every change committed before then has been heard, since a
+    /// connection's notifications arrive in order.
+    pub(super) fn echoed(&self, sent: Instant) {
         let mut inner = self.inner.lock();
         if inner.heard_at.is_some() {
-            inner.heard_at = Some(Instant::now());
+            inner.heard_at = Some(sent);
         }
     }
 
@@ -269,5 +271,29 @@ mod tests {
             async || listeners().await == 1,
         )
         .await;
+    }
+
+    #[test]
+    fn what_is_kept_is_used_only_while_the_echo_came_back_lately() {
+        let kept = KeptPeople::default();
+        let ada = person_in("UADA", "Payments");
+        let changes = |kept: &KeptPeople| match kept.kept(&ada.id) {
+            Kept::Missing { changes } => changes,
+            Kept::Person(_) => panic!("Ada was kept"),
+        };
+        // Not listening: nothing is kept.
+        kept.keep(&ada, changes(&kept));
+        assert!(matches!(kept.kept(&ada.id), Kept::Missing { .. }));
+        kept.listening(true);
+        kept.keep(&ada, changes(&kept));
+        assert!(matches!(kept.kept(&ada.id), Kept::Person(_)));
+        // The last echo came back too long ago, as when the connection
+        // died without a word: what is kept is not used...
+        kept.inner.lock().heard_at = Some(Instant::now() - HEARD_WITHIN);
+        assert!(matches!(kept.kept(&ada.id), Kept::Missing { .. }));
+        assert!(!kept.is_listening());
+        // ...until an echo comes back, which proves nothing went unheard.
+        kept.echoed(Instant::now());
+        assert!(matches!(kept.kept(&ada.id), Kept::Person(_)));
     }
 }

@@ -162,6 +162,7 @@ impl Hearing {
             // that hands its statements to other sessions, say) is as
             // good as lost. Only once one came back is anything kept.
             for beat in 1_u64.. {
+                let sent = std::time::Instant::now();
                 let echo_back = async {
                     client
                         .batch_execute(&format!("NOTIFY {echo}, '{beat}'"))
@@ -184,7 +185,7 @@ impl Hearing {
                 }
                 match beat {
                     1 => self.listening(true),
-                    _ => self.people.echoed(),
+                    _ => self.people.echoed(sent),
                 }
                 tokio::time::sleep(HEARTBEAT).await;
             }

@@ -183,7 +183,16 @@ impl PgStore {
             let Ok(_one_at_a_time) = store.team_ties.background.acquire().await else {
                 return;
             };
-            let read = store.read_teams_tied_to(&team).await;
+            // Never cancelled with a request, so bounded here: a read that
+            // hangs would hold every other team's turn.
+            let read = tokio::time::timeout(ONE_READ_AT_MOST, store.read_teams_tied_to(&team))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(StoreError::Database {
+                        place: store.place.clone(),
+                        problem: "a read of the teams tied to a team took too long".into(),
+                    })
+                });
             if let Err(error) = store.keep_read(&team, since, forgotten, read) {
                 tracing::debug!(%error, "could not read again which teams a team is tied to");
             }
