@@ -75,12 +75,21 @@ pub(crate) fn open_temp_store() -> (TempDir, Store) {
 ///
 /// sled's own background threads (it writes its log buffers out on a
 /// thread pool) can keep the folder's lock for a moment after the last
-/// handle is dropped, so a reopen in the same process retries for a second
-/// while sled says the lock is held. Any other answer is returned as is.
+/// handle is dropped, so a reopen in the same process retries for a few
+/// seconds (a loaded machine keeps them longer) while sled says the lock
+/// is held. Any other answer is returned as is.
 pub(super) fn reopen(dir: &std::path::Path) -> Result<SledStore, StoreError> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    reopen_with(dir, &StoreOptions::default())
+}
+
+/// Opens the store in `dir` again with `options`, as [`reopen`] does.
+pub(super) fn reopen_with(
+    dir: &std::path::Path,
+    options: &StoreOptions,
+) -> Result<SledStore, StoreError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
-        match SledStore::open(dir, &StoreOptions::default()) {
+        match SledStore::open(dir, options) {
             Err(StoreError::InUse { .. }) if std::time::Instant::now() < deadline => {
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
