@@ -267,11 +267,8 @@ impl PgStore {
         }
         progress(lines.read);
         self.settle(&tx, &header, counts).await?;
-        // Forgotten whatever the commit says: one that failed may have
-        // landed all the same.
-        let committed = self.commit_tx(tx).await;
-        self.people_changed();
-        committed?;
+        let _changing = self.changing_people();
+        self.commit_tx(tx).await?;
         self.forget_hash_key();
         Ok(Imported {
             counts,

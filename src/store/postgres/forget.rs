@@ -82,11 +82,8 @@ impl PgStore {
             .map_err(|e| self.failed(e))?;
         // The tables' files still hold what this deletes (see `erase`).
         self.ask_for_rewrite(&tx).await?;
-        // Forgotten whatever the commit says: one that failed may have
-        // landed all the same.
-        let committed = self.commit_tx(tx).await;
-        self.people_changed();
-        committed?;
+        let _changing = self.changing_people();
+        self.commit_tx(tx).await?;
         self.rewrite_wanted.notify_one();
         Ok(forgotten)
     }

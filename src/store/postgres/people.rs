@@ -22,7 +22,8 @@ impl PgStore {
         let ids: Vec<&str> = last.keys().copied().collect();
         let values: Vec<Json<&Person>> = last.values().map(|p| json(*p)).collect();
         let client = self.client().await?;
-        let written = client
+        let _changing = self.changing_people();
+        client
             .execute(
                 "INSERT INTO people (id, person) \
                  SELECT * FROM unnest($1::text[], $2::jsonb[]) \
@@ -30,11 +31,8 @@ impl PgStore {
                 &[&ids, &values],
             )
             .await
-            .map_err(|e| self.failed(e));
-        // Forgotten whatever the write says: one that failed may have
-        // landed all the same.
-        self.people_changed();
-        written.map(|_| ())
+            .map_err(|e| self.failed(e))?;
+        Ok(())
     }
 
     /// The person with `id`, if known: as this replica keeps them, or
@@ -60,11 +58,19 @@ impl PgStore {
 
     /// Forgets what this replica keeps that the people's records decide:
     /// the people themselves, and which teams are tied (people may have
-    /// changed teams). Called when a change to the people commits here;
-    /// the other replicas hear of it from the database.
-    pub(super) fn people_changed(&self) {
+    /// changed teams), when [`PgStore::changing_people`]'s guard drops;
+    /// the other replicas hear of the change from the database.
+    fn people_changed(&self) {
         self.kept_people.forget();
         self.forget_team_ties();
+    }
+
+    /// A guard to hold across a write to the people: dropped, it forgets
+    /// what this replica keeps of them, however the write ended
+    /// (committed; failed, though it may have landed all the same; or
+    /// cancelled with its request), before its caller hears of it.
+    pub(super) fn changing_people(&self) -> ChangingPeople<'_> {
+        ChangingPeople(self)
     }
 
     /// Everyone known, in id order.
@@ -121,11 +127,17 @@ impl PgStore {
         )
         .await
         .map_err(|e| self.failed(e))?;
-        // Forgotten whatever the commit says: one that failed may have
-        // landed all the same.
-        let committed = self.commit_tx(tx).await;
-        self.people_changed();
-        committed?;
+        let _changing = self.changing_people();
+        self.commit_tx(tx).await?;
         Ok(Some(person))
+    }
+}
+
+/// See [`PgStore::changing_people`].
+pub(super) struct ChangingPeople<'a>(&'a PgStore);
+
+impl Drop for ChangingPeople<'_> {
+    fn drop(&mut self) {
+        self.0.people_changed();
     }
 }

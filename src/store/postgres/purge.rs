@@ -29,11 +29,8 @@ impl PgStore {
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
         self.lock_log(&tx).await?;
         self.purge_within(&tx).await?;
-        // Forgotten whatever the commit says: one that failed may have
-        // landed all the same.
-        let committed = self.commit_tx(tx).await;
-        self.people_changed();
-        committed?;
+        let _changing = self.changing_people();
+        self.commit_tx(tx).await?;
         self.forget_hash_key();
         Ok(())
     }

@@ -116,11 +116,8 @@ impl PgStore {
                 .map_err(|e| self.failed(e))?;
             }
         }
-        // Forgotten whatever the commit says: one that failed may have
-        // landed all the same.
-        let committed = self.commit_tx(tx).await;
-        self.people_changed();
-        committed?;
+        let _changing = self.changing_people();
+        self.commit_tx(tx).await?;
         Ok(())
     }
 }
