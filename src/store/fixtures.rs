@@ -277,6 +277,18 @@ pub(crate) async fn pg_replicas() -> Option<(super::PgStore, super::PgStore)> {
     Some((connect().await.unwrap(), connect().await.unwrap()))
 }
 
+/// Waits up to five seconds for `done`, failing with `what` after.
+pub(crate) async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done().await {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "{what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
 /// The person `id`, named after their id, in `team`.
 pub(crate) fn person_in(id: &str, team: &str) -> crate::domain::Person {
     crate::domain::Person {

@@ -130,18 +130,9 @@ impl KeptPeople {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::fixtures::{person_in, pg_replicas, user};
+    use crate::store::fixtures::{person_in, pg_replicas, until, user};
     use crate::store::postgres::PgStore;
     use std::time::{Duration, Instant};
-
-    /// Waits up to five seconds for `done`.
-    async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
-        let start = Instant::now();
-        while !done().await {
-            assert!(start.elapsed() < Duration::from_secs(5), "{what}");
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
 
     /// Reads `id` on `store` until it keeps them: a read may land before
     /// the notification of the write it saw, which then forgets it.

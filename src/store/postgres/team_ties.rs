@@ -322,7 +322,7 @@ impl PgStore {
 mod tests {
     use super::*;
     use crate::domain::Person;
-    use crate::store::fixtures::{at_minute, meeting, person_in, pg_replicas, user};
+    use crate::store::fixtures::{at_minute, meeting, person_in, pg_replicas, until, user};
 
     fn team(name: &str) -> TeamId {
         TeamId::parse(name).unwrap()
@@ -365,20 +365,12 @@ mod tests {
 
     /// Payments' answer as kept once no read of it is under way.
     async fn kept_when_read(pg: &PgStore) -> Option<BTreeSet<TeamId>> {
-        let start = Instant::now();
-        loop {
-            {
-                let kept = pg.team_ties.kept.lock();
-                if kept.reading.is_empty() {
-                    return kept.answers.get(&team("Payments")).map(|(_, t)| t.clone());
-                }
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(5),
-                "the read never ended"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        until("the read never ended", async || {
+            pg.team_ties.kept.lock().reading.is_empty()
+        })
+        .await;
+        let kept = pg.team_ties.kept.lock();
+        kept.answers.get(&team("Payments")).map(|(_, t)| t.clone())
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -464,30 +456,27 @@ mod tests {
             .await
             .unwrap();
         let payments = team("Payments");
-        let until = async |what: &str, wanted: &[&str]| {
+        let tied_to_payments = async |what: &str, wanted: &[&str]| {
             let wanted: BTreeSet<TeamId> = wanted.iter().map(|name| team(name)).collect();
-            let start = Instant::now();
-            while b.teams_tied_to(&payments).await.unwrap() != wanted {
-                assert!(start.elapsed() < Duration::from_secs(5), "{what}");
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
+            until(what, async || {
+                b.teams_tied_to(&payments).await.unwrap() == wanted
+            })
+            .await;
         };
-        until("B never saw Payments untied", &[]).await;
-        while !b.kept_people.is_listening() {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        tied_to_payments("B never saw Payments untied", &[]).await;
+        until("B never listened", async || b.kept_people.is_listening()).await;
         // B keeps its answer: Payments is tied to no one.
-        until("B never kept its answer", &[]).await;
+        tied_to_payments("B never kept its answer", &[]).await;
         assert!(b.team_ties.kept.lock().answers.contains_key(&payments));
         // Ada and Bob meet on A: B hears of the bridge, and does not call
         // it a first one again, though its answer was still fresh.
         a.log_once_and_commit("k1", None, &meeting(at_minute(1), &["UADA", "UBOB"], None))
             .await
             .unwrap();
-        until("B never heard of Payments' tie with Search", &["Search"]).await;
+        tied_to_payments("B never heard of Payments' tie with Search", &["Search"]).await;
         // Bob moves to Legal on A: B forgets and reads again.
         a.put_person(&person_in("UBOB", "Legal")).await.unwrap();
-        until("B never heard that Bob moved", &["Legal"]).await;
+        tied_to_payments("B never heard that Bob moved", &["Legal"]).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -504,17 +493,12 @@ mod tests {
             .collect();
         a.put_people(&people).await.unwrap();
         let first = team("Team number 000");
-        let start = Instant::now();
-        while !(b.kept_people.is_listening()
-            && b.teams_tied_to(&first).await.unwrap().is_empty()
-            && b.team_ties.kept.lock().answers.contains_key(&first))
-        {
-            assert!(
-                start.elapsed() < Duration::from_secs(5),
-                "B never kept an answer"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        until("B never kept an answer", async || {
+            b.kept_people.is_listening()
+                && b.teams_tied_to(&first).await.unwrap().is_empty()
+                && b.team_ties.kept.lock().answers.contains_key(&first)
+        })
+        .await;
         // One write ties them in a ring: two hundred pairs of teams, more
         // than a notification can name. It lands all the same, and B,
         // told only that ties formed, forgets what it kept.
@@ -525,13 +509,10 @@ mod tests {
             })
             .collect();
         assert_eq!(a.log_interactions(&ring).await.unwrap(), 200);
-        while b.team_ties.kept.lock().answers.contains_key(&first) {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "B kept its answer"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        until("B kept its answer", async || {
+            !b.team_ties.kept.lock().answers.contains_key(&first)
+        })
+        .await;
         let tied: BTreeSet<TeamId> = [team("Team number 001"), team("Team number 199")].into();
         assert_eq!(b.teams_tied_to(&first).await.unwrap(), tied);
     }

@@ -5,7 +5,8 @@
 use super::*;
 use crate::domain::{HalfLife, Interaction, Person, TeamId, UserId};
 use crate::store::fixtures::{
-    any_interaction, at_minute, meeting, open_temp, pg_cluster as cluster, pg_store as store, user,
+    any_interaction, at_minute, meeting, open_temp, person_in as person, pg_cluster as cluster,
+    pg_store as store, user,
 };
 use crate::store::{JobRun, Replacing, SlackCallers};
 use proptest::prelude::*;
@@ -90,13 +91,6 @@ async fn an_unreachable_database_is_named_without_its_password() {
         panic!("a bad string parsed");
     };
     assert!(err.to_string().contains("does not parse"), "{err}");
-}
-
-fn person(id: &str, team: &str) -> Person {
-    Person {
-        team: Some(TeamId::parse(team).unwrap()),
-        ..Person::new(user(id), id)
-    }
 }
 
 #[tokio::test]
