@@ -156,31 +156,28 @@ const SCENARIOS: [Scenario; 5] = [
     // The first scenario on PostgreSQL, on this machine, with PostgreSQL's
     // defaults (every commit synced): one replica, then two sharing the
     // database, the connections split between them.
-    Scenario {
-        name: "one mention, 1,000 people, PostgreSQL, one replica",
-        asks: Ask::Met,
-        people: 1_000,
-        teams: 10,
-        history_days: 0,
-        mentions: 1,
-        connections: 64,
-        target_rps: Some(3_000.0),
-        target_p99_ms: 20.0,
-        postgres_replicas: 1,
-    },
+    MET_ON_POSTGRES,
     Scenario {
         name: "one mention, 1,000 people, PostgreSQL, two replicas",
-        asks: Ask::Met,
-        people: 1_000,
-        teams: 10,
-        history_days: 0,
-        mentions: 1,
-        connections: 64,
-        target_rps: Some(3_000.0),
-        target_p99_ms: 20.0,
         postgres_replicas: 2,
+        ..MET_ON_POSTGRES
     },
 ];
+
+/// `/met` on PostgreSQL with one replica: the scenarios on PostgreSQL
+/// differ only in their replicas.
+const MET_ON_POSTGRES: Scenario = Scenario {
+    name: "one mention, 1,000 people, PostgreSQL, one replica",
+    asks: Ask::Met,
+    people: 1_000,
+    teams: 10,
+    history_days: 0,
+    mentions: 1,
+    connections: 64,
+    target_rps: Some(3_000.0),
+    target_p99_ms: 20.0,
+    postgres_replicas: 1,
+};
 
 /// How long to run and with how many connections.
 #[derive(Debug, Clone, Copy)]
