@@ -99,10 +99,8 @@ impl KeptPeople {
     /// Notes that the listener started or stopped listening; either way,
     /// what was kept is forgotten, since changes may have gone unheard.
     pub(super) fn listening(&self, listening: bool) {
-        let mut inner = self.inner.lock();
-        inner.heard_at = listening.then(Instant::now);
-        inner.changes += 1;
-        inner.people.clear();
+        self.inner.lock().heard_at = listening.then(Instant::now);
+        self.forget();
     }
 
     /// Notes that the listener heard again its own echo, sent at `sent`:
