@@ -289,6 +289,15 @@ pub(crate) async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
     }
 }
 
+/// Ada of Payments, Bob of Search and Cy of Legal.
+pub(crate) fn three_teams() -> [crate::domain::Person; 3] {
+    [
+        person_in("UADA", "Payments"),
+        person_in("UBOB", "Search"),
+        person_in("UCY", "Legal"),
+    ]
+}
+
 /// The person `id`, named after their id, in `team`.
 pub(crate) fn person_in(id: &str, team: &str) -> crate::domain::Person {
     crate::domain::Person {

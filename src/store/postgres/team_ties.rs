@@ -322,7 +322,9 @@ impl PgStore {
 mod tests {
     use super::*;
     use crate::domain::Person;
-    use crate::store::fixtures::{at_minute, meeting, person_in, pg_replicas, until, user};
+    use crate::store::fixtures::{
+        at_minute, meeting, person_in, pg_replicas, three_teams, until, user,
+    };
 
     fn team(name: &str) -> TeamId {
         TeamId::parse(name).unwrap()
@@ -337,13 +339,7 @@ mod tests {
             .unwrap();
         let pg = PgStore::pool_for(&url, crate::domain::HalfLife::DEFAULT).unwrap();
         pg.migrate().await.unwrap();
-        pg.put_people(&[
-            person_in("UADA", "Payments"),
-            person_in("UBOB", "Search"),
-            person_in("UCY", "Legal"),
-        ])
-        .await
-        .unwrap();
+        pg.put_people(&three_teams()).await.unwrap();
         pg.log_once_and_commit("k1", None, &meeting(at_minute(1), &["UADA", "UBOB"], None))
             .await
             .unwrap();

@@ -6,7 +6,7 @@ use super::*;
 use crate::domain::{HalfLife, Interaction, Person, TeamId, UserId};
 use crate::store::fixtures::{
     any_interaction, at_minute, meeting, open_temp, person_in as person, pg_cluster as cluster,
-    pg_store as store, user,
+    pg_store as store, three_teams, user,
 };
 use crate::store::{JobRun, Replacing, SlackCallers};
 use proptest::prelude::*;
@@ -1121,13 +1121,7 @@ async fn a_nudge_recorded_while_its_person_is_forgotten_goes_with_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_circle_formed_while_its_member_is_forgotten_does_not_seat_them() {
     let Some(pg) = store().await else { return };
-    pg.put_people(&[
-        person("UADA", "Payments"),
-        person("UBOB", "Search"),
-        person("UCY", "Legal"),
-    ])
-    .await
-    .unwrap();
+    pg.put_people(&three_teams()).await.unwrap();
     pg.once_keys().await.unwrap();
     let ada = pg.tombstone_if_keyed(&user("UADA")).await.unwrap().unwrap();
     // A forget of Ada under way: the log-writer lock held, her tombstone
@@ -1544,13 +1538,7 @@ async fn meetings_logged_at_once_are_committed_together_each_as_if_alone() {
 async fn a_replica_keeps_which_teams_are_tied_and_learns_from_its_own_meetings() {
     let Some(pg) = store().await else { return };
     let team = |name: &str| TeamId::parse(name).unwrap();
-    pg.put_people(&[
-        person("UADA", "Payments"),
-        person("UBOB", "Search"),
-        person("UCY", "Legal"),
-    ])
-    .await
-    .unwrap();
+    pg.put_people(&three_teams()).await.unwrap();
     assert!(
         pg.teams_tied_to(&team("Payments"))
             .await
