@@ -231,6 +231,35 @@ async fn an_interaction_logs_its_ties_and_a_repeated_key_logs_nothing() {
     assert_eq!(store.ties().await.unwrap().len(), 3);
 }
 
+/// The participants' index takes each meeting into its tree as it is
+/// logged. Left to GIN's default, it would gather them in a pending list,
+/// and the write that found the list full (4 MB) would fold it in while
+/// every `/met` waited behind it: tens of milliseconds, every few
+/// thousand meetings.
+#[tokio::test]
+async fn the_participants_index_keeps_no_pending_list_for_a_write_to_fold_in() {
+    let Some(store) = store().await else { return };
+    for minute in 0..20 {
+        let coffee = meeting(at_minute(minute), &["U1", "U2"], None);
+        store.log_interaction(&coffee).await.unwrap();
+    }
+    let client = store.client().await.unwrap();
+    client
+        .batch_execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        .await
+        .unwrap();
+    let row = client
+        .query_one(
+            "SELECT pending_pages, pending_tuples \
+             FROM pgstatginindex('interactions_by_participant')",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (pages, tuples): (i32, i64) = (row.get(0), row.get(1));
+    assert_eq!((pages, tuples), (0, 0), "meetings wait in the pending list");
+}
+
 /// What a step of the comparison with sled logs.
 #[derive(Debug, Clone)]
 enum Step {
