@@ -24,11 +24,17 @@
 //! measured latencies), the errors and the machine; it exits non-zero only
 //! if an answer was wrong or the store disagrees, never for being slow.
 //! Traffic stays on 127.0.0.1. `MET_HTTP_SECONDS`, `MET_HTTP_WARMUP` and
-//! `MET_HTTP_CONNECTIONS` change the defaults, and `MET_HTTP_BINARY` runs
-//! another build of the bot (an earlier one, to compare); `MET_HTTP_SCENARIO=2` (or 1 to 5)
-//! runs that scenario alone. Scenarios 4 and 5 run the first on PostgreSQL
-//! (a throwaway cluster with its defaults, started by this process), with
-//! one replica and with two sharing the database. Run without `--bench` (as
+//! `MET_HTTP_CONNECTIONS` change the defaults, `MET_HTTP_RATE` offers that
+//! many requests a second instead of as many as are answered (see
+//! [`Load::rate`]), and `MET_HTTP_BINARY` runs another build of the bot (an
+//! earlier one, to compare); `MET_HTTP_SCENARIO=2` (or 1 to 5) runs that
+//! scenario alone.
+//!
+//! Scenarios 4 and 5 run the first on PostgreSQL (a throwaway cluster with
+//! its defaults, started by this process), with one replica and with two
+//! sharing the database. The cluster is first brought to a database's
+//! steady state ([`AS_IN_SERVICE_WAL_MB`]); `MET_HTTP_FRESH_WAL=1`
+//! measures it fresh from `initdb` instead. Run without `--bench` (as
 //! `cargo test --benches` does), it is a one-second smoke run.
 
 // A failed measurement or test is its own report: unwrapping is fine here.
@@ -57,6 +63,14 @@ const SEED: u64 = 42;
 /// Measured seconds, after the warm-up.
 const SECONDS: f64 = 10.0;
 const WARMUP_SECONDS: f64 = 2.0;
+/// The write-ahead log a PostgreSQL scenario's cluster writes, and then
+/// checkpoints, before the bot starts, as a database in service has: at a
+/// checkpoint PostgreSQL keeps the segments it no longer needs, renamed,
+/// for the log to come, so a database in service rarely makes a new one.
+/// A cluster fresh from `initdb` has one segment, and makes each next one
+/// when the log reaches it, filling its 16 MB with zeros while commits
+/// wait. A run of one replica writes about 160 MB; this is twice that.
+const AS_IN_SERVICE_WAL_MB: u32 = 320;
 /// The bot's signing secret, given to it in its environment.
 const SIGNING_SECRET: &str = "bench-signing-secret";
 /// How long the bot may take to start (a people sync of the company first).
@@ -167,9 +181,8 @@ const MET: Scenario = Scenario {
     postgres_replicas: 0,
 };
 
-/// The same load on PostgreSQL with one replica, and the targets the
-/// issue set for it: the scenarios on PostgreSQL differ only in their
-/// replicas.
+/// The same load on PostgreSQL with one replica, and the goal set for it:
+/// the scenarios on PostgreSQL differ only in their replicas.
 const MET_ON_POSTGRES: Scenario = Scenario {
     name: "one mention, 1,000 people, PostgreSQL, one replica",
     target_rps: Some(3_000.0),
@@ -182,14 +195,20 @@ const MET_ON_POSTGRES: Scenario = Scenario {
 #[derive(Debug, Clone, Copy)]
 struct Load {
     connections: usize,
+    /// The requests a second offered (`MET_HTTP_RATE`), spread evenly over
+    /// the connections, each timed from when it was due to be sent; `None`
+    /// for as many as the connections get answered, each sent as soon as
+    /// the last is. Paced, a stall delays every request due during it, as
+    /// it would people's; unpaced, only one a connection.
+    rate: Option<f64>,
     warmup: Duration,
     measured: Duration,
 }
 
 impl Load {
-    /// The defaults, or a short smoke run when not run by `cargo bench`;
-    /// then the environment's overrides.
-    fn from_env(connections: usize) -> anyhow::Result<Self> {
+    /// The scenario's, or a short smoke run when not run by `cargo bench`;
+    /// then the environment's overrides (a rate of 0: not paced).
+    fn from_env(scenario: &Scenario) -> anyhow::Result<Self> {
         let (warmup, measured) = if benching() {
             (WARMUP_SECONDS, SECONDS)
         } else {
@@ -205,8 +224,11 @@ impl Load {
                 Err(_) => Ok(default),
             }
         };
+        let rate = number("MET_HTTP_RATE", 0.0)?;
         Ok(Self {
-            connections: (number("MET_HTTP_CONNECTIONS", connections as f64)? as usize).max(1),
+            connections: (number("MET_HTTP_CONNECTIONS", scenario.connections as f64)? as usize)
+                .max(1),
+            rate: (rate > 0.0).then_some(rate),
             warmup: Duration::from_secs_f64(number("MET_HTTP_WARMUP", warmup)?),
             measured: Duration::from_secs_f64(number("MET_HTTP_SECONDS", measured)?.max(0.1)),
         })
@@ -276,7 +298,7 @@ fn run() -> anyhow::Result<()> {
 }
 
 fn run_scenario(scenario: Scenario) -> anyhow::Result<()> {
-    let load = Load::from_env(scenario.connections)?;
+    let load = Load::from_env(&scenario)?;
     let scenario = if benching() {
         scenario
     } else {
@@ -302,7 +324,15 @@ fn run_scenario(scenario: Scenario) -> anyhow::Result<()> {
         .transpose()
         .map_err(|why| anyhow::anyhow!("{why}"))?;
     let runtime = tokio::runtime::Runtime::new().context("the load generator's runtime")?;
-    let (tally, seeded) = runtime.block_on(serve_and_load(
+    let fresh_wal = std::env::var_os("MET_HTTP_FRESH_WAL").is_some_and(|v| v == "1");
+    if let (Some(url), false, true) = (&database, fresh_wal, benching()) {
+        runtime.block_on(as_in_service(url))?;
+    }
+    let Loaded {
+        tally,
+        seeded,
+        wal_bytes,
+    } = runtime.block_on(serve_and_load(
         folder.path(),
         scenario,
         load,
@@ -329,7 +359,10 @@ fn run_scenario(scenario: Scenario) -> anyhow::Result<()> {
     };
     drop(store);
 
-    print!("{}", report(&tally, scenario, load, stored, tick));
+    print!(
+        "{}",
+        report(&tally, scenario, load, stored, tick, wal_bytes)
+    );
     ensure!(
         tally.errors == 0,
         "{} requests failed; the first: {}",
@@ -385,15 +418,23 @@ async fn tick_seconds(store: &Store) -> anyhow::Result<f64> {
     Ok(runs[1])
 }
 
-/// Starts the fake Slack and the bot, runs the load, stops the bot, and
-/// returns what the connections saw and how many interactions the store
-/// was seeded with.
+/// What a run of the load saw.
+struct Loaded {
+    /// What the connections saw.
+    tally: Tally,
+    /// How many interactions the store was seeded with.
+    seeded: u64,
+    /// On PostgreSQL, the write-ahead log written while the load ran.
+    wal_bytes: Option<u64>,
+}
+
+/// Starts the fake Slack and the bot, runs the load, and stops the bot.
 async fn serve_and_load(
     folder: &Path,
     scenario: Scenario,
     load: Load,
     database: Option<&str>,
-) -> anyhow::Result<(Tally, u64)> {
+) -> anyhow::Result<Loaded> {
     // Without history, the people and teams only: the store starts empty,
     // so that it must end with exactly the acknowledged meetings. (The
     // generator needs a few days of span to draw its relationships from.)
@@ -424,6 +465,10 @@ async fn serve_and_load(
 
     let people: Arc<Vec<String>> =
         Arc::new(company.people.iter().map(|p| p.id.to_string()).collect());
+    let wal_from = match database {
+        Some(url) => Some(wal_written(url).await?),
+        None => None,
+    };
     let started = Instant::now();
     let measuring_from = started + load.warmup;
     let until = measuring_from + load.measured;
@@ -440,17 +485,96 @@ async fn serve_and_load(
             connection,
             secret: SecretString::from(SIGNING_SECRET.to_owned()),
         };
-        connections.push(tokio::spawn(sender.run(measuring_from, until)));
+        // Paced, each connection sends every `connections ÷ rate` seconds,
+        // the connections staggered by `1 ÷ rate`.
+        let schedule = Schedule {
+            first: started,
+            every: Duration::ZERO,
+            measuring_from,
+            until,
+        };
+        let schedule = match load.rate {
+            Some(rate) => Schedule {
+                first: started + Duration::from_secs_f64(connection as f64 / rate),
+                every: Duration::from_secs_f64(load.connections as f64 / rate),
+                ..schedule
+            },
+            None => schedule,
+        };
+        connections.push(tokio::spawn(sender.run(schedule)));
     }
     let mut tally = Tally::default();
     for connection in connections {
         tally.add(connection.await?);
     }
+    let wal_bytes = match (database, wal_from) {
+        (Some(url), Some(from)) => Some(wal_written(url).await?.saturating_sub(from)),
+        _ => None,
+    };
     for bot in bots {
         bot.stop()?;
     }
     fake.stop().await;
-    Ok((tally, seeded))
+    Ok(Loaded {
+        tally,
+        seeded,
+        wal_bytes,
+    })
+}
+
+/// A connection to the database at `url`, for the benchmark's own
+/// questions.
+async fn connect(url: &str) -> anyhow::Result<tokio_postgres::Client> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .context("connecting to the benchmark's database")?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+/// Brings the cluster of the database at `url` to the steady state of one
+/// in service: [`AS_IN_SERVICE_WAL_MB`] of log written, then a
+/// checkpoint, which keeps its segments for the log to come.
+async fn as_in_service(url: &str) -> anyhow::Result<()> {
+    let client = connect(url).await?;
+    // Rows of about a kilobyte, each logged whole (too short to compress).
+    let rows = AS_IN_SERVICE_WAL_MB * 1_000;
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE bench_wal AS \
+             SELECT n, repeat('x', 1000) AS pad FROM generate_series(1, {rows}) AS n; \
+             DROP TABLE bench_wal; \
+             CHECKPOINT;"
+        ))
+        .await
+        .context("writing the log of a database in service")
+}
+
+/// The bytes of write-ahead log the database at `url` has written since
+/// its cluster began.
+async fn wal_written(url: &str) -> anyhow::Result<u64> {
+    let client = connect(url).await?;
+    let row = client
+        .query_one(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint",
+            &[],
+        )
+        .await?;
+    Ok(u64::try_from(row.get::<_, i64>(0))?)
+}
+
+/// When one connection sends.
+#[derive(Debug, Clone, Copy)]
+struct Schedule {
+    /// When its first request is due.
+    first: Instant,
+    /// How long after one request is due the next is; zero for as soon as
+    /// the last is answered.
+    every: Duration,
+    /// Requests due from then on are timed.
+    measuring_from: Instant,
+    /// No request is due from then on.
+    until: Instant,
 }
 
 /// One connection of the load generator: a keep-alive HTTP/1.1 connection
@@ -476,17 +600,26 @@ struct Sender {
 }
 
 impl Sender {
-    /// Sends one `/met` after another until `until`, timing those sent from
-    /// `measuring_from` on.
-    async fn run(mut self, measuring_from: Instant, until: Instant) -> Tally {
+    /// Sends one request after another as `schedule` has them due, timing
+    /// each from when it was due: an answer late enough to delay the next
+    /// request counts against that one too, as it would for a person.
+    async fn run(mut self, schedule: Schedule) -> Tally {
         let mut rng = StdRng::seed_from_u64(SEED + self.connection as u64);
         let mut tally = Tally::default();
         let mut sent = 0_u64;
+        let mut due = schedule.first;
         loop {
-            let start = Instant::now();
-            if start >= until {
+            let start = match schedule.every.is_zero() {
+                true => Instant::now(),
+                false => {
+                    tokio::time::sleep_until(due.into()).await;
+                    due
+                }
+            };
+            if start >= schedule.until {
                 return tally;
             }
+            due += schedule.every;
             sent += 1;
             let body = self.body(&mut rng, sent);
             let outcome = self.send(body).await;
@@ -500,7 +633,7 @@ impl Sender {
                 Ok(text) => tally.failed(format!("an answer without \"{expected}\": {text}")),
                 Err(err) => tally.failed(format!("{err:#}")),
             }
-            if start >= measuring_from {
+            if start >= schedule.measuring_from {
                 tally
                     .latencies
                     .push(latency.as_micros().min(u32::MAX as u128) as u32);
@@ -799,6 +932,7 @@ fn report(
     load: Load,
     stored: usize,
     tick: Option<f64>,
+    wal_bytes: Option<u64>,
 ) -> String {
     let mut latencies = tally.latencies.clone();
     latencies.sort_unstable();
@@ -816,7 +950,7 @@ fn report(
     let _ = writeln!(
         out,
         "met_http ({}): signed {} over HTTP to `alliances serve --http` ({} build), \
-         {} people in {} teams, {} days of history, {} named a request, {} connections, \
+         {} people in {} teams, {} days of history, {} named a request, {} connections{}, \
          {:.1} s warm-up, {seconds:.1} s measured",
         scenario.name,
         match scenario.asks {
@@ -834,6 +968,11 @@ fn report(
         scenario.history_days,
         scenario.mentions,
         load.connections,
+        match load.rate {
+            Some(rate) =>
+                format!(" offered {rate:.0} requests/s (each timed from when it was due)"),
+            None => String::new(),
+        },
         load.warmup.as_secs_f64()
     );
     let _ = writeln!(out, "machine:   {}", machine());
@@ -852,6 +991,14 @@ fn report(
         "store:     {stored} interactions after the bot stopped, {} right answers",
         tally.answered
     );
+    if let Some(bytes) = wal_bytes {
+        let _ = writeln!(
+            out,
+            "WAL:       {:.1} MB written, {:.0} bytes per right answer",
+            bytes as f64 / 1e6,
+            bytes as f64 / tally.answered.max(1) as f64
+        );
+    }
     if let Some(tick) = tick {
         let _ = writeln!(
             out,
