@@ -15,6 +15,7 @@ use super::PgStore;
 use crate::domain::Interaction;
 use std::collections::HashSet;
 use tokio::sync::{mpsc, oneshot};
+use tokio_postgres::types::Type;
 
 /// The most meetings one transaction logs.
 const MOST_AT_ONCE: usize = 512;
@@ -146,10 +147,13 @@ impl PgStore {
         let mut seen: HashSet<String> = HashSet::new();
         if !recents.is_empty() {
             let rows = tx
-                .query(
+                .query_typed(
                     "SELECT key FROM recent_logs WHERE key = ANY($1) \
                      AND logged_at > clock_timestamp() - make_interval(secs => $2)",
-                    &[&recents, &KEEP_RECENT_FOR.as_secs_f64()],
+                    &[
+                        (&recents, Type::TEXT_ARRAY),
+                        (&KEEP_RECENT_FOR.as_secs_f64(), Type::FLOAT8),
+                    ],
                 )
                 .await
                 .map_err(|e| self.failed(e))?;
@@ -176,12 +180,12 @@ impl PgStore {
                 entries.push(entry);
             }
         }
-        let mut logged = self.append_in(&tx, &entries).await?.into_iter();
+        let mut logged = self.append_fresh(&tx, &entries).await?.into_iter();
         let mut answers = Vec::with_capacity(batch.len());
         let mut fresh_recents = Vec::new();
         for (pending, written) in batch.iter().zip(written) {
             let answer = match written {
-                true => logged.next().flatten(),
+                true => logged.next(),
                 false => None,
             };
             if let (Some(_), Some(recent)) = (&answer, &pending.recent) {
@@ -190,11 +194,11 @@ impl PgStore {
             answers.push(answer);
         }
         if !fresh_recents.is_empty() {
-            tx.execute(
+            tx.execute_typed(
                 "INSERT INTO recent_logs (key, logged_at) \
                  SELECT key, clock_timestamp() FROM unnest($1::text[]) AS r(key) \
                  ON CONFLICT (key) DO UPDATE SET logged_at = EXCLUDED.logged_at",
-                &[&fresh_recents],
+                &[(&fresh_recents, Type::TEXT_ARRAY)],
             )
             .await
             .map_err(|e| self.failed(e))?;

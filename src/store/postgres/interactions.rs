@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::collections::HashSet;
 use std::collections::btree_map::Entry::{Occupied, Vacant};
 use tokio_postgres::Transaction;
-use tokio_postgres::types::Json;
+use tokio_postgres::types::{Json, Type};
 
 /// The `meta` row of the interaction count.
 const INTERACTION_COUNT: &str = "interaction_count";
@@ -179,9 +179,12 @@ impl PgStore {
 
     /// Takes the log-writer lock until `tx` ends.
     pub(super) async fn lock_log(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_WRITER])
-            .await
-            .map_err(|e| self.failed(e))?;
+        tx.execute_typed(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[(&LOG_WRITER, Type::INT8)],
+        )
+        .await
+        .map_err(|e| self.failed(e))?;
         Ok(())
     }
 
@@ -194,31 +197,40 @@ impl PgStore {
         entries: &[Entry<'_>],
     ) -> Result<Vec<Option<Logged>>, StoreError> {
         let fresh = self.fresh(tx, entries).await?;
-        let count = fresh.iter().filter(|is| **is).count();
-        if count == 0 {
-            return Ok(entries.iter().map(|_| None).collect());
+        let to_append: Vec<Entry<'_>> = entries
+            .iter()
+            .zip(&fresh)
+            .filter(|(_, is)| **is)
+            .map(|(entry, _)| *entry)
+            .collect();
+        let mut logged = self.append_fresh(tx, &to_append).await?.into_iter();
+        Ok(fresh
+            .iter()
+            .map(|is| if *is { logged.next() } else { None })
+            .collect())
+    }
+
+    /// Logs every one of `entries` in order within `tx`, whose caller
+    /// holds the log-writer lock and has found them [fresh](Self::fresh).
+    pub(super) async fn append_fresh(
+        &self,
+        tx: &Transaction<'_>,
+        entries: &[Entry<'_>],
+    ) -> Result<Vec<Logged>, StoreError> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
         }
         let ids: Vec<i64> = tx
-            .query(
+            .query_typed(
                 "SELECT nextval('interaction_ids') FROM generate_series(1, $1::int) ORDER BY 1",
-                &[&(count as i32)],
+                &[(&(entries.len() as i32), Type::INT4)],
             )
             .await
             .map_err(|e| self.failed(e))?
             .iter()
             .map(|row| row.get(0))
             .collect();
-        let to_log: Vec<(i64, &Entry<'_>)> = ids
-            .iter()
-            .copied()
-            .zip(
-                entries
-                    .iter()
-                    .zip(&fresh)
-                    .filter(|(_, is)| **is)
-                    .map(|(e, _)| e),
-            )
-            .collect();
+        let to_log: Vec<(i64, &Entry<'_>)> = ids.iter().copied().zip(entries).collect();
         let mut touched = self.ties_touched(tx, &to_log).await?;
         let mut logged = Vec::with_capacity(to_log.len());
         for (id, (_, interaction)) in &to_log {
@@ -246,11 +258,7 @@ impl PgStore {
             });
         }
         self.write(tx, &to_log, &touched).await?;
-        let mut logged = logged.into_iter();
-        Ok(fresh
-            .iter()
-            .map(|is| if *is { logged.next() } else { None })
-            .collect())
+        Ok(logged)
     }
 
     /// Which of `entries` are to be logged: those without a key, and
@@ -264,12 +272,15 @@ impl PgStore {
         let logged: HashSet<String> = if keys.is_empty() {
             HashSet::new()
         } else {
-            tx.query("SELECT key FROM logged_keys WHERE key = ANY($1)", &[&keys])
-                .await
-                .map_err(|e| self.failed(e))?
-                .iter()
-                .map(|row| row.get(0))
-                .collect()
+            tx.query_typed(
+                "SELECT key FROM logged_keys WHERE key = ANY($1)",
+                &[(&keys, Type::TEXT_ARRAY)],
+            )
+            .await
+            .map_err(|e| self.failed(e))?
+            .iter()
+            .map(|row| row.get(0))
+            .collect()
         };
         let mut seen: HashSet<&str> = HashSet::new();
         Ok(entries
@@ -295,11 +306,11 @@ impl PgStore {
         let lows: Vec<&str> = pairs.iter().map(|p| p.low().as_str()).collect();
         let highs: Vec<&str> = pairs.iter().map(|p| p.high().as_str()).collect();
         let rows = tx
-            .query(
+            .query_typed(
                 "SELECT t.low, t.high, t.tie FROM ties t \
                  JOIN unnest($1::text[], $2::text[]) AS p(low, high) \
                  ON t.low = p.low AND t.high = p.high",
-                &[&lows, &highs],
+                &[(&lows, Type::TEXT_ARRAY), (&highs, Type::TEXT_ARRAY)],
             )
             .await
             .map_err(|e| self.failed(e))?;
@@ -328,10 +339,14 @@ impl PgStore {
         let ids: Vec<i64> = to_log.iter().map(|(id, _)| *id).collect();
         let ats: Vec<_> = to_log.iter().map(|(_, (_, i))| i.at).collect();
         let values: Vec<Json<&Interaction>> = to_log.iter().map(|(_, (_, i))| json(*i)).collect();
-        tx.execute(
+        tx.execute_typed(
             "INSERT INTO interactions (id, at, interaction) \
              SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::jsonb[])",
-            &[&ids, &ats, &values],
+            &[
+                (&ids, Type::INT8_ARRAY),
+                (&ats, Type::TIMESTAMPTZ_ARRAY),
+                (&values, Type::JSONB_ARRAY),
+            ],
         )
         .await
         .map_err(|e| self.failed(e))?;
@@ -340,10 +355,10 @@ impl PgStore {
             .filter_map(|(id, (key, _))| key.map(|key| (key, *id)))
             .unzip();
         if !keys.is_empty() {
-            tx.execute(
+            tx.execute_typed(
                 "INSERT INTO logged_keys (key, interaction) \
                  SELECT * FROM unnest($1::text[], $2::bigint[])",
-                &[&keys, &key_ids],
+                &[(&keys, Type::TEXT_ARRAY), (&key_ids, Type::INT8_ARRAY)],
             )
             .await
             .map_err(|e| self.failed(e))?;
@@ -356,21 +371,28 @@ impl PgStore {
         let lows: Vec<&str> = changed.iter().map(|t| t.pair.low().as_str()).collect();
         let highs: Vec<&str> = changed.iter().map(|t| t.pair.high().as_str()).collect();
         let ties: Vec<Json<&Tie>> = changed.iter().map(|t| json(*t)).collect();
-        tx.execute(
+        tx.execute_typed(
             "INSERT INTO ties (low, high, tie) \
              SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[]) \
              ON CONFLICT (low, high) DO UPDATE SET tie = EXCLUDED.tie",
-            &[&lows, &highs, &ties],
+            &[
+                (&lows, Type::TEXT_ARRAY),
+                (&highs, Type::TEXT_ARRAY),
+                (&ties, Type::JSONB_ARRAY),
+            ],
         )
         .await
         .map_err(|e| self.failed(e))?;
-        tx.execute(
+        tx.execute_typed(
             "INSERT INTO meta (name, value) VALUES ($1, int8send($2)) \
              ON CONFLICT (name) DO UPDATE SET value = int8send(CASE \
                WHEN length(meta.value) = 8 \
                THEN ('x' || encode(meta.value, 'hex'))::bit(64)::bigint + $2 \
                ELSE $2 END)",
-            &[&INTERACTION_COUNT, &(to_log.len() as i64)],
+            &[
+                (&INTERACTION_COUNT, Type::TEXT),
+                (&(to_log.len() as i64), Type::INT8),
+            ],
         )
         .await
         .map_err(|e| self.failed(e))?;
