@@ -185,7 +185,7 @@ impl PgStore {
         let mut fresh_recents = Vec::new();
         for (pending, written) in batch.iter().zip(written) {
             let answer = match written {
-                true => logged.next(),
+                true => Some(logged.next().ok_or_else(|| self.lost("a meeting"))?),
                 false => None,
             };
             if let (Some(_), Some(recent)) = (&answer, &pending.recent) {

@@ -191,7 +191,7 @@ impl PgStore {
     /// Logs `entries` in order within `tx`, whose caller holds the
     /// log-writer lock: each interaction, unless its key was logged before
     /// or earlier in `entries` (then `None`).
-    pub(super) async fn append_in(
+    async fn append_in(
         &self,
         tx: &Transaction<'_>,
         entries: &[Entry<'_>],
