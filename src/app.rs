@@ -177,11 +177,6 @@ impl App {
         &self.store
     }
 
-    /// The Slack client every part sends through, one rate control for all.
-    pub fn slack(&self) -> &SlackClient {
-        &self.slack
-    }
-
     /// The scheduler, for running a job now (`tick`, the demo, the tests).
     pub fn scheduler(&self) -> &Scheduler {
         &self.scheduler
