@@ -122,9 +122,8 @@ impl Started {
     /// are: it is given the token that says stop, and should return once it
     /// is cancelled; ending before, failing or panicking stops the bot, and
     /// `serve` returns the error, named `name`.
-    pub fn supervise<F, T>(&mut self, name: &'static str, task: F)
+    pub fn supervise<T>(&mut self, name: &'static str, task: impl FnOnce(CancellationToken) -> T)
     where
-        F: FnOnce(CancellationToken) -> T,
         T: Future<Output = anyhow::Result<()>> + Send + 'static,
     {
         self.tasks.spawn(name, task);
