@@ -124,24 +124,20 @@ impl App {
             .ask()
             .await
             .context("cannot learn whether another replica runs the scheduled jobs")?;
-        let jobs = match leads {
-            true => {
-                let renewing = CancellationToken::new();
-                // Cancelled however this ends, a panic or a drop included.
-                let _renewing = renewing.clone().drop_guard();
-                let renewal = tokio::spawn({
-                    let (leadership, renewing) = (leadership.clone(), renewing.clone());
-                    async move { leadership.run(renewing).await }
-                });
-                let jobs = self.scheduler.run_due().await;
-                renewing.cancel();
-                // It gives the lease back as it ends.
-                let _ = renewal.await;
-                jobs
-            }
-            false => Ok(Vec::new()),
+        let jobs = if leads {
+            let renewing = CancellationToken::new();
+            // Cancelled however this ends, a panic or a drop included.
+            let stop_renewing = renewing.clone().drop_guard();
+            let leadership = leadership.clone();
+            let renewal = tokio::spawn(async move { leadership.run(renewing).await });
+            let jobs = self.scheduler.run_due().await;
+            drop(stop_renewing);
+            // It gives the lease back as it ends.
+            let _ = renewal.await;
+            jobs?
+        } else {
+            Vec::new()
         };
-        let jobs = jobs?;
         let delivered = self.scheduler.dispatcher().drain(retry_for).await?;
         Ok(Tick {
             led_by_another: !leads,
@@ -175,11 +171,6 @@ impl App {
     /// The store the bot was built on, shared with every part it runs.
     pub fn store(&self) -> &Store {
         &self.store
-    }
-
-    /// The Slack client every part sends through, one rate control for all.
-    pub fn slack(&self) -> &SlackClient {
-        &self.slack
     }
 
     /// The scheduler, for running a job now (`tick`, the demo, the tests).

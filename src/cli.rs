@@ -255,6 +255,11 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(run_command(cli))
+}
+
+/// Runs the subcommand, each step awaited in the one runtime.
+async fn run_command(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo {
             seed,
@@ -268,11 +273,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 pictures,
                 leaders_first,
             };
-            runtime.block_on(demo::run(options, &mut std::io::stdout().lock()))?;
+            demo::run(options, &mut std::io::stdout().lock()).await?;
         }
         Command::Seed(options) => {
             let settings = load_settings(cli.config.as_deref())?;
-            let seeded = runtime.block_on(seed_store(&settings, &cli.data_dir, &options))?;
+            let seeded = seed_store(&settings, &cli.data_dir, &options).await?;
             writeln!(std::io::stdout().lock(), "{seeded}")?;
         }
         Command::FakeSlack {
@@ -289,36 +294,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             // Not locked: the fake Slack writes from its runtime's threads.
             let mut stdout = std::io::stdout();
-            runtime.block_on(demo::serve_fake_slack(addr, seed, flakiness, &mut stdout))?;
+            demo::serve_fake_slack(addr, seed, flakiness, &mut stdout).await?;
         }
         Command::Serve { http } => {
             let settings = load_settings(cli.config.as_deref())?;
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
-            runtime.block_on(async {
-                let app =
-                    App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock)).await?;
-                let transport = http.map_or(Transport::SocketMode, Transport::Http);
-                let started = app.start(transport, &secrets).await?;
-                announce(started.bound());
-                started.serve(stop_signal()).await
-            })?;
+            let app = App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock)).await?;
+            let transport = http.map_or(Transport::SocketMode, Transport::Http);
+            let started = app.start(transport, &secrets).await?;
+            announce(started.bound());
+            started.serve(stop_signal()).await?;
         }
         Command::Export { file } => {
             let settings = load_settings(cli.config.as_deref())?;
-            runtime.block_on(crate::backups::export(
-                &settings,
-                &cli.data_dir,
-                file.as_deref(),
-            ))?;
+            crate::backups::export(&settings, &cli.data_dir, file.as_deref()).await?;
         }
         Command::Import { file, replace } => {
             let settings = load_settings(cli.config.as_deref())?;
-            let imported = runtime.block_on(crate::backups::import(
-                &settings,
-                &cli.data_dir,
-                &file,
-                replace,
-            ))?;
+            let imported = crate::backups::import(&settings, &cli.data_dir, &file, replace).await?;
             writeln!(std::io::stdout().lock(), "{imported}")?;
         }
         Command::Restore { backup } => {
@@ -331,29 +324,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let settings = load_settings(cli.config.as_deref())?;
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
-            let imported = runtime.block_on(crate::history::import(
-                &settings,
-                &secrets,
-                &cli.data_dir,
-                &file,
-                skip_bad,
-            ))?;
+            let imported =
+                crate::history::import(&settings, &secrets, &cli.data_dir, &file, skip_bad).await?;
             writeln!(std::io::stdout().lock(), "{imported}")?;
         }
         Command::Tick { dry_run: true } => {
             let settings = load_settings(cli.config.as_deref())?;
-            let plan = runtime.block_on(async {
-                let store = crate::data_dir::open_store_to_read(&settings, &cli.data_dir).await?;
-                crate::scheduler::dry_run(&store, &settings, chrono::Utc::now()).await
-            })?;
+            let store = crate::data_dir::open_store_to_read(&settings, &cli.data_dir).await?;
+            let plan = crate::scheduler::dry_run(&store, &settings, chrono::Utc::now()).await?;
             write!(std::io::stdout().lock(), "{plan}")?;
         }
         Command::Migrate { database_url } => {
-            let store = runtime.block_on(crate::store::PgStore::connect(
-                &database_url,
-                crate::domain::HalfLife::DEFAULT,
-            ))?;
-            let schema = runtime.block_on(store.schema_version())?;
+            let store =
+                crate::store::PgStore::connect(&database_url, crate::domain::HalfLife::DEFAULT)
+                    .await?;
+            let schema = store.schema_version().await?;
             writeln!(
                 std::io::stdout().lock(),
                 "the database at {} is at schema {schema}",
@@ -363,8 +348,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Doctor => {
             let settings = load_settings(cli.config.as_deref()).map_err(|err| format!("{err:#}"));
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
-            let findings =
-                runtime.block_on(crate::doctor::doctor(settings, &secrets, &cli.data_dir));
+            let findings = crate::doctor::doctor(settings, &secrets, &cli.data_dir).await;
             let mut out = std::io::stdout().lock();
             for finding in &findings {
                 writeln!(out, "{finding}")?;
@@ -377,20 +361,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tick { dry_run: false } => {
             let settings = load_settings(cli.config.as_deref())?;
             let secrets = Secrets::from_env(|name| std::env::var(name).ok());
-            let app = runtime.block_on(App::build(
-                &settings,
-                &secrets,
-                &cli.data_dir,
-                Arc::new(SystemClock),
-            ))?;
-            let tick = runtime.block_on(app.tick(TICK_RETRY_FOR))?;
+            let app = App::build(&settings, &secrets, &cli.data_dir, Arc::new(SystemClock)).await?;
+            let tick = app.tick(TICK_RETRY_FOR).await?;
             // Taken before anything is printed: a reader that goes away
             // does not cost the backup.
-            let backup = runtime.block_on(crate::backups::backup_after_tick(
+            let backup = crate::backups::backup_after_tick(
                 app.store(),
                 &settings.backup,
                 chrono::Utc::now(),
-            ));
+            )
+            .await;
             let mut out = std::io::stdout().lock();
             if tick.led_by_another {
                 writeln!(

@@ -32,12 +32,9 @@ pub async fn open_store_to_read(settings: &Settings, data_dir: &Path) -> Result<
 
 /// How the settings open a store: its cache size and the tie half-life.
 pub fn store_options(settings: &Settings) -> StoreOptions {
+    let megabytes = settings.store.cache_capacity_mb.get();
     StoreOptions {
-        cache_capacity_bytes: settings
-            .store
-            .cache_capacity_mb
-            .get()
-            .saturating_mul(1024 * 1024),
+        cache_capacity_bytes: megabytes.saturating_mul(1024 * 1024),
         half_life: settings.rules.half_life,
     }
 }

@@ -122,9 +122,8 @@ impl Started {
     /// are: it is given the token that says stop, and should return once it
     /// is cancelled; ending before, failing or panicking stops the bot, and
     /// `serve` returns the error, named `name`.
-    pub fn supervise<F, T>(&mut self, name: &'static str, task: F)
+    pub fn supervise<T>(&mut self, name: &'static str, task: impl FnOnce(CancellationToken) -> T)
     where
-        F: FnOnce(CancellationToken) -> T,
         T: Future<Output = anyhow::Result<()>> + Send + 'static,
     {
         self.tasks.spawn(name, task);
@@ -214,9 +213,8 @@ impl Started {
         )
         .merge(app.insights_router(self.insights_token));
         tracing::info!(address = %self.bound.health, "health and metrics: /healthz, /readyz, /metrics");
-        let listener = self.health;
         tasks.spawn("the health server", move |stop| async move {
-            server::serve(listener, operator, Limits::OPERATOR, stop, grace).await;
+            server::serve(self.health, operator, Limits::OPERATOR, stop, grace).await;
             Ok(())
         });
         let front = app.front_door();
@@ -245,8 +243,7 @@ impl Started {
 /// The scheduler, the dispatcher, periodic backups and the rewrite after
 /// a forget, each stopping within `grace` of the token's cancel or sooner.
 fn spawn_background(app: &App, tasks: &mut SupervisedTasks, grace: Duration) {
-    let scheduling = app.clone();
-    tasks.spawn("the scheduler", |stop| run_scheduler(scheduling, stop));
+    tasks.spawn("the scheduler", |stop| run_scheduler(app.clone(), stop));
     // A send in flight gets the shutdown grace to finish; one that takes
     // longer stays queued for the next start.
     let dispatcher = app.scheduler.dispatcher().clone();
@@ -268,17 +265,13 @@ fn spawn_background(app: &App, tasks: &mut SupervisedTasks, grace: Duration) {
         Ok(())
     });
     if app.store.is_shared() {
-        let (store, slack) = (app.store.clone(), app.slack.clone());
-        // As much faster as the pace, like every other wait.
-        let pace = app.settings.delivery.speedup.get();
-        tasks.spawn("the share of Slack's limits", move |stop| {
-            share_slack_limits(store, slack, pace, stop)
+        tasks.spawn("the share of Slack's limits", |stop| {
+            share_slack_limits(app.clone(), stop)
         });
     }
     // A rewrite in progress is let finish, as a restart would finish it.
-    let store = app.store.clone();
     tasks.spawn("the store's rewrite", |stop| {
-        erase_what_was_forgotten(store, stop)
+        erase_what_was_forgotten(app.store.clone(), stop)
     });
 }
 
@@ -287,14 +280,10 @@ fn spawn_background(app: &App, tasks: &mut SupervisedTasks, grace: Duration) {
 /// share of Slack's limits: among the replicas that called lately, while
 /// it calls; among every replica up, while it is quiet, so that a burst
 /// it starts with the others (a digest, the nudges) starts at its share.
-/// `pace` is the delivery speedup. When the store cannot be asked, the
-/// last share stands.
-async fn share_slack_limits(
-    store: Store,
-    slack: crate::slack::SlackClient,
-    pace: f64,
-    stop: CancellationToken,
-) -> anyhow::Result<()> {
+/// When the store cannot be asked, the last share stands.
+async fn share_slack_limits(app: App, stop: CancellationToken) -> anyhow::Result<()> {
+    // As much faster as the delivery speedup, like every other wait.
+    let pace = app.settings.delivery.speedup.get();
     let mut every = tokio::time::interval(COUNT_SLACK_CALLERS_EVERY.div_f64(pace));
     let within = SLACK_CALLER_FOR.div_f64(pace);
     loop {
@@ -302,9 +291,9 @@ async fn share_slack_limits(
             () = stop.cancelled() => return Ok(()),
             _ = every.tick() => {}
         }
-        let called = slack.called_since_last_look();
-        match store.slack_callers(called, within).await {
-            Ok(callers) => slack.share_limits_among(match called {
+        let called = app.slack.called_since_last_look();
+        match app.store.slack_callers(called, within).await {
+            Ok(callers) => app.slack.share_limits_among(match called {
                 true => callers.calling.max(1),
                 false => callers.up,
             }),

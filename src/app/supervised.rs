@@ -26,9 +26,8 @@ pub(super) struct SupervisedTasks {
 
 impl SupervisedTasks {
     /// Runs `task` now, given the token, as `name` in the logs and errors.
-    pub(super) fn spawn<F, T>(&mut self, name: &'static str, task: F)
+    pub(super) fn spawn<T>(&mut self, name: &'static str, task: impl FnOnce(CancellationToken) -> T)
     where
-        F: FnOnce(CancellationToken) -> T,
         T: Future<Output = anyhow::Result<()>> + Send + 'static,
     {
         let id = self.running.spawn(task(self.token.clone())).id();
