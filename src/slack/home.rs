@@ -4,6 +4,7 @@
 use super::leader_home::render_leader_home;
 use super::mrkdwn::mrkdwn_text;
 use super::reach::render_reach;
+use super::render::{context, section};
 use crate::domain::{HomeAction, LeaderHome, Reach, TeamId, UserId, times};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -64,8 +65,7 @@ const SECTION_LIMIT: usize = 8;
 pub fn render_home(content: &HomeContent) -> Vec<Value> {
     let mut blocks = vec![
         json!({ "type": "header", "text": { "type": "plain_text", "text": "Your alliances" } }),
-        json!({ "type": "context", "elements": [{ "type": "mrkdwn",
-            "text": "Your ties with people in other teams. Only you see this page." }] }),
+        context("Your ties with people in other teams. Only you see this page."),
     ];
     // What leads a leader's page: a partnership tie is the first thing the
     // bot raises, so it comes before the reach.
@@ -88,7 +88,7 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
             times(a.times_met)
         )
     };
-    let mut section = |title: &str, alliances: &[HomeAlliance], empty: &str| {
+    let mut listing = |title: &str, alliances: &[HomeAlliance], empty: &str| {
         let body = if alliances.is_empty() {
             empty.to_owned()
         } else {
@@ -99,14 +99,14 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
                 .collect::<Vec<_>>()
                 .join("\n")
         };
-        blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("*{title}*\n{body}") } }));
+        blocks.push(section(format!("*{title}*\n{body}")));
     };
-    section(
+    listing(
         "Time to catch up",
         &content.overdue,
         "Nobody is overdue. :sparkles:",
     );
-    section(
+    listing(
         "Recently met",
         &content.recent,
         "No recent meetings logged. `/met @alice coffee` logs one.",
@@ -135,7 +135,7 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
         state.push('\n');
         state.push_str(&line);
     }
-    blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": state } }));
+    blocks.push(section(state));
     let button = |action: HomeAction| {
         json!({ "type": "button", "action_id": action.action_id(),
             "text": { "type": "plain_text", "text": action.label() } })

@@ -7,17 +7,15 @@
 //! time to catch up, white for a tie still to start.
 
 use super::mrkdwn::mrkdwn_text;
-use super::render::days;
+use super::render::{days, section};
 use crate::domain::{
     CircleState, HomeCircle, HomePartnership, LeaderHome, PartnershipTie, ago, plural, times,
 };
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The blocks added to the Home of someone who leads; none for anyone else.
 pub(super) fn render_leader_home(home: &LeaderHome) -> Vec<Value> {
-    let section =
-        |text: String| json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } });
     let mut blocks = Vec::new();
     if !home.partnerships.is_empty() {
         let lines: Vec<String> = home.partnerships.iter().map(partnership_line).collect();

@@ -7,8 +7,9 @@
 //! a row of coloured squares, one per team, then a line per team.
 
 use super::mrkdwn::mrkdwn_text;
+use super::render::{context, section};
 use crate::domain::{Freshness, Reach, TeamId, TeamReach, ago, plural};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// How many teams with an alliance get a line of their own; the rest are
 /// counted, so the page stays small.
@@ -39,8 +40,6 @@ pub(super) fn render_reach(reach: &Reach) -> Vec<Value> {
     if reach.is_empty() {
         return Vec::new();
     }
-    let section =
-        |text: String| json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } });
     if reach.teams.is_empty() {
         // No row of blank squares for someone just starting: an invitation.
         return vec![section(format!(
@@ -69,11 +68,9 @@ pub(super) fn render_reach(reach: &Reach) -> Vec<Value> {
             format!("{square} {word}")
         })
         .join(" · ");
-    blocks.push(
-        json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": format!(
+    blocks.push(context(format!(
         "{legend} · {NO_ALLIANCE} no alliance yet. The closer an alliance, the sooner it fades."
-    ) }] }),
-    );
+    )));
     blocks
 }
 

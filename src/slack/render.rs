@@ -33,10 +33,20 @@ pub(super) fn mrkdwn(text: impl Into<String>) -> Value {
     json!({ "type": "mrkdwn", "text": text.into() })
 }
 
+/// A section block of `text`, in mrkdwn.
+pub(super) fn section(text: impl Into<String>) -> Value {
+    json!({ "type": "section", "text": mrkdwn(text) })
+}
+
+/// A context block (the small print under a message) of `text`, in mrkdwn.
+pub(super) fn context(text: impl Into<String>) -> Value {
+    json!({ "type": "context", "elements": [mrkdwn(text)] })
+}
+
 /// The DM to `nudge.to`: a reminder of a fading alliance, or an
 /// introduction to someone in an under-connected team.
 pub fn render_nudge(nudge: &Nudge) -> Message {
-    let (headline, body, context) = match &nudge.reason {
+    let (headline, body, context_line) = match &nudge.reason {
         NudgeReason::Neglected(reason) => reminder_text(nudge, reason),
         NudgeReason::Intro(intro) => intro_text(nudge, intro),
         NudgeReason::Partnership(reason) => super::partnerships::partnership_text(nudge, reason),
@@ -51,8 +61,8 @@ pub fn render_nudge(nudge: &Nudge) -> Message {
     Message {
         text: headline,
         blocks: vec![
-            json!({ "type": "section", "text": mrkdwn(body) }),
-            json!({ "type": "context", "elements": [mrkdwn(context)] }),
+            section(body),
+            context(context_line),
             json!({ "type": "actions", "block_id": "nudge", "elements": buttons }),
         ],
     }
@@ -165,7 +175,7 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
         if !list.is_empty() {
             let _ = write!(text, "\n{}", list.trim_end());
         }
-        blocks.push(json!({ "type": "section", "text": mrkdwn(text) }));
+        blocks.push(section(text));
     }
 
     for bridge in &digest.bridges {
@@ -181,18 +191,18 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
             ),
             None => format!(":bridge_at_night: *A first bridge between {a} and {b}.*"),
         };
-        blocks.push(json!({ "type": "section", "text": mrkdwn(text) }));
+        blocks.push(section(text));
     }
 
     if let Some(thanks) = bridge_builders_text(digest, &period) {
-        blocks.push(json!({ "type": "section", "text": mrkdwn(thanks) }));
+        blocks.push(section(thanks));
     }
 
     if !digest.team_figures.is_empty() {
-        blocks.push(json!({ "type": "section", "text": mrkdwn(team_figures_text(digest)) }));
+        blocks.push(section(team_figures_text(digest)));
         if digest.small_teams_held_back > 0 {
             let text = "Smaller teams formed new alliances too; their figures stay private, so nobody is singled out.";
-            blocks.push(json!({ "type": "context", "elements": [mrkdwn(text)] }));
+            blocks.push(context(text));
         }
     }
 
@@ -213,7 +223,7 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
             let _ = write!(text, " and {}", plural(more, "more pair", "more pairs"));
         }
         text.push_str(". Who will be first?");
-        blocks.push(json!({ "type": "context", "elements": [mrkdwn(text)] }));
+        blocks.push(context(text));
     }
 
     let mut text = format!(
