@@ -6,18 +6,14 @@
 //! pushing for that the others could help with, and what is hard right
 //! now — and puts no score on anyone.
 
-use super::render::{Message, action_buttons, context, section};
+use super::render::{Message, action_buttons, context, in_a_sentence, section};
 use crate::domain::{CircleAction, CircleKey, UserId};
 use serde_json::json;
 
 /// "<@A>, <@B> and <@C>": the members as mentions, in a sentence.
 pub fn mention_list(members: &[UserId]) -> String {
     let mentions: Vec<String> = members.iter().map(|m| format!("<@{m}>")).collect();
-    match mentions.split_last() {
-        None => String::new(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    }
+    in_a_sentence(&mentions)
 }
 
 /// A small count in words, for "four corners of the company".

@@ -7,7 +7,7 @@
 //! a row of coloured squares, one per team, then a line per team.
 
 use super::mrkdwn::mrkdwn_text;
-use super::render::{context, section};
+use super::render::{context, in_a_sentence, section};
 use crate::domain::{Freshness, Reach, TeamId, TeamReach, ago, plural};
 use serde_json::Value;
 
@@ -106,21 +106,16 @@ fn line(team: &TeamReach) -> String {
 
 /// "Data, Design and Legal", or the first `limit` and "and 3 more teams".
 fn named(teams: &[TeamId], limit: usize) -> String {
-    let names: Vec<_> = teams
+    let mut names: Vec<String> = teams
         .iter()
         .take(limit)
-        .map(|t| mrkdwn_text(t.as_str()))
+        .map(|t| mrkdwn_text(t.as_str()).into_owned())
         .collect();
-    match (names.split_last(), teams.len().saturating_sub(limit)) {
-        (None, _) => String::new(),
-        (Some((last, [])), 0) => last.to_string(),
-        (Some((last, rest)), 0) => format!("{} and {last}", rest.join(", ")),
-        (Some(_), more) => format!(
-            "{} and {}",
-            names.join(", "),
-            plural(more, "more team", "more teams")
-        ),
+    let more = teams.len().saturating_sub(limit);
+    if more > 0 {
+        names.push(plural(more, "more team", "more teams"));
     }
+    in_a_sentence(&names)
 }
 
 #[cfg(test)]

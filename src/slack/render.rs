@@ -270,12 +270,12 @@ fn bridge_builders_text(digest: &Digest, period: &str) -> Option<String> {
     );
     Some(format!(
         ":raised_hands: *Bridge-builders {period}*: {}.",
-        in_words(&names)
+        in_a_sentence(&names)
     ))
 }
 
 /// "a", "a and b", "a, b and c".
-fn in_words(items: &[String]) -> String {
+pub(super) fn in_a_sentence(items: &[String]) -> String {
     match items.split_last() {
         Some((last, [])) => last.clone(),
         Some((last, others)) => format!("{} and {last}", others.join(", ")),
