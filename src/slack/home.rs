@@ -69,15 +69,14 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
     ];
     // What leads a leader's page: a partnership tie is the first thing the
     // bot raises, so it comes before the reach.
-    let leading = render_leader_home(&content.leader);
-    if !leading.is_empty() {
-        blocks.extend(leading);
-        blocks.push(json!({ "type": "divider" }));
-    }
-    let reach = render_reach(&content.reach);
-    if !reach.is_empty() {
-        blocks.extend(reach);
-        blocks.push(json!({ "type": "divider" }));
+    for part in [
+        render_leader_home(&content.leader),
+        render_reach(&content.reach),
+    ] {
+        if !part.is_empty() {
+            blocks.extend(part);
+            blocks.push(json!({ "type": "divider" }));
+        }
     }
     let line = |a: &HomeAlliance| {
         format!(
@@ -120,7 +119,8 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
         ),
         (false, None) => "Nudges are on: at most one a week, on weekdays.".to_owned(),
     };
-    // Opting out wins over shout-outs, so an opted-out person is not offered them.
+    // Opting out wins over shout-outs and the calendar, so an opted-out
+    // person is offered neither.
     if !content.opted_out {
         state.push('\n');
         state.push_str(if content.shoutouts {
@@ -128,12 +128,10 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
         } else {
             "Shout-outs are off: the digest won't thank you by name."
         });
-    }
-    if !content.opted_out
-        && let Some(line) = calendar_line(content.calendar)
-    {
-        state.push('\n');
-        state.push_str(&line);
+        if let Some(line) = calendar_line(content.calendar) {
+            state.push('\n');
+            state.push_str(&line);
+        }
     }
     blocks.push(section(state));
     let button = |action: HomeAction| {
@@ -157,9 +155,9 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
         } else {
             HomeAction::ShoutoutsOn
         }));
-    }
-    if !content.opted_out && content.calendar != HomeCalendar::Unavailable {
-        buttons.push(button(HomeAction::Calendar));
+        if content.calendar != HomeCalendar::Unavailable {
+            buttons.push(button(HomeAction::Calendar));
+        }
     }
     buttons.push(button(opt));
     blocks.push(json!({ "type": "actions", "block_id": "home_settings", "elements": buttons }));
