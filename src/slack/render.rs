@@ -95,39 +95,25 @@ fn intro_text(nudge: &Nudge, intro: &Intro) -> (String, String, String) {
         mrkdwn_text(intro.gap.own_team.as_str()),
     );
     let headline = format!("Someone worth knowing outside {own}: {about} in {team}");
-    let mut body = format!("{headline}. ");
-    match intro.gap.alliances {
-        0 => {
-            let _ = write!(
-                body,
-                "{own} and {team} have no active alliance yet — you could be the first."
-            );
-        }
-        n => {
-            let _ = write!(
-                body,
-                "{own} and {team} have only {} between them.",
-                plural(n as usize, "active alliance", "active alliances")
-            );
-        }
-    }
-    match &intro.shared_contact {
-        Some(SharedContact::Mutual(contact)) => {
-            let _ = write!(
-                body,
-                " You both know {}, who could introduce you.",
-                mention(contact)
-            );
-        }
-        Some(SharedContact::KnowsTeam(contact)) => {
-            let _ = write!(
-                body,
-                " {} works with people in {team}, if you'd like a warm introduction.",
-                mention(contact)
-            );
-        }
-        None => {}
-    }
+    let gap = match intro.gap.alliances {
+        0 => format!("{own} and {team} have no active alliance yet — you could be the first."),
+        n => format!(
+            "{own} and {team} have only {} between them.",
+            plural(n as usize, "active alliance", "active alliances")
+        ),
+    };
+    let contact = match &intro.shared_contact {
+        Some(SharedContact::Mutual(contact)) => format!(
+            " You both know {}, who could introduce you.",
+            mention(contact)
+        ),
+        Some(SharedContact::KnowsTeam(contact)) => format!(
+            " {} works with people in {team}, if you'd like a warm introduction.",
+            mention(contact)
+        ),
+        None => String::new(),
+    };
+    let body = format!("{headline}. {gap}{contact}");
     let context = "A short hello or a 20-minute coffee is plenty.".to_owned();
     (format!("{headline}."), body, context)
 }
