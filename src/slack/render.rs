@@ -134,6 +134,7 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
         format!("since {}", digest.since.format("%a %-d %b"))
     };
     let total = digest.new_alliances.len() + digest.unnamed_new_alliances;
+    let new_alliances = capitalised(&plural(total, "new alliance", "new alliances"));
     let mut blocks = vec![json!({
         "type": "header",
         "text": { "type": "plain_text", "text": format!("New alliances {period}") },
@@ -154,10 +155,8 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
         if unlisted > 0 && !list.is_empty() {
             let _ = writeln!(list, "• and {unlisted} more");
         }
-        let mut text = format!(
-            "{} across teams {period}. Thank you for reaching out.",
-            capitalised(&plural(total, "new alliance", "new alliances"))
-        );
+        let mut text =
+            format!("{new_alliances} across teams {period}. Thank you for reaching out.");
         if !list.is_empty() {
             let _ = write!(text, "\n{}", list.trim_end());
         }
@@ -212,10 +211,7 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
         blocks.push(context(text));
     }
 
-    let mut text = format!(
-        "{} {period}",
-        capitalised(&plural(total, "new alliance", "new alliances"))
-    );
+    let mut text = format!("{new_alliances} {period}");
     if !digest.bridges.is_empty() {
         let _ = write!(
             text,
