@@ -228,7 +228,8 @@ impl SlackClient {
 
     /// The same client, paced `speedup` times faster than Slack's limits
     /// allow and with time-outs as much shorter: for the built-in fake
-    /// Slack only, whose limits can be scaled alike. 1 for Slack.
+    /// Slack only, whose limits can be scaled alike. 1 for Slack; so is
+    /// anything but a positive, finite number.
     pub fn with_speedup(mut self, speedup: f64) -> Self {
         let speedup = if speedup.is_finite() && speedup > 0.0 {
             speedup

@@ -165,15 +165,13 @@ impl Bucket {
 
 impl RateControl {
     /// Rate control at Slack's published limits, or `speedup` times faster
-    /// (for the built-in fake Slack, whose limits can be scaled alike).
+    /// (for the built-in fake Slack, whose limits can be scaled alike): a
+    /// positive, finite factor, as [`super::SlackClient::with_speedup`]
+    /// makes sure.
     pub fn new(speedup: f64) -> Self {
         Self {
             state: Arc::default(),
-            speedup: if speedup.is_finite() && speedup > 0.0 {
-                speedup
-            } else {
-                1.0
-            },
+            speedup,
         }
     }
 
