@@ -133,13 +133,12 @@ impl Bucket {
         }
     }
 
-    /// One channel holds one message at a time: "1 per second".
+    /// One channel holds one message at a time, refilled at "1 per second".
     fn channel(speedup: f64, now: Instant) -> Self {
         Self {
             tokens: 1.0,
             capacity: 1.0,
-            per_second: POST_MESSAGE_PER_CHANNEL_PER_MINUTE * speedup * HEADROOM / 60.0,
-            updated: now,
+            ..Self::full(POST_MESSAGE_PER_CHANNEL_PER_MINUTE, speedup, now)
         }
     }
 
