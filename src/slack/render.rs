@@ -347,22 +347,14 @@ pub fn readable_text(
     let mut lines = Vec::new();
     let blocks = blocks.as_array().map(Vec::as_slice).unwrap_or_default();
     for block in blocks {
+        let elements = block["elements"].as_array().into_iter().flatten();
         match block["type"].as_str() {
             Some("header") | Some("section") => {
                 lines.push(shown(&block["text"]).unwrap_or_default())
             }
-            Some("context") => lines.extend(
-                block["elements"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(shown),
-            ),
+            Some("context") => lines.extend(elements.filter_map(shown)),
             Some("actions") => lines.push(
-                block["elements"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
+                elements
                     .filter_map(|e| shown(&e["text"]).map(|label| format!("[{label}]")))
                     .collect::<Vec<_>>()
                     .join(" "),
