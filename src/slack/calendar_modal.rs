@@ -9,7 +9,7 @@
 
 use super::client::{SlackClient, block_kit};
 use super::error::SlackError;
-use super::render::{Message, mrkdwn};
+use super::render::{Message, context, section};
 use crate::domain::{CALENDAR_MODAL_ID, CalendarFailing, CalendarModal, ModalAnswer};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -106,14 +106,6 @@ fn ask_blocks(since: Option<DateTime<Utc>>, problem: Option<&str>) -> Vec<Value>
     blocks.push(section(WHERE_TO_FIND_IT));
     blocks.push(context(WHAT_IS_READ));
     blocks
-}
-
-fn section(text: impl Into<String>) -> Value {
-    json!({ "type": "section", "text": mrkdwn(text) })
-}
-
-fn context(text: &str) -> Value {
-    json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": text }] })
 }
 
 /// The DM to someone whose calendar has not been read for a week: what is

@@ -76,19 +76,18 @@ impl SlackClient {
             }
             ChannelRef::Name(name) => name,
         };
-        if let Some(id) = self.channel_ids().get(&name) {
-            return Ok(ResolvedChannel {
-                id,
-                name: Some(name),
-                remembered: true,
-            });
-        }
-        let id = self.look_up_channel(&name).await?;
-        self.channel_ids().remember(&name, id.clone());
+        let (id, remembered) = match self.channel_ids().get(&name) {
+            Some(id) => (id, true),
+            None => {
+                let id = self.look_up_channel(&name).await?;
+                self.channel_ids().remember(&name, id.clone());
+                (id, false)
+            }
+        };
         Ok(ResolvedChannel {
             id,
             name: Some(name),
-            remembered: false,
+            remembered,
         })
     }
 
@@ -115,11 +114,9 @@ impl SlackClient {
                 })
             })
             .await?;
-        let Some(id) = found else {
-            return Err(SlackError::ChannelNotFound {
-                name: name.to_owned(),
-            });
-        };
+        let id = found.ok_or_else(|| SlackError::ChannelNotFound {
+            name: name.to_owned(),
+        })?;
         ChannelId::parse(&id.0).map_err(SlackError::unexpected(METHOD))
     }
 }

@@ -6,18 +6,14 @@
 //! pushing for that the others could help with, and what is hard right
 //! now — and puts no score on anyone.
 
-use super::render::{Message, action_buttons, mrkdwn};
+use super::render::{Message, action_buttons, context, in_a_sentence, section};
 use crate::domain::{CircleAction, CircleKey, UserId};
 use serde_json::json;
 
 /// "<@A>, <@B> and <@C>": the members as mentions, in a sentence.
 pub fn mention_list(members: &[UserId]) -> String {
     let mentions: Vec<String> = members.iter().map(|m| format!("<@{m}>")).collect();
-    match mentions.split_last() {
-        None => String::new(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    }
+    in_a_sentence(&mentions)
 }
 
 /// A small count in words, for "four corners of the company".
@@ -44,13 +40,10 @@ pub fn render_circle_prompt(members: &[UserId]) -> Message {
         mention_list(members),
         in_words(members.len())
     );
-    let context = "I chose leaders of different teams who know each other least. In a week \
-                   I'll ask once whether you got together.";
+    let context_line = "I chose leaders of different teams who know each other least. In a week \
+                        I'll ask once whether you got together.";
     Message {
-        blocks: vec![
-            json!({ "type": "section", "text": mrkdwn(text.clone()) }),
-            json!({ "type": "context", "elements": [mrkdwn(context)] }),
-        ],
+        blocks: vec![section(text.clone()), context(context_line)],
         text,
     }
 }
@@ -65,11 +58,11 @@ pub fn render_circle_check_in(circle: CircleKey, members: &[UserId]) -> Message 
             .map(|a| (a.action_id(), a.label(), *a == CircleAction::WeMet)),
         &circle.to_string(),
     );
-    let context = "*We met* logs a meeting of all of you, once, whoever presses it.";
+    let context_line = "*We met* logs a meeting of all of you, once, whoever presses it.";
     Message {
         blocks: vec![
-            json!({ "type": "section", "text": mrkdwn(text.clone()) }),
-            json!({ "type": "context", "elements": [mrkdwn(context)] }),
+            section(text.clone()),
+            context(context_line),
             json!({ "type": "actions", "block_id": "circle", "elements": buttons }),
         ],
         text,

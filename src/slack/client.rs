@@ -6,6 +6,7 @@ use super::error::SlackError;
 use super::home::{HomeContent, render_home};
 use super::rate_control::RateControl;
 use super::render::Message;
+use super::response_url::https_config;
 use crate::domain::{ChannelId, UserId};
 use crate::metrics::{CallStatus, Metrics};
 use secrecy::{ExposeSecret, SecretString};
@@ -123,10 +124,11 @@ impl SlackClient {
         let tls = hyper_rustls::HttpsConnectorBuilder::new();
         let tls = match tls.with_native_roots() {
             Ok(builder) => builder,
-            // Plain HTTP (the fake Slack on 127.0.0.1) needs no roots; a machine
-            // without CA certificates can still run the demo and the tests.
+            // Plain HTTP (the fake Slack on 127.0.0.1) needs no roots: the plain
+            // HTTPS clients' configuration, with none here, will do, and a
+            // machine without CA certificates can still run the demo and tests.
             Err(_) if api_url.starts_with("http://") => hyper_rustls::HttpsConnectorBuilder::new()
-                .with_tls_config(empty_roots_tls_config()?),
+                .with_tls_config(https_config().map_err(SlackError::Setup)?),
             Err(err) => {
                 return Err(SlackError::Setup(format!(
                     "no CA certificates found ({err}); install your system's CA certificates"
@@ -226,7 +228,8 @@ impl SlackClient {
 
     /// The same client, paced `speedup` times faster than Slack's limits
     /// allow and with time-outs as much shorter: for the built-in fake
-    /// Slack only, whose limits can be scaled alike. 1 for Slack.
+    /// Slack only, whose limits can be scaled alike. 1 for Slack; so is
+    /// anything but a positive, finite number.
     pub fn with_speedup(mut self, speedup: f64) -> Self {
         let speedup = if speedup.is_finite() && speedup > 0.0 {
             speedup
@@ -519,16 +522,4 @@ impl TryFrom<SlackUser> for SlackPerson {
                 .filter(|email| !email.trim().is_empty()),
         })
     }
-}
-
-fn empty_roots_tls_config() -> Result<rustls::ClientConfig, SlackError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map(|builder| {
-            builder
-                .with_root_certificates(rustls::RootCertStore::empty())
-                .with_no_client_auth()
-        })
-        .map_err(|err| SlackError::Setup(err.to_string()))
 }

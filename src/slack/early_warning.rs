@@ -5,9 +5,8 @@
 //! to feel bad about.
 
 use super::mrkdwn::mrkdwn_text;
-use super::render::{Message, mrkdwn};
+use super::render::{Message, context, section};
 use crate::domain::{EarlyWarning, WarningStep, ago, times};
-use serde_json::json;
 
 /// The DM to `warning.to`.
 pub fn render_early_warning(warning: &EarlyWarning) -> Message {
@@ -47,10 +46,10 @@ pub fn render_early_warning(warning: &EarlyWarning) -> Message {
             "A few of your alliances have gone quiet — a small step or two could bring them back."
                 .to_owned(),
         blocks: vec![
-            json!({ "type": "section", "text": mrkdwn(body) }),
-            json!({ "type": "context", "elements": [mrkdwn(
-                "Just between us: I write like this at most once a month. `/met @name` logs a catch-up; `/alliances snooze 2w` gives you a quiet spell."
-            )] }),
+            section(body),
+            context(
+                "Just between us: I write like this at most once a month. `/met @name` logs a catch-up; `/alliances snooze 2w` gives you a quiet spell.",
+            ),
         ],
     }
 }

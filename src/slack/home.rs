@@ -4,6 +4,7 @@
 use super::leader_home::render_leader_home;
 use super::mrkdwn::mrkdwn_text;
 use super::reach::render_reach;
+use super::render::{context, section};
 use crate::domain::{HomeAction, LeaderHome, Reach, TeamId, UserId, times};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -64,20 +65,18 @@ const SECTION_LIMIT: usize = 8;
 pub fn render_home(content: &HomeContent) -> Vec<Value> {
     let mut blocks = vec![
         json!({ "type": "header", "text": { "type": "plain_text", "text": "Your alliances" } }),
-        json!({ "type": "context", "elements": [{ "type": "mrkdwn",
-            "text": "Your ties with people in other teams. Only you see this page." }] }),
+        context("Your ties with people in other teams. Only you see this page."),
     ];
     // What leads a leader's page: a partnership tie is the first thing the
     // bot raises, so it comes before the reach.
-    let leading = render_leader_home(&content.leader);
-    if !leading.is_empty() {
-        blocks.extend(leading);
-        blocks.push(json!({ "type": "divider" }));
-    }
-    let reach = render_reach(&content.reach);
-    if !reach.is_empty() {
-        blocks.extend(reach);
-        blocks.push(json!({ "type": "divider" }));
+    for part in [
+        render_leader_home(&content.leader),
+        render_reach(&content.reach),
+    ] {
+        if !part.is_empty() {
+            blocks.extend(part);
+            blocks.push(json!({ "type": "divider" }));
+        }
     }
     let line = |a: &HomeAlliance| {
         format!(
@@ -88,7 +87,7 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
             times(a.times_met)
         )
     };
-    let mut section = |title: &str, alliances: &[HomeAlliance], empty: &str| {
+    let mut listing = |title: &str, alliances: &[HomeAlliance], empty: &str| {
         let body = if alliances.is_empty() {
             empty.to_owned()
         } else {
@@ -99,14 +98,14 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
                 .collect::<Vec<_>>()
                 .join("\n")
         };
-        blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("*{title}*\n{body}") } }));
+        blocks.push(section(format!("*{title}*\n{body}")));
     };
-    section(
+    listing(
         "Time to catch up",
         &content.overdue,
         "Nobody is overdue. :sparkles:",
     );
-    section(
+    listing(
         "Recently met",
         &content.recent,
         "No recent meetings logged. `/met @alice coffee` logs one.",
@@ -120,7 +119,8 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
         ),
         (false, None) => "Nudges are on: at most one a week, on weekdays.".to_owned(),
     };
-    // Opting out wins over shout-outs, so an opted-out person is not offered them.
+    // Opting out wins over shout-outs and the calendar, so an opted-out
+    // person is offered neither.
     if !content.opted_out {
         state.push('\n');
         state.push_str(if content.shoutouts {
@@ -128,14 +128,12 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
         } else {
             "Shout-outs are off: the digest won't thank you by name."
         });
+        if let Some(line) = calendar_line(content.calendar) {
+            state.push('\n');
+            state.push_str(&line);
+        }
     }
-    if !content.opted_out
-        && let Some(line) = calendar_line(content.calendar)
-    {
-        state.push('\n');
-        state.push_str(&line);
-    }
-    blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": state } }));
+    blocks.push(section(state));
     let button = |action: HomeAction| {
         json!({ "type": "button", "action_id": action.action_id(),
             "text": { "type": "plain_text", "text": action.label() } })
@@ -157,9 +155,9 @@ pub fn render_home(content: &HomeContent) -> Vec<Value> {
         } else {
             HomeAction::ShoutoutsOn
         }));
-    }
-    if !content.opted_out && content.calendar != HomeCalendar::Unavailable {
-        buttons.push(button(HomeAction::Calendar));
+        if content.calendar != HomeCalendar::Unavailable {
+            buttons.push(button(HomeAction::Calendar));
+        }
     }
     buttons.push(button(opt));
     blocks.push(json!({ "type": "actions", "block_id": "home_settings", "elements": buttons }));

@@ -7,17 +7,15 @@
 //! time to catch up, white for a tie still to start.
 
 use super::mrkdwn::mrkdwn_text;
-use super::render::days;
+use super::render::{days, in_a_sentence, section};
 use crate::domain::{
     CircleState, HomeCircle, HomePartnership, LeaderHome, PartnershipTie, ago, plural, times,
 };
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The blocks added to the Home of someone who leads; none for anyone else.
 pub(super) fn render_leader_home(home: &LeaderHome) -> Vec<Value> {
-    let section =
-        |text: String| json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } });
     let mut blocks = Vec::new();
     if !home.partnerships.is_empty() {
         let lines: Vec<String> = home.partnerships.iter().map(partnership_line).collect();
@@ -93,10 +91,10 @@ fn circle_text(circle: &HomeCircle) -> String {
         names.push(plural(circle.unnamed, "other", "others"));
     }
     let formed = day(circle.formed_at);
-    let who = match names.split_last() {
-        None => format!("Your circle of {formed} has nobody else in it now."),
-        Some((last, [])) => format!("With {last}, since {formed}."),
-        Some((last, rest)) => format!("With {} and {last}, since {formed}.", rest.join(", ")),
+    let who = if names.is_empty() {
+        format!("Your circle of {formed} has nobody else in it now.")
+    } else {
+        format!("With {}, since {formed}.", in_a_sentence(&names))
     };
     let state = match circle.state {
         CircleState::CheckInOn(on) => format!(

@@ -42,7 +42,6 @@ pub use error::SlackError;
 pub use home::{HomeAlliance, HomeCalendar, HomeContent};
 pub use mrkdwn::{MRKDWN_QUOTING, mrkdwn_text, quoted_from_slack, unescape_mrkdwn};
 pub use partnerships::partnership_standing_line;
-pub use rate_control::RateControl;
 pub use render::{Message, readable_text, render_digest, render_nudge};
 pub use replies::{render_introduction, render_reply};
 pub use response_url::https_client;

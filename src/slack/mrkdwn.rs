@@ -26,6 +26,10 @@ pub const MRKDWN_QUOTING: Quoting = Quoting {
     note: quoted_from_slack,
 };
 
+/// The characters with control meaning in `mrkdwn`, each with the entity
+/// Slack writes it as.
+const ENTITIES: [(char, &str); 3] = [('&', "&amp;"), ('<', "&lt;"), ('>', "&gt;")];
+
 /// `text` as it should appear in `mrkdwn`: `&`, `<` and `>` replaced with
 /// Slack's entities, everything else untouched. Borrows when there is
 /// nothing to escape, which is the case for nearly every team name.
@@ -35,11 +39,9 @@ pub fn mrkdwn_text(text: &str) -> Cow<'_, str> {
     }
     let mut escaped = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            c => escaped.push(c),
+        match ENTITIES.iter().find(|(character, _)| *character == c) {
+            Some((_, entity)) => escaped.push_str(entity),
+            None => escaped.push(c),
         }
     }
     Cow::Owned(escaped)
@@ -103,15 +105,11 @@ pub fn unescape_mrkdwn(text: &str) -> Cow<'_, str> {
     while let Some(at) = rest.find('&') {
         plain.push_str(&rest[..at]);
         rest = &rest[at..];
-        let (character, entity) = if rest.starts_with("&amp;") {
-            ('&', "&amp;")
-        } else if rest.starts_with("&lt;") {
-            ('<', "&lt;")
-        } else if rest.starts_with("&gt;") {
-            ('>', "&gt;")
-        } else {
-            ('&', "&")
-        };
+        // A `&` that starts no entity stands for itself.
+        let (character, entity) = ENTITIES
+            .into_iter()
+            .find(|(_, entity)| rest.starts_with(entity))
+            .unwrap_or(('&', "&"));
         plain.push(character);
         rest = &rest[entity.len()..];
     }

@@ -7,9 +7,9 @@
 //! counts people, never names them.
 
 use super::mrkdwn::{mrkdwn_text, quoted_from_slack};
-use super::render::{days, mrkdwn};
+use super::render::{days, section};
 use crate::domain::{KeyPartnership, Nudge, PartnershipStanding, times};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::fmt::Write as _;
 
 /// The headline, body and context line of a partnership's nudge: a
@@ -63,7 +63,7 @@ pub(super) fn partnerships_block(standings: &[PartnershipStanding]) -> Option<Va
     for standing in standings {
         let _ = write!(text, "\n• {}", partnership_standing_line(standing));
     }
-    Some(json!({ "type": "section", "text": mrkdwn(text) }))
+    Some(section(text))
 }
 
 /// "Engineering ↔ Product: 7 of 9 leads have a live alliance": the

@@ -133,13 +133,12 @@ impl Bucket {
         }
     }
 
-    /// One channel holds one message at a time: "1 per second".
+    /// One channel holds one message at a time, refilled at "1 per second".
     fn channel(speedup: f64, now: Instant) -> Self {
         Self {
             tokens: 1.0,
             capacity: 1.0,
-            per_second: POST_MESSAGE_PER_CHANNEL_PER_MINUTE * speedup * HEADROOM / 60.0,
-            updated: now,
+            ..Self::full(POST_MESSAGE_PER_CHANNEL_PER_MINUTE, speedup, now)
         }
     }
 
@@ -165,15 +164,13 @@ impl Bucket {
 
 impl RateControl {
     /// Rate control at Slack's published limits, or `speedup` times faster
-    /// (for the built-in fake Slack, whose limits can be scaled alike).
+    /// (for the built-in fake Slack, whose limits can be scaled alike): a
+    /// positive, finite factor, as [`super::SlackClient::with_speedup`]
+    /// makes sure.
     pub fn new(speedup: f64) -> Self {
         Self {
             state: Arc::default(),
-            speedup: if speedup.is_finite() && speedup > 0.0 {
-                speedup
-            } else {
-                1.0
-            },
+            speedup,
         }
     }
 

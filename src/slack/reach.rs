@@ -7,8 +7,9 @@
 //! a row of coloured squares, one per team, then a line per team.
 
 use super::mrkdwn::mrkdwn_text;
+use super::render::{context, in_a_sentence, section};
 use crate::domain::{Freshness, Reach, TeamId, TeamReach, ago, plural};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// How many teams with an alliance get a line of their own; the rest are
 /// counted, so the page stays small.
@@ -39,8 +40,6 @@ pub(super) fn render_reach(reach: &Reach) -> Vec<Value> {
     if reach.is_empty() {
         return Vec::new();
     }
-    let section =
-        |text: String| json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } });
     if reach.teams.is_empty() {
         // No row of blank squares for someone just starting: an invitation.
         return vec![section(format!(
@@ -69,11 +68,9 @@ pub(super) fn render_reach(reach: &Reach) -> Vec<Value> {
             format!("{square} {word}")
         })
         .join(" · ");
-    blocks.push(
-        json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": format!(
+    blocks.push(context(format!(
         "{legend} · {NO_ALLIANCE} no alliance yet. The closer an alliance, the sooner it fades."
-    ) }] }),
-    );
+    )));
     blocks
 }
 
@@ -109,21 +106,16 @@ fn line(team: &TeamReach) -> String {
 
 /// "Data, Design and Legal", or the first `limit` and "and 3 more teams".
 fn named(teams: &[TeamId], limit: usize) -> String {
-    let names: Vec<_> = teams
+    let mut names: Vec<String> = teams
         .iter()
         .take(limit)
-        .map(|t| mrkdwn_text(t.as_str()))
+        .map(|t| mrkdwn_text(t.as_str()).into_owned())
         .collect();
-    match (names.split_last(), teams.len().saturating_sub(limit)) {
-        (None, _) => String::new(),
-        (Some((last, [])), 0) => last.to_string(),
-        (Some((last, rest)), 0) => format!("{} and {last}", rest.join(", ")),
-        (Some(_), more) => format!(
-            "{} and {}",
-            names.join(", "),
-            plural(more, "more team", "more teams")
-        ),
+    let more = teams.len().saturating_sub(limit);
+    if more > 0 {
+        names.push(plural(more, "more team", "more teams"));
     }
+    in_a_sentence(&names)
 }
 
 #[cfg(test)]

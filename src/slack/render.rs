@@ -33,10 +33,20 @@ pub(super) fn mrkdwn(text: impl Into<String>) -> Value {
     json!({ "type": "mrkdwn", "text": text.into() })
 }
 
+/// A section block of `text`, in mrkdwn.
+pub(super) fn section(text: impl Into<String>) -> Value {
+    json!({ "type": "section", "text": mrkdwn(text) })
+}
+
+/// A context block (the small print under a message) of `text`, in mrkdwn.
+pub(super) fn context(text: impl Into<String>) -> Value {
+    json!({ "type": "context", "elements": [mrkdwn(text)] })
+}
+
 /// The DM to `nudge.to`: a reminder of a fading alliance, or an
 /// introduction to someone in an under-connected team.
 pub fn render_nudge(nudge: &Nudge) -> Message {
-    let (headline, body, context) = match &nudge.reason {
+    let (headline, body, context_line) = match &nudge.reason {
         NudgeReason::Neglected(reason) => reminder_text(nudge, reason),
         NudgeReason::Intro(intro) => intro_text(nudge, intro),
         NudgeReason::Partnership(reason) => super::partnerships::partnership_text(nudge, reason),
@@ -51,8 +61,8 @@ pub fn render_nudge(nudge: &Nudge) -> Message {
     Message {
         text: headline,
         blocks: vec![
-            json!({ "type": "section", "text": mrkdwn(body) }),
-            json!({ "type": "context", "elements": [mrkdwn(context)] }),
+            section(body),
+            context(context_line),
             json!({ "type": "actions", "block_id": "nudge", "elements": buttons }),
         ],
     }
@@ -85,39 +95,25 @@ fn intro_text(nudge: &Nudge, intro: &Intro) -> (String, String, String) {
         mrkdwn_text(intro.gap.own_team.as_str()),
     );
     let headline = format!("Someone worth knowing outside {own}: {about} in {team}");
-    let mut body = format!("{headline}. ");
-    match intro.gap.alliances {
-        0 => {
-            let _ = write!(
-                body,
-                "{own} and {team} have no active alliance yet — you could be the first."
-            );
-        }
-        n => {
-            let _ = write!(
-                body,
-                "{own} and {team} have only {} between them.",
-                plural(n as usize, "active alliance", "active alliances")
-            );
-        }
-    }
-    match &intro.shared_contact {
-        Some(SharedContact::Mutual(contact)) => {
-            let _ = write!(
-                body,
-                " You both know {}, who could introduce you.",
-                mention(contact)
-            );
-        }
-        Some(SharedContact::KnowsTeam(contact)) => {
-            let _ = write!(
-                body,
-                " {} works with people in {team}, if you'd like a warm introduction.",
-                mention(contact)
-            );
-        }
-        None => {}
-    }
+    let gap = match intro.gap.alliances {
+        0 => format!("{own} and {team} have no active alliance yet — you could be the first."),
+        n => format!(
+            "{own} and {team} have only {} between them.",
+            plural(n as usize, "active alliance", "active alliances")
+        ),
+    };
+    let contact = match &intro.shared_contact {
+        Some(SharedContact::Mutual(contact)) => format!(
+            " You both know {}, who could introduce you.",
+            mention(contact)
+        ),
+        Some(SharedContact::KnowsTeam(contact)) => format!(
+            " {} works with people in {team}, if you'd like a warm introduction.",
+            mention(contact)
+        ),
+        None => String::new(),
+    };
+    let body = format!("{headline}. {gap}{contact}");
     let context = "A short hello or a 20-minute coffee is plenty.".to_owned();
     (format!("{headline}."), body, context)
 }
@@ -138,6 +134,7 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
         format!("since {}", digest.since.format("%a %-d %b"))
     };
     let total = digest.new_alliances.len() + digest.unnamed_new_alliances;
+    let new_alliances = capitalised(&plural(total, "new alliance", "new alliances"));
     let mut blocks = vec![json!({
         "type": "header",
         "text": { "type": "plain_text", "text": format!("New alliances {period}") },
@@ -158,14 +155,12 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
         if unlisted > 0 && !list.is_empty() {
             let _ = writeln!(list, "• and {unlisted} more");
         }
-        let mut text = format!(
-            "{} across teams {period}. Thank you for reaching out.",
-            capitalised(&plural(total, "new alliance", "new alliances"))
-        );
+        let mut text =
+            format!("{new_alliances} across teams {period}. Thank you for reaching out.");
         if !list.is_empty() {
             let _ = write!(text, "\n{}", list.trim_end());
         }
-        blocks.push(json!({ "type": "section", "text": mrkdwn(text) }));
+        blocks.push(section(text));
     }
 
     for bridge in &digest.bridges {
@@ -181,18 +176,18 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
             ),
             None => format!(":bridge_at_night: *A first bridge between {a} and {b}.*"),
         };
-        blocks.push(json!({ "type": "section", "text": mrkdwn(text) }));
+        blocks.push(section(text));
     }
 
     if let Some(thanks) = bridge_builders_text(digest, &period) {
-        blocks.push(json!({ "type": "section", "text": mrkdwn(thanks) }));
+        blocks.push(section(thanks));
     }
 
     if !digest.team_figures.is_empty() {
-        blocks.push(json!({ "type": "section", "text": mrkdwn(team_figures_text(digest)) }));
+        blocks.push(section(team_figures_text(digest)));
         if digest.small_teams_held_back > 0 {
             let text = "Smaller teams formed new alliances too; their figures stay private, so nobody is singled out.";
-            blocks.push(json!({ "type": "context", "elements": [mrkdwn(text)] }));
+            blocks.push(context(text));
         }
     }
 
@@ -213,13 +208,10 @@ pub fn render_digest(digest: &Digest) -> Option<Message> {
             let _ = write!(text, " and {}", plural(more, "more pair", "more pairs"));
         }
         text.push_str(". Who will be first?");
-        blocks.push(json!({ "type": "context", "elements": [mrkdwn(text)] }));
+        blocks.push(context(text));
     }
 
-    let mut text = format!(
-        "{} {period}",
-        capitalised(&plural(total, "new alliance", "new alliances"))
-    );
+    let mut text = format!("{new_alliances} {period}");
     if !digest.bridges.is_empty() {
         let _ = write!(
             text,
@@ -260,12 +252,12 @@ fn bridge_builders_text(digest: &Digest, period: &str) -> Option<String> {
     );
     Some(format!(
         ":raised_hands: *Bridge-builders {period}*: {}.",
-        in_words(&names)
+        in_a_sentence(&names)
     ))
 }
 
 /// "a", "a and b", "a, b and c".
-fn in_words(items: &[String]) -> String {
+pub(super) fn in_a_sentence(items: &[String]) -> String {
     match items.split_last() {
         Some((last, [])) => last.clone(),
         Some((last, others)) => format!("{} and {last}", others.join(", ")),
@@ -355,22 +347,14 @@ pub fn readable_text(
     let mut lines = Vec::new();
     let blocks = blocks.as_array().map(Vec::as_slice).unwrap_or_default();
     for block in blocks {
+        let elements = block["elements"].as_array().into_iter().flatten();
         match block["type"].as_str() {
             Some("header") | Some("section") => {
                 lines.push(shown(&block["text"]).unwrap_or_default())
             }
-            Some("context") => lines.extend(
-                block["elements"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(shown),
-            ),
+            Some("context") => lines.extend(elements.filter_map(shown)),
             Some("actions") => lines.push(
-                block["elements"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
+                elements
                     .filter_map(|e| shown(&e["text"]).map(|label| format!("[{label}]")))
                     .collect::<Vec<_>>()
                     .join(" "),

@@ -4,7 +4,7 @@
 //! into Slack's JSON.
 
 use super::mrkdwn::quoted_from_slack;
-use super::render::{Message, mrkdwn};
+use super::render::{Message, section};
 use crate::domain::{Confirm, FORGET_ME_CONFIRM, PressAnswer, Reply, UserId};
 use serde_json::{Value, json};
 
@@ -53,10 +53,7 @@ fn blocks_of(reply: &Reply) -> Option<Value> {
             }
         }]}),
     };
-    Some(json!([
-        { "type": "section", "text": mrkdwn(reply.text.as_str()) },
-        button,
-    ]))
+    Some(json!([section(reply.text.as_str()), button]))
 }
 
 /// The message that opens a group DM of `by`, `a` and `b`: `by` thinks the
@@ -67,7 +64,7 @@ pub fn render_introduction(by: &UserId, a: &UserId, b: &UserId, note: Option<&st
         text.push_str(&format!(" “{}”", quoted_from_slack(note)));
     }
     Message {
-        blocks: vec![json!({ "type": "section", "text": mrkdwn(text.as_str()) })],
+        blocks: vec![section(text.as_str())],
         text,
     }
 }

@@ -43,7 +43,9 @@ pub fn https_client() -> Result<reqwest::ClientBuilder, String> {
         .redirect(reqwest::redirect::Policy::none()))
 }
 
-fn https_config() -> Result<rustls::ClientConfig, String> {
+/// The TLS configuration of [`https_client`]: ring, the system's CA
+/// certificates, or none if it has none.
+pub(super) fn https_config() -> Result<rustls::ClientConfig, String> {
     // Read once: the system's certificates are files, and a calendar
     // fetch builds a client for each request.
     static CONFIG: std::sync::OnceLock<Result<rustls::ClientConfig, String>> =

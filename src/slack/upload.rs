@@ -73,7 +73,8 @@ impl SlackClient {
         let channel = channel.as_ref();
         let blocks = block_kit(COMPLETE, "the message's blocks", message.blocks.clone())?;
         let target = self.resolve_channel(channel).await?;
-        let file_id = self.upload_picture(picture).await?;
+        let (upload_url, file_id) = self.upload_url_for(picture).await?;
+        self.upload(upload_url, picture).await?;
         let posted = self
             .share_upload(&target.id, message, &blocks, picture, file_id.clone())
             .await;
@@ -97,14 +98,6 @@ impl SlackClient {
         // The file is uploaded and not yet shared: only step 3 is made again.
         self.share_upload(&fresh.id, message, &blocks, picture, file_id)
             .await
-    }
-
-    /// Steps 1 and 2: announces the picture and uploads its bytes; the id
-    /// of the file, to share.
-    async fn upload_picture(&self, picture: &Picture) -> Result<SlackFileId, SlackError> {
-        let (upload_url, file_id) = self.upload_url_for(picture).await?;
-        self.upload(upload_url, picture).await?;
-        Ok(file_id)
     }
 
     /// Step 3: shares the uploaded file `file_id` into the channel
