@@ -13,6 +13,7 @@
 use super::requests::CommandFields;
 use super::{EventCallback, FrontDoor, Interaction};
 use crate::slack::{render_modal_answer, render_reply};
+use parking_lot::Mutex;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::Value;
@@ -23,13 +24,15 @@ use slack_morphism::socket_mode::clients_manager::{
 use slack_morphism::socket_mode::{SlackSocketModeClientListener, SlackSocketModeWssClientId};
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 type Client = slack_morphism::SlackClient<SlackClientHyperHttpsConnector>;
 type Manager = dyn SlackSocketModeClientsManager + Send + Sync;
 
 /// Which Socket Mode connections are up. Cheap to clone; clones share it.
+/// Behind parking_lot's lock, which no panic elsewhere leaves poisoned:
+/// each change is one insert or remove.
 #[derive(Clone, Debug, Default)]
 pub struct SocketConnections(Arc<Mutex<Connections>>);
 
@@ -45,7 +48,7 @@ impl SocketConnections {
     /// What keeps the bot from receiving Slack's requests, if anything:
     /// no connection up yet, or none since one dropped.
     pub fn problem(&self) -> Option<String> {
-        let connections = self.lock();
+        let connections = self.0.lock();
         if !connections.up.is_empty() {
             return None;
         }
@@ -59,23 +62,16 @@ impl SocketConnections {
     }
 
     fn connected(&self, id: &SlackSocketModeWssClientId) {
-        let mut connections = self.lock();
+        let mut connections = self.0.lock();
         connections.up.insert(id.clone());
         connections.none_since = None;
     }
 
     fn dropped(&self, id: &SlackSocketModeWssClientId) {
-        let mut connections = self.lock();
+        let mut connections = self.0.lock();
         if connections.up.remove(id) && connections.up.is_empty() {
             connections.none_since = Some(Instant::now());
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connections> {
-        // One insert or remove at a time: a panic elsewhere leaves it usable.
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
