@@ -151,13 +151,8 @@ impl FrontDoor {
         if let Some(effect) = outcome.effect {
             // After the answer: Slack wants one within 3 seconds.
             let front = self.clone();
-            let response_url = command.response_url.clone();
-            let trigger_id = command.trigger_id.clone();
-            self.follow_ups.spawn(async move {
-                front
-                    .carry_out(effect, response_url, Some(trigger_id))
-                    .await
-            });
+            self.follow_ups
+                .spawn(async move { front.carry_out(effect, command).await });
         }
         outcome.reply
     }
@@ -183,27 +178,20 @@ impl FrontDoor {
         })
     }
 
-    /// Carries out what a command asked of Slack, and tells the person if it
-    /// failed. `trigger_id` is the command's, for a modal.
-    async fn carry_out(
-        &self,
-        effect: Effect,
-        response_url: Option<String>,
-        trigger_id: Option<String>,
-    ) {
+    /// Carries out what `command` asked of Slack, and tells the person if it
+    /// failed: through the command's `response_url`, and a modal opens with
+    /// its `trigger_id`.
+    async fn carry_out(&self, effect: Effect, command: SlashCommand) {
         let result = match &effect {
-            Effect::OpenCalendarModal(modal) => match &trigger_id {
-                Some(trigger) => self
-                    .slack
-                    .open_calendar_modal(trigger, modal)
-                    .await
-                    .map_err(anyhow::Error::from),
-                None => Err(anyhow::anyhow!("a modal to open without a trigger id")),
-            },
+            Effect::OpenCalendarModal(modal) => self
+                .slack
+                .open_calendar_modal(&command.trigger_id, modal)
+                .await
+                .map_err(anyhow::Error::from),
             Effect::Introduce { by, a, b, note } => self.introduce(by, a, b, note.as_deref()).await,
             Effect::DigestNow { channel } => {
                 let posted = self.scheduler.post_digest_now(channel.as_deref()).await;
-                if let (Ok(summary), Some(url)) = (&posted, &response_url) {
+                if let (Ok(summary), Some(url)) = (&posted, &command.response_url) {
                     // The summary names the channel, which an admin typed.
                     let done = Reply::text(format!("Digest: {}.", mrkdwn_text(summary)));
                     if let Err(err) = self.slack.answer_command(url, &done).await {
@@ -215,11 +203,11 @@ impl FrontDoor {
         };
         if let Err(err) = result {
             tracing::error!(error = format!("{err:#}"), "a command's follow-up failed");
-            if let Some(url) = response_url {
+            if let Some(url) = &command.response_url {
                 let sorry = Reply::text(
                     "Sorry, I couldn't finish that: Slack said no. It has been logged.",
                 );
-                if let Err(err) = self.slack.answer_command(&url, &sorry).await {
+                if let Err(err) = self.slack.answer_command(url, &sorry).await {
                     tracing::warn!(error = %err, "could not tell the person either");
                 }
             }
