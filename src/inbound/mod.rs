@@ -135,13 +135,10 @@ impl FrontDoor {
                 (outcome.into(), commit)
             }
             "/alliances" => self.alliances_off_the_workers(&command).await,
-            other => (
-                Reply::text(format!(
-                    "I don't know the command `{other}`. Try `/alliances help`."
-                ))
-                .into(),
-                PendingCommit::default(),
-            ),
+            other => {
+                let unknown = format!("I don't know the command `{other}`. Try `/alliances help`.");
+                (Reply::text(unknown).into(), PendingCommit::default())
+            }
         };
         // Never "Logged" for a write that is not on disk: a failed commit
         // answers the apology instead, and carries out nothing.
