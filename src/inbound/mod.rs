@@ -253,19 +253,13 @@ impl FrontDoor {
     /// and could miss Slack's 3-second deadline, so they run after.
     #[tracing::instrument(skip_all, fields(user = %press.user))]
     async fn button_press(&self, press: ButtonPress) {
-        let ButtonPress {
-            user,
-            buttons,
-            response_url,
-            trigger_id,
-        } = press;
         let mut answers = Vec::new();
         let mut refresh_home = false;
         let mut modal = None;
-        for button in &buttons {
+        for button in &press.buttons {
             self.metrics.command("button");
             let commit = PendingCommit::default();
-            let context = self.context(&user, &commit);
+            let context = self.context(&press.user, &commit);
             let mut pressed =
                 handle_button(&context, &button.action_id, &button.value, &button.press_id).await;
             // The press's answer tells of its write only once it is on disk.
@@ -276,18 +270,19 @@ impl FrontDoor {
             refresh_home |= pressed.refresh_home;
             modal = modal.or(pressed.modal);
         }
-        if (answers.is_empty() || response_url.is_none()) && !refresh_home && modal.is_none() {
+        let answers_to_send = press.response_url.is_some() && !answers.is_empty();
+        if !answers_to_send && !refresh_home && modal.is_none() {
             return;
         }
         let front = self.clone();
         let shown = async move {
             // First: the trigger id lasts 3 seconds.
-            if let (Some(modal), Some(trigger)) = (&modal, &trigger_id)
+            if let (Some(modal), Some(trigger)) = (&modal, &press.trigger_id)
                 && let Err(err) = front.slack.open_calendar_modal(trigger, modal).await
             {
                 tracing::warn!(error = %err, "could not open the calendar modal");
             }
-            if let Some(url) = &response_url {
+            if let Some(url) = &press.response_url {
                 for answer in &answers {
                     if let Err(err) = front.slack.answer_press(url, answer).await {
                         tracing::warn!(error = %err, "could not answer a button press");
@@ -295,7 +290,7 @@ impl FrontDoor {
                 }
             }
             if refresh_home {
-                front.publish_home(&user).await;
+                front.publish_home(&press.user).await;
             }
         };
         self.follow_ups.spawn(shown.in_current_span());
