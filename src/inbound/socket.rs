@@ -153,7 +153,7 @@ impl SlackSocketModeClientListener for Frames {
                 // Acknowledged all the same, or Slack would send it again.
                 tracing::warn!(error = %err, "a Socket Mode frame the bot cannot read");
                 let envelope = serde_json::from_str::<Unread>(&frame).ok()?;
-                return acknowledgement(&envelope.envelope_id, None);
+                return Some(acknowledgement(&envelope.envelope_id, None));
             }
         };
         match frame {
@@ -168,14 +168,12 @@ impl SlackSocketModeClientListener for Frames {
             }
             Frame::Interactive(request) => {
                 let answer = self.front.interaction(request.payload).await;
-                acknowledgement(
-                    &request.envelope_id,
-                    answer.as_ref().map(render_modal_answer),
-                )
+                let payload = answer.as_ref().map(render_modal_answer);
+                Some(acknowledgement(&request.envelope_id, payload))
             }
             Frame::EventsApi(request) => {
                 self.front.event(request.payload).await;
-                acknowledgement(&request.envelope_id, None)
+                Some(acknowledgement(&request.envelope_id, None))
             }
             Frame::SlashCommands(request) => {
                 let answer = match request.payload.into_command() {
@@ -185,7 +183,7 @@ impl SlackSocketModeClientListener for Frames {
                         None
                     }
                 };
-                acknowledgement(&request.envelope_id, answer)
+                Some(acknowledgement(&request.envelope_id, answer))
             }
         }
     }
@@ -213,18 +211,12 @@ impl Frames {
 /// The frame that acknowledges the envelope `envelope_id`, carrying
 /// `payload` (a slash command's answer, rendered by `slack`) if there is
 /// one.
-fn acknowledgement(envelope_id: &str, payload: Option<Value>) -> Option<String> {
-    #[derive(serde::Serialize)]
-    struct Acknowledgement<'a> {
-        envelope_id: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        payload: Option<Value>,
+fn acknowledgement(envelope_id: &str, payload: Option<Value>) -> String {
+    let mut frame = serde_json::json!({ "envelope_id": envelope_id });
+    if let Some(payload) = payload {
+        frame["payload"] = payload;
     }
-    serde_json::to_string(&Acknowledgement {
-        envelope_id,
-        payload,
-    })
-    .ok()
+    frame.to_string()
 }
 
 #[cfg(test)]
