@@ -181,11 +181,7 @@ impl FrontDoor {
                 asked_again(since, &why)
             }
         };
-        self.show(&view_id, &modal).await;
-    }
-
-    async fn show(&self, view_id: &str, modal: &CalendarModal) {
-        if let Err(err) = self.slack.update_calendar_modal(view_id, modal).await {
+        if let Err(err) = self.slack.update_calendar_modal(&view_id, &modal).await {
             tracing::warn!(error = %err, "could not show what became of a calendar given");
         }
     }
