@@ -218,10 +218,8 @@ impl FrontDoor {
         b: &UserId,
         note: Option<&str>,
     ) -> anyhow::Result<()> {
-        let channel = self
-            .slack
-            .open_group_dm(&[by.clone(), a.clone(), b.clone()])
-            .await?;
+        let group = [by.clone(), a.clone(), b.clone()];
+        let channel = self.slack.open_group_dm(&group).await?;
         let message = render_introduction(by, a, b, note);
         self.slack.post(channel.as_str(), &message).await?;
         Ok(())
