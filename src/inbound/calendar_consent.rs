@@ -130,20 +130,15 @@ impl FrontDoor {
         };
         let modal = match read {
             Ok(read) => {
-                let mut feed = pending;
-                let found = match read {
-                    Read::Changed { found, validators } => {
-                        feed.read_well(now, validators.etag, validators.last_modified);
-                        feed.recount_at = found.recount_at;
-                        found
-                    }
+                let (found, validators) = match read {
+                    Read::Changed { found, validators } => (found, validators),
                     // Sent no validators, so no 304 is due; a server that
                     // answers one all the same gave nothing to read.
-                    Read::Unchanged => {
-                        feed.read_well(now, None, None);
-                        Default::default()
-                    }
+                    Read::Unchanged => Default::default(),
                 };
+                let mut feed = pending;
+                feed.read_well(now, validators.etag, validators.last_modified);
+                feed.recount_at = found.recount_at;
                 match self.store.update_calendar(&feed).await {
                     Ok(true) => {
                         tracing::info!(
@@ -181,11 +176,7 @@ impl FrontDoor {
                 asked_again(since, &why)
             }
         };
-        self.show(&view_id, &modal).await;
-    }
-
-    async fn show(&self, view_id: &str, modal: &CalendarModal) {
-        if let Err(err) = self.slack.update_calendar_modal(view_id, modal).await {
+        if let Err(err) = self.slack.update_calendar_modal(&view_id, &modal).await {
             tracing::warn!(error = %err, "could not show what became of a calendar given");
         }
     }

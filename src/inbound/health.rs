@@ -20,7 +20,8 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use std::sync::{Arc, Mutex};
+use parking_lot::Mutex;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How long a Slack check's answer stands.
@@ -31,7 +32,9 @@ const SLACK_CHECK_EVERY: Duration = Duration::from_secs(30);
 /// for no more than a few seconds.
 const STORE_ANSWERS_WITHIN: Duration = Duration::from_secs(2);
 
-/// The last Slack check: when, and the problem if there was one.
+/// The last Slack check: when, and the problem if there was one. Behind
+/// parking_lot's lock, which no panic elsewhere leaves poisoned: the value
+/// is replaced whole.
 type SlackCheck = Option<(Instant, Option<String>)>;
 
 /// What the health routes look at.
@@ -110,6 +113,7 @@ impl Health {
     async fn slack_problem(&self) -> Option<String> {
         let revoked = self.slack.token_revoked();
         let fresh = self
+            .slack_checked
             .lock()
             .as_ref()
             .filter(|(at, problem)| {
@@ -133,14 +137,7 @@ impl Health {
                 err.to_string()
             }
         });
-        *self.lock() = Some((Instant::now(), problem.clone()));
+        *self.slack_checked.lock() = Some((Instant::now(), problem.clone()));
         problem
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, SlackCheck> {
-        // One value, replaced whole: a panic elsewhere leaves it usable.
-        self.slack_checked
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

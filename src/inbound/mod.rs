@@ -135,13 +135,10 @@ impl FrontDoor {
                 (outcome.into(), commit)
             }
             "/alliances" => self.alliances_off_the_workers(&command).await,
-            other => (
-                Reply::text(format!(
-                    "I don't know the command `{other}`. Try `/alliances help`."
-                ))
-                .into(),
-                PendingCommit::default(),
-            ),
+            other => {
+                let unknown = format!("I don't know the command `{other}`. Try `/alliances help`.");
+                (Reply::text(unknown).into(), PendingCommit::default())
+            }
         };
         // Never "Logged" for a write that is not on disk: a failed commit
         // answers the apology instead, and carries out nothing.
@@ -151,13 +148,8 @@ impl FrontDoor {
         if let Some(effect) = outcome.effect {
             // After the answer: Slack wants one within 3 seconds.
             let front = self.clone();
-            let response_url = command.response_url.clone();
-            let trigger_id = command.trigger_id.clone();
-            self.follow_ups.spawn(async move {
-                front
-                    .carry_out(effect, response_url, Some(trigger_id))
-                    .await
-            });
+            self.follow_ups
+                .spawn(async move { front.carry_out(effect, command).await });
         }
         outcome.reply
     }
@@ -183,27 +175,20 @@ impl FrontDoor {
         })
     }
 
-    /// Carries out what a command asked of Slack, and tells the person if it
-    /// failed. `trigger_id` is the command's, for a modal.
-    async fn carry_out(
-        &self,
-        effect: Effect,
-        response_url: Option<String>,
-        trigger_id: Option<String>,
-    ) {
+    /// Carries out what `command` asked of Slack, and tells the person if it
+    /// failed: through the command's `response_url`, and a modal opens with
+    /// its `trigger_id`.
+    async fn carry_out(&self, effect: Effect, command: SlashCommand) {
         let result = match &effect {
-            Effect::OpenCalendarModal(modal) => match &trigger_id {
-                Some(trigger) => self
-                    .slack
-                    .open_calendar_modal(trigger, modal)
-                    .await
-                    .map_err(anyhow::Error::from),
-                None => Err(anyhow::anyhow!("a modal to open without a trigger id")),
-            },
+            Effect::OpenCalendarModal(modal) => self
+                .slack
+                .open_calendar_modal(&command.trigger_id, modal)
+                .await
+                .map_err(anyhow::Error::from),
             Effect::Introduce { by, a, b, note } => self.introduce(by, a, b, note.as_deref()).await,
             Effect::DigestNow { channel } => {
                 let posted = self.scheduler.post_digest_now(channel.as_deref()).await;
-                if let (Ok(summary), Some(url)) = (&posted, &response_url) {
+                if let (Ok(summary), Some(url)) = (&posted, &command.response_url) {
                     // The summary names the channel, which an admin typed.
                     let done = Reply::text(format!("Digest: {}.", mrkdwn_text(summary)));
                     if let Err(err) = self.slack.answer_command(url, &done).await {
@@ -215,11 +200,11 @@ impl FrontDoor {
         };
         if let Err(err) = result {
             tracing::error!(error = format!("{err:#}"), "a command's follow-up failed");
-            if let Some(url) = response_url {
+            if let Some(url) = &command.response_url {
                 let sorry = Reply::text(
                     "Sorry, I couldn't finish that: Slack said no. It has been logged.",
                 );
-                if let Err(err) = self.slack.answer_command(&url, &sorry).await {
+                if let Err(err) = self.slack.answer_command(url, &sorry).await {
                     tracing::warn!(error = %err, "could not tell the person either");
                 }
             }
@@ -233,10 +218,8 @@ impl FrontDoor {
         b: &UserId,
         note: Option<&str>,
     ) -> anyhow::Result<()> {
-        let channel = self
-            .slack
-            .open_group_dm(&[by.clone(), a.clone(), b.clone()])
-            .await?;
+        let group = [by.clone(), a.clone(), b.clone()];
+        let channel = self.slack.open_group_dm(&group).await?;
         let message = render_introduction(by, a, b, note);
         self.slack.post(channel.as_str(), &message).await?;
         Ok(())
@@ -268,19 +251,13 @@ impl FrontDoor {
     /// and could miss Slack's 3-second deadline, so they run after.
     #[tracing::instrument(skip_all, fields(user = %press.user))]
     async fn button_press(&self, press: ButtonPress) {
-        let ButtonPress {
-            user,
-            buttons,
-            response_url,
-            trigger_id,
-        } = press;
         let mut answers = Vec::new();
         let mut refresh_home = false;
         let mut modal = None;
-        for button in &buttons {
+        for button in &press.buttons {
             self.metrics.command("button");
             let commit = PendingCommit::default();
-            let context = self.context(&user, &commit);
+            let context = self.context(&press.user, &commit);
             let mut pressed =
                 handle_button(&context, &button.action_id, &button.value, &button.press_id).await;
             // The press's answer tells of its write only once it is on disk.
@@ -291,18 +268,19 @@ impl FrontDoor {
             refresh_home |= pressed.refresh_home;
             modal = modal.or(pressed.modal);
         }
-        if (answers.is_empty() || response_url.is_none()) && !refresh_home && modal.is_none() {
+        let answers_to_send = press.response_url.is_some() && !answers.is_empty();
+        if !answers_to_send && !refresh_home && modal.is_none() {
             return;
         }
         let front = self.clone();
         let shown = async move {
             // First: the trigger id lasts 3 seconds.
-            if let (Some(modal), Some(trigger)) = (&modal, &trigger_id)
+            if let (Some(modal), Some(trigger)) = (&modal, &press.trigger_id)
                 && let Err(err) = front.slack.open_calendar_modal(trigger, modal).await
             {
                 tracing::warn!(error = %err, "could not open the calendar modal");
             }
-            if let Some(url) = &response_url {
+            if let Some(url) = &press.response_url {
                 for answer in &answers {
                     if let Err(err) = front.slack.answer_press(url, answer).await {
                         tracing::warn!(error = %err, "could not answer a button press");
@@ -310,7 +288,7 @@ impl FrontDoor {
                 }
             }
             if refresh_home {
-                front.publish_home(&user).await;
+                front.publish_home(&press.user).await;
             }
         };
         self.follow_ups.spawn(shown.in_current_span());

@@ -207,23 +207,22 @@ impl ViewSubmission {
 
 impl From<InteractionPayload> for Interaction {
     fn from(payload: InteractionPayload) -> Self {
-        let payload = match payload {
-            InteractionPayload::BlockActions(payload) => payload,
-            InteractionPayload::ViewSubmission(submission) => {
-                return submission
-                    .calendar()
-                    .map_or(Self::Other, Self::CalendarSubmitted);
+        match payload {
+            InteractionPayload::BlockActions(press) => {
+                match press.user.map(|by| UserId::parse(&by.id)) {
+                    Some(Ok(user)) => Self::ButtonPress(ButtonPress {
+                        user,
+                        buttons: press.actions,
+                        response_url: press.response_url,
+                        trigger_id: press.trigger_id,
+                    }),
+                    _ => Self::PressWithoutUser,
+                }
             }
-            InteractionPayload::Other(_) => return Self::Other,
-        };
-        match payload.user.map(|user| UserId::parse(&user.id)) {
-            Some(Ok(user)) => Self::ButtonPress(ButtonPress {
-                user,
-                buttons: payload.actions,
-                response_url: payload.response_url,
-                trigger_id: payload.trigger_id,
-            }),
-            _ => Self::PressWithoutUser,
+            InteractionPayload::ViewSubmission(submission) => submission
+                .calendar()
+                .map_or(Self::Other, Self::CalendarSubmitted),
+            InteractionPayload::Other(_) => Self::Other,
         }
     }
 }

@@ -51,16 +51,13 @@ pub(super) fn partnerships_section(insights: &Insights) -> String {
 
 /// One partnership's row: its name and whom it binds, then a cell a week.
 fn row(partnership: &PartnershipHealth) -> String {
-    let name = format!(
-        "{} ↔ {}",
+    let (a, b) = (
         escape(partnership.teams.0.as_str()),
-        escape(partnership.teams.1.as_str())
+        escape(partnership.teams.1.as_str()),
     );
-    let who = partnership
-        .binds
-        .whom(&escape(partnership.teams.0.as_str()), None);
+    let who = partnership.binds.whom(&a, None);
     let mut row = format!(
-        r#"<tr class="partnership"><th scope="row">{name}<span class="hint"> · {who}, every {}</span></th>"#,
+        r#"<tr class="partnership"><th scope="row">{a} ↔ {b}<span class="hint"> · {who}, every {}</span></th>"#,
         plural(partnership.cadence_days as usize, "day", "days")
     );
     for week in &partnership.weeks {

@@ -4,15 +4,16 @@
 //! the network. Other addresses are not held up, nor is an admin who
 //! types the token once wrong.
 
+use parking_lot::Mutex;
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// The wrong tokens each address offered lately.
 #[derive(Debug, Default)]
 pub(super) struct WrongTokens {
-    // A std Mutex: held for a lookup and a push, never across an await.
+    // A blocking lock, held for a lookup and a push, never across an
+    // await; parking_lot's, which no panic elsewhere leaves poisoned.
     recent: Mutex<Recent>,
 }
 
@@ -41,13 +42,13 @@ impl WrongTokens {
     /// it has offered [`Self::LIMIT`] wrong tokens in the last
     /// [`Self::WINDOW`].
     pub fn wait(&self, address: IpAddr, now: Instant) -> Option<Duration> {
-        waiting(&mut self.lock(), address, now)
+        waiting(&mut self.recent.lock(), address, now)
     }
 
     /// How long `address` must wait, as [`Self::wait`] says; or, when it
     /// need not, counts a wrong token from it at `now`. One lock for both.
     pub fn refuse_or_record(&self, address: IpAddr, now: Instant) -> Option<Duration> {
-        let mut recent = self.lock();
+        let mut recent = self.recent.lock();
         let wait = waiting(&mut recent, address, now);
         if wait.is_none() {
             recorded(&mut recent, address, now);
@@ -58,14 +59,7 @@ impl WrongTokens {
     /// Counts a wrong token from `address` at `now`.
     #[cfg(test)]
     pub fn record(&self, address: IpAddr, now: Instant) {
-        recorded(&mut self.lock(), address, now);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Recent> {
-        // Each change is one push or pop: a panic elsewhere leaves it usable.
-        self.recent
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        recorded(&mut self.recent.lock(), address, now);
     }
 }
 
@@ -173,7 +167,7 @@ mod tests {
             guard.record(IpAddr::from(n.to_be_bytes()), start);
         }
         guard.record(address(1), start + WrongTokens::WINDOW);
-        assert_eq!(guard.lock().by_address.len(), 1);
+        assert_eq!(guard.recent.lock().by_address.len(), 1);
     }
 
     #[test]
@@ -184,7 +178,7 @@ mod tests {
             guard.record(IpAddr::from(n.to_be_bytes()), start);
         }
         // The walk at 1,025 addresses found every one still in the window.
-        let recent = guard.lock();
+        let recent = guard.recent.lock();
         assert_eq!(recent.by_address.len(), WrongTokens::TIDY_PAST + 2);
         assert_eq!(recent.tidy_at, 2 * (WrongTokens::TIDY_PAST + 1));
     }
