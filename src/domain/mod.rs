@@ -35,6 +35,44 @@ macro_rules! checked {
 }
 pub(crate) use checked;
 
+/// Declares `$ty`, the buttons of one message or page: each variant with
+/// the `action_id` Slack sends back when it is pressed and its label,
+/// written beside it. `ALL` lists them, so that the interactivity handler
+/// finds a press's button by its `action_id`.
+macro_rules! buttons {
+    (
+        $(#[$attr:meta])*
+        pub enum $ty:ident {
+            $($(#[$button_attr:meta])* $button:ident => ($action_id:literal, $label:literal),)+
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $ty {
+            $($(#[$button_attr])* $button,)+
+        }
+
+        impl $ty {
+            /// Every button, in the order declared.
+            pub const ALL: [Self; [$(stringify!($button)),+].len()] = [$(Self::$button),+];
+
+            /// The `action_id` Slack sends back when the button is pressed.
+            pub fn action_id(self) -> &'static str {
+                match self {
+                    $(Self::$button => $action_id,)+
+                }
+            }
+
+            /// The button's label.
+            pub fn label(self) -> &'static str {
+                match self {
+                    $(Self::$button => $label,)+
+                }
+            }
+        }
+    };
+}
+
 mod actions;
 mod calendar;
 mod circle;
