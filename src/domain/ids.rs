@@ -28,10 +28,6 @@ pub enum IdError {
 /// `D0123ABC`); Slack documents no length, so we only bound it to keep keys small.
 const MAX_SLACK_ID_LEN: usize = 32;
 
-fn parse_slack_id(kind: &'static str, value: &str, prefixes: &[char]) -> Result<String, IdError> {
-    check_slack_id(kind, value, prefixes).map(|()| value.to_owned())
-}
-
 /// Whether `value` is a Slack id of `kind`, without copying it: every tie
 /// the store reads holds two ids, each already in a `String` of its own.
 fn check_slack_id(kind: &'static str, value: &str, prefixes: &[char]) -> Result<(), IdError> {
@@ -65,12 +61,7 @@ const USER_ID_PREFIXES: &[char] = &['U', 'W'];
 impl UserId {
     /// Checks that `value` looks like a Slack user id.
     pub fn parse(value: &str) -> Result<Self, IdError> {
-        parse_slack_id("user id", value, USER_ID_PREFIXES).map(Self)
-    }
-
-    /// The id as Slack writes it.
-    pub fn as_str(&self) -> &str {
-        &self.0
+        Self::try_from(value.to_owned())
     }
 }
 
@@ -82,12 +73,7 @@ pub struct ChannelId(String);
 impl ChannelId {
     /// Checks that `value` looks like a Slack channel id.
     pub fn parse(value: &str) -> Result<Self, IdError> {
-        parse_slack_id("channel id", value, &['C', 'G', 'D']).map(Self)
-    }
-
-    /// The id as Slack writes it.
-    pub fn as_str(&self) -> &str {
-        &self.0
+        Self::try_from(value.to_owned())
     }
 }
 
@@ -116,17 +102,20 @@ impl TeamId {
         }
         Ok(Self(trimmed.to_owned()))
     }
-
-    /// The team's name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-/// What every identifier newtype has: `Display` and `AsRef<str>` as Slack
-/// writes it, and `String` back for serde.
+/// What every identifier newtype has: `as_str`, `Display` and `AsRef<str>`
+/// (the id as Slack writes it, or the team's name), and `String` back for
+/// serde.
 macro_rules! string_newtype_impls {
     ($($name:ident),*) => {$(
+        impl $name {
+            /// The id as Slack writes it, or the team's name.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
@@ -159,8 +148,9 @@ impl TryFrom<String> for UserId {
 
 impl TryFrom<String> for ChannelId {
     type Error = IdError;
+    /// As [`ChannelId::parse`], keeping `value` rather than copying it.
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
+        check_slack_id("channel id", &value, &['C', 'G', 'D']).map(|()| Self(value))
     }
 }
 
