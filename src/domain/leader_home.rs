@@ -48,12 +48,9 @@ impl LeaderHome {
         policy: &Policy,
     ) -> Self {
         let by_id: HashMap<&UserId, &Person> = people.iter().map(|p| (&p.id, p)).collect();
-        let Some(person) = by_id.get(me).copied() else {
+        let Some(person) = by_id.get(me).copied().filter(|p| !p.roles.is_none()) else {
             return Self::default();
         };
-        if person.roles.is_none() {
-            return Self::default();
-        }
         let reading = Reading {
             person,
             by_id: &by_id,
