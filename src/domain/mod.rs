@@ -73,6 +73,12 @@ macro_rules! buttons {
     };
 }
 
+/// Whether a number is 0: for a stored field that is left out of a
+/// record while it is.
+fn is_zero<T: Default + PartialEq>(number: &T) -> bool {
+    *number == T::default()
+}
+
 mod actions;
 mod calendar;
 mod circle;
