@@ -79,6 +79,15 @@ fn is_zero<T: Default + PartialEq>(number: &T) -> bool {
     *number == T::default()
 }
 
+/// Every pair of `items`, each pair once, in the order of the items: the
+/// lower first, in a sorted list.
+fn every_pair<T>(items: &[T]) -> impl Iterator<Item = (&T, &T)> {
+    items
+        .iter()
+        .enumerate()
+        .flat_map(move |(i, a)| items[i + 1..].iter().map(move |b| (a, b)))
+}
+
 mod actions;
 mod calendar;
 mod circle;

@@ -71,14 +71,9 @@ impl TeamMap {
         });
         let mut kept = ranked[..max].to_vec();
         kept.sort_unstable();
-        let mut pairs = Vec::with_capacity(max * max.saturating_sub(1) / 2);
-        for (at, &i) in kept.iter().enumerate() {
-            for &j in &kept[at + 1..] {
-                if let Some(pair) = self.pair(i, j) {
-                    pairs.push(pair.clone());
-                }
-            }
-        }
+        let pairs = super::every_pair(&kept)
+            .filter_map(|(&i, &j)| self.pair(i, j).cloned())
+            .collect();
         TeamMap {
             teams: kept.iter().map(|&i| self.teams[i].clone()).collect(),
             pairs,
