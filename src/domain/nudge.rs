@@ -277,8 +277,9 @@ impl NudgeReason {
         quoting: Quoting,
     ) -> String {
         let team = (quoting.team)(about_team.as_str());
-        let mut text = match self {
-            Self::Neglected(n) => n.explain(about, about_team, quoting),
+        let (mut text, gap) = match self {
+            Self::Neglected(n) => (n.explain(about, about_team, quoting), &n.gap),
+            // A partnership weighs no team gap: it comes first whatever the gap.
             Self::Partnership(p) => return p.explain(about, quoting),
             Self::Intro(i) => {
                 let own = (quoting.team)(i.gap.own_team.as_str());
@@ -302,11 +303,8 @@ impl NudgeReason {
                     }
                     None => {}
                 }
-                text
+                (text, &i.gap)
             }
-        };
-        let Some(gap) = self.gap() else {
-            return text;
         };
         let own = (quoting.team)(gap.own_team.as_str());
         if gap.most == 0 {
@@ -330,16 +328,6 @@ impl NudgeReason {
             );
         }
         text
-    }
-
-    /// The team gap the decision weighed; a partnership weighs none, as
-    /// it comes first whatever the gap.
-    pub fn gap(&self) -> Option<&TeamGap> {
-        match self {
-            Self::Neglected(n) => Some(&n.gap),
-            Self::Intro(i) => Some(&i.gap),
-            Self::Partnership(_) => None,
-        }
     }
 }
 
