@@ -129,20 +129,15 @@ pub enum CircleOutcome {
 impl CircleOutcome {
     /// Who pressed the button, unless they were forgotten since.
     pub fn by(&self) -> Option<&UserId> {
-        match self {
-            Self::Met { by, .. } | Self::NotYet { by, .. } | Self::Skipped { by, .. } => {
-                by.as_ref()
-            }
-        }
+        let (Self::Met { by, .. } | Self::NotYet { by, .. } | Self::Skipped { by, .. }) = self;
+        by.as_ref()
     }
 
     /// The same answer, its presser left out: they asked to be forgotten.
-    pub fn without_presser(self) -> Self {
-        match self {
-            Self::Met { at, .. } => Self::Met { by: None, at },
-            Self::NotYet { at, .. } => Self::NotYet { by: None, at },
-            Self::Skipped { at, .. } => Self::Skipped { by: None, at },
-        }
+    pub fn without_presser(mut self) -> Self {
+        let (Self::Met { by, .. } | Self::NotYet { by, .. } | Self::Skipped { by, .. }) = &mut self;
+        *by = None;
+        self
     }
 }
 
