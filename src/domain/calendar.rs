@@ -106,7 +106,7 @@ pub struct CalendarFeed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failing_since: Option<DateTime<Utc>>,
     /// How many reads in a row failed.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "super::is_zero")]
     pub failures: u32,
     /// Why the last read failed, in words for its owner (never the address).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,10 +114,6 @@ pub struct CalendarFeed {
     /// Whether its owner was told that it keeps failing (once per spell).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub told_failing: bool,
-}
-
-fn is_zero(count: &u32) -> bool {
-    *count == 0
 }
 
 impl CalendarFeed {

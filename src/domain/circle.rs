@@ -129,20 +129,15 @@ pub enum CircleOutcome {
 impl CircleOutcome {
     /// Who pressed the button, unless they were forgotten since.
     pub fn by(&self) -> Option<&UserId> {
-        match self {
-            Self::Met { by, .. } | Self::NotYet { by, .. } | Self::Skipped { by, .. } => {
-                by.as_ref()
-            }
-        }
+        let (Self::Met { by, .. } | Self::NotYet { by, .. } | Self::Skipped { by, .. }) = self;
+        by.as_ref()
     }
 
     /// The same answer, its presser left out: they asked to be forgotten.
-    pub fn without_presser(self) -> Self {
-        match self {
-            Self::Met { at, .. } => Self::Met { by: None, at },
-            Self::NotYet { at, .. } => Self::NotYet { by: None, at },
-            Self::Skipped { at, .. } => Self::Skipped { by: None, at },
-        }
+    pub fn without_presser(mut self) -> Self {
+        let (Self::Met { by, .. } | Self::NotYet { by, .. } | Self::Skipped { by, .. }) = &mut self;
+        *by = None;
+        self
     }
 }
 
@@ -168,37 +163,15 @@ pub enum CircleStage {
     CheckIn,
 }
 
-/// The buttons of a circle's check-in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CircleAction {
-    /// *We met*: logs a meeting of every pair, once.
-    WeMet,
-    /// *Not yet*.
-    NotYet,
-    /// *Skip this round*.
-    Skip,
-}
-
-impl CircleAction {
-    /// Every button, in the order shown.
-    pub const ALL: [CircleAction; 3] = [Self::WeMet, Self::NotYet, Self::Skip];
-
-    /// The `action_id` Slack sends back when the button is pressed.
-    pub fn action_id(self) -> &'static str {
-        match self {
-            Self::WeMet => "circle_we_met",
-            Self::NotYet => "circle_not_yet",
-            Self::Skip => "circle_skip",
-        }
-    }
-
-    /// The button's label.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::WeMet => "We met",
-            Self::NotYet => "Not yet",
-            Self::Skip => "Skip this round",
-        }
+buttons! {
+    /// The buttons of a circle's check-in.
+    pub enum CircleAction {
+        /// *We met*: logs a meeting of every pair, once.
+        WeMet => ("circle_we_met", "We met"),
+        /// *Not yet*.
+        NotYet => ("circle_not_yet", "Not yet"),
+        /// *Skip this round*.
+        Skip => ("circle_skip", "Skip this round"),
     }
 }
 

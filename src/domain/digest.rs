@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// What the digest job posts: what formed since the last digest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Digest {
     /// The start of the period (the previous digest), exclusive.
     pub since: DateTime<Utc>,
@@ -49,14 +49,7 @@ impl Digest {
         Self {
             since,
             until,
-            new_alliances: Vec::new(),
-            unnamed_new_alliances: 0,
-            bridges: Vec::new(),
-            unconnected_team_pairs: Vec::new(),
-            bridge_builders: Vec::new(),
-            team_figures: Vec::new(),
-            small_teams_held_back: 0,
-            partnerships: Vec::new(),
+            ..Self::default()
         }
     }
 

@@ -90,13 +90,8 @@ impl EarlyWarning {
     /// Why it was planned, in a sentence for whoever runs a dry run.
     pub fn explain(&self) -> String {
         format!(
-            "their live alliances reach {} other {}, fewer than the {} a leader is expected to keep up ({} suggested)",
-            self.live_teams,
-            if self.live_teams == 1 {
-                "team"
-            } else {
-                "teams"
-            },
+            "their live alliances reach {}, fewer than the {} a leader is expected to keep up ({} suggested)",
+            super::plural(self.live_teams, "other team", "other teams"),
             self.min_teams,
             super::plural(self.steps.len(), "step", "steps")
         )

@@ -28,10 +28,6 @@ pub enum IdError {
 /// `D0123ABC`); Slack documents no length, so we only bound it to keep keys small.
 const MAX_SLACK_ID_LEN: usize = 32;
 
-fn parse_slack_id(kind: &'static str, value: &str, prefixes: &[char]) -> Result<String, IdError> {
-    check_slack_id(kind, value, prefixes).map(|()| value.to_owned())
-}
-
 /// Whether `value` is a Slack id of `kind`, without copying it: every tie
 /// the store reads holds two ids, each already in a `String` of its own.
 fn check_slack_id(kind: &'static str, value: &str, prefixes: &[char]) -> Result<(), IdError> {
@@ -62,15 +58,12 @@ pub struct UserId(String);
 /// What a user id starts with: `U`, or `W` on Enterprise Grid.
 const USER_ID_PREFIXES: &[char] = &['U', 'W'];
 
-impl UserId {
-    /// Checks that `value` looks like a Slack user id.
-    pub fn parse(value: &str) -> Result<Self, IdError> {
-        parse_slack_id("user id", value, USER_ID_PREFIXES).map(Self)
-    }
-
-    /// The id as Slack writes it.
-    pub fn as_str(&self) -> &str {
-        &self.0
+impl TryFrom<String> for UserId {
+    type Error = IdError;
+    /// Checks that `value` looks like a Slack user id, keeping it rather
+    /// than copying it.
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        check_slack_id("user id", &value, USER_ID_PREFIXES).map(|()| Self(value))
     }
 }
 
@@ -79,15 +72,12 @@ impl UserId {
 #[serde(try_from = "String", into = "String")]
 pub struct ChannelId(String);
 
-impl ChannelId {
-    /// Checks that `value` looks like a Slack channel id.
-    pub fn parse(value: &str) -> Result<Self, IdError> {
-        parse_slack_id("channel id", value, &['C', 'G', 'D']).map(Self)
-    }
-
-    /// The id as Slack writes it.
-    pub fn as_str(&self) -> &str {
-        &self.0
+impl TryFrom<String> for ChannelId {
+    type Error = IdError;
+    /// Checks that `value` looks like a Slack channel id, keeping it rather
+    /// than copying it.
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        check_slack_id("channel id", &value, &['C', 'G', 'D']).map(|()| Self(value))
     }
 }
 
@@ -100,9 +90,11 @@ pub struct TeamId(String);
 /// Team names longer than this are almost certainly not team names.
 const MAX_TEAM_NAME_LEN: usize = 80;
 
-impl TeamId {
+impl TryFrom<String> for TeamId {
+    type Error = IdError;
     /// Checks that `value` is a usable team name: not blank, not too long.
-    pub fn parse(value: &str) -> Result<Self, IdError> {
+    /// The name is kept trimmed.
+    fn try_from(value: String) -> Result<Self, Self::Error> {
         let trimmed = value.trim();
         if trimmed.is_empty() {
             return Err(IdError::Empty { kind: "team name" });
@@ -116,17 +108,26 @@ impl TeamId {
         }
         Ok(Self(trimmed.to_owned()))
     }
-
-    /// The team's name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-/// What every identifier newtype has: `Display` and `AsRef<str>` as Slack
-/// writes it, and `String` back for serde.
+/// What every identifier newtype has: `parse` from the text at the edge,
+/// checked by its `TryFrom<String>`; `as_str`, `Display` and `AsRef<str>`
+/// (the id as Slack writes it, or the team's name); and `String` back for
+/// serde.
 macro_rules! string_newtype_impls {
     ($($name:ident),*) => {$(
+        impl $name {
+            /// Checks `value` as its `TryFrom<String>` does, and keeps a copy.
+            pub fn parse(value: &str) -> Result<Self, IdError> {
+                Self::try_from(value.to_owned())
+            }
+
+            /// The id as Slack writes it, or the team's name.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
@@ -148,28 +149,6 @@ macro_rules! string_newtype_impls {
 }
 
 string_newtype_impls!(UserId, ChannelId, TeamId);
-
-impl TryFrom<String> for UserId {
-    type Error = IdError;
-    /// As [`UserId::parse`], keeping `value` rather than copying it.
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        check_slack_id("user id", &value, USER_ID_PREFIXES).map(|()| Self(value))
-    }
-}
-
-impl TryFrom<String> for ChannelId {
-    type Error = IdError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl TryFrom<String> for TeamId {
-    type Error = IdError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -58,10 +58,7 @@ impl Interaction {
 
     /// Every pair of participants, each pair once, lower id first.
     pub fn pairs(&self) -> impl Iterator<Item = (&UserId, &UserId)> {
-        self.participants
-            .iter()
-            .enumerate()
-            .flat_map(move |(i, a)| self.participants[i + 1..].iter().map(move |b| (a, b)))
+        super::every_pair(&self.participants)
     }
 }
 

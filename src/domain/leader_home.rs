@@ -48,12 +48,9 @@ impl LeaderHome {
         policy: &Policy,
     ) -> Self {
         let by_id: HashMap<&UserId, &Person> = people.iter().map(|p| (&p.id, p)).collect();
-        let Some(person) = by_id.get(me).copied() else {
+        let Some(person) = by_id.get(me).copied().filter(|p| !p.roles.is_none()) else {
             return Self::default();
         };
-        if person.roles.is_none() {
-            return Self::default();
-        }
         let reading = Reading {
             person,
             by_id: &by_id,
@@ -178,11 +175,8 @@ impl<'a> Reading<'a> {
         let me = &self.person.id;
         let across: Vec<(&UserId, &Tie)> = ties
             .iter()
-            .filter_map(|tie| {
-                let peer = tie.pair.other(me)?;
-                let partner = self.by_id.get(peer)?.is_partner_in(other);
-                partner.then_some((peer, tie))
-            })
+            .filter_map(|tie| Some((tie.pair.other(me)?, tie)))
+            .filter(|(peer, _)| self.by_id.get(peer).is_some_and(|p| p.is_partner_in(other)))
             .collect();
         let live: Vec<&(&UserId, &Tie)> = across
             .iter()

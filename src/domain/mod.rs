@@ -35,6 +35,59 @@ macro_rules! checked {
 }
 pub(crate) use checked;
 
+/// Declares `$ty`, the buttons of one message or page: each variant with
+/// the `action_id` Slack sends back when it is pressed and its label,
+/// written beside it. `ALL` lists them, so that the interactivity handler
+/// finds a press's button by its `action_id`.
+macro_rules! buttons {
+    (
+        $(#[$attr:meta])*
+        pub enum $ty:ident {
+            $($(#[$button_attr:meta])* $button:ident => ($action_id:literal, $label:literal),)+
+        }
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $ty {
+            $($(#[$button_attr])* $button,)+
+        }
+
+        impl $ty {
+            /// Every button, in the order declared.
+            pub const ALL: [Self; [$(stringify!($button)),+].len()] = [$(Self::$button),+];
+
+            /// The `action_id` Slack sends back when the button is pressed.
+            pub fn action_id(self) -> &'static str {
+                match self {
+                    $(Self::$button => $action_id,)+
+                }
+            }
+
+            /// The button's label.
+            pub fn label(self) -> &'static str {
+                match self {
+                    $(Self::$button => $label,)+
+                }
+            }
+        }
+    };
+}
+
+/// Whether a number is 0: for a stored field that is left out of a
+/// record while it is.
+fn is_zero<T: Default + PartialEq>(number: &T) -> bool {
+    *number == T::default()
+}
+
+/// Every pair of `items`, each pair once, in the order of the items: the
+/// lower first, in a sorted list.
+fn every_pair<T>(items: &[T]) -> impl Iterator<Item = (&T, &T)> {
+    items
+        .iter()
+        .enumerate()
+        .flat_map(move |(i, a)| items[i + 1..].iter().map(move |b| (a, b)))
+}
+
 mod actions;
 mod calendar;
 mod circle;

@@ -71,14 +71,9 @@ impl TeamMap {
         });
         let mut kept = ranked[..max].to_vec();
         kept.sort_unstable();
-        let mut pairs = Vec::with_capacity(max * max.saturating_sub(1) / 2);
-        for (at, &i) in kept.iter().enumerate() {
-            for &j in &kept[at + 1..] {
-                if let Some(pair) = self.pair(i, j) {
-                    pairs.push(pair.clone());
-                }
-            }
-        }
+        let pairs = super::every_pair(&kept)
+            .filter_map(|(&i, &j)| self.pair(i, j).cloned())
+            .collect();
         TeamMap {
             teams: kept.iter().map(|&i| self.teams[i].clone()).collect(),
             pairs,
@@ -98,14 +93,10 @@ impl TeamMap {
     /// pair has one.
     pub fn strength_range(&self) -> (f64, f64) {
         let active = self.pairs.iter().filter(|p| p.active_alliances > 0);
-        let (weakest, strongest) = active.fold((f64::INFINITY, 0.0_f64), |(low, high), p| {
-            (low.min(p.strength), high.max(p.strength))
-        });
-        if weakest.is_finite() {
-            (weakest, strongest)
-        } else {
-            (0.0, 0.0)
-        }
+        let strengths = active.map(|p| p.strength);
+        let weakest = strengths.clone().min_by(f64::total_cmp).unwrap_or(0.0);
+        let strongest = strengths.max_by(f64::total_cmp).unwrap_or(0.0);
+        (weakest, strongest)
     }
 
     /// Whether there is anything to draw: at least two teams.

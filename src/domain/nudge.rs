@@ -131,40 +131,33 @@ impl KeyPartnership {
     fn explain(&self, about: &str, quoting: Quoting) -> String {
         let own = (quoting.team)(self.own_team.as_str());
         let other = (quoting.team)(self.other_team.as_str());
-        let mut text = format!(
+        let partnership = format!(
             "{own} ↔ {other} is a key partnership: its people keep a live tie across it, with a catch-up at least every {} days, so I raise it before anything else.",
             self.cadence_days
         );
         match &self.fading {
-            Some(tie) => {
-                let _ = write!(
-                    text,
-                    " You and {about} ({other}) last met on {}, {} days ago; you've met {}",
-                    tie.last_met.format("%a %-d %b %Y"),
-                    tie.days_since,
-                    times(tie.times_met)
-                );
-                match &tie.last_note {
-                    Some(note) => {
-                        let _ = write!(text, ", last time: {}.", (quoting.note)(note));
-                    }
-                    None => text.push('.'),
-                }
-                let _ = write!(
-                    text,
-                    " Of your ties in {other}, it is the strongest ({:.1} now).",
-                    tie.strength_now
-                );
-            }
-            None => {
-                let _ = write!(
-                    text,
-                    " You have no live tie in {other} on record, and {about} leads {other}."
-                );
-            }
+            Some(tie) => format!(
+                "{partnership} You and {about} ({other}) last met on {}, {} days ago; you've met {}{} Of your ties in {other}, it is the strongest ({:.1} now).",
+                tie.last_met.format("%a %-d %b %Y"),
+                tie.days_since,
+                times(tie.times_met),
+                last_time(tie.last_note.as_ref(), quoting),
+                tie.strength_now
+            ),
+            None => format!(
+                "{partnership} You have no live tie in {other} on record, and {about} leads {other}."
+            ),
         }
-        text
     }
+}
+
+/// How a sentence about two people's last meeting ends: with what they
+/// talked about, written by `quoting`, when it was noted.
+fn last_time(note: Option<&String>, quoting: Quoting) -> String {
+    note.map_or_else(
+        || ".".to_owned(),
+        |note| format!(", last time: {}.", (quoting.note)(note)),
+    )
 }
 
 /// How connected the recipient's team is with the peer's team: gap
@@ -220,25 +213,17 @@ impl Neglected {
     /// met, how often, and the cadence its strength sets.
     /// Team names and notes are written by `quoting`.
     pub fn explain(&self, about: &str, about_team: &TeamId, quoting: Quoting) -> String {
-        let mut text = format!(
-            "You and {about} ({}) last met on {}, {} days ago; you've met {}",
+        format!(
+            "You and {about} ({}) last met on {}, {} days ago; you've met {}{} For a tie of its strength ({:.1} after your last meeting, {:.1} now) I suggest a catch-up every {} days.",
             (quoting.team)(about_team.as_str()),
             self.last_met.format("%a %-d %b %Y"),
             self.days_since,
-            times(self.times_met)
-        );
-        match &self.last_note {
-            Some(note) => {
-                let _ = write!(text, ", last time: {}.", (quoting.note)(note));
-            }
-            None => text.push('.'),
-        }
-        let _ = write!(
-            text,
-            " For a tie of its strength ({:.1} after your last meeting, {:.1} now) I suggest a catch-up every {} days.",
-            self.strength_then, self.strength_now, self.cadence_days
-        );
-        text
+            times(self.times_met),
+            last_time(self.last_note.as_ref(), quoting),
+            self.strength_then,
+            self.strength_now,
+            self.cadence_days
+        )
     }
 }
 
@@ -291,29 +276,23 @@ impl NudgeReason {
         name: impl Fn(&UserId) -> String,
         quoting: Quoting,
     ) -> String {
-        let mut text = String::new();
         let team = (quoting.team)(about_team.as_str());
-        match self {
-            Self::Neglected(n) => text = n.explain(about, about_team, quoting),
+        let (mut text, gap) = match self {
+            Self::Neglected(n) => (n.explain(about, about_team, quoting), &n.gap),
+            // A partnership weighs no team gap: it comes first whatever the gap.
             Self::Partnership(p) => return p.explain(about, quoting),
             Self::Intro(i) => {
                 let own = (quoting.team)(i.gap.own_team.as_str());
-                match i.last_alliance_at {
-                    Some(at) => {
-                        let _ = write!(
-                            text,
-                            "Your last meeting with someone outside {own} was on {}, more than {} days ago.",
-                            at.format("%a %-d %b %Y"),
-                            i.quiet_days
-                        );
-                    }
-                    None => {
-                        let _ = write!(
-                            text,
-                            "I have no meeting of yours with anyone outside {own} on record yet."
-                        );
-                    }
-                }
+                let mut text = match i.last_alliance_at {
+                    Some(at) => format!(
+                        "Your last meeting with someone outside {own} was on {}, more than {} days ago.",
+                        at.format("%a %-d %b %Y"),
+                        i.quiet_days
+                    ),
+                    None => format!(
+                        "I have no meeting of yours with anyone outside {own} on record yet."
+                    ),
+                };
                 let _ = write!(text, " {about} is in {team}, and you two have not met.");
                 match &i.shared_contact {
                     Some(SharedContact::Mutual(contact)) => {
@@ -324,10 +303,8 @@ impl NudgeReason {
                     }
                     None => {}
                 }
+                (text, &i.gap)
             }
-        }
-        let Some(gap) = self.gap() else {
-            return text;
         };
         let own = (quoting.team)(gap.own_team.as_str());
         if gap.most == 0 {
@@ -351,16 +328,6 @@ impl NudgeReason {
             );
         }
         text
-    }
-
-    /// The team gap the decision weighed; a partnership weighs none, as
-    /// it comes first whatever the gap.
-    pub fn gap(&self) -> Option<&TeamGap> {
-        match self {
-            Self::Neglected(n) => Some(&n.gap),
-            Self::Intro(i) => Some(&i.gap),
-            Self::Partnership(_) => None,
-        }
     }
 }
 

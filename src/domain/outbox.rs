@@ -44,10 +44,7 @@ impl Outgoing {
     pub fn nudge(&self) -> Option<&Nudge> {
         match self {
             Self::Nudge(nudge) => Some(nudge),
-            Self::Digest { .. }
-            | Self::Circle(_)
-            | Self::EarlyWarning(_)
-            | Self::CalendarFailing(_) => None,
+            _ => None,
         }
     }
 

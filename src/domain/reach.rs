@@ -9,6 +9,7 @@
 
 use super::{Person, Policy, TeamId, Tie, UserId};
 use chrono::{DateTime, Utc};
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// How fresh an alliance is, against its cadence. Ordered freshest first.
@@ -82,7 +83,6 @@ impl Reach {
         let mut reached: BTreeMap<&TeamId, Tally<'_>> = BTreeMap::new();
         for (tie, peer, team) in alliances_of(me, people, ties) {
             let freshness = Freshness::of(tie, policy, now);
-            let strength = tie.strength_at(&policy.weights, policy.half_life, now);
             let tally = reached.entry(team).or_insert(Tally {
                 allies: Vec::new(),
                 freshness,
@@ -90,21 +90,16 @@ impl Reach {
             });
             tally.allies.push((tie.last_at, &peer.id));
             tally.freshness = tally.freshness.min(freshness);
-            tally.strength += strength;
+            tally.strength += tie.strength_at(&policy.weights, policy.half_life, now);
         }
 
-        // Every team someone still works in; a team of people who all left
-        // is no team to reach.
-        let every_team: BTreeSet<&TeamId> = people
+        // Every other team someone still works in, without an alliance; a
+        // team of people who all left is no team to reach.
+        let without: BTreeSet<&TeamId> = people
             .iter()
             .filter(|p| !p.deactivated)
             .filter_map(|p| p.team.as_ref())
-            .filter(|t| Some(*t) != my_team)
-            .collect();
-        let without = every_team
-            .into_iter()
-            .filter(|t| !reached.contains_key(t))
-            .cloned()
+            .filter(|t| Some(*t) != my_team && !reached.contains_key(t))
             .collect();
 
         let mut ranked: Vec<(&TeamId, Tally<'_>)> = reached.into_iter().collect();
@@ -117,9 +112,7 @@ impl Reach {
         let teams = ranked
             .into_iter()
             .map(|(team, mut tally)| {
-                tally
-                    .allies
-                    .sort_by(|(at_a, a), (at_b, b)| at_b.cmp(at_a).then_with(|| a.cmp(b)));
+                tally.allies.sort_by_key(|&(at, id)| (Reverse(at), id));
                 let last_met = tally.allies.first().map_or(now, |(at, _)| *at);
                 TeamReach {
                     team: team.clone(),
@@ -130,7 +123,10 @@ impl Reach {
                 }
             })
             .collect();
-        Self { teams, without }
+        Self {
+            teams,
+            without: without.into_iter().cloned().collect(),
+        }
     }
 
     /// Whether there is no other team to show at all.

@@ -84,11 +84,8 @@ impl<'a> ShownTeams<'a> {
     /// of two it says, to everyone, that these two never met anyone in the
     /// other team.
     pub fn pairs(&self) -> Vec<(TeamId, TeamId)> {
-        let teams = self.shown();
-        teams
-            .iter()
-            .enumerate()
-            .flat_map(|(i, a)| teams[i + 1..].iter().map(|b| ((*a).clone(), (*b).clone())))
+        super::every_pair(&self.shown())
+            .map(|(a, b)| ((*a).clone(), (*b).clone()))
             .collect()
     }
 }

@@ -98,12 +98,8 @@ pub struct KindSums {
     pub passive: f64,
     /// Calendar meetings; left out of a stored tie while 0, so that the
     /// ties written before there were any read the same.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "super::is_zero")]
     pub calendar: f64,
-}
-
-fn is_zero(sum: &f64) -> bool {
-    *sum == 0.0
 }
 
 impl KindSums {

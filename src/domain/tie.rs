@@ -15,17 +15,15 @@ pub struct PairKey {
 impl PairKey {
     /// The pair of `a` and `b`, or `None` if they are the same person.
     pub fn new(a: &UserId, b: &UserId) -> Option<Self> {
-        match a.cmp(b) {
-            std::cmp::Ordering::Less => Some(Self {
-                low: a.clone(),
-                high: b.clone(),
-            }),
-            std::cmp::Ordering::Greater => Some(Self {
-                low: b.clone(),
-                high: a.clone(),
-            }),
-            std::cmp::Ordering::Equal => None,
-        }
+        let (low, high) = match a.cmp(b) {
+            std::cmp::Ordering::Less => (a, b),
+            std::cmp::Ordering::Greater => (b, a),
+            std::cmp::Ordering::Equal => return None,
+        };
+        Some(Self {
+            low: low.clone(),
+            high: high.clone(),
+        })
     }
 
     /// The person with the lower id.
@@ -119,9 +117,7 @@ impl Tie {
             }
         }
     }
-}
 
-impl Tie {
     /// Its strength right after the last interaction.
     pub fn strength_at_last(&self, weights: &Weights) -> f64 {
         self.sums.weighed(weights)
