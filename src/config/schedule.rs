@@ -45,10 +45,7 @@ fn built_in(expression: &str) -> CronSchedule {
 /// A cron schedule, checked when the settings load.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(try_from = "String")]
-pub struct CronSchedule {
-    expression: String,
-    schedule: cron::Schedule,
-}
+pub struct CronSchedule(cron::Schedule);
 
 impl CronSchedule {
     /// Parses a cron expression of six or seven fields, seconds first.
@@ -61,10 +58,7 @@ impl CronSchedule {
             ));
         }
         cron::Schedule::from_str(expression)
-            .map(|schedule| Self {
-                expression: expression.to_owned(),
-                schedule,
-            })
+            .map(Self)
             .map_err(|err| {
                 format!(
                     "`{expression}` is not a valid cron expression ({err}); expected \
@@ -75,12 +69,12 @@ impl CronSchedule {
 
     /// The expression as the settings write it, for logs and messages.
     pub fn expression(&self) -> &str {
-        &self.expression
+        self.0.source()
     }
 
     /// The schedule, to ask for the times it names.
     pub fn schedule(&self) -> &cron::Schedule {
-        &self.schedule
+        &self.0
     }
 }
 
