@@ -3,7 +3,7 @@
 //! who leads, as a [`Roster`].
 
 use super::section::section;
-use super::{ConfigError, parse_toml};
+use super::{ConfigError, parse_toml, read_and_parse};
 use crate::domain::{Roles, TeamId, UserId};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
@@ -78,14 +78,7 @@ pub struct Roster {
 impl Roster {
     /// Reads the teams file at `path`.
     pub fn read(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(&text).map_err(|message| ConfigError::Parse {
-            path: path.to_owned(),
-            message,
-        })
+        read_and_parse(path, Self::parse)
     }
 
     /// Parses the text of a teams file.
