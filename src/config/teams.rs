@@ -224,12 +224,10 @@ impl TeamsSection {
 
 /// A teams file: the company's `leaders`, and `[[team]]` tables of a
 /// name, members and leads.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 struct TeamsFile {
-    #[serde(default)]
     leaders: Vec<String>,
-    #[serde(default)]
     team: Vec<TeamEntry>,
 }
 
