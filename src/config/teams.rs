@@ -197,27 +197,21 @@ enum Source {
 impl TeamsSection {
     /// Takes a relative teams file from `folder`, the config file's.
     pub(super) fn resolve_file_in(&mut self, folder: &Path) {
-        if let Some(file) = &self.file {
-            self.file = Some(folder.join(file));
-        }
+        self.file = self.file.as_ref().map(|file| folder.join(file));
     }
 
     /// The teams these settings name, once a source of `file` has a file.
     pub(super) fn teams(self) -> Result<Teams, ConfigError> {
-        let source = self.source.unwrap_or(if self.file.is_some() {
-            Source::File
-        } else {
-            Source::ProfileField
-        });
-        match source {
-            Source::File => self.file.map(Teams::File).ok_or_else(|| {
-                ConfigError::invalid(
-                    "teams.file",
-                    "must name a teams file when `teams.source` is \"file\", e.g. \"teams.toml\"",
-                )
-            }),
-            Source::ProfileField => Ok(Teams::ProfileField(self.profile_field_label)),
-            Source::Usergroups => Ok(Teams::Usergroups(self.usergroup_prefix)),
+        match (self.source, self.file) {
+            (None | Some(Source::File), Some(file)) => Ok(Teams::File(file)),
+            (Some(Source::File), None) => Err(ConfigError::invalid(
+                "teams.file",
+                "must name a teams file when `teams.source` is \"file\", e.g. \"teams.toml\"",
+            )),
+            (None | Some(Source::ProfileField), _) => {
+                Ok(Teams::ProfileField(self.profile_field_label))
+            }
+            (Some(Source::Usergroups), _) => Ok(Teams::Usergroups(self.usergroup_prefix)),
         }
     }
 }
