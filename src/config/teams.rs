@@ -137,9 +137,8 @@ impl Roster {
 
     /// Whether the person with this id or handle leads, and which team.
     pub fn roles_of(&self, id: &UserId, handle: &str) -> Roles {
-        let listed = |key: &str| self.leaders.contains(key);
         Roles {
-            leader: listed(id.as_str()) || listed(handle),
+            leader: self.leaders.contains(id.as_str()) || self.leaders.contains(handle),
             leads: self
                 .leads
                 .get(id.as_str())
