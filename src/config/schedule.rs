@@ -67,7 +67,9 @@ impl CronSchedule {
             })
     }
 
-    /// The expression as the settings write it, for logs and messages.
+    /// The expression as the settings write it. Only the tests ask; the
+    /// bot asks the schedule.
+    #[cfg(test)]
     pub fn expression(&self) -> &str {
         self.0.source()
     }
