@@ -42,6 +42,10 @@ fn built_in(expression: &str) -> CronSchedule {
     CronSchedule::parse(expression).expect("the built-in schedules are valid")
 }
 
+/// How a schedule is written, seconds first, with an example: what the
+/// messages refusing one show.
+const FORMAT: &str = r#"sec min hour day-of-month month day-of-week, e.g. "0 0 10 * * Mon-Fri""#;
+
 /// A cron schedule, checked when the settings load.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(try_from = "String")]
@@ -53,17 +57,13 @@ impl CronSchedule {
         let fields = expression.split_whitespace().count();
         if !(6..=7).contains(&fields) {
             return Err(format!(
-                "`{expression}` has {fields} fields; a schedule has 6 (seconds first): \
-                 sec min hour day-of-month month day-of-week, e.g. \"0 0 10 * * Mon-Fri\""
+                "`{expression}` has {fields} fields; a schedule has 6 (seconds first): {FORMAT}"
             ));
         }
         cron::Schedule::from_str(expression)
             .map(Self)
             .map_err(|err| {
-                format!(
-                    "`{expression}` is not a valid cron expression ({err}); expected \
-                     sec min hour day-of-month month day-of-week, e.g. \"0 0 10 * * Mon-Fri\""
-                )
+                format!("`{expression}` is not a valid cron expression ({err}); expected {FORMAT}")
             })
     }
 
