@@ -3,7 +3,8 @@
 //! `schedule.calendars`.
 
 use super::section::{at_least_one, count, section};
-use serde::{Deserialize, Deserializer};
+use crate::domain::checked;
+use serde::Deserializer;
 use std::num::NonZeroU32;
 
 section! {
@@ -29,28 +30,18 @@ fn days<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NonZeroU32, D::Err
     at_least_one::<_, u32, _>(deserializer, "must be at least 1 day, e.g. 180")
 }
 
-/// The most people a counted meeting may have asked: at least two, since
-/// a meeting is between people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "u32")]
-pub struct AttendeeLimit(u32);
+checked! {
+    /// The most people a counted meeting may have asked: at least two, since
+    /// a meeting is between people.
+    #[derive(Copy, Eq)]
+    pub struct AttendeeLimit(u32) if |most| most >= 2;
+    else "must be at least 2 people, e.g. 8"
+}
 
 impl AttendeeLimit {
     /// The number of people.
     pub fn get(self) -> usize {
         self.0 as usize
-    }
-}
-
-impl TryFrom<u32> for AttendeeLimit {
-    type Error = &'static str;
-
-    fn try_from(most: u32) -> Result<Self, Self::Error> {
-        if most >= 2 {
-            Ok(Self(most))
-        } else {
-            Err("must be at least 2 people, e.g. 8")
-        }
     }
 }
 

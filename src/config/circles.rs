@@ -3,7 +3,8 @@
 //! again. When the job looks is `schedule.circles`.
 
 use super::section::{at_least_one, count, section};
-use serde::{Deserialize, Deserializer};
+use crate::domain::checked;
+use serde::Deserializer;
 use std::num::NonZeroU32;
 
 section! {
@@ -34,30 +35,20 @@ fn weeks<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NonZeroU32, D::Er
     at_least_one::<_, u32, _>(deserializer, "must be at least 1 week, e.g. 4")
 }
 
-/// The size of a circle: at least three, since two people are a meeting,
-/// not a circle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "u32")]
-pub struct CircleSize(u32);
+checked! {
+    /// The size of a circle: at least three, since two people are a meeting,
+    /// not a circle; at most seven, since Slack's `conversations.open` opens
+    /// a group DM of at most 8 people, and a leftover leader can make a
+    /// circle one larger.
+    #[derive(Copy, Eq)]
+    pub struct CircleSize(u32) if |size| (3..=7).contains(&size);
+    else "must be from 3 to 7 leaders, e.g. 4"
+}
 
 impl CircleSize {
     /// The number of leaders.
     pub fn get(self) -> usize {
         self.0 as usize
-    }
-}
-
-impl TryFrom<u32> for CircleSize {
-    type Error = &'static str;
-
-    fn try_from(size: u32) -> Result<Self, Self::Error> {
-        // Slack's `conversations.open` opens a group DM of at most 8
-        // people, and a leftover leader can make a circle one larger.
-        if (3..=7).contains(&size) {
-            Ok(Self(size))
-        } else {
-            Err("must be from 3 to 7 leaders, e.g. 4")
-        }
     }
 }
 

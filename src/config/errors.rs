@@ -1,7 +1,7 @@
 //! How a problem with the settings reads: one sentence that names the
 //! setting (or, for broken TOML, the line) and what to write instead.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Why the settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +42,22 @@ impl ConfigError {
             problem: problem.into(),
         }
     }
+}
+
+/// Reads the file at `path` (the config file, or the teams file it names)
+/// and parses its text with `parse`; either failure names the file.
+pub(super) fn read_and_parse<T>(
+    path: &Path,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse(&text).map_err(|message| ConfigError::Parse {
+        path: path.to_owned(),
+        message,
+    })
 }
 
 /// Parses TOML into `T`, with a one-line message that names the setting at

@@ -60,7 +60,7 @@ pub use store::{
 pub use teams::{Roster, Teams};
 
 use crate::domain::{DigestPolicy, Partnership, Policy};
-use errors::parse_toml;
+use errors::{parse_toml, read_and_parse};
 use rules::RulesSection;
 use serde::Deserialize;
 use std::path::Path;
@@ -157,14 +157,7 @@ impl SettingsFile {
     /// Reads and parses the config file at `path`; a relative teams file is
     /// taken from the config file's folder.
     fn read(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let mut settings: Self = parse_toml(&text).map_err(|message| ConfigError::Parse {
-            path: path.to_owned(),
-            message,
-        })?;
+        let mut settings: Self = read_and_parse(path, parse_toml)?;
         if let Some(folder) = path.parent() {
             settings.teams.resolve_file_in(folder);
         }

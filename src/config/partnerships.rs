@@ -11,7 +11,7 @@
 //! Each value is checked as it is read, so a mistake is reported with its
 //! place (`partnerships[0].teams`) and an example.
 
-use crate::domain::{Binds, Partnership, TeamId};
+use crate::domain::{Binds, Partnership, TeamId, checked};
 use serde::Deserialize;
 
 /// One `[[partnerships]]` table, checked: the rest of the bot reads the
@@ -79,26 +79,15 @@ impl TryFrom<Vec<String>> for TwoTeams {
     }
 }
 
-/// A partnership's cadence: at least a day.
-#[derive(Deserialize)]
-#[serde(try_from = "u32")]
-struct CadenceDays(u32);
+checked! {
+    /// A partnership's cadence: at least a day.
+    pub struct CadenceDays(u32) if |days| days >= 1;
+    else "must be at least 1 day, e.g. cadence_days = 14"
+}
 
 impl Default for CadenceDays {
     fn default() -> Self {
         Self(Partnership::DEFAULT_CADENCE_DAYS)
-    }
-}
-
-impl TryFrom<u32> for CadenceDays {
-    type Error = &'static str;
-
-    fn try_from(days: u32) -> Result<Self, Self::Error> {
-        if days >= 1 {
-            Ok(Self(days))
-        } else {
-            Err("must be at least 1 day, e.g. cadence_days = 14")
-        }
     }
 }
 

@@ -42,23 +42,19 @@ impl RulesSection {
             self.window_end_hour,
             self.working_days,
         )
-        .ok_or_else(|| {
-            ConfigError::invalid(
-                "rules.window_start_hour",
-                "the delivery window must start before it ends, within 0–24, e.g. 10 and 11",
-            )
-        })?;
+        .ok_or(ConfigError::invalid(
+            "rules.window_start_hour",
+            "the delivery window must start before it ends, within 0–24, e.g. 10 and 11",
+        ))?;
         let cadence = Cadence::new(
             self.strong_tie,
             self.cadence_strong_days,
             self.cadence_weak_days,
         )
-        .ok_or_else(|| {
-            ConfigError::invalid(
-                "rules.cadence_strong_days",
-                "must be at least 1 day and at most `cadence_weak_days`, e.g. 30 and 90",
-            )
-        })?;
+        .ok_or(ConfigError::invalid(
+            "rules.cadence_strong_days",
+            "must be at least 1 day and at most `cadence_weak_days`, e.g. 30 and 90",
+        ))?;
         Ok(Policy {
             half_life: self.half_life_days,
             weights: self.weights,

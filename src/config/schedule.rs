@@ -42,13 +42,14 @@ fn built_in(expression: &str) -> CronSchedule {
     CronSchedule::parse(expression).expect("the built-in schedules are valid")
 }
 
+/// How a schedule is written, seconds first, with an example: what the
+/// messages refusing one show.
+const FORMAT: &str = r#"sec min hour day-of-month month day-of-week, e.g. "0 0 10 * * Mon-Fri""#;
+
 /// A cron schedule, checked when the settings load.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(try_from = "String")]
-pub struct CronSchedule {
-    expression: String,
-    schedule: cron::Schedule,
-}
+pub struct CronSchedule(cron::Schedule);
 
 impl CronSchedule {
     /// Parses a cron expression of six or seven fields, seconds first.
@@ -56,31 +57,26 @@ impl CronSchedule {
         let fields = expression.split_whitespace().count();
         if !(6..=7).contains(&fields) {
             return Err(format!(
-                "`{expression}` has {fields} fields; a schedule has 6 (seconds first): \
-                 sec min hour day-of-month month day-of-week, e.g. \"0 0 10 * * Mon-Fri\""
+                "`{expression}` has {fields} fields; a schedule has 6 (seconds first): {FORMAT}"
             ));
         }
         cron::Schedule::from_str(expression)
-            .map(|schedule| Self {
-                expression: expression.to_owned(),
-                schedule,
-            })
+            .map(Self)
             .map_err(|err| {
-                format!(
-                    "`{expression}` is not a valid cron expression ({err}); expected \
-                     sec min hour day-of-month month day-of-week, e.g. \"0 0 10 * * Mon-Fri\""
-                )
+                format!("`{expression}` is not a valid cron expression ({err}); expected {FORMAT}")
             })
     }
 
-    /// The expression as the settings write it, for logs and messages.
+    /// The expression as the settings write it. Only the tests ask; the
+    /// bot asks the schedule.
+    #[cfg(test)]
     pub fn expression(&self) -> &str {
-        &self.expression
+        self.0.source()
     }
 
     /// The schedule, to ask for the times it names.
     pub fn schedule(&self) -> &cron::Schedule {
-        &self.schedule
+        &self.0
     }
 }
 

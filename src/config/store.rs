@@ -27,9 +27,9 @@ pub const DATABASE_URL_VAR: &str = "ALLIANCES_DATABASE_URL";
 
 /// Where the PostgreSQL database is: `postgres://user:password@host:port/
 /// database`, or libpq's `host=… dbname=…` form. It may hold a password,
-/// so its `Debug` shows none of it; the store says where it is by host,
-/// port and database only.
-#[derive(Clone, serde::Deserialize)]
+/// so it is kept as a secret, whose `Debug` shows none of it; the store
+/// says where it is by host, port and database only.
+#[derive(Debug, Clone, serde::Deserialize)]
 #[serde(try_from = "String")]
 pub struct DatabaseUrl(SecretString);
 
@@ -79,12 +79,6 @@ impl TryFrom<String> for DatabaseUrl {
                  postgres://alliances@db.internal:5432/alliances");
         }
         Ok(DatabaseUrl(SecretString::from(url.to_owned())))
-    }
-}
-
-impl std::fmt::Debug for DatabaseUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DatabaseUrl(…)")
     }
 }
 

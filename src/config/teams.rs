@@ -3,7 +3,7 @@
 //! who leads, as a [`Roster`].
 
 use super::section::section;
-use super::{ConfigError, parse_toml};
+use super::{ConfigError, parse_toml, read_and_parse};
 use crate::domain::{Roles, TeamId, UserId};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
@@ -78,14 +78,7 @@ pub struct Roster {
 impl Roster {
     /// Reads the teams file at `path`.
     pub fn read(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(&text).map_err(|message| ConfigError::Parse {
-            path: path.to_owned(),
-            message,
-        })
+        read_and_parse(path, Self::parse)
     }
 
     /// Parses the text of a teams file.
@@ -144,9 +137,8 @@ impl Roster {
 
     /// Whether the person with this id or handle leads, and which team.
     pub fn roles_of(&self, id: &UserId, handle: &str) -> Roles {
-        let listed = |key: &str| self.leaders.contains(key);
         Roles {
-            leader: listed(id.as_str()) || listed(handle),
+            leader: self.leaders.contains(id.as_str()) || self.leaders.contains(handle),
             leads: self
                 .leads
                 .get(id.as_str())
@@ -168,7 +160,9 @@ impl Roster {
         }
     }
 
-    /// How many people lead: leaders, and leads of a team.
+    /// How many people lead: leaders, and leads of a team. Only the tests
+    /// ask.
+    #[cfg(test)]
     pub fn counts(&self) -> (usize, usize) {
         (self.leaders.len(), self.leads.len())
     }
@@ -204,39 +198,31 @@ enum Source {
 impl TeamsSection {
     /// Takes a relative teams file from `folder`, the config file's.
     pub(super) fn resolve_file_in(&mut self, folder: &Path) {
-        if let Some(file) = &self.file {
-            self.file = Some(folder.join(file));
-        }
+        self.file = self.file.as_ref().map(|file| folder.join(file));
     }
 
     /// The teams these settings name, once a source of `file` has a file.
     pub(super) fn teams(self) -> Result<Teams, ConfigError> {
-        let source = self.source.unwrap_or(if self.file.is_some() {
-            Source::File
-        } else {
-            Source::ProfileField
-        });
-        match source {
-            Source::File => self.file.map(Teams::File).ok_or_else(|| {
-                ConfigError::invalid(
-                    "teams.file",
-                    "must name a teams file when `teams.source` is \"file\", e.g. \"teams.toml\"",
-                )
-            }),
-            Source::ProfileField => Ok(Teams::ProfileField(self.profile_field_label)),
-            Source::Usergroups => Ok(Teams::Usergroups(self.usergroup_prefix)),
+        match (self.source, self.file) {
+            (None | Some(Source::File), Some(file)) => Ok(Teams::File(file)),
+            (Some(Source::File), None) => Err(ConfigError::invalid(
+                "teams.file",
+                "must name a teams file when `teams.source` is \"file\", e.g. \"teams.toml\"",
+            )),
+            (None | Some(Source::ProfileField), _) => {
+                Ok(Teams::ProfileField(self.profile_field_label))
+            }
+            (Some(Source::Usergroups), _) => Ok(Teams::Usergroups(self.usergroup_prefix)),
         }
     }
 }
 
 /// A teams file: the company's `leaders`, and `[[team]]` tables of a
 /// name, members and leads.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 struct TeamsFile {
-    #[serde(default)]
     leaders: Vec<String>,
-    #[serde(default)]
     team: Vec<TeamEntry>,
 }
 
