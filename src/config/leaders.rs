@@ -48,11 +48,9 @@ impl TryFrom<String> for UsergroupHandle {
     type Error = &'static str;
 
     fn try_from(handle: String) -> Result<Self, Self::Error> {
-        let handle = handle.trim().trim_start_matches('@');
-        if handle.is_empty() {
-            Err("must be a user group's handle, e.g. \"leadership\"")
-        } else {
-            Ok(Self(handle.to_owned()))
+        match handle.trim().trim_start_matches('@') {
+            "" => Err("must be a user group's handle, e.g. \"leadership\""),
+            handle => Ok(Self(handle.to_owned())),
         }
     }
 }

@@ -183,12 +183,10 @@ impl SettingsFile {
             self.store.url = Some(url.try_into().map_err(invalid(DATABASE_URL_VAR))?);
         }
         if let Some(address) = env("ALLIANCES_HEALTH_ADDRESS") {
-            self.health.address = address.parse().map_err(|_| {
-                ConfigError::invalid(
-                    "ALLIANCES_HEALTH_ADDRESS",
-                    format!("`{address}` is not an address to listen on, e.g. 0.0.0.0:9100"),
-                )
-            })?;
+            let problem = format!("`{address}` is not an address to listen on, e.g. 0.0.0.0:9100");
+            self.health.address = address
+                .parse()
+                .map_err(|_| ConfigError::invalid("ALLIANCES_HEALTH_ADDRESS", problem))?;
         }
         Ok(())
     }

@@ -175,7 +175,7 @@ impl<'a> Reading<'a> {
         let me = &self.person.id;
         let across: Vec<(&UserId, &Tie)> = ties
             .iter()
-            .filter_map(|tie| Some((tie.pair.other(me)?, tie)))
+            .filter_map(|tie| tie.pair.other(me).map(|peer| (peer, tie)))
             .filter(|(peer, _)| self.by_id.get(peer).is_some_and(|p| p.is_partner_in(other)))
             .collect();
         let live: Vec<&(&UserId, &Tie)> = across

@@ -37,8 +37,11 @@ pub(crate) use checked;
 
 /// Declares `$ty`, the buttons of one message or page: each variant with
 /// the `action_id` Slack sends back when it is pressed and its label,
-/// written beside it. `ALL` lists them, so that the interactivity handler
-/// finds a press's button by its `action_id`.
+/// written beside it. The enum derives `Debug`, `Clone`, `Copy`,
+/// `PartialEq` and `Eq`, and has `ALL`, `action_id()` and `label()`. `ALL`
+/// lists the buttons in the order they are declared, which is the order
+/// Slack shows them in; the interactivity handler finds a press's button
+/// in it by its `action_id`.
 macro_rules! buttons {
     (
         $(#[$attr:meta])*
@@ -53,7 +56,7 @@ macro_rules! buttons {
         }
 
         impl $ty {
-            /// Every button, in the order declared.
+            /// Every button, in the order declared: the order Slack shows them in.
             pub const ALL: [Self; [$(stringify!($button)),+].len()] = [$(Self::$button),+];
 
             /// The `action_id` Slack sends back when the button is pressed.

@@ -94,8 +94,9 @@ impl TeamMap {
     pub fn strength_range(&self) -> (f64, f64) {
         let active = self.pairs.iter().filter(|p| p.active_alliances > 0);
         let strengths = active.map(|p| p.strength);
-        let weakest = strengths.clone().min_by(f64::total_cmp).unwrap_or(0.0);
-        let strongest = strengths.max_by(f64::total_cmp).unwrap_or(0.0);
+        // `f64::min` and `max` pass over a NaN, as the shades must.
+        let weakest = strengths.clone().reduce(f64::min).unwrap_or(0.0);
+        let strongest = strengths.fold(0.0, f64::max);
         (weakest, strongest)
     }
 

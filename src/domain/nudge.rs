@@ -141,7 +141,7 @@ impl KeyPartnership {
                 tie.last_met.format("%a %-d %b %Y"),
                 tie.days_since,
                 times(tie.times_met),
-                last_time(tie.last_note.as_ref(), quoting),
+                last_time(tie.last_note.as_deref(), quoting),
                 tie.strength_now
             ),
             None => format!(
@@ -153,7 +153,7 @@ impl KeyPartnership {
 
 /// How a sentence about two people's last meeting ends: with what they
 /// talked about, written by `quoting`, when it was noted.
-fn last_time(note: Option<&String>, quoting: Quoting) -> String {
+fn last_time(note: Option<&str>, quoting: Quoting) -> String {
     note.map_or_else(
         || ".".to_owned(),
         |note| format!(", last time: {}.", (quoting.note)(note)),
@@ -219,7 +219,7 @@ impl Neglected {
             self.last_met.format("%a %-d %b %Y"),
             self.days_since,
             times(self.times_met),
-            last_time(self.last_note.as_ref(), quoting),
+            last_time(self.last_note.as_deref(), quoting),
             self.strength_then,
             self.strength_now,
             self.cadence_days

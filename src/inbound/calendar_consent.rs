@@ -13,7 +13,7 @@
 use super::FrontDoor;
 use super::requests::CalendarSubmission;
 use crate::calendars::{
-    CalendarKey, CalendarReader, EmailDirectory, Read, Validators, check_address,
+    CalendarKey, CalendarReader, EmailDirectory, Found, Read, Validators, check_address,
 };
 use crate::domain::{CalendarFeed, CalendarModal, ModalAnswer, Person};
 use secrecy::{ExposeSecret as _, SecretString};
@@ -133,8 +133,9 @@ impl FrontDoor {
                 let (found, validators) = match read {
                     Read::Changed { found, validators } => (found, validators),
                     // Sent no validators, so no 304 is due; a server that
-                    // answers one all the same gave nothing to read.
-                    Read::Unchanged => Default::default(),
+                    // answers one all the same gave nothing to read, and
+                    // the fresh feed's `recount_at` stays `None`.
+                    Read::Unchanged => (Found::default(), Validators::default()),
                 };
                 let mut feed = pending;
                 feed.read_well(now, validators.etag, validators.last_modified);
