@@ -115,9 +115,9 @@ impl TryFrom<String> for TeamId {
 /// (the id as Slack writes it, or the team's name); and `String` back for
 /// serde.
 macro_rules! string_newtype_impls {
-    ($($name:ident),*) => {$(
+    ($($name:ident: $what:literal),*) => {$(
         impl $name {
-            /// Checks `value` as its `TryFrom<String>` does, and keeps a copy.
+            #[doc = concat!("Checks that `value` is ", $what, ", as its `TryFrom<String>` does, and keeps a copy.")]
             pub fn parse(value: &str) -> Result<Self, IdError> {
                 Self::try_from(value.to_owned())
             }
@@ -148,7 +148,11 @@ macro_rules! string_newtype_impls {
     )*};
 }
 
-string_newtype_impls!(UserId, ChannelId, TeamId);
+string_newtype_impls!(
+    UserId: "a Slack user id",
+    ChannelId: "a Slack channel id",
+    TeamId: "a usable team name, kept trimmed"
+);
 
 #[cfg(test)]
 mod tests {
