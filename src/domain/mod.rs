@@ -149,4 +149,4 @@ pub use shown_teams::ShownTeams;
 pub use strength::{HalfLife, KindSums, Weights, stronger_first};
 pub use tie::{PairKey, Tie};
 pub use window::{DeliveryWindow, WorkingDays, days_ago, zone, zone_of};
-pub use wording::{ago, number, plural, times};
+pub use wording::{ago, in_a_sentence, number, plural, times};

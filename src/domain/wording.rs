@@ -20,6 +20,15 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// A list in a sentence: "a", "a and b", "a, b and c"; nothing for none.
+pub fn in_a_sentence(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, others)) => format!("{} and {last}", others.join(", ")),
+        None => String::new(),
+    }
+}
+
 /// The count `n` (a whole number, of any integer type) with its thousands
 /// set apart, as people write one: "950", "4,650", "2,691,948".
 pub fn number(n: impl std::fmt::Display) -> String {
@@ -52,6 +61,18 @@ pub fn ago(days: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_reads_as_a_sentence() {
+        let said = |items: &[&str]| {
+            let items: Vec<String> = items.iter().map(|&item| item.to_owned()).collect();
+            in_a_sentence(&items)
+        };
+        assert_eq!(said(&[]), "");
+        assert_eq!(said(&["Sales"]), "Sales");
+        assert_eq!(said(&["Sales", "Legal"]), "Sales and Legal");
+        assert_eq!(said(&["Sales", "Legal", "Data"]), "Sales, Legal and Data");
+    }
 
     #[test]
     fn a_count_sets_its_thousands_apart() {

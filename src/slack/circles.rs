@@ -6,8 +6,8 @@
 //! pushing for that the others could help with, and what is hard right
 //! now — and puts no score on anyone.
 
-use super::render::{Message, action_buttons, context, in_a_sentence, section};
-use crate::domain::{CircleAction, CircleKey, UserId};
+use super::render::{Message, action_buttons, context, section};
+use crate::domain::{CircleAction, CircleKey, UserId, in_a_sentence};
 use serde_json::json;
 
 /// "<@A>, <@B> and <@C>": the members as mentions, in a sentence.

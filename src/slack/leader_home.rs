@@ -7,9 +7,10 @@
 //! time to catch up, white for a tie still to start.
 
 use super::mrkdwn::mrkdwn_text;
-use super::render::{days, in_a_sentence, section};
+use super::render::{days, section};
 use crate::domain::{
-    CircleState, HomeCircle, HomePartnership, LeaderHome, PartnershipTie, ago, plural, times,
+    CircleState, HomeCircle, HomePartnership, LeaderHome, PartnershipTie, ago, in_a_sentence,
+    plural, times,
 };
 use chrono::{DateTime, Utc};
 use serde_json::Value;

@@ -7,8 +7,8 @@
 //! a row of coloured squares, one per team, then a line per team.
 
 use super::mrkdwn::mrkdwn_text;
-use super::render::{context, in_a_sentence, section};
-use crate::domain::{Freshness, Reach, TeamId, TeamReach, ago, plural};
+use super::render::{context, section};
+use crate::domain::{Freshness, Reach, TeamId, TeamReach, ago, in_a_sentence, plural};
 use serde_json::Value;
 
 /// How many teams with an alliance get a line of their own; the rest are

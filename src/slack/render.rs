@@ -9,7 +9,7 @@
 use super::mrkdwn::{mrkdwn_text, quoted_from_slack, unescape_mrkdwn};
 use crate::domain::{
     Digest, Intro, Neglected, Nudge, NudgeAction, NudgeReason, SharedContact, TeamId, UserId,
-    plural, times,
+    in_a_sentence, plural, times,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -254,15 +254,6 @@ fn bridge_builders_text(digest: &Digest, period: &str) -> Option<String> {
         ":raised_hands: *Bridge-builders {period}*: {}.",
         in_a_sentence(&names)
     ))
-}
-
-/// "a", "a and b", "a, b and c".
-pub(super) fn in_a_sentence(items: &[String]) -> String {
-    match items.split_last() {
-        Some((last, [])) => last.clone(),
-        Some((last, others)) => format!("{} and {last}", others.join(", ")),
-        None => String::new(),
-    }
 }
 
 /// "Team by team", one line per team at or above the k-anonymity floor.

@@ -10,7 +10,7 @@
 
 use super::{Context, HandlerError, user_error};
 use crate::commands::{Reply, TeamNamesError, read_team_names};
-use crate::domain::{ShownTeams, TeamId, ago, days_ago, plural, times, zone_of};
+use crate::domain::{ShownTeams, TeamId, ago, days_ago, in_a_sentence, plural, times, zone_of};
 use crate::rules::{AlliesAnswer, Listed, Snapshot, allies_in};
 use crate::slack::{mrkdwn_text, unescape_mrkdwn};
 use std::sync::Arc;
@@ -160,11 +160,7 @@ fn in_words(teams: &[TeamId]) -> String {
         .iter()
         .map(|t| mrkdwn_text(t.as_str()).into_owned())
         .collect();
-    match names.split_last() {
-        None => String::new(),
-        Some((last, [])) => last.clone(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    }
+    in_a_sentence(&names)
 }
 
 /// The sentence for team names that could not be read, with an example

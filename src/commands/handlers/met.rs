@@ -4,7 +4,7 @@ use super::people::{Resolver, may_be_logged_with};
 use super::{Context, HandlerError, user_error};
 use crate::commands::limits::Counted;
 use crate::commands::{Mention, MetRequest, Reply, SlashText, parse_met};
-use crate::domain::{Interaction, InteractionKind, PairKey, Person, TeamId, UserId};
+use crate::domain::{Interaction, InteractionKind, PairKey, Person, TeamId, UserId, in_a_sentence};
 use crate::slack::{mrkdwn_text, quoted_from_slack};
 use crate::store::Logged;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
@@ -258,7 +258,10 @@ fn answer(
         1 => "yesterday".to_owned(),
         _ => format!("on {}", date.format("%a %-d %b")),
     };
-    let mut text = format!(":white_check_mark: Logged: you met {} {day}", join(&names));
+    let mut text = format!(
+        ":white_check_mark: Logged: you met {} {day}",
+        in_a_sentence(&names)
+    );
     if let Some(note) = note {
         text.push_str(&format!(" — {}", quoted_from_slack(note)));
     }
@@ -280,7 +283,7 @@ fn answer(
         };
         text.push_str(&format!(
             " That's {alliances} with {}! :handshake:",
-            join(&teams)
+            in_a_sentence(&teams)
         ));
     }
     for (mine, theirs) in &changes.bridges {
@@ -291,14 +294,6 @@ fn answer(
         ));
     }
     text
-}
-
-fn join(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }
 
 #[cfg(test)]
