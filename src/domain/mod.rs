@@ -78,13 +78,13 @@ macro_rules! buttons {
 
 /// Whether a number is 0: for a stored field that is left out of a
 /// record while it is.
-fn is_zero<T: Default + PartialEq>(number: &T) -> bool {
+pub fn is_zero<T: Default + PartialEq>(number: &T) -> bool {
     *number == T::default()
 }
 
 /// Every pair of `items`, each pair once, in the order of the items: the
 /// lower first, in a sorted list.
-fn every_pair<T>(items: &[T]) -> impl Iterator<Item = (&T, &T)> {
+pub fn every_pair<T>(items: &[T]) -> impl Iterator<Item = (&T, &T)> {
     items
         .iter()
         .enumerate()

@@ -31,7 +31,7 @@
 //! Deterministic: the same snapshot, history and time give the same round.
 
 use super::Snapshot;
-use crate::domain::{Circle, Person, Policy, TeamId, UserId};
+use crate::domain::{Circle, Person, Policy, TeamId, UserId, every_pair};
 use chrono::{DateTime, Duration, Utc};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::cmp::Reverse;
@@ -202,11 +202,7 @@ impl Table {
                 .iter()
                 .filter_map(|m| index.get(m).copied())
                 .collect();
-            for (i, a) in members.iter().enumerate() {
-                for b in &members[i + 1..] {
-                    shared.insert(pair(*a, *b));
-                }
-            }
+            shared.extend(every_pair(&members).map(|(a, b)| pair(*a, *b)));
         }
         Self {
             teams: team_index.len(),
@@ -221,13 +217,9 @@ impl Table {
     }
 
     fn strength_among(&self, members: &[usize]) -> f64 {
-        let mut sum = 0.0;
-        for (i, a) in members.iter().enumerate() {
-            for b in &members[i + 1..] {
-                sum += self.strength(*a, *b);
-            }
-        }
-        sum
+        every_pair(members)
+            .map(|(a, b)| self.strength(*a, *b))
+            .sum()
     }
 
     /// Whether `candidate` may sit with `members`: no teammate, nobody

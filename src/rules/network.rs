@@ -8,7 +8,7 @@
 use super::{Snapshot, first_ties_between};
 use crate::domain::{
     BridgeFormed, Insights, Policy, ShownTeams, TeamId, TeamMap, TeamPair, Tie, WeekOfAlliances,
-    pair_index,
+    every_pair, pair_index,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rustc_hash::FxHashMap;
@@ -28,16 +28,12 @@ fn team_map_of(
     shown: &ShownTeams<'_>,
 ) -> TeamMap {
     let teams = shown.shown();
-    let mut pairs: Vec<TeamPair> = teams
-        .iter()
-        .enumerate()
-        .flat_map(|(i, low)| {
-            teams[i + 1..].iter().map(|high| TeamPair {
-                teams: ((*low).clone(), (*high).clone()),
-                active_alliances: 0,
-                alliances_ever: 0,
-                strength: 0.0,
-            })
+    let mut pairs: Vec<TeamPair> = every_pair(&teams)
+        .map(|(low, high)| TeamPair {
+            teams: ((*low).clone(), (*high).clone()),
+            active_alliances: 0,
+            alliances_ever: 0,
+            strength: 0.0,
         })
         .collect();
     let cells = Cells::of(&teams);

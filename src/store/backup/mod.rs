@@ -147,16 +147,12 @@ pub struct Counts {
     /// Leadership circles; left out of the closing line when there are
     /// none, so that a store without circles writes what builds before
     /// them read.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::domain::is_zero")]
     pub circles: u64,
     /// Calendars people gave, their addresses sealed; left out when there
     /// are none, as circles are.
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::domain::is_zero")]
     pub calendars: u64,
-}
-
-fn is_zero(count: &u64) -> bool {
-    *count == 0
 }
 
 impl Counts {
