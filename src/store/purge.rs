@@ -212,8 +212,8 @@ impl SledStore {
 #[cfg(test)]
 mod tests {
     use crate::domain::SentNudge;
-    use crate::store::fixtures::{at_minute, meeting, open_temp, person, user};
-    use crate::store::{JobRun, SCHEMA_VERSION, SledStore, StoreOptions};
+    use crate::store::fixtures::{at_minute, meeting, open_temp, person, reopen, user};
+    use crate::store::{JobRun, SCHEMA_VERSION};
 
     #[test]
     fn a_purged_store_holds_nobody_and_stays_usable_after_reopening() {
@@ -255,7 +255,7 @@ mod tests {
         store.purge_everything().unwrap();
         drop(store);
 
-        let store = SledStore::open(dir.path(), &StoreOptions::default()).unwrap();
+        let store = reopen(dir.path()).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         assert!(store.people().unwrap().is_empty());
         assert!(store.interactions().unwrap().is_empty());

@@ -160,6 +160,10 @@ fn inspect(data_dir: &Path, options: &StoreOptions) -> Result<Current, BackupErr
     if !data_dir.join("db").exists() {
         return Ok(Current::Nothing);
     }
+    // A store this process closed a moment ago is waited for, as the
+    // import's own lock is (sled's threads let go of it late); a running
+    // bot's is refused.
+    wait_until_closed(data_dir)?;
     // Without the check for an unfinished restore: this import finishes it.
     let current =
         match SledStore::open_unchecked(data_dir, options).map_err(|e| e.at_open(data_dir)) {
