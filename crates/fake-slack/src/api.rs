@@ -71,9 +71,9 @@ async fn call(
 /// Answers one call under the fault drawn for `method`, if any. Unless the
 /// fault stops the call first, `apply` applies, records and answers it with
 /// the outcome it is given; a fault that lets the call through then holds
-/// its answer back (`Slow`) or loses it (`DroppedAfterEffect`). A call the
-/// fault stops is answered by the fault and recorded with the parameters
-/// `params_of` reads from it.
+/// its answer back (`Slow`, `Held`) or loses it (`DroppedAfterEffect`). A
+/// call the fault stops is answered by the fault and recorded with the
+/// parameters `params_of` reads from it.
 pub(super) async fn answer_under_fault<C>(
     state: &SharedState,
     method: &str,
@@ -82,20 +82,20 @@ pub(super) async fn answer_under_fault<C>(
     params_of: impl FnOnce(C) -> Value,
 ) -> Response {
     // Decide and record under one short lock: it is never held across an
-    // await, which is why a std Mutex is enough; a slow answer waits after.
-    let (answer, delay) = {
+    // await, which is why a std Mutex is enough; a held answer waits after.
+    let (answer, held) = {
         let mut guard = lock(state);
         let state = &mut *guard;
         match state.faults.draw(method) {
             None => (apply(state, call, CallOutcome::Answered), None),
+            Some(Fault::DroppedAfterEffect) => {
+                apply(state, call, CallOutcome::Faulted(Fault::DroppedAfterEffect));
+                // The call took effect; its answer is lost.
+                (dropped_connection(), None)
+            }
             Some(fault) if fault.takes_effect() => {
                 let answer = apply(state, call, CallOutcome::Faulted(fault.clone()));
-                if let Fault::Slow { delay } = fault {
-                    (answer, Some(delay))
-                } else {
-                    // The call took effect; its answer is lost.
-                    (dropped_connection(), None)
-                }
+                (answer, Some(fault))
             }
             Some(fault) => {
                 tracing::debug!(%method, ?fault, "fake Slack faulted a call");
@@ -111,8 +111,8 @@ pub(super) async fn answer_under_fault<C>(
             }
         }
     };
-    if let Some(delay) = delay {
-        tokio::time::sleep(delay).await;
+    if let Some(fault) = held {
+        fault.hold_answer().await;
     }
     answer
 }

@@ -151,6 +151,59 @@ async fn a_slow_answer_times_out_a_hasty_client_yet_the_message_is_posted() {
 }
 
 #[tokio::test]
+async fn a_held_answer_comes_only_once_its_gate_opens_though_the_message_is_posted_at_once() {
+    let fake = FakeSlack::start(workspace(3)).await.expect("fake starts");
+    let gate = Gate::default();
+    fake.set_faults(Faults::seeded(1).next_calls(
+        "chat.postMessage",
+        1,
+        Fault::Held {
+            until: gate.clone(),
+        },
+    ));
+    let client = client_for(&fake);
+    let token = SlackApiToken::new(fake.bot_token().into());
+    let held = tokio::spawn(async move {
+        let session = client.open_session(&token);
+        session.chat_post_message(&post("a")).await.map(|_| ())
+    });
+
+    eventually("the held call took effect", || fake.messages().len() == 1).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!held.is_finished(), "the answer waits for the gate");
+    gate.open();
+    held.await
+        .expect("the call's task")
+        .expect("the answer, once the gate opens");
+    assert_eq!(fake.messages().len(), 1, "posted once");
+    fake.stop().await;
+}
+
+#[tokio::test]
+async fn a_gate_opened_before_its_call_arrives_holds_nothing() {
+    let fake = FakeSlack::start(workspace(3)).await.expect("fake starts");
+    let gate = Gate::default();
+    assert_eq!(format!("{gate:?}"), "Gate(shut)");
+    gate.open();
+    assert_eq!(format!("{gate:?}"), "Gate(open)");
+    fake.set_faults(Faults::seeded(1).next_calls(
+        "chat.postMessage",
+        1,
+        Fault::Held { until: gate },
+    ));
+    let client = client_for(&fake);
+    let token = SlackApiToken::new(fake.bot_token().into());
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        client.open_session(&token).chat_post_message(&post("a")),
+    )
+    .await
+    .expect("answered at once")
+    .expect("an answer");
+    fake.stop().await;
+}
+
+#[tokio::test]
 async fn a_dropped_connection_is_a_transport_error_and_posts_nothing() {
     let fake = FakeSlack::start(workspace(3)).await.expect("fake starts");
     fake.set_faults(Faults::seeded(1).next_calls("chat.postMessage", 2, Fault::DroppedConnection));

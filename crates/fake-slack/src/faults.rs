@@ -1,6 +1,7 @@
 //! Faults on request: the fake answering as a flaky Slack (or the proxies
 //! in front of it) would — a 429 with `Retry-After`, a 5xx, a slow answer,
-//! a connection dropped before or after the call took effect.
+//! a connection dropped before or after the call took effect — and an
+//! answer held until a test lets it go.
 //!
 //! [`Faults`] holds the rules and decides, call by call, which fault (if
 //! any) hits a call; it knows nothing of HTTP. The edge in [`super::api`]
@@ -15,6 +16,7 @@ use super::lock;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// What a fault does to a call instead of, or besides, answering it.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +43,16 @@ pub enum Fault {
         /// How long the answer waits.
         delay: Duration,
     },
+    /// The call takes effect at once, but its answer waits until `until`
+    /// is opened: a slow answer as long as a test needs, so that it can
+    /// act while the call is in flight, and neither wait longer than that
+    /// nor count on a fixed delay outlasting what it does meanwhile. A
+    /// gate never opened holds the answer until the client gives up, and
+    /// [`FakeSlack::stop`], which lets calls in flight finish, as long.
+    Held {
+        /// What the answer waits for.
+        until: Gate,
+    },
     /// The connection is closed without an HTTP answer; the call has no
     /// effect. The client sees a transport error, not a status.
     DroppedConnection,
@@ -55,7 +67,55 @@ impl Fault {
     /// Whether the call still takes effect (is applied to the workspace)
     /// when this fault hits it.
     pub fn takes_effect(&self) -> bool {
-        matches!(self, Fault::Slow { .. } | Fault::DroppedAfterEffect)
+        matches!(
+            self,
+            Fault::Slow { .. } | Fault::Held { .. } | Fault::DroppedAfterEffect
+        )
+    }
+
+    /// Waits as long as this fault holds back the answer of a call it let
+    /// through: a slow answer's delay, a held one's gate; not at all for
+    /// the others.
+    pub(super) async fn hold_answer(&self) {
+        match self {
+            Fault::Slow { delay } => tokio::time::sleep(*delay).await,
+            Fault::Held { until } => until.passed().await,
+            _ => {}
+        }
+    }
+}
+
+/// What a [`Fault::Held`] answer waits for: shut when made, open for good
+/// once [`Gate::open`] is called, whether before or after an answer comes
+/// to wait at it. Clones are the same gate.
+#[derive(Clone, Default)]
+pub struct Gate(watch::Sender<bool>);
+
+impl Gate {
+    /// Lets every answer held at this gate go, and any held at it later.
+    pub fn open(&self) {
+        self.0.send_replace(true);
+    }
+
+    /// Returns once the gate is open.
+    async fn passed(&self) {
+        // The sender lives in `self`, so the wait ends only by opening.
+        let _ = self.0.subscribe().wait_for(|open| *open).await;
+    }
+}
+
+impl PartialEq for Gate {
+    /// The same gate, not one in the same state.
+    fn eq(&self, other: &Self) -> bool {
+        self.0.same_channel(&other.0)
+    }
+}
+
+impl std::fmt::Debug for Gate {
+    /// `Gate(open)` or `Gate(shut)`, as a recorded call shows it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if *self.0.borrow() { "open" } else { "shut" };
+        write!(f, "Gate({state})")
     }
 }
 
@@ -345,10 +405,16 @@ mod tests {
     }
 
     #[test]
-    fn only_a_slow_answer_and_a_drop_after_effect_take_effect() {
+    fn only_a_slow_or_held_answer_and_a_drop_after_effect_take_effect() {
         assert!(
             Fault::Slow {
                 delay: Duration::ZERO
+            }
+            .takes_effect()
+        );
+        assert!(
+            Fault::Held {
+                until: Gate::default()
             }
             .takes_effect()
         );

@@ -131,7 +131,7 @@ pub use calendar::{
 };
 pub use calendars::{CalendarFault, CalendarFetch};
 pub use delivery::{Delivery, DeliveryAnswer, DeliveryError, VERIFICATION_TOKEN};
-pub use faults::{Fault, Faults, Methods};
+pub use faults::{Fault, Faults, Gate, Methods};
 pub use limits::{LimitViolation, Limits};
 pub use recorder::{
     CallOutcome, FakeFile, MessageUpdate, PostedEphemeral, PostedMessage, RecordedCall,

@@ -37,8 +37,8 @@ pub struct RecordedCall {
 pub enum CallOutcome {
     /// Answered as Slack would: HTTP 200 and JSON, `ok` or an error.
     Answered,
-    /// Hit by an injected fault. Only [`Fault::Slow`] and
-    /// [`Fault::DroppedAfterEffect`] took effect; `ok` and `error` say how
+    /// Hit by an injected fault. Only [`Fault::Slow`], [`Fault::Held`]
+    /// and [`Fault::DroppedAfterEffect`] took effect; `ok` and `error` say how
     /// the call went in the workspace, whatever the client saw.
     Faulted(Fault),
     /// Refused for being over one of Slack's rate limits (HTTP 429,
