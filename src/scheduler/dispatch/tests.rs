@@ -327,21 +327,21 @@ async fn a_nudge_about_a_peer_its_recipient_paused_since_is_withdrawn() {
 }
 
 /// Sends what is queued (for the planned company: its nudges) with the
-/// first `conversations.open` (there: for person 1's DM) answered only
-/// after two seconds, and makes `change` to the store while that call is
-/// in flight, after the round has read the outbox. Returns what the round
-/// did.
+/// first `conversations.open` (there: for person 1's DM) held in flight,
+/// after the round has read the outbox, until `change` is made to the
+/// store; only then does Slack answer it. Returns what the round did.
 pub(super) async fn change_while_the_first_dm_opens(
     fake: &FakeSlack,
     slack: &SlackClient,
     store: &Store,
     change: impl AsyncFnOnce(&Store),
 ) -> Dispatched {
+    let opened = fake_slack::Gate::default();
     fake.set_faults(fake_slack::Faults::seeded(1).next_calls(
         "conversations.open",
         1,
-        fake_slack::Fault::Slow {
-            delay: Duration::from_secs(2),
+        fake_slack::Fault::Held {
+            until: opened.clone(),
         },
     ));
     let dispatcher = dispatcher(store, slack, planning_time());
@@ -352,7 +352,10 @@ pub(super) async fn change_while_the_first_dm_opens(
             .any(|c| c.method == "conversations.open")
     })
     .await;
-    change(store).await;
+    tokio::time::timeout(Duration::from_secs(5), change(store))
+        .await
+        .expect("the change does not wait for the call in flight");
+    opened.open();
     round.await.unwrap().unwrap()
 }
 
