@@ -4,7 +4,8 @@
 //! One [`Metrics`] per running bot, made by the wiring (`App::build`) and
 //! handed to the parts that count (the Slack client, the scheduler and its
 //! dispatcher, the front door); the health server's `/metrics` renders it
-//! in Prometheus' text format. Labels are few and bounded: a method name,
+//! in Prometheus' text format, after setting what it reads at each scrape
+//! (how full PostgreSQL's notification queue is). Labels are few and bounded: a method name,
 //! a status class, a command, a job — never a person or a channel.
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -14,12 +15,18 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 /// A label of one value.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct MethodLabel {
     method: String,
 }
+
+/// No label: the one series of a family that has a sample only while its
+/// value is known.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Unlabelled {}
 
 /// A Web API call's method and how it ended.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -74,6 +81,9 @@ struct Inner {
     nudges_sent: Counter,
     nudges_failed: Counter,
     outbox_queued: Gauge,
+    /// A family of one unlabelled gauge, so that it has no sample until
+    /// there is a value: on PostgreSQL, while the database answers.
+    notification_queue_usage: Family<Unlabelled, Gauge<f64, AtomicU64>>,
     commands: Family<KindLabel, Counter>,
     slack_calls: Family<CallLabels, Counter>,
     rate_limited: Family<MethodLabel, Counter>,
@@ -101,6 +111,7 @@ impl Metrics {
             nudges_sent: Counter::default(),
             nudges_failed: Counter::default(),
             outbox_queued: Gauge::default(),
+            notification_queue_usage: Family::default(),
             commands: Family::default(),
             slack_calls: Family::default(),
             rate_limited: Family::default(),
@@ -128,6 +139,11 @@ impl Metrics {
             "outbox_queued",
             "Messages in the outbox waiting to be sent",
             inner.outbox_queued.clone(),
+        );
+        registry.register(
+            "notification_queue_usage",
+            "How full PostgreSQL's notification queue is, from 0 to 1 (PostgreSQL only)",
+            inner.notification_queue_usage.clone(),
         );
         registry.register(
             "commands",
@@ -184,6 +200,20 @@ impl Metrics {
         self.inner
             .outbox_queued
             .set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+
+    /// PostgreSQL's notification queue is this full (0 to 1), or `None`:
+    /// not known now, and then no sample rather than an old one.
+    pub fn notification_queue_usage(&self, usage: Option<f64>) {
+        let family = &self.inner.notification_queue_usage;
+        match usage {
+            Some(usage) => {
+                family.get_or_create(&Unlabelled {}).set(usage);
+            }
+            None => {
+                family.remove(&Unlabelled {});
+            }
+        }
     }
 
     /// A command or button of `kind` was handled ("met", "alliances status",
@@ -277,5 +307,29 @@ mod tests {
             assert!(text.contains(line), "{line} in:\n{text}");
         }
         assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn the_notification_queue_s_usage_is_a_sample_only_while_it_is_known() {
+        let metrics = Metrics::new();
+        let sample = |metrics: &Metrics| {
+            metrics
+                .render()
+                .lines()
+                .find(|line| line.starts_with("alliances_notification_queue_usage "))
+                .map(str::to_owned)
+        };
+        assert_eq!(sample(&metrics), None, "not known on sled");
+        metrics.notification_queue_usage(Some(0.25));
+        assert_eq!(
+            sample(&metrics).as_deref(),
+            Some("alliances_notification_queue_usage 0.25")
+        );
+        metrics.notification_queue_usage(None);
+        assert_eq!(
+            sample(&metrics),
+            None,
+            "not known while the database is away"
+        );
     }
 }

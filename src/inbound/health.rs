@@ -1,7 +1,8 @@
 //! Health and metrics for the operator, on their own address (see
 //! `health.address`): `/healthz` says the process answers, `/readyz` that it
 //! can do its work (the store reads, Slack answers `auth.test`, and over
-//! Socket Mode a connection is up), `/metrics` is Prometheus' text.
+//! Socket Mode a connection is up), `/metrics` is Prometheus' text, with
+//! how full PostgreSQL's notification queue is read at each scrape.
 //!
 //! Slack is asked at most every 30 seconds: probes come every
 //! few seconds, and `auth.test` is a call like any other under the rate
@@ -27,9 +28,9 @@ use std::time::{Duration, Instant};
 /// How long a Slack check's answer stands.
 const SLACK_CHECK_EVERY: Duration = Duration::from_secs(30);
 
-/// How long the store may take to answer a readiness check: a database
-/// that does not answer within it is as good as away, and a probe waits
-/// for no more than a few seconds.
+/// How long the store may take to answer a readiness check or a scrape's
+/// question: a database that does not answer within it is as good as
+/// away, and a probe or a scrape waits for no more than a few seconds.
 const STORE_ANSWERS_WITHIN: Duration = Duration::from_secs(2);
 
 /// The last Slack check: when, and the problem if there was one. Behind
@@ -96,6 +97,15 @@ async fn ready(State(health): State<Health>) -> Response {
 }
 
 async fn metrics_text(State(health): State<Health>) -> Response {
+    let usage = tokio::time::timeout(
+        STORE_ANSWERS_WITHIN,
+        health.store.notification_queue_usage(),
+    )
+    .await;
+    // No sample on sled, which has no notification queue, nor while the
+    // database does not answer.
+    let usage = usage.ok().and_then(Result::ok).flatten();
+    health.metrics.notification_queue_usage(usage);
     (
         [(
             header::CONTENT_TYPE,

@@ -2,7 +2,8 @@
 //! on their own address.
 
 use crate::helpers::{
-    TOKEN, alliances, fake_user, listening, serve_command, user, wait_until_answers, workspace,
+    Backend, TOKEN, alliances, fake_user, listening, on_both_stores, serve_command, user,
+    wait_until_answers, workspace,
 };
 use crate::served::{Folder, Served};
 use fake_slack::{FakeSlack, Fault, Faults};
@@ -11,11 +12,16 @@ use std::process::Stdio;
 const TEAMS: &str = crate::helpers::PAYMENTS_AND_PLATFORM;
 
 /// `serve --http` against `fake`, with its health and metrics on a port of
-/// their own; killed when dropped.
-async fn serve(fake: &FakeSlack) -> (Folder, Served) {
+/// their own, on `store`; killed when dropped.
+async fn serve_on(fake: &FakeSlack, store: &Backend) -> (Folder, Served) {
     let folder = Folder::new("[teams]\nfile = \"teams.toml\"\n", TEAMS);
-    let bot = Served::start_with_env(fake, &folder.config, &folder.data, &[]).await;
+    let bot = Served::start_with_env(fake, &folder.config, &folder.data, &store.env()).await;
     (folder, bot)
+}
+
+/// `serve --http` against `fake` on the sled store in its folder.
+async fn serve(fake: &FakeSlack) -> (Folder, Served) {
+    serve_on(fake, &Backend::Sled).await
 }
 
 async fn get(url: &str) -> (u16, String) {
@@ -23,15 +29,15 @@ async fn get(url: &str) -> (u16, String) {
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_operator_sees_health_readiness_and_what_the_bot_did_in_its_metrics() {
+on_both_stores! {
+async fn an_operator_sees_health_readiness_and_what_the_bot_did_in_its_metrics(store: Backend) {
     let fake = FakeSlack::start(workspace(vec![
         fake_user("U0000001", "Alice Moreau"),
         fake_user("U0000002", "Bilal Haddad"),
     ]))
     .await
     .unwrap();
-    let (_folder, bot) = serve(&fake).await;
+    let (_folder, bot) = serve_on(&fake, &store).await;
 
     assert_eq!(
         get(&format!("{}/healthz", bot.health())).await,
@@ -56,7 +62,23 @@ async fn an_operator_sees_health_readiness_and_what_the_bot_did_in_its_metrics()
     ] {
         assert!(metrics.contains(line), "{line} in:\n{metrics}");
     }
+    // How full PostgreSQL's notification queue is, through which the
+    // replicas hear one another; sled has none.
+    let queue_usage = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("alliances_notification_queue_usage "));
+    match store {
+        Backend::Postgres { .. } => {
+            let usage: f64 = queue_usage
+                .unwrap_or_else(|| panic!("the queue's usage in:\n{metrics}"))
+                .parse()
+                .unwrap();
+            assert!((0.0..1.0).contains(&usage), "{usage}");
+        }
+        Backend::Sled => assert_eq!(queue_usage, None, "{metrics}"),
+    }
     fake.stop().await;
+}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -303,6 +303,16 @@ impl Store {
         }
     }
 
+    /// How full PostgreSQL's notification queue is, from 0 to 1
+    /// ([`PgStore::notification_queue_usage`]); `None` for sled, which has
+    /// none.
+    pub async fn notification_queue_usage(&self) -> Result<Option<f64>, StoreError> {
+        match &self.backend {
+            Backend::Sled(_) => Ok(None),
+            Backend::Postgres(postgres) => postgres.notification_queue_usage().await.map(Some),
+        }
+    }
+
     handed_to_the_backend! {
         /// The schema version recorded ([`SledStore::schema_version`]).
         pub async fn schema_version(&self) -> Result<u32, StoreError>;

@@ -63,6 +63,19 @@ struct Hearing {
 }
 
 impl PgStore {
+    /// How full the database's notification queue is, from 0 to 1. It is
+    /// the cluster's, shared by every listener: one that stops reading (a
+    /// replica frozen while connected) holds it, and once it is full, the
+    /// writes that notify fail.
+    pub async fn notification_queue_usage(&self) -> Result<f64, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one("SELECT pg_notification_queue_usage()", &[])
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(row.get(0))
+    }
+
     /// Starts this replica's listener: it keeps what this store keeps
     /// told of every change until the returned guard is dropped.
     pub(super) fn start_listening(&self) -> Arc<Listener> {

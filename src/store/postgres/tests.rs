@@ -6,7 +6,7 @@ use super::*;
 use crate::domain::{HalfLife, Interaction, Person, TeamId, UserId};
 use crate::store::fixtures::{
     any_interaction, at_minute, meeting, open_temp, person_in as person, pg_cluster as cluster,
-    pg_store as store, three_teams, user,
+    pg_store as store, three_teams, until, user,
 };
 use crate::store::{JobRun, Replacing, SlackCallers};
 use proptest::prelude::*;
@@ -1641,4 +1641,39 @@ async fn a_command_that_only_reads_leaves_the_schema_as_it_is() {
         reading.schema_version().await.unwrap(),
         serving.schema_version().await.unwrap()
     );
+}
+
+#[tokio::test]
+async fn the_notification_queue_fills_behind_a_stuck_listener_and_drains_after_it() {
+    let Some(store) = store().await else { return };
+    // A listener in a transaction hears nothing until it ends, as a
+    // frozen replica's would, and the queue keeps every notification
+    // meanwhile.
+    let stuck = store.client().await.unwrap();
+    stuck
+        .batch_execute("LISTEN alliances_people")
+        .await
+        .unwrap();
+    stuck.batch_execute("BEGIN; SELECT 1").await.unwrap();
+    let before = store.notification_queue_usage().await.unwrap();
+    store
+        .client()
+        .await
+        .unwrap()
+        .batch_execute(
+            "SELECT pg_notify('alliances_people', repeat('x', 1000) || n) \
+             FROM generate_series(1, 200) AS n",
+        )
+        .await
+        .unwrap();
+    let filled = store.notification_queue_usage().await.unwrap();
+    assert!(filled > before, "{before} then {filled}");
+
+    // Drained, not necessarily to 0: the cluster is the tests', and other
+    // databases' listeners may lag a few pages behind.
+    stuck.batch_execute("COMMIT").await.unwrap();
+    until("the queue never drained", async || {
+        store.notification_queue_usage().await.unwrap() < filled
+    })
+    .await;
 }
