@@ -436,6 +436,27 @@ async fn each_fault_answers_as_feeds_misbehave_in_the_wild() {
 }
 
 #[tokio::test]
+async fn a_held_feed_is_answered_whole_once_its_gate_opens() {
+    let fake = FakeSlack::start(workspace(3)).await.expect("fake starts");
+    let url = fake.publish_calendar("U0000001", calendar(CalendarShape::Google));
+    let gate = Gate::default();
+    fake.set_calendar_fault("U0000001", Some(CalendarFault::Held(gate.clone())));
+    let read = tokio::spawn(http().get(&url).send());
+
+    crate::wait::eventually("the fetch arrived", || {
+        !fake.calendar_fetches("U0000001").is_empty()
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(!read.is_finished(), "the answer waits for the gate");
+    gate.open();
+    let answer = read.await.unwrap().unwrap();
+    assert_eq!(answer.status(), 200);
+    assert!(answer.text().await.unwrap().starts_with("BEGIN:VCALENDAR"));
+    fake.stop().await;
+}
+
+#[tokio::test]
 async fn a_guessed_address_is_not_found_and_not_counted_as_anyones_fetch() {
     let fake = FakeSlack::start(workspace(3)).await.expect("fake starts");
     let url = fake.publish_calendar("U0000001", calendar(CalendarShape::Google));

@@ -13,7 +13,7 @@
 //! misbehave as feeds do in the wild until it is cleared.
 
 use super::calendar::FakeCalendar;
-use super::{FakeSlack, SharedState, lock};
+use super::{FakeSlack, Gate, SharedState, lock};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -51,6 +51,9 @@ pub enum CalendarFault {
     ServerError(u16),
     /// The answer comes this much later, so that a client's time-out fires.
     Slow(Duration),
+    /// The answer, the feed's as without a fault, waits until the gate is
+    /// opened: a read kept in flight as long as a test needs.
+    Held(Gate),
     /// A 200 whose body streams more than 10 MB, with no `Content-Length`
     /// to warn the client: it must stop reading itself.
     TooLarge,
@@ -157,26 +160,34 @@ impl Calendars {
     }
 
     /// The answer to a fetch of the feed at `token` with these headers,
-    /// recorded, and how long to hold it back; `None` for no such feed.
-    fn answer(&mut self, token: &str, headers: &HeaderMap) -> Option<(Answer, Option<Duration>)> {
+    /// recorded, and the fault that holds it back, if one does; `None` for
+    /// no such feed.
+    fn answer(
+        &mut self,
+        token: &str,
+        headers: &HeaderMap,
+    ) -> Option<(Answer, Option<CalendarFault>)> {
         let feed = self.feeds.get(token)?;
         let conditional =
             headers.contains_key(IF_NONE_MATCH) || headers.contains_key(IF_MODIFIED_SINCE);
         let fault = self.faults.get(&feed.user).cloned();
-        let delay = match &fault {
-            Some(CalendarFault::Slow(delay)) => Some(*delay),
-            _ => None,
-        };
+        let holding = fault
+            .clone()
+            .filter(|fault| matches!(fault, CalendarFault::Slow(_) | CalendarFault::Held(_)));
         let last_modified = feed.last_modified.format(HTTP_DATE).to_string();
         let (answer, status) = match fault.clone() {
-            None | Some(CalendarFault::Slow(_)) if still_fresh(feed, headers) => (
-                Answer::NotModified {
-                    etag: feed.etag.clone(),
-                    last_modified,
-                },
-                304,
-            ),
-            None | Some(CalendarFault::Slow(_)) => (
+            None | Some(CalendarFault::Slow(_) | CalendarFault::Held(_))
+                if still_fresh(feed, headers) =>
+            {
+                (
+                    Answer::NotModified {
+                        etag: feed.etag.clone(),
+                        last_modified,
+                    },
+                    304,
+                )
+            }
+            None | Some(CalendarFault::Slow(_) | CalendarFault::Held(_)) => (
                 Answer::Feed {
                     body: feed.body.clone(),
                     etag: feed.etag.clone(),
@@ -191,7 +202,8 @@ impl Calendars {
                     CalendarFault::RedirectTo(_) => 302,
                     CalendarFault::TooLarge
                     | CalendarFault::NotICalendar
-                    | CalendarFault::Slow(_) => 200,
+                    | CalendarFault::Slow(_)
+                    | CalendarFault::Held(_) => 200,
                 };
                 (Answer::Fault(fault), status)
             }
@@ -203,7 +215,7 @@ impl Calendars {
         };
         tracing::debug!(user = %feed.user, ?fetch, "fake calendar host answered a fetch");
         self.fetches.push((feed.user.clone(), fetch));
-        Some((answer, delay))
+        Some((answer, holding))
     }
 }
 
@@ -239,7 +251,7 @@ pub(super) fn router(state: SharedState) -> Router {
         .with_state(state)
 }
 
-/// Answers one fetch, late if the feed is slow.
+/// Answers one fetch, late if the feed is slow or held.
 async fn fetch_feed(
     State(state): State<SharedState>,
     Path(file): Path<String>,
@@ -248,11 +260,13 @@ async fn fetch_feed(
     let decided = file
         .strip_suffix(".ics")
         .and_then(|token| lock(&state).calendars.answer(token, &headers));
-    let Some((answer, delay)) = decided else {
+    let Some((answer, holding)) = decided else {
         return page(StatusCode::NOT_FOUND, "Not Found");
     };
-    if let Some(delay) = delay {
-        tokio::time::sleep(delay).await;
+    match holding {
+        Some(CalendarFault::Slow(delay)) => tokio::time::sleep(delay).await,
+        Some(CalendarFault::Held(gate)) => gate.passed().await,
+        _ => {}
     }
     respond(answer)
 }
@@ -291,8 +305,10 @@ fn respond(answer: Answer) -> Response {
         }
         Answer::Fault(CalendarFault::NotICalendar) => page(StatusCode::OK, "Calendar"),
         Answer::Fault(CalendarFault::TooLarge) => too_large(),
-        // A slow feed's answer was decided as a feed's.
-        Answer::Fault(CalendarFault::Slow(_)) => page(StatusCode::OK, "Calendar"),
+        // A slow or held feed's answer was decided as a feed's.
+        Answer::Fault(CalendarFault::Slow(_) | CalendarFault::Held(_)) => {
+            page(StatusCode::OK, "Calendar")
+        }
     }
 }
 

@@ -98,7 +98,7 @@ impl Gate {
     }
 
     /// Returns once the gate is open.
-    async fn passed(&self) {
+    pub(super) async fn passed(&self) {
         // The sender lives in `self`, so the wait ends only by opening.
         let _ = self.0.subscribe().wait_for(|open| *open).await;
     }
@@ -118,6 +118,8 @@ impl std::fmt::Debug for Gate {
         write!(f, "Gate({state})")
     }
 }
+
+impl Eq for Gate {}
 
 /// Which calls a rule applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
