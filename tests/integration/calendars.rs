@@ -600,18 +600,27 @@ async fn over_socket_mode_the_submission_is_answered_in_its_acknowledgement() {
 async fn calendar_off_while_the_first_read_is_under_way_keeps_nothing() {
     let fake = company().await;
     let address = fake.publish_calendar("U0000001", alices_calendar(CalendarShape::Google));
-    fake.set_calendar_fault(
-        "U0000001",
-        Some(CalendarFault::Slow(std::time::Duration::from_millis(1500))),
-    );
+    let read = fake_slack::Gate::default();
+    fake.set_calendar_fault("U0000001", Some(CalendarFault::Held(read.clone())));
     let bot = spawn_bot_reading_the_fake(&fake).await;
     let modal = alice_opens_the_modal(&fake, &bot.url).await;
     let answer = alice_submits(&fake, &bot.url, &modal, &address).await;
     assert_eq!(answer["response_action"], "update");
 
-    // She changes her mind while it is read.
-    let said = bot.alliances("calendar off", "U0000001").await;
+    // She changes her mind while it is read, and only then does the feed
+    // come.
+    eventually("the first read is under way", async || {
+        !fake.calendar_fetches("U0000001").is_empty()
+    })
+    .await;
+    let said = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        bot.alliances("calendar off", "U0000001"),
+    )
+    .await
+    .expect("calendar off does not wait for the read in flight");
     assert!(said.contains("deleted its address"), "{said}");
+    read.open();
     eventually("the modal says so", async || {
         modal_text(&fake, &modal["id"]).contains("took your calendar back")
     })
