@@ -282,9 +282,37 @@ fn screenshots_folder() -> PathBuf {
         .join("browser-screenshots")
 }
 
+/// How many times ChromeDriver is started before a test gives up: on
+/// `--port=0` it may bind IPv4 to the port number it drew for IPv6, which
+/// another process can hold on 127.0.0.1; started again, it draws another.
+/// A taken port is rare, so three in a row mean something else is wrong.
+const DRIVER_STARTS: u32 = 3;
+
 /// Starts ChromeDriver on a port of 127.0.0.1 of the system's choosing,
-/// and waits until its log says which and it is ready.
+/// and waits until its log says which and it is ready; started again, up
+/// to [`DRIVER_STARTS`] times, while the port it draws is taken.
 async fn spawn_driver() -> Driver {
+    let mut start = 1;
+    loop {
+        let mut driver = start_driver();
+        if let Some(port) = listening_port(&driver).await {
+            driver.url = format!("http://127.0.0.1:{port}");
+            wait_until_ready(&driver).await;
+            return driver;
+        }
+        assert!(
+            start < DRIVER_STARTS,
+            "ChromeDriver found its port taken at each of {DRIVER_STARTS} starts\n{}",
+            driver.log()
+        );
+        // This one ends when it is dropped, at the end of the pass.
+        eprintln!("ChromeDriver's port was taken (start {start}); starting it again");
+        start += 1;
+    }
+}
+
+/// ChromeDriver, started; its port is not known yet.
+fn start_driver() -> Driver {
     use std::os::unix::process::CommandExt;
 
     let folder = tempfile::tempdir().expect("a temporary folder");
@@ -301,32 +329,36 @@ async fn spawn_driver() -> Driver {
         .process_group(0)
         .spawn()
         .expect("chromedriver starts");
-    let mut driver = Driver {
+    Driver {
         child,
         url: String::new(),
         folder,
-    };
-    driver.url = format!("http://127.0.0.1:{}", listening_port(&driver).await);
-    wait_until_ready(&driver).await;
-    driver
+    }
 }
 
-/// The port ChromeDriver listens on, once its log says it started.
-async fn listening_port(driver: &Driver) -> u16 {
+/// The port ChromeDriver listens on, once its log says it started; `None`
+/// when its log says a port it tried was taken, even if it started: the
+/// port on 127.0.0.1 may then be another process's. It binds before it
+/// says it started, so by then a taken port is in its log already.
+async fn listening_port(driver: &Driver) -> Option<u16> {
     const STARTED: &str = "ChromeDriver was started successfully on port ";
+    const TAKEN: &str = "ERR_ADDRESS_IN_USE";
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let port = driver.log().lines().find_map(|line| {
+        let log = driver.log();
+        if log.contains(TAKEN) {
+            return None;
+        }
+        let port = log.lines().find_map(|line| {
             let (_, port) = line.split_once(STARTED)?;
             port.trim().trim_end_matches('.').parse().ok()
         });
-        if let Some(port) = port {
+        if port.is_some() {
             return port;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "ChromeDriver did not say its port within {WAIT:?}\n{}",
-            driver.log()
+            "ChromeDriver did not say its port within {WAIT:?}\n{log}"
         );
         tokio::time::sleep(POLL).await;
     }
