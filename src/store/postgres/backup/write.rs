@@ -48,96 +48,84 @@ impl PgStore {
             .map_err(|e| self.failed(e))?;
         let (key, round) = self.header_facts(&tx).await?;
         let mut writer = Writer::start(out, &mut watch, written_at, key.as_deref(), round)?;
-        // Each tree in its keys' order, as the sled store lists it; the
-        // columns `id` and `key` only where a record carries one.
-        let trees: [(&'static str, &str); 10] = [
-            (
-                trees::PEOPLE,
-                "SELECT person AS value FROM people ORDER BY id COLLATE \"C\"",
-            ),
-            (
-                trees::INTERACTIONS,
-                "SELECT id, interaction AS value FROM interactions ORDER BY id",
-            ),
-            (
-                trees::LOGGED_KEYS,
-                "SELECT key, to_jsonb(interaction) AS value FROM logged_keys \
-                 ORDER BY key COLLATE \"C\"",
-            ),
-            (
-                trees::OUTBOX,
-                "SELECT item AS value FROM outbox ORDER BY id",
-            ),
-            (
-                trees::NUDGES,
-                "SELECT nudge AS value FROM nudges \
-                 ORDER BY at_ns, to_id COLLATE \"C\", about COLLATE \"C\"",
-            ),
-            (
-                trees::JOBS,
-                "SELECT name AS key, run AS value FROM jobs ORDER BY name COLLATE \"C\"",
-            ),
-            (
-                trees::DM_CHANNELS,
-                "SELECT person AS key, channel AS value FROM dm_channels \
-                 ORDER BY person COLLATE \"C\"",
-            ),
-            (
-                trees::TOMBSTONES,
-                "SELECT encode(hash, 'hex') AS key, '{}'::jsonb AS value FROM tombstones \
-                 ORDER BY hash",
-            ),
-            (
-                trees::CIRCLES,
-                "SELECT circle AS value FROM circles ORDER BY round, place",
-            ),
-            (
-                trees::CALENDARS,
-                "SELECT feed AS value FROM calendars ORDER BY owner COLLATE \"C\"",
-            ),
-        ];
-        for (tree, sql) in trees {
-            match tree {
-                trees::PEOPLE => {
-                    self.export_tree::<Person>(&tx, &mut writer, tree, sql)
-                        .await?
-                }
-                trees::INTERACTIONS => {
-                    self.export_tree::<Interaction>(&tx, &mut writer, tree, sql)
-                        .await?
-                }
-                trees::LOGGED_KEYS => self.export_tree::<u64>(&tx, &mut writer, tree, sql).await?,
-                trees::OUTBOX => {
-                    self.export_tree::<OutboxItem>(&tx, &mut writer, tree, sql)
-                        .await?
-                }
-                trees::NUDGES => {
-                    self.export_tree::<SentNudge>(&tx, &mut writer, tree, sql)
-                        .await?
-                }
-                trees::JOBS => {
-                    self.export_tree::<JobRun>(&tx, &mut writer, tree, sql)
-                        .await?
-                }
-                trees::DM_CHANNELS => {
-                    self.export_tree::<ChannelId>(&tx, &mut writer, tree, sql)
-                        .await?
-                }
-                trees::CIRCLES => {
-                    self.export_tree::<Circle>(&tx, &mut writer, tree, sql)
-                        .await?
-                }
-                trees::CALENDARS => {
-                    self.export_tree::<CalendarFeed>(&tx, &mut writer, tree, sql)
-                        .await?
-                }
-                // A tombstone's value is nothing: `{}`.
-                _ => {
-                    self.export_tree::<serde_json::Value>(&tx, &mut writer, tree, sql)
-                        .await?
-                }
-            }
-        }
+        // Each tree in the order of `TREES`, each in its keys' order, as
+        // the sled store lists it; the columns `id` and `key` only where a
+        // record carries one.
+        self.export_tree::<Person>(
+            &tx,
+            &mut writer,
+            trees::PEOPLE,
+            "SELECT person AS value FROM people ORDER BY id COLLATE \"C\"",
+        )
+        .await?;
+        self.export_tree::<Interaction>(
+            &tx,
+            &mut writer,
+            trees::INTERACTIONS,
+            "SELECT id, interaction AS value FROM interactions ORDER BY id",
+        )
+        .await?;
+        self.export_tree::<u64>(
+            &tx,
+            &mut writer,
+            trees::LOGGED_KEYS,
+            "SELECT key, to_jsonb(interaction) AS value FROM logged_keys \
+             ORDER BY key COLLATE \"C\"",
+        )
+        .await?;
+        self.export_tree::<OutboxItem>(
+            &tx,
+            &mut writer,
+            trees::OUTBOX,
+            "SELECT item AS value FROM outbox ORDER BY id",
+        )
+        .await?;
+        self.export_tree::<SentNudge>(
+            &tx,
+            &mut writer,
+            trees::NUDGES,
+            "SELECT nudge AS value FROM nudges \
+             ORDER BY at_ns, to_id COLLATE \"C\", about COLLATE \"C\"",
+        )
+        .await?;
+        self.export_tree::<JobRun>(
+            &tx,
+            &mut writer,
+            trees::JOBS,
+            "SELECT name AS key, run AS value FROM jobs ORDER BY name COLLATE \"C\"",
+        )
+        .await?;
+        self.export_tree::<ChannelId>(
+            &tx,
+            &mut writer,
+            trees::DM_CHANNELS,
+            "SELECT person AS key, channel AS value FROM dm_channels \
+             ORDER BY person COLLATE \"C\"",
+        )
+        .await?;
+        // A tombstone's value is nothing: `{}`.
+        self.export_tree::<serde_json::Value>(
+            &tx,
+            &mut writer,
+            trees::TOMBSTONES,
+            "SELECT encode(hash, 'hex') AS key, '{}'::jsonb AS value FROM tombstones \
+             ORDER BY hash",
+        )
+        .await?;
+        self.export_tree::<Circle>(
+            &tx,
+            &mut writer,
+            trees::CIRCLES,
+            "SELECT circle AS value FROM circles ORDER BY round, place",
+        )
+        .await?;
+        self.export_tree::<CalendarFeed>(
+            &tx,
+            &mut writer,
+            trees::CALENDARS,
+            "SELECT feed AS value FROM calendars ORDER BY owner COLLATE \"C\"",
+        )
+        .await?;
         writer.finish()
     }
 
