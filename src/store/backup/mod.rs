@@ -89,7 +89,7 @@ mod tests;
 
 pub use folder::{BackupFolder, RestoreHint, TakenBackup};
 pub(super) use read::BATCH as WRITE_BATCH;
-pub(super) use read::{Lines, check_header, closing, hash_of};
+pub(super) use read::{Lines, closing, hash_of};
 pub(super) use replace::{ASIDE_PREFIX, unfinished_restore};
 pub use replace::{Imported, Replacing, import_backup};
 pub use write::Exported;
@@ -186,17 +186,28 @@ impl Counts {
         }
     }
 
-    /// The first tree, in backup order, whose count differs from `other`'s:
-    /// the tree, this count and the other.
-    pub(in crate::store) fn first_difference(
+    /// Checks these counts, which the closing line on `line` claims,
+    /// against those of the records the backup `held`; the first tree, in
+    /// backup order, whose counts differ is named.
+    pub(in crate::store) fn check_against(
         &self,
-        other: &Counts,
-    ) -> Option<(&'static str, u64, u64)> {
-        let (mut mine, mut theirs) = (*self, *other);
-        TREES
+        held: &Counts,
+        line: u64,
+    ) -> Result<(), BackupError> {
+        let (mut claimed, mut held) = (*self, *held);
+        match TREES
             .into_iter()
-            .map(|tree| (tree, *mine.of(tree), *theirs.of(tree)))
-            .find(|(_, a, b)| a != b)
+            .map(|tree| (tree, *claimed.of(tree), *held.of(tree)))
+            .find(|(_, said, holds)| said != holds)
+        {
+            Some((tree, said, holds)) => Err(BackupError::Malformed {
+                line,
+                problem: format!(
+                    "the closing line counts {said} {tree} records, but the backup holds {holds}"
+                ),
+            }),
+            None => Ok(()),
+        }
     }
 }
 

@@ -88,10 +88,7 @@ impl SledStore {
             });
         }
         let mut lines = Lines::of(input);
-        let header = match lines.next()? {
-            Some(_) => check_header(&lines.text)?,
-            None => return Err(BackupError::NotABackup("the file is empty".into())),
-        };
+        let header = lines.header()?;
         let mut loader = Loader::new(self);
         let (closing_line, claimed) = loop {
             let (line, parsed) = lines.next_parsed()?;
@@ -106,27 +103,11 @@ impl SledStore {
         };
         loader.write_batch()?;
         let counts = loader.counts;
-        if let Some((tree, said, held)) = claimed.first_difference(&counts) {
-            return Err(BackupError::Malformed {
-                line: closing_line,
-                problem: format!(
-                    "the closing line counts {said} {tree} records, but the backup holds {held}"
-                ),
-            });
-        }
+        claimed.check_against(&counts, closing_line)?;
         lines.nothing_after()?;
         progress(lines.read);
-        match header.tombstone_key.as_deref().and_then(hash_of) {
-            Some(key) => self.keep_tombstone_key(&key)?,
-            None if counts.tombstones > 0 => {
-                return Err(BackupError::Malformed {
-                    line: 1,
-                    problem: "the backup holds tombstones, but its header no `tombstone_key` \
-                              to know them by"
-                        .into(),
-                });
-            }
-            None => {}
+        if let Some(key) = header.tombstone_key_for(&counts)? {
+            self.keep_tombstone_key(&key)?;
         }
         if let Some(round) = header.last_circle_round {
             self.keep_last_circle_round(round)?;
@@ -170,6 +151,15 @@ impl<R: BufRead> Lines<R> {
             text: String::new(),
             number: 0,
             read: 0,
+        }
+    }
+
+    /// Reads the first line, which must not have been read yet, as the
+    /// header; an empty file is not a backup.
+    pub(in crate::store) fn header(&mut self) -> Result<Header, BackupError> {
+        match self.next()? {
+            Some(_) => check_header(&self.text),
+            None => Err(BackupError::NotABackup("the file is empty".into())),
         }
     }
 
@@ -472,6 +462,26 @@ impl<'s> Loader<'s> {
             self.batched = 0;
         }
         Ok(())
+    }
+}
+
+impl Header {
+    /// The tombstones' key the header gives, if any, for a backup whose
+    /// records are `counts`: one that holds tombstones must give it, or
+    /// they would name nobody the store could recognise.
+    pub(in crate::store) fn tombstone_key_for(
+        &self,
+        counts: &Counts,
+    ) -> Result<Option<[u8; HASH_LEN]>, BackupError> {
+        match self.tombstone_key.as_deref().and_then(hash_of) {
+            None if counts.tombstones > 0 => Err(BackupError::Malformed {
+                line: 1,
+                problem: "the backup holds tombstones, but its header no `tombstone_key` \
+                          to know them by"
+                    .into(),
+            }),
+            key => Ok(key),
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use crate::domain::{
     CalendarFeed, ChannelId, Circle, Interaction, OutboxItem, OutboxState, PairKey, Person,
     SentNudge, Tie, UserId, plural,
 };
-use crate::store::backup::{Header, Line, Lines, TREES, check_header, closing, hash_of};
+use crate::store::backup::{Header, Line, Lines, TREES, closing, hash_of};
 use crate::store::interactions::{next_tie, pairs_of};
 use crate::store::postgres::outbox::nanos;
 use crate::store::postgres::{PgStore, decoded, json};
@@ -51,10 +51,7 @@ impl PgStore {
             }
         }
         let mut lines = Lines::of(input);
-        let header = match lines.next()? {
-            Some(_) => check_header(&lines.text)?,
-            None => return Err(BackupError::NotABackup("the file is empty".into())),
-        };
+        let header = lines.header()?;
         let mut batch = Batch::default();
         let mut counts = Counts::default();
         let (closing_line, claimed) = loop {
@@ -72,14 +69,7 @@ impl PgStore {
         };
         self.insert(&tx, &mut batch).await?;
         lines.nothing_after()?;
-        if let Some((tree, said, held)) = claimed.first_difference(&counts) {
-            return Err(BackupError::Malformed {
-                line: closing_line,
-                problem: format!(
-                    "the closing line counts {said} {tree} records, but the backup holds {held}"
-                ),
-            });
-        }
+        claimed.check_against(&counts, closing_line)?;
         progress(lines.read);
         self.settle(&tx, &header, counts).await?;
         let _changing = self.changing_people();
@@ -255,15 +245,8 @@ impl PgStore {
             &counts.interactions.to_be_bytes(),
         )
         .await?;
-        if let Some(key) = header.tombstone_key.as_deref().and_then(hash_of) {
+        if let Some(key) = header.tombstone_key_for(&counts)? {
             self.put_meta(tx, meta::TOMBSTONE_KEY, &key).await?;
-        } else if counts.tombstones > 0 {
-            return Err(BackupError::Malformed {
-                line: 1,
-                problem:
-                    "the backup holds tombstones, but its header no `tombstone_key` to know them by"
-                        .into(),
-            });
         }
         // Never lowered: a purge keeps the last round's number, and a
         // number given once is not given again.
