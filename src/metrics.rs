@@ -5,8 +5,9 @@
 //! handed to the parts that count (the Slack client, the scheduler and its
 //! dispatcher, the front door); the health server's `/metrics` renders it
 //! in Prometheus' text format, after setting what it reads at each scrape
-//! (how full PostgreSQL's notification queue is). Labels are few and bounded: a method name,
-//! a status class, a command, a job — never a person or a channel.
+//! (how full PostgreSQL's notification queue is). Labels are few and
+//! bounded: a method name, a status class, a command, a job — never a
+//! person or a channel.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;

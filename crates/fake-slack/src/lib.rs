@@ -41,14 +41,14 @@
 //! [`FakeSlack::set_faults`] injects [`Faults`] (a 429 with `Retry-After`,
 //! a 5xx, a slow answer, an answer held until a test opens its [`Gate`],
 //! a dropped connection before or after the call took effect), per method
-//! or for all, for the next N calls or at a seeded rate; [`FakeSlack::enforce_limits`] holds calls to Slack's
-//! documented rate limits ([`Limits`]: each method's tier, and
-//! `chat.postMessage` per channel), answers a call over one with Slack's
-//! 429 and reports it ([`FakeSlack::violations`]). Both are off by default.
-//! Each recorded call says what became of it ([`CallOutcome`]). A feed
-//! misbehaves as feeds do ([`FakeSlack::set_calendar_fault`] with a
-//! [`CalendarFault`]: gone, down, slow, held, too large, a web page,
-//! moved).
+//! or for all, for the next N calls or at a seeded rate;
+//! [`FakeSlack::enforce_limits`] holds calls to Slack's documented rate
+//! limits ([`Limits`]: each method's tier, and `chat.postMessage` per
+//! channel), answers a call over one with Slack's 429 and reports it
+//! ([`FakeSlack::violations`]). Both are off by default. Each recorded
+//! call says what became of it ([`CallOutcome`]). A feed misbehaves as
+//! feeds do ([`FakeSlack::set_calendar_fault`] with a [`CalendarFault`]:
+//! gone, down, slow, held, too large, a web page, moved).
 //!
 //! It speaks plain JSON, as Slack does; it must not use slack-morphism's
 //! types, so that it checks the client rather than agreeing with it. Its
