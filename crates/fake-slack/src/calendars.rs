@@ -160,8 +160,8 @@ impl Calendars {
     }
 
     /// The answer to a fetch of the feed at `token` with these headers,
-    /// recorded, and the fault that holds it back, if one does; `None` for
-    /// no such feed.
+    /// recorded, and the fault in force, which may hold it back; `None`
+    /// for no such feed.
     fn answer(
         &mut self,
         token: &str,
@@ -171,9 +171,7 @@ impl Calendars {
         let conditional =
             headers.contains_key(IF_NONE_MATCH) || headers.contains_key(IF_MODIFIED_SINCE);
         let fault = self.faults.get(&feed.user).cloned();
-        let holding = fault
-            .clone()
-            .filter(|fault| matches!(fault, CalendarFault::Slow(_) | CalendarFault::Held(_)));
+        let in_force = fault.clone();
         let last_modified = feed.last_modified.format(HTTP_DATE).to_string();
         let (answer, status) = match fault.clone() {
             None | Some(CalendarFault::Slow(_) | CalendarFault::Held(_))
@@ -215,7 +213,7 @@ impl Calendars {
         };
         tracing::debug!(user = %feed.user, ?fetch, "fake calendar host answered a fetch");
         self.fetches.push((feed.user.clone(), fetch));
-        Some((answer, holding))
+        Some((answer, in_force))
     }
 }
 
@@ -260,10 +258,10 @@ async fn fetch_feed(
     let decided = file
         .strip_suffix(".ics")
         .and_then(|token| lock(&state).calendars.answer(token, &headers));
-    let Some((answer, holding)) = decided else {
+    let Some((answer, in_force)) = decided else {
         return page(StatusCode::NOT_FOUND, "Not Found");
     };
-    match holding {
+    match in_force {
         Some(CalendarFault::Slow(delay)) => tokio::time::sleep(delay).await,
         Some(CalendarFault::Held(gate)) => gate.passed().await,
         _ => {}
