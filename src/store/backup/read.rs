@@ -476,8 +476,8 @@ impl Header {
         match self.tombstone_key.as_deref().and_then(hash_of) {
             None if counts.tombstones > 0 => Err(BackupError::Malformed {
                 line: 1,
-                problem: "the backup holds tombstones, but its header no `tombstone_key` \
-                          to know them by"
+                problem: "the backup holds tombstones, but its header has no \
+                          `tombstone_key` to know them by"
                     .into(),
             }),
             key => Ok(key),

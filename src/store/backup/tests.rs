@@ -463,7 +463,7 @@ fn tombstones_without_their_key_or_with_a_bad_one_are_refused() {
     let (without_key, _) = header.split_once(r#","tombstone_key""#).unwrap();
     assert_eq!(
         refusal(with_line(1, &format!("{without_key}}}"))),
-        "line 1: the backup holds tombstones, but its header no `tombstone_key` to know them by"
+        "line 1: the backup holds tombstones, but its header has no `tombstone_key` to know them by"
     );
     assert_eq!(
         refusal(with_line(
