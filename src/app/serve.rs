@@ -141,12 +141,9 @@ impl Started {
         // Listened for from now on: a signal during the first people sync
         // stops the bot as soon as the sync is done.
         self.tasks.spawn("the shutdown signal", |stop| async move {
-            tokio::select! {
-                () = shutdown => {
-                    tracing::info!("stopping: finishing in-flight work");
-                    stop.cancel();
-                }
-                () = stop.cancelled() => {}
+            if stop.run_until_cancelled(shutdown).await.is_some() {
+                tracing::info!("stopping: finishing in-flight work");
+                stop.cancel();
             }
             Ok(())
         });
@@ -286,11 +283,7 @@ async fn share_slack_limits(app: App, stop: CancellationToken) -> anyhow::Result
     let pace = app.settings.delivery.speedup.get();
     let mut every = tokio::time::interval(COUNT_SLACK_CALLERS_EVERY.div_f64(pace));
     let within = SLACK_CALLER_FOR.div_f64(pace);
-    loop {
-        tokio::select! {
-            () = stop.cancelled() => return Ok(()),
-            _ = every.tick() => {}
-        }
+    while stop.run_until_cancelled(every.tick()).await.is_some() {
         let called = app.slack.called_since_last_look();
         match app.store.slack_callers(called, within).await {
             Ok(callers) => app.slack.share_limits_among(match called {
@@ -303,6 +296,7 @@ async fn share_slack_limits(app: App, stop: CancellationToken) -> anyhow::Result
             ),
         }
     }
+    Ok(())
 }
 
 /// Completes `grace` after `stop` is cancelled.
@@ -316,11 +310,7 @@ async fn out_of_grace(stop: &CancellationToken, grace: Duration) {
 /// follows the leader's people sync. Until `stop` is cancelled.
 async fn run_scheduler(app: App, stop: CancellationToken) -> anyhow::Result<()> {
     let mut period = tokio::time::interval(SCHEDULER_PERIOD);
-    loop {
-        tokio::select! {
-            () = stop.cancelled() => return Ok(()),
-            _ = period.tick() => {}
-        }
+    while stop.run_until_cancelled(period.tick()).await.is_some() {
         if !app.scheduler.leadership().leads() {
             if let Err(err) = app.scheduler.follow_people().await {
                 tracing::warn!(
@@ -342,6 +332,7 @@ async fn run_scheduler(app: App, stop: CancellationToken) -> anyhow::Result<()> 
             tracing::warn!(error = %err, "could not forget old event ids");
         }
     }
+    Ok(())
 }
 
 /// Rewrites the store into fresh files whenever a forget-me (or a purge)
