@@ -227,9 +227,8 @@ impl Started {
                 });
             }
             Ready::SocketMode(token) => {
-                let client = app.slack.morphism();
                 tasks.spawn("Socket Mode", move |stop| async move {
-                    socket::run(front, client, &token, socket, stop.cancelled_owned()).await
+                    socket::run(front, &token, socket, stop.cancelled_owned()).await
                 });
             }
         }

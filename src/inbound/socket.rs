@@ -27,7 +27,6 @@ use std::future::Future;
 use std::sync::{Arc, Weak};
 use std::time::Instant;
 
-type Client = slack_morphism::SlackClient<SlackClientHyperHttpsConnector>;
 type Manager = dyn SlackSocketModeClientsManager + Send + Sync;
 
 /// Which Socket Mode connections are up. Cheap to clone; clones share it.
@@ -75,15 +74,16 @@ impl SocketConnections {
     }
 }
 
-/// Listens on Socket Mode until `shutdown` completes, then closes the
-/// sockets. `connections` follows which are up.
+/// Listens on Socket Mode, through the front door's Slack client, until
+/// `shutdown` completes, then closes the sockets. `connections` follows
+/// which are up.
 pub async fn run(
     front: FrontDoor,
-    client: Arc<Client>,
     app_token: &SecretString,
     connections: SocketConnections,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    let client = front.slack.morphism();
     let environment = Arc::new(SlackClientEventsListenerEnvironment::new(client.clone()));
     let manager: Arc<Manager> = client.http_api.connector.new_clients_manager(environment);
     let frames = Arc::new(Frames {
