@@ -116,17 +116,15 @@ async fn serve_connection(
         request.extensions_mut().insert(ConnectInfo(peer));
         let mut router = router.clone();
         async move {
-            match tokio::time::timeout(limits.request, router.call(request)).await {
-                Ok(answered) => answered,
-                Err(_) => Ok(too_slow(limits.request)),
-            }
+            tokio::time::timeout(limits.request, router.call(request))
+                .await
+                .unwrap_or_else(|_| Ok(too_slow(limits.request)))
         }
     });
-    let mut builder = http1::Builder::new();
-    builder
+    let connection = http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read);
-    let connection = builder.serve_connection(TokioIo::new(stream), service);
+        .header_read_timeout(limits.header_read)
+        .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     let served = tokio::select! {
         served = connection.as_mut() => served,
