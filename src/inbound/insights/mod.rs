@@ -135,10 +135,8 @@ fn offered_token(headers: &HeaderMap) -> Option<Vec<u8>> {
         base64::engine::general_purpose::STANDARD
             .decode(encoded.trim())
             .ok()
-            .and_then(|pair| {
-                let colon = pair.iter().position(|b| *b == b':')?;
-                Some(pair[colon + 1..].to_vec())
-            })
+            // The password: what follows the user name's colon.
+            .and_then(|pair| pair.splitn(2, |b| *b == b':').nth(1).map(<[u8]>::to_vec))
     } else {
         strip_scheme(value, "Bearer").map(|t| t.trim().as_bytes().to_vec())
     };
