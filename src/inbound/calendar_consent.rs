@@ -109,7 +109,6 @@ impl FrontDoor {
         view_id: String,
     ) {
         let now = self.clock.now();
-        let days = self.settings.calendars.lookback_days.get();
         let read = match self.store.people_by_id().await {
             Ok(people) => {
                 let reader = CalendarReader {
@@ -150,7 +149,7 @@ impl FrontDoor {
                         CalendarModal::Read {
                             meetings: found.meetings,
                             colleagues: found.colleagues,
-                            days,
+                            days: self.settings.calendars.lookback_days.get(),
                         }
                     }
                     Ok(false) => asked_again(
