@@ -20,19 +20,13 @@ pub fn signal_of(message: &SeenMessage) -> Option<Interaction> {
         return None;
     }
     let author = message.author.clone()?;
-    let mut others: Vec<UserId> = mentions(&message.text).take(MAX_MENTIONS).collect();
-    others.extend(message.thread_author.clone());
-    others.retain(|other| *other != author);
-    if others.is_empty() {
-        return None;
-    }
-    Interaction::new(
-        message.at?,
-        InteractionKind::Passive,
-        others.into_iter().chain([author]),
-        None,
-        None,
-    )
+    let mentioned = mentions(&message.text).take(MAX_MENTIONS);
+    // An interaction drops repeats (an author who mentions themselves
+    // among them) and is none with fewer than two people.
+    let people = mentioned
+        .chain(message.thread_author.clone())
+        .chain([author]);
+    Interaction::new(message.at?, InteractionKind::Passive, people, None, None)
 }
 
 /// The user ids mentioned as `<@U…>` or `<@U…|name>`, in order, read
