@@ -27,9 +27,7 @@ pub fn render(insights: &Insights, floor: u32) -> String {
         .map(|w| w.new_alliances)
         .sum();
 
-    let mut html = String::with_capacity(64 * 1024);
-    let _ = write!(
-        html,
+    format!(
         r#"<!doctype html>
 <html lang="en">
 <head>
@@ -103,8 +101,7 @@ pub fn render(insights: &Insights, floor: u32) -> String {
             0 => String::new(),
             n => format!(" ({} held back)", plural(n, "team", "teams")),
         },
-    );
-    html
+    )
 }
 
 fn bridges_list(insights: &Insights) -> String {
