@@ -216,8 +216,15 @@ async fn an_introduction_explains_itself_and_is_not_repeated_once_they_met() {
     // Nobody has met anyone: Alice, first by id, is introduced to Bilal.
     let report = scheduler.run(JobKind::Nudges, Utc::now()).await.unwrap();
     assert_eq!(report.summary, "queued 1 (1 introduction)");
-    eventually("the dispatcher sends it", async || {
-        !fake.messages().is_empty()
+    // Recorded as sent once Slack took it: *Why this?* reads that record.
+    eventually("the dispatcher sends it and records it", async || {
+        let since = Utc::now() - chrono::Duration::days(1);
+        !bot.app
+            .store()
+            .nudges_sent_since(since)
+            .await
+            .unwrap()
+            .is_empty()
     })
     .await;
     let dm = &fake.messages()[0];
