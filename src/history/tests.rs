@@ -1,7 +1,6 @@
 use super::*;
 use crate::store::fixtures::open_temp_store;
 use parse::Problem;
-use std::time::{Duration, Instant};
 
 fn bad(lines: impl IntoIterator<Item = u64>) -> Vec<BadLine> {
     lines
@@ -101,27 +100,9 @@ async fn a_file_with_bad_lines_imports_nothing_unless_told_to_skip_them() {
             && refused.ends_with("or add --skip-bad to import the other lines."),
         "{refused}"
     );
-    let skipped = reopened(|| run(true)).await;
+    let skipped = run(true).await.unwrap();
     assert_eq!((skipped.new, skipped.already), (1, 0));
     assert_eq!(skipped.skipped.len(), 1);
-}
-
-/// Runs `import` until sled's lock, held a moment by its threads after
-/// the store that had the folder is dropped, lets it open the store.
-async fn reopened<F>(import: impl Fn() -> F) -> Imported
-where
-    F: std::future::Future<Output = anyhow::Result<Imported>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        match import().await {
-            Err(err) if format!("{err:#}").contains("another one is using it") => {
-                assert!(Instant::now() < deadline, "{err:#}");
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            imported => return imported.unwrap(),
-        }
-    }
 }
 
 #[tokio::test]

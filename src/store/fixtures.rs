@@ -72,30 +72,8 @@ pub(crate) fn open_temp_store() -> (TempDir, Store) {
 
 /// Opens the store in `dir` again, once the store that had it open was
 /// dropped.
-///
-/// sled's own background threads (it writes its log buffers out on a
-/// thread pool) can keep the folder's lock for a moment after the last
-/// handle is dropped, so a reopen in the same process retries for a few
-/// seconds (a loaded machine keeps them longer) while sled says the lock
-/// is held. Any other answer is returned as is.
 pub(super) fn reopen(dir: &std::path::Path) -> Result<SledStore, StoreError> {
-    reopen_with(dir, &StoreOptions::default())
-}
-
-/// Opens the store in `dir` again with `options`, as [`reopen`] does.
-pub(super) fn reopen_with(
-    dir: &std::path::Path,
-    options: &StoreOptions,
-) -> Result<SledStore, StoreError> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        match SledStore::open(dir, options) {
-            Err(StoreError::InUse { .. }) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
-            opened => return opened,
-        }
-    }
+    SledStore::open(dir, &StoreOptions::default())
 }
 
 /// The tie index as it should be: a fold over the log, in log order.

@@ -62,7 +62,8 @@
 //! [`import_backup`], and the periodic backups of [`BackupFolder`] in
 //! `backups/` inside the data folder), and a folder that will not open
 //! gets an error that names the latest backup and the command that
-//! restores it. One process owns the folder (sled locks it).
+//! restores it. One process owns the folder: an open store holds it
+//! (`sled_files::FolderHold`), and sled locks its files.
 
 // The one module that may name sled's types (clippy.toml disallows them
 // everywhere else).
@@ -207,8 +208,10 @@ impl Default for StoreOptions {
 /// a corrupt value is logged and reported.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// Another process holds the folder: sled locks it for the one that
-    /// opened it.
+    /// Another process holds the folder: an open store holds it for the
+    /// process that opened it (as does an import), and sled locks its
+    /// files. A second open of one folder in the same process is refused
+    /// the same way.
     #[error(
         "cannot open the store in {path}: only one alliances process may use a data folder \
          at a time, and another one is using it; stop it first"
@@ -402,7 +405,7 @@ impl StoreError {
                     path: dir.to_path_buf(),
                 }
             }
-            StoreError::Io(sled::Error::Io(io))
+            StoreError::Io(sled::Error::Io(io)) | StoreError::File { cause: io, .. }
                 if io.kind() == std::io::ErrorKind::PermissionDenied =>
             {
                 StoreError::Inaccessible {
@@ -488,6 +491,9 @@ pub struct SledStore {
     purges: Arc<AtomicU64>,
     /// What `/met` logged lately, by content (see `recent_logs`).
     recent_logs: Arc<recent_logs::RecentLogs>,
+    /// The folder, this process's while any clone is open (see
+    /// `sled_files::FolderHold`).
+    _hold: Arc<sled_files::FolderHold>,
 }
 
 impl fmt::Debug for SledStore {
@@ -501,24 +507,43 @@ impl fmt::Debug for SledStore {
 
 impl SledStore {
     /// Opens the store in `dir`, creating the folder and a fresh store if
-    /// there is none. Refuses a folder another process holds, a store
-    /// written by a newer schema, and one a restore left half-done; a store
-    /// that will not open gets an error naming the backup to restore.
+    /// there is none. Refuses a folder another process holds, touching
+    /// nothing in it, a store written by a newer schema, and one a restore
+    /// left half-done; a store that will not open gets an error naming the
+    /// backup to restore.
     pub fn open(dir: &Path, options: &StoreOptions) -> Result<SledStore, StoreError> {
+        // The folder is this process's before anything in it is read or
+        // touched: a running bot's rewrite, or a restore under way, looks
+        // just like one a process died in.
+        let hold = sled_files::FolderHold::take(dir).map_err(|error| error.at_open(dir))?;
         if let Some(backup) = backup::unfinished_restore(dir) {
             return Err(StoreError::RestoreUnfinished {
                 path: dir.to_path_buf(),
                 backup,
             });
         }
-        Self::open_unchecked(dir, options).map_err(|error| error.at_open(dir))
+        Self::open_held(dir, hold, options).map_err(|error| error.at_open(dir))
     }
 
     /// [`SledStore::open`], without the check for a restore left half-done and
     /// with the errors as they come.
     fn open_unchecked(dir: &Path, options: &StoreOptions) -> Result<SledStore, StoreError> {
+        Self::open_held(dir, sled_files::FolderHold::take(dir)?, options)
+    }
+
+    /// Opens the store in `dir`, which `hold` keeps this process's for as
+    /// long as the store is open.
+    fn open_held(
+        dir: &Path,
+        hold: sled_files::FolderHold,
+        options: &StoreOptions,
+    ) -> Result<SledStore, StoreError> {
+        let hold = Arc::new(hold);
         // A rewrite the process died in is finished, or undone, first.
         rewrite::recover(dir)?;
+        // A store this process dropped a moment ago: sled's threads let go
+        // of its files late.
+        sled_files::wait_until_closed(dir)?;
         let current: handles::Current = Arc::new(RwLock::new(Some(Trees::open(dir, options)?)));
         let (flushed, writer_flushed) = (current.clone(), current.clone());
         let mut store = SledStore {
@@ -539,6 +564,7 @@ impl SledStore {
             half_life: options.half_life,
             purges: Arc::default(),
             recent_logs: Arc::default(),
+            _hold: hold,
         };
         // The flusher thread logs through a clone of the store (see
         // `commit`), made before the group commit the clones share is set.

@@ -216,8 +216,9 @@ impl SledStore {
 pub(super) const DUE: &[u8] = &[1];
 
 /// Finishes a rewrite that a process stopped in, or undoes one that had
-/// not copied the store whole yet (see the module doc). Run before
-/// opening the store in `dir`.
+/// not copied the store whole yet (see the module doc). Run while holding
+/// the folder (`sled_files::FolderHold`), before opening the store in
+/// `dir`: a running bot's rewrite looks the same.
 pub(super) fn recover(dir: &Path) -> Result<(), StoreError> {
     let rewriting = dir.join(REWRITING);
     if rewriting.join(WHOLE).exists() {

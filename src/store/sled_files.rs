@@ -1,6 +1,7 @@
-//! sled's files in a data folder, handled as files: the lock sled takes on
-//! them, which of a folder's entries are sled's, moving them between
-//! folders, and the id counter sled keeps among them. What `import`,
+//! sled's files in a data folder, handled as files: the hold a process
+//! takes on the folder, the lock sled takes on its files, which of a
+//! folder's entries are sled's, moving them between folders, and the id
+//! counter sled keeps among them. What opening a store, `import`,
 //! `restore` (`backup::replace`) and a rewrite (`rewrite`) share when they
 //! put one store's files in place of another's.
 
@@ -10,9 +11,15 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// How long to wait for sled's lock. sled's own threads keep it for a
-/// moment after the last handle on a store is dropped (the store tests see
-/// up to a few milliseconds); a running bot keeps it for good.
+/// moment after the last handle on a store is dropped (the store and
+/// integration tests see up to a few milliseconds, more on a loaded
+/// machine); a running bot keeps it for good.
 const LOCK_WAIT: Duration = Duration::from_secs(2);
+
+/// How long to wait for a folder's hold before a command is refused
+/// because the bot runs. A hold let go of is free again within moments
+/// (see [`FolderHold::take`]); a running bot keeps it for good.
+const HOLD_WAIT: Duration = Duration::from_millis(500);
 
 /// sled's `idgen_persist_interval`, which the store leaves at sled's
 /// default: sled persists its id counter every this many ids.
@@ -22,6 +29,68 @@ const SLED_ID_INTERVAL: u64 = 1_000_000;
 fn failed(doing: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StoreError {
     let path = path.to_path_buf();
     move |cause| StoreError::File { doing, path, cause }
+}
+
+/// A process's hold on a data folder: an flock on the folder itself, let
+/// go of when it is dropped (closing the folder) or the process ends.
+/// sled's own lock is on its `db` file, which a rewrite moves out of the
+/// folder, and whose fresh copy it moves in unlocked until it opens it;
+/// the folder stays where it is. An open store keeps its folder's hold,
+/// so no other alliances process opens the folder, or finishes what it
+/// finds half-done there, while the store is open.
+#[derive(Debug)]
+pub(super) struct FolderHold {
+    _folder: Option<fs::File>,
+}
+
+impl FolderHold {
+    /// Creates `data_dir` if there is none, and holds it. A folder that
+    /// another process holds is refused once [`HOLD_WAIT`] has passed: a
+    /// process started from this one a moment ago shares its open files
+    /// until it runs its program, so a hold let go of can stay taken for
+    /// a moment. On a file system that cannot lock a folder (NFS turns an
+    /// flock into a lock that needs a file open for writing), sled's lock
+    /// on `db` is then the only guard, and a warning says so.
+    pub(super) fn take(data_dir: &Path) -> Result<Self, StoreError> {
+        fs::create_dir_all(data_dir).map_err(failed("cannot create", data_dir))?;
+        let folder = fs::File::open(data_dir).map_err(failed("cannot open", data_dir))?;
+        match lock_waiting(&folder, HOLD_WAIT) {
+            Ok(()) => Ok(Self {
+                _folder: Some(folder),
+            }),
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
+                Err(StoreError::InUse {
+                    path: data_dir.to_path_buf(),
+                })
+            }
+            Err(error) => {
+                tracing::warn!(
+                    path = %data_dir.display(),
+                    %error,
+                    "cannot lock the data folder; only sled's lock on its files keeps a second \
+                     alliances out, and not while a rewrite moves them"
+                );
+                Ok(Self { _folder: None })
+            }
+        }
+    }
+}
+
+/// Locks `file` (fs2's flock on Unix: one open file holds it at a time,
+/// even within a process), trying again for `wait` while another holds
+/// it; then its answer is `WouldBlock`.
+fn lock_waiting(file: &fs::File, wait: Duration) -> std::io::Result<()> {
+    let deadline = Instant::now() + wait;
+    loop {
+        match fs2::FileExt::try_lock_exclusive(file) {
+            Err(error)
+                if error.kind() == std::io::ErrorKind::WouldBlock && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            locked => return locked,
+        }
+    }
 }
 
 /// sled's lock on the store in a data folder, held by this process until
@@ -41,17 +110,10 @@ impl FolderLock {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self { _held: None }),
             Err(e) => return Err(failed("cannot open", &db)(e)),
         };
-        let deadline = Instant::now() + LOCK_WAIT;
-        // The lock sled 0.34.7 takes (fs2's, an flock on Unix): one
-        // process holds it at a time.
-        while fs2::FileExt::try_lock_exclusive(&file).is_err() {
-            if Instant::now() >= deadline {
-                return Err(StoreError::InUse {
-                    path: data_dir.to_path_buf(),
-                });
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        // The lock sled 0.34.7 takes.
+        lock_waiting(&file, LOCK_WAIT).map_err(|_| StoreError::InUse {
+            path: data_dir.to_path_buf(),
+        })?;
         Ok(Self { _held: Some(file) })
     }
 }

@@ -127,7 +127,7 @@ mod tests {
             half_life: HalfLife::try_from(45.0).unwrap(),
             ..StoreOptions::default()
         };
-        let store = crate::store::fixtures::reopen_with(dir.path(), &faster).unwrap();
+        let store = SledStore::open(dir.path(), &faster).unwrap();
         let tie = &store.ties().unwrap()[0];
         assert!((tie.strength_at_last(&Weights::default()) - 1.25).abs() < 1e-9);
         assert_eq!(tie.count, 2);

@@ -204,6 +204,20 @@ fn a_folder_already_in_use_is_refused_with_its_path() {
 }
 
 #[test]
+fn a_store_dropped_a_moment_ago_opens_once_sled_lets_go_of_it() {
+    let (dir, store) = open_temp();
+    drop(store);
+    // sled's threads, still holding the folder's lock for a moment.
+    let lingering = super::sled_files::FolderLock::take(dir.path()).unwrap();
+    let let_go = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        drop(lingering);
+    });
+    SledStore::open(dir.path(), &StoreOptions::default()).unwrap();
+    let_go.join().unwrap();
+}
+
+#[test]
 fn errors_tell_the_reader_what_to_do() {
     let path = PathBuf::from("/var/lib/alliances");
     let in_use = StoreError::InUse { path: path.clone() };

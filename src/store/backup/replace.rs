@@ -18,15 +18,15 @@
 //! it holds. [`SledStore::open`] refuses a folder that has it, with the command
 //! that runs the restore again.
 //!
-//! The bot must not run meanwhile. sled locks `db` in the data folder for
-//! the process that opened it; the import takes the same lock for as long
-//! as it runs, so it is refused while the bot runs, and a `serve` started
-//! meanwhile is refused.
+//! The bot must not run meanwhile. An open store holds its data folder
+//! (`sled_files::FolderHold`), and sled locks `db` in it, for the process
+//! that opened it; the import takes both for as long as it runs, so it is
+//! refused while the bot runs, and a `serve` started meanwhile is refused.
 
 use super::{BackupError, Counts};
 use crate::store::sled_files::{
-    FolderLock, draw_ids_above, move_sled_entries, remove_entry, sled_entries, sync_folder,
-    wait_until_closed,
+    FolderHold, FolderLock, draw_ids_above, move_sled_entries, remove_entry, sled_entries,
+    sync_folder, wait_until_closed,
 };
 use crate::store::{SledStore, StoreError, StoreOptions};
 use chrono::{DateTime, Utc};
@@ -107,6 +107,7 @@ pub fn import_backup(
         Replacing::Anything => data_dir.join("db").exists(),
     };
     fs::create_dir_all(data_dir).map_err(BackupError::file("cannot create", data_dir))?;
+    let _hold = FolderHold::take(data_dir)?;
     let _lock = FolderLock::take(data_dir)?;
 
     let restoring = data_dir.join(RESTORING);
@@ -160,10 +161,6 @@ fn inspect(data_dir: &Path, options: &StoreOptions) -> Result<Current, BackupErr
     if !data_dir.join("db").exists() {
         return Ok(Current::Nothing);
     }
-    // A store this process closed a moment ago is waited for, as the
-    // import's own lock is (sled's threads let go of it late); a running
-    // bot's is refused.
-    wait_until_closed(data_dir)?;
     // Without the check for an unfinished restore: this import finishes it.
     let current =
         match SledStore::open_unchecked(data_dir, options).map_err(|e| e.at_open(data_dir)) {
@@ -410,6 +407,19 @@ mod tests {
         let imported = import(&folders, Replacing::Anything).unwrap();
         assert!(imported.kept_aside.is_some());
         assert_eq!(reopen(&folders.data).unwrap().people().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_store_opened_while_an_import_runs_is_refused_as_in_use() {
+        let folders = folders();
+        // Mid-import: the folder held, and the backup being loaded.
+        let _import = FolderHold::take(&folders.data).unwrap();
+        let restoring = folders.data.join(RESTORING);
+        fs::create_dir(&restoring).unwrap();
+        fs::write(restoring.join(NOTE), folders.backup.display().to_string()).unwrap();
+
+        let refused = SledStore::open(&folders.data, &StoreOptions::default()).unwrap_err();
+        assert!(matches!(refused, StoreError::InUse { .. }), "{refused}");
     }
 
     #[test]

@@ -5,12 +5,12 @@
 //! The ids are words (`UADA`), so that a byte search finds only them.
 
 use super::{ALL_HERE, REWRITING, REWRITTEN_FROM, WHOLE};
-use crate::store::SledStore;
 use crate::store::fixtures::{
     Contents, at_minute, contents, file_names, files_holding, meeting, open_temp, person, reopen,
     sent, user,
 };
 use crate::store::sled_files::{move_sled_entries, sled_entries};
+use crate::store::{SledStore, StoreError};
 use std::path::Path;
 
 /// Ada (`UADA`, "Ada Lovelace") met Bob and Cy, with notes; Bob and Cy met
@@ -256,5 +256,43 @@ fn a_rewrite_stopped_at_any_step_is_finished_or_undone_by_the_next_open() {
             Vec::<std::path::PathBuf>::new(),
             "{step:?}"
         );
+    }
+}
+
+#[test]
+fn another_process_opening_the_store_mid_rewrite_is_refused_and_leaves_it_be() {
+    for moved_out in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = a_store_with_ada(dir.path());
+        store.forget_person(&user("UADA")).unwrap();
+        // The bot, still serving, has copied the store whole; past step 2
+        // it has also moved its own files, and sled's lock on them, out of
+        // the folder.
+        let rewriting = dir.path().join(REWRITING);
+        {
+            let current = store.current.read();
+            store
+                .build_copy(current.as_ref().unwrap(), &rewriting)
+                .unwrap();
+        }
+        if moved_out {
+            let outgoing = dir.path().join(REWRITTEN_FROM);
+            std::fs::create_dir(&outgoing).unwrap();
+            move_sled_entries(dir.path(), &outgoing).unwrap();
+            std::fs::write(outgoing.join(ALL_HERE), "").unwrap();
+        }
+        let before = file_names(dir.path());
+
+        // Another process's open, made from this one: an flock keeps out
+        // a second open file in the same process too.
+        let refused = SledStore::open(dir.path(), &Default::default()).unwrap_err();
+        assert!(matches!(refused, StoreError::InUse { .. }), "{refused:?}");
+        assert_eq!(file_names(dir.path()), before, "moved out: {moved_out}");
+        assert!(rewriting.join(WHOLE).exists(), "moved out: {moved_out}");
+        if !moved_out {
+            // The bot's rewrite starts its copy again, and finishes.
+            assert!(store.rewrite_if_due().unwrap().is_some());
+            assert!(!store.is_forgotten(&user("UBOB")).unwrap());
+        }
     }
 }
