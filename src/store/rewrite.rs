@@ -60,16 +60,16 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// Where the fresh store is built, inside the data folder.
-const REWRITING: &str = "rewriting";
+pub(super) const REWRITING: &str = "rewriting";
 
 /// The mark in `rewriting/` that the fresh store is whole and closed.
-const WHOLE: &str = "whole";
+pub(super) const WHOLE: &str = "whole";
 
 /// Where the old store's files go on their way out.
-const REWRITTEN_FROM: &str = "rewritten-from";
+pub(super) const REWRITTEN_FROM: &str = "rewritten-from";
 
 /// The mark in `rewritten-from/` that every old file is in it.
-const ALL_HERE: &str = "all-here";
+pub(super) const ALL_HERE: &str = "all-here";
 
 /// Records copied per sled batch, as an import writes them (see
 /// `backup::read`).

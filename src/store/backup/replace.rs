@@ -28,7 +28,7 @@ use crate::store::sled_files::{
     FolderHold, FolderLock, draw_ids_above, move_sled_entries, remove_entry, sled_entries,
     sync_folder, wait_until_closed,
 };
-use crate::store::{SledStore, StoreError, StoreOptions};
+use crate::store::{SledStore, StoreError, StoreOptions, rewrite};
 use chrono::{DateTime, Utc};
 use std::fs;
 use std::io::BufReader;
@@ -86,8 +86,8 @@ pub fn import_backup(
 ) -> Result<Imported, BackupError> {
     let file = fs::File::open(backup).map_err(BackupError::file("cannot read", backup))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let keep_aside = match replacing {
-        Replacing::EmptyOnly => match inspect(data_dir, options)? {
+    if let Replacing::EmptyOnly = replacing {
+        match inspect(data_dir, options)? {
             Current::Data(what) => {
                 return Err(BackupError::NotEmpty {
                     path: data_dir.to_path_buf(),
@@ -100,15 +100,22 @@ pub fn import_backup(
                     problem,
                 });
             }
-            Current::Nothing => false,
-        },
-        // Whatever is there is kept aside, unread: a damaged store is
-        // left as it was found, for whoever looks into it.
-        Replacing::Anything => data_dir.join("db").exists(),
-    };
+            Current::Nothing => {}
+        }
+    }
     fs::create_dir_all(data_dir).map_err(BackupError::file("cannot create", data_dir))?;
     let _hold = FolderHold::take(data_dir)?;
+    // The store `inspect` opened: sled's threads let go of its files late.
+    wait_until_closed(data_dir)?;
+    // A rewrite a process died in is finished, or undone, first, so that
+    // the folder holds one store: left, it would be finished at the next
+    // open, over the restored one.
+    rewrite::recover(data_dir)?;
     let _lock = FolderLock::take(data_dir)?;
+    // Whatever store is there is kept aside, unread: a damaged one is left
+    // as it was found, for whoever looks into it. One `EmptyOnly` let
+    // through holds nothing to keep.
+    let keep_aside = matches!(replacing, Replacing::Anything) && data_dir.join("db").exists();
 
     let restoring = data_dir.join(RESTORING);
     let loaded = build(&restoring, backup, file, options, |read| {
@@ -158,7 +165,10 @@ pub(in crate::store) fn unfinished_restore(data_dir: &Path) -> Option<PathBuf> {
 
 /// What `data_dir` holds now. Refuses a folder the bot holds.
 fn inspect(data_dir: &Path, options: &StoreOptions) -> Result<Current, BackupError> {
-    if !data_dir.join("db").exists() {
+    // A rewrite that died with its old files moved out leaves no `db`, but
+    // a whole copy, which opening the store puts in place.
+    let whole_copy = data_dir.join(rewrite::REWRITING).join(rewrite::WHOLE);
+    if !data_dir.join("db").exists() && !whole_copy.exists() {
         return Ok(Current::Nothing);
     }
     // Without the check for an unfinished restore: this import finishes it.
@@ -266,6 +276,11 @@ mod tests {
 
     use crate::store::fixtures::file_names as names;
 
+    /// The name of the first person in the store in `dir`, reopened.
+    fn first_person_in(dir: &Path) -> String {
+        reopen(dir).unwrap().people().unwrap().remove(0).name
+    }
+
     #[test]
     fn an_import_fills_a_new_folder_or_an_empty_store() {
         let folders = folders();
@@ -316,19 +331,13 @@ mod tests {
                 folders.data.display()
             )
         );
-        assert_eq!(
-            reopen(&folders.data).unwrap().people().unwrap()[0].name,
-            "Zed"
-        );
+        assert_eq!(first_person_in(&folders.data), "Zed");
 
         let imported = import(&folders, Replacing::Anything).unwrap();
         let aside = imported.kept_aside.expect("the replaced store is kept");
         assert!(aside.starts_with(&folders.data));
-        assert_eq!(
-            reopen(&folders.data).unwrap().people().unwrap()[0].name,
-            "Ada"
-        );
-        assert_eq!(reopen(&aside).unwrap().people().unwrap()[0].name, "Zed");
+        assert_eq!(first_person_in(&folders.data), "Ada");
+        assert_eq!(first_person_in(&aside), "Zed");
         assert!(!folders.data.join(RESTORING).exists());
     }
 
@@ -360,10 +369,7 @@ mod tests {
                 .any(|name| name == RESTORING || name.starts_with(ASIDE_PREFIX)),
             "{left:?}"
         );
-        assert_eq!(
-            reopen(&folders.data).unwrap().people().unwrap()[0].name,
-            "Zed"
-        );
+        assert_eq!(first_person_in(&folders.data), "Zed");
     }
 
     #[test]
@@ -407,6 +413,52 @@ mod tests {
         let imported = import(&folders, Replacing::Anything).unwrap();
         assert!(imported.kept_aside.is_some());
         assert_eq!(reopen(&folders.data).unwrap().people().unwrap().len(), 2);
+    }
+
+    /// Zed's store in `folders`, and a whole copy of it that a rewrite had
+    /// made, but not moved in, when its process died; with `moved_out`,
+    /// it had moved the old files out of the folder.
+    fn a_rewrite_died_in(folders: &Folders, moved_out: bool) -> PathBuf {
+        use crate::store::rewrite::{ALL_HERE, REWRITING, REWRITTEN_FROM, WHOLE};
+        let zeds = |dir: &Path| {
+            let store = SledStore::open(dir, &StoreOptions::default()).unwrap();
+            store.put_person(&person("U9", "Zed", None)).unwrap();
+            store.flush().unwrap();
+        };
+        zeds(&folders.data);
+        let copy = folders.data.join(REWRITING);
+        zeds(&copy);
+        fs::write(copy.join(WHOLE), "").unwrap();
+        if moved_out {
+            let outgoing = folders.data.join(REWRITTEN_FROM);
+            fs::create_dir(&outgoing).unwrap();
+            wait_until_closed(&folders.data).unwrap();
+            move_sled_entries(&folders.data, &outgoing).unwrap();
+            fs::write(outgoing.join(ALL_HERE), "").unwrap();
+        }
+        copy
+    }
+
+    #[test]
+    fn an_import_into_a_store_whose_rewrite_died_half_way_sees_its_data() {
+        let folders = folders();
+        a_rewrite_died_in(&folders, true);
+        assert!(!folders.data.join("db").exists());
+        let refused = import(&folders, Replacing::EmptyOnly).unwrap_err();
+        assert!(matches!(refused, BackupError::NotEmpty { .. }), "{refused}");
+        assert_eq!(first_person_in(&folders.data), "Zed");
+    }
+
+    #[test]
+    fn a_restore_puts_its_store_in_place_of_one_whose_rewrite_a_process_died_in() {
+        let folders = folders();
+        let copy = a_rewrite_died_in(&folders, false);
+
+        let imported = import(&folders, Replacing::Anything).unwrap();
+        let aside = imported.kept_aside.expect("Zed's store is kept");
+        assert_eq!(first_person_in(&folders.data), "Ada");
+        assert_eq!(first_person_in(&aside), "Zed");
+        assert!(!copy.exists());
     }
 
     #[test]
