@@ -10,8 +10,8 @@
 //! (`meta.rewrite_due`, in the same transaction) and wakes whoever waits
 //! on [`SledStore::rewrite_wanted`]; `serve` then runs
 //! [`SledStore::rewrite_if_due`] at once, and again every half minute
-//! while one is due (a rewrite that failed, or one the process stopped
-//! before).
+//! while one is due (one the process stopped before), or ten minutes
+//! after one that failed.
 //!
 //! The rewrite holds the store's write lock throughout (see `handles`):
 //! requests wait for it, and no write lands in the old files after they
