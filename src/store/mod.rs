@@ -541,9 +541,6 @@ impl SledStore {
         let hold = Arc::new(hold);
         // A rewrite the process died in is finished, or undone, first.
         rewrite::recover(dir)?;
-        // A store this process dropped a moment ago: sled's threads let go
-        // of its files late.
-        sled_files::wait_until_closed(dir)?;
         let current: handles::Current = Arc::new(RwLock::new(Some(Trees::open(dir, options)?)));
         let (flushed, writer_flushed) = (current.clone(), current.clone());
         let mut store = SledStore {

@@ -216,10 +216,12 @@ impl SledStore {
 pub(super) const DUE: &[u8] = &[1];
 
 /// Finishes a rewrite that a process stopped in, or undoes one that had
-/// not copied the store whole yet (see the module doc). Run while holding
-/// the folder (`sled_files::FolderHold`), before opening the store in
-/// `dir`: a running bot's rewrite looks the same.
+/// not copied the store whole yet (see the module doc), once sled's
+/// threads have let go of a store this process dropped a moment ago. Run
+/// while holding the folder (`sled_files::FolderHold`), before opening
+/// the store in `dir`: a running bot's rewrite looks the same.
 pub(super) fn recover(dir: &Path) -> Result<(), StoreError> {
+    wait_until_closed(dir)?;
     let rewriting = dir.join(REWRITING);
     if rewriting.join(WHOLE).exists() {
         tracing::warn!(path = %dir.display(), "finishing a rewrite of the store that was stopped half-way");

@@ -105,11 +105,10 @@ pub fn import_backup(
     }
     fs::create_dir_all(data_dir).map_err(BackupError::file("cannot create", data_dir))?;
     let _hold = FolderHold::take(data_dir)?;
-    // The store `inspect` opened: sled's threads let go of its files late.
-    wait_until_closed(data_dir)?;
-    // A rewrite a process died in is finished, or undone, first, so that
-    // the folder holds one store: left, it would be finished at the next
-    // open, over the restored one.
+    // A rewrite a process died in is finished, or undone, first (once
+    // sled has let go of the store `inspect` opened), so that the folder
+    // holds one store: left, it would be finished at the next open, over
+    // the restored one.
     rewrite::recover(data_dir)?;
     let _lock = FolderLock::take(data_dir)?;
     // Whatever store is there is kept aside, unread: a damaged one is left
