@@ -47,12 +47,14 @@ impl DigestRun {
 /// The stretch a run of the digest tells of, and the run it is.
 #[derive(Debug, Clone, Copy)]
 pub struct Period {
-    /// Where the last digest ended.
+    /// Where the last digest ended: its slot.
     pub since: DateTime<Utc>,
-    /// Where this one ends: when the run began.
+    /// Where this one ends: the slot of the schedule the run is for (now,
+    /// for `/alliances digest now`). A run late after downtime tells of
+    /// its own week, and leaves what came after its slot to the next.
     pub until: DateTime<Utc>,
-    /// The slot of the schedule the run is for.
-    pub scheduled_for: DateTime<Utc>,
+    /// When the run began.
+    pub started_at: DateTime<Utc>,
 }
 
 /// Queues the digest of `(since, until]` for `channel`, unless it is quiet,
@@ -111,8 +113,8 @@ impl Period {
     /// The record of a run over this period that did `ran`.
     fn run(&self, ran: &DigestRun) -> JobRun {
         JobRun {
-            scheduled_for: self.scheduled_for,
-            started_at: self.until,
+            scheduled_for: self.until,
+            started_at: self.started_at,
             summary: ran.summary(false),
         }
     }
@@ -157,7 +159,7 @@ mod tests {
         let period = Period {
             since,
             until,
-            scheduled_for: until,
+            started_at: until,
         };
         let ran = run(
             &store,

@@ -429,9 +429,9 @@ impl Scheduler {
         })
     }
 
-    /// Queues the digest of everything since the digest's last run (or the
-    /// last week, the first time) up to `now`, for `channel`, and records
-    /// the run, for the slot `scheduled_for`, in the same write.
+    /// Queues the digest of everything since the digest's last slot (or the
+    /// week before, the first time) up to the slot `scheduled_for`, for
+    /// `channel`, and records the run, begun `now`, in the same write.
     async fn queue_digest(
         &self,
         store: &Store,
@@ -440,13 +440,14 @@ impl Scheduler {
         scheduled_for: DateTime<Utc>,
     ) -> Result<DigestRun, StoreError> {
         let since = self
-            .previous_run(JobKind::Digest)
+            .store
+            .last_run(JobKind::Digest.name())
             .await?
-            .unwrap_or(now - Duration::days(7));
+            .map_or(scheduled_for - Duration::days(7), |run| run.scheduled_for);
         let period = digest::Period {
             since,
-            until: now,
-            scheduled_for,
+            until: scheduled_for,
+            started_at: now,
         };
         digest::run(
             store,
@@ -509,14 +510,6 @@ impl Scheduler {
     pub fn dispatcher(&self) -> &Dispatcher {
         &self.dispatcher
     }
-
-    async fn previous_run(&self, job: JobKind) -> Result<Option<DateTime<Utc>>, StoreError> {
-        Ok(self
-            .store
-            .last_run(job.name())
-            .await?
-            .map(|run| run.scheduled_for))
-    }
 }
 
 /// The latest time of `schedule` in `(after, until]`.
@@ -541,24 +534,38 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 3, d, h, 0, 0).unwrap()
     }
 
-    #[tokio::test]
-    async fn after_downtime_a_missed_job_catches_up_only_within_the_grace() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), &crate::store::StoreOptions::default()).unwrap();
+    /// Where nobody answers: for schedulers that call no Slack.
+    const NO_SLACK: &str = "http://127.0.0.1:9/api";
+
+    /// A scheduler with the default settings on `store`, calling the Slack
+    /// API at `api_url`, its clock at `now`.
+    fn scheduler_at(
+        store: &Store,
+        api_url: &str,
+        now: DateTime<Utc>,
+    ) -> (Scheduler, Arc<crate::domain::SettableClock>) {
         let slack = SlackClient::new(
-            "http://127.0.0.1:9/api",
-            &secrecy::SecretString::from("xoxb-unused".to_owned()),
+            api_url,
+            &secrecy::SecretString::from("xoxb-test".to_owned()),
         )
         .unwrap();
-        let clock = Arc::new(crate::domain::SettableClock::new(at(2, 9)));
+        let clock = Arc::new(crate::domain::SettableClock::new(now));
         let scheduler = Scheduler::new(
             &Settings::default(),
             store.clone(),
             slack,
-            clock,
+            clock.clone(),
             Teams::listed([]),
             Metrics::new(),
         );
+        (scheduler, clock)
+    }
+
+    #[tokio::test]
+    async fn after_downtime_a_missed_job_catches_up_only_within_the_grace() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &crate::store::StoreOptions::default()).unwrap();
+        let (scheduler, _) = scheduler_at(&store, NO_SLACK, at(2, 9));
         let ran = |at| JobRun {
             scheduled_for: at,
             started_at: at,
@@ -584,6 +591,45 @@ mod tests {
         assert_eq!(
             digest_due(at(16, 9) + Duration::minutes(30)).await,
             Some(at(16, 9))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_digest_run_late_tells_of_its_week_and_leaves_what_came_after_to_the_next() {
+        use crate::domain::{Interaction, InteractionKind};
+        use crate::rules::fixtures::{members, user};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &crate::store::StoreOptions::default()).unwrap();
+        let mut people = members("UPAY", "Payments", 5);
+        people.extend(members("USAL", "Sales", 5));
+        store.put_people(&people).await.unwrap();
+        let (scheduler, clock) = scheduler_at(&store, NO_SLACK, at(2, 9));
+        scheduler.run(JobKind::Digest, at(2, 9)).await.unwrap();
+        // Monday 9 March's digest was due at 09:00; the bot was down until
+        // 20:00. Two first meetings: on Sunday, and at noon.
+        let first = |at, a: &str, b: &str| {
+            Interaction::new(at, InteractionKind::Meeting, [user(a), user(b)], None, None).unwrap()
+        };
+        store
+            .log_interactions(&[
+                first(at(8, 12), "UPAY1", "USAL1"),
+                first(at(9, 12), "UPAY2", "USAL2"),
+            ])
+            .await
+            .unwrap();
+        clock.set(at(9, 20));
+        let late = scheduler.run(JobKind::Digest, at(9, 9)).await.unwrap();
+        assert!(
+            late.summary.contains(": 1 new alliances"),
+            "{}",
+            late.summary
+        );
+        clock.set(at(16, 9));
+        let next = scheduler.run(JobKind::Digest, at(16, 9)).await.unwrap();
+        assert!(
+            next.summary.contains(": 1 new alliances"),
+            "{}",
+            next.summary
         );
     }
 
