@@ -22,9 +22,13 @@ pub async fn nudge_snapshot(
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Result<Snapshot, StoreError> {
+    // The outbox first: a nudge the dispatcher marks sent between the two
+    // reads leaves the outbox for the sent nudges, so read in this order it
+    // is seen in one or both, and in the other order in neither.
+    let pending = store.pending_outbox().await?;
     let mut recent = store.nudges_sent_since(now - policy.nudge_memory()).await?;
     let mut warned: FxHashMap<UserId, DateTime<Utc>> = FxHashMap::default();
-    for item in store.pending_outbox().await? {
+    for item in pending {
         match &item.outgoing {
             Outgoing::EarlyWarning(warning) => {
                 warned.insert(warning.to.clone(), item.queued_at);
