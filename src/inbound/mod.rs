@@ -258,8 +258,7 @@ impl FrontDoor {
             self.metrics.command("button");
             let commit = PendingCommit::default();
             let context = self.context(&press.user, &commit);
-            let mut pressed =
-                handle_button(&context, &button.action_id, &button.value, &button.press_id).await;
+            let mut pressed = handle_button(&context, &button.action_id, &button.value).await;
             // The press's answer tells of its write only once it is on disk.
             if let Err(err) = self.committed(&commit).await {
                 pressed = Pressed::failed(err);

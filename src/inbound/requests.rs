@@ -83,10 +83,6 @@ pub struct Button {
     pub action_id: String,
     /// What the bot put in the button (empty if nothing).
     pub value: String,
-    /// Slack's `action_ts`: unique to this press, so a redelivered press
-    /// logs nothing twice.
-    #[serde(rename = "action_ts")]
-    pub press_id: String,
 }
 
 /// What reaches the interactivity endpoint, or comes down a socket as
@@ -252,7 +248,6 @@ mod tests {
             buttons: vec![Button {
                 action_id: "nudge_we_met".to_owned(),
                 value: "U1:U2".to_owned(),
-                press_id: "1700000000.000200".to_owned(),
             }],
             response_url: Some("https://hooks.slack.com/actions/T1/1/abc".to_owned()),
             trigger_id: Some("1.2.abc".to_owned()),

@@ -9,8 +9,9 @@
 //! are small, and a retry may come long after [`SledStore::prune_deliveries`]
 //! forgot the delivery.
 //!
-//! Privacy: the keys are opaque ids chosen by the caller (a button's action
-//! id, a command's trigger id) and the values are interaction ids, so this
+//! Privacy: the keys are opaque ids chosen by the caller (a command's
+//! trigger id; a *We met* press's keyed hash of the two and the day) and
+//! the values are interaction ids, so this
 //! tree holds no personal data and [`SledStore::forget_person`] leaves it as it
 //! is; a key whose interaction was forgotten keeps a retry from logging it
 //! again. Callers must keep it so: never build a key from a user id in

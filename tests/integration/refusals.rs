@@ -1,11 +1,13 @@
 //! What the bot turns away, and how it says so: meetings with people who
-//! opted out or left, meetings with more people than it logs at once, more
+//! opted out or left (typed, or pressed on an old nudge), meetings with more people than it logs at once, more
 //! meetings or introductions in an hour than anyone makes by hand, and the
 //! same two people introduced twice. Each refusal is a sentence that says
 //! what to do, and nothing is logged.
 
 use crate::helpers::now;
-use crate::helpers::{TestBot, eventually, fake_user, spawn_bot, spawn_bot_configured, workspace};
+use crate::helpers::{
+    TestBot, button_press, eventually, fake_user, spawn_bot, spawn_bot_configured, workspace,
+};
 use fake_slack::{Delivery, FakeSlack, FakeUser};
 use serde_json::json;
 
@@ -112,6 +114,97 @@ async fn nobody_logs_a_meeting_with_someone_who_opted_out_or_left_and_the_refusa
     answer(&bot, "/alliances", "optin", "U0000002", "t-6").await;
     let met = answer(&bot, "/met", "<@U0000002> coffee", "U0000001", "t-7").await;
     assert!(met.contains("Logged"), "{met}");
+    assert_eq!(bot.app.store().interaction_count().await.unwrap(), 1);
+    bot.stop().await;
+}
+
+/// `who` presses `action_id` with `value` on a nudge, over signed HTTP, as
+/// the press stamped `action_ts`; what the bot answers at its response URL.
+async fn press(
+    bot: &TestBot,
+    fake: &FakeSlack,
+    who: &str,
+    action_id: &str,
+    value: &str,
+    action_ts: &str,
+) -> String {
+    let url = fake.response_url();
+    let mut payload = button_press(who, action_id, value, &url);
+    payload["actions"][0]["action_ts"] = json!(action_ts);
+    let form = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+    let response = bot
+        .post(
+            "/slack/interactivity",
+            "application/x-www-form-urlencoded",
+            &form,
+            Some(now()),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    eventually("the press is answered", async || {
+        fake.responses().iter().any(|r| r.url == url)
+    })
+    .await;
+    let answered = fake.responses().into_iter().find(|r| r.url == url).unwrap();
+    answered.body["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn we_met_on_an_old_nudge_logs_nobody_who_opted_out_left_or_was_forgotten_since() {
+    let fake = FakeSlack::start(workspace(people())).await.unwrap();
+    let bot = spawn_bot(&fake, &teams()).await;
+    // Alice was nudged about Bilal, Chen, Erin and a seller. Since then,
+    // Bilal opted out, Erin left, and Chen asked to be forgotten.
+    answer(&bot, "/alliances", "optout", "U0000002", "t-1").await;
+    erin_leaves(&bot).await;
+    let forgotten = press(&bot, &fake, "U0000003", "forget_me_confirm", "", "1.1").await;
+    assert!(forgotten.contains("forgotten"), "{forgotten}");
+
+    for (who, ts) in [
+        ("U0000002", "2.1"),
+        ("U0000005", "2.2"),
+        ("U0000003", "2.3"),
+    ] {
+        let value = format!("U0000001:{who}");
+        let refused = press(&bot, &fake, "U0000001", "nudge_we_met", &value, ts).await;
+        assert_eq!(
+            refused,
+            format!(
+                "I can't log meetings with that person (<@{who}>) any more, so nothing was logged."
+            )
+        );
+    }
+    assert_eq!(bot.app.store().interaction_count().await.unwrap(), 0);
+    // *Not relevant* on the nudge about Chen keeps his id nowhere.
+    let not_relevant = press(
+        &bot,
+        &fake,
+        "U0000001",
+        "nudge_not_relevant",
+        "U0000001:U0000003",
+        "2.4",
+    )
+    .await;
+    assert!(
+        not_relevant.contains("I won't nudge you about"),
+        "{not_relevant}"
+    );
+    let alice = bot.person("U0000001").await.unwrap();
+    assert!(alice.paused.is_empty(), "{:?}", alice.paused);
+
+    // With the seller, a double click logs one meeting, and so does the
+    // seller's own press on their nudge about Alice; each press says so.
+    for (who, value, ts) in [
+        ("U0000001", "U0000001:U0000010", "3.1"),
+        ("U0000001", "U0000001:U0000010", "3.2"),
+        ("U0000010", "U0000010:U0000001", "3.3"),
+    ] {
+        let logged = press(&bot, &fake, who, "nudge_we_met", value, ts).await;
+        assert!(logged.contains("Logged: you and <@"), "{logged}");
+    }
     assert_eq!(bot.app.store().interaction_count().await.unwrap(), 1);
     bot.stop().await;
 }

@@ -30,15 +30,9 @@ pub struct Pressed {
 }
 
 /// Handles the press of `action_id` (with the button's `value`) by the
-/// person in `context`. `press_id` identifies the press (Slack's
-/// `action_ts`), so a retried delivery logs nothing twice.
-pub async fn handle_button(
-    context: &Context<'_>,
-    action_id: &str,
-    value: &str,
-    press_id: &str,
-) -> Pressed {
-    press(context, action_id, value, press_id)
+/// person in `context`. A press Slack delivers again logs nothing twice.
+pub async fn handle_button(context: &Context<'_>, action_id: &str, value: &str) -> Pressed {
+    press(context, action_id, value)
         .await
         .unwrap_or_else(Pressed::failed)
 }
@@ -59,7 +53,6 @@ async fn press(
     context: &Context<'_>,
     action_id: &str,
     value: &str,
-    press_id: &str,
 ) -> Result<Pressed, HandlerError> {
     if action_id == FORGET_ME_CONFIRM {
         return Ok(Pressed {
@@ -78,7 +71,7 @@ async fn press(
         .into_iter()
         .find(|a| a.action_id() == action_id)
     {
-        return nudge_button(context, action, value, press_id).await;
+        return nudge_button(context, action, value).await;
     }
     let Some(action) = HomeAction::ALL
         .into_iter()
@@ -138,12 +131,12 @@ async fn nudge_button(
     context: &Context<'_>,
     action: NudgeAction,
     value: &str,
-    press_id: &str,
 ) -> Result<Pressed, HandlerError> {
-    // The value is "to:about". Only the person nudged may act on it.
+    // The value is "to:about". Only the person nudged may act on it, and
+    // only about someone else.
     let peer = value
         .split_once(':')
-        .filter(|(to, _)| *to == context.user.as_str())
+        .filter(|(to, about)| *to == context.user.as_str() && to != about)
         .and_then(|(_, about)| UserId::parse(about).ok());
     let Some(peer) = peer else {
         tracing::warn!(value, "a nudge button with a value not for this person");
@@ -151,28 +144,7 @@ async fn nudge_button(
     };
     let reply = match action {
         NudgeAction::WeMet => {
-            let meeting = Interaction::new(
-                context.now,
-                InteractionKind::WeMet,
-                [context.user.clone(), peer.clone()],
-                Some(context.user.clone()),
-                None,
-            );
-            if let Some(meeting) = meeting {
-                context
-                    .store
-                    .log_interaction_once(&format!("wemet:{press_id}"), &meeting)
-                    .await?;
-                // The answer says it is logged: on disk first.
-                context.commit_before_answering();
-            }
-            return Ok(Pressed {
-                response: Some(PressAnswer::Replacing(Reply::text(format!(
-                    ":white_check_mark: Logged: you and <@{peer}> met today. Thank you for keeping in touch!"
-                )))),
-                refresh_home: true,
-                modal: None,
-            });
+            return we_met(context, peer).await;
         }
         NudgeAction::Snooze => {
             let until = context.now + Duration::days(SNOOZE_DAYS);
@@ -183,10 +155,14 @@ async fn nudge_button(
             ))
         }
         NudgeAction::NotRelevant => {
-            change_own_person(context, |p| {
-                p.paused.insert(peer.clone());
-            })
-            .await?;
+            // Someone forgotten since the nudge is nudged about no more,
+            // and their id is kept nowhere.
+            if context.store.person(&peer).await?.is_some() {
+                change_own_person(context, |p| {
+                    p.paused.insert(peer.clone());
+                })
+                .await?;
+            }
             Reply::text(format!(
                 "Got it: I won't nudge you about <@{peer}> again. `/alliances unpause <@{peer}>` undoes it."
             ))
@@ -196,6 +172,57 @@ async fn nudge_button(
     Ok(Pressed {
         response: Some(PressAnswer::Below(reply)),
         refresh_home: false,
+        modal: None,
+    })
+}
+
+/// *We met* on a nudge about `peer`: logs a meeting of the two today,
+/// once however often it is pressed that day, where the presser lives (a
+/// double click, a second device, Slack's retry, or the other side's own
+/// press on their nudge about the presser). Not with someone who has
+/// opted out, left or asked to be forgotten since the nudge went: nobody
+/// logs them, and the answer tells no more than `/met`'s which it is.
+async fn we_met(context: &Context<'_>, peer: UserId) -> Result<Pressed, HandlerError> {
+    let loggable = context
+        .store
+        .person(&peer)
+        .await?
+        .is_some_and(|person| person.reachable());
+    let answer = if loggable {
+        let meeting = Interaction::new(
+            context.now,
+            InteractionKind::WeMet,
+            [context.user.clone(), peer.clone()],
+            Some(context.user.clone()),
+            None,
+        );
+        if let Some(meeting) = meeting
+            && let Some(pair) = PairKey::new(context.user, &peer)
+        {
+            let day = context.today(context.me().await?.as_ref()).to_string();
+            let key = context.store.once_keys().await?.key(
+                "we_met",
+                &[
+                    pair.low().as_str().as_bytes(),
+                    pair.high().as_str().as_bytes(),
+                    day.as_bytes(),
+                ],
+            );
+            context.store.log_interaction_once(&key, &meeting).await?;
+            // The answer says it is logged: on disk first.
+            context.commit_before_answering();
+        }
+        format!(
+            ":white_check_mark: Logged: you and <@{peer}> met today. Thank you for keeping in touch!"
+        )
+    } else {
+        format!(
+            "I can't log meetings with that person (<@{peer}>) any more, so nothing was logged."
+        )
+    };
+    Ok(Pressed {
+        response: Some(PressAnswer::Replacing(Reply::text(answer))),
+        refresh_home: loggable,
         modal: None,
     })
 }
@@ -277,7 +304,7 @@ mod tests {
                 limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
                 calendars_on: false,
             };
-            let pressed = handle_button(&context, action.action_id(), "", "1.2").await;
+            let pressed = handle_button(&context, action.action_id(), "").await;
             assert!(
                 commit.is_needed(),
                 "the new setting is on disk before the home shows it"
