@@ -244,6 +244,32 @@ impl NudgeReason {
         }
     }
 
+    /// What the two last talked about, as noted, if it quotes it.
+    pub fn quoted_note(&self) -> Option<&str> {
+        match self {
+            Self::Neglected(neglected) => neglected.last_note.as_deref(),
+            Self::Partnership(partnership) => partnership
+                .fading
+                .as_ref()
+                .and_then(|fading| fading.last_note.as_deref()),
+            Self::Intro(_) => None,
+        }
+    }
+
+    /// Stops quoting what the two last talked about, as noted; whether it
+    /// quoted a note.
+    pub fn drop_quoted_note(&mut self) -> bool {
+        let note = match self {
+            Self::Neglected(neglected) => &mut neglected.last_note,
+            Self::Partnership(KeyPartnership {
+                fading: Some(fading),
+                ..
+            }) => &mut fading.last_note,
+            Self::Partnership(_) | Self::Intro(_) => return false,
+        };
+        note.take().is_some()
+    }
+
     /// Whether this is an introduction rather than a reminder: to someone
     /// the recipient has not met, so the pair is not suggested again within
     /// `intro_repeat_days`.

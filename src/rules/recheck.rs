@@ -88,7 +88,9 @@ impl fmt::Display for Withdrawal {
 
 /// The nudge as it may go out at `at` — as planned, or without a shared
 /// contact who may no longer be named (the introduction stands without
-/// them) — or why it may not go out at all.
+/// them), or without the note it quotes when the two's tie no longer
+/// holds it (a forget cleared it: its writer may be the one forgotten) —
+/// or why it may not go out at all.
 pub fn recheck_nudge<'n>(
     nudge: &'n Nudge,
     now: &NudgeNow<'_>,
@@ -103,14 +105,23 @@ pub fn recheck_nudge<'n>(
         return Err(Withdrawal::MetSince);
     }
     let contact_stands = now.contact.is_some_and(|c| c.nudgeable_at(at));
-    match &nudge.reason {
-        NudgeReason::Intro(intro) if intro.shared_contact.is_some() && !contact_stands => {
-            let mut without = nudge.clone();
-            without.reason.drop_shared_contact();
-            Ok(Cow::Owned(without))
-        }
-        _ => Ok(Cow::Borrowed(nudge)),
+    let contact_gone = matches!(&nudge.reason,
+        NudgeReason::Intro(intro) if intro.shared_contact.is_some() && !contact_stands);
+    let note_gone = nudge
+        .reason
+        .quoted_note()
+        .is_some_and(|quoted| now.tie.and_then(|tie| tie.last_note.as_deref()) != Some(quoted));
+    if !contact_gone && !note_gone {
+        return Ok(Cow::Borrowed(nudge));
     }
+    let mut reduced = nudge.clone();
+    if contact_gone {
+        reduced.reason.drop_shared_contact();
+    }
+    if note_gone {
+        reduced.reason.drop_quoted_note();
+    }
+    Ok(Cow::Owned(reduced))
 }
 
 /// `person`, if the bot may still nudge them or nudge others about them at
@@ -264,6 +275,22 @@ mod tests {
         let (nudge, tie) = reminder();
         let checked = recheck(&nudge, &people().map(Some), Some(&tie));
         assert!(matches!(checked, Ok(Cow::Borrowed(n)) if *n == nudge));
+    }
+
+    #[test]
+    fn a_reminder_quotes_a_note_only_while_the_tie_still_holds_it() {
+        let (mut nudge, mut tie) = reminder();
+        tie.last_note = Some("layoffs".to_owned());
+        if let NudgeReason::Neglected(neglected) = &mut nudge.reason {
+            neglected.last_note = tie.last_note.clone();
+        }
+        let checked = recheck(&nudge, &people().map(Some), Some(&tie));
+        assert!(matches!(checked, Ok(Cow::Borrowed(_))));
+        // A forget cleared the note from the tie: the nudge goes without it.
+        tie.last_note = None;
+        let checked = recheck(&nudge, &people().map(Some), Some(&tie)).unwrap();
+        assert_eq!(checked.reason.quoted_note(), None);
+        assert_eq!(checked.about, nudge.about);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use super::{SledStore, Store, StoreError, StoreOptions, keys};
 use crate::domain::{
-    EarlyWarning, Interaction, InteractionKind, Outgoing, PairKey, Person, SentNudge, TeamId, Tie,
-    UserId, WarningStep,
+    EarlyWarning, Interaction, InteractionKind, Nudge, Outgoing, PairKey, Person, SentNudge,
+    TeamId, Tie, UserId, WarningStep,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
@@ -302,5 +302,33 @@ pub(crate) fn intro_naming(to: &str, about: &str, minute: i64, contact: &str) ->
             shared_contact: Some(SharedContact::Mutual(user(contact))),
         })),
         ..sent(to, about, minute)
+    }
+}
+
+/// A reminder to `to` of their tie with `about`, quoting `note` as what
+/// the two last talked about (a reason that holds a note, which a forget
+/// of the note's writer must take out).
+pub(crate) fn reminder_quoting(to: &str, about: &str, minute: i64, note: &str) -> Nudge {
+    use crate::domain::{Neglected, NudgeReason, TeamGap};
+    Nudge {
+        to: user(to),
+        about: user(about),
+        about_team: TeamId::parse("Search").unwrap(),
+        planned_at: at_minute(minute),
+        reason: NudgeReason::Neglected(Neglected {
+            last_met: at_minute(0),
+            days_since: 94,
+            cadence_days: 30,
+            times_met: 3,
+            last_note: Some(note.to_owned()),
+            strength_then: 1.0,
+            strength_now: 0.2,
+            gap: TeamGap {
+                own_team: TeamId::parse("Payments").unwrap(),
+                alliances: 1,
+                most: 4,
+                boost: 1.5,
+            },
+        }),
     }
 }

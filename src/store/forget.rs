@@ -3,7 +3,8 @@
 //! Those trees are `people` (their record, and their id in others' paused
 //! sets), `interactions` (as a participant or a logger), `ties` (every pair
 //! they are in), `nudges` (sent to them or about them, or naming them as an
-//! introduction's contact), `outbox` (queued messages naming them),
+//! introduction's contact; a note of theirs a reminder to others quotes),
+//! `outbox` (queued messages naming them, or quoting a note of theirs),
 //! `dm_channels` (their DM channel), `circles` (they leave every
 //! circle, and a circle left with fewer than two goes; an answer they
 //! gave to a check-in stays, without their name) and `calendars` (the
@@ -25,7 +26,8 @@ use super::export::involves;
 use super::interactions::{from_transaction, next_tie, pairs_of};
 use super::{SledStore, StoreError, keys, meta, rewrite, trees};
 use crate::domain::{
-    Circle, CircleOutcome, Interaction, OutboxItem, PairKey, Person, SentNudge, Tie, UserId,
+    Circle, CircleOutcome, Interaction, NudgeReason, OutboxItem, Outgoing, PairKey, Person,
+    SentNudge, Tie, UserId,
 };
 use sled::transaction::ConflictableTransactionError;
 use sled::{IVec, Transactional};
@@ -68,7 +70,8 @@ impl SledStore {
     /// interaction they took part in, deleted if fewer than two people
     /// remain and otherwise rewritten without them; each interaction they
     /// logged for others, kept without its logger; the ties of every pair
-    /// they are in; every nudge to them or about them; their id in anyone's
+    /// they are in; every nudge to them or about them, and a note of theirs
+    /// quoted in nudges to others; their id in anyone's
     /// paused set; the calendar they gave. Leaves their tombstone, so that Slack naming them again
     /// does not bring them back ([`SledStore::is_forgotten`]). Forgetting
     /// someone unknown leaves only the tombstone; forgetting twice does
@@ -137,12 +140,11 @@ impl SledStore {
                 forgotten.nudges_removed += 1;
                 continue;
             }
-            // An introduction to others may name them as the shared contact.
             let mut sent: SentNudge = self.decode(trees::NUDGES, &key, &bytes)?;
+            let pair = PairKey::new(&sent.to, &sent.about);
             if let Some(reason) = &mut sent.reason
-                && reason.shared_contact() == Some(id)
+                && reason_without(reason, id, pair, &renoted)
             {
-                reason.drop_shared_contact();
                 nudges.insert(&key, self.encode(trees::NUDGES, &key, &sent)?);
             }
         }
@@ -150,13 +152,20 @@ impl SledStore {
         // Queued messages that name them go: a pending nudge to them, about
         // them or naming them as a contact, and a pending digest naming them
         // (that week's digest is lost rather than naming someone forgotten).
+        // A pending nudge to others may quote a note of theirs: read again
+        // inside the transaction, as the dispatcher may have sent it since.
         let mut outbox = sled::Batch::default();
+        let mut requoted = Vec::new();
         for entry in trees.outbox.iter() {
             let (key, bytes) = entry?;
             let item: OutboxItem = self.decode(trees::OUTBOX, &key, &bytes)?;
             if item.outgoing.names(id) {
                 outbox.remove(key);
                 forgotten.queued_removed += 1;
+            } else if item.outgoing.nudge().is_some_and(|nudge| {
+                PairKey::new(&nudge.to, &nudge.about).is_some_and(|pair| renoted.contains(&pair))
+            }) {
+                requoted.push(key);
             }
         }
 
@@ -211,6 +220,22 @@ impl SledStore {
                     ties_tx.apply_batch(&ties)?;
                     nudges_tx.apply_batch(&nudges)?;
                     outbox_tx.apply_batch(&outbox)?;
+                    for key in &requoted {
+                        let Some(bytes) = outbox_tx.get(key)? else {
+                            continue;
+                        };
+                        let mut item: OutboxItem = self
+                            .decode(trees::OUTBOX, key, &bytes)
+                            .map_err(ConflictableTransactionError::Abort)?;
+                        if let Outgoing::Nudge(nudge) = &mut item.outgoing
+                            && nudge.reason.drop_quoted_note()
+                        {
+                            let value = self
+                                .encode(trees::OUTBOX, key, &item)
+                                .map_err(ConflictableTransactionError::Abort)?;
+                            outbox_tx.insert(key, value)?;
+                        }
+                    }
                     dm_tx.remove(keys::person(id))?;
                     // Read again inside: an answer or a group DM recorded
                     // since the scan is kept.
@@ -357,6 +382,28 @@ pub(super) fn fate_of(interaction: Interaction, id: &UserId) -> Fate {
             ..interaction
         },
     }
+}
+
+/// Takes `id` out of `reason`, why a nudge between two others (`pair`)
+/// was sent: out of an introduction as its shared contact, and its quote
+/// of what the two last talked about when a note of a meeting with `id`
+/// may have been it (`renoted`, the pairs whose tie lost such a note): `id`
+/// may have written it, or it may be about them. Whether it changed.
+pub(super) fn reason_without(
+    reason: &mut NudgeReason,
+    id: &UserId,
+    pair: Option<PairKey>,
+    renoted: &BTreeSet<PairKey>,
+) -> bool {
+    let mut changed = false;
+    if reason.shared_contact() == Some(id) {
+        reason.drop_shared_contact();
+        changed = true;
+    }
+    if pair.is_some_and(|pair| renoted.contains(&pair)) {
+        changed |= reason.drop_quoted_note();
+    }
+    changed
 }
 
 /// `circle` without `id`: out of its members and its group DM (which

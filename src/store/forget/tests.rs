@@ -7,12 +7,12 @@
 use super::Forgotten;
 use crate::domain::{
     ChannelId, Interaction, InteractionKind, Nudge, NudgeReason, Outgoing, PairKey, Person,
-    SharedContact, TeamId, UserId,
+    SentNudge, SharedContact, TeamId, UserId,
 };
 use crate::store::SledStore;
 use crate::store::fixtures::{
     any_interaction, at_minute, contents, intro_naming, meeting, open_temp, person, places_holding,
-    places_mentioning, reopen, sent, ties_folded_from, user,
+    places_mentioning, reminder_quoting, reopen, sent, ties_folded_from, user,
 };
 use proptest::prelude::*;
 use std::collections::BTreeSet;
@@ -200,6 +200,64 @@ fn forgetting_a_person_leaves_no_trace_and_the_rest_consistent() {
         Forgotten::default()
     );
     assert_eq!(contents(&store), after_once);
+}
+
+#[test]
+fn her_note_leaves_the_reminders_to_others_that_quote_it_sent_or_queued() {
+    let (_dir, store) = open_temp();
+    store
+        .put_people(&[
+            person("UADA", "Ada", Some("Payments")),
+            person("UBOB", "Bob", Some("Search")),
+            person("UCY", "Cy", Some("Search")),
+            person("UDEE", "Dee", Some("Payments")),
+        ])
+        .unwrap();
+    // Ada noted the three's meeting; Bob and Dee noted their own.
+    store
+        .log_interaction(&meeting(
+            at_minute(0),
+            &["UADA", "UBOB", "UCY"],
+            Some("layoffs"),
+        ))
+        .unwrap();
+    store
+        .log_interaction(&meeting(at_minute(1), &["UBOB", "UDEE"], Some("roadmap")))
+        .unwrap();
+    // Bob was reminded of Cy, quoting Ada's note; Cy's reminder of Bob
+    // waits in the outbox; Bob's reminder of Dee quotes his own note.
+    let to_bob = reminder_quoting("UBOB", "UCY", 100, "layoffs");
+    store
+        .record_nudge_sent(&SentNudge::of(&to_bob, at_minute(100)))
+        .unwrap();
+    let of_dee = SentNudge::of(
+        &reminder_quoting("UBOB", "UDEE", 100, "roadmap"),
+        at_minute(101),
+    );
+    store.record_nudge_sent(&of_dee).unwrap();
+    let to_cy = reminder_quoting("UCY", "UBOB", 102, "layoffs");
+    store
+        .enqueue(vec![Outgoing::Nudge(to_cy.clone())], at_minute(102))
+        .unwrap();
+
+    store.forget_person(&user("UADA")).unwrap();
+
+    assert_eq!(places_holding(&store, b"layoffs"), Vec::<String>::new());
+    let unquoted = |mut nudge: Nudge| {
+        nudge.reason.drop_quoted_note();
+        nudge
+    };
+    assert_eq!(
+        store.nudges_sent_since(at_minute(0)).unwrap(),
+        [SentNudge::of(&unquoted(to_bob), at_minute(100)), of_dee]
+    );
+    let queued: Vec<Outgoing> = store
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .map(|i| i.outgoing)
+        .collect();
+    assert_eq!(queued, [Outgoing::Nudge(unquoted(to_cy))]);
 }
 
 #[test]

@@ -8,12 +8,13 @@
 //! transaction deletes stays in the database's files until the rewrite
 //! it asks for (see `erase`).
 
-use super::super::forget::{Fate, circle_without, fate_of};
+use super::super::forget::{Fate, circle_without, fate_of, reason_without};
 use super::super::interactions::{next_tie, pairs_of};
 use super::super::{Forgotten, StoreError};
 use super::{PgStore, decoded, json};
 use crate::domain::{
-    Circle, CircleOutcome, Interaction, OutboxItem, PairKey, Person, SentNudge, Tie, UserId,
+    Circle, CircleOutcome, Interaction, OutboxItem, Outgoing, PairKey, Person, SentNudge, Tie,
+    UserId,
 };
 use deadpool_postgres::Transaction;
 use std::collections::BTreeSet;
@@ -61,8 +62,8 @@ impl PgStore {
                 who,
             )
             .await? as usize;
-        self.forget_as_contact(&tx, id).await?;
-        forgotten.queued_removed = self.forget_in_outbox(&tx, id).await?;
+        self.forget_in_reasons(&tx, id, &renoted).await?;
+        forgotten.queued_removed = self.forget_in_outbox(&tx, id, &renoted).await?;
         forgotten.circles_left = self.forget_in_circles(&tx, id).await?;
         self.exec(&tx, "DELETE FROM people WHERE id = $1", who)
             .await?;
@@ -186,14 +187,27 @@ impl PgStore {
         Ok(())
     }
 
-    /// Takes `id` out of the introductions to others that name them as the
-    /// shared contact.
-    async fn forget_as_contact(&self, tx: &Transaction<'_>, id: &UserId) -> Result<(), StoreError> {
+    /// Takes `id` out of why nudges to others were sent (see
+    /// `reason_without`): out of the introductions that name them as the
+    /// shared contact, and the quotes of notes of the `renoted` pairs.
+    async fn forget_in_reasons(
+        &self,
+        tx: &Transaction<'_>,
+        id: &UserId,
+        renoted: &BTreeSet<PairKey>,
+    ) -> Result<(), StoreError> {
+        let (lows, highs): (Vec<&str>, Vec<&str>) = renoted
+            .iter()
+            .map(|pair| (pair.low().as_str(), pair.high().as_str()))
+            .unzip();
         let rows = tx
             .query(
                 "SELECT at_ns, to_id, about, nudge FROM nudges \
-                 WHERE strpos(nudge::text, $1) > 0 FOR UPDATE",
-                &[&id.as_str()],
+                 WHERE strpos(nudge::text, $1) > 0 \
+                    OR (to_id, about) IN (SELECT * FROM unnest($2::text[], $3::text[])) \
+                    OR (about, to_id) IN (SELECT * FROM unnest($2::text[], $3::text[])) \
+                 FOR UPDATE",
+                &[&id.as_str(), &lows, &highs],
             )
             .await
             .map_err(|e| self.failed(e))?;
@@ -205,10 +219,10 @@ impl PgStore {
                     row.get::<_, &str>("about")
                 )
             })?;
+            let pair = PairKey::new(&sent.to, &sent.about);
             if let Some(reason) = &mut sent.reason
-                && reason.shared_contact() == Some(id)
+                && reason_without(reason, id, pair, renoted)
             {
-                reason.drop_shared_contact();
                 tx.execute(
                     "UPDATE nudges SET nudge = $4 WHERE at_ns = $1 AND to_id = $2 AND about = $3",
                     &[
@@ -225,11 +239,14 @@ impl PgStore {
         Ok(())
     }
 
-    /// Removes the queued messages that name `id`; how many.
+    /// Removes the queued messages that name `id`, and takes them out of
+    /// why the nudges to others were planned (see `reason_without`); how
+    /// many were removed.
     async fn forget_in_outbox(
         &self,
         tx: &Transaction<'_>,
         id: &UserId,
+        renoted: &BTreeSet<PairKey>,
     ) -> Result<usize, StoreError> {
         let rows = tx
             .query("SELECT id, item FROM outbox FOR UPDATE", &[])
@@ -238,9 +255,23 @@ impl PgStore {
         let mut naming = Vec::new();
         for row in &rows {
             let key: i64 = row.get("id");
-            let item: OutboxItem = decoded(row, "item", "outbox", || key.to_string())?;
+            let mut item: OutboxItem = decoded(row, "item", "outbox", || key.to_string())?;
             if item.outgoing.names(id) {
                 naming.push(key);
+            } else if let Outgoing::Nudge(nudge) = &mut item.outgoing
+                && reason_without(
+                    &mut nudge.reason,
+                    id,
+                    PairKey::new(&nudge.to, &nudge.about),
+                    renoted,
+                )
+            {
+                tx.execute(
+                    "UPDATE outbox SET item = $2 WHERE id = $1",
+                    &[&key, &json(&item)],
+                )
+                .await
+                .map_err(|e| self.failed(e))?;
             }
         }
         tx.execute("DELETE FROM outbox WHERE id = ANY($1)", &[&naming])

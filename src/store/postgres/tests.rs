@@ -1006,11 +1006,17 @@ async fn forgetting_a_person_on_postgres_leaves_what_sled_leaves_and_no_trace() 
         pg.log_interaction(interaction).await.unwrap();
     }
     let intro = crate::store::fixtures::intro_naming("UDEE", "UCY", 101, "UADA");
+    // Bob's reminder of Cy quotes her note "roadmap", and so does Cy's, queued.
+    let quoting = |to, about| crate::store::fixtures::reminder_quoting(to, about, 102, "roadmap");
     let sent = [
         crate::store::fixtures::sent("UADA", "UBOB", 100),
         crate::store::fixtures::sent("UCY", "UDEE", 100),
         intro,
+        crate::domain::SentNudge::of(&quoting("UBOB", "UCY"), at_minute(102)),
     ];
+    let to_cy = crate::domain::Outgoing::Nudge(quoting("UCY", "UBOB"));
+    sled.enqueue_one(to_cy.clone(), at_minute(103)).unwrap();
+    pg.enqueue_one(to_cy, at_minute(103)).await.unwrap();
     let channel = ChannelId::parse("DADA").unwrap();
     for nudge in &sent {
         let item = sled.enqueue_one(digest(), at_minute(99)).unwrap();
@@ -1051,6 +1057,7 @@ async fn forgetting_a_person_on_postgres_leaves_what_sled_leaves_and_no_trace() 
     assert_eq!(a, b);
     assert_eq!(b.circles_left, 2);
     assert_eq!(rows_holding(&pg, "UADA").await, Vec::<String>::new());
+    assert_eq!(rows_holding(&pg, "roadmap").await, Vec::<String>::new());
     assert!(pg.is_forgotten(&user("UADA")).await.unwrap());
 
     let logged = |log: Vec<(u64, Interaction)>| -> Vec<Interaction> {
