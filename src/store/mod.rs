@@ -117,6 +117,7 @@ pub use forget::Forgotten;
 pub use interactions::Logged;
 pub use jobs::JobRun;
 pub use once_keys::OnceKeys;
+pub use people::Added;
 pub use people_cache::PeopleById;
 pub use postgres::{Lease, PgStore, SlackCallers};
 pub use purge::KeptBackup;

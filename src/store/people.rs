@@ -3,8 +3,23 @@
 //! Written whenever the directory sync or a profile change brings news of
 //! someone; read by the scheduler's snapshot and by commands.
 
-use super::{SledStore, StoreError, keys, trees};
+use super::interactions::from_transaction;
+use super::tombstones::tombstone_of;
+use super::{SledStore, StoreError, keys, meta, trees};
 use crate::domain::{Person, UserId};
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError;
+
+/// What [`SledStore::add_person`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    /// They are saved.
+    Added,
+    /// Someone with their id was saved first: nothing was written.
+    Known,
+    /// They asked to be forgotten: nothing was written.
+    Forgotten,
+}
 
 impl SledStore {
     /// Saves `person`, replacing what was known of them.
@@ -16,6 +31,42 @@ impl SledStore {
         self.people_cache.outdated();
         self.team_pairs.outdated();
         Ok(())
+    }
+
+    /// Saves `person`, someone the store did not know a moment ago, in one
+    /// transaction with what decides it: nothing is written if someone with
+    /// their id was saved meanwhile ([`Added::Known`]: change that record
+    /// instead, so that an opt-out saved meanwhile is not undone), nor if
+    /// they asked to be forgotten ([`Added::Forgotten`]), even by a forget
+    /// that lands while this runs. Does not flush.
+    pub fn add_person(&self, person: &Person) -> Result<Added, StoreError> {
+        let trees = self.trees()?;
+        let key = keys::person(&person.id);
+        let value = self.encode(trees::PEOPLE, key, person)?;
+        let added = (&trees.meta, &trees.people, &trees.tombstones)
+            .transaction(|(meta_tx, people_tx, tombstones_tx)| {
+                if people_tx.get(key)?.is_some() {
+                    return Ok(Added::Known);
+                }
+                if let Some(hash_key) = meta_tx.get(meta::TOMBSTONE_KEY)? {
+                    let tombstone = tombstone_of(&hash_key, &person.id).ok_or_else(|| {
+                        ConflictableTransactionError::Abort(
+                            self.corrupt_meta(meta::TOMBSTONE_KEY, "it cannot key a hash"),
+                        )
+                    })?;
+                    if tombstones_tx.get(tombstone)?.is_some() {
+                        return Ok(Added::Forgotten);
+                    }
+                }
+                people_tx.insert(key, value.as_slice())?;
+                Ok(Added::Added)
+            })
+            .map_err(from_transaction)?;
+        if added == Added::Added {
+            self.people_cache.outdated();
+            self.team_pairs.outdated();
+        }
+        Ok(added)
     }
 
     /// Saves `people` in one sled batch: a directory sync lands whole or not
@@ -109,6 +160,24 @@ mod tests {
             .unwrap();
 
         assert_eq!(store.people().unwrap(), vec![grace, ada_moved]);
+    }
+
+    #[test]
+    fn adding_someone_new_keeps_whoever_came_first_and_nobody_forgotten() {
+        use super::Added;
+        let (_dir, store) = open_temp();
+        // She opted out the moment she joined; the sync then meets her.
+        let mut opted_out = person("UADA", "Ada", None);
+        opted_out.opted_out = true;
+        assert_eq!(store.add_person(&opted_out).unwrap(), Added::Added);
+        let synced = person("UADA", "Ada Lovelace", Some("Payments"));
+        assert_eq!(store.add_person(&synced).unwrap(), Added::Known);
+        assert_eq!(store.person(&user("UADA")).unwrap(), Some(opted_out));
+
+        store.forget_person(&user("UBOB")).unwrap();
+        let bob = person("UBOB", "Bob", Some("Search"));
+        assert_eq!(store.add_person(&bob).unwrap(), Added::Forgotten);
+        assert_eq!(store.person(&user("UBOB")).unwrap(), None);
     }
 
     #[test]

@@ -30,7 +30,7 @@
 
 use super::backup::BackupFile;
 use super::{
-    BackupError, BackupFolder, CirclesSaved, Counts, Exported, Forgotten, Imported, JobRun,
+    Added, BackupError, BackupFolder, CirclesSaved, Counts, Exported, Forgotten, Imported, JobRun,
     KeptBackup, Logged, OnceKeys, PeopleById, PersonExport, PgStore, Replacing, Rewritten,
     SledStore, StoreError, StoreOptions, TakenBackup,
 };
@@ -319,6 +319,9 @@ impl Store {
 
         /// Saves `person` ([`SledStore::put_person`]).
         pub async fn put_person(&self, person: &Person) -> Result<(), StoreError>;
+        /// Saves `person`, unless they are known or forgotten by now
+        /// ([`SledStore::add_person`]).
+        pub async fn add_person(&self, person: &Person) -> Result<Added, StoreError>;
         /// Saves `people` at once ([`SledStore::put_people`]).
         pub async fn put_people(&self, people: &[Person]) -> Result<(), StoreError>;
         /// The person with `id`, if known ([`SledStore::person`]).

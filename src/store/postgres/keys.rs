@@ -85,6 +85,6 @@ impl PgStore {
 }
 
 /// The name of a `meta` row: the sled store's key, which is ASCII.
-fn meta_name(key: &'static [u8]) -> &'static str {
+pub(super) fn meta_name(key: &'static [u8]) -> &'static str {
     std::str::from_utf8(key).unwrap_or("?")
 }

@@ -1,7 +1,9 @@
 //! The `people` table: who is in the workspace, by Slack id.
 
-use super::super::{PeopleById, StoreError};
+use super::super::tombstones::tombstone_of;
+use super::super::{Added, PeopleById, StoreError, meta};
 use super::kept_people::Kept;
+use super::keys::meta_name;
 use super::{PgStore, decoded, json};
 use crate::domain::{Person, UserId};
 use rustc_hash::FxHashMap;
@@ -13,6 +15,55 @@ impl PgStore {
     /// Saves `person`, replacing what was known of them.
     pub async fn put_person(&self, person: &Person) -> Result<(), StoreError> {
         self.put_people(std::slice::from_ref(person)).await
+    }
+
+    /// Saves `person`, someone the store did not know a moment ago, as the
+    /// sled store's `add_person` does: not over a record saved meanwhile,
+    /// nor if they have a tombstone. Under the log-writer lock, which a
+    /// forget holds too: a forget of someone never saved finds no record to
+    /// lock, so without it the two could pass each other, each unseen.
+    pub async fn add_person(&self, person: &Person) -> Result<Added, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(|e| self.failed(e))?;
+        self.lock_log(&tx).await?;
+        let key = tx
+            .query_opt(
+                "SELECT value FROM meta WHERE name = $1",
+                &[&meta_name(meta::TOMBSTONE_KEY)],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        let tombstone = match key {
+            Some(row) => Some(
+                tombstone_of(row.get::<_, &[u8]>(0), &person.id)
+                    .ok_or_else(|| self.corrupt_key())?,
+            ),
+            None => None,
+        };
+        let _changing = self.changing_people();
+        let row = tx
+            .query_one(
+                "WITH forgotten AS (SELECT 1 FROM tombstones WHERE hash = $3), \
+                 added AS ( \
+                     INSERT INTO people (id, person) \
+                     SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM forgotten) \
+                     ON CONFLICT (id) DO NOTHING RETURNING 1) \
+                 SELECT EXISTS (SELECT 1 FROM added), EXISTS (SELECT 1 FROM forgotten)",
+                &[
+                    &person.id.as_str(),
+                    &json(person),
+                    &tombstone.as_ref().map(|hash| &hash[..]),
+                ],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        let (added, forgotten) = (row.get(0), row.get(1));
+        self.commit_tx(tx).await?;
+        Ok(match (added, forgotten) {
+            (true, _) => Added::Added,
+            (false, true) => Added::Forgotten,
+            (false, false) => Added::Known,
+        })
     }
 
     /// Saves `people` in one statement: a directory sync lands whole or

@@ -443,6 +443,23 @@ async fn the_hash_key_is_drawn_once_and_shared_by_replicas() {
     assert_eq!(ka.key("calendar", &[b"uid"]), kb.key("calendar", &[b"uid"]));
 }
 
+#[tokio::test]
+async fn adding_someone_new_keeps_whoever_came_first_and_nobody_forgotten() {
+    use crate::store::Added;
+    let Some(pg) = store().await else { return };
+    let mut opted_out = person("UADA", "Payments");
+    opted_out.opted_out = true;
+    assert_eq!(pg.add_person(&opted_out).await.unwrap(), Added::Added);
+    let synced = person("UADA", "Search");
+    assert_eq!(pg.add_person(&synced).await.unwrap(), Added::Known);
+    assert_eq!(pg.person(&user("UADA")).await.unwrap(), Some(opted_out));
+
+    pg.forget_person(&user("UBOB")).await.unwrap();
+    let bob = person("UBOB", "Search");
+    assert_eq!(pg.add_person(&bob).await.unwrap(), Added::Forgotten);
+    assert_eq!(pg.person(&user("UBOB")).await.unwrap(), None);
+}
+
 fn digest() -> crate::domain::Outgoing {
     crate::domain::Outgoing::Digest {
         channel: "alliances".into(),
