@@ -184,7 +184,8 @@ impl<'a> Network<'a> {
     }
 
     /// Someone `to` has met who may be named: one both have met, else one
-    /// with a tie in `about_team`; the one `to` knows best first.
+    /// with a tie in `about_team`, with someone who may be named too (the
+    /// line tells that they met); the one `to` knows best first.
     fn shared_contact(
         &self,
         snapshot: &Snapshot,
@@ -215,7 +216,9 @@ impl<'a> Network<'a> {
         known
             .iter()
             .find(|(contact, _)| {
-                ties_of(contact).any(|(other, _)| snapshot.team_of(other) == Some(about_team))
+                ties_of(contact).any(|(other, _)| {
+                    snapshot.team_of(other) == Some(about_team) && snapshot.reachable(other)
+                })
             })
             .map(|(contact, _)| SharedContact::KnowsTeam((*contact).clone()))
     }
@@ -365,6 +368,17 @@ mod tests {
             Some(SharedContact::KnowsTeam(user("U7"))),
             "U7 works with U8, in Design"
         );
+        // Not through a teammate who opted out: it would tell that they met.
+        let mut u8_opted_out = people.clone();
+        u8_opted_out[7].opted_out = true;
+        let plan = plan_nudges(
+            &Snapshot::new(u8_opted_out, ties.clone(), vec![]),
+            now,
+            &always_open(),
+        );
+        let to_u6: Vec<_> = plan.iter().filter(|n| n.to == user("U6")).collect();
+        assert_eq!(to_u6[0].about, user("U4"));
+        assert_eq!(intro(to_u6[0]).shared_contact, None);
 
         ties.push(tie("U7", "U4", first, last, 1));
         let plan = plan_nudges(
