@@ -150,8 +150,11 @@ impl PgStore {
     /// Changes the person with `id` by `change` and saves them, atomically:
     /// their row is locked from the read to the write, so two changes at
     /// once, from two replicas or one, both land. Their id stays theirs
-    /// whatever `change` does to it. Returns the person as saved, or `None`
-    /// (and writes nothing) if no one has that id.
+    /// whatever `change` does to it. A change that changes nothing writes
+    /// nothing, as in sled: every replica's people sync meets everyone,
+    /// and each write tells every replica to drop what it keeps of people.
+    /// Returns the person as saved, or `None` (and writes nothing) if no
+    /// one has that id.
     pub async fn update_person(
         &self,
         id: &UserId,
@@ -169,9 +172,13 @@ impl PgStore {
         else {
             return Ok(None);
         };
-        let mut person: Person = decoded(&row, "person", "people", || id.to_string())?;
+        let before: Person = decoded(&row, "person", "people", || id.to_string())?;
+        let mut person = before.clone();
         change(&mut person);
         person.id = id.clone();
+        if person == before {
+            return Ok(Some(person));
+        }
         tx.execute(
             "UPDATE people SET person = $2 WHERE id = $1",
             &[&id.as_str(), &json(&person)],

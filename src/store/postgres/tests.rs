@@ -127,6 +127,22 @@ async fn people_round_trip_and_two_changes_at_once_both_land() {
     opt_out.await.unwrap().unwrap();
     let ada = store.person(&user("U1")).await.unwrap().unwrap();
     assert_eq!((ada.name.as_str(), ada.opted_out), ("Ada", true));
+    // A change that changes nothing (the daily sync, mostly) writes nothing.
+    let version = async || {
+        let client = store.client().await.unwrap();
+        let row = client
+            .query_one("SELECT xmin::text FROM people WHERE id = 'U1'", &[])
+            .await
+            .unwrap();
+        row.get::<_, String>(0)
+    };
+    let before = version().await;
+    let same = store
+        .update_person(&user("U1"), |p| p.name = "Ada".into())
+        .await
+        .unwrap();
+    assert_eq!(same, Some(ada));
+    assert_eq!(version().await, before);
     assert_eq!(
         store
             .update_person(&user("U9"), |p| p.name = "nobody".into())
