@@ -335,9 +335,7 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
             write!(std::io::stdout().lock(), "{plan}")?;
         }
         Command::Migrate { database_url } => {
-            let store =
-                crate::store::PgStore::connect(&database_url, crate::domain::HalfLife::DEFAULT)
-                    .await?;
+            let store = crate::store::PgStore::connect_to_migrate(&database_url).await?;
             let schema = store.schema_version().await?;
             writeln!(
                 std::io::stdout().lock(),

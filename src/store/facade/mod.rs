@@ -102,7 +102,8 @@ impl Store {
         SledStore::open(dir, options).map(Store::from)
     }
 
-    /// Connects to the PostgreSQL database at `url` and migrates its schema
+    /// Connects to the PostgreSQL database at `url`, migrates its schema and
+    /// folds the ties afresh if they were folded with another half-life
     /// ([`PgStore::connect`]).
     pub async fn connect(url: &str, half_life: HalfLife) -> Result<Store, StoreError> {
         PgStore::connect(url, half_life).await.map(Store::from)

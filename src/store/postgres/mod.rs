@@ -14,6 +14,9 @@
 //!   ([`LOG_WRITER`]): every writer of the interaction log and the ties
 //!   takes it, so ids grow in the order ties are updated in, as in sled,
 //!   and a tie is the fold of its pair's interactions in id order;
+//! - the half-life the ties were folded with is a row of `meta`, and a
+//!   replica that connects with another folds them afresh under that lock
+//!   (see `strength`);
 //! - a once-key is a primary key: two replicas logging the same key race
 //!   on the insert, and the loser finds it taken;
 //! - the scheduled jobs run on the replica that holds the `scheduler`
@@ -43,6 +46,7 @@ mod outbox;
 mod people;
 mod purge;
 mod senders;
+mod strength;
 mod team_ties;
 mod ties;
 mod tls;
@@ -128,7 +132,9 @@ pub struct PgStore {
     config: Arc<Config>,
     /// TLS, for the connections whose settings ask for it (see `tls`).
     tls: MakeRustlsConnect,
-    /// The half-life the ties decay interactions with.
+    /// This replica's half-life (`rules.half_life_days`): the one it
+    /// folds the ties afresh with when it connects and finds them folded
+    /// with another (see `strength`).
     half_life: HalfLife,
     /// Where it is, for errors: host, port and database, never the
     /// password.
@@ -168,9 +174,20 @@ impl PgStore {
     /// Connects to the database at `url` (`postgres://user:password@host:
     /// port/database`, or libpq's `key=value` form), migrates its schema to
     /// this build's, and returns the store, whose ties decay with
-    /// `half_life`. A database migrated by a newer build is refused.
+    /// `half_life`: folded afresh from the log if they were folded with
+    /// another. A database migrated by a newer build is refused.
     pub async fn connect(url: &str, half_life: HalfLife) -> Result<PgStore, StoreError> {
         let store = Self::pool_for(url, half_life)?;
+        store.migrate().await?;
+        store.match_tie_half_life().await?;
+        Ok(store.started())
+    }
+
+    /// Connects to the database at `url` and migrates its schema as
+    /// [`PgStore::connect`] does, but leaves the ties as they are: for
+    /// `alliances migrate`, which reads no settings, so knows no half-life.
+    pub async fn connect_to_migrate(url: &str) -> Result<PgStore, StoreError> {
+        let store = Self::pool_for(url, HalfLife::DEFAULT)?;
         store.migrate().await?;
         Ok(store.started())
     }

@@ -3,20 +3,17 @@
 //! inserted in batches, then the ties folded from the log.
 
 use crate::domain::{
-    CalendarFeed, ChannelId, Circle, Interaction, OutboxItem, OutboxState, PairKey, Person,
-    SentNudge, Tie, UserId, plural,
+    CalendarFeed, ChannelId, Circle, Interaction, OutboxItem, OutboxState, Person, SentNudge,
+    UserId, plural,
 };
 use crate::store::backup::{Header, Line, Lines, TREES, closing, hash_of};
-use crate::store::interactions::{next_tie, pairs_of};
+use crate::store::postgres::PgStore;
 use crate::store::postgres::outbox::nanos;
-use crate::store::postgres::{PgStore, decoded, json};
 use crate::store::{BackupError, Counts, Imported, JobRun, Replacing, StoreError, meta, trees};
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
 use serde::de::DeserializeOwned;
-use std::collections::BTreeMap;
 use std::io::BufRead;
-use tokio_postgres::types::Json;
 
 /// Records inserted at a time.
 const INSERT_BATCH: usize = 1_000;
@@ -27,9 +24,10 @@ impl PgStore {
     /// the database must hold nothing; with [`Replacing::Anything`] what
     /// it holds is purged first, in the same transaction, so a backup that
     /// fails to load leaves it as it was. Then folds the ties from the
-    /// log, sets the count, the hash key and the last circle round, and
-    /// moves the id sequences past the ids loaded. Calls `progress` with
-    /// the bytes read so far, now and then.
+    /// log with this replica's half-life and records it, sets the count,
+    /// the hash key and the last circle round, and moves the id sequences
+    /// past the ids loaded. Calls `progress` with the bytes read so far,
+    /// now and then.
     pub async fn import_backup(
         &self,
         input: impl BufRead,
@@ -207,38 +205,18 @@ impl PgStore {
         Ok(())
     }
 
-    /// After the records: the ties folded from the log in id order, the
-    /// count, the hash key, the last round, and the id sequences past the
-    /// ids loaded.
+    /// After the records: the ties folded from the log in id order with
+    /// this replica's half-life, and that half-life recorded, the count,
+    /// the hash key, the last round, and the id sequences past the ids
+    /// loaded.
     async fn settle(
         &self,
         tx: &Transaction<'_>,
         header: &Header,
         counts: Counts,
     ) -> Result<(), BackupError> {
-        let mut ties: BTreeMap<PairKey, Tie> = BTreeMap::new();
-        let sql = "SELECT id, interaction FROM interactions ORDER BY id";
-        self.each_row(tx, sql, &[], |row| {
-            let id: i64 = row.get("id");
-            let interaction: Interaction =
-                decoded(row, "interaction", "interactions", || id.to_string())?;
-            for pair in pairs_of(&interaction) {
-                let known = ties.remove(&pair);
-                let tie = next_tie(known, &pair, &interaction, self.half_life);
-                ties.insert(pair, tie);
-            }
-            Ok::<_, StoreError>(())
-        })
-        .await?;
-        let ties: Vec<Tie> = ties.into_values().collect();
-        for chunk in ties.chunks(INSERT_BATCH) {
-            let lows: Vec<&str> = chunk.iter().map(|t| t.pair.low().as_str()).collect();
-            let highs: Vec<&str> = chunk.iter().map(|t| t.pair.high().as_str()).collect();
-            let values: Vec<Json<&Tie>> = chunk.iter().map(json).collect();
-            let sql = "INSERT INTO ties (low, high, tie) \
-                       SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])";
-            self.exec_batch(tx, sql, &[&lows, &highs, &values]).await?;
-        }
+        self.fold_ties_afresh(tx, self.half_life).await?;
+        self.record_half_life(tx, self.half_life).await?;
         self.put_meta(
             tx,
             meta::INTERACTION_COUNT,
