@@ -152,12 +152,17 @@ impl PgStore {
         Ok(renoted)
     }
 
-    /// Folds the ties of `pairs` afresh from the log as it now stands.
+    /// Folds the ties of `pairs` afresh from the log as it now stands,
+    /// with the half-life the ties were folded with.
     async fn refold(
         &self,
         tx: &Transaction<'_>,
         pairs: &BTreeSet<PairKey>,
     ) -> Result<(), StoreError> {
+        if pairs.is_empty() {
+            return Ok(());
+        }
+        let half_life = self.folding_half_life(tx).await?;
         for pair in pairs {
             let both = [pair.low().as_str(), pair.high().as_str()];
             let rows = tx
@@ -173,7 +178,7 @@ impl PgStore {
                 let key: i64 = row.get("id");
                 let interaction: Interaction =
                     decoded(row, "interaction", "interactions", || key.to_string())?;
-                tie = Some(next_tie(tie, pair, &interaction, self.half_life));
+                tie = Some(next_tie(tie, pair, &interaction, half_life));
             }
             if let Some(tie) = tie {
                 tx.execute(

@@ -3,7 +3,8 @@
 //!
 //! Every write is one transaction that first takes the log-writer lock
 //! ([`LOG_WRITER`]), draws the ids of its interactions in order, folds
-//! them into the ties it touches in memory (each tie read once), and
+//! them into the ties it touches in memory (each tie read once, and
+//! folded with the half-life recorded for the ties, see `strength`), and
 //! writes the interactions, the keys, the ties and the count in a few
 //! statements, whatever the batch's size. The result is what the sled
 //! store's writes give: the same ties, the same new-tie reports, a key
@@ -220,16 +221,9 @@ impl PgStore {
         if entries.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<i64> = tx
-            .query_typed(
-                "SELECT nextval('interaction_ids') FROM generate_series(1, $1::int) ORDER BY 1",
-                &[(&(entries.len() as i32), Type::INT4)],
-            )
-            .await
-            .map_err(|e| self.failed(e))?
-            .iter()
-            .map(|row| row.get(0))
-            .collect();
+        // Both asked at once, in one round trip under the lock.
+        let (ids, half_life) =
+            tokio::try_join!(self.draw_ids(tx, entries.len()), self.folding_half_life(tx))?;
         let to_log: Vec<(i64, &Entry<'_>)> = ids.iter().copied().zip(entries).collect();
         let mut touched = self.ties_touched(tx, &to_log).await?;
         let mut logged = Vec::with_capacity(to_log.len());
@@ -242,12 +236,12 @@ impl PgStore {
                         if known.is_none() {
                             new_ties.push(slot.key().clone());
                         }
-                        let tie = next_tie(known, slot.key(), interaction, self.half_life);
+                        let tie = next_tie(known, slot.key(), interaction, half_life);
                         *slot.get_mut() = (Some(tie), true);
                     }
                     Vacant(slot) => {
                         new_ties.push(slot.key().clone());
-                        let tie = next_tie(None, slot.key(), interaction, self.half_life);
+                        let tie = next_tie(None, slot.key(), interaction, half_life);
                         slot.insert((Some(tie), true));
                     }
                 }
@@ -259,6 +253,19 @@ impl PgStore {
         }
         self.write(tx, &to_log, &touched).await?;
         Ok(logged)
+    }
+
+    /// The ids of `count` interactions to log, in order, drawn within
+    /// `tx`, whose caller holds the log-writer lock.
+    async fn draw_ids(&self, tx: &Transaction<'_>, count: usize) -> Result<Vec<i64>, StoreError> {
+        let rows = tx
+            .query_typed(
+                "SELECT nextval('interaction_ids') FROM generate_series(1, $1::int) ORDER BY 1",
+                &[(&(count as i32), Type::INT4)],
+            )
+            .await
+            .map_err(|e| self.failed(e))?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
     }
 
     /// Which of `entries` are to be logged: those without a key, and

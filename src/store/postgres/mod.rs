@@ -14,9 +14,10 @@
 //!   ([`LOG_WRITER`]): every writer of the interaction log and the ties
 //!   takes it, so ids grow in the order ties are updated in, as in sled,
 //!   and a tie is the fold of its pair's interactions in id order;
-//! - the half-life the ties were folded with is a row of `meta`, and a
-//!   replica that connects with another folds them afresh under that lock
-//!   (see `strength`);
+//! - the half-life the ties were folded with is a row of `meta`, which
+//!   every writer of the ties reads under that lock and folds with, and a
+//!   replica that connects with another folds them afresh (see
+//!   `strength`);
 //! - a once-key is a primary key: two replicas logging the same key race
 //!   on the insert, and the loser finds it taken;
 //! - the scheduled jobs run on the replica that holds the `scheduler`
@@ -64,6 +65,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_postgres::types::Json;
@@ -136,6 +138,10 @@ pub struct PgStore {
     /// folds the ties afresh with when it connects and finds them folded
     /// with another (see `strength`).
     half_life: HalfLife,
+    /// The bits of the half-life the ties were folded with, last seen
+    /// differing from this replica's, so that it is said once; 0 while
+    /// they agree.
+    half_life_differs: Arc<AtomicU64>,
     /// Where it is, for errors: host, port and database, never the
     /// password.
     place: String,
@@ -254,6 +260,7 @@ impl PgStore {
             pool,
             replica: replica_name(),
             half_life,
+            half_life_differs: Arc::default(),
             place,
             config: Arc::new(config),
             tls,

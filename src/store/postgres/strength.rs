@@ -12,10 +12,14 @@
 //! see the old ties until then. A replica connecting meanwhile waits too,
 //! then finds the ties folded as it wants them or folds them again.
 //!
-//! The replicas still running with the old half-life fold their meetings
-//! with it until they restart. Replicas that disagree fold the ties again
-//! at every start of either, and each time the one that starts warns with
-//! both values.
+//! What every writer of the ties folds with is the recorded half-life,
+//! read under the log-writer lock, not its own setting. So during a
+//! rolling restart that changes the half-life, the replicas not yet
+//! restarted fold their meetings as the rebuilt ties were folded, and no
+//! tie mixes two half-lives; each of them warns, once, that its setting
+//! differs from the ties'. Replicas that go on disagreeing fold the ties
+//! again at every start of either, and each time the one that starts warns
+//! with both values.
 
 use super::super::interactions::{next_tie, pairs_of};
 use super::super::{StoreError, meta, trees};
@@ -23,6 +27,7 @@ use super::keys::meta_name;
 use super::{PgStore, decoded, json};
 use crate::domain::{HalfLife, Interaction, PairKey, Tie};
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use tokio_postgres::Transaction;
 use tokio_postgres::types::{Json, Type};
 
@@ -72,9 +77,10 @@ impl PgStore {
                 half_life_days = wanted.in_days(),
                 was_days = was.in_days(),
                 elapsed_ms,
-                "rebuilt the ties for this replica's rules.half_life_days; a replica \
-                 that starts with the old one will rebuild them again: give every replica \
-                 the same setting"
+                "rebuilt the ties for this replica's rules.half_life_days; the replicas \
+                 still running with the old one fold with this one from now on, and a \
+                 replica that starts with the old one will rebuild them again: give every \
+                 replica the same setting"
             ),
             (Some(ties), None) => tracing::info!(
                 ties,
@@ -85,6 +91,34 @@ impl PgStore {
             (None, _) => {}
         }
         Ok(())
+    }
+
+    /// The half-life a writer of the ties folds with within `tx`, whose
+    /// caller holds the log-writer lock: the one the ties were folded
+    /// with, or this replica's while nothing says (a database purged, or
+    /// not yet reached by a build that records it).
+    pub(super) async fn folding_half_life(
+        &self,
+        tx: &Transaction<'_>,
+    ) -> Result<HalfLife, StoreError> {
+        let Some(recorded) = self.recorded_half_life(tx).await? else {
+            return Ok(self.half_life);
+        };
+        let (own, used) = (self.half_life.in_days(), recorded.in_days());
+        // The bits of the ties' half-life while it differs from this
+        // replica's (never 0, as no positive number's are), else 0.
+        let differing = if own == used { 0 } else { used.to_bits() };
+        let before = self.half_life_differs.swap(differing, Ordering::Relaxed);
+        if differing != 0 && before != differing {
+            tracing::warn!(
+                half_life_days = own,
+                ties_half_life_days = used,
+                "replicas disagree on rules.half_life_days: the ties were folded again with \
+                 another than this replica's, by a replica that started since or an import, \
+                 and this one folds its meetings with theirs until it restarts with the same"
+            );
+        }
+        Ok(recorded)
     }
 
     /// Records, within `tx`, that the ties were folded with `half_life`.
@@ -245,6 +279,28 @@ mod tests {
         let tx = client.transaction().await.unwrap();
         let recorded = store.recorded_half_life(&tx).await.unwrap();
         recorded.map(HalfLife::in_days)
+    }
+
+    #[tokio::test]
+    async fn a_replica_not_yet_restarted_folds_with_the_half_life_the_ties_were_rebuilt_with() {
+        let Some(cluster) = pg_cluster() else { return };
+        let url = cluster.create_database().unwrap();
+        let log = four_months();
+        let old = PgStore::connect(&url, HalfLife::DEFAULT).await.unwrap();
+        old.log_interactions(&log[..2]).await.unwrap();
+        // A rolling restart to 45 days: one replica is restarted, the
+        // other still runs with 90 and logs the rest.
+        let faster = HalfLife::try_from(45.0).unwrap();
+        let new = PgStore::connect(&url, faster).await.unwrap();
+        assert_eq!(recorded(&new).await, Some(45.0));
+        old.log_interactions(&log[2..3]).await.unwrap();
+        new.log_interactions(&log[3..]).await.unwrap();
+        assert_eq!(new.ties().await.unwrap(), ties_from_scratch(&log, faster));
+        // The old one said so (once: the value it said is kept).
+        let said = old
+            .half_life_differs
+            .load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(said, 45.0_f64.to_bits());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
