@@ -1,6 +1,7 @@
 //! Why a call to Slack failed, in kinds a caller can branch on, with the
 //! hint an operator needs to fix it.
 
+use super::rate_control;
 use slack_morphism::errors::SlackClientError;
 use std::time::Duration;
 
@@ -22,7 +23,8 @@ pub enum SlackError {
     RateLimited {
         /// The Web API method.
         method: &'static str,
-        /// Slack's `Retry-After`, when it gave one.
+        /// Slack's `Retry-After`, when it gave one: five minutes at most,
+        /// the longest a 429 pauses a method.
         retry_after: Option<Duration>,
     },
     /// Slack could not be reached or answered something unreadable.
@@ -121,7 +123,7 @@ impl SlackError {
             },
             SlackClientError::RateLimitError(limit) => Self::RateLimited {
                 method,
-                retry_after: limit.retry_after,
+                retry_after: rate_control::within_reason(method, limit.retry_after),
             },
             SlackClientError::HttpProtocolError(protocol) => Self::Transport {
                 method,
@@ -159,4 +161,41 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::slack::SlackClient;
+    use fake_slack::{FakeSlack, Fault, Faults, Workspace};
+    use secrecy::SecretString;
+
+    const TOKEN: &str = "xoxb-error-test";
+
+    #[tokio::test]
+    async fn a_429_asking_to_wait_forever_reaches_the_bot_as_five_minutes() {
+        let fake = FakeSlack::start(Workspace::new(TOKEN, vec![], vec![]))
+            .await
+            .unwrap();
+        fake.set_faults(Faults::default().next_calls(
+            "auth.test",
+            1,
+            Fault::RateLimited {
+                retry_after_secs: u64::MAX,
+            },
+        ));
+        let client =
+            SlackClient::new(&fake.api_url(), &SecretString::from(TOKEN.to_owned())).unwrap();
+
+        let refused = client.session().auth_test().await.unwrap_err();
+        let err = SlackError::from_client("auth.test", refused);
+
+        assert_eq!(
+            err.retry_after(),
+            Some(rate_control::LONGEST_PAUSE),
+            "{err}"
+        );
+        assert!(err.is_transient());
+        fake.stop().await;
+    }
 }

@@ -1,5 +1,6 @@
 //! Rate control: every Web API call waits for its turn under Slack's
-//! published limits, and a 429 pauses its method for the `Retry-After`.
+//! published limits, and a 429 pauses its method for the `Retry-After`
+//! (five minutes at most, see [`LONGEST_PAUSE`]).
 //!
 //! Slack limits each Web API method "per app per workspace" by tier (Tier 1:
 //! 1+ per minute, Tier 2: 20+, Tier 3: 50+, Tier 4: 100+, with bursts
@@ -84,6 +85,30 @@ const BURST_SHARE: f64 = 0.9;
 /// How long a 429 without a `Retry-After` pauses its method: Slack's
 /// answers name one, so this is only a fallback.
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// The longest a 429 pauses its method, whatever its `Retry-After` says.
+/// Slack asks for seconds, a minute at most; a longer value comes from
+/// something else (a proxy, a corrupt header), and taken at its word it
+/// would stop the method for years, or overflow the clock. Five minutes is
+/// the dispatcher's longest back-off between two tries of an item, well
+/// inside the hour (`delivery.give_up_after_minutes`) before it gives up.
+pub(super) const LONGEST_PAUSE: Duration = Duration::from_secs(5 * 60);
+
+/// Slack's `retry_after` for a 429 on `method`, at most [`LONGEST_PAUSE`];
+/// a longer one is logged, as no wait Slack means.
+pub(super) fn within_reason(method: &str, retry_after: Option<Duration>) -> Option<Duration> {
+    retry_after.map(|wait| {
+        if wait > LONGEST_PAUSE {
+            tracing::warn!(
+                method,
+                ?wait,
+                longest = ?LONGEST_PAUSE,
+                "Slack asked for a longer pause than it ever needs: pausing for the longest"
+            );
+        }
+        wait.min(LONGEST_PAUSE)
+    })
+}
 
 /// The shared rate control of one Slack client. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -188,9 +213,13 @@ impl RateControl {
     /// Slack answered 429: no call of `method` before `retry_after` (or a
     /// default) has passed, and its budget starts empty then. Slack counted
     /// more calls than this process did (another process, or one before a
-    /// restart, spent some), so the bucket's count was too generous.
+    /// restart, spent some), so the bucket's count was too generous. No
+    /// pause is longer than [`LONGEST_PAUSE`], whoever asks.
     pub fn pause(&self, method: &'static str, retry_after: Option<Duration>) {
-        let until = Instant::now() + retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
+        let wait = retry_after
+            .unwrap_or(DEFAULT_RETRY_AFTER)
+            .min(LONGEST_PAUSE);
+        let until = Instant::now() + wait;
         let mut state = self.lock();
         let paused = state.paused_until.entry(method).or_insert(until);
         *paused = (*paused).max(until);
@@ -415,5 +444,33 @@ mod tests {
         let before = Instant::now();
         control.acquire("conversations.open", None).await;
         assert_eq!(Instant::now() - before, Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_retry_after_pauses_its_method_for_five_minutes_at_most() {
+        for absurd in [u64::MAX, 10_000_000_000] {
+            let control = RateControl::new(1.0);
+            control.pause("chat.postMessage", Some(Duration::from_secs(absurd)));
+            let before = Instant::now();
+            control.acquire("chat.postMessage", Some("D1")).await;
+            let waited = Instant::now() - before;
+            let turn = Duration::from_secs_f64(60.0 / POST_MESSAGE_PER_MINUTE / HEADROOM);
+            assert!(
+                waited >= LONGEST_PAUSE + turn - Duration::from_millis(1)
+                    && waited <= LONGEST_PAUSE + turn + Duration::from_millis(1),
+                "{absurd} s: {waited:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn slack_s_retry_after_is_taken_as_it_is_up_to_five_minutes() {
+        let within =
+            |secs: Option<u64>| within_reason("chat.postMessage", secs.map(Duration::from_secs));
+        assert_eq!(within(None), None);
+        assert_eq!(within(Some(7)), Some(Duration::from_secs(7)));
+        assert_eq!(within(Some(300)), Some(LONGEST_PAUSE));
+        assert_eq!(within(Some(301)), Some(LONGEST_PAUSE));
+        assert_eq!(within(Some(u64::MAX)), Some(LONGEST_PAUSE));
     }
 }
