@@ -14,7 +14,8 @@
 //! (Google's and Apple's feeds) or a Windows one (Outlook's); a time with
 //! neither is read in the owner's zone. A `TZID` the bot cannot place skips that event, and is
 //! counted ([`Feed::unknown_zones`]). All-day events are marked and kept,
-//! for the caller to leave out.
+//! for the caller to leave out. A `DURATION` the bot cannot read, or one
+//! that would end a meeting past the last date there is, reads as none.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -44,7 +45,9 @@ pub struct FeedMeeting {
     pub instance: DateTime<Utc>,
     /// When it starts and ends, as it stands.
     pub start: DateTime<Utc>,
-    /// When it ends: `DTEND`, or the start plus `DURATION`, or the start.
+    /// When it ends: `DTEND`, or the start plus `DURATION`, or the start
+    /// (for a `DURATION` that is none, or that would end it past the last
+    /// date there is).
     pub end: DateTime<Utc>,
     /// A whole day (a `DATE`, not a time): no meeting between people.
     pub all_day: bool,
@@ -182,14 +185,18 @@ impl Reader {
         let start = self.when(main.find_prop("DTSTART")?)?;
         let first = self.meeting(uid, main, start.utc(self.floating)?)?;
         let length = first.end - first.start;
-        for instance in self.starts(main, start, from - length, until)? {
+        // Only a broken `DURATION` reaches past either end of time: then
+        // the window's own start (instances before it are left out below
+        // anyway), and an instance that ends as it starts.
+        let from_before = from.checked_sub_signed(length).unwrap_or(from);
+        for instance in self.starts(main, start, from_before, until)? {
             if replaced.contains(&instance) {
                 continue;
             }
             let meeting = FeedMeeting {
                 instance,
                 start: instance,
-                end: instance + length,
+                end: instance.checked_add_signed(length).unwrap_or(instance),
                 ..first.clone()
             };
             if in_window(&meeting) {
@@ -272,7 +279,11 @@ impl Reader {
         let start_utc = start.utc(self.floating)?;
         let end = match (event.find_prop("DTEND"), value(event, "DURATION")) {
             (Some(end), _) => self.when(end)?.utc(self.floating)?,
-            (None, Some(duration)) => start_utc + parse_duration(duration).unwrap_or_default(),
+            // A duration that is none, or would end past the last date there
+            // is, is read as no time: the event stands, as it was written.
+            (None, Some(duration)) => parse_duration(duration)
+                .and_then(|length| start_utc.checked_add_signed(length))
+                .unwrap_or(start_utc),
             (None, None) if matches!(start, When::Day(_)) => start_utc + Duration::days(1),
             (None, None) => start_utc,
         };
@@ -425,7 +436,8 @@ fn email_of(address: &str) -> Option<String> {
 }
 
 /// An RFC 5545 duration (`PT1H30M`, `P1D`, `P2W`, `-PT15M`); `None` if
-/// it is not one.
+/// it is not one, or is longer than a `Duration` holds (some 290 million
+/// years: no meeting's).
 fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     let (negative, text) = match text.strip_prefix('-') {
@@ -444,14 +456,15 @@ fn parse_duration(text: &str) -> Option<Duration> {
         let digits = rest.find(|c: char| !c.is_ascii_digit())?;
         let number: i64 = rest[..digits].parse().ok()?;
         let unit = rest[digits..].chars().next()?;
-        total += match (unit, in_time) {
-            ('W', false) => Duration::weeks(number),
-            ('D', false) => Duration::days(number),
-            ('H', true) => Duration::hours(number),
-            ('M', true) => Duration::minutes(number),
-            ('S', true) => Duration::seconds(number),
+        let part = match (unit, in_time) {
+            ('W', false) => Duration::try_weeks(number),
+            ('D', false) => Duration::try_days(number),
+            ('H', true) => Duration::try_hours(number),
+            ('M', true) => Duration::try_minutes(number),
+            ('S', true) => Duration::try_seconds(number),
             _ => return None,
         };
+        total = total.checked_add(&part?)?;
         rest = &rest[digits + unit.len_utf8()..];
     }
     Some(if negative { -total } else { total })

@@ -387,6 +387,64 @@ fn durations_are_read_as_the_rfc_writes_them() {
     }
 }
 
+#[test]
+fn a_duration_longer_than_time_holds_is_none() {
+    for absurd in [
+        "P99999999999999W",
+        "P99999999999999D",
+        "PT9223372036854775807S",
+        // Each part fits; together they do not.
+        "P100000000000DT9000000000000000S",
+    ] {
+        assert_eq!(parse_duration(absurd), None, "{absurd}");
+    }
+}
+
+#[test]
+fn an_event_whose_duration_ends_past_the_last_date_is_read_as_taking_no_time() {
+    let read = read(
+        "BEGIN:VEVENT\n\
+         UID:days@example.com\n\
+         DTSTART:20260310T150000Z\n\
+         DURATION:P99999999D\n\
+         ATTENDEE:mailto:ada@example.com\n\
+         END:VEVENT\n\
+         BEGIN:VEVENT\n\
+         UID:weeks@example.com\n\
+         DTSTART:20260311T150000Z\n\
+         DURATION:P99999999999999W\n\
+         END:VEVENT\n\
+         BEGIN:VEVENT\n\
+         UID:since-year-one@example.com\n\
+         DTSTART:00010101T150000Z\n\
+         DURATION:P95700000D\n\
+         RDATE:20260312T150000Z\n\
+         END:VEVENT\n\
+         BEGIN:VEVENT\n\
+         UID:fine@example.com\n\
+         DTSTART:20260313T150000Z\n\
+         DURATION:PT30M\n\
+         END:VEVENT\n",
+    );
+    let times: Vec<(&str, DateTime<Utc>, DateTime<Utc>)> = read
+        .meetings
+        .iter()
+        .map(|m| (m.uid.as_str(), m.start, m.end))
+        .collect();
+    let day = |d: u32| at(&format!("2026-03-{d}T15:00:00Z"));
+    assert_eq!(
+        times,
+        [
+            ("days@example.com", day(10), day(10)),
+            ("weeks@example.com", day(11), day(11)),
+            // Its length fits from year 1, not from its instance in 2026.
+            ("since-year-one@example.com", day(12), day(12)),
+            ("fine@example.com", day(13), at("2026-03-13T15:30:00Z")),
+        ]
+    );
+    assert_eq!(read.meetings[0].attendees.len(), 1);
+}
+
 /// RFC 5545's own recurrence examples (section 3.8.5.3), each with the
 /// number of instances the RFC lists, at 09:00 New York time through the
 /// change from daylight saving time on 26 October 1997.
