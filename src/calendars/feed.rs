@@ -26,6 +26,15 @@ use std::collections::{BTreeMap, BTreeSet};
 /// every working hour for a year is fewer.
 const MOST_INSTANCES: u16 = 5_000;
 
+/// The most meetings one feed gives in a window, all its events together.
+/// Someone in meetings every working hour has about 2,000 in a year, and
+/// a calendar is read over half a year by default
+/// (`calendars.lookback_days`): ten times a year of that is no one's
+/// calendar, and a few MB to hold. Without it, a 10 MB feed of tiny
+/// events that each repeat every minute would expand to hundreds of
+/// millions of meetings; with it, reading stops after a few of them.
+const MOST_MEETINGS: usize = 20_000;
+
 /// A feed, read.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Feed {
@@ -79,10 +88,17 @@ pub enum FeedError {
     /// Not iCalendar at all (a web page, say, from a wrong address).
     #[error("the address gave no calendar: its answer is not in iCalendar format")]
     NotACalendar,
+    /// More meetings in the window than `MOST_MEETINGS` (20,000): no one's
+    /// calendar, most likely events that repeat every minute or hour.
+    #[error(
+        "your calendar has more than 20,000 meetings in the months I read, more than anyone attends; events that repeat every minute or every hour may be why"
+    )]
+    TooManyMeetings,
 }
 
 /// The meetings of the feed `text` that start in `[from, until)`, times
-/// without a zone read in `owner_zone`.
+/// without a zone read in `owner_zone`. A feed with more than
+/// `MOST_MEETINGS` (20,000) of them is refused as soon as it has them.
 pub fn read_feed(
     text: &str,
     from: DateTime<Utc>,
@@ -117,6 +133,9 @@ pub fn read_feed(
         match reader.instances(uid, main, &overrides, from, until) {
             Some(meetings) => feed.meetings.extend(meetings),
             None => feed.unknown_zones += 1,
+        }
+        if feed.meetings.len() > MOST_MEETINGS {
+            return Err(FeedError::TooManyMeetings);
         }
     }
     feed.meetings

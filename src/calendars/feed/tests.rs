@@ -367,6 +367,31 @@ fn a_page_that_is_no_calendar_is_refused_without_its_text() {
 }
 
 #[test]
+fn a_feed_of_more_meetings_than_anyone_attends_is_refused_with_a_reason() {
+    // Each event repeats every minute from the window's start: 5,000
+    // meetings each, the most one event gives.
+    let every_minute = |n: usize| -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "BEGIN:VEVENT\nUID:tick-{i}@example.com\nDTSTART:20260101T000000Z\n\
+                     RRULE:FREQ=MINUTELY\nATTENDEE:mailto:ada@example.com\nEND:VEVENT\n"
+                )
+            })
+            .collect()
+    };
+    let (from, until) = (at("2026-01-01T00:00:00Z"), at("2026-07-01T00:00:00Z"));
+    let at_the_most = read_feed(&feed(&every_minute(4)), from, until, Tz::UTC).unwrap();
+    assert_eq!(at_the_most.meetings.len(), MOST_MEETINGS);
+
+    let too_many = read_feed(&feed(&every_minute(5)), from, until, Tz::UTC);
+    let err = too_many.map(|read| read.meetings.len()).unwrap_err();
+    assert_eq!(err, FeedError::TooManyMeetings);
+    let most = format!("{},{:03}", MOST_MEETINGS / 1000, MOST_MEETINGS % 1000);
+    assert!(err.to_string().contains(&most), "{err}");
+}
+
+#[test]
 fn durations_are_read_as_the_rfc_writes_them() {
     for (text, minutes) in [
         ("PT1H30M", 90),
