@@ -118,9 +118,10 @@ pub struct Scheduler {
     jobs: Store,
     /// Whether this replica runs the scheduled jobs.
     leadership: Leadership,
-    /// When this replica's roster was built from a people sync: a replica
-    /// that does not lead builds it again after the leader's sync.
-    roster_built: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
+    /// When the last people job this replica's roster is as fresh as
+    /// began, as that job recorded it (by its replica's clock): a replica
+    /// that does not lead builds its roster again after the next one.
+    roster_follows: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
     slack: SlackClient,
     clock: Arc<dyn Clock>,
     schedules: Arc<[(JobKind, CronSchedule)]>,
@@ -181,7 +182,7 @@ impl Scheduler {
         Self {
             jobs: store.fenced_by(leadership::NAME),
             leadership,
-            roster_built: Arc::default(),
+            roster_follows: Arc::default(),
             store,
             slack,
             clock,
@@ -631,6 +632,53 @@ mod tests {
             "{}",
             next.summary
         );
+    }
+
+    #[tokio::test]
+    async fn a_follower_syncs_once_per_leaders_sync_whatever_their_clocks_say() {
+        use fake_slack::{FakeSlack, FakeUser, Workspace};
+        let user = FakeUser {
+            id: "U0000001".into(),
+            name: "ada".into(),
+            real_name: "Ada".into(),
+            tz: "UTC".into(),
+            team: None,
+            is_bot: false,
+            deleted: false,
+        };
+        let fake = FakeSlack::start(Workspace::new("xoxb-test", vec![user], vec![]))
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &crate::store::StoreOptions::default()).unwrap();
+        // The leader's clock is an hour ahead of this replica's.
+        let (scheduler, clock) = scheduler_at(&store, &fake.api_url(), at(9, 9));
+        let leaders_sync = JobRun {
+            scheduled_for: at(9, 10),
+            started_at: at(9, 10),
+            summary: "synced 1 people".into(),
+        };
+        store.record_run("people", &leaders_sync).await.unwrap();
+        let lists = || {
+            fake.calls()
+                .iter()
+                .filter(|call| call.method == "users.list")
+                .count()
+        };
+
+        scheduler.follow_people().await.unwrap();
+        assert_eq!(lists(), 1);
+        clock.advance(Duration::seconds(30));
+        scheduler.follow_people().await.unwrap();
+        assert_eq!(lists(), 1, "the leader's sync is followed once");
+        // A new leader, its clock behind this replica's, syncs: followed.
+        let new_leaders_sync = JobRun {
+            started_at: at(9, 8),
+            ..leaders_sync
+        };
+        store.record_run("people", &new_leaders_sync).await.unwrap();
+        scheduler.follow_people().await.unwrap();
+        assert_eq!(lists(), 2);
     }
 
     #[test]

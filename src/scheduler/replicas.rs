@@ -3,6 +3,7 @@
 //! fresh as the leader's people sync (see `leadership`).
 
 use super::{JobKind, Leadership, Scheduler, people};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 impl Scheduler {
@@ -16,15 +17,16 @@ impl Scheduler {
     /// job has run since this replica's roster was built, builds it again
     /// from Slack, so that the profile changes this replica handles see
     /// the same teams and leaders. Records no run.
+    ///
+    /// The leader's job is known by the start it recorded, compared with
+    /// the one this roster follows, never with this replica's clock: a
+    /// clock behind the leader's would see its job as newer at every look,
+    /// and one ahead would see it as older.
     pub async fn follow_people(&self) -> anyhow::Result<()> {
         let Some(last) = self.store.last_run(JobKind::People.name()).await? else {
             return Ok(());
         };
-        let built = *self
-            .roster_built
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if built.is_some_and(|built| built >= last.started_at) {
+        if *self.roster_follows() == Some(last.started_at) {
             return Ok(());
         }
         self.sync_people().await.map(drop)
@@ -43,7 +45,12 @@ impl Scheduler {
     /// Reads everyone from Slack into the store and this replica's roster;
     /// what it did, in words.
     pub(super) async fn sync_people(&self) -> anyhow::Result<String> {
-        let started_at = self.clock.now();
+        // Read first: a job that starts meanwhile is followed again.
+        let follows = self
+            .store
+            .last_run(JobKind::People.name())
+            .await?
+            .map(|run| run.started_at);
         let (teams, summary) = people::sync_people(
             &self.store,
             &self.slack,
@@ -56,10 +63,13 @@ impl Scheduler {
             .teams
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(teams);
-        *self
-            .roster_built
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(started_at);
+        *self.roster_follows() = follows;
         Ok(summary)
+    }
+
+    fn roster_follows(&self) -> std::sync::MutexGuard<'_, Option<DateTime<Utc>>> {
+        self.roster_follows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
