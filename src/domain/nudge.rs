@@ -172,6 +172,12 @@ pub struct TeamGap {
     pub most: u32,
     /// What the ranking multiplied by: 1 + gap_boost × (1 − alliances / most).
     pub boost: f64,
+    /// Whether both teams reach the k-anonymity floor, so that the figures
+    /// above may be told to the person nudged: of a smaller team they
+    /// would tell of its few people. The ranking weighs them either way.
+    /// Records from before it was kept say no.
+    #[serde(default)]
+    pub figures_shown: bool,
 }
 
 /// A person who links the two sides of an introduction.
@@ -333,7 +339,9 @@ impl NudgeReason {
             }
         };
         let own = (quoting.team)(gap.own_team.as_str());
-        if gap.most == 0 {
+        if !gap.figures_shown {
+            // Too few people in one of the teams to tell of it in figures.
+        } else if gap.most == 0 {
             let _ = write!(
                 text,
                 " {own} has no active alliance with any team yet, so every team is a gap worth closing."

@@ -7,8 +7,9 @@
 //! at least `commands.k_anonymity_floor` active people (deactivated people
 //! no longer count). Everything that shows a team to people — the digest's
 //! lines, bridges, team figures and team pairs, `/alliances stats`, the
-//! insights page and the team map's picture — is built from the teams this
-//! filter shows, and from no other list.
+//! insights page, the team map's picture and the team figures a nudge's
+//! reason gives — is built from the teams this filter shows, and from no
+//! other list.
 
 use super::{Person, TeamId};
 use rustc_hash::FxHashMap;

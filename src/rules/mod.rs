@@ -125,6 +125,10 @@ pub struct Snapshot {
     pub recent_nudges: Vec<SentNudge>,
     /// The key partnerships (`[[partnerships]]`), in the settings' order.
     pub partnerships: Vec<Partnership>,
+    /// The teams a nudge may give figures of have at least this many
+    /// active people (`commands.k_anonymity_floor`); none until it is set
+    /// ([`Snapshot::with_floor`]).
+    pub k_anonymity_floor: u32,
 }
 
 impl Snapshot {
@@ -154,6 +158,16 @@ impl Snapshot {
             ties,
             recent_nudges,
             partnerships: Vec::new(),
+            k_anonymity_floor: u32::MAX,
+        }
+    }
+
+    /// With `floor` as the k-anonymity floor of the figures nudges tell.
+    #[must_use]
+    pub fn with_floor(self, floor: u32) -> Self {
+        Self {
+            k_anonymity_floor: floor,
+            ..self
         }
     }
 

@@ -196,6 +196,7 @@ mod tests {
             alliances: 0,
             most: 1,
             boost: 1.5,
+            figures_shown: true,
         }
     }
 

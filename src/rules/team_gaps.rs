@@ -2,7 +2,7 @@
 //! prefer peers in teams a person's team has few active alliances with.
 
 use super::{Policy, Snapshot};
-use crate::domain::{TeamGap, TeamId, Tie};
+use crate::domain::{ShownTeams, TeamGap, TeamId, Tie};
 use chrono::{DateTime, Utc};
 use rustc_hash::FxHashMap;
 
@@ -16,6 +16,8 @@ pub(super) struct TeamGaps<'a> {
     /// not once a rule (two lookups of people, a few times per tie, were
     /// much of planning's time).
     every_alliance: Vec<Alliance<'a>>,
+    /// The teams whose figures a nudge may tell.
+    shown: ShownTeams<'a>,
 }
 
 /// A tie between people of different teams, with their teams.
@@ -60,6 +62,7 @@ impl<'a> TeamGaps<'a> {
             between,
             most,
             every_alliance,
+            shown: snapshot.shown_teams(snapshot.k_anonymity_floor),
         }
     }
 
@@ -74,7 +77,8 @@ impl<'a> TeamGaps<'a> {
     }
 
     /// The gap from `own` team to `other`: the fewer alliances the two
-    /// have, next to `own`'s best-connected pair, the bigger the boost.
+    /// have, next to `own`'s best-connected pair, the bigger the boost;
+    /// its figures may be told when both teams reach the floor.
     pub fn gap(&self, own: &TeamId, other: &TeamId, policy: &Policy) -> TeamGap {
         let (alliances, most, boost) = self.measure(own, other, policy);
         TeamGap {
@@ -82,6 +86,7 @@ impl<'a> TeamGaps<'a> {
             alliances,
             most,
             boost,
+            figures_shown: self.shown.shows(own) && self.shown.shows(other),
         }
     }
 
@@ -139,5 +144,16 @@ mod tests {
         // Legal has no alliance at all: every team is equally far.
         let from_legal = gaps.gap(&team("Legal"), &team("Design"), &policy);
         assert_eq!((from_legal.most, from_legal.boost), (0, 2.0));
+        // Payments and Platform have two people each, Design one.
+        assert!(!platform.figures_shown, "no floor set: no figures");
+        let snapshot = snapshot.with_floor(2);
+        let gaps = TeamGaps::at(&snapshot, now, &policy);
+        assert!(
+            gaps.gap(&team("Payments"), &team("Platform"), &policy)
+                .figures_shown
+        );
+        let design = gaps.gap(&team("Payments"), &team("Design"), &policy);
+        assert!(!design.figures_shown);
+        assert_eq!(design.boost, 1.5, "the ranking weighs the gap all the same");
     }
 }

@@ -20,7 +20,8 @@ pub async fn dry_run(
     let policy = settings.rules;
     let mut snapshot = super::nudge_snapshot(store, now, &policy)
         .await?
-        .with_partnerships(settings.partnerships.clone());
+        .with_partnerships(settings.partnerships.clone())
+        .with_floor(settings.commands.k_anonymity_floor);
     // Everyone who is due, whenever their window opens.
     let (warnings, plan) = super::plan_messages(
         &mut snapshot,

@@ -361,6 +361,7 @@ impl Scheduler {
                     &self.policy,
                     &self.partnerships,
                     self.leaders.min_teams,
+                    self.digest_policy.k_anonymity_floor,
                     self.metrics(),
                 )
                 .await?

@@ -79,18 +79,21 @@ pub fn plan_messages(
 
 /// Plans this run's nudges, the key `partnerships`' first, and queues them
 /// (on disk before the job is recorded as run, so a crash in between plans
-/// them again rather than losing them).
+/// them again rather than losing them). Their reasons give figures only of
+/// teams of at least `floor` active people.
 pub async fn run(
     store: &Store,
     now: DateTime<Utc>,
     policy: &Policy,
     partnerships: &[Partnership],
     min_teams: u32,
+    floor: u32,
     metrics: &Metrics,
 ) -> Result<String, StoreError> {
     let mut snapshot = nudge_snapshot(store, now, policy)
         .await?
-        .with_partnerships(partnerships.to_vec());
+        .with_partnerships(partnerships.to_vec())
+        .with_floor(floor);
     let (warnings, plan) = plan_messages(&mut snapshot, now, policy, min_teams);
     metrics.nudges_planned(plan.len());
     drop(snapshot);

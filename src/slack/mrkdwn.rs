@@ -212,6 +212,7 @@ mod tests {
                 alliances: 1,
                 most: 3,
                 boost: 1.5,
+                figures_shown: true,
             },
         });
         let hostile = team("<!channel> & Co");

@@ -95,10 +95,13 @@ fn intro_text(nudge: &Nudge, intro: &Intro) -> (String, String, String) {
         mrkdwn_text(intro.gap.own_team.as_str()),
     );
     let headline = format!("Someone worth knowing outside {own}: {about} in {team}");
+    // Of a team under the k-anonymity floor, no figure: it would tell of
+    // its few people.
     let gap = match intro.gap.alliances {
-        0 => format!("{own} and {team} have no active alliance yet — you could be the first."),
+        _ if !intro.gap.figures_shown => String::new(),
+        0 => format!(" {own} and {team} have no active alliance yet — you could be the first."),
         n => format!(
-            "{own} and {team} have only {} between them.",
+            " {own} and {team} have only {} between them.",
             plural(n as usize, "active alliance", "active alliances")
         ),
     };
@@ -113,7 +116,7 @@ fn intro_text(nudge: &Nudge, intro: &Intro) -> (String, String, String) {
         ),
         None => String::new(),
     };
-    let body = format!("{headline}. {gap}{contact}");
+    let body = format!("{headline}.{gap}{contact}");
     let context = "A short hello or a 20-minute coffee is plenty.".to_owned();
     (format!("{headline}."), body, context)
 }
@@ -413,6 +416,7 @@ mod tests {
             alliances,
             most: 6,
             boost: 1.0 + 1.0 - f64::from(alliances) / 6.0,
+            figures_shown: true,
         }
     }
 
@@ -491,6 +495,20 @@ mod tests {
     #[test]
     fn an_intro_without_a_shared_contact() {
         insta::assert_snapshot!(snapshot_of(&render_nudge(&intro(3, None))));
+    }
+
+    #[test]
+    fn an_intro_into_a_team_too_small_for_figures_gives_none() {
+        let mut nudge = intro(0, None);
+        if let NudgeReason::Intro(intro) = &mut nudge.reason {
+            intro.gap.figures_shown = false;
+        }
+        let text = readable_text("", &Value::Array(render_nudge(&nudge).blocks), name_of);
+        assert!(
+            text.starts_with("Someone worth knowing outside Platform: @Lee Park in Legal.\n"),
+            "{text}"
+        );
+        assert!(!text.contains("alliance"), "{text}");
     }
 
     #[test]

@@ -310,6 +310,7 @@ mod tests {
             alliances: 3,
             most: 7,
             boost: 1.6,
+            figures_shown: true,
         }
     }
 

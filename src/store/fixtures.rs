@@ -298,6 +298,7 @@ pub(crate) fn intro_naming(to: &str, about: &str, minute: i64, contact: &str) ->
                 alliances: 0,
                 most: 0,
                 boost: 2.0,
+                figures_shown: true,
             },
             shared_contact: Some(SharedContact::Mutual(user(contact))),
         })),
@@ -328,6 +329,7 @@ pub(crate) fn reminder_quoting(to: &str, about: &str, minute: i64, note: &str) -
                 alliances: 1,
                 most: 4,
                 boost: 1.5,
+                figures_shown: true,
             },
         }),
     }

@@ -326,6 +326,7 @@ mod tests {
                     alliances: 0,
                     most: 0,
                     boost: 1.0,
+                    figures_shown: true,
                 },
                 shared_contact: Some(SharedContact::Mutual(user("U3"))),
             })),

@@ -63,6 +63,7 @@ async fn a_nudge_opens_the_dm_and_posts_block_kit_into_it() {
                 alliances: 1,
                 most: 3,
                 boost: 1.67,
+                figures_shown: true,
             },
         }),
     };

@@ -391,7 +391,8 @@ async fn dry_run(context: &Context<'_>) -> Result<Reply, HandlerError> {
     let policy = context.settings.rules;
     let mut snapshot = nudge_snapshot(context.store, context.now, &policy)
         .await?
-        .with_partnerships(context.settings.partnerships.clone());
+        .with_partnerships(context.settings.partnerships.clone())
+        .with_floor(context.settings.commands.k_anonymity_floor);
     let min_teams = context.settings.leaders.min_teams;
     let floor = context.settings.commands.k_anonymity_floor;
     let lonely = lonely_leaders(&snapshot, context.now, &policy, min_teams, floor);

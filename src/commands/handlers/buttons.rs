@@ -262,6 +262,8 @@ async fn why(context: &Context<'_>, peer: &UserId) -> Result<Reply, HandlerError
                 alliances: 0,
                 most: 0,
                 boost: 1.0,
+                // Not counted for this nudge: no figures to tell.
+                figures_shown: false,
             };
             Neglected::of(&tie, policy, context.now, gap).explain(&about, &team, MRKDWN_QUOTING)
         }

@@ -82,6 +82,7 @@ async fn planned_company() -> (FakeSlack, SlackClient, Store, tempfile::TempDir)
         &Policy::default(),
         &[],
         0,
+        5,
         &Metrics::new(),
     )
     .await

@@ -64,6 +64,7 @@ fn neglected_nudge(to: &str, about: &str) -> Nudge {
         most: 3,
         // Not a round number in binary: the text must come back as it was.
         boost: 0.1 + 0.2,
+        figures_shown: true,
     };
     Nudge {
         to: user(to),
