@@ -475,7 +475,10 @@ mod tests {
         store.enqueue(vec![message], at_minute(0)).unwrap();
         let theirs = store.export_person(&user("U1")).unwrap().circles;
         assert_eq!(
-            theirs.iter().map(|c| c.key.to_string()).collect::<Vec<_>>(),
+            theirs
+                .iter()
+                .map(|c| c.circle.key.to_string())
+                .collect::<Vec<_>>(),
             ["1-1", "1-2"]
         );
 

@@ -111,7 +111,10 @@ pub use backup::{
 };
 pub use circles::CirclesSaved;
 pub use deliveries::KEEP_DELIVERIES_FOR;
-pub use export::{NudgeAbout, NudgeKind, NudgeReceived, OwnReason, PersonExport};
+pub use export::{
+    NudgeAbout, NudgeKind, NudgeReceived, OwnCircle, OwnInteraction, OwnReason, PersonExport,
+    UnnamedTie,
+};
 pub use facade::{Store, off_the_workers};
 pub use forget::Forgotten;
 pub use interactions::Logged;

@@ -2,7 +2,7 @@
 //! of anyone else's contacts, counts or activity.
 
 use crate::helpers::{
-    eventually, fake_user, on_both_stores, spawn_bot_configured, user, workspace,
+    eventually, fake_user, on_both_stores, spawn_bot_configured, spawn_bot_on, user, workspace,
 };
 use alliances::domain::{ChannelId, Interaction, InteractionKind};
 use alliances::scheduler::JobKind;
@@ -118,6 +118,51 @@ async fn an_export_after_an_introduction_holds_neither_its_contact_nor_the_recip
     );
     assert!(text.contains("U0000006"), "{text}");
     assert!(text.contains("\"introduction\""), "{text}");
+    bot.stop().await;
+}
+}
+
+on_both_stores! {
+async fn an_export_counts_the_people_who_opted_out_but_never_names_them(backend: Backend) {
+    let fake = FakeSlack::start(workspace(vec![
+        fake_user("U0000001", "Alice Moreau"),
+        fake_user("U0000002", "Bilal Haddad"),
+        fake_user("U0000004", "Dana Ito"),
+    ]))
+    .await
+    .unwrap();
+    let bot = spawn_bot_on(&fake, TEAMS, &backend).await;
+    let store = bot.app.store();
+    let now = Utc::now();
+    // Dana logged a coffee with Alice, in her words; Alice logged a
+    // meeting of the three, in hers.
+    for (at, participants, by, note) in [
+        (now - Duration::days(9), vec!["U0000001", "U0000004"], "U0000004", "dana's roadmap"),
+        (now - Duration::days(2), vec!["U0000001", "U0000002", "U0000004"], "U0000001", "offsite plans"),
+    ] {
+        let met = Interaction::new(
+            at,
+            InteractionKind::Meeting,
+            participants.into_iter().map(user),
+            Some(user(by)),
+            Some(note.to_owned()),
+        )
+        .unwrap();
+        store.log_interaction(&met).await.unwrap();
+    }
+    assert!(bot.alliances("optout", "U0000004").await.contains("opted out"));
+
+    let text = bot.alliances("export", "U0000001").await;
+
+    assert!(text.starts_with("Here is everything I hold about you"), "{text}");
+    for hers in ["U0000004", "Dana", "dana's roadmap"] {
+        assert!(!text.contains(hers), "the export holds {hers}:\n{text}");
+    }
+    // Alice's own: whom else she met, her note, and that she met someone
+    // twice whom she is not told of.
+    for own in ["U0000002", "offsite plans", "\"unnamed\": 1", "\"count\": 2"] {
+        assert!(text.contains(own), "the export lacks {own}:\n{text}");
+    }
     bot.stop().await;
 }
 }

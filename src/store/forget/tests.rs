@@ -423,7 +423,7 @@ proptest! {
             Forgotten {
                 interactions_removed: removed,
                 interactions_rewritten: theirs.interactions.len() - removed,
-                ties_removed: theirs.ties.len(),
+                ties_removed: theirs.ties.len() + theirs.unnamed_ties.len(),
                 nudges_removed: theirs.nudges_received.len() + theirs.nudges_about.len(),
                 queued_removed: 0,
                 circles_left: 0,

@@ -1,7 +1,9 @@
 //! A person's own data from the PostgreSQL store, for `/alliances export`:
 //! what the sled store's `export_person` gathers, from the same tables a
-//! forget empties, found through their indexes rather than by scans.
+//! forget empties, found through their indexes rather than by scans, and
+//! reduced by the same `Names`.
 
+use super::super::export::Names;
 use super::super::{NudgeAbout, NudgeReceived, PersonExport, StoreError};
 use super::{PgStore, decoded};
 use crate::domain::{Interaction, SentNudge, UserId};
@@ -10,6 +12,7 @@ impl PgStore {
     /// Everything the store holds about `id` that is theirs (see the sled
     /// store's `export_person`).
     pub async fn export_person(&self, id: &UserId) -> Result<PersonExport, StoreError> {
+        let names = Names::for_person(id, self.people().await?);
         let client = self.client().await?;
         let rows = client
             .query(
@@ -26,6 +29,7 @@ impl PgStore {
                 decoded::<Interaction>(row, "interaction", "interactions", || {
                     row.get::<_, i64>("id").to_string()
                 })
+                .map(|interaction| names.interaction(interaction))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let rows = client
@@ -46,16 +50,18 @@ impl PgStore {
                 )
             })?;
             if &nudge.to == id {
-                nudges_received.push(NudgeReceived::of(nudge));
+                nudges_received.push(NudgeReceived::of(nudge, &names));
             } else {
                 nudges_about.push(NudgeAbout::of(&nudge));
             }
         }
         drop(client);
+        let (ties, unnamed_ties) = names.ties(self.ties_of(id).await?);
         Ok(PersonExport {
             person: self.person(id).await?,
             interactions,
-            ties: self.ties_of(id).await?,
+            ties,
+            unnamed_ties,
             nudges_received,
             nudges_about,
             circles: self
@@ -63,6 +69,7 @@ impl PgStore {
                 .await?
                 .into_iter()
                 .filter(|circle| circle.has_member(id))
+                .map(|circle| names.circle(circle))
                 .collect(),
             calendar: self.calendar(id).await?,
         })

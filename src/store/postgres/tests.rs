@@ -1076,13 +1076,20 @@ async fn forgetting_a_person_on_postgres_leaves_what_sled_leaves_and_no_trace() 
         .await
         .unwrap();
     assert!(!rows_holding(&pg, "UADA").await.is_empty());
-    // Before: what each would export of her is the same.
+    // Before: what each would export of her is the same; Dee, who opted
+    // out, is named in nobody else's.
+    let mut dee = person("UDEE", "Legal");
+    dee.opted_out = true;
+    sled.put_person(&dee).unwrap();
+    pg.put_person(&dee).await.unwrap();
     for id in ["UADA", "UCY", "UDEE"] {
         let (a, b) = (
             sled.export_person(&user(id)).unwrap(),
             pg.export_person(&user(id)).await.unwrap(),
         );
         assert_eq!(a, b, "{id}");
+        let json = serde_json::to_string(&b).unwrap();
+        assert_eq!(id == "UDEE", json.contains("UDEE"), "{id}: {json}");
     }
 
     let a = sled.forget_person(&user("UADA")).unwrap();
