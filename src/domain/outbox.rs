@@ -66,15 +66,17 @@ impl Outgoing {
         }
     }
 
-    /// A few words on what it is, for logs and admins, people as Slack
-    /// mentions ("a nudge to <@U123> about <@U456>"). An early warning
-    /// names nobody: admins never learn who is short of alliances.
-    pub fn describe(&self) -> String {
+    /// A few words on what it is, for logs and admins, naming at most a
+    /// reminder's recipient, as a Slack mention, when `may_name` them ("a
+    /// nudge to <@U123>"). Whom a nudge was about is never named: a
+    /// reminder tells that the two's tie is fading, which is theirs. An
+    /// introduction and an early warning name nobody: admins never learn
+    /// who is short of alliances.
+    pub fn describe(&self, may_name: impl Fn(&UserId) -> bool) -> String {
         match self {
-            Self::Nudge(nudge) if nudge.reason.is_intro() => {
-                format!("an introduction to <@{}> for <@{}>", nudge.about, nudge.to)
-            }
-            Self::Nudge(nudge) => format!("a nudge to <@{}> about <@{}>", nudge.to, nudge.about),
+            Self::Nudge(nudge) if nudge.reason.is_intro() => "an introduction".to_owned(),
+            Self::Nudge(nudge) if may_name(&nudge.to) => format!("a nudge to <@{}>", nudge.to),
+            Self::Nudge(_) => "a nudge".to_owned(),
             Self::Digest { channel, .. } => format!("the digest for #{channel}"),
             Self::Circle(message) => match message.stage {
                 CircleStage::Prompt => format!("the prompt of circle {}", message.circle),
@@ -161,6 +163,6 @@ mod tests {
             min_teams: 3,
             steps: Vec::new(),
         });
-        assert_eq!(warning.describe(), "an early warning to a leader");
+        assert_eq!(warning.describe(|_| true), "an early warning to a leader");
     }
 }

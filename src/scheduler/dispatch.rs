@@ -456,7 +456,11 @@ impl Dispatcher {
         now: DateTime<Utc>,
         error: String,
     ) -> Result<Outcome, StoreError> {
-        tracing::warn!(what = %item.outgoing.describe(), attempts = item.attempts, %error, "gave up on a message");
+        // The operator's log names a reminder's recipient, as a command's
+        // span names who ran it, and never whom it was about (see
+        // `describe`): the pair would be a fading tie.
+        let what = item.outgoing.describe(|_| true);
+        tracing::warn!(%what, attempts = item.attempts, %error, "gave up on a message");
         item.state = OutboxState::Failed { at: now, error };
         self.store.update_outbox_item(&item).await?;
         self.store.flush().await?;

@@ -41,7 +41,7 @@ pub(super) async fn status(context: &Context<'_>) -> Result<Reply, HandlerError>
                 .to_owned(),
         ];
         if context.is_admin() {
-            lines.extend(delivery(context).await?);
+            lines.extend(delivery(context, &people).await?);
         }
         return Ok(Reply::text(lines.join("\n")));
     }
@@ -97,14 +97,19 @@ pub(super) async fn status(context: &Context<'_>) -> Result<Reply, HandlerError>
         }
     }
     if context.is_admin() {
-        lines.extend(delivery(context).await?);
+        lines.extend(delivery(context, &people).await?);
     }
     Ok(Reply::text(lines.join("\n")))
 }
 
 /// How delivery stands, for admins: what waits in the outbox, and what was
-/// given up on lately, with why.
-async fn delivery(context: &Context<'_>) -> Result<Vec<String>, HandlerError> {
+/// given up on lately, with why. A failed reminder names its recipient
+/// while they have not opted out or left, so that an admin can look into
+/// why their DMs fail; nothing names whom it was about.
+async fn delivery(
+    context: &Context<'_>,
+    people: &BTreeMap<UserId, Person>,
+) -> Result<Vec<String>, HandlerError> {
     let outbox = context.store.outbox().await?;
     let queued = outbox.iter().filter(|item| item.is_pending()).count();
     let since = context.now - Duration::days(FAILED_KEPT_DAYS);
@@ -122,7 +127,8 @@ async fn delivery(context: &Context<'_>) -> Result<Vec<String>, HandlerError> {
     for (item, at, error) in failed.iter().rev().take(FAILED_LISTED) {
         lines.push(format!(
             "• {}, given up on {} after {}: {}",
-            item.outgoing.describe(),
+            item.outgoing
+                .describe(|id| people.get(id).is_some_and(Person::reachable)),
             at.format("%a %-d %b %H:%M UTC"),
             crate::domain::plural(item.attempts as usize, "attempt", "attempts"),
             // Slack's words, or an error's: not the bot's mrkdwn.

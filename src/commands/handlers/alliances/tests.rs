@@ -118,19 +118,7 @@ async fn admins_see_how_delivery_stands_in_their_status_and_others_do_not() {
     let (text, _) = run(&store, "status").await;
     assert!(!text.contains("Delivery"), "not an admin: {text}");
 
-    let mut settings = Settings::default();
-    settings.commands.admins = vec![user("U1")];
-    let commit = PendingCommit::default();
-    let context = Context {
-        store: &store,
-        settings: &settings,
-        now,
-        user: &user("U1"),
-        commit: &commit,
-        limits: &crate::commands::limits::RequestLimits::new(&settings.commands),
-        calendars_on: false,
-    };
-    let text = handle_alliances(&context, "status").await.reply.text;
+    let text = status_as_admin(&store).await;
     assert!(
         text.contains("*Delivery* (admins only): 1 queued, 1 failed in the last 7 days."),
         "{text}"
@@ -142,6 +130,66 @@ async fn admins_see_how_delivery_stands_in_their_status_and_others_do_not() {
         ),
         "{text}"
     );
+}
+
+/// `/alliances status` as U1, an admin.
+async fn status_as_admin(store: &Store) -> String {
+    let mut settings = Settings::default();
+    settings.commands.admins = vec![user("U1")];
+    run_with(store, "status", &settings).await.0
+}
+
+#[tokio::test]
+async fn a_failed_nudge_names_to_admins_only_its_recipient_while_they_may_be_named() {
+    use crate::domain::{Nudge, OutboxItem, OutboxState, Outgoing};
+    use crate::store::fixtures::{intro_naming, reminder_quoting};
+    let (_dir, store) = open().await;
+    let now = Utc.with_ymd_and_hms(2026, 6, 1, 9, 0, 0).unwrap();
+    let mut dee = Person::new(user("U3"), "Dee");
+    dee.opted_out = true;
+    let mut eve = Person::new(user("U5"), "Eve");
+    eve.deactivated = true;
+    let (bob, cy) = (
+        Person::new(user("U2"), "Bob"),
+        Person::new(user("U4"), "Cy"),
+    );
+    store.put_people(&[bob, cy, dee, eve]).await.unwrap();
+    let introduction = Nudge {
+        reason: intro_naming("U4", "U2", 0, "U1").reason.unwrap(),
+        ..reminder_quoting("U4", "U2", 0, "coffee")
+    };
+    let nudges = [
+        // Bob's fading tie with Dee, who opted out since.
+        reminder_quoting("U2", "U3", 0, "roadmap"),
+        // To Eve, who left since.
+        reminder_quoting("U5", "U2", 0, "roadmap"),
+        // Cy had no alliance left.
+        introduction,
+    ];
+    let queued = store
+        .enqueue(nudges.into_iter().map(Outgoing::Nudge).collect(), now)
+        .await
+        .unwrap();
+    for item in queued {
+        let failed = OutboxItem {
+            attempts: 4,
+            state: OutboxState::Failed {
+                at: now,
+                error: "Slack refused chat.postMessage: channel_not_found".into(),
+            },
+            ..item
+        };
+        store.update_outbox_item(&failed).await.unwrap();
+    }
+
+    let text = status_as_admin(&store).await;
+    let delivery = &text[text.find("*Delivery*").unwrap()..];
+    insta::assert_snapshot!(delivery, @r"
+    *Delivery* (admins only): 0 queued, 3 failed in the last 7 days.
+    • an introduction, given up on Mon 1 Jun 09:00 UTC after 4 attempts: Slack refused chat.postMessage: channel_not_found
+    • a nudge, given up on Mon 1 Jun 09:00 UTC after 4 attempts: Slack refused chat.postMessage: channel_not_found
+    • a nudge to <@U2>, given up on Mon 1 Jun 09:00 UTC after 4 attempts: Slack refused chat.postMessage: channel_not_found
+    ");
 }
 
 /// Ada in Platform, and five people in a team whose name would ping the
