@@ -26,10 +26,14 @@
 //!
 //! Replicas sharing a PostgreSQL store each run a dispatcher, and each
 //! sends only what it claimed: [`CLAIM_AT_ONCE`] items at a time, each
-//! claim renewed for [`CLAIM_FOR`] just before its item is sent, so no two
-//! replicas send one item. A replica that dies holds its claims until they
-//! run out, and then another sends them; one that stops gives its unsent
-//! claims back at once. On sled, one process claims everything due.
+//! claim renewed for [`CLAIM_FOR`] just before its item is tried, and by
+//! every re-check, the last just before the post, so no two replicas send
+//! one item. A replica that stalled past its claim (on a long pause after
+//! a 429, or frozen) finds at that last check that another took the item
+//! over, and leaves it to that one unsent and unwritten. A replica that
+//! dies holds its claims until they run out, and then another sends them;
+//! one that stops gives its unsent claims back at once. On sled, one
+//! process claims everything due.
 
 use crate::config::DeliverySettings;
 use crate::domain::{
@@ -144,6 +148,8 @@ enum Outcome {
     Dropped,
     /// Not sent: it no longer holds for another reason.
     Withdrawn,
+    /// Not sent by this replica: another one took it over.
+    TakenOver,
     Retrying,
     Failed,
 }
@@ -252,6 +258,7 @@ impl Dispatcher {
                     }
                     Outcome::Dropped => done.dropped += 1,
                     Outcome::Withdrawn => done.withdrawn += 1,
+                    Outcome::TakenOver => {}
                     Outcome::Retrying => done.retrying += 1,
                     Outcome::Failed => {
                         done.failed += 1;
@@ -437,8 +444,13 @@ impl Dispatcher {
     }
 
     /// `item` is not sent after all: it leaves the outbox, recorded
-    /// nowhere, and the log says why without naming anyone.
+    /// nowhere, and the log says why without naming anyone. One another
+    /// replica took over is left to it as it is.
     async fn not_sent(&self, item: &OutboxItem, why: NotSent) -> Result<Outcome, StoreError> {
+        if why == NotSent::TakenOver {
+            tracing::info!(%why, "not sent: left to the replica that holds it");
+            return Ok(Outcome::TakenOver);
+        }
         self.store.mark_sent(item, None, None).await?;
         if why == NotSent::Withdrawn(Withdrawal::MetSince) {
             tracing::info!("they met since it was planned: not sent");
@@ -526,6 +538,8 @@ impl From<StoreError> for Failure {
     }
 }
 
+#[cfg(test)]
+mod claim_tests;
 #[cfg(test)]
 mod leader_tests;
 #[cfg(test)]

@@ -122,7 +122,7 @@ pub use jobs::JobRun;
 pub use once_keys::OnceKeys;
 pub use people::Added;
 pub use people_cache::PeopleById;
-pub use postgres::{Lease, PgStore, SlackCallers};
+pub use postgres::{ClaimNow, Lease, PgStore, SlackCallers};
 pub use purge::KeptBackup;
 pub use recent_logs::KEEP_RECENT_FOR;
 pub use rewrite::Rewritten;

@@ -34,8 +34,8 @@ impl Dispatcher {
         item_id: u64,
         planned: &CalendarFailing,
     ) -> Result<Result<CalendarFailing, NotSent>, StoreError> {
-        if !self.store.in_outbox(item_id).await? {
-            return Ok(Err(NotSent::LeftTheOutbox));
+        if let Err(why) = self.still_ours(item_id).await? {
+            return Ok(Err(why));
         }
         let failing = self
             .store

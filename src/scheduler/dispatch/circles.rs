@@ -82,8 +82,8 @@ impl Dispatcher {
         item_id: u64,
         key: CircleKey,
     ) -> Result<Result<(Circle, Vec<UserId>), NotSent>, StoreError> {
-        if !self.store.in_outbox(item_id).await? {
-            return Ok(Err(NotSent::LeftTheOutbox));
+        if let Err(why) = self.still_ours(item_id).await? {
+            return Ok(Err(why));
         }
         let Some(circle) = self.store.circle(key).await? else {
             return Ok(Err(NotSent::CircleTooSmall));

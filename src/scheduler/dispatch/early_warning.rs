@@ -43,8 +43,8 @@ impl Dispatcher {
         item_id: u64,
         planned: &EarlyWarning,
     ) -> Result<Result<EarlyWarning, NotSent>, StoreError> {
-        if !self.store.in_outbox(item_id).await? {
-            return Ok(Err(NotSent::LeftTheOutbox));
+        if let Err(why) = self.still_ours(item_id).await? {
+            return Ok(Err(why));
         }
         let to = self.store.person(&planned.to).await?;
         let ties = self.store.ties_of(&planned.to).await?;

@@ -3,15 +3,16 @@
 //! message by the store as it is now, not as it was when the round read
 //! the outbox.
 //!
-//! Point reads only: whether the item is still queued, the people it names
-//! and, for a nudge, the pair's tie. A round re-checks every item, twice
-//! for a nudge, and a scan per item would make a round of thousands
-//! quadratic.
+//! Point reads only: whether the item is still queued and this
+//! replica's to send (on a shared store, its claim renewed as it is
+//! asked), the people it names and, for a nudge, the pair's tie. A round
+//! re-checks every item, twice for a nudge, and a scan per item would
+//! make a round of thousands quadratic.
 
 use super::Dispatcher;
 use crate::domain::{Digest, Nudge, PairKey, UserId};
 use crate::rules::{NudgeNow, Withdrawal, recheck_digest, recheck_nudge};
-use crate::store::StoreError;
+use crate::store::{ClaimNow, StoreError};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 use std::fmt;
@@ -22,6 +23,10 @@ pub(super) enum NotSent {
     /// It left the outbox meanwhile: someone it names was forgotten, or
     /// the workspace was purged.
     LeftTheOutbox,
+    /// Another replica took it over: this one's claim ran out while it
+    /// waited (on Slack's limits, or frozen). It is the other's to send
+    /// and record, and this one writes nothing of it.
+    TakenOver,
     /// It no longer holds.
     Withdrawn(Withdrawal),
     /// A circle's message, and fewer than two of its members may still
@@ -37,6 +42,7 @@ impl fmt::Display for NotSent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::LeftTheOutbox => f.write_str("it left the outbox"),
+            Self::TakenOver => f.write_str("another replica's claim holds it now"),
             Self::Withdrawn(why) => why.fmt(f),
             Self::CircleTooSmall => f.write_str("fewer than two of the circle may be written to"),
             Self::CalendarMended => f.write_str("the calendar was read again, or taken back"),
@@ -45,6 +51,24 @@ impl fmt::Display for NotSent {
 }
 
 impl Dispatcher {
+    /// Whether the queued item `item_id` is still this replica's to send:
+    /// still queued and, on a shared store, still claimed by this replica,
+    /// the claim renewed (see [`Store::claim_now`]). Asked first in every
+    /// re-check, so also the last thing asked before each try at a post:
+    /// a replica that stalled past its claim finds that another replica
+    /// took the item over, and does not post it a second time.
+    ///
+    /// [`Store::claim_now`]: crate::store::Store::claim_now
+    pub(super) async fn still_ours(&self, item_id: u64) -> Result<Result<(), NotSent>, StoreError> {
+        Ok(
+            match self.store.claim_now(item_id, self.claim_for()).await? {
+                ClaimNow::Held => Ok(()),
+                ClaimNow::LeftTheOutbox => Err(NotSent::LeftTheOutbox),
+                ClaimNow::TakenOver => Err(NotSent::TakenOver),
+            },
+        )
+    }
+
     /// The queued item `item_id`, the nudge `planned`, as it may go out now
     /// (see [`recheck_nudge`]), or why it may not.
     pub(super) async fn nudge_as_now(
@@ -52,8 +76,8 @@ impl Dispatcher {
         item_id: u64,
         planned: &Nudge,
     ) -> Result<Result<Nudge, NotSent>, StoreError> {
-        if !self.store.in_outbox(item_id).await? {
-            return Ok(Err(NotSent::LeftTheOutbox));
+        if let Err(why) = self.still_ours(item_id).await? {
+            return Ok(Err(why));
         }
         let to = self.store.person(&planned.to).await?;
         let about = self.store.person(&planned.about).await?;
@@ -84,8 +108,8 @@ impl Dispatcher {
         item_id: u64,
         planned: &'d Digest,
     ) -> Result<Result<Cow<'d, Digest>, NotSent>, StoreError> {
-        if !self.store.in_outbox(item_id).await? {
-            return Ok(Err(NotSent::LeftTheOutbox));
+        if let Err(why) = self.still_ours(item_id).await? {
+            return Ok(Err(why));
         }
         // Each person once, though the digest may name them many times, and
         // whether or not the store still knows them.

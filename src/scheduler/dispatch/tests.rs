@@ -26,6 +26,15 @@ pub(super) fn planning_time() -> DateTime<Utc> {
 /// store and a fake Slack; 1–2 and 3–4 last met 120 days before
 /// [`planning_time`].
 pub(super) async fn company() -> (FakeSlack, SlackClient, Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
+    let (fake, slack) = company_in(&store).await;
+    (fake, slack, store, dir)
+}
+
+/// The four people of [`company`] in `store`, and a fake Slack that knows
+/// them.
+pub(super) async fn company_in(store: &Store) -> (FakeSlack, SlackClient) {
     let users = (1..=4)
         .map(|n| FakeUser {
             id: id(n).into(),
@@ -45,8 +54,6 @@ pub(super) async fn company() -> (FakeSlack, SlackClient, Store, tempfile::TempD
         .await
         .unwrap();
     let slack = SlackClient::new(&fake.api_url(), &SecretString::from(TOKEN.to_owned())).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), &StoreOptions::default()).unwrap();
     let team = |n: u32| TeamId::parse(if n % 2 == 1 { "Payments" } else { "Platform" }).unwrap();
     let people: Vec<Person> = (1..=4)
         .map(|n| Person {
@@ -58,7 +65,7 @@ pub(super) async fn company() -> (FakeSlack, SlackClient, Store, tempfile::TempD
     let long_ago = planning_time() - chrono::Duration::days(120);
     store.log_interaction(&met(long_ago, 1, 2)).await.unwrap();
     store.log_interaction(&met(long_ago, 3, 4)).await.unwrap();
-    (fake, slack, store, dir)
+    (fake, slack)
 }
 
 pub(super) fn dispatcher(store: &Store, slack: &SlackClient, at: DateTime<Utc>) -> Dispatcher {
@@ -76,8 +83,14 @@ pub(super) fn dispatcher(store: &Store, slack: &SlackClient, at: DateTime<Utc>) 
 /// 3 of 4, 4 of 1 (an introduction), in that order.
 async fn planned_company() -> (FakeSlack, SlackClient, Store, tempfile::TempDir) {
     let (fake, slack, store, dir) = company().await;
+    plan_company(&store).await;
+    (fake, slack, store, dir)
+}
+
+/// Plans the company's nudges in `store`, at [`planning_time`].
+pub(super) async fn plan_company(store: &Store) {
     crate::scheduler::nudges::run(
-        &store,
+        store,
         planning_time(),
         &Policy::default(),
         &[],
@@ -87,7 +100,6 @@ async fn planned_company() -> (FakeSlack, SlackClient, Store, tempfile::TempDir)
     )
     .await
     .unwrap();
-    (fake, slack, store, dir)
 }
 
 async fn queued(store: &Store) -> Vec<(UserId, UserId, bool)> {
@@ -337,6 +349,17 @@ pub(super) async fn change_while_the_first_dm_opens(
     store: &Store,
     change: impl AsyncFnOnce(&Store),
 ) -> Dispatched {
+    let dispatcher = dispatcher(store, slack, planning_time());
+    change_while_the_first_dm_opens_for(fake, dispatcher, store, change).await
+}
+
+/// [`change_while_the_first_dm_opens`], sent by `dispatcher`.
+pub(super) async fn change_while_the_first_dm_opens_for(
+    fake: &FakeSlack,
+    dispatcher: Dispatcher,
+    store: &Store,
+    change: impl AsyncFnOnce(&Store),
+) -> Dispatched {
     let opened = fake_slack::Gate::default();
     fake.set_faults(fake_slack::Faults::seeded(1).next_calls(
         "conversations.open",
@@ -345,7 +368,6 @@ pub(super) async fn change_while_the_first_dm_opens(
             until: opened.clone(),
         },
     ));
-    let dispatcher = dispatcher(store, slack, planning_time());
     let round = tokio::spawn(async move { dispatcher.send_due(None).await });
     fake_slack::wait::eventually("the first DM being opened", || {
         fake.calls()

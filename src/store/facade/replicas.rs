@@ -5,7 +5,7 @@
 
 use super::{Backend, Store};
 use crate::domain::OutboxItem;
-use crate::store::{SlackCallers, StoreError};
+use crate::store::{ClaimNow, SlackCallers, StoreError};
 use chrono::{DateTime, Utc};
 
 impl Store {
@@ -93,6 +93,25 @@ impl Store {
         match &self.backend {
             Backend::Sled(_) => Ok(true),
             Backend::Postgres(postgres) => postgres.hold_claim(item, length).await,
+        }
+    }
+
+    /// Whether the item `id` is still this replica's to send, asked just
+    /// before it is posted: on PostgreSQL, its claim renewed for `length`
+    /// if this replica still holds it ([`PgStore::claim_now`](crate::store::PgStore::claim_now)); on
+    /// sled, whose one process holds every item, whether it is still
+    /// queued.
+    pub async fn claim_now(
+        &self,
+        id: u64,
+        length: std::time::Duration,
+    ) -> Result<ClaimNow, StoreError> {
+        match &self.backend {
+            Backend::Sled(sled) => Ok(match sled.in_outbox(id)? {
+                true => ClaimNow::Held,
+                false => ClaimNow::LeftTheOutbox,
+            }),
+            Backend::Postgres(postgres) => postgres.claim_now(id, length).await,
         }
     }
 

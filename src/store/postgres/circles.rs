@@ -130,7 +130,8 @@ impl PgStore {
     /// Slack accepted `item`, a message to the circle `circle`, or it is
     /// not to be sent after all: removes it and, when it went to a group
     /// DM, keeps that DM and whom it holds with the circle, unless a
-    /// member in it left the circle meanwhile.
+    /// member in it left the circle meanwhile. Only while this replica
+    /// holds its claim, as [`PgStore::mark_sent`].
     pub async fn mark_circle_message_sent(
         &self,
         item: &OutboxItem,
@@ -139,7 +140,9 @@ impl PgStore {
     ) -> Result<(), StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
-        self.remove_from_outbox(&tx, item).await?;
+        if !self.remove_from_outbox(&tx, item).await? {
+            return Ok(());
+        }
         if let Some((channel, holds)) = group_dm
             && let Some(mut kept) = self.circle_for_update(&tx, circle).await?
         {

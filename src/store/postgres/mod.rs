@@ -57,6 +57,7 @@ mod tombstones;
 mod tests;
 
 pub use leases::Lease;
+pub use outbox::ClaimNow;
 pub use senders::SlackCallers;
 
 use super::StoreError;

@@ -8,7 +8,9 @@
 //! frees the item for another. An item Slack accepted just before its
 //! replica died is sent again by the next: the same one-item window as a
 //! restart of one process. Only the replica that holds an item's claim
-//! writes it back (see [`PgStore::update_outbox_item`]).
+//! posts it (see [`PgStore::claim_now`]), writes it back (see
+//! [`PgStore::update_outbox_item`]) or removes it (see
+//! [`PgStore::mark_sent`]).
 
 use super::super::StoreError;
 use super::{PgStore, decoded, json};
@@ -175,12 +177,34 @@ impl PgStore {
         item: &OutboxItem,
         length: Duration,
     ) -> Result<bool, StoreError> {
+        self.renew_claim(item.id, length).await
+    }
+
+    /// [`PgStore::hold_claim`] asked again at the last moment, just before
+    /// the item `id` is posted, and after every wait on Slack's limits:
+    /// a replica that stalled past its claim (a long pause after a 429, a
+    /// frozen process) must not post what another replica took over and
+    /// may have posted already. Says why it is no longer this replica's,
+    /// when it is not.
+    pub async fn claim_now(&self, id: u64, length: Duration) -> Result<ClaimNow, StoreError> {
+        if self.renew_claim(id, length).await? {
+            return Ok(ClaimNow::Held);
+        }
+        Ok(match self.in_outbox(id).await? {
+            true => ClaimNow::TakenOver,
+            false => ClaimNow::LeftTheOutbox,
+        })
+    }
+
+    /// Renews this replica's claim on the pending item `id` for `length`;
+    /// whether it still held it.
+    async fn renew_claim(&self, id: u64, length: Duration) -> Result<bool, StoreError> {
         let client = self.client().await?;
         let held = client
             .execute(
                 "UPDATE outbox SET claimed_until = clock_timestamp() + make_interval(secs => $3) \
                  WHERE id = $1 AND claimed_by = $2 AND pending",
-                &[&(item.id as i64), &self.replica, &length.as_secs_f64()],
+                &[&(id as i64), &self.replica, &length.as_secs_f64()],
             )
             .await
             .map_err(|e| self.failed(e))?;
@@ -235,7 +259,9 @@ impl PgStore {
     /// Slack accepted `item`, or it is not to be sent after all: removes
     /// it and, for a nudge Slack accepted, records it as sent and keeps
     /// the DM channel opened for it, in one transaction, while the people
-    /// they name are known (see the sled store's `mark_sent`).
+    /// they name are known (see the sled store's `mark_sent`). Only while
+    /// this replica holds its claim: one whose claim ran out and was taken
+    /// writes nothing, and the item is the other's to send and record.
     pub async fn mark_sent(
         &self,
         item: &OutboxItem,
@@ -266,7 +292,9 @@ impl PgStore {
             .iter()
             .map(|row| row.get(0))
             .collect();
-        self.remove_from_outbox(&tx, item).await?;
+        if !self.remove_from_outbox(&tx, item).await? {
+            return Ok(());
+        }
         if let Some(sent) = sent {
             let is_known = |id: &UserId| known.iter().any(|k| k == id.as_str());
             if is_known(&sent.to) && is_known(&sent.about) {
@@ -353,16 +381,28 @@ impl PgStore {
     }
 
     /// Removes `item` from the outbox, within `tx`: it was sent, or is not
-    /// to be.
+    /// to be. Whether it was this replica's to remove: one whose claim
+    /// another replica took over (or that left the outbox otherwise) is
+    /// left as it is, and `tx` is to be dropped unwritten.
     pub(super) async fn remove_from_outbox(
         &self,
         tx: &deadpool_postgres::Transaction<'_>,
         item: &OutboxItem,
-    ) -> Result<(), StoreError> {
-        tx.execute("DELETE FROM outbox WHERE id = $1", &[&(item.id as i64)])
+    ) -> Result<bool, StoreError> {
+        let removed = tx
+            .execute(
+                "DELETE FROM outbox WHERE id = $1 AND claimed_by = $2",
+                &[&(item.id as i64), &self.replica],
+            )
             .await
             .map_err(|e| self.failed(e))?;
-        Ok(())
+        if removed == 0 {
+            tracing::info!(
+                item = item.id,
+                "an outbox item no longer claimed by this replica is left as it is"
+            );
+        }
+        Ok(removed == 1)
     }
 
     /// Keeps `channel` as the DM channel with `user`, within `tx`.
@@ -407,6 +447,21 @@ impl PgStore {
             .map_err(|e| self.failed(e))?;
         Ok(())
     }
+}
+
+/// Whether an outbox item is still this replica's to send, asked just
+/// before it is posted ([`PgStore::claim_now`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimNow {
+    /// It is: still queued, and (on PostgreSQL) claimed by this replica,
+    /// its claim renewed.
+    Held,
+    /// It left the outbox: someone it names was forgotten, or the
+    /// workspace purged, or another replica finished with it.
+    LeftTheOutbox,
+    /// Another replica holds it: this one's claim ran out meanwhile, and
+    /// the item is the other's to send and record.
+    TakenOver,
 }
 
 /// When `item` is next due: when it may be tried again while pending,

@@ -484,6 +484,21 @@ fn digest() -> crate::domain::Outgoing {
     }
 }
 
+/// `item` claimed by `pg`'s replica for a minute, as its dispatcher
+/// claims what it sends: only then may that replica mark it sent.
+async fn claimed(pg: &PgStore, item: &crate::domain::OutboxItem) {
+    pg.client()
+        .await
+        .unwrap()
+        .execute(
+            "UPDATE outbox SET claimed_by = $2, \
+             claimed_until = clock_timestamp() + interval '1 minute' WHERE id = $1",
+            &[&(item.id as i64), &pg.replica],
+        )
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_sent_intro_is_recorded_only_while_the_people_it_names_are_known() {
     use crate::domain::ChannelId;
@@ -502,6 +517,7 @@ async fn a_sent_intro_is_recorded_only_while_the_people_it_names_are_known() {
     let channel = ChannelId::parse("D0001").unwrap();
 
     // U9 was forgotten while the nudge to them was on its way.
+    claimed(&store, &queued[0]).await;
     store
         .mark_sent(&queued[0], Some(&intro("U9", "U2")), Some(&channel))
         .await
@@ -517,6 +533,7 @@ async fn a_sent_intro_is_recorded_only_while_the_people_it_names_are_known() {
     assert!(!store.in_outbox(queued[0].id).await.unwrap());
 
     // U3, the contact, is not known: the record leaves them out.
+    claimed(&store, &queued[1]).await;
     store
         .mark_sent(&queued[1], Some(&intro("U1", "U2")), Some(&channel))
         .await
@@ -644,6 +661,77 @@ async fn replicas_claiming_at_once_share_the_outbox_and_a_dead_ones_claims_run_o
     assert_eq!(
         c.claim_outbox(10, long, at_minute(30)).await.unwrap(),
         later
+    );
+}
+
+#[tokio::test]
+async fn a_replica_whose_claim_was_taken_over_posts_and_marks_nothing_of_it() {
+    use crate::domain::ChannelId;
+    use crate::store::fixtures::{early_warning, pg_replicas, sent};
+    let Some((a, b)) = pg_replicas().await else {
+        return;
+    };
+    a.put_people(&[person("U1", "Payments"), person("U2", "Legal")])
+        .await
+        .unwrap();
+    let queued = a
+        .enqueue(vec![digest(), early_warning("U1", "U2")], at_minute(0))
+        .await
+        .unwrap();
+    // "a" claims both, then stalls past its claims; "b" takes them over.
+    let short = std::time::Duration::from_millis(100);
+    let long = std::time::Duration::from_secs(60);
+    assert_eq!(
+        a.claim_outbox(10, short, at_minute(1)).await.unwrap(),
+        queued
+    );
+    assert_eq!(
+        a.claim_now(queued[0].id, short).await.unwrap(),
+        ClaimNow::Held
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        b.claim_outbox(10, long, at_minute(1)).await.unwrap(),
+        queued
+    );
+
+    // "a" wakes: its last check before the post says the items are b's,
+    // and whatever it marks, sent or not to be sent, is left to b.
+    for item in &queued {
+        assert_eq!(
+            a.claim_now(item.id, long).await.unwrap(),
+            ClaimNow::TakenOver
+        );
+    }
+    let channel = ChannelId::parse("D0001").unwrap();
+    a.mark_sent(&queued[0], Some(&sent("U1", "U2", 2)), Some(&channel))
+        .await
+        .unwrap();
+    a.mark_sent(&queued[0], None, None).await.unwrap();
+    a.mark_early_warning_sent(&queued[1], &[], at_minute(2), Some(&channel))
+        .await
+        .unwrap();
+    assert_eq!(a.outbox().await.unwrap(), queued, "both still queued");
+    assert!(a.nudges_sent_since(at_minute(0)).await.unwrap().is_empty());
+    assert_eq!(a.dm_channel(&user("U1")).await.unwrap(), None);
+    let leader = a.person(&user("U1")).await.unwrap().unwrap();
+    assert_eq!(leader.early_warned_at, None);
+
+    // "b" still holds them, sends them and records them.
+    for item in &queued {
+        assert_eq!(b.claim_now(item.id, long).await.unwrap(), ClaimNow::Held);
+    }
+    b.mark_sent(&queued[0], Some(&sent("U1", "U2", 2)), None)
+        .await
+        .unwrap();
+    b.mark_early_warning_sent(&queued[1], &[], at_minute(2), None)
+        .await
+        .unwrap();
+    assert!(b.outbox().await.unwrap().is_empty());
+    assert_eq!(b.nudges_sent_since(at_minute(0)).await.unwrap().len(), 1);
+    assert_eq!(
+        a.claim_now(queued[0].id, long).await.unwrap(),
+        ClaimNow::LeftTheOutbox
     );
 }
 
@@ -811,6 +899,7 @@ async fn an_early_warning_sent_is_recorded_on_its_leader_with_its_known_introduc
         .await
         .unwrap();
     let channel = ChannelId::parse("D0001").unwrap();
+    claimed(&store, &queued[0]).await;
     store
         .mark_early_warning_sent(
             &queued[0],
@@ -832,6 +921,7 @@ async fn an_early_warning_sent_is_recorded_on_its_leader_with_its_known_introduc
     );
 
     // U8 was forgotten while their warning was on its way: no trace.
+    claimed(&store, &queued[1]).await;
     store
         .mark_early_warning_sent(
             &queued[1],
@@ -945,6 +1035,7 @@ async fn circles_are_formed_asked_and_answered_as_in_sled() {
     let group = crate::domain::ChannelId::parse("G0001").unwrap();
     let members = [user("U1"), user("U2")];
     let item = &pg.pending_outbox().await.unwrap()[0];
+    claimed(&pg, item).await;
     pg.mark_circle_message_sent(item, first, Some((&group, &members)))
         .await
         .unwrap();
@@ -1055,6 +1146,7 @@ async fn forgetting_a_person_on_postgres_leaves_what_sled_leaves_and_no_trace() 
         let item = sled.enqueue_one(digest(), at_minute(99)).unwrap();
         sled.mark_sent(&item, Some(nudge), Some(&channel)).unwrap();
         let item = pg.enqueue_one(digest(), at_minute(99)).await.unwrap();
+        claimed(&pg, &item).await;
         pg.mark_sent(&item, Some(nudge), Some(&channel))
             .await
             .unwrap();
@@ -1366,6 +1458,7 @@ async fn a_nudge_marked_sent_during_a_forget_waits_for_it_instead_of_deadlocking
         .await
         .unwrap();
     let item = pg.enqueue_one(digest(), at_minute(0)).await.unwrap();
+    claimed(&pg, &item).await;
     // A forget under way, at its first step: Ada's record locked.
     let mut client = pg.client().await.unwrap();
     let forget = client.transaction().await.unwrap();

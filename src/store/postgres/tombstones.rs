@@ -62,7 +62,8 @@ impl PgStore {
     /// transaction, removes it, records on its leader when it was sent,
     /// keeps the DM channel opened for it and records `introductions` as
     /// sent, while the people they name are known (see the sled store's
-    /// `mark_early_warning_sent`).
+    /// `mark_early_warning_sent`). Only while this replica holds its
+    /// claim, as [`PgStore::mark_sent`].
     pub async fn mark_early_warning_sent(
         &self,
         item: &OutboxItem,
@@ -85,7 +86,9 @@ impl PgStore {
             )
             .await
             .map_err(|e| self.failed(e))?;
-        self.remove_from_outbox(&tx, item).await?;
+        if !self.remove_from_outbox(&tx, item).await? {
+            return Ok(());
+        }
         if let Some(row) = row {
             let mut person: Person = decoded(&row, "person", "people", || leader.to_string())?;
             person.early_warned_at = Some(at);
