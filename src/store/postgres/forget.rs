@@ -39,10 +39,23 @@ impl PgStore {
         // Their record, locked first: a nudge to or about them that is
         // being recorded (with their record locked to share) commits
         // before this goes on, so the deletes below see it; one recorded
-        // after waits, and finds them gone.
-        tx.execute("SELECT 1 FROM people WHERE id = $1 FOR UPDATE", &[&who])
-            .await
-            .map_err(|e| self.failed(e))?;
+        // after waits, and finds them gone. With it, the records of those
+        // who paused them, which `forget_in_pauses` rewrites: every
+        // people row this changes, in id order, before any outbox row.
+        // That is the order in which a record of something sent locks
+        // them (see `mark_sent`): the people it names in id order, then
+        // its outbox row. Were a pauser's row taken after the outbox, a
+        // nudge to them being recorded, holding their row and waiting on
+        // its outbox row, would close a circle, and the database would
+        // abort one of the two: a recording aborted leaves its message
+        // claimed and pending, and it is sent again.
+        tx.execute(
+            "SELECT 1 FROM people WHERE id = $1 OR person -> 'paused' ? $1 \
+             ORDER BY id FOR UPDATE",
+            &[&who],
+        )
+        .await
+        .map_err(|e| self.failed(e))?;
         let mut forgotten = Forgotten {
             calendar_removed: self
                 .exec(&tx, "DELETE FROM calendars WHERE owner = $1", who)
@@ -328,7 +341,8 @@ impl PgStore {
         Ok(left)
     }
 
-    /// Takes `id` out of everyone's paused set.
+    /// Takes `id` out of everyone's paused set. Their records were locked
+    /// at the start, before the outbox (see `forget_person`).
     async fn forget_in_pauses(&self, tx: &Transaction<'_>, id: &UserId) -> Result<(), StoreError> {
         let rows = tx
             .query(

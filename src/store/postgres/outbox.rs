@@ -277,11 +277,13 @@ impl PgStore {
             .flatten()
             .map(UserId::as_str)
             .collect();
-        // The people it names, locked to share until the commit, before the
-        // outbox: the order a forget locks them in (their record first),
-        // so the two wait on each other in turn, never in a circle. A
-        // forget under way finishes first, and they are found gone; one
-        // that comes after waits for this record, and removes it.
+        // The people it names, locked to share until the commit, in id
+        // order, before the outbox row: the order a forget locks people
+        // in (the one forgotten and those who paused them, in id order,
+        // then the outbox), so the two wait on each other in turn, never
+        // in a circle. A forget under way finishes first, and they are
+        // found gone; one that comes after waits for this record, and
+        // removes it.
         let known: Vec<String> = tx
             .query(
                 "SELECT id FROM people WHERE id = ANY($1) ORDER BY id FOR SHARE",

@@ -1484,6 +1484,138 @@ async fn a_nudge_marked_sent_during_a_forget_waits_for_it_instead_of_deadlocking
     marking.await.unwrap().unwrap();
 }
 
+/// Waits until `n` sessions on `pg`'s database wait on a lock.
+async fn until_waiting_on_locks(pg: &PgStore, n: i64) {
+    until(&format!("{n} sessions waiting on a lock"), async || {
+        let client = pg.client().await.unwrap();
+        let row = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .unwrap();
+        row.get::<_, i64>(0) >= n
+    })
+    .await;
+}
+
+/// Runs `first`, then `second` once `first` waits, while the outbox row
+/// of `item` is held by another transaction; lets the row go once both
+/// wait, and returns how each ended. Forces the one order of locks in
+/// which a circle between the two would close.
+async fn race_over_an_outbox_row<A, B>(
+    pg: &PgStore,
+    item: &crate::domain::OutboxItem,
+    first: impl Future<Output = Result<A, StoreError>> + Send + 'static,
+    second: impl Future<Output = Result<B, StoreError>> + Send + 'static,
+) -> (Result<A, StoreError>, Result<B, StoreError>)
+where
+    A: Send + 'static,
+    B: Send + 'static,
+{
+    let mut client = pg.client().await.unwrap();
+    let holding = client.transaction().await.unwrap();
+    holding
+        .execute(
+            "SELECT 1 FROM outbox WHERE id = $1 FOR UPDATE",
+            &[&(item.id as i64)],
+        )
+        .await
+        .unwrap();
+    let first = tokio::spawn(first);
+    until_waiting_on_locks(pg, 1).await;
+    let second = tokio::spawn(second);
+    until_waiting_on_locks(pg, 2).await;
+    holding.rollback().await.unwrap();
+    let within = std::time::Duration::from_secs(10);
+    let first = tokio::time::timeout(within, first).await.unwrap().unwrap();
+    let second = tokio::time::timeout(within, second).await.unwrap().unwrap();
+    (first, second)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nudge_to_someone_who_paused_the_forgotten_marked_sent_meanwhile_is_kept_once() {
+    let Some(pg) = store().await else { return };
+    // Bob paused Ada; Slack accepted a nudge to Bob about Cy.
+    let mut bob = person("UBOB", "Search");
+    bob.paused.insert(user("UADA"));
+    pg.put_people(&[person("UADA", "Payments"), bob, person("UCY", "Legal")])
+        .await
+        .unwrap();
+    let item = pg.enqueue_one(digest(), at_minute(0)).await.unwrap();
+    claimed(&pg, &item).await;
+    let sent = crate::store::fixtures::sent("UBOB", "UCY", 1);
+    // Ada is forgotten, and reaches the outbox first; then the nudge to
+    // Bob is marked sent.
+    let forgetting = {
+        let pg = pg.clone();
+        async move { pg.forget_person(&user("UADA")).await }
+    };
+    let marking = {
+        let (pg, item, sent) = (pg.clone(), item.clone(), sent.clone());
+        async move { pg.mark_sent(&item, Some(&sent), None).await }
+    };
+    let (forgot, marked) = race_over_an_outbox_row(&pg, &item, forgetting, marking).await;
+
+    forgot.unwrap();
+    marked.unwrap();
+    assert!(
+        !pg.in_outbox(item.id).await.unwrap(),
+        "not to be sent again"
+    );
+    assert_eq!(pg.nudges_sent_since(at_minute(0)).await.unwrap(), [sent]);
+    let bob = pg.person(&user("UBOB")).await.unwrap().unwrap();
+    assert!(bob.paused.is_empty(), "Ada left Bob's paused set");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_early_warning_suggesting_the_forgotten_marked_sent_meanwhile_is_kept_once() {
+    use crate::domain::SentNudge;
+    let Some(pg) = store().await else { return };
+    pg.put_people(&[person("UADA", "Payments"), person("UBOB", "Search")])
+        .await
+        .unwrap();
+    // Slack accepted a warning to Bob suggesting he meet Ada.
+    let item = pg
+        .enqueue_one(
+            crate::store::fixtures::early_warning("UBOB", "UADA"),
+            crate::store::fixtures::at_minute(0),
+        )
+        .await
+        .unwrap();
+    claimed(&pg, &item).await;
+    let step = SentNudge {
+        warning_step: true,
+        ..crate::store::fixtures::sent("UBOB", "UADA", 1)
+    };
+    // It is marked sent, and reaches the outbox first; then Ada is
+    // forgotten.
+    let marking = {
+        let (pg, item) = (pg.clone(), item.clone());
+        async move {
+            pg.mark_early_warning_sent(&item, &[step], at_minute(1), None)
+                .await
+        }
+    };
+    let forgetting = {
+        let pg = pg.clone();
+        async move { pg.forget_person(&user("UADA")).await }
+    };
+    let (marked, forgot) = race_over_an_outbox_row(&pg, &item, marking, forgetting).await;
+
+    marked.unwrap();
+    forgot.unwrap();
+    assert!(
+        !pg.in_outbox(item.id).await.unwrap(),
+        "not to be sent again"
+    );
+    let bob = pg.person(&user("UBOB")).await.unwrap().unwrap();
+    assert_eq!(bob.early_warned_at, Some(at_minute(1)));
+    assert_eq!(rows_holding(&pg, "UADA").await, Vec::<String>::new());
+}
+
 #[tokio::test]
 async fn an_import_after_a_purge_never_gives_a_circle_round_again() {
     let Some(pg) = store().await else { return };

@@ -77,20 +77,27 @@ impl PgStore {
         let leader = &warning.to;
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
-        // The leader's record before the outbox, as a forget locks them
-        // (see `mark_sent`).
-        let row = tx
-            .query_opt(
-                "SELECT person FROM people WHERE id = $1 FOR UPDATE",
-                &[&leader.as_str()],
+        // The leader's record and those of the peers its introductions
+        // suggest, in id order, before the outbox, as a forget locks
+        // people (see `mark_sent`): a peer's row taken after the outbox
+        // would close a circle with a forget of that peer.
+        let mut named: Vec<&str> = introductions.iter().map(|s| s.about.as_str()).collect();
+        named.push(leader.as_str());
+        let rows = tx
+            .query(
+                "SELECT id, person FROM people WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+                &[&named],
             )
             .await
             .map_err(|e| self.failed(e))?;
+        let row = rows
+            .iter()
+            .find(|row| row.get::<_, &str>("id") == leader.as_str());
         if !self.remove_from_outbox(&tx, item).await? {
             return Ok(());
         }
         if let Some(row) = row {
-            let mut person: Person = decoded(&row, "person", "people", || leader.to_string())?;
+            let mut person: Person = decoded(row, "person", "people", || leader.to_string())?;
             person.early_warned_at = Some(at);
             tx.execute(
                 "UPDATE people SET person = $2 WHERE id = $1",
@@ -102,8 +109,8 @@ impl PgStore {
                 self.keep_dm_channel(&tx, leader, channel).await?;
             }
             for sent in introductions {
-                // Only while the one it suggests is known, and kept so
-                // until the commit.
+                // Only while the one it suggests is known: their row,
+                // locked above, is kept so until the commit.
                 tx.execute(
                     "INSERT INTO nudges (at_ns, to_id, about, nudge) \
                      SELECT $1, $2, $3, $4 FROM people WHERE id = $3 FOR SHARE \
