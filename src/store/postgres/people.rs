@@ -1,9 +1,7 @@
 //! The `people` table: who is in the workspace, by Slack id.
 
-use super::super::tombstones::tombstone_of;
-use super::super::{Added, PeopleById, StoreError, meta};
+use super::super::{Added, PeopleById, StoreError};
 use super::kept_people::Kept;
-use super::keys::meta_name;
 use super::{PgStore, decoded, json};
 use crate::domain::{Person, UserId};
 use rustc_hash::FxHashMap;
@@ -26,20 +24,7 @@ impl PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.failed(e))?;
         self.lock_log(&tx).await?;
-        let key = tx
-            .query_opt(
-                "SELECT value FROM meta WHERE name = $1",
-                &[&meta_name(meta::TOMBSTONE_KEY)],
-            )
-            .await
-            .map_err(|e| self.failed(e))?;
-        let tombstone = match key {
-            Some(row) => Some(
-                tombstone_of(row.get::<_, &[u8]>(0), &person.id)
-                    .ok_or_else(|| self.corrupt_key())?,
-            ),
-            None => None,
-        };
+        let tombstone = self.tombstone_if_keyed_in(&tx, &person.id).await?;
         let _changing = self.changing_people();
         let row = tx
             .query_one(

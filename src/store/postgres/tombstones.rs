@@ -5,9 +5,11 @@
 
 use super::super::tombstones::tombstone_of;
 use super::super::{StoreError, meta};
+use super::keys::meta_name;
 use super::{PgStore, decoded, json};
 use crate::domain::{ChannelId, OutboxItem, Outgoing, Person, SentNudge, UserId};
 use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
 
 impl PgStore {
     /// Whether `id` was forgotten and has not opted in since.
@@ -43,10 +45,22 @@ impl PgStore {
         &self,
         id: &UserId,
     ) -> Result<Option<[u8; 32]>, StoreError> {
-        let client = self.client().await?;
-        let name = std::str::from_utf8(meta::TOMBSTONE_KEY).unwrap_or("?");
+        self.tombstone_if_keyed_in(&self.client().await?, id).await
+    }
+
+    /// [`PgStore::tombstone_if_keyed`], read through `client`: a
+    /// connection, or a transaction that must see the key as it stands
+    /// under the locks it holds.
+    pub(super) async fn tombstone_if_keyed_in(
+        &self,
+        client: &impl GenericClient,
+        id: &UserId,
+    ) -> Result<Option<[u8; 32]>, StoreError> {
         let row = client
-            .query_opt("SELECT value FROM meta WHERE name = $1", &[&name])
+            .query_opt(
+                "SELECT value FROM meta WHERE name = $1",
+                &[&meta_name(meta::TOMBSTONE_KEY)],
+            )
             .await
             .map_err(|e| self.failed(e))?;
         let Some(row) = row else {
