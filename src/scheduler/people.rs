@@ -5,7 +5,7 @@ use crate::calendars::CalendarKey;
 use crate::config::{LeaderSettings, Roster, Teams};
 use crate::domain::{Person, Roles, TeamId, number, plural};
 use crate::slack::{SlackClient, SlackPerson, UserGroup};
-use crate::store::{Added, Store, StoreError};
+use crate::store::{Store, StoreError};
 use std::collections::BTreeMap;
 
 /// Who is in which team now, and who leads: the teams from `teams` as
@@ -226,39 +226,23 @@ pub(super) async fn record_member(
         .as_deref()
         .zip(emails)
         .map(|(email, key)| key.email_hash(email));
-    loop {
-        let updated = store
-            .update_person(&member.id, |person| {
-                person.name = member.name.clone();
-                person.tz = member.tz.clone();
-                person.deactivated = member.deleted;
-                person.email = email;
-                person.roles = known.roles_of(&member, &person.roles);
-                if listed_team.is_some() {
-                    person.team = listed_team.clone();
-                }
-            })
-            .await?;
-        match updated {
-            Some(person) => return Ok(Some(person)),
-            // Deactivated before the bot ever saw them: nothing to keep.
-            None if member.deleted => return Ok(None),
-            None => {}
-        }
-        let mut person = Person::new(member.id.clone(), member.name.clone());
+    let change = |person: &mut Person| {
+        person.name = member.name.clone();
         person.tz = member.tz.clone();
-        person.roles = known.roles_of(&member, &Roles::default());
-        person.team = listed_team.clone();
+        person.deactivated = member.deleted;
         person.email = email;
-        match store.add_person(&person).await? {
-            Added::Added => return Ok(Some(person)),
-            // Forgotten since the look above: left out after all.
-            Added::Forgotten => return Ok(None),
-            // Saved meanwhile (they used the bot, maybe to opt out): that
-            // record is updated, not replaced.
-            Added::Known => {}
+        person.roles = known.roles_of(&member, &person.roles);
+        if listed_team.is_some() {
+            person.team = listed_team.clone();
         }
+    };
+    if member.deleted {
+        // Deactivated before the bot ever saw them: nothing to keep.
+        return store.update_person(&member.id, change).await;
     }
+    // Forgotten since the look above: left out after all (`None`).
+    let fresh = Person::new(member.id.clone(), member.name.clone());
+    store.change_or_add_person(fresh, change).await
 }
 
 #[cfg(test)]

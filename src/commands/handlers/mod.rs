@@ -30,7 +30,7 @@ use super::limits::RequestLimits;
 use super::{Reply, UserError};
 use crate::config::Settings;
 use crate::domain::{Person, UserId};
-use crate::store::{Added, Store, StoreError};
+use crate::store::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -160,29 +160,22 @@ pub(crate) async fn change_own_person(
     mut change: impl FnMut(&mut Person),
 ) -> Result<(), HandlerError> {
     let store = context.store;
-    let person = loop {
-        if let Some(person) = store.update_person(context.user, &mut change).await? {
-            break person;
-        }
-        let new = |opted_out| {
-            let mut person = Person::new(context.user.clone(), context.user.to_string());
-            person.opted_out = opted_out;
+    let fresh = Person::new(context.user.clone(), context.user.to_string());
+    let person = match store
+        .change_or_add_person(fresh.clone(), &mut change)
+        .await?
+    {
+        Some(person) => person,
+        // Back opted out; the sync leaves them out, so nobody else saves
+        // them meanwhile.
+        None => {
+            let mut person = Person {
+                opted_out: true,
+                ..fresh
+            };
+            change(&mut person);
+            store.put_person(&person).await?;
             person
-        };
-        let mut person = new(false);
-        change(&mut person);
-        match store.add_person(&person).await? {
-            Added::Added => break person,
-            // Saved meanwhile (the people sync met them): change that record.
-            Added::Known => {}
-            // Back opted out; the sync leaves them out, so nobody else
-            // saves them meanwhile.
-            Added::Forgotten => {
-                let mut person = new(true);
-                change(&mut person);
-                store.put_person(&person).await?;
-                break person;
-            }
         }
     };
     if !person.opted_out {

@@ -164,6 +164,32 @@ impl Store {
         Ok(members)
     }
 
+    /// Changes the person with `fresh`'s id by `change`, or, while nobody
+    /// has that id, saves `fresh` changed by it; the person as saved.
+    /// `None`, and nothing written, if they asked to be forgotten by the
+    /// time they would be added. A record someone else saved between the
+    /// two looks (the people sync and the person's own first command meet
+    /// a newcomer at once) is changed, not replaced; only a forget or a
+    /// purge removes one, so the look comes round at most twice.
+    pub async fn change_or_add_person(
+        &self,
+        fresh: Person,
+        mut change: impl FnMut(&mut Person),
+    ) -> Result<Option<Person>, StoreError> {
+        loop {
+            if let Some(person) = self.update_person(&fresh.id, &mut change).await? {
+                return Ok(Some(person));
+            }
+            let mut person = fresh.clone();
+            change(&mut person);
+            match self.add_person(&person).await? {
+                Added::Added => return Ok(Some(person)),
+                Added::Forgotten => return Ok(None),
+                Added::Known => {}
+            }
+        }
+    }
+
     /// Returns once every write made before the call is on disk
     /// ([`SledStore::commit`]). PostgreSQL's writes are when they commit.
     pub async fn commit(&self) -> Result<(), StoreError> {
